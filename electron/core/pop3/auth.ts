@@ -1,0 +1,119 @@
+/**
+ * Authentication mechanisms and the choice between them. The exchanges themselves run in the
+ * client; what is here is pure: which mechanism to use, and the bytes each step sends.
+ */
+import crypto from 'node:crypto';
+import type { Capabilities } from './capabilities.js';
+import { Pop3Error } from './errors.js';
+
+export type AuthMechanism = 'XOAUTH2' | 'CRAM-MD5' | 'APOP' | 'PLAIN' | 'LOGIN' | 'USER';
+
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['XOAUTH2', 'CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'];
+
+export interface Credentials {
+  user: string;
+  password?: string;
+  /** OAuth2 access token for XOAUTH2; comes from the caller, never stored by the client. */
+  oauth2Token?: string;
+  /** Use exactly this mechanism instead of choosing. */
+  mechanism?: AuthMechanism;
+  /** Allow a password in clear text over a connection without TLS. Off unless the user says so. */
+  allowInsecure?: boolean;
+}
+
+/** Mechanisms that put the secret itself on the wire. */
+const CLEAR: ReadonlySet<AuthMechanism> = new Set(['PLAIN', 'LOGIN', 'USER', 'XOAUTH2']);
+
+/** Strongest first: challenge-response never reveals the password, even to a fake server. */
+const PASSWORD_ORDER: readonly AuthMechanism[] = ['CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'];
+
+export function offeredMechanisms(caps: Capabilities | null, apopTimestamp: string | null): Set<AuthMechanism> {
+  const offered = new Set<AuthMechanism>();
+  if (apopTimestamp) offered.add('APOP');
+  // Without CAPA (RFC 1939 servers) USER/PASS is the one mechanism every server has.
+  if (!caps || caps.user) offered.add('USER');
+  for (const m of caps?.sasl ?? []) {
+    if (m === 'PLAIN' || m === 'LOGIN' || m === 'CRAM-MD5' || m === 'XOAUTH2') offered.add(m);
+  }
+  return offered;
+}
+
+/**
+ * The mechanisms to try, best first. Usually one; a challenge-response mechanism is followed
+ * by a clear one on a secure channel, because servers offer CRAM-MD5/APOP even for accounts
+ * whose stored password cannot serve them.
+ */
+export function chooseMechanisms(
+  creds: Credentials,
+  caps: Capabilities | null,
+  apopTimestamp: string | null,
+  secure: boolean,
+): AuthMechanism[] {
+  const offered = offeredMechanisms(caps, apopTimestamp);
+  const clearAllowed = secure || creds.allowInsecure === true;
+
+  if (creds.mechanism) {
+    const m = creds.mechanism;
+    // A named mechanism is tried even if CAPA does not list it: servers under-report.
+    if (m === 'APOP' && !apopTimestamp) {
+      throw new Pop3Error('unsupported', 'APOP was chosen but the server did not send an APOP timestamp in its greeting');
+    }
+    if (CLEAR.has(m) && !clearAllowed) throw insecure(m);
+    return [m];
+  }
+
+  if (creds.oauth2Token !== undefined) {
+    if (!offered.has('XOAUTH2')) throw new Pop3Error('unsupported', 'the server does not offer XOAUTH2 (OAuth2) login');
+    if (!clearAllowed) throw insecure('XOAUTH2');
+    return ['XOAUTH2'];
+  }
+
+  const usable = PASSWORD_ORDER.filter((m) => offered.has(m) && (clearAllowed || !CLEAR.has(m)));
+  if (usable.length === 0) {
+    const anyClear = PASSWORD_ORDER.some((m) => offered.has(m) && CLEAR.has(m));
+    if (anyClear) throw insecure(PASSWORD_ORDER.find((m) => offered.has(m))!);
+    throw new Pop3Error('unsupported', 'the server offers no login mechanism Popbox supports');
+  }
+  const first = usable[0]!;
+  if ((first === 'CRAM-MD5' || first === 'APOP') && clearAllowed) {
+    const fallback = usable.find((m) => CLEAR.has(m));
+    if (fallback) return [first, fallback];
+  }
+  return [first];
+}
+
+function insecure(m: AuthMechanism): Pop3Error {
+  return new Pop3Error(
+    'insecure',
+    `logging in with ${m} would send the password unencrypted; use TLS, or allow insecure login for this account`,
+  );
+}
+
+/** RFC 1939 §7: the timestamp is a msg-id ("<...@...>") somewhere in the greeting. Bounded. */
+export function parseApopTimestamp(greeting: string): string | null {
+  if (greeting.length > 1024) return null;
+  const m = /<[\x21-\x3b\x3d\x3f-\x7e]{1,200}@[\x21-\x3b\x3d\x3f-\x7e]{1,200}>/.exec(greeting);
+  return m ? m[0] : null;
+}
+
+export function apopDigest(timestamp: string, password: string): string {
+  return crypto.createHash('md5').update(timestamp + password, 'utf8').digest('hex');
+}
+
+export function cramMd5Response(user: string, password: string, challengeB64: string): string {
+  const challenge = Buffer.from(challengeB64, 'base64');
+  const digest = crypto.createHmac('md5', Buffer.from(password, 'utf8')).update(challenge).digest('hex');
+  return Buffer.from(`${user} ${digest}`, 'utf8').toString('base64');
+}
+
+export function plainResponse(user: string, password: string): string {
+  return Buffer.from(`\0${user}\0${password}`, 'utf8').toString('base64');
+}
+
+export function xoauth2Response(user: string, token: string): string {
+  return Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`, 'utf8').toString('base64');
+}
+
+export function b64(s: string): string {
+  return Buffer.from(s, 'utf8').toString('base64');
+}

@@ -1,0 +1,440 @@
+/**
+ * The POP3 client's public API: connect (TLS, STLS or plain), log in, and the RFC 1939
+ * commands, each an async method. Bodies (RETR, TOP) come as byte streams with backpressure;
+ * `retrieveMany` and `deleteMany` pipeline batches when the server allows it.
+ *
+ *   const pop = await Pop3Client.connect({ host, port: 995, security: 'tls' });
+ *   await pop.login({ user, password });
+ *   for (const { id, uid } of await pop.uidl()) …
+ *   for await (const m of pop.retrieveMany(ids)) await pipeline(m.body, file);
+ *   await pop.quit();
+ */
+import type net from 'node:net';
+import type { Readable } from 'node:stream';
+import type tls from 'node:tls';
+import {
+  apopDigest,
+  b64,
+  chooseMechanisms,
+  cramMd5Response,
+  parseApopTimestamp,
+  plainResponse,
+  xoauth2Response,
+  type AuthMechanism,
+  type Credentials,
+} from './auth.js';
+import { parseCapabilities, type Capabilities } from './capabilities.js';
+import { DEFAULT_LIMITS, Pop3Engine, type EngineLimits, type ProtocolLog, type StreamReply } from './engine.js';
+import { Pop3Error, isPop3Error } from './errors.js';
+import { truncateForMessage } from './scanner.js';
+import { connectPlain, connectTls, formatFingerprint, type Security, type TlsOptions } from './transport.js';
+
+export interface Pop3ConnectOptions {
+  host: string;
+  port: number;
+  /** 'tls' (implicit, port 995) is preferred; 'starttls' upgrades on 110; 'plain' only when chosen. */
+  security: Security;
+  tls?: TlsOptions;
+  timeouts?: {
+    connectMs?: number;
+    greetingMs?: number;
+    /** No byte from the server for this long while waiting for a reply. */
+    idleMs?: number;
+  };
+  /** Use PIPELINING when the server offers it (default). The per-account switch for broken servers. */
+  pipelining?: boolean;
+  /** Commands outstanding at once when pipelining. */
+  pipelineWindow?: number;
+  limits?: Partial<Omit<EngineLimits, 'idleTimeoutMs'>>;
+  /** Aborting closes the connection; every pending call fails with code 'cancelled'. */
+  signal?: AbortSignal;
+  /** Protocol trace (commands and status lines; secrets and bodies are never passed). */
+  log?: ProtocolLog;
+}
+
+export interface MessageSize {
+  id: number;
+  size: number;
+}
+
+export interface MessageUid {
+  id: number;
+  uid: string;
+}
+
+export type RetrievedMessage =
+  | { id: number; body: Readable; error?: undefined }
+  /** The server refused this one (typically: deleted by another client since UIDL). */
+  | { id: number; body?: undefined; error: Pop3Error };
+
+export interface DeleteResult {
+  deleted: number[];
+  failed: { id: number; error: Pop3Error }[];
+}
+
+const DEFAULT_TIMEOUTS = { connectMs: 30_000, greetingMs: 30_000, idleMs: 60_000 };
+export const DEFAULT_PIPELINE_WINDOW = 32;
+
+type State = 'authorization' | 'transaction' | 'closed';
+
+export class Pop3Client {
+  private state: State = 'authorization';
+  private caps: Capabilities | null = null;
+  private socket: net.Socket;
+
+  private constructor(
+    private readonly engine: Pop3Engine,
+    socket: net.Socket,
+    private readonly options: Pop3ConnectOptions,
+    private readonly onAbort: () => void,
+    /** The greeting's text, e.g. "Dovecot ready." */
+    readonly greeting: string,
+    /** The APOP timestamp from the greeting, if any. */
+    readonly apopTimestamp: string | null,
+  ) {
+    this.socket = socket;
+  }
+
+  static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const limits: EngineLimits = { ...DEFAULT_LIMITS, ...options.limits, idleTimeoutMs: timeouts.idleMs };
+    const base = {
+      host: options.host,
+      port: options.port,
+      connectTimeoutMs: timeouts.connectMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const tlsOpts = options.tls ?? {};
+    const socket: net.Socket =
+      options.security === 'tls' ? await connectTls({ ...base, tls: tlsOpts }) : await connectPlain(base);
+
+    const engine = new Pop3Engine(limits, options.log);
+    const onAbort = () => engine.fail(new Pop3Error('cancelled', 'the POP3 session was cancelled'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    engine.attach(socket);
+    let client: Pop3Client | undefined;
+    try {
+      const greeting = await engine.greeting(timeouts.greetingMs);
+      client = new Pop3Client(engine, socket, options, onAbort, greeting.text, parseApopTimestamp(greeting.text));
+      await client.capa();
+      if (options.security === 'starttls') await client.startTls(base, tlsOpts);
+      return client;
+    } catch (e) {
+      if (client) client.close();
+      else {
+        options.signal?.removeEventListener('abort', onAbort);
+        engine.fail(e instanceof Pop3Error ? e : new Pop3Error('network', String(e)));
+      }
+      throw e;
+    }
+  }
+
+  /** Capabilities as last read (CAPA is re-read after STLS and after login). Null if CAPA failed. */
+  get capabilities(): Capabilities | null {
+    return this.caps;
+  }
+
+  /** True when the connection is encrypted (implicit TLS or after STLS). */
+  get secure(): boolean {
+    return 'encrypted' in this.socket && (this.socket as tls.TLSSocket).encrypted === true;
+  }
+
+  /** The SHA-256 fingerprint of the server's certificate, when secure. */
+  get fingerprint256(): string | undefined {
+    if (!this.secure) return undefined;
+    const cert = (this.socket as tls.TLSSocket).getPeerCertificate();
+    return cert?.fingerprint256 ? formatFingerprint(cert.fingerprint256) : undefined;
+  }
+
+  /** Whether batches are pipelined right now (after login, when the server and the account allow it). */
+  get pipelining(): boolean {
+    return this.engine.window > 1;
+  }
+
+  /** CAPA; a server that refuses it is used without capabilities (RFC 1939 servers). */
+  async capa(): Promise<Capabilities | null> {
+    try {
+      const reply = await this.engine.lines('CAPA');
+      this.caps = parseCapabilities(reply.lines);
+    } catch (e) {
+      if (!isPop3Error(e) || e.code !== 'command') throw e;
+      this.caps = null;
+    }
+    return this.caps;
+  }
+
+  private async startTls(
+    base: { host: string; port: number; connectTimeoutMs: number; signal?: AbortSignal },
+    tlsOpts: TlsOptions,
+  ): Promise<void> {
+    try {
+      await this.engine.single('STLS', { mode: 'halt' });
+    } catch (e) {
+      if (isPop3Error(e) && e.code === 'command') {
+        throw new Pop3Error('tls', `the server refused STLS: ${e.serverText ?? ''}`.trim(), {
+          ...(e.respCode ? { respCode: e.respCode } : {}),
+        });
+      }
+      throw e;
+    }
+    // RFC 2595 §4: whatever came before the handshake is not trusted; the engine has stopped
+    // reading at the +OK and the rest of that buffer is dropped with the plain socket's reader.
+    const plain = this.engine.detach();
+    this.caps = null;
+    let secured: tls.TLSSocket;
+    try {
+      secured = await connectTls({ ...base, tls: tlsOpts }, plain);
+    } catch (e) {
+      plain.destroy();
+      this.engine.fail(e instanceof Pop3Error ? e : new Pop3Error('tls', String(e)));
+      throw e;
+    }
+    this.socket = secured;
+    this.engine.attach(secured);
+    await this.capa();
+  }
+
+  /**
+   * Log in with the strongest mechanism the server offers (or the one the account names), then
+   * re-read CAPA: PIPELINING and LOGIN-DELAY may only be announced after login.
+   */
+  async login(creds: Credentials): Promise<void> {
+    if (this.state !== 'authorization') throw new Pop3Error('protocol', 'already logged in');
+    if (this.caps?.utf8) {
+      // RFC 6856: lets a UTF-8 user name and password through; a refusal changes nothing.
+      await this.engine.single('UTF8').catch((e: unknown) => {
+        if (!isPop3Error(e) || e.code !== 'command') throw e;
+      });
+    }
+    const mechanisms = chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
+    let firstError: Pop3Error | undefined;
+    for (const mechanism of mechanisms) {
+      try {
+        await this.authenticate(mechanism, creds);
+        firstError = undefined;
+        break;
+      } catch (e) {
+        if (!isPop3Error(e)) throw e;
+        firstError ??= e;
+        // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not.
+        if (e.code !== 'auth' || this.engine.closed) break;
+      }
+    }
+    if (firstError) throw firstError;
+    this.state = 'transaction';
+    await this.capa();
+    const wanted = this.options.pipelining !== false && this.caps?.pipelining === true;
+    this.engine.window = wanted ? Math.max(2, this.options.pipelineWindow ?? DEFAULT_PIPELINE_WINDOW) : 1;
+  }
+
+  private async authenticate(mechanism: AuthMechanism, creds: Credentials): Promise<void> {
+    const password = creds.password ?? '';
+    const auth = { errorContext: 'auth' as const };
+    switch (mechanism) {
+      case 'USER':
+        await this.engine.single(`USER ${creds.user}`, auth);
+        await this.engine.single(`PASS ${password}`, { ...auth, label: 'PASS' });
+        return;
+      case 'APOP':
+        await this.engine.single(`APOP ${creds.user} ${apopDigest(this.apopTimestamp ?? '', password)}`, {
+          ...auth,
+          label: 'APOP',
+        });
+        return;
+      case 'PLAIN':
+        await this.sasl('PLAIN', () => plainResponse(creds.user, password));
+        return;
+      case 'LOGIN': {
+        let step = 0;
+        await this.sasl('LOGIN', () => (step++ === 0 ? b64(creds.user) : b64(password)), 2);
+        return;
+      }
+      case 'CRAM-MD5':
+        await this.sasl('CRAM-MD5', (challenge) => cramMd5Response(creds.user, password, challenge));
+        return;
+      case 'XOAUTH2': {
+        if (creds.oauth2Token === undefined) throw new Pop3Error('auth', 'XOAUTH2 needs an access token');
+        let sent = false;
+        // The two-step form: AUTH XOAUTH2, "+", then the token. A second "+" carries the
+        // server's JSON error; the answer to it is an empty line, after which -ERR follows.
+        await this.sasl('XOAUTH2', () => {
+          if (sent) return '';
+          sent = true;
+          return xoauth2Response(creds.user, creds.oauth2Token!);
+        }, 2);
+        return;
+      }
+    }
+  }
+
+  /** RFC 5034 exchange: AUTH <mech>, then one response per "+ challenge" until +OK or -ERR. */
+  private async sasl(mech: string, respond: (challengeB64: string) => string, maxSteps = 1): Promise<void> {
+    const opts = { mode: 'sasl' as const, errorContext: 'auth' as const };
+    let reply = await this.engine.single(`AUTH ${mech}`, opts);
+    let steps = 0;
+    while (reply.kind === 'continue') {
+      if (steps++ >= maxSteps) {
+        // More challenges than the mechanism has: cancel the exchange (RFC 5034 §4).
+        reply = await this.engine.single('*', { ...opts, label: 'AUTH cancel' });
+        break;
+      }
+      reply = await this.engine.single(respond(reply.text.trim()), { ...opts, label: `AUTH ${mech} response` });
+    }
+    if (reply.kind !== 'ok') throw new Pop3Error('auth', `AUTH ${mech} did not succeed`);
+  }
+
+  async stat(): Promise<{ count: number; size: number }> {
+    const reply = await this.engine.single('STAT', { pipelinable: true });
+    const [count, size] = parseNumbers(reply.text, 2, 'STAT');
+    return { count: count!, size: size! };
+  }
+
+  /** LIST: message numbers and sizes. Sizes are hints for progress, never used for framing. */
+  async list(): Promise<MessageSize[]> {
+    const reply = await this.engine.lines('LIST', { pipelinable: true });
+    return reply.lines.filter((l) => l.length > 0).map((l) => {
+      const [id, size] = parseNumbers(l, 2, 'LIST');
+      return { id: id!, size: size! };
+    });
+  }
+
+  async listOne(id: number): Promise<MessageSize> {
+    const reply = await this.engine.single(`LIST ${messageNumber(id)}`, { pipelinable: true });
+    const [n, size] = parseNumbers(reply.text, 2, 'LIST');
+    return { id: n!, size: size! };
+  }
+
+  /** UIDL: message numbers and their unique ids (RFC 1939: 1–70 printable characters; longer ones are kept). */
+  async uidl(): Promise<MessageUid[]> {
+    const reply = await this.engine.lines('UIDL', { pipelinable: true });
+    return reply.lines.filter((l) => l.length > 0).map((l) => parseUidLine(l));
+  }
+
+  async uidlOne(id: number): Promise<MessageUid> {
+    const reply = await this.engine.single(`UIDL ${messageNumber(id)}`, { pipelinable: true });
+    return parseUidLine(reply.text);
+  }
+
+  /** RETR: the message as a byte stream (dot-unstuffed, line endings as served). Read it to the end or destroy it. */
+  async retr(id: number): Promise<Readable> {
+    return (await this.engine.stream(`RETR ${messageNumber(id)}`, { pipelinable: true })).body;
+  }
+
+  /** TOP: the header and the first `lines` body lines. */
+  async top(id: number, lines: number): Promise<Readable> {
+    if (!Number.isInteger(lines) || lines < 0) throw new Pop3Error('protocol', `bad TOP line count ${lines}`);
+    return (await this.engine.stream(`TOP ${messageNumber(id)} ${lines}`, { pipelinable: true })).body;
+  }
+
+  /**
+   * RETR (or TOP with `top` lines) for many messages, pipelined. Messages arrive in the order
+   * asked; each body must be consumed (or destroyed) before the next one is yielded. A message
+   * the server refuses is yielded with its error; a broken connection throws.
+   */
+  async *retrieveMany(ids: readonly number[], opts: { top?: number } = {}): AsyncGenerator<RetrievedMessage> {
+    const queue: { id: number; reply: Promise<StreamReply> }[] = [];
+    let next = 0;
+    const fill = () => {
+      const ahead = Math.max(1, this.engine.window);
+      while (next < ids.length && queue.length < ahead) {
+        const id = ids[next++]!;
+        const command = opts.top === undefined ? `RETR ${messageNumber(id)}` : `TOP ${messageNumber(id)} ${opts.top}`;
+        const reply = this.engine.stream(command, { pipelinable: true });
+        reply.catch(() => {}); // awaited below; a failure is reported there, never unhandled
+        queue.push({ id, reply });
+      }
+    };
+    try {
+      fill();
+      while (queue.length > 0) {
+        const { id, reply } = queue.shift()!;
+        let body: Readable;
+        try {
+          body = (await reply).body;
+        } catch (e) {
+          if (isPop3Error(e) && e.code === 'command') {
+            fill();
+            yield { id, error: e };
+            continue;
+          }
+          throw e;
+        }
+        fill();
+        try {
+          yield { id, body };
+        } finally {
+          if (!body.readableEnded) body.destroy();
+        }
+      }
+    } finally {
+      // Stopped early: the replies already asked for are read and dropped.
+      for (const { reply } of queue) reply.then((r) => r.body.destroy(), () => {});
+    }
+  }
+
+  async dele(id: number): Promise<void> {
+    await this.engine.single(`DELE ${messageNumber(id)}`, { pipelinable: true });
+  }
+
+  /** DELE for many messages, pipelined. A refused DELE is reported, not thrown; a broken link throws. */
+  async deleteMany(ids: readonly number[]): Promise<DeleteResult> {
+    const results = await Promise.allSettled(ids.map((id) => this.dele(id)));
+    const out: DeleteResult = { deleted: [], failed: [] };
+    results.forEach((r, i) => {
+      const id = ids[i]!;
+      if (r.status === 'fulfilled') out.deleted.push(id);
+      else if (isPop3Error(r.reason) && r.reason.code === 'command') out.failed.push({ id, error: r.reason });
+      else throw r.reason;
+    });
+    return out;
+  }
+
+  async rset(): Promise<void> {
+    await this.engine.single('RSET');
+  }
+
+  async noop(): Promise<void> {
+    await this.engine.single('NOOP', { pipelinable: true });
+  }
+
+  /**
+   * QUIT. Deletions take effect only when this resolves (RFC 1939 §6): if it throws, the
+   * server removed nothing.
+   */
+  async quit(): Promise<string> {
+    try {
+      const reply = await this.engine.single('QUIT');
+      return reply.text;
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Drop the connection without QUIT: the server rolls back every DELE of this session. */
+  close(): void {
+    this.state = 'closed';
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.engine.close();
+  }
+}
+
+function messageNumber(id: number): number {
+  if (!Number.isSafeInteger(id) || id < 1) throw new Pop3Error('protocol', `bad message number ${id}`);
+  return id;
+}
+
+function parseNumbers(text: string, count: number, what: string): number[] {
+  const parts = text.trim().split(/\s+/).slice(0, count);
+  const nums = parts.map((p) => (/^\d{1,15}$/.test(p) ? Number(p) : NaN));
+  if (nums.length < count || nums.some((n) => Number.isNaN(n))) {
+    throw new Pop3Error('protocol', `malformed ${what} line: ${truncateForMessage(text)}`);
+  }
+  return nums;
+}
+
+function parseUidLine(line: string): MessageUid {
+  const m = /^\s*(\d{1,15})\s+(\S+)\s*$/.exec(line);
+  if (!m) throw new Pop3Error('protocol', `malformed UIDL line: ${truncateForMessage(line)}`);
+  return { id: Number(m[1]), uid: m[2]! };
+}

@@ -1,0 +1,106 @@
+/**
+ * Typed POP3 errors. Every failure the client reports is a Pop3Error with a `code` the sync
+ * engine and the UI can act on (DESIGN §7); the server's own response code (RFC 2449 §8) and
+ * text are kept alongside, never dropped.
+ */
+
+import type { ErrorCode } from '../../../shared/errors.js';
+
+/** Every code but `storage`, which belongs to the mail store. See shared/errors.ts for meanings. */
+export type Pop3ErrorCode = Exclude<ErrorCode, 'storage'>;
+
+export interface Pop3ErrorDetails {
+  /** The RFC 2449 response code as the server sent it, e.g. "SYS/TEMP" or "IN-USE". */
+  respCode?: string;
+  /** The human-readable text of the server's reply (never contains our secrets). */
+  serverText?: string;
+  /** The command verb that failed (e.g. "RETR 3", "PASS"), with secrets removed. */
+  command?: string;
+  /** SHA-256 fingerprint of the certificate the server presented ("AB:CD:…"). */
+  fingerprint256?: string;
+  /** Seconds before a new login may succeed (from [LOGIN-DELAY] or the LOGIN-DELAY capability). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+export class Pop3Error extends Error {
+  override readonly name = 'Pop3Error';
+  readonly code: Pop3ErrorCode;
+  readonly respCode?: string;
+  readonly serverText?: string;
+  readonly command?: string;
+  readonly fingerprint256?: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: Pop3ErrorCode, message: string, details: Pop3ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.respCode !== undefined) this.respCode = details.respCode;
+    if (details.serverText !== undefined) this.serverText = details.serverText;
+    if (details.command !== undefined) this.command = details.command;
+    if (details.fingerprint256 !== undefined) this.fingerprint256 = details.fingerprint256;
+    if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+
+  /** Worth trying again later without asking the user anything. */
+  get retryable(): boolean {
+    return (
+      this.code === 'network' ||
+      this.code === 'timeout' ||
+      this.code === 'in-use' ||
+      this.code === 'login-delay' ||
+      this.code === 'sys-temp'
+    );
+  }
+}
+
+export function isPop3Error(e: unknown): e is Pop3Error {
+  return e instanceof Pop3Error;
+}
+
+const RESP_CODE = /^\[([^\]\s]{1,64})\]\s?/;
+
+/** Split "[SYS/TEMP] try later" into the code and the text. */
+export function parseRespCode(text: string): { respCode?: string; text: string } {
+  const m = RESP_CODE.exec(text);
+  if (!m || m[1] === undefined) return { text };
+  return { respCode: m[1].toUpperCase(), text: text.slice(m[0].length) };
+}
+
+/**
+ * Map a -ERR reply to an error code. `context` is what the code would be without a response
+ * code: a failed login means `auth`, a refused RETR means `command`. Unknown codes and unknown
+ * sub-levels keep the context's code (RFC 2449 §8: ignore what you don't understand) while
+ * `respCode` still carries them to the caller.
+ */
+export function errorFromReply(
+  text: string,
+  context: Pop3ErrorCode,
+  command: string | undefined,
+): Pop3Error {
+  const { respCode, text: rest } = parseRespCode(text);
+  let code: Pop3ErrorCode = context;
+  switch (respCode) {
+    case 'AUTH':
+      code = 'auth';
+      break;
+    case 'IN-USE':
+      code = 'in-use';
+      break;
+    case 'LOGIN-DELAY':
+      code = 'login-delay';
+      break;
+    case 'SYS/TEMP':
+      code = 'sys-temp';
+      break;
+    case 'SYS/PERM':
+      code = 'sys-perm';
+      break;
+  }
+  const what = command ? `${command}: ` : '';
+  return new Pop3Error(code, `${what}server said -ERR ${text}`.trim(), {
+    ...(respCode !== undefined ? { respCode } : {}),
+    serverText: rest,
+    ...(command !== undefined ? { command } : {}),
+  });
+}

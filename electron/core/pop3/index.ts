@@ -1,0 +1,10 @@
+export { Pop3Client, DEFAULT_PIPELINE_WINDOW } from './client.js';
+export type { Pop3ConnectOptions, MessageSize, MessageUid, RetrievedMessage, DeleteResult } from './client.js';
+export type { Credentials, AuthMechanism } from './auth.js';
+export { AUTH_MECHANISMS } from './auth.js';
+export type { Capabilities } from './capabilities.js';
+export { Pop3Error, isPop3Error } from './errors.js';
+export type { Pop3ErrorCode } from './errors.js';
+export type { Security, TlsOptions } from './transport.js';
+export { formatFingerprint } from './transport.js';
+export type { ProtocolLog } from './engine.js';

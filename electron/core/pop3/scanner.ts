@@ -1,0 +1,233 @@
+/**
+ * The byte-level reply scanner: the "stream that only frames bytes" of the POP3 client.
+ *
+ * It is fed socket chunks of any size, split anywhere, and turns them into replies:
+ *  - a status line (`+OK …`, `-ERR …`, or a SASL continuation `+ …`), size-limited;
+ *  - for multi-line replies, the body as a series of byte slices, dot-unstuffed per RFC 1939 §3
+ *    (a leading "." is removed from every line; a line that is only "." ends the reply),
+ *    with the line endings exactly as the server sent them (CRLF, or bare LF from sloppy
+ *    servers). Body lines have no size limit and are never buffered: slices of the incoming
+ *    chunk are handed on as they are.
+ *
+ * Whether a +OK starts a multi-line reply cannot be told from the bytes; the engine, which
+ * knows what it asked, answers that from `onStatus`.
+ */
+import { Pop3Error } from './errors.js';
+
+export type StatusKind = 'ok' | 'err' | 'continue';
+
+export interface StatusLine {
+  kind: StatusKind;
+  /** The text after "+OK", "-ERR" or "+", without the separating space and line ending. */
+  text: string;
+}
+
+/** What the engine wants after a status line. */
+export type AfterStatus =
+  /** A single-line reply: the next bytes are the next reply's status line. */
+  | 'single'
+  /** A multi-line reply follows. */
+  | 'multi'
+  /** Stop reading: drop everything buffered and ignore further input (STLS, RFC 2595 §4). */
+  | 'halt';
+
+export interface ScannerSink {
+  onStatus(status: StatusLine): AfterStatus;
+  onData(bytes: Buffer): void;
+  onEnd(): void;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DOT = 0x2e;
+const CR_BYTE = Buffer.from([CR]);
+
+const enum State {
+  Status,
+  /** At the first byte of a body line. */
+  LineStart,
+  /** Saw "." at the start of a body line. */
+  Dot,
+  /** Saw ".\r" at the start of a body line. */
+  DotCr,
+  /** Inside a body line. */
+  Mid,
+  Halted,
+}
+
+export const DEFAULT_MAX_STATUS_LINE = 8 * 1024;
+
+export class ReplyScanner {
+  private state = State.Status;
+  private statusParts: Buffer[] = [];
+  private statusLength = 0;
+
+  constructor(
+    private readonly sink: ScannerSink,
+    /** Longest status line accepted, line ending included (RFC 2449 allows 512; servers exceed it). */
+    private readonly maxStatusLine = DEFAULT_MAX_STATUS_LINE,
+  ) {}
+
+  /** True while a multi-line body is being read. */
+  get inBody(): boolean {
+    return this.state !== State.Status && this.state !== State.Halted;
+  }
+
+  get halted(): boolean {
+    return this.state === State.Halted;
+  }
+
+  /** Forget everything buffered and start again at a status line (after a TLS upgrade). */
+  reset(): void {
+    this.state = State.Status;
+    this.statusParts = [];
+    this.statusLength = 0;
+  }
+
+  /** Throws Pop3Error('protocol') on an oversized status line; the connection is then unusable. */
+  feed(chunk: Buffer): void {
+    let pos = 0;
+    const end = chunk.length;
+    while (pos < end) {
+      switch (this.state) {
+        case State.Halted:
+          return;
+        case State.Status:
+          pos = this.scanStatus(chunk, pos);
+          break;
+        default:
+          pos = this.scanBody(chunk, pos);
+          break;
+      }
+    }
+  }
+
+  private scanStatus(chunk: Buffer, pos: number): number {
+    const nl = chunk.indexOf(LF, pos);
+    const stop = nl === -1 ? chunk.length : nl + 1;
+    const length = this.statusLength + (stop - pos);
+    if (length > this.maxStatusLine) {
+      this.statusParts = [];
+      this.statusLength = 0;
+      this.state = State.Halted;
+      throw new Pop3Error('protocol', `the server sent a reply line longer than ${this.maxStatusLine} bytes`);
+    }
+    if (nl === -1) {
+      this.statusParts.push(chunk.subarray(pos));
+      this.statusLength = length;
+      return chunk.length;
+    }
+    let line: Buffer;
+    if (this.statusParts.length === 0) {
+      line = chunk.subarray(pos, nl);
+    } else {
+      this.statusParts.push(chunk.subarray(pos, nl));
+      line = Buffer.concat(this.statusParts);
+      this.statusParts = [];
+    }
+    this.statusLength = 0;
+    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+
+    const after = this.sink.onStatus(parseStatus(line));
+    if (after === 'multi') this.state = State.LineStart;
+    else if (after === 'halt') {
+      this.state = State.Halted;
+      return chunk.length;
+    }
+    return nl + 1;
+  }
+
+  /**
+   * Body bytes are handed on as runs of whole slices; a run is only broken where a line
+   * starts with "." (the dot is dropped) or at the terminator.
+   */
+  private scanBody(chunk: Buffer, pos: number): number {
+    const end = chunk.length;
+    let runStart = pos;
+    while (pos < end) {
+      switch (this.state) {
+        case State.LineStart:
+          if (chunk[pos] === DOT) {
+            if (pos > runStart) this.sink.onData(chunk.subarray(runStart, pos));
+            pos++;
+            runStart = pos;
+            this.state = State.Dot;
+          } else {
+            this.state = State.Mid;
+          }
+          break;
+        case State.Mid: {
+          const nl = chunk.indexOf(LF, pos);
+          if (nl === -1) {
+            pos = end;
+          } else {
+            pos = nl + 1;
+            this.state = State.LineStart;
+          }
+          break;
+        }
+        case State.Dot: {
+          const b = chunk[pos];
+          if (b === LF) {
+            return this.finishBody(pos + 1);
+          } else if (b === CR) {
+            pos++;
+            runStart = pos;
+            this.state = State.DotCr;
+          } else {
+            // A stuffed line: the leading dot is gone, the rest of the line is data.
+            runStart = pos;
+            this.state = State.Mid;
+          }
+          break;
+        }
+        case State.DotCr: {
+          if (chunk[pos] === LF) {
+            return this.finishBody(pos + 1);
+          }
+          // ".\r" then something else: the CR belongs to the line's data.
+          this.sink.onData(CR_BYTE);
+          runStart = pos;
+          this.state = State.Mid;
+          break;
+        }
+        default:
+          return pos;
+      }
+    }
+    if (pos > runStart && (this.state === State.Mid || this.state === State.LineStart)) {
+      this.sink.onData(chunk.subarray(runStart, pos));
+    }
+    return pos;
+  }
+
+  private finishBody(next: number): number {
+    this.state = State.Status;
+    this.sink.onEnd();
+    return next;
+  }
+}
+
+function parseStatus(line: Buffer): StatusLine {
+  // Status text is decoded as UTF-8 (RFC 6856); invalid bytes become U+FFFD, never an error.
+  const s = line.toString('utf8');
+  if (s.startsWith('+OK')) return { kind: 'ok', text: stripSpace(s.slice(3)) };
+  if (s.startsWith('-ERR')) return { kind: 'err', text: stripSpace(s.slice(4)) };
+  if (s === '+' || s.startsWith('+ ')) return { kind: 'continue', text: s.slice(2) };
+  // Some servers answer in lower case; RFC 1939 says "+OK"/"-ERR" but be lenient on case only.
+  const upper = s.slice(0, 4).toUpperCase();
+  if (upper.startsWith('+OK')) return { kind: 'ok', text: stripSpace(s.slice(3)) };
+  if (upper === '-ERR') return { kind: 'err', text: stripSpace(s.slice(4)) };
+  throw new Pop3Error('protocol', `the server sent a reply that is neither +OK nor -ERR: ${truncateForMessage(s)}`);
+}
+
+function stripSpace(s: string): string {
+  return s.startsWith(' ') ? s.slice(1) : s;
+}
+
+export function truncateForMessage(s: string, max = 80): string {
+  // Control characters from a hostile server must not reach a log line or the UI as such.
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

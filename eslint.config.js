@@ -1,0 +1,91 @@
+// @ts-check
+import js from '@eslint/js';
+import { isBuiltin } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import tseslint from 'typescript-eslint';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * DESIGN §1 layering: shared ← core ← main/cli/webhost; shared ← renderer; preload sees only
+ * shared. Each import is resolved against the importing file, so a relative path cannot sneak
+ * across a layer.
+ */
+const LAYERS = {
+  shared: { may: ['shared'], node: false, electron: false },
+  'electron/core': { may: ['shared', 'electron/core'], node: true, electron: false },
+  'electron/main': { may: ['shared', 'electron/core', 'electron/main'], node: true, electron: true },
+  'electron/preload': { may: ['shared', 'electron/preload'], node: false, electron: true },
+  'electron/cli': { may: ['shared', 'electron/core', 'electron/cli'], node: true, electron: false },
+  'electron/webhost': { may: ['shared', 'electron/core', 'electron/webhost'], node: true, electron: false },
+  renderer: { may: ['shared', 'renderer'], node: false, electron: false },
+};
+
+/** @param {string} file */
+function layerOf(file) {
+  const [top, second] = path.relative(root, file).split(path.sep);
+  if (top === 'shared' || top === 'renderer') return top;
+  if (top === 'electron' && second) return `electron/${second}`;
+  return null;
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+const layersRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const from = layerOf(context.filename);
+    if (!from || !(from in LAYERS)) return {};
+    const rules = LAYERS[/** @type {keyof typeof LAYERS} */ (from)];
+    /** @param {import('estree').Node} node @param {unknown} source */
+    const check = (node, source) => {
+      if (typeof source !== 'string') return;
+      if (source.startsWith('.')) {
+        const to = layerOf(path.resolve(path.dirname(context.filename), source));
+        if (to && !rules.may.includes(to)) {
+          context.report({ node, message: `${from} must not import from ${to} (DESIGN §1 layering).` });
+        }
+        return;
+      }
+      if (!rules.node && isBuiltin(source)) {
+        context.report({ node, message: `${from} must not import node built-ins ('${source}').` });
+      }
+      if (!rules.electron && (source === 'electron' || source.startsWith('electron/'))) {
+        context.report({ node, message: `${from} must not import electron.` });
+      }
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'renderer/dist/**', 'test/.tmp/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { popbox: { rules: { layers: layersRule } } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+      },
+    },
+    rules: {
+      'popbox/layers': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+);

@@ -1,0 +1,37 @@
+/**
+ * Error codes every layer agrees on (DESIGN §7). The renderer decides what to show and offer
+ * from the code alone; the message is for people, the code is for code.
+ */
+import { z } from 'zod';
+
+export const ErrorCode = z.enum([
+  'auth', // login refused: ask for the password again
+  'in-use', // [IN-USE]: another session has the mailbox; retry later
+  'login-delay', // [LOGIN-DELAY]: too soon after the last login; retry after the delay
+  'sys-temp', // [SYS/TEMP]: temporary server problem; retry with backoff
+  'sys-perm', // [SYS/PERM]: permanent server problem; tell the user
+  'tls', // TLS could not be set up (or STLS refused)
+  'certificate', // untrusted certificate: show its fingerprint, offer to trust it
+  'network', // could not connect, or the connection was lost
+  'timeout', // the server did not answer in time
+  'protocol', // the server broke the protocol
+  'command', // an ordinary command was refused (-ERR)
+  'unsupported', // the server lacks something needed (UIDL, a mechanism)
+  'insecure', // the password would travel unencrypted
+  'cancelled', // the user or the app stopped it
+  'storage', // the mail store could not write (disk full, permissions)
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** An error as it crosses the IPC boundary. */
+export const AppError = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** The server's response code (RFC 2449), e.g. "SYS/TEMP". */
+  respCode: z.string().optional(),
+  /** Certificate fingerprint the user may choose to trust. */
+  fingerprint256: z.string().optional(),
+  /** Seconds until a retry can succeed. */
+  retryAfterSeconds: z.number().optional(),
+});
+export type AppError = z.infer<typeof AppError>;

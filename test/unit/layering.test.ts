@@ -1,0 +1,30 @@
+/** The import rules of DESIGN §1 are enforced by ESLint; these cases prove the rule bites. */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint();
+
+async function restrictedImports(filePath: string, code: string): Promise<number> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.filter((m) => m.ruleId === 'popbox/layers').length;
+}
+
+describe('layering lint rule', () => {
+  it('keeps shared/ free of node, electron and the layers above', async () => {
+    expect(await restrictedImports('shared/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toBe(1);
+    expect(await restrictedImports('shared/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toBe(1);
+    expect(await restrictedImports('shared/x.ts', "import { a } from '../electron/core/pop3/index.js';\nexport const b = a;\n")).toBe(1);
+    expect(await restrictedImports('shared/x.ts', "import { z } from 'zod';\nexport const a = z;\n")).toBe(0);
+  });
+
+  it('keeps electron/core free of electron', async () => {
+    expect(await restrictedImports('electron/core/x.ts', "import { app } from 'electron';\nexport const a = app;\n")).toBe(1);
+    expect(await restrictedImports('electron/core/x.ts', "import { a } from '../main/index.js';\nexport const b = a;\n")).toBe(1);
+    expect(await restrictedImports('electron/core/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toBe(0);
+  });
+
+  it('keeps the renderer away from node, electron and core', async () => {
+    expect(await restrictedImports('renderer/src/x.tsx', "import fs from 'node:fs';\nexport const a = fs;\n")).toBe(1);
+    expect(await restrictedImports('renderer/src/x.tsx', "import { a } from '../../electron/core/pop3/index.js';\nexport const b = a;\n")).toBe(1);
+  });
+});

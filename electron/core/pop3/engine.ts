@@ -140,6 +140,7 @@ export class Pop3Engine {
   private readonly inflight: Command[] = [];
   private failure: Pop3Error | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
   /** Paused because a body consumer is full, not because the server is slow. */
   private backpressured = false;
   /** Commands in flight that must not have others pipelined alongside. */
@@ -389,19 +390,31 @@ export class Pop3Engine {
     this.armTimer();
   };
 
+  /** (Re)start the idle timer for the reply now awaited; called on every chunk, so cheap. */
   private armTimer(): void {
+    if (this.failure || !this.socket || this.inflight.length === 0 || this.backpressured || this.scanner.halted) {
+      this.clearTimer();
+      return;
+    }
+    const ms = this.inflight[0]!.timeoutMs ?? this.limits.idleTimeoutMs;
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
+      return;
+    }
     this.clearTimer();
-    if (this.failure || !this.socket || this.inflight.length === 0 || this.backpressured || this.scanner.halted) return;
-    const head = this.inflight[0]!;
-    const ms = head.timeoutMs ?? this.limits.idleTimeoutMs;
-    this.timer = setTimeout(() => {
-      this.fail(
-        new Pop3Error('timeout', `the server did not answer ${head.label || 'in time'} within ${Math.round(ms / 1000)} s`, {
-          command: head.label,
-        }),
-      );
-    }, ms);
+    this.timerMs = ms;
+    this.timer = setTimeout(this.onIdleTimeout, ms);
   }
+
+  private readonly onIdleTimeout = (): void => {
+    const head = this.inflight[0];
+    const label = head?.label || 'in time';
+    this.fail(
+      new Pop3Error('timeout', `the server did not answer ${label} within ${Math.round(this.timerMs / 1000)} s`, {
+        ...(head ? { command: head.label } : {}),
+      }),
+    );
+  };
 
   private clearTimer(): void {
     if (this.timer) {

@@ -1,0 +1,751 @@
+/**
+ * A private Dovecot POP3 server for tests and benchmarks.
+ *
+ * Each instance lives in its own temp dir (config, cert, passwd-file, base_dir, state_dir, logs,
+ * home dirs), listens only on 127.0.0.1 on ports picked at runtime, and is stopped by the PID of
+ * its master process — never by name. See /work/shared/NOTES-ENV.md "A private Dovecot for tests".
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+
+export interface DovecotUser {
+  name: string;
+  password: string;
+}
+
+export interface DovecotOptions {
+  /** Default `[{ name: 'alice', password: 'alice-pw' }]`. */
+  users?: DovecotUser[];
+  /** Default `['plain', 'login', 'cram-md5', 'apop']` → `auth_mechanisms`. */
+  mechanisms?: string[];
+  /** Appended to the config; later settings override earlier ones (e.g. 'pop3_uidl_format = %v.%u'). */
+  extraConfig?: string;
+}
+
+export interface DeliverOptions {
+  /** Where the files go: 'cur' (default, with the `:2,` info suffix) or 'new' (no suffix; with pop3_no_flag_updates Dovecot's POP3 leaves them there). */
+  folder?: 'cur' | 'new';
+}
+
+export interface DovecotServer {
+  host: '127.0.0.1';
+  /** POP3 with STLS offered. */
+  plainPort: number;
+  /** Implicit TLS (pop3s). */
+  tlsPort: number;
+  /** The self-signed certificate (SAN DNS:localhost, IP:127.0.0.1), to be used as `ca`. */
+  caPem: string;
+  /** As node's X509Certificate#fingerprint256 ('AB:CD:…'). */
+  fingerprint256: string;
+  /** The instance's temp dir. */
+  dir: string;
+  logPath: string;
+  /** PID of the Dovecot master process (as in base_dir/master.pid). */
+  masterPid: number;
+  /**
+   * Put raw messages (bytes as on disk, LF line endings) into the user's Maildir, with
+   * Dovecot-style names carrying `,S=<size>,W=<crlf size>` so LIST needs no read. POP3 lists
+   * them in the order given, after anything delivered earlier. Returns the file names in order.
+   */
+  deliver(user: string, messages: Buffer[], opts?: DeliverOptions): Promise<string[]>;
+  /** What's in the user's Maildir now (new + cur), in the order POP3 would list them. */
+  mailbox(user: string): Promise<{ name: string; bytes: Buffer }[]>;
+  /** Remove every message and Dovecot's index/uidlist caches for the user. */
+  clear(user: string): Promise<void>;
+  /** Stop the master by PID, wait until its processes are gone and the ports closed, remove the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_USERS: DovecotUser[] = [{ name: 'alice', password: 'alice-pw' }];
+const DEFAULT_MECHANISMS = ['plain', 'login', 'cram-md5', 'apop'];
+const HOST = '127.0.0.1' as const;
+const START_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 10_000;
+const DH_PEM = '/usr/share/dovecot/dh.pem';
+const INSTALL_HINT = 'apt-get install dovecot-core dovecot-pop3d';
+
+// ---------------------------------------------------------------------------------------------
+// Availability
+
+function findExecutable(name: string, extraDirs: string[]): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...extraDirs];
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const dovecotBinary = (): string | null => findExecutable('dovecot', ['/usr/sbin', '/usr/local/sbin', '/sbin']);
+const opensslBinary = (): string | null => findExecutable('openssl', ['/usr/bin', '/usr/local/bin']);
+
+interface Account {
+  uid: number;
+  gid: number;
+}
+
+/** Looks a user up in /etc/passwd (no getent, no native modules). */
+function lookupUser(name: string): Account | null {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch {
+    // no /etc/passwd
+  }
+  return null;
+}
+
+function lookupGroup(name: string): number | null {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f.length >= 3) return Number(f[2]);
+    }
+  } catch {
+    // no /etc/group
+  }
+  return null;
+}
+
+/** The mail uid/gid: the existing `nobody` user and its group (`nogroup` on Debian). */
+function mailAccount(): Account | null {
+  const nobody = lookupUser('nobody');
+  if (!nobody) return null;
+  const gid = lookupGroup('nogroup') ?? nobody.gid;
+  return { uid: nobody.uid, gid };
+}
+
+/** null if a private Dovecot can be started here, else a one-line reason. */
+export function dovecotUnavailable(): string | null {
+  if (process.platform !== 'linux') return `private Dovecot needs Linux (this is ${process.platform})`;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'private Dovecot needs root (it runs its master as root and drops to the dovecot/nobody users)';
+  if (!dovecotBinary()) return `dovecot not found: ${INSTALL_HINT}`;
+  const libexec = ['/usr/lib/dovecot', '/usr/libexec/dovecot', '/usr/local/libexec/dovecot'];
+  if (!libexec.some((d) => existsSync(path.join(d, 'pop3')) && existsSync(path.join(d, 'pop3-login')))) {
+    return `dovecot POP3 server not found: ${INSTALL_HINT}`;
+  }
+  if (!existsSync(DH_PEM)) return `${DH_PEM} missing: ${INSTALL_HINT}`;
+  if (!lookupUser('dovecot') || lookupGroup('dovecot') === null) return `system user/group 'dovecot' missing: ${INSTALL_HINT}`;
+  if (!mailAccount()) return "system user 'nobody' missing (used as the mail uid)";
+  if (!opensslBinary()) return 'openssl CLI not found: apt-get install openssl';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function run(file: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: 30_000, encoding: 'utf8' }, (err, _stdout, stderr) => {
+      resolve({ code: err ? 1 : 0, stderr: stderr || (err ? err.message : '') });
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves true when `p` settles within `ms`, else false; leaves no timer behind either way. */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
+
+/** A free loopback port: bind port 0, read it, close. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
+    });
+  });
+}
+
+async function twoFreePorts(): Promise<[number, number]> {
+  for (;;) {
+    const a = await freePort();
+    const b = await freePort();
+    if (a !== b) return [a, b];
+  }
+}
+
+/** A process, identified by PID and start time (so a recycled PID is never mistaken for it). */
+interface Proc {
+  pid: number;
+  start: string;
+}
+
+/** Fields after "(comm)" in /proc/PID/stat: [0] state, [1] ppid, …, [19] starttime. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** Direct children of a PID, from /proc (Dovecot's services are all children of the master). */
+function childrenOf(pid: number): Proc[] {
+  const out: Proc[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    // no procfs
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    if (f && Number(f[1]) === pid) out.push({ pid: Number(e), start: f[19] ?? '' });
+  }
+  return out;
+}
+
+/** Still running (not gone, not a zombie) and still the same process. */
+function procAlive(p: Proc): boolean {
+  const f = statFields(p.pid);
+  return f !== null && f[19] === p.start && f[0] !== 'Z' && f[0] !== 'X';
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Resolves true once a TCP connect is refused (nothing listens any more). */
+function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: HOST, port });
+    s.setTimeout(1000);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
+  });
+}
+
+/** Connects (plain or implicit TLS) and reads the first line; resolves it or rejects. */
+function readGreeting(port: number, secure: boolean, caPem: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock: net.Socket = secure
+      ? tls.connect({ host: HOST, port, ca: caPem, servername: 'localhost' })
+      : net.connect({ host: HOST, port });
+    let buf = '';
+    const done = (err: Error | null, line?: string): void => {
+      clearTimeout(timer);
+      sock.removeAllListeners('data');
+      if (!err) sock.end('QUIT\r\n');
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(line ?? '');
+    };
+    const timer = setTimeout(() => done(new Error(`no greeting on port ${port} within ${timeoutMs} ms`)), timeoutMs);
+    sock.setEncoding('latin1');
+    sock.on('data', (d: string) => {
+      buf += d;
+      const i = buf.indexOf('\r\n');
+      if (i >= 0) done(null, buf.slice(0, i));
+    });
+    sock.once('error', (e) => done(e));
+    sock.once('close', () => done(new Error(`port ${port} closed before a greeting`)));
+  });
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maildir naming and ordering
+
+/** Size on the wire: every LF not preceded by CR becomes CRLF. */
+function crlfSize(bytes: Buffer): number {
+  let n = bytes.length;
+  let i = bytes.indexOf(0x0a);
+  while (i >= 0) {
+    if (i === 0 || bytes[i - 1] !== 0x0d) n++;
+    i = bytes.indexOf(0x0a, i + 1);
+  }
+  return n;
+}
+
+/** Dovecot's maildir_filename_sort_cmp: seconds, then M<usecs>, then the base name. */
+function maildirSortCmp(a: string, b: string): number {
+  const ma = /^(\d*)(\.[^.:]*)?/.exec(a);
+  const mb = /^(\d*)(\.[^.:]*)?/.exec(b);
+  const sa = Number(ma?.[1] || 0);
+  const sb = Number(mb?.[1] || 0);
+  if (sa !== sb) return sa - sb;
+  const ua = /M(\d+)/.exec(ma?.[2] ?? '');
+  const ub = /M(\d+)/.exec(mb?.[2] ?? '');
+  if (ua && ub && ua[1] !== ub[1]) return Number(ua[1]) - Number(ub[1]);
+  const ba = baseName(a);
+  const bb = baseName(b);
+  return ba < bb ? -1 : ba > bb ? 1 : 0;
+}
+
+const baseName = (fname: string): string => {
+  const i = fname.indexOf(':');
+  return i < 0 ? fname : fname.slice(0, i);
+};
+
+/** UIDs by base file name from Dovecot's dovecot-uidlist (v3: "<uid> [ext…] :<filename>"). */
+async function readUidlist(maildir: string): Promise<Map<string, number>> {
+  const map = new Map<string, number>();
+  let text: string;
+  try {
+    text = await readFile(path.join(maildir, 'dovecot-uidlist'), 'utf8');
+  } catch {
+    return map;
+  }
+  const lines = text.split('\n');
+  for (const line of lines.slice(1)) {
+    const sep = line.indexOf(' :');
+    if (sep < 0) continue;
+    const uid = Number.parseInt(line, 10);
+    if (Number.isFinite(uid)) map.set(baseName(line.slice(sep + 2)), uid);
+  }
+  return map;
+}
+
+function checkName(kind: string, s: string): void {
+  if (!/^[A-Za-z0-9._@+-]+$/.test(s) || s.startsWith('.')) throw new Error(`unsupported ${kind} ${JSON.stringify(s)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/** Running instances, so that a test process that exits without stop() still takes its daemons along. */
+const running = new Map<Master, string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [master, dir] of running) {
+      if (!master.hasExited()) {
+        for (const c of childrenOf(master.pid)) signal(c.pid, 'SIGTERM');
+        signal(master.pid, 'SIGTERM');
+      }
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+function renderConfig(p: {
+  dir: string;
+  instance: string;
+  plainPort: number;
+  tlsPort: number;
+  mechanisms: string[];
+  uid: number;
+  gid: number;
+  extraConfig: string;
+}): string {
+  const { dir } = p;
+  return `# Private Dovecot for Popbox tests (generated)
+instance_name = ${p.instance}
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+protocols = pop3
+listen = ${HOST}
+shutdown_clients = yes
+
+log_path = ${dir}/dovecot.log
+info_log_path = ${dir}/dovecot.log
+auth_verbose = yes
+
+ssl = yes
+ssl_cert = <${dir}/cert.pem
+ssl_key = <${dir}/key.pem
+ssl_dh = <${DH_PEM}
+ssl_min_protocol = TLSv1.2
+
+disable_plaintext_auth = no
+auth_mechanisms = ${p.mechanisms.join(' ')}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/users
+}
+userdb {
+  driver = static
+  args = uid=${p.uid} gid=${p.gid} home=${dir}/home/%u
+}
+# the mail uid/gid (nobody/nogroup, 65534) is above the default range
+first_valid_uid = ${p.uid}
+last_valid_uid = ${p.uid}
+first_valid_gid = ${p.gid}
+last_valid_gid = ${p.gid}
+
+mail_location = maildir:~/Maildir
+pop3_uidl_format = %g
+pop3_no_flag_updates = yes
+protocol pop3 {
+  mail_max_userip_connections = 50
+}
+
+# No anvil auth penalty: otherwise every failed login from 127.0.0.1 makes the next ones from
+# any test wait longer (2, 4, 8 … 15 s). auth_failure_delay (2 s per failure) still applies.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+
+service pop3-login {
+  inet_listener pop3 {
+    address = ${HOST}
+    port = ${p.plainPort}
+  }
+  inet_listener pop3s {
+    address = ${HOST}
+    port = ${p.tlsPort}
+    ssl = yes
+  }
+}
+
+${p.extraConfig}
+`;
+}
+
+async function makeCert(dir: string): Promise<void> {
+  const openssl = opensslBinary();
+  if (!openssl) throw new Error('openssl CLI not found: apt-get install openssl');
+  const r = await run(openssl, [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+    '-days', '30', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ]);
+  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr.trim()}`);
+  await chmod(path.join(dir, 'key.pem'), 0o600);
+}
+
+/** A Dovecot master run in the foreground (-F) as our child, so that Node reaps it when it exits. */
+interface Master {
+  pid: number;
+  exited: Promise<void>;
+  hasExited: () => boolean;
+}
+
+function launchMaster(dovecot: string, confPath: string, stderrPath: string): Master {
+  // Errors before the log process takes over (bad config, EADDRINUSE) go to stderr: keep them in a file.
+  const fd = openSync(stderrPath, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(dovecot, ['-F', '-c', confPath], { stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  let done = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      done = true;
+      resolve();
+    });
+    child.once('error', (e) => {
+      done = true;
+      try {
+        appendFileSync(stderrPath, `spawn failed: ${e.message}\n`);
+      } catch {
+        // dir gone
+      }
+      resolve();
+    });
+  });
+  child.unref(); // a forgotten server must not keep the test process alive (the exit hook stops it)
+  return { pid: child.pid ?? -1, exited, hasExited: () => done || child.pid === undefined };
+}
+
+type StartResult = { ok: true } | { ok: false; exited: boolean; why: string };
+
+/** Waits until both ports greet with +OK, the master exits, or the timeout passes. */
+async function waitUntilServing(master: Master, plainPort: number, tlsPort: number, caPem: string): Promise<StartResult> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastErr = '';
+  let plainOk = false;
+  // Don't sit out a probe's timeout when the master is already gone (e.g. a port held by someone else).
+  const exitedEarly = master.exited.then((): string => {
+    throw new Error('master exited');
+  });
+  exitedEarly.catch(() => undefined);
+  while (Date.now() < deadline) {
+    if (master.hasExited()) return { ok: false, exited: true, why: 'the dovecot master exited during startup' };
+    try {
+      if (!plainOk) {
+        const g = await Promise.race([readGreeting(plainPort, false, caPem), exitedEarly]);
+        if (!g.startsWith('+OK')) throw new Error(`unexpected greeting on ${plainPort}: ${g}`);
+        plainOk = true;
+      }
+      const g = await Promise.race([readGreeting(tlsPort, true, caPem), exitedEarly]);
+      if (!g.startsWith('+OK')) throw new Error(`unexpected greeting on ${tlsPort}: ${g}`);
+      return { ok: true };
+    } catch (e) {
+      lastErr = (e as Error).message;
+      await sleep(25);
+    }
+  }
+  return {
+    ok: false,
+    exited: false,
+    why: `dovecot did not serve POP3 on ${HOST}:${plainPort} and pop3s on ${HOST}:${tlsPort} within ${START_TIMEOUT_MS} ms (${lastErr})`,
+  };
+}
+
+/**
+ * SIGTERM to the master (our child: its PID is the one in base_dir/master.pid) and to its services;
+ * wait for them, SIGKILL (by PID) whatever is left, then wait until the ports refuse connections.
+ */
+async function stopMaster(master: Master, ports: number[]): Promise<void> {
+  if (master.pid <= 0) return;
+  // Once Node has reaped the master its PID may be recycled: only signal it while it hasn't exited.
+  const services = master.hasExited() ? [] : childrenOf(master.pid);
+  if (!master.hasExited()) signal(master.pid, 'SIGTERM');
+  // Terminating the services along with the master takes ~0.1 s; the master alone waits ~1 s for them.
+  for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGTERM');
+  if (!(await settlesWithin(master.exited, STOP_TIMEOUT_MS))) {
+    if (!master.hasExited()) signal(master.pid, 'SIGKILL');
+    for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGKILL');
+    await settlesWithin(master.exited, 2000);
+  }
+  const deadline = Date.now() + 3000;
+  while (services.some(procAlive) && Date.now() < deadline) await sleep(20);
+  for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGKILL');
+  for (const port of ports) {
+    const portDeadline = Date.now() + 3000;
+    while (!(await portClosed(port)) && Date.now() < portDeadline) await sleep(20);
+  }
+  const left = [...(master.hasExited() ? [] : [master.pid]), ...services.filter(procAlive).map((p) => p.pid)];
+  if (left.length) throw new Error(`dovecot processes still alive after stop: ${left.join(', ')}`);
+}
+
+/**
+ * os.tmpdir(), unless its path is long (Unix sockets live in base_dir and sun_path is 108 bytes) or
+ * some folder above it is not traversable by others (auth runs as `dovecot`, pop3 as `nobody`).
+ */
+function tempRoot(): string {
+  const t = path.resolve(os.tmpdir());
+  if (t.length > 40) return '/tmp';
+  for (let d = t; ; d = path.dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return '/tmp';
+    } catch {
+      return '/tmp';
+    }
+    if (d === path.dirname(d)) return t;
+  }
+}
+
+export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotServer> {
+  const unavailable = dovecotUnavailable();
+  if (unavailable) throw new Error(unavailable);
+  const dovecot = dovecotBinary() as string;
+  const account = mailAccount() as Account;
+  const dovecotGid = lookupGroup('dovecot') as number;
+  const users = opts.users ?? DEFAULT_USERS;
+  const mechanisms = opts.mechanisms ?? DEFAULT_MECHANISMS;
+  for (const u of users) {
+    checkName('user name', u.name);
+    if (/[:\r\n]/.test(u.password) || u.password === '') throw new Error(`unsupported password for ${u.name}: non-empty, no ':' or line breaks`);
+  }
+  for (const m of mechanisms) checkName('mechanism', m);
+
+  const tmpRoot = tempRoot();
+  const dir = await mkdtemp(path.join(tmpRoot, 'popbox-dovecot-'));
+  let master: Master | null = null;
+  try {
+    await chmod(dir, 0o755); // auth (user dovecot) and pop3 (user nobody) must traverse it
+    await makeCert(dir);
+    const caPem = await readFile(path.join(dir, 'cert.pem'), 'utf8');
+    const fingerprint256 = new X509Certificate(caPem).fingerprint256;
+
+    const usersFile = path.join(dir, 'users');
+    await writeFile(usersFile, users.map((u) => `${u.name}:{PLAIN}${u.password}::::::\n`).join(''), { mode: 0o640 });
+    await chown(usersFile, 0, dovecotGid);
+    await chmod(usersFile, 0o640);
+
+    await mkdir(path.join(dir, 'home'), { mode: 0o755 });
+    for (const u of users) await ensureMaildir(dir, u.name, account);
+
+    const logPath = path.join(dir, 'dovecot.log');
+    const stderrPath = path.join(dir, 'dovecot.stderr');
+    const confPath = path.join(dir, 'dovecot.conf');
+    const pidFile = path.join(dir, 'run', 'master.pid');
+    const instance = `popbox-${path.basename(dir).slice('popbox-dovecot-'.length)}`;
+
+    let plainPort = 0;
+    let tlsPort = 0;
+    for (let attempt = 1; ; attempt++) {
+      [plainPort, tlsPort] = await twoFreePorts();
+      const conf = renderConfig({ dir, instance, plainPort, tlsPort, mechanisms, uid: account.uid, gid: account.gid, extraConfig: opts.extraConfig ?? '' });
+      await writeFile(confPath, conf);
+      const m = launchMaster(dovecot, confPath, stderrPath);
+      master = m;
+      running.set(m, dir);
+      installExitHook();
+      const r = await waitUntilServing(m, plainPort, tlsPort, caPem);
+      if (r.ok) break;
+      await stopMaster(m, []); // not the ports: another process may hold one of them
+      running.delete(m);
+      master = null;
+      const stderr = tail(stderrPath, 20);
+      // Another process may have taken a port between our probe and Dovecot's bind: pick new ones.
+      if (r.exited && /address already in use/i.test(`${stderr}\n${tail(logPath, 10)}`) && attempt < 5) continue;
+      throw new Error(`${r.why}\n--- stderr ---\n${stderr}\n--- ${logPath} ---\n${tail(logPath)}`);
+    }
+    const m = master as Master;
+    const pidInFile = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
+    if (pidInFile !== m.pid) throw new Error(`${pidFile} says ${pidInFile}, but the master we started is ${m.pid}`);
+
+    let stopping: Promise<void> | null = null;
+    const server: DovecotServer = {
+      host: HOST,
+      plainPort,
+      tlsPort,
+      caPem,
+      fingerprint256,
+      dir,
+      logPath,
+      masterPid: m.pid,
+      deliver: (user, messages, dopts) => deliver(dir, account, user, messages, dopts?.folder ?? 'cur'),
+      mailbox: (user) => mailbox(dir, user),
+      clear: async (user) => {
+        checkName('user name', user);
+        await rm(path.join(dir, 'home', user), { recursive: true, force: true });
+        await ensureMaildir(dir, user, account);
+      },
+      stop: () =>
+        (stopping ??= (async () => {
+          try {
+            await stopMaster(m, [plainPort, tlsPort]);
+          } finally {
+            running.delete(m);
+            await rm(dir, { recursive: true, force: true });
+          }
+        })()),
+    };
+    return server;
+  } catch (e) {
+    if (master) {
+      await stopMaster(master, []).catch(() => undefined);
+      running.delete(master);
+    }
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maildir access
+
+async function ensureMaildir(dir: string, user: string, acc: Account): Promise<string> {
+  const home = path.join(dir, 'home', user);
+  const maildir = path.join(home, 'Maildir');
+  for (const d of [home, maildir, path.join(maildir, 'cur'), path.join(maildir, 'new'), path.join(maildir, 'tmp')]) {
+    await mkdir(d, { recursive: true, mode: 0o700 });
+    await chown(d, acc.uid, acc.gid);
+  }
+  return maildir;
+}
+
+/** Strictly increasing timestamps in file names, per process, so Dovecot's name sort = delivery order. */
+let nextStamp = Math.floor(Date.now() / 1000) - 30 * 86400;
+let nextSeq = 0;
+
+async function deliver(dir: string, acc: Account, user: string, messages: Buffer[], folder: 'cur' | 'new'): Promise<string[]> {
+  checkName('user name', user);
+  const maildir = await ensureMaildir(dir, user, acc);
+  const names: string[] = [];
+  for (const msg of messages) {
+    const secs = nextStamp++;
+    const seq = nextSeq++;
+    const base = `${secs}.M${seq % 1_000_000}P${process.pid}Q${seq}.popbox,S=${msg.length},W=${crlfSize(msg)}`;
+    const name = folder === 'cur' ? `${base}:2,` : base;
+    const tmp = path.join(maildir, 'tmp', base);
+    await writeFile(tmp, msg, { mode: 0o600 });
+    await chown(tmp, acc.uid, acc.gid);
+    await rename(tmp, path.join(maildir, folder, name));
+    names.push(name);
+  }
+  return names;
+}
+
+async function mailbox(dir: string, user: string): Promise<{ name: string; bytes: Buffer }[]> {
+  checkName('user name', user);
+  const maildir = path.join(dir, 'home', user, 'Maildir');
+  const files: { name: string; file: string }[] = [];
+  for (const sub of ['new', 'cur']) {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(path.join(maildir, sub));
+    } catch {
+      // no such dir yet
+    }
+    for (const name of entries) if (!name.startsWith('.')) files.push({ name, file: path.join(maildir, sub, name) });
+  }
+  // Known files in UID order (Dovecot's uidlist), then new ones the way Dovecot will number them.
+  const uids = await readUidlist(maildir);
+  files.sort((a, b) => {
+    const ua = uids.get(baseName(a.name));
+    const ub = uids.get(baseName(b.name));
+    if (ua !== undefined && ub !== undefined) return ua - ub;
+    if (ua !== undefined) return -1;
+    if (ub !== undefined) return 1;
+    return maildirSortCmp(a.name, b.name);
+  });
+  const out: { name: string; bytes: Buffer }[] = [];
+  for (const f of files) {
+    try {
+      out.push({ name: f.name, bytes: await readFile(f.file) });
+    } catch {
+      // renamed (new → cur) or expunged meanwhile: read it from cur/ under any flags
+      const cur = path.join(maildir, 'cur');
+      const again = (await readdir(cur)).find((n) => baseName(n) === baseName(f.name));
+      if (again) out.push({ name: again, bytes: await readFile(path.join(cur, again)) });
+    }
+  }
+  return out;
+}

@@ -64,7 +64,7 @@ const layersRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'renderer/dist/**', 'test/.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'renderer/dist/**', 'test/.tmp/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -131,7 +131,7 @@ describe('POP3 client against the fault server', () => {
     it(`maps "-ERR ${code}" at login to ${expected}, keeping the response code`, async () => {
       await serve((conn) =>
         miniPop3(conn, {
-          capa: ['USER', 'RESP-CODES', 'AUTH-RESP-CODE'],
+          capa: ['USER', 'RESP-CODES'], // no AUTH-RESP-CODE: a bare -ERR at PASS means the password
           override: async (c, verb) => (verb === 'PASS' ? (await c.send(`-ERR ${code}`), true) : false),
         }),
       );
@@ -295,6 +295,16 @@ describe('POP3 client against the fault server', () => {
     expect(server!.connections[0]!.received).not.toContain('DELE 1');
   });
 
+  it('enables UTF8 when offered (RFC 6856), before login, so a UTF-8 user name goes through', async () => {
+    await serve((conn) => miniPop3(conn, { capa: ['USER', 'UTF8'], user: 'jürgen' }));
+    const pop = await connect();
+    await pop.login({ user: 'jürgen', password: 'pw', allowInsecure: true });
+    const received = server!.connections[0]!.received;
+    expect(received.indexOf('UTF8')).toBeGreaterThan(-1);
+    expect(received.indexOf('UTF8')).toBeLessThan(received.indexOf('USER jürgen'));
+    await pop.quit();
+  });
+
   it('rejects an unsolicited reply as a protocol error', async () => {
     await serve(async (conn) => {
       await conn.send('+OK hello');
@@ -409,6 +419,157 @@ describe('POP3 client against the fault server', () => {
   it('times out a server that never greets', async () => {
     await serve((conn) => conn.waitClosed());
     await expectError(connect({ timeouts: { greetingMs: 200 } }), 'timeout');
+  });
+
+  it('survives a drop while the next message is read ahead, and reports it on that message', async () => {
+    const big = Buffer.concat([Buffer.from('Subject: two\r\n\r\n'), Buffer.alloc(200_000, 'y'), Buffer.from('\r\n')]);
+    await serve((conn) =>
+      miniPop3(conn, {
+        messages: [MSG, big],
+        override: async (c, verb, args) => {
+          if (verb !== 'RETR' || args[0] !== '2') return false;
+          await c.write('+OK\r\nSubject: two\r\n\r\nyyyy');
+          await sleep(20);
+          c.reset();
+          return true;
+        },
+      }),
+    );
+    const pop = await loggedIn();
+    const results: string[] = [];
+    try {
+      for await (const m of pop.retrieveMany([1, 2])) {
+        await sleep(100); // the consumer is busy (writing to disk) while message 2 fails
+        results.push((await readAll(m.body!)).equals(MSG) ? 'ok' : 'bad');
+      }
+    } catch (e) {
+      results.push((e as Pop3Error).code);
+    }
+    expect(results).toEqual(['ok', 'network']);
+  });
+
+  it('goes on after retrieveMany is left early or a body is destroyed', async () => {
+    const messages = Array.from({ length: 6 }, (_, i) => Buffer.from(`Subject: m${i}\r\n\r\n${'z'.repeat(50_000)}\r\n`));
+    await serve((conn) => miniPop3(conn, { messages }));
+    const pop = await loggedIn({ pipelineWindow: 4 });
+    for await (const m of pop.retrieveMany([1, 2, 3, 4, 5])) {
+      m.body!.destroy();
+      if (m.id === 2) break;
+    }
+    await pop.noop();
+    expect((await readAll(await pop.retr(6))).equals(messages[5]!)).toBe(true);
+    expect(await pop.stat()).toEqual({ count: 6, size: messages.reduce((s, m) => s + m.length, 0) });
+    await pop.quit();
+  });
+
+  it('reports the later error when a fallback mechanism fails for another reason', async () => {
+    await serve(
+      (conn) =>
+        miniPop3(conn, {
+          capa: ['USER', 'SASL CRAM-MD5 PLAIN'],
+          override: async (c, verb, args) => {
+            if (verb !== 'AUTH') return false;
+            if (args[0] === 'CRAM-MD5') {
+              await c.send(`+ ${Buffer.from('<1.2@host>').toString('base64')}`);
+              await c.readLine();
+              await c.send('-ERR [AUTH] cannot verify');
+            } else {
+              await c.send('+ ');
+              await c.readLine();
+              await c.send('-ERR [SYS/TEMP] backend unavailable');
+            }
+            return true;
+          },
+        }),
+      { tls: true },
+    );
+    const pop = await connect({ security: 'tls', tls: { ca: FAULT_CERT, servername: 'localhost' } });
+    await expectError(pop.login({ user: 'alice', password: 'pw' }), 'sys-temp');
+    pop.close();
+  });
+
+  it('with AUTH-RESP-CODE, a login -ERR without [AUTH] does not blame the password', async () => {
+    await serve((conn) =>
+      miniPop3(conn, {
+        capa: ['USER', 'RESP-CODES', 'AUTH-RESP-CODE'],
+        override: async (c, verb) => (verb === 'PASS' ? (await c.send('-ERR database unreachable'), true) : false),
+      }),
+    );
+    const pop = await connect();
+    await expectError(pop.login({ user: 'alice', password: 'pw', allowInsecure: true }), 'sys-temp');
+    pop.close();
+  });
+
+  it('cancels a SASL exchange that asks for more than the mechanism has, and stays logged out', async () => {
+    await serve((conn) =>
+      miniPop3(conn, {
+        capa: ['USER', 'SASL PLAIN'],
+        override: async (c, verb) => {
+          if (verb !== 'AUTH') return false;
+          for (;;) {
+            await c.send('+ ');
+            const line = await c.readLine();
+            if (line === '*' || line === null) break;
+          }
+          await c.send('+OK cancelled, but logged in anyway?');
+          return true;
+        },
+      }),
+    );
+    const pop = await connect();
+    await expectError(pop.login({ user: 'alice', password: 'pw', allowInsecure: true }), 'auth');
+    expect(server!.connections[0]!.received).toContain('*');
+    pop.close();
+  });
+
+  it('puts a total deadline on a status line that drips in', async () => {
+    await serve(async (conn) => {
+      await conn.write('+OK ');
+      for (let i = 0; i < 100 && (await conn.write('a')); i++) await sleep(50);
+    });
+    const started = Date.now();
+    const err = await expectError(connect({ timeouts: { idleMs: 1000, greetingMs: 300 }, limits: { replyDeadlineMs: 300 } }), 'timeout');
+    expect(err.message).toMatch(/more than/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('caps the size of a message body and the line count of a listing', async () => {
+    const huge = Buffer.concat([Buffer.from('Subject: huge\r\n\r\n'), Buffer.alloc(3 * 1024 * 1024, 'h'), Buffer.from('\r\n')]);
+    const uids = Array.from({ length: 300 }, (_, i) => `u${i}`);
+    await serve((conn) => miniPop3(conn, { messages: uids.map((_, i) => (i === 0 ? huge : MSG)), uids }));
+    const pop = await loggedIn({ limits: { maxMessageBytes: 1024 * 1024, maxListingLines: 100 } });
+    const err = await expectError(pop.uidl(), 'protocol');
+    expect(err.message).toMatch(/more than 100 lines/);
+    const pop2 = await loggedIn({ limits: { maxMessageBytes: 1024 * 1024 } });
+    const body = await pop2.retr(1);
+    const err2 = await expectError(readAll(body), 'protocol');
+    expect(err2.message).toMatch(/larger than/);
+  });
+
+  it('never reads bytes injected after the STLS +OK in a separate packet', async () => {
+    await serve((conn) =>
+      miniPop3(conn, {
+        capa: ['USER', 'STLS', 'UIDL'],
+        override: async (c, verb) => {
+          if (verb !== 'STLS') return false;
+          await c.write('+OK Begin TLS\r\n');
+          await sleep(30);
+          await c.write('+OK\r\nSASL INJECTED\r\n.\r\n');
+          await c.startTls().catch(() => c.reset());
+          return true;
+        },
+      }),
+    );
+    // The injected bytes land in the TLS handshake and break it; either way they are never a reply.
+    const outcome = await connect({ security: 'starttls', tls: { ca: FAULT_CERT, servername: 'localhost' } }).then(
+      (pop) => {
+        const caps = pop.capabilities?.lines;
+        pop.close();
+        return caps;
+      },
+      (e: Pop3Error) => e.code,
+    );
+    expect(['tls', 'network', ['USER', 'STLS', 'UIDL']]).toContainEqual(outcome);
   });
 
   describe('TLS', () => {

@@ -93,5 +93,12 @@ describe('capabilities and response codes', () => {
     expect(unknown.code).toBe('auth');
     expect(unknown.respCode).toBe('SYS/NEW');
     expect(errorFromReply('no such message', 'command', 'RETR 9').code).toBe('command');
+    // RFC 2449 §8: an unknown deeper level falls back to the known parent.
+    expect(errorFromReply('[SYS/TEMP/OVERLOAD] busy', 'auth', 'PASS').code).toBe('sys-temp');
+    expect(errorFromReply('[IN-USE/LOCKED] busy', 'auth', 'PASS').code).toBe('in-use');
+    // Server text is cleaned of control and bidi characters before it reaches a message.
+    const hostile = errorFromReply(`[SYS/PERM] evil\x1b[31m\u202etxt.exe${'x'.repeat(5000)}`, 'auth', 'PASS');
+    expect(hostile.message.includes('\x1b') || hostile.message.includes('\u202e')).toBe(false);
+    expect(hostile.message.length).toBeLessThan(400);
   });
 });

@@ -25,8 +25,7 @@ import {
 } from './auth.js';
 import { parseCapabilities, type Capabilities } from './capabilities.js';
 import { DEFAULT_LIMITS, Pop3Engine, type EngineLimits, type ProtocolLog, type StreamReply } from './engine.js';
-import { Pop3Error, isPop3Error } from './errors.js';
-import { truncateForMessage } from './scanner.js';
+import { Pop3Error, isPop3Error, sanitizeServerText } from './errors.js';
 import { connectPlain, connectTls, formatFingerprint, type Security, type TlsOptions } from './transport.js';
 
 export interface Pop3ConnectOptions {
@@ -89,8 +88,8 @@ export class Pop3Client {
     private readonly onAbort: () => void,
     /** The greeting's text, e.g. "Dovecot ready." */
     readonly greeting: string,
-    /** The APOP timestamp from the greeting, if any. */
-    readonly apopTimestamp: string | null,
+    /** The APOP timestamp from the greeting, if any (cleared after STLS: it came in clear). */
+    private apopTimestamp: string | null,
   ) {
     this.socket = socket;
   }
@@ -182,6 +181,8 @@ export class Pop3Client {
     // reading at the +OK and the rest of that buffer is dropped with the plain socket's reader.
     const plain = this.engine.detach();
     this.caps = null;
+    // The greeting came before TLS: a man in the middle could have planted the timestamp.
+    this.apopTimestamp = null;
     let secured: tls.TLSSocket;
     try {
       secured = await connectTls({ ...base, tls: tlsOpts }, plain);
@@ -208,29 +209,39 @@ export class Pop3Client {
       });
     }
     const mechanisms = chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
-    let firstError: Pop3Error | undefined;
+    let failure: Pop3Error | undefined;
     for (const mechanism of mechanisms) {
       try {
         await this.authenticate(mechanism, creds);
-        firstError = undefined;
+        failure = undefined;
         break;
       } catch (e) {
         if (!isPop3Error(e)) throw e;
-        firstError ??= e;
+        // The first refusal says most about the credentials; anything else (a drop, a busy
+        // mailbox) is what the caller must act on instead, so it wins.
+        if (!failure || e.code !== 'auth') failure = e;
         // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not.
         if (e.code !== 'auth' || this.engine.closed) break;
       }
     }
-    if (firstError) throw firstError;
+    if (failure) throw failure;
     this.state = 'transaction';
     await this.capa();
     const wanted = this.options.pipelining !== false && this.caps?.pipelining === true;
     this.engine.window = wanted ? Math.max(2, this.options.pipelineWindow ?? DEFAULT_PIPELINE_WINDOW) : 1;
   }
 
+  /**
+   * What a -ERR without a response code means at login. RFC 3206: a server announcing
+   * AUTH-RESP-CODE marks credential failures with [AUTH], so without it the cause is elsewhere.
+   */
+  private get loginErrorContext(): 'auth' | 'sys-temp' {
+    return this.caps?.authRespCode ? 'sys-temp' : 'auth';
+  }
+
   private async authenticate(mechanism: AuthMechanism, creds: Credentials): Promise<void> {
     const password = creds.password ?? '';
-    const auth = { errorContext: 'auth' as const };
+    const auth = { errorContext: this.loginErrorContext };
     switch (mechanism) {
       case 'USER':
         await this.engine.single(`USER ${creds.user}`, auth);
@@ -256,13 +267,29 @@ export class Pop3Client {
       case 'XOAUTH2': {
         if (creds.oauth2Token === undefined) throw new Pop3Error('auth', 'XOAUTH2 needs an access token');
         let sent = false;
+        let serverError: string | undefined;
         // The two-step form: AUTH XOAUTH2, "+", then the token. A second "+" carries the
         // server's JSON error; the answer to it is an empty line, after which -ERR follows.
-        await this.sasl('XOAUTH2', () => {
-          if (sent) return '';
-          sent = true;
-          return xoauth2Response(creds.user, creds.oauth2Token!);
-        }, 2);
+        try {
+          await this.sasl('XOAUTH2', (challenge) => {
+            if (sent) {
+              serverError = sanitizeServerText(Buffer.from(challenge, 'base64').toString('utf8'), 1000);
+              return '';
+            }
+            sent = true;
+            return xoauth2Response(creds.user, creds.oauth2Token!);
+          }, 2);
+        } catch (e) {
+          // Keep the provider's JSON ({"status":"401",…}): it tells "refresh the token" apart.
+          if (isPop3Error(e) && e.code === 'auth' && serverError !== undefined) {
+            throw new Pop3Error('auth', `${e.message} (${serverError})`, {
+              ...(e.respCode ? { respCode: e.respCode } : {}),
+              serverText: serverError,
+              command: 'AUTH XOAUTH2',
+            });
+          }
+          throw e;
+        }
         return;
       }
     }
@@ -270,14 +297,15 @@ export class Pop3Client {
 
   /** RFC 5034 exchange: AUTH <mech>, then one response per "+ challenge" until +OK or -ERR. */
   private async sasl(mech: string, respond: (challengeB64: string) => string, maxSteps = 1): Promise<void> {
-    const opts = { mode: 'sasl' as const, errorContext: 'auth' as const };
+    const opts = { mode: 'sasl' as const, errorContext: this.loginErrorContext };
     let reply = await this.engine.single(`AUTH ${mech}`, opts);
     let steps = 0;
     while (reply.kind === 'continue') {
       if (steps++ >= maxSteps) {
-        // More challenges than the mechanism has: cancel the exchange (RFC 5034 §4).
-        reply = await this.engine.single('*', { ...opts, label: 'AUTH cancel' });
-        break;
+        // More challenges than the mechanism has: cancel the exchange (RFC 5034 §4). Whatever
+        // the server answers to that, we are not logged in.
+        await this.engine.single('*', { ...opts, label: 'AUTH cancel' }).catch(() => {});
+        throw new Pop3Error('auth', `AUTH ${mech}: the server asked for more than the mechanism has; login cancelled`);
       }
       reply = await this.engine.single(respond(reply.text.trim()), { ...opts, label: `AUTH ${mech} response` });
     }
@@ -428,13 +456,13 @@ function parseNumbers(text: string, count: number, what: string): number[] {
   const parts = text.trim().split(/\s+/).slice(0, count);
   const nums = parts.map((p) => (/^\d{1,15}$/.test(p) ? Number(p) : NaN));
   if (nums.length < count || nums.some((n) => Number.isNaN(n))) {
-    throw new Pop3Error('protocol', `malformed ${what} line: ${truncateForMessage(text)}`);
+    throw new Pop3Error('protocol', `malformed ${what} line: ${sanitizeServerText(text)}`);
   }
   return nums;
 }
 
 function parseUidLine(line: string): MessageUid {
   const m = /^\s*(\d{1,15})\s+(\S+)\s*$/.exec(line);
-  if (!m) throw new Pop3Error('protocol', `malformed UIDL line: ${truncateForMessage(line)}`);
+  if (!m) throw new Pop3Error('protocol', `malformed UIDL line: ${sanitizeServerText(line)}`);
   return { id: Number(m[1]), uid: m[2]! };
 }

@@ -9,8 +9,8 @@
  */
 import { Readable } from 'node:stream';
 import type net from 'node:net';
-import { Pop3Error, errorFromReply, type Pop3ErrorCode } from './errors.js';
-import { ReplyScanner, truncateForMessage, type AfterStatus, type StatusLine } from './scanner.js';
+import { Pop3Error, errorFromReply, sanitizeServerText, type Pop3ErrorCode } from './errors.js';
+import { ReplyScanner, type AfterStatus, type StatusLine } from './scanner.js';
 
 export type ProtocolLog = (direction: 'C' | 'S', line: string) => void;
 
@@ -21,16 +21,27 @@ export interface EngineLimits {
   maxStatusLine: number;
   /** Longest line in a listing (CAPA, LIST, UIDL). Message lines have no limit. */
   maxListingLine: number;
-  /** Largest listing as a whole. */
+  /** Largest listing as a whole, in bytes and in lines. */
   maxListingBytes: number;
+  maxListingLines: number;
+  /**
+   * Longest a status line or a listing may take in total, however steadily it drips in: the
+   * idle timeout alone would let one byte a minute hold a session for days.
+   */
+  replyDeadlineMs: number;
+  /** Largest message body accepted from RETR/TOP (a body that never ends must not fill the disk). */
+  maxMessageBytes: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
   idleTimeoutMs: 60_000,
   maxStatusLine: 8 * 1024,
   maxListingLine: 4 * 1024,
-  // 1,000,000 UIDL lines of 70 characters fit; a flood does not.
-  maxListingBytes: 96 * 1024 * 1024,
+  // 500,000 UIDL lines of 70 characters fit; a flood does not.
+  maxListingBytes: 48 * 1024 * 1024,
+  maxListingLines: 1_000_000,
+  replyDeadlineMs: 5 * 60_000,
+  maxMessageBytes: 2 * 1024 * 1024 * 1024,
 };
 
 /**
@@ -80,8 +91,13 @@ export interface CommandOptions {
 class BodyStream extends Readable {
   /** The consumer gave up; the rest of the body is read and dropped. */
   abandoned = false;
+  /** Bytes received so far, against the message size cap. */
+  received = 0;
   constructor(private readonly demand: () => void) {
     super({ highWaterMark: 256 * 1024 });
+    // A body read ahead (pipelining) may fail before anyone holds it; its error must not be
+    // an uncaught 'error' event. Whoever reads it later still gets the error.
+    this.on('error', () => {});
   }
   override _read(): void {
     this.demand();
@@ -121,6 +137,9 @@ class LineCollector {
       this.partial = [];
       this.partialLength = 0;
       if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      if (this.lines.length >= this.limits.maxListingLines) {
+        throw new Pop3Error('protocol', `the server sent a listing of more than ${this.limits.maxListingLines} lines`);
+      }
       // latin1 keeps every byte: a UIDL with 8-bit bytes stays stable and distinct.
       this.lines.push(line.toString('latin1'));
       pos = nl + 1;
@@ -141,6 +160,9 @@ export class Pop3Engine {
   private failure: Pop3Error | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
+  /** The total deadline for the reply now awaited (status lines and listings, not bodies). */
+  private deadline: NodeJS.Timeout | null = null;
+  private deadlineFor: Command | null = null;
   /** Paused because a body consumer is full, not because the server is slow. */
   private backpressured = false;
   /** Commands in flight that must not have others pipelined alongside. */
@@ -253,11 +275,11 @@ export class Pop3Engine {
       };
       if (command !== null && /[\r\n\0]/.test(command)) {
         // A user name or argument with a line break would smuggle in a second command.
-        reject(new Pop3Error('protocol', `refusing to send a command containing a line break: ${truncateForMessage(cmd.label)}`));
+        reject(new Pop3Error('protocol', `refusing to send a command containing a line break: ${sanitizeServerText(cmd.label)}`));
         return;
       }
       if (cmd.wire && cmd.wire.length > MAX_COMMAND_BYTES) {
-        reject(new Pop3Error('protocol', `command too long: ${truncateForMessage(cmd.label)}`));
+        reject(new Pop3Error('protocol', `command too long: ${sanitizeServerText(cmd.label)}`));
         return;
       }
       this.waiting.push(cmd);
@@ -322,9 +344,9 @@ export class Pop3Engine {
   private onStatus(status: StatusLine): AfterStatus {
     const cmd = this.inflight[0];
     if (!cmd) {
-      throw new Pop3Error('protocol', `the server sent a reply nobody asked for: ${truncateForMessage(status.text)}`);
+      throw new Pop3Error('protocol', `the server sent a reply nobody asked for: ${sanitizeServerText(status.text)}`);
     }
-    this.log?.('S', cmd.mode === 'sasl' && status.kind === 'continue' ? '+ …' : `${status.kind === 'ok' ? '+OK' : status.kind === 'err' ? '-ERR' : '+'} ${truncateForMessage(status.text, 200)}`);
+    this.log?.('S', cmd.mode === 'sasl' && status.kind === 'continue' ? '+ …' : `${status.kind === 'ok' ? '+OK' : status.kind === 'err' ? '-ERR' : '+'} ${sanitizeServerText(status.text, 200)}`);
     if (status.kind === 'err') {
       this.shiftInflight();
       cmd.reject(errorFromReply(status.text, cmd.errorContext, cmd.label || undefined));
@@ -332,7 +354,7 @@ export class Pop3Engine {
       return 'single';
     }
     if (status.kind === 'continue' && cmd.mode !== 'sasl') {
-      throw new Pop3Error('protocol', `the server sent a continuation "+" to ${truncateForMessage(cmd.label)}`);
+      throw new Pop3Error('protocol', `the server sent a continuation "+" to ${sanitizeServerText(cmd.label)}`);
     }
     switch (cmd.mode) {
       case 'single':
@@ -365,6 +387,12 @@ export class Pop3Engine {
       return;
     }
     const body = cmd.body!;
+    body.received += bytes.length;
+    if (body.received > this.limits.maxMessageBytes) {
+      throw new Pop3Error('protocol', `${cmd.label}: the message is larger than ${this.limits.maxMessageBytes} bytes`, {
+        command: cmd.label,
+      });
+    }
     if (body.abandoned || body.destroyed) return;
     if (!body.push(bytes) && !this.backpressured) {
       this.backpressured = true;
@@ -396,12 +424,13 @@ export class Pop3Engine {
       this.clearTimer();
       return;
     }
+    this.armDeadline(this.inflight[0]!);
     const ms = this.inflight[0]!.timeoutMs ?? this.limits.idleTimeoutMs;
     if (this.timer && this.timerMs === ms) {
       this.timer.refresh();
       return;
     }
-    this.clearTimer();
+    this.clearIdle();
     this.timerMs = ms;
     this.timer = setTimeout(this.onIdleTimeout, ms);
   }
@@ -416,10 +445,42 @@ export class Pop3Engine {
     );
   };
 
-  private clearTimer(): void {
+  private armDeadline(head: Command): void {
+    if (head.body) {
+      // Bodies are bounded by size and the idle timeout; a large message may take long.
+      this.clearDeadline();
+      return;
+    }
+    if (this.deadlineFor === head) return;
+    this.clearDeadline();
+    this.deadlineFor = head;
+    const ms = Math.max(this.limits.replyDeadlineMs, head.timeoutMs ?? 0);
+    this.deadline = setTimeout(() => {
+      this.fail(
+        new Pop3Error('timeout', `the server took more than ${Math.round(ms / 1000)} s to answer ${head.label || 'the connection'}`, {
+          command: head.label,
+        }),
+      );
+    }, ms);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) {
+      clearTimeout(this.deadline);
+      this.deadline = null;
+    }
+    this.deadlineFor = null;
+  }
+
+  private clearIdle(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
+  }
+
+  private clearTimer(): void {
+    this.clearIdle();
+    this.clearDeadline();
   }
 }

@@ -60,6 +60,34 @@ export function isPop3Error(e: unknown): e is Pop3Error {
 
 const RESP_CODE = /^\[([^\]\s]{1,64})\]\s?/;
 
+/**
+ * Server text is untrusted: control characters (and bidi overrides) must not reach a log line
+ * or the UI as such, and its length is bounded.
+ */
+export function sanitizeServerText(s: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+/** The codes we act on; RFC 2449 §8: unknown sub-levels fall back to their known parent. */
+const KNOWN_CODES: Record<string, Pop3ErrorCode> = {
+  AUTH: 'auth',
+  'IN-USE': 'in-use',
+  'LOGIN-DELAY': 'login-delay',
+  'SYS/TEMP': 'sys-temp',
+  'SYS/PERM': 'sys-perm',
+};
+
+function codeFor(respCode: string): Pop3ErrorCode | undefined {
+  const parts = respCode.split('/');
+  for (let n = parts.length; n > 0; n--) {
+    const known = KNOWN_CODES[parts.slice(0, n).join('/')];
+    if (known) return known;
+  }
+  return undefined;
+}
+
 /** Split "[SYS/TEMP] try later" into the code and the text. */
 export function parseRespCode(text: string): { respCode?: string; text: string } {
   const m = RESP_CODE.exec(text);
@@ -79,28 +107,11 @@ export function errorFromReply(
   command: string | undefined,
 ): Pop3Error {
   const { respCode, text: rest } = parseRespCode(text);
-  let code: Pop3ErrorCode = context;
-  switch (respCode) {
-    case 'AUTH':
-      code = 'auth';
-      break;
-    case 'IN-USE':
-      code = 'in-use';
-      break;
-    case 'LOGIN-DELAY':
-      code = 'login-delay';
-      break;
-    case 'SYS/TEMP':
-      code = 'sys-temp';
-      break;
-    case 'SYS/PERM':
-      code = 'sys-perm';
-      break;
-  }
+  const code: Pop3ErrorCode = (respCode !== undefined ? codeFor(respCode) : undefined) ?? context;
   const what = command ? `${command}: ` : '';
-  return new Pop3Error(code, `${what}server said -ERR ${text}`.trim(), {
+  return new Pop3Error(code, `${what}server said -ERR ${sanitizeServerText(text)}`.trim(), {
     ...(respCode !== undefined ? { respCode } : {}),
-    serverText: rest,
+    serverText: sanitizeServerText(rest, 1000),
     ...(command !== undefined ? { command } : {}),
   });
 }

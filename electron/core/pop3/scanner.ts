@@ -12,7 +12,7 @@
  * Whether a +OK starts a multi-line reply cannot be told from the bytes; the engine, which
  * knows what it asked, answers that from `onStatus`.
  */
-import { Pop3Error } from './errors.js';
+import { Pop3Error, sanitizeServerText } from './errors.js';
 
 export type StatusKind = 'ok' | 'err' | 'continue';
 
@@ -218,16 +218,9 @@ function parseStatus(line: Buffer): StatusLine {
   const upper = s.slice(0, 4).toUpperCase();
   if (upper.startsWith('+OK')) return { kind: 'ok', text: stripSpace(s.slice(3)) };
   if (upper === '-ERR') return { kind: 'err', text: stripSpace(s.slice(4)) };
-  throw new Pop3Error('protocol', `the server sent a reply that is neither +OK nor -ERR: ${truncateForMessage(s)}`);
+  throw new Pop3Error('protocol', `the server sent a reply that is neither +OK nor -ERR: ${sanitizeServerText(s)}`);
 }
 
 function stripSpace(s: string): string {
   return s.startsWith(' ') ? s.slice(1) : s;
-}
-
-export function truncateForMessage(s: string, max = 80): string {
-  // Control characters from a hostile server must not reach a log line or the UI as such.
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\x00-\x1f\x7f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

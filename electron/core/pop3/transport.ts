@@ -111,12 +111,15 @@ export function connectTls(
         rejectUnauthorized: false,
         minVersion: 'TLSv1.2',
         ...(net.isIP(servername) ? {} : { servername }),
-        ...(opts.tls.ca ? { ca: opts.tls.ca } : {}),
+        // Extra CAs are added to the system's roots, not put in their place.
+        ...(opts.tls.ca ? { ca: [...tls.rootCertificates, ...[opts.tls.ca].flat()] } : {}),
         checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
       });
       const onError = (err: NodeJS.ErrnoException) => {
         const code = err.code ?? '';
-        const network = ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(code);
+        // Errors from the operating system (connect, read, DNS) are the network's; the rest
+        // (handshake alerts, protocol versions, ciphers) are TLS's.
+        const network = err.syscall !== undefined || code.startsWith('EAI_') || ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code);
         reject(
           new Pop3Error(
             network ? 'network' : 'tls',

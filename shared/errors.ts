@@ -20,6 +20,9 @@ export const ErrorCode = z.enum([
   'insecure', // the password would travel unencrypted
   'cancelled', // the user or the app stopped it
   'storage', // the mail store could not write (disk full, permissions)
+  'invalid', // bad input: a field, an argument; the message names it
+  'not-found', // no such account or message
+  'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

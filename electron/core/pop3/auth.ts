@@ -3,12 +3,13 @@
  * client; what is here is pure: which mechanism to use, and the bytes each step sends.
  */
 import crypto from 'node:crypto';
+import { AuthMechanism } from '../../../shared/accounts.js';
 import type { Capabilities } from './capabilities.js';
 import { Pop3Error } from './errors.js';
 
-export type AuthMechanism = 'XOAUTH2' | 'CRAM-MD5' | 'APOP' | 'PLAIN' | 'LOGIN' | 'USER';
+export type { AuthMechanism };
 
-export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['XOAUTH2', 'CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'];
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = AuthMechanism.options;
 
 export interface Credentials {
   user: string;

@@ -6,8 +6,11 @@
 
 import type { ErrorCode } from '../../../shared/errors.js';
 
-/** Every code but `storage`, which belongs to the mail store. See shared/errors.ts for meanings. */
-export type Pop3ErrorCode = Exclude<ErrorCode, 'storage'>;
+/**
+ * The codes a POP3 session can end with: not `storage` (the mail store's) nor the codes of
+ * accounts and their input (`invalid`, `not-found`, `secret`). See shared/errors.ts for meanings.
+ */
+export type Pop3ErrorCode = Exclude<ErrorCode, 'storage' | 'invalid' | 'not-found' | 'secret'>;
 
 export interface Pop3ErrorDetails {
   /** The RFC 2449 response code as the server sent it, e.g. "SYS/TEMP" or "IN-USE". */

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Pop3Error } from './errors.js';
 
-export type Security = 'tls' | 'starttls' | 'plain';
+export type { Security } from '../../../shared/accounts.js';
 
 export interface TlsOptions {
   /**

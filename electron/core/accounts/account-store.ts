@@ -1,0 +1,194 @@
+/**
+ * The accounts file (DESIGN §2): `${dataDir}/accounts.json`, `{ "version": 1, "accounts": [...] }`.
+ *
+ * A file that cannot be read as this version is reported and left alone, never replaced: it
+ * holds the user's settings, possibly from a newer Popbox, and starting afresh would lose them
+ * at the next save. Every change is written to disk before it is taken in memory, so a failed
+ * write leaves both as they were.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { AccountInput, AccountPatch, AccountSettings } from '../../../shared/accounts.js';
+import { AppFailure, describeZodError, invalidInput, quoteForMessage } from '../errors.js';
+import { writeFileAtomic } from '../store/durable.js';
+
+export const ACCOUNTS_FILE = 'accounts.json';
+export const ACCOUNTS_FILE_VERSION = 1;
+
+/** Names are compared the way people read them: "Home" and "home" are the same account. */
+function nameKey(name: string): string {
+  return name.normalize('NFC').toLowerCase();
+}
+
+const AccountsFile = z.object({
+  version: z.literal(ACCOUNTS_FILE_VERSION, `must be ${ACCOUNTS_FILE_VERSION}`),
+  accounts: z.array(AccountSettings, 'must be a list of accounts').superRefine((accounts, ctx) => {
+    const ids = new Set<string>();
+    const names = new Set<string>();
+    accounts.forEach((a, i) => {
+      if (ids.has(a.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${a.id} appears twice` });
+      if (names.has(nameKey(a.name))) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${quoteForMessage(a.name)} appears twice` });
+      }
+      ids.add(a.id);
+      names.add(nameKey(a.name));
+    });
+  }),
+});
+
+/** Keys of a patch whose `null` means "remove the setting" rather than "set it to null". */
+const REMOVABLE = new Set<string>(['email', 'authMechanism', 'tlsFingerprint']);
+
+export class AccountStore {
+  /** Changes run one at a time, so each starts from the state the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dataDir: string,
+    readonly file: string,
+    private accounts: readonly AccountSettings[],
+  ) {}
+
+  static async open(dataDir: string): Promise<AccountStore> {
+    const file = path.join(dataDir, ACCOUNTS_FILE);
+    return new AccountStore(dataDir, file, await load(file));
+  }
+
+  list(): AccountSettings[] {
+    return this.accounts.map((a) => structuredClone(a));
+  }
+
+  /** By id, or else by name (case-insensitive). */
+  get(idOrName: string): AccountSettings {
+    return structuredClone(this.accounts[this.indexOf(idOrName)]!);
+  }
+
+  add(input: AccountInput): Promise<AccountSettings> {
+    return this.exclusive(async () => {
+      const parsed = AccountInput.safeParse(input);
+      if (!parsed.success) throw invalidInput(parsed.error);
+      const account = AccountSettings.parse({ id: randomUUID(), ...parsed.data });
+      this.assertNameFree(account.name, null);
+      await this.save([...this.accounts, account]);
+      return structuredClone(account);
+    });
+  }
+
+  update(idOrName: string, patch: AccountPatch): Promise<AccountSettings> {
+    return this.exclusive(async () => {
+      const index = this.indexOf(idOrName);
+      const current = this.accounts[index]!;
+      const parsed = AccountPatch.safeParse(patch);
+      if (!parsed.success) throw invalidInput(parsed.error);
+      const merged: Record<string, unknown> = structuredClone(current);
+      for (const [key, value] of Object.entries(parsed.data)) {
+        if (value === undefined) continue;
+        if (value === null && REMOVABLE.has(key)) delete merged[key];
+        else merged[key] = value;
+      }
+      // The patch's fields are valid one by one; this checks how they combine with the rest.
+      const next = AccountSettings.safeParse(merged);
+      if (!next.success) throw invalidInput(next.error);
+      this.assertNameFree(next.data.name, current.id);
+      await this.save(this.accounts.map((a, i) => (i === index ? next.data : a)));
+      return structuredClone(next.data);
+    });
+  }
+
+  /** Returns the removed account, so the caller can clean up what is keyed by its id (its secret, its mail). */
+  remove(idOrName: string): Promise<AccountSettings> {
+    return this.exclusive(async () => {
+      const index = this.indexOf(idOrName);
+      const removed = this.accounts[index]!;
+      await this.save(this.accounts.filter((_, i) => i !== index));
+      return structuredClone(removed);
+    });
+  }
+
+  private indexOf(idOrName: string): number {
+    let index = this.accounts.findIndex((a) => a.id === idOrName);
+    if (index < 0) {
+      const key = nameKey(idOrName);
+      index = this.accounts.findIndex((a) => nameKey(a.name) === key);
+    }
+    if (index < 0) throw new AppFailure('not-found', `no account ${quoteForMessage(idOrName)}`);
+    return index;
+  }
+
+  private assertNameFree(name: string, exceptId: string | null): void {
+    const key = nameKey(name);
+    const clash = this.accounts.find((a) => a.id !== exceptId && nameKey(a.name) === key);
+    if (clash) throw new AppFailure('invalid', `name: an account named ${quoteForMessage(clash.name)} already exists`);
+  }
+
+  private async save(next: AccountSettings[]): Promise<void> {
+    const body = `${JSON.stringify({ version: ACCOUNTS_FILE_VERSION, accounts: next }, null, 2)}\n`;
+    try {
+      await fs.mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, body, 0o600);
+    } catch (e) {
+      throw new AppFailure('storage', `could not save ${this.file}: ${errorText(e)}`, { cause: e });
+    }
+    this.accounts = next;
+  }
+
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(change, change);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
+
+async function load(file: string): Promise<AccountSettings[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new AppFailure('storage', `could not read ${file}: ${errorText(e)}`, { cause: e });
+  }
+  const broken = (problem: string) =>
+    new AppFailure('storage', `${file} is not a valid accounts file (${problem}); it was left as it is`);
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw broken(`not JSON${jsonErrorPlace(e)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw broken('expected an object with "version" and "accounts"');
+  }
+  const version = (raw as { version?: unknown }).version;
+  if (typeof version === 'number' && Number.isInteger(version) && version > ACCOUNTS_FILE_VERSION) {
+    throw new AppFailure(
+      'storage',
+      `${file} was written by a newer Popbox (format version ${version}; this one reads version ${ACCOUNTS_FILE_VERSION}); ` +
+        'update Popbox to use these accounts. The file was left as it is',
+    );
+  }
+  const parsed = AccountsFile.safeParse(raw);
+  if (!parsed.success) throw broken(describeZodError(parsed.error));
+  return parsed.data.accounts;
+}
+
+/**
+ * Where JSON.parse gave up, without its message: V8 quotes a piece of the text there, and the
+ * text may hold something private (a password command with the password in it).
+ */
+function jsonErrorPlace(e: unknown): string {
+  const message = e instanceof Error ? e.message : '';
+  const place = /line \d+ column \d+/.exec(message) ?? /position \d+/.exec(message);
+  if (place) return ` at ${place[0]}`;
+  return /end of JSON input/.test(message) ? ': it ends too early' : '';
+}
+
+/** "ENOSPC: no space left on device", without the syscall and path node appends. */
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const message = (err instanceof Error ? err.message : String(e)).split('\n', 1)[0] ?? '';
+  if (err.code && message.startsWith(`${err.code}:`)) return message.split(',', 1)[0] ?? err.code;
+  return err.code ?? message;
+}

@@ -1,0 +1,63 @@
+/**
+ * Failures of core as typed values (DESIGN §7): a code the UI and the CLI act on, and a message
+ * for people that fits on one line. Messages never carry secrets; callers build them from
+ * what they know is safe, never from a password or a command's output.
+ */
+import type { z } from 'zod';
+import type { AppError, ErrorCode } from '../../shared/errors.js';
+
+export class AppFailure extends Error {
+  override readonly name = 'AppFailure';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+
+  /** The form that crosses the IPC boundary (no stack, no cause). */
+  toAppError(): AppError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isAppFailure(e: unknown): e is AppFailure {
+  return e instanceof AppFailure;
+}
+
+/** `['accounts', 2, 'port']` → `accounts[2].port`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * The first problem as one line, e.g. `port: must be a whole number from 1 to 65535`. One is
+ * enough to act on, and a list would not fit a CLI error line or a form's status.
+ */
+export function describeZodError(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid input';
+  const path = formatPath([...prefix, ...issue.path]);
+  // Zod's own text for these is "Unrecognized key: …"; name the field the same way as the rest.
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+      : issue.message;
+  const line = (path ? `${path}: ${message}` : message).replace(/[\r\n]+/g, ' ');
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+export function invalidInput(error: z.ZodError): AppFailure {
+  return new AppFailure('invalid', describeZodError(error));
+}
+
+/** Text from outside (a name someone typed, a stderr line) made safe for a one-line message. */
+export function quoteForMessage(s: string, max = 80): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return JSON.stringify(cut);
+}

@@ -1,0 +1,204 @@
+/**
+ * The per-account ledger of UIDLs (DESIGN §2; Thunderbird's popstate.dat is the model): what
+ * was downloaded and when, what the user deleted here, and which server deletions were
+ * committed by a QUIT that answered +OK.
+ *
+ * An append-only JSON-lines file, one event per line, folded into one entry per UIDL on open.
+ * Events are staged and written in groups (`commit`: one append, one fsync), and the sync
+ * engine commits before it sends any DELE. A torn last line (a crash mid-append) is dropped;
+ * the file is rewritten compactly when the log outgrows the live entries.
+ */
+import fs from 'node:fs/promises';
+import { AppFailure } from '../errors.js';
+import { appendDurable, writeFileAtomic } from './durable.js';
+
+export interface LedgerEntry {
+  uidl: string;
+  id: string;
+  /** When we downloaded it (ms since epoch): "delete after N days" counts from here. */
+  downloadedAt: number;
+  size: number;
+  /** Only the header was downloaded (over the size limit). */
+  partial: boolean;
+  /** The user deleted it here for good. */
+  deletedLocallyAt?: number;
+  /** A QUIT +OK committed our DELE of it. */
+  serverDeletedAt?: number;
+  /** The server no longer lists it (deleted elsewhere, or expired). */
+  goneAt?: number;
+}
+
+type LedgerEvent =
+  | { e: 'dl'; u: string; id: string; at: number; size: number; partial: boolean }
+  | { e: 'full'; u: string; size: number }
+  | { e: 'del'; u: string; at: number }
+  | { e: 'srv'; u: string[]; at: number }
+  | { e: 'gone'; u: string[]; at: number }
+  | { e: 'entry'; v: LedgerEntry };
+
+/** Entries no longer on the server are forgotten after this long. */
+const FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+export class Ledger {
+  private readonly entries = new Map<string, LedgerEntry>();
+  private readonly byId = new Map<string, string>();
+  private staged: LedgerEvent[] = [];
+  private lines = 0;
+
+  private constructor(private readonly file: string) {}
+
+  static async open(file: string): Promise<Ledger> {
+    const ledger = new Ledger(file);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ledger;
+      throw new AppFailure('storage', `cannot read the ledger ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    let goodLength = 0;
+    let offset = 0;
+    for (const line of text.split('\n')) {
+      const end = offset + line.length + 1;
+      if (end > text.length) break; // no newline: torn by a crash
+      offset = end;
+      if (line.length === 0) continue;
+      let ev: LedgerEvent;
+      try {
+        ev = JSON.parse(line) as LedgerEvent;
+      } catch {
+        // A torn write in the middle can only come from outside interference: skip the line.
+        continue;
+      }
+      ledger.apply(ev);
+      ledger.lines++;
+      goodLength = end;
+    }
+    if (Buffer.byteLength(text.slice(0, goodLength)) !== Buffer.byteLength(text)) {
+      // Cut the torn tail so that the next append starts on a line of its own.
+      await fs.truncate(file, Buffer.byteLength(text.slice(0, goodLength)));
+    }
+    return ledger;
+  }
+
+  private apply(ev: LedgerEvent): void {
+    switch (ev.e) {
+      case 'dl': {
+        const prev = this.entries.get(ev.u);
+        this.set({ ...prev, uidl: ev.u, id: ev.id, downloadedAt: ev.at, size: ev.size, partial: ev.partial });
+        break;
+      }
+      case 'full': {
+        const prev = this.entries.get(ev.u);
+        if (prev) this.set({ ...prev, size: ev.size, partial: false });
+        break;
+      }
+      case 'del': {
+        const prev = this.entries.get(ev.u);
+        if (prev) this.set({ ...prev, deletedLocallyAt: ev.at });
+        break;
+      }
+      case 'srv':
+        for (const u of ev.u) {
+          const prev = this.entries.get(u);
+          if (prev) this.set({ ...prev, serverDeletedAt: ev.at });
+        }
+        break;
+      case 'gone':
+        for (const u of ev.u) {
+          const prev = this.entries.get(u);
+          if (prev && prev.goneAt === undefined) this.set({ ...prev, goneAt: ev.at });
+        }
+        break;
+      case 'entry':
+        this.set(ev.v);
+        break;
+    }
+  }
+
+  private set(entry: LedgerEntry): void {
+    this.entries.set(entry.uidl, entry);
+    this.byId.set(entry.id, entry.uidl);
+  }
+
+  get(uidl: string): LedgerEntry | undefined {
+    return this.entries.get(uidl);
+  }
+
+  getById(id: string): LedgerEntry | undefined {
+    const u = this.byId.get(id);
+    return u === undefined ? undefined : this.entries.get(u);
+  }
+
+  all(): IterableIterator<LedgerEntry> {
+    return this.entries.values();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Stage events; they take effect in memory now and on disk at the next commit. */
+  downloaded(uidl: string, id: string, at: number, size: number, partial: boolean): void {
+    this.stage({ e: 'dl', u: uidl, id, at, size, partial });
+  }
+
+  completed(uidl: string, size: number): void {
+    this.stage({ e: 'full', u: uidl, size });
+  }
+
+  deletedLocally(uidl: string, at: number): void {
+    this.stage({ e: 'del', u: uidl, at });
+  }
+
+  serverDeleted(uidls: string[], at: number): void {
+    if (uidls.length) this.stage({ e: 'srv', u: uidls, at });
+  }
+
+  gone(uidls: string[], at: number): void {
+    if (uidls.length) this.stage({ e: 'gone', u: uidls, at });
+  }
+
+  private stage(ev: LedgerEvent): void {
+    this.apply(ev);
+    this.staged.push(ev);
+  }
+
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
+  /** Write staged events durably (one append, one fsync). On failure nothing is half-applied on disk. */
+  async commit(): Promise<void> {
+    if (this.staged.length === 0) return;
+    const events = this.staged;
+    const text = events.map((ev) => `${JSON.stringify(ev)}\n`).join('');
+    try {
+      await appendDurable(this.file, text);
+    } catch (e) {
+      throw new AppFailure('storage', `cannot write the ledger: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    this.staged = [];
+    this.lines += events.length;
+    if (this.lines > 1000 && this.lines > 3 * this.entries.size) await this.compact(Date.now());
+  }
+
+  /** Rewrite the file as one line per live entry, forgetting long-gone ones. */
+  async compact(now: number): Promise<void> {
+    await this.commit();
+    for (const [u, entry] of this.entries) {
+      const since = entry.goneAt ?? entry.serverDeletedAt;
+      if (since !== undefined && now - since > FORGET_AFTER_MS) {
+        this.entries.delete(u);
+        this.byId.delete(entry.id);
+      }
+    }
+    const text = [...this.entries.values()].map((v) => `${JSON.stringify({ e: 'entry', v })}\n`).join('');
+    try {
+      await writeFileAtomic(this.file, text);
+    } catch (e) {
+      throw new AppFailure('storage', `cannot compact the ledger: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    this.lines = this.entries.size;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * One account's Maildir (tmp/ → cur/), written so that other tools (mutt, notmuch, Dovecot)
+ * can read it: the file holds the message exactly as RETR delivered it after dot-unstuffing,
+ * flags live in the name ("<id>:2,FST").
+ *
+ * Delivery is split in two so the download never waits for the disk: `write` streams a body
+ * into tmp/ (bounded memory), `finish` fsyncs it and renames it into cur/. The directory fsync
+ * that makes renames durable is batched by the caller (`syncDirs`), before any DELE.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { AppFailure } from '../errors.js';
+import { fsyncDir } from './durable.js';
+import { curName, formatFlags, parseFlags, parseName, type Flags } from './ids.js';
+
+export interface StoredFile {
+  id: string;
+  /** Path relative to the Maildir: "cur/<name>" or "new/<name>". */
+  rel: string;
+  flags: Flags;
+  /** Flag letters we don't manage (R, D, P…), kept through renames. */
+  otherFlags: string;
+}
+
+export interface StagedMessage {
+  id: string;
+  size: number;
+  tmpPath: string;
+  handle: FileHandle;
+}
+
+/** Bytes gathered before one write: few system calls, bounded memory. */
+const WRITE_BATCH = 1024 * 1024;
+
+export function storageError(what: string, e: unknown): AppFailure {
+  const err = e as NodeJS.ErrnoException;
+  const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code ? `${err.code}` : String(e);
+  return new AppFailure('storage', `${what}: ${why}`);
+}
+
+export class Maildir {
+  private readonly files = new Map<string, StoredFile>();
+
+  private constructor(readonly dir: string) {}
+
+  /** Create (if needed) and index the Maildir. Leftovers in tmp/ are from interrupted deliveries. */
+  static async open(dir: string, opts: { cleanTmp: boolean }): Promise<Maildir> {
+    try {
+      for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw storageError(`cannot create the Maildir ${dir}`, e);
+    }
+    const md = new Maildir(dir);
+    await md.scan();
+    // Nothing in tmp/ was ever acknowledged (the ledger and DELE only follow the rename), so
+    // removing it loses nothing. Only the holder of the account lock may do it.
+    if (opts.cleanTmp) {
+      for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
+    }
+    return md;
+  }
+
+  private async scan(): Promise<void> {
+    this.files.clear();
+    const duplicates: string[] = [];
+    for (const sub of ['new', 'cur'] as const) {
+      for (const name of await fs.readdir(path.join(this.dir, sub))) {
+        const parsed = parseName(name);
+        if (!parsed) continue; // not ours: left alone
+        const { flags, other } = parseFlags(parsed.info);
+        if (this.files.has(parsed.id)) {
+          // The same message twice (e.g. another tool moved a copy): keep one, it is the same mail.
+          duplicates.push(path.join(sub, name));
+          continue;
+        }
+        this.files.set(parsed.id, { id: parsed.id, rel: path.join(sub, name), flags, otherFlags: other });
+      }
+    }
+    for (const rel of duplicates) await fs.rm(path.join(this.dir, rel), { force: true });
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  has(id: string): boolean {
+    return this.files.has(id);
+  }
+
+  get(id: string): StoredFile | undefined {
+    return this.files.get(id);
+  }
+
+  all(): IterableIterator<StoredFile> {
+    return this.files.values();
+  }
+
+  pathOf(id: string): string | undefined {
+    const f = this.files.get(id);
+    return f ? path.join(this.dir, f.rel) : undefined;
+  }
+
+  /**
+   * Stream a body into tmp/. On any failure (the server's or the disk's) the temporary file is
+   * removed and the body destroyed, so nothing half-written is left and the session can go on.
+   */
+  async write(id: string, body: Readable, onChunk?: (chunk: Buffer) => void): Promise<StagedMessage> {
+    const tmpPath = path.join(this.dir, 'tmp', `${id}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(tmpPath, 'wx', 0o600);
+    } catch (e) {
+      body.destroy();
+      throw storageError('cannot create a file for a new message', e);
+    }
+    let size = 0;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      try {
+        await writeAll(handle, batch);
+      } catch (e) {
+        throw storageError('cannot write a new message', e);
+      }
+      batch = [];
+      batchBytes = 0;
+    };
+    try {
+      for await (const chunk of body) {
+        const buf = chunk as Buffer;
+        onChunk?.(buf);
+        batch.push(buf);
+        batchBytes += buf.length;
+        size += buf.length;
+        if (batchBytes >= WRITE_BATCH) await flush();
+      }
+      if (batchBytes > 0) await flush();
+    } catch (e) {
+      body.destroy();
+      await handle.close().catch(() => {});
+      await fs.rm(tmpPath, { force: true });
+      throw e;
+    }
+    return { id, size, tmpPath, handle };
+  }
+
+  /** Make a staged message durable and visible in cur/. A message already here keeps its flags. */
+  async finish(staged: StagedMessage, flags: Flags = { seen: false, flagged: false, trashed: false }): Promise<StoredFile> {
+    try {
+      await staged.handle.sync();
+      await staged.handle.close();
+    } catch (e) {
+      await staged.handle.close().catch(() => {});
+      await fs.rm(staged.tmpPath, { force: true });
+      throw storageError('cannot save a new message', e);
+    }
+    const existing = this.files.get(staged.id);
+    const flagLetters = existing ? formatFlags(existing.flags, existing.otherFlags) : formatFlags(flags);
+    const rel = path.join('cur', curName(staged.id, flagLetters));
+    try {
+      await fs.rename(staged.tmpPath, path.join(this.dir, rel));
+      if (existing && existing.rel !== rel) await fs.rm(path.join(this.dir, existing.rel), { force: true });
+    } catch (e) {
+      await fs.rm(staged.tmpPath, { force: true });
+      throw storageError('cannot save a new message', e);
+    }
+    const file: StoredFile = existing ? { ...existing, rel } : { id: staged.id, rel, flags, otherFlags: '' };
+    this.files.set(staged.id, file);
+    return file;
+  }
+
+  /** Throw a staged message away (the download failed after it was written, or was cancelled). */
+  async discard(staged: StagedMessage): Promise<void> {
+    await staged.handle.close().catch(() => {});
+    await fs.rm(staged.tmpPath, { force: true });
+  }
+
+  /** fsync cur/ and new/: every rename and unlink before this call is now durable. */
+  async syncDirs(): Promise<void> {
+    try {
+      await fsyncDir(path.join(this.dir, 'cur'));
+      await fsyncDir(path.join(this.dir, 'new'));
+    } catch (e) {
+      throw storageError('cannot make new messages durable', e);
+    }
+  }
+
+  async setFlags(id: string, flags: Flags): Promise<StoredFile> {
+    const f = this.files.get(id);
+    if (!f) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
+    const rel = path.join('cur', curName(id, formatFlags(flags, f.otherFlags)));
+    if (rel !== f.rel) {
+      try {
+        await fs.rename(path.join(this.dir, f.rel), path.join(this.dir, rel));
+        await fsyncDir(path.join(this.dir, 'cur'));
+        if (path.dirname(f.rel) !== 'cur') await fsyncDir(path.join(this.dir, path.dirname(f.rel)));
+      } catch (e) {
+        throw storageError('cannot change the message flags', e);
+      }
+    }
+    const updated = { ...f, rel, flags };
+    this.files.set(id, updated);
+    return updated;
+  }
+
+  /** Delete the local file for good (durably). */
+  async remove(id: string): Promise<void> {
+    const f = this.files.get(id);
+    if (!f) return;
+    try {
+      await fs.rm(path.join(this.dir, f.rel), { force: true });
+      await fsyncDir(path.join(this.dir, path.dirname(f.rel)));
+    } catch (e) {
+      throw storageError('cannot delete the message', e);
+    }
+    this.files.delete(id);
+  }
+}
+
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    // Regular files rarely write short, but a filling disk can: carry on from where it stopped.
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    if (rest.length === pending.length && bytesWritten === 0) throw Object.assign(new Error('no progress writing'), { code: 'EIO' });
+    pending = rest;
+  }
+}

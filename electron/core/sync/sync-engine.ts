@@ -1,0 +1,347 @@
+/**
+ * One POP3 session for one account: connect, log in, UIDL, plan, download (pipelined RETR
+ * streamed into the Maildir), DELE, QUIT. The invariants of DESIGN §3 live here:
+ *  1. DELE only for messages whose file and ledger record are durable (group commit first);
+ *  2. a UIDL in the ledger is never downloaded again, and a file name derived from the UIDL
+ *     means a crash can never leave two copies;
+ *  3. deletions are recorded as committed only after QUIT answers +OK.
+ */
+import { createHash } from 'node:crypto';
+import type { Credentials } from '../pop3/auth.js';
+import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
+import { isPop3Error } from '../pop3/errors.js';
+import { AppFailure } from '../errors.js';
+import type { AccountMailbox } from '../store/mailbox.js';
+import type { StoredFile } from '../store/maildir.js';
+import { messageIdFor } from '../store/ids.js';
+import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+
+export type SyncPhase = 'connecting' | 'authenticating' | 'listing' | 'downloading' | 'deleting' | 'finishing';
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  /** Messages downloaded so far, of `total` planned. */
+  done: number;
+  total: number;
+  bytes: number;
+  /** Sum of the LIST sizes planned (a hint). */
+  totalBytes: number;
+}
+
+export interface StoredEvent {
+  id: string;
+  uidl: string;
+  file: StoredFile;
+  path: string;
+  partial: boolean;
+}
+
+export interface SyncOptions {
+  connect: Pop3ConnectOptions;
+  credentials: Credentials;
+  policy: SyncPolicy;
+  /** Injectable clock (ms since epoch) so tests can run "delete after N days" forward. */
+  now?: () => number;
+  onProgress?: (p: SyncProgress) => void;
+  /** Called for each message once it is durable (ledger committed): summaries hang off this. */
+  onStored?: (e: StoredEvent) => void;
+  /** Messages per group commit (one directory fsync and one ledger fsync per group). */
+  commitEvery?: number;
+}
+
+export interface SyncResult {
+  downloaded: number;
+  headersOnly: number;
+  /** Messages that vanished between UIDL and RETR (deleted by another client). */
+  skipped: number;
+  deletedOnServer: number;
+  bytes: number;
+  warnings: string[];
+  plan: SyncPlan;
+}
+
+/** Files finishing (fsync + rename) while the next message downloads. */
+const MAX_FINISHING = 8;
+
+export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promise<SyncResult> {
+  const now = opts.now ?? Date.now;
+  const progress: SyncProgress = { phase: 'connecting', done: 0, total: 0, bytes: 0, totalBytes: 0 };
+  const report = (phase: SyncPhase) => {
+    progress.phase = phase;
+    opts.onProgress?.({ ...progress });
+  };
+  const warnings: string[] = [];
+
+  report('connecting');
+  const pop = await Pop3Client.connect(opts.connect);
+  try {
+    report('authenticating');
+    await pop.login(opts.credentials);
+    report('listing');
+    const caps = pop.capabilities;
+    if (opts.policy.leaveOnServer && caps?.expire === 0) {
+      warnings.push('The server deletes messages once they are downloaded (EXPIRE 0): "leave messages on server" has no effect.');
+    }
+    const sizes = new Map((await pop.list()).map((m) => [m.id, m.size]));
+    const uidls = await listUidls(pop);
+
+    if (uidls === null) {
+      if (opts.policy.leaveOnServer) {
+        throw new AppFailure(
+          'unsupported',
+          'This server does not support UIDL, so Popbox cannot tell which messages it already has: turn off "leave messages on server" for this account.',
+        );
+      }
+      return await downloadAndDeleteWithoutUidl(pop, box, opts, sizes, progress, report, warnings);
+    }
+
+    const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
+    const plan = planSync(server, box.ledger, opts.policy, now());
+    box.ledger.gone(plan.gone, now());
+
+    progress.total = plan.download.length + plan.headersOnly.length;
+    progress.totalBytes = [...plan.download, ...plan.headersOnly].reduce((s, m) => s + m.size, 0);
+    report('downloading');
+
+    const committer = new GroupCommitter(box, opts, now);
+    let skipped = 0;
+    const fetched: ServerMessage[] = [];
+    try {
+      for (const [batch, top] of [
+        [plan.download, undefined],
+        [plan.headersOnly, 0],
+      ] as const) {
+        const byNum = new Map(batch.map((m) => [m.num, m]));
+        for await (const item of pop.retrieveMany(
+          batch.map((m) => m.num),
+          top === undefined ? {} : { top },
+        )) {
+          const m = byNum.get(item.id)!;
+          if (item.error) {
+            skipped++;
+            continue;
+          }
+          const staged = await box.maildir.write(messageIdFor(box.accountId, m.uidl), item.body, (c) => {
+            progress.bytes += c.length;
+          });
+          await committer.add(staged, m, top !== undefined);
+          fetched.push(m);
+          progress.done++;
+          report('downloading');
+        }
+      }
+    } finally {
+      // Whatever happened, what is on disk gets its ledger record: it must not come twice.
+      await committer.flush();
+    }
+
+    // Invariant 1: from here on every downloaded message is durable (flush above).
+    report('deleting');
+    const toDelete = [...plan.delete];
+    if (plan.deleteNewDownloads) {
+      for (const m of fetched) if (!committer.isPartial(m.uidl)) toDelete.push({ ...m, reason: 'downloaded' });
+    }
+    const result = toDelete.length ? await pop.deleteMany(toDelete.map((m) => m.num)) : { deleted: [], failed: [] };
+
+    report('finishing');
+    await pop.quit();
+    // Invariant 3: only now did the server really delete them.
+    const deletedNums = new Set(result.deleted);
+    box.ledger.serverDeleted(
+      toDelete.filter((m) => deletedNums.has(m.num)).map((m) => m.uidl),
+      now(),
+    );
+    await box.ledger.commit();
+
+    return {
+      downloaded: committer.fullCount,
+      headersOnly: committer.partialCount,
+      skipped,
+      deletedOnServer: deletedNums.size,
+      bytes: progress.bytes,
+      warnings,
+      plan,
+    };
+  } catch (e) {
+    pop.close(); // no QUIT: the server rolls back every DELE of this session
+    throw e;
+  }
+}
+
+/** UIDL, or null for a server without it (asked even when CAPA omits it: servers under-report). */
+async function listUidls(pop: Pop3Client) {
+  try {
+    return await pop.uidl();
+  } catch (e) {
+    if (isPop3Error(e) && e.code === 'command') return null;
+    throw e;
+  }
+}
+
+/**
+ * Group commit: files finish (fsync, rename) in the background while the next message
+ * downloads; every `commitEvery` messages, and before any DELE, the directory is fsynced and
+ * the ledger records for all finished files are written in one append.
+ */
+class GroupCommitter {
+  private finishing: Promise<void>[] = [];
+  private sinceCommit = 0;
+  private readonly partial = new Set<string>();
+  private failure: unknown = null;
+  fullCount = 0;
+  partialCount = 0;
+
+  constructor(
+    private readonly box: AccountMailbox,
+    private readonly opts: SyncOptions,
+    private readonly now: () => number,
+  ) {}
+
+  isPartial(uidl: string): boolean {
+    return this.partial.has(uidl);
+  }
+
+  async add(staged: Awaited<ReturnType<AccountMailbox['maildir']['write']>>, m: ServerMessage, partial: boolean): Promise<void> {
+    if (this.failure) {
+      await this.box.maildir.discard(staged);
+      throw this.failure;
+    }
+    const done = this.box.maildir.finish(staged).then(
+      (file) => {
+        this.box.ledger.downloaded(m.uidl, staged.id, this.now(), staged.size, partial);
+        if (partial) {
+          this.partial.add(m.uidl);
+          this.partialCount++;
+        } else this.fullCount++;
+        this.pendingEvents.push({ id: staged.id, uidl: m.uidl, file, path: this.box.maildir.pathOf(staged.id)!, partial });
+      },
+      (e: unknown) => {
+        this.failure ??= e;
+      },
+    );
+    this.finishing.push(done);
+    this.sinceCommit++;
+    if (this.finishing.length >= MAX_FINISHING) await this.finishing.shift();
+    if (this.sinceCommit >= (this.opts.commitEvery ?? 200)) await this.flush();
+    if (this.failure) throw this.failure;
+  }
+
+  private pendingEvents: StoredEvent[] = [];
+
+  async flush(): Promise<void> {
+    await Promise.all(this.finishing);
+    this.finishing = [];
+    this.sinceCommit = 0;
+    if (this.box.ledger.hasStaged) {
+      await this.box.maildir.syncDirs();
+      await this.box.ledger.commit();
+    }
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    for (const e of events) this.opts.onStored?.(e);
+    if (this.failure) throw this.failure;
+  }
+}
+
+/**
+ * Servers without UIDL: download everything, delete it all, and name each message by the hash
+ * of its content so that a session cut short before QUIT cannot produce a second copy.
+ */
+async function downloadAndDeleteWithoutUidl(
+  pop: Pop3Client,
+  box: AccountMailbox,
+  opts: SyncOptions,
+  sizes: Map<number, number>,
+  progress: SyncProgress,
+  report: (phase: SyncPhase) => void,
+  warnings: string[],
+): Promise<SyncResult> {
+  const now = opts.now ?? Date.now;
+  const nums = [...sizes.keys()];
+  progress.total = nums.length;
+  progress.totalBytes = [...sizes.values()].reduce((s, n) => s + n, 0);
+  report('downloading');
+  const stored: { num: number; uidl: string }[] = [];
+  let skipped = 0;
+  try {
+    for await (const item of pop.retrieveMany(nums)) {
+      if (item.error) {
+        skipped++;
+        continue;
+      }
+      const hash = createHash('sha256');
+      // The id is only known at the end: write under a provisional one, then rename.
+      const provisional = messageIdFor(box.accountId, `nouidl-tmp:${item.id}:${now()}`);
+      const staged = await box.maildir.write(provisional, item.body, (c) => {
+        hash.update(c);
+        progress.bytes += c.length;
+      });
+      const uidl = `nouidl:${hash.digest('hex')}`;
+      const id = messageIdFor(box.accountId, uidl);
+      if (box.ledger.get(uidl)) {
+        await box.maildir.discard(staged); // a copy from a session that ended before QUIT
+      } else {
+        await box.maildir.finish({ ...staged, id });
+        box.ledger.downloaded(uidl, id, now(), staged.size, false);
+      }
+      stored.push({ num: item.id, uidl });
+      progress.done++;
+      report('downloading');
+    }
+  } finally {
+    if (box.ledger.hasStaged) {
+      await box.maildir.syncDirs();
+      await box.ledger.commit();
+    }
+  }
+  report('deleting');
+  const result = await pop.deleteMany(stored.map((s) => s.num));
+  report('finishing');
+  await pop.quit();
+  const deleted = new Set(result.deleted);
+  box.ledger.serverDeleted(stored.filter((s) => deleted.has(s.num)).map((s) => s.uidl), now());
+  await box.ledger.commit();
+  warnings.push('This server does not support UIDL: messages are always deleted from it after download.');
+  return {
+    downloaded: stored.length,
+    headersOnly: 0,
+    skipped,
+    deletedOnServer: deleted.size,
+    bytes: progress.bytes,
+    warnings,
+    plan: { download: [], headersOnly: [], delete: [], gone: [], deleteNewDownloads: true },
+  };
+}
+
+
+export interface FetchFullOptions {
+  connect: Pop3ConnectOptions;
+  credentials: Credentials;
+  now?: () => number;
+}
+
+/**
+ * Download the whole of a message that was stored headers-only. The full file replaces the
+ * partial one under the same name (flags kept), so there is never a second copy.
+ */
+export async function fetchFull(box: AccountMailbox, id: string, opts: FetchFullOptions): Promise<StoredFile> {
+  const entry = box.ledger.getById(id);
+  if (!entry) throw new AppFailure('not-found', `no message ${id} in this account`);
+  if (!entry.partial) return box.maildir.get(id)!;
+  const pop = await Pop3Client.connect(opts.connect);
+  try {
+    await pop.login(opts.credentials);
+    const onServer = (await pop.uidl()).find((u) => u.uid === entry.uidl);
+    if (!onServer) throw new AppFailure('not-found', 'the rest of this message is no longer on the server');
+    const staged = await box.maildir.write(id, await pop.retr(onServer.id));
+    const file = await box.maildir.finish(staged);
+    await box.maildir.syncDirs();
+    box.ledger.completed(entry.uidl, staged.size);
+    await box.ledger.commit();
+    await pop.quit();
+    return file;
+  } catch (e) {
+    pop.close();
+    throw e;
+  }
+}

@@ -1,0 +1,179 @@
+/** shared/accounts.ts: what an account may hold, and the messages when it may not. */
+import { describe, expect, it } from 'vitest';
+import { AccountInput, AccountPatch, AccountSettings, AuthMechanism, TlsFingerprint } from '../../shared/accounts.js';
+import { AUTH_MECHANISMS } from '../../electron/core/pop3/index.js';
+import { describeZodError } from '../../electron/core/errors.js';
+
+const base = { name: 'Home', host: 'pop.example.org', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' } } as const;
+
+function problem(input: unknown, schema: { safeParse(v: unknown): { success: boolean; error?: unknown } } = AccountInput): string {
+  const r = schema.safeParse(input);
+  expect(r.success).toBe(false);
+  return describeZodError(r.error as never);
+}
+
+const HEX = 'ab'.repeat(32);
+const CANONICAL = Array(32).fill('AB').join(':');
+
+describe('TlsFingerprint', () => {
+  it.each([
+    ['lower-case hex without colons', HEX],
+    ['upper-case hex without colons', HEX.toUpperCase()],
+    ['lower-case with colons', Array(32).fill('ab').join(':')],
+    ['canonical', CANONICAL],
+    ['mixed case, surrounding spaces', `  ${Array(32).fill('aB').join(':')} `],
+  ])('accepts %s and stores "AB:CD:…"', (_what, input) => {
+    expect(TlsFingerprint.parse(input)).toBe(CANONICAL);
+  });
+
+  it('keeps the byte order', () => {
+    const bytes = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0'));
+    expect(TlsFingerprint.parse(bytes.join(''))).toBe(bytes.join(':').toUpperCase());
+  });
+
+  it.each([
+    ['31 bytes', 'ab'.repeat(31)],
+    ['33 bytes', 'ab'.repeat(33)],
+    ['a SHA-1 fingerprint', Array(20).fill('AB').join(':')],
+    ['non-hex', 'zz'.repeat(32)],
+    ['colons in odd places', `a:${'b'.repeat(63)}`],
+    ['a doubled colon', `AB::${Array(31).fill('AB').join(':')}`],
+    ['spaces between bytes', Array(32).fill('AB').join(' ')],
+  ])('refuses %s', (_what, input) => {
+    expect(problem(input, TlsFingerprint)).toMatch(/SHA-256 fingerprint: 32 bytes/);
+  });
+
+  it('is normalized inside an account', () => {
+    expect(AccountInput.parse({ ...base, tlsFingerprint: HEX }).tlsFingerprint).toBe(CANONICAL);
+  });
+});
+
+describe('AccountInput', () => {
+  it('fills in the defaults', () => {
+    expect(AccountInput.parse(base)).toEqual({
+      ...base,
+      allowInsecureAuth: false,
+      leaveOnServer: false,
+      deleteAfterDays: null,
+      deleteWhenDeletedLocally: false,
+      maxMessageSizeKB: null,
+      pipelining: true,
+      checkEveryMinutes: 10,
+      checkAtStartup: true,
+    });
+  });
+
+  it('accepts host names, IPv4 and IPv6 addresses', () => {
+    for (const host of ['localhost', 'pop.example.org', 'mail-1.example.co.uk.', '127.0.0.1', '::1', 'fe80::1:2']) {
+      expect(AccountInput.safeParse({ ...base, host }).success, host).toBe(true);
+    }
+  });
+
+  it('accepts names of letters (any script), digits, space and . _ - @ +', () => {
+    for (const name of ['Home', 'me@example.org', 'Work 2', 'a.b_c-d+e', 'Jürgen', 'ホーム', '7']) {
+      expect(AccountInput.safeParse({ ...base, name }).success, name).toBe(true);
+    }
+  });
+
+  it('normalizes names to NFC', () => {
+    expect(AccountInput.parse({ ...base, name: 'Jo\u0301se' }).name).toBe('J\u00f3se');
+  });
+
+  it.each([
+    [{ name: '' }, 'name: must not be empty'],
+    [{ name: 'a/b' }, /^name: must be 1–64 letters, digits/],
+    [{ name: 'a\nb' }, /^name: must be 1–64 letters/],
+    [{ name: ' Home' }, /^name: .*without leading or trailing spaces/],
+    [{ name: 'x'.repeat(65) }, 'name: must be at most 64 characters'],
+    [{ host: 'pop example.org' }, 'host: must be a host name or an IP address, without spaces'],
+    [{ host: 'pop.example.org/x' }, /^host: /],
+    [{ port: 0 }, 'port: must be a whole number from 1 to 65535'],
+    [{ port: 65536 }, 'port: must be a whole number from 1 to 65535'],
+    [{ port: 99.5 }, 'port: must be a whole number from 1 to 65535'],
+    [{ port: '995' }, 'port: must be a whole number from 1 to 65535'],
+    [{ port: undefined }, 'port: is required'],
+    [{ security: 'none' }, 'security: must be "tls", "starttls" or "plain"'],
+    [{ user: 'me\r\nDELE 1' }, 'user: must not contain control characters'],
+    [{ email: 'not an address' }, 'email: must be an email address'],
+    [{ authMechanism: 'GSSAPI' }, /^authMechanism: must be one of XOAUTH2/],
+    [{ checkEveryMinutes: 0 }, 'checkEveryMinutes: must be a whole number of minutes from 1 to 1440'],
+    [{ checkEveryMinutes: 1441 }, 'checkEveryMinutes: must be a whole number of minutes from 1 to 1440'],
+    [{ maxMessageSizeKB: 0 }, 'maxMessageSizeKB: must be a whole number of KB, at least 1, or null'],
+    [{ leaveOnServer: true, deleteAfterDays: 0 }, 'deleteAfterDays: must be a whole number of days, at least 1, or null'],
+    [{ password: { source: 'command', command: '' } }, 'password.command: must not be empty'],
+    [{ password: { source: 'vault' } }, 'password.source: must be "keychain" or "command"'],
+    [{ password: {} }, 'password.source: must be "keychain" or "command"'],
+    [{ password: 'x' }, 'password: must be { "source": "keychain" } or { "source": "command", "command": "…" }'],
+    [{ password: undefined }, 'password: is required'],
+    [{ id: 'mine' }, 'unknown field "id"'],
+    [{ leaveOnSever: true }, 'unknown field "leaveOnSever"'],
+  ])('%j → %s', (change, message) => {
+    const text = problem({ ...base, ...change });
+    if (typeof message === 'string') expect(text).toBe(message);
+    else expect(text).toMatch(message);
+  });
+
+  it('refuses server-deletion settings without leaveOnServer, saying why', () => {
+    expect(problem({ ...base, deleteAfterDays: 7 })).toBe(
+      'deleteAfterDays: needs leaveOnServer: without it every message is deleted from the server as soon as it is downloaded',
+    );
+    expect(problem({ ...base, deleteWhenDeletedLocally: true })).toMatch(/^deleteWhenDeletedLocally: needs leaveOnServer/);
+    expect(AccountInput.safeParse({ ...base, leaveOnServer: true, deleteAfterDays: 7, deleteWhenDeletedLocally: true }).success).toBe(true);
+  });
+
+  it('refuses a certificate pin on a connection without TLS', () => {
+    expect(problem({ ...base, security: 'plain', port: 110, tlsFingerprint: HEX })).toMatch(/^tlsFingerprint: pins a TLS certificate/);
+    expect(AccountInput.safeParse({ ...base, security: 'starttls', port: 110, tlsFingerprint: HEX }).success).toBe(true);
+  });
+
+  it('never puts a stray password value into its message', () => {
+    const secret = 'hunter2-very-secret';
+    for (const input of [
+      { ...base, password: secret },
+      { ...base, password: { source: 'keychain', value: secret } },
+      { ...base, password: { source: secret } },
+      { ...base, secret },
+    ]) {
+      const text = problem(input);
+      expect(text).not.toContain(secret);
+      expect(text).toMatch(/^password|unknown field/);
+    }
+  });
+});
+
+describe('AccountSettings', () => {
+  it('needs a well-formed id', () => {
+    expect(problem({ ...base, id: '../x' }, AccountSettings)).toMatch(/^id: must be 1–64 letters, digits/);
+    expect(AccountSettings.safeParse({ ...base, id: '3f1c2a9e-0d4b-4c2e-9a51-1b7c0e6f8d2a' }).success).toBe(true);
+  });
+});
+
+describe('AccountPatch', () => {
+  it('applies no defaults, so an empty patch changes nothing', () => {
+    expect(AccountPatch.parse({})).toEqual({});
+    expect(AccountPatch.parse({ port: 110 })).toEqual({ port: 110 });
+  });
+
+  it('takes null to remove optional settings', () => {
+    expect(AccountPatch.parse({ email: null, authMechanism: null, tlsFingerprint: null, deleteAfterDays: null })).toEqual({
+      email: null,
+      authMechanism: null,
+      tlsFingerprint: null,
+      deleteAfterDays: null,
+    });
+  });
+
+  it('validates each field as the full form does', () => {
+    expect(problem({ port: 0 }, AccountPatch)).toBe('port: must be a whole number from 1 to 65535');
+    expect(problem({ name: null }, AccountPatch)).toMatch(/^name: /);
+    expect(problem({ id: 'x' }, AccountPatch)).toBe('unknown field "id"');
+    expect(AccountPatch.parse({ tlsFingerprint: HEX }).tlsFingerprint).toBe(CANONICAL);
+  });
+});
+
+describe('shared enums in the POP3 client', () => {
+  it('AUTH_MECHANISMS is the schema’s list', () => {
+    expect(AUTH_MECHANISMS).toEqual(AuthMechanism.options);
+    expect(AUTH_MECHANISMS).toEqual(['XOAUTH2', 'CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER']);
+  });
+});

@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../../electron/core/store/ledger.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-ledger-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('Ledger', () => {
+  it('persists staged events only on commit, and replays them on open', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    l.downloaded('u2', 'bbbbbbbbbbbbbbbb', 1000, 20, true);
+    expect((await Ledger.open(file)).size).toBe(0);
+    await l.commit();
+    l.deletedLocally('u1', 2000);
+    l.serverDeleted(['u1'], 3000);
+    l.completed('u2', 25);
+    await l.commit();
+    const again = await Ledger.open(file);
+    expect(again.get('u1')).toMatchObject({ deletedLocallyAt: 2000, serverDeletedAt: 3000 });
+    expect(again.get('u2')).toMatchObject({ partial: false, size: 25 });
+    expect(again.getById('bbbbbbbbbbbbbbbb')?.uidl).toBe('u2');
+  });
+
+  it('drops a torn last line (a crash mid-append) and appends cleanly after it', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    await l.commit();
+    await fs.appendFile(file, '{"e":"dl","u":"u2","id":"bbbb');
+    const recovered = await Ledger.open(file);
+    expect(recovered.size).toBe(1);
+    recovered.downloaded('u3', 'cccccccccccccccc', 1000, 10, false);
+    await recovered.commit();
+    const final = await Ledger.open(file);
+    expect([...final.all()].map((e) => e.uidl)).toEqual(['u1', 'u3']);
+  });
+
+  it('keeps UIDLs with any bytes intact', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    const odd = 'ü\u00ff "quoted" \\ back/slash\t';
+    l.downloaded(odd, 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    await l.commit();
+    expect((await Ledger.open(file)).get(odd)?.id).toBe('aaaaaaaaaaaaaaaa');
+  });
+
+  it('compacts to one line per entry and forgets entries gone for over 30 days', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    const day = 24 * 3600 * 1000;
+    for (let i = 0; i < 50; i++) l.downloaded(`u${i}`, i.toString(16).padStart(16, '0'), 0, 10, false);
+    await l.commit();
+    l.gone(['u0'], 0);
+    l.serverDeleted(['u1'], 40 * day);
+    await l.commit();
+    await l.compact(41 * day);
+    const text = await fs.readFile(file, 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(49);
+    const again = await Ledger.open(file);
+    expect(again.get('u0')).toBeUndefined();
+    expect(again.get('u1')?.serverDeletedAt).toBe(40 * day);
+  });
+});

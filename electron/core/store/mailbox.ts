@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../errors.js';
 import { Ledger } from './ledger.js';
+import { acquireLock, releaseLock } from './lock.js';
 import { Maildir } from './maildir.js';
 
 export class AccountMailbox {
@@ -31,48 +32,22 @@ export class AccountMailbox {
       throw new AppFailure('storage', `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const lockFile = path.join(dir, 'lock');
-    await acquireLock(lockFile);
+    await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));
       return new AccountMailbox(accountId, dir, maildir, ledger, lockFile);
     } catch (e) {
-      await fs.rm(lockFile, { force: true });
+      await releaseLock(lockFile);
       throw e;
     }
   }
 
   async close(): Promise<void> {
-    await this.ledger.commit();
-    await fs.rm(this.lockFile, { force: true });
-  }
-}
-
-async function acquireLock(lockFile: string): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await fs.writeFile(lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new AppFailure('storage', `cannot lock ${lockFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-      }
+      await this.ledger.commit();
+    } finally {
+      await releaseLock(this.lockFile);
     }
-    const pid = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new AppFailure('in-use', `another Popbox process (pid ${pid}) is using this account right now`);
-    }
-    // A lock left by a process that died (a crash, SIGKILL): take it over.
-    await fs.rm(lockFile, { force: true });
-  }
-  throw new AppFailure('in-use', 'another Popbox process is using this account right now');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,0 +1,399 @@
+/**
+ * MailService: the one object the CLI, the Electron shell and the web host drive (DESIGN §1).
+ * It owns the data directory: accounts, each account's Maildir and ledger, and the journal
+ * that feeds the renderer's read model. Commands come in (sync, delete, flags), the truth on
+ * disk changes, and the change is journaled for everyone reading.
+ *
+ * One process at a time holds a data directory (a lock file): the journal's state numbers
+ * must come from one writer.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/accounts.js';
+import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
+import type { ErrorCode } from '../../shared/errors.js';
+import type { MessageSummary } from '../../shared/messages.js';
+import { AccountStore } from './accounts/account-store.js';
+import { AppFailure, isAppFailure } from './errors.js';
+import { summarize } from './mime/summary.js';
+import type { Pop3ConnectOptions } from './pop3/client.js';
+import { isPop3Error } from './pop3/errors.js';
+import { resolvePassword, type SecretStore } from './secrets/index.js';
+import { Journal } from './store/journal.js';
+import { acquireLock, releaseLock } from './store/lock.js';
+import { AccountMailbox } from './store/mailbox.js';
+import { deletionReason, type DeleteReason } from './sync/plan.js';
+import { fetchFull, syncAccount, type StoredEvent, type SyncProgress, type SyncResult } from './sync/sync-engine.js';
+
+export interface MailServiceOptions {
+  dataDir: string;
+  secrets: SecretStore;
+  /** Injectable clock (tests run "delete after N days" forward). */
+  now?: () => number;
+  /** Extra connection options (tests: a CA for a private server). */
+  connectExtras?: (account: AccountSettings) => Partial<Pop3ConnectOptions>;
+}
+
+export interface StoredMessage extends MessageRecord {
+  /** Absolute path of the stored file. */
+  path: string;
+}
+
+export interface PendingDeletion {
+  id: string;
+  accountId: string;
+  uidl: string;
+  subject: string;
+  reason: DeleteReason;
+}
+
+export type SyncOutcome =
+  | { accountId: string; ok: true; result: Omit<SyncResult, 'plan'> }
+  | { accountId: string; ok: false; error: { code: ErrorCode; message: string } };
+
+/** Where the desktop app keeps its data (Electron's userData for the product name "Popbox"). */
+export function defaultDataDir(): string {
+  if (process.env.POPBOX_DATA_DIR) return path.resolve(process.env.POPBOX_DATA_DIR);
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', 'Popbox');
+    case 'win32':
+      return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Popbox');
+    default:
+      return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'Popbox');
+  }
+}
+
+const NO_FLAGS: MessageFlags = { seen: false, flagged: false, trashed: false };
+
+export class MailService {
+  private constructor(
+    private readonly opts: MailServiceOptions,
+    readonly accounts: AccountStore,
+    readonly journal: Journal,
+    private readonly lockFile: string,
+  ) {}
+
+  static async open(opts: MailServiceOptions): Promise<MailService> {
+    const dataDir = path.resolve(opts.dataDir);
+    try {
+      await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await fs.access(dataDir, fs.constants.R_OK | fs.constants.W_OK);
+    } catch (e) {
+      throw new AppFailure('storage', `cannot use the data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    const lockFile = path.join(dataDir, 'popbox.lock');
+    await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
+    try {
+      const accounts = await AccountStore.open(dataDir);
+      const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+      return new MailService({ ...opts, dataDir }, accounts, journal, lockFile);
+    } catch (e) {
+      await releaseLock(lockFile);
+      throw e;
+    }
+  }
+
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  async close(): Promise<void> {
+    await releaseLock(this.lockFile);
+  }
+
+  // ---- accounts ----
+
+  listAccounts(): AccountSettings[] {
+    return this.accounts.list();
+  }
+
+  /** Add an account; a keychain password is stored first, so a failed save leaves no account without one. */
+  async addAccount(input: AccountInput, password?: string): Promise<AccountSettings> {
+    const account = await this.accounts.add(input);
+    if (account.password.source === 'keychain') {
+      if (password === undefined) {
+        await this.accounts.remove(account.id);
+        throw new AppFailure('invalid', 'a password is needed for an account whose password lives in the keychain');
+      }
+      try {
+        await this.opts.secrets.set(account.id, password);
+      } catch (e) {
+        await this.accounts.remove(account.id);
+        throw e;
+      }
+    }
+    return account;
+  }
+
+  async updateAccount(idOrName: string, patch: AccountPatch, password?: string): Promise<AccountSettings> {
+    const account = await this.accounts.update(idOrName, patch);
+    if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
+    return account;
+  }
+
+  async removeAccount(idOrName: string): Promise<void> {
+    const account = await this.accounts.remove(idOrName);
+    await this.opts.secrets.delete(account.id).catch(() => {});
+    await this.journal.append(
+      [...this.journal.all()].filter((m) => m.accountId === account.id).map((m) => ({ t: 'remove' as const, id: m.id })),
+    );
+  }
+
+  // ---- sync ----
+
+  private connectOptions(account: AccountSettings): Pop3ConnectOptions {
+    return {
+      host: account.host,
+      port: account.port,
+      security: account.security,
+      tls: account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : {},
+      pipelining: account.pipelining,
+      ...this.opts.connectExtras?.(account),
+    };
+  }
+
+  /** Sync the given accounts (all when empty), one session each, and report each outcome. */
+  async sync(idsOrNames: string[] = [], onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncOutcome[]> {
+    const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
+    const outcomes: SyncOutcome[] = [];
+    for (const account of accounts) {
+      try {
+        const result = await this.syncOne(account, onProgress);
+        const { plan: _plan, ...rest } = result;
+        outcomes.push({ accountId: account.id, ok: true, result: rest });
+      } catch (e) {
+        outcomes.push({ accountId: account.id, ok: false, error: toError(e) });
+      }
+    }
+    return outcomes;
+  }
+
+  private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
+    const password = await resolvePassword(account, this.opts.secrets);
+    const box = await AccountMailbox.open(this.opts.dataDir, account.id);
+    const parsed: Promise<void>[] = [];
+    const summaries = new SummaryQueue(this.journal);
+    try {
+      await this.reconcile(box, summaries);
+      return await syncAccount(box, {
+        connect: this.connectOptions(account),
+        credentials: {
+          user: account.user,
+          password,
+          ...(account.authMechanism ? { mechanism: account.authMechanism } : {}),
+          allowInsecure: account.allowInsecureAuth,
+        },
+        policy: account,
+        now: () => this.now(),
+        ...(onProgress ? { onProgress: (p) => onProgress(account.id, p) } : {}),
+        // Parsing runs beside the download, never in its way; what it produces is journaled.
+        onStored: (e) => parsed.push(summaries.add(this.recordFor(account.id, box, e))),
+      });
+    } finally {
+      await Promise.allSettled(parsed);
+      await summaries.drain();
+      await box.close();
+    }
+  }
+
+  private recordFor(accountId: string, box: AccountMailbox, e: Pick<StoredEvent, 'id' | 'uidl' | 'path' | 'partial'>) {
+    const entry = box.ledger.get(e.uidl);
+    const file = box.maildir.get(e.id);
+    return {
+      path: e.path,
+      base: {
+        id: e.id,
+        accountId,
+        uidl: e.uidl,
+        receivedAt: entry?.downloadedAt ?? this.now(),
+        partial: e.partial,
+        flags: file?.flags ?? NO_FLAGS,
+      },
+    };
+  }
+
+  /**
+   * Make the journal agree with the Maildir and the ledger after a crash or a change by
+   * another tool: a file without a journal record is parsed and added; a record without a
+   * file is removed; a ledger entry whose file was deleted by another tool counts as deleted here.
+   */
+  private async reconcile(box: AccountMailbox, summaries: SummaryQueue): Promise<void> {
+    const removals: { t: 'remove'; id: string }[] = [];
+    for (const m of this.journal.all()) {
+      if (m.accountId === box.accountId && !box.maildir.has(m.id)) removals.push({ t: 'remove', id: m.id });
+    }
+    await this.journal.append(removals);
+    for (const entry of box.ledger.all()) {
+      if (entry.deletedLocallyAt === undefined && entry.serverDeletedAt === undefined && entry.goneAt === undefined && !box.maildir.has(entry.id)) {
+        box.ledger.deletedLocally(entry.uidl, this.now());
+      }
+    }
+    await box.ledger.commit();
+    for (const file of box.maildir.all()) {
+      const entry = box.ledger.getById(file.id);
+      if (!this.journal.get(file.id) && entry) {
+        void summaries.add(this.recordFor(box.accountId, box, { id: file.id, uidl: entry.uidl, path: box.maildir.pathOf(file.id)!, partial: entry.partial }));
+      }
+    }
+    await summaries.drain();
+  }
+
+  /** Download the rest of a headers-only message. */
+  async fetchFull(id: string): Promise<StoredMessage> {
+    const m = this.requireMessage(id);
+    const account = this.accounts.get(m.accountId);
+    const password = await resolvePassword(account, this.opts.secrets);
+    const box = await AccountMailbox.open(this.opts.dataDir, account.id);
+    try {
+      await fetchFull(box, id, {
+        connect: this.connectOptions(account),
+        credentials: { user: account.user, password, allowInsecure: account.allowInsecureAuth, ...(account.authMechanism ? { mechanism: account.authMechanism } : {}) },
+      });
+      const file = box.maildir.pathOf(id)!;
+      await this.journal.append([{ t: 'partial', id, partial: false, summary: await summarizeSafely(file) }]);
+      return { ...this.journal.get(id)!, path: file };
+    } finally {
+      await box.close();
+    }
+  }
+
+  // ---- messages ----
+
+  messages(filter: { accountId?: string } = {}): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    for (const m of this.journal.all()) {
+      if (filter.accountId && m.accountId !== filter.accountId) continue;
+      out.push({ ...m, path: this.pathOf(m) });
+    }
+    return out.sort((a, b) => (b.summary.date ?? '').localeCompare(a.summary.date ?? '') || b.receivedAt - a.receivedAt);
+  }
+
+  private pathOf(m: MessageRecord): string {
+    // The name follows the flags; cur/ is where Popbox keeps every message it stores.
+    const letters = [m.flags.flagged ? 'F' : '', m.flags.seen ? 'S' : '', m.flags.trashed ? 'T' : ''].join('');
+    return path.join(AccountMailbox.dirFor(this.opts.dataDir, m.accountId), 'Maildir', 'cur', `${m.id}:2,${letters}`);
+  }
+
+  private requireMessage(id: string): MessageRecord {
+    const m = this.journal.get(id);
+    if (!m) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id.slice(0, 40))}`);
+    return m;
+  }
+
+  async setFlags(id: string, flags: Partial<MessageFlags>): Promise<void> {
+    const m = this.requireMessage(id);
+    const next = { ...m.flags, ...flags };
+    const box = await AccountMailbox.open(this.opts.dataDir, m.accountId);
+    try {
+      await box.maildir.setFlags(id, next);
+    } finally {
+      await box.close();
+    }
+    await this.journal.append([{ t: 'flags', id, flags: next }]);
+  }
+
+  moveToTrash(id: string): Promise<void> {
+    return this.setFlags(id, { trashed: true });
+  }
+
+  restore(id: string): Promise<void> {
+    return this.setFlags(id, { trashed: false });
+  }
+
+  /**
+   * Delete messages here for good (what emptying Trash does). The server copy follows at the
+   * next sync if the account says so. All ids are checked before anything is deleted.
+   */
+  async deleteForGood(ids: string[]): Promise<void> {
+    const messages = ids.map((id) => this.requireMessage(id));
+    const byAccount = new Map<string, MessageRecord[]>();
+    for (const m of messages) byAccount.set(m.accountId, [...(byAccount.get(m.accountId) ?? []), m]);
+    for (const [accountId, list] of byAccount) {
+      const box = await AccountMailbox.open(this.opts.dataDir, accountId);
+      try {
+        for (const m of list) {
+          // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
+          box.ledger.deletedLocally(m.uidl, this.now());
+          await box.ledger.commit();
+          await box.maildir.remove(m.id);
+        }
+      } finally {
+        await box.close();
+      }
+      await this.journal.append(list.map((m) => ({ t: 'remove' as const, id: m.id })));
+    }
+  }
+
+  /** The server deletions the next sync will make, from the ledger and each account's settings. */
+  async pending(filter: { accountId?: string } = {}): Promise<PendingDeletion[]> {
+    const out: PendingDeletion[] = [];
+    for (const account of this.accounts.list()) {
+      if (filter.accountId && account.id !== filter.accountId) continue;
+      const box = await AccountMailbox.open(this.opts.dataDir, account.id);
+      try {
+        for (const entry of box.ledger.all()) {
+          if (entry.serverDeletedAt !== undefined || entry.goneAt !== undefined) continue;
+          const reason = deletionReason(entry, account, this.now());
+          if (!reason) continue;
+          out.push({ id: entry.id, accountId: account.id, uidl: entry.uidl, subject: this.journal.get(entry.id)?.summary.subject ?? '', reason });
+        }
+      } finally {
+        await box.close();
+      }
+    }
+    return out;
+  }
+
+  changesSince(state: number): ChangesResult {
+    return this.journal.changesSince(state);
+  }
+}
+
+/** Parses stored messages in order, a few at a time, and journals them in batches. */
+class SummaryQueue {
+  private pending: Promise<void> = Promise.resolve();
+  private batch: MessageRecord[] = [];
+
+  constructor(private readonly journal: Journal) {}
+
+  add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
+    const parse = summarizeSafely(item.path).then((summary) => {
+      this.batch.push({ ...item.base, summary });
+    });
+    this.pending = this.pending.then(() => parse).then(() => (this.batch.length >= 100 ? this.flush() : undefined));
+    return this.pending;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    await this.journal.append(batch.map((m) => ({ t: 'add' as const, m })));
+  }
+
+  async drain(): Promise<void> {
+    await this.pending;
+    await this.flush();
+  }
+}
+
+async function summarizeSafely(file: string): Promise<MessageSummary> {
+  try {
+    return await summarize(file);
+  } catch {
+    // summarize never throws on bad MIME; this is a file we could not read at all.
+    const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
+    return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size, hasAttachments: false, snippet: '' };
+  }
+}
+
+function toError(e: unknown): { code: ErrorCode; message: string } {
+  if (isAppFailure(e) || isPop3Error(e)) return { code: e.code, message: e.message };
+  return { code: 'storage', message: e instanceof Error ? e.message : String(e) };
+}

@@ -1,0 +1,156 @@
+/**
+ * The summary's header fields, read from raw header lines. The same code serves lines that
+ * mailparser split and lines split here when mailparser gave up, so a broken message and a
+ * healthy one are described the same way.
+ */
+import libmime from 'libmime';
+import { parseAddressHeader } from 'mailparser';
+import type { Address, MessageSummary } from '../../../shared/messages.js';
+import { bytesToText, stripControls } from './text.js';
+
+/**
+ * One header field as mailparser reports it: lowercase name, and the whole field (name, colon,
+ * folding included) as a binary string, one char per byte, so undeclared 8-bit bytes survive.
+ */
+export interface HeaderLine {
+  key: string;
+  line: string;
+}
+
+export type HeaderFields = Pick<MessageSummary, 'subject' | 'from' | 'to' | 'cc' | 'date' | 'messageId' | 'inReplyTo' | 'references'>;
+
+/** A hostile header must not turn into a megabyte of subject or a million recipients. */
+const MAX_SUBJECT_CHARS = 1000;
+const MAX_ADDRESSES = 1000;
+const MAX_REFERENCES = 200;
+
+/**
+ * Splits the header block at the start of `buf` (which may be just a prefix of the message).
+ * Forgiving where mailparser is strict: a line without a colon is skipped, a leading mbox
+ * "From " line too, NUL bytes are dropped later. `bodyOffset` is where the body starts, or
+ * `buf.length` when no blank line ends the header in `buf`.
+ */
+export function splitHeader(buf: Buffer): { lines: HeaderLine[]; bodyOffset: number } {
+  let end = buf.length;
+  let bodyOffset = buf.length;
+  const firstLf = buf.indexOf(0x0a);
+  if (firstLf === 0 || (firstLf === 1 && buf[0] === 0x0d)) {
+    return { lines: [], bodyOffset: firstLf + 1 }; // starts with a blank line: no header at all
+  }
+  for (let i = firstLf; i >= 0; i = buf.indexOf(0x0a, i + 1)) {
+    const next = buf[i + 1] === 0x0d ? i + 2 : i + 1;
+    if (buf[next] === 0x0a) {
+      end = i;
+      bodyOffset = next + 1;
+      break;
+    }
+  }
+  const lines: HeaderLine[] = [];
+  let current: HeaderLine | null = null;
+  for (const raw of buf.toString('latin1', 0, end).split(/\r?\n/)) {
+    if ((raw.startsWith(' ') || raw.startsWith('\t')) && current) {
+      current.line += `\r\n${raw}`;
+      continue;
+    }
+    const colon = raw.indexOf(':');
+    const key = colon > 0 ? raw.slice(0, colon).trim().toLowerCase() : '';
+    if (!key || /\s/.test(key)) {
+      current = null; // not a header field ("From " envelope line, garbage): skip it and its continuations
+      continue;
+    }
+    current = { key, line: raw };
+    lines.push(current);
+  }
+  return { lines, bodyOffset };
+}
+
+/** The unfolded, charset-decoded value of a field, encoded words still in place. */
+export function fieldValue(h: HeaderLine): string {
+  const colon = h.line.indexOf(':');
+  const raw = colon >= 0 ? h.line.slice(colon + 1) : h.line;
+  return stripControls(bytesToText(raw.replace(/\r?\n/g, ''))).trim();
+}
+
+function values(lines: readonly HeaderLine[], key: string): string[] {
+  return lines.filter((l) => l.key === key).map(fieldValue);
+}
+
+function decodeWords(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value; // a malformed encoded word: showing it raw beats showing nothing
+  }
+}
+
+function addresses(raw: string[]): Address[] {
+  if (raw.length === 0) return [];
+  let parsed;
+  try {
+    parsed = parseAddressHeader(raw, { flatten: true }).value;
+  } catch {
+    return raw.map((r) => ({ name: decodeWords(r), address: '' }));
+  }
+  const out: Address[] = [];
+  for (const a of parsed) {
+    const name = stripControls(a.name ?? '').trim();
+    const address = stripControls(a.address ?? '').trim();
+    if (name || address) out.push({ name, address });
+    if (out.length >= MAX_ADDRESSES) break;
+  }
+  return out;
+}
+
+/**
+ * Message-IDs in angle brackets. A bare id without brackets (seen from old mailers) is
+ * accepted when it looks like one, so threading still works for it.
+ */
+export function messageIds(value: string): string[] {
+  const bracketed = value.match(/<[^<>]+>/g);
+  if (bracketed) return bracketed.map((id) => id.replace(/\s+/g, ''));
+  return value
+    .split(/[\s,]+/)
+    .filter((t) => t.includes('@'))
+    .map((t) => `<${t}>`);
+}
+
+/**
+ * RFC 5322 dates and the usual deviations (comments, missing weekday, two-digit years) as an
+ * ISO string; null rather than a guess when it cannot be read, because mailparser's own
+ * fallback ("now") would sort a broken message to the top of the inbox forever.
+ */
+export function parseDate(value: string): string | null {
+  const v = value.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!v) return null;
+  let t = Date.parse(v);
+  if (Number.isNaN(t)) t = Date.parse(v.replace(/^[A-Za-z]+,?\s*/, ''));
+  if (!Number.isFinite(t)) return null;
+  const d = new Date(t);
+  const year = d.getUTCFullYear();
+  return year >= 1900 && year <= 9999 ? d.toISOString() : null;
+}
+
+export function headerFields(lines: readonly HeaderLine[]): HeaderFields {
+  const first = (key: string): string | undefined => values(lines, key)[0];
+  const subject = stripControls(decodeWords(first('subject') ?? ''))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_SUBJECT_CHARS);
+  const dateValue = first('date');
+  let references = values(lines, 'references').flatMap(messageIds);
+  if (references.length > MAX_REFERENCES) {
+    // Threading needs the root (first) and the parent (last); the middle is expendable.
+    references = [references[0] as string, ...references.slice(-(MAX_REFERENCES - 1))];
+  }
+  const fromValue = first('from');
+  return {
+    subject,
+    from: addresses(fromValue === undefined ? [] : [fromValue]),
+    to: addresses(values(lines, 'to')),
+    cc: addresses(values(lines, 'cc')),
+    date: dateValue === undefined ? null : parseDate(dateValue),
+    messageId: messageIds(first('message-id') ?? '')[0] ?? null,
+    inReplyTo: messageIds(first('in-reply-to') ?? '')[0] ?? null,
+    references,
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Text helpers for summaries: charset guessing, an HTML-to-text pass that only has to be good
+ * enough for a 200-character snippet, and the snippet itself. Everything here is linear in its
+ * input, because the input is untrusted mail.
+ */
+import libmime from 'libmime';
+import { TextDecoder } from 'node:util';
+import { SNIPPET_MAX_CHARS } from '../../../shared/messages.js';
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const windows1252 = new TextDecoder('windows-1252');
+const decoders = new Map<string, TextDecoder | null>();
+
+function decoderFor(charset: string): TextDecoder | null {
+  const key = charset.trim().toLowerCase();
+  let d = decoders.get(key);
+  if (d === undefined) {
+    d = null;
+    for (const label of [key, libmime.normalizeCharset(key)]) {
+      try {
+        // UTF-7 is not a WHATWG encoding, so it lands in the fallback: that is deliberate,
+        // it can smuggle markup past filters.
+        d = new TextDecoder(label);
+        break;
+      } catch {
+        // unknown label: try the next spelling
+      }
+    }
+    if (decoders.size < 256) decoders.set(key, d);
+  }
+  return d;
+}
+
+/**
+ * Bytes as text: in the declared charset when there is a usable one, otherwise UTF-8 when the
+ * bytes are valid UTF-8 and windows-1252 when not (undeclared 8-bit mail is almost always one
+ * of the two, and 1252 maps every byte).
+ */
+export function decodeBytes(bytes: Uint8Array, charset?: string | null): string {
+  const d = charset ? decoderFor(charset) : null;
+  if (d) return d.decode(bytes);
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return windows1252.decode(bytes);
+  }
+}
+
+/** A binary string (one char per byte, as mailparser keeps raw header lines) as text. */
+export function bytesToText(binary: string): string {
+  // eslint-disable-next-line no-control-regex -- plain ASCII needs no decoding
+  if (/^[\x00-\x7f]*$/.test(binary)) return binary;
+  return decodeBytes(Buffer.from(binary, 'latin1'));
+}
+
+/** Removes C0 controls (tab, LF and CR excepted) and DEL: NULs from broken mail must not reach the UI. */
+export function stripControls(s: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '');
+}
+
+// Zero-width and bidi formatting characters: newsletters pad their preheaders with them.
+const INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|\u034f|\u17b4|\u17b5/g;
+
+/** Cuts to `max` UTF-16 units without leaving half a surrogate pair. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const code = s.charCodeAt(max - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** The first `max` characters of `text` with whitespace collapsed; looks only as far as it needs. */
+export function snippet(text: string, max = SNIPPET_MAX_CHARS): string {
+  let acc = '';
+  for (let i = 0; i < text.length; i += 4096) {
+    const piece = stripControls(text.slice(i, i + 4096)).replace(INVISIBLE, '');
+    acc = `${acc}${piece}`.replace(/\s+/g, ' ');
+    if (acc.trimStart().length > max) break;
+  }
+  return cut(acc.trim(), max).trimEnd();
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML → text
+
+// Elements whose content is never shown as text.
+const HIDDEN_CONTENT = new Set(['script', 'style', 'head', 'title', 'template', 'xml']);
+// Elements that do not separate words; any other tag does.
+const INLINE = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd',
+  'mark', 'o:p', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr',
+]);
+
+// HTML 4's Latin-1 entities name the code points 160–255 in order.
+const LATIN1_ENTITIES = (
+  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 ' +
+  'acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml ' +
+  'Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde ' +
+  'Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ' +
+  'ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide ' +
+  'oslash ugrave uacute ucirc uuml yacute thorn yuml'
+).split(' ');
+const ENTITIES = new Map<string, string>([
+  ...LATIN1_ENTITIES.map((name, i): [string, string] => [name, String.fromCharCode(160 + i)]),
+  ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"],
+  ['hellip', '…'], ['mdash', '—'], ['ndash', '–'], ['lsquo', '‘'], ['rsquo', '’'], ['sbquo', '‚'],
+  ['ldquo', '“'], ['rdquo', '”'], ['bdquo', '„'], ['bull', '•'], ['euro', '€'], ['trade', '™'],
+  ['dagger', '†'], ['Dagger', '‡'], ['permil', '‰'], ['lsaquo', '‹'], ['rsaquo', '›'], ['OElig', 'Œ'],
+  ['oelig', 'œ'], ['Scaron', 'Š'], ['scaron', 'š'], ['Yuml', 'Ÿ'], ['circ', 'ˆ'], ['tilde', '˜'],
+  ['ensp', ' '], ['emsp', ' '], ['thinsp', ' '], ['zwnj', ''], ['zwj', ''], ['lrm', ''], ['rlm', ''],
+  ['larr', '←'], ['rarr', '→'], ['uarr', '↑'], ['darr', '↓'], ['harr', '↔'], ['check', '✓'], ['hearts', '♥'],
+]);
+
+/** Decodes character references; unknown named ones are dropped so no "&foo;" reaches a snippet. */
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}))(;?)/g, (m, dec?: string, hex?: string, name?: string, semi?: string) => {
+    if (name !== undefined) {
+      const v = ENTITIES.get(name);
+      if (v !== undefined) return v;
+      return semi ? '' : m; // "AT&T" is text, "&foo;" is an entity we do not know
+    }
+    const cp = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+    if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\ufffd';
+    if (cp < 0x20 && cp !== 9 && cp !== 10 && cp !== 13) return '';
+    return String.fromCodePoint(cp);
+  });
+}
+
+const TAG_NAME = /[A-Za-z][A-Za-z0-9:_-]*/y;
+
+/** Index just past the `>` that ends the tag starting at `from`, honouring quoted attribute values. */
+function tagEnd(html: string, from: number): number {
+  let quote = '';
+  for (let i = from; i < html.length; i++) {
+    const c = html[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') return i + 1;
+  }
+  return html.length;
+}
+
+/**
+ * The visible text of an HTML document, roughly: tags removed (block tags become spaces),
+ * script/style/head content dropped, entities decoded. One pass, no backtracking.
+ */
+export function htmlToText(html: string, maxChars = Number.POSITIVE_INFINITY): string {
+  let out = '';
+  let i = 0;
+  while (i < html.length && out.length < maxChars) {
+    const lt = html.indexOf('<', i);
+    const textEnd = lt < 0 ? html.length : lt;
+    if (textEnd > i) out += decodeEntities(html.slice(i, textEnd));
+    if (lt < 0) break;
+    if (html.startsWith('<!--', lt)) {
+      const close = html.indexOf('-->', lt + 4);
+      i = close < 0 ? html.length : close + 3;
+      continue;
+    }
+    if (html[lt + 1] === '!' || html[lt + 1] === '?') {
+      i = tagEnd(html, lt + 2); // doctype, CDATA, processing instruction
+      continue;
+    }
+    const closing = html[lt + 1] === '/';
+    TAG_NAME.lastIndex = lt + (closing ? 2 : 1);
+    const m = TAG_NAME.exec(html);
+    if (!m) {
+      out += '<'; // "a < b" is text
+      i = lt + 1;
+      continue;
+    }
+    const name = m[0].toLowerCase();
+    i = tagEnd(html, TAG_NAME.lastIndex);
+    if (!INLINE.has(name)) out += ' ';
+    if (!closing && HIDDEN_CONTENT.has(name)) {
+      // Raw text up to the end tag. A head that is never closed ends where the body starts.
+      const endTag = new RegExp(name === 'head' ? '</head\\b|<body\\b' : `</${name}\\b`, 'gi');
+      endTag.lastIndex = i;
+      const end = endTag.exec(html);
+      i = end ? tagEnd(html, end.index + 1) : html.length;
+      if (end && name === 'head' && end[0].toLowerCase().startsWith('<body')) i = end.index;
+    }
+  }
+  return out;
+}

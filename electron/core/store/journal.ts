@@ -1,0 +1,159 @@
+/**
+ * The journal of changes (DESIGN §2): append-only JSON lines, each with an increasing state
+ * number, folded into the current set of messages on open. It answers `changesSince(state)`
+ * for the renderer's read model, or says it cannot (compacted past that state), in which case
+ * the renderer rebuilds from `snapshot()`.
+ *
+ * Compaction rewrites the file atomically as a base line and one "add" per live message; a
+ * crash in the middle leaves the old file. A torn last line is dropped on open.
+ */
+import fs from 'node:fs/promises';
+import type { Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
+import type { MessageSummary } from '../../../shared/messages.js';
+import { AppFailure } from '../errors.js';
+import { appendDurable, writeFileAtomic } from './durable.js';
+
+type Base = { t: 'base'; s: number };
+type Line = Change | Base;
+type NewChange =
+  | { t: 'add'; m: MessageRecord }
+  | { t: 'flags'; id: string; flags: MessageFlags }
+  | { t: 'partial'; id: string; partial: boolean; summary: MessageSummary }
+  | { t: 'remove'; id: string };
+
+export class Journal {
+  private readonly messages = new Map<string, MessageRecord>();
+  /** Changes after `base`, in order (what changesSince answers from). */
+  private changes: Change[] = [];
+  private base = 0;
+  private current = 0;
+  private readonly listeners = new Set<(state: number) => void>();
+
+  private constructor(private readonly file: string) {}
+
+  static async open(file: string): Promise<Journal> {
+    const j = new Journal(file);
+    let text = '';
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new AppFailure('storage', `cannot read the journal ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+    }
+    let good = 0;
+    let offset = 0;
+    for (const line of text.split('\n')) {
+      const end = offset + line.length + 1;
+      if (end > text.length) break; // torn by a crash
+      offset = end;
+      if (!line) continue;
+      let parsed: Line;
+      try {
+        parsed = JSON.parse(line) as Line;
+      } catch {
+        continue;
+      }
+      if (parsed.t === 'base') {
+        j.base = parsed.s;
+        j.current = Math.max(j.current, parsed.s);
+      } else j.apply(parsed, parsed.s > j.base);
+      good = end;
+    }
+    const goodBytes = Buffer.byteLength(text.slice(0, good));
+    if (goodBytes !== Buffer.byteLength(text)) await fs.truncate(file, goodBytes);
+    return j;
+  }
+
+  private apply(c: Change, record: boolean): void {
+    switch (c.t) {
+      case 'add':
+        this.messages.set(c.m.id, c.m);
+        break;
+      case 'flags': {
+        const m = this.messages.get(c.id);
+        if (m) this.messages.set(c.id, { ...m, flags: c.flags });
+        break;
+      }
+      case 'partial': {
+        const m = this.messages.get(c.id);
+        if (m) this.messages.set(c.id, { ...m, partial: c.partial, summary: c.summary });
+        break;
+      }
+      case 'remove':
+        this.messages.delete(c.id);
+        break;
+    }
+    this.current = Math.max(this.current, c.s);
+    if (record) this.changes.push(c);
+  }
+
+  get state(): number {
+    return this.current;
+  }
+
+  get(id: string): MessageRecord | undefined {
+    return this.messages.get(id);
+  }
+
+  all(): IterableIterator<MessageRecord> {
+    return this.messages.values();
+  }
+
+  get size(): number {
+    return this.messages.size;
+  }
+
+  /** Called with the new state after every append: main turns it into the `stateChanged` hint. */
+  onChange(listener: (state: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Append changes durably (one write, one fsync), then apply them. */
+  async append(batch: NewChange[]): Promise<number> {
+    if (batch.length === 0) return this.current;
+    let s = this.current;
+    const stamped = batch.map((c) => ({ ...c, s: ++s }) as Change);
+    try {
+      await appendDurable(this.file, stamped.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    } catch (e) {
+      throw new AppFailure('storage', `cannot write the journal: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    for (const c of stamped) this.apply(c, true);
+    for (const l of this.listeners) l(this.current);
+    if (this.changes.length > 5000 && this.changes.length > 2 * this.messages.size) await this.compact();
+    return this.current;
+  }
+
+  changesSince(state: number): ChangesResult {
+    if (state > this.current || state < this.base) return { state: this.current, cannotCalculate: true };
+    // Changes are in state order: find the first one after `state` by binary search.
+    let lo = 0;
+    let hi = this.changes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.changes[mid]!.s <= state) lo = mid + 1;
+      else hi = mid;
+    }
+    return { state: this.current, changes: this.changes.slice(lo) };
+  }
+
+  /** Every live message and the state it reflects: what a rebuilding read model starts from. */
+  snapshot(): { state: number; messages: MessageRecord[] } {
+    return { state: this.current, messages: [...this.messages.values()] };
+  }
+
+  async compact(): Promise<void> {
+    const base = this.current;
+    const lines = [JSON.stringify({ t: 'base', s: base } satisfies Base)];
+    for (const m of this.messages.values()) lines.push(JSON.stringify({ s: base, t: 'add', m } satisfies Change));
+    try {
+      await writeFileAtomic(this.file, `${lines.join('\n')}\n`);
+    } catch (e) {
+      throw new AppFailure('storage', `cannot compact the journal: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    this.base = base;
+    this.changes = [];
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The read model's change feed (DESIGN §2, JMAP-style): the renderer keeps a cursor (`state`)
+ * and asks for the changes after it; main only pushes a hint that the state moved.
+ */
+import { z } from 'zod';
+import { MessageSummary } from './messages.js';
+
+export const MessageFlags = z.object({
+  seen: z.boolean(),
+  flagged: z.boolean(),
+  trashed: z.boolean(),
+});
+export type MessageFlags = z.infer<typeof MessageFlags>;
+
+/** One message as the inbox knows it. */
+export const MessageRecord = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  uidl: z.string(),
+  /** When it was downloaded (ms since epoch). */
+  receivedAt: z.number(),
+  /** Only the header is here; the rest can be fetched on demand. */
+  partial: z.boolean(),
+  flags: MessageFlags,
+  summary: MessageSummary,
+});
+export type MessageRecord = z.infer<typeof MessageRecord>;
+
+export const Change = z.discriminatedUnion('t', [
+  z.object({ s: z.number(), t: z.literal('add'), m: MessageRecord }),
+  z.object({ s: z.number(), t: z.literal('flags'), id: z.string(), flags: MessageFlags }),
+  z.object({ s: z.number(), t: z.literal('partial'), id: z.string(), partial: z.boolean(), summary: MessageSummary }),
+  z.object({ s: z.number(), t: z.literal('remove'), id: z.string() }),
+]);
+export type Change = z.infer<typeof Change>;
+
+export const ChangesResult = z.union([
+  z.object({ state: z.number(), changes: z.array(Change) }),
+  /** The journal was compacted past the cursor: rebuild from a snapshot. */
+  z.object({ state: z.number(), cannotCalculate: z.literal(true) }),
+]);
+export type ChangesResult = z.infer<typeof ChangesResult>;

@@ -1,0 +1,76 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../shared/changes.js';
+import { Journal } from '../../electron/core/store/journal.js';
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-journal-'));
+  file = path.join(dir, 'journal.jsonl');
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const record = (id: string): MessageRecord => ({
+  id,
+  accountId: 'a',
+  uidl: `u-${id}`,
+  receivedAt: 1,
+  partial: false,
+  flags: { seen: false, flagged: false, trashed: false },
+  summary: { subject: `s ${id}`, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' },
+});
+
+describe('Journal', () => {
+  it('numbers changes, answers changesSince, and replays after reopening', async () => {
+    const j = await Journal.open(file);
+    const seen: number[] = [];
+    j.onChange((s) => seen.push(s));
+    await j.append([{ t: 'add', m: record('1') }, { t: 'add', m: record('2') }]);
+    await j.append([{ t: 'flags', id: '1', flags: { seen: true, flagged: false, trashed: false } }]);
+    await j.append([{ t: 'remove', id: '2' }]);
+    expect(seen).toEqual([2, 3, 4]);
+    const since = j.changesSince(2);
+    expect('changes' in since && since.changes.map((c) => c.t)).toEqual(['flags', 'remove']);
+    const again = await Journal.open(file);
+    expect(again.state).toBe(4);
+    expect([...again.all()].map((m) => [m.id, m.flags.seen])).toEqual([['1', true]]);
+    expect(again.changesSince(4)).toEqual({ state: 4, changes: [] });
+  });
+
+  it('after compaction, old cursors must rebuild and new ones still get changes', async () => {
+    const j = await Journal.open(file);
+    await j.append([{ t: 'add', m: record('1') }, { t: 'add', m: record('2') }, { t: 'remove', id: '1' }]);
+    await j.compact();
+    await j.append([{ t: 'add', m: record('3') }]);
+    expect(j.changesSince(1)).toEqual({ state: 4, cannotCalculate: true });
+    const from3 = j.changesSince(3);
+    expect('changes' in from3 && from3.changes.map((c) => c.s)).toEqual([4]);
+    const reopened = await Journal.open(file);
+    expect(reopened.snapshot()).toEqual({ state: 4, messages: [record('2'), record('3')] });
+    expect(reopened.changesSince(2)).toEqual({ state: 4, cannotCalculate: true });
+    const r3 = reopened.changesSince(3);
+    expect('changes' in r3 && r3.changes.length).toBe(1);
+  });
+
+  it('recovers from a truncated tail and keeps numbering after it', async () => {
+    const j = await Journal.open(file);
+    await j.append([{ t: 'add', m: record('1') }]);
+    await fs.appendFile(file, '{"s":2,"t":"add","m":{"id":"2"');
+    const recovered = await Journal.open(file);
+    expect(recovered.state).toBe(1);
+    await recovered.append([{ t: 'add', m: record('3') }]);
+    const final = await Journal.open(file);
+    expect([...final.all()].map((m) => m.id)).toEqual(['1', '3']);
+    expect(final.state).toBe(2);
+  });
+
+  it('says it cannot calculate for a cursor from the future (a rebuilt data directory)', async () => {
+    const j = await Journal.open(file);
+    expect(j.changesSince(10)).toEqual({ state: 0, cannotCalculate: true });
+  });
+});

@@ -12,18 +12,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/accounts.js';
 import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
+import type { AccountStatus, ConnectionReport, ConnectionTest, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { MessageSummary } from '../../shared/messages.js';
 import { AccountStore } from './accounts/account-store.js';
 import { AppFailure, isAppFailure } from './errors.js';
+import { readBody, saveAttachment } from './mime/body.js';
 import { summarize } from './mime/summary.js';
-import type { Pop3ConnectOptions } from './pop3/client.js';
+import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
 import { Journal } from './store/journal.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
-import { deletionReason, type DeleteReason } from './sync/plan.js';
+import { deletionReason } from './sync/plan.js';
+import { Scheduler, type RunOutcome } from './sync/scheduler.js';
 import { fetchFull, syncAccount, type StoredEvent, type SyncProgress, type SyncResult } from './sync/sync-engine.js';
 
 export interface MailServiceOptions {
@@ -40,17 +43,7 @@ export interface StoredMessage extends MessageRecord {
   path: string;
 }
 
-export interface PendingDeletion {
-  id: string;
-  accountId: string;
-  uidl: string;
-  subject: string;
-  reason: DeleteReason;
-}
-
-export type SyncOutcome =
-  | { accountId: string; ok: true; result: Omit<SyncResult, 'plan'> }
-  | { accountId: string; ok: false; error: { code: ErrorCode; message: string } };
+export type { PendingDeletion, SyncOutcome };
 
 /** Where the desktop app keeps its data (Electron's userData for the product name "Popbox"). */
 export function defaultDataDir(): string {
@@ -67,14 +60,38 @@ export function defaultDataDir(): string {
 }
 
 const NO_FLAGS: MessageFlags = { seen: false, flagged: false, trashed: false };
+/** "View source" shows at most this much of a message. */
+const RAW_SOURCE_LIMIT = 8 * 1024 * 1024;
+
+type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
 export class MailService {
+  private readonly listeners: { [E in EventName]: Set<Listener<E>> } = {
+    stateChanged: new Set(),
+    syncProgress: new Set(),
+    accountStatus: new Set(),
+  };
+  private scheduler: Scheduler | null = null;
+  /** Syncs in flight, by account: a second request joins the first (one session per account). */
+  private readonly running = new Map<string, Promise<SyncOutcome>>();
+
   private constructor(
     private readonly opts: MailServiceOptions,
     readonly accounts: AccountStore,
     readonly journal: Journal,
     private readonly lockFile: string,
-  ) {}
+  ) {
+    journal.onChange((state) => this.emit('stateChanged', { state }));
+  }
+
+  on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const l of this.listeners[event]) l(payload);
+  }
 
   static async open(opts: MailServiceOptions): Promise<MailService> {
     const dataDir = path.resolve(opts.dataDir);
@@ -105,8 +122,45 @@ export class MailService {
   }
 
   async close(): Promise<void> {
+    this.scheduler?.stop();
+    await Promise.allSettled(this.running.values());
     await releaseLock(this.lockFile);
   }
+
+  // ---- background sync (the desktop app; the CLI syncs on demand) ----
+
+  /** Start syncing every account on its own schedule; status changes arrive as `accountStatus` events. */
+  startScheduler(opts: { maxConcurrent?: number } = {}): Scheduler {
+    if (this.scheduler) return this.scheduler;
+    this.scheduler = new Scheduler({
+      maxConcurrent: opts.maxConcurrent ?? 2,
+      now: () => this.now(),
+      onStatus: (status) => this.emit('accountStatus', status),
+      run: async (accountId): Promise<RunOutcome> => {
+        const [outcome] = await this.sync([accountId]);
+        if (!outcome) return { ok: false, code: 'not-found', message: 'no such account' };
+        if (outcome.ok) return { ok: true, ...(outcome.result.loginDelaySeconds !== undefined ? { loginDelaySeconds: outcome.result.loginDelaySeconds } : {}) };
+        return { ok: false, ...outcome.error };
+      },
+    });
+    this.scheduler.setAccounts(this.accounts.list());
+    this.scheduler.start();
+    return this.scheduler;
+  }
+
+  syncStatus(): AccountStatus[] {
+    return this.scheduler?.statuses() ?? [];
+  }
+
+  /** "Get Mail": through the scheduler when it runs (so its state and backoff stay right). */
+  async syncNow(accountIds?: string[]): Promise<SyncOutcome[]> {
+    if (!this.scheduler) return this.sync(accountIds ?? []);
+    const ids = (accountIds ?? this.accounts.list().map((a) => a.id)).map((n) => this.accounts.get(n).id);
+    await this.scheduler.syncNow(ids);
+    return ids.map((id) => this.lastOutcome.get(id) ?? { accountId: id, ok: false, error: { code: 'cancelled', message: 'the sync did not run' } });
+  }
+
+  private readonly lastOutcome = new Map<string, SyncOutcome>();
 
   // ---- accounts ----
 
@@ -129,17 +183,20 @@ export class MailService {
         throw e;
       }
     }
+    this.scheduler?.setAccounts(this.accounts.list());
     return account;
   }
 
   async updateAccount(idOrName: string, patch: AccountPatch, password?: string): Promise<AccountSettings> {
     const account = await this.accounts.update(idOrName, patch);
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
+    this.scheduler?.setAccounts(this.accounts.list());
     return account;
   }
 
   async removeAccount(idOrName: string): Promise<void> {
     const account = await this.accounts.remove(idOrName);
+    this.scheduler?.setAccounts(this.accounts.list());
     await this.opts.secrets.delete(account.id).catch(() => {});
     await this.journal.append(
       [...this.journal.all()].filter((m) => m.accountId === account.id).map((m) => ({ t: 'remove' as const, id: m.id })),
@@ -164,13 +221,18 @@ export class MailService {
     const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {
-      try {
-        const result = await this.syncOne(account, onProgress);
-        const { plan: _plan, ...rest } = result;
-        outcomes.push({ accountId: account.id, ok: true, result: rest });
-      } catch (e) {
-        outcomes.push({ accountId: account.id, ok: false, error: toError(e) });
+      let run = this.running.get(account.id);
+      if (!run) {
+        run = this.syncOne(account, onProgress).then(
+          ({ plan: _plan, ...result }): SyncOutcome => ({ accountId: account.id, ok: true, result }),
+          (e: unknown): SyncOutcome => ({ accountId: account.id, ok: false, error: toError(e) }),
+        );
+        this.running.set(account.id, run);
+        void run.finally(() => this.running.delete(account.id));
       }
+      const outcome = await run;
+      this.lastOutcome.set(account.id, outcome);
+      outcomes.push(outcome);
     }
     return outcomes;
   }
@@ -192,7 +254,10 @@ export class MailService {
         },
         policy: account,
         now: () => this.now(),
-        ...(onProgress ? { onProgress: (p) => onProgress(account.id, p) } : {}),
+        onProgress: (p) => {
+          this.emit('syncProgress', { accountId: account.id, progress: p });
+          onProgress?.(account.id, p);
+        },
         // Parsing runs beside the download, never in its way; what it produces is journaled.
         onStored: (e) => parsed.push(summaries.add(this.recordFor(account.id, box, e))),
       });
@@ -353,6 +418,89 @@ export class MailService {
 
   changesSince(state: number): ChangesResult {
     return this.journal.changesSince(state);
+  }
+
+  snapshot(): { state: number; messages: MessageRecord[] } {
+    return this.journal.snapshot();
+  }
+
+  async messageBody(id: string) {
+    return readBody(this.pathOf(this.requireMessage(id)));
+  }
+
+  /** The stored bytes for "View source", decoded as UTF-8 (invalid bytes replaced), capped. */
+  async rawSource(id: string): Promise<{ text: string; truncated: boolean }> {
+    const file = this.pathOf(this.requireMessage(id));
+    const handle = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+      throw new AppFailure('storage', `cannot read the message: ${e.code ?? e}`);
+    });
+    try {
+      const { size } = await handle.stat();
+      const buf = Buffer.alloc(Math.min(size, RAW_SOURCE_LIMIT));
+      await handle.read(buf, 0, buf.length, 0);
+      return { text: buf.toString('utf8'), truncated: size > RAW_SOURCE_LIMIT };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Save one attachment to `dest` (chosen by the user through the host's save dialog). */
+  async saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
+    return saveAttachment(this.pathOf(this.requireMessage(id)), attachmentId, dest);
+  }
+
+  /** Connect and log in without saving anything: what the add-account flow shows before saving. */
+  async testConnection(test: ConnectionTest): Promise<ConnectionReport> {
+    let password = test.password;
+    if (password === undefined) {
+      if (!test.accountId) throw new AppFailure('invalid', 'a password is needed to test the connection');
+      password = await resolvePassword(this.accounts.get(test.accountId), this.opts.secrets);
+    }
+    const pop = await Pop3Client.connect({
+      host: test.host,
+      port: test.port,
+      security: test.security,
+      tls: test.tlsFingerprint ? { pinnedFingerprint256: test.tlsFingerprint } : {},
+      timeouts: { connectMs: 15_000, greetingMs: 15_000, idleMs: 30_000 },
+    });
+    try {
+      await pop.login({
+        user: test.user,
+        password,
+        ...(test.authMechanism ? { mechanism: test.authMechanism } : {}),
+        allowInsecure: test.allowInsecureAuth === true,
+      });
+      const stat = await pop.stat();
+      const caps = pop.capabilities;
+      // Servers under-report CAPA: with mail in the box, ask UIDL itself.
+      let uidl = caps?.uidl ?? false;
+      if (!uidl && stat.count > 0) {
+        uidl = await pop.uidlOne(1).then(
+          () => true,
+          (e: unknown) => {
+            if (isPop3Error(e) && e.code === 'command') return false;
+            throw e;
+          },
+        );
+      }
+      const report: ConnectionReport = {
+        greeting: pop.greeting,
+        secure: pop.secure,
+        fingerprint256: pop.fingerprint256 ?? null,
+        capabilities: caps?.lines ?? [],
+        pipelining: caps?.pipelining ?? false,
+        uidl,
+        messageCount: stat.count,
+        mailboxBytes: stat.size,
+        loginDelaySeconds: caps?.loginDelaySeconds ?? null,
+        expireDays: caps?.expire ?? null,
+      };
+      await pop.quit();
+      return report;
+    } catch (e) {
+      pop.close();
+      throw e;
+    }
   }
 }
 

@@ -5,7 +5,10 @@
  * pass by itself; and a stop for what needs the user (a wrong password, an untrusted
  * certificate). Offline it waits; after sleep it catches up.
  */
+import type { AccountStatus, SchedulerState } from '../../../shared/contract.js';
 import type { ErrorCode } from '../../../shared/errors.js';
+
+export type { AccountStatus, SchedulerState };
 
 export interface ScheduledAccount {
   id: string;
@@ -16,28 +19,6 @@ export interface ScheduledAccount {
 export type RunOutcome =
   | { ok: true; loginDelaySeconds?: number }
   | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number };
-
-export type SchedulerState =
-  | 'idle'
-  | 'queued'
-  | 'syncing'
-  /** Failed with something that may pass; retrying at `nextRunAt`. */
-  | 'retrying'
-  /** Stopped until the password is entered again ([AUTH] or a failed login). */
-  | 'needs-password'
-  /** Stopped until the user acts (certificate, settings, keychain). */
-  | 'needs-attention'
-  | 'offline';
-
-export interface AccountStatus {
-  accountId: string;
-  state: SchedulerState;
-  nextRunAt: number | null;
-  lastSuccessAt: number | null;
-  lastError: { code: ErrorCode; message: string } | null;
-  /** Consecutive failures (drives the backoff). */
-  failures: number;
-}
 
 export interface SchedulerOptions {
   run: (accountId: string) => Promise<RunOutcome>;

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Credentials } from '../pop3/auth.js';
 import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
+import type { SyncPhase, SyncProgress } from '../../../shared/contract.js';
 import { isPop3Error } from '../pop3/errors.js';
 import { AppFailure } from '../errors.js';
 import type { AccountMailbox } from '../store/mailbox.js';
@@ -16,17 +17,7 @@ import type { StoredFile } from '../store/maildir.js';
 import { messageIdFor } from '../store/ids.js';
 import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 
-export type SyncPhase = 'connecting' | 'authenticating' | 'listing' | 'downloading' | 'deleting' | 'finishing';
-
-export interface SyncProgress {
-  phase: SyncPhase;
-  /** Messages downloaded so far, of `total` planned. */
-  done: number;
-  total: number;
-  bytes: number;
-  /** Sum of the LIST sizes planned (a hint). */
-  totalBytes: number;
-}
+export type { SyncPhase, SyncProgress };
 
 export interface StoredEvent {
   id: string;
@@ -57,6 +48,8 @@ export interface SyncResult {
   deletedOnServer: number;
   bytes: number;
   warnings: string[];
+  /** The server's LOGIN-DELAY (seconds), for the scheduler. */
+  loginDelaySeconds?: number;
   plan: SyncPlan;
 }
 
@@ -154,6 +147,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     await box.ledger.commit();
 
     return {
+      ...(caps?.loginDelaySeconds !== undefined ? { loginDelaySeconds: caps.loginDelaySeconds } : {}),
       downloaded: committer.fullCount,
       headersOnly: committer.partialCount,
       skipped,

@@ -1,0 +1,94 @@
+/**
+ * The core side of the IPC contract: every call is looked up in the contract, its input
+ * validated by the method's schema, and answered `{ ok: true, value }` or `{ ok: false, error }`
+ * with a typed code. Transports (Electron's ipcMain, the web host's WebSocket) only carry bytes
+ * to and from `dispatch`.
+ */
+import type { z } from 'zod';
+import { contract, PublicAccount, type Contract, type Method, type Output, type Result } from '../../shared/contract.js';
+import { AppFailure, describeZodError, isAppFailure } from './errors.js';
+import type { MailService } from './mail-service.js';
+import { isPop3Error } from './pop3/errors.js';
+
+export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
+
+export interface HostServices {
+  /** Ask the user where to save an attachment; null when they cancel. */
+  chooseSaveDestination(suggestedName: string): Promise<string | null>;
+}
+
+export function isMethod(name: string): name is Method {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+export function createDispatcher(handlers: Handlers) {
+  return async function dispatch(method: string, input: unknown): Promise<Result<unknown>> {
+    if (!isMethod(method)) return { ok: false, error: { code: 'invalid', message: `unknown method ${JSON.stringify(method.slice(0, 60))}` } };
+    const parsed = contract[method].input.safeParse(input ?? {});
+    if (!parsed.success) return { ok: false, error: { code: 'invalid', message: `${method}: ${describeZodError(parsed.error)}` } };
+    try {
+      const handler = handlers[method] as (i: unknown) => Promise<unknown>;
+      return { ok: true, value: await handler(parsed.data) };
+    } catch (e) {
+      if (isAppFailure(e) || isPop3Error(e)) {
+        return {
+          ok: false,
+          error: {
+            code: e.code,
+            message: e.message,
+            ...(isPop3Error(e) && e.respCode ? { respCode: e.respCode } : {}),
+            ...(isPop3Error(e) && e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
+            ...(isPop3Error(e) && e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+          },
+        };
+      }
+      // Not a typed failure: a bug. Say so without leaking internals across the boundary.
+      return { ok: false, error: { code: 'storage', message: `${method} failed unexpectedly` } };
+    }
+  };
+}
+
+/** The contract implemented by MailService; the host supplies what needs a window. */
+export function mailServiceHandlers(service: MailService, host: HostServices): Handlers {
+  const pub = (a: Parameters<typeof PublicAccount.parse>[0]) => PublicAccount.parse(a);
+  const each = async (ids: string[], fn: (id: string) => Promise<void>) => {
+    for (const id of ids) await fn(id);
+    return null;
+  };
+  return {
+    listAccounts: async () => service.listAccounts().map(pub),
+    addAccount: async ({ account, password }) => pub(await service.addAccount(account, password)),
+    updateAccount: async ({ id, patch, password }) => pub(await service.updateAccount(id, patch, password)),
+    removeAccount: async ({ id }) => {
+      await service.removeAccount(id);
+      return null;
+    },
+    testConnection: (test) => service.testConnection(test),
+    syncNow: ({ accountIds }) => service.syncNow(accountIds),
+    syncStatus: async () => service.syncStatus(),
+    changesSince: async ({ state }) => service.changesSince(state),
+    snapshot: async () => service.snapshot(),
+    messageBody: ({ id }) => service.messageBody(id),
+    rawSource: ({ id }) => service.rawSource(id),
+    fetchFull: async ({ id }) => {
+      await service.fetchFull(id);
+      return null;
+    },
+    setFlags: ({ ids, flags }) => each(ids, (id) => service.setFlags(id, flags)),
+    moveToTrash: ({ ids }) => each(ids, (id) => service.moveToTrash(id)),
+    restore: ({ ids }) => each(ids, (id) => service.restore(id)),
+    deleteForGood: async ({ ids }) => {
+      await service.deleteForGood(ids);
+      return null;
+    },
+    saveAttachment: async ({ id, attachmentId }) => {
+      const body = await service.messageBody(id);
+      const att = body.attachments.find((a) => a.id === attachmentId);
+      if (!att) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
+      const dest = await host.chooseSaveDestination(att.filename ?? `attachment-${attachmentId}`);
+      if (dest === null) return { saved: false, size: 0 };
+      return { saved: true, ...(await service.saveAttachment(id, attachmentId, dest)) };
+    },
+    pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
+  };
+}

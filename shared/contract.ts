@@ -1,0 +1,147 @@
+/**
+ * The IPC contract between the renderer and MailService (DESIGN §1), written once: each
+ * method's input and output as zod schemas, from which both sides infer their types and by
+ * which main validates every incoming call. The Electron preload, the web host's WebSocket and
+ * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
+ */
+import { z } from 'zod';
+import { AccountInput, AccountPatch, AccountSettings, AuthMechanism, Security } from './accounts.js';
+import { ChangesResult, MessageFlags, MessageRecord } from './changes.js';
+import { AppError, ErrorCode } from './errors.js';
+import { MessageBody } from './messages.js';
+
+const Id = z.string().min(1).max(200);
+const Ids = z.array(Id).min(1).max(100_000);
+
+/** An account as the renderer sees it: never a password, never a password command. */
+export const PublicAccount = AccountSettings.transform((a) => ({ ...a, password: { source: a.password.source } }));
+export type PublicAccount = z.output<typeof PublicAccount>;
+
+export const SyncPhase = z.enum(['connecting', 'authenticating', 'listing', 'downloading', 'deleting', 'finishing']);
+export type SyncPhase = z.infer<typeof SyncPhase>;
+
+export const SyncProgress = z.object({
+  phase: SyncPhase,
+  /** Messages downloaded so far, of `total` planned. */
+  done: z.number(),
+  total: z.number(),
+  bytes: z.number(),
+  /** Sum of the LIST sizes planned (a hint). */
+  totalBytes: z.number(),
+});
+export type SyncProgress = z.infer<typeof SyncProgress>;
+
+export const SchedulerState = z.enum(['idle', 'queued', 'syncing', 'retrying', 'needs-password', 'needs-attention', 'offline']);
+export type SchedulerState = z.infer<typeof SchedulerState>;
+
+export const AccountStatus = z.object({
+  accountId: z.string(),
+  state: SchedulerState,
+  nextRunAt: z.number().nullable(),
+  lastSuccessAt: z.number().nullable(),
+  lastError: z.object({ code: ErrorCode, message: z.string() }).nullable(),
+  /** Consecutive failures (drives the backoff). */
+  failures: z.number(),
+});
+export type AccountStatus = z.infer<typeof AccountStatus>;
+
+export const SyncSummary = z.object({
+  downloaded: z.number(),
+  headersOnly: z.number(),
+  skipped: z.number(),
+  deletedOnServer: z.number(),
+  bytes: z.number(),
+  warnings: z.array(z.string()),
+  loginDelaySeconds: z.number().optional(),
+});
+export type SyncSummary = z.infer<typeof SyncSummary>;
+
+export const SyncOutcome = z.discriminatedUnion('ok', [
+  z.object({ accountId: z.string(), ok: z.literal(true), result: SyncSummary }),
+  z.object({ accountId: z.string(), ok: z.literal(false), error: AppError }),
+]);
+export type SyncOutcome = z.infer<typeof SyncOutcome>;
+
+export const PendingDeletion = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  uidl: z.string(),
+  subject: z.string(),
+  reason: z.enum(['downloaded', 'expired', 'deleted-locally']),
+});
+export type PendingDeletion = z.infer<typeof PendingDeletion>;
+
+/** What "test connection" found, for the add-account flow. */
+export const ConnectionReport = z.object({
+  greeting: z.string(),
+  secure: z.boolean(),
+  fingerprint256: z.string().nullable(),
+  capabilities: z.array(z.string()),
+  pipelining: z.boolean(),
+  uidl: z.boolean(),
+  messageCount: z.number(),
+  mailboxBytes: z.number(),
+  loginDelaySeconds: z.number().nullable(),
+  expireDays: z.union([z.number(), z.literal('never')]).nullable(),
+});
+export type ConnectionReport = z.infer<typeof ConnectionReport>;
+
+export const ConnectionTest = z.object({
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  security: Security,
+  user: z.string().min(1).max(512),
+  /** Omitted: the stored account's password is used (testing an existing account). */
+  password: z.string().max(4096).optional(),
+  accountId: z.string().optional(),
+  authMechanism: AuthMechanism.optional(),
+  allowInsecureAuth: z.boolean().optional(),
+  tlsFingerprint: z.string().optional(),
+});
+export type ConnectionTest = z.infer<typeof ConnectionTest>;
+
+const none = z.object({}).strict();
+
+/** Every method: its input and output. */
+export const contract = {
+  listAccounts: { input: none, output: z.array(PublicAccount) },
+  addAccount: { input: z.object({ account: AccountInput, password: z.string().max(4096).optional() }), output: PublicAccount },
+  updateAccount: { input: z.object({ id: Id, patch: AccountPatch, password: z.string().max(4096).optional() }), output: PublicAccount },
+  removeAccount: { input: z.object({ id: Id }), output: z.null() },
+  testConnection: { input: ConnectionTest, output: ConnectionReport },
+
+  syncNow: { input: z.object({ accountIds: z.array(Id).optional() }), output: z.array(SyncOutcome) },
+  syncStatus: { input: none, output: z.array(AccountStatus) },
+
+  changesSince: { input: z.object({ state: z.number().int().nonnegative() }), output: ChangesResult },
+  snapshot: { input: none, output: z.object({ state: z.number(), messages: z.array(MessageRecord) }) },
+
+  messageBody: { input: z.object({ id: Id }), output: MessageBody },
+  /** The message as stored (for "View source"), decoded as UTF-8 with replacement, size-capped. */
+  rawSource: { input: z.object({ id: Id }), output: z.object({ text: z.string(), truncated: z.boolean() }) },
+  fetchFull: { input: z.object({ id: Id }), output: z.null() },
+  setFlags: { input: z.object({ ids: Ids, flags: MessageFlags.partial() }), output: z.null() },
+  moveToTrash: { input: z.object({ ids: Ids }), output: z.null() },
+  restore: { input: z.object({ ids: Ids }), output: z.null() },
+  deleteForGood: { input: z.object({ ids: Ids }), output: z.null() },
+  /** The host picks the destination (a save dialog); the renderer never names a path. */
+  saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number() }) },
+  pendingDeletions: { input: z.object({ accountId: Id.optional() }), output: z.array(PendingDeletion) },
+} as const;
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type Input<M extends Method> = z.input<Contract[M]['input']>;
+export type Output<M extends Method> = z.output<Contract[M]['output']>;
+
+/** Pushed from main: hints and progress, never data the renderer must trust. */
+export const events = {
+  stateChanged: z.object({ state: z.number() }),
+  syncProgress: z.object({ accountId: z.string(), progress: SyncProgress }),
+  accountStatus: AccountStatus,
+} as const;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** Every answer crossing the boundary: a value or a typed error, never a thrown exception. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };

@@ -512,10 +512,14 @@ class SummaryQueue {
   constructor(private readonly journal: Journal) {}
 
   add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
-    const parse = summarizeSafely(item.path).then((summary) => {
-      this.batch.push({ ...item.base, summary });
-    });
-    this.pending = this.pending.then(() => parse).then(() => (this.batch.length >= 100 ? this.flush() : undefined));
+    // One parse at a time, started only when the previous one is done: parsing that falls
+    // behind the download queues paths, never parsers (bounded memory).
+    this.pending = this.pending
+      .then(() => summarizeSafely(item.path))
+      .then((summary) => {
+        this.batch.push({ ...item.base, summary });
+        return this.batch.length >= 100 ? this.flush() : undefined;
+      });
     return this.pending;
   }
 

@@ -302,10 +302,13 @@ export class MailService {
     }
     await box.ledger.commit();
     for (const file of box.maildir.all()) {
+      if (this.journal.get(file.id)) continue;
+      // A file the ledger does not know (the ledger was lost) is still mail: show it. The next
+      // sync that sees its UIDL on the server records it again under the same name.
       const entry = box.ledger.getById(file.id);
-      if (!this.journal.get(file.id) && entry) {
-        void summaries.add(this.recordFor(box.accountId, box, { id: file.id, uidl: entry.uidl, path: box.maildir.pathOf(file.id)!, partial: entry.partial }));
-      }
+      void summaries.add(
+        this.recordFor(box.accountId, box, { id: file.id, uidl: entry?.uidl ?? '', path: box.maildir.pathOf(file.id)!, partial: entry?.partial ?? false }),
+      );
     }
     await summaries.drain();
   }

@@ -1,0 +1,75 @@
+/**
+ * Recovery (issue 3 §1): the journal, the ledger and the Maildir are reconciled on every sync,
+ * and losing the ledger or the journal loses no mail.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { generateMessages, toCrlf } from '../support/mailgen.js';
+
+const unavailable = dovecotUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the recovery suite: ${unavailable}`);
+const suite = unavailable ? describe.skip : describe;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+suite('recovery', () => {
+  let dc: DovecotServer;
+  let dataDir: string;
+  const secrets = new MemorySecretStore();
+  const messages = generateMessages({ seed: 8, count: 4, mix: 'small' });
+
+  beforeAll(async () => {
+    dc = await startDovecot({ users: [{ name: 'rec', password: 'rec-pw' }] });
+    await dc.deliver('rec', messages);
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-recovery-'));
+    const service = await MailService.open({ dataDir, secrets });
+    await service.addAccount(
+      { name: 'Rec', host: '127.0.0.1', port: dc.tlsPort, security: 'tls', user: 'rec', tlsFingerprint: dc.fingerprint256, leaveOnServer: true, password: { source: 'keychain' } },
+      'rec-pw',
+    );
+    const [outcome] = await service.sync();
+    expect(outcome).toMatchObject({ ok: true, result: { downloaded: 4 } });
+    await service.close();
+  });
+  afterAll(async () => {
+    await dc?.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const accountDir = async () => path.join(dataDir, 'accounts', (await fs.readdir(path.join(dataDir, 'accounts')))[0]!);
+
+  it('a message file removed by another tool leaves the inbox and counts as deleted here', async () => {
+    const service = await MailService.open({ dataDir, secrets });
+    const victim = service.messages()[0]!;
+    await fs.rm(victim.path);
+    await service.sync();
+    expect(service.messages().map((m) => m.id)).not.toContain(victim.id);
+    expect((await service.pending()).map((p) => p.id)).toEqual([]); // leave on server: kept there
+    expect((await dc.mailbox('rec')).length).toBe(4);
+    await service.close();
+  });
+
+  it('losing the ledger and the journal loses no mail, even when the server no longer has it', async () => {
+    const dir = await accountDir();
+    const before = (await fs.readdir(path.join(dir, 'Maildir', 'cur'))).length;
+    await fs.rm(path.join(dir, 'ledger.jsonl'));
+    await fs.rm(path.join(dataDir, 'journal.jsonl'));
+    await dc.clear('rec');
+    const service = await MailService.open({ dataDir, secrets });
+    const [outcome] = await service.sync();
+    expect(outcome).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    const list = service.messages();
+    expect(list).toHaveLength(before);
+    const shas = await Promise.all(list.map(async (m) => sha(await fs.readFile(m.path))));
+    const served = new Set(messages.map((m) => sha(toCrlf(m))));
+    expect(shas.every((h) => served.has(h))).toBe(true);
+    expect(list.every((m) => m.summary.subject.length > 0)).toBe(true);
+    await service.close();
+  });
+});

@@ -28,25 +28,29 @@ const MAX_REFERENCES = 200;
  * Splits the header block at the start of `buf` (which may be just a prefix of the message).
  * Forgiving where mailparser is strict: a line without a colon is skipped, a leading mbox
  * "From " line too, NUL bytes are dropped later. `bodyOffset` is where the body starts, or
- * `buf.length` when no blank line ends the header in `buf`.
+ * `buf.length` when no blank line ends the header in `buf` (`ended` tells the two apart);
+ * `skipped` counts the lines that were not header fields.
  */
-export function splitHeader(buf: Buffer): { lines: HeaderLine[]; bodyOffset: number } {
+export function splitHeader(buf: Buffer): { lines: HeaderLine[]; bodyOffset: number; ended: boolean; skipped: number } {
   let end = buf.length;
   let bodyOffset = buf.length;
+  let ended = false;
   const firstLf = buf.indexOf(0x0a);
   if (firstLf === 0 || (firstLf === 1 && buf[0] === 0x0d)) {
-    return { lines: [], bodyOffset: firstLf + 1 }; // starts with a blank line: no header at all
+    return { lines: [], bodyOffset: firstLf + 1, ended: true, skipped: 0 }; // starts with a blank line: no header at all
   }
   for (let i = firstLf; i >= 0; i = buf.indexOf(0x0a, i + 1)) {
     const next = buf[i + 1] === 0x0d ? i + 2 : i + 1;
     if (buf[next] === 0x0a) {
       end = i;
       bodyOffset = next + 1;
+      ended = true;
       break;
     }
   }
   const lines: HeaderLine[] = [];
   let current: HeaderLine | null = null;
+  let skipped = 0;
   for (const raw of buf.toString('latin1', 0, end).split(/\r?\n/)) {
     if ((raw.startsWith(' ') || raw.startsWith('\t')) && current) {
       current.line += `\r\n${raw}`;
@@ -56,12 +60,13 @@ export function splitHeader(buf: Buffer): { lines: HeaderLine[]; bodyOffset: num
     const key = colon > 0 ? raw.slice(0, colon).trim().toLowerCase() : '';
     if (!key || /\s/.test(key)) {
       current = null; // not a header field ("From " envelope line, garbage): skip it and its continuations
+      skipped++;
       continue;
     }
     current = { key, line: raw };
     lines.push(current);
   }
-  return { lines, bodyOffset };
+  return { lines, bodyOffset, ended, skipped };
 }
 
 /** The unfolded, charset-decoded value of a field, encoded words still in place. */

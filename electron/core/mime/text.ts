@@ -69,15 +69,33 @@ function cut(s: string, max: number): string {
   return s.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
+// Text is cleaned a piece at a time, and a snippet needs little of it. The piece size changes how
+// far the loop looks, never the result: once more than `max` characters are collected, nothing
+// that follows can reach the snippet (see snippetOf).
+const PIECE = 512;
+
 /** The first `max` characters of `text` with whitespace collapsed; looks only as far as it needs. */
 export function snippet(text: string, max = SNIPPET_MAX_CHARS): string {
+  return snippetOf(text, max).snippet;
+}
+
+/**
+ * The snippet, and whether it is settled: whether every text that starts with `text` has this
+ * snippet too. It is once more than `max` characters survive the collapsing, because whatever
+ * follows then lies beyond the cut.
+ */
+export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: string; settled: boolean } {
   let acc = '';
-  for (let i = 0; i < text.length; i += 4096) {
-    const piece = stripControls(text.slice(i, i + 4096)).replace(INVISIBLE, '');
+  let settled = false;
+  for (let i = 0; i < text.length; i += PIECE) {
+    const piece = stripControls(text.slice(i, i + PIECE)).replace(INVISIBLE, '');
     acc = `${acc}${piece}`.replace(/\s+/g, ' ');
-    if (acc.trimStart().length > max) break;
+    if (acc.trimStart().length > max) {
+      settled = true;
+      break;
+    }
   }
-  return cut(acc.trim(), max).trimEnd();
+  return { snippet: cut(acc.trim(), max).trimEnd(), settled };
 }
 
 // ---------------------------------------------------------------------------------------------

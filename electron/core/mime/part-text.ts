@@ -1,0 +1,131 @@
+/**
+ * A text part's body decoded exactly as mailparser decodes it for its `text` and `html`: transfer
+ * encoding (libbase64's and libqp's rules), then format=flowed, then the charset (libmime), then
+ * LF line ends. The fast summary path depends on getting the same characters, so each step
+ * follows the library it stands in for rather than raw.ts's forgiving decoders.
+ */
+import libmime from 'libmime';
+import libcharset from 'libmime/lib/charset.js';
+
+export interface TextPartCoding {
+  /** Content-Transfer-Encoding, lowercased, as mailsplit reads it ('' when absent). */
+  encoding: string;
+  charset: string | null;
+  flowed: boolean;
+  delSp: boolean;
+}
+
+/** The transfer encodings whose decoding is reproduced here; anything else goes to mailparser. */
+export function knownTransferEncoding(encoding: string): boolean {
+  return encoding === '' || encoding === '7bit' || encoding === '8bit' || encoding === 'binary' || encoding === 'base64' || encoding === 'quoted-printable';
+}
+
+// Charsets mailparser takes as UTF-8 without a decoder (its own test, names compared without punctuation).
+const UTF8_LIKE = new Set(['ascii', 'usascii', 'utf8']);
+
+/**
+ * libbase64's stream decoder drops every byte outside the alphabet and decodes quartet by quartet;
+ * with padding only at the very end that is exactly Buffer's base64 decoding of the cleaned text.
+ * Padding inside the data (separately padded segments) is decoded differently, so: null.
+ */
+function decodeBase64(raw: Buffer): Buffer | null {
+  let text = raw.toString('latin1');
+  if (/[^A-Za-z0-9+/=]/.test(text)) text = text.replace(/[^A-Za-z0-9+/=]/g, '');
+  const pad = text.indexOf('=');
+  if (pad >= 0 && !/^=+$/.test(text.slice(pad))) return null;
+  return Buffer.from(text, 'base64');
+}
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x37;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
+}
+
+/** libqp's decode(), which its stream decoder applies to the whole body at once. */
+function decodeQuotedPrintable(raw: Buffer): Buffer {
+  const input = raw
+    .toString('latin1')
+    .replace(/(^|[^ \t])[ \t]+(?=[\n\r\u2028\u2029]|$)/g, '$1')
+    .replace(/[=](?:\r?\n|$)/g, '');
+  const out = Buffer.allocUnsafe(input.length);
+  let o = 0;
+  const len = input.length;
+  for (let i = 0; i < len; i++) {
+    const code = input.charCodeAt(i);
+    if (code === 0x3d && i < len - 2) {
+      const hi = hexValue(input.charCodeAt(i + 1));
+      const lo = hexValue(input.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        out[o++] = hi * 16 + lo;
+        i += 2;
+        continue;
+      }
+    }
+    out[o++] = code;
+  }
+  return out.subarray(0, o);
+}
+
+/**
+ * The part's text as mailparser's `textContent` has it, from the raw body bytes mailparser
+ * would have fed its decoder (already cut at the text budget). Null when the transfer encoding
+ * is one whose result cannot be reproduced exactly.
+ */
+export function decodeTextPart(raw: Buffer, coding: TextPartCoding): string | null {
+  let bytes: Buffer;
+  if (coding.encoding === 'base64') {
+    const decoded = decodeBase64(raw);
+    if (decoded === null) return null;
+    bytes = decoded;
+  } else if (coding.encoding === 'quoted-printable') {
+    bytes = raw.length ? decodeQuotedPrintable(raw) : raw;
+  } else {
+    bytes = raw;
+  }
+  if (coding.flowed && bytes.length) {
+    bytes = Buffer.from(libmime.decodeFlowed(bytes.toString('latin1'), coding.delSp), 'latin1');
+  }
+  const charset = coding.charset || 'utf-8';
+  let text: string;
+  if (UTF8_LIKE.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, ''))) {
+    text = bytes.toString('utf8');
+  } else {
+    text = libcharset.decode(bytes, charset);
+    // mailparser gets the decoder's output as UTF-8 bytes, where a lone surrogate became U+FFFD.
+    if (/[\ud800-\udfff]/.test(text)) text = Buffer.from(text, 'utf8').toString('utf8');
+  }
+  return text.replace(/\r?\n/g, '\n');
+}
+
+// Charsets in which a line break byte always ends a character, so text decoded from the bytes
+// before a line break is exactly the start of the text decoded from all of them.
+const LINE_SAFE_CHARSET = /^(?:windows-\d+|ISO-8859-\d+|KOI8-[A-Z]+)$/i;
+
+/**
+ * The start of what decodeTextPart(raw, coding) gives, from about the first `bytes` bytes of
+ * `raw` only: enough for a snippet of a long part without decoding all of it. Null when this
+ * part has to be decoded whole (format=flowed, a charset without that property, padding).
+ */
+export function decodeTextPartStart(raw: Buffer, coding: TextPartCoding, bytes: number): string | null {
+  if (raw.length <= bytes || coding.flowed) return null;
+  const charset = coding.charset || 'utf-8';
+  if (!UTF8_LIKE.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, '')) && !LINE_SAFE_CHARSET.test(libcharset.normalizeCharset(charset))) return null;
+  let head: Buffer;
+  if (coding.encoding === 'base64') {
+    // Whole quartets decode to exactly the first bytes of the whole.
+    let text = raw.toString('latin1', 0, bytes).replace(/[^A-Za-z0-9+/=]/g, '');
+    if (text.includes('=')) return null;
+    text = text.slice(0, text.length - (text.length % 4));
+    head = Buffer.from(text, 'base64');
+  } else {
+    // Up to a line break: quoted-printable's soft breaks and trailing-space rule look no further.
+    const lf = raw.lastIndexOf(0x0a, bytes - 1);
+    if (lf < 0) return null;
+    head = raw.subarray(0, lf + 1);
+  }
+  const text = decodeTextPart(head, { ...coding, encoding: coding.encoding === 'base64' ? '' : coding.encoding });
+  // A character cut in two at the end (base64 cuts anywhere) is all that may differ.
+  return text === null ? null : text.slice(0, Math.max(0, text.length - 64));
+}

@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { generateMessage, generateMessages, toCrlf } from '../support/mailgen.js';
+import { generateMessage, generateMessages, mulberry32, toCrlf } from '../support/mailgen.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
@@ -45,17 +45,6 @@ function iterationCounts(): { off: number; on: number } {
 /** Generous: an iteration takes 2–4 s on a two-core machine. */
 const timeoutFor = (iterations: number) => Math.max(300_000, 30_000 + iterations * 15_000);
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** ~40 small messages with three of 1–3 MB among them, so RETR takes real time on either side of them. */
 function mailboxContents(): Buffer[] {

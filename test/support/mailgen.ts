@@ -28,9 +28,10 @@ export interface MessageOptions {
 // ---------------------------------------------------------------------------------------------
 // PRNG
 
-type Rng = () => number; // uniform in [0, 1)
+export type Rng = () => number; // uniform in [0, 1)
 
-function mulberry32(seed: number): Rng {
+/** mulberry32: a tiny seeded PRNG (tests must be reproducible: never Math.random). */
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

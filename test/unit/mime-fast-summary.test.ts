@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarize, summarizeFast, summarizeWithMailparser } from '../../electron/core/mime/summary.js';
-import { generateMessage, generateMessages, toCrlf } from '../support/mailgen.js';
+import { generateMessage, generateMessages, mulberry32, toCrlf, type Rng } from '../support/mailgen.js';
 import { base64Lines, eml, noise, writeBigAttachmentMessage } from '../support/mime.js';
 
 let dir: string;
@@ -340,18 +340,7 @@ function edgeCases(): [string, Buffer][] {
 // ---------------------------------------------------------------------------------------------
 // Random MIME trees
 
-type Rng = () => number;
-
-function rngFrom(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rngFrom = mulberry32;
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
 const WORDS = ['mail', 'report', 'Grüße', 'café', 'naïve', 'Привет', '日本語', 'the', 'and', 'budget', '€100', 'smörgåsbord', 'x', '--', 'a=b', '  ', '\t'];

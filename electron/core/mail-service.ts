@@ -23,6 +23,7 @@ import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
 import { Journal } from './store/journal.js';
+import { curName, formatFlags } from './store/ids.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { deletionReason } from './sync/plan.js';
@@ -345,8 +346,7 @@ export class MailService {
 
   private pathOf(m: MessageRecord): string {
     // The name follows the flags; cur/ is where Popbox keeps every message it stores.
-    const letters = [m.flags.flagged ? 'F' : '', m.flags.seen ? 'S' : '', m.flags.trashed ? 'T' : ''].join('');
-    return path.join(AccountMailbox.dirFor(this.opts.dataDir, m.accountId), 'Maildir', 'cur', `${m.id}:2,${letters}`);
+    return path.join(AccountMailbox.dirFor(this.opts.dataDir, m.accountId), 'Maildir', 'cur', curName(m.id, formatFlags(m.flags)));
   }
 
   private requireMessage(id: string): MessageRecord {

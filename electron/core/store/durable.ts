@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { AppFailure } from '../errors.js';
 
 /** fsync a directory so a rename or create inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -52,4 +53,45 @@ export async function appendDurable(file: string, data: string | Uint8Array): Pr
   } finally {
     await handle.close();
   }
+}
+
+/** A 'storage' failure naming what could not be done and why (ENOSPC said in words). */
+export function storageError(what: string, e: unknown): AppFailure {
+  const err = e as NodeJS.ErrnoException;
+  const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code ? `${err.code}` : String(e);
+  return new AppFailure('storage', `${what}: ${why}`);
+}
+
+/**
+ * Read an append-only JSON-lines file (ledger, journal): every complete line that parses, in
+ * order. A last line without its newline was torn by a crash: it is dropped and cut off the
+ * file, so the next append starts on a line of its own. A missing file is empty.
+ */
+export async function readJsonLines(file: string, what: string): Promise<unknown[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw storageError(`cannot read ${what} ${file}`, e);
+  }
+  const values: unknown[] = [];
+  let good = 0;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const end = offset + line.length + 1;
+    if (end > text.length) break; // no newline: torn by a crash
+    offset = end;
+    if (line.length === 0) continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      // A broken line in the middle can only come from outside interference: skip it.
+      continue;
+    }
+    good = end;
+  }
+  const goodBytes = Buffer.byteLength(text.slice(0, good));
+  if (goodBytes !== Buffer.byteLength(text)) await fs.truncate(file, goodBytes);
+  return values;
 }

@@ -7,11 +7,9 @@
  * Compaction rewrites the file atomically as a base line and one "add" per live message; a
  * crash in the middle leaves the old file. A torn last line is dropped on open.
  */
-import fs from 'node:fs/promises';
 import type { Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import type { MessageSummary } from '../../../shared/messages.js';
-import { AppFailure } from '../errors.js';
-import { appendDurable, writeFileAtomic } from './durable.js';
+import { appendDurable, readJsonLines, storageError, writeFileAtomic } from './durable.js';
 
 type Base = { t: 'base'; s: number };
 type Line = Change | Base;
@@ -33,35 +31,13 @@ export class Journal {
 
   static async open(file: string): Promise<Journal> {
     const j = new Journal(file);
-    let text = '';
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new AppFailure('storage', `cannot read the journal ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-      }
-    }
-    let good = 0;
-    let offset = 0;
-    for (const line of text.split('\n')) {
-      const end = offset + line.length + 1;
-      if (end > text.length) break; // torn by a crash
-      offset = end;
-      if (!line) continue;
-      let parsed: Line;
-      try {
-        parsed = JSON.parse(line) as Line;
-      } catch {
-        continue;
-      }
+    for (const value of await readJsonLines(file, 'the journal')) {
+      const parsed = value as Line;
       if (parsed.t === 'base') {
         j.base = parsed.s;
         j.current = Math.max(j.current, parsed.s);
       } else j.apply(parsed, parsed.s > j.base);
-      good = end;
     }
-    const goodBytes = Buffer.byteLength(text.slice(0, good));
-    if (goodBytes !== Buffer.byteLength(text)) await fs.truncate(file, goodBytes);
     return j;
   }
 
@@ -118,7 +94,7 @@ export class Journal {
     try {
       await appendDurable(this.file, stamped.map((c) => `${JSON.stringify(c)}\n`).join(''));
     } catch (e) {
-      throw new AppFailure('storage', `cannot write the journal: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw storageError('cannot write the journal', e);
     }
     for (const c of stamped) this.apply(c, true);
     for (const l of this.listeners) l(this.current);
@@ -151,7 +127,7 @@ export class Journal {
     try {
       await writeFileAtomic(this.file, `${lines.join('\n')}\n`);
     } catch (e) {
-      throw new AppFailure('storage', `cannot compact the journal: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw storageError('cannot compact the journal', e);
     }
     this.base = base;
     this.changes = [];

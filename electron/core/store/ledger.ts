@@ -8,9 +8,7 @@
  * engine commits before it sends any DELE. A torn last line (a crash mid-append) is dropped;
  * the file is rewritten compactly when the log outgrows the live entries.
  */
-import fs from 'node:fs/promises';
-import { AppFailure } from '../errors.js';
-import { appendDurable, writeFileAtomic } from './durable.js';
+import { appendDurable, readJsonLines, storageError, writeFileAtomic } from './durable.js';
 
 export interface LedgerEntry {
   uidl: string;
@@ -49,34 +47,9 @@ export class Ledger {
 
   static async open(file: string): Promise<Ledger> {
     const ledger = new Ledger(file);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ledger;
-      throw new AppFailure('storage', `cannot read the ledger ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-    }
-    let goodLength = 0;
-    let offset = 0;
-    for (const line of text.split('\n')) {
-      const end = offset + line.length + 1;
-      if (end > text.length) break; // no newline: torn by a crash
-      offset = end;
-      if (line.length === 0) continue;
-      let ev: LedgerEvent;
-      try {
-        ev = JSON.parse(line) as LedgerEvent;
-      } catch {
-        // A torn write in the middle can only come from outside interference: skip the line.
-        continue;
-      }
-      ledger.apply(ev);
+    for (const ev of await readJsonLines(file, 'the ledger')) {
+      ledger.apply(ev as LedgerEvent);
       ledger.lines++;
-      goodLength = end;
-    }
-    if (Buffer.byteLength(text.slice(0, goodLength)) !== Buffer.byteLength(text)) {
-      // Cut the torn tail so that the next append starts on a line of its own.
-      await fs.truncate(file, Buffer.byteLength(text.slice(0, goodLength)));
     }
     return ledger;
   }
@@ -176,7 +149,7 @@ export class Ledger {
     try {
       await appendDurable(this.file, text);
     } catch (e) {
-      throw new AppFailure('storage', `cannot write the ledger: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw storageError('cannot write the ledger', e);
     }
     this.staged = [];
     this.lines += events.length;
@@ -197,7 +170,7 @@ export class Ledger {
     try {
       await writeFileAtomic(this.file, text);
     } catch (e) {
-      throw new AppFailure('storage', `cannot compact the ledger: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw storageError('cannot compact the ledger', e);
     }
     this.lines = this.entries.size;
   }

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { AppFailure } from '../errors.js';
+import { storageError } from './durable.js';
 
 export async function acquireLock(lockFile: string, busyMessage: (pid: number) => string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -12,7 +13,7 @@ export async function acquireLock(lockFile: string, busyMessage: (pid: number) =
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new AppFailure('storage', `cannot create the lock ${lockFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+        throw storageError(`cannot create the lock ${lockFile}`, e);
       }
     }
     const pid = Number((await fs.readFile(lockFile, 'utf8').catch(() => '')).trim());

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AppFailure } from '../errors.js';
+import { storageError } from './durable.js';
 import { Ledger } from './ledger.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { Maildir } from './maildir.js';
@@ -29,7 +29,7 @@ export class AccountMailbox {
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new AppFailure('storage', `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw storageError(`cannot create ${dir}`, e);
     }
     const lockFile = path.join(dir, 'lock');
     await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);

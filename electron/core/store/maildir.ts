@@ -13,7 +13,8 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppFailure } from '../errors.js';
-import { fsyncDir } from './durable.js';
+import { fsyncDir, storageError } from './durable.js';
+
 import { curName, formatFlags, parseFlags, parseName, type Flags } from './ids.js';
 
 export interface StoredFile {
@@ -35,11 +36,6 @@ export interface StagedMessage {
 /** Bytes gathered before one write: few system calls, bounded memory. */
 const WRITE_BATCH = 1024 * 1024;
 
-export function storageError(what: string, e: unknown): AppFailure {
-  const err = e as NodeJS.ErrnoException;
-  const why = err?.code === 'ENOSPC' ? 'the disk is full' : err?.code ? `${err.code}` : String(e);
-  return new AppFailure('storage', `${what}: ${why}`);
-}
 
 export class Maildir {
   private readonly files = new Map<string, StoredFile>();

@@ -13,7 +13,7 @@ import type { SyncPhase, SyncProgress } from '../../../shared/contract.js';
 import { isPop3Error } from '../pop3/errors.js';
 import { AppFailure } from '../errors.js';
 import type { AccountMailbox } from '../store/mailbox.js';
-import type { StoredFile } from '../store/maildir.js';
+import type { StagedMessage, StoredFile } from '../store/maildir.js';
 import { messageIdFor } from '../store/ids.js';
 import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 
@@ -195,7 +195,7 @@ class GroupCommitter {
     return this.partial.has(uidl);
   }
 
-  async add(staged: Awaited<ReturnType<AccountMailbox['maildir']['write']>>, m: ServerMessage, partial: boolean): Promise<void> {
+  async add(staged: StagedMessage, m: ServerMessage, partial: boolean): Promise<void> {
     if (this.failure) {
       await this.box.maildir.discard(staged);
       throw this.failure;

@@ -11,6 +11,15 @@ export default defineConfig({
         },
       },
       {
+        // React components and the read model, in jsdom (DOMPurify does not sanitize under happy-dom).
+        test: {
+          name: 'renderer',
+          include: ['test/renderer/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['test/renderer/setup.ts'],
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -35,7 +35,8 @@ export const Change = z.discriminatedUnion('t', [
 export type Change = z.infer<typeof Change>;
 
 export const ChangesResult = z.union([
-  z.object({ state: z.number(), changes: z.array(Change) }),
+  /** `hasMore`: the answer was cut at the caller's `max`; `state` is its last change's. */
+  z.object({ state: z.number(), changes: z.array(Change), hasMore: z.literal(true).optional() }),
   /** The journal was compacted past the cursor: rebuild from a snapshot. */
   z.object({ state: z.number(), cannotCalculate: z.literal(true) }),
 ]);

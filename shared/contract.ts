@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import { AccountInput, AccountPatch, AccountSettings, AuthMechanism, Security } from './accounts.js';
 import { ChangesResult, MessageFlags, MessageRecord } from './changes.js';
-import { AppError, ErrorCode } from './errors.js';
+import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
+import { Preferences, PreferencesPatch } from './preferences.js';
 
 const Id = z.string().min(1).max(200);
 const Ids = z.array(Id).min(1).max(100_000);
@@ -39,7 +40,7 @@ export const AccountStatus = z.object({
   state: SchedulerState,
   nextRunAt: z.number().nullable(),
   lastSuccessAt: z.number().nullable(),
-  lastError: z.object({ code: ErrorCode, message: z.string() }).nullable(),
+  lastError: AppError.pick({ code: true, message: true, fingerprint256: true }).nullable(),
   /** Consecutive failures (drives the backoff). */
   failures: z.number(),
 });
@@ -102,6 +103,20 @@ export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
 const none = z.object({}).strict();
 
+/** What the add-account flow learned from an email address: a known provider, or a probe. */
+export const Discovery = z.object({
+  /** The provider's name when it is a well-known one. */
+  provider: z.string().nullable(),
+  /** Something the user must do at the provider first. */
+  note: z.string().nullable(),
+  server: z.object({ host: z.string(), port: z.number(), security: Security }).nullable(),
+  user: z.string(),
+});
+export type Discovery = z.infer<typeof Discovery>;
+
+/** Inline parts (cid: images) are handed over whole; bigger ones are not shown inline. */
+export const INLINE_PART_MAX_BYTES = 10 * 1024 * 1024;
+
 /** Every method: its input and output. */
 export const contract = {
   listAccounts: { input: none, output: z.array(PublicAccount) },
@@ -113,7 +128,7 @@ export const contract = {
   syncNow: { input: z.object({ accountIds: z.array(Id).optional() }), output: z.array(SyncOutcome) },
   syncStatus: { input: none, output: z.array(AccountStatus) },
 
-  changesSince: { input: z.object({ state: z.number().int().nonnegative() }), output: ChangesResult },
+  changesSince: { input: z.object({ state: z.number().int().nonnegative(), max: z.number().int().min(1).max(100_000).optional() }), output: ChangesResult },
   snapshot: { input: none, output: z.object({ state: z.number(), messages: z.array(MessageRecord) }) },
 
   messageBody: { input: z.object({ id: Id }), output: MessageBody },
@@ -127,6 +142,11 @@ export const contract = {
   /** The host picks the destination (a save dialog); the renderer never names a path. */
   saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number() }) },
   pendingDeletions: { input: z.object({ accountId: Id.optional() }), output: z.array(PendingDeletion) },
+  /** An inline part's bytes (a cid: image), base64, at most INLINE_PART_MAX_BYTES. */
+  inlinePart: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ contentType: z.string(), base64: z.string() }) },
+  discoverServer: { input: z.object({ email: z.email().max(254) }), output: Discovery },
+  getPreferences: { input: none, output: Preferences },
+  updatePreferences: { input: PreferencesPatch, output: Preferences },
 } as const;
 
 export type Contract = typeof contract;

@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'storage', // the mail store could not write (disk full, permissions)
   'invalid', // bad input: a field, an argument; the message names it
   'not-found', // no such account or message
+  'exists', // the destination is already there (saving an attachment never overwrites)
   'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -66,7 +66,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     testConnection: (test) => service.testConnection(test),
     syncNow: ({ accountIds }) => service.syncNow(accountIds),
     syncStatus: async () => service.syncStatus(),
-    changesSince: async ({ state }) => service.changesSince(state),
+    changesSince: async ({ state, max }) => service.changesSince(state, max),
     snapshot: async () => service.snapshot(),
     messageBody: ({ id }) => service.messageBody(id),
     rawSource: ({ id }) => service.rawSource(id),
@@ -89,6 +89,10 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
       if (dest === null) return { saved: false, size: 0 };
       return { saved: true, ...(await service.saveAttachment(id, attachmentId, dest)) };
     },
+    inlinePart: ({ id, attachmentId }) => service.inlinePart(id, attachmentId),
+    discoverServer: ({ email }) => service.discoverServer(email),
+    getPreferences: async () => service.preferences(),
+    updatePreferences: (patch) => service.updatePreferences(patch),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

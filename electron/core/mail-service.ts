@@ -12,12 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/accounts.js';
 import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
-import type { AccountStatus, ConnectionReport, ConnectionTest, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
+import { INLINE_PART_MAX_BYTES, type AccountStatus, type ConnectionReport, type ConnectionTest, type Discovery, type EventName, type EventPayload, type PendingDeletion, type SyncOutcome } from '../../shared/contract.js';
+import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { MessageSummary } from '../../shared/messages.js';
 import { AccountStore } from './accounts/account-store.js';
 import { AppFailure, isAppFailure } from './errors.js';
-import { readBody, saveAttachment } from './mime/body.js';
+import { openAttachment, readBody, saveAttachment } from './mime/body.js';
+import { discoverServer } from './accounts/discover.js';
+import { PreferencesStore } from './preferences.js';
 import { summarize } from './mime/summary.js';
 import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
@@ -80,6 +83,7 @@ export class MailService {
     private readonly opts: MailServiceOptions,
     readonly accounts: AccountStore,
     readonly journal: Journal,
+    private readonly prefs: PreferencesStore,
     private readonly lockFile: string,
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
@@ -107,7 +111,8 @@ export class MailService {
     try {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
-      return new MailService({ ...opts, dataDir }, accounts, journal, lockFile);
+      const prefs = await PreferencesStore.open(dataDir);
+      return new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
     } catch (e) {
       await releaseLock(lockFile);
       throw e;
@@ -419,8 +424,8 @@ export class MailService {
     return out;
   }
 
-  changesSince(state: number): ChangesResult {
-    return this.journal.changesSince(state);
+  changesSince(state: number, max?: number): ChangesResult {
+    return this.journal.changesSince(state, max);
   }
 
   snapshot(): { state: number; messages: MessageRecord[] } {
@@ -450,6 +455,35 @@ export class MailService {
   /** Save one attachment to `dest` (chosen by the user through the host's save dialog). */
   async saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
     return saveAttachment(this.pathOf(this.requireMessage(id)), attachmentId, dest);
+  }
+
+  /** An inline part's bytes (a cid: image) for the reading pane; refused above the cap. */
+  async inlinePart(id: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
+    const file = this.pathOf(this.requireMessage(id));
+    const info = (await readBody(file, { maxTextBytes: 0 })).attachments.find((a) => a.id === attachmentId);
+    if (!info) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
+    if (info.size > INLINE_PART_MAX_BYTES) throw new AppFailure('invalid', `attachment ${attachmentId} is too big to show inline (${info.size} bytes)`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of await openAttachment(file, attachmentId)) {
+      size += (chunk as Buffer).length;
+      if (size > INLINE_PART_MAX_BYTES) throw new AppFailure('invalid', `attachment ${attachmentId} is too big to show inline`);
+      chunks.push(chunk as Buffer);
+    }
+    return { contentType: info.contentType, base64: Buffer.concat(chunks).toString('base64') };
+  }
+
+  preferences(): Preferences {
+    return this.prefs.get();
+  }
+
+  updatePreferences(patch: PreferencesPatch): Promise<Preferences> {
+    return this.prefs.update(patch);
+  }
+
+  /** Server settings for an email address: a known provider's, or what answers on its domain. */
+  discoverServer(email: string): Promise<Discovery> {
+    return discoverServer(email);
   }
 
   /** Connect and log in without saving anything: what the add-account flow shows before saving. */
@@ -548,7 +582,14 @@ async function summarizeSafely(file: string): Promise<MessageSummary> {
   }
 }
 
-function toError(e: unknown): { code: ErrorCode; message: string } {
-  if (isAppFailure(e) || isPop3Error(e)) return { code: e.code, message: e.message };
+function toError(e: unknown): { code: ErrorCode; message: string; fingerprint256?: string; retryAfterSeconds?: number } {
+  if (isPop3Error(e))
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
+      ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+    };
+  if (isAppFailure(e)) return { code: e.code, message: e.message };
   return { code: 'storage', message: e instanceof Error ? e.message : String(e) };
 }

@@ -198,7 +198,7 @@ describe('saveAttachment', () => {
     const file = await store(rich);
     const dest = path.join(dir, 'existing.pdf');
     await fs.writeFile(dest, 'precious');
-    await expect(saveAttachment(file, '2', dest)).rejects.toMatchObject({ code: 'invalid', message: `${dest} already exists` });
+    await expect(saveAttachment(file, '2', dest)).rejects.toMatchObject({ code: 'exists', message: `${dest} already exists` });
     expect(await fs.readFile(dest, 'utf8')).toBe('precious');
   });
 

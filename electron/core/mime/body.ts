@@ -136,12 +136,8 @@ async function withAttachment(file: string, attachmentId: string, sink: Attachme
   if (!found) throw new AppFailure('not-found', `message ${file} has no attachment ${attachmentId}`);
 }
 
-/**
- * shared/errors.ts has no code for "that file is already there"; 'invalid' (a bad argument,
- * named in the message) is the nearest until it gets one.
- */
 function alreadyExists(dest: string, cause?: unknown): AppFailure {
-  return new AppFailure('invalid', `${dest} already exists`, cause === undefined ? {} : { cause });
+  return new AppFailure('exists', `${dest} already exists`, cause === undefined ? {} : { cause });
 }
 
 async function pathExists(p: string): Promise<boolean> {

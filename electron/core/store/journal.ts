@@ -102,7 +102,8 @@ export class Journal {
     return this.current;
   }
 
-  changesSince(state: number): ChangesResult {
+  /** At most `max` changes; then `state` is the last one's and `hasMore` says to ask again. */
+  changesSince(state: number, max = Infinity): ChangesResult {
     if (state > this.current || state < this.base) return { state: this.current, cannotCalculate: true };
     // Changes are in state order: find the first one after `state` by binary search.
     let lo = 0;
@@ -111,6 +112,10 @@ export class Journal {
       const mid = (lo + hi) >> 1;
       if (this.changes[mid]!.s <= state) lo = mid + 1;
       else hi = mid;
+    }
+    if (this.changes.length - lo > max) {
+      const page = this.changes.slice(lo, lo + max);
+      return { state: page[page.length - 1]!.s, changes: page, hasMore: true };
     }
     return { state: this.current, changes: this.changes.slice(lo) };
   }

@@ -18,7 +18,7 @@ export interface ScheduledAccount {
 
 export type RunOutcome =
   | { ok: true; loginDelaySeconds?: number }
-  | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number };
+  | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number; fingerprint256?: string };
 
 export interface SchedulerOptions {
   run: (accountId: string) => Promise<RunOutcome>;
@@ -217,7 +217,7 @@ export class Scheduler {
       this.scheduleNext(slot, this.intervalMs(slot));
       return;
     }
-    const lastError = { code: outcome.code, message: outcome.message };
+    const lastError = { code: outcome.code, message: outcome.message, ...(outcome.fingerprint256 ? { fingerprint256: outcome.fingerprint256 } : {}) };
     const failures = slot.status.failures + 1;
     if (outcome.code === 'auth') {
       this.update(slot, { state: 'needs-password', lastError, failures, nextRunAt: null });

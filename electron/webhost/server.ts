@@ -1,0 +1,210 @@
+/**
+ * The web host (DESIGN §1, §6): MailService behind the same contract, spoken over a WebSocket,
+ * and the built renderer served from 127.0.0.1. For development and the browser tests; it binds
+ * to loopback only and answers nothing without its random token (in the URL once, then an
+ * HttpOnly same-site cookie so the page's own requests carry it).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { appCsp, REMOTE_PROXY_PATH } from '../../shared/csp.js';
+import { EVENT_NAMES, type WireEvent, type WireRequest, type WireResponse } from '../../shared/api.js';
+import { createDispatcher, mailServiceHandlers, type HostServices } from '../core/contract-handler.js';
+import type { MailService } from '../core/mail-service.js';
+import { fetchRemote, type RemoteFetchOptions } from './remote.js';
+
+export interface WebHostOptions {
+  service: MailService;
+  /** The built renderer (vite's output). */
+  staticDir: string;
+  port?: number;
+  /** Where "Save" puts attachments (the web host has no save dialog). */
+  downloadsDir: string;
+  remote?: RemoteFetchOptions;
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  origin: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+const COOKIE = 'popbox_token';
+const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === COOKIE) return v;
+  }
+  return undefined;
+}
+
+/** A file name in `dir` that does not exist yet: "a.pdf", "a (1).pdf", … */
+export async function freeName(dir: string, suggested: string): Promise<string> {
+  const safe = path.basename(suggested.replace(/[\\/\0]/g, '_')).replace(/^\.+/, '') || 'attachment';
+  const ext = path.extname(safe);
+  const stem = safe.slice(0, safe.length - ext.length);
+  for (let i = 0; i < 1000; i++) {
+    const candidate = path.join(dir, i === 0 ? safe : `${stem} (${i})${ext}`);
+    try {
+      await fs.access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+  return path.join(dir, `${stem}-${randomBytes(4).toString('hex')}${ext}`);
+}
+
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const staticDir = path.resolve(opts.staticDir);
+  const host: HostServices = {
+    chooseSaveDestination: async (name) => {
+      await fs.mkdir(opts.downloadsDir, { recursive: true });
+      return freeName(opts.downloadsDir, name);
+    },
+  };
+  const dispatch = createDispatcher(mailServiceHandlers(opts.service, host));
+  let origin = '';
+  let csp = '';
+
+  const authorized = (req: http.IncomingMessage, url: URL) =>
+    sameSecret(url.searchParams.get('token') ?? undefined, token) || sameSecret(cookieToken(req.headers.cookie), token);
+  // DNS rebinding: a page elsewhere naming our port under its own host name is refused.
+  const rightHost = (req: http.IncomingMessage) => req.headers.host === new URL(origin).host;
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', origin);
+      if (!rightHost(req) || !authorized(req, url)) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: open the URL the web host printed.\n');
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
+      const headers: Record<string, string> = {
+        'content-security-policy': csp,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      };
+      if (url.searchParams.has('token')) {
+        headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      }
+      if (url.pathname === REMOTE_PROXY_PATH) {
+        const target = url.searchParams.get('u') ?? '';
+        const got = await fetchRemote(target, opts.remote);
+        if (!got.ok) {
+          res.writeHead(got.status, { ...headers, 'content-type': 'text/plain' }).end(got.reason);
+          return;
+        }
+        res.writeHead(200, { ...headers, 'content-type': got.contentType, 'cache-control': 'private, max-age=3600' }).end(got.body);
+        return;
+      }
+      let rel = decodeURIComponent(url.pathname);
+      if (rel === '/' || !path.extname(rel)) rel = '/index.html';
+      const file = path.resolve(staticDir, '.' + rel);
+      if (!file.startsWith(staticDir + path.sep)) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        const body = await fs.readFile(file);
+        res
+          .writeHead(200, {
+            ...headers,
+            'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+            'cache-control': rel === '/index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
+          })
+          .end(req.method === 'HEAD' ? undefined : body);
+      } catch {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      }
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const clients = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname !== '/ws' || !rightHost(req) || req.headers.origin !== origin || !authorized(req, url)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', (data) => {
+        let request: WireRequest;
+        try {
+          request = JSON.parse(data.toString()) as WireRequest;
+        } catch {
+          ws.close(1003, 'not JSON');
+          return;
+        }
+        if (typeof request !== 'object' || request === null || typeof request.id !== 'number' || typeof request.method !== 'string') {
+          ws.close(1003, 'not a request');
+          return;
+        }
+        void dispatch(request.method, request.input).then((result) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireResponse));
+        });
+      });
+    });
+  });
+
+  const unsubscribe = EVENT_NAMES.map((event) =>
+    opts.service.on(event, (payload) => {
+      const frame = JSON.stringify({ event, payload } satisfies WireEvent);
+      for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  csp = appCsp({ connectSrc: [`ws://127.0.0.1:${port}`] });
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    async close() {
+      for (const u of unsubscribe) u();
+      for (const ws of clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

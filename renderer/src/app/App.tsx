@@ -1,0 +1,217 @@
+/** The window: toolbar, folders, message list, reading pane, status; settings and first run. */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { call } from '../api/client.js';
+import type { MailboxView, SortKey } from '../db/queries.js';
+import { AddAccount } from '../features/accounts/AddAccount.js';
+import { SettingsView } from '../features/accounts/AccountSettings.js';
+import { messageActions } from '../features/inbox/actions.js';
+import { MessageList } from '../features/inbox/MessageList.js';
+import { useViewIds } from '../features/inbox/useViewIds.js';
+import { ReadingPane } from '../features/reader/ReadingPane.js';
+import { SearchBox } from '../features/search/SearchBox.js';
+import { Sidebar } from '../features/sidebar/Sidebar.js';
+import { StatusArea } from '../features/status/StatusArea.js';
+import { useServices } from './context.js';
+import { shortcutFor } from './keyboard.js';
+
+type Screen = { kind: 'mail' } | { kind: 'settings'; accountId: string | null; focusPassword: boolean };
+
+export function App() {
+  const { api, db } = useServices();
+  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]);
+  const [screen, setScreen] = useState<Screen>({ kind: 'mail' });
+  const [view, setView] = useState<MailboxView>({ kind: 'unified' });
+  const [sort, setSort] = useState<SortKey>('date');
+  const [search, setSearch] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [focused, setFocused] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [anchor, setAnchor] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [getting, setGetting] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const { ids, complete } = useViewIds(view, sort, search.trim());
+
+  const actions = useMemo(() => messageActions(api, setNotice, (q) => window.confirm(q)), [api]);
+
+  const open = useCallback(
+    async (id: string) => {
+      setOpenId(id);
+      setFocused(id);
+      const row = await db.messages.get(id);
+      if (row && !row.seen) await actions.setSeen([id], true);
+    },
+    [db, actions],
+  );
+
+  const click = (id: string, mods: { shift: boolean; toggle: boolean }) => {
+    if (mods.toggle) {
+      const next = new Set(selected);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      setSelected(next);
+      setAnchor(id);
+      setFocused(id);
+      return;
+    }
+    if (mods.shift && anchor) {
+      const a = ids.indexOf(anchor);
+      const b = ids.indexOf(id);
+      if (a >= 0 && b >= 0) {
+        setSelected(new Set(ids.slice(Math.min(a, b), Math.max(a, b) + 1)));
+        setFocused(id);
+        return;
+      }
+    }
+    setSelected(new Set([id]));
+    setAnchor(id);
+    void open(id);
+  };
+
+  const getMail = useCallback(async () => {
+    setGetting(true);
+    setNotice(null);
+    try {
+      const outcomes = await call(api, 'syncNow', {});
+      const failed = outcomes.filter((o) => !o.ok).length;
+      const got = outcomes.reduce((n, o) => n + (o.ok ? o.result.downloaded + o.result.headersOnly : 0), 0);
+      setNotice(failed ? null : got ? `${got} new message${got === 1 ? '' : 's'}.` : 'No new mail.');
+    } catch (e) {
+      setNotice(`Get Mail failed: ${(e as Error).message}`);
+    } finally {
+      setGetting(false);
+    }
+  }, [api]);
+
+  // Selection follows what is still in the view.
+  useEffect(() => {
+    const present = new Set(ids);
+    if ([...selected].some((id) => !present.has(id))) setSelected(new Set([...selected].filter((id) => present.has(id))));
+  }, [ids]);
+
+  const targets = () => (selected.size > 0 ? [...selected] : focused ? [focused] : []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (screen.kind !== 'mail') return;
+      const s = shortcutFor(e, e.target);
+      if (!s) return;
+      const move = (delta: number) => {
+        if (ids.length === 0) return;
+        const i = focused ? ids.indexOf(focused) : -1;
+        const next = ids[Math.max(0, Math.min(ids.length - 1, i + delta))]!;
+        setSelected(new Set([next]));
+        setAnchor(next);
+        void open(next);
+      };
+      e.preventDefault();
+      switch (s) {
+        case 'next':
+          return move(1);
+        case 'previous':
+          return move(-1);
+        case 'open':
+          if (focused) void open(focused);
+          return;
+        case 'trash': {
+          const t = targets();
+          if (t.length === 0) return;
+          const i = ids.indexOf(t[t.length - 1]!);
+          const after = ids.slice(i + 1).find((id) => !t.includes(id)) ?? ids.slice(0, i).reverse().find((id) => !t.includes(id)) ?? null;
+          void (view.kind === 'trash' ? actions.deleteForGood(t) : actions.trash(t));
+          setSelected(after ? new Set([after]) : new Set());
+          setFocused(after);
+          if (after) void open(after);
+          else setOpenId(null);
+          return;
+        }
+        case 'toggle-unread':
+          void db.messages.bulkGet(targets()).then((rows) => {
+            const live = rows.filter((r) => !!r);
+            if (live.length) void actions.setSeen(live.map((r) => r.id), !live.every((r) => r.seen));
+          });
+          return;
+        case 'toggle-flag':
+          void db.messages.bulkGet(targets()).then((rows) => {
+            const live = rows.filter((r) => !!r);
+            if (live.length) void actions.setFlagged(live.map((r) => r.id), !live.every((r) => r.flagged));
+          });
+          return;
+        case 'search':
+          searchRef.current?.focus();
+          searchRef.current?.select();
+          return;
+        case 'get-mail':
+          void getMail();
+          return;
+        case 'select-all':
+          setSelected(new Set(ids));
+          return;
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  if (accounts === undefined) return <div className="loading">Loading…</div>;
+
+  if (accounts.length === 0 && screen.kind === 'mail') {
+    return (
+      <main className="welcome">
+        <h1>Welcome to Popbox</h1>
+        <p>Your POP3 mail, downloaded safely to this computer and readable offline. Start by adding an account.</p>
+        <AddAccount onDone={() => setView({ kind: 'unified' })} />
+      </main>
+    );
+  }
+
+  if (screen.kind === 'settings') {
+    return <SettingsView accountId={screen.accountId} focusPassword={screen.focusPassword} onClose={() => setScreen({ kind: 'mail' })} />;
+  }
+
+  const emptyText = search ? `No messages match “${search}”.` : view.kind === 'trash' ? 'Trash is empty.' : 'No messages yet. Use Get Mail to check now.';
+
+  return (
+    <div className="app">
+      <header className="toolbar">
+        <button type="button" className="primary" onClick={() => void getMail()} disabled={getting} aria-busy={getting}>
+          Get Mail
+        </button>
+        <SearchBox ref={searchRef} value={search} onChange={setSearch} />
+        {selected.size > 1 && (
+          <div className="bulk" role="toolbar" aria-label="Selected messages">
+            <span>{selected.size} selected</span>
+            <button type="button" onClick={() => void actions.setSeen([...selected], true)}>
+              Mark as read
+            </button>
+            {view.kind === 'trash' ? (
+              <button type="button" onClick={() => void actions.restore([...selected])}>
+                Restore
+              </button>
+            ) : (
+              <button type="button" onClick={() => void actions.trash([...selected])}>
+                Move to Trash
+              </button>
+            )}
+          </div>
+        )}
+        <button type="button" className="settings-button" onClick={() => setScreen({ kind: 'settings', accountId: view.kind === 'account' ? view.accountId : null, focusPassword: false })}>
+          Account settings
+        </button>
+      </header>
+      <Sidebar
+        view={view}
+        onSelect={(v) => {
+          setView(v);
+          setSelected(new Set());
+          setOpenId(null);
+          setFocused(null);
+        }}
+      />
+      <MessageList ids={ids} loading={!complete && ids.length === 0} selected={selected} focused={focused} sort={sort} onSort={setSort} onClick={click} onOpen={(id) => void open(id)} emptyText={emptyText} />
+      <ReadingPane id={openId} actions={actions} />
+      <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+/** From the change feed's records to read-model rows. */
+import type { MessageRecord, MessageFlags } from '../../../shared/changes.js';
+import type { Address, MessageSummary } from '../../../shared/messages.js';
+import type { MessageRow } from './database.js';
+
+const bit = (b: boolean): 0 | 1 => (b ? 1 : 0);
+
+export function senderLabel(from: Address[]): string {
+  const first = from[0];
+  if (!first) return '(no sender)';
+  return first.name || first.address || '(no sender)';
+}
+
+export function subjectKey(subject: string): string {
+  return subject
+    .replace(/^\s*((re|fwd?|aw|wg|sv|vs|tr|rif|enc)\s*(\[\d+\])?\s*:\s*)+/i, '')
+    .trim()
+    .toLowerCase();
+}
+
+export function summaryFields(s: MessageSummary, receivedAt: number) {
+  const parsed = s.date ? Date.parse(s.date) : NaN;
+  const date = Number.isFinite(parsed) ? parsed : receivedAt;
+  const sender = senderLabel(s.from);
+  return {
+    date,
+    hasDate: bit(Number.isFinite(parsed)),
+    hasAttachments: bit(s.hasAttachments),
+    size: s.size,
+    subject: s.subject,
+    from: s.from,
+    to: s.to,
+    cc: s.cc,
+    snippet: s.snippet,
+    messageId: s.messageId,
+    fromKey: sender.toLowerCase(),
+    subjectKey: subjectKey(s.subject),
+    text: `${sender} ${s.from.map((a) => a.address).join(' ')} ${s.subject} ${s.snippet}`.toLowerCase(),
+  };
+}
+
+export function flagFields(f: MessageFlags) {
+  return { seen: bit(f.seen), flagged: bit(f.flagged), folder: f.trashed ? ('trash' as const) : ('inbox' as const) };
+}
+
+export function toRow(m: MessageRecord): MessageRow {
+  return {
+    id: m.id,
+    accountId: m.accountId,
+    receivedAt: m.receivedAt,
+    partial: bit(m.partial),
+    ...flagFields(m.flags),
+    ...summaryFields(m.summary, m.receivedAt),
+  };
+}

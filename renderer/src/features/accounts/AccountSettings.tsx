@@ -1,0 +1,212 @@
+/** One account's settings; the password is write-only; a preview of the server deletions to come. */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useEffect, useRef, useState } from 'react';
+import type { AccountPatch } from '../../../../shared/accounts.js';
+import type { PendingDeletion, PublicAccount } from '../../../../shared/contract.js';
+import { call, isApiError } from '../../api/client.js';
+import { useServices } from '../../app/context.js';
+import { AddAccount } from './AddAccount.js';
+import { TestResult, useConnectionTest } from './ConnectionTester.js';
+import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
+
+function serverDraft(a: PublicAccount): ServerDraft {
+  return { host: a.host, port: String(a.port), security: a.security, user: a.user, authMechanism: a.authMechanism ?? '', allowInsecureAuth: a.allowInsecureAuth, tlsFingerprint: a.tlsFingerprint ?? '' };
+}
+
+function policyDraft(a: PublicAccount): PolicyDraft {
+  return {
+    leaveOnServer: a.leaveOnServer,
+    deleteAfter: a.deleteAfterDays !== null,
+    deleteAfterDays: String(a.deleteAfterDays ?? 14),
+    deleteWhenDeletedLocally: a.deleteWhenDeletedLocally,
+    headersOnly: a.maxMessageSizeKB !== null,
+    maxMessageSizeKB: String(a.maxMessageSizeKB ?? 1024),
+    checkEveryMinutes: String(a.checkEveryMinutes),
+    checkAtStartup: a.checkAtStartup,
+    pipelining: a.pipelining,
+  };
+}
+
+const REASON: Record<PendingDeletion['reason'], string> = {
+  downloaded: 'downloaded; messages are not left on the server',
+  expired: 'older than the days to keep',
+  'deleted-locally': 'deleted here',
+};
+
+function DeletionPreview({ accountId, version }: { accountId: string; version: number }) {
+  const { api } = useServices();
+  const [list, setList] = useState<PendingDeletion[] | null>(null);
+  useEffect(() => {
+    call(api, 'pendingDeletions', { accountId }).then(setList, () => setList(null));
+  }, [api, accountId, version]);
+  if (!list) return null;
+  return (
+    <section className="deletion-preview" aria-label="Server deletions at the next check">
+      <h3>At the next check</h3>
+      {list.length === 0 ? (
+        <p>No messages will be deleted from the server.</p>
+      ) : (
+        <>
+          <p>
+            {list.length} message{list.length === 1 ? '' : 's'} will be deleted from the server:
+          </p>
+          <ul>
+            {list.slice(0, 50).map((d) => (
+              <li key={d.id}>
+                {d.subject || '(no subject)'} <span className="muted">— {REASON[d.reason]}</span>
+              </li>
+            ))}
+          </ul>
+          {list.length > 50 && <p className="muted">…and {list.length - 50} more.</p>}
+        </>
+      )}
+    </section>
+  );
+}
+
+function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAccount; focusPassword: boolean; onRemoved: () => void }) {
+  const { api, readModel } = useServices();
+  const [name, setName] = useState(account.name);
+  const [server, setServer] = useState(() => serverDraft(account));
+  const [policy, setPolicy] = useState(() => policyDraft(account));
+  const [password, setPassword] = useState('');
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [version, setVersion] = useState(0);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const test = useConnectionTest();
+
+  useEffect(() => {
+    if (focusPassword) passwordRef.current?.focus();
+  }, [focusPassword]);
+
+  const save = async () => {
+    setMessage(null);
+    const sv = serverValues(server);
+    const pv = policyValues(policy);
+    if (!sv.ok || !pv.ok) {
+      setMessage({ text: !sv.ok ? sv.message : !pv.ok ? pv.message : '', error: true });
+      return;
+    }
+    const s = sv.value as Record<string, unknown>;
+    const patch: AccountPatch = {
+      ...(sv.value as object),
+      ...(pv.value as object),
+      name: name.trim(),
+      authMechanism: (s.authMechanism as AccountPatch['authMechanism']) ?? null,
+      tlsFingerprint: (s.tlsFingerprint as string | undefined) ?? null,
+    };
+    try {
+      await call(api, 'updateAccount', { id: account.id, patch, ...(password ? { password } : {}) });
+      setPassword('');
+      await readModel.refreshAccounts();
+      setVersion((v) => v + 1);
+      setMessage({ text: 'Settings saved.', error: false });
+    } catch (e) {
+      setMessage({ text: isApiError(e) ? e.message : String(e), error: true });
+    }
+  };
+
+  const remove = async () => {
+    if (!window.confirm(`Remove the account “${account.name}” and its downloaded mail from this computer? Mail on the server stays there.`)) return;
+    try {
+      await call(api, 'removeAccount', { id: account.id });
+      await readModel.refreshAccounts();
+      onRemoved();
+    } catch (e) {
+      setMessage({ text: isApiError(e) ? e.message : String(e), error: true });
+    }
+  };
+
+  const testNow = (draft = server) => {
+    const sv = serverValues(draft);
+    if (!sv.ok) {
+      setMessage({ text: sv.message, error: true });
+      return;
+    }
+    const v = sv.value as { host: string; port: number; security: ServerDraft['security']; user: string; allowInsecureAuth: boolean; tlsFingerprint?: string; authMechanism?: never };
+    void test.run({ ...v, accountId: account.id, ...(password ? { password } : {}) });
+  };
+
+  return (
+    <form
+      className="account-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <Field label="Account name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+      <ServerFields value={server} onChange={setServer} />
+      <Field label="Password" hint="Stored in your system’s keychain. Leave empty to keep the current one.">
+        {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
+      </Field>
+      <PolicyFields value={policy} onChange={setPolicy} />
+      <TestResult
+        state={test.state}
+        onTrust={(fp) => {
+          const next = { ...server, tlsFingerprint: fp };
+          setServer(next);
+          testNow(next);
+        }}
+      />
+      {message && (
+        <p role={message.error ? 'alert' : 'status'} className={message.error ? 'error-text' : undefined}>
+          {message.text}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="button" className="danger" onClick={() => void remove()}>
+          Remove account
+        </button>
+        <button type="button" onClick={() => testNow()}>
+          Test connection
+        </button>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </div>
+      <DeletionPreview accountId={account.id} version={version} />
+    </form>
+  );
+}
+
+export function SettingsView({ accountId, focusPassword, onClose }: { accountId: string | null; focusPassword: boolean; onClose: () => void }) {
+  const { db } = useServices();
+  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]);
+  const [selected, setSelected] = useState<string | 'new' | null>(accountId);
+  const current = accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null;
+  const adding = selected === 'new' || (accounts !== undefined && accounts.length === 0);
+  return (
+    <section className="settings" aria-label="Account settings">
+      <div className="settings-head">
+        <h1>Account settings</h1>
+        <button type="button" onClick={onClose}>
+          Done
+        </button>
+      </div>
+      <div className="settings-body">
+        <nav className="settings-accounts" aria-label="Accounts">
+          <ul>
+            {(accounts ?? []).map((a) => (
+              <li key={a.id}>
+                <button type="button" aria-current={!adding && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
+                  {a.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => setSelected('new')}>
+            Add account
+          </button>
+        </nav>
+        <div className="settings-main">
+          {adding ? (
+            <AddAccount onDone={(id) => setSelected(id)} onCancel={accounts?.length ? () => setSelected(null) : undefined} />
+          ) : current ? (
+            <AccountForm key={current.id} account={current} focusPassword={focusPassword && current.id === accountId} onRemoved={() => setSelected(null)} />
+          ) : null}
+        </div>
+      </div>
+    </section>
+  );
+}

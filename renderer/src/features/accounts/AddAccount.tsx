@@ -1,0 +1,149 @@
+/**
+ * Adding an account starts from an email address: a well-known provider's settings, or what
+ * answers on the mail domain (995, then 110 with STARTTLS). The connection is tested before
+ * the account is saved.
+ */
+import { useState } from 'react';
+import type { AccountInput } from '../../../../shared/accounts.js';
+import { call, isApiError } from '../../api/client.js';
+import { useServices } from '../../app/context.js';
+import { TestResult, useConnectionTest } from './ConnectionTester.js';
+import { Check, DEFAULT_POLICY, Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
+
+export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) => void; onCancel?: () => void }) {
+  const { api, readModel } = useServices();
+  const [step, setStep] = useState<'identity' | 'server'>('identity');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [name, setName] = useState('');
+  const [server, setServer] = useState<ServerDraft>({ host: '', port: '995', security: 'tls', user: '', authMechanism: '', allowInsecureAuth: false, tlsFingerprint: '' });
+  const [policy, setPolicy] = useState<PolicyDraft>(DEFAULT_POLICY);
+  const [note, setNote] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [showAdvanced, setShowAdvanced] = useState(false);
+  const test = useConnectionTest();
+
+  const discover = async () => {
+    setProblem(null);
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+      setProblem('Email address: enter an address like name@example.com.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const d = await call(api, 'discoverServer', { email: email.trim() });
+      setServer((s) => ({ ...s, user: d.user, ...(d.server ? { host: d.server.host, port: String(d.server.port), security: d.server.security } : {}) }));
+      setNote(d.provider ? `Settings for ${d.provider}.${d.note ? ' ' + d.note : ''}` : d.server ? `Found a POP3 server at ${d.server.host}.` : 'Popbox could not find a POP3 server for this address. Enter the server’s settings below.');
+    } catch (e) {
+      setNote(`Could not look up the settings (${isApiError(e) ? e.message : String(e)}). Enter them below.`);
+      setServer((s) => ({ ...s, user: email.trim() }));
+    } finally {
+      setBusy(false);
+      setName((n) => n || email.trim());
+      setStep('server');
+    }
+  };
+
+  const testNow = async (draft = server) => {
+    setProblem(null);
+    const sv = serverValues(draft);
+    if (!sv.ok) {
+      setProblem(sv.message);
+      return false;
+    }
+    const v = sv.value as { host: string; port: number; security: ServerDraft['security']; user: string; authMechanism?: AccountInput['authMechanism']; allowInsecureAuth: boolean; tlsFingerprint?: string };
+    return test.run({ ...v, password });
+  };
+
+  const save = async () => {
+    setProblem(null);
+    const sv = serverValues(server);
+    const pv = policyValues(policy);
+    if (!sv.ok || !pv.ok) {
+      setProblem(!sv.ok ? sv.message : !pv.ok ? pv.message : '');
+      return;
+    }
+    setBusy(true);
+    try {
+      const account = await call(api, 'addAccount', {
+        account: { name: name.trim() || email.trim(), email: email.trim(), ...sv.value, ...pv.value, password: { source: 'keychain' } } as AccountInput,
+        password,
+      });
+      await readModel.refreshAccounts();
+      onDone(account.id);
+      void call(api, 'syncNow', { accountIds: [account.id] }).catch(() => {});
+    } catch (e) {
+      setProblem(isApiError(e) ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="settings-page" aria-label="Add account">
+      <h2>Add a mail account</h2>
+      {step === 'identity' ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void discover();
+          }}
+        >
+          <Field label="Email address">{(id) => <input id={id} type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoFocus autoComplete="off" />}</Field>
+          <Field label="Password">{(id) => <input id={id} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}</Field>
+          {problem && <p role="alert">{problem}</p>}
+          <div className="form-actions">
+            {onCancel && (
+              <button type="button" onClick={onCancel}>
+                Cancel
+              </button>
+            )}
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Looking up settings…' : 'Continue'}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          {note && <p className="note">{note}</p>}
+          <Field label="Account name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+          <ServerFields
+            value={server}
+            onChange={(v) => {
+              setServer(v);
+              test.reset();
+            }}
+          />
+          <Check label="Show more settings" checked={showAdvanced} onChange={setShowAdvanced} />
+          {showAdvanced ? <PolicyFields value={policy} onChange={setPolicy} /> : <Check label="Leave messages on server" checked={policy.leaveOnServer} onChange={(v) => setPolicy({ ...policy, leaveOnServer: v })} />}
+          <TestResult
+            state={test.state}
+            onTrust={(fp) => {
+              const next = { ...server, tlsFingerprint: fp };
+              setServer(next);
+              void testNow(next);
+            }}
+          />
+          {problem && <p role="alert">{problem}</p>}
+          <div className="form-actions">
+            <button type="button" onClick={() => setStep('identity')}>
+              Back
+            </button>
+            <button type="button" onClick={() => void testNow()} disabled={test.state.kind === 'testing'}>
+              Test connection
+            </button>
+            <button type="submit" className="primary" disabled={busy || test.state.kind !== 'ok'} title={test.state.kind !== 'ok' ? 'Test the connection first' : undefined}>
+              Save account
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}

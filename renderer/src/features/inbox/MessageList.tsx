@@ -1,0 +1,137 @@
+/**
+ * The message list: virtualized (only the rows on screen exist), rows read from Dexie by id.
+ * A grid named "Messages" with one row per message, named by sender, subject and date.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useEffect, useRef } from 'react';
+import { useServices } from '../../app/context.js';
+import { formatListDate } from '../../app/format.js';
+import type { MessageRow } from '../../db/database.js';
+import type { SortKey } from '../../db/queries.js';
+import { senderLabel } from '../../db/rows.js';
+
+const ROW_HEIGHT = 68;
+
+export interface MessageListProps {
+  ids: string[];
+  /** Rows already known for the first paint (before `ids` arrives). */
+  loading: boolean;
+  selected: ReadonlySet<string>;
+  focused: string | null;
+  sort: SortKey;
+  onSort: (s: SortKey) => void;
+  onClick: (id: string, mods: { shift: boolean; toggle: boolean }) => void;
+  onOpen: (id: string) => void;
+  emptyText: string;
+}
+
+function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen'>) {
+  const sender = senderLabel(row.from);
+  const subject = row.subject || '(no subject)';
+  const name = `${sender}, ${subject}, ${formatListDate(row.date)}${row.seen ? '' : ', unread'}${row.flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 1}
+      aria-selected={selected}
+      aria-label={name}
+      data-id={row.id}
+      className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
+      onClick={(e) => onClick(row.id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
+      onDoubleClick={() => onOpen(row.id)}
+    >
+      <div role="gridcell" className="row-main">
+        <div className="row-top">
+          <span className="unread-dot" aria-hidden="true" />
+          <span className="sender">{sender}</span>
+          {row.hasAttachments === 1 && (
+            <span className="icon attach" aria-hidden="true" title="Has attachments">
+              📎
+            </span>
+          )}
+          {row.flagged === 1 && (
+            <span className="icon flag" aria-hidden="true" title="Flagged">
+              ★
+            </span>
+          )}
+          <span className="date">{formatListDate(row.date)}</span>
+        </div>
+        <div className="subject">{subject}</div>
+        <div className="snippet">{row.partial ? '(headers only — open to download the rest)' : row.snippet}</div>
+      </div>
+    </div>
+  );
+}
+
+export function MessageList(props: MessageListProps) {
+  const { db } = useServices();
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: props.ids.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (i) => props.ids[i] ?? i,
+    initialRect: { width: 400, height: 800 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? -1;
+  const visibleIds = props.ids.slice(first, last + 1);
+  const key = visibleIds.join('\n');
+  const rows = useLiveQuery(() => db.messages.bulkGet(visibleIds), [db, key]);
+  const byId = new Map((rows ?? []).filter((r): r is MessageRow => !!r).map((r) => [r.id, r]));
+
+  // Keep the focused row in view when the keyboard moves it.
+  useEffect(() => {
+    if (!props.focused) return;
+    const i = props.ids.indexOf(props.focused);
+    if (i >= 0) virtualizer.scrollToIndex(i, { align: 'auto' });
+  }, [props.focused]);
+
+  return (
+    <div className="list-pane">
+      <div className="list-header">
+        <label>
+          Sort by{' '}
+          <select value={props.sort} onChange={(e) => props.onSort(e.target.value as SortKey)}>
+            <option value="date">Date</option>
+            <option value="from">Sender</option>
+            <option value="subject">Subject</option>
+          </select>
+        </label>
+        <span className="count" aria-live="polite">
+          {props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} message${props.ids.length === 1 ? '' : 's'}`}
+        </span>
+      </div>
+      <div ref={scrollRef} className="list-scroll" role="grid" aria-label="Messages" aria-multiselectable="true" aria-rowcount={props.ids.length} tabIndex={0}>
+        {props.ids.length === 0 && !props.loading ? (
+          <div className="empty" role="row">
+            <div role="gridcell">{props.emptyText}</div>
+          </div>
+        ) : (
+          <div className="list-inner" style={{ height: virtualizer.getTotalSize() }} role="rowgroup">
+            {items.map((item) => {
+              const row = byId.get(props.ids[item.index]!);
+              if (!row) return null;
+              return (
+                <Row
+                  key={item.key}
+                  row={row}
+                  index={item.index}
+                  start={item.start}
+                  selected={props.selected.has(row.id)}
+                  focused={props.focused === row.id}
+                  onClick={props.onClick}
+                  onOpen={props.onOpen}
+                />
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * Commands on messages go up to main only (DESIGN §2); the list changes when the change comes
+ * back down the feed. A command that fails is reported, never applied locally.
+ */
+import type { PopboxApi } from '../../../../shared/api.js';
+import { call } from '../../api/client.js';
+
+export interface MessageActions {
+  setSeen(ids: string[], seen: boolean): Promise<void>;
+  setFlagged(ids: string[], flagged: boolean): Promise<void>;
+  trash(ids: string[]): Promise<void>;
+  restore(ids: string[]): Promise<void>;
+  deleteForGood(ids: string[]): Promise<void>;
+}
+
+export function messageActions(api: PopboxApi, report: (message: string) => void, confirm: (question: string) => boolean): MessageActions {
+  const run = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (e) {
+      report(`${what} failed: ${(e as Error).message}`);
+    }
+  };
+  return {
+    setSeen: (ids, seen) => run(seen ? 'Mark as read' : 'Mark as unread', () => call(api, 'setFlags', { ids, flags: { seen } })),
+    setFlagged: (ids, flagged) => run(flagged ? 'Flag' : 'Unflag', () => call(api, 'setFlags', { ids, flags: { flagged } })),
+    trash: (ids) => run('Move to Trash', () => call(api, 'moveToTrash', { ids })),
+    restore: (ids) => run('Restore', () => call(api, 'restore', { ids })),
+    deleteForGood: async (ids) => {
+      const n = ids.length;
+      if (!confirm(`Delete ${n === 1 ? 'this message' : `${n} messages`} permanently? This cannot be undone.`)) return;
+      await run('Delete permanently', () => call(api, 'deleteForGood', { ids }));
+    },
+  };
+}

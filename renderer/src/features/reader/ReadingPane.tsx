@@ -1,0 +1,197 @@
+/** The reading pane: header block, actions, the body (sanitized HTML or readable text), attachments. */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useEffect, useMemo, useState } from 'react';
+import type { Address } from '../../../../shared/messages.js';
+import { call, isApiError } from '../../api/client.js';
+import { useServices } from '../../app/context.js';
+import { formatBytes, formatFullDate } from '../../app/format.js';
+import { MessageFrame } from './MessageFrame.js';
+import { PlainText } from './PlainText.js';
+import { sanitizedFor, useMessageBody } from './useMessageBody.js';
+import type { MessageActions } from '../inbox/actions.js';
+
+function addresses(list: Address[]): string {
+  return list.map((a) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address)).join(', ');
+}
+
+function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
+  const { api } = useServices();
+  const [src, setSrc] = useState<{ text: string; truncated: boolean } | string | null>(null);
+  useEffect(() => {
+    call(api, 'rawSource', { id }).then(setSrc, (e: unknown) => setSrc(isApiError(e) ? e.message : String(e)));
+  }, [api, id]);
+  return (
+    <div className="dialog-backdrop">
+      <div role="dialog" aria-modal="true" aria-label="Message source" className="dialog source-dialog">
+        <div className="dialog-head">
+          <h2>Message source</h2>
+          <button type="button" onClick={onClose} autoFocus>
+            Close
+          </button>
+        </div>
+        {src === null ? <p>Loading…</p> : typeof src === 'string' ? <p role="alert">{src}</p> : <pre className="source">{src.text}</pre>}
+        {typeof src === 'object' && src?.truncated && <p>Only the first 8 MB are shown.</p>}
+      </div>
+    </div>
+  );
+}
+
+export function ReadingPane({ id, actions }: { id: string | null; actions: MessageActions }) {
+  const { api, db } = useServices();
+  const row = useLiveQuery(() => (id ? db.messages.get(id) : undefined), [db, id]);
+  const body = useMessageBody(row ? row.id : null, row ? `${row.partial}` : '');
+  const [allowedFor, setAllowedFor] = useState<string | null>(null);
+  const [senders, setSenders] = useState<string[]>([]);
+  const [showSource, setShowSource] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [fetching, setFetching] = useState(false);
+
+  useEffect(() => {
+    call(api, 'getPreferences', {}).then((p) => setSenders(p.remoteContentSenders), () => {});
+  }, [api]);
+  // "Show remote content" is for this viewing, as in Thunderbird; "Always for this sender" stays.
+  useEffect(() => {
+    setNotice(null);
+    setAllowedFor(null);
+  }, [id]);
+
+  const sender = row?.from[0]?.address.toLowerCase() ?? '';
+  const allowRemote = !!row && (allowedFor === row.id || (sender !== '' && senders.includes(sender)));
+  const sanitized = useMemo(() => (body?.loaded?.body.html ? sanitizedFor(body.loaded, allowRemote) : null), [body, allowRemote]);
+
+  if (!id || !row) {
+    return (
+      <section className="reader empty-reader" aria-label="Message">
+        <p>{id ? 'This message is no longer here.' : 'Select a message to read it.'}</p>
+      </section>
+    );
+  }
+
+  const attachments = body?.loaded?.body.attachments.filter((a) => !a.inline || !body.loaded?.body.html?.includes(`cid:${a.contentId}`)) ?? [];
+
+  const save = async (attachmentId: string) => {
+    try {
+      const r = await call(api, 'saveAttachment', { id: row.id, attachmentId });
+      setNotice(r.saved ? `Saved (${formatBytes(r.size)}).` : 'Not saved.');
+    } catch (e) {
+      setNotice(isApiError(e) ? `Could not save: ${e.message}` : String(e));
+    }
+  };
+  const downloadRest = async () => {
+    setFetching(true);
+    try {
+      await call(api, 'fetchFull', { id: row.id });
+    } catch (e) {
+      setNotice(isApiError(e) ? `Could not download the rest: ${e.message}` : String(e));
+    } finally {
+      setFetching(false);
+    }
+  };
+  const alwaysAllow = async () => {
+    const p = await call(api, 'updatePreferences', { allowRemoteContentFrom: sender });
+    setSenders(p.remoteContentSenders);
+  };
+
+  return (
+    <section className="reader" aria-label="Message">
+      <header className="reader-head">
+        <h2 className="reader-subject">{row.subject || '(no subject)'}</h2>
+        <dl className="reader-fields">
+          <dt>From</dt>
+          <dd>{addresses(row.from) || '(no sender)'}</dd>
+          {row.to.length > 0 && (
+            <>
+              <dt>To</dt>
+              <dd>{addresses(row.to)}</dd>
+            </>
+          )}
+          {row.cc.length > 0 && (
+            <>
+              <dt>Cc</dt>
+              <dd>{addresses(row.cc)}</dd>
+            </>
+          )}
+          <dt>Date</dt>
+          <dd>{row.hasDate ? formatFullDate(row.date) : `(no date; downloaded ${formatFullDate(row.receivedAt)})`}</dd>
+        </dl>
+        <div className="reader-actions" role="toolbar" aria-label="Message actions">
+          <button type="button" onClick={() => actions.setSeen([row.id], !row.seen)}>
+            {row.seen ? 'Mark as unread' : 'Mark as read'}
+          </button>
+          <button type="button" aria-pressed={row.flagged === 1} onClick={() => actions.setFlagged([row.id], !row.flagged)}>
+            {row.flagged ? 'Unflag' : 'Flag'}
+          </button>
+          {row.folder === 'inbox' ? (
+            <button type="button" onClick={() => actions.trash([row.id])}>
+              Move to Trash
+            </button>
+          ) : (
+            <>
+              <button type="button" onClick={() => actions.restore([row.id])}>
+                Restore
+              </button>
+              <button type="button" className="danger" onClick={() => actions.deleteForGood([row.id])}>
+                Delete permanently
+              </button>
+            </>
+          )}
+          <button type="button" onClick={() => setShowSource(true)}>
+            View source
+          </button>
+        </div>
+      </header>
+      {row.partial === 1 && (
+        <div className="banner" role="status">
+          Only the headers of this message were downloaded ({formatBytes(row.size)} on the server).{' '}
+          <button type="button" onClick={downloadRest} disabled={fetching}>
+            {fetching ? 'Downloading…' : 'Download the rest'}
+          </button>
+        </div>
+      )}
+      {sanitized && sanitized.blockedRemote > 0 && !allowRemote && (
+        <div className="banner remote-banner" role="status">
+          Remote content in this message was blocked to protect your privacy.{' '}
+          <button type="button" onClick={() => setAllowedFor(row.id)}>
+            Show remote content
+          </button>
+          {sender && (
+            <button type="button" onClick={() => void alwaysAllow()}>
+              Always for this sender
+            </button>
+          )}
+        </div>
+      )}
+      {notice && (
+        <div className="banner" role="status">
+          {notice}
+        </div>
+      )}
+      <div className="reader-body">
+        {!body || (!body.loaded && !body.error) ? (
+          <p className="muted">Loading…</p>
+        ) : body.error ? (
+          <p role="alert">Cannot show this message: {body.error}</p>
+        ) : sanitized ? (
+          <MessageFrame html={sanitized.html} remote={allowRemote} />
+        ) : body.loaded?.body.text ? (
+          <PlainText text={body.loaded.body.text} />
+        ) : (
+          <p className="muted">(This message has no text.)</p>
+        )}
+      </div>
+      {attachments.length > 0 && (
+        <ul className="attachments" aria-label="Attachments">
+          {attachments.map((a) => (
+            <li key={a.id}>
+              <span className="att-name">{a.filename ?? `attachment ${a.id}`}</span> <span className="muted">{formatBytes(a.size)}</span>{' '}
+              <button type="button" onClick={() => void save(a.id)} aria-label={`Save ${a.filename ?? `attachment ${a.id}`}`}>
+                Save
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {showSource && <SourceView id={row.id} onClose={() => setShowSource(false)} />}
+    </section>
+  );
+}

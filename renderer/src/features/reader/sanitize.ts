@@ -1,0 +1,123 @@
+/**
+ * Email HTML made inert (DESIGN §3.7). DOMPurify removes scripts, handlers and dangerous
+ * elements; on top of it we drop everything that can reach the network or the app (forms,
+ * frames, SVG, meta refresh, base) and rewrite what can load: cid: images from the message's
+ * own parts, remote images and styles only when the user allowed them, and then only through
+ * the host's proxy on our own origin. Links keep only http(s) and mailto.
+ */
+import DOMPurify from 'dompurify';
+import { REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
+
+export interface SanitizeOptions {
+  /** Load remote content (through the proxy). */
+  allowRemote: boolean;
+  /** cid (without <>) → data: URL of the inline part. */
+  cid: ReadonlyMap<string, string>;
+  /** The app's origin, for absolute proxy URLs. */
+  origin: string;
+}
+
+export interface Sanitized {
+  html: string;
+  /** Remote images, styles and fonts that were held back. */
+  blockedRemote: number;
+}
+
+const FORBID_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'form', 'input', 'button', 'textarea', 'select', 'option', 'meta', 'link', 'base', 'svg', 'math', 'audio', 'video', 'source', 'track', 'portal', 'noscript', 'template', 'dialog'];
+const FORBID_ATTR = ['srcset', 'ping', 'action', 'formaction', 'poster', 'xlink:href', 'autofocus', 'contenteditable'];
+const URL_ATTRS = ['src', 'background', 'href', 'cite', 'longdesc', 'lowsrc', 'dynsrc'];
+
+const isRemote = (u: string) => /^\s*(https?:)?\/\//i.test(u);
+const SAFE_DATA_IMAGE = /^data:image\/(png|gif|jpe?g|webp|bmp|x-icon|avif);/i;
+
+export function proxied(origin: string, url: string): string {
+  const absolute = url.trim().startsWith('//') ? `https:${url.trim()}` : url.trim();
+  return `${origin}${REMOTE_PROXY_PATH}?u=${encodeURIComponent(absolute)}`;
+}
+
+/** Rewrites url(...) and @import in CSS text; remote ones proxied or blanked. */
+export function rewriteCss(css: string, opts: SanitizeOptions, count: { blocked: number }): string {
+  // @import pulls in a whole style sheet whose own references we never see: always dropped.
+  let out = css.replace(/@import\s+(url\([^)]*\)|(['"])[^'"]*\2)[^;]*;?/gi, () => {
+    count.blocked++;
+    return '';
+  });
+  // Declarations that can run code in some engine go whole.
+  out = out.replace(/[^;{}]*(expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:)[^;{}]*;?/gi, '');
+  return out.replace(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi, (_m, _q: string, raw: string) => {
+    const u = raw.trim();
+    if (/^cid:/i.test(u)) {
+      const data = opts.cid.get(u.slice(4).replace(/^<|>$/g, ''));
+      return data ? `url("${data}")` : 'url("")';
+    }
+    if (SAFE_DATA_IMAGE.test(u)) return `url("${u}")`;
+    if (isRemote(u)) {
+      if (opts.allowRemote) return `url("${proxied(opts.origin, u)}")`;
+      count.blocked++;
+      return 'url("")';
+    }
+    return 'url("")';
+  });
+}
+
+export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = DOMPurify): Sanitized {
+  const count = { blocked: 0 };
+  purify.addHook('uponSanitizeElement', (node, data) => {
+    if (data.tagName === 'style' && node.textContent) node.textContent = rewriteCss(node.textContent, opts, count);
+  });
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    const el = node as Element;
+    if (el.hasAttribute('style')) el.setAttribute('style', rewriteCss(el.getAttribute('style') ?? '', opts, count));
+    for (const attr of URL_ATTRS) {
+      const value = el.getAttribute(attr);
+      if (value === null) continue;
+      if (attr === 'href') {
+        if (el.tagName === 'A' || el.tagName === 'AREA') {
+          if (/^\s*(https?:|mailto:)/i.test(value)) {
+            el.setAttribute('target', '_blank');
+            el.setAttribute('rel', 'noopener noreferrer');
+          } else if (!value.trim().startsWith('#')) {
+            el.removeAttribute('href');
+          }
+        } else {
+          el.removeAttribute('href');
+        }
+        continue;
+      }
+      if (/^\s*cid:/i.test(value)) {
+        const data = opts.cid.get(value.trim().slice(4).replace(/^<|>$/g, ''));
+        if (data) el.setAttribute(attr, data);
+        else el.removeAttribute(attr);
+      } else if (isRemote(value)) {
+        if (opts.allowRemote && (attr === 'src' || attr === 'background')) el.setAttribute(attr, proxied(opts.origin, value));
+        else {
+          count.blocked++;
+          el.removeAttribute(attr);
+          if (el.tagName === 'IMG') el.setAttribute('data-blocked', 'remote');
+        }
+      } else if (!(attr === 'src' && SAFE_DATA_IMAGE.test(value))) {
+        el.removeAttribute(attr);
+      }
+    }
+  });
+  try {
+    const clean = purify.sanitize(html, {
+      FORBID_TAGS,
+      FORBID_ATTR,
+      ADD_ATTR: ['target'],
+      ALLOW_DATA_ATTR: false,
+      FORCE_BODY: true,
+      WHOLE_DOCUMENT: false,
+      USE_PROFILES: { html: true },
+    });
+    return { html: clean, blockedRemote: count.blocked };
+  } finally {
+    purify.removeAllHooks();
+  }
+}
+
+/** The srcdoc of the message frame: its own CSP first, then the sanitized body. */
+export function frameDocument(bodyHtml: string, csp: string, dark: boolean): string {
+  const escapedCsp = csp.replace(/"/g, '&quot;');
+  return `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${escapedCsp}"><meta name="referrer" content="no-referrer"><meta charset="utf-8"><style>html{color-scheme:${dark ? 'dark' : 'light'}}body{margin:16px;font:15px/1.5 system-ui,sans-serif;word-wrap:break-word;overflow-wrap:anywhere}img{max-width:100%;height:auto}img[data-blocked]{display:none}pre{white-space:pre-wrap}</style></head><body>${bodyHtml}</body></html>`;
+}

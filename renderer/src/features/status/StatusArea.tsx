@@ -1,0 +1,62 @@
+/** Per-account progress and errors, each error with the action that fixes it. */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { call } from '../../api/client.js';
+import { useServices } from '../../app/context.js';
+import { explain, progressText } from './explain.js';
+
+export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accountId: string, focusPassword?: boolean) => void; notice: string | null }) {
+  const { api, db, readModel } = useServices();
+  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]) ?? [];
+  const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
+  const names = new Map(accounts.map((a) => [a.id, a.name]));
+  const lines = statuses.filter((s) => names.has(s.accountId));
+  const trust = async (accountId: string, fingerprint: string) => {
+    await call(api, 'updateAccount', { id: accountId, patch: { tlsFingerprint: fingerprint } });
+    await readModel.refreshAccounts();
+    await call(api, 'syncNow', { accountIds: [accountId] }).catch(() => {});
+  };
+  return (
+    <footer className="status-area" aria-label="Status">
+      <div role="status" aria-live="polite">
+        {notice && <div className="status-line">{notice}</div>}
+        {lines.map((s) => {
+          const name = names.get(s.accountId)!;
+          if (s.state === 'syncing') {
+            return (
+              <div key={s.accountId} className="status-line">
+                {name}: {s.progress ? progressText(s.progress) : 'Checking…'}
+              </div>
+            );
+          }
+          const ex = explain(s, name);
+          if (!ex) return null;
+          return (
+            <div key={s.accountId} className="status-line error">
+              <span>{ex.text}</span>
+              {ex.action?.kind === 'password' && (
+                <button type="button" onClick={() => onOpenSettings(s.accountId, true)}>
+                  Enter password
+                </button>
+              )}
+              {ex.action?.kind === 'trust' && (
+                <button type="button" onClick={() => void trust(s.accountId, (ex.action as { fingerprint: string }).fingerprint)}>
+                  Trust this certificate
+                </button>
+              )}
+              {ex.action?.kind === 'settings' && (
+                <button type="button" onClick={() => onOpenSettings(s.accountId)}>
+                  Open settings
+                </button>
+              )}
+              {ex.action?.kind === 'retry' && (
+                <button type="button" onClick={() => void call(api, 'syncNow', { accountIds: [s.accountId] }).catch(() => {})}>
+                  Try again now
+                </button>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </footer>
+  );
+}

@@ -1,0 +1,65 @@
+/** Sync errors in plain language, with the one action that fixes each. */
+import type { StatusRow } from '../../db/database.js';
+import { formatTime } from '../../app/format.js';
+
+export type FixAction = { kind: 'password' } | { kind: 'trust'; fingerprint: string } | { kind: 'settings' } | { kind: 'retry' } | null;
+
+export interface Explanation {
+  text: string;
+  action: FixAction;
+}
+
+export function explain(status: StatusRow, accountName: string): Explanation | null {
+  const e = status.lastError;
+  if (!e) return null;
+  const retry = status.nextRunAt ? ` Popbox will try again at ${formatTime(status.nextRunAt)}.` : '';
+  switch (e.code) {
+    case 'auth':
+      return { text: `${accountName}: the server refused the user name or password. Enter the password again.`, action: { kind: 'password' } };
+    case 'secret':
+      return { text: `${accountName}: Popbox could not get the password (${e.message}).`, action: { kind: 'password' } };
+    case 'certificate':
+      return e.fingerprint256
+        ? { text: `${accountName}: the server's certificate is not trusted. If you recognise its fingerprint, you can trust it: ${e.fingerprint256}`, action: { kind: 'trust', fingerprint: e.fingerprint256 } }
+        : { text: `${accountName}: the server's certificate is not trusted (${e.message}).`, action: { kind: 'settings' } };
+    case 'tls':
+      return { text: `${accountName}: a secure connection could not be set up (${e.message}).`, action: { kind: 'settings' } };
+    case 'in-use':
+      return { text: `${accountName}: the mailbox is busy (another program is reading it).${retry}`, action: { kind: 'retry' } };
+    case 'login-delay':
+      return { text: `${accountName}: the server asks to wait between checks.${retry}`, action: null };
+    case 'sys-temp':
+      return { text: `${accountName}: the server has a temporary problem.${retry}`, action: { kind: 'retry' } };
+    case 'network':
+      return { text: `${accountName}: cannot reach the server (${e.message}).${retry}`, action: { kind: 'retry' } };
+    case 'timeout':
+      return { text: `${accountName}: the server did not answer in time.${retry}`, action: { kind: 'retry' } };
+    case 'insecure':
+      return { text: `${accountName}: the password would be sent unencrypted. Choose a secure connection in the account settings.`, action: { kind: 'settings' } };
+    case 'storage':
+      return { text: `${accountName}: mail could not be saved on this computer (${e.message}). Nothing was deleted from the server.`, action: { kind: 'retry' } };
+    case 'unsupported':
+      return { text: `${accountName}: ${e.message}`, action: { kind: 'settings' } };
+    default:
+      return { text: `${accountName}: ${e.message}`, action: { kind: 'retry' } };
+  }
+}
+
+export function progressText(p: NonNullable<StatusRow['progress']>): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  switch (p.phase) {
+    case 'connecting':
+      return 'Connecting…';
+    case 'authenticating':
+      return 'Logging in…';
+    case 'listing':
+      return 'Checking for new mail…';
+    case 'downloading':
+      return `Downloading ${p.done} of ${p.total}${p.totalBytes > 0 ? ` · ${mb(p.bytes)} of ${mb(p.totalBytes)}` : ''}`;
+    case 'deleting':
+      return 'Cleaning up the server…';
+    case 'finishing':
+    default:
+      return 'Finishing…';
+  }
+}

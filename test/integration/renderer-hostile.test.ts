@@ -1,0 +1,196 @@
+/**
+ * Untrusted mail stays inert (DESIGN §3.7), in real Chromium: a message full of script,
+ * handler, javascript:, SVG, CSS-expression, meta-refresh, form and mutation-XSS payloads runs
+ * nothing, and no request reaches the tracker (a server of ours on 127.0.0.1) until the user
+ * clicks "Show remote content"; then the images come through the host's proxy, never from the
+ * page directly. Also: cid: images show inline, attachments save.
+ */
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailService } from '../../electron/core/mail-service.js';
+import type { WebHost } from '../../electron/webhost/server.js';
+import { hostileMessage } from '../fixtures/hostile-mail.js';
+import { requireChromium } from '../support/browser.js';
+import { dovecotUnavailable } from '../support/dovecot.js';
+import { startWebApp, type WebApp } from '../support/webapp.js';
+
+const unavailable = dovecotUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the hostile-mail browser suite: ${unavailable}`);
+const suite = unavailable || !requireChromium('the hostile-mail browser suite') ? describe.skip : describe;
+
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///ywAAAAAAQABAAACAUwAOw==', 'base64');
+// A 2x2 red PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
+
+function pictureMessage(): Buffer {
+  return Buffer.from(
+    [
+      'From: Gran <gran@example.org>',
+      'To: bob@popbox.test',
+      'Subject: Photo of the garden',
+      'Date: Thu, 26 Nov 2026 12:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="mix"',
+      '',
+      '--mix',
+      'Content-Type: multipart/related; boundary="rel"',
+      '',
+      '--rel',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Look:</p><img id="garden" src="cid:garden@example.org" alt="garden">',
+      '--rel',
+      'Content-Type: image/png',
+      'Content-ID: <garden@example.org>',
+      'Content-Disposition: inline; filename="garden.png"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      PNG.toString('base64'),
+      '--rel--',
+      '--mix',
+      'Content-Type: text/plain; name="notes.txt"',
+      'Content-Disposition: attachment; filename="notes.txt"',
+      '',
+      'Water the roses.',
+      '--mix--',
+      '',
+    ].join('\n'),
+  );
+}
+
+suite('hostile mail in Chromium', () => {
+  let app: WebApp;
+  let dataDir: string;
+  let service: MailService;
+  let host: WebHost;
+  let page: Page;
+  let pageErrors: string[];
+  let tracker: http.Server;
+  let trackerOrigin: string;
+  const trackerHits: string[] = [];
+  const direct: string[] = [];
+
+  const row = (subject: string) => page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
+  const bodyFrame = async (): Promise<Frame> => {
+    await page.getByTitle('Message body').waitFor();
+    for (let i = 0; i < 100; i++) {
+      const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+      if (frame) return frame;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('no message frame');
+  };
+  const pwned = async () => {
+    // Page-side code as strings: the tests are type-checked without the DOM library.
+    const top = await page.evaluate<string | null>('window.__pwned ?? null');
+    const inFrame = await (await bodyFrame()).evaluate<string | null>('window.__pwned ?? null');
+    return top ?? inFrame;
+  };
+
+  beforeAll(async () => {
+    tracker = http.createServer((req, res) => {
+      trackerHits.push(req.url ?? '');
+      const type = req.url?.includes('.css') ? 'text/css' : req.url?.includes('.woff2') ? 'font/woff2' : 'image/gif';
+      res.writeHead(200, { 'content-type': type }).end(type === 'image/gif' ? GIF : '');
+    });
+    await new Promise<void>((r) => tracker.listen(0, '127.0.0.1', r));
+    trackerOrigin = `http://127.0.0.1:${(tracker.address() as AddressInfo).port}`;
+
+    app = await startWebApp({
+      user: { name: 'bob', password: 'bob-pw' },
+      remote: { allowPrivateAddresses: true },
+      prepare: async (server, svc) => {
+        await server.deliver('bob', [hostileMessage(trackerOrigin), pictureMessage()]);
+        await svc.addAccount(
+          { name: 'bob', host: '127.0.0.1', port: server.tlsPort, security: 'tls', user: 'bob', tlsFingerprint: server.fingerprint256, password: { source: 'keychain' } },
+          'bob-pw',
+        );
+        const [outcome] = await svc.sync();
+        expect(outcome?.ok).toBe(true);
+      },
+    });
+    ({ service, host, page, pageErrors, dataDir } = app);
+    // Every request the page makes that is not to our own origin is recorded and stopped.
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(host.origin) || url.startsWith('data:') || url.startsWith('about:')) return route.continue();
+      direct.push(url);
+      return route.abort();
+    });
+    await page.goto(host.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await new Promise((r) => tracker?.close(r));
+  });
+
+  it('runs no script and loads nothing remote when the message is opened', async () => {
+    await row('Totally safe newsletter').click();
+    const frame = await bodyFrame();
+    await frame.waitForSelector('#visible');
+    // Give anything that would fire (onload, onerror, refresh, autofocus) time to do so.
+    await page.waitForTimeout(1_000);
+    expect(await pwned()).toBeNull();
+    const leftovers = await frame.evaluate(`({
+      scripts: document.body.querySelectorAll('script, iframe, object, embed, svg, math, form, input, meta, link, base, video, audio').length,
+      // Our own three <meta> (CSP, referrer, charset) are in the head; the mail's are gone.
+      metas: document.querySelectorAll('meta').length,
+      handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+      jsLinks: [...document.querySelectorAll('a')].filter((a) => /^\\s*(javascript|data):/i.test(a.getAttribute('href') ?? '')).length,
+      normalLink: document.querySelector('#tracked')?.getAttribute('target'),
+    })`);
+    expect(leftovers).toEqual({ scripts: 0, metas: 3, handlers: 0, jsLinks: 0, normalLink: '_blank' });
+    // Clicking the disarmed javascript: links does nothing either.
+    await frame.click('#jslink');
+    await frame.click('#jslink2');
+    await page.waitForTimeout(300);
+    expect(await pwned()).toBeNull();
+    expect(direct).toEqual([]);
+    expect(trackerHits).toEqual([]);
+    await page.getByText('Remote content in this message was blocked').waitFor();
+  });
+
+  it('loads remote images only after "Show remote content", and only through the host', async () => {
+    await page.getByRole('button', { name: 'Show remote content' }).click();
+    await expect.poll(() => trackerHits.some((u) => u.startsWith('/pixel.gif')), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => trackerHits.some((u) => u.startsWith('/inline-bg.gif')) && trackerHits.some((u) => u.startsWith('/style-bg.gif'))).toBe(true);
+    // The page itself never talked to the tracker: the host fetched on its behalf.
+    expect(direct).toEqual([]);
+    // No form submitted, no refresh followed, no base-relative image, no prefetch.
+    expect(trackerHits.filter((u) => /^\/(form|refresh|base|prefetch|click)/.test(u))).toEqual([]);
+    expect(await pwned()).toBeNull();
+    // Shown for this viewing only: opened again later, it is blocked again.
+    await row('Photo of the garden').click();
+    await row('Totally safe newsletter').click();
+    await page.getByText('Remote content in this message was blocked').waitFor();
+  });
+
+  it('"Always for this sender" is remembered by main', async () => {
+    await page.getByRole('button', { name: 'Always for this sender' }).click();
+    await expect.poll(() => service.preferences().remoteContentSenders).toEqual(['mallory@evil.test']);
+    await page.reload();
+    await row('Totally safe newsletter').click();
+    await (await bodyFrame()).waitForSelector('#visible');
+    expect(await page.getByText('Remote content in this message was blocked').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows cid: images inline and saves an attachment', async () => {
+    await row('Photo of the garden').click();
+    const frame = await bodyFrame();
+    await frame.waitForSelector('#garden');
+    await expect.poll(() => frame.evaluate<number>(`document.querySelector('#garden').naturalWidth`)).toBe(2);
+    const attachments = page.getByRole('list', { name: 'Attachments' });
+    expect(await attachments.getByRole('listitem').count()).toBe(1);
+    await attachments.getByRole('button', { name: 'Save notes.txt' }).click();
+    await page.getByText(/Saved \(/).waitFor();
+    expect(await fs.readFile(path.join(dataDir, 'downloads', 'notes.txt'), 'utf8')).toBe('Water the roses.');
+    expect(direct).toEqual([]);
+  });
+});

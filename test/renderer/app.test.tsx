@@ -1,0 +1,120 @@
+/**
+ * The React UI in jsdom, over a real MailService through the contract: first run, the three
+ * panes with their accessible names, opening a message (which marks it read in main), and the
+ * plain-language sync errors.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../../renderer/src/app/App.js';
+import { ServicesContext } from '../../renderer/src/app/context.js';
+import { shortcutFor } from '../../renderer/src/app/keyboard.js';
+import { PopboxDb } from '../../renderer/src/db/database.js';
+import { ReadModel } from '../../renderer/src/db/read-model.js';
+import { explain } from '../../renderer/src/features/status/explain.js';
+import { record, serviceApi, type ServiceApi } from './service-api.js';
+
+beforeAll(() => {
+  // jsdom has no layout: give the list a size so the virtualizer renders rows.
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
+  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
+  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+let n = 0;
+describe('App', () => {
+  let s: ServiceApi;
+  let db: PopboxDb;
+  let stop: () => void;
+  beforeEach(async () => {
+    s = await serviceApi();
+    db = new PopboxDb(`app-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
+  });
+  afterEach(async () => {
+    cleanup();
+    stop?.();
+    db.close();
+    await s.close();
+  });
+
+  const mount = () => {
+    const readModel = new ReadModel(db, s.api);
+    stop = readModel.start();
+    render(
+      <ServicesContext.Provider value={{ api: s.api, db, readModel }}>
+        <App />
+      </ServicesContext.Provider>,
+    );
+    return readModel;
+  };
+
+  it('welcomes a first-time user with the add-account flow', async () => {
+    mount();
+    expect(await screen.findByRole('heading', { name: 'Welcome to Popbox' })).toBeTruthy();
+    expect(screen.getByLabelText('Email address')).toBeTruthy();
+  });
+
+  it('shows folders, messages and the reading pane; commands go up, changes come down', async () => {
+    const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' } }, 'pw');
+    const a = record({ subject: 'Dinner plans', from: 'Ann', accountId: account.id });
+    const b = record({ subject: 'Invoice 42', from: 'Shop', accountId: account.id });
+    await s.service.journal.append([a, b].map((m) => ({ t: 'add' as const, m })));
+    mount();
+    const grid = await screen.findByRole('grid', { name: 'Messages' });
+    await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));
+    const folders = screen.getByRole('navigation', { name: 'Folders' });
+    await waitFor(() => expect(within(folders).getAllByLabelText('2 unread')).toHaveLength(2));
+    expect(within(folders).getByRole('button', { name: /Home Inbox/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Get Mail' })).toBeTruthy();
+    expect(screen.getByRole('searchbox')).toBeTruthy();
+
+    // Messages are journaled in the order given, so b is newer: first in the list.
+    const rows = within(grid).getAllByRole('row');
+    expect(rows[0]!.getAttribute('aria-label')).toMatch(/^Shop, Invoice 42, .*unread/);
+    await act(async () => fireEvent.click(within(grid).getByRole('row', { name: /Dinner plans/ })));
+    const reader = screen.getByRole('region', { name: 'Message' });
+    expect(await within(reader).findByRole('heading', { name: 'Dinner plans' })).toBeTruthy();
+    // These records exist only in the journal (no stored file), so main refuses to flag them:
+    // the failure is reported, and the list keeps main's truth instead of guessing.
+    const status = screen.getByRole('contentinfo', { name: 'Status' });
+    await waitFor(() => expect(within(status).getByText(/Mark as read failed/)).toBeTruthy());
+    expect(s.service.journal.get(a.id)?.flags.seen).toBe(false);
+    expect(within(grid).getByRole('row', { name: /Dinner plans/ }).getAttribute('aria-label')).toMatch(/unread/);
+    // A change that does come down the feed shows at once.
+    await s.service.journal.append([{ t: 'flags', id: a.id, flags: { seen: true, flagged: true, trashed: false } }]);
+    await waitFor(() => expect(within(grid).getByRole('row', { name: /Dinner plans/ }).getAttribute('aria-label')).toMatch(/^Ann, Dinner plans, [^,]+, flagged$/));
+  });
+
+  it('explains sync errors with the action that fixes them', () => {
+    const base = { accountId: 'a', state: 'retrying' as const, nextRunAt: Date.UTC(2026, 0, 1, 12, 30), lastSuccessAt: null, failures: 1 };
+    expect(explain({ ...base, lastError: { code: 'auth', message: '-ERR' } }, 'Home')?.action).toEqual({ kind: 'password' });
+    const cert = explain({ ...base, lastError: { code: 'certificate', message: 'self-signed', fingerprint256: 'AB:CD' } }, 'Home');
+    expect(cert?.action).toEqual({ kind: 'trust', fingerprint: 'AB:CD' });
+    expect(cert?.text).toContain('AB:CD');
+    expect(explain({ ...base, lastError: { code: 'in-use', message: '[IN-USE]' } }, 'Home')?.text).toMatch(/busy.*try again at/);
+    expect(explain({ ...base, lastError: { code: 'storage', message: 'ENOSPC' } }, 'Home')?.text).toMatch(/Nothing was deleted from the server/);
+    expect(explain({ ...base, lastError: null }, 'Home')).toBeNull();
+  });
+
+  it('maps the mail shortcuts, and leaves typing alone', () => {
+    const key = (k: string, mods: Partial<KeyboardEvent> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+    const body = document.body;
+    expect(shortcutFor(key('j'), body)).toBe('next');
+    expect(shortcutFor(key('ArrowUp'), body)).toBe('previous');
+    expect(shortcutFor(key('Delete'), body)).toBe('trash');
+    expect(shortcutFor(key('u'), body)).toBe('toggle-unread');
+    expect(shortcutFor(key('s'), body)).toBe('toggle-flag');
+    expect(shortcutFor(key('g'), body)).toBe('get-mail');
+    expect(shortcutFor(key('/'), body)).toBe('search');
+    expect(shortcutFor(key('f', { ctrlKey: true }), body)).toBe('search');
+    const input = document.createElement('input');
+    expect(shortcutFor(key('j'), input)).toBeNull();
+    expect(shortcutFor(key('f', { ctrlKey: true }), input)).toBe('search');
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Real Chromium for the renderer's tests (DESIGN §6): Debian's `chromium` driven by
+ * playwright-core, the renderer built once per run by vite, served by the web host.
+ */
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = process.env.POPBOX_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or null. */
+export function chromiumUnavailable(): string | null {
+  return existsSync(CHROMIUM) ? null : `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set POPBOX_CHROMIUM)`;
+}
+
+/** A suite that needs Chromium: skipped with the reason on a developer's machine, fails in CI. */
+export function requireChromium(suiteName: string): boolean {
+  const why = chromiumUnavailable();
+  if (why && process.env.CI) throw new Error(`Chromium is required in CI: ${why}`);
+  if (why) console.warn(`Skipping ${suiteName}: ${why}`);
+  return why === null;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+let built: Promise<string> | null = null;
+
+/** The renderer built into test/.tmp (once per process; reused across files when fresh). */
+export function buildRenderer(): Promise<string> {
+  built ??= (async () => {
+    const outDir = path.join(root, 'test', '.tmp', `renderer-${process.pid}`);
+    const { build } = await import('vite');
+    await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
+    return outDir;
+  })();
+  return built;
+}
+
+export async function removeBuild(): Promise<void> {
+  if (!built) return;
+  const dir = await built.catch(() => null);
+  built = null;
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+}

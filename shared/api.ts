@@ -4,7 +4,8 @@
  * (answering a `Result`, never throwing across the boundary) and `on(event, listener)` for the
  * pushed events, which returns its unsubscribe function. Nothing else: no generic send.
  */
-import { contract, events, type EventName, type EventPayload, type Input, type Method, type Output, type Result } from './contract.js';
+import { EVENT_NAMES as EVENTS, METHOD_NAMES as METHODS } from './contract-names.js';
+import type { EventName, EventPayload, Input, Method, Output, Result } from './contract.js';
 
 export type ApiMethods = { [M in Method]: (input: Input<M>) => Promise<Result<Output<M>>> };
 export type Subscribe = <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => () => void;
@@ -12,8 +13,8 @@ export type PopboxApi = ApiMethods & { on: Subscribe };
 
 export type Invoke = (method: Method, input: unknown) => Promise<Result<unknown>>;
 
-export const METHOD_NAMES = Object.keys(contract) as Method[];
-export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const METHOD_NAMES: readonly Method[] = METHODS;
+export const EVENT_NAMES: readonly EventName[] = EVENTS;
 
 /** The API's own keys, in order: what a preload may expose and nothing more. */
 export const API_KEYS = [...METHOD_NAMES, 'on'] as const;
@@ -28,6 +29,10 @@ export function buildApi(invoke: Invoke, subscribe: Subscribe): PopboxApi {
   };
   return Object.freeze(api) as PopboxApi;
 }
+
+/** Electron IPC channels: one for calls (method, input), one for pushed events (name, payload). */
+export const IPC_CALL = 'popbox:call';
+export const IPC_EVENT = 'popbox:event';
 
 /** Frames on the web host's WebSocket (the Electron shell uses ipcMain/ipcRenderer instead). */
 export type WireRequest = { id: number; method: string; input: unknown };

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AccountInput, AccountPatch, AccountSettings, AuthMechanism, Security } from './accounts.js';
 import { ChangesResult, MessageFlags, MessageRecord } from './changes.js';
+import type { EventNameKey, MethodName } from './contract-names.js';
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
@@ -150,6 +151,10 @@ export const contract = {
 } as const;
 
 export type Contract = typeof contract;
+
+/** Compile-time: the map and contract-names.ts name exactly the same methods and events. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const NAMES_MATCH: Same<keyof Contract, MethodName> & Same<keyof typeof events, EventNameKey> = true;
 export type Method = keyof Contract;
 export type Input<M extends Method> = z.input<Contract[M]['input']>;
 export type Output<M extends Method> = z.output<Contract[M]['output']>;
@@ -159,6 +164,10 @@ export const events = {
   stateChanged: z.object({ state: z.number() }),
   syncProgress: z.object({ accountId: z.string(), progress: SyncProgress }),
   accountStatus: AccountStatus,
+  /** From the shell's menus, tray and notifications: something for the window to do. */
+  command: z.object({ command: z.enum(['get-mail', 'open-settings', 'open-message', 'focus-search']), id: z.string().optional() }),
+  /** Said once by the shell, e.g. that passwords are less protected than expected. */
+  notice: z.object({ level: z.enum(['info', 'warning']), message: z.string() }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

@@ -12,11 +12,20 @@ const Sender = z
 export const Preferences = z.object({
   /** Senders whose mail may load remote images, styles and fonts ("Always for this sender"). */
   remoteContentSenders: z.array(Sender).max(10_000).default([]),
+  /** Closing the window keeps Popbox checking mail in the tray. */
+  runInBackground: z.boolean().default(true),
+  /** Start Popbox (in the tray) when the user logs in. Opt-in. */
+  startAtLogin: z.boolean().default(false),
+  /** A desktop notification when new mail arrives. */
+  notifyNewMail: z.boolean().default(true),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
 export const PreferencesPatch = z.strictObject({
   allowRemoteContentFrom: Sender.optional(),
   disallowRemoteContentFrom: Sender.optional(),
+  runInBackground: z.boolean().optional(),
+  startAtLogin: z.boolean().optional(),
+  notifyNewMail: z.boolean().optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatch>;

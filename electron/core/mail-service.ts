@@ -74,6 +74,8 @@ export class MailService {
     stateChanged: new Set(),
     syncProgress: new Set(),
     accountStatus: new Set(),
+    command: new Set(),
+    notice: new Set(),
   };
   private scheduler: Scheduler | null = null;
   /** Syncs in flight, by account: a second request joins the first (one session per account). */
@@ -94,7 +96,8 @@ export class MailService {
     return () => this.listeners[event].delete(listener);
   }
 
-  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+  /** Hosts (the shell) push their own events to the renderer through the same channel. */
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     for (const l of this.listeners[event]) l(payload);
   }
 
@@ -477,8 +480,17 @@ export class MailService {
     return this.prefs.get();
   }
 
-  updatePreferences(patch: PreferencesPatch): Promise<Preferences> {
-    return this.prefs.update(patch);
+  async updatePreferences(patch: PreferencesPatch): Promise<Preferences> {
+    const next = await this.prefs.update(patch);
+    for (const l of this.prefsListeners) l(next);
+    return next;
+  }
+
+  private readonly prefsListeners = new Set<(p: Preferences) => void>();
+  /** The shell follows preferences it acts on (start at login, background). */
+  onPreferences(listener: (p: Preferences) => void): () => void {
+    this.prefsListeners.add(listener);
+    return () => this.prefsListeners.delete(listener);
   }
 
   /** Server settings for an email address: a known provider's, or what answers on its domain. */

@@ -39,7 +39,13 @@ export class PreferencesStore {
     const senders = new Set(this.value.remoteContentSenders);
     if (patch.allowRemoteContentFrom) senders.add(patch.allowRemoteContentFrom);
     if (patch.disallowRemoteContentFrom) senders.delete(patch.disallowRemoteContentFrom);
-    const next = Preferences.parse({ ...this.value, remoteContentSenders: [...senders].sort() });
+    const next = Preferences.parse({
+      ...this.value,
+      remoteContentSenders: [...senders].sort(),
+      ...(patch.runInBackground !== undefined ? { runInBackground: patch.runInBackground } : {}),
+      ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
+      ...(patch.notifyNewMail !== undefined ? { notifyNewMail: patch.notifyNewMail } : {}),
+    });
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.value = next;
     return this.get();

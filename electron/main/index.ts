@@ -1,51 +1,282 @@
 /**
- * The Electron shell, kept thin: one hardened window. The full shell (app:// scheme, IPC
- * contract, tray, notifications, keychain) is built on top of this in the Electron shell issue.
+ * The Electron shell (DESIGN §1), kept thin: every decision it makes is a plain function in
+ * this folder with a unit test (security.ts, app-protocol.ts, notifications.ts, tray-menu.ts,
+ * window-state.ts, menu.ts, secrets.ts). This file wires them to Electron: one hardened window
+ * on the app:// scheme, the contract over ipcMain, the keychain, the scheduler fed by
+ * powerMonitor and online state, tray, badge and notifications.
  */
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, Menu, Notification, Tray, dialog, ipcMain, nativeImage, net, powerMonitor, protocol, safeStorage, screen, session, shell } from 'electron';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MessageRecord } from '../../shared/changes.js';
+import { createDispatcher, mailServiceHandlers } from '../core/contract-handler.js';
+import { isAppFailure } from '../core/errors.js';
+import { MailService } from '../core/mail-service.js';
+import { fetchRemote } from '../core/remote-content.js';
+import { writeFileAtomic } from '../core/store/durable.js';
+import { contentTypeOf, resolveAppRequest } from './app-protocol.js';
+import { forwardEvents, registerContract } from './ipc.js';
+import { appMenuTemplate } from './menu.js';
+import { badgeText, newMailNotification } from './notifications.js';
+import { chooseSecretStore } from './secrets.js';
+import { APP_SCHEME, APP_URL, RENDERER_CSP, isAllowedExternalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
+import { trayMenuModel, trayTooltip } from './tray-menu.js';
+import { parseWindowState, restoreBounds, type WindowState } from './window-state.js';
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const rendererDir = path.join(appRoot, 'dist', 'renderer');
+const preloadFile = path.join(appRoot, 'dist', 'preload', 'index.cjs');
+const iconFile = path.join(appRoot, 'build', 'icons', '256x256.png');
 
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1200,
-    height: 800,
+// Tests and people with several profiles choose the data directory (the CLI honours the same variable).
+if (process.env.POPBOX_DATA_DIR) app.setPath('userData', path.resolve(process.env.POPBOX_DATA_DIR));
+
+// Before ready: app:// is a standard, secure origin (so the CSP's 'self' and fetch work).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+
+let win: BrowserWindow | null = null;
+let tray: Tray | null = null;
+let service: MailService | null = null;
+let quitting = false;
+
+function showWindow(): void {
+  if (!win) win = createWindow();
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+function command(name: 'get-mail' | 'open-settings' | 'open-message' | 'focus-search', id?: string): void {
+  showWindow();
+  service?.emit('command', { command: name, ...(id ? { id } : {}) });
+}
+
+async function loadWindowState(file: string): Promise<WindowState | null> {
+  try {
+    return parseWindowState(JSON.parse(await fs.readFile(file, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+function createWindow(saved: WindowState | null = null): BrowserWindow {
+  const place = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
+  const w = new BrowserWindow({
+    ...place.bounds,
+    minWidth: 640,
+    minHeight: 420,
     title: 'Popbox',
+    show: false,
+    icon: iconFile,
     webPreferences: {
+      preload: preloadFile,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
     },
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^(https?|mailto):/i.test(url)) void shell.openExternal(url);
+  if (place.maximized) w.maximize();
+  w.once('ready-to-show', () => w.show());
+  // Links never open inside the app: http(s) and mailto go to the system, the rest nowhere.
+  w.webContents.setWindowOpenHandler(({ url }) => {
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  void win.loadFile(path.join(appRoot, 'renderer', 'index.html'));
-  return win;
+  w.webContents.on('will-navigate', (event, url) => {
+    if (!isAppNavigation(url)) event.preventDefault();
+  });
+  w.webContents.on('will-frame-navigate', (event) => {
+    // The message frame is srcdoc and never navigates; the top frame stays on the app.
+    if (!isAppNavigation(event.url) && event.url !== 'about:srcdoc') event.preventDefault();
+  });
+  w.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  const stateFile = path.join(app.getPath('userData'), 'window-state.json');
+  const save = () => {
+    if (w.isDestroyed()) return;
+    const state: WindowState = { bounds: w.getNormalBounds(), maximized: w.isMaximized() };
+    void writeFileAtomic(stateFile, JSON.stringify(state)).catch(() => {});
+  };
+  w.on('resized', save);
+  w.on('moved', save);
+  w.on('close', (event) => {
+    save();
+    if (!quitting && service?.preferences().runInBackground && tray) {
+      event.preventDefault();
+      w.hide();
+    }
+  });
+  w.on('closed', () => {
+    if (win === w) win = null;
+  });
+  void w.loadURL(APP_URL);
+  return w;
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
+  // The renderer talks only to app://: remote content comes through /remote, fetched here.
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isAllowedRendererRequest(details.url) }));
+  protocol.handle(APP_SCHEME, async (request) => {
+    const target = resolveAppRequest(rendererDir, request.url);
+    const headers = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff' };
+    if (target.kind === 'reject') return new Response(null, { status: target.status });
+    if (target.kind === 'remote') {
+      const got = await fetchRemote(target.target);
+      if (!got.ok) return new Response(got.reason, { status: got.status, headers });
+      return new Response(new Uint8Array(got.body), { headers: { ...headers, 'content-type': got.contentType } });
+    }
+    try {
+      return new Response(new Uint8Array(await fs.readFile(target.file)), { headers: { ...headers, 'content-type': contentTypeOf(target.file) } });
+    } catch {
+      return new Response(null, { status: 404 });
+    }
+  });
+}
+
+function unreadCount(): number {
+  if (!service) return 0;
+  let n = 0;
+  for (const m of service.journal.all()) if (!m.flags.seen && !m.flags.trashed) n++;
+  return n;
+}
+
+function refreshIndicators(syncing = false): void {
+  const unread = unreadCount();
+  app.setBadgeCount(unread);
+  if (tray) {
+    tray.setToolTip(trayTooltip({ unread, syncing }));
+    if (process.platform === 'darwin') tray.setTitle(badgeText(unread));
+    tray.setContextMenu(
+      Menu.buildFromTemplate(
+        trayMenuModel({ unread, syncing }).map((item) =>
+          item.kind === 'separator'
+            ? { type: 'separator' as const }
+            : {
+                label: item.label,
+                enabled: item.enabled,
+                click: () => (item.action === 'open' ? showWindow() : item.action === 'get-mail' ? void service?.syncNow().catch(() => {}) : app.quit()),
+              },
+        ),
+      ),
+    );
+  }
+}
+
+/** New mail → one notification (sender and subject) or a summary; click opens it. */
+function watchNewMail(svc: MailService): void {
+  let seen = svc.journal.snapshot().state;
+  let timer: NodeJS.Timeout | null = null;
+  svc.on('stateChanged', () => {
+    if (timer) return;
+    // Let a sync's batches land first: one notification per burst, not per batch.
+    timer = setTimeout(() => {
+      timer = null;
+      const changes = svc.changesSince(seen);
+      seen = changes.state;
+      refreshIndicators();
+      if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
+      const added: MessageRecord[] = changes.changes.flatMap((c) => (c.t === 'add' ? [c.m] : []));
+      const note = newMailNotification(added);
+      if (!note) return;
+      const n = new Notification({ title: note.title, body: note.body, silent: false });
+      n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));
+      n.show();
+    }, 1_500);
+  });
+}
+
+async function start(): Promise<void> {
+  hardenSession();
+  const dataDir = app.getPath('userData');
+  const secrets = await chooseSecretStore({ dataDir, safeStorage });
+  try {
+    service = await MailService.open({ dataDir, secrets: secrets.store });
+  } catch (e) {
+    dialog.showErrorBox('Popbox cannot start', isAppFailure(e) ? e.message : String(e));
+    app.exit(1);
+    return;
+  }
+  const svc = service;
+  const dispatch = createDispatcher(
+    mailServiceHandlers(svc, {
+      chooseSaveDestination: async (name) => {
+        const options = { defaultPath: path.join(app.getPath('downloads'), path.basename(name)) };
+        const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+        return r.canceled || !r.filePath ? null : r.filePath;
+      },
+    }),
+  );
+  registerContract(ipcMain, dispatch);
+  forwardEvents(svc, () => win?.webContents ?? null);
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      appMenuTemplate(process.platform, {
+        getMail: () => command('get-mail'),
+        preferences: () => command('open-settings'),
+        search: () => command('focus-search'),
+        quit: () => app.quit(),
+      }),
+    ),
+  );
+
+  tray = new Tray(nativeImage.createFromPath(iconFile).resize({ width: 22, height: 22 }));
+  tray.on('click', showWindow);
+  refreshIndicators();
+  svc.on('accountStatus', (s) => refreshIndicators(s.state === 'syncing'));
+  watchNewMail(svc);
+
+  const applyPrefs = (p: ReturnType<MailService['preferences']>) => app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: ['--hidden'] });
+  applyPrefs(svc.preferences());
+  svc.onPreferences(applyPrefs);
+
+  const scheduler = svc.startScheduler();
+  scheduler.setOnline(net.isOnline());
+  powerMonitor.on('resume', () => scheduler.resume());
+  powerMonitor.on('unlock-screen', () => scheduler.setOnline(net.isOnline()));
+  // Electron has no online/offline event in main: ask every 30 s (cheap) and on resume.
+  setInterval(() => scheduler.setOnline(net.isOnline()), 30_000).unref();
+
+  const hidden = process.argv.includes('--hidden') || app.getLoginItemSettings().wasOpenedAtLogin;
+  win = createWindow(await loadWindowState(path.join(dataDir, 'window-state.json')));
+  if (hidden) win.once('ready-to-show', () => win?.hide());
+  if (secrets.warning) win.webContents.once('did-finish-load', () => svc.emit('notice', { level: 'warning', message: secrets.warning! }));
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    const [win] = BrowserWindow.getAllWindows();
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
-  });
-  void app.whenReady().then(() => {
-    createWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  app.on('second-instance', showWindow);
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
     });
   });
+  void app.whenReady().then(start);
+  app.on('activate', showWindow);
+  app.on('before-quit', () => {
+    quitting = true;
+  });
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (!tray || !service?.preferences().runInBackground) app.quit();
+  });
+  app.on('will-quit', (event) => {
+    if (!service) return;
+    event.preventDefault();
+    const svc = service;
+    service = null;
+    void svc.close().finally(() => app.quit());
   });
 }

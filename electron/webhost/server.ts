@@ -14,7 +14,8 @@ import { appCsp, REMOTE_PROXY_PATH } from '../../shared/csp.js';
 import { EVENT_NAMES, type WireEvent, type WireRequest, type WireResponse } from '../../shared/api.js';
 import { createDispatcher, mailServiceHandlers, type HostServices } from '../core/contract-handler.js';
 import type { MailService } from '../core/mail-service.js';
-import { fetchRemote, type RemoteFetchOptions } from './remote.js';
+import { contentTypeOf } from '../core/static-files.js';
+import { fetchRemote, type RemoteFetchOptions } from '../core/remote-content.js';
 
 export interface WebHostOptions {
   service: MailService;
@@ -34,16 +35,6 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 const COOKIE = 'popbox_token';
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
@@ -138,7 +129,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         res
           .writeHead(200, {
             ...headers,
-            'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+            'content-type': contentTypeOf(file),
             'cache-control': rel === '/index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
           })
           .end(req.method === 'HEAD' ? undefined : body);

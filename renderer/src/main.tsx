@@ -8,6 +8,7 @@ import { PopboxDb } from './db/database.js';
 import { ReadModel } from './db/read-model.js';
 import './app/styles.css';
 
+performance.mark('popbox:start');
 const api = getApi();
 const db = new PopboxDb();
 const readModel = new ReadModel(db, api);

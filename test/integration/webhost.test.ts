@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { freeName } from '../../electron/webhost/server.js';
-import { fetchRemote, isPrivateAddress } from '../../electron/webhost/remote.js';
+import { fetchRemote, isPrivateAddress } from '../../electron/core/remote-content.js';
 import { buildRenderer } from '../support/browser.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {

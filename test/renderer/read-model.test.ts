@@ -93,9 +93,19 @@ describe('read model', () => {
     expect(await viewIds(db, { kind: 'unified' }, 'from', '')).toEqual([recent.id, mid.id, old.id]);
     expect(await viewIds(db, { kind: 'unified' }, 'subject', '')).toEqual([mid.id, recent.id, old.id]);
     expect(await viewIds(db, { kind: 'account', accountId: 'acc1' }, 'date', '')).toEqual([mid.id, old.id]);
-    expect(await viewIds(db, { kind: 'unified' }, 'date', 'fruit')).toEqual([recent.id, mid.id]);
-    expect(await viewIds(db, { kind: 'unified' }, 'date', 'STRIPES yolanda')).toEqual([old.id]);
-    expect(await viewIds(db, { kind: 'unified' }, 'date', 'nothing-like-this')).toEqual([]);
+    expect(await viewIds(db, { kind: 'account', accountId: 'acc1' }, 'from', '', rm.search)).toEqual([mid.id, old.id]);
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'fruit', rm.search)).toEqual([recent.id, mid.id]);
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'STRIPES yolanda', rm.search)).toEqual([old.id]);
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'nothing-like-this', rm.search)).toEqual([]);
+    expect(await viewIds(db, { kind: 'account', accountId: 'acc2' }, 'subject', 'fruit', rm.search)).toEqual([recent.id]);
+
+    // The in-memory index follows later changes, and a fresh one loads the same from disk.
+    const later = record({ subject: 'Fruit salad', from: 'Vera', date: '2026-04-01T00:00:00Z' });
+    await s.service.journal.append([{ t: 'add', m: later }, { t: 'remove', id: mid.id }]);
+    await rm.pull();
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'fruit', rm.search)).toEqual([later.id, recent.id]);
+    const fresh = new ReadModel(db, s.api);
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'fruit', fresh.search)).toEqual([later.id, recent.id]);
   });
 
   it('folds changes in order, including a flag change for a message added in the same batch', () => {

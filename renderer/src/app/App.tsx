@@ -84,6 +84,28 @@ export function App() {
     }
   }, [api]);
 
+  // The shell's menus, tray and notifications ask for things through the `command` event.
+  useEffect(() => {
+    const offCommand = api.on('command', ({ command, id }) => {
+      if (command === 'get-mail') void getMail();
+      else if (command === 'open-settings') setScreen({ kind: 'settings', accountId: null, focusPassword: false });
+      else if (command === 'focus-search') {
+        setScreen({ kind: 'mail' });
+        setTimeout(() => searchRef.current?.focus(), 0);
+      } else if (command === 'open-message' && id) {
+        setScreen({ kind: 'mail' });
+        setView({ kind: 'unified' });
+        setSelected(new Set([id]));
+        void open(id);
+      }
+    });
+    const offNotice = api.on('notice', ({ message }) => setNotice(message));
+    return () => {
+      offCommand();
+      offNotice();
+    };
+  }, [api, getMail, open]);
+
   // Selection follows what is still in the view.
   useEffect(() => {
     const present = new Set(ids);
@@ -209,7 +231,7 @@ export function App() {
           setFocused(null);
         }}
       />
-      <MessageList ids={ids} loading={!complete && ids.length === 0} selected={selected} focused={focused} sort={sort} onSort={setSort} onClick={click} onOpen={(id) => void open(id)} emptyText={emptyText} />
+      <MessageList ids={ids} loading={!complete} selected={selected} focused={focused} sort={sort} onSort={setSort} onClick={click} onOpen={(id) => void open(id)} emptyText={emptyText} />
       <ReadingPane id={openId} actions={actions} />
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
     </div>

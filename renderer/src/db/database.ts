@@ -30,8 +30,18 @@ export interface MessageRow {
   /** Lower-case keys for sorting by sender and subject ("Re:" and "Fwd:" dropped). */
   fromKey: string;
   subjectKey: string;
-  /** Lower-case sender, subject and snippet: what search looks in. */
-  text: string;
+}
+
+/**
+ * What search looks in, kept apart from the rows: small, so all of it loads into memory fast
+ * and every keystroke is answered there.
+ */
+export interface SearchRow {
+  id: string;
+  /** Account id (account views sorted by sender or subject filter by it). */
+  a: string;
+  /** Lower-case sender name and address, subject and snippet. */
+  t: string;
 }
 
 export interface MetaRow {
@@ -44,19 +54,27 @@ export type StatusRow = AccountStatus & { progress?: { phase: string; done: numb
 
 export class PopboxDb extends Dexie {
   messages!: EntityTable<MessageRow, 'id'>;
+  search!: EntityTable<SearchRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
   accounts!: EntityTable<AccountRow, 'id'>;
   status!: EntityTable<StatusRow, 'accountId'>;
 
   constructor(name = 'popbox', options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
-    this.version(1).stores({
-      // Every list index ends in id so that keys are unique and paging by key is exact.
-      messages:
-        'id, accountId, [folder+date+id], [accountId+folder+date+id], [folder+fromKey+id], [folder+subjectKey+id], [accountId+folder+fromKey+id], [accountId+folder+subjectKey+id], [folder+seen], [accountId+folder+seen]',
-      meta: 'key',
-      accounts: 'id',
-      status: 'accountId',
-    });
+    // Every list index ends in id so that keys are unique and paging by key is exact. Each
+    // index costs a write per row, so there are only the ones the views read.
+    this.version(2)
+      .stores({
+        messages: 'id, [folder+date+id], [accountId+folder+date+id], [folder+fromKey+id], [folder+subjectKey+id], [folder+seen], [accountId+folder+seen]',
+        search: 'id',
+        meta: 'key',
+        accounts: 'id',
+        status: 'accountId',
+      })
+      // The cache is rebuilt from main rather than migrated.
+      .upgrade(async (tx) => {
+        await tx.table('messages').clear();
+        await tx.table('meta').delete('cursor');
+      });
   }
 }

@@ -9,7 +9,8 @@ import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
 import type { MessageRow, PopboxDb } from './database.js';
-import { flagFields, summaryFields, toRow } from './rows.js';
+import { flagFields, searchRow, summaryFields, toRow } from './rows.js';
+import { SearchIndex } from './search-index.js';
 
 const DEFAULT_PAGE = 5_000;
 const CURSOR = 'cursor';
@@ -44,13 +45,16 @@ export function foldChanges(existing: Map<string, MessageRow>, changes: Change[]
 export class ReadModel {
   private running: Promise<void> | null = null;
   private again = false;
+  readonly search: SearchIndex;
 
   constructor(
     readonly db: PopboxDb,
     private readonly api: PopboxApi,
     /** Changes asked for per round trip (and written per transaction). */
     private readonly pageSize = DEFAULT_PAGE,
-  ) {}
+  ) {
+    this.search = new SearchIndex(db);
+  }
 
   /** Subscribe to main's hints and bring everything up to date; returns the stop function. */
   start(): () => void {
@@ -95,7 +99,9 @@ export class ReadModel {
         await this.rebuild();
         return;
       }
+      const t0 = performance.now();
       const result = await call(this.api, 'changesSince', { state: cursor, max: this.pageSize });
+      performance.measure('popbox:changesSince', { start: t0 });
       if ('cannotCalculate' in result) {
         await this.rebuild();
         return;
@@ -108,7 +114,8 @@ export class ReadModel {
   /** One batch and its cursor, atomically. */
   async apply(changes: Change[], state: number): Promise<void> {
     const db = this.db;
-    await db.transaction('rw', db.messages, db.meta, async () => {
+    const t0 = performance.now();
+    await db.transaction('rw', db.messages, db.search, db.meta, async () => {
       const touched = [...new Set(changes.flatMap((c) => (c.t === 'add' ? [] : [c.id])))];
       const rows = await db.messages.bulkGet(touched);
       const existing = new Map<string, MessageRow>();
@@ -120,29 +127,56 @@ export class ReadModel {
         if (row) puts.push(row);
         else deletes.push(id);
       }
+      // Search text changes only with a summary (add, partial); flags leave it alone.
+      const texts = changes.flatMap((c) => (c.t === 'add' || c.t === 'partial' ? [c.t === 'add' ? c.m.id : c.id] : []));
+      const searchPuts = [...new Set(texts)].flatMap((id) => {
+        const row = folded.get(id);
+        return row ? [searchRow(row)] : [];
+      });
+      const tp = performance.now();
       if (puts.length) await db.messages.bulkPut(puts);
-      if (deletes.length) await db.messages.bulkDelete(deletes);
+      performance.measure('popbox:apply:messages', { start: tp });
+      const ts = performance.now();
+      if (searchPuts.length) await db.search.bulkPut(searchPuts);
+      performance.measure('popbox:apply:search', { start: ts });
+      if (deletes.length) {
+        await db.messages.bulkDelete(deletes);
+        await db.search.bulkDelete(deletes);
+      }
       await db.meta.put({ key: CURSOR, value: state });
+      // Before the commit, so live queries woken by it already search the new text.
+      this.search.update([...searchPuts.map((r) => [r.id, r] as [string, typeof r]), ...deletes.map((id) => [id, null] as [string, null])]);
     });
+    // User Timing: visible in DevTools' performance panel and read by the benchmark.
+    performance.measure('popbox:apply', { start: t0, detail: { changes: changes.length } });
   }
 
   /** Throw the cache away and load main's current set. */
   async rebuild(): Promise<void> {
     const snap = await call(this.api, 'snapshot', {});
     const db = this.db;
-    await db.transaction('rw', db.messages, db.meta, async () => {
+    await db.transaction('rw', db.messages, db.search, db.meta, async () => {
       await db.messages.clear();
-      await db.messages.bulkPut(snap.messages.map(toRow));
+      await db.search.clear();
+      const rows = snap.messages.map(toRow);
+      await db.messages.bulkPut(rows);
+      await db.search.bulkPut(rows.map(searchRow));
       await db.meta.put({ key: CURSOR, value: snap.state });
+      this.search.reset();
     });
   }
 
   async refreshAccounts(): Promise<void> {
     const [accounts, status] = await Promise.all([call(this.api, 'listAccounts', {}), call(this.api, 'syncStatus', {})]);
     const db = this.db;
+    // Unchanged accounts are not rewritten: a write would hold up every view reading them.
+    const same = JSON.stringify(await db.accounts.toArray()) === JSON.stringify(accounts);
+    if (same && status.length === 0) return;
     await db.transaction('rw', db.accounts, db.status, async () => {
-      await db.accounts.clear();
-      await db.accounts.bulkPut(accounts);
+      if (!same) {
+        await db.accounts.clear();
+        await db.accounts.bulkPut(accounts);
+      }
       const keep = new Set(accounts.map((a) => a.id));
       await db.status.where('accountId').noneOf([...keep]).delete();
       for (const s of status) await this.putStatus(s);

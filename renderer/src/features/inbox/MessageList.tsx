@@ -83,6 +83,11 @@ export function MessageList(props: MessageListProps) {
   const key = visibleIds.join('\n');
   const rows = useLiveQuery(() => db.messages.bulkGet(visibleIds), [db, key]);
   const byId = new Map((rows ?? []).filter((r): r is MessageRow => !!r).map((r) => [r.id, r]));
+  const painted = useRef(false);
+  if (!painted.current && byId.size > 0) {
+    painted.current = true;
+    performance.mark('popbox:first-rows');
+  }
 
   // Keep the focused row in view when the keyboard moves it.
   useEffect(() => {

@@ -1,0 +1,60 @@
+/**
+ * The shell's security decisions as plain functions (Electron's security checklist), so each
+ * one has a unit test. Nothing here imports electron.
+ */
+import { appCsp } from '../../shared/csp.js';
+
+/** The renderer's origin: a privileged custom scheme, never file://. */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'popbox';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_URL = `${APP_ORIGIN}/index.html`;
+
+/** The renderer's Content-Security-Policy, sent with every app:// response. */
+export const RENDERER_CSP = appCsp();
+
+/** Links from mail and the UI may leave the app only as http(s) or mailto, parsed, not pattern-matched. */
+export function isAllowedExternalUrl(raw: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'mailto:') return url.pathname.length > 0 || url.search.length > 0;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  // No credentials smuggled in the authority ("https://bank.example@evil.example/").
+  return url.hostname.length > 0 && url.username === '' && url.password === '';
+}
+
+export interface SenderFrame {
+  url: string;
+  /** The frame is the window's top frame (not an iframe, such as a message body). */
+  top: boolean;
+}
+
+/** IPC is answered only for our own top frame on our own origin. */
+export function isTrustedSender(frame: SenderFrame | null | undefined): boolean {
+  if (!frame || !frame.top) return false;
+  try {
+    const url = new URL(frame.url);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+/** Navigation away from the app is never allowed (links go to the system browser instead). */
+export function isAppNavigation(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+/** Requests the renderer may make: our scheme, data: and blob: (inline images), nothing else. */
+export function isAllowedRendererRequest(raw: string): boolean {
+  return raw.startsWith(`${APP_ORIGIN}/`) || raw.startsWith('data:') || raw.startsWith('blob:') || raw === 'about:blank' || raw === 'about:srcdoc';
+}

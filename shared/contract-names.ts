@@ -1,0 +1,34 @@
+/**
+ * The contract's method and event names without its schemas, so the renderer can build its
+ * API object without loading zod. contract.ts checks at compile time that its map has exactly
+ * these keys (and test/unit/contract-names.test.ts at run time).
+ */
+export const METHOD_NAMES = [
+  'listAccounts',
+  'addAccount',
+  'updateAccount',
+  'removeAccount',
+  'testConnection',
+  'syncNow',
+  'syncStatus',
+  'changesSince',
+  'snapshot',
+  'messageBody',
+  'rawSource',
+  'fetchFull',
+  'setFlags',
+  'moveToTrash',
+  'restore',
+  'deleteForGood',
+  'saveAttachment',
+  'pendingDeletions',
+  'inlinePart',
+  'discoverServer',
+  'getPreferences',
+  'updatePreferences',
+] as const;
+
+export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice'] as const;
+
+export type MethodName = (typeof METHOD_NAMES)[number];
+export type EventNameKey = (typeof EVENT_NAMES)[number];

@@ -1,0 +1,268 @@
+/**
+ * `npm run bench:renderer` (part of `npm run bench`): the inbox at 100,000 messages, in Chromium.
+ *
+ * A data directory with BENCH_INBOX (default 100,000) generated messages in the journal, the web
+ * host serving the built renderer, and Chromium (Debian's, through playwright-core). Times:
+ *  - the first fill of an empty read model from main's snapshot (once per install);
+ *  - cold first rows: a fresh page on a filled read model, until the first rows show;
+ *  - a search as you type, until the list shows the matches;
+ *  - scrolling to the end of the Unified Inbox, until the last row shows;
+ *  - 10,000 new messages arriving through the change feed, until the list counts them.
+ * Writes .bench/renderer.md. Targets (issue 4): first rows ≤ 300 ms, search ≤ 150 ms,
+ * 10,000 changes ≤ 2 s.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { MessageRecord } from '../../shared/changes.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { startWebHost } from '../../electron/webhost/server.js';
+import { buildRenderer, chromiumUnavailable, launchChromium, removeBuild } from '../support/browser.js';
+import { mulberry32 } from '../support/mailgen.js';
+
+const COUNT = Number(process.env.BENCH_INBOX ?? 100_000);
+const ARRIVING = Number(process.env.BENCH_ARRIVING ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const out = path.resolve('.bench');
+
+const why = chromiumUnavailable();
+if (why) {
+  console.error(`bench: ${why}`);
+  process.exit(2);
+}
+
+const FIRST = ['Ann', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory', 'Niaj', 'Olivia', 'Peggy', 'Rupert', 'Sybil', 'Trent', 'Victor', 'Walter', 'Zoe'];
+const LAST = ['Smith', 'Jones', 'Garcia', 'Müller', 'Rossi', 'Dubois', 'Kowalski', 'Tanaka', 'Silva', 'Novak'];
+const WORDS = 'meeting invoice report holiday photos lunch project update review contract offer newsletter order shipping delivery receipt payment reminder schedule family garden football concert ticket flight hotel booking recipe school homework doctor appointment birthday party'.split(' ');
+
+function generate(rng: () => number, n: number, start: number, accountId: string): MessageRecord[] {
+  const pick = <T,>(a: T[]) => a[Math.floor(rng() * a.length)]!;
+  const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(' ');
+  return Array.from({ length: n }, (_, i) => {
+    const k = start + i;
+    const first = pick(FIRST);
+    const last = pick(LAST);
+    return {
+      id: `b${String(k).padStart(12, '0')}`,
+      accountId,
+      uidl: `uidl-${k}`,
+      receivedAt: Date.UTC(2026, 10, 28),
+      partial: false,
+      flags: { seen: rng() < 0.8, flagged: rng() < 0.05, trashed: false },
+      summary: {
+        subject: `${rng() < 0.3 ? 'Re: ' : ''}${words(2 + Math.floor(rng() * 5))} #${k}`,
+        from: [{ name: `${first} ${last}`, address: `${first.toLowerCase()}.${last.toLowerCase()}@example.org` }],
+        to: [{ name: '', address: 'me@example.org' }],
+        cc: [],
+        date: new Date(Date.UTC(2016, 0, 1) + k * 3_000_000 + Math.floor(rng() * 1_000_000)).toISOString(),
+        messageId: `<${k}@example.org>`,
+        inReplyTo: null,
+        references: [],
+        size: 2_000 + Math.floor(rng() * 200_000),
+        hasAttachments: rng() < 0.2,
+        snippet: words(25).slice(0, 200),
+      },
+    };
+  });
+}
+
+/** The app's User Timing measures and the navigation milestones, for BENCH_DIAG=1. */
+function userTimings(p: Page): Promise<string> {
+  // Page-side code as strings: this file is type-checked without the DOM library.
+  return p.evaluate<string>(`(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const lines = ['  nav: responseEnd ' + nav?.responseEnd.toFixed(0) + ' domContentLoaded ' + nav?.domContentLoadedEventEnd.toFixed(0) + ' now ' + performance.now().toFixed(0)];
+    for (const m of performance.getEntriesByType('mark')) lines.push('  mark ' + m.name + ' @' + m.startTime.toFixed(0));
+    for (const m of performance.getEntriesByType('measure')) lines.push('  ' + m.name + ' @' + m.startTime.toFixed(0) + ' +' + m.duration.toFixed(0) + ' ms');
+    performance.clearMeasures();
+    return lines.join('\\n');
+  })()`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-inbox-'));
+const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+const account = await service.addAccount({ name: 'Bench', host: '127.0.0.1', port: 995, security: 'tls', user: 'bench', password: { source: 'keychain' } }, 'x');
+const rng = mulberry32(100_000);
+console.log(`bench: journaling ${COUNT.toLocaleString()} messages…`);
+for (let i = 0; i < COUNT; i += 10_000) {
+  await service.journal.append(generate(rng, Math.min(10_000, COUNT - i), i, account.id).map((m) => ({ t: 'add' as const, m })));
+}
+await service.journal.compact();
+
+const staticDir = await buildRenderer();
+const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'dl') });
+const browser = await launchChromium();
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+const countLabel = page.locator('.list-header .count');
+const firstRow = page.getByRole('grid', { name: 'Messages' }).getByRole('row').first();
+const results: { name: string; ms: number[]; target?: number }[] = [];
+const want = (n: number) => `${n.toLocaleString('en-US')} messages`;
+
+try {
+  // The first fill: an empty read model pulls main's snapshot.
+  let t = performance.now();
+  await page.goto(host.url);
+  await countLabel.filter({ hasText: want(COUNT) }).waitFor({ timeout: 600_000 });
+  const fill = performance.now() - t;
+  results.push({ name: `first fill of the read model (${COUNT.toLocaleString()} messages, once per install)`, ms: [fill] });
+  console.log(`  first fill: ${fill.toFixed(0)} ms`);
+
+  // Cold first rows: a new page (new JS heap) over the filled read model.
+  const cold: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const p = await context.newPage();
+    t = performance.now();
+    await p.goto(host.url);
+    await p.getByRole('grid', { name: 'Messages' }).getByRole('row').first().waitFor();
+    cold.push(performance.now() - t);
+    if (process.env.BENCH_DIAG && r === 0) console.log(await userTimings(p));
+    await p.close();
+  }
+  results.push({ name: 'cold start to the first rows (page load included)', ms: cold, target: 300 });
+  if (process.env.BENCH_DIAG) {
+    const diag = await page.evaluate<string[]>(`(async () => {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open('popbox');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const time = async (name, fn) => {
+        const t0 = performance.now();
+        const n = await new Promise((res) => {
+          const req = fn(db.transaction('messages').objectStore('messages'));
+          req.onsuccess = () => res(Array.isArray(req.result) ? req.result.length : req.result);
+        });
+        return name + ': ' + (performance.now() - t0).toFixed(0) + ' ms (' + n + ')';
+      };
+      const all = IDBKeyRange.bound(['inbox', -Infinity, -Infinity], ['inbox', '\\uffff', '\\uffff']);
+      return [
+        await time('getAllKeys index date 100k', (s) => s.index('[folder+date+id]').getAllKeys(all)),
+        await time('getAll index date limit 60', (s) => s.index('[folder+date+id]').getAll(all, 60)),
+        await time('count unread', (s) => s.index('[folder+seen]').count(IDBKeyRange.only(['inbox', 0]))),
+        await time('getAll 100k rows', (s) => s.getAll()),
+        await (async () => {
+          const rows = await new Promise((res) => { const r = db.transaction('messages').objectStore('messages').getAll(null, 5000); r.onsuccess = () => res(r.result); });
+          const fresh = rows.map((r, i) => ({ ...r, id: 'zz' + i }));
+          const t0 = performance.now();
+          await new Promise((res, rej) => {
+            const tx = db.transaction('messages', 'readwrite', { durability: 'relaxed' });
+            const st = tx.objectStore('messages');
+            for (const r of fresh) st.put(r);
+            tx.oncomplete = res; tx.onerror = rej;
+          });
+          const t1 = performance.now();
+          await new Promise((res, rej) => {
+            const tx = db.transaction('messages', 'readwrite');
+            const st = tx.objectStore('messages');
+            for (const r of fresh) st.delete(r.id);
+            tx.oncomplete = res; tx.onerror = rej;
+          });
+          return 'raw put 5000 new rows (relaxed): ' + (t1 - t0).toFixed(0) + ' ms';
+        })(),
+        await (async () => {
+          const rows = await new Promise((res) => { const r = db.transaction('search').objectStore('search').getAll(null, 5000); r.onsuccess = () => res(r.result); });
+          const fresh = rows.map((r, i) => ({ ...r, id: 'zz' + i }));
+          const t0 = performance.now();
+          await new Promise((res, rej) => {
+            const tx = db.transaction('search', 'readwrite', { durability: 'relaxed' });
+            const st = tx.objectStore('search');
+            for (const r of fresh) st.put(r);
+            tx.oncomplete = res; tx.onerror = rej;
+          });
+          const t1 = performance.now();
+          const tx = db.transaction('search', 'readwrite'); const st = tx.objectStore('search'); for (const r of fresh) st.delete(r.id);
+          return 'raw put 5000 search rows: ' + (t1 - t0).toFixed(0) + ' ms';
+        })(),
+      ];
+    })()`);
+    console.log(diag.join('\n'));
+  }
+  console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms`);
+
+  if (process.env.BENCH_DIAG) await page.evaluate('performance.clearMeasures()');
+  // Search: from the keystroke to the list showing the matches (measured in the page).
+  await firstRow.waitFor();
+  const search: number[] = [];
+  for (const term of ['garden', 'kowalski', 'ticket flight', 'zzzz-no-match', 'walter']) {
+    const ms = await page.evaluate<number>(`(async (q) => {
+      const box = document.querySelector('input[type=search]');
+      const label = document.querySelector('.list-header .count');
+      const before = label.textContent;
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+      const t0 = performance.now();
+      setter.call(box, q);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((resolve) => {
+        const check = () => (label.textContent !== before && !label.textContent.includes('Loading') ? resolve() : requestAnimationFrame(check));
+        check();
+      });
+      const t1 = performance.now();
+      setter.call(box, '');
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      return t1 - t0;
+    })(${JSON.stringify(term)})`);
+    search.push(ms);
+    await countLabel.filter({ hasText: want(COUNT) }).waitFor();
+  }
+  results.push({ name: 'search as you type (sender, subject, snippet), keystroke to results', ms: search, target: 150 });
+  console.log(`  search: ${search.map((x) => x.toFixed(0)).join(', ')} ms`);
+
+  // Scroll to the end: until the last row is on screen.
+  const scroll: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const ms = await page.evaluate<number>(`(async (n) => {
+      const grid = document.querySelector('[role=grid]');
+      grid.scrollTop = 0;
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      grid.scrollTop = grid.scrollHeight;
+      await new Promise((resolve) => {
+        const check = () => (grid.querySelector('[aria-rowindex="' + n + '"]') ? resolve() : requestAnimationFrame(check));
+        check();
+      });
+      return performance.now() - t0;
+    })(${COUNT})`);
+    scroll.push(ms);
+  }
+  results.push({ name: 'scroll from the top to the last row', ms: scroll });
+  console.log(`  scroll to end: ${scroll.map((x) => x.toFixed(0)).join(', ')} ms`);
+
+  // New mail: ARRIVING messages journaled in main, until the list counts them.
+  const arrive: number[] = [];
+  let total = COUNT;
+  for (let r = 0; r < Math.min(RUNS, 3); r++) {
+    const batch = generate(rng, ARRIVING, total, account.id);
+    t = performance.now();
+    await service.journal.append(batch.map((m) => ({ t: 'add' as const, m })));
+    total += ARRIVING;
+    await countLabel.filter({ hasText: want(total) }).waitFor({ timeout: 120_000 });
+    arrive.push(performance.now() - t);
+    if (process.env.BENCH_DIAG && r === 0) console.log(await userTimings(page));
+  }
+  results.push({ name: `${ARRIVING.toLocaleString()} new messages from the change feed, until listed`, ms: arrive, target: 2000 });
+  console.log(`  ${ARRIVING} changes: ${arrive.map((x) => x.toFixed(0)).join(', ')} ms`);
+} finally {
+  await browser.close();
+  await host.close();
+  await service.close();
+  await removeBuild();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const lines = [
+  `### The inbox at ${COUNT.toLocaleString()} messages, in Chromium (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu})`,
+  '',
+  '| measure | median | runs | target |',
+  '| --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.name} | ${median(r.ms).toFixed(0)} ms | ${r.ms.map((x) => x.toFixed(0)).join(', ')} | ${r.target ? `≤ ${r.target} ms ${median(r.ms) <= r.target ? '✓' : '✗'}` : ''} |`),
+  '',
+];
+fs.mkdirSync(out, { recursive: true });
+fs.writeFileSync(path.join(out, 'renderer.md'), lines.join('\n'));
+console.log('\n' + lines.join('\n'));

@@ -91,6 +91,19 @@ describe('App', () => {
     await waitFor(() => expect(within(grid).getByRole('row', { name: /Dinner plans/ }).getAttribute('aria-label')).toMatch(/^Ann, Dinner plans, [^,]+, flagged$/));
   });
 
+  it('keeps app-wide choices in main: background, start at login, notifications', async () => {
+    await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' } }, 'pw');
+    mount();
+    fireEvent.click(await screen.findByRole('button', { name: 'Account settings' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'General' }));
+    const login = await screen.findByLabelText('Start Popbox when I log in');
+    expect((login as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByLabelText('Keep checking mail in the tray when the window is closed') as HTMLInputElement).checked).toBe(true);
+    await act(async () => fireEvent.click(login));
+    await waitFor(() => expect(s.service.preferences().startAtLogin).toBe(true));
+    await waitFor(() => expect((screen.getByLabelText('Start Popbox when I log in') as HTMLInputElement).checked).toBe(true));
+  });
+
   it('explains sync errors with the action that fixes them', () => {
     const base = { accountId: 'a', state: 'retrying' as const, nextRunAt: Date.UTC(2026, 0, 1, 12, 30), lastSuccessAt: null, failures: 1 };
     expect(explain({ ...base, lastError: { code: 'auth', message: '-ERR' } }, 'Home')?.action).toEqual({ kind: 'password' });

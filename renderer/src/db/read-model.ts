@@ -13,6 +13,8 @@ import { flagFields, searchRow, summaryFields, toRow } from './rows.js';
 import { SearchIndex } from './search-index.js';
 
 const DEFAULT_PAGE = 5_000;
+/** Rows per transaction while rebuilding: the first chunk (the newest mail) shows at once. */
+const REBUILD_CHUNK = 2_000;
 const CURSOR = 'cursor';
 
 /** Folds a batch of changes into the rows they touch; null means removed. */
@@ -151,19 +153,29 @@ export class ReadModel {
     performance.measure('popbox:apply', { start: t0, detail: { changes: changes.length } });
   }
 
-  /** Throw the cache away and load main's current set. */
+  /**
+   * Throw the cache away and load main's current set: newest first, in chunks, so the list
+   * fills from the top while the rest is written. The cursor is written last: a crash midway
+   * leaves no cursor, and the next start rebuilds again.
+   */
   async rebuild(): Promise<void> {
     const snap = await call(this.api, 'snapshot', {});
     const db = this.db;
     await db.transaction('rw', db.messages, db.search, db.meta, async () => {
+      await db.meta.delete(CURSOR);
       await db.messages.clear();
       await db.search.clear();
-      const rows = snap.messages.map(toRow);
-      await db.messages.bulkPut(rows);
-      await db.search.bulkPut(rows.map(searchRow));
-      await db.meta.put({ key: CURSOR, value: snap.state });
       this.search.reset();
     });
+    const rows = snap.messages.map(toRow).sort((a, b) => b.date - a.date);
+    for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {
+      const chunk = rows.slice(i, i + REBUILD_CHUNK);
+      await db.transaction('rw', db.messages, db.search, async () => {
+        await db.messages.bulkPut(chunk);
+        await db.search.bulkPut(chunk.map(searchRow));
+      });
+    }
+    await db.meta.put({ key: CURSOR, value: snap.state });
   }
 
   async refreshAccounts(): Promise<void> {

@@ -6,6 +6,7 @@ import type { PendingDeletion, PublicAccount } from '../../../../shared/contract
 import { call, isApiError } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { AddAccount } from './AddAccount.js';
+import { GeneralSettings } from './GeneralSettings.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 
@@ -173,9 +174,10 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
 export function SettingsView({ accountId, focusPassword, onClose }: { accountId: string | null; focusPassword: boolean; onClose: () => void }) {
   const { db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray(), [db]);
-  const [selected, setSelected] = useState<string | 'new' | null>(accountId);
-  const current = accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null;
-  const adding = selected === 'new' || (accounts !== undefined && accounts.length === 0);
+  const [selected, setSelected] = useState<string | 'new' | 'general' | null>(accountId);
+  const general = selected === 'general';
+  const current = general ? null : (accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null);
+  const adding = !general && (selected === 'new' || (accounts !== undefined && accounts.length === 0));
   return (
     <section className="settings" aria-label="Account settings">
       <div className="settings-head">
@@ -189,7 +191,7 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
           <ul>
             {(accounts ?? []).map((a) => (
               <li key={a.id}>
-                <button type="button" aria-current={!adding && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
+                <button type="button" aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
                   {a.name}
                 </button>
               </li>
@@ -198,9 +200,14 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
           <button type="button" onClick={() => setSelected('new')}>
             Add account
           </button>
+          <button type="button" className="general-button" aria-current={general ? 'page' : undefined} onClick={() => setSelected('general')}>
+            General
+          </button>
         </nav>
         <div className="settings-main">
-          {adding ? (
+          {general ? (
+            <GeneralSettings />
+          ) : adding ? (
             <AddAccount onDone={(id) => setSelected(id)} onCancel={accounts?.length ? () => setSelected(null) : undefined} />
           ) : current ? (
             <AccountForm key={current.id} account={current} focusPassword={focusPassword && current.id === accountId} onRemoved={() => setSelected(null)} />

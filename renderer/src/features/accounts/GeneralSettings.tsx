@@ -1,0 +1,52 @@
+/** App-wide choices kept by main: background checking, start at login, notifications. */
+import { useEffect, useState } from 'react';
+import type { Preferences } from '../../../../shared/preferences.js';
+import { call, isApiError } from '../../api/client.js';
+import { useServices } from '../../app/context.js';
+import { Check } from './fields.js';
+
+export function GeneralSettings() {
+  const { api } = useServices();
+  const [prefs, setPrefs] = useState<Preferences | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(isApiError(e) ? e.message : String(e)));
+  }, [api]);
+  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail'>>) => {
+    try {
+      setPrefs(await call(api, 'updatePreferences', patch));
+      setError(null);
+    } catch (e) {
+      setError(isApiError(e) ? e.message : String(e));
+    }
+  };
+  return (
+    <section className="settings-page" aria-label="General">
+      <h2>General</h2>
+      {prefs && (
+        <fieldset>
+          <legend>Popbox on this computer</legend>
+          <Check label="Keep checking mail in the tray when the window is closed" checked={prefs.runInBackground} onChange={(v) => void change({ runInBackground: v })} />
+          <Check label="Start Popbox when I log in" checked={prefs.startAtLogin} onChange={(v) => void change({ startAtLogin: v })} />
+          <Check label="Show a notification when new mail arrives" checked={prefs.notifyNewMail} onChange={(v) => void change({ notifyNewMail: v })} />
+        </fieldset>
+      )}
+      {prefs && prefs.remoteContentSenders.length > 0 && (
+        <fieldset>
+          <legend>Remote content allowed for</legend>
+          <ul className="plain-list">
+            {prefs.remoteContentSenders.map((s) => (
+              <li key={s}>
+                {s}{' '}
+                <button type="button" onClick={() => void call(api, 'updatePreferences', { disallowRemoteContentFrom: s }).then(setPrefs)} aria-label={`Block remote content from ${s} again`}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      )}
+      {error && <p role="alert">{error}</p>}
+    </section>
+  );
+}

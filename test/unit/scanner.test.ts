@@ -108,6 +108,16 @@ describe('ReplyScanner', () => {
     expect(() => scanner.feed(Buffer.from('HELLO\r\n'))).toThrow(Pop3Error);
   });
 
+  it('rejects a status line with a NUL or a CR inside (a server out of step with its framing)', () => {
+    for (const bad of ['+OK \0\0\r\n', '+OK a\rb\r\n', '+OK \r\r\r\n', '-ERR \0\n']) {
+      const { scanner } = collector();
+      expect(() => scanner.feed(Buffer.from(bad)), JSON.stringify(bad)).toThrow(/control characters/);
+    }
+    const { scanner, replies } = collector(() => true);
+    scanner.feed(Buffer.from('+OK fine\r\n'));
+    expect(replies.map((r) => r.status)).toEqual([{ kind: 'ok', text: 'fine' }]);
+  });
+
   it('fails fast on an oversized status line without buffering it', () => {
     const { scanner } = collector();
     const chunk = Buffer.alloc(64 * 1024, 0x41);

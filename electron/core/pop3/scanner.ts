@@ -209,6 +209,11 @@ export class ReplyScanner {
 }
 
 function parseStatus(line: Buffer): StatusLine {
+  // A NUL or a CR inside a status line is no reply any server means to send: it is a server
+  // out of step with its own framing, and reading on would take its next reply for our data.
+  if (line.includes(0x00) || line.includes(0x0d)) {
+    throw new Pop3Error('protocol', `the server sent a status line with control characters: ${sanitizeServerText(line.toString('utf8'))}`);
+  }
   // Status text is decoded as UTF-8 (RFC 6856); invalid bytes become U+FFFD, never an error.
   const s = line.toString('utf8');
   if (s.startsWith('+OK')) return { kind: 'ok', text: stripSpace(s.slice(3)) };

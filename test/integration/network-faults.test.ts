@@ -76,7 +76,13 @@ describe('the fault proxy', () => {
       expect(stalled.ms).toBeGreaterThanOrEqual(390);
       proxy.setPlan({ bytesPerSecond: 500_000 });
       expect((await fetchThrough(proxy.port)).ms).toBeGreaterThanOrEqual(150);
-      expect(proxy.connections()).toBe(5);
+      // Latency delays every chunk, but chunks in flight overlap (a link, not a queue of sleeps).
+      proxy.setPlan({ latencyMs: 60 });
+      const slow = await fetchThrough(proxy.port);
+      expect(slow).toMatchObject({ bytes: 100_000, error: null });
+      expect(slow.ms).toBeGreaterThanOrEqual(55);
+      expect(slow.ms).toBeLessThan(60 * 4);
+      expect(proxy.connections()).toBe(6);
       await expect(startFaultProxy({ host: '192.0.2.1', port: 1 })).rejects.toThrow(/loopback only/);
     } finally {
       await proxy.close();

@@ -69,14 +69,25 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       // Chunks go through one promise chain per direction, so delays keep them in order.
       let chain = Promise.resolve();
       let stalled = false;
+      // Latency delays each chunk from the moment it arrived (chunks in flight overlap, as on a
+      // real link); the source is paused only when much is queued, never per chunk.
+      let queued = 0;
+      const HIGH_WATER = 1024 * 1024;
       from.on('data', (chunk: Buffer) => {
-        from.pause();
+        const arrived = performance.now();
+        queued += chunk.length;
+        if (queued > HIGH_WATER) from.pause();
         chain = chain.then(async () => {
+          queued -= chunk.length;
+          if (queued <= HIGH_WATER && from.isPaused() && !from.destroyed) from.resume();
           if (to.destroyed || dead) return;
           let data = chunk;
           const before = counts[dir];
           const after = before + data.length;
-          if (p?.latencyMs) await sleep(p.latencyMs);
+          if (p?.latencyMs) {
+            const wait = arrived + p.latencyMs - performance.now();
+            if (wait > 0) await sleep(wait);
+          }
           if (p?.bytesPerSecond) await sleep((data.length / p.bytesPerSecond) * 1000);
           if (p?.stall && p.stall.dir === dir && !stalled && after >= p.stall.at) {
             stalled = true;
@@ -112,7 +123,6 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           counts[dir] += data.length;
           if (!to.write(data)) await new Promise((r) => to.once('drain', r));
         });
-        void chain.then(() => !from.destroyed && from.resume());
       });
       from.on('end', () => void chain.then(() => !to.destroyed && !dead && to.end()));
     };

@@ -54,19 +54,22 @@ export class ReadModel {
     private readonly api: PopboxApi,
     /** Changes asked for per round trip (and written per transaction). */
     private readonly pageSize = DEFAULT_PAGE,
+    /** Background pulls never reject into the void: failures come here (and the next hint retries). */
+    private readonly report: (e: unknown) => void = (e) => console.warn('Popbox: the message list could not be updated:', e),
   ) {
     this.search = new SearchIndex(db);
   }
 
   /** Subscribe to main's hints and bring everything up to date; returns the stop function. */
   start(): () => void {
+    const quietly = (p: Promise<unknown>) => void p.catch(this.report);
     const offs = [
-      this.api.on('stateChanged', () => void this.pull()),
-      this.api.on('accountStatus', (s) => void this.putStatus(s)),
-      this.api.on('syncProgress', ({ accountId, progress }) => void this.putProgress(accountId, progress)),
+      this.api.on('stateChanged', () => quietly(this.pull())),
+      this.api.on('accountStatus', (s) => quietly(this.putStatus(s))),
+      this.api.on('syncProgress', ({ accountId, progress }) => quietly(this.putProgress(accountId, progress))),
     ];
-    void this.refreshAccounts();
-    void this.pull();
+    quietly(this.refreshAccounts());
+    quietly(this.pull());
     return () => offs.forEach((off) => off());
   }
 

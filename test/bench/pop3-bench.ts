@@ -12,7 +12,7 @@
  *
  *   BENCH_COUNT=2000 BENCH_RUNS=5 BENCH_MODES=tls,plain,starttls BENCH_BIG_MB=200 npm run bench
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,9 @@ const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MODES = (process.env.BENCH_MODES ?? 'tls,plain,starttls').split(',') as Mode[];
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 200);
+/** P2: the same mailbox over plain POP3 with this round-trip time added by the fault proxy (0: skip). */
+const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 20);
+const P2_RUNS = Number(process.env.BENCH_P2_RUNS ?? 3);
 const out = path.resolve('.bench');
 
 function need(cmd: string, pkg: string) {
@@ -41,6 +44,7 @@ if (unavailable) {
   process.exit(2);
 }
 need('mpop', 'mpop');
+if (RTT_MS > 0) need('fetchmail', 'fetchmail');
 need('/usr/bin/time', 'time');
 
 fs.mkdirSync(out, { recursive: true });
@@ -73,7 +77,9 @@ try {
   for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildir, d));
   const uidls = path.join(maildir, 'uidls');
 
-  const port = (mode: Mode) => (mode === 'tls' ? dc.tlsPort : dc.plainPort);
+  /** P2 points plain connections at the latency proxy. */
+  let plainPort = dc.plainPort;
+  const port = (mode: Mode) => (mode === 'tls' ? dc.tlsPort : plainPort);
 
   function timed(cmd: string, args: string[]): { s: number; rssMB: number; stdout: string } {
     const started = process.hrtime.bigint();
@@ -171,6 +177,63 @@ try {
     );
   }
 
+  // P2: where pipelining pays — the same mailbox with RTT_MS added per round trip.
+  let p2Row = '';
+  if (RTT_MS > 0) {
+    // In its own process: the timing harness below blocks this one (spawnSync).
+    const proxyChild = spawn(process.execPath, ['--import', 'tsx', 'test/bench/latency-proxy.ts', String(dc.plainPort), String(RTT_MS / 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proxy = {
+      port: await new Promise<number>((resolve, reject) => {
+        proxyChild.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+        proxyChild.once('exit', (code) => reject(new Error(`latency proxy exited ${code}`)));
+      }),
+    };
+    plainPort = proxy.port;
+    const rc = path.join(out, 'fetchmailrc');
+    const fmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-fetchmail-'));
+    for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(fmDir, d));
+    fs.writeFileSync(
+      rc,
+      [
+        'set no bouncemail',
+        `poll 127.0.0.1 with proto POP3 port ${proxy.port} and options no dns`,
+        `  user 'bench' there with password 'bench-pw' is 'root' here options keep fetchall sslproto '' no sslcertck`,
+        `  mda "/bin/sh -c 'cat > ${fmDir}/tmp/m.$$ && sync ${fmDir}/tmp/m.$$ && mv ${fmDir}/tmp/m.$$ ${fmDir}/new/m.$$'"`,
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    const fetchmail = () => {
+      for (const d of ['new', 'tmp']) for (const f of fs.readdirSync(path.join(fmDir, d))) fs.rmSync(path.join(fmDir, d, f));
+      const r = spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB=%M', 'fetchmail', '--nodetach', '--fetchmailrc', rc, '--pidfile', path.join(out, 'fetchmail.pid'), '--silent'], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: out },
+      });
+      const got = fs.readdirSync(path.join(fmDir, 'new')).length;
+      if (got !== COUNT) throw new Error(`fetchmail delivered ${got} of ${COUNT} (${r.status}): ${r.stderr.slice(-1500)}`);
+      const rss = /BENCH_RSS_KB=(\d+)/.exec(r.stderr);
+      return { rssMB: rss ? Number(rss[1]) / 1024 : NaN };
+    };
+    const timedFetchmail = () => {
+      const started = process.hrtime.bigint();
+      const r = fetchmail();
+      return { s: Number(process.hrtime.bigint() - started) / 1e9, rssMB: r.rssMB, stdout: '' };
+    };
+    const p2: Record<'sync' | 'mpop' | 'fetchmail', number[]> = { sync: [], mpop: [], fetchmail: [] };
+    for (let run = 0; run < P2_RUNS; run++) {
+      for (const [who, fn] of [['sync', () => popboxSync('plain')], ['mpop', () => mpop('plain')], ['fetchmail', timedFetchmail]] as const) {
+        const r = fn();
+        p2[who].push(r.s);
+        console.log(`bench: P2 (${RTT_MS} ms RTT) run ${run + 1} ${who}: ${r.s.toFixed(2)} s`);
+      }
+    }
+    plainPort = dc.plainPort;
+    proxyChild.kill('SIGTERM');
+    fs.rmSync(fmDir, { recursive: true, force: true });
+    const m = (who: keyof typeof p2) => median(p2[who]);
+    p2Row = `P2, plain POP3 with ${RTT_MS} ms added round-trip time (fault proxy), median of ${P2_RUNS}: Popbox sync ${m('sync').toFixed(1)} s, mpop ${m('mpop').toFixed(1)} s, fetchmail ${m('fetchmail').toFixed(1)} s — Popbox is ${(m('fetchmail') / m('sync')).toFixed(1)}× faster than fetchmail (target ≥ 5×) and ${(m('sync') / m('mpop')).toFixed(2)}× mpop's time.`;
+  }
+
   // One very large message: memory must not grow with the message (DESIGN §3.5).
   let bigRow = '';
   if (BIG_MB > 0) {
@@ -191,6 +254,8 @@ try {
     '| transport | client | sync | mpop | client / mpop | sync / mpop | peak RSS client / sync / mpop |',
     '|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    p2Row,
     '',
     bigRow,
     '',

@@ -127,6 +127,9 @@ describe('App', () => {
     expect(shortcutFor(key('g'), body)).toBe('get-mail');
     expect(shortcutFor(key('/'), body)).toBe('search');
     expect(shortcutFor(key('f', { ctrlKey: true }), body)).toBe('search');
+    const button = document.createElement('button');
+    expect(shortcutFor(key('Enter'), button)).toBeNull();
+    expect(shortcutFor(key('Enter'), body)).toBe('open');
     const input = document.createElement('input');
     expect(shortcutFor(key('j'), input)).toBeNull();
     expect(shortcutFor(key('f', { ctrlKey: true }), input)).toBe('search');

@@ -64,6 +64,20 @@ describe('read model', () => {
     expect((await db.messages.toArray()).map((r) => r.id).sort()).toEqual([m[0]!.id, m[2]!.id].sort());
   });
 
+  it('keeps a search index that started loading during a rebuild complete', async () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => record({ subject: i % 2 ? 'odd one' : 'even one' }));
+    await s.service.journal.append(many.map((m) => ({ t: 'add' as const, m })));
+    const rm = new ReadModel(db, s.api);
+    // Start loading the index while the rebuild writes its chunks.
+    const building = rm.pull();
+    await new Promise((r) => setTimeout(r, 5));
+    void rm.search.ready();
+    await building;
+    const all = await viewIds(db, { kind: 'unified' }, 'date', '');
+    expect(all).toHaveLength(5_000);
+    expect(await viewIds(db, { kind: 'unified' }, 'date', 'odd', rm.search)).toHaveLength(2_500);
+  });
+
   it('pages through a long feed, one transaction per page', async () => {
     const rm = new ReadModel(db, s.api, 400);
     await rm.pull();

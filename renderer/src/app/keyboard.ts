@@ -9,6 +9,9 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
   if (typing || e.altKey) return null;
   if (mod && e.key.toLowerCase() === 'a') return 'select-all';
   if (mod) return null;
+  // Enter on a focused button or link is that control's own (keyboard users rely on it).
+  const control = !!el && (el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute?.('role') === 'button');
+  if (control && e.key === 'Enter') return null;
   switch (e.key) {
     case 'j':
     case 'ArrowDown':

@@ -174,8 +174,11 @@ export class ReadModel {
     for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {
       const chunk = rows.slice(i, i + REBUILD_CHUNK);
       await db.transaction('rw', db.messages, db.search, async () => {
+        const texts = chunk.map(searchRow);
         await db.messages.bulkPut(chunk);
-        await db.search.bulkPut(chunk.map(searchRow));
+        await db.search.bulkPut(texts);
+        // The search index may already be loading (the list shows before the fill ends).
+        this.search.update(texts.map((t) => [t.id, t] as [string, typeof t]));
       });
     }
     await db.meta.put({ key: CURSOR, value: snap.state });

@@ -8,6 +8,8 @@
  * Kill times come from a seeded PRNG (POPBOX_CRASH_SEED), scaled to an uninterrupted sync
  * measured first. Iterations: 12 leave-off + 8 leave-on by default; POPBOX_CRASH_RUNS=N runs N
  * in all (60% leave-off), POPBOX_SOAK=1 runs 120. POPBOX_CRASH_VERBOSE=1 prints every kill.
+ * Then kills aimed at the journal's compaction (¾ as many as leave-on kills): the journal must
+ * open, list exactly the files on disk, and leave no temporary file behind.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -72,7 +74,7 @@ interface KilledRun {
   stderr: string;
 }
 
-type KillAt = { afterMs: number } | { afterCommitMs: number } | { afterExpungeMs: number };
+type KillAt = { afterMs: number } | { afterCommitMs: number } | { afterExpungeMs: number } | { whenJournalCompacts: number };
 
 interface Calibration {
   /** Spawn to exit of an uninterrupted sync. */
@@ -89,6 +91,7 @@ interface Calibration {
 function describeKill(when: KillAt): string {
   if ('afterMs' in when) return `${when.afterMs.toFixed(1)} ms after the spawn`;
   if ('afterCommitMs' in when) return `${when.afterCommitMs.toFixed(1)} ms after the ledger held every download`;
+  if ('whenJournalCompacts' in when) return `${when.whenJournalCompacts.toFixed(1)} ms after the journal's compaction began`;
   return `${when.afterExpungeMs.toFixed(1)} ms after the server began expunging`;
 }
 
@@ -213,6 +216,19 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
         const ms = when.afterCommitMs;
         void poll(async () => {
           if ((await ledgerDownloads(dataDir)) < N) return true;
+          killAfter(ms);
+          return false;
+        });
+      }
+      if ('whenJournalCompacts' in when) {
+        const ms = when.whenJournalCompacts;
+        const startedMs = performance.now();
+        void poll(async () => {
+          // Compaction writes `.journal.jsonl.<random>.tmp` beside the journal, then renames it.
+          const names = await fs.readdir(dataDir).catch(() => [] as string[]);
+          if (!names.some((n) => n.startsWith('.journal.jsonl.'))) {
+            if (performance.now() - startedMs < CLI_TIMEOUT_MS) return true;
+          }
           killAfter(ms);
           return false;
         });
@@ -521,4 +537,57 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   it(`leave on server on: ${counts.on} kills, every message exactly once, the server keeps them all`, async () => {
     await crashLoop(true, counts.on, (SEED ^ 0x9e3779b9) >>> 0);
   }, timeoutFor(counts.on));
+  it(`kills during journal compaction: ${Math.max(2, Math.round(counts.on * 0.75))} of them, the journal survives and matches the disk`, async () => {
+    const iterations = Math.max(2, Math.round(counts.on * 0.75));
+    const rng = mulberry32((SEED ^ 0xc0ffee) >>> 0);
+    // A data dir that has every message, with a journal one append away from compacting.
+    const template = await templateDataDir(true);
+    await dc.clear(USER);
+    await dc.deliver(USER, mail);
+    expect((await cli(template, 'sync')).code).toBe(0);
+    const journalFile = path.join(template, 'journal.jsonl');
+    const lines = (await fs.readFile(journalFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { s: number; t: string; m?: { id: string } });
+    const last = Math.max(...lines.map((l) => l.s));
+    const someId = lines.find((l) => l.t === 'add')!.m!.id;
+    const churn = Array.from({ length: 5_100 }, (_, i) => JSON.stringify({ s: last + 1 + i, t: 'flags', id: someId, flags: { seen: i % 2 === 0, flagged: false, trashed: false } }));
+    await fs.appendFile(journalFile, `${churn.join('\n')}\n`);
+
+    const landings = { during: 0, otherwise: 0 };
+    // The server keeps everything (leave on); each iteration adds new mail to it.
+    const extras: string[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const dataDir = await fs.mkdtemp(path.join(workDir, 'compact-'));
+      await fs.cp(template, dataDir, { recursive: true });
+      const extra = Array.from({ length: 3 }, (_, k) => generateMessage(SEED + 7_000 + i * 10 + k, 3_000));
+      await dc.deliver(USER, extra);
+      extras.push(...extra.map((m) => sha(toCrlf(m))));
+      const want = [...expected, ...extras].sort();
+      const where = `compaction kill ${i} (seed ${SEED}; data dir kept at ${dataDir})`;
+      try {
+        const r = await syncAndKill(dataDir, { whenJournalCompacts: rng() < 0.7 ? 0 : rng() * 3 });
+        const stray = (await fs.readdir(dataDir)).filter((n) => n.startsWith('.journal.jsonl.'));
+        if (r.killed && stray.length > 0) landings.during++;
+        else landings.otherwise++;
+        // Whatever the kill interrupted, the journal opens and lists exactly what is on disk.
+        const listed = await cli(dataDir, 'messages', '--json');
+        expect(listed.code, `${where}: ${listed.stderr}`).toBe(0);
+        const files = await localFiles(dataDir);
+        expect((JSON.parse(listed.stdout) as { path: string }[]).map((m) => m.path).sort(), where).toEqual(files.map((f) => f.file).sort());
+        const clean = await cli(dataDir, 'sync');
+        expect(clean.code, `${where}: ${clean.stderr}`).toBe(0);
+        expect(multiset((await localFiles(dataDir)).map((f) => f.sha)), where).toEqual(want);
+        const after = JSON.parse((await cli(dataDir, 'messages', '--json')).stdout) as unknown[];
+        expect(after, where).toHaveLength(want.length);
+        // A compaction cut short leaves no litter once Popbox has run again.
+        expect((await fs.readdir(dataDir)).filter((n) => n.startsWith('.journal.jsonl.')), where).toEqual([]);
+      } catch (e) {
+        keepWorkDir = true;
+        throw e;
+      }
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+    summaries.push(`crash suite compaction: ${iterations} kills, ${landings.during} inside the compaction's write, ${landings.otherwise} around it`);
+    // Landing inside the write is a matter of milliseconds; the long run must hit it.
+    if (iterations >= 20) expect(landings.during).toBeGreaterThan(0);
+  }, timeoutFor(Math.max(2, Math.round(counts.on * 0.75))));
 });

@@ -44,6 +44,17 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   await fsyncDir(dir);
 }
 
+/**
+ * Remove what an interrupted writeFileAtomic of `file` left behind (`.<name>.<random>.tmp`).
+ * Called when the owner of `file` opens it, before anyone could be writing a new one.
+ */
+export async function removeStrayTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
+}
+
 /** Append a line and fsync: for append-only logs (ledger, journal). */
 export async function appendDurable(file: string, data: string | Uint8Array): Promise<void> {
   const handle = await fs.open(file, 'a', 0o600);

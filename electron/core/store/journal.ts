@@ -9,7 +9,7 @@
  */
 import type { Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import type { MessageSummary } from '../../../shared/messages.js';
-import { appendDurable, readJsonLines, storageError, writeFileAtomic } from './durable.js';
+import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
 
 type Base = { t: 'base'; s: number };
 type Line = Change | Base;
@@ -31,6 +31,8 @@ export class Journal {
 
   static async open(file: string): Promise<Journal> {
     const j = new Journal(file);
+    // A compaction cut short by a crash left its temporary file; the journal itself is whole.
+    await removeStrayTemps(file);
     for (const value of await readJsonLines(file, 'the journal')) {
       const parsed = value as Line;
       if (parsed.t === 'base') {

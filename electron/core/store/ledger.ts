@@ -8,7 +8,7 @@
  * engine commits before it sends any DELE. A torn last line (a crash mid-append) is dropped;
  * the file is rewritten compactly when the log outgrows the live entries.
  */
-import { appendDurable, readJsonLines, storageError, writeFileAtomic } from './durable.js';
+import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
 
 export interface LedgerEntry {
   uidl: string;
@@ -46,6 +46,7 @@ export class Ledger {
   private constructor(private readonly file: string) {}
 
   static async open(file: string): Promise<Ledger> {
+    await removeStrayTemps(file);
     const ledger = new Ledger(file);
     for (const ev of await readJsonLines(file, 'the ledger')) {
       ledger.apply(ev as LedgerEvent);

@@ -357,6 +357,35 @@ export class MailService {
     return path.join(AccountMailbox.dirFor(this.opts.dataDir, m.accountId), 'Maildir', 'cur', curName(m.id, formatFlags(m.flags)));
   }
 
+  /**
+   * The message's file as it is now. A flag change renames the file before the journal records
+   * it, so a reader that opens a message while it is being marked read may hold the old name:
+   * then the file is found by its id (the name's part before the flags).
+   */
+  private async locate(id: string): Promise<string> {
+    const m = this.requireMessage(id);
+    const expected = this.pathOf(m);
+    if (await fs.access(expected).then(() => true, () => false)) return expected;
+    const cur = path.dirname(expected);
+    const prefix = curName(m.id, '');
+    const found = (await fs.readdir(cur).catch(() => [] as string[])).find((n) => n.startsWith(prefix));
+    return found ? path.join(cur, found) : expected;
+  }
+
+  /** Run a reader on the message's file; if the file was renamed under it, find it again. */
+  private async withMessageFile<T>(id: string, read: (file: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const file = await this.locate(id);
+      try {
+        return await read(file);
+      } catch (e) {
+        const gone = !(await fs.access(file).then(() => true, () => false));
+        if (attempt < 3 && gone && this.journal.get(id)) continue;
+        throw e;
+      }
+    }
+  }
+
   private requireMessage(id: string): MessageRecord {
     const m = this.journal.get(id);
     if (!m) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id.slice(0, 40))}`);
@@ -436,12 +465,15 @@ export class MailService {
   }
 
   async messageBody(id: string) {
-    return readBody(this.pathOf(this.requireMessage(id)));
+    return this.withMessageFile(id, (file) => readBody(file));
   }
 
   /** The stored bytes for "View source", decoded as UTF-8 (invalid bytes replaced), capped. */
   async rawSource(id: string): Promise<{ text: string; truncated: boolean }> {
-    const file = this.pathOf(this.requireMessage(id));
+    return this.withMessageFile(id, (file) => this.readSource(file));
+  }
+
+  private async readSource(file: string): Promise<{ text: string; truncated: boolean }> {
     const handle = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
       throw new AppFailure('storage', `cannot read the message: ${e.code ?? e}`);
     });
@@ -457,12 +489,15 @@ export class MailService {
 
   /** Save one attachment to `dest` (chosen by the user through the host's save dialog). */
   async saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
-    return saveAttachment(this.pathOf(this.requireMessage(id)), attachmentId, dest);
+    return this.withMessageFile(id, (file) => saveAttachment(file, attachmentId, dest));
   }
 
   /** An inline part's bytes (a cid: image) for the reading pane; refused above the cap. */
-  async inlinePart(id: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
-    const file = this.pathOf(this.requireMessage(id));
+  inlinePart(id: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
+    return this.withMessageFile(id, (file) => this.readInlinePart(file, attachmentId));
+  }
+
+  private async readInlinePart(file: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
     const info = (await readBody(file, { maxTextBytes: 0 })).attachments.find((a) => a.id === attachmentId);
     if (!info) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
     if (info.size > INLINE_PART_MAX_BYTES) throw new AppFailure('invalid', `attachment ${attachmentId} is too big to show inline (${info.size} bytes)`);

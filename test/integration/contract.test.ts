@@ -129,6 +129,22 @@ suite('MailService through the contract', () => {
     expect(createHash('sha256').update(onDisk).digest('hex')).toBe(createHash('sha256').update(ATTACHMENT).digest('hex'));
   });
 
+  it('reads a message while it is being marked read and unread (its file renamed meanwhile)', async () => {
+    const id = (await call<{ messages: { id: string }[] }>('snapshot')).messages[0]!.id;
+    const later = <T,>(ms: number, f: () => Promise<T>) => new Promise<T>((r, j) => setTimeout(() => f().then(r, j), ms));
+    for (let i = 0; i < 120; i++) {
+      // Readers start a moment into the flag change, where the rename happens.
+      const [, body, source] = await Promise.all([
+        call('setFlags', { ids: [id], flags: { seen: i % 2 === 0 } }),
+        later(i % 4, () => call<{ text: string }>('messageBody', { id })),
+        later((i >> 2) % 4, () => call<{ text: string }>('rawSource', { id })),
+      ]);
+      expect(body.text).toContain('Lunch is at noon.');
+      expect(source.text).toContain('Subject:');
+    }
+    await call('setFlags', { ids: [id], flags: { seen: false } });
+  });
+
   it('flags, Trash and restore change the file name and come back through the feed', async () => {
     const snap = await call<{ state: number; messages: { id: string }[] }>('snapshot');
     const id = snap.messages[0]!.id;

@@ -171,6 +171,24 @@ export class MailService {
 
   private readonly lastOutcome = new Map<string, SyncOutcome>();
 
+  /**
+   * Mailboxes a sync or fetch has open, by account. The account lock keeps a second opener out,
+   * so work that only renames files or reads the ledger (flags, Trash, the pending list) runs on
+   * the open one instead of failing with in-use while mail is coming in.
+   */
+  private readonly openBoxes = new Map<string, AccountMailbox>();
+
+  private async withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T> {
+    const shared = this.openBoxes.get(accountId);
+    if (shared) return fn(shared);
+    const box = await AccountMailbox.open(this.opts.dataDir, accountId);
+    try {
+      return await fn(box);
+    } finally {
+      await box.close();
+    }
+  }
+
   // ---- accounts ----
 
   listAccounts(): AccountSettings[] {
@@ -249,6 +267,7 @@ export class MailService {
   private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
     const password = await resolvePassword(account, this.opts.secrets);
     const box = await AccountMailbox.open(this.opts.dataDir, account.id);
+    this.openBoxes.set(account.id, box);
     const parsed: Promise<void>[] = [];
     const summaries = new SummaryQueue(this.journal);
     try {
@@ -273,6 +292,7 @@ export class MailService {
     } finally {
       await Promise.allSettled(parsed);
       await summaries.drain();
+      this.openBoxes.delete(account.id);
       await box.close();
     }
   }
@@ -395,12 +415,7 @@ export class MailService {
   async setFlags(id: string, flags: Partial<MessageFlags>): Promise<void> {
     const m = this.requireMessage(id);
     const next = { ...m.flags, ...flags };
-    const box = await AccountMailbox.open(this.opts.dataDir, m.accountId);
-    try {
-      await box.maildir.setFlags(id, next);
-    } finally {
-      await box.close();
-    }
+    await this.withBox(m.accountId, (box) => box.maildir.setFlags(id, next));
     await this.journal.append([{ t: 'flags', id, flags: next }]);
   }
 
@@ -441,17 +456,14 @@ export class MailService {
     const out: PendingDeletion[] = [];
     for (const account of this.accounts.list()) {
       if (filter.accountId && account.id !== filter.accountId) continue;
-      const box = await AccountMailbox.open(this.opts.dataDir, account.id);
-      try {
+      await this.withBox(account.id, async (box) => {
         for (const entry of box.ledger.all()) {
           if (entry.serverDeletedAt !== undefined || entry.goneAt !== undefined) continue;
           const reason = deletionReason(entry, account, this.now());
           if (!reason) continue;
           out.push({ id: entry.id, accountId: account.id, uidl: entry.uidl, subject: this.journal.get(entry.id)?.summary.subject ?? '', reason });
         }
-      } finally {
-        await box.close();
-      }
+      });
     }
     return out;
   }

@@ -13,7 +13,7 @@ import { createDispatcher, mailServiceHandlers } from '../../electron/core/contr
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { toCrlf } from '../support/mailgen.js';
+import { generateMessages, toCrlf } from '../support/mailgen.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
@@ -171,4 +171,26 @@ suite('MailService through the contract', () => {
     expect(outcome!.result.deletedOnServer).toBe(1);
     expect(await dc.mailbox('ann')).toEqual([]);
   });
+  it('marks a message read and lists pending deletions while a sync is downloading', async () => {
+    // One stored message to mark, then plenty of mail still to come.
+    await dc.deliver('ann', [MESSAGE]);
+    await call('syncNow', {});
+    const id = service.messages()[0]!.id;
+    await dc.deliver('ann', generateMessages({ seed: 404, count: 150, mix: 'small' }));
+    let downloading!: () => void;
+    const started = new Promise<void>((r) => (downloading = r));
+    const off = service.on('syncProgress', ({ progress }) => progress.phase === 'downloading' && progress.done > 0 && downloading());
+    const sync = call<{ ok: boolean }[]>('syncNow', {});
+    await started;
+    await call('setFlags', { ids: [id], flags: { seen: true } });
+    expect(await call<unknown[]>('pendingDeletions', {})).toEqual([]);
+    const [outcome] = await sync;
+    off();
+    expect(outcome!.ok).toBe(true);
+    expect(service.messages().find((m) => m.id === id)!.flags.seen).toBe(true);
+    const cur = await fs.readdir(path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir', 'cur'));
+    expect(cur).toContain(`${id}:2,S`);
+    expect(cur).toHaveLength(151);
+  });
+
 });

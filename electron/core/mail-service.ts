@@ -174,7 +174,9 @@ export class MailService {
   /**
    * Mailboxes a sync or fetch has open, by account. The account lock keeps a second opener out,
    * so work that only renames files or reads the ledger (flags, Trash, the pending list) runs on
-   * the open one instead of failing with in-use while mail is coming in.
+   * the open one instead of failing with in-use while mail is coming in. Delete-for-good stays
+   * out: its ledger commit would also make the sync's staged downloads durable before the sync
+   * has fsynced their directory.
    */
   private readonly openBoxes = new Map<string, AccountMailbox>();
 

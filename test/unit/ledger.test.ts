@@ -30,6 +30,35 @@ describe('Ledger', () => {
     expect(again.getById('bbbbbbbbbbbbbbbb')?.uidl).toBe('u2');
   });
 
+  it('commits one after another: overlapping commits write every event exactly once', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    const first = l.commit();
+    // Staged while the first commit is writing: the second commit's, never lost, never twice.
+    l.downloaded('u2', 'bbbbbbbbbbbbbbbb', 1000, 20, false);
+    const second = l.commit();
+    l.deletedLocally('u1', 2000);
+    const third = l.commit();
+    await Promise.all([first, second, third]);
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n').map((x) => JSON.parse(x) as { e: string; u: string });
+    expect(lines.map((x) => `${x.e}:${x.u}`)).toEqual(['dl:u1', 'dl:u2', 'del:u1']);
+    expect(l.hasStaged).toBe(false);
+  });
+
+  it('keeps events staged when the write fails, and writes them at the next commit', async () => {
+    const file = path.join(dir, 'sub', 'ledger.jsonl');
+    await fs.mkdir(path.dirname(file));
+    const l = await Ledger.open(file);
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    await fs.rm(path.dirname(file), { recursive: true });
+    await expect(l.commit()).rejects.toMatchObject({ code: 'storage' });
+    expect(l.hasStaged).toBe(true);
+    await fs.mkdir(path.dirname(file));
+    await l.commit();
+    expect((await Ledger.open(file)).get('u1')).toBeDefined();
+  });
+
   it('drops a torn last line (a crash mid-append) and appends cleanly after it', async () => {
     const file = path.join(dir, 'ledger.jsonl');
     const l = await Ledger.open(file);

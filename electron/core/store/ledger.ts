@@ -142,17 +142,32 @@ export class Ledger {
     return this.staged.length > 0;
   }
 
-  /** Write staged events durably (one append, one fsync). On failure nothing is half-applied on disk. */
-  async commit(): Promise<void> {
+  /**
+   * Write staged events durably (one append, one fsync). On failure nothing is half-applied on
+   * disk and the events stay staged. Commits run one after another: the sync and a delete made
+   * meanwhile may both commit, and neither may write the other's events twice or drop them.
+   * A caller's events are durable when its own commit resolves.
+   */
+  commit(): Promise<void> {
+    const run = this.committing.catch(() => {}).then(() => this.commitStaged());
+    this.committing = run;
+    return run;
+  }
+
+  private committing: Promise<void> = Promise.resolve();
+
+  private async commitStaged(): Promise<void> {
     if (this.staged.length === 0) return;
+    // Take the batch first: events staged while this one is written wait for the next commit.
     const events = this.staged;
+    this.staged = [];
     const text = events.map((ev) => `${JSON.stringify(ev)}\n`).join('');
     try {
       await appendDurable(this.file, text);
     } catch (e) {
+      this.staged = [...events, ...this.staged];
       throw storageError('cannot write the ledger', e);
     }
-    this.staged = [];
     this.lines += events.length;
     if (this.lines > 1000 && this.lines > 3 * this.entries.size) await this.compact(Date.now());
   }

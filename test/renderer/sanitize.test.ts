@@ -73,7 +73,7 @@ describe('sanitizeEmailHtml', () => {
   });
 
   it('puts the frame policy first in the frame document', () => {
-    const doc = frameDocument('<p>hi</p>', messageFrameCsp({ remote: false }), false);
+    const doc = frameDocument('<p>hi</p>', messageFrameCsp({ remote: false }));
     expect(doc.indexOf('Content-Security-Policy')).toBeLessThan(doc.indexOf('<body>'));
     expect(messageFrameCsp({ remote: false })).toContain("script-src 'none'");
     expect(messageFrameCsp({ remote: false })).not.toContain("'self'");

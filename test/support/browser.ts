@@ -32,12 +32,27 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let built: Promise<string> | null = null;
 
 /** The renderer built into test/.tmp (once per process; reused across files when fresh). */
 export function buildRenderer(): Promise<string> {
   built ??= (async () => {
-    const outDir = path.join(root, 'test', '.tmp', `renderer-${process.pid}`);
+    const tmp = path.join(root, 'test', '.tmp');
+    // Builds of test processes that are gone are litter.
+    for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
+      const pid = Number(/^renderer-(\d+)$/.exec(name)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) await fs.rm(path.join(tmp, name), { recursive: true, force: true });
+    }
+    const outDir = path.join(tmp, `renderer-${process.pid}`);
     const { build } = await import('vite');
     await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true, sourcemap: false } });
     return outDir;

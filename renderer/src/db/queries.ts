@@ -58,13 +58,3 @@ export async function unreadCount(db: PopboxDb, view: MailboxView): Promise<numb
   if (view.kind === 'account') return db.messages.where('[accountId+folder+seen]').equals([view.accountId, folder, 0]).count();
   return db.messages.where('[folder+seen]').equals([folder, 0]).count();
 }
-
-export function countOf(db: PopboxDb, view: MailboxView): Promise<number> {
-  const folder = folderOf(view);
-  if (view.kind === 'account')
-    return db.messages
-      .where('[accountId+folder+date+id]')
-      .between([view.accountId, folder, MIN, MIN], [view.accountId, folder, MAX, MAX])
-      .count();
-  return db.messages.where('[folder+date+id]').between([folder, MIN, MIN], [folder, MAX, MAX]).count();
-}

@@ -29,7 +29,8 @@ export interface MessageListProps {
 function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen'>) {
   const sender = senderLabel(row.from);
   const subject = row.subject || '(no subject)';
-  const name = `${sender}, ${subject}, ${formatListDate(row.date)}${row.seen ? '' : ', unread'}${row.flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
+  const date = formatListDate(row.date);
+  const name = `${sender}, ${subject}, ${date}${row.seen ? '' : ', unread'}${row.flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
   return (
     <div
       role="row"
@@ -56,7 +57,7 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
               ★
             </span>
           )}
-          <span className="date">{formatListDate(row.date)}</span>
+          <span className="date">{date}</span>
         </div>
         <div className="subject">{subject}</div>
         <div className="snippet">{row.partial ? '(headers only — open to download the rest)' : row.snippet}</div>

@@ -8,6 +8,6 @@ import { messageFrameCsp } from '../../../../shared/csp.js';
 import { frameDocument } from './sanitize.js';
 
 export function MessageFrame({ html, remote }: { html: string; remote: boolean }) {
-  const doc = frameDocument(html, messageFrameCsp({ remote }), false);
+  const doc = frameDocument(html, messageFrameCsp({ remote }));
   return <iframe className="message-frame" title="Message body" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" referrerPolicy="no-referrer" srcDoc={doc} />;
 }

@@ -117,7 +117,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
 }
 
 /** The srcdoc of the message frame: its own CSP first, then the sanitized body. */
-export function frameDocument(bodyHtml: string, csp: string, dark: boolean): string {
+export function frameDocument(bodyHtml: string, csp: string): string {
   const escapedCsp = csp.replace(/"/g, '&quot;');
-  return `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${escapedCsp}"><meta name="referrer" content="no-referrer"><meta charset="utf-8"><style>html{color-scheme:${dark ? 'dark' : 'light'}}body{margin:16px;font:15px/1.5 system-ui,sans-serif;word-wrap:break-word;overflow-wrap:anywhere}img{max-width:100%;height:auto}img[data-blocked]{display:none}pre{white-space:pre-wrap}</style></head><body>${bodyHtml}</body></html>`;
+  return `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="${escapedCsp}"><meta name="referrer" content="no-referrer"><meta charset="utf-8"><style>html{color-scheme:light}body{margin:16px;font:15px/1.5 system-ui,sans-serif;word-wrap:break-word;overflow-wrap:anywhere}img{max-width:100%;height:auto}img[data-blocked]{display:none}pre{white-space:pre-wrap}</style></head><body>${bodyHtml}</body></html>`;
 }

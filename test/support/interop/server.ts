@@ -29,6 +29,11 @@ export interface InteropServer {
    * user's mailbox, in order; POP3 lists them after anything delivered earlier.
    */
   deliver(messages: Buffer[]): Promise<void>;
+  /**
+   * The bytes a RETR of a delivered message gives, when the server's delivery changes them
+   * (e.g. a Return-Path it adds). Default: the delivered bytes with LF turned into CRLF.
+   */
+  served?(delivered: Buffer): Buffer;
   /** How many messages the user's mailbox holds now, read from the server's own storage (not over POP3). */
   count(): Promise<number>;
   /** Empty the user's mailbox (and any index the server keeps of it). */

@@ -32,8 +32,9 @@ const iconFile = path.join(appRoot, 'build', 'icons', '256x256.png');
 // Tests and people with several profiles choose the data directory (the CLI honours the same variable).
 if (process.env.POPBOX_DATA_DIR) app.setPath('userData', path.resolve(process.env.POPBOX_DATA_DIR));
 
-// Before ready: app:// is a standard, secure origin (so the CSP's 'self' and fetch work).
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+// Before ready: app:// is a standard, secure origin (so the CSP's 'self' and fetch work), and
+// V8 keeps compiled code for its scripts across starts (a cold start skips compiling the bundle).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
 
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;

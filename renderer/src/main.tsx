@@ -12,6 +12,8 @@ performance.mark('popbox:start');
 const api = getApi();
 const db = new PopboxDb();
 const readModel = new ReadModel(db, api);
+// The first screenful from the last session, before the first render.
+readModel.primeHead();
 readModel.start();
 
 createRoot(document.getElementById('root')!).render(

@@ -4,7 +4,7 @@
  * A data directory with BENCH_INBOX (default 100,000) generated messages in the journal, the web
  * host serving the built renderer, and Chromium (Debian's, through playwright-core). Times:
  *  - the first fill of an empty read model from main's snapshot (once per install);
- *  - cold first rows: a fresh page on a filled read model, until the first rows show;
+ *  - cold first rows: a fresh page on a filled read model, until the first rows are painted;
  *  - a search as you type, until the list shows the matches;
  *  - scrolling to the end of the Unified Inbox, until the last row shows;
  *  - 10,000 new messages arriving through the change feed, until the list counts them.
@@ -19,7 +19,7 @@ import type { MessageRecord } from '../../shared/changes.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { startWebHost } from '../../electron/webhost/server.js';
-import { buildRenderer, chromiumUnavailable, launchChromium, removeBuild } from '../support/browser.js';
+import { buildRenderer, chromiumUnavailable, launchChromiumProfile, removeBuild } from '../support/browser.js';
 import { mulberry32 } from '../support/mailgen.js';
 
 const COUNT = Number(process.env.BENCH_INBOX ?? 100_000);
@@ -68,17 +68,24 @@ function generate(rng: () => number, n: number, start: number, accountId: string
   });
 }
 
-/** The app's User Timing measures and the navigation milestones, for BENCH_DIAG=1. */
-function userTimings(p: Page): Promise<string> {
+/** The app's User Timing measures, long tasks and the navigation milestones, for BENCH_DIAG=1. */
+async function userTimings(p: Page): Promise<string> {
   // Page-side code as strings: this file is type-checked without the DOM library.
-  return p.evaluate<string>(`(() => {
+  const longTasks = await p.evaluate<string>(`new Promise((resolve) => {
+    new PerformanceObserver((list) => resolve(list.getEntries().map((e) => '  longtask @' + e.startTime.toFixed(0) + ' +' + e.duration.toFixed(0) + ' ms').join('\\n'))).observe({ type: 'longtask', buffered: true });
+    setTimeout(() => resolve('  (no long tasks)'), 200);
+  })`);
+  const timings = await p.evaluate<string>(`(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const lines = ['  nav: responseEnd ' + nav?.responseEnd.toFixed(0) + ' domContentLoaded ' + nav?.domContentLoadedEventEnd.toFixed(0) + ' now ' + performance.now().toFixed(0)];
+    for (const m of performance.getEntriesByType('resource')) lines.push('  resource ' + m.name.split('/').pop() + ' start ' + m.startTime.toFixed(0) + ' end ' + m.responseEnd.toFixed(0) + ' size ' + m.transferSize);
+    for (const m of performance.getEntriesByType('paint')) lines.push('  paint ' + m.name + ' @' + m.startTime.toFixed(0));
     for (const m of performance.getEntriesByType('mark')) lines.push('  mark ' + m.name + ' @' + m.startTime.toFixed(0));
     for (const m of performance.getEntriesByType('measure')) lines.push('  ' + m.name + ' @' + m.startTime.toFixed(0) + ' +' + m.duration.toFixed(0) + ' ms');
     performance.clearMeasures();
     return lines.join('\\n');
   })()`);
+  return `${timings}\n${longTasks}`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -95,9 +102,9 @@ await service.journal.compact();
 
 const staticDir = await buildRenderer();
 const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'dl') });
-const browser = await launchChromium();
-const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-const page = await context.newPage();
+// A profile on disk, as Electron has (V8's code cache for the bundle works only there).
+const context = await launchChromiumProfile(path.join(dataDir, 'chromium-profile'), { width: 1400, height: 900 });
+const page = context.pages()[0] ?? (await context.newPage());
 const countLabel = page.locator('.list-header .count');
 const firstRow = page.getByRole('grid', { name: 'Messages' }).getByRole('row').first();
 const results: { name: string; ms: number[]; target?: number }[] = [];
@@ -115,77 +122,48 @@ try {
   results.push({ name: 'first rows during that first fill (newest mail is written first)', ms: [fillFirst] });
   console.log(`  first fill: ${fill.toFixed(0)} ms`);
 
-  // Cold first rows: a new page (new JS heap) over the filled read model.
+  // Cold first rows: a new page (new JS heap) over the filled read model. Timed twice: in the
+  // page, from navigation start until Chromium paints the first row (Element Timing), and as
+  // the harness sees it (a new tab's process, navigation and page load, until the row is found).
   const cold: number[] = [];
+  const coldWall: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const p = await context.newPage();
     t = performance.now();
     await p.goto(host.url);
     await p.getByRole('grid', { name: 'Messages' }).getByRole('row').first().waitFor();
-    cold.push(performance.now() - t);
-    if (process.env.BENCH_DIAG && r === 0) console.log(await userTimings(p));
+    coldWall.push(performance.now() - t);
+    cold.push(
+      await p.evaluate<number>(`new Promise((resolve) => new PerformanceObserver((list, obs) => {
+        const e = list.getEntries().find((x) => x.identifier === 'first-row');
+        if (e) { obs.disconnect(); resolve(e.renderTime || e.loadTime); }
+      }).observe({ type: 'element', buffered: true }))`),
+    );
+    if (process.env.BENCH_DIAG && (r === 0 || r === RUNS - 1)) console.log(await userTimings(p));
     await p.close();
   }
-  results.push({ name: 'cold start to the first rows (page load included)', ms: cold, target: 300 });
+  results.push({ name: 'cold start to the first rows painted (navigation start to paint, in the page)', ms: cold, target: 300 });
+  results.push({ name: 'the same as the harness sees it (new tab process + navigation + load, until the row is found)', ms: coldWall });
   if (process.env.BENCH_DIAG) {
-    const diag = await page.evaluate<string[]>(`(async () => {
-      const db = await new Promise((res, rej) => {
-        const r = indexedDB.open('popbox');
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const time = async (name, fn) => {
+    console.log(await page.evaluate<string>(`(async () => {
+      const db = await new Promise((res, rej) => { const r = indexedDB.open('popbox'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+      const pages = await new Promise((res) => { const r = db.transaction('pages').objectStore('pages').getAll(null, 20); r.onsuccess = () => res(r.result); });
+      const out = [];
+      for (const dur of ['relaxed', 'strict', 'default']) {
         const t0 = performance.now();
-        const n = await new Promise((res) => {
-          const req = fn(db.transaction('messages').objectStore('messages'));
-          req.onsuccess = () => res(Array.isArray(req.result) ? req.result.length : req.result);
+        await new Promise((res, rej) => {
+          const tx = dur === 'default' ? db.transaction('pages', 'readwrite') : db.transaction('pages', 'readwrite', { durability: dur });
+          for (const p of pages) tx.objectStore('pages').put({ ...p, n: 1e6 + p.n });
+          tx.oncomplete = res; tx.onerror = rej;
         });
-        return name + ': ' + (performance.now() - t0).toFixed(0) + ' ms (' + n + ')';
-      };
-      const all = IDBKeyRange.bound(['inbox', -Infinity, -Infinity], ['inbox', '\\uffff', '\\uffff']);
-      return [
-        await time('getAllKeys index date 100k', (s) => s.index('[folder+date+id]').getAllKeys(all)),
-        await time('getAll index date limit 60', (s) => s.index('[folder+date+id]').getAll(all, 60)),
-        await time('count unread', (s) => s.index('[folder+seen]').count(IDBKeyRange.only(['inbox', 0]))),
-        await time('getAll 100k rows', (s) => s.getAll()),
-        await (async () => {
-          const rows = await new Promise((res) => { const r = db.transaction('messages').objectStore('messages').getAll(null, 5000); r.onsuccess = () => res(r.result); });
-          const fresh = rows.map((r, i) => ({ ...r, id: 'zz' + i }));
-          const t0 = performance.now();
-          await new Promise((res, rej) => {
-            const tx = db.transaction('messages', 'readwrite', { durability: 'relaxed' });
-            const st = tx.objectStore('messages');
-            for (const r of fresh) st.put(r);
-            tx.oncomplete = res; tx.onerror = rej;
-          });
-          const t1 = performance.now();
-          await new Promise((res, rej) => {
-            const tx = db.transaction('messages', 'readwrite');
-            const st = tx.objectStore('messages');
-            for (const r of fresh) st.delete(r.id);
-            tx.oncomplete = res; tx.onerror = rej;
-          });
-          return 'raw put 5000 new rows (relaxed): ' + (t1 - t0).toFixed(0) + ' ms';
-        })(),
-        await (async () => {
-          const rows = await new Promise((res) => { const r = db.transaction('search').objectStore('search').getAll(null, 5000); r.onsuccess = () => res(r.result); });
-          const fresh = rows.map((r, i) => ({ ...r, id: 'zz' + i }));
-          const t0 = performance.now();
-          await new Promise((res, rej) => {
-            const tx = db.transaction('search', 'readwrite', { durability: 'relaxed' });
-            const st = tx.objectStore('search');
-            for (const r of fresh) st.put(r);
-            tx.oncomplete = res; tx.onerror = rej;
-          });
-          const t1 = performance.now();
-          const tx = db.transaction('search', 'readwrite'); const st = tx.objectStore('search'); for (const r of fresh) st.delete(r.id);
-          return 'raw put 5000 search rows: ' + (t1 - t0).toFixed(0) + ' ms';
-        })(),
-      ];
-    })()`);
-    console.log(diag.join('\n'));
+        out.push('raw put 20 pages (' + dur + '): ' + (performance.now() - t0).toFixed(0) + ' ms');
+      }
+      await new Promise((res) => { const tx = db.transaction('pages', 'readwrite'); tx.objectStore('pages').delete(IDBKeyRange.lowerBound(1e6)); tx.oncomplete = res; });
+      db.close();
+      return out.join('\\n');
+    })()`));
   }
-  console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms`);
+  console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms in the page; ${coldWall.map((x) => x.toFixed(0)).join(', ')} ms for the harness`);
 
   if (process.env.BENCH_DIAG) await page.evaluate('performance.clearMeasures()');
   // Search: from the keystroke to the list showing the matches (measured in the page).
@@ -250,7 +228,7 @@ try {
   results.push({ name: `${ARRIVING.toLocaleString()} new messages from the change feed, until listed`, ms: arrive, target: 2000 });
   console.log(`  ${ARRIVING} changes: ${arrive.map((x) => x.toFixed(0)).join(', ')} ms`);
 } finally {
-  await browser.close();
+  await context.close();
   await host.close();
   await service.close();
   await removeBuild();

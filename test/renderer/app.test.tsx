@@ -58,7 +58,7 @@ describe('App', () => {
   it('welcomes a first-time user with the add-account flow', async () => {
     mount();
     expect(await screen.findByRole('heading', { name: 'Welcome to Popbox' })).toBeTruthy();
-    expect(screen.getByLabelText('Email address')).toBeTruthy();
+    expect(await screen.findByLabelText('Email address')).toBeTruthy();
   });
 
   it('shows folders, messages and the reading pane; commands go up, changes come down', async () => {
@@ -79,8 +79,9 @@ describe('App', () => {
     const rows = within(grid).getAllByRole('row');
     expect(rows[0]!.getAttribute('aria-label')).toMatch(/^Shop, Invoice 42, .*unread/);
     await act(async () => fireEvent.click(within(grid).getByRole('row', { name: /Dinner plans/ })));
-    const reader = screen.getByRole('region', { name: 'Message' });
-    expect(await within(reader).findByRole('heading', { name: 'Dinner plans' })).toBeTruthy();
+    // The reading pane is loaded on first use: look it up each time.
+    const reader = () => screen.getByRole('region', { name: 'Message' });
+    await waitFor(() => expect(within(reader()).getByRole('heading', { name: 'Dinner plans' })).toBeTruthy());
     // These records exist only in the journal (no stored file), so main refuses to flag them:
     // the failure is reported, and the list keeps main's truth instead of guessing.
     const status = screen.getByRole('contentinfo', { name: 'Status' });

@@ -1,25 +1,32 @@
 /** The window: toolbar, folders, message list, reading pane, status; settings and first run. */
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call } from '../api/client.js';
 import type { MailboxView, SortKey } from '../db/queries.js';
-import { AddAccount } from '../features/accounts/AddAccount.js';
-import { SettingsView } from '../features/accounts/AccountSettings.js';
 import { messageActions } from '../features/inbox/actions.js';
 import { MessageList } from '../features/inbox/MessageList.js';
 import { useViewIds } from '../features/inbox/useViewIds.js';
-import { ReadingPane } from '../features/reader/ReadingPane.js';
 import { SearchBox } from '../features/search/SearchBox.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
 import { StatusArea } from '../features/status/StatusArea.js';
 import { useServices } from './context.js';
 import { shortcutFor } from './keyboard.js';
 
+// Loaded when first needed, so a start only parses what the message list needs (the reading
+// pane brings DOMPurify; the account screens are rarely open).
+const AddAccount = lazy(() => import('../features/accounts/AddAccount.js').then((m) => ({ default: m.AddAccount })));
+const SettingsView = lazy(() => import('../features/accounts/AccountSettings.js').then((m) => ({ default: m.SettingsView })));
+const loadReadingPane = () => import('../features/reader/ReadingPane.js');
+const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.ReadingPane })));
+
 type Screen = { kind: 'mail' } | { kind: 'settings'; accountId: string | null; focusPassword: boolean };
 
 export function App() {
-  const { api, db } = useServices();
-  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]);
+  const { api, db, readModel } = useServices();
+  const stored = useLiveQuery(() => db.accounts.toArray(), [db]);
+  // A cold start with last session's first rows at hand shows the mail at once; the accounts
+  // follow from IndexedDB a moment later.
+  const accounts = stored ?? (readModel.store.headFor({ kind: 'unified' }, 'date') ? [] : undefined);
   const [screen, setScreen] = useState<Screen>({ kind: 'mail' });
   const [view, setView] = useState<MailboxView>({ kind: 'unified' });
   const [sort, setSort] = useState<SortKey>('date');
@@ -33,16 +40,22 @@ export function App() {
   const searchRef = useRef<HTMLInputElement>(null);
   const { ids, complete } = useViewIds(view, sort, search.trim());
 
+  // The reading pane is fetched once the list is up, so opening the first message does not wait.
+  useEffect(() => {
+    const t = setTimeout(() => void loadReadingPane(), 300);
+    return () => clearTimeout(t);
+  }, []);
+
   const actions = useMemo(() => messageActions(api, setNotice, (q) => window.confirm(q)), [api]);
 
   const open = useCallback(
     async (id: string) => {
       setOpenId(id);
       setFocused(id);
-      const row = await db.messages.get(id);
+      const row = readModel.store.get(id);
       if (row && !row.seen) await actions.setSeen([id], true);
     },
-    [db, actions],
+    [readModel, actions],
   );
 
   const click = (id: string, mods: { shift: boolean; toggle: boolean }) => {
@@ -149,16 +162,16 @@ export function App() {
           return;
         }
         case 'toggle-unread':
-          void db.messages.bulkGet(targets()).then((rows) => {
-            const live = rows.filter((r) => !!r);
+          {
+            const live = targets().flatMap((id) => readModel.store.get(id) ?? []);
             if (live.length) void actions.setSeen(live.map((r) => r.id), !live.every((r) => r.seen));
-          });
+          }
           return;
         case 'toggle-flag':
-          void db.messages.bulkGet(targets()).then((rows) => {
-            const live = rows.filter((r) => !!r);
+          {
+            const live = targets().flatMap((id) => readModel.store.get(id) ?? []);
             if (live.length) void actions.setFlagged(live.map((r) => r.id), !live.every((r) => r.flagged));
-          });
+          }
           return;
         case 'search':
           searchRef.current?.focus();
@@ -178,18 +191,24 @@ export function App() {
 
   if (accounts === undefined) return <div className="loading">Loading…</div>;
 
-  if (accounts.length === 0 && screen.kind === 'mail') {
+  if (stored?.length === 0 && screen.kind === 'mail') {
     return (
       <main className="welcome">
         <h1>Welcome to Popbox</h1>
         <p>Your POP3 mail, downloaded safely to this computer and readable offline. Start by adding an account.</p>
-        <AddAccount onDone={() => setView({ kind: 'unified' })} />
+        <Suspense fallback={<p>Loading…</p>}>
+          <AddAccount onDone={() => setView({ kind: 'unified' })} />
+        </Suspense>
       </main>
     );
   }
 
   if (screen.kind === 'settings') {
-    return <SettingsView accountId={screen.accountId} focusPassword={screen.focusPassword} onClose={() => setScreen({ kind: 'mail' })} />;
+    return (
+      <Suspense fallback={<div className="loading">Loading…</div>}>
+        <SettingsView accountId={screen.accountId} focusPassword={screen.focusPassword} onClose={() => setScreen({ kind: 'mail' })} />
+      </Suspense>
+    );
   }
 
   const emptyText = search ? `No messages match “${search}”.` : view.kind === 'trash' ? 'Trash is empty.' : 'No messages yet. Use Get Mail to check now.';
@@ -232,7 +251,9 @@ export function App() {
         }}
       />
       <MessageList ids={ids} loading={!complete} selected={selected} focused={focused} sort={sort} onSort={setSort} onClick={click} onOpen={(id) => void open(id)} emptyText={emptyText} />
-      <ReadingPane id={openId} actions={actions} />
+      <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
+        <ReadingPane id={openId} actions={actions} />
+      </Suspense>
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
     </div>
   );

@@ -1,7 +1,7 @@
 /** From the change feed's records to read-model rows. */
 import type { MessageRecord, MessageFlags } from '../../../shared/changes.js';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
-import type { MessageRow, SearchRow } from './database.js';
+import type { MessageRow } from './database.js';
 
 const bit = (b: boolean): 0 | 1 => (b ? 1 : 0);
 
@@ -38,8 +38,9 @@ export function summaryFields(s: MessageSummary, receivedAt: number) {
   };
 }
 
-export function searchRow(row: Pick<MessageRow, 'id' | 'accountId' | 'from' | 'subject' | 'snippet'>): SearchRow {
-  return { id: row.id, a: row.accountId, t: `${senderLabel(row.from)} ${row.from.map((a) => a.address).join(' ')} ${row.subject} ${row.snippet}`.toLowerCase() };
+/** What search looks in: sender name and address, subject and snippet, lower case. */
+export function searchText(row: Pick<MessageRow, 'from' | 'subject' | 'snippet'>): string {
+  return `${senderLabel(row.from)} ${row.from.map((a) => a.address).join(' ')} ${row.subject} ${row.snippet}`.toLowerCase();
 }
 
 export function flagFields(f: MessageFlags) {

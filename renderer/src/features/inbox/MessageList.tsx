@@ -3,9 +3,8 @@
  * A grid named "Messages" with one row per message, named by sender, subject and date.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef } from 'react';
-import { useServices } from '../../app/context.js';
+import { useMessages } from '../../app/context.js';
 import { formatListDate } from '../../app/format.js';
 import type { MessageRow } from '../../db/database.js';
 import type { SortKey } from '../../db/queries.js';
@@ -46,7 +45,10 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
       <div role="gridcell" className="row-main">
         <div className="row-top">
           <span className="unread-dot" aria-hidden="true" />
-          <span className="sender">{sender}</span>
+          {/* Element Timing: when the first rows were really painted (read by the benchmark). */}
+          <span className="sender" {...(index === 0 ? { elementtiming: 'first-row' } : {})}>
+            {sender}
+          </span>
           {row.hasAttachments === 1 && (
             <span className="icon attach" aria-hidden="true" title="Has attachments">
               📎
@@ -67,7 +69,7 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
 }
 
 export function MessageList(props: MessageListProps) {
-  const { db } = useServices();
+  const store = useMessages();
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: props.ids.length,
@@ -81,9 +83,7 @@ export function MessageList(props: MessageListProps) {
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? -1;
   const visibleIds = props.ids.slice(first, last + 1);
-  const key = visibleIds.join('\n');
-  const rows = useLiveQuery(() => db.messages.bulkGet(visibleIds), [db, key]);
-  const byId = new Map((rows ?? []).filter((r): r is MessageRow => !!r).map((r) => [r.id, r]));
+  const byId = new Map(visibleIds.map((id) => [id, store.get(id)] as const).filter((e): e is [string, MessageRow] => !!e[1]));
   const painted = useRef(false);
   if (!painted.current && byId.size > 0) {
     painted.current = true;

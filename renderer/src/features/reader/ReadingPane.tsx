@@ -1,9 +1,8 @@
 /** The reading pane: header block, actions, the body (sanitized HTML or readable text), attachments. */
-import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useState } from 'react';
 import type { Address } from '../../../../shared/messages.js';
 import { call, isApiError } from '../../api/client.js';
-import { useServices } from '../../app/context.js';
+import { useMessages, useServices } from '../../app/context.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
@@ -37,8 +36,9 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
 }
 
 export function ReadingPane({ id, actions }: { id: string | null; actions: MessageActions }) {
-  const { api, db } = useServices();
-  const row = useLiveQuery(() => (id ? db.messages.get(id) : undefined), [db, id]);
+  const { api } = useServices();
+  const store = useMessages();
+  const row = id ? store.get(id) : undefined;
   const body = useMessageBody(row ? row.id : null, row ? `${row.partial}` : '');
   const [allowedFor, setAllowedFor] = useState<string | null>(null);
   const [senders, setSenders] = useState<string[]>([]);

@@ -1,7 +1,7 @@
 /** Folders: the Unified Inbox, each account's Inbox, Trash; unread counts and sync state. */
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useServices } from '../../app/context.js';
-import { unreadCount, type MailboxView } from '../../db/queries.js';
+import { useMessages, useServices } from '../../app/context.js';
+import type { MailboxView } from '../../db/queries.js';
 import type { StatusRow } from '../../db/database.js';
 
 function sameView(a: MailboxView, b: MailboxView): boolean {
@@ -27,8 +27,8 @@ function stateLabel(s: StatusRow | undefined): string | null {
 }
 
 function FolderItem(props: { view: MailboxView; label: string; current: MailboxView; onSelect: (v: MailboxView) => void; note?: string | null; error?: string | null }) {
-  const { db } = useServices();
-  const unread = useLiveQuery(() => (props.view.kind === 'trash' ? Promise.resolve(0) : unreadCount(db, props.view)), [db, JSON.stringify(props.view)]) ?? 0;
+  const store = useMessages();
+  const unread = store.loaded ? store.unreadCount(props.view) : 0;
   const active = sameView(props.view, props.current);
   return (
     <li>

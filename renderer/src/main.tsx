@@ -1,25 +1,37 @@
-/** Boot: the API (preload or web host), the read model, the React tree. */
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { getApi } from './api/client.js';
-import { App } from './app/App.js';
-import { ServicesContext } from './app/context.js';
-import { PopboxDb } from './db/database.js';
-import { ReadModel } from './db/read-model.js';
+/**
+ * Boot: paint last session's first rows at once (plain DOM, from localStorage), then load the
+ * app — React, Dexie and the rest of the bundle — which takes over the window.
+ */
 import './app/styles.css';
+import { paintSnapshot } from './boot/snapshot.js';
+import { DEFAULT_DB_NAME, readStoredHead } from './db/head.js';
 
 performance.mark('popbox:start');
-const api = getApi();
-const db = new PopboxDb();
-const readModel = new ReadModel(db, api);
-// The first screenful from the last session, before the first render.
-readModel.primeHead();
-readModel.start();
+const root = document.getElementById('root')!;
+const head = readStoredHead(DEFAULT_DB_NAME);
+performance.mark('popbox:head-read');
+if (paintSnapshot(root, head)) performance.mark('popbox:snapshot');
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <ServicesContext.Provider value={{ api, db, readModel }}>
-      <App />
-    </ServicesContext.Provider>
-  </StrictMode>,
+// A click on a snapshot row is not lost: the app opens that message when it is up.
+let clicked: string | null = null;
+const onClick = (e: MouseEvent) => {
+  const row = e.target instanceof Element ? e.target.closest('[role="row"][data-id]') : null;
+  if (!row) return;
+  root.querySelector('.row.selected')?.classList.remove('selected');
+  row.classList.add('selected');
+  clicked = row.getAttribute('data-id');
+};
+root.addEventListener('click', onClick);
+const takeSnapshotClick = () => {
+  root.removeEventListener('click', onClick);
+  const id = clicked;
+  clicked = null;
+  return id;
+};
+
+import('./start.js').then(
+  (app) => app.start(root, takeSnapshotClick),
+  (e: unknown) => {
+    root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
+  },
 );

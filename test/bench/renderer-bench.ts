@@ -144,6 +144,22 @@ try {
   }
   results.push({ name: 'cold start to the first rows painted (navigation start to paint, in the page)', ms: cold, target: 300 });
   results.push({ name: 'the same as the harness sees it (new tab process + navigation + load, until the row is found)', ms: coldWall });
+
+  // The browser's own floor for that screen: the same DOM and CSS as a static page, no script.
+  const css = (await fs.promises.readdir(path.join(staticDir, 'assets'))).find((f) => f.endsWith('.css'))!;
+  const screen = await page.evaluate<string>(`document.querySelector('.app').outerHTML`);
+  fs.writeFileSync(path.join(staticDir, 'floor.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"><link rel="stylesheet" href="./assets/${css}"></head><body><div id="root">${screen}</div></body></html>`);
+  const floor: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const p = await context.newPage();
+    await p.goto(new URL('/floor.html', host.url).href);
+    floor.push(await p.evaluate<number>(`new Promise((resolve) => new PerformanceObserver((list, obs) => {
+      const e = list.getEntries().find((x) => x.identifier === 'first-row');
+      if (e) { obs.disconnect(); resolve(e.renderTime || e.loadTime); }
+    }).observe({ type: 'element', buffered: true }))`));
+    await p.close();
+  }
+  results.push({ name: 'the floor: that screen as static HTML with the same CSS, no script (navigation start to paint)', ms: floor });
   if (process.env.BENCH_DIAG) {
     console.log(await page.evaluate<string>(`(async () => {
       const db = await new Promise((res, rej) => { const r = indexedDB.open('popbox'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
@@ -163,7 +179,7 @@ try {
       return out.join('\\n');
     })()`));
   }
-  console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms in the page; ${coldWall.map((x) => x.toFixed(0)).join(', ')} ms for the harness`);
+  console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms in the page; ${coldWall.map((x) => x.toFixed(0)).join(', ')} ms for the harness; static floor ${floor.map((x) => x.toFixed(0)).join(', ')} ms`);
 
   if (process.env.BENCH_DIAG) await page.evaluate('performance.clearMeasures()');
   // Search: from the keystroke to the list showing the matches (measured in the page).

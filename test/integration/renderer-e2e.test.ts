@@ -150,4 +150,14 @@ suite('renderer in Chromium against the web host and Dovecot', () => {
     await page.getByRole('searchbox').fill('');
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('paints last session\'s first rows at once on a reload, and a click on one is not lost', async () => {
+    await page.reload({ waitUntil: 'commit' });
+    // The snapshot is plain DOM from localStorage, shown before the app has loaded…
+    await row('Holiday photos').click();
+    // …and the app opens what was clicked when it is up.
+    await page.getByRole('region', { name: 'Message' }).getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    expect(await page.evaluate(`performance.getEntriesByName('popbox:snapshot').length`)).toBe(1);
+    expect(app.pageErrors).toEqual([]);
+  });
 });

@@ -149,9 +149,14 @@ describe('read model', () => {
       expect(changes.length).toBeLessThanOrEqual(400);
       return apply(changes, state);
     };
+    let redraws = 0;
+    const off = rm.store.subscribe(() => redraws++);
     await rm.pull();
+    off();
     expect(rm.store.size).toBe(1_000);
     expect(cursors).toHaveLength(3);
+    // The views were told once, after the last page (not once per page).
+    expect(redraws).toBe(1);
     expect(cursors[2]).toBe(s.service.journal.snapshot().state);
   });
 

@@ -21,7 +21,12 @@ const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.Readi
 
 type Screen = { kind: 'mail' } | { kind: 'settings'; accountId: string | null; focusPassword: boolean };
 
-export function App() {
+export interface AppProps {
+  /** A message clicked in the start-up snapshot before the app was ready: opened on mount. */
+  takeSnapshotClick?: () => string | null;
+}
+
+export function App({ takeSnapshotClick }: AppProps = {}) {
   const { api, db, readModel } = useServices();
   const stored = useLiveQuery(() => db.accounts.toArray(), [db]);
   // A cold start with last session's first rows at hand shows the mail at once; the accounts
@@ -57,6 +62,14 @@ export function App() {
     },
     [readModel, actions],
   );
+
+  useEffect(() => {
+    const id = takeSnapshotClick?.();
+    if (id) {
+      setSelected(new Set([id]));
+      void open(id);
+    }
+  }, []);
 
   const click = (id: string, mods: { shift: boolean; toggle: boolean }) => {
     if (mods.toggle) {

@@ -5,6 +5,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { PublicAccount, AccountStatus } from '../../../shared/contract.js';
 import type { Address } from '../../../shared/messages.js';
+import { DEFAULT_DB_NAME } from './head.js';
 
 export type Folder = 'inbox' | 'trash';
 
@@ -61,7 +62,7 @@ export class PopboxDb extends Dexie {
   accounts!: EntityTable<AccountRow, 'id'>;
   status!: EntityTable<StatusRow, 'accountId'>;
 
-  constructor(name = 'popbox', options?: ConstructorParameters<typeof Dexie>[1]) {
+  constructor(name = DEFAULT_DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
     // Version 2 kept one record per message with six list indexes; version 3 keeps pages.
     // The cache is rebuilt from main rather than migrated.

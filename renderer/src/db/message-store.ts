@@ -96,7 +96,35 @@ export class MessageStore {
       this.orderVersion++;
       this.cache.clear();
     }
+    if (this.holds > 0) this.unsent = true;
+    else this.notify();
+  }
+
+  private holds = 0;
+  private unsent = false;
+
+  private notify(): void {
+    this.unsent = false;
     for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * Hold back notifications (reads stay current) while a feed of several pages is applied,
+   * so the views redraw once rather than once per page; returns the release.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0 && this.unsent) this.notify();
+    };
+  }
+
+  /** Send held notifications now (a long feed still shows its progress). */
+  flush(): void {
+    if (this.unsent) this.notify();
   }
 
   get(id: string): MessageRow | undefined {

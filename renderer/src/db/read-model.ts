@@ -9,6 +9,7 @@ import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
 import type { MessageRow, Page, PageRow, PopboxDb } from './database.js';
+import { readStoredHead, storeHead } from './head.js';
 import { MessageStore, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
 
@@ -133,19 +134,32 @@ export class ReadModel {
     };
     let next = fetch(cursor);
     let state = cursor;
-    for (;;) {
-      const result = await next;
-      if ('cannotCalculate' in result) return this.rebuild();
-      // The next page is asked for while this one is written (the feed is read from its state,
-      // which is exactly the cursor this write leaves; if the write fails it is dropped).
-      if (result.hasMore) {
-        next = fetch(result.state);
-        next.catch(() => {});
+    // The views redraw once the feed is read (or every half second of a long one).
+    const release = this.store.hold();
+    let shown = performance.now();
+    let reordered = false;
+    try {
+      for (;;) {
+        const result = await next;
+        if ('cannotCalculate' in result) return await this.rebuild();
+        // The next page is asked for while this one is written (the feed is read from its
+        // state, which is exactly the cursor this write leaves; if the write fails it is dropped).
+        if (result.hasMore) {
+          next = fetch(result.state);
+          next.catch(() => {});
+        }
+        if (result.changes.length > 0 || result.state !== state) reordered = (await this.apply(result.changes, result.state, { head: false })) || reordered;
+        state = result.state;
+        if (!result.hasMore) break;
+        if (performance.now() - shown > 500) {
+          this.store.flush();
+          shown = performance.now();
+        }
       }
-      if (result.changes.length > 0 || result.state !== state) await this.apply(result.changes, result.state);
-      state = result.state;
-      if (!result.hasMore) return;
+    } finally {
+      release();
     }
+    if (reordered) await this.writeHead();
   }
 
   /** Pages and cursor in one transaction; memory follows once they are on disk. */
@@ -186,31 +200,18 @@ export class ReadModel {
    */
   private async writeHead(): Promise<void> {
     const head = this.store.head();
-    try {
-      globalThis.localStorage?.setItem(this.headKey, JSON.stringify(head));
-    } catch {
-      // Full or unavailable: the copy in IndexedDB serves.
-    }
+    storeHead(this.db.name, head);
     await this.db.meta.put({ key: HEAD, value: head });
-  }
-
-  private get headKey(): string {
-    return `popbox:head:${this.db.name}`;
   }
 
   /** Show the head from localStorage at once (before the first render), if there is one. */
   primeHead(): void {
-    try {
-      const text = globalThis.localStorage?.getItem(this.headKey);
-      const rows: unknown = text ? JSON.parse(text) : null;
-      if (Array.isArray(rows) && rows.length > 0) this.store.setHead(rows as MessageRow[]);
-    } catch {
-      // A hint only.
-    }
+    const head = readStoredHead(this.db.name);
+    if (head) this.store.setHead(head.rows);
   }
 
-  /** One batch and its cursor, atomically. */
-  async apply(changes: Change[], state: number): Promise<void> {
+  /** One batch and its cursor, atomically; says whether list order may have changed. */
+  async apply(changes: Change[], state: number, opts: { head: boolean } = { head: true }): Promise<boolean> {
     await this.load();
     const t0 = performance.now();
     const staged = this.store.stage(changes);
@@ -218,9 +219,10 @@ export class ReadModel {
     const tw = performance.now();
     await this.write(staged, state);
     performance.measure('popbox:apply:write', { start: tw });
-    if (staged.reorders) await this.writeHead();
+    if (staged.reorders && opts.head) await this.writeHead();
     // User Timing: visible in DevTools' performance panel and read by the benchmark.
     performance.measure('popbox:apply', { start: t0, detail: { changes: changes.length, pages: staged.pages.length } });
+    return staged.reorders;
   }
 
   /**
@@ -236,11 +238,7 @@ export class ReadModel {
       await db.meta.delete(HEAD);
       await db.pages.clear();
     });
-    try {
-      globalThis.localStorage?.removeItem(this.headKey);
-    } catch {
-      // A hint only.
-    }
+    storeHead(this.db.name, null);
     this.store.reset();
     const rows = snap.messages.map(toRow).sort((a, b) => b.date - a.date);
     for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {

@@ -5,12 +5,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { useMessages } from '../../app/context.js';
-import { formatListDate } from '../../app/format.js';
 import type { MessageRow } from '../../db/database.js';
 import type { SortKey } from '../../db/queries.js';
-import { senderLabel } from '../../db/rows.js';
-
-const ROW_HEIGHT = 68;
+import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
 
 export interface MessageListProps {
   ids: string[];
@@ -25,17 +22,23 @@ export interface MessageListProps {
   emptyText: string;
 }
 
+function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string }) {
+  return (
+    <svg className={`icon ${kind}`} viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
+      <title>{title}</title>
+      <path d={ICON_PATHS[kind]} />
+    </svg>
+  );
+}
+
 function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen'>) {
-  const sender = senderLabel(row.from);
-  const subject = row.subject || '(no subject)';
-  const date = formatListDate(row.date);
-  const name = `${sender}, ${subject}, ${date}${row.seen ? '' : ', unread'}${row.flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
+  const { sender, subject, date, snippet, label } = rowText(row);
   return (
     <div
       role="row"
       aria-rowindex={index + 1}
       aria-selected={selected}
-      aria-label={name}
+      aria-label={label}
       data-id={row.id}
       className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
@@ -49,20 +52,12 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
           <span className="sender" {...(index === 0 ? { elementtiming: 'first-row' } : {})}>
             {sender}
           </span>
-          {row.hasAttachments === 1 && (
-            <span className="icon attach" aria-hidden="true" title="Has attachments">
-              📎
-            </span>
-          )}
-          {row.flagged === 1 && (
-            <span className="icon flag" aria-hidden="true" title="Flagged">
-              ★
-            </span>
-          )}
+          {row.hasAttachments === 1 && <Icon kind="attach" title="Has attachments" />}
+          {row.flagged === 1 && <Icon kind="flag" title="Flagged" />}
           <span className="date">{date}</span>
         </div>
         <div className="subject">{subject}</div>
-        <div className="snippet">{row.partial ? '(headers only — open to download the rest)' : row.snippet}</div>
+        <div className="snippet">{snippet}</div>
       </div>
     </div>
   );

@@ -1,0 +1,26 @@
+/** The app: the API (preload or web host), the read model, the React tree (loaded by main.tsx). */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { getApi } from './api/client.js';
+import { App } from './app/App.js';
+import { ServicesContext } from './app/context.js';
+import { PopboxDb } from './db/database.js';
+import { ReadModel } from './db/read-model.js';
+
+export function start(root: HTMLElement, takeSnapshotClick: () => string | null): void {
+  performance.mark('popbox:app');
+  const api = getApi();
+  const db = new PopboxDb();
+  const readModel = new ReadModel(db, api);
+  // The first screenful from the last session, before the first render.
+  readModel.primeHead();
+  readModel.start();
+
+  createRoot(root).render(
+    <StrictMode>
+      <ServicesContext.Provider value={{ api, db, readModel }}>
+        <App takeSnapshotClick={takeSnapshotClick} />
+      </ServicesContext.Provider>
+    </StrictMode>,
+  );
+}

@@ -5,14 +5,30 @@
  * home dirs), listens only on 127.0.0.1 on ports picked at runtime, and is stopped by the PID of
  * its master process — never by name. See /work/shared/NOTES-ENV.md "A private Dovecot for tests".
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
+import {
+  HOST,
+  MasterInstance,
+  ensureMaildir as ensureMaildirIn,
+  findExecutable,
+  lookupGroup,
+  lookupUser,
+  makeCert,
+  nextMaildirName,
+  nobodyAccount,
+  opensslBinary,
+  readGreeting,
+  sleep,
+  spawnDaemon,
+  tail,
+  tempRoot,
+  twoFreePorts,
+  type Account,
+  type Daemon,
+} from './servers.js';
 
 export interface DovecotUser {
   name: string;
@@ -64,7 +80,6 @@ export interface DovecotServer {
 
 const DEFAULT_USERS: DovecotUser[] = [{ name: 'alice', password: 'alice-pw' }];
 const DEFAULT_MECHANISMS = ['plain', 'login', 'cram-md5', 'apop'];
-const HOST = '127.0.0.1' as const;
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 const DH_PEM = '/usr/share/dovecot/dh.pem';
@@ -73,59 +88,10 @@ const INSTALL_HINT = 'apt-get install dovecot-core dovecot-pop3d';
 // ---------------------------------------------------------------------------------------------
 // Availability
 
-function findExecutable(name: string, extraDirs: string[]): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...extraDirs];
-  for (const d of dirs) {
-    const p = path.join(d, name);
-    try {
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 const dovecotBinary = (): string | null => findExecutable('dovecot', ['/usr/sbin', '/usr/local/sbin', '/sbin']);
-const opensslBinary = (): string | null => findExecutable('openssl', ['/usr/bin', '/usr/local/bin']);
-
-interface Account {
-  uid: number;
-  gid: number;
-}
-
-/** Looks a user up in /etc/passwd (no getent, no native modules). */
-function lookupUser(name: string): Account | null {
-  try {
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === name && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
-    }
-  } catch {
-    // no /etc/passwd
-  }
-  return null;
-}
-
-function lookupGroup(name: string): number | null {
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === name && f.length >= 3) return Number(f[2]);
-    }
-  } catch {
-    // no /etc/group
-  }
-  return null;
-}
 
 /** The mail uid/gid: the existing `nobody` user and its group (`nogroup` on Debian). */
-function mailAccount(): Account | null {
-  const nobody = lookupUser('nobody');
-  if (!nobody) return null;
-  const gid = lookupGroup('nogroup') ?? nobody.gid;
-  return { uid: nobody.uid, gid };
-}
+const mailAccount = nobodyAccount;
 
 /** null if a private Dovecot can be started here, else a one-line reason. */
 export function dovecotUnavailable(): string | null {
@@ -141,157 +107,6 @@ export function dovecotUnavailable(): string | null {
   if (!mailAccount()) return "system user 'nobody' missing (used as the mail uid)";
   if (!opensslBinary()) return 'openssl CLI not found: apt-get install openssl';
   return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function run(file: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: 30_000, encoding: 'utf8' }, (err, _stdout, stderr) => {
-      resolve({ code: err ? 1 : 0, stderr: stderr || (err ? err.message : '') });
-    });
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves true when `p` settles within `ms`, else false; leaves no timer behind either way. */
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
-}
-
-/** A free loopback port: bind port 0, read it, close. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
-    });
-  });
-}
-
-async function twoFreePorts(): Promise<[number, number]> {
-  for (;;) {
-    const a = await freePort();
-    const b = await freePort();
-    if (a !== b) return [a, b];
-  }
-}
-
-/** A process, identified by PID and start time (so a recycled PID is never mistaken for it). */
-interface Proc {
-  pid: number;
-  start: string;
-}
-
-/** Fields after "(comm)" in /proc/PID/stat: [0] state, [1] ppid, …, [19] starttime. */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** Direct children of a PID, from /proc (Dovecot's services are all children of the master). */
-function childrenOf(pid: number): Proc[] {
-  const out: Proc[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    // no procfs
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const f = statFields(Number(e));
-    if (f && Number(f[1]) === pid) out.push({ pid: Number(e), start: f[19] ?? '' });
-  }
-  return out;
-}
-
-/** Still running (not gone, not a zombie) and still the same process. */
-function procAlive(p: Proc): boolean {
-  const f = statFields(p.pid);
-  return f !== null && f[19] === p.start && f[0] !== 'Z' && f[0] !== 'X';
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-/** Resolves true once a TCP connect is refused (nothing listens any more). */
-function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: HOST, port });
-    s.setTimeout(1000);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
-}
-
-/** Connects (plain or implicit TLS) and reads the first line; resolves it or rejects. */
-function readGreeting(port: number, secure: boolean, caPem: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock: net.Socket = secure
-      ? tls.connect({ host: HOST, port, ca: caPem, servername: 'localhost' })
-      : net.connect({ host: HOST, port });
-    let buf = '';
-    const done = (err: Error | null, line?: string): void => {
-      clearTimeout(timer);
-      sock.removeAllListeners('data');
-      if (!err) sock.end('QUIT\r\n');
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(line ?? '');
-    };
-    const timer = setTimeout(() => done(new Error(`no greeting on port ${port} within ${timeoutMs} ms`)), timeoutMs);
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => {
-      buf += d;
-      const i = buf.indexOf('\r\n');
-      if (i >= 0) done(null, buf.slice(0, i));
-    });
-    sock.once('error', (e) => done(e));
-    sock.once('close', () => done(new Error(`port ${port} closed before a greeting`)));
-  });
-}
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,27 +168,6 @@ function checkName(kind: string, s: string): void {
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-/** Running instances, so that a test process that exits without stop() still takes its daemons along. */
-const running = new Map<Master, string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [master, dir] of running) {
-      if (!master.hasExited()) {
-        for (const c of childrenOf(master.pid)) signal(c.pid, 'SIGTERM');
-        signal(master.pid, 'SIGTERM');
-      }
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // best effort
-      }
-    }
-  });
-}
 
 function renderConfig(p: {
   dir: string;
@@ -451,59 +245,18 @@ ${p.extraConfig}
 `;
 }
 
-async function makeCert(dir: string): Promise<void> {
-  const openssl = opensslBinary();
-  if (!openssl) throw new Error('openssl CLI not found: apt-get install openssl');
-  const r = await run(openssl, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    '-days', '30', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
-  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr.trim()}`);
-  await chmod(path.join(dir, 'key.pem'), 0o600);
-}
-
-/** A Dovecot master run in the foreground (-F) as our child, so that Node reaps it when it exits. */
-interface Master {
-  pid: number;
-  exited: Promise<void>;
-  hasExited: () => boolean;
-}
-
-function launchMaster(dovecot: string, confPath: string, stderrPath: string): Master {
-  // Errors before the log process takes over (bad config, EADDRINUSE) go to stderr: keep them in a file.
-  const fd = openSync(stderrPath, 'w');
-  let child: ChildProcess;
-  try {
-    child = spawn(dovecot, ['-F', '-c', confPath], { stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  let done = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      done = true;
-      resolve();
-    });
-    child.once('error', (e) => {
-      done = true;
-      try {
-        appendFileSync(stderrPath, `spawn failed: ${e.message}\n`);
-      } catch {
-        // dir gone
-      }
-      resolve();
-    });
-  });
-  child.unref(); // a forgotten server must not keep the test process alive (the exit hook stops it)
-  return { pid: child.pid ?? -1, exited, hasExited: () => done || child.pid === undefined };
+/**
+ * A Dovecot master run in the foreground (-F) as our child. Errors before the log process takes
+ * over (bad config, EADDRINUSE) go to stderr: keep them in a file.
+ */
+function launchMaster(dovecot: string, confPath: string, stderrPath: string): Daemon {
+  return spawnDaemon(dovecot, ['-F', '-c', confPath], { logPath: stderrPath });
 }
 
 type StartResult = { ok: true } | { ok: false; exited: boolean; why: string };
 
 /** Waits until both ports greet with +OK, the master exits, or the timeout passes. */
-async function waitUntilServing(master: Master, plainPort: number, tlsPort: number, caPem: string): Promise<StartResult> {
+async function waitUntilServing(master: Daemon, plainPort: number, tlsPort: number, caPem: string): Promise<StartResult> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastErr = '';
   let plainOk = false;
@@ -516,11 +269,11 @@ async function waitUntilServing(master: Master, plainPort: number, tlsPort: numb
     if (master.hasExited()) return { ok: false, exited: true, why: 'the dovecot master exited during startup' };
     try {
       if (!plainOk) {
-        const g = await Promise.race([readGreeting(plainPort, false, caPem), exitedEarly]);
+        const g = await Promise.race([readGreeting({ port: plainPort }, 2000), exitedEarly]);
         if (!g.startsWith('+OK')) throw new Error(`unexpected greeting on ${plainPort}: ${g}`);
         plainOk = true;
       }
-      const g = await Promise.race([readGreeting(tlsPort, true, caPem), exitedEarly]);
+      const g = await Promise.race([readGreeting({ port: tlsPort, secure: true, caPem }, 2000), exitedEarly]);
       if (!g.startsWith('+OK')) throw new Error(`unexpected greeting on ${tlsPort}: ${g}`);
       return { ok: true };
     } catch (e) {
@@ -533,50 +286,6 @@ async function waitUntilServing(master: Master, plainPort: number, tlsPort: numb
     exited: false,
     why: `dovecot did not serve POP3 on ${HOST}:${plainPort} and pop3s on ${HOST}:${tlsPort} within ${START_TIMEOUT_MS} ms (${lastErr})`,
   };
-}
-
-/**
- * SIGTERM to the master (our child: its PID is the one in base_dir/master.pid) and to its services;
- * wait for them, SIGKILL (by PID) whatever is left, then wait until the ports refuse connections.
- */
-async function stopMaster(master: Master, ports: number[]): Promise<void> {
-  if (master.pid <= 0) return;
-  // Once Node has reaped the master its PID may be recycled: only signal it while it hasn't exited.
-  const services = master.hasExited() ? [] : childrenOf(master.pid);
-  if (!master.hasExited()) signal(master.pid, 'SIGTERM');
-  // Terminating the services along with the master takes ~0.1 s; the master alone waits ~1 s for them.
-  for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGTERM');
-  if (!(await settlesWithin(master.exited, STOP_TIMEOUT_MS))) {
-    if (!master.hasExited()) signal(master.pid, 'SIGKILL');
-    for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGKILL');
-    await settlesWithin(master.exited, 2000);
-  }
-  const deadline = Date.now() + 3000;
-  while (services.some(procAlive) && Date.now() < deadline) await sleep(20);
-  for (const p of services) if (procAlive(p)) signal(p.pid, 'SIGKILL');
-  for (const port of ports) {
-    const portDeadline = Date.now() + 3000;
-    while (!(await portClosed(port)) && Date.now() < portDeadline) await sleep(20);
-  }
-  const left = [...(master.hasExited() ? [] : [master.pid]), ...services.filter(procAlive).map((p) => p.pid)];
-  if (left.length) throw new Error(`dovecot processes still alive after stop: ${left.join(', ')}`);
-}
-
-/**
- * os.tmpdir(), unless its path is long (Unix sockets live in base_dir and sun_path is 108 bytes) or
- * some folder above it is not traversable by others (auth runs as `dovecot`, pop3 as `nobody`).
- */
-function tempRoot(): string {
-  const t = path.resolve(os.tmpdir());
-  if (t.length > 40) return '/tmp';
-  for (let d = t; ; d = path.dirname(d)) {
-    try {
-      if ((statSync(d).mode & 0o001) === 0) return '/tmp';
-    } catch {
-      return '/tmp';
-    }
-    if (d === path.dirname(d)) return t;
-  }
 }
 
 export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotServer> {
@@ -595,11 +304,10 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
 
   const tmpRoot = tempRoot();
   const dir = await mkdtemp(path.join(tmpRoot, 'popbox-dovecot-'));
-  let master: Master | null = null;
+  const instance = new MasterInstance(dir, { name: 'dovecot', timeoutMs: STOP_TIMEOUT_MS });
   try {
     await chmod(dir, 0o755); // auth (user dovecot) and pop3 (user nobody) must traverse it
-    await makeCert(dir);
-    const caPem = await readFile(path.join(dir, 'cert.pem'), 'utf8');
+    const caPem = await makeCert(dir);
     const fingerprint256 = new X509Certificate(caPem).fingerprint256;
 
     const usersFile = path.join(dir, 'users');
@@ -614,33 +322,27 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
     const stderrPath = path.join(dir, 'dovecot.stderr');
     const confPath = path.join(dir, 'dovecot.conf');
     const pidFile = path.join(dir, 'run', 'master.pid');
-    const instance = `popbox-${path.basename(dir).slice('popbox-dovecot-'.length)}`;
+    const instanceName = `popbox-${path.basename(dir).slice('popbox-dovecot-'.length)}`;
 
     let plainPort = 0;
     let tlsPort = 0;
     for (let attempt = 1; ; attempt++) {
       [plainPort, tlsPort] = await twoFreePorts();
-      const conf = renderConfig({ dir, instance, plainPort, tlsPort, mechanisms, uid: account.uid, gid: account.gid, extraConfig: opts.extraConfig ?? '' });
+      const conf = renderConfig({ dir, instance: instanceName, plainPort, tlsPort, mechanisms, uid: account.uid, gid: account.gid, extraConfig: opts.extraConfig ?? '' });
       await writeFile(confPath, conf);
-      const m = launchMaster(dovecot, confPath, stderrPath);
-      master = m;
-      running.set(m, dir);
-      installExitHook();
+      const m = instance.launch(() => launchMaster(dovecot, confPath, stderrPath));
       const r = await waitUntilServing(m, plainPort, tlsPort, caPem);
       if (r.ok) break;
-      await stopMaster(m, []); // not the ports: another process may hold one of them
-      running.delete(m);
-      master = null;
+      await instance.drop();
       const stderr = tail(stderrPath, 20);
       // Another process may have taken a port between our probe and Dovecot's bind: pick new ones.
       if (r.exited && /address already in use/i.test(`${stderr}\n${tail(logPath, 10)}`) && attempt < 5) continue;
       throw new Error(`${r.why}\n--- stderr ---\n${stderr}\n--- ${logPath} ---\n${tail(logPath)}`);
     }
-    const m = master as Master;
+    const m = instance.master;
     const pidInFile = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
     if (pidInFile !== m.pid) throw new Error(`${pidFile} says ${pidInFile}, but the master we started is ${m.pid}`);
 
-    let stopping: Promise<void> | null = null;
     const server: DovecotServer = {
       host: HOST,
       plainPort,
@@ -657,23 +359,11 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
         await rm(path.join(dir, 'home', user), { recursive: true, force: true });
         await ensureMaildir(dir, user, account);
       },
-      stop: () =>
-        (stopping ??= (async () => {
-          try {
-            await stopMaster(m, [plainPort, tlsPort]);
-          } finally {
-            running.delete(m);
-            await rm(dir, { recursive: true, force: true });
-          }
-        })()),
+      stop: () => instance.stop([plainPort, tlsPort]),
     };
     return server;
   } catch (e) {
-    if (master) {
-      await stopMaster(master, []).catch(() => undefined);
-      running.delete(master);
-    }
-    await rm(dir, { recursive: true, force: true });
+    await instance.abort();
     throw e;
   }
 }
@@ -681,28 +371,14 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
 // ---------------------------------------------------------------------------------------------
 // Maildir access
 
-async function ensureMaildir(dir: string, user: string, acc: Account): Promise<string> {
-  const home = path.join(dir, 'home', user);
-  const maildir = path.join(home, 'Maildir');
-  for (const d of [home, maildir, path.join(maildir, 'cur'), path.join(maildir, 'new'), path.join(maildir, 'tmp')]) {
-    await mkdir(d, { recursive: true, mode: 0o700 });
-    await chown(d, acc.uid, acc.gid);
-  }
-  return maildir;
-}
-
-/** Strictly increasing timestamps in file names, per process, so Dovecot's name sort = delivery order. */
-let nextStamp = Math.floor(Date.now() / 1000) - 30 * 86400;
-let nextSeq = 0;
+const ensureMaildir = (dir: string, user: string, acc: Account): Promise<string> => ensureMaildirIn(path.join(dir, 'home', user), acc);
 
 async function deliver(dir: string, acc: Account, user: string, messages: Buffer[], folder: 'cur' | 'new'): Promise<string[]> {
   checkName('user name', user);
   const maildir = await ensureMaildir(dir, user, acc);
   const names: string[] = [];
   for (const msg of messages) {
-    const secs = nextStamp++;
-    const seq = nextSeq++;
-    const base = `${secs}.M${seq % 1_000_000}P${process.pid}Q${seq}.popbox,S=${msg.length},W=${crlfSize(msg)}`;
+    const base = `${nextMaildirName()},S=${msg.length},W=${crlfSize(msg)}`;
     const name = folder === 'cur' ? `${base}:2,` : base;
     const tmp = path.join(maildir, 'tmp', base);
     await writeFile(tmp, msg, { mode: 0o600 });

@@ -49,3 +49,9 @@ export interface InteropServerKind {
   unavailable(): string | null;
   start(): Promise<InteropServer>;
 }
+
+/**
+ * Where test/interop/fetch-*.sh unpack the servers that cannot be installed next to
+ * dovecot-pop3d (they Conflict with it): $POPBOX_INTEROP_CACHE or /var/cache/popbox-interop.
+ */
+export const INTEROP_CACHE = process.env.POPBOX_INTEROP_CACHE ?? '/var/cache/popbox-interop';

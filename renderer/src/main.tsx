@@ -8,9 +8,8 @@ import { DEFAULT_DB_NAME, readStoredHead } from './db/head.js';
 
 performance.mark('popbox:start');
 const root = document.getElementById('root')!;
-const head = readStoredHead(DEFAULT_DB_NAME);
-performance.mark('popbox:head-read');
-if (paintSnapshot(root, head)) performance.mark('popbox:snapshot');
+const painted = paintSnapshot(root, readStoredHead(DEFAULT_DB_NAME));
+if (painted) performance.mark('popbox:snapshot');
 
 // A click on a snapshot row is not lost: the app opens that message when it is up.
 let clicked: string | null = null;
@@ -29,9 +28,24 @@ const takeSnapshotClick = () => {
   return id;
 };
 
-import('./start.js').then(
-  (app) => app.start(root, takeSnapshotClick),
-  (e: unknown) => {
-    root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
-  },
-);
+const load = () =>
+  import('./start.js').then(
+    (app) => app.start(root, takeSnapshotClick),
+    (e: unknown) => {
+      root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
+    },
+  );
+// Evaluating the app's bundle holds the main thread for a while: let the snapshot be painted
+// first (after the next frame, or 100 ms in a window that is hidden and paints no frames).
+if (!painted) void load();
+else {
+  let started = false;
+  const once = () => {
+    if (!started) {
+      started = true;
+      void load();
+    }
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 100);
+}

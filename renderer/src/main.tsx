@@ -4,12 +4,20 @@
  */
 import './app/styles.css';
 import { paintSnapshot } from './boot/snapshot.js';
-import { DEFAULT_DB_NAME, readStoredHead } from './db/head.js';
+import { DEFAULT_DB_NAME, readStoredHead, storeHead } from './db/head.js';
 
 performance.mark('popbox:start');
 const root = document.getElementById('root')!;
-const painted = paintSnapshot(root, readStoredHead(DEFAULT_DB_NAME));
-if (painted) performance.mark('popbox:snapshot');
+let painted = false;
+try {
+  painted = paintSnapshot(root, readStoredHead(DEFAULT_DB_NAME));
+  if (painted) performance.mark('popbox:snapshot');
+} catch (e) {
+  // Only a hint: forget it rather than fail the start.
+  console.warn('Popbox: the start-up snapshot could not be shown:', e);
+  root.replaceChildren();
+  storeHead(DEFAULT_DB_NAME, null);
+}
 
 // A click on a snapshot row is not lost: the app opens that message when it is up.
 let clicked: string | null = null;
@@ -29,12 +37,11 @@ const takeSnapshotClick = () => {
 };
 
 const load = () =>
-  import('./start.js').then(
-    (app) => app.start(root, takeSnapshotClick),
-    (e: unknown) => {
+  import('./start.js')
+    .then((app) => app.start(root, takeSnapshotClick))
+    .catch((e: unknown) => {
       root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
-    },
-  );
+    });
 // Evaluating the app's bundle holds the main thread for a while: let the snapshot be painted
 // first (after the next frame, or 100 ms in a window that is hidden and paints no frames).
 if (!painted) void load();

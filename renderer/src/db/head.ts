@@ -9,7 +9,28 @@ import type { MessageRow } from './database.js';
 /** The IndexedDB database of the app (tests use others). */
 export const DEFAULT_DB_NAME = 'popbox';
 
-export const headStorageKey = (dbName: string) => `popbox:head:${dbName}`;
+/** Versioned: a head stored by an older build, in another shape, is never read. */
+export const headStorageKey = (dbName: string) => `popbox:head:v3:${dbName}`;
+
+const isRow = (r: unknown): r is MessageRow => {
+  const o = r as Partial<MessageRow> | null;
+  return (
+    !!o &&
+    typeof o.id === 'string' &&
+    typeof o.accountId === 'string' &&
+    typeof o.date === 'number' &&
+    typeof o.subject === 'string' &&
+    typeof o.snippet === 'string' &&
+    Array.isArray(o.from) &&
+    o.from.every((a) => !!a && typeof a === 'object') &&
+    (o.folder === 'inbox' || o.folder === 'trash')
+  );
+};
+
+/** Rows that the list and the snapshot can show without tripping over a missing field. */
+export function validHead(rows: unknown): rows is MessageRow[] {
+  return Array.isArray(rows) && rows.length > 0 && rows.every(isRow);
+}
 
 export interface StoredHead {
   rows: MessageRow[];
@@ -21,9 +42,9 @@ export function readStoredHead(dbName: string): StoredHead | null {
   try {
     const text = globalThis.localStorage?.getItem(headStorageKey(dbName));
     const head = (text ? JSON.parse(text) : null) as { day?: unknown; rows?: unknown; dates?: unknown } | null;
-    if (!head || !Array.isArray(head.rows) || head.rows.length === 0) return null;
+    if (!head || !validHead(head.rows)) return null;
     const dates = head.day === new Date().toDateString() && Array.isArray(head.dates) && head.dates.length === head.rows.length ? (head.dates as string[]) : null;
-    return { rows: head.rows as MessageRow[], dates };
+    return { rows: head.rows, dates };
   } catch {
     return null;
   }

@@ -14,6 +14,7 @@
 import type { Change } from '../../../shared/changes.js';
 import type { MessageRow, Page } from './database.js';
 import { flagFields, searchText, summaryFields, toRow } from './rows.js';
+import { measure } from '../app/timing.js';
 
 export const PAGE_ROWS = 500;
 /** Rows of the Unified Inbox kept in one small record so a cold start paints before the pages load. */
@@ -59,6 +60,10 @@ export interface Staged {
   nextPage: number;
   /** Whether list order or membership can change (not only seen/flagged). */
   reorders: boolean;
+  /** Whether it changes a row of the last head (the start-up snapshot must follow). */
+  touchesHead: boolean;
+  /** The commit it was computed after: committing it after another one would corrupt pages. */
+  base: number;
 }
 
 export class MessageStore {
@@ -72,10 +77,13 @@ export class MessageStore {
   private counts: { version: number; unread: Map<string, number> } | null = null;
   /** The head record read at start, shown until the pages are in. */
   private headRows: Map<string, MessageRow> | null = null;
-  private headIds: string[] | null = null;
+  private headOrder: string[] | null = null;
 
   /** Bumped on every change anyone could see; `orderVersion` only when lists may reorder. */
   version = 0;
+  /** Batches committed so far (a staged batch is only valid against the count it was made at). */
+  commits = 0;
+  private headIds = new Set<string>();
   private orderVersion = 0;
   loaded = false;
 
@@ -135,12 +143,12 @@ export class MessageStore {
   setHead(rows: MessageRow[]): void {
     if (this.loaded) return;
     this.headRows = new Map(rows.map((r) => [r.id, r]));
-    this.headIds = rows.map((r) => r.id);
+    this.headOrder = rows.map((r) => r.id);
     this.changed(true);
   }
 
   headFor(view: MailboxView, sort: SortKey): string[] | null {
-    return !this.loaded && view.kind === 'unified' && sort === 'date' ? this.headIds : null;
+    return !this.loaded && view.kind === 'unified' && sort === 'date' ? this.headOrder : null;
   }
 
   /** Fill memory from pages read off disk (at start, a few at a time), then finishLoad(). */
@@ -148,6 +156,9 @@ export class MessageStore {
     for (const p of pages) {
       const ids = new Set<string>();
       for (const r of p.rows) {
+        // A row that is not a row, or one already placed on another page, is left out (the
+        // next batch that touches its page writes the page without it).
+        if (!r || typeof r.id !== 'string' || this.pageOf.has(r.id)) continue;
         this.rows.set(r.id, r);
         this.pageOf.set(r.id, p.n);
         ids.add(r.id);
@@ -160,20 +171,21 @@ export class MessageStore {
   finishLoad(): void {
     this.loaded = true;
     this.headRows = null;
-    this.headIds = null;
+    this.headOrder = null;
     this.changed(true);
   }
 
-  /** Forget everything (before a rebuild). */
-  reset(): void {
+  /** Forget everything: before a rebuild (`loaded`: empty and ready) or a reload from disk. */
+  reset(loaded = true): void {
     this.rows.clear();
     this.pageOf.clear();
     this.pages.clear();
     this.nextPage = 0;
     this.texts = null;
-    this.loaded = true;
+    this.commits++;
+    this.loaded = loaded;
     this.headRows = null;
-    this.headIds = null;
+    this.headOrder = null;
     this.changed(true);
   }
 
@@ -211,12 +223,16 @@ export class MessageStore {
     for (const n of touched) members.set(n, [...(this.pages.get(n) ?? [])]);
     for (const [id, n] of placed) members.get(n)!.push(id);
     const pages: Page[] = [];
-    for (const [n, ids] of members) pages.push({ n, rows: ids.map(after).filter((r): r is MessageRow => r !== null) });
-    return { rows, pages, placed, nextPage, reorders };
+    for (const [n, ids] of members) pages.push({ n, rows: ids.map(after).filter((r): r is MessageRow => r != null) });
+    let touchesHead = false;
+    for (const id of rows.keys()) if (this.headIds.has(id)) touchesHead = true;
+    return { rows, pages, placed, nextPage, reorders, touchesHead, base: this.commits };
   }
 
   /** After the staged pages are on disk. */
   commit(s: Staged): void {
+    if (s.base !== this.commits) throw new Error('a read-model batch was committed out of turn');
+    this.commits++;
     for (const [id, row] of s.rows) {
       if (row) {
         this.rows.set(id, row);
@@ -229,11 +245,11 @@ export class MessageStore {
         }
         this.texts?.set(id, searchText(row));
       } else if (this.rows.delete(id)) {
-        const n = this.pageOf.get(id)!;
+        const n = this.pageOf.get(id);
         this.pageOf.delete(id);
-        const set = this.pages.get(n)!;
-        set.delete(id);
-        if (set.size === 0) this.pages.delete(n);
+        const set = n === undefined ? undefined : this.pages.get(n);
+        set?.delete(id);
+        if (set?.size === 0) this.pages.delete(n!);
         this.texts?.delete(id);
       }
     }
@@ -262,7 +278,7 @@ export class MessageStore {
     }
     const ids = picked.map((r) => r.id);
     this.cache.set(key, ids);
-    performance.measure('popbox:viewIds', { start: t0 });
+    measure('popbox:viewIds', t0);
     return ids;
   }
 
@@ -288,7 +304,7 @@ export class MessageStore {
     const texts = new Map<string, string>();
     for (const r of this.rows.values()) texts.set(r.id, searchText(r));
     this.texts = texts;
-    performance.measure('popbox:search-text', { start: t0 });
+    measure('popbox:search-text', t0);
   }
 
   /** The ids (in the order given) whose sender, subject or snippet holds every term. */
@@ -305,8 +321,24 @@ export class MessageStore {
 
   /** The first rows of the Unified Inbox, for the head record. */
   head(): MessageRow[] {
-    return this.viewIds({ kind: 'unified' }, 'date')
+    const rows = this.viewIds({ kind: 'unified' }, 'date')
       .slice(0, HEAD_ROWS)
       .map((id) => this.rows.get(id)!);
+    this.headIds = new Set(rows.map((r) => r.id));
+    return rows;
+  }
+
+  /** Whether what is on disk and what is in memory are page for page the same (for tests). */
+  pagesMatch(pages: readonly Page[]): boolean {
+    const seen = new Set<string>();
+    for (const p of pages) {
+      const mine = this.pages.get(p.n);
+      if (!mine || mine.size !== p.rows.length) return false;
+      for (const r of p.rows) {
+        if (seen.has(r.id) || !mine.has(r.id) || JSON.stringify(this.rows.get(r.id)) !== JSON.stringify(r)) return false;
+        seen.add(r.id);
+      }
+    }
+    return seen.size === this.rows.size && pages.length === this.pages.size;
   }
 }

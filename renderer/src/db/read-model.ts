@@ -1,17 +1,22 @@
 /**
- * Keeps the Dexie read model in step with main (DESIGN §2): pulls `changesSince(cursor)` when
- * main hints that the state moved, applies each batch and its new cursor in one transaction,
- * and rebuilds from a snapshot when main cannot calculate the changes. Account settings and
- * sync status are mirrored too, so every view reads Dexie alone.
+ * Keeps the read model in step with main (DESIGN §2): pulls `changesSince(cursor)` when main
+ * hints that the state moved, applies each batch and its new cursor in one IndexedDB
+ * transaction (then to the message store in memory, which the views read), and rebuilds from a
+ * snapshot when main cannot calculate the changes. Account settings and sync status are
+ * mirrored into Dexie too, where the views read them with live queries.
+ *
+ * Several windows of one origin (tabs of the web host) share the database: writes happen under
+ * a Web Lock, and a window whose memory is behind the cursor on disk reloads before it writes.
  */
 import type { PopboxApi } from '../../../shared/api.js';
 import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
 import type { MessageRow, Page, PageRow, PopboxDb } from './database.js';
-import { readStoredHead, storeHead } from './head.js';
+import { readStoredHead, storeHead, validHead } from './head.js';
 import { MessageStore, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
+import { measure } from '../app/timing.js';
 
 export { foldChanges } from './message-store.js';
 
@@ -43,6 +48,8 @@ export class ReadModel {
   private running: Promise<void> | null = null;
   private again = false;
   private loading: Promise<void> | null = null;
+  /** The cursor the store's memory reflects (undefined: not loaded; null: no cursor on disk). */
+  private known: number | null | undefined = undefined;
   readonly store = new MessageStore();
 
   constructor(
@@ -52,6 +59,8 @@ export class ReadModel {
     private readonly pageSize = DEFAULT_PAGE,
     /** Background pulls never reject into the void: failures come here (and the next hint retries). */
     private readonly report: (e: unknown) => void = (e) => console.warn('Popbox: the message list could not be updated:', e),
+    /** While a long feed is applied, the views redraw at most this often (and once at the end). */
+    private readonly redrawEveryMs = 500,
   ) {}
 
   /** Subscribe to main's hints and bring everything up to date; returns the stop function. */
@@ -69,32 +78,63 @@ export class ReadModel {
 
   /**
    * Memory filled from disk, once: first the head record (the Unified Inbox's first rows, so
-   * the list paints at once), then every page.
+   * the list paints at once), then every page. A cache that cannot be read is thrown away and
+   * rebuilt from main.
    */
   load(): Promise<void> {
     this.loading ??= (async () => {
       const t0 = performance.now();
       if (!this.store.headFor({ kind: 'unified' }, 'date')) {
         const head = await this.db.meta.get(HEAD);
-        if (Array.isArray(head?.value)) this.store.setHead(head.value as MessageRow[]);
+        if (validHead(head?.value)) this.store.setHead(head.value);
       }
-      performance.measure('popbox:load-head', { start: t0 });
+      measure('popbox:load-head', t0);
       // After the head's rows are painted (or 100 ms, for a window that is hidden and never
       // paints), then a few pages per request, yielding in between: reading them all at once
       // would hold the main thread, and the first rows could not paint.
       if (this.store.headFor({ kind: 'unified' }, 'date')) await afterPaint(100);
-      let from = -Infinity;
-      for (;;) {
-        const pages = await this.db.pages.where('n').above(from).limit(LOAD_PAGES).toArray();
-        this.store.loadPages(pages.map(parsePage));
-        if (pages.length < LOAD_PAGES) break;
-        from = pages[pages.length - 1]!.n;
-        await new Promise((r) => setTimeout(r, 0));
+      try {
+        await this.readPages();
+      } catch (e) {
+        this.report(new Error(`the stored message list could not be read and is rebuilt: ${e instanceof Error ? e.message : String(e)}`));
+        await this.discard();
       }
-      this.store.finishLoad();
-      performance.measure('popbox:load-pages', { start: t0, detail: { messages: this.store.size } });
+      measure('popbox:load-pages', t0, { messages: this.store.size });
     })();
     return this.loading;
+  }
+
+  /** Every page into memory; `known` is the cursor read before them (a later write by another window shows as a different cursor). */
+  private async readPages(): Promise<void> {
+    this.known = await this.cursor();
+    let from = -Infinity;
+    for (;;) {
+      const pages = await this.db.pages.where('n').above(from).limit(LOAD_PAGES).toArray();
+      this.store.loadPages(pages.map(parsePage));
+      if (pages.length < LOAD_PAGES) break;
+      from = pages[pages.length - 1]!.n;
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    this.store.finishLoad();
+  }
+
+  /** Drop the cache on disk and in memory: the next pull rebuilds it. */
+  private async discard(): Promise<void> {
+    const db = this.db;
+    await db.transaction('rw', db.pages, db.meta, async () => {
+      await db.meta.delete(CURSOR);
+      await db.meta.delete(HEAD);
+      await db.pages.clear();
+    });
+    storeHead(db.name, null);
+    this.store.reset();
+    this.known = null;
+  }
+
+  /** Work on the cache that no other window of this origin does at the same time. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    return locks ? (locks.request(`popbox:read-model:${this.db.name}`, fn) as Promise<T>) : fn();
   }
 
   async cursor(): Promise<number | null> {
@@ -113,7 +153,7 @@ export class ReadModel {
         await this.load();
         do {
           this.again = false;
-          await this.pullOnce();
+          await this.exclusive(() => this.pullOnce());
         } while (this.again);
       } finally {
         this.running = null;
@@ -124,11 +164,16 @@ export class ReadModel {
 
   private async pullOnce(): Promise<void> {
     const cursor = await this.cursor();
+    if (cursor !== this.known) {
+      // Another window wrote since this one read the pages: read them again first.
+      this.store.reset(false);
+      await this.readPages();
+    }
     if (cursor === null) return this.rebuild();
     const fetch = (state: number) => {
       const t0 = performance.now();
       return call(this.api, 'changesSince', { state, max: this.pageSize }).then((r) => {
-        performance.measure('popbox:changesSince', { start: t0 });
+        measure('popbox:changesSince', t0);
         return r;
       });
     };
@@ -137,38 +182,43 @@ export class ReadModel {
     // The views redraw once the feed is read (or every half second of a long one).
     const release = this.store.hold();
     let shown = performance.now();
-    let reordered = false;
+    let head = false;
     try {
       for (;;) {
         const result = await next;
-        if ('cannotCalculate' in result) return await this.rebuild();
+        if ('cannotCalculate' in result) {
+          release(); // a rebuild shows its progress
+          return await this.rebuild();
+        }
         // The next page is asked for while this one is written (the feed is read from its
         // state, which is exactly the cursor this write leaves; if the write fails it is dropped).
         if (result.hasMore) {
           next = fetch(result.state);
           next.catch(() => {});
         }
-        if (result.changes.length > 0 || result.state !== state) reordered = (await this.apply(result.changes, result.state, { head: false })) || reordered;
+        if (result.changes.length > 0 || result.state !== state) head = (await this.apply(result.changes, result.state, { head: false })) || head;
         state = result.state;
         if (!result.hasMore) break;
-        if (performance.now() - shown > 500) {
+        if (performance.now() - shown > this.redrawEveryMs) {
           this.store.flush();
           shown = performance.now();
         }
       }
     } finally {
       release();
+      // Also when a later page failed: what was committed must reach the start-up snapshot.
+      if (head) await this.writeHead();
     }
-    if (reordered) await this.writeHead();
   }
 
   /** Pages and cursor in one transaction; memory follows once they are on disk. */
   private async write(staged: Staged, state: number | null): Promise<void> {
+    if (staged.base !== this.store.commits) throw new Error('a read-model batch was computed before another one was committed');
     const db = this.db;
     const t0 = performance.now();
     const keep = staged.pages.filter((p) => p.rows.length > 0).map((p): PageRow => ({ n: p.n, json: JSON.stringify(p.rows) }));
     const gone = staged.pages.filter((p) => p.rows.length === 0).map((p) => p.n);
-    performance.measure('popbox:write:json', { start: t0 });
+    measure('popbox:write:json', t0);
     // Straight to IndexedDB: Dexie's bulkPut took ~6× as long as these puts for the same pages
     // (measured in Chromium, 20 pages: ~650 ms against ~100 ms), and nothing live-queries pages.
     await db.open();
@@ -187,10 +237,11 @@ export class ReadModel {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
-    performance.measure('popbox:write:tx', { start: t0 });
+    measure('popbox:write:tx', t0);
     const tc = performance.now();
+    if (state !== null) this.known = state;
     this.store.commit(staged);
-    performance.measure('popbox:write:commit', { start: tc });
+    measure('popbox:write:commit', tc);
   }
 
   /**
@@ -210,19 +261,20 @@ export class ReadModel {
     if (head) this.store.setHead(head.rows);
   }
 
-  /** One batch and its cursor, atomically; says whether list order may have changed. */
+  /** One batch and its cursor, atomically; says whether the start-up snapshot must be rewritten. */
   async apply(changes: Change[], state: number, opts: { head: boolean } = { head: true }): Promise<boolean> {
     await this.load();
     const t0 = performance.now();
     const staged = this.store.stage(changes);
-    performance.measure('popbox:apply:stage', { start: t0 });
+    measure('popbox:apply:stage', t0);
     const tw = performance.now();
     await this.write(staged, state);
-    performance.measure('popbox:apply:write', { start: tw });
-    if (staged.reorders && opts.head) await this.writeHead();
+    measure('popbox:apply:write', tw);
+    const head = staged.reorders || staged.touchesHead;
+    if (head && opts.head) await this.writeHead();
     // User Timing: visible in DevTools' performance panel and read by the benchmark.
-    performance.measure('popbox:apply', { start: t0, detail: { changes: changes.length, pages: staged.pages.length } });
-    return staged.reorders;
+    measure('popbox:apply', t0, { changes: changes.length, pages: staged.pages.length });
+    return head;
   }
 
   /**
@@ -233,19 +285,14 @@ export class ReadModel {
   async rebuild(): Promise<void> {
     const snap = await call(this.api, 'snapshot', {});
     const db = this.db;
-    await db.transaction('rw', db.pages, db.meta, async () => {
-      await db.meta.delete(CURSOR);
-      await db.meta.delete(HEAD);
-      await db.pages.clear();
-    });
-    storeHead(this.db.name, null);
-    this.store.reset();
+    await this.discard();
     const rows = snap.messages.map(toRow).sort((a, b) => b.date - a.date);
     for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {
       await this.write(this.store.stage(null, rows.slice(i, i + REBUILD_CHUNK)), null);
       if (i === 0) await this.writeHead();
     }
     await db.meta.put({ key: CURSOR, value: snap.state });
+    this.known = snap.state;
     await this.writeHead();
   }
 

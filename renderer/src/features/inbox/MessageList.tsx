@@ -1,5 +1,5 @@
 /**
- * The message list: virtualized (only the rows on screen exist), rows read from Dexie by id.
+ * The message list: virtualized (only the rows on screen exist), rows from the message store by id.
  * A grid named "Messages" with one row per message, named by sender, subject and date.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';

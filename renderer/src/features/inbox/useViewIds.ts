@@ -6,6 +6,7 @@
 import { useEffect, useMemo } from 'react';
 import { useMessages } from '../../app/context.js';
 import { searchTerms, type MailboxView, type SortKey } from '../../db/queries.js';
+import { measure } from '../../app/timing.js';
 
 export function useViewIds(view: MailboxView, sort: SortKey, search: string): { ids: string[]; complete: boolean } {
   const store = useMessages();
@@ -23,10 +24,12 @@ export function useViewIds(view: MailboxView, sort: SortKey, search: string): { 
     if (!base || termsKey === '') return null;
     const t0 = performance.now();
     const ids = store.filter(base, termsKey.split(' '));
-    performance.measure('popbox:search', { start: t0 });
+    measure('popbox:search', t0);
     return ids;
-  }, [store, base, termsKey]);
+    // The store's version too: a change of text (a message's rest downloaded) or flags shows.
+  }, [store, base, termsKey, termsKey === '' ? 0 : store.version]);
 
-  if (!base) return { ids: store.headFor(view, sort) ?? [], complete: false };
+  // Before the store is loaded: the head's rows, unless a search is typed (it waits for the store).
+  if (!base) return { ids: termsKey === '' ? (store.headFor(view, sort) ?? []) : [], complete: false };
   return { ids: found ?? base, complete: true };
 }

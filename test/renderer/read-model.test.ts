@@ -206,6 +206,29 @@ describe('read model', () => {
     }
   });
 
+  it('after deletions and moves to and from Trash, every list is what a fresh sort gives', async () => {
+    const m = Array.from({ length: 300 }, (_, i) => record({ subject: `S${(i * 37) % 300}`, from: `F${(i * 11) % 300}`, accountId: i % 3 ? 'acc1' : 'acc2' }));
+    await s.service.journal.append(m.map((x) => ({ t: 'add' as const, m: x })));
+    const rm = new ReadModel(db, s.api);
+    await rm.pull();
+    const views = [{ kind: 'unified' }, { kind: 'trash' }, { kind: 'account', accountId: 'acc1' }, { kind: 'account', accountId: 'acc2' }] as const;
+    const sorts = ['date', 'from', 'subject'] as const;
+    const all = () => views.flatMap((v) => sorts.map((o) => viewIds(rm.store, v, o)));
+    all(); // every list sorted and cached
+    for (let round = 0; round < 3; round++) {
+      const live = s.service.journal.snapshot().messages;
+      await s.service.journal.append(
+        live.flatMap((x, i) =>
+          (i + round) % 7 === 0 ? [{ t: 'remove' as const, id: x.id }] : (i + round) % 5 === 0 ? [{ t: 'flags' as const, id: x.id, flags: { ...x.flags, trashed: !x.flags.trashed } }] : [],
+        ),
+      );
+      await rm.pull();
+      const fresh = new ReadModel(db, s.api);
+      await fresh.load();
+      expect(all()).toEqual(views.flatMap((v) => sorts.map((o) => viewIds(fresh.store, v, o))));
+    }
+  });
+
   it('two windows on one database lose nothing: one whose memory is behind reloads before it writes', async () => {
     const a = new ReadModel(db, s.api);
     const b = new ReadModel(db, s.api);

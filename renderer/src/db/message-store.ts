@@ -12,7 +12,7 @@
  * the pages and the cursor are on disk, so a failed write leaves both as they were.
  */
 import type { Change } from '../../../shared/changes.js';
-import type { MessageRow, Page } from './database.js';
+import type { Folder, MessageRow, Page } from './database.js';
 import { flagFields, searchText, summaryFields, toRow } from './rows.js';
 import { measure } from '../app/timing.js';
 
@@ -60,6 +60,11 @@ export interface Staged {
   nextPage: number;
   /** Whether list order or membership can change (not only seen/flagged). */
   reorders: boolean;
+  /**
+   * When the only such changes are removals and moves between Inbox and Trash: the folders
+   * messages move into (their lists must be sorted again); every other list only loses rows.
+   */
+  shrinksExcept: Set<Folder> | null;
   /** Whether it changes a row of the last head (the start-up snapshot must follow). */
   touchesHead: boolean;
   /** The commit it was computed after: committing it after another one would corrupt pages. */
@@ -73,7 +78,7 @@ export class MessageStore {
   private nextPage = 0;
   private readonly listeners = new Set<() => void>();
   private texts: Map<string, string> | null = null;
-  private readonly cache = new Map<string, string[]>();
+  private readonly cache = new Map<string, { view: MailboxView; ids: string[] }>();
   private counts: { version: number; unread: Map<string, number> } | null = null;
   /** The head record read at start, shown until the pages are in. */
   private headRows: Map<string, MessageRow> | null = null;
@@ -98,14 +103,31 @@ export class MessageStore {
 
   getVersion = (): number => this.version;
 
-  private changed(reorders: boolean): void {
+  private changed(reorders: boolean, shrinksExcept: Set<Folder> | null = null): void {
     this.version++;
     if (reorders) {
       this.orderVersion++;
-      this.cache.clear();
+      if (shrinksExcept) this.shrinkViews(shrinksExcept);
+      else this.cache.clear();
     }
     if (this.holds > 0) this.unsent = true;
     else this.notify();
+  }
+
+  /**
+   * After removals and moves only: lists that messages left keep their order and lose those
+   * rows (a filter, not a sort of 100,000 rows per Delete key); lists of the folders messages
+   * entered are sorted again when next asked for.
+   */
+  private shrinkViews(entered: Set<Folder>): void {
+    for (const [key, { view, ids }] of this.cache) {
+      const folder = view.kind === 'trash' ? 'trash' : 'inbox';
+      if (entered.has(folder)) {
+        this.cache.delete(key);
+        continue;
+      }
+      this.cache.set(key, { view, ids: ids.filter((id) => this.rows.get(id)?.folder === folder) });
+    }
   }
 
   private holds = 0;
@@ -194,6 +216,8 @@ export class MessageStore {
     const rows = changes ? foldChanges(this.rows, changes) : new Map<string, MessageRow | null>();
     for (const r of fresh) rows.set(r.id, r);
     let reorders = fresh.length > 0;
+    let shrinks = fresh.length === 0;
+    const entered = new Set<Folder>();
     const touched = new Set<number>();
     const placed = new Map<string, number>();
     let nextPage = this.nextPage;
@@ -205,11 +229,19 @@ export class MessageStore {
       const page = this.pageOf.get(id);
       if (page !== undefined) {
         touched.add(page);
-        if (!row || !before || before.folder !== row.folder || before.date !== row.date || before.fromKey !== row.fromKey || before.subjectKey !== row.subjectKey) reorders = true;
+        if (!row || !before) reorders = true;
+        else if (before.date !== row.date || before.fromKey !== row.fromKey || before.subjectKey !== row.subjectKey) {
+          reorders = true;
+          shrinks = false;
+        } else if (before.folder !== row.folder) {
+          reorders = true;
+          entered.add(row.folder);
+        }
         continue;
       }
       if (!row) continue;
       reorders = true;
+      shrinks = false;
       if (tailFree <= 0) {
         tail = nextPage++;
         tailFree = PAGE_ROWS;
@@ -226,7 +258,7 @@ export class MessageStore {
     for (const [n, ids] of members) pages.push({ n, rows: ids.map(after).filter((r): r is MessageRow => r != null) });
     let touchesHead = false;
     for (const id of rows.keys()) if (this.headIds.has(id)) touchesHead = true;
-    return { rows, pages, placed, nextPage, reorders, touchesHead, base: this.commits };
+    return { rows, pages, placed, nextPage, reorders, shrinksExcept: reorders && shrinks ? entered : null, touchesHead, base: this.commits };
   }
 
   /** After the staged pages are on disk. */
@@ -254,7 +286,7 @@ export class MessageStore {
       }
     }
     this.nextPage = s.nextPage;
-    this.changed(s.reorders);
+    this.changed(s.reorders, s.shrinksExcept);
   }
 
   /**
@@ -264,7 +296,7 @@ export class MessageStore {
   viewIds(view: MailboxView, sort: SortKey): string[] {
     const key = `${sort}|${view.kind}|${view.kind === 'account' ? view.accountId : ''}`;
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) return hit.ids;
     const t0 = performance.now();
     const folder = view.kind === 'trash' ? 'trash' : 'inbox';
     const accountId = view.kind === 'account' ? view.accountId : null;
@@ -277,7 +309,7 @@ export class MessageStore {
       picked.sort((a, b) => (a[field] < b[field] ? -1 : a[field] > b[field] ? 1 : byId(a, b)));
     }
     const ids = picked.map((r) => r.id);
-    this.cache.set(key, ids);
+    this.cache.set(key, { view, ids });
     measure('popbox:viewIds', t0);
     return ids;
   }

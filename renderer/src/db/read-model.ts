@@ -14,7 +14,7 @@ import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
 import type { MessageRow, Page, PageRow, PopboxDb } from './database.js';
 import { readStoredHead, storeHead, validHead } from './head.js';
-import { MessageStore, type Staged } from './message-store.js';
+import { MessageStore, PAGE_ROWS, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
 import { measure } from '../app/timing.js';
 
@@ -23,6 +23,8 @@ export { foldChanges } from './message-store.js';
 const DEFAULT_PAGE = 5_000;
 /** Rows per transaction while rebuilding: the first chunk (the newest mail) shows at once. */
 const REBUILD_CHUNK = 5_000;
+/** Most changes held back to be written together (see pullOnce). */
+const MERGE_MAX = 50_000;
 /** Pages read per request at start (5,000 messages). */
 const LOAD_PAGES = 10;
 const CURSOR = 'cursor';
@@ -183,6 +185,7 @@ export class ReadModel {
     const release = this.store.hold();
     let shown = performance.now();
     let head = false;
+    let pending: Change[] = [];
     try {
       for (;;) {
         const result = await next;
@@ -196,7 +199,16 @@ export class ReadModel {
           next = fetch(result.state);
           next.catch(() => {});
         }
-        if (result.changes.length > 0 || result.state !== state) head = (await this.apply(result.changes, result.state, { head: false })) || head;
+        const changes = pending.length ? pending.concat(result.changes) : result.changes;
+        pending = [];
+        if (changes.length > 0 || result.state !== state) {
+          const staged = this.store.stage(changes);
+          // Changes scattered over many pages (marking thousands read) would rewrite most
+          // pages once per feed page: they are held and written together with the next ones.
+          const rewritten = staged.pages.reduce((n, p) => n + p.rows.length, 0);
+          if (result.hasMore && rewritten > 4 * changes.length + PAGE_ROWS && changes.length < MERGE_MAX) pending = changes;
+          else head = (await this.apply(changes, result.state, { head: false, staged })) || head;
+        }
         state = result.state;
         if (!result.hasMore) break;
         if (performance.now() - shown > this.redrawEveryMs) {
@@ -262,10 +274,10 @@ export class ReadModel {
   }
 
   /** One batch and its cursor, atomically; says whether the start-up snapshot must be rewritten. */
-  async apply(changes: Change[], state: number, opts: { head: boolean } = { head: true }): Promise<boolean> {
+  async apply(changes: Change[], state: number, opts: { head: boolean; staged?: Staged } = { head: true }): Promise<boolean> {
     await this.load();
     const t0 = performance.now();
-    const staged = this.store.stage(changes);
+    const staged = opts.staged ?? this.store.stage(changes);
     measure('popbox:apply:stage', t0);
     const tw = performance.now();
     await this.write(staged, state);

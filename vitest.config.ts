@@ -29,6 +29,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // A change that goes up to main and comes back down (browser → web host → journal →
+          // change feed) can take over vitest's default second on a loaded 2-core CI machine.
+          expect: { poll: { timeout: 5_000 } },
         },
       },
       {

@@ -193,4 +193,33 @@ suite('MailService through the contract', () => {
     expect(cur).toHaveLength(151);
   });
 
+  it('refuses delete-for-good and download-the-rest while a sync holds the account, with in-use, and changes nothing', async () => {
+    await dc.deliver('ann', [MESSAGE]);
+    await call('syncNow', {});
+    const id = service.messages()[0]!.id;
+    const file = path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir', 'cur');
+    const before = await fs.readdir(file);
+    await dc.deliver('ann', generateMessages({ seed: 405, count: 150, mix: 'small' }));
+    let downloading!: () => void;
+    const started = new Promise<void>((r) => (downloading = r));
+    const off = service.on('syncProgress', ({ progress }) => progress.phase === 'downloading' && progress.done > 0 && downloading());
+    const sync = call<{ ok: boolean }[]>('syncNow', {});
+    await started;
+    // Both need the account's mailbox to themselves (ledger writes; a second POP3 session).
+    const del = (await dispatch('deleteForGood', { ids: [id] })) as Result<null>;
+    const rest = (await dispatch('fetchFull', { id })) as Result<null>;
+    const [outcome] = await sync;
+    off();
+    expect(outcome!.ok).toBe(true);
+    for (const r of [del, rest]) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('in-use');
+    }
+    expect(service.messages().some((m) => m.id === id)).toBe(true);
+    expect(await fs.readdir(file)).toEqual(expect.arrayContaining(before));
+    // Once the sync is over, the same delete works.
+    await call('deleteForGood', { ids: [id] });
+    expect(service.messages().some((m) => m.id === id)).toBe(false);
+  });
+
 });

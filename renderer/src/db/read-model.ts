@@ -50,6 +50,8 @@ export class ReadModel {
   private running: Promise<void> | null = null;
   private again = false;
   private loading: Promise<void> | null = null;
+  /** Page writes queued by apply(), in order (see settle()). */
+  private disk: Promise<void> = Promise.resolve();
   /** The cursor the store's memory reflects (undefined: not loaded; null: no cursor on disk). */
   private known: number | null | undefined = undefined;
   readonly store = new MessageStore();
@@ -191,6 +193,7 @@ export class ReadModel {
         const result = await next;
         if ('cannotCalculate' in result) {
           release(); // a rebuild shows its progress
+          await this.settle().catch(() => {});
           return await this.rebuild();
         }
         // The next page is asked for while this one is written (the feed is read from its
@@ -207,7 +210,7 @@ export class ReadModel {
           // pages once per feed page: they are held and written together with the next ones.
           const rewritten = staged.pages.reduce((n, p) => n + p.rows.length, 0);
           if (result.hasMore && rewritten > 4 * changes.length + PAGE_ROWS && changes.length < MERGE_MAX) pending = changes;
-          else head = (await this.apply(changes, result.state, { head: false, staged })) || head;
+          else head = (await this.apply(changes, result.state, { head: false, staged, wait: false })) || head;
         }
         state = result.state;
         if (!result.hasMore) break;
@@ -217,15 +220,42 @@ export class ReadModel {
         }
       }
     } finally {
+      // The views show the feed now; the last pages may still be on their way to disk.
       release();
-      // Also when a later page failed: what was committed must reach the start-up snapshot.
+      let failed: unknown = null;
+      await this.settle().catch((e: unknown) => (failed = e));
+      // Also when a later page failed: what is in memory must reach the start-up snapshot.
       if (head) await this.writeHead();
+      // eslint-disable-next-line no-unsafe-finally
+      if (failed) throw failed;
+    }
+  }
+
+  /**
+   * Wait for the page writes queued by apply(). If one failed, the later ones were dropped and
+   * memory, which ran ahead, goes back to what is on disk; the next pull fetches the rest again.
+   */
+  private async settle(): Promise<void> {
+    const disk = this.disk;
+    this.disk = Promise.resolve();
+    try {
+      await disk;
+    } catch (e) {
+      this.store.reset(false);
+      await this.readPages();
+      throw e;
     }
   }
 
   /** Pages and cursor in one transaction; memory follows once they are on disk. */
   private async write(staged: Staged, state: number | null): Promise<void> {
     if (staged.base !== this.store.commits) throw new Error('a read-model batch was computed before another one was committed');
+    await this.writeDisk(staged, state);
+    this.store.commit(staged);
+  }
+
+  /** Pages (written whole; empty ones deleted) and the cursor, in one transaction. */
+  private async writeDisk(staged: { pages: readonly Page[] }, state: number | null): Promise<void> {
     const db = this.db;
     const t0 = performance.now();
     const keep = staged.pages.filter((p) => p.rows.length > 0).map((p): PageRow => ({ n: p.n, json: JSON.stringify(p.rows) }));
@@ -250,10 +280,7 @@ export class ReadModel {
       }
     });
     measure('popbox:write:tx', t0);
-    const tc = performance.now();
     if (state !== null) this.known = state;
-    this.store.commit(staged);
-    measure('popbox:write:commit', tc);
   }
 
   /**
@@ -273,17 +300,23 @@ export class ReadModel {
     if (head) this.store.setHead(head.rows);
   }
 
-  /** One batch and its cursor, atomically; says whether the start-up snapshot must be rewritten. */
-  async apply(changes: Change[], state: number, opts: { head: boolean; staged?: Staged } = { head: true }): Promise<boolean> {
+  /**
+   * One batch: into memory at once (the views show main's truth without waiting for the disk),
+   * and its pages with its cursor into one transaction, queued behind the batches before it.
+   * `wait: false` returns before that write (pullOnce settles the queue at its end); a failed
+   * write takes memory back to what is on disk. Says whether the start-up snapshot must follow.
+   */
+  async apply(changes: Change[], state: number, opts: { head?: boolean; staged?: Staged; wait?: boolean } = {}): Promise<boolean> {
     await this.load();
     const t0 = performance.now();
     const staged = opts.staged ?? this.store.stage(changes);
-    measure('popbox:apply:stage', t0);
-    const tw = performance.now();
-    await this.write(staged, state);
-    measure('popbox:apply:write', tw);
+    this.store.commit(staged);
+    this.disk = this.disk.then(() => this.writeDisk(staged, state));
     const head = staged.reorders || staged.touchesHead;
-    if (head && opts.head) await this.writeHead();
+    if (opts.wait !== false) {
+      await this.settle();
+      if (head && opts.head !== false) await this.writeHead();
+    }
     // User Timing: visible in DevTools' performance panel and read by the benchmark.
     measure('popbox:apply', t0, { changes: changes.length, pages: staged.pages.length });
     return head;

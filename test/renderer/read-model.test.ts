@@ -177,6 +177,37 @@ describe('read model', () => {
     expect(rm.store.pagesMatch(await rm.pagesOnDisk())).toBe(true);
   });
 
+  it('a feed of several pages whose first write fails drops the later writes and goes back to what is on disk', async () => {
+    const rm = new ReadModel(db, s.api, 2);
+    await s.service.journal.append([{ t: 'add', m: record() }]);
+    await rm.pull();
+    const cursor = await rm.cursor();
+    const five = Array.from({ length: 5 }, () => record());
+    await s.service.journal.append(five.map((m) => ({ t: 'add' as const, m })));
+    const backend = db.backendDB();
+    const transaction = backend.transaction.bind(backend);
+    let first = true;
+    backend.transaction = ((...args: Parameters<typeof transaction>) => {
+      const tx = transaction(...args);
+      if (args[1] === 'readwrite' && first) {
+        first = false;
+        queueMicrotask(() => tx.abort());
+      }
+      return tx;
+    }) as typeof backend.transaction;
+    try {
+      await expect(rm.pull()).rejects.toThrow();
+    } finally {
+      backend.transaction = transaction;
+    }
+    expect(five.some((m) => rm.store.get(m.id))).toBe(false);
+    expect(await rm.cursor()).toBe(cursor);
+    expect(rm.store.pagesMatch(await rm.pagesOnDisk())).toBe(true);
+    await rm.pull();
+    expect(five.every((m) => rm.store.get(m.id))).toBe(true);
+    expect(rm.store.pagesMatch(await rm.pagesOnDisk())).toBe(true);
+  });
+
   it('keeps disk and memory page for page the same through random changes, and a reload reads the same', async () => {
     const rm = new ReadModel(db, s.api, 700);
     let live: string[] = [];

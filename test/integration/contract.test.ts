@@ -60,6 +60,17 @@ suite('MailService through the contract', () => {
     return r.value;
   };
 
+  /** Starts a sync and resolves once it has stored a message; `done` is the sync's outcome, still to come. */
+  const syncUnderWay = async (): Promise<{ done: Promise<{ ok: boolean }[]> }> => {
+    let downloading!: () => void;
+    const started = new Promise<void>((r) => (downloading = r));
+    const off = service.on('syncProgress', ({ progress }) => progress.phase === 'downloading' && progress.done > 0 && downloading());
+    const sync = call<{ ok: boolean }[]>('syncNow', {});
+    void sync.finally(off).catch(() => {});
+    await started;
+    return { done: sync };
+  };
+
   beforeAll(async () => {
     dc = await startDovecot({ users: [{ name: 'ann', password: 'ann-pw' }] });
     await dc.deliver('ann', [MESSAGE]);
@@ -177,15 +188,10 @@ suite('MailService through the contract', () => {
     await call('syncNow', {});
     const id = service.messages()[0]!.id;
     await dc.deliver('ann', generateMessages({ seed: 404, count: 150, mix: 'small' }));
-    let downloading!: () => void;
-    const started = new Promise<void>((r) => (downloading = r));
-    const off = service.on('syncProgress', ({ progress }) => progress.phase === 'downloading' && progress.done > 0 && downloading());
-    const sync = call<{ ok: boolean }[]>('syncNow', {});
-    await started;
+    const sync = (await syncUnderWay()).done;
     await call('setFlags', { ids: [id], flags: { seen: true } });
     expect(await call<unknown[]>('pendingDeletions', {})).toEqual([]);
     const [outcome] = await sync;
-    off();
     expect(outcome!.ok).toBe(true);
     expect(service.messages().find((m) => m.id === id)!.flags.seen).toBe(true);
     const cur = await fs.readdir(path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir', 'cur'));
@@ -200,16 +206,11 @@ suite('MailService through the contract', () => {
     const file = path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir', 'cur');
     const before = await fs.readdir(file);
     await dc.deliver('ann', generateMessages({ seed: 405, count: 150, mix: 'small' }));
-    let downloading!: () => void;
-    const started = new Promise<void>((r) => (downloading = r));
-    const off = service.on('syncProgress', ({ progress }) => progress.phase === 'downloading' && progress.done > 0 && downloading());
-    const sync = call<{ ok: boolean }[]>('syncNow', {});
-    await started;
+    const sync = (await syncUnderWay()).done;
     // Both need the account's mailbox to themselves (ledger writes; a second POP3 session).
     const del = (await dispatch('deleteForGood', { ids: [id] })) as Result<null>;
     const rest = (await dispatch('fetchFull', { id })) as Result<null>;
     const [outcome] = await sync;
-    off();
     expect(outcome!.ok).toBe(true);
     for (const r of [del, rest]) {
       expect(r.ok).toBe(false);

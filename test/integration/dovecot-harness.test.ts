@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessage, generateMessages, toCrlf } from '../support/mailgen.js';
+import { pidAlive } from '../support/servers.js';
 
 const unavailable = dovecotUnavailable();
 // Locally a missing Dovecot skips (with the reason); in CI it must fail instead.
@@ -119,15 +120,6 @@ function unstuff(data: Buffer): Buffer {
 }
 
 const lines = (b: Buffer): string[] => b.toString('latin1').split('\r\n').filter(Boolean);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(skip)(`private Dovecot harness${skip ? ` (skipped: ${unavailable})` : ''}`, () => {
   let server: DovecotServer | undefined;
@@ -252,11 +244,11 @@ describe.skipIf(skip)(`private Dovecot harness${skip ? ` (skipped: ${unavailable
   it('stop() leaves no process, no listener and no temp dir behind', async () => {
     const s = server!;
     const pid = s.masterPid;
-    expect(alive(pid)).toBe(true);
+    expect(pidAlive(pid)).toBe(true);
     expect(Number(readFileSync(`${s.dir}/run/master.pid`, 'utf8'))).toBe(pid);
     await s.stop();
     await s.stop(); // idempotent
-    expect(alive(pid)).toBe(false);
+    expect(pidAlive(pid)).toBe(false);
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect(existsSync(s.dir)).toBe(false);
     for (const port of [s.plainPort, s.tlsPort]) {

@@ -13,6 +13,26 @@ import { foldChanges, ReadModel } from '../../renderer/src/db/read-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 
 let dbn = 0;
+
+/**
+ * Runs `fn` while the next `count` read-write transactions on `db` fail as they commit (what a
+ * quota error at commit looks like).
+ */
+async function failingWrites(db: PopboxDb, count: number, fn: () => Promise<unknown>): Promise<void> {
+  const backend = db.backendDB();
+  const transaction = backend.transaction.bind(backend);
+  let left = count;
+  backend.transaction = ((...args: Parameters<typeof transaction>) => {
+    const tx = transaction(...args);
+    if (args[1] === 'readwrite' && left-- > 0) queueMicrotask(() => tx.abort());
+    return tx;
+  }) as typeof backend.transaction;
+  try {
+    await fn();
+  } finally {
+    backend.transaction = transaction;
+  }
+}
 describe('read model', () => {
   let s: ServiceApi;
   let db: PopboxDb;
@@ -157,18 +177,7 @@ describe('read model', () => {
       IDBObjectStore.prototype.put = put;
     }
     // 2. The transaction fails as it commits (what a quota error at commit looks like).
-    const backend = db.backendDB();
-    const transaction = backend.transaction.bind(backend);
-    backend.transaction = ((...args: Parameters<typeof transaction>) => {
-      const tx = transaction(...args);
-      if (args[1] === 'readwrite') queueMicrotask(() => tx.abort());
-      return tx;
-    }) as typeof backend.transaction;
-    try {
-      await expect(rm.pull()).rejects.toThrow();
-    } finally {
-      backend.transaction = transaction;
-    }
+    await failingWrites(db, Infinity, () => expect(rm.pull()).rejects.toThrow());
     expect(rm.store.get(m.id)).toBeUndefined();
     expect(await rm.cursor()).toBe(cursor);
     expect(await rm.pagesOnDisk()).toEqual(before);
@@ -184,22 +193,7 @@ describe('read model', () => {
     const cursor = await rm.cursor();
     const five = Array.from({ length: 5 }, () => record());
     await s.service.journal.append(five.map((m) => ({ t: 'add' as const, m })));
-    const backend = db.backendDB();
-    const transaction = backend.transaction.bind(backend);
-    let first = true;
-    backend.transaction = ((...args: Parameters<typeof transaction>) => {
-      const tx = transaction(...args);
-      if (args[1] === 'readwrite' && first) {
-        first = false;
-        queueMicrotask(() => tx.abort());
-      }
-      return tx;
-    }) as typeof backend.transaction;
-    try {
-      await expect(rm.pull()).rejects.toThrow();
-    } finally {
-      backend.transaction = transaction;
-    }
+    await failingWrites(db, 1, () => expect(rm.pull()).rejects.toThrow());
     expect(five.some((m) => rm.store.get(m.id))).toBe(false);
     expect(await rm.cursor()).toBe(cursor);
     expect(rm.store.pagesMatch(await rm.pagesOnDisk())).toBe(true);

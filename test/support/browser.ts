@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { pidAlive } from './servers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.POPBOX_CHROMIUM ?? '/usr/bin/chromium';
@@ -38,15 +39,6 @@ export function launchChromiumProfile(userDataDir: string, viewport: { width: nu
   return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let built: Promise<string> | null = null;
 
 /** The renderer built into test/.tmp (once per process; reused across files when fresh). */
@@ -56,7 +48,7 @@ export function buildRenderer(): Promise<string> {
     // Builds of test processes that are gone are litter.
     for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
       const pid = Number(/^renderer-(\d+)$/.exec(name)?.[1]);
-      if (pid && pid !== process.pid && !alive(pid)) await fs.rm(path.join(tmp, name), { recursive: true, force: true });
+      if (pid && pid !== process.pid && !pidAlive(pid)) await fs.rm(path.join(tmp, name), { recursive: true, force: true });
     }
     const outDir = path.join(tmp, `renderer-${process.pid}`);
     const { build } = await import('vite');

@@ -167,6 +167,12 @@ export function procAlive(p: Proc): boolean {
   return f !== null && f[19] === p.start && f[0] !== 'Z' && f[0] !== 'X';
 }
 
+/** Whether a process with this PID is running (not gone, not a zombie). */
+export function pidAlive(pid: number): boolean {
+  const p = procOf(pid);
+  return p !== null && procAlive(p);
+}
+
 /** Sends a signal to one process; never to a process group, never to init. */
 export function signal(pid: number, sig: NodeJS.Signals): void {
   if (!Number.isInteger(pid) || pid <= 1) return;

@@ -46,6 +46,20 @@ describe('Ledger', () => {
     expect(l.hasStaged).toBe(false);
   });
 
+  it('compacts by itself once the file outgrows its entries, and the commit that triggers it resolves', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const l = await Ledger.open(file);
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    await l.commit();
+    for (let i = 0; i < 1_100; i++) {
+      l.deletedLocally('u1', 2000 + i);
+      await Promise.race([l.commit(), new Promise((_, reject) => setTimeout(() => reject(new Error(`commit ${i} hung`)), 5_000))]);
+    }
+    const lines = (await fs.readFile(file, 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThan(200);
+    expect((await Ledger.open(file)).get('u1')?.deletedLocallyAt).toBe(2000 + 1_099);
+  });
+
   it('keeps events staged when the write fails, and writes them at the next commit', async () => {
     const file = path.join(dir, 'sub', 'ledger.jsonl');
     await fs.mkdir(path.dirname(file));

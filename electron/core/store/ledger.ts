@@ -169,12 +169,24 @@ export class Ledger {
       throw storageError('cannot write the ledger', e);
     }
     this.lines += events.length;
-    if (this.lines > 1000 && this.lines > 3 * this.entries.size) await this.compact(Date.now());
+    // Inside the running commit: calling compact() here would wait for this very commit.
+    if (this.staged.length === 0 && this.lines > 1000 && this.lines > 3 * this.entries.size) await this.rewrite(Date.now());
   }
 
-  /** Rewrite the file as one line per live entry, forgetting long-gone ones. */
-  async compact(now: number): Promise<void> {
-    await this.commit();
+  /** Rewrite the file as one line per live entry, forgetting long-gone ones (after the commits before it). */
+  compact(now: number): Promise<void> {
+    const run = this.committing
+      .catch(() => {})
+      .then(async () => {
+        while (this.staged.length > 0) await this.commitStaged();
+        await this.rewrite(now);
+      });
+    this.committing = run;
+    return run;
+  }
+
+  /** Only with nothing staged: staged events are already in `entries` and would be written twice. */
+  private async rewrite(now: number): Promise<void> {
     for (const [u, entry] of this.entries) {
       const since = entry.goneAt ?? entry.serverDeletedAt;
       if (since !== undefined && now - since > FORGET_AFTER_MS) {

@@ -18,14 +18,19 @@ export type RemoteResult = { ok: true; contentType: string; body: Buffer } | { o
 
 const ALLOWED_TYPE = /^(image\/[a-z0-9.+-]+|text\/css|font\/[a-z0-9.+-]+|application\/(font-woff2?|x-font-[a-z0-9-]+|vnd\.ms-fontobject))$/;
 
+/**
+ * This machine, the local network and the special ranges. Node's BlockList also matches
+ * IPv4-mapped IPv6 forms (`[::ffff:7f00:1]` is 127.0.0.1), which hand-written prefix tests missed.
+ */
+const PRIVATE = new net.BlockList();
+for (const [address, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
+  PRIVATE.addSubnet(address, prefix, 'ipv4');
+}
+for (const [address, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(address, prefix, 'ipv6');
+
 export function isPrivateAddress(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const [a, b] = ip.split('.').map(Number) as [number, number];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-  }
-  const v6 = ip.toLowerCase();
-  if (v6.startsWith('::ffff:')) return isPrivateAddress(v6.slice(7));
-  return v6 === '::' || v6 === '::1' || v6.startsWith('fc') || v6.startsWith('fd') || v6.startsWith('fe80') || v6.startsWith('ff');
+  const family = net.isIPv4(ip) ? 'ipv4' : net.isIPv6(ip) ? 'ipv6' : null;
+  return family === null || PRIVATE.check(ip, family);
 }
 
 async function hostIsPrivate(hostname: string): Promise<boolean> {

@@ -112,9 +112,13 @@ describe('npm run web', () => {
   it('refuses remote fetches to private addresses and other schemes', async () => {
     const viaHost = await get(`${url.origin}/remote?u=${encodeURIComponent(`${url.origin}/`)}`, { cookie });
     expect(viaHost.status).toBe(403);
+    // The IPv4-mapped IPv6 form of this host, as a mail could write it.
+    const mapped = await get(`${url.origin}/remote?u=${encodeURIComponent(`http://[::ffff:127.0.0.1]:${url.port}/`)}`, { cookie });
+    expect(mapped.status).toBe(403);
+    expect(await fetchRemote(`http://[::ffff:7f00:1]:${url.port}/x.png`)).toMatchObject({ ok: false, status: 403 });
     expect((await fetchRemote('file:///etc/passwd')).ok).toBe(false);
     expect(await fetchRemote('ftp://example.org/x')).toMatchObject({ ok: false, status: 400 });
-    expect(['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.20.0.1', '169.254.1.1', '::1', 'fd00::1', '::ffff:127.0.0.1'].every(isPrivateAddress)).toBe(true);
+    expect(['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.20.0.1', '169.254.1.1', '::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:c0a8:1'].every(isPrivateAddress)).toBe(true);
     expect(['93.184.216.34', '2606:2800:220:1::1'].some(isPrivateAddress)).toBe(false);
   });
 

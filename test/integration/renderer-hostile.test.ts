@@ -154,6 +154,21 @@ suite('hostile mail in Chromium', () => {
     expect(direct).toEqual([]);
     expect(trackerHits).toEqual([]);
     await page.getByText('Remote content in this message was blocked').waitFor();
+
+    // The second wall, on its own: the frame's sandbox runs no script even if the sanitizer let
+    // one through. Probed in a blank page (the app's own CSP would block the script anyway):
+    // with the same sandbox an unsanitized script stays inert; with allow-scripts it would run.
+    const sandbox = (await page.locator('iframe.message-frame').getAttribute('sandbox')) ?? '';
+    expect(sandbox.split(/\s+/).sort()).toEqual(['allow-popups', 'allow-popups-to-escape-sandbox', 'allow-same-origin']);
+    const probe = await page.context().browser()!.newPage();
+    const runs = async (attr: string) => {
+      await probe.setContent(`<iframe sandbox="${attr}" srcdoc="<script>parent.ran = true</script>"></iframe>`);
+      await probe.waitForTimeout(200);
+      return probe.evaluate<boolean>('window.ran === true');
+    };
+    expect(await runs(sandbox)).toBe(false);
+    expect(await runs(`${sandbox} allow-scripts`)).toBe(true);
+    await probe.close();
   });
 
   it('loads remote images only after "Show remote content", and only through the host', async () => {

@@ -8,9 +8,10 @@ import { DEFAULT_DB_NAME, readStoredHead, storeHead } from './db/head.js';
 
 performance.mark('popbox:start');
 const root = document.getElementById('root')!;
+const head = readStoredHead(DEFAULT_DB_NAME);
 let painted = false;
 try {
-  painted = paintSnapshot(root, readStoredHead(DEFAULT_DB_NAME));
+  painted = paintSnapshot(root, head);
   if (painted) performance.mark('popbox:snapshot');
 } catch (e) {
   // Only a hint: forget it rather than fail the start.
@@ -38,7 +39,7 @@ const takeSnapshotClick = () => {
 
 const load = () =>
   import('./start.js')
-    .then((app) => app.start(root, takeSnapshotClick))
+    .then((app) => app.start(root, painted ? head : null, takeSnapshotClick))
     .catch((e: unknown) => {
       root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
     });

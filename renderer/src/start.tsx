@@ -5,15 +5,16 @@ import { getApi } from './api/client.js';
 import { App } from './app/App.js';
 import { ServicesContext } from './app/context.js';
 import { PopboxDb } from './db/database.js';
+import type { StoredHead } from './db/head.js';
 import { ReadModel } from './db/read-model.js';
 
-export function start(root: HTMLElement, takeSnapshotClick: () => string | null): void {
+export function start(root: HTMLElement, head: StoredHead | null, takeSnapshotClick: () => string | null): void {
   performance.mark('popbox:app');
   const api = getApi();
   const db = new PopboxDb();
   const readModel = new ReadModel(db, api);
   // The first screenful from the last session, before the first render.
-  readModel.primeHead();
+  readModel.primeHead(head);
   readModel.start();
 
   createRoot(root).render(

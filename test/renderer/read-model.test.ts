@@ -8,8 +8,9 @@ import { IDBKeyRange, IDBObjectStore, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PopboxDb } from '../../renderer/src/db/database.js';
 import { viewIds } from '../../renderer/src/db/queries.js';
-import { PAGE_ROWS } from '../../renderer/src/db/message-store.js';
-import { foldChanges, ReadModel } from '../../renderer/src/db/read-model.js';
+import { readStoredHead } from '../../renderer/src/db/head.js';
+import { foldChanges, PAGE_ROWS } from '../../renderer/src/db/message-store.js';
+import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 
 let dbn = 0;
@@ -111,7 +112,7 @@ describe('read model', () => {
     expect(pages.every((p) => p.rows.length <= PAGE_ROWS)).toBe(true);
     expect(pages.reduce((n, p) => n + p.rows.length, 0)).toBe(12_000);
     // The head record holds the Unified Inbox's first screenful for the next cold start.
-    const head = (await db.meta.get('head'))?.value as { id: string }[];
+    const head = readStoredHead(db.name)!.rows;
     expect(head).toHaveLength(60);
     expect(head.map((r) => r.id)).toEqual(viewIds(rm.store, { kind: 'unified' }, 'date').slice(0, head.length));
   });

@@ -134,6 +134,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
 
   // Selection follows what is still in the view.
   useEffect(() => {
+    if (selected.size === 0) return; // nothing to check (and no 100,000-entry set per keystroke)
     const present = new Set(ids);
     if ([...selected].some((id) => !present.has(id))) setSelected(new Set([...selected].filter((id) => present.has(id))));
   }, [ids]);

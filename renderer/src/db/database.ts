@@ -1,6 +1,7 @@
 /**
  * The read model (DESIGN §2): a cache of what main knows, filled only from the change feed and
- * always rebuildable. Booleans are stored as 0/1 because IndexedDB cannot index booleans.
+ * always rebuildable. Flags are 0/1 (a leftover of the indexed design; rows are stored as JSON
+ * pages now and the views compare them as numbers).
  */
 import Dexie, { type EntityTable } from 'dexie';
 import type { PublicAccount, AccountStatus } from '../../../shared/contract.js';

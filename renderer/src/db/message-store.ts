@@ -8,8 +8,9 @@
  * meet "10,000 new messages listed within 2 s"; pages can, and the lists, counts and search are
  * answered from memory (sorting 100,000 dates takes ~50 ms; a keystroke is a scan of strings).
  *
- * Writes go through stage() → the caller's transaction → commit(): memory changes only after
- * the pages and the cursor are on disk, so a failed write leaves both as they were.
+ * A batch is staged (its page writes computed without touching memory) and committed to
+ * memory; the read model writes the staged pages with the cursor in one transaction and, if
+ * that fails, reloads memory from disk (read-model.ts).
  */
 import type { Change } from '../../../shared/changes.js';
 import type { Folder, MessageRow, Page } from './database.js';
@@ -22,6 +23,10 @@ export const HEAD_ROWS = 60;
 
 export type MailboxView = { kind: 'unified' } | { kind: 'account'; accountId: string } | { kind: 'trash' };
 export type SortKey = 'date' | 'from' | 'subject';
+
+export function folderOf(view: MailboxView): Folder {
+  return view.kind === 'trash' ? 'trash' : 'inbox';
+}
 
 /** Folds a batch of changes into the rows they touch; null means removed. */
 export function foldChanges(existing: ReadonlyMap<string, MessageRow>, changes: readonly Change[]): Map<string, MessageRow | null> {
@@ -84,12 +89,11 @@ export class MessageStore {
   private headRows: Map<string, MessageRow> | null = null;
   private headOrder: string[] | null = null;
 
-  /** Bumped on every change anyone could see; `orderVersion` only when lists may reorder. */
+  /** Bumped on every change anyone could see (the views' snapshot for useSyncExternalStore). */
   version = 0;
   /** Batches committed so far (a staged batch is only valid against the count it was made at). */
   commits = 0;
   private headIds = new Set<string>();
-  private orderVersion = 0;
   loaded = false;
 
   get size(): number {
@@ -106,7 +110,6 @@ export class MessageStore {
   private changed(reorders: boolean, shrinksExcept: Set<Folder> | null = null): void {
     this.version++;
     if (reorders) {
-      this.orderVersion++;
       if (shrinksExcept) this.shrinkViews(shrinksExcept);
       else this.cache.clear();
     }
@@ -121,7 +124,7 @@ export class MessageStore {
    */
   private shrinkViews(entered: Set<Folder>): void {
     for (const [key, { view, ids }] of this.cache) {
-      const folder = view.kind === 'trash' ? 'trash' : 'inbox';
+      const folder = folderOf(view);
       if (entered.has(folder)) {
         this.cache.delete(key);
         continue;
@@ -298,7 +301,7 @@ export class MessageStore {
     const hit = this.cache.get(key);
     if (hit) return hit.ids;
     const t0 = performance.now();
-    const folder = view.kind === 'trash' ? 'trash' : 'inbox';
+    const folder = folderOf(view);
     const accountId = view.kind === 'account' ? view.accountId : null;
     const picked: MessageRow[] = [];
     for (const r of this.rows.values()) if (r.folder === folder && (accountId === null || r.accountId === accountId)) picked.push(r);

@@ -1,12 +1,7 @@
 /** The views' queries, answered from the message store in memory (see message-store.ts). */
-import type { Folder } from './database.js';
 import type { MailboxView, MessageStore, SortKey } from './message-store.js';
 
 export type { MailboxView, SortKey } from './message-store.js';
-
-export function folderOf(view: MailboxView): Folder {
-  return view.kind === 'trash' ? 'trash' : 'inbox';
-}
 
 /** The terms of a search box's text: lower case, split on white space. */
 export function searchTerms(search: string): string[] {

@@ -1,8 +1,9 @@
 /**
  * Keeps the read model in step with main (DESIGN §2): pulls `changesSince(cursor)` when main
- * hints that the state moved, applies each batch and its new cursor in one IndexedDB
- * transaction (then to the message store in memory, which the views read), and rebuilds from a
- * snapshot when main cannot calculate the changes. Account settings and sync status are
+ * hints that the state moved, applies each batch to the message store in memory (which the
+ * views read) and writes its pages with its new cursor in one IndexedDB transaction (a failed
+ * write takes memory back to disk), and rebuilds from a snapshot when main cannot calculate
+ * the changes. Account settings and sync status are
  * mirrored into Dexie too, where the views read them with live queries.
  *
  * Several windows of one origin (tabs of the web host) share the database: writes happen under
@@ -13,12 +14,10 @@ import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
 import type { MessageRow, Page, PageRow, PopboxDb } from './database.js';
-import { readStoredHead, storeHead, validHead } from './head.js';
+import { readStoredHead, storeHead, type StoredHead } from './head.js';
 import { MessageStore, PAGE_ROWS, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
 import { measure } from '../app/timing.js';
-
-export { foldChanges } from './message-store.js';
 
 const DEFAULT_PAGE = 5_000;
 /** Rows per transaction while rebuilding: the first chunk (the newest mail) shows at once. */
@@ -28,7 +27,6 @@ const MERGE_MAX = 50_000;
 /** Pages read per request at start (5,000 messages). */
 const LOAD_PAGES = 10;
 const CURSOR = 'cursor';
-const HEAD = 'head';
 
 /** Resolves after the next frame is painted, or after `ms` if no frame comes (a hidden window). */
 function afterPaint(ms: number): Promise<void> {
@@ -88,11 +86,7 @@ export class ReadModel {
   load(): Promise<void> {
     this.loading ??= (async () => {
       const t0 = performance.now();
-      if (!this.store.headFor({ kind: 'unified' }, 'date')) {
-        const head = await this.db.meta.get(HEAD);
-        if (validHead(head?.value)) this.store.setHead(head.value);
-      }
-      measure('popbox:load-head', t0);
+      if (!this.store.headFor({ kind: 'unified' }, 'date')) this.primeHead();
       // After the head's rows are painted (or 100 ms, for a window that is hidden and never
       // paints), then a few pages per request, yielding in between: reading them all at once
       // would hold the main thread, and the first rows could not paint.
@@ -127,7 +121,6 @@ export class ReadModel {
     const db = this.db;
     await db.transaction('rw', db.pages, db.meta, async () => {
       await db.meta.delete(CURSOR);
-      await db.meta.delete(HEAD);
       await db.pages.clear();
     });
     storeHead(db.name, null);
@@ -225,7 +218,7 @@ export class ReadModel {
       let failed: unknown = null;
       await this.settle().catch((e: unknown) => (failed = e));
       // Also when a later page failed: what is in memory must reach the start-up snapshot.
-      if (head) await this.writeHead();
+      if (head) this.writeHead();
       // eslint-disable-next-line no-unsafe-finally
       if (failed) throw failed;
     }
@@ -284,19 +277,15 @@ export class ReadModel {
   }
 
   /**
-   * The Unified Inbox's first rows for the next cold start: a hint, not part of the batch's
-   * transaction. Kept in localStorage too, which a new page reads without waiting for
-   * IndexedDB to open.
+   * The Unified Inbox's first rows for the next cold start, in localStorage (a new window reads
+   * it before IndexedDB opens): a hint, not part of the batch's transaction.
    */
-  private async writeHead(): Promise<void> {
-    const head = this.store.head();
-    storeHead(this.db.name, head);
-    await this.db.meta.put({ key: HEAD, value: head });
+  private writeHead(): void {
+    storeHead(this.db.name, this.store.head());
   }
 
-  /** Show the head from localStorage at once (before the first render), if there is one. */
-  primeHead(): void {
-    const head = readStoredHead(this.db.name);
+  /** Show the stored head at once (before the first render), if there is one; `head`: already read. */
+  primeHead(head: StoredHead | null = readStoredHead(this.db.name)): void {
     if (head) this.store.setHead(head.rows);
   }
 
@@ -315,7 +304,7 @@ export class ReadModel {
     const head = staged.reorders || staged.touchesHead;
     if (opts.wait !== false) {
       await this.settle();
-      if (head && opts.head !== false) await this.writeHead();
+      if (head && opts.head !== false) this.writeHead();
     }
     // User Timing: visible in DevTools' performance panel and read by the benchmark.
     measure('popbox:apply', t0, { changes: changes.length, pages: staged.pages.length });
@@ -334,11 +323,11 @@ export class ReadModel {
     const rows = snap.messages.map(toRow).sort((a, b) => b.date - a.date);
     for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {
       await this.write(this.store.stage(null, rows.slice(i, i + REBUILD_CHUNK)), null);
-      if (i === 0) await this.writeHead();
+      if (i === 0) this.writeHead();
     }
     await db.meta.put({ key: CURSOR, value: snap.state });
     this.known = snap.state;
-    await this.writeHead();
+    this.writeHead();
   }
 
   /** For tests and diagnostics: the pages as stored. */

@@ -11,7 +11,7 @@ import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
 
 export interface MessageListProps {
   ids: string[];
-  /** Rows already known for the first paint (before `ids` arrives). */
+  /** `ids` is not the whole view yet (the start-up head, or the store still loading). */
   loading: boolean;
   selected: ReadonlySet<string>;
   focused: string | null;

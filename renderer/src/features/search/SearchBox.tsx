@@ -1,4 +1,4 @@
-/** Search over sender, subject and snippet, answered from Dexie as you type. */
+/** Search over sender, subject and snippet, answered from memory as you type. */
 import { forwardRef } from 'react';
 
 export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (v: string) => void }>(function SearchBox({ value, onChange }, ref) {

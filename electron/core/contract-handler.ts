@@ -6,9 +6,8 @@
  */
 import type { z } from 'zod';
 import { contract, PublicAccount, type Contract, type Method, type Output, type Result } from '../../shared/contract.js';
-import { AppFailure, describeZodError, isAppFailure } from './errors.js';
+import { AppFailure, describeZodError, toAppError } from './errors.js';
 import type { MailService } from './mail-service.js';
-import { isPop3Error } from './pop3/errors.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -30,20 +29,8 @@ export function createDispatcher(handlers: Handlers) {
       const handler = handlers[method] as (i: unknown) => Promise<unknown>;
       return { ok: true, value: await handler(parsed.data) };
     } catch (e) {
-      if (isAppFailure(e) || isPop3Error(e)) {
-        return {
-          ok: false,
-          error: {
-            code: e.code,
-            message: e.message,
-            ...(isPop3Error(e) && e.respCode ? { respCode: e.respCode } : {}),
-            ...(isPop3Error(e) && e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
-            ...(isPop3Error(e) && e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
-          },
-        };
-      }
-      // Not a typed failure: a bug. Say so without leaking internals across the boundary.
-      return { ok: false, error: { code: 'storage', message: `${method} failed unexpectedly` } };
+      // An untyped failure is a bug: say so without leaking internals across the boundary.
+      return { ok: false, error: toAppError(e, `${method} failed unexpectedly`) };
     }
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { AppError, ErrorCode } from '../../shared/errors.js';
+import { isPop3Error } from './pop3/errors.js';
 
 export class AppFailure extends Error {
   override readonly name = 'AppFailure';
@@ -23,6 +24,25 @@ export class AppFailure extends Error {
 
 export function isAppFailure(e: unknown): e is AppFailure {
   return e instanceof AppFailure;
+}
+
+/**
+ * Any failure as the value that crosses to the UI: a typed one with everything the UI can act
+ * on (a POP3 response code, a certificate's fingerprint, when to retry); anything else is a bug
+ * and becomes `storage` with `otherwise` as its message.
+ */
+export function toAppError(e: unknown, otherwise: string): AppError {
+  if (isPop3Error(e)) {
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.respCode ? { respCode: e.respCode } : {}),
+      ...(e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
+      ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+    };
+  }
+  if (isAppFailure(e)) return e.toAppError();
+  return { code: 'storage', message: otherwise };
 }
 
 /** `['accounts', 2, 'port']` → `accounts[2].port`. */

@@ -14,10 +14,9 @@ import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/a
 import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import { INLINE_PART_MAX_BYTES, type AccountStatus, type ConnectionReport, type ConnectionTest, type Discovery, type EventName, type EventPayload, type PendingDeletion, type SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
-import type { ErrorCode } from '../../shared/errors.js';
 import type { MessageSummary } from '../../shared/messages.js';
 import { AccountStore } from './accounts/account-store.js';
-import { AppFailure, isAppFailure } from './errors.js';
+import { AppFailure, toAppError } from './errors.js';
 import { openAttachment, readBody, saveAttachment } from './mime/body.js';
 import { discoverServer } from './accounts/discover.js';
 import { PreferencesStore } from './preferences.js';
@@ -254,7 +253,7 @@ export class MailService {
       if (!run) {
         run = this.syncOne(account, onProgress).then(
           ({ plan: _plan, ...result }): SyncOutcome => ({ accountId: account.id, ok: true, result }),
-          (e: unknown): SyncOutcome => ({ accountId: account.id, ok: false, error: toError(e) }),
+          (e: unknown): SyncOutcome => ({ accountId: account.id, ok: false, error: toAppError(e, e instanceof Error ? e.message : String(e)) }),
         );
         this.running.set(account.id, run);
         void run.finally(() => this.running.delete(account.id));
@@ -643,14 +642,3 @@ async function summarizeSafely(file: string): Promise<MessageSummary> {
   }
 }
 
-function toError(e: unknown): { code: ErrorCode; message: string; fingerprint256?: string; retryAfterSeconds?: number } {
-  if (isPop3Error(e))
-    return {
-      code: e.code,
-      message: e.message,
-      ...(e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
-      ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
-    };
-  if (isAppFailure(e)) return { code: e.code, message: e.message };
-  return { code: 'storage', message: e instanceof Error ? e.message : String(e) };
-}

@@ -151,8 +151,10 @@ function unreadCount(): number {
   return n;
 }
 
-function refreshIndicators(syncing = false): void {
+function refreshIndicators(): void {
   const unread = unreadCount();
+  // Any account, not the one whose status just changed: with two, one may still be syncing.
+  const syncing = service?.syncStatus().some((s) => s.state === 'syncing') ?? false;
   app.setBadgeCount(unread);
   if (tray) {
     tray.setToolTip(trayTooltip({ unread, syncing }));
@@ -175,7 +177,7 @@ function refreshIndicators(syncing = false): void {
 
 /** New mail → one notification (sender and subject) or a summary; click opens it. */
 function watchNewMail(svc: MailService): void {
-  let seen = svc.journal.snapshot().state;
+  let seen = svc.journal.state;
   let timer: NodeJS.Timeout | null = null;
   svc.on('stateChanged', () => {
     if (timer) return;
@@ -234,7 +236,7 @@ async function start(): Promise<void> {
   tray = new Tray(nativeImage.createFromPath(iconFile).resize({ width: 22, height: 22 }));
   tray.on('click', showWindow);
   refreshIndicators();
-  svc.on('accountStatus', (s) => refreshIndicators(s.state === 'syncing'));
+  svc.on('accountStatus', () => refreshIndicators());
   watchNewMail(svc);
 
   const applyPrefs = (p: ReturnType<MailService['preferences']>) => app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: ['--hidden'] });

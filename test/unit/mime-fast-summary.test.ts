@@ -288,6 +288,8 @@ function edgeCases(): [string, Buffer][] {
     ['tnef', m(mixed([plain('winmail'), 'Content-Type: application/ms-tnef\nContent-Transfer-Encoding: base64\n\neJ8+IhA=']))],
     ['uuencode transfer encoding', m(mixed(['Content-Type: text/plain\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 a.txt\nend', PDF]))],
     ['flowed', m(plain('This is a long line that was \nsoft broken by the sender and \ncontinues here.\n> quoted and \n> flowed\n-- \nsig', '; format=flowed'))],
+    // Found by the damage property test: mailsplit reads format=flowed only where text/plain is declared.
+    ['flowed with an empty type', m('Content-Type:; text/plain; charset=utf-8; format=flowed\n\n> quoted and \n> flowed\n')],
     ['flowed delsp', m(plain('Wrap ped word s in here \nand more.\n', '; format=flowed; delsp=yes'))],
     ['qp soft breaks and trailing space', m(`Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nA line with trailing spaces   \nsoft=\nbreak =C3=A9t=C3=A9 =3D equals =ZZ bad escape=\n`)],
     ['qp at the end without newline', m(`Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nends with =`)],

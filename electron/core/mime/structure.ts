@@ -115,8 +115,10 @@ export function describePart(lines: readonly HeaderLine[], root: boolean): PartI
   if (multipart !== null && !boundary) throw new Unsure('a multipart without a usable boundary');
   if (multipart === null && boundaryParam) throw new Unsure('a boundary on a leaf part');
 
+  // format=flowed counts only where text/plain is declared: mailsplit decides it before a
+  // missing or empty type (`Content-Type: ; format=flowed`) defaults to text/plain.
   const format = (type.params.format || '').toLowerCase().trim();
-  const flowed = contentType === 'text/plain' && format === 'flowed';
+  const flowed = (type.value || '').toLowerCase().trim() === 'text/plain' && format === 'flowed';
   return {
     contentType,
     multipart,

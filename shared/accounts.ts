@@ -31,19 +31,44 @@ export const AccountId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
 export type AccountId = z.infer<typeof AccountId>;
 
-const NAME_RULE = 'must be 1–64 letters, digits, spaces or . _ - @ +, without leading or trailing spaces';
+/** Characters a name may not hold: they would break the one-line reports the name is printed in. */
+const NAME_FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]/u;
+export const ACCOUNT_NAME_MAX = 64;
 
 /**
- * The name people and the CLI use for an account. No slashes or control characters: it is
- * typed on command lines and printed in one-line error reports (`NAME: CODE: message`).
- * Normalized to NFC so the same name typed on different systems compares equal.
+ * What is wrong with a name, in words for the person typing it (null: nothing). The same rules
+ * as AccountName below, so the form can say it as the user types instead of after Save. Names
+ * are compared without case, as people read them ("Home" and "home" are the same account).
+ */
+export function accountNameProblem(name: string, otherNames: readonly string[] = []): string | null {
+  const n = name.trim().normalize('NFC');
+  if (n === '') return 'Enter a name for this account.';
+  if ([...n].length > ACCOUNT_NAME_MAX) return `Use at most ${ACCOUNT_NAME_MAX} characters.`;
+  if (NAME_FORBIDDEN.test(n)) return 'A name cannot hold line breaks, tabs or other control characters.';
+  const key = accountNameKey(n);
+  const clash = otherNames.find((o) => accountNameKey(o) === key);
+  if (clash !== undefined) return `There is already an account named “${clash}”. Choose another name.`;
+  return null;
+}
+
+/** The form names are compared in: "Home" and "home" are the same account. */
+export function accountNameKey(name: string): string {
+  return name.trim().normalize('NFC').toLowerCase();
+}
+
+/**
+ * The name people and the CLI use for an account: any printable text, trimmed, 1–64
+ * characters. No control characters or line breaks: it is printed in one-line error reports
+ * (`NAME: CODE: message`). Normalized to NFC so the same name typed on different systems
+ * compares equal.
  */
 export const AccountName = z
   .string(invalidType('must be text'))
+  .trim()
   .overwrite((s) => s.normalize('NFC'))
   .min(1, 'must not be empty')
-  .max(64, 'must be at most 64 characters')
-  .regex(/^[\p{L}\p{M}\p{N}._@+-](?:[\p{L}\p{M}\p{N} ._@+-]*[\p{L}\p{M}\p{N}._@+-])?$/u, NAME_RULE);
+  .refine((s) => [...s].length <= ACCOUNT_NAME_MAX, `must be at most ${ACCOUNT_NAME_MAX} characters`)
+  .refine((s) => !NAME_FORBIDDEN.test(s), 'must not contain line breaks, tabs or other control characters');
 
 const HOST_RULE = 'must be a host name or an IP address, without spaces';
 

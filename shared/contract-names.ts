@@ -8,6 +8,7 @@ export const METHOD_NAMES = [
   'addAccount',
   'updateAccount',
   'removeAccount',
+  'reorderAccounts',
   'testConnection',
   'syncNow',
   'syncStatus',

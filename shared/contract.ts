@@ -69,6 +69,10 @@ export const PendingDeletion = z.object({
   accountId: z.string(),
   uidl: z.string(),
   subject: z.string(),
+  /** The sender as the list shows it ("Ann Example"), or '' when not known. */
+  from: z.string().default(''),
+  /** The message's Date header (ISO 8601), or null when not known. */
+  date: z.string().nullable().default(null),
   reason: z.enum(['downloaded', 'expired', 'deleted-locally']),
 });
 export type PendingDeletion = z.infer<typeof PendingDeletion>;
@@ -124,6 +128,8 @@ export const contract = {
   addAccount: { input: z.object({ account: AccountInput, password: z.string().max(4096).optional() }), output: PublicAccount },
   updateAccount: { input: z.object({ id: Id, patch: AccountPatch, password: z.string().max(4096).optional() }), output: PublicAccount },
   removeAccount: { input: z.object({ id: Id }), output: z.null() },
+  /** The accounts in the order the user wants them shown; every id once. */
+  reorderAccounts: { input: z.object({ ids: z.array(Id).max(1000) }), output: z.array(PublicAccount) },
   testConnection: { input: ConnectionTest, output: ConnectionReport },
 
   syncNow: { input: z.object({ accountIds: z.array(Id).optional() }), output: z.array(SyncOutcome) },
@@ -141,7 +147,7 @@ export const contract = {
   restore: { input: z.object({ ids: Ids }), output: z.null() },
   deleteForGood: { input: z.object({ ids: Ids }), output: z.null() },
   /** The host picks the destination (a save dialog); the renderer never names a path. */
-  saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number() }) },
+  saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },
   pendingDeletions: { input: z.object({ accountId: Id.optional() }), output: z.array(PendingDeletion) },
   /** An inline part's bytes (a cid: image), base64, at most INLINE_PART_MAX_BYTES. */
   inlinePart: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ contentType: z.string(), base64: z.string() }) },

@@ -50,6 +50,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
       await service.removeAccount(id);
       return null;
     },
+    reorderAccounts: async ({ ids }) => (await service.reorderAccounts(ids)).map(pub),
     testConnection: (test) => service.testConnection(test),
     syncNow: ({ accountIds }) => service.syncNow(accountIds),
     syncStatus: async () => service.syncStatus(),
@@ -74,7 +75,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
       if (!att) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
       const dest = await host.chooseSaveDestination(att.filename ?? `attachment-${attachmentId}`);
       if (dest === null) return { saved: false, size: 0 };
-      return { saved: true, ...(await service.saveAttachment(id, attachmentId, dest)) };
+      return { saved: true, path: dest, ...(await service.saveAttachment(id, attachmentId, dest)) };
     },
     inlinePart: ({ id, attachmentId }) => service.inlinePart(id, attachmentId),
     discoverServer: ({ email }) => service.discoverServer(email),

@@ -25,6 +25,7 @@ import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
 import { Journal } from './store/journal.js';
+import { deletionPreview, type DeletionPreview } from './store/ledger.js';
 import { curName, formatFlags } from './store/ids.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
@@ -220,6 +221,13 @@ export class MailService {
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
     this.scheduler?.setAccounts(this.accounts.list());
     return account;
+  }
+
+  /** The order the user wants the accounts in (every id once); the file keeps it. */
+  async reorderAccounts(ids: string[]): Promise<AccountSettings[]> {
+    const accounts = await this.accounts.reorder(ids);
+    this.scheduler?.setAccounts(accounts);
+    return accounts;
   }
 
   async removeAccount(idOrName: string): Promise<void> {
@@ -441,7 +449,7 @@ export class MailService {
       try {
         for (const m of list) {
           // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
-          box.ledger.deletedLocally(m.uidl, this.now());
+          box.ledger.deletedLocally(m.uidl, this.now(), deletionPreview(m.summary));
           await box.ledger.commit();
           await box.maildir.remove(m.id);
         }
@@ -462,7 +470,9 @@ export class MailService {
           if (entry.serverDeletedAt !== undefined || entry.goneAt !== undefined) continue;
           const reason = deletionReason(entry, account, this.now());
           if (!reason) continue;
-          out.push({ id: entry.id, accountId: account.id, uidl: entry.uidl, subject: this.journal.get(entry.id)?.summary.subject ?? '', reason });
+          // A message deleted here is gone from the journal: its ledger entry kept what to show.
+          const shown = entry.preview ?? previewOf(this.journal.get(entry.id));
+          out.push({ id: entry.id, accountId: account.id, uidl: entry.uidl, subject: shown.subject, from: shown.from, date: shown.date, reason });
         }
       });
     }
@@ -630,6 +640,10 @@ class SummaryQueue {
     await this.pending;
     await this.flush();
   }
+}
+
+function previewOf(m: MessageRecord | undefined): DeletionPreview {
+  return m ? deletionPreview(m.summary) : { subject: '', from: '', date: null };
 }
 
 async function summarizeSafely(file: string): Promise<MessageSummary> {

@@ -89,6 +89,19 @@ describe('AccountStore', () => {
     expect(store.get(a.id).port).toBe(995);
   });
 
+  it('keeps the order the user chose in the file, and refuses an order that leaves an account out', async () => {
+    const store = await AccountStore.open(dir);
+    const h = await store.add(home);
+    const w = await store.add(work);
+    await store.reorder([w.id, h.id]);
+    const onDisk = JSON.parse(await readFile(path.join(dir, 'accounts.json'), 'utf8')) as { accounts: { name: string }[] };
+    expect(onDisk.accounts.map((a) => a.name)).toEqual(['Work', 'Home']);
+    expect((await AccountStore.open(dir)).list().map((a) => a.name)).toEqual(['Work', 'Home']);
+    expect((await failure(store.reorder([w.id]))).code).toBe('invalid');
+    expect((await failure(store.reorder([w.id, w.id]))).code).toBe('invalid');
+    expect(store.list().map((a) => a.name)).toEqual(['Work', 'Home']);
+  });
+
   it('keeps names unique (ignoring case), also on rename', async () => {
     const store = await AccountStore.open(dir);
     await store.add(home);

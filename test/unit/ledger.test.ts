@@ -30,6 +30,23 @@ describe('Ledger', () => {
     expect(again.getById('bbbbbbbbbbbbbbbb')?.uidl).toBe('u2');
   });
 
+  it('keeps what the pending-deletions list shows of a message deleted here, and reads ledgers written without it', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    // A line as older Popbox wrote it: no preview.
+    await fs.writeFile(file, `${JSON.stringify({ e: 'dl', u: 'u0', id: 'zzzzzzzzzzzzzzzz', at: 1, size: 5, partial: false })}\n${JSON.stringify({ e: 'del', u: 'u0', at: 2 })}\n`);
+    const l = await Ledger.open(file);
+    expect(l.get('u0')).toMatchObject({ deletedLocallyAt: 2 });
+    expect(l.get('u0')?.preview).toBeUndefined();
+    l.downloaded('u1', 'aaaaaaaaaaaaaaaa', 1000, 10, false);
+    l.deletedLocally('u1', 2000, { subject: 'Grüße', from: 'Ann Example', date: '2026-11-03T10:00:00.000Z' });
+    await l.commit();
+    const preview = { subject: 'Grüße', from: 'Ann Example', date: '2026-11-03T10:00:00.000Z' };
+    expect((await Ledger.open(file)).get('u1')?.preview).toEqual(preview);
+    // Compaction keeps it too.
+    await l.compact(3000);
+    expect((await Ledger.open(file)).get('u1')?.preview).toEqual(preview);
+  });
+
   it('commits one after another: overlapping commits write every event exactly once', async () => {
     const file = path.join(dir, 'ledger.jsonl');
     const l = await Ledger.open(file);

@@ -10,17 +10,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AccountInput, AccountPatch, AccountSettings } from '../../../shared/accounts.js';
+import { AccountInput, accountNameKey, AccountPatch, AccountSettings } from '../../../shared/accounts.js';
 import { AppFailure, describeZodError, invalidInput, quoteForMessage } from '../errors.js';
 import { writeFileAtomic } from '../store/durable.js';
 
 export const ACCOUNTS_FILE = 'accounts.json';
 export const ACCOUNTS_FILE_VERSION = 1;
 
-/** Names are compared the way people read them: "Home" and "home" are the same account. */
-function nameKey(name: string): string {
-  return name.normalize('NFC').toLowerCase();
-}
+const nameKey = accountNameKey;
 
 const AccountsFile = z.object({
   version: z.literal(ACCOUNTS_FILE_VERSION, `must be ${ACCOUNTS_FILE_VERSION}`),
@@ -94,6 +91,23 @@ export class AccountStore {
       this.assertNameFree(next.data.name, current.id);
       await this.save(this.accounts.map((a, i) => (i === index ? next.data : a)));
       return structuredClone(next.data);
+    });
+  }
+
+  /**
+   * Put the accounts in the order the user chose (the file's order is the order everyone
+   * shows). `ids` must name every account once: a list made before an add or a remove is
+   * refused rather than guessed at.
+   */
+  reorder(ids: readonly string[]): Promise<AccountSettings[]> {
+    return this.exclusive(async () => {
+      const byId = new Map(this.accounts.map((a) => [a.id, a]));
+      const next = ids.map((id) => byId.get(id));
+      if (new Set(ids).size !== ids.length || next.length !== this.accounts.length || next.some((a) => a === undefined)) {
+        throw new AppFailure('invalid', 'the accounts changed meanwhile; try again');
+      }
+      await this.save(next as AccountSettings[]);
+      return this.list();
     });
   }
 

@@ -8,6 +8,7 @@
  * engine commits before it sends any DELE. A torn last line (a crash mid-append) is dropped;
  * the file is rewritten compactly when the log outgrows the live entries.
  */
+import type { MessageSummary } from '../../../shared/messages.js';
 import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
 
 export interface LedgerEntry {
@@ -20,16 +21,35 @@ export interface LedgerEntry {
   partial: boolean;
   /** The user deleted it here for good. */
   deletedLocallyAt?: number;
+  /**
+   * What the list of server deletions to come shows, kept when the message is deleted here:
+   * by then the message and its summary are gone. Absent in ledgers written before it was kept.
+   */
+  preview?: DeletionPreview;
   /** A QUIT +OK committed our DELE of it. */
   serverDeletedAt?: number;
   /** The server no longer lists it (deleted elsewhere, or expired). */
   goneAt?: number;
 }
 
+export interface DeletionPreview {
+  subject: string;
+  /** The sender as a list shows it. */
+  from: string;
+  /** The Date header (ISO 8601), or null. */
+  date: string | null;
+}
+
+/** The preview of a message about to be deleted here, from its summary. */
+export function deletionPreview(summary: Pick<MessageSummary, 'subject' | 'from' | 'date'>): DeletionPreview {
+  const sender = summary.from[0];
+  return { subject: summary.subject, from: sender ? sender.name || sender.address : '', date: summary.date };
+}
+
 type LedgerEvent =
   | { e: 'dl'; u: string; id: string; at: number; size: number; partial: boolean }
   | { e: 'full'; u: string; size: number }
-  | { e: 'del'; u: string; at: number }
+  | { e: 'del'; u: string; at: number; p?: DeletionPreview }
   | { e: 'srv'; u: string[]; at: number }
   | { e: 'gone'; u: string[]; at: number }
   | { e: 'entry'; v: LedgerEntry };
@@ -69,7 +89,7 @@ export class Ledger {
       }
       case 'del': {
         const prev = this.entries.get(ev.u);
-        if (prev) this.set({ ...prev, deletedLocallyAt: ev.at });
+        if (prev) this.set({ ...prev, deletedLocallyAt: ev.at, ...(ev.p ? { preview: ev.p } : {}) });
         break;
       }
       case 'srv':
@@ -121,8 +141,8 @@ export class Ledger {
     this.stage({ e: 'full', u: uidl, size });
   }
 
-  deletedLocally(uidl: string, at: number): void {
-    this.stage({ e: 'del', u: uidl, at });
+  deletedLocally(uidl: string, at: number, preview?: DeletionPreview): void {
+    this.stage({ e: 'del', u: uidl, at, ...(preview ? { p: preview } : {}) });
   }
 
   serverDeleted(uidls: string[], at: number): void {

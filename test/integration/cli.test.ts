@@ -2,13 +2,12 @@
  * The CLI as a user runs it (a child process, the documented command forms) against a real
  * Dovecot: accounts, sync, messages, delete, pending, and what bad input gets.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages, toCrlf } from '../support/mailgen.js';
 
@@ -17,28 +16,8 @@ if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: $
 if (unavailable) console.warn(`Skipping the CLI suite: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '..', '..');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'electron/cli/index.ts', '--data-dir', dataDir, ...args], {
-      cwd: root,
-      env: { ...process.env, POPBOX_DATA_DIR: '' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = runCli;
 
 suite('popbox CLI', () => {
   let dc: DovecotServer;

@@ -256,6 +256,9 @@ async function downloadAndDeleteWithoutUidl(
   progress.totalBytes = [...sizes.values()].reduce((s, n) => s + n, 0);
   report('downloading');
   const stored: { num: number; uidl: string }[] = [];
+  // New files are announced once their ledger records are durable, as on the UIDL path: this
+  // is what puts them in the journal, so the user sees them when the sync ends.
+  const fresh: StoredEvent[] = [];
   let skipped = 0;
   try {
     for await (const item of pop.retrieveMany(nums)) {
@@ -275,8 +278,9 @@ async function downloadAndDeleteWithoutUidl(
       if (box.ledger.get(uidl)) {
         await box.maildir.discard(staged); // a copy from a session that ended before QUIT
       } else {
-        await box.maildir.finish({ ...staged, id });
+        const file = await box.maildir.finish({ ...staged, id });
         box.ledger.downloaded(uidl, id, now(), staged.size, false);
+        fresh.push({ id, uidl, file, path: box.maildir.pathOf(id)!, partial: false });
       }
       stored.push({ num: item.id, uidl });
       progress.done++;
@@ -287,6 +291,7 @@ async function downloadAndDeleteWithoutUidl(
       await box.maildir.syncDirs();
       await box.ledger.commit();
     }
+    for (const e of fresh) opts.onStored?.(e);
   }
   report('deleting');
   const result = await pop.deleteMany(stored.map((s) => s.num));
@@ -297,7 +302,7 @@ async function downloadAndDeleteWithoutUidl(
   await box.ledger.commit();
   warnings.push('This server does not support UIDL: messages are always deleted from it after download.');
   return {
-    downloaded: stored.length,
+    downloaded: fresh.length, // a copy kept from a session cut before QUIT is not new
     headersOnly: 0,
     skipped,
     deletedOnServer: deleted.size,

@@ -10,18 +10,30 @@
 # Needs apt's package lists (apt-get update), Debian's archive, and write access to the cache
 # (root for the default one, as for the other fetch-*.sh).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 base=${POPBOX_INTEROP_CACHE:-/var/cache/popbox-interop}
 dir=$base/courier
 
 # courier-pop: courierpop3login, courierpop3d. courier-base: couriertcpd, couriertls.
 # courier-authlib(+-userdb), courier-authdaemon: authdaemond and the userdb module and tools.
-# The libraries are ones courier links against that a Debian 12 base system lacks.
+# The libraries are ones courier links against that a Debian 12 base system lacks (libidn12:
+# couriertcpd, couriertls, courierpop3d; a machine where it passed had it installed by chance).
+# The ldd check below names any library a new machine still lacks.
 packages=(courier-pop courier-base courier-authlib courier-authdaemon courier-authlib-userdb
-  libcourier-unicode4 libltdl7 libgamin0 libpcre3)
+  libcourier-unicode4 libltdl7 libgamin0 libpcre3 libidn12)
 
 stamp="$dir/root/.popbox-complete"
+# Every unpacked ELF program and library must find its libraries the way the harness runs them
+# (the tree overlaid on /usr), or the interop suite dies later with a loader error.
+check_libs() {
+  "$here/check-libs.sh" "$1" "$1/usr/lib/x86_64-linux-gnu:$1/usr/lib" && return 0
+  echo "fetch-courier: add the package that provides each missing library to packages= above" >&2
+  exit 1
+}
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${packages[*]}" ]; then
+  check_libs "$dir/root"
   echo "fetch-courier: already unpacked in $dir/root"
   exit 0
 fi
@@ -54,6 +66,7 @@ for f in usr/sbin/couriertcpd usr/bin/couriertls usr/lib/courier/courier/courier
   usr/lib/courier-authlib/libauthuserdb.so usr/sbin/makeuserdb usr/sbin/userdbpw; do
   [ -e "$dir/root.new/$f" ] || { echo "fetch-courier: $f missing after unpacking" >&2; exit 1; }
 done
+check_libs "$dir/root.new"
 for p in courier-pop courier-authlib; do
   printf '%s %s\n' "$p" "$(dpkg-deb -f "$(compgen -G "${p}_*.deb" | head -n1)" Version)"
 done >"$dir/root.new/.popbox-versions"

@@ -8,12 +8,22 @@
 # the binary is already unpacked. Needs root (for the cache dir) and Debian's apt sources; the
 # system users and the PAM file are set up by the adapter when an instance starts, not here.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
 cache="${POPBOX_INTEROP_CACHE:-/var/cache/popbox-interop}"
 prefix="$cache/popa3d"
 apt_opts=(-o DPkg::Lock::Timeout=600)
 
+# popa3d must find every library it links against on this machine (a loader error would only show
+# in the interop suite); check-libs.sh names what is missing.
+check_libs() {
+  "$here/check-libs.sh" "$1" "$1/usr/lib/x86_64-linux-gnu" && return 0
+  echo "fetch-popa3d: install the package that provides each missing library (from .ci/run)" >&2
+  exit 1
+}
+
 if [ -x "$prefix/usr/sbin/popa3d" ] && [ -f "$prefix/etc/pam.d/popa3d" ] && [ -s "$prefix/DEB-VERSION" ]; then
+  check_libs "$prefix"
   echo "fetch-popa3d: already unpacked in $prefix ($(cat "$prefix/DEB-VERSION"))"
   exit 0
 fi
@@ -42,6 +52,7 @@ if [ ! -x "$tmp/usr/sbin/popa3d" ] || [ ! -f "$tmp/etc/pam.d/popa3d" ]; then
   echo "fetch-popa3d: $deb has no usr/sbin/popa3d or etc/pam.d/popa3d" >&2
   exit 1
 fi
+check_libs "$tmp"
 chmod 755 "$tmp"
 rm -rf "$prefix"
 mv "$tmp" "$prefix"

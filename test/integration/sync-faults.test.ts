@@ -100,6 +100,18 @@ describe('sync against the fault server', () => {
     expect(await storedShas()).toEqual(messages.map(sha).sort()); // still exactly one copy each
   });
 
+  it('a message hundreds of times its LIST size is kept byte-exact, with a warning that names it', async () => {
+    // What a server whose replies are out of step produces (a listing or the next message read as
+    // this one); LIST sizes are hints, so it is stored as framed, and the user is told.
+    const huge = Buffer.concat([msg(2).subarray(0, -2), Buffer.from('x'.repeat(76).concat('\r\n').repeat(40_000))]);
+    const messages = [msg(1), huge, msg(3)];
+    await persistentServer(messages, () => ({ listSizes: messages.map((m, i) => (i === 1 ? 2_000 : m.length)) })).start();
+    const result = await syncAccount(box, options({ ...LEAVE_OFF, leaveOnServer: true }));
+    expect(result.downloaded).toBe(3);
+    expect(await storedShas()).toEqual(messages.map(sha).sort());
+    expect(result.warnings).toEqual([expect.stringMatching(/^Message 2 arrived far larger than the server announced \(3\.0 MB instead of 2 KB\)/)]);
+  });
+
   it('a server without UIDL refuses leave-on-server with a clear error', async () => {
     const srv = persistentServer([msg(1)], () => ({
       capa: ['USER'],

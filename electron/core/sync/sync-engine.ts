@@ -97,6 +97,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     report('downloading');
 
     const committer = new GroupCommitter(box, opts, now);
+    const oversized: { num: number; size: number }[] = [];
     let skipped = 0;
     const fetched: ServerMessage[] = [];
     try {
@@ -114,9 +115,12 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
             skipped++;
             continue;
           }
+          let size = 0;
           const staged = await box.maildir.write(messageIdFor(box.accountId, m.uidl), item.body, (c) => {
+            size += c.length;
             progress.bytes += c.length;
           });
+          if (top === undefined && outOfStep(size, m.size)) oversized.push({ ...m, size });
           await committer.add(staged, m, top !== undefined);
           fetched.push(m);
           progress.done++;
@@ -127,6 +131,8 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
       // Whatever happened, what is on disk gets its ledger record: it must not come twice.
       await committer.flush();
     }
+
+    if (oversized.length) warnings.push(outOfStepWarning(oversized, sizes));
 
     // Invariant 1: from here on every downloaded message is durable (flush above).
     report('deleting');
@@ -160,6 +166,26 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     pop.close(); // no QUIT: the server rolls back every DELE of this session
     throw e;
   }
+}
+
+/**
+ * LIST sizes are hints, never framing (DESIGN §4): a server may count LF line ends or be a little
+ * off. A message hundreds of times its announced size, though, is what a server whose replies
+ * are out of step produces (a listing or the next message read as this one's body). No client can
+ * frame it otherwise, so it is kept, and the user is told which one to look at.
+ */
+function outOfStep(stored: number, announced: number): boolean {
+  return announced > 0 && stored > 64 * announced && stored - announced > 1024 * 1024;
+}
+
+function outOfStepWarning(oversized: { num: number; size: number }[], announced: Map<number, number>): string {
+  const first = oversized[0]!;
+  const more = oversized.length > 1 ? ` (and ${oversized.length - 1} more)` : '';
+  return `Message ${first.num}${more} arrived far larger than the server announced (${formatBytes(first.size)} instead of ${formatBytes(announced.get(first.num) ?? 0)}): the server's replies may be out of step. Check that message; it may hold other mail or a server listing.`;
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${Math.round(n / 1024)} KB` : `${n} B`;
 }
 
 /** UIDL, or null for a server without it (asked even when CAPA omits it: servers under-report). */

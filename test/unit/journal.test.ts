@@ -73,4 +73,19 @@ describe('Journal', () => {
     const j = await Journal.open(file);
     expect(j.changesSince(10)).toEqual({ state: 0, cannotCalculate: true });
   });
+  it('overlapping appends, one of them compacting, all reach the disk with their own numbers', async () => {
+    const j = await Journal.open(file);
+    await j.append([{ t: 'add', m: record('0') }]);
+    // One append away from compacting: many changes for one live message.
+    for (let i = 0; i < 26; i++) await j.append(Array.from({ length: 200 }, (_, k) => ({ t: 'flags' as const, id: '0', flags: { seen: (i + k) % 2 === 0, flagged: false, trashed: false } })));
+    // As the app does: summaries arriving while the user marks messages read.
+    const states = await Promise.all(Array.from({ length: 20 }, (_, i) => j.append([{ t: 'add', m: record(`n${i}`) }])));
+    expect(new Set(states).size).toBe(20);
+    expect(await fs.readdir(dir)).toEqual(['journal.jsonl']); // it did compact
+    const reopened = await Journal.open(file);
+    expect(reopened.size).toBe(21);
+    expect(reopened.state).toBe(j.state);
+    const numbers = (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { s: number; t: string }).s);
+    expect(numbers.slice(1)).toEqual([...numbers.slice(1)].sort((a, b) => a - b));
+  });
 });

@@ -26,6 +26,12 @@ export class Journal {
   private base = 0;
   private current = 0;
   private readonly listeners = new Set<(state: number) => void>();
+  /**
+   * Appends and compactions run one at a time. Two overlapping appends numbered their changes
+   * from the same state, and an append that landed on the old file while a compaction renamed
+   * its rewrite over it was gone from disk (a kill then lost those records until a sync).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly file: string) {}
 
@@ -88,9 +94,19 @@ export class Journal {
     return () => this.listeners.delete(listener);
   }
 
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
   /** Append changes durably (one write, one fsync), then apply them. */
-  async append(batch: NewChange[]): Promise<number> {
-    if (batch.length === 0) return this.current;
+  append(batch: NewChange[]): Promise<number> {
+    if (batch.length === 0) return Promise.resolve(this.current);
+    return this.exclusive(() => this.appendNow(batch));
+  }
+
+  private async appendNow(batch: NewChange[]): Promise<number> {
     let s = this.current;
     const stamped = batch.map((c) => ({ ...c, s: ++s }) as Change);
     try {
@@ -100,7 +116,7 @@ export class Journal {
     }
     for (const c of stamped) this.apply(c, true);
     for (const l of this.listeners) l(this.current);
-    if (this.changes.length > 5000 && this.changes.length > 2 * this.messages.size) await this.compact();
+    if (this.changes.length > 5000 && this.changes.length > 2 * this.messages.size) await this.compactNow();
     return this.current;
   }
 
@@ -127,7 +143,11 @@ export class Journal {
     return { state: this.current, messages: [...this.messages.values()] };
   }
 
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    return this.exclusive(() => this.compactNow());
+  }
+
+  private async compactNow(): Promise<void> {
     const base = this.current;
     const lines = [JSON.stringify({ t: 'base', s: base } satisfies Base)];
     for (const m of this.messages.values()) lines.push(JSON.stringify({ s: base, t: 'add', m } satisfies Change));

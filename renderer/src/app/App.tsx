@@ -2,15 +2,23 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call } from '../api/client.js';
-import type { MailboxView, SortKey } from '../db/queries.js';
-import { messageActions } from '../features/inbox/actions.js';
+import type { MessageRow } from '../db/database.js';
+import { folderOf, type MailboxView, type SortKey } from '../db/message-store.js';
+import { messageActions, type MessageActions } from '../features/inbox/actions.js';
+import { COMMAND_LABELS, commandsFor, type Command } from '../features/inbox/commands.js';
 import { MessageList } from '../features/inbox/MessageList.js';
+import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
 import { useViewIds } from '../features/inbox/useViewIds.js';
 import { SearchBox } from '../features/search/SearchBox.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
 import { StatusArea } from '../features/status/StatusArea.js';
 import { useServices } from './context.js';
 import { shortcutFor } from './keyboard.js';
+import { SHARE, SIDEBAR_WIDTH, useLayout, ZOOM } from './layout.js';
+import { Menu, type MenuItem } from './Menu.js';
+import { overlayOpen } from './overlay.js';
+import { ShortcutsHelp } from './ShortcutsHelp.js';
+import { Splitter } from './Splitter.js';
 
 // Loaded when first needed, so a start only parses what the message list needs (the reading
 // pane brings DOMPurify; the account screens are rarely open).
@@ -18,6 +26,14 @@ const AddAccount = lazy(() => import('../features/accounts/AddAccount.js').then(
 const SettingsView = lazy(() => import('../features/accounts/AccountSettings.js').then((m) => ({ default: m.SettingsView })));
 const loadReadingPane = () => import('../features/reader/ReadingPane.js');
 const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.ReadingPane })));
+
+/** Whether a message belongs in a view (its folder, and its account for an account's Inbox). */
+function inView(row: MessageRow, view: MailboxView): boolean {
+  return row.folder === folderOf(view) && (view.kind !== 'account' || row.accountId === view.accountId);
+}
+
+/** setFlags takes at most this many ids per call (the contract's limit). */
+const IDS_PER_CALL = 100_000;
 
 type Screen = { kind: 'mail' } | { kind: 'settings'; accountId: string | null; focusPassword: boolean };
 
@@ -42,8 +58,19 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const [anchor, setAnchor] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [getting, setGetting] = useState(false);
+  const [layout, setLayout] = useLayout();
+  const [menu, setMenu] = useState<{ label: string; items: MenuItem[]; at: { x: number; y: number } } | null>(null);
+  const [help, setHelp] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
+  const gridRef = useRef<HTMLDivElement>(null);
+  const panesRef = useRef<HTMLDivElement>(null);
+  const mailPanesRef = useRef<HTMLDivElement>(null);
   const { ids, complete } = useViewIds(view, sort, search.trim());
+
+  // Ctrl +/-: the whole window, as a browser zooms a page (CSS zoom scales layout, not a bitmap).
+  useEffect(() => {
+    document.documentElement.style.zoom = layout.zoom === 1 ? '' : String(layout.zoom);
+  }, [layout.zoom]);
 
   // The reading pane is fetched once the list is up, so opening the first message does not wait.
   useEffect(() => {
@@ -139,11 +166,107 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     if ([...selected].some((id) => !present.has(id))) setSelected(new Set([...selected].filter((id) => present.has(id))));
   }, [ids]);
 
+  // The open message leaves the reading pane when it leaves the view (moved to Trash or restored
+  // elsewhere, by a bulk command, another window or the shell), so the pane never offers the
+  // other folder's buttons for it.
+  useEffect(() => {
+    if (!openId || !readModel.store.loaded) return;
+    const row = readModel.store.get(openId);
+    if (!row || !inView(row, view)) setOpenId(null);
+  }, [ids]);
+
   const targets = () => (selected.size > 0 ? [...selected] : focused ? [focused] : []);
+
+  /**
+   * Messages leaving the view (to Trash, restored, deleted): the selection moves to the next
+   * message still there, as in Thunderbird, but only once the command is certain: a Delete
+   * permanently the user cancels changes nothing.
+   */
+  const leave = (c: 'trash' | 'restore' | 'delete', t: string[]) => {
+    if (t.length === 0) return;
+    if (c === 'delete' && !actions.confirmDelete(t.length)) return;
+    const gone = new Set(t);
+    if ((openId && gone.has(openId)) || (focused && gone.has(focused)) || [...selected].some((id) => gone.has(id))) {
+      let i = -1;
+      for (let k = ids.length - 1; k >= 0; k--) {
+        if (gone.has(ids[k]!)) {
+          i = k;
+          break;
+        }
+      }
+      let after: string | null = null;
+      for (let k = i + 1; k < ids.length && after === null; k++) if (!gone.has(ids[k]!)) after = ids[k]!;
+      for (let k = i - 1; k >= 0 && after === null; k--) if (!gone.has(ids[k]!)) after = ids[k]!;
+      setSelected(after ? new Set([after]) : new Set());
+      setAnchor(after);
+      setFocused(after);
+      if (after) void open(after);
+      else setOpenId(null);
+    }
+    void (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.deleteForGood(t));
+  };
+
+  const runCommand = (c: Command, t: string[]) => {
+    if (t.length === 0) return;
+    if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
+    else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
+    else leave(c, t);
+  };
+
+  // What the reading pane's buttons do: the same as the list's commands, selection included.
+  const paneActions: MessageActions = {
+    ...actions,
+    trash: async (t) => leave('trash', t),
+    restore: async (t) => leave('restore', t),
+    deleteForGood: async (t) => leave('delete', t),
+    confirmDelete: () => true,
+  };
+
+  /** Every unread message of the folder (not only a search's matches), in one command per 100,000. */
+  const markAllRead = () => {
+    const store = readModel.store;
+    if (!store.loaded) return;
+    const unread = store.viewIds(view, 'date').filter((id) => !store.get(id)?.seen);
+    if (unread.length === 0) {
+      setNotice('Every message here is already read.');
+      return;
+    }
+    for (let k = 0; k < unread.length; k += IDS_PER_CALL) void actions.setSeen(unread.slice(k, k + IDS_PER_CALL), true);
+  };
+
+  const zoomBy = (step: number) => setLayout({ zoom: step === 0 ? 1 : Math.round((layout.zoom + step) * 10) / 10 });
+
+  const contextMenu = (id: string, at: { x: number; y: number }) => {
+    const t = selected.has(id) ? [...selected] : [id];
+    if (!selected.has(id)) setFocused(id);
+    const rows = t.flatMap((m) => readModel.store.get(m) ?? []);
+    const items: MenuItem[] = commandsFor(rows).map((c, i) => ({
+      label: COMMAND_LABELS[c],
+      onSelect: () => runCommand(c, rows.map((r) => r.id)),
+      separatorBefore: i === 2,
+    }));
+    if (items.length) setMenu({ label: t.length === 1 ? 'Message' : `${t.length} messages`, items, at });
+  };
+
+  const viewMenu = (at: { x: number; y: number }) =>
+    setMenu({
+      label: 'View',
+      at,
+      items: [
+        { label: 'Wide layout (list beside message)', kind: 'radio', checked: layout.mode === 'wide', onSelect: () => setLayout({ mode: 'wide' }) },
+        { label: 'Classic layout (list above message)', kind: 'radio', checked: layout.mode === 'classic', onSelect: () => setLayout({ mode: 'classic' }) },
+        { label: 'Folders', kind: 'check', checked: !layout.sidebarHidden, hint: 'F9', onSelect: () => setLayout({ sidebarHidden: !layout.sidebarHidden }), separatorBefore: true },
+        { label: 'Zoom in', hint: 'Ctrl +', disabled: layout.zoom >= ZOOM.max, onSelect: () => zoomBy(ZOOM.step), separatorBefore: true },
+        { label: 'Zoom out', hint: 'Ctrl −', disabled: layout.zoom <= ZOOM.min, onSelect: () => zoomBy(-ZOOM.step) },
+        { label: `Actual size (now ${Math.round(layout.zoom * 100)}%)`, hint: 'Ctrl 0', onSelect: () => zoomBy(0) },
+        { label: 'Keyboard shortcuts', hint: '?', onSelect: () => setHelp(true), separatorBefore: true },
+      ],
+    });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (screen.kind !== 'mail') return;
+      // A dialog or menu owns the keys while it is open: nothing acts on the mail behind it.
+      if (screen.kind !== 'mail' || overlayOpen()) return;
       const s = shortcutFor(e, e.target);
       if (!s) return;
       const move = (delta: number) => {
@@ -153,6 +276,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         setSelected(new Set([next]));
         setAnchor(next);
         void open(next);
+        // The keys now act in the list: Enter opens this message, not the folder button that
+        // still had focus after a click on a folder.
+        if (!gridRef.current?.contains(document.activeElement)) gridRef.current?.focus({ preventScroll: true });
       };
       e.preventDefault();
       switch (s) {
@@ -163,18 +289,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         case 'open':
           if (focused) void open(focused);
           return;
-        case 'trash': {
-          const t = targets();
-          if (t.length === 0) return;
-          const i = ids.indexOf(t[t.length - 1]!);
-          const after = ids.slice(i + 1).find((id) => !t.includes(id)) ?? ids.slice(0, i).reverse().find((id) => !t.includes(id)) ?? null;
-          void (view.kind === 'trash' ? actions.deleteForGood(t) : actions.trash(t));
-          setSelected(after ? new Set([after]) : new Set());
-          setFocused(after);
-          if (after) void open(after);
-          else setOpenId(null);
-          return;
-        }
+        case 'trash':
+          return leave(view.kind === 'trash' ? 'delete' : 'trash', targets());
         case 'toggle-unread':
           {
             const live = targets().flatMap((id) => readModel.store.get(id) ?? []);
@@ -197,6 +313,24 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         case 'select-all':
           setSelected(new Set(ids));
           return;
+        case 'clear-selection':
+          setSelected(new Set());
+          setOpenId(null);
+          return;
+        case 'mark-all-read':
+          return markAllRead();
+        case 'help':
+          setHelp(true);
+          return;
+        case 'toggle-folders':
+          setLayout({ sidebarHidden: !layout.sidebarHidden });
+          return;
+        case 'zoom-in':
+          return zoomBy(ZOOM.step);
+        case 'zoom-out':
+          return zoomBy(-ZOOM.step);
+        case 'zoom-reset':
+          return zoomBy(0);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -227,48 +361,120 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
 
   const emptyText = search ? `No messages match “${search}”.` : view.kind === 'trash' ? 'Trash is empty.' : 'No messages yet. Use Get Mail to check now.';
 
+  const wide = layout.mode === 'wide';
+  // Drag positions are in window pixels; CSS zoom scales what the pane widths mean.
+  const sidebarAt = (x: number) => (x - (panesRef.current?.getBoundingClientRect().left ?? 0)) / layout.zoom;
+  const shareAt = (x: number, y: number) => {
+    const r = mailPanesRef.current?.getBoundingClientRect();
+    if (!r) return wide ? layout.listWidth : layout.listHeight;
+    return wide ? (x - r.left) / r.width : (y - r.top) / r.height;
+  };
+  const selectedIds = selected.size > 1 ? [...selected] : null;
+
   return (
-    <div className="app">
+    <div className={`app layout-${layout.mode}`}>
       <header className="toolbar">
+        <button
+          type="button"
+          className="folders-toggle"
+          aria-pressed={!layout.sidebarHidden}
+          title="Show or hide the folders (F9)"
+          onClick={() => setLayout({ sidebarHidden: !layout.sidebarHidden })}
+        >
+          Folders
+        </button>
         <button type="button" className="primary" onClick={() => void getMail()} disabled={getting} aria-busy={getting}>
           Get Mail
         </button>
         <SearchBox ref={searchRef} value={search} onChange={setSearch} />
-        {selected.size > 1 && (
-          <div className="bulk" role="toolbar" aria-label="Selected messages">
-            <span>{selected.size} selected</span>
-            <button type="button" onClick={() => void actions.setSeen([...selected], true)}>
-              Mark as read
-            </button>
-            {view.kind === 'trash' ? (
-              <button type="button" onClick={() => void actions.restore([...selected])}>
-                Restore
-              </button>
-            ) : (
-              <button type="button" onClick={() => void actions.trash([...selected])}>
-                Move to Trash
-              </button>
-            )}
-          </div>
-        )}
+        <button
+          type="button"
+          className="view-button"
+          aria-haspopup="menu"
+          aria-expanded={menu?.label === 'View'}
+          onClick={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            viewMenu({ x: r.left, y: r.bottom + 2 });
+          }}
+        >
+          View
+        </button>
         <button type="button" className="settings-button" onClick={() => setScreen({ kind: 'settings', accountId: view.kind === 'account' ? view.accountId : null, focusPassword: false })}>
           Account settings
         </button>
       </header>
-      <Sidebar
-        view={view}
-        onSelect={(v) => {
-          setView(v);
-          setSelected(new Set());
-          setOpenId(null);
-          setFocused(null);
-        }}
-      />
-      <MessageList ids={ids} loading={!complete} selected={selected} focused={focused} sort={sort} onSort={setSort} onClick={click} onOpen={(id) => void open(id)} emptyText={emptyText} />
-      <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-        <ReadingPane id={openId} actions={actions} />
-      </Suspense>
+      <div className="panes" ref={panesRef} style={{ ['--sidebar-w' as string]: `${layout.sidebarWidth}px`, ['--list-share' as string]: `${(wide ? layout.listWidth : layout.listHeight) * 100}%` }}>
+        {!layout.sidebarHidden && (
+          <>
+            <Sidebar
+              view={view}
+              onSelect={(v) => {
+                setView(v);
+                setSelected(new Set());
+                setOpenId(null);
+                setFocused(null);
+              }}
+            />
+            <Splitter
+              label="Resize the folders"
+              orientation="vertical"
+              value={layout.sidebarWidth}
+              min={SIDEBAR_WIDTH.min}
+              max={SIDEBAR_WIDTH.max}
+              step={16}
+              toValue={sidebarAt}
+              onChange={(w) => setLayout({ sidebarWidth: w })}
+              describe={(w) => `${Math.round(w)} pixels`}
+            />
+          </>
+        )}
+        <div className="mail-panes" ref={mailPanesRef}>
+          <div className="list-slot">
+            <MessageList
+              ids={ids}
+              loading={!complete}
+              selected={selected}
+              focused={focused}
+              sort={sort}
+              onSort={setSort}
+              onClick={click}
+              onOpen={(id) => void open(id)}
+              onContextMenu={contextMenu}
+              onMarkAllRead={view.kind === 'trash' ? undefined : markAllRead}
+              gridRef={gridRef}
+              emptyText={emptyText}
+            />
+          </div>
+          <Splitter
+            label={wide ? 'Resize the message list' : 'Resize the message list (height)'}
+            orientation={wide ? 'vertical' : 'horizontal'}
+            value={wide ? layout.listWidth : layout.listHeight}
+            min={SHARE.min}
+            max={SHARE.max}
+            step={0.05}
+            toValue={shareAt}
+            onChange={(v) => setLayout(wide ? { listWidth: v } : { listHeight: v })}
+            describe={(v) => `${Math.round(v * 100)}%`}
+          />
+          {selectedIds ? (
+            <SelectionSummary
+              ids={selectedIds}
+              onCommand={runCommand}
+              onClear={() => {
+                setSelected(new Set());
+                setOpenId(null);
+              }}
+            />
+          ) : (
+            <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
+              <ReadingPane id={openId} actions={paneActions} />
+            </Suspense>
+          )}
+        </div>
+      </div>
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
+      {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }

@@ -1,11 +1,51 @@
-/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, /, Ctrl+F, g. */
-export type Shortcut = 'next' | 'previous' | 'open' | 'trash' | 'toggle-unread' | 'toggle-flag' | 'search' | 'get-mail' | 'select-all';
+/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, /, Ctrl+F, g, ?. */
+export type Shortcut =
+  | 'next'
+  | 'previous'
+  | 'open'
+  | 'trash'
+  | 'toggle-unread'
+  | 'toggle-flag'
+  | 'search'
+  | 'get-mail'
+  | 'select-all'
+  | 'clear-selection'
+  | 'mark-all-read'
+  | 'help'
+  | 'toggle-folders'
+  | 'zoom-in'
+  | 'zoom-out'
+  | 'zoom-reset';
 
-export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>, target: EventTarget | null): Shortcut | null {
+/** The list the `?` overlay shows: keys as a person types them, and what they do. */
+export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
+  { keys: ['j', '↓'], what: 'Next message' },
+  { keys: ['k', '↑'], what: 'Previous message' },
+  { keys: ['Enter'], what: 'Open the focused message' },
+  { keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
+  { keys: ['u'], what: 'Mark as read / unread' },
+  { keys: ['s'], what: 'Flag / unflag' },
+  { keys: ['Shift+C'], what: 'Mark all in this folder as read' },
+  { keys: ['Ctrl+A'], what: 'Select all' },
+  { keys: ['Shift+click', 'Ctrl+click'], what: 'Select a range / add to the selection' },
+  { keys: ['Escape'], what: 'Clear the selection, close a dialog or menu' },
+  { keys: ['/', 'Ctrl+F'], what: 'Search' },
+  { keys: ['g'], what: 'Get Mail' },
+  { keys: ['F9'], what: 'Show or hide the folders' },
+  { keys: ['Ctrl +', 'Ctrl −', 'Ctrl+0'], what: 'Zoom in, zoom out, actual size' },
+  { keys: ['?'], what: 'This list' },
+];
+
+export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'> & { shiftKey?: boolean }, target: EventTarget | null): Shortcut | null {
   const el = target as HTMLElement | null;
   const typing = !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
   const mod = e.ctrlKey || e.metaKey;
   if (mod && e.key.toLowerCase() === 'f') return 'search';
+  // Zoom works while typing too, as in a browser.
+  if (mod && !e.altKey && (e.key === '=' || e.key === '+')) return 'zoom-in';
+  if (mod && !e.altKey && (e.key === '-' || e.key === '_')) return 'zoom-out';
+  if (mod && !e.altKey && e.key === '0') return 'zoom-reset';
+  if (e.key === 'F9' && !mod && !e.altKey) return 'toggle-folders';
   if (typing || e.altKey) return null;
   if (mod && e.key.toLowerCase() === 'a') return 'select-all';
   if (mod) return null;
@@ -27,10 +67,16 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
       return 'toggle-unread';
     case 's':
       return 'toggle-flag';
+    case 'C':
+      return e.shiftKey ? 'mark-all-read' : null;
     case '/':
       return 'search';
+    case '?':
+      return 'help';
     case 'g':
       return 'get-mail';
+    case 'Escape':
+      return 'clear-selection';
     default:
       return null;
   }

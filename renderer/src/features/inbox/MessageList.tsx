@@ -3,7 +3,7 @@
  * A grid named "Messages" with one row per message, named by sender, subject and date.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type RefObject } from 'react';
 import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
 import type { SortKey } from '../../db/queries.js';
@@ -19,6 +19,12 @@ export interface MessageListProps {
   onSort: (s: SortKey) => void;
   onClick: (id: string, mods: { shift: boolean; toggle: boolean }) => void;
   onOpen: (id: string) => void;
+  /** A right-click (or the context-menu key) on a row, with where to show the menu. */
+  onContextMenu: (id: string, at: { x: number; y: number }) => void;
+  /** Absent where the folder has nothing to mark (Trash). */
+  onMarkAllRead?: () => void;
+  /** The grid, so keyboard navigation can move focus into the list. */
+  gridRef?: RefObject<HTMLDivElement | null>;
   emptyText: string;
 }
 
@@ -31,7 +37,7 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
   );
 }
 
-function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen'>) {
+function Row({ row, index, selected, focused, onClick, onOpen, onContextMenu, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu'>) {
   const { sender, subject, date, snippet, label } = rowText(row);
   return (
     <div
@@ -44,6 +50,10 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={(e) => onClick(row.id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
       onDoubleClick={() => onOpen(row.id)}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        onContextMenu(row.id, { x: e.clientX, y: e.clientY });
+      }}
     >
       <div role="gridcell" className="row-main">
         <div className="row-top">
@@ -65,7 +75,8 @@ function Row({ row, index, selected, focused, onClick, onOpen, start }: { row: M
 
 export function MessageList(props: MessageListProps) {
   const store = useMessages();
-  const scrollRef = useRef<HTMLDivElement>(null);
+  const ownRef = useRef<HTMLDivElement>(null);
+  const scrollRef = props.gridRef ?? ownRef;
   const virtualizer = useVirtualizer({
     count: props.ids.length,
     getScrollElement: () => scrollRef.current,
@@ -103,11 +114,28 @@ export function MessageList(props: MessageListProps) {
             <option value="subject">Subject</option>
           </select>
         </label>
+        {props.onMarkAllRead && (
+          <button type="button" className="small" onClick={props.onMarkAllRead} title="Mark every message in this folder as read (Shift+C)">
+            Mark all as read
+          </button>
+        )}
         <span className="count" aria-live="polite">
           {props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} message${props.ids.length === 1 ? '' : 's'}`}
         </span>
       </div>
-      <div ref={scrollRef} className="list-scroll" role="grid" aria-label="Messages" aria-multiselectable="true" aria-rowcount={props.ids.length} tabIndex={0}>
+      <div ref={scrollRef} className="list-scroll" role="grid"
+        aria-label="Messages"
+        aria-multiselectable="true"
+        aria-rowcount={props.ids.length}
+        tabIndex={0}
+        onContextMenu={(e) => {
+          // The context-menu key (or Shift+F10) on the list: the menu of the focused message.
+          if ((e.target as HTMLElement).closest('[data-id]') || !props.focused) return;
+          e.preventDefault();
+          const r = (scrollRef.current?.querySelector(`[data-id="${CSS.escape(props.focused)}"]`) ?? e.currentTarget).getBoundingClientRect();
+          props.onContextMenu(props.focused, { x: r.left + 24, y: r.top + Math.min(r.height, ROW_HEIGHT) / 2 });
+        }}
+      >
         {props.ids.length === 0 && !props.loading ? (
           <div className="empty" role="row">
             <div role="gridcell">{props.emptyText}</div>
@@ -127,6 +155,7 @@ export function MessageList(props: MessageListProps) {
                   focused={props.focused === row.id}
                   onClick={props.onClick}
                   onOpen={props.onOpen}
+                  onContextMenu={props.onContextMenu}
                 />
               );
             })}

@@ -10,6 +10,8 @@ export interface MessageActions {
   setFlagged(ids: string[], flagged: boolean): Promise<void>;
   trash(ids: string[]): Promise<void>;
   restore(ids: string[]): Promise<void>;
+  /** Asks first; the caller deletes only on yes (and moves nothing on no). */
+  confirmDelete(count: number): boolean;
   deleteForGood(ids: string[]): Promise<void>;
 }
 
@@ -26,10 +28,7 @@ export function messageActions(api: PopboxApi, report: (message: string) => void
     setFlagged: (ids, flagged) => run(flagged ? 'Flag' : 'Unflag', () => call(api, 'setFlags', { ids, flags: { flagged } })),
     trash: (ids) => run('Move to Trash', () => call(api, 'moveToTrash', { ids })),
     restore: (ids) => run('Restore', () => call(api, 'restore', { ids })),
-    deleteForGood: async (ids) => {
-      const n = ids.length;
-      if (!confirm(`Delete ${n === 1 ? 'this message' : `${n} messages`} permanently? This cannot be undone.`)) return;
-      await run('Delete permanently', () => call(api, 'deleteForGood', { ids }));
-    },
+    confirmDelete: (n) => confirm(`Delete ${n === 1 ? 'this message' : `${n.toLocaleString()} messages`} permanently? This cannot be undone.`),
+    deleteForGood: (ids) => run('Delete permanently', () => call(api, 'deleteForGood', { ids })),
   };
 }

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { Address } from '../../../../shared/messages.js';
 import { call, isApiError } from '../../api/client.js';
 import { useMessages, useServices } from '../../app/context.js';
+import { Dialog } from '../../app/Dialog.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
@@ -20,18 +21,16 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
     call(api, 'rawSource', { id }).then(setSrc, (e: unknown) => setSrc(isApiError(e) ? e.message : String(e)));
   }, [api, id]);
   return (
-    <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-label="Message source" className="dialog source-dialog">
-        <div className="dialog-head">
-          <h2>Message source</h2>
-          <button type="button" onClick={onClose} autoFocus>
-            Close
-          </button>
-        </div>
-        {src === null ? <p>Loading…</p> : typeof src === 'string' ? <p role="alert">{src}</p> : <pre className="source">{src.text}</pre>}
-        {typeof src === 'object' && src?.truncated && <p>Only the first 8 MB are shown.</p>}
+    <Dialog label="Message source" onClose={onClose} className="source-dialog">
+      <div className="dialog-head">
+        <h2>Message source</h2>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
       </div>
-    </div>
+      {src === null ? <p>Loading…</p> : typeof src === 'string' ? <p role="alert">{src}</p> : <pre className="source">{src.text}</pre>}
+      {typeof src === 'object' && src?.truncated && <p>Only the first 8 MB are shown.</p>}
+    </Dialog>
   );
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Dialogs and menus own the keyboard while they are open (WAI-ARIA modal dialog pattern): focus
+ * stays inside, Escape closes, and the window's mail shortcuts stay off (`overlayOpen`), so `k`
+ * or Delete never act on the message behind a dialog.
+ */
+import { useEffect, useRef, type RefObject } from 'react';
+
+const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Whether a modal dialog or a menu is on screen (read from the page, so nothing can drift). */
+export function overlayOpen(): boolean {
+  return document.querySelector('[aria-modal="true"], [role="menu"]') !== null;
+}
+
+export function focusables(root: HTMLElement): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.closest('[hidden]'));
+}
+
+/**
+ * While mounted: `extra` sees each key first (preventDefault to take it); Escape calls onClose; Tab cycles inside `ref`; focus that leaves it comes back;
+ * on unmount, focus returns to where it was before. Listeners are on the document in the capture
+ * phase, so they run before the window's shortcuts whatever element has focus.
+ */
+export function useOverlayKeys(ref: RefObject<HTMLElement | null>, onClose: () => void, extra?: (e: KeyboardEvent) => void): void {
+  const close = useRef(onClose);
+  close.current = onClose;
+  const more = useRef(extra);
+  more.current = extra;
+  useEffect(() => {
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const root = ref.current;
+    if (!root) return;
+    if (!root.contains(document.activeElement)) (focusables(root)[0] ?? root).focus();
+    const onKey = (e: KeyboardEvent) => {
+      more.current?.(e);
+      if (e.defaultPrevented) return;
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        close.current();
+        return;
+      }
+      if (e.key === 'Tab') {
+        const items = focusables(root);
+        if (items.length === 0) {
+          e.preventDefault();
+          root.focus();
+          return;
+        }
+        const i = items.indexOf(document.activeElement as HTMLElement);
+        const next = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : i < 0 || i === items.length - 1 ? 0 : i + 1;
+        e.preventDefault();
+        items[next]!.focus();
+      }
+    };
+    const onFocusIn = (e: FocusEvent) => {
+      if (!root.contains(e.target as Node)) (focusables(root)[0] ?? root).focus();
+    };
+    document.addEventListener('keydown', onKey, true);
+    document.addEventListener('focusin', onFocusIn);
+    return () => {
+      document.removeEventListener('keydown', onKey, true);
+      document.removeEventListener('focusin', onFocusIn);
+      if (before?.isConnected) before.focus();
+    };
+  }, [ref]);
+}

@@ -1,0 +1,271 @@
+/**
+ * Layout and keyboard in real Chromium (issue 12 §4), against the web host and a real Dovecot:
+ * a small window still shows the message, panes resize and collapse and are remembered, the
+ * classic layout, dialogs that own the keys, and the selection after commands. What the screen
+ * shows is read through the accessibility tree and the boxes Chromium lays out.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailService } from '../../electron/core/mail-service.js';
+import { requireChromium } from '../support/browser.js';
+import { dovecotUnavailable } from '../support/dovecot.js';
+import { startWebApp, type WebApp } from '../support/webapp.js';
+
+const unavailable = dovecotUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the layout and keyboard browser suite: ${unavailable}`);
+const suite = unavailable || !requireChromium('the layout and keyboard browser suite') ? describe.skip : describe;
+
+function mail(day: number, subject: string, from: string, extra: string[] = []): Buffer {
+  return Buffer.from(
+    [
+      `From: ${from}`,
+      'To: bob@popbox.test',
+      ...extra,
+      `Subject: ${subject}`,
+      `Date: ${String(day).padStart(2, '0')} Nov 2026 10:00:00 +0000`,
+      `Message-ID: <d${day}@example.org>`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      `Body of ${subject}.`,
+      '',
+    ].join('\n'),
+  );
+}
+
+// A header block as tall as real list mail: forty people on Cc.
+const crowd = `Cc: ${Array.from({ length: 40 }, (_, i) => `Colleague Number${i} <colleague.number${i}@example.org>`).join(', ')}`;
+
+// Newest first in the list: Invoice 42, Garden club, Holiday photos, Quarterly report, Lunch on Friday, Team offsite.
+const MAIL = [
+  mail(1, 'Team offsite', 'Olga <olga@example.org>', [crowd]),
+  mail(2, 'Lunch on Friday', 'Ann <ann@example.org>'),
+  mail(3, 'Quarterly report', 'Carol <carol@example.org>'),
+  mail(4, 'Holiday photos', 'Dave <dave@example.org>'),
+  mail(5, 'Garden club', 'Erin <erin@example.org>'),
+  mail(6, 'Invoice 42', 'Shop <shop@example.org>'),
+];
+
+suite('layout and keyboard in Chromium', () => {
+  let app: WebApp;
+  let service: MailService;
+  let page: Page;
+
+  const grid = () => page.getByRole('grid', { name: 'Messages' });
+  const messages = () => grid().getByRole('row');
+  const row = (subject: string) => grid().getByRole('row', { name: new RegExp(subject) });
+  const reader = () => page.getByRole('region', { name: 'Message' });
+  const folder = (name: RegExp) => page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name });
+  const stored = (subject: string) => service.messages().find((m) => m.summary.subject === subject)!;
+  const box = async (l: ReturnType<Page['getByRole']>) => (await l.boundingBox())!;
+  const focusedRole = () => page.evaluate<string | null>(`document.activeElement?.closest('[role="dialog"],[role="grid"],[role="menu"]')?.getAttribute('role') ?? document.activeElement?.tagName ?? null`);
+
+  beforeAll(async () => {
+    app = await startWebApp({
+      user: { name: 'bob', password: 'bob-pw' },
+      prepare: async (server, svc) => {
+        await server.deliver('bob', MAIL);
+        await svc.addAccount(
+          { name: 'Bob', host: '127.0.0.1', port: server.tlsPort, security: 'tls', user: 'bob', tlsFingerprint: server.fingerprint256, password: { source: 'keychain' } },
+          'bob-pw',
+        );
+        const [outcome] = await svc.sync();
+        expect(outcome?.ok).toBe(true);
+      },
+    });
+    ({ service, page } = app);
+    await page.goto(app.host.url);
+    await row('Team offsite').waitFor({ timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(() => app?.close());
+
+  it('at 900×600 the message body gets room, and the reading pane scrolls as a whole', async () => {
+    await page.setViewportSize({ width: 900, height: 600 });
+    await row('Team offsite').click();
+    await reader().getByRole('heading', { name: 'Team offsite' }).waitFor();
+    const text = reader().getByText('Body of Team offsite.');
+    await text.waitFor();
+    await text.scrollIntoViewIfNeeded();
+    const b = await text.boundingBox();
+    expect(b).not.toBeNull();
+    expect(b!.y).toBeGreaterThanOrEqual(0);
+    expect(b!.y + b!.height).toBeLessThanOrEqual(600);
+    // Not clipped away: at the text's own place, the page shows the text.
+    const hit = await page.evaluate<string>(`document.elementFromPoint(${b!.x + 4}, ${b!.y + b!.height / 2})?.textContent ?? ''`);
+    expect(hit).toContain('Body of Team offsite.');
+    expect((await box(reader())).width).toBeGreaterThanOrEqual(300);
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('at 1920 px the list takes a fair share instead of a narrow fixed column', async () => {
+    await page.setViewportSize({ width: 1920, height: 1000 });
+    const list = await box(grid());
+    const pane = await box(reader());
+    expect(list.width).toBeGreaterThan(560);
+    expect(pane.width).toBeGreaterThan(560);
+  });
+
+  it('resizes the panes by dragging, hides the folders, and remembers both across a reload', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const before = (await box(grid())).width;
+    const handle = await box(page.getByRole('separator', { name: 'Resize the message list' }));
+    const x = handle.x + handle.width / 2;
+    const y = handle.y + handle.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x + 120, y, { steps: 4 });
+    await page.mouse.up();
+    const after = (await box(grid())).width;
+    expect(after).toBeGreaterThan(before + 100);
+
+    await page.getByRole('button', { name: 'Folders' }).click();
+    await expect.poll(() => page.getByRole('navigation', { name: 'Folders' }).count()).toBe(0);
+    const wider = (await box(grid())).width;
+
+    await page.reload();
+    await expect.poll(() => messages().count(), { timeout: 20_000 }).toBe(6);
+    expect(await page.getByRole('navigation', { name: 'Folders' }).count()).toBe(0);
+    expect(Math.abs((await box(grid())).width - wider)).toBeLessThan(3);
+
+    // F9 brings the folders back, as in Thunderbird.
+    await grid().focus();
+    await page.keyboard.press('F9');
+    await page.getByRole('navigation', { name: 'Folders' }).waitFor();
+  });
+
+  it('offers the classic layout (list above, message below) in the View menu, remembered', async () => {
+    await page.getByRole('button', { name: 'View' }).click();
+    await page.getByRole('menuitemradio', { name: /Classic layout/ }).click();
+    await row('Holiday photos').click();
+    await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    const list = await box(grid());
+    expect((await box(reader())).y).toBeGreaterThanOrEqual(list.y + list.height - 1);
+
+    await page.reload();
+    await expect.poll(() => messages().count(), { timeout: 20_000 }).toBe(6);
+    const again = await box(grid());
+    expect((await box(reader())).y).toBeGreaterThanOrEqual(again.y + again.height - 1);
+    await page.getByRole('button', { name: 'View' }).click();
+    expect(await page.getByRole('menuitemradio', { name: /Classic layout/ }).getAttribute('aria-checked')).toBe('true');
+    await page.getByRole('menuitemradio', { name: /Wide layout/ }).click();
+    await expect.poll(async () => (await box(reader())).y < (await box(grid())).y + 10).toBe(true);
+  });
+
+  it('a dialog owns the keys: k and Delete do nothing behind "Message source", Tab stays inside, Escape closes it', async () => {
+    await row('Quarterly report').click();
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    await reader().getByRole('button', { name: 'View source' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Message source' });
+    await dialog.getByText('Body of Quarterly report.').waitFor();
+
+    await page.keyboard.press('k');
+    await page.keyboard.press('Delete');
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      expect(await focusedRole()).toBe('dialog');
+    }
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    // Behind it nothing moved and nothing went to Trash.
+    expect(await reader().getByRole('heading', { name: 'Quarterly report' }).count()).toBe(1);
+    expect(await messages().count()).toBe(6);
+    expect(stored('Quarterly report').flags.trashed).toBe(false);
+    expect(await row('Quarterly report').getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('the ? key lists the shortcuts, and Escape closes the list', async () => {
+    await grid().focus();
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.getByText('Next message').waitFor();
+    await page.keyboard.press('j');
+    expect(await reader().getByRole('heading', { name: 'Quarterly report' }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => help.count()).toBe(0);
+  });
+
+  it('after clicking a folder, j then Enter open a message (not the folder again)', async () => {
+    await folder(/^Bob Inbox/).click();
+    await page.keyboard.press('j');
+    await reader().getByRole('heading', { name: 'Invoice 42' }).waitFor();
+    await page.keyboard.press('Enter');
+    // `u` acts on the open message: with the folder re-opened there would be none.
+    await page.keyboard.press('u');
+    await expect.poll(() => row('Invoice 42').getAttribute('aria-label')).toMatch(/unread/);
+    expect(await reader().getByRole('heading', { name: 'Invoice 42' }).count()).toBe(1);
+  });
+
+  it('several selected: the pane shows how many and the commands that apply; Escape clears the selection', async () => {
+    await folder(/^Unified Inbox/).click();
+    await row('Garden club').click();
+    await row('Holiday photos').click({ modifiers: ['Control'] });
+    const summary = reader();
+    await summary.getByRole('heading', { name: '2 messages selected' }).waitFor();
+    const bar = summary.getByRole('toolbar', { name: 'Selected messages' });
+    // Both are read now (opening Garden club marked it; Holiday photos was opened earlier).
+    await expect.poll(() => bar.getByRole('button', { name: 'Mark as unread' }).count()).toBe(1);
+    expect(await bar.getByRole('button', { name: 'Mark as read' }).count()).toBe(0);
+    await bar.getByRole('button', { name: 'Flag' }).click();
+    await expect.poll(() => row('Garden club').getAttribute('aria-label')).toMatch(/flagged/);
+    await expect.poll(() => row('Holiday photos').getAttribute('aria-label')).toMatch(/flagged/);
+    await bar.getByRole('button', { name: 'Unflag' }).waitFor();
+    expect(stored('Garden club').flags.flagged).toBe(true);
+
+    await page.keyboard.press('Escape');
+    await expect.poll(() => grid().locator('[aria-selected="true"]').count()).toBe(0);
+    await reader().getByText('Select a message to read it.').waitFor();
+  });
+
+  it('after a bulk Move to Trash, and after Restore in Trash, the pane shows a message of the folder on screen', async () => {
+    await row('Garden club').click();
+    await reader().getByRole('heading', { name: 'Garden club' }).waitFor();
+    await row('Holiday photos').click({ modifiers: ['Shift'] });
+    await reader().getByRole('toolbar', { name: 'Selected messages' }).getByRole('button', { name: 'Move to Trash' }).click();
+    await expect.poll(() => messages().count()).toBe(4);
+    // The next message is open, with the Inbox's buttons, not a trashed one with Restore.
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    expect(await reader().getByRole('button', { name: 'Restore' }).count()).toBe(0);
+    expect(stored('Garden club').flags.trashed).toBe(true);
+
+    await folder(/^Trash/).click();
+    await expect.poll(() => messages().count()).toBe(2);
+    await row('Garden club').click();
+    await reader().getByRole('heading', { name: 'Garden club' }).waitFor();
+    await reader().getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => messages().count()).toBe(1);
+    await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    expect(await reader().getByRole('button', { name: 'Move to Trash' }).count()).toBe(0);
+  });
+
+  it('in Trash, Delete then Cancel changes nothing: same message open, the next one still unread', async () => {
+    await folder(/^Unified Inbox/).click();
+    await row('Lunch on Friday').click();
+    await reader().getByRole('button', { name: 'Mark as unread' }).waitFor();
+    await reader().getByRole('button', { name: 'Mark as unread' }).click();
+    await expect.poll(() => row('Lunch on Friday').getAttribute('aria-label')).toMatch(/unread/);
+    await reader().getByRole('button', { name: 'Move to Trash' }).click();
+    await expect.poll(() => stored('Lunch on Friday').flags.trashed).toBe(true);
+
+    await folder(/^Trash/).click();
+    await expect.poll(() => messages().count()).toBe(2);
+    await row('Holiday photos').click();
+    await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await page.keyboard.press('Delete');
+    expect(asked).toMatch(/permanently/);
+    // A later command's change coming back down means any earlier one would have too.
+    await page.keyboard.press('u');
+    await expect.poll(() => row('Holiday photos').getAttribute('aria-label')).toMatch(/unread/);
+    expect(await row('Holiday photos').getAttribute('aria-selected')).toBe('true');
+    expect(await reader().getByRole('heading', { name: 'Holiday photos' }).count()).toBe(1);
+    expect(await row('Lunch on Friday').getAttribute('aria-label')).toMatch(/unread/);
+    expect(stored('Lunch on Friday').flags.seen).toBe(false);
+    expect(service.messages()).toHaveLength(6);
+    expect(app.pageErrors).toEqual([]);
+  });
+});

@@ -24,6 +24,7 @@ import { summarize } from './mime/summary.js';
 import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
+import { fsyncDir, storageError, writeFileAtomic } from './store/durable.js';
 import { Journal } from './store/journal.js';
 import { deletionPreview, type DeletionPreview } from './store/ledger.js';
 import { curName, formatFlags } from './store/ids.js';
@@ -115,7 +116,9 @@ export class MailService {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
       const prefs = await PreferencesStore.open(dataDir);
-      return new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
+      const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
+      await service.recoverAfterCrash();
+      return service;
     } catch (e) {
       await releaseLock(lockFile);
       throw e;
@@ -133,7 +136,34 @@ export class MailService {
   async close(): Promise<void> {
     this.scheduler?.stop();
     await Promise.allSettled(this.running.values());
+    await writeFileAtomic(this.cleanMark, '').catch(() => {}); // without it, the next start reconciles
     await releaseLock(this.lockFile);
+  }
+
+  /** Present only while no Popbox process runs on the data directory after a clean close. */
+  private get cleanMark(): string {
+    return path.join(this.opts.dataDir, 'closed-cleanly');
+  }
+
+  /**
+   * A process killed between a message's rename into the Maildir and its journal record leaves
+   * the journal behind the disk: the user would miss mail that is there until the next sync.
+   * After anything but a clean close, every account is reconciled before the service answers.
+   * The mark is removed (durably) first, so a crash from here on is seen by the next start.
+   */
+  private async recoverAfterCrash(): Promise<void> {
+    try {
+      await fs.unlink(this.cleanMark);
+      await fsyncDir(this.opts.dataDir);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw storageError('cannot use the data directory', e);
+    }
+    for (const account of this.accounts.list()) {
+      // An account that cannot be opened now still lets the others start; its next sync
+      // reconciles it and reports what is wrong.
+      await this.withBox(account.id, (box) => this.reconcile(box, new SummaryQueue(this.journal))).catch(() => {});
+    }
   }
 
   // ---- background sync (the desktop app; the CLI syncs on demand) ----

@@ -55,6 +55,24 @@ suite('recovery', () => {
     await service.close();
   });
 
+  it('after a kill, a start lists every message on disk at once, without waiting for a sync', async () => {
+    // A kill between a file's rename into the Maildir and its journal record: the journal is
+    // behind the disk, and no clean close was recorded.
+    const journalFile = path.join(dataDir, 'journal.jsonl');
+    const lines = (await fs.readFile(journalFile, 'utf8')).trim().split('\n');
+    const lastAdd = lines.findLastIndex((l) => (JSON.parse(l) as { t: string }).t === 'add');
+    const dropped = (JSON.parse(lines[lastAdd]!) as { m: { id: string } }).m.id;
+    await fs.writeFile(journalFile, `${lines.filter((_, i) => i !== lastAdd).join('\n')}\n`);
+    await expect(fs.access(path.join(dataDir, 'closed-cleanly'))).resolves.toBeUndefined(); // the last close was clean
+    await fs.rm(path.join(dataDir, 'closed-cleanly'));
+
+    const service = await MailService.open({ dataDir, secrets });
+    const files = await fs.readdir(path.join(await accountDir(), 'Maildir', 'cur'));
+    expect(service.messages().map((m) => path.basename(m.path)).sort()).toEqual(files.sort());
+    expect(service.messages().find((m) => m.id === dropped)?.summary.subject).toBeTruthy();
+    await service.close();
+  });
+
   it('losing the ledger and the journal loses no mail, even when the server no longer has it', async () => {
     const dir = await accountDir();
     const before = (await fs.readdir(path.join(dir, 'Maildir', 'cur'))).length;

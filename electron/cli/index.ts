@@ -10,6 +10,7 @@ import { AUTH_MECHANISMS, Pop3Client, isPop3Error, type Security } from '../core
 import { AppFailure, isAppFailure } from '../core/errors.js';
 import { MailService, defaultDataDir, type StoredMessage } from '../core/mail-service.js';
 import { KeytarSecretStore } from '../core/secrets/index.js';
+import { fitColumn } from './columns.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
 
@@ -137,6 +138,22 @@ function formatAddress(list: { name: string; address: string }[]): string {
   const first = list[0];
   if (!first) return '';
   return first.name ? `${first.name} <${first.address}>` : first.address;
+}
+
+/** The terminal's width; piped output (`| less`, `| head`) takes $COLUMNS, else 80, as ls does. */
+function terminalWidth(): number {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : 80;
+}
+
+/** One table row per message, the sender and subject cut to fit the terminal. */
+function messageRow(m: StoredMessage, width: number): string {
+  const marks = `${m.flags.seen ? ' ' : 'N'}${m.flags.flagged ? 'F' : ' '}${m.flags.trashed ? 'T' : ' '}${m.partial ? 'P' : ' '}`;
+  const head = `${m.id}  ${marks}  ${(m.summary.date ?? '').slice(0, 10).padEnd(10)}  `;
+  const rest = width - head.length - 2;
+  const from = Math.min(30, Math.max(12, Math.round(rest * 0.35)));
+  return `${head}${fitColumn(formatAddress(m.summary.from), from)}  ${fitColumn(m.summary.subject, Math.max(10, rest - from), false)}`;
 }
 
 function messageJson(m: StoredMessage, accountName: string) {
@@ -274,10 +291,8 @@ async function main(argv: string[]): Promise<number> {
         const list = s.messages(accountId ? { accountId } : {});
         if (values.json) console.log(JSON.stringify(list.map((m) => messageJson(m, names.get(m.accountId) ?? m.accountId)), null, 2));
         else {
-          for (const m of list) {
-            const marks = `${m.flags.seen ? ' ' : 'N'}${m.flags.flagged ? 'F' : ' '}${m.flags.trashed ? 'T' : ' '}${m.partial ? 'P' : ' '}`;
-            console.log(`${m.id}  ${marks}  ${(m.summary.date ?? '').slice(0, 10)}  ${formatAddress(m.summary.from).slice(0, 30).padEnd(30)}  ${m.summary.subject}`);
-          }
+          const width = terminalWidth();
+          for (const m of list) console.log(messageRow(m, width));
         }
         return 0;
       });
@@ -301,7 +316,13 @@ async function main(argv: string[]): Promise<number> {
         if (values.json) {
           console.log(JSON.stringify(list.map((p) => ({ ...p, account: names.get(p.accountId) ?? p.accountId })), null, 2));
         } else if (list.length === 0) console.log('no server deletions pending');
-        else for (const p of list) console.log(`${p.id}  ${names.get(p.accountId)}  ${p.reason}  ${p.subject}`);
+        else {
+          const width = terminalWidth();
+          for (const p of list) {
+            const head = `${p.id}  ${names.get(p.accountId)}  ${p.reason}  `;
+            console.log(`${head}${fitColumn(p.subject, Math.max(10, width - head.length), false)}`);
+          }
+        }
         return 0;
       });
     }
@@ -361,6 +382,16 @@ async function probe(args: string[]): Promise<number> {
   console.log(`mailbox: ${stat.count} messages, ${(stat.size / 1e6).toFixed(1)} MB`);
   await pop.quit();
   return 0;
+}
+
+// A reader that stops early (`popbox messages | head`) closes the pipe. The rest of the output has
+// nowhere to go, which is no failure: printing stops, quietly, and the command ends as it would
+// have (a sync still finishes and commits). Without a listener a write to the closed pipe (by
+// process.stdout.write, or by console.log under a loader such as tsx) ends in an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
 }
 
 try {

@@ -6,6 +6,7 @@
 import libmime from 'libmime';
 import { parseAddressHeader } from 'mailparser';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
+import { encodedWordCharset } from './charset.js';
 import { bytesToText, stripControls } from './text.js';
 
 /**
@@ -80,9 +81,24 @@ function values(lines: readonly HeaderLine[], key: string): string[] {
   return lines.filter((l) => l.key === key).map(fieldValue);
 }
 
+// An encoded word: charset (with an optional RFC 2231 language), Q or B, the encoded text.
+const ENCODED_WORD = /=\?([^?*\s]+)(\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=/g;
+
+/** The bytes an encoded word's text stands for. */
+function wordBytes(encoding: string, text: string): Buffer {
+  if (encoding === 'b' || encoding === 'B') return Buffer.from(text, 'base64');
+  return Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+}
+
+/** Each encoded word's charset as charset.ts reads it (aliases, and the fallback rule for labels that name nothing). */
+function relabelWords(value: string): string {
+  if (!value.includes('=?')) return value;
+  return value.replace(ENCODED_WORD, (_m, label: string, lang: string | undefined, enc: string, text: string) => `=?${encodedWordCharset(label, wordBytes(enc, text))}${lang ?? ''}?${enc}?${text}?=`);
+}
+
 function decodeWords(value: string): string {
   try {
-    return libmime.decodeWords(value);
+    return libmime.decodeWords(relabelWords(value));
   } catch {
     return value; // a malformed encoded word: showing it raw beats showing nothing
   }
@@ -92,7 +108,7 @@ function addresses(raw: string[]): Address[] {
   if (raw.length === 0) return [];
   let parsed;
   try {
-    parsed = parseAddressHeader(raw, { flatten: true }).value;
+    parsed = parseAddressHeader(raw.map(relabelWords), { flatten: true }).value;
   } catch {
     return raw.map((r) => ({ name: decodeWords(r), address: '' }));
   }

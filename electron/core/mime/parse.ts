@@ -13,7 +13,9 @@ import { MailParser, type AttachmentStream, type MessageText } from 'mailparser'
 import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { decodeText } from './charset.js';
 import type { HeaderLine } from './headers.js';
 
 export type MessageSource = string | Buffer;
@@ -82,8 +84,15 @@ interface SplitNode {
   multipart: string | false;
 }
 type Chunk = SplitNode | { type: 'body' | 'data'; node?: object; value: Buffer };
+interface TextNode {
+  contentType?: string;
+  charset?: string;
+  isAttachment?: boolean;
+}
 interface ParserInternals {
   processChunk(data: Chunk, done: (err?: Error | null) => void): void;
+  createNode(node: unknown): TextNode;
+  decoder: { decodeStream(charset: string): Transform };
   attachmentList: AttachmentStream[];
   curnode: false | { node: unknown; isAttachment?: boolean; contentType?: string };
 }
@@ -103,6 +112,36 @@ async function* chunksOf(source: MessageSource): AsyncGenerator<Buffer> {
   } finally {
     stream.destroy();
   }
+}
+
+// mailparser decodes a text part's charset with libmime, and skips decoding altogether (reading
+// UTF-8) when the part names no charset or US-ASCII: undeclared 8-bit text then shows U+FFFD.
+// Every text part is handed to charset.ts's rule instead, through the decoder mailparser calls
+// for a charset it has to convert; the label carries the part's own label and whether it is HTML.
+const TEXT_LABEL = 'x-popbox-text:';
+
+/** Collects a text part's bytes (already cut at the text budget) and decodes them whole at the end. */
+class TextPartDecoder extends Transform {
+  private readonly chunks: Buffer[] = [];
+  constructor(
+    private readonly charset: string | null,
+    private readonly html: boolean,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.chunks.push(chunk);
+    done();
+  }
+  override _flush(done: TransformCallback): void {
+    done(null, Buffer.from(decodeText(Buffer.concat(this.chunks), this.charset, { html: this.html }), 'utf8'));
+  }
+}
+
+function textDecoderFor(label: string): Transform {
+  if (!label.startsWith(TEXT_LABEL)) return new TextPartDecoder(label, false);
+  const [kind, ...rest] = label.slice(TEXT_LABEL.length).split(':');
+  return new TextPartDecoder(rest.join(':') || null, kind === 'html');
 }
 
 function headOf(att: AttachmentStream, id: string): AttachmentHead {
@@ -132,6 +171,18 @@ export async function parseMessage(source: MessageSource, opts: ParseOptions): P
   if (typeof original !== 'function' || !Array.isArray(internals.attachmentList)) {
     throw new Error('mailparser internals changed: cannot bound memory while parsing (see electron/core/mime/parse.ts)');
   }
+  const createNode = internals.createNode;
+  if (typeof createNode !== 'function' || typeof internals.decoder?.decodeStream !== 'function') {
+    throw new Error('mailparser internals changed: cannot decode charsets by our rule (see electron/core/mime/parse.ts)');
+  }
+  internals.createNode = (node) => {
+    const created = createNode.call(parser, node);
+    if (created.contentType && !created.contentType.startsWith('multipart/') && !created.isAttachment) {
+      created.charset = `${TEXT_LABEL}${created.contentType === 'text/html' ? 'html' : 'plain'}:${created.charset ?? ''}`;
+    }
+    return created;
+  };
+  internals.decoder = { decodeStream: textDecoderFor };
 
   const plans = new WeakMap<object, NodePlan>();
   const heads = new WeakMap<AttachmentStream, { head: AttachmentHead; plan: AttachmentPlan }>();

@@ -1,16 +1,19 @@
 /**
  * A text part's body decoded exactly as mailparser decodes it for its `text` and `html`: transfer
- * encoding (libbase64's and libqp's rules), then format=flowed, then the charset (libmime), then
- * LF line ends. The fast summary path depends on getting the same characters, so each step
- * follows the library it stands in for rather than raw.ts's forgiving decoders.
+ * encoding (libbase64's and libqp's rules), then format=flowed, then the charset (charset.ts's
+ * rule, which parse.ts gives mailparser too), then LF line ends. The fast summary path depends on
+ * getting the same characters, so each step follows the code it stands in for rather than
+ * raw.ts's forgiving decoders.
  */
 import libmime from 'libmime';
-import libcharset from 'libmime/lib/charset.js';
+import { decodesLineByLine, decodeText } from './charset.js';
 
 export interface TextPartCoding {
   /** Content-Transfer-Encoding, lowercased, as mailsplit reads it ('' when absent). */
   encoding: string;
   charset: string | null;
+  /** Lowercased media type: an HTML part without a usable charset is read by its <meta>. */
+  contentType: string;
   flowed: boolean;
   delSp: boolean;
 }
@@ -19,9 +22,6 @@ export interface TextPartCoding {
 export function knownTransferEncoding(encoding: string): boolean {
   return encoding === '' || encoding === '7bit' || encoding === '8bit' || encoding === 'binary' || encoding === 'base64' || encoding === 'quoted-printable';
 }
-
-// Charsets mailparser takes as UTF-8 without a decoder (its own test, names compared without punctuation).
-const UTF8_LIKE = new Set(['ascii', 'usascii', 'utf8']);
 
 /**
  * libbase64's stream decoder drops every byte outside the alphabet and decodes quartet by quartet;
@@ -87,31 +87,18 @@ export function decodeTextPart(raw: Buffer, coding: TextPartCoding): string | nu
   if (coding.flowed && bytes.length) {
     bytes = Buffer.from(libmime.decodeFlowed(bytes.toString('latin1'), coding.delSp), 'latin1');
   }
-  const charset = coding.charset || 'utf-8';
-  let text: string;
-  if (UTF8_LIKE.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, ''))) {
-    text = bytes.toString('utf8');
-  } else {
-    text = libcharset.decode(bytes, charset);
-    // mailparser gets the decoder's output as UTF-8 bytes, where a lone surrogate became U+FFFD.
-    if (/[\ud800-\udfff]/.test(text)) text = Buffer.from(text, 'utf8').toString('utf8');
-  }
+  const text = decodeText(bytes, coding.charset, { html: coding.contentType === 'text/html' });
   return text.replace(/\r?\n/g, '\n');
 }
-
-// Charsets in which a line break byte always ends a character, so text decoded from the bytes
-// before a line break is exactly the start of the text decoded from all of them.
-const LINE_SAFE_CHARSET = /^(?:windows-\d+|ISO-8859-\d+|KOI8-[A-Z]+)$/i;
 
 /**
  * The start of what decodeTextPart(raw, coding) gives, from about the first `bytes` bytes of
  * `raw` only: enough for a snippet of a long part without decoding all of it. Null when this
- * part has to be decoded whole (format=flowed, a charset without that property, padding).
+ * part has to be decoded whole (format=flowed, a charset whose start can depend on later bytes,
+ * padding).
  */
 export function decodeTextPartStart(raw: Buffer, coding: TextPartCoding, bytes: number): string | null {
-  if (raw.length <= bytes || coding.flowed) return null;
-  const charset = coding.charset || 'utf-8';
-  if (!UTF8_LIKE.has(charset.toLowerCase().replace(/[^a-z0-9]+/g, '')) && !LINE_SAFE_CHARSET.test(libcharset.normalizeCharset(charset))) return null;
+  if (raw.length <= bytes || coding.flowed || !decodesLineByLine(coding.charset)) return null;
   let head: Buffer;
   if (coding.encoding === 'base64') {
     // Whole quartets decode to exactly the first bytes of the whole.

@@ -6,7 +6,8 @@
 import libmime from 'libmime';
 import fs from 'node:fs/promises';
 import { fieldValue, splitHeader, type HeaderLine } from './headers.js';
-import { decodeBytes, htmlToText } from './text.js';
+import { decodeText } from './charset.js';
+import { htmlToText } from './text.js';
 import type { MessageSource } from './parse.js';
 
 /** Reads at most `max` bytes from the start of the message. */
@@ -113,7 +114,7 @@ export function rawBodyText(lines: readonly HeaderLine[], body: Buffer, depth = 
   }
   if (!ct.type.startsWith('text/') && ct.type !== 'message/delivery-status') return '';
   // LF line ends, as mailparser gives its text.
-  const text = decodeBytes(decodeTransfer(body, transferEncoding(lines)), ct.params.charset).replace(/\r\n/g, '\n');
+  const text = decodeText(decodeTransfer(body, transferEncoding(lines)), ct.params.charset, { html: ct.type === 'text/html' }).replace(/\r\n/g, '\n');
   return ct.type === 'text/html' ? htmlToText(text) : text;
 }
 

@@ -1,56 +1,16 @@
 /**
- * Text helpers for summaries: charset guessing, an HTML-to-text pass that only has to be good
- * enough for a 200-character snippet, and the snippet itself. Everything here is linear in its
+ * Text helpers for summaries: bytes to text (by charset.ts's rule), an HTML-to-text pass that only
+ * has to be good enough for a 200-character snippet, and the snippet itself. Everything here is linear in its
  * input, because the input is untrusted mail.
  */
-import libmime from 'libmime';
-import { TextDecoder } from 'node:util';
 import { SNIPPET_MAX_CHARS } from '../../../shared/messages.js';
-
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-const windows1252 = new TextDecoder('windows-1252');
-const decoders = new Map<string, TextDecoder | null>();
-
-function decoderFor(charset: string): TextDecoder | null {
-  const key = charset.trim().toLowerCase();
-  let d = decoders.get(key);
-  if (d === undefined) {
-    d = null;
-    for (const label of [key, libmime.normalizeCharset(key)]) {
-      try {
-        // UTF-7 is not a WHATWG encoding, so it lands in the fallback: that is deliberate,
-        // it can smuggle markup past filters.
-        d = new TextDecoder(label);
-        break;
-      } catch {
-        // unknown label: try the next spelling
-      }
-    }
-    if (decoders.size < 256) decoders.set(key, d);
-  }
-  return d;
-}
-
-/**
- * Bytes as text: in the declared charset when there is a usable one, otherwise UTF-8 when the
- * bytes are valid UTF-8 and windows-1252 when not (undeclared 8-bit mail is almost always one
- * of the two, and 1252 maps every byte).
- */
-export function decodeBytes(bytes: Uint8Array, charset?: string | null): string {
-  const d = charset ? decoderFor(charset) : null;
-  if (d) return d.decode(bytes);
-  try {
-    return utf8Strict.decode(bytes);
-  } catch {
-    return windows1252.decode(bytes);
-  }
-}
+import { decodeUndeclared } from './charset.js';
 
 /** A binary string (one char per byte, as mailparser keeps raw header lines) as text. */
 export function bytesToText(binary: string): string {
   // eslint-disable-next-line no-control-regex -- plain ASCII needs no decoding
   if (/^[\x00-\x7f]*$/.test(binary)) return binary;
-  return decodeBytes(Buffer.from(binary, 'latin1'));
+  return decodeUndeclared(Buffer.from(binary, 'latin1'));
 }
 
 /** Removes C0 controls (tab, LF and CR excepted) and DEL: NULs from broken mail must not reach the UI. */

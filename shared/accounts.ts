@@ -127,7 +127,9 @@ const MINUTES_RULE = 'must be a whole number of minutes from 1 to 1440';
 /** Every field but the id, without defaults: the base of the add form and of a patch. */
 const fields = {
   name: AccountName,
-  email: z.email(invalidType('must be an email address')).max(254, 'must be at most 254 characters').optional(),
+  // The browser's rule, not zod's default: that wants a dot in the domain and refuses
+  // alice@localhost, which home servers and test setups use.
+  email: z.email({ pattern: z.regexes.html5Email, ...invalidType('must be an email address') }).max(254, 'must be at most 254 characters').optional(),
   host: Host,
   port: Port,
   security: Security,

@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/accounts.js';
+import { passwordDestinationChanged, type AccountInput, type AccountPatch, type AccountSettings } from '../../shared/accounts.js';
 import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import { INLINE_PART_MAX_BYTES, type AccountStatus, type ConnectionReport, type ConnectionTest, type Discovery, type EventName, type EventPayload, type PendingDeletion, type SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
@@ -246,8 +246,19 @@ export class MailService {
     return account;
   }
 
-  async updateAccount(idOrName: string, patch: AccountPatch, password?: string): Promise<AccountSettings> {
-    const account = await this.accounts.update(idOrName, patch);
+  /**
+   * A change that would send the stored password elsewhere (host, port, security, clear-text
+   * login allowed, a new certificate pin) forgets it first: the keychain entry is deleted, and
+   * a password command set on the command line gives way to the keychain unless the change also
+   * comes from the command line (`fromCommandLine`), where the person typing sees both.
+   */
+  async updateAccount(idOrName: string, patch: AccountPatch, password?: string, opts: { fromCommandLine?: boolean } = {}): Promise<AccountSettings> {
+    const account = await this.accounts.update(idOrName, patch, async (current, next) => {
+      if (!passwordDestinationChanged(current, next)) return next;
+      if (next.password.source === 'command' && opts.fromCommandLine) return next;
+      await this.opts.secrets.delete(current.id);
+      return { ...next, password: { source: 'keychain' } };
+    });
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
     this.scheduler?.setAccounts(this.accounts.list());
     return account;
@@ -590,8 +601,12 @@ export class MailService {
   async testConnection(test: ConnectionTest): Promise<ConnectionReport> {
     let password = test.password;
     if (password === undefined) {
-      if (!test.accountId) throw new AppFailure('invalid', 'a password is needed to test the connection');
-      password = await resolvePassword(this.accounts.get(test.accountId), this.opts.secrets);
+      // The stored password goes only where it is stored for: the caller's settings must be
+      // the account's own (an untrusted caller could name any host), else it must be typed.
+      if (!test.accountId) throw new AppFailure('invalid', 'Enter the password to test the connection.');
+      const account = this.accounts.get(test.accountId);
+      if (!sameConnection(account, test)) throw new AppFailure('invalid', 'These settings differ from the saved ones: enter the password to test them.');
+      password = await resolvePassword(account, this.opts.secrets);
     }
     const pop = await Pop3Client.connect({
       host: test.host,
@@ -670,6 +685,20 @@ class SummaryQueue {
     await this.pending;
     await this.flush();
   }
+}
+
+/** Whether a connection test names exactly the stored account's server, login and certificate rules. */
+function sameConnection(a: AccountSettings, t: ConnectionTest): boolean {
+  const pin = (f: string | undefined) => f?.replace(/:/g, '').toUpperCase();
+  return (
+    a.host.toLowerCase() === t.host.toLowerCase() &&
+    a.port === t.port &&
+    a.security === t.security &&
+    a.user === t.user &&
+    (a.authMechanism ?? null) === (t.authMechanism ?? null) &&
+    a.allowInsecureAuth === (t.allowInsecureAuth ?? false) &&
+    pin(a.tlsFingerprint) === pin(t.tlsFingerprint)
+  );
 }
 
 function previewOf(m: MessageRecord | undefined): DeletionPreview {

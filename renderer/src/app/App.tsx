@@ -12,6 +12,9 @@ import { useViewIds } from '../features/inbox/useViewIds.js';
 import { SearchBox } from '../features/search/SearchBox.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
 import { StatusArea } from '../features/status/StatusArea.js';
+import { useSyncActivity } from '../features/status/activity.js';
+import { syncSummaryText } from '../features/status/explain.js';
+import { noMatchText } from '../features/search/no-match.js';
 import { useServices } from './context.js';
 import { shortcutFor } from './keyboard.js';
 import { SHARE, SIDEBAR_WIDTH, useLayout, ZOOM } from './layout.js';
@@ -66,6 +69,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const panesRef = useRef<HTMLDivElement>(null);
   const mailPanesRef = useRef<HTMLDivElement>(null);
   const { ids, complete } = useViewIds(view, sort, search.trim());
+  const activity = useSyncActivity();
 
   // Ctrl +/-: the whole window, as a browser zooms a page (CSS zoom scales layout, not a bitmap).
   useEffect(() => {
@@ -127,9 +131,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     setNotice(null);
     try {
       const outcomes = await call(api, 'syncNow', {});
-      const failed = outcomes.filter((o) => !o.ok).length;
-      const got = outcomes.reduce((n, o) => n + (o.ok ? o.result.downloaded + o.result.headersOnly : 0), 0);
-      setNotice(failed ? null : got ? `${got} new message${got === 1 ? '' : 's'}.` : 'No new mail.');
+      setNotice(syncSummaryText(outcomes));
     } catch (e) {
       setNotice(`Get Mail failed: ${(e as Error).message}`);
     } finally {
@@ -359,7 +361,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     );
   }
 
-  const emptyText = search ? `No messages match “${search}”.` : view.kind === 'trash' ? 'Trash is empty.' : 'No messages yet. Use Get Mail to check now.';
+  const emptyText = search.trim() ? noMatchText(search) : view.kind === 'trash' ? 'Trash is empty.' : (activity ?? 'No messages yet. Use Get Mail to check now.');
 
   const wide = layout.mode === 'wide';
   // Drag positions are in window pixels; CSS zoom scales what the pane widths mean.

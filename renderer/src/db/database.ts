@@ -54,7 +54,13 @@ export interface MetaRow {
   value: unknown;
 }
 
-export type AccountRow = PublicAccount;
+/** An account with its place in the user's order (accounts.json's order; Dexie keys rows by id). */
+export type AccountRow = PublicAccount & { position?: number };
+
+/** Accounts in the user's order, for every list that shows them. */
+export function inAccountOrder(rows: AccountRow[]): AccountRow[] {
+  return rows.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+}
 export type StatusRow = AccountStatus & { progress?: { phase: string; done: number; total: number; bytes: number; totalBytes: number } | null };
 
 export class PopboxDb extends Dexie {

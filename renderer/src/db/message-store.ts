@@ -15,6 +15,7 @@
 import type { Change } from '../../../shared/changes.js';
 import type { Folder, MessageRow, Page } from './database.js';
 import { flagFields, searchText, summaryFields, toRow } from './rows.js';
+import { foldText } from './search.js';
 import { measure } from '../app/timing.js';
 
 export const PAGE_ROWS = 500;
@@ -342,12 +343,12 @@ export class MessageStore {
     measure('popbox:search-text', t0);
   }
 
-  /** The ids (in the order given) whose sender, subject or snippet holds every term. */
+  /** The ids (in the order given) whose sender, subject or snippet holds every term (a word or a phrase). */
   filter(ids: readonly string[], terms: readonly string[]): string[] {
     this.prepareSearch();
     const texts = this.texts;
     if (!texts) return [];
-    const lower = terms.map((t) => t.toLowerCase());
+    const lower = terms.map(foldText);
     return ids.filter((id) => {
       const t = texts.get(id);
       return t !== undefined && lower.every((w) => t.includes(w));

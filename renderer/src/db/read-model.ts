@@ -13,7 +13,7 @@ import type { PopboxApi } from '../../../shared/api.js';
 import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
-import type { MessageRow, Page, PageRow, PopboxDb } from './database.js';
+import { inAccountOrder, type MessageRow, type Page, type PageRow, type PopboxDb } from './database.js';
 import { readStoredHead, storeHead, type StoredHead } from './head.js';
 import { MessageStore, PAGE_ROWS, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
@@ -336,10 +336,11 @@ export class ReadModel {
   }
 
   async refreshAccounts(): Promise<void> {
-    const [accounts, status] = await Promise.all([call(this.api, 'listAccounts', {}), call(this.api, 'syncStatus', {})]);
+    const [listed, status] = await Promise.all([call(this.api, 'listAccounts', {}), call(this.api, 'syncStatus', {})]);
+    const accounts = listed.map((a, position) => ({ ...a, position }));
     const db = this.db;
     // Unchanged accounts are not rewritten: a write would hold up every view reading them.
-    const same = JSON.stringify(await db.accounts.toArray()) === JSON.stringify(accounts);
+    const same = JSON.stringify(inAccountOrder(await db.accounts.toArray())) === JSON.stringify(accounts);
     if (same && status.length === 0) return;
     await db.transaction('rw', db.accounts, db.status, async () => {
       if (!same) {

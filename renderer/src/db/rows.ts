@@ -2,6 +2,7 @@
 import type { MessageRecord, MessageFlags } from '../../../shared/changes.js';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import type { MessageRow } from './database.js';
+import { foldText } from './search.js';
 
 const bit = (b: boolean): 0 | 1 => (b ? 1 : 0);
 
@@ -40,7 +41,7 @@ export function summaryFields(s: MessageSummary, receivedAt: number) {
 
 /** What search looks in: sender name and address, subject and snippet, lower case. */
 export function searchText(row: Pick<MessageRow, 'from' | 'subject' | 'snippet'>): string {
-  return `${senderLabel(row.from)} ${row.from.map((a) => a.address).join(' ')} ${row.subject} ${row.snippet}`.toLowerCase();
+  return foldText(`${senderLabel(row.from)} ${row.from.map((a) => a.address).join(' ')} ${row.subject} ${row.snippet}`);
 }
 
 export function flagFields(f: MessageFlags) {

@@ -1,10 +1,14 @@
 /** One account's settings; the password is write-only; a preview of the server deletions to come. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import type { AccountPatch } from '../../../../shared/accounts.js';
-import type { PendingDeletion, PublicAccount } from '../../../../shared/contract.js';
-import { call, isApiError } from '../../api/client.js';
+import { accountNameProblem, type AccountPatch } from '../../../../shared/accounts.js';
+import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
+import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
+import { formatListDate } from '../../app/format.js';
+import { inAccountOrder } from '../../db/database.js';
+import { explain } from '../status/explain.js';
+import { plainError } from './plain-error.js';
 import { AddAccount } from './AddAccount.js';
 import { GeneralSettings } from './GeneralSettings.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
@@ -52,11 +56,17 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
             {list.length} message{list.length === 1 ? '' : 's'} will be deleted from the server:
           </p>
           <ul>
-            {list.slice(0, 50).map((d) => (
-              <li key={d.id}>
-                {d.subject || '(no subject)'} <span className="muted">— {REASON[d.reason]}</span>
-              </li>
-            ))}
+            {list.slice(0, 50).map((d) => {
+              const date = d.date ? Date.parse(d.date) : NaN;
+              return (
+                <li key={d.id}>
+                  {d.subject || '(no subject)'}
+                  {d.from && <span className="muted"> · {d.from}</span>}
+                  {!Number.isNaN(date) && <span className="muted"> · {formatListDate(date)}</span>}
+                  <span className="muted"> — {REASON[d.reason]}</span>
+                </li>
+              );
+            })}
           </ul>
           {list.length > 50 && <p className="muted">…and {list.length - 50} more.</p>}
         </>
@@ -65,16 +75,30 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
   );
 }
 
-function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAccount; focusPassword: boolean; onRemoved: () => void }) {
-  const { api, readModel } = useServices();
+/** Fields that decide whether Popbox can log in: changing one is worth trying at once. */
+const LOGIN_FIELDS = ['host', 'port', 'security', 'user', 'authMechanism', 'allowInsecureAuth', 'tlsFingerprint'] as const;
+
+/** What checking mail right after Save found, in the words of the status area. */
+function retryText(outcome: SyncOutcome | undefined, name: string): { text: string; error: boolean } {
+  if (!outcome) return { text: 'Settings saved.', error: false };
+  if (outcome.ok) return { text: 'Settings saved. Popbox logged in and checked for mail.', error: false };
+  const ex = explain({ accountId: outcome.accountId, state: 'idle', nextRunAt: null, lastSuccessAt: null, lastError: outcome.error, failures: 1 }, name);
+  return { text: `Settings saved, but checking mail failed. ${ex?.text ?? outcome.error.message}`, error: true };
+}
+
+function AccountForm({ account, otherNames, focusPassword, onRemoved }: { account: PublicAccount; otherNames: string[]; focusPassword: boolean; onRemoved: () => void }) {
+  const { api, db, readModel } = useServices();
   const [name, setName] = useState(account.name);
   const [server, setServer] = useState(() => serverDraft(account));
   const [policy, setPolicy] = useState(() => policyDraft(account));
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [version, setVersion] = useState(0);
+  /** The password the last connection test used: saving one the server just refused deserves a word. */
+  const [testedPassword, setTestedPassword] = useState<string | null>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const test = useConnectionTest();
+  const nameProblem = accountNameProblem(name, otherNames);
 
   useEffect(() => {
     if (focusPassword) passwordRef.current?.focus();
@@ -84,6 +108,10 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
     setMessage(null);
     const sv = serverValues(server);
     const pv = policyValues(policy);
+    if (nameProblem) {
+      setMessage({ text: `Account name: ${nameProblem}`, error: true });
+      return;
+    }
     if (!sv.ok || !pv.ok) {
       setMessage({ text: !sv.ok ? sv.message : !pv.ok ? pv.message : '', error: true });
       return;
@@ -96,15 +124,35 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
       authMechanism: (s.authMechanism as AccountPatch['authMechanism']) ?? null,
       tlsFingerprint: (s.tlsFingerprint as string | undefined) ?? null,
     };
+    const loginChanged = password !== '' || LOGIN_FIELDS.some((k) => (s[k] ?? null) !== (account[k] ?? null));
+    const refused = password !== '' && password === testedPassword && test.state.kind === 'failed' && test.state.error.code === 'auth';
     try {
       await call(api, 'updateAccount', { id: account.id, patch, ...(password ? { password } : {}) });
       setPassword('');
       await readModel.refreshAccounts();
       setVersion((v) => v + 1);
-      setMessage({ text: 'Settings saved.', error: false });
     } catch (e) {
-      setMessage({ text: isApiError(e) ? e.message : String(e), error: true });
+      setMessage({ text: plainError(e), error: true });
+      return;
     }
+    if (refused) {
+      // Not tried again: a server that just refused this password may lock the account out.
+      setMessage({ text: 'Settings saved, but the server refused this password when you tested it. Mail cannot be checked until the password is right.', error: true });
+      return;
+    }
+    const failing = (await db.status.get(account.id))?.lastError;
+    if (!loginChanged && !failing) {
+      setMessage({ text: 'Settings saved.', error: false });
+      return;
+    }
+    // New credentials (or a fix for the error shown) are tried at once, not at the next check.
+    setMessage({ text: 'Settings saved. Checking mail with the new settings…', error: false });
+    const outcome = await call(api, 'syncNow', { accountIds: [account.id] }).then(
+      (all) => all[0],
+      () => undefined,
+    );
+    setMessage(retryText(outcome, name.trim()));
+    setVersion((v) => v + 1);
   };
 
   const remove = async () => {
@@ -114,7 +162,7 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
       await readModel.refreshAccounts();
       onRemoved();
     } catch (e) {
-      setMessage({ text: isApiError(e) ? e.message : String(e), error: true });
+      setMessage({ text: plainError(e), error: true });
     }
   };
 
@@ -125,6 +173,7 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
       return;
     }
     const v = sv.value as { host: string; port: number; security: ServerDraft['security']; user: string; allowInsecureAuth: boolean; tlsFingerprint?: string; authMechanism?: never };
+    setTestedPassword(password);
     void test.run({ ...v, accountId: account.id, ...(password ? { password } : {}) });
   };
 
@@ -136,7 +185,9 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
         void save();
       }}
     >
-      <Field label="Account name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+      <Field label="Account name" error={nameProblem}>
+        {(id, describedBy) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={nameProblem ? true : undefined} aria-describedby={describedBy} />}
+      </Field>
       <ServerFields value={server} onChange={setServer} />
       <Field label="Password" hint="Stored in your system’s keychain. Leave empty to keep the current one.">
         {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
@@ -172,8 +223,22 @@ function AccountForm({ account, focusPassword, onRemoved }: { account: PublicAcc
 }
 
 export function SettingsView({ accountId, focusPassword, onClose }: { accountId: string | null; focusPassword: boolean; onClose: () => void }) {
-  const { db } = useServices();
-  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]);
+  const { api, db, readModel } = useServices();
+  const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]);
+  const [orderError, setOrderError] = useState<string | null>(null);
+  const move = async (index: number, by: -1 | 1) => {
+    if (!accounts) return;
+    const ids = accounts.map((a) => a.id);
+    const [moved] = ids.splice(index, 1);
+    ids.splice(index + by, 0, moved!);
+    try {
+      await call(api, 'reorderAccounts', { ids });
+      await readModel.refreshAccounts();
+      setOrderError(null);
+    } catch (e) {
+      setOrderError(plainError(e));
+    }
+  };
   const [selected, setSelected] = useState<string | 'new' | 'general' | null>(accountId);
   const general = selected === 'general';
   const current = general ? null : (accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null);
@@ -189,14 +254,25 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
       <div className="settings-body">
         <nav className="settings-accounts" aria-label="Accounts">
           <ul>
-            {(accounts ?? []).map((a) => (
-              <li key={a.id}>
-                <button type="button" aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
+            {(accounts ?? []).map((a, i, all) => (
+              <li key={a.id} className="account-entry">
+                <button type="button" className="account-name" aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
                   {a.name}
                 </button>
+                {all.length > 1 && (
+                  <span className="order-buttons">
+                    <button type="button" aria-label={`Move ${a.name} up`} title="Move up" disabled={i === 0} onClick={() => void move(i, -1)}>
+                      ↑
+                    </button>
+                    <button type="button" aria-label={`Move ${a.name} down`} title="Move down" disabled={i === all.length - 1} onClick={() => void move(i, 1)}>
+                      ↓
+                    </button>
+                  </span>
+                )}
               </li>
             ))}
           </ul>
+          {orderError && <p role="alert">{orderError}</p>}
           <button type="button" onClick={() => setSelected('new')}>
             Add account
           </button>
@@ -210,7 +286,13 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
           ) : adding ? (
             <AddAccount onDone={(id) => setSelected(id)} onCancel={accounts?.length ? () => setSelected(null) : undefined} />
           ) : current ? (
-            <AccountForm key={current.id} account={current} focusPassword={focusPassword && current.id === accountId} onRemoved={() => setSelected(null)} />
+            <AccountForm
+              key={current.id}
+              account={current}
+              otherNames={(accounts ?? []).filter((a) => a.id !== current.id).map((a) => a.name)}
+              focusPassword={focusPassword && current.id === accountId}
+              onRemoved={() => setSelected(null)}
+            />
           ) : null}
         </div>
       </div>

@@ -1,17 +1,21 @@
 /**
  * Adding an account starts from an email address: a well-known provider's settings, or what
- * answers on the mail domain (995, then 110 with STARTTLS). The connection is tested before
- * the account is saved.
+ * answers on the mail domain (995, then 110 with STARTTLS). Where nothing can be looked up (a
+ * home server, `alice@localhost`) or the user prefers, the server is entered by hand. The
+ * connection is tested before the account is saved.
  */
+import { useLiveQuery } from 'dexie-react-hooks';
 import { useState } from 'react';
-import type { AccountInput } from '../../../../shared/accounts.js';
-import { call, isApiError } from '../../api/client.js';
+import { accountNameProblem, type AccountInput } from '../../../../shared/accounts.js';
+import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
+import { plainError } from './plain-error.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Check, DEFAULT_POLICY, Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 
 export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) => void; onCancel?: () => void }) {
-  const { api, readModel } = useServices();
+  const { api, db, readModel } = useServices();
+  const otherNames = useLiveQuery(() => db.accounts.toArray().then((all) => all.map((a) => a.name)), [db]) ?? [];
   const [step, setStep] = useState<'identity' | 'server'>('identity');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -23,11 +27,26 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   const [busy, setBusy] = useState(false);
   const [showAdvanced, setShowAdvanced] = useState(false);
   const test = useConnectionTest();
+  // Only once the user has typed one: an empty name is filled from the address.
+  const nameProblem = name === '' ? null : accountNameProblem(name, otherNames);
 
-  const discover = async () => {
+  const toServerStep = (message: string) => {
+    setNote(message);
+    setServer((s) => ({ ...s, user: s.user || email.trim() }));
+    setName((n) => n || email.trim());
+    setStep('server');
+  };
+
+  const discover = async (manual = false) => {
     setProblem(null);
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+    const address = email.trim();
+    if (!/^[^\s@]+@[^\s@]+$/.test(address)) {
       setProblem('Email address: enter an address like name@example.com.');
+      return;
+    }
+    // A domain without a dot (a home server's "localhost") is in no provider table and no DNS.
+    if (manual || !address.slice(address.lastIndexOf('@') + 1).includes('.')) {
+      toServerStep('Enter your mail server’s settings below, then test the connection.');
       return;
     }
     setBusy(true);
@@ -36,7 +55,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
       setServer((s) => ({ ...s, user: d.user, ...(d.server ? { host: d.server.host, port: String(d.server.port), security: d.server.security } : {}) }));
       setNote(d.provider ? `Settings for ${d.provider}.${d.note ? ' ' + d.note : ''}` : d.server ? `Found a POP3 server at ${d.server.host}.` : 'Popbox could not find a POP3 server for this address. Enter the server’s settings below.');
     } catch (e) {
-      setNote(`Could not look up the settings (${isApiError(e) ? e.message : String(e)}). Enter them below.`);
+      setNote(`Could not look up the settings (${plainError(e)}) Enter them below.`);
       setServer((s) => ({ ...s, user: email.trim() }));
     } finally {
       setBusy(false);
@@ -58,6 +77,12 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
 
   const save = async () => {
     setProblem(null);
+    const finalName = name.trim() || email.trim();
+    const badName = accountNameProblem(finalName, otherNames);
+    if (badName) {
+      setProblem(`Account name: ${badName}`);
+      return;
+    }
     const sv = serverValues(server);
     const pv = policyValues(policy);
     if (!sv.ok || !pv.ok) {
@@ -67,18 +92,24 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
     setBusy(true);
     try {
       const account = await call(api, 'addAccount', {
-        account: { name: name.trim() || email.trim(), email: email.trim(), ...sv.value, ...pv.value, password: { source: 'keychain' } } as AccountInput,
+        account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, password: { source: 'keychain' } } as AccountInput,
         password,
       });
       await readModel.refreshAccounts();
       onDone(account.id);
       void call(api, 'syncNow', { accountIds: [account.id] }).catch(() => {});
     } catch (e) {
-      setProblem(isApiError(e) ? e.message : String(e));
+      setProblem(plainError(e));
     } finally {
       setBusy(false);
     }
   };
+
+  const cancel = onCancel && (
+    <button type="button" onClick={onCancel}>
+      Cancel
+    </button>
+  );
 
   return (
     <section className="settings-page" aria-label="Add account">
@@ -94,11 +125,10 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
           <Field label="Password">{(id) => <input id={id} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}</Field>
           {problem && <p role="alert">{problem}</p>}
           <div className="form-actions">
-            {onCancel && (
-              <button type="button" onClick={onCancel}>
-                Cancel
-              </button>
-            )}
+            {cancel}
+            <button type="button" onClick={() => void discover(true)} disabled={busy}>
+              Set up manually
+            </button>
             <button type="submit" className="primary" disabled={busy}>
               {busy ? 'Looking up settings…' : 'Continue'}
             </button>
@@ -112,7 +142,9 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
           }}
         >
           {note && <p className="note">{note}</p>}
-          <Field label="Account name">{(id) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+          <Field label="Account name" error={nameProblem}>
+            {(id, describedBy) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={nameProblem ? true : undefined} aria-describedby={describedBy} />}
+          </Field>
           <ServerFields
             value={server}
             onChange={(v) => {
@@ -132,6 +164,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
           />
           {problem && <p role="alert">{problem}</p>}
           <div className="form-actions">
+            {cancel}
             <button type="button" onClick={() => setStep('identity')}>
               Back
             </button>

@@ -1,5 +1,5 @@
 /** "Test connection": what the server said, or the error with its fix (trust a certificate). */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConnectionReport, ConnectionTest } from '../../../../shared/contract.js';
 import { ApiError, call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
@@ -23,8 +23,21 @@ export function useConnectionTest() {
   return { state, run, reset: () => setState({ kind: 'idle' }) };
 }
 
+/** The result, brought into view when it changes: the button that asked may be far down a long form. */
 export function TestResult({ state, onTrust }: { state: TestState; onTrust: (fingerprint: string) => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (state.kind !== 'idle') ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [state]);
   if (state.kind === 'idle') return null;
+  return (
+    <div ref={ref} className="test-result">
+      <Outcome state={state} onTrust={onTrust} />
+    </div>
+  );
+}
+
+function Outcome({ state, onTrust }: { state: Exclude<TestState, { kind: 'idle' }>; onTrust: (fingerprint: string) => void }) {
   if (state.kind === 'testing') return <div role="status">Testing the connection…</div>;
   if (state.kind === 'ok') {
     const r = state.report;

@@ -1,5 +1,6 @@
 /** Form pieces shared by the add-account flow and the settings page. Every field has a visible label. */
 import { useId, type ReactNode } from 'react';
+import './accounts.css';
 import type { AuthMechanism, Security } from '../../../../shared/accounts.js';
 
 export interface ServerDraft {
@@ -24,13 +25,20 @@ export interface PolicyDraft {
   pipelining: boolean;
 }
 
-export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+/** A labelled field; `error` is said next to it as the user types (and tied to it for screen readers). */
+export function Field({ label, children, hint, error }: { label: string; children: (id: string, describedBy: string | undefined) => ReactNode; hint?: string; error?: string | null }) {
   const id = useId();
+  const errorId = `${id}-error`;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children(id)}
+      {children(id, error ? errorId : undefined)}
       {hint && <div className="hint">{hint}</div>}
+      {error && (
+        <div className="field-error" id={errorId} role="alert">
+          {error}
+        </div>
+      )}
     </div>
   );
 }

@@ -11,7 +11,8 @@ import { measure } from '../../app/timing.js';
 export function useViewIds(view: MailboxView, sort: SortKey, search: string): { ids: string[]; complete: boolean } {
   const store = useMessages();
   const base = store.loaded ? store.viewIds(view, sort) : null;
-  const termsKey = searchTerms(search).join(' ');
+  // Phrases hold spaces: the terms are kept apart by a character no term holds.
+  const termsKey = searchTerms(search).join('\n');
 
   // Once the list is in, build the search text in the background so the first search is instant.
   useEffect(() => {
@@ -23,7 +24,7 @@ export function useViewIds(view: MailboxView, sort: SortKey, search: string): { 
   const found = useMemo(() => {
     if (!base || termsKey === '') return null;
     const t0 = performance.now();
-    const ids = store.filter(base, termsKey.split(' '));
+    const ids = store.filter(base, termsKey.split('\n'));
     measure('popbox:search', t0);
     return ids;
     // The store's version too: a change of text (a message's rest downloaded) or flags shows.

@@ -71,7 +71,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   const save = async (attachmentId: string) => {
     try {
       const r = await call(api, 'saveAttachment', { id: row.id, attachmentId });
-      setNotice(r.saved ? `Saved (${formatBytes(r.size)}).` : 'Not saved.');
+      setNotice(r.saved ? `Saved to ${r.path ?? 'the chosen folder'} (${formatBytes(r.size)}).` : 'Not saved.');
     } catch (e) {
       setNotice(isApiError(e) ? `Could not save: ${e.message}` : String(e));
     }

@@ -2,7 +2,7 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useMessages, useServices } from '../../app/context.js';
 import type { MailboxView } from '../../db/queries.js';
-import type { StatusRow } from '../../db/database.js';
+import { inAccountOrder, type StatusRow } from '../../db/database.js';
 
 function sameView(a: MailboxView, b: MailboxView): boolean {
   return a.kind === b.kind && (a.kind !== 'account' || (b.kind === 'account' && a.accountId === b.accountId));
@@ -53,7 +53,7 @@ function FolderItem(props: { view: MailboxView; label: string; current: MailboxV
 
 export function Sidebar(props: { view: MailboxView; onSelect: (v: MailboxView) => void }) {
   const { db } = useServices();
-  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]) ?? [];
+  const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
   const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
   const byId = new Map(statuses.map((s) => [s.accountId, s]));
   return (

@@ -1,15 +1,35 @@
 /** Per-account progress and errors, each error with the action that fixes it. */
 import { useLiveQuery } from 'dexie-react-hooks';
+import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
+import { inAccountOrder } from '../../db/database.js';
 import { explain, progressText } from './explain.js';
+import './status.css';
+
+/** How long a passing remark ("200 new messages.") stays; errors stay until they are fixed. */
+export const NOTICE_MS = 10_000;
+
+/** The notice until it has been up for NOTICE_MS (a new notice starts again). */
+function useExpiring(notice: string | null): string | null {
+  const [shown, setShown] = useState(notice);
+  useEffect(() => {
+    setShown(notice);
+    if (notice === null) return;
+    const t = setTimeout(() => setShown(null), NOTICE_MS);
+    return () => clearTimeout(t);
+  }, [notice]);
+  return shown;
+}
 
 export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accountId: string, focusPassword?: boolean) => void; notice: string | null }) {
   const { api, db, readModel } = useServices();
-  const accounts = useLiveQuery(() => db.accounts.toArray(), [db]) ?? [];
+  const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
   const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
   const names = new Map(accounts.map((a) => [a.id, a.name]));
-  const lines = statuses.filter((s) => names.has(s.accountId));
+  const byId = new Map(statuses.map((s) => [s.accountId, s]));
+  const lines = accounts.flatMap((a) => byId.get(a.id) ?? []);
+  const shownNotice = useExpiring(notice);
   const trust = async (accountId: string, fingerprint: string) => {
     await call(api, 'updateAccount', { id: accountId, patch: { tlsFingerprint: fingerprint } });
     await readModel.refreshAccounts();
@@ -18,7 +38,7 @@ export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accoun
   return (
     <footer className="status-area" aria-label="Status">
       <div role="status" aria-live="polite">
-        {notice && <div className="status-line">{notice}</div>}
+        {shownNotice && <div className="status-line">{shownNotice}</div>}
         {lines.map((s) => {
           const name = names.get(s.accountId)!;
           if (s.state === 'syncing') {

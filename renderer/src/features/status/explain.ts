@@ -1,4 +1,5 @@
 /** Sync errors in plain language, with the one action that fixes each. */
+import type { SyncOutcome } from '../../../../shared/contract.js';
 import type { StatusRow } from '../../db/database.js';
 import { formatTime } from '../../app/format.js';
 
@@ -62,4 +63,20 @@ export function progressText(p: NonNullable<StatusRow['progress']>): string {
     default:
       return 'Finishing…';
   }
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What Get Mail did, for the status line: new mail and what was removed from the server (the
+ * user should hear of deletions, wanted or not). Null when every account failed: each says why.
+ */
+export function syncSummaryText(outcomes: readonly SyncOutcome[]): string | null {
+  const done = outcomes.filter((o) => o.ok);
+  if (done.length === 0) return outcomes.length === 0 ? 'No new mail.' : null;
+  const got = done.reduce((n, o) => n + o.result.downloaded + o.result.headersOnly, 0);
+  const deleted = done.reduce((n, o) => n + o.result.deletedOnServer, 0);
+  const parts = [got ? plural(got, 'new message', 'new messages') : 'No new mail'];
+  if (deleted) parts.push(`${plural(deleted, 'message', 'messages')} deleted from the server`);
+  return `${parts.join('; ')}.`;
 }

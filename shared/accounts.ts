@@ -221,3 +221,41 @@ export const AccountPatch = z
     tlsFingerprint: TlsFingerprint.nullable().optional(),
   });
 export type AccountPatch = z.input<typeof AccountPatch>;
+
+/**
+ * What the screens may send (DESIGN §3.8: the renderer is untrusted). A password lives in the
+ * keychain; a password command runs a shell command, so it is set only on the command line and
+ * these schemas cannot carry one at all.
+ */
+const KeychainPassword = z.strictObject(
+  { source: z.literal('keychain', { error: 'must be "keychain": a password command can be set only on the command line' }) },
+  { error: 'must be { "source": "keychain" }' },
+);
+
+/** A new account from the screens: AccountInput without password commands. */
+export const ScreenAccountInput = z
+  .strictObject({ ...withDefaults, password: KeychainPassword.default({ source: 'keychain' }) })
+  .superRefine(checkCombination);
+export type ScreenAccountInput = z.input<typeof ScreenAccountInput>;
+
+/** A change from the screens: AccountPatch without password commands. */
+export const ScreenAccountPatch = AccountPatch.extend({ password: KeychainPassword.optional() });
+export type ScreenAccountPatch = z.input<typeof ScreenAccountPatch>;
+
+/**
+ * True when `next` would send the stored password somewhere it was not given for: another
+ * host, port or security, a newly allowed clear-text login, or a newly pinned certificate.
+ * Such a change forgets the stored password (the user types it again for the new settings).
+ */
+export function passwordDestinationChanged(
+  current: Pick<AccountSettings, 'host' | 'port' | 'security' | 'allowInsecureAuth' | 'tlsFingerprint'>,
+  next: Pick<AccountSettings, 'host' | 'port' | 'security' | 'allowInsecureAuth' | 'tlsFingerprint'>,
+): boolean {
+  return (
+    current.host.toLowerCase() !== next.host.toLowerCase() ||
+    current.port !== next.port ||
+    current.security !== next.security ||
+    (next.allowInsecureAuth && !current.allowInsecureAuth) ||
+    (next.tlsFingerprint !== undefined && next.tlsFingerprint !== current.tlsFingerprint)
+  );
+}

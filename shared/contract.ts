@@ -5,7 +5,7 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountInput, AccountPatch, AccountSettings, AuthMechanism, Security } from './accounts.js';
+import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security } from './accounts.js';
 import { ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
 import { AppError } from './errors.js';
@@ -97,7 +97,7 @@ export const ConnectionTest = z.object({
   port: z.number().int().min(1).max(65535),
   security: Security,
   user: z.string().min(1).max(512),
-  /** Omitted: the stored account's password is used (testing an existing account). */
+  /** Omitted: the stored account's password is used, only when every other field is the stored account's. */
   password: z.string().max(4096).optional(),
   accountId: z.string().optional(),
   authMechanism: AuthMechanism.optional(),
@@ -125,8 +125,10 @@ export const INLINE_PART_MAX_BYTES = 10 * 1024 * 1024;
 /** Every method: its input and output. */
 export const contract = {
   listAccounts: { input: none, output: z.array(PublicAccount) },
-  addAccount: { input: z.object({ account: AccountInput, password: z.string().max(4096).optional() }), output: PublicAccount },
-  updateAccount: { input: z.object({ id: Id, patch: AccountPatch, password: z.string().max(4096).optional() }), output: PublicAccount },
+  /** No password commands here: they run shell commands, so only the CLI sets them. */
+  addAccount: { input: z.object({ account: ScreenAccountInput, password: z.string().max(4096).optional() }), output: PublicAccount },
+  /** Changing where the password goes (host, port, security, …) forgets the stored one unless `password` comes with it. */
+  updateAccount: { input: z.object({ id: Id, patch: ScreenAccountPatch, password: z.string().max(4096).optional() }), output: PublicAccount },
   removeAccount: { input: z.object({ id: Id }), output: z.null() },
   /** The accounts in the order the user wants them shown; every id once. */
   reorderAccounts: { input: z.object({ ids: z.array(Id).max(1000) }), output: z.array(PublicAccount) },

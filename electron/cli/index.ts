@@ -213,7 +213,7 @@ async function accountCommand(dataDir: string, args: string[]): Promise<number> 
       const patch = accountFields(values);
       if (Object.keys(patch).length === 0) usage('account set: nothing to change');
       const password = values['password-stdin'] ? readPasswordStdin() : undefined;
-      const account = await withService(dataDir, (s) => s.updateAccount(name, patch, password));
+      const account = await withService(dataDir, (s) => s.updateAccount(name, patch, password, { fromCommandLine: true }));
       console.log(`updated ${describeAccount(account)}`);
       return 0;
     }

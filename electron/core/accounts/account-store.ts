@@ -73,7 +73,16 @@ export class AccountStore {
     });
   }
 
-  update(idOrName: string, patch: AccountPatch): Promise<AccountSettings> {
+  /**
+   * `beforeSave` sees the validated result before it is written, inside the store's queue, and
+   * may adjust it (or clean up what must not outlive the old settings) with no window in which a
+   * sync could read the new settings first.
+   */
+  update(
+    idOrName: string,
+    patch: AccountPatch,
+    beforeSave?: (current: AccountSettings, next: AccountSettings) => Promise<AccountSettings>,
+  ): Promise<AccountSettings> {
     return this.exclusive(async () => {
       const index = this.indexOf(idOrName);
       const current = this.accounts[index]!;
@@ -89,8 +98,9 @@ export class AccountStore {
       const next = AccountSettings.safeParse(merged);
       if (!next.success) throw invalidInput(next.error);
       this.assertNameFree(next.data.name, current.id);
-      await this.save(this.accounts.map((a, i) => (i === index ? next.data : a)));
-      return structuredClone(next.data);
+      const saved = beforeSave ? await beforeSave(structuredClone(current), next.data) : next.data;
+      await this.save(this.accounts.map((a, i) => (i === index ? saved : a)));
+      return structuredClone(saved);
     });
   }
 

@@ -1,7 +1,7 @@
 /** One account's settings; the password is write-only; a preview of the server deletions to come. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import { accountNameProblem, type AccountPatch } from '../../../../shared/accounts.js';
+import { accountNameProblem, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
 import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';

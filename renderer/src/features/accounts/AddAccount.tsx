@@ -6,7 +6,7 @@
  */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useState } from 'react';
-import { accountNameProblem, type AccountInput } from '../../../../shared/accounts.js';
+import { accountNameProblem, type ScreenAccountInput as AccountInput } from '../../../../shared/accounts.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { plainError } from './plain-error.js';

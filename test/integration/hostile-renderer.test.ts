@@ -1,0 +1,223 @@
+/**
+ * The renderer is untrusted (DESIGN §3.8, issue 13 §1). The dispatcher that both Electron's IPC
+ * and the web host's WebSocket use is driven here the way a hostile page would drive it: with the
+ * most dangerous calls that are *well formed*, not only malformed ones. None may run a command,
+ * hand out a stored password, or send one to a host the user did not enter for it.
+ *
+ * Two fault servers on loopback stand for the account's own server ("home") and an attacker's
+ * ("evil"); both offer only USER/PASS, so every password sent is a PASS line they record.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../shared/contract.js';
+import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { FAULT_FINGERPRINT, miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+
+const SECRET = 'correct horse battery staple';
+const OTHER_PIN = Array.from({ length: 32 }, () => 'AB').join(':');
+
+interface Recording {
+  server: FaultServer;
+  /** Every PASS argument the server received. */
+  passwords: string[];
+}
+
+async function recordingServer(tls: boolean): Promise<Recording> {
+  const passwords: string[] = [];
+  const server = await startFaultServer(
+    (conn) =>
+      miniPop3(conn, {
+        capa: ['USER', 'UIDL', 'TOP', 'RESP-CODES'],
+        password: SECRET,
+        override: async (_c, verb, args) => {
+          if (verb === 'PASS') passwords.push(args.join(' '));
+          return false;
+        },
+      }),
+    { tls },
+  );
+  return { server, passwords };
+}
+
+describe('the dispatcher driven by a hostile renderer', () => {
+  let home: Recording;
+  let evil: Recording;
+  let evilTls: Recording;
+  let dataDir: string;
+  let marker: string;
+  let service: MailService;
+  let dispatch: ReturnType<typeof createDispatcher>;
+  const secrets = new MemorySecretStore();
+  const chosen: string[] = [];
+  /** Every answer the dispatcher gave, to look for secrets in. */
+  const answers: unknown[] = [];
+
+  const call = async (method: string, input: unknown): Promise<Result<unknown>> => {
+    const r = await dispatch(method, input);
+    answers.push(r);
+    return r;
+  };
+
+  beforeAll(async () => {
+    [home, evil, evilTls] = await Promise.all([recordingServer(true), recordingServer(false), recordingServer(true)]);
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-hostile-renderer-'));
+    marker = path.join(dataDir, 'a-command-ran');
+    service = await MailService.open({ dataDir, secrets });
+    dispatch = createDispatcher(
+      mailServiceHandlers(service, {
+        chooseSaveDestination: async (name) => {
+          chosen.push(name);
+          return null;
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await service?.close();
+    await Promise.all([home, evil, evilTls].map((r) => r?.server.close()));
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    for (const r of [home, evil, evilTls]) r.passwords.length = 0;
+  });
+
+  /** The account as a person sets it up: implicit TLS to "home", its certificate pinned. */
+  const homeAccount = (name: string) => ({
+    name,
+    host: '127.0.0.1',
+    port: home.server.port,
+    security: 'tls' as const,
+    user: 'alice',
+    tlsFingerprint: FAULT_FINGERPRINT,
+    password: { source: 'keychain' as const },
+  });
+
+  it('no method takes a password command, so none runs one', async () => {
+    const command = `touch ${marker}`;
+    const tries: [string, unknown][] = [
+      ['addAccount', { account: { ...homeAccount('Cmd'), password: { source: 'command', command } } }],
+      ['addAccount', { account: { ...homeAccount('Cmd2'), password: { source: 'keychain', command } } }],
+      ['addAccount', { account: { ...homeAccount('Cmd3'), passwordCommand: command }, password: 'x' }],
+    ];
+    const existing = await call('addAccount', { account: homeAccount('Existing'), password: SECRET });
+    expect(existing.ok).toBe(true);
+    const id = (existing as { value: { id: string } }).value.id;
+    tries.push(['updateAccount', { id, patch: { password: { source: 'command', command } } }]);
+    tries.push(['updateAccount', { id, patch: { password: { source: 'command', command }, host: 'localhost' }, password: 'x' }]);
+    for (const [method, input] of tries) {
+      const r = await call(method, input);
+      expect(r, `${method} ${JSON.stringify(input)}`).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    }
+    expect((await call('syncNow', {})).ok).toBe(true);
+    await expect(fs.access(marker)).rejects.toThrow();
+    expect(service.listAccounts().every((a) => a.password.source === 'keychain')).toBe(true);
+    await service.removeAccount(id);
+  });
+
+  it('a stored password goes only to the stored server: testConnection with an account id and other settings is refused unheard', async () => {
+    const added = await call('addAccount', { account: homeAccount('Home'), password: SECRET });
+    const id = (added as { value: { id: string } }).value.id;
+    const asStored = { accountId: id, host: '127.0.0.1', port: home.server.port, security: 'tls', user: 'alice', tlsFingerprint: FAULT_FINGERPRINT };
+    const before = evil.server.connections.length + evilTls.server.connections.length;
+    for (const redirect of [
+      { port: evil.server.port, security: 'plain', allowInsecureAuth: true, tlsFingerprint: undefined },
+      { port: evilTls.server.port },
+      { port: evilTls.server.port, tlsFingerprint: undefined },
+      { host: 'localhost', port: evilTls.server.port },
+      { user: 'mallory' },
+      { tlsFingerprint: OTHER_PIN },
+    ]) {
+      const r = await call('testConnection', { ...asStored, ...redirect });
+      expect(r, JSON.stringify(redirect)).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/enter the password/i) } });
+    }
+    expect(evil.server.connections.length + evilTls.server.connections.length).toBe(before);
+    expect(evil.passwords.concat(evilTls.passwords)).toEqual([]);
+
+    // The stored settings themselves test fine, with the stored password, at home.
+    expect(await call('testConnection', asStored)).toMatchObject({ ok: true, value: { secure: true, fingerprint256: FAULT_FINGERPRINT } });
+    expect(home.passwords).toEqual([SECRET]);
+    // New settings with the password typed in the form: the caller's own password, nothing stored.
+    expect(await call('testConnection', { host: '127.0.0.1', port: evil.server.port, security: 'plain', user: 'alice', password: 'typed', allowInsecureAuth: true })).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(evil.passwords).toEqual(['typed']);
+    await service.removeAccount(id);
+  });
+
+  it('changing where the password goes forgets it: port, host, security, clear-text login, certificate pin', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['port', { port: evilTls.server.port }],
+      ['host', { host: 'localhost' }],
+      ['security', { security: 'plain', tlsFingerprint: null, port: evil.server.port }],
+      ['clear-text login', { allowInsecureAuth: true }],
+      ['certificate pin', { tlsFingerprint: OTHER_PIN }],
+    ];
+    for (const [what, patch] of cases) {
+      const added = await call('addAccount', { account: homeAccount(`Moved ${what}`), password: SECRET });
+      const id = (added as { value: { id: string } }).value.id;
+      const r = await call('updateAccount', { id, patch });
+      expect(r, what).toMatchObject({ ok: true, value: { password: { source: 'keychain' } } });
+      expect(await secrets.get(id), what).toBeNull();
+      const [outcome] = ((await call('syncNow', { accountIds: [id] })) as { value: { ok: boolean }[] }).value;
+      expect(outcome!.ok, what).toBe(false);
+      await service.removeAccount(id);
+    }
+    expect(evil.passwords.concat(evilTls.passwords, home.passwords)).toEqual([]);
+  });
+
+  it('changes that keep the password where it was keep it: name, schedule, leave-on-server, removing a pin', async () => {
+    const added = await call('addAccount', { account: homeAccount('Kept'), password: SECRET });
+    const id = (added as { value: { id: string } }).value.id;
+    for (const patch of [{ name: 'Kept again' }, { checkEveryMinutes: 5 }, { leaveOnServer: true, deleteAfterDays: 7 }, { host: '127.0.0.1', port: home.server.port }]) {
+      expect(await call('updateAccount', { id, patch }), JSON.stringify(patch)).toMatchObject({ ok: true });
+      expect(await secrets.get(id)).toBe(SECRET);
+    }
+    // A new password typed with the move is the one stored, and goes only where it was typed for.
+    expect(await call('updateAccount', { id, patch: { port: evilTls.server.port }, password: 'typed-for-evil' })).toMatchObject({ ok: true });
+    expect(await secrets.get(id)).toBe('typed-for-evil');
+    await service.removeAccount(id);
+  });
+
+  it('a password command set on the command line never follows a change made from the screens', async () => {
+    // As `popbox account add … --password-command` does (the CLI calls MailService directly).
+    const cli = await service.addAccount({ ...homeAccount('From the CLI'), password: { source: 'command', command: `printf %s '${SECRET}'` } });
+    expect(await call('testConnection', { accountId: cli.id, host: '127.0.0.1', port: home.server.port, security: 'tls', user: 'alice', tlsFingerprint: FAULT_FINGERPRINT })).toMatchObject({ ok: true });
+    expect(home.passwords).toEqual([SECRET]);
+
+    const moved = await call('updateAccount', { id: cli.id, patch: { port: evilTls.server.port } });
+    expect(moved).toMatchObject({ ok: true, value: { password: { source: 'keychain' } } });
+    const [outcome] = ((await call('syncNow', { accountIds: [cli.id] })) as { value: { ok: boolean }[] }).value;
+    expect(outcome!.ok).toBe(false);
+    expect(evilTls.passwords).toEqual([]);
+
+    // The same change from the command line keeps the command: the person typing sees both.
+    const again = await service.addAccount({ ...homeAccount('CLI again'), password: { source: 'command', command: `printf %s '${SECRET}'` } });
+    const kept = await service.updateAccount(again.id, { port: home.server.port, checkEveryMinutes: 3, tlsFingerprint: FAULT_FINGERPRINT }, undefined, { fromCommandLine: true });
+    expect(kept.password.source).toBe('command');
+    await service.removeAccount(cli.id);
+    await service.removeAccount(again.id);
+  });
+
+  it('no answer carries a password or a password command', async () => {
+    const cli = await service.addAccount({ ...homeAccount('Secretive'), password: { source: 'command', command: `printf %s '${SECRET}'` } });
+    await call('listAccounts', {});
+    await call('syncNow', {});
+    await call('syncStatus', {});
+    await call('pendingDeletions', {});
+    await call('getPreferences', {});
+    await call('updateAccount', { id: cli.id, patch: { name: 'Secretive 2' } });
+    const text = JSON.stringify(answers);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('printf');
+    expect(answers.length).toBeGreaterThan(20);
+    await service.removeAccount(cli.id);
+  });
+
+  it('saving an attachment cannot name a path: the host asks the user where', async () => {
+    const r = await call('saveAttachment', { id: 'no-such-message', attachmentId: '1', path: '/etc/popbox-was-here', dest: '/etc/popbox-was-here' });
+    expect(r).toMatchObject({ ok: false });
+    await expect(fs.access('/etc/popbox-was-here')).rejects.toThrow();
+  });
+});

@@ -3,7 +3,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call } from '../api/client.js';
 import type { MessageRow } from '../db/database.js';
-import { folderOf, type MailboxView, type SortKey } from '../db/message-store.js';
+import { folderOf, type MailboxView } from '../db/message-store.js';
 import { messageActions, type MessageActions } from '../features/inbox/actions.js';
 import { COMMAND_LABELS, commandsFor, type Command } from '../features/inbox/commands.js';
 import { MessageList } from '../features/inbox/MessageList.js';
@@ -53,7 +53,6 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const accounts = stored ?? (readModel.store.headFor({ kind: 'unified' }, 'date') ? [] : undefined);
   const [screen, setScreen] = useState<Screen>({ kind: 'mail' });
   const [view, setView] = useState<MailboxView>({ kind: 'unified' });
-  const [sort, setSort] = useState<SortKey>('date');
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [focused, setFocused] = useState<string | null>(null);
@@ -68,8 +67,27 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const gridRef = useRef<HTMLDivElement>(null);
   const panesRef = useRef<HTMLDivElement>(null);
   const mailPanesRef = useRef<HTMLDivElement>(null);
-  const { ids, complete } = useViewIds(view, sort, search.trim());
+  const { ids, complete } = useViewIds(view, layout.sort, layout.reversed, search.trim());
   const activity = useSyncActivity();
+
+  // Printing shows the open message alone (print CSS); its HTML frame grows to its whole
+  // height first, or only the part that fits the pane would be printed.
+  useEffect(() => {
+    const frames = () => document.querySelectorAll<HTMLIFrameElement>('iframe.message-frame');
+    const fit = () => {
+      for (const f of frames()) {
+        const h = f.contentDocument?.documentElement.scrollHeight;
+        if (h) f.style.height = `${h}px`;
+      }
+    };
+    const unfit = () => frames().forEach((f) => (f.style.height = ''));
+    window.addEventListener('beforeprint', fit);
+    window.addEventListener('afterprint', unfit);
+    return () => {
+      window.removeEventListener('beforeprint', fit);
+      window.removeEventListener('afterprint', unfit);
+    };
+  }, []);
 
   // Ctrl +/-: the whole window, as a browser zooms a page (CSS zoom scales layout, not a bitmap).
   useEffect(() => {
@@ -196,8 +214,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           break;
         }
       }
+      // Nothing to move to when none of them is listed (a search that hides the open message).
       let after: string | null = null;
-      for (let k = i + 1; k < ids.length && after === null; k++) if (!gone.has(ids[k]!)) after = ids[k]!;
+      for (let k = i + 1; i >= 0 && k < ids.length && after === null; k++) if (!gone.has(ids[k]!)) after = ids[k]!;
       for (let k = i - 1; k >= 0 && after === null; k--) if (!gone.has(ids[k]!)) after = ids[k]!;
       setSelected(after ? new Set([after]) : new Set());
       setAnchor(after);
@@ -239,8 +258,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const zoomBy = (step: number) => setLayout({ zoom: step === 0 ? 1 : Math.round((layout.zoom + step) * 10) / 10 });
 
   const contextMenu = (id: string, at: { x: number; y: number }) => {
+    // On a selected row: the whole selection; elsewhere that row alone, leaving the selection be.
     const t = selected.has(id) ? [...selected] : [id];
-    if (!selected.has(id)) setFocused(id);
     const rows = t.flatMap((m) => readModel.store.get(m) ?? []);
     const items: MenuItem[] = commandsFor(rows).map((c, i) => ({
       label: COMMAND_LABELS[c],
@@ -333,6 +352,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           return zoomBy(-ZOOM.step);
         case 'zoom-reset':
           return zoomBy(0);
+        case 'print':
+          if (openId && selected.size <= 1) window.print();
+          return;
       }
     };
     window.addEventListener('keydown', onKey);
@@ -437,8 +459,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
               loading={!complete}
               selected={selected}
               focused={focused}
-              sort={sort}
-              onSort={setSort}
+              sort={layout.sort}
+              reversed={layout.reversed}
+              onSort={(sort, reversed) => setLayout({ sort, reversed })}
               onClick={click}
               onOpen={(id) => void open(id)}
               onContextMenu={contextMenu}

@@ -15,7 +15,8 @@ export type Shortcut =
   | 'toggle-folders'
   | 'zoom-in'
   | 'zoom-out'
-  | 'zoom-reset';
+  | 'zoom-reset'
+  | 'print';
 
 /** The list the `?` overlay shows: keys as a person types them, and what they do. */
 export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
@@ -33,6 +34,7 @@ export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
   { keys: ['g'], what: 'Get Mail' },
   { keys: ['F9'], what: 'Show or hide the folders' },
   { keys: ['Ctrl +', 'Ctrl −', 'Ctrl+0'], what: 'Zoom in, zoom out, actual size' },
+  { keys: ['Ctrl+P'], what: 'Print the open message' },
   { keys: ['?'], what: 'This list' },
 ];
 
@@ -45,6 +47,7 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
   if (mod && !e.altKey && (e.key === '=' || e.key === '+')) return 'zoom-in';
   if (mod && !e.altKey && (e.key === '-' || e.key === '_')) return 'zoom-out';
   if (mod && !e.altKey && e.key === '0') return 'zoom-reset';
+  if (mod && !e.altKey && e.key.toLowerCase() === 'p') return 'print';
   if (e.key === 'F9' && !mod && !e.altKey) return 'toggle-folders';
   if (typing || e.altKey) return null;
   if (mod && e.key.toLowerCase() === 'a') return 'select-all';

@@ -1,11 +1,12 @@
 /**
- * The window's pane layout, remembered in localStorage across reloads and restarts (it is this
- * window's look, not mail state, so it does not go to main): the folder pane's width and whether
- * it is shown, and the message list's share of the space beside (wide layout) or above (classic
- * layout) the reading pane. The list's share is a fraction, so a wide window gives both panes
+ * The window's view settings, remembered in localStorage across reloads and restarts (they are
+ * this window's look, not mail state, so they do not go to main): the folder pane's width and
+ * whether it is shown, the message list's share of the space beside (wide layout) or above
+ * (classic layout) the reading pane, the list's order, and the zoom. The list's share is a fraction, so a wide window gives both panes
  * room instead of keeping the list at a fixed narrow width.
  */
 import { useCallback, useState } from 'react';
+import { isListSort, type ListSort } from '../features/inbox/sort.js';
 
 export type LayoutMode = 'wide' | 'classic';
 
@@ -19,10 +20,13 @@ export interface Layout {
   listHeight: number;
   /** Text size as a factor of the default (Ctrl +/-). */
   zoom: number;
+  sort: ListSort;
+  /** The order's other direction (oldest first, Z to A, smallest first…). */
+  reversed: boolean;
 }
 
 const KEY = 'popbox:layout';
-export const DEFAULT_LAYOUT: Layout = { mode: 'wide', sidebarWidth: 220, sidebarHidden: false, listWidth: 0.4, listHeight: 0.4, zoom: 1 };
+export const DEFAULT_LAYOUT: Layout = { mode: 'wide', sidebarWidth: 220, sidebarHidden: false, listWidth: 0.4, listHeight: 0.4, zoom: 1, sort: 'date', reversed: false };
 export const SIDEBAR_WIDTH = { min: 140, max: 480 };
 export const SHARE = { min: 0.15, max: 0.85 };
 export const ZOOM = { min: 0.5, max: 2, step: 0.1 };
@@ -46,6 +50,8 @@ export function readLayout(raw: string | null): Layout {
     listWidth: num('listWidth', SHARE.min, SHARE.max),
     listHeight: num('listHeight', SHARE.min, SHARE.max),
     zoom: Math.round(num('zoom', ZOOM.min, ZOOM.max) * 10) / 10,
+    sort: isListSort(v.sort) ? v.sort : 'date',
+    reversed: v.reversed === true,
   };
 }
 

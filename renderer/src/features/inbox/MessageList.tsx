@@ -6,8 +6,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type RefObject } from 'react';
 import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
-import type { SortKey } from '../../db/queries.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
+import { DIRECTION_LABELS, SORT_LABELS, type ListSort } from './sort.js';
 
 export interface MessageListProps {
   ids: string[];
@@ -15,8 +15,9 @@ export interface MessageListProps {
   loading: boolean;
   selected: ReadonlySet<string>;
   focused: string | null;
-  sort: SortKey;
-  onSort: (s: SortKey) => void;
+  sort: ListSort;
+  reversed: boolean;
+  onSort: (s: ListSort, reversed: boolean) => void;
   onClick: (id: string, mods: { shift: boolean; toggle: boolean }) => void;
   onOpen: (id: string) => void;
   /** A right-click (or the context-menu key) on a row, with where to show the menu. */
@@ -108,12 +109,22 @@ export function MessageList(props: MessageListProps) {
       <div className="list-header">
         <label>
           Sort by{' '}
-          <select value={props.sort} onChange={(e) => props.onSort(e.target.value as SortKey)}>
-            <option value="date">Date</option>
-            <option value="from">Sender</option>
-            <option value="subject">Subject</option>
+          <select value={props.sort} onChange={(e) => props.onSort(e.target.value as ListSort, false)}>
+            {Object.entries(SORT_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
+        <button
+          type="button"
+          className="small"
+          aria-label={`Order: ${DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]}. Reverse it`}
+          onClick={() => props.onSort(props.sort, !props.reversed)}
+        >
+          {DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]} <span aria-hidden="true">⇅</span>
+        </button>
         {props.onMarkAllRead && (
           <button type="button" className="small" onClick={props.onMarkAllRead} title="Mark every message in this folder as read (Shift+C)">
             Mark all as read

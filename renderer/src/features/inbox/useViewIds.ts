@@ -5,12 +5,13 @@
  */
 import { useEffect, useMemo } from 'react';
 import { useMessages } from '../../app/context.js';
-import { searchTerms, type MailboxView, type SortKey } from '../../db/queries.js';
+import { searchTerms, type MailboxView } from '../../db/queries.js';
 import { measure } from '../../app/timing.js';
+import { orderedIds, type ListSort } from './sort.js';
 
-export function useViewIds(view: MailboxView, sort: SortKey, search: string): { ids: string[]; complete: boolean } {
+export function useViewIds(view: MailboxView, sort: ListSort, reversed: boolean, search: string): { ids: string[]; complete: boolean } {
   const store = useMessages();
-  const base = store.loaded ? store.viewIds(view, sort) : null;
+  const base = store.loaded ? orderedIds(store, view, sort, reversed) : null;
   // Phrases hold spaces: the terms are kept apart by a character no term holds.
   const termsKey = searchTerms(search).join('\n');
 
@@ -31,6 +32,6 @@ export function useViewIds(view: MailboxView, sort: SortKey, search: string): { 
   }, [store, base, termsKey, termsKey === '' ? 0 : store.version]);
 
   // Before the store is loaded: the head's rows, unless a search is typed (it waits for the store).
-  if (!base) return { ids: termsKey === '' ? (store.headFor(view, sort) ?? []) : [], complete: false };
+  if (!base) return { ids: termsKey === '' && sort === 'date' && !reversed ? (store.headFor(view, sort) ?? []) : [], complete: false };
   return { ids: found ?? base, complete: true };
 }

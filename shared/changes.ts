@@ -21,6 +21,8 @@ export const MessageRecord = z.object({
   receivedAt: z.number(),
   /** Only the header is here; the rest can be fetched on demand. */
   partial: z.boolean(),
+  /** A headers-only message: its whole size on the server (POP3 LIST), when known. */
+  serverSize: z.number().int().nonnegative().optional(),
   flags: MessageFlags,
   summary: MessageSummary,
 });

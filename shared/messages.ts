@@ -58,5 +58,7 @@ export const MessageBody = z.object({
   cidMap: z.record(z.string(), z.string()),
   /** Text or HTML was cut at the size limit. */
   truncated: z.boolean(),
+  /** A headers-only message: its whole size on the server (POP3 LIST), when known. */
+  serverSize: z.number().int().nonnegative().optional(),
 });
 export type MessageBody = z.infer<typeof MessageBody>;

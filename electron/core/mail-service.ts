@@ -358,6 +358,7 @@ export class MailService {
         uidl: e.uidl,
         receivedAt: entry?.downloadedAt ?? this.now(),
         partial: e.partial,
+        ...(e.partial && entry ? { serverSize: entry.size } : {}),
         flags: file?.flags ?? NO_FLAGS,
       },
     };
@@ -529,7 +530,10 @@ export class MailService {
   }
 
   async messageBody(id: string) {
-    return this.withMessageFile(id, (file) => readBody(file));
+    const body = await this.withMessageFile(id, (file) => readBody(file));
+    const m = this.journal.get(id);
+    // Ledgers written before they kept a headers-only message's server size hold the headers' size.
+    return m?.partial && m.serverSize !== undefined && m.serverSize > m.summary.size ? { ...body, serverSize: m.serverSize } : body;
   }
 
   /** The stored bytes for "View source", decoded as UTF-8 (invalid bytes replaced), capped. */

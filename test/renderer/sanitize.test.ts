@@ -81,3 +81,40 @@ describe('sanitizeEmailHtml', () => {
     expect(appCsp()).not.toMatch(/https?:/);
   });
 });
+
+describe('noscript, read as a browser with scripts on reads it', () => {
+  const newsletter =
+    '<noscript><p>Images not showing? <a href="https://news.example/view">View online</a></noscript>' +
+    '<h1 id="headline">Headline</h1><div class="article"><p>First article</p></div><ul><li>Second article</li></ul>';
+
+  it('keeps what follows a noscript holding an unclosed <p>, and says something was removed', () => {
+    const { html, removed } = sanitizeEmailHtml(newsletter, opts(false));
+    const doc = parse(html);
+    expect(doc.querySelector('#headline')?.textContent).toBe('Headline');
+    expect(doc.body.textContent).toContain('First article');
+    expect(doc.body.textContent).toContain('Second article');
+    expect(doc.body.textContent).not.toContain('Images not showing');
+    expect(removed).toEqual(['text for mail programs without scripts']);
+  });
+
+  it('finds no noscript in comments, attribute values or style sheets', () => {
+    const html = '<!-- <noscript> --><a id="a" title="<noscript>">link</a><style>/* <noscript> */ p { color: red }</style><p id="tail">after</p>';
+    const out = sanitizeEmailHtml(html, opts(false));
+    const doc = parse(out.html);
+    expect(doc.querySelector('#tail')?.textContent).toBe('after');
+    expect(doc.querySelector('#a')?.getAttribute('title')).toBe('<noscript>');
+    expect(out.removed).toEqual([]);
+  });
+
+  it('drops an unterminated noscript to the end, as a browser does, and an empty one without a word', () => {
+    expect(parse(sanitizeEmailHtml('<p id="before">before</p><NOSCRIPT><p>rest', opts(false)).html).body.textContent).toBe('before');
+    const pixel = sanitizeEmailHtml('<noscript><img src="https://t.example/p.gif"></noscript><p>text</p>', opts(false));
+    expect(parse(pixel.html).body.textContent).toBe('text');
+    expect(pixel.removed).toEqual([]);
+  });
+
+  it('names removed forms and embedded pages in plain words, and nothing for a plain message', () => {
+    expect(sanitizeEmailHtml('<form><input name="q"><button>Go</button></form><iframe src="https://x.example"></iframe><p>x</p>', opts(false)).removed).toEqual(['forms', 'embedded pages']);
+    expect(sanitizeEmailHtml('<p>Hello <b>there</b></p><script>x()</script><style>p{}</style>', opts(false)).removed).toEqual([]);
+  });
+});

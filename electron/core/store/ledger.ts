@@ -16,6 +16,7 @@ export interface LedgerEntry {
   id: string;
   /** When we downloaded it (ms since epoch): "delete after N days" counts from here. */
   downloadedAt: number;
+  /** Bytes stored; for a headers-only message, its size on the server (LIST). */
   size: number;
   /** Only the header was downloaded (over the size limit). */
   partial: boolean;

@@ -228,7 +228,9 @@ class GroupCommitter {
     }
     const done = this.box.maildir.finish(staged).then(
       (file) => {
-        this.box.ledger.downloaded(m.uidl, staged.id, this.now(), staged.size, partial);
+        // A headers-only message is remembered at its size on the server (LIST): what the
+        // reader offers to download, and what "Download the rest" will bring.
+        this.box.ledger.downloaded(m.uidl, staged.id, this.now(), partial ? m.size : staged.size, partial);
         if (partial) {
           this.partial.add(m.uidl);
           this.partialCount++;

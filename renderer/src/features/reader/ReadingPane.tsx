@@ -44,6 +44,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   const [showSource, setShowSource] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [fetching, setFetching] = useState(false);
+  const [failedImages, setFailedImages] = useState(0);
 
   useEffect(() => {
     call(api, 'getPreferences', {}).then((p) => setSenders(p.remoteContentSenders), () => {});
@@ -52,6 +53,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   useEffect(() => {
     setNotice(null);
     setAllowedFor(null);
+    setFailedImages(0);
   }, [id]);
 
   const sender = row?.from[0]?.address.toLowerCase() ?? '';
@@ -66,6 +68,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
     );
   }
 
+  const serverSize = body?.loaded?.body.serverSize;
   const attachments = body?.loaded?.body.attachments.filter((a) => !a.inline || !body.loaded?.body.html?.includes(`cid:${a.contentId}`)) ?? [];
 
   const save = async (attachmentId: string) => {
@@ -141,7 +144,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
       </header>
       {row.partial === 1 && (
         <div className="banner" role="status">
-          Only the headers of this message were downloaded ({formatBytes(row.size)} on the server).{' '}
+          Only the headers of this message were downloaded{serverSize !== undefined ? ` (${formatBytes(serverSize)} on the server)` : ''}.{' '}
           <button type="button" onClick={downloadRest} disabled={fetching}>
             {fetching ? 'Downloading…' : 'Download the rest'}
           </button>
@@ -160,6 +163,16 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           )}
         </div>
       )}
+      {allowRemote && failedImages > 0 && (
+        <div className="banner remote-banner" role="status">
+          {failedImages === 1 ? 'A remote image' : `${failedImages} remote images`} could not be loaded.
+        </div>
+      )}
+      {sanitized && sanitized.removed.length > 0 && (
+        <p className="muted reader-note" role="note">
+          Removed for your safety: {sanitized.removed.join(', ')}.
+        </p>
+      )}
       {notice && (
         <div className="banner" role="status">
           {notice}
@@ -171,9 +184,13 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
         ) : body.error ? (
           <p role="alert">Cannot show this message: {body.error}</p>
         ) : sanitized ? (
-          <MessageFrame html={sanitized.html} remote={allowRemote} />
+          <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} />
         ) : body.loaded?.body.text ? (
           <PlainText text={body.loaded.body.text} />
+        ) : row.partial === 1 ? (
+          <button type="button" onClick={downloadRest} disabled={fetching}>
+            {fetching ? 'Downloading…' : `Download the rest${serverSize !== undefined ? ` (${formatBytes(serverSize)})` : ''}`}
+          </button>
         ) : (
           <p className="muted">(This message has no text.)</p>
         )}

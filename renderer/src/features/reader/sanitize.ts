@@ -7,6 +7,7 @@
  */
 import DOMPurify from 'dompurify';
 import { REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
+import { dropNoscript } from './noscript.js';
 
 export interface SanitizeOptions {
   /** Load remote content (through the proxy). */
@@ -21,7 +22,31 @@ export interface Sanitized {
   html: string;
   /** Remote images, styles and fonts that were held back. */
   blockedRemote: number;
+  /** What a reader would have seen that was taken out, in plain words ("forms"), for a note. */
+  removed: string[];
 }
+
+// Removed elements the reader would have seen, by the words a note uses for them. Scripts,
+// styles and the head's elements show nothing, so their removal needs no word.
+const VISIBLE_REMOVALS: Record<string, string> = {
+  form: 'forms',
+  input: 'forms',
+  button: 'forms',
+  textarea: 'forms',
+  select: 'forms',
+  iframe: 'embedded pages',
+  frame: 'embedded pages',
+  frameset: 'embedded pages',
+  portal: 'embedded pages',
+  object: 'plug-in content',
+  embed: 'plug-in content',
+  applet: 'plug-in content',
+  audio: 'audio and video',
+  video: 'audio and video',
+  svg: 'vector drawings',
+  math: 'formulas',
+};
+const NOSCRIPT_WORDS = 'text for mail programs without scripts';
 
 const FORBID_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'form', 'input', 'button', 'textarea', 'select', 'option', 'meta', 'link', 'base', 'svg', 'math', 'audio', 'video', 'source', 'track', 'portal', 'noscript', 'template', 'dialog'];
 const FORBID_ATTR = ['srcset', 'ping', 'action', 'formaction', 'poster', 'xlink:href', 'autofocus', 'contenteditable'];
@@ -62,6 +87,7 @@ export function rewriteCss(css: string, opts: SanitizeOptions, count: { blocked:
 
 export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = DOMPurify): Sanitized {
   const count = { blocked: 0 };
+  const noscript = dropNoscript(html);
   purify.addHook('uponSanitizeElement', (node, data) => {
     if (data.tagName === 'style' && node.textContent) node.textContent = rewriteCss(node.textContent, opts, count);
   });
@@ -101,7 +127,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
     }
   });
   try {
-    const clean = purify.sanitize(html, {
+    const clean = purify.sanitize(noscript.html, {
       FORBID_TAGS,
       FORBID_ATTR,
       ADD_ATTR: ['target'],
@@ -110,7 +136,14 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
       WHOLE_DOCUMENT: false,
       USE_PROFILES: { html: true },
     });
-    return { html: clean, blockedRemote: count.blocked };
+    const removed = new Set<string>();
+    if (noscript.removedWithText > 0) removed.add(NOSCRIPT_WORDS);
+    for (const r of purify.removed) {
+      const tag = 'element' in r ? r.element.nodeName.toLowerCase() : '';
+      const words = Object.hasOwn(VISIBLE_REMOVALS, tag) ? VISIBLE_REMOVALS[tag] : undefined;
+      if (words) removed.add(words);
+    }
+    return { html: clean, blockedRemote: count.blocked, removed: [...removed] };
   } finally {
     purify.removeAllHooks();
   }

@@ -4,6 +4,7 @@
  * classic layout, dialogs that own the keys, and the selection after commands. What the screen
  * shows is read through the accessibility tree and the boxes Chromium lays out.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
@@ -40,7 +41,7 @@ const crowd = `Cc: ${Array.from({ length: 40 }, (_, i) => `Colleague Number${i} 
 const MAIL = [
   mail(1, 'Team offsite', 'Olga <olga@example.org>', [crowd]),
   mail(2, 'Lunch on Friday', 'Ann <ann@example.org>'),
-  mail(3, 'Quarterly report', 'Carol <carol@example.org>'),
+  mail(3, 'Quarterly report', 'Carol <carol@example.org>', ['Organization: =?ISO-8859-1?Q?M=FCller_GmbH?=', 'X-Folded: first part', '  and the second']),
   mail(4, 'Holiday photos', 'Dave <dave@example.org>'),
   mail(5, 'Garden club', 'Erin <erin@example.org>'),
   mail(6, 'Invoice 42', 'Shop <shop@example.org>'),
@@ -58,6 +59,10 @@ suite('layout and keyboard in Chromium', () => {
   const folder = (name: RegExp) => page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name });
   const stored = (subject: string) => service.messages().find((m) => m.summary.subject === subject)!;
   const box = async (l: ReturnType<Page['getByRole']>) => (await l.boundingBox())!;
+  /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
+  const shot = async (name: string) => {
+    if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `layout-${name}.png`) });
+  };
   const focusedRole = () => page.evaluate<string | null>(`document.activeElement?.closest('[role="dialog"],[role="grid"],[role="menu"]')?.getAttribute('role') ?? document.activeElement?.tagName ?? null`);
 
   beforeAll(async () => {
@@ -74,13 +79,31 @@ suite('layout and keyboard in Chromium', () => {
       },
     });
     ({ service, page } = app);
+    page.setDefaultTimeout(10_000);
     await page.goto(app.host.url);
     await row('Team offsite').waitFor({ timeout: 30_000 });
   }, 120_000);
 
+  /**
+   * Each test sets the flags it starts from in main and starts from a fresh page, so it runs
+   * alone (`-t`) as well as in order, and one test's leftovers cannot fail the next. Everything
+   * not named is in the Inbox, read and unflagged.
+   */
+  const fresh = async (spec: { trash?: string[]; unread?: string[]; flagged?: string[] } = {}) => {
+    for (const m of service.messages()) {
+      const s = m.summary.subject ?? '';
+      await service.setFlags(m.id, { trashed: !!spec.trash?.includes(s), seen: !spec.unread?.includes(s), flagged: !!spec.flagged?.includes(s) });
+    }
+    // The view settings (pane sizes, layout, order, zoom) start from their defaults too.
+    await page.evaluate(`localStorage.removeItem('popbox:layout')`);
+    await page.reload();
+    await messages().first().waitFor({ timeout: 20_000 });
+  };
+
   afterAll(() => app?.close());
 
   it('at 900×600 the message body gets room, and the reading pane scrolls as a whole', async () => {
+    await fresh();
     await page.setViewportSize({ width: 900, height: 600 });
     await row('Team offsite').click();
     await reader().getByRole('heading', { name: 'Team offsite' }).waitFor();
@@ -94,12 +117,17 @@ suite('layout and keyboard in Chromium', () => {
     // Not clipped away: at the text's own place, the page shows the text.
     const hit = await page.evaluate<string>(`document.elementFromPoint(${b!.x + 4}, ${b!.y + b!.height / 2})?.textContent ?? ''`);
     expect(hit).toContain('Body of Team offsite.');
+    await shot('900x600');
     expect((await box(reader())).width).toBeGreaterThanOrEqual(300);
     expect(app.pageErrors).toEqual([]);
   });
 
   it('at 1920 px the list takes a fair share instead of a narrow fixed column', async () => {
+    await fresh();
     await page.setViewportSize({ width: 1920, height: 1000 });
+    await row('Quarterly report').click();
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    await shot('1920');
     const list = await box(grid());
     const pane = await box(reader());
     expect(list.width).toBeGreaterThan(560);
@@ -107,6 +135,7 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('resizes the panes by dragging, hides the folders, and remembers both across a reload', async () => {
+    await fresh();
     await page.setViewportSize({ width: 1280, height: 800 });
     const before = (await box(grid())).width;
     const handle = await box(page.getByRole('separator', { name: 'Resize the message list' }));
@@ -118,6 +147,10 @@ suite('layout and keyboard in Chromium', () => {
     await page.mouse.up();
     const after = (await box(grid())).width;
     expect(after).toBeGreaterThan(before + 100);
+    // The same divider from the keyboard: focus it, then the arrow keys.
+    await page.getByRole('separator', { name: 'Resize the message list' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(async () => (await box(grid())).width).toBeLessThan(after - 20);
 
     await page.getByRole('button', { name: 'Folders' }).click();
     await expect.poll(() => page.getByRole('navigation', { name: 'Folders' }).count()).toBe(0);
@@ -135,10 +168,12 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('offers the classic layout (list above, message below) in the View menu, remembered', async () => {
+    await fresh();
     await page.getByRole('button', { name: 'View' }).click();
     await page.getByRole('menuitemradio', { name: /Classic layout/ }).click();
     await row('Holiday photos').click();
     await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    await shot('classic');
     const list = await box(grid());
     expect((await box(reader())).y).toBeGreaterThanOrEqual(list.y + list.height - 1);
 
@@ -153,6 +188,7 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('a dialog owns the keys: k and Delete do nothing behind "Message source", Tab stays inside, Escape closes it', async () => {
+    await fresh();
     await row('Quarterly report').click();
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
     await reader().getByRole('button', { name: 'View source' }).click();
@@ -175,10 +211,13 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('the ? key lists the shortcuts, and Escape closes the list', async () => {
-    await grid().focus();
+    await fresh();
+    await row('Quarterly report').click();
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.getByText('Next message').waitFor();
+    await shot('shortcuts');
     await page.keyboard.press('j');
     expect(await reader().getByRole('heading', { name: 'Quarterly report' }).count()).toBe(1);
     await page.keyboard.press('Escape');
@@ -186,9 +225,11 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('after clicking a folder, j then Enter open a message (not the folder again)', async () => {
+    await fresh({ unread: ['Invoice 42'] });
     await folder(/^Bob Inbox/).click();
     await page.keyboard.press('j');
     await reader().getByRole('heading', { name: 'Invoice 42' }).waitFor();
+    await expect.poll(() => row('Invoice 42').getAttribute('aria-label')).not.toMatch(/unread/);
     await page.keyboard.press('Enter');
     // `u` acts on the open message: with the folder re-opened there would be none.
     await page.keyboard.press('u');
@@ -197,13 +238,15 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('several selected: the pane shows how many and the commands that apply; Escape clears the selection', async () => {
+    await fresh();
     await folder(/^Unified Inbox/).click();
     await row('Garden club').click();
     await row('Holiday photos').click({ modifiers: ['Control'] });
     const summary = reader();
     await summary.getByRole('heading', { name: '2 messages selected' }).waitFor();
     const bar = summary.getByRole('toolbar', { name: 'Selected messages' });
-    // Both are read now (opening Garden club marked it; Holiday photos was opened earlier).
+    await shot('selection');
+    // Both are read: Mark as unread is the one that applies.
     await expect.poll(() => bar.getByRole('button', { name: 'Mark as unread' }).count()).toBe(1);
     expect(await bar.getByRole('button', { name: 'Mark as read' }).count()).toBe(0);
     await bar.getByRole('button', { name: 'Flag' }).click();
@@ -218,10 +261,11 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('after a bulk Move to Trash, and after Restore in Trash, the pane shows a message of the folder on screen', async () => {
+    await fresh();
     await row('Garden club').click();
     await reader().getByRole('heading', { name: 'Garden club' }).waitFor();
     await row('Holiday photos').click({ modifiers: ['Shift'] });
-    await reader().getByRole('toolbar', { name: 'Selected messages' }).getByRole('button', { name: 'Move to Trash' }).click();
+    await page.getByRole('toolbar', { name: 'Selected messages' }).getByRole('button', { name: 'Move to Trash' }).click();
     await expect.poll(() => messages().count()).toBe(4);
     // The next message is open, with the Inbox's buttons, not a trashed one with Restore.
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
@@ -239,14 +283,7 @@ suite('layout and keyboard in Chromium', () => {
   });
 
   it('in Trash, Delete then Cancel changes nothing: same message open, the next one still unread', async () => {
-    await folder(/^Unified Inbox/).click();
-    await row('Lunch on Friday').click();
-    await reader().getByRole('button', { name: 'Mark as unread' }).waitFor();
-    await reader().getByRole('button', { name: 'Mark as unread' }).click();
-    await expect.poll(() => row('Lunch on Friday').getAttribute('aria-label')).toMatch(/unread/);
-    await reader().getByRole('button', { name: 'Move to Trash' }).click();
-    await expect.poll(() => stored('Lunch on Friday').flags.trashed).toBe(true);
-
+    await fresh({ trash: ['Holiday photos', 'Lunch on Friday'], unread: ['Lunch on Friday'] });
     await folder(/^Trash/).click();
     await expect.poll(() => messages().count()).toBe(2);
     await row('Holiday photos').click();
@@ -267,5 +304,88 @@ suite('layout and keyboard in Chromium', () => {
     expect(stored('Lunch on Friday').flags.seen).toBe(false);
     expect(service.messages()).toHaveLength(6);
     expect(app.pageErrors).toEqual([]);
+  });
+  it('sorts by size and by flag, either way round, and remembers the order', async () => {
+    await fresh({ flagged: ['Garden club'] });
+    await folder(/^Unified Inbox/).click();
+    const names = () => messages().evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+    await page.getByLabel('Sort by').selectOption('size');
+    // Forty people on Cc make Team offsite the largest.
+    await expect.poll(async () => (await names())[0]).toMatch(/Team offsite/);
+    await page.getByRole('button', { name: /^Order: Largest first/ }).click();
+    await expect.poll(async () => (await names()).at(-1)).toMatch(/Team offsite/);
+    await page.getByLabel('Sort by').selectOption('flag');
+    await expect.poll(async () => (await names())[0]).toMatch(/Garden club/);
+    await page.reload();
+    await expect.poll(async () => (await names())[0], { timeout: 20_000 }).toMatch(/Garden club/);
+    expect(await page.getByLabel('Sort by').inputValue()).toBe('flag');
+    await page.getByLabel('Sort by').selectOption('date');
+    await expect.poll(async () => (await names())[0]).toMatch(/Invoice 42/);
+  });
+
+  it('a right-click on a message offers its commands; Escape closes the menu without acting', async () => {
+    await fresh();
+    await row('Quarterly report').click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: 'Message' });
+    await menu.waitFor();
+    await shot('context-menu');
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Mark as unread', 'Flag', 'Move to Trash']);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+    expect(await row('Quarterly report').getAttribute('aria-label')).not.toMatch(/flagged/);
+
+    await row('Quarterly report').click({ button: 'right' });
+    await menu.getByRole('menuitem', { name: 'Flag' }).click();
+    await expect.poll(() => row('Quarterly report').getAttribute('aria-label')).toMatch(/flagged/);
+    expect(stored('Quarterly report').flags.flagged).toBe(true);
+  });
+
+  it('Mark all as read marks every message of the folder, and nothing elsewhere', async () => {
+    await fresh({ trash: ['Lunch on Friday'], unread: ['Invoice 42', 'Team offsite', 'Lunch on Friday'] });
+    await expect.poll(() => grid().getByRole('row', { name: /unread/ }).count()).toBe(2);
+    await page.getByRole('button', { name: 'Mark all as read' }).click();
+    await expect.poll(() => grid().getByRole('row', { name: /unread/ }).count()).toBe(0);
+    expect(stored('Invoice 42').flags.seen).toBe(true);
+    expect(stored('Team offsite').flags.seen).toBe(true);
+    // Trash is another folder: its unread messages stay unread.
+    expect(stored('Lunch on Friday').flags.seen).toBe(false);
+  });
+
+  it('Ctrl + and Ctrl − zoom the window, Ctrl 0 resets, and the zoom is remembered', async () => {
+    await fresh();
+    const height = async () => (await box(page.getByRole('button', { name: 'Get Mail' }))).height;
+    const normal = await height();
+    await grid().focus();
+    await page.keyboard.press('Control+=');
+    await page.keyboard.press('Control+=');
+    await expect.poll(height).toBeGreaterThan(normal * 1.1);
+    await page.reload();
+    await row('Invoice 42').waitFor({ timeout: 20_000 });
+    expect(await height()).toBeGreaterThan(normal * 1.1);
+    await page.keyboard.press('Control+0');
+    await expect.poll(height).toBeCloseTo(normal, 0);
+    expect(app.pageErrors).toEqual([]);
+  });
+  it('shows all headers, decoded and unfolded; prints the open message alone', async () => {
+    await fresh();
+    await row('Quarterly report').click();
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    await reader().getByRole('button', { name: 'All headers' }).click();
+    const dialog = page.getByRole('dialog', { name: 'All headers' });
+    await dialog.getByText('Müller GmbH', { exact: true }).waitFor();
+    expect(await dialog.getByText('first part and the second', { exact: true }).count()).toBe(1);
+    expect(await dialog.getByText('Message-ID', { exact: true }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+
+    await page.emulateMedia({ media: 'print' });
+    try {
+      expect(await grid().isVisible()).toBe(false);
+      expect(await page.getByRole('button', { name: 'Get Mail' }).isVisible()).toBe(false);
+      expect(await reader().getByRole('heading', { name: 'Quarterly report' }).isVisible()).toBe(true);
+      expect(await reader().getByText('Body of Quarterly report.').isVisible()).toBe(true);
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 });

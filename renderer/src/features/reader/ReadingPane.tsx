@@ -5,6 +5,7 @@ import { call, isApiError } from '../../api/client.js';
 import { useMessages, useServices } from '../../app/context.js';
 import { Dialog } from '../../app/Dialog.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
+import { AllHeaders } from './AllHeaders.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
@@ -42,6 +43,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   const [allowedFor, setAllowedFor] = useState<string | null>(null);
   const [senders, setSenders] = useState<string[]>([]);
   const [showSource, setShowSource] = useState(false);
+  const [showHeaders, setShowHeaders] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [fetching, setFetching] = useState(false);
   const [failedImages, setFailedImages] = useState(0);
@@ -137,8 +139,14 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
               </button>
             </>
           )}
+          <button type="button" onClick={() => setShowHeaders(true)}>
+            All headers
+          </button>
           <button type="button" onClick={() => setShowSource(true)}>
             View source
+          </button>
+          <button type="button" onClick={() => window.print()} title="Print this message (Ctrl+P)">
+            Print
           </button>
         </div>
       </header>
@@ -208,6 +216,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
         </ul>
       )}
       {showSource && <SourceView id={row.id} onClose={() => setShowSource(false)} />}
+      {showHeaders && <AllHeaders id={row.id} onClose={() => setShowHeaders(false)} />}
     </section>
   );
 }

@@ -60,7 +60,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
 
   const sender = row?.from[0]?.address.toLowerCase() ?? '';
   const allowRemote = !!row && (allowedFor === row.id || (sender !== '' && senders.includes(sender)));
-  const sanitized = useMemo(() => (body?.loaded?.body.html ? sanitizedFor(body.loaded, allowRemote) : null), [body, allowRemote]);
+  const sanitized = useMemo(() => (body?.loaded?.body.html ? sanitizedFor(body.loaded, allowRemote, body.id) : null), [body, allowRemote]);
 
   if (!id || !row) {
     return (

@@ -16,6 +16,8 @@ export interface SanitizeOptions {
   cid: ReadonlyMap<string, string>;
   /** The app's origin, for absolute proxy URLs. */
   origin: string;
+  /** The message the content belongs to: the host caps each message's remote fetches and bytes. */
+  message?: string;
 }
 
 export interface Sanitized {
@@ -55,9 +57,9 @@ const URL_ATTRS = ['src', 'background', 'href', 'cite', 'longdesc', 'lowsrc', 'd
 const isRemote = (u: string) => /^\s*(https?:)?\/\//i.test(u);
 const SAFE_DATA_IMAGE = /^data:image\/(png|gif|jpe?g|webp|bmp|x-icon|avif);/i;
 
-export function proxied(origin: string, url: string): string {
+export function proxied(origin: string, url: string, message?: string): string {
   const absolute = url.trim().startsWith('//') ? `https:${url.trim()}` : url.trim();
-  return `${origin}${REMOTE_PROXY_PATH}?u=${encodeURIComponent(absolute)}`;
+  return `${origin}${REMOTE_PROXY_PATH}?u=${encodeURIComponent(absolute)}${message ? `&m=${encodeURIComponent(message)}` : ''}`;
 }
 
 /** Rewrites url(...) and @import in CSS text; remote ones proxied or blanked. */
@@ -77,7 +79,7 @@ export function rewriteCss(css: string, opts: SanitizeOptions, count: { blocked:
     }
     if (SAFE_DATA_IMAGE.test(u)) return `url("${u}")`;
     if (isRemote(u)) {
-      if (opts.allowRemote) return `url("${proxied(opts.origin, u)}")`;
+      if (opts.allowRemote) return `url("${proxied(opts.origin, u, opts.message)}")`;
       count.blocked++;
       return 'url("")';
     }
@@ -115,7 +117,7 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
         if (data) el.setAttribute(attr, data);
         else el.removeAttribute(attr);
       } else if (isRemote(value)) {
-        if (opts.allowRemote && (attr === 'src' || attr === 'background')) el.setAttribute(attr, proxied(opts.origin, value));
+        if (opts.allowRemote && (attr === 'src' || attr === 'background')) el.setAttribute(attr, proxied(opts.origin, value, opts.message));
         else {
           count.blocked++;
           el.removeAttribute(attr);

@@ -44,6 +44,6 @@ export function useMessageBody(id: string | null, version: string) {
   return state && state.id === id ? state : null;
 }
 
-export function sanitizedFor(loaded: LoadedBody, allowRemote: boolean) {
-  return sanitizeEmailHtml(loaded.body.html ?? '', { allowRemote, cid: loaded.cid, origin: window.location.origin });
+export function sanitizedFor(loaded: LoadedBody, allowRemote: boolean, message?: string) {
+  return sanitizeEmailHtml(loaded.body.html ?? '', { allowRemote, cid: loaded.cid, origin: window.location.origin, ...(message ? { message } : {}) });
 }

@@ -388,4 +388,15 @@ suite('layout and keyboard in Chromium', () => {
       await page.emulateMedia({ media: 'screen' });
     }
   });
+  it('Delete moves the message to Trash and opens the next one, marking it read: both commands reach main', async () => {
+    await fresh({ unread: ['Quarterly report'] });
+    await row('Holiday photos').click();
+    await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
+    await page.keyboard.press('Delete');
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    await expect.poll(() => stored('Holiday photos').flags.trashed).toBe(true);
+    await expect.poll(() => stored('Quarterly report').flags.seen).toBe(true);
+    await expect.poll(() => row('Quarterly report').getAttribute('aria-label')).not.toMatch(/unread/);
+    expect(await page.getByRole('contentinfo', { name: 'Status' }).getByText(/failed/).count()).toBe(0);
+  });
 });

@@ -205,6 +205,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const leave = (c: 'trash' | 'restore' | 'delete', t: string[]) => {
     if (t.length === 0) return;
     if (c === 'delete' && !actions.confirmDelete(t.length)) return;
+    // The move goes up first, then the next message is opened (and marked read).
+    void (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.deleteForGood(t));
     const gone = new Set(t);
     if ((openId && gone.has(openId)) || (focused && gone.has(focused)) || [...selected].some((id) => gone.has(id))) {
       let i = -1;
@@ -224,7 +226,6 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       if (after) void open(after);
       else setOpenId(null);
     }
-    void (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.deleteForGood(t));
   };
 
   const runCommand = (c: Command, t: string[]) => {

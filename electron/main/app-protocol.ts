@@ -8,7 +8,7 @@ import { APP_HOST, APP_SCHEME } from './security.js';
 
 export { contentTypeOf } from '../core/static-files.js';
 
-export type AppRequest = { kind: 'file'; file: string } | { kind: 'remote'; target: string } | { kind: 'reject'; status: number };
+export type AppRequest = { kind: 'file'; file: string } | { kind: 'remote'; target: string; message?: string } | { kind: 'reject'; status: number };
 
 /** Resolves a request under `rendererDir`; anything that would leave it is rejected. */
 export function resolveAppRequest(rendererDir: string, raw: string): AppRequest {
@@ -21,7 +21,8 @@ export function resolveAppRequest(rendererDir: string, raw: string): AppRequest 
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return { kind: 'reject', status: 404 };
   if (url.pathname === REMOTE_PROXY_PATH) {
     const target = url.searchParams.get('u');
-    return target ? { kind: 'remote', target } : { kind: 'reject', status: 400 };
+    const message = url.searchParams.get('m');
+    return target ? { kind: 'remote', target, ...(message ? { message } : {}) } : { kind: 'reject', status: 400 };
   }
   let rel: string;
   try {

@@ -13,7 +13,7 @@ import type { MessageRecord } from '../../shared/changes.js';
 import { createDispatcher, mailServiceHandlers } from '../core/contract-handler.js';
 import { isAppFailure } from '../core/errors.js';
 import { MailService } from '../core/mail-service.js';
-import { fetchRemote } from '../core/remote-content.js';
+import { RemoteContentProxy } from '../core/remote-proxy.js';
 import { writeFileAtomic } from '../core/store/durable.js';
 import { contentTypeOf, resolveAppRequest } from './app-protocol.js';
 import { forwardEvents, registerContract } from './ipc.js';
@@ -120,6 +120,9 @@ function createWindow(saved: WindowState | null = null): BrowserWindow {
   return w;
 }
 
+/** Remote content for all windows: one set of limits on fetches and bytes (DESIGN §3.7). */
+const remoteProxy = new RemoteContentProxy();
+
 function hardenSession(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
@@ -132,7 +135,7 @@ function hardenSession(): void {
     const headers = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff' };
     if (target.kind === 'reject') return new Response(null, { status: target.status });
     if (target.kind === 'remote') {
-      const got = await fetchRemote(target.target);
+      const got = await remoteProxy.fetch(target.target, target.message, request.signal);
       if (!got.ok) return new Response(got.reason, { status: got.status, headers });
       return new Response(new Uint8Array(got.body), { headers: { ...headers, 'content-type': got.contentType } });
     }

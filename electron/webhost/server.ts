@@ -15,7 +15,8 @@ import { EVENT_NAMES, type WireEvent, type WireRequest, type WireResponse } from
 import { createDispatcher, mailServiceHandlers, type HostServices } from '../core/contract-handler.js';
 import type { MailService } from '../core/mail-service.js';
 import { contentTypeOf } from '../core/static-files.js';
-import { fetchRemote, type RemoteFetchOptions } from '../core/remote-content.js';
+import type { RemoteFetchOptions } from '../core/remote-content.js';
+import { RemoteContentProxy, type RemoteLimits } from '../core/remote-proxy.js';
 
 export interface WebHostOptions {
   service: MailService;
@@ -25,6 +26,7 @@ export interface WebHostOptions {
   /** Where "Save" puts attachments (the web host has no save dialog). */
   downloadsDir: string;
   remote?: RemoteFetchOptions;
+  remoteLimits?: Partial<RemoteLimits>;
   token?: string;
 }
 
@@ -79,6 +81,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     },
   };
   const dispatch = createDispatcher(mailServiceHandlers(opts.service, host));
+  const remote = new RemoteContentProxy(opts.remote, opts.remoteLimits);
   let origin = '';
   let csp = '';
 
@@ -109,7 +112,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       }
       if (url.pathname === REMOTE_PROXY_PATH) {
         const target = url.searchParams.get('u') ?? '';
-        const got = await fetchRemote(target, opts.remote);
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        const got = await remote.fetch(target, url.searchParams.get('m') ?? '', gone.signal);
         if (!got.ok) {
           res.writeHead(got.status, { ...headers, 'content-type': 'text/plain' }).end(got.reason);
           return;

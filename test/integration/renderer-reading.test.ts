@@ -122,6 +122,7 @@ suite('reading mail in Chromium', () => {
     expect(text).toContain('First article: the garden in spring.');
     expect(text).toContain('Second article: tomatoes.');
     expect(text).not.toContain('Images not showing');
+    expect(await row('Weekly newsletter').textContent()).toContain('Headline of the week First article');
     await reader().getByRole('note').getByText('Removed for your safety: text for mail programs without scripts.').waitFor();
   });
 
@@ -144,6 +145,8 @@ suite('reading mail in Chromium', () => {
     const size = formatBytes(bigOnServer);
     await reader().getByText(`Only the headers of this message were downloaded (${size} on the server).`).waitFor();
     expect(await reader().getByText('(This message has no text.)').count()).toBe(0);
+    // One way to get the rest, with its size, not a second button in the banner.
+    expect(await reader().getByRole('button', { name: /^Download the rest/ }).count()).toBe(1);
     await page.getByRole('button', { name: `Download the rest (${size})`, exact: true }).click();
     await reader().getByText('The end.').waitFor();
     expect(await reader().getByText('Only the headers of this message were downloaded').count()).toBe(0);

@@ -154,6 +154,11 @@ Content-Type: text/html; charset=utf-8
     expect(s.snippet).toBe('Hello World & friends… 5 < 6 €€ AT&T Cell one Cell two');
   });
 
+  it("skips a newsletter's <noscript> in the snippet, as the reading pane does, even with an unclosed <p> in it", async () => {
+    const s = await sum(eml('Subject: news\nContent-Type: text/html\n\n<noscript><p>Images not showing? View online</noscript><h1>Headline</h1><p>First article</p>\n'));
+    expect(s.snippet).toBe('Headline First article');
+  });
+
   it('takes the HTML part of a multipart message that has no plain text', async () => {
     const s = await sum(
       eml(`Subject: html in mixed

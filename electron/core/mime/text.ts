@@ -61,8 +61,9 @@ export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: str
 // ---------------------------------------------------------------------------------------------
 // HTML → text
 
-// Elements whose content is never shown as text.
-const HIDDEN_CONTENT = new Set(['script', 'style', 'head', 'title', 'template', 'xml']);
+// Elements whose content is never shown as text; noscript as in the reader, which reads it as a
+// browser with scripts on does (raw text to its end tag) and drops it.
+const HIDDEN_CONTENT = new Set(['script', 'style', 'head', 'title', 'template', 'xml', 'noscript']);
 // Elements that do not separate words; any other tag does.
 const INLINE = new Set([
   'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd',

@@ -8,6 +8,7 @@ import { formatBytes, formatFullDate } from '../../app/format.js';
 import { AllHeaders } from './AllHeaders.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
+import { RemovedNote } from './RemovedNote.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
 
@@ -71,6 +72,8 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   }
 
   const serverSize = body?.loaded?.body.serverSize;
+  // A headers-only message has no body to show: the body offers the rest, not the banner too.
+  const restInBody = row.partial === 1 && !!body?.loaded && !sanitized && !body.loaded.body.text;
   const attachments = body?.loaded?.body.attachments.filter((a) => !a.inline || !body.loaded?.body.html?.includes(`cid:${a.contentId}`)) ?? [];
 
   const save = async (attachmentId: string) => {
@@ -153,9 +156,11 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
       {row.partial === 1 && (
         <div className="banner" role="status">
           Only the headers of this message were downloaded{serverSize !== undefined ? ` (${formatBytes(serverSize)} on the server)` : ''}.{' '}
-          <button type="button" onClick={downloadRest} disabled={fetching}>
-            {fetching ? 'Downloading…' : 'Download the rest'}
-          </button>
+          {!restInBody && (
+            <button type="button" onClick={downloadRest} disabled={fetching}>
+              {fetching ? 'Downloading…' : 'Download the rest'}
+            </button>
+          )}
         </div>
       )}
       {sanitized && sanitized.blockedRemote > 0 && !allowRemote && (
@@ -176,11 +181,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           {failedImages === 1 ? 'A remote image' : `${failedImages} remote images`} could not be loaded.
         </div>
       )}
-      {sanitized && sanitized.removed.length > 0 && (
-        <p className="muted reader-note" role="note">
-          Removed for your safety: {sanitized.removed.join(', ')}.
-        </p>
-      )}
+      {sanitized && <RemovedNote removed={sanitized.removed} />}
       {notice && (
         <div className="banner" role="status">
           {notice}
@@ -195,10 +196,12 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} />
         ) : body.loaded?.body.text ? (
           <PlainText text={body.loaded.body.text} />
-        ) : row.partial === 1 ? (
-          <button type="button" onClick={downloadRest} disabled={fetching}>
-            {fetching ? 'Downloading…' : `Download the rest${serverSize !== undefined ? ` (${formatBytes(serverSize)})` : ''}`}
-          </button>
+        ) : restInBody ? (
+          <p>
+            <button type="button" onClick={downloadRest} disabled={fetching}>
+              {fetching ? 'Downloading…' : `Download the rest${serverSize !== undefined ? ` (${formatBytes(serverSize)})` : ''}`}
+            </button>
+          </p>
         ) : (
           <p className="muted">(This message has no text.)</p>
         )}

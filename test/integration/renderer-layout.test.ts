@@ -399,4 +399,31 @@ suite('layout and keyboard in Chromium', () => {
     await expect.poll(() => row('Quarterly report').getAttribute('aria-label')).not.toMatch(/unread/);
     expect(await page.getByRole('contentinfo', { name: 'Status' }).getByText(/failed/).count()).toBe(0);
   });
+  it('the start-up snapshot (painted before the app loads) has the same panes as the app', async () => {
+    await fresh();
+    await page.evaluate(`localStorage.setItem('popbox:layout', JSON.stringify({ mode: 'classic', sidebarWidth: 300 }))`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const bundle = /\/assets\/start-[^/]*\.js$/;
+    await page.route(bundle, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.reload({ waitUntil: 'commit' });
+      await row('Invoice 42').waitFor();
+      expect(await grid().getAttribute('aria-busy')).toBe('true');
+      const list = await box(grid());
+      const folders = await box(page.getByRole('navigation', { name: 'Folders' }));
+      expect(Math.round(folders.width)).toBe(300);
+      expect(list.x).toBeGreaterThanOrEqual(folders.x + folders.width);
+      expect(list.y).toBeLessThan(folders.y + 60);
+      expect((await box(reader())).y).toBeGreaterThanOrEqual(list.y + list.height - 1);
+    } finally {
+      release();
+    }
+    await page.getByRole('button', { name: 'View' }).waitFor();
+    await page.unroute(bundle);
+    expect(app.pageErrors).toEqual([]);
+  });
 });

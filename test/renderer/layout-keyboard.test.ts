@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shortcutFor } from '../../renderer/src/app/keyboard.js';
-import { DEFAULT_LAYOUT, readLayout } from '../../renderer/src/app/layout.js';
+import { DEFAULT_LAYOUT, readLayout } from '../../renderer/src/app/view-settings.js';
 import type { MessageRow } from '../../renderer/src/db/database.js';
 import { commandsFor } from '../../renderer/src/features/inbox/commands.js';
 import { decodeEncodedWords, headerFields } from '../../renderer/src/features/reader/headers.js';

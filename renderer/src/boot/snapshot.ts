@@ -6,6 +6,7 @@
 import type { MessageRow } from '../db/database.js';
 import type { StoredHead } from '../db/head.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from '../features/inbox/row-text.js';
+import { loadLayout } from '../app/view-settings.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -44,22 +45,41 @@ function row(r: MessageRow, index: number, date: string | undefined): HTMLElemen
 /** Paint the snapshot into an empty root; returns whether there was anything to show. */
 export function paintSnapshot(root: HTMLElement, head: StoredHead | null): boolean {
   if (!head || root.childElementCount > 0) return false;
+  // The same panes as the app (sizes, layout, zoom), so nothing jumps when it takes over; the
+  // head is in date order, so a list the user sorts otherwise waits for the app.
+  const layout = loadLayout();
+  if (layout.sort !== 'date' || layout.reversed) return false;
+  if (layout.zoom !== 1) document.documentElement.style.zoom = String(layout.zoom);
+  const wide = layout.mode === 'wide';
   // Only what fits on the screen.
   const shown = head.rows.slice(0, Math.ceil((window.innerHeight || 1200) / ROW_HEIGHT) + 1);
   const list = el('div', { class: 'list-inner', role: 'rowgroup', style: `height: ${shown.length * ROW_HEIGHT}px` }, ...shown.map((r, i) => row(r, i, head.dates?.[i])));
   root.append(
     el(
       'div',
-      { class: 'app', 'aria-busy': 'true' },
+      { class: `app layout-${layout.mode}`, 'aria-busy': 'true' },
       el('header', { class: 'toolbar' }, el('button', { type: 'button', class: 'primary', disabled: '' }, 'Get Mail')),
-      el('nav', { class: 'sidebar', 'aria-label': 'Folders' }),
       el(
         'div',
-        { class: 'list-pane' },
-        el('div', { class: 'list-header' }, el('span', { class: 'count' }, 'Loading…')),
-        el('div', { class: 'list-scroll', role: 'grid', 'aria-label': 'Messages', 'aria-busy': 'true' }, list),
+        { class: 'panes', style: `--sidebar-w: ${layout.sidebarWidth}px; --list-share: ${(wide ? layout.listWidth : layout.listHeight) * 100}%` },
+        ...(layout.sidebarHidden ? [] : [el('nav', { class: 'sidebar', 'aria-label': 'Folders' }), el('div', { class: 'splitter splitter-vertical' })]),
+        el(
+          'div',
+          { class: 'mail-panes' },
+          el(
+            'div',
+            { class: 'list-slot' },
+            el(
+              'div',
+              { class: 'list-pane' },
+              el('div', { class: 'list-header' }, el('span', { class: 'count' }, 'Loading…')),
+              el('div', { class: 'list-scroll', role: 'grid', 'aria-label': 'Messages', 'aria-busy': 'true' }, list),
+            ),
+          ),
+          el('div', { class: `splitter splitter-${wide ? 'vertical' : 'horizontal'}` }),
+          el('section', { class: 'reader empty-reader', 'aria-label': 'Message' }),
+        ),
       ),
-      el('section', { class: 'reader empty-reader', 'aria-label': 'Message' }),
     ),
   );
   return true;

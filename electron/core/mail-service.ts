@@ -18,6 +18,7 @@ import type { MessageSummary } from '../../shared/messages.js';
 import { AccountStore } from './accounts/account-store.js';
 import { AppFailure, toAppError } from './errors.js';
 import { openAttachment, readBody, saveAttachment } from './mime/body.js';
+import { decodeSource } from './mime/charset.js';
 import { discoverServer } from './accounts/discover.js';
 import { PreferencesStore } from './preferences.js';
 import { summarize } from './mime/summary.js';
@@ -536,7 +537,7 @@ export class MailService {
     return m?.partial && m.serverSize !== undefined && m.serverSize > m.summary.size ? { ...body, serverSize: m.serverSize } : body;
   }
 
-  /** The stored bytes for "View source", decoded as UTF-8 (invalid bytes replaced), capped. */
+  /** The stored bytes for "View source" and the header view, capped; each line UTF-8 when valid, else windows-1252 (charset.ts). */
   async rawSource(id: string): Promise<{ text: string; truncated: boolean }> {
     return this.withMessageFile(id, (file) => this.readSource(file));
   }
@@ -549,7 +550,7 @@ export class MailService {
       const { size } = await handle.stat();
       const buf = Buffer.alloc(Math.min(size, RAW_SOURCE_LIMIT));
       await handle.read(buf, 0, buf.length, 0);
-      return { text: buf.toString('utf8'), truncated: size > RAW_SOURCE_LIMIT };
+      return { text: decodeSource(buf), truncated: size > RAW_SOURCE_LIMIT };
     } finally {
       await handle.close();
     }

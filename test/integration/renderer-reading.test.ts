@@ -35,7 +35,7 @@ const newsletter = message(
     '<h1 id="headline">Headline of the week</h1><div><p>First article: the garden in spring.</p></div><ul><li>Second article: tomatoes.</li></ul></body></html>',
 );
 
-const unlabelled = message(['Subject: Cafe menu', 'Content-Type: text/plain'], 'Caf\xe9 cr\xe8me, \x93fresh\x94 \x80 3');
+const unlabelled = message(['Subject: Cafe menu', 'Content-Type: text/plain', 'X-Kitchen: Ren\xe9 \x96 chef'], 'Caf\xe9 cr\xe8me, \x93fresh\x94 \x80 3');
 const big5Html = message(['Subject: Big5 page', 'Content-Type: text/html'], '<html><head><meta http-equiv="Content-Type" content="text/html; charset=CHINESEBIG5"></head><body><p id="zh">\xa4\xa4\xa4\xe5</p></body></html>');
 
 /** A real message from the SpamAssassin corpus: labelled us-ascii, holding windows-1252 quotes. */
@@ -130,6 +130,13 @@ suite('reading mail in Chromium', () => {
     await row('Cafe menu').click();
     await reader().getByText('Café crème, “fresh” € 3').waitFor();
     expect(await row('Cafe menu').textContent()).toContain('Café crème, “fresh” € 3');
+    // The source and the header view read the raw 8-bit bytes by the same rule.
+    await reader().getByRole('button', { name: 'View source' }).click();
+    const source = page.getByRole('dialog', { name: 'Message source' });
+    await source.getByText(/X-Kitchen: René – chef/).waitFor();
+    expect(await source.textContent()).not.toContain('\ufffd');
+    await page.keyboard.press('Escape');
+    await source.waitFor({ state: 'detached' });
 
     await row('Big5 page').click();
     await (await bodyFrame()).waitForSelector('#zh');

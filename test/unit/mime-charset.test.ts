@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBody } from '../../electron/core/mime/body.js';
+import { decodeSource } from '../../electron/core/mime/charset.js';
 import { summarize, summarizeFast, summarizeWithMailparser } from '../../electron/core/mime/summary.js';
 import { htmlToText } from '../../electron/core/mime/text.js';
 import { eml } from '../support/mime.js';
@@ -112,6 +113,12 @@ describe('charsets in the reading pane and the list', () => {
     const words = await shown(eml('Subject: =?CHINESEBIG5?B?pKSk5Q==?= and =?x-unknown?Q?caf=E9?=\nFrom: =?ks_c_5601-1987?B?x9Gx2w==?= <k@example.org>\n\nbody\n'));
     expect(words.summary.subject).toBe('中文 and café');
     expect(words.summary.from[0]?.name).toBe('한글');
+  });
+
+  it('decodes a message source line by line for View source, so Latin-1 headers read beside a UTF-8 body', () => {
+    const source = eml(`Subject: R\xe9union\nContent-Type: text/plain; charset=utf-8\n\n${utf8('Grüße')}\n`);
+    expect(decodeSource(source)).toBe('Subject: Réunion\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße\r\n');
+    expect(decodeSource(Buffer.from('plain ascii, no newline'))).toBe('plain ascii, no newline');
   });
 
   it('shows the same text in the reader and the list for a long unlabelled part', async () => {

@@ -183,3 +183,25 @@ export function encodedWordCharset(label: string, bytes: Uint8Array): string {
     return 'windows-1252';
   }
 }
+
+/**
+ * A message's raw source as text for "View source" and the header view: line by line by the
+ * fallback rule, so a header written in Latin-1 reads as it does in the reading pane even when
+ * another part of the same message is valid UTF-8.
+ */
+export function decodeSource(bytes: Uint8Array): string {
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const lines: string[] = [];
+    for (let start = 0; start <= buf.length; ) {
+      const lf = buf.indexOf(0x0a, start);
+      const end = lf < 0 ? buf.length : lf + 1;
+      lines.push(decodeUndeclared(buf.subarray(start, end)));
+      if (lf < 0) break;
+      start = end;
+    }
+    return lines.join('');
+  }
+}

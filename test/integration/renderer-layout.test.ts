@@ -426,4 +426,25 @@ suite('layout and keyboard in Chromium', () => {
     await page.unroute(bundle);
     expect(app.pageErrors).toEqual([]);
   });
+  it('a right-click on a folder offers Mark all as read for that folder', async () => {
+    await fresh({ unread: ['Invoice 42', 'Garden club'] });
+    await folder(/^Bob Inbox/).click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: 'Folder' });
+    await menu.getByRole('menuitem', { name: 'Mark all as read' }).click();
+    await expect.poll(() => grid().getByRole('row', { name: /unread/ }).count()).toBe(0);
+    expect(stored('Garden club').flags.seen).toBe(true);
+    await folder(/^Trash/).click({ button: 'right' });
+    expect(await menu.getByRole('menuitem', { name: 'Mark all as read' }).getAttribute('aria-disabled')).toBe('true');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+  });
+
+  it('Home and End go to the first and the last message', async () => {
+    await fresh();
+    await grid().focus();
+    await page.keyboard.press('End');
+    await reader().getByRole('heading', { name: 'Team offsite' }).waitFor();
+    await page.keyboard.press('Home');
+    await reader().getByRole('heading', { name: 'Invoice 42' }).waitFor();
+  });
 });

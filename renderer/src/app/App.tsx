@@ -64,6 +64,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const [layout, setLayout] = useLayout();
   const [menu, setMenu] = useState<{ label: string; items: MenuItem[]; at: { x: number; y: number } } | null>(null);
   const [help, setHelp] = useState(false);
+  /** The row a context menu is open for, outlined while it is. */
+  const [contextId, setContextId] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<HTMLDivElement>(null);
   const panesRef = useRef<HTMLDivElement>(null);
@@ -246,10 +248,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   };
 
   /** Every unread message of the folder (not only a search's matches), in one command per 100,000. */
-  const markAllRead = () => {
+  const markAllRead = (of: MailboxView = view) => {
     const store = readModel.store;
     if (!store.loaded) return;
-    const unread = store.viewIds(view, 'date').filter((id) => !store.get(id)?.seen);
+    const unread = store.viewIds(of, 'date').filter((id) => !store.get(id)?.seen);
     if (unread.length === 0) {
       setNotice('Every message here is already read.');
       return;
@@ -262,6 +264,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const contextMenu = (id: string, at: { x: number; y: number }) => {
     // On a selected row: the whole selection; elsewhere that row alone, leaving the selection be.
     const t = selected.has(id) ? [...selected] : [id];
+    setContextId(id);
     const rows = t.flatMap((m) => readModel.store.get(m) ?? []);
     const items: MenuItem[] = commandsFor(rows).map((c, i) => ({
       label: COMMAND_LABELS[c],
@@ -269,6 +272,15 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       separatorBefore: i === 2,
     }));
     if (items.length) setMenu({ label: t.length === 1 ? 'Message' : `${t.length} messages`, items, at });
+  };
+
+  const folderMenu = (v: MailboxView, at: { x: number; y: number }) => {
+    const unread = readModel.store.loaded ? readModel.store.unreadCount(v) : 0;
+    setMenu({
+      label: 'Folder',
+      at,
+      items: [{ label: 'Mark all as read', disabled: v.kind === 'trash' || unread === 0, onSelect: () => markAllRead(v) }],
+    });
   };
 
   const viewMenu = (at: { x: number; y: number }) =>
@@ -342,6 +354,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           return;
         case 'mark-all-read':
           return markAllRead();
+        case 'first':
+          return move(-ids.length);
+        case 'last':
+          return move(ids.length);
         case 'help':
           setHelp(true);
           return;
@@ -434,6 +450,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           <>
             <Sidebar
               view={view}
+              onContextMenu={folderMenu}
               onSelect={(v) => {
                 setView(v);
                 setSelected(new Set());
@@ -467,7 +484,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
               onClick={click}
               onOpen={(id) => void open(id)}
               onContextMenu={contextMenu}
-              onMarkAllRead={view.kind === 'trash' ? undefined : markAllRead}
+              contextId={menu ? contextId : null}
+              onMarkAllRead={view.kind === 'trash' ? undefined : () => markAllRead()}
               gridRef={gridRef}
               emptyText={emptyText}
             />

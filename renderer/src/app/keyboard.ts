@@ -16,12 +16,15 @@ export type Shortcut =
   | 'zoom-in'
   | 'zoom-out'
   | 'zoom-reset'
-  | 'print';
+  | 'print'
+  | 'first'
+  | 'last';
 
 /** The list the `?` overlay shows: keys as a person types them, and what they do. */
 export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
   { keys: ['j', '↓'], what: 'Next message' },
   { keys: ['k', '↑'], what: 'Previous message' },
+  { keys: ['Home', 'End'], what: 'First / last message' },
   { keys: ['Enter'], what: 'Open the focused message' },
   { keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
   { keys: ['u'], what: 'Mark as read / unread' },
@@ -62,6 +65,10 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
     case 'k':
     case 'ArrowUp':
       return 'previous';
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
     case 'Enter':
       return 'open';
     case 'Delete':

@@ -22,6 +22,8 @@ export interface MessageListProps {
   onOpen: (id: string) => void;
   /** A right-click (or the context-menu key) on a row, with where to show the menu. */
   onContextMenu: (id: string, at: { x: number; y: number }) => void;
+  /** The row whose context menu is open. */
+  contextId?: string | null;
   /** Absent where the folder has nothing to mark (Trash). */
   onMarkAllRead?: () => void;
   /** The grid, so keyboard navigation can move focus into the list. */
@@ -38,7 +40,7 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
   );
 }
 
-function Row({ row, index, selected, focused, onClick, onOpen, onContextMenu, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu'>) {
+function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu'>) {
   const { sender, subject, date, snippet, label } = rowText(row);
   return (
     <div
@@ -47,7 +49,7 @@ function Row({ row, index, selected, focused, onClick, onOpen, onContextMenu, st
       aria-selected={selected}
       aria-label={label}
       data-id={row.id}
-      className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${context ? ' context-target' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={(e) => onClick(row.id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
       onDoubleClick={() => onOpen(row.id)}
@@ -164,6 +166,7 @@ export function MessageList(props: MessageListProps) {
                   start={item.start}
                   selected={props.selected.has(row.id)}
                   focused={props.focused === row.id}
+                  context={props.contextId === row.id}
                   onClick={props.onClick}
                   onOpen={props.onOpen}
                   onContextMenu={props.onContextMenu}

@@ -26,7 +26,9 @@ function stateLabel(s: StatusRow | undefined): string | null {
   }
 }
 
-function FolderItem(props: { view: MailboxView; label: string; current: MailboxView; onSelect: (v: MailboxView) => void; note?: string | null; error?: string | null }) {
+type FolderMenu = (v: MailboxView, at: { x: number; y: number }) => void;
+
+function FolderItem(props: { view: MailboxView; label: string; current: MailboxView; onSelect: (v: MailboxView) => void; onContextMenu?: FolderMenu; note?: string | null; error?: string | null }) {
   const store = useMessages();
   const unread = store.loaded ? store.unreadCount(props.view) : 0;
   const active = sameView(props.view, props.current);
@@ -37,6 +39,13 @@ function FolderItem(props: { view: MailboxView; label: string; current: MailboxV
         className={`folder${active ? ' active' : ''}${props.view.kind === 'account' ? ' account-folder' : ''}`}
         aria-current={active ? 'page' : undefined}
         onClick={() => props.onSelect(props.view)}
+        onContextMenu={(e) => {
+          if (!props.onContextMenu) return;
+          e.preventDefault();
+          // The context-menu key gives no pointer position: show it by the folder.
+          const r = e.currentTarget.getBoundingClientRect();
+          props.onContextMenu(props.view, e.clientX || e.clientY ? { x: e.clientX, y: e.clientY } : { x: r.left + 16, y: r.bottom });
+        }}
         title={props.error ?? undefined}
       >
         <span className="folder-label">{props.label}</span>
@@ -51,7 +60,7 @@ function FolderItem(props: { view: MailboxView; label: string; current: MailboxV
   );
 }
 
-export function Sidebar(props: { view: MailboxView; onSelect: (v: MailboxView) => void }) {
+export function Sidebar(props: { view: MailboxView; onSelect: (v: MailboxView) => void; onContextMenu?: FolderMenu }) {
   const { db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
   const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
@@ -59,7 +68,7 @@ export function Sidebar(props: { view: MailboxView; onSelect: (v: MailboxView) =
   return (
     <nav className="sidebar" aria-label="Folders">
       <ul>
-        <FolderItem view={{ kind: 'unified' }} label="Unified Inbox" current={props.view} onSelect={props.onSelect} />
+        <FolderItem view={{ kind: 'unified' }} label="Unified Inbox" current={props.view} onSelect={props.onSelect} onContextMenu={props.onContextMenu} />
         {accounts.map((a) => {
           const s = byId.get(a.id);
           return (
@@ -69,12 +78,13 @@ export function Sidebar(props: { view: MailboxView; onSelect: (v: MailboxView) =
               label={`${a.name} Inbox`}
               current={props.view}
               onSelect={props.onSelect}
+              onContextMenu={props.onContextMenu}
               note={stateLabel(s)}
               error={s?.lastError ? `${s.lastError.code}: ${s.lastError.message}` : null}
             />
           );
         })}
-        <FolderItem view={{ kind: 'trash' }} label="Trash" current={props.view} onSelect={props.onSelect} />
+        <FolderItem view={{ kind: 'trash' }} label="Trash" current={props.view} onSelect={props.onSelect} onContextMenu={props.onContextMenu} />
       </ul>
     </nav>
   );

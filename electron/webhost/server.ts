@@ -1,8 +1,16 @@
 /**
  * The web host (DESIGN §1, §6): MailService behind the same contract, spoken over a WebSocket,
  * and the built renderer served from 127.0.0.1. For development and the browser tests; it binds
- * to loopback only and answers nothing without its random token (in the URL once, then an
- * HttpOnly same-site cookie so the page's own requests carry it).
+ * to loopback only, and its API answers nothing without its random token.
+ *
+ * The token is not a cookie: cookies ignore ports, so every other server on 127.0.0.1 the
+ * browser visits would receive it. The page reads it from the URL the host printed, keeps it in
+ * sessionStorage (scoped to this origin, port included), takes it out of the address bar and
+ * offers it in the WebSocket handshake as a subprotocol (`popbox.token.<token>`), which only
+ * this origin's scripts can do; the host answers with plain `popbox` and never echoes it. The
+ * page and its assets are the public renderer build and carry no data, so they are served to
+ * anyone who names this host; the /remote proxy fetches only public http(s) content and answers
+ * without CORS headers, so no other page can read what it returns.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -37,7 +45,9 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const COOKIE = 'popbox_token';
+/** The subprotocol the host selects, and the prefix of the one that carries the token. */
+export const WS_PROTOCOL = 'popbox';
+const TOKEN_PROTOCOL = 'popbox.token.';
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 function sameSecret(a: string | undefined, b: string): boolean {
@@ -47,12 +57,11 @@ function sameSecret(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [k, v] = part.trim().split('=');
-    if (k === COOKIE) return v;
-  }
-  return undefined;
+function offeredProtocols(header: string | string[] | undefined): string[] {
+  return String(header ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** A file name in `dir` that does not exist yet: "a.pdf", "a (1).pdf", … */
@@ -85,15 +94,17 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   let origin = '';
   let csp = '';
 
-  const authorized = (req: http.IncomingMessage, url: URL) =>
-    sameSecret(url.searchParams.get('token') ?? undefined, token) || sameSecret(cookieToken(req.headers.cookie), token);
+  const authorized = (req: http.IncomingMessage) => {
+    const offered = offeredProtocols(req.headers['sec-websocket-protocol']);
+    return offered.includes(WS_PROTOCOL) && offered.some((p) => p.startsWith(TOKEN_PROTOCOL) && sameSecret(p.slice(TOKEN_PROTOCOL.length), token));
+  };
   // DNS rebinding: a page elsewhere naming our port under its own host name is refused.
   const rightHost = (req: http.IncomingMessage) => req.headers.host === new URL(origin).host;
 
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
-      if (!rightHost(req) || !authorized(req, url)) {
+      if (!rightHost(req)) {
         res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: open the URL the web host printed.\n');
         return;
       }
@@ -107,9 +118,6 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
       };
-      if (url.searchParams.has('token')) {
-        headers['set-cookie'] = `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-      }
       if (url.pathname === REMOTE_PROXY_PATH) {
         const target = url.searchParams.get('u') ?? '';
         const gone = new AbortController();
@@ -146,11 +154,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, handleProtocols: () => WS_PROTOCOL });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin);
-    if (url.pathname !== '/ws' || !rightHost(req) || req.headers.origin !== origin || !authorized(req, url)) {
+    if (url.pathname !== '/ws' || !rightHost(req) || req.headers.origin !== origin || !authorized(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }

@@ -6,7 +6,7 @@
 import type { PopboxApi } from '../../../shared/api.js';
 import type { Input, Method, Output, Result } from '../../../shared/contract.js';
 import type { AppError, ErrorCode } from '../../../shared/errors.js';
-import { connectWebHost } from './ws.js';
+import { connectWebHost, webHostToken } from './ws.js';
 
 export type { PopboxApi };
 
@@ -39,5 +39,5 @@ declare global {
 
 /** The Electron preload's object when there is one, else the web host's WebSocket. */
 export function getApi(): PopboxApi {
-  return window.popbox ?? connectWebHost(window.location);
+  return window.popbox ?? connectWebHost(window.location, webHostToken(window));
 }

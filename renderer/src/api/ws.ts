@@ -1,14 +1,32 @@
 /**
- * The API object over the web host's WebSocket. The token travels as the HttpOnly cookie the
- * host set when the page was opened; the socket reconnects after a drop, and calls made while
- * it is down fail with `network` rather than hang.
+ * The API object over the web host's WebSocket. The token travels in the handshake as a
+ * subprotocol, never as a cookie (cookies ignore ports: every server on 127.0.0.1 the browser
+ * visits would get it). The socket reconnects after a drop, and calls made while it is down
+ * fail with `network` rather than hang.
  */
 import { buildApi, type PopboxApi, type WireEvent, type WireResponse } from '../../../shared/api.js';
 import type { EventName, Result } from '../../../shared/contract.js';
 
 const CALL_TIMEOUT_MS = 10 * 60_000;
+const TOKEN_KEY = 'popbox.webhost.token';
+const NO_TOKEN = 'This page needs the address the Popbox web host printed (it carries a key): open that address again.';
 
-export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>): PopboxApi {
+/**
+ * The web host's token: from the URL it printed on the first load, then from this tab's
+ * sessionStorage (scoped to this origin, port included), so a reload still connects. It leaves
+ * the address bar and history at once.
+ */
+export function webHostToken(win: Pick<Window, 'location' | 'history' | 'sessionStorage'>): string | null {
+  const url = new URL(win.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (!fromUrl) return win.sessionStorage.getItem(TOKEN_KEY);
+  win.sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  url.searchParams.delete('token');
+  win.history.replaceState(win.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  return fromUrl;
+}
+
+export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>, token: string | null): PopboxApi {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   const pending = new Map<number, (r: Result<unknown>) => void>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
@@ -20,7 +38,12 @@ export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>): P
   const fail = (message: string) => ({ ok: false as const, error: { code: 'network' as const, message } });
 
   const open = () => {
-    socket = new WebSocket(url);
+    if (!token) {
+      opened = Promise.reject(new Error(NO_TOKEN));
+      opened.catch(() => {});
+      return;
+    }
+    socket = new WebSocket(url, ['popbox', `popbox.token.${token}`]);
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => {
         retryMs = 250;

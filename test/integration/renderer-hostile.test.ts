@@ -204,7 +204,7 @@ suite('hostile mail in Chromium', () => {
     const attachments = page.getByRole('list', { name: 'Attachments' });
     expect(await attachments.getByRole('listitem').count()).toBe(1);
     await attachments.getByRole('button', { name: 'Save notes.txt' }).click();
-    await page.getByText(/Saved \(/).waitFor();
+    await page.getByText(/Saved to .* \(/).waitFor();
     expect(await fs.readFile(path.join(dataDir, 'downloads', 'notes.txt'), 'utf8')).toBe('Water the roses.');
     expect(direct).toEqual([]);
   });

@@ -186,8 +186,11 @@ suite('hostile mail in Chromium', () => {
     await page.getByText('Remote content in this message was blocked').waitFor();
   });
 
-  it('"Always for this sender" is remembered by main', async () => {
-    await page.getByRole('button', { name: 'Always for this sender' }).click();
+  it('"Always for this sender" says the sender can be forged, and is remembered by main', async () => {
+    const always = page.getByRole('button', { name: 'Always for this sender' });
+    expect(await page.getByText('Anyone can claim to be this sender.').isVisible()).toBe(true);
+    expect(await always.getAttribute('aria-describedby').then((id) => page.locator(`#${id}`).textContent())).toBe('Anyone can claim to be this sender.');
+    await always.click();
     await expect.poll(() => service.preferences().remoteContentSenders).toEqual(['mallory@evil.test']);
     await page.reload();
     await row('Totally safe newsletter').click();

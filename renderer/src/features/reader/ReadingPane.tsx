@@ -170,9 +170,15 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
             Show remote content
           </button>
           {sender && (
-            <button type="button" onClick={() => void alwaysAllow()}>
-              Always for this sender
-            </button>
+            <>
+              <button type="button" onClick={() => void alwaysAllow()} aria-describedby="remote-sender-note">
+                Always for this sender
+              </button>{' '}
+              {/* The From address is not checked by anyone: a tracker can send as a trusted sender. */}
+              <span id="remote-sender-note" className="muted">
+                Anyone can claim to be this sender.
+              </span>
+            </>
           )}
         </div>
       )}

@@ -214,12 +214,34 @@ export class MailService {
   private async withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T> {
     const shared = this.openBoxes.get(accountId);
     if (shared) return fn(shared);
-    const box = await AccountMailbox.open(this.opts.dataDir, accountId);
-    try {
-      return await fn(box);
-    } finally {
-      await box.close();
-    }
+    return this.inTurn(accountId, async () => {
+      const opened = this.openBoxes.get(accountId);
+      if (opened) return fn(opened);
+      const box = await AccountMailbox.open(this.opts.dataDir, accountId);
+      try {
+        return await fn(box);
+      } finally {
+        await box.close();
+      }
+    });
+  }
+
+  /** Per account, the work that opens or closes its mailbox, one after another. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
+  /**
+   * Two commands for one account at once (Delete and the next message's mark-read, two
+   * windows) each opened the mailbox, and the second failed with in-use against this very
+   * process. Opening and closing now take turns per account; a sync's open mailbox is shared.
+   */
+  private inTurn<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.turns.get(accountId) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => {});
+    this.turns.set(accountId, settled);
+    void settled.then(() => {
+      if (this.turns.get(accountId) === settled) this.turns.delete(accountId);
+    });
+    return run;
   }
 
   // ---- accounts ----
@@ -317,8 +339,11 @@ export class MailService {
 
   private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
     const password = await resolvePassword(account, this.opts.secrets);
-    const box = await AccountMailbox.open(this.opts.dataDir, account.id);
-    this.openBoxes.set(account.id, box);
+    const box = await this.inTurn(account.id, async () => {
+      const opened = await AccountMailbox.open(this.opts.dataDir, account.id);
+      this.openBoxes.set(account.id, opened);
+      return opened;
+    });
     const parsed: Promise<void>[] = [];
     const summaries = new SummaryQueue(this.journal);
     try {
@@ -343,8 +368,10 @@ export class MailService {
     } finally {
       await Promise.allSettled(parsed);
       await summaries.drain();
-      this.openBoxes.delete(account.id);
-      await box.close();
+      await this.inTurn(account.id, async () => {
+        this.openBoxes.delete(account.id);
+        await box.close();
+      });
     }
   }
 
@@ -399,18 +426,22 @@ export class MailService {
     const m = this.requireMessage(id);
     const account = this.accounts.get(m.accountId);
     const password = await resolvePassword(account, this.opts.secrets);
-    const box = await AccountMailbox.open(this.opts.dataDir, account.id);
-    try {
-      await fetchFull(box, id, {
-        connect: this.connectOptions(account),
-        credentials: { user: account.user, password, allowInsecure: account.allowInsecureAuth, ...(account.authMechanism ? { mechanism: account.authMechanism } : {}) },
-      });
-      const file = box.maildir.pathOf(id)!;
-      await this.journal.append([{ t: 'partial', id, partial: false, summary: await summarizeSafely(file) }]);
-      return { ...this.journal.get(id)!, path: file };
-    } finally {
-      await box.close();
-    }
+    // Its own POP3 session: during a sync the account lock refuses it with in-use (one session per account).
+    const file = await this.inTurn(account.id, async () => {
+      const box = await AccountMailbox.open(this.opts.dataDir, account.id);
+      try {
+        await fetchFull(box, id, {
+          connect: this.connectOptions(account),
+          credentials: { user: account.user, password, allowInsecure: account.allowInsecureAuth, ...(account.authMechanism ? { mechanism: account.authMechanism } : {}) },
+        });
+        const stored = box.maildir.pathOf(id)!;
+        await this.journal.append([{ t: 'partial', id, partial: false, summary: await summarizeSafely(stored) }]);
+        return stored;
+      } finally {
+        await box.close();
+      }
+    });
+    return { ...this.journal.get(id)!, path: file };
   }
 
   // ---- messages ----
@@ -488,17 +519,19 @@ export class MailService {
     const byAccount = new Map<string, MessageRecord[]>();
     for (const m of messages) byAccount.set(m.accountId, [...(byAccount.get(m.accountId) ?? []), m]);
     for (const [accountId, list] of byAccount) {
-      const box = await AccountMailbox.open(this.opts.dataDir, accountId);
-      try {
-        for (const m of list) {
-          // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
-          box.ledger.deletedLocally(m.uidl, this.now(), deletionPreview(m.summary));
-          await box.ledger.commit();
-          await box.maildir.remove(m.id);
+      await this.inTurn(accountId, async () => {
+        const box = await AccountMailbox.open(this.opts.dataDir, accountId);
+        try {
+          for (const m of list) {
+            // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
+            box.ledger.deletedLocally(m.uidl, this.now(), deletionPreview(m.summary));
+            await box.ledger.commit();
+            await box.maildir.remove(m.id);
+          }
+        } finally {
+          await box.close();
         }
-      } finally {
-        await box.close();
-      }
+      });
       await this.journal.append(list.map((m) => ({ t: 'remove' as const, id: m.id })));
     }
   }

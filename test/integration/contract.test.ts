@@ -134,8 +134,8 @@ suite('MailService through the contract', () => {
     expect(body.attachments).toEqual([expect.objectContaining({ filename: 'menu.pdf', size: ATTACHMENT.length })]);
     const raw = await call<{ text: string; truncated: boolean }>('rawSource', { id: m!.id });
     expect(raw).toEqual({ text: toCrlf(MESSAGE).toString('utf8'), truncated: false });
-    const saved = await call<{ saved: boolean; size: number }>('saveAttachment', { id: m!.id, attachmentId: body.attachments[0]!.id });
-    expect(saved).toEqual({ saved: true, size: ATTACHMENT.length });
+    const saved = await call<{ saved: boolean; size: number; path: string }>('saveAttachment', { id: m!.id, attachmentId: body.attachments[0]!.id });
+    expect(saved).toEqual({ saved: true, size: ATTACHMENT.length, path: path.join(saveDir, 'menu.pdf') });
     const onDisk = await fs.readFile(path.join(saveDir, 'menu.pdf'));
     expect(createHash('sha256').update(onDisk).digest('hex')).toBe(createHash('sha256').update(ATTACHMENT).digest('hex'));
   });
@@ -170,6 +170,22 @@ suite('MailService through the contract', () => {
     expect(cur).toEqual([`${id}:2,FST`]);
     await call('restore', { ids: [id] });
     expect(service.messages()[0]!.flags).toEqual({ seen: true, flagged: true, trashed: false });
+  });
+
+  it('commands for one account at once all land (each used to open the mailbox, and the second failed with in-use)', async () => {
+    const id = service.messages()[0]!.id;
+    const flags = [{ seen: true }, { flagged: true }, { seen: false }, { flagged: false }, { seen: true }];
+    const results = await Promise.all([
+      ...flags.map((f) => dispatch('setFlags', { ids: [id], flags: f })),
+      dispatch('moveToTrash', { ids: [id] }),
+      dispatch('pendingDeletions', {}),
+    ]);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    await call('restore', { ids: [id] });
+    const m = service.messages()[0]!;
+    expect(m.flags.trashed).toBe(false);
+    const cur = await fs.readdir(path.join(dataDir, 'accounts', m.accountId, 'Maildir', 'cur'));
+    expect(cur).toEqual([`${id}:2,${m.flags.flagged ? 'F' : ''}${m.flags.seen ? 'S' : ''}`]);
   });
 
   it('deletes for good; the pending server deletion follows the account settings', async () => {

@@ -84,6 +84,11 @@ describe('AccountInput', () => {
     expect(accountNameProblem('x'.repeat(65))).toBe('Use at most 64 characters.');
   });
 
+  it('accepts an address without a dot in its domain (alice@localhost on a home server)', () => {
+    expect(AccountInput.safeParse({ ...base, email: 'alice@localhost' }).success).toBe(true);
+    expect(AccountInput.safeParse({ ...base, email: 'not an address' }).success).toBe(false);
+  });
+
   it('normalizes names to NFC', () => {
     expect(AccountInput.parse({ ...base, name: 'Jo\u0301se' }).name).toBe('J\u00f3se');
   });

@@ -158,6 +158,10 @@ describe('npm run web', () => {
       expect(seen.length).toBeGreaterThanOrEqual(3);
       expect(seen.filter((r) => r.includes(token) || /cookie/i.test(r))).toEqual([]);
       expect((await page.context().cookies()).filter((c) => c.value.includes(token))).toEqual([]);
+      // A tab of its own has no key: the page says where to find it instead of an empty mailbox.
+      const fresh = await browser.newPage();
+      await fresh.goto(`${url.origin}/`);
+      await fresh.getByText('Popbox could not start: open the address the Popbox web host printed; it carries the key this page needs.').waitFor();
     } finally {
       await browser.close();
       other.closeAllConnections();

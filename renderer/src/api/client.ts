@@ -6,7 +6,7 @@
 import type { PopboxApi } from '../../../shared/api.js';
 import type { Input, Method, Output, Result } from '../../../shared/contract.js';
 import type { AppError, ErrorCode } from '../../../shared/errors.js';
-import { connectWebHost, webHostToken } from './ws.js';
+import { connectWebHost, NO_TOKEN, webHostToken } from './ws.js';
 
 export type { PopboxApi };
 
@@ -37,7 +37,13 @@ declare global {
   }
 }
 
-/** The Electron preload's object when there is one, else the web host's WebSocket. */
+/**
+ * The Electron preload's object when there is one, else the web host's WebSocket. Without the
+ * web host's key the app does not start (main.tsx shows why) rather than show an empty mailbox.
+ */
 export function getApi(): PopboxApi {
-  return window.popbox ?? connectWebHost(window.location, webHostToken(window));
+  if (window.popbox) return window.popbox;
+  const token = webHostToken(window);
+  if (!token) throw new Error(NO_TOKEN);
+  return connectWebHost(window.location, token);
 }

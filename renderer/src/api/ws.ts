@@ -9,7 +9,8 @@ import type { EventName, Result } from '../../../shared/contract.js';
 
 const CALL_TIMEOUT_MS = 10 * 60_000;
 const TOKEN_KEY = 'popbox.webhost.token';
-const NO_TOKEN = 'This page needs the address the Popbox web host printed (it carries a key): open that address again.';
+/** What a page opened without the web host's key says instead of starting. */
+export const NO_TOKEN = 'open the address the Popbox web host printed; it carries the key this page needs.';
 
 /**
  * The web host's token: from the URL it printed on the first load, then from this tab's
@@ -26,7 +27,7 @@ export function webHostToken(win: Pick<Window, 'location' | 'history' | 'session
   return fromUrl;
 }
 
-export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>, token: string | null): PopboxApi {
+export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>, token: string): PopboxApi {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   const pending = new Map<number, (r: Result<unknown>) => void>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
@@ -38,11 +39,6 @@ export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>, to
   const fail = (message: string) => ({ ok: false as const, error: { code: 'network' as const, message } });
 
   const open = () => {
-    if (!token) {
-      opened = Promise.reject(new Error(NO_TOKEN));
-      opened.catch(() => {});
-      return;
-    }
     socket = new WebSocket(url, ['popbox', `popbox.token.${token}`]);
     opened = new Promise((resolve, reject) => {
       socket.addEventListener('open', () => {

@@ -57,7 +57,8 @@ function guardedLookup(resolve: Resolve, isBlocked: (ip: string) => boolean) {
   return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
     resolve(hostname).then(
       (found) => {
-        const usable = found.filter((a) => !options.family || a.family === options.family || options.family === 0);
+        const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
+        const usable = found.filter((a) => !family || a.family === family);
         if (found.some((a) => isBlocked(a.address))) return callback(new PrivateAddressError(`${hostname} resolves to a private address`), '');
         if (usable.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
         if (options.all) return callback(null, [...usable]);

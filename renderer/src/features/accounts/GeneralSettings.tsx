@@ -1,23 +1,24 @@
 /** App-wide choices kept by main: background checking, start at login, notifications. */
 import { useEffect, useState } from 'react';
 import type { Preferences } from '../../../../shared/preferences.js';
-import { call, isApiError } from '../../api/client.js';
+import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { Check } from './fields.js';
+import { plainError } from './plain-error.js';
 
 export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(isApiError(e) ? e.message : String(e)));
+    call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(plainError(e)));
   }, [api]);
   const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail'>>) => {
     try {
       setPrefs(await call(api, 'updatePreferences', patch));
       setError(null);
     } catch (e) {
-      setError(isApiError(e) ? e.message : String(e));
+      setError(plainError(e));
     }
   };
   return (

@@ -9,8 +9,9 @@
  * offers it in the WebSocket handshake as a subprotocol (`popbox.token.<token>`), which only
  * this origin's scripts can do; the host answers with plain `popbox` and never echoes it. The
  * page and its assets are the public renderer build and carry no data, so they are served to
- * anyone who names this host; the /remote proxy fetches only public http(s) content and answers
- * without CORS headers, so no other page can read what it returns.
+ * anyone who names this host. The /remote proxy fetches only public http(s) content and answers
+ * without CORS headers, so no other page can read what it returns; browsers that say where a
+ * request comes from (Sec-Fetch-Site) are refused it for any page but ours.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -119,6 +120,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         'cross-origin-opener-policy': 'same-origin',
       };
       if (url.pathname === REMOTE_PROXY_PATH) {
+        // Another local port is "same-site"; our page and its message frame are "same-origin".
+        const from = req.headers['sec-fetch-site'];
+        if (from === 'cross-site' || from === 'same-site') {
+          res.writeHead(403, { ...headers, 'content-type': 'text/plain' }).end('Forbidden: remote content is fetched for Popbox pages only.\n');
+          return;
+        }
         const target = url.searchParams.get('u') ?? '';
         const gone = new AbortController();
         res.once('close', () => gone.abort());

@@ -129,6 +129,12 @@ describe('npm run web', () => {
     const mapped = await get(`${url.origin}/remote?u=${encodeURIComponent(`http://[::ffff:127.0.0.1]:${url.port}/`)}`);
     expect(mapped.status).toBe(403);
     expect(await fetchRemote(`http://[::ffff:7f00:1]:${url.port}/x.png`)).toMatchObject({ ok: false, status: 403 });
+    // Pages elsewhere (other sites, other local ports) may not use the proxy.
+    for (const from of ['cross-site', 'same-site']) {
+      const foreign = await get(`${url.origin}/remote?u=${encodeURIComponent('https://example.org/a.png')}`, { 'sec-fetch-site': from });
+      expect(foreign.status).toBe(403);
+      expect(foreign.body).toMatch(/for Popbox pages only/);
+    }
     expect((await fetchRemote('file:///etc/passwd')).ok).toBe(false);
     expect(await fetchRemote('ftp://example.org/x')).toMatchObject({ ok: false, status: 400 });
     expect(['127.0.0.1', '10.1.2.3', '192.168.0.1', '172.20.0.1', '169.254.1.1', '::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:c0a8:1'].every(isPrivateAddress)).toBe(true);

@@ -22,6 +22,7 @@ export const METHOD_NAMES = [
   'restore',
   'deleteForGood',
   'saveAttachment',
+  'saveMessage',
   'pendingDeletions',
   'inlinePart',
   'discoverServer',

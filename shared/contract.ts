@@ -150,6 +150,8 @@ export const contract = {
   deleteForGood: { input: z.object({ ids: Ids }), output: z.null() },
   /** The host picks the destination (a save dialog); the renderer never names a path. */
   saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },
+  /** The message exactly as stored, as an .eml file; the host picks the destination. */
+  saveMessage: { input: z.object({ id: Id }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },
   pendingDeletions: { input: z.object({ accountId: Id.optional() }), output: z.array(PendingDeletion) },
   /** An inline part's bytes (a cid: image), base64, at most INLINE_PART_MAX_BYTES. */
   inlinePart: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ contentType: z.string(), base64: z.string() }) },

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { contract, PublicAccount, type Contract, type Method, type Output, type Result } from '../../shared/contract.js';
 import { AppFailure, describeZodError, toAppError } from './errors.js';
+import { safeFileName } from './files/save-name.js';
 import type { MailService } from './mail-service.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
@@ -73,9 +74,14 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
       const body = await service.messageBody(id);
       const att = body.attachments.find((a) => a.id === attachmentId);
       if (!att) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
-      const dest = await host.chooseSaveDestination(att.filename ?? `attachment-${attachmentId}`);
+      const dest = await host.chooseSaveDestination(safeFileName(att.filename, `attachment-${attachmentId}`));
       if (dest === null) return { saved: false, size: 0 };
       return { saved: true, path: dest, ...(await service.saveAttachment(id, attachmentId, dest)) };
+    },
+    saveMessage: async ({ id }) => {
+      const dest = await host.chooseSaveDestination(service.messageFileName(id));
+      if (dest === null) return { saved: false, size: 0 };
+      return { saved: true, path: dest, ...(await service.saveMessage(id, dest)) };
     },
     inlinePart: ({ id, attachmentId }) => service.inlinePart(id, attachmentId),
     discoverServer: ({ email }) => service.discoverServer(email),

@@ -7,6 +7,7 @@
  * One process at a time holds a data directory (a lock file): the journal's state numbers
  * must come from one writer.
  */
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,8 @@ import { summarize } from './mime/summary.js';
 import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
-import { fsyncDir, storageError, writeFileAtomic } from './store/durable.js';
+import { fsyncDir, saveNewFile, storageError, writeFileAtomic } from './store/durable.js';
+import { safeFileName } from './files/save-name.js';
 import { Journal } from './store/journal.js';
 import { deletionPreview, type DeletionPreview } from './store/ledger.js';
 import { curName, formatFlags } from './store/ids.js';
@@ -592,6 +594,16 @@ export class MailService {
   /** Save one attachment to `dest` (chosen by the user through the host's save dialog). */
   async saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
     return this.withMessageFile(id, (file) => saveAttachment(file, attachmentId, dest));
+  }
+
+  /** Save the message exactly as stored (an .eml file) to `dest`, chosen by the user through the host. */
+  async saveMessage(id: string, dest: string): Promise<{ size: number }> {
+    return this.withMessageFile(id, (file) => saveNewFile(dest, 'message', (write) => write(createReadStream(file))));
+  }
+
+  /** The name a save dialog suggests for a message: its subject, safe as a file name. */
+  messageFileName(id: string): string {
+    return `${safeFileName(this.requireMessage(id).summary.subject, 'message')}.eml`;
   }
 
   /** An inline part's bytes (a cid: image) for the reading pane; refused above the cap. */

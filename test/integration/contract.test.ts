@@ -140,6 +140,16 @@ suite('MailService through the contract', () => {
     expect(createHash('sha256').update(onDisk).digest('hex')).toBe(createHash('sha256').update(ATTACHMENT).digest('hex'));
   });
 
+  it('saves the message as received, as an .eml named by its subject, and never over an existing file', async () => {
+    const [m] = (await call<{ messages: { id: string }[] }>('snapshot')).messages;
+    const saved = await call<{ saved: boolean; size: number; path: string }>('saveMessage', { id: m!.id });
+    expect(saved).toEqual({ saved: true, size: toCrlf(MESSAGE).length, path: path.join(saveDir, 'Café menu.eml') });
+    expect((await fs.readFile(saved.path)).equals(toCrlf(MESSAGE))).toBe(true);
+    const again = await dispatch('saveMessage', { id: m!.id });
+    expect(again).toMatchObject({ ok: false, error: { code: 'exists' } });
+    expect((await fs.readFile(saved.path)).equals(toCrlf(MESSAGE))).toBe(true);
+  });
+
   it('reads a message while it is being marked read and unread (its file renamed meanwhile)', async () => {
     const id = (await call<{ messages: { id: string }[] }>('snapshot')).messages[0]!.id;
     const later = <T,>(ms: number, f: () => Promise<T>) => new Promise<T>((r, j) => setTimeout(() => f().then(r, j), ms));

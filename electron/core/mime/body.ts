@@ -3,15 +3,12 @@
  * streamed, never held: listing them decodes and counts their bytes, saving one writes it
  * straight to disk.
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TextEncoder } from 'node:util';
 import type { AttachmentInfo, MessageBody } from '../../../shared/messages.js';
-import { fsyncDir } from '../store/durable.js';
-import { AppFailure, isAppFailure } from '../errors.js';
+import { saveNewFile } from '../store/durable.js';
+import { AppFailure } from '../errors.js';
 import { parseMessage, SourceReadError, type AttachmentHead, type AttachmentSink, type ParseOptions } from './parse.js';
 import { splitHeader } from './headers.js';
 import { rawBodyText, readPrefix } from './raw.js';
@@ -136,82 +133,12 @@ async function withAttachment(file: string, attachmentId: string, sink: Attachme
   if (!found) throw new AppFailure('not-found', `message ${file} has no attachment ${attachmentId}`);
 }
 
-function alreadyExists(dest: string, cause?: unknown): AppFailure {
-  return new AppFailure('exists', `${dest} already exists`, cause === undefined ? {} : { cause });
-}
-
-async function pathExists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
-  }
-}
-
-/** Writes the stream to a new file and fsyncs it; returns the byte count. */
-async function writeSynced(content: Readable, file: string): Promise<number> {
-  const handle = await fs.open(file, 'wx', 0o666);
-  let size = 0;
-  try {
-    for await (const chunk of content) {
-      const buf = chunk as Buffer;
-      for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off)).bytesWritten;
-      size += buf.length;
-    }
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return size;
-}
-
 /**
- * Publishes `tmp` as `dest` unless `dest` exists. A hard link fails atomically on an existing
- * name, which a rename would silently replace; filesystems without hard links get a
- * check-then-rename, racy only against another writer of the same name.
- */
-async function publishNoClobber(tmp: string, dest: string): Promise<void> {
-  try {
-    await fs.link(tmp, dest);
-    await fs.rm(tmp, { force: true });
-    return;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw alreadyExists(dest, e);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
-  }
-  if (await pathExists(dest)) throw alreadyExists(dest);
-  await fs.rename(tmp, dest);
-}
-
-/**
- * Saves one attachment to `dest`, durably: written to a temporary file beside it, fsynced,
- * moved into place, directory fsynced. `dest` is either complete or absent, and an existing
- * `dest` is never overwritten (code 'invalid', "… already exists").
+ * Saves one attachment to `dest` (chosen by the user), durably and never over an existing file
+ * (see saveNewFile).
  */
 export async function saveAttachment(file: string, attachmentId: string, dest: string): Promise<{ size: number }> {
-  if (await pathExists(dest).catch(() => false)) throw alreadyExists(dest);
-  const dir = path.dirname(dest);
-  const tmp = path.join(dir, `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
-  let size = 0;
-  try {
-    await withAttachment(file, attachmentId, async (content) => {
-      try {
-        size = await writeSynced(content, tmp);
-      } catch (e) {
-        throw new AppFailure('storage', `cannot write ${dest}: ${(e as Error).message}`, { cause: e });
-      }
-    });
-    await publishNoClobber(tmp, dest);
-    await fsyncDir(dir);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => {});
-    if (isAppFailure(e)) throw e;
-    throw new AppFailure('storage', `cannot save attachment to ${dest}: ${(e as Error).message}`, { cause: e });
-  }
-  return { size };
+  return saveNewFile(dest, 'attachment', (write) => withAttachment(file, attachmentId, write));
 }
 
 /**

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AppFailure } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { AppFailure, isAppFailure } from '../errors.js';
 
 /** fsync a directory so a rename or create inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -105,4 +106,87 @@ export async function readJsonLines(file: string, what: string): Promise<unknown
   const goodBytes = Buffer.byteLength(text.slice(0, good));
   if (goodBytes !== Buffer.byteLength(text)) await fs.truncate(file, goodBytes);
   return values;
+}
+
+function alreadyExists(dest: string, cause?: unknown): AppFailure {
+  return new AppFailure('exists', `${dest} already exists`, cause === undefined ? {} : { cause });
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** Writes the stream to a new file and fsyncs it; returns the byte count. */
+async function writeSynced(content: Readable, file: string): Promise<number> {
+  const handle = await fs.open(file, 'wx', 0o666);
+  let size = 0;
+  try {
+    for await (const chunk of content) {
+      const buf = chunk as Buffer;
+      for (let off = 0; off < buf.length; ) off += (await handle.write(buf, off)).bytesWritten;
+      size += buf.length;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return size;
+}
+
+/**
+ * Publishes `tmp` as `dest` unless `dest` exists. A hard link fails atomically on an existing
+ * name, which a rename would silently replace; filesystems without hard links get a
+ * check-then-rename, racy only against another writer of the same name.
+ */
+async function publishNoClobber(tmp: string, dest: string): Promise<void> {
+  try {
+    await fs.link(tmp, dest);
+    await fs.rm(tmp, { force: true });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw alreadyExists(dest, e);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+  }
+  if (await pathExists(dest)) throw alreadyExists(dest);
+  await fs.rename(tmp, dest);
+}
+
+/**
+ * Saves what `produce` hands to its writer as a new file `dest` (a place the user chose),
+ * durably: written to a temporary file beside it, fsynced, moved into place, directory fsynced.
+ * `dest` is either complete or absent, and an existing `dest` is never overwritten (code
+ * 'exists'). `what` names the thing in errors ("cannot save attachment to …").
+ */
+export async function saveNewFile(
+  dest: string,
+  what: string,
+  produce: (write: (content: Readable) => Promise<void>) => Promise<void>,
+): Promise<{ size: number }> {
+  if (await pathExists(dest).catch(() => false)) throw alreadyExists(dest);
+  const dir = path.dirname(dest);
+  const tmp = path.join(dir, `.${path.basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
+  let size = 0;
+  try {
+    await produce(async (content) => {
+      try {
+        size = await writeSynced(content, tmp);
+      } catch (e) {
+        throw new AppFailure('storage', `cannot write ${dest}: ${(e as Error).message}`, { cause: e });
+      }
+    });
+    await publishNoClobber(tmp, dest);
+    await fsyncDir(dir);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    if (isAppFailure(e)) throw e;
+    throw new AppFailure('storage', `cannot save ${what} to ${dest}: ${(e as Error).message}`, { cause: e });
+  }
+  return { size };
 }

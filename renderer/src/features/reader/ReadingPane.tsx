@@ -76,14 +76,11 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   const restInBody = row.partial === 1 && !!body?.loaded && !sanitized && !body.loaded.body.text;
   const attachments = body?.loaded?.body.attachments.filter((a) => !a.inline || !body.loaded?.body.html?.includes(`cid:${a.contentId}`)) ?? [];
 
-  const save = async (attachmentId: string) => {
-    try {
-      const r = await call(api, 'saveAttachment', { id: row.id, attachmentId });
-      setNotice(r.saved ? `Saved to ${r.path ?? 'the chosen folder'} (${formatBytes(r.size)}).` : 'Not saved.');
-    } catch (e) {
-      setNotice(isApiError(e) ? `Could not save: ${e.message}` : String(e));
-    }
-  };
+  const saved = (r: { saved: boolean; size: number; path?: string | undefined }) =>
+    setNotice(r.saved ? `Saved to ${r.path ?? 'the chosen folder'} (${formatBytes(r.size)}).` : 'Not saved.');
+  const couldNotSave = (e: unknown) => setNotice(isApiError(e) ? `Could not save: ${e.message}` : String(e));
+  const save = (attachmentId: string) => call(api, 'saveAttachment', { id: row.id, attachmentId }).then(saved, couldNotSave);
+  const saveMessage = () => call(api, 'saveMessage', { id: row.id }).then(saved, couldNotSave);
   const downloadRest = async () => {
     setFetching(true);
     try {
@@ -150,6 +147,9 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           </button>
           <button type="button" onClick={() => window.print()} title="Print this message (Ctrl+P)">
             Print
+          </button>
+          <button type="button" onClick={saveMessage} title="Save this message, exactly as received, as an .eml file">
+            Save as .eml
           </button>
         </div>
       </header>

@@ -5,6 +5,8 @@
  * site; a resolver of the test's own plays DNS, and tests that need 127.0.0.1 to count as
  * "public" say so with isBlocked.
  */
+import dgram from 'node:dgram';
+import dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,36 @@ function v6Range(address: string, prefix: number): [string, string] {
   const last = n | ((1n << BigInt(128 - prefix)) - 1n);
   const text = (x: bigint) => x.toString(16).padStart(32, '0').match(/.{4}/g)!.join(':');
   return [text(n), text(last)];
+}
+
+/**
+ * A DNS server on loopback as an attacker runs one for rebinding: A records with a TTL of 0,
+ * the first answer for a name one address and every later one another.
+ */
+async function rebindingDns(first: string, then: string): Promise<{ port: number; queries: string[]; close(): Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  const queries: string[] = [];
+  socket.on('message', (msg, from) => {
+    const labels: string[] = [];
+    let at = 12;
+    while (msg[at]! > 0) {
+      labels.push(msg.subarray(at + 1, at + 1 + msg[at]!).toString());
+      at += msg[at]! + 1;
+    }
+    const question = msg.subarray(12, at + 5);
+    const isA = msg.readUInt16BE(at + 1) === 1;
+    if (isA) queries.push(labels.join('.'));
+    const header = Buffer.alloc(12);
+    msg.copy(header, 0, 0, 2);
+    header.writeUInt16BE(0x8180, 2); // a response, recursion available, no error
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(isA ? 1 : 0, 6);
+    const address = queries.length <= 1 ? first : then;
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4, ...address.split('.').map(Number)]);
+    socket.send(Buffer.concat([header, question, ...(isA ? [answer] : [])]), from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, queries, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
 describe('isPrivateAddress', () => {
@@ -105,6 +137,22 @@ describe('fetchRemote against a server on 127.0.0.1', () => {
     ];
     expect(await fetchRemote(`http://both.test:${port}/pixel.png`, { resolve: both })).toMatchObject({ ok: false, status: 403 });
     expect(hits).toEqual([]);
+  });
+
+  it('refuses a name rebound by a DNS server of our own on loopback (TTL 0: public, then 127.0.0.1)', async () => {
+    onRequest = (_req, res) => png(res);
+    hits.length = 0;
+    const server = await rebindingDns(PUBLIC, '127.0.0.1');
+    try {
+      const resolver = new dns.promises.Resolver({ timeout: 2_000, tries: 1 });
+      resolver.setServers([`127.0.0.1:${server.port}`]);
+      const resolve: Resolve = async (host) => (await resolver.resolve4(host)).map((address) => ({ address, family: 4 }));
+      expect(await fetchRemote(`http://rebind.test:${port}/pixel.png`, { resolve })).toMatchObject({ ok: false, status: 403 });
+      expect(server.queries).toEqual(['rebind.test', 'rebind.test']);
+      expect(hits).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('connects where its own resolver says, so the check and the connection see the same address', async () => {

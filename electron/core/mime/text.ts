@@ -4,6 +4,7 @@
  * input, because the input is untrusted mail.
  */
 import { SNIPPET_MAX_CHARS } from '../../../shared/messages.js';
+import { tagEnd, tagNameAt } from '../../../shared/html-scan.js';
 import { decodeUndeclared } from './charset.js';
 
 /** A binary string (one char per byte, as mailparser keeps raw header lines) as text. */
@@ -106,21 +107,6 @@ export function decodeEntities(s: string): string {
   });
 }
 
-const TAG_NAME = /[A-Za-z][A-Za-z0-9:_-]*/y;
-
-/** Index just past the `>` that ends the tag starting at `from`, honouring quoted attribute values. */
-function tagEnd(html: string, from: number): number {
-  let quote = '';
-  for (let i = from; i < html.length; i++) {
-    const c = html[i];
-    if (quote) {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return i + 1;
-  }
-  return html.length;
-}
-
 /**
  * The visible text of an HTML document, roughly: tags removed (block tags become spaces),
  * script/style/head content dropped, entities decoded. One pass, no backtracking.
@@ -143,15 +129,14 @@ export function htmlToText(html: string, maxChars = Number.POSITIVE_INFINITY): s
       continue;
     }
     const closing = html[lt + 1] === '/';
-    TAG_NAME.lastIndex = lt + (closing ? 2 : 1);
-    const m = TAG_NAME.exec(html);
-    if (!m) {
+    const tag = tagNameAt(html, lt + (closing ? 2 : 1));
+    if (!tag) {
       out += '<'; // "a < b" is text
       i = lt + 1;
       continue;
     }
-    const name = m[0].toLowerCase();
-    i = tagEnd(html, TAG_NAME.lastIndex);
+    const name = tag.name;
+    i = tagEnd(html, tag.end);
     if (!INLINE.has(name)) out += ' ';
     if (!closing && HIDDEN_CONTENT.has(name)) {
       // Raw text up to the end tag. A head that is never closed ends where the body starts.

@@ -10,24 +10,10 @@
  * Whatever it leaves still goes through the sanitizer, so a mistake here can only change what
  * is shown, never what runs.
  */
+import { tagEnd, tagNameAt } from '../../../../shared/html-scan.js';
 
 // Elements whose content is text up to their own end tag.
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
-const TAG_NAME = /[A-Za-z][A-Za-z0-9:_-]*/y;
-
-/** Index just past the `>` that ends the tag whose name ends at `from`, honouring quoted attribute values. */
-function tagEnd(html: string, from: number): number {
-  let quote = '';
-  for (let i = from; i < html.length; i++) {
-    const c = html[i];
-    if (quote) {
-      if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return i + 1;
-  }
-  return html.length;
-}
-
 /** Index of the `</name` that ends a raw-text element's content (case-insensitive), or -1. */
 function endTagAt(html: string, name: string, from: number): number {
   const re = new RegExp(`</${name}(?=[\\s/>]|$)`, 'gi');
@@ -55,14 +41,13 @@ export function dropNoscript(html: string): NoscriptResult {
       i = close < 0 ? html.length : close + 3;
       continue;
     }
-    TAG_NAME.lastIndex = lt + 1;
-    const m = TAG_NAME.exec(html);
-    if (!m) {
+    const tag = tagNameAt(html, lt + 1);
+    if (!tag) {
       i = lt + 1; // "a < b", an end tag, a doctype: text or nothing that can open a raw-text element
       continue;
     }
-    const name = m[0].toLowerCase();
-    const afterTag = tagEnd(html, TAG_NAME.lastIndex);
+    const name = tag.name;
+    const afterTag = tagEnd(html, tag.end);
     if (name === 'noscript') {
       const end = endTagAt(html, 'noscript', afterTag);
       const stop = end < 0 ? html.length : tagEnd(html, end + '</noscript'.length);

@@ -41,7 +41,7 @@ export const AccountStatus = z.object({
   state: SchedulerState,
   nextRunAt: z.number().nullable(),
   lastSuccessAt: z.number().nullable(),
-  lastError: AppError.pick({ code: true, message: true, fingerprint256: true }).nullable(),
+  lastError: AppError.pick({ code: true, message: true, fingerprint256: true, expectedFingerprint256: true }).nullable(),
   /** Consecutive failures (drives the backoff). */
   failures: z.number(),
 });

@@ -11,7 +11,7 @@ export const ErrorCode = z.enum([
   'sys-temp', // [SYS/TEMP]: temporary server problem; retry with backoff
   'sys-perm', // [SYS/PERM]: permanent server problem; tell the user
   'tls', // TLS could not be set up (or STLS refused)
-  'certificate', // untrusted certificate: show its fingerprint, offer to trust it
+  'certificate', // untrusted or changed certificate: show its fingerprint(s); trusting one happens only in the account's settings
   'network', // could not connect, or the connection was lost
   'timeout', // the server did not answer in time
   'protocol', // the server broke the protocol
@@ -33,8 +33,13 @@ export const AppError = z.object({
   message: z.string(),
   /** The server's response code (RFC 2449), e.g. "SYS/TEMP". */
   respCode: z.string().optional(),
-  /** Certificate fingerprint the user may choose to trust. */
+  /** The fingerprint of the certificate the server presented. */
   fingerprint256: z.string().optional(),
+  /**
+   * The certificate the account expected (its pin, or the one last seen when the CA chain
+   * vouched for it): present when the certificate changed under an existing account.
+   */
+  expectedFingerprint256: z.string().optional(),
   /** Seconds until a retry can succeed. */
   retryAfterSeconds: z.number().optional(),
 });

@@ -38,6 +38,7 @@ export function toAppError(e: unknown, otherwise: string): AppError {
       message: e.message,
       ...(e.respCode ? { respCode: e.respCode } : {}),
       ...(e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
+      ...(e.expectedFingerprint256 ? { expectedFingerprint256: e.expectedFingerprint256 } : {}),
       ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
     };
   }

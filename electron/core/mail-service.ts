@@ -34,6 +34,7 @@ import { curName, formatFlags } from './store/ids.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { deletionReason } from './sync/plan.js';
+import { lastSeenCertificate, rememberCertificate } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
 import { fetchFull, syncAccount, type StoredEvent, type SyncProgress, type SyncResult } from './sync/sync-engine.js';
 
@@ -286,6 +287,8 @@ export class MailService {
     });
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
     this.scheduler?.setAccounts(this.accounts.list());
+    // Saved in the settings form, where a changed certificate is shown with both fingerprints.
+    this.scheduler?.settingsChanged(account.id);
     return account;
   }
 
@@ -307,14 +310,16 @@ export class MailService {
 
   // ---- sync ----
 
-  private connectOptions(account: AccountSettings): Pop3ConnectOptions {
+  private connectOptions(account: AccountSettings, lastSeenFingerprint256?: string): Pop3ConnectOptions {
+    const extras = this.opts.connectExtras?.(account);
+    const tls = account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : lastSeenFingerprint256 ? { lastSeenFingerprint256 } : {};
     return {
       host: account.host,
       port: account.port,
       security: account.security,
-      tls: account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : {},
       pipelining: account.pipelining,
-      ...this.opts.connectExtras?.(account),
+      ...extras,
+      tls: { ...tls, ...extras?.tls },
     };
   }
 
@@ -348,10 +353,14 @@ export class MailService {
     });
     const parsed: Promise<void>[] = [];
     const summaries = new SummaryQueue(this.journal);
+    let verified: string | undefined;
     try {
       await this.reconcile(box, summaries);
       return await syncAccount(box, {
-        connect: this.connectOptions(account),
+        connect: this.connectOptions(account, await lastSeenCertificate(box.dir, account)),
+        onConnected: ({ fingerprint256 }) => {
+          verified = fingerprint256;
+        },
         credentials: {
           user: account.user,
           password,
@@ -370,6 +379,8 @@ export class MailService {
     } finally {
       await Promise.allSettled(parsed);
       await summaries.drain();
+      // Only a name in a later warning depends on it: a failed write must not fail the sync.
+      if (verified) await rememberCertificate(box.dir, account, verified, this.now()).catch(() => {});
       await this.inTurn(account.id, async () => {
         this.openBoxes.delete(account.id);
         await box.close();

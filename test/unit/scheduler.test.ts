@@ -94,6 +94,34 @@ describe('Scheduler', () => {
     s.stop();
   });
 
+  it('a changed certificate blocks the account: no retry, no catch-up, not even Get Mail, until its settings change', async () => {
+    const changed: RunOutcome = { ok: false, code: 'certificate', message: 'does not match the pinned fingerprint', fingerprint256: 'BB:BB', expectedFingerprint256: 'AA:AA' };
+    const r = runner({ a: [changed] }, 0);
+    const s = new Scheduler({ run: r.run, random: () => 0 });
+    s.setAccounts([account('a', 1)]);
+    s.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.status('a')).toMatchObject({ state: 'needs-attention', nextRunAt: null, lastError: { code: 'certificate', fingerprint256: 'BB:BB', expectedFingerprint256: 'AA:AA' } });
+    // A day passes, the machine sleeps and wakes, the network comes and goes, the interval changes.
+    await vi.advanceTimersByTimeAsync(24 * 60 * MIN);
+    s.resume();
+    s.setOnline(false);
+    s.setOnline(true);
+    s.setAccounts([account('a', 5)]);
+    await vi.advanceTimersByTimeAsync(24 * 60 * MIN);
+    // Get Mail answers with the block and connects to nothing.
+    const [manual] = await Promise.all([s.syncNow(['a']), vi.advanceTimersByTimeAsync(10)]);
+    expect(manual[0]).toMatchObject({ ok: false, code: 'certificate', expectedFingerprint256: 'AA:AA' });
+    expect(r.calls).toHaveLength(1);
+    expect(s.status('a')?.state).toBe('needs-attention');
+    // The user saved the account's settings (a new pin, the password typed again): tried at once.
+    s.settingsChanged('a');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(r.calls).toHaveLength(2);
+    expect(s.status('a')).toMatchObject({ state: 'idle', lastError: null, failures: 0 });
+    s.stop();
+  });
+
   it('honours LOGIN-DELAY as the shortest interval and as the retry time', async () => {
     const r = runner({ a: [{ ok: true, loginDelaySeconds: 900 }, { ok: false, code: 'login-delay', message: 'too soon', retryAfterSeconds: 300 }] }, 0);
     const s = new Scheduler({ run: r.run, random: () => 0 });

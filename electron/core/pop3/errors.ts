@@ -21,6 +21,8 @@ export interface Pop3ErrorDetails {
   command?: string;
   /** SHA-256 fingerprint of the certificate the server presented ("AB:CD:…"). */
   fingerprint256?: string;
+  /** The certificate that was expected instead (the pin, or the last one seen), when it changed. */
+  expectedFingerprint256?: string;
   /** Seconds before a new login may succeed (from [LOGIN-DELAY] or the LOGIN-DELAY capability). */
   retryAfterSeconds?: number;
   cause?: unknown;
@@ -33,6 +35,7 @@ export class Pop3Error extends Error {
   readonly serverText?: string;
   readonly command?: string;
   readonly fingerprint256?: string;
+  readonly expectedFingerprint256?: string;
   readonly retryAfterSeconds?: number;
 
   constructor(code: Pop3ErrorCode, message: string, details: Pop3ErrorDetails = {}) {
@@ -42,6 +45,7 @@ export class Pop3Error extends Error {
     if (details.serverText !== undefined) this.serverText = details.serverText;
     if (details.command !== undefined) this.command = details.command;
     if (details.fingerprint256 !== undefined) this.fingerprint256 = details.fingerprint256;
+    if (details.expectedFingerprint256 !== undefined) this.expectedFingerprint256 = details.expectedFingerprint256;
     if (details.retryAfterSeconds !== undefined) this.retryAfterSeconds = details.retryAfterSeconds;
   }
 

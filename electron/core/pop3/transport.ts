@@ -19,6 +19,12 @@ export interface TlsOptions {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Name to verify the certificate against and send as SNI; defaults to the host. */
   servername?: string;
+  /**
+   * The certificate this server presented the last time the CA chain vouched for it: when
+   * validation now fails, the error names it, because a certificate that changed under an
+   * existing account may mean someone is intercepting the connection.
+   */
+  lastSeenFingerprint256?: string;
 }
 
 export interface ConnectOptions {
@@ -139,6 +145,7 @@ export function connectTls(
             reject(
               new Pop3Error('certificate', `the certificate of ${where} does not match the pinned fingerprint`, {
                 ...(fingerprint256 ? { fingerprint256 } : {}),
+                expectedFingerprint256: formatFingerprint(pinned),
               }),
             );
             return;
@@ -149,6 +156,7 @@ export function connectTls(
           reject(
             new Pop3Error('certificate', `the certificate of ${where} is not trusted (${reason})`, {
               ...(fingerprint256 ? { fingerprint256 } : {}),
+              ...(opts.tls.lastSeenFingerprint256 ? { expectedFingerprint256: formatFingerprint(opts.tls.lastSeenFingerprint256) } : {}),
               serverText: reason,
             }),
           );

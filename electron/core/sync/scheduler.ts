@@ -4,6 +4,10 @@
  * once; LOGIN-DELAY as the shortest interval; exponential backoff with a ceiling for what may
  * pass by itself; and a stop for what needs the user (a wrong password, an untrusted
  * certificate). Offline it waits; after sleep it catches up.
+ *
+ * A certificate that changed under an account (DESIGN §3.8) is a block, not just a stop: no
+ * timer, no catch-up and not even Get Mail connects again until the user has been to the
+ * account's settings (`settingsChanged`), where both fingerprints are shown side by side.
  */
 import type { AccountStatus, SchedulerState } from '../../../shared/contract.js';
 import type { ErrorCode } from '../../../shared/errors.js';
@@ -18,7 +22,7 @@ export interface ScheduledAccount {
 
 export type RunOutcome =
   | { ok: true; loginDelaySeconds?: number }
-  | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number; fingerprint256?: string };
+  | { ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number; fingerprint256?: string; expectedFingerprint256?: string };
 
 export interface SchedulerOptions {
   run: (accountId: string) => Promise<RunOutcome>;
@@ -42,6 +46,8 @@ interface Slot {
   running: Promise<RunOutcome> | null;
   /** The server's LOGIN-DELAY: no interval may be shorter. */
   loginDelayMs: number;
+  /** The certificate failure that blocks this account until its settings change. */
+  blockedBy: RunOutcome | null;
 }
 
 export class Scheduler {
@@ -82,6 +88,7 @@ export class Scheduler {
           timer: null,
           running: null,
           loginDelayMs: 0,
+          blockedBy: null,
         };
         this.slots.set(account.id, fresh);
         if (this.started) this.scheduleNext(fresh, account.checkAtStartup ? 0 : this.intervalMs(fresh));
@@ -115,7 +122,8 @@ export class Scheduler {
 
   /**
    * "Get Mail": run now (or as soon as a slot is free). A run already going is joined, not
-   * doubled. A manual run also clears a stop: the user may just have fixed the password.
+   * doubled. A manual run also clears a stop: the user may just have fixed the password. A
+   * certificate block is not cleared: the answer is the failure that blocks, with no connection.
    */
   syncNow(accountIds?: string[]): Promise<RunOutcome[]> {
     const ids = accountIds ?? [...this.slots.keys()];
@@ -124,6 +132,7 @@ export class Scheduler {
         const slot = this.slots.get(id);
         if (!slot) return Promise.resolve<RunOutcome>({ ok: false, code: 'not-found', message: `no account ${id}` });
         if (slot.running) return slot.running;
+        if (slot.blockedBy) return Promise.resolve(slot.blockedBy);
         if (slot.timer) clearTimeout(slot.timer);
         slot.timer = null;
         return new Promise<RunOutcome>((resolve) => {
@@ -132,6 +141,17 @@ export class Scheduler {
         });
       }),
     );
+  }
+
+  /**
+   * The user changed the account's settings (in the settings form, where a changed certificate
+   * is shown with both fingerprints): a certificate block ends and the new settings are tried now.
+   */
+  settingsChanged(accountId: string): void {
+    const slot = this.slots.get(accountId);
+    if (!slot?.blockedBy || slot.running) return;
+    slot.blockedBy = null;
+    this.scheduleNext(slot, 0);
   }
 
   /** Network state from the shell: offline pauses everything; online runs what is overdue. */
@@ -213,12 +233,23 @@ export class Scheduler {
     if (!this.slots.has(slot.account.id)) return; // removed while it ran
     if (outcome.ok) {
       slot.loginDelayMs = (outcome.loginDelaySeconds ?? 0) * 1000;
+      slot.blockedBy = null;
       this.update(slot, { failures: 0, lastError: null, lastSuccessAt: this.now() });
       this.scheduleNext(slot, this.intervalMs(slot));
       return;
     }
-    const lastError = { code: outcome.code, message: outcome.message, ...(outcome.fingerprint256 ? { fingerprint256: outcome.fingerprint256 } : {}) };
+    const lastError = {
+      code: outcome.code,
+      message: outcome.message,
+      ...(outcome.fingerprint256 ? { fingerprint256: outcome.fingerprint256 } : {}),
+      ...(outcome.expectedFingerprint256 ? { expectedFingerprint256: outcome.expectedFingerprint256 } : {}),
+    };
     const failures = slot.status.failures + 1;
+    if (outcome.code === 'certificate') {
+      slot.blockedBy = outcome;
+      this.update(slot, { state: 'needs-attention', lastError, failures, nextRunAt: null });
+      return;
+    }
     if (outcome.code === 'auth') {
       this.update(slot, { state: 'needs-password', lastError, failures, nextRunAt: null });
       return;

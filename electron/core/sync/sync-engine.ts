@@ -34,6 +34,8 @@ export interface SyncOptions {
   /** Injectable clock (ms since epoch) so tests can run "delete after N days" forward. */
   now?: () => number;
   onProgress?: (p: SyncProgress) => void;
+  /** The connection is up and its certificate verified (pin or CA chain), before anything is sent. */
+  onConnected?: (info: { fingerprint256: string | undefined }) => void;
   /** Called for each message once it is durable (ledger committed): summaries hang off this. */
   onStored?: (e: StoredEvent) => void;
   /** Messages per group commit (one directory fsync and one ledger fsync per group). */
@@ -67,6 +69,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
 
   report('connecting');
   const pop = await Pop3Client.connect(opts.connect);
+  opts.onConnected?.({ fingerprint256: pop.fingerprint256 });
   try {
     report('authenticating');
     await pop.login(opts.credentials);

@@ -109,9 +109,11 @@ describe('App', () => {
   it('explains sync errors with the action that fixes them', () => {
     const base = { accountId: 'a', state: 'retrying' as const, nextRunAt: Date.UTC(2026, 0, 1, 12, 30), lastSuccessAt: null, failures: 1 };
     expect(explain({ ...base, lastError: { code: 'auth', message: '-ERR' } }, 'Home')?.action).toEqual({ kind: 'password' });
-    const cert = explain({ ...base, lastError: { code: 'certificate', message: 'self-signed', fingerprint256: 'AB:CD' } }, 'Home');
-    expect(cert?.action).toEqual({ kind: 'trust', fingerprint: 'AB:CD' });
-    expect(cert?.text).toContain('AB:CD');
+    // No one-click trust from a background sync: a changed certificate sends the user to the settings.
+    const cert = explain({ ...base, lastError: { code: 'certificate', message: 'pin mismatch', fingerprint256: 'AB:CD', expectedFingerprint256: '12:34' } }, 'Home');
+    expect(cert?.action).toEqual({ kind: 'settings' });
+    expect(cert?.certificate).toEqual({ expected: '12:34', presented: 'AB:CD' });
+    expect(cert?.text).toMatch(/^Home: the server's certificate has changed\. Someone may be intercepting/);
     expect(explain({ ...base, lastError: { code: 'in-use', message: '[IN-USE]' } }, 'Home')?.text).toMatch(/busy.*try again at/);
     expect(explain({ ...base, lastError: { code: 'storage', message: 'ENOSPC' } }, 'Home')?.text).toMatch(/Nothing was deleted from the server/);
     expect(explain({ ...base, lastError: null }, 'Home')).toBeNull();

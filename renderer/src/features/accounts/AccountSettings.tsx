@@ -7,6 +7,7 @@ import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { formatListDate } from '../../app/format.js';
 import { inAccountOrder } from '../../db/database.js';
+import { CertificateFingerprints } from '../status/CertificateChange.js';
 import { explain } from '../status/explain.js';
 import { plainError } from './plain-error.js';
 import { AddAccount } from './AddAccount.js';
@@ -99,6 +100,8 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const passwordRef = useRef<HTMLInputElement>(null);
   const test = useConnectionTest();
   const nameProblem = accountNameProblem(name, otherNames);
+  const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
+  const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
 
   useEffect(() => {
     if (focusPassword) passwordRef.current?.focus();
@@ -188,6 +191,15 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       <Field label="Account name" error={nameProblem}>
         {(id, describedBy) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={nameProblem ? true : undefined} aria-describedby={describedBy} />}
       </Field>
+      {certificate?.certificate && (
+        <div role="alert" className="certificate-blocked">
+          <p>{certificate.text}</p>
+          <CertificateFingerprints change={certificate.certificate} />
+          <p>
+            To accept the new certificate: confirm its fingerprint with your provider (or on your server), press Test connection, choose Trust this certificate, type the password again and Save. Popbox forgets the saved password when the certificate changes.
+          </p>
+        </div>
+      )}
       <ServerFields value={server} onChange={setServer} />
       <Field label="Password" hint="Stored in your system’s keychain. Leave empty to keep the current one.">
         {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
@@ -198,6 +210,13 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         onTrust={(fp) => {
           const next = { ...server, tlsFingerprint: fp };
           setServer(next);
+          if (password === '') {
+            // A new pin is a new destination for the password: the saved one is not sent to it.
+            test.reset();
+            setMessage({ text: 'Type the password, then press Test connection again: Popbox does not send the saved password to a server with a new certificate.', error: false });
+            passwordRef.current?.focus();
+            return;
+          }
           testNow(next);
         }}
       />

@@ -52,9 +52,16 @@ function Outcome({ state, onTrust }: { state: Exclude<TestState, { kind: 'idle' 
   }
   const e = state.error;
   if (e.code === 'certificate' && e.detail.fingerprint256) {
+    const expected = e.detail.expectedFingerprint256;
     return (
       <div role="alert" className="test-failed">
-        <p>The server’s certificate is not trusted by this computer. Trust it only if this fingerprint matches the one your server shows:</p>
+        {expected ? (
+          <p>
+            The server’s certificate is not the one this account expects (<code className="fingerprint">{expected}</code>). Someone may be intercepting the connection. Trust the new one only if your provider confirms this fingerprint:
+          </p>
+        ) : (
+          <p>The server’s certificate is not trusted by this computer. Trust it only if this fingerprint matches the one your server shows:</p>
+        )}
         <code className="fingerprint">{e.detail.fingerprint256}</code>
         <button type="button" onClick={() => onTrust(e.detail.fingerprint256!)}>
           Trust this certificate

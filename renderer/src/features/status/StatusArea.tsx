@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { inAccountOrder } from '../../db/database.js';
+import { CertificateFingerprints } from './CertificateChange.js';
 import { explain, progressText } from './explain.js';
 import './status.css';
 
@@ -23,18 +24,13 @@ function useExpiring(notice: string | null): string | null {
 }
 
 export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accountId: string, focusPassword?: boolean) => void; notice: string | null }) {
-  const { api, db, readModel } = useServices();
+  const { api, db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
   const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
   const names = new Map(accounts.map((a) => [a.id, a.name]));
   const byId = new Map(statuses.map((s) => [s.accountId, s]));
   const lines = accounts.flatMap((a) => byId.get(a.id) ?? []);
   const shownNotice = useExpiring(notice);
-  const trust = async (accountId: string, fingerprint: string) => {
-    await call(api, 'updateAccount', { id: accountId, patch: { tlsFingerprint: fingerprint } });
-    await readModel.refreshAccounts();
-    await call(api, 'syncNow', { accountIds: [accountId] }).catch(() => {});
-  };
   return (
     <footer className="status-area" aria-label="Status">
       <div role="status" aria-live="polite">
@@ -51,16 +47,12 @@ export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accoun
           const ex = explain(s, name);
           if (!ex) return null;
           return (
-            <div key={s.accountId} className="status-line error">
+            <div key={s.accountId} className={`status-line error${ex.certificate ? ' certificate-warning' : ''}`}>
               <span>{ex.text}</span>
+              {ex.certificate && <CertificateFingerprints change={ex.certificate} />}
               {ex.action?.kind === 'password' && (
                 <button type="button" onClick={() => onOpenSettings(s.accountId, true)}>
                   Enter password
-                </button>
-              )}
-              {ex.action?.kind === 'trust' && (
-                <button type="button" onClick={() => void trust(s.accountId, (ex.action as { fingerprint: string }).fingerprint)}>
-                  Trust this certificate
                 </button>
               )}
               {ex.action?.kind === 'settings' && (

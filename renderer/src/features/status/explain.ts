@@ -3,11 +3,29 @@ import type { SyncOutcome } from '../../../../shared/contract.js';
 import type { StatusRow } from '../../db/database.js';
 import { formatTime } from '../../app/format.js';
 
-export type FixAction = { kind: 'password' } | { kind: 'trust'; fingerprint: string } | { kind: 'settings' } | { kind: 'retry' } | null;
+/**
+ * No action trusts a certificate: a background sync cannot tell a renewed certificate from an
+ * attacker's, so trusting one happens only in the account's settings, where the user typed the host.
+ */
+export type FixAction = { kind: 'password' } | { kind: 'settings' } | { kind: 'retry' } | null;
 
 export interface Explanation {
   text: string;
   action: FixAction;
+  /** A certificate that is not the one expected: both fingerprints, for people to compare. */
+  certificate?: CertificateChange;
+}
+
+export interface CertificateChange {
+  /** The pinned certificate, or the one last seen; null when Popbox never had a verified connection. */
+  expected: string | null;
+  presented: string | null;
+}
+
+/** Why a changed certificate stops everything, in words for people, not for cryptographers. */
+export function certificateText(accountName: string, change: CertificateChange): string {
+  const what = change.expected ? "the server's certificate has changed" : "the server's certificate is not trusted";
+  return `${accountName}: ${what}. Someone may be intercepting the connection to read your password and mail, so Popbox stopped checking this account and sent it nothing. If your provider confirms the new fingerprint, accept it in the account settings.`;
 }
 
 export function explain(status: StatusRow, accountName: string): Explanation | null {
@@ -19,10 +37,10 @@ export function explain(status: StatusRow, accountName: string): Explanation | n
       return { text: `${accountName}: the server refused the user name or password. Enter the password again.`, action: { kind: 'password' } };
     case 'secret':
       return { text: `${accountName}: Popbox could not get the password (${e.message}).`, action: { kind: 'password' } };
-    case 'certificate':
-      return e.fingerprint256
-        ? { text: `${accountName}: the server's certificate is not trusted. If you recognise its fingerprint, you can trust it: ${e.fingerprint256}`, action: { kind: 'trust', fingerprint: e.fingerprint256 } }
-        : { text: `${accountName}: the server's certificate is not trusted (${e.message}).`, action: { kind: 'settings' } };
+    case 'certificate': {
+      const change = { expected: e.expectedFingerprint256 ?? null, presented: e.fingerprint256 ?? null };
+      return { text: certificateText(accountName, change), action: { kind: 'settings' }, certificate: change };
+    }
     case 'tls':
       return { text: `${accountName}: a secure connection could not be set up (${e.message}).`, action: { kind: 'settings' } };
     case 'in-use':

@@ -20,7 +20,7 @@ import { forwardEvents, registerContract } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
 import { chooseSecretStore } from './secrets.js';
-import { APP_SCHEME, APP_URL, RENDERER_CSP, isAllowedExternalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
+import { APP_SCHEME, APP_URL, RENDERER_CSP, externalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
 import { trayMenuModel, trayTooltip } from './tray-menu.js';
 import { parseWindowState, restoreBounds, type WindowState } from './window-state.js';
 
@@ -61,6 +61,11 @@ async function loadWindowState(file: string): Promise<WindowState | null> {
   }
 }
 
+function openOutside(raw: string): void {
+  const url = externalUrl(raw);
+  if (url) void shell.openExternal(url);
+}
+
 function createWindow(saved: WindowState | null = null): BrowserWindow {
   const place = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
   const w = new BrowserWindow({
@@ -85,9 +90,10 @@ function createWindow(saved: WindowState | null = null): BrowserWindow {
   });
   if (place.maximized) w.maximize();
   w.once('ready-to-show', () => w.show());
-  // Links never open inside the app: http(s) and mailto go to the system, the rest nowhere.
+  // Links never open inside the app: http(s) and mailto go to the system, the rest nowhere. The
+  // system gets the URL as parsed and serialized again, a mailto rebuilt without attach= or headers.
   w.webContents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+    openOutside(url);
     return { action: 'deny' };
   });
   w.webContents.on('will-navigate', (event, url) => {
@@ -266,7 +272,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+      openOutside(url);
       return { action: 'deny' };
     });
   });

@@ -3,6 +3,9 @@
  * one has a unit test. Nothing here imports electron.
  */
 import { appCsp } from '../../shared/csp.js';
+import { externalUrl } from '../../shared/links.js';
+
+export { externalUrl };
 
 /** The renderer's origin: a privileged custom scheme, never file://. */
 export const APP_SCHEME = 'app';
@@ -15,16 +18,7 @@ export const RENDERER_CSP = appCsp();
 
 /** Links from mail and the UI may leave the app only as http(s) or mailto, parsed, not pattern-matched. */
 export function isAllowedExternalUrl(raw: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol === 'mailto:') return url.pathname.length > 0 || url.search.length > 0;
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  // No credentials smuggled in the authority ("https://bank.example@evil.example/").
-  return url.hostname.length > 0 && url.username === '' && url.password === '';
+  return externalUrl(raw) !== null;
 }
 
 export interface SenderFrame {

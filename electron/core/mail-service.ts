@@ -34,7 +34,7 @@ import { curName, formatFlags } from './store/ids.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { deletionReason } from './sync/plan.js';
-import { lastSeenCertificate, rememberCertificate } from './sync/last-certificate.js';
+import { certificateBlockSync, clearCertificateBlock, lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
 import { fetchFull, syncAccount, type StoredEvent, type SyncProgress, type SyncResult } from './sync/sync-engine.js';
 
@@ -187,6 +187,13 @@ export class MailService {
       },
     });
     this.scheduler.setAccounts(this.accounts.list());
+    for (const account of this.accounts.list()) {
+      const blocked = certificateBlockSync(AccountMailbox.dirFor(this.opts.dataDir, account.id));
+      if (blocked) {
+        const { at: _at, ...outcome } = blocked;
+        this.scheduler.restoreBlock(account.id, { ok: false, ...outcome });
+      }
+    }
     this.scheduler.start();
     return this.scheduler;
   }
@@ -199,8 +206,18 @@ export class MailService {
   async syncNow(accountIds?: string[]): Promise<SyncOutcome[]> {
     if (!this.scheduler) return this.sync(accountIds ?? []);
     const ids = (accountIds ?? this.accounts.list().map((a) => a.id)).map((n) => this.accounts.get(n).id);
-    await this.scheduler.syncNow(ids);
-    return ids.map((id) => this.lastOutcome.get(id) ?? { accountId: id, ok: false, error: { code: 'cancelled', message: 'the sync did not run' } });
+    const runs = await this.scheduler.syncNow(ids);
+    return ids.map((id, i): SyncOutcome => {
+      const known = this.lastOutcome.get(id);
+      if (known) return known;
+      // Answered without a run in this process (a certificate block kept from before a restart).
+      const run = runs[i];
+      if (run && !run.ok) {
+        const { ok: _ok, ...error } = run;
+        return { accountId: id, ok: false, error };
+      }
+      return { accountId: id, ok: false, error: { code: 'cancelled', message: 'the sync did not run' } };
+    });
   }
 
   private readonly lastOutcome = new Map<string, SyncOutcome>();
@@ -288,6 +305,7 @@ export class MailService {
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
     this.scheduler?.setAccounts(this.accounts.list());
     // Saved in the settings form, where a changed certificate is shown with both fingerprints.
+    await clearCertificateBlock(AccountMailbox.dirFor(this.opts.dataDir, account.id)).catch(() => {});
     this.scheduler?.settingsChanged(account.id);
     return account;
   }
@@ -376,6 +394,14 @@ export class MailService {
         // Parsing runs beside the download, never in its way; what it produces is journaled.
         onStored: (e) => parsed.push(summaries.add(this.recordFor(account.id, box, e))),
       });
+    } catch (e) {
+      // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).
+      if (isPop3Error(e) && e.code === 'certificate') {
+        const { fingerprint256, expectedFingerprint256 } = e;
+        const block = { message: e.message, ...(fingerprint256 ? { fingerprint256 } : {}), ...(expectedFingerprint256 ? { expectedFingerprint256 } : {}) };
+        await recordCertificateBlock(box.dir, block, this.now()).catch(() => {});
+      }
+      throw e;
     } finally {
       await Promise.allSettled(parsed);
       await summaries.drain();

@@ -6,13 +6,13 @@
  * server receives no password, nothing retries by itself, and the new certificate is accepted
  * only in the account's settings once the user types the password.
  */
-import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
 import { requireChromium } from '../support/browser.js';
 import { dovecotUnavailable, type DovecotServer } from '../support/dovecot.js';
 import { FAULT_FINGERPRINT, miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { startSwitch, type SwitchRelay } from '../support/switch-relay.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
 
 const unavailable = dovecotUnavailable();
@@ -28,49 +28,12 @@ function mail(subject: string): Buffer {
   );
 }
 
-/** One address whose server can be swapped underneath: what a network attacker (or a renewal) does. */
-async function startSwitch(initialPort: number): Promise<{ port: number; target: number; readonly accepted: number; close(): Promise<void> }> {
-  const state = { target: initialPort, accepted: 0 };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    state.accepted++;
-    const upstream = net.connect(state.target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    get target() {
-      return state.target;
-    },
-    set target(p: number) {
-      state.target = p;
-    },
-    get accepted() {
-      return state.accepted;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 suite('a certificate that changes under an existing account, in Chromium', () => {
   let app: WebApp;
   let dc: DovecotServer;
   let service: MailService;
   let page: Page;
-  let relay: Awaited<ReturnType<typeof startSwitch>>;
+  let relay: SwitchRelay;
   let attacker: FaultServer;
   let accountId: string;
 

@@ -122,6 +122,19 @@ describe('Scheduler', () => {
     s.stop();
   });
 
+  it('a certificate block kept from before a restart: no check at startup, nothing later', async () => {
+    const r = runner({}, 0);
+    const s = new Scheduler({ run: r.run, random: () => 0 });
+    s.setAccounts([account('a', 1, true), account('b', 1, true)]);
+    s.restoreBlock('a', { ok: false, code: 'certificate', message: 'not trusted', fingerprint256: 'BB:BB', expectedFingerprint256: 'AA:AA' });
+    s.start();
+    await vi.advanceTimersByTimeAsync(60 * MIN);
+    expect(r.calls.filter((c) => c.id === 'a')).toHaveLength(0);
+    expect(r.calls.filter((c) => c.id === 'b').length).toBeGreaterThan(1);
+    expect(s.status('a')).toMatchObject({ state: 'needs-attention', nextRunAt: null, lastError: { expectedFingerprint256: 'AA:AA' } });
+    s.stop();
+  });
+
   it('honours LOGIN-DELAY as the shortest interval and as the retry time', async () => {
     const r = runner({ a: [{ ok: true, loginDelaySeconds: 900 }, { ok: false, code: 'login-delay', message: 'too soon', retryAfterSeconds: 300 }] }, 0);
     const s = new Scheduler({ run: r.run, random: () => 0 });

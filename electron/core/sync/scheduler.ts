@@ -99,7 +99,21 @@ export class Scheduler {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const slot of this.slots.values()) this.scheduleNext(slot, slot.account.checkAtStartup ? 0 : this.intervalMs(slot));
+    for (const slot of this.slots.values()) if (!slot.blockedBy) this.scheduleNext(slot, slot.account.checkAtStartup ? 0 : this.intervalMs(slot));
+  }
+
+  /**
+   * A certificate block from before a restart (kept with the account's sync state): without it
+   * the check at startup would connect to the changed server again by itself.
+   */
+  restoreBlock(accountId: string, outcome: Extract<RunOutcome, { ok: false }> & { code: 'certificate' }): void {
+    const slot = this.slots.get(accountId);
+    if (!slot || slot.running) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    const q = this.queue.indexOf(accountId);
+    if (q !== -1) this.queue.splice(q, 1);
+    this.settle(slot, outcome);
   }
 
   stop(): void {

@@ -108,7 +108,7 @@ try {
         cliBundle, '--data-dir', dataDir, 'account', 'add', 'bench',
         '--host', '127.0.0.1', '--port', String(port(mode)), '--security', mode === 'plain' ? 'none' : mode,
         '--user', user, '--password-command', `echo ${user}-pw`, '--leave-on-server',
-        ...(mode === 'plain' ? [] : ['--tls-fingerprint', dc.fingerprint256]),
+        ...(mode === 'plain' ? ['--allow-insecure-auth'] : ['--tls-fingerprint', dc.fingerprint256]),
       ], { encoding: 'utf8' });
       if (add.status !== 0) throw new Error(`account add failed: ${add.stderr}`);
       const r = timed(process.execPath, [cliBundle, '--data-dir', dataDir, 'sync']);

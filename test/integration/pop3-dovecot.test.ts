@@ -84,11 +84,15 @@ suite('POP3 client against Dovecot', () => {
       await pop.quit();
     });
 
-    it('plain, without TLS: a challenge-response login that never sends the password', async () => {
+    it('plain, without TLS: no login without the insecure opt-in; with it, challenge-response that never sends the password', async () => {
+      const refused = await Pop3Client.connect(opts({ port: dc.plainPort, security: 'plain', tls: {} }));
+      const err = await refused.login({ user: 'alice', password: 'alice-pw' }).catch((e: unknown) => e);
+      expect((err as Pop3Error).code).toBe('insecure');
+      refused.close();
       const lines: string[] = [];
       const pop = await Pop3Client.connect(opts({ port: dc.plainPort, security: 'plain', tls: {}, log: (d, l) => lines.push(`${d} ${l}`) }));
       expect(pop.secure).toBe(false);
-      await pop.login({ user: 'alice', password: 'alice-pw' });
+      await pop.login({ user: 'alice', password: 'alice-pw', allowInsecure: true });
       expect(lines).toContain('C AUTH CRAM-MD5');
       expect(lines.join('\n')).not.toContain('alice-pw');
       await pop.quit();

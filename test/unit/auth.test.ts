@@ -17,9 +17,17 @@ describe('mechanism choice', () => {
   const full = caps('USER', 'SASL PLAIN LOGIN CRAM-MD5');
   it('prefers challenge-response, with a clear fallback only on a secure channel', () => {
     expect(chooseMechanisms({ user: 'u', password: 'p' }, full, null, true)).toEqual(['CRAM-MD5', 'PLAIN']);
-    expect(chooseMechanisms({ user: 'u', password: 'p' }, full, null, false)).toEqual(['CRAM-MD5']);
     expect(chooseMechanisms({ user: 'u', password: 'p' }, caps('USER', 'SASL PLAIN LOGIN'), null, true)).toEqual(['PLAIN']);
     expect(chooseMechanisms({ user: 'u', password: 'p' }, caps('USER'), '<1.2@h>', true)).toEqual(['APOP', 'USER']);
+  });
+
+  it('on a plain connection, challenge-response needs the insecure opt-in too (its digest can be guessed offline)', () => {
+    for (const [c, apop, m] of [[full, null, 'CRAM-MD5'], [caps('USER'), '<1.2@h>', 'APOP']] as const) {
+      expect(() => chooseMechanisms({ user: 'u', password: 'p' }, c, apop, false)).toThrow(new RegExp(`${m} without encryption would let an eavesdropper guess the password offline`));
+      expect(() => chooseMechanisms({ user: 'u', password: 'p', mechanism: m }, c, apop, false)).toThrow(/insecure login/);
+    }
+    expect(chooseMechanisms({ user: 'u', password: 'p', allowInsecure: true }, full, null, false)).toEqual(['CRAM-MD5', 'PLAIN']);
+    expect(chooseMechanisms({ user: 'u', password: 'p', mechanism: 'CRAM-MD5', allowInsecure: true }, full, null, false)).toEqual(['CRAM-MD5']);
   });
 
   it('uses USER/PASS with a server that has no CAPA', () => {

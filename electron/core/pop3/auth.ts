@@ -25,7 +25,12 @@ export interface Credentials {
 /** Mechanisms that put the secret itself on the wire. */
 const CLEAR: ReadonlySet<AuthMechanism> = new Set(['PLAIN', 'LOGIN', 'USER', 'XOAUTH2']);
 
-/** Strongest first: challenge-response never reveals the password, even to a fake server. */
+/**
+ * Strongest first: challenge-response never reveals the password, even to a fake server. On a
+ * connection without TLS it still hands an eavesdropper a digest to guess the password from
+ * offline (APOP and CRAM-MD5 are MD5), so there every password mechanism needs the account's
+ * explicit insecure-login opt-in, like a clear password.
+ */
 const PASSWORD_ORDER: readonly AuthMechanism[] = ['CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'];
 
 export function offeredMechanisms(caps: Capabilities | null, apopTimestamp: string | null): Set<AuthMechanism> {
@@ -51,7 +56,7 @@ export function chooseMechanisms(
   secure: boolean,
 ): AuthMechanism[] {
   const offered = offeredMechanisms(caps, apopTimestamp);
-  const clearAllowed = secure || creds.allowInsecure === true;
+  const unencryptedAllowed = secure || creds.allowInsecure === true;
 
   if (creds.mechanism) {
     const m = creds.mechanism;
@@ -59,24 +64,21 @@ export function chooseMechanisms(
     if (m === 'APOP' && !apopTimestamp) {
       throw new Pop3Error('unsupported', 'APOP was chosen but the server did not send an APOP timestamp in its greeting');
     }
-    if (CLEAR.has(m) && !clearAllowed) throw insecure(m);
+    if (!unencryptedAllowed) throw insecure(m);
     return [m];
   }
 
   if (creds.oauth2Token !== undefined) {
     if (!offered.has('XOAUTH2')) throw new Pop3Error('unsupported', 'the server does not offer XOAUTH2 (OAuth2) login');
-    if (!clearAllowed) throw insecure('XOAUTH2');
+    if (!unencryptedAllowed) throw insecure('XOAUTH2');
     return ['XOAUTH2'];
   }
 
-  const usable = PASSWORD_ORDER.filter((m) => offered.has(m) && (clearAllowed || !CLEAR.has(m)));
-  if (usable.length === 0) {
-    const anyClear = PASSWORD_ORDER.some((m) => offered.has(m) && CLEAR.has(m));
-    if (anyClear) throw insecure(PASSWORD_ORDER.find((m) => offered.has(m))!);
-    throw new Pop3Error('unsupported', 'the server offers no login mechanism Popbox supports');
-  }
+  const usable = PASSWORD_ORDER.filter((m) => offered.has(m));
+  if (usable.length === 0) throw new Pop3Error('unsupported', 'the server offers no login mechanism Popbox supports');
+  if (!unencryptedAllowed) throw insecure(usable[0]!);
   const first = usable[0]!;
-  if ((first === 'CRAM-MD5' || first === 'APOP') && clearAllowed) {
+  if ((first === 'CRAM-MD5' || first === 'APOP') && unencryptedAllowed) {
     const fallback = usable.find((m) => CLEAR.has(m));
     if (fallback) return [first, fallback];
   }
@@ -84,10 +86,8 @@ export function chooseMechanisms(
 }
 
 function insecure(m: AuthMechanism): Pop3Error {
-  return new Pop3Error(
-    'insecure',
-    `logging in with ${m} would send the password unencrypted; use TLS, or allow insecure login for this account`,
-  );
+  const risk = CLEAR.has(m) ? 'would send the password unencrypted' : 'without encryption would let an eavesdropper guess the password offline';
+  return new Pop3Error('insecure', `logging in with ${m} ${risk}; use TLS, or allow insecure login for this account`);
 }
 
 /** RFC 1939 §7: the timestamp is a msg-id ("<...@...>") somewhere in the greeting. Bounded. */

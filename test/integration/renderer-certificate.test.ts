@@ -6,6 +6,7 @@
  * server receives no password, nothing retries by itself, and the new certificate is accepted
  * only in the account's settings once the user types the password.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
@@ -37,6 +38,10 @@ suite('a certificate that changes under an existing account, in Chromium', () =>
   let attacker: FaultServer;
   let accountId: string;
 
+  /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
+  const shot = async (name: string) => {
+    if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `${name}.png`) });
+  };
   const status = () => page.getByRole('contentinfo', { name: 'Status' });
   const settings = () => page.getByRole('region', { name: 'Account settings' });
   const messages = () => page.getByRole('grid', { name: 'Messages' }).getByRole('row');
@@ -85,6 +90,7 @@ suite('a certificate that changes under an existing account, in Chromium', () =>
     await status().getByText(FAULT_FINGERPRINT, { exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'Trust this certificate' }).count()).toBe(0);
     await status().getByRole('button', { name: 'Open settings' }).waitFor();
+    await shot('certificate-changed-status');
 
     // The other server got a TLS handshake (it presented its certificate) and not one command.
     expect(relay.accepted).toBe(before + 1);
@@ -129,12 +135,14 @@ suite('a certificate that changes under an existing account, in Chromium', () =>
     await warning.waitFor();
     await warning.getByText(dc.fingerprint256, { exact: true }).waitFor();
     await warning.getByText(FAULT_FINGERPRINT, { exact: true }).waitFor();
+    await shot('certificate-changed-settings');
 
     // Testing the saved settings shows the new certificate; the saved password goes nowhere.
     await form.getByRole('button', { name: 'Test connection' }).click();
     await form.getByRole('button', { name: 'Trust this certificate' }).waitFor(SERVER_WAIT);
     await form.getByRole('button', { name: 'Trust this certificate' }).click();
     await form.getByText(/^Type the password, then press Test connection again/).waitFor();
+    await shot('certificate-changed-trust-needs-password');
     expect(attackerLines()).toEqual([]);
     expect(service.listAccounts()[0]?.tlsFingerprint).toBe(dc.fingerprint256);
 

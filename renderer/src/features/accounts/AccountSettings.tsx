@@ -8,7 +8,7 @@ import { useServices } from '../../app/context.js';
 import { formatListDate } from '../../app/format.js';
 import { inAccountOrder } from '../../db/database.js';
 import { CertificateFingerprints } from '../status/CertificateChange.js';
-import { explain } from '../status/explain.js';
+import { certificateText, explain } from '../status/explain.js';
 import { plainError } from './plain-error.js';
 import { AddAccount } from './AddAccount.js';
 import { GeneralSettings } from './GeneralSettings.js';
@@ -193,7 +193,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       </Field>
       {certificate?.certificate && (
         <div role="alert" className="certificate-blocked">
-          <p>{certificate.text}</p>
+          <p>{certificateText(account.name, certificate.certificate, 'settings')}</p>
           <CertificateFingerprints change={certificate.certificate} />
           <p>
             To accept the new certificate: confirm its fingerprint with your provider (or on your server), press Test connection, choose Trust this certificate, type the password again and Save. Popbox forgets the saved password when the certificate changes.

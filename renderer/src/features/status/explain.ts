@@ -23,9 +23,10 @@ export interface CertificateChange {
 }
 
 /** Why a changed certificate stops everything, in words for people, not for cryptographers. */
-export function certificateText(accountName: string, change: CertificateChange): string {
+export function certificateText(accountName: string, change: CertificateChange, where: 'status' | 'settings' = 'status'): string {
   const what = change.expected ? "the server's certificate has changed" : "the server's certificate is not trusted";
-  return `${accountName}: ${what}. Someone may be intercepting the connection to read your password and mail, so Popbox stopped checking this account and sent it nothing. If your provider confirms the new fingerprint, accept it in the account settings.`;
+  const advice = where === 'status' ? ' If your provider confirms the new fingerprint, accept it in the account settings.' : '';
+  return `${accountName}: ${what}. Someone may be intercepting the connection to read your password and mail, so Popbox stopped checking this account and sent it nothing.${advice}`;
 }
 
 export function explain(status: StatusRow, accountName: string): Explanation | null {

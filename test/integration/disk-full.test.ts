@@ -15,6 +15,7 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessage, toCrlf } from '../support/mailgen.js';
+import { miniPop3, startFaultServer } from '../support/fault-server.js';
 import { multiset, sha256, storedFiles, tmpFiles } from '../support/maildir-check.js';
 
 const unavailable = dovecotUnavailable();
@@ -86,5 +87,40 @@ suite('a full disk during sync', () => {
     expect(multiset((await storedFiles(dataDir)).map((f) => f.sha))).toEqual(multiset(want));
     expect(await dc.mailbox('full')).toEqual([]);
     await service.close();
+  }, 120_000);
+
+  it('a server that never stops sending cannot fill the disk: the sync stops with room to spare', async (ctx) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-endless-'));
+    if (!tryMount(dir, 8)) {
+      await fs.rm(dir, { recursive: true, force: true });
+      if (process.env.CI) throw new Error('the disk-full suite must run in CI: cannot mount a tmpfs');
+      ctx.skip();
+    }
+    // RETR answers with a message that does not end (bounded here at 40 MB, five times the disk).
+    const server = await startFaultServer((conn) =>
+      miniPop3(conn, {
+        messages: [Buffer.from('Subject: endless\r\n\r\nhello\r\n')],
+        override: async (c, verb) => {
+          if (verb !== 'RETR') return false;
+          await c.send('+OK here it comes');
+          const line = Buffer.from(`${'x'.repeat(1022)}\r\n`.repeat(64));
+          for (let sent = 0; sent < 40 * 1024 * 1024 && !c.closed; sent += line.length) if (!(await c.write(line))) break;
+          return true;
+        },
+      }),
+    );
+    try {
+      const service = await MailService.open({ dataDir: path.join(dir, 'data'), secrets: new MemorySecretStore() });
+      await service.addAccount({ name: 'endless', host: '127.0.0.1', port: server.port, security: 'plain', allowInsecureAuth: true, user: 'alice', password: { source: 'keychain' } }, 'pw');
+      const [outcome] = await service.sync();
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'storage', message: expect.stringMatching(/almost full .*Popbox stops downloading while less than/) } });
+      expect(await tmpFiles(path.join(dir, 'data'))).toEqual([]);
+      expect(service.messages()).toEqual([]);
+      await service.close();
+    } finally {
+      await server.close();
+      execFileSync('umount', [dir]);
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -33,6 +33,15 @@ export interface StagedMessage {
   handle: FileHandle;
 }
 
+/**
+ * Room a download must leave on the disk: 100 MB, or 5% of a small filesystem. A server that
+ * sends without end (or mail bigger than the disk) stops with `storage` while the rest of the
+ * computer still has room, instead of filling the disk. Checked before each message and then
+ * again after half the room left above the reserve has been written (at most every 8 MB).
+ */
+const KEEP_FREE_BYTES = 100 * 1024 * 1024;
+const ROOM_CHECK_MAX = 8 * 1024 * 1024;
+
 /** Bytes gathered before one write: few system calls, bounded memory. */
 const WRITE_BATCH = 1024 * 1024;
 
@@ -106,16 +115,25 @@ export class Maildir {
   async write(id: string, body: Readable, onChunk?: (chunk: Buffer) => void): Promise<StagedMessage> {
     const tmpPath = path.join(this.dir, 'tmp', `${id}.${process.pid}.${randomBytes(4).toString('hex')}`);
     let handle: FileHandle;
+    let checkAfter: number;
     try {
+      checkAfter = await this.ensureRoom(0);
       handle = await fs.open(tmpPath, 'wx', 0o600);
     } catch (e) {
       body.destroy();
+      if (e instanceof AppFailure) throw e;
       throw storageError('cannot create a file for a new message', e);
     }
     let size = 0;
     let batch: Buffer[] = [];
     let batchBytes = 0;
+    let sinceCheck = 0;
     const flush = async () => {
+      sinceCheck += batchBytes;
+      if (sinceCheck >= checkAfter) {
+        sinceCheck = 0;
+        checkAfter = await this.ensureRoom(batchBytes);
+      }
       try {
         await writeAll(handle, batch);
       } catch (e) {
@@ -141,6 +159,29 @@ export class Maildir {
       throw e;
     }
     return { id, size, tmpPath, handle };
+  }
+
+  /**
+   * Refuses to write `incoming` more bytes when that would leave less than the reserve free (see
+   * KEEP_FREE_BYTES); else says how many bytes may be written before the next look.
+   */
+  private async ensureRoom(incoming: number): Promise<number> {
+    let free: number;
+    let total: number;
+    try {
+      const st = await fs.statfs(this.dir);
+      free = st.bavail * st.bsize;
+      total = st.blocks * st.bsize;
+    } catch {
+      return ROOM_CHECK_MAX; // a filesystem that cannot say: the write itself reports ENOSPC
+    }
+    const reserve = Math.min(KEEP_FREE_BYTES, total * 0.05);
+    if (free - incoming >= reserve) return Math.min(ROOM_CHECK_MAX, (free - incoming - reserve) / 2);
+    const mb = (n: number) => `${Math.max(0, Math.round(n / 1024 / 1024))} MB`;
+    throw new AppFailure(
+      'storage',
+      `the disk holding your mail is almost full (${mb(free)} left): Popbox stops downloading while less than ${mb(reserve)} is free, so the rest of the computer keeps working. Free some space and get mail again.`,
+    );
   }
 
   /** Make a staged message durable and visible in cur/. A message already here keeps its flags. */

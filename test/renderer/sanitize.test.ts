@@ -36,11 +36,21 @@ describe('sanitizeEmailHtml', () => {
     expect(html).not.toContain('tracker.example/pixel');
     expect(html).not.toMatch(/tracker\.example\/(protocol-relative|srcset|inline-bg|table-bg|import|style-bg|font|link|prefetch|refresh|base|poster|audio|form)/);
     expect(blockedRemote).toBeGreaterThanOrEqual(7);
-    // Ordinary links stay, opening outside.
+    // Ordinary links stay, without a target: the reading pane opens them (after showing where).
     const a = parse(html).querySelector('#tracked')!;
     expect(a.getAttribute('href')).toBe(`${TRACKER}/click`);
-    expect(a.getAttribute('target')).toBe('_blank');
+    expect(a.hasAttribute('target')).toBe(false);
     expect(a.getAttribute('rel')).toBe('noopener noreferrer');
+  });
+
+  it("drops the mail's own link targets: nothing in the frame opens a window or leaves the frame by itself", () => {
+    const { html } = sanitizeEmailHtml(
+      '<a id="a" href="https://shop.example/" target="_blank">a</a><a id="b" href="#top" target="_top">b</a><a id="c" href="mailto:ann@example.org" target="x">c</a><map name="m"><area id="d" href="https://shop.example/" target="_parent" alt="d"></map>',
+      opts(false),
+    );
+    const doc = parse(html);
+    expect([...doc.querySelectorAll('[target]')].map((el) => el.id)).toEqual([]);
+    expect(doc.querySelector('#a')!.getAttribute('href')).toBe('https://shop.example/');
   });
 
   it('routes remote images and styles through the proxy once allowed', () => {

@@ -1,11 +1,13 @@
 /**
  * The HTML body, sanitized, in a sandboxed iframe without allow-scripts and with its own CSP
- * (DESIGN §3.7). allow-same-origin lets the frame's images load from our origin's proxy; with
- * scripts off, nothing in the frame can use it. Links open in a new window, which the Electron
- * shell turns into the system browser (http, https and mailto only).
+ * (DESIGN §3.7). allow-same-origin lets the frame's images load from our origin's proxy and
+ * lets this page watch the frame's links; with scripts off, nothing in the frame can use it.
+ * The frame opens nothing itself (no allow-popups): its links go through the reading pane's
+ * LinkGuard, which shows where they lead and asks when that looks wrong.
  */
 import { useCallback, useEffect, useRef } from 'react';
 import { messageFrameCsp, REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
+import { guardDocument, type LinkHandlers } from './LinkGuard.js';
 import { frameDocument } from './sanitize.js';
 
 interface Props {
@@ -13,15 +15,49 @@ interface Props {
   remote: boolean;
   /** How many remote images (through the proxy) failed to load, whenever that number changes. */
   onRemoteImagesFailed?: (failed: number) => void;
+  links: LinkHandlers;
 }
 
-export function MessageFrame({ html, remote, onRemoteImagesFailed }: Props) {
+export function MessageFrame({ html, remote, onRemoteImagesFailed, links }: Props) {
   const doc = frameDocument(html, messageFrameCsp({ remote }));
   const frame = useRef<HTMLIFrameElement>(null);
   const report = useRef(onRemoteImagesFailed);
+  const linkHandlers = useRef(links);
   useEffect(() => {
     report.current = onRemoteImagesFailed;
-  }, [onRemoteImagesFailed]);
+    linkHandlers.current = links;
+  }, [onRemoteImagesFailed, links]);
+
+  // The frame's links are watched from its first paint, not from its load event, which waits
+  // for every image: a click before then would otherwise do nothing (or, without the guard, go).
+  const guarded = useRef<{ doc: Document; off: () => void } | null>(null);
+  const guard = useCallback(() => {
+    const body = frame.current?.contentDocument;
+    if (!body || body.URL !== 'about:srcdoc' || guarded.current?.doc === body) return;
+    if (guarded.current) {
+      // Another message: the link the pointer was on is gone with its document.
+      guarded.current.off();
+      linkHandlers.current.hover(null);
+    }
+    guarded.current = { doc: body, off: guardDocument(body, { hover: (l) => linkHandlers.current.hover(l), activate: (l) => linkHandlers.current.activate(l) }) };
+  }, []);
+  const polling = useRef(0);
+  useEffect(() => {
+    const poll = () => {
+      guard();
+      polling.current = requestAnimationFrame(poll);
+    };
+    poll();
+    return () => cancelAnimationFrame(polling.current);
+  }, [doc, guard]);
+  useEffect(
+    () => () => {
+      guarded.current?.off();
+      guarded.current = null;
+      linkHandlers.current.hover(null);
+    },
+    [],
+  );
 
   // The frame runs no script, so its images are watched from here (same origin). A proxied
   // image that fails shows only a broken-image icon: the pane says so in words instead.
@@ -45,10 +81,14 @@ export function MessageFrame({ html, remote, onRemoteImagesFailed }: Props) {
       ref={frame}
       className="message-frame"
       title="Message body"
-      sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
+      sandbox="allow-same-origin"
       referrerPolicy="no-referrer"
       srcDoc={doc}
-      onLoad={watchImages}
+      onLoad={() => {
+        guard();
+        cancelAnimationFrame(polling.current);
+        watchImages();
+      }}
     />
   );
 }

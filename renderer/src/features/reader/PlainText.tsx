@@ -1,9 +1,10 @@
-/** A text/plain body, readable: wrapped, quotes dimmed, http(s) and mailto links clickable. */
-import { Fragment } from 'react';
+/** A text/plain body, readable: wrapped, quotes dimmed, http(s) and mailto links clickable (through the LinkGuard). */
+import { Fragment, type MouseEvent } from 'react';
+import type { LinkHandlers } from './LinkGuard.js';
 
 const LINK = /\b(https?:\/\/[^\s<>"')\]]+[^\s<>"'.,;:!?)\]]|mailto:[^\s<>"']+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 
-function linkify(line: string) {
+function linkify(line: string, links: LinkHandlers) {
   const parts: (string | { href: string; text: string })[] = [];
   let last = 0;
   for (const m of line.matchAll(LINK)) {
@@ -17,20 +18,37 @@ function linkify(line: string) {
     typeof p === 'string' ? (
       <Fragment key={i}>{p}</Fragment>
     ) : (
-      <a key={i} href={p.href} target="_blank" rel="noopener noreferrer">
+      <a
+        key={i}
+        href={p.href}
+        rel="noopener noreferrer"
+        onMouseEnter={() => links.hover(p)}
+        onMouseLeave={() => links.hover(null)}
+        onFocus={() => links.hover(p)}
+        onBlur={() => links.hover(null)}
+        onClick={(e) => activate(e, p, links)}
+        onAuxClick={(e) => activate(e, p, links)}
+        onDragStart={(e) => e.preventDefault()}
+      >
         {p.text}
       </a>
     ),
   );
 }
 
-export function PlainText({ text }: { text: string }) {
+function activate(e: MouseEvent, link: { href: string; text: string }, links: LinkHandlers) {
+  // The link never navigates the app; the guard opens it outside (or asks first).
+  e.preventDefault();
+  if (e.button === 0 || e.button === 1) links.activate(link);
+}
+
+export function PlainText({ text, links }: { text: string; links: LinkHandlers }) {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   return (
     <div className="plain-body">
       {lines.map((line, i) => (
         <div key={i} className={/^\s*>/.test(line) ? 'quote' : undefined}>
-          {line === '' ? '\u00a0' : linkify(line)}
+          {line === '' ? '\u00a0' : linkify(line, links)}
         </div>
       ))}
     </div>

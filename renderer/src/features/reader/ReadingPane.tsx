@@ -6,6 +6,7 @@ import { useMessages, useServices } from '../../app/context.js';
 import { Dialog } from '../../app/Dialog.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
 import { AllHeaders } from './AllHeaders.js';
+import { useLinkGuard } from './LinkGuard.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
@@ -48,6 +49,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
   const [notice, setNotice] = useState<string | null>(null);
   const [fetching, setFetching] = useState(false);
   const [failedImages, setFailedImages] = useState(0);
+  const links = useLinkGuard();
 
   useEffect(() => {
     call(api, 'getPreferences', {}).then((p) => setSenders(p.remoteContentSenders), () => {});
@@ -199,9 +201,9 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
         ) : body.error ? (
           <p role="alert">Cannot show this message: {body.error}</p>
         ) : sanitized ? (
-          <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} />
+          <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} links={links.handlers} />
         ) : body.loaded?.body.text ? (
-          <PlainText text={body.loaded.body.text} />
+          <PlainText text={body.loaded.body.text} links={links.handlers} />
         ) : restInBody ? (
           <p>
             <button type="button" onClick={downloadRest} disabled={fetching}>
@@ -224,6 +226,7 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           ))}
         </ul>
       )}
+      {links.element}
       {showSource && <SourceView id={row.id} onClose={() => setShowSource(false)} />}
       {showHeaders && <AllHeaders id={row.id} onClose={() => setShowHeaders(false)} />}
     </section>

@@ -3,7 +3,7 @@
  * elements; on top of it we drop everything that can reach the network or the app (forms,
  * frames, SVG, meta refresh, base) and rewrite what can load: cid: images from the message's
  * own parts, remote images and styles only when the user allowed them, and then only through
- * the host's proxy on our own origin. Links keep only http(s) and mailto.
+ * the host's proxy on our own origin. Links keep only http(s) and mailto, and no target.
  */
 import DOMPurify from 'dompurify';
 import { REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
@@ -101,8 +101,9 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
       if (value === null) continue;
       if (attr === 'href') {
         if (el.tagName === 'A' || el.tagName === 'AREA') {
+          // No target: a link never opens from the frame by itself. The reading pane shows where
+          // it goes and opens it (LinkGuard); anything it misses is a blocked frame navigation.
           if (/^\s*(https?:|mailto:)/i.test(value)) {
-            el.setAttribute('target', '_blank');
             el.setAttribute('rel', 'noopener noreferrer');
           } else if (!value.trim().startsWith('#')) {
             el.removeAttribute('href');
@@ -132,7 +133,6 @@ export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = 
     const clean = purify.sanitize(noscript.html, {
       FORBID_TAGS,
       FORBID_ATTR,
-      ADD_ATTR: ['target'],
       ALLOW_DATA_ATTR: false,
       FORCE_BODY: true,
       WHOLE_DOCUMENT: false,

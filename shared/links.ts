@@ -109,6 +109,9 @@ export function rebuildMailto(url: URL): string | null {
   return `mailto:${to.map(enc).join(',')}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
+// Shown decoded for people, so a subject's right-to-left override must not reorder the line.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
 function checkMailto(url: URL, text: string): CheckedLink | null {
   const rebuilt = rebuildMailto(url);
   if (!rebuilt) return null;
@@ -134,7 +137,7 @@ function checkMailto(url: URL, text: string): CheckedLink | null {
     }
     warnings.push(...hostWarnings(ascii, unicodeHost(ascii)).map((w) => `${address}: ${w}`));
   }
-  return { url: rebuilt, kind: 'mail', display: (decode(rebuilt) ?? rebuilt).replace(/[\r\n]+/g, ' '), alsoKnownAs: null, warnings };
+  return { url: rebuilt, kind: 'mail', display: (decode(rebuilt) ?? rebuilt).replace(/[\r\n]+/g, ' ').replace(BIDI_CONTROLS, ''), alsoKnownAs: null, warnings };
 }
 
 // ---- hosts ----

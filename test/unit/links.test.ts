@@ -125,6 +125,8 @@ describe('what leaves the app', () => {
 
   it('shows a mailto link in words and asks when its text shows another address', () => {
     expect(check('mailto:ann@example.org?subject=Hi%20there')).toMatchObject({ kind: 'mail', display: 'mailto:ann@example.org?subject=Hi there', warnings: [] });
+    // A right-to-left override in the subject does not reorder what the status line shows.
+    expect(check('mailto:ann@example.org?subject=%E2%80%AEfdp.exe').display).toBe('mailto:ann@example.org?subject=fdp.exe');
     expect(check('mailto:spy@evil.example', 'support@paypal.com').warnings).toEqual(['The link text shows support@paypal.com, but the message would go to spy@evil.example.']);
     expect(check('mailto:ann@раураl.com').warnings[0]).toMatch(/^ann@раураl\.com: The address mixes/);
   });

@@ -13,6 +13,8 @@ export interface CheckedLink {
   display: string;
   /** The other spelling of an international host (punycode or Unicode), when there is one. */
   alsoKnownAs: string | null;
+  /** The host's Unicode spelling imitates another name (mixed scripts, Latin lookalikes). */
+  deceptive: boolean;
   /** Why this link deserves a second look, one plain sentence each; empty when it does not. */
   warnings: string[];
 }
@@ -53,6 +55,7 @@ export function checkLink(href: string, text = ''): CheckedLink | null {
     kind: 'web',
     display: `${url.protocol}//${shownHost}${port}${url.pathname}${url.search}${url.hash}`,
     alsoKnownAs: unicode === host ? null : asPunycode ? unicode : host,
+    deceptive: odd.length > 0 && unicode !== host,
     warnings,
   };
 }
@@ -137,7 +140,7 @@ function checkMailto(url: URL, text: string): CheckedLink | null {
     }
     warnings.push(...hostWarnings(ascii, unicodeHost(ascii)).map((w) => `${address}: ${w}`));
   }
-  return { url: rebuilt, kind: 'mail', display: (decode(rebuilt) ?? rebuilt).replace(/[\r\n]+/g, ' ').replace(BIDI_CONTROLS, ''), alsoKnownAs: null, warnings };
+  return { url: rebuilt, kind: 'mail', display: (decode(rebuilt) ?? rebuilt).replace(/[\r\n]+/g, ' ').replace(BIDI_CONTROLS, ''), alsoKnownAs: null, deceptive: false, warnings };
 }
 
 // ---- hosts ----

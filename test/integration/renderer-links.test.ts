@@ -121,7 +121,7 @@ suite('links in Chromium', () => {
     await expect.poll(() => status().textContent()).toBe('https://evil.example/login · asks before opening');
     // A name that mixes Cyrillic and Latin letters shows as the punycode the network uses.
     await frame.hover('#idn');
-    await expect.poll(() => status().textContent()).toBe('https://xn--l-7sba6dbr.com/account (раураl.com) · asks before opening');
+    await expect.poll(() => status().textContent()).toBe('https://xn--l-7sba6dbr.com/account (made to look like раураl.com) · asks before opening');
     await frame.hover('#attach');
     await expect.poll(() => status().textContent()).toBe('Popbox does not open this kind of link.');
     // Off the links, the status goes away.
@@ -132,6 +132,13 @@ suite('links in Chromium', () => {
     const pane = (await page.getByRole('region', { name: 'Message' }).boundingBox())!;
     const line = (await status().boundingBox())!;
     expect(Math.abs(line.y + line.height - (pane.y + pane.height))).toBeLessThan(2);
+    // Keyboard focus on a link shows it too, and Enter goes through the same check.
+    await frame.focus('#router');
+    await expect.poll(() => status().textContent()).toBe('http://192.168.1.1/admin · asks before opening');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Open this link?' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
   });
 
   it('asks before opening a link whose text names another site, and opens nothing on Cancel or Escape', async () => {

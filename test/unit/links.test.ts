@@ -28,6 +28,7 @@ describe('international names', () => {
     expect(link.url).toBe('https://xn--l-7sba6dbr.com/login');
     expect(link.display).toBe('https://xn--l-7sba6dbr.com/login');
     expect(link.alsoKnownAs).toBe('раураl.com');
+    expect(link.deceptive).toBe(true);
     expect(link.warnings).toEqual(['The address mixes Cyrillic and Latin letters (раураl.com), a trick used to imitate another address. Its real name is xn--l-7sba6dbr.com.']);
   });
 
@@ -40,7 +41,7 @@ describe('international names', () => {
 
   it('shows an ordinary international name in its own letters, punycode beside it, without asking', () => {
     const link = check('https://münchen.de/rathaus');
-    expect(link).toMatchObject({ url: 'https://xn--mnchen-3ya.de/rathaus', display: 'https://münchen.de/rathaus', alsoKnownAs: 'xn--mnchen-3ya.de', warnings: [] });
+    expect(link).toMatchObject({ url: 'https://xn--mnchen-3ya.de/rathaus', display: 'https://münchen.de/rathaus', alsoKnownAs: 'xn--mnchen-3ya.de', deceptive: false, warnings: [] });
     // Japanese mixes Han, Hiragana, Katakana (and Latin) in one name: one language, no warning.
     expect(check('https://ドメイン名例.jp/').warnings).toEqual([]);
   });

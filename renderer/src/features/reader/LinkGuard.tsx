@@ -57,7 +57,7 @@ export function useLinkGuard(): { handlers: LinkHandlers; element: ReactNode } {
             ) : (
               <>
                 <span className="link-status-url">{hovered.link.display}</span>
-                {hovered.link.alsoKnownAs && <span className="link-status-aka"> ({hovered.link.alsoKnownAs})</span>}
+                {hovered.link.alsoKnownAs && <span className="link-status-aka"> ({akaWords(hovered.link)})</span>}
                 {hovered.link.warnings.length > 0 && <span className="link-status-warn"> · asks before opening</span>}
               </>
             )}
@@ -79,6 +79,11 @@ export function useLinkGuard(): { handlers: LinkHandlers; element: ReactNode } {
   return { handlers, element };
 }
 
+/** The host's other spelling, said so that a lookalike name is never shown as if it were plain. */
+function akaWords(link: CheckedLink): string {
+  return link.deceptive ? `made to look like ${link.alsoKnownAs}` : `also written ${link.alsoKnownAs}`;
+}
+
 function LinkConfirm({ link, onCancel, onOpen }: { link: CheckedLink; onCancel: () => void; onOpen: () => void }) {
   const title = link.kind === 'mail' ? 'Write to this address?' : 'Open this link?';
   return (
@@ -87,7 +92,7 @@ function LinkConfirm({ link, onCancel, onOpen }: { link: CheckedLink; onCancel: 
       <p>{link.kind === 'mail' ? 'It starts a message in your mail program:' : 'It goes to:'}</p>
       <p className="link-destination" dir="ltr">
         <code>{link.display}</code>
-        {link.alsoKnownAs && <span className="muted"> (shown in the message as {link.alsoKnownAs})</span>}
+        {link.alsoKnownAs && <span className="muted"> ({akaWords(link)})</span>}
       </p>
       <ul className="link-warnings">
         {link.warnings.map((w) => (

@@ -20,7 +20,7 @@ import { forwardEvents, registerContract } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
 import { chooseSecretStore } from './secrets.js';
-import { APP_SCHEME, APP_URL, RENDERER_CSP, externalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
+import { APP_SCHEME, APP_URL, RENDERER_CSP, debugSwitchIn, externalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
 import { trayMenuModel, trayTooltip } from './tray-menu.js';
 import { parseWindowState, restoreBounds, type WindowState } from './window-state.js';
 
@@ -28,6 +28,14 @@ const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..',
 const rendererDir = path.join(appRoot, 'dist', 'renderer');
 const preloadFile = path.join(appRoot, 'dist', 'preload', 'index.cjs');
 const iconFile = path.join(appRoot, 'build', 'icons', '256x256.png');
+
+// A packaged app started with a remote-debugging or inspector switch would hand its window and
+// API to whoever connects: it says so and quits.
+const debugSwitch = app.isPackaged ? debugSwitchIn(process.argv) : null;
+if (debugSwitch) {
+  console.error(`Popbox does not start with ${debugSwitch}: it would let other programs control it.`);
+  app.exit(1);
+}
 
 // Tests and people with several profiles choose the data directory (the CLI honours the same variable).
 if (process.env.POPBOX_DATA_DIR) app.setPath('userData', path.resolve(process.env.POPBOX_DATA_DIR));
@@ -86,6 +94,8 @@ function createWindow(saved: WindowState | null = null): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // Developer tools only where Popbox runs from source.
+      devTools: !app.isPackaged,
     },
   });
   if (place.maximized) w.maximize();
@@ -198,7 +208,7 @@ function watchNewMail(svc: MailService): void {
       refreshIndicators();
       if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
       const added: MessageRecord[] = changes.changes.flatMap((c) => (c.t === 'add' ? [c.m] : []));
-      const note = newMailNotification(added);
+      const note = newMailNotification(added, { markup: process.platform === 'linux' });
       if (!note) return;
       const n = new Notification({ title: note.title, body: note.body, silent: false });
       n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));

@@ -19,8 +19,22 @@ function clip(s: string, n = MAX_BODY): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+/**
+ * Linux notification daemons may render a body as markup (`<b>`, `<a href>`, `<img src>`); a
+ * subject is the sender's text, so it goes as text.
+ */
+export function escapeMarkup(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
 /** Null when nothing new should be announced (e.g. only messages already read). */
-export function newMailNotification(arrived: readonly MessageRecord[]): MailNotification | null {
+export function newMailNotification(arrived: readonly MessageRecord[], opts: { markup?: boolean } = {}): MailNotification | null {
+  const note = plainNotification(arrived);
+  if (!note || !opts.markup) return note;
+  return { ...note, title: escapeMarkup(note.title), body: escapeMarkup(note.body) };
+}
+
+function plainNotification(arrived: readonly MessageRecord[]): MailNotification | null {
   const unread = arrived.filter((m) => !m.flags.seen && !m.flags.trashed);
   if (unread.length === 0) return null;
   if (unread.length === 1) {

@@ -27,15 +27,33 @@ export interface SenderFrame {
   top: boolean;
 }
 
-/** IPC is answered only for our own top frame on our own origin. */
+/**
+ * IPC is answered only for our own top frame showing exactly the app's page (any other page a
+ * bug could bring up on our origin gets no API; the hash is the app's own routing).
+ */
 export function isTrustedSender(frame: SenderFrame | null | undefined): boolean {
   if (!frame || !frame.top) return false;
   try {
     const url = new URL(frame.url);
-    return `${url.protocol}//${url.host}` === APP_ORIGIN;
+    return `${url.protocol}//${url.host}${url.pathname}` === APP_URL && url.search === '';
   } catch {
     return false;
   }
+}
+
+/**
+ * Switches that would let another process drive or read a packaged app (Chromium's remote
+ * debugging, Node's inspector). The fuses already refuse Node's; Chromium's are not fuse-bound,
+ * so a packaged Popbox started with one quits instead of exposing the window and its API.
+ */
+const DEBUG_SWITCHES = ['--remote-debugging-port', '--remote-debugging-pipe', '--remote-debugging-address', '--remote-allow-origins', '--inspect', '--inspect-brk', '--inspect-port', '--debug', '--debug-brk'];
+
+export function debugSwitchIn(argv: readonly string[]): string | null {
+  for (const arg of argv) {
+    const name = arg.split('=')[0]!.toLowerCase();
+    if (DEBUG_SWITCHES.includes(name)) return name;
+  }
+  return null;
 }
 
 /** Navigation away from the app is never allowed (links go to the system browser instead). */

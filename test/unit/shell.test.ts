@@ -17,7 +17,7 @@ import { registerContract } from '../../electron/main/ipc.js';
 import { appMenuTemplate } from '../../electron/main/menu.js';
 import { badgeText, newMailNotification } from '../../electron/main/notifications.js';
 import { chooseSecretStore, SafeStorageSecretStore, type SafeStorageLike } from '../../electron/main/secrets.js';
-import { APP_URL, RENDERER_CSP, isAllowedExternalUrl, isAllowedRendererRequest, isAppNavigation, isTrustedSender } from '../../electron/main/security.js';
+import { APP_URL, RENDERER_CSP, debugSwitchIn, isAllowedExternalUrl, isAllowedRendererRequest, isAppNavigation, isTrustedSender } from '../../electron/main/security.js';
 import { trayMenuModel, trayTooltip } from '../../electron/main/tray-menu.js';
 import { parseWindowState, restoreBounds } from '../../electron/main/window-state.js';
 import { MemorySecretStore, type SecretStore } from '../../electron/core/secrets/index.js';
@@ -40,6 +40,17 @@ describe('security decisions', () => {
     expect(isTrustedSender({ url: 'https://popbox/index.html', top: true })).toBe(false);
     expect(isTrustedSender({ url: 'file:///work/main/dist/renderer/index.html', top: true })).toBe(false);
     expect(isTrustedSender(null)).toBe(false);
+    // Only the app's page itself: another file or a query on our origin gets no API.
+    expect(isTrustedSender({ url: 'app://popbox/other.html', top: true })).toBe(false);
+    expect(isTrustedSender({ url: 'app://popbox/assets/evil.svg', top: true })).toBe(false);
+    expect(isTrustedSender({ url: 'app://popbox/index.html?x=1', top: true })).toBe(false);
+  });
+
+  it('a packaged app quits on switches that would let another program drive it', () => {
+    for (const argv of [['--remote-debugging-port=9222'], ['--remote-debugging-pipe'], ['--inspect'], ['--inspect-brk=0.0.0.0:9229'], ['--REMOTE-DEBUGGING-PORT', '9222'], ['--remote-allow-origins=*']]) {
+      expect(debugSwitchIn(['/opt/Popbox/popbox', ...argv]), argv.join(' ')).not.toBeNull();
+    }
+    expect(debugSwitchIn(['/opt/Popbox/popbox', '--enable-features=X', 'mailto:ann@example.org'])).toBeNull();
   });
 
   it('keeps navigation and network requests on the app scheme', () => {
@@ -101,6 +112,11 @@ describe('notifications, badge and tray', () => {
     expect(newMailNotification([msg(1, 'Ann', 'read already', true)])).toBeNull();
     expect(newMailNotification([])).toBeNull();
     expect(newMailNotification([msg(1, 'Ann', 'x'.repeat(500))])!.body.length).toBeLessThanOrEqual(180);
+    // Linux daemons may read markup: a sender's text stays text there.
+    const hostile = newMailNotification([msg(1, '<b>Bank</b>', 'Click <a href="https://evil.example">here</a> & <img src=x>')], { markup: true })!;
+    expect(hostile.title).toBe('&lt;b&gt;Bank&lt;/b&gt;');
+    expect(hostile.body).toBe('Click &lt;a href=&quot;https://evil.example&quot;&gt;here&lt;/a&gt; &amp; &lt;img src=x&gt;');
+    expect(newMailNotification([msg(1, 'A & B', 'x < y')])).toMatchObject({ title: 'A & B', body: 'x < y' });
   });
 
   it('counts on the badge and in the tray', () => {

@@ -112,6 +112,19 @@ describe('sync against the fault server', () => {
     expect(result.warnings).toEqual([expect.stringMatching(/^Message 2 arrived far larger than the server announced \(3\.0 MB instead of 2 KB\)/)]);
   });
 
+  it('a server that sends far more than it announced is cut off at the byte budget of the sync: what is stored stays, nothing is deleted', async () => {
+    const huge = Buffer.concat([msg(2).subarray(0, -2), Buffer.from('x'.repeat(76).concat('\r\n').repeat(40_000))]);
+    const messages = [msg(1), huge, msg(3)];
+    const srv = persistentServer(messages, () => ({ listSizes: messages.map((m, i) => (i === 1 ? 2_000 : m.length)) }));
+    await srv.start();
+    const err = await syncAccount(box, { ...options(LEAVE_OFF), budgetSlack: 1024 * 1024 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppFailure);
+    expect(err).toMatchObject({ code: 'protocol', message: expect.stringMatching(/sent far more than it announced .*Nothing was deleted on the server/) });
+    expect(await storedShas()).toEqual([sha(msg(1))]);
+    expect(srv.state.live).toHaveLength(3);
+    expect(await fs.readdir(path.join(box.maildir.dir, 'tmp'))).toEqual([]);
+  });
+
   it('a server without UIDL refuses leave-on-server with a clear error', async () => {
     const srv = persistentServer([msg(1)], () => ({
       capa: ['USER'],

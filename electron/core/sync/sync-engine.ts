@@ -40,6 +40,8 @@ export interface SyncOptions {
   onStored?: (e: StoredEvent) => void;
   /** Messages per group commit (one directory fsync and one ledger fsync per group). */
   commitEvery?: number;
+  /** Bytes a sync may take beyond twice what the server announced (LIST); see byteBudget(). */
+  budgetSlack?: number;
 }
 
 export interface SyncResult {
@@ -98,6 +100,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     progress.total = plan.download.length + plan.headersOnly.length;
     progress.totalBytes = [...plan.download, ...plan.headersOnly].reduce((s, m) => s + m.size, 0);
     report('downloading');
+    const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
 
     const committer = new GroupCommitter(box, opts, now);
     const oversized: { num: number; size: number }[] = [];
@@ -122,6 +125,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
           const staged = await box.maildir.write(messageIdFor(box.accountId, m.uidl), item.body, (c) => {
             size += c.length;
             progress.bytes += c.length;
+            if (progress.bytes > budget) throw overBudget(progress.totalBytes, budget);
           });
           if (top === undefined && outOfStep(size, m.size)) oversized.push({ ...m, size });
           await committer.add(staged, m, top !== undefined);
@@ -169,6 +173,23 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     pop.close(); // no QUIT: the server rolls back every DELE of this session
     throw e;
   }
+}
+
+/**
+ * A sync takes at most twice what LIST announced plus a slack (256 MB): LIST sizes are hints
+ * (servers count LF, or are a little off), but a server that sends far more than it announced,
+ * without end or at length, is cut off instead of using the user's bandwidth and time; what
+ * was stored stays, and without QUIT nothing is deleted on the server.
+ */
+function byteBudget(announced: number, slack = 256 * 1024 * 1024): number {
+  return 2 * announced + slack;
+}
+
+function overBudget(announced: number, budget: number): AppFailure {
+  return new AppFailure(
+    'protocol',
+    `The server sent far more than it announced (over ${formatBytes(budget)} for ${formatBytes(announced)} of mail), so Popbox stopped this check. Nothing was deleted on the server.`,
+  );
 }
 
 /**
@@ -286,6 +307,7 @@ async function downloadAndDeleteWithoutUidl(
   progress.total = nums.length;
   progress.totalBytes = [...sizes.values()].reduce((s, n) => s + n, 0);
   report('downloading');
+  const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
   const stored: { num: number; uidl: string }[] = [];
   // New files are announced once their ledger records are durable, as on the UIDL path: this
   // is what puts them in the journal, so the user sees them when the sync ends.
@@ -303,6 +325,7 @@ async function downloadAndDeleteWithoutUidl(
       const staged = await box.maildir.write(provisional, item.body, (c) => {
         hash.update(c);
         progress.bytes += c.length;
+        if (progress.bytes > budget) throw overBudget(progress.totalBytes, budget);
       });
       const uidl = `nouidl:${hash.digest('hex')}`;
       const id = messageIdFor(box.accountId, uidl);

@@ -39,10 +39,6 @@ export function createDispatcher(handlers: Handlers) {
 /** The contract implemented by MailService; the host supplies what needs a window. */
 export function mailServiceHandlers(service: MailService, host: HostServices): Handlers {
   const pub = (a: Parameters<typeof PublicAccount.parse>[0]) => PublicAccount.parse(a);
-  const each = async (ids: string[], fn: (id: string) => Promise<void>) => {
-    for (const id of ids) await fn(id);
-    return null;
-  };
   return {
     listAccounts: async () => service.listAccounts().map(pub),
     addAccount: async ({ account, password }) => pub(await service.addAccount(account, password)),
@@ -63,9 +59,9 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
       await service.fetchFull(id);
       return null;
     },
-    setFlags: ({ ids, flags }) => each(ids, (id) => service.setFlags(id, flags)),
-    moveToTrash: ({ ids }) => each(ids, (id) => service.moveToTrash(id)),
-    restore: ({ ids }) => each(ids, (id) => service.restore(id)),
+    setFlags: ({ ids, flags }) => service.setFlags(ids, flags).then(() => null),
+    moveToTrash: ({ ids }) => service.moveToTrash(ids).then(() => null),
+    restore: ({ ids }) => service.restore(ids).then(() => null),
     deleteForGood: async ({ ids }) => {
       await service.deleteForGood(ids);
       return null;

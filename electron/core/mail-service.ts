@@ -534,19 +534,36 @@ export class MailService {
     return m;
   }
 
-  async setFlags(id: string, flags: Partial<MessageFlags>): Promise<void> {
-    const m = this.requireMessage(id);
-    const next = { ...m.flags, ...flags };
-    await this.withBox(m.accountId, (box) => box.maildir.setFlags(id, next));
-    await this.journal.append([{ t: 'flags', id, flags: next }]);
+  /**
+   * Change flags of one message or many: per account one pass over the store (renames, one
+   * fsync per folder) and one journal append, so marking 100,000 read is not 100,000 opens of
+   * the mailbox. All ids are checked first; what was renamed before a failure is journaled.
+   */
+  async setFlags(idOrIds: string | readonly string[], flags: Partial<MessageFlags>): Promise<void> {
+    const ids = [...new Set(typeof idOrIds === 'string' ? [idOrIds] : idOrIds)];
+    const byAccount = new Map<string, { id: string; flags: MessageFlags }[]>();
+    for (const id of ids) {
+      const m = this.requireMessage(id);
+      const list = byAccount.get(m.accountId) ?? [];
+      list.push({ id, flags: { ...m.flags, ...flags } });
+      byAccount.set(m.accountId, list);
+    }
+    for (const [accountId, changes] of byAccount) {
+      const applied: { id: string; flags: MessageFlags }[] = [];
+      try {
+        await this.withBox(accountId, (box) => box.maildir.setFlagsMany(changes, (c) => applied.push(c)));
+      } finally {
+        await this.journal.append(applied.map((c) => ({ t: 'flags' as const, id: c.id, flags: c.flags })));
+      }
+    }
   }
 
-  moveToTrash(id: string): Promise<void> {
-    return this.setFlags(id, { trashed: true });
+  moveToTrash(idOrIds: string | readonly string[]): Promise<void> {
+    return this.setFlags(idOrIds, { trashed: true });
   }
 
-  restore(id: string): Promise<void> {
-    return this.setFlags(id, { trashed: false });
+  restore(idOrIds: string | readonly string[]): Promise<void> {
+    return this.setFlags(idOrIds, { trashed: false });
   }
 
   /**

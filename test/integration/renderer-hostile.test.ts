@@ -13,7 +13,7 @@ import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
 import type { WebHost } from '../../electron/webhost/server.js';
-import { hostileMessage } from '../fixtures/hostile-mail.js';
+import { cssBypassDeclarations, hostileMessage } from '../fixtures/hostile-mail.js';
 import { requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
@@ -74,6 +74,8 @@ suite('hostile mail in Chromium', () => {
   let trackerOrigin: string;
   const trackerHits: string[] = [];
   const direct: string[] = [];
+  // Loads the frame's own policy refused: each one is a request the sanitizer let through.
+  const refused: string[] = [];
 
   const row = (subject: string) => page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
   const bodyFrame = async (): Promise<Frame> => {
@@ -115,6 +117,10 @@ suite('hostile mail in Chromium', () => {
       },
     });
     ({ service, host, page, pageErrors, dataDir } = app);
+    page.on('console', (m) => {
+      // Chromium's wording has been both "Refused to load the image …" and "Loading the image … violates …".
+      if (/Refused to (load|apply|connect)|^Loading the .* violates the following Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
     // Every request the page makes that is not to our own origin is recorded and stopped.
     await page.route('**/*', (route) => {
       const url = route.request().url();
@@ -154,6 +160,11 @@ suite('hostile mail in Chromium', () => {
     expect(await pwned()).toBeNull();
     expect(direct).toEqual([]);
     expect(trackerHits).toEqual([]);
+    // The CSS bypasses (escaped url(), @import without a space, image-set() strings, quotes
+    // that never close, comments, var()) each in a style attribute and in a <style> element:
+    // the sanitizer takes them out itself, so the frame's policy has nothing to refuse either.
+    expect(cssBypassDeclarations(trackerOrigin).length * 2).toBe(40);
+    expect(refused.filter((r) => r.includes(trackerOrigin.slice(5)))).toEqual([]);
     await page.getByText('Remote content in this message was blocked').waitFor();
 
     // The second wall, on its own: the frame's sandbox runs no script even if the sanitizer let
@@ -177,8 +188,14 @@ suite('hostile mail in Chromium', () => {
     await page.getByRole('button', { name: 'Show remote content' }).click();
     await expect.poll(() => trackerHits.some((u) => u.startsWith('/pixel.gif')), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => trackerHits.some((u) => u.startsWith('/inline-bg.gif')) && trackerHits.some((u) => u.startsWith('/style-bg.gif'))).toBe(true);
+    // The CSS bypasses that name an image load it, through the host like any other image.
+    const viaHost = ['a-attr', 'a-style', 'b-attr', 'b-style', 'e-attr', 'e-style', 'f-attr', 'f-style', 'p-attr', 'p-style', 'q-attr', 'r-style'];
+    await expect.poll(() => viaHost.filter((id) => !trackerHits.some((u) => u.startsWith(`/cb-${id}.gif`)))).toEqual([]);
+    // Never what was dropped as unreadable: @import, a quote or parenthesis never closed, var().
+    expect(trackerHits.filter((u) => /^\/cb-[cdgost]-/.test(u))).toEqual([]);
     // The page itself never talked to the tracker: the host fetched on its behalf.
     expect(direct).toEqual([]);
+    expect(refused.filter((r) => r.includes(trackerOrigin.slice(5)))).toEqual([]);
     // No form submitted, no refresh followed, no base-relative image, no prefetch.
     expect(trackerHits.filter((u) => /^\/(form|refresh|base|prefetch|click)/.test(u))).toEqual([]);
     expect(await pwned()).toBeNull();

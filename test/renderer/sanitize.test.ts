@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { frameDocument, proxied, sanitizeEmailHtml } from '../../renderer/src/features/reader/sanitize.js';
 import { messageFrameCsp, appCsp } from '../../shared/csp.js';
-import { PWNED_PAYLOADS, trackingPayloads } from '../fixtures/hostile-mail.js';
+import { PWNED_PAYLOADS, cssBypassDeclarations, cssBypassPayloads, trackingPayloads } from '../fixtures/hostile-mail.js';
 
 const TRACKER = 'http://tracker.example';
 const ORIGIN = 'http://127.0.0.1:4000';
@@ -64,6 +64,55 @@ describe('sanitizeEmailHtml', () => {
     const direct = [...doc.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.value.replace(viaProxy, '').includes('tracker.example')).map((a) => `${el.tagName}.${a.name}`));
     expect(direct).toEqual(['A.href']);
     expect(doc.querySelector('style')!.textContent!.replace(viaProxy, '')).not.toContain('tracker.example');
+  });
+
+  describe('CSS written to slip past the rewriter', () => {
+    // Anything that still names the tracker once the proxy's own addresses are taken out.
+    const viaProxy = new RegExp(`${ORIGIN.replace(/[.:/]/g, '\\$&')}/remote\\?u=[A-Za-z0-9%._~*'()!-]+`, 'g');
+    // A custom property's string is only text until something uses it, and the one use that
+    // would load it (image-set(var(--cb))) must be gone.
+    const leftovers = (html: string) => [
+      ...(html.replace(viaProxy, '').replace(/--cb:(&quot;|")[^"&]*(&quot;|")/g, '').match(/tracker\.example[^"'\s]*/g) ?? []),
+      ...(html.match(/image-set\(var/g) ?? []),
+    ];
+    const cases = cssBypassDeclarations(TRACKER).flatMap(({ id, css, rule }) => [
+      { name: `${id} in a style attribute: ${css('attr')}`, html: `<div style="${css('attr').replace(/"/g, '&quot;')}">x</div>` },
+      { name: `${id} in a style element: ${css('style')}`, html: `<style>${rule ? css('style') : `.x{${css('style')}}`}</style><div class="x">x</div>` },
+    ]);
+
+    it.each(cases)('loads nothing while blocked: $name', ({ html }) => {
+      const out = sanitizeEmailHtml(html, opts(false));
+      expect(leftovers(out.html)).toEqual([]);
+    });
+
+    it.each(cases)('loads only through the proxy once allowed: $name', ({ html }) => {
+      expect(leftovers(sanitizeEmailHtml(html, opts(true)).html)).toEqual([]);
+    });
+
+    it('counts every address held back, however it was written', () => {
+      expect(sanitizeEmailHtml(cssBypassPayloads(TRACKER).join(''), opts(false)).blockedRemote).toBeGreaterThanOrEqual(cssBypassDeclarations(TRACKER).length * 2);
+    });
+
+    it('rewrites escaped url() and image-set() strings to the proxy, and keeps the harmless declarations around them', () => {
+      const { html } = sanitizeEmailHtml(
+        `<div id="a" style="color:red;background:u\\72l(${TRACKER}/a.gif);font-family:&quot;Comic Sans&quot;, serif"></div><div id="b" style="margin:0 auto;background-image:image-set(&quot;${TRACKER}/e.gif&quot; 1x, url(${TRACKER}/e2.gif) 2x)"></div>`,
+        opts(true),
+      );
+      const doc = parse(html);
+      expect(doc.querySelector('#a')!.getAttribute('style')).toBe(`color:red;background:url("${proxied(ORIGIN, `${TRACKER}/a.gif`)}");font-family:"Comic Sans", serif`);
+      expect(doc.querySelector('#b')!.getAttribute('style')).toBe(`margin:0 auto;background-image:image-set("${proxied(ORIGIN, `${TRACKER}/e.gif`)}" 1x, url("${proxied(ORIGIN, `${TRACKER}/e2.gif`)}") 2x)`);
+    });
+
+    it('drops only the declaration a quote or parenthesis never closes in, and every @import', () => {
+      const { html } = sanitizeEmailHtml(
+        `<div id="a" style="color:red;background:url('${TRACKER}/g.gif&quot;)"></div><style>@import"${TRACKER}/c.css";p{color:blue}</style>`,
+        opts(true),
+      );
+      const doc = parse(html);
+      expect(doc.querySelector('#a')!.getAttribute('style')).toBe('color:red;');
+      // No stray semicolon left at the top of the sheet: it would void the next rule.
+      expect(doc.querySelector('style')!.textContent).toBe('p{color:blue}');
+    });
   });
 
   it('replaces cid: references with the inline parts and drops unknown ones', () => {

@@ -7,6 +7,7 @@
  */
 import DOMPurify from 'dompurify';
 import { REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
+import { serializeString, serializeToken, tokenizeCss } from './css-tokens.js';
 import { dropNoscript } from './noscript.js';
 
 export interface SanitizeOptions {
@@ -62,29 +63,96 @@ export function proxied(origin: string, url: string, message?: string): string {
   return `${origin}${REMOTE_PROXY_PATH}?u=${encodeURIComponent(absolute)}${message ? `&m=${encodeURIComponent(message)}` : ''}`;
 }
 
-/** Rewrites url(...) and @import in CSS text; remote ones proxied or blanked. */
+// Functions whose string arguments are addresses the engine fetches.
+const URL_FUNCTIONS = new Set(['url', 'src', 'image', '-webkit-image', 'image-set', '-webkit-image-set', '-moz-image-set']);
+// What else may stand directly inside one of them. Anything more (var(), attr(), env()...)
+// could put an address there that we never see.
+const inUrlFunctionOk = (name: string) => URL_FUNCTIONS.has(name) || name === 'type' || /gradient$/.test(name);
+// Properties some engines run as code: the declaration goes whole.
+const CODE_PROPERTIES = new Set(['behavior', '-moz-binding']);
+
+/**
+ * Rewrites CSS text so that nothing in it loads except through `fetchable`: every url(), every
+ * address in image-set() and src(), quoted or not, escaped or not, as the browser would read
+ * it (see css-tokens.ts). @import is always dropped: it pulls in a sheet we never see. A
+ * declaration or rule we cannot read with confidence (a string the line or the text ends
+ * inside, a parenthesis never closed, a malformed url()) is dropped whole, as is one that
+ * runs code in some engine (expression(), behavior, -moz-binding). The rest is written back
+ * without escapes or comments that could be read two ways.
+ */
 export function rewriteCss(css: string, opts: SanitizeOptions, count: { blocked: number }): string {
-  // @import pulls in a whole style sheet whose own references we never see: always dropped.
-  let out = css.replace(/@import\s+(url\([^)]*\)|(['"])[^'"]*\2)[^;]*;?/gi, () => {
-    count.blocked++;
-    return '';
-  });
-  // Declarations that can run code in some engine go whole.
-  out = out.replace(/[^;{}]*(expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:)[^;{}]*;?/gi, '');
-  return out.replace(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi, (_m, _q: string, raw: string) => {
+  const address = (raw: string): string => {
     const u = raw.trim();
-    if (/^cid:/i.test(u)) {
-      const data = opts.cid.get(u.slice(4).replace(/^<|>$/g, ''));
-      return data ? `url("${data}")` : 'url("")';
-    }
-    if (SAFE_DATA_IMAGE.test(u)) return `url("${u}")`;
+    if (/^cid:/i.test(u)) return opts.cid.get(u.slice(4).replace(/^<|>$/g, '')) ?? '';
+    if (SAFE_DATA_IMAGE.test(u)) return u;
     if (isRemote(u)) {
-      if (opts.allowRemote) return `url("${proxied(opts.origin, u, opts.message)}")`;
+      if (opts.allowRemote) return proxied(opts.origin, u, opts.message);
       count.blocked++;
-      return 'url("")';
+      return '';
     }
-    return 'url("")';
+    return '';
+  };
+  const tokens = tokenizeCss(css);
+  let out = '';
+  // The text since the last ; { or } outside any parenthesis: one declaration, prelude or rule.
+  let part = '';
+  let drop = false;
+  // Open functions (their names in lower case) and brackets, innermost last.
+  const open: string[] = [];
+  const nextSignificant = (k: number) => tokens.slice(k + 1).find((t) => t.type !== 'ws' && t.type !== 'comment');
+  tokens.forEach((t, k) => {
+    if (open.length === 0 && t.type === 'delim' && (t.value === ';' || t.value === '{' || t.value === '}')) {
+      // A dropped part takes its semicolon along: at the top of a sheet a stray one would
+      // become the start of the next rule's selector and void that rule.
+      out += drop ? (t.value === ';' ? '' : t.value) : part + t.value;
+      part = '';
+      drop = false;
+      return;
+    }
+    const inner = open.at(-1) ?? '';
+    switch (t.type) {
+      case 'at':
+        if (t.value.toLowerCase() === 'import') {
+          drop = true;
+          count.blocked++;
+        }
+        break;
+      case 'function': {
+        const name = t.value.toLowerCase();
+        if (name === 'expression' || (URL_FUNCTIONS.has(inner) && !inUrlFunctionOk(name))) drop = true;
+        open.push(name);
+        break;
+      }
+      case 'ident': {
+        const next = nextSignificant(k);
+        if (CODE_PROPERTIES.has(t.value.toLowerCase()) && next?.type === 'delim' && next.value === ':') drop = true;
+        break;
+      }
+      case 'delim':
+        if (t.value === '(' || t.value === '[' || t.value === '{') open.push(t.value);
+        else if (t.value === ')' && inner !== '[' && inner !== '{') open.pop();
+        else if ((t.value === ']' && inner === '[') || (t.value === '}' && inner === '{')) open.pop();
+        break;
+      case 'string':
+        if (t.unterminated) drop = true;
+        if (URL_FUNCTIONS.has(inner)) {
+          part += serializeString(address(t.value));
+          return;
+        }
+        break;
+      case 'url':
+        if (t.unterminated) drop = true;
+        part += `url(${serializeString(address(t.value))})`;
+        return;
+      case 'bad-string':
+      case 'bad-url':
+        drop = true;
+        break;
+    }
+    part += serializeToken(t);
   });
+  // What the text ends inside of would be closed by the browser: too unsure to keep.
+  return out + (drop || open.length > 0 ? '' : part);
 }
 
 export function sanitizeEmailHtml(html: string, opts: SanitizeOptions, purify = DOMPurify): Sanitized {

@@ -103,6 +103,11 @@ describe('sanitizeEmailHtml', () => {
       expect(doc.querySelector('#b')!.getAttribute('style')).toBe(`margin:0 auto;background-image:image-set("${proxied(ORIGIN, `${TRACKER}/e.gif`)}" 1x, url("${proxied(ORIGIN, `${TRACKER}/e2.gif`)}") 2x)`);
     });
 
+    it('keeps harmless escapes meaning what they meant: a class that starts with a digit, a Chinese font name, a quote in a string', () => {
+      const { html } = sanitizeEmailHtml('<style>.\\31 0{font-family:\\5b8b\\4f53, "A\\"B"}</style>', opts(false));
+      expect(parse(html).querySelector('style')!.textContent).toBe('.\\31 0{font-family:宋体, "A\\"B"}');
+    });
+
     it('drops only the declaration a quote or parenthesis never closes in, and every @import', () => {
       const { html } = sanitizeEmailHtml(
         `<div id="a" style="color:red;background:url('${TRACKER}/g.gif&quot;)"></div><style>@import"${TRACKER}/c.css";p{color:blue}</style>`,

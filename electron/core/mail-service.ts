@@ -140,6 +140,8 @@ export class MailService {
   async close(): Promise<void> {
     this.scheduler?.stop();
     await Promise.allSettled(this.running.values());
+    // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
+    while (this.turns.size > 0) await Promise.allSettled([...this.turns.values()]);
     await writeFileAtomic(this.cleanMark, '').catch(() => {}); // without it, the next start reconciles
     await releaseLock(this.lockFile);
   }
@@ -403,14 +405,18 @@ export class MailService {
       }
       throw e;
     } finally {
-      await Promise.allSettled(parsed);
-      await summaries.drain();
-      // Only a name in a later warning depends on it: a failed write must not fail the sync.
-      if (verified) await rememberCertificate(box.dir, account, verified, this.now()).catch(() => {});
-      await this.inTurn(account.id, async () => {
-        this.openBoxes.delete(account.id);
-        await box.close();
-      });
+      try {
+        await Promise.allSettled(parsed);
+        await summaries.drain();
+      } finally {
+        // Only a name in a later warning depends on it: a failed write must not fail the sync.
+        if (verified) await rememberCertificate(box.dir, account, verified, this.now()).catch(() => {});
+        // Whatever failed above, the mailbox is closed (else every later command says in-use).
+        await this.inTurn(account.id, async () => {
+          this.openBoxes.delete(account.id);
+          await box.close();
+        });
+      }
     }
   }
 
@@ -448,6 +454,16 @@ export class MailService {
       }
     }
     await box.ledger.commit();
+    // Flags live in the file names; a kill between a batch of renames and its journal append
+    // (or a change by another tool) leaves records whose flags disagree: the file wins.
+    const flagFixes: { t: 'flags'; id: string; flags: MessageFlags }[] = [];
+    for (const file of box.maildir.all()) {
+      const m = this.journal.get(file.id);
+      if (m && (m.flags.seen !== file.flags.seen || m.flags.flagged !== file.flags.flagged || m.flags.trashed !== file.flags.trashed)) {
+        flagFixes.push({ t: 'flags', id: file.id, flags: { ...file.flags } });
+      }
+    }
+    await this.journal.append(flagFixes);
     for (const file of box.maildir.all()) {
       if (this.journal.get(file.id)) continue;
       // A file the ledger does not know (the ledger was lost) is still mail: show it. The next
@@ -541,20 +557,19 @@ export class MailService {
    */
   async setFlags(idOrIds: string | readonly string[], flags: Partial<MessageFlags>): Promise<void> {
     const ids = [...new Set(typeof idOrIds === 'string' ? [idOrIds] : idOrIds)];
-    const byAccount = new Map<string, { id: string; flags: MessageFlags }[]>();
+    const byAccount = new Map<string, string[]>();
     for (const id of ids) {
       const m = this.requireMessage(id);
-      const list = byAccount.get(m.accountId) ?? [];
-      list.push({ id, flags: { ...m.flags, ...flags } });
-      byAccount.set(m.accountId, list);
+      byAccount.set(m.accountId, [...(byAccount.get(m.accountId) ?? []), id]);
     }
-    for (const [accountId, changes] of byAccount) {
+    for (const [accountId, list] of byAccount) {
+      // The change is merged with the flags on disk inside the pass: two quick commands on one
+      // message (mark read, then Delete) each keep the other's flag.
       const applied: { id: string; flags: MessageFlags }[] = [];
-      try {
-        await this.withBox(accountId, (box) => box.maildir.setFlagsMany(changes, (c) => applied.push(c)));
-      } finally {
-        await this.journal.append(applied.map((c) => ({ t: 'flags' as const, id: c.id, flags: c.flags })));
-      }
+      let failure: unknown = null;
+      await this.withBox(accountId, (box) => box.maildir.setFlagsMany(list, flags, (c) => applied.push(c))).catch((e: unknown) => (failure = e));
+      await this.journal.append(applied.map((c) => ({ t: 'flags' as const, id: c.id, flags: c.flags })));
+      if (failure) throw failure;
     }
   }
 
@@ -767,6 +782,9 @@ class SummaryQueue {
 
   constructor(private readonly journal: Journal) {}
 
+  /** The first failed journal write; later messages are still parsed and tried. */
+  private failure: unknown = null;
+
   add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
     // One parse at a time, started only when the previous one is done: parsing that falls
     // behind the download queues paths, never parsers (bounded memory).
@@ -782,12 +800,18 @@ class SummaryQueue {
   private async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    await this.journal.append(batch.map((m) => ({ t: 'add' as const, m })));
+    // A failed write does not stop the queue (one bad write poisoned every later add, and the
+    // sync's cleanup behind drain() never ran); the messages it held are found again by the
+    // next reconcile, and drain() reports the first failure.
+    await this.journal.append(batch.map((m) => ({ t: 'add' as const, m }))).catch((e: unknown) => {
+      this.failure ??= e;
+    });
   }
 
   async drain(): Promise<void> {
     await this.pending;
     await this.flush();
+    if (this.failure) throw this.failure;
   }
 }
 

@@ -50,7 +50,8 @@ const DEBUG_SWITCHES = ['--remote-debugging-port', '--remote-debugging-pipe', '-
 
 export function debugSwitchIn(argv: readonly string[]): string | null {
   for (const arg of argv) {
-    const name = arg.split('=')[0]!.toLowerCase();
+    // Chromium also takes -switch and, on Windows, /switch.
+    const name = `--${arg.split('=')[0]!.toLowerCase().replace(/^(--?|\/)/, '')}`;
     if (DEBUG_SWITCHES.includes(name)) return name;
   }
   return null;

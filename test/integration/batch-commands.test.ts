@@ -66,6 +66,22 @@ suite('commands on many messages', () => {
     });
   }
 
+  it('two quick commands on one message each keep the other flag (mark read, then Delete)', async () => {
+    const [a, b] = service.messages().map((m) => m.id);
+    await dispatch('restore', { ids: [a, b] });
+    await dispatch('setFlags', { ids: [a, b], flags: { seen: false } });
+    for (const [first, second] of [
+      [dispatch('setFlags', { ids: [a], flags: { seen: true } }), dispatch('moveToTrash', { ids: [a] })],
+      [dispatch('moveToTrash', { ids: [b] }), dispatch('setFlags', { ids: [b], flags: { seen: true } })],
+    ] as const) {
+      expect(await Promise.all([first, second])).toEqual([{ ok: true, value: null }, { ok: true, value: null }]);
+    }
+    for (const id of [a, b]) {
+      expect(service.messages().find((m) => m.id === id)!.flags).toMatchObject({ seen: true, trashed: true });
+      expect((await curNames()).find((n) => n.startsWith(id!))).toMatch(/:2,ST$/);
+    }
+  });
+
   it('refuses the whole batch, changing nothing, when one id is unknown', async () => {
     const ids = service.messages().map((m) => m.id);
     const before = await curNames();

@@ -73,6 +73,23 @@ suite('recovery', () => {
     await service.close();
   });
 
+  it('after a kill between a batch of renames and its journal record, a start takes the flags from the file names', async () => {
+    // As a kill in the middle of "mark all read" leaves it: files renamed, journal not yet told.
+    const service0 = await MailService.open({ dataDir, secrets });
+    const unread = service0.messages().filter((m) => !m.flags.seen);
+    await service0.close();
+    expect(unread.length).toBeGreaterThan(0);
+    const cur = path.join(await accountDir(), 'Maildir', 'cur');
+    for (const name of await fs.readdir(cur)) {
+      const [id, info] = name.split(':2,');
+      if (unread.some((m) => m.id === id) && !info!.includes('S')) await fs.rename(path.join(cur, name), path.join(cur, `${id}:2,${[...`${info}S`].sort().join('')}`));
+    }
+    await fs.rm(path.join(dataDir, 'closed-cleanly'));
+    const service = await MailService.open({ dataDir, secrets });
+    expect(service.messages().filter((m) => !m.flags.seen)).toEqual([]);
+    await service.close();
+  });
+
   it('losing the ledger and the journal loses no mail, even when the server no longer has it', async () => {
     const dir = await accountDir();
     const before = (await fs.readdir(path.join(dir, 'Maildir', 'cur'))).length;

@@ -47,7 +47,7 @@ describe('security decisions', () => {
   });
 
   it('a packaged app quits on switches that would let another program drive it', () => {
-    for (const argv of [['--remote-debugging-port=9222'], ['--remote-debugging-pipe'], ['--inspect'], ['--inspect-brk=0.0.0.0:9229'], ['--REMOTE-DEBUGGING-PORT', '9222'], ['--remote-allow-origins=*']]) {
+    for (const argv of [['--remote-debugging-port=9222'], ['--remote-debugging-pipe'], ['--inspect'], ['--inspect-brk=0.0.0.0:9229'], ['--REMOTE-DEBUGGING-PORT', '9222'], ['--remote-allow-origins=*'], ['-remote-debugging-port=9222'], ['/remote-debugging-port=9222']]) {
       expect(debugSwitchIn(['/opt/Popbox/popbox', ...argv]), argv.join(' ')).not.toBeNull();
     }
     expect(debugSwitchIn(['/opt/Popbox/popbox', '--enable-features=X', 'mailto:ann@example.org'])).toBeNull();

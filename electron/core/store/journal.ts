@@ -116,7 +116,11 @@ export class Journal {
     }
     for (const c of stamped) this.apply(c, true);
     for (const l of this.listeners) l(this.current);
-    if (this.changes.length > 5000 && this.changes.length > 2 * this.messages.size) await this.compactNow();
+    if (this.changes.length > 5000 && this.changes.length > 2 * this.messages.size) {
+      // The batch is already durable: a compaction that fails (a full disk) is tried again at
+      // the next append instead of reporting the saved changes as failed.
+      await this.compactNow().catch(() => {});
+    }
     return this.current;
   }
 

@@ -226,29 +226,31 @@ export class Maildir {
   }
 
   async setFlags(id: string, flags: Flags): Promise<StoredFile> {
-    await this.setFlagsMany([{ id, flags }]);
+    await this.setFlagsMany([id], flags);
     return this.files.get(id)!;
   }
 
   /**
-   * Renames every file to carry its new flags, then fsyncs each folder touched once (not once
-   * per message: marking 10,000 read is 10,000 renames and one or two fsyncs). `onApplied` hears
-   * of each change as its rename is done, so a failure part-way can still be recorded for the
-   * ones that happened. All ids are checked before anything is renamed.
+   * Applies `patch` to each message's flags as they are on disk (the file name is the truth),
+   * renaming the files, then fsyncs each folder touched once (not once per message: marking
+   * 10,000 read is 10,000 renames and one or two fsyncs). `onApplied` hears each message's new
+   * flags as its rename is done, so a failure part-way can still be recorded for the ones that
+   * happened. All ids are checked before anything is renamed.
    */
-  async setFlagsMany(changes: readonly { id: string; flags: Flags }[], onApplied?: (change: { id: string; flags: Flags }) => void): Promise<void> {
-    for (const { id } of changes) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
+  async setFlagsMany(ids: readonly string[], patch: Partial<Flags>, onApplied?: (change: { id: string; flags: Flags }) => void): Promise<void> {
+    for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
     const touched = new Set<string>();
     try {
-      for (const change of changes) {
-        const f = this.files.get(change.id)!;
-        const rel = path.join('cur', curName(change.id, formatFlags(change.flags, f.otherFlags)));
+      for (const id of ids) {
+        const f = this.files.get(id)!;
+        const flags = { ...f.flags, ...patch };
+        const rel = path.join('cur', curName(id, formatFlags(flags, f.otherFlags)));
         if (rel !== f.rel) {
           await fs.rename(path.join(this.dir, f.rel), path.join(this.dir, rel));
           touched.add('cur').add(path.dirname(f.rel));
         }
-        this.files.set(change.id, { ...f, rel, flags: change.flags });
-        onApplied?.(change);
+        this.files.set(id, { ...f, rel, flags });
+        onApplied?.({ id, flags });
       }
     } catch (e) {
       // The renames that happened stay, and are made durable as far as the disk lets us.

@@ -99,7 +99,11 @@ export function rewriteCss(css: string, opts: SanitizeOptions, count: { blocked:
   let drop = false;
   // Open functions (their names in lower case) and brackets, innermost last.
   const open: string[] = [];
-  const nextSignificant = (k: number) => tokens.slice(k + 1).find((t) => t.type !== 'ws' && t.type !== 'comment');
+  const nextSignificant = (k: number) => {
+    let j = k + 1;
+    while (tokens[j]?.type === 'ws' || tokens[j]?.type === 'comment') j++;
+    return tokens[j];
+  };
   tokens.forEach((t, k) => {
     if (open.length === 0 && t.type === 'delim' && (t.value === ';' || t.value === '{' || t.value === '}')) {
       // A dropped part takes its semicolon along: at the top of a sheet a stray one would

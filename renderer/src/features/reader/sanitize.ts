@@ -72,9 +72,11 @@ const inUrlFunctionOk = (name: string) => URL_FUNCTIONS.has(name) || name === 't
 const CODE_PROPERTIES = new Set(['behavior', '-moz-binding']);
 
 /**
- * Rewrites CSS text so that nothing in it loads except through `fetchable`: every url(), every
+ * Rewrites CSS text so that nothing in it loads except a message's own parts, safe data:
+ * images and, once allowed, remote content through the host's proxy: every url(), every
  * address in image-set() and src(), quoted or not, escaped or not, as the browser would read
- * it (see css-tokens.ts). @import is always dropped: it pulls in a sheet we never see. A
+ * it (see css-tokens.ts). Names are compared in lower case, which folds at least what the
+ * browser's ASCII folding does. @import is always dropped: it pulls in a sheet we never see. A
  * declaration or rule we cannot read with confidence (a string the line or the text ends
  * inside, a parenthesis never closed, a malformed url()) is dropped whole, as is one that
  * runs code in some engine (expression(), behavior, -moz-binding). The rest is written back

@@ -235,7 +235,7 @@ export class MailService {
 
   private async withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T> {
     const shared = this.openBoxes.get(accountId);
-    if (shared) return fn(shared);
+    if (shared) return this.onShared(accountId, shared, fn);
     return this.inTurn(accountId, async () => {
       const opened = this.openBoxes.get(accountId);
       if (opened) return fn(opened);
@@ -246,6 +246,28 @@ export class MailService {
         await box.close();
       }
     });
+  }
+
+  /** Commands at work on a sync's open mailbox, by account: the sync closes it only after them. */
+  private readonly sharedUsers = new Map<string, Set<Promise<unknown>>>();
+
+  private onShared<T>(accountId: string, box: AccountMailbox, fn: (box: AccountMailbox) => Promise<T>): Promise<T> {
+    const users = this.sharedUsers.get(accountId) ?? new Set<Promise<unknown>>();
+    this.sharedUsers.set(accountId, users);
+    const run = fn(box);
+    const done = run.catch(() => {});
+    users.add(done);
+    void done.then(() => users.delete(done));
+    return run;
+  }
+
+  /** Takes a sync's mailbox out of sharing and closes it once the commands using it are done. */
+  private async closeShared(accountId: string, box: AccountMailbox): Promise<void> {
+    this.openBoxes.delete(accountId);
+    const users = this.sharedUsers.get(accountId);
+    while (users && users.size > 0) await Promise.allSettled([...users]);
+    this.sharedUsers.delete(accountId);
+    await box.close();
   }
 
   /** Per account, the work that opens or closes its mailbox, one after another. */
@@ -412,10 +434,7 @@ export class MailService {
         // Only a name in a later warning depends on it: a failed write must not fail the sync.
         if (verified) await rememberCertificate(box.dir, account, verified, this.now()).catch(() => {});
         // Whatever failed above, the mailbox is closed (else every later command says in-use).
-        await this.inTurn(account.id, async () => {
-          this.openBoxes.delete(account.id);
-          await box.close();
-        });
+        await this.inTurn(account.id, () => this.closeShared(account.id, box));
       }
     }
   }

@@ -9,12 +9,12 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
 import type { WebHost } from '../../electron/webhost/server.js';
 import { cssBypassDeclarations, hostileMessage } from '../fixtures/hostile-mail.js';
-import { requireChromium } from '../support/browser.js';
+import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
 
@@ -77,16 +77,8 @@ suite('hostile mail in Chromium', () => {
   // Loads the frame's own policy refused: each one is a request the sanitizer let through.
   const refused: string[] = [];
 
-  const row = (subject: string) => page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
-  const bodyFrame = async (): Promise<Frame> => {
-    await page.getByTitle('Message body').waitFor();
-    for (let i = 0; i < 100; i++) {
-      const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
-      if (frame) return frame;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no message frame');
-  };
+  const row = (subject: string) => messageRow(page, subject);
+  const bodyFrame = () => messageFrame(page);
   const pwned = async () => {
     // Page-side code as strings: the tests are type-checked without the DOM library.
     const top = await page.evaluate<string | null>('window.__pwned ?? null');

@@ -6,9 +6,9 @@
  * What the page hands to the host (window.open, which Electron turns into shell.openExternal) is
  * recorded in the page, and every new page the browser opens is counted.
  */
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requireChromium } from '../support/browser.js';
+import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
 
@@ -54,18 +54,10 @@ suite('links in Chromium', () => {
   let page: Page;
   const pagesOpened: string[] = [];
 
-  const row = (subject: string) => page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
+  const row = (subject: string) => messageRow(page, subject);
   const status = () => page.locator('.link-status');
   const opened = () => page.evaluate<string[]>('window.__opened');
-  const bodyFrame = async (): Promise<Frame> => {
-    await page.getByTitle('Message body').waitFor();
-    for (let i = 0; i < 100; i++) {
-      const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
-      if (frame) return frame;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no message frame');
-  };
+  const bodyFrame = () => messageFrame(page);
 
   beforeAll(async () => {
     app = await startWebApp({

@@ -10,10 +10,10 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../renderer/src/app/format.js';
-import { requireChromium } from '../support/browser.js';
+import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
 
@@ -57,16 +57,8 @@ suite('reading mail in Chromium', () => {
   let images: http.Server;
   let imagesOrigin: string;
 
-  const row = (subject: string) => page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
-  const bodyFrame = async (): Promise<Frame> => {
-    await page.getByTitle('Message body').waitFor();
-    for (let i = 0; i < 100; i++) {
-      const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
-      if (frame) return frame;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no message frame');
-  };
+  const row = (subject: string) => messageRow(page, subject);
+  const bodyFrame = () => messageFrame(page);
   const reader = () => page.getByRole('region', { name: 'Message' });
   const frameText = async () => (await bodyFrame()).evaluate<string>('document.body.innerText');
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { pidAlive } from './servers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,4 +63,20 @@ export async function removeBuild(): Promise<void> {
   const dir = await built.catch(() => null);
   built = null;
   if (dir) await fs.rm(dir, { recursive: true, force: true });
+}
+
+/** A row of the message list, by (part of) its subject. */
+export function messageRow(page: Page, subject: string) {
+  return page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: new RegExp(subject) });
+}
+
+/** The sandboxed frame showing the open message's HTML body, once it is there. */
+export async function messageFrame(page: Page): Promise<Frame> {
+  await page.getByTitle('Message body').waitFor();
+  for (let i = 0; i < 100; i++) {
+    const frame = page.frames().find((f) => f.url() === 'about:srcdoc');
+    if (frame) return frame;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no message frame');
 }

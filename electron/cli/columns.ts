@@ -56,8 +56,10 @@ export function displayWidth(text: string): number {
  */
 export function fitColumn(text: string, width: number, pad = true): string {
   if (width <= 0) return '';
+  // A subject is the sender's text: C0 and C1 controls (ESC, 8-bit CSI) could drive the
+  // terminal, and bidirectional overrides could reorder the columns around them.
   // eslint-disable-next-line no-control-regex -- control characters are what is being removed
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ');
   let out = '';
   let used = 0;
   if (displayWidth(flat) <= width) {

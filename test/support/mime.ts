@@ -2,6 +2,10 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import nodePath from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { toCrlf } from './mailgen.js';
 
 /**
@@ -73,4 +77,28 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * A temporary folder for one test file's messages, made before its tests and removed after
+ * them (registers the file's beforeAll/afterAll): `store` writes a message there and returns
+ * its path; `path` names another file in it.
+ */
+export function messageFolder(prefix: string): { store(message: Buffer): Promise<string>; path(...names: string[]): string } {
+  let dir = '';
+  let n = 0;
+  beforeAll(async () => {
+    dir = await fsp.mkdtemp(nodePath.join(os.tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+  return {
+    path: (...names) => nodePath.join(dir, ...names),
+    async store(message) {
+      const file = nodePath.join(dir, `m${++n}.eml`);
+      await fsp.writeFile(file, message);
+      return file;
+    },
+  };
 }

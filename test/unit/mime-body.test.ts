@@ -1,27 +1,14 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openAttachment, readBody, saveAttachment } from '../../electron/core/mime/body.js';
 import { MessageBody } from '../../shared/messages.js';
 import { generateMessage } from '../support/mailgen.js';
-import { base64Lines, eml, noise, sha256 } from '../support/mime.js';
+import { base64Lines, eml, messageFolder, noise, sha256 } from '../support/mime.js';
 
-let dir: string;
-let n = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-mime-body-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function store(message: Buffer): Promise<string> {
-  const file = path.join(dir, `m${++n}.eml`);
-  await fs.writeFile(file, message);
-  return file;
-}
+const folder = messageFolder('popbox-mime-body-');
+const store = folder.store;
 
 async function body(message: Buffer, opts?: { maxTextBytes?: number }): Promise<MessageBody> {
   return MessageBody.parse(await readBody(await store(message), opts));
@@ -161,7 +148,7 @@ QUJD`),
   });
 
   it('reports a missing message file as not-found', async () => {
-    await expect(readBody(path.join(dir, 'nope.eml'))).rejects.toMatchObject({ code: 'not-found' });
+    await expect(readBody(folder.path('nope.eml'))).rejects.toMatchObject({ code: 'not-found' });
   });
 });
 
@@ -174,7 +161,7 @@ describe('saveAttachment', () => {
       ['3', notes],
     ];
     for (const [id, expected] of cases) {
-      const dest = path.join(dir, `saved-${n}-${id}`);
+      const dest = folder.path(`saved-${id}`);
       const { size } = await saveAttachment(file, id, dest);
       expect(size).toBe(expected.length);
       expect(sha256(await fs.readFile(dest))).toBe(sha256(expected));
@@ -188,7 +175,7 @@ describe('saveAttachment', () => {
     const start = text.indexOf('\n\n', text.indexOf('Content-Transfer-Encoding: base64')) + 2;
     const end = text.indexOf('\n--', start);
     const expected = Buffer.from(text.slice(start, end), 'base64');
-    const dest = path.join(dir, 'generated.bin');
+    const dest = folder.path('generated.bin');
     const { size } = await saveAttachment(await store(msg), '1', dest);
     expect(size).toBe(expected.length);
     expect(sha256(await fs.readFile(dest))).toBe(sha256(expected));
@@ -196,7 +183,7 @@ describe('saveAttachment', () => {
 
   it('refuses to overwrite an existing file and leaves it untouched', async () => {
     const file = await store(rich);
-    const dest = path.join(dir, 'existing.pdf');
+    const dest = folder.path('existing.pdf');
     await fs.writeFile(dest, 'precious');
     await expect(saveAttachment(file, '2', dest)).rejects.toMatchObject({ code: 'exists', message: `${dest} already exists` });
     expect(await fs.readFile(dest, 'utf8')).toBe('precious');
@@ -204,7 +191,7 @@ describe('saveAttachment', () => {
 
   it('rejects an unknown attachment id with not-found and leaves nothing behind', async () => {
     const file = await store(rich);
-    const sub = await fs.mkdtemp(path.join(dir, 'dest-'));
+    const sub = await fs.mkdtemp(folder.path('dest-'));
     for (const id of ['4', '0', 'x', '']) {
       await expect(saveAttachment(file, id, path.join(sub, 'out.bin'))).rejects.toMatchObject({ code: 'not-found' });
     }
@@ -213,14 +200,14 @@ describe('saveAttachment', () => {
 
   it('leaves only the destination in its directory (no temporary files)', async () => {
     const file = await store(rich);
-    const sub = await fs.mkdtemp(path.join(dir, 'dest-'));
+    const sub = await fs.mkdtemp(folder.path('dest-'));
     await saveAttachment(file, '2', path.join(sub, 'report.pdf'));
     expect(await fs.readdir(sub)).toEqual(['report.pdf']);
   });
 
   it('fails with storage when the destination directory does not exist, creating nothing', async () => {
     const file = await store(rich);
-    await expect(saveAttachment(file, '1', path.join(dir, 'no-such-dir', 'x.png'))).rejects.toMatchObject({ code: 'storage' });
+    await expect(saveAttachment(file, '1', folder.path('no-such-dir', 'x.png'))).rejects.toMatchObject({ code: 'storage' });
   });
 
   it('saves an attachment that comes before a part mailparser would choke on, without reading that far', async () => {
@@ -232,14 +219,14 @@ describe('saveAttachment', () => {
     for (let i = 0; i < 1100; i++) text += `--Q\nContent-Type: text/plain\n\npart ${i}\n`;
     text += `--Q\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0K\n--Q--\n`;
     const file = await store(eml(text));
-    const dest = path.join(dir, 'before-the-trouble.bin');
+    const dest = folder.path('before-the-trouble.bin');
     expect(await saveAttachment(file, '1', dest)).toEqual({ size: payload.length });
     expect(sha256(await fs.readFile(dest))).toBe(sha256(payload));
-    await expect(saveAttachment(file, '2', path.join(dir, 'after-the-trouble.pdf'))).rejects.toMatchObject({ code: 'not-found' });
+    await expect(saveAttachment(file, '2', folder.path('after-the-trouble.pdf'))).rejects.toMatchObject({ code: 'not-found' });
   });
 
   it('reports a missing message file as not-found', async () => {
-    await expect(saveAttachment(path.join(dir, 'nope.eml'), '1', path.join(dir, 'x'))).rejects.toMatchObject({ code: 'not-found' });
+    await expect(saveAttachment(folder.path('nope.eml'), '1', folder.path('x'))).rejects.toMatchObject({ code: 'not-found' });
   });
 });
 

@@ -5,29 +5,16 @@
  */
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBody } from '../../electron/core/mime/body.js';
 import { decodeSource } from '../../electron/core/mime/charset.js';
 import { summarize, summarizeFast, summarizeWithMailparser } from '../../electron/core/mime/summary.js';
 import { htmlToText } from '../../electron/core/mime/text.js';
-import { eml } from '../support/mime.js';
+import { eml, messageFolder } from '../support/mime.js';
 
-let dir: string;
-let n = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-mime-charset-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function store(message: Buffer): Promise<string> {
-  const file = path.join(dir, `m${++n}.eml`);
-  await fs.writeFile(file, message);
-  return file;
-}
+const messages = messageFolder('popbox-mime-charset-');
+const store = messages.store;
 
 /** Bytes of `text` in an encoding, as the binary string eml() takes. */
 const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
@@ -144,7 +131,7 @@ describe('the SpamAssassin corpus in the reading pane', () => {
       for (const name of (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt'))) {
         let raw = await fs.readFile(path.join(corpus, folder, name));
         if (raw.subarray(0, 5).toString('latin1') === 'From ') raw = raw.subarray(raw.indexOf(0x0a) + 1); // the mbox envelope line
-        const file = path.join(dir, 'corpus.eml');
+        const file = messages.path('corpus.eml');
         await fs.writeFile(file, raw);
         const body = await readBody(file);
         const rendered = body.html !== null ? htmlToText(body.html) : (body.text ?? '');

@@ -6,27 +6,13 @@
  */
 import fc from 'fast-check';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { summarize, summarizeFast, summarizeWithMailparser } from '../../electron/core/mime/summary.js';
 import { generateMessage, generateMessages, mulberry32, toCrlf, type Rng } from '../support/mailgen.js';
-import { base64Lines, eml, noise, writeBigAttachmentMessage } from '../support/mime.js';
+import { base64Lines, eml, messageFolder, noise, writeBigAttachmentMessage } from '../support/mime.js';
 
-let dir: string;
-let n = 0;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-mime-fast-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function store(message: Buffer): Promise<string> {
-  const file = path.join(dir, `m${++n}.eml`);
-  await fs.writeFile(file, message);
-  return file;
-}
+const folder = messageFolder('popbox-mime-fast-');
+const store = folder.store;
 
 interface Tally {
   fast: number;
@@ -452,7 +438,7 @@ describe('fast summaries equal mailparser summaries', () => {
   }, 120_000);
 
   it('on the 100 MB attachment of the memory test', async () => {
-    const file = path.join(dir, 'big.eml');
+    const file = folder.path('big.eml');
     await writeBigAttachmentMessage(file, 100 * 1024 * 1024);
     expect(await agree(file, '100 MB attachment')).toBe(true);
     await fs.rm(file);
@@ -552,6 +538,6 @@ describe('fast summaries equal mailparser summaries', () => {
     for (const [label, msg] of edgeCases().slice(0, 20)) {
       expect(await summarize(msg), label).toStrictEqual(await summarizeWithMailparser(msg));
     }
-    await expect(summarizeFast(path.join(dir, 'missing.eml'))).resolves.toBeNull();
+    await expect(summarizeFast(folder.path('missing.eml'))).resolves.toBeNull();
   });
 });

@@ -152,20 +152,14 @@ export function guardDocument(doc: Document, handlers: LinkHandlers): () => void
   const blockDrag = (e: DragEvent) => {
     if (linkAt(e.target)) e.preventDefault();
   };
-  doc.addEventListener('mouseover', over);
-  doc.addEventListener('focusin', over);
-  doc.addEventListener('focusout', leave);
-  doc.addEventListener('mouseout', out);
-  doc.addEventListener('click', click, true);
-  doc.addEventListener('auxclick', click, true);
-  doc.addEventListener('dragstart', blockDrag, true);
-  return () => {
-    doc.removeEventListener('mouseover', over);
-    doc.removeEventListener('focusin', over);
-    doc.removeEventListener('focusout', leave);
-    doc.removeEventListener('mouseout', out);
-    doc.removeEventListener('click', click, true);
-    doc.removeEventListener('auxclick', click, true);
-    doc.removeEventListener('dragstart', blockDrag, true);
-  };
+  const listening = new AbortController();
+  const { signal } = listening;
+  doc.addEventListener('mouseover', over, { signal });
+  doc.addEventListener('focusin', over, { signal });
+  doc.addEventListener('focusout', leave, { signal });
+  doc.addEventListener('mouseout', out, { signal });
+  doc.addEventListener('click', click, { capture: true, signal });
+  doc.addEventListener('auxclick', click, { capture: true, signal });
+  doc.addEventListener('dragstart', blockDrag, { capture: true, signal });
+  return () => listening.abort();
 }

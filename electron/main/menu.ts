@@ -18,8 +18,10 @@ export function appMenuTemplate(platform: NodeJS.Platform, actions: MenuActions)
       label: mac ? 'Mail' : '&File',
       submenu: [{ label: 'Get Mail', accelerator: 'CmdOrCtrl+Shift+T', click: () => actions.getMail() }, { label: 'Search', accelerator: 'CmdOrCtrl+F', click: () => actions.search() }, ...(mac ? [] : [{ type: 'separator' } as const, prefs, { type: 'separator' } as const, quit])],
     },
-    { label: '&Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
-    { label: '&View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    // Ctrl+A (select every message) and Ctrl +/-/0 (zoom, remembered) belong to the page: a menu
+    // accelerator would take them first. macOS needs the roles for its text fields' Cmd keys.
+    { label: '&Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, ...(mac ? [{ role: 'selectAll' } as const] : [])] },
+    { label: '&View', submenu: [...(mac ? [{ role: 'resetZoom' } as const, { role: 'zoomIn' } as const, { role: 'zoomOut' } as const, { type: 'separator' } as const] : []), { role: 'togglefullscreen' }] },
     { label: '&Window', submenu: [{ role: 'minimize' }, { role: 'close' }] },
   ];
 }

@@ -4,8 +4,7 @@
  * what they know is safe, never from a password or a command's output.
  */
 import type { z } from 'zod';
-import type { AppError, ErrorCode } from '../../shared/errors.js';
-import { isPop3Error } from './pop3/errors.js';
+import { ErrorCode, type AppError } from '../../shared/errors.js';
 
 export class AppFailure extends Error {
   override readonly name = 'AppFailure';
@@ -27,22 +26,42 @@ export function isAppFailure(e: unknown): e is AppFailure {
 }
 
 /**
+ * The shape toAppError reads from a protocol's own error (Pop3Error, core/net's NetError, and
+ * SMTP's to come) without knowing its class: an Error whose `code` is one of shared/errors.ts's,
+ * with whatever the UI can act on alongside.
+ */
+export interface TypedFailure {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly respCode?: string;
+  readonly fingerprint256?: string;
+  readonly expectedFingerprint256?: string;
+  readonly retryAfterSeconds?: number;
+}
+
+function isTypedFailure(e: unknown): e is TypedFailure & Error {
+  // Node's own errors carry codes too ("ECONNRESET"), never one of ours.
+  return e instanceof Error && ErrorCode.safeParse((e as { code?: unknown }).code).success;
+}
+
+/**
  * Any failure as the value that crosses to the UI: a typed one with everything the UI can act
  * on (a POP3 response code, a certificate's fingerprint, when to retry); anything else is a bug
  * and becomes `storage` with `otherwise` as its message.
  */
 export function toAppError(e: unknown, otherwise: string): AppError {
-  if (isPop3Error(e)) {
+  if (isAppFailure(e)) return e.toAppError();
+  if (isTypedFailure(e)) {
+    const { respCode, fingerprint256, expectedFingerprint256, retryAfterSeconds } = e;
     return {
       code: e.code,
       message: e.message,
-      ...(e.respCode ? { respCode: e.respCode } : {}),
-      ...(e.fingerprint256 ? { fingerprint256: e.fingerprint256 } : {}),
-      ...(e.expectedFingerprint256 ? { expectedFingerprint256: e.expectedFingerprint256 } : {}),
-      ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+      ...(typeof respCode === 'string' && respCode ? { respCode } : {}),
+      ...(typeof fingerprint256 === 'string' && fingerprint256 ? { fingerprint256 } : {}),
+      ...(typeof expectedFingerprint256 === 'string' && expectedFingerprint256 ? { expectedFingerprint256 } : {}),
+      ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
     };
   }
-  if (isAppFailure(e)) return e.toAppError();
   return { code: 'storage', message: otherwise };
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { ErrorCode } from '../../../shared/errors.js';
+import type { TypedFailure } from '../errors.js';
 
 /**
  * The codes a POP3 session can end with: not `storage` (the mail store's) nor the codes of
@@ -28,7 +29,7 @@ export interface Pop3ErrorDetails {
   cause?: unknown;
 }
 
-export class Pop3Error extends Error {
+export class Pop3Error extends Error implements TypedFailure {
   override readonly name = 'Pop3Error';
   readonly code: Pop3ErrorCode;
   readonly respCode?: string;

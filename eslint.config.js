@@ -22,6 +22,27 @@ const LAYERS = {
   renderer: { may: ['shared', 'renderer'], node: false, electron: false },
 };
 
+/**
+ * Inside core, the protocols (net, pop3) and the storage (store, mime) sit below the services
+ * that use them (sync, accounts, secrets, mail-service.ts, contract-handler.ts and the rest), so
+ * each can be tested alone and SMTP can stand on net. They import only each other and
+ * core/errors.ts; net, under every protocol, only itself.
+ * @type {Record<string, string[]>}
+ */
+const CORE_FOUNDATIONS = {
+  net: ['net', 'errors'],
+  pop3: ['net', 'pop3', 'store', 'mime', 'errors'],
+  store: ['net', 'pop3', 'store', 'mime', 'errors'],
+  mime: ['net', 'pop3', 'store', 'mime', 'errors'],
+};
+
+/** `electron/core/net/tls.ts` → `net`, `electron/core/errors.js` → `errors`; null outside core. @param {string} file */
+function coreUnitOf(file) {
+  const rel = path.relative(path.join(root, 'electron', 'core'), file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  return rel.split(path.sep)[0].replace(/\.(js|ts|tsx)$/, '');
+}
+
 /** @param {string} file */
 function layerOf(file) {
   const [top, second] = path.relative(root, file).split(path.sep);
@@ -41,9 +62,17 @@ const layersRule = {
     const check = (node, source) => {
       if (typeof source !== 'string') return;
       if (source.startsWith('.')) {
-        const to = layerOf(path.resolve(path.dirname(context.filename), source));
+        const target = path.resolve(path.dirname(context.filename), source);
+        const to = layerOf(target);
         if (to && !rules.may.includes(to)) {
           context.report({ node, message: `${from} must not import from ${to} (DESIGN §1 layering).` });
+          return;
+        }
+        const fromUnit = coreUnitOf(context.filename);
+        const toUnit = coreUnitOf(target);
+        const allowed = fromUnit ? CORE_FOUNDATIONS[fromUnit] : undefined;
+        if (allowed && toUnit && !allowed.includes(toUnit)) {
+          context.report({ node, message: `electron/core/${fromUnit} must not import electron/core/${toUnit}: protocols and storage sit below the services (DESIGN §1 layering).` });
         }
         return;
       }

@@ -23,6 +23,24 @@ describe('layering lint rule', () => {
     expect(await restrictedImports('electron/core/x.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toBe(0);
   });
 
+  it('keeps the protocols and the store below the services that use them', async () => {
+    const imports = (file: string, from: string) => restrictedImports(file, `import { a } from '${from}';\nexport const b = a;\n`);
+    expect(await imports('electron/core/pop3/x.ts', '../sync/sync-engine.js')).toBe(1);
+    expect(await imports('electron/core/pop3/x.ts', '../mail-service.js')).toBe(1);
+    expect(await imports('electron/core/store/x.ts', '../accounts/account-store.js')).toBe(1);
+    expect(await imports('electron/core/mime/x.ts', '../contract-handler.js')).toBe(1);
+    expect(await imports('electron/core/mime/x.ts', '../secrets/index.js')).toBe(1);
+    expect(await imports('electron/core/net/x.ts', '../pop3/errors.js')).toBe(1);
+    expect(await imports('electron/core/net/x.ts', '../store/durable.js')).toBe(1);
+    // What they may use: each other, core's error type, and (for the services) all of them.
+    expect(await imports('electron/core/pop3/x.ts', '../net/tls.js')).toBe(0);
+    expect(await imports('electron/core/mime/x.ts', '../store/durable.js')).toBe(0);
+    expect(await imports('electron/core/net/x.ts', '../errors.js')).toBe(0);
+    expect(await imports('electron/core/net/x.ts', './tls.js')).toBe(0);
+    expect(await imports('electron/core/sync/x.ts', '../pop3/index.js')).toBe(0);
+    expect(await imports('electron/core/mail-service.ts', './sync/sync-engine.js')).toBe(0);
+  });
+
   it('keeps the renderer away from node, electron and core', async () => {
     expect(await restrictedImports('renderer/src/x.tsx', "import fs from 'node:fs';\nexport const a = fs;\n")).toBe(1);
     expect(await restrictedImports('renderer/src/x.tsx', "import { a } from '../../electron/core/pop3/index.js';\nexport const b = a;\n")).toBe(1);

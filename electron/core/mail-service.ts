@@ -7,32 +7,28 @@
  * One process at a time holds a data directory (a lock file): the journal's state numbers
  * must come from one writer.
  */
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { passwordDestinationChanged, type AccountInput, type AccountPatch, type AccountSettings } from '../../shared/accounts.js';
 import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
-import { INLINE_PART_MAX_BYTES, type AccountStatus, type ConnectionReport, type ConnectionTest, type Discovery, type EventName, type EventPayload, type PendingDeletion, type SyncOutcome } from '../../shared/contract.js';
+import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
 import type { MessageSummary } from '../../shared/messages.js';
 import { AccountStore } from './accounts/account-store.js';
 import { AppFailure, toAppError } from './errors.js';
-import { openAttachment, readBody, saveAttachment } from './mime/body.js';
-import { decodeSource } from './mime/charset.js';
 import { discoverServer } from './accounts/discover.js';
 import { PreferencesStore } from './preferences.js';
 import { summarize } from './mime/summary.js';
 import { Pop3Client, type Pop3ConnectOptions } from './pop3/client.js';
 import { isPop3Error } from './pop3/errors.js';
 import { resolvePassword, type SecretStore } from './secrets/index.js';
-import { fsyncDir, saveNewFile, storageError, writeFileAtomic } from './store/durable.js';
-import { safeFileName } from './files/save-name.js';
+import { fsyncDir, storageError, writeFileAtomic } from './store/durable.js';
 import { Journal } from './store/journal.js';
 import { deletionPreview, type DeletionPreview } from './store/ledger.js';
-import { curName, formatFlags } from './store/ids.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
+import { MessageFiles } from './messages/message-files.js';
 import { deletionReason } from './sync/plan.js';
 import { certificateBlockSync, clearCertificateBlock, lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
@@ -69,8 +65,6 @@ export function defaultDataDir(): string {
 }
 
 const NO_FLAGS: MessageFlags = { seen: false, flagged: false, trashed: false };
-/** "View source" shows at most this much of a message. */
-const RAW_SOURCE_LIMIT = 8 * 1024 * 1024;
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
@@ -83,6 +77,8 @@ export class MailService {
     notice: new Set(),
   };
   private scheduler: Scheduler | null = null;
+  /** Finding and reading stored messages. */
+  private readonly files: MessageFiles;
   /** Syncs in flight, by account: a second request joins the first (one session per account). */
   private readonly running = new Map<string, Promise<SyncOutcome>>();
 
@@ -94,6 +90,7 @@ export class MailService {
     private readonly lockFile: string,
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
+    this.files = new MessageFiles(opts.dataDir, journal);
   }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -524,49 +521,13 @@ export class MailService {
     const out: StoredMessage[] = [];
     for (const m of this.journal.all()) {
       if (filter.accountId && m.accountId !== filter.accountId) continue;
-      out.push({ ...m, path: this.pathOf(m) });
+      out.push({ ...m, path: this.files.pathOf(m) });
     }
     return out.sort((a, b) => (b.summary.date ?? '').localeCompare(a.summary.date ?? '') || b.receivedAt - a.receivedAt);
   }
 
-  private pathOf(m: MessageRecord): string {
-    // The name follows the flags; cur/ is where Popbox keeps every message it stores.
-    return path.join(AccountMailbox.dirFor(this.opts.dataDir, m.accountId), 'Maildir', 'cur', curName(m.id, formatFlags(m.flags)));
-  }
-
-  /**
-   * The message's file as it is now. A flag change renames the file before the journal records
-   * it, so a reader that opens a message while it is being marked read may hold the old name:
-   * then the file is found by its id (the name's part before the flags).
-   */
-  private async locate(id: string): Promise<string> {
-    const m = this.requireMessage(id);
-    const expected = this.pathOf(m);
-    if (await fs.access(expected).then(() => true, () => false)) return expected;
-    const cur = path.dirname(expected);
-    const prefix = curName(m.id, '');
-    const found = (await fs.readdir(cur).catch(() => [] as string[])).find((n) => n.startsWith(prefix));
-    return found ? path.join(cur, found) : expected;
-  }
-
-  /** Run a reader on the message's file; if the file was renamed under it, find it again. */
-  private async withMessageFile<T>(id: string, read: (file: string) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const file = await this.locate(id);
-      try {
-        return await read(file);
-      } catch (e) {
-        const gone = !(await fs.access(file).then(() => true, () => false));
-        if (attempt < 3 && gone && this.journal.get(id)) continue;
-        throw e;
-      }
-    }
-  }
-
   private requireMessage(id: string): MessageRecord {
-    const m = this.journal.get(id);
-    if (!m) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id.slice(0, 40))}`);
-    return m;
+    return this.files.record(id);
   }
 
   /**
@@ -653,64 +614,29 @@ export class MailService {
     return this.journal.snapshot();
   }
 
-  async messageBody(id: string) {
-    const body = await this.withMessageFile(id, (file) => readBody(file));
-    const m = this.journal.get(id);
-    // Ledgers written before they kept a headers-only message's server size hold the headers' size.
-    return m?.partial && m.serverSize !== undefined && m.serverSize > m.summary.size ? { ...body, serverSize: m.serverSize } : body;
+  messageBody(id: string) {
+    return this.files.body(id);
   }
 
-  /** The stored bytes for "View source" and the header view, capped; each line UTF-8 when valid, else windows-1252 (charset.ts). */
-  async rawSource(id: string): Promise<{ text: string; truncated: boolean }> {
-    return this.withMessageFile(id, (file) => this.readSource(file));
+  /** The stored bytes for "View source" and the header view, capped. */
+  rawSource(id: string): Promise<{ text: string; truncated: boolean }> {
+    return this.files.rawSource(id);
   }
 
-  private async readSource(file: string): Promise<{ text: string; truncated: boolean }> {
-    const handle = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
-      throw new AppFailure('storage', `cannot read the message: ${e.code ?? e}`);
-    });
-    try {
-      const { size } = await handle.stat();
-      const buf = Buffer.alloc(Math.min(size, RAW_SOURCE_LIMIT));
-      await handle.read(buf, 0, buf.length, 0);
-      return { text: decodeSource(buf), truncated: size > RAW_SOURCE_LIMIT };
-    } finally {
-      await handle.close();
-    }
+  saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
+    return this.files.saveAttachment(id, attachmentId, dest);
   }
 
-  /** Save one attachment to `dest` (chosen by the user through the host's save dialog). */
-  async saveAttachment(id: string, attachmentId: string, dest: string): Promise<{ size: number }> {
-    return this.withMessageFile(id, (file) => saveAttachment(file, attachmentId, dest));
+  saveMessage(id: string, dest: string): Promise<{ size: number }> {
+    return this.files.saveMessage(id, dest);
   }
 
-  /** Save the message exactly as stored (an .eml file) to `dest`, chosen by the user through the host. */
-  async saveMessage(id: string, dest: string): Promise<{ size: number }> {
-    return this.withMessageFile(id, (file) => saveNewFile(dest, 'message', (write) => write(createReadStream(file))));
-  }
-
-  /** The name a save dialog suggests for a message: its subject, safe as a file name. */
   messageFileName(id: string): string {
-    return `${safeFileName(this.requireMessage(id).summary.subject, 'message')}.eml`;
+    return this.files.fileName(id);
   }
 
-  /** An inline part's bytes (a cid: image) for the reading pane; refused above the cap. */
   inlinePart(id: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
-    return this.withMessageFile(id, (file) => this.readInlinePart(file, attachmentId));
-  }
-
-  private async readInlinePart(file: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
-    const info = (await readBody(file, { maxTextBytes: 0 })).attachments.find((a) => a.id === attachmentId);
-    if (!info) throw new AppFailure('not-found', `no attachment ${attachmentId} in this message`);
-    if (info.size > INLINE_PART_MAX_BYTES) throw new AppFailure('invalid', `attachment ${attachmentId} is too big to show inline (${info.size} bytes)`);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of await openAttachment(file, attachmentId)) {
-      size += (chunk as Buffer).length;
-      if (size > INLINE_PART_MAX_BYTES) throw new AppFailure('invalid', `attachment ${attachmentId} is too big to show inline`);
-      chunks.push(chunk as Buffer);
-    }
-    return { contentType: info.contentType, base64: Buffer.concat(chunks).toString('base64') };
+    return this.files.inlinePart(id, attachmentId);
   }
 
   preferences(): Preferences {

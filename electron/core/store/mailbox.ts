@@ -9,6 +9,7 @@ import { storageError } from './durable.js';
 import { Ledger } from './ledger.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { Maildir } from './maildir.js';
+import { curName, formatFlags, type Flags } from './ids.js';
 
 export class AccountMailbox {
   private constructor(
@@ -21,6 +22,22 @@ export class AccountMailbox {
 
   static dirFor(dataDir: string, accountId: string): string {
     return path.join(dataDir, 'accounts', accountId);
+  }
+
+  /**
+   * Where a message with these flags lies: Popbox keeps every message it stores in cur/, named
+   * after its flags. For readers, who hold no lock and so cannot open the mailbox.
+   */
+  static messagePath(dataDir: string, accountId: string, id: string, flags: Flags): string {
+    return path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir', 'cur', curName(id, formatFlags(flags)));
+  }
+
+  /** A message's file found by its id alone, whatever flags its name carries now; undefined if none. */
+  static async findMessage(dataDir: string, accountId: string, id: string): Promise<string | undefined> {
+    const cur = path.dirname(AccountMailbox.messagePath(dataDir, accountId, id, { seen: false, flagged: false, trashed: false }));
+    const prefix = curName(id, '');
+    const found = (await fs.readdir(cur).catch(() => [] as string[])).find((n) => n.startsWith(prefix));
+    return found ? path.join(cur, found) : undefined;
   }
 
   /** Open for writing (sync, delete): takes the account's lock, or fails with 'in-use'. */

@@ -293,6 +293,16 @@ suite('accounts, status and search in Chromium', () => {
     await search.fill('');
   });
 
+  it('before removing an account that leaves nothing on the server, says its mail exists only here; Cancel keeps it', async () => {
+    await page.getByRole('button', { name: 'Account settings' }).click();
+    await settings().getByRole('button', { name: 'Slow server', exact: true }).click();
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.dismiss())));
+    await settings().getByRole('button', { name: 'Remove account' }).click();
+    expect(await asked).toMatch(/exists only on this computer and will be gone for good/);
+    expect(service.listAccounts().map((a) => a.name)).toContain('Slow server');
+    await settings().getByRole('button', { name: 'Done' }).click();
+  });
+
   it('says where a saved attachment went', async () => {
     await page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: /Report attached/ }).first().click();
     const reader = page.getByRole('region', { name: 'Message' });

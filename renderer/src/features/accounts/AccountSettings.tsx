@@ -159,7 +159,12 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   };
 
   const remove = async () => {
-    if (!window.confirm(`Remove the account “${account.name}” and its downloaded mail from this computer? Mail on the server stays there.`)) return;
+    // Say what is really lost: without "Leave messages on server" the server deleted each
+    // message after download, and this computer holds the only copy.
+    const where = account.leaveOnServer
+      ? 'Copies still on the server stay there (those already deleted there are lost).'
+      : 'This account does not leave messages on the server, so its downloaded mail exists only on this computer and will be gone for good.';
+    if (!window.confirm(`Remove the account “${account.name}” and its downloaded mail from this computer? ${where}`)) return;
     try {
       await call(api, 'removeAccount', { id: account.id });
       await readModel.refreshAccounts();

@@ -4,13 +4,7 @@ import { SHORTCUT_HELP } from './keyboard.js';
 
 export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
   return (
-    <Dialog label="Keyboard shortcuts" onClose={onClose} className="shortcuts-dialog">
-      <div className="dialog-head">
-        <h2>Keyboard shortcuts</h2>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <Dialog label="Keyboard shortcuts" onClose={onClose} className="shortcuts-dialog" heading>
       <table className="shortcuts">
         <tbody>
           {SHORTCUT_HELP.map((s) => (

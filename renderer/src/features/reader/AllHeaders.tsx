@@ -1,27 +1,14 @@
 /** Every header field of a message, decoded, in a dialog (Thunderbird's View › Headers › All). */
-import { useEffect, useState } from 'react';
-import { call, isApiError } from '../../api/client.js';
-import { useServices } from '../../app/context.js';
+import { useMemo } from 'react';
 import { Dialog } from '../../app/Dialog.js';
-import { headerFields, type HeaderField } from './headers.js';
+import { headerFields } from './headers.js';
+import { useRawSource } from './useRawSource.js';
 
 export function AllHeaders({ id, onClose }: { id: string; onClose: () => void }) {
-  const { api } = useServices();
-  const [fields, setFields] = useState<HeaderField[] | string | null>(null);
-  useEffect(() => {
-    call(api, 'rawSource', { id }).then(
-      (src) => setFields(headerFields(src.text)),
-      (e: unknown) => setFields(isApiError(e) ? e.message : String(e)),
-    );
-  }, [api, id]);
+  const src = useRawSource(id);
+  const fields = useMemo(() => (src === null || typeof src === 'string' ? src : headerFields(src.text)), [src]);
   return (
-    <Dialog label="All headers" onClose={onClose} className="headers-dialog">
-      <div className="dialog-head">
-        <h2>All headers</h2>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <Dialog label="All headers" onClose={onClose} className="headers-dialog" heading>
       {fields === null ? (
         <p>Loading…</p>
       ) : typeof fields === 'string' ? (

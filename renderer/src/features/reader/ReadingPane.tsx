@@ -7,6 +7,7 @@ import { Dialog } from '../../app/Dialog.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
 import { AllHeaders } from './AllHeaders.js';
 import { useLinkGuard } from './LinkGuard.js';
+import { useRawSource } from './useRawSource.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
@@ -18,19 +19,9 @@ function addresses(list: Address[]): string {
 }
 
 function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
-  const { api } = useServices();
-  const [src, setSrc] = useState<{ text: string; truncated: boolean } | string | null>(null);
-  useEffect(() => {
-    call(api, 'rawSource', { id }).then(setSrc, (e: unknown) => setSrc(isApiError(e) ? e.message : String(e)));
-  }, [api, id]);
+  const src = useRawSource(id);
   return (
-    <Dialog label="Message source" onClose={onClose} className="source-dialog">
-      <div className="dialog-head">
-        <h2>Message source</h2>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <Dialog label="Message source" onClose={onClose} className="source-dialog" heading>
       {src === null ? <p>Loading…</p> : typeof src === 'string' ? <p role="alert">{src}</p> : <pre className="source">{src.text}</pre>}
       {typeof src === 'object' && src?.truncated && <p>Only the first 8 MB are shown.</p>}
     </Dialog>

@@ -71,7 +71,12 @@ describe('App', () => {
     await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));
     const folders = screen.getByRole('navigation', { name: 'Folders' });
     await waitFor(() => expect(within(folders).getAllByLabelText('2 unread')).toHaveLength(2));
-    expect(within(folders).getByRole('button', { name: /Home Inbox/ })).toBeTruthy();
+    // Each account is a section of its own with its Inbox (and the special folders) inside.
+    const home = within(folders).getByRole('region', { name: 'Home' });
+    expect(within(home).getByRole('button', { name: /^Inbox/ })).toBeTruthy();
+    expect(within(home).getByRole('button', { name: /^Trash/ })).toBeTruthy();
+    expect(within(home).getByRole('button', { name: 'New folder in Home' })).toBeTruthy();
+    expect(document.title).toBe('Unified Inbox — Popbox');
     expect(screen.getByRole('button', { name: 'Get Mail' })).toBeTruthy();
     expect(screen.getByRole('searchbox')).toBeTruthy();
 
@@ -89,7 +94,7 @@ describe('App', () => {
     expect(s.service.journal.get(a.id)?.flags.seen).toBe(false);
     expect(within(grid).getByRole('row', { name: /Dinner plans/ }).getAttribute('aria-label')).toMatch(/unread/);
     // A change that does come down the feed shows at once.
-    await s.service.journal.append([{ t: 'flags', id: a.id, flags: { seen: true, flagged: true, trashed: false } }]);
+    await s.service.journal.append([{ t: 'flags', id: a.id, flags: { seen: true, flagged: true } }]);
     await waitFor(() => expect(within(grid).getByRole('row', { name: /Dinner plans/ }).getAttribute('aria-label')).toMatch(/^Ann, Dinner plans, [^,]+, flagged$/));
   });
 
@@ -128,6 +133,11 @@ describe('App', () => {
     expect(shortcutFor(key('u'), body)).toBe('toggle-unread');
     expect(shortcutFor(key('s'), body)).toBe('toggle-flag');
     expect(shortcutFor(key('g'), body)).toBe('get-mail');
+    expect(shortcutFor(key('m'), body)).toBe('move');
+    expect(shortcutFor(key('a'), body)).toBe('archive');
+    expect(shortcutFor(key('z', { ctrlKey: true }), body)).toBe('undo');
+    expect(shortcutFor(key('z', { metaKey: true }), body)).toBe('undo');
+    expect(shortcutFor(key('a', { ctrlKey: true }), body)).toBe('select-all');
     expect(shortcutFor(key('/'), body)).toBe('search');
     expect(shortcutFor(key('f', { ctrlKey: true }), body)).toBe('search');
     const button = document.createElement('button');
@@ -135,6 +145,9 @@ describe('App', () => {
     expect(shortcutFor(key('Enter'), body)).toBe('open');
     const input = document.createElement('input');
     expect(shortcutFor(key('j'), input)).toBeNull();
+    // In a text field Ctrl+Z undoes the typing, and m and a are letters.
+    expect(shortcutFor(key('z', { ctrlKey: true }), input)).toBeNull();
+    expect(shortcutFor(key('m'), input)).toBeNull();
     expect(shortcutFor(key('f', { ctrlKey: true }), input)).toBe('search');
   });
 });

@@ -9,7 +9,7 @@ import type { MessageRow } from '../../renderer/src/db/database.js';
 import { commandsFor } from '../../renderer/src/features/inbox/commands.js';
 import { decodeEncodedWords, headerFields } from '../../renderer/src/features/reader/headers.js';
 
-const row = (over: Partial<MessageRow>): MessageRow => ({ seen: 1, flagged: 0, folder: 'inbox', ...over }) as MessageRow;
+const row = (over: Partial<MessageRow>): MessageRow => ({ seen: 1, flagged: 0, folder: 'INBOX', ...over }) as MessageRow;
 
 describe('view settings', () => {
   it('fall back field by field from a broken or hand-edited record, and clamp sizes', () => {
@@ -23,10 +23,12 @@ describe('view settings', () => {
 
 describe('commands for a selection', () => {
   it('offers only what would change something, and the folder’s own moves', () => {
-    expect(commandsFor([row({}), row({})])).toEqual(['unread', 'flag', 'trash']);
-    expect(commandsFor([row({ seen: 0 }), row({ flagged: 1 })])).toEqual(['read', 'flag', 'trash']);
-    expect(commandsFor([row({ flagged: 1 })])).toEqual(['unread', 'unflag', 'trash']);
-    expect(commandsFor([row({ folder: 'trash' }), row({ folder: 'trash', seen: 0 })])).toEqual(['read', 'flag', 'restore', 'delete']);
+    expect(commandsFor([row({}), row({ folder: 'Work' })])).toEqual(['unread', 'flag', 'move', 'archive', 'trash']);
+    expect(commandsFor([row({ seen: 0 }), row({ flagged: 1 })])).toEqual(['read', 'flag', 'move', 'archive', 'trash']);
+    expect(commandsFor([row({ flagged: 1 })])).toEqual(['unread', 'unflag', 'move', 'archive', 'trash']);
+    expect(commandsFor([row({ folder: 'Trash' }), row({ folder: 'Trash', seen: 0 })])).toEqual(['read', 'flag', 'move', 'restore', 'delete']);
+    // Some in Trash and some not: only what applies to both.
+    expect(commandsFor([row({ folder: 'Trash' }), row({})])).toEqual(['unread', 'flag', 'move']);
     expect(commandsFor([])).toEqual([]);
   });
 });

@@ -52,24 +52,25 @@ describe('read model', () => {
     expect(rm.store.size).toBe(0);
     const a = record({ subject: 'Alpha', from: 'Ann' });
     const b = record({ subject: 'Re: Beta', from: 'Bob' });
-    const c = record({ subject: 'Gamma', from: 'Cy', flags: { seen: true, flagged: false, trashed: false } });
+    const c = record({ subject: 'Gamma', from: 'Cy', flags: { seen: true, flagged: false } });
     await s.service.journal.append([a, b, c].map((m) => ({ t: 'add' as const, m })));
     await rm.pull();
     expect(rm.store.size).toBe(3);
     expect(await rm.cursor()).toBe(s.service.journal.snapshot().state);
     expect(rm.store.unreadCount({ kind: 'unified' })).toBe(2);
-    expect(rm.store.unreadCount({ kind: 'account', accountId: a.accountId })).toBe(2);
+    expect(rm.store.unreadCount({ kind: 'folder', accountId: a.accountId, folder: 'INBOX' })).toBe(2);
 
     await s.api.setFlags({ ids: [a.id], flags: { seen: true } }).catch(() => {});
-    await s.service.journal.append([{ t: 'flags', id: a.id, flags: { seen: true, flagged: true, trashed: false } }, { t: 'flags', id: b.id, flags: { seen: false, flagged: false, trashed: true } }, { t: 'remove', id: c.id }]);
+    await s.service.journal.append([{ t: 'flags', id: a.id, flags: { seen: true, flagged: true } }, { t: 'move', id: b.id, folder: 'Trash', trashedFrom: 'INBOX' }, { t: 'remove', id: c.id }]);
     await rm.pull();
     const onDisk = (await rm.pagesOnDisk()).flatMap((p) => p.rows).sort((x, y) => x.subject.localeCompare(y.subject));
     expect(onDisk.map((r) => [r.subject, r.folder, r.seen, r.flagged])).toEqual([
-      ['Alpha', 'inbox', 1, 1],
-      ['Re: Beta', 'trash', 0, 0],
+      ['Alpha', 'INBOX', 1, 1],
+      ['Re: Beta', 'Trash', 0, 0],
     ]);
     expect(rm.store.unreadCount({ kind: 'unified' })).toBe(0);
-    expect(viewIds(rm.store, { kind: 'trash' }, 'date')).toEqual([b.id]);
+    expect(viewIds(rm.store, { kind: 'folder', accountId: b.accountId, folder: 'Trash' }, 'date')).toEqual([b.id]);
+    expect(rm.store.get(b.id)?.trashedFrom).toBe('INBOX');
     expect(viewIds(rm.store, { kind: 'unified' }, 'date')).toEqual([a.id]);
     expect(rm.store.get(b.id)?.subjectKey).toBe('beta');
     expect(rm.store.get(c.id)).toBeUndefined();
@@ -134,7 +135,7 @@ describe('read model', () => {
     page.primeHead();
     expect(page.store.headFor({ kind: 'unified' }, 'date')).toEqual(m.slice(-60).reverse().map((x) => x.id));
     expect(page.store.get(m[79]!.id)?.subject).toBe(m[79]!.summary.subject);
-    expect(page.store.headFor({ kind: 'trash' }, 'date')).toBeNull();
+    expect(page.store.headFor({ kind: 'folder', accountId: 'acc1', folder: 'Trash' }, 'date')).toBeNull();
 
     // A head in a shape this build does not know (an older build's) is not shown.
     const key = Object.keys(localStorage).find((k) => k.endsWith(`:${db.name}`))!;
@@ -149,7 +150,7 @@ describe('read model', () => {
     await s.service.journal.append(m.map((x) => ({ t: 'add' as const, m: x })));
     const rm = new ReadModel(db, s.api);
     await rm.pull();
-    await s.service.journal.append([{ t: 'flags', id: m[0]!.id, flags: { seen: true, flagged: true, trashed: false } }]);
+    await s.service.journal.append([{ t: 'flags', id: m[0]!.id, flags: { seen: true, flagged: true } }]);
     await rm.pull();
     const page = new ReadModel(db, s.api);
     page.primeHead();
@@ -215,7 +216,8 @@ describe('read model', () => {
       for (const id of live) {
         const r = rnd();
         if (r < 0.05) changes.push({ t: 'remove', id });
-        else if (r < 0.15) changes.push({ t: 'flags', id, flags: { seen: rnd() < 0.5, flagged: rnd() < 0.2, trashed: rnd() < 0.3 } });
+        else if (r < 0.15) changes.push({ t: 'flags', id, flags: { seen: rnd() < 0.5, flagged: rnd() < 0.2 } });
+        else if (r < 0.2) changes.push({ t: 'move', id, folder: rnd() < 0.5 ? 'Trash' : 'INBOX' });
       }
       await s.service.journal.append(changes);
       await rm.pull();
@@ -226,7 +228,7 @@ describe('read model', () => {
     }
     const again = new ReadModel(db, s.api);
     await again.load();
-    for (const view of [{ kind: 'unified' }, { kind: 'trash' }, { kind: 'account', accountId: 'acc1' }] as const) {
+    for (const view of [{ kind: 'unified' }, { kind: 'folder', accountId: 'acc1', folder: 'Trash' }, { kind: 'folder', accountId: 'acc1', folder: 'INBOX' }] as const) {
       expect(viewIds(again.store, view, 'date')).toEqual(viewIds(rm.store, view, 'date'));
       expect(again.store.unreadCount(view)).toBe(rm.store.unreadCount(view));
     }
@@ -237,7 +239,7 @@ describe('read model', () => {
     await s.service.journal.append(m.map((x) => ({ t: 'add' as const, m: x })));
     const rm = new ReadModel(db, s.api);
     await rm.pull();
-    const views = [{ kind: 'unified' }, { kind: 'trash' }, { kind: 'account', accountId: 'acc1' }, { kind: 'account', accountId: 'acc2' }] as const;
+    const views = [{ kind: 'unified' }, { kind: 'folder', accountId: 'acc1', folder: 'Trash' }, { kind: 'folder', accountId: 'acc2', folder: 'Trash' }, { kind: 'folder', accountId: 'acc1', folder: 'INBOX' }, { kind: 'folder', accountId: 'acc2', folder: 'INBOX' }, { kind: 'all' }] as const;
     const sorts = ['date', 'from', 'subject'] as const;
     const all = () => views.flatMap((v) => sorts.map((o) => viewIds(rm.store, v, o)));
     all(); // every list sorted and cached
@@ -245,7 +247,7 @@ describe('read model', () => {
       const live = s.service.journal.snapshot().messages;
       await s.service.journal.append(
         live.flatMap((x, i) =>
-          (i + round) % 7 === 0 ? [{ t: 'remove' as const, id: x.id }] : (i + round) % 5 === 0 ? [{ t: 'flags' as const, id: x.id, flags: { ...x.flags, trashed: !x.flags.trashed } }] : [],
+          (i + round) % 7 === 0 ? [{ t: 'remove' as const, id: x.id }] : (i + round) % 5 === 0 ? [{ t: 'move' as const, id: x.id, folder: x.folder === 'Trash' ? 'INBOX' : 'Trash' }] : [],
         ),
       );
       await rm.pull();
@@ -325,7 +327,7 @@ describe('read model', () => {
     // 500 messages marked read in an order unrelated to the pages (as "sorted by sender, select
     // all, mark read" gives): every feed page of 100 touches all 4 pages.
     const picked = many.filter((_, i) => i % 4 === 0).sort((x, y) => ((Number(x.id.slice(1)) * 7919) % 1000) - ((Number(y.id.slice(1)) * 7919) % 1000));
-    await s.service.journal.append(picked.map((m) => ({ t: 'flags' as const, id: m.id, flags: { seen: true, flagged: false, trashed: false } })));
+    await s.service.journal.append(picked.map((m) => ({ t: 'flags' as const, id: m.id, flags: { seen: true, flagged: false } })));
     await rm.pull();
     // Held until a write rewrites at most ~4 rows per change: here 2 writes instead of 5.
     expect(writes.reduce((a, b) => a + b, 0)).toBe(500);
@@ -345,12 +347,12 @@ describe('read model', () => {
     expect(viewIds(rm.store, { kind: 'unified' }, 'date', '')).toEqual([recent.id, mid.id, old.id]);
     expect(viewIds(rm.store, { kind: 'unified' }, 'from', '')).toEqual([recent.id, mid.id, old.id]);
     expect(viewIds(rm.store, { kind: 'unified' }, 'subject', '')).toEqual([mid.id, recent.id, old.id]);
-    expect(viewIds(rm.store, { kind: 'account', accountId: 'acc1' }, 'date', '')).toEqual([mid.id, old.id]);
-    expect(viewIds(rm.store, { kind: 'account', accountId: 'acc1' }, 'from', '')).toEqual([mid.id, old.id]);
+    expect(viewIds(rm.store, { kind: 'folder', accountId: 'acc1', folder: 'INBOX' }, 'date', '')).toEqual([mid.id, old.id]);
+    expect(viewIds(rm.store, { kind: 'folder', accountId: 'acc1', folder: 'INBOX' }, 'from', '')).toEqual([mid.id, old.id]);
     expect(viewIds(rm.store, { kind: 'unified' }, 'date', 'fruit')).toEqual([recent.id, mid.id]);
     expect(viewIds(rm.store, { kind: 'unified' }, 'date', 'STRIPES yolanda')).toEqual([old.id]);
     expect(viewIds(rm.store, { kind: 'unified' }, 'date', 'nothing-like-this')).toEqual([]);
-    expect(viewIds(rm.store, { kind: 'account', accountId: 'acc2' }, 'subject', 'fruit')).toEqual([recent.id]);
+    expect(viewIds(rm.store, { kind: 'folder', accountId: 'acc2', folder: 'INBOX' }, 'subject', 'fruit')).toEqual([recent.id]);
 
     // The in-memory index follows later changes, and a fresh one loads the same from disk.
     const later = record({ subject: 'Fruit salad', from: 'Vera', date: '2026-04-01T00:00:00Z' });
@@ -366,8 +368,8 @@ describe('read model', () => {
     const m = record();
     const folded = foldChanges(new Map(), [
       { s: 1, t: 'add', m },
-      { s: 2, t: 'flags', id: m.id, flags: { seen: true, flagged: false, trashed: false } },
-      { s: 3, t: 'flags', id: 'unknown', flags: { seen: true, flagged: false, trashed: false } },
+      { s: 2, t: 'flags', id: m.id, flags: { seen: true, flagged: false } },
+      { s: 3, t: 'flags', id: 'unknown', flags: { seen: true, flagged: false } },
     ]);
     expect(folded.get(m.id)?.seen).toBe(1);
     expect(folded.has('unknown')).toBe(false);

@@ -46,7 +46,8 @@ export function record(over: Partial<MessageRecord> & { subject?: string; from?:
     uidl: `uidl-${n}`,
     receivedAt: Date.UTC(2026, 5, 1),
     partial: false,
-    flags: { seen: false, flagged: false, trashed: false },
+    flags: { seen: false, flagged: false },
+    folder: 'INBOX',
     summary: { subject, from: [{ name: from, address: `${from.toLowerCase().replace(/\W/g, '')}@example.org` }], to: [], cc: [], date, messageId: null, inReplyTo: null, references: [], size: 1000, hasAttachments: false, snippet },
     ...rest,
   };

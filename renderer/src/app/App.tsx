@@ -1,11 +1,20 @@
 /** The window: toolbar, folders, message list, reading pane, status; settings and first run. */
 import { useLiveQuery } from 'dexie-react-hooks';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { INBOX, isWithin, pathOf, roleOf } from '../../../shared/folders.js';
 import { call } from '../api/client.js';
 import type { MessageRow } from '../db/database.js';
-import { folderOf, type MailboxView } from '../db/message-store.js';
+import { inView, type MailboxView } from '../db/message-store.js';
 import { messageActions, type MessageActions } from '../features/inbox/actions.js';
-import { COMMAND_LABELS, commandsFor, type Command } from '../features/inbox/commands.js';
+import { COMMAND_KEYS, COMMAND_LABELS, commandsFor, type Command } from '../features/inbox/commands.js';
+import { messagesText, undoableActions, undoLast } from '../features/inbox/undoable.js';
+import { DRAG_TYPE, dragInfo, type DragInfo } from '../features/folders/drag.js';
+import { ConfirmDialog, deleteFolderText, emptyTrashText, FolderNameDialog, serverCopiesText } from '../features/folders/FolderDialogs.js';
+import { MovePicker } from '../features/folders/MovePicker.js';
+import { flatten, folderName, folderTree, inTrash, type FolderNode } from '../features/folders/tree.js';
+import type { FolderTarget } from '../features/sidebar/Sidebar.js';
+import { Toast, type ToastNote } from './Toast.js';
+import { UndoHistory } from './undo.js';
 import { MessageList } from '../features/inbox/MessageList.js';
 import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
 import { useViewIds } from '../features/inbox/useViewIds.js';
@@ -31,15 +40,28 @@ const SettingsView = lazy(() => import('../features/accounts/AccountSettings.js'
 const loadReadingPane = () => import('../features/reader/ReadingPane.js');
 const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.ReadingPane })));
 
-/** Whether a message belongs in a view (its folder, and its account for an account's Inbox). */
-function inView(row: MessageRow, view: MailboxView): boolean {
-  return row.folder === folderOf(view) && (view.kind !== 'account' || row.accountId === view.accountId);
-}
-
 /** setFlags takes at most this many ids per call (the contract's limit). */
 const IDS_PER_CALL = 100_000;
 
 type Screen = { kind: 'mail' } | { kind: 'settings'; accountId: string | null; focusPassword: boolean };
+
+/** The folder dialogs and the Move to… picker. */
+type FolderDialog =
+  | { kind: 'new'; accountId: string; parent: string[] }
+  | { kind: 'rename'; accountId: string; folder: string }
+  | { kind: 'delete'; accountId: string; folder: string }
+  | { kind: 'empty-trash'; accountId: string }
+  | { kind: 'move'; ids: string[] };
+
+/** Folders no message is moved into by hand: Drafts and the Outbox hold what the user writes. */
+const NOT_A_TARGET = new Set(['Drafts', 'Outbox']);
+
+/** What the window title and the list's heading call a view. */
+function viewTitle(view: MailboxView, accountName: (id: string) => string): string {
+  if (view.kind === 'unified') return 'Unified Inbox';
+  if (view.kind === 'all') return 'All folders';
+  return `${folderName(view.folder)} — ${accountName(view.accountId)}`;
+}
 
 export interface AppProps {
   /** A message clicked in the start-up snapshot before the app was ready: opened on mount. */
@@ -66,11 +88,18 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const [help, setHelp] = useState(false);
   /** The row a context menu is open for, outlined while it is. */
   const [contextId, setContextId] = useState<string | null>(null);
+  const [history] = useState(() => new UndoHistory());
+  const [toast, setToast] = useState<ToastNote | null>(null);
+  const [dialog, setDialog] = useState<FolderDialog | null>(null);
+  const [drag, setDrag] = useState<DragInfo | null>(null);
+  const [searchAll, setSearchAll] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<HTMLDivElement>(null);
   const panesRef = useRef<HTMLDivElement>(null);
   const mailPanesRef = useRef<HTMLDivElement>(null);
-  const { ids, complete } = useViewIds(view, layout.sort, layout.reversed, search.trim());
+  // A search of all mail lists every folder of every account; otherwise the list is the folder's.
+  const listView: MailboxView = search.trim() && searchAll ? { kind: 'all' } : view;
+  const { ids, complete } = useViewIds(listView, layout.sort, layout.reversed, search.trim());
   const activity = useSyncActivity();
 
   // Printing shows the open message alone (print CSS); its HTML frame grows to its whole
@@ -103,16 +132,20 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     return () => clearTimeout(t);
   }, []);
 
-  const actions = useMemo(() => messageActions(api, setNotice, (q) => window.confirm(q)), [api]);
+  const plainActions = useMemo(() => messageActions(api, setNotice, (q) => window.confirm(q)), [api]);
+  const announce = useCallback((text: string, undoable: boolean) => setToast((t) => ({ text, undoable, n: (t?.n ?? 0) + 1 })), []);
+  // What the user does is recorded for Undo; marking a message read by opening it is not.
+  const actions = useMemo(() => undoableActions(plainActions, readModel.store, history, announce), [plainActions, readModel, history, announce]);
+  const undo = () => void undoLast(history, announce);
 
   const open = useCallback(
     async (id: string) => {
       setOpenId(id);
       setFocused(id);
       const row = readModel.store.get(id);
-      if (row && !row.seen) await actions.setSeen([id], true);
+      if (row && !row.seen) await plainActions.setSeen([id], true);
     },
-    [readModel, actions],
+    [readModel, plainActions],
   );
 
   useEffect(() => {
@@ -170,7 +203,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         setTimeout(() => searchRef.current?.focus(), 0);
       } else if (command === 'open-message' && id) {
         setScreen({ kind: 'mail' });
-        setView({ kind: 'unified' });
+        // Its own folder (a rule may have filed it elsewhere than the Inbox).
+        const row = readModel.store.get(id);
+        setView(row && row.folder !== INBOX ? { kind: 'folder', accountId: row.accountId, folder: row.folder } : { kind: 'unified' });
         setSelected(new Set([id]));
         void open(id);
       }
@@ -195,21 +230,28 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   useEffect(() => {
     if (!openId || !readModel.store.loaded) return;
     const row = readModel.store.get(openId);
-    if (!row || !inView(row, view)) setOpenId(null);
+    if (!row || !inView(row, listView)) setOpenId(null);
   }, [ids]);
 
   const targets = () => (selected.size > 0 ? [...selected] : focused ? [focused] : []);
 
   /**
-   * Messages leaving the view (to Trash, restored, deleted): the selection moves to the next
-   * message still there, as in Thunderbird, but only once the command is certain: a Delete
-   * permanently the user cancels changes nothing.
+   * Messages leaving the view (moved, archived, to Trash, restored, deleted): the selection
+   * moves to the next message still there, as in Thunderbird, but only once the command is
+   * certain: a Delete permanently the user cancels changes nothing.
    */
-  const leave = (c: 'trash' | 'restore' | 'delete', t: string[]) => {
+  const leave = (c: 'trash' | 'restore' | 'delete' | 'archive', t: string[]) => {
     if (t.length === 0) return;
     if (c === 'delete' && !actions.confirmDelete(t.length)) return;
+    leaveWith(t, () => (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : c === 'archive' ? actions.archive(t) : actions.deleteForGood(t)));
+  };
+
+  const leaveWith = (t: string[], command: () => Promise<unknown>) => {
+    if (t.length === 0) return;
     // The move goes up first, then the next message is opened (and marked read).
-    void (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.deleteForGood(t));
+    void command();
+    // A search of all mail still lists what moved (unless it was deleted).
+    if (listView.kind === 'all') return;
     const gone = new Set(t);
     if ((openId && gone.has(openId)) || (focused && gone.has(focused)) || [...selected].some((id) => gone.has(id))) {
       let i = -1;
@@ -235,7 +277,49 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     if (t.length === 0) return;
     if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
     else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
+    else if (c === 'move') setDialog({ kind: 'move', ids: t });
     else leave(c, t);
+  };
+
+  /** Into a folder (Trash through moveToTrash, so Restore knows where they came from). */
+  const moveTo = (t: string[], folder: string) => leaveWith(t, () => (folder === 'Trash' ? actions.trash(t) : actions.move(t, folder)));
+
+  const accountName = (id: string) => accounts?.find((a) => a.id === id)?.name ?? 'this account';
+
+  /** The folders the picker offers for these messages: their account's, or the special ones they share. */
+  const pickerEntries = (t: string[]): { node: FolderNode; depth: number }[] => {
+    const rows = t.flatMap((id) => readModel.store.get(id) ?? []);
+    const accountIds = new Set(rows.map((r) => r.accountId));
+    const only = accountIds.size === 1 ? [...accountIds][0]! : null;
+    const tree = folderTree(only ? readModel.store.folders(only) : [], only ? readModel.store.filedFolders(only) : []);
+    const entries = flatten(only ? tree : tree.filter((n) => n.role !== null).map((n) => ({ ...n, children: [] })));
+    return entries.filter((e) => !NOT_A_TARGET.has(e.node.key));
+  };
+
+  const dragStart = (id: string, e: DragEvent) => {
+    const info = dragInfo(readModel.store, selected.has(id) ? [...selected] : [id]);
+    if (!info) return e.preventDefault();
+    e.dataTransfer.effectAllowed = 'copyMove';
+    e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(info.ids));
+    e.dataTransfer.setData('text/plain', messagesText(info.ids.length));
+    if (info.ids.length > 1) {
+      // "3 messages" under the pointer rather than a picture of the one row grabbed.
+      const ghost = document.createElement('div');
+      ghost.className = 'drag-ghost';
+      ghost.textContent = messagesText(info.ids.length);
+      document.body.append(ghost);
+      e.dataTransfer.setDragImage(ghost, 12, 12);
+      setTimeout(() => ghost.remove(), 0);
+    }
+    setDrag(info);
+  };
+
+  const drop = (t: string[], accountId: string, folder: string, copy: boolean) => {
+    setDrag(null);
+    if (NOT_A_TARGET.has(folder)) return;
+    if (copy) void actions.copy(t, folder);
+    else moveTo(t, folder);
+    void accountId;
   };
 
   // What the reading pane's buttons do: the same as the list's commands, selection included.
@@ -268,19 +352,45 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     const rows = t.flatMap((m) => readModel.store.get(m) ?? []);
     const items: MenuItem[] = commandsFor(rows).map((c, i) => ({
       label: COMMAND_LABELS[c],
+      hint: COMMAND_KEYS[c],
       onSelect: () => runCommand(c, rows.map((r) => r.id)),
       separatorBefore: i === 2,
     }));
     if (items.length) setMenu({ label: t.length === 1 ? 'Message' : `${t.length} messages`, items, at });
   };
 
-  const folderMenu = (v: MailboxView, at: { x: number; y: number }) => {
-    const unread = readModel.store.loaded ? readModel.store.unreadCount(v) : 0;
-    setMenu({
-      label: 'Folder',
-      at,
-      items: [{ label: 'Mark all as read', disabled: v.kind === 'trash' || unread === 0, onSelect: () => markAllRead(v) }],
-    });
+  const folderMenu = (target: FolderTarget, at: { x: number; y: number }) => {
+    const store = readModel.store;
+    if (target.kind === 'account') {
+      setMenu({ label: accountName(target.accountId), at, items: [{ label: 'New folder…', onSelect: () => setDialog({ kind: 'new', accountId: target.accountId, parent: [] }) }] });
+      return;
+    }
+    const v: MailboxView = target.kind === 'unified' ? { kind: 'unified' } : { kind: 'folder', accountId: target.accountId, folder: target.folder };
+    const unread = store.loaded ? store.unreadCount(v) : 0;
+    const items: MenuItem[] = [];
+    if (target.kind === 'folder' && inTrash(target.folder)) {
+      const total = store.folderCounts(target.accountId, target.folder).total;
+      if (target.folder === 'Trash') items.push({ label: 'Empty Trash…', disabled: total === 0, onSelect: () => setDialog({ kind: 'empty-trash', accountId: target.accountId }) });
+    } else items.push({ label: 'Mark all as read', disabled: unread === 0, onSelect: () => markAllRead(v) });
+    if (target.kind === 'folder') {
+      const { accountId, folder } = target;
+      // The special folders stay (Archive's year folders are the user's to rename or delete).
+      const userFolder = roleOf(folder) === null && !store.folders(accountId).some((f) => f.key === folder && f.role !== null);
+      if (!inTrash(folder) && !NOT_A_TARGET.has(folder)) items.push({ label: 'New folder inside…', separatorBefore: true, onSelect: () => setDialog({ kind: 'new', accountId, parent: pathOf(folder) }) });
+      if (userFolder) {
+        items.push({ label: 'Rename…', onSelect: () => setDialog({ kind: 'rename', accountId, folder }) });
+        items.push({ label: 'Delete…', onSelect: () => setDialog({ kind: 'delete', accountId, folder }) });
+      }
+    }
+    setMenu({ label: target.kind === 'unified' ? 'Unified Inbox' : folderName(target.folder), at, items });
+  };
+
+  /** Every folder of an account at or below `folder`, with their messages. */
+  const within = (accountId: string, folder: string) => {
+    const keys = new Set([folder, ...readModel.store.folders(accountId).map((f) => f.key), ...readModel.store.filedFolders(accountId)].filter((k) => isWithin(k, folder)));
+    let messages = 0;
+    for (const k of keys) messages += readModel.store.folderCounts(accountId, k).total;
+    return { subfolders: keys.size - 1, messages };
   };
 
   const viewMenu = (at: { x: number; y: number }) =>
@@ -324,8 +434,21 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         case 'open':
           if (focused) void open(focused);
           return;
-        case 'trash':
-          return leave(view.kind === 'trash' ? 'delete' : 'trash', targets());
+        case 'trash': {
+          // In Trash, Delete deletes for good; anywhere else it moves to Trash.
+          const t = targets();
+          const rows = t.flatMap((id) => readModel.store.get(id) ?? []);
+          return leave(rows.length > 0 && rows.every((r) => inTrash(r.folder)) ? 'delete' : 'trash', t);
+        }
+        case 'move':
+          if (targets().length) setDialog({ kind: 'move', ids: targets() });
+          return;
+        case 'archive': {
+          const t = targets().filter((id) => !inTrash(readModel.store.get(id)?.folder ?? ''));
+          return leave('archive', t);
+        }
+        case 'undo':
+          return undo();
         case 'toggle-unread':
           {
             const live = targets().flatMap((id) => readModel.store.get(id) ?? []);
@@ -379,6 +502,11 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  const title = viewTitle(view, accountName);
+  useEffect(() => {
+    document.title = `${title} — Popbox`;
+  }, [title]);
+
   if (accounts === undefined) return <div className="loading">Loading…</div>;
 
   if (stored?.length === 0 && screen.kind === 'mail') {
@@ -401,7 +529,110 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     );
   }
 
-  const emptyText = search.trim() ? noMatchText(search) : view.kind === 'trash' ? 'Trash is empty.' : (activity ?? 'No messages yet. Use Get Mail to check now.');
+  const folderView = view.kind === 'folder' ? view : null;
+  const emptyText = search.trim()
+    ? noMatchText(search)
+    : folderView && folderView.folder === 'Trash'
+      ? 'Trash is empty.'
+      : folderView && folderView.folder !== INBOX
+        ? `No messages in ${folderName(folderView.folder)}.`
+        : (activity ?? 'No messages yet. Use Get Mail to check now.');
+  // Where each message is, when the list spans folders (and, for the Unified Inbox, accounts).
+  const several = (accounts?.length ?? 0) > 1;
+  const placeOf =
+    listView.kind === 'all'
+      ? (r: MessageRow) => (several ? `${accountName(r.accountId)} › ${folderName(r.folder)}` : folderName(r.folder))
+      : listView.kind === 'unified' && several
+        ? (r: MessageRow) => accountName(r.accountId)
+        : undefined;
+
+  const renderDialog = (d: FolderDialog) => {
+    const close = () => setDialog(null);
+    const store = readModel.store;
+    switch (d.kind) {
+      case 'move': {
+        const rows = d.ids.flatMap((id) => store.get(id) ?? []);
+        const here = new Set(rows.map((r) => r.folder));
+        return (
+          <MovePicker
+            count={rows.length}
+            entries={pickerEntries(d.ids)}
+            current={here.size === 1 ? here : new Set()}
+            onClose={close}
+            onPick={(folder) => {
+              close();
+              moveTo(
+                rows.map((r) => r.id),
+                folder,
+              );
+            }}
+          />
+        );
+      }
+      case 'new':
+      case 'rename': {
+        const taken = new Set([...store.folders(d.accountId).map((f) => f.key), ...store.filedFolders(d.accountId)]);
+        const path = d.kind === 'rename' ? pathOf(d.folder) : d.parent;
+        return (
+          <FolderNameDialog
+            accountName={accountName(d.accountId)}
+            parent={d.kind === 'rename' ? path.slice(0, -1) : path}
+            current={d.kind === 'rename' ? { key: d.folder, name: path[path.length - 1] ?? d.folder } : undefined}
+            taken={taken}
+            onClose={close}
+            onSubmit={async (newPath) => {
+              if (d.kind === 'new') {
+                await call(api, 'createFolder', { accountId: d.accountId, path: newPath });
+                return;
+              }
+              const info = await call(api, 'renameFolder', { accountId: d.accountId, folder: d.folder, path: newPath });
+              // The list follows the folder (or the folder below it) it was showing.
+              if (view.kind === 'folder' && view.accountId === d.accountId && isWithin(view.folder, d.folder)) setView({ ...view, folder: info.key + view.folder.slice(d.folder.length) });
+              announce(`Renamed “${path[path.length - 1]}” to “${newPath[newPath.length - 1]}”.`, false);
+            }}
+          />
+        );
+      }
+      case 'delete': {
+        const name = pathOf(d.folder).at(-1) ?? d.folder;
+        const { messages, subfolders } = within(d.accountId, d.folder);
+        return (
+          <ConfirmDialog
+            label={`Delete the folder “${name}”?`}
+            action="Delete folder"
+            danger
+            onClose={close}
+            onConfirm={async () => {
+              await call(api, 'deleteFolder', { accountId: d.accountId, folder: d.folder });
+              if (view.kind === 'folder' && view.accountId === d.accountId && isWithin(view.folder, d.folder)) setView({ kind: 'folder', accountId: d.accountId, folder: INBOX });
+              announce(`Deleted the folder “${name}”${messages ? `; its ${messagesText(messages)} went to Trash` : ''}.`, false);
+            }}
+          >
+            <p>{deleteFolderText(name, messages, subfolders)}</p>
+          </ConfirmDialog>
+        );
+      }
+      case 'empty-trash': {
+        const { messages } = within(d.accountId, 'Trash');
+        const account = accounts?.find((a) => a.id === d.accountId);
+        return (
+          <ConfirmDialog
+            label="Empty Trash?"
+            action="Empty Trash"
+            danger
+            onClose={close}
+            onConfirm={async () => {
+              await call(api, 'emptyTrash', { accountId: d.accountId });
+              announce(`Deleted ${messagesText(messages)} from Trash for good.`, false);
+            }}
+          >
+            <p>{emptyTrashText(accountName(d.accountId), messages)}</p>
+            <p className="muted">{serverCopiesText(account)}</p>
+          </ConfirmDialog>
+        );
+      }
+    }
+  };
 
   const wide = layout.mode === 'wide';
   // Drag positions are in window pixels; CSS zoom scales what the pane widths mean.
@@ -441,7 +672,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         >
           View
         </button>
-        <button type="button" className="settings-button" onClick={() => setScreen({ kind: 'settings', accountId: view.kind === 'account' ? view.accountId : null, focusPassword: false })}>
+        <button type="button" className="settings-button" onClick={() => setScreen({ kind: 'settings', accountId: view.kind === 'folder' ? view.accountId : null, focusPassword: false })}>
           Account settings
         </button>
       </header>
@@ -451,6 +682,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             <Sidebar
               view={view}
               onContextMenu={folderMenu}
+              onNewFolder={(accountId) => setDialog({ kind: 'new', accountId, parent: [] })}
+              drag={drag}
+              onDrop={drop}
               onSelect={(v) => {
                 setView(v);
                 setSelected(new Set());
@@ -485,9 +719,14 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
               onOpen={(id) => void open(id)}
               onContextMenu={contextMenu}
               contextId={menu ? contextId : null}
-              onMarkAllRead={view.kind === 'trash' ? undefined : () => markAllRead()}
+              onMarkAllRead={listView.kind === 'all' || (folderView && inTrash(folderView.folder)) ? undefined : () => markAllRead()}
               gridRef={gridRef}
               emptyText={emptyText}
+              title={listView.kind === 'all' ? 'Search of all folders' : title}
+              placeOf={placeOf}
+              onDragStart={dragStart}
+              onDragEnd={() => setDrag(null)}
+              searchScope={search.trim() ? { all: searchAll, onChange: setSearchAll } : undefined}
             />
           </div>
           <Splitter
@@ -520,6 +759,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
       {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {dialog && renderDialog(dialog)}
+      <Toast note={toast} onUndo={undo} onClose={() => setToast(null)} />
     </div>
   );
 }

@@ -1,5 +1,8 @@
-/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, /, Ctrl+F, g, ?. */
+/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, m, a, Ctrl+Z, /, Ctrl+F, g, ?. */
 export type Shortcut =
+  | 'move'
+  | 'archive'
+  | 'undo'
   | 'next'
   | 'previous'
   | 'open'
@@ -27,6 +30,10 @@ export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
   { keys: ['Home', 'End'], what: 'First / last message' },
   { keys: ['Enter'], what: 'Open the focused message' },
   { keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
+  { keys: ['m'], what: 'Move to a folder…' },
+  { keys: ['a'], what: 'Archive' },
+  { keys: ['Ctrl+Z', '⌘Z'], what: 'Undo the last move, archive, Trash, read or flag change' },
+  { keys: ['Drag', 'Alt+drag'], what: 'Move to a folder / copy to a folder' },
   { keys: ['u'], what: 'Mark as read / unread' },
   { keys: ['s'], what: 'Flag / unflag' },
   { keys: ['Shift+C'], what: 'Mark all in this folder as read' },
@@ -54,6 +61,8 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
   if (e.key === 'F9' && !mod && !e.altKey) return 'toggle-folders';
   if (typing || e.altKey) return null;
   if (mod && e.key.toLowerCase() === 'a') return 'select-all';
+  // Not while typing: there Ctrl+Z undoes the typing.
+  if (mod && !e.shiftKey && e.key.toLowerCase() === 'z') return 'undo';
   if (mod) return null;
   // Enter on a focused button or link is that control's own (keyboard users rely on it).
   const control = !!el && (el.tagName === 'BUTTON' || el.tagName === 'A' || el.getAttribute?.('role') === 'button');
@@ -77,6 +86,10 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
       return 'toggle-unread';
     case 's':
       return 'toggle-flag';
+    case 'm':
+      return 'move';
+    case 'a':
+      return 'archive';
     case 'C':
       return e.shiftKey ? 'mark-all-read' : null;
     case '/':

@@ -5,15 +5,17 @@
  */
 import Dexie, { type EntityTable } from 'dexie';
 import type { PublicAccount, AccountStatus } from '../../../shared/contract.js';
+import type { FolderInfo } from '../../../shared/folders.js';
 import type { Address } from '../../../shared/messages.js';
 import { DEFAULT_DB_NAME } from './head.js';
-
-export type Folder = 'inbox' | 'trash';
 
 export interface MessageRow {
   id: string;
   accountId: string;
-  folder: Folder;
+  /** The key of the folder it is filed in ("INBOX", "Archive.2026", "Work.Projects"). */
+  folder: string;
+  /** In Trash: the folder it came from (where Restore puts it back). */
+  trashedFrom?: string;
   /** The Date header, or when it was downloaded (ms since epoch): what the list sorts by. */
   date: number;
   hasDate: 0 | 1;
@@ -49,6 +51,12 @@ export interface PageRow {
   json: string;
 }
 
+/** One account's folder tree, as the last snapshot or `folders` change gave it. */
+export interface FolderTreeRow {
+  accountId: string;
+  folders: FolderInfo[];
+}
+
 export interface MetaRow {
   key: string;
   value: unknown;
@@ -66,25 +74,29 @@ export type StatusRow = AccountStatus & { progress?: { phase: string; done: numb
 export class PopboxDb extends Dexie {
   pages!: EntityTable<PageRow, 'n'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  folders!: EntityTable<FolderTreeRow, 'accountId'>;
   accounts!: EntityTable<AccountRow, 'id'>;
   status!: EntityTable<StatusRow, 'accountId'>;
 
   constructor(name = DEFAULT_DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
-    // Version 2 kept one record per message with six list indexes; version 3 keeps pages.
-    // The cache is rebuilt from main rather than migrated.
-    this.version(3)
+    // Version 2 kept one record per message with six list indexes; version 3 keeps pages;
+    // version 4 files rows in folders by key (3 had 'inbox' | 'trash') and keeps the folder
+    // trees. The cache is rebuilt from main rather than migrated.
+    this.version(4)
       .stores({
         messages: null,
         search: null,
         pages: 'n',
         meta: 'key',
+        folders: 'accountId',
         accounts: 'id',
         status: 'accountId',
       })
       .upgrade(async (tx) => {
         await tx.table('meta').delete('cursor');
         await tx.table('meta').delete('head');
+        await tx.table('pages').clear();
       });
   }
 }

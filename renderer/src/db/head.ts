@@ -10,7 +10,7 @@ import type { MessageRow } from './database.js';
 export const DEFAULT_DB_NAME = 'popbox';
 
 /** Versioned: a head stored by an older build, in another shape, is never read. */
-export const headStorageKey = (dbName: string) => `popbox:head:v3:${dbName}`;
+export const headStorageKey = (dbName: string) => `popbox:head:v4:${dbName}`;
 
 const isRow = (r: unknown): r is MessageRow => {
   const o = r as Partial<MessageRow> | null;
@@ -23,7 +23,7 @@ const isRow = (r: unknown): r is MessageRow => {
     typeof o.snippet === 'string' &&
     Array.isArray(o.from) &&
     o.from.every((a) => !!a && typeof a === 'object') &&
-    (o.folder === 'inbox' || o.folder === 'trash')
+    typeof o.folder === 'string'
   );
 };
 

@@ -13,8 +13,9 @@
  * that fails, reloads memory from disk (read-model.ts).
  */
 import type { Change } from '../../../shared/changes.js';
-import type { Folder, MessageRow, Page } from './database.js';
-import { flagFields, searchText, summaryFields, toRow } from './rows.js';
+import { INBOX, type FolderInfo } from '../../../shared/folders.js';
+import type { FolderTreeRow, MessageRow, Page } from './database.js';
+import { flagFields, movedRow, searchText, summaryFields, toRow } from './rows.js';
 import { foldText } from './search.js';
 import { measure } from '../app/timing.js';
 
@@ -22,11 +23,41 @@ export const PAGE_ROWS = 500;
 /** Rows of the Unified Inbox kept in one small record so a cold start paints before the pages load. */
 export const HEAD_ROWS = 60;
 
-export type MailboxView = { kind: 'unified' } | { kind: 'account'; accountId: string } | { kind: 'trash' };
+/**
+ * What the list shows: every account's Inbox (the Unified Inbox), one folder of one account, or
+ * every folder of every account (a search of all mail).
+ */
+export type MailboxView = { kind: 'unified' } | { kind: 'folder'; accountId: string; folder: string } | { kind: 'all' };
 export type SortKey = 'date' | 'from' | 'subject';
 
-export function folderOf(view: MailboxView): Folder {
-  return view.kind === 'trash' ? 'trash' : 'inbox';
+/** One folder of one account, as the store keys its members and counts. */
+export const folderSlot = (accountId: string, folder: string): string => `${accountId}\u0000${folder}`;
+const slotFolder = (slot: string): string => slot.slice(slot.indexOf('\u0000') + 1);
+const slotAccount = (slot: string): string => slot.slice(0, slot.indexOf('\u0000'));
+
+/** Whether a view lists a given folder of a given account. */
+export function viewCovers(view: MailboxView, accountId: string, folder: string): boolean {
+  if (view.kind === 'all') return true;
+  if (view.kind === 'unified') return folder === INBOX;
+  return view.accountId === accountId && view.folder === folder;
+}
+
+/** Whether a message belongs in a view. */
+export function inView(row: Pick<MessageRow, 'accountId' | 'folder'>, view: MailboxView): boolean {
+  return viewCovers(view, row.accountId, row.folder);
+}
+
+/** Whether a view lists messages of more than one folder (the rows then say where each is). */
+export function spansFolders(view: MailboxView): boolean {
+  return view.kind !== 'folder';
+}
+
+export function viewKey(view: MailboxView): string {
+  return view.kind === 'folder' ? `folder|${folderSlot(view.accountId, view.folder)}` : view.kind;
+}
+
+export function sameView(a: MailboxView, b: MailboxView): boolean {
+  return viewKey(a) === viewKey(b);
 }
 
 /** Folds a batch of changes into the rows they touch; null means removed. */
@@ -51,6 +82,13 @@ export function foldChanges(existing: ReadonlyMap<string, MessageRow>, changes: 
       case 'remove':
         out.set(c.id, null);
         break;
+      case 'move': {
+        const row = current(c.id);
+        if (row) out.set(c.id, movedRow(row, c.folder, c.trashedFrom));
+        break;
+      }
+      case 'folders':
+        break;
     }
   }
   return out;
@@ -67,15 +105,19 @@ export interface Staged {
   /** Whether list order or membership can change (not only seen/flagged). */
   reorders: boolean;
   /**
-   * When the only such changes are removals and moves between Inbox and Trash: the folders
-   * messages move into (their lists must be sorted again); every other list only loses rows.
+   * When the only such changes are removals and moves between folders: the folders messages
+   * move into (folderSlot; their lists must be sorted again); every other list only loses rows.
    */
-  shrinksExcept: Set<Folder> | null;
+  shrinksExcept: Set<string> | null;
+  /** Folder trees the batch replaces (the last `folders` change of each account). */
+  trees: Map<string, FolderInfo[]>;
   /** Whether it changes a row of the last head (the start-up snapshot must follow). */
   touchesHead: boolean;
   /** The commit it was computed after: committing it after another one would corrupt pages. */
   base: number;
 }
+
+const EMPTY: readonly FolderInfo[] = [];
 
 export class MessageStore {
   private readonly rows = new Map<string, MessageRow>();
@@ -85,7 +127,11 @@ export class MessageStore {
   private readonly listeners = new Set<() => void>();
   private texts: Map<string, string> | null = null;
   private readonly cache = new Map<string, { view: MailboxView; ids: string[] }>();
-  private counts: { version: number; unread: Map<string, number> } | null = null;
+  /** The ids in each folder (folderSlot), and each folder's unread count, kept as rows change. */
+  private readonly members = new Map<string, Set<string>>();
+  private readonly unread = new Map<string, number>();
+  /** Each account's folder tree. */
+  private readonly trees = new Map<string, FolderInfo[]>();
   /** The head record read at start, shown until the pages are in. */
   private headRows: Map<string, MessageRow> | null = null;
   private headOrder: string[] | null = null;
@@ -108,7 +154,7 @@ export class MessageStore {
 
   getVersion = (): number => this.version;
 
-  private changed(reorders: boolean, shrinksExcept: Set<Folder> | null = null): void {
+  private changed(reorders: boolean, shrinksExcept: Set<string> | null = null): void {
     this.version++;
     if (reorders) {
       if (shrinksExcept) this.shrinkViews(shrinksExcept);
@@ -123,14 +169,37 @@ export class MessageStore {
    * rows (a filter, not a sort of 100,000 rows per Delete key); lists of the folders messages
    * entered are sorted again when next asked for.
    */
-  private shrinkViews(entered: Set<Folder>): void {
+  private shrinkViews(entered: Set<string>): void {
     for (const [key, { view, ids }] of this.cache) {
-      const folder = folderOf(view);
-      if (entered.has(folder)) {
+      if ([...entered].some((slot) => viewCovers(view, slotAccount(slot), slotFolder(slot)))) {
         this.cache.delete(key);
         continue;
       }
-      this.cache.set(key, { view, ids: ids.filter((id) => this.rows.get(id)?.folder === folder) });
+      this.cache.set(key, {
+        view,
+        ids: ids.filter((id) => {
+          const r = this.rows.get(id);
+          return r !== undefined && inView(r, view);
+        }),
+      });
+    }
+  }
+
+  /** A row enters memory (`add`) or leaves it: its folder's members and unread count follow. */
+  private file(r: MessageRow, add: boolean): void {
+    const slot = folderSlot(r.accountId, r.folder);
+    let set = this.members.get(slot);
+    if (add) {
+      if (!set) this.members.set(slot, (set = new Set()));
+      set.add(r.id);
+    } else {
+      set?.delete(r.id);
+      if (set?.size === 0) this.members.delete(slot);
+    }
+    if (!r.seen) {
+      const n = (this.unread.get(slot) ?? 0) + (add ? 1 : -1);
+      if (n > 0) this.unread.set(slot, n);
+      else this.unread.delete(slot);
     }
   }
 
@@ -184,14 +253,20 @@ export class MessageStore {
       for (const r of p.rows) {
         // A row that is not a row, or one already placed on another page, is left out (the
         // next batch that touches its page writes the page without it).
-        if (!r || typeof r.id !== 'string' || this.pageOf.has(r.id)) continue;
+        if (!r || typeof r.id !== 'string' || typeof r.folder !== 'string' || this.pageOf.has(r.id)) continue;
         this.rows.set(r.id, r);
+        this.file(r, true);
         this.pageOf.set(r.id, p.n);
         ids.add(r.id);
       }
       this.pages.set(p.n, ids);
       this.nextPage = Math.max(this.nextPage, p.n + 1);
     }
+  }
+
+  /** The folder trees read off disk at start. */
+  loadFolders(rows: readonly FolderTreeRow[]): void {
+    for (const r of rows) if (r && typeof r.accountId === 'string' && Array.isArray(r.folders)) this.trees.set(r.accountId, r.folders);
   }
 
   finishLoad(): void {
@@ -206,6 +281,9 @@ export class MessageStore {
     this.rows.clear();
     this.pageOf.clear();
     this.pages.clear();
+    this.members.clear();
+    this.unread.clear();
+    this.trees.clear();
     this.nextPage = 0;
     this.texts = null;
     this.commits++;
@@ -221,7 +299,9 @@ export class MessageStore {
     for (const r of fresh) rows.set(r.id, r);
     let reorders = fresh.length > 0;
     let shrinks = fresh.length === 0;
-    const entered = new Set<Folder>();
+    const entered = new Set<string>();
+    const trees = new Map<string, FolderInfo[]>();
+    for (const c of changes ?? []) if (c.t === 'folders') trees.set(c.accountId, c.folders);
     const touched = new Set<number>();
     const placed = new Map<string, number>();
     let nextPage = this.nextPage;
@@ -239,7 +319,7 @@ export class MessageStore {
           shrinks = false;
         } else if (before.folder !== row.folder) {
           reorders = true;
-          entered.add(row.folder);
+          entered.add(folderSlot(row.accountId, row.folder));
         }
         continue;
       }
@@ -262,7 +342,7 @@ export class MessageStore {
     for (const [n, ids] of members) pages.push({ n, rows: ids.map(after).filter((r): r is MessageRow => r != null) });
     let touchesHead = false;
     for (const id of rows.keys()) if (this.headIds.has(id)) touchesHead = true;
-    return { rows, pages, placed, nextPage, reorders, shrinksExcept: reorders && shrinks ? entered : null, touchesHead, base: this.commits };
+    return { rows, pages, placed, nextPage, reorders, shrinksExcept: reorders && shrinks ? entered : null, trees, touchesHead, base: this.commits };
   }
 
   /** After the staged pages are on disk. */
@@ -270,6 +350,9 @@ export class MessageStore {
     if (s.base !== this.commits) throw new Error('a read-model batch was committed out of turn');
     this.commits++;
     for (const [id, row] of s.rows) {
+      const before = this.rows.get(id);
+      if (before) this.file(before, false);
+      if (row) this.file(row, true);
       if (row) {
         this.rows.set(id, row);
         const n = s.placed.get(id);
@@ -290,6 +373,7 @@ export class MessageStore {
       }
     }
     this.nextPage = s.nextPage;
+    for (const [accountId, folders] of s.trees) this.trees.set(accountId, folders);
     this.changed(s.reorders, s.shrinksExcept);
   }
 
@@ -298,14 +382,19 @@ export class MessageStore {
    * A to Z (ties by id). Cached until the order can change.
    */
   viewIds(view: MailboxView, sort: SortKey): string[] {
-    const key = `${sort}|${view.kind}|${view.kind === 'account' ? view.accountId : ''}`;
+    const key = `${sort}|${viewKey(view)}`;
     const hit = this.cache.get(key);
     if (hit) return hit.ids;
     const t0 = performance.now();
-    const folder = folderOf(view);
-    const accountId = view.kind === 'account' ? view.accountId : null;
+    // From the folders' member sets: a small folder is sorted without a pass over every message.
     const picked: MessageRow[] = [];
-    for (const r of this.rows.values()) if (r.folder === folder && (accountId === null || r.accountId === accountId)) picked.push(r);
+    if (view.kind === 'all') picked.push(...this.rows.values());
+    else
+      for (const slot of this.slotsOf(view))
+        for (const id of this.members.get(slot) ?? []) {
+          const r = this.rows.get(id);
+          if (r) picked.push(r);
+        }
     const byId = (a: MessageRow, b: MessageRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     if (sort === 'date') picked.sort((a, b) => b.date - a.date || byId(b, a));
     else {
@@ -318,19 +407,41 @@ export class MessageStore {
     return ids;
   }
 
-  /** Unread messages in a view (Trash has none worth counting). */
+  /** The folders (folderSlot) a view lists. */
+  private slotsOf(view: MailboxView): string[] {
+    if (view.kind === 'folder') return [folderSlot(view.accountId, view.folder)];
+    return [...this.members.keys()].filter((slot) => viewCovers(view, slotAccount(slot), slotFolder(slot)));
+  }
+
+  /** Unread messages in a view. */
   unreadCount(view: MailboxView): number {
-    if (!this.counts || this.counts.version !== this.version) {
-      const unread = new Map<string, number>();
-      for (const r of this.rows.values()) {
-        if (r.seen || r.folder !== 'inbox') continue;
-        unread.set(r.accountId, (unread.get(r.accountId) ?? 0) + 1);
-        unread.set('', (unread.get('') ?? 0) + 1);
-      }
-      this.counts = { version: this.version, unread };
-    }
-    if (view.kind === 'trash') return 0;
-    return this.counts.unread.get(view.kind === 'account' ? view.accountId : '') ?? 0;
+    if (view.kind === 'folder') return this.unread.get(folderSlot(view.accountId, view.folder)) ?? 0;
+    let n = 0;
+    for (const [slot, count] of this.unread) if (view.kind === 'all' || slotFolder(slot) === INBOX) n += count;
+    return n;
+  }
+
+  /** A folder's messages and unread ones. */
+  folderCounts(accountId: string, folder: string): { total: number; unread: number } {
+    const slot = folderSlot(accountId, folder);
+    return { total: this.members.get(slot)?.size ?? 0, unread: this.unread.get(slot) ?? 0 };
+  }
+
+  /** The ids in a folder (unordered). */
+  folderIds(accountId: string, folder: string): string[] {
+    return [...(this.members.get(folderSlot(accountId, folder)) ?? [])];
+  }
+
+  /** An account's folder tree, as main last sent it (empty until it has). */
+  folders(accountId: string): readonly FolderInfo[] {
+    return this.trees.get(accountId) ?? EMPTY;
+  }
+
+  /** The folders that hold messages, per account (a tree may be behind its messages for a moment). */
+  filedFolders(accountId: string): string[] {
+    const out: string[] = [];
+    for (const slot of this.members.keys()) if (slotAccount(slot) === accountId) out.push(slotFolder(slot));
+    return out;
   }
 
   /** Build the search text now (the first search would otherwise pay for it). */

@@ -13,7 +13,8 @@ import type { PopboxApi } from '../../../shared/api.js';
 import type { Change } from '../../../shared/changes.js';
 import type { AccountStatus, SyncProgress } from '../../../shared/contract.js';
 import { call } from '../api/client.js';
-import { inAccountOrder, type MessageRow, type Page, type PageRow, type PopboxDb } from './database.js';
+import type { FolderInfo } from '../../../shared/folders.js';
+import { inAccountOrder, type FolderTreeRow, type MessageRow, type Page, type PageRow, type PopboxDb } from './database.js';
 import { readStoredHead, storeHead, type StoredHead } from './head.js';
 import { MessageStore, PAGE_ROWS, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
@@ -105,6 +106,7 @@ export class ReadModel {
   /** Every page into memory; `known` is the cursor read before them (a later write by another window shows as a different cursor). */
   private async readPages(): Promise<void> {
     this.known = await this.cursor();
+    this.store.loadFolders(await this.db.folders.toArray());
     let from = -Infinity;
     for (;;) {
       const pages = await this.db.pages.where('n').above(from).limit(LOAD_PAGES).toArray();
@@ -119,9 +121,10 @@ export class ReadModel {
   /** Drop the cache on disk and in memory: the next pull rebuilds it. */
   private async discard(): Promise<void> {
     const db = this.db;
-    await db.transaction('rw', db.pages, db.meta, async () => {
+    await db.transaction('rw', db.pages, db.meta, db.folders, async () => {
       await db.meta.delete(CURSOR);
       await db.pages.clear();
+      await db.folders.clear();
     });
     storeHead(db.name, null);
     this.store.reset();
@@ -247,8 +250,8 @@ export class ReadModel {
     this.store.commit(staged);
   }
 
-  /** Pages (written whole; empty ones deleted) and the cursor, in one transaction. */
-  private async writeDisk(staged: { pages: readonly Page[] }, state: number | null): Promise<void> {
+  /** Pages (written whole; empty ones deleted), folder trees and the cursor, in one transaction. */
+  private async writeDisk(staged: { pages: readonly Page[]; trees: ReadonlyMap<string, FolderInfo[]> }, state: number | null): Promise<void> {
     const db = this.db;
     const t0 = performance.now();
     const keep = staged.pages.filter((p) => p.rows.length > 0).map((p): PageRow => ({ n: p.n, json: JSON.stringify(p.rows) }));
@@ -258,7 +261,7 @@ export class ReadModel {
     // (measured in Chromium, 20 pages: ~650 ms against ~100 ms), and nothing live-queries pages.
     await db.open();
     await new Promise<void>((resolve, reject) => {
-      const tx = db.backendDB().transaction(['pages', 'meta'], 'readwrite');
+      const tx = db.backendDB().transaction(['pages', 'meta', 'folders'], 'readwrite');
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error ?? new Error('the read model could not be written'));
       tx.onabort = () => reject(tx.error ?? new Error('the read model write was aborted'));
@@ -266,6 +269,10 @@ export class ReadModel {
         const pages = tx.objectStore('pages');
         for (const p of keep) pages.put(p);
         for (const n of gone) pages.delete(n);
+        if (staged.trees.size > 0) {
+          const folders = tx.objectStore('folders');
+          for (const [accountId, list] of staged.trees) folders.put({ accountId, folders: list } satisfies FolderTreeRow);
+        }
         if (state !== null) tx.objectStore('meta').put({ key: CURSOR, value: state });
       } catch (e) {
         tx.abort();
@@ -321,8 +328,10 @@ export class ReadModel {
     const db = this.db;
     await this.discard();
     const rows = snap.messages.map(toRow).sort((a, b) => b.date - a.date);
-    for (let i = 0; i < rows.length; i += REBUILD_CHUNK) {
-      await this.write(this.store.stage(null, rows.slice(i, i + REBUILD_CHUNK)), null);
+    // The folder trees go with the first chunk, so the sidebar is whole as the first mail shows.
+    const trees: Change[] = snap.folders.map((f) => ({ s: snap.state, t: 'folders', accountId: f.accountId, folders: f.folders }));
+    for (let i = 0; i === 0 || i < rows.length; i += REBUILD_CHUNK) {
+      await this.write(this.store.stage(i === 0 ? trees : null, rows.slice(i, i + REBUILD_CHUNK)), null);
       if (i === 0) this.writeHead();
     }
     await db.meta.put({ key: CURSOR, value: snap.state });

@@ -45,16 +45,25 @@ export function searchText(row: Pick<MessageRow, 'from' | 'subject' | 'snippet'>
 }
 
 export function flagFields(f: MessageFlags) {
-  return { seen: bit(f.seen), flagged: bit(f.flagged), folder: f.trashed ? ('trash' as const) : ('inbox' as const) };
+  return { seen: bit(f.seen), flagged: bit(f.flagged) };
 }
 
 export function toRow(m: MessageRecord): MessageRow {
-  return {
+  const row: MessageRow = {
     id: m.id,
     accountId: m.accountId,
+    folder: m.folder,
     receivedAt: m.receivedAt,
     partial: bit(m.partial),
     ...flagFields(m.flags),
     ...summaryFields(m.summary, m.receivedAt),
   };
+  if (m.trashedFrom !== undefined) row.trashedFrom = m.trashedFrom;
+  return row;
+}
+
+/** The row filed in another folder (a `move` change): `trashedFrom` only while in Trash. */
+export function movedRow(row: MessageRow, folder: string, trashedFrom: string | undefined): MessageRow {
+  const { trashedFrom: _old, ...rest } = row;
+  return trashedFrom === undefined ? { ...rest, folder } : { ...rest, folder, trashedFrom };
 }

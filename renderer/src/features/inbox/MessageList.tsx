@@ -3,7 +3,7 @@
  * A grid named "Messages" with one row per message, named by sender, subject and date.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, type DragEvent, type RefObject } from 'react';
 import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
@@ -29,6 +29,15 @@ export interface MessageListProps {
   /** The grid, so keyboard navigation can move focus into the list. */
   gridRef?: RefObject<HTMLDivElement | null>;
   emptyText: string;
+  /** The folder the list shows, named above it. */
+  title?: string;
+  /** Where a message is filed, for views that span folders (the Unified Inbox, a search of all mail). */
+  placeOf?: (row: MessageRow) => string;
+  /** A drag of this row (and the selection, if it is in it) begins; it ends with onDragEnd. */
+  onDragStart?: (id: string, e: DragEvent) => void;
+  onDragEnd?: () => void;
+  /** While searching: whether the search covers every folder, and the switch. */
+  searchScope?: { all: boolean; onChange: (all: boolean) => void };
 }
 
 function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string }) {
@@ -40,15 +49,18 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
   );
 }
 
-function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu'>) {
+function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
   const { sender, subject, date, snippet, label } = rowText(row);
   return (
     <div
       role="row"
       aria-rowindex={index + 1}
       aria-selected={selected}
-      aria-label={label}
+      aria-label={place ? `${label}, in ${place}` : label}
       data-id={row.id}
+      draggable={!!onDragStart}
+      onDragStart={onDragStart && ((e) => onDragStart(row.id, e))}
+      onDragEnd={onDragEnd}
       className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${context ? ' context-target' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={(e) => onClick(row.id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
@@ -67,6 +79,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
           </span>
           {row.hasAttachments === 1 && <Icon kind="attach" title="Has attachments" />}
           {row.flagged === 1 && <Icon kind="flag" title="Flagged" />}
+          {place && <span className="row-place">{place}</span>}
           <span className="date">{date}</span>
         </div>
         <div className="subject">{subject}</div>
@@ -108,6 +121,7 @@ export function MessageList(props: MessageListProps) {
 
   return (
     <div className="list-pane">
+      {props.title && <h2 className="list-title">{props.title}</h2>}
       <div className="list-header">
         <label>
           Sort by{' '}
@@ -127,6 +141,11 @@ export function MessageList(props: MessageListProps) {
         >
           {DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]} <span aria-hidden="true">⇅</span>
         </button>
+        {props.searchScope && (
+          <button type="button" className="small" aria-pressed={props.searchScope.all} onClick={() => props.searchScope!.onChange(!props.searchScope!.all)} title="Search every folder of every account, not only this one">
+            All folders
+          </button>
+        )}
         {props.onMarkAllRead && (
           <button type="button" className="small" onClick={props.onMarkAllRead} title="Mark every message in this folder as read (Shift+C)">
             Mark all as read
@@ -170,6 +189,9 @@ export function MessageList(props: MessageListProps) {
                   onClick={props.onClick}
                   onOpen={props.onOpen}
                   onContextMenu={props.onContextMenu}
+                  place={props.placeOf ? props.placeOf(row) : null}
+                  onDragStart={props.onDragStart}
+                  onDragEnd={props.onDragEnd}
                 />
               );
             })}

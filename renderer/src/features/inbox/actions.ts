@@ -14,6 +14,16 @@ export interface MessageActions {
   setFlagged(ids: string[], flagged: boolean): Promise<void>;
   trash(ids: string[]): Promise<void>;
   restore(ids: string[]): Promise<void>;
+  /** Into a folder of their own account (a special folder's key names it in every account). */
+  move(ids: string[], folder: string): Promise<void>;
+  /** The copies' ids (none when it failed). */
+  copy(ids: string[], folder: string): Promise<string[]>;
+  /** Into Archive/<year>. */
+  archive(ids: string[]): Promise<void>;
+  /** Several moves in one step (an undo puts each group back where it was). */
+  moveEach(groups: readonly { ids: string[]; folder: string }[]): Promise<void>;
+  /** Several flag changes in one step (an undo sets each group's previous flags). */
+  flagEach(groups: readonly { ids: string[]; flags: { seen?: boolean; flagged?: boolean } }[]): Promise<void>;
   /** Asks first; the caller deletes only on yes (and moves nothing on no). */
   confirmDelete(count: number): boolean;
   deleteForGood(ids: string[]): Promise<void>;
@@ -34,6 +44,21 @@ export function messageActions(api: PopboxApi, report: (message: string) => void
     setFlagged: (ids, flagged) => run(flagged ? 'Flag' : 'Unflag', () => call(api, 'setFlags', { ids, flags: { flagged } })),
     trash: (ids) => run('Move to Trash', () => call(api, 'moveToTrash', { ids })),
     restore: (ids) => run('Restore', () => call(api, 'restore', { ids })),
+    move: (ids, folder) => run('Move', () => call(api, 'moveMessages', { ids, folder })),
+    copy: async (ids, folder) => {
+      let copies: string[] = [];
+      await run('Copy', async () => (copies = (await call(api, 'copyMessages', { ids, folder })).ids));
+      return copies;
+    },
+    archive: (ids) => run('Archive', () => call(api, 'archive', { ids })),
+    moveEach: (groups) =>
+      run('Undo', async () => {
+        for (const g of groups) await call(api, 'moveMessages', g);
+      }),
+    flagEach: (groups) =>
+      run('Undo', async () => {
+        for (const g of groups) await call(api, 'setFlags', g);
+      }),
     confirmDelete: (n) => confirm(`Delete ${n === 1 ? 'this message' : `${n.toLocaleString()} messages`} permanently? This cannot be undone.`),
     deleteForGood: (ids) => run('Delete permanently', () => call(api, 'deleteForGood', { ids })),
   };

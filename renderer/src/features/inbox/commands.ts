@@ -4,28 +4,36 @@
  * are unread, Mark as unread when all are read; likewise for flags), and the folder's own moves.
  */
 import type { MessageRow } from '../../db/database.js';
+import { inTrash } from '../folders/tree.js';
 
-export type Command = 'read' | 'unread' | 'flag' | 'unflag' | 'trash' | 'restore' | 'delete';
+export type Command = 'read' | 'unread' | 'flag' | 'unflag' | 'move' | 'archive' | 'trash' | 'restore' | 'delete';
 
 export const COMMAND_LABELS: Record<Command, string> = {
   read: 'Mark as read',
   unread: 'Mark as unread',
   flag: 'Flag',
   unflag: 'Unflag',
+  move: 'Move to…',
+  archive: 'Archive',
   trash: 'Move to Trash',
   restore: 'Restore',
   delete: 'Delete permanently',
 };
 
+/** The keys that do the same, shown beside the menu items. */
+export const COMMAND_KEYS: Partial<Record<Command, string>> = { move: 'M', archive: 'A', trash: 'Delete', delete: 'Delete', read: 'U', unread: 'U', flag: 'S', unflag: 'S' };
+
 /** Commands that take the messages out of the view they are in. */
-export const LEAVES_VIEW: ReadonlySet<Command> = new Set(['trash', 'restore', 'delete']);
+export const LEAVES_VIEW: ReadonlySet<Command> = new Set(['move', 'archive', 'trash', 'restore', 'delete']);
 
 export function commandsFor(rows: readonly MessageRow[]): Command[] {
   if (rows.length === 0) return [];
   const out: Command[] = [];
   out.push(rows.some((r) => !r.seen) ? 'read' : 'unread');
   out.push(rows.some((r) => !r.flagged) ? 'flag' : 'unflag');
-  if (rows.every((r) => r.folder === 'trash')) out.push('restore', 'delete');
-  else if (rows.every((r) => r.folder === 'inbox')) out.push('trash');
+  const trashed = rows.filter((r) => inTrash(r.folder)).length;
+  if (trashed === rows.length) out.push('move', 'restore', 'delete');
+  else if (trashed === 0) out.push('move', 'archive', 'trash');
+  else out.push('move');
   return out;
 }

@@ -1,0 +1,94 @@
+/**
+ * The commands a person may want to take back (moves, Trash, Archive, Restore, copies, read and
+ * flag changes), each recorded in the undo history with what it changed: the folder each
+ * message was in, or its previous flags, read from the message store as the command goes up.
+ * Marking a message read by opening it is not recorded (it is not something the user did).
+ */
+import type { UndoHistory } from '../../app/undo.js';
+import type { MessageStore } from '../../db/message-store.js';
+import { folderName } from '../folders/tree.js';
+import type { MessageActions } from './actions.js';
+
+export const messagesText = (n: number): string => (n === 1 ? '1 message' : `${n.toLocaleString()} messages`);
+
+/** The ids grouped by the folder they are in now (one move per account and folder puts them back). */
+function placesOf(store: MessageStore, ids: readonly string[]): { ids: string[]; folder: string }[] {
+  const groups = new Map<string, { ids: string[]; folder: string }>();
+  for (const id of ids) {
+    const r = store.get(id);
+    if (!r) continue;
+    const k = `${r.accountId}\u0000${r.folder}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { ids: [], folder: r.folder }));
+    g.ids.push(id);
+  }
+  return [...groups.values()];
+}
+
+function flagsOf(store: MessageStore, ids: readonly string[], flag: 'seen' | 'flagged'): { ids: string[]; flags: { seen?: boolean; flagged?: boolean } }[] {
+  const on: string[] = [];
+  const off: string[] = [];
+  for (const id of ids) {
+    const r = store.get(id);
+    if (r) (r[flag] ? on : off).push(id);
+  }
+  return [
+    { ids: on, flags: { [flag]: true } },
+    { ids: off, flags: { [flag]: false } },
+  ].filter((g) => g.ids.length > 0);
+}
+
+/** Lower-case first letter, for "Undone: moved 3 messages…". */
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/**
+ * `announce` shows what happened (with an Undo button when `undoable`).
+ */
+export function undoableActions(actions: MessageActions, store: MessageStore, history: UndoHistory, announce: (text: string, undoable: boolean) => void): MessageActions {
+  const record = (done: string, undo: () => Promise<void>) => {
+    history.push({ done, undo });
+    announce(`${done}.`, true);
+  };
+  const moved = (ids: string[], done: string, go: () => Promise<void>) => {
+    const back = placesOf(store, ids);
+    if (back.length === 0) return Promise.resolve();
+    const p = go();
+    record(done, () => actions.moveEach(back.map((g) => ({ ids: g.ids.filter((id) => store.get(id)), folder: g.folder })).filter((g) => g.ids.length > 0)));
+    return p;
+  };
+  const flagged = (ids: string[], flag: 'seen' | 'flagged', done: string, go: () => Promise<void>) => {
+    const before = flagsOf(store, ids, flag);
+    const p = go();
+    record(done, () => actions.flagEach(before.map((g) => ({ ...g, ids: g.ids.filter((id) => store.get(id)) })).filter((g) => g.ids.length > 0)));
+    return p;
+  };
+  return {
+    ...actions,
+    setSeen: (ids, seen) => flagged(ids, 'seen', `Marked ${messagesText(ids.length)} as ${seen ? 'read' : 'unread'}`, () => actions.setSeen(ids, seen)),
+    setFlagged: (ids, on) => flagged(ids, 'flagged', `${on ? 'Flagged' : 'Unflagged'} ${messagesText(ids.length)}`, () => actions.setFlagged(ids, on)),
+    trash: (ids) => moved(ids, `Moved ${messagesText(ids.length)} to Trash`, () => actions.trash(ids)),
+    restore: (ids) => moved(ids, `Restored ${messagesText(ids.length)}`, () => actions.restore(ids)),
+    archive: (ids) => moved(ids, `Archived ${messagesText(ids.length)}`, () => actions.archive(ids)),
+    move: (ids, folder) => moved(ids, `Moved ${messagesText(ids.length)} to ${folderName(folder)}`, () => actions.move(ids, folder)),
+    copy: async (ids, folder) => {
+      const copies = await actions.copy(ids, folder);
+      if (copies.length > 0)
+        record(`Copied ${messagesText(ids.length)} to ${folderName(folder)}`, async () => {
+          const left = copies.filter((id) => store.get(id));
+          if (left.length > 0) await actions.deleteForGood(left);
+        });
+      return copies;
+    },
+  };
+}
+
+/** Takes back the newest step; says what was undone (or that there is nothing to undo). */
+export async function undoLast(history: UndoHistory, announce: (text: string, undoable: boolean) => void): Promise<void> {
+  const step = history.pop();
+  if (!step) {
+    announce('Nothing to undo.', false);
+    return;
+  }
+  await step.undo();
+  announce(`Undone: ${lower(step.done)}.`, history.size > 0);
+}

@@ -3,12 +3,13 @@
  * and asks for the changes after it; main only pushes a hint that the state moved.
  */
 import { z } from 'zod';
+import { FolderInfo } from './folders.js';
 import { MessageSummary } from './messages.js';
 
+/** Flags kept in the Maildir file name. Trash is a folder now, not a flag. */
 export const MessageFlags = z.object({
   seen: z.boolean(),
   flagged: z.boolean(),
-  trashed: z.boolean(),
 });
 export type MessageFlags = z.infer<typeof MessageFlags>;
 
@@ -24,6 +25,10 @@ export const MessageRecord = z.object({
   /** A headers-only message: its whole size on the server (POP3 LIST), when known. */
   serverSize: z.number().int().nonnegative().optional(),
   flags: MessageFlags,
+  /** The key of the folder it is filed in (see folders.ts); "INBOX" for the inbox. */
+  folder: z.string(),
+  /** In Trash: the folder it was moved there from (where Restore puts it back). */
+  trashedFrom: z.string().optional(),
   summary: MessageSummary,
 });
 export type MessageRecord = z.infer<typeof MessageRecord>;
@@ -33,6 +38,10 @@ export const Change = z.discriminatedUnion('t', [
   z.object({ s: z.number(), t: z.literal('flags'), id: z.string(), flags: MessageFlags }),
   z.object({ s: z.number(), t: z.literal('partial'), id: z.string(), partial: z.boolean(), summary: MessageSummary }),
   z.object({ s: z.number(), t: z.literal('remove'), id: z.string() }),
+  /** Filed in another folder of its account (same id, same file, renamed). */
+  z.object({ s: z.number(), t: z.literal('move'), id: z.string(), folder: z.string(), trashedFrom: z.string().optional() }),
+  /** An account's whole folder tree, after any folder was added, renamed or removed. */
+  z.object({ s: z.number(), t: z.literal('folders'), accountId: z.string(), folders: z.array(FolderInfo) }),
 ]);
 export type Change = z.infer<typeof Change>;
 
@@ -43,3 +52,7 @@ export const ChangesResult = z.union([
   z.object({ state: z.number(), cannotCalculate: z.literal(true) }),
 ]);
 export type ChangesResult = z.infer<typeof ChangesResult>;
+
+/** Every account's folder tree, as a snapshot carries it. */
+export const AccountFolders = z.object({ accountId: z.string(), folders: z.array(FolderInfo) });
+export type AccountFolders = z.infer<typeof AccountFolders>;

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security } from './accounts.js';
-import { ChangesResult, MessageFlags, MessageRecord } from './changes.js';
+import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
+import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
@@ -138,7 +139,7 @@ export const contract = {
   syncStatus: { input: none, output: z.array(AccountStatus) },
 
   changesSince: { input: z.object({ state: z.number().int().nonnegative(), max: z.number().int().min(1).max(100_000).optional() }), output: ChangesResult },
-  snapshot: { input: none, output: z.object({ state: z.number(), messages: z.array(MessageRecord) }) },
+  snapshot: { input: none, output: z.object({ state: z.number(), messages: z.array(MessageRecord), folders: z.array(AccountFolders) }) },
 
   messageBody: { input: z.object({ id: Id }), output: MessageBody },
   /** The message as stored (for "View source"), decoded as UTF-8 with replacement, size-capped. */
@@ -146,7 +147,24 @@ export const contract = {
   fetchFull: { input: z.object({ id: Id }), output: z.null() },
   setFlags: { input: z.object({ ids: Ids, flags: MessageFlags.partial() }), output: z.null() },
   moveToTrash: { input: z.object({ ids: Ids }), output: z.null() },
+  /** Back to the folder each was trashed from (the inbox when that folder is gone). */
   restore: { input: z.object({ ids: Ids }), output: z.null() },
+  /**
+   * File messages in a folder of their own account (a special folder's key, e.g. "Archive",
+   * names that folder in every account). All ids and the folder are checked before anything moves.
+   */
+  moveMessages: { input: z.object({ ids: Ids, folder: FolderKey }), output: z.null() },
+  /** Copies get ids of their own (no UIDL: deleting a copy never deletes on the server). */
+  copyMessages: { input: z.object({ ids: Ids, folder: FolderKey }), output: z.object({ ids: z.array(z.string()) }) },
+  /** Into Archive/<year of the message's date>, made when needed. */
+  archive: { input: z.object({ ids: Ids }), output: z.null() },
+  /** Delete for good everything in Trash (of one account, or of every account). */
+  emptyTrash: { input: z.object({ accountId: Id.optional() }), output: z.null() },
+  createFolder: { input: z.object({ accountId: Id, path: FolderPath }), output: FolderInfo },
+  /** Rename or move a folder (and what is below it): `path` is its new place. Special folders stay. */
+  renameFolder: { input: z.object({ accountId: Id, folder: FolderKey, path: FolderPath }), output: FolderInfo },
+  /** Its messages (and its subfolders') go to Trash first; special folders cannot be removed. */
+  deleteFolder: { input: z.object({ accountId: Id, folder: FolderKey }), output: z.null() },
   deleteForGood: { input: z.object({ ids: Ids }), output: z.null() },
   /** The host picks the destination (a save dialog); the renderer never names a path. */
   saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },

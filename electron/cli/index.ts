@@ -4,13 +4,15 @@
  * mail. Exit codes: 0 done; 1 an operation failed (one line per failure on stderr); 2 bad input.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { AccountInput, AccountPatch, AccountSettings, AuthMechanism } from '../../shared/accounts.js';
 import { AUTH_MECHANISMS, Pop3Client, isPop3Error, type Security } from '../core/pop3/index.js';
 import { AppFailure, isAppFailure } from '../core/errors.js';
-import { MailService, defaultDataDir, type StoredMessage } from '../core/mail-service.js';
-import { KeytarSecretStore } from '../core/secrets/index.js';
+import { defaultDataDir, type StoredMessage } from '../core/mail-service.js';
+import { pathOf, roleKey } from '../../shared/folders.js';
 import { fitColumn } from './columns.js';
+import { UsageError, parse, terminalWidth, usage, withService } from './common.js';
+import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
 
@@ -24,18 +26,13 @@ const USAGE = `usage: popbox [--data-dir DIR] <command>
   account list [--json]
   account remove NAME
   sync [NAME...]
-  messages [--account NAME] [--json]
+  messages [--account NAME] [--folder NAME] [--json]
+${FOLDER_USAGE}
   delete ID...
   pending [--account NAME] [--json]
   probe --host H [--port P] [--security tls|starttls|none] --user U [--password-command CMD] [--trace]
 
 The data directory defaults to the desktop app's (${defaultDataDir()}); POPBOX_DATA_DIR overrides it.`;
-
-class UsageError extends Error {}
-
-function usage(message: string): never {
-  throw new UsageError(message);
-}
 
 const accountOptions = {
   host: { type: 'string' },
@@ -55,14 +52,6 @@ const accountOptions = {
   mechanism: { type: 'string' },
   'allow-insecure-auth': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, allowNegative: true, strict: true });
-  } catch (e) {
-    usage((e as Error).message);
-  }
-}
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) usage(`--${flag} must be a whole number from ${min} to ${max}`);
@@ -140,17 +129,10 @@ function formatAddress(list: { name: string; address: string }[]): string {
   return first.name ? `${first.name} <${first.address}>` : first.address;
 }
 
-/** The terminal's width; piped output (`| less`, `| head`) takes $COLUMNS, else 80, as ls does. */
-function terminalWidth(): number {
-  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
-  const columns = Number(process.env.COLUMNS);
-  return Number.isInteger(columns) && columns > 0 ? columns : 80;
-}
-
 /** One table row per message, the sender and subject cut to fit the terminal. */
 function messageRow(m: StoredMessage, width: number): string {
-  const marks = `${m.flags.seen ? ' ' : 'N'}${m.flags.flagged ? 'F' : ' '}${m.flags.trashed ? 'T' : ' '}${m.partial ? 'P' : ' '}`;
-  const head = `${m.id}  ${marks}  ${(m.summary.date ?? '').slice(0, 10).padEnd(10)}  `;
+  const marks = `${m.flags.seen ? ' ' : 'N'}${m.flags.flagged ? 'F' : ' '}${m.partial ? 'P' : ' '}`;
+  const head = `${m.id}  ${marks}  ${fitColumn(pathOf(m.folder).join('/'), 12)}  ${(m.summary.date ?? '').slice(0, 10).padEnd(10)}  `;
   const rest = width - head.length - 2;
   const from = Math.min(30, Math.max(12, Math.round(rest * 0.35)));
   return `${head}${fitColumn(formatAddress(m.summary.from), from)}  ${fitColumn(m.summary.subject, Math.max(10, rest - from), false)}`;
@@ -168,21 +150,14 @@ function messageJson(m: StoredMessage, accountName: string) {
     size: m.summary.size,
     seen: m.flags.seen,
     flagged: m.flags.flagged,
-    trashed: m.flags.trashed,
+    /** Where it is filed ("Inbox", "Archive/2026", "Work/Projects"). */
+    folder: pathOf(m.folder).join('/'),
+    trashed: m.folder === roleKey('trash'),
     partial: m.partial,
     hasAttachments: m.summary.hasAttachments,
     snippet: m.summary.snippet,
     path: m.path,
   };
-}
-
-async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>): Promise<T> {
-  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore() });
-  try {
-    return await fn(service);
-  } finally {
-    await service.close();
-  }
 }
 
 async function accountCommand(dataDir: string, args: string[]): Promise<number> {
@@ -283,12 +258,19 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'messages': {
-      const { values, positionals } = parse(rest, { account: { type: 'string' }, json: { type: 'boolean' } });
-      if (positionals.length) usage('messages takes no arguments (use --account NAME)');
+      const { values, positionals } = parse(rest, { account: { type: 'string' }, folder: { type: 'string' }, json: { type: 'boolean' } });
+      if (positionals.length) usage('messages takes no arguments (use --account NAME, --folder NAME)');
       return withService(dataDir, async (s) => {
         const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
         const accountId = values.account !== undefined ? s.accounts.get(values.account).id : undefined;
-        const list = s.messages(accountId ? { accountId } : {});
+        let list = s.messages(accountId ? { accountId } : {});
+        if (values.folder !== undefined) {
+          const wanted = values.folder;
+          const keys = new Map<string, string | null>();
+          for (const a of s.listAccounts()) if (!accountId || a.id === accountId) keys.set(a.id, resolveFolder(s, a.id, wanted, { quiet: true }));
+          if (![...keys.values()].some((k) => k !== null)) resolveFolder(s, accountId ?? s.listAccounts()[0]?.id ?? '', wanted);
+          list = list.filter((m) => keys.get(m.accountId) === m.folder);
+        }
         if (values.json) console.log(JSON.stringify(list.map((m) => messageJson(m, names.get(m.accountId) ?? m.accountId)), null, 2));
         else {
           const width = terminalWidth();
@@ -326,6 +308,15 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     }
+    case 'folders':
+    case 'folder':
+    case 'move':
+    case 'copy':
+    case 'archive':
+    case 'trash':
+    case 'restore':
+    case 'empty-trash':
+      return folderCommand(dataDir, command, rest);
     case 'probe':
       return probe(rest);
     case undefined:

@@ -62,6 +62,13 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     setFlags: ({ ids, flags }) => service.setFlags(ids, flags).then(() => null),
     moveToTrash: ({ ids }) => service.moveToTrash(ids).then(() => null),
     restore: ({ ids }) => service.restore(ids).then(() => null),
+    moveMessages: ({ ids, folder }) => service.moveMessages(ids, folder).then(() => null),
+    copyMessages: async ({ ids, folder }) => ({ ids: await service.copyMessages(ids, folder) }),
+    archive: ({ ids }) => service.archive(ids).then(() => null),
+    emptyTrash: ({ accountId }) => service.emptyTrash(accountId).then(() => null),
+    createFolder: ({ accountId, path }) => service.createFolder(accountId, path),
+    renameFolder: ({ accountId, folder, path }) => service.renameFolder(accountId, folder, path),
+    deleteFolder: ({ accountId, folder }) => service.deleteFolder(accountId, folder).then(() => null),
     deleteForGood: async ({ ids }) => {
       await service.deleteForGood(ids);
       return null;

@@ -11,7 +11,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { passwordDestinationChanged, type AccountInput, type AccountPatch, type AccountSettings } from '../../shared/accounts.js';
-import type { ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
+import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
+import { INBOX } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
 import type { MessageSummary } from '../../shared/messages.js';
@@ -29,6 +30,8 @@ import { deletionPreview, type DeletionPreview } from './store/ledger.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
+import { FolderService } from './folders/folder-service.js';
+import type { FolderInfo } from '../../shared/folders.js';
 import { deletionReason } from './sync/plan.js';
 import { certificateBlockSync, clearCertificateBlock, lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
@@ -64,7 +67,7 @@ export function defaultDataDir(): string {
   }
 }
 
-const NO_FLAGS: MessageFlags = { seen: false, flagged: false, trashed: false };
+const NO_FLAGS: MessageFlags = { seen: false, flagged: false };
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
 
@@ -79,6 +82,8 @@ export class MailService {
   private scheduler: Scheduler | null = null;
   /** Finding and reading stored messages. */
   private readonly files: MessageFiles;
+  /** Filing: folders, moves, Trash, Archive. */
+  readonly folders: FolderService;
   /** Syncs in flight, by account: a second request joins the first (one session per account). */
   private readonly running = new Map<string, Promise<SyncOutcome>>();
 
@@ -91,6 +96,12 @@ export class MailService {
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
     this.files = new MessageFiles(opts.dataDir, journal);
+    this.folders = new FolderService({
+      journal,
+      withBox: (accountId, fn) => this.withBox(accountId, fn),
+      now: () => this.now(),
+      deleteForGood: (ids) => this.deleteForGood(ids),
+    });
   }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -119,6 +130,7 @@ export class MailService {
       const prefs = await PreferencesStore.open(dataDir);
       const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
       await service.recoverAfterCrash();
+      await service.journalFolderTrees();
       return service;
     } catch (e) {
       await releaseLock(lockFile);
@@ -165,6 +177,18 @@ export class MailService {
     for (const account of this.accounts.list()) {
       // An account that cannot be opened now still lets the others start; its next sync
       // reconciles it and reports what is wrong.
+      await this.withBox(account.id, (box) => this.reconcile(box, new SummaryQueue(this.journal))).catch(() => {});
+    }
+  }
+
+  /**
+   * Accounts whose folder tree the journal does not hold yet (new, or from before folders) are
+   * opened once and reconciled: that makes their special folders, files what was trashed in
+   * Trash, and journals the tree, so the read model has every account's folders from the start.
+   */
+  private async journalFolderTrees(): Promise<void> {
+    for (const account of this.accounts.list()) {
+      if (this.journal.foldersOf(account.id).length > 0) continue;
       await this.withBox(account.id, (box) => this.reconcile(box, new SummaryQueue(this.journal))).catch(() => {});
     }
   }
@@ -307,6 +331,7 @@ export class MailService {
       }
     }
     this.scheduler?.setAccounts(this.accounts.list());
+    await this.withBox(account.id, (box) => this.folders.journalTree(box)).catch(() => {});
     return account;
   }
 
@@ -342,9 +367,10 @@ export class MailService {
     const account = await this.accounts.remove(idOrName);
     this.scheduler?.setAccounts(this.accounts.list());
     await this.opts.secrets.delete(account.id).catch(() => {});
-    await this.journal.append(
-      [...this.journal.all()].filter((m) => m.accountId === account.id).map((m) => ({ t: 'remove' as const, id: m.id })),
-    );
+    await this.journal.append([
+      ...[...this.journal.all()].filter((m) => m.accountId === account.id).map((m) => ({ t: 'remove' as const, id: m.id })),
+      { t: 'folders' as const, accountId: account.id, folders: [] },
+    ]);
   }
 
   // ---- sync ----
@@ -448,7 +474,8 @@ export class MailService {
         receivedAt: entry?.downloadedAt ?? this.now(),
         partial: e.partial,
         ...(e.partial && entry ? { serverSize: entry.size } : {}),
-        flags: file?.flags ?? NO_FLAGS,
+        flags: file ? { seen: file.flags.seen, flagged: file.flags.flagged } : NO_FLAGS,
+        folder: file?.folder ?? INBOX,
       },
     };
   }
@@ -470,16 +497,19 @@ export class MailService {
       }
     }
     await box.ledger.commit();
-    // Flags live in the file names; a kill between a batch of renames and its journal append
-    // (or a change by another tool) leaves records whose flags disagree: the file wins.
-    const flagFixes: { t: 'flags'; id: string; flags: MessageFlags }[] = [];
+    // Flags live in the file names and folders are directories; a kill between a batch of
+    // renames and its journal append (or a change by another tool) leaves records that
+    // disagree: the file wins.
+    await this.folders.journalTree(box);
+    const fixes: ({ t: 'flags'; id: string; flags: MessageFlags } | { t: 'move'; id: string; folder: string })[] = [];
     for (const file of box.maildir.all()) {
       const m = this.journal.get(file.id);
-      if (m && (m.flags.seen !== file.flags.seen || m.flags.flagged !== file.flags.flagged || m.flags.trashed !== file.flags.trashed)) {
-        flagFixes.push({ t: 'flags', id: file.id, flags: { ...file.flags } });
+      if (m && (m.flags.seen !== file.flags.seen || m.flags.flagged !== file.flags.flagged)) {
+        fixes.push({ t: 'flags', id: file.id, flags: { seen: file.flags.seen, flagged: file.flags.flagged } });
       }
+      if (m && m.folder !== file.folder) fixes.push({ t: 'move', id: file.id, folder: file.folder });
     }
-    await this.journal.append(flagFixes);
+    await this.journal.append(fixes);
     for (const file of box.maildir.all()) {
       if (this.journal.get(file.id)) continue;
       // A file the ledger does not know (the ledger was lost) is still mail: show it. The next
@@ -554,11 +584,41 @@ export class MailService {
   }
 
   moveToTrash(idOrIds: string | readonly string[]): Promise<void> {
-    return this.setFlags(idOrIds, { trashed: true });
+    return this.folders.moveToTrash(typeof idOrIds === 'string' ? [idOrIds] : idOrIds);
   }
 
   restore(idOrIds: string | readonly string[]): Promise<void> {
-    return this.setFlags(idOrIds, { trashed: false });
+    return this.folders.restore(typeof idOrIds === 'string' ? [idOrIds] : idOrIds);
+  }
+
+  // ---- folders (folders/folder-service.ts) ----
+
+  moveMessages(ids: readonly string[], folder: string): Promise<void> {
+    return this.folders.move(ids, folder);
+  }
+
+  copyMessages(ids: readonly string[], folder: string): Promise<string[]> {
+    return this.folders.copy(ids, folder);
+  }
+
+  archive(ids: readonly string[]): Promise<void> {
+    return this.folders.archive(ids);
+  }
+
+  emptyTrash(accountId?: string): Promise<void> {
+    return this.folders.emptyTrash(accountId === undefined ? undefined : this.accounts.get(accountId).id);
+  }
+
+  createFolder(account: string, path: readonly string[]): Promise<FolderInfo> {
+    return this.folders.create(this.accounts.get(account).id, path);
+  }
+
+  renameFolder(account: string, folder: string, path: readonly string[]): Promise<FolderInfo> {
+    return this.folders.rename(this.accounts.get(account).id, folder, path);
+  }
+
+  async deleteFolder(account: string, folder: string): Promise<void> {
+    await this.folders.remove(this.accounts.get(account).id, folder);
   }
 
   /**
@@ -575,8 +635,12 @@ export class MailService {
         try {
           for (const m of list) {
             // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
-            box.ledger.deletedLocally(m.uidl, this.now(), deletionPreview(m.summary));
-            await box.ledger.commit();
+            // Wherever it was filed, a downloaded message deleted here counts as deleted here
+            // (copies, sent mail and drafts have no UIDL and nothing on the server).
+            if (m.uidl) {
+              box.ledger.deletedLocally(m.uidl, this.now(), deletionPreview(m.summary));
+              await box.ledger.commit();
+            }
             await box.maildir.remove(m.id);
           }
         } finally {
@@ -610,7 +674,7 @@ export class MailService {
     return this.journal.changesSince(state, max);
   }
 
-  snapshot(): { state: number; messages: MessageRecord[] } {
+  snapshot(): { state: number; messages: MessageRecord[]; folders: AccountFolders[] } {
     return this.journal.snapshot();
   }
 

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MessageRecord } from '../../shared/changes.js';
+import { INBOX } from '../../shared/folders.js';
 import { createDispatcher, mailServiceHandlers } from '../core/contract-handler.js';
 import { isAppFailure } from '../core/errors.js';
 import { MailService } from '../core/mail-service.js';
@@ -166,7 +167,7 @@ function hardenSession(): void {
 function unreadCount(): number {
   if (!service) return 0;
   let n = 0;
-  for (const m of service.journal.all()) if (!m.flags.seen && !m.flags.trashed) n++;
+  for (const m of service.journal.all()) if (!m.flags.seen && m.folder === INBOX) n++;
   return n;
 }
 

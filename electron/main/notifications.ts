@@ -1,5 +1,6 @@
 /** The text of new-mail notifications: one message by sender and subject, many as a summary. */
 import type { MessageRecord } from '../../shared/changes.js';
+import { INBOX } from '../../shared/folders.js';
 
 export interface MailNotification {
   title: string;
@@ -35,7 +36,7 @@ export function newMailNotification(arrived: readonly MessageRecord[], opts: { m
 }
 
 function plainNotification(arrived: readonly MessageRecord[]): MailNotification | null {
-  const unread = arrived.filter((m) => !m.flags.seen && !m.flags.trashed);
+  const unread = arrived.filter((m) => !m.flags.seen && m.folder === INBOX);
   if (unread.length === 0) return null;
   if (unread.length === 1) {
     const m = unread[0]!;

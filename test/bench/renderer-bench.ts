@@ -50,7 +50,8 @@ function generate(rng: () => number, n: number, start: number, accountId: string
       uidl: `uidl-${k}`,
       receivedAt: Date.UTC(2026, 10, 28),
       partial: false,
-      flags: { seen: rng() < 0.8, flagged: rng() < 0.05, trashed: false },
+      flags: { seen: rng() < 0.8, flagged: rng() < 0.05 },
+      folder: 'INBOX',
       summary: {
         subject: `${rng() < 0.3 ? 'Re: ' : ''}${words(2 + Math.floor(rng() * 5))} #${k}`,
         from: [{ name: `${first} ${last}`, address: `${first.toLowerCase()}.${last.toLowerCase()}@example.org` }],

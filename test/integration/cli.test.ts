@@ -59,7 +59,7 @@ suite('popbox CLI', () => {
     const list = JSON.parse((await cli(dataDir, 'messages', '--json')).stdout) as Record<string, unknown>[];
     expect(list).toHaveLength(6);
     for (const m of list) {
-      for (const key of ['id', 'account', 'uidl', 'messageId', 'subject', 'from', 'date', 'size', 'seen', 'flagged', 'trashed', 'partial', 'path']) {
+      for (const key of ['id', 'account', 'uidl', 'messageId', 'subject', 'from', 'date', 'size', 'seen', 'flagged', 'trashed', 'folder', 'partial', 'path']) {
         expect(m).toHaveProperty(key);
       }
       expect(m.account).toBe('Home');

@@ -120,7 +120,8 @@ suite('MailService through the contract', () => {
     const [outcome] = await call<{ ok: boolean; result: { downloaded: number } }[]>('syncNow', {});
     expect(outcome).toMatchObject({ ok: true, result: { downloaded: 1 } });
     const feed = await call<ChangesResult>('changesSince', { state: 0 });
-    expect('changes' in feed && feed.changes.map((c) => c.t)).toEqual(['add']);
+    // Adding the account journaled its folder tree; the sync, the message.
+    expect('changes' in feed && feed.changes.map((c) => c.t)).toEqual(['folders', 'add']);
     const snap = await call<{ state: number; messages: { id: string; summary: { subject: string; from: { address: string }[]; hasAttachments: boolean } }[] }>('snapshot');
     expect(snap.messages).toHaveLength(1);
     expect(snap.messages[0]!.summary).toMatchObject({ subject: 'Café menu', from: [{ address: 'ann@example.org' }], hasAttachments: true });
@@ -172,14 +173,16 @@ suite('MailService through the contract', () => {
     await call('setFlags', { ids: [id], flags: { seen: true, flagged: true } });
     await call('moveToTrash', { ids: [id] });
     const feed = await call<ChangesResult>('changesSince', { state: snap.state });
-    expect('changes' in feed && feed.changes.map((c) => (c.t === 'flags' ? c.flags : c.t))).toEqual([
-      { seen: true, flagged: true, trashed: false },
-      { seen: true, flagged: true, trashed: true },
+    expect('changes' in feed && feed.changes.map((c) => (c.t === 'flags' ? c.flags : c.t === 'move' ? [c.folder, c.trashedFrom] : c.t))).toEqual([
+      { seen: true, flagged: true },
+      ['Trash', 'INBOX'],
     ]);
-    const cur = await fs.readdir(path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir', 'cur'));
-    expect(cur).toEqual([`${id}:2,FST`]);
+    const maildir = path.join(dataDir, 'accounts', service.listAccounts()[0]!.id, 'Maildir');
+    expect(await fs.readdir(path.join(maildir, 'cur'))).toEqual([]);
+    expect(await fs.readdir(path.join(maildir, '.Trash', 'cur'))).toEqual([`${id}:2,FS`]);
     await call('restore', { ids: [id] });
-    expect(service.messages()[0]!.flags).toEqual({ seen: true, flagged: true, trashed: false });
+    expect(service.messages()[0]).toMatchObject({ flags: { seen: true, flagged: true }, folder: 'INBOX' });
+    expect(await fs.readdir(path.join(maildir, 'cur'))).toEqual([`${id}:2,FS`]);
   });
 
   it('commands for one account at once all land (each used to open the mailbox, and the second failed with in-use)', async () => {
@@ -193,7 +196,7 @@ suite('MailService through the contract', () => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     await call('restore', { ids: [id] });
     const m = service.messages()[0]!;
-    expect(m.flags.trashed).toBe(false);
+    expect(m.folder).toBe('INBOX');
     const cur = await fs.readdir(path.join(dataDir, 'accounts', m.accountId, 'Maildir', 'cur'));
     expect(cur).toEqual([`${id}:2,${m.flags.flagged ? 'F' : ''}${m.flags.seen ? 'S' : ''}`]);
   });

@@ -21,7 +21,8 @@ const record = (id: string): MessageRecord => ({
   uidl: `u-${id}`,
   receivedAt: 1,
   partial: false,
-  flags: { seen: false, flagged: false, trashed: false },
+  flags: { seen: false, flagged: false },
+  folder: 'INBOX',
   summary: { subject: `s ${id}`, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' },
 });
 
@@ -31,7 +32,7 @@ describe('Journal', () => {
     const seen: number[] = [];
     j.onChange((s) => seen.push(s));
     await j.append([{ t: 'add', m: record('1') }, { t: 'add', m: record('2') }]);
-    await j.append([{ t: 'flags', id: '1', flags: { seen: true, flagged: false, trashed: false } }]);
+    await j.append([{ t: 'flags', id: '1', flags: { seen: true, flagged: false } }]);
     await j.append([{ t: 'remove', id: '2' }]);
     expect(seen).toEqual([2, 3, 4]);
     const since = j.changesSince(2);
@@ -51,7 +52,7 @@ describe('Journal', () => {
     const from3 = j.changesSince(3);
     expect('changes' in from3 && from3.changes.map((c) => c.s)).toEqual([4]);
     const reopened = await Journal.open(file);
-    expect(reopened.snapshot()).toEqual({ state: 4, messages: [record('2'), record('3')] });
+    expect(reopened.snapshot()).toEqual({ state: 4, messages: [record('2'), record('3')], folders: [] });
     expect(reopened.changesSince(2)).toEqual({ state: 4, cannotCalculate: true });
     const r3 = reopened.changesSince(3);
     expect('changes' in r3 && r3.changes.length).toBe(1);

@@ -8,17 +8,17 @@ import { summarize } from '../../electron/core/mime/summary.js';
 import { base64Lines, eml, messageFolder, noise } from '../support/mime.js';
 
 const folder = messageFolder('popbox-message-files-');
-const UNREAD: MessageFlags = { seen: false, flagged: false, trashed: false };
+const UNREAD: MessageFlags = { seen: false, flagged: false };
 let n = 0;
 
 /** A data directory of its own, a message file named as the store names it, and the record the journal would hold. */
 async function stored(message: Buffer, onDisk: MessageFlags, record: Partial<MessageRecord> = {}) {
   const dataDir = folder.path(`data${++n}`);
   const id = (0x1000000000000000 + n).toString(16);
-  const file = AccountMailbox.messagePath(dataDir, 'acct', id, onDisk);
+  const file = AccountMailbox.messagePath(dataDir, 'acct', id, onDisk, 'INBOX');
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, message);
-  const m: MessageRecord = { id, accountId: 'acct', uidl: `u${n}`, receivedAt: 0, partial: false, flags: UNREAD, summary: await summarize(file), ...record };
+  const m: MessageRecord = { id, accountId: 'acct', uidl: `u${n}`, receivedAt: 0, partial: false, flags: UNREAD, folder: 'INBOX', summary: await summarize(file), ...record };
   const records = new Map([[id, m]]);
   return { id, file, records, files: new MessageFiles(dataDir, records) };
 }
@@ -51,7 +51,7 @@ ${base64Lines(logo)}--b--
 describe('MessageFiles', () => {
   it('reads a message whose file a flag change renamed before the journal recorded it', async () => {
     // On disk already read and flagged; the record still says unread.
-    const { id, file, files } = await stored(plain, { seen: true, flagged: true, trashed: false });
+    const { id, file, files } = await stored(plain, { seen: true, flagged: true });
     expect(files.pathOf(files.record(id))).not.toBe(file);
     expect(await files.locate(id)).toBe(file);
     expect((await files.rawSource(id)).text).toBe(plain.toString('latin1'));
@@ -85,7 +85,7 @@ describe('MessageFiles', () => {
   });
 
   it('saves the message byte for byte under a name made from its subject', async () => {
-    const { id, files } = await stored(plain, { seen: true, flagged: false, trashed: false });
+    const { id, files } = await stored(plain, { seen: true, flagged: false });
     expect(files.fileName(id)).toBe('Lunch on Friday_.eml');
     const dest = folder.path(`saved${n}.eml`);
     await files.saveMessage(id, dest);

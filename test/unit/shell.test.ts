@@ -100,7 +100,8 @@ describe('notifications, badge and tray', () => {
     uidl: `u${i}`,
     receivedAt: 0,
     partial: false,
-    flags: { seen, flagged: false, trashed: false },
+    flags: { seen, flagged: false },
+    folder: 'INBOX',
     summary: { subject, from: [{ name: from, address: `${from.toLowerCase()}@example.org` }], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' },
   });
 

@@ -38,9 +38,9 @@ export class MessageFiles {
     return m;
   }
 
-  /** Where the message lies according to its record (its name follows its flags). */
+  /** Where the message lies according to its record (its folder, and its name follows its flags). */
   pathOf(m: MessageRecord): string {
-    return AccountMailbox.messagePath(this.dataDir, m.accountId, m.id, m.flags);
+    return AccountMailbox.messagePath(this.dataDir, m.accountId, m.id, m.flags, m.folder);
   }
 
   /**
@@ -52,7 +52,7 @@ export class MessageFiles {
     const m = this.record(id);
     const expected = this.pathOf(m);
     if (await exists(expected)) return expected;
-    return (await AccountMailbox.findMessage(this.dataDir, m.accountId, m.id)) ?? expected;
+    return (await AccountMailbox.findMessage(this.dataDir, m.accountId, m.id, m.folder)) ?? expected;
   }
 
   /** Run a reader on the message's file; if the file was renamed under it, find it again. */

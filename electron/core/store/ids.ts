@@ -3,7 +3,7 @@
  * second delivery of the same message can only ever land on the same file: no duplicates,
  * whatever crashed in between. UIDLs are arbitrary server bytes and never appear in a path.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** 16 hex characters: short enough to type in the CLI, 64 bits against collisions. */
 export function messageIdFor(accountId: string, uidl: string): string {
@@ -12,19 +12,27 @@ export function messageIdFor(accountId: string, uidl: string): string {
 
 export const MESSAGE_ID = /^[0-9a-f]{16}$/;
 
-/** Maildir flags we set; others found on a file (R, D, P, …) are kept as they are. */
+/** A message filed by Popbox itself (sent, a draft, a copy, an import): no UIDL behind it. */
+export function newLocalId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Maildir flags we set; others found on a file (R, D, P, …) are kept as they are. Trash is a
+ * folder: a file marked T ("trashed", what Popbox wrote before it had folders, and what mutt
+ * writes for a message marked deleted) is filed in Trash when the mailbox is opened.
+ */
 export interface Flags {
   seen: boolean;
   flagged: boolean;
-  trashed: boolean;
 }
 
-const FLAG_LETTERS: Record<keyof Flags, string> = { flagged: 'F', seen: 'S', trashed: 'T' };
+const FLAG_LETTERS: Record<keyof Flags, string> = { flagged: 'F', seen: 'S' };
 
-export function parseFlags(info: string): { flags: Flags; other: string } {
-  const flags: Flags = { seen: info.includes('S'), flagged: info.includes('F'), trashed: info.includes('T') };
+export function parseFlags(info: string): { flags: Flags; other: string; trashed: boolean } {
+  const flags: Flags = { seen: info.includes('S'), flagged: info.includes('F') };
   const other = [...info].filter((c) => !'FST'.includes(c) && /[A-Za-z]/.test(c)).join('');
-  return { flags, other };
+  return { flags, other, trashed: info.includes('T') };
 }
 
 /** Maildir wants the flag letters in ASCII order. */

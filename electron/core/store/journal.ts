@@ -7,7 +7,8 @@
  * Compaction rewrites the file atomically as a base line and one "add" per live message; a
  * crash in the middle leaves the old file. A torn last line is dropped on open.
  */
-import type { Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
+import type { AccountFolders, Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
+import { INBOX, roleKey, type FolderInfo } from '../../../shared/folders.js';
 import type { MessageSummary } from '../../../shared/messages.js';
 import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
 
@@ -17,10 +18,25 @@ type NewChange =
   | { t: 'add'; m: MessageRecord }
   | { t: 'flags'; id: string; flags: MessageFlags }
   | { t: 'partial'; id: string; partial: boolean; summary: MessageSummary }
-  | { t: 'remove'; id: string };
+  | { t: 'remove'; id: string }
+  | { t: 'move'; id: string; folder: string; trashedFrom?: string }
+  | { t: 'folders'; accountId: string; folders: FolderInfo[] };
+
+/**
+ * Records written before Popbox had folders carry a `trashed` flag and no folder: Trash was a
+ * flag then. Read them as filed in Trash or the inbox (the store moves the files the same way).
+ */
+function upgradeRecord(m: MessageRecord): MessageRecord {
+  const flags = m.flags as MessageFlags & { trashed?: boolean };
+  if (m.folder !== undefined && flags.trashed === undefined) return m;
+  const { trashed, ...rest } = flags;
+  return { ...m, flags: rest, folder: m.folder ?? (trashed ? roleKey('trash') : INBOX) };
+}
 
 export class Journal {
   private readonly messages = new Map<string, MessageRecord>();
+  /** Each account's folder tree as last journaled. */
+  private readonly folders = new Map<string, FolderInfo[]>();
   /** Changes after `base`, in order (what changesSince answers from). */
   private changes: Change[] = [];
   private base = 0;
@@ -52,13 +68,30 @@ export class Journal {
   private apply(c: Change, record: boolean): void {
     switch (c.t) {
       case 'add':
-        this.messages.set(c.m.id, c.m);
+        this.messages.set(c.m.id, upgradeRecord(c.m));
         break;
       case 'flags': {
         const m = this.messages.get(c.id);
-        if (m) this.messages.set(c.id, { ...m, flags: c.flags });
+        if (!m) break;
+        // A line from before folders may still say trashed: that was a move to or from Trash.
+        const { trashed, ...flags } = c.flags as MessageFlags & { trashed?: boolean };
+        const trash = roleKey('trash');
+        const folder = trashed === undefined ? m.folder : trashed ? trash : m.folder === trash ? INBOX : m.folder;
+        this.messages.set(c.id, { ...m, flags, folder });
         break;
       }
+      case 'move': {
+        const m = this.messages.get(c.id);
+        if (m) {
+          const { trashedFrom: _old, ...rest } = m;
+          this.messages.set(c.id, { ...rest, folder: c.folder, ...(c.trashedFrom !== undefined ? { trashedFrom: c.trashedFrom } : {}) });
+        }
+        break;
+      }
+      case 'folders':
+        if (c.folders.length === 0) this.folders.delete(c.accountId);
+        else this.folders.set(c.accountId, c.folders);
+        break;
       case 'partial': {
         const m = this.messages.get(c.id);
         if (m) this.messages.set(c.id, { ...m, partial: c.partial, summary: c.summary });
@@ -86,6 +119,15 @@ export class Journal {
 
   get size(): number {
     return this.messages.size;
+  }
+
+  /** An account's folder tree as journaled (empty before its mailbox was first opened). */
+  foldersOf(accountId: string): FolderInfo[] {
+    return this.folders.get(accountId) ?? [];
+  }
+
+  allFolders(): AccountFolders[] {
+    return [...this.folders].map(([accountId, folders]) => ({ accountId, folders }));
   }
 
   /** Called with the new state after every append: main turns it into the `stateChanged` hint. */
@@ -143,8 +185,8 @@ export class Journal {
   }
 
   /** Every live message and the state it reflects: what a rebuilding read model starts from. */
-  snapshot(): { state: number; messages: MessageRecord[] } {
-    return { state: this.current, messages: [...this.messages.values()] };
+  snapshot(): { state: number; messages: MessageRecord[]; folders: AccountFolders[] } {
+    return { state: this.current, messages: [...this.messages.values()], folders: this.allFolders() };
   }
 
   compact(): Promise<void> {
@@ -154,6 +196,7 @@ export class Journal {
   private async compactNow(): Promise<void> {
     const base = this.current;
     const lines = [JSON.stringify({ t: 'base', s: base } satisfies Base)];
+    for (const [accountId, folders] of this.folders) lines.push(JSON.stringify({ s: base, t: 'folders', accountId, folders } satisfies Change));
     for (const m of this.messages.values()) lines.push(JSON.stringify({ s: base, t: 'add', m } satisfies Change));
     try {
       await writeFileAtomic(this.file, `${lines.join('\n')}\n`);

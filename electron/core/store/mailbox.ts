@@ -8,7 +8,7 @@ import path from 'node:path';
 import { storageError } from './durable.js';
 import { Ledger } from './ledger.js';
 import { acquireLock, releaseLock } from './lock.js';
-import { Maildir } from './maildir.js';
+import { Maildir, folderDir } from './maildir.js';
 import { curName, formatFlags, type Flags } from './ids.js';
 
 export class AccountMailbox {
@@ -25,19 +25,38 @@ export class AccountMailbox {
   }
 
   /**
-   * Where a message with these flags lies: Popbox keeps every message it stores in cur/, named
-   * after its flags. For readers, who hold no lock and so cannot open the mailbox.
+   * Where a message with these flags lies in this folder: Popbox keeps every message it stores
+   * in its folder's cur/, named after its flags. For readers, who hold no lock and so cannot
+   * open the mailbox.
    */
-  static messagePath(dataDir: string, accountId: string, id: string, flags: Flags): string {
-    return path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir', 'cur', curName(id, formatFlags(flags)));
+  static messagePath(dataDir: string, accountId: string, id: string, flags: Flags, folder: string): string {
+    return path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir', folderDir(folder), 'cur', curName(id, formatFlags(flags)));
   }
 
-  /** A message's file found by its id alone, whatever flags its name carries now; undefined if none. */
-  static async findMessage(dataDir: string, accountId: string, id: string): Promise<string | undefined> {
-    const cur = path.dirname(AccountMailbox.messagePath(dataDir, accountId, id, { seen: false, flagged: false, trashed: false }));
+  /**
+   * A message's file found by its id alone, whatever flags its name carries now: in `folder`
+   * first, then in every folder (it may have been moved under the reader); undefined if none.
+   */
+  static async findMessage(dataDir: string, accountId: string, id: string, folder: string): Promise<string | undefined> {
+    const root = path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir');
     const prefix = curName(id, '');
-    const found = (await fs.readdir(cur).catch(() => [] as string[])).find((n) => n.startsWith(prefix));
-    return found ? path.join(cur, found) : undefined;
+    const look = async (dir: string) => {
+      for (const sub of ['cur', 'new']) {
+        const names = await fs.readdir(path.join(root, dir, sub)).catch(() => [] as string[]);
+        const found = names.find((n) => n === id || n.startsWith(prefix));
+        if (found) return path.join(root, dir, sub, found);
+      }
+      return undefined;
+    };
+    const first = await look(folderDir(folder));
+    if (first) return first;
+    const dirs = await fs.readdir(root).catch(() => [] as string[]);
+    for (const dir of ['', ...dirs.filter((d) => d.startsWith('.') && d.length > 1 && d !== '..')]) {
+      if (dir === folderDir(folder)) continue;
+      const found = await look(dir);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** Open for writing (sync, delete): takes the account's lock, or fails with 'in-use'. */

@@ -1,7 +1,9 @@
 /**
- * One account's Maildir (tmp/ → cur/), written so that other tools (mutt, notmuch, Dovecot)
- * can read it: the file holds the message exactly as RETR delivered it after dot-unstuffing,
- * flags live in the name ("<id>:2,FST").
+ * One account's Maildir++ tree (tmp/ → cur/), written so that other tools (mutt, notmuch,
+ * Dovecot) can read it: the root is the inbox, each folder a `.Name` directory beside it
+ * (`.Work.Projects/cur/…`); the file holds the message exactly as RETR delivered it after
+ * dot-unstuffing, flags live in the name ("<id>:2,FS"). A message keeps its id (its file name)
+ * in whatever folder it is filed: moving is one rename, so after any crash it is in exactly one.
  *
  * Delivery is split in two so the download never waits for the disk: `write` streams a body
  * into tmp/ (bounded memory), `finish` fsyncs it and renames it into cur/. The directory fsync
@@ -15,15 +17,23 @@ import type { Readable } from 'node:stream';
 import { AppFailure } from '../errors.js';
 import { fsyncDir, storageError } from './durable.js';
 
-import { curName, formatFlags, parseFlags, parseName, type Flags } from './ids.js';
+import { INBOX, SPECIAL_FOLDERS, isWithin, parentKey, roleKey } from '../../../shared/folders.js';
+import { curName, formatFlags, newLocalId, parseFlags, parseName, type Flags } from './ids.js';
 
 export interface StoredFile {
   id: string;
-  /** Path relative to the Maildir: "cur/<name>" or "new/<name>". */
+  /** The key of the folder it is filed in ("INBOX", "Work.Projects"; see shared/folders.ts). */
+  folder: string;
+  /** Path relative to the Maildir root: "cur/<name>" in the inbox, ".Work/cur/<name>" in a folder. */
   rel: string;
   flags: Flags;
   /** Flag letters we don't manage (R, D, P…), kept through renames. */
   otherFlags: string;
+}
+
+/** The directory of a folder under the Maildir root (Maildir++: the inbox is the root itself). */
+export function folderDir(key: string): string {
+  return key === INBOX ? '' : `.${key}`;
 }
 
 export interface StagedMessage {
@@ -48,10 +58,18 @@ const WRITE_BATCH = 1024 * 1024;
 
 export class Maildir {
   private readonly files = new Map<string, StoredFile>();
+  /** Every folder's key, the inbox's included. */
+  private readonly folderKeys = new Set<string>([INBOX]);
+  /** Folders whose cur/ got new files since the last syncDirs (beside the inbox's own). */
+  private readonly unsynced = new Set<string>();
 
   private constructor(readonly dir: string) {}
 
-  /** Create (if needed) and index the Maildir. Leftovers in tmp/ are from interrupted deliveries. */
+  /**
+   * Create (if needed) and index the Maildir++ tree. Leftovers in tmp/ are from interrupted
+   * deliveries. The holder of the account lock (`cleanTmp`) also makes the special folders and
+   * files in Trash whatever is marked T (trashed).
+   */
   static async open(dir: string, opts: { cleanTmp: boolean }): Promise<Maildir> {
     try {
       for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
@@ -59,32 +77,218 @@ export class Maildir {
       throw storageError(`cannot create the Maildir ${dir}`, e);
     }
     const md = new Maildir(dir);
-    await md.scan();
+    const trashed = await md.scan();
     // Nothing in tmp/ was ever acknowledged (the ledger and DELE only follow the rename), so
     // removing it loses nothing. Only the holder of the account lock may do it.
     if (opts.cleanTmp) {
-      for (const name of await fs.readdir(path.join(dir, 'tmp'))) await fs.rm(path.join(dir, 'tmp', name), { force: true });
+      for (const key of md.folderKeys) {
+        const tmp = path.join(dir, folderDir(key), 'tmp');
+        for (const name of await fs.readdir(tmp).catch(() => [] as string[])) await fs.rm(path.join(tmp, name), { force: true });
+      }
+      for (const f of SPECIAL_FOLDERS) if (f.key !== INBOX && !md.folderKeys.has(f.key)) await md.createFolder(f.key);
+      if (trashed.length > 0) await md.fileTrashed(trashed);
     }
     return md;
   }
 
-  private async scan(): Promise<void> {
+  /** Index every folder; returns the ids of files marked T. */
+  private async scan(): Promise<string[]> {
     this.files.clear();
     const duplicates: string[] = [];
-    for (const sub of ['new', 'cur'] as const) {
-      for (const name of await fs.readdir(path.join(this.dir, sub))) {
-        const parsed = parseName(name);
-        if (!parsed) continue; // not ours: left alone
-        const { flags, other } = parseFlags(parsed.info);
-        if (this.files.has(parsed.id)) {
-          // The same message twice (e.g. another tool moved a copy): keep one, it is the same mail.
-          duplicates.push(path.join(sub, name));
-          continue;
+    const trashed: string[] = [];
+    const keys = [INBOX];
+    for (const entry of await fs.readdir(this.dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name.startsWith('.') && entry.name.length > 1 && entry.name !== '..') keys.push(entry.name.slice(1));
+    }
+    for (const key of keys) {
+      this.folderKeys.add(key);
+      for (const sub of ['new', 'cur'] as const) {
+        const folderRel = path.join(folderDir(key), sub);
+        let names: string[];
+        try {
+          names = await fs.readdir(path.join(this.dir, folderRel));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // a folder another tool left half made
+          throw storageError(`cannot read the folder ${key}`, e);
         }
-        this.files.set(parsed.id, { id: parsed.id, rel: path.join(sub, name), flags, otherFlags: other });
+        for (const name of names) {
+          const parsed = parseName(name);
+          if (!parsed) continue; // not ours: left alone
+          const { flags, other, trashed: t } = parseFlags(parsed.info);
+          const rel = path.join(folderRel, name);
+          if (this.files.has(parsed.id)) {
+            // The same message twice (e.g. another tool copied a file): keep one, it is the same mail.
+            duplicates.push(rel);
+            continue;
+          }
+          this.files.set(parsed.id, { id: parsed.id, folder: key, rel, flags, otherFlags: other });
+          if (t) trashed.push(parsed.id);
+        }
       }
     }
     for (const rel of duplicates) await fs.rm(path.join(this.dir, rel), { force: true });
+    return trashed;
+  }
+
+  /** Files marked T go to Trash, without the T (in Trash a message is simply there). */
+  private async fileTrashed(ids: string[]): Promise<void> {
+    const trash = roleKey('trash');
+    const inTrash = new Set(ids.filter((id) => this.files.get(id)!.folder === trash));
+    // moveMany and setFlagsMany rename to the name our flags give, which has no T.
+    await this.moveMany(
+      ids.filter((id) => !inTrash.has(id)),
+      trash,
+    );
+    await this.setFlagsMany([...inTrash], {});
+  }
+
+  /** Every folder's key (the inbox's "INBOX" too). */
+  folders(): string[] {
+    return [...this.folderKeys];
+  }
+
+  hasFolder(key: string): boolean {
+    return this.folderKeys.has(key);
+  }
+
+  /** The messages filed in a folder (or below it, with `within`). */
+  inFolder(key: string, opts: { within?: boolean } = {}): StoredFile[] {
+    const out: StoredFile[] = [];
+    for (const f of this.files.values()) if (opts.within ? isWithin(f.folder, key) : f.folder === key) out.push(f);
+    return out;
+  }
+
+  /**
+   * Make a folder (and the folders above it) as Maildir++ does: `.Key/{tmp,new,cur}` and a
+   * `maildirfolder` file, then fsync the root so the folder survives a crash.
+   */
+  async createFolder(key: string): Promise<void> {
+    if (this.folderKeys.has(key)) return;
+    const parent = parentKey(key);
+    if (parent !== null) await this.createFolder(parent);
+    const dir = path.join(this.dir, folderDir(key));
+    try {
+      for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
+      await fs.writeFile(path.join(dir, 'maildirfolder'), '', { mode: 0o600 });
+      await fsyncDir(this.dir);
+    } catch (e) {
+      throw storageError('cannot create the folder', e);
+    }
+    this.folderKeys.add(key);
+  }
+
+  /**
+   * Rename a folder and every folder below it (each is a directory of its own in Maildir++).
+   * A crash part-way leaves some of them under the new name and some under the old: every
+   * message is still in one folder, and renaming again finishes the job.
+   */
+  async renameFolder(from: string, to: string): Promise<void> {
+    const moving = [...this.folderKeys].filter((k) => isWithin(k, from)).sort();
+    const parent = parentKey(to);
+    if (parent !== null) await this.createFolder(parent);
+    try {
+      for (const key of moving) {
+        const next = to + key.slice(from.length);
+        await fs.rename(path.join(this.dir, folderDir(key)), path.join(this.dir, folderDir(next)));
+        this.folderKeys.delete(key);
+        this.folderKeys.add(next);
+        for (const f of this.files.values()) {
+          if (f.folder !== key) continue;
+          this.files.set(f.id, { ...f, folder: next, rel: path.join(folderDir(next), path.relative(folderDir(key), f.rel)) });
+        }
+      }
+      await fsyncDir(this.dir);
+    } catch (e) {
+      throw storageError('cannot rename the folder', e);
+    }
+  }
+
+  /** Remove an empty folder and the empty folders below it. */
+  async removeFolder(key: string): Promise<void> {
+    if (key === INBOX) throw new AppFailure('invalid', 'the inbox cannot be removed');
+    const left = this.inFolder(key, { within: true });
+    if (left.length > 0) throw new AppFailure('invalid', `the folder still holds ${left.length} message${left.length === 1 ? '' : 's'}`);
+    try {
+      for (const k of [...this.folderKeys].filter((k) => isWithin(k, key)).sort().reverse()) {
+        await fs.rm(path.join(this.dir, folderDir(k)), { recursive: true, force: true });
+        this.folderKeys.delete(k);
+      }
+      await fsyncDir(this.dir);
+    } catch (e) {
+      throw storageError('cannot remove the folder', e);
+    }
+  }
+
+  /**
+   * File messages in another folder: one rename each (the name, so the id and flags, stays),
+   * then one fsync per directory touched. `onMoved` hears each move as its rename is done, so a
+   * failure part-way can still be recorded for the ones that happened. Messages already in the
+   * folder are left alone. All ids and the folder are checked before anything moves.
+   */
+  async moveMany(ids: readonly string[], folder: string, onMoved?: (file: StoredFile, from: string) => void): Promise<void> {
+    if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
+    for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
+    const touched = new Set<string>();
+    try {
+      for (const id of ids) {
+        const f = this.files.get(id)!;
+        if (f.folder === folder) continue;
+        const rel = path.join(folderDir(folder), 'cur', curName(id, formatFlags(f.flags, f.otherFlags)));
+        await fs.rename(path.join(this.dir, f.rel), path.join(this.dir, rel));
+        touched.add(path.dirname(rel)).add(path.dirname(f.rel));
+        const moved = { ...f, folder, rel };
+        this.files.set(id, moved);
+        onMoved?.(moved, f.folder);
+      }
+    } catch (e) {
+      for (const sub of touched) await fsyncDir(path.join(this.dir, sub)).catch(() => {});
+      throw storageError('cannot move the messages', e);
+    }
+    try {
+      for (const sub of touched) await fsyncDir(path.join(this.dir, sub));
+    } catch (e) {
+      throw storageError('cannot move the messages', e);
+    }
+  }
+
+  /**
+   * Copy messages into a folder under new ids (a copy is a message of its own: deleting it
+   * never touches the original or the server). Each copy is written to tmp/, fsynced and renamed
+   * in, so a crash leaves a whole copy or none.
+   */
+  async copyMany(ids: readonly string[], folder: string, onCopied?: (file: StoredFile, from: StoredFile) => void): Promise<void> {
+    if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
+    for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
+    const dest = path.join(this.dir, folderDir(folder));
+    let copied = 0;
+    try {
+      for (const id of ids) {
+        const from = this.files.get(id)!;
+        const copyId = newLocalId();
+        const tmp = path.join(dest, 'tmp', `${copyId}.${process.pid}`);
+        await fs.copyFile(path.join(this.dir, from.rel), tmp, fs.constants.COPYFILE_EXCL);
+        const handle = await fs.open(tmp, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        const rel = path.join(folderDir(folder), 'cur', curName(copyId, formatFlags(from.flags, from.otherFlags)));
+        await fs.rename(tmp, path.join(this.dir, rel));
+        const file: StoredFile = { id: copyId, folder, rel, flags: { ...from.flags }, otherFlags: from.otherFlags };
+        this.files.set(copyId, file);
+        copied++;
+        onCopied?.(file, from);
+      }
+    } catch (e) {
+      if (copied > 0) await fsyncDir(path.join(dest, 'cur')).catch(() => {});
+      throw storageError('cannot copy the messages', e);
+    }
+    try {
+      await fsyncDir(path.join(dest, 'cur'));
+    } catch (e) {
+      throw storageError('cannot copy the messages', e);
+    }
   }
 
   get size(): number {
@@ -184,8 +388,11 @@ export class Maildir {
     );
   }
 
-  /** Make a staged message durable and visible in cur/. A message already here keeps its flags. */
-  async finish(staged: StagedMessage, flags: Flags = { seen: false, flagged: false, trashed: false }): Promise<StoredFile> {
+  /**
+   * Make a staged message durable and visible in its folder's cur/ (the inbox unless `folder`
+   * says). A message already here (the rest of a headers-only one) keeps its flags and folder.
+   */
+  async finish(staged: StagedMessage, flags: Flags = { seen: false, flagged: false }, folder: string = INBOX): Promise<StoredFile> {
     try {
       await staged.handle.sync();
       await staged.handle.close();
@@ -196,7 +403,9 @@ export class Maildir {
     }
     const existing = this.files.get(staged.id);
     const flagLetters = existing ? formatFlags(existing.flags, existing.otherFlags) : formatFlags(flags);
-    const rel = path.join('cur', curName(staged.id, flagLetters));
+    const into = existing?.folder ?? folder;
+    if (!this.folderKeys.has(into)) await this.createFolder(into);
+    const rel = path.join(folderDir(into), 'cur', curName(staged.id, flagLetters));
     try {
       await fs.rename(staged.tmpPath, path.join(this.dir, rel));
       if (existing && existing.rel !== rel) await fs.rm(path.join(this.dir, existing.rel), { force: true });
@@ -204,8 +413,9 @@ export class Maildir {
       await fs.rm(staged.tmpPath, { force: true });
       throw storageError('cannot save a new message', e);
     }
-    const file: StoredFile = existing ? { ...existing, rel } : { id: staged.id, rel, flags, otherFlags: '' };
+    const file: StoredFile = existing ? { ...existing, rel } : { id: staged.id, folder: into, rel, flags, otherFlags: '' };
     this.files.set(staged.id, file);
+    if (into !== INBOX) this.unsynced.add(into);
     return file;
   }
 
@@ -215,11 +425,15 @@ export class Maildir {
     await fs.rm(staged.tmpPath, { force: true });
   }
 
-  /** fsync cur/ and new/: every rename and unlink before this call is now durable. */
+  /** fsync cur/ and new/ (and any folder a message was finished into): every rename and unlink before this call is now durable. */
   async syncDirs(): Promise<void> {
     try {
       await fsyncDir(path.join(this.dir, 'cur'));
       await fsyncDir(path.join(this.dir, 'new'));
+      for (const key of [...this.unsynced]) {
+        await fsyncDir(path.join(this.dir, folderDir(key), 'cur'));
+        this.unsynced.delete(key);
+      }
     } catch (e) {
       throw storageError('cannot make new messages durable', e);
     }
@@ -244,10 +458,10 @@ export class Maildir {
       for (const id of ids) {
         const f = this.files.get(id)!;
         const flags = { ...f.flags, ...patch };
-        const rel = path.join('cur', curName(id, formatFlags(flags, f.otherFlags)));
+        const rel = path.join(folderDir(f.folder), 'cur', curName(id, formatFlags(flags, f.otherFlags)));
         if (rel !== f.rel) {
           await fs.rename(path.join(this.dir, f.rel), path.join(this.dir, rel));
-          touched.add('cur').add(path.dirname(f.rel));
+          touched.add(path.dirname(rel)).add(path.dirname(f.rel));
         }
         this.files.set(id, { ...f, rel, flags });
         onApplied?.({ id, flags });

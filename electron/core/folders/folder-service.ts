@@ -1,0 +1,280 @@
+/**
+ * Folders and filing (issue 14 §2): moving, copying, archiving, Trash and the folder tree of
+ * each account. The truth is the account's Maildir++ tree (a move is a rename, so a message is
+ * in exactly one folder whatever crashes); every change is journaled so the read model and the
+ * CLI see it. Work runs on the account's one open mailbox through `withBox`.
+ *
+ * Folders are per account (see shared/folders.ts for why): the ledger, the lock and the rules
+ * for deleting on the server are per account, so filing never has to carry a message across
+ * accounts, and a family sharing a computer keeps separate trees.
+ */
+import type { MessageRecord } from '../../../shared/changes.js';
+import {
+  INBOX,
+  SPECIAL_FOLDERS,
+  folderPathProblem,
+  isWithin,
+  keyOf,
+  pathOf,
+  roleKey,
+  roleOf,
+  type FolderInfo,
+} from '../../../shared/folders.js';
+import { AppFailure } from '../errors.js';
+import type { Journal } from '../store/journal.js';
+import type { AccountMailbox } from '../store/mailbox.js';
+import type { StoredFile } from '../store/maildir.js';
+
+export interface FolderDeps {
+  journal: Journal;
+  /** Run work on the account's one open mailbox, after the account's other work. */
+  withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T>;
+  now(): number;
+  /** Delete messages for good (the ledger remembers, the server copy follows the account's rules). */
+  deleteForGood(ids: string[]): Promise<void>;
+}
+
+type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string };
+
+const TRASH = roleKey('trash');
+const ARCHIVE = roleKey('archive');
+
+/** An account's tree as the change feed carries it: special folders first, then by name. */
+export function folderInfos(keys: Iterable<string>): FolderInfo[] {
+  const order = (k: string) => {
+    const i = SPECIAL_FOLDERS.findIndex((f) => f.key === k.split('.')[0]);
+    return i === -1 ? SPECIAL_FOLDERS.length : i;
+  };
+  return [...keys]
+    .map((key) => ({ key, path: pathOf(key), role: roleOf(key) }))
+    .sort((a, b) => order(a.key) - order(b.key) || comparePaths(a.path, b.path));
+}
+
+function comparePaths(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = a[i]!.localeCompare(b[i]!, undefined, { sensitivity: 'base', numeric: true });
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+function sameTree(a: FolderInfo[], b: FolderInfo[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.key === b[i]!.key);
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export class FolderService {
+  constructor(private readonly deps: FolderDeps) {}
+
+  private get journal(): Journal {
+    return this.deps.journal;
+  }
+
+  /** Journal the account's tree if it differs from what the journal says (after any folder change). */
+  async journalTree(box: AccountMailbox): Promise<FolderInfo[]> {
+    const tree = folderInfos(box.maildir.folders());
+    if (!sameTree(tree, this.journal.foldersOf(box.accountId))) await this.journal.append([{ t: 'folders', accountId: box.accountId, folders: tree }]);
+    return tree;
+  }
+
+  /** Where each message lies, by account, checked before anything changes. */
+  private byAccount(ids: readonly string[]): Map<string, MessageRecord[]> {
+    const out = new Map<string, MessageRecord[]>();
+    for (const id of new Set(ids)) {
+      const m = this.journal.get(id);
+      if (!m) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id.slice(0, 40))}`);
+      const list = out.get(m.accountId) ?? [];
+      list.push(m);
+      out.set(m.accountId, list);
+    }
+    return out;
+  }
+
+  private requireFolder(accountId: string, key: string): void {
+    if (!this.journal.foldersOf(accountId).some((f) => f.key === key)) {
+      throw new AppFailure('not-found', `There is no folder “${pathOf(key).join('/')}” in this account.`);
+    }
+  }
+
+  /**
+   * File messages in `folder` of their own account; a special folder's key (Archive, Trash…)
+   * names that folder in every account. Per account one pass of renames and one journal append;
+   * what moved before a failure is journaled, then the failure is reported.
+   */
+  async move(ids: readonly string[], folder: string): Promise<void> {
+    const groups = this.byAccount(ids);
+    for (const accountId of groups.keys()) this.requireFolder(accountId, folder);
+    for (const [accountId, list] of groups) await this.moveWithin(accountId, list, () => folder);
+  }
+
+  /** Moves each message of one account to the folder `target` picks for it (made when missing). */
+  private async moveWithin(accountId: string, list: MessageRecord[], target: (m: MessageRecord) => string): Promise<void> {
+    const byTarget = new Map<string, string[]>();
+    for (const m of list) {
+      const to = target(m);
+      if (m.folder === to) continue;
+      byTarget.set(to, [...(byTarget.get(to) ?? []), m.id]);
+    }
+    if (byTarget.size === 0) return;
+    const changes: MoveChange[] = [];
+    let failure: unknown = null;
+    await this.deps
+      .withBox(accountId, async (box) => {
+        try {
+          for (const [to, moving] of byTarget) {
+            if (!box.maildir.hasFolder(to)) await box.maildir.createFolder(to);
+            await box.maildir.moveMany(moving, to, (file: StoredFile, from: string) => {
+              changes.push({ t: 'move', id: file.id, folder: to, ...(to === TRASH ? { trashedFrom: from } : {}) });
+            });
+          }
+        } finally {
+          await this.journalTree(box); // a folder made for the move (Archive/2026) comes first
+        }
+      })
+      .catch((e: unknown) => (failure = e));
+    await this.journal.append(changes);
+    if (failure) throw failure;
+  }
+
+  moveToTrash(ids: readonly string[]): Promise<void> {
+    return this.move(ids, TRASH);
+  }
+
+  /** Back where each came from; the inbox when that folder is gone. */
+  async restore(ids: readonly string[]): Promise<void> {
+    for (const [accountId, list] of this.byAccount(ids)) {
+      const tree = new Set(this.journal.foldersOf(accountId).map((f) => f.key));
+      await this.moveWithin(accountId, list, (m) => (m.folder !== TRASH ? m.folder : m.trashedFrom && tree.has(m.trashedFrom) && m.trashedFrom !== TRASH ? m.trashedFrom : INBOX));
+    }
+  }
+
+  /** Into Archive/<year of the message's date> (the year it arrived when it has no date). */
+  async archive(ids: readonly string[]): Promise<void> {
+    for (const [accountId, list] of this.byAccount(ids)) {
+      await this.moveWithin(accountId, list, (m) => {
+        const parsed = m.summary.date ? Date.parse(m.summary.date) : NaN;
+        const year = new Date(Number.isFinite(parsed) ? parsed : m.receivedAt).getFullYear();
+        return `${ARCHIVE}.${year}`;
+      });
+    }
+  }
+
+  /** Copies under new ids (no UIDL behind them: deleting one never deletes on the server). */
+  async copy(ids: readonly string[], folder: string): Promise<string[]> {
+    const groups = this.byAccount(ids);
+    for (const [accountId, list] of groups) {
+      this.requireFolder(accountId, folder);
+      const partial = list.find((m) => m.partial);
+      if (partial) throw new AppFailure('invalid', `“${partial.summary.subject || '(no subject)'}” has only its headers here: download the whole message before copying it.`);
+    }
+    const made: string[] = [];
+    for (const [accountId, list] of groups) {
+      const adds: { t: 'add'; m: MessageRecord }[] = [];
+      let failure: unknown = null;
+      await this.deps
+        .withBox(accountId, (box) =>
+          box.maildir.copyMany(
+            list.map((m) => m.id),
+            folder,
+            (file, from) => {
+              const original = this.journal.get(from.id)!;
+              const { trashedFrom: _t, ...rest } = original;
+              adds.push({ t: 'add', m: { ...rest, id: file.id, uidl: '', folder, flags: { ...file.flags }, receivedAt: this.deps.now() } });
+              made.push(file.id);
+            },
+          ),
+        )
+        .catch((e: unknown) => (failure = e));
+      await this.journal.append(adds);
+      if (failure) throw failure;
+    }
+    return made;
+  }
+
+  /** Delete for good everything in Trash (one account's, or every account's). */
+  async emptyTrash(accountId?: string): Promise<void> {
+    const ids: string[] = [];
+    for (const m of this.journal.all()) if (m.folder === TRASH && (accountId === undefined || m.accountId === accountId)) ids.push(m.id);
+    if (ids.length > 0) await this.deps.deleteForGood(ids);
+  }
+
+  async create(accountId: string, path: readonly string[]): Promise<FolderInfo> {
+    const problem = folderPathProblem(path);
+    if (problem) throw new AppFailure('invalid', problem);
+    const key = keyOf(path);
+    this.refuseTaken(accountId, key);
+    await this.deps.withBox(accountId, async (box) => {
+      await box.maildir.createFolder(key);
+      await this.journalTree(box);
+    });
+    return { key, path: pathOf(key), role: roleOf(key) };
+  }
+
+  /** A folder whose name differs only in case would be the same folder on macOS and Windows. */
+  private refuseTaken(accountId: string, key: string, except?: string): void {
+    const clash = this.journal.foldersOf(accountId).find((f) => f.key.toLowerCase() === key.toLowerCase() && (except === undefined || !isWithin(f.key, except)));
+    if (clash) throw new AppFailure('invalid', `A folder named “${clash.path.join('/')}” already exists.`);
+  }
+
+  private refuseSpecial(key: string, doing: string): void {
+    const role = roleOf(key);
+    if (role) throw new AppFailure('invalid', `${SPECIAL_FOLDERS.find((f) => f.role === role)!.name} is one of Popbox's own folders and cannot be ${doing}.`);
+  }
+
+  /** Rename or move a folder and what is below it. */
+  async rename(accountId: string, key: string, path: readonly string[]): Promise<FolderInfo> {
+    this.requireFolder(accountId, key);
+    this.refuseSpecial(key, 'renamed');
+    const problem = folderPathProblem(path);
+    if (problem) throw new AppFailure('invalid', problem);
+    const next = keyOf(path);
+    if (next === key) return { key, path: pathOf(key), role: null };
+    if (isWithin(next, key)) throw new AppFailure('invalid', 'A folder cannot be moved into itself.');
+    this.refuseTaken(accountId, next, key);
+    const changes: MoveChange[] = [];
+    for (const m of this.journal.all()) {
+      if (m.accountId === accountId && isWithin(m.folder, key)) changes.push({ t: 'move', id: m.id, folder: next + m.folder.slice(key.length), ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
+    }
+    await this.deps.withBox(accountId, async (box) => {
+      try {
+        await box.maildir.renameFolder(key, next);
+      } finally {
+        // Whatever was renamed is journaled; a crash in between is put right by reconcile.
+        await this.journalTree(box);
+        await this.journal.append(changes.filter((c) => box.maildir.get(c.id)?.folder === c.folder));
+      }
+    });
+    return { key: next, path: pathOf(next), role: roleOf(next) };
+  }
+
+  /** Its messages and its subfolders' go to Trash (restorable), then the folders go. */
+  async remove(accountId: string, key: string): Promise<{ trashed: number }> {
+    this.requireFolder(accountId, key);
+    if (key === INBOX) throw new AppFailure('invalid', 'The inbox cannot be removed.');
+    this.refuseSpecial(key, 'removed');
+    const inside = [...this.journal.all()].filter((m) => m.accountId === accountId && isWithin(m.folder, key));
+    await this.moveWithin(accountId, inside, () => TRASH);
+    await this.deps.withBox(accountId, async (box) => {
+      // Mail another tool put there since: to Trash too, never deleted with the folder.
+      const left = box.maildir.inFolder(key, { within: true });
+      if (left.length > 0) throw new AppFailure('invalid', `The folder still holds ${plural(left.length, 'message')} Popbox has not listed yet; get mail and try again.`);
+      await box.maildir.removeFolder(key);
+      await this.journalTree(box);
+    });
+    return { trashed: inside.length };
+  }
+
+  /** Folder names with their counts, for the CLI and tests. */
+  counts(accountId: string): { folder: FolderInfo; total: number; unread: number }[] {
+    const tree = this.journal.foldersOf(accountId);
+    const total = new Map<string, number>();
+    const unread = new Map<string, number>();
+    for (const m of this.journal.all()) {
+      if (m.accountId !== accountId) continue;
+      total.set(m.folder, (total.get(m.folder) ?? 0) + 1);
+      if (!m.flags.seen) unread.set(m.folder, (unread.get(m.folder) ?? 0) + 1);
+    }
+    return tree.map((folder) => ({ folder, total: total.get(folder.key) ?? 0, unread: unread.get(folder.key) ?? 0 }));
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Folders on disk and in the journal (issue 14 §2): what another tool sees in the Maildir++
+ * tree, and what the read model is told.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { MessageRecord } from '../../shared/changes.js';
+import { FolderService } from '../../electron/core/folders/folder-service.js';
+import { Journal } from '../../electron/core/store/journal.js';
+import { AccountMailbox } from '../../electron/core/store/mailbox.js';
+import { messageIdFor } from '../../electron/core/store/ids.js';
+import { messageFolder } from '../support/mime.js';
+
+const tmp = messageFolder('popbox-folders-');
+let n = 0;
+
+async function setup() {
+  const dataDir = tmp.path(`data${++n}`);
+  await fs.mkdir(dataDir, { recursive: true });
+  const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+  let turn: Promise<unknown> = Promise.resolve();
+  const deleted: string[] = [];
+  const withBox = <T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T> => {
+    const run = turn.then(async () => {
+      const box = await AccountMailbox.open(dataDir, accountId);
+      try {
+        return await fn(box);
+      } finally {
+        await box.close();
+      }
+    });
+    turn = run.catch(() => {});
+    return run;
+  };
+  const folders = new FolderService({ journal, withBox, now: () => Date.UTC(2026, 11, 6), deleteForGood: async (ids) => void deleted.push(...ids) });
+  await withBox('acct', (box) => folders.journalTree(box));
+  const maildir = path.join(AccountMailbox.dirFor(dataDir, 'acct'), 'Maildir');
+
+  /** A downloaded message, stored and journaled as a sync would. */
+  async function deliver(subject: string, date = 'Tue, 03 Mar 2020 10:00:00 +0000', folder = 'INBOX'): Promise<string> {
+    const uidl = `u-${subject}`;
+    const id = messageIdFor('acct', uidl);
+    await withBox('acct', async (box) => {
+      const staged = await box.maildir.write(id, Readable.from([Buffer.from(`Subject: ${subject}\r\nDate: ${date}\r\n\r\nbody\r\n`)]));
+      await box.maildir.finish(staged, { seen: false, flagged: false }, folder);
+      await box.maildir.syncDirs();
+    });
+    const m: MessageRecord = {
+      id,
+      accountId: 'acct',
+      uidl,
+      receivedAt: Date.UTC(2026, 0, 1),
+      partial: false,
+      flags: { seen: false, flagged: false },
+      folder,
+      summary: { subject, from: [], to: [], cc: [], date: new Date(date).toISOString(), messageId: null, inReplyTo: null, references: [], size: 10, hasAttachments: false, snippet: '' },
+    };
+    await journal.append([{ t: 'add', m }]);
+    return id;
+  }
+  const ls = async (dir: string) => (await fs.readdir(path.join(maildir, dir)).catch(() => [] as string[])).sort();
+  return { dataDir, journal, folders, withBox, deliver, maildir, ls, deleted };
+}
+
+describe('folders on disk', () => {
+  it('gives every account the special folders as Maildir++ directories other tools read', async () => {
+    const { maildir, journal } = await setup();
+    for (const name of ['.Drafts', '.Sent', '.Outbox', '.Archive', '.Junk', '.Trash']) {
+      expect((await fs.readdir(path.join(maildir, name))).sort()).toEqual(['cur', 'maildirfolder', 'new', 'tmp']);
+    }
+    expect(journal.foldersOf('acct').map((f) => [f.key, f.role])).toEqual([
+      ['INBOX', 'inbox'],
+      ['Drafts', 'drafts'],
+      ['Sent', 'sent'],
+      ['Outbox', 'outbox'],
+      ['Archive', 'archive'],
+      ['Junk', 'junk'],
+      ['Trash', 'trash'],
+    ]);
+  });
+
+  it('names folders the way Dovecot does: modified UTF-7, dots and slashes escaped, levels joined by dots', async () => {
+    const { folders, ls } = await setup();
+    await folders.create('acct', ['Work', 'Projects']);
+    await folders.create('acct', ['Café']);
+    await folders.create('acct', ['v1.2 / old']);
+    const dirs = (await ls('.')).filter((d) => d.startsWith('.'));
+    expect(dirs).toEqual(expect.arrayContaining(['.Work', '.Work.Projects', '.Caf&AOk-', '.v1\\2e2 \\2f old']));
+    const tree = folders.counts('acct').map((c) => c.folder.path.join(' > '));
+    expect(tree).toEqual(expect.arrayContaining(['Work', 'Work > Projects', 'Café', 'v1.2 / old']));
+  });
+
+  it('refuses, in plain words, what cannot be a folder', async () => {
+    const { folders } = await setup();
+    await folders.create('acct', ['Receipts']);
+    await expect(folders.create('acct', ['receipts'])).rejects.toThrow(/already exists/);
+    await expect(folders.create('acct', ['Inbox'])).rejects.toThrow(/taken by the inbox/);
+    await expect(folders.create('acct', [' padded'])).rejects.toThrow(/space/);
+    await expect(folders.create('acct', ['tab\there'])).rejects.toThrow(/control characters/);
+    await expect(folders.rename('acct', 'Trash', ['Bin'])).rejects.toThrow(/Popbox's own folders/);
+    await expect(folders.remove('acct', 'Archive')).rejects.toThrow(/Popbox's own folders/);
+  });
+
+  it('files a message trashed before Popbox had folders (a T flag) in Trash, without the T', async () => {
+    const { dataDir, maildir } = await setup();
+    const id = messageIdFor('acct', 'old');
+    await fs.writeFile(path.join(maildir, 'cur', `${id}:2,ST`), 'Subject: old\r\n\r\nx\r\n');
+    const box = await AccountMailbox.open(dataDir, 'acct');
+    expect(box.maildir.get(id)?.folder).toBe('Trash');
+    await box.close();
+    expect(await fs.readdir(path.join(maildir, '.Trash', 'cur'))).toEqual([`${id}:2,S`]);
+  });
+
+  it('reads journal records written before folders: trashed means filed in Trash', async () => {
+    const { dataDir } = await setup();
+    const file = path.join(dataDir, 'old-journal.jsonl');
+    const legacy = (id: string, trashed: boolean) => ({ id, accountId: 'a', uidl: id, receivedAt: 0, partial: false, flags: { seen: true, flagged: false, trashed }, summary: { subject: id, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' } });
+    await fs.writeFile(file, [{ s: 1, t: 'add', m: legacy('a1', false) }, { s: 2, t: 'add', m: legacy('a2', true) }, { s: 3, t: 'flags', id: 'a1', flags: { seen: true, flagged: false, trashed: true } }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const j = await Journal.open(file);
+    expect(j.get('a1')).toMatchObject({ folder: 'Trash', flags: { seen: true, flagged: false } });
+    expect(j.get('a2')?.folder).toBe('Trash');
+    expect(j.get('a1')?.flags).not.toHaveProperty('trashed');
+  });
+});
+
+describe('filing messages', () => {
+  it('moves a message with one rename: same id, same flags, listed in its new folder', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    const id = await deliver('invoice');
+    await folders.create('acct', ['Receipts']);
+    await folders.move([id], 'Receipts');
+    expect(await ls('cur')).toEqual([]);
+    expect(await ls('.Receipts/cur')).toEqual([`${id}:2,`]);
+    expect(journal.get(id)?.folder).toBe('Receipts');
+    expect(journal.get(id)?.uidl).toBe('u-invoice'); // still tied to the server copy
+  });
+
+  it('Trash remembers where a message came from; Restore puts it back (the inbox when that folder is gone)', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    const a = await deliver('a');
+    const b = await deliver('b');
+    await folders.create('acct', ['Keep']);
+    await folders.move([a], 'Keep');
+    await folders.moveToTrash([a, b]);
+    expect(journal.get(a)).toMatchObject({ folder: 'Trash', trashedFrom: 'Keep' });
+    expect((await ls('.Trash/cur')).length).toBe(2);
+    await folders.restore([a]);
+    expect(journal.get(a)?.folder).toBe('Keep');
+    expect(journal.get(a)).not.toHaveProperty('trashedFrom');
+    await folders.moveToTrash([a]);
+    await folders.remove('acct', 'Keep');
+    await folders.restore([a, b]);
+    expect(journal.get(a)?.folder).toBe('INBOX');
+    expect(journal.get(b)?.folder).toBe('INBOX');
+  });
+
+  it('archives by the year of the message’s date, making Archive/<year> when needed', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    const old = await deliver('old', 'Mon, 02 Jan 2017 09:00:00 +0000');
+    const recent = await deliver('recent', 'Fri, 04 Dec 2026 09:00:00 +0000');
+    await folders.archive([old, recent]);
+    expect(journal.get(old)?.folder).toBe('Archive.2017');
+    expect(journal.get(recent)?.folder).toBe('Archive.2026');
+    expect(await ls('.Archive.2017/cur')).toEqual([`${old}:2,`]);
+    expect(journal.foldersOf('acct').map((f) => f.path.join('/'))).toEqual(expect.arrayContaining(['Archive/2017', 'Archive/2026']));
+  });
+
+  it('copies under a new id without a UIDL: the original stays, the copy is mail of its own', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    const id = await deliver('keep me');
+    await folders.create('acct', ['Copies']);
+    const [copy] = await folders.copy([id], 'Copies');
+    expect(copy).toMatch(/^[0-9a-f]{16}$/);
+    expect(copy).not.toBe(id);
+    expect(await ls('cur')).toEqual([`${id}:2,`]);
+    expect(await ls('.Copies/cur')).toEqual([`${copy}:2,`]);
+    expect(journal.get(copy!)).toMatchObject({ folder: 'Copies', uidl: '', summary: { subject: 'keep me' } });
+  });
+
+  it('renames a folder and its subfolders; the mail inside follows', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    await folders.create('acct', ['Work', 'Old']);
+    const id = await deliver('memo');
+    await folders.move([id], 'Work.Old');
+    const info = await folders.rename('acct', 'Work', ['Jobs', 'Acme']);
+    expect(info.key).toBe('Jobs.Acme');
+    expect(journal.get(id)?.folder).toBe('Jobs.Acme.Old');
+    expect(await ls('.Jobs.Acme.Old/cur')).toEqual([`${id}:2,`]);
+    expect((await ls('.')).filter((d) => d.startsWith('.Work'))).toEqual([]);
+    await expect(folders.rename('acct', 'Jobs', ['Jobs', 'Acme', 'Inner'])).rejects.toThrow(/into itself/);
+  });
+
+  it('removing a folder sends its mail (and its subfolders’) to Trash, never deletes it', async () => {
+    const { folders, deliver, journal, ls, deleted } = await setup();
+    await folders.create('acct', ['Trip', 'Photos']);
+    const a = await deliver('ticket');
+    const b = await deliver('photo');
+    await folders.move([a], 'Trip');
+    await folders.move([b], 'Trip.Photos');
+    expect(await folders.remove('acct', 'Trip')).toEqual({ trashed: 2 });
+    expect(journal.get(a)?.folder).toBe('Trash');
+    expect(journal.get(b)?.folder).toBe('Trash');
+    expect((await ls('.')).filter((d) => d.startsWith('.Trip'))).toEqual([]);
+    expect(deleted).toEqual([]);
+    await folders.emptyTrash('acct');
+    expect(deleted.sort()).toEqual([a, b].sort());
+  });
+
+  it('checks every id and the folder before moving anything', async () => {
+    const { folders, deliver, journal } = await setup();
+    const id = await deliver('x');
+    await expect(folders.move([id, 'ffffffffffffffff'], 'Trash')).rejects.toThrow(/no message/);
+    await expect(folders.move([id], 'Nowhere')).rejects.toThrow(/no folder/);
+    expect(journal.get(id)?.folder).toBe('INBOX');
+  });
+
+  it('keeps the folder tree across a restart and a compaction of the journal', async () => {
+    const { folders, dataDir, journal } = await setup();
+    await folders.create('acct', ['Family']);
+    await journal.compact();
+    const again = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+    expect(again.foldersOf('acct').map((f) => f.key)).toContain('Family');
+    expect(again.snapshot().folders).toEqual([{ accountId: 'acct', folders: journal.foldersOf('acct') }]);
+  });
+});

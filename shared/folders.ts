@@ -96,11 +96,14 @@ export function isWithin(key: string, ancestor: string): boolean {
   return key === ancestor || key.startsWith(`${ancestor}.`);
 }
 
-/** "Work/Projects" as typed in the CLI or a search (`/` separates levels) into names. */
+/**
+ * "Work/Projects" as typed in the CLI or a search into names: `/` separates levels, `\/` is a
+ * slash inside a name ("v1.2 \/ old").
+ */
 export function parseFolderArg(text: string): string[] {
   return text
-    .split('/')
-    .map((s) => s.trim())
+    .split(/(?<!\\)\//)
+    .map((s) => s.replace(/\\\//g, '/').trim())
     .filter((s) => s.length > 0);
 }
 

@@ -13,7 +13,7 @@ import { fitColumn } from './columns.js';
 import { parse, plural, terminalWidth, usage, withService } from './common.js';
 
 export const FOLDER_USAGE = `  folders [--account NAME] [--json]
-  folder add NAME [--account NAME]          (Parent/Child makes Child inside Parent)
+  folder add NAME [--account NAME]          (Parent/Child makes Child inside Parent; \\/ is a slash in a name)
   folder rename OLD NEW [--account NAME]
   folder remove NAME [--account NAME]       (its mail goes to Trash)
   move ID... FOLDER

@@ -24,7 +24,7 @@ const LAYERS = {
 
 /**
  * Inside core, the protocols (net, pop3) and the storage (store, mime) sit below the services
- * that use them (sync, accounts, secrets, mail-service.ts, contract-handler.ts and the rest), so
+ * that use them (sync, accounts, secrets, session, ingest, mail-service.ts, contract-handler.ts and the rest), so
  * each can be tested alone and SMTP can stand on net. They import only each other and
  * core/errors.ts; net, under every protocol, only itself.
  * @type {Record<string, string[]>}

@@ -196,6 +196,10 @@ export const events = {
   command: z.object({ command: z.enum(['get-mail', 'open-settings', 'open-message', 'focus-search']), id: z.string().optional() }),
   /** Said once by the shell, e.g. that passwords are less protected than expected. */
   notice: z.object({ level: z.enum(['info', 'warning']), message: z.string() }),
+  /** An account was added, changed, reordered or removed (by a window or the CLI): list them again. Carries nothing, so no secret can ride along. */
+  accountsChanged: z.object({}),
+  /** The preferences as they are now, after any update. */
+  preferencesChanged: Preferences,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

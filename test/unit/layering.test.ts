@@ -32,6 +32,11 @@ describe('layering lint rule', () => {
     expect(await imports('electron/core/mime/x.ts', '../secrets/index.js')).toBe(1);
     expect(await imports('electron/core/net/x.ts', '../pop3/errors.js')).toBe(1);
     expect(await imports('electron/core/net/x.ts', '../store/durable.js')).toBe(1);
+    // The services behind MailService sit above them too (issue 14 §1).
+    expect(await imports('electron/core/store/x.ts', '../session/account-session.js')).toBe(1);
+    expect(await imports('electron/core/pop3/x.ts', '../ingest/ingest.js')).toBe(1);
+    expect(await imports('electron/core/mime/x.ts', '../accounts/accounts-service.js')).toBe(1);
+    expect(await imports('electron/core/net/x.ts', '../session/session-manager.js')).toBe(1);
     // What they may use: each other, core's error type, and (for the services) all of them.
     expect(await imports('electron/core/pop3/x.ts', '../net/tls.js')).toBe(0);
     expect(await imports('electron/core/mime/x.ts', '../store/durable.js')).toBe(0);
@@ -39,6 +44,8 @@ describe('layering lint rule', () => {
     expect(await imports('electron/core/net/x.ts', './tls.js')).toBe(0);
     expect(await imports('electron/core/sync/x.ts', '../pop3/index.js')).toBe(0);
     expect(await imports('electron/core/mail-service.ts', './sync/sync-engine.js')).toBe(0);
+    expect(await imports('electron/core/session/x.ts', '../store/mailbox.js')).toBe(0);
+    expect(await imports('electron/core/ingest/x.ts', '../mime/summary.js')).toBe(0);
   });
 
   it('keeps the renderer away from node, electron and core', async () => {

@@ -9,21 +9,12 @@
  * accounts, and a family sharing a computer keeps separate trees.
  */
 import type { MessageRecord } from '../../../shared/changes.js';
-import {
-  INBOX,
-  SPECIAL_FOLDERS,
-  folderPathProblem,
-  isWithin,
-  keyOf,
-  pathOf,
-  roleKey,
-  roleOf,
-  type FolderInfo,
-} from '../../../shared/folders.js';
+import { INBOX, SPECIAL_FOLDERS, folderPathProblem, isWithin, keyOf, pathOf, roleKey, roleOf, type FolderInfo } from '../../../shared/folders.js';
 import { AppFailure } from '../errors.js';
 import type { Journal } from '../store/journal.js';
 import type { AccountMailbox } from '../store/mailbox.js';
 import type { StoredFile } from '../store/maildir.js';
+import { journalTree } from './tree.js';
 
 export interface FolderDeps {
   journal: Journal;
@@ -39,29 +30,6 @@ type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string 
 const TRASH = roleKey('trash');
 const ARCHIVE = roleKey('archive');
 
-/** An account's tree as the change feed carries it: special folders first, then by name. */
-export function folderInfos(keys: Iterable<string>): FolderInfo[] {
-  const order = (k: string) => {
-    const i = SPECIAL_FOLDERS.findIndex((f) => f.key === k.split('.')[0]);
-    return i === -1 ? SPECIAL_FOLDERS.length : i;
-  };
-  return [...keys]
-    .map((key) => ({ key, path: pathOf(key), role: roleOf(key) }))
-    .sort((a, b) => order(a.key) - order(b.key) || comparePaths(a.path, b.path));
-}
-
-function comparePaths(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = a[i]!.localeCompare(b[i]!, undefined, { sensitivity: 'base', numeric: true });
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
-}
-
-function sameTree(a: FolderInfo[], b: FolderInfo[]): boolean {
-  return a.length === b.length && a.every((f, i) => f.key === b[i]!.key);
-}
-
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export class FolderService {
@@ -72,10 +40,8 @@ export class FolderService {
   }
 
   /** Journal the account's tree if it differs from what the journal says (after any folder change). */
-  async journalTree(box: AccountMailbox): Promise<FolderInfo[]> {
-    const tree = folderInfos(box.maildir.folders());
-    if (!sameTree(tree, this.journal.foldersOf(box.accountId))) await this.journal.append([{ t: 'folders', accountId: box.accountId, folders: tree }]);
-    return tree;
+  journalTree(box: AccountMailbox): Promise<FolderInfo[]> {
+    return journalTree(this.journal, box);
   }
 
   /** Where each message lies, by account, checked before anything changes. */

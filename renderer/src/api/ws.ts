@@ -66,6 +66,7 @@ export function connectWebHost(location: Pick<Location, 'host' | 'protocol'>, to
       retryMs = Math.min(retryMs * 2, 5_000);
       // A reconnect may have missed hints: tell listeners the state may have moved.
       for (const l of listeners.get('stateChanged') ?? []) setTimeout(() => l({ state: -1 }), retryMs);
+      for (const l of listeners.get('accountsChanged') ?? []) setTimeout(() => l({}), retryMs);
     });
   };
   open();

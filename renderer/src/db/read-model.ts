@@ -73,6 +73,8 @@ export class ReadModel {
       this.api.on('stateChanged', () => quietly(this.pull())),
       this.api.on('accountStatus', (s) => quietly(this.putStatus(s))),
       this.api.on('syncProgress', ({ accountId, progress }) => quietly(this.putProgress(accountId, progress))),
+      // Whoever changed an account (this window, another one, the CLI), the list follows.
+      this.api.on('accountsChanged', () => quietly(this.refreshAccounts())),
     ];
     quietly(this.refreshAccounts());
     quietly(this.pull());

@@ -88,7 +88,7 @@ function retryText(outcome: SyncOutcome | undefined, name: string): { text: stri
 }
 
 function AccountForm({ account, otherNames, focusPassword, onRemoved }: { account: PublicAccount; otherNames: string[]; focusPassword: boolean; onRemoved: () => void }) {
-  const { api, db, readModel } = useServices();
+  const { api, db } = useServices();
   const [name, setName] = useState(account.name);
   const [server, setServer] = useState(() => serverDraft(account));
   const [policy, setPolicy] = useState(() => policyDraft(account));
@@ -132,7 +132,6 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
     try {
       await call(api, 'updateAccount', { id: account.id, patch, ...(password ? { password } : {}) });
       setPassword('');
-      await readModel.refreshAccounts();
       setVersion((v) => v + 1);
     } catch (e) {
       setMessage({ text: plainError(e), error: true });
@@ -167,7 +166,6 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
     if (!window.confirm(`Remove the account “${account.name}” and its downloaded mail from this computer? ${where}`)) return;
     try {
       await call(api, 'removeAccount', { id: account.id });
-      await readModel.refreshAccounts();
       onRemoved();
     } catch (e) {
       setMessage({ text: plainError(e), error: true });
@@ -247,7 +245,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
 }
 
 export function SettingsView({ accountId, focusPassword, onClose }: { accountId: string | null; focusPassword: boolean; onClose: () => void }) {
-  const { api, db, readModel } = useServices();
+  const { api, db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]);
   const [orderError, setOrderError] = useState<string | null>(null);
   const move = async (index: number, by: -1 | 1) => {
@@ -257,7 +255,6 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
     ids.splice(index + by, 0, moved!);
     try {
       await call(api, 'reorderAccounts', { ids });
-      await readModel.refreshAccounts();
       setOrderError(null);
     } catch (e) {
       setOrderError(plainError(e));

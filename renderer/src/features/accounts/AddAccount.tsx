@@ -14,7 +14,7 @@ import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Check, DEFAULT_POLICY, Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 
 export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) => void; onCancel?: () => void }) {
-  const { api, db, readModel } = useServices();
+  const { api, db } = useServices();
   const otherNames = useLiveQuery(() => db.accounts.toArray().then((all) => all.map((a) => a.name)), [db]) ?? [];
   const [step, setStep] = useState<'identity' | 'server'>('identity');
   const [email, setEmail] = useState('');
@@ -95,7 +95,6 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
         account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, password: { source: 'keychain' } } as AccountInput,
         password,
       });
-      await readModel.refreshAccounts();
       onDone(account.id);
       void call(api, 'syncNow', { accountIds: [account.id] }).catch(() => {});
     } catch (e) {

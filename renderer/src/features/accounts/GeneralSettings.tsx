@@ -12,6 +12,8 @@ export function GeneralSettings() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(plainError(e)));
+    // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
+    return api.on('preferencesChanged', setPrefs);
   }, [api]);
   const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail'>>) => {
     try {

@@ -1,0 +1,56 @@
+/**
+ * Ingest (DESIGN §1): stored files become what the user sees. Today that is a summary per
+ * message in the journal; rules, junk scoring, the search index and threads plug in here,
+ * behind the same three entry points: a run of newly stored messages (a sync), a message
+ * whose rest was downloaded, and reconcile after a crash or another tool's change.
+ */
+import type { Journal } from '../store/journal.js';
+import type { AccountMailbox } from '../store/mailbox.js';
+import { recordFor, type StoredFileRef } from './record.js';
+import { reconcile } from './reconcile.js';
+import { SummaryQueue, summarizeSafely } from './summary-queue.js';
+
+/** The messages one sync stores: each is parsed beside the download, never in its way. */
+export class IngestRun {
+  private readonly queue: SummaryQueue;
+  private readonly parsed: Promise<void>[] = [];
+
+  constructor(
+    private readonly box: AccountMailbox,
+    journal: Journal,
+    private readonly now: () => number,
+  ) {
+    this.queue = new SummaryQueue(journal);
+  }
+
+  stored(e: StoredFileRef): void {
+    this.parsed.push(this.queue.add(recordFor(this.box, e, this.now())));
+  }
+
+  /** Everything stored so far is journaled; rejects with the first failed journal write. */
+  async finish(): Promise<void> {
+    await Promise.allSettled(this.parsed);
+    await this.queue.drain();
+  }
+}
+
+export class Ingest {
+  constructor(
+    private readonly journal: Journal,
+    private readonly now: () => number,
+  ) {}
+
+  begin(box: AccountMailbox): IngestRun {
+    return new IngestRun(box, this.journal, this.now);
+  }
+
+  /** The rest of a headers-only message was downloaded into `file`. */
+  async completed(id: string, file: string): Promise<void> {
+    await this.journal.append([{ t: 'partial', id, partial: false, summary: await summarizeSafely(file) }]);
+  }
+
+  /** The journal made to agree with the account's Maildir and ledger. */
+  reconcile(box: AccountMailbox): Promise<void> {
+    return reconcile(box, this.journal, new SummaryQueue(this.journal), this.now);
+  }
+}

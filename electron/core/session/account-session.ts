@@ -1,0 +1,97 @@
+/**
+ * One account's session (DESIGN §1): the account's one open mailbox in this process and the
+ * work on it, one job after another. Sync, delete-for-good, download-the-rest and reconcile
+ * each get the mailbox to themselves (`run`); a job that lets quick work in (a sync, which
+ * downloads for minutes) lets commands that only rename files or read the ledger (`share`:
+ * mark read, Trash, the pending list) use the same open mailbox beside it, so the user's
+ * clicks do not wait for the whole download. Delete-for-good never shares: its ledger commit
+ * would make the sync's staged downloads durable before the sync has fsynced their directory.
+ *
+ * The mailbox is opened for the first job and closed as soon as no job is left, so another
+ * Popbox process (the CLI) can take the account's lock while this one is idle.
+ */
+export interface SessionBox {
+  close(): Promise<void>;
+}
+
+export class AccountSession<B extends SessionBox> {
+  /** The last job queued, settled either way: the next one starts after it. */
+  private tail: Promise<void> = Promise.resolve();
+  /** Jobs queued or running; at zero the mailbox is closed. */
+  private jobs = 0;
+  private box: B | null = null;
+  /** The mailbox while a job that lets quick work in holds it. */
+  private sharing: B | null = null;
+  /** Quick work running beside such a job: the job's turn ends only after it. */
+  private readonly guests = new Set<Promise<void>>();
+
+  constructor(
+    readonly accountId: string,
+    private readonly open: () => Promise<B>,
+  ) {}
+
+  /** Whether the mailbox is open now (for tests and diagnostics). */
+  get isOpen(): boolean {
+    return this.box !== null;
+  }
+
+  /**
+   * Runs `fn` with the mailbox to itself, after every job queued before it. A failing job
+   * (or a mailbox that cannot be opened) fails only its caller; the next job opens afresh.
+   */
+  run<T>(fn: (box: B) => Promise<T>, opts: { letQuickWorkIn?: boolean } = {}): Promise<T> {
+    this.jobs++;
+    const job = this.tail.then(async () => {
+      try {
+        const box = (this.box ??= await this.open());
+        if (opts.letQuickWorkIn) this.sharing = box;
+        try {
+          return await fn(box);
+        } finally {
+          this.sharing = null;
+          await this.guestsDone();
+        }
+      } finally {
+        // Whatever failed above, an idle mailbox is closed (else every later open says in-use).
+        if (--this.jobs === 0) await this.closeBox();
+      }
+    });
+    this.tail = job.then(
+      () => {},
+      () => {},
+    );
+    return job;
+  }
+
+  /** Quick work: beside a job that lets it in, else in turn like any other job. */
+  share<T>(fn: (box: B) => Promise<T>): Promise<T> {
+    const box = this.sharing;
+    if (!box) return this.run(fn);
+    const work = (async () => fn(box))();
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.guests.add(settled);
+    void settled.then(() => this.guests.delete(settled));
+    return work;
+  }
+
+  /** Resolves once every job queued so far and the quick work beside them is done and the mailbox closed. */
+  async idle(): Promise<void> {
+    while (this.jobs > 0 || this.guests.size > 0) {
+      await this.tail;
+      await this.guestsDone();
+    }
+  }
+
+  private async guestsDone(): Promise<void> {
+    while (this.guests.size > 0) await Promise.allSettled([...this.guests]);
+  }
+
+  private async closeBox(): Promise<void> {
+    const box = this.box;
+    this.box = null;
+    await box?.close();
+  }
+}

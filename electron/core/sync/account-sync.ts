@@ -1,0 +1,106 @@
+/**
+ * Syncing an account and downloading the rest of a message, each as a job on the account's
+ * session (its one open mailbox): a download-the-rest asked for during a sync waits for it
+ * instead of failing with in-use. A sync lets quick commands (mark read, Trash) in beside it.
+ */
+import type { AccountSettings } from '../../../shared/accounts.js';
+import type { SyncOutcome } from '../../../shared/contract.js';
+import type { AccountsService } from '../accounts/accounts-service.js';
+import { toAppError } from '../errors.js';
+import type { Ingest } from '../ingest/ingest.js';
+import { isPop3Error } from '../pop3/errors.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
+import { fetchFull, syncAccount, type SyncProgress, type SyncResult } from './sync-engine.js';
+
+export interface AccountSyncDeps {
+  sessions: SessionManager;
+  accounts: AccountsService;
+  ingest: Ingest;
+  now: () => number;
+  /** Every account's progress (the service turns it into `syncProgress` events). */
+  onProgress: (accountId: string, p: SyncProgress) => void;
+}
+
+export class AccountSync {
+  /** Syncs in flight, by account: a second request joins the first (one session per account). */
+  private readonly running = new Map<string, Promise<SyncOutcome>>();
+
+  constructor(private readonly deps: AccountSyncDeps) {}
+
+  /** Sync one account, or join the sync of it already under way; never rejects. */
+  sync(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncOutcome> {
+    let run = this.running.get(account.id);
+    if (!run) {
+      run = this.syncOne(account, onProgress).then(
+        ({ plan: _plan, ...result }): SyncOutcome => ({ accountId: account.id, ok: true, result }),
+        (e: unknown): SyncOutcome => ({ accountId: account.id, ok: false, error: toAppError(e, e instanceof Error ? e.message : String(e)) }),
+      );
+      this.running.set(account.id, run);
+      void run.finally(() => this.running.delete(account.id));
+    }
+    return run;
+  }
+
+  /** Resolves when no sync is under way. */
+  async idle(): Promise<void> {
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
+    const { sessions, accounts, ingest, now } = this.deps;
+    const credentials = await accounts.credentialsFor(account);
+    return sessions.for(account.id).run(
+      async (box) => {
+        const stored = ingest.begin(box);
+        let verified: string | undefined;
+        try {
+          await ingest.reconcile(box);
+          return await syncAccount(box, {
+            connect: accounts.connectOptions(account, await lastSeenCertificate(box.dir, account)),
+            onConnected: ({ fingerprint256 }) => {
+              verified = fingerprint256;
+            },
+            credentials,
+            policy: account,
+            now,
+            onProgress: (p) => {
+              this.deps.onProgress(account.id, p);
+              onProgress?.(account.id, p);
+            },
+            // Parsing runs beside the download, never in its way; what it produces is journaled.
+            onStored: (e) => stored.stored(e),
+          });
+        } catch (e) {
+          // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).
+          if (isPop3Error(e) && e.code === 'certificate') {
+            const { fingerprint256, expectedFingerprint256 } = e;
+            const block = { message: e.message, ...(fingerprint256 ? { fingerprint256 } : {}), ...(expectedFingerprint256 ? { expectedFingerprint256 } : {}) };
+            await recordCertificateBlock(box.dir, block, now()).catch(() => {});
+          }
+          throw e;
+        } finally {
+          try {
+            await stored.finish();
+          } finally {
+            // Only a name in a later warning depends on it: a failed write must not fail the sync.
+            if (verified) await rememberCertificate(box.dir, account, verified, now()).catch(() => {});
+          }
+        }
+      },
+      { letQuickWorkIn: true },
+    );
+  }
+
+  /** Download the rest of a headers-only message; returns the path of its full file. */
+  async fetchFull(account: AccountSettings, id: string): Promise<string> {
+    const { sessions, accounts, ingest } = this.deps;
+    const credentials = await accounts.credentialsFor(account);
+    return sessions.for(account.id).run(async (box) => {
+      await fetchFull(box, id, { connect: accounts.connectOptions(account), credentials });
+      const file = box.maildir.pathOf(id)!;
+      await ingest.completed(id, file);
+      return file;
+    });
+  }
+}

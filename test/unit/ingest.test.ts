@@ -1,0 +1,120 @@
+/**
+ * Ingest (issue 14 §1): stored files become journal records. A failed journal write does not
+ * stop the messages after it; reconcile makes the journal agree with the Maildir and ledger
+ * (what a user sees after a crash: every file listed once, with the flags its name carries).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MessageFlags, MessageRecord } from '../../shared/changes.js';
+import { Ingest } from '../../electron/core/ingest/ingest.js';
+import { SummaryQueue } from '../../electron/core/ingest/summary-queue.js';
+import { messageIdFor } from '../../electron/core/store/ids.js';
+import { Journal } from '../../electron/core/store/journal.js';
+import { AccountMailbox } from '../../electron/core/store/mailbox.js';
+import { eml } from '../support/mime.js';
+
+const UNREAD: MessageFlags = { seen: false, flagged: false };
+const roots: string[] = [];
+let dataDir: string;
+let journal: Journal;
+
+beforeEach(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-ingest-'));
+  roots.push(dataDir);
+  journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+});
+afterAll(async () => {
+  for (const r of roots) await fs.rm(r, { recursive: true, force: true });
+});
+
+/** A message file in the account's Maildir, named as the store names it. */
+async function storedFile(uidl: string, subject: string, flags: MessageFlags = UNREAD, folder = 'INBOX') {
+  const id = messageIdFor('acct', uidl);
+  const file = AccountMailbox.messagePath(dataDir, 'acct', id, flags, folder);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, eml(`From: Ann <ann@example.com>\nSubject: ${subject}\n\nHello.\n`));
+  return { id, file };
+}
+
+function record(id: string, uidl: string, subject: string, flags: MessageFlags = UNREAD): MessageRecord {
+  return {
+    id,
+    accountId: 'acct',
+    uidl,
+    receivedAt: 0,
+    partial: false,
+    flags,
+    folder: 'INBOX',
+    summary: { subject, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' },
+  };
+}
+
+describe('summary queue', () => {
+  it('a failed journal write does not poison the queue: later messages are journaled, drain reports the first failure', async () => {
+    const files = [];
+    for (let i = 0; i < 101; i++) files.push(await storedFile(`u${i}`, `Message ${i}`));
+    const append = journal.append.bind(journal);
+    let calls = 0;
+    journal.append = (batch) => (++calls === 1 ? Promise.reject(new Error('disk full')) : append(batch));
+    const queue = new SummaryQueue(journal);
+    // The first 100 make a batch whose write fails; the 101st goes in the next one.
+    for (const [i, f] of files.entries()) void queue.add({ path: f.file, base: { id: f.id, accountId: 'acct', uidl: `u${i}`, receivedAt: 0, partial: false, flags: UNREAD, folder: 'INBOX' } });
+    await expect(queue.drain()).rejects.toThrow('disk full');
+    expect([...journal.all()].map((m) => m.summary.subject)).toEqual(['Message 100']);
+  });
+});
+
+describe('reconcile', () => {
+  it('adds a file without a record, removes a record without a file, and takes flags and folders from the disk', async () => {
+    const lost = await storedFile('lost', 'Arrived before a crash');
+    const read = await storedFile('read', 'Marked read by another tool', { seen: true, flagged: false });
+    const filed = await storedFile('filed', 'Filed by another tool', UNREAD, 'Work');
+    const gone = messageIdFor('acct', 'gone');
+    await journal.append([
+      { t: 'add', m: record(read.id, 'read', 'Marked read by another tool') },
+      { t: 'add', m: record(gone, 'gone', 'Deleted by another tool') },
+      { t: 'add', m: record(filed.id, 'filed', 'Filed by another tool') },
+      // Another account's messages are not this reconcile's business.
+      { t: 'add', m: { ...record(messageIdFor('other', 'x'), 'x', 'Other account'), accountId: 'other' } },
+    ]);
+    const box = await AccountMailbox.open(dataDir, 'acct');
+    try {
+      await new Ingest(journal, () => 1234).reconcile(box);
+    } finally {
+      await box.close();
+    }
+    const bySubject = Object.fromEntries([...journal.all()].map((m) => [m.summary.subject, m]));
+    expect(Object.keys(bySubject).sort()).toEqual(['Arrived before a crash', 'Filed by another tool', 'Marked read by another tool', 'Other account']);
+    expect(bySubject['Arrived before a crash']).toMatchObject({ id: lost.id, accountId: 'acct', flags: UNREAD, receivedAt: 1234, partial: false });
+    expect(bySubject['Marked read by another tool']!.flags).toEqual({ seen: true, flagged: false });
+    // A folder another tool made, and a message it moved there, reach the read model.
+    expect(bySubject['Filed by another tool']!.folder).toBe('Work');
+    expect(journal.foldersOf('acct').map((f) => f.key)).toContain('Work');
+  });
+
+  it('counts a ledger entry whose file another tool deleted as deleted here', async () => {
+    const kept = await storedFile('kept', 'Kept');
+    let box = await AccountMailbox.open(dataDir, 'acct');
+    box.ledger.downloaded('kept', kept.id, 1, 10, false);
+    box.ledger.downloaded('removed', messageIdFor('acct', 'removed'), 1, 10, false);
+    await box.close();
+    box = await AccountMailbox.open(dataDir, 'acct');
+    try {
+      await new Ingest(journal, () => 99).reconcile(box);
+      expect(box.ledger.get('removed')?.deletedLocallyAt).toBe(99);
+      expect(box.ledger.get('kept')?.deletedLocallyAt).toBeUndefined();
+      expect([...journal.all()].map((m) => m.uidl)).toEqual(['kept']);
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('a message whose rest was downloaded is journaled as complete with its new summary', async () => {
+    const f = await storedFile('p', 'Now complete');
+    await journal.append([{ t: 'add', m: { ...record(f.id, 'p', ''), partial: true } }]);
+    await new Ingest(journal, () => 0).completed(f.id, f.file);
+    expect(journal.get(f.id)).toMatchObject({ partial: false, summary: { subject: 'Now complete' } });
+  });
+});

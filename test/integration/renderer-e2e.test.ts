@@ -104,7 +104,7 @@ suite('renderer in Chromium against the web host and Dovecot', () => {
 
     await reader.getByRole('button', { name: 'Move to Trash' }).click();
     await expect.poll(() => messages().count()).toBe(2);
-    expect(service.messages().find((m) => m.summary.subject === 'Quarterly report')?.flags.trashed).toBe(true);
+    expect(service.messages().find((m) => m.summary.subject === 'Quarterly report')?.folder).toBe('Trash');
     await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Trash/ }).click();
     await expect.poll(() => messages().count()).toBe(1);
     await row('Quarterly report').waitFor();

@@ -56,7 +56,9 @@ suite('layout and keyboard in Chromium', () => {
   const messages = () => grid().getByRole('row');
   const row = (subject: string) => grid().getByRole('row', { name: new RegExp(subject) });
   const reader = () => page.getByRole('region', { name: 'Message' });
-  const folder = (name: RegExp) => page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name });
+  const folders = () => page.getByRole('navigation', { name: 'Folders' });
+  /** The Unified Inbox, or a folder of Bob's account. */
+  const folder = (name: RegExp) => (String(name).includes('Unified') ? folders() : folders().getByRole('region', { name: 'Bob' })).getByRole('button', { name });
   const stored = (subject: string) => service.messages().find((m) => m.summary.subject === subject)!;
   const box = async (l: ReturnType<Page['getByRole']>) => (await l.boundingBox())!;
   /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
@@ -92,7 +94,10 @@ suite('layout and keyboard in Chromium', () => {
   const fresh = async (spec: { trash?: string[]; unread?: string[]; flagged?: string[] } = {}) => {
     for (const m of service.messages()) {
       const s = m.summary.subject ?? '';
-      await service.setFlags(m.id, { trashed: !!spec.trash?.includes(s), seen: !spec.unread?.includes(s), flagged: !!spec.flagged?.includes(s) });
+      const trash = !!spec.trash?.includes(s);
+      if (trash && m.folder !== 'Trash') await service.moveToTrash(m.id);
+      else if (!trash && m.folder !== 'INBOX') await service.moveMessages([m.id], 'INBOX');
+      await service.setFlags(m.id, { seen: !spec.unread?.includes(s), flagged: !!spec.flagged?.includes(s) });
     }
     // The view settings (pane sizes, layout, order, zoom) start from their defaults too.
     await page.evaluate(`localStorage.removeItem('popbox:layout')`);
@@ -206,7 +211,7 @@ suite('layout and keyboard in Chromium', () => {
     // Behind it nothing moved and nothing went to Trash.
     expect(await reader().getByRole('heading', { name: 'Quarterly report' }).count()).toBe(1);
     expect(await messages().count()).toBe(6);
-    expect(stored('Quarterly report').flags.trashed).toBe(false);
+    expect(stored('Quarterly report').folder).toBe('INBOX');
     expect(await row('Quarterly report').getAttribute('aria-selected')).toBe('true');
   });
 
@@ -226,7 +231,7 @@ suite('layout and keyboard in Chromium', () => {
 
   it('after clicking a folder, j then Enter open a message (not the folder again)', async () => {
     await fresh({ unread: ['Invoice 42'] });
-    await folder(/^Bob Inbox/).click();
+    await folder(/^Inbox/).click();
     await page.keyboard.press('j');
     await reader().getByRole('heading', { name: 'Invoice 42' }).waitFor();
     await expect.poll(() => row('Invoice 42').getAttribute('aria-label')).not.toMatch(/unread/);
@@ -270,7 +275,7 @@ suite('layout and keyboard in Chromium', () => {
     // The next message is open, with the Inbox's buttons, not a trashed one with Restore.
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
     expect(await reader().getByRole('button', { name: 'Restore' }).count()).toBe(0);
-    expect(stored('Garden club').flags.trashed).toBe(true);
+    expect(stored('Garden club').folder).toBe('Trash');
 
     await folder(/^Trash/).click();
     await expect.poll(() => messages().count()).toBe(2);
@@ -329,7 +334,7 @@ suite('layout and keyboard in Chromium', () => {
     const menu = page.getByRole('menu', { name: 'Message' });
     await menu.waitFor();
     await shot('context-menu');
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Mark as unread', 'Flag', 'Move to Trash']);
+    expect(await menu.locator('.menu-label').allTextContents()).toEqual(['Mark as unread', 'Flag', 'Move to…', 'Archive', 'Move to Trash']);
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.count()).toBe(0);
     expect(await row('Quarterly report').getAttribute('aria-label')).not.toMatch(/flagged/);
@@ -394,7 +399,7 @@ suite('layout and keyboard in Chromium', () => {
     await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
     await page.keyboard.press('Delete');
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
-    await expect.poll(() => stored('Holiday photos').flags.trashed).toBe(true);
+    await expect.poll(() => stored('Holiday photos').folder).toBe('Trash');
     await expect.poll(() => stored('Quarterly report').flags.seen).toBe(true);
     await expect.poll(() => row('Quarterly report').getAttribute('aria-label')).not.toMatch(/unread/);
     expect(await page.getByRole('contentinfo', { name: 'Status' }).getByText(/failed/).count()).toBe(0);
@@ -426,17 +431,20 @@ suite('layout and keyboard in Chromium', () => {
     await page.unroute(bundle);
     expect(app.pageErrors).toEqual([]);
   });
-  it('a right-click on a folder offers Mark all as read for that folder', async () => {
+  it('a right-click on a folder offers Mark all as read for that folder; on Trash, Empty Trash instead', async () => {
     await fresh({ unread: ['Invoice 42', 'Garden club'] });
-    await folder(/^Bob Inbox/).click({ button: 'right' });
-    const menu = page.getByRole('menu', { name: 'Folder' });
+    await folder(/^Inbox/).click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: 'Inbox' });
     await menu.getByRole('menuitem', { name: 'Mark all as read' }).click();
     await expect.poll(() => grid().getByRole('row', { name: /unread/ }).count()).toBe(0);
     expect(stored('Garden club').flags.seen).toBe(true);
     await folder(/^Trash/).click({ button: 'right' });
-    expect(await menu.getByRole('menuitem', { name: 'Mark all as read' }).getAttribute('aria-disabled')).toBe('true');
+    const trash = page.getByRole('menu', { name: 'Trash' });
+    // Trash is empty here: there is nothing to empty, and nothing to mark read.
+    expect(await trash.getByRole('menuitem', { name: 'Empty Trash…' }).getAttribute('aria-disabled')).toBe('true');
+    expect(await trash.getByRole('menuitem', { name: 'Mark all as read' }).count()).toBe(0);
     await page.keyboard.press('Escape');
-    await expect.poll(() => menu.count()).toBe(0);
+    await expect.poll(() => trash.count()).toBe(0);
   });
 
   it('Home and End go to the first and the last message', async () => {

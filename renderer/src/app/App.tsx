@@ -326,6 +326,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const paneActions: MessageActions = {
     ...actions,
     trash: async (t) => leave('trash', t),
+    archive: async (t) => leave('archive', t),
     restore: async (t) => leave('restore', t),
     deleteForGood: async (t) => leave('delete', t),
     confirmDelete: () => true,
@@ -751,7 +752,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-              <ReadingPane id={openId} actions={paneActions} />
+              <ReadingPane id={openId} actions={paneActions} onMoveTo={(id) => setDialog({ kind: 'move', ids: [id] })} />
             </Suspense>
           )}
         </div>

@@ -13,6 +13,7 @@ import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
+import { inTrash } from '../folders/tree.js';
 
 function addresses(list: Address[]): string {
   return list.map((a) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address)).join(', ');
@@ -28,7 +29,7 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
   );
 }
 
-export function ReadingPane({ id, actions }: { id: string | null; actions: MessageActions }) {
+export function ReadingPane({ id, actions, onMoveTo }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void }) {
   const { api } = useServices();
   const store = useMessages();
   const row = id ? store.get(id) : undefined;
@@ -118,10 +119,20 @@ export function ReadingPane({ id, actions }: { id: string | null; actions: Messa
           <button type="button" aria-pressed={row.flagged === 1} onClick={() => actions.setFlagged([row.id], !row.flagged)}>
             {row.flagged ? 'Unflag' : 'Flag'}
           </button>
-          {row.folder === 'inbox' ? (
-            <button type="button" onClick={() => actions.trash([row.id])}>
-              Move to Trash
+          {onMoveTo && (
+            <button type="button" onClick={() => onMoveTo(row.id)} title="Move to a folder (M)">
+              Move to…
             </button>
+          )}
+          {!inTrash(row.folder) ? (
+            <>
+              <button type="button" onClick={() => actions.archive([row.id])} title="Archive (A)">
+                Archive
+              </button>
+              <button type="button" onClick={() => actions.trash([row.id])}>
+                Move to Trash
+              </button>
+            </>
           ) : (
             <>
               <button type="button" onClick={() => actions.restore([row.id])}>

@@ -83,8 +83,10 @@ function FolderRow(props: SidebarProps & { accountId: string; node: FolderNode; 
   const closed = node.children.length > 0 && props.collapsed.has(slot);
   const [over, setOver] = useState<'ok' | 'refused' | null>(null);
   const drag = props.drag;
-  // Onto a folder of the messages' own account that not all of them are in already.
-  const allowed = !!drag && drag.accounts.size === 1 && drag.accounts.has(accountId) && !(drag.folders.size === 1 && drag.folders.has(node.key));
+  // Onto a folder of the messages' own account that not all of them are in already (Drafts and
+  // the Outbox hold what the user writes, not filed mail).
+  const allowed =
+    !!drag && drag.accounts.size === 1 && drag.accounts.has(accountId) && !(drag.folders.size === 1 && drag.folders.has(node.key)) && node.role !== 'drafts' && node.role !== 'outbox';
   const dragOver = (e: DragEvent) => {
     if (!drag) return;
     if (allowed) {

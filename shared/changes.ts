@@ -29,6 +29,8 @@ export const MessageRecord = z.object({
   folder: z.string(),
   /** In Trash: the folder it was moved there from (where Restore puts it back). */
   trashedFrom: z.string().optional(),
+  /** In Trash: since when (ms since epoch), for emptying Trash after N days. */
+  trashedAt: z.number().optional(),
   summary: MessageSummary,
 });
 export type MessageRecord = z.infer<typeof MessageRecord>;
@@ -39,7 +41,7 @@ export const Change = z.discriminatedUnion('t', [
   z.object({ s: z.number(), t: z.literal('partial'), id: z.string(), partial: z.boolean(), summary: MessageSummary }),
   z.object({ s: z.number(), t: z.literal('remove'), id: z.string() }),
   /** Filed in another folder of its account (same id, same file, renamed). */
-  z.object({ s: z.number(), t: z.literal('move'), id: z.string(), folder: z.string(), trashedFrom: z.string().optional() }),
+  z.object({ s: z.number(), t: z.literal('move'), id: z.string(), folder: z.string(), trashedFrom: z.string().optional(), trashedAt: z.number().optional() }),
   /** An account's whole folder tree, after any folder was added, renamed or removed. */
   z.object({ s: z.number(), t: z.literal('folders'), accountId: z.string(), folders: z.array(FolderInfo) }),
 ]);

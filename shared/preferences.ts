@@ -18,6 +18,8 @@ export const Preferences = z.object({
   startAtLogin: z.boolean().default(false),
   /** A desktop notification when new mail arrives. */
   notifyNewMail: z.boolean().default(true),
+  /** Messages in Trash longer than this are deleted for good (after a check for mail); 0: never. */
+  emptyTrashAfterDays: z.number().int().min(0).max(3650).default(0),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
@@ -27,5 +29,6 @@ export const PreferencesPatch = z.strictObject({
   runInBackground: z.boolean().optional(),
   startAtLogin: z.boolean().optional(),
   notifyNewMail: z.boolean().optional(),
+  emptyTrashAfterDays: z.number().int().min(0).max(3650).optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatch>;

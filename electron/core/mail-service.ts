@@ -317,6 +317,8 @@ export class MailService {
       const outcome = await this.syncs.sync(account, onProgress);
       this.lastOutcome.set(account.id, outcome);
       outcomes.push(outcome);
+      // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
+      await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});
     }
     return outcomes;
   }

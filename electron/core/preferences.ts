@@ -45,6 +45,7 @@ export class PreferencesStore {
       ...(patch.runInBackground !== undefined ? { runInBackground: patch.runInBackground } : {}),
       ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
       ...(patch.notifyNewMail !== undefined ? { notifyNewMail: patch.notifyNewMail } : {}),
+      ...(patch.emptyTrashAfterDays !== undefined ? { emptyTrashAfterDays: patch.emptyTrashAfterDays } : {}),
     });
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.value = next;

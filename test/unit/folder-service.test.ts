@@ -34,7 +34,12 @@ async function setup() {
     turn = run.catch(() => {});
     return run;
   };
-  const folders = new FolderService({ journal, withBox, now: () => Date.UTC(2026, 11, 6), deleteForGood: async (ids) => void deleted.push(...ids) });
+  const clock = { now: Date.UTC(2026, 11, 6) };
+  const folders = new FolderService({ journal, withBox, now: () => clock.now, deleteForGood: async (ids) => {
+      deleted.push(...ids);
+      await journal.append(ids.map((id) => ({ t: 'remove' as const, id })));
+    },
+  });
   await withBox('acct', (box) => folders.journalTree(box));
   const maildir = path.join(AccountMailbox.dirFor(dataDir, 'acct'), 'Maildir');
 
@@ -61,7 +66,7 @@ async function setup() {
     return id;
   }
   const ls = async (dir: string) => (await fs.readdir(path.join(maildir, dir)).catch(() => [] as string[])).sort();
-  return { dataDir, journal, folders, withBox, deliver, maildir, ls, deleted };
+  return { dataDir, journal, folders, withBox, deliver, maildir, ls, deleted, clock };
 }
 
 describe('folders on disk', () => {
@@ -206,6 +211,38 @@ describe('filing messages', () => {
     expect(deleted).toEqual([]);
     await folders.emptyTrash('acct');
     expect(deleted.sort()).toEqual([a, b].sort());
+  });
+
+  it('empties Trash after N days: only what has been there that long, and mail found there undated gets its N days from now', async () => {
+    const { folders, deliver, journal, deleted, clock } = await setup();
+    const early = await deliver('early');
+    const late = await deliver('late');
+    await folders.moveToTrash([early]);
+    clock.now += 20 * 86_400_000;
+    await folders.moveToTrash([late]);
+    // Filed in Trash before Popbox kept a date (a journal line from before).
+    const undated = await deliver('undated', undefined, 'Trash');
+    expect(await folders.purgeTrash('acct', 0)).toBe(0); // never
+    expect(await folders.purgeTrash('acct', 30)).toBe(0);
+    expect(journal.get(undated)?.trashedAt).toBe(clock.now);
+    clock.now += 11 * 86_400_000;
+    expect(await folders.purgeTrash('acct', 30)).toBe(1);
+    expect(deleted).toEqual([early]);
+    clock.now += 20 * 86_400_000;
+    await folders.purgeTrash('acct', 30);
+    expect(deleted.sort()).toEqual([early, late, undated].sort());
+  });
+
+  it('restores to a folder under its new name after the folder was renamed', async () => {
+    const { folders, deliver, journal } = await setup();
+    await folders.create('acct', ['Projects']);
+    const id = await deliver('plan');
+    await folders.move([id], 'Projects');
+    await folders.moveToTrash([id]);
+    await folders.rename('acct', 'Projects', ['Done']);
+    expect(journal.get(id)).toMatchObject({ folder: 'Trash', trashedFrom: 'Done' });
+    await folders.restore([id]);
+    expect(journal.get(id)?.folder).toBe('Done');
   });
 
   it('checks every id and the folder before moving anything', async () => {

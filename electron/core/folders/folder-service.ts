@@ -25,7 +25,7 @@ export interface FolderDeps {
   deleteForGood(ids: string[]): Promise<void>;
 }
 
-type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string };
+type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number };
 
 const TRASH = roleKey('trash');
 const ARCHIVE = roleKey('archive');
@@ -91,7 +91,7 @@ export class FolderService {
           for (const [to, moving] of byTarget) {
             if (!box.maildir.hasFolder(to)) await box.maildir.createFolder(to);
             await box.maildir.moveMany(moving, to, (file: StoredFile, from: string) => {
-              changes.push({ t: 'move', id: file.id, folder: to, ...(to === TRASH ? { trashedFrom: from } : {}) });
+              changes.push({ t: 'move', id: file.id, folder: to, ...(to === TRASH ? { trashedFrom: from, trashedAt: this.deps.now() } : {}) });
             });
           }
         } finally {
@@ -158,6 +158,26 @@ export class FolderService {
     return made;
   }
 
+  /**
+   * "Empty Trash after N days": what has been in the account's Trash that long is deleted for
+   * good. A message found in Trash without a date (filed there before Popbox kept one, or by
+   * another tool) is dated now, so it gets its N days too.
+   */
+  async purgeTrash(accountId: string, days: number): Promise<number> {
+    if (days <= 0) return 0;
+    const now = this.deps.now();
+    const undated: MoveChange[] = [];
+    const old: string[] = [];
+    for (const m of this.journal.all()) {
+      if (m.accountId !== accountId || m.folder !== TRASH) continue;
+      if (m.trashedAt === undefined) undated.push({ t: 'move', id: m.id, folder: TRASH, trashedAt: now, ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
+      else if (now - m.trashedAt >= days * 86_400_000) old.push(m.id);
+    }
+    await this.journal.append(undated);
+    if (old.length > 0) await this.deps.deleteForGood(old);
+    return old.length;
+  }
+
   /** Delete for good everything in Trash (one account's, or every account's). */
   async emptyTrash(accountId?: string): Promise<void> {
     const ids: string[] = [];
@@ -200,7 +220,12 @@ export class FolderService {
     this.refuseTaken(accountId, next, key);
     const changes: MoveChange[] = [];
     for (const m of this.journal.all()) {
-      if (m.accountId === accountId && isWithin(m.folder, key)) changes.push({ t: 'move', id: m.id, folder: next + m.folder.slice(key.length), ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
+      if (m.accountId !== accountId) continue;
+      if (isWithin(m.folder, key)) changes.push({ t: 'move', id: m.id, folder: next + m.folder.slice(key.length) });
+      // What was trashed from there is restored to the folder under its new name.
+      else if (m.folder === TRASH && m.trashedFrom !== undefined && isWithin(m.trashedFrom, key)) {
+        changes.push({ t: 'move', id: m.id, folder: TRASH, trashedFrom: next + m.trashedFrom.slice(key.length), ...(m.trashedAt !== undefined ? { trashedAt: m.trashedAt } : {}) });
+      }
     }
     await this.deps.withBox(accountId, async (box) => {
       try {

@@ -19,7 +19,7 @@ type NewChange =
   | { t: 'flags'; id: string; flags: MessageFlags }
   | { t: 'partial'; id: string; partial: boolean; summary: MessageSummary }
   | { t: 'remove'; id: string }
-  | { t: 'move'; id: string; folder: string; trashedFrom?: string }
+  | { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number }
   | { t: 'folders'; accountId: string; folders: FolderInfo[] };
 
 /**
@@ -83,8 +83,13 @@ export class Journal {
       case 'move': {
         const m = this.messages.get(c.id);
         if (m) {
-          const { trashedFrom: _old, ...rest } = m;
-          this.messages.set(c.id, { ...rest, folder: c.folder, ...(c.trashedFrom !== undefined ? { trashedFrom: c.trashedFrom } : {}) });
+          const { trashedFrom: _from, trashedAt: _at, ...rest } = m;
+          this.messages.set(c.id, {
+            ...rest,
+            folder: c.folder,
+            ...(c.trashedFrom !== undefined ? { trashedFrom: c.trashedFrom } : {}),
+            ...(c.trashedAt !== undefined ? { trashedAt: c.trashedAt } : {}),
+          });
         }
         break;
       }

@@ -6,6 +6,14 @@ import { useServices } from '../../app/context.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
+const TRASH_CHOICES: readonly [number, string][] = [
+  [0, 'never'],
+  [7, 'after 7 days'],
+  [30, 'after 30 days'],
+  [90, 'after 90 days'],
+  [365, 'after a year'],
+];
+
 export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
@@ -15,7 +23,7 @@ export function GeneralSettings() {
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
     return api.on('preferencesChanged', setPrefs);
   }, [api]);
-  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail'>>) => {
+  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays'>>) => {
     try {
       setPrefs(await call(api, 'updatePreferences', patch));
       setError(null);
@@ -32,6 +40,23 @@ export function GeneralSettings() {
           <Check label="Keep checking mail in the tray when the window is closed" checked={prefs.runInBackground} onChange={(v) => void change({ runInBackground: v })} />
           <Check label="Start Popbox when I log in" checked={prefs.startAtLogin} onChange={(v) => void change({ startAtLogin: v })} />
           <Check label="Show a notification when new mail arrives" checked={prefs.notifyNewMail} onChange={(v) => void change({ notifyNewMail: v })} />
+        </fieldset>
+      )}
+      {prefs && (
+        <fieldset>
+          <legend>Trash</legend>
+          <label>
+            Empty Trash automatically{' '}
+            <select value={String(prefs.emptyTrashAfterDays)} onChange={(e) => void change({ emptyTrashAfterDays: Number(e.target.value) })}>
+              {TRASH_CHOICES.map(([days, label]) => (
+                <option key={days} value={days}>
+                  {label}
+                </option>
+              ))}
+              {!TRASH_CHOICES.some(([d]) => d === prefs.emptyTrashAfterDays) && <option value={prefs.emptyTrashAfterDays}>after {prefs.emptyTrashAfterDays} days</option>}
+            </select>
+          </label>
+          <p className="muted">Messages that have been in Trash that long are deleted for good when Popbox next checks for mail; an account set to delete on the server what you delete here does so then.</p>
         </fieldset>
       )}
       {prefs && prefs.remoteContentSenders.length > 0 && (

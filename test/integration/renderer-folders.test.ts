@@ -144,6 +144,14 @@ suite('folders in Chromium', () => {
     await expect.poll(() => badge(folder('Inbox'))).toBe(2);
     await expect.poll(() => badge(unified())).toBe(2);
 
+    // A search of all folders finds them there, and says where each one is.
+    await page.getByRole('searchbox').fill('Garden');
+    await grid().getByText(/No messages match/).waitFor();
+    await page.getByRole('button', { name: 'All folders' }).click();
+    await expect.poll(() => row('Garden club').getAttribute('aria-label')).toMatch(/, in Bob › Projects$/);
+    await page.getByRole('heading', { name: 'Search of all folders' }).waitFor();
+    await page.getByRole('searchbox').fill('');
+
     // In Projects: m moves one back to the Inbox through the picker, typed and chosen by keyboard.
     await folder('Projects').click();
     await page.getByRole('heading', { name: 'Projects — Bob' }).waitFor();
@@ -227,6 +235,39 @@ suite('folders in Chromium', () => {
     await expect.poll(() => service.messages({ accountId: service.listAccounts()[0]!.id }).length).toBe(3);
     await grid().getByText('Trash is empty.').waitFor();
     await expect.poll(() => badge(folder('Inbox'))).toBe(2);
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('Alt+drag copies into a folder; Ctrl+Z deletes the copy and leaves the original', async () => {
+    const bob = service.listAccounts()[0]!.id;
+    const count = (subject: string) => service.messages({ accountId: bob }).filter((m) => m.summary.subject === subject).length;
+    await account('Bob').locator('.account-folder').click({ button: 'right' });
+    await page.getByRole('menu', { name: 'Bob' }).getByRole('menuitem', { name: 'New folder…' }).click();
+    const create = page.getByRole('dialog', { name: 'New folder' });
+    await create.getByLabel('Folder name').fill('Keep');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await folder('Keep').waitFor();
+    await folder('Inbox').click();
+    await expect.poll(() => messages().count()).toBe(3);
+    await page.keyboard.down('Alt');
+    await drag(row('Lunch on Friday'), folder('Keep'));
+    await page.keyboard.up('Alt');
+    await expect.poll(() => count('Lunch on Friday')).toBe(2);
+    expect(
+      service
+        .messages({ accountId: bob })
+        .filter((m) => m.summary.subject === 'Lunch on Friday')
+        .map((m) => m.folder)
+        .sort(),
+    ).toEqual(['INBOX', 'Keep']);
+    await toast().getByText('Copied 1 message to Keep.').waitFor();
+    // The original stays in the list.
+    expect(await messages().count()).toBe(3);
+    await grid().focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => count('Lunch on Friday')).toBe(1);
+    expect(where('Lunch on Friday')).toBe('INBOX');
+    await toast().getByText('Undone: copied 1 message to Keep.').waitFor();
     expect(app.pageErrors).toEqual([]);
   });
 });

@@ -215,6 +215,40 @@ describe('the dispatcher driven by a hostile renderer', () => {
     await service.removeAccount(cli.id);
   });
 
+  it('folder names and keys cannot reach outside the account’s tree, and filing never sends', async () => {
+    const made = await call('addAccount', { account: homeAccount('Filing'), password: 'pw' });
+    expect(made).toMatchObject({ ok: true });
+    const accountId = (made as { value: { id: string } }).value.id;
+    const root = path.join(dataDir, 'accounts', accountId, 'Maildir');
+    for (const name of ['..', '../../escaped', '/etc', '.hidden', 'a/../../b', '\\..\\x']) {
+      const r = await call('createFolder', { accountId, path: [name] });
+      expect(r).toMatchObject({ ok: true });
+      // Stored as one escaped directory name right inside the account's tree.
+      const key = (r as { value: { key: string } }).value.key;
+      expect(key).not.toContain('/');
+      expect(path.dirname(path.join(root, `.${key}`))).toBe(root);
+      await expect(fs.stat(path.join(root, `.${key}`, 'cur'))).resolves.toBeTruthy();
+    }
+    expect((await fs.readdir(dataDir)).filter((n) => ['escaped', 'b', 'x', 'etc'].includes(n))).toEqual([]);
+    for (const folder of ['../../escaped', '../Maildir', '/etc', 'Nowhere', 'INBOX/../..']) {
+      expect(await call('moveMessages', { ids: ['0000000000000000'], folder })).toMatchObject({ ok: false });
+      expect(await call('renameFolder', { accountId, folder, path: ['x'] })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+      expect(await call('deleteFolder', { accountId, folder })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    }
+    for (const folder of ['INBOX', 'Trash', 'Outbox']) expect(await call('deleteFolder', { accountId, folder })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    // A message reaches the Outbox only by Send: filing one there would send it.
+    const id = '00000000000000aa';
+    await fs.writeFile(path.join(root, 'cur', `${id}:2,`), 'Subject: not for sending\r\n\r\nx\r\n');
+    const summary = { subject: 'not for sending', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 30, hasAttachments: false, snippet: '' };
+    await service.journal.append([{ t: 'add', m: { id, accountId, uidl: '', receivedAt: 0, partial: false, flags: { seen: false, flagged: false }, folder: 'INBOX', summary } }]);
+    for (const method of ['moveMessages', 'copyMessages']) {
+      expect(await call(method, { ids: [id], folder: 'Outbox' })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/only by sending/) } });
+    }
+    expect(await fs.readdir(path.join(root, '.Outbox', 'cur'))).toEqual([]);
+    expect(await call('moveMessages', { ids: [id], folder: 'Drafts' })).toMatchObject({ ok: true });
+    await call('removeAccount', { id: accountId });
+  });
+
   it('saving an attachment cannot name a path: the host asks the user where', async () => {
     const r = await call('saveAttachment', { id: 'no-such-message', attachmentId: '1', path: '/etc/popbox-was-here', dest: '/etc/popbox-was-here' });
     expect(r).toMatchObject({ ok: false });

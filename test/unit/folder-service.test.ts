@@ -245,6 +245,18 @@ describe('filing messages', () => {
     expect(journal.get(id)?.folder).toBe('Done');
   });
 
+  it('never files into the Outbox (that would send), and what was trashed from it comes back to Drafts', async () => {
+    const { folders, deliver, journal, ls } = await setup();
+    const id = await deliver('hello');
+    await expect(folders.move([id], 'Outbox')).rejects.toThrow(/only by sending/);
+    await expect(folders.copy([id], 'Outbox')).rejects.toThrow(/only by sending/);
+    const queued = await deliver('queued', undefined, 'Outbox');
+    await folders.moveToTrash([queued]);
+    await folders.restore([queued]);
+    expect(journal.get(queued)?.folder).toBe('Drafts');
+    expect(await ls('.Outbox/cur')).toEqual([]);
+  });
+
   it('checks every id and the folder before moving anything', async () => {
     const { folders, deliver, journal } = await setup();
     const id = await deliver('x');

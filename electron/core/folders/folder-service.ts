@@ -29,6 +29,16 @@ type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string;
 
 const TRASH = roleKey('trash');
 const ARCHIVE = roleKey('archive');
+const OUTBOX = roleKey('outbox');
+const DRAFTS = roleKey('drafts');
+
+/**
+ * What is in the Outbox gets sent: a message reaches it only by Send (the renderer is
+ * untrusted, DESIGN §3.8, and filing must never become sending).
+ */
+function refuseOutbox(folder: string): void {
+  if (folder === OUTBOX) throw new AppFailure('invalid', 'Messages go to the Outbox only by sending them.');
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -69,6 +79,7 @@ export class FolderService {
    * what moved before a failure is journaled, then the failure is reported.
    */
   async move(ids: readonly string[], folder: string): Promise<void> {
+    refuseOutbox(folder);
     const groups = this.byAccount(ids);
     for (const accountId of groups.keys()) this.requireFolder(accountId, folder);
     for (const [accountId, list] of groups) await this.moveWithin(accountId, list, () => folder);
@@ -107,11 +118,19 @@ export class FolderService {
     return this.move(ids, TRASH);
   }
 
-  /** Back where each came from; the inbox when that folder is gone. */
+  /**
+   * Back where each came from; the inbox when that folder is gone. A message trashed from the
+   * Outbox comes back to Drafts: restoring must not send it (Send does, again).
+   */
   async restore(ids: readonly string[]): Promise<void> {
     for (const [accountId, list] of this.byAccount(ids)) {
       const tree = new Set(this.journal.foldersOf(accountId).map((f) => f.key));
-      await this.moveWithin(accountId, list, (m) => (m.folder !== TRASH ? m.folder : m.trashedFrom && tree.has(m.trashedFrom) && m.trashedFrom !== TRASH ? m.trashedFrom : INBOX));
+      const home = (m: MessageRecord) => {
+        if (m.folder !== TRASH) return m.folder;
+        if (m.trashedFrom === OUTBOX) return DRAFTS;
+        return m.trashedFrom && tree.has(m.trashedFrom) && m.trashedFrom !== TRASH ? m.trashedFrom : INBOX;
+      };
+      await this.moveWithin(accountId, list, home);
     }
   }
 
@@ -128,6 +147,7 @@ export class FolderService {
 
   /** Copies under new ids (no UIDL behind them: deleting one never deletes on the server). */
   async copy(ids: readonly string[], folder: string): Promise<string[]> {
+    refuseOutbox(folder);
     const groups = this.byAccount(ids);
     for (const [accountId, list] of groups) {
       this.requireFolder(accountId, folder);

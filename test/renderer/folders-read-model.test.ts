@@ -12,7 +12,7 @@ import type { FolderInfo } from '../../shared/folders.js';
 import { PopboxDb } from '../../renderer/src/db/database.js';
 import { viewIds } from '../../renderer/src/db/queries.js';
 import { ReadModel } from '../../renderer/src/db/read-model.js';
-import { record } from './service-api.js';
+import { record, serviceApi, type ServiceApi } from './service-api.js';
 
 /** A main process that answers from a list of changes (and a snapshot of what they add up to). */
 class ScriptedMain {
@@ -160,5 +160,46 @@ describe('folders in the read model', () => {
     await rebuilt.pull();
     expect(rebuilt.store.folders('a1').some((x) => x.key === 'Old')).toBe(false);
     expect((await db.folders.get('a1'))?.folders.some((x) => x.key === 'Old')).toBe(false);
+  });
+});
+
+describe('folders from the real MailService through the contract', () => {
+  let s: ServiceApi;
+  let db: PopboxDb;
+  beforeEach(async () => {
+    s = await serviceApi();
+    db = new PopboxDb(`folders-real-${process.pid}-${++dbn}`, { indexedDB, IDBKeyRange });
+  });
+  afterEach(async () => {
+    db.close();
+    await s.close();
+  });
+
+  it('a folder created, renamed and deleted in main shows, follows and goes in the read model', async () => {
+    const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' } }, 'pw');
+    const rm = new ReadModel(db, s.api);
+    await rm.pull();
+    const keys = () => rm.store.folders(account.id).map((x) => x.key);
+    const created = await s.api.createFolder({ accountId: account.id, path: ['Work', 'Ünïcode/2026'] });
+    expect(created.ok).toBe(true);
+    await rm.pull();
+    const key = created.ok ? created.value.key : '';
+    expect(keys()).toContain(key);
+    expect(rm.store.folders(account.id).find((x) => x.key === key)?.path).toEqual(['Work', 'Ünïcode/2026']);
+
+    const renamed = await s.api.renameFolder({ accountId: account.id, folder: 'Work', path: ['Jobs'] });
+    expect(renamed.ok).toBe(true);
+    await rm.pull();
+    expect(keys()).toContain('Jobs');
+    expect(keys()).not.toContain('Work');
+    expect(rm.store.folders(account.id).find((x) => x.path.join('/') === 'Jobs/Ünïcode/2026')).toBeDefined();
+
+    expect((await s.api.deleteFolder({ accountId: account.id, folder: 'Jobs' })).ok).toBe(true);
+    await rm.pull();
+    expect(keys().some((k) => k.startsWith('Jobs'))).toBe(false);
+    // And a window started now reads the same tree off disk.
+    const again = new ReadModel(db, s.api);
+    await again.load();
+    expect(again.store.folders(account.id).map((x) => x.key)).toEqual(keys());
   });
 });

@@ -4,6 +4,7 @@
  * the folder and delete it (its mail goes to Trash), empty Trash; the sidebar's counts follow at
  * each step, and main's store says the same. A drop onto another account's folder is refused.
  */
+import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
@@ -61,6 +62,10 @@ suite('folders in Chromium', () => {
   const stored = (subject: string) => service.messages().find((m) => m.summary.subject === subject);
   const where = (subject: string) => stored(subject)?.folder;
   const toast = () => page.locator('.toast');
+  /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
+  const shot = async (name: string) => {
+    if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `folders-${name}.png`) });
+  };
   const reader = () => page.getByRole('region', { name: 'Message' });
   const unified = () => sidebar().getByRole('button', { name: /^Unified Inbox/ });
   /** Drag with the mouse, so the drop target can be seen highlighted while the pointer is over it. */
@@ -139,6 +144,7 @@ suite('folders in Chromium', () => {
     await expect.poll(() => badge(folder('Projects'))).toBe(3);
     expect(['Invoice 42', 'Garden club', 'Holiday photos'].map(where)).toEqual(['Projects', 'Projects', 'Projects']);
     await toast().getByText('Moved 3 messages to Projects.').waitFor();
+    await shot('moved');
     // As after a delete, the next message opens (and is read): the Inbox counts 2 unread, not 3.
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
     await expect.poll(() => badge(folder('Inbox'))).toBe(2);
@@ -150,6 +156,7 @@ suite('folders in Chromium', () => {
     await page.getByRole('button', { name: 'All folders' }).click();
     await expect.poll(() => row('Garden club').getAttribute('aria-label')).toMatch(/, in Bob › Projects$/);
     await page.getByRole('heading', { name: 'Search of all folders' }).waitFor();
+    await shot('search-all');
     await page.getByRole('searchbox').fill('');
 
     // In Projects: m moves one back to the Inbox through the picker, typed and chosen by keyboard.
@@ -162,6 +169,7 @@ suite('folders in Chromium', () => {
     const picker = page.getByRole('dialog', { name: 'Move 1 message to…' });
     await picker.getByRole('combobox', { name: 'Folder' }).fill('inb');
     await expect.poll(() => picker.getByRole('option').allTextContents()).toEqual(['Inbox']);
+    await shot('picker');
     await page.keyboard.press('Enter');
     await expect.poll(() => picker.count()).toBe(0);
     await expect.poll(() => where('Garden club')).toBe('INBOX');
@@ -175,6 +183,7 @@ suite('folders in Chromium', () => {
     await page.keyboard.press('a');
     await expect.poll(() => where('Holiday photos')).toBe('Archive.2026');
     await folder('2026').waitFor();
+    await shot('archived');
     await expect.poll(() => messages().count()).toBe(1);
     await toast().getByText('Archived 1 message.').waitFor();
     // Invoice 42 opened in its place: nothing unread is left in Projects.
@@ -212,6 +221,7 @@ suite('folders in Chromium', () => {
     await page.getByRole('menu', { name: 'Clients' }).getByRole('menuitem', { name: 'Delete…' }).click();
     let ask = page.getByRole('dialog', { name: 'Delete the folder “Clients”?' });
     await ask.getByText('The 3 messages in “Clients” go to Trash, where you can still restore them.').waitFor();
+    await shot('delete-folder');
     await ask.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => ask.count()).toBe(0);
     expect(where('Invoice 42')).toBe('Clients');
@@ -231,6 +241,7 @@ suite('folders in Chromium', () => {
     const empty = page.getByRole('dialog', { name: 'Empty Trash?' });
     await empty.getByText('All 3 messages in Bob’s Trash will be deleted for good. This cannot be undone.').waitFor();
     await empty.getByText(/does not keep mail on the server/).waitFor();
+    await shot('empty-trash');
     await empty.getByRole('button', { name: 'Empty Trash' }).click();
     await expect.poll(() => service.messages({ accountId: service.listAccounts()[0]!.id }).length).toBe(3);
     await grid().getByText('Trash is empty.').waitFor();

@@ -314,12 +314,12 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     setDrag(info);
   };
 
-  const drop = (t: string[], accountId: string, folder: string, copy: boolean) => {
+  /** Messages dropped on a folder of their own account (the sidebar refuses any other). */
+  const drop = (t: string[], folder: string, copy: boolean) => {
     setDrag(null);
     if (NOT_A_TARGET.has(folder)) return;
     if (copy) void actions.copy(t, folder);
     else moveTo(t, folder);
-    void accountId;
   };
 
   // What the reading pane's buttons do: the same as the list's commands, selection included.

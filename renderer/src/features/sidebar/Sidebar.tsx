@@ -43,7 +43,8 @@ export interface SidebarProps {
   onNewFolder?: (accountId: string) => void;
   /** The messages being dragged from the list, if any. */
   drag?: DragInfo | null;
-  onDrop?: (ids: string[], accountId: string, folder: string, copy: boolean) => void;
+  /** Messages dropped on a folder of their own account. */
+  onDrop?: (ids: string[], folder: string, copy: boolean) => void;
 }
 
 /** Where the context menu goes: at the pointer, or by the element for the context-menu key. */
@@ -127,7 +128,7 @@ function FolderRow(props: SidebarProps & { accountId: string; node: FolderNode; 
             setOver(null);
             if (!drag || !allowed) return;
             e.preventDefault();
-            props.onDrop?.(drag.ids, accountId, node.key, isCopyDrag(e));
+            props.onDrop?.(drag.ids, node.key, isCopyDrag(e));
           }}
         >
           <span className="folder-label">{node.name}</span>

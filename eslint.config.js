@@ -15,10 +15,11 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const LAYERS = {
   shared: { may: ['shared'], node: false, electron: false },
   'electron/core': { may: ['shared', 'electron/core'], node: true, electron: false },
-  'electron/main': { may: ['shared', 'electron/core', 'electron/main'], node: true, electron: true },
+  // main and webhost may use cli: while they hold the data directory they run its commands (cli/serve.ts).
+  'electron/main': { may: ['shared', 'electron/core', 'electron/cli', 'electron/main'], node: true, electron: true },
   'electron/preload': { may: ['shared', 'electron/preload'], node: false, electron: true },
   'electron/cli': { may: ['shared', 'electron/core', 'electron/cli'], node: true, electron: false },
-  'electron/webhost': { may: ['shared', 'electron/core', 'electron/webhost'], node: true, electron: false },
+  'electron/webhost': { may: ['shared', 'electron/core', 'electron/cli', 'electron/webhost'], node: true, electron: false },
   renderer: { may: ['shared', 'renderer'], node: false, electron: false },
 };
 

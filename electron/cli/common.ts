@@ -1,4 +1,5 @@
 /** What every CLI command shares: bad-input errors, option parsing, the service, the terminal. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MailService } from '../core/mail-service.js';
 import { KeytarSecretStore } from '../core/secrets/index.js';
@@ -18,7 +19,44 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: s
   }
 }
 
+/**
+ * Where a command's output goes and what it may use: this process's terminal, or (inside a
+ * running Popbox, through its control socket) the client's, with the host's own MailService.
+ */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** The terminal's width (tables are cut to it). */
+  columns: number;
+  /** Everything on standard input (for --password-stdin); undefined when nothing could be read. */
+  stdin(): string | undefined;
+  /** The MailService of the process the command runs in; absent, the command opens the data directory itself. */
+  service?: MailService;
+}
+
+// The io of the command at work. Commands inside a running Popbox may overlap (two terminals),
+// and each one's output must go to its own client: hence async context, not a global.
+const current = new AsyncLocalStorage<CliIo>();
+
+export function withIo<T>(io: CliIo, fn: () => Promise<T>): Promise<T> {
+  return current.run(io, fn);
+}
+
+export function cliIo(): CliIo {
+  const io = current.getStore();
+  if (!io) throw new Error('a CLI command ran outside runCli');
+  return io;
+}
+
+/** One line to standard output (console.log, for the command's client). */
+export const print = (line: string) => cliIo().out(`${line}\n`);
+/** One line to standard error. */
+export const printError = (line: string) => cliIo().err(`${line}\n`);
+
+/** The MailService for `fn`: the running one (left open), else the data directory opened for it and closed after. */
 export async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>): Promise<T> {
+  const running = cliIo().service;
+  if (running) return fn(running);
   const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore() });
   try {
     return await fn(service);
@@ -27,8 +65,13 @@ export async function withService<T>(dataDir: string, fn: (s: MailService) => Pr
   }
 }
 
-/** The terminal's width; piped output (`| less`, `| head`) takes $COLUMNS, else 80, as ls does. */
+/** The width of the terminal the command's output goes to. */
 export function terminalWidth(): number {
+  return cliIo().columns;
+}
+
+/** This process's terminal width; piped output (`| less`, `| head`) takes $COLUMNS, else 80, as ls does. */
+export function localTerminalWidth(): number {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
   const columns = Number(process.env.COLUMNS);
   return Number.isInteger(columns) && columns > 0 ? columns : 80;

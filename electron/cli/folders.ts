@@ -10,7 +10,7 @@ import type { MailService } from '../core/mail-service.js';
 import { folderDir } from '../core/store/maildir.js';
 import { AccountMailbox } from '../core/store/mailbox.js';
 import { fitColumn } from './columns.js';
-import { parse, plural, terminalWidth, usage, withService } from './common.js';
+import { parse, plural, print, terminalWidth, usage, withService } from './common.js';
 
 export const FOLDER_USAGE = `  folders [--account NAME] [--json]
   folder add NAME [--account NAME]          (Parent/Child makes Child inside Parent; \\/ is a slash in a name)
@@ -85,8 +85,8 @@ export async function folderCommand(dataDir: string, command: string, args: stri
             dir: path.join(AccountMailbox.dirFor(s.dataDir, a.id), 'Maildir', folderDir(folder.key)),
           })),
         );
-        if (values.json) console.log(JSON.stringify(rows, null, 2));
-        else if (rows.length === 0) console.log('no accounts yet: add one with "popbox account add"');
+        if (values.json) print(JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) print('no accounts yet: add one with "popbox account add"');
         else {
           const width = terminalWidth();
           const acc = Math.min(16, Math.max(...rows.map((r) => r.account.length)));
@@ -94,7 +94,7 @@ export async function folderCommand(dataDir: string, command: string, args: stri
             const counts = `${plural(r.total, 'message')}${r.unread ? `, ${r.unread} unread` : ''}`;
             const indent = '  '.repeat(r.path.length - 1);
             const room = Math.max(10, width - acc - counts.length - 6);
-            console.log(`${fitColumn(r.account, acc)}  ${fitColumn(indent + (r.path[r.path.length - 1] ?? ''), room)}  ${counts}`);
+            print(`${fitColumn(r.account, acc)}  ${fitColumn(indent + (r.path[r.path.length - 1] ?? ''), room)}  ${counts}`);
           }
         }
         return 0;
@@ -109,21 +109,21 @@ export async function folderCommand(dataDir: string, command: string, args: stri
           case 'add': {
             if (positionals.length !== 1) usage('folder add takes exactly one NAME (Parent/Child nests)');
             const made = await s.createFolder(accountId, parseFolderArg(positionals[0]!));
-            console.log(`made folder ${made.path.join('/')}`);
+            print(`made folder ${made.path.join('/')}`);
             return 0;
           }
           case 'rename': {
             if (positionals.length !== 2) usage('folder rename takes OLD and NEW');
             const from = resolveFolder(s, accountId, positionals[0]!)!;
             const made = await s.renameFolder(accountId, from, parseFolderArg(positionals[1]!));
-            console.log(`renamed ${pathOf(from).join('/')} to ${made.path.join('/')}`);
+            print(`renamed ${pathOf(from).join('/')} to ${made.path.join('/')}`);
             return 0;
           }
           case 'remove': {
             if (positionals.length !== 1) usage('folder remove takes exactly one NAME');
             const key = resolveFolder(s, accountId, positionals[0]!)!;
             const { trashed } = await s.folders.remove(accountId, key);
-            console.log(`removed ${pathOf(key).join('/')}${trashed ? `; its ${plural(trashed, 'message')} went to Trash` : ''}`);
+            print(`removed ${pathOf(key).join('/')}${trashed ? `; its ${plural(trashed, 'message')} went to Trash` : ''}`);
             return 0;
           }
           default:
@@ -146,7 +146,7 @@ export async function folderCommand(dataDir: string, command: string, args: stri
           else made += (await s.copyMessages(list, targets.get(accountId)!)).length;
         }
         const shown = pathOf(targets.values().next().value ?? INBOX).join('/');
-        console.log(command === 'move' ? `moved ${plural(ids.length, 'message')} to ${shown}` : `copied ${plural(made, 'message')} to ${shown}`);
+        print(command === 'move' ? `moved ${plural(ids.length, 'message')} to ${shown}` : `copied ${plural(made, 'message')} to ${shown}`);
         return 0;
       });
     }
@@ -160,7 +160,7 @@ export async function folderCommand(dataDir: string, command: string, args: stri
         else if (command === 'trash') await s.moveToTrash(positionals);
         else await s.restore(positionals);
         const done = { archive: 'archived', trash: 'moved to Trash', restore: 'restored' }[command];
-        console.log(`${done} ${plural(positionals.length, 'message')}`);
+        print(`${done} ${plural(positionals.length, 'message')}`);
         return 0;
       });
     }
@@ -171,7 +171,7 @@ export async function folderCommand(dataDir: string, command: string, args: stri
         const accountId = values.account !== undefined ? s.accounts.get(values.account).id : undefined;
         const n = s.messages(accountId ? { accountId } : {}).filter((m) => m.folder === 'Trash').length;
         await s.emptyTrash(accountId);
-        console.log(`deleted ${plural(n, 'message')} for good`);
+        print(`deleted ${plural(n, 'message')} for good`);
         return 0;
       });
     }

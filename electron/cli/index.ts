@@ -1,379 +1,15 @@
 /**
  * popbox — the headless CLI. It drives the same MailService as the desktop app, on the same
  * data directory (by default the app's own), so scripts, cron and our own checks see the same
- * mail. Exit codes: 0 done; 1 an operation failed (one line per failure on stderr); 2 bad input.
+ * mail. Only one process holds a data directory: while the app (or the web host) runs, the
+ * command runs inside it, through its control socket (core/control), so `popbox sync` from
+ * cron and an open window coexist and what the command changes shows in the window at once.
+ * Otherwise it runs here. Either way the output and the exit code are the same (run.ts).
  */
 import { readFileSync } from 'node:fs';
-import type { ParseArgsConfig } from 'node:util';
-import type { AccountInput, AccountPatch, AccountSettings, AuthMechanism } from '../../shared/accounts.js';
-import { AUTH_MECHANISMS, Pop3Client, isPop3Error, type Security } from '../core/pop3/index.js';
-import { AppFailure, isAppFailure } from '../core/errors.js';
-import { defaultDataDir, type StoredMessage } from '../core/mail-service.js';
-import { pathOf, roleKey } from '../../shared/folders.js';
-import { fitColumn } from './columns.js';
-import { UsageError, parse, terminalWidth, usage, withService } from './common.js';
-import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
-
-const USAGE = `usage: popbox [--data-dir DIR] <command>
-
-  account add NAME --host H --port P --security tls|starttls|none --user U
-        (--password-stdin | --password-command CMD) [--tls-fingerprint SHA256]
-        [--leave-on-server] [--delete-after-days N] [--delete-when-deleted-locally]
-        [--max-size KB] [--no-pipelining] [--check-every MIN]
-        [--mechanism ${AUTH_MECHANISMS.join('|')}] [--allow-insecure-auth] [--email ADDR]
-  account set NAME [the same options; --no-leave-on-server, --no-delete-when-deleted-locally,
-        --pipelining, --delete-after-days 0 and --max-size 0 turn things off]
-  account list [--json]
-  account remove NAME
-  sync [NAME...]
-  messages [--account NAME] [--folder NAME] [--json]
-${FOLDER_USAGE}
-  delete ID...
-  pending [--account NAME] [--json]
-  probe --host H [--port P] [--security tls|starttls|none] --user U [--password-command CMD] [--trace]
-
-The data directory defaults to the desktop app's (${defaultDataDir()}); POPBOX_DATA_DIR overrides it.`;
-
-const accountOptions = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  security: { type: 'string' },
-  user: { type: 'string' },
-  email: { type: 'string' },
-  'password-stdin': { type: 'boolean' },
-  'password-command': { type: 'string' },
-  'tls-fingerprint': { type: 'string' },
-  'leave-on-server': { type: 'boolean' },
-  'delete-after-days': { type: 'string' },
-  'delete-when-deleted-locally': { type: 'boolean' },
-  'max-size': { type: 'string' },
-  pipelining: { type: 'boolean' },
-  'check-every': { type: 'string' },
-  mechanism: { type: 'string' },
-  'allow-insecure-auth': { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
-
-function wholeNumber(flag: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) usage(`--${flag} must be a whole number from ${min} to ${max}`);
-  return Number(value);
-}
-
-function security(value: string): Security {
-  if (value === 'none') return 'plain';
-  if (value === 'tls' || value === 'starttls') return value;
-  return usage('--security must be tls, starttls or none');
-}
-
-type AccountValues = ReturnType<typeof parse<typeof accountOptions>>['values'];
-
-/** The account fields the options name; absent options are absent, so `set` changes only those. */
-function accountFields(v: AccountValues): AccountPatch {
-  const patch: AccountPatch = {};
-  if (v.host !== undefined) patch.host = v.host;
-  if (v.port !== undefined) patch.port = wholeNumber('port', v.port, 1, 65535);
-  if (v.security !== undefined) patch.security = security(v.security);
-  if (v.user !== undefined) patch.user = v.user;
-  if (v.email !== undefined) patch.email = v.email;
-  if (v['tls-fingerprint'] !== undefined) patch.tlsFingerprint = v['tls-fingerprint'];
-  if (v['leave-on-server'] !== undefined) patch.leaveOnServer = v['leave-on-server'];
-  if (v['delete-after-days'] !== undefined) {
-    const n = wholeNumber('delete-after-days', v['delete-after-days'], 0, 36500);
-    patch.deleteAfterDays = n === 0 ? null : n;
-  }
-  if (v['delete-when-deleted-locally'] !== undefined) patch.deleteWhenDeletedLocally = v['delete-when-deleted-locally'];
-  if (v['max-size'] !== undefined) {
-    const n = wholeNumber('max-size', v['max-size'], 0, 1024 * 1024 * 1024);
-    patch.maxMessageSizeKB = n === 0 ? null : n;
-  }
-  if (v.pipelining !== undefined) patch.pipelining = v.pipelining;
-  if (v['check-every'] !== undefined) patch.checkEveryMinutes = wholeNumber('check-every', v['check-every'], 1, 1440);
-  if (v.mechanism !== undefined) {
-    const m = v.mechanism.toUpperCase() as AuthMechanism;
-    if (!AUTH_MECHANISMS.includes(m)) usage(`--mechanism must be one of ${AUTH_MECHANISMS.join(', ')}`);
-    patch.authMechanism = m;
-  }
-  if (v['allow-insecure-auth'] !== undefined) patch.allowInsecureAuth = v['allow-insecure-auth'];
-  if (v['password-command'] !== undefined) patch.password = { source: 'command', command: v['password-command'] };
-  else if (v['password-stdin']) patch.password = { source: 'keychain' };
-  return patch;
-}
-
-/** The password from standard input: everything, less one trailing line ending. */
-function readPasswordStdin(): string {
-  let text: string;
-  try {
-    text = readFileSync(0, 'utf8');
-  } catch {
-    return usage('--password-stdin: nothing could be read from standard input');
-  }
-  const password = text.replace(/\r?\n$/, '');
-  if (!password) usage('--password-stdin: the password read from standard input is empty');
-  return password;
-}
-
-function describeAccount(a: AccountSettings): string {
-  const leave = a.leaveOnServer
-    ? `leave on server${a.deleteAfterDays ? `, delete after ${a.deleteAfterDays} d` : ''}${a.deleteWhenDeletedLocally ? ', delete when deleted here' : ''}`
-    : 'delete from server after download';
-  return `${a.name}\t${a.user}@${a.host}:${a.port}\t${a.security}\t${leave}`;
-}
-
-/** Account settings for --json: everything but a password command (it may hold a secret). */
-function publicAccount(a: AccountSettings) {
-  return { ...a, password: { source: a.password.source } };
-}
-
-function formatAddress(list: { name: string; address: string }[]): string {
-  const first = list[0];
-  if (!first) return '';
-  return first.name ? `${first.name} <${first.address}>` : first.address;
-}
-
-/** One table row per message, the sender and subject cut to fit the terminal. */
-function messageRow(m: StoredMessage, width: number): string {
-  const marks = `${m.flags.seen ? ' ' : 'N'}${m.flags.flagged ? 'F' : ' '}${m.partial ? 'P' : ' '}`;
-  const head = `${m.id}  ${marks}  ${fitColumn(pathOf(m.folder).join('/'), 12)}  ${(m.summary.date ?? '').slice(0, 10).padEnd(10)}  `;
-  const rest = width - head.length - 2;
-  const from = Math.min(30, Math.max(12, Math.round(rest * 0.35)));
-  return `${head}${fitColumn(formatAddress(m.summary.from), from)}  ${fitColumn(m.summary.subject, Math.max(10, rest - from), false)}`;
-}
-
-function messageJson(m: StoredMessage, accountName: string) {
-  return {
-    id: m.id,
-    account: accountName,
-    uidl: m.uidl,
-    messageId: m.summary.messageId,
-    subject: m.summary.subject,
-    from: formatAddress(m.summary.from),
-    date: m.summary.date,
-    size: m.summary.size,
-    seen: m.flags.seen,
-    flagged: m.flags.flagged,
-    /** Where it is filed ("Inbox", "Archive/2026", "Work/Projects"). */
-    folder: pathOf(m.folder).join('/'),
-    trashed: m.folder === roleKey('trash'),
-    partial: m.partial,
-    hasAttachments: m.summary.hasAttachments,
-    snippet: m.summary.snippet,
-    path: m.path,
-  };
-}
-
-async function accountCommand(dataDir: string, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'add': {
-      const { values, positionals } = parse(rest, accountOptions);
-      const [name, ...extra] = positionals;
-      if (!name || extra.length) usage('account add takes exactly one NAME');
-      for (const required of ['host', 'port', 'security', 'user'] as const) {
-        if (values[required] === undefined) usage(`account add needs --${required}`);
-      }
-      if (values['password-stdin'] === undefined && values['password-command'] === undefined) {
-        usage('account add needs --password-stdin or --password-command');
-      }
-      if (values['password-stdin'] && values['password-command'] !== undefined) usage('give --password-stdin or --password-command, not both');
-      const fields = accountFields(values);
-      const password = values['password-stdin'] ? readPasswordStdin() : undefined;
-      const account = await withService(dataDir, (s) => s.addAccount({ ...fields, name } as AccountInput, password));
-      console.log(`added ${describeAccount(account)}`);
-      return 0;
-    }
-    case 'set': {
-      const { values, positionals } = parse(rest, accountOptions);
-      const [name, ...extra] = positionals;
-      if (!name || extra.length) usage('account set takes exactly one NAME');
-      if (values['password-stdin'] && values['password-command'] !== undefined) usage('give --password-stdin or --password-command, not both');
-      const patch = accountFields(values);
-      if (Object.keys(patch).length === 0) usage('account set: nothing to change');
-      const password = values['password-stdin'] ? readPasswordStdin() : undefined;
-      const account = await withService(dataDir, (s) => s.updateAccount(name, patch, password, { fromCommandLine: true }));
-      console.log(`updated ${describeAccount(account)}`);
-      return 0;
-    }
-    case 'list': {
-      const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
-      if (positionals.length) usage('account list takes no names');
-      const accounts = await withService(dataDir, async (s) => s.listAccounts());
-      if (values.json) console.log(JSON.stringify(accounts.map(publicAccount), null, 2));
-      else if (accounts.length === 0) console.log('no accounts yet: add one with "popbox account add"');
-      else for (const a of accounts) console.log(describeAccount(a));
-      return 0;
-    }
-    case 'remove': {
-      const { positionals } = parse(rest, {});
-      if (positionals.length !== 1) usage('account remove takes exactly one NAME');
-      await withService(dataDir, (s) => s.removeAccount(positionals[0]!));
-      console.log(`removed ${positionals[0]} (its mail stays in the data directory)`);
-      return 0;
-    }
-    default:
-      return usage('account needs a subcommand: add, set, list or remove');
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
-  // --data-dir may come before the command (as documented) or anywhere after it.
-  let dataDir = defaultDataDir();
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--data-dir') {
-      const v = argv[++i];
-      if (!v) usage('--data-dir needs a directory');
-      dataDir = v;
-    } else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
-    else args.push(a);
-  }
-  const [command, ...rest] = args;
-  switch (command) {
-    case 'account':
-      return accountCommand(dataDir, rest);
-    case 'sync': {
-      const { positionals } = parse(rest, {});
-      return withService(dataDir, async (s) => {
-        const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
-        for (const n of positionals) s.accounts.get(n); // unknown names fail before any session starts
-        if (names.size === 0) {
-          console.log('no accounts to sync');
-          return 0;
-        }
-        const outcomes = await s.sync(positionals);
-        let failed = 0;
-        for (const o of outcomes) {
-          const name = names.get(o.accountId) ?? o.accountId;
-          if (o.ok) {
-            const r = o.result;
-            console.log(
-              `${name}: ${r.downloaded} new${r.headersOnly ? `, ${r.headersOnly} headers only` : ''}, ${r.deletedOnServer} deleted on server${r.skipped ? `, ${r.skipped} vanished` : ''}`,
-            );
-            for (const w of r.warnings) console.error(`${name}: warning: ${w}`);
-          } else {
-            failed++;
-            console.error(`${name}: ${o.error.code}: ${o.error.message}`);
-          }
-        }
-        return failed ? 1 : 0;
-      });
-    }
-    case 'messages': {
-      const { values, positionals } = parse(rest, { account: { type: 'string' }, folder: { type: 'string' }, json: { type: 'boolean' } });
-      if (positionals.length) usage('messages takes no arguments (use --account NAME, --folder NAME)');
-      return withService(dataDir, async (s) => {
-        const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
-        const accountId = values.account !== undefined ? s.accounts.get(values.account).id : undefined;
-        let list = s.messages(accountId ? { accountId } : {});
-        if (values.folder !== undefined) {
-          const wanted = values.folder;
-          const keys = new Map<string, string | null>();
-          for (const a of s.listAccounts()) if (!accountId || a.id === accountId) keys.set(a.id, resolveFolder(s, a.id, wanted, { quiet: true }));
-          if (![...keys.values()].some((k) => k !== null)) resolveFolder(s, accountId ?? s.listAccounts()[0]?.id ?? '', wanted);
-          list = list.filter((m) => keys.get(m.accountId) === m.folder);
-        }
-        if (values.json) console.log(JSON.stringify(list.map((m) => messageJson(m, names.get(m.accountId) ?? m.accountId)), null, 2));
-        else {
-          const width = terminalWidth();
-          for (const m of list) console.log(messageRow(m, width));
-        }
-        return 0;
-      });
-    }
-    case 'delete': {
-      const { positionals } = parse(rest, {});
-      if (positionals.length === 0) usage('delete needs at least one message ID');
-      return withService(dataDir, async (s) => {
-        await s.deleteForGood(positionals);
-        console.log(`deleted ${positionals.length} message${positionals.length === 1 ? '' : 's'}`);
-        return 0;
-      });
-    }
-    case 'pending': {
-      const { values, positionals } = parse(rest, { account: { type: 'string' }, json: { type: 'boolean' } });
-      if (positionals.length) usage('pending takes no arguments (use --account NAME)');
-      return withService(dataDir, async (s) => {
-        const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
-        const accountId = values.account !== undefined ? s.accounts.get(values.account).id : undefined;
-        const list = await s.pending(accountId ? { accountId } : {});
-        if (values.json) {
-          console.log(JSON.stringify(list.map((p) => ({ ...p, account: names.get(p.accountId) ?? p.accountId })), null, 2));
-        } else if (list.length === 0) console.log('no server deletions pending');
-        else {
-          const width = terminalWidth();
-          for (const p of list) {
-            const head = `${p.id}  ${names.get(p.accountId)}  ${p.reason}  `;
-            console.log(`${head}${fitColumn(p.subject, Math.max(10, width - head.length), false)}`);
-          }
-        }
-        return 0;
-      });
-    }
-    case 'folders':
-    case 'folder':
-    case 'move':
-    case 'copy':
-    case 'archive':
-    case 'trash':
-    case 'restore':
-    case 'empty-trash':
-      return folderCommand(dataDir, command, rest);
-    case 'probe':
-      return probe(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      return usage(`unknown command ${JSON.stringify(command)}`);
-  }
-}
-
-/** Check a server without saving anything: connection, TLS, capabilities, login, mailbox size. */
-async function probe(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    host: { type: 'string' },
-    port: { type: 'string' },
-    security: { type: 'string' },
-    user: { type: 'string' },
-    'password-command': { type: 'string' },
-    mechanism: { type: 'string' },
-    'tls-fingerprint': { type: 'string' },
-    'allow-insecure-auth': { type: 'boolean' },
-    pipelining: { type: 'boolean' },
-    trace: { type: 'boolean' },
-  });
-  if (!values.host || !values.user) usage('probe needs --host and --user');
-  const sec = security(values.security ?? 'tls');
-  const port = values.port ? wholeNumber('port', values.port, 1, 65535) : sec === 'tls' ? 995 : 110;
-  const mechanism = values.mechanism?.toUpperCase() as AuthMechanism | undefined;
-  if (mechanism && !AUTH_MECHANISMS.includes(mechanism)) usage(`--mechanism must be one of ${AUTH_MECHANISMS.join(', ')}`);
-  let password = process.env.POPBOX_PASSWORD;
-  if (values['password-command']) {
-    const { runPasswordCommand } = await import('../core/secrets/index.js');
-    password = await runPasswordCommand(values['password-command']);
-  }
-  if (password === undefined) usage('probe needs --password-command (or POPBOX_PASSWORD)');
-  const pop = await Pop3Client.connect({
-    host: values.host,
-    port,
-    security: sec,
-    tls: values['tls-fingerprint'] ? { pinnedFingerprint256: values['tls-fingerprint'] } : {},
-    pipelining: values.pipelining !== false,
-    ...(values.trace ? { log: (d: 'C' | 'S', l: string) => process.stderr.write(`${d}: ${l}\n`) } : {}),
-  });
-  console.log(`connected: ${pop.greeting}${pop.secure ? ` (TLS, certificate ${pop.fingerprint256})` : ' (not encrypted)'}`);
-  await pop.login({ user: values.user, password, ...(mechanism ? { mechanism } : {}), allowInsecure: values['allow-insecure-auth'] === true });
-  const caps = pop.capabilities;
-  console.log(`logged in; capabilities: ${caps ? caps.lines.join(', ') : '(CAPA not supported)'}`);
-  console.log(`pipelining: ${pop.pipelining ? 'on' : 'off'}`);
-  if (caps?.loginDelaySeconds !== undefined) console.log(`login delay: ${caps.loginDelaySeconds} s`);
-  if (caps?.expire !== undefined) console.log(`server keeps retrieved mail: ${caps.expire === 'never' ? 'forever' : `${caps.expire} days`}`);
-  const stat = await pop.stat();
-  console.log(`mailbox: ${stat.count} messages, ${(stat.size / 1e6).toFixed(1)} MB`);
-  await pop.quit();
-  return 0;
-}
+import { connectControl, runInHost } from '../core/control/control-client.js';
+import { localTerminalWidth, type CliIo } from './common.js';
+import { LOCAL_COMMANDS, runCli, splitArgs } from './run.js';
 
 // A reader that stops early (`popbox messages | head`) closes the pipe. The rest of the output has
 // nowhere to go, which is no failure: printing stops, quietly, and the command ends as it would
@@ -385,18 +21,38 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError) {
-    process.stderr.write(`popbox: ${e.message}\n(see "popbox help")\n`);
-    process.exitCode = 2;
-  } else if (isAppFailure(e) || isPop3Error(e)) {
-    const extra = isPop3Error(e) && e.fingerprint256 ? ` (certificate fingerprint ${e.fingerprint256}; trust it with --tls-fingerprint)` : '';
-    process.stderr.write(`popbox: ${e.code}: ${e.message}${extra}\n`);
-    process.exitCode = e instanceof AppFailure && (e.code === 'invalid' || e.code === 'not-found') ? 2 : 1;
-  } else {
-    process.stderr.write(`popbox: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
+/** Standard input, whole; undefined when it cannot be read (closed, a directory…). */
+function readStdin(): string | undefined {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch {
+    return undefined;
   }
 }
+
+const terminal: Pick<CliIo, 'out' | 'err'> = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/** The command inside the Popbox process holding the data directory; null when none listens. */
+async function runInRunningPopbox(argv: string[]): Promise<number | null> {
+  let dataDir: string;
+  let command: string | undefined;
+  try {
+    const split = splitArgs(argv);
+    dataDir = split.dataDir;
+    command = split.args[0];
+  } catch {
+    return null; // bad arguments: the local run says so
+  }
+  if (LOCAL_COMMANDS.has(command)) return null;
+  const socket = await connectControl(dataDir);
+  if (!socket) return null;
+  const stdin = argv.includes('--password-stdin') ? readStdin() : undefined;
+  return runInHost(socket, { argv, columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
+}
+
+const argv = process.argv.slice(2);
+process.exitCode =
+  (await runInRunningPopbox(argv)) ?? (await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin }));

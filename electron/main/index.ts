@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessageRecord } from '../../shared/changes.js';
 import { INBOX } from '../../shared/folders.js';
 import { createDispatcher, mailServiceHandlers } from '../core/contract-handler.js';
+import { serveCli, type ControlServer } from '../cli/serve.js';
 import { isAppFailure } from '../core/errors.js';
 import { MailService } from '../core/mail-service.js';
 import { RemoteContentProxy } from '../core/remote-proxy.js';
@@ -48,6 +49,8 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 let win: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let service: MailService | null = null;
+/** The CLI's way in while the app runs (`popbox sync` from cron runs here, not against the lock). */
+let control: ControlServer | null = null;
 let quitting = false;
 
 function showWindow(): void {
@@ -230,6 +233,7 @@ async function start(): Promise<void> {
     return;
   }
   const svc = service;
+  control = await serveCli(svc);
   const dispatch = createDispatcher(
     mailServiceHandlers(svc, {
       chooseSaveDestination: async (name) => {
@@ -300,6 +304,8 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     const svc = service;
     service = null;
-    void svc.close().finally(() => app.quit());
+    void Promise.resolve(control?.close())
+      .then(() => svc.close())
+      .finally(() => app.quit());
   });
 }

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { appCsp, REMOTE_PROXY_PATH } from '../../shared/csp.js';
 import { EVENT_NAMES, type WireEvent, type WireRequest, type WireResponse } from '../../shared/api.js';
+import { serveCli } from '../cli/serve.js';
 import { createDispatcher, mailServiceHandlers, type HostServices } from '../core/contract-handler.js';
 import type { MailService } from '../core/mail-service.js';
 import { contentTypeOf } from '../core/static-files.js';
@@ -37,6 +38,8 @@ export interface WebHostOptions {
   remote?: RemoteFetchOptions;
   remoteLimits?: Partial<RemoteLimits>;
   token?: string;
+  /** Run CLI commands sent to the data directory's control socket in this process (default true). */
+  serveCli?: boolean;
 }
 
 export interface WebHost {
@@ -205,12 +208,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   csp = appCsp({ connectSrc: [`ws://127.0.0.1:${port}`] });
+  // `popbox …` while this host runs: the command runs here and its changes reach the page as events.
+  const control = opts.serveCli === false ? null : await serveCli(opts.service, (m) => console.error(m));
 
   return {
     url: `${origin}/?token=${token}`,
     origin,
     token,
     async close() {
+      await control?.close(); // commands at work finish and print while the service is open
       for (const u of unsubscribe) u();
       for (const ws of clients) ws.terminate();
       wss.close();

@@ -20,6 +20,6 @@ export function serveCli(service: MailService, log?: (message: string) => void):
         stdin: () => request.stdin,
         service,
       }),
-    log,
+    { ...(log ? { log } : {}) },
   );
 }

@@ -29,6 +29,13 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
+export interface ControlServerOptions {
+  /** Where to say that the socket could not be made (default console.warn). */
+  log?: (message: string) => void;
+  /** How long a new connection has to send its request (tests shorten it). */
+  requestTimeoutMs?: number;
+}
+
 const MAX_CONNECTIONS = 16;
 
 /**
@@ -37,7 +44,9 @@ const MAX_CONNECTIONS = 16;
  * the CLI fails on the lock as before. (No fallback to a socket in the temp directory: there
  * another user could put a socket of theirs first and read a password sent to it.)
  */
-export async function startControlServer(dataDir: string, handler: CommandHandler, log: (message: string) => void = console.warn): Promise<ControlServer | null> {
+export async function startControlServer(dataDir: string, handler: CommandHandler, opts: ControlServerOptions = {}): Promise<ControlServer | null> {
+  const log = opts.log ?? console.warn;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const file = controlSocketPath(dataDir);
   if (!file) {
     log(`popbox: the command line cannot run commands in this process: the data directory's path is too long for a socket (${dataDir})`);
@@ -54,7 +63,7 @@ export async function startControlServer(dataDir: string, handler: CommandHandle
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {}); // a client that went away is no failure of the host
-    const deadline = setTimeout(() => socket.destroy(), REQUEST_TIMEOUT_MS);
+    const deadline = setTimeout(() => socket.destroy(), requestTimeoutMs);
     deadline.unref();
     const send = (reply: ControlReply) => {
       if (socket.writable) socket.write(`${JSON.stringify(reply)}\n`);
@@ -63,6 +72,7 @@ export async function startControlServer(dataDir: string, handler: CommandHandle
       // The rest of what the client sends is read and dropped, so it gets to read this answer.
       socket.removeAllListeners('data');
       socket.on('data', () => {});
+      socket.resume();
       send({ err: `popbox: the running Popbox refused the request: ${reason}\n` });
       send({ exit: 2 });
       socket.end();
@@ -94,7 +104,10 @@ export async function startControlServer(dataDir: string, handler: CommandHandle
           code = 1;
         }
         send({ exit: code });
+        // A client that never closes its side is cut off.
         socket.end();
+        const cutOff = setTimeout(() => socket.destroy(), requestTimeoutMs).unref();
+        socket.once('close', () => clearTimeout(cutOff));
       })();
       running.add(job);
       void job.finally(() => running.delete(job));

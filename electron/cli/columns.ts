@@ -72,8 +72,10 @@ export function fitColumn(text: string, width: number, pad = true): string {
       out += segment;
       used += w;
     }
-    out += '…';
-    used += 1;
+    // A wide character that did not fit leaves a cell: the ellipsis still ends the column, so
+    // the columns after it (and a cut last column) line up to the cell.
+    out += `${' '.repeat(width - 1 - used)}…`;
+    used = width;
   }
   return pad ? out + ' '.repeat(Math.max(0, width - used)) : out;
 }

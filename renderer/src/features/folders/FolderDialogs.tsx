@@ -1,12 +1,10 @@
-/** The folder dialogs: a name for a new or renamed folder, and the questions before Delete and Empty Trash. */
-import { useState, type FormEvent, type ReactNode } from 'react';
+/** The folder dialogs: a name for a new or renamed folder, and the words of the questions before Delete and Empty Trash. */
+import { useState, type FormEvent } from 'react';
 import { folderPathProblem, keyOf } from '../../../../shared/folders.js';
-import { isApiError } from '../../api/client.js';
+import { failureText as failure } from '../../app/ConfirmDialog.js';
 import { Dialog } from '../../app/Dialog.js';
 import type { AccountRow } from '../../db/database.js';
 import { messagesText } from '../inbox/undoable.js';
-
-const failure = (e: unknown) => (isApiError(e) || e instanceof Error ? e.message : String(e));
 
 /**
  * New folder (in `parent`, [] for the top of the account) or Rename (`current`: the folder's
@@ -78,37 +76,6 @@ export function FolderNameDialog(props: {
           </button>
         </div>
       </form>
-    </Dialog>
-  );
-}
-
-/** A question with Cancel and one action; the action's failure is shown in the dialog. */
-export function ConfirmDialog(props: { label: string; children: ReactNode; action: string; danger?: boolean; onConfirm: () => Promise<void>; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const confirm = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await props.onConfirm();
-      props.onClose();
-    } catch (e) {
-      setError(failure(e));
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog label={props.label} onClose={props.onClose} className="confirm-dialog" heading>
-      {props.children}
-      {error && <p role="alert">{error}</p>}
-      <div className="form-actions">
-        <button type="button" onClick={props.onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" className={props.danger ? 'danger' : 'primary'} onClick={() => void confirm()} disabled={busy} aria-busy={busy}>
-          {props.action}
-        </button>
-      </div>
     </Dialog>
   );
 }

@@ -42,6 +42,14 @@ export interface DovecotOptions {
   mechanisms?: string[];
   /** Appended to the config; later settings override earlier ones (e.g. 'pop3_uidl_format = %v.%u'). */
   extraConfig?: string;
+  /**
+   * Also serve an MTA on this machine (test/support/postfix.ts): `protocols = pop3 lmtp` with an
+   * LMTP Unix socket that delivers `user@any.domain` into that user's Maildir, and an auth-client
+   * Unix socket for SMTP AUTH. Both sockets belong to the `postfix` user when it exists (mode
+   * 0600), else are open to all (0666, inside the instance's own temp dir). Off: the config is
+   * exactly as without this option.
+   */
+  lmtp?: boolean;
 }
 
 export interface DeliverOptions {
@@ -64,6 +72,12 @@ export interface DovecotServer {
   logPath: string;
   /** PID of the Dovecot master process (as in base_dir/master.pid). */
   masterPid: number;
+  /** The users' names, as POP3 logins and LMTP recipients' local parts. */
+  users: string[];
+  /** With `lmtp`: the LMTP Unix socket (Postfix's `lmtp:unix:PATH`). */
+  lmtpSocket?: string;
+  /** With `lmtp`: the auth-client Unix socket (Postfix's `smtpd_sasl_path` with `smtpd_sasl_type = dovecot`). */
+  authSocket?: string;
   /**
    * Put raw messages (bytes as on disk, LF line endings) into the user's Maildir, with
    * Dovecot-style names carrying `,S=<size>,W=<crlf size>` so LIST needs no read. POP3 lists
@@ -84,6 +98,10 @@ const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 const DH_PEM = '/usr/share/dovecot/dh.pem';
 const INSTALL_HINT = 'apt-get install dovecot-core dovecot-pop3d';
+const LMTP_INSTALL_HINT = 'apt-get install dovecot-lmtpd';
+/** Socket names under base_dir (with `lmtp`). */
+const LMTP_SOCKET = 'lmtp-mta';
+const AUTH_SOCKET = 'auth-mta';
 
 // ---------------------------------------------------------------------------------------------
 // Availability
@@ -93,13 +111,22 @@ const dovecotBinary = (): string | null => findExecutable('dovecot', ['/usr/sbin
 /** The mail uid/gid: the existing `nobody` user and its group (`nogroup` on Debian). */
 const mailAccount = nobodyAccount;
 
+const LIBEXEC_DIRS = ['/usr/lib/dovecot', '/usr/libexec/dovecot', '/usr/local/libexec/dovecot'];
+
+/** null if a private Dovecot with LMTP (`lmtp: true`) can be started here, else a one-line reason. */
+export function dovecotLmtpUnavailable(): string | null {
+  const base = dovecotUnavailable();
+  if (base) return base;
+  if (!LIBEXEC_DIRS.some((d) => existsSync(path.join(d, 'lmtp')))) return `dovecot LMTP server not found: ${LMTP_INSTALL_HINT}`;
+  return null;
+}
+
 /** null if a private Dovecot can be started here, else a one-line reason. */
 export function dovecotUnavailable(): string | null {
   if (process.platform !== 'linux') return `private Dovecot needs Linux (this is ${process.platform})`;
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'private Dovecot needs root (it runs its master as root and drops to the dovecot/nobody users)';
   if (!dovecotBinary()) return `dovecot not found: ${INSTALL_HINT}`;
-  const libexec = ['/usr/lib/dovecot', '/usr/libexec/dovecot', '/usr/local/libexec/dovecot'];
-  if (!libexec.some((d) => existsSync(path.join(d, 'pop3')) && existsSync(path.join(d, 'pop3-login')))) {
+  if (!LIBEXEC_DIRS.some((d) => existsSync(path.join(d, 'pop3')) && existsSync(path.join(d, 'pop3-login')))) {
     return `dovecot POP3 server not found: ${INSTALL_HINT}`;
   }
   if (!existsSync(DH_PEM)) return `${DH_PEM} missing: ${INSTALL_HINT}`;
@@ -178,13 +205,14 @@ function renderConfig(p: {
   uid: number;
   gid: number;
   extraConfig: string;
+  lmtp: boolean;
 }): string {
   const { dir } = p;
   return `# Private Dovecot for Popbox tests (generated)
 instance_name = ${p.instance}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
-protocols = pop3
+protocols = ${p.lmtp ? 'pop3 lmtp' : 'pop3'}
 listen = ${HOST}
 shutdown_clients = yes
 
@@ -240,8 +268,33 @@ service pop3-login {
     ssl = yes
   }
 }
-
+${p.lmtp ? lmtpConfig() : ''}
 ${p.extraConfig}
+`;
+}
+
+/**
+ * LMTP and SMTP AUTH for an MTA on this machine. Postfix's lmtp and smtpd processes run as the
+ * `postfix` user and connect to these sockets (under base_dir). LMTP is told `alice@example.org`:
+ * its user lookups drop the domain (`%Ln`) to find the passwd-file's `alice`; POP3 logins are
+ * looked up as before.
+ */
+function lmtpConfig(): string {
+  const owner = lookupUser('postfix') ? 'user = postfix\n    group = postfix\n    mode = 0600' : 'mode = 0666';
+  return `
+service lmtp {
+  unix_listener ${LMTP_SOCKET} {
+    ${owner}
+  }
+}
+protocol lmtp {
+  auth_username_format = %Ln
+}
+service auth {
+  unix_listener ${AUTH_SOCKET} {
+    ${owner}
+  }
+}
 `;
 }
 
@@ -288,8 +341,25 @@ async function waitUntilServing(master: Daemon, plainPort: number, tlsPort: numb
   };
 }
 
+/** With `lmtp`: the LMTP socket greets with 220 (the master creates it with the others, but check). */
+async function waitForLmtp(socketPath: string, logPath: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastErr = '';
+  while (Date.now() < deadline) {
+    try {
+      const g = await readGreeting({ socketPath }, 2000);
+      if (g.startsWith('220')) return;
+      lastErr = `unexpected LMTP greeting: ${g}`;
+    } catch (e) {
+      lastErr = (e as Error).message;
+    }
+    await sleep(25);
+  }
+  throw new Error(`dovecot did not serve LMTP on ${socketPath} within ${START_TIMEOUT_MS} ms (${lastErr})\n--- ${logPath} ---\n${tail(logPath)}`);
+}
+
 export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotServer> {
-  const unavailable = dovecotUnavailable();
+  const unavailable = opts.lmtp ? dovecotLmtpUnavailable() : dovecotUnavailable();
   if (unavailable) throw new Error(unavailable);
   const dovecot = dovecotBinary() as string;
   const account = mailAccount() as Account;
@@ -328,7 +398,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
     let tlsPort = 0;
     for (let attempt = 1; ; attempt++) {
       [plainPort, tlsPort] = await twoFreePorts();
-      const conf = renderConfig({ dir, instance: instanceName, plainPort, tlsPort, mechanisms, uid: account.uid, gid: account.gid, extraConfig: opts.extraConfig ?? '' });
+      const conf = renderConfig({ dir, instance: instanceName, plainPort, tlsPort, mechanisms, uid: account.uid, gid: account.gid, extraConfig: opts.extraConfig ?? '', lmtp: opts.lmtp === true });
       await writeFile(confPath, conf);
       const m = instance.launch(() => launchMaster(dovecot, confPath, stderrPath));
       const r = await waitUntilServing(m, plainPort, tlsPort, caPem);
@@ -342,6 +412,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
     const m = instance.master;
     const pidInFile = Number.parseInt(await readFile(pidFile, 'utf8').catch(() => ''), 10);
     if (pidInFile !== m.pid) throw new Error(`${pidFile} says ${pidInFile}, but the master we started is ${m.pid}`);
+    if (opts.lmtp) await waitForLmtp(path.join(dir, 'run', LMTP_SOCKET), logPath);
 
     const server: DovecotServer = {
       host: HOST,
@@ -352,6 +423,8 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotSe
       dir,
       logPath,
       masterPid: m.pid,
+      users: users.map((u) => u.name),
+      ...(opts.lmtp ? { lmtpSocket: path.join(dir, 'run', LMTP_SOCKET), authSocket: path.join(dir, 'run', AUTH_SOCKET) } : {}),
       deliver: (user, messages, dopts) => deliver(dir, account, user, messages, dopts?.folder ?? 'cur'),
       mailbox: (user) => mailbox(dir, user),
       clear: async (user) => {

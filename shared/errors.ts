@@ -24,6 +24,8 @@ export const ErrorCode = z.enum([
   'not-found', // no such account or message
   'exists', // the destination is already there (saving an attachment never overwrites)
   'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
+  'rejected', // the outgoing server refused a recipient or the message for good (5xx); its words are in the message
+  'size', // the message is larger than the outgoing server accepts
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -51,18 +51,9 @@ export function connectTls(
     opts.connectTimeoutMs,
     opts.signal,
     (resolve, reject) => {
-      const pinned = opts.tls.pinnedFingerprint256 ? normalizeFingerprint(opts.tls.pinnedFingerprint256) : undefined;
-      const servername = opts.tls.servername ?? opts.host;
       const socket = tls.connect({
         ...(over ? { socket: over } : { host: opts.host, port: opts.port }),
-        // Verification happens below so that an untrusted certificate can be reported with
-        // its fingerprint; nothing is sent or read before that check.
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.2',
-        ...(net.isIP(servername) ? {} : { servername }),
-        // Extra CAs are added to the system's roots, not put in their place.
-        ...(opts.tls.ca ? { ca: [...tls.rootCertificates, ...[opts.tls.ca].flat()] } : {}),
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
+        ...handshakeOptions(opts.host, opts.tls),
       });
       const onError = (err: NodeJS.ErrnoException) => {
         const code = err.code ?? '';
@@ -80,7 +71,7 @@ export function connectTls(
       socket.once('error', onError);
       socket.once('secureConnect', () => {
         socket.off('error', onError);
-        const failure = checkPeer(socket, where, pinned, opts.tls.lastSeenFingerprint256);
+        const failure = checkPeer(socket, where, opts.tls);
         if (failure) {
           socket.destroy();
           reject(failure);
@@ -95,15 +86,31 @@ export function connectTls(
 }
 
 /**
- * The pin alone decides when there is one; otherwise the CA chain and host name do. A refusal
- * carries the presented certificate's fingerprint and the expected one, so the user can compare.
+ * The handshake options every connection uses, for a library that runs the TLS handshake itself
+ * (nodemailer's STARTTLS): TLS 1.2 at least, the host name as SNI, extra CAs beside the system's
+ * roots. Nothing is refused during the handshake, so that checkPeer can report an untrusted
+ * certificate with its fingerprint; nothing may be sent or read before that check.
  */
-function checkPeer(
-  socket: tls.TLSSocket,
-  where: string,
-  pinned: string | undefined,
-  lastSeenFingerprint256: string | undefined,
-): NetError | undefined {
+export function handshakeOptions(host: string, opts: TlsOptions): tls.ConnectionOptions {
+  const servername = opts.servername ?? host;
+  return {
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    ...(net.isIP(servername) ? {} : { servername }),
+    // Extra CAs are added to the system's roots, not put in their place.
+    ...(opts.ca ? { ca: [...tls.rootCertificates, ...[opts.ca].flat()] } : {}),
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert),
+  };
+}
+
+/**
+ * After a handshake made with handshakeOptions: the pin alone decides when there is one;
+ * otherwise the CA chain and host name do. A refusal carries the presented certificate's
+ * fingerprint and the expected one, so the user can compare. `where` is "host:port" for messages.
+ */
+export function checkPeer(socket: tls.TLSSocket, where: string, opts: TlsOptions): NetError | undefined {
+  const pinned = opts.pinnedFingerprint256 ? normalizeFingerprint(opts.pinnedFingerprint256) : undefined;
+  const lastSeenFingerprint256 = opts.lastSeenFingerprint256;
   const cert = socket.getPeerCertificate();
   const fingerprint256 = cert && cert.fingerprint256 ? formatFingerprint(cert.fingerprint256) : undefined;
   if (pinned !== undefined) {

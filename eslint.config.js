@@ -24,15 +24,17 @@ const LAYERS = {
 };
 
 /**
- * Inside core, the protocols (net, pop3) and the storage (store, mime) sit below the services
- * that use them (sync, accounts, secrets, session, ingest, mail-service.ts, contract-handler.ts and the rest), so
+ * Inside core, the protocols (net, pop3, smtp) and the storage (store, mime) sit below the services
+ * that use them (sync, accounts, secrets, session, ingest, outbox, mail-service.ts, contract-handler.ts and the rest), so
  * each can be tested alone and SMTP can stand on net. They import only each other and
- * core/errors.ts; net, under every protocol, only itself.
+ * core/errors.ts; net, under every protocol, only itself; smtp only net and mime (settings
+ * come in whole, so the outbox and accounts build on it, not the other way round).
  * @type {Record<string, string[]>}
  */
 const CORE_FOUNDATIONS = {
   net: ['net', 'errors'],
   pop3: ['net', 'pop3', 'store', 'mime', 'errors'],
+  smtp: ['net', 'smtp', 'mime', 'errors'],
   store: ['net', 'pop3', 'store', 'mime', 'errors'],
   mime: ['net', 'pop3', 'store', 'mime', 'errors'],
 };

@@ -37,6 +37,17 @@ describe('layering lint rule', () => {
     expect(await imports('electron/core/pop3/x.ts', '../ingest/ingest.js')).toBe(1);
     expect(await imports('electron/core/mime/x.ts', '../accounts/accounts-service.js')).toBe(1);
     expect(await imports('electron/core/net/x.ts', '../session/session-manager.js')).toBe(1);
+    // SMTP is a protocol like POP3: settings come in whole (issue 15).
+    expect(await imports('electron/core/smtp/x.ts', '../sync/sync-engine.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../session/account-session.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../accounts/accounts-service.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../mail-service.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../pop3/errors.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../store/durable.js')).toBe(1);
+    expect(await imports('electron/core/net/x.ts', '../smtp/errors.js')).toBe(1);
+    expect(await imports('electron/core/smtp/x.ts', '../net/tls.js')).toBe(0);
+    expect(await imports('electron/core/smtp/x.ts', '../errors.js')).toBe(0);
+    expect(await imports('electron/core/smtp/x.ts', './errors.js')).toBe(0);
     // What they may use: each other, core's error type, and (for the services) all of them.
     expect(await imports('electron/core/pop3/x.ts', '../net/tls.js')).toBe(0);
     expect(await imports('electron/core/mime/x.ts', '../store/durable.js')).toBe(0);

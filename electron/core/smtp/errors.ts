@@ -254,8 +254,9 @@ export function fromNodemailer(err: unknown, stage: SmtpStage, where: string): S
         code = codeForReply(responseCode, enhancedCode, command, 'rejected');
         const what = command === 'RCPT TO' ? (recipients?.length ? `refused ${recipients.map((r) => r.address).join(', ')}` : 'refused the recipients') : command === 'MAIL FROM' ? 'refused the sender' : 'refused the message';
         message = code === 'size' ? `the message is larger than ${where} accepts${said}` : `${where} ${what}${said}`;
-      } else if (/size larger than allowed/i.test(String(e.message ?? ''))) {
-        // nodemailer's own check against the SIZE the server announced: nothing was sent.
+      } else if ((nmCode === 'EMESSAGE' && e.command === 'MAIL FROM') || /size larger than allowed/i.test(String(e.message ?? ''))) {
+        // nodemailer's own check against the SIZE the server announced ("Message size larger
+        // than allowed N", the only EMESSAGE it raises at MAIL FROM): nothing was sent.
         code = 'size';
         message = `the message is larger than ${where} accepts (${sanitizeServerText(String(e.message ?? ''))})`;
       } else {

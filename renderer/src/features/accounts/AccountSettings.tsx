@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { accountNameProblem, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
 import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
 import { call } from '../../api/client.js';
+import { ConfirmDialog } from '../../app/ConfirmDialog.js';
 import { useServices } from '../../app/context.js';
 import { formatListDate } from '../../app/format.js';
 import { inAccountOrder } from '../../db/database.js';
@@ -157,19 +158,32 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
     setVersion((v) => v + 1);
   };
 
-  const remove = async () => {
-    // Say what is really lost: without "Leave messages on server" the server deleted each
-    // message after download, and this computer holds the only copy.
+  // Removing asks first, in a dialog that says what is really lost: without "Leave messages on
+  // server" the server deleted each message after download, and this computer holds the only copy.
+  const [removing, setRemoving] = useState(false);
+  const removeQuestion = () => {
     const where = account.leaveOnServer
       ? 'Copies still on the server stay there (those already deleted there are lost).'
       : 'This account does not leave messages on the server, so its downloaded mail exists only on this computer and will be gone for good.';
-    if (!window.confirm(`Remove the account “${account.name}” and its downloaded mail from this computer? ${where}`)) return;
-    try {
-      await call(api, 'removeAccount', { id: account.id });
-      onRemoved();
-    } catch (e) {
-      setMessage({ text: plainError(e), error: true });
-    }
+    return (
+      <ConfirmDialog
+        label={`Remove the account “${account.name}”?`}
+        action="Remove account"
+        danger
+        onClose={() => setRemoving(false)}
+        onConfirm={async () => {
+          try {
+            await call(api, 'removeAccount', { id: account.id });
+          } catch (e) {
+            throw new Error(plainError(e));
+          }
+          onRemoved();
+        }}
+      >
+        <p>Remove the account “{account.name}” and its downloaded mail from this computer?</p>
+        <p>{where}</p>
+      </ConfirmDialog>
+    );
   };
 
   const testNow = (draft = server) => {
@@ -229,7 +243,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         </p>
       )}
       <div className="form-actions">
-        <button type="button" className="danger" onClick={() => void remove()}>
+        <button type="button" className="danger" onClick={() => setRemoving(true)}>
           Remove account
         </button>
         <button type="button" onClick={() => testNow()}>
@@ -240,6 +254,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         </button>
       </div>
       <DeletionPreview accountId={account.id} version={version} />
+      {removing && removeQuestion()}
     </form>
   );
 }

@@ -293,13 +293,14 @@ suite('layout and keyboard in Chromium', () => {
     await expect.poll(() => messages().count()).toBe(2);
     await row('Holiday photos').click();
     await reader().getByRole('heading', { name: 'Holiday photos' }).waitFor();
-    let asked = '';
-    page.once('dialog', (d) => {
-      asked = d.message();
-      void d.dismiss();
-    });
     await page.keyboard.press('Delete');
-    expect(asked).toMatch(/permanently/);
+    // The window's own question, with Cancel focused: Enter keeps the message.
+    const ask = page.getByRole('dialog', { name: 'Delete this message permanently?' });
+    await ask.getByText('The message is deleted from this computer for good. This cannot be undone.').waitFor();
+    expect(await ask.locator('p.muted').textContent()).toMatch(/server/);
+    expect(await page.evaluate<string | null>('document.activeElement?.textContent ?? null')).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => ask.count()).toBe(0);
     // A later command's change coming back down means any earlier one would have too.
     await page.keyboard.press('u');
     await expect.poll(() => row('Holiday photos').getAttribute('aria-label')).toMatch(/unread/);
@@ -454,5 +455,26 @@ suite('layout and keyboard in Chromium', () => {
     await reader().getByRole('heading', { name: 'Team offsite' }).waitFor();
     await page.keyboard.press('Home');
     await reader().getByRole('heading', { name: 'Invoice 42' }).waitFor();
+  });
+
+  // Last: the two messages it deletes are gone for the rest of the file.
+  it('in Trash, Delete asks how many go for good; Tab then Enter on Delete permanently deletes them in main', async () => {
+    await fresh({ trash: ['Holiday photos', 'Lunch on Friday'] });
+    await folder(/^Trash/).click();
+    await expect.poll(() => messages().count()).toBe(2);
+    await row('Holiday photos').click();
+    await page.keyboard.press('Control+a');
+    await expect.poll(() => grid().getByRole('row', { selected: true }).count()).toBe(2);
+    await page.keyboard.press('Delete');
+    const ask = page.getByRole('dialog', { name: 'Delete 2 messages permanently?' });
+    await ask.getByText('The 2 messages are deleted from this computer for good. This cannot be undone.').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string | null>('document.activeElement?.textContent ?? null')).toBe('Delete permanently');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => ask.count()).toBe(0);
+    await expect.poll(() => service.messages().length).toBe(4);
+    expect(service.messages().map((m) => m.summary.subject)).not.toContain('Holiday photos');
+    await page.getByText('Trash is empty.').waitFor();
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -63,7 +63,6 @@ function fakeActions() {
       calls.push(['copy', ids, folder]);
       return ['copy-1'];
     },
-    confirmDelete: () => true,
   } as MessageActions;
   return { actions, calls };
 }

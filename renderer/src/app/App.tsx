@@ -76,7 +76,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const { ids, complete } = useViewIds(listView, layout.sort, layout.reversed, search.trim());
   const activity = useSyncActivity();
   const { toast, announce, undo, dismiss, history } = useUndo();
-  const plainActions = useMemo(() => messageActions(api, setNotice, (q) => window.confirm(q)), [api]);
+  const plainActions = useMemo(() => messageActions(api, setNotice), [api]);
   // What the user does is recorded for Undo; marking a message read by opening it is not.
   const actions = useMemo(() => undoableActions(plainActions, store, history, announce), [plainActions, store, history, announce]);
   const selection = useSelection(store, ids, listView, plainActions.setSeen);
@@ -136,7 +136,6 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     archive: async (t) => leave('archive', t),
     restore: async (t) => leave('restore', t),
     deleteForGood: async (t) => leave('delete', t),
-    confirmDelete: () => true,
   };
 
   /** Every unread message of the folder (not only a search's matches), in one command per 100,000. */

@@ -1,6 +1,7 @@
 /**
- * Shows the open filing dialog: New folder, Rename, Delete folder, Empty Trash and the Move to…
- * picker; each sends its command up and says what happened.
+ * Shows the open filing dialog: New folder, Rename, Delete folder, Empty Trash, the Move to…
+ * picker and the question before Delete permanently; each sends its command up and says what
+ * happened.
  */
 import { INBOX, isWithin, pathOf } from '../../../../shared/folders.js';
 import { call } from '../../api/client.js';
@@ -8,6 +9,7 @@ import { ConfirmDialog } from '../../app/ConfirmDialog.js';
 import { useServices } from '../../app/context.js';
 import type { AccountRow } from '../../db/database.js';
 import type { MailboxView, MessageStore } from '../../db/message-store.js';
+import { DeleteMessagesDialog } from '../inbox/DeleteMessagesDialog.js';
 import { messagesText } from '../inbox/undoable.js';
 import { deleteFolderText, emptyTrashText, FolderNameDialog, serverCopiesText } from './FolderDialogs.js';
 import { MovePicker } from './MovePicker.js';
@@ -53,6 +55,10 @@ export function FolderDialogHost(props: {
           }}
         />
       );
+    }
+    case 'delete-messages': {
+      const accountIds = new Set(d.ids.flatMap((id) => store.get(id)?.accountId ?? []));
+      return <DeleteMessagesDialog count={d.ids.length} accounts={props.accounts.filter((a) => accountIds.has(a.id))} onClose={close} onConfirm={() => filing.deleteForGood(d.ids)} />;
     }
     case 'new':
     case 'rename': {

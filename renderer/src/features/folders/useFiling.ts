@@ -14,13 +14,14 @@ import { flatten, folderTree, type FolderNode } from './tree.js';
 /** Folders no message is moved into by hand: Drafts and the Outbox hold what the user writes. */
 export const NOT_A_TARGET: ReadonlySet<string> = new Set(['Drafts', 'Outbox']);
 
-/** The folder dialogs and the Move to… picker. */
+/** The folder dialogs, the Move to… picker and the question before Delete permanently. */
 export type FilingDialog =
   | { kind: 'new'; accountId: string; parent: string[] }
   | { kind: 'rename'; accountId: string; folder: string }
   | { kind: 'delete'; accountId: string; folder: string }
   | { kind: 'empty-trash'; accountId: string }
-  | { kind: 'move'; ids: string[] };
+  | { kind: 'move'; ids: string[] }
+  | { kind: 'delete-messages'; ids: string[] };
 
 export type Leaving = 'trash' | 'restore' | 'delete' | 'archive';
 
@@ -33,14 +34,17 @@ export function useFiling(store: MessageStore, actions: MessageActions, selectio
   const moveTo = (t: string[], folder: string) => leaveWith(t, () => (folder === 'Trash' ? actions.trash(t) : actions.move(t, folder)));
 
   /**
-   * Messages leaving the view: the selection moves only once the command is certain: a Delete
-   * permanently the user cancels changes nothing.
+   * Messages leaving the view. Delete permanently asks first (a dialog), and the selection
+   * moves only once the user says yes: a Delete permanently cancelled changes nothing.
    */
   const leave = (c: Leaving, t: string[]) => {
     if (t.length === 0) return;
-    if (c === 'delete' && !actions.confirmDelete(t.length)) return;
-    leaveWith(t, () => (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : c === 'archive' ? actions.archive(t) : actions.deleteForGood(t)));
+    if (c === 'delete') return setDialog({ kind: 'delete-messages', ids: t });
+    leaveWith(t, () => (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.archive(t)));
   };
+
+  /** What the question's "Delete permanently" button does. */
+  const deleteForGood = (t: string[]) => leaveWith(t, () => actions.deleteForGood(t));
 
   /** The folders the picker offers for these messages: their account's, or the special ones they share. */
   const pickerEntries = (t: string[]): { node: FolderNode; depth: number }[] => {
@@ -78,7 +82,7 @@ export function useFiling(store: MessageStore, actions: MessageActions, selectio
     else moveTo(t, folder);
   };
 
-  return { dialog, setDialog, drag, endDrag: () => setDrag(null), moveTo, leave, pickerEntries, dragStart, drop };
+  return { dialog, setDialog, drag, endDrag: () => setDrag(null), moveTo, leave, deleteForGood, pickerEntries, dragStart, drop };
 }
 
 export type Filing = ReturnType<typeof useFiling>;

@@ -24,12 +24,11 @@ export interface MessageActions {
   moveEach(groups: readonly { ids: string[]; folder: string }[]): Promise<void>;
   /** Several flag changes in one step (an undo sets each group's previous flags). */
   flagEach(groups: readonly { ids: string[]; flags: { seen?: boolean; flagged?: boolean } }[]): Promise<void>;
-  /** Asks first; the caller deletes only on yes (and moves nothing on no). */
-  confirmDelete(count: number): boolean;
+  /** Asks nothing: the question before it is the caller's (a dialog in the window). */
   deleteForGood(ids: string[]): Promise<void>;
 }
 
-export function messageActions(api: PopboxApi, report: (message: string) => void, confirm: (question: string) => boolean): MessageActions {
+export function messageActions(api: PopboxApi, report: (message: string) => void): MessageActions {
   let queue: Promise<void> = Promise.resolve();
   const run = (what: string, fn: () => Promise<unknown>): Promise<void> =>
     (queue = queue.then(async () => {
@@ -59,7 +58,6 @@ export function messageActions(api: PopboxApi, report: (message: string) => void
       run('Undo', async () => {
         for (const g of groups) await call(api, 'setFlags', g);
       }),
-    confirmDelete: (n) => confirm(`Delete ${n === 1 ? 'this message' : `${n.toLocaleString()} messages`} permanently? This cannot be undone.`),
     deleteForGood: (ids) => run('Delete permanently', () => call(api, 'deleteForGood', { ids })),
   };
 }

@@ -14,6 +14,7 @@ import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
 import { useFiling } from '../features/folders/useFiling.js';
+import { useFollowFolder } from '../features/folders/useFollowFolder.js';
 import { MessageList } from '../features/inbox/MessageList.js';
 import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
@@ -83,6 +84,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const { selected, focused, openId, open, targets } = selection;
   const filing = useFiling(store, actions, selection);
   const { leave } = filing;
+  const follow = useFollowFolder(view, setView, (text) => announce(text, false));
 
   usePrintWholeMessage();
   // Ctrl +/-: the whole window, as a browser zooms a page (CSS zoom scales layout, not a bitmap).
@@ -291,7 +293,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {filing.dialog && (
-        <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} />
+        <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} expectFolderChange={follow.expect} />
       )}
       <Toast note={toast} onUndo={undo} onClose={dismiss} />
     </div>

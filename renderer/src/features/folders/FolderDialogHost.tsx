@@ -31,6 +31,8 @@ export function FolderDialogHost(props: {
   view: MailboxView;
   setView: (v: MailboxView) => void;
   announce: (text: string, undoable: boolean) => void;
+  /** Tells the view's watcher that this window renames or deletes the folder (it says nothing then). */
+  expectFolderChange: (accountId: string, folder: string) => void;
 }) {
   const { api, readModel } = useServices();
   const { dialog: d, filing, accountName, view, setView, announce } = props;
@@ -76,6 +78,7 @@ export function FolderDialogHost(props: {
               await call(api, 'createFolder', { accountId: d.accountId, path: newPath });
               return;
             }
+            props.expectFolderChange(d.accountId, d.folder);
             const info = await call(api, 'renameFolder', { accountId: d.accountId, folder: d.folder, path: newPath });
             // The list follows the folder (or the folder below it) it was showing.
             if (view.kind === 'folder' && view.accountId === d.accountId && isWithin(view.folder, d.folder)) setView({ ...view, folder: info.key + view.folder.slice(d.folder.length) });
@@ -94,6 +97,7 @@ export function FolderDialogHost(props: {
           danger
           onClose={close}
           onConfirm={async () => {
+            props.expectFolderChange(d.accountId, d.folder);
             await call(api, 'deleteFolder', { accountId: d.accountId, folder: d.folder });
             if (view.kind === 'folder' && view.accountId === d.accountId && isWithin(view.folder, d.folder)) setView({ kind: 'folder', accountId: d.accountId, folder: INBOX });
             announce(`Deleted the folder “${name}”${messages ? `; its ${messagesText(messages)} went to Trash` : ''}.`, false);

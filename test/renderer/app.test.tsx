@@ -111,6 +111,27 @@ describe('App', () => {
     await waitFor(() => expect((screen.getByLabelText('Start Popbox when I log in') as HTMLInputElement).checked).toBe(true));
   });
 
+  it('asks before removing an account, in a dialog with Cancel focused; Cancel keeps it, Remove account removes it', async () => {
+    await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' }, leaveOnServer: true }, 'pw');
+    mount();
+    fireEvent.click(await screen.findByRole('button', { name: 'Account settings' }));
+    const nav = await screen.findByRole('navigation', { name: 'Accounts' });
+    fireEvent.click(await within(nav).findByRole('button', { name: 'Home' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Remove account' }));
+    let ask = await screen.findByRole('dialog', { name: 'Remove the account “Home”?' });
+    expect(within(ask).getByText('Copies still on the server stay there (those already deleted there are lost).')).toBeTruthy();
+    expect(document.activeElement?.textContent).toBe('Cancel');
+    fireEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(s.service.listAccounts().map((a) => a.name)).toEqual(['Home']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove account' }));
+    ask = await screen.findByRole('dialog', { name: 'Remove the account “Home”?' });
+    await act(async () => fireEvent.click(within(ask).getByRole('button', { name: 'Remove account' })));
+    await waitFor(() => expect(s.service.listAccounts()).toEqual([]));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
   it('explains sync errors with the action that fixes them', () => {
     const base = { accountId: 'a', state: 'retrying' as const, nextRunAt: Date.UTC(2026, 0, 1, 12, 30), lastSuccessAt: null, failures: 1 };
     expect(explain({ ...base, lastError: { code: 'auth', message: '-ERR' } }, 'Home')?.action).toEqual({ kind: 'password' });

@@ -211,6 +211,13 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
       expect(clear.authMechanisms).toEqual(expect.arrayContaining(['PLAIN']));
     });
 
+    it('each password mechanism Dovecot offers through Postfix logs in', async () => {
+      for (const method of ['PLAIN', 'LOGIN', 'CRAM-MD5'] as const) {
+        const p = await probe(settings(pf, { auth: { user: 'carol', password: 'carol-pw', method } }));
+        expect(p.authenticated, method).toBe(true);
+      }
+    });
+
     it('on 587 in plain, before STARTTLS: STARTTLS offered, no AUTH', async () => {
       const p = await probe(settings(pf, { port: pf.submissionPort, security: 'plain', auth: undefined }));
       expect(p.secure).toBe(false);
@@ -352,6 +359,24 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
         expect(e.afterFinalDot).toBe(false);
         expect(e.maybeSent).toBe(false);
         expect(e.retryable).toBe(true);
+      } finally {
+        proxy.setPlan(null);
+      }
+      await expectNothingDelivered('bob');
+    });
+
+    it('cancelled while the message is going out: cancelled, before the final dot, and nothing arrives', async () => {
+      await dc.clear('bob');
+      const big = await composeMessage('cancelled', randomBytes(20 * 1024 * 1024));
+      proxy.setPlan({ stall: { dir: 'up', at: 256 * 1024, ms: 5000 } });
+      const abort = new AbortController();
+      try {
+        const sending = sendRaw(viaProxy({ signal: abort.signal }), { from: 'alice@example.org', to: ['bob@example.org'], raw: Readable.from([big]) });
+        setTimeout(() => abort.abort(), 500);
+        const e = await expectSmtpError(sending);
+        expect(e.code).toBe('cancelled');
+        expect(e.stage).toBe('data');
+        expect(e.maybeSent).toBe(false);
       } finally {
         proxy.setPlan(null);
       }

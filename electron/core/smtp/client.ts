@@ -9,6 +9,7 @@
  * A failure is an SmtpError whose `maybeSent` is true only when the final dot went out and no
  * answer came back (DESIGN §3, invariant 9): that message must not be sent again silently.
  */
+import { isAscii } from 'node:buffer';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { parseEhlo, type SmtpCapabilities } from './capabilities.js';
 import { fromNodemailer, refusalOf, SmtpError, type NodemailerErrorFields, type RecipientRefusal } from './errors.js';
@@ -115,8 +116,7 @@ function trackData(session: SmtpSession): () => void {
   };
 }
 
-// eslint-disable-next-line no-control-regex
-const hasEightBit = (b: Buffer): boolean => /[^\x00-\x7f]/.test(b.toString('latin1'));
+const hasEightBit = (b: Buffer): boolean => !isAscii(b);
 // eslint-disable-next-line no-control-regex
 const nonAscii = (s: string): boolean => /[^\x00-\x7f]/.test(s);
 
@@ -179,10 +179,11 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
   }).catch((e: unknown) => {
     untrack();
     progress.destroy();
-    // Inside DATA nothing more may go out (a QUIT would be read as the message's text):
-    // close. Before it, sendRaw's QUIT ends the session politely.
-    if (session.stage === 'data' || session.stage === 'final-reply') session.close();
-    throw e instanceof SmtpError ? e : fromNodemailer(e, session.stage, session.where);
+    const failure = e instanceof SmtpError ? e : fromNodemailer(e, session.stage, session.where);
+    // Inside DATA, or after a dot that got no answer, nothing more may go out (a QUIT would be
+    // read as the message's text): close. Otherwise sendRaw's QUIT ends the session politely.
+    if (failure.stage === 'data' || failure.maybeSent) session.close();
+    throw failure;
   });
 
   untrack();

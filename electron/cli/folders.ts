@@ -35,9 +35,11 @@ export function resolveFolder(s: MailService, accountId: string, typed: string, 
     const key = keyOf(names);
     const exact = tree.find((f) => f.key === key);
     if (exact) return exact.key;
-    const wanted = names.join('/').toLowerCase();
-    const loose = tree.find((f) => f.path.join('/').toLowerCase() === wanted);
-    if (loose) return loose.key;
+    // Any case, and levels as typed: two folders that both answer (names other tools wrote,
+    // or a name with a slash) are not guessed between.
+    const loose = tree.filter((f) => f.path.length === names.length && f.path.every((n, i) => n.toLowerCase() === names[i]!.toLowerCase()));
+    if (loose.length === 1) return loose[0]!.key;
+    if (loose.length > 1) throw new AppFailure('invalid', `${JSON.stringify(typed)} could be ${loose.map((f) => JSON.stringify(f.path.join('/'))).join(' or ')}: type the name in its exact case`);
   }
   if (opts.quiet) return null;
   const known = tree.map((f) => f.path.join('/')).join(', ');

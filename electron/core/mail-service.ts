@@ -119,7 +119,7 @@ export class MailService {
       // Moves are renames: quick work that may run beside a sync, like a flag change.
       withBox: (accountId, fn) => this.sessions.for(accountId).share(fn),
       now,
-      deleteForGood: (ids) => this.deleteForGood(ids),
+      deleteForGood: (ids, opts) => this.commands.deleteForGood(ids, opts),
     });
   }
 

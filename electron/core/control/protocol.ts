@@ -12,7 +12,6 @@
  * Wire format: newline-delimited JSON. One request per connection, `{argv, columns, stdin?}`;
  * the answer streams `{out}` and `{err}` chunks and ends with `{exit}`, then the host closes.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 export interface ControlRequest {
@@ -38,15 +37,16 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_UNIX_PATH_BYTES = 100;
 
 /**
- * Where the process holding `dataDir` listens, or null where it cannot (a data directory whose
- * path is too long for a Unix socket). On Windows a named pipe derived from the path.
+ * Where the process holding `dataDir` listens, or null where it cannot: a data directory whose
+ * path is too long for a Unix socket, and Windows. Named pipes live in one namespace every user
+ * of the machine shares; a pipe name derived from the path can be created first by another user,
+ * who would then receive what the CLI sends (a password from --password-stdin). Until the pipe
+ * is secured (an ACL, or a random name kept in the data directory), the CLI on Windows runs on
+ * its own and says the data directory is in use.
  */
 export function controlSocketPath(dataDir: string): string | null {
   const dir = path.resolve(dataDir);
-  if (process.platform === 'win32') {
-    const hash = createHash('sha256').update(dir.toLowerCase()).digest('hex').slice(0, 32);
-    return `\\\\.\\pipe\\popbox-${hash}`;
-  }
+  if (process.platform === 'win32') return null;
   const file = path.join(dir, 'popbox.sock');
   return Buffer.byteLength(file) + '.00000000.tmp'.length <= MAX_UNIX_PATH_BYTES ? file : null;
 }

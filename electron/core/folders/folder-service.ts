@@ -22,7 +22,7 @@ export interface FolderDeps {
   withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T>;
   now(): number;
   /** Delete messages for good (the ledger remembers, the server copy follows the account's rules). */
-  deleteForGood(ids: string[]): Promise<void>;
+  deleteForGood(ids: string[], opts?: { onlyIn?: string }): Promise<void>;
 }
 
 type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number };
@@ -37,16 +37,34 @@ const DRAFTS = roleKey('drafts');
  * untrusted, DESIGN §3.8, and filing must never become sending).
  */
 function refuseOutbox(folder: string): void {
-  if (folder === OUTBOX) throw new AppFailure('invalid', 'Messages go to the Outbox only by sending them.');
+  if (isWithin(folder, OUTBOX)) throw new AppFailure('invalid', 'Messages go to the Outbox only by sending them.');
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export class FolderService {
+  /**
+   * Per account, filing runs one operation at a time, each from reading the records through
+   * its renames to its journal append. Filing may run beside a sync (quick work), and two
+   * operations interleaving there each journaled what they had read before the other's
+   * renames: Undo right after a move did nothing, and a rename journaled a stale folder.
+   */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: FolderDeps) {}
 
   private get journal(): Journal {
     return this.deps.journal;
+  }
+
+  private serial<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.turns.get(accountId) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => {});
+    this.turns.set(accountId, settled);
+    void settled.then(() => {
+      if (this.turns.get(accountId) === settled) this.turns.delete(accountId);
+    });
+    return run;
   }
 
   /** Journal the account's tree if it differs from what the journal says (after any folder change). */
@@ -54,15 +72,23 @@ export class FolderService {
     return journalTree(this.journal, box);
   }
 
-  /** Where each message lies, by account, checked before anything changes. */
-  private byAccount(ids: readonly string[]): Map<string, MessageRecord[]> {
-    const out = new Map<string, MessageRecord[]>();
+  /** The messages' ids by account, each id checked before anything changes. */
+  private byAccount(ids: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
     for (const id of new Set(ids)) {
       const m = this.journal.get(id);
       if (!m) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id.slice(0, 40))}`);
-      const list = out.get(m.accountId) ?? [];
-      list.push(m);
-      out.set(m.accountId, list);
+      out.set(m.accountId, [...(out.get(m.accountId) ?? []), id]);
+    }
+    return out;
+  }
+
+  /** The records as they are now (inside the account's turn); a message deleted meanwhile is left out. */
+  private records(ids: readonly string[]): MessageRecord[] {
+    const out: MessageRecord[] = [];
+    for (const id of ids) {
+      const m = this.journal.get(id);
+      if (m) out.push(m);
     }
     return out;
   }
@@ -82,15 +108,17 @@ export class FolderService {
     refuseOutbox(folder);
     const groups = this.byAccount(ids);
     for (const accountId of groups.keys()) this.requireFolder(accountId, folder);
-    for (const [accountId, list] of groups) await this.moveWithin(accountId, list, () => folder);
+    for (const [accountId, list] of groups) await this.serial(accountId, () => this.moveNow(accountId, this.records(list), () => folder));
   }
 
-  /** Moves each message of one account to the folder `target` picks for it (made when missing). */
-  private async moveWithin(accountId: string, list: MessageRecord[], target: (m: MessageRecord) => string): Promise<void> {
+  /**
+   * Moves each message of one account to the folder `target` picks for it (made when missing).
+   * What is already there is left alone by the store, which looks at the disk, not the journal.
+   */
+  private async moveNow(accountId: string, list: MessageRecord[], target: (m: MessageRecord) => string): Promise<void> {
     const byTarget = new Map<string, string[]>();
     for (const m of list) {
       const to = target(m);
-      if (m.folder === to) continue;
       byTarget.set(to, [...(byTarget.get(to) ?? []), m.id]);
     }
     if (byTarget.size === 0) return;
@@ -124,24 +152,28 @@ export class FolderService {
    */
   async restore(ids: readonly string[]): Promise<void> {
     for (const [accountId, list] of this.byAccount(ids)) {
-      const tree = new Set(this.journal.foldersOf(accountId).map((f) => f.key));
-      const home = (m: MessageRecord) => {
-        if (m.folder !== TRASH) return m.folder;
-        if (m.trashedFrom === OUTBOX) return DRAFTS;
-        return m.trashedFrom && tree.has(m.trashedFrom) && m.trashedFrom !== TRASH ? m.trashedFrom : INBOX;
-      };
-      await this.moveWithin(accountId, list, home);
+      await this.serial(accountId, () => {
+        const tree = new Set(this.journal.foldersOf(accountId).map((f) => f.key));
+        const home = (m: MessageRecord) => {
+          if (m.folder !== TRASH) return m.folder;
+          if (m.trashedFrom !== undefined && isWithin(m.trashedFrom, OUTBOX)) return DRAFTS;
+          return m.trashedFrom && tree.has(m.trashedFrom) && m.trashedFrom !== TRASH ? m.trashedFrom : INBOX;
+        };
+        return this.moveNow(accountId, this.records(list), home);
+      });
     }
   }
 
   /** Into Archive/<year of the message's date> (the year it arrived when it has no date). */
   async archive(ids: readonly string[]): Promise<void> {
     for (const [accountId, list] of this.byAccount(ids)) {
-      await this.moveWithin(accountId, list, (m) => {
-        const parsed = m.summary.date ? Date.parse(m.summary.date) : NaN;
-        const year = new Date(Number.isFinite(parsed) ? parsed : m.receivedAt).getFullYear();
-        return `${ARCHIVE}.${year}`;
-      });
+      await this.serial(accountId, () =>
+        this.moveNow(accountId, this.records(list), (m) => {
+          const parsed = m.summary.date ? Date.parse(m.summary.date) : NaN;
+          const year = new Date(Number.isFinite(parsed) ? parsed : m.receivedAt).getFullYear();
+          return `${ARCHIVE}.${year}`;
+        }),
+      );
     }
   }
 
@@ -151,29 +183,31 @@ export class FolderService {
     const groups = this.byAccount(ids);
     for (const [accountId, list] of groups) {
       this.requireFolder(accountId, folder);
-      const partial = list.find((m) => m.partial);
+      const partial = this.records(list).find((m) => m.partial);
       if (partial) throw new AppFailure('invalid', `“${partial.summary.subject || '(no subject)'}” has only its headers here: download the whole message before copying it.`);
     }
     const made: string[] = [];
     for (const [accountId, list] of groups) {
-      const adds: { t: 'add'; m: MessageRecord }[] = [];
-      let failure: unknown = null;
-      await this.deps
-        .withBox(accountId, (box) =>
-          box.maildir.copyMany(
-            list.map((m) => m.id),
-            folder,
-            (file, from) => {
-              const original = this.journal.get(from.id)!;
-              const { trashedFrom: _t, ...rest } = original;
-              adds.push({ t: 'add', m: { ...rest, id: file.id, uidl: '', folder, flags: { ...file.flags }, receivedAt: this.deps.now() } });
-              made.push(file.id);
-            },
-          ),
-        )
-        .catch((e: unknown) => (failure = e));
-      await this.journal.append(adds);
-      if (failure) throw failure;
+      await this.serial(accountId, async () => {
+        const adds: { t: 'add'; m: MessageRecord }[] = [];
+        let failure: unknown = null;
+        await this.deps
+          .withBox(accountId, (box) =>
+            box.maildir.copyMany(
+              this.records(list).map((m) => m.id),
+              folder,
+              (file, from) => {
+                const original = this.journal.get(from.id)!;
+                const { trashedFrom: _t, trashedAt: _a, ...rest } = original;
+                adds.push({ t: 'add', m: { ...rest, id: file.id, uidl: '', folder, flags: { ...file.flags }, receivedAt: this.deps.now() } });
+                made.push(file.id);
+              },
+            ),
+          )
+          .catch((e: unknown) => (failure = e));
+        await this.journal.append(adds);
+        if (failure) throw failure;
+      });
     }
     return made;
   }
@@ -194,27 +228,47 @@ export class FolderService {
       else if (now - m.trashedAt >= days * 86_400_000) old.push(m.id);
     }
     await this.journal.append(undated);
-    if (old.length > 0) await this.deps.deleteForGood(old);
+    // Deleted only if still in Trash when its turn comes (a Restore meanwhile wins).
+    if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: TRASH });
     return old.length;
   }
 
-  /** Delete for good everything in Trash (one account's, or every account's). */
+  /** Delete for good everything in Trash (one account's, or every account's); a Restore meanwhile wins. */
   async emptyTrash(accountId?: string): Promise<void> {
     const ids: string[] = [];
     for (const m of this.journal.all()) if (m.folder === TRASH && (accountId === undefined || m.accountId === accountId)) ids.push(m.id);
-    if (ids.length > 0) await this.deps.deleteForGood(ids);
+    if (ids.length > 0) await this.deps.deleteForGood(ids, { onlyIn: TRASH });
   }
 
   async create(accountId: string, path: readonly string[]): Promise<FolderInfo> {
     const problem = folderPathProblem(path);
     if (problem) throw new AppFailure('invalid', problem);
-    const key = keyOf(path);
-    this.refuseTaken(accountId, key);
-    await this.deps.withBox(accountId, async (box) => {
-      await box.maildir.createFolder(key);
-      await this.journalTree(box);
+    return this.serial(accountId, async () => {
+      const key = this.inExistingCase(accountId, keyOf(path));
+      refuseOutbox(key);
+      this.refuseTaken(accountId, key);
+      await this.deps.withBox(accountId, async (box) => {
+        await box.maildir.createFolder(key);
+        await this.journalTree(box);
+      });
+      return { key, path: pathOf(key), role: roleOf(key) };
     });
-    return { key, path: pathOf(key), role: roleOf(key) };
+  }
+
+  /**
+   * The key with each parent written as the existing folder writes it ("work.Sub" under an
+   * existing "Work" is "Work.Sub"): on macOS and Windows, where names ignore case, ".work" is the
+   * directory ".Work", and a second tree entry for it would let a removal delete Work's mail.
+   */
+  private inExistingCase(accountId: string, key: string): string {
+    const existing = new Map(this.journal.foldersOf(accountId).map((f) => [f.key.toLowerCase(), f.key]));
+    const levels = key.split('.');
+    let out = '';
+    for (let i = 0; i < levels.length; i++) {
+      const prefix = out ? `${out}.${levels[i]}` : levels[i]!;
+      out = i < levels.length - 1 ? (existing.get(prefix.toLowerCase()) ?? prefix) : prefix;
+    }
+    return out;
   }
 
   /** A folder whose name differs only in case would be the same folder on macOS and Windows. */
@@ -234,29 +288,39 @@ export class FolderService {
     this.refuseSpecial(key, 'renamed');
     const problem = folderPathProblem(path);
     if (problem) throw new AppFailure('invalid', problem);
-    const next = keyOf(path);
-    if (next === key) return { key, path: pathOf(key), role: null };
-    if (isWithin(next, key)) throw new AppFailure('invalid', 'A folder cannot be moved into itself.');
-    this.refuseTaken(accountId, next, key);
-    const changes: MoveChange[] = [];
-    for (const m of this.journal.all()) {
-      if (m.accountId !== accountId) continue;
-      if (isWithin(m.folder, key)) changes.push({ t: 'move', id: m.id, folder: next + m.folder.slice(key.length) });
-      // What was trashed from there is restored to the folder under its new name.
-      else if (m.folder === TRASH && m.trashedFrom !== undefined && isWithin(m.trashedFrom, key)) {
-        changes.push({ t: 'move', id: m.id, folder: TRASH, trashedFrom: next + m.trashedFrom.slice(key.length), ...(m.trashedAt !== undefined ? { trashedAt: m.trashedAt } : {}) });
+    return this.serial(accountId, async () => {
+      this.requireFolder(accountId, key);
+      const next = this.inExistingCase(accountId, keyOf(path));
+      if (next === key) return { key, path: pathOf(key), role: null };
+      if (isWithin(next, key)) throw new AppFailure('invalid', 'A folder cannot be moved into itself.');
+      refuseOutbox(next);
+      this.refuseTaken(accountId, next, key);
+      // Every folder below gets a new name too: all of them must fit before the first rename.
+      const below = this.journal.foldersOf(accountId).filter((f) => isWithin(f.key, key));
+      if (below.some((f) => (next + f.key.slice(key.length)).length > 240)) {
+        throw new AppFailure('invalid', 'With that name the folders inside it would be nested too deeply or named too long; choose a shorter name.');
       }
-    }
-    await this.deps.withBox(accountId, async (box) => {
-      try {
-        await box.maildir.renameFolder(key, next);
-      } finally {
-        // Whatever was renamed is journaled; a crash in between is put right by reconcile.
-        await this.journalTree(box);
-        await this.journal.append(changes.filter((c) => box.maildir.get(c.id)?.folder === c.folder));
-      }
+      await this.deps.withBox(accountId, async (box) => {
+        try {
+          await box.maildir.renameFolder(key, next);
+        } finally {
+          // What the disk says now is journaled (a crash in between is put right by reconcile).
+          await this.journalTree(box);
+          const changes: MoveChange[] = [];
+          for (const file of box.maildir.inFolder(next, { within: true })) {
+            if (this.journal.get(file.id)?.folder !== file.folder) changes.push({ t: 'move', id: file.id, folder: file.folder });
+          }
+          // What was trashed from there is restored to the folder under its new name.
+          for (const m of this.journal.all()) {
+            if (m.accountId === accountId && m.folder === TRASH && m.trashedFrom !== undefined && isWithin(m.trashedFrom, key) && box.maildir.hasFolder(next)) {
+              changes.push({ t: 'move', id: m.id, folder: TRASH, trashedFrom: next + m.trashedFrom.slice(key.length), ...(m.trashedAt !== undefined ? { trashedAt: m.trashedAt } : {}) });
+            }
+          }
+          await this.journal.append(changes);
+        }
+      });
+      return { key: next, path: pathOf(next), role: roleOf(next) };
     });
-    return { key: next, path: pathOf(next), role: roleOf(next) };
   }
 
   /** Its messages and its subfolders' go to Trash (restorable), then the folders go. */
@@ -264,16 +328,20 @@ export class FolderService {
     this.requireFolder(accountId, key);
     if (key === INBOX) throw new AppFailure('invalid', 'The inbox cannot be removed.');
     this.refuseSpecial(key, 'removed');
-    const inside = [...this.journal.all()].filter((m) => m.accountId === accountId && isWithin(m.folder, key));
-    await this.moveWithin(accountId, inside, () => TRASH);
-    await this.deps.withBox(accountId, async (box) => {
-      // Mail another tool put there since: to Trash too, never deleted with the folder.
-      const left = box.maildir.inFolder(key, { within: true });
-      if (left.length > 0) throw new AppFailure('invalid', `The folder still holds ${plural(left.length, 'message')} Popbox has not listed yet; get mail and try again.`);
-      await box.maildir.removeFolder(key);
-      await this.journalTree(box);
+    return this.serial(accountId, async () => {
+      this.requireFolder(accountId, key);
+      const inside = [...this.journal.all()].filter((m) => m.accountId === accountId && isWithin(m.folder, key));
+      await this.moveNow(accountId, inside, () => TRASH);
+      await this.deps.withBox(accountId, async (box) => {
+        // Mail Popbox has not listed (another tool's) is never deleted with the folder: the
+        // store refuses while any file is left there.
+        const left = box.maildir.inFolder(key, { within: true });
+        if (left.length > 0) throw new AppFailure('invalid', `The folder still holds ${plural(left.length, 'message')} Popbox has not listed yet; get mail and try again.`);
+        await box.maildir.removeFolder(key);
+        await this.journalTree(box);
+      });
+      return { trashed: inside.length };
     });
-    return { trashed: inside.length };
   }
 
   /** Folder names with their counts, for the CLI and tests. */

@@ -1,6 +1,7 @@
 import type { MessageFlags } from '../../../shared/changes.js';
 import type { Journal } from '../store/journal.js';
 import type { AccountMailbox } from '../store/mailbox.js';
+import { roleKey } from '../../../shared/folders.js';
 import { journalTree } from '../folders/tree.js';
 import { recordFor } from './record.js';
 import type { SummaryQueue } from './summary-queue.js';
@@ -26,13 +27,14 @@ export async function reconcile(box: AccountMailbox, journal: Journal, summaries
   // renames and its journal append (or a change by another tool) leaves records that
   // disagree: the file wins.
   await journalTree(journal, box);
-  const fixes: ({ t: 'flags'; id: string; flags: MessageFlags } | { t: 'move'; id: string; folder: string })[] = [];
+  const fixes: ({ t: 'flags'; id: string; flags: MessageFlags } | { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number })[] = [];
   for (const file of box.maildir.all()) {
     const m = journal.get(file.id);
     if (m && (m.flags.seen !== file.flags.seen || m.flags.flagged !== file.flags.flagged)) {
       fixes.push({ t: 'flags', id: file.id, flags: { seen: file.flags.seen, flagged: file.flags.flagged } });
     }
-    if (m && m.folder !== file.folder) fixes.push({ t: 'move', id: file.id, folder: file.folder });
+    // A move to Trash cut short before its journal line still remembers where Restore goes.
+    if (m && m.folder !== file.folder) fixes.push({ t: 'move', id: file.id, folder: file.folder, ...(file.folder === roleKey('trash') ? { trashedFrom: m.folder, trashedAt: now() } : {}) });
   }
   await journal.append(fixes);
   for (const file of box.maildir.all()) {

@@ -53,27 +53,34 @@ export class StoreCommands {
    * Delete messages here for good (what emptying Trash does). The server copy follows at the
    * next sync if the account says so. All ids are checked before anything is deleted.
    */
-  async deleteForGood(ids: string[]): Promise<void> {
+  async deleteForGood(ids: readonly string[], opts: { onlyIn?: string } = {}): Promise<void> {
     const { sessions, journal, now } = this.deps;
-    const messages = ids.map((id) => this.deps.record(id));
+    const messages = [...new Set(ids)].map((id) => this.deps.record(id));
     const byAccount = new Map<string, MessageRecord[]>();
     for (const m of messages) byAccount.set(m.accountId, [...(byAccount.get(m.accountId) ?? []), m]);
     for (const [accountId, list] of byAccount) {
+      const removed: string[] = [];
+      let failure: unknown = null;
       // Its own turn, never beside a sync: the ledger commit would make the sync's staged
       // downloads durable before their directory is fsynced.
-      await sessions.for(accountId).run(async (box) => {
-        for (const m of list) {
-          // Ledger first: should the unlink be lost in a crash, reconcile finds the record anyway.
-          // Wherever it was filed, a downloaded message deleted here counts as deleted here
-          // (copies, sent mail and drafts have no UIDL and nothing on the server).
-          if (m.uidl) {
-            box.ledger.deletedLocally(m.uidl, now(), deletionPreview(m.summary));
-            await box.ledger.commit();
-          }
-          await box.maildir.remove(m.id);
-        }
-      });
-      await journal.append(list.map((m) => ({ t: 'remove' as const, id: m.id })));
+      await sessions
+        .for(accountId)
+        .run(async (box) => {
+          // Emptying Trash waited for its turn: what was restored meanwhile is not in Trash now.
+          const going = opts.onlyIn === undefined ? list : list.filter((m) => box.maildir.get(m.id)?.folder === opts.onlyIn);
+          // Ledger first (one commit for the batch): should an unlink be lost in a crash,
+          // reconcile finds the record anyway. Wherever it was filed, a downloaded message
+          // deleted here counts as deleted here (copies, sent mail and drafts have no UIDL).
+          for (const m of going) if (m.uidl) box.ledger.deletedLocally(m.uidl, now(), deletionPreview(m.summary));
+          await box.ledger.commit();
+          await box.maildir.removeMany(
+            going.map((m) => m.id),
+            { ...(opts.onlyIn !== undefined ? { onlyIn: opts.onlyIn } : {}), onRemoved: (id) => removed.push(id) },
+          );
+        })
+        .catch((e: unknown) => (failure = e));
+      await journal.append(removed.map((id) => ({ t: 'remove' as const, id })));
+      if (failure) throw failure;
     }
   }
 

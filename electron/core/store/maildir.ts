@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { AppFailure } from '../errors.js';
 import { fsyncDir, storageError } from './durable.js';
 
-import { INBOX, SPECIAL_FOLDERS, isWithin, parentKey, roleKey } from '../../../shared/folders.js';
+import { INBOX, SPECIAL_FOLDERS, isWithin, parentKey, pathOf, roleKey } from '../../../shared/folders.js';
 import { curName, formatFlags, newLocalId, parseFlags, parseName, type Flags } from './ids.js';
 
 export interface StoredFile {
@@ -62,8 +62,22 @@ export class Maildir {
   private readonly folderKeys = new Set<string>([INBOX]);
   /** Folders whose cur/ got new files since the last syncDirs (beside the inbox's own). */
   private readonly unsynced = new Set<string>();
+  /**
+   * Changes to the index and the files (renames, new folders, removals) run one at a time. A
+   * sync lets quick commands work beside it, and two of them interleaving at an await (a move
+   * into a folder while it is removed or renamed, a flag change while the file is moved) each
+   * wrote back what they had read before the other's rename: files were removed with their
+   * folder, or indexed in a folder that no longer existed.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly dir: string) {}
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
 
   /**
    * Create (if needed) and index the Maildir++ tree. Leftovers in tmp/ are from interrupted
@@ -86,19 +100,29 @@ export class Maildir {
         for (const name of await fs.readdir(tmp).catch(() => [] as string[])) await fs.rm(path.join(tmp, name), { force: true });
       }
       for (const f of SPECIAL_FOLDERS) if (f.key !== INBOX && !md.folderKeys.has(f.key)) await md.createFolder(f.key);
+      // A folder whose parent is missing (a rename or another tool stopped part-way) gets its
+      // parent back, so the tree can show it and it can be renamed or removed.
+      for (const key of [...md.folderKeys]) {
+        const parent = parentKey(key);
+        if (parent !== null && !md.folderKeys.has(parent)) await md.createFolder(parent);
+      }
       if (trashed.length > 0) await md.fileTrashed(trashed);
     }
     return md;
   }
 
-  /** Index every folder; returns the ids of files marked T. */
+  /**
+   * Index every folder; returns the ids of files marked T. A `.Name` directory is a folder only
+   * when it is a Maildir (it has cur/): notmuch keeps its database in `.notmuch`, other tools
+   * keep their own state beside the folders.
+   */
   private async scan(): Promise<string[]> {
     this.files.clear();
-    const duplicates: string[] = [];
     const trashed: string[] = [];
     const keys = [INBOX];
     for (const entry of await fs.readdir(this.dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && entry.name.startsWith('.') && entry.name.length > 1 && entry.name !== '..') keys.push(entry.name.slice(1));
+      if (!entry.isDirectory() || !entry.name.startsWith('.') || entry.name.length < 2 || entry.name === '..' || entry.name === '.notmuch') continue;
+      if (await isDirectory(path.join(this.dir, entry.name, 'cur'))) keys.push(entry.name.slice(1));
     }
     for (const key of keys) {
       this.folderKeys.add(key);
@@ -116,17 +140,14 @@ export class Maildir {
           if (!parsed) continue; // not ours: left alone
           const { flags, other, trashed: t } = parseFlags(parsed.info);
           const rel = path.join(folderRel, name);
-          if (this.files.has(parsed.id)) {
-            // The same message twice (e.g. another tool copied a file): keep one, it is the same mail.
-            duplicates.push(rel);
-            continue;
-          }
+          // The same id twice (another tool copied a file keeping its name, or renamed one while
+          // this listing ran): the first is indexed, the other left alone, never deleted.
+          if (this.files.has(parsed.id)) continue;
           this.files.set(parsed.id, { id: parsed.id, folder: key, rel, flags, otherFlags: other });
           if (t) trashed.push(parsed.id);
         }
       }
     }
-    for (const rel of duplicates) await fs.rm(path.join(this.dir, rel), { force: true });
     return trashed;
   }
 
@@ -162,10 +183,14 @@ export class Maildir {
    * Make a folder (and the folders above it) as Maildir++ does: `.Key/{tmp,new,cur}` and a
    * `maildirfolder` file, then fsync the root so the folder survives a crash.
    */
-  async createFolder(key: string): Promise<void> {
+  createFolder(key: string): Promise<void> {
+    return this.exclusive(() => this.createFolderNow(key));
+  }
+
+  private async createFolderNow(key: string): Promise<void> {
     if (this.folderKeys.has(key)) return;
     const parent = parentKey(key);
-    if (parent !== null) await this.createFolder(parent);
+    if (parent !== null) await this.createFolderNow(parent);
     const dir = path.join(this.dir, folderDir(key));
     try {
       for (const sub of ['tmp', 'new', 'cur']) await fs.mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
@@ -180,12 +205,18 @@ export class Maildir {
   /**
    * Rename a folder and every folder below it (each is a directory of its own in Maildir++).
    * A crash part-way leaves some of them under the new name and some under the old: every
-   * message is still in one folder, and renaming again finishes the job.
+   * message is still in one folder, and the next open gives a stranded subfolder its parent.
    */
-  async renameFolder(from: string, to: string): Promise<void> {
+  renameFolder(from: string, to: string): Promise<void> {
+    return this.exclusive(() => this.renameFolderNow(from, to));
+  }
+
+  private async renameFolderNow(from: string, to: string): Promise<void> {
+    if (!this.folderKeys.has(from)) throw new AppFailure('not-found', `no folder ${from} in this mailbox`);
+    if (this.folderKeys.has(to)) throw new AppFailure('invalid', `a folder ${to} exists already`);
     const moving = [...this.folderKeys].filter((k) => isWithin(k, from)).sort();
     const parent = parentKey(to);
-    if (parent !== null) await this.createFolder(parent);
+    if (parent !== null) await this.createFolderNow(parent);
     try {
       for (const key of moving) {
         const next = to + key.slice(from.length);
@@ -203,13 +234,31 @@ export class Maildir {
     }
   }
 
-  /** Remove an empty folder and the empty folders below it. */
-  async removeFolder(key: string): Promise<void> {
+  /**
+   * Remove an empty folder and the empty folders below it. Empty on disk, not only in the index:
+   * a file another tool put there (mutt, an LMTP delivery) is mail Popbox does not list, and
+   * removing the directory would delete it.
+   */
+  removeFolder(key: string): Promise<void> {
+    return this.exclusive(() => this.removeFolderNow(key));
+  }
+
+  private async removeFolderNow(key: string): Promise<void> {
     if (key === INBOX) throw new AppFailure('invalid', 'the inbox cannot be removed');
+    if (!this.folderKeys.has(key)) throw new AppFailure('not-found', `no folder ${key} in this mailbox`);
     const left = this.inFolder(key, { within: true });
     if (left.length > 0) throw new AppFailure('invalid', `the folder still holds ${left.length} message${left.length === 1 ? '' : 's'}`);
+    const keys = [...this.folderKeys].filter((k) => isWithin(k, key)).sort().reverse();
+    for (const k of keys) {
+      for (const sub of ['cur', 'new']) {
+        const names = await fs.readdir(path.join(this.dir, folderDir(k), sub)).catch(() => [] as string[]);
+        if (names.length > 0) {
+          throw new AppFailure('invalid', `The folder “${pathOf(k).join('/')}” holds ${names.length} file${names.length === 1 ? '' : 's'} Popbox does not list (put there by another program); move or delete them first.`);
+        }
+      }
+    }
     try {
-      for (const k of [...this.folderKeys].filter((k) => isWithin(k, key)).sort().reverse()) {
+      for (const k of keys) {
         await fs.rm(path.join(this.dir, folderDir(k)), { recursive: true, force: true });
         this.folderKeys.delete(k);
       }
@@ -225,7 +274,11 @@ export class Maildir {
    * failure part-way can still be recorded for the ones that happened. Messages already in the
    * folder are left alone. All ids and the folder are checked before anything moves.
    */
-  async moveMany(ids: readonly string[], folder: string, onMoved?: (file: StoredFile, from: string) => void): Promise<void> {
+  moveMany(ids: readonly string[], folder: string, onMoved?: (file: StoredFile, from: string) => void): Promise<void> {
+    return this.exclusive(() => this.moveManyNow(ids, folder, onMoved));
+  }
+
+  private async moveManyNow(ids: readonly string[], folder: string, onMoved?: (file: StoredFile, from: string) => void): Promise<void> {
     if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
     for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
     const touched = new Set<string>();
@@ -256,7 +309,11 @@ export class Maildir {
    * never touches the original or the server). Each copy is written to tmp/, fsynced and renamed
    * in, so a crash leaves a whole copy or none.
    */
-  async copyMany(ids: readonly string[], folder: string, onCopied?: (file: StoredFile, from: StoredFile) => void): Promise<void> {
+  copyMany(ids: readonly string[], folder: string, onCopied?: (file: StoredFile, from: StoredFile) => void): Promise<void> {
+    return this.exclusive(() => this.copyManyNow(ids, folder, onCopied));
+  }
+
+  private async copyManyNow(ids: readonly string[], folder: string, onCopied?: (file: StoredFile, from: StoredFile) => void): Promise<void> {
     if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
     for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
     const dest = path.join(this.dir, folderDir(folder));
@@ -392,7 +449,11 @@ export class Maildir {
    * Make a staged message durable and visible in its folder's cur/ (the inbox unless `folder`
    * says). A message already here (the rest of a headers-only one) keeps its flags and folder.
    */
-  async finish(staged: StagedMessage, flags: Flags = { seen: false, flagged: false }, folder: string = INBOX): Promise<StoredFile> {
+  finish(staged: StagedMessage, flags: Flags = { seen: false, flagged: false }, folder: string = INBOX): Promise<StoredFile> {
+    return this.exclusive(() => this.finishNow(staged, flags, folder));
+  }
+
+  private async finishNow(staged: StagedMessage, flags: Flags, folder: string): Promise<StoredFile> {
     try {
       await staged.handle.sync();
       await staged.handle.close();
@@ -404,7 +465,7 @@ export class Maildir {
     const existing = this.files.get(staged.id);
     const flagLetters = existing ? formatFlags(existing.flags, existing.otherFlags) : formatFlags(flags);
     const into = existing?.folder ?? folder;
-    if (!this.folderKeys.has(into)) await this.createFolder(into);
+    if (!this.folderKeys.has(into)) await this.createFolderNow(into);
     const rel = path.join(folderDir(into), 'cur', curName(staged.id, flagLetters));
     try {
       await fs.rename(staged.tmpPath, path.join(this.dir, rel));
@@ -451,7 +512,11 @@ export class Maildir {
    * flags as its rename is done, so a failure part-way can still be recorded for the ones that
    * happened. All ids are checked before anything is renamed.
    */
-  async setFlagsMany(ids: readonly string[], patch: Partial<Flags>, onApplied?: (change: { id: string; flags: Flags }) => void): Promise<void> {
+  setFlagsMany(ids: readonly string[], patch: Partial<Flags>, onApplied?: (change: { id: string; flags: Flags }) => void): Promise<void> {
+    return this.exclusive(() => this.setFlagsManyNow(ids, patch, onApplied));
+  }
+
+  private async setFlagsManyNow(ids: readonly string[], patch: Partial<Flags>, onApplied?: (change: { id: string; flags: Flags }) => void): Promise<void> {
     for (const id of ids) if (!this.files.has(id)) throw new AppFailure('not-found', `no message ${id} in this mailbox`);
     const touched = new Set<string>();
     try {
@@ -479,17 +544,42 @@ export class Maildir {
   }
 
   /** Delete the local file for good (durably). */
-  async remove(id: string): Promise<void> {
-    const f = this.files.get(id);
-    if (!f) return;
-    try {
-      await fs.rm(path.join(this.dir, f.rel), { force: true });
-      await fsyncDir(path.join(this.dir, path.dirname(f.rel)));
-    } catch (e) {
-      throw storageError('cannot delete the message', e);
-    }
-    this.files.delete(id);
+  remove(id: string): Promise<void> {
+    return this.removeMany([id]);
   }
+
+  /**
+   * Delete local files for good: one unlink each, then one fsync per directory touched (emptying
+   * a Trash of 10,000 is not 10,000 directory fsyncs). `onlyIn` keeps messages that have left
+   * that folder meanwhile (restored from Trash while Empty Trash waited for its turn).
+   * `onRemoved` hears each one as it goes, so a failure part-way can be recorded.
+   */
+  removeMany(ids: readonly string[], opts: { onlyIn?: string; onRemoved?: (id: string) => void } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      const touched = new Set<string>();
+      try {
+        for (const id of ids) {
+          const f = this.files.get(id);
+          if (!f || (opts.onlyIn !== undefined && f.folder !== opts.onlyIn)) continue;
+          await fs.rm(path.join(this.dir, f.rel), { force: true });
+          touched.add(path.dirname(f.rel));
+          this.files.delete(id);
+          opts.onRemoved?.(id);
+        }
+        for (const sub of touched) await fsyncDir(path.join(this.dir, sub));
+      } catch (e) {
+        for (const sub of touched) await fsyncDir(path.join(this.dir, sub)).catch(() => {});
+        throw storageError('cannot delete the message', e);
+      }
+    });
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
 }
 
 async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {

@@ -120,6 +120,134 @@ export const PasswordSource = z.discriminatedUnion(
 );
 export type PasswordSource = z.infer<typeof PasswordSource>;
 
+const User = z
+  .string(invalidType('must be text'))
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  // It goes into USER/AUTH commands: a line break would end the command early.
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
+
+const EmailAddress = z
+  // The browser's rule, not zod's default: that wants a dot in the domain and refuses
+  // alice@localhost, which home servers and test setups use.
+  .email({ pattern: z.regexes.html5Email, ...invalidType('must be an email address') })
+  .max(254, 'must be at most 254 characters');
+
+/** What the outgoing server is logged in with; PLAIN, LOGIN and CRAM-MD5 take the password. */
+export const SmtpMechanism = z.enum(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], invalidType('must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2'));
+export type SmtpMechanism = z.infer<typeof SmtpMechanism>;
+
+/**
+ * Where the outgoing server's password comes from: its own keychain entry, a password command
+ * (command line only), or the incoming server's password ("incoming": one password for both,
+ * the common case with a provider). Never the password itself.
+ */
+export const SmtpPasswordSource = z.union([PasswordSource, z.strictObject({ source: z.literal('incoming') })], {
+  error: (issue) => (issue.input === undefined ? 'is required' : 'must be { "source": "keychain" }, { "source": "incoming" } or { "source": "command", "command": "…" }'),
+});
+export type SmtpPasswordSource = z.infer<typeof SmtpPasswordSource>;
+
+const smtpFields = {
+  host: Host,
+  port: Port,
+  /** 'tls' (implicit, 465) preferred; 'starttls' (587) upgrades before any password; 'plain' only when chosen. */
+  security: Security,
+  /** 'none': the server takes mail without a login (a home relay); user and password are then unused. */
+  auth: z.enum(['password', 'none'], invalidType('must be "password" or "none"')),
+  user: User,
+  /** Use exactly this mechanism; unset lets the client take the first the server offers. */
+  mechanism: SmtpMechanism.optional(),
+  /** Accept the server's certificate by this pin instead of the CA chain (self-signed servers). */
+  tlsFingerprint: TlsFingerprint.optional(),
+  /** Allow a password in clear text on a connection without TLS. */
+  allowInsecureAuth: z.boolean(invalidType('must be true or false')),
+  password: SmtpPasswordSource,
+};
+
+function checkSmtp(s: { security: Security; tlsFingerprint?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (s.security === 'plain' && s.tlsFingerprint !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['tlsFingerprint'], message: 'pins a TLS certificate, but security is "plain" (no TLS): use "tls" or "starttls", or remove the fingerprint' });
+  }
+}
+
+/** The outgoing (SMTP) server of an account. */
+export const SmtpServer = z
+  .strictObject({
+    ...smtpFields,
+    auth: smtpFields.auth.default('password'),
+    allowInsecureAuth: smtpFields.allowInsecureAuth.default(false),
+    password: smtpFields.password.default({ source: 'keychain' }),
+  })
+  .superRefine(checkSmtp);
+export type SmtpServer = z.infer<typeof SmtpServer>;
+
+/**
+ * A change to the outgoing server: the fields given replace the stored ones (null removes
+ * mechanism or tlsFingerprint). Setting one up where there was none needs host, port, security
+ * and user; the store checks the result with SmtpServer.
+ */
+export const SmtpServerPatch = z.strictObject(smtpFields).partial().extend({
+  mechanism: SmtpMechanism.nullable().optional(),
+  tlsFingerprint: TlsFingerprint.nullable().optional(),
+});
+export type SmtpServerPatch = z.input<typeof SmtpServerPatch>;
+
+/** Identities are keyed by this within their account (the outbox remembers which one sent). */
+export const IdentityId = z
+  .string(invalidType('must be text'))
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
+
+/** Text that goes into a header: one line, no control characters. */
+const HeaderText = (max: number) =>
+  z
+    .string(invalidType('must be text'))
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain line breaks or other control characters');
+
+const identityFields = {
+  /** The display name in From ("Alice Example"); empty: the address alone. */
+  name: HeaderText(128).default(''),
+  address: EmailAddress,
+  replyTo: EmailAddress.optional(),
+  /** Plain text added below the body (after "-- "). */
+  signature: z.string(invalidType('must be text')).max(10_000, 'must be at most 10000 characters').optional(),
+  /** The identity new messages start from; at most one per account (none: the first). */
+  default: z.boolean(invalidType('must be true or false')).optional(),
+};
+
+/** Who an account writes as: name, address, reply-to, signature. */
+export const Identity = z.strictObject({ id: IdentityId, ...identityFields });
+export type Identity = z.infer<typeof Identity>;
+
+/** An identity as a caller gives it: the store makes an id for one without. */
+export const IdentityInput = z.strictObject({ id: IdentityId.optional(), ...identityFields });
+export type IdentityInput = z.input<typeof IdentityInput>;
+
+const IDENTITIES_MAX = 100;
+
+function checkIdentities(list: readonly { address: string; default?: boolean | undefined; id?: string | undefined }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  const ids = new Set<string>();
+  list.forEach((identity, i) => {
+    const key = identity.address.toLowerCase();
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'address'], message: `${identity.address} appears twice` });
+    seen.add(key);
+    if (identity.id !== undefined) {
+      if (ids.has(identity.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${identity.id} appears twice` });
+      ids.add(identity.id);
+    }
+  });
+  if (list.filter((identity) => identity.default).length > 1) {
+    ctx.addIssue({ code: 'custom', path: [], message: 'only one identity can be the default' });
+  }
+}
+
+const Identities = z.array(Identity, 'must be a list of identities').max(IDENTITIES_MAX, `must be at most ${IDENTITIES_MAX} identities`).superRefine(checkIdentities);
+const IdentityInputs = z.array(IdentityInput, 'must be a list of identities').max(IDENTITIES_MAX, `must be at most ${IDENTITIES_MAX} identities`).superRefine(checkIdentities);
+
 const DAYS_RULE = 'must be a whole number of days, at least 1, or null';
 const SIZE_RULE = 'must be a whole number of KB, at least 1, or null';
 const MINUTES_RULE = 'must be a whole number of minutes from 1 to 1440';
@@ -127,19 +255,11 @@ const MINUTES_RULE = 'must be a whole number of minutes from 1 to 1440';
 /** Every field but the id, without defaults: the base of the add form and of a patch. */
 const fields = {
   name: AccountName,
-  // The browser's rule, not zod's default: that wants a dot in the domain and refuses
-  // alice@localhost, which home servers and test setups use.
-  email: z.email({ pattern: z.regexes.html5Email, ...invalidType('must be an email address') }).max(254, 'must be at most 254 characters').optional(),
+  email: EmailAddress.optional(),
   host: Host,
   port: Port,
   security: Security,
-  user: z
-    .string(invalidType('must be text'))
-    .min(1, 'must not be empty')
-    .max(256, 'must be at most 256 characters')
-    // It goes into USER/AUTH commands: a line break would end the command early.
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters'),
+  user: User,
   /** Use exactly this mechanism; unset lets the client choose the strongest one offered. */
   authMechanism: AuthMechanism.optional(),
   /** Allow a password in clear text on a connection without TLS. */
@@ -158,6 +278,10 @@ const fields = {
   checkEveryMinutes: z.int(invalidType(MINUTES_RULE)).min(1, MINUTES_RULE).max(1440, MINUTES_RULE),
   checkAtStartup: z.boolean(invalidType('must be true or false')),
   password: PasswordSource,
+  /** The outgoing server; null until one is set up (the account only receives). */
+  smtp: SmtpServer.nullable(),
+  /** Who the account writes as; at least one once it has an outgoing server. */
+  identities: Identities,
 };
 
 const withDefaults = {
@@ -170,10 +294,18 @@ const withDefaults = {
   pipelining: fields.pipelining.default(true),
   checkEveryMinutes: fields.checkEveryMinutes.default(10),
   checkAtStartup: fields.checkAtStartup.default(true),
+  smtp: fields.smtp.default(null),
+  identities: fields.identities.default([]),
 };
+
+/** A new account's identities may come without ids (the store makes them). */
+const inputDefaults = { ...withDefaults, identities: IdentityInputs.default([]) };
 
 interface CrossFields {
   security: Security;
+  email?: string | undefined;
+  smtp: unknown;
+  identities: readonly unknown[];
   tlsFingerprint?: string | undefined;
   leaveOnServer: boolean;
   deleteAfterDays: number | null;
@@ -198,12 +330,32 @@ function checkCombination(a: CrossFields, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * A stored account that sends has an identity to send as. A new account or a patch may leave it
+ * to the store, which makes one from the account's email address.
+ */
+function checkSendsAs(a: CrossFields, ctx: z.RefinementCtx, emailWillDo: boolean): void {
+  if (a.smtp !== null && a.identities.length === 0 && !(emailWillDo && a.email !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['identities'], message: 'an account with an outgoing server needs at least one identity (an address to send from)' });
+  }
+}
+
+function checkNew(a: CrossFields, ctx: z.RefinementCtx): void {
+  checkCombination(a, ctx);
+  checkSendsAs(a, ctx, true);
+}
+
 /** An account as stored and as handed around. Unknown fields are dropped, defaults filled in. */
-export const AccountSettings = z.object({ id: AccountId, ...withDefaults }).superRefine(checkCombination);
+export const AccountSettings = z
+  .object({ id: AccountId, ...withDefaults })
+  .superRefine((a, ctx) => {
+    checkCombination(a, ctx);
+    checkSendsAs(a, ctx, false);
+  });
 export type AccountSettings = z.infer<typeof AccountSettings>;
 
 /** A new account: everything but the id (the store makes one). Unknown fields are refused. */
-export const AccountInput = z.strictObject(withDefaults).superRefine(checkCombination);
+export const AccountInput = z.strictObject(inputDefaults).superRefine(checkNew);
 /** What a caller writes: fields with a default may be left out. */
 export type AccountInput = z.input<typeof AccountInput>;
 
@@ -219,6 +371,10 @@ export const AccountPatch = z
     email: fields.email.unwrap().nullable().optional(),
     authMechanism: AuthMechanism.nullable().optional(),
     tlsFingerprint: TlsFingerprint.nullable().optional(),
+    /** null removes the outgoing server; an object changes the fields it names. */
+    smtp: SmtpServerPatch.nullable().optional(),
+    /** The whole list, in order (identities without an id are new). */
+    identities: IdentityInputs.optional(),
   });
 export type AccountPatch = z.input<typeof AccountPatch>;
 
@@ -232,14 +388,32 @@ const KeychainPassword = z.strictObject(
   { error: 'must be { "source": "keychain" }' },
 );
 
+/** The outgoing server's password from the screens: its own keychain entry, or the incoming one's. */
+const ScreenSmtpPassword = z.union(
+  [KeychainPassword, z.strictObject({ source: z.literal('incoming') })],
+  { error: 'must be { "source": "keychain" } or { "source": "incoming" }: a password command can be set only on the command line' },
+);
+
+const ScreenSmtpServer = z
+  .strictObject({
+    ...smtpFields,
+    auth: smtpFields.auth.default('password'),
+    allowInsecureAuth: smtpFields.allowInsecureAuth.default(false),
+    password: ScreenSmtpPassword.default({ source: 'keychain' }),
+  })
+  .superRefine(checkSmtp);
+
 /** A new account from the screens: AccountInput without password commands. */
 export const ScreenAccountInput = z
-  .strictObject({ ...withDefaults, password: KeychainPassword.default({ source: 'keychain' }) })
-  .superRefine(checkCombination);
+  .strictObject({ ...inputDefaults, password: KeychainPassword.default({ source: 'keychain' }), smtp: ScreenSmtpServer.nullable().default(null) })
+  .superRefine(checkNew);
 export type ScreenAccountInput = z.input<typeof ScreenAccountInput>;
 
 /** A change from the screens: AccountPatch without password commands. */
-export const ScreenAccountPatch = AccountPatch.extend({ password: KeychainPassword.optional() });
+export const ScreenAccountPatch = AccountPatch.extend({
+  password: KeychainPassword.optional(),
+  smtp: SmtpServerPatch.extend({ password: ScreenSmtpPassword.optional() }).nullable().optional(),
+});
 export type ScreenAccountPatch = z.input<typeof ScreenAccountPatch>;
 
 /**
@@ -259,3 +433,47 @@ export function passwordDestinationChanged(
     (next.tlsFingerprint !== undefined && next.tlsFingerprint !== current.tlsFingerprint)
   );
 }
+
+/** The settings a stored SMTP password is given for (see passwordDestinationChanged). */
+export type SmtpDestination = Pick<SmtpServer, 'host' | 'port' | 'security' | 'allowInsecureAuth' | 'tlsFingerprint'>;
+
+/**
+ * passwordDestinationChanged for the outgoing server: true when `next` would send the stored
+ * SMTP password somewhere it was not given for. Setting up a server where there was none, or
+ * removing it, counts as a change (nothing stored may carry over).
+ */
+export function smtpDestinationChanged(current: SmtpDestination | null, next: SmtpDestination | null): boolean {
+  if (current === null || next === null) return current !== next;
+  return passwordDestinationChanged(current, next);
+}
+
+/**
+ * Whether the incoming password would go somewhere new through the outgoing server: the outgoing
+ * server starts using it ("incoming" chosen), or one that uses it moves. Such a change forgets
+ * the incoming password too, so a hostile caller cannot point the outgoing server elsewhere and
+ * then borrow the incoming password for it.
+ */
+export function incomingPasswordSpreads(current: Pick<AccountSettings, 'smtp'>, next: Pick<AccountSettings, 'smtp'>): boolean {
+  if (next.smtp === null || next.smtp.auth === 'none' || next.smtp.password.source !== 'incoming') return false;
+  const before = current.smtp;
+  if (before === null || before.auth === 'none' || before.password.source !== 'incoming') return true;
+  return smtpDestinationChanged(before, next.smtp);
+}
+
+/**
+ * A test of an outgoing server before (or without) saving it. Without `password`, the stored
+ * account's is used, and only when every other field is the stored server's.
+ */
+export const SmtpConnectionTest = z.strictObject({
+  accountId: z.string().max(64).optional(),
+  host: Host,
+  port: Port,
+  security: Security,
+  auth: z.enum(['password', 'none']).optional(),
+  user: User.optional(),
+  mechanism: SmtpMechanism.optional(),
+  allowInsecureAuth: z.boolean().optional(),
+  tlsFingerprint: z.string().max(200).optional(),
+  password: z.string().max(4096).optional(),
+});
+export type SmtpConnectionTest = z.infer<typeof SmtpConnectionTest>;

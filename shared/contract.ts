@@ -17,7 +17,11 @@ const Id = z.string().min(1).max(200);
 const Ids = z.array(Id).min(1).max(100_000);
 
 /** An account as the renderer sees it: never a password, never a password command. */
-export const PublicAccount = AccountSettings.transform((a) => ({ ...a, password: { source: a.password.source } }));
+export const PublicAccount = AccountSettings.transform((a) => ({
+  ...a,
+  password: { source: a.password.source },
+  smtp: a.smtp && { ...a.smtp, password: { source: a.smtp.password.source } },
+}));
 export type PublicAccount = z.output<typeof PublicAccount>;
 
 export const SyncPhase = z.enum(['connecting', 'authenticating', 'listing', 'downloading', 'deleting', 'finishing']);

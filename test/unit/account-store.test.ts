@@ -67,7 +67,7 @@ describe('AccountStore', () => {
     const again = await AccountStore.open(dir);
     expect(again.list()).toEqual([a, b]);
     const onDisk = JSON.parse(await readFile(file(), 'utf8'));
-    expect(onDisk).toEqual({ version: 1, accounts: [a, b] });
+    expect(onDisk).toEqual({ version: 2, accounts: [a, b] });
     expect((await stat(file())).mode & 0o777).toBe(0o600);
   });
 
@@ -234,14 +234,14 @@ describe('AccountStore with a bad accounts file', () => {
   });
 
   it('reports a missing or unknown version and a wrong shape', async () => {
-    await expectReported(JSON.stringify({ accounts: [] }), /version: must be 1/);
-    await expectReported(JSON.stringify({ version: 0, accounts: [] }), /version: must be 1/);
+    await expectReported(JSON.stringify({ accounts: [] }), /version: must be 2/);
+    await expectReported(JSON.stringify({ version: 0, accounts: [] }), /version: must be 2/);
     await expectReported(JSON.stringify([valid]), /expected an object with "version" and "accounts"/);
     await expectReported(JSON.stringify({ version: 1, accounts: {} }), /accounts: must be a list of accounts/);
   });
 
   it('refuses a file from a newer Popbox, saying so', async () => {
-    await expectReported(JSON.stringify({ version: 2, accounts: [{ something: 'new' }] }), /written by a newer Popbox \(format version 2; this one reads version 1\)/);
+    await expectReported(JSON.stringify({ version: 3, accounts: [{ something: 'new' }] }), /written by a newer Popbox \(format version 3; this one reads version 2\)/);
   });
 
   it('reports a data directory it cannot read', async () => {
@@ -291,5 +291,97 @@ describe('AccountStore when the disk refuses a write', () => {
     // The store still works once the disk does.
     await store.update(a.id, { port: 1995 });
     expect((await AccountStore.open(dir)).get(a.id).port).toBe(1995);
+  });
+});
+
+describe('AccountStore: outgoing servers and identities', () => {
+  const smtp = { host: 'smtp.example.org', port: 465, security: 'tls', user: 'me@example.org' } as const;
+
+  it('reads a version 1 file (before outgoing servers) as accounts without one, each with an identity from its email, and leaves the file alone until a change', async () => {
+    const v1 = {
+      version: 1,
+      accounts: [
+        { id: 'a1', ...home, email: 'me@example.org' },
+        { id: 'a2', ...work, name: 'Work' },
+      ],
+    };
+    const text = JSON.stringify(v1, null, 2);
+    await writeFile(file(), text, { mode: 0o600 });
+    const store = await AccountStore.open(dir);
+    const [a, b] = store.list();
+    expect(a).toMatchObject({ id: 'a1', smtp: null, identities: [{ id: 'primary', name: '', address: 'me@example.org' }] });
+    expect(b).toMatchObject({ id: 'a2', smtp: null, identities: [] });
+    // Read twice, the same identity (the outbox keys by its id).
+    expect((await AccountStore.open(dir)).list()).toEqual(store.list());
+    // An older Popbox can still read the file until something changes.
+    expect(await readFile(file(), 'utf8')).toBe(text);
+
+    await store.update('Home', { checkEveryMinutes: 5 });
+    const onDisk = JSON.parse(await readFile(file(), 'utf8'));
+    expect(onDisk.version).toBe(2);
+    expect(onDisk.accounts[0]).toMatchObject({ smtp: null, identities: [{ id: 'primary', address: 'me@example.org' }], checkEveryMinutes: 5 });
+    expect(onDisk.accounts[1]).toMatchObject({ smtp: null, identities: [], password: { source: 'command', command: 'pass show mail/work' } });
+  });
+
+  it('a version 1 file with a bad account is reported, not migrated into something else', async () => {
+    await writeFile(file(), JSON.stringify({ version: 1, accounts: [{ id: 'a1', ...home, port: 0 }] }), { mode: 0o600 });
+    const e = await failure(AccountStore.open(dir));
+    expect(e.message).toMatch(/accounts\[0\]\.port: must be a whole number/);
+  });
+
+  it('an outgoing server set up on an account with an email gets that address as its first identity', async () => {
+    const store = await AccountStore.open(dir);
+    await store.add({ ...home, email: 'me@example.org' });
+    const a = await store.update('Home', { smtp });
+    expect(a.smtp).toEqual({ ...smtp, auth: 'password', allowInsecureAuth: false, password: { source: 'keychain' } });
+    expect(a.identities).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: '', address: 'me@example.org' }]);
+    const onDisk = JSON.parse(await readFile(file(), 'utf8'));
+    expect(onDisk.accounts[0].smtp.host).toBe('smtp.example.org');
+    expect(onDisk.accounts[0].identities[0].address).toBe('me@example.org');
+  });
+
+  it('without an email or an identity, an outgoing server is refused: it would have no address to send from', async () => {
+    const store = await AccountStore.open(dir);
+    await store.add(home);
+    const e = await failure(store.update('Home', { smtp }));
+    expect(e.message).toMatch(/^identities: an account with an outgoing server needs at least one identity/);
+    expect(store.get('Home').smtp).toBeNull();
+    const ok = await store.update('Home', { smtp, identities: [{ name: 'Me', address: 'me@example.net' }] });
+    expect(ok.identities).toMatchObject([{ name: 'Me', address: 'me@example.net' }]);
+  });
+
+  it('a patch of the outgoing server changes only the fields it names; null removes an optional field, or the whole server', async () => {
+    const store = await AccountStore.open(dir);
+    await store.add({ ...home, email: 'me@example.org', smtp: { ...smtp, tlsFingerprint: 'ab'.repeat(32), mechanism: 'LOGIN' } });
+    let a = await store.update('Home', { smtp: { port: 587, security: 'starttls' } });
+    expect(a.smtp).toMatchObject({ host: 'smtp.example.org', port: 587, security: 'starttls', mechanism: 'LOGIN', tlsFingerprint: Array(32).fill('AB').join(':') });
+    a = await store.update('Home', { smtp: { tlsFingerprint: null, mechanism: null } });
+    expect(a.smtp).not.toHaveProperty('tlsFingerprint');
+    expect(a.smtp).not.toHaveProperty('mechanism');
+    const e = await failure(store.update('Home', { smtp: { security: 'plain', tlsFingerprint: 'ab'.repeat(32) } }));
+    expect(e.message).toMatch(/^smtp\.tlsFingerprint: pins a TLS certificate, but security is "plain"/);
+    a = await store.update('Home', { smtp: null });
+    expect(a.smtp).toBeNull();
+    // The identities stay: they are who the account is, not how it sends.
+    expect(a.identities).toHaveLength(1);
+  });
+
+  it('setting up a server where there is none needs its host, port, security and user', async () => {
+    const store = await AccountStore.open(dir);
+    await store.add({ ...home, email: 'me@example.org' });
+    const e = await failure(store.update('Home', { smtp: { port: 465 } }));
+    expect(e.message).toMatch(/^smtp\.host: is required/);
+  });
+
+  it('identities: unique addresses, at most one default, ids made for new ones and kept for old ones', async () => {
+    const store = await AccountStore.open(dir);
+    const a = await store.add({ ...home, identities: [{ name: 'Me', address: 'me@example.org' }] });
+    const id = a.identities[0]!.id;
+    const b = await store.update('Home', { identities: [...a.identities, { name: 'Me at work', address: 'me@work.example', replyTo: 'team@work.example', signature: 'Me\nWork', default: true }] });
+    expect(b.identities[0]!.id).toBe(id);
+    expect(b.identities[1]).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), address: 'me@work.example', replyTo: 'team@work.example', signature: 'Me\nWork', default: true });
+    expect((await failure(store.update('Home', { identities: [...b.identities, { address: 'ME@example.org' }] }))).message).toMatch(/ME@example\.org appears twice/);
+    expect((await failure(store.update('Home', { identities: [{ address: 'a@x.example', default: true }, { address: 'b@x.example', default: true }] }))).message).toMatch(/only one identity can be the default/);
+    expect((await failure(store.update('Home', { identities: [{ name: 'Evil\r\nBcc: x@y', address: 'a@x.example' }] }))).message).toMatch(/identities\[0\]\.name: must not contain line breaks/);
   });
 });

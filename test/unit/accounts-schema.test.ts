@@ -1,6 +1,18 @@
 /** shared/accounts.ts: what an account may hold, and the messages when it may not. */
 import { describe, expect, it } from 'vitest';
-import { accountNameProblem, AccountInput, AccountPatch, AccountSettings, AuthMechanism, TlsFingerprint } from '../../shared/accounts.js';
+import {
+  accountNameProblem,
+  AccountInput,
+  AccountPatch,
+  AccountSettings,
+  AuthMechanism,
+  incomingPasswordSpreads,
+  ScreenAccountInput,
+  ScreenAccountPatch,
+  SmtpServer,
+  smtpDestinationChanged,
+  TlsFingerprint,
+} from '../../shared/accounts.js';
 import { AUTH_MECHANISMS } from '../../electron/core/pop3/index.js';
 import { describeZodError } from '../../electron/core/errors.js';
 
@@ -60,6 +72,8 @@ describe('AccountInput', () => {
       pipelining: true,
       checkEveryMinutes: 10,
       checkAtStartup: true,
+      smtp: null,
+      identities: [],
     });
   });
 
@@ -189,5 +203,77 @@ describe('shared enums in the POP3 client', () => {
   it('AUTH_MECHANISMS is the schema’s list', () => {
     expect(AUTH_MECHANISMS).toEqual(AuthMechanism.options);
     expect(AUTH_MECHANISMS).toEqual(['XOAUTH2', 'CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER']);
+  });
+});
+
+describe('outgoing server and identities', () => {
+  const smtp = { host: 'smtp.example.org', port: 465, security: 'tls', user: 'me' } as const;
+
+  it('an outgoing server gets defaults: password login from its own keychain entry, no clear-text login', () => {
+    expect(SmtpServer.parse(smtp)).toEqual({ ...smtp, auth: 'password', allowInsecureAuth: false, password: { source: 'keychain' } });
+  });
+
+  it('refuses unknown mechanisms and fields, says what is missing', () => {
+    expect(problem({ ...smtp, mechanism: 'APOP' }, SmtpServer)).toMatch(/^mechanism: must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2/);
+    expect(problem({ ...smtp, hots: 'x' }, SmtpServer)).toMatch(/hots/);
+    expect(problem({ port: 465, security: 'tls', user: 'me' }, SmtpServer)).toMatch(/^host: is required/);
+    expect(problem({ ...smtp, password: { source: 'elsewhere' } }, SmtpServer)).toMatch(/^password: must be/);
+  });
+
+  it('a new account with an outgoing server needs an identity or an email address to make one from', () => {
+    expect(problem({ ...base, smtp })).toMatch(/^identities: an account with an outgoing server needs at least one identity/);
+    expect(AccountInput.safeParse({ ...base, email: 'me@example.org', smtp }).success).toBe(true);
+    expect(AccountInput.safeParse({ ...base, smtp, identities: [{ address: 'me@example.org' }] }).success).toBe(true);
+    // Stored accounts always have it.
+    expect(problem({ id: 'a1', ...base, email: 'me@example.org', smtp }, AccountSettings)).toMatch(/^identities: /);
+  });
+
+  it('identities: header-safe names, real addresses', () => {
+    expect(problem({ ...base, identities: [{ name: 'A\nB', address: 'a@b.example' }] })).toMatch(/^identities\[0\]\.name: must not contain line breaks/);
+    expect(problem({ ...base, identities: [{ address: 'not an address' }] })).toMatch(/^identities\[0\]\.address: must be an email address/);
+    expect(problem({ ...base, identities: [{ address: 'a@b.example', replyTo: 'x' }] })).toMatch(/^identities\[0\]\.replyTo: must be an email address/);
+    expect(AccountInput.parse({ ...base, identities: [{ address: 'a@b.example' }] }).identities).toEqual([{ name: '', address: 'a@b.example' }]);
+  });
+
+  it('the screens may set the outgoing server, its keychain password or the incoming one, but never a password command', () => {
+    const input = { ...base, email: 'me@example.org', smtp: { ...smtp, password: { source: 'command', command: 'touch /tmp/x' } } };
+    expect(AccountInput.safeParse(input).success).toBe(true);
+    expect(problem(input, ScreenAccountInput)).toMatch(/^smtp\.password: .*only on the command line/);
+    expect(problem({ smtp: { password: { source: 'command', command: 'x' } } }, ScreenAccountPatch)).toMatch(/^smtp\.password: .*only on the command line/);
+    expect(ScreenAccountPatch.safeParse({ smtp: { host: 'smtp.example.net', password: { source: 'incoming' } } }).success).toBe(true);
+    expect(ScreenAccountInput.parse({ ...base, email: 'me@example.org', smtp }).smtp?.password).toEqual({ source: 'keychain' });
+  });
+});
+
+describe('where an outgoing password goes', () => {
+  const s = SmtpServer.parse({ host: 'smtp.example.org', port: 465, security: 'tls', user: 'me' });
+  const pin = Array(32).fill('AB').join(':');
+
+  it.each([
+    ['another host', { host: 'evil.example' }, true],
+    ['the same host in other case', { host: 'SMTP.example.org' }, false],
+    ['another port', { port: 587 }, true],
+    ['other security', { security: 'starttls' as const }, true],
+    ['clear-text login newly allowed', { allowInsecureAuth: true }, true],
+    ['a new pin', { tlsFingerprint: pin }, true],
+    ['another user', { user: 'you' }, false],
+  ])('%s: changed is %s', (_what, change, changed) => {
+    expect(smtpDestinationChanged(s, { ...s, ...change })).toBe(changed);
+  });
+
+  it('setting up or removing the server is a change', () => {
+    expect(smtpDestinationChanged(null, s)).toBe(true);
+    expect(smtpDestinationChanged(s, null)).toBe(true);
+    expect(smtpDestinationChanged(null, null)).toBe(false);
+  });
+
+  it('the incoming password spreads when the outgoing server starts using it, or moves while using it', () => {
+    const incoming = { ...s, password: { source: 'incoming' as const } };
+    expect(incomingPasswordSpreads({ smtp: s }, { smtp: incoming })).toBe(true);
+    expect(incomingPasswordSpreads({ smtp: null }, { smtp: incoming })).toBe(true);
+    expect(incomingPasswordSpreads({ smtp: incoming }, { smtp: incoming })).toBe(false);
+    expect(incomingPasswordSpreads({ smtp: incoming }, { smtp: { ...incoming, port: 2525 } })).toBe(true);
+    expect(incomingPasswordSpreads({ smtp: incoming }, { smtp: { ...incoming, auth: 'none' } })).toBe(false);
+    expect(incomingPasswordSpreads({ smtp: incoming }, { smtp: { ...s, host: 'evil.example' } })).toBe(false);
   });
 });

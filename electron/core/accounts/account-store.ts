@@ -1,5 +1,6 @@
 /**
- * The accounts file (DESIGN §2): `${dataDir}/accounts.json`, `{ "version": 1, "accounts": [...] }`.
+ * The accounts file (DESIGN §2): `${dataDir}/accounts.json`, `{ "version": 2, "accounts": [...] }`.
+ * Version 1 (before outgoing servers) is read too, and written as version 2 at the next change.
  *
  * A file that cannot be read as this version is reported and left alone, never replaced: it
  * holds the user's settings, possibly from a newer Popbox, and starting afresh would lose them
@@ -10,12 +11,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AccountInput, accountNameKey, AccountPatch, AccountSettings } from '../../../shared/accounts.js';
+import { AccountInput, accountNameKey, AccountPatch, AccountSettings, type IdentityInput } from '../../../shared/accounts.js';
 import { AppFailure, describeZodError, invalidInput, quoteForMessage } from '../errors.js';
 import { writeFileAtomic } from '../store/durable.js';
 
 export const ACCOUNTS_FILE = 'accounts.json';
-export const ACCOUNTS_FILE_VERSION = 1;
+export const ACCOUNTS_FILE_VERSION = 2;
+/** The oldest format this Popbox still reads (migrated in memory by `migrate`). */
+const OLDEST_VERSION = 1;
 
 const nameKey = accountNameKey;
 
@@ -37,6 +40,40 @@ const AccountsFile = z.object({
 
 /** Keys of a patch whose `null` means "remove the setting" rather than "set it to null". */
 const REMOVABLE = new Set<string>(['email', 'authMechanism', 'tlsFingerprint']);
+/** The same inside a patch of the outgoing server. */
+const SMTP_REMOVABLE = new Set<string>(['mechanism', 'tlsFingerprint']);
+
+/** The identity id of the one a version 1 account gets from its email: fixed, so every load gives the same. */
+export const MIGRATED_IDENTITY_ID = 'primary';
+
+/**
+ * Identities with ids (new ones get one), and, for an account with an outgoing server but no
+ * identity, one from its email address: what "send as" starts from.
+ */
+function withIdentities(account: Record<string, unknown>): Record<string, unknown> {
+  const given = (account.identities as IdentityInput[] | undefined) ?? [];
+  let identities = given.map((i) => (i.id === undefined ? { ...i, id: randomUUID() } : i));
+  if (identities.length === 0 && account.smtp && typeof account.email === 'string') {
+    identities = [{ id: randomUUID(), name: '', address: account.email }];
+  }
+  return { ...account, identities };
+}
+
+/**
+ * An outgoing server patch applied to the stored one: the fields given replace, null removes an
+ * optional one. Without a stored server, the patch is the new server (the schema fills defaults
+ * and says what is missing).
+ */
+function mergeSmtp(current: unknown, patch: Record<string, unknown> | null): unknown {
+  if (patch === null) return null;
+  const merged: Record<string, unknown> = current && typeof current === 'object' ? structuredClone(current as Record<string, unknown>) : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null && SMTP_REMOVABLE.has(key)) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
 
 export class AccountStore {
   /** Changes run one at a time, so each starts from the state the previous one left. */
@@ -66,7 +103,7 @@ export class AccountStore {
     return this.exclusive(async () => {
       const parsed = AccountInput.safeParse(input);
       if (!parsed.success) throw invalidInput(parsed.error);
-      const account = AccountSettings.parse({ id: randomUUID(), ...parsed.data });
+      const account = AccountSettings.parse(withIdentities({ id: randomUUID(), ...parsed.data }));
       this.assertNameFree(account.name, null);
       await this.save([...this.accounts, account]);
       return structuredClone(account);
@@ -91,11 +128,12 @@ export class AccountStore {
       const merged: Record<string, unknown> = structuredClone(current);
       for (const [key, value] of Object.entries(parsed.data)) {
         if (value === undefined) continue;
-        if (value === null && REMOVABLE.has(key)) delete merged[key];
+        if (key === 'smtp') merged.smtp = mergeSmtp(current.smtp, value as Record<string, unknown> | null);
+        else if (value === null && REMOVABLE.has(key)) delete merged[key];
         else merged[key] = value;
       }
       // The patch's fields are valid one by one; this checks how they combine with the rest.
-      const next = AccountSettings.safeParse(merged);
+      const next = AccountSettings.safeParse(withIdentities(merged));
       if (!next.success) throw invalidInput(next.error);
       this.assertNameFree(next.data.name, current.id);
       const saved = beforeSave ? await beforeSave(structuredClone(current), next.data) : next.data;
@@ -193,9 +231,31 @@ async function load(file: string): Promise<AccountSettings[]> {
         'update Popbox to use these accounts. The file was left as it is',
     );
   }
-  const parsed = AccountsFile.safeParse(raw);
+  const parsed = AccountsFile.safeParse(migrate(raw as Record<string, unknown>));
   if (!parsed.success) throw broken(describeZodError(parsed.error));
   return parsed.data.accounts;
+}
+
+/**
+ * An older file in today's shape, in memory only (the file changes at the next save, so an
+ * older Popbox keeps reading it until then). Version 1 had no outgoing server and no
+ * identities: each account gets smtp null and, when it has an email address, one identity
+ * from it. Anything else is passed on for the schema to report.
+ */
+function migrate(raw: Record<string, unknown>): unknown {
+  if (raw.version !== OLDEST_VERSION) return raw;
+  if (!Array.isArray(raw.accounts)) return { ...raw, version: ACCOUNTS_FILE_VERSION };
+  const accounts = raw.accounts.map((a: unknown) => {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) return a;
+    const account = a as Record<string, unknown>;
+    const email = account.email;
+    return {
+      ...account,
+      smtp: null,
+      identities: typeof email === 'string' ? [{ id: MIGRATED_IDENTITY_ID, name: '', address: email }] : [],
+    };
+  });
+  return { ...raw, version: ACCOUNTS_FILE_VERSION, accounts };
 }
 
 /**

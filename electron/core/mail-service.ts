@@ -16,13 +16,14 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AccountInput, AccountPatch, AccountSettings } from '../../shared/accounts.js';
+import type { AccountInput, AccountPatch, AccountSettings, SmtpConnectionTest } from '../../shared/accounts.js';
 import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
 import { AccountStore } from './accounts/account-store.js';
-import { AccountsService } from './accounts/accounts-service.js';
+import { AccountsService, type PasswordChange } from './accounts/accounts-service.js';
+import type { ProbeResult, SmtpSettings } from './smtp/index.js';
 import { AppFailure } from './errors.js';
 import { discoverServer } from './accounts/discover.js';
 import { Ingest } from './ingest/ingest.js';
@@ -49,6 +50,8 @@ export interface MailServiceOptions {
   now?: () => number;
   /** Extra connection options (tests: a CA for a private server). */
   connectExtras?: (account: AccountSettings) => Partial<Pop3ConnectOptions>;
+  /** The same for outgoing servers (tests: a CA for a private Postfix). */
+  smtpExtras?: (account: AccountSettings) => Partial<SmtpSettings>;
 }
 
 export interface StoredMessage extends MessageRecord {
@@ -99,6 +102,7 @@ export class MailService {
       dataDir: opts.dataDir,
       secrets: opts.secrets,
       ...(opts.connectExtras ? { connectExtras: opts.connectExtras } : {}),
+      ...(opts.smtpExtras ? { smtpExtras: opts.smtpExtras } : {}),
       onChange: (list) => {
         this.scheduler?.setAccounts(list);
         this.emit('accountsChanged', {});
@@ -277,8 +281,8 @@ export class MailService {
   }
 
   /** Add an account; a keychain password is stored first, so a failed save leaves no account without one. */
-  async addAccount(input: AccountInput, password?: string): Promise<AccountSettings> {
-    const account = await this.accountsService.add(input, password);
+  async addAccount(input: AccountInput, password?: string, opts: Pick<PasswordChange, 'smtpPassword'> = {}): Promise<AccountSettings> {
+    const account = await this.accountsService.add(input, password, opts);
     // Its Maildir++ tree is made and journaled at once, so the new account shows its folders.
     await this.sessions
       .for(account.id)
@@ -288,7 +292,7 @@ export class MailService {
   }
 
   /** See AccountsService.update: a change that would send the stored password elsewhere forgets it first. */
-  async updateAccount(idOrName: string, patch: AccountPatch, password?: string, opts: { fromCommandLine?: boolean } = {}): Promise<AccountSettings> {
+  async updateAccount(idOrName: string, patch: AccountPatch, password?: string, opts: PasswordChange = {}): Promise<AccountSettings> {
     const account = await this.accountsService.update(idOrName, patch, password, opts);
     this.scheduler?.settingsChanged(account.id);
     return account;
@@ -460,5 +464,15 @@ export class MailService {
   /** Connect and log in without saving anything: what the add-account flow shows before saving. */
   testConnection(test: ConnectionTest): Promise<ConnectionReport> {
     return this.accountsService.testConnection(test);
+  }
+
+  /** The same for an outgoing server: connect, log in, read what it offers (SIZE, 8BITMIME, SMTPUTF8). */
+  testSmtp(test: SmtpConnectionTest): Promise<ProbeResult> {
+    return this.accountsService.testSmtp(test);
+  }
+
+  /** The account's outgoing server with its login resolved (the outbox's resolveTransport). */
+  smtpSettingsFor(accountId: string): Promise<SmtpSettings> {
+    return this.accountsService.smtpSettingsFor(accountId);
   }
 }

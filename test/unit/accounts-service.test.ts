@@ -8,8 +8,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountInput, AccountSettings } from '../../shared/accounts.js';
 import { AccountStore } from '../../electron/core/accounts/account-store.js';
-import { AccountsService } from '../../electron/core/accounts/accounts-service.js';
+import { AccountsService, smtpSecretKey } from '../../electron/core/accounts/accounts-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { miniSmtp } from '../support/mini-smtp.js';
 
 const home: AccountInput = { name: 'Home', host: 'pop.example.org', port: 995, security: 'tls', user: 'me@example.org', password: { source: 'keychain' } };
 const pin = 'ab'.repeat(32);
@@ -84,5 +86,126 @@ describe('accounts service', () => {
       message: expect.stringMatching(/differ from the saved ones/),
     });
     await expect(svc.testConnection({ host: 'pop.example.org', port: 995, security: 'tls', user: 'me@example.org' })).rejects.toMatchObject({ code: 'invalid' });
+  });
+});
+
+describe('accounts service: the outgoing server', () => {
+  const smtp = { host: 'smtp.example.org', port: 465, security: 'tls', user: 'me@example.org' } as const;
+  const sending: AccountInput = { ...home, email: 'me@example.org', smtp };
+
+  it('keeps the outgoing password in a keychain entry of its own, needs it for a new account, and a failure leaves nothing behind', async () => {
+    const a = await svc.add(sending, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    expect(await secrets.get(a.id)).toBe('pop-pw');
+    expect(await secrets.get(smtpSecretKey(a.id))).toBe('smtp-pw');
+    await expect(svc.add({ ...sending, name: 'Other' }, 'pop-pw')).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/outgoing server/) });
+    expect(svc.list().map((x) => x.name)).toEqual(['Home']);
+    expect(changes).toEqual([['Home']]);
+    // One password for both: nothing more to store.
+    const b = await svc.add({ ...sending, name: 'Same', smtp: { ...smtp, password: { source: 'incoming' } } }, 'both');
+    expect(await secrets.get(smtpSecretKey(b.id))).toBeNull();
+    await svc.remove(a.id);
+    expect(await secrets.get(a.id)).toBeNull();
+    expect(await secrets.get(smtpSecretKey(a.id))).toBeNull();
+  });
+
+  it('smtpSettingsFor builds the SMTP settings with the password from wherever the account keeps it', async () => {
+    const own = await svc.add({ ...sending, smtp: { ...smtp, mechanism: 'LOGIN', tlsFingerprint: pin } }, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    expect(await svc.smtpSettingsFor(own.id)).toEqual({
+      host: 'smtp.example.org',
+      port: 465,
+      security: 'tls',
+      allowInsecureAuth: false,
+      tls: { pinnedFingerprint256: own.smtp!.tlsFingerprint },
+      auth: { user: 'me@example.org', password: 'smtp-pw', method: 'LOGIN' },
+    });
+    const same = await svc.add({ ...sending, name: 'Same', smtp: { ...smtp, password: { source: 'incoming' } } }, 'both');
+    expect((await svc.smtpSettingsFor(same.id)).auth).toEqual({ user: 'me@example.org', password: 'both' });
+    const cmd = await svc.add({ ...sending, name: 'Cmd', smtp: { ...smtp, password: { source: 'command', command: 'printf from-command' } } }, 'pop');
+    expect((await svc.smtpSettingsFor(cmd.id)).auth).toEqual({ user: 'me@example.org', password: 'from-command' });
+    const relay = await svc.add({ ...sending, name: 'Relay', smtp: { host: 'relay.lan', port: 25, security: 'plain', user: 'x', auth: 'none' } }, 'pop');
+    expect(await svc.smtpSettingsFor(relay.name)).toEqual({ host: 'relay.lan', port: 25, security: 'plain', allowInsecureAuth: false, tls: {} });
+    const token = await svc.add({ ...sending, name: 'Token', smtp: { ...smtp, mechanism: 'XOAUTH2' } }, 'pop', { smtpPassword: 'ya29.token' });
+    expect((await svc.smtpSettingsFor(token.id)).auth).toEqual({ user: 'me@example.org', accessToken: 'ya29.token' });
+  });
+
+  it('smtpSettingsFor says what is missing: no outgoing server, no stored password', async () => {
+    const a = await svc.add(home, 'pw');
+    await expect(svc.smtpSettingsFor(a.id)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/"Home" has no outgoing server/) });
+    const b = await svc.add({ ...sending, name: 'B' }, 'pw', { smtpPassword: 'x' });
+    await secrets.delete(smtpSecretKey(b.id));
+    await expect(svc.smtpSettingsFor(b.id)).rejects.toMatchObject({ code: 'secret', message: expect.stringMatching(/no password is stored for the outgoing server of account "B"/) });
+  });
+
+  it('a change that would send the outgoing password elsewhere forgets it, and leaves the incoming one alone', async () => {
+    const a = await svc.add(sending, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    await svc.update(a.id, { smtp: { user: 'other' } });
+    expect(await secrets.get(smtpSecretKey(a.id))).toBe('smtp-pw');
+    for (const change of [{ host: 'evil.example' }, { port: 587 }, { security: 'starttls' as const }, { tlsFingerprint: pin }]) {
+      await secrets.set(smtpSecretKey(a.id), 'smtp-pw');
+      await svc.update(a.id, { smtp: change });
+      expect(await secrets.get(smtpSecretKey(a.id)), JSON.stringify(change)).toBeNull();
+      expect(await secrets.get(a.id)).toBe('pop-pw');
+    }
+    // A new password given with the change is stored for the new settings.
+    await svc.update(a.id, { smtp: { host: 'smtp.example.net' } }, undefined, { smtpPassword: 'new-pw' });
+    expect(await secrets.get(smtpSecretKey(a.id))).toBe('new-pw');
+    // Removing the server removes its password.
+    await svc.update(a.id, { smtp: null });
+    expect(await secrets.get(smtpSecretKey(a.id))).toBeNull();
+  });
+
+  it('an outgoing password command gives way to the keychain when the server moves, unless the change comes from the command line', async () => {
+    const a = await svc.add({ ...sending, smtp: { ...smtp, password: { source: 'command', command: 'echo pw' } } }, 'pop');
+    expect((await svc.update(a.id, { smtp: { port: 587, security: 'starttls' } }, undefined, { fromCommandLine: true })).smtp?.password).toEqual({ source: 'command', command: 'echo pw' });
+    expect((await svc.update(a.id, { smtp: { port: 2525 } })).smtp?.password).toEqual({ source: 'keychain' });
+  });
+
+  it('choosing the incoming password for the outgoing server, or moving a server that uses it, forgets the incoming password', async () => {
+    const a = await svc.add(sending, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    // Point the server elsewhere (its own password is forgotten), then borrow the incoming one: refused by forgetting it.
+    await svc.update(a.id, { smtp: { host: 'evil.example' } });
+    await svc.update(a.id, { smtp: { password: { source: 'incoming' } } });
+    expect(await secrets.get(a.id)).toBeNull();
+    await expect(svc.smtpSettingsFor(a.id)).rejects.toMatchObject({ code: 'secret' });
+    // With the password typed for it, both work again; moving the server forgets it once more.
+    await svc.update(a.id, {}, 'typed');
+    expect((await svc.smtpSettingsFor(a.id)).auth).toMatchObject({ password: 'typed' });
+    await svc.update(a.id, { smtp: { port: 2525 } });
+    expect(await secrets.get(a.id)).toBeNull();
+    // An unrelated change keeps it.
+    await svc.update(a.id, { checkEveryMinutes: 3 }, 'typed');
+    await svc.update(a.id, { smtp: { user: 'someone' } });
+    expect(await secrets.get(a.id)).toBe('typed');
+  });
+
+  describe('testSmtp', () => {
+    let server: FaultServer;
+    const logins: [string, string][] = [];
+    beforeEach(async () => {
+      logins.length = 0;
+      server = await startFaultServer((conn) => miniSmtp(conn, { password: 'smtp-pw', logins }), { tls: true });
+    });
+    afterEach(async () => {
+      await server.close();
+    });
+
+    const settings = () => ({ host: '127.0.0.1', port: server.port, security: 'tls' as const, user: 'me', tlsFingerprint: pin });
+
+    it('with the stored password only for the stored server; other settings need it typed and are refused before connecting', async () => {
+      const { FAULT_FINGERPRINT } = await import('../support/fault-server.js');
+      const stored = { ...settings(), tlsFingerprint: FAULT_FINGERPRINT };
+      const a = await svc.add({ ...sending, smtp: stored }, 'pop', { smtpPassword: 'smtp-pw' });
+      const report = await svc.testSmtp({ accountId: a.id, ...stored });
+      expect(report).toMatchObject({ secure: true, authenticated: true, fingerprint256: FAULT_FINGERPRINT, sizeLimit: 10240000 });
+      expect(logins).toEqual([['me', 'smtp-pw']]);
+      for (const change of [{ port: server.port + 1 }, { host: 'localhost' }, { user: 'mallory' }, { tlsFingerprint: undefined }, { security: 'starttls' as const }]) {
+        await expect(svc.testSmtp({ accountId: a.id, ...stored, ...change }), JSON.stringify(change)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/enter the password/) });
+      }
+      await expect(svc.testSmtp(stored)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/Enter the password/) });
+      expect(server.connections).toHaveLength(1);
+      // A typed password goes where the caller says; a wrong one is 'auth'.
+      await expect(svc.testSmtp({ ...stored, password: 'wrong' })).rejects.toMatchObject({ code: 'auth' });
+      expect(logins.at(-1)).toEqual(['me', 'wrong']);
+    });
   });
 });

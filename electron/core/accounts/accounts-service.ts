@@ -4,16 +4,39 @@
  * with where it connects (`connectOptions`). Every change is reported through `onChange`, so
  * the scheduler and the renderer follow whoever made it (a window, the CLI).
  */
-import { passwordDestinationChanged, type AccountInput, type AccountPatch, type AccountSettings } from '../../../shared/accounts.js';
+import {
+  incomingPasswordSpreads,
+  passwordDestinationChanged,
+  smtpDestinationChanged,
+  type AccountInput,
+  type AccountPatch,
+  type AccountSettings,
+  type SmtpConnectionTest,
+  type SmtpServer,
+} from '../../../shared/accounts.js';
 import type { ConnectionReport, ConnectionTest } from '../../../shared/contract.js';
-import { AppFailure } from '../errors.js';
+import { AppFailure, quoteForMessage } from '../errors.js';
 import type { Credentials } from '../pop3/auth.js';
 import type { Pop3ConnectOptions } from '../pop3/client.js';
 import { resolvePassword, type SecretStore } from '../secrets/index.js';
+import { probe as probeSmtp, type ProbeResult, type SmtpSettings } from '../smtp/index.js';
 import { AccountMailbox } from '../store/mailbox.js';
 import { clearCertificateBlock } from '../sync/last-certificate.js';
 import type { AccountStore } from './account-store.js';
-import { probeConnection, sameConnection } from './connection-test.js';
+import { probeConnection, sameConnection, sameSmtpConnection } from './connection-test.js';
+
+/** The keychain entry of an account's outgoing server password (the incoming one is under the bare id). */
+export function smtpSecretKey(accountId: string): string {
+  return `${accountId}:smtp`;
+}
+
+/** Where the passwords of a change come from besides the patch. */
+export interface PasswordChange {
+  /** The change comes from the command line, where the person typing sees every setting (keeps password commands). */
+  fromCommandLine?: boolean;
+  /** The outgoing server's password, for its own keychain entry. */
+  smtpPassword?: string;
+}
 
 /** What a login needs besides the password. */
 export type LoginSettings = Pick<AccountSettings, 'user' | 'authMechanism' | 'allowInsecureAuth'>;
@@ -23,6 +46,8 @@ export interface AccountsServiceOptions {
   secrets: SecretStore;
   /** Extra connection options (tests: a CA for a private server). */
   connectExtras?: (account: AccountSettings) => Partial<Pop3ConnectOptions>;
+  /** The same for the outgoing server (tests: a CA for a private Postfix). */
+  smtpExtras?: (account: AccountSettings) => Partial<SmtpSettings>;
   /** After every add, update, reorder and removal, with the accounts as they are now. */
   onChange: (accounts: AccountSettings[]) => void;
 }
@@ -41,20 +66,32 @@ export class AccountsService {
     return this.store.get(idOrName);
   }
 
-  /** Add an account; a keychain password is stored first, so a failed save leaves no account without one. */
-  async add(input: AccountInput, password?: string): Promise<AccountSettings> {
+  /**
+   * Add an account; its keychain passwords are stored before anyone hears of it, and a failure
+   * takes the account (and what was stored) back out, so no account is left without its password.
+   * `smtpPassword` is the outgoing server's own (needed when it has its own keychain entry).
+   */
+  async add(input: AccountInput, password?: string, opts: Pick<PasswordChange, 'smtpPassword'> = {}): Promise<AccountSettings> {
     const account = await this.store.add(input);
-    if (account.password.source === 'keychain') {
-      if (password === undefined) {
-        await this.store.remove(account.id);
-        throw new AppFailure('invalid', 'a password is needed for an account whose password lives in the keychain');
-      }
-      try {
+    const undo = async () => {
+      await this.store.remove(account.id);
+      await this.opts.secrets.delete(account.id).catch(() => {});
+      await this.opts.secrets.delete(smtpSecretKey(account.id)).catch(() => {});
+    };
+    try {
+      if (account.password.source === 'keychain') {
+        if (password === undefined) throw new AppFailure('invalid', 'a password is needed for an account whose password lives in the keychain');
         await this.opts.secrets.set(account.id, password);
-      } catch (e) {
-        await this.store.remove(account.id);
-        throw e;
       }
+      if (smtpUsesOwnKeychainEntry(account.smtp)) {
+        if (opts.smtpPassword === undefined) {
+          throw new AppFailure('invalid', 'a password is needed for the outgoing server (or choose the incoming server’s password for it)');
+        }
+        await this.opts.secrets.set(smtpSecretKey(account.id), opts.smtpPassword);
+      }
+    } catch (e) {
+      await undo();
+      throw e;
     }
     this.changed();
     return account;
@@ -66,14 +103,28 @@ export class AccountsService {
    * a password command set on the command line gives way to the keychain unless the change also
    * comes from the command line (`fromCommandLine`), where the person typing sees both.
    */
-  async update(idOrName: string, patch: AccountPatch, password?: string, opts: { fromCommandLine?: boolean } = {}): Promise<AccountSettings> {
+  async update(idOrName: string, patch: AccountPatch, password?: string, opts: PasswordChange = {}): Promise<AccountSettings> {
     const account = await this.store.update(idOrName, patch, async (current, next) => {
-      if (!passwordDestinationChanged(current, next)) return next;
-      if (next.password.source === 'command' && opts.fromCommandLine) return next;
-      await this.opts.secrets.delete(current.id);
-      return { ...next, password: { source: 'keychain' } };
+      let saved = next;
+      // The incoming password goes somewhere new: its own server moved, or the outgoing server
+      // starts using it or moves while using it.
+      if (passwordDestinationChanged(current, next) || incomingPasswordSpreads(current, next)) {
+        if (!(next.password.source === 'command' && opts.fromCommandLine)) {
+          await this.opts.secrets.delete(current.id);
+          saved = { ...saved, password: { source: 'keychain' } };
+        }
+      }
+      // The outgoing server's own password, by the same rule.
+      if (smtpDestinationChanged(current.smtp, next.smtp)) {
+        await this.opts.secrets.delete(smtpSecretKey(current.id));
+        if (saved.smtp?.password.source === 'command' && !opts.fromCommandLine) {
+          saved = { ...saved, smtp: { ...saved.smtp, password: { source: 'keychain' } } };
+        }
+      }
+      return saved;
     });
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
+    if (opts.smtpPassword !== undefined && smtpUsesOwnKeychainEntry(account.smtp)) await this.opts.secrets.set(smtpSecretKey(account.id), opts.smtpPassword);
     this.changed();
     // Saved in the settings form, where a changed certificate is shown with both fingerprints.
     await clearCertificateBlock(AccountMailbox.dirFor(this.opts.dataDir, account.id)).catch(() => {});
@@ -90,6 +141,7 @@ export class AccountsService {
   async remove(idOrName: string): Promise<AccountSettings> {
     const account = await this.store.remove(idOrName);
     await this.opts.secrets.delete(account.id).catch(() => {});
+    await this.opts.secrets.delete(smtpSecretKey(account.id)).catch(() => {});
     this.changed();
     return account;
   }
@@ -137,6 +189,79 @@ export class AccountsService {
     );
   }
 
+  /**
+   * Everything a session with the account's outgoing server needs, the password resolved (from
+   * its keychain entry, its password command, or the incoming server's): the one place SMTP
+   * credentials are built. The outbox calls it for every attempt, so a changed setting or
+   * password counts from the next one.
+   */
+  async smtpSettingsFor(accountId: string): Promise<SmtpSettings> {
+    const account = this.get(accountId);
+    const smtp = account.smtp;
+    if (smtp === null) {
+      throw new AppFailure('invalid', `account ${quoteForMessage(account.name)} has no outgoing server: set one up in its settings (or "popbox account set --smtp-host …")`);
+    }
+    const extras = this.opts.smtpExtras?.(account);
+    const settings: SmtpSettings = {
+      host: smtp.host,
+      port: smtp.port,
+      security: smtp.security,
+      allowInsecureAuth: smtp.allowInsecureAuth,
+      ...extras,
+      tls: { ...(smtp.tlsFingerprint ? { pinnedFingerprint256: smtp.tlsFingerprint } : {}), ...extras?.tls },
+    };
+    if (smtp.auth === 'password') settings.auth = smtpAuth(smtp, await this.smtpPassword(account, smtp));
+    return settings;
+  }
+
+  /**
+   * Connect to an outgoing server, log in, read what it offers, and leave (the settings form's
+   * test). Like testConnection, the stored password goes only to the stored server: other
+   * settings need the password typed.
+   */
+  async testSmtp(test: SmtpConnectionTest): Promise<ProbeResult> {
+    const auth = test.auth ?? 'password';
+    let password: string | undefined;
+    if (auth === 'password') {
+      if (test.user === undefined) throw new AppFailure('invalid', 'user: is required to log in to the outgoing server');
+      if (test.password !== undefined) password = test.password;
+      else {
+        if (!test.accountId) throw new AppFailure('invalid', 'Enter the password to test the outgoing server.');
+        const account = this.get(test.accountId);
+        if (account.smtp === null || !sameSmtpConnection(account.smtp, test)) {
+          throw new AppFailure('invalid', 'These settings differ from the saved ones: enter the password to test them.');
+        }
+        password = await this.smtpPassword(account, account.smtp);
+      }
+    }
+    const extras = test.accountId ? this.opts.smtpExtras?.(this.get(test.accountId)) : undefined;
+    const pin = test.tlsFingerprint ? { pinnedFingerprint256: test.tlsFingerprint } : {};
+    return probeSmtp({
+      host: test.host,
+      port: test.port,
+      security: test.security,
+      allowInsecureAuth: test.allowInsecureAuth === true,
+      timeouts: { connectMs: 15_000, greetingMs: 15_000, idleMs: 30_000 },
+      ...extras,
+      tls: { ...pin, ...extras?.tls },
+      ...(password !== undefined && test.user !== undefined
+        ? { auth: smtpAuth({ user: test.user, ...(test.mechanism ? { mechanism: test.mechanism } : {}) }, password) }
+        : {}),
+    });
+  }
+
+  /** The outgoing server's password from where the account says it lives. */
+  private async smtpPassword(account: AccountSettings, smtp: SmtpServer): Promise<string> {
+    const source = smtp.password;
+    if (source.source === 'incoming') return resolvePassword(account, this.opts.secrets);
+    if (source.source === 'command') return resolvePassword({ ...account, password: source }, this.opts.secrets);
+    const secret = await this.opts.secrets.get(smtpSecretKey(account.id));
+    if (secret === null) {
+      throw new AppFailure('secret', `no password is stored for the outgoing server of account ${quoteForMessage(account.name)}; set it again`);
+    }
+    return secret;
+  }
+
   private changed(): void {
     this.opts.onChange(this.store.list());
   }
@@ -144,4 +269,15 @@ export class AccountsService {
 
 function loginCredentials(login: LoginSettings, password: string): Credentials {
   return { user: login.user, password, ...(login.authMechanism ? { mechanism: login.authMechanism } : {}), allowInsecure: login.allowInsecureAuth };
+}
+
+/** The outgoing server logs in with a password of its own keychain entry. */
+function smtpUsesOwnKeychainEntry(smtp: SmtpServer | null): boolean {
+  return smtp !== null && smtp.auth === 'password' && smtp.password.source === 'keychain';
+}
+
+/** The SMTP login: a password for PLAIN, LOGIN, CRAM-MD5 (or the first offered), the access token for XOAUTH2. */
+function smtpAuth(login: Pick<SmtpServer, 'user' | 'mechanism'>, password: string): NonNullable<SmtpSettings['auth']> {
+  if (login.mechanism === 'XOAUTH2') return { user: login.user, accessToken: password };
+  return { user: login.user, password, ...(login.mechanism ? { method: login.mechanism } : {}) };
 }

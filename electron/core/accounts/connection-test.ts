@@ -1,5 +1,5 @@
 /** The connection test of the add-account flow: connect, log in, look, and leave. */
-import type { AccountSettings } from '../../../shared/accounts.js';
+import type { AccountSettings, SmtpConnectionTest, SmtpServer } from '../../../shared/accounts.js';
 import type { ConnectionReport, ConnectionTest } from '../../../shared/contract.js';
 import type { Credentials } from '../pop3/auth.js';
 import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
@@ -53,5 +53,20 @@ export function sameConnection(a: AccountSettings, t: ConnectionTest): boolean {
     (a.authMechanism ?? null) === (t.authMechanism ?? null) &&
     a.allowInsecureAuth === (t.allowInsecureAuth ?? false) &&
     pin(a.tlsFingerprint) === pin(t.tlsFingerprint)
+  );
+}
+
+/** Whether an SMTP test names exactly the stored outgoing server, login and certificate rules. */
+export function sameSmtpConnection(s: SmtpServer, t: SmtpConnectionTest): boolean {
+  const pin = (f: string | undefined) => f?.replace(/:/g, '').toUpperCase();
+  return (
+    s.host.toLowerCase() === t.host.toLowerCase() &&
+    s.port === t.port &&
+    s.security === t.security &&
+    s.auth === (t.auth ?? 'password') &&
+    s.user === t.user &&
+    (s.mechanism ?? null) === (t.mechanism ?? null) &&
+    s.allowInsecureAuth === (t.allowInsecureAuth ?? false) &&
+    pin(s.tlsFingerprint) === pin(t.tlsFingerprint)
   );
 }

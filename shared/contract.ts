@@ -120,6 +120,8 @@ export const Discovery = z.object({
   /** Something the user must do at the provider first. */
   note: z.string().nullable(),
   server: z.object({ host: z.string(), port: z.number(), security: Security }).nullable(),
+  /** The outgoing server, found the same way (null: none answered). */
+  smtp: z.object({ host: z.string(), port: z.number(), security: Security }).nullable(),
   user: z.string(),
 });
 export type Discovery = z.infer<typeof Discovery>;

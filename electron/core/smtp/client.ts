@@ -32,6 +32,13 @@ export interface RawMessage {
    * Buffer; for a stream the default is true, which only tells the server to expect them.
    */
   eightBit?: boolean;
+  /**
+   * Called once the server has read the whole message, just before the final dot goes out; the
+   * dot waits until it resolves (a rejection stops the send with nothing more sent). The outbox
+   * records "the dot is going" durably here, so that after a crash it can tell a message cut
+   * off before its final dot (send again) from one that may have reached the server.
+   */
+  beforeFinalDot?: () => Promise<void>;
 }
 
 export interface SendResult {
@@ -85,6 +92,20 @@ class HeaderSniffer extends Transform {
   messageId(): string | undefined {
     return messageIdOf(Buffer.concat(this.head));
   }
+}
+
+/**
+ * The message as nodemailer reads it, its end held back until `hook` resolved. A stream made
+ * from a generator reads at most one chunk ahead of its reader, so the generator resumes after
+ * its last chunk only once nodemailer's data stream has taken that chunk (after the server's 354);
+ * nodemailer appends the final dot only after this stream ends.
+ */
+function finalDotGate(message: Readable, hook: () => Promise<void>): Readable {
+  async function* gated(): AsyncGenerator<Buffer> {
+    for await (const chunk of message) yield chunk as Buffer;
+    await hook();
+  }
+  return Readable.from(gated());
 }
 
 /**
@@ -153,6 +174,7 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
   const source = Buffer.isBuffer(message.raw) ? Readable.from([message.raw]) : message.raw;
   // A source that fails (a file read error) fails `progress`, which nodemailer reports as ESTREAM.
   pipeline(source, progress, () => undefined);
+  const gate = message.beforeFinalDot ? finalDotGate(progress, message.beforeFinalDot) : null;
   const untrack = trackData(session);
 
   const info = await new Promise<{ accepted: string[]; rejected: string[]; rejectedErrors?: NodemailerErrorFields[]; response: string }>((resolve, reject) => {
@@ -164,7 +186,7 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
         ...(size !== undefined ? { size } : {}),
         ...(eightBit ? { use8BitMime: true } : {}),
       },
-      progress,
+      gate ?? progress,
       (err, result) => {
         if (err) {
           // EMESSAGE on DATA is the server's answer to the final dot (the DATA command's own
@@ -179,6 +201,7 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
   }).catch((e: unknown) => {
     untrack();
     progress.destroy();
+    gate?.destroy();
     const failure = e instanceof SmtpError ? e : fromNodemailer(e, session.stage, session.where);
     // Inside DATA, or after a dot that got no answer, nothing more may go out (a QUIT would be
     // read as the message's text): close. Otherwise sendRaw's QUIT ends the session politely.

@@ -480,6 +480,39 @@ export class Maildir {
     return file;
   }
 
+  /**
+   * File a message Popbox made itself (one being sent, a draft) under a new local id (or the one
+   * given, made by newLocalId), exactly
+   * these bytes: written to tmp/, fsynced, renamed into the folder's cur/, and that directory
+   * fsynced before this resolves, so a crash leaves the whole message or none.
+   */
+  addMessage(raw: Uint8Array, folder: string, flags: Flags = { seen: false, flagged: false }, id: string = newLocalId()): Promise<StoredFile> {
+    return this.exclusive(async () => {
+      if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
+      if (this.files.has(id)) throw new AppFailure('exists', `a message ${id} is already in this mailbox`);
+      const dir = path.join(this.dir, folderDir(folder));
+      const tmp = path.join(dir, 'tmp', `${id}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const rel = path.join(folderDir(folder), 'cur', curName(id, formatFlags(flags)));
+      try {
+        const handle = await fs.open(tmp, 'wx', 0o600);
+        try {
+          await handle.writeFile(raw);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(tmp, path.join(this.dir, rel));
+        await fsyncDir(path.join(dir, 'cur'));
+      } catch (e) {
+        await fs.rm(tmp, { force: true }).catch(() => {});
+        throw storageError('cannot save the message', e);
+      }
+      const file: StoredFile = { id, folder, rel, flags: { ...flags }, otherFlags: '' };
+      this.files.set(id, file);
+      return file;
+    });
+  }
+
   /** Throw a staged message away (the download failed after it was written, or was cancelled). */
   async discard(staged: StagedMessage): Promise<void> {
     await staged.handle.close().catch(() => {});

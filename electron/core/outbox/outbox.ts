@@ -1,0 +1,584 @@
+/**
+ * The durable outbox (issue 15 §3, DESIGN §3 invariant 9): Send files the message's exact bytes
+ * in the account's Outbox folder and its envelope in the account's outbox state (state.ts), both
+ * fsynced before `enqueue` returns; a sender works through each account's Outbox, one message at
+ * a time, as a job on the account's session (so the CLI and the app never send from one account
+ * at once: the session holds the account's lock). What the server accepted is filed in Sent as
+ * the very file that was sent (one rename) and never sent again; what may have reached the
+ * server without an answer waits for the user; what failed before the final dot is tried again
+ * with backoff; what the server refused waits for the user with the server's words.
+ *
+ * Independent of MailService: the façade owns one and turns its events into contract events.
+ */
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { MessageRecord } from '../../../shared/changes.js';
+import { roleKey } from '../../../shared/folders.js';
+import { AppFailure, isAppFailure } from '../errors.js';
+import { summarizeSafely } from '../ingest/summary-queue.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { sendRaw, SmtpError, type RawMessage, type RecipientRefusal, type SendResult, type SmtpSettings } from '../smtp/index.js';
+import { newLocalId } from '../store/ids.js';
+import type { Journal } from '../store/journal.js';
+import { AccountMailbox } from '../store/mailbox.js';
+import { DEFAULT_BACKOFF_MS, DESTINATION, OutboxStateFile, backoffDelay, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord } from './state.js';
+
+const OUTBOX = roleKey('outbox');
+const SENT = roleKey('sent');
+const DRAFTS = roleKey('drafts');
+const TRASH = roleKey('trash');
+const FOLDER_OF = { sent: SENT, drafts: DRAFTS, trash: TRASH } as const;
+
+/** What the UI shows for a message in the Outbox. */
+export type OutboxState = 'waiting' | 'sending' | 'retrying' | 'maybe-sent' | 'failed';
+
+export interface OutboxItem {
+  id: string;
+  accountId: string;
+  state: OutboxState;
+  /** Attempts started so far. */
+  attempts: number;
+  /** When it goes out by itself (waiting: after the undo window or at Send later's time; retrying: the backoff). */
+  nextAttemptAt: number | null;
+  lastError: OutboxError | null;
+  from: string;
+  to: string[];
+  queuedAt: number;
+}
+
+export type OutboxEvent =
+  /** A message's state changed (queued, sending, retrying, failed, may have been sent). */
+  | { kind: 'changed'; item: OutboxItem }
+  /** The server accepted it (250 after the final dot); it is filed in Sent. `rejected`: recipients refused while the rest took it. */
+  | { kind: 'sent'; accountId: string; id: string; response: string; rejected: RecipientRefusal[] }
+  /** It left the Outbox otherwise: back to Drafts (cancel), to Trash (discard), to Sent (marked sent), or its file was gone. */
+  | { kind: 'left'; accountId: string; id: string; folder: string | null };
+
+export interface OutboxDeps {
+  dataDir: string;
+  sessions: SessionManager;
+  journal: Journal;
+  /** The account's outgoing server, password included (the outbox does not read account settings). */
+  resolveTransport(accountId: string): Promise<SmtpSettings>;
+  now?: () => number;
+  onEvent?: (e: OutboxEvent) => void;
+  /** Undo send: how long a message waits after Send (default 5 s). */
+  undoSeconds?: number;
+  /** Waits after 1, 2, 3… failed attempts in a row; the last repeats (default 1, 5, 15, 60 min). */
+  backoffMs?: readonly number[];
+  /** For tests that count attempts; default smtp/client's sendRaw. */
+  send?: (settings: SmtpSettings, message: RawMessage) => Promise<SendResult>;
+}
+
+export interface EnqueueInput {
+  /** The whole message, CRLF line ends (what nodemailer's MailComposer builds). */
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  /** Send later: not before this time (ms since epoch). Default: now + the undo window. */
+  sendAt?: number;
+}
+
+interface AccountRuntime {
+  state: OutboxStateFile | null;
+  /** The mailbox the state was last checked against: a new one means the account's lock was taken again. */
+  box: AccountMailbox | null;
+  /** State decisions and their records, one at a time. */
+  turn: Promise<unknown>;
+  /** The message whose attempt is under way in this process. */
+  sending: string | null;
+  pump: Promise<void> | null;
+  again: boolean;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A retry of the whole pump (the account's mailbox in use by the CLI, a disk error) after this long. */
+const PUMP_RETRY_MS = 30_000;
+/** setTimeout's limit is 24.8 days; a timer further out is re-armed when it fires. */
+const MAX_TIMER_MS = 60 * 60_000;
+
+export class Outbox {
+  private readonly accounts = new Map<string, AccountRuntime>();
+  private stopped = false;
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  private rt(accountId: string): AccountRuntime {
+    let rt = this.accounts.get(accountId);
+    if (!rt) {
+      rt = { state: null, box: null, turn: Promise.resolve(), sending: null, pump: null, again: false, timer: null };
+      this.accounts.set(accountId, rt);
+    }
+    return rt;
+  }
+
+  private serial<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    const rt = this.rt(accountId);
+    const run = rt.turn.then(work, work);
+    rt.turn = run.catch(() => {});
+    return run;
+  }
+
+  private stateFile(accountId: string): string {
+    return path.join(AccountMailbox.dirFor(this.deps.dataDir, accountId), 'outbox.jsonl');
+  }
+
+  /**
+   * Runs `fn` on the account's open mailbox (quick work beside a sync or a send, or a turn of its
+   * own), inside the account's state turn, with the state read and recovered for this mailbox.
+   */
+  private withState<T>(accountId: string, fn: (box: AccountMailbox, st: OutboxStateFile) => Promise<T>): Promise<T> {
+    return this.deps.sessions.for(accountId).share((box) => this.serial(accountId, async () => fn(box, await this.stateFor(accountId, box))));
+  }
+
+  /**
+   * The state as it is for this mailbox. Each time the account's lock is taken afresh another
+   * process may have sent meanwhile, or this one may have died mid-send: read the file again and
+   * settle what an interrupted run left (see recover()).
+   */
+  private async stateFor(accountId: string, box: AccountMailbox): Promise<OutboxStateFile> {
+    const rt = this.rt(accountId);
+    if (rt.state && rt.box === box) return rt.state;
+    if (rt.state) await rt.state.reload();
+    else rt.state = await OutboxStateFile.open(this.stateFile(accountId));
+    rt.box = box;
+    await this.recover(accountId, box, rt.state);
+    return rt.state;
+  }
+
+  /**
+   * After a crash (or on first use in this process): an attempt under way is settled as
+   * state.ts's recoveryRecord says; a message decided (accepted, cancelled…) whose file is still
+   * in the Outbox is filed where it belongs; an entry without its file is forgotten (an enqueue
+   * cut short before it returned, or a file removed by another program); a file in the Outbox
+   * the state does not know has no envelope and is never sent: it goes to Drafts.
+   */
+  private async recover(accountId: string, box: AccountMailbox, st: OutboxStateFile): Promise<void> {
+    const rt = this.rt(accountId);
+    for (const e of st.all()) {
+      if (e.id === rt.sending) continue;
+      const rec = recoveryRecord(e, this.now());
+      if (rec) {
+        await st.append(rec);
+        this.changed(accountId, st.get(e.id));
+      }
+    }
+    for (const e of st.all()) {
+      if (e.id === rt.sending) continue;
+      const file = box.maildir.get(e.id);
+      if (DESTINATION[e.phase]) await this.fileAway(accountId, box, st, e.id);
+      else if (!file || file.folder !== OUTBOX) await this.forget(accountId, st, e.id, file?.folder ?? null);
+      else await this.ensureJournaled(accountId, box, e.id, e.queuedAt);
+    }
+    const strays = box.maildir.inFolder(OUTBOX).filter((f) => !st.get(f.id));
+    for (const f of strays) {
+      await this.ensureJournaled(accountId, box, f.id, this.now());
+      await this.move(box, f.id, DRAFTS);
+    }
+  }
+
+  private async forget(accountId: string, st: OutboxStateFile, id: string, folder: string | null): Promise<void> {
+    await st.append({ t: 'done', id, at: this.now(), folder });
+    this.emit({ kind: 'left', accountId, id, folder });
+  }
+
+  /** A message's journal record (the read model shows the Outbox), added if a crash kept it out. */
+  private async ensureJournaled(accountId: string, box: AccountMailbox, id: string, at: number): Promise<void> {
+    if (this.deps.journal.get(id)) return;
+    const file = box.maildir.get(id);
+    const p = box.maildir.pathOf(id);
+    if (!file || !p) return;
+    const m: MessageRecord = {
+      id,
+      accountId,
+      uidl: '',
+      receivedAt: at,
+      partial: false,
+      flags: { seen: file.flags.seen, flagged: file.flags.flagged },
+      folder: file.folder,
+      summary: await summarizeSafely(p),
+    };
+    await this.deps.journal.append([{ t: 'add', m }]);
+  }
+
+  /** One rename into `folder` (made if missing), journaled. */
+  private async move(box: AccountMailbox, id: string, folder: string): Promise<void> {
+    if (!box.maildir.hasFolder(folder)) await box.maildir.createFolder(folder);
+    const changes: { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number }[] = [];
+    try {
+      await box.maildir.moveMany([id], folder, (f, from) => {
+        changes.push({ t: 'move', id: f.id, folder, ...(folder === TRASH ? { trashedFrom: from, trashedAt: this.now() } : {}) });
+      });
+    } finally {
+      await this.deps.journal.append(changes);
+    }
+  }
+
+  /** A decided message to where its decision says (Sent, Drafts, Trash), then forgotten. */
+  private async fileAway(accountId: string, box: AccountMailbox, st: OutboxStateFile, id: string): Promise<void> {
+    const e = st.get(id);
+    const dest = e ? DESTINATION[e.phase] : undefined;
+    if (!e || !dest) return;
+    const folder = FOLDER_OF[dest];
+    const file = box.maildir.get(id);
+    if (file) {
+      await this.ensureJournaled(accountId, box, id, e.queuedAt);
+      if (file.folder !== folder) await this.move(box, id, folder);
+      // Your own sent mail is read (it was filed seen; the user may have marked it otherwise meanwhile).
+      if (dest === 'sent' && !file.flags.seen) {
+        await box.maildir.setFlagsMany([id], { seen: true });
+        await this.deps.journal.append([{ t: 'flags', id, flags: { seen: true, flagged: file.flags.flagged } }]);
+      }
+    }
+    await st.append({ t: 'done', id, at: this.now(), folder: file ? folder : null });
+    if (e.phase !== 'accepted') this.emit({ kind: 'left', accountId, id, folder: file ? folder : null });
+  }
+
+  private emit(e: OutboxEvent): void {
+    try {
+      this.deps.onEvent?.(e);
+    } catch {
+      // A listener's failure is not the outbox's.
+    }
+  }
+
+  private changed(accountId: string, e: OutboxEntry | undefined): void {
+    const item = e ? this.itemOf(accountId, e) : null;
+    if (item) this.emit({ kind: 'changed', item });
+  }
+
+  private itemOf(accountId: string, e: OutboxEntry): OutboxItem | null {
+    const state: OutboxState | null =
+      e.phase === 'waiting' || e.phase === 'retrying' || e.phase === 'maybe-sent' || e.phase === 'failed'
+        ? e.phase
+        : e.phase === 'sending' || e.phase === 'dot'
+          ? 'sending'
+          : null;
+    if (!state) return null;
+    return { id: e.id, accountId, state, attempts: e.attempts, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError ?? null, from: e.from, to: [...e.to], queuedAt: e.queuedAt };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Send
+
+  /**
+   * Files the message in the account's Outbox and returns its id once both the file and its
+   * envelope are on disk. It goes out after the undo window (or at `sendAt`).
+   */
+  async enqueue(accountId: string, input: EnqueueInput): Promise<string> {
+    const raw = checkedMessage(input.raw);
+    const to = input.envelope.to.map((a) => a.trim()).filter((a) => a.length > 0);
+    if (to.length === 0) throw new AppFailure('invalid', 'The message has no recipients.');
+    const from = input.envelope.from.trim();
+    const at = this.now();
+    const sendAt = input.sendAt ?? at + (this.deps.undoSeconds ?? 5) * 1000;
+    const id = await this.withState(accountId, async (box, st) => {
+      const id = newLocalId();
+      // The envelope first: a crash before the file is renamed in leaves an entry without a
+      // file (forgotten on recovery); a file without its envelope could never be sent.
+      await st.append({ t: 'queued', id, at, from, to, sendAt, size: raw.length });
+      try {
+        await box.maildir.addMessage(raw, OUTBOX, { seen: true, flagged: false }, id);
+      } catch (e) {
+        await st.append({ t: 'done', id, at: this.now(), folder: null }).catch(() => {});
+        throw e;
+      }
+      await this.ensureJournaled(accountId, box, id, at);
+      this.changed(accountId, st.get(id));
+      return id;
+    });
+    this.kick(accountId);
+    return id;
+  }
+
+  /** Starts (or wakes) the sender of every account with something in its outbox state. */
+  async start(): Promise<void> {
+    const root = path.join(this.deps.dataDir, 'accounts');
+    const ids = await fs.readdir(root).catch(() => [] as string[]);
+    for (const accountId of ids) {
+      if (await fs.access(this.stateFile(accountId)).then(() => true, () => false)) this.kick(accountId);
+    }
+  }
+
+  /** Look at the account's Outbox now (e.g. when the network came back). */
+  kick(accountId: string): void {
+    if (this.stopped) return;
+    const rt = this.rt(accountId);
+    if (rt.pump) {
+      rt.again = true;
+      return;
+    }
+    if (rt.timer) clearTimeout(rt.timer);
+    rt.timer = null;
+    rt.pump = this.pumpLoop(accountId).finally(() => {
+      rt.pump = null;
+    });
+  }
+
+  private async pumpLoop(accountId: string): Promise<void> {
+    const rt = this.rt(accountId);
+    try {
+      for (;;) {
+        rt.again = false;
+        if (this.stopped) return;
+        const r = await this.sendNext(accountId);
+        if (r.again || rt.again) continue;
+        if (r.next !== null) this.arm(accountId, r.next);
+        return;
+      }
+    } catch {
+      // The account is in use by another Popbox process, or the disk failed: look again later.
+      this.arm(accountId, this.now() + PUMP_RETRY_MS);
+    }
+  }
+
+  private arm(accountId: string, at: number): void {
+    if (this.stopped) return;
+    const rt = this.rt(accountId);
+    if (rt.timer) clearTimeout(rt.timer);
+    const wait = Math.min(Math.max(0, at - this.now()), MAX_TIMER_MS);
+    rt.timer = setTimeout(() => {
+      rt.timer = null;
+      this.kick(accountId);
+    }, wait);
+  }
+
+  /**
+   * One step of the sender: the message due first is sent, or nothing is due yet. The whole
+   * attempt is one turn on the account's session (quick work such as marking read runs beside it).
+   */
+  private sendNext(accountId: string): Promise<{ again: boolean; next: number | null }> {
+    return this.deps.sessions.for(accountId).run(
+      async (box) => {
+        const pick = await this.serial(accountId, async () => {
+          const st = await this.stateFor(accountId, box);
+          const due = nextDue(st.all());
+          if (!due || due.nextAttemptAt! > this.now()) return { next: due?.nextAttemptAt ?? null };
+          const file = box.maildir.get(due.id);
+          if (!file || file.folder !== OUTBOX) {
+            await this.forget(accountId, st, due.id, file?.folder ?? null);
+            return { again: true };
+          }
+          let settings: SmtpSettings;
+          try {
+            settings = await this.deps.resolveTransport(accountId);
+          } catch (e) {
+            await st.append({ t: 'failed', id: due.id, n: due.attempts, at: this.now(), error: errorOf(e) });
+            this.changed(accountId, st.get(due.id));
+            return { again: true };
+          }
+          const n = due.attempts + 1;
+          await st.append({ t: 'attempt', id: due.id, n, at: this.now() });
+          this.rt(accountId).sending = due.id;
+          this.changed(accountId, st.get(due.id));
+          return { send: { entry: due, n, settings, file: box.maildir.pathOf(due.id)!, st } };
+        });
+        if ('send' in pick && pick.send) await this.attempt(accountId, box, pick.send);
+        return { again: 'again' in pick || 'send' in pick, next: 'next' in pick ? (pick.next ?? null) : null };
+      },
+      { letQuickWorkIn: true },
+    );
+  }
+
+  private async attempt(
+    accountId: string,
+    box: AccountMailbox,
+    a: { entry: OutboxEntry; n: number; settings: SmtpSettings; file: string; st: OutboxStateFile },
+  ): Promise<void> {
+    const { entry, n, st } = a;
+    const id = entry.id;
+    const rt = this.rt(accountId);
+    let result: SendResult;
+    try {
+      const size = (await fs.stat(a.file)).size;
+      const send = this.deps.send ?? sendRaw;
+      result = await send(a.settings, {
+        from: entry.from,
+        to: entry.to,
+        raw: createReadStream(a.file),
+        size,
+        // On disk before the final dot goes out: after a crash, "before the dot" is certain.
+        beforeFinalDot: () => this.serial(accountId, () => st.append({ t: 'dot', id, n, at: this.now() })),
+      });
+    } catch (e) {
+      await this.serial(accountId, async () => {
+        rt.sending = null;
+        await st.append(this.outcomeOf(st.get(id) ?? entry, n, e));
+        this.changed(accountId, st.get(id));
+      });
+      return;
+    }
+    await this.serial(accountId, async () => {
+      const rec: OutboxRecord = { t: 'accepted', id, n, at: this.now(), response: result.response, ...(result.rejected.length ? { rejected: result.rejected.map((r) => r.address) } : {}) };
+      try {
+        await st.append(rec);
+      } catch {
+        // The server has it: never again in this process. On disk the dot record stands, so a
+        // restart says "may have been sent" rather than sending it again.
+        st.applyOnly(rec);
+      }
+      rt.sending = null;
+      await this.fileAway(accountId, box, st, id);
+    });
+    this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected });
+  }
+
+  /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
+  private outcomeOf(e: OutboxEntry, n: number, err: unknown): OutboxRecord {
+    const at = this.now();
+    const error = errorOf(err);
+    if (err instanceof SmtpError) {
+      if (err.maybeSent) return { t: 'maybe-sent', id: e.id, n, at, error };
+      if (err.retryable || err.code === 'cancelled') {
+        return { t: 'retry', id: e.id, n, at, error, nextAt: at + backoffDelay(e.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS) };
+      }
+    }
+    return { t: 'failed', id: e.id, n, at, error };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The user's say
+
+  private accountOf(id: string): string {
+    for (const [accountId, rt] of this.accounts) if (rt.state?.get(id)) return accountId;
+    const m = this.deps.journal.get(id);
+    if (m) return m.accountId;
+    throw new AppFailure('not-found', 'This message is not in the Outbox.');
+  }
+
+  private async decide(id: string, decide: (e: OutboxEntry, box: AccountMailbox, st: OutboxStateFile, accountId: string) => Promise<void>): Promise<void> {
+    const accountId = this.accountOf(id);
+    await this.withState(accountId, async (box, st) => {
+      const e = st.get(id);
+      if (!e) throw new AppFailure('not-found', 'This message is not in the Outbox.');
+      await decide(e, box, st, accountId);
+    });
+  }
+
+  private refuseWhileSending(accountId: string, e: OutboxEntry): void {
+    if (this.rt(accountId).sending === e.id || e.phase === 'sending' || e.phase === 'dot') {
+      throw new AppFailure('invalid', 'This message is being sent right now.');
+    }
+    if (e.phase === 'accepted' || e.phase === 'mark-sent') throw new AppFailure('invalid', 'This message has been sent.');
+  }
+
+  /**
+   * Undo send, or back to Drafts to fix it: never sent. Refused once sending has begun and
+   * while the message may already be with the server (then: send again, mark as sent, discard).
+   */
+  cancel(id: string): Promise<void> {
+    return this.decide(id, async (e, box, st, accountId) => {
+      if (this.rt(accountId).sending === e.id || e.phase === 'sending' || e.phase === 'dot') {
+        throw new AppFailure('invalid', 'Too late to undo: this message is being sent right now.');
+      }
+      if (e.phase === 'accepted' || e.phase === 'mark-sent') throw new AppFailure('invalid', 'Too late to undo: this message has been sent.');
+      if (e.phase === 'maybe-sent') throw new AppFailure('invalid', 'This message may already have been sent: send it again, mark it as sent, or discard it.');
+      await st.append({ t: 'cancel', id, at: this.now() });
+      await this.fileAway(accountId, box, st, id);
+    });
+  }
+
+  /** Send now: a failed message after the user fixed what was wrong, one that may have been sent (the user's say), or one waiting. */
+  async resend(id: string): Promise<void> {
+    let accountId = '';
+    await this.decide(id, async (e, _box, st, acc) => {
+      accountId = acc;
+      this.refuseWhileSending(acc, e);
+      await st.append({ t: 'resend', id, at: this.now() });
+      this.changed(acc, st.get(id));
+    });
+    this.kick(accountId);
+  }
+
+  /** The user says a message that may have been sent did go: it is filed in Sent. */
+  markSent(id: string): Promise<void> {
+    return this.decide(id, async (e, box, st, accountId) => {
+      this.refuseWhileSending(accountId, e);
+      if (e.phase !== 'maybe-sent' && e.phase !== 'failed') throw new AppFailure('invalid', 'Only a message that may have been sent can be marked as sent.');
+      await st.append({ t: 'mark-sent', id, at: this.now() });
+      await this.fileAway(accountId, box, st, id);
+    });
+  }
+
+  /** Thrown away (to Trash; restoring it puts it in Drafts, never back to sending). */
+  discard(id: string): Promise<void> {
+    return this.decide(id, async (e, box, st, accountId) => {
+      this.refuseWhileSending(accountId, e);
+      await st.append({ t: 'discard', id, at: this.now() });
+      await this.fileAway(accountId, box, st, id);
+    });
+  }
+
+  /** Every message in the Outbox of one account (or of every account this outbox has seen), oldest first. */
+  async status(accountId?: string): Promise<OutboxItem[]> {
+    const ids = accountId !== undefined ? [accountId] : [...this.accounts.keys()];
+    const out: OutboxItem[] = [];
+    for (const acc of ids) {
+      let st = this.rt(acc).state;
+      if (!st) {
+        if (!(await fs.access(this.stateFile(acc)).then(() => true, () => false))) continue;
+        st = await this.withState(acc, async (_box, s) => s);
+      }
+      for (const e of st.all()) {
+        const item = this.itemOf(acc, e);
+        if (item) out.push(item);
+      }
+    }
+    return out.sort((a, b) => a.queuedAt - b.queuedAt);
+  }
+
+  /** Resolves once no account's sender is working (timers for later attempts may stay armed). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pumps = [...this.accounts.values()].map((rt) => rt.pump).filter((p): p is Promise<void> => p !== null);
+      if (pumps.length === 0) return;
+      await Promise.allSettled(pumps);
+    }
+  }
+
+  /** No new attempts; waits for the ones under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const rt of this.accounts.values()) {
+      if (rt.timer) clearTimeout(rt.timer);
+      rt.timer = null;
+    }
+    await this.idle();
+  }
+}
+
+/** A failure in the outbox's words: code, plain message, the server's text where there was one. */
+function errorOf(e: unknown): OutboxError {
+  if (e instanceof SmtpError) {
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.serverText !== undefined ? { serverText: e.serverText } : {}),
+      ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}),
+    };
+  }
+  if (isAppFailure(e)) return { code: e.code, message: e.message };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * The message as it will be sent and filed: SMTP needs CRLF line ends, and the bytes in Sent
+ * must be the bytes the server got, so a bare LF (or CR) is refused rather than silently
+ * changed. A message not ending in a line end gains CRLF (SMTP would add it before the dot).
+ */
+export function checkedMessage(raw: Buffer): Buffer {
+  if (raw.length === 0) throw new AppFailure('invalid', 'The message is empty.');
+  for (let i = raw.indexOf(0x0a); i !== -1; i = raw.indexOf(0x0a, i + 1)) {
+    if (i === 0 || raw[i - 1] !== 0x0d) throw new AppFailure('invalid', `The message has a bare line feed at byte ${i}: messages are sent with CRLF line ends.`);
+  }
+  for (let i = raw.indexOf(0x0d); i !== -1; i = raw.indexOf(0x0d, i + 1)) {
+    if (raw[i + 1] !== 0x0a && i !== raw.length - 1) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${i}: messages are sent with CRLF line ends.`);
+  }
+  if (raw[raw.length - 1] === 0x0a) return raw;
+  if (raw[raw.length - 1] === 0x0d) return Buffer.concat([raw, Buffer.from('\n')]);
+  return Buffer.concat([raw, Buffer.from('\r\n')]);
+}

@@ -1,0 +1,337 @@
+/**
+ * The durable outbox (issue 15 §3, DESIGN §3 invariant 9) against a real Postfix delivering by
+ * LMTP into a real Dovecot: what the user sends arrives exactly once and the bytes the server
+ * got are what is filed in Sent; a network that fails before the final dot means sending again,
+ * silence after it means "may have been sent" and never a second copy; a refusal waits for the
+ * user with the server's words; Undo send never sends.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OutboxItem } from '../../electron/core/outbox/index.js';
+import { Pop3Client } from '../../electron/core/pop3/index.js';
+import { sendRaw, type SmtpSettings } from '../../electron/core/smtp/index.js';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { toCrlf } from '../support/mailgen.js';
+import { messageIdIn, openOutbox, type OutboxHarness } from '../support/outbox-harness.js';
+import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import { sleep } from '../support/servers.js';
+import { readAll } from '../support/streams.js';
+
+const unavailable = postfixUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the outbox suite: ${unavailable}`);
+const suite = unavailable ? describe.skip : describe;
+
+const USERS = [
+  { name: 'alice', password: 'alice-pw' },
+  { name: 'bob', password: 'bob-pw' },
+];
+const ACCOUNT = 'acct-alice';
+
+/** A plain message with CRLF line ends, dot lines and 8-bit text, about `size` bytes. */
+export function plainMessage(tag: string, opts: { to?: string; size?: number } = {}): Buffer {
+  const lines = [
+    'From: Alice <alice@example.org>',
+    `To: ${opts.to ?? 'bob@example.org'}`,
+    `Subject: outbox ${tag} — Grüße`,
+    `Message-ID: <${tag}@popbox.test>`,
+    'Date: Sun, 06 Dec 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    `Hello Bob (${tag}).`,
+    '.',
+    '..a line that starts with dots',
+  ];
+  let body = lines.join('\r\n') + '\r\n';
+  const target = opts.size ?? 4096;
+  while (Buffer.byteLength(body) < target) body += `${randomBytes(30).toString('base64')} äöü ß .\r\n`;
+  return Buffer.from(body);
+}
+
+suite('the outbox: exactly once, or visibly uncertain', () => {
+  let dc: DovecotServer;
+  let pf: PostfixServer;
+  let proxy: FaultProxy;
+  let root: string;
+  const open: OutboxHarness[] = [];
+
+  beforeAll(async () => {
+    dc = await startDovecot({ lmtp: true, users: USERS });
+    pf = await startPostfix({ dovecot: dc });
+    proxy = await startFaultProxy({ host: '127.0.0.1', port: pf.clearPort });
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-outbox-'));
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await pf?.stop();
+    await dc?.stop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    proxy?.setPlan(null);
+    while (open.length) await open.pop()!.close();
+  });
+
+  const direct = (server: PostfixServer = pf): SmtpSettings => ({
+    host: '127.0.0.1',
+    port: server.submissionsPort,
+    security: 'tls',
+    auth: { user: 'alice', password: 'alice-pw' },
+    tls: { ca: server.caPem, servername: 'localhost' },
+    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs: 5000 },
+  });
+
+  const viaProxy = (idleMs = 5000): SmtpSettings => ({
+    host: '127.0.0.1',
+    port: proxy.port,
+    security: 'plain',
+    allowInsecureAuth: true,
+    auth: { user: 'alice', password: 'alice-pw' },
+    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs },
+  });
+
+  let n = 0;
+  async function harness(transport: () => SmtpSettings, deps: Parameters<typeof openOutbox>[0]['deps'] = {}): Promise<OutboxHarness> {
+    const h = await openOutbox({ dataDir: path.join(root, `d${++n}`), accountId: ACCOUNT, transport, deps: { undoSeconds: 0, backoffMs: [200, 400], ...deps } });
+    open.push(h);
+    return h;
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(25);
+    }
+  }
+
+  const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
+  const sentEvent = (h: OutboxHarness, id: string) => h.events.find((e) => e.kind === 'sent' && e.id === id);
+
+  /** bob's delivered messages, counted by Message-ID, once Postfix has had time to deliver. */
+  async function deliveries(settleMs = 600): Promise<Map<string, number>> {
+    await sleep(settleMs);
+    const counts = new Map<string, number>();
+    for (const m of await dc.mailbox('bob')) {
+      const id = messageIdIn(m.bytes) ?? '(none)';
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async function fetchByPop3(user: string): Promise<Buffer[]> {
+    const pop = await Pop3Client.connect({
+      host: '127.0.0.1',
+      port: dc.tlsPort,
+      security: 'tls',
+      tls: { ca: dc.caPem, servername: 'localhost' },
+      timeouts: { connectMs: 5000, greetingMs: 5000, idleMs: 10_000 },
+    });
+    try {
+      await pop.login({ user, password: USERS.find((u) => u.name === user)!.password });
+      const out: Buffer[] = [];
+      for (const { id } of await pop.list()) out.push(await readAll(await pop.retr(id)));
+      return out;
+    } finally {
+      await pop.quit();
+    }
+  }
+
+  it('Send: delivered once, the exact bytes the server got are filed in Sent (seen), the Outbox is empty', async () => {
+    await dc.clear('bob');
+    const h = await harness(() => direct());
+    const composed = await new MailComposer({
+      from: { name: 'Älice Ünger', address: 'alice@example.org' },
+      to: 'bob@example.org',
+      bcc: 'alice@example.org',
+      subject: 'Grüße aus Köln ✓',
+      messageId: '<send-once@popbox.test>',
+      text: 'Hallo Bob,\n.\n..dots\nÄÖÜ\n',
+      attachments: [{ filename: 'daten.bin', content: randomBytes(40 * 1024) }],
+    })
+      .compile()
+      .build();
+    const raw = toCrlf(composed);
+    const t0 = Date.now();
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org'] }, sendAt: Date.now() });
+    // Durable before enqueue returned: the file in .Outbox/cur and the envelope in the state file.
+    const queued = await h.folderFiles('Outbox');
+    expect([...queued.keys()]).toEqual([`${id}:2,S`]);
+    expect(queued.get(`${id}:2,S`)!.equals(raw)).toBe(true);
+    const stateText = await fs.readFile(path.join(h.dataDir, 'accounts', ACCOUNT, 'outbox.jsonl'), 'utf8');
+    expect(stateText).toContain('"to":["bob@example.org"]');
+    expect(h.journal.get(id)).toMatchObject({ folder: 'Outbox', uidl: '', flags: { seen: true } });
+    expect(h.journal.get(id)!.summary.subject).toBe('Grüße aus Köln ✓');
+
+    await until('sent', () => sentEvent(h, id));
+    console.log(`outbox: enqueue → accepted in ${Date.now() - t0} ms`);
+    const sent = await h.folderFiles('Sent');
+    expect([...sent.keys()]).toEqual([`${id}:2,S`]);
+    expect((await h.folderFiles('Outbox')).size).toBe(0);
+    expect(h.journal.get(id)!.folder).toBe('Sent');
+    expect(await h.outbox.status()).toEqual([]);
+
+    await until('delivery', async () => (await dc.mailbox('bob')).length === 1);
+    const served = await fetchByPop3('bob');
+    expect(served).toHaveLength(1);
+    // Postfix and Dovecot put Return-Path, Delivered-To and Received on top; from our first header on it is the file in Sent.
+    const filed = sent.get(`${id}:2,S`)!;
+    const firstLine = filed.subarray(0, filed.indexOf('\r\n') + 2);
+    const at = served[0]!.indexOf(firstLine);
+    expect(at).toBeGreaterThan(0);
+    expect(served[0]!.subarray(at).equals(filed)).toBe(true);
+    expect(filed.equals(raw)).toBe(true);
+    expect(await deliveries(300)).toEqual(new Map([['<send-once@popbox.test>', 1]]));
+  });
+
+  it('refuses bare line feeds (the bytes filed must be the bytes sent) and an empty envelope', async () => {
+    const h = await harness(() => direct());
+    await expect(h.outbox.enqueue(ACCOUNT, { raw: Buffer.from('Subject: x\n\nbody\n'), envelope: { from: 'alice@example.org', to: ['bob@example.org'] } })).rejects.toThrow(/bare line feed/);
+    await expect(h.outbox.enqueue(ACCOUNT, { raw: plainMessage('no-rcpt'), envelope: { from: 'alice@example.org', to: [] } })).rejects.toThrow(/no recipients/);
+    expect((await h.folderFiles('Outbox')).size).toBe(0);
+  });
+
+  it('Postfix down: retrying with backoff (200 ms, then 400 ms each), then sent once when it is back', async () => {
+    await dc.clear('bob');
+    let server = await startPostfix({ dovecot: dc });
+    const down = direct(server);
+    await server.stop();
+    let transport = down;
+    const h = await harness(() => transport);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('postfix-down'), envelope: { from: 'alice@example.org', to: ['bob@example.org'] }, sendAt: Date.now() });
+    const retrying = await until('three failed attempts', async () => {
+      const i = await itemOf(h, id);
+      return i && i.state === 'retrying' && i.attempts >= 3 ? i : null;
+    });
+    expect(retrying.lastError?.code).toBe('network');
+    expect(retrying.lastError?.message).toMatch(/connect|connection/i);
+    // The waits the outbox announced: 200 ms after the first failure, 400 ms after each later one.
+    const waits = h.events
+      .filter((e): e is Extract<typeof e, { kind: 'changed' }> => e.kind === 'changed' && e.item.id === id && e.item.state === 'retrying')
+      .map((e) => e.item);
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(waits.slice(0, 3).map((i) => i.attempts)).toEqual([1, 2, 3].slice(0, Math.min(3, waits.length)));
+    server = await startPostfix({ dovecot: dc });
+    try {
+      transport = direct(server);
+      await until('sent', () => sentEvent(h, id));
+      const i = (await h.outbox.status()).length;
+      expect(i).toBe(0);
+      expect(await deliveries()).toEqual(new Map([['<postfix-down@popbox.test>', 1]]));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('cut during DATA, before the final dot: sent again, delivered exactly once', async () => {
+    await dc.clear('bob');
+    const h = await harness(() => viaProxy());
+    proxy.setPlan({ reset: { dir: 'up', at: 100 * 1024 } });
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('cut-in-data', { size: 400 * 1024 }), envelope: { from: 'alice@example.org', to: ['bob@example.org'] }, sendAt: Date.now() });
+    const failed = await until('the cut attempt', async () => {
+      const i = await itemOf(h, id);
+      return i?.state === 'retrying' ? i : null;
+    });
+    expect(failed.lastError?.code).toBe('network');
+    proxy.setPlan(null);
+    await until('sent', () => sentEvent(h, id));
+    expect(h.events.filter((e) => e.kind === 'changed' && e.item.id === id && e.item.state === 'sending').length).toBe(2);
+    expect(await deliveries()).toEqual(new Map([['<cut-in-data@popbox.test>', 1]]));
+    expect((await h.folderFiles('Sent')).size).toBe(1);
+  });
+
+  it('no answer after the final dot: "may have been sent", never sent again by itself; Mark as sent files it', async () => {
+    await dc.clear('bob');
+    const raw = plainMessage('no-answer', { size: 30 * 1024 });
+    // A faithful send first, to learn how many bytes come down before the answer to the dot.
+    const ok = await sendRaw(viaProxy(), { from: 'alice@example.org', to: ['bob@example.org'], raw: plainMessage('calibrate', { size: 30 * 1024 }) });
+    let down = -1;
+    for (let i = 0; i < 40 && proxy.lastBytes().down !== down; i++) {
+      down = proxy.lastBytes().down;
+      await sleep(50);
+    }
+    const finalReply = Buffer.byteLength(`${ok.response}\r\n221 2.0.0 Bye\r\n`);
+    await deliveries(300);
+    await dc.clear('bob');
+
+    const h = await harness(() => viaProxy(1000));
+    proxy.setPlan({ stall: { dir: 'down', at: down - finalReply, ms: 4000 } });
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org'] }, sendAt: Date.now() });
+    const maybe = await until('may have been sent', async () => {
+      const i = await itemOf(h, id);
+      return i?.state === 'maybe-sent' ? i : null;
+    });
+    proxy.setPlan(null);
+    expect(maybe.attempts).toBe(1);
+    expect(maybe.lastError?.code).toBe('timeout');
+    expect(maybe.nextAttemptAt).toBeNull();
+    await sleep(1000);
+    h.outbox.kick(ACCOUNT);
+    await h.outbox.idle();
+    expect((await itemOf(h, id))?.state).toBe('maybe-sent');
+    expect((await itemOf(h, id))?.attempts).toBe(1);
+    // It did arrive, once: exactly why it must not go again silently.
+    expect(await deliveries()).toEqual(new Map([['<no-answer@popbox.test>', 1]]));
+    await expect(h.outbox.cancel(id)).rejects.toThrow(/may already have been sent/);
+    await h.outbox.markSent(id);
+    expect([...(await h.folderFiles('Sent')).keys()]).toEqual([`${id}:2,S`]);
+    expect(h.journal.get(id)!.folder).toBe('Sent');
+    expect(await h.outbox.status()).toEqual([]);
+  });
+
+  it('an unknown recipient (550): failed with the server\'s words, not retried; back to Drafts to fix it', async () => {
+    await dc.clear('bob');
+    const h = await harness(() => direct());
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('unknown', { to: 'nobody@example.org' }), envelope: { from: 'alice@example.org', to: ['nobody@example.org'] }, sendAt: Date.now() });
+    const failed = await until('failed', async () => {
+      const i = await itemOf(h, id);
+      return i?.state === 'failed' ? i : null;
+    });
+    expect(failed.lastError).toMatchObject({ code: 'rejected', responseCode: 550 });
+    expect(failed.lastError?.serverText).toMatch(/User unknown/i);
+    expect(failed.lastError?.message).toMatch(/nobody@example\.org/);
+    await sleep(600); // longer than the backoff: no second attempt
+    expect((await itemOf(h, id))?.attempts).toBe(1);
+    await h.outbox.cancel(id);
+    expect([...(await h.folderFiles('Drafts')).keys()]).toEqual([`${id}:2,S`]);
+    expect(h.journal.get(id)!.folder).toBe('Drafts');
+    expect(await deliveries(100)).toEqual(new Map());
+  });
+
+  it('Undo send within the window: in Drafts, nothing delivered; once sending began, Undo is refused', async () => {
+    await dc.clear('bob');
+    const h = await harness(() => viaProxy(), { undoSeconds: 1 });
+    const connectionsAtStart = proxy.connections();
+    const raw = plainMessage('undone');
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org'] } });
+    expect((await itemOf(h, id))?.state).toBe('waiting');
+    await h.outbox.cancel(id);
+    const drafts = await h.folderFiles('Drafts');
+    expect(drafts.get(`${id}:2,S`)?.equals(raw)).toBe(true);
+    expect((await h.folderFiles('Outbox')).size).toBe(0);
+    expect(h.journal.get(id)!.folder).toBe('Drafts');
+    await sleep(1500);
+    expect(proxy.connections()).toBe(connectionsAtStart);
+    expect(await deliveries()).toEqual(new Map());
+
+    // Sending under way (the proxy holds the message's bytes): too late.
+    const before = proxy.connections();
+    proxy.setPlan({ stall: { dir: 'up', at: 2000, ms: 1500 } });
+    const late = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('too-late', { size: 20 * 1024 }), envelope: { from: 'alice@example.org', to: ['bob@example.org'] }, sendAt: Date.now() });
+    await until('sending', async () => (await itemOf(h, late))?.state === 'sending' && proxy.connections() > before);
+    await expect(h.outbox.cancel(late)).rejects.toThrow(/Too late to undo/);
+    await until('sent', () => sentEvent(h, late));
+    expect(await deliveries()).toEqual(new Map([['<too-late@popbox.test>', 1]]));
+  });
+});

@@ -49,10 +49,14 @@ export function plainMessage(tag: string, opts: { to?: string; size?: number } =
     '.',
     '..a line that starts with dots',
   ];
-  let body = lines.join('\r\n') + '\r\n';
+  const parts = [Buffer.from(lines.join('\r\n') + '\r\n')];
   const target = opts.size ?? 4096;
-  while (Buffer.byteLength(body) < target) body += `${randomBytes(30).toString('base64')} äöü ß .\r\n`;
-  return Buffer.from(body);
+  for (let size = parts[0]!.length; size < target; ) {
+    const line = Buffer.from(`${randomBytes(30).toString('base64')} äöü ß .\r\n`);
+    parts.push(line);
+    size += line.length;
+  }
+  return Buffer.concat(parts);
 }
 
 suite('the outbox: exactly once, or visibly uncertain', () => {
@@ -216,12 +220,21 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     });
     expect(retrying.lastError?.code).toBe('network');
     expect(retrying.lastError?.message).toMatch(/connect|connection/i);
-    // The waits the outbox announced: 200 ms after the first failure, 400 ms after each later one.
-    const waits = h.events
-      .filter((e): e is Extract<typeof e, { kind: 'changed' }> => e.kind === 'changed' && e.item.id === id && e.item.state === 'retrying')
-      .map((e) => e.item);
-    expect(waits.length).toBeGreaterThanOrEqual(2);
-    expect(waits.slice(0, 3).map((i) => i.attempts)).toEqual([1, 2, 3].slice(0, Math.min(3, waits.length)));
+    // The waits: 200 ms after the first failure, 400 ms after each later one (the schedule's last
+    // step repeats), announced with each failure and kept before the next attempt.
+    const timeline = h.events.map((e, i) => ({ e, at: h.eventTimes[i]! })).filter(({ e }) => e.kind === 'changed' && e.item.id === id);
+    const failures = timeline.filter(({ e }) => e.kind === 'changed' && e.item.state === 'retrying');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    for (const [k, f] of failures.slice(0, 3).entries()) {
+      const item = (f.e as Extract<typeof f.e, { kind: 'changed' }>).item;
+      expect(item.attempts).toBe(k + 1);
+      const planned = item.nextAttemptAt! - f.at;
+      const step = k === 0 ? 200 : 400;
+      expect(planned).toBeGreaterThan(step - 100);
+      expect(planned).toBeLessThanOrEqual(step);
+      const nextTry = timeline.find(({ e, at }) => at > f.at && e.kind === 'changed' && e.item.state === 'sending');
+      if (nextTry) expect(nextTry.at - f.at).toBeGreaterThanOrEqual(step - 100);
+    }
     server = await startPostfix({ dovecot: dc });
     try {
       transport = direct(server);

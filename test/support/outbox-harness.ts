@@ -18,6 +18,8 @@ export interface OutboxHarness {
   journal: Journal;
   sessions: SessionManager;
   events: OutboxEvent[];
+  /** When each event came (Date.now()), index for index. */
+  eventTimes: number[];
   /** The files (name → bytes) in a folder's cur/ of the account's Maildir. */
   folderFiles(key: string): Promise<Map<string, Buffer>>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function openOutbox(opts: {
   const journal = await Journal.open(path.join(opts.dataDir, 'journal.jsonl'));
   const sessions = new SessionManager(opts.dataDir);
   const events: OutboxEvent[] = [];
+  const eventTimes: number[] = [];
   const outbox = new Outbox({
     dataDir: opts.dataDir,
     sessions,
@@ -41,6 +44,7 @@ export async function openOutbox(opts: {
     ...opts.deps,
     onEvent: (e) => {
       events.push(e);
+      eventTimes.push(Date.now());
       opts.deps?.onEvent?.(e);
     },
   });
@@ -52,6 +56,7 @@ export async function openOutbox(opts: {
     journal,
     sessions,
     events,
+    eventTimes,
     async folderFiles(key) {
       const dir = path.join(maildir, folderDir(key), 'cur');
       const out = new Map<string, Buffer>();

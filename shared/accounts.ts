@@ -155,7 +155,8 @@ const smtpFields = {
   security: Security,
   /** 'none': the server takes mail without a login (a home relay); user and password are then unused. */
   auth: z.enum(['password', 'none'], invalidType('must be "password" or "none"')),
-  user: User,
+  /** Needed to log in (auth "password"). */
+  user: User.optional(),
   /** Use exactly this mechanism; unset lets the client take the first the server offers. */
   mechanism: SmtpMechanism.optional(),
   /** Accept the server's certificate by this pin instead of the CA chain (self-signed servers). */
@@ -165,7 +166,10 @@ const smtpFields = {
   password: SmtpPasswordSource,
 };
 
-function checkSmtp(s: { security: Security; tlsFingerprint?: string | undefined }, ctx: z.RefinementCtx): void {
+function checkSmtp(s: { security: Security; tlsFingerprint?: string | undefined; auth: 'password' | 'none'; user?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (s.auth === 'password' && s.user === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required to log in (or choose auth "none": no login)' });
+  }
   if (s.security === 'plain' && s.tlsFingerprint !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['tlsFingerprint'], message: 'pins a TLS certificate, but security is "plain" (no TLS): use "tls" or "starttls", or remove the fingerprint' });
   }

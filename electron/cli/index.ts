@@ -7,6 +7,7 @@
  * Otherwise it runs here. Either way the output and the exit code are the same (run.ts).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { connectControl, runInHost } from '../core/control/control-client.js';
 import { localTerminalWidth, type CliIo } from './common.js';
 import { LOCAL_COMMANDS, runCli, splitArgs } from './run.js';
@@ -35,6 +36,15 @@ const terminal: Pick<CliIo, 'out' | 'err'> = {
   err: (text) => void process.stderr.write(text),
 };
 
+/** File arguments made absolute: the running Popbox reads them from its own working directory. */
+function withAbsolutePaths(argv: string[]): string[] {
+  return argv.map((a, i) => {
+    if (argv[i - 1] === '--signature-file') return path.resolve(a);
+    if (a.startsWith('--signature-file=')) return `--signature-file=${path.resolve(a.slice('--signature-file='.length))}`;
+    return a;
+  });
+}
+
 /** The command inside the Popbox process holding the data directory; null when none listens. */
 async function runInRunningPopbox(argv: string[]): Promise<number | null> {
   let dataDir: string;
@@ -49,8 +59,8 @@ async function runInRunningPopbox(argv: string[]): Promise<number | null> {
   if (LOCAL_COMMANDS.has(command)) return null;
   const socket = await connectControl(dataDir);
   if (!socket) return null;
-  const stdin = argv.includes('--password-stdin') ? readStdin() : undefined;
-  return runInHost(socket, { argv, columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
+  const stdin = argv.includes('--password-stdin') || argv.includes('--smtp-password-stdin') ? readStdin() : undefined;
+  return runInHost(socket, { argv: withAbsolutePaths(argv), columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
 }
 
 const argv = process.argv.slice(2);

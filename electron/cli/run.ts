@@ -13,6 +13,7 @@ import { pathOf, roleKey } from '../../shared/folders.js';
 import { fitColumn } from './columns.js';
 import { UsageError, cliIo, parse, print, printError, terminalWidth, usage, withIo, withService, type CliIo } from './common.js';
 import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
+import { SMTP_USAGE, describeSmtp, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
 
@@ -23,6 +24,7 @@ const USAGE = `usage: popbox [--data-dir DIR] <command>
         [--mechanism ${AUTH_MECHANISMS.join('|')}] [--allow-insecure-auth] [--email ADDR]
   account set NAME [the same options; --no-leave-on-server, --no-delete-when-deleted-locally,
         --pipelining, --delete-after-days 0 and --max-size 0 turn things off]
+${SMTP_USAGE}
   account list [--json]
   account remove NAME
   sync [NAME...]
@@ -51,6 +53,7 @@ const accountOptions = {
   'check-every': { type: 'string' },
   mechanism: { type: 'string' },
   'allow-insecure-auth': { type: 'boolean' },
+  ...smtpOptions,
 } as const satisfies ParseArgsConfig['options'];
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -111,12 +114,19 @@ function describeAccount(a: AccountSettings): string {
   const leave = a.leaveOnServer
     ? `leave on server${a.deleteAfterDays ? `, delete after ${a.deleteAfterDays} d` : ''}${a.deleteWhenDeletedLocally ? ', delete when deleted here' : ''}`
     : 'delete from server after download';
-  return `${a.name}\t${a.user}@${a.host}:${a.port}\t${a.security}\t${leave}`;
+  return `${a.name}\t${a.user}@${a.host}:${a.port}\t${a.security}\t${leave}${a.smtp ? `\t${describeSmtp(a.smtp)}` : ''}`;
 }
 
 /** Account settings for --json: everything but a password command (it may hold a secret). */
 function publicAccount(a: AccountSettings) {
-  return { ...a, password: { source: a.password.source } };
+  return { ...a, password: { source: a.password.source }, smtp: a.smtp && { ...a.smtp, password: { source: a.smtp.password.source } } };
+}
+
+/** Only one password can come on standard input. */
+function checkStdinPasswords(v: AccountValues): void {
+  if (v['password-stdin'] && v['smtp-password-stdin']) {
+    usage('only one password can be read from standard input: use --smtp-same-password, or a password command for one of them');
+  }
 }
 
 function formatAddress(list: { name: string; address: string }[]): string {
@@ -170,9 +180,14 @@ async function accountCommand(dataDir: string, args: string[]): Promise<number> 
         usage('account add needs --password-stdin or --password-command');
       }
       if (values['password-stdin'] && values['password-command'] !== undefined) usage('give --password-stdin or --password-command, not both');
+      checkStdinPasswords(values);
       const fields = accountFields(values);
+      const smtp = smtpPatch(values, null);
+      const identities = fromIdentity(values);
       const password = values['password-stdin'] ? readPasswordStdin() : undefined;
-      const account = await withService(dataDir, (s) => s.addAccount({ ...fields, name } as AccountInput, password));
+      const smtpPassword = values['smtp-password-stdin'] ? readSmtpPasswordStdin() : undefined;
+      const input = { ...fields, name, ...(smtp ? { smtp } : {}), ...(identities ? { identities } : {}) } as AccountInput;
+      const account = await withService(dataDir, (s) => s.addAccount(input, password, smtpPassword !== undefined ? { smtpPassword } : {}));
       print(`added ${describeAccount(account)}`);
       return 0;
     }
@@ -181,10 +196,16 @@ async function accountCommand(dataDir: string, args: string[]): Promise<number> 
       const [name, ...extra] = positionals;
       if (!name || extra.length) usage('account set takes exactly one NAME');
       if (values['password-stdin'] && values['password-command'] !== undefined) usage('give --password-stdin or --password-command, not both');
+      checkStdinPasswords(values);
+      if (values.from !== undefined || values['from-name'] !== undefined) usage('--from and --from-name are for account add; add an identity with "popbox identity add NAME --address ADDR"');
       const patch = accountFields(values);
-      if (Object.keys(patch).length === 0) usage('account set: nothing to change');
+      if (Object.keys(patch).length === 0 && !hasSmtpOptions(values)) usage('account set: nothing to change');
       const password = values['password-stdin'] ? readPasswordStdin() : undefined;
-      const account = await withService(dataDir, (s) => s.updateAccount(name, patch, password, { fromCommandLine: true }));
+      const smtpPassword = values['smtp-password-stdin'] ? readSmtpPasswordStdin() : undefined;
+      const account = await withService(dataDir, (s) => {
+        const smtp = smtpPatch(values, s.accounts.get(name).smtp);
+        return s.updateAccount(name, { ...patch, ...(smtp !== undefined ? { smtp } : {}) }, password, { fromCommandLine: true, ...(smtpPassword !== undefined ? { smtpPassword } : {}) });
+      });
       print(`updated ${describeAccount(account)}`);
       return 0;
     }
@@ -237,6 +258,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'account':
       return accountCommand(dataDir, rest);
+    case 'identity':
+    case 'identities':
+      return identityCommand(dataDir, rest);
     case 'sync': {
       const { positionals } = parse(rest, {});
       return withService(dataDir, async (s) => {

@@ -116,8 +116,13 @@ export class AccountsService {
       }
       // The outgoing server's own password, by the same rule.
       if (smtpDestinationChanged(current.smtp, next.smtp)) {
-        await this.opts.secrets.delete(smtpSecretKey(current.id));
-        if (saved.smtp?.password.source === 'command' && !opts.fromCommandLine) {
+        const keepsCommand = saved.smtp?.password.source === 'command' && opts.fromCommandLine === true;
+        // A stored entry must not outlive the server it was given for (a later switch back to
+        // the keychain would send it to the new one). Someone who keeps a password command may
+        // have no keychain at all: then there is nothing in it to forget.
+        const forget = this.opts.secrets.delete(smtpSecretKey(current.id));
+        await (keepsCommand || saved.smtp === null ? forget.catch(() => {}) : forget);
+        if (saved.smtp?.password.source === 'command' && !keepsCommand) {
           saved = { ...saved, smtp: { ...saved.smtp, password: { source: 'keychain' } } };
         }
       }
@@ -277,7 +282,9 @@ function smtpUsesOwnKeychainEntry(smtp: SmtpServer | null): boolean {
 }
 
 /** The SMTP login: a password for PLAIN, LOGIN, CRAM-MD5 (or the first offered), the access token for XOAUTH2. */
-function smtpAuth(login: Pick<SmtpServer, 'user' | 'mechanism'>, password: string): NonNullable<SmtpSettings['auth']> {
-  if (login.mechanism === 'XOAUTH2') return { user: login.user, accessToken: password };
-  return { user: login.user, password, ...(login.mechanism ? { method: login.mechanism } : {}) };
+function smtpAuth(login: { user?: string | undefined; mechanism?: SmtpServer['mechanism'] }, password: string): NonNullable<SmtpSettings['auth']> {
+  // The schema asks for a user wherever a login is set up; this only keeps an empty one from going out.
+  const user = login.user ?? '';
+  if (login.mechanism === 'XOAUTH2') return { user, accessToken: password };
+  return { user, password, ...(login.mechanism ? { method: login.mechanism } : {}) };
 }

@@ -5,7 +5,9 @@
  * silence after it means "may have been sent" and never a second copy; a refusal waits for the
  * user with the server's words; Undo send never sends.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +18,9 @@ import { Pop3Client } from '../../electron/core/pop3/index.js';
 import { sendRaw, type SmtpSettings } from '../../electron/core/smtp/index.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { toCrlf } from '../support/mailgen.js';
-import { messageIdIn, openOutbox, type OutboxHarness } from '../support/outbox-harness.js';
+import { mulberry32, toCrlf } from '../support/mailgen.js';
+import type { ChildConfig } from '../support/outbox-child.js';
+import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
 import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
 import { sleep } from '../support/servers.js';
 import { readAll } from '../support/streams.js';
@@ -32,31 +35,59 @@ const USERS = [
   { name: 'bob', password: 'bob-pw' },
 ];
 const ACCOUNT = 'acct-alice';
+const KILLS = process.env.POPBOX_OUTBOX_KILLS ? Number(process.env.POPBOX_OUTBOX_KILLS) : process.env.POPBOX_SOAK ? 100 : 20;
+const SEED = Number(process.env.POPBOX_OUTBOX_SEED ?? 0x0b0c5) >>> 0;
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const CHILD = path.join(repo, 'test', 'support', 'outbox-child.ts');
 
-/** A plain message with CRLF line ends, dot lines and 8-bit text, about `size` bytes. */
-export function plainMessage(tag: string, opts: { to?: string; size?: number } = {}): Buffer {
-  const lines = [
-    'From: Alice <alice@example.org>',
-    `To: ${opts.to ?? 'bob@example.org'}`,
-    `Subject: outbox ${tag} — Grüße`,
-    `Message-ID: <${tag}@popbox.test>`,
-    'Date: Sun, 06 Dec 2026 10:00:00 +0000',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
-    '',
-    `Hello Bob (${tag}).`,
-    '.',
-    '..a line that starts with dots',
-  ];
-  const parts = [Buffer.from(lines.join('\r\n') + '\r\n')];
-  const target = opts.size ?? 4096;
-  for (let size = parts[0]!.length; size < target; ) {
-    const line = Buffer.from(`${randomBytes(30).toString('base64')} äöü ß .\r\n`);
-    parts.push(line);
-    size += line.length;
-  }
-  return Buffer.concat(parts);
+interface ChildRun {
+  queued: [string, string][];
+  /** The child's last line before it died or finished. */
+  lastLine: string;
+  killed: boolean;
+  code: number | null;
+  stderr: string;
+  /** From 'ready' to the exit, ms. */
+  workedMs: number;
+}
+
+/** Run the outbox child to the end, or SIGKILL it (by its PID) `killAfterMs` after it said ready. */
+function runChild(cfgFile: string, killAfterMs: number | null): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, cfgFile], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const queued: [string, string][] = [];
+    let lastLine = '';
+    let buffered = '';
+    let stderr = '';
+    let killed = false;
+    let readyAt = 0;
+    const guard = setTimeout(() => {
+      killed = child.kill('SIGKILL');
+      reject(new Error(`the outbox child hung (last line: ${lastLine}); stderr: ${stderr}`));
+    }, 60_000);
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        lastLine = line;
+        const q = /^queued (\S+) (\S+)$/.exec(line);
+        if (q) queued.push([q[1]!, q[2]!]);
+        if (line === 'ready') readyAt = performance.now();
+        if (line === 'ready' && killAfterMs !== null) {
+          setTimeout(() => {
+            if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
+          }, killAfterMs);
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      resolve({ queued, lastLine, killed, code, stderr, workedMs: readyAt ? performance.now() - readyAt : 0 });
+    });
+  });
 }
 
 suite('the outbox: exactly once, or visibly uncertain', () => {
@@ -347,4 +378,74 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     await until('sent', () => sentEvent(h, late));
     expect(await deliveries()).toEqual(new Map([['<too-late@popbox.test>', 1]]));
   });
+
+  it(`kill -9 at ${KILLS} seeded moments while queueing and sending: each message delivered exactly once, or "may have been sent" and at most once; none lost`, async () => {
+    await dc.clear('bob');
+    const started = Date.now();
+    const rng = mulberry32(SEED);
+    const dataDir = path.join(root, 'killed');
+    const cfgFile = path.join(root, 'child.json');
+    // Through the proxy with a little latency on every chunk, so kills land inside each SMTP step.
+    proxy.setPlan({ latencyMs: 2 });
+    const queued = new Map<string, string>();
+    const landed = new Map<string, number>();
+    let tags = 0;
+    const cfg = (enqueue: ChildConfig['enqueue']): ChildConfig => ({ dataDir, accountId: ACCOUNT, settings: viaProxy(), backoffMs: [100, 200], enqueue });
+    const newMessages = () => Array.from({ length: 3 }, () => ({ tag: `kill-${SEED}-${tags++}`, size: 1000 + Math.floor(rng() * rng() * 400_000) }));
+    const record = (r: ChildRun) => {
+      for (const [tag, id] of r.queued) queued.set(tag, id);
+      if (!r.killed && r.code !== 0) throw new Error(`the child failed (${r.code}): ${r.stderr}`);
+    };
+    // A clean run first: how long queueing and sending three messages takes, to spread the kills over.
+    await fs.writeFile(cfgFile, JSON.stringify(cfg(newMessages())));
+    const calib = await runChild(cfgFile, null);
+    record(calib);
+    let kills = 0;
+    for (let round = 0; kills < KILLS && round < 3 * KILLS; round++) {
+      await fs.writeFile(cfgFile, JSON.stringify(cfg(newMessages())));
+      const r = await runChild(cfgFile, Math.floor(rng() * calib.workedMs));
+      record(r);
+      const where = r.killed && r.lastLine !== 'done' ? r.lastLine.replace(/^event (\S+) \S+/, '$1').replace(/^queued .*/, 'queued') : 'finished';
+      if (where !== 'finished') kills++;
+      landed.set(where, (landed.get(where) ?? 0) + 1);
+    }
+    expect(kills).toBe(KILLS);
+    await fs.writeFile(cfgFile, JSON.stringify(cfg([])));
+    const last = await runChild(cfgFile, null);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.lastLine).toBe('done');
+    proxy.setPlan(null);
+
+    // What the server got, by Message-ID, once Postfix is done delivering.
+    let counts = await deliveries(500);
+    for (let stable = 0; stable < 3; ) {
+      const again = await deliveries(300);
+      stable = JSON.stringify([...again]) === JSON.stringify([...counts]) ? stable + 1 : 0;
+      counts = again;
+    }
+    const h = await openOutbox({ dataDir, accountId: ACCOUNT, transport: () => viaProxy() });
+    open.push(h);
+    const status = await h.outbox.status(ACCOUNT);
+    const sent = new Map([...(await h.folderFiles('Sent'))].map(([name, bytes]) => [name.slice(0, 16), messageIdIn(bytes)!]));
+    const outbox = new Map([...(await h.folderFiles('Outbox'))].map(([name, bytes]) => [name.slice(0, 16), messageIdIn(bytes)!]));
+    const maybe = new Map(status.filter((i) => i.state === 'maybe-sent').map((i) => [i.id, outbox.get(i.id)!]));
+    const maybeArrived = [...maybe.values()].filter((mid) => counts.has(mid)).length;
+    const report =
+      `seed ${SEED}, ${kills} kills mid-work (a clean run took ${calib.workedMs.toFixed(0)} ms; last line before each kill: ${JSON.stringify(Object.fromEntries(landed))}); ` +
+      `${queued.size} queued, ${sent.size} in Sent, ${maybe.size} may have been sent (${maybeArrived} of them did arrive); data dir ${dataDir}`;
+    console.log(`outbox kill -9: ${report}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // Never twice.
+    for (const [mid, c] of counts) expect(c, `${mid} delivered ${c} times (${report})`).toBe(1);
+    // What is filed in Sent went out, once.
+    for (const mid of sent.values()) expect(counts.get(mid), `${mid} is in Sent but was not delivered (${report})`).toBe(1);
+    // Nothing went out that the user is not shown as sent or as "may have been sent".
+    const shown = new Set([...sent.values(), ...maybe.values()]);
+    for (const mid of counts.keys()) expect(shown.has(mid), `${mid} was delivered but is neither in Sent nor "may have been sent" (${report})`).toBe(true);
+    // Every message whose Send returned is in Sent or reported, never lost; nothing is left waiting.
+    for (const [tag, id] of queued) expect(sent.has(id) || maybe.has(id), `${tag} (${id}) is lost (${report})`).toBe(true);
+    expect(status.filter((i) => i.state !== 'maybe-sent'), report).toEqual([]);
+    expect([...outbox.keys()].sort()).toEqual([...maybe.keys()].sort());
+    expect((await h.folderFiles('Drafts')).size).toBe(0);
+  }, 600_000);
 });

@@ -2,6 +2,7 @@
  * An Outbox on a data dir of its own, without MailService: what the outbox tests and the
  * kill -9 child (outbox-child.ts) both start.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Outbox, type OutboxDeps, type OutboxEvent } from '../../electron/core/outbox/index.js';
@@ -77,3 +78,30 @@ export function messageIdIn(message: Buffer): string | null {
   const head = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
   return /^message-id:[ \t]*(\S+)/im.exec(head)?.[1] ?? null;
 }
+
+/** A plain message with CRLF line ends, dot lines and 8-bit text, about `size` bytes. */
+export function plainMessage(tag: string, opts: { to?: string; size?: number } = {}): Buffer {
+  const lines = [
+    'From: Alice <alice@example.org>',
+    `To: ${opts.to ?? 'bob@example.org'}`,
+    `Subject: outbox ${tag} — Grüße`,
+    `Message-ID: <${tag}@popbox.test>`,
+    'Date: Sun, 06 Dec 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    `Hello Bob (${tag}).`,
+    '.',
+    '..a line that starts with dots',
+  ];
+  const parts = [Buffer.from(lines.join('\r\n') + '\r\n')];
+  const target = opts.size ?? 4096;
+  for (let size = parts[0]!.length; size < target; ) {
+    const line = Buffer.from(`${randomBytes(30).toString('base64')} äöü ß .\r\n`);
+    parts.push(line);
+    size += line.length;
+  }
+  return Buffer.concat(parts);
+}
+

@@ -10,6 +10,7 @@ export const METHOD_NAMES = [
   'removeAccount',
   'reorderAccounts',
   'testConnection',
+  'testSmtp',
   'syncNow',
   'syncStatus',
   'changesSince',

@@ -5,7 +5,7 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security } from './accounts.js';
+import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
@@ -113,6 +113,25 @@ export type ConnectionTest = z.infer<typeof ConnectionTest>;
 
 const none = z.object({}).strict();
 
+/** What an outgoing server offers, as its test found it. */
+export const SmtpReport = z.object({
+  secure: z.boolean(),
+  fingerprint256: z.string().optional(),
+  authenticated: z.boolean(),
+  ehlo: z.array(z.string()),
+  /** The largest message in bytes; 0: no fixed limit; null: SIZE not offered. */
+  sizeLimit: z.number().nullable(),
+  smtpUtf8: z.boolean(),
+  eightBitMime: z.boolean(),
+  pipelining: z.boolean(),
+  chunking: z.boolean(),
+  dsn: z.boolean(),
+  enhancedStatusCodes: z.boolean(),
+  authMechanisms: z.array(z.string()),
+  startTls: z.boolean(),
+});
+export type SmtpReport = z.infer<typeof SmtpReport>;
+
 /** What the add-account flow learned from an email address: a known provider, or a probe. */
 export const Discovery = z.object({
   /** The provider's name when it is a well-known one. */
@@ -133,13 +152,18 @@ export const INLINE_PART_MAX_BYTES = 10 * 1024 * 1024;
 export const contract = {
   listAccounts: { input: none, output: z.array(PublicAccount) },
   /** No password commands here: they run shell commands, so only the CLI sets them. */
-  addAccount: { input: z.object({ account: ScreenAccountInput, password: z.string().max(4096).optional() }), output: PublicAccount },
+  addAccount: { input: z.object({ account: ScreenAccountInput, password: z.string().max(4096).optional(), smtpPassword: z.string().max(4096).optional() }), output: PublicAccount },
   /** Changing where the password goes (host, port, security, …) forgets the stored one unless `password` comes with it. */
-  updateAccount: { input: z.object({ id: Id, patch: ScreenAccountPatch, password: z.string().max(4096).optional() }), output: PublicAccount },
+  updateAccount: {
+    input: z.object({ id: Id, patch: ScreenAccountPatch, password: z.string().max(4096).optional(), smtpPassword: z.string().max(4096).optional() }),
+    output: PublicAccount,
+  },
   removeAccount: { input: z.object({ id: Id }), output: z.null() },
   /** The accounts in the order the user wants them shown; every id once. */
   reorderAccounts: { input: z.object({ ids: z.array(Id).max(1000) }), output: z.array(PublicAccount) },
   testConnection: { input: ConnectionTest, output: ConnectionReport },
+  /** The same for an outgoing server; the stored password only for the stored server's exact settings. */
+  testSmtp: { input: SmtpConnectionTest, output: SmtpReport },
 
   syncNow: { input: z.object({ accountIds: z.array(Id).optional() }), output: z.array(SyncOutcome) },
   syncStatus: { input: none, output: z.array(AccountStatus) },

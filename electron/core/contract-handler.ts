@@ -41,14 +41,15 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
   const pub = (a: Parameters<typeof PublicAccount.parse>[0]) => PublicAccount.parse(a);
   return {
     listAccounts: async () => service.listAccounts().map(pub),
-    addAccount: async ({ account, password }) => pub(await service.addAccount(account, password)),
-    updateAccount: async ({ id, patch, password }) => pub(await service.updateAccount(id, patch, password)),
+    addAccount: async ({ account, password, smtpPassword }) => pub(await service.addAccount(account, password, smtpPassword !== undefined ? { smtpPassword } : {})),
+    updateAccount: async ({ id, patch, password, smtpPassword }) => pub(await service.updateAccount(id, patch, password, smtpPassword !== undefined ? { smtpPassword } : {})),
     removeAccount: async ({ id }) => {
       await service.removeAccount(id);
       return null;
     },
     reorderAccounts: async ({ ids }) => (await service.reorderAccounts(ids)).map(pub),
     testConnection: (test) => service.testConnection(test),
+    testSmtp: (test) => service.testSmtp(test),
     syncNow: ({ accountIds }) => service.syncNow(accountIds),
     syncStatus: async () => service.syncStatus(),
     changesSince: async ({ state, max }) => service.changesSince(state, max),

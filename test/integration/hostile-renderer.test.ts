@@ -15,7 +15,9 @@ import type { Result } from '../../shared/contract.js';
 import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { smtpSecretKey } from '../../electron/core/accounts/accounts-service.js';
 import { FAULT_FINGERPRINT, miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { miniSmtp } from '../support/mini-smtp.js';
 
 const SECRET = 'correct horse battery staple';
 const OTHER_PIN = Array.from({ length: 32 }, () => 'AB').join(':');
@@ -253,5 +255,186 @@ describe('the dispatcher driven by a hostile renderer', () => {
     const r = await call('saveAttachment', { id: 'no-such-message', attachmentId: '1', path: '/etc/popbox-was-here', dest: '/etc/popbox-was-here' });
     expect(r).toMatchObject({ ok: false });
     await expect(fs.access('/etc/popbox-was-here')).rejects.toThrow();
+  });
+});
+
+/**
+ * The same for the outgoing server (issue 15 §1): a hostile page may set the SMTP host, port,
+ * security, user and pin, and pick the keychain or the incoming password, but a stored password
+ * (the SMTP one or the incoming one) never reaches a server it was not given for, and no method
+ * takes or shows an SMTP password command. The SMTP servers record every login.
+ */
+describe('the dispatcher driven by a hostile renderer: outgoing servers', () => {
+  const SMTP_SECRET = 'smtp secret for home only';
+  let homeSmtp: FaultServer;
+  let evilSmtp: FaultServer;
+  const logins = { home: [] as [string, string][], evil: [] as [string, string][] };
+  let dataDir: string;
+  let marker: string;
+  let service: MailService;
+  let dispatch: ReturnType<typeof createDispatcher>;
+  const secrets = new MemorySecretStore();
+  const answers: unknown[] = [];
+  const call = async (method: string, input: unknown): Promise<Result<unknown>> => {
+    const r = await dispatch(method, input);
+    answers.push(r);
+    return r;
+  };
+  const idOf = (r: Result<unknown>) => (r as { value: { id: string } }).value.id;
+
+  beforeAll(async () => {
+    homeSmtp = await startFaultServer((conn) => miniSmtp(conn, { password: SMTP_SECRET, logins: logins.home }), { tls: true });
+    evilSmtp = await startFaultServer((conn) => miniSmtp(conn, { password: 'anything', logins: logins.evil }), { tls: true });
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-hostile-smtp-'));
+    marker = path.join(dataDir, 'a-command-ran');
+    service = await MailService.open({ dataDir, secrets });
+    dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null }));
+  });
+  afterAll(async () => {
+    await service?.close();
+    await Promise.all([homeSmtp?.close(), evilSmtp?.close()]);
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    logins.home.length = 0;
+    logins.evil.length = 0;
+  });
+
+  /** As a person sets it up: implicit TLS to the home SMTP server, its certificate pinned. */
+  const smtpHome = () => ({ host: '127.0.0.1', port: homeSmtp.port, security: 'tls' as const, user: 'alice', tlsFingerprint: FAULT_FINGERPRINT });
+  const sendingAccount = (name: string) => ({
+    name,
+    email: 'alice@example.org',
+    host: '127.0.0.1',
+    port: 1,
+    security: 'tls' as const,
+    user: 'alice',
+    password: { source: 'keychain' as const },
+    smtp: smtpHome(),
+  });
+  const add = async (name: string) => {
+    const r = await call('addAccount', { account: sendingAccount(name), password: SECRET, smtpPassword: SMTP_SECRET });
+    expect(r, name).toMatchObject({ ok: true });
+    return idOf(r);
+  };
+
+  it('no method takes an SMTP password command, so none runs one', async () => {
+    const command = `touch ${marker}`;
+    const id = await add('Existing');
+    const tries: [string, unknown][] = [
+      ['addAccount', { account: { ...sendingAccount('Cmd'), smtp: { ...smtpHome(), password: { source: 'command', command } } }, password: 'x' }],
+      ['addAccount', { account: { ...sendingAccount('Cmd2'), smtp: { ...smtpHome(), password: { source: 'incoming', command } } }, password: 'x' }],
+      ['addAccount', { account: { ...sendingAccount('Cmd3'), smtp: { ...smtpHome(), passwordCommand: command } }, password: 'x' }],
+      ['updateAccount', { id, patch: { smtp: { password: { source: 'command', command } } } }],
+      ['updateAccount', { id, patch: { smtp: { host: 'localhost', password: { source: 'command', command } } }, smtpPassword: 'x' }],
+      ['testSmtp', { ...smtpHome(), accountId: id, passwordCommand: command }],
+    ];
+    for (const [method, input] of tries) {
+      const r = await call(method, input);
+      expect(r, `${method} ${JSON.stringify(input)}`).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    }
+    await expect(fs.access(marker)).rejects.toThrow();
+    expect(service.listAccounts().map((a) => a.name)).toEqual(['Existing']);
+    expect(service.accounts.get(id).smtp?.password).toEqual({ source: 'keychain' });
+    await service.removeAccount(id);
+  });
+
+  it('testSmtp sends the stored password only to the stored server: other settings are refused unheard', async () => {
+    const id = await add('Home');
+    const asStored = { accountId: id, ...smtpHome() };
+    for (const redirect of [
+      { port: evilSmtp.port },
+      { port: evilSmtp.port, tlsFingerprint: undefined },
+      { host: 'localhost', port: evilSmtp.port },
+      { user: 'mallory' },
+      { tlsFingerprint: OTHER_PIN },
+      { security: 'starttls' },
+      { security: 'plain', allowInsecureAuth: true, tlsFingerprint: undefined },
+    ]) {
+      const r = await call('testSmtp', { ...asStored, ...redirect });
+      expect(r, JSON.stringify(redirect)).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/enter the password/i) } });
+    }
+    expect(evilSmtp.connections).toHaveLength(0);
+    // Without a login nothing secret is needed, and nothing is sent.
+    expect(await call('testSmtp', { ...asStored, auth: 'none' })).toMatchObject({ ok: true, value: { authenticated: false } });
+    expect(logins.home).toEqual([]);
+    // The stored settings test fine with the stored password, at home.
+    expect(await call('testSmtp', asStored)).toMatchObject({ ok: true, value: { secure: true, authenticated: true, fingerprint256: FAULT_FINGERPRINT } });
+    expect(logins.home).toEqual([['alice', SMTP_SECRET]]);
+    // Other settings with a typed password: the caller's own password goes where it says.
+    expect(await call('testSmtp', { ...smtpHome(), port: evilSmtp.port, password: 'typed' })).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(logins.evil).toEqual([['alice', 'typed']]);
+    await service.removeAccount(id);
+  });
+
+  it('moving the outgoing server forgets its password: host, port, security, clear-text login, pin', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['port', { port: evilSmtp.port }],
+      ['host', { host: 'localhost', port: evilSmtp.port }],
+      ['security', { security: 'starttls' }],
+      ['clear-text login', { allowInsecureAuth: true }],
+      ['certificate pin', { tlsFingerprint: OTHER_PIN }],
+      ['pin removed and port moved', { tlsFingerprint: null, port: evilSmtp.port }],
+    ];
+    for (const [what, smtp] of cases) {
+      const id = await add(`Moved ${what}`);
+      expect(await secrets.get(smtpSecretKey(id))).toBe(SMTP_SECRET);
+      const r = await call('updateAccount', { id, patch: { smtp } });
+      expect(r, what).toMatchObject({ ok: true, value: { smtp: { password: { source: 'keychain' } } } });
+      expect(await secrets.get(smtpSecretKey(id)), what).toBeNull();
+      // The incoming password stays: its server did not move.
+      expect(await secrets.get(id), what).toBe(SECRET);
+      const stored = service.accounts.get(id).smtp!;
+      const test = { accountId: id, host: stored.host, port: stored.port, security: stored.security, user: stored.user, allowInsecureAuth: stored.allowInsecureAuth, ...(stored.tlsFingerprint ? { tlsFingerprint: stored.tlsFingerprint } : {}) };
+      expect(await call('testSmtp', test), what).toMatchObject({ ok: false, error: { code: 'secret' } });
+      await expect(service.smtpSettingsFor(id)).rejects.toMatchObject({ code: 'secret' });
+      await service.removeAccount(id);
+    }
+    expect(logins.evil.concat(logins.home)).toEqual([]);
+  });
+
+  it('the incoming password cannot be borrowed for a server the page chose, in one step or two', async () => {
+    for (const steps of [
+      [{ smtp: { port: evilSmtp.port, tlsFingerprint: null } }, { smtp: { password: { source: 'incoming' } } }],
+      [{ smtp: { port: evilSmtp.port, tlsFingerprint: null, password: { source: 'incoming' } } }],
+    ]) {
+      const id = await add(`Borrow ${steps.length}`);
+      for (const patch of steps) expect(await call('updateAccount', { id, patch }), JSON.stringify(patch)).toMatchObject({ ok: true });
+      const stored = service.accounts.get(id);
+      expect(stored.smtp).toMatchObject({ port: evilSmtp.port, password: { source: 'incoming' } });
+      expect(await secrets.get(id)).toBeNull();
+      expect(await call('testSmtp', { accountId: id, host: '127.0.0.1', port: evilSmtp.port, security: 'tls', user: 'alice' })).toMatchObject({ ok: false, error: { code: 'secret' } });
+      await expect(service.smtpSettingsFor(id)).rejects.toMatchObject({ code: 'secret' });
+      await service.removeAccount(id);
+    }
+    expect(logins.evil).toEqual([]);
+    // Choosing "same as incoming" for the stored server is fine once the user types the password with it.
+    const id = await add('Same');
+    expect(await call('updateAccount', { id, patch: { smtp: { password: { source: 'incoming' } } }, password: SMTP_SECRET })).toMatchObject({ ok: true });
+    expect(await call('testSmtp', { accountId: id, ...smtpHome() })).toMatchObject({ ok: true, value: { authenticated: true } });
+    expect(logins.home).toEqual([['alice', SMTP_SECRET]]);
+    await service.removeAccount(id);
+  });
+
+  it('a change that keeps the server keeps its password: user, mechanism, identities, name', async () => {
+    const id = await add('Kept');
+    for (const patch of [{ name: 'Kept 2' }, { smtp: { user: 'alice2' } }, { smtp: { mechanism: 'LOGIN' } }, { identities: [{ name: 'A', address: 'a@example.org' }] }, { smtp: { host: '127.0.0.1', port: homeSmtp.port } }]) {
+      expect(await call('updateAccount', { id, patch }), JSON.stringify(patch)).toMatchObject({ ok: true });
+      expect(await secrets.get(smtpSecretKey(id)), JSON.stringify(patch)).toBe(SMTP_SECRET);
+    }
+    await service.removeAccount(id);
+  });
+
+  it('no answer carries an SMTP password or an SMTP password command', async () => {
+    const cli = await service.addAccount({ ...sendingAccount('Secretive'), smtp: { ...smtpHome(), password: { source: 'command', command: `printf %s '${SMTP_SECRET}'` } } }, SECRET);
+    await call('listAccounts', {});
+    await call('updateAccount', { id: cli.id, patch: { name: 'Secretive 2' } });
+    await call('testSmtp', { accountId: cli.id, ...smtpHome() });
+    expect(logins.home).toEqual([['alice', SMTP_SECRET]]);
+    const text = JSON.stringify(answers);
+    expect(text).not.toContain(SMTP_SECRET);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('printf');
+    await service.removeAccount(cli.id);
   });
 });

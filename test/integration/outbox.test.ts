@@ -15,7 +15,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxItem } from '../../electron/core/outbox/index.js';
 import { Pop3Client } from '../../electron/core/pop3/index.js';
-import { sendRaw, type SmtpSettings } from '../../electron/core/smtp/index.js';
+import { sendRaw, SmtpError, type SmtpSettings } from '../../electron/core/smtp/index.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { mulberry32, toCrlf } from '../support/mailgen.js';
@@ -235,6 +235,45 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     await expect(h.outbox.enqueue(ACCOUNT, { raw: Buffer.from('Subject: x\n\nbody\n'), envelope: { from: 'alice@example.org', to: ['bob@example.org'] } })).rejects.toThrow(/bare line feed/);
     await expect(h.outbox.enqueue(ACCOUNT, { raw: plainMessage('no-rcpt'), envelope: { from: 'alice@example.org', to: [] } })).rejects.toThrow(/no recipients/);
     expect((await h.folderFiles('Outbox')).size).toBe(0);
+  });
+
+  it('the final dot waits for the outbox\'s record: the hook runs once the server has the whole message, nothing arrives while it holds, nothing at all if it fails', async () => {
+    await dc.clear('bob');
+    const raw = plainMessage('held-dot', { size: 60 * 1024 });
+    let upAtHook = -1;
+    let deliveredWhileHeld = -1;
+    const r = await sendRaw(viaProxy(), {
+      from: 'alice@example.org',
+      to: ['bob@example.org'],
+      raw,
+      beforeFinalDot: async () => {
+        // The whole message went through the proxy to the server (so the hook did not run before DATA)…
+        for (let i = 0; i < 40 && proxy.lastBytes().up < raw.length; i++) await sleep(25);
+        upAtHook = proxy.lastBytes().up;
+        // …and without its dot the server delivers nothing.
+        await sleep(400);
+        deliveredWhileHeld = (await dc.mailbox('bob')).length;
+      },
+    });
+    expect(r.response).toMatch(/^250 /);
+    expect(upAtHook).toBeGreaterThanOrEqual(raw.length);
+    expect(deliveredWhileHeld).toBe(0);
+    expect(await deliveries()).toEqual(new Map([['<held-dot@popbox.test>', 1]]));
+
+    await dc.clear('bob');
+    const e = await sendRaw(viaProxy(), {
+      from: 'alice@example.org',
+      to: ['bob@example.org'],
+      raw: plainMessage('hook-failed'),
+      beforeFinalDot: () => Promise.reject(new Error('disk full')),
+    }).then(
+      () => null,
+      (err: unknown) => err as SmtpError,
+    );
+    expect(e).toBeInstanceOf(SmtpError);
+    expect(e!.stage).toBe('data');
+    expect(e!.maybeSent).toBe(false);
+    expect(await deliveries()).toEqual(new Map());
   });
 
   it('Postfix down: retrying with backoff (200 ms, then 400 ms each), then sent once when it is back', async () => {

@@ -55,7 +55,7 @@ function port(value: string): number {
 
 /** Whether any outgoing-server option was given (beyond --from). */
 export function hasSmtpOptions(v: SmtpValues): boolean {
-  return Object.entries(v).some(([k, value]) => value !== undefined && k !== 'from' && k !== 'from-name');
+  return (Object.keys(smtpOptions) as (keyof SmtpValues)[]).some((k) => v[k] !== undefined && k !== 'from' && k !== 'from-name');
 }
 
 /**

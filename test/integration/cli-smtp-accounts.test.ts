@@ -194,3 +194,14 @@ describe('popbox account … --smtp-password-stdin (inside a MailService with se
     expect(service.listAccounts().map((a) => a.name)).toEqual(['Home']);
   });
 });
+
+describe('popbox account add|set without outgoing-server options', () => {
+  it('leave the outgoing server alone: none on add, the stored one on set', async () => {
+    const add = await cli('account', 'add', 'Plain', ...incoming, '--leave-on-server', '--check-every', '5');
+    expect(add).toMatchObject({ code: 0, stdout: 'added Plain\talice@pop.example.org:995\ttls\tleave on server\n' });
+    expect((await listJson()).find((a) => a.name === 'Plain')!.smtp).toBeNull();
+    const set = await cli('account', 'set', 'Home', '--check-every', '7');
+    expect(set).toMatchObject({ code: 0 });
+    expect((await listJson()).find((a) => a.name === 'Home')).toMatchObject({ checkEveryMinutes: 7, smtp: { host: 'smtp.example.org', port: 2525 } });
+  });
+});

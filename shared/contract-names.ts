@@ -38,7 +38,7 @@ export const METHOD_NAMES = [
   'updatePreferences',
 ] as const;
 
-export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged'] as const;
+export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged'] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 export type EventNameKey = (typeof EVENT_NAMES)[number];

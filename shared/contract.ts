@@ -230,6 +230,8 @@ export const events = {
   accountsChanged: z.object({}),
   /** The preferences as they are now, after any update. */
   preferencesChanged: Preferences,
+  /** Something in this account's Outbox changed (queued, sending, retrying, sent, left): ask outboxStatus. */
+  outboxChanged: z.object({ accountId: z.string() }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

@@ -11,7 +11,7 @@
  * accounts/ (settings, secrets, credentials), session/ (each account's one open mailbox and
  * the work on it in turn), sync/ (sync and download-the-rest as session jobs), ingest/ (stored
  * files into journal records, reconcile), folders/ (filing: moves, Trash, Archive, the tree)
- * and messages/ (reading stored messages). What stays
+ * and messages/ (reading stored messages), outbox/ (the durable queue that sends). What stays
  * here: the data-directory lock, recovery after a crash, the scheduler and the events.
  */
 import fs from 'node:fs/promises';
@@ -37,6 +37,7 @@ import { Journal } from './store/journal.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
+import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
@@ -73,6 +74,7 @@ export class MailService {
     notice: new Set(),
     accountsChanged: new Set(),
     preferencesChanged: new Set(),
+    outboxChanged: new Set(),
   };
   private scheduler: Scheduler | null = null;
   /** Finding and reading stored messages. */
@@ -87,6 +89,8 @@ export class MailService {
   private readonly commands: StoreCommands;
   /** Filing: folders, moves, copies, Trash, Archive. */
   readonly folders: FolderService;
+  /** The durable queue of messages to send and its sender (DESIGN §3 invariant 9). */
+  private readonly outbox: Outbox;
 
   private constructor(
     private readonly opts: MailServiceOptions,
@@ -125,6 +129,18 @@ export class MailService {
       now,
       deleteForGood: (ids, opts) => this.commands.deleteForGood(ids, opts),
     });
+    this.outbox = new Outbox({
+      dataDir: opts.dataDir,
+      sessions: this.sessions,
+      journal,
+      resolveTransport: (id) => this.smtpSettingsFor(id),
+      now,
+      // Only the account's id goes out: the renderer asks outboxStatus for the rest.
+      onEvent: (e) => {
+        for (const l of this.outboxListeners) l(e);
+        this.emit('outboxChanged', { accountId: e.kind === 'changed' ? e.item.accountId : e.accountId });
+      },
+    });
   }
 
   on<E extends EventName>(event: E, listener: Listener<E>): () => void {
@@ -154,6 +170,8 @@ export class MailService {
       const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
       await service.recoverAfterCrash();
       await service.journalFolderTrees();
+      // After recovery, so the sender sees the folders as reconciled.
+      await service.outbox.start();
       return service;
     } catch (e) {
       await releaseLock(lockFile);
@@ -171,6 +189,8 @@ export class MailService {
 
   async close(): Promise<void> {
     this.scheduler?.stop();
+    // An attempt under way ends (sent or failed) before its session closes; no new one starts.
+    await this.outbox.stop();
     await this.syncs.idle();
     // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
     await this.sessions.closeAll();
@@ -475,4 +495,52 @@ export class MailService {
   smtpSettingsFor(accountId: string): Promise<SmtpSettings> {
     return this.accountsService.smtpSettingsFor(accountId);
   }
+
+  // ---- sending (outbox/) ----
+
+  /**
+   * Queue a message built with its envelope (compose/build-message.ts): it is in the account's
+   * Outbox on disk when this returns, and goes out after the undo window (or at `sendAt`).
+   */
+  enqueueMessage(idOrName: string, input: EnqueueInput): Promise<string> {
+    return this.outbox.enqueue(this.accounts.get(idOrName).id, input);
+  }
+
+  /** Every message waiting in the Outbox (of one account, or of all). */
+  outboxStatus(idOrName?: string): Promise<OutboxItem[]> {
+    return this.outbox.status(idOrName === undefined ? undefined : this.accounts.get(idOrName).id);
+  }
+
+  /** Undo send: back to Drafts, never sent. */
+  cancelSend(id: string): Promise<void> {
+    return this.outbox.cancel(id);
+  }
+
+  /** Send now (a failed one after a fix, one that may have been sent, or one still waiting). */
+  resendMessage(id: string): Promise<void> {
+    return this.outbox.resend(id);
+  }
+
+  /** The user says a message that may have been sent did go: filed in Sent. */
+  markSent(id: string): Promise<void> {
+    return this.outbox.markSent(id);
+  }
+
+  /** Out of the Outbox into Trash, never sent. */
+  discardQueued(id: string): Promise<void> {
+    return this.outbox.discard(id);
+  }
+
+  /** Look at an account's Outbox now (e.g. the network came back). */
+  kickOutbox(idOrName: string): void {
+    this.outbox.kick(this.accounts.get(idOrName).id);
+  }
+
+  /** Listen to the outbox's own events (the CLI waits for its message to leave). */
+  onOutbox(listener: (e: OutboxEvent) => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
+  private readonly outboxListeners = new Set<(e: OutboxEvent) => void>();
 }

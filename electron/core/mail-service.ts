@@ -37,6 +37,7 @@ import { Journal } from './store/journal.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
+import { buildMessage, pickIdentity, type ComposeInput } from './compose/build-message.js';
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
 import { AccountSync } from './sync/account-sync.js';
@@ -61,6 +62,17 @@ export interface StoredMessage extends MessageRecord {
 }
 
 export type { PendingDeletion, SyncOutcome };
+
+/** What Send takes: the account, which of its identities writes, and the message. */
+export interface SendInput extends ComposeInput {
+  accountId: string;
+  /** One of the account's identities (default: its default identity). */
+  identityId?: string | undefined;
+  /** Send later: not before this time (ms since epoch). */
+  sendAt?: number | undefined;
+  /** No undo window: the sender takes it at once. */
+  now?: boolean | undefined;
+}
 export { defaultDataDir } from './data-dir.js';
 
 type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
@@ -496,7 +508,24 @@ export class MailService {
     return this.accountsService.smtpSettingsFor(accountId);
   }
 
-  // ---- sending (outbox/) ----
+  // ---- sending (compose/, outbox/) ----
+
+  /**
+   * Send: the message is built as one of the account's identities (compose/build-message.ts)
+   * and filed in its Outbox before this returns; it goes out after the undo window, at
+   * `sendAt` (send later), or at once with `now`.
+   */
+  async send(input: SendInput): Promise<{ id: string; messageId: string }> {
+    const account = this.accounts.get(input.accountId);
+    if (account.smtp === null) {
+      throw new AppFailure('invalid', `account "${account.name}" has no outgoing server: set one up in its settings (or "popbox account set --smtp-host …")`);
+    }
+    const identity = pickIdentity(account, input.identityId);
+    const built = await buildMessage(identity, input, { now: new Date(this.now()) });
+    const sendAt = input.now ? this.now() : input.sendAt;
+    const id = await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
+    return { id, messageId: built.messageId };
+  }
 
   /**
    * Queue a message built with its envelope (compose/build-message.ts): it is in the account's

@@ -36,6 +36,12 @@ export const METHOD_NAMES = [
   'discoverServer',
   'getPreferences',
   'updatePreferences',
+  'send',
+  'outboxStatus',
+  'cancelSend',
+  'resendMessage',
+  'markSent',
+  'discardQueued',
 ] as const;
 
 export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged'] as const;

@@ -5,7 +5,7 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
+import { AccountSettings, AuthMechanism, IdentityId, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
@@ -148,6 +148,76 @@ export type Discovery = z.infer<typeof Discovery>;
 /** Inline parts (cid: images) are handed over whole; bigger ones are not shown inline. */
 export const INLINE_PART_MAX_BYTES = 10 * 1024 * 1024;
 
+/** Send's limits (the renderer is untrusted: nothing it sends may be unbounded). */
+export const SEND_LIMITS = {
+  recipients: 500,
+  subjectChars: 998,
+  textChars: 2_000_000,
+  htmlChars: 5_000_000,
+  attachments: 100,
+  /** All attachments together, as sent (before base64). */
+  attachmentBytes: 25 * 1024 * 1024,
+  references: 100,
+} as const;
+
+const Recipient = z.string().min(1).max(998);
+const Recipients = z.array(Recipient).max(SEND_LIMITS.recipients, `must be at most ${SEND_LIMITS.recipients} addresses`);
+const MessageIdText = z.string().min(3).max(998);
+
+export const SendAttachment = z.strictObject({
+  filename: z.string().min(1).max(255),
+  contentType: z.string().min(3).max(255).optional(),
+  /** The file's bytes in base64. */
+  content: z.string().max(Math.ceil(SEND_LIMITS.attachmentBytes / 3) * 4 + 16),
+});
+
+/**
+ * A message to send. No From: the page names one of the account's identities (or none: the
+ * default), so it cannot write as anyone the account is not. Strict: unknown fields (a `from`,
+ * a `headers`) are refused, not dropped.
+ */
+export const SendMessage = z
+  .strictObject({
+    accountId: Id,
+    identityId: IdentityId.optional(),
+    to: Recipients.default([]),
+    cc: Recipients.default([]),
+    bcc: Recipients.default([]),
+    subject: z.string().max(SEND_LIMITS.subjectChars),
+    text: z.string().max(SEND_LIMITS.textChars),
+    html: z.string().max(SEND_LIMITS.htmlChars).optional(),
+    inReplyTo: MessageIdText.optional(),
+    references: z.array(MessageIdText).max(SEND_LIMITS.references).optional(),
+    attachments: z.array(SendAttachment).max(SEND_LIMITS.attachments).optional(),
+    /** Send later: not before this time (ms since epoch). */
+    sendAt: z.number().int().nonnegative().optional(),
+    /** Skip the undo window. */
+    now: z.boolean().optional(),
+  })
+  .superRefine((m, ctx) => {
+    const n = m.to.length + m.cc.length + m.bcc.length;
+    if (n > SEND_LIMITS.recipients) ctx.addIssue({ code: 'custom', path: ['to'], message: `${n} recipients: at most ${SEND_LIMITS.recipients} in To, Cc and Bcc together` });
+    const bytes = (m.attachments ?? []).reduce((sum, a) => sum + Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4), 0);
+    if (bytes > SEND_LIMITS.attachmentBytes) ctx.addIssue({ code: 'custom', path: ['attachments'], message: `the attachments are too large together (at most ${SEND_LIMITS.attachmentBytes / 1024 / 1024} MB)` });
+  });
+export type SendMessage = z.input<typeof SendMessage>;
+
+export const OutboxItemState = z.enum(['waiting', 'sending', 'retrying', 'maybe-sent', 'failed']);
+
+/** A message in the Outbox as the screens show it. */
+export const OutboxItem = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  state: OutboxItemState,
+  attempts: z.number(),
+  nextAttemptAt: z.number().nullable(),
+  lastError: z.object({ code: z.string(), message: z.string(), serverText: z.string().optional(), responseCode: z.number().optional() }).nullable(),
+  from: z.string(),
+  to: z.array(z.string()),
+  queuedAt: z.number(),
+});
+export type OutboxItem = z.infer<typeof OutboxItem>;
+
 /** Every method: its input and output. */
 export const contract = {
   listAccounts: { input: none, output: z.array(PublicAccount) },
@@ -206,6 +276,18 @@ export const contract = {
   discoverServer: { input: z.object({ email: z.email().max(254) }), output: Discovery },
   getPreferences: { input: none, output: Preferences },
   updatePreferences: { input: PreferencesPatch, output: Preferences },
+
+  /** Send: in the account's Outbox on disk when this answers; it goes out after the undo window. */
+  send: { input: SendMessage, output: z.object({ id: z.string(), messageId: z.string() }) },
+  outboxStatus: { input: z.object({ accountId: Id.optional() }), output: z.array(OutboxItem) },
+  /** Undo send: back to Drafts (refused once sending began or when it may have been sent). */
+  cancelSend: { input: z.object({ id: Id }), output: z.null() },
+  /** Send now: one that failed, one that may have been sent (the user's say), or one waiting. */
+  resendMessage: { input: z.object({ id: Id }), output: z.null() },
+  /** One that may have been sent did go: filed in Sent. */
+  markSent: { input: z.object({ id: Id }), output: z.null() },
+  /** Out of the Outbox into Trash, never sent. */
+  discardQueued: { input: z.object({ id: Id }), output: z.null() },
 } as const;
 
 export type Contract = typeof contract;

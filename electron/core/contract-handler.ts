@@ -91,6 +91,12 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     discoverServer: ({ email }) => service.discoverServer(email),
     getPreferences: async () => service.preferences(),
     updatePreferences: (patch) => service.updatePreferences(patch),
+    send: (message) => service.send(message),
+    outboxStatus: ({ accountId }) => service.outboxStatus(accountId),
+    cancelSend: ({ id }) => service.cancelSend(id).then(() => null),
+    resendMessage: ({ id }) => service.resendMessage(id).then(() => null),
+    markSent: ({ id }) => service.markSent(id).then(() => null),
+    discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

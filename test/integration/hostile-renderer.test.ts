@@ -425,6 +425,49 @@ describe('the dispatcher driven by a hostile renderer: outgoing servers', () => 
     await service.removeAccount(id);
   });
 
+  it('send writes only as one of the account\'s identities, within limits; an account without an outgoing server gets a plain error', async () => {
+    const id = await add('Sender');
+    const other = await add('Other');
+    expect(await call('updateAccount', { id: other, patch: { identities: [{ id: 'mallory', name: 'The CEO', address: 'ceo@bank.example' }] } })).toMatchObject({ ok: true });
+    const msg = { accountId: id, to: ['bob@example.org'], subject: 'hi', text: 'hello' };
+    const refused = async (input: unknown, what: RegExp) => {
+      const r = await call('send', input);
+      expect(r).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect((r as { error: { message: string } }).error.message).toMatch(what);
+    };
+    // A From (or headers) of the page's choosing is refused, not silently dropped.
+    await refused({ ...msg, from: 'The CEO <ceo@bank.example>' }, /from/);
+    await refused({ ...msg, headers: { From: 'ceo@bank.example' } }, /headers/);
+    // Only this account's identities: not another account's, not a made-up one.
+    await refused({ ...msg, identityId: 'mallory' }, /no identity "mallory"/);
+    await refused({ ...msg, identityId: 'x'.repeat(65) }, /identityId/);
+    // Nothing unbounded.
+    await refused({ ...msg, to: Array.from({ length: 501 }, (_, i) => `r${i}@example.org`) }, /at most 500/);
+    await refused({ ...msg, to: Array.from({ length: 300 }, (_, i) => `r${i}@example.org`), bcc: Array.from({ length: 300 }, (_, i) => `b${i}@example.org`) }, /600 recipients/);
+    await refused({ ...msg, text: 'x'.repeat(2_000_001) }, /text/);
+    const big = Buffer.alloc(13 * 1024 * 1024, 1).toString('base64');
+    await refused({ ...msg, attachments: [{ filename: 'a.bin', content: big }, { filename: 'b.bin', content: big }] }, /attachments are too large/);
+    await refused({ ...msg, to: ['bob@example.org\r\nBcc: all@example.org'] }, /line break/);
+    expect(await call('outboxStatus', { accountId: id })).toEqual({ ok: true, value: [] });
+
+    // An account that only receives says so in plain words.
+    const plain = await call('addAccount', { account: { ...sendingAccount('Receive only'), smtp: null }, password: SECRET });
+    await refused({ ...msg, accountId: idOf(plain) }, /account "Receive only" has no outgoing server/);
+
+    // A proper Send is in the Outbox as the identity wrote it, and Undo takes it back to Drafts unsent.
+    const ok = await call('send', msg);
+    expect(ok).toMatchObject({ ok: true, value: { id: expect.any(String), messageId: expect.stringMatching(/@example\.org>$/) } });
+    const queued = (ok as { value: { id: string } }).value.id;
+    expect(await call('outboxStatus', { accountId: id })).toMatchObject({ ok: true, value: [{ id: queued, state: 'waiting', from: 'alice@example.org', to: ['bob@example.org'] }] });
+    expect(await call('cancelSend', { id: queued })).toEqual({ ok: true, value: null });
+    expect(await call('outboxStatus', { accountId: id })).toEqual({ ok: true, value: [] });
+    expect(service.journal.get(queued)?.folder).toBe('Drafts');
+    const raw = await fs.readFile(service.messages({ accountId: id }).find((m) => m.id === queued)!.path, 'latin1');
+    expect(raw).toMatch(/^From: alice@example\.org\r$/m);
+    expect(logins.home).toEqual([]);
+    for (const a of [id, other, idOf(plain)]) await service.removeAccount(a);
+  });
+
   it('no answer carries an SMTP password or an SMTP password command', async () => {
     const cli = await service.addAccount({ ...sendingAccount('Secretive'), smtp: { ...smtpHome(), password: { source: 'command', command: `printf %s '${SMTP_SECRET}'` } } }, SECRET);
     await call('listAccounts', {});

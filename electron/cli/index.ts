@@ -37,12 +37,21 @@ const terminal: Pick<CliIo, 'out' | 'err'> = {
 };
 
 /** File arguments made absolute: the running Popbox reads them from its own working directory. */
+const FILE_OPTIONS = ['--signature-file', '--body-file', '--attach'];
+
 function withAbsolutePaths(argv: string[]): string[] {
   return argv.map((a, i) => {
-    if (argv[i - 1] === '--signature-file') return path.resolve(a);
-    if (a.startsWith('--signature-file=')) return `--signature-file=${path.resolve(a.slice('--signature-file='.length))}`;
+    if (FILE_OPTIONS.includes(argv[i - 1] ?? '')) return path.resolve(a);
+    const opt = FILE_OPTIONS.find((o) => a.startsWith(`${o}=`));
+    if (opt) return `${opt}=${path.resolve(a.slice(opt.length + 1))}`;
     return a;
   });
+}
+
+/** Standard input goes to the running Popbox only when the command reads it: a password, or `send`'s body. */
+function readsStdin(argv: string[], command: string | undefined): boolean {
+  if (argv.includes('--password-stdin') || argv.includes('--smtp-password-stdin')) return true;
+  return command === 'send' && !argv.some((a) => a === '--body' || a.startsWith('--body=') || a === '--body-file' || a.startsWith('--body-file='));
 }
 
 /** The command inside the Popbox process holding the data directory; null when none listens. */
@@ -59,7 +68,7 @@ async function runInRunningPopbox(argv: string[]): Promise<number | null> {
   if (LOCAL_COMMANDS.has(command)) return null;
   const socket = await connectControl(dataDir);
   if (!socket) return null;
-  const stdin = argv.includes('--password-stdin') || argv.includes('--smtp-password-stdin') ? readStdin() : undefined;
+  const stdin = readsStdin(argv, command) ? readStdin() : undefined;
   return runInHost(socket, { argv: withAbsolutePaths(argv), columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
 }
 

@@ -13,6 +13,7 @@ import { pathOf, roleKey } from '../../shared/folders.js';
 import { fitColumn } from './columns.js';
 import { UsageError, cliIo, parse, print, printError, terminalWidth, usage, withIo, withService, type CliIo } from './common.js';
 import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
+import { SEND_USAGE, sendCommand } from './send.js';
 import { SMTP_USAGE, describeSmtp, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
@@ -30,6 +31,7 @@ ${SMTP_USAGE}
   sync [NAME...]
   messages [--account NAME] [--folder NAME] [--json]
 ${FOLDER_USAGE}
+${SEND_USAGE}
   delete ID...
   pending [--account NAME] [--json]
   probe --host H [--port P] [--security tls|starttls|none] --user U [--password-command CMD] [--trace]
@@ -348,6 +350,9 @@ async function main(argv: string[]): Promise<number> {
     case 'restore':
     case 'empty-trash':
       return folderCommand(dataDir, command, rest);
+    case 'send':
+    case 'outbox':
+      return sendCommand(dataDir, command, rest);
     case 'probe':
       return probe(rest);
     case undefined:

@@ -1,0 +1,220 @@
+/**
+ * Sending from the CLI (issue 15): `send` builds the message as one of the account's identities
+ * and files it in the account's Outbox (MailService.send); `outbox` lists what waits there and
+ * settles it (send again, mark as sent, discard, back to Drafts).
+ *
+ * `send` waits until its message has left the Outbox's hands one way or the other, then says
+ * which: sent (exit 0), refused by the server or cannot be sent as set up (exit 1), may have been
+ * sent (exit 1: the server took the message but its answer was lost; `outbox` shows it and the
+ * user decides), or waiting to be tried again (offline, the server busy: exit 0, with when).
+ * A waiting message is not lost: the app's sender tries it again when it is due, and so does any
+ * popbox command that opens the data directory while the app is not running. While the app runs
+ * the command runs inside it (control socket) and the app's own sender sends it.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { detectMimeType } from 'nodemailer/lib/mime-funcs';
+import { AppFailure } from '../core/errors.js';
+import type { MailService } from '../core/mail-service.js';
+import type { OutboxEvent, OutboxItem } from '../core/outbox/index.js';
+import { cliIo, parse, plural, print, printError, terminalWidth, usage, withService } from './common.js';
+import { fitColumn } from './columns.js';
+
+export const SEND_USAGE = `  send --account NAME --to ADDR [--to ADDR…] [--cc ADDR…] [--bcc ADDR…] --subject S
+        (--body TEXT | --body-file F | the body on standard input) [--attach FILE…]
+        [--identity ADDR] [--now]     (without --now it waits the 5 s undo window first;
+        the command ends once the message is sent, refused, or waiting to be retried)
+  outbox [--account NAME] [--json]
+  outbox resend ID | mark-sent ID | discard ID | cancel ID   (cancel: back to Drafts, unsent)`;
+
+/** Attachments are read whole (SMTP sends them whole); more than this is refused before reading. */
+const ATTACH_MAX_BYTES = 25 * 1024 * 1024;
+
+function when(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toLocaleString();
+}
+
+/** How a message left the Outbox's hands, as `send` and `outbox resend` report it. */
+type Outcome = { kind: 'sent'; response: string; rejected: string[] } | { kind: 'left'; folder: string | null } | { kind: 'item'; item: OutboxItem };
+
+/**
+ * Runs `start` (which queues or re-queues message(s)) and resolves with what became of the one
+ * whose id it returns: sent, left the Outbox otherwise, or a state that needs no waiting for
+ * (retrying, failed, may have been sent). Events are collected from before `start`, so none is
+ * missed however fast the sender is.
+ */
+async function untilSettled(s: MailService, start: () => Promise<string>): Promise<{ id: string; outcome: Outcome }> {
+  const seen: OutboxEvent[] = [];
+  let wake = () => {};
+  const off = s.onOutbox((e) => {
+    seen.push(e);
+    wake();
+  });
+  try {
+    const id = await start();
+    for (;;) {
+      while (seen.length) {
+        const e = seen.shift()!;
+        if (e.kind === 'sent' && e.id === id) return { id, outcome: { kind: 'sent', response: e.response, rejected: e.rejected.map((r) => `${r.address}: ${r.serverText ?? r.code}`) } };
+        if (e.kind === 'left' && e.id === id) return { id, outcome: { kind: 'left', folder: e.folder } };
+        if (e.kind === 'changed' && e.item.id === id && (e.item.state === 'retrying' || e.item.state === 'failed' || e.item.state === 'maybe-sent')) {
+          return { id, outcome: { kind: 'item', item: e.item } };
+        }
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    off();
+  }
+}
+
+/** What became of the message, in plain words; the exit code. */
+function report(id: string, outcome: Outcome): number {
+  switch (outcome.kind) {
+    case 'sent':
+      print(`sent ${id} (the server said: ${outcome.response.trim()})`);
+      for (const r of outcome.rejected) printError(`popbox: the server refused one recipient: ${r}`);
+      return 0;
+    case 'left':
+      print(`${id} left the Outbox without being sent${outcome.folder ? ` (now in ${outcome.folder})` : ''}`);
+      return 1;
+    case 'item': {
+      const { item } = outcome;
+      const why = item.lastError ? `${item.lastError.code}: ${item.lastError.message}` : '';
+      if (item.state === 'retrying') {
+        print(`${id} waits in the Outbox: ${why}`);
+        print(`it will be tried again at ${when(item.nextAttemptAt)} (by Popbox when it runs, or by the next popbox command); "popbox outbox" shows it`);
+        return 0;
+      }
+      if (item.state === 'maybe-sent') {
+        printError(`popbox: ${id} may have been sent: ${why}`);
+        printError(`it stays in the Outbox: "popbox outbox resend ${id}" sends it again, "popbox outbox mark-sent ${id}" files it in Sent`);
+        return 1;
+      }
+      printError(`popbox: ${id} was not sent: ${why}`);
+      printError(`it stays in the Outbox: fix what is wrong, then "popbox outbox resend ${id}" (or "popbox outbox discard ${id}")`);
+      return 1;
+    }
+  }
+}
+
+async function readBody(values: { body?: string | undefined; 'body-file'?: string | undefined }): Promise<string> {
+  if (values.body !== undefined && values['body-file'] !== undefined) usage('give --body or --body-file, not both');
+  if (values.body !== undefined) return values.body;
+  if (values['body-file'] !== undefined) {
+    return fs.readFile(values['body-file'], 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new AppFailure('invalid', `--body-file ${values['body-file']}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message)}`);
+    });
+  }
+  const text = cliIo().stdin();
+  if (text === undefined) usage('send needs --body, --body-file or the body on standard input');
+  return text;
+}
+
+async function readAttachment(file: string): Promise<{ filename: string; contentType: string; content: string }> {
+  const fail = (why: string) => new AppFailure('invalid', `--attach ${file}: ${why}`);
+  const st = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw fail(e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message));
+  });
+  if (!st.isFile()) throw fail('not a file');
+  if (st.size > ATTACH_MAX_BYTES) throw fail(`larger than ${ATTACH_MAX_BYTES / 1024 / 1024} MB`);
+  const filename = path.basename(file);
+  return { filename, contentType: detectMimeType(path.extname(filename).slice(1)), content: (await fs.readFile(file)).toString('base64') };
+}
+
+/** The identity with this address in the account (the CLI names identities by address). */
+function identityByAddress(s: MailService, account: string, address: string): string {
+  const a = s.accounts.get(account);
+  const found = a.identities.find((i) => i.address.toLowerCase() === address.toLowerCase());
+  if (!found) {
+    const known = a.identities.map((i) => i.address).join(', ');
+    throw new AppFailure('invalid', `account "${a.name}" has no identity ${address} (its identities: ${known || 'none'}; add one with "popbox identity add")`);
+  }
+  return found.id;
+}
+
+function outboxRow(item: OutboxItem, account: string, width: number): string {
+  const head = `${item.id}  ${fitColumn(account, 12)}  ${item.state.padEnd(10)}  ${plural(item.attempts, 'attempt').padEnd(10)}  ${when(item.nextAttemptAt).padEnd(22)}  `;
+  const err = item.lastError ? `${item.lastError.code}: ${item.lastError.message}` : '';
+  return `${head}${fitColumn(err, Math.max(10, width - head.length), false)}`;
+}
+
+export async function sendCommand(dataDir: string, command: string, args: string[]): Promise<number> {
+  if (command === 'send') {
+    const { values, positionals } = parse(args, {
+      account: { type: 'string' },
+      to: { type: 'string', multiple: true },
+      cc: { type: 'string', multiple: true },
+      bcc: { type: 'string', multiple: true },
+      subject: { type: 'string' },
+      body: { type: 'string' },
+      'body-file': { type: 'string' },
+      attach: { type: 'string', multiple: true },
+      identity: { type: 'string' },
+      now: { type: 'boolean' },
+    });
+    if (positionals.length) usage('send takes no arguments: recipients go in --to, --cc, --bcc');
+    if (values.account === undefined) usage('send needs --account NAME');
+    if (!values.to?.length && !values.cc?.length && !values.bcc?.length) usage('send needs at least one --to (or --cc, --bcc)');
+    if (values.subject === undefined) usage('send needs --subject (it may be empty: --subject "")');
+    const text = await readBody(values);
+    const attachments = await Promise.all((values.attach ?? []).map(readAttachment));
+    const account = values.account;
+    return withService(dataDir, async (s) => {
+      const identityId = values.identity !== undefined ? identityByAddress(s, account, values.identity) : undefined;
+      const { id, outcome } = await untilSettled(s, async () => {
+        const sent = await s.send({
+          accountId: account,
+          ...(identityId !== undefined ? { identityId } : {}),
+          to: values.to ?? [],
+          cc: values.cc ?? [],
+          bcc: values.bcc ?? [],
+          subject: values.subject!,
+          text,
+          attachments,
+          now: values.now === true,
+        });
+        if (!values.now) print(`${sent.id} is in the Outbox; it goes out in a few seconds ("popbox outbox cancel ${sent.id}" from another terminal while Popbox runs takes it back)`);
+        return sent.id;
+      });
+      return report(id, outcome);
+    });
+  }
+
+  // outbox
+  const [sub, ...rest] = args;
+  if (sub === 'resend' || sub === 'mark-sent' || sub === 'discard' || sub === 'cancel') {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 1) usage(`outbox ${sub} takes exactly one message ID`);
+    const id = positionals[0]!;
+    return withService(dataDir, async (s) => {
+      if (sub === 'resend') {
+        const { outcome } = await untilSettled(s, async () => {
+          await s.resendMessage(id);
+          return id;
+        });
+        return report(id, outcome);
+      }
+      if (sub === 'mark-sent') await s.markSent(id);
+      else if (sub === 'discard') await s.discardQueued(id);
+      else await s.cancelSend(id);
+      print({ 'mark-sent': `filed ${id} in Sent`, discard: `moved ${id} to Trash, unsent`, cancel: `moved ${id} back to Drafts, unsent` }[sub]);
+      return 0;
+    });
+  }
+  const { values, positionals } = parse(args, { account: { type: 'string' }, json: { type: 'boolean' } });
+  if (positionals.length) usage('outbox takes resend, mark-sent, discard or cancel with an ID, or no arguments');
+  return withService(dataDir, async (s) => {
+    const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
+    const ids = values.account !== undefined ? [s.accounts.get(values.account).id] : [...names.keys()];
+    const items: OutboxItem[] = [];
+    for (const accountId of ids) items.push(...(await s.outboxStatus(accountId)));
+    if (values.json) print(JSON.stringify(items.map((i) => ({ ...i, account: names.get(i.accountId) ?? i.accountId })), null, 2));
+    else if (items.length === 0) print('the Outbox is empty');
+    else {
+      const width = terminalWidth();
+      for (const item of items) print(outboxRow(item, names.get(item.accountId) ?? item.accountId, width));
+    }
+    return 0;
+  });
+}

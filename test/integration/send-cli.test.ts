@@ -1,0 +1,163 @@
+/**
+ * `popbox send` and `popbox outbox` as a user runs them (issue 15): the bundled CLI in child
+ * processes, an account set up through the CLI sending through a private Postfix on loopback,
+ * Dovecot delivering by LMTP to a second account on the same server, which syncs it back by POP3.
+ * What is checked is what the user notices: the message arrives once with its subject, body and
+ * attachment; Sent holds the very bytes the server got; the Outbox is empty after; with Postfix
+ * stopped the message waits in the Outbox (shown as retrying) and goes out, once, when asked.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli-bundle.js';
+import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import { sleep } from '../support/servers.js';
+
+const unavailable = postfixUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the send-through-the-CLI suite: ${unavailable}`);
+const suite = unavailable ? describe.skip : describe;
+
+interface MessageJson {
+  id: string;
+  messageId: string | null;
+  subject: string;
+  from: string;
+  folder: string;
+  hasAttachments: boolean;
+  path: string;
+}
+
+suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot', () => {
+  let dc: DovecotServer;
+  let pf: PostfixServer;
+  let dataDir: string;
+  const cli = (...args: string[]) => runCli(dataDir, ...args);
+  const messages = async (...args: string[]) => JSON.parse((await cli('messages', '--json', ...args)).stdout) as MessageJson[];
+  const outbox = async () => JSON.parse((await cli('outbox', '--json')).stdout) as Record<string, unknown>[];
+
+  const smtpOptions = (p: PostfixServer) => ['--smtp-host', '127.0.0.1', '--smtp-port', String(p.submissionsPort), '--smtp-security', 'tls', '--smtp-tls-fingerprint', p.fingerprint256];
+
+  beforeAll(async () => {
+    dc = await startDovecot({ lmtp: true, users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
+    pf = await startPostfix({ dovecot: dc });
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-send-cli-'));
+    const pop = (user: string) => ['--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--tls-fingerprint', dc.fingerprint256, '--user', user, '--password-command', `echo ${user}-pw`];
+    const alice = await cli('account', 'add', 'Alice', ...pop('alice'), ...smtpOptions(pf), '--smtp-user', 'alice', '--smtp-password-command', 'echo alice-pw', '--from', 'alice@example.org', '--from-name', 'Alice Exämple');
+    expect(alice.stderr).toBe('');
+    expect(alice.code).toBe(0);
+    expect(await cli('account', 'add', 'Bob', ...pop('bob'))).toMatchObject({ code: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await pf?.stop();
+    await dc?.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Waits until Dovecot has `n` messages for `user` with this text, then a little longer to see that no more come. */
+  async function delivered(user: string, needle: string, n = 1): Promise<number> {
+    const count = async () => (await dc.mailbox(user)).filter((m) => m.bytes.includes(needle)).length;
+    const deadline = Date.now() + 20_000;
+    while ((await count()) < n && Date.now() < deadline) await sleep(100);
+    await sleep(500);
+    return count();
+  }
+
+  it('send --now delivers once; Bob syncs it with its subject, body and attachment; Sent holds the bytes the server got; the Outbox is empty', async () => {
+    const body = path.join(dataDir, 'body.txt');
+    await fs.writeFile(body, 'Hallo Bob,\nhier ist der Bericht.\n\n.\nA line with only a dot above.\n');
+    const report = path.join(dataDir, 'Bericht.pdf');
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 0xa7)]);
+    await fs.writeFile(report, pdf);
+
+    const sent = await cli('send', '--account', 'Alice', '--to', 'bob@example.org', '--bcc', 'alice@example.org', '--subject', 'Grüße aus Köln', '--body-file', body, '--attach', report, '--now');
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^sent \S+ \(the server said: 250 /);
+
+    // The Sent copy: its exact bytes, CRLF throughout, no Bcc header.
+    const [inSent, ...more] = await messages('--account', 'Alice', '--folder', 'Sent');
+    expect(more).toEqual([]);
+    expect(inSent!.path).toContain(`${path.sep}.Sent${path.sep}cur${path.sep}`);
+    expect(inSent!.subject).toBe('Grüße aus Köln');
+    const sentBytes = await fs.readFile(inSent!.path);
+    expect(sentBytes.toString('latin1').replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(sentBytes.toString('latin1')).not.toMatch(/^Bcc:/im);
+    const messageId = inSent!.messageId!;
+    expect(messageId).toMatch(/^<.+@example\.org>$/);
+
+    // Delivered exactly once to Bob (and to Alice as Bcc, once).
+    expect(await delivered('bob', messageId)).toBe(1);
+    expect(await delivered('alice', messageId)).toBe(1);
+    expect(await outbox()).toEqual([]);
+    expect(await messages('--account', 'Alice', '--folder', 'Outbox')).toEqual([]);
+
+    // Bob's sync brings it back: subject, sender, body, attachment; the bytes end with what was sent.
+    expect(await cli('sync', 'Bob')).toMatchObject({ code: 0, stdout: 'Bob: 1 new, 1 deleted on server\n' });
+    const got = (await messages('--account', 'Bob')).filter((m) => m.messageId === messageId);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ subject: 'Grüße aus Köln', from: 'Alice Exämple <alice@example.org>', folder: 'Inbox', hasAttachments: true });
+    const received = await fs.readFile(got[0]!.path);
+    // Postfix and Dovecot only add trace headers above the message.
+    expect(received.subarray(received.length - sentBytes.length).equals(sentBytes)).toBe(true);
+    expect(received.toString('latin1')).toContain('hier ist der Bericht.');
+    expect(received.toString('latin1')).not.toContain('alice@example.org>\r\nBcc');
+    const parsed = await simpleParser(received);
+    expect(parsed.text).toBe('Hallo Bob,\nhier ist der Bericht.\n\n.\nA line with only a dot above.\n');
+    expect(parsed.attachments.map((a) => [a.filename, a.contentType, a.content.equals(pdf)])).toEqual([['Bericht.pdf', 'application/pdf', true]]);
+  }, 60_000);
+
+  it('with Postfix stopped the message waits in the Outbox (retrying); after Postfix is back, outbox resend delivers it once', async () => {
+    await pf.stop();
+    const sent = await cli('send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', 'While offline', '--body', 'Sent while the server was down.', '--now');
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    const id = /^(\S+) waits in the Outbox: network: /.exec(sent.stdout)?.[1];
+    expect(id, sent.stdout).toBeDefined();
+    expect(sent.stdout).toMatch(/it will be tried again at .+ "popbox outbox" shows it\n$/);
+
+    expect(await outbox()).toEqual([
+      expect.objectContaining({ id, account: 'Alice', state: 'retrying', attempts: 1, nextAttemptAt: expect.any(Number), lastError: expect.objectContaining({ code: 'network' }), from: 'alice@example.org', to: ['bob@example.org'] }),
+    ]);
+    const table = await cli('outbox');
+    expect(table.stdout).toMatch(new RegExp(`^${id}  Alice\\s+retrying\\s+1 attempt\\s+.+network: `, 'm'));
+    // Nothing lost: its file is in Alice's Outbox.
+    const waiting = await messages('--account', 'Alice', '--folder', 'Outbox');
+    expect(waiting.map((m) => [m.id, m.subject])).toEqual([[id, 'While offline']]);
+    const queuedBytes = await fs.readFile(waiting[0]!.path);
+
+    // A new Postfix (new ports and certificate): the account follows it, and the user sends it now.
+    pf = await startPostfix({ dovecot: dc });
+    expect(await cli('account', 'set', 'Alice', ...smtpOptions(pf))).toMatchObject({ code: 0 });
+    const resend = await cli('outbox', 'resend', id!);
+    expect(resend.stderr).toBe('');
+    expect(resend).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^sent ${id} \\(the server said: 250 `)) });
+    expect(await outbox()).toEqual([]);
+    const inSent = (await messages('--account', 'Alice', '--folder', 'Sent')).find((m) => m.id === id)!;
+    expect((await fs.readFile(inSent.path)).equals(queuedBytes)).toBe(true);
+
+    const messageId = inSent.messageId!;
+    expect(await delivered('bob', messageId)).toBe(1);
+    expect(await cli('sync', 'Bob')).toMatchObject({ code: 0 });
+    expect((await messages('--account', 'Bob')).filter((m) => m.subject === 'While offline')).toHaveLength(1);
+  }, 90_000);
+
+  it('refuses what cannot be sent in plain words, exit code 2, and queues nothing', async () => {
+    for (const [args, message] of [
+      [['send', '--account', 'Alice', '--to', 'not-an-address', '--subject', 's', '--body', 'b'], /To: "not-an-address" is not an email address/],
+      [['send', '--account', 'Bob', '--to', 'bob@example.org', '--subject', 's', '--body', 'b'], /account "Bob" has no outgoing server/],
+      [['send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', 's', '--body', 'b', '--identity', 'ceo@bank.example'], /account "Alice" has no identity ceo@bank\.example/],
+      [['send', '--account', 'Alice', '--subject', 's', '--body', 'b'], /send needs at least one --to/],
+      [['send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', 's', '--body', 'b', '--attach', path.join(dataDir, 'missing.pdf')], /--attach .*missing\.pdf: no such file/],
+      [['outbox', 'discard', 'no-such-id'], /not in the Outbox/],
+    ] as const) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await outbox()).toEqual([]);
+  }, 60_000);
+});

@@ -6,12 +6,16 @@
  * attachment; Sent holds the very bytes the server got; the Outbox is empty after; with Postfix
  * stopped the message waits in the Outbox (shown as retrying) and goes out, once, when asked.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli-bundle.js';
+import { serveCli } from '../../electron/cli/serve.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { bundleCli, runCli } from '../support/cli-bundle.js';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
 import { sleep } from '../support/servers.js';
@@ -144,6 +148,52 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     expect(await cli('sync', 'Bob')).toMatchObject({ code: 0 });
     expect((await messages('--account', 'Bob')).filter((m) => m.subject === 'While offline')).toHaveLength(1);
   }, 90_000);
+
+  /** The bundled CLI in `cwd`, with `input` on its standard input. */
+  async function cliWithInput(cwd: string, input: string, ...args: string[]) {
+    const child = spawn(process.execPath, [await bundleCli(), '--data-dir', dataDir, ...args], { cwd, env: { ...process.env, POPBOX_DATA_DIR: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.stdin.end(input);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout, stderr };
+  }
+
+  it('while Popbox runs, send runs inside it and the app sends it: the body from standard input, an --attach path relative to the terminal', async () => {
+    const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+    const control = await serveCli(service);
+    expect(control).not.toBeNull();
+    const alice = service.accounts.get('Alice').id;
+    const events: string[] = [];
+    service.on('outboxChanged', (e) => events.push(e.accountId));
+    const here = await fs.mkdtemp(path.join(dataDir, 'cwd-'));
+    await fs.writeFile(path.join(here, 'notes.txt'), 'attached notes\n');
+    let messageId: string;
+    try {
+      const r = await cliWithInput(here, 'Typed on standard input.\nSecond line.\n', 'send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', 'From the running app', '--attach', 'notes.txt', '--now');
+      expect(r.stderr).toBe('');
+      expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^sent \S+ \(the server said: 250 /) });
+      // The app's own outbox did it: its events went to its windows, its Sent has the message.
+      expect(events.length).toBeGreaterThan(0);
+      expect(new Set(events)).toEqual(new Set([alice]));
+      const inSent = service.messages({ accountId: alice }).filter((m) => m.folder === 'Sent' && m.summary.subject === 'From the running app');
+      expect(inSent).toHaveLength(1);
+      messageId = inSent[0]!.summary.messageId!;
+      expect(await service.outboxStatus()).toEqual([]);
+    } finally {
+      await control?.close();
+      await service.close();
+    }
+    expect(await delivered('bob', messageId)).toBe(1);
+    expect(await cli('sync', 'Bob')).toMatchObject({ code: 0 });
+    const [got, ...more] = (await messages('--account', 'Bob')).filter((m) => m.messageId === messageId);
+    expect(more).toEqual([]);
+    const parsed = await simpleParser(await fs.readFile(got!.path));
+    expect(parsed.text).toBe('Typed on standard input.\nSecond line.\n');
+    expect(parsed.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['notes.txt', 'attached notes\n']]);
+  }, 60_000);
 
   it('refuses what cannot be sent in plain words, exit code 2, and queues nothing', async () => {
     for (const [args, message] of [

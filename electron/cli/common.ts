@@ -54,10 +54,15 @@ export const print = (line: string) => cliIo().out(`${line}\n`);
 export const printError = (line: string) => cliIo().err(`${line}\n`);
 
 /** The MailService for `fn`: the running one (left open), else the data directory opened for it and closed after. */
-export async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>): Promise<T> {
+/**
+ * The service a command works on: the running app's (through the control socket) or one opened
+ * for this command. `sendQueued`: whether opening it starts sending what waits in the Outbox
+ * (only the sending commands do; `popbox messages` must not send mail).
+ */
+export async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>, opts: { sendQueued?: boolean } = {}): Promise<T> {
   const running = cliIo().service;
   if (running) return fn(running);
-  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore() });
+  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false });
   try {
     return await fn(service);
   } finally {

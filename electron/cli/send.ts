@@ -178,7 +178,8 @@ export async function sendCommand(dataDir: string, command: string, args: string
         return sent.id;
       });
       return report(id, outcome);
-    });
+      // Sending: what else waits in the Outbox goes out too (as msmtp's queue flush does).
+    }, { sendQueued: true });
   }
 
   // outbox

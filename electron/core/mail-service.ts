@@ -54,6 +54,11 @@ export interface MailServiceOptions {
   connectExtras?: (account: AccountSettings) => Partial<Pop3ConnectOptions>;
   /** The same for outgoing servers (tests: a CA for a private Postfix). */
   smtpExtras?: (account: AccountSettings) => Partial<SmtpSettings>;
+  /**
+   * Start sending what waits in the Outbox at open (default). The CLI turns it off for commands
+   * that are not about sending; `send` and `outbox` keep it.
+   */
+  sendQueued?: boolean;
 }
 
 export interface StoredMessage extends MessageRecord {
@@ -182,8 +187,9 @@ export class MailService {
       const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
       await service.recoverAfterCrash();
       await service.journalFolderTrees();
-      // After recovery, so the sender sees the folders as reconciled.
-      await service.outbox.start();
+      // After recovery, so the sender sees the folders as reconciled. A CLI command that is not
+      // about sending (messages, folders, sync) does not send queued mail behind the user's back.
+      if (opts.sendQueued !== false) await service.outbox.start();
       return service;
     } catch (e) {
       await releaseLock(lockFile);

@@ -83,7 +83,7 @@ function report(id: string, outcome: Outcome): number {
       const why = item.lastError ? `${item.lastError.code}: ${item.lastError.message}` : '';
       if (item.state === 'retrying') {
         print(`${id} waits in the Outbox: ${why}`);
-        print(`it will be tried again at ${when(item.nextAttemptAt)} (by Popbox when it runs, or by the next popbox command); "popbox outbox" shows it`);
+        print(`it will be tried again at ${when(item.nextAttemptAt)} (by Popbox when the app runs, or by the next "popbox send"); "popbox outbox" shows it`);
         return 0;
       }
       if (item.state === 'maybe-sent') {

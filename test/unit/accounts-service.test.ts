@@ -178,6 +178,16 @@ describe('accounts service: the outgoing server', () => {
     expect(await secrets.get(a.id)).toBe('typed');
   });
 
+  it('on the command line, choosing the incoming password for the outgoing server keeps it (the person typing sees both servers)', async () => {
+    const a = await svc.add(sending, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    await svc.update(a.id, { smtp: { password: { source: 'incoming' } } }, undefined, { fromCommandLine: true });
+    expect(await secrets.get(a.id)).toBe('pop-pw');
+    expect((await svc.smtpSettingsFor(a.id)).auth).toMatchObject({ password: 'pop-pw' });
+    // Moving the incoming server itself still forgets it, wherever the change comes from.
+    await svc.update(a.id, { host: 'other.example.org' }, undefined, { fromCommandLine: true });
+    expect(await secrets.get(a.id)).toBeNull();
+  });
+
   describe('testSmtp', () => {
     let server: FaultServer;
     const logins: [string, string][] = [];

@@ -98,6 +98,14 @@ describe('pickIdentity', () => {
 });
 
 describe('toCrlf', () => {
+  it('a text attachment arrives byte for byte (base64, so making the message CRLF cannot touch it), and control characters leave the subject', async () => {
+    const csv = Buffer.from('a,b\n1,2\r3\n', 'latin1');
+    const built = await buildMessage(zoe, { to: ['bob@example.org'], cc: [], bcc: [], subject: 'tab\there\u0000nul\u001bend', text: 'hi', attachments: [{ filename: 'data.csv', contentType: 'text/csv', content: csv.toString('base64') }] });
+    const parsed = await simpleParser(built.raw);
+    expect(parsed.attachments[0]!.content.equals(csv)).toBe(true);
+    expect(parsed.subject).toBe('tab\there nul end');
+  });
+
   it('makes every line end CRLF and leaves other bytes alone', () => {
     expect(toCrlf(Buffer.from('a\nb\r\nc\rd\xff', 'latin1')).toString('latin1')).toBe('a\r\nb\r\nc\r\nd\xff');
   });

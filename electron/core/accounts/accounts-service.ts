@@ -107,8 +107,11 @@ export class AccountsService {
     const account = await this.store.update(idOrName, patch, async (current, next) => {
       let saved = next;
       // The incoming password goes somewhere new: its own server moved, or the outgoing server
-      // starts using it or moves while using it.
-      if (passwordDestinationChanged(current, next) || incomingPasswordSpreads(current, next)) {
+      // starts using it or moves while using it. The second is a defence against the screens
+      // (a hostile page borrowing the incoming password for a new host); on the command line the
+      // person typing sees both servers, and forgetting the incoming password there broke mail.
+      const spreads = incomingPasswordSpreads(current, next) && opts.fromCommandLine !== true;
+      if (passwordDestinationChanged(current, next) || spreads) {
         if (!(next.password.source === 'command' && opts.fromCommandLine)) {
           await this.opts.secrets.delete(current.id);
           saved = { ...saved, password: { source: 'keychain' } };

@@ -110,7 +110,9 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
   }
   const attachments = (input.attachments ?? []).map((a) => {
     if (a.contentType !== undefined && !CONTENT_TYPE.test(a.contentType)) throw new AppFailure('invalid', `attachment ${JSON.stringify(a.filename)}: ${JSON.stringify(a.contentType.slice(0, 80))} is not a content type`);
-    return { filename: a.filename, contentType: a.contentType ?? 'application/octet-stream', content: decodeBase64(a.filename, a.content) };
+    // Always base64: a text attachment sent quoted-printable keeps its bare line ends literal, and
+    // making the message CRLF would then change the file the recipient gets.
+    return { filename: a.filename, contentType: a.contentType ?? 'application/octet-stream', content: decodeBase64(a.filename, a.content), contentTransferEncoding: 'base64' as const };
   });
   const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
   const messageId = `<${randomUUID()}@${domain}>`;
@@ -121,7 +123,9 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     ...(cc.length ? { cc } : {}),
     // No bcc here: Bcc goes only into the envelope, so no header can show it.
     // A line break in a subject would start a header of its own: it becomes a space.
-    subject: input.subject.replace(/[\r\n]+/g, ' '),
+    // Other control characters (NUL, ESC) are refused by some servers: they become spaces too.
+    // eslint-disable-next-line no-control-regex -- control characters are what is being removed
+    subject: input.subject.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' '),
     messageId,
     date: opts.now ?? new Date(),
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),

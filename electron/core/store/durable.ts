@@ -56,8 +56,16 @@ export async function removeStrayTemps(file: string): Promise<void> {
   await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fs.rm(path.join(dir, n), { force: true })));
 }
 
-/** Append a line and fsync: for append-only logs (ledger, journal). */
+/**
+ * Append a line and fsync: for append-only logs (ledger, journal, outbox state). The append that
+ * creates the file also fsyncs its directory, else a power loss could keep later files (a queued
+ * message) and lose the log that says what they are.
+ */
 export async function appendDurable(file: string, data: string | Uint8Array): Promise<void> {
+  const created = await fs.access(file).then(
+    () => false,
+    () => true,
+  );
   const handle = await fs.open(file, 'a', 0o600);
   try {
     await handle.appendFile(data);
@@ -65,6 +73,7 @@ export async function appendDurable(file: string, data: string | Uint8Array): Pr
   } finally {
     await handle.close();
   }
+  if (created) await fsyncDir(path.dirname(file));
 }
 
 /** A 'storage' failure naming what could not be done and why (ENOSPC said in words). */

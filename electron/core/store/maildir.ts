@@ -533,11 +533,6 @@ export class Maildir {
     }
   }
 
-  async setFlags(id: string, flags: Flags): Promise<StoredFile> {
-    await this.setFlagsMany([id], flags);
-    return this.files.get(id)!;
-  }
-
   /**
    * Applies `patch` to each message's flags as they are on disk (the file name is the truth),
    * renaming the files, then fsyncs each folder touched once (not once per message: marking

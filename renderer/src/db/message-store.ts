@@ -427,11 +427,6 @@ export class MessageStore {
     return { total: this.members.get(slot)?.size ?? 0, unread: this.unread.get(slot) ?? 0 };
   }
 
-  /** The ids in a folder (unordered). */
-  folderIds(accountId: string, folder: string): string[] {
-    return [...(this.members.get(folderSlot(accountId, folder)) ?? [])];
-  }
-
   /** An account's folder tree, as main last sent it (empty until it has). */
   folders(accountId: string): readonly FolderInfo[] {
     return this.trees.get(accountId) ?? EMPTY;

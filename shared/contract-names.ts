@@ -42,6 +42,10 @@ export const METHOD_NAMES = [
   'resendMessage',
   'markSent',
   'discardQueued',
+  'composeFrom',
+  'saveDraft',
+  'openDraft',
+  'suggestAddresses',
 ] as const;
 
 export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged'] as const;

@@ -5,10 +5,11 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountSettings, AuthMechanism, IdentityId, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
+import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
+import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, draftFields } from './compose.js';
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
@@ -149,27 +150,7 @@ export type Discovery = z.infer<typeof Discovery>;
 export const INLINE_PART_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Send's limits (the renderer is untrusted: nothing it sends may be unbounded). */
-export const SEND_LIMITS = {
-  recipients: 500,
-  subjectChars: 998,
-  textChars: 2_000_000,
-  htmlChars: 5_000_000,
-  attachments: 100,
-  /** All attachments together, as sent (before base64). */
-  attachmentBytes: 25 * 1024 * 1024,
-  references: 100,
-} as const;
-
-const Recipient = z.string().min(1).max(998);
-const Recipients = z.array(Recipient).max(SEND_LIMITS.recipients, `must be at most ${SEND_LIMITS.recipients} addresses`);
-const MessageIdText = z.string().min(3).max(998);
-
-export const SendAttachment = z.strictObject({
-  filename: z.string().min(1).max(255),
-  contentType: z.string().min(3).max(255).optional(),
-  /** The file's bytes in base64. */
-  content: z.string().max(Math.ceil(SEND_LIMITS.attachmentBytes / 3) * 4 + 16),
-});
+export const SEND_LIMITS = COMPOSE_LIMITS;
 
 /**
  * A message to send. No From: the page names one of the account's identities (or none: the
@@ -178,17 +159,7 @@ export const SendAttachment = z.strictObject({
  */
 export const SendMessage = z
   .strictObject({
-    accountId: Id,
-    identityId: IdentityId.optional(),
-    to: Recipients.default([]),
-    cc: Recipients.default([]),
-    bcc: Recipients.default([]),
-    subject: z.string().max(SEND_LIMITS.subjectChars),
-    text: z.string().max(SEND_LIMITS.textChars),
-    html: z.string().max(SEND_LIMITS.htmlChars).optional(),
-    inReplyTo: MessageIdText.optional(),
-    references: z.array(MessageIdText).max(SEND_LIMITS.references).optional(),
-    attachments: z.array(SendAttachment).max(SEND_LIMITS.attachments).optional(),
+    ...draftFields,
     /** Send later: not before this time (ms since epoch). */
     sendAt: z.number().int().nonnegative().optional(),
     /** Skip the undo window. */
@@ -288,6 +259,19 @@ export const contract = {
   markSent: { input: z.object({ id: Id }), output: z.null() },
   /** Out of the Outbox into Trash, never sent. */
   discardQueued: { input: z.object({ id: Id }), output: z.null() },
+
+  /**
+   * Start writing: a new message (of `accountId`, or the default account), or a reply, reply all,
+   * forward (inline, or the whole message attached) to stored message `id`: recipients, subject,
+   * quoted text, In-Reply-To/References and the identity filled in.
+   */
+  composeFrom: { input: z.object({ mode: ComposeMode, id: Id.optional(), accountId: Id.optional() }), output: Draft },
+  /** Save draft: into Drafts durably; the version it replaces (`draftId`) goes. The new id and its attachments. */
+  saveDraft: { input: SaveDraft, output: z.object({ id: z.string(), storedAttachments: Draft.shape.storedAttachments }) },
+  /** A stored draft (a message in Drafts) back into its fields, to go on writing. */
+  openDraft: { input: z.object({ id: Id }), output: Draft },
+  /** Addresses for the To/Cc/Bcc fields, from stored mail: ranked by how often and how recently. */
+  suggestAddresses: { input: z.object({ query: z.string().max(COMPOSE_LIMITS.queryChars), limit: z.number().int().min(1).max(COMPOSE_LIMITS.suggestions).optional() }), output: z.array(AddressSuggestion) },
 } as const;
 
 export type Contract = typeof contract;

@@ -97,6 +97,10 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     resendMessage: ({ id }) => service.resendMessage(id).then(() => null),
     markSent: ({ id }) => service.markSent(id).then(() => null),
     discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
+    composeFrom: ({ mode, id, accountId }) => service.composeFrom(mode, { id, accountId }),
+    saveDraft: (draft) => service.saveDraft(draft),
+    openDraft: ({ id }) => service.openDraft(id),
+    suggestAddresses: async ({ query, limit }) => service.suggestAddresses(query, limit),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

@@ -21,6 +21,8 @@ import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from 
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
+import type { AddressSuggestion, ComposeMode, Draft, SaveDraft } from '../../shared/compose.js';
+import type { z } from 'zod';
 import { AccountStore } from './accounts/account-store.js';
 import { AccountsService, type PasswordChange } from './accounts/accounts-service.js';
 import type { ProbeResult, SmtpSettings } from './smtp/index.js';
@@ -539,6 +541,34 @@ export class MailService {
    */
   enqueueMessage(idOrName: string, input: EnqueueInput): Promise<string> {
     return this.outbox.enqueue(this.accounts.get(idOrName).id, input);
+  }
+
+  // ---- writing (compose/): issue 15, being filled in ----
+
+  /** Start writing: new, reply, reply all, forward, forward as attachment. */
+  async composeFrom(mode: ComposeMode, from: { id?: string | undefined; accountId?: string | undefined }): Promise<Draft> {
+    void mode;
+    void from;
+    throw new AppFailure('invalid', 'composing is not built yet');
+  }
+
+  /** Save a draft into Drafts (replacing `draftId`). */
+  async saveDraft(draft: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
+    void draft;
+    throw new AppFailure('invalid', 'drafts are not built yet');
+  }
+
+  /** A stored draft back into its fields. */
+  async openDraft(id: string): Promise<Draft> {
+    void id;
+    throw new AppFailure('invalid', 'drafts are not built yet');
+  }
+
+  /** Addresses from stored mail for the recipient fields, best first. */
+  suggestAddresses(query: string, limit = 10): AddressSuggestion[] {
+    void query;
+    void limit;
+    return [];
   }
 
   /** Every message waiting in the Outbox (of one account, or of all). */

@@ -1,0 +1,107 @@
+/**
+ * Writing mail, as the compose screen and main agree on it: a draft's fields, how a reply or a
+ * forward starts, and attachments that stay in main. An attachment carried over from a stored
+ * message (a forward, or a draft saved earlier) is named by message id and attachment id, so
+ * the page never has to hold those bytes, and an autosave does not send them again.
+ */
+import { z } from 'zod';
+import { IdentityId } from './accounts.js';
+
+const Id = z.string().min(1).max(200);
+const AttachmentId = z.string().min(1).max(100);
+
+export const COMPOSE_LIMITS = {
+  recipients: 500,
+  subjectChars: 998,
+  textChars: 2_000_000,
+  htmlChars: 5_000_000,
+  attachments: 100,
+  /** All attachments together, as sent (before base64). */
+  attachmentBytes: 25 * 1024 * 1024,
+  references: 100,
+  queryChars: 200,
+  suggestions: 50,
+} as const;
+
+/** How a compose screen starts. */
+export const ComposeMode = z.enum(['new', 'reply', 'replyAll', 'forward', 'forwardAsAttachment']);
+export type ComposeMode = z.infer<typeof ComposeMode>;
+
+export const Recipient = z.string().min(1).max(998);
+export const Recipients = z.array(Recipient).max(COMPOSE_LIMITS.recipients, `must be at most ${COMPOSE_LIMITS.recipients} addresses`);
+export const MessageIdText = z.string().min(3).max(998);
+
+/** A new file from the page: its bytes in base64. */
+export const SendAttachment = z.strictObject({
+  filename: z.string().min(1).max(255),
+  contentType: z.string().min(3).max(255).optional(),
+  /** The file's bytes in base64. */
+  content: z.string().max(Math.ceil(COMPOSE_LIMITS.attachmentBytes / 3) * 4 + 16),
+});
+export type SendAttachment = z.infer<typeof SendAttachment>;
+
+/**
+ * An attachment that is already stored: one attachment of a stored message (`attachmentId` as
+ * messageBody lists it), or, without `attachmentId`, the whole message as message/rfc822
+ * (forward as attachment). Main reads the bytes; they never cross the contract.
+ */
+export const StoredAttachment = z.strictObject({ id: Id, attachmentId: AttachmentId.optional() });
+export type StoredAttachment = z.infer<typeof StoredAttachment>;
+
+/** The fields of a message being written, as Send and Save draft take them. */
+export const draftFields = {
+  accountId: Id,
+  identityId: IdentityId.optional(),
+  to: Recipients.default([]),
+  cc: Recipients.default([]),
+  bcc: Recipients.default([]),
+  subject: z.string().max(COMPOSE_LIMITS.subjectChars),
+  /** The plain text as typed (sent as format=flowed). */
+  text: z.string().max(COMPOSE_LIMITS.textChars),
+  /** The rich-text body, when the user wrote one: sent as multipart/alternative beside `text`. */
+  html: z.string().max(COMPOSE_LIMITS.htmlChars).optional(),
+  inReplyTo: MessageIdText.optional(),
+  references: z.array(MessageIdText).max(COMPOSE_LIMITS.references).optional(),
+  attachments: z.array(SendAttachment).max(COMPOSE_LIMITS.attachments).optional(),
+  storedAttachments: z.array(StoredAttachment).max(COMPOSE_LIMITS.attachments).optional(),
+  /** The stored draft this message came from: removed once the message is queued (or replaced by a newer save). */
+  draftId: Id.optional(),
+};
+
+/** Save draft: into the account's Drafts folder, durably; the older version (draftId) goes. */
+export const SaveDraft = z.strictObject(draftFields);
+export type SaveDraft = z.input<typeof SaveDraft>;
+
+/** A stored attachment as the compose screen lists it. */
+export const ComposeAttachment = z.object({
+  id: z.string(),
+  attachmentId: z.string().optional(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type ComposeAttachment = z.infer<typeof ComposeAttachment>;
+
+/** What a compose screen opens with: a new message, a reply, a forward, or a stored draft. */
+export const Draft = z.object({
+  accountId: z.string(),
+  identityId: z.string().nullable(),
+  to: z.array(z.string()),
+  cc: z.array(z.string()),
+  bcc: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+  references: z.array(z.string()),
+  storedAttachments: z.array(ComposeAttachment),
+  /** Set when this is a stored draft (saving again replaces it). */
+  draftId: z.string().nullable(),
+  /** The outgoing server's SIZE limit in bytes when known (0: no fixed limit; null: not known yet). */
+  sizeLimit: z.number().nullable(),
+});
+export type Draft = z.infer<typeof Draft>;
+
+/** An address the user wrote to or heard from, best first. */
+export const AddressSuggestion = z.object({ name: z.string(), address: z.string() });
+export type AddressSuggestion = z.infer<typeof AddressSuggestion>;

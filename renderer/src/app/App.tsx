@@ -1,7 +1,7 @@
 /** The window: toolbar, folders, message list, reading pane, status; settings and first run. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
-import { INBOX } from '../../../shared/folders.js';
+import { INBOX, roleOf } from '../../../shared/folders.js';
 import type { MailboxView } from '../db/message-store.js';
 import { messageActions, type MessageActions } from '../features/inbox/actions.js';
 import type { Command } from '../features/inbox/commands.js';
@@ -39,6 +39,7 @@ import { ZOOM } from './view-settings.js';
 // Loaded when first needed, so a start only parses what the message list needs (the reading
 // pane brings DOMPurify; the account screens are rarely open).
 const SettingsView = lazy(() => import('../features/accounts/AccountSettings.js').then((m) => ({ default: m.SettingsView })));
+const OutboxView = lazy(() => import('../features/outbox/OutboxView.js').then((m) => ({ default: m.OutboxView })));
 const loadReadingPane = () => import('../features/reader/ReadingPane.js');
 const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.ReadingPane })));
 
@@ -225,6 +226,12 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
 
   const folderView = view.kind === 'folder' ? view : null;
   const selectedIds = selected.size > 1 ? [...selected] : null;
+  // The Outbox lists its messages with where each stands and what can be done about it.
+  const outboxPane = folderView && roleOf(folderView.folder) === 'outbox' && listView === view && (
+    <Suspense fallback={<div className="list-pane" />}>
+      <OutboxView accountId={folderView.accountId} title={title} onOpen={(id) => void open(id)} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword })} />
+    </Suspense>
+  );
 
   return (
     <div className={`app layout-${layout.mode}`}>
@@ -257,7 +264,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           />
         }
         list={
-          <MessageList
+          outboxPane || <MessageList
             ids={ids}
             loading={!complete}
             selected={selected}

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { inAccountOrder } from '../../db/database.js';
+import { OutboxStatusLine } from '../outbox/OutboxStatus.js';
 import { CertificateFingerprints } from './CertificateChange.js';
 import { explain, progressText } from './explain.js';
 import './status.css';
@@ -35,6 +36,7 @@ export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accoun
     <footer className="status-area" aria-label="Status">
       <div role="status" aria-live="polite">
         {shownNotice && <div className="status-line">{shownNotice}</div>}
+        <OutboxStatusLine accountIds={accounts.map((a) => a.id)} />
         {lines.map((s) => {
           const name = names.get(s.accountId)!;
           if (s.state === 'syncing') {

@@ -12,23 +12,21 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { OutboxItem } from '../../electron/core/outbox/index.js';
 import { Pop3Client } from '../../electron/core/pop3/index.js';
 import { sendRaw, SmtpError, type SmtpSettings } from '../../electron/core/smtp/index.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import type { DovecotServer } from '../support/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { mulberry32, toCrlf } from '../support/mailgen.js';
 import type { ChildConfig } from '../support/outbox-child.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
-import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import type { PostfixServer } from '../support/postfix.js';
+import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
 import { readAll } from '../support/streams.js';
 
-const unavailable = postfixUnavailable();
-if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
-if (unavailable) console.warn(`Skipping the outbox suite: ${unavailable}`);
-const suite = unavailable ? describe.skip : describe;
+const suite = sendSuite('the outbox suite');
 
 const USERS = [
   { name: 'alice', password: 'alice-pw' },
@@ -91,6 +89,7 @@ function runChild(cfgFile: string, killAfterMs: number | null): Promise<ChildRun
 }
 
 suite('the outbox: exactly once, or visibly uncertain', () => {
+  let servers: SendServers;
   let dc: DovecotServer;
   let pf: PostfixServer;
   let proxy: FaultProxy;
@@ -98,16 +97,15 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
   const open: OutboxHarness[] = [];
 
   beforeAll(async () => {
-    dc = await startDovecot({ lmtp: true, users: USERS });
-    pf = await startPostfix({ dovecot: dc });
+    servers = await startSendServers({ users: USERS });
+    ({ dovecot: dc, postfix: pf } = servers);
     proxy = await startFaultProxy({ host: '127.0.0.1', port: pf.clearPort });
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-outbox-'));
   });
 
   afterAll(async () => {
     await proxy?.close();
-    await pf?.stop();
-    await dc?.stop();
+    await servers?.stop();
     if (root) await fs.rm(root, { recursive: true, force: true });
   });
 
@@ -278,7 +276,7 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
 
   it('Postfix down: retrying with backoff (200 ms, then 400 ms each), then sent once when it is back', async () => {
     await dc.clear('bob');
-    let server = await startPostfix({ dovecot: dc });
+    let server = await servers.addPostfix();
     const down = direct(server);
     await server.stop();
     let transport = down;
@@ -305,7 +303,7 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
       const nextTry = timeline.find(({ e, at }) => at > f.at && e.kind === 'changed' && e.item.state === 'sending');
       if (nextTry) expect(nextTry.at - f.at).toBeGreaterThanOrEqual(step - 100);
     }
-    server = await startPostfix({ dovecot: dc });
+    server = await servers.addPostfix();
     try {
       transport = direct(server);
       await until('sent', () => sentEvent(h, id));

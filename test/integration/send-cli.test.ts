@@ -11,19 +11,17 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveCli } from '../../electron/cli/serve.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { bundleCli, runCli } from '../support/cli-bundle.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
-import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import type { DovecotServer } from '../support/dovecot.js';
+import type { PostfixServer } from '../support/postfix.js';
+import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
 
-const unavailable = postfixUnavailable();
-if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
-if (unavailable) console.warn(`Skipping the send-through-the-CLI suite: ${unavailable}`);
-const suite = unavailable ? describe.skip : describe;
+const suite = sendSuite('the send-through-the-CLI suite');
 
 interface MessageJson {
   id: string;
@@ -36,6 +34,7 @@ interface MessageJson {
 }
 
 suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot', () => {
+  let servers: SendServers;
   let dc: DovecotServer;
   let pf: PostfixServer;
   let dataDir: string;
@@ -46,8 +45,8 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
   const smtpOptions = (p: PostfixServer) => ['--smtp-host', '127.0.0.1', '--smtp-port', String(p.submissionsPort), '--smtp-security', 'tls', '--smtp-tls-fingerprint', p.fingerprint256];
 
   beforeAll(async () => {
-    dc = await startDovecot({ lmtp: true, users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
-    pf = await startPostfix({ dovecot: dc });
+    servers = await startSendServers({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
+    ({ dovecot: dc, postfix: pf } = servers);
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-send-cli-'));
     const pop = (user: string) => ['--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--tls-fingerprint', dc.fingerprint256, '--user', user, '--password-command', `echo ${user}-pw`];
     const alice = await cli('account', 'add', 'Alice', ...pop('alice'), ...smtpOptions(pf), '--smtp-user', 'alice', '--smtp-password-command', 'echo alice-pw', '--from', 'alice@example.org', '--from-name', 'Alice Exämple');
@@ -56,8 +55,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     expect(await cli('account', 'add', 'Bob', ...pop('bob'))).toMatchObject({ code: 0 });
   }, 60_000);
   afterAll(async () => {
-    await pf?.stop();
-    await dc?.stop();
+    await servers?.stop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
@@ -134,7 +132,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     const queuedBytes = await fs.readFile(waiting[0]!.path);
 
     // A new Postfix (new ports and certificate): the account follows it, and the user sends it now.
-    pf = await startPostfix({ dovecot: dc });
+    pf = await servers.addPostfix();
     expect(await cli('account', 'set', 'Alice', ...smtpOptions(pf))).toMatchObject({ code: 0 });
     const resend = await cli('outbox', 'resend', id!);
     expect(resend.stderr).toBe('');

@@ -12,17 +12,15 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pop3Client } from '../../electron/core/pop3/index.js';
 import { probe, sendRaw, SmtpError, type SmtpSettings } from '../../electron/core/smtp/index.js';
-import { startDovecot, type DovecotServer } from '../support/dovecot.js';
+import type { DovecotServer } from '../support/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { toCrlf } from '../support/mailgen.js';
-import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import type { PostfixServer } from '../support/postfix.js';
+import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
 import { readAll } from '../support/streams.js';
 
-const unavailable = postfixUnavailable();
-if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
-if (unavailable) console.warn(`Skipping the Postfix suite: ${unavailable}`);
-const suite = unavailable ? describe.skip : describe;
+const suite = sendSuite('the Postfix suite');
 
 const SMALL_LIMIT = 200 * 1024;
 const USERS = [
@@ -62,6 +60,7 @@ function originalWithin(served: Buffer, original: Buffer): Buffer {
 }
 
 suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
+  let servers: SendServers;
   let dc: DovecotServer;
   /** message_size_limit 30 MB (room for the 20 MB fault test). */
   let pf: PostfixServer;
@@ -69,16 +68,12 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
   let small: PostfixServer;
 
   beforeAll(async () => {
-    dc = await startDovecot({ lmtp: true, users: USERS });
-    [pf, small] = await Promise.all([
-      startPostfix({ dovecot: dc, messageSizeLimit: 30 * 1024 * 1024 }),
-      startPostfix({ dovecot: dc, messageSizeLimit: SMALL_LIMIT }),
-    ]);
+    servers = await startSendServers({ users: USERS, postfix: { messageSizeLimit: 30 * 1024 * 1024 }, extraPostfix: [{ messageSizeLimit: SMALL_LIMIT }] });
+    ({ dovecot: dc, postfix: pf, extra: [small] } = servers as SendServers & { extra: [PostfixServer] });
   });
 
   afterAll(async () => {
-    await Promise.all([pf?.stop(), small?.stop()]);
-    await dc?.stop();
+    await servers?.stop();
   });
 
   const settings = (server: PostfixServer, extra: Partial<SmtpSettings> = {}): SmtpSettings => ({

@@ -1,7 +1,7 @@
 /** One account's settings; the password is write-only; a preview of the server deletions to come. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import { accountNameProblem, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
+import { accountNameProblem, incomingPasswordSpreads, smtpDestinationChanged, type AccountSettings, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
 import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
 import { call } from '../../api/client.js';
 import { ConfirmDialog } from '../../app/ConfirmDialog.js';
@@ -15,6 +15,9 @@ import { AddAccount } from './AddAccount.js';
 import { GeneralSettings } from './GeneralSettings.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
+import { Identities } from './Identities.js';
+import { OutgoingFields, smtpTestOf, useSmtpTest } from './OutgoingFields.js';
+import { firstProblem, identitiesProblems, identityDraftOf, identityValue, smtpDraftOf, smtpProblems, smtpValue, type IdentityDraft, type SmtpDraft } from './outgoing.js';
 
 function serverDraft(a: PublicAccount): ServerDraft {
   return { host: a.host, port: String(a.port), security: a.security, user: a.user, authMechanism: a.authMechanism ?? '', allowInsecureAuth: a.allowInsecureAuth, tlsFingerprint: a.tlsFingerprint ?? '' };
@@ -77,6 +80,29 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
   );
 }
 
+/** The outgoing server the draft would save, in the form the password rules compare (null: none). */
+function nextSmtp(d: SmtpDraft): AccountSettings['smtp'] {
+  if (!d.enabled) return null;
+  const v = smtpValue(d);
+  return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : 'keychain' } } as AccountSettings['smtp'];
+}
+
+/**
+ * What the outgoing password needs before Save: the incoming one typed again when the outgoing
+ * server starts using it or moves (main forgets it then, so a page cannot lend it to a new
+ * host), or an outgoing one of its own where none is stored for these settings.
+ */
+function smtpPasswordNeed(account: PublicAccount, d: SmtpDraft): 'incoming' | 'own' | null {
+  const next = nextSmtp(d);
+  if (next === null || next.auth === 'none') return null;
+  if (incomingPasswordSpreads(account as AccountSettings, { smtp: next })) return 'incoming';
+  if (next.password.source === 'keychain') {
+    const before = account.smtp;
+    if (before === null || before.auth === 'none' || before.password.source !== 'keychain' || smtpDestinationChanged(before, next)) return 'own';
+  }
+  return null;
+}
+
 /** Fields that decide whether Popbox can log in: changing one is worth trying at once. */
 const LOGIN_FIELDS = ['host', 'port', 'security', 'user', 'authMechanism', 'allowInsecureAuth', 'tlsFingerprint'] as const;
 
@@ -100,12 +126,27 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const [testedPassword, setTestedPassword] = useState<string | null>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const test = useConnectionTest();
+  const [smtp, setSmtp] = useState(() => smtpDraftOf(account));
+  const [smtpPassword, setSmtpPassword] = useState('');
+  const [identities, setIdentities] = useState<IdentityDraft[]>(() => account.identities.map(identityDraftOf));
+  const smtpRef = useRef<HTMLInputElement>(null);
+  const smtpTest = useSmtpTest();
+  const smtpIssues = smtpProblems(smtp);
+  const identityIssues = identitiesProblems(identities);
+  const need = smtpPasswordNeed(account, smtp);
   const nameProblem = accountNameProblem(name, otherNames);
   const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
   const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
 
   useEffect(() => {
-    if (focusPassword) passwordRef.current?.focus();
+    if (!focusPassword) return;
+    // From the Outbox ("Enter password"): the outgoing server's own password, unless it is the
+    // incoming server that refused one.
+    const own = account.smtp?.auth === 'password' && account.smtp.password.source === 'keychain';
+    void db.status.get(account.id).then((st) => {
+      const incomingFailed = st?.lastError?.code === 'auth' || st?.lastError?.code === 'secret';
+      (own && !incomingFailed ? smtpRef : passwordRef).current?.focus();
+    });
   }, [focusPassword]);
 
   const save = async () => {
@@ -120,6 +161,25 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       setMessage({ text: !sv.ok ? sv.message : !pv.ok ? pv.message : '', error: true });
       return;
     }
+    const sendProblem = firstProblem(smtpIssues) ?? identityIssues.map(firstProblem).find((p) => p !== null) ?? null;
+    if (sendProblem) {
+      setMessage({ text: sendProblem, error: true });
+      return;
+    }
+    if (smtp.enabled && identities.length === 0) {
+      setMessage({ text: 'Identities: add the address you send from (an account that sends needs one).', error: true });
+      return;
+    }
+    if (need === 'incoming' && password === '') {
+      setMessage({ text: 'Type the incoming password in “Password” too: Popbox asks for it again whenever the outgoing server starts using it or moves.', error: true });
+      passwordRef.current?.focus();
+      return;
+    }
+    if (need === 'own' && smtpPassword === '') {
+      setMessage({ text: 'Outgoing password: type the outgoing server’s password (none is stored for these settings).', error: true });
+      smtpRef.current?.focus();
+      return;
+    }
     const s = sv.value as Record<string, unknown>;
     const patch: AccountPatch = {
       ...(sv.value as object),
@@ -127,12 +187,18 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       name: name.trim(),
       authMechanism: (s.authMechanism as AccountPatch['authMechanism']) ?? null,
       tlsFingerprint: (s.tlsFingerprint as string | undefined) ?? null,
+      ...(smtp.enabled ? { smtp: smtpValue(smtp) } : account.smtp ? { smtp: null } : {}),
+      identities: identities.map(identityValue),
     };
+    const ownSmtpPassword = smtp.enabled && smtp.login && !smtp.useIncoming && smtpPassword !== '';
     const loginChanged = password !== '' || LOGIN_FIELDS.some((k) => (s[k] ?? null) !== (account[k] ?? null));
     const refused = password !== '' && password === testedPassword && test.state.kind === 'failed' && test.state.error.code === 'auth';
     try {
-      await call(api, 'updateAccount', { id: account.id, patch, ...(password ? { password } : {}) });
+      const saved = await call(api, 'updateAccount', { id: account.id, patch, ...(password ? { password } : {}), ...(ownSmtpPassword ? { smtpPassword } : {}) });
       setPassword('');
+      setSmtpPassword('');
+      // The ids main gave new identities, so a second Save changes them rather than adding again.
+      setIdentities(saved.identities.map(identityDraftOf));
       setVersion((v) => v + 1);
     } catch (e) {
       setMessage({ text: plainError(e), error: true });
@@ -197,6 +263,16 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
     void test.run({ ...v, accountId: account.id, ...(password ? { password } : {}) });
   };
 
+  const testSmtpNow = (draft = smtp) => {
+    const problem = firstProblem(smtpProblems(draft));
+    if (problem) {
+      setMessage({ text: problem, error: true });
+      return;
+    }
+    const typed = draft.useIncoming ? password : smtpPassword;
+    void smtpTest.run({ ...smtpTestOf(draft), accountId: account.id, ...(draft.login && typed ? { password: typed } : {}) });
+  };
+
   return (
     <form
       className="account-form"
@@ -221,6 +297,29 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       <Field label="Password" hint="Stored in your system’s keychain. Leave empty to keep the current one.">
         {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
       </Field>
+      <OutgoingFields
+        value={smtp}
+        onChange={(v) => {
+          // Sending needs an address to send from: the account's own to begin with.
+          if (v.enabled && !smtp.enabled && identities.length === 0) setIdentities([{ name: '', address: account.email ?? (account.user.includes('@') ? account.user : ''), replyTo: '', signature: '', default: true }]);
+          setSmtp(v);
+          smtpTest.reset();
+        }}
+        problems={smtpIssues}
+        password={smtpPassword}
+        onPassword={setSmtpPassword}
+        passwordStored={need !== 'own'}
+        incomingHint={need === 'incoming' ? 'Type the incoming password in “Password” above as well: Popbox asks for it again whenever the outgoing server starts using it or moves.' : 'Popbox logs in to the outgoing server with the incoming server’s password.'}
+        passwordRef={smtpRef}
+        test={smtpTest.state}
+        onTest={() => testSmtpNow()}
+        onTrust={(fp) => {
+          const next = { ...smtp, tlsFingerprint: fp };
+          setSmtp(next);
+          testSmtpNow(next);
+        }}
+      />
+      {(smtp.enabled || identities.length > 0) && <Identities value={identities} onChange={setIdentities} problems={identityIssues} suggestedAddress={account.email ?? ''} />}
       <PolicyFields value={policy} onChange={setPolicy} />
       <TestResult
         state={test.state}

@@ -12,6 +12,8 @@ import { useServices } from '../../app/context.js';
 import { plainError } from './plain-error.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Check, DEFAULT_POLICY, Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
+import { OutgoingFields, smtpTestOf, useSmtpTest } from './OutgoingFields.js';
+import { EMPTY_SMTP, firstProblem, identityProblems, newSmtpValue, smtpProblems, type SmtpDraft } from './outgoing.js';
 
 export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) => void; onCancel?: () => void }) {
   const { api, db } = useServices();
@@ -27,6 +29,13 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   const [busy, setBusy] = useState(false);
   const [showAdvanced, setShowAdvanced] = useState(false);
   const test = useConnectionTest();
+  const [smtp, setSmtp] = useState<SmtpDraft>(EMPTY_SMTP);
+  const [smtpPassword, setSmtpPassword] = useState('');
+  /** The name recipients see in From. */
+  const [fromName, setFromName] = useState('');
+  const smtpTest = useSmtpTest();
+  const smtpIssues = smtpProblems(smtp);
+  const nameIssues = identityProblems({ name: fromName, address: email.trim(), replyTo: '', signature: '', default: true }, []);
   // Only once the user has typed one: an empty name is filled from the address.
   const nameProblem = name === '' ? null : accountNameProblem(name, otherNames);
 
@@ -53,7 +62,9 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
     try {
       const d = await call(api, 'discoverServer', { email: email.trim() });
       setServer((s) => ({ ...s, user: d.user, ...(d.server ? { host: d.server.host, port: String(d.server.port), security: d.server.security } : {}) }));
-      setNote(d.provider ? `Settings for ${d.provider}.${d.note ? ' ' + d.note : ''}` : d.server ? `Found a POP3 server at ${d.server.host}.` : 'Popbox could not find a POP3 server for this address. Enter the server’s settings below.');
+      if (d.smtp) setSmtp({ ...EMPTY_SMTP, enabled: true, host: d.smtp.host, port: String(d.smtp.port), security: d.smtp.security, user: d.user, useIncoming: true });
+      const found = d.server ? `Found a POP3 server at ${d.server.host}${d.smtp ? ` and an outgoing server at ${d.smtp.host}` : ''}.` : 'Popbox could not find a POP3 server for this address. Enter the server’s settings below.';
+      setNote(d.provider ? `Settings for ${d.provider}.${d.note ? ' ' + d.note : ''}` : found);
     } catch (e) {
       setNote(`Could not look up the settings (${plainError(e)}) Enter them below.`);
       setServer((s) => ({ ...s, user: email.trim() }));
@@ -75,6 +86,16 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
     return test.run({ ...v, password });
   };
 
+  const testSmtpNow = (draft = smtp) => {
+    const issue = firstProblem(smtpProblems(draft));
+    if (issue) {
+      setProblem(issue);
+      return;
+    }
+    const typed = draft.useIncoming ? password : smtpPassword;
+    void smtpTest.run({ ...smtpTestOf(draft), ...(draft.login && typed ? { password: typed } : {}) });
+  };
+
   const save = async () => {
     setProblem(null);
     const finalName = name.trim() || email.trim();
@@ -89,11 +110,23 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
       setProblem(!sv.ok ? sv.message : !pv.ok ? pv.message : '');
       return;
     }
+    const sendProblem = smtp.enabled ? (firstProblem(smtpIssues) ?? nameIssues.name ?? nameIssues.address ?? null) : null;
+    if (sendProblem) {
+      setProblem(sendProblem);
+      return;
+    }
+    const ownPassword = smtp.enabled && smtp.login && !smtp.useIncoming;
+    if (ownPassword && smtpPassword === '') {
+      setProblem('Outgoing password: enter the outgoing server’s password, or choose “Use the incoming password”.');
+      return;
+    }
+    const sending = smtp.enabled ? { smtp: newSmtpValue(smtp), identities: [{ name: fromName.trim(), address: email.trim(), default: true }] } : {};
     setBusy(true);
     try {
       const account = await call(api, 'addAccount', {
-        account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, password: { source: 'keychain' } } as AccountInput,
+        account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, ...sending, password: { source: 'keychain' } } as AccountInput,
         password,
+        ...(ownPassword ? { smtpPassword } : {}),
       });
       onDone(account.id);
       void call(api, 'syncNow', { accountIds: [account.id] }).catch(() => {});
@@ -151,6 +184,29 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
               test.reset();
             }}
           />
+          <OutgoingFields
+            value={smtp}
+            onChange={(v) => {
+              setSmtp({ ...v, user: v.user || server.user });
+              smtpTest.reset();
+            }}
+            problems={smtpIssues}
+            password={smtpPassword}
+            onPassword={setSmtpPassword}
+            passwordStored={false}
+            test={smtpTest.state}
+            onTest={() => testSmtpNow()}
+            onTrust={(fp) => {
+              const next = { ...smtp, tlsFingerprint: fp };
+              setSmtp(next);
+              testSmtpNow(next);
+            }}
+          />
+          {smtp.enabled && (
+            <Field label="Your name" hint="As recipients see it in From; may be left empty." error={nameIssues.name ?? nameIssues.address}>
+              {(id, describedBy) => <input id={id} value={fromName} onChange={(e) => setFromName(e.target.value)} aria-describedby={describedBy} autoComplete="name" />}
+            </Field>
+          )}
           <Check label="Show more settings" checked={showAdvanced} onChange={setShowAdvanced} />
           {showAdvanced ? <PolicyFields value={policy} onChange={setPolicy} /> : <Check label="Leave messages on server" checked={policy.leaveOnServer} onChange={(v) => setPolicy({ ...policy, leaveOnServer: v })} />}
           <TestResult

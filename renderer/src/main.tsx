@@ -8,10 +8,12 @@ import { DEFAULT_DB_NAME, readStoredHead, storeHead } from './db/head.js';
 
 performance.mark('popbox:start');
 const root = document.getElementById('root')!;
-const head = readStoredHead(DEFAULT_DB_NAME);
+// A compose window (Electron opens `#compose?…` on this same page) shows the compose screen only.
+const composing = /^#compose(\?|$)/.test(window.location.hash);
+const head = composing ? null : readStoredHead(DEFAULT_DB_NAME);
 let painted = false;
 try {
-  painted = paintSnapshot(root, head);
+  painted = !composing && paintSnapshot(root, head);
   if (painted) performance.mark('popbox:snapshot');
 } catch (e) {
   // Only a hint: forget it rather than fail the start.
@@ -38,8 +40,7 @@ const takeSnapshotClick = () => {
 };
 
 const load = () =>
-  import('./start.js')
-    .then((app) => app.start(root, painted ? head : null, takeSnapshotClick))
+  (composing ? import('./compose-start.js').then((c) => c.startCompose(root, window.location.hash)) : import('./start.js').then((app) => app.start(root, painted ? head : null, takeSnapshotClick)))
     .catch((e: unknown) => {
       root.textContent = `Popbox could not start: ${e instanceof Error ? e.message : String(e)}`;
     });

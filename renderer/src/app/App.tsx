@@ -15,6 +15,7 @@ import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
 import { useFiling } from '../features/folders/useFiling.js';
 import { useFollowFolder } from '../features/folders/useFollowFolder.js';
+import { useComposer } from '../features/compose/useComposer.js';
 import { MessageList } from '../features/inbox/MessageList.js';
 import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
@@ -86,6 +87,12 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const filing = useFiling(store, actions, selection);
   const { leave } = filing;
   const follow = useFollowFolder(view, setView, (text) => announce(text, false));
+  const composer = useComposer(api, accounts);
+  // Writing: r, Shift+R, f on the open (else focused) message; c/n a new one from this folder's account.
+  const write = (mode: 'new' | 'reply' | 'replyAll' | 'forward', id = openId ?? focused) =>
+    mode === 'new' ? composer.open({ mode, ...(view.kind === 'folder' ? { accountId: view.accountId } : {}) }) : id && composer.open({ mode, id });
+  // A message in Drafts opens where it can be written on.
+  const openOrEdit = (id: string) => (store.get(id)?.folder === 'Drafts' ? composer.open({ mode: 'draft', id }) : void open(id));
 
   usePrintWholeMessage();
   // Ctrl +/-: the whole window, as a browser zooms a page (CSS zoom scales layout, not a bitmap).
@@ -182,7 +189,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     previous: () => step(-1),
     first: () => step(-ids.length),
     last: () => step(ids.length),
-    open: () => focused && void open(focused),
+    open: () => focused && openOrEdit(focused),
     // In Trash, Delete deletes for good; anywhere else it moves to Trash.
     trash: () => {
       const rows = liveTargets();
@@ -204,6 +211,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     'zoom-out': () => zoomBy(-ZOOM.step),
     'zoom-reset': () => zoomBy(0),
     print: () => openId && selected.size <= 1 && window.print(),
+    reply: () => write('reply'),
+    'reply-all': () => write('replyAll'),
+    forward: () => write('forward'),
+    compose: () => write('new'),
   };
   useShortcuts(screen.kind === 'mail', (s) => shortcuts[s]());
 
@@ -273,7 +284,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             reversed={layout.reversed}
             onSort={(sort, reversed) => setLayout({ sort, reversed })}
             onClick={selection.click}
-            onOpen={(id) => void open(id)}
+            onOpen={openOrEdit}
             onContextMenu={contextMenu}
             contextId={menu ? contextId : null}
             onMarkAllRead={listView.kind === 'all' || (folderView && inTrash(folderView.folder)) ? undefined : () => markAllRead()}
@@ -291,7 +302,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             <SelectionSummary ids={selectedIds} onCommand={runCommand} onClear={selection.clear} />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-              <ReadingPane id={openId} actions={paneActions} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} />
+              <ReadingPane id={openId} actions={paneActions} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
             </Suspense>
           )
         }
@@ -303,6 +314,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} expectFolderChange={follow.expect} />
       )}
       <Toast note={toast} onUndo={undo} onClose={dismiss} />
+      {composer.element}
     </div>
   );
 }

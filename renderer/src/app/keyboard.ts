@@ -1,5 +1,9 @@
-/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, m, a, Ctrl+Z, /, Ctrl+F, g, ?. */
+/** Mail shortcuts (Thunderbird's and Gmail's): j/k, arrows, Enter, Delete, u, s, m, a, r, Shift+R, f, c/n, Ctrl+Z, /, Ctrl+F, g, ?. */
 export type Shortcut =
+  | 'reply'
+  | 'reply-all'
+  | 'forward'
+  | 'compose'
   | 'move'
   | 'archive'
   | 'undo'
@@ -32,6 +36,11 @@ export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
   { keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
   { keys: ['m'], what: 'Move to a folder…' },
   { keys: ['a'], what: 'Archive' },
+  { keys: ['c', 'n'], what: 'Write a new message' },
+  { keys: ['r'], what: 'Reply' },
+  { keys: ['Shift+R'], what: 'Reply to all' },
+  { keys: ['f'], what: 'Forward' },
+  { keys: ['Ctrl+Enter', '⌘Enter'], what: 'Send (while writing)' },
   { keys: ['Ctrl+Z', '⌘Z'], what: 'Undo the last move, archive, Trash, read or flag change' },
   { keys: ['Drag', 'Alt+drag'], what: 'Move to a folder / copy to a folder' },
   { keys: ['u'], what: 'Mark as read / unread' },
@@ -39,7 +48,7 @@ export const SHORTCUT_HELP: { keys: string[]; what: string }[] = [
   { keys: ['Shift+C'], what: 'Mark all in this folder as read' },
   { keys: ['Ctrl+A'], what: 'Select all' },
   { keys: ['Shift+click', 'Ctrl+click'], what: 'Select a range / add to the selection' },
-  { keys: ['Escape'], what: 'Clear the selection, close a dialog or menu' },
+  { keys: ['Escape'], what: 'Clear the selection, close a dialog or menu, or close the message you are writing (its draft is kept)' },
   { keys: ['/', 'Ctrl+F'], what: 'Search' },
   { keys: ['g'], what: 'Get Mail' },
   { keys: ['F9'], what: 'Show or hide the folders' },
@@ -90,6 +99,15 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
       return 'move';
     case 'a':
       return 'archive';
+    case 'c':
+    case 'n':
+      return 'compose';
+    case 'r':
+      return 'reply';
+    case 'R':
+      return e.shiftKey ? 'reply-all' : 'reply';
+    case 'f':
+      return 'forward';
     case 'C':
       return e.shiftKey ? 'mark-all-read' : null;
     case '/':
@@ -103,4 +121,11 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
     default:
       return null;
   }
+}
+
+/** The compose screen's own keys: Ctrl/⌘+Enter sends, Escape closes (the draft is kept). */
+export function composeKeyFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): 'send' | 'close' | null {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey) return 'send';
+  if (e.key === 'Escape' && !e.ctrlKey && !e.metaKey && !e.altKey) return 'close';
+  return null;
 }

@@ -19,6 +19,29 @@ function addresses(list: Address[]): string {
   return list.map((a) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address)).join(', ');
 }
 
+function WriteButtons({ id, draft, onWrite }: { id: string; draft: boolean; onWrite: (mode: WriteMode, id: string) => void }) {
+  if (draft) {
+    return (
+      <button type="button" className="primary" onClick={() => onWrite('draft', id)} title="Go on writing this draft (Enter)">
+        Edit draft
+      </button>
+    );
+  }
+  return (
+    <>
+      <button type="button" onClick={() => onWrite('reply', id)} title="Reply (R)">
+        Reply
+      </button>
+      <button type="button" onClick={() => onWrite('replyAll', id)} title="Reply to all (Shift+R)">
+        Reply all
+      </button>
+      <button type="button" onClick={() => onWrite('forward', id)} title="Forward (F)">
+        Forward
+      </button>
+    </>
+  );
+}
+
 function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
   const src = useRawSource(id);
   return (
@@ -29,7 +52,10 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
   );
 }
 
-export function ReadingPane({ id, actions, onMoveTo }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void }) {
+/** What the pane's Reply, Reply all, Forward and Edit draft buttons start. */
+export type WriteMode = 'reply' | 'replyAll' | 'forward' | 'draft';
+
+export function ReadingPane({ id, actions, onMoveTo, onWrite }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void; onWrite?: (mode: WriteMode, id: string) => void }) {
   const { api } = useServices();
   const store = useMessages();
   const row = id ? store.get(id) : undefined;
@@ -113,6 +139,7 @@ export function ReadingPane({ id, actions, onMoveTo }: { id: string | null; acti
           <dd>{row.hasDate ? formatFullDate(row.date) : `(no date; downloaded ${formatFullDate(row.receivedAt)})`}</dd>
         </dl>
         <div className="reader-actions" role="toolbar" aria-label="Message actions">
+          {onWrite && <WriteButtons id={row.id} draft={row.folder === 'Drafts'} onWrite={onWrite} />}
           <button type="button" onClick={() => actions.setSeen([row.id], !row.seen)}>
             {row.seen ? 'Mark as unread' : 'Mark as read'}
           </button>

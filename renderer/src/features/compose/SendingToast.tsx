@@ -1,0 +1,45 @@
+/** "Sending… Undo" for the undo window after Send (or "Will be sent at …" after Send later). */
+import { useEffect, useState } from 'react';
+import { call, type PopboxApi } from '../../api/client.js';
+import { failureText } from '../../app/ConfirmDialog.js';
+import type { SentNote } from './ComposeForm.js';
+import { formatSendTime } from './send-later.js';
+
+/** Main holds a message this long before sending it (the outbox's undo window). */
+export const UNDO_SEND_MS = 5_000;
+const LATER_NOTE_MS = 8_000;
+
+/** Undo send: the message leaves the Outbox for Drafts; `onUndone` gets the id it has there. */
+export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi; note: SentNote; onUndone: (note: SentNote) => void; onClose: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (error || busy) return;
+    const t = setTimeout(onClose, note.sendAt ? LATER_NOTE_MS : UNDO_SEND_MS);
+    return () => clearTimeout(t);
+  }, [note, error, busy]);
+  const undo = async () => {
+    setBusy(true);
+    try {
+      await call(api, 'cancelSend', { id: note.id });
+      onUndone(note);
+    } catch (e) {
+      setError(failureText(e));
+      setBusy(false);
+    }
+  };
+  const text = error ?? (note.sendAt ? `Will be sent ${formatSendTime(new Date(note.sendAt))}.` : 'Sending…');
+  return (
+    <div className="toast sending-toast" role="status" aria-live="polite">
+      <span className="toast-text">{text}</span>
+      {!error && (
+        <button type="button" className="small" onClick={() => void undo()} disabled={busy}>
+          Undo
+        </button>
+      )}
+      <button type="button" className="small toast-close" aria-label="Dismiss" onClick={onClose}>
+        ×
+      </button>
+    </div>
+  );
+}

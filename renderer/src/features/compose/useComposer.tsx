@@ -1,0 +1,48 @@
+/**
+ * How the main window starts writing: in Electron a compose window of its own (`#compose?…`,
+ * allowed by the shell), in the browser host a panel over the window. After Send, "Sending… Undo";
+ * Undo brings the message back from Drafts into a compose panel.
+ */
+import { useState } from 'react';
+import type { PublicAccount } from '../../../../shared/contract.js';
+import type { PopboxApi } from '../../api/client.js';
+import { ComposePanel } from './ComposePanel.js';
+import type { SentNote } from './ComposeForm.js';
+import { composeHash, type ComposeRequest } from './load.js';
+import { SendingToast } from './SendingToast.js';
+
+export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefined) {
+  const [request, setRequest] = useState<ComposeRequest | null>(null);
+  const [sent, setSent] = useState<SentNote | null>(null);
+  const ownWindow = typeof window !== 'undefined' && !!window.popbox;
+
+  const open = (req: ComposeRequest) => {
+    if (ownWindow && window.open(composeHash(req), '_blank', 'popup,width=780,height=680')) return;
+    setRequest(req);
+  };
+
+  // The id stays the message's for life: in Drafts it is the id the Outbox gave it.
+  const reopen = (note: SentNote) => {
+    setSent(null);
+    open({ mode: 'draft', id: note.id });
+  };
+
+  const element = (
+    <>
+      {request && accounts && (
+        <ComposePanel
+          api={api}
+          request={request}
+          accounts={accounts}
+          onClose={() => setRequest(null)}
+          onSent={(note) => {
+            setRequest(null);
+            setSent(note);
+          }}
+        />
+      )}
+      {sent && <SendingToast key={sent.id} api={api} note={sent} onUndone={reopen} onClose={() => setSent(null)} />}
+    </>
+  );
+  return { open, element, isOpen: request !== null };
+}

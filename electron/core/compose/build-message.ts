@@ -11,14 +11,19 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
 import type { AccountSettings, Identity } from '../../../shared/accounts.js';
 import { AppFailure } from '../errors.js';
+import { encodeFlowed } from './flowed.js';
+import { sanitizeHtml } from './sanitize-html.js';
 
 export interface ComposeAttachment {
   filename: string;
   /** Default: application/octet-stream. */
   contentType?: string | undefined;
-  /** The file's bytes, base64 (as they cross the contract). */
-  content: string;
+  /** The file's bytes: base64 text as they cross the contract, or bytes main read itself (a stored part). */
+  content: string | Buffer;
 }
+
+/** The header that names the identity a draft was written as, so it reopens with it. */
+export const DRAFT_IDENTITY_HEADER = 'X-Popbox-Draft-Identity';
 
 export interface ComposeInput {
   to: readonly string[];
@@ -33,6 +38,16 @@ export interface ComposeInput {
   attachments?: readonly ComposeAttachment[] | undefined;
 }
 
+export interface BuildOptions {
+  now?: Date;
+  /**
+   * Build a draft for the Drafts folder rather than a message to send: recipients may be missing
+   * or half typed (kept as typed, control characters removed), Bcc stays in the headers (the
+   * user wrote it), and the identity is named in DRAFT_IDENTITY_HEADER.
+   */
+  draft?: boolean;
+}
+
 export interface BuiltMessage {
   /** The whole message, CRLF line ends throughout. */
   raw: Buffer;
@@ -43,7 +58,7 @@ export interface BuiltMessage {
 const ADDRESS = z.string().regex(z.regexes.html5Email).max(254);
 // eslint-disable-next-line no-control-regex
 const MESSAGE_ID = /^<[^\s<>\x00-\x1f\x7f]{1,996}>$/;
-const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+export const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
 /**
  * The identity a message is written as: the one named (by id), else the account's default, else
@@ -77,6 +92,12 @@ function mailboxes(field: string, list: readonly string[] | undefined) {
   return (list ?? []).map((t) => mailbox(field, t));
 }
 
+/** A draft keeps what was typed, checked or not: one line each, never a header of its own. */
+function draftAddresses(list: readonly string[] | undefined): string[] {
+  // eslint-disable-next-line no-control-regex -- a control character could start a header
+  return (list ?? []).map((t) => t.replace(/[\x00-\x1f\x7f]+/g, ' ').trim()).filter((t) => t !== '');
+}
+
 /** Strict base64 (the renderer could send anything): whitespace allowed, nothing else. */
 function decodeBase64(filename: string, b64: string): Buffer {
   const clean = b64.replace(/\s+/g, '');
@@ -93,26 +114,77 @@ function decodeBase64(filename: string, b64: string): Buffer {
  * here once, before anything is stored. Base64 parts contain no bare line ends to change.
  */
 export function toCrlf(raw: Buffer): Buffer {
-  return Buffer.from(raw.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+  // Byte by byte on the Buffer: a 25 MB attachment is not copied into strings and back
+  // (the latin1 round trip held three copies), and a message already canonical is not copied.
+  const n = raw.length;
+  let extra = 0;
+  for (let i = 0; i < n; i++) {
+    const c = raw[i];
+    if (c === 0x0d) {
+      if (raw[i + 1] === 0x0a) i++;
+      else extra++;
+    } else if (c === 0x0a) extra++;
+  }
+  if (extra === 0) return raw;
+  const out = Buffer.allocUnsafe(n + extra);
+  let o = 0;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = raw[i];
+    if (c === 0x0d && raw[i + 1] === 0x0a) {
+      i++;
+      continue;
+    }
+    if (c !== 0x0d && c !== 0x0a) continue;
+    o += raw.copy(out, o, start, i);
+    out[o++] = 0x0d;
+    out[o++] = 0x0a;
+    start = i + 1;
+  }
+  o += raw.copy(out, o, start, n);
+  return o === out.length ? out : out.subarray(0, o);
 }
 
-function compile(mc: MailComposer): Promise<Buffer> {
-  return new Promise((resolve, reject) => mc.compile().build((err, out) => (err ? reject(err) : resolve(out))));
+function compile(mc: MailComposer, keepBcc: boolean): Promise<Buffer> {
+  const node = mc.compile();
+  node.keepBcc = keepBcc;
+  return new Promise((resolve, reject) => node.build((err, out) => (err ? reject(err) : resolve(out))));
 }
 
-export async function buildMessage(identity: Identity, input: ComposeInput, opts: { now?: Date } = {}): Promise<BuiltMessage> {
-  const to = mailboxes('To', input.to);
-  const cc = mailboxes('Cc', input.cc);
-  const bcc = mailboxes('Bcc', input.bcc);
-  if (to.length + cc.length + bcc.length === 0) throw new AppFailure('invalid', 'The message has no recipients: add at least one address in To, Cc or Bcc.');
+/** Stored attachments come as bytes; the page's as base64. */
+function attachmentBytes(a: ComposeAttachment): Buffer {
+  return typeof a.content === 'string' ? decodeBase64(a.filename, a.content) : a.content;
+}
+
+/**
+ * The body parts: the text as format=flowed (RFC 3676) UTF-8, and the rich text, cleaned of
+ * anything active, after it as the preferred alternative. Passed as alternatives because
+ * MailComposer's own `text` always gets a plain "text/plain; charset=utf-8".
+ */
+function bodyParts(input: ComposeInput): { alternatives: { content: string; contentType: string }[] } {
+  const text = { content: encodeFlowed(input.text), contentType: 'text/plain; charset=utf-8; format=flowed' };
+  if (input.html === undefined) return { alternatives: [text] };
+  return { alternatives: [text, { content: sanitizeHtml(input.html), contentType: 'text/html; charset=utf-8' }] };
+}
+
+export async function buildMessage(identity: Identity, input: ComposeInput, opts: BuildOptions = {}): Promise<BuiltMessage> {
+  const draft = opts.draft === true;
+  const to = draft ? draftAddresses(input.to) : mailboxes('To', input.to);
+  const cc = draft ? draftAddresses(input.cc) : mailboxes('Cc', input.cc);
+  const bcc = draft ? draftAddresses(input.bcc) : mailboxes('Bcc', input.bcc);
+  if (!draft && to.length + cc.length + bcc.length === 0) throw new AppFailure('invalid', 'The message has no recipients: add at least one address in To, Cc or Bcc.');
   for (const [field, id] of [['In-Reply-To', input.inReplyTo], ...(input.references ?? []).map((r) => ['References', r] as const)] as const) {
     if (id !== undefined && !MESSAGE_ID.test(id)) throw new AppFailure('invalid', `${field}: ${JSON.stringify(id.slice(0, 80))} is not a message id like <abc@example.org>`);
   }
   const attachments = (input.attachments ?? []).map((a) => {
     if (a.contentType !== undefined && !CONTENT_TYPE.test(a.contentType)) throw new AppFailure('invalid', `attachment ${JSON.stringify(a.filename)}: ${JSON.stringify(a.contentType.slice(0, 80))} is not a content type`);
+    const contentType = a.contentType ?? 'application/octet-stream';
+    // A forwarded message (message/rfc822) cannot be base64 (RFC 2046 §5.2.1): MailComposer
+    // labels it 7bit or 8bit, and its line ends become CRLF like the rest, its canonical form.
+    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: attachmentBytes(a), contentDisposition: 'attachment' as const };
     // Always base64: a text attachment sent quoted-printable keeps its bare line ends literal, and
     // making the message CRLF would then change the file the recipient gets.
-    return { filename: a.filename, contentType: a.contentType ?? 'application/octet-stream', content: decodeBase64(a.filename, a.content), contentTransferEncoding: 'base64' as const };
+    return { filename: a.filename, contentType, content: attachmentBytes(a), contentTransferEncoding: 'base64' as const };
   });
   const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
   const messageId = `<${randomUUID()}@${domain}>`;
@@ -121,7 +193,10 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     ...(identity.replyTo ? { replyTo: identity.replyTo } : {}),
     to,
     ...(cc.length ? { cc } : {}),
-    // No bcc here: Bcc goes only into the envelope, so no header can show it.
+    // No bcc in a message to send: Bcc goes only into the envelope, so no header can show it.
+    // A draft keeps it (it never leaves the computer as it is).
+    ...(draft && bcc.length ? { bcc } : {}),
+    ...(draft ? { headers: { [DRAFT_IDENTITY_HEADER]: identity.id } } : {}),
     // A line break in a subject would start a header of its own: it becomes a space.
     // Other control characters (NUL, ESC) are refused by some servers: they become spaces too.
     // eslint-disable-next-line no-control-regex -- control characters are what is being removed
@@ -130,17 +205,17 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     date: opts.now ?? new Date(),
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
     ...(input.references?.length ? { references: [...input.references] } : {}),
-    text: input.text,
-    ...(input.html !== undefined ? { html: input.html } : {}),
+    ...bodyParts(input),
     attachments,
     // Contents come only from the buffers above, never from a path or URL the caller names.
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  const raw = toCrlf(await compile(mc));
+  const raw = toCrlf(await compile(mc, draft));
   const seen = new Set<string>();
   const rcpt: string[] = [];
   for (const m of [...to, ...cc, ...bcc]) {
+    if (typeof m === 'string') continue; // a draft has no envelope
     const key = m.address.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);

@@ -1,0 +1,126 @@
+/**
+ * The body as it leaves: plain text as format=flowed (RFC 3676) that a flowed reader turns back
+ * into what was typed, rich text cleaned of anything active, CRLF made without copying big
+ * messages through strings.
+ */
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Identity } from '../../shared/accounts.js';
+import { buildMessage, toCrlf } from '../../electron/core/compose/build-message.js';
+import { decodeFlowed, encodeFlowed } from '../../electron/core/compose/flowed.js';
+import { sanitizeHtml } from '../../electron/core/compose/sanitize-html.js';
+
+/** What a flowed reader should show for `typed`: the same lines, trailing spaces (invisible) gone, quotes as ">" + one space. */
+function expected(typed: string): string {
+  return typed
+    .split('\n')
+    .map((l) => {
+      if (l === '-- ') return l;
+      const m = /^(>+) ?(.*)$/.exec(l);
+      const line = m ? (m[2]!.replace(/ +$/, '') === '' ? m[1]! : `${m[1]} ${m[2]!.replace(/ +$/, '')}`) : l.replace(/ +$/, '');
+      return line;
+    })
+    .join('\n');
+}
+
+const lines = (s: string) => s.split('\r\n');
+
+describe('format=flowed', () => {
+  const paragraph = 'This paragraph was typed as one long line in the compose window, and it goes on well past seventy-eight characters so it must be wrapped into several lines.';
+
+  it('wraps a long line into soft-broken lines of at most 78 characters that decode back to the line', () => {
+    const out = encodeFlowed(paragraph);
+    const ls = lines(out);
+    expect(ls.length).toBeGreaterThan(1);
+    for (const l of ls) expect(l.length).toBeLessThanOrEqual(78);
+    for (const l of ls.slice(0, -1)) expect(l.endsWith(' ')).toBe(true);
+    expect(ls.at(-1)!.endsWith(' ')).toBe(false);
+    expect(decodeFlowed(out)).toBe(paragraph);
+  });
+
+  it('space-stuffs lines starting with a space, "From " or ">" that are not quotes; keeps the signature separator; quotes keep their depth on every wrapped line', () => {
+    const typed = `From here on\n indented\n\n-- \nSig\n> ${paragraph}\n>> nested ${paragraph}\n>`;
+    const out = encodeFlowed(typed);
+    const ls = lines(out);
+    expect(ls[0]).toBe(' From here on');
+    expect(ls[1]).toBe('  indented');
+    expect(ls[3]).toBe('-- ');
+    const quoted = ls.filter((l) => l.startsWith('> '));
+    expect(quoted.length).toBeGreaterThan(1);
+    for (const l of quoted.slice(0, -1)) expect(l).toMatch(/^> \S.* $/);
+    const nested = ls.filter((l) => l.startsWith('>>'));
+    expect(nested.length).toBeGreaterThan(1);
+    for (const l of nested) expect(l.startsWith('>> ')).toBe(true);
+    for (const l of ls) expect(l.length).toBeLessThanOrEqual(78);
+    expect(decodeFlowed(out)).toBe(expected(typed));
+  });
+
+  it('drops trailing spaces the user typed (they would join lines) and keeps words longer than a line whole', () => {
+    const long = 'x'.repeat(120);
+    const out = encodeFlowed(`first line   \nsecond\n${long} tail`);
+    expect(lines(out)[0]).toBe('first line');
+    expect(lines(out)).toContain(`${long} `);
+    expect(decodeFlowed(out)).toBe(`first line\nsecond\n${long} tail`);
+  });
+
+  it('any text decodes back to what was typed (property)', () => {
+    const word = fc.stringMatching(/^[A-Za-zäö0-9>.,!-]{1,14}$/);
+    const line = fc.tuple(fc.constantFrom('', '> ', '>> ', ' ', 'From '), fc.array(word, { maxLength: 40 })).map(([p, ws]) => `${p}${ws.join(' ')}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (ls) => {
+        const typed = ls.join('\n');
+        const out = encodeFlowed(typed);
+        for (const l of out.split('\r\n')) if (l.length > 78) expect(l).not.toMatch(/ \S/); // only an unbreakable word runs over
+        expect(decodeFlowed(out)).toBe(expected(typed));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the message', () => {
+  const me: Identity = { id: 'me', name: 'Me', address: 'me@example.org' };
+
+  it('text/plain; format=flowed; charset=utf-8, and rich text as multipart/alternative with the text part first, sanitized', async () => {
+    const typed = `Grüße, ${'sehr lange Zeile '.repeat(8)}\n> quoted`;
+    const built = await buildMessage(me, {
+      to: ['bob@example.org'],
+      subject: 'hi',
+      text: typed,
+      html: '<p onclick="steal()">Hi <b>Bob</b> <a href="javascript:alert(1)">x</a> <a href="https://example.org/?a=1&amp;b=2" style="x">ok</a></p><script>alert(2)</script><style>p{}</style><img src="https://tracker.example/p.gif"><iframe src="x"></iframe>',
+    });
+    const raw = built.raw.toString('utf8');
+    expect(raw).toMatch(/Content-Type: multipart\/alternative/);
+    expect(raw).toMatch(/Content-Type: text\/plain; charset=utf-8; format=flowed/);
+    expect(raw.indexOf('text/plain')).toBeLessThan(raw.indexOf('text/html'));
+    const mail = await simpleParser(built.raw);
+    expect(mail.html).toBe('<p>Hi <b>Bob</b> <a>x</a> <a href="https://example.org/?a=1&amp;b=2">ok</a></p>');
+    // mailparser joins flowed lines itself
+    expect(mail.text?.replace(/\r\n/g, '\n').trimEnd()).toBe(expected(typed));
+  });
+
+  it('sanitizer: event handlers, scripts, styles, forms, comments and javascript: links go; text stays', () => {
+    expect(sanitizeHtml('<div><b onmouseover=x>bold</b><!-- c --><form><input value=1>kept</form><a href=" JaVaScRiPt:alert(1)">l</a><a href=mailto:a@b.c>m</a> 1 < 2</div>')).toBe(
+      '<div><b>bold</b>kept<a>l</a><a href="mailto:a@b.c">m</a> 1 &lt; 2</div>',
+    );
+    expect(sanitizeHtml('<scr<script>ipt>alert(1)</script>')).not.toMatch(/<script/i);
+    expect(sanitizeHtml('<svg><script>alert(1)</script></svg>ok')).toBe('ok');
+  });
+});
+
+describe('toCrlf', () => {
+  it('makes every line end CRLF, and returns the same buffer when it already is', () => {
+    expect(toCrlf(Buffer.from('a\nb\r\nc\rd\n\n')).toString()).toBe('a\r\nb\r\nc\r\nd\r\n\r\n');
+    const canonical = Buffer.from('a\r\nb\r\n');
+    expect(toCrlf(canonical)).toBe(canonical);
+    const big = Buffer.alloc(30 * 1024 * 1024, 0x41);
+    for (let i = 76; i + 1 < big.length; i += 78) {
+      big[i] = 0x0d;
+      big[i + 1] = 0x0a;
+    }
+    const before = process.memoryUsage().rss;
+    expect(toCrlf(big)).toBe(big);
+    console.log(`toCrlf on 30 MB already CRLF: RSS grew by ${((process.memoryUsage().rss - before) / 1e6).toFixed(1)} MB`);
+  });
+});

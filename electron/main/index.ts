@@ -22,7 +22,7 @@ import { forwardEvents, registerContract } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
 import { chooseSecretStore } from './secrets.js';
-import { APP_SCHEME, APP_URL, RENDERER_CSP, debugSwitchIn, externalUrl, isAllowedRendererRequest, isAppNavigation } from './security.js';
+import { APP_SCHEME, APP_URL, RENDERER_CSP, debugSwitchIn, externalUrl, isAllowedRendererRequest, isAppNavigation, isComposeWindowUrl } from './security.js';
 import { trayMenuModel, trayTooltip } from './tray-menu.js';
 import { parseWindowState, restoreBounds, type WindowState } from './window-state.js';
 
@@ -78,6 +78,36 @@ function openOutside(raw: string): void {
   if (url) void shell.openExternal(url);
 }
 
+/** Every window's settings (the mail window's and each compose window's): the same preload and the same locks. */
+function secureWebPreferences(): Electron.WebPreferences {
+  return {
+    preload: preloadFile,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+    // Developer tools only where Popbox runs from source.
+    devTools: !app.isPackaged,
+  };
+}
+
+/** A window's page stays the app's: no navigation elsewhere, no webviews. */
+function keepOnApp(contents: Electron.WebContents): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-frame-navigate', (event) => {
+    // The message frame is srcdoc and never navigates; the top frame stays on the app.
+    if (!isAppNavigation(event.url) && event.url !== 'about:srcdoc') event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
 function createWindow(saved: WindowState | null = null): BrowserWindow {
   const place = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
   const w = new BrowserWindow({
@@ -87,37 +117,28 @@ function createWindow(saved: WindowState | null = null): BrowserWindow {
     title: 'Popbox',
     show: false,
     icon: iconFile,
-    webPreferences: {
-      preload: preloadFile,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      // Developer tools only where Popbox runs from source.
-      devTools: !app.isPackaged,
-    },
+    webPreferences: secureWebPreferences(),
   });
   if (place.maximized) w.maximize();
   w.once('ready-to-show', () => w.show());
   // Links never open inside the app: http(s) and mailto go to the system, the rest nowhere. The
   // system gets the URL as parsed and serialized again, a mailto rebuilt without attach= or headers.
+  // The one window the page may open is a compose window on the app's own page (#compose?…).
   w.webContents.setWindowOpenHandler(({ url }) => {
+    if (isComposeWindowUrl(url)) {
+      return { action: 'allow', outlivesOpener: true, overrideBrowserWindowOptions: { width: 780, height: 680, minWidth: 480, minHeight: 360, title: 'Write — Popbox', icon: iconFile, autoHideMenuBar: true, webPreferences: secureWebPreferences() } };
+    }
     openOutside(url);
     return { action: 'deny' };
   });
-  w.webContents.on('will-navigate', (event, url) => {
-    if (!isAppNavigation(url)) event.preventDefault();
+  w.webContents.on('did-create-window', (child) => {
+    keepOnApp(child.webContents);
+    child.webContents.setWindowOpenHandler(({ url }) => {
+      openOutside(url);
+      return { action: 'deny' };
+    });
   });
-  w.webContents.on('will-frame-navigate', (event) => {
-    // The message frame is srcdoc and never navigates; the top frame stays on the app.
-    if (!isAppNavigation(event.url) && event.url !== 'about:srcdoc') event.preventDefault();
-  });
-  w.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  keepOnApp(w.webContents);
   const stateFile = path.join(app.getPath('userData'), 'window-state.json');
   const save = () => {
     if (w.isDestroyed()) return;

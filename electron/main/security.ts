@@ -71,3 +71,16 @@ export function isAppNavigation(raw: string): boolean {
 export function isAllowedRendererRequest(raw: string): boolean {
   return raw.startsWith(`${APP_ORIGIN}/`) || raw.startsWith('data:') || raw.startsWith('blob:') || raw === 'about:blank' || raw === 'about:srcdoc';
 }
+
+/**
+ * The one page the app's window may open a window for: its own page with a `#compose?…` hash
+ * (a compose window). Everything else window.open asks for goes to the system browser or nowhere.
+ */
+export function isComposeWindowUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname}` === APP_URL && url.search === '' && /^#compose(\?[^#]*)?$/.test(url.hash);
+  } catch {
+    return false;
+  }
+}

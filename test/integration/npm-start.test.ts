@@ -58,7 +58,7 @@ it('without the Electron binary, npm start (build/start.mjs) says so in one line
     expect(await page.text()).toContain('<title>Popbox</title>');
     await expect.poll(() => fs.readFile(opened, 'utf8').catch(() => ''), { timeout: 20_000 }).toBe(url);
     // The web host holds the data directory it was given (its lock names its PID).
-    hostPid = Number((await fs.readFile(path.join(dataDir, 'popbox.lock'), 'utf8')).trim());
+    hostPid = Number((await fs.readFile(path.join(dataDir, 'popbox.lock'), 'utf8')).split(/\s/)[0]);
     expect(pidAlive(hostPid)).toBe(true);
   } finally {
     launcher.kill('SIGTERM');

@@ -40,6 +40,7 @@ import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
 import { buildMessage, pickIdentity, type ComposeInput } from './compose/build-message.js';
+import { ComposeService, type ComposeExtras } from './compose/compose-service.js';
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
 import { AccountSync } from './sync/account-sync.js';
@@ -71,7 +72,7 @@ export interface StoredMessage extends MessageRecord {
 export type { PendingDeletion, SyncOutcome };
 
 /** What Send takes: the account, which of its identities writes, and the message. */
-export interface SendInput extends ComposeInput {
+export interface SendInput extends ComposeInput, ComposeExtras {
   accountId: string;
   /** One of the account's identities (default: its default identity). */
   identityId?: string | undefined;
@@ -110,6 +111,8 @@ export class MailService {
   readonly folders: FolderService;
   /** The durable queue of messages to send and its sender (DESIGN §3 invariant 9). */
   private readonly outbox: Outbox;
+  /** Writing: compose screens' starting points, drafts, stored attachments, address suggestions. */
+  private readonly compose: ComposeService;
 
   private constructor(
     private readonly opts: MailServiceOptions,
@@ -147,6 +150,14 @@ export class MailService {
       withBox: (accountId, fn) => this.sessions.for(accountId).share(fn),
       now,
       deleteForGood: (ids, opts) => this.commands.deleteForGood(ids, opts),
+    });
+    this.compose = new ComposeService({
+      accounts,
+      journal,
+      files: this.files,
+      // Drafts are quick local writes: beside a sync, like a move.
+      withBox: (accountId, fn) => this.sessions.for(accountId).share(fn),
+      now,
     });
     this.outbox = new Outbox({
       dataDir: opts.dataDir,
@@ -507,8 +518,14 @@ export class MailService {
   }
 
   /** The same for an outgoing server: connect, log in, read what it offers (SIZE, 8BITMIME, SMTPUTF8). */
-  testSmtp(test: SmtpConnectionTest): Promise<ProbeResult> {
-    return this.accountsService.testSmtp(test);
+  async testSmtp(test: SmtpConnectionTest): Promise<ProbeResult> {
+    const result = await this.accountsService.testSmtp(test);
+    // The compose screen warns before an attachment passes the server's SIZE: remember it.
+    if (test.accountId !== undefined) {
+      const account = this.accounts.list().find((a) => a.id === test.accountId);
+      if (account?.smtp && account.smtp.host.toLowerCase() === test.host.toLowerCase() && account.smtp.port === test.port) this.compose.rememberSizeLimit(account.id, result.sizeLimit);
+    }
+    return result;
   }
 
   /** The account's outgoing server with its login resolved (the outbox's resolveTransport). */
@@ -529,9 +546,13 @@ export class MailService {
       throw new AppFailure('invalid', `account "${account.name}" has no outgoing server: set one up in its settings (or "popbox account set --smtp-host …")`);
     }
     const identity = pickIdentity(account, input.identityId);
-    const built = await buildMessage(identity, input, { now: new Date(this.now()) });
+    // Stored attachments read from the store (same account only), the draft checked.
+    const message = await this.compose.prepare(account, input);
+    const built = await buildMessage(identity, message, { now: new Date(this.now()) });
     const sendAt = input.now ? this.now() : input.sendAt;
     const id = await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
+    // Queued (on disk in the Outbox): the draft it was written in is no longer needed.
+    await this.compose.queued(account.id, input.draftId);
     return { id, messageId: built.messageId };
   }
 
@@ -543,32 +564,26 @@ export class MailService {
     return this.outbox.enqueue(this.accounts.get(idOrName).id, input);
   }
 
-  // ---- writing (compose/): issue 15, being filled in ----
+  // ---- writing (compose/) ----
 
-  /** Start writing: new, reply, reply all, forward, forward as attachment. */
-  async composeFrom(mode: ComposeMode, from: { id?: string | undefined; accountId?: string | undefined }): Promise<Draft> {
-    void mode;
-    void from;
-    throw new AppFailure('invalid', 'composing is not built yet');
+  /** Start writing: new, reply, reply all, forward, forward as attachment (compose/compose-from.ts). */
+  composeFrom(mode: ComposeMode, from: { id?: string | undefined; accountId?: string | undefined }): Promise<Draft> {
+    return this.compose.composeFrom(mode, from);
   }
 
-  /** Save a draft into Drafts (replacing `draftId`). */
-  async saveDraft(draft: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
-    void draft;
-    throw new AppFailure('invalid', 'drafts are not built yet');
+  /** Save a draft into Drafts durably, then remove the version it replaces (`draftId`). */
+  saveDraft(draft: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
+    return this.compose.saveDraft(draft);
   }
 
   /** A stored draft back into its fields. */
-  async openDraft(id: string): Promise<Draft> {
-    void id;
-    throw new AppFailure('invalid', 'drafts are not built yet');
+  openDraft(id: string): Promise<Draft> {
+    return this.compose.openDraft(id);
   }
 
   /** Addresses from stored mail for the recipient fields, best first. */
   suggestAddresses(query: string, limit = 10): AddressSuggestion[] {
-    void query;
-    void limit;
-    return [];
+    return this.compose.suggestAddresses(query, limit);
   }
 
   /** Every message waiting in the Outbox (of one account, or of all). */

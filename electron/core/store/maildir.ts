@@ -486,13 +486,14 @@ export class Maildir {
    * these bytes: written to tmp/, fsynced, renamed into the folder's cur/, and that directory
    * fsynced before this resolves, so a crash leaves the whole message or none.
    */
-  addMessage(raw: Uint8Array, folder: string, flags: Flags = { seen: false, flagged: false }, id: string = newLocalId()): Promise<StoredFile> {
+  addMessage(raw: Uint8Array, folder: string, flags: Flags = { seen: false, flagged: false }, id: string = newLocalId(), otherFlags = ''): Promise<StoredFile> {
     return this.exclusive(async () => {
       if (!this.folderKeys.has(folder)) throw new AppFailure('not-found', `no folder ${folder} in this mailbox`);
       if (this.files.has(id)) throw new AppFailure('exists', `a message ${id} is already in this mailbox`);
       const dir = path.join(this.dir, folderDir(folder));
       const tmp = path.join(dir, 'tmp', `${id}.${process.pid}.${randomBytes(4).toString('hex')}`);
-      const rel = path.join(folderDir(folder), 'cur', curName(id, formatFlags(flags)));
+      // otherFlags: letters other tools read (D: a draft, so mutt and Dovecot show it as one).
+      const rel = path.join(folderDir(folder), 'cur', curName(id, formatFlags(flags, otherFlags)));
       try {
         const handle = await fs.open(tmp, 'wx', 0o600);
         try {
@@ -507,7 +508,7 @@ export class Maildir {
         await fs.rm(tmp, { force: true }).catch(() => {});
         throw storageError('cannot save the message', e);
       }
-      const file: StoredFile = { id, folder, rel, flags: { ...flags }, otherFlags: '' };
+      const file: StoredFile = { id, folder, rel, flags: { ...flags }, otherFlags };
       this.files.set(id, file);
       return file;
     });

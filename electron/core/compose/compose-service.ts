@@ -1,0 +1,141 @@
+/**
+ * Writing mail, behind MailService: how a compose screen starts (compose-from.ts), drafts
+ * (drafts.ts), attachments that stay in main (stored-attachments.ts), address suggestions
+ * (suggest.ts), and what Send needs from them. It reads stored messages through MessageFiles
+ * and writes only into Drafts; sending stays with the outbox.
+ */
+import type { z } from 'zod';
+import type { AccountSettings } from '../../../shared/accounts.js';
+import type { AddressSuggestion, ComposeMode, Draft, SaveDraft, StoredAttachment } from '../../../shared/compose.js';
+import { roleKey } from '../../../shared/folders.js';
+import { COMPOSE_LIMITS } from '../../../shared/compose.js';
+import { AppFailure } from '../errors.js';
+import { readBody } from '../mime/body.js';
+import { headerFields } from '../mime/headers.js';
+import type { Journal } from '../store/journal.js';
+import type { AccountMailbox } from '../store/mailbox.js';
+import { pickIdentity, type ComposeAttachment, type ComposeInput } from './build-message.js';
+import { composeFrom, type Original } from './compose-from.js';
+import { addressesOf, DraftStore, readHeaderLines } from './drafts.js';
+import { ownAddresses } from './recipients.js';
+import { readStored, tooBig, type StoredFiles } from './stored-attachments.js';
+import { AddressBook } from './suggest.js';
+
+/** How much of the original a reply quotes (the text limit of a draft is 2,000,000 characters). */
+const QUOTE_MAX_BYTES = 512 * 1024;
+
+export interface ComposeServiceDeps {
+  accounts: { get(idOrName: string): AccountSettings; list(): AccountSettings[] };
+  journal: Journal;
+  files: StoredFiles;
+  withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T>;
+  now(): number;
+  /** For the dates in attribution lines (tests); default: this computer's. */
+  timeZone?: string;
+}
+
+/** What Send and Save draft take beyond the message itself. */
+export interface ComposeExtras {
+  storedAttachments?: readonly StoredAttachment[] | undefined;
+  draftId?: string | undefined;
+}
+
+function pageBytes(list: readonly ComposeAttachment[] | undefined): number {
+  return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4) : a.content.length), 0);
+}
+
+export class ComposeService {
+  readonly drafts: DraftStore;
+  private readonly book: AddressBook;
+  /** Each account's outgoing server's SIZE as last seen (testSmtp): in memory, null until known. */
+  private readonly sizeLimits = new Map<string, number | null>();
+
+  constructor(private readonly deps: ComposeServiceDeps) {
+    this.drafts = new DraftStore({ withBox: deps.withBox, journal: deps.journal, locate: (id) => deps.files.locate(id), now: deps.now });
+    this.book = new AddressBook(deps.journal, () => ownAddresses(deps.accounts.list()), deps.now);
+  }
+
+  rememberSizeLimit(accountId: string, sizeLimit: number | null): void {
+    this.sizeLimits.set(accountId, sizeLimit);
+  }
+
+  sizeLimit(accountId: string): number | null {
+    return this.sizeLimits.get(accountId) ?? null;
+  }
+
+  /** Start writing: a new message (in `accountId`, else the first account that can send), or from a stored message. */
+  async composeFrom(mode: ComposeMode, from: { id?: string | undefined; accountId?: string | undefined }): Promise<Draft> {
+    const accounts = this.deps.accounts.list();
+    if (mode === 'new') {
+      const account = from.accountId !== undefined ? this.deps.accounts.get(from.accountId) : (accounts.find((a) => a.smtp !== null) ?? accounts[0]);
+      if (!account) throw new AppFailure('invalid', 'Add an account first: there is no account to write from.');
+      return composeFrom('new', null, { account, accounts, sizeLimit: this.sizeLimit(account.id), timeZone: this.deps.timeZone });
+    }
+    if (from.id === undefined) throw new AppFailure('invalid', `Choose a message to ${mode === 'reply' || mode === 'replyAll' ? 'reply to' : 'forward'}.`);
+    const original = await this.readOriginal(from.id);
+    // The account the original arrived on writes the answer.
+    const account = this.deps.accounts.get(this.deps.files.record(from.id).accountId);
+    return composeFrom(mode, original, { account, accounts, sizeLimit: this.sizeLimit(account.id), timeZone: this.deps.timeZone });
+  }
+
+  private async readOriginal(id: string): Promise<Original> {
+    const m = this.deps.files.record(id);
+    const file = await this.deps.files.locate(id);
+    const lines = await readHeaderLines(file);
+    const fields = headerFields(lines);
+    const body = await readBody(file, { maxTextBytes: QUOTE_MAX_BYTES });
+    return {
+      id,
+      summary: m.summary,
+      headers: {
+        from: fields.from,
+        to: fields.to,
+        cc: fields.cc,
+        replyTo: addressesOf(lines, 'reply-to'),
+        deliveredTo: [...addressesOf(lines, 'delivered-to'), ...addressesOf(lines, 'x-original-to')],
+      },
+      inSent: m.folder === roleKey('sent'),
+      text: body.text,
+      html: body.html,
+      attachments: body.attachments,
+      fileName: this.deps.files.fileName(id),
+    };
+  }
+
+  /**
+   * The message with its stored attachments read (bytes from the store, same account only, all
+   * attachments together within the limit), and the draft it came from checked.
+   */
+  async prepare(account: AccountSettings, input: ComposeInput & ComposeExtras): Promise<ComposeInput> {
+    if (input.draftId !== undefined) this.drafts.requireDraft(account.id, input.draftId);
+    const stored = input.storedAttachments ?? [];
+    if (stored.length === 0) return input;
+    const already = pageBytes(input.attachments);
+    if (already > COMPOSE_LIMITS.attachmentBytes) throw tooBig(already);
+    const read = await readStored(this.deps.files, account.id, stored, already);
+    return { ...input, attachments: [...(input.attachments ?? []), ...read] };
+  }
+
+  /** Save draft: into Drafts durably, then the version it replaces goes. */
+  async saveDraft(input: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
+    const account = this.deps.accounts.get(input.accountId);
+    const identity = pickIdentity(account, input.identityId);
+    const message = await this.prepare(account, input);
+    return this.drafts.save(account, identity, message, input.draftId);
+  }
+
+  async openDraft(id: string): Promise<Draft> {
+    const account = this.deps.accounts.get(this.deps.files.record(id).accountId);
+    return this.drafts.open(account, id, this.sizeLimit(account.id));
+  }
+
+  /** Once its message is queued, the draft it was written in goes (a failure leaves the draft, never the message). */
+  async queued(accountId: string, draftId: string | undefined): Promise<void> {
+    if (draftId === undefined) return;
+    await this.drafts.remove(accountId, draftId).catch(() => {});
+  }
+
+  suggestAddresses(query: string, limit: number): AddressSuggestion[] {
+    return this.book.suggest(query, limit);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Address autocomplete from stored mail: every address the user wrote to (To and Cc of their
+ * own messages: in Sent, or from one of their addresses) or heard from (From of the rest),
+ * ranked by how often and how recently, writing to someone counting three times hearing from
+ * them. Built once from the journal, then kept up to date from its change feed, so a keystroke
+ * at 100,000 messages only scans the distinct addresses.
+ */
+import type { ChangesResult, MessageRecord } from '../../../shared/changes.js';
+import type { AddressSuggestion } from '../../../shared/compose.js';
+import { roleKey } from '../../../shared/folders.js';
+
+const SENT = roleKey('sent');
+const OUTBOX = roleKey('outbox');
+const DRAFTS = roleKey('drafts');
+/** Wrote to: weighs this many times heard from. */
+const WROTE_WEIGHT = 3;
+/** A contact's weight halves for every this many days since the last message with them. */
+const HALF_LIFE_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+interface Entry {
+  address: string;
+  name: string;
+  nameAt: number;
+  wrote: number;
+  heard: number;
+  last: number;
+  /** Lower-cased address and the words of the name, for prefix matching. */
+  keys: string[];
+}
+
+export interface JournalFeed {
+  readonly state: number;
+  all(): IterableIterator<MessageRecord>;
+  changesSince(state: number): ChangesResult;
+}
+
+export class AddressBook {
+  private entries = new Map<string, Entry>();
+  private state = -1;
+
+  constructor(
+    private readonly journal: JournalFeed,
+    /** The user's own addresses, lower case (they change with the accounts). */
+    private readonly own: () => ReadonlySet<string>,
+    private readonly now: () => number,
+  ) {}
+
+  private add(m: MessageRecord, own: ReadonlySet<string>): void {
+    // Drafts and queued mail are not yet written to anyone.
+    if (m.folder === DRAFTS || m.folder === OUTBOX) return;
+    const at = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
+    const when = Number.isFinite(at) ? Math.min(at, this.now()) : m.receivedAt;
+    const mine = m.folder === SENT || (m.summary.from.length > 0 && m.summary.from.every((f) => own.has(f.address.toLowerCase())));
+    const people = mine ? [...m.summary.to, ...m.summary.cc] : m.summary.from;
+    for (const p of people) {
+      const address = p.address.trim();
+      if (!address.includes('@')) continue;
+      const key = address.toLowerCase();
+      let e = this.entries.get(key);
+      if (!e) {
+        e = { address, name: '', nameAt: -Infinity, wrote: 0, heard: 0, last: 0, keys: [] };
+        this.entries.set(key, e);
+      }
+      if (mine) e.wrote++;
+      else e.heard++;
+      if (when > e.last) e.last = when;
+      const name = p.name.trim();
+      if (name && name.toLowerCase() !== key && when >= e.nameAt) {
+        e.name = name;
+        e.nameAt = when;
+      }
+      e.keys = [key, ...e.name.toLowerCase().split(/[\s,.;:'"()<>[\]_-]+/).filter((w) => w)];
+    }
+  }
+
+  /** The index as of the journal's state: applied from its change feed, or rebuilt. */
+  private refresh(): void {
+    if (this.state === this.journal.state) return;
+    const own = this.own();
+    if (this.state >= 0) {
+      const r = this.journal.changesSince(this.state);
+      if (!('cannotCalculate' in r)) {
+        // Additions are counted as they come; a removal or a move leaves its counts (a contact
+        // one wrote to stays one), and the next rebuild (a restart) settles them.
+        for (const c of r.changes) if (c.t === 'add') this.add(c.m, own);
+        this.state = r.state;
+        return;
+      }
+    }
+    this.entries = new Map();
+    this.state = this.journal.state;
+    for (const m of this.journal.all()) this.add(m, own);
+  }
+
+  private score(e: Entry, now: number): number {
+    const ageDays = Math.max(0, now - e.last) / DAY_MS;
+    return (WROTE_WEIGHT * e.wrote + e.heard) * Math.pow(0.5, ageDays / HALF_LIFE_DAYS);
+  }
+
+  /** Best first; the query matches the start of the address or of a word of the name. */
+  suggest(query: string, limit: number): AddressSuggestion[] {
+    this.refresh();
+    const q = query.trim().toLowerCase();
+    const own = this.own();
+    const now = this.now();
+    const found: { e: Entry; score: number }[] = [];
+    for (const [key, e] of this.entries) {
+      if (own.has(key)) continue;
+      if (q && !e.keys.some((k) => k.startsWith(q)) && !(q.includes(' ') && e.name.toLowerCase().startsWith(q))) continue;
+      found.push({ e, score: this.score(e, now) });
+    }
+    found.sort((a, b) => b.score - a.score || b.e.last - a.e.last || a.e.address.localeCompare(b.e.address));
+    return found.slice(0, limit).map(({ e }) => ({ name: e.name, address: e.address }));
+  }
+}

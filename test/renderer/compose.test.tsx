@@ -1,0 +1,278 @@
+/**
+ * The compose screen's parts in jsdom: address chips and their autocomplete (keys, paste,
+ * mistyped addresses), the "attached but nothing attached" check in several languages, and the
+ * form over a fake API: autosave replaces the previous draft and sends new files' bytes only
+ * once, Send names the draft and asks first when the text promises an attachment.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { useState } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AddressSuggestion, Draft } from '../../shared/compose.js';
+import type { PopboxApi } from '../../renderer/src/api/client.js';
+import { AddressField, SUGGEST_DELAY_MS } from '../../renderer/src/features/compose/AddressField.js';
+import { addressOf, isValidEntry, splitAddresses } from '../../renderer/src/features/compose/addresses.js';
+import { attachmentWord } from '../../renderer/src/features/compose/attached-words.js';
+import { ComposeForm } from '../../renderer/src/features/compose/ComposeForm.js';
+import { checkSize } from '../../renderer/src/features/compose/limits.js';
+import { parseComposeHash, composeHash } from '../../renderer/src/features/compose/load.js';
+import { htmlToText, cleanHtml } from '../../renderer/src/features/compose/rich-text.js';
+import { AUTOSAVE_MS } from '../../renderer/src/features/compose/useCompose.js';
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('addresses', () => {
+  it('splits pasted lists on commas, semicolons and lines, not inside quotes or <>', () => {
+    expect(splitAddresses('a@x.org, "Doe, Jane" <jane@y.org>; c@z.org\nd@w.org')).toEqual(['a@x.org', '"Doe, Jane" <jane@y.org>', 'c@z.org', 'd@w.org']);
+    expect(splitAddresses('a@x.org b@y.org')).toEqual(['a@x.org', 'b@y.org']);
+    expect(addressOf('"Doe, Jane" <jane@y.org>')).toBe('jane@y.org');
+  });
+
+  it('tells a mistyped address from a good one (international domains are good)', () => {
+    for (const ok of ['a@x.org', 'Ann <ann@example.org>', 'jörg@bücher.de', 'x+tag@sub.example.co.uk']) expect(isValidEntry(ok), ok).toBe(true);
+    for (const bad of ['bob', 'bob@', '@x.org', 'bob@localhost', 'a b@x.org', 'a@x..org', 'Ann <ann@>']) expect(isValidEntry(bad), bad).toBe(false);
+  });
+});
+
+describe('attached with nothing attached', () => {
+  it('finds the word in English, German, French and Spanish', () => {
+    expect(attachmentWord('Hi, I attached the report.')).toBe('attached');
+    expect(attachmentWord('See the attachment')).toBe('attachment');
+    expect(attachmentWord('Please find enclosed the form')).toBe('enclosed');
+    expect(attachmentWord('Die Rechnung ist angehängt.')).toBe('angehängt');
+    expect(attachmentWord('Siehe Anhang')).toBe('Anhang');
+    expect(attachmentWord('Voir la pièce jointe')).toBe('pièce jointe');
+    expect(attachmentWord('Te envío el documento adjunto')).toBe('adjunto');
+    expect(attachmentWord('', 'Attachment: photos')).toBe('Attachment');
+  });
+
+  it('ignores other words that contain it, quoted lines and the signature', () => {
+    expect(attachmentWord('My attachedness to this plan is strong')).toBeNull();
+    expect(attachmentWord('Thanks!\n\nOn Mon, Ann wrote:\n> I attached the file\n> see attachment')).toBeNull();
+    expect(attachmentWord('Thanks!\n-- \nAttachments are scanned by Example Corp')).toBeNull();
+    expect(attachmentWord('Fine by me.\n\n---------- Forwarded message ---------\nSee the attached')).toBeNull();
+  });
+
+  it('warns before the server’s size limit (base64 grows a file by about 37%) and refuses over 25 MB', () => {
+    expect(checkSize(1000, 7 * 1024 * 1024, 10 * 1024 * 1024)).toBeNull();
+    expect(checkSize(1000, 8 * 1024 * 1024, 10 * 1024 * 1024)).toMatchObject({ blocking: false, message: expect.stringMatching(/accepts at most 10\.0 MB/) });
+    expect(checkSize(1000, 26 * 1024 * 1024, 0)).toMatchObject({ blocking: true });
+  });
+});
+
+describe('rich text', () => {
+  it('keeps only the editor’s formatting from pasted HTML and writes a faithful text part', () => {
+    const clean = cleanHtml('<p style="color:red" onclick="x()">Hi <b>there</b><script>alert(1)</script><img src="http://t.example/p.gif"><a href="javascript:alert(1)">bad</a></p>');
+    expect(clean).not.toMatch(/script|onclick|img|javascript|style/);
+    expect(clean).toContain('<b>there</b>');
+    expect(htmlToText('<div>Hello <a href="https://example.org">site</a></div><ul><li>one</li><li>two</li></ul><ol><li>first</li></ol><blockquote><div>quoted</div></blockquote>')).toBe(
+      'Hello site <https://example.org>\n- one\n- two\n1. first\n> quoted',
+    );
+  });
+});
+
+describe('compose window address', () => {
+  it('round-trips a request and refuses what Popbox does not make', () => {
+    expect(parseComposeHash(composeHash({ mode: 'reply', id: 'm 1' }))).toEqual({ mode: 'reply', id: 'm 1' });
+    expect(parseComposeHash(composeHash({ mode: 'new', accountId: 'a1' }))).toEqual({ mode: 'new', accountId: 'a1' });
+    expect(parseComposeHash('#compose?mode=reply')).toBeNull();
+    expect(parseComposeHash('#compose?mode=evil&id=1')).toBeNull();
+    expect(parseComposeHash('#settings')).toBeNull();
+  });
+});
+
+function Field({ suggest, initial = [] }: { suggest: (q: string) => Promise<AddressSuggestion[]>; initial?: string[] }) {
+  const [values, setValues] = useState(initial);
+  return (
+    <div onKeyDown={(e) => e.key === 'Escape' && ((document.body.dataset.closed = 'yes'), undefined)}>
+      <AddressField label="To" values={values} onChange={setValues} suggest={suggest} />
+    </div>
+  );
+}
+
+const chips = () => screen.queryAllByRole('listitem').filter((li) => li.classList.contains('chip'));
+
+describe('address chips', () => {
+  const PEOPLE: AddressSuggestion[] = [
+    { name: 'Ann Example', address: 'ann@example.org' },
+    { name: 'Andy', address: 'andy@example.org' },
+  ];
+
+  it('suggests after a pause, moves with ↓ and takes the choice with Enter', async () => {
+    const suggest = vi.fn(async (q: string) => PEOPLE.filter((p) => p.name.toLowerCase().startsWith(q.toLowerCase())));
+    render(<Field suggest={suggest} />);
+    const input = screen.getByRole('combobox', { name: 'To' });
+    fireEvent.change(input, { target: { value: 'a' } });
+    fireEvent.change(input, { target: { value: 'an' } });
+    const list = await screen.findByRole('listbox', {}, { timeout: SUGGEST_DELAY_MS + 1000 });
+    // Debounced: one question for the last text typed.
+    expect(suggest).toHaveBeenCalledTimes(1);
+    expect(suggest).toHaveBeenCalledWith('an');
+    expect(input.getAttribute('aria-expanded')).toBe('true');
+    expect([...list.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(['Ann Example ann@example.org', 'Andy andy@example.org']);
+    fireEvent.keyDown(input, { key: 'ArrowDown' });
+    expect(screen.getByRole('option', { name: /Andy/ }).getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(chips().map((c) => c.title)).toEqual(['Andy <andy@example.org>']);
+    expect((input as HTMLInputElement).value).toBe('');
+    expect(screen.queryByRole('listbox')).toBeNull();
+  });
+
+  it('Tab takes the highlighted suggestion; Escape closes the list without closing the screen; chosen addresses are not suggested again', async () => {
+    const suggest = vi.fn(async () => PEOPLE);
+    render(<Field suggest={suggest} initial={['ann@example.org']} />);
+    const input = screen.getByRole('combobox', { name: 'To' });
+    fireEvent.change(input, { target: { value: 'an' } });
+    await screen.findByRole('listbox', {}, { timeout: SUGGEST_DELAY_MS + 1000 });
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Andy andy@example.org']);
+    fireEvent.keyDown(input, { key: 'Escape' });
+    expect(screen.queryByRole('listbox')).toBeNull();
+    expect(document.body.dataset.closed).toBeUndefined();
+    fireEvent.change(input, { target: { value: 'and' } });
+    await screen.findByRole('listbox', {}, { timeout: SUGGEST_DELAY_MS + 1000 });
+    fireEvent.keyDown(input, { key: 'Tab' });
+    expect(chips().map((c) => c.title)).toEqual(['ann@example.org', 'Andy <andy@example.org>']);
+  });
+
+  it('pasting several addresses makes a chip of each, marks the mistyped one, and Backspace edits the last', () => {
+    render(<Field suggest={async () => []} />);
+    const input = screen.getByRole('combobox', { name: 'To' }) as HTMLInputElement;
+    fireEvent.paste(input, { clipboardData: { getData: () => 'a@x.org, "Doe, Jane" <jane@y.org>; bob@' } });
+    expect(chips().map((c) => c.title)).toEqual(['a@x.org', '"Doe, Jane" <jane@y.org>', 'Not a valid address: bob@']);
+    expect(chips()[1]!.textContent).toContain('Doe, Jane');
+    expect(chips()[2]!.getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByRole('alert').textContent).toBe('Not a valid address: bob@');
+    fireEvent.keyDown(input, { key: 'Backspace' });
+    expect(input.value).toBe('bob@');
+    expect(chips()).toHaveLength(2);
+    fireEvent.change(input, { target: { value: 'bob@example.org' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(chips().map((c) => c.title)).toEqual(['a@x.org', '"Doe, Jane" <jane@y.org>', 'bob@example.org']);
+    expect(screen.queryByRole('alert')).toBeNull();
+    // The same address again is not added twice; a comma ends an address.
+    fireEvent.change(input, { target: { value: 'A@X.org' } });
+    fireEvent.keyDown(input, { key: ',' });
+    expect(chips()).toHaveLength(3);
+    fireEvent.click(screen.getByRole('button', { name: 'Remove a@x.org' }));
+    expect(chips()).toHaveLength(2);
+  });
+
+  it('an answer to an older query never replaces the newer one', async () => {
+    let release: (v: AddressSuggestion[]) => void = () => {};
+    const suggest = vi.fn((q: string) => (q === 'a' ? new Promise<AddressSuggestion[]>((r) => (release = r)) : Promise.resolve([PEOPLE[1]!])));
+    render(<Field suggest={suggest} />);
+    const input = screen.getByRole('combobox', { name: 'To' });
+    fireEvent.change(input, { target: { value: 'a' } });
+    await waitFor(() => expect(suggest).toHaveBeenCalledWith('a'));
+    fireEvent.change(input, { target: { value: 'andy' } });
+    await screen.findByRole('listbox', {}, { timeout: SUGGEST_DELAY_MS + 1000 });
+    await act(async () => release([PEOPLE[0]!]));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(['Andy andy@example.org']);
+  });
+});
+
+const DRAFT: Draft = {
+  accountId: 'acc',
+  identityId: null,
+  to: [],
+  cc: [],
+  bcc: [],
+  subject: '',
+  text: '',
+  html: null,
+  inReplyTo: null,
+  references: [],
+  storedAttachments: [],
+  draftId: null,
+  sizeLimit: 10 * 1024 * 1024,
+};
+
+type Calls = Record<string, unknown[]>;
+function fakeApi(): { api: PopboxApi; calls: Calls } {
+  const calls: Calls = { saveDraft: [], send: [], deleteForGood: [] };
+  let n = 0;
+  let last: { id: string; attachmentId: string; filename: string; contentType: string; size: number }[] = [];
+  const ok = (value: unknown) => Promise.resolve({ ok: true, value });
+  const api = {
+    suggestAddresses: () => ok([]),
+    saveDraft: (input: { attachments?: { filename: string; content: string }[]; storedAttachments?: unknown[] }) => {
+      calls.saveDraft!.push(structuredClone(input));
+      n += 1;
+      // Main copies the kept attachments into the new draft, then stores the new files.
+      const kept = (input.storedAttachments ?? []) as { attachmentId?: string }[];
+      const stored = kept.map((k, i) => ({ ...last.find((a) => a.attachmentId === k.attachmentId)!, id: `d${n}`, attachmentId: `${i + 1}` }));
+      for (const a of input.attachments ?? []) stored.push({ id: `d${n}`, attachmentId: `${stored.length + 1}`, filename: a.filename, contentType: 'text/plain', size: 5 });
+      last = stored;
+      return ok({ id: `d${n}`, storedAttachments: stored });
+    },
+    send: (input: unknown) => {
+      calls.send!.push(structuredClone(input));
+      return ok({ id: 'out1', messageId: '<m@x>' });
+    },
+    deleteForGood: (input: unknown) => {
+      calls.deleteForGood!.push(input);
+      return ok(null);
+    },
+  } as unknown as PopboxApi;
+  return { api, calls };
+}
+
+const ACCOUNT = { id: 'acc', name: 'Bob', identities: [{ id: 'home', name: 'Bob', address: 'bob@example.org' }, { id: 'work', name: 'Bob at work', address: 'bob@work.example' }] } as never;
+
+describe('the compose form', () => {
+  it('autosaves after a few seconds, replacing the previous draft; a file’s bytes go up once', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { api, calls } = fakeApi();
+    render(<ComposeForm api={api} draft={DRAFT} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);
+    // Several identities: From is a choice.
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: 'work' } });
+    fireEvent.change(screen.getByLabelText('Subject'), { target: { value: 'Grüße' } });
+    const file = new File(['hello'], 'note.txt', { type: 'text/plain' });
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [file] } });
+    await screen.findByText('note.txt');
+    expect(calls.saveDraft).toHaveLength(0);
+    await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(1));
+    expect(calls.saveDraft[0]).toMatchObject({ accountId: 'acc', identityId: 'work', subject: 'Grüße', attachments: [{ filename: 'note.txt', content: btoa('hello') }] });
+    expect(calls.saveDraft[0]).not.toHaveProperty('draftId');
+    await screen.findByText(/Draft saved/);
+    fireEvent.change(screen.getByLabelText('Message text'), { target: { value: 'More text' } });
+    await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(2));
+    // The second save names the first draft and the stored file, not its bytes.
+    expect(calls.saveDraft[1]).toMatchObject({ draftId: 'd1', text: 'More text', storedAttachments: [{ id: 'd1', attachmentId: '1' }] });
+    expect(calls.saveDraft[1]).not.toHaveProperty('attachments');
+    expect(screen.getByText('note.txt')).toBeTruthy();
+  });
+
+  it('Send: a missing recipient is said next to To; "attached" with nothing attached asks first; Ctrl+Enter sends with the draft id', async () => {
+    const { api, calls } = fakeApi();
+    const onSent = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, draftId: 'old', text: 'I attached the plan.' }} accounts={[ACCOUNT]} onClose={() => {}} onSent={onSent} onDiscarded={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Add at least one recipient.');
+    const to = screen.getByRole('combobox', { name: 'To' });
+    fireEvent.change(to, { target: { value: 'ann@example.org' } });
+    fireEvent.keyDown(to, { key: 'Enter' });
+    fireEvent.keyDown(screen.getByLabelText('Message text'), { key: 'Enter', ctrlKey: true });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/You wrote “attached”, but nothing is attached/);
+    expect(calls.send).toHaveLength(0);
+    fireEvent.click(screen.getByRole('button', { name: 'Send anyway' }));
+    await waitFor(() => expect(onSent).toHaveBeenCalledTimes(1));
+    expect(calls.send[0]).toMatchObject({ accountId: 'acc', to: ['ann@example.org'], text: 'I attached the plan.', draftId: 'old' });
+    expect(onSent.mock.calls[0]![0]).toMatchObject({ id: 'out1', accountId: 'acc' });
+  });
+
+  it('Discard asks in the app’s own dialog, then deletes the draft for good', async () => {
+    const { api, calls } = fakeApi();
+    const onDiscarded = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, draftId: 'd9', subject: 'x' }} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={onDiscarded} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Discard draft' }));
+    const dialog = screen.getByRole('dialog', { name: 'Discard this draft?' });
+    fireEvent.click(dialog.querySelector('button.danger')!);
+    await waitFor(() => expect(onDiscarded).toHaveBeenCalled());
+    expect(calls.deleteForGood).toEqual([{ ids: ['d9'] }]);
+  });
+});

@@ -67,10 +67,11 @@ export class AddressBook {
       if (when > e.last) e.last = when;
       const name = p.name.trim();
       if (name && name.toLowerCase() !== key && when >= e.nameAt) {
+        if (name !== e.name || e.keys.length === 0) e.keys = [key, ...name.toLowerCase().split(/[\s,.;:'"()<>[\]_-]+/).filter((w) => w)];
         e.name = name;
         e.nameAt = when;
       }
-      e.keys = [key, ...e.name.toLowerCase().split(/[\s,.;:'"()<>[\]_-]+/).filter((w) => w)];
+      if (e.keys.length === 0) e.keys = [key];
     }
   }
 
@@ -104,13 +105,21 @@ export class AddressBook {
     const q = query.trim().toLowerCase();
     const own = this.own();
     const now = this.now();
+    // The best `limit` kept in order as the scan goes: no sort of every match (a one-letter query matches thousands).
     const found: { e: Entry; score: number }[] = [];
+    const better = (a: { e: Entry; score: number }, b: { e: Entry; score: number }) => a.score - b.score || a.e.last - b.e.last || (a.e.address < b.e.address ? 1 : -1);
     for (const [key, e] of this.entries) {
       if (own.has(key)) continue;
       if (q && !e.keys.some((k) => k.startsWith(q)) && !(q.includes(' ') && e.name.toLowerCase().startsWith(q))) continue;
-      found.push({ e, score: this.score(e, now) });
+      const item = { e, score: this.score(e, now) };
+      if (found.length === limit && better(item, found[limit - 1]!) <= 0) continue;
+      let i = Math.min(found.length, limit - 1);
+      found[i] = item;
+      while (i > 0 && better(found[i]!, found[i - 1]!) > 0) {
+        [found[i - 1], found[i]] = [found[i]!, found[i - 1]!];
+        i--;
+      }
     }
-    found.sort((a, b) => b.score - a.score || b.e.last - a.e.last || a.e.address.localeCompare(b.e.address));
     return found.slice(0, limit).map(({ e }) => ({ name: e.name, address: e.address }));
   }
 }

@@ -11,7 +11,7 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { startWebHost, type WebHost, type WebHostOptions } from '../../electron/webhost/server.js';
 import { buildRenderer, launchChromium } from './browser.js';
-import { startDovecot, type DovecotServer } from './dovecot.js';
+import { startDovecot, type DovecotOptions, type DovecotServer } from './dovecot.js';
 
 export interface WebApp {
   dc: DovecotServer;
@@ -31,10 +31,12 @@ export interface WebAppOptions {
   prepare?: (dc: DovecotServer, service: MailService) => Promise<void>;
   remote?: WebHostOptions['remote'];
   scheduler?: boolean;
+  /** More Dovecot settings (e.g. `lmtp` and more users, for a Postfix in front of it). */
+  dovecot?: DovecotOptions;
 }
 
 export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
-  const [staticDir, dc] = await Promise.all([buildRenderer(), startDovecot({ users: [opts.user] })]);
+  const [staticDir, dc] = await Promise.all([buildRenderer(), startDovecot({ users: [opts.user], ...opts.dovecot })]);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-webapp-'));
   const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
   await opts.prepare?.(dc, service);

@@ -22,7 +22,6 @@ import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
 import type { AddressSuggestion, ComposeMode, Draft, SaveDraft } from '../../shared/compose.js';
-import type { z } from 'zod';
 import { AccountStore } from './accounts/account-store.js';
 import { AccountsService, type PasswordChange } from './accounts/accounts-service.js';
 import type { ProbeResult, SmtpSettings } from './smtp/index.js';
@@ -572,8 +571,8 @@ export class MailService {
   }
 
   /** Save a draft into Drafts durably, then remove the version it replaces (`draftId`). */
-  saveDraft(draft: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
-    return this.compose.saveDraft(draft);
+  saveDraft(draft: SaveDraft): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
+    return this.compose.saveDraft({ ...draft, to: draft.to ?? [], cc: draft.cc ?? [], bcc: draft.bcc ?? [] });
   }
 
   /** A stored draft back into its fields. */

@@ -22,7 +22,7 @@ const home = account('home', 'me@home.example', [
 const work = account('work', 'me@work.example', [{ id: 'w', name: 'Me at work', address: 'me@work.example' }]);
 const accounts = [home, work];
 
-function original(over: Partial<Original> & { headers?: Partial<Original['headers']> } = {}): Original {
+function original(over: Partial<Omit<Original, 'headers'>> & { headers?: Partial<Original['headers']> } = {}): Original {
   const { headers, ...rest } = over;
   return {
     id: 'orig1',

@@ -4,11 +4,10 @@
  * truth (outboxStatus); the list is asked again on every `outboxChanged`.
  */
 import { useState } from 'react';
-import type { OutboxItem } from '../../../../shared/contract.js';
 import { call, isApiError } from '../../api/client.js';
 import { ConfirmDialog } from '../../app/ConfirmDialog.js';
 import { useMessages, useServices } from '../../app/context.js';
-import { refusedText, stateText } from './outbox-text.js';
+import { stateText, type OutboxEntry as Entry } from './outbox-text.js';
 import { useNow, useOutbox } from './useOutbox.js';
 import './outbox.css';
 
@@ -21,12 +20,12 @@ export interface OutboxViewProps {
   onOpen?: (id: string) => void;
 }
 
-type Action = 'resendMessage' | 'markSent' | 'cancelSend';
+type Action = 'resendMessage' | 'markSent' | 'cancelSend' | 'discardQueued';
 
 /** Declining main's own question ("Send it again?") is not a failure to report. */
 const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled';
 
-function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: OutboxItem; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onDiscard: (item: OutboxItem) => void }) {
+function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: Entry; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onDiscard: (item: Entry) => void }) {
   const { api } = useServices();
   const store = useMessages();
   const [busy, setBusy] = useState(false);
@@ -34,7 +33,6 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: O
   const row = store.get(item.id);
   const subject = row?.subject || '(no subject)';
   const st = stateText(item, now);
-  const refused = (item as { refused?: { address: string; serverText?: string; responseCode?: number }[] }).refused;
   const act = async (method: Action) => {
     setBusy(true);
     setFailure(null);
@@ -51,6 +49,20 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: O
       {label}
     </button>
   );
+  // Sent already (some recipients refused it): only the notice is left to dismiss; it stays in Sent.
+  if (item.state === 'sent') {
+    return (
+      <li className={`outbox-item tone-${st.tone}`} aria-label={subject} data-id={item.id}>
+        <div className="outbox-line">
+          <span className="outbox-subject">{subject}</span>
+          <span className="outbox-state">{st.headline}</span>
+        </div>
+        {st.refusals && <p className="outbox-problem">{st.refusals}</p>}
+        {failure && <p role="alert" className="error-text">{failure}</p>}
+        <div className="outbox-actions">{button('Dismiss', 'discardQueued', 'The message stays in Sent')}</div>
+      </li>
+    );
+  }
   const sendable = item.state !== 'sending';
   return (
     <li className={`outbox-item tone-${st.tone}`} aria-label={subject} data-id={item.id}>
@@ -70,7 +82,7 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: O
           {st.problem.text}
         </p>
       )}
-      {refused && refused.length > 0 && <p className="outbox-problem">{refusedText(refused)}</p>}
+      {st.refusals && <p className="outbox-problem">{st.refusals}</p>}
       {failure && <p role="alert" className="error-text">{failure}</p>}
       {sendable && (
         <div className="outbox-actions">
@@ -99,9 +111,9 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: O
 export function OutboxView({ accountId, title, onOpenSettings, onOpen }: OutboxViewProps) {
   const { api } = useServices();
   const store = useMessages();
-  const items = useOutbox([accountId]);
+  const items = useOutbox([accountId]) as Entry[] | null;
   const now = useNow(!!items?.some((i) => i.nextAttemptAt !== null));
-  const [discarding, setDiscarding] = useState<OutboxItem | null>(null);
+  const [discarding, setDiscarding] = useState<Entry | null>(null);
   return (
     <div className="list-pane outbox-pane">
       <h2 className="list-title">{title}</h2>

@@ -7,6 +7,22 @@ import type { OutboxItem } from '../../../../shared/contract.js';
 
 export type OutboxError = NonNullable<OutboxItem['lastError']>;
 
+/** A recipient the server refused while it took the message for others. */
+export interface Refusal {
+  address: string;
+  /** 5xx: never tried again; 4xx: tried again for them alone. */
+  permanent?: boolean | undefined;
+  responseCode?: number | undefined;
+  serverText?: string | undefined;
+}
+
+/**
+ * An Outbox entry as main lists it. Read loosely on purpose: the sending side may add states
+ * ('sent' with refusals, kept until dismissed) and fields (`refused`, `sentTo`) before or after
+ * this screen learns of them, and an unknown state must show as something, never break the list.
+ */
+export type OutboxEntry = Omit<OutboxItem, 'state'> & { state: string; refused?: readonly Refusal[] | undefined; sentTo?: readonly string[] | undefined };
+
 /** What a problem asks of the user: type the password, look at the settings, or nothing here. */
 export type OutboxFix = 'password' | 'settings' | null;
 
@@ -22,6 +38,8 @@ export interface StateText {
   problem: ProblemText | null;
   /** The kind of line it is, for its colour and role. */
   tone: 'normal' | 'warning' | 'error';
+  /** Recipients refused while others got it ("Sent, but not to …", or not yet to …). */
+  refusals: string | null;
 }
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -97,21 +115,28 @@ export function problemText(e: OutboxError): ProblemText {
 }
 
 /** What the Outbox shows for a message (`now`: the time the line is drawn). */
-export function stateText(item: OutboxItem, now: number): StateText {
+export function stateText(item: OutboxEntry, now: number): StateText {
   const problem = item.lastError ? problemText(item.lastError) : null;
+  const refused = item.refused ?? [];
+  const forGood = refused.filter((r) => r.permanent !== false);
+  const forNow = refused.filter((r) => r.permanent === false);
+  const refusals = [forGood.length ? refusedText(forGood) : null, forNow.length ? notYetText(forNow) : null].filter((t) => t !== null).join(' ') || null;
+  const base = { refusals };
   switch (item.state) {
     case 'waiting':
-      return { headline: item.nextAttemptAt === null ? 'Waiting to be sent' : `Sends ${whenText(item.nextAttemptAt, now)}`, problem, tone: 'normal' };
+      return { ...base, headline: item.nextAttemptAt === null ? 'Waiting to be sent' : `Sends ${whenText(item.nextAttemptAt, now)}`, problem, tone: 'normal' };
     case 'sending':
-      return { headline: 'Sending…', problem: null, tone: 'normal' };
+      return { ...base, headline: 'Sending…', problem: null, tone: 'normal' };
     case 'retrying':
       return {
+        ...base,
         headline: item.nextAttemptAt === null ? 'Not sent yet: will try again' : `Not sent yet: will try again ${whenText(item.nextAttemptAt, now)}`,
         problem,
         tone: 'warning',
       };
     case 'maybe-sent':
       return {
+        ...base,
         headline: 'May have been sent',
         problem: {
           text: 'The connection broke after the whole message went out, before the server confirmed it. The recipients may have it already: send it again only if they did not get it, or mark it as sent.',
@@ -120,12 +145,23 @@ export function stateText(item: OutboxItem, now: number): StateText {
         tone: 'warning',
       };
     case 'failed':
-      return { headline: 'Not sent', problem: problem ?? { text: 'The outgoing server refused the message.', fix: null }, tone: 'error' };
+      return { ...base, headline: 'Not sent', problem: problem ?? { text: 'The outgoing server refused the message.', fix: null }, tone: 'error' };
+    case 'sent':
+      // In Sent already; what is left to say is who did not get it.
+      return { ...base, headline: 'Sent, but not to everyone', problem: null, tone: 'warning', refusals: refusals ?? (item.lastError ? item.lastError.message : null) };
+    default:
+      return { ...base, headline: item.state, problem, tone: 'normal' };
   }
 }
 
+/** "Not yet delivered to carol@x (the server said “450 …”): Popbox tries again for them alone." */
+function notYetText(refused: readonly Refusal[]): string {
+  const who = refused.map((r) => `${r.address}${r.serverText ? ` (the server said “${r.responseCode ? `${r.responseCode} ` : ''}${r.serverText}”)` : ''}`);
+  return `Not yet delivered to ${who.join('; ')}: Popbox tries again for ${refused.length === 1 ? 'that recipient' : 'them'} alone.`;
+}
+
 /** "Sent, but not to x@y: unknown recipient." for recipients refused while the others got it. */
-export function refusedText(refused: readonly { address: string; serverText?: string | undefined; responseCode?: number | undefined }[]): string {
+export function refusedText(refused: readonly Refusal[]): string {
   const parts = refused.map((r) => `${r.address}: ${UNKNOWN_RECIPIENT.test(r.serverText ?? '') ? 'unknown recipient' : 'refused'}${r.serverText ? ` (“${r.responseCode ? `${r.responseCode} ` : ''}${r.serverText}”)` : ''}`);
   return `Sent, but not to ${parts.join('; ')}.`;
 }

@@ -1,0 +1,185 @@
+/**
+ * The Outbox in real Chromium (issue 15 §3) against a real Postfix delivering by LMTP into a
+ * real Dovecot: a message sent while the outgoing server cannot be reached waits in the Outbox
+ * with when it is tried again and why in plain words (and the status bar counts it); once the
+ * server is back, Send now sends it, it leaves the Outbox and shows in Sent, and Bob has it
+ * once. A recipient Postfix refuses shows the server's words; Discard asks first; a message
+ * sent for later says when and goes back to Drafts with Edit; a refused password offers the
+ * account's settings with the password field ready.
+ */
+import net from 'node:net';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireChromium } from '../support/browser.js';
+import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
+import { startWebApp, type WebApp } from '../support/webapp.js';
+
+const unavailable = postfixUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the Outbox screen suite: ${unavailable}`);
+const suite = unavailable || !requireChromium('the Outbox screen suite') ? describe.skip : describe;
+
+const USERS = [
+  { name: 'alice', password: 'alice-pw' },
+  { name: 'bob', password: 'bob-pw' },
+];
+const NAME = 'Alice';
+/** A clock time as the page's locale writes it: 18:05, 6:05 PM. */
+const TIME = String.raw`\d{1,2}:\d{2}(\s?[AP]M)?`;
+
+/** A loopback port nothing listens on now (the outgoing server "down"), and a way to bring it up. */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Forward `port` to Postfix's implicit-TLS port: the server "comes back" at the address the account names. */
+async function relay(port: number, target: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => (client.destroy(), upstream.destroy()));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+suite('the Outbox in Chromium', () => {
+  let app: WebApp;
+  let pf: PostfixServer;
+  let page: Page;
+  let accountId: string;
+  let port: number;
+  let up: { close(): Promise<void> } | null = null;
+
+  const sidebar = () => page.getByRole('navigation', { name: 'Folders' }).getByRole('region', { name: NAME });
+  const folder = (key: string) => sidebar().locator(`[data-folder="${key}"]`);
+  const outbox = () => page.getByRole('region', { name: 'Outbox' });
+  const entry = (subject: string) => outbox().getByRole('listitem', { name: subject });
+  const status = () => page.getByRole('contentinfo', { name: 'Status' });
+  const grid = () => page.getByRole('grid', { name: 'Messages' });
+
+  beforeAll(async () => {
+    port = await freePort();
+    app = await startWebApp({
+      user: USERS[0]!,
+      dovecot: { lmtp: true, users: USERS },
+      prepare: async (dc, svc) => {
+        pf = await startPostfix({ dovecot: dc });
+        const a = await svc.addAccount(
+          {
+            name: NAME,
+            email: 'alice@example.org',
+            host: '127.0.0.1',
+            port: dc.tlsPort,
+            security: 'tls',
+            tlsFingerprint: dc.fingerprint256,
+            user: 'alice',
+            password: { source: 'keychain' },
+            // Where Postfix will be; nothing listens there yet.
+            smtp: { host: '127.0.0.1', port, security: 'tls', user: 'alice', tlsFingerprint: pf.fingerprint256, password: { source: 'incoming' } },
+            identities: [{ name: 'Alice Example', address: 'alice@example.org' }],
+          },
+          'alice-pw',
+        );
+        accountId = a.id;
+      },
+    });
+    page = app.page;
+    await page.goto(app.host.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await up?.close();
+    await app?.close();
+    await pf?.stop();
+  });
+
+  it('offline: the message waits with when it is tried again and why, and the status bar counts it', async () => {
+    await app.service.send({ accountId, to: ['bob@example.org'], subject: 'Waiting for the network', text: 'Sent while the server was down.', now: true });
+    // The Outbox shows in the sidebar once it holds mail, with its count.
+    await folder('Outbox').getByLabel('1 message').waitFor({ timeout: 15_000 });
+    await folder('Outbox').click();
+    const item = entry('Waiting for the network');
+    // The first retry is a minute away: counted down in seconds.
+    await item.getByText(new RegExp(`^Not sent yet: will try again (in \\d+ s|at ${TIME})$`)).waitFor({ timeout: 30_000 });
+    await item.getByText('Popbox could not reach the outgoing server (no network, or the server is down).').waitFor();
+    expect(await item.getByText('To: bob@example.org').count()).toBe(1);
+    await status().getByText(new RegExp(`^1 message waiting to be sent \\(next try at ${TIME}\\)\\.$`)).waitFor();
+    expect((await app.dc.mailbox('bob')).length).toBe(0);
+  });
+
+  it('the server is back: Send now sends it, it leaves the Outbox and shows in Sent; Bob has it once', async () => {
+    up = await relay(port, pf.submissionsPort);
+    await entry('Waiting for the network').getByRole('button', { name: 'Send now' }).click();
+    await outbox().getByText('Nothing waits to be sent.').waitFor({ timeout: 30_000 });
+    await expect.poll(() => status().getByText(/waiting to be sent/).count()).toBe(0);
+    await folder('Sent').click();
+    await grid().getByRole('row', { name: /Waiting for the network/ }).waitFor();
+    await expect.poll(async () => (await app.dc.mailbox('bob')).length, { timeout: 30_000 }).toBe(1);
+    expect((await app.dc.mailbox('bob'))[0]!.bytes.toString()).toMatch(/^Subject: Waiting for the network$/m);
+  });
+
+  it('a recipient Postfix refuses: Not sent, with the server’s words; Discard asks first and sends nothing', async () => {
+    await app.service.send({ accountId, to: ['nobody@example.org'], subject: 'To nobody', text: 'Nobody reads this.', now: true });
+    await folder('Outbox').click();
+    const item = entry('To nobody');
+    await item.getByText('Not sent', { exact: true }).waitFor({ timeout: 30_000 });
+    const problem = item.getByRole('alert');
+    await expect.poll(() => problem.textContent()).toMatch(/^Not sent to nobody@example\.org: unknown recipient\. Check the address, then send it again\. The server said: “550 .*User unknown/);
+    await status().getByText('1 message in the Outbox needs your attention.').waitFor();
+
+    await item.getByRole('button', { name: 'Discard' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard this message?' });
+    await dialog.getByText(/“To nobody” will not be sent/).waitFor();
+    // Cancel has the focus: Enter keeps the message.
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await entry('To nobody').count()).toBe(1);
+    await item.getByRole('button', { name: 'Discard' }).click();
+    await dialog.getByRole('button', { name: 'Discard' }).click();
+    await expect.poll(() => entry('To nobody').count(), { timeout: 15_000 }).toBe(0);
+    await folder('Trash').click();
+    await grid().getByRole('row', { name: /To nobody/ }).waitFor();
+    expect(await app.service.outboxStatus(accountId)).toEqual([]);
+  });
+
+  it('sent for later: says when; Edit puts it back in Drafts, unsent', async () => {
+    await app.service.send({ accountId, to: ['bob@example.org'], subject: 'Later, please', text: 'Not yet.', sendAt: Date.now() + 3 * 3600_000 });
+    await folder('Outbox').click();
+    const item = entry('Later, please');
+    await item.getByText(new RegExp(`^Sends (at|on .* at) ${TIME}$`)).waitFor({ timeout: 15_000 });
+    await item.getByRole('button', { name: 'Edit' }).click();
+    await expect.poll(() => entry('Later, please').count(), { timeout: 15_000 }).toBe(0);
+    await folder('Drafts').click();
+    await grid().getByRole('row', { name: /Later, please/ }).waitFor();
+    expect((await app.dc.mailbox('bob')).length).toBe(1);
+  });
+
+  it('a refused password: Enter password opens the account’s settings with the outgoing password ready', async () => {
+    // The outgoing server gets a password of its own, and a wrong one.
+    await app.service.updateAccount(accountId, { smtp: { password: { source: 'keychain' } } }, undefined, { smtpPassword: 'wrong-pw' });
+    await app.service.send({ accountId, to: ['bob@example.org'], subject: 'Wrong password', text: 'Refused login.', now: true });
+    await folder('Outbox').click();
+    const item = entry('Wrong password');
+    await item.getByText(/^The outgoing server refused the user name or password\. Enter the password/).waitFor({ timeout: 30_000 });
+    await item.getByRole('button', { name: 'Enter password' }).click();
+    const field = page.getByRole('region', { name: 'Account settings' }).getByLabel('Outgoing password');
+    await expect.poll(() => field.evaluate((el) => el === (el as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true);
+    expect(app.pageErrors).toEqual([]);
+  });
+});

@@ -173,7 +173,20 @@ export const SendMessage = z
   });
 export type SendMessage = z.input<typeof SendMessage>;
 
-export const OutboxItemState = z.enum(['waiting', 'sending', 'retrying', 'maybe-sent', 'failed']);
+/** `sent`: in Sent already, but some recipients refused it for good (see `refused`); shown until dismissed (discardQueued or markSent). */
+export const OutboxItemState = z.enum(['waiting', 'sending', 'retrying', 'maybe-sent', 'failed', 'sent']);
+
+/** A recipient the outgoing server refused while it took the message for others. */
+export const OutboxRefusal = z.object({
+  address: z.string(),
+  /** 5xx: never tried again ("Sent, but not to …"). 4xx: in `to`, tried again alone. */
+  permanent: z.boolean(),
+  /** In plain words, with the server's reply, e.g. "not to x@y: unknown recipient (the server said 550 …)". */
+  message: z.string(),
+  responseCode: z.number().optional(),
+  serverText: z.string().optional(),
+});
+export type OutboxRefusal = z.infer<typeof OutboxRefusal>;
 
 /** A message in the Outbox as the screens show it. */
 export const OutboxItem = z.object({
@@ -184,8 +197,13 @@ export const OutboxItem = z.object({
   nextAttemptAt: z.number().nullable(),
   lastError: z.object({ code: z.string(), message: z.string(), serverText: z.string().optional(), responseCode: z.number().optional() }).nullable(),
   from: z.string(),
+  /** Who the next attempt goes to (after a partial refusal: only those still waiting). */
   to: z.array(z.string()),
   queuedAt: z.number(),
+  /** Who already has it (the server took it for them): never sent to again. */
+  sentTo: z.array(z.string()).default([]),
+  /** Recipients refused while others took it, with the server's words. */
+  refused: z.array(OutboxRefusal).default([]),
 });
 export type OutboxItem = z.infer<typeof OutboxItem>;
 

@@ -22,7 +22,8 @@ import { sendRaw, SmtpError, type RawMessage, type RecipientRefusal, type SendRe
 import { newLocalId } from '../store/ids.js';
 import type { Journal } from '../store/journal.js';
 import { AccountMailbox } from '../store/mailbox.js';
-import { DEFAULT_BACKOFF_MS, DESTINATION, OutboxStateFile, backoffDelay, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord } from './state.js';
+import { refusalOf, refusalsMessage } from './refusals.js';
+import { DEFAULT_BACKOFF_MS, DESTINATION, OutboxStateFile, backoffDelay, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord, type Refusal } from './state.js';
 
 const OUTBOX = roleKey('outbox');
 const SENT = roleKey('sent');
@@ -30,8 +31,11 @@ const DRAFTS = roleKey('drafts');
 const TRASH = roleKey('trash');
 const FOLDER_OF = { sent: SENT, drafts: DRAFTS, trash: TRASH } as const;
 
-/** What the UI shows for a message in the Outbox. */
-export type OutboxState = 'waiting' | 'sending' | 'retrying' | 'maybe-sent' | 'failed';
+/**
+ * What the UI shows for a message in the Outbox. `sent`: already in Sent, but some recipients
+ * refused it for good (`refused`, `lastError` says "Sent, but not to …"); shown until dismissed.
+ */
+export type OutboxState = 'waiting' | 'sending' | 'retrying' | 'maybe-sent' | 'failed' | 'sent';
 
 export interface OutboxItem {
   id: string;
@@ -43,8 +47,13 @@ export interface OutboxItem {
   nextAttemptAt: number | null;
   lastError: OutboxError | null;
   from: string;
+  /** The recipients the next attempt goes to (after a partial refusal: only those still waiting). */
   to: string[];
   queuedAt: number;
+  /** Recipients the server already took it for: never sent to again. */
+  sentTo: string[];
+  /** Recipients refused, with the server's words: for good (`permanent`), or for now (in `to`, tried again). */
+  refused: Refusal[];
 }
 
 export type OutboxEvent =
@@ -168,7 +177,7 @@ export class Outbox {
       }
     }
     for (const e of st.all()) {
-      if (e.id === rt.sending) continue;
+      if (e.id === rt.sending || e.phase === 'sent-notice') continue;
       const file = box.maildir.get(e.id);
       if (DESTINATION[e.phase]) await this.fileAway(accountId, box, st, e.id);
       else if (!file || file.folder !== OUTBOX) await this.forget(accountId, st, e.id, file?.folder ?? null);
@@ -234,6 +243,12 @@ export class Outbox {
         await this.deps.journal.append([{ t: 'flags', id, flags: { seen: true, flagged: file.flags.flagged } }]);
       }
     }
+    if (e.phase === 'accepted' && file && e.refused?.some((r) => r.permanent)) {
+      // In Sent, but not to everyone: the Outbox keeps showing that until the user dismisses it.
+      await st.append({ t: 'notice', id, at: this.now(), folder });
+      this.changed(accountId, st.get(id));
+      return;
+    }
     await st.append({ t: 'done', id, at: this.now(), folder: file ? folder : null });
     if (e.phase !== 'accepted') this.emit({ kind: 'left', accountId, id, folder: file ? folder : null });
   }
@@ -257,9 +272,23 @@ export class Outbox {
         ? e.phase
         : e.phase === 'sending' || e.phase === 'dot'
           ? 'sending'
-          : null;
+          : e.phase === 'sent-notice'
+            ? 'sent'
+            : null;
     if (!state) return null;
-    return { id: e.id, accountId, state, attempts: e.attempts, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError ?? null, from: e.from, to: [...e.to], queuedAt: e.queuedAt };
+    return {
+      id: e.id,
+      accountId,
+      state,
+      attempts: e.attempts,
+      nextAttemptAt: e.nextAttemptAt,
+      lastError: e.lastError ?? null,
+      from: e.from,
+      to: [...e.to],
+      queuedAt: e.queuedAt,
+      sentTo: [...(e.sentTo ?? [])],
+      refused: (e.refused ?? []).map((r) => ({ ...r })),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -412,8 +441,33 @@ export class Outbox {
       });
       return;
     }
-    await this.serial(accountId, async () => {
-      const rec: OutboxRecord = { t: 'accepted', id, n, at: this.now(), response: result.response, ...(result.rejected.length ? { rejected: result.rejected.map((r) => r.address) } : {}) };
+    const partly = await this.serial(accountId, async () => {
+      const at = this.now();
+      const refused = result.rejected.map(refusalOf);
+      const sentTo = result.accepted.map(String);
+      const later = refused.filter((r) => !r.permanent);
+      const current = st.get(id) ?? entry;
+      const rec: OutboxRecord = later.length
+        ? {
+            t: 'partly',
+            id,
+            n,
+            at,
+            response: result.response,
+            sentTo,
+            refused,
+            nextAt: at + backoffDelay(current.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS),
+            error: { code: 'sys-temp', message: refusalsMessage(union(current.sentTo, sentTo), refused) },
+          }
+        : {
+            t: 'accepted',
+            id,
+            n,
+            at,
+            response: result.response,
+            sentTo,
+            ...(refused.length ? { rejected: refused.map((r) => r.address), refused, error: { code: 'rejected', message: refusalsMessage(union(current.sentTo, sentTo), mergeForMessage(current, refused)) } } : {}),
+          };
       try {
         await st.append(rec);
       } catch {
@@ -422,9 +476,14 @@ export class Outbox {
         st.applyOnly(rec);
       }
       rt.sending = null;
+      if (rec.t === 'partly') {
+        this.changed(accountId, st.get(id));
+        return true;
+      }
       await this.fileAway(accountId, box, st, id);
+      return false;
     });
-    this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected });
+    if (!partly) this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected });
   }
 
   /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
@@ -463,7 +522,13 @@ export class Outbox {
     if (this.rt(accountId).sending === e.id || e.phase === 'sending' || e.phase === 'dot') {
       throw new AppFailure('invalid', 'This message is being sent right now.');
     }
-    if (e.phase === 'accepted' || e.phase === 'mark-sent') throw new AppFailure('invalid', 'This message has been sent.');
+    if (e.phase === 'accepted' || e.phase === 'mark-sent' || e.phase === 'sent-notice') throw new AppFailure('invalid', 'This message has been sent.');
+  }
+
+  /** "Sent, but not to …" seen: the notice goes, the message stays in Sent. */
+  private async dismiss(accountId: string, st: OutboxStateFile, e: OutboxEntry): Promise<void> {
+    await st.append({ t: 'done', id: e.id, at: this.now(), folder: SENT });
+    this.emit({ kind: 'left', accountId, id: e.id, folder: SENT });
   }
 
   /**
@@ -475,7 +540,7 @@ export class Outbox {
       if (this.rt(accountId).sending === e.id || e.phase === 'sending' || e.phase === 'dot') {
         throw new AppFailure('invalid', 'Too late to undo: this message is being sent right now.');
       }
-      if (e.phase === 'accepted' || e.phase === 'mark-sent') throw new AppFailure('invalid', 'Too late to undo: this message has been sent.');
+      if (e.phase === 'accepted' || e.phase === 'mark-sent' || e.phase === 'sent-notice') throw new AppFailure('invalid', 'Too late to undo: this message has been sent.');
       if (e.phase === 'maybe-sent') throw new AppFailure('invalid', 'This message may already have been sent: send it again, mark it as sent, or discard it.');
       await st.append({ t: 'cancel', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
@@ -497,6 +562,7 @@ export class Outbox {
   /** The user says a message that may have been sent did go: it is filed in Sent. */
   markSent(id: string): Promise<void> {
     return this.decide(id, async (e, box, st, accountId) => {
+      if (e.phase === 'sent-notice') return this.dismiss(accountId, st, e);
       this.refuseWhileSending(accountId, e);
       if (e.phase !== 'maybe-sent' && e.phase !== 'failed') throw new AppFailure('invalid', 'Only a message that may have been sent can be marked as sent.');
       await st.append({ t: 'mark-sent', id, at: this.now() });
@@ -507,6 +573,7 @@ export class Outbox {
   /** Thrown away (to Trash; restoring it puts it in Drafts, never back to sending). */
   discard(id: string): Promise<void> {
     return this.decide(id, async (e, box, st, accountId) => {
+      if (e.phase === 'sent-notice') return this.dismiss(accountId, st, e);
       this.refuseWhileSending(accountId, e);
       await st.append({ t: 'discard', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
@@ -549,6 +616,14 @@ export class Outbox {
     }
     await this.idle();
   }
+}
+
+const union = (a: readonly string[] | undefined, b: readonly string[]): string[] => [...new Set([...(a ?? []), ...b])];
+
+/** Every recipient refused for good so far, after this attempt's refusals (for the message the user reads). */
+function mergeForMessage(e: OutboxEntry, now: readonly Refusal[]): Refusal[] {
+  const asked = new Set(e.to.map((a) => a.toLowerCase()));
+  return [...(e.refused ?? []).filter((r) => !asked.has(r.address.toLowerCase())), ...now];
 }
 
 /** A failure in the outbox's words: code, plain message, the server's text where there was one. */

@@ -9,11 +9,17 @@
  *                │           │
  *                │           └─▶ (crash, or no answer) maybe-sent: never again without the user
  *                ├─▶ retry (network, timeout, 4xx; before the dot) ─▶ attempt n+1 …
+ *                ├─▶ partly (250, but some recipients refused for now) ─▶ attempt n+1 to those alone …
  *                ├─▶ failed (auth, refused, too big) — the user fixes it and says resend
  *                └─▶ (crash before the dot record) sent again
  *
  * `dot` is written just before the final dot goes out (smtp/client.ts holds the dot back until
  * it is on disk): without it the message certainly never reached the server.
+ *
+ * Recipients the server refused while it took the message for others are remembered with its
+ * words: a 4xx one is tried again alone (the envelope of the next attempt holds only the
+ * recipients still waiting, so those who have it never get it twice); a 5xx one is shown on the
+ * message after it was filed in Sent ("Sent, but not to …") until the user dismisses it.
  */
 import fs from 'node:fs/promises';
 import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from '../store/durable.js';
@@ -27,6 +33,17 @@ export interface OutboxError {
   responseCode?: number;
 }
 
+/** A recipient the server refused at RCPT TO while the message went to others (or waits to). */
+export interface Refusal {
+  address: string;
+  /** 5xx: never tried again. 4xx: tried again, alone, with the next attempt. */
+  permanent: boolean;
+  /** In plain words, e.g. "not to x@y: unknown recipient (the server said 550 …)". */
+  message: string;
+  responseCode?: number;
+  serverText?: string;
+}
+
 export type OutboxRecord =
   | { t: 'queued'; id: string; at: number; from: string; to: string[]; sendAt: number; size: number }
   /** Attempt n is starting (the connection is about to be opened). */
@@ -34,7 +51,24 @@ export type OutboxRecord =
   /** Attempt n's final dot is about to go out: from here on the server may have the message. */
   | { t: 'dot'; id: string; n: number; at: number }
   /** The server answered the final dot with 250: never send it again. */
-  | { t: 'accepted'; id: string; n: number; at: number; response: string; rejected?: string[] }
+  | {
+      t: 'accepted';
+      id: string;
+      n: number;
+      at: number;
+      response: string;
+      rejected?: string[];
+      /** Who took it with this attempt. */
+      sentTo?: string[];
+      /** Refused for good with this attempt (shown, never tried again). */
+      refused?: Refusal[];
+      /** What the user is told about those refused ("Sent, but not to …"). */
+      error?: OutboxError;
+    }
+  /** Attempt n was taken by the server for `sentTo`, and refused for now by some of `refused`: those are tried again, alone, at `nextAt`. */
+  | { t: 'partly'; id: string; n: number; at: number; response: string; sentTo: string[]; refused: Refusal[]; nextAt: number; error: OutboxError }
+  /** Filed in Sent with recipients refused for good: shown until the user dismisses it. */
+  | { t: 'notice'; id: string; at: number; folder: string }
   | { t: 'retry'; id: string; n: number; at: number; error: OutboxError; nextAt: number }
   | { t: 'maybe-sent'; id: string; n: number; at: number; error: OutboxError }
   | { t: 'failed'; id: string; n: number; at: number; error: OutboxError }
@@ -62,7 +96,9 @@ export type Phase =
   | 'accepted'
   | 'mark-sent'
   | 'cancel'
-  | 'discard';
+  | 'discard'
+  /** In Sent, with recipients refused for good: kept only to show that (dismissed by the user). */
+  | 'sent-notice';
 
 export interface OutboxEntry {
   id: string;
@@ -80,6 +116,18 @@ export interface OutboxEntry {
   lastError?: OutboxError;
   /** The server's answer to the final dot, once accepted. */
   response?: string;
+  /** Recipients the server took the message for, over all attempts (never in `to` again). */
+  sentTo?: string[];
+  /** Recipients refused: for good (shown), or for now (in `to`, tried again). */
+  refused?: Refusal[];
+}
+
+const union = (a: readonly string[] | undefined, b: readonly string[]): string[] => [...new Set([...(a ?? []), ...b])];
+
+/** The refusals after an attempt to `envelope`: what that attempt said replaces what earlier ones said about the same recipients. */
+function mergeRefused(before: readonly Refusal[] | undefined, envelope: readonly string[], now: readonly Refusal[]): Refusal[] {
+  const asked = new Set(envelope.map((a) => a.toLowerCase()));
+  return [...(before ?? []).filter((r) => !asked.has(r.address.toLowerCase())), ...now];
 }
 
 /** Folds records into the live entries, in queue order; records of unknown or finished messages are ignored. */
@@ -113,7 +161,27 @@ export function apply(entries: Map<string, OutboxEntry>, r: OutboxRecord): void 
       e.phase = 'accepted';
       e.response = r.response;
       e.nextAttemptAt = null;
-      delete e.lastError;
+      if (r.sentTo) {
+        e.sentTo = union(e.sentTo, r.sentTo);
+        e.refused = mergeRefused(e.refused, e.to, r.refused ?? []);
+        e.to = [];
+      }
+      if (r.error) e.lastError = r.error;
+      else delete e.lastError;
+      break;
+    case 'partly':
+      e.phase = 'retrying';
+      e.response = r.response;
+      e.failures++;
+      e.nextAttemptAt = r.nextAt;
+      e.lastError = r.error;
+      e.sentTo = union(e.sentTo, r.sentTo);
+      e.refused = mergeRefused(e.refused, e.to, r.refused);
+      e.to = r.refused.filter((x) => !x.permanent).map((x) => x.address);
+      break;
+    case 'notice':
+      e.phase = 'sent-notice';
+      e.nextAttemptAt = null;
       break;
     case 'retry':
       e.phase = 'retrying';

@@ -1,0 +1,167 @@
+/**
+ * Recipients the server refuses while it takes the message for others (issue 15 §3, DESIGN §3
+ * invariant 9), against real Postfix delivering into real Dovecot. Postfix refuses carol for now
+ * (450, an access map) and nobody@ for good (550, no such mailbox), and takes bob:
+ * - the user sees it: the item names each refused recipient with the server's words, and a
+ *   message refused for good by someone is shown as "Sent, but not to …" once it is in Sent;
+ * - carol is tried again, alone: a new attempt with only her in the envelope, the same bytes and
+ *   Message-ID — bob never gets a second copy.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { OutboxItem } from '../../electron/core/outbox/index.js';
+import type { SmtpSettings } from '../../electron/core/smtp/index.js';
+import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
+import type { PostfixServer } from '../support/postfix.js';
+import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
+import { sleep } from '../support/servers.js';
+
+const suite = sendSuite('the outbox refusal suite');
+const USERS = ['alice', 'bob', 'carol'].map((name) => ({ name, password: `${name}-pw` }));
+const ACCOUNT = 'acct-alice';
+
+suite('recipients refused while others get the message', () => {
+  let s: SendServers;
+  /** Refuses carol with 450 (try later) at RCPT TO; nobody@ is unknown (550) on every instance. */
+  let strict: PostfixServer;
+  let root: string;
+  const open: OutboxHarness[] = [];
+
+  beforeAll(async () => {
+    s = await startSendServers({
+      users: USERS,
+      extraPostfix: [{ extraMainCf: 'smtpd_recipient_restrictions = check_recipient_access inline:{ { carol@example.org = 450 4.2.1 Mailbox busy - try again later } }, permit_sasl_authenticated, reject\n' }],
+    });
+    strict = s.extra[0]!;
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-refusals-'));
+  });
+  afterAll(async () => {
+    await s?.stop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+    for (const u of USERS) await s.dovecot.clear(u.name);
+  });
+
+  const settings = (server: PostfixServer): SmtpSettings => ({
+    host: '127.0.0.1',
+    port: server.submissionsPort,
+    security: 'tls',
+    auth: { user: 'alice', password: 'alice-pw' },
+    tls: { ca: server.caPem, servername: 'localhost' },
+    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs: 5000 },
+  });
+
+  let n = 0;
+  async function harness(transport: () => SmtpSettings): Promise<OutboxHarness> {
+    const h = await openOutbox({ dataDir: path.join(root, `d${++n}`), accountId: ACCOUNT, transport, deps: { undoSeconds: 0, backoffMs: [300, 300] } });
+    open.push(h);
+    return h;
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(25);
+    }
+  }
+  const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
+
+  /** Message-IDs in a user's Maildir, counted, once Postfix has had time to deliver. */
+  async function delivered(user: string, settleMs = 700): Promise<Record<string, number>> {
+    await sleep(settleMs);
+    const out: Record<string, number> = {};
+    for (const m of await s.dovecot.mailbox(user)) {
+      const id = messageIdIn(m.bytes) ?? '(none)';
+      out[id] = (out[id] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  it('refused for good by one recipient: delivered to the others, filed in Sent, and shown as "Sent, but not to …" with the server\'s words', async () => {
+    const h = await harness(() => settings(s.postfix));
+    const raw = plainMessage('partly-perm');
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org', 'nobody@example.org'] }, sendAt: Date.now() });
+    const sent = await until('sent', async () => h.events.find((e) => e.kind === 'sent' && e.id === id));
+    expect(sent).toMatchObject({ rejected: [expect.objectContaining({ address: 'nobody@example.org', code: 'rejected', responseCode: 550 })] });
+    expect(await delivered('bob')).toEqual({ '<partly-perm@popbox.test>': 1 });
+    // The exact bytes are in Sent, nothing in the Outbox folder.
+    expect([...(await h.folderFiles('Sent')).values()].map((b) => b.equals(raw))).toEqual([true]);
+    expect((await h.folderFiles('Outbox')).size).toBe(0);
+    // What the Outbox view shows until the user dismisses it.
+    const item = await itemOf(h, id);
+    expect(item).toMatchObject({ state: 'sent', to: [], sentTo: ['bob@example.org'], nextAttemptAt: null });
+    expect(item!.refused).toEqual([expect.objectContaining({ address: 'nobody@example.org', permanent: true, responseCode: 550, serverText: expect.stringMatching(/User unknown/i) })]);
+    expect(item!.lastError?.message).toMatch(/^Sent, but not to nobody@example\.org: unknown recipient/);
+    // Dismissing the notice leaves the message in Sent.
+    await h.outbox.discard(id);
+    expect(await itemOf(h, id)).toBeUndefined();
+    expect((await h.folderFiles('Sent')).size).toBe(1);
+    expect(await delivered('bob', 0)).toEqual({ '<partly-perm@popbox.test>': 1 });
+  });
+
+  it('refused for now by one recipient: shown while waiting, tried again for that recipient alone (same bytes, same Message-ID); nobody gets it twice', async () => {
+    let server = strict;
+    const h = await harness(() => settings(server));
+    const raw = plainMessage('partly-temp');
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org', 'nobody@example.org'] }, sendAt: Date.now() });
+    const waiting = await until('carol waits for a retry', async () => {
+      const i = await itemOf(h, id);
+      return i?.state === 'retrying' ? i : null;
+    });
+    expect(waiting, JSON.stringify(waiting)).toMatchObject({ to: ['carol@example.org'], sentTo: ['bob@example.org'], attempts: 1 });
+    expect(waiting.refused).toEqual([
+      expect.objectContaining({ address: 'carol@example.org', permanent: false, responseCode: 450, serverText: expect.stringContaining('Mailbox busy - try again later') }),
+      expect.objectContaining({ address: 'nobody@example.org', permanent: true, responseCode: 550 }),
+    ]);
+    expect(waiting.lastError?.message).toMatch(/carol@example\.org/);
+    expect((await h.folderFiles('Outbox')).size).toBe(1);
+    expect(await delivered('bob')).toEqual({ '<partly-temp@popbox.test>': 1 });
+    expect(await delivered('carol', 0)).toEqual({});
+
+    // Carol's mailbox is free again (the same Postfix, without the refusal).
+    server = s.postfix;
+    const sent = await until('sent', async () => h.events.find((e) => e.kind === 'sent' && e.id === id), 10_000);
+    expect(sent).toMatchObject({ kind: 'sent' });
+    expect(await delivered('carol')).toEqual({ '<partly-temp@popbox.test>': 1 });
+    expect(await delivered('bob', 0)).toEqual({ '<partly-temp@popbox.test>': 1 });
+    // Same bytes to carol as to bob (after the trace headers Postfix and Dovecot add).
+    const [bobCopy] = await s.dovecot.mailbox('bob');
+    const [carolCopy] = await s.dovecot.mailbox('carol');
+    const body = (b: Buffer) => b.subarray(b.indexOf('From: Alice')).toString('latin1').replace(/\r\n/g, '\n');
+    expect(body(carolCopy!.bytes)).toBe(body(bobCopy!.bytes));
+    const item = await itemOf(h, id);
+    expect(item).toMatchObject({ state: 'sent', sentTo: ['bob@example.org', 'carol@example.org'] });
+    // Carol may have been refused once more before her mailbox was free: every attempt after the first was hers alone.
+    expect(item!.attempts).toBeGreaterThanOrEqual(2);
+    expect(item!.refused).toEqual([expect.objectContaining({ address: 'nobody@example.org', permanent: true })]);
+    expect([...(await h.folderFiles('Sent')).values()].map((b) => b.equals(raw))).toEqual([true]);
+  });
+
+  it('a restart between the two attempts keeps who has it: only the waiting recipient is tried again', async () => {
+    let server = strict;
+    const dataDir = path.join(root, 'restart');
+    let h = await openOutbox({ dataDir, accountId: ACCOUNT, transport: () => settings(server), deps: { undoSeconds: 0, backoffMs: [60_000] } });
+    open.push(h);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('partly-restart'), envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
+    await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
+    await h.close();
+    open.pop();
+    server = s.postfix;
+    h = await openOutbox({ dataDir, accountId: ACCOUNT, transport: () => settings(server), deps: { undoSeconds: 0, backoffMs: [60_000] } });
+    open.push(h);
+    expect(await itemOf(h, id)).toMatchObject({ state: 'retrying', to: ['carol@example.org'], sentTo: ['bob@example.org'] });
+    await h.outbox.resend(id);
+    await until('sent', async () => h.events.find((e) => e.kind === 'sent' && e.id === id));
+    expect(await delivered('carol')).toEqual({ '<partly-restart@popbox.test>': 1 });
+    expect(await delivered('bob', 0)).toEqual({ '<partly-restart@popbox.test>': 1 });
+    // Nobody was refused for good: nothing left to show.
+    expect(await itemOf(h, id)).toBeUndefined();
+  });
+});

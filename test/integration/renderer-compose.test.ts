@@ -6,6 +6,7 @@
  * a draft closed with Escape is in Drafts and reopens with everything in it; Undo send brings
  * the message back into the compose panel and nothing reaches the server.
  */
+import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,10 @@ suite('writing mail in Chromium', () => {
   const body = () => panel().getByLabel('Message text');
   const chips = (p: Locator) => p.locator('.chip');
   const drafts = (accountId: string) => service.messages({ accountId }).filter((m) => m.folder === 'Drafts');
+  /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
+  const shot = async (name: string) => {
+    if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `${name}.png`) });
+  };
   const openNew = async () => {
     await folder('Inbox', 'Alice').click();
     await page.keyboard.press('c');
@@ -170,6 +175,7 @@ suite('writing mail in Chromium', () => {
     expect(await chips(panel()).first().getAttribute('title')).toMatch(/carol@example\.org/);
     const text = await body().inputValue();
     expect(text).toMatch(/Carol Original <carol@example\.org> wrote:\n> Shall we meet on Friday\?/);
+    await shot('compose-reply');
     // The reply starts above the quote.
     expect(
       await body().evaluate((t) => {
@@ -236,6 +242,37 @@ suite('writing mail in Chromium', () => {
     await page.keyboard.press('Escape');
     await panel().waitFor({ state: 'detached' });
     expect(drafts(aliceId).map((m) => m.summary.subject)).toEqual(['Second thoughts']);
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('Write in the toolbar; addresses from stored mail are suggested as the user types; Send later waits in the Outbox', async () => {
+    await page.getByRole('button', { name: 'Write' }).click();
+    await to().waitFor();
+    await to().pressSequentially('car');
+    const list = panel().getByRole('listbox', { name: 'Suggestions for To' });
+    await list.waitFor();
+    expect(await list.getByRole('option').allTextContents()).toEqual(['Carol Original carol@example.org']);
+    await to().press('Enter');
+    expect(await chips(panel()).evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual(['Carol Original <carol@example.org>']);
+    // Bob was written to: he is suggested too.
+    await to().pressSequentially('bo');
+    await list.getByRole('option', { name: /bob@example\.org/ }).waitFor();
+    await to().press('Tab');
+    expect(await chips(panel()).count()).toBe(2);
+    await shot('compose-panel');
+    await subject().fill('Tomorrow');
+    await body().fill('See you.');
+    const sendLater = Date.now();
+    await panel().getByRole('button', { name: 'Send later' }).click();
+    await page.getByRole('menuitem', { name: /^In 1 hour/ }).click();
+    await panel().waitFor({ state: 'detached' });
+    await page.locator('.sending-toast').getByText(/^Will be sent /).waitFor();
+    await expect.poll(async () => (await service.outboxStatus(aliceId)).length).toBe(1);
+    const [waiting] = await service.outboxStatus(aliceId);
+    expect(waiting!.state).toBe('waiting');
+    expect(waiting!.nextAttemptAt! - sendLater).toBeGreaterThan(59 * 60_000);
+    expect(waiting!.nextAttemptAt! - sendLater).toBeLessThan(61 * 60_000);
+    await service.discardQueued(waiting!.id);
     expect(app.pageErrors).toEqual([]);
   });
 });

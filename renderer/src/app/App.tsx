@@ -257,6 +257,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         viewMenuOpen={menu?.label === 'View'}
         onViewMenu={(at) => showMenu(viewMenu(layout, setLayout, () => setHelp(true)), at)}
         onSettings={() => setScreen({ kind: 'settings', accountId: folderView?.accountId ?? null, focusPassword: false })}
+        onCompose={() => write('new')}
       />
       <Panes
         layout={layout}

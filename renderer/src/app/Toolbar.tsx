@@ -1,4 +1,4 @@
-/** The bar above the panes: Folders, Get Mail, the search box, View and Account settings. */
+/** The bar above the panes: Folders, Get Mail, Write, the search box, View and Account settings. */
 import type { RefObject } from 'react';
 import { SearchBox } from '../features/search/SearchBox.js';
 
@@ -13,6 +13,8 @@ export function Toolbar(props: {
   viewMenuOpen: boolean;
   onViewMenu: (at: { x: number; y: number }) => void;
   onSettings: () => void;
+  /** Write a new message (C or N). */
+  onCompose?: () => void;
 }) {
   return (
     <header className="toolbar">
@@ -22,6 +24,11 @@ export function Toolbar(props: {
       <button type="button" className="primary" onClick={props.onGetMail} disabled={props.getting} aria-busy={props.getting}>
         Get Mail
       </button>
+      {props.onCompose && (
+        <button type="button" className="compose-button" onClick={props.onCompose} title="Write a new message (C)">
+          Write
+        </button>
+      )}
       <SearchBox ref={props.searchRef} value={props.search} onChange={props.onSearch} />
       <button
         type="button"

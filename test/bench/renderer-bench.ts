@@ -82,7 +82,7 @@ async function userTimings(p: Page): Promise<string> {
     const lines = ['  nav: responseEnd ' + nav?.responseEnd.toFixed(0) + ' domContentLoaded ' + nav?.domContentLoadedEventEnd.toFixed(0) + ' now ' + performance.now().toFixed(0)];
     for (const m of performance.getEntriesByType('resource')) lines.push('  resource ' + m.name.split('/').pop() + ' start ' + m.startTime.toFixed(0) + ' end ' + m.responseEnd.toFixed(0) + ' size ' + m.transferSize);
     for (const m of performance.getEntriesByType('paint')) lines.push('  paint ' + m.name + ' @' + m.startTime.toFixed(0));
-    for (const m of performance.getEntriesByType('mark')) lines.push('  mark ' + m.name + ' @' + m.startTime.toFixed(0));
+    for (const m of performance.getEntriesByType('mark')) lines.push('  mark ' + m.name + ' @' + m.startTime.toFixed(0) + (m.detail ? ' ' + JSON.stringify(m.detail) : ''));
     for (const m of performance.getEntriesByType('measure')) lines.push('  ' + m.name + ' @' + m.startTime.toFixed(0) + ' +' + m.duration.toFixed(0) + ' ms');
     performance.clearMeasures();
     return lines.join('\\n');
@@ -186,7 +186,8 @@ try {
   }
   console.log(`  cold first rows: ${cold.map((x) => x.toFixed(0)).join(', ')} ms in the page; ${coldWall.map((x) => x.toFixed(0)).join(', ')} ms for the harness; static floor ${floor.map((x) => x.toFixed(0)).join(', ')} ms`);
 
-  if (process.env.BENCH_DIAG) await page.evaluate('performance.clearMeasures()');
+  // What the first tab did before the search (resets, reloads, the search text built or not).
+  if (process.env.BENCH_DIAG) console.log(`  first tab before the search:\n${await userTimings(page)}`);
   // Search: from the keystroke to the list showing the matches (measured in the page).
   await firstRow.waitFor();
   const search: number[] = [];

@@ -17,11 +17,15 @@ import { INBOX, type FolderInfo } from '../../../shared/folders.js';
 import type { FolderTreeRow, MessageRow, Page } from './database.js';
 import { flagFields, movedRow, searchText, summaryFields, toRow } from './rows.js';
 import { foldText } from './search.js';
-import { measure } from '../app/timing.js';
+import { mark, measure } from '../app/timing.js';
 
 export const PAGE_ROWS = 500;
 /** Rows of the Unified Inbox kept in one small record so a cold start paints before the pages load. */
 export const HEAD_ROWS = 60;
+/** How long one slice of the background search-text build may hold the main thread. */
+const SEARCH_SLICE_MS = 12;
+/** And how many texts at most (a fast machine still yields now and then). */
+const SEARCH_SLICE_ROWS = 4_000;
 
 /**
  * What the list shows: every account's Inbox (the Unified Inbox), one folder of one account, or
@@ -125,7 +129,17 @@ export class MessageStore {
   private readonly pages = new Map<number, Set<string>>();
   private nextPage = 0;
   private readonly listeners = new Set<() => void>();
+  /**
+   * Each row's search text, once the app has asked for it (prepareSearch); null until then and
+   * after a reset, until it is built again. Commits keep it current.
+   */
   private texts: Map<string, string> | null = null;
+  /** Whether the app wants the search text: a reset then builds it again by itself. */
+  private searchWanted = false;
+  /** While the text is built in slices: the rows still to do (a live iterator over `rows`). */
+  private textsTodo: Iterator<MessageRow> | null = null;
+  private textsTimer: ReturnType<typeof setTimeout> | null = null;
+  private textsStart = 0;
   private readonly cache = new Map<string, { view: MailboxView; ids: string[] }>();
   /** The ids in each folder (folderSlot), and each folder's unread count, kept as rows change. */
   private readonly members = new Map<string, Set<string>>();
@@ -273,11 +287,14 @@ export class MessageStore {
     this.loaded = true;
     this.headRows = null;
     this.headOrder = null;
+    // Reloaded from disk after a reset: the search text the app had is built again, in slices.
+    if (this.searchWanted) this.buildSearch();
     this.changed(true);
   }
 
   /** Forget everything: before a rebuild (`loaded`: empty and ready) or a reload from disk. */
   reset(loaded = true): void {
+    mark('popbox:reset', { loaded, rows: this.rows.size });
     this.rows.clear();
     this.pageOf.clear();
     this.pages.clear();
@@ -285,7 +302,11 @@ export class MessageStore {
     this.unread.clear();
     this.trees.clear();
     this.nextPage = 0;
-    this.texts = null;
+    this.stopSearchBuild();
+    // Empty and ready (a rebuild follows): an empty text is complete, and the rebuild's commits
+    // fill it as they fill the rows; without this the first search after a rebuild paid for
+    // 100,000 texts (the app asks only once, shortly after the first load).
+    this.texts = loaded && this.searchWanted ? new Map() : null;
     this.commits++;
     this.loaded = loaded;
     this.headRows = null;
@@ -439,19 +460,64 @@ export class MessageStore {
     return out;
   }
 
-  /** Build the search text now (the first search would otherwise pay for it). */
+  /**
+   * Build the search text in the background (the first search would otherwise pay for it), a
+   * slice at a time so the window stays responsive; kept from then on, through resets too.
+   */
   prepareSearch(): void {
+    this.searchWanted = true;
+    this.buildSearch();
+  }
+
+  /** Whether every row's search text is built (a search then costs only the scan). */
+  get searchReady(): boolean {
+    return this.texts !== null && this.textsTodo === null;
+  }
+
+  private buildSearch(): void {
     if (this.texts || !this.loaded) return;
-    const t0 = performance.now();
-    const texts = new Map<string, string>();
-    for (const r of this.rows.values()) texts.set(r.id, searchText(r));
-    this.texts = texts;
-    measure('popbox:search-text', t0);
+    this.texts = new Map();
+    // A live iterator: rows added meanwhile are visited too, removed ones are not; a commit
+    // sets the text of every row it changes, so a row done earlier stays current.
+    this.textsTodo = this.rows.values();
+    this.textsStart = performance.now();
+    this.searchSlice(SEARCH_SLICE_MS);
+  }
+
+  /** Texts for up to `budget` ms (Infinity: all that are left), then the next slice later. */
+  private searchSlice(budget: number): void {
+    this.textsTimer = null;
+    const todo = this.textsTodo;
+    const texts = this.texts;
+    if (!todo || !texts) return;
+    const end = performance.now() + budget;
+    for (let n = 1; ; n++) {
+      const next = todo.next();
+      if (next.done) {
+        this.textsTodo = null;
+        measure('popbox:search-text', this.textsStart, { messages: texts.size });
+        return;
+      }
+      texts.set(next.value.id, searchText(next.value));
+      if (budget !== Infinity && (n === SEARCH_SLICE_ROWS || (n % 256 === 0 && performance.now() > end))) break;
+    }
+    this.textsTimer = setTimeout(() => this.searchSlice(SEARCH_SLICE_MS), 0);
+  }
+
+  private stopSearchBuild(): void {
+    if (this.textsTimer !== null) clearTimeout(this.textsTimer);
+    this.textsTimer = null;
+    this.textsTodo = null;
   }
 
   /** The ids (in the order given) whose sender, subject or snippet holds every term (a word or a phrase). */
   filter(ids: readonly string[], terms: readonly string[]): string[] {
     this.prepareSearch();
+    // A search typed before the background build is done finishes it now.
+    if (this.textsTodo) {
+      if (this.textsTimer !== null) clearTimeout(this.textsTimer);
+      this.searchSlice(Infinity);
+    }
     const texts = this.texts;
     if (!texts) return [];
     const lower = terms.map(foldText);

@@ -18,7 +18,7 @@ import { inAccountOrder, type FolderTreeRow, type MessageRow, type Page, type Pa
 import { readStoredHead, storeHead, type StoredHead } from './head.js';
 import { MessageStore, PAGE_ROWS, type Staged } from './message-store.js';
 import { toRow } from './rows.js';
-import { measure } from '../app/timing.js';
+import { mark, measure } from '../app/timing.js';
 
 const DEFAULT_PAGE = 5_000;
 /** Rows per transaction while rebuilding: the first chunk (the newest mail) shows at once. */
@@ -168,6 +168,7 @@ export class ReadModel {
     const cursor = await this.cursor();
     if (cursor !== this.known) {
       // Another window wrote since this one read the pages: read them again first.
+      mark('popbox:reload-behind', { cursor, known: this.known });
       this.store.reset(false);
       await this.readPages();
     }
@@ -326,6 +327,7 @@ export class ReadModel {
    * leaves no cursor, and the next start rebuilds again.
    */
   async rebuild(): Promise<void> {
+    mark('popbox:rebuild');
     const snap = await call(this.api, 'snapshot', {});
     const db = this.db;
     await this.discard();

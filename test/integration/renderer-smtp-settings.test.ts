@@ -136,6 +136,57 @@ suite('the outgoing server and identities in Chromium', () => {
     await expect.poll(async () => (await app.service.outboxStatus(accountId)).length).toBe(0);
   });
 
+  it('Add account: the outgoing server and the name recipients see, tested (STARTTLS) and saved with the account', async () => {
+    // A provider from the table: the outgoing server comes with the incoming one (no network needed).
+    await settings().getByRole('button', { name: 'Add account' }).click();
+    const add = page.getByRole('region', { name: 'Add account' });
+    await add.getByLabel('Email address').fill('someone@outlook.com');
+    await add.getByLabel('Password').fill('x');
+    await add.getByRole('button', { name: 'Continue' }).click();
+    const found = add.getByRole('group', { name: 'Outgoing server (SMTP)' });
+    await found.getByLabel('Outgoing server', { exact: true }).waitFor();
+    expect(await found.getByLabel('Send mail from this account').isChecked()).toBe(true);
+    expect(await found.getByLabel('Outgoing server', { exact: true }).inputValue()).toBe('smtp-mail.outlook.com');
+    expect(await found.getByLabel('Outgoing security').inputValue()).toBe('starttls');
+    expect(await found.getByLabel('Outgoing port').inputValue()).toBe('587');
+    expect(await found.getByLabel('Outgoing user name').inputValue()).toBe('someone@outlook.com');
+    expect(await found.getByLabel('Use the incoming password').isChecked()).toBe(true);
+    await add.getByRole('button', { name: 'Cancel' }).click();
+
+    await settings().getByRole('button', { name: 'Add account' }).click();
+    await add.getByLabel('Email address').fill('bob@localhost');
+    await add.getByLabel('Password').fill('bob-pw');
+    await add.getByRole('button', { name: 'Continue' }).click();
+    await add.getByLabel('Account name').fill('Bob');
+    await add.getByLabel('Server', { exact: true }).fill('127.0.0.1');
+    await add.getByLabel('Security', { exact: true }).selectOption('tls');
+    await add.getByLabel('Port', { exact: true }).fill(String(app.dc.tlsPort));
+    await add.getByLabel('User name', { exact: true }).fill('bob');
+    await add.getByRole('button', { name: 'Test connection' }).click();
+    await add.getByRole('button', { name: 'Trust this certificate' }).click({ timeout: 60_000 });
+    await add.getByText(/Connection works \(encrypted\)/).waitFor({ timeout: 60_000 });
+
+    const out = add.getByRole('group', { name: 'Outgoing server (SMTP)' });
+    await out.getByLabel('Send mail from this account').check();
+    await out.getByLabel('Outgoing server', { exact: true }).fill('127.0.0.1');
+    await out.getByLabel('Outgoing security').selectOption('starttls');
+    // The usual port follows the security choice.
+    expect(await out.getByLabel('Outgoing port').inputValue()).toBe('587');
+    await out.getByLabel('Outgoing port').fill(String(pf.submissionPort));
+    expect(await out.getByLabel('Outgoing user name').inputValue()).toBe('bob');
+    await add.getByLabel('Your name').fill('Bob Builder');
+    await out.getByRole('button', { name: 'Test outgoing server' }).click();
+    await out.getByRole('button', { name: 'Trust this certificate' }).click({ timeout: 30_000 });
+    const report = out.getByRole('status', { name: 'Outgoing server test' });
+    await report.waitFor({ timeout: 30_000 });
+    expect(await report.locator('li').allTextContents()).toEqual(expect.arrayContaining(['The connection is encrypted (TLS).', 'Popbox logged in.', 'It accepts messages up to 10 MB.']));
+    await add.getByRole('button', { name: 'Save account' }).click();
+    await expect.poll(() => app.service.listAccounts().find((a) => a.name === 'Bob')?.smtp ?? null).toMatchObject({ host: '127.0.0.1', port: pf.submissionPort, security: 'starttls', user: 'bob', tlsFingerprint: pf.fingerprint256, password: { source: 'incoming' } });
+    expect(app.service.listAccounts().find((a) => a.name === 'Bob')!.identities).toMatchObject([{ name: 'Bob Builder', address: 'bob@localhost', default: true }]);
+    // Back to Alice's settings for the next step.
+    await settings().getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: NAME, exact: true }).click();
+  });
+
   it('a second Save keeps the identities (no duplicates) and the page got no password', async () => {
     await settings().getByRole('button', { name: 'Save', exact: true }).click();
     await settings().getByText(/^Settings saved\./).waitFor();

@@ -6,6 +6,7 @@
  * own, Bcc in the envelope and never in the headers, and every address checked first.
  */
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
@@ -145,15 +146,51 @@ export function toCrlf(raw: Buffer): Buffer {
   return o === out.length ? out : out.subarray(0, o);
 }
 
-function compile(mc: MailComposer, keepBcc: boolean): Promise<Buffer> {
+/**
+ * The built message in one Buffer sized up front (`estimate`, grown if short): collecting the
+ * stream's chunks and joining them (what MimeNode.build does) holds the message twice at the end.
+ */
+async function compile(mc: MailComposer, keepBcc: boolean, estimate: number): Promise<Buffer> {
   const node = mc.compile();
   node.keepBcc = keepBcc;
-  return new Promise((resolve, reject) => node.build((err, out) => (err ? reject(err) : resolve(out))));
+  let out = Buffer.allocUnsafe(Math.max(64 * 1024, estimate));
+  let length = 0;
+  for await (const chunk of node.createReadStream() as AsyncIterable<Buffer>) {
+    if (length + chunk.length > out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, length + chunk.length));
+      out.copy(bigger, 0, 0, length);
+      out = bigger;
+    }
+    length += chunk.copy(out, length);
+  }
+  return out.subarray(0, length);
+}
+
+/** Roughly the built size: base64 grows 4/3 plus line ends, text may grow 3× as quoted-printable. */
+function estimateSize(input: ComposeInput, attachmentBytes: number): number {
+  const sizes = attachmentBytes;
+  return Math.ceil((sizes * 4) / 3 / 76) * 78 + 3 * (input.text.length + (input.html?.length ?? 0)) + 64 * 1024;
 }
 
 /** Stored attachments come as bytes; the page's as base64. */
 function attachmentBytes(a: ComposeAttachment): Buffer {
   return typeof a.content === 'string' ? decodeBase64(a.filename, a.content) : a.content;
+}
+
+const FEED_CHUNK = 64 * 1024;
+
+/**
+ * The bytes as a stream of 64 KB views (no copies). Handed a Buffer, MailComposer's base64
+ * encoder takes it in one piece and makes several whole-size strings of it (encoded, then
+ * wrapped): for a 25 MB file that was ~150 MB more at once. Fed in pieces, it encodes a piece at a time.
+ */
+function feed(bytes: Buffer): Readable {
+  return Readable.from(
+    (function* pieces() {
+      for (let i = 0; i < bytes.length; i += FEED_CHUNK) yield bytes.subarray(i, i + FEED_CHUNK);
+    })(),
+    { objectMode: false },
+  );
 }
 
 /**
@@ -176,15 +213,18 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
   for (const [field, id] of [['In-Reply-To', input.inReplyTo], ...(input.references ?? []).map((r) => ['References', r] as const)] as const) {
     if (id !== undefined && !MESSAGE_ID.test(id)) throw new AppFailure('invalid', `${field}: ${JSON.stringify(id.slice(0, 80))} is not a message id like <abc@example.org>`);
   }
+  let totalBytes = 0;
   const attachments = (input.attachments ?? []).map((a) => {
     if (a.contentType !== undefined && !CONTENT_TYPE.test(a.contentType)) throw new AppFailure('invalid', `attachment ${JSON.stringify(a.filename)}: ${JSON.stringify(a.contentType.slice(0, 80))} is not a content type`);
     const contentType = a.contentType ?? 'application/octet-stream';
     // A forwarded message (message/rfc822) cannot be base64 (RFC 2046 §5.2.1): MailComposer
     // labels it 7bit or 8bit, and its line ends become CRLF like the rest, its canonical form.
-    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: attachmentBytes(a), contentDisposition: 'attachment' as const };
+    const bytes = attachmentBytes(a);
+    totalBytes += bytes.length;
+    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: bytes, contentDisposition: 'attachment' as const };
     // Always base64: a text attachment sent quoted-printable keeps its bare line ends literal, and
     // making the message CRLF would then change the file the recipient gets.
-    return { filename: a.filename, contentType, content: attachmentBytes(a), contentTransferEncoding: 'base64' as const };
+    return { filename: a.filename, contentType, content: feed(bytes), contentTransferEncoding: 'base64' as const };
   });
   const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
   const messageId = `<${randomUUID()}@${domain}>`;
@@ -211,7 +251,7 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  const raw = toCrlf(await compile(mc, draft));
+  const raw = toCrlf(await compile(mc, draft, estimateSize(input, totalBytes)));
   const seen = new Set<string>();
   const rcpt: string[] = [];
   for (const m of [...to, ...cc, ...bcc]) {

@@ -145,3 +145,22 @@ describe('memory', () => {
     expect(mail.attachments[0]!.content.equals(data)).toBe(true);
   }, 60_000);
 });
+
+describe('addresses beyond ASCII', () => {
+  const me: Identity = { id: 'me', name: 'Zoë Ünïcode', address: 'me@example.org' };
+
+  it('an IDN domain goes as its ASCII form (envelope and header); names and subjects in RFC 2047', async () => {
+    const built = await buildMessage(me, { to: ['Jörg Bücher <joerg@bücher.example>'], subject: 'Grüße ✓', text: 'x' });
+    expect(built.envelope.to).toEqual(['joerg@xn--bcher-kva.example']);
+    const head = built.raw.toString('latin1').split('\r\n\r\n')[0]!;
+    expect(head).toMatch(/^To: =\?UTF-8\?Q\?J=C3=B6rg_B=C3=BCcher\?= <joerg@xn--bcher-kva\.example>$/m);
+    expect(head).toMatch(/^Subject: =\?UTF-8\?/m);
+    const mail = await simpleParser(built.raw);
+    expect(mail.subject).toBe('Grüße ✓');
+    expect(mail.from?.value[0]?.name).toBe('Zoë Ünïcode');
+  });
+
+  it('a non-ASCII local part is refused in plain words (it would need SMTPUTF8 end to end)', async () => {
+    await expect(buildMessage(me, { to: ['jörg@example.org'], subject: 's', text: 'x' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/beyond ASCII before the "@"/) });
+  });
+});

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
@@ -83,10 +84,29 @@ function mailbox(field: string, text: string): { name: string; address: string }
   if (/[\x00-\x1f\x7f]/.test(text)) throw new AppFailure('invalid', `${field}: ${shown} has a line break or control character in it`);
   const parsed = addressparser(text, { flatten: true });
   const one = parsed.length === 1 ? parsed[0] : undefined;
-  if (!one || !one.address || !ADDRESS.safeParse(one.address).success) {
+  const address = one?.address ? asciiDomain(one.address) : '';
+  if (!one || !address || !ADDRESS.safeParse(address).success) {
+    // eslint-disable-next-line no-control-regex -- ASCII or not is the question
+    const local = one?.address && /[^\x00-\x7f]/.test(one.address.slice(0, one.address.lastIndexOf('@')));
+    if (local) throw new AppFailure('invalid', `${field}: ${shown} has letters beyond ASCII before the "@"; Popbox cannot send to such an address yet (it needs SMTPUTF8 all the way).`);
     throw new AppFailure('invalid', `${field}: ${shown} is not an email address (one address per entry, like bob@example.org or "Bob <bob@example.org>")`);
   }
-  return { name: one.name, address: one.address };
+  return { name: one.name, address };
+}
+
+/**
+ * An internationalized domain (bücher.example) in its ASCII form (xn--bcher-kva.example, IDNA):
+ * every server takes it in the envelope, SMTPUTF8 or not, and MailComposer writes headers so too.
+ * '' for a domain IDNA refuses.
+ */
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 1) return address;
+  const domain = address.slice(at + 1);
+  // eslint-disable-next-line no-control-regex -- only a non-ASCII domain needs converting
+  if (!/[^\x00-\x7f]/.test(domain)) return address;
+  const ascii = domainToASCII(domain);
+  return ascii ? `${address.slice(0, at)}@${ascii}` : '';
 }
 
 function mailboxes(field: string, list: readonly string[] | undefined) {

@@ -12,9 +12,55 @@ import type { MailService } from './mail-service.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
+/** A yes/no question main asks the person in front of the screen, never the page. */
+export interface ConfirmQuestion {
+  title: string;
+  message: string;
+  detail: string;
+  /** The button that says yes, e.g. "Send again". */
+  confirmLabel: string;
+  /** The button that says no (the default, and what closing the dialog means). */
+  cancelLabel: string;
+  /** The same action in a terminal (`popbox …`), for a host that cannot ask. */
+  command?: string;
+}
+
 export interface HostServices {
   /** Ask the user where to save an attachment; null when they cancel. */
   chooseSaveDestination(suggestedName: string): Promise<string | null>;
+  /**
+   * Ask the user, natively (not through the renderer, which is untrusted: DESIGN §3.8), before
+   * an action the page alone must not decide, such as sending again a message that may already
+   * have been sent (invariant 9). True only for the confirming button. A host without it (or
+   * one that cannot ask) refuses: it may throw an AppFailure saying what to do instead.
+   */
+  confirm?(question: ConfirmQuestion): Promise<boolean>;
+}
+
+/**
+ * Send again a message the server may already have (the connection broke after its final dot):
+ * only once the person said so in a native dialog. "Cancel" is `cancelled`, which the UI ignores.
+ * Anything else (waiting, retrying, refused) cannot have reached anyone and is sent at once.
+ */
+async function resendFromRenderer(service: MailService, host: HostServices, id: string): Promise<void> {
+  const accountId = service.journal.get(id)?.accountId;
+  const item = (await service.outboxStatus(accountId)).find((i) => i.id === id);
+  if (item?.state === 'maybe-sent') {
+    const subject = service.journal.get(id)?.summary.subject;
+    const question: ConfirmQuestion = {
+      title: 'Send again?',
+      message: `This message may already have been sent${subject ? `: “${subject}”` : ''}.`,
+      detail:
+        `The whole message reached the outgoing server, but the connection broke before the server answered, so it may already be on its way to ${item.to.join(', ')}. ` +
+        'Sending it again may give them a second copy (with the same Message-ID, so their mail program can tell).',
+      confirmLabel: 'Send again',
+      cancelLabel: 'Cancel',
+      command: `popbox outbox resend ${id}`,
+    };
+    if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you whether to send it again. In a terminal: ${question.command}`);
+    if (!(await host.confirm(question))) throw new AppFailure('cancelled', 'Not sent again.');
+  }
+  await service.resendMessage(id);
 }
 
 export function isMethod(name: string): name is Method {
@@ -94,7 +140,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     send: (message) => service.send(message),
     outboxStatus: ({ accountId }) => service.outboxStatus(accountId),
     cancelSend: ({ id }) => service.cancelSend(id).then(() => null),
-    resendMessage: ({ id }) => service.resendMessage(id).then(() => null),
+    resendMessage: ({ id }) => resendFromRenderer(service, host, id).then(() => null),
     markSent: ({ id }) => service.markSent(id).then(() => null),
     discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
     composeFrom: ({ mode, id, accountId }) => service.composeFrom(mode, { id, accountId }),

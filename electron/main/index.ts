@@ -262,6 +262,12 @@ async function start(): Promise<void> {
         const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
         return r.canceled || !r.filePath ? null : r.filePath;
       },
+      // A native question (the page cannot answer it for the user): the confirming button only on a click.
+      confirm: async (q) => {
+        const options = { type: 'warning' as const, title: q.title, message: q.message, detail: q.detail, buttons: [q.confirmLabel, q.cancelLabel], defaultId: 1, cancelId: 1, noLink: true };
+        const r = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+        return r.response === 0;
+      },
     }),
   );
   registerContract(ipcMain, dispatch);

@@ -22,7 +22,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { appCsp, REMOTE_PROXY_PATH } from '../../shared/csp.js';
 import { EVENT_NAMES, type WireEvent, type WireRequest, type WireResponse } from '../../shared/api.js';
 import { serveCli } from '../cli/serve.js';
-import { createDispatcher, mailServiceHandlers, type HostServices } from '../core/contract-handler.js';
+import { createDispatcher, mailServiceHandlers, type ConfirmQuestion, type HostServices } from '../core/contract-handler.js';
+import { AppFailure } from '../core/errors.js';
 import type { MailService } from '../core/mail-service.js';
 import { contentTypeOf } from '../core/static-files.js';
 import type { RemoteFetchOptions } from '../core/remote-content.js';
@@ -40,6 +41,12 @@ export interface WebHostOptions {
   token?: string;
   /** Run CLI commands sent to the data directory's control socket in this process (default true). */
   serveCli?: boolean;
+  /**
+   * Answers the questions a desktop app asks in a native dialog (e.g. "send again a message that
+   * may have been sent?"). A browser page cannot ask them safely (the page is untrusted), so by
+   * default the answer is a refusal naming the terminal command that does it; tests set this.
+   */
+  confirm?: (question: ConfirmQuestion) => Promise<boolean>;
 }
 
 export interface WebHost {
@@ -84,15 +91,25 @@ export async function freeName(dir: string, suggested: string): Promise<string> 
   return path.join(dir, `${stem}-${randomBytes(4).toString('hex')}${ext}`);
 }
 
-export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
-  const token = opts.token ?? randomBytes(24).toString('base64url');
-  const staticDir = path.resolve(opts.staticDir);
-  const host: HostServices = {
+/** What the web host does where the desktop app opens a window: saves into a folder, refuses questions (unless told how to answer). */
+export function webHostServices(opts: Pick<WebHostOptions, 'downloadsDir' | 'confirm'>): HostServices {
+  return {
     chooseSaveDestination: async (name) => {
       await fs.mkdir(opts.downloadsDir, { recursive: true });
       return freeName(opts.downloadsDir, name);
     },
+    confirm:
+      opts.confirm ??
+      (async (q) => {
+        throw new AppFailure('unsupported', `${q.message} The browser cannot ask you safely whether to go ahead${q.command ? `; to do it, run in a terminal: ${q.command}` : ''}.`);
+      }),
   };
+}
+
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const staticDir = path.resolve(opts.staticDir);
+  const host = webHostServices(opts);
   const dispatch = createDispatcher(mailServiceHandlers(opts.service, host));
   const remote = new RemoteContentProxy(opts.remote, opts.remoteLimits);
   let origin = '';

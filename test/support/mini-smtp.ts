@@ -11,6 +11,8 @@ export interface MiniSmtpOptions {
   password: string;
   /** Every login tried: [user, password]. */
   logins: [string, string][];
+  /** Take mail too: each message's envelope and (dot-stuffed) lines, once the final dot was answered 250. */
+  mail?: { from: string; to: string[]; lines: string[] }[];
 }
 
 const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
@@ -21,6 +23,7 @@ export async function miniSmtp(conn: FaultConn, o: MiniSmtpOptions): Promise<voi
     o.logins.push([user, password]);
     await conn.send(password === o.password ? '235 2.7.0 Authentication successful' : '535 5.7.8 Authentication failed');
   };
+  let envelope: { from: string; to: string[] } = { from: '', to: [] };
   for (;;) {
     const line = await conn.readLine();
     if (line === null) return;
@@ -53,6 +56,31 @@ export async function miniSmtp(conn: FaultConn, o: MiniSmtpOptions): Promise<voi
       case 'QUIT':
         await conn.send('221 2.0.0 Bye');
         return;
+      case 'MAIL':
+      case 'RCPT':
+        if (!o.mail) {
+          await conn.send('502 5.5.2 Error: command not recognized');
+          break;
+        }
+        if (verb.toUpperCase() === 'MAIL') envelope = { from: line.replace(/^MAIL FROM:\s*<?([^> ]*)>?.*$/i, '$1'), to: [] };
+        else envelope.to.push(line.replace(/^RCPT TO:\s*<?([^> ]*)>?.*$/i, '$1'));
+        await conn.send('250 2.1.0 Ok');
+        break;
+      case 'DATA': {
+        if (!o.mail) {
+          await conn.send('502 5.5.2 Error: command not recognized');
+          break;
+        }
+        await conn.send('354 End data with <CR><LF>.<CR><LF>');
+        const lines: string[] = [];
+        for (let l = await conn.readLine(); l !== '.'; l = await conn.readLine()) {
+          if (l === null) return;
+          lines.push(l);
+        }
+        o.mail.push({ ...envelope, lines });
+        await conn.send('250 2.0.0 Ok: queued as MINI');
+        break;
+      }
       case 'RSET':
       case 'NOOP':
         await conn.send('250 2.0.0 Ok');

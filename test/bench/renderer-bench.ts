@@ -148,9 +148,12 @@ try {
   results.push({ name: 'the same as the harness sees it (new tab process + navigation + load, until the row is found)', ms: coldWall });
 
   // The browser's own floor for that screen: the same DOM and CSS as a static page, no script.
-  const css = (await fs.promises.readdir(path.join(staticDir, 'assets'))).find((f) => f.endsWith('.css'))!;
+  // The style sheets the app has on that screen (the first .css in assets/ may be a lazy
+  // screen's, and without the app's own the copy's first row is never painted in view).
+  const css = await page.evaluate<string[]>(`[...document.querySelectorAll('link[rel=stylesheet]')].map((l) => l.href)`);
   const screen = await page.evaluate<string>(`document.querySelector('.app').outerHTML`);
-  fs.writeFileSync(path.join(staticDir, 'floor.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"><link rel="stylesheet" href="./assets/${css}"></head><body><div id="root">${screen}</div></body></html>`);
+  const links = css.map((href) => `<link rel="stylesheet" href="${href}">`).join('');
+  fs.writeFileSync(path.join(staticDir, 'floor.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">${links}</head><body><div id="root">${screen}</div></body></html>`);
   const floor: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const p = await context.newPage();

@@ -275,4 +275,61 @@ suite('writing mail in Chromium', () => {
     await service.discardQueued(waiting!.id);
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('rich text: bold and a pasted page (cleaned) go out as HTML beside a faithful text part', async () => {
+    const before = (await app.dc.mailbox('bob')).length;
+    await openNew();
+    await to().fill('bob@example.org');
+    await to().press('Enter');
+    await subject().fill('Formatted');
+    await panel().getByRole('button', { name: 'Rich text' }).click();
+    const editor = panel().getByRole('textbox', { name: 'Message text' });
+    await editor.click();
+    await page.keyboard.type('Hello ');
+    await page.keyboard.press('Control+b');
+    await page.keyboard.type('world');
+    await page.keyboard.press('Control+b');
+    await page.keyboard.press('Enter');
+    // A paste from a web page: its script, handler and tracking image must not survive.
+    await editor.evaluate((el) => {
+      // In the page (this file is type-checked without the DOM's names).
+      const { DataTransfer, ClipboardEvent } = globalThis as unknown as {
+        DataTransfer: new () => { setData(type: string, value: string): void };
+        ClipboardEvent: new (type: string, init: object) => Event;
+      };
+      const data = new DataTransfer();
+      data.setData('text/html', '<p onclick="steal()">Pasted <i>text</i><script>steal()</script><img src="https://tracker.example/p.gif"></p>');
+      data.setData('text/plain', 'Pasted text');
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    expect(await editor.innerHTML()).not.toMatch(/script|onclick|img/);
+    await body().press('Control+Enter');
+    await panel().waitFor({ state: 'detached' });
+    await expect.poll(async () => (await app.dc.mailbox('bob')).length, { timeout: 40_000 }).toBe(before + 1);
+    const mail = await simpleParser((await app.dc.mailbox('bob')).at(-1)!.bytes);
+    expect(mail.subject).toBe('Formatted');
+    expect(mail.html).toMatch(/Hello <b>world<\/b>/);
+    expect(mail.html).toMatch(/Pasted <i>text<\/i>/);
+    expect(mail.html).not.toMatch(/script|onclick|tracker/);
+    expect(mail.text).toMatch(/Hello world\s+Pasted text/);
+  });
+
+  it('a refusal from main is said next to the field it concerns (an account that cannot send: under From)', async () => {
+    await folder('Inbox', 'Bob').click();
+    await page.keyboard.press('n');
+    await to().waitFor();
+    expect(await panel().locator('#compose-from').textContent()).toMatch(/^Bob \(no address to send from yet/);
+    await to().fill('alice@example.org');
+    await to().press('Enter');
+    await subject().fill('From Bob');
+    await panel().getByRole('button', { name: 'Send', exact: true }).click();
+    const fromRow = panel().locator('.compose-row', { has: page.locator('#compose-from') });
+    await fromRow.getByRole('alert').getByText(/no outgoing server/).waitFor();
+    // Nothing was sent; the panel stays with what was typed.
+    expect(await subject().inputValue()).toBe('From Bob');
+    await panel().getByRole('button', { name: 'Discard draft' }).click();
+    await page.getByRole('dialog', { name: 'Discard this draft?' }).getByRole('button', { name: 'Discard' }).click();
+    await panel().waitFor({ state: 'detached' });
+    expect(app.pageErrors).toEqual([]);
+  });
 });

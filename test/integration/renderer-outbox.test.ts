@@ -58,6 +58,54 @@ async function relay(port: number, target: number): Promise<{ close(): Promise<v
   };
 }
 
+/**
+ * An SMTP server that takes the whole message and then hangs up without answering the final
+ * dot: the one case where nobody can know whether it was sent.
+ */
+async function swallowingSmtp(): Promise<{ port: number; messages: () => number; close(): Promise<void> }> {
+  let messages = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let buffered = '';
+    let data = false;
+    socket.write('220 swallow ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      if (data) {
+        if (!buffered.includes('\r\n.\r\n')) return;
+        messages++;
+        socket.destroy();
+        return;
+      }
+      let nl: number;
+      while ((nl = buffered.indexOf('\r\n')) !== -1) {
+        const line = buffered.slice(0, nl).toUpperCase();
+        buffered = buffered.slice(nl + 2);
+        if (line.startsWith('EHLO')) socket.write('250-swallow\r\n250 8BITMIME\r\n');
+        else if (line.startsWith('DATA')) {
+          data = true;
+          socket.write('354 go ahead\r\n');
+          return;
+        } else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    messages: () => messages,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 suite('the Outbox in Chromium', () => {
   let app: WebApp;
   let pf: PostfixServer;
@@ -65,6 +113,8 @@ suite('the Outbox in Chromium', () => {
   let accountId: string;
   let port: number;
   let up: { close(): Promise<void> } | null = null;
+  let swallow: Awaited<ReturnType<typeof swallowingSmtp>>;
+  let relayId: string;
 
   const sidebar = () => page.getByRole('navigation', { name: 'Folders' }).getByRole('region', { name: NAME });
   const folder = (key: string) => sidebar().locator(`[data-folder="${key}"]`);
@@ -75,6 +125,7 @@ suite('the Outbox in Chromium', () => {
 
   beforeAll(async () => {
     port = await freePort();
+    swallow = await swallowingSmtp();
     app = await startWebApp({
       user: USERS[0]!,
       dovecot: { lmtp: true, users: USERS },
@@ -97,6 +148,23 @@ suite('the Outbox in Chromium', () => {
           'alice-pw',
         );
         accountId = a.id;
+        // A home relay that takes mail without a login, and never answers the final dot.
+        const relay = await svc.addAccount(
+          {
+            name: 'Home relay',
+            email: 'alice@home.test',
+            host: '127.0.0.1',
+            port: dc.tlsPort,
+            security: 'tls',
+            tlsFingerprint: dc.fingerprint256,
+            user: 'alice',
+            password: { source: 'keychain' },
+            smtp: { host: '127.0.0.1', port: swallow.port, security: 'plain', auth: 'none' },
+            identities: [{ name: 'Alice at home', address: 'alice@home.test' }],
+          },
+          'alice-pw',
+        );
+        relayId = relay.id;
       },
     });
     page = app.page;
@@ -107,6 +175,7 @@ suite('the Outbox in Chromium', () => {
     await up?.close();
     await app?.close();
     await pf?.stop();
+    await swallow?.close();
   });
 
   it('offline: the message waits with when it is tried again and why, and the status bar counts it', async () => {
@@ -181,5 +250,26 @@ suite('the Outbox in Chromium', () => {
     const field = page.getByRole('region', { name: 'Account settings' }).getByLabel('Outgoing password');
     await expect.poll(() => field.evaluate((el) => el === (el as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)).toBe(true);
     expect(app.pageErrors).toEqual([]);
+  });
+
+  it('no answer after the final dot: May have been sent, never sent again by itself; Mark as sent files it in Sent', async () => {
+    await page.getByRole('button', { name: 'Done' }).click();
+    await app.service.send({ accountId: relayId, to: ['bob@example.org'], subject: 'Did it go?', text: 'Nobody knows.', now: true });
+    const home = page.getByRole('navigation', { name: 'Folders' }).getByRole('region', { name: 'Home relay' });
+    await home.locator('[data-folder="Outbox"]').click({ timeout: 15_000 });
+    const item = entry('Did it go?');
+    await item.getByText('May have been sent', { exact: true }).waitFor({ timeout: 30_000 });
+    await item.getByText(/The recipients may have it already: send it again only if they did not get it, or mark it as sent\./).waitFor();
+    expect(await item.getByRole('button', { name: 'Send again' }).count()).toBe(1);
+    expect(await item.getByRole('button', { name: 'Discard' }).count()).toBe(1);
+    // Undo is too late for a message that may be with the server.
+    expect(await item.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(swallow.messages()).toBe(1);
+    await item.getByRole('button', { name: 'Mark as sent' }).click();
+    await expect.poll(() => entry('Did it go?').count(), { timeout: 15_000 }).toBe(0);
+    await home.locator('[data-folder="Sent"]').click();
+    await grid().getByRole('row', { name: /Did it go\?/ }).waitFor();
+    expect(swallow.messages()).toBe(1);
   });
 });

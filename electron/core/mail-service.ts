@@ -546,7 +546,7 @@ export class MailService {
     }
     const identity = pickIdentity(account, input.identityId);
     // Stored attachments read from the store (same account only), the draft checked.
-    const message = await this.compose.prepare(account, input);
+    const message = await this.compose.prepare(account, input, 'send');
     const built = await buildMessage(identity, message, { now: new Date(this.now()) });
     const sendAt = input.now ? this.now() : input.sendAt;
     const id = await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });

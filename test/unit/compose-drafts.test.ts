@@ -119,7 +119,7 @@ describe('drafts', () => {
   it('refuses, in plain words, ids that are not drafts of that account and stored attachments of another account', async () => {
     const { s, home, work } = await service();
     const workDraft = await s.saveDraft({ accountId: work.id, to: [], subject: 'work', text: 'w', attachments: [{ filename: 'a.bin', content: 'AAEC' }] });
-    await expect(s.saveDraft({ accountId: home.id, to: [], subject: 'x', text: 'x', draftId: workDraft.id })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/not a draft of this account/) });
+    await expect(s.saveDraft({ accountId: home.id, to: [], subject: 'x', text: 'x', draftId: workDraft.id })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/not a draft of this account: nothing was saved/) });
     await expect(s.saveDraft({ accountId: home.id, to: [], subject: 'x', text: 'x', storedAttachments: [{ id: workDraft.id, attachmentId: '1' }] })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/another account/) });
     await expect(s.send({ accountId: home.id, to: ['bob@example.org'], subject: 'x', text: 'x', storedAttachments: [{ id: workDraft.id }] })).rejects.toMatchObject({ code: 'invalid' });
     // Moved out of Drafts: no longer a draft.
@@ -152,4 +152,18 @@ describe('drafts', () => {
     });
     expect(await s.outboxStatus()).toEqual([]);
   }, 60_000);
+
+  it('Send pressed twice for one draft sends once; a draft deleted elsewhere while writing is saved anew', async () => {
+    const { s, home } = await service();
+    const draft = await s.saveDraft({ accountId: home.id, to: ['bob@example.org'], subject: 'once', text: 'x' });
+    const message = { accountId: home.id, to: ['bob@example.org'], subject: 'once', text: 'x', draftId: draft.id };
+    await s.send(message);
+    await expect(s.send(message)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/no longer in Drafts.*nothing was sent/) });
+    expect(await s.outboxStatus()).toHaveLength(1);
+
+    const other = await s.saveDraft({ accountId: home.id, to: [], subject: 'v1', text: 'one' });
+    await s.deleteForGood([other.id]);
+    const again = await s.saveDraft({ accountId: home.id, to: [], subject: 'v2', text: 'two', draftId: other.id });
+    expect((await s.openDraft(again.id)).subject).toBe('v2');
+  });
 });

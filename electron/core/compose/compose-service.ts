@@ -106,8 +106,13 @@ export class ComposeService {
    * The message with its stored attachments read (bytes from the store, same account only, all
    * attachments together within the limit), and the draft it came from checked.
    */
-  async prepare(account: AccountSettings, input: ComposeInput & ComposeExtras): Promise<ComposeInput> {
-    if (input.draftId !== undefined) this.drafts.requireDraft(account.id, input.draftId);
+  async prepare(account: AccountSettings, input: ComposeInput & ComposeExtras, purpose: 'send' | 'save'): Promise<ComposeInput> {
+    if (input.draftId !== undefined) {
+      // For Send, a draft already gone most likely went out already (Send pressed twice): refused.
+      // For Save, one deleted meanwhile just leaves nothing to replace (drafts.save).
+      if (purpose === 'send') this.drafts.requireDraft(account.id, input.draftId, 'nothing was sent');
+      else if (this.deps.journal.get(input.draftId)) this.drafts.requireDraft(account.id, input.draftId, 'nothing was saved');
+    }
     const stored = input.storedAttachments ?? [];
     if (stored.length === 0) return input;
     const already = pageBytes(input.attachments);
@@ -120,7 +125,7 @@ export class ComposeService {
   async saveDraft(input: z.output<typeof SaveDraft>): Promise<{ id: string; storedAttachments: Draft['storedAttachments'] }> {
     const account = this.deps.accounts.get(input.accountId);
     const identity = pickIdentity(account, input.identityId);
-    const message = await this.prepare(account, input);
+    const message = await this.prepare(account, input, 'save');
     return this.drafts.save(account, identity, message, input.draftId);
   }
 

@@ -48,9 +48,10 @@ export class DraftStore {
   constructor(private readonly deps: DraftDeps) {}
 
   /** The draft's record, refused in plain words unless it is a draft of this account. */
-  requireDraft(accountId: string, id: string): MessageRecord {
+  requireDraft(accountId: string, id: string, doing = 'nothing was changed'): MessageRecord {
     const m = this.deps.journal.get(id);
-    if (!m || m.accountId !== accountId || m.folder !== DRAFTS) throw new AppFailure('invalid', 'That message is not a draft of this account (it may have been sent or moved): nothing was replaced.');
+    if (!m) throw new AppFailure('invalid', `That draft is no longer in Drafts (it may have been sent or deleted already): ${doing}.`);
+    if (m.accountId !== accountId || m.folder !== DRAFTS) throw new AppFailure('invalid', `That message is not a draft of this account: ${doing}.`);
     return m;
   }
 
@@ -59,7 +60,9 @@ export class DraftStore {
    * account). Returns the new draft's id and its attachments as the compose screen lists them.
    */
   async save(account: AccountSettings, identity: Identity, input: ComposeInput, replaces?: string): Promise<{ id: string; storedAttachments: ListedAttachment[] }> {
-    if (replaces !== undefined) this.requireDraft(account.id, replaces);
+    // A draft deleted meanwhile (in another window) leaves nothing to replace: the text is still saved.
+    if (replaces !== undefined && this.deps.journal.get(replaces)) this.requireDraft(account.id, replaces, 'nothing was saved');
+    else replaces = undefined;
     const built = await buildMessage(identity, input, { now: new Date(this.deps.now()), draft: true });
     const id = newLocalId();
     const file = await this.deps.withBox(account.id, async (box) => {

@@ -265,6 +265,30 @@ describe('the compose form', () => {
     expect(onSent.mock.calls[0]![0]).toMatchObject({ id: 'out1', accountId: 'acc' });
   });
 
+  it('Ctrl+Enter in To sends to the address still being typed; a refusal naming an address is said under its field', async () => {
+    const { api, calls } = fakeApi();
+    let refuse = true;
+    const send = api.send;
+    (api as unknown as { send: unknown }).send = (input: unknown) =>
+      refuse ? ((refuse = false), Promise.resolve({ ok: false, error: { code: 'rejected', message: 'The server does not know carol@example.org.' } })) : send(input as never);
+    const onSent = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, subject: 'Hi', text: 'Hello' }} accounts={[ACCOUNT]} onClose={() => {}} onSent={onSent} onDiscarded={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Cc' }));
+    const cc = screen.getByRole('combobox', { name: 'Cc' });
+    fireEvent.change(cc, { target: { value: 'carol@example.org' } });
+    fireEvent.keyDown(cc, { key: 'Enter', ctrlKey: true });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('The server does not know carol@example.org.');
+    expect(alert.closest('.address-field')?.querySelector('label')?.textContent).toBe('Cc');
+    expect(onSent).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove carol@example.org' }));
+    const to = screen.getByRole('combobox', { name: 'To' });
+    fireEvent.change(to, { target: { value: 'dan@example.org' } });
+    fireEvent.keyDown(to, { key: 'Enter', metaKey: true });
+    await waitFor(() => expect(onSent).toHaveBeenCalledTimes(1));
+    expect(calls.send[0]).toMatchObject({ to: ['dan@example.org'], cc: [] });
+  });
+
   it('Discard asks in the app’s own dialog, then deletes the draft for good', async () => {
     const { api, calls } = fakeApi();
     const onDiscarded = vi.fn();

@@ -83,6 +83,11 @@ export function AddressField({ label, values, onChange, suggest, error, autoFocu
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     const listed = open && options.length > 0;
+    // Ctrl/⌘+Enter sends: what is typed here goes with it (the form's handler sends after this).
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      commitText();
+      return;
+    }
     if (listed && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
       e.preventDefault();
       setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : options.length - 1)) % options.length);

@@ -84,7 +84,7 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
   };
 
   const send = async (sendAt?: number, anyway = false) => {
-    const p = sendProblems(compose.state);
+    const p = sendProblems(compose.current());
     setErrors(p.fields);
     if (p.fields.to || p.fields.cc || p.fields.bcc) {
       if (p.fields.cc) setShowCc(true);
@@ -97,10 +97,11 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
     setBusy(true);
     try {
       const r = await compose.send(sendAt);
-      onSent({ id: r.id, accountId: compose.state.accountId, subject: compose.state.subject, ...(sendAt !== undefined ? { sendAt } : {}) });
+      const sent = compose.current();
+      onSent({ id: r.id, accountId: sent.accountId, subject: sent.subject, ...(sendAt !== undefined ? { sendAt } : {}) });
     } catch (e) {
       const message = failureText(e);
-      setErrors({ [fieldOfError(message, compose.state)]: message });
+      setErrors({ [fieldOfError(message, compose.current())]: message });
       setBusy(false);
     }
   };
@@ -119,8 +120,9 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
 
   const discard = async () => {
     compose.stop();
-    await compose.save().catch(() => {});
-    const id = compose.state.draftId;
+    // A save under way ends first, so the draft deleted is the newest copy.
+    await compose.settled();
+    const id = compose.current().draftId;
     if (id) await call(api, 'deleteForGood', { ids: [id] });
     onDiscarded();
   };

@@ -22,10 +22,14 @@ export interface Compose {
   save: () => Promise<void>;
   /** Send (or send later at `sendAt`): the queued message's id. */
   send: (sendAt?: number) => Promise<{ id: string; messageId: string }>;
-  /** Nothing more is saved (after Send or Discard). */
+  /** Nothing more is saved (after Send, Discard or Close). A save under way still finishes. */
   stop: () => void;
+  /** Resolves when no save is under way. */
+  settled: () => Promise<void>;
   /** Changes not saved yet. */
   dirty: () => boolean;
+  /** The newest state, with changes made in this same event (a chip committed by Ctrl+Enter). */
+  current: () => ComposeState;
 }
 
 export function useCompose(api: PopboxApi, draft: Draft): Compose {
@@ -38,6 +42,10 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
   const chain = useRef<Promise<void>>(Promise.resolve());
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const stopped = useRef(false);
+  /** Sent: a save that was under way made a copy nobody wants. */
+  const sent = useRef(false);
+  /** While Send is under way no autosave starts (it could file a draft after main removed it). */
+  const sending = useRef(false);
   const mounted = useRef(true);
 
   const apply = (next: ComposeState) => {
@@ -57,11 +65,12 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
     if (mounted.current) setStatus({ kind: 'saving' });
     try {
       const saved = await call(api, 'saveDraft', draftInput(s));
-      if (stopped.current) {
-        // Sent or discarded while this save was under way: the copy it just made is not wanted.
+      if (sent.current) {
+        // Sent while this save was under way: the copy it just made is not wanted.
         void call(api, 'deleteForGood', { ids: [saved.id] }).catch(() => {});
         return;
       }
+      // Even when stopped (Discard waits for this save): the draft to delete is the newest.
       apply(afterSave(latest.current, saved, s.files));
       savedRev.current = Math.max(savedRev.current, target);
       if (mounted.current) setStatus({ kind: 'saved', at: Date.now() });
@@ -86,13 +95,17 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
       apply({ ...latest.current, ...p });
       rev.current += 1;
       // Every few seconds while the user types, not after every key.
-      timer.current ??= setTimeout(() => {
-        timer.current = null;
-        void save().catch(() => {});
-      }, AUTOSAVE_MS);
+      if (!sending.current) schedule();
     },
     [save],
   );
+
+  function schedule() {
+    timer.current ??= setTimeout(() => {
+      timer.current = null;
+      void save().catch(() => {});
+    }, AUTOSAVE_MS);
+  }
 
   const stop = useCallback(() => {
     stopped.current = true;
@@ -102,14 +115,21 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
 
   const send = useCallback(
     async (sendAt?: number) => {
-      // A save under way may replace the draft: send names the newest one.
-      await chain.current;
+      sending.current = true;
       if (timer.current) clearTimeout(timer.current);
       timer.current = null;
-      const s = latest.current;
-      const result = await call(api, 'send', sendInput(s, sendAt));
-      stop();
-      return result;
+      try {
+        // A save under way may replace the draft: send names the newest one.
+        await chain.current;
+        const result = await call(api, 'send', sendInput(latest.current, sendAt));
+        sent.current = true;
+        stop();
+        return result;
+      } finally {
+        sending.current = false;
+        // Not sent (refused): what changed meanwhile is saved as usual.
+        if (!sent.current && rev.current !== savedRev.current) schedule();
+      }
     },
     [api, stop],
   );
@@ -118,6 +138,8 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
     mounted.current = true;
     return () => {
       mounted.current = false;
+      // Taken off the screen some other way than Close: what was typed is saved all the same.
+      if (!stopped.current && !sending.current && rev.current !== savedRev.current) void save().catch(() => {});
       if (timer.current) clearTimeout(timer.current);
       timer.current = null;
     };
@@ -125,7 +147,10 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
 
   const dirty = useCallback(() => !stopped.current && rev.current !== savedRev.current, []);
 
-  return { state, update, status, save, send, stop, dirty };
+  const current = useCallback(() => latest.current, []);
+  const settled = useCallback(() => chain.current, []);
+
+  return { state, update, status, save, send, stop, settled, dirty, current };
 }
 
 export { failureText };

@@ -314,6 +314,21 @@ suite('writing mail in Chromium', () => {
     expect(mail.text).toMatch(/Hello world\s+Pasted text/);
   });
 
+  it('f forwards the open message with its attachment listed (kept in main, not in the page)', async () => {
+    await folder('Inbox', 'Bob').click();
+    await messageRow(page, SUBJECT).click();
+    await page.getByRole('region', { name: 'Message' }).getByRole('heading', { name: SUBJECT }).waitFor();
+    await page.getByRole('grid', { name: 'Messages' }).focus();
+    await page.keyboard.press('f');
+    await expect.poll(() => subject().inputValue()).toBe(`Fwd: ${SUBJECT}`);
+    await panel().locator('.compose-attachment', { hasText: 'plan-ü.bin' }).getByText('2.9 KB').waitFor();
+    expect(await body().inputValue()).toMatch(/der Plan ist angehängt\./);
+    expect(await chips(panel()).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await panel().waitFor({ state: 'detached' });
+    expect(drafts(bobId)).toEqual([]);
+  });
+
   it('a refusal from main is said next to the field it concerns (an account that cannot send: under From)', async () => {
     await folder('Inbox', 'Bob').click();
     await page.keyboard.press('n');

@@ -120,12 +120,17 @@ function draftAddresses(list: readonly string[] | undefined): string[] {
 }
 
 /** Strict base64 (the renderer could send anything): whitespace allowed, nothing else. */
-function decodeBase64(filename: string, b64: string): Buffer {
+function checkedBase64(filename: string, b64: string): string {
   const clean = b64.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
     throw new AppFailure('invalid', `attachment ${JSON.stringify(filename)}: its content is not base64`);
   }
-  return Buffer.from(clean, 'base64');
+  return clean;
+}
+
+/** Decoded size of checked base64. */
+function base64Size(clean: string): number {
+  return (clean.length / 4) * 3 - (clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0);
 }
 
 /**
@@ -192,12 +197,18 @@ function estimateSize(input: ComposeInput, attachmentBytes: number): number {
   return Math.ceil((sizes * 4) / 3 / 76) * 78 + 3 * (input.text.length + (input.html?.length ?? 0)) + 64 * 1024;
 }
 
-/** Stored attachments come as bytes; the page's as base64. */
-function attachmentBytes(a: ComposeAttachment): Buffer {
-  return typeof a.content === 'string' ? decodeBase64(a.filename, a.content) : a.content;
-}
-
 const FEED_CHUNK = 64 * 1024;
+
+/** Checked base64 decoded 64 KB at a time as MailComposer reads it: the whole file is never in memory twice. */
+function feedBase64(clean: string): Readable {
+  return Readable.from(
+    (function* pieces() {
+      // 64 KB of base64 is a whole number of 4-character groups: each piece decodes on its own.
+      for (let i = 0; i < clean.length; i += FEED_CHUNK) yield Buffer.from(clean.slice(i, i + FEED_CHUNK), 'base64');
+    })(),
+    { objectMode: false },
+  );
+}
 
 /**
  * The bytes as a stream of 64 KB views (no copies). Handed a Buffer, MailComposer's base64
@@ -239,12 +250,13 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     const contentType = a.contentType ?? 'application/octet-stream';
     // A forwarded message (message/rfc822) cannot be base64 (RFC 2046 §5.2.1): MailComposer
     // labels it 7bit or 8bit, and its line ends become CRLF like the rest, its canonical form.
-    const bytes = attachmentBytes(a);
-    totalBytes += bytes.length;
-    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: bytes, contentDisposition: 'attachment' as const };
+    // Stored attachments come as bytes, the page's as base64 (decoded as it is read).
+    const b64 = typeof a.content === 'string' ? checkedBase64(a.filename, a.content) : null;
+    totalBytes += b64 === null ? a.content.length : base64Size(b64);
+    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: b64 === null ? (a.content as Buffer) : Buffer.from(b64, 'base64'), contentDisposition: 'attachment' as const };
     // Always base64: a text attachment sent quoted-printable keeps its bare line ends literal, and
     // making the message CRLF would then change the file the recipient gets.
-    return { filename: a.filename, contentType, content: feed(bytes), contentTransferEncoding: 'base64' as const };
+    return { filename: a.filename, contentType, content: b64 === null ? feed(a.content as Buffer) : feedBase64(b64), contentTransferEncoding: 'base64' as const };
   });
   const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
   const messageId = `<${randomUUID()}@${domain}>`;

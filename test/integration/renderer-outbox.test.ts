@@ -203,6 +203,22 @@ suite('the Outbox in Chromium', () => {
     expect((await app.dc.mailbox('bob'))[0]!.bytes.toString()).toMatch(/^Subject: Waiting for the network$/m);
   });
 
+  it('one recipient refused while Bob got it: the status bar says who did not and why, until dismissed', async () => {
+    await app.dc.clear('bob');
+    await app.service.send({ accountId, to: ['bob@example.org', 'nobody@example.org'], subject: 'Partly delivered', text: 'One of you exists.', now: true });
+    const line = status().locator('.status-line', { hasText: 'Partly delivered' });
+    await line.waitFor({ timeout: 30_000 });
+    expect(await line.locator('span').textContent()).toMatch(/^“Partly delivered”: Sent, but not to nobody@example\.org: unknown recipient \(“550 .*User unknown/);
+    await expect.poll(async () => (await app.dc.mailbox('bob')).length, { timeout: 30_000 }).toBe(1);
+    await folder('Sent').click();
+    await grid().getByRole('row', { name: /Partly delivered/ }).waitFor();
+    await line.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => status().locator('.status-line', { hasText: 'Partly delivered' }).count(), { timeout: 15_000 }).toBe(0);
+    // Dismissing the notice leaves the message in Sent.
+    expect(await grid().getByRole('row', { name: /Partly delivered/ }).count()).toBe(1);
+    expect(await app.service.outboxStatus(accountId)).toEqual([]);
+  });
+
   it('a recipient Postfix refuses: Not sent, with the server’s words; Discard asks first and sends nothing', async () => {
     await app.service.send({ accountId, to: ['nobody@example.org'], subject: 'To nobody', text: 'Nobody reads this.', now: true });
     await folder('Outbox').click();
@@ -265,6 +281,10 @@ suite('the Outbox in Chromium', () => {
     // Undo is too late for a message that may be with the server.
     expect(await item.getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await new Promise((r) => setTimeout(r, 1500));
+    expect(swallow.messages()).toBe(1);
+    // Send again needs a native yes; a browser page cannot give one, and says how to do it instead.
+    await item.getByRole('button', { name: 'Send again' }).click();
+    await item.getByText(/The browser cannot ask you safely whether to go ahead; to do it, run in a terminal: .*popbox outbox resend/).waitFor();
     expect(swallow.messages()).toBe(1);
     await item.getByRole('button', { name: 'Mark as sent' }).click();
     await expect.poll(() => entry('Did it go?').count(), { timeout: 15_000 }).toBe(0);

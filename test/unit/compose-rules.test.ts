@@ -128,6 +128,8 @@ describe('reply recipients and identity', () => {
     expect(out[1]).toBe('<r52@x>'); // 151 in all: the first, then the last 99
     expect(out.at(-1)).toBe('<new@x>');
     expect(replyReferences({ references: [], messageId: null })).toEqual([]);
+    // An id Send would refuse (too long) is left out rather than making the reply unsendable.
+    expect(replyReferences({ references: [`<${'x'.repeat(1000)}@x>`, '<ok@x>'], messageId: '<m@x>' })).toEqual(['<ok@x>', '<m@x>']);
   });
 });
 

@@ -59,7 +59,7 @@ export interface BuiltMessage {
 
 const ADDRESS = z.string().regex(z.regexes.html5Email).max(254);
 // eslint-disable-next-line no-control-regex
-const MESSAGE_ID = /^<[^\s<>\x00-\x1f\x7f]{1,996}>$/;
+export const MESSAGE_ID = /^<[^\s<>\x00-\x1f\x7f]{1,996}>$/;
 export const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
 /**

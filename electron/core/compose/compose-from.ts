@@ -6,6 +6,7 @@
 import type { AccountSettings } from '../../../shared/accounts.js';
 import { COMPOSE_LIMITS, type ComposeAttachment, type ComposeMode, type Draft } from '../../../shared/compose.js';
 import type { AttachmentInfo, MessageSummary } from '../../../shared/messages.js';
+import { MESSAGE_ID } from './build-message.js';
 import { forwardText, newText, replyText, type QuoteOptions } from './quote.js';
 import { formatAddress, ownAddresses, replyIdentity, replyRecipients, sentByUser, type OriginalHeaders } from './recipients.js';
 import { forwardSubject, replySubject } from './subject.js';
@@ -34,8 +35,10 @@ export interface ComposeContext {
 
 /** References of a reply: the original's References and its Message-ID, at most 100 (the first and the last 99). */
 export function replyReferences(original: Pick<MessageSummary, 'references' | 'messageId'>): string[] {
-  const refs = [...original.references];
-  if (original.messageId && refs[refs.length - 1] !== original.messageId) refs.push(original.messageId);
+  // Only ids Send accepts: an odd one in old mail must not make the reply unsendable.
+  const refs = original.references.filter((r) => MESSAGE_ID.test(r));
+  const own = original.messageId !== null && MESSAGE_ID.test(original.messageId) ? original.messageId : null;
+  if (own && refs[refs.length - 1] !== own) refs.push(own);
   const max = COMPOSE_LIMITS.references;
   // The first names the thread's root, the last ones the parents: the middle is what can go.
   return refs.length > max ? [refs[0]!, ...refs.slice(-(max - 1))] : refs;
@@ -77,7 +80,7 @@ export function composeFrom(mode: ComposeMode, original: Original | null, ctx: C
       cc: cc.map(formatAddress),
       subject: replySubject(original.summary.subject),
       text: replyText(quoted, opts),
-      inReplyTo: original.summary.messageId,
+      inReplyTo: original.summary.messageId !== null && MESSAGE_ID.test(original.summary.messageId) ? original.summary.messageId : null,
       references: replyReferences(original.summary),
     };
   }

@@ -17,6 +17,8 @@ import { checkSize } from '../../renderer/src/features/compose/limits.js';
 import { parseComposeHash, composeHash } from '../../renderer/src/features/compose/load.js';
 import { htmlToText, cleanHtml } from '../../renderer/src/features/compose/rich-text.js';
 import { AUTOSAVE_MS } from '../../renderer/src/features/compose/useCompose.js';
+import { composeKeyFor, shortcutFor, SHORTCUT_HELP } from '../../renderer/src/app/keyboard.js';
+import { ShortcutsHelp } from '../../renderer/src/app/ShortcutsHelp.js';
 
 afterEach(() => {
   cleanup();
@@ -70,6 +72,26 @@ describe('rich text', () => {
     expect(htmlToText('<div>Hello <a href="https://example.org">site</a></div><ul><li>one</li><li>two</li></ul><ol><li>first</li></ol><blockquote><div>quoted</div></blockquote>')).toBe(
       'Hello site <https://example.org>\n- one\n- two\n1. first\n> quoted',
     );
+  });
+});
+
+describe('writing keys', () => {
+  const key = (k: string, more: Partial<KeyboardEvent> = {}, target: EventTarget | null = document.body) => shortcutFor({ key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, ...more }, target);
+  it('r, Shift+R, f, c and n write; not while typing; Ctrl/⌘+Enter sends and Escape closes in compose', () => {
+    expect([key('r'), key('R', { shiftKey: true }), key('f'), key('c'), key('n'), key('a')]).toEqual(['reply', 'reply-all', 'forward', 'compose', 'compose', 'archive']);
+    expect(key('r', {}, document.createElement('textarea'))).toBeNull();
+    expect(key('r', { ctrlKey: true })).toBeNull();
+    expect(composeKeyFor({ key: 'Enter', ctrlKey: true, metaKey: false, altKey: false, shiftKey: false })).toBe('send');
+    expect(composeKeyFor({ key: 'Enter', ctrlKey: false, metaKey: true, altKey: false, shiftKey: false })).toBe('send');
+    expect(composeKeyFor({ key: 'Enter', ctrlKey: false, metaKey: false, altKey: false, shiftKey: false })).toBeNull();
+    expect(composeKeyFor({ key: 'Escape', ctrlKey: false, metaKey: false, altKey: false, shiftKey: false })).toBe('close');
+  });
+
+  it('the ? list shows the writing keys in a group of their own', () => {
+    render(<ShortcutsHelp onClose={() => {}} />);
+    const writing = screen.getByRole('columnheader', { name: 'Writing' }).closest('tbody')!;
+    expect([...writing.querySelectorAll('td')].map((td) => td.textContent)).toEqual(SHORTCUT_HELP.filter((s) => s.group === 'Writing').map((s) => s.what));
+    expect(writing.textContent).toContain('Shift+R');
   });
 });
 

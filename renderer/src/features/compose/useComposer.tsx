@@ -3,18 +3,26 @@
  * allowed by the shell), in the browser host a panel over the window. After Send, "Sending… Undo";
  * Undo brings the message back from Drafts into a compose panel.
  */
-import { useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { PublicAccount } from '../../../../shared/contract.js';
 import type { PopboxApi } from '../../api/client.js';
-import { ComposePanel } from './ComposePanel.js';
 import type { SentNote } from './ComposeForm.js';
 import { composeHash, type ComposeRequest } from './load.js';
 import { SendingToast } from './SendingToast.js';
+
+// Loaded when first needed: the compose screen brings DOMPurify and is not needed to start.
+const loadPanel = () => import('./ComposePanel.js');
+const ComposePanel = lazy(() => loadPanel().then((m) => ({ default: m.ComposePanel })));
 
 export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefined) {
   const [request, setRequest] = useState<ComposeRequest | null>(null);
   const [sent, setSent] = useState<SentNote | null>(null);
   const ownWindow = typeof window !== 'undefined' && !!window.popbox;
+  // Fetched once the window is up, so R or C does not wait for it.
+  useEffect(() => {
+    const t = setTimeout(() => void loadPanel(), 1500);
+    return () => clearTimeout(t);
+  }, []);
 
   const open = (req: ComposeRequest) => {
     if (ownWindow && window.open(composeHash(req), '_blank', 'popup,width=780,height=680')) return;
@@ -30,16 +38,18 @@ export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefine
   const element = (
     <>
       {request && accounts && (
-        <ComposePanel
-          api={api}
-          request={request}
-          accounts={accounts}
-          onClose={() => setRequest(null)}
-          onSent={(note) => {
-            setRequest(null);
-            setSent(note);
-          }}
-        />
+        <Suspense fallback={null}>
+          <ComposePanel
+            api={api}
+            request={request}
+            accounts={accounts}
+            onClose={() => setRequest(null)}
+            onSent={(note) => {
+              setRequest(null);
+              setSent(note);
+            }}
+          />
+        </Suspense>
       )}
       {sent && <SendingToast key={sent.id} api={api} note={sent} onUndone={reopen} onClose={() => setSent(null)} />}
     </>

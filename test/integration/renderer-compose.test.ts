@@ -259,6 +259,19 @@ suite('writing mail in Chromium', () => {
     await list.getByRole('option', { name: /bob@example\.org/ }).waitFor();
     await to().press('Tab');
     expect(await chips(panel()).count()).toBe(2);
+    // A file dropped onto the panel is attached.
+    await panel().locator('form.compose').evaluate((form) => {
+      const { DataTransfer, DragEvent, File } = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(f: unknown): void } };
+        DragEvent: new (type: string, init: object) => Event;
+        File: new (bits: string[], name: string, opts: object) => unknown;
+      };
+      const data = new DataTransfer();
+      data.items.add(new File(['dropped bytes'], 'dropped.txt', { type: 'text/plain' }));
+      form.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      form.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await panel().locator('.compose-attachment', { hasText: 'dropped.txt' }).getByText('13 B').waitFor();
     await shot('compose-panel');
     await subject().fill('Tomorrow');
     await body().fill('See you.');

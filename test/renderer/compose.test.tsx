@@ -311,6 +311,18 @@ describe('the compose form', () => {
     expect(calls.send[0]).toMatchObject({ to: ['dan@example.org'], cc: [] });
   });
 
+  it('warns before the server’s size limit once files are attached, and Remove takes the warning away', async () => {
+    const { api } = fakeApi();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, sizeLimit: 4000 }} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['x'.repeat(3000)], 'big.txt', { type: 'text/plain' })] } });
+    // 3,000 bytes become about 4,100 in base64, and the headers come on top: over this server's 4,000.
+    expect((await screen.findByRole('alert')).textContent).toMatch(/your outgoing server accepts at most 3\.9 KB/);
+    expect(screen.getByText('2.9 KB')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Remove big.txt' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
   it('Discard asks in the app’s own dialog, then deletes the draft for good', async () => {
     const { api, calls } = fakeApi();
     const onDiscarded = vi.fn();

@@ -249,6 +249,11 @@ suite('the Outbox in Chromium', () => {
     const item = entry('Later, please');
     await item.getByText(new RegExp(`^Sends (at|on .* at) ${TIME}$`)).waitFor({ timeout: 15_000 });
     await item.getByRole('button', { name: 'Edit' }).click();
+    // Back in Drafts, and open to go on writing.
+    const panel = page.locator('.compose-panel');
+    await expect.poll(() => panel.getByLabel('Subject').inputValue(), { timeout: 15_000 }).toBe('Later, please');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
     await expect.poll(() => entry('Later, please').count(), { timeout: 15_000 }).toBe(0);
     await folder('Drafts').click();
     await grid().getByRole('row', { name: /Later, please/ }).waitFor();

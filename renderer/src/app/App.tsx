@@ -240,7 +240,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   // The Outbox lists its messages with where each stands and what can be done about it.
   const outboxPane = folderView && roleOf(folderView.folder) === 'outbox' && listView === view && (
     <Suspense fallback={<div className="list-pane" />}>
-      <OutboxView accountId={folderView.accountId} title={title} onOpen={(id) => void open(id)} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword })} />
+      <OutboxView accountId={folderView.accountId} title={title} onOpen={(id) => void open(id)} onEdit={(id) => composer.open({ mode: 'draft', id })} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword })} />
     </Suspense>
   );
 

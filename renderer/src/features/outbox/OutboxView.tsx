@@ -18,6 +18,8 @@ export interface OutboxViewProps {
   onOpenSettings: (accountId: string, focusPassword: boolean) => void;
   /** Show the message in the reading pane. */
   onOpen?: (id: string) => void;
+  /** Edit: once it is back in Drafts (same id), open it to go on writing. */
+  onEdit?: (id: string) => void;
 }
 
 type Action = 'resendMessage' | 'markSent' | 'cancelSend' | 'discardQueued';
@@ -25,7 +27,7 @@ type Action = 'resendMessage' | 'markSent' | 'cancelSend' | 'discardQueued';
 /** Declining main's own question ("Send it again?") is not a failure to report. */
 const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled';
 
-function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: Entry; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onDiscard: (item: Entry) => void }) {
+function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: { item: Entry; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onEdit?: (id: string) => void; onDiscard: (item: Entry) => void }) {
   const { api } = useServices();
   const store = useMessages();
   const [busy, setBusy] = useState(false);
@@ -38,6 +40,7 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: E
     setFailure(null);
     try {
       await call(api, method, { id: item.id });
+      if (method === 'cancelSend') onEdit?.(item.id);
     } catch (e) {
       if (!declined(e)) setFailure(isApiError(e) || e instanceof Error ? e.message : String(e));
     } finally {
@@ -68,7 +71,7 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: E
     <li className={`outbox-item tone-${st.tone}`} aria-label={subject} data-id={item.id}>
       <div className="outbox-line">
         {onOpen ? (
-          <button type="button" className="link-button outbox-subject" onClick={() => onOpen(item.id)}>
+          <button type="button" className="outbox-open outbox-subject" onClick={() => onOpen(item.id)}>
             {subject}
           </button>
         ) : (
@@ -108,7 +111,7 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onDiscard }: { item: E
   );
 }
 
-export function OutboxView({ accountId, title, onOpenSettings, onOpen }: OutboxViewProps) {
+export function OutboxView({ accountId, title, onOpenSettings, onOpen, onEdit }: OutboxViewProps) {
   const { api } = useServices();
   const store = useMessages();
   const items = useOutbox([accountId]) as Entry[] | null;
@@ -128,7 +131,7 @@ export function OutboxView({ accountId, title, onOpenSettings, onOpen }: OutboxV
         ) : (
           <ul className="outbox-list">
             {(items ?? []).map((item) => (
-              <OutboxEntry key={item.id} item={item} now={now} onOpenSettings={onOpenSettings} {...(onOpen ? { onOpen } : {})} onDiscard={setDiscarding} />
+              <OutboxEntry key={item.id} item={item} now={now} onOpenSettings={onOpenSettings} {...(onOpen ? { onOpen } : {})} {...(onEdit ? { onEdit } : {})} onDiscard={setDiscarding} />
             ))}
           </ul>
         )}

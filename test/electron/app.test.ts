@@ -72,4 +72,19 @@ suite('Popbox in Electron', () => {
     await row.click();
     await page.getByRole('region', { name: 'Message' }).getByText('Hi Bob.').waitFor();
   });
+
+  it('r opens a compose window of its own, as hardened as the main one; Escape closes it', async () => {
+    await page.getByRole('grid', { name: 'Messages' }).focus();
+    const [compose] = await Promise.all([app.waitForEvent('window'), page.keyboard.press('r')]);
+    expect(compose.url()).toMatch(/^app:\/\/popbox\/index\.html#compose\?mode=reply&id=/);
+    await expect.poll(() => compose.getByLabel('Subject').inputValue().catch(() => ''), { timeout: 15_000 }).toBe('Re: Hello from Dovecot');
+    expect(await compose.evaluate('typeof process === "undefined" && typeof window.popbox.send === "function"')).toBe(true);
+    const prefs = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => (w.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> }).getLastWebPreferences()));
+    expect(prefs).toHaveLength(2);
+    for (const p of prefs) expect(p).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    // No mail list behind it: the compose screen only.
+    expect(await compose.getByRole('grid', { name: 'Messages' }).count()).toBe(0);
+    await compose.keyboard.press('Escape');
+    await compose.waitForEvent('close');
+  });
 });

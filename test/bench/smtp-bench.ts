@@ -60,8 +60,9 @@ for (const w of WHO) if (!['outbox', 'cli', 'raw', 'msmtp'].includes(w)) throw n
 
 fs.mkdirSync(out, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-smtp-'));
-// Bundled into the repo's .bench/ (like pop3-bench's worker): npm packages stay external and resolve from node_modules.
-const worker = path.resolve(import.meta.dirname, '..', '..', '.bench', 'smtp-send.mjs');
+// Bundled into the repo's .bench/ (like pop3-bench's worker): npm packages stay external and resolve
+// from node_modules. One file per process: the smoke test may run while a full bench does.
+const worker = path.resolve(import.meta.dirname, '..', '..', '.bench', `smtp-send-${process.pid}.mjs`);
 fs.mkdirSync(path.dirname(worker), { recursive: true });
 await build({ entryPoints: [path.resolve(import.meta.dirname, 'smtp-send.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: worker, logLevel: 'warning', packages: 'external' });
 const cli = await bundleCli();
@@ -358,4 +359,5 @@ try {
   await pf.stop();
   await dc.stop();
   fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(worker, { force: true });
 }

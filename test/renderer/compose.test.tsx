@@ -17,6 +17,7 @@ import { checkSize } from '../../renderer/src/features/compose/limits.js';
 import { parseComposeHash, composeHash } from '../../renderer/src/features/compose/load.js';
 import { htmlToText, cleanHtml } from '../../renderer/src/features/compose/rich-text.js';
 import { AUTOSAVE_MS } from '../../renderer/src/features/compose/useCompose.js';
+import { swapSignature } from '../../renderer/src/features/compose/signature.js';
 import { composeKeyFor, shortcutFor, SHORTCUT_HELP } from '../../renderer/src/app/keyboard.js';
 import { ShortcutsHelp } from '../../renderer/src/app/ShortcutsHelp.js';
 
@@ -61,6 +62,17 @@ describe('attached with nothing attached', () => {
     expect(checkSize(1000, 7 * 1024 * 1024, 10 * 1024 * 1024)).toBeNull();
     expect(checkSize(1000, 8 * 1024 * 1024, 10 * 1024 * 1024)).toMatchObject({ blocking: false, message: expect.stringMatching(/accepts at most 10\.0 MB/) });
     expect(checkSize(1000, 26 * 1024 * 1024, 0)).toMatchObject({ blocking: true });
+  });
+});
+
+describe('signatures', () => {
+  it('another identity swaps the signature block, removes it, or adds one above the quote', () => {
+    const reply = '\n\n-- \nAnn at home\n\nOn Tue, Bob wrote:\n> hi\n';
+    expect(swapSignature(reply, 'Ann at home', 'Ann Example\nExample Corp')).toBe('\n\n-- \nAnn Example\nExample Corp\n\nOn Tue, Bob wrote:\n> hi\n');
+    expect(swapSignature(reply, 'Ann at home', undefined)).toBe('\n\nOn Tue, Bob wrote:\n> hi\n');
+    expect(swapSignature('Hello\n\nOn Tue, Bob wrote:\n> hi\n', undefined, 'Ann')).toBe('Hello\n\n-- \nAnn\n\nOn Tue, Bob wrote:\n> hi\n');
+    expect(swapSignature('Hello', undefined, 'Ann')).toBe('Hello\n\n-- \nAnn\n');
+    expect(swapSignature('Hello', 'Same', 'Same')).toBe('Hello');
   });
 });
 

@@ -19,6 +19,7 @@ import { fieldOfError, type ComposeField } from './errors.js';
 import { readFile } from './files.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { SendButtons } from './SendButtons.js';
+import { identityOf, swapSignature } from './signature.js';
 import { useCompose, type SaveStatus } from './useCompose.js';
 
 export interface SentNote {
@@ -207,7 +208,21 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
         </div>
       )}
       <div className="compose-fields">
-        <IdentityPicker account={account} identityId={state.identityId} onChange={(identityId) => set({ identityId }, 'from')} error={errors.from ?? null} />
+        <IdentityPicker
+          account={account}
+          identityId={state.identityId}
+          onChange={(identityId) =>
+            set(
+              (s) => ({
+                identityId,
+                // Plain text carries the signature of the identity it is written as.
+                ...(s.html === null ? { text: swapSignature(s.text, identityOf(account, s.identityId)?.signature, identityOf(account, identityId)?.signature) } : {}),
+              }),
+              'from',
+            )
+          }
+          error={errors.from ?? null}
+        />
         <div className="compose-to">
           <AddressField label="To" values={state.to} onChange={(to) => set({ to }, 'to')} suggest={suggest} error={errors.to ?? null} autoFocus={!draft.to.length} />
           <span className="cc-toggles">

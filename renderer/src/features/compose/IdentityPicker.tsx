@@ -1,11 +1,12 @@
 /** From: one of the account's identities (a menu when it has several). */
 import type { PublicAccount } from '../../../../shared/contract.js';
+import { identityOf } from './signature.js';
 
 const label = (i: { name: string; address: string }) => (i.name ? `${i.name} <${i.address}>` : i.address);
 
 export function IdentityPicker({ account, identityId, onChange, error }: { account: PublicAccount | undefined; identityId: string | null; onChange: (id: string) => void; error?: string | null }) {
   const identities = account?.identities ?? [];
-  const current = identities.find((i) => i.id === identityId) ?? identities.find((i) => i.default) ?? identities[0];
+  const current = identityOf(account, identityId);
   return (
     <div className={`compose-row${error ? ' has-error' : ''}`}>
       <label className="compose-label" htmlFor="compose-from">

@@ -335,6 +335,19 @@ describe('the compose form', () => {
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
   });
 
+  it('a file that would pass 25 MB in all is not read or attached, and says why', async () => {
+    const { api } = fakeApi();
+    render(<ComposeForm api={api} draft={DRAFT} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);
+    const huge = new File(['x'], 'video.mp4', { type: 'video/mp4' });
+    Object.defineProperty(huge, 'size', { value: 2 * 1024 * 1024 * 1024 });
+    const read = vi.spyOn(huge, 'arrayBuffer');
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['ok'], 'small.txt'), huge] } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Not attached: video\.mp4 \(2\.00 GB\)\. At most 25\.0 MB/);
+    await screen.findByText('small.txt');
+    expect(screen.queryByText('video.mp4')).toBeNull();
+    expect(read).not.toHaveBeenCalled();
+  });
+
   it('Discard asks in the app’s own dialog, then deletes the draft for good', async () => {
     const { api, calls } = fakeApi();
     const onDiscarded = vi.fn();

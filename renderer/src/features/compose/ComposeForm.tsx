@@ -6,10 +6,10 @@
 import './compose.css';
 import { useEffect, useRef, useState, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { PublicAccount } from '../../../../shared/contract.js';
-import type { Draft } from '../../../../shared/compose.js';
+import { COMPOSE_LIMITS, type Draft } from '../../../../shared/compose.js';
 import { call, type PopboxApi } from '../../api/client.js';
 import { ConfirmDialog, failureText } from '../../app/ConfirmDialog.js';
-import { formatTime } from '../../app/format.js';
+import { formatBytes, formatTime } from '../../app/format.js';
 import { composeKeyFor } from '../../app/keyboard.js';
 import { AddressField } from './AddressField.js';
 import { AttachmentList } from './AttachmentList.js';
@@ -18,6 +18,7 @@ import { blocksSend, sendProblems } from './checks.js';
 import { fieldOfError, type ComposeField } from './errors.js';
 import { readFile } from './files.js';
 import { IdentityPicker } from './IdentityPicker.js';
+import { attachmentBytes } from './model.js';
 import { SendButtons } from './SendButtons.js';
 import { identityOf, swapSignature } from './signature.js';
 import { useCompose, type SaveStatus } from './useCompose.js';
@@ -73,11 +74,20 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
   };
 
   const addFiles = async (list: FileList | File[] | null) => {
-    const files = [...(list ?? [])];
+    const all = [...(list ?? [])];
+    if (!all.length) return;
+    // Over Popbox's limit a file is not even read (a 2 GB video would fill the memory first).
+    let room = COMPOSE_LIMITS.attachmentBytes - attachmentBytes(compose.current());
+    const files = all.filter((f) => (f.size <= room ? ((room -= f.size), true) : false));
+    const refused = all.filter((f) => !files.includes(f));
+    if (refused.length) {
+      setErrors((x) => ({ ...x, attachments: `Not attached: ${refused.map((f) => `${f.name} (${formatBytes(f.size)})`).join(', ')}. At most ${formatBytes(COMPOSE_LIMITS.attachmentBytes)} can be attached in all; share big files by a link.` }));
+    }
     if (!files.length) return;
     try {
       const read = await Promise.all(files.map(readFile));
-      set((s) => ({ files: [...s.files, ...read] }), 'attachments');
+      update((s) => ({ files: [...s.files, ...read] }));
+      if (!refused.length) setErrors((e) => ({ ...e, attachments: undefined }));
       setAskAttach(null);
     } catch (e) {
       setErrors((x) => ({ ...x, attachments: `Could not read the file: ${failureText(e)}` }));

@@ -5,9 +5,7 @@
  * silence after it means "may have been sent" and never a second copy; a refusal waits for the
  * user with the server's words; Undo send never sends.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +18,7 @@ import type { DovecotServer } from '../support/dovecot.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { mulberry32, toCrlf } from '../support/mailgen.js';
 import type { ChildConfig } from '../support/outbox-child.js';
+import { runChild, type ChildRun } from '../support/outbox-child-run.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
@@ -35,58 +34,6 @@ const USERS = [
 const ACCOUNT = 'acct-alice';
 const KILLS = process.env.POPBOX_OUTBOX_KILLS ? Number(process.env.POPBOX_OUTBOX_KILLS) : process.env.POPBOX_SOAK ? 100 : 20;
 const SEED = Number(process.env.POPBOX_OUTBOX_SEED ?? 0x0b0c5) >>> 0;
-const repo = path.resolve(import.meta.dirname, '..', '..');
-const CHILD = path.join(repo, 'test', 'support', 'outbox-child.ts');
-
-interface ChildRun {
-  queued: [string, string][];
-  /** The child's last line before it died or finished. */
-  lastLine: string;
-  killed: boolean;
-  code: number | null;
-  stderr: string;
-  /** From 'ready' to the exit, ms. */
-  workedMs: number;
-}
-
-/** Run the outbox child to the end, or SIGKILL it (by its PID) `killAfterMs` after it said ready. */
-function runChild(cfgFile: string, killAfterMs: number | null): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, cfgFile], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    const queued: [string, string][] = [];
-    let lastLine = '';
-    let buffered = '';
-    let stderr = '';
-    let killed = false;
-    let readyAt = 0;
-    const guard = setTimeout(() => {
-      killed = child.kill('SIGKILL');
-      reject(new Error(`the outbox child hung (last line: ${lastLine}); stderr: ${stderr}`));
-    }, 60_000);
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lastLine = line;
-        const q = /^queued (\S+) (\S+)$/.exec(line);
-        if (q) queued.push([q[1]!, q[2]!]);
-        if (line === 'ready') readyAt = performance.now();
-        if (line === 'ready' && killAfterMs !== null) {
-          setTimeout(() => {
-            if (child.exitCode === null && child.signalCode === null) killed = child.kill('SIGKILL');
-          }, killAfterMs);
-        }
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(guard);
-      resolve({ queued, lastLine, killed, code, stderr, workedMs: readyAt ? performance.now() - readyAt : 0 });
-    });
-  });
-}
 
 suite('the outbox: exactly once, or visibly uncertain', () => {
   let servers: SendServers;
@@ -440,7 +387,7 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     let kills = 0;
     for (let round = 0; kills < KILLS && round < 3 * KILLS; round++) {
       await fs.writeFile(cfgFile, JSON.stringify(cfg(newMessages())));
-      const r = await runChild(cfgFile, Math.floor(rng() * calib.workedMs));
+      const r = await runChild(cfgFile, { afterMs: Math.floor(rng() * calib.workedMs) });
       record(r);
       const where = r.killed && r.lastLine !== 'done' ? r.lastLine.replace(/^event (\S+) \S+/, '$1').replace(/^queued .*/, 'queued') : 'finished';
       if (where !== 'finished') kills++;

@@ -28,6 +28,8 @@ export interface FaultProxy {
   setPlan(plan: FaultPlan | null): void;
   /** Bytes each way on the last connection (to size the next plan). */
   lastBytes(): { down: number; up: number };
+  /** The bytes forwarded each way on the last connection (its first 4 MB), to find where each protocol step starts. */
+  lastTranscript(): { down: Buffer; up: Buffer };
   /** How many connections were opened. */
   connections(): number;
   close(): Promise<void>;
@@ -40,6 +42,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let plan: FaultPlan | null = null;
   let opened = 0;
   let last = { down: 0, up: 0 };
+  let lastChunks: { down: Buffer[]; up: Buffer[] } = { down: [], up: [] };
+  const TRANSCRIPT_LIMIT = 4 * 1024 * 1024;
   const sockets = new Set<net.Socket>();
 
   const server = net.createServer((client) => {
@@ -47,6 +51,11 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     const p = plan;
     const counts = { down: 0, up: 0 };
     last = counts;
+    const chunks: { down: Buffer[]; up: Buffer[] } = { down: [], up: [] };
+    lastChunks = chunks;
+    const keep = (dir: Direction, b: Buffer) => {
+      if (b.length && counts[dir] <= TRANSCRIPT_LIMIT) chunks[dir].push(Buffer.from(b));
+    };
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
     /** Set once a reset or truncation fired: nothing more goes either way. */
@@ -92,6 +101,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           if (p?.stall && p.stall.dir === dir && !stalled && after >= p.stall.at) {
             stalled = true;
             const head = data.subarray(0, Math.max(0, p.stall.at - before));
+            keep(dir, head);
             if (head.length) to.write(head);
             counts[dir] += head.length;
             data = data.subarray(head.length);
@@ -100,6 +110,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           }
           if (p?.truncate && p.truncate.dir === dir && counts[dir] + data.length >= p.truncate.at) {
             const head = data.subarray(0, Math.max(0, p.truncate.at - counts[dir]));
+            keep(dir, head);
             counts[dir] += head.length;
             dead = true;
             to.end(head);
@@ -109,6 +120,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
           }
           if (p?.reset && p.reset.dir === dir && counts[dir] + data.length >= p.reset.at) {
             const head = data.subarray(0, Math.max(0, p.reset.at - counts[dir]));
+            keep(dir, head);
             counts[dir] += head.length;
             dead = true;
             // Let the head reach the kernel, then drop both ends hard.
@@ -120,6 +132,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
             else rst();
             return;
           }
+          keep(dir, data);
           counts[dir] += data.length;
           if (!to.write(data)) await new Promise((r) => to.once('drain', r));
         });
@@ -137,6 +150,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       plan = next;
     },
     lastBytes: () => ({ ...last }),
+    lastTranscript: () => ({ down: Buffer.concat(lastChunks.down), up: Buffer.concat(lastChunks.up) }),
     connections: () => opened,
     async close() {
       for (const s of sockets) s.destroy();

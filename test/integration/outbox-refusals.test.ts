@@ -141,6 +141,7 @@ suite('recipients refused while others get the message', () => {
     // Carol may have been refused once more before her mailbox was free: every attempt after the first was hers alone.
     expect(item!.attempts).toBeGreaterThanOrEqual(2);
     expect(item!.refused).toEqual([expect.objectContaining({ address: 'nobody@example.org', permanent: true })]);
+    expect(item!.lastError?.message).toMatch(/^Sent, but not to nobody@example\.org: unknown recipient/);
     expect([...(await h.folderFiles('Sent')).values()].map((b) => b.equals(raw))).toEqual([true]);
   });
 

@@ -277,3 +277,96 @@ describe('the outbox after a crash (no server: the send is counted)', () => {
     expect((await h.folderFiles('Drafts')).has(`${id}:2,S`)).toBe(true);
   });
 });
+
+describe('recipients refused while others got it (no server: the answers are scripted)', () => {
+  let dataDir: string;
+  const open: OutboxHarness[] = [];
+  const settings: SmtpSettings = { host: '127.0.0.1', port: 1, security: 'plain' };
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-outbox-refused-'));
+  });
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function outbox(answers: ((m: RawMessage) => SendResult)[]) {
+    const sends: RawMessage[] = [];
+    const h = await openOutbox({
+      dataDir,
+      accountId: ACCOUNT,
+      transport: () => settings,
+      deps: {
+        undoSeconds: 0,
+        backoffMs: [20],
+        send: async (_s, m) => {
+          sends.push(m);
+          (m.raw as NodeJS.ReadableStream).resume();
+          await m.beforeFinalDot?.();
+          return answers[Math.min(sends.length, answers.length) - 1]!(m);
+        },
+      },
+    });
+    open.push(h);
+    return { h, sends };
+  }
+
+  const until = async <T>(probe: () => Promise<T | undefined | null | false>): Promise<T> => {
+    for (let i = 0; i < 400; i++) {
+      const v = await probe();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('timed out');
+  };
+
+  it('a 4xx recipient is tried again alone until the server takes it; the 5xx one is shown as "Sent, but not to …" until dismissed', async () => {
+    const { h, sends } = await outbox([
+      () => ({
+        accepted: ['b@example.org'],
+        rejected: [
+          { address: 'c@example.org', code: 'sys-temp', responseCode: 452, serverText: '4.2.2 Mailbox full, try later' },
+          { address: 'd@example.org', code: 'rejected', responseCode: 550, serverText: '5.1.1 <d@example.org>: Recipient address rejected: User unknown' },
+        ],
+        response: '250 2.0.0 Ok',
+      }),
+      () => ({ accepted: [], rejected: [{ address: 'c@example.org', code: 'sys-temp', responseCode: 452 }], response: '250 2.0.0 Ok' }),
+      () => ({ accepted: ['c@example.org'], rejected: [], response: '250 2.0.0 Ok' }),
+    ]);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('partly'), envelope: { from: 'a@example.org', to: ['b@example.org', 'c@example.org', 'd@example.org'] }, sendAt: Date.now() });
+    const item = await until(async () => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id && i.state === 'sent'));
+    expect(sends.map((m) => m.to)).toEqual([['b@example.org', 'c@example.org', 'd@example.org'], ['c@example.org'], ['c@example.org']]);
+    expect(item).toMatchObject({ sentTo: ['b@example.org', 'c@example.org'], to: [], attempts: 3 });
+    expect(item.refused).toEqual([expect.objectContaining({ address: 'd@example.org', permanent: true, responseCode: 550 })]);
+    expect(item.lastError).toMatchObject({ code: 'rejected', message: expect.stringMatching(/^Sent, but not to d@example\.org: unknown recipient \(the server said 550 5\.1\.1 /) });
+    expect((await h.folderFiles('Sent')).size).toBe(1);
+    // It has been sent: not again, not back to Drafts.
+    await expect(h.outbox.resend(id)).rejects.toThrow(/has been sent/);
+    await expect(h.outbox.cancel(id)).rejects.toThrow(/Too late/);
+    // After a restart the notice is still there, and the message is not sent again.
+    await h.close();
+    open.pop();
+    const again = await outbox([() => ({ accepted: ['x'], rejected: [], response: '250' })]);
+    await again.h.outbox.start();
+    await again.h.outbox.idle();
+    expect(again.sends).toEqual([]);
+    expect((await again.h.outbox.status(ACCOUNT)).map((i) => [i.id, i.state])).toEqual([[id, 'sent']]);
+    await again.h.outbox.discard(id);
+    expect(await again.h.outbox.status(ACCOUNT)).toEqual([]);
+    expect((await again.h.folderFiles('Sent')).size).toBe(1);
+    expect((await again.h.folderFiles('Trash')).size).toBe(0);
+  });
+
+  it('the plain words for a refusal keep the server\'s', async () => {
+    const { refusalOf, refusalsMessage } = await import('../../electron/core/outbox/refusals.js');
+    const unknown = refusalOf({ address: 'x@y.org', code: 'rejected', responseCode: 550, serverText: '5.1.1 No such user here' });
+    const relay = refusalOf({ address: 'r@elsewhere.org', code: 'rejected', responseCode: 554, serverText: '5.7.1 <r@elsewhere.org>: Relay access denied' });
+    const later = refusalOf({ address: 'l@y.org', code: 'sys-temp', responseCode: 450 });
+    expect(unknown).toEqual({ address: 'x@y.org', permanent: true, responseCode: 550, serverText: '5.1.1 No such user here', message: 'not to x@y.org: unknown recipient (the server said 550 5.1.1 No such user here)' });
+    expect(relay.message).toMatch(/: relay denied \(the server said 554 /);
+    expect(later).toMatchObject({ permanent: false, message: 'not to l@y.org: refused for now, tried again later (the server said 450)' });
+    expect(refusalsMessage(['b@y.org'], [later])).toBe('Sent to b@y.org; not yet to l@y.org: refused for now, tried again later (the server said 450)');
+    expect(refusalsMessage(['b@y.org'], [unknown, later])).toMatch(/^Sent, but not to x@y\.org: unknown recipient .*; not yet to l@y\.org/);
+  });
+});

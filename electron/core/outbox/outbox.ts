@@ -447,6 +447,7 @@ export class Outbox {
       const sentTo = result.accepted.map(String);
       const later = refused.filter((r) => !r.permanent);
       const current = st.get(id) ?? entry;
+      const forGood = mergeForMessage(current, refused).filter((r) => r.permanent);
       const rec: OutboxRecord = later.length
         ? {
             t: 'partly',
@@ -466,7 +467,9 @@ export class Outbox {
             at,
             response: result.response,
             sentTo,
-            ...(refused.length ? { rejected: refused.map((r) => r.address), refused, error: { code: 'rejected', message: refusalsMessage(union(current.sentTo, sentTo), mergeForMessage(current, refused)) } } : {}),
+            ...(refused.length ? { rejected: refused.map((r) => r.address), refused } : {}),
+            // Refused for good by anyone, in this attempt or an earlier one: "Sent, but not to …".
+            ...(forGood.length ? { error: { code: 'rejected', message: refusalsMessage(union(current.sentTo, sentTo), forGood) } } : {}),
           };
       try {
         await st.append(rec);

@@ -342,6 +342,32 @@ suite('writing mail in Chromium', () => {
     expect(drafts(bobId)).toEqual([]);
   });
 
+  it('the compose page of a window of its own (what Electron opens): no mailbox behind it, Send, Sending… Undo, then it closes', async () => {
+    const before = (await app.dc.mailbox('bob')).length;
+    // Opened as the app opens it in Electron: window.open on the same page with a #compose hash.
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate((hash) => void (globalThis as unknown as { open(u: string, t: string, f: string): unknown }).open(hash, '_blank', 'popup'), `#compose?mode=new&accountId=${aliceId}`),
+    ]);
+    const pto = popup.getByRole('combobox', { name: 'To' });
+    await pto.waitFor({ timeout: 30_000 });
+    expect(await popup.title()).toBe('Write — Popbox');
+    expect(await popup.getByRole('grid', { name: 'Messages' }).count()).toBe(0);
+    expect(await popup.locator('#compose-from').textContent()).toBe('Alice Ämber <alice@example.org>');
+    await pto.fill('bob@example.org');
+    await pto.press('Enter');
+    await popup.getByLabel('Subject').fill('From a window of its own');
+    await popup.getByLabel('Message text').fill('Sent from the compose window.');
+    const closed = popup.waitForEvent('close', { timeout: 20_000 });
+    await popup.getByLabel('Message text').press('Control+Enter');
+    await popup.locator('.sending-toast').getByText('Sending…').waitFor();
+    // After the undo window the window closes by itself, and the message goes.
+    await closed;
+    await expect.poll(async () => (await app.dc.mailbox('bob')).length, { timeout: 40_000 }).toBe(before + 1);
+    const mail = await simpleParser((await app.dc.mailbox('bob')).at(-1)!.bytes);
+    expect(mail.subject).toBe('From a window of its own');
+  });
+
   it('a refusal from main is said next to the field it concerns (an account that cannot send: under From)', async () => {
     await folder('Inbox', 'Bob').click();
     await page.keyboard.press('n');

@@ -187,7 +187,8 @@ try {
   }
 
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const nodeFlags = (name: string) => (CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}-\${pid}.cpuprofile`] : []);
+  // Node's default profile names carry the PID: one file per process, in a folder per sender.
+  const nodeFlags = (name: string) => (CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CPU_PROF, name)}`] : []);
 
   function runWorker(mode: 'outbox' | 'raw', file: string): Timed {
     const dataDir = fs.mkdtempSync(path.join(work, 'data-'));

@@ -9,6 +9,9 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/unit/setup.ts'],
+          // Vitest's default 5 s is a speed assertion: a loaded 2-core machine (or CI) runs the
+          // 10,000-message cases slower, never wrongly.
+          testTimeout: 30_000,
         },
       },
       {
@@ -18,6 +21,7 @@ export default defineConfig({
           include: ['test/renderer/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
           setupFiles: ['test/renderer/setup.ts'],
+          testTimeout: 30_000,
         },
       },
       {

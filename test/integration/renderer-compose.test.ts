@@ -6,10 +6,11 @@
  * a draft closed with Escape is in Drafts and reopens with everything in it; Undo send brings
  * the message back into the compose panel and nothing reaches the server.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
 import { messageRow, requireChromium } from '../support/browser.js';
 import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
@@ -102,6 +103,15 @@ suite('writing mail in Chromium', () => {
     await page.goto(app.host.url);
     await messageRow(page, 'Quarterly plans').waitFor({ timeout: 30_000 });
   }, 180_000);
+
+  // One test's leftover panel or question must not make the next fail: each starts on the mail.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await page.screenshot({ path: path.join(os.tmpdir(), `popbox-compose-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => {});
+    for (let i = 0; i < 3 && (await page.locator('.compose-panel, [role="dialog"], [role="menu"]').count()) > 0; i++) {
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(300);
+    }
+  });
 
   afterAll(async () => {
     await app?.close();

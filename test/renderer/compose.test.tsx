@@ -335,6 +335,29 @@ describe('the compose form', () => {
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
   });
 
+  it('Send later › Pick date and time: a past time is refused in words, a later one sends at that time; Escape closes only the picker', async () => {
+    const { api, calls } = fakeApi();
+    const onClose = vi.fn();
+    const onSent = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, to: ['ann@example.org'], subject: 'Later', text: 'Hi' }} accounts={[ACCOUNT]} onClose={onClose} onSent={onSent} onDiscarded={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Send later' }));
+    expect(screen.getAllByRole('menuitem').map((m) => m.textContent)).toEqual([expect.stringMatching(/^In 1 hour/), expect.stringMatching(/^Tomorrow morning/), 'Pick date and time…']);
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Pick date and time…' }));
+    const when = screen.getByLabelText('Send at');
+    fireEvent.keyDown(when, { key: 'Escape' });
+    expect(screen.queryByLabelText('Send at')).toBeNull();
+    expect(onClose).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: 'Send later' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Pick date and time…' }));
+    fireEvent.change(screen.getByLabelText('Send at'), { target: { value: '2020-01-01T08:00' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Schedule' }));
+    expect(screen.getByRole('alert').textContent).toBe('That time has passed: choose a later one.');
+    fireEvent.change(screen.getByLabelText('Send at'), { target: { value: '2099-03-04T09:30' } });
+    fireEvent.keyDown(screen.getByLabelText('Send at'), { key: 'Enter' });
+    await waitFor(() => expect(onSent).toHaveBeenCalled());
+    expect(calls.send[0]).toMatchObject({ sendAt: new Date('2099-03-04T09:30').getTime() });
+  });
+
   it('a file that would pass 25 MB in all is not read or attached, and says why', async () => {
     const { api } = fakeApi();
     render(<ComposeForm api={api} draft={DRAFT} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);

@@ -52,7 +52,22 @@ export function SendButtons({ busy, onSend }: { busy: boolean; onSend: (sendAt?:
         />
       )}
       {picking !== null && (
-        <div className="send-later-pick" role="group" aria-label="Send later at">
+        <div
+          className="send-later-pick"
+          role="group"
+          aria-label="Send later at"
+          onKeyDown={(e) => {
+            // Escape closes this picker, not the compose screen; Enter schedules.
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              setPicking(null);
+            } else if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && (e.target as HTMLElement).tagName === 'INPUT') {
+              e.preventDefault();
+              schedule();
+            }
+          }}
+        >
           <label>
             Send at{' '}
             <input type="datetime-local" value={picking} min={localInputValue(new Date())} onChange={(e) => setPicking(e.target.value)} autoFocus />

@@ -118,6 +118,8 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
   };
 
   const close = async () => {
+    // While Send is under way the message is main's: a save now would file a second copy.
+    if (busy) return;
     setClosing(null);
     try {
       await compose.save();
@@ -202,7 +204,7 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
         <span className={`compose-status${compose.status.kind === 'failed' ? ' failed' : ''}`} role="status" aria-live="polite">
           {statusText(compose.status)}
         </span>
-        <button type="button" className="small" onClick={() => void close()} title="Close (Escape): the draft is kept">
+        <button type="button" className="small" onClick={() => void close()} disabled={busy} title="Close (Escape): the draft is kept">
           Close
         </button>
       </header>

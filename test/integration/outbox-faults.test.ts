@@ -250,13 +250,13 @@ suite('sending through faults at every SMTP step, and kill -9 at each', () => {
     const dataDir = path.join(root, 'killed');
     const cfgFile = path.join(root, 'child.json');
     const o = clear;
-    type Hold = { name: string; dir: 'up' | 'down'; at: (raw: Buffer) => number; dotMayHaveGone: boolean; mustBeMaybe?: boolean };
-    const hold = (name: string, dir: 'up' | 'down', offset: number | ((raw: Buffer) => number), dotMayHaveGone: boolean, mustBeMaybe = false): Hold => ({
+    type Hold = { name: string; dir: 'up' | 'down'; at: (raw: Buffer) => number; dotMayHaveGone: boolean; must?: 'maybe' | 'sent' };
+    const hold = (name: string, dir: 'up' | 'down', offset: number | ((raw: Buffer) => number), dotMayHaveGone: boolean, must?: 'maybe' | 'sent'): Hold => ({
       name,
       dir,
       at: typeof offset === 'number' ? () => offset : offset,
       dotMayHaveGone,
-      ...(mustBeMaybe ? { mustBeMaybe } : {}),
+      ...(must ? { must } : {}),
     });
     const holds: Hold[] = [
       hold('kill: greeting', 'down', 0, false),
@@ -267,8 +267,9 @@ suite('sending through faults at every SMTP step, and kill -9 at each', () => {
       hold('kill: DATA, before 354', 'down', o.down.go + 1, false),
       hold('kill: mid-body', 'up', o.body + 60 * 1024, true),
       hold('kill: right before the final dot', 'up', (raw) => o.dot(raw), true),
-      hold('kill: after the final dot, before the 250', 'down', o.down.queued + 1, true, true),
-      hold('kill: after the 250, before QUIT', 'up', (raw) => o.quit(raw) + 1, true),
+      hold('kill: after the final dot, before the 250', 'down', o.down.queued + 1, true, 'maybe'),
+      // QUIT goes out only once the 250 is recorded: killed then, it is sent, not "may have been sent".
+      hold('kill: after the 250, at QUIT', 'up', (raw) => o.quit(raw) + 1, true, 'sent'),
     ];
     const cfg = (enqueue: ChildConfig['enqueue']): ChildConfig => ({ dataDir, accountId: ACCOUNT, settings: settings('clear'), backoffMs: [100], enqueue });
     const proxy = proxies.clear;
@@ -291,7 +292,7 @@ suite('sending through faults at every SMTP step, and kill -9 at each', () => {
         await fs.writeFile(cfgFile, JSON.stringify(cfg([])));
         const again = await runChild(cfgFile, null);
         expect(again.code, again.stderr).toBe(0);
-        killedRuns.push({ tag, step: { name: hold.name, route: 'clear', plan: () => ({}), dotMayHaveGone: hold.dotMayHaveGone, ...(hold.mustBeMaybe ? { mustBeMaybe: true } : {}) } });
+        killedRuns.push({ tag, step: { name: hold.name, route: 'clear', plan: () => ({}), dotMayHaveGone: hold.dotMayHaveGone, ...(hold.must === 'maybe' ? { mustBeMaybe: true } : {}), ...(hold.must === 'sent' ? { mustBeSent: true } : {}) } });
       }
     }
     // How each ended, from the outbox the user would open.

@@ -80,13 +80,26 @@ export interface OutboxDeps {
   send?: (settings: SmtpSettings, message: RawMessage) => Promise<SendResult>;
 }
 
-export interface EnqueueInput {
-  /** The whole message, CRLF line ends (what nodemailer's MailComposer builds). */
-  raw: Buffer;
+export type EnqueueInput = {
   envelope: { from: string; to: string[] };
   /** Send later: not before this time (ms since epoch). Default: now + the undo window. */
   sendAt?: number;
-}
+} & (
+  | {
+      /** The whole message, CRLF line ends (what nodemailer's MailComposer builds). */
+      raw: Buffer;
+      file?: undefined;
+    }
+  | {
+      /**
+       * The message already written and fsynced in a file of its own on the data directory's
+       * filesystem (build-message's buildMessageToFile): renamed into the Outbox, never read
+       * whole (a 25 MB attachment). Checked as `raw` is; gone from here once this resolves.
+       */
+      file: string;
+      raw?: undefined;
+    }
+);
 
 interface AccountRuntime {
   state: OutboxStateFile | null;
@@ -299,7 +312,8 @@ export class Outbox {
    * envelope are on disk. It goes out after the undo window (or at `sendAt`).
    */
   async enqueue(accountId: string, input: EnqueueInput): Promise<string> {
-    const raw = checkedMessage(input.raw);
+    const raw = input.raw !== undefined ? checkedMessage(input.raw) : null;
+    const size = raw ? raw.length : await checkedMessageFile(input.file!);
     const to = input.envelope.to.map((a) => a.trim()).filter((a) => a.length > 0);
     if (to.length === 0) throw new AppFailure('invalid', 'The message has no recipients.');
     const from = input.envelope.from.trim();
@@ -309,9 +323,15 @@ export class Outbox {
       const id = newLocalId();
       // The envelope first: a crash before the file is renamed in leaves an entry without a
       // file (forgotten on recovery); a file without its envelope could never be sent.
-      await st.append({ t: 'queued', id, at, from, to, sendAt, size: raw.length });
+      await st.append({ t: 'queued', id, at, from, to, sendAt, size });
       try {
-        await box.maildir.addMessage(raw, OUTBOX, { seen: true, flagged: false }, id);
+        if (raw) await box.maildir.addMessage(raw, OUTBOX, { seen: true, flagged: false }, id);
+        else {
+          // As addMessage does, from a file already written: fsync, rename into cur/, fsync the folder.
+          const handle = await fs.open(input.file!, 'r+');
+          await box.maildir.finish({ id, size, tmpPath: input.file!, handle }, { seen: true, flagged: false }, OUTBOX);
+          await box.maildir.syncDirs();
+        }
       } catch (e) {
         await st.append({ t: 'done', id, at: this.now(), folder: null }).catch(() => {});
         throw e;
@@ -422,6 +442,21 @@ export class Outbox {
     const id = entry.id;
     const rt = this.rt(accountId);
     let result: SendResult;
+    let recorded: OutboxRecord | null = null;
+    /** The server's 250, on disk: never sent again to those who have it (the partly refused are tried again alone). */
+    const record = (r: SendResult): Promise<OutboxRecord> =>
+      this.serial(accountId, async () => {
+        const rec = this.acceptedRecord(st.get(id) ?? entry, n, r);
+        try {
+          await st.append(rec);
+        } catch {
+          // The server has it: never again in this process. On disk the dot record stands, so a
+          // restart says "may have been sent" rather than sending it again.
+          st.applyOnly(rec);
+        }
+        recorded = rec;
+        return rec;
+      });
     try {
       const size = (await fs.stat(a.file)).size;
       const send = this.deps.send ?? sendRaw;
@@ -432,6 +467,10 @@ export class Outbox {
         size,
         // On disk before the final dot goes out: after a crash, "before the dot" is certain.
         beforeFinalDot: () => this.serial(accountId, () => st.append({ t: 'dot', id, n, at: this.now() })),
+        // Before QUIT: a crash after the 250 but before the QUIT finds it recorded as sent.
+        onAccepted: async (r) => {
+          await record(r);
+        },
       });
     } catch (e) {
       await this.serial(accountId, async () => {
@@ -441,43 +480,9 @@ export class Outbox {
       });
       return;
     }
+    // The 250 is on disk already when the client's hook ran (before its QUIT); a send function without it, now.
+    const rec = recorded ?? (await record(result));
     const partly = await this.serial(accountId, async () => {
-      const at = this.now();
-      const refused = result.rejected.map(refusalOf);
-      const sentTo = result.accepted.map(String);
-      const later = refused.filter((r) => !r.permanent);
-      const current = st.get(id) ?? entry;
-      const forGood = mergeForMessage(current, refused).filter((r) => r.permanent);
-      const rec: OutboxRecord = later.length
-        ? {
-            t: 'partly',
-            id,
-            n,
-            at,
-            response: result.response,
-            sentTo,
-            refused,
-            nextAt: at + backoffDelay(current.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS),
-            error: { code: 'sys-temp', message: refusalsMessage(union(current.sentTo, sentTo), refused) },
-          }
-        : {
-            t: 'accepted',
-            id,
-            n,
-            at,
-            response: result.response,
-            sentTo,
-            ...(refused.length ? { rejected: refused.map((r) => r.address), refused } : {}),
-            // Refused for good by anyone, in this attempt or an earlier one: "Sent, but not to …".
-            ...(forGood.length ? { error: { code: 'rejected', message: refusalsMessage(union(current.sentTo, sentTo), forGood) } } : {}),
-          };
-      try {
-        await st.append(rec);
-      } catch {
-        // The server has it: never again in this process. On disk the dot record stands, so a
-        // restart says "may have been sent" rather than sending it again.
-        st.applyOnly(rec);
-      }
       rt.sending = null;
       if (rec.t === 'partly') {
         this.changed(accountId, st.get(id));
@@ -487,6 +492,40 @@ export class Outbox {
       return false;
     });
     if (!partly) this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected });
+  }
+
+  /** The record for a 250: accepted, or partly (some recipients refused for now, tried again alone). */
+  private acceptedRecord(current: OutboxEntry, n: number, result: SendResult): OutboxRecord {
+    const id = current.id;
+    const at = this.now();
+    const refused = result.rejected.map(refusalOf);
+    const sentTo = result.accepted.map(String);
+    const later = refused.filter((r) => !r.permanent);
+    if (later.length) {
+      return {
+        t: 'partly',
+        id,
+        n,
+        at,
+        response: result.response,
+        sentTo,
+        refused,
+        nextAt: at + backoffDelay(current.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS),
+        error: { code: 'sys-temp', message: refusalsMessage(union(current.sentTo, sentTo), refused) },
+      };
+    }
+    const forGood = mergeForMessage(current, refused).filter((r) => r.permanent);
+    return {
+      t: 'accepted',
+      id,
+      n,
+      at,
+      response: result.response,
+      sentTo,
+      ...(refused.length ? { rejected: refused.map((r) => r.address), refused } : {}),
+      // Refused for good by anyone, in this attempt or an earlier one: "Sent, but not to …".
+      ...(forGood.length ? { error: { code: 'rejected', message: refusalsMessage(union(current.sentTo, sentTo), forGood) } } : {}),
+    };
   }
 
   /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
@@ -659,4 +698,30 @@ export function checkedMessage(raw: Buffer): Buffer {
   if (raw[raw.length - 1] === 0x0a) return raw;
   if (raw[raw.length - 1] === 0x0d) return Buffer.concat([raw, Buffer.from('\n')]);
   return Buffer.concat([raw, Buffer.from('\r\n')]);
+}
+
+/**
+ * checkedMessage for a message in a file, read 1 MB at a time (a CR ending one piece is judged
+ * by the next piece's first byte): the same refusals, and the same CRLF appended (to the file).
+ * Returns the file's size.
+ */
+export async function checkedMessageFile(file: string): Promise<number> {
+  let size = 0;
+  let prev = -1;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    if (prev === 0x0d && chunk[0] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size - 1}: messages are sent with CRLF line ends.`);
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+      if ((i === 0 ? prev : chunk[i - 1]) !== 0x0d) throw new AppFailure('invalid', `The message has a bare line feed at byte ${size + i}: messages are sent with CRLF line ends.`);
+    }
+    for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
+      if (i + 1 < chunk.length && chunk[i + 1] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size + i}: messages are sent with CRLF line ends.`);
+    }
+    size += chunk.length;
+    prev = chunk[chunk.length - 1]!;
+  }
+  if (size === 0) throw new AppFailure('invalid', 'The message is empty.');
+  if (prev === 0x0a) return size;
+  const end = Buffer.from(prev === 0x0d ? '\n' : '\r\n');
+  await fs.appendFile(file, end);
+  return size + end.length;
 }

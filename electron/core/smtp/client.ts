@@ -39,6 +39,13 @@ export interface RawMessage {
    * off before its final dot (send again) from one that may have reached the server.
    */
   beforeFinalDot?: () => Promise<void>;
+  /**
+   * Called once the server answered the final dot with 2xx, before QUIT goes out; QUIT waits for
+   * it. The outbox records the acceptance durably here, so that a crash after the 250 finds the
+   * message sent rather than "may have been sent". Its failure is the caller's to handle: the
+   * message was accepted all the same, and sendRaw still resolves.
+   */
+  onAccepted?: (result: SendResult) => Promise<void>;
 }
 
 export interface SendResult {
@@ -217,13 +224,15 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
   });
   const messageId = progress.messageId();
   const serverId = serverIdOf(info.response);
-  return {
+  const result: SendResult = {
     accepted: info.accepted,
     rejected,
     response: info.response,
     ...(messageId ? { messageId } : {}),
     ...(serverId ? { serverId } : {}),
   };
+  if (message.onAccepted) await message.onAccepted(result).catch(() => undefined);
+  return result;
 }
 
 /**

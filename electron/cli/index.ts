@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectControl, runInHost } from '../core/control/control-client.js';
 import { localTerminalWidth, type CliIo } from './common.js';
+import { junkFileArgs } from './junk.js';
 import { LOCAL_COMMANDS, runCli, splitArgs } from './run.js';
 
 // A reader that stops early (`popbox messages | head`) closes the pipe. The rest of the output has
@@ -40,7 +41,9 @@ const terminal: Pick<CliIo, 'out' | 'err'> = {
 const FILE_OPTIONS = ['--signature-file', '--body-file', '--attach'];
 
 function withAbsolutePaths(argv: string[]): string[] {
+  const junkFiles = new Set(junkFileArgs(argv)); // `junk learn|classify FILE…`
   return argv.map((a, i) => {
+    if (junkFiles.has(i)) return path.resolve(a);
     if (FILE_OPTIONS.includes(argv[i - 1] ?? '')) return path.resolve(a);
     const opt = FILE_OPTIONS.find((o) => a.startsWith(`${o}=`));
     if (opt) return `${opt}=${path.resolve(a.slice(opt.length + 1))}`;

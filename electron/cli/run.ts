@@ -14,6 +14,7 @@ import { fitColumn } from './columns.js';
 import { UsageError, cliIo, parse, print, printError, terminalWidth, usage, withIo, withService, type CliIo } from './common.js';
 import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
 import { SEND_USAGE, sendCommand } from './send.js';
+import { JUNK_USAGE, junkCommand } from './junk.js';
 import { SMTP_USAGE, describeSmtp, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
@@ -32,6 +33,7 @@ ${SMTP_USAGE}
   messages [--account NAME] [--folder NAME] [--json]
 ${FOLDER_USAGE}
 ${SEND_USAGE}
+${JUNK_USAGE}
   delete ID...
   pending [--account NAME] [--json]
   probe --host H [--port P] [--security tls|starttls|none] --user U [--password-command CMD] [--trace]
@@ -350,6 +352,8 @@ async function main(argv: string[]): Promise<number> {
     case 'restore':
     case 'empty-trash':
       return folderCommand(dataDir, command, rest);
+    case 'junk':
+      return junkCommand(dataDir, rest);
     case 'send':
     case 'outbox':
       return sendCommand(dataDir, command, rest);

@@ -484,6 +484,11 @@ export class MailService {
     return this.files.fileName(id);
   }
 
+  /** The stored file of a message as it is now (junk training reads its bytes). */
+  messageFile(id: string): Promise<string> {
+    return this.files.locate(id);
+  }
+
   inlinePart(id: string, attachmentId: string): Promise<{ contentType: string; base64: string }> {
     return this.files.inlinePart(id, attachmentId);
   }

@@ -67,7 +67,7 @@ export function firstProblem(p: Record<string, string | undefined>): string | nu
 }
 
 /** The outgoing server as the contract takes it (a full patch: every field the form shows). */
-export function smtpValue(d: SmtpDraft): SmtpServerPatch & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
+export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { password: { source: 'incoming' | 'keychain' } } & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
   return {
     host: d.host,
     port: Number(d.port),
@@ -77,7 +77,7 @@ export function smtpValue(d: SmtpDraft): SmtpServerPatch & { host: string; port:
     mechanism: d.login && d.mechanism !== '' ? d.mechanism : null,
     allowInsecureAuth: d.security === 'plain' && d.allowInsecureAuth,
     tlsFingerprint: d.security === 'plain' || d.tlsFingerprint === '' ? null : d.tlsFingerprint,
-    password: { source: d.useIncoming ? 'incoming' : 'keychain' },
+    password: { source: d.useIncoming ? ('incoming' as const) : ('keychain' as const) },
   };
 }
 

@@ -373,8 +373,27 @@ export class MailService {
       outcomes.push(outcome);
       // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
       await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});
+      if (outcome.ok && account.smtp !== null) this.retryUnreachedSends(account.id);
     }
     return outcomes;
+  }
+
+  /**
+   * The account's server answered: the network is back. What waits in its Outbox only because
+   * the outgoing server could not be reached goes now instead of at its backoff (up to an hour
+   * later). Never a message that may have been sent or that a server refused.
+   */
+  private retryUnreachedSends(accountId: string): void {
+    void this.outbox
+      .status(accountId)
+      .then(async (items) => {
+        for (const item of items) {
+          if (item.state === 'retrying' && (item.lastError?.code === 'network' || item.lastError?.code === 'timeout')) {
+            await this.outbox.resend(item.id).catch(() => {});
+          }
+        }
+      })
+      .catch(() => {});
   }
 
   /** Download the rest of a headers-only message (after a sync of its account, if one runs). */

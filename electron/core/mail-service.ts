@@ -166,6 +166,8 @@ export class MailService {
       now,
       // Only the account's id goes out: the renderer asks outboxStatus for the rest.
       onEvent: (e) => {
+        // Each send learns the server's SIZE anew: the compose screen warns before it.
+        if (e.kind === 'sent' && e.sizeLimit !== undefined) this.compose.rememberSizeLimit(e.accountId, e.sizeLimit);
         for (const l of this.outboxListeners) l(e);
         this.emit('outboxChanged', { accountId: e.kind === 'changed' ? e.item.accountId : e.accountId });
       },

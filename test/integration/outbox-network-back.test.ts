@@ -78,7 +78,8 @@ suite('the Outbox when the network comes back', () => {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('a message waiting for an unreachable server goes at the next successful check for mail, not at its backoff', async () => {
+  it('a message waiting for an unreachable server goes at the next successful check for mail, not at its backoff; the send teaches the compose screen the server\'s size limit', async () => {
+    expect((await service.composeFrom('new', { accountId: alice.id })).sizeLimit).toBeNull();
     const { id, messageId } = await service.send({ accountId: alice.id, to: ['bob@example.org'], subject: 'while offline', text: 'Written on the train.', now: true });
     const waiting = await until('a failed attempt', async () => {
       const item = (await service.outboxStatus(alice.id)).find((i) => i.id === id);
@@ -100,5 +101,7 @@ suite('the Outbox when the network comes back', () => {
     expect(delivered).toHaveLength(1);
     const sent = service.messages({ accountId: alice.id }).filter((m) => m.folder === 'Sent');
     expect(sent.map((m) => m.summary.messageId)).toEqual([messageId]);
+    // Postfix's message_size_limit, as its EHLO said it during the send (no Test button pressed).
+    await until('the size limit', async () => (await service.composeFrom('new', { accountId: alice.id })).sizeLimit === servers.postfix.messageSizeLimit);
   });
 });

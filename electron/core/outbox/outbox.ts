@@ -60,7 +60,7 @@ export type OutboxEvent =
   /** A message's state changed (queued, sending, retrying, failed, may have been sent). */
   | { kind: 'changed'; item: OutboxItem }
   /** The server accepted it (250 after the final dot); it is filed in Sent. `rejected`: recipients refused while the rest took it. */
-  | { kind: 'sent'; accountId: string; id: string; response: string; rejected: RecipientRefusal[] }
+  | { kind: 'sent'; accountId: string; id: string; response: string; rejected: RecipientRefusal[]; sizeLimit?: number | null | undefined }
   /** It left the Outbox otherwise: back to Drafts (cancel), to Trash (discard), to Sent (marked sent), or its file was gone. */
   | { kind: 'left'; accountId: string; id: string; folder: string | null };
 
@@ -491,7 +491,7 @@ export class Outbox {
       await this.fileAway(accountId, box, st, id);
       return false;
     });
-    if (!partly) this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected });
+    if (!partly) this.emit({ kind: 'sent', accountId, id, response: result.response, rejected: result.rejected, sizeLimit: result.sizeLimit });
   }
 
   /** The record for a 250: accepted, or partly (some recipients refused for now, tried again alone). */

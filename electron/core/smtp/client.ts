@@ -59,6 +59,8 @@ export interface SendResult {
   messageId?: string;
   /** The server's queue id from its answer, when it names one. */
   serverId?: string;
+  /** What its EHLO said of the largest message (SIZE): bytes, 0 for no fixed limit, null when not offered. */
+  sizeLimit?: number | null;
 }
 
 export interface ProbeResult extends SmtpCapabilities {
@@ -230,6 +232,7 @@ async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendRe
     response: info.response,
     ...(messageId ? { messageId } : {}),
     ...(serverId ? { serverId } : {}),
+    sizeLimit: caps.sizeLimit,
   };
   if (message.onAccepted) await message.onAccepted(result).catch(() => undefined);
   return result;

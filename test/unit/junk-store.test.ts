@@ -1,0 +1,58 @@
+/**
+ * The word list on disk: what was learned survives a restart with the same scores, the file is
+ * replaced atomically, a damaged file is reported in plain words, reset forgets.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classify, learn } from '../../electron/core/junk/classify.js';
+import { loadWordList, resetWordList, saveWordList, wordListPath } from '../../electron/core/junk/store.js';
+
+const mail = (subject: string, body: string) => Buffer.from(`From: a@b.example\r\nSubject: ${subject}\r\n\r\n${body}\r\n`);
+
+describe('the junk word list on disk', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-junk-store-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('is empty before anything is learned, and no file is made by reading it', async () => {
+    const list = await loadWordList(dataDir);
+    expect(list.junkMessages + list.hamMessages + list.counts.size).toBe(0);
+    await expect(fs.access(wordListPath(dataDir))).rejects.toThrow();
+  });
+
+  it('learn, save, reload: the same counts and the same scores', async () => {
+    const list = await loadWordList(dataDir);
+    for (let i = 0; i < 5; i++) {
+      learn(mail('win a prize', `claim your prize now winner ${i}`), list, 'junk');
+      learn(mail('lunch', `see you at lunch tomorrow ${i}`), list, 'ham');
+    }
+    await saveWordList(dataDir, list);
+    expect(wordListPath(dataDir)).toBe(path.join(dataDir, 'junk', 'wordlist.json'));
+    expect(await fs.readdir(path.join(dataDir, 'junk'))).toEqual(['wordlist.json']); // no temporary left
+    const again = await loadWordList(dataDir);
+    expect(again.toJSON()).toEqual(list.toJSON());
+    for (const m of [mail('prize', 'winner claim'), mail('lunch?', 'tomorrow at lunch'), mail('other', 'nothing known')]) {
+      expect(classify(m, again)).toEqual(classify(m, list));
+    }
+    const json = JSON.parse(await fs.readFile(wordListPath(dataDir), 'utf8')) as { junkMessages: number; hamMessages: number; tokens: Record<string, number[]> };
+    expect(json).toMatchObject({ version: 1, junkMessages: 5, hamMessages: 5 });
+    expect(json.tokens.prize).toEqual([5, 0]);
+    expect(json.tokens.lunch).toEqual([0, 5]);
+  });
+
+  it('a damaged file is a storage failure that says how to start again; reset removes it', async () => {
+    await fs.mkdir(path.join(dataDir, 'junk'));
+    await fs.writeFile(wordListPath(dataDir), '{"version":1,"tokens":{"a":[1');
+    await expect(loadWordList(dataDir)).rejects.toMatchObject({ code: 'storage', message: expect.stringContaining('popbox junk reset') });
+    await fs.writeFile(path.join(dataDir, 'junk', '.wordlist.json.abc123.tmp'), 'half');
+    await resetWordList(dataDir);
+    expect(await fs.readdir(path.join(dataDir, 'junk'))).toEqual([]);
+    expect((await loadWordList(dataDir)).counts.size).toBe(0);
+  });
+});

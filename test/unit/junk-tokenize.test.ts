@@ -1,0 +1,93 @@
+/**
+ * The junk filter's tokens (electron/core/junk/tokenize.ts): what a message is turned into,
+ * including mail with broken MIME and in the charsets the summaries handle. Tokens are what the
+ * filter learns, so each case names the tokens a person would expect it to weigh.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_TOKENS, senderAddress, serverVerdict, tokenize } from '../../electron/core/junk/tokenize.js';
+
+const msg = (head: string[], body: string) => Buffer.from(`${head.join('\r\n')}\r\n\r\n${body}`, 'latin1');
+
+describe('junk tokens', () => {
+  it('prefixes header words by header name, and keeps body words apart from them', () => {
+    const t = tokenize(msg(['From: Cheap Pills <deals@pills.example.com>', 'To: me@home.example', 'Subject: Cheap pills today', 'X-Mailer: Bulk Sender 3.1'], 'Buy cheap pills now\r\n'));
+    expect(t).toEqual(expect.arrayContaining(['subject:cheap', 'subject:pills', 'subject:today', 'cheap', 'pills', 'buy', 'now']));
+    expect(t).toEqual(expect.arrayContaining(['from:addr:deals@pills.example.com', 'from:dom:pills.example.com', 'from:dom:example.com', 'from:cheap', 'to:dom:home.example']));
+    expect(t).toEqual(expect.arrayContaining(['x-mailer:bulk', 'x-mailer:sender', 'has:x-mailer']));
+    expect(t).not.toContain('today'); // only in the subject
+  });
+
+  it('takes the hosts of Received headers (each parent domain) and their network, not their dates', () => {
+    const t = tokenize(msg(['Received: from relay.mx.example.net (relay.mx.example.net [192.0.2.17]) by mail.home.example; Mon, 1 Jan 2024 10:00:00 +0000', 'Subject: x'], 'hi'));
+    expect(t).toEqual(expect.arrayContaining(['rcvd:relay.mx.example.net', 'rcvd:mx.example.net', 'rcvd:example.net', 'rcvd:net', 'rcvd:mail.home.example', 'rcvd-ip:192.0.2']));
+    expect(t.some((x) => x.startsWith('rcvd:') && x.includes('2024'))).toBe(false);
+  });
+
+  it('splits URLs into their host, its parent domains and path words', () => {
+    const t = tokenize(msg(['Subject: x'], 'Visit http://www.Cheap-Meds.example.biz/buy/now.html?id=7 today\r\n'));
+    expect(t).toEqual(expect.arrayContaining(['url:www.cheap-meds.example.biz', 'url:cheap-meds.example.biz', 'url:example.biz', 'url:biz', 'url-path:buy', 'url-path:html', 'visit', 'today']));
+    expect(t).not.toContain('http');
+  });
+
+  it('reads base64, quoted-printable, every text part and HTML as text (with its markup as clues)', () => {
+    const raw = msg(
+      ['Subject: parts', 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="b1"'],
+      [
+        '--b1',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('Grüße aus München\n').toString('base64'),
+        '--b1',
+        'Content-Type: text/html; charset=iso-8859-1',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '<html><body><p>Gar=E7on <b>unbeatable</b> offer</p><img src=3D"http://img.example.org/a.gif"></body></html>',
+        '--b1--',
+        '',
+      ].join('\r\n'),
+    );
+    const t = tokenize(raw);
+    expect(t).toEqual(expect.arrayContaining(['grüße', 'aus', 'münchen', 'garçon', 'unbeatable', 'offer', 'html:img', 'html:b', 'part:text/html', 'charset:iso-8859-1', 'cte:base64']));
+    expect(t).not.toContain('body'); // tag names are not words
+  });
+
+  it('decodes encoded-word subjects (windows-1251, utf-8)', () => {
+    const t = tokenize(msg(['Subject: =?windows-1251?B?z/Do4uXy?= and =?utf-8?Q?caf=C3=A9?='], 'x'));
+    expect(t).toEqual(expect.arrayContaining(['subject:привет', 'subject:café']));
+  });
+
+  it('survives broken MIME: no boundary, no closing delimiter, bad base64, a header with no body', () => {
+    expect(tokenize(msg(['Content-Type: multipart/mixed'], 'words here'))).toContain('mime:no-boundary');
+    const open = tokenize(msg(['Content-Type: multipart/mixed; boundary=zz'], '--zz\r\nContent-Type: text/plain\r\n\r\nunterminated words'));
+    expect(open).toContain('unterminated');
+    const bad = tokenize(msg(['Content-Type: text/plain', 'Content-Transfer-Encoding: base64'], '!!!not base64 at all ==== x=y'));
+    expect(Array.isArray(bad)).toBe(true);
+    expect(tokenize(Buffer.from('Subject: only a header'))).toEqual(expect.arrayContaining(['subject:only', 'subject:header']));
+    expect(tokenize(Buffer.alloc(0))).toEqual([]);
+  });
+
+  it('skips a leading mbox "From " line, and never learns the server’s X-Spam verdict as a word', () => {
+    const t = tokenize(Buffer.from('From spammer@example.com Mon Jan  1 00:00:00 2024\nSubject: hello there\nX-Spam-Status: Yes, score=9.1\nX-Spam-Flag: YES\n\nbody\n'));
+    expect(t).toContain('subject:hello');
+    expect(t.some((x) => x.includes('spammer') || x.includes('score') || x.startsWith('x-spam'))).toBe(false);
+  });
+
+  it('is bounded: a long run is one "long" token and a huge message gives at most MAX_TOKENS', () => {
+    const t = tokenize(msg(['Subject: x'], `${'a'.repeat(500)} ok\r\n`));
+    expect(t).toContain('long:a:10');
+    expect(t.every((x) => x.length < 80)).toBe(true);
+    const words = Array.from({ length: 20000 }, (_, i) => `word${i.toString(36)}x`).join(' ');
+    const big = tokenize(msg(['Subject: big'], words));
+    expect(big.length).toBe(MAX_TOKENS);
+  });
+
+  it('finds the sender and the server’s verdict', () => {
+    expect(senderAddress(msg(['From: "Ann" <Ann@Example.ORG>'], ''))).toBe('ann@example.org');
+    expect(senderAddress(msg(['Subject: none'], ''))).toBeNull();
+    expect(serverVerdict(msg(['X-Spam-Flag: YES'], ''))).toBe(true);
+    expect(serverVerdict(msg(['X-Spam-Status: No, score=0.1'], ''))).toBe(false);
+    expect(serverVerdict(msg(['X-Spam-Status: Yes, score=12'], ''))).toBe(true);
+    expect(serverVerdict(msg(['Subject: none'], ''))).toBeNull();
+  });
+});

@@ -5,14 +5,19 @@
  * From and Reply-To only from one of the account's identities, a Date and a Message-ID of our
  * own, Bcc in the envelope and never in the headers, and every address checked first.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { z } from 'zod';
 import type { AccountSettings, Identity } from '../../../shared/accounts.js';
-import { AppFailure } from '../errors.js';
+import { AppFailure, isAppFailure } from '../errors.js';
+import { CrlfTransform } from './crlf-stream.js';
 import { encodeFlowed } from './flowed.js';
 import { sanitizeHtml } from './sanitize-html.js';
 
@@ -20,8 +25,25 @@ export interface ComposeAttachment {
   filename: string;
   /** Default: application/octet-stream. */
   contentType?: string | undefined;
-  /** The file's bytes: base64 text as they cross the contract, or bytes main read itself (a stored part). */
-  content: string | Buffer;
+  /**
+   * The file's bytes: base64 text as they cross the contract, bytes main read itself (a stored
+   * part), or a file on this computer read as the message is built (AttachmentFile).
+   */
+  content: string | Buffer | AttachmentFile;
+}
+
+/**
+ * A file named by a trusted caller only (the CLI, for its --attach): read as a stream while the
+ * message is built, never whole. The contract's schemas give the renderer only base64 strings,
+ * so no path can come from a page. `size` is what the caller saw (stat), for limits.
+ */
+export interface AttachmentFile {
+  file: string;
+  size: number;
+}
+
+function isFile(content: ComposeAttachment['content']): content is AttachmentFile {
+  return typeof content === 'object' && !Buffer.isBuffer(content);
 }
 
 /** The header that names the identity a draft was written as, so it reopens with it. */
@@ -119,18 +141,26 @@ function draftAddresses(list: readonly string[] | undefined): string[] {
   return (list ?? []).map((t) => t.replace(/[\x00-\x1f\x7f]+/g, ' ').trim()).filter((t) => t !== '');
 }
 
-/** Strict base64 (the renderer could send anything): whitespace allowed, nothing else. */
-function checkedBase64(filename: string, b64: string): string {
-  const clean = b64.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
-    throw new AppFailure('invalid', `attachment ${JSON.stringify(filename)}: its content is not base64`);
-  }
-  return clean;
-}
+/** How much of a base64 string is looked at (and decoded) at once: no whole-size copy of 35 MB of text. */
+const B64_SLICE = 64 * 1024;
 
-/** Decoded size of checked base64. */
-function base64Size(clean: string): number {
-  return (clean.length / 4) * 3 - (clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0);
+/**
+ * Strict base64 (the renderer could send anything): whitespace allowed, nothing else, padding
+ * only at the end. Checked a slice at a time; returns the decoded size.
+ */
+function checkBase64(filename: string, b64: string): number {
+  const fail = () => new AppFailure('invalid', `attachment ${JSON.stringify(filename)}: its content is not base64`);
+  let chars = 0;
+  let pad = 0;
+  for (let i = 0; i < b64.length; i += B64_SLICE) {
+    const s = b64.slice(i, i + B64_SLICE).replace(/\s+/g, '');
+    if (s === '') continue;
+    if (pad > 0 ? !/^=+$/.test(s) : !/^[A-Za-z0-9+/]*=*$/.test(s)) throw fail();
+    pad += s.length - s.replace(/=+$/, '').length;
+    chars += s.length;
+  }
+  if (pad > 2 || chars % 4 !== 0) throw fail();
+  return (chars / 4) * 3 - pad;
 }
 
 /**
@@ -199,12 +229,31 @@ function estimateSize(input: ComposeInput, attachmentBytes: number): number {
 
 const FEED_CHUNK = 64 * 1024;
 
-/** Checked base64 decoded 64 KB at a time as MailComposer reads it: the whole file is never in memory twice. */
-function feedBase64(clean: string): Readable {
+/**
+ * Checked base64 (checkBase64) decoded a slice at a time as MailComposer reads it: the whole
+ * file is never in memory, as text without its whitespace or as bytes. A slice's whitespace can
+ * leave a group of 4 characters split: the rest waits for the next slice.
+ */
+function feedBase64(b64: string): Readable {
   return Readable.from(
     (function* pieces() {
-      // 64 KB of base64 is a whole number of 4-character groups: each piece decodes on its own.
-      for (let i = 0; i < clean.length; i += FEED_CHUNK) yield Buffer.from(clean.slice(i, i + FEED_CHUNK), 'base64');
+      let carry = '';
+      for (let i = 0; i < b64.length; i += B64_SLICE) {
+        const s = carry + b64.slice(i, i + B64_SLICE).replace(/\s+/g, '');
+        const whole = s.length - (s.length % 4);
+        carry = s.slice(whole);
+        if (whole > 0) yield Buffer.from(s.slice(0, whole), 'base64');
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** A file read 64 KB at a time, opened only when MailComposer first reads it (a build that fails earlier opens nothing). */
+function feedFile(file: string): Readable {
+  return Readable.from(
+    (async function* pieces() {
+      yield* createReadStream(file, { highWaterMark: FEED_CHUNK }) as AsyncIterable<Buffer>;
     })(),
     { objectMode: false },
   );
@@ -235,7 +284,16 @@ function bodyParts(input: ComposeInput): { alternatives: { content: string; cont
   return { alternatives: [text, { content: sanitizeHtml(input.html), contentType: 'text/html; charset=utf-8' }] };
 }
 
-export async function buildMessage(identity: Identity, input: ComposeInput, opts: BuildOptions = {}): Promise<BuiltMessage> {
+/** What both forms build from: one MailComposer set up with every check made, and the envelope. */
+interface Prepared {
+  mc: MailComposer;
+  draft: boolean;
+  envelope: BuiltMessage['envelope'];
+  messageId: string;
+  attachmentBytes: number;
+}
+
+async function prepare(identity: Identity, input: ComposeInput, opts: BuildOptions): Promise<Prepared> {
   const draft = opts.draft === true;
   const to = draft ? draftAddresses(input.to) : mailboxes('To', input.to);
   const cc = draft ? draftAddresses(input.cc) : mailboxes('Cc', input.cc);
@@ -245,19 +303,26 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     if (id !== undefined && !MESSAGE_ID.test(id)) throw new AppFailure('invalid', `${field}: ${JSON.stringify(id.slice(0, 80))} is not a message id like <abc@example.org>`);
   }
   let totalBytes = 0;
-  const attachments = (input.attachments ?? []).map((a) => {
+  const attachments = [];
+  for (const a of input.attachments ?? []) {
     if (a.contentType !== undefined && !CONTENT_TYPE.test(a.contentType)) throw new AppFailure('invalid', `attachment ${JSON.stringify(a.filename)}: ${JSON.stringify(a.contentType.slice(0, 80))} is not a content type`);
     const contentType = a.contentType ?? 'application/octet-stream';
+    const { content } = a;
+    // Stored attachments come as bytes, the page's as base64 (checked, then decoded as it is
+    // read), the CLI's as files (read as they are needed).
+    totalBytes += typeof content === 'string' ? checkBase64(a.filename, content) : isFile(content) ? content.size : content.length;
     // A forwarded message (message/rfc822) cannot be base64 (RFC 2046 §5.2.1): MailComposer
     // labels it 7bit or 8bit, and its line ends become CRLF like the rest, its canonical form.
-    // Stored attachments come as bytes, the page's as base64 (decoded as it is read).
-    const b64 = typeof a.content === 'string' ? checkedBase64(a.filename, a.content) : null;
-    totalBytes += b64 === null ? a.content.length : base64Size(b64);
-    if (/^message\//i.test(contentType)) return { filename: a.filename, contentType, content: b64 === null ? (a.content as Buffer) : Buffer.from(b64, 'base64'), contentDisposition: 'attachment' as const };
+    if (/^message\//i.test(contentType)) {
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'base64') : isFile(content) ? await readAttachmentFile(a.filename, content) : content;
+      attachments.push({ filename: a.filename, contentType, content: bytes, contentDisposition: 'attachment' as const });
+      continue;
+    }
     // Always base64: a text attachment sent quoted-printable keeps its bare line ends literal, and
     // making the message CRLF would then change the file the recipient gets.
-    return { filename: a.filename, contentType, content: b64 === null ? feed(a.content as Buffer) : feedBase64(b64), contentTransferEncoding: 'base64' as const };
-  });
+    const fed = typeof content === 'string' ? feedBase64(content) : isFile(content) ? feedFile(content.file) : feed(content);
+    attachments.push({ filename: a.filename, contentType, content: fed, contentTransferEncoding: 'base64' as const });
+  }
   const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
   const messageId = `<${randomUUID()}@${domain}>`;
   const mc = new MailComposer({
@@ -279,11 +344,11 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     ...(input.references?.length ? { references: [...input.references] } : {}),
     ...bodyParts(input),
     attachments,
-    // Contents come only from the buffers above, never from a path or URL the caller names.
+    // Contents come only from the buffers and streams above, never from a path or URL in the
+    // message's options (a trusted caller's file is opened here, by feedFile).
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  const raw = toCrlf(await compile(mc, draft, estimateSize(input, totalBytes)));
   const seen = new Set<string>();
   const rcpt: string[] = [];
   for (const m of [...to, ...cc, ...bcc]) {
@@ -293,5 +358,74 @@ export async function buildMessage(identity: Identity, input: ComposeInput, opts
     seen.add(key);
     rcpt.push(m.address);
   }
-  return { raw, envelope: { from: identity.address, to: rcpt }, messageId };
+  return { mc, draft, envelope: { from: identity.address, to: rcpt }, messageId, attachmentBytes: totalBytes };
+}
+
+async function readAttachmentFile(filename: string, a: AttachmentFile): Promise<Buffer> {
+  return fs.readFile(a.file).catch((e: NodeJS.ErrnoException) => {
+    throw new AppFailure('invalid', `attachment ${JSON.stringify(filename)}: cannot read ${a.file} (${e.code ?? e.message})`);
+  });
+}
+
+/** The message in one Buffer: drafts and small callers. */
+export async function buildMessage(identity: Identity, input: ComposeInput, opts: BuildOptions = {}): Promise<BuiltMessage> {
+  const p = await prepare(identity, input, opts);
+  const raw = toCrlf(await compile(p.mc, p.draft, estimateSize(input, p.attachmentBytes)));
+  return { raw, envelope: p.envelope, messageId: p.messageId };
+}
+
+export interface BuiltFile {
+  /** The whole message in a file of its own in `dir`, CRLF line ends throughout, fsynced. */
+  file: string;
+  size: number;
+  envelope: { from: string; to: string[] };
+  messageId: string;
+}
+
+/** A day: no build or enqueue takes that long, so such a file was left by a crash. */
+const STALE_MS = 24 * 60 * 60 * 1000;
+
+/** Files a crash left between build and enqueue (named by when they were started): removed, nothing else. */
+async function sweepStale(dir: string): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const started = Number(/^(\d+)\.\d+\.[0-9a-f]+\.eml$/.exec(name)?.[1]);
+    if (started && Date.now() - started > STALE_MS) await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * The same message streamed into a new file in `dir` (for the Outbox to rename in: the same
+ * filesystem), never whole in memory: a 25 MB attachment goes from its source (a file, base64
+ * text) through MailComposer and the CRLF pass to the disk 64 KB at a time. The file is fsynced
+ * before this resolves; on failure it is removed.
+ */
+export async function buildMessageToFile(identity: Identity, input: ComposeInput, dir: string, opts: BuildOptions = {}): Promise<BuiltFile> {
+  const p = await prepare(identity, input, opts);
+  const node = p.mc.compile();
+  node.keepBcc = p.draft;
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await sweepStale(dir);
+  const file = path.join(dir, `${Date.now()}.${process.pid}.${randomBytes(6).toString('hex')}.eml`);
+  let size = 0;
+  try {
+    const handle = await fs.open(file, 'wx', 0o600);
+    try {
+      await pipeline(node.createReadStream() as Readable, new CrlfTransform(), async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) {
+          await handle.write(chunk);
+          size += chunk.length;
+        }
+      });
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    await fs.rm(file, { force: true }).catch(() => {});
+    if (isAppFailure(e)) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new AppFailure(err.syscall === 'open' && err.path !== file ? 'invalid' : 'storage', `cannot write the message to send: ${err.code ?? err.message}${err.path && err.path !== file ? ` (${err.path})` : ''}`);
+  }
+  return { file, size, envelope: p.envelope, messageId: p.messageId };
 }

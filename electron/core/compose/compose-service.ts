@@ -41,7 +41,7 @@ export interface ComposeExtras {
 }
 
 function pageBytes(list: readonly ComposeAttachment[] | undefined): number {
-  return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4) : a.content.length), 0);
+  return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4) : 'file' in a.content ? a.content.size : a.content.length), 0);
 }
 
 export class ComposeService {

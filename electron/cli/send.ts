@@ -14,6 +14,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { detectMimeType } from 'nodemailer/lib/mime-funcs';
+import type { AttachmentFile } from '../core/compose/build-message.js';
 import { AppFailure } from '../core/errors.js';
 import type { MailService } from '../core/mail-service.js';
 import type { OutboxEvent, OutboxItem } from '../core/outbox/index.js';
@@ -27,7 +28,7 @@ export const SEND_USAGE = `  send --account NAME --to ADDR [--to ADDR…] [--cc 
   outbox [--account NAME] [--json]
   outbox resend ID | mark-sent ID | discard ID | cancel ID   (cancel: back to Drafts, unsent)`;
 
-/** Attachments are read whole (SMTP sends them whole); more than this is refused before reading. */
+/** Larger attachments are refused before anything is read (SMTP servers refuse them anyway). */
 const ATTACH_MAX_BYTES = 25 * 1024 * 1024;
 
 function when(ms: number | null): string {
@@ -111,7 +112,11 @@ async function readBody(values: { body?: string | undefined; 'body-file'?: strin
   return text;
 }
 
-async function readAttachment(file: string): Promise<{ filename: string; contentType: string; content: string }> {
+/**
+ * The file named, as build-message reads it: streamed from disk while the message is built, never
+ * read whole here. Through the control socket this runs in the app's process, the same user's.
+ */
+async function readAttachment(file: string): Promise<{ filename: string; contentType: string; content: AttachmentFile }> {
   const fail = (why: string) => new AppFailure('invalid', `--attach ${file}: ${why}`);
   const st = await fs.stat(file).catch((e: NodeJS.ErrnoException) => {
     throw fail(e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message));
@@ -119,7 +124,7 @@ async function readAttachment(file: string): Promise<{ filename: string; content
   if (!st.isFile()) throw fail('not a file');
   if (st.size > ATTACH_MAX_BYTES) throw fail(`larger than ${ATTACH_MAX_BYTES / 1024 / 1024} MB`);
   const filename = path.basename(file);
-  return { filename, contentType: detectMimeType(path.extname(filename).slice(1)), content: (await fs.readFile(file)).toString('base64') };
+  return { filename, contentType: detectMimeType(path.extname(filename).slice(1)), content: { file: path.resolve(file), size: st.size } };
 }
 
 /** The identity with this address in the account (the CLI names identities by address). */

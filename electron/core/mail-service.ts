@@ -38,7 +38,7 @@ import { Journal } from './store/journal.js';
 import { acquireLock, releaseLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
-import { buildMessage, pickIdentity, type ComposeInput } from './compose/build-message.js';
+import { buildMessageToFile, pickIdentity, type ComposeInput } from './compose/build-message.js';
 import { ComposeService, type ComposeExtras } from './compose/compose-service.js';
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
@@ -573,9 +573,17 @@ export class MailService {
     const identity = pickIdentity(account, input.identityId);
     // Stored attachments read from the store (same account only), the draft checked.
     const message = await this.compose.prepare(account, input, 'send');
-    const built = await buildMessage(identity, message, { now: new Date(this.now()) });
+    // Streamed to a file beside the account's Maildir and renamed into the Outbox: a 25 MB
+    // attachment is never held whole (issue 15 §5). What enqueue did not take is removed.
+    const staging = path.join(AccountMailbox.dirFor(path.resolve(this.opts.dataDir), account.id), 'sending');
+    const built = await buildMessageToFile(identity, message, staging, { now: new Date(this.now()) });
     const sendAt = input.now ? this.now() : input.sendAt;
-    const id = await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
+    let id: string;
+    try {
+      id = await this.outbox.enqueue(account.id, { file: built.file, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
+    } finally {
+      await fs.rm(built.file, { force: true }).catch(() => {});
+    }
     // Queued (on disk in the Outbox): the draft it was written in is no longer needed.
     await this.compose.queued(account.id, input.draftId);
     return { id, messageId: built.messageId };

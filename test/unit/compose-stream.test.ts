@@ -19,7 +19,7 @@ import { checkedMessage, checkedMessageFile } from '../../electron/core/outbox/o
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-compose-stream-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const alice: Identity = { id: 'i1', name: 'Alice Ärger', address: 'alice@example.org', replyTo: null, signature: '', default: true } as Identity;
+const alice: Identity = { id: 'i1', name: 'Alice Ärger', address: 'alice@example.org', default: true };
 const now = new Date('2026-03-04T05:06:07Z');
 
 async function throughCrlf(chunks: Buffer[]): Promise<Buffer> {
@@ -177,17 +177,17 @@ describe('checkedMessageFile (the Outbox taking a built file)', () => {
     }
   });
 
-  it('finds a bare CR or LF across its 1 MB reads, and gives a message without a final line end CRLF, as checkedMessage does', async () => {
-    const mb = 1024 * 1024;
-    const crAtEnd = Buffer.alloc(mb + 10, 0x41);
-    crAtEnd[mb - 1] = 0x0d; // last byte of the first read, followed by "A"
-    await expect(checkedMessageFile(file('cr.eml', crAtEnd))).rejects.toThrow(`bare carriage return at byte ${mb - 1}`);
-    const lfAtStart = Buffer.alloc(mb + 10, 0x41);
-    lfAtStart[mb] = 0x0a; // first byte of the second read, after "A"
-    await expect(checkedMessageFile(file('lf.eml', lfAtStart))).rejects.toThrow(`bare line feed at byte ${mb}`);
-    const split = Buffer.alloc(mb + 10, 0x41);
-    split[mb - 1] = 0x0d;
-    split[mb] = 0x0a;
+  it('finds a bare CR or LF across its 256 KB reads, and gives a message without a final line end CRLF, as checkedMessage does', async () => {
+    const piece = 256 * 1024;
+    const crAtEnd = Buffer.alloc(piece + 10, 0x41);
+    crAtEnd[piece - 1] = 0x0d; // last byte of the first read, followed by "A"
+    await expect(checkedMessageFile(file('cr.eml', crAtEnd))).rejects.toThrow(`bare carriage return at byte ${piece - 1}`);
+    const lfAtStart = Buffer.alloc(piece + 10, 0x41);
+    lfAtStart[piece] = 0x0a; // first byte of the second read, after "A"
+    await expect(checkedMessageFile(file('lf.eml', lfAtStart))).rejects.toThrow(`bare line feed at byte ${piece}`);
+    const split = Buffer.alloc(piece + 10, 0x41);
+    split[piece - 1] = 0x0d;
+    split[piece] = 0x0a;
     for (const [name, bytes] of [['split.eml', split], ['cr-last.eml', Buffer.from('a\r\nb\r')], ['ok.eml', Buffer.from('a\r\n')]] as const) {
       const p = file(name, bytes);
       const size = await checkedMessageFile(p);

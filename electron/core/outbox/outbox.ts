@@ -701,23 +701,33 @@ export function checkedMessage(raw: Buffer): Buffer {
 }
 
 /**
- * checkedMessage for a message in a file, read 1 MB at a time (a CR ending one piece is judged
- * by the next piece's first byte): the same refusals, and the same CRLF appended (to the file).
- * Returns the file's size.
+ * checkedMessage for a message in a file, read 256 KB at a time into one buffer (fresh buffers
+ * per read piled up some 35 MB of garbage for a 25 MB attachment before the GC ran); a CR ending
+ * one piece is judged by the next piece's first byte. The same refusals, and the same CRLF
+ * appended (to the file). Returns the file's size.
  */
 export async function checkedMessageFile(file: string): Promise<number> {
   let size = 0;
   let prev = -1;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    if (prev === 0x0d && chunk[0] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size - 1}: messages are sent with CRLF line ends.`);
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
-      if ((i === 0 ? prev : chunk[i - 1]) !== 0x0d) throw new AppFailure('invalid', `The message has a bare line feed at byte ${size + i}: messages are sent with CRLF line ends.`);
+  const buf = Buffer.allocUnsafe(256 * 1024);
+  const handle = await fs.open(file, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, size);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      if (prev === 0x0d && chunk[0] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size - 1}: messages are sent with CRLF line ends.`);
+      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) {
+        if ((i === 0 ? prev : chunk[i - 1]) !== 0x0d) throw new AppFailure('invalid', `The message has a bare line feed at byte ${size + i}: messages are sent with CRLF line ends.`);
+      }
+      for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
+        if (i + 1 < chunk.length && chunk[i + 1] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size + i}: messages are sent with CRLF line ends.`);
+      }
+      size += bytesRead;
+      prev = chunk[bytesRead - 1]!;
     }
-    for (let i = chunk.indexOf(0x0d); i !== -1; i = chunk.indexOf(0x0d, i + 1)) {
-      if (i + 1 < chunk.length && chunk[i + 1] !== 0x0a) throw new AppFailure('invalid', `The message has a bare carriage return at byte ${size + i}: messages are sent with CRLF line ends.`);
-    }
-    size += chunk.length;
-    prev = chunk[chunk.length - 1]!;
+  } finally {
+    await handle.close();
   }
   if (size === 0) throw new AppFailure('invalid', 'The message is empty.');
   if (prev === 0x0a) return size;

@@ -68,8 +68,20 @@ export const draftFields = {
   draftId: Id.optional(),
 };
 
+/**
+ * The limits on a whole message that one field cannot check: recipients in To, Cc and Bcc
+ * together, and the new files' bytes together (before base64). Both Send and Save draft: the
+ * page is untrusted, and a draft is built in main like a message to send.
+ */
+export function checkMessageTotals(m: { to: readonly string[]; cc: readonly string[]; bcc: readonly string[]; attachments?: readonly { content: string }[] | undefined }, ctx: z.RefinementCtx): void {
+  const n = m.to.length + m.cc.length + m.bcc.length;
+  if (n > COMPOSE_LIMITS.recipients) ctx.addIssue({ code: 'custom', path: ['to'], message: `${n} recipients: at most ${COMPOSE_LIMITS.recipients} in To, Cc and Bcc together` });
+  const bytes = (m.attachments ?? []).reduce((sum, a) => sum + Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4), 0);
+  if (bytes > COMPOSE_LIMITS.attachmentBytes) ctx.addIssue({ code: 'custom', path: ['attachments'], message: `the attachments are too large together (at most ${COMPOSE_LIMITS.attachmentBytes / 1024 / 1024} MB)` });
+}
+
 /** Save draft: into the account's Drafts folder, durably; the older version (draftId) goes. */
-export const SaveDraft = z.strictObject(draftFields);
+export const SaveDraft = z.strictObject(draftFields).superRefine(checkMessageTotals);
 export type SaveDraft = z.input<typeof SaveDraft>;
 
 /** A stored attachment as the compose screen lists it. */

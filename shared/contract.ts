@@ -9,7 +9,7 @@ import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch,
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
-import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, draftFields } from './compose.js';
+import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, checkMessageTotals, draftFields } from './compose.js';
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
@@ -165,12 +165,7 @@ export const SendMessage = z
     /** Skip the undo window. */
     now: z.boolean().optional(),
   })
-  .superRefine((m, ctx) => {
-    const n = m.to.length + m.cc.length + m.bcc.length;
-    if (n > SEND_LIMITS.recipients) ctx.addIssue({ code: 'custom', path: ['to'], message: `${n} recipients: at most ${SEND_LIMITS.recipients} in To, Cc and Bcc together` });
-    const bytes = (m.attachments ?? []).reduce((sum, a) => sum + Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4), 0);
-    if (bytes > SEND_LIMITS.attachmentBytes) ctx.addIssue({ code: 'custom', path: ['attachments'], message: `the attachments are too large together (at most ${SEND_LIMITS.attachmentBytes / 1024 / 1024} MB)` });
-  });
+  .superRefine(checkMessageTotals);
 export type SendMessage = z.input<typeof SendMessage>;
 
 /** `sent`: in Sent already, but some recipients refused it for good (see `refused`); shown until dismissed (discardQueued or markSent). */

@@ -67,6 +67,20 @@ describe('address suggestions', () => {
     expect(book.suggest('me', 10)).toEqual([]);
   });
 
+  it('a downloaded message with a forged From of the user does not make its recipients people the user wrote to; Junk and Trash suggest nobody', () => {
+    const j = new FakeJournal();
+    const forged = { ...msg('INBOX', [ME], [ME], 1, [['Bob', 'bob@examp1e.org']]), uidl: 'UID-forged' };
+    j.add(
+      msg('INBOX', [['Bob', 'bob@example.org']], [ME], 30),
+      forged,
+      { ...forged, id: 'm-forged-2', uidl: 'UID-forged-2' },
+      msg('Junk', [['Bo Spammer', 'bo@spam.example']], [ME], 1),
+      msg('Trash', [['Bobby Gone', 'bobby@gone.example']], [ME], 1),
+    );
+    const book = new AddressBook(j, own, () => NOW);
+    expect(book.suggest('bo', 10).map((s) => s.address)).toEqual(['bob@example.org']);
+  });
+
   it('matches the start of any word of the name or of the address, keeps the latest display name', () => {
     const j = new FakeJournal();
     j.add(msg('INBOX', [['Smith, John', 'jsmith@corp.example']], [ME], 30), msg('INBOX', [['John Smith (Corp)', 'JSmith@corp.example']], [ME], 1));

@@ -1,6 +1,7 @@
 /**
  * Address autocomplete from stored mail: every address the user wrote to (To and Cc of their
- * own messages: in Sent, or from one of their addresses) or heard from (From of the rest),
+ * own messages: in Sent, or made here from one of their addresses) or heard from (From of the
+ * rest; never Junk or Trash),
  * ranked by how often and how recently, writing to someone counting three times hearing from
  * them. Built once from the journal, then kept up to date from its change feed, so a keystroke
  * at 100,000 messages only scans the distinct addresses.
@@ -12,6 +13,8 @@ import { roleKey } from '../../../shared/folders.js';
 const SENT = roleKey('sent');
 const OUTBOX = roleKey('outbox');
 const DRAFTS = roleKey('drafts');
+const JUNK = roleKey('junk');
+const TRASH = roleKey('trash');
 /** Wrote to: weighs this many times heard from. */
 const WROTE_WEIGHT = 3;
 /** A contact's weight halves for every this many days since the last message with them. */
@@ -47,11 +50,16 @@ export class AddressBook {
   ) {}
 
   private add(m: MessageRecord, own: ReadonlySet<string>): void {
-    // Drafts and queued mail are not yet written to anyone.
-    if (m.folder === DRAFTS || m.folder === OUTBOX) return;
+    // Drafts and queued mail are not yet written to anyone; junk and what was thrown away are
+    // nobody the user wants suggested.
+    if (m.folder === DRAFTS || m.folder === OUTBOX || m.folder === JUNK || m.folder === TRASH) return;
     const at = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
     const when = Number.isFinite(at) ? Math.min(at, this.now()) : m.receivedAt;
-    const mine = m.folder === SENT || (m.summary.from.length > 0 && m.summary.from.every((f) => own.has(f.address.toLowerCase())));
+    // Written by the user: in Sent, or made here (no UIDL) from one of their addresses. Not any
+    // downloaded message whose From is theirs: From is easily forged (extortion spam does it),
+    // and a forged one would push its Cc (a look-alike address) up as someone they write to.
+    const local = m.uidl === '';
+    const mine = m.folder === SENT || (local && m.summary.from.length > 0 && m.summary.from.every((f) => own.has(f.address.toLowerCase())));
     const people = mine ? [...m.summary.to, ...m.summary.cc] : m.summary.from;
     for (const p of people) {
       const address = p.address.trim();

@@ -1,0 +1,152 @@
+/**
+ * Whether a rule's conditions hold for one stored message. Header-ish fields come from the
+ * journal's summary (no disk read); a named header or the body text is read from the stored
+ * file only when a rule asks for it, and once per message however many rules ask.
+ */
+import fs from 'node:fs/promises';
+import libmime from 'libmime';
+import type { MessageRecord } from '../../../shared/changes.js';
+import type { Address } from '../../../shared/messages.js';
+import type { Condition, Rule, TextOp } from '../../../shared/rules.js';
+import { fieldValue, splitHeader } from '../mime/headers.js';
+import { readBody } from '../mime/index.js';
+import { htmlToText } from '../mime/text.js';
+import { compileGlob, globMatches, type Glob } from './glob.js';
+
+/** A named header is looked for in the first this-many bytes (a header block is smaller). */
+const HEADER_PREFIX_BYTES = 256 * 1024;
+/** Body text searched, at most (bounds the matcher's work per message). */
+const BODY_TEXT_BYTES = 1024 * 1024;
+const DAY_MS = 86_400_000;
+
+/** One message as rules see it; the file is read lazily. */
+export class RuleSubject {
+  private headers: Promise<Map<string, string[]>> | null = null;
+  private body: Promise<string> | null = null;
+
+  constructor(
+    readonly record: MessageRecord,
+    readonly accountName: string,
+    private readonly locate: () => Promise<string>,
+  ) {}
+
+  header(name: string): Promise<string[]> {
+    this.headers ??= this.readHeaders();
+    return this.headers.then((h) => h.get(name.toLowerCase()) ?? []);
+  }
+
+  bodyText(): Promise<string> {
+    this.body ??= this.readBodyText();
+    return this.body;
+  }
+
+  private async readHeaders(): Promise<Map<string, string[]>> {
+    const handle = await fs.open(await this.locate(), 'r');
+    let buf: Buffer;
+    try {
+      buf = Buffer.alloc(HEADER_PREFIX_BYTES);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      buf = buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+    const out = new Map<string, string[]>();
+    for (const line of splitHeader(buf).lines) {
+      let value = fieldValue(line);
+      try {
+        value = libmime.decodeWords(value);
+      } catch {
+        // an undecodable encoded word stays as written
+      }
+      out.set(line.key, [...(out.get(line.key) ?? []), value]);
+    }
+    return out;
+  }
+
+  private async readBodyText(): Promise<string> {
+    const body = await readBody(await this.locate(), { maxTextBytes: BODY_TEXT_BYTES });
+    return [body.text ?? '', body.html !== null ? htmlToText(body.html, BODY_TEXT_BYTES) : ''].join('\n');
+  }
+}
+
+/** Compiled patterns, by pattern text (a rule list is run over many messages). */
+const globs = new Map<string, Glob>();
+function globOf(pattern: string): Glob {
+  let g = globs.get(pattern);
+  if (!g) {
+    if (globs.size > 10_000) globs.clear();
+    g = compileGlob(pattern);
+    globs.set(pattern, g);
+  }
+  return g;
+}
+
+/** One text against one condition value; case-insensitive throughout. */
+export function textHolds(op: Exclude<TextOp, 'not-contains'>, text: string, value: string): boolean {
+  switch (op) {
+    case 'contains':
+      return text.toLowerCase().includes(value.toLowerCase());
+    case 'is':
+      return text.trim().toLowerCase() === value.trim().toLowerCase();
+    case 'matches':
+      return globMatches(globOf(value), text);
+  }
+}
+
+/**
+ * Several texts (each address, each copy of a header): a positive operator holds when any
+ * does; "does not contain" holds when none contains the value.
+ */
+export function anyHolds(op: TextOp, texts: readonly string[], value: string): boolean {
+  if (op === 'not-contains') return !texts.some((t) => textHolds('contains', t, value));
+  return texts.some((t) => textHolds(op, t, value));
+}
+
+/** An address as a rule reads it: the address alone, the name alone, or both as written in mail. */
+function addressTexts(list: readonly Address[]): string[] {
+  return list.flatMap((a) => [a.address, a.name, a.name ? `${a.name} <${a.address}>` : a.address].filter((s) => s !== ''));
+}
+
+async function conditionHolds(c: Condition, s: RuleSubject, now: number): Promise<boolean> {
+  const m = s.record.summary;
+  switch (c.field) {
+    case 'from':
+      return anyHolds(c.op, addressTexts(m.from), c.value);
+    case 'to-cc':
+      return anyHolds(c.op, addressTexts([...m.to, ...m.cc]), c.value);
+    case 'recipient': {
+      const bcc = (await s.header('bcc')).concat(await s.header('delivered-to'), await s.header('x-original-to'));
+      return anyHolds(c.op, [...addressTexts([...m.to, ...m.cc]), ...bcc], c.value);
+    }
+    case 'subject':
+      return anyHolds(c.op, [m.subject], c.value);
+    case 'account':
+      return anyHolds(c.op, [s.accountName], c.value);
+    case 'body':
+      return anyHolds(c.op, [await s.bodyText()], c.value);
+    case 'header':
+      return anyHolds(c.op, await s.header(c.name), c.value);
+    case 'size': {
+      const size = s.record.partial && s.record.serverSize !== undefined ? s.record.serverSize : m.size;
+      return c.op === '>' ? size > c.bytes : size < c.bytes;
+    }
+    case 'attachment':
+      return m.hasAttachments === c.has;
+    case 'age': {
+      const parsed = m.date ? Date.parse(m.date) : NaN;
+      const days = (now - (Number.isFinite(parsed) ? parsed : s.record.receivedAt)) / DAY_MS;
+      return c.op === '>' ? days > c.days : days < c.days;
+    }
+  }
+}
+
+/** Whether the rule applies to the message (a disabled rule never does). */
+export async function ruleMatches(rule: Rule, s: RuleSubject, now: number): Promise<boolean> {
+  if (!rule.enabled) return false;
+  for (const c of rule.conditions) {
+    const holds = await conditionHolds(c, s, now);
+    if (rule.match === 'any' && holds) return true;
+    if (rule.match === 'all' && !holds) return false;
+  }
+  return rule.match === 'all';
+}

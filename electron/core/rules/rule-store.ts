@@ -1,0 +1,67 @@
+/**
+ * The rule list in <dataDir>/rules.json: versioned, ordered, replaced atomically (a crash
+ * leaves the old list or the new, never half of one). Read on every run, so a change made by
+ * `popbox rules add` while the app runs applies at the next arrival.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { RulesFile, type Rule, type RuleInput } from '../../../shared/rules.js';
+import { AppFailure } from '../errors.js';
+import { storageError, writeFileAtomic } from '../store/durable.js';
+
+export class RuleStore {
+  private readonly file: string;
+  /** Writes one after another: two CLI commands adding rules must not lose one. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'rules.json');
+  }
+
+  async list(): Promise<Rule[]> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw storageError('cannot read the rules', e);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AppFailure('storage', `${this.file} is not valid JSON; fix or remove it`);
+    }
+    const parsed = RulesFile.safeParse(json);
+    if (!parsed.success) throw new AppFailure('storage', `${this.file} does not hold rules Popbox can read: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
+    return parsed.data.rules;
+  }
+
+  /** Replace the whole list (validated: bounded, names unique). */
+  save(rules: readonly RuleInput[]): Promise<Rule[]> {
+    const run = this.turn.then(() => this.write(rules));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  /** Change the list as it is on disk now, in this store's turn. */
+  update(change: (rules: Rule[]) => RuleInput[]): Promise<Rule[]> {
+    const run = this.turn.then(async () => this.write(change(await this.list())));
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async write(rules: readonly RuleInput[]): Promise<Rule[]> {
+    const parsed = RulesFile.safeParse({ version: 1, rules });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppFailure('invalid', `the rules were not saved: ${issue ? `${issue.path.join('.')} ${issue.message}`.trim() : 'invalid'}`);
+    }
+    try {
+      await writeFileAtomic(this.file, `${JSON.stringify(parsed.data, null, 2)}\n`);
+    } catch (e) {
+      throw storageError('cannot save the rules', e);
+    }
+    return parsed.data.rules;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Filters (issue 16 §1): an ordered list of rules, each a set of conditions on a stored
+ * message (all or any) and the actions to take when they hold. Rules come from the CLI and
+ * later from the settings screen (untrusted): every string and list here is bounded, and
+ * "matches" takes a glob (`*`, `?`), never a regular expression from the user.
+ */
+import { z } from 'zod';
+
+export const MAX_RULES = 500;
+export const MAX_CONDITIONS = 20;
+export const MAX_ACTIONS = 10;
+/** A pattern longer than this is refused: matching costs text length × pattern length at most. */
+export const MAX_PATTERN_CHARS = 256;
+
+export const TextOp = z.enum(['contains', 'not-contains', 'is', 'matches']);
+export type TextOp = z.infer<typeof TextOp>;
+
+/** Fields read from the journal's summary, except `body` (the stored file, only when a rule asks). */
+export const TextField = z.enum(['from', 'to-cc', 'recipient', 'subject', 'body', 'account']);
+export type TextField = z.infer<typeof TextField>;
+
+const Pattern = z.string().min(1).max(MAX_PATTERN_CHARS);
+/** RFC 5322 field names: printable ASCII without the colon. */
+export const HeaderName = z.string().regex(/^[!-9;-~]{1,76}$/, 'a header name is letters, digits and dashes, without a colon');
+
+export const Condition = z.union([
+  z.object({ field: TextField, op: TextOp, value: Pattern }),
+  z.object({ field: z.literal('header'), name: HeaderName, op: TextOp, value: Pattern }),
+  /** Bytes of the stored message (the server's size for a headers-only one). */
+  z.object({ field: z.literal('size'), op: z.enum(['>', '<']), bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }),
+  z.object({ field: z.literal('attachment'), has: z.boolean() }),
+  /** Days since the message's Date (when it arrived, without one). */
+  z.object({ field: z.literal('age'), op: z.enum(['>', '<']), days: z.number().nonnegative().max(100_000) }),
+]);
+export type Condition = z.infer<typeof Condition>;
+
+/** A folder as the user names it: its path from the top ("Work/Projects" is ["Work", "Projects"]). */
+const FolderPath = z.array(z.string().min(1).max(200)).min(1).max(20);
+
+export const Action = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('move'), folder: FolderPath }),
+  z.object({ t: z.literal('copy'), folder: FolderPath }),
+  z.object({ t: z.literal('mark-read') }),
+  z.object({ t: z.literal('flag') }),
+  z.object({ t: z.literal('junk') }),
+  /** To Trash (restorable); the server copy follows the account's "deleted here" setting when Trash is emptied. */
+  z.object({ t: z.literal('delete') }),
+  /** No further rule runs for this message. */
+  z.object({ t: z.literal('stop') }),
+]);
+export type Action = z.infer<typeof Action>;
+
+export const Rule = z.object({
+  name: z.string().trim().min(1).max(100),
+  enabled: z.boolean().default(true),
+  match: z.enum(['all', 'any']),
+  conditions: z.array(Condition).min(1).max(MAX_CONDITIONS),
+  actions: z.array(Action).min(1).max(MAX_ACTIONS),
+});
+export type Rule = z.infer<typeof Rule>;
+export type RuleInput = z.input<typeof Rule>;
+
+export const RuleList = z
+  .array(Rule)
+  .max(MAX_RULES)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    for (const r of rules) {
+      const key = r.name.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `two rules are named “${r.name}”` });
+      seen.add(key);
+    }
+  });
+
+/** <dataDir>/rules.json */
+export const RulesFile = z.object({ version: z.literal(1), rules: RuleList });
+export type RulesFile = z.infer<typeof RulesFile>;
+
+/** What one run did to one message, for the CLI and the screen. */
+export const RuleOutcome = z.object({
+  id: z.string(),
+  subject: z.string(),
+  rules: z.array(z.string()),
+  /** Where it is filed now (folder key), when a rule moved it. */
+  movedTo: z.string().optional(),
+  copiedTo: z.array(z.string()),
+  markedRead: z.boolean(),
+  flagged: z.boolean(),
+});
+export type RuleOutcome = z.infer<typeof RuleOutcome>;

@@ -234,10 +234,10 @@ function fakeApi(): { api: PopboxApi; calls: Calls } {
     saveDraft: (input: { attachments?: { filename: string; content: string }[]; storedAttachments?: unknown[] }) => {
       calls.saveDraft!.push(structuredClone(input));
       n += 1;
-      // Main copies the kept attachments into the new draft, then stores the new files.
+      // As main does it: the new files first, then the kept attachments copied into the new draft.
       const kept = (input.storedAttachments ?? []) as { attachmentId?: string }[];
-      const stored = kept.map((k, i) => ({ ...last.find((a) => a.attachmentId === k.attachmentId)!, id: `d${n}`, attachmentId: `${i + 1}` }));
-      for (const a of input.attachments ?? []) stored.push({ id: `d${n}`, attachmentId: `${stored.length + 1}`, filename: a.filename, contentType: 'text/plain', size: 5 });
+      const parts = [...(input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: 'text/plain', size: 5 })), ...kept.map((k) => last.find((a) => a.attachmentId === k.attachmentId)!)];
+      const stored = parts.map((p, i) => ({ ...p, id: `d${n}`, attachmentId: `${i + 1}` }));
       last = stored;
       return ok({ id: `d${n}`, storedAttachments: stored });
     },
@@ -256,6 +256,64 @@ function fakeApi(): { api: PopboxApi; calls: Calls } {
 const ACCOUNT = { id: 'acc', name: 'Bob', identities: [{ id: 'home', name: 'Bob', address: 'bob@example.org' }, { id: 'work', name: 'Bob at work', address: 'bob@work.example' }] } as never;
 
 describe('the compose form', () => {
+  it('an attachment removed while a save is under way stays removed and is not sent; a file added meanwhile stays', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const calls: { saveDraft: { storedAttachments?: { id: string; attachmentId?: string }[]; attachments?: { filename: string }[] }[]; send: { storedAttachments?: unknown[]; attachments?: { filename: string }[] }[] } = { saveDraft: [], send: [] };
+    const gates: (() => void)[] = [];
+    let n = 0;
+    type Listed = { id: string; attachmentId: string; filename: string; contentType: string; size: number };
+    let last: Listed[] = [
+      { id: 'fwd', attachmentId: '2', filename: 'salaries.xlsx', contentType: 'application/octet-stream', size: 7 },
+      { id: 'fwd', attachmentId: '3', filename: 'agenda.pdf', contentType: 'application/pdf', size: 9 },
+    ];
+    // As main does it: the page's new files first, then the stored ones, each in the order given.
+    const api = {
+      suggestAddresses: () => Promise.resolve({ ok: true, value: [] }),
+      saveDraft: (input: (typeof calls.saveDraft)[number]) => {
+        calls.saveDraft.push(structuredClone(input));
+        n += 1;
+        const id = `d${n}`;
+        const parts = [
+          ...(input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: 'text/plain', size: 5 })),
+          ...(input.storedAttachments ?? []).map((k) => last.find((a) => a.id === k.id && a.attachmentId === k.attachmentId)!),
+        ];
+        const listed = parts.map((p, i) => ({ ...p, id, attachmentId: `${i + 1}` }));
+        return new Promise((resolve) => gates.push(() => ((last = listed), resolve({ ok: true, value: { id, storedAttachments: listed } }))));
+      },
+      send: (input: (typeof calls.send)[number]) => {
+        calls.send.push(structuredClone(input));
+        return Promise.resolve({ ok: true, value: { id: 'out1', messageId: '<m@x>' } });
+      },
+    } as unknown as PopboxApi;
+    const onSent = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, to: ['ann@example.org'], subject: 'Fwd: budget', storedAttachments: last }} accounts={[ACCOUNT]} onClose={() => {}} onSent={onSent} onDiscarded={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['hello'], 'draft-notes.txt', { type: 'text/plain' })] } });
+    await screen.findByText('draft-notes.txt');
+    await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(1));
+    // While that save is under way: the forward's spreadsheet and the new file are taken off, another file is added.
+    fireEvent.click(screen.getByRole('button', { name: 'Remove salaries.xlsx' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove draft-notes.txt' }));
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['hello'], 'later.txt', { type: 'text/plain' })] } });
+    await screen.findByText('later.txt');
+    await act(async () => gates.shift()!());
+    await screen.findByText(/Draft saved/);
+    const names = () => [...screen.getByRole('list', { name: 'Attachments' }).querySelectorAll('.att-name')].map((e) => e.textContent).sort();
+    expect(names()).toEqual(['agenda.pdf', 'later.txt']);
+    // The next save and Send carry only what the user kept.
+    await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(2));
+    expect(calls.saveDraft[1]!.storedAttachments).toEqual([{ id: 'd1', attachmentId: '3' }]);
+    expect(calls.saveDraft[1]!.attachments?.map((a) => a.filename)).toEqual(['later.txt']);
+    await act(async () => gates.shift()!());
+    expect(names()).toEqual(['agenda.pdf', 'later.txt']);
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(onSent).toHaveBeenCalled());
+    expect(calls.send[0]).toMatchObject({ draftId: 'd2' });
+    expect(JSON.stringify(calls.send[0])).not.toContain('salaries');
+    expect(last.filter((a) => calls.send[0]!.storedAttachments!.some((k) => JSON.stringify(k) === JSON.stringify({ id: a.id, attachmentId: a.attachmentId }))).map((a) => a.filename).sort()).toEqual(['agenda.pdf', 'later.txt']);
+  });
+
   it('autosaves after a few seconds, replacing the previous draft; a file’s bytes go up once', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const { api, calls } = fakeApi();

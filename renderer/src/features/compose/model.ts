@@ -77,8 +77,37 @@ export function attachmentBytes(s: ComposeState): number {
   return s.stored.reduce((n, a) => n + a.size, 0) + s.files.reduce((n, f) => n + f.size, 0);
 }
 
-/** After a save: the draft's new id and stored attachments; files added while it was saving stay to be sent next time. */
-export function afterSave(s: ComposeState, saved: { id: string; storedAttachments: ComposeAttachment[] }, sentFiles: readonly NewFile[]): ComposeState {
-  const sent = new Set(sentFiles.map((f) => f.key));
-  return { ...s, draftId: saved.id, stored: saved.storedAttachments, files: s.files.filter((f) => !sent.has(f.key)) };
+/**
+ * After a save: the draft's new id and stored attachments. `sent` is the state the save was made
+ * from; `s` is the newest. What the user removed while the save was under way stays removed (the
+ * saved draft still holds it, so it would otherwise come back and be sent: a forward's attachment
+ * deliberately taken off), and files added meanwhile stay to be sent next time.
+ */
+export function afterSave(s: ComposeState, saved: { id: string; storedAttachments: ComposeAttachment[] }, sent: Pick<ComposeState, 'stored' | 'files'>): ComposeState {
+  // Main stores the page's new files first, then the stored ones, each list in the order given
+  // (compose-service prepare, build-message): position i of the saved list is origins[i].
+  const origins: { kept: boolean; filename: string }[] = [
+    ...sent.files.map((f) => ({ kept: s.files.some((g) => g.key === f.key), filename: f.filename })),
+    ...sent.stored.map((a) => ({ kept: s.stored.includes(a), filename: a.filename })),
+  ];
+  let stored: ComposeAttachment[];
+  if (saved.storedAttachments.length === origins.length) {
+    stored = saved.storedAttachments.filter((_, i) => origins[i]!.kept);
+  } else {
+    // Main listed the draft's parts otherwise: drop one part of the same name per removal.
+    const gone = origins.filter((o) => !o.kept).map((o) => o.filename);
+    stored = saved.storedAttachments.filter((a) => {
+      const i = gone.indexOf(a.filename);
+      if (i < 0) return true;
+      gone.splice(i, 1);
+      return false;
+    });
+  }
+  const sentKeys = new Set(sent.files.map((f) => f.key));
+  return {
+    ...s,
+    draftId: saved.id,
+    stored: [...stored, ...s.stored.filter((a) => !sent.stored.includes(a))],
+    files: s.files.filter((f) => !sentKeys.has(f.key)),
+  };
 }

@@ -71,7 +71,7 @@ export function useCompose(api: PopboxApi, draft: Draft): Compose {
         return;
       }
       // Even when stopped (Discard waits for this save): the draft to delete is the newest.
-      apply(afterSave(latest.current, saved, s.files));
+      apply(afterSave(latest.current, saved, s));
       savedRev.current = Math.max(savedRev.current, target);
       if (mounted.current) setStatus({ kind: 'saved', at: Date.now() });
     } catch (e) {

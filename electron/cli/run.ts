@@ -15,6 +15,7 @@ import { UsageError, cliIo, parse, print, printError, terminalWidth, usage, with
 import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
 import { SEND_USAGE, sendCommand } from './send.js';
 import { JUNK_USAGE, junkCommand } from './junk.js';
+import { RULES_USAGE, rulesCommand } from './rules.js';
 import { SMTP_USAGE, describeSmtp, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
@@ -34,6 +35,7 @@ ${SMTP_USAGE}
 ${FOLDER_USAGE}
 ${SEND_USAGE}
 ${JUNK_USAGE}
+${RULES_USAGE}
   delete ID...
   pending [--account NAME] [--json]
   probe --host H [--port P] [--security tls|starttls|none] --user U [--password-command CMD] [--trace]
@@ -354,6 +356,8 @@ async function main(argv: string[]): Promise<number> {
       return folderCommand(dataDir, command, rest);
     case 'junk':
       return junkCommand(dataDir, rest);
+    case 'rules':
+      return rulesCommand(dataDir, rest);
     case 'send':
     case 'outbox':
       return sendCommand(dataDir, command, rest);

@@ -42,6 +42,9 @@ import { buildMessageToFile, pickIdentity, type ComposeInput } from './compose/b
 import { ComposeService, type ComposeExtras } from './compose/compose-service.js';
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
+import { RuleStore } from './rules/rule-store.js';
+import { previewRule, runRules, type RuleRunDeps } from './rules/run-rules.js';
+import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
@@ -363,6 +366,55 @@ export class MailService {
     ]);
   }
 
+  // ---- rules (rules/) ----
+
+  /** The ordered filter list in <dataDir>/rules.json. */
+  get rules(): RuleStore {
+    return (this.ruleStore ??= new RuleStore(this.opts.dataDir));
+  }
+  private ruleStore: RuleStore | undefined;
+
+  private get ruleDeps(): RuleRunDeps {
+    return {
+      get: (id) => this.journal.get(id),
+      folders: this.folders,
+      setFlags: (ids, flags) => this.commands.setFlags(ids, flags),
+      locate: (id) => this.files.locate(id),
+      accountName: (id) => this.accounts.list().find((a) => a.id === id)?.name ?? '',
+      now: () => this.now(),
+    };
+  }
+
+  listRules(): Promise<Rule[]> {
+    return this.rules.list();
+  }
+
+  saveRules(rules: readonly RuleInput[]): Promise<Rule[]> {
+    return this.rules.save(rules);
+  }
+
+  /** Run the rules now over these messages (a folder, a selection); what each did. */
+  async runRules(ids: readonly string[]): Promise<RuleOutcome[]> {
+    return runRules(this.ruleDeps, await this.rules.list(), ids);
+  }
+
+  /** The ids among `ids` the rule would act on; nothing changes. */
+  previewRule(rule: Rule, ids: readonly string[]): Promise<string[]> {
+    return previewRule(this.ruleDeps, rule, ids);
+  }
+
+  /**
+   * On arrival: the messages this sync added to the account's inbox, once they are on disk and
+   * journaled. A rule that fails (a bad rules.json) is reported and never fails the sync.
+   */
+  private async filterArrivals(accountId: string, since: number): Promise<void> {
+    const changes = this.journal.changesSince(since);
+    if ('cannotCalculate' in changes) return;
+    const added = changes.changes.flatMap((c) => (c.t === 'add' && c.m.accountId === accountId && c.m.uidl !== '' ? [c.m.id] : []));
+    if (added.length === 0) return;
+    await this.runRules(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+  }
+
   // ---- sync ----
 
   /** Sync the given accounts (all when empty), one session each, and report each outcome. */
@@ -370,9 +422,11 @@ export class MailService {
     const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {
+      const before = this.journal.state;
       const outcome = await this.syncs.sync(account, onProgress);
       this.lastOutcome.set(account.id, outcome);
       outcomes.push(outcome);
+      await this.filterArrivals(account.id, before);
       // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
       await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});
       if (outcome.ok && account.smtp !== null) this.retryUnreachedSends(account.id);

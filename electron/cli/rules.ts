@@ -1,0 +1,136 @@
+/**
+ * `popbox rules …` (issue 16 §1): list, add and remove filters, and run them now over a folder
+ * or some messages. Conditions and actions are typed as words (core/rules/rule-text.ts).
+ */
+import { INBOX, parseFolderArg, pathOf } from '../../shared/folders.js';
+import type { Rule } from '../../shared/rules.js';
+import { AppFailure } from '../core/errors.js';
+import { describeAction, describeCondition, parseAction, parseCondition } from '../core/rules/rule-text.js';
+import { parse, plural, print, usage, withService } from './common.js';
+import { resolveFolder } from './folders.js';
+
+export const RULES_USAGE = `  rules list [--json]
+  rules add NAME --if CONDITION... [--any] --then ACTION...
+        conditions: 'from|to|cc|recipient|subject|body|account contains|does not contain|is|matches TEXT',
+        'header NAME contains TEXT', 'size > 1M', 'age > 30d', 'has attachment', 'no attachment'
+        (matches: * any text, ? one character); actions: 'move FOLDER', 'copy FOLDER', mark-read,
+        flag, junk, delete, stop
+  rules remove NAME
+  rules run [ID...] [--folder NAME] [--account NAME] [--json]   (default: every account's Inbox)`;
+
+/** `add`'s words: the name, then runs of conditions after --if and of actions after --then. */
+export function parseAddArgs(args: readonly string[]): { name: string; match: 'all' | 'any'; conditions: string[]; actions: string[] } {
+  let name: string | undefined;
+  let match: 'all' | 'any' = 'all';
+  const conditions: string[] = [];
+  const actions: string[] = [];
+  let into: string[] | null = null;
+  for (const a of args) {
+    if (a === '--if') into = conditions;
+    else if (a === '--then') into = actions;
+    else if (a === '--any') match = 'any';
+    else if (a === '--all') match = 'all';
+    else if (a.startsWith('--')) usage(`rules add does not know the option ${a} (it takes --if, --any and --then)`);
+    else if (into) into.push(a);
+    else if (name === undefined) name = a;
+    else usage(`rules add takes one NAME; ${JSON.stringify(a)} came before --if (quote a name with spaces)`);
+  }
+  if (name === undefined) usage('rules add needs a NAME');
+  if (conditions.length === 0) usage('rules add needs at least one condition after --if, as in --if "subject contains invoice"');
+  if (actions.length === 0) usage('rules add needs at least one action after --then, as in --then "move Receipts"');
+  return { name, match, conditions, actions };
+}
+
+export function describeRule(r: Rule): string {
+  const join = r.match === 'all' ? ' and ' : ' or ';
+  return `${r.name}${r.enabled ? '' : ' (off)'}: if ${r.conditions.map(describeCondition).join(join)} then ${r.actions.map(describeAction).join(', ')}`;
+}
+
+export async function rulesCommand(dataDir: string, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'list': {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+      if (positionals.length) usage('rules list takes no arguments');
+      return withService(dataDir, async (s) => {
+        const rules = await s.listRules();
+        if (values.json) print(JSON.stringify(rules, null, 2));
+        else if (rules.length === 0) print('no rules yet: add one with "popbox rules add"');
+        else rules.forEach((r, i) => print(`${i + 1}. ${describeRule(r)}`));
+        return 0;
+      });
+    }
+    case 'add': {
+      const typed = parseAddArgs(rest);
+      // Every word is understood before anything is saved.
+      const conditions = typed.conditions.map(parseCondition);
+      const actions = typed.actions.map(parseAction);
+      return withService(dataDir, async (s) => {
+        await s.rules.update((rules) => {
+          if (rules.some((r) => r.name.toLowerCase() === typed.name.trim().toLowerCase())) {
+            throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(typed.name)}: remove it first or choose another name`);
+          }
+          return [...rules, { name: typed.name, enabled: true, match: typed.match, conditions, actions }];
+        });
+        const saved = (await s.listRules()).find((r) => r.name === typed.name.trim());
+        print(`added rule ${saved ? describeRule(saved) : typed.name}`);
+        return 0;
+      });
+    }
+    case 'remove': {
+      const { positionals } = parse(rest, {});
+      if (positionals.length !== 1) usage('rules remove takes exactly one NAME');
+      const name = positionals[0]!;
+      return withService(dataDir, async (s) => {
+        let found = false;
+        await s.rules.update((rules) => {
+          const kept = rules.filter((r) => r.name.toLowerCase() !== name.trim().toLowerCase());
+          found = kept.length < rules.length;
+          return kept;
+        });
+        if (!found) throw new AppFailure('not-found', `no rule named ${JSON.stringify(name)} (see "popbox rules list")`);
+        print(`removed rule ${name}`);
+        return 0;
+      });
+    }
+    case 'run': {
+      const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, json: { type: 'boolean' } });
+      return withService(dataDir, async (s) => {
+        let ids: string[];
+        if (positionals.length > 0) {
+          if (values.folder !== undefined) usage('rules run takes message IDs or --folder, not both');
+          for (const id of positionals) if (!s.journal.get(id)) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id)}`);
+          ids = positionals;
+        } else {
+          const accounts = values.account !== undefined ? [s.accounts.get(values.account)] : s.listAccounts();
+          ids = [];
+          for (const a of accounts) {
+            const key = values.folder === undefined ? INBOX : resolveFolder(s, a.id, values.folder, { quiet: values.account === undefined });
+            if (key === null) continue; // that folder is in some accounts only
+            ids.push(...s.messages({ accountId: a.id }).filter((m) => m.folder === key).map((m) => m.id));
+          }
+          if (values.folder !== undefined && parseFolderArg(values.folder).length === 0) usage('--folder needs a folder name');
+        }
+        const outcomes = await s.runRules(ids);
+        if (values.json) {
+          print(JSON.stringify(outcomes, null, 2));
+          return 0;
+        }
+        for (const o of outcomes) {
+          const did = [
+            ...(o.movedTo !== undefined ? [`moved to ${pathOf(o.movedTo).join('/')}`] : []),
+            ...o.copiedTo.map((k) => `copied to ${pathOf(k).join('/')}`),
+            ...(o.markedRead ? ['marked read'] : []),
+            ...(o.flagged ? ['flagged'] : []),
+          ];
+          print(`${o.id}  ${JSON.stringify(o.subject || '(no subject)')}: ${did.join(', ') || 'nothing to change'} (${o.rules.join(', ')})`);
+        }
+        const moved = outcomes.filter((o) => o.movedTo !== undefined).length;
+        print(`${plural(ids.length, 'message')} checked, ${outcomes.length} matched, ${moved} moved`);
+        return 0;
+      });
+    }
+    default:
+      return usage('rules needs a subcommand: list, add, remove or run');
+  }
+}

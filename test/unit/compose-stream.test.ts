@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../shared/accounts.js';
 import { buildMessage, buildMessageToFile, toCrlf, type ComposeInput } from '../../electron/core/compose/build-message.js';
 import { CrlfTransform } from '../../electron/core/compose/crlf-stream.js';
+import { base64DecodedBytes } from '../../shared/compose.js';
 import { checkedMessage, checkedMessageFile } from '../../electron/core/outbox/outbox.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-compose-stream-'));
@@ -195,5 +196,19 @@ describe('checkedMessageFile (the Outbox taking a built file)', () => {
       expect(fs.readFileSync(p).equals(want)).toBe(true);
       expect(size).toBe(want.length);
     }
+  });
+});
+
+describe('base64DecodedBytes (the contract\'s size limit)', () => {
+  it('counts what stripping all whitespace at once counted, whitespace runs across its 64 KB slices included', () => {
+    const old = (b64: string) => Math.floor((b64.replace(/\s+/g, '').length * 3) / 4);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('QUJD', 'QQ==', ' ', '\r\n', '\t', '\u00a0', 'x'.repeat(40_000), ' '.repeat(30_000)), { maxLength: 12 }), (parts) => {
+        const b64 = parts.join('');
+        expect(base64DecodedBytes(b64)).toBe(old(b64));
+      }),
+      { numRuns: 200 },
+    );
+    expect(base64DecodedBytes(wrapped(Buffer.alloc(3_000_000)))).toBe(3_000_000);
   });
 });

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { AddressSuggestion, ComposeMode, Draft, SaveDraft, StoredAttachment } from '../../../shared/compose.js';
 import { roleKey } from '../../../shared/folders.js';
-import { COMPOSE_LIMITS } from '../../../shared/compose.js';
+import { COMPOSE_LIMITS, base64DecodedBytes } from '../../../shared/compose.js';
 import { AppFailure } from '../errors.js';
 import { readBody } from '../mime/body.js';
 import { headerFields } from '../mime/headers.js';
@@ -41,7 +41,7 @@ export interface ComposeExtras {
 }
 
 function pageBytes(list: readonly ComposeAttachment[] | undefined): number {
-  return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4) : 'file' in a.content ? a.content.size : a.content.length), 0);
+  return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? base64DecodedBytes(a.content) : 'file' in a.content ? a.content.size : a.content.length), 0);
 }
 
 export class ComposeService {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import type { ComposeAttachment as ListedAttachment, StoredAttachment } from '../../../shared/compose.js';
-import { COMPOSE_LIMITS } from '../../../shared/compose.js';
+import { COMPOSE_LIMITS, base64DecodedBytes } from '../../../shared/compose.js';
 import type { MessageRecord } from '../../../shared/changes.js';
 import { AppFailure } from '../errors.js';
 import { openAttachment, readBody } from '../mime/body.js';
@@ -92,5 +92,5 @@ export async function readStored(files: StoredFiles, accountId: string, list: re
 
 /** Decoded size of the page's base64 files (as the contract counts them). */
 export function base64Bytes(list: readonly { content: string }[] | undefined): number {
-  return (list ?? []).reduce((sum, a) => sum + Math.floor((a.content.replace(/\s+/g, '').length * 3) / 4), 0);
+  return (list ?? []).reduce((sum, a) => sum + base64DecodedBytes(a.content), 0);
 }

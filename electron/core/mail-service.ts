@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AccountInput, AccountPatch, AccountSettings, SmtpConnectionTest } from '../../shared/accounts.js';
+import type { AccountInput, AccountPatch, AccountSettings, Identity, SmtpConnectionTest } from '../../shared/accounts.js';
 import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
@@ -625,6 +625,15 @@ export class MailService {
       throw new AppFailure('invalid', `account "${account.name}" has no outgoing server: set one up in its settings (or "popbox account set --smtp-host …")`);
     }
     const identity = pickIdentity(account, input.identityId);
+    const release = this.compose.claimDraft(input.draftId);
+    try {
+      return await this.sendClaimed(account, identity, input);
+    } finally {
+      release();
+    }
+  }
+
+  private async sendClaimed(account: AccountSettings, identity: Identity, input: SendInput): Promise<{ id: string; messageId: string }> {
     // Stored attachments read from the store (same account only), the draft checked.
     const message = await this.compose.prepare(account, input, 'send');
     // Streamed to a file beside the account's Maildir and renamed into the Outbox: a 25 MB

@@ -161,6 +161,12 @@ describe('drafts', () => {
     await expect(s.send(message)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/no longer in Drafts.*nothing was sent/) });
     expect(await s.outboxStatus()).toHaveLength(1);
 
+    // Two Sends of one draft at the same time (two windows): one goes, the other is refused.
+    const twin = await s.saveDraft({ accountId: home.id, to: ['bob@example.org'], subject: 'twice at once', text: 'x' });
+    const both = await Promise.allSettled([s.send({ ...message, subject: 'twice at once', draftId: twin.id }), s.send({ ...message, subject: 'twice at once', draftId: twin.id })]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((await s.outboxStatus()).length).toBe(2);
+
     const other = await s.saveDraft({ accountId: home.id, to: [], subject: 'v1', text: 'one' });
     await s.deleteForGood([other.id]);
     const again = await s.saveDraft({ accountId: home.id, to: [], subject: 'v2', text: 'two', draftId: other.id });

@@ -134,6 +134,21 @@ export class ComposeService {
     return this.drafts.open(account, id, this.sizeLimit(account.id));
   }
 
+  /** Drafts whose Send is under way (between the check and the draft's removal). */
+  private readonly sending = new Set<string>();
+
+  /**
+   * Send of a draft takes it for itself first: a second Send of the same draft meanwhile (a
+   * second window, a double click) is refused instead of queuing the message twice. The
+   * returned function lets go once the first Send has finished either way.
+   */
+  claimDraft(draftId: string | undefined): () => void {
+    if (draftId === undefined) return () => {};
+    if (this.sending.has(draftId)) throw new AppFailure('invalid', 'This draft is being sent already (from another window?): it was not sent twice.');
+    this.sending.add(draftId);
+    return () => this.sending.delete(draftId);
+  }
+
   /** Once its message is queued, the draft it was written in goes (a failure leaves the draft, never the message). */
   async queued(accountId: string, draftId: string | undefined): Promise<void> {
     if (draftId === undefined) return;

@@ -165,4 +165,75 @@ suite('recipients refused while others get the message', () => {
     // Nobody was refused for good: nothing left to show.
     expect(await itemOf(h, id)).toBeUndefined();
   });
+
+  /** bob has it, carol waits (450): the state after a partly accepted attempt. */
+  async function partlySent(tag: string, deps: { giveUpAfterMs?: number; backoffMs?: number[] } = {}) {
+    const h = await openOutbox({ dataDir: path.join(root, `p${++n}`), accountId: ACCOUNT, transport: () => settings(strict), deps: { undoSeconds: 0, backoffMs: [60_000], ...deps } });
+    open.push(h);
+    const raw = plainMessage(tag);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
+    await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
+    return { h, id, raw };
+  }
+
+  it('a message bob already has never goes back to Drafts (Undo, Edit): refused in plain words, still in the Outbox for carol', async () => {
+    const { h, id } = await partlySent('partly-cancel');
+    await expect(h.outbox.cancel(id)).rejects.toMatchObject({ code: 'invalid', message: 'Already sent to bob@example.org: it cannot go back to Drafts.' });
+    expect((await h.folderFiles('Drafts')).size).toBe(0);
+    expect((await h.folderFiles('Outbox')).size).toBe(1);
+    expect(await itemOf(h, id)).toMatchObject({ state: 'retrying', to: ['carol@example.org'], sentTo: ['bob@example.org'] });
+  });
+
+  for (const how of ['discard', 'markSent'] as const) {
+    it(`${how} of a message bob already has: filed in Sent (not Trash), "Sent, but not to carol@…" shown; bob got it once, carol never`, async () => {
+      const { h, id, raw } = await partlySent(`partly-${how}`);
+      await h.outbox[how](id);
+      expect((await h.folderFiles('Trash')).size).toBe(0);
+      expect((await h.folderFiles('Outbox')).size).toBe(0);
+      expect([...(await h.folderFiles('Sent')).values()].map((b) => b.equals(raw))).toEqual([true]);
+      const item = await itemOf(h, id);
+      expect(item).toMatchObject({ state: 'sent', to: [], sentTo: ['bob@example.org'], nextAttemptAt: null });
+      expect(item!.lastError?.message).toMatch(/^Sent, but not to carol@example\.org: /);
+      expect(item!.refused).toEqual([expect.objectContaining({ address: 'carol@example.org', permanent: true, responseCode: 450 })]);
+      await sleep(400);
+      expect(h.events.filter((e) => e.kind === 'changed' && e.item.id === id && e.item.state === 'sending')).toHaveLength(1);
+      expect(await delivered('bob', 0)).toEqual({ [`<partly-${how}@popbox.test>`]: 1 });
+      expect(await delivered('carol', 0)).toEqual({});
+    });
+  }
+
+  it('carol refused for longer than the give-up time: no more attempts, filed in Sent with "Sent, but not to carol@…"', async () => {
+    const { h, id, raw } = await partlySent('partly-expire', { giveUpAfterMs: 900, backoffMs: [250] });
+    const item = await until('given up', async () => {
+      const i = await itemOf(h, id);
+      return i?.state === 'sent' ? i : null;
+    });
+    expect(item.lastError?.message).toMatch(/^Sent, but not to carol@example\.org: not reached within 900 ms/);
+    expect([...(await h.folderFiles('Sent')).values()].map((b) => b.equals(raw))).toEqual([true]);
+    expect((await h.folderFiles('Outbox')).size).toBe(0);
+    const attempts = item.attempts;
+    await sleep(800);
+    expect((await itemOf(h, id))?.attempts).toBe(attempts);
+    expect(await delivered('bob', 0)).toEqual({ '<partly-expire@popbox.test>': 1 });
+  });
+
+  it('failed after a partly send (the password changed): still never back to Drafts; discard files it in Sent', async () => {
+    let password = 'alice-pw';
+    const h = await openOutbox({
+      dataDir: path.join(root, `p${++n}`),
+      accountId: ACCOUNT,
+      transport: () => ({ ...settings(strict), auth: { user: 'alice', password } }),
+      deps: { undoSeconds: 0, backoffMs: [300] },
+    });
+    open.push(h);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('partly-failed'), envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
+    await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
+    password = 'wrong';
+    await until('failed', async () => (await itemOf(h, id))?.state === 'failed');
+    await expect(h.outbox.cancel(id)).rejects.toMatchObject({ message: 'Already sent to bob@example.org: it cannot go back to Drafts.' });
+    await h.outbox.discard(id);
+    expect((await h.folderFiles('Trash')).size).toBe(0);
+    expect((await h.folderFiles('Sent')).size).toBe(1);
+    expect((await itemOf(h, id))?.lastError?.message).toMatch(/^Sent, but not to carol@example\.org/);
+  });
 });

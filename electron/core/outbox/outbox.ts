@@ -23,7 +23,7 @@ import { newLocalId } from '../store/ids.js';
 import type { Journal } from '../store/journal.js';
 import { AccountMailbox } from '../store/mailbox.js';
 import { refusalOf, refusalsMessage } from './refusals.js';
-import { DEFAULT_BACKOFF_MS, DESTINATION, OutboxStateFile, backoffDelay, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord, type Refusal } from './state.js';
+import { DEFAULT_BACKOFF_MS, DESTINATION, GIVE_UP_AFTER_MS, OutboxStateFile, backoffDelay, givenUp, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord, type Refusal } from './state.js';
 
 const OUTBOX = roleKey('outbox');
 const SENT = roleKey('sent');
@@ -77,6 +77,8 @@ export interface OutboxDeps {
   /** Waits after 1, 2, 3… failed attempts in a row; the last repeats (default 1, 5, 15, 60 min). */
   backoffMs?: readonly number[];
   /** For tests that count attempts; default smtp/client's sendRaw. */
+  /** How long recipients refused for now are tried again once others have the message (default GIVE_UP_AFTER_MS, 3 days). */
+  giveUpAfterMs?: number;
   send?: (settings: SmtpSettings, message: RawMessage) => Promise<SendResult>;
 }
 
@@ -475,8 +477,10 @@ export class Outbox {
     } catch (e) {
       await this.serial(accountId, async () => {
         rt.sending = null;
-        await st.append(this.outcomeOf(st.get(id) ?? entry, n, e));
-        this.changed(accountId, st.get(id));
+        const rec = this.outcomeOf(st.get(id) ?? entry, n, e);
+        await st.append(rec);
+        if (rec.t === 'give-up') await this.fileAway(accountId, box, st, id);
+        else this.changed(accountId, st.get(id));
       });
       return;
     }
@@ -501,7 +505,11 @@ export class Outbox {
     const refused = result.rejected.map(refusalOf);
     const sentTo = result.accepted.map(String);
     const later = refused.filter((r) => !r.permanent);
-    if (later.length) {
+    if (later.length && this.expired(current, at)) {
+      // Still refused long after the others got it: no more attempts, "Sent, but not to …".
+      const why = `still refused after ${spell(this.giveUpAfterMs())}, no more attempts`;
+      for (const r of later) Object.assign(r, { permanent: true, message: r.message.replace(/^(not to [^:]*): [^(]*/, `$1: ${why} `).trimEnd() });
+    } else if (later.length) {
       return {
         t: 'partly',
         id,
@@ -531,11 +539,31 @@ export class Outbox {
   /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
   private outcomeOf(e: OutboxEntry, n: number, err: unknown): OutboxRecord {
     const at = this.now();
+  private giveUpAfterMs(): number {
+    return this.deps.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
+  }
+
+  /** Others have had it for longer than the waiting recipients are tried. */
+  private expired(e: OutboxEntry, at: number): boolean {
+    return e.partlyAt !== undefined && at - e.partlyAt >= this.giveUpAfterMs();
+  }
+
+  /** No more attempts for those still waiting: filed in Sent with "Sent, but not to …" naming them. */
+  private giveUpRecord(e: OutboxEntry, why: string): OutboxRecord {
+    const refused = givenUp(e, why);
+    const waiting = new Set(e.to.map((a) => a.toLowerCase()));
+    const forGood = [...(e.refused ?? []).filter((r) => r.permanent && !waiting.has(r.address.toLowerCase())), ...refused];
+    return { t: 'give-up', id: e.id, at: this.now(), refused, error: { code: 'rejected', message: refusalsMessage(e.sentTo ?? [], forGood) } };
+  }
+
     const error = errorOf(err);
     if (err instanceof SmtpError) {
       if (err.maybeSent) return { t: 'maybe-sent', id: e.id, n, at, error };
       if (err.retryable || err.code === 'cancelled') {
         return { t: 'retry', id: e.id, n, at, error, nextAt: at + backoffDelay(e.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS) };
+      }
+      if ((err.retryable || err.code === 'cancelled') && e.sentTo?.length && this.expired(e, at)) {
+        return this.giveUpRecord(e, `not reached within ${spell(this.giveUpAfterMs())} (last: ${error.message}), no more attempts`);
       }
     }
     return { t: 'failed', id: e.id, n, at, error };
@@ -585,6 +613,8 @@ export class Outbox {
       if (e.phase === 'accepted' || e.phase === 'mark-sent' || e.phase === 'sent-notice') throw new AppFailure('invalid', 'Too late to undo: this message has been sent.');
       if (e.phase === 'maybe-sent') throw new AppFailure('invalid', 'This message may already have been sent: send it again, mark it as sent, or discard it.');
       await st.append({ t: 'cancel', id, at: this.now() });
+      // Some have it already: sending that draft again would reach them twice.
+      if (e.sentTo?.length) throw new AppFailure('invalid', `Already sent to ${e.sentTo.join(', ')}: it cannot go back to Drafts.`);
       await this.fileAway(accountId, box, st, id);
     });
   }
@@ -609,10 +639,17 @@ export class Outbox {
       if (e.phase !== 'maybe-sent' && e.phase !== 'failed') throw new AppFailure('invalid', 'Only a message that may have been sent can be marked as sent.');
       await st.append({ t: 'mark-sent', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
+      if (e.sentTo?.length && e.phase !== 'maybe-sent') return this.stopTrying(accountId, box, st, e, 'marked as sent before it reached them');
     });
   }
 
-  /** Thrown away (to Trash; restoring it puts it in Drafts, never back to sending). */
+  /** A message some recipients have, the rest given up by the user: filed in Sent, "Sent, but not to …" shown. */
+  private async stopTrying(accountId: string, box: AccountMailbox, st: OutboxStateFile, e: OutboxEntry, why: string): Promise<void> {
+    await st.append(this.giveUpRecord(e, why));
+    await this.fileAway(accountId, box, st, e.id);
+  }
+
+  /** Thrown away (to Trash, or to Sent when some recipients have it already; restoring it puts it in Drafts, never back to sending). */
   discard(id: string): Promise<void> {
     return this.decide(id, async (e, box, st, accountId) => {
       if (e.phase === 'sent-notice') return this.dismiss(accountId, st, e);
@@ -620,6 +657,8 @@ export class Outbox {
       await st.append({ t: 'discard', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
     });
+      // Delivered to some: it belongs in Sent, not Trash.
+      if (e.sentTo?.length) return this.stopTrying(accountId, box, st, e, 'discarded before it reached them');
   }
 
   /** Every message in the Outbox of one account (or of every account this outbox has seen), oldest first. */
@@ -665,6 +704,17 @@ const union = (a: readonly string[] | undefined, b: readonly string[]): string[]
 /** Every recipient refused for good so far, after this attempt's refusals (for the message the user reads). */
 function mergeForMessage(e: OutboxEntry, now: readonly Refusal[]): Refusal[] {
   const asked = new Set(e.to.map((a) => a.toLowerCase()));
+/** "3 days", "2 hours", "500 ms": a give-up delay in words. */
+function spell(ms: number): string {
+  for (const [unit, size] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]] as const) {
+    if (ms >= size) {
+      const n = Math.round(ms / size);
+      return `${n} ${unit}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${ms} ms`;
+}
+
   return [...(e.refused ?? []).filter((r) => !asked.has(r.address.toLowerCase())), ...now];
 }
 

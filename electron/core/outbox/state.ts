@@ -10,6 +10,7 @@
  *                │           └─▶ (crash, or no answer) maybe-sent: never again without the user
  *                ├─▶ retry (network, timeout, 4xx; before the dot) ─▶ attempt n+1 …
  *                ├─▶ partly (250, but some recipients refused for now) ─▶ attempt n+1 to those alone …
+ *                │      (for GIVE_UP_AFTER_MS at most, then give-up ─▶ Sent, "Sent, but not to …")
  *                ├─▶ failed (auth, refused, too big) — the user fixes it and says resend
  *                └─▶ (crash before the dot record) sent again
  *
@@ -20,6 +21,8 @@
  * words: a 4xx one is tried again alone (the envelope of the next attempt holds only the
  * recipients still waiting, so those who have it never get it twice); a 5xx one is shown on the
  * message after it was filed in Sent ("Sent, but not to …") until the user dismisses it.
+ * Once anyone has it (`sentTo`), it never goes back to Drafts (sending that draft again would
+ * reach them twice) nor to Trash: discard and mark-sent give up on the rest and file it in Sent.
  */
 import fs from 'node:fs/promises';
 import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from '../store/durable.js';
@@ -74,6 +77,12 @@ export type OutboxRecord =
   | { t: 'failed'; id: string; n: number; at: number; error: OutboxError }
   /** The user asked to send it (again) now. */
   | { t: 'resend'; id: string; at: number }
+  /**
+   * No more attempts for the recipients still waiting of a message others already have (the user
+   * discarded it or marked it sent, or the waiting ones kept refusing for GIVE_UP_AFTER_MS): it is
+   * filed in Sent, and `refused` (those recipients, now for good) is shown as "Sent, but not to …".
+   */
+  | { t: 'give-up'; id: string; at: number; refused: Refusal[]; error: OutboxError }
   /** The user says a "may have been sent" message did go: file it in Sent. */
   | { t: 'mark-sent'; id: string; at: number }
   /** Undo send / back to Drafts (never sent). */
@@ -120,6 +129,8 @@ export interface OutboxEntry {
   sentTo?: string[];
   /** Recipients refused: for good (shown), or for now (in `to`, tried again). */
   refused?: Refusal[];
+  /** When the server first took it for some recipients while others waited (the give-up clock starts here). */
+  partlyAt?: number;
 }
 
 const union = (a: readonly string[] | undefined, b: readonly string[]): string[] => [...new Set([...(a ?? []), ...b])];
@@ -178,6 +189,14 @@ export function apply(entries: Map<string, OutboxEntry>, r: OutboxRecord): void 
       e.sentTo = union(e.sentTo, r.sentTo);
       e.refused = mergeRefused(e.refused, e.to, r.refused);
       e.to = r.refused.filter((x) => !x.permanent).map((x) => x.address);
+      e.partlyAt ??= r.at;
+      break;
+    case 'give-up':
+      e.phase = 'accepted';
+      e.nextAttemptAt = null;
+      e.refused = mergeRefused(e.refused, e.to, r.refused);
+      e.to = [];
+      e.lastError = r.error;
       break;
     case 'notice':
       e.phase = 'sent-notice';
@@ -254,6 +273,28 @@ export function recoveryRecord(e: OutboxEntry, now: number): OutboxRecord | null
     };
   }
   return null;
+}
+
+/**
+ * How long recipients refused for now are tried again once others have the message: 3 days
+ * (Postfix's own bounce_queue_lifetime is 5 days; after 3 days of hourly 4xx the sender should
+ * know). Then it is filed in Sent with "Sent, but not to …" naming them.
+ */
+export const GIVE_UP_AFTER_MS = 3 * 24 * 60 * 60_000;
+
+/** Those still waiting (`e.to`), refused for good from now on: what a give-up record holds. */
+export function givenUp(e: OutboxEntry, why: string): Refusal[] {
+  return e.to.map((address) => {
+    const before = e.refused?.find((r) => r.address.toLowerCase() === address.toLowerCase());
+    const said = before?.responseCode !== undefined || before?.serverText ? ` (the server last said ${[before?.responseCode, before?.serverText].filter((x) => x !== undefined && x !== '').join(' ')})` : '';
+    return {
+      address,
+      permanent: true,
+      message: `not to ${address}: ${why}${said}`,
+      ...(before?.responseCode !== undefined ? { responseCode: before.responseCode } : {}),
+      ...(before?.serverText !== undefined ? { serverText: before.serverText } : {}),
+    };
+  });
 }
 
 /** 1 min, 5, 15, then every hour. */

@@ -130,7 +130,11 @@ suite('the Outbox in Chromium', () => {
       user: USERS[0]!,
       dovecot: { lmtp: true, users: USERS },
       prepare: async (dc, svc) => {
-        pf = await startPostfix({ dovecot: dc });
+        // carol@ is refused for now (450) while Bob takes the same message: a partly sent message.
+        pf = await startPostfix({
+          dovecot: dc,
+          extraMainCf: 'smtpd_recipient_restrictions = check_recipient_access inline:{ { carol@example.org = 450 4.2.1 Mailbox busy - try again later } }, permit_sasl_authenticated, reject\n',
+        });
         const a = await svc.addAccount(
           {
             name: NAME,
@@ -217,6 +221,31 @@ suite('the Outbox in Chromium', () => {
     // Dismissing the notice leaves the message in Sent.
     expect(await grid().getByRole('row', { name: /Partly delivered/ }).count()).toBe(1);
     expect(await app.service.outboxStatus(accountId)).toEqual([]);
+  });
+
+  it('Bob has it, Carol’s server says later: no Edit (it cannot go back to Drafts); Discard says so and files it in Sent, not Trash', async () => {
+    await app.dc.clear('bob');
+    const { id } = await app.service.send({ accountId, to: ['bob@example.org', 'carol@example.org'], subject: 'Bob has it', text: 'Carol waits.', now: true });
+    await expect.poll(async () => (await app.service.outboxStatus(accountId)).find((i) => i.id === id)?.state, { timeout: 30_000 }).toBe('retrying');
+    await folder('Outbox').click();
+    const item = entry('Bob has it');
+    await item.getByRole('button', { name: 'Discard' }).waitFor({ timeout: 15_000 });
+    expect(await item.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    expect(await item.getByRole('button', { name: 'Mark as sent' }).count()).toBe(1);
+    await item.getByRole('button', { name: 'Discard' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Discard this message?' });
+    await dialog.getByText('“Bob has it” was already sent to bob@example.org: it goes to Sent, and is not tried again for carol@example.org.').waitFor();
+    await dialog.getByRole('button', { name: 'Discard' }).click();
+    await folder('Sent').click();
+    await grid().getByRole('row', { name: /Bob has it/ }).waitFor({ timeout: 15_000 });
+    const after = (await app.service.outboxStatus(accountId)).find((i) => i.id === id);
+    expect(after).toMatchObject({ state: 'sent', sentTo: ['bob@example.org'] });
+    expect(after?.lastError?.message).toMatch(/^Sent, but not to carol@example\.org/);
+    await folder('Trash').click();
+    await page.waitForTimeout(300);
+    expect(await grid().getByRole('row', { name: /Bob has it/ }).count()).toBe(0);
+    expect((await app.dc.mailbox('bob')).length).toBe(1);
+    await app.service.discardQueued(id); // the notice, dismissed
   });
 
   it('a recipient Postfix refuses: Not sent, with the server’s words; Discard asks first and sends nothing', async () => {

@@ -67,6 +67,8 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: {
     );
   }
   const sendable = item.state !== 'sending';
+  // Some recipients have it already: it can never go back to Drafts (sent again, they would get it twice).
+  const delivered = (item.sentTo?.length ?? 0) > 0;
   return (
     <li className={`outbox-item tone-${st.tone}`} aria-label={subject} data-id={item.id}>
       <div className="outbox-line">
@@ -100,8 +102,8 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: {
             </button>
           )}
           {item.state === 'waiting' || item.state === 'retrying' ? button('Send now', 'resendMessage') : button('Send again', 'resendMessage', item.state === 'maybe-sent' ? 'The recipients may get it twice' : undefined)}
-          {(item.state === 'maybe-sent' || item.state === 'failed') && button('Mark as sent', 'markSent', 'File it in Sent without sending it')}
-          {item.state !== 'maybe-sent' && button('Edit', 'cancelSend', 'Back to Drafts, not sent')}
+          {(item.state === 'maybe-sent' || item.state === 'failed' || delivered) && button('Mark as sent', 'markSent', delivered ? 'File it in Sent and stop trying the others' : 'File it in Sent without sending it')}
+          {item.state !== 'maybe-sent' && !delivered && button('Edit', 'cancelSend', 'Back to Drafts, not sent')}
           <button type="button" className="small danger" disabled={busy} onClick={() => onDiscard(item)}>
             Discard
           </button>
@@ -146,7 +148,13 @@ export function OutboxView({ accountId, title, onOpenSettings, onOpen, onEdit }:
             await call(api, 'discardQueued', { id: discarding.id });
           }}
         >
-          <p>“{store.get(discarding.id)?.subject || '(no subject)'}” will not be sent. It goes to Trash, where you can still open it.</p>
+          {discarding.sentTo?.length ? (
+            <p>
+              “{store.get(discarding.id)?.subject || '(no subject)'}” was already sent to {discarding.sentTo.join(', ')}: it goes to Sent, and is not tried again for {discarding.to.join(', ')}.
+            </p>
+          ) : (
+            <p>“{store.get(discarding.id)?.subject || '(no subject)'}” will not be sent. It goes to Trash, where you can still open it.</p>
+          )}
         </ConfirmDialog>
       )}
     </div>

@@ -22,6 +22,7 @@ import { sendRaw, SmtpError, type RawMessage, type RecipientRefusal, type SendRe
 import { newLocalId } from '../store/ids.js';
 import type { Journal } from '../store/journal.js';
 import { AccountMailbox } from '../store/mailbox.js';
+import { addBccForDrafts } from './bcc.js';
 import { refusalOf, refusalsMessage } from './refusals.js';
 import { DEFAULT_BACKOFF_MS, DESTINATION, GIVE_UP_AFTER_MS, OutboxStateFile, backoffDelay, givenUp, nextDue, recoveryRecord, type OutboxEntry, type OutboxError, type OutboxRecord, type Refusal } from './state.js';
 
@@ -76,9 +77,9 @@ export interface OutboxDeps {
   undoSeconds?: number;
   /** Waits after 1, 2, 3… failed attempts in a row; the last repeats (default 1, 5, 15, 60 min). */
   backoffMs?: readonly number[];
-  /** For tests that count attempts; default smtp/client's sendRaw. */
   /** How long recipients refused for now are tried again once others have the message (default GIVE_UP_AFTER_MS, 3 days). */
   giveUpAfterMs?: number;
+  /** For tests that count attempts; default smtp/client's sendRaw. */
   send?: (settings: SmtpSettings, message: RawMessage) => Promise<SendResult>;
 }
 
@@ -251,6 +252,8 @@ export class Outbox {
     const file = box.maildir.get(id);
     if (file) {
       await this.ensureJournaled(accountId, box, id, e.queuedAt);
+      // Back to Drafts: the Bcc recipients (only in the envelope until now) go back on the message.
+      if (dest === 'drafts' && file.folder === OUTBOX) await addBccForDrafts(box.maildir.pathOf(id)!, e.to);
       if (file.folder !== folder) await this.move(box, id, folder);
       // Your own sent mail is read (it was filed seen; the user may have marked it otherwise meanwhile).
       if (dest === 'sent' && !file.flags.seen) {
@@ -536,9 +539,6 @@ export class Outbox {
     };
   }
 
-  /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
-  private outcomeOf(e: OutboxEntry, n: number, err: unknown): OutboxRecord {
-    const at = this.now();
   private giveUpAfterMs(): number {
     return this.deps.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
   }
@@ -556,14 +556,17 @@ export class Outbox {
     return { t: 'give-up', id: e.id, at: this.now(), refused, error: { code: 'rejected', message: refusalsMessage(e.sentTo ?? [], forGood) } };
   }
 
+  /** What a failed attempt means for the message (DESIGN §3 invariant 9). */
+  private outcomeOf(e: OutboxEntry, n: number, err: unknown): OutboxRecord {
+    const at = this.now();
     const error = errorOf(err);
     if (err instanceof SmtpError) {
       if (err.maybeSent) return { t: 'maybe-sent', id: e.id, n, at, error };
-      if (err.retryable || err.code === 'cancelled') {
-        return { t: 'retry', id: e.id, n, at, error, nextAt: at + backoffDelay(e.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS) };
-      }
       if ((err.retryable || err.code === 'cancelled') && e.sentTo?.length && this.expired(e, at)) {
         return this.giveUpRecord(e, `not reached within ${spell(this.giveUpAfterMs())} (last: ${error.message}), no more attempts`);
+      }
+      if (err.retryable || err.code === 'cancelled') {
+        return { t: 'retry', id: e.id, n, at, error, nextAt: at + backoffDelay(e.failures + 1, this.deps.backoffMs ?? DEFAULT_BACKOFF_MS) };
       }
     }
     return { t: 'failed', id: e.id, n, at, error };
@@ -610,11 +613,11 @@ export class Outbox {
       if (this.rt(accountId).sending === e.id || e.phase === 'sending' || e.phase === 'dot') {
         throw new AppFailure('invalid', 'Too late to undo: this message is being sent right now.');
       }
+      // Some have it already: sending that draft again would reach them twice.
+      if (e.sentTo?.length) throw new AppFailure('invalid', `Already sent to ${e.sentTo.join(', ')}: it cannot go back to Drafts.`);
       if (e.phase === 'accepted' || e.phase === 'mark-sent' || e.phase === 'sent-notice') throw new AppFailure('invalid', 'Too late to undo: this message has been sent.');
       if (e.phase === 'maybe-sent') throw new AppFailure('invalid', 'This message may already have been sent: send it again, mark it as sent, or discard it.');
       await st.append({ t: 'cancel', id, at: this.now() });
-      // Some have it already: sending that draft again would reach them twice.
-      if (e.sentTo?.length) throw new AppFailure('invalid', `Already sent to ${e.sentTo.join(', ')}: it cannot go back to Drafts.`);
       await this.fileAway(accountId, box, st, id);
     });
   }
@@ -636,10 +639,10 @@ export class Outbox {
     return this.decide(id, async (e, box, st, accountId) => {
       if (e.phase === 'sent-notice') return this.dismiss(accountId, st, e);
       this.refuseWhileSending(accountId, e);
+      if (e.sentTo?.length && e.phase !== 'maybe-sent') return this.stopTrying(accountId, box, st, e, 'marked as sent before it reached them');
       if (e.phase !== 'maybe-sent' && e.phase !== 'failed') throw new AppFailure('invalid', 'Only a message that may have been sent can be marked as sent.');
       await st.append({ t: 'mark-sent', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
-      if (e.sentTo?.length && e.phase !== 'maybe-sent') return this.stopTrying(accountId, box, st, e, 'marked as sent before it reached them');
     });
   }
 
@@ -654,11 +657,11 @@ export class Outbox {
     return this.decide(id, async (e, box, st, accountId) => {
       if (e.phase === 'sent-notice') return this.dismiss(accountId, st, e);
       this.refuseWhileSending(accountId, e);
+      // Delivered to some: it belongs in Sent, not Trash.
+      if (e.sentTo?.length) return this.stopTrying(accountId, box, st, e, 'discarded before it reached them');
       await st.append({ t: 'discard', id, at: this.now() });
       await this.fileAway(accountId, box, st, id);
     });
-      // Delivered to some: it belongs in Sent, not Trash.
-      if (e.sentTo?.length) return this.stopTrying(accountId, box, st, e, 'discarded before it reached them');
   }
 
   /** Every message in the Outbox of one account (or of every account this outbox has seen), oldest first. */
@@ -701,9 +704,6 @@ export class Outbox {
 
 const union = (a: readonly string[] | undefined, b: readonly string[]): string[] => [...new Set([...(a ?? []), ...b])];
 
-/** Every recipient refused for good so far, after this attempt's refusals (for the message the user reads). */
-function mergeForMessage(e: OutboxEntry, now: readonly Refusal[]): Refusal[] {
-  const asked = new Set(e.to.map((a) => a.toLowerCase()));
 /** "3 days", "2 hours", "500 ms": a give-up delay in words. */
 function spell(ms: number): string {
   for (const [unit, size] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]] as const) {
@@ -715,6 +715,9 @@ function spell(ms: number): string {
   return `${ms} ms`;
 }
 
+/** Every recipient refused for good so far, after this attempt's refusals (for the message the user reads). */
+function mergeForMessage(e: OutboxEntry, now: readonly Refusal[]): Refusal[] {
+  const asked = new Set(e.to.map((a) => a.toLowerCase()));
   return [...(e.refused ?? []).filter((r) => !asked.has(r.address.toLowerCase())), ...now];
 }
 

@@ -193,4 +193,29 @@ suite('the outgoing server and identities in Chromium', () => {
     await expect.poll(() => app.service.listAccounts().find((a) => a.id === accountId)?.identities.length).toBe(2);
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('a password command set on the command line is said in the form and survives a Save; sending still logs in with it', async () => {
+    // As `popbox account edit --smtp-password-command` leaves it (the screens cannot set one).
+    await app.service.updateAccount(accountId, { smtp: { password: { source: 'command', command: 'printf alice-pw' } } }, undefined, { fromCommandLine: true });
+    await page.reload();
+    await page.getByRole('button', { name: 'Account settings' }).click();
+    await outgoing().getByLabel('Outgoing password').waitFor();
+    expect(await outgoing().getByLabel('Use the incoming password').isChecked()).toBe(false);
+    await outgoing().getByText('The password comes from a command set on the command line.').waitFor();
+    expect(await outgoing().getByLabel('Outgoing password').isDisabled()).toBe(true);
+    await settings().getByLabel('Your name').first().fill('Alice E.');
+    await settings().getByRole('button', { name: 'Save', exact: true }).click();
+    await settings().getByText(/^Settings saved\./).waitFor({ timeout: 60_000 });
+    expect(await settings().getByText(/Outgoing password: type/).count()).toBe(0);
+    const stored = app.service.listAccounts().find((a) => a.id === accountId)!;
+    expect(stored.smtp?.password).toEqual({ source: 'command', command: 'printf alice-pw' });
+    expect(stored.identities[0]).toMatchObject({ name: 'Alice E.' });
+    // Postfix's log, not Bob's mailbox: Bob's account (added above) may fetch the message first.
+    const log = pf.logSince();
+    const { messageId } = await app.service.send({ accountId, to: ['bob@example.org'], subject: 'With the command', text: 'Hello again.', now: true });
+    await expect.poll(log, { timeout: 30_000 }).toMatch(/status=sent/);
+    expect(log()).toMatch(/sasl_method=PLAIN, sasl_username=alice/);
+    expect(log()).toContain(`message-id=${messageId}`);
+    expect(app.pageErrors).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SmtpReport } from '../../shared/contract.js';
 import { ApiError } from '../../renderer/src/api/client.js';
 import { plainError } from '../../renderer/src/features/accounts/plain-error.js';
-import { EMPTY_SMTP, identitiesProblems, identityValue, newSmtpValue, smtpProblems, smtpReportLines, smtpValue } from '../../renderer/src/features/accounts/outgoing.js';
+import { EMPTY_SMTP, identitiesProblems, identityValue, newSmtpValue, smtpDraftOf, smtpProblems, smtpReportLines, smtpValue } from '../../renderer/src/features/accounts/outgoing.js';
 
 const report = (over: Partial<SmtpReport>): SmtpReport => ({
   secure: true,
@@ -57,6 +57,15 @@ describe('outgoing server fields', () => {
   it('gives the contract the whole server: the incoming password or its own, nulls to clear', () => {
     expect(smtpValue({ ...on, tlsFingerprint: '' })).toEqual({ host: 'smtp.example.org', port: 465, security: 'tls', auth: 'password', user: 'alice', mechanism: null, allowInsecureAuth: false, tlsFingerprint: null, password: { source: 'incoming' } });
     expect(newSmtpValue({ ...on, useIncoming: false, login: false })).toEqual({ host: 'smtp.example.org', port: 465, security: 'tls', auth: 'none', allowInsecureAuth: false, password: { source: 'keychain' } });
+  });
+
+  it('a password command set on the command line is carried through a Save untouched (no password in the patch)', () => {
+    const smtp = { host: 'smtp.example.org', port: 465, security: 'tls', auth: 'password', user: 'alice', allowInsecureAuth: false, password: { source: 'command' } } as const;
+    const value = smtpValue(smtpDraftOf({ user: 'alice', smtp } as never));
+    expect(value).not.toHaveProperty('password');
+    expect(value).toMatchObject({ host: 'smtp.example.org', port: 465, auth: 'password', user: 'alice' });
+    // Choosing the incoming password instead is the user's to make.
+    expect(smtpValue({ ...smtpDraftOf({ user: 'alice', smtp } as never), useIncoming: true }).password).toEqual({ source: 'incoming' });
   });
 });
 

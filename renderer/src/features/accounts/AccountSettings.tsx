@@ -84,7 +84,20 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
 function nextSmtp(d: SmtpDraft): AccountSettings['smtp'] {
   if (!d.enabled) return null;
   const v = smtpValue(d);
-  return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : 'keychain' } } as AccountSettings['smtp'];
+  return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : d.command ? 'command' : 'keychain' } } as AccountSettings['smtp'];
+}
+
+/**
+ * The draft with its password command kept only where main keeps it: a command gives way to the
+ * keychain when the outgoing server moves in the screens (accounts-service update), so then the
+ * form asks for a password like any keychain one.
+ */
+function withCommandKept(account: PublicAccount, d: SmtpDraft): SmtpDraft {
+  if (!d.command || d.useIncoming || !d.login) return d;
+  const before = account.smtp;
+  const next = nextSmtp(d);
+  const kept = before !== null && before.password.source === 'command' && next !== null && !smtpDestinationChanged(before, next);
+  return kept ? d : { ...d, command: false };
 }
 
 /**
@@ -133,7 +146,10 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const smtpTest = useSmtpTest();
   const smtpIssues = smtpProblems(smtp);
   const identityIssues = identitiesProblems(identities);
-  const need = smtpPasswordNeed(account, smtp);
+  // What Save sends: a password command set on the command line stays unless the server moves.
+  const smtpSaved = withCommandKept(account, smtp);
+  const passwordCommand = smtpSaved.command && !smtpSaved.useIncoming && smtpSaved.login;
+  const need = smtpPasswordNeed(account, smtpSaved);
   const nameProblem = accountNameProblem(name, otherNames);
   const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
   const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
@@ -187,10 +203,10 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       name: name.trim(),
       authMechanism: (s.authMechanism as AccountPatch['authMechanism']) ?? null,
       tlsFingerprint: (s.tlsFingerprint as string | undefined) ?? null,
-      ...(smtp.enabled ? { smtp: smtpValue(smtp) } : account.smtp ? { smtp: null } : {}),
+      ...(smtp.enabled ? { smtp: smtpValue(smtpSaved) } : account.smtp ? { smtp: null } : {}),
       identities: identities.map(identityValue),
     };
-    const ownSmtpPassword = smtp.enabled && smtp.login && !smtp.useIncoming && smtpPassword !== '';
+    const ownSmtpPassword = smtp.enabled && smtp.login && !smtp.useIncoming && !passwordCommand && smtpPassword !== '';
     const loginChanged = password !== '' || LOGIN_FIELDS.some((k) => (s[k] ?? null) !== (account[k] ?? null));
     const refused = password !== '' && password === testedPassword && test.state.kind === 'failed' && test.state.error.code === 'auth';
     try {
@@ -309,6 +325,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         password={smtpPassword}
         onPassword={setSmtpPassword}
         passwordStored={need !== 'own'}
+        passwordCommand={passwordCommand}
         incomingHint={need === 'incoming' ? 'Type the incoming password in “Password” above as well: Popbox asks for it again whenever the outgoing server starts using it or moves.' : 'Popbox logs in to the outgoing server with the incoming server’s password.'}
         passwordRef={smtpRef}
         test={smtpTest.state}

@@ -103,6 +103,8 @@ export interface OutgoingFieldsProps {
   onPassword: (p: string) => void;
   /** Settings: a stored password may be kept; adding: it must be typed. */
   passwordStored: boolean;
+  /** The password comes from a command set on the command line: kept as it is, nothing to type. */
+  passwordCommand?: boolean;
   /** Said under "Use the incoming password" (e.g. that the incoming one must be typed again). */
   incomingHint?: string | undefined;
   passwordRef?: RefObject<HTMLInputElement | null>;
@@ -166,10 +168,17 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
               {value.useIncoming ? (
                 props.incomingHint && <div className="hint">{props.incomingHint}</div>
               ) : (
-                <Field label="Outgoing password" hint={props.passwordStored ? 'Stored in your system’s keychain. Leave empty to keep the current one.' : 'Stored in your system’s keychain.'}>
-                  {(id) => (
-                    <input id={id} ref={props.passwordRef} type="password" value={props.password} placeholder={props.passwordStored ? 'Unchanged' : undefined} onChange={(e) => props.onPassword(e.target.value)} autoComplete="off" />
-                  )}
+                <Field
+                  label="Outgoing password"
+                  hint={props.passwordCommand ? 'The password comes from a command set on the command line.' : props.passwordStored ? 'Stored in your system’s keychain. Leave empty to keep the current one.' : 'Stored in your system’s keychain.'}
+                >
+                  {(id) =>
+                    props.passwordCommand ? (
+                      <input id={id} type="password" value="" placeholder="From a command" disabled readOnly />
+                    ) : (
+                      <input id={id} ref={props.passwordRef} type="password" value={props.password} placeholder={props.passwordStored ? 'Unchanged' : undefined} onChange={(e) => props.onPassword(e.target.value)} autoComplete="off" />
+                    )
+                  }
                 </Field>
               )}
             </>

@@ -22,11 +22,17 @@ export interface SmtpDraft {
   tlsFingerprint: string;
   /** The incoming server's password serves for sending too (the common case with a provider). */
   useIncoming: boolean;
+  /**
+   * The outgoing password comes from a command set on the command line. The screens cannot set
+   * one (it runs a shell command), so a Save leaves it as it is rather than turning it into a
+   * keychain password nobody typed.
+   */
+  command: boolean;
 }
 
 export const SMTP_DEFAULT_PORT: Record<Security, string> = { tls: '465', starttls: '587', plain: '25' };
 
-export const EMPTY_SMTP: SmtpDraft = { enabled: false, host: '', port: '465', security: 'tls', login: true, user: '', mechanism: '', allowInsecureAuth: false, tlsFingerprint: '', useIncoming: true };
+export const EMPTY_SMTP: SmtpDraft = { enabled: false, host: '', port: '465', security: 'tls', login: true, user: '', mechanism: '', allowInsecureAuth: false, tlsFingerprint: '', useIncoming: true, command: false };
 
 export function smtpDraftOf(a: Pick<PublicAccount, 'smtp' | 'user'>): SmtpDraft {
   const s = a.smtp;
@@ -42,6 +48,7 @@ export function smtpDraftOf(a: Pick<PublicAccount, 'smtp' | 'user'>): SmtpDraft 
     allowInsecureAuth: s.allowInsecureAuth,
     tlsFingerprint: s.tlsFingerprint ?? '',
     useIncoming: s.password.source === 'incoming',
+    command: s.password.source === 'command',
   };
 }
 
@@ -66,8 +73,11 @@ export function firstProblem(p: Record<string, string | undefined>): string | nu
   return Object.values(p).find((v) => v !== undefined) ?? null;
 }
 
-/** The outgoing server as the contract takes it (a full patch: every field the form shows). */
-export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { password: { source: 'incoming' | 'keychain' } } & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
+/**
+ * The outgoing server as the contract takes it (a full patch: every field the form shows). A
+ * password command is kept by sending no password at all: main leaves the source as it is.
+ */
+export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { password?: { source: 'incoming' | 'keychain' } } & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
   return {
     host: d.host,
     port: Number(d.port),
@@ -77,7 +87,7 @@ export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { p
     mechanism: d.login && d.mechanism !== '' ? d.mechanism : null,
     allowInsecureAuth: d.security === 'plain' && d.allowInsecureAuth,
     tlsFingerprint: d.security === 'plain' || d.tlsFingerprint === '' ? null : d.tlsFingerprint,
-    password: { source: d.useIncoming ? ('incoming' as const) : ('keychain' as const) },
+    ...(d.useIncoming ? { password: { source: 'incoming' as const } } : d.command ? {} : { password: { source: 'keychain' as const } }),
   };
 }
 

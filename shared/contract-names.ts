@@ -46,6 +46,10 @@ export const METHOD_NAMES = [
   'saveDraft',
   'openDraft',
   'suggestAddresses',
+  'listRules',
+  'saveRules',
+  'previewRule',
+  'runRules',
 ] as const;
 
 export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged'] as const;

@@ -13,6 +13,7 @@ import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, check
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
+import { Rule, RuleList, RuleOutcome } from './rules.js';
 
 const Id = z.string().min(1).max(200);
 const Ids = z.array(Id).min(1).max(100_000);
@@ -285,6 +286,22 @@ export const contract = {
   openDraft: { input: z.object({ id: Id }), output: Draft },
   /** Addresses for the To/Cc/Bcc fields, from stored mail: ranked by how often and how recently. */
   suggestAddresses: { input: z.object({ query: z.string().max(COMPOSE_LIMITS.queryChars), limit: z.number().int().min(1).max(COMPOSE_LIMITS.suggestions).optional() }), output: z.array(AddressSuggestion) },
+
+  // ---- filters (rules.ts) ----
+  /** The ordered rule list. */
+  listRules: { input: none, output: z.array(Rule) },
+  /** Replace the whole list (order is the order rules run in); bounded and checked in rules.ts. */
+  saveRules: { input: z.object({ rules: RuleList }), output: z.array(Rule) },
+  /**
+   * The live preview: which stored messages (of one account or all, in one folder or all) the
+   * rule would act on, at most `max` of them; nothing changes.
+   */
+  previewRule: {
+    input: z.object({ rule: Rule, accountId: Id.optional(), folder: FolderKey.optional(), max: z.number().int().min(1).max(1000).optional() }),
+    output: z.object({ ids: z.array(z.string()), truncated: z.boolean() }),
+  },
+  /** Run the rules now over a selection; what each message's rules did. */
+  runRules: { input: z.object({ ids: Ids }), output: z.array(RuleOutcome) },
 } as const;
 
 export type Contract = typeof contract;

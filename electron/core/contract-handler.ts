@@ -147,6 +147,10 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     saveDraft: (draft) => service.saveDraft(draft),
     openDraft: ({ id }) => service.openDraft(id),
     suggestAddresses: async ({ query, limit }) => service.suggestAddresses(query, limit),
+    listRules: () => service.listRules(),
+    saveRules: ({ rules }) => service.saveRules(rules),
+    previewRule: ({ rule, accountId, folder, max }) => service.previewRuleOver(rule, { ...(accountId !== undefined ? { accountId } : {}), ...(folder !== undefined ? { folder } : {}), max: max ?? 200 }),
+    runRules: ({ ids }) => service.runRules(ids),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

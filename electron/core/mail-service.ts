@@ -399,8 +399,16 @@ export class MailService {
   }
 
   /** The ids among `ids` the rule would act on; nothing changes. */
-  previewRule(rule: Rule, ids: readonly string[]): Promise<string[]> {
-    return previewRule(this.ruleDeps, rule, ids);
+  async previewRule(rule: Rule, ids: readonly string[]): Promise<string[]> {
+    return (await previewRule(this.ruleDeps, rule, ids)).ids;
+  }
+
+  /** The preview the settings screen asks for: newest first, at most 5,000 messages looked at. */
+  previewRuleOver(rule: Rule, where: { accountId?: string; folder?: string; max: number }): Promise<{ ids: string[]; truncated: boolean }> {
+    const ids = this.messages(where.accountId !== undefined ? { accountId: this.accounts.get(where.accountId).id } : {})
+      .filter((m) => where.folder === undefined || m.folder === where.folder)
+      .map((m) => m.id);
+    return previewRule(this.ruleDeps, rule, ids, { max: where.max, scan: 5_000 });
   }
 
   /**

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../shared/contract.js';
+import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { bundleCli } from '../support/cli-bundle.js';
@@ -191,5 +193,39 @@ suite('popbox rules: add, list, on arrival during sync, run, remove', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no rule named "Big"');
     expect((await cli('rules', 'list')).stdout).not.toContain('Big');
+  });
+
+  it('the screen: the preview names exactly what a run then files, and what the renderer sends is bounded', async () => {
+    const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+    try {
+      const dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null }));
+      const call = async <T>(method: string, input: unknown) => (await dispatch(method, input)) as Result<T>;
+      const rule = { name: 'Replies', enabled: true, match: 'any', conditions: [{ field: 'subject', op: 'matches', value: 're:*' }, { field: 'body', op: 'contains', value: 'wrote:' }], actions: [{ t: 'move', folder: ['Replies'] }] };
+      const preview = await call<{ ids: string[]; truncated: boolean }>('previewRule', { rule, folder: 'INBOX', max: 1000 });
+      expect(preview.ok).toBe(true);
+      const previewed = preview.ok ? preview.value.ids : [];
+      expect(previewed.length).toBeGreaterThan(0);
+      expect(await call('saveRules', { rules: [rule] })).toMatchObject({ ok: true });
+      const inbox = service.messages().filter((m) => m.folder === 'INBOX').map((m) => m.id);
+      const ran = await call<{ id: string; movedTo?: string }[]>('runRules', { ids: inbox });
+      expect(ran.ok).toBe(true);
+      const moved = ran.ok ? ran.value.filter((o) => o.movedTo === 'Replies').map((o) => o.id) : [];
+      expect(moved.sort()).toEqual([...previewed].sort());
+      expect(service.messages().filter((m) => m.folder === 'Replies').map((m) => m.id).sort()).toEqual([...previewed].sort());
+      expect((await call<unknown[]>('listRules', {})).ok).toBe(true);
+
+      // Hostile or broken input from the renderer is refused before anything is saved.
+      const long = await call('saveRules', { rules: [{ ...rule, conditions: [{ field: 'subject', op: 'matches', value: '(a+)+'.repeat(60) }] }] });
+      expect(long).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      const twice = await call('saveRules', { rules: [rule, rule] });
+      expect(twice).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringContaining('two rules are named') } });
+      const many = await call('saveRules', { rules: Array.from({ length: 501 }, (_, i) => ({ ...rule, name: `r${i}` })) });
+      expect(many).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect(await call('previewRule', { rule, max: 1_000_000 })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect(await call('saveRules', { rules: [{ ...rule, actions: [{ t: 'exec', command: 'rm -rf ~' }] }] })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect((await service.listRules()).map((r) => r.name)).toEqual(['Replies']);
+    } finally {
+      await service.close();
+    }
   });
 });

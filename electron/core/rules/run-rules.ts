@@ -82,16 +82,26 @@ function apply(plan: Plan, actions: readonly Action[]): boolean {
   return false;
 }
 
-/** The ids a rule would act on (the screen's live preview): nothing changes. */
-export async function previewRule(deps: RuleRunDeps, rule: Rule, ids: readonly string[]): Promise<string[]> {
+/**
+ * The ids a rule would act on (the screen's live preview); nothing changes. At most `max` ids;
+ * `truncated` when more would have matched or `ids` was cut at `scan` (each message may need a
+ * file read, and the renderer asking is untrusted: the work is bounded).
+ */
+export async function previewRule(deps: RuleRunDeps, rule: Rule, ids: readonly string[], opts: { max?: number; scan?: number } = {}): Promise<{ ids: string[]; truncated: boolean }> {
+  const max = opts.max ?? Infinity;
+  const scan = opts.scan ?? Infinity;
   const out: string[] = [];
   const now = deps.now();
-  for (const id of ids) {
+  const checked = ids.slice(0, scan);
+  for (const id of checked) {
     const m = deps.get(id);
     if (!m) continue;
-    if (await ruleMatches({ ...rule, enabled: true }, subjectOf(deps, m), now).catch(() => false)) out.push(id);
+    if (await ruleMatches({ ...rule, enabled: true }, subjectOf(deps, m), now).catch(() => false)) {
+      if (out.length === max) return { ids: out, truncated: true };
+      out.push(id);
+    }
   }
-  return out;
+  return { ids: out, truncated: checked.length < ids.length };
 }
 
 function subjectOf(deps: RuleRunDeps, m: MessageRecord): RuleSubject {

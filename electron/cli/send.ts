@@ -196,7 +196,8 @@ export async function sendCommand(dataDir: string, command: string, args: string
     return withService(dataDir, async (s) => {
       if (sub === 'resend') {
         const { outcome } = await untilSettled(s, async () => {
-          await s.resendMessage(id);
+          // A person at a terminal typed it: their say-so (the app asks in a native dialog instead).
+          await s.resendMessage(id, { confirmed: true });
           return id;
         });
         return report(id, outcome);

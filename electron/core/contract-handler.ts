@@ -9,6 +9,7 @@ import { contract, PublicAccount, type Contract, type Method, type Output, type 
 import { AppFailure, describeZodError, toAppError } from './errors.js';
 import { safeFileName } from './files/save-name.js';
 import type { MailService } from './mail-service.js';
+import { MaybeSentRefusal } from './outbox/index.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -41,26 +42,39 @@ export interface HostServices {
  * Send again a message the server may already have (the connection broke after its final dot):
  * only once the person said so in a native dialog. "Cancel" is `cancelled`, which the UI ignores.
  * Anything else (waiting, retrying, refused) cannot have reached anyone and is sent at once.
+ *
+ * Whether it may have been sent is decided by Outbox.resend in the account's own turn (a status
+ * read here could be stale by then): asked without confirmation first, it refuses a maybe-sent
+ * message, and only then is the person asked. One question at a time per message: a second
+ * click while the dialog is open waits for the same answer instead of opening another dialog.
  */
-async function resendFromRenderer(service: MailService, host: HostServices, id: string): Promise<void> {
-  const accountId = service.journal.get(id)?.accountId;
-  const item = (await service.outboxStatus(accountId)).find((i) => i.id === id);
-  if (item?.state === 'maybe-sent') {
-    const subject = service.journal.get(id)?.summary.subject;
-    const question: ConfirmQuestion = {
-      title: 'Send again?',
-      message: `This message may already have been sent${subject ? `: “${subject}”` : ''}.`,
-      detail:
-        `The whole message reached the outgoing server, but the connection broke before the server answered, so it may already be on its way to ${item.to.join(', ')}. ` +
-        'Sending it again may give them a second copy (with the same Message-ID, so their mail program can tell).',
-      confirmLabel: 'Send again',
-      cancelLabel: 'Cancel',
-      command: `popbox outbox resend ${id}`,
-    };
-    if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you whether to send it again. In a terminal: ${question.command}`);
-    if (!(await host.confirm(question))) throw new AppFailure('cancelled', 'Not sent again.');
-  }
-  await service.resendMessage(id);
+function resendFromRenderer(service: MailService, host: HostServices, asking: Map<string, Promise<void>>, id: string): Promise<void> {
+  const pending = asking.get(id);
+  if (pending) return pending;
+  const run = (async () => {
+    try {
+      await service.resendMessage(id);
+      return;
+    } catch (e) {
+      if (!(e instanceof MaybeSentRefusal)) throw e;
+      const subject = service.journal.get(id)?.summary.subject;
+      const question: ConfirmQuestion = {
+        title: 'Send again?',
+        message: `This message may already have been sent${subject ? `: “${subject}”` : ''}.`,
+        detail:
+          `The whole message reached the outgoing server, but the connection broke before the server answered, so it may already be on its way to ${e.to.join(', ')}. ` +
+          'Sending it again may give them a second copy (with the same Message-ID, so their mail program can tell).',
+        confirmLabel: 'Send again',
+        cancelLabel: 'Cancel',
+        command: `popbox outbox resend ${id}`,
+      };
+      if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you whether to send it again. In a terminal: ${question.command}`);
+      if (!(await host.confirm(question))) throw new AppFailure('cancelled', 'Not sent again.');
+    }
+    await service.resendMessage(id, { confirmed: true });
+  })().finally(() => asking.delete(id));
+  asking.set(id, run);
+  return run;
 }
 
 export function isMethod(name: string): name is Method {
@@ -85,6 +99,8 @@ export function createDispatcher(handlers: Handlers) {
 /** The contract implemented by MailService; the host supplies what needs a window. */
 export function mailServiceHandlers(service: MailService, host: HostServices): Handlers {
   const pub = (a: Parameters<typeof PublicAccount.parse>[0]) => PublicAccount.parse(a);
+  /** Send-again questions open now, by message id. */
+  const resendQuestions = new Map<string, Promise<void>>();
   return {
     listAccounts: async () => service.listAccounts().map(pub),
     addAccount: async ({ account, password, smtpPassword }) => pub(await service.addAccount(account, password, smtpPassword !== undefined ? { smtpPassword } : {})),
@@ -140,7 +156,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     send: (message) => service.send(message),
     outboxStatus: ({ accountId }) => service.outboxStatus(accountId),
     cancelSend: ({ id }) => service.cancelSend(id).then(() => null),
-    resendMessage: ({ id }) => resendFromRenderer(service, host, id).then(() => null),
+    resendMessage: ({ id }) => resendFromRenderer(service, host, resendQuestions, id).then(() => null),
     markSent: ({ id }) => service.markSent(id).then(() => null),
     discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
     composeFrom: ({ mode, id, accountId }) => service.composeFrom(mode, { id, accountId }),

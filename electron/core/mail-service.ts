@@ -700,9 +700,9 @@ export class MailService {
     return this.outbox.cancel(id);
   }
 
-  /** Send now (a failed one after a fix, one that may have been sent, or one still waiting). */
-  resendMessage(id: string): Promise<void> {
-    return this.outbox.resend(id);
+  /** Send now (a failed one after a fix, or one still waiting; one that may have been sent only `confirmed` by the person). */
+  resendMessage(id: string, opts: { confirmed?: boolean } = {}): Promise<void> {
+    return this.outbox.resend(id, opts);
   }
 
   /** The user says a message that may have been sent did go: filed in Sent. */

@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Result } from '../../shared/contract.js';
 import { createDispatcher, mailServiceHandlers, type ConfirmQuestion } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
@@ -30,7 +30,7 @@ describe('sending again what may have been sent: only after a native confirmatio
   let service: MailService;
   const secrets = new MemorySecretStore();
   const asked: ConfirmQuestion[] = [];
-  let answer: boolean | 'throw' = false;
+  let answer: boolean | 'throw' | Promise<boolean> = false;
   let dispatch: ReturnType<typeof createDispatcher>;
   let accountId: string;
 
@@ -95,6 +95,7 @@ describe('sending again what may have been sent: only after a native confirmatio
   beforeEach(() => {
     asked.length = 0;
     mail.length = 0;
+    vi.restoreAllMocks();
   });
 
   it('"Cancel" (or no answer) sends nothing and says cancelled; "Send again" sends it once', async () => {
@@ -143,9 +144,40 @@ describe('sending again what may have been sent: only after a native confirmatio
     expect(mail).toHaveLength(1);
   });
 
-  it('the CLI (trusted, a person at a terminal) sends again without a question', async () => {
+  it('a status read before the last attempt ended (stale, "waiting"): the outbox itself still refuses without the question', async () => {
+    const id = await maybeSentMessage('Maybe sent, stale status');
+    // What a read made before the attempt's outcome was recorded says: nothing to ask about.
+    vi.spyOn(service, 'outboxStatus').mockResolvedValue([]);
+    answer = false;
+    expect(await call('resendMessage', { id })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(asked).toHaveLength(1);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(mail).toEqual([]);
+    vi.restoreAllMocks();
+    expect((await status()).value.find((i) => i.id === id)).toMatchObject({ state: 'maybe-sent' });
+    await service.markSent(id);
+  });
+
+  it('Send again clicked three times while the question is open: one dialog, one answer for all, sent once', async () => {
+    const id = await maybeSentMessage('Maybe sent, many clicks');
+    let say!: (yes: boolean) => void;
+    answer = new Promise<boolean>((res) => (say = res));
+    const calls = [call('resendMessage', { id }), call('resendMessage', { id }), call('resendMessage', { id })];
+    await new Promise((res) => setTimeout(res, 200));
+    expect(asked).toHaveLength(1);
+    say(true);
+    expect(await Promise.all(calls)).toEqual([0, 1, 2].map(() => ({ ok: true, value: null })));
+    const deadline = Date.now() + 10_000;
+    while ((await status()).value.some((i) => i.id === id) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(mail).toHaveLength(1);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('the CLI (trusted, a person at a terminal) sends again without a question; the core alone never does unconfirmed', async () => {
     const id = await maybeSentMessage('Maybe sent, CLI');
-    await service.resendMessage(id);
+    await expect(service.resendMessage(id)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/may already have been sent/) });
+    await service.resendMessage(id, { confirmed: true });
     const deadline = Date.now() + 10_000;
     while (mail.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
     expect(asked).toEqual([]);

@@ -244,7 +244,10 @@ describe('the outbox after a crash (no server: the send is counted)', () => {
     expect(sends).toHaveLength(0);
     const [item] = await h.outbox.status(ACCOUNT);
     expect(item).toMatchObject({ id, state: 'maybe-sent', attempts: 1, nextAttemptAt: null });
-    await h.outbox.resend(id);
+    // Never without the person's yes (the app's native dialog, the CLI's command).
+    await expect(h.outbox.resend(id)).rejects.toMatchObject({ message: expect.stringMatching(/needs your confirmation/) });
+    expect(sends).toHaveLength(0);
+    await h.outbox.resend(id, { confirmed: true });
     await h.outbox.idle();
     expect(sends).toHaveLength(1);
     expect(messageIdIn((await h.folderFiles('Sent')).get(`${id}:2,S`)!)).toBe('<after-dot@popbox.test>');
@@ -343,7 +346,7 @@ describe('recipients refused while others got it (no server: the answers are scr
     expect((await h.folderFiles('Sent')).size).toBe(1);
     // It has been sent: not again, not back to Drafts.
     await expect(h.outbox.resend(id)).rejects.toThrow(/has been sent/);
-    await expect(h.outbox.cancel(id)).rejects.toThrow(/Too late/);
+    await expect(h.outbox.cancel(id)).rejects.toThrow(/^Already sent to b@example\.org, c@example\.org: it cannot go back to Drafts\.$/);
     // After a restart the notice is still there, and the message is not sent again.
     await h.close();
     open.pop();

@@ -622,12 +622,19 @@ export class Outbox {
     });
   }
 
-  /** Send now: a failed message after the user fixed what was wrong, one that may have been sent (the user's say), or one waiting. */
-  async resend(id: string): Promise<void> {
+  /**
+   * Send now: a failed message after the user fixed what was wrong, or one waiting. One that may
+   * have been sent goes again only with `confirmed` (the person said so: a native dialog, or the
+   * CLI). Checked here, in the account's turn, where no attempt can change the phase meanwhile:
+   * a check made before this turn could see "waiting" while an attempt ended in "may have been
+   * sent" (review: a maybe-sent message re-sent without the question).
+   */
+  async resend(id: string, opts: { confirmed?: boolean } = {}): Promise<void> {
     let accountId = '';
     await this.decide(id, async (e, _box, st, acc) => {
       accountId = acc;
       this.refuseWhileSending(acc, e);
+      if (e.phase === 'maybe-sent' && opts.confirmed !== true) throw new MaybeSentRefusal(e.to);
       await st.append({ t: 'resend', id, at: this.now() });
       this.changed(acc, st.get(id));
     });
@@ -699,6 +706,13 @@ export class Outbox {
       rt.timer = null;
     }
     await this.idle();
+  }
+}
+
+/** resend of a message that may already be with its recipients, without the person's yes: `to` is who might get it twice. */
+export class MaybeSentRefusal extends AppFailure {
+  constructor(readonly to: readonly string[]) {
+    super('invalid', 'This message may already have been sent: sending it again needs your confirmation.');
   }
 }
 

@@ -429,6 +429,31 @@ describe('the compose form', () => {
     expect(read).not.toHaveBeenCalled();
   });
 
+  it('text typed after Escape, while the closing save is under way, is saved too before the screen closes', async () => {
+    const { api, calls } = fakeApi();
+    const gates: (() => void)[] = [];
+    const saveDraft = api.saveDraft;
+    // Each save is answered only when the test says so (the original records the call at once).
+    (api as unknown as { saveDraft: unknown }).saveDraft = (input: never) => {
+      const answer = saveDraft(input);
+      return new Promise((resolve) => gates.push(() => resolve(answer)));
+    };
+    const onClose = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, subject: 'Notes' }} accounts={[ACCOUNT]} onClose={onClose} onSent={() => {}} onDiscarded={() => {}} />);
+    const body = screen.getByLabelText('Message text');
+    fireEvent.change(body, { target: { value: 'First line' } });
+    fireEvent.keyDown(body, { key: 'Escape' });
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(1));
+    fireEvent.change(body, { target: { value: 'First line\nand the last words' } });
+    await act(async () => gates.shift()!());
+    await waitFor(() => expect(calls.saveDraft).toHaveLength(2));
+    expect(onClose).not.toHaveBeenCalled();
+    expect(calls.saveDraft[1]).toMatchObject({ draftId: 'd1', text: 'First line\nand the last words' });
+    await act(async () => gates.shift()!());
+    await waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+    expect(calls.saveDraft).toHaveLength(2);
+  });
+
   it('Discard asks in the app’s own dialog, then deletes the draft for good', async () => {
     const { api, calls } = fakeApi();
     const onDiscarded = vi.fn();

@@ -122,7 +122,11 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
     if (busy) return;
     setClosing(null);
     try {
-      await compose.save();
+      // What is typed while the closing save runs is saved too, before saving stops: the panel
+      // is still open and takes keys until onClose.
+      do {
+        await compose.save();
+      } while (compose.dirty());
       compose.stop();
       onClose();
     } catch (e) {

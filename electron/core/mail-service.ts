@@ -35,7 +35,7 @@ import { SessionManager } from './session/session-manager.js';
 import { StoreCommands } from './session/store-commands.js';
 import { fsyncDir, storageError, writeFileAtomic } from './store/durable.js';
 import { Journal } from './store/journal.js';
-import { acquireLock, releaseLock } from './store/lock.js';
+import { acquireLock, releaseLock, type HeldLock } from './store/lock.js';
 import { AccountMailbox } from './store/mailbox.js';
 import { MessageFiles } from './messages/message-files.js';
 import { buildMessageToFile, pickIdentity, type ComposeInput } from './compose/build-message.js';
@@ -121,7 +121,7 @@ export class MailService {
     readonly accounts: AccountStore,
     readonly journal: Journal,
     private readonly prefs: PreferencesStore,
-    private readonly lockFile: string,
+    private readonly lock: HeldLock,
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
     this.files = new MessageFiles(opts.dataDir, journal);
@@ -196,12 +196,12 @@ export class MailService {
       throw new AppFailure('storage', `cannot use the data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const lockFile = path.join(dataDir, 'popbox.lock');
-    await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
+    const lock = await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
     try {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
       const prefs = await PreferencesStore.open(dataDir);
-      const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lockFile);
+      const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lock);
       await service.recoverAfterCrash();
       await service.journalFolderTrees();
       // After recovery, so the sender sees the folders as reconciled. A CLI command that is not
@@ -209,7 +209,7 @@ export class MailService {
       if (opts.sendQueued !== false) await service.outbox.start();
       return service;
     } catch (e) {
-      await releaseLock(lockFile);
+      await releaseLock(lock);
       throw e;
     }
   }
@@ -230,7 +230,7 @@ export class MailService {
     // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
     await this.sessions.closeAll();
     await writeFileAtomic(this.cleanMark, '').catch(() => {}); // without it, the next start reconciles
-    await releaseLock(this.lockFile);
+    await releaseLock(this.lock);
   }
 
   /** Present only while no Popbox process runs on the data directory after a clean close. */

@@ -12,7 +12,12 @@
  *
  * A lock's content appears at once, never half-written: it is written to a file of its own and
  * linked into place (link fails if the name exists), so a reader never mistakes a lock being
- * created for an empty, stale one.
+ * created for an empty, stale one. Where the filesystem has no hard links (exFAT, FAT32, some
+ * network shares: EPERM, ENOTSUP) the lock is created with O_EXCL and then written and fsynced;
+ * an empty lock younger than EMPTY_GRACE_MS is then one being written, never taken over.
+ *
+ * Release removes the lock only if it still holds this holder's token (PID and random part): a
+ * second release of the same holder, after another owner took the lock, leaves that one alone.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -23,14 +28,27 @@ import { storageError } from './durable.js';
 const TAKEOVER_RETRIES = 200;
 const TAKEOVER_WAIT_MS = 5;
 
+/** An empty lock this young is being written (no-hard-link filesystems), not left by a crash. */
+const EMPTY_GRACE_MS = 5000;
+
 const ownContent = (): string => `${process.pid} ${randomBytes(9).toString('hex')}\n`;
 
-export async function acquireLock(lockFile: string, busyMessage: (pid: number) => string): Promise<void> {
+/** What the holder of a lock keeps to release it: its file and the content only it wrote. */
+export interface HeldLock {
+  readonly file: string;
+  readonly token: string;
+}
+
+export async function acquireLock(lockFile: string, busyMessage: (pid: number) => string): Promise<HeldLock> {
   const mine = ownContent();
   for (let attempt = 0; attempt < TAKEOVER_RETRIES; attempt++) {
-    if (await createExclusive(lockFile, mine)) return;
+    if (await createExclusive(lockFile, mine)) return { file: lockFile, token: mine };
     const seen = await readContent(lockFile);
     if (seen === null) continue; // released between our create and our read: try again
+    if (seen === '' && (await youngerThan(lockFile, EMPTY_GRACE_MS))) {
+      await sleep(TAKEOVER_WAIT_MS); // being written by its creator
+      continue;
+    }
     const pid = ownerPid(seen);
     if (pid > 0 && isAlive(pid)) throw new AppFailure('in-use', busyMessage(pid));
     if (!(await removeIfStill(lockFile, seen))) await sleep(TAKEOVER_WAIT_MS);
@@ -38,11 +56,10 @@ export async function acquireLock(lockFile: string, busyMessage: (pid: number) =
   throw new AppFailure('in-use', busyMessage(0));
 }
 
-/** Removes the lock only if it is still the one this process created. */
-export async function releaseLock(lockFile: string): Promise<void> {
-  const seen = await readContent(lockFile);
-  if (seen === null) return;
-  if (ownerPid(seen) === process.pid) await fs.rm(lockFile, { force: true });
+/** Removes the lock only if it still holds this holder's token (a second release does nothing). */
+export async function releaseLock(lock: HeldLock): Promise<void> {
+  // No other process takes a lock whose owner lives, so nothing can replace it between the read and the removal.
+  if ((await readContent(lock.file)) === lock.token) await fs.rm(lock.file, { force: true });
 }
 
 /**
@@ -80,14 +97,50 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   } catch (e) {
     throw storageError(`cannot create the lock ${file}`, e);
   }
+  let linked: boolean;
   try {
     await fs.link(tmp, file);
-    return true;
+    linked = true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (!NO_LINKS.has(code ?? '')) throw storageError(`cannot create the lock ${file}`, e);
+    linked = false;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+  return linked || createExclusiveWithoutLink(file, content);
+}
+
+/** link(2) refused by the filesystem (exFAT, FAT32, some SMB/NFS shares), not by the name existing. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/** O_EXCL create, then the content written and fsynced: empty for a moment (see EMPTY_GRACE_MS). */
+async function createExclusiveWithoutLink(file: string, content: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw storageError(`cannot create the lock ${file}`, e);
-  } finally {
-    await fs.rm(tmp, { force: true });
+  }
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await fs.rm(file, { force: true });
+    throw storageError(`cannot create the lock ${file}`, e);
+  }
+  await handle.close();
+  return true;
+}
+
+async function youngerThan(file: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await fs.stat(file)).mtimeMs < ms;
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { storageError } from './durable.js';
 import { Ledger } from './ledger.js';
-import { acquireLock, releaseLock } from './lock.js';
+import { acquireLock, releaseLock, type HeldLock } from './lock.js';
 import { Maildir, folderDir } from './maildir.js';
 import { curName, formatFlags, type Flags } from './ids.js';
 
@@ -17,7 +17,7 @@ export class AccountMailbox {
     readonly dir: string,
     readonly maildir: Maildir,
     readonly ledger: Ledger,
-    private readonly lockFile: string,
+    private readonly lock: HeldLock,
   ) {}
 
   static dirFor(dataDir: string, accountId: string): string {
@@ -68,13 +68,13 @@ export class AccountMailbox {
       throw storageError(`cannot create ${dir}`, e);
     }
     const lockFile = path.join(dir, 'lock');
-    await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);
+    const lock = await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));
-      return new AccountMailbox(accountId, dir, maildir, ledger, lockFile);
+      return new AccountMailbox(accountId, dir, maildir, ledger, lock);
     } catch (e) {
-      await releaseLock(lockFile);
+      await releaseLock(lock);
       throw e;
     }
   }
@@ -83,7 +83,7 @@ export class AccountMailbox {
     try {
       await this.ledger.commit();
     } finally {
-      await releaseLock(this.lockFile);
+      await releaseLock(this.lock);
     }
   }
 }

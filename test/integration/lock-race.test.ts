@@ -4,8 +4,9 @@
  * start at once, each sees the stale lock and takes it over — exactly one of them may win.
  * Two winners would be two outboxes sending the same queue: a message sent twice (DESIGN §3, 9).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +19,20 @@ const ROUNDS = process.env.POPBOX_SOAK ? 1000 : 300;
 const RACERS = 3;
 const PERIOD_MS = 15;
 
-/** A PID that was a process a moment ago and is gone now: what a lock left by kill -9 holds. */
+/**
+ * A PID no process can have: what a lock left by kill -9 holds, and never reused meanwhile (a PID
+ * that had just exited could be given to a new process during the test's seconds, making the
+ * stale lock look live). Linux never hands out PIDs at or above /proc/sys/kernel/pid_max; where
+ * that file is missing, Linux's ceiling (2^22) is above every other system's PIDs as well.
+ */
 function deadPid(): number {
-  const r = spawnSync('sh', ['-c', 'echo $$']);
-  return Number(r.stdout.toString().trim());
+  let max = 4_194_304;
+  try {
+    max = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim()) || max;
+  } catch {
+    // not Linux
+  }
+  return max + 1;
 }
 
 describe('stale lock takeover', () => {
@@ -35,6 +46,7 @@ describe('stale lock takeover', () => {
 
   it(`${RACERS} processes racing for a lock whose owner died: exactly one owner, ${ROUNDS} times`, async () => {
     const stale = deadPid();
+    expect(() => process.kill(stale, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     for (let r = 0; r < ROUNDS; r++) await fs.writeFile(path.join(dir, `lock-${r}`), `${stale}\n`);
     // Loading tsx and the module takes a while: every racer is waiting well before round 0.
     const t0 = Date.now() + 4000;
@@ -76,10 +88,10 @@ describe('stale lock takeover', () => {
     await fs.writeFile(lock, stale);
     const hash = createHash('sha256').update(stale).digest('hex').slice(0, 16);
     await fs.writeFile(`${lock}.takeover-${hash}`, `${deadPid()} feedfacefeedface00\n`);
-    await acquireLock(lock, () => 'busy');
+    const held = await acquireLock(lock, () => 'busy');
     expect(Number((await fs.readFile(lock, 'utf8')).split(' ')[0])).toBe(process.pid);
     await expect(acquireLock(lock, (pid) => `busy ${pid}`)).rejects.toMatchObject({ code: 'in-use', message: `busy ${process.pid}` });
-    await releaseLock(lock);
+    await releaseLock(held);
     await expect(fs.stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
     // No marker or temporary file is left behind.
     expect((await fs.readdir(dir)).filter((n) => n.startsWith('marker-left'))).toEqual([]);

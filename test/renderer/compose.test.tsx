@@ -17,6 +17,7 @@ import { checkSize } from '../../renderer/src/features/compose/limits.js';
 import { parseComposeHash, composeHash } from '../../renderer/src/features/compose/load.js';
 import { htmlToText, cleanHtml } from '../../renderer/src/features/compose/rich-text.js';
 import { AUTOSAVE_MS } from '../../renderer/src/features/compose/useCompose.js';
+import { useComposer } from '../../renderer/src/features/compose/useComposer.js';
 import { swapSignature } from '../../renderer/src/features/compose/signature.js';
 import { composeKeyFor, shortcutFor, SHORTCUT_HELP } from '../../renderer/src/app/keyboard.js';
 import { ShortcutsHelp } from '../../renderer/src/app/ShortcutsHelp.js';
@@ -463,5 +464,63 @@ describe('the compose form', () => {
     fireEvent.click(dialog.querySelector('button.danger')!);
     await waitFor(() => expect(onDiscarded).toHaveBeenCalled());
     expect(calls.deleteForGood).toEqual([{ ids: ['d9'] }]);
+  });
+});
+
+describe('Undo on "Sending…"', () => {
+  function Host({ api }: { api: PopboxApi }) {
+    const composer = useComposer(api, [ACCOUNT]);
+    return (
+      <>
+        <button type="button" onClick={() => composer.open({ mode: 'new', accountId: 'acc' })}>
+          Write
+        </button>
+        {composer.element}
+      </>
+    );
+  }
+  const hostApi = () => {
+    const { api, calls } = fakeApi();
+    const ok = (value: unknown) => Promise.resolve({ ok: true, value });
+    Object.assign(api, {
+      composeFrom: () => ok(DRAFT),
+      openDraft: (input: { id: string }) => ok({ ...DRAFT, draftId: input.id, to: ['ann@example.org'], subject: 'Sent by mistake', text: 'Oops' }),
+      cancelSend: (input: unknown) => ((calls.cancelSend ??= []).push(input), ok(null)),
+    });
+    return { api, calls };
+  };
+  const sendOne = async () => {
+    fireEvent.click(screen.getByRole('button', { name: 'Write' }));
+    const to = await screen.findByRole('combobox', { name: 'To' });
+    fireEvent.change(to, { target: { value: 'ann@example.org' } });
+    fireEvent.keyDown(to, { key: 'Enter' });
+    fireEvent.change(screen.getByLabelText('Subject'), { target: { value: 'Sent by mistake' } });
+    fireEvent.change(screen.getByLabelText('Message text'), { target: { value: 'Oops' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await screen.findByText('Sending…');
+  };
+
+  it('with no compose panel open, Undo brings the message back into one', async () => {
+    const { api, calls } = hostApi();
+    render(<Host api={api} />);
+    await sendOne();
+    expect(screen.queryByRole('dialog')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(calls.cancelSend).toEqual([{ id: 'out1' }]));
+    expect(((await screen.findByLabelText('Message text')) as HTMLTextAreaElement).value).toBe('Oops');
+  });
+
+  it('while the user writes in another panel, Undo leaves that panel alone and says the message is in Drafts', async () => {
+    const { api, calls } = hostApi();
+    render(<Host api={api} />);
+    await sendOne();
+    fireEvent.click(screen.getByRole('button', { name: 'Write' }));
+    const text = (await screen.findByLabelText('Message text')) as HTMLTextAreaElement;
+    fireEvent.change(text, { target: { value: 'A new message, half written' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(calls.cancelSend).toEqual([{ id: 'out1' }]));
+    await screen.findByText('Undone: the message is in Drafts.');
+    expect((screen.getByLabelText('Message text') as HTMLTextAreaElement).value).toBe('A new message, half written');
+    expect(screen.getAllByRole('dialog')).toHaveLength(1);
   });
 });

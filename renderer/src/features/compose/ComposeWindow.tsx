@@ -31,8 +31,10 @@ export function ComposeWindow({ api, request }: { api: PopboxApi; request: Compo
           note={sent}
           onClose={close}
           onUndone={(n) => {
+            // This window's own form is gone after Send: the message comes back in it.
             setSent(null);
             setCurrent({ mode: 'draft', id: n.id });
+            return null;
           }}
         />
       </div>

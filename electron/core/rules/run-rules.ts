@@ -111,11 +111,21 @@ function subjectOf(deps: RuleRunDeps, m: MessageRecord): RuleSubject {
 /** The account's folder with this path (any case), made when missing. */
 async function folderKey(deps: RuleRunDeps, accountId: string, target: string[] | { key: string }): Promise<string> {
   if (!Array.isArray(target)) return target.key;
-  const tree: FolderInfo[] = deps.folders.counts(accountId).map((c) => c.folder);
-  const same = (f: FolderInfo) => f.path.length === target.length && f.path.every((n, i) => n.toLowerCase() === target[i]!.toLowerCase());
-  const found = tree.find((f) => f.path.every((n, i) => n === target[i]) && f.path.length === target.length) ?? tree.find(same);
-  if (found) return found.key;
-  return (await deps.folders.create(accountId, target)).key;
+  const find = () => {
+    const tree: FolderInfo[] = deps.folders.counts(accountId).map((c) => c.folder);
+    const same = (f: FolderInfo) => f.path.length === target.length && f.path.every((n, i) => n.toLowerCase() === target[i]!.toLowerCase());
+    return (tree.find((f) => f.path.length === target.length && f.path.every((n, i) => n === target[i])) ?? tree.find(same))?.key;
+  };
+  const found = find();
+  if (found !== undefined) return found;
+  try {
+    return (await deps.folders.create(accountId, target)).key;
+  } catch (e) {
+    // Another run (a second account's sync, `rules run` beside it) made it meanwhile.
+    const made = find();
+    if (made !== undefined) return made;
+    throw e;
+  }
 }
 
 /**

@@ -524,3 +524,46 @@ describe('Undo on "Sending…"', () => {
     expect(screen.getAllByRole('dialog')).toHaveLength(1);
   });
 });
+
+describe('compose windows in Electron', () => {
+  function Host({ api }: { api: PopboxApi }) {
+    const composer = useComposer(api, [ACCOUNT]);
+    return (
+      <>
+        <button type="button" onClick={() => composer.open({ mode: 'new', accountId: 'acc' })}>
+          Write
+        </button>
+        <button type="button" onClick={() => composer.open({ mode: 'draft', id: 'd7' })}>
+          Open draft
+        </button>
+        {composer.element}
+      </>
+    );
+  }
+  afterEach(() => {
+    delete (window as { popbox?: unknown }).popbox;
+    vi.restoreAllMocks();
+  });
+
+  it('when the shell refuses another window, the page says why and opens no panel instead; a draft already open just comes to the front', async () => {
+    const { api } = fakeApi();
+    (window as { popbox?: unknown }).popbox = api;
+    const shown = { closed: false } as Window;
+    let allow = true;
+    const open = vi.spyOn(window, 'open').mockImplementation(() => (allow ? shown : null));
+    render(<Host api={api} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Open draft' }));
+    expect(open).toHaveBeenLastCalledWith('#compose?mode=draft&id=d7', '_blank', 'popup,width=780,height=680');
+    // The same draft again: the shell brings its window to the front and opens none.
+    allow = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Open draft' }));
+    expect(open).toHaveBeenCalledTimes(2);
+    expect(screen.queryByRole('alert')).toBeNull();
+    // Ten windows open already: refused, and said.
+    fireEvent.click(screen.getByRole('button', { name: 'Write' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Not opened: at most 10 compose windows can be open at once\. Close one to write another\./);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(screen.queryByLabelText('Message text')).toBeNull();
+  });
+});

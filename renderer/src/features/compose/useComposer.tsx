@@ -11,6 +11,9 @@ import type { SentNote } from './ComposeForm.js';
 import { composeHash, type ComposeRequest } from './load.js';
 import { SendingToast } from './SendingToast.js';
 
+/** As electron/main/compose-windows.ts allows (the shell decides; this is only for the words). */
+const MAX_COMPOSE_WINDOWS = 10;
+
 // Loaded when first needed: the compose screen brings DOMPurify and is not needed to start.
 const loadPanel = () => import('./ComposePanel.js');
 const ComposePanel = lazy(() => loadPanel().then((m) => ({ default: m.ComposePanel })));
@@ -28,9 +31,23 @@ export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefine
     return () => clearTimeout(t);
   }, []);
 
+  // Electron's compose windows by draft: asking for one again only brings it to the front.
+  const draftWindows = useRef(new Map<string, Window>());
+  const [notice, setNotice] = useState<string | null>(null);
+
   const open = (req: ComposeRequest) => {
-    if (ownWindow && window.open(composeHash(req), '_blank', 'popup,width=780,height=680')) return;
-    setRequest(req);
+    if (!ownWindow) return setRequest(req);
+    const opened = window.open(composeHash(req), '_blank', 'popup,width=780,height=680');
+    const key = req.mode === 'draft' ? req.id : null;
+    if (opened) {
+      if (key) draftWindows.current.set(key, opened);
+      setNotice(null);
+      return;
+    }
+    // The shell said no (compose-windows.ts): this draft's window came to the front, or too many are open.
+    const existing = key ? draftWindows.current.get(key) : undefined;
+    if (existing && !existing.closed) return;
+    setNotice(`Not opened: at most ${MAX_COMPOSE_WINDOWS} compose windows can be open at once. Close one to write another.`);
   };
 
   // The id stays the message's for life: in Drafts it is the id the Outbox gave it. A panel the
@@ -57,6 +74,14 @@ export function useComposer(api: PopboxApi, accounts: PublicAccount[] | undefine
             }}
           />
         </Suspense>
+      )}
+      {notice && (
+        <div className="toast" role="alert">
+          <span className="toast-text">{notice}</span>
+          <button type="button" className="small toast-close" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </div>
       )}
       {sent && <SendingToast key={sent.id} api={api} note={sent} onUndone={reopen} onClose={() => setSent(null)} />}
     </>

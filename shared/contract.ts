@@ -80,7 +80,7 @@ export const PendingDeletion = z.object({
   from: z.string().default(''),
   /** The message's Date header (ISO 8601), or null when not known. */
   date: z.string().nullable().default(null),
-  reason: z.enum(['downloaded', 'expired', 'deleted-locally']),
+  reason: z.enum(['downloaded', 'expired', 'deleted-locally', 'filtered']),
 });
 export type PendingDeletion = z.infer<typeof PendingDeletion>;
 

@@ -45,6 +45,11 @@ export const Action = z.discriminatedUnion('t', [
   z.object({ t: z.literal('junk') }),
   /** To Trash (restorable); the server copy follows the account's "deleted here" setting when Trash is emptied. */
   z.object({ t: z.literal('delete') }),
+  /**
+   * Delete from the server at the next sync, keeping the copy here (for accounts that leave mail
+   * on the server; a headers-only message is never deleted there, its rest lives only there).
+   */
+  z.object({ t: z.literal('delete-on-server') }),
   /** No further rule runs for this message. */
   z.object({ t: z.literal('stop') }),
 ]);
@@ -86,5 +91,7 @@ export const RuleOutcome = z.object({
   copiedTo: z.array(z.string()),
   markedRead: z.boolean(),
   flagged: z.boolean(),
+  /** Marked for deletion on the server at the next sync. */
+  deleteOnServer: z.boolean().optional(),
 });
 export type RuleOutcome = z.infer<typeof RuleOutcome>;

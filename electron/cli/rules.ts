@@ -14,7 +14,7 @@ export const RULES_USAGE = `  rules list [--json]
         conditions: 'from|to|cc|recipient|subject|body|account contains|does not contain|is|matches TEXT',
         'header NAME contains TEXT', 'size > 1M', 'age > 30d', 'has attachment', 'no attachment'
         (matches: * any text, ? one character); actions: 'move FOLDER', 'copy FOLDER', mark-read,
-        flag, junk, delete, stop
+        flag, junk, delete, delete-on-server, stop
   rules remove NAME
   rules run [ID...] [--folder NAME] [--account NAME] [--json]   (default: every account's Inbox)`;
 
@@ -122,6 +122,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
             ...o.copiedTo.map((k) => `copied to ${pathOf(k).join('/')}`),
             ...(o.markedRead ? ['marked read'] : []),
             ...(o.flagged ? ['flagged'] : []),
+            ...(o.deleteOnServer ? ['to be deleted from the server at the next sync'] : []),
           ];
           print(`${o.id}  ${JSON.stringify(o.subject || '(no subject)')}: ${did.join(', ') || 'nothing to change'} (${o.rules.join(', ')})`);
         }

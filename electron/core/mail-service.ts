@@ -379,10 +379,30 @@ export class MailService {
       get: (id) => this.journal.get(id),
       folders: this.folders,
       setFlags: (ids, flags) => this.commands.setFlags(ids, flags),
+      deleteOnServer: (ids) => this.markServerDeletion(ids),
       locate: (id) => this.files.locate(id),
       accountName: (id) => this.accounts.list().find((a) => a.id === id)?.name ?? '',
       now: () => this.now(),
     };
+  }
+
+  /**
+   * A filter's "delete from the server": recorded in each account's ledger (durable) in the
+   * account's own turn, never beside a sync (a ledger commit there would make the sync's staged
+   * downloads durable before their directory is fsynced). The next sync deletes them there.
+   */
+  private async markServerDeletion(ids: readonly string[]): Promise<void> {
+    const byAccount = new Map<string, string[]>();
+    for (const id of ids) {
+      const m = this.journal.get(id);
+      if (m?.uidl) byAccount.set(m.accountId, [...(byAccount.get(m.accountId) ?? []), m.uidl]);
+    }
+    for (const [accountId, uidls] of byAccount) {
+      await this.sessions.for(accountId).run(async (box) => {
+        box.ledger.deleteOnServer(uidls, this.now());
+        await box.ledger.commit();
+      });
+    }
   }
 
   listRules(): Promise<Rule[]> {

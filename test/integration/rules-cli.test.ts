@@ -268,4 +268,30 @@ suite('popbox rules: add, list, on arrival during sync, run, remove', () => {
       await service.close();
     }
   }, 120_000);
+
+  it('delete-on-server: the server copy goes at the next sync, the copy here stays', async () => {
+    for (const name of ['Keep a copy', 'File']) expect((await cli('rules', 'remove', name)).code).toBe(0);
+    expect((await cli('rules', 'add', 'Off the server', '--if', 'subject matches *', '--then', 'delete-on-server')).code).toBe(0);
+    const offers = JSON.parse((await cli('messages', '--folder', 'Offers', '--json')).stdout) as { id: string; messageId: string }[];
+    expect(offers.length).toBeGreaterThan(0);
+    const ran = await cli('rules', 'run', '--folder', 'Offers');
+    expect(ran.code, ran.stderr).toBe(0);
+    for (const m of offers) expect(ran.stdout).toMatch(new RegExp(`^${m.id} .*to be deleted from the server at the next sync`, 'm'));
+    const pending = JSON.parse((await cli('pending', '--json')).stdout) as { id: string; reason: string }[];
+    expect(pending.map((p) => p.id).sort()).toEqual(offers.map((m) => m.id).sort());
+    expect(new Set(pending.map((p) => p.reason))).toEqual(new Set(['filtered']));
+
+    const onServer = async () => (await dc.mailbox('reader')).map((f) => headerOf(f.bytes, 'Message-ID')?.trim());
+    const before = await onServer();
+    for (const m of offers) expect(before).toContain(m.messageId);
+    const synced = await cli('sync');
+    expect(synced.code, synced.stderr).toBe(0);
+    const after = await onServer();
+    for (const m of offers) expect(after).not.toContain(m.messageId);
+    expect(after).toHaveLength(before.length - offers.length);
+    // Still here, in the folder the rules filed them in.
+    const here = JSON.parse((await cli('messages', '--folder', 'Offers', '--json')).stdout) as { id: string }[];
+    expect(here.map((m) => m.id).sort()).toEqual(offers.map((m) => m.id).sort());
+    expect((await cli('pending')).stdout).toBe('no server deletions pending\n');
+  }, 120_000);
 });

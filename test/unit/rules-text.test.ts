@@ -61,6 +61,7 @@ describe('actions as typed', () => {
     ['junk', { t: 'junk' }],
     ['delete', { t: 'delete' }],
     ['stop', { t: 'stop' }],
+    ['delete-on-server', { t: 'delete-on-server' }],
   ])('%s', (text, want) => {
     expect(parseAction(text)).toEqual(want);
     expect(parseAction(describeAction(parseAction(text)))).toEqual(want);
@@ -70,7 +71,7 @@ describe('actions as typed', () => {
     expect(() => parseAction('forward bob@example.com')).toThrow(/“forward” is not an action/);
     expect(() => parseAction('move')).toThrow(/needs a folder/);
     expect(() => parseAction('flag red')).toThrow(/takes nothing after it \(got "red"\)/);
-    expect(() => parseAction('delete-on-server')).toThrow(/not available yet/);
+    expect(() => parseAction('delete-on-server now')).toThrow(/takes nothing after it/);
   });
 });
 

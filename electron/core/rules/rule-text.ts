@@ -119,9 +119,9 @@ export function parseAction(input: string): Action {
     case 'stop':
       return noArgs({ t: 'stop' });
     case 'delete-on-server':
-      throw new AppFailure('invalid', '“delete-on-server” is not available yet: use “delete” (the server copy follows the account’s “delete from the server when deleted here” setting once Trash is emptied)');
+      return noArgs({ t: 'delete-on-server' });
     default:
-      throw new AppFailure('invalid', `cannot understand the action ${JSON.stringify(text)}: “${head || '(nothing)'}” is not an action (move FOLDER, copy FOLDER, mark-read, flag, junk, delete, stop)`);
+      throw new AppFailure('invalid', `cannot understand the action ${JSON.stringify(text)}: “${head || '(nothing)'}” is not an action (move FOLDER, copy FOLDER, mark-read, flag, junk, delete, delete-on-server, stop)`);
   }
 }
 

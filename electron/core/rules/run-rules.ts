@@ -24,6 +24,8 @@ export interface RuleRunDeps {
   get(id: string): MessageRecord | undefined;
   folders: FolderService;
   setFlags(ids: readonly string[], flags: Partial<MessageFlags>): Promise<void>;
+  /** Mark for deletion on the server at the next sync (the ledger, durable before it returns). */
+  deleteOnServer(ids: readonly string[]): Promise<void>;
   locate(id: string): Promise<string>;
   accountName(accountId: string): string;
   now(): number;
@@ -37,6 +39,7 @@ interface Plan {
   copyTo: string[][];
   read: boolean;
   flag: boolean;
+  server: boolean;
 }
 
 const JUNK = roleKey('junk');
@@ -44,7 +47,7 @@ const TRASH = roleKey('trash');
 
 /** The rules that apply to `m`, in order, and what they add up to. */
 export async function planFor(rules: readonly Rule[], subject: RuleSubject, now: number): Promise<Plan> {
-  const plan: Plan = { m: subject.record, rules: [], moveTo: null, copyTo: [], read: false, flag: false };
+  const plan: Plan = { m: subject.record, rules: [], moveTo: null, copyTo: [], read: false, flag: false, server: false };
   for (const rule of rules) {
     if (!(await ruleMatches(rule, subject, now))) continue;
     plan.rules.push(rule.name);
@@ -74,6 +77,9 @@ function apply(plan: Plan, actions: readonly Action[]): boolean {
         break;
       case 'delete':
         plan.moveTo = { key: TRASH };
+        break;
+      case 'delete-on-server':
+        plan.server = true;
         break;
       case 'stop':
         return true;
@@ -147,10 +153,12 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
   const flag = plans.filter((p) => p.flag && !p.m.flags.flagged).map((p) => p.m.id);
   if (read.length) await deps.setFlags(read, { seen: true });
   if (flag.length) await deps.setFlags(flag, { flagged: true });
+  const server = plans.filter((p) => p.server && p.m.uidl !== '').map((p) => p.m.id);
+  if (server.length) await deps.deleteOnServer(server);
 
   const outcomes = new Map<string, RuleOutcome>();
   for (const p of plans) {
-    outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag });
+    outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(p.server && p.m.uidl !== '' ? { deleteOnServer: true } : {}) });
   }
   for (const p of plans) {
     for (const target of p.copyTo) {

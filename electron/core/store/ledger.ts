@@ -27,6 +27,8 @@ export interface LedgerEntry {
    * by then the message and its summary are gone. Absent in ledgers written before it was kept.
    */
   preview?: DeletionPreview;
+  /** A filter asked for it to be deleted from the server at the next sync (the copy here stays). */
+  serverDeleteAskedAt?: number;
   /** A QUIT +OK committed our DELE of it. */
   serverDeletedAt?: number;
   /** The server no longer lists it (deleted elsewhere, or expired). */
@@ -52,6 +54,7 @@ type LedgerEvent =
   | { e: 'full'; u: string; size: number }
   | { e: 'del'; u: string; at: number; p?: DeletionPreview }
   | { e: 'srv'; u: string[]; at: number }
+  | { e: 'ask'; u: string[]; at: number }
   | { e: 'gone'; u: string[]; at: number }
   | { e: 'entry'; v: LedgerEntry };
 
@@ -97,6 +100,12 @@ export class Ledger {
         for (const u of ev.u) {
           const prev = this.entries.get(u);
           if (prev) this.set({ ...prev, serverDeletedAt: ev.at });
+        }
+        break;
+      case 'ask':
+        for (const u of ev.u) {
+          const prev = this.entries.get(u);
+          if (prev && prev.serverDeleteAskedAt === undefined) this.set({ ...prev, serverDeleteAskedAt: ev.at });
         }
         break;
       case 'gone':
@@ -148,6 +157,11 @@ export class Ledger {
 
   serverDeleted(uidls: string[], at: number): void {
     if (uidls.length) this.stage({ e: 'srv', u: uidls, at });
+  }
+
+  /** A filter's "delete from the server": the next sync deletes it there, whatever the account keeps. */
+  deleteOnServer(uidls: string[], at: number): void {
+    if (uidls.length) this.stage({ e: 'ask', u: uidls, at });
   }
 
   gone(uidls: string[], at: number): void {

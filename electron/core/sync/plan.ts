@@ -24,7 +24,7 @@ export interface ServerMessage {
   size: number;
 }
 
-export type DeleteReason = 'downloaded' | 'expired' | 'deleted-locally';
+export type DeleteReason = 'downloaded' | 'expired' | 'deleted-locally' | 'filtered';
 
 export interface SyncPlan {
   download: ServerMessage[];
@@ -47,6 +47,8 @@ export function deletionReason(entry: LedgerEntry, policy: SyncPolicy, now: numb
   }
   // A headers-only message still lives only on the server: never delete it from there.
   if (entry.partial) return null;
+  // A filter said "delete from the server" (issue 16): the copy here stays.
+  if (entry.serverDeleteAskedAt !== undefined) return 'filtered';
   if (!policy.leaveOnServer) return 'downloaded';
   if (policy.deleteAfterDays !== null && now - entry.downloadedAt >= policy.deleteAfterDays * DAY_MS) return 'expired';
   return null;

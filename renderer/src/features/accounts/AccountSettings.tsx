@@ -41,6 +41,7 @@ const REASON: Record<PendingDeletion['reason'], string> = {
   downloaded: 'downloaded; messages are not left on the server',
   expired: 'older than the days to keep',
   'deleted-locally': 'deleted here',
+  filtered: 'a filter said delete from the server',
 };
 
 function DeletionPreview({ accountId, version }: { accountId: string; version: number }) {

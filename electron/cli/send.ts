@@ -23,10 +23,12 @@ import { fitColumn } from './columns.js';
 
 export const SEND_USAGE = `  send --account NAME --to ADDR [--to ADDR…] [--cc ADDR…] [--bcc ADDR…] --subject S
         (--body TEXT | --body-file F | the body on standard input) [--attach FILE…]
-        [--identity ADDR] [--now]     (without --now it waits the 5 s undo window first;
-        the command ends once the message is sent, refused, or waiting to be retried)
+        [--identity ADDR] [--now | --later TIME]   (without --now it waits the 5 s undo window
+        first; the command ends once the message is sent, refused, or waiting to be retried;
+        --later 2026-12-24T08:00 queues it for then and ends at once)
   outbox [--account NAME] [--json]
-  outbox resend ID | mark-sent ID | discard ID | cancel ID   (cancel: back to Drafts, unsent)`;
+  outbox send|retry [ID…]    send now (no ID: every message waiting or being retried)
+  outbox discard ID…  |  mark-sent ID  |  cancel ID   (cancel: back to Drafts, unsent)`;
 
 /** Larger attachments are refused before anything is read (SMTP servers refuse them anyway). */
 const ATTACH_MAX_BYTES = 25 * 1024 * 1024;
@@ -127,6 +129,14 @@ async function readAttachment(file: string): Promise<{ filename: string; content
   return { filename, contentType: detectMimeType(path.extname(filename).slice(1)), content: { file: path.resolve(file), size: st.size } };
 }
 
+/** --later's time: an ISO date and time (local time unless it says otherwise), in the future. */
+function laterTime(text: string): number {
+  const at = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/.test(text.trim()) ? Date.parse(text.trim().replace(' ', 'T')) : NaN;
+  if (!Number.isFinite(at)) usage(`--later ${JSON.stringify(text)}: give a date and time like 2026-12-24T08:00 (local time) or 2026-12-24T07:00Z`);
+  if (at <= Date.now()) usage(`--later ${text}: that time has passed (it is ${new Date().toLocaleString()} now)`);
+  return at;
+}
+
 /** The identity with this address in the account (the CLI names identities by address). */
 function identityByAddress(s: MailService, account: string, address: string): string {
   const a = s.accounts.get(account);
@@ -157,8 +167,11 @@ export async function sendCommand(dataDir: string, command: string, args: string
       attach: { type: 'string', multiple: true },
       identity: { type: 'string' },
       now: { type: 'boolean' },
+      later: { type: 'string' },
     });
     if (positionals.length) usage('send takes no arguments: recipients go in --to, --cc, --bcc');
+    if (values.now && values.later !== undefined) usage('give --now or --later, not both');
+    const sendAt = values.later !== undefined ? laterTime(values.later) : undefined;
     if (values.account === undefined) usage('send needs --account NAME');
     if (!values.to?.length && !values.cc?.length && !values.bcc?.length) usage('send needs at least one --to (or --cc, --bcc)');
     if (values.subject === undefined) usage('send needs --subject (it may be empty: --subject "")');
@@ -167,6 +180,12 @@ export async function sendCommand(dataDir: string, command: string, args: string
     const account = values.account;
     return withService(dataDir, async (s) => {
       const identityId = values.identity !== undefined ? identityByAddress(s, account, values.identity) : undefined;
+      if (sendAt !== undefined) {
+        // Send later: on disk in the Outbox now; the app (or a later "popbox send") sends it then.
+        const queued = await s.send({ accountId: account, ...(identityId !== undefined ? { identityId } : {}), to: values.to ?? [], cc: values.cc ?? [], bcc: values.bcc ?? [], subject: values.subject!, text, attachments, sendAt });
+        print(`${queued.id} is in the Outbox and will be sent at ${when(sendAt)} (by Popbox when the app runs, or by the next "popbox send" after that time)`);
+        return 0;
+      }
       const { id, outcome } = await untilSettled(s, async () => {
         const sent = await s.send({
           accountId: account,
@@ -189,7 +208,46 @@ export async function sendCommand(dataDir: string, command: string, args: string
 
   // outbox
   const [sub, ...rest] = args;
-  if (sub === 'resend' || sub === 'mark-sent' || sub === 'discard' || sub === 'cancel') {
+  if (sub === 'send' || sub === 'retry' || (sub === 'resend' && rest.length !== 1)) {
+    const { values, positionals } = parse(rest, { account: { type: 'string' } });
+    return withService(dataDir, async (s) => {
+      let ids = positionals;
+      if (ids.length === 0) {
+        // Every message waiting (undo window, send later, backoff): never one that may have been
+        // sent or that a server refused, which need the user to name them.
+        const accountId = values.account !== undefined ? s.accounts.get(values.account).id : undefined;
+        ids = (await s.outboxStatus(accountId)).filter((i) => i.state === 'waiting' || i.state === 'retrying').map((i) => i.id);
+        if (ids.length === 0) {
+          print('nothing waits in the Outbox');
+          return 0;
+        }
+      }
+      let code = 0;
+      for (const id of ids) {
+        // A person at a terminal named it: their say-so (the app asks in a native dialog instead).
+        const { outcome } = await untilSettled(s, async () => {
+          await s.resendMessage(id, { confirmed: true });
+          return id;
+        });
+        code = Math.max(code, report(id, outcome));
+      }
+      return code;
+    }, { sendQueued: true });
+  }
+  if (sub === 'discard') {
+    const { positionals } = parse(rest, {});
+    if (positionals.length === 0) usage('outbox discard takes one or more message IDs');
+    return withService(dataDir, async (s) => {
+      const items = new Map((await s.outboxStatus()).map((i) => [i.id, i]));
+      for (const id of positionals) {
+        const wasNotice = items.get(id)?.state === 'sent';
+        await s.discardQueued(id);
+        print(wasNotice ? `dismissed the note on ${id} (it was sent, and stays in Sent)` : `moved ${id} to Trash, unsent`);
+      }
+      return 0;
+    });
+  }
+  if (sub === 'resend' || sub === 'mark-sent' || sub === 'cancel') {
     const { positionals } = parse(rest, {});
     if (positionals.length !== 1) usage(`outbox ${sub} takes exactly one message ID`);
     const id = positionals[0]!;
@@ -203,14 +261,13 @@ export async function sendCommand(dataDir: string, command: string, args: string
         return report(id, outcome);
       }
       if (sub === 'mark-sent') await s.markSent(id);
-      else if (sub === 'discard') await s.discardQueued(id);
       else await s.cancelSend(id);
-      print({ 'mark-sent': `filed ${id} in Sent`, discard: `moved ${id} to Trash, unsent`, cancel: `moved ${id} back to Drafts, unsent` }[sub]);
+      print({ 'mark-sent': `filed ${id} in Sent`, cancel: `moved ${id} back to Drafts, unsent` }[sub]);
       return 0;
     });
   }
   const { values, positionals } = parse(args, { account: { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length) usage('outbox takes resend, mark-sent, discard or cancel with an ID, or no arguments');
+  if (positionals.length) usage('outbox takes send, retry, discard, mark-sent or cancel with IDs, or no arguments');
   return withService(dataDir, async (s) => {
     const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
     const ids = values.account !== undefined ? [s.accounts.get(values.account).id] : [...names.keys()];

@@ -147,6 +147,50 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     expect((await messages('--account', 'Bob')).filter((m) => m.subject === 'While offline')).toHaveLength(1);
   }, 90_000);
 
+  it('send --later queues for that time and ends at once; outbox send (no ID) sends everything waiting now; discard says what it did', async () => {
+    const later = new Date(Date.now() + 3 * 3600_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const local = `${later.getFullYear()}-${pad(later.getMonth() + 1)}-${pad(later.getDate())}T${pad(later.getHours())}:${pad(later.getMinutes())}`;
+    const queue = async (subject: string) => {
+      const r = await cli('send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', subject, '--body', 'For later.', '--later', local);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const id = /^(\S+) is in the Outbox and will be sent at /.exec(r.stdout)?.[1];
+      expect(id, r.stdout).toBeDefined();
+      return id!;
+    };
+    const first = await queue('Later one');
+    const second = await queue('Later two');
+    const third = await queue('Later three');
+    const waiting = await outbox();
+    expect(waiting.map((i) => [i.id, i.state])).toEqual([[first, 'waiting'], [second, 'waiting'], [third, 'waiting']]);
+    // Due at the minute given, in local time.
+    const due = new Date(later);
+    due.setSeconds(0, 0);
+    expect(waiting[0]!.nextAttemptAt).toBe(due.getTime());
+    expect(await delivered('bob', 'Later one', 0)).toBe(0);
+
+    const gone = await cli('outbox', 'discard', third);
+    expect(gone).toMatchObject({ code: 0, stdout: `moved ${third} to Trash, unsent\n` });
+    const now = await cli('outbox', 'send');
+    expect(now.stderr).toBe('');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(new RegExp(`^sent ${first} .*\nsent ${second} `, 's'));
+    expect(await outbox()).toEqual([]);
+    expect(await delivered('bob', 'Later one')).toBe(1);
+    expect(await delivered('bob', 'Later two')).toBe(1);
+    expect(await delivered('bob', 'Later three', 0)).toBe(0);
+    expect(await cli('outbox', 'send')).toMatchObject({ code: 0, stdout: 'nothing waits in the Outbox\n' });
+
+    // A time in the past or not a time: plain words, exit 2, nothing queued.
+    for (const [when, words] of [['2001-01-01T08:00', /that time has passed/], ['tomorrow', /give a date and time like 2026-12-24T08:00/], ['2026-12-24', /give a date and time/]] as const) {
+      const bad = await cli('send', '--account', 'Alice', '--to', 'bob@example.org', '--subject', 'x', '--body', 'x', '--later', when);
+      expect(bad.code, when).toBe(2);
+      expect(bad.stderr, when).toMatch(words);
+    }
+    expect(await outbox()).toEqual([]);
+  }, 90_000);
+
   /** The bundled CLI in `cwd`, with `input` on its standard input. */
   async function cliWithInput(cwd: string, input: string, ...args: string[]) {
     const child = spawn(process.execPath, [await bundleCli(), '--data-dir', dataDir, ...args], { cwd, env: { ...process.env, POPBOX_DATA_DIR: '' }, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -103,13 +103,17 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
           ids = positionals;
         } else {
           const accounts = values.account !== undefined ? [s.accounts.get(values.account)] : s.listAccounts();
+          if (values.folder !== undefined && parseFolderArg(values.folder).length === 0) usage('--folder needs a folder name');
           ids = [];
+          let found = false;
           for (const a of accounts) {
             const key = values.folder === undefined ? INBOX : resolveFolder(s, a.id, values.folder, { quiet: values.account === undefined });
             if (key === null) continue; // that folder is in some accounts only
+            found = true;
             ids.push(...s.messages({ accountId: a.id }).filter((m) => m.folder === key).map((m) => m.id));
           }
-          if (values.folder !== undefined && parseFolderArg(values.folder).length === 0) usage('--folder needs a folder name');
+          // In no account at all: the plain answer naming the folders there are.
+          if (!found && values.folder !== undefined && accounts[0]) resolveFolder(s, accounts[0].id, values.folder);
         }
         const outcomes = await s.runRules(ids);
         if (values.json) {

@@ -184,6 +184,9 @@ suite('popbox rules: add, list, on arrival during sync, run, remove', () => {
 
     const files = await disk();
     expect([...files].filter(([, f]) => f.folder === 'Offers').map(([id]) => id).sort()).toEqual([...expected].sort());
+    const nowhere = await cli('rules', 'run', '--folder', 'Nowhere');
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('no folder "Nowhere" in this account');
     // Run again: nothing left to move.
     expect((await cli('rules', 'run')).stdout.trim().split('\n').at(-1)).toMatch(/, 0 moved$/);
   });

@@ -17,7 +17,7 @@ import { detectMimeType } from 'nodemailer/lib/mime-funcs';
 import type { AttachmentFile } from '../core/compose/build-message.js';
 import { AppFailure } from '../core/errors.js';
 import type { MailService } from '../core/mail-service.js';
-import type { OutboxEvent, OutboxItem } from '../core/outbox/index.js';
+import { MaybeSentRefusal, type OutboxEvent, type OutboxItem } from '../core/outbox/index.js';
 import { cliIo, parse, plural, print, printError, terminalWidth, usage, withService } from './common.js';
 import { fitColumn } from './columns.js';
 
@@ -222,14 +222,23 @@ export async function sendCommand(dataDir: string, command: string, args: string
           return 0;
         }
       }
+      // An ID typed at the terminal is the person's say-so, even for a message that may have been
+      // sent (the app asks in a native dialog instead); a message picked here from the list is not:
+      // one that became "may have been sent" since the list was read is left for them to decide.
+      const confirmed = positionals.length > 0;
       let code = 0;
       for (const id of ids) {
-        // A person at a terminal named it: their say-so (the app asks in a native dialog instead).
-        const { outcome } = await untilSettled(s, async () => {
-          await s.resendMessage(id, { confirmed: true });
-          return id;
-        });
-        code = Math.max(code, report(id, outcome));
+        try {
+          const { outcome } = await untilSettled(s, async () => {
+            await s.resendMessage(id, { confirmed });
+            return id;
+          });
+          code = Math.max(code, report(id, outcome));
+        } catch (e) {
+          if (confirmed || !(e instanceof MaybeSentRefusal)) throw e;
+          printError(`popbox: ${id} may have been sent meanwhile: not sent again; "popbox outbox send ${id}" sends it if you are sure`);
+          code = 1;
+        }
       }
       return code;
     }, { sendQueued: true });
@@ -240,9 +249,12 @@ export async function sendCommand(dataDir: string, command: string, args: string
     return withService(dataDir, async (s) => {
       const items = new Map((await s.outboxStatus()).map((i) => [i.id, i]));
       for (const id of positionals) {
-        const wasNotice = items.get(id)?.state === 'sent';
+        const item = items.get(id);
         await s.discardQueued(id);
-        print(wasNotice ? `dismissed the note on ${id} (it was sent, and stays in Sent)` : `moved ${id} to Trash, unsent`);
+        // Mail someone already has never goes to Trash: it is filed in Sent (with its note).
+        if (item?.state === 'sent') print(`dismissed the note on ${id} (it was sent, and stays in Sent)`);
+        else if (item?.sentTo?.length) print(`filed ${id} in Sent (it reached ${item.sentTo.join(', ')}; not tried again for the others)`);
+        else print(`moved ${id} to Trash, unsent`);
       }
       return 0;
     });

@@ -7,7 +7,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AddressSuggestion, Draft } from '../../shared/compose.js';
+import type { AddressSuggestion, Draft, SaveDraft } from '../../shared/compose.js';
+import type { SendMessage } from '../../shared/contract.js';
 import type { PopboxApi } from '../../renderer/src/api/client.js';
 import { AddressField, SUGGEST_DELAY_MS } from '../../renderer/src/features/compose/AddressField.js';
 import { addressOf, isValidEntry, splitAddresses } from '../../renderer/src/features/compose/addresses.js';
@@ -224,30 +225,31 @@ const DRAFT: Draft = {
   sizeLimit: 10 * 1024 * 1024,
 };
 
-type Calls = Record<string, unknown[]>;
+/** What the form asked main for, as the contract types it. */
+type Calls = { saveDraft: SaveDraft[]; send: SendMessage[]; deleteForGood: { ids: string[] }[]; cancelSend: { id: string }[] };
 function fakeApi(): { api: PopboxApi; calls: Calls } {
-  const calls: Calls = { saveDraft: [], send: [], deleteForGood: [] };
+  const calls: Calls = { saveDraft: [], send: [], deleteForGood: [], cancelSend: [] };
   let n = 0;
   let last: { id: string; attachmentId: string; filename: string; contentType: string; size: number }[] = [];
   const ok = (value: unknown) => Promise.resolve({ ok: true, value });
   const api = {
     suggestAddresses: () => ok([]),
-    saveDraft: (input: { attachments?: { filename: string; content: string }[]; storedAttachments?: unknown[] }) => {
-      calls.saveDraft!.push(structuredClone(input));
+    saveDraft: (input: SaveDraft) => {
+      calls.saveDraft.push(structuredClone(input));
       n += 1;
       // As main does it: the new files first, then the kept attachments copied into the new draft.
-      const kept = (input.storedAttachments ?? []) as { attachmentId?: string }[];
+      const kept = input.storedAttachments ?? [];
       const parts = [...(input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: 'text/plain', size: 5 })), ...kept.map((k) => last.find((a) => a.attachmentId === k.attachmentId)!)];
       const stored = parts.map((p, i) => ({ ...p, id: `d${n}`, attachmentId: `${i + 1}` }));
       last = stored;
       return ok({ id: `d${n}`, storedAttachments: stored });
     },
-    send: (input: unknown) => {
-      calls.send!.push(structuredClone(input));
+    send: (input: SendMessage) => {
+      calls.send.push(structuredClone(input));
       return ok({ id: 'out1', messageId: '<m@x>' });
     },
-    deleteForGood: (input: unknown) => {
-      calls.deleteForGood!.push(input);
+    deleteForGood: (input: { ids: string[] }) => {
+      calls.deleteForGood.push(input);
       return ok(null);
     },
   } as unknown as PopboxApi;
@@ -485,7 +487,7 @@ describe('Undo on "Sending…"', () => {
     Object.assign(api, {
       composeFrom: () => ok(DRAFT),
       openDraft: (input: { id: string }) => ok({ ...DRAFT, draftId: input.id, to: ['ann@example.org'], subject: 'Sent by mistake', text: 'Oops' }),
-      cancelSend: (input: unknown) => ((calls.cancelSend ??= []).push(input), ok(null)),
+      cancelSend: (input: { id: string }) => (calls.cancelSend.push(input), ok(null)),
     });
     return { api, calls };
   };

@@ -14,6 +14,9 @@ import { viewIds } from '../../renderer/src/db/queries.js';
 import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 
+/** A change before main stamps its sequence number (Omit taken per kind, so each keeps its fields). */
+type Unstamped = Change extends infer C ? (C extends Change ? Omit<C, 's'> : never) : never;
+
 /** A main process that answers from a list of changes (and a snapshot of what they add up to). */
 class ScriptedMain {
   changes: Change[] = [];
@@ -21,7 +24,7 @@ class ScriptedMain {
   constructor(
     public base: { state: number; messages: MessageRecord[]; folders: AccountFolders[] } = { state: 0, messages: [], folders: [] },
   ) {}
-  push(...cs: Omit<Change, 's'>[]): void {
+  push(...cs: Unstamped[]): void {
     for (const c of cs) this.changes.push({ ...c, s: this.base.state + this.changes.length + 1 } as Change);
   }
   /** What the changes add up to (the first pull of an empty cache rebuilds from this). */

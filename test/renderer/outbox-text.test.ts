@@ -1,9 +1,10 @@
 /** What the Outbox says about each message: when it goes, and why it did not, in plain words. */
 import { describe, expect, it } from 'vitest';
+import type { OutboxRefusal } from '../../shared/contract.js';
 import { problemText, refusedText, stateText, waitingText, whenText, type OutboxEntry } from '../../renderer/src/features/outbox/outbox-text.js';
 
 const NOW = new Date(2026, 11, 6, 17, 0, 0).getTime();
-const item = (over: Partial<OutboxEntry>): OutboxEntry => ({ id: 'm1', accountId: 'a', state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null, from: 'alice@example.org', to: ['bob@example.org'], queuedAt: NOW, ...over });
+const item = (over: Partial<OutboxEntry>): OutboxEntry => ({ id: 'm1', accountId: 'a', state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null, from: 'alice@example.org', to: ['bob@example.org'], queuedAt: NOW, sentTo: [], refused: [], ...over });
 const clock = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
 describe('when a message goes', () => {
@@ -66,10 +67,13 @@ describe('what went wrong, in plain words', () => {
   });
 
   it('sent, but refused by some for good: says who and why; refused for now: tried again for them alone', () => {
-    const s = stateText(item({ state: 'sent', to: [], sentTo: ['bob@example.org'], refused: [{ address: 'nobody@example.org', permanent: true, responseCode: 550, serverText: 'User unknown' }] }), NOW);
+    // As main lists them (its own `message` too); the screen words them itself.
+    const gone: OutboxRefusal[] = [{ address: 'nobody@example.org', permanent: true, message: 'not to nobody@example.org: unknown recipient', responseCode: 550, serverText: 'User unknown' }];
+    const full: OutboxRefusal[] = [{ address: 'carol@example.org', permanent: false, message: 'not yet to carol@example.org: mailbox full', responseCode: 452, serverText: 'Mailbox full' }];
+    const s = stateText(item({ state: 'sent', to: [], sentTo: ['bob@example.org'], refused: gone }), NOW);
     expect(s.headline).toBe('Sent, but not to everyone');
     expect(s.refusals).toBe('Sent, but not to nobody@example.org: unknown recipient (“550 User unknown”).');
-    const later = stateText(item({ state: 'retrying', nextAttemptAt: NOW + 30_000, to: ['carol@example.org'], refused: [{ address: 'carol@example.org', permanent: false, responseCode: 452, serverText: 'Mailbox full' }] }), NOW);
+    const later = stateText(item({ state: 'retrying', nextAttemptAt: NOW + 30_000, to: ['carol@example.org'], refused: full }), NOW);
     expect(later.refusals).toBe('Not yet delivered to carol@example.org (the server said “452 Mailbox full”): Popbox tries again for that recipient alone.');
     // A state this screen does not know yet still shows as something.
     expect(stateText(item({ state: 'parked' }), NOW).headline).toBe('parked');

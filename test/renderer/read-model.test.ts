@@ -13,6 +13,9 @@ import { foldChanges, PAGE_ROWS } from '../../renderer/src/db/message-store.js';
 import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 
+/** One change as main's journal takes it (a remove and a move in one batch). */
+type JournalChange = Parameters<ServiceApi['service']['journal']['append']>[0][number];
+
 let dbn = 0;
 
 /**
@@ -246,7 +249,7 @@ describe('read model', () => {
     for (let round = 0; round < 3; round++) {
       const live = s.service.journal.snapshot().messages;
       await s.service.journal.append(
-        live.flatMap((x, i) =>
+        live.flatMap((x, i): JournalChange[] =>
           (i + round) % 7 === 0 ? [{ t: 'remove' as const, id: x.id }] : (i + round) % 5 === 0 ? [{ t: 'move' as const, id: x.id, folder: x.folder === 'Trash' ? 'INBOX' : 'Trash' }] : [],
         ),
       );

@@ -279,6 +279,8 @@ const fields = {
   maxMessageSizeKB: z.int(invalidType(SIZE_RULE)).min(1, SIZE_RULE).nullable(),
   /** Off for servers that announce PIPELINING but get it wrong. */
   pipelining: z.boolean(invalidType('must be true or false')),
+  /** The junk filter weighs the server's X-Spam-Flag / X-Spam-Status as evidence. */
+  trustServerVerdict: z.boolean(invalidType('must be true or false')),
   checkEveryMinutes: z.int(invalidType(MINUTES_RULE)).min(1, MINUTES_RULE).max(1440, MINUTES_RULE),
   checkAtStartup: z.boolean(invalidType('must be true or false')),
   password: PasswordSource,
@@ -296,6 +298,7 @@ const withDefaults = {
   deleteWhenDeletedLocally: fields.deleteWhenDeletedLocally.default(false),
   maxMessageSizeKB: fields.maxMessageSizeKB.default(null),
   pipelining: fields.pipelining.default(true),
+  trustServerVerdict: fields.trustServerVerdict.default(false),
   checkEveryMinutes: fields.checkEveryMinutes.default(10),
   checkAtStartup: fields.checkAtStartup.default(true),
   smtp: fields.smtp.default(null),

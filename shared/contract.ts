@@ -243,6 +243,15 @@ export const contract = {
   copyMessages: { input: z.object({ ids: Ids, folder: FolderKey }), output: z.object({ ids: z.array(z.string()) }) },
   /** Into Archive/<year of the message's date>, made when needed. */
   archive: { input: z.object({ ids: Ids }), output: z.null() },
+  /**
+   * Junk: learned as junk (a "not junk" lesson taken back) and moved to Junk. `undo` takes back
+   * a markNotJunk instead (its lesson removed, the message back in Junk). Each id is a file read.
+   */
+  markJunk: { input: z.object({ ids: z.array(Id).min(1).max(10_000), undo: z.boolean().optional() }), output: z.null() },
+  /** Not junk: learned as good mail and moved out of Junk to where it was (the inbox). `undo` takes back a markJunk. */
+  markNotJunk: { input: z.object({ ids: z.array(Id).min(1).max(10_000), undo: z.boolean().optional() }), output: z.null() },
+  /** "Train from existing mail": Junk folders as junk, Inbox/Archive/Sent as good mail, at most 5,000 of each. */
+  trainJunk: { input: none, output: z.object({ junk: z.number(), ham: z.number() }) },
   /** Delete for good everything in Trash (of one account, or of every account). */
   emptyTrash: { input: z.object({ accountId: Id.optional() }), output: z.null() },
   createFolder: { input: z.object({ accountId: Id, path: FolderPath }), output: FolderInfo },

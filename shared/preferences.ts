@@ -20,6 +20,8 @@ export const Preferences = z.object({
   notifyNewMail: z.boolean().default(true),
   /** Messages in Trash longer than this are deleted for good (after a check for mail); 0: never. */
   emptyTrashAfterDays: z.number().int().min(0).max(3650).default(0),
+  /** New mail the junk filter calls junk goes to the Junk folder (once it has learned both kinds). */
+  junkFilter: z.boolean().default(true),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
@@ -30,5 +32,6 @@ export const PreferencesPatch = z.strictObject({
   startAtLogin: z.boolean().optional(),
   notifyNewMail: z.boolean().optional(),
   emptyTrashAfterDays: z.number().int().min(0).max(3650).optional(),
+  junkFilter: z.boolean().optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatch>;

@@ -43,6 +43,7 @@ import { ComposeService, type ComposeExtras } from './compose/compose-service.js
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
 import { RuleStore } from './rules/rule-store.js';
+import { JunkService } from './junk/junk-service.js';
 import { previewRule, runRules, type RuleRunDeps } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import { AccountSync } from './sync/account-sync.js';
@@ -444,6 +445,41 @@ export class MailService {
     const added = changes.changes.flatMap((c) => (c.t === 'add' && c.m.accountId === accountId && c.m.uidl !== '' ? [c.m.id] : []));
     if (added.length === 0) return;
     await this.runRules(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+    // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
+    if (this.prefs.get().junkFilter) {
+      await this.junk.classifyArrivals(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
+    }
+  }
+
+  // ---- junk (junk/) ----
+
+  /** The junk filter: arrivals, Junk / Not junk, training; its word list in <dataDir>/junk/. */
+  get junk(): JunkService {
+    return (this.junkService ??= new JunkService({
+      dataDir: this.opts.dataDir,
+      get: (id) => this.journal.get(id),
+      locate: (id) => this.files.locate(id),
+      move: (ids, folder) => this.folders.move(ids, folder),
+      folderKeys: (accountId) => new Set(this.journal.foldersOf(accountId).map((f) => f.key)),
+      hasWrittenTo: (address) => this.compose.hasWrittenTo(address),
+      trustServerVerdict: (accountId) => this.accounts.list().find((a) => a.id === accountId)?.trustServerVerdict ?? false,
+    }));
+  }
+  private junkService: JunkService | undefined;
+
+  /** Junk: learned as junk (a "not junk" lesson taken back) and moved to Junk. */
+  markJunk(ids: readonly string[], opts: { undo?: boolean } = {}): Promise<void> {
+    return this.junk.mark(ids, 'junk', opts);
+  }
+
+  /** Not junk: learned as good mail (a "junk" lesson taken back) and moved back out of Junk. */
+  markNotJunk(ids: readonly string[], opts: { undo?: boolean } = {}): Promise<void> {
+    return this.junk.mark(ids, 'ham', opts);
+  }
+
+  /** "Train from existing mail": Junk folders as junk, Inbox/Archive/Sent as good mail. */
+  trainJunk(opts: { max?: number } = {}): Promise<{ junk: number; ham: number }> {
+    return this.junk.train([...this.journal.all()], opts);
   }
 
   /** Per account, the journal state up to which arrivals were filtered. */

@@ -46,6 +46,7 @@ export class PreferencesStore {
       ...(patch.startAtLogin !== undefined ? { startAtLogin: patch.startAtLogin } : {}),
       ...(patch.notifyNewMail !== undefined ? { notifyNewMail: patch.notifyNewMail } : {}),
       ...(patch.emptyTrashAfterDays !== undefined ? { emptyTrashAfterDays: patch.emptyTrashAfterDays } : {}),
+      ...(patch.junkFilter !== undefined ? { junkFilter: patch.junkFilter } : {}),
     });
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.value = next;

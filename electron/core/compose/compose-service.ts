@@ -158,4 +158,9 @@ export class ComposeService {
   suggestAddresses(query: string, limit: number): AddressSuggestion[] {
     return this.book.suggest(query, limit);
   }
+
+  /** Whether the user has written to this address (the junk filter's "never junk"). */
+  hasWrittenTo(address: string): boolean {
+    return this.book.hasWrittenTo(address);
+  }
 }

@@ -107,6 +107,12 @@ export class AddressBook {
     return (WROTE_WEIGHT * e.wrote + e.heard) * Math.pow(0.5, ageDays / HALF_LIFE_DAYS);
   }
 
+  /** Whether the user has written to this address (the junk filter never calls such mail junk). */
+  hasWrittenTo(address: string): boolean {
+    this.refresh();
+    return (this.entries.get(address.trim().toLowerCase())?.wrote ?? 0) > 0;
+  }
+
   /** Best first; the query matches the start of the address or of a word of the name. */
   suggest(query: string, limit: number): AddressSuggestion[] {
     this.refresh();

@@ -18,12 +18,22 @@ export interface WordListData {
   /** junk[i], ham[i]: in how many junk and good messages tokens[i] was seen. */
   junk: number[];
   ham: number[];
+  /** Stored messages the user taught (Junk / Not junk), so a change of mind takes the lesson back. */
+  learned?: Record<string, LearnedMessage>;
+}
+
+/** What a stored message was learned as, and the folder it was in before Junk moved it. */
+export interface LearnedMessage {
+  v: Verdict;
+  from?: string;
 }
 
 export class WordList {
   junkMessages = 0;
   hamMessages = 0;
   readonly counts = new Map<string, [number, number]>();
+  /** By message id: saved in the same file as the counts, so both change in one atomic write. */
+  readonly learned = new Map<string, LearnedMessage>();
 
   /** Counts one message of `kind` with these (distinct) tokens; `-1` takes a learned message back. */
   learn(tokens: readonly string[], kind: Verdict, sign: 1 | -1 = 1): void {
@@ -55,7 +65,9 @@ export class WordList {
       junk.push(v[0]);
       ham.push(v[1]);
     }
-    return { version: 1, junkMessages: this.junkMessages, hamMessages: this.hamMessages, tokens, junk, ham };
+    const data: WordListData = { version: 1, junkMessages: this.junkMessages, hamMessages: this.hamMessages, tokens, junk, ham };
+    if (this.learned.size > 0) data.learned = Object.fromEntries(this.learned);
+    return data;
   }
 
   static fromJSON(data: unknown): WordList {
@@ -72,6 +84,11 @@ export class WordList {
       const j = junk[i]!;
       const h = ham[i]!;
       if (typeof tokens[i] === 'string' && (j > 0 || h > 0)) list.counts.set(tokens[i]!, [j >= 0 ? j : 0, h >= 0 ? h : 0]);
+    }
+    if (d.learned && typeof d.learned === 'object') {
+      for (const [id, l] of Object.entries(d.learned)) {
+        if (l && (l.v === 'junk' || l.v === 'ham')) list.learned.set(id, typeof l.from === 'string' ? { v: l.v, from: l.from } : { v: l.v });
+      }
     }
     return list;
   }

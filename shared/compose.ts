@@ -41,6 +41,44 @@ export const SendAttachment = z.strictObject({
 export type SendAttachment = z.infer<typeof SendAttachment>;
 
 /**
+ * Staging (the page's new files, 1 MB at a time): each chunk is appended to a file in main, and
+ * Send / Save draft name the upload by the random id main gave it. The page never names a path,
+ * and no 35 MB base64 string crosses the contract whole (issue 15 §5: peak RSS ≤ 150 MB).
+ */
+export const STAGING_LIMITS = {
+  /** Decoded bytes per chunk. */
+  chunkBytes: 1024 * 1024,
+  /** One upload, and all of an account's uploads together, at once. */
+  uploadBytes: COMPOSE_LIMITS.attachmentBytes,
+  accountBytes: COMPOSE_LIMITS.attachmentBytes,
+  /** Uploads staged at once (every account). */
+  uploads: 100,
+  /** An upload neither used nor removed by then goes (ms). */
+  maxAgeMs: 24 * 60 * 60 * 1000,
+} as const;
+
+export const UploadId = z.string().regex(/^[0-9a-f]{32}$/, 'is not an upload id');
+
+/** One chunk of a new file: the first without `uploadId` (main answers one), the rest with it, in order. */
+export const StageAttachment = z.strictObject({
+  accountId: Id,
+  uploadId: UploadId.optional(),
+  filename: z.string().min(1).max(255),
+  contentType: z.string().min(3).max(255).optional(),
+  /** Where this chunk starts in the file (bytes): equal to what is staged so far. */
+  offset: z.number().int().nonnegative().max(STAGING_LIMITS.uploadBytes),
+  /** The chunk's bytes in base64 (at most STAGING_LIMITS.chunkBytes decoded; may be empty). */
+  chunk: z.string().max(Math.ceil(STAGING_LIMITS.chunkBytes / 3) * 4 + 16),
+  /** The last chunk: the upload can be sent from now on, and takes no more. */
+  final: z.boolean(),
+});
+export type StageAttachment = z.infer<typeof StageAttachment>;
+
+/** A staged upload, as Send and Save draft name it. */
+export const StagedAttachment = z.strictObject({ uploadId: UploadId });
+export type StagedAttachment = z.infer<typeof StagedAttachment>;
+
+/**
  * An attachment that is already stored: one attachment of a stored message (`attachmentId` as
  * messageBody lists it), or, without `attachmentId`, the whole message as message/rfc822
  * (forward as attachment). Main reads the bytes; they never cross the contract.
@@ -64,6 +102,8 @@ export const draftFields = {
   references: z.array(MessageIdText).max(COMPOSE_LIMITS.references).optional(),
   attachments: z.array(SendAttachment).max(COMPOSE_LIMITS.attachments).optional(),
   storedAttachments: z.array(StoredAttachment).max(COMPOSE_LIMITS.attachments).optional(),
+  /** New files staged with stageAttachment (complete), each once; removed once sent or saved. */
+  stagedAttachments: z.array(StagedAttachment).max(COMPOSE_LIMITS.attachments).optional(),
   /** The stored draft this message came from: removed once the message is queued (or replaced by a newer save). */
   draftId: Id.optional(),
 };

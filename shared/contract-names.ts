@@ -46,6 +46,7 @@ export const METHOD_NAMES = [
   'markSent',
   'discardQueued',
   'composeFrom',
+  'stageAttachment',
   'saveDraft',
   'openDraft',
   'suggestAddresses',

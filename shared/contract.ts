@@ -9,7 +9,7 @@ import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch,
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
-import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, checkMessageTotals, draftFields } from './compose.js';
+import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, StageAttachment, checkMessageTotals, draftFields } from './compose.js';
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
@@ -289,6 +289,12 @@ export const contract = {
    * quoted text, In-Reply-To/References and the identity filled in.
    */
   composeFrom: { input: z.object({ mode: ComposeMode, id: Id.optional(), accountId: Id.optional() }), output: Draft },
+  /**
+   * A new file for Send or Save draft, 1 MB at a time (offset = bytes staged so far); the answer
+   * is the upload's id (the same for every chunk) and its size so far. Bounded per upload, per
+   * account and in number; an upload of another account, or unknown, is refused.
+   */
+  stageAttachment: { input: StageAttachment, output: z.object({ uploadId: z.string(), size: z.number() }) },
   /** Save draft: into Drafts durably; the version it replaces (`draftId`) goes. The new id and its attachments. */
   saveDraft: { input: SaveDraft, output: z.object({ id: z.string(), storedAttachments: Draft.shape.storedAttachments }) },
   /** A stored draft (a message in Drafts) back into its fields, to go on writing. */

@@ -163,6 +163,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     markSent: ({ id }) => service.markSent(id).then(() => null),
     discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
     composeFrom: ({ mode, id, accountId }) => service.composeFrom(mode, { id, accountId }),
+    stageAttachment: (chunk) => service.stageAttachment(chunk),
     saveDraft: (draft) => service.saveDraft(draft),
     openDraft: ({ id }) => service.openDraft(id),
     suggestAddresses: async ({ query, limit }) => service.suggestAddresses(query, limit),

@@ -21,7 +21,7 @@ import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from 
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
-import type { AddressSuggestion, ComposeMode, Draft, SaveDraft } from '../../shared/compose.js';
+import type { AddressSuggestion, ComposeMode, Draft, SaveDraft, StageAttachment } from '../../shared/compose.js';
 import { AccountStore } from './accounts/account-store.js';
 import { AccountsService, type PasswordChange } from './accounts/accounts-service.js';
 import type { ProbeResult, SmtpSettings } from './smtp/index.js';
@@ -161,6 +161,8 @@ export class MailService {
       // Drafts are quick local writes: beside a sync, like a move.
       withBox: (accountId, fn) => this.sessions.for(accountId).share(fn),
       now,
+      // Staged uploads beside the Maildir (opening it cleans tmp/), where Send builds its files.
+      stagingDir: (accountId) => path.join(AccountMailbox.dirFor(path.resolve(opts.dataDir), accountId), 'sending'),
     });
     this.outbox = new Outbox({
       dataDir: opts.dataDir,
@@ -724,14 +726,21 @@ export class MailService {
     // Streamed to a file beside the account's Maildir and renamed into the Outbox: a 25 MB
     // attachment is never held whole (issue 15 §5). What enqueue did not take is removed.
     const staging = path.join(AccountMailbox.dirFor(path.resolve(this.opts.dataDir), account.id), 'sending');
-    const built = await buildMessageToFile(identity, message, staging, { now: new Date(this.now()) });
-    const sendAt = input.now ? this.now() : input.sendAt;
+    let built: Awaited<ReturnType<typeof buildMessageToFile>>;
     let id: string;
     try {
-      id = await this.outbox.enqueue(account.id, { file: built.file, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
-    } finally {
-      await fs.rm(built.file, { force: true }).catch(() => {});
+      built = await buildMessageToFile(identity, message, staging, { now: new Date(this.now()) });
+      const sendAt = input.now ? this.now() : input.sendAt;
+      try {
+        id = await this.outbox.enqueue(account.id, { file: built.file, envelope: built.envelope, ...(sendAt !== undefined ? { sendAt } : {}) });
+      } finally {
+        await fs.rm(built.file, { force: true }).catch(() => {});
+      }
+    } catch (e) {
+      await this.compose.settle(message, false); // staged files stay for another try
+      throw e;
     }
+    await this.compose.settle(message, true);
     // Queued (on disk in the Outbox): the draft it was written in is no longer needed.
     await this.compose.queued(account.id, input.draftId);
     return { id, messageId: built.messageId };
@@ -746,6 +755,11 @@ export class MailService {
   }
 
   // ---- writing (compose/) ----
+
+  /** One chunk of a new file for Send or Save draft (compose/staging.ts). */
+  stageAttachment(input: StageAttachment): Promise<{ uploadId: string; size: number }> {
+    return this.compose.staging.stage({ ...input, accountId: this.accounts.get(input.accountId).id });
+  }
 
   /** Start writing: new, reply, reply all, forward, forward as attachment (compose/compose-from.ts). */
   composeFrom(mode: ComposeMode, from: { id?: string | undefined; accountId?: string | undefined }): Promise<Draft> {

@@ -4,8 +4,9 @@
  *
  *  - outbox: what a user's Send does in the app — MailService.send for each message (built by
  *    compose/, filed durably in the Outbox), the Outbox's sender sends them one after another and
- *    files each in Sent; the worker ends when the last is sent. Attachments go in as base64, as
- *    they cross the contract from the compose screen.
+ *    files each in Sent; the worker ends when the last is sent. Attachments go in as
+ *    they cross the contract from the compose screen: staged 1 MB at a time (stageAttachment), then
+ *    named by upload id in send.
  *  - raw: Popbox's SMTP client alone (smtp/ sendRaw), one connection per message like msmtp, on
  *    messages already built (the .eml files msmtp sends): the protocol's share of the time.
  *
@@ -13,6 +14,8 @@
  */
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { STAGING_LIMITS } from '../../shared/compose.js';
+import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import type { OutboxEvent } from '../../electron/core/outbox/index.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
@@ -72,6 +75,27 @@ if (args.mode === 'raw') {
       },
       args.password,
     );
+    // Through the contract, as the compose screen does: each file staged 1 MB at a time.
+    const dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null }));
+    const stage = async (a: SendSpec['attachments'][number], accountId: string): Promise<string> => {
+      const handle = await fs.open(a.file, 'r');
+      try {
+        const buf = Buffer.alloc(STAGING_LIMITS.chunkBytes);
+        let uploadId: string | undefined;
+        let offset = 0;
+        for (;;) {
+          const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+          const final = bytesRead < buf.length;
+          const r = await dispatch('stageAttachment', { accountId, ...(uploadId ? { uploadId } : {}), filename: a.filename, contentType: a.contentType, offset, chunk: buf.subarray(0, bytesRead).toString('base64'), final });
+          if (!r.ok) throw new Error(`stageAttachment: ${r.error.message}`);
+          uploadId = (r.value as { uploadId: string }).uploadId;
+          offset += bytesRead;
+          if (final) return uploadId;
+        }
+      } finally {
+        await handle.close();
+      }
+    };
     const ids = new Set<string>();
     let sent = 0;
     let failure: string | null = null;
@@ -85,11 +109,11 @@ if (args.mode === 'raw') {
     });
     for (const s of specs) {
       const text = await fs.readFile(s.bodyFile, 'utf8');
-      const attachments = await Promise.all(
-        s.attachments.map(async (a) => ({ filename: a.filename, contentType: a.contentType, content: (await fs.readFile(a.file)).toString('base64') })),
-      );
-      const { id } = await service.send({ accountId: account.id, to: [args.to], subject: s.subject, text, attachments, now: true });
-      ids.add(id);
+      const stagedAttachments = [];
+      for (const a of s.attachments) stagedAttachments.push({ uploadId: await stage(a, account.id) });
+      const queued = await dispatch('send', { accountId: account.id, to: [args.to], subject: s.subject, text, stagedAttachments, now: true });
+      if (!queued.ok) throw new Error(`send: ${queued.error.message}`);
+      ids.add((queued.value as { id: string }).id);
     }
     while (sent < ids.size && !failure) await new Promise<void>((r) => (wake = r));
     if (failure) throw new Error(`the outbox did not send everything: ${failure}`);

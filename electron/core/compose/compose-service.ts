@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { AccountSettings } from '../../../shared/accounts.js';
-import type { AddressSuggestion, ComposeMode, Draft, SaveDraft, StoredAttachment } from '../../../shared/compose.js';
+import type { AddressSuggestion, ComposeMode, Draft, SaveDraft, StagedAttachment, StoredAttachment } from '../../../shared/compose.js';
 import { roleKey } from '../../../shared/folders.js';
 import { COMPOSE_LIMITS, base64DecodedBytes } from '../../../shared/compose.js';
 import { AppFailure } from '../errors.js';
@@ -18,6 +18,7 @@ import { pickIdentity, type ComposeAttachment, type ComposeInput } from './build
 import { composeFrom, type Original } from './compose-from.js';
 import { addressesOf, DraftStore, readHeaderLines } from './drafts.js';
 import { ownAddresses } from './recipients.js';
+import { AttachmentStaging } from './staging.js';
 import { readStored, tooBig, type StoredFiles } from './stored-attachments.js';
 import { AddressBook } from './suggest.js';
 
@@ -30,6 +31,8 @@ export interface ComposeServiceDeps {
   files: StoredFiles;
   withBox<T>(accountId: string, fn: (box: AccountMailbox) => Promise<T>): Promise<T>;
   now(): number;
+  /** Where an account's staged uploads go (its `sending/` directory, beside the Maildir). */
+  stagingDir(accountId: string): string;
   /** For the dates in attribution lines (tests); default: this computer's. */
   timeZone?: string;
 }
@@ -37,8 +40,12 @@ export interface ComposeServiceDeps {
 /** What Send and Save draft take beyond the message itself. */
 export interface ComposeExtras {
   storedAttachments?: readonly StoredAttachment[] | undefined;
+  stagedAttachments?: readonly StagedAttachment[] | undefined;
   draftId?: string | undefined;
 }
+
+/** A message ready to build, and the staged uploads it took (see ComposeService.settle). */
+export type Prepared = ComposeInput & { stagedIds: readonly string[] };
 
 function pageBytes(list: readonly ComposeAttachment[] | undefined): number {
   return (list ?? []).reduce((n, a) => n + (typeof a.content === 'string' ? base64DecodedBytes(a.content) : 'file' in a.content ? a.content.size : a.content.length), 0);
@@ -46,12 +53,15 @@ function pageBytes(list: readonly ComposeAttachment[] | undefined): number {
 
 export class ComposeService {
   readonly drafts: DraftStore;
+  /** The page's new files, staged a chunk at a time (staging.ts). */
+  readonly staging: AttachmentStaging;
   private readonly book: AddressBook;
   /** Each account's outgoing server's SIZE as last seen (testSmtp): in memory, null until known. */
   private readonly sizeLimits = new Map<string, number | null>();
 
   constructor(private readonly deps: ComposeServiceDeps) {
     this.drafts = new DraftStore({ withBox: deps.withBox, journal: deps.journal, locate: (id) => deps.files.locate(id), now: deps.now });
+    this.staging = new AttachmentStaging({ dirFor: (id) => deps.stagingDir(this.deps.accounts.get(id).id), now: deps.now });
     this.book = new AddressBook(deps.journal, () => ownAddresses(deps.accounts.list()), deps.now);
   }
 
@@ -106,7 +116,7 @@ export class ComposeService {
    * The message with its stored attachments read (bytes from the store, same account only, all
    * attachments together within the limit), and the draft it came from checked.
    */
-  async prepare(account: AccountSettings, input: ComposeInput & ComposeExtras, purpose: 'send' | 'save'): Promise<ComposeInput> {
+  async prepare(account: AccountSettings, input: ComposeInput & ComposeExtras, purpose: 'send' | 'save'): Promise<Prepared> {
     if (input.draftId !== undefined) {
       // For Send, a draft already gone most likely went out already (Send pressed twice): refused.
       // For Save, one deleted meanwhile just leaves nothing to replace (drafts.save).
@@ -114,11 +124,28 @@ export class ComposeService {
       else if (this.deps.journal.get(input.draftId)) this.drafts.requireDraft(account.id, input.draftId, 'nothing was saved');
     }
     const stored = input.storedAttachments ?? [];
-    if (stored.length === 0) return input;
+    const stagedList = input.stagedAttachments ?? [];
+    if (stored.length === 0 && stagedList.length === 0) return { ...input, stagedIds: [] };
     const already = pageBytes(input.attachments);
     if (already > COMPOSE_LIMITS.attachmentBytes) throw tooBig(already);
-    const read = await readStored(this.deps.files, account.id, stored, already);
-    return { ...input, attachments: [...(input.attachments ?? []), ...read] };
+    // Staged files are read from disk as the message is built; taken until settle().
+    const staged = this.staging.take(account.id, stagedList, already);
+    try {
+      const read = await readStored(this.deps.files, account.id, stored, already + pageBytes(staged.attachments));
+      return { ...input, attachments: [...(input.attachments ?? []), ...staged.attachments, ...read], stagedIds: staged.ids };
+    } catch (e) {
+      this.staging.release(staged.ids);
+      throw e;
+    }
+  }
+
+  /**
+   * After Send or Save draft: the staged files it used go once the message is in the Outbox or
+   * in Drafts (`done`); after a failure they stay, for the page to try again.
+   */
+  async settle(message: Prepared, done: boolean): Promise<void> {
+    if (done) await this.staging.consume(message.stagedIds);
+    else this.staging.release(message.stagedIds);
   }
 
   /** Save draft: into Drafts durably, then the version it replaces goes. */
@@ -126,7 +153,15 @@ export class ComposeService {
     const account = this.deps.accounts.get(input.accountId);
     const identity = pickIdentity(account, input.identityId);
     const message = await this.prepare(account, input, 'save');
-    return this.drafts.save(account, identity, message, input.draftId);
+    let saved;
+    try {
+      saved = await this.drafts.save(account, identity, message, input.draftId);
+    } catch (e) {
+      await this.settle(message, false);
+      throw e;
+    }
+    await this.settle(message, true);
+    return saved;
   }
 
   async openDraft(id: string): Promise<Draft> {

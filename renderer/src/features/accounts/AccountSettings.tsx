@@ -13,6 +13,7 @@ import { certificateText, explain } from '../status/explain.js';
 import { plainError } from './plain-error.js';
 import { AddAccount } from './AddAccount.js';
 import { GeneralSettings } from './GeneralSettings.js';
+import { RulesSettings } from '../rules/RulesSettings.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 import { Identities } from './Identities.js';
@@ -392,8 +393,9 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
       setOrderError(plainError(e));
     }
   };
-  const [selected, setSelected] = useState<string | 'new' | 'general' | null>(accountId);
-  const general = selected === 'general';
+  const [selected, setSelected] = useState<string | 'new' | 'general' | 'filters' | null>(accountId);
+  const filters = selected === 'filters';
+  const general = selected === 'general' || filters;
   const current = general ? null : (accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null);
   const adding = !general && (selected === 'new' || (accounts !== undefined && accounts.length === 0));
   return (
@@ -429,12 +431,17 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
           <button type="button" onClick={() => setSelected('new')}>
             Add account
           </button>
-          <button type="button" className="general-button" aria-current={general ? 'page' : undefined} onClick={() => setSelected('general')}>
+          <button type="button" className="general-button" aria-current={selected === 'general' ? 'page' : undefined} onClick={() => setSelected('general')}>
             General
+          </button>
+          <button type="button" className="general-button" aria-current={filters ? 'page' : undefined} onClick={() => setSelected('filters')}>
+            Filters
           </button>
         </nav>
         <div className="settings-main">
-          {general ? (
+          {filters ? (
+            <RulesSettings />
+          ) : general ? (
             <GeneralSettings />
           ) : adding ? (
             <AddAccount onDone={(id) => setSelected(id)} onCancel={accounts?.length ? () => setSelected(null) : undefined} />

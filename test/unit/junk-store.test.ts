@@ -58,4 +58,29 @@ describe('the junk word list on disk', () => {
     expect(await fs.readdir(path.join(dataDir, 'junk'))).toEqual([]);
     expect((await loadWordList(dataDir)).counts.size).toBe(0);
   });
+
+  it('counts that are not whole numbers (a string, a fraction, 1e308, negative) make the file damaged, never half-trusted', async () => {
+    await fs.mkdir(path.join(dataDir, 'junk'));
+    const good = { version: 1, junkMessages: 1, hamMessages: 1, tokens: ['prize', 'lunch'], junk: [1, 0], ham: [0, 1] };
+    const cases: Record<string, unknown>[] = [
+      { junk: ['5', 0] }, // learning would make the string "51"
+      { junk: [1e308, 0] }, // Infinity and NaN in every score
+      { ham: [0, 1.5] },
+      { ham: [0, -1] },
+      { junk: [null, 0] },
+      { junkMessages: '1' },
+      { hamMessages: 1e308 },
+      { junkMessages: -2 },
+      { tokens: ['prize', 7] },
+    ];
+    for (const damage of cases) {
+      await fs.writeFile(wordListPath(dataDir), JSON.stringify({ ...good, ...damage }));
+      await expect(loadWordList(dataDir), JSON.stringify(damage)).rejects.toMatchObject({ code: 'storage', message: expect.stringContaining('is damaged; "popbox junk reset" starts a new one') });
+    }
+    await fs.writeFile(wordListPath(dataDir), JSON.stringify(good));
+    const list = await loadWordList(dataDir);
+    learn(mail('prize', 'prize'), list, 'junk');
+    expect(list.get('prize')).toEqual([2, 0]);
+    expect(list.junkMessages).toBe(2);
+  });
 });

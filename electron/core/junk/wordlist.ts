@@ -28,6 +28,9 @@ export interface LearnedMessage {
   from?: string;
 }
 
+/** A count as saved: a whole number a double holds exactly (no strings, fractions, negatives or 1e308). */
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
 export class WordList {
   junkMessages = 0;
   hamMessages = 0;
@@ -76,14 +79,19 @@ export class WordList {
     if (!d || d.version !== 1 || n < 0 || !Array.isArray(d.junk) || !Array.isArray(d.ham) || d.junk.length !== n || d.ham.length !== n) {
       throw new Error('not a Popbox junk word list (version 1)');
     }
+    // A count that is not a whole number would poison everything after it (the string "5"
+    // learned once more is "51", 1e308 makes every score NaN): such a file is damaged, not half-trusted.
+    if (!isCount(d.junkMessages) || !isCount(d.hamMessages)) throw new Error('message totals are not whole numbers');
     const list = new WordList();
-    list.junkMessages = Number(d.junkMessages) || 0;
-    list.hamMessages = Number(d.hamMessages) || 0;
+    list.junkMessages = d.junkMessages;
+    list.hamMessages = d.hamMessages;
     const { tokens, junk, ham } = d as WordListData;
     for (let i = 0; i < n; i++) {
-      const j = junk[i]!;
-      const h = ham[i]!;
-      if (typeof tokens[i] === 'string' && (j > 0 || h > 0)) list.counts.set(tokens[i]!, [j >= 0 ? j : 0, h >= 0 ? h : 0]);
+      const token = tokens[i];
+      const j = junk[i];
+      const h = ham[i];
+      if (typeof token !== 'string' || !isCount(j) || !isCount(h)) throw new Error(`entry ${i} is not a token with whole-number counts`);
+      if (j > 0 || h > 0) list.counts.set(token, [j, h]);
     }
     if (d.learned && typeof d.learned === 'object') {
       for (const [id, l] of Object.entries(d.learned)) {

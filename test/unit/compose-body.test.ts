@@ -161,7 +161,28 @@ describe('addresses beyond ASCII', () => {
     expect(mail.from?.value[0]?.name).toBe('Zoë Ünïcode');
   });
 
-  it('a non-ASCII local part is refused in plain words (it would need SMTPUTF8 end to end)', async () => {
-    await expect(buildMessage(me, { to: ['jörg@example.org'], subject: 's', text: 'x' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/beyond ASCII before the "@"/) });
+  it('a non-ASCII local part (RFC 6532) stays UTF-8 in the header, byte for byte, with no encoded word inside the address; the envelope carries it as is', async () => {
+    const built = await buildMessage(me, {
+      // The second jörg is typed decomposed (o + combining diaeresis): it becomes the same address.
+      to: ['Jörg Müller <jörg@example.org>', '用户@例子.广告'],
+      cc: ['jo\u0308rg@Example.ORG', 'ann@bücher.example'],
+      subject: 's',
+      text: 'x',
+    });
+    expect(built.envelope).toEqual({ from: 'me@example.org', to: ['jörg@example.org', '用户@例子.广告', 'ann@xn--bcher-kva.example'] });
+    const raw = built.raw;
+    const head = raw.subarray(0, raw.indexOf('\r\n\r\n'));
+    // The UTF-8 bytes themselves, not =?UTF-8?…?= and not punycode, for the addresses; the name is still RFC 2047.
+    expect(head.includes(Buffer.from('To: =?UTF-8?Q?J=C3=B6rg_M=C3=BCller?= <jörg@example.org>, 用户@例子.广告\r\n', 'utf8'))).toBe(true);
+    expect(head.includes(Buffer.from('Cc: jörg@example.org, ann@xn--bcher-kva.example\r\n', 'utf8'))).toBe(true);
+    expect(head.toString('utf8')).not.toMatch(/=\?[^?]+\?[QB]\?[^?]*\?=@|xn--fsq|xn--gfr/i);
+    const mail = await simpleParser(raw);
+    expect((Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value.map((v) => v.address)).toEqual(['jörg@example.org', '用户@例子.广告']);
+  });
+
+  it('an address is still refused when it is not one, non-ASCII or not', async () => {
+    for (const bad of ['jö\u202erg@example.org', 'jö\u2066rg@example.org', 'jö\u200frg@example.org', 'jörg@', 'jörg@-x.org', 'jörg@x_y.org']) {
+      await expect(buildMessage(me, { to: [bad], subject: 's', text: 'x' }), bad).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/is not an email address/) });
+    }
   });
 });

@@ -11,11 +11,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { z } from 'zod';
 import type { AccountSettings, Identity } from '../../../shared/accounts.js';
+import { hasInternationalLocalPart, isMailAddress } from '../../../shared/address.js';
 import { AppFailure, isAppFailure } from '../errors.js';
 import { CrlfTransform } from './crlf-stream.js';
 import { encodeFlowed } from './flowed.js';
@@ -79,7 +79,6 @@ export interface BuiltMessage {
   messageId: string;
 }
 
-const ADDRESS = z.string().regex(z.regexes.html5Email).max(254);
 // eslint-disable-next-line no-control-regex
 export const MESSAGE_ID = /^<[^\s<>\x00-\x1f\x7f]{1,996}>$/;
 export const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
@@ -106,11 +105,11 @@ function mailbox(field: string, text: string): { name: string; address: string }
   if (/[\x00-\x1f\x7f]/.test(text)) throw new AppFailure('invalid', `${field}: ${shown} has a line break or control character in it`);
   const parsed = addressparser(text, { flatten: true });
   const one = parsed.length === 1 ? parsed[0] : undefined;
-  const address = one?.address ? asciiDomain(one.address) : '';
-  if (!one || !address || !ADDRESS.safeParse(address).success) {
-    // eslint-disable-next-line no-control-regex -- ASCII or not is the question
-    const local = one?.address && /[^\x00-\x7f]/.test(one.address.slice(0, one.address.lastIndexOf('@')));
-    if (local) throw new AppFailure('invalid', `${field}: ${shown} has letters beyond ASCII before the "@"; Popbox cannot send to such an address yet (it needs SMTPUTF8 all the way).`);
+  // NFC: one spelling of jörg whichever way it was typed (RFC 6532 §3.1).
+  const address = one?.address ? asciiDomain(one.address.normalize('NFC')) : '';
+  // A local part beyond ASCII (jörg@example.org) is an address too: whether the server takes it
+  // (SMTPUTF8) is known only when the sender connects, which refuses it there in plain words.
+  if (!one || !address || !isMailAddress(address)) {
     throw new AppFailure('invalid', `${field}: ${shown} is not an email address (one address per entry, like bob@example.org or "Bob <bob@example.org>")`);
   }
   return { name: one.name, address };
@@ -119,16 +118,20 @@ function mailbox(field: string, text: string): { name: string; address: string }
 /**
  * An internationalized domain (bücher.example) in its ASCII form (xn--bcher-kva.example, IDNA):
  * every server takes it in the envelope, SMTPUTF8 or not, and MailComposer writes headers so too.
- * '' for a domain IDNA refuses.
+ * With a local part beyond ASCII the address needs SMTPUTF8 anyway, and MailComposer writes its
+ * domain in Unicode (RFC 6532): the envelope keeps it so too (checked by IDNA, normalized), so
+ * the Outbox names the address the way the headers do. '' for a domain IDNA refuses.
  */
 function asciiDomain(address: string): string {
   const at = address.lastIndexOf('@');
   if (at < 1) return address;
   const domain = address.slice(at + 1);
+  const international = hasInternationalLocalPart(address);
   // eslint-disable-next-line no-control-regex -- only a non-ASCII domain needs converting
-  if (!/[^\x00-\x7f]/.test(domain)) return address;
+  if (!international && !/[^\x00-\x7f]/.test(domain)) return address;
   const ascii = domainToASCII(domain);
-  return ascii ? `${address.slice(0, at)}@${ascii}` : '';
+  if (!ascii) return '';
+  return `${address.slice(0, at)}@${international ? domainToUnicode(ascii) : ascii}`;
 }
 
 function mailboxes(field: string, list: readonly string[] | undefined) {

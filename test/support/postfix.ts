@@ -219,6 +219,7 @@ error      unix  - - n -    - error
 retry      unix  - - n -    - error
 discard    unix  - - n -    - discard
 lmtp       unix  - - n -    - lmtp
+virtual    unix  - n n -    - virtual
 anvil      unix  - - n -    1 anvil
 scache     unix  - - n -    1 scache
 postlog    unix-dgram n - n - 1 postlogd

@@ -173,8 +173,12 @@ export async function sendRaw(settings: SmtpSettings, message: RawMessage): Prom
 
 async function sendOn(session: SmtpSession, message: RawMessage): Promise<SendResult> {
   const caps = parseEhlo(session.ehlo);
-  if ((nonAscii(message.from) || message.to.some(nonAscii)) && !caps.smtpUtf8) {
-    throw new SmtpError('unsupported', `${session.where} does not take non-ASCII addresses (no SMTPUTF8)`, { stage: 'envelope' });
+  const international = [message.from, ...message.to].filter(nonAscii);
+  if (international.length && !caps.smtpUtf8) {
+    // Refused before MAIL FROM, for good ('unsupported' is not retried): trying later will not
+    // change what the server offers. The words name the addresses, so the user knows what to change.
+    const who = international.length === 1 ? `${international[0]} needs` : `${international.slice(0, -1).join(', ')} and ${international.at(-1)} need`;
+    throw new SmtpError('unsupported', `${who} a server that accepts international addresses (SMTPUTF8); this one (${session.where}) does not`, { stage: 'envelope' });
   }
   const size = message.size ?? (Buffer.isBuffer(message.raw) ? message.raw.length : undefined);
   const eightBit = message.eightBit ?? (Buffer.isBuffer(message.raw) ? hasEightBit(message.raw) : true);

@@ -38,6 +38,9 @@ describe('addresses', () => {
   it('tells a mistyped address from a good one (international domains are good)', () => {
     for (const ok of ['a@x.org', 'Ann <ann@example.org>', 'jörg@bücher.de', 'x+tag@sub.example.co.uk']) expect(isValidEntry(ok), ok).toBe(true);
     for (const bad of ['bob', 'bob@', '@x.org', 'bob@localhost', 'a b@x.org', 'a@x..org', 'Ann <ann@>']) expect(isValidEntry(bad), bad).toBe(false);
+    // Letters of any script before the "@" too (sent where the server offers SMTPUTF8), never a bidi override or a space.
+    for (const ok of ['jörg@example.org', 'Jörg Müller <jörg@example.org>', '用户@例子.广告']) expect(isValidEntry(ok), ok).toBe(true);
+    for (const bad of ['jö\u202erg@example.org', 'jö\u00a0rg@example.org', 'a@-x.org', 'a@x_y.org']) expect(isValidEntry(bad), bad).toBe(false);
   });
 });
 

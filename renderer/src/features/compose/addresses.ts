@@ -3,6 +3,7 @@
  * ("Ann Example <ann@example.org>" or "ann@example.org"). Main checks them again before sending;
  * this is only so a mistyped address shows as one while the user is still writing.
  */
+import { isMailAddress } from '../../../../shared/address.js';
 import type { AddressSuggestion } from '../../../../shared/compose.js';
 
 /**
@@ -42,14 +43,14 @@ export function nameOf(entry: string): string {
   return m ? m[1]!.trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1') : '';
 }
 
-// local@domain.tld: no spaces, one @, a dot in the domain; letters of any script (IDN) allowed.
-const ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"_]+\.[^\s@<>()[\]\\,;:"._][^\s@<>()[\]\\,;:"]*$/u;
-
+/**
+ * The rule main checks before sending (shared/address.ts: letters of any script on both sides of
+ * the "@", jörg@bücher.example), plus a dot in the domain: an address typed without one
+ * ("ann@example") is nearly always cut short, so it is marked while the user can still see it.
+ */
 export function isValidEntry(entry: string): boolean {
   const address = addressOf(entry);
-  if (!ADDRESS.test(address) || address.length > 254) return false;
-  const domain = address.slice(address.lastIndexOf('@') + 1);
-  return !domain.startsWith('.') && !domain.endsWith('.') && !domain.includes('..');
+  return isMailAddress(address) && address.slice(address.lastIndexOf('@') + 1).includes('.');
 }
 
 /** A suggestion as an entry: the name quoted when it holds characters that would split it. */

@@ -46,6 +46,10 @@ describe('what went wrong, in plain words', () => {
 
   it('relay denied, too big, and a refused password (which offers the password)', () => {
     expect(problemText({ code: 'rejected', message: 'x refused carol@elsewhere.net', serverText: '<carol@elsewhere.net>: Relay access denied', responseCode: 554 }).text).toMatch(/^The outgoing server will not pass this message on \(relay denied\)/);
+    // An international address through a server without SMTPUTF8: the address is named, no "lacks something".
+    expect(problemText({ code: 'unsupported', message: 'jörg@example.org needs a server that accepts international addresses (SMTPUTF8); this one (127.0.0.1:465) does not' }).text).toBe(
+      'Not sent: jörg@example.org needs a server that accepts international addresses (SMTPUTF8); this one (127.0.0.1:465) does not. Write to another address of theirs, or send through an outgoing server that accepts such addresses.',
+    );
     expect(problemText({ code: 'size', message: 'the message is larger than x accepts', serverText: 'Message size exceeds fixed limit', responseCode: 552 }).text).toMatch(/^The message is too big for the outgoing server\..*“552 Message size exceeds fixed limit”/);
     const auth = problemText({ code: 'auth', message: 'x refused the user name or password', serverText: 'Error: authentication failed', responseCode: 535 });
     expect(auth.fix).toBe('password');

@@ -102,6 +102,8 @@ export function problemText(e: OutboxError): ProblemText {
     case 'insecure':
       return { text: 'The password would travel unencrypted to the outgoing server. Choose SSL/TLS or STARTTLS in the account’s settings.', fix: 'settings' };
     case 'unsupported':
+      // An address with letters beyond ASCII before the "@": the message names it (smtp/client.ts).
+      if (/\bSMTPUTF8\b/.test(e.message)) return { text: `Not sent: ${e.message}. Write to another address of theirs, or send through an outgoing server that accepts such addresses.`, fix: null };
       return { text: `The outgoing server lacks something this message needs (${e.message}).`, fix: null };
     case 'protocol':
       return { text: `The outgoing server answered in a way Popbox did not understand.${said(e)}`, fix: null };

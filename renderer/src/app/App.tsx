@@ -144,6 +144,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     ...actions,
     trash: async (t) => leave('trash', t),
     archive: async (t) => leave('archive', t),
+    junk: async (t, on) => leave(on ? 'junk' : 'not-junk', t),
     restore: async (t) => leave('restore', t),
     deleteForGood: async (t) => leave('delete', t),
   };
@@ -197,6 +198,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     },
     move: () => targets().length && filing.setDialog({ kind: 'move', ids: targets() }),
     archive: () => leave('archive', targets().filter((id) => !inTrash(store.get(id)?.folder ?? ''))),
+    junk: () => {
+      const rows = liveTargets().filter((r) => !inTrash(r.folder));
+      leave(rows.length > 0 && rows.every((r) => r.folder === 'Junk') ? 'not-junk' : 'junk', rows.map((r) => r.id));
+    },
     undo,
     'toggle-unread': () => toggle('seen'),
     'toggle-flag': () => toggle('flagged'),

@@ -6,6 +6,7 @@ export type Shortcut =
   | 'compose'
   | 'move'
   | 'archive'
+  | 'junk'
   | 'undo'
   | 'next'
   | 'previous'
@@ -43,6 +44,7 @@ export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'Window'
   { group: 'Filing', keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
   { group: 'Filing', keys: ['m'], what: 'Move to a folder…' },
   { group: 'Filing', keys: ['a'], what: 'Archive' },
+  { group: 'Filing', keys: ['!'], what: 'Junk (in Junk: Not junk); teaches the junk filter' },
   { group: 'Filing', keys: ['Drag', 'Alt+drag'], what: 'Move to a folder / copy to a folder' },
   { group: 'Filing', keys: ['Ctrl+Z', '⌘Z'], what: 'Undo the last move, archive, Trash, read or flag change' },
   { group: 'Writing', keys: ['c', 'n'], what: 'Write a new message' },
@@ -100,6 +102,9 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
       return 'move';
     case 'a':
       return 'archive';
+    // Gmail's key for spam: j and k are next and previous.
+    case '!':
+      return 'junk';
     case 'c':
     case 'n':
       return 'compose';

@@ -35,6 +35,7 @@ function policyDraft(a: PublicAccount): PolicyDraft {
     checkEveryMinutes: String(a.checkEveryMinutes),
     checkAtStartup: a.checkAtStartup,
     pipelining: a.pipelining,
+    trustServerVerdict: a.trustServerVerdict,
   };
 }
 

@@ -23,7 +23,7 @@ export function GeneralSettings() {
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
     return api.on('preferencesChanged', setPrefs);
   }, [api]);
-  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays'>>) => {
+  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'junkFilter'>>) => {
     try {
       setPrefs(await call(api, 'updatePreferences', patch));
       setError(null);
@@ -59,6 +59,7 @@ export function GeneralSettings() {
           <p className="muted">Messages that have been in Trash that long are deleted for good when Popbox next checks for mail; an account set to delete on the server what you delete here does so then.</p>
         </fieldset>
       )}
+      {prefs && <JunkSettings on={prefs.junkFilter} onChange={(v) => void change({ junkFilter: v })} />}
       {prefs && prefs.remoteContentSenders.length > 0 && (
         <fieldset>
           <legend>Remote content allowed for</legend>
@@ -76,5 +77,31 @@ export function GeneralSettings() {
       )}
       {error && <p role="alert">{error}</p>}
     </section>
+  );
+}
+
+/** The junk filter: filing new junk on or off, and "Train from existing mail" with its count when done. */
+function JunkSettings({ on, onChange }: { on: boolean; onChange: (v: boolean) => void }) {
+  const { api } = useServices();
+  const [training, setTraining] = useState<'idle' | 'busy' | string>('idle');
+  const train = async () => {
+    setTraining('busy');
+    try {
+      const r = await call(api, 'trainJunk', {});
+      setTraining(`Learned ${r.junk.toLocaleString()} junk and ${r.ham.toLocaleString()} good messages.`);
+    } catch (e) {
+      setTraining(`Training failed: ${plainError(e)}`);
+    }
+  };
+  return (
+    <fieldset>
+      <legend>Junk</legend>
+      <Check label="Move new mail the junk filter calls junk to the Junk folder" checked={on} onChange={onChange} />
+      <p className="muted">The filter learns from your Junk and Not junk (key !). Mail from people you have written to is never junk.</p>
+      <button type="button" disabled={training === 'busy'} onClick={() => void train()}>
+        {training === 'busy' ? 'Training…' : 'Train from existing mail'}
+      </button>
+      {training !== 'idle' && training !== 'busy' && <p role="status">{training}</p>}
+    </fieldset>
   );
 }

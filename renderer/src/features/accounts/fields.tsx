@@ -23,6 +23,7 @@ export interface PolicyDraft {
   checkEveryMinutes: string;
   checkAtStartup: boolean;
   pipelining: boolean;
+  trustServerVerdict: boolean;
 }
 
 /** A labelled field; `error` is said next to it as the user types (and tied to it for screen readers). */
@@ -126,6 +127,7 @@ export function PolicyFields({ value, onChange }: { value: PolicyDraft; onChange
           {(id) => <input id={id} inputMode="numeric" value={value.maxMessageSizeKB} disabled={!value.headersOnly} onChange={(e) => set('maxMessageSizeKB', e.target.value.trim())} />}
         </Field>
         <Check label="Use pipelining (faster; turn off for servers that get it wrong)" checked={value.pipelining} onChange={(v) => set('pipelining', v)} />
+        <Check label="Trust the server's spam verdict (X-Spam-Flag) as evidence for the junk filter" checked={value.trustServerVerdict} onChange={(v) => set('trustServerVerdict', v)} />
       </fieldset>
     </>
   );
@@ -141,6 +143,7 @@ export const DEFAULT_POLICY: PolicyDraft = {
   checkEveryMinutes: '10',
   checkAtStartup: true,
   pipelining: true,
+  trustServerVerdict: false,
 };
 
 /** Form text to the settings' values; the first problem as a message naming its field. */
@@ -162,6 +165,7 @@ export function policyValues(p: PolicyDraft): { ok: true; value: Record<string, 
       checkEveryMinutes: minutes,
       checkAtStartup: p.checkAtStartup,
       pipelining: p.pipelining,
+      trustServerVerdict: p.trustServerVerdict,
     },
   };
 }

@@ -23,7 +23,7 @@ export type FilingDialog =
   | { kind: 'move'; ids: string[] }
   | { kind: 'delete-messages'; ids: string[] };
 
-export type Leaving = 'trash' | 'restore' | 'delete' | 'archive';
+export type Leaving = 'trash' | 'restore' | 'delete' | 'archive' | 'junk' | 'not-junk';
 
 export function useFiling(store: MessageStore, actions: MessageActions, selection: Selection) {
   const [dialog, setDialog] = useState<FilingDialog | null>(null);
@@ -40,6 +40,7 @@ export function useFiling(store: MessageStore, actions: MessageActions, selectio
   const leave = (c: Leaving, t: string[]) => {
     if (t.length === 0) return;
     if (c === 'delete') return setDialog({ kind: 'delete-messages', ids: t });
+    if (c === 'junk' || c === 'not-junk') return leaveWith(t, () => actions.junk(t, c === 'junk'));
     leaveWith(t, () => (c === 'trash' ? actions.trash(t) : c === 'restore' ? actions.restore(t) : actions.archive(t)));
   };
 

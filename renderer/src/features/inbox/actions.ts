@@ -20,6 +20,8 @@ export interface MessageActions {
   copy(ids: string[], folder: string): Promise<string[]>;
   /** Into Archive/<year>. */
   archive(ids: string[]): Promise<void>;
+  /** Junk (learned as junk, into Junk) or Not junk (learned as good, out of Junk); `undo` takes the other back. */
+  junk(ids: string[], junk: boolean, undo?: boolean): Promise<void>;
   /** Several moves in one step (an undo puts each group back where it was). */
   moveEach(groups: readonly { ids: string[]; folder: string }[]): Promise<void>;
   /** Several flag changes in one step (an undo sets each group's previous flags). */
@@ -50,6 +52,7 @@ export function messageActions(api: PopboxApi, report: (message: string) => void
       return copies;
     },
     archive: (ids) => run('Archive', () => call(api, 'archive', { ids })),
+    junk: (ids, junk, undo) => run(junk ? 'Junk' : 'Not junk', () => call(api, junk ? 'markJunk' : 'markNotJunk', { ids, ...(undo ? { undo } : {}) })),
     moveEach: (groups) =>
       run('Undo', async () => {
         for (const g of groups) await call(api, 'moveMessages', g);

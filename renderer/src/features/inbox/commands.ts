@@ -6,7 +6,7 @@
 import type { MessageRow } from '../../db/database.js';
 import { inTrash } from '../folders/tree.js';
 
-export type Command = 'read' | 'unread' | 'flag' | 'unflag' | 'move' | 'archive' | 'trash' | 'restore' | 'delete';
+export type Command = 'read' | 'unread' | 'flag' | 'unflag' | 'move' | 'archive' | 'junk' | 'not-junk' | 'trash' | 'restore' | 'delete';
 
 export const COMMAND_LABELS: Record<Command, string> = {
   read: 'Mark as read',
@@ -15,16 +15,18 @@ export const COMMAND_LABELS: Record<Command, string> = {
   unflag: 'Unflag',
   move: 'Move to…',
   archive: 'Archive',
+  junk: 'Junk',
+  'not-junk': 'Not junk',
   trash: 'Move to Trash',
   restore: 'Restore',
   delete: 'Delete permanently',
 };
 
 /** The keys that do the same, shown beside the menu items. */
-export const COMMAND_KEYS: Partial<Record<Command, string>> = { move: 'M', archive: 'A', trash: 'Delete', delete: 'Delete', read: 'U', unread: 'U', flag: 'S', unflag: 'S' };
+export const COMMAND_KEYS: Partial<Record<Command, string>> = { move: 'M', archive: 'A', junk: '!', 'not-junk': '!', trash: 'Delete', delete: 'Delete', read: 'U', unread: 'U', flag: 'S', unflag: 'S' };
 
 /** Commands that take the messages out of the view they are in. */
-export const LEAVES_VIEW: ReadonlySet<Command> = new Set(['move', 'archive', 'trash', 'restore', 'delete']);
+export const LEAVES_VIEW: ReadonlySet<Command> = new Set(['move', 'archive', 'junk', 'not-junk', 'trash', 'restore', 'delete']);
 
 export function commandsFor(rows: readonly MessageRow[]): Command[] {
   if (rows.length === 0) return [];
@@ -33,7 +35,7 @@ export function commandsFor(rows: readonly MessageRow[]): Command[] {
   out.push(rows.some((r) => !r.flagged) ? 'flag' : 'unflag');
   const trashed = rows.filter((r) => inTrash(r.folder)).length;
   if (trashed === rows.length) out.push('move', 'restore', 'delete');
-  else if (trashed === 0) out.push('move', 'archive', 'trash');
+  else if (trashed === 0) out.push('move', 'archive', rows.every((r) => r.folder === 'Junk') ? 'not-junk' : 'junk', 'trash');
   else out.push('move');
   return out;
 }

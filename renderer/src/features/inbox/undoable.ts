@@ -69,6 +69,15 @@ export function undoableActions(actions: MessageActions, store: MessageStore, hi
     trash: (ids) => moved(ids, `Moved ${messagesText(ids.length)} to Trash`, () => actions.trash(ids)),
     restore: (ids) => moved(ids, `Restored ${messagesText(ids.length)}`, () => actions.restore(ids)),
     archive: (ids) => moved(ids, `Archived ${messagesText(ids.length)}`, () => actions.archive(ids)),
+    // Undo takes the lesson back too (not only the move): main keeps where each came from.
+    junk: (ids, on) => {
+      const p = actions.junk(ids, on);
+      record(`Marked ${messagesText(ids.length)} as ${on ? 'junk' : 'not junk'}`, async () => {
+        const left = ids.filter((id) => store.get(id));
+        if (left.length > 0) await actions.junk(left, !on, true);
+      });
+      return p;
+    },
     move: (ids, folder) => moved(ids, `Moved ${messagesText(ids.length)} to ${folderName(folder)}`, () => actions.move(ids, folder)),
     copy: async (ids, folder) => {
       const copies = await actions.copy(ids, folder);

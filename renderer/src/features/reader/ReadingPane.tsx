@@ -156,6 +156,9 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite }: { id: string | n
               <button type="button" onClick={() => actions.archive([row.id])} title="Archive (A)">
                 Archive
               </button>
+              <button type="button" onClick={() => actions.junk([row.id], row.folder !== 'Junk')} title="Junk / Not junk (!)">
+                {row.folder === 'Junk' ? 'Not junk' : 'Junk'}
+              </button>
               <button type="button" onClick={() => actions.trash([row.id])}>
                 Move to Trash
               </button>

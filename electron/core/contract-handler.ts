@@ -10,6 +10,7 @@ import { AppFailure, describeZodError, toAppError } from './errors.js';
 import { safeFileName } from './files/save-name.js';
 import type { MailService } from './mail-service.js';
 import { MaybeSentRefusal } from './outbox/index.js';
+import type { Rule, RuleOutcome } from '../../shared/rules.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -75,6 +76,59 @@ function resendFromRenderer(service: MailService, host: HostServices, asking: Ma
   })().finally(() => asking.delete(id));
   asking.set(id, run);
   return run;
+}
+
+/**
+ * Rules that delete on the server, from the renderer (DESIGN §3.8): a compromised page could
+ * save "size > 0 → delete on the server" and run it over everything. Saving such a rule (new or
+ * changed) and a run that would mark messages for deletion there are asked natively first; the
+ * CLI (trusted) does not ask. Declined is `cancelled`; a host that cannot ask refuses.
+ */
+async function askServerDeletion(host: HostServices, question: ConfirmQuestion, declined: string): Promise<void> {
+  if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you about deleting mail on the server. In a terminal: ${question.command}`);
+  if (!(await host.confirm(question))) throw new AppFailure('cancelled', declined);
+}
+
+function deletesOnServer(rule: Rule): boolean {
+  return rule.actions.some((a) => a.t === 'delete-on-server');
+}
+
+async function saveRulesFromRenderer(service: MailService, host: HostServices, rules: Rule[]): Promise<Rule[]> {
+  const before = new Map((await service.listRules()).map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
+  const risky = rules.filter((r) => deletesOnServer(r) && r.enabled && before.get(r.name.toLowerCase()) !== JSON.stringify(r));
+  if (risky.length > 0) {
+    await askServerDeletion(
+      host,
+      {
+        title: 'Delete mail on the server?',
+        message: `The filter${risky.length > 1 ? 's' : ''} ${risky.map((r) => `“${r.name}”`).join(', ')} will delete matching mail on the server at the next sync.`,
+        detail: 'Mail deleted on the server is gone from every device and webmail that reads this mailbox; only the copy here remains. Save only if you set this up yourself.',
+        confirmLabel: 'Save filters',
+        cancelLabel: 'Cancel',
+        command: `popbox rules add NAME --if CONDITION --then delete-on-server`,
+      },
+      'Filters not saved.',
+    );
+  }
+  return service.saveRules(rules);
+}
+
+function runRulesFromRenderer(service: MailService, host: HostServices, ids: string[]): Promise<RuleOutcome[]> {
+  return service.runRules(ids, {
+    confirmServerDeletion: (count) =>
+      askServerDeletion(
+        host,
+        {
+          title: 'Delete mail on the server?',
+          message: `Your filters would delete ${count === 1 ? 'one message' : `${count} messages`} on the server at the next sync.`,
+          detail: 'Mail deleted on the server is gone from every device and webmail that reads this mailbox; the copies here remain. Nothing was changed yet.',
+          confirmLabel: 'Run filters',
+          cancelLabel: 'Cancel',
+          command: 'popbox rules run',
+        },
+        'Filters not run.',
+      ).then(() => true),
+  });
 }
 
 export function isMethod(name: string): name is Method {
@@ -168,9 +222,9 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     openDraft: ({ id }) => service.openDraft(id),
     suggestAddresses: async ({ query, limit }) => service.suggestAddresses(query, limit),
     listRules: () => service.listRules(),
-    saveRules: ({ rules }) => service.saveRules(rules),
+    saveRules: ({ rules }) => saveRulesFromRenderer(service, host, rules),
     previewRule: ({ rule, accountId, folder, max }) => service.previewRuleOver(rule, { ...(accountId !== undefined ? { accountId } : {}), ...(folder !== undefined ? { folder } : {}), max: max ?? 200 }),
-    runRules: ({ ids }) => service.runRules(ids),
+    runRules: ({ ids }) => runRulesFromRenderer(service, host, ids),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

@@ -44,7 +44,7 @@ import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './
 import { FolderService } from './folders/folder-service.js';
 import { RuleStore } from './rules/rule-store.js';
 import { JunkService } from './junk/junk-service.js';
-import { previewRule, runRules, type RuleRunDeps } from './rules/run-rules.js';
+import { previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
@@ -384,6 +384,8 @@ export class MailService {
       setFlags: (ids, flags) => this.commands.setFlags(ids, flags),
       deleteOnServer: (ids) => this.markServerDeletion(ids),
       locate: (id) => this.files.locate(id),
+      inFolder: (accountId, folder) => [...this.journal.all()].filter((m) => m.accountId === accountId && m.folder === folder),
+      onFailure: (message) => this.emit('notice', { level: 'warning', message }),
       accountName: (id) => this.accounts.list().find((a) => a.id === id)?.name ?? '',
       now: () => this.now(),
     };
@@ -417,8 +419,8 @@ export class MailService {
   }
 
   /** Run the rules now over these messages (a folder, a selection); what each did. */
-  async runRules(ids: readonly string[]): Promise<RuleOutcome[]> {
-    return runRules(this.ruleDeps, await this.rules.list(), ids);
+  async runRules(ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
+    return runRules(this.ruleDeps, await this.rules.list(), ids, opts);
   }
 
   /** The ids among `ids` the rule would act on; nothing changes. */
@@ -431,8 +433,11 @@ export class MailService {
     const ids = this.messages(where.accountId !== undefined ? { accountId: this.accounts.get(where.accountId).id } : {})
       .filter((m) => where.folder === undefined || m.folder === where.folder)
       .map((m) => m.id);
-    return previewRule(this.ruleDeps, rule, ids, { max: where.max, scan: 5_000 });
+    // Latest wins: a new preview (the user typed on) stops the one still running.
+    const mine = ++this.previewGeneration;
+    return previewRule(this.ruleDeps, rule, ids, { max: where.max, scan: 5_000, cancelled: () => this.previewGeneration !== mine });
   }
+  private previewGeneration = 0;
 
   /**
    * On arrival: the messages this sync added to the account's inbox, once they are on disk and

@@ -104,11 +104,14 @@ export class FolderService {
    * names that folder in every account. Per account one pass of renames and one journal append;
    * what moved before a failure is journaled, then the failure is reported.
    */
-  async move(ids: readonly string[], folder: string): Promise<void> {
+  async move(ids: readonly string[], folder: string, opts: { onlyFrom?: ReadonlyMap<string, string> } = {}): Promise<void> {
     refuseOutbox(folder);
     const groups = this.byAccount(ids);
     for (const accountId of groups.keys()) this.requireFolder(accountId, folder);
-    for (const [accountId, list] of groups) await this.serial(accountId, () => this.moveNow(accountId, this.records(list), () => folder));
+    // onlyFrom (a rule's move): only what is still where it was when decided, read in the turn,
+    // so a rule never pulls back a message the user trashed or filed meanwhile.
+    const still = (m: MessageRecord) => opts.onlyFrom === undefined || opts.onlyFrom.get(m.id) === m.folder;
+    for (const [accountId, list] of groups) await this.serial(accountId, () => this.moveNow(accountId, this.records(list).filter(still), () => folder));
   }
 
   /**

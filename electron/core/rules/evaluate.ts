@@ -11,12 +11,17 @@ import type { Condition, Rule, TextOp } from '../../../shared/rules.js';
 import { fieldValue, splitHeader } from '../mime/headers.js';
 import { readBody } from '../mime/index.js';
 import { htmlToText } from '../mime/text.js';
-import { compileGlob, globMatches, type Glob } from './glob.js';
+import { compileGlob, globMatches, type Glob, type MatchCounter } from './glob.js';
 
 /** A named header is looked for in the first this-many bytes (a header block is smaller). */
 const HEADER_PREFIX_BYTES = 256 * 1024;
-/** Body text searched, at most (bounds the matcher's work per message). */
-const BODY_TEXT_BYTES = 1024 * 1024;
+/** Body text "contains" and "is" look at, at most: the first 1 MB (text and HTML's text together). */
+export const BODY_TEXT_CHARS = 1024 * 1024;
+/**
+ * Body text "matches" looks at, at most: the first 64 KB. A glob costs text × pattern steps, so
+ * a 256-character pattern over 1 MB would be ~250M steps (~1 s) per condition per message.
+ */
+export const BODY_MATCH_CHARS = 64 * 1024;
 const DAY_MS = 86_400_000;
 
 /** One message as rules see it; the file is read lazily. */
@@ -35,6 +40,7 @@ export class RuleSubject {
     return this.headers.then((h) => h.get(name.toLowerCase()) ?? []);
   }
 
+  /** The body's text, lowercased once for every condition that reads it, at most BODY_TEXT_CHARS. */
   bodyText(): Promise<string> {
     this.body ??= this.readBodyText();
     return this.body;
@@ -64,8 +70,8 @@ export class RuleSubject {
   }
 
   private async readBodyText(): Promise<string> {
-    const body = await readBody(await this.locate(), { maxTextBytes: BODY_TEXT_BYTES });
-    return [body.text ?? '', body.html !== null ? htmlToText(body.html, BODY_TEXT_BYTES) : ''].join('\n');
+    const body = await readBody(await this.locate(), { maxTextBytes: BODY_TEXT_CHARS });
+    return [body.text ?? '', body.html !== null ? htmlToText(body.html, BODY_TEXT_CHARS) : ''].join('\n').slice(0, BODY_TEXT_CHARS).toLowerCase();
   }
 }
 
@@ -81,15 +87,20 @@ function globOf(pattern: string): Glob {
   return g;
 }
 
-/** One text against one condition value; case-insensitive throughout. */
-export function textHolds(op: Exclude<TextOp, 'not-contains'>, text: string, value: string): boolean {
+/**
+ * One text against one condition value; case-insensitive throughout. `lowered`: the text is
+ * already lowercase (a body, prepared once per message, not once per condition). `budget`:
+ * the work the evaluation may still spend on "matches" (TooCostly past it).
+ */
+export function textHolds(op: Exclude<TextOp, 'not-contains'>, text: string, value: string, budget?: MatchCounter, lowered = false): boolean {
+  const lower = lowered ? text : text.toLowerCase();
   switch (op) {
     case 'contains':
-      return text.toLowerCase().includes(value.toLowerCase());
+      return lower.includes(value.toLowerCase());
     case 'is':
-      return text.trim().toLowerCase() === value.trim().toLowerCase();
+      return lower.trim() === value.trim().toLowerCase();
     case 'matches':
-      return globMatches(globOf(value), text);
+      return globMatches(globOf(value), lower, budget, true);
   }
 }
 
@@ -97,9 +108,9 @@ export function textHolds(op: Exclude<TextOp, 'not-contains'>, text: string, val
  * Several texts (each address, each copy of a header): a positive operator holds when any
  * does; "does not contain" holds when none contains the value.
  */
-export function anyHolds(op: TextOp, texts: readonly string[], value: string): boolean {
-  if (op === 'not-contains') return !texts.some((t) => textHolds('contains', t, value));
-  return texts.some((t) => textHolds(op, t, value));
+export function anyHolds(op: TextOp, texts: readonly string[], value: string, budget?: MatchCounter, lowered = false): boolean {
+  if (op === 'not-contains') return !texts.some((t) => textHolds('contains', t, value, budget, lowered));
+  return texts.some((t) => textHolds(op, t, value, budget, lowered));
 }
 
 /** An address as a rule reads it: the address alone, the name alone, or both as written in mail. */
@@ -107,25 +118,32 @@ function addressTexts(list: readonly Address[]): string[] {
   return list.flatMap((a) => [a.address, a.name, a.name ? `${a.name} <${a.address}>` : a.address].filter((s) => s !== ''));
 }
 
-async function conditionHolds(c: Condition, s: RuleSubject, now: number): Promise<boolean> {
+async function conditionHolds(c: Condition, s: RuleSubject, now: number, budget?: MatchCounter): Promise<boolean> {
   const m = s.record.summary;
+  // A headers-only message: its body is still on the server, so no condition on the file holds
+  // (not even "does not contain"): a rule must not act on text it has not seen (issue 16 review 3).
+  const partial = s.record.partial === true;
   switch (c.field) {
     case 'from':
-      return anyHolds(c.op, addressTexts(m.from), c.value);
+      return anyHolds(c.op, addressTexts(m.from), c.value, budget);
     case 'to-cc':
-      return anyHolds(c.op, addressTexts([...m.to, ...m.cc]), c.value);
+      return anyHolds(c.op, addressTexts([...m.to, ...m.cc]), c.value, budget);
     case 'recipient': {
-      const bcc = (await s.header('bcc')).concat(await s.header('delivered-to'), await s.header('x-original-to'));
-      return anyHolds(c.op, [...addressTexts([...m.to, ...m.cc]), ...bcc], c.value);
+      const bcc = partial ? [] : (await s.header('bcc')).concat(await s.header('delivered-to'), await s.header('x-original-to'));
+      return anyHolds(c.op, [...addressTexts([...m.to, ...m.cc]), ...bcc], c.value, budget);
     }
     case 'subject':
-      return anyHolds(c.op, [m.subject], c.value);
+      return anyHolds(c.op, [m.subject], c.value, budget);
     case 'account':
-      return anyHolds(c.op, [s.accountName], c.value);
-    case 'body':
-      return anyHolds(c.op, [await s.bodyText()], c.value);
+      return anyHolds(c.op, [s.accountName], c.value, budget);
+    case 'body': {
+      if (partial) return false;
+      const body = await s.bodyText();
+      return anyHolds(c.op, [c.op === 'matches' ? body.slice(0, BODY_MATCH_CHARS) : body], c.value, budget, true);
+    }
     case 'header':
-      return anyHolds(c.op, await s.header(c.name), c.value);
+      if (partial) return false;
+      return anyHolds(c.op, await s.header(c.name), c.value, budget);
     case 'size': {
       const size = s.record.partial && s.record.serverSize !== undefined ? s.record.serverSize : m.size;
       return c.op === '>' ? size > c.bytes : size < c.bytes;
@@ -140,11 +158,20 @@ async function conditionHolds(c: Condition, s: RuleSubject, now: number): Promis
   }
 }
 
-/** Whether the rule applies to the message (a disabled rule never does). */
-export async function ruleMatches(rule: Rule, s: RuleSubject, now: number): Promise<boolean> {
+/** Conditions that read the stored file (slow) go after those the summary answers (short-circuit). */
+function readsFile(c: Condition): boolean {
+  return c.field === 'body' || c.field === 'header' || c.field === 'recipient';
+}
+
+/**
+ * Whether the rule applies to the message (a disabled rule never does). `budget`: shared by
+ * every message of one evaluation call; a "matches" past it throws TooCostly.
+ */
+export async function ruleMatches(rule: Rule, s: RuleSubject, now: number, budget?: MatchCounter): Promise<boolean> {
   if (!rule.enabled) return false;
-  for (const c of rule.conditions) {
-    const holds = await conditionHolds(c, s, now);
+  const ordered = [...rule.conditions.filter((c) => !readsFile(c)), ...rule.conditions.filter(readsFile)];
+  for (const c of ordered) {
+    const holds = await conditionHolds(c, s, now, budget);
     if (rule.match === 'any' && holds) return true;
     if (rule.match === 'all' && !holds) return false;
   }

@@ -47,15 +47,33 @@ export function compileGlob(pattern: string): Glob {
   return { head, tail, segments: kept };
 }
 
-/** Counts character comparisons, so a test can see the bound hold (not the clock). */
+/**
+ * Counts character comparisons, so a test can see the bound hold (not the clock). With a
+ * `limit`, it is also a work budget: one evaluation (a preview, a run) shares one counter, and
+ * the match that would pass the limit stops with TooCostly instead of running on.
+ */
 export interface MatchCounter {
   steps: number;
+  limit?: number;
+}
+
+/** A rule's patterns need more work than one evaluation may spend (see MatchCounter.limit). */
+export class TooCostly extends Error {
+  constructor() {
+    super('This rule is too costly to check: its “matches” patterns would take too long on this mail. Use “contains”, or a shorter pattern with fewer ? and *.');
+    this.name = 'TooCostly';
+  }
+}
+
+function step(counter: MatchCounter | undefined): void {
+  if (!counter) return;
+  if (++counter.steps > (counter.limit ?? Infinity)) throw new TooCostly();
 }
 
 function segmentAt(text: readonly string[], at: number, seg: Segment, counter?: MatchCounter): boolean {
   if (at + seg.length > text.length) return false;
   for (let k = 0; k < seg.length; k++) {
-    if (counter) counter.steps++;
+    step(counter);
     const p = seg[k];
     if (p !== null && p !== text[at + k]) return false;
   }
@@ -68,8 +86,9 @@ function findSegment(text: readonly string[], from: number, seg: Segment, counte
   return -1;
 }
 
-export function globMatches(glob: Glob, value: string, counter?: MatchCounter): boolean {
-  const text = [...value.toLowerCase()];
+/** `lowered`: the caller already lowercased `value` (a body, prepared once per message). */
+export function globMatches(glob: Glob, value: string, counter?: MatchCounter, lowered = false): boolean {
+  const text = [...(lowered ? value : value.toLowerCase())];
   const segs = glob.segments;
   if (segs.length === 0) return glob.head || glob.tail ? true : text.length === 0;
   // Without stars at all: the one segment is the whole value.

@@ -17,8 +17,21 @@
 import type { MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import { roleKey, type FolderInfo } from '../../../shared/folders.js';
 import type { Action, Rule, RuleOutcome } from '../../../shared/rules.js';
+import { AppFailure } from '../errors.js';
 import type { FolderService } from '../folders/folder-service.js';
 import { RuleSubject, ruleMatches } from './evaluate.js';
+import { TooCostly, type MatchCounter } from './glob.js';
+
+/**
+ * Work budgets in glob steps (one character comparison each, ~3–4 ns here). A preview spends at
+ * most PREVIEW_STEPS in all (≈0.5 s); a run at most RUN_STEPS (≈4 s), for at most MAX_RUN_IDS
+ * messages per call. Past a budget the call stops with TooCostly, in plain words.
+ */
+export const PREVIEW_STEPS = 150_000_000;
+export const RUN_STEPS = 1_000_000_000;
+export const MAX_RUN_IDS = 10_000;
+/** Folders rules never take mail out of: a queued message (sending) or one being written. */
+const UNTOUCHED = new Set([roleKey('outbox'), roleKey('drafts')]);
 
 export interface RuleRunDeps {
   get(id: string): MessageRecord | undefined;
@@ -27,6 +40,10 @@ export interface RuleRunDeps {
   /** Mark for deletion on the server at the next sync (the ledger, durable before it returns). */
   deleteOnServer(ids: readonly string[]): Promise<void>;
   locate(id: string): Promise<string>;
+  /** The account's messages in one folder now (to see whether a copy is already there). */
+  inFolder?(accountId: string, folder: string): MessageRecord[];
+  /** A destination that failed (the others went ahead): said to the user. */
+  onFailure?(message: string): void;
   accountName(accountId: string): string;
   now(): number;
 }
@@ -46,10 +63,10 @@ const JUNK = roleKey('junk');
 const TRASH = roleKey('trash');
 
 /** The rules that apply to `m`, in order, and what they add up to. */
-export async function planFor(rules: readonly Rule[], subject: RuleSubject, now: number): Promise<Plan> {
+export async function planFor(rules: readonly Rule[], subject: RuleSubject, now: number, budget?: MatchCounter): Promise<Plan> {
   const plan: Plan = { m: subject.record, rules: [], moveTo: null, copyTo: [], read: false, flag: false, server: false };
   for (const rule of rules) {
-    if (!(await ruleMatches(rule, subject, now))) continue;
+    if (!(await ruleMatches(rule, subject, now, budget))) continue;
     plan.rules.push(rule.name);
     if (apply(plan, rule.actions)) break;
   }
@@ -93,16 +110,28 @@ function apply(plan: Plan, actions: readonly Action[]): boolean {
  * `truncated` when more would have matched or `ids` was cut at `scan` (each message may need a
  * file read, and the renderer asking is untrusted: the work is bounded).
  */
-export async function previewRule(deps: RuleRunDeps, rule: Rule, ids: readonly string[], opts: { max?: number; scan?: number } = {}): Promise<{ ids: string[]; truncated: boolean }> {
+export async function previewRule(
+  deps: RuleRunDeps,
+  rule: Rule,
+  ids: readonly string[],
+  opts: { max?: number; scan?: number; steps?: number; cancelled?: () => boolean } = {},
+): Promise<{ ids: string[]; truncated: boolean }> {
   const max = opts.max ?? Infinity;
   const scan = opts.scan ?? Infinity;
+  const budget: MatchCounter = { steps: 0, limit: opts.steps ?? PREVIEW_STEPS };
   const out: string[] = [];
   const now = deps.now();
   const checked = ids.slice(0, scan);
   for (const id of checked) {
+    // A newer preview of the same screen supersedes this one (latest wins): stop spending.
+    if (opts.cancelled?.()) throw new AppFailure('cancelled', 'A newer preview replaced this one.');
     const m = deps.get(id);
     if (!m) continue;
-    if (await ruleMatches({ ...rule, enabled: true }, subjectOf(deps, m), now).catch(() => false)) {
+    const holds = await ruleMatches({ ...rule, enabled: true }, subjectOf(deps, m), now, budget).catch((e: unknown) => {
+      if (e instanceof TooCostly) throw new AppFailure('invalid', e.message);
+      return false;
+    });
+    if (holds) {
       if (out.length === max) return { ids: out, truncated: true };
       out.push(id);
     }
@@ -138,45 +167,109 @@ async function folderKey(deps: RuleRunDeps, accountId: string, target: string[] 
  * Run the rules over these messages and do what they say. Flags first (the file keeps them
  * when it moves), then copies, then one move per destination folder.
  */
-export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[]): Promise<RuleOutcome[]> {
+export interface RunOptions {
+  /** Work budget in glob steps (RUN_STEPS by default). */
+  steps?: number;
+  /**
+   * Asked before anything changes when the run would mark messages for deletion on the server
+   * (the renderer's runs: a native confirmation); throwing or false changes nothing.
+   */
+  confirmServerDeletion?(count: number): Promise<boolean>;
+}
+
+export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
   if (!rules.some((r) => r.enabled)) return [];
+  if (ids.length > MAX_RUN_IDS) throw new AppFailure('invalid', `Rules run on at most ${MAX_RUN_IDS.toLocaleString('en')} messages at a time; choose fewer (a folder at a time).`);
   const now = deps.now();
+  const budget: MatchCounter = { steps: 0, limit: opts.steps ?? RUN_STEPS };
   const plans: Plan[] = [];
-  for (const id of ids) {
+  /** Where each message was when its rules were evaluated (a move goes only from there). */
+  const decidedIn = new Map<string, string>();
+  for (const id of new Set(ids)) {
     const m = deps.get(id);
-    if (!m) continue; // deleted meanwhile
+    if (!m || UNTOUCHED.has(m.folder)) continue; // deleted meanwhile; or sending / being written
     // A message the file of which cannot be read (gone meanwhile) is left alone, not a failure of the run.
-    const plan = await planFor(rules, subjectOf(deps, m), now).catch(() => null);
-    if (plan && plan.rules.length > 0) plans.push(plan);
+    // Too costly stops the whole run before anything changes, in plain words.
+    const plan = await planFor(rules, subjectOf(deps, m), now, budget).catch((e: unknown) => {
+      if (e instanceof TooCostly) throw new AppFailure('invalid', e.message);
+      return null;
+    });
+    if (plan && plan.rules.length > 0) {
+      plans.push(plan);
+      decidedIn.set(id, m.folder);
+    }
+  }
+  // Asked before anything changes (flags included), so "Cancel" leaves everything as it was.
+  const onServer = (p: Plan) => p.server && p.m.uidl !== '' && !p.m.partial;
+  const server = plans.filter(onServer).map((p) => p.m.id);
+  if (server.length && opts.confirmServerDeletion && !(await opts.confirmServerDeletion(server.length))) {
+    throw new AppFailure('cancelled', 'Filters not run.');
   }
   const read = plans.filter((p) => p.read && !p.m.flags.seen).map((p) => p.m.id);
   const flag = plans.filter((p) => p.flag && !p.m.flags.flagged).map((p) => p.m.id);
   if (read.length) await deps.setFlags(read, { seen: true });
   if (flag.length) await deps.setFlags(flag, { flagged: true });
-  const server = plans.filter((p) => p.server && p.m.uidl !== '').map((p) => p.m.id);
+  // Never for a headers-only message: its rest lives only on the server (Download the rest,
+  // then the next sync, would delete it there unseen).
   if (server.length) await deps.deleteOnServer(server);
 
   const outcomes = new Map<string, RuleOutcome>();
+  const failures: string[] = [];
   for (const p of plans) {
-    outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(p.server && p.m.uidl !== '' ? { deleteOnServer: true } : {}) });
+    outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(onServer(p) ? { deleteOnServer: true } : {}) });
   }
+  // A destination that fails (a bad name, a full disk) is reported; the other destinations still run.
+  const keyOf = async (p: Plan, target: string[] | { key: string }): Promise<string | null> =>
+    folderKey(deps, p.m.accountId, target).catch((e: unknown) => {
+      failures.push(`${Array.isArray(target) ? target.join('/') : target.key}: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+  const moveKeys = new Map<string, string | null>();
+  for (const p of plans) if (p.moveTo) moveKeys.set(p.m.id, await keyOf(p, p.moveTo));
   for (const p of plans) {
+    const done = new Set<string>();
     for (const target of p.copyTo) {
-      const key = await folderKey(deps, p.m.accountId, target);
-      if (key === p.m.folder) continue;
-      await deps.folders.copy([p.m.id], key);
-      outcomes.get(p.m.id)!.copiedTo.push(key);
+      const key = await keyOf(p, target);
+      // Once per destination, never into the folder it is (or will be) filed in, never again
+      // where a copy of it already is (a second `rules run`).
+      if (key === null || done.has(key) || key === p.m.folder || key === moveKeys.get(p.m.id)) continue;
+      done.add(key);
+      if (deps.inFolder?.(p.m.accountId, key).some((o) => sameMessage(o, p.m))) continue;
+      try {
+        await deps.folders.copy([p.m.id], key);
+        outcomes.get(p.m.id)!.copiedTo.push(key);
+      } catch (e) {
+        failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
   }
   const byTarget = new Map<string, string[]>();
   for (const p of plans) {
-    if (!p.moveTo) continue;
-    const key = await folderKey(deps, p.m.accountId, p.moveTo);
-    const now = deps.get(p.m.id);
-    if (!now || now.folder === key) continue;
+    const key = moveKeys.get(p.m.id);
+    if (!key) continue;
+    const current = deps.get(p.m.id);
+    if (!current || current.folder === key) continue;
     byTarget.set(key, [...(byTarget.get(key) ?? []), p.m.id]);
-    outcomes.get(p.m.id)!.movedTo = key;
   }
-  for (const [key, list] of byTarget) await deps.folders.move(list, key);
+  for (const [key, list] of byTarget) {
+    try {
+      // Only from the folder it was evaluated in, checked in the account's turn.
+      await deps.folders.move(list, key, { onlyFrom: decidedIn });
+      for (const id of list) if (deps.get(id)?.folder === key) outcomes.get(id)!.movedTo = key;
+    } catch (e) {
+      failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (failures.length > 0) deps.onFailure?.(`Some filter actions failed: ${failures.slice(0, 5).join('; ')}`);
   return [...outcomes.values()];
+}
+
+/** The same mail (a copy of it): same Message-ID and size, or without one the same summary. */
+function sameMessage(a: MessageRecord, b: MessageRecord): boolean {
+  if (a.id === b.id) return false;
+  const x = a.summary;
+  const y = b.summary;
+  if (x.size !== y.size) return false;
+  if (x.messageId || y.messageId) return x.messageId === y.messageId;
+  return x.subject === y.subject && x.date === y.date && JSON.stringify(x.from) === JSON.stringify(y.from);
 }

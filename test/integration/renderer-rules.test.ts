@@ -131,4 +131,54 @@ suite('filters in Chromium', () => {
     for (const s of RECEIPTS) await rows.filter({ hasText: s }).waitFor();
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('the list by keyboard: a second filter, duplicate, reorder, off, delete after a question; delete-from-server only for a leave-on-server account', async () => {
+    await page.getByRole('button', { name: 'Account settings' }).click();
+    await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Filters' }).click();
+    const list = () => filters().getByRole('list', { name: 'Filters in order' });
+    const names = async () => RulesFile.parse(JSON.parse(await fs.readFile(rulesFile(), 'utf8'))).rules.map((r) => `${r.name}${r.enabled ? '' : ' (off)'}`);
+    await list().getByText('Receipts', { exact: true }).waitFor();
+
+    await filters().getByRole('button', { name: 'New filter' }).click();
+    await editor().getByLabel('Filter name').fill('Ann');
+    await editor().getByLabel('Condition 1: what to look at').selectOption({ label: 'From' });
+    await editor().getByLabel('Condition 1: value').fill('ann@example.org');
+    // Bob does not leave mail on the server: deleting there is not offered.
+    expect(await editor().getByLabel('Action 1: what to do').locator('option').allTextContents()).not.toContain('Delete from the server');
+    await editor().getByLabel('Action 1: what to do').selectOption({ label: 'Flag' });
+    await preview().getByRole('status').getByText('3 stored messages in the Inbox match.').waitFor();
+    await editor().getByLabel('Filter name').press('Enter');
+    await filters().getByText('Saved the filter “Ann”.').waitFor();
+    expect(await names()).toEqual(['Receipts', 'Ann']);
+
+    await list().getByRole('button', { name: 'Duplicate Receipts' }).press('Enter');
+    await filters().getByText('Made “Receipts (copy)”.').waitFor();
+    expect(await names()).toEqual(['Receipts', 'Receipts (copy)', 'Ann']);
+    await list().getByRole('button', { name: 'Move Ann up' }).press('Enter');
+    await expect.poll(names).toEqual(['Receipts', 'Ann', 'Receipts (copy)']);
+    await list().getByRole('checkbox', { name: 'Ann on' }).press('Space');
+    await expect.poll(names).toEqual(['Receipts', 'Ann (off)', 'Receipts (copy)']);
+    await list().getByText('If the sender contains “ann@example.org”: flag. (off)').waitFor();
+
+    // Delete asks first: Escape keeps it, the dialog's button deletes it.
+    await list().getByRole('button', { name: 'Delete Receipts (copy)' }).press('Enter');
+    const ask = page.getByRole('dialog', { name: 'Delete the filter “Receipts (copy)”?' });
+    await ask.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => ask.count()).toBe(0);
+    expect(await names()).toEqual(['Receipts', 'Ann (off)', 'Receipts (copy)']);
+    await list().getByRole('button', { name: 'Delete Receipts (copy)' }).press('Enter');
+    await ask.getByRole('button', { name: 'Delete filter' }).click();
+    await expect.poll(names).toEqual(['Receipts', 'Ann (off)']);
+    await filters().getByText('Deleted the filter “Receipts (copy)”.').waitFor();
+
+    // Once the account leaves mail on the server, the action is there, with its warning.
+    await service.updateAccount(service.listAccounts()[0]!.id, { leaveOnServer: true });
+    await list().getByRole('button', { name: /^Receipts/ }).click();
+    await expect.poll(() => editor().getByLabel('Action 1: what to do').locator('option').allTextContents()).toContain('Delete from the server');
+    await editor().getByRole('button', { name: 'Add action' }).click();
+    await editor().getByLabel('Action 2: what to do').selectOption({ label: 'Delete from the server' });
+    await editor().getByText(/for every device and program that reads this mailbox/).waitFor();
+    expect(app.pageErrors).toEqual([]);
+  });
 });

@@ -97,7 +97,7 @@ function ActionEditor({ row, n, problem, serverDeletes, listId, onChange, onRemo
   return (
     <li className="rule-row">
       <div className="rule-row-fields" role="group" aria-label={`Action ${n}`}>
-        <select aria-label={`Action ${n}`} value={row.t} onChange={(e) => onChange({ ...row, t: e.target.value as ActionRow['t'] })}>
+        <select aria-label={`Action ${n}: what to do`} value={row.t} onChange={(e) => onChange({ ...row, t: e.target.value as ActionRow['t'] })}>
           {kinds.map(([t, label]) => (
             <option key={t} value={t}>
               {label}

@@ -87,14 +87,16 @@ export function RulesSettings() {
   const choose = (c: Choice) => (editing?.dirty ? setSwitching(c) : open(c));
 
   /** The list's buttons: the new list saved at once; the filter being edited keeps its place. */
-  const persist = async (list: Rule[], place: (i: number | null) => number | null, done: string) => {
+  const persist = async (list: Rule[], place: (i: number | null) => number | null, done: string): Promise<boolean> => {
     try {
       const next = await call(api, 'saveRules', { rules: list });
       setSaved(next);
       setEditing((e) => (e && e.index !== null ? (place(e.index) === null ? null : { ...e, index: place(e.index) }) : e));
       setMessage({ text: done, error: false });
+      return true;
     } catch (e) {
       setMessage({ text: placeOfError(failureText(e)).text, error: true });
+      return false;
     }
   };
   const moveRule = (i: number, by: -1 | 1) => {
@@ -115,7 +117,13 @@ export function RulesSettings() {
     const r = saved![i]!;
     const copy = { ...r, name: copyName(r.name, saved!.map((x) => x.name)) };
     const list = [...saved!.slice(0, i + 1), copy, ...saved!.slice(i + 1)];
-    void persist(list, (k) => (k !== null && k > i ? k + 1 : k), `Made “${copy.name}”.`).then(() => !editing?.dirty && open({ index: i + 1, form: formOf(copy) }));
+    const made = `Made “${copy.name}”.`;
+    // The copy opens for editing (unless the filter being edited has unsaved changes).
+    void persist(list, (k) => (k !== null && k > i ? k + 1 : k), made).then((ok) => {
+      if (!ok || editing?.dirty) return;
+      open({ index: i + 1, form: formOf(copy) });
+      setMessage({ text: made, error: false });
+    });
   };
   const remove = async (i: number) => {
     const list = saved!.filter((_, k) => k !== i);

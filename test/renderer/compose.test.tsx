@@ -7,7 +7,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AddressSuggestion, Draft, SaveDraft } from '../../shared/compose.js';
+import type { AddressSuggestion, Draft, SaveDraft, StageAttachment } from '../../shared/compose.js';
 import type { SendMessage } from '../../shared/contract.js';
 import type { PopboxApi } from '../../renderer/src/api/client.js';
 import { AddressField, SUGGEST_DELAY_MS } from '../../renderer/src/features/compose/AddressField.js';
@@ -228,21 +228,45 @@ const DRAFT: Draft = {
   sizeLimit: 10 * 1024 * 1024,
 };
 
+/**
+ * Main's staging as the page sees it (stageAttachment): chunks must come in order (offset), the
+ * first without an id; each upload's bytes are kept (latin1) to compare with the file.
+ */
+function fakeStaging() {
+  const chunks: StageAttachment[] = [];
+  const uploads = new Map<string, { filename: string; bytes: string; final: boolean }>();
+  const stageAttachment = (input: StageAttachment) => {
+    chunks.push(structuredClone(input));
+    const uploadId = input.uploadId ?? `u${uploads.size + 1}`.padEnd(32, '0');
+    const u = uploads.get(uploadId) ?? { filename: input.filename, bytes: '', final: false };
+    if (u.final || input.offset !== u.bytes.length) return Promise.resolve({ ok: false, error: { code: 'invalid', message: 'chunk out of order' } });
+    u.bytes += atob(input.chunk);
+    u.final = input.final;
+    uploads.set(uploadId, u);
+    return Promise.resolve({ ok: true, value: { uploadId, size: u.bytes.length } });
+  };
+  /** The name of a staged upload, as main lists it once stored. */
+  const nameOf = (a: { uploadId: string }) => uploads.get(a.uploadId)!.filename;
+  return { chunks, uploads, stageAttachment, nameOf };
+}
+
 /** What the form asked main for, as the contract types it. */
 type Calls = { saveDraft: SaveDraft[]; send: SendMessage[]; deleteForGood: { ids: string[] }[]; cancelSend: { id: string }[] };
-function fakeApi(): { api: PopboxApi; calls: Calls } {
+function fakeApi(): { api: PopboxApi; calls: Calls; staging: ReturnType<typeof fakeStaging> } {
   const calls: Calls = { saveDraft: [], send: [], deleteForGood: [], cancelSend: [] };
+  const staging = fakeStaging();
   let n = 0;
   let last: { id: string; attachmentId: string; filename: string; contentType: string; size: number }[] = [];
   const ok = (value: unknown) => Promise.resolve({ ok: true, value });
   const api = {
     suggestAddresses: () => ok([]),
+    stageAttachment: staging.stageAttachment,
     saveDraft: (input: SaveDraft) => {
       calls.saveDraft.push(structuredClone(input));
       n += 1;
       // As main does it: the new files first, then the kept attachments copied into the new draft.
       const kept = input.storedAttachments ?? [];
-      const parts = [...(input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: 'text/plain', size: 5 })), ...kept.map((k) => last.find((a) => a.attachmentId === k.attachmentId)!)];
+      const parts = [...(input.stagedAttachments ?? []).map((a) => ({ filename: staging.nameOf(a), contentType: 'text/plain', size: 5 })), ...kept.map((k) => last.find((a) => a.attachmentId === k.attachmentId)!)];
       const stored = parts.map((p, i) => ({ ...p, id: `d${n}`, attachmentId: `${i + 1}` }));
       last = stored;
       return ok({ id: `d${n}`, storedAttachments: stored });
@@ -256,7 +280,7 @@ function fakeApi(): { api: PopboxApi; calls: Calls } {
       return ok(null);
     },
   } as unknown as PopboxApi;
-  return { api, calls };
+  return { api, calls, staging };
 }
 
 const ACCOUNT = { id: 'acc', name: 'Bob', identities: [{ id: 'home', name: 'Bob', address: 'bob@example.org' }, { id: 'work', name: 'Bob at work', address: 'bob@work.example' }] } as never;
@@ -264,7 +288,8 @@ const ACCOUNT = { id: 'acc', name: 'Bob', identities: [{ id: 'home', name: 'Bob'
 describe('the compose form', () => {
   it('an attachment removed while a save is under way stays removed and is not sent; a file added meanwhile stays', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const calls: { saveDraft: { storedAttachments?: { id: string; attachmentId?: string }[]; attachments?: { filename: string }[] }[]; send: { storedAttachments?: unknown[]; attachments?: { filename: string }[] }[] } = { saveDraft: [], send: [] };
+    const calls: { saveDraft: { storedAttachments?: { id: string; attachmentId?: string }[]; stagedAttachments?: { uploadId: string }[] }[]; send: { storedAttachments?: unknown[]; stagedAttachments?: { uploadId: string }[] }[] } = { saveDraft: [], send: [] };
+    const staging = fakeStaging();
     const gates: (() => void)[] = [];
     let n = 0;
     type Listed = { id: string; attachmentId: string; filename: string; contentType: string; size: number };
@@ -275,12 +300,13 @@ describe('the compose form', () => {
     // As main does it: the page's new files first, then the stored ones, each in the order given.
     const api = {
       suggestAddresses: () => Promise.resolve({ ok: true, value: [] }),
+      stageAttachment: staging.stageAttachment,
       saveDraft: (input: (typeof calls.saveDraft)[number]) => {
         calls.saveDraft.push(structuredClone(input));
         n += 1;
         const id = `d${n}`;
         const parts = [
-          ...(input.attachments ?? []).map((a) => ({ filename: a.filename, contentType: 'text/plain', size: 5 })),
+          ...(input.stagedAttachments ?? []).map((a) => ({ filename: staging.nameOf(a), contentType: 'text/plain', size: 5 })),
           ...(input.storedAttachments ?? []).map((k) => last.find((a) => a.id === k.id && a.attachmentId === k.attachmentId)!),
         ];
         const listed = parts.map((p, i) => ({ ...p, id, attachmentId: `${i + 1}` }));
@@ -310,7 +336,7 @@ describe('the compose form', () => {
     await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
     await waitFor(() => expect(calls.saveDraft).toHaveLength(2));
     expect(calls.saveDraft[1]!.storedAttachments).toEqual([{ id: 'd1', attachmentId: '3' }]);
-    expect(calls.saveDraft[1]!.attachments?.map((a) => a.filename)).toEqual(['later.txt']);
+    expect(calls.saveDraft[1]!.stagedAttachments?.map(staging.nameOf)).toEqual(['later.txt']);
     await act(async () => gates.shift()!());
     expect(names()).toEqual(['agenda.pdf', 'later.txt']);
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
@@ -320,9 +346,42 @@ describe('the compose form', () => {
     expect(last.filter((a) => calls.send[0]!.storedAttachments!.some((k) => JSON.stringify(k) === JSON.stringify({ id: a.id, attachmentId: a.attachmentId }))).map((a) => a.filename).sort()).toEqual(['agenda.pdf', 'later.txt']);
   });
 
+  it('a 2.5 MB file goes to main in 1 MB chunks, in order, the last one final; Send names it by its upload id, never its bytes', async () => {
+    const { api, calls, staging } = fakeApi();
+    const onSent = vi.fn();
+    render(<ComposeForm api={api} draft={{ ...DRAFT, to: ['ann@example.org'], subject: 'photo' }} accounts={[ACCOUNT]} onClose={() => {}} onSent={onSent} onDiscarded={() => {}} />);
+    const bytes = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => (i * 7919) & 0xff);
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File([bytes], 'photo.jpg', { type: 'image/jpeg' })] } });
+    await screen.findByText('photo.jpg', undefined, { timeout: 20_000 });
+    expect(staging.chunks.map((c) => [c.offset, atob(c.chunk).length, c.final, c.uploadId !== undefined])).toEqual([
+      [0, 1024 * 1024, false, false],
+      [1024 * 1024, 1024 * 1024, false, true],
+      [2 * 1024 * 1024, 512 * 1024, true, true],
+    ]);
+    expect(staging.chunks.every((c) => c.accountId === 'acc' && c.filename === 'photo.jpg' && c.contentType === 'image/jpeg')).toBe(true);
+    const [uploadId, upload] = [...staging.uploads][0]!;
+    expect(upload.bytes.length).toBe(bytes.length);
+    expect([...upload.bytes].every((c, i) => c.charCodeAt(0) === bytes[i])).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(onSent).toHaveBeenCalled());
+    expect(calls.send[0]).toMatchObject({ stagedAttachments: [{ uploadId }] });
+    expect(calls.send[0]).not.toHaveProperty('attachments');
+    expect(JSON.stringify(calls.send[0]).length).toBeLessThan(2000);
+  }, 30_000);
+
+  it('a file main refuses to stage is not attached, and the form says why', async () => {
+    const { api, calls } = fakeApi();
+    (api as unknown as { stageAttachment: () => Promise<unknown> }).stageAttachment = () => Promise.resolve({ ok: false, error: { code: 'invalid', message: 'The files being attached are too large together (at most 25.0 MB): send or close a message first.' } });
+    render(<ComposeForm api={api} draft={DRAFT} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Attach files'), { target: { files: [new File(['hello'], 'note.txt', { type: 'text/plain' })] } });
+    await screen.findByText(/Could not attach the file: The files being attached are too large together/);
+    expect(screen.queryByText('note.txt')).toBeNull();
+    expect(calls.saveDraft).toHaveLength(0);
+  });
+
   it('autosaves after a few seconds, replacing the previous draft; a file’s bytes go up once', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    const { api, calls } = fakeApi();
+    const { api, calls, staging } = fakeApi();
     render(<ComposeForm api={api} draft={DRAFT} accounts={[ACCOUNT]} onClose={() => {}} onSent={() => {}} onDiscarded={() => {}} />);
     // Several identities: From is a choice.
     fireEvent.change(screen.getByLabelText('From'), { target: { value: 'work' } });
@@ -333,7 +392,11 @@ describe('the compose form', () => {
     expect(calls.saveDraft).toHaveLength(0);
     await act(async () => vi.advanceTimersByTimeAsync(AUTOSAVE_MS + 10));
     await waitFor(() => expect(calls.saveDraft).toHaveLength(1));
-    expect(calls.saveDraft[0]).toMatchObject({ accountId: 'acc', identityId: 'work', subject: 'Grüße', attachments: [{ filename: 'note.txt', content: btoa('hello') }] });
+    // The file went to main staged (not inside the save); the save names it by its upload id.
+    const [upload] = [...staging.uploads];
+    expect(upload![1]).toEqual({ filename: 'note.txt', bytes: 'hello', final: true });
+    expect(calls.saveDraft[0]).toMatchObject({ accountId: 'acc', identityId: 'work', subject: 'Grüße', stagedAttachments: [{ uploadId: upload![0] }] });
+    expect(calls.saveDraft[0]).not.toHaveProperty('attachments');
     expect(calls.saveDraft[0]).not.toHaveProperty('draftId');
     await screen.findByText(/Draft saved/);
     fireEvent.change(screen.getByLabelText('Message text'), { target: { value: 'More text' } });
@@ -342,6 +405,8 @@ describe('the compose form', () => {
     // The second save names the first draft and the stored file, not its bytes.
     expect(calls.saveDraft[1]).toMatchObject({ draftId: 'd1', text: 'More text', storedAttachments: [{ id: 'd1', attachmentId: '1' }] });
     expect(calls.saveDraft[1]).not.toHaveProperty('attachments');
+    expect(calls.saveDraft[1]).not.toHaveProperty('stagedAttachments');
+    expect(staging.chunks).toHaveLength(1);
     expect(screen.getByText('note.txt')).toBeTruthy();
   });
 

@@ -16,7 +16,7 @@ import { AttachmentList } from './AttachmentList.js';
 import { BodyEditor } from './BodyEditor.js';
 import { blocksSend, sendProblems } from './checks.js';
 import { fieldOfError, type ComposeField } from './errors.js';
-import { readFile } from './files.js';
+import { stageFile, type NewFile } from './files.js';
 import { IdentityPicker } from './IdentityPicker.js';
 import { attachmentBytes } from './model.js';
 import { SendButtons } from './SendButtons.js';
@@ -85,12 +85,14 @@ export function ComposeForm({ api, draft, accounts, onClose, onSent, onDiscarded
     }
     if (!files.length) return;
     try {
-      const read = await Promise.all(files.map(readFile));
+      // One file after another: each is staged in main a chunk at a time (files.ts).
+      const read: NewFile[] = [];
+      for (const f of files) read.push(await stageFile(api, compose.current().accountId, f));
       update((s) => ({ files: [...s.files, ...read] }));
       if (!refused.length) setErrors((e) => ({ ...e, attachments: undefined }));
       setAskAttach(null);
     } catch (e) {
-      setErrors((x) => ({ ...x, attachments: `Could not read the file: ${failureText(e)}` }));
+      setErrors((x) => ({ ...x, attachments: `Could not attach the file: ${failureText(e)}` }));
     }
   };
 

@@ -58,7 +58,7 @@ export function draftInput(s: ComposeState): SaveDraft {
     ...(s.html !== null ? { html: s.html } : {}),
     ...(s.inReplyTo ? { inReplyTo: s.inReplyTo } : {}),
     ...(s.references.length ? { references: s.references } : {}),
-    ...(s.files.length ? { attachments: s.files.map((f) => ({ filename: f.filename, contentType: f.contentType, content: f.content })) } : {}),
+    ...(s.files.length ? { stagedAttachments: s.files.map((f) => ({ uploadId: f.uploadId })) } : {}),
     ...(s.stored.length ? { storedAttachments: s.stored.map((a) => ({ id: a.id, ...(a.attachmentId ? { attachmentId: a.attachmentId } : {}) })) } : {}),
     ...(s.draftId ? { draftId: s.draftId } : {}),
   };

@@ -147,6 +147,14 @@ describe('staged attachments', () => {
     await expect(call('stageAttachment', { accountId: work.id, filename: 'one too many', offset: 0, chunk: 'AAAA', final: true })).rejects.toMatchObject({ message: expect.stringMatching(/Too many files/) });
   }, 60_000);
 
+  it('uploads started together cannot pass the account\'s 25 MB together', async () => {
+    const { dataDir, home, dispatch } = await service();
+    const chunk = Buffer.alloc(MB, 2).toString('base64');
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => dispatch('stageAttachment', { accountId: home.id, filename: `f${i}`, offset: 0, chunk, final: true })));
+    expect(results.filter((r) => r.ok)).toHaveLength(25);
+    expect(await uploads(dataDir, home.id)).toHaveLength(25);
+  });
+
   it('uploads never used go after a day; files a previous run left go when the account stages again', async () => {
     let now = Date.now();
     const first = await service({ now: () => now });

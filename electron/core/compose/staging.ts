@@ -67,14 +67,15 @@ export class AttachmentStaging {
     if (this.uploads.size >= STAGING_LIMITS.uploads) throw new AppFailure('invalid', `Too many files being attached at once (at most ${STAGING_LIMITS.uploads}): send or close a message first.`);
     this.checkRoom(input.accountId, bytes.length, undefined);
     const dir = this.deps.dirFor(input.accountId);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    await this.sweepLeftovers(input.accountId, dir);
     const uploadId = randomBytes(16).toString('hex');
     const file = path.join(dir, `upload-${uploadId}.part`);
-    const upload: Upload = { accountId: input.accountId, file, filename: input.filename, contentType: input.contentType, size: 0, final: false, startedAt: this.deps.now(), busy: false };
-    // Counted before the first write, so uploads started together cannot pass the limits together.
+    // Counted (bytes and number) before anything is awaited, so uploads started together cannot
+    // pass the limits together; it takes no chunk before this one is written (busy).
+    const upload: Upload = { accountId: input.accountId, file, filename: input.filename, contentType: input.contentType, size: bytes.length, final: false, startedAt: this.deps.now(), busy: true };
     this.uploads.set(uploadId, upload);
     try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.sweepLeftovers(input.accountId, dir);
       const handle = await fs.open(file, 'wx', 0o600);
       try {
         await handle.write(bytes);
@@ -86,7 +87,7 @@ export class AttachmentStaging {
       await fs.rm(file, { force: true }).catch(() => {});
       throw new AppFailure('storage', `cannot stage the attachment: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    upload.size = bytes.length;
+    upload.busy = false;
     upload.final = input.final;
     return { uploadId, size: upload.size };
   }

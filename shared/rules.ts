@@ -5,6 +5,7 @@
  * "matches" takes a glob (`*`, `?`), never a regular expression from the user.
  */
 import { z } from 'zod';
+import { folderPathProblem } from './folders.js';
 
 export const MAX_RULES = 500;
 export const MAX_CONDITIONS = 20;
@@ -35,7 +36,17 @@ export const Condition = z.union([
 export type Condition = z.infer<typeof Condition>;
 
 /** A folder as the user names it: its path from the top ("Work/Projects" is ["Work", "Projects"]). */
-const FolderPath = z.array(z.string().min(1).max(200)).min(1).max(20);
+const FolderPath = z
+  .array(z.string().min(1).max(200))
+  .min(1)
+  .max(20)
+  .superRefine((path, ctx) => {
+    // The inbox by name is a fine destination; any other path must be one a folder can have.
+    if (path.length === 1 && path[0]!.toLowerCase() === 'inbox') return;
+    if (path[0]!.toLowerCase() === 'outbox') return void ctx.addIssue({ code: 'custom', message: 'A filter cannot file mail in the Outbox (that would send it).' });
+    const problem = folderPathProblem(path);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const Action = z.discriminatedUnion('t', [
   z.object({ t: z.literal('move'), folder: FolderPath }),

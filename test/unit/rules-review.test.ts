@@ -193,3 +193,14 @@ describe('running rules', () => {
     expect(byId.get('m1')!.flags.seen).toBe(false);
   });
 });
+
+describe('a rule’s folder is checked when saved', () => {
+  it('refuses the Outbox and a path no folder can have; the inbox and a nested folder are fine', async () => {
+    const { RuleList } = await import('../../shared/rules.js');
+    const withMove = (folder: string[]) => [{ name: 'r', match: 'all', conditions: [{ field: 'subject', op: 'contains', value: 'x' }], actions: [{ t: 'move', folder }] }];
+    expect(RuleList.safeParse(withMove(['Outbox'])).success).toBe(false);
+    expect(RuleList.safeParse(withMove([' Work'])).success).toBe(false);
+    expect(RuleList.safeParse(withMove(['Inbox'])).success).toBe(true);
+    expect(RuleList.safeParse(withMove(['Work', 'Projects'])).success).toBe(true);
+  });
+});

@@ -16,6 +16,13 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const MAX_PART_BYTES = 128 * 1024;
 /** Distinct tokens kept per message: enough for a long newsletter, bounded for a hostile one. */
 export const MAX_TOKENS = 3000;
+/**
+ * Bytes of the header block tokenized, and of each Received value: ordinary mail has a few KB of
+ * header, while a hostile one (65,000 short fields, a megabyte of Received hosts) would otherwise
+ * cost a second per message.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+export const MAX_RECEIVED_BYTES = 8 * 1024;
 const MAX_PARTS = 64;
 const MAX_DEPTH = 6;
 /** Word lengths kept as words; longer runs (base64 left in a body, hashes) become one "long" token by length. */
@@ -52,8 +59,17 @@ const IP_RE = /\[(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}\]/g;
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
+/** How much of a message the tokenizer looked at: the bound that keeps hostile mail cheap, counted rather than timed. */
+export interface TokenizeWork {
+  /** Characters of header fields read. */
+  headerChars: number;
+  /** Matches examined in header fields (hosts, addresses, networks). */
+  headerMatches: number;
+}
+
 class Tokens {
   readonly set = new Set<string>();
+  readonly work: TokenizeWork = { headerChars: 0, headerMatches: 0 };
   full(): boolean {
     return this.set.size >= MAX_TOKENS;
   }
@@ -131,18 +147,31 @@ function header(lines: readonly HeaderLine[], key: string): string {
 }
 
 function headerTokens(lines: readonly HeaderLine[], t: Tokens): void {
+  // A host repeated (the same relay in every Received) gives the same tokens: split it once.
+  const hostsSeen = new Set<string>();
   for (const line of lines) {
+    if (t.full()) return;
     const key = line.key;
+    t.work.headerChars += line.line.length;
     // The server's own verdict is weighed separately, by a switch (classify.ts); learning it
     // here would make the filter copy SpamAssassin rather than the user.
     if (key.startsWith('x-spam-')) continue;
     if (PRESENCE_HEADERS.has(key)) t.add(`has:${key}`);
     if (key === 'received') {
-      const value = fieldValue(line).toLowerCase();
+      const value = fieldValue(line.line.length > MAX_RECEIVED_BYTES ? { key, line: line.line.slice(0, MAX_RECEIVED_BYTES) } : line).toLowerCase();
       HOST_RE.lastIndex = 0;
-      for (let m = HOST_RE.exec(value); m; m = HOST_RE.exec(value)) if (/[a-z]/.test(m[0])) t.host(m[0], 'rcvd:');
+      for (let m = HOST_RE.exec(value); m && !t.full(); m = HOST_RE.exec(value)) {
+        t.work.headerMatches++;
+        if (!hostsSeen.has(m[0]) && /[a-z]/.test(m[0])) {
+          hostsSeen.add(m[0]);
+          t.host(m[0], 'rcvd:');
+        }
+      }
       IP_RE.lastIndex = 0;
-      for (let m = IP_RE.exec(value); m; m = IP_RE.exec(value)) t.add(`rcvd-ip:${m[1]}.${m[2]}.${m[3]}`);
+      for (let m = IP_RE.exec(value); m && !t.full(); m = IP_RE.exec(value)) {
+        t.work.headerMatches++;
+        t.add(`rcvd-ip:${m[1]}.${m[2]}.${m[3]}`);
+      }
       continue;
     }
     if (key === 'message-id') {
@@ -155,7 +184,8 @@ function headerTokens(lines: readonly HeaderLine[], t: Tokens): void {
     const value = decodeWords(fieldValue(line)).slice(0, 2000);
     if (key === 'from' || key === 'reply-to' || key === 'to' || key === 'cc') {
       EMAIL_RE.lastIndex = 0;
-      for (let m = EMAIL_RE.exec(value); m; m = EMAIL_RE.exec(value)) {
+      for (let m = EMAIL_RE.exec(value); m && !t.full(); m = EMAIL_RE.exec(value)) {
+        t.work.headerMatches++;
         t.add(`${prefix}:addr:${m[0].toLowerCase()}`);
         t.host(m[1] as string, `${prefix}:dom:`);
       }
@@ -210,13 +240,13 @@ function walk(lines: readonly HeaderLine[], body: Buffer, depth: number, t: Toke
     const boundary = ct.params.boundary;
     if (!boundary) return t.add('mime:no-boundary');
     for (const part of splitParts(body, boundary)) {
-      const { lines: partLines, bodyOffset } = splitHeader(part);
+      const { lines: partLines, bodyOffset } = boundedHeader(part);
       walk(partLines, part.subarray(bodyOffset), depth + 1, t, budget);
     }
     return;
   }
   if (ct.type === 'message/rfc822') {
-    const { lines: inner, bodyOffset } = splitHeader(body);
+    const { lines: inner, bodyOffset } = boundedHeader(body);
     headerTokens(inner, t);
     return walk(inner, body.subarray(bodyOffset), depth + 1, t, budget);
   }
@@ -247,17 +277,37 @@ function walk(lines: readonly HeaderLine[], body: Buffer, depth: number, t: Toke
   }
 }
 
+/**
+ * The header fields and where the body starts, reading at most MAX_HEADER_BYTES of header: past
+ * that only the blank line that ends it is looked for (a native search); a field cut at the limit
+ * is read in part.
+ */
+function boundedHeader(source: Buffer): { lines: HeaderLine[]; bodyOffset: number } {
+  if (source.length <= MAX_HEADER_BYTES) return splitHeader(source);
+  const head = splitHeader(source.subarray(0, MAX_HEADER_BYTES));
+  if (head.ended) return head;
+  const from = MAX_HEADER_BYTES - 2;
+  const ends = [source.indexOf('\n\n', from), source.indexOf('\n\r\n', from)].filter((i) => i >= 0);
+  if (ends.length === 0) return { lines: head.lines, bodyOffset: source.length };
+  const at = Math.min(...ends);
+  return { lines: head.lines, bodyOffset: at + (source[at + 1] === 0x0d ? 3 : 2) };
+}
+
 /** The distinct tokens of a raw message (its leading mbox "From " line, if any, is skipped). */
-export function tokenize(raw: Buffer): string[] {
+export function tokenize(raw: Buffer, work?: TokenizeWork): string[] {
   let source = raw.subarray(0, MAX_MESSAGE_BYTES);
   if (source.subarray(0, 5).toString('latin1') === 'From ') {
     const lf = source.indexOf(0x0a);
     source = lf < 0 ? Buffer.alloc(0) : source.subarray(lf + 1);
   }
   const t = new Tokens();
-  const { lines, bodyOffset } = splitHeader(source);
+  const { lines, bodyOffset } = boundedHeader(source);
   headerTokens(lines, t);
   walk(lines, source.subarray(bodyOffset), 0, t, { parts: MAX_PARTS });
+  if (work) {
+    work.headerChars += t.work.headerChars;
+    work.headerMatches += t.work.headerMatches;
+  }
   return [...t.set];
 }
 

@@ -7,6 +7,7 @@
  * first problem as one line.
  */
 import { z } from 'zod';
+import { isMailAddress } from './address.js';
 
 /** For a field's type error: a missing field says so, a wrong one says what is expected. */
 function invalidType(what: string) {
@@ -134,6 +135,16 @@ const EmailAddress = z
   .email({ pattern: z.regexes.html5Email, ...invalidType('must be an email address') })
   .max(254, 'must be at most 254 characters');
 
+/**
+ * An address to send from (an identity's, its reply-to): letters of any script on both sides of
+ * the "@" (jörg@bücher.example; shared/address.ts), which the sender sends where the server
+ * offers SMTPUTF8 and refuses in plain words where it does not.
+ */
+const SendingAddress = z
+  .string(invalidType('must be an email address'))
+  .max(254, 'must be at most 254 characters')
+  .refine(isMailAddress, 'must be an email address');
+
 /** What the outgoing server is logged in with; PLAIN, LOGIN and CRAM-MD5 take the password. */
 export const SmtpMechanism = z.enum(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], invalidType('must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2'));
 export type SmtpMechanism = z.infer<typeof SmtpMechanism>;
@@ -214,8 +225,8 @@ const HeaderText = (max: number) =>
 const identityFields = {
   /** The display name in From ("Alice Example"); empty: the address alone. */
   name: HeaderText(128).default(''),
-  address: EmailAddress,
-  replyTo: EmailAddress.optional(),
+  address: SendingAddress,
+  replyTo: SendingAddress.optional(),
   /** Plain text added below the body (after "-- "). */
   signature: z.string(invalidType('must be text')).max(10_000, 'must be at most 10000 characters').optional(),
   /** The identity new messages start from; at most one per account (none: the first). */

@@ -124,6 +124,21 @@ suite('international addresses (SMTPUTF8) through Postfix', () => {
     expect((await h.folderFiles('Outbox')).size).toBe(0);
   });
 
+  it('from jörg@example.org (an identity beyond ASCII) to bob: delivered, From in UTF-8 byte for byte, the envelope sender as is', async () => {
+    const jorg: Identity = { id: 'jorg', name: 'Jörg', address: 'jörg@example.org' };
+    const built = await buildMessage(jorg, { to: ['bob@example.org'], subject: 'von Jörg', text: 'Hallo Bob\n' });
+    const h = await harness(intl);
+    const id = await h.outbox.enqueue(ACCOUNT, { raw: built.raw, envelope: built.envelope, sendAt: Date.now() });
+    await until('sent', async () => h.events.find((e) => e.kind === 'sent' && e.id === id));
+    const got = await until('delivered to bob', async () => {
+      const box = await s.dovecot.mailbox('bob');
+      return box.length ? box : null;
+    });
+    expect(got[0]!.bytes.includes(Buffer.from('From: =?UTF-8?Q?J=C3=B6rg?= <jörg@example.org>\n', 'utf8'))).toBe(true);
+    const log = async () => fs.readFile(intl.logPath, 'utf8');
+    await until('the sender logged', async () => log().then((l) => l.includes('from=<jörg@example.org>')));
+  });
+
   it('through a server without SMTPUTF8: stays in the Outbox, failed for good with words naming the address, never retried, nothing delivered', async () => {
     const built = await buildMessage(alice, { to: ['jörg@example.org'], cc: ['bob@example.org'], subject: 'Grüße', text: 'Hallo\n' });
     const h = await harness(plain);

@@ -233,6 +233,9 @@ describe('outgoing server and identities', () => {
     expect(problem({ ...base, identities: [{ address: 'not an address' }] })).toMatch(/^identities\[0\]\.address: must be an email address/);
     expect(problem({ ...base, identities: [{ address: 'a@b.example', replyTo: 'x' }] })).toMatch(/^identities\[0\]\.replyTo: must be an email address/);
     expect(AccountInput.parse({ ...base, identities: [{ address: 'a@b.example' }] }).identities).toEqual([{ name: '', address: 'a@b.example' }]);
+    // Letters beyond ASCII (sent where the server offers SMTPUTF8), never a bidi mark.
+    expect(AccountInput.parse({ ...base, identities: [{ address: 'jörg@bücher.example', replyTo: '用户@例子.广告' }] }).identities).toEqual([{ name: '', address: 'jörg@bücher.example', replyTo: '用户@例子.广告' }]);
+    expect(problem({ ...base, identities: [{ address: 'jö\u202erg@example.org' }] })).toMatch(/^identities\[0\]\.address: must be an email address/);
   });
 
   it('the screens may set the outgoing server, its keychain password or the incoming one, but never a password command', () => {

@@ -180,6 +180,18 @@ describe('addresses beyond ASCII', () => {
     expect((Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value.map((v) => v.address)).toEqual(['jörg@example.org', '用户@例子.广告']);
   });
 
+  it('from an identity beyond ASCII: the From header in UTF-8, the envelope sender as is, a Message-ID in ASCII', async () => {
+    const jorg: Identity = { id: 'j', name: 'Jörg', address: 'jörg@bücher.example' };
+    const built = await buildMessage(jorg, { to: ['bob@example.org'], subject: 's', text: 'x' });
+    expect(built.envelope.from).toBe('jörg@bücher.example');
+    const head = built.raw.subarray(0, built.raw.indexOf('\r\n\r\n'));
+    expect(head.includes(Buffer.from('From: =?UTF-8?Q?J=C3=B6rg?= <jörg@bücher.example>\r\n', 'utf8'))).toBe(true);
+    expect(built.messageId).toMatch(/^<[0-9a-f-]+@xn--bcher-kva\.example>$/);
+    // An IDN domain alone needs no SMTPUTF8: the envelope sender goes as ASCII.
+    const ann = await buildMessage({ id: 'a', name: 'Ann', address: 'ann@bücher.example' }, { to: ['bob@example.org'], subject: 's', text: 'x' });
+    expect(ann.envelope.from).toBe('ann@xn--bcher-kva.example');
+  });
+
   it('an address is still refused when it is not one, non-ASCII or not', async () => {
     for (const bad of ['jö\u202erg@example.org', 'jö\u2066rg@example.org', 'jö\u200frg@example.org', 'jörg@', 'jörg@-x.org', 'jörg@x_y.org']) {
       await expect(buildMessage(me, { to: [bad], subject: 's', text: 'x' }), bad).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/is not an email address/) });

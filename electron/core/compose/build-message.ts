@@ -326,7 +326,10 @@ async function prepare(identity: Identity, input: ComposeInput, opts: BuildOptio
     const fed = typeof content === 'string' ? feedBase64(content) : isFile(content) ? feedFile(content.file) : feed(content);
     attachments.push({ filename: a.filename, contentType, content: fed, contentTransferEncoding: 'base64' as const });
   }
-  const domain = identity.address.slice(identity.address.lastIndexOf('@') + 1);
+  // The sender as the envelope carries it: like a recipient (NFC, an IDN domain as ASCII unless
+  // the local part is beyond ASCII). A Message-ID is ASCII whatever the address: the domain's A-label.
+  const sender = asciiDomain(identity.address.normalize('NFC')) || identity.address;
+  const domain = domainToASCII(sender.slice(sender.lastIndexOf('@') + 1)) || 'popbox.invalid';
   const messageId = `<${randomUUID()}@${domain}>`;
   const mc = new MailComposer({
     from: { name: identity.name, address: identity.address },
@@ -361,7 +364,7 @@ async function prepare(identity: Identity, input: ComposeInput, opts: BuildOptio
     seen.add(key);
     rcpt.push(m.address);
   }
-  return { mc, draft, envelope: { from: identity.address, to: rcpt }, messageId, attachmentBytes: totalBytes };
+  return { mc, draft, envelope: { from: sender, to: rcpt }, messageId, attachmentBytes: totalBytes };
 }
 
 async function readAttachmentFile(filename: string, a: AttachmentFile): Promise<Buffer> {

@@ -3,7 +3,7 @@
  * beside each field as the user types, and the values the contract takes. The rules are the
  * contract's own (shared/accounts.ts), said in the words of the form.
  */
-import { z } from 'zod';
+import { isMailAddress } from '../../../../shared/address.js';
 import { Host, TlsFingerprint, type Identity, type IdentityInput, type Security, type SmtpMechanism, type SmtpServerPatch } from '../../../../shared/accounts.js';
 import type { PublicAccount, SmtpReport } from '../../../../shared/contract.js';
 import { formatBytes } from '../../app/format.js';
@@ -134,7 +134,6 @@ export function identityDraftOf(i: Identity): IdentityDraft {
   return { id: i.id, name: i.name, address: i.address, replyTo: i.replyTo ?? '', signature: i.signature ?? '', default: i.default === true };
 }
 
-const email = z.string().regex(z.regexes.html5Email).max(254);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
 
@@ -147,10 +146,10 @@ export function identityProblems(d: IdentityDraft, others: readonly string[]): I
   else if (d.name.trim().length > 128) p.name = 'Use at most 128 characters.';
   const address = d.address.trim();
   if (address === '') p.address = 'Enter the address you send from, e.g. name@example.com.';
-  else if (!email.safeParse(address).success) p.address = 'That is not an email address: it looks like name@example.com, without spaces.';
+  else if (!isMailAddress(address)) p.address = 'That is not an email address: it looks like name@example.com, without spaces.';
   else if (others.some((o) => o.toLowerCase() === address.toLowerCase())) p.address = 'Another identity of this account has this address.';
   const replyTo = d.replyTo.trim();
-  if (replyTo !== '' && !email.safeParse(replyTo).success) p.replyTo = 'That is not an email address: it looks like name@example.com (or leave it empty).';
+  if (replyTo !== '' && !isMailAddress(replyTo)) p.replyTo = 'That is not an email address: it looks like name@example.com (or leave it empty).';
   if (d.signature.length > 10_000) p.signature = `A signature holds at most 10,000 characters (this one has ${d.signature.length.toLocaleString()}).`;
   return p;
 }

@@ -23,9 +23,12 @@ describe('view settings', () => {
 
 describe('commands for a selection', () => {
   it('offers only what would change something, and the folder’s own moves', () => {
-    expect(commandsFor([row({}), row({ folder: 'Work' })])).toEqual(['unread', 'flag', 'move', 'archive', 'trash']);
-    expect(commandsFor([row({ seen: 0 }), row({ flagged: 1 })])).toEqual(['read', 'flag', 'move', 'archive', 'trash']);
-    expect(commandsFor([row({ flagged: 1 })])).toEqual(['unread', 'unflag', 'move', 'archive', 'trash']);
+    expect(commandsFor([row({}), row({ folder: 'Work' })])).toEqual(['unread', 'flag', 'move', 'archive', 'junk', 'trash']);
+    expect(commandsFor([row({ seen: 0 }), row({ flagged: 1 })])).toEqual(['read', 'flag', 'move', 'archive', 'junk', 'trash']);
+    expect(commandsFor([row({ flagged: 1 })])).toEqual(['unread', 'unflag', 'move', 'archive', 'junk', 'trash']);
+    // All in Junk: Not junk; some in Junk and some not: Junk (files the rest there too).
+    expect(commandsFor([row({ folder: 'Junk' })])).toEqual(['unread', 'flag', 'move', 'archive', 'not-junk', 'trash']);
+    expect(commandsFor([row({ folder: 'Junk' }), row({})])).toEqual(['unread', 'flag', 'move', 'archive', 'junk', 'trash']);
     expect(commandsFor([row({ folder: 'Trash' }), row({ folder: 'Trash', seen: 0 })])).toEqual(['read', 'flag', 'move', 'restore', 'delete']);
     // Some in Trash and some not: only what applies to both.
     expect(commandsFor([row({ folder: 'Trash' }), row({})])).toEqual(['unread', 'flag', 'move']);
@@ -39,6 +42,8 @@ describe('shortcuts', () => {
   const input = document.createElement('input');
   it('map the new keys, and leave typing alone except zoom', () => {
     expect(shortcutFor(key('Escape'), body)).toBe('clear-selection');
+    expect(shortcutFor(key('!', { shiftKey: true }), body)).toBe('junk');
+    expect(shortcutFor(key('!', { shiftKey: true }), input)).toBeNull();
     expect(shortcutFor(key('?', { shiftKey: true }), body)).toBe('help');
     expect(shortcutFor(key('C', { shiftKey: true }), body)).toBe('mark-all-read');
     expect(shortcutFor(key('F9'), body)).toBe('toggle-folders');

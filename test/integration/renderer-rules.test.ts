@@ -179,6 +179,17 @@ suite('filters in Chromium', () => {
     await editor().getByRole('button', { name: 'Add action' }).click();
     await editor().getByLabel('Action 2: what to do').selectOption({ label: 'Delete from the server' });
     await editor().getByText(/for every device and program that reads this mailbox/).waitFor();
+
+    // A filter added behind the screen's back (popbox rules add) is not overwritten by the next write.
+    await service.saveRules([...(await service.listRules()), { name: 'Outside', match: 'all', conditions: [{ field: 'size', op: '>', bytes: 1 }], actions: [{ t: 'flag' }] }]);
+    await list().getByRole('button', { name: 'Move Ann up' }).press('Enter');
+    await filters().getByText(/The filters were changed elsewhere .* Nothing was saved/).waitFor();
+    expect(await names()).toEqual(['Receipts', 'Ann (off)', 'Outside']);
+    await list().getByText('If the size is over 1 byte: flag.').waitFor();
+    // The edit under way is kept, on the same filter.
+    await editor().getByText(/for every device and program that reads this mailbox/).waitFor();
+    await list().getByRole('button', { name: 'Move Ann up' }).press('Enter');
+    await expect.poll(names).toEqual(['Ann (off)', 'Receipts', 'Outside']);
     expect(app.pageErrors).toEqual([]);
   });
 });

@@ -86,10 +86,29 @@ export function RulesSettings() {
   };
   const choose = (c: Choice) => (editing?.dirty ? setSwitching(c) : open(c));
 
+  /**
+   * Every write replaces the whole list: one changed meanwhile elsewhere (`popbox rules add`
+   * while this screen is open) is not overwritten but shown, and the person does it again.
+   */
+  const writeList = async (list: Rule[]): Promise<Rule[]> => {
+    const now = await call(api, 'listRules', {});
+    if (JSON.stringify(now) !== JSON.stringify(saved)) {
+      setSaved(now);
+      // The filter being edited is found again by its saved name (gone: it would be saved as new).
+      setEditing((e) => {
+        if (!e || e.index === null) return e;
+        const at = now.findIndex((r) => r.name === saved?.[e.index!]?.name);
+        return e.dirty ? { ...e, index: at === -1 ? null : at } : at === -1 ? null : { ...e, index: at, form: formOf(now[at]!) };
+      });
+      throw new Error('The filters were changed elsewhere (popbox rules) while this screen was open: the list now shows them. Nothing was saved; make your change again.');
+    }
+    return call(api, 'saveRules', { rules: list });
+  };
+
   /** The list's buttons: the new list saved at once; the filter being edited keeps its place. */
   const persist = async (list: Rule[], place: (i: number | null) => number | null, done: string): Promise<boolean> => {
     try {
-      const next = await call(api, 'saveRules', { rules: list });
+      const next = await writeList(list);
       setSaved(next);
       setEditing((e) => (e && e.index !== null ? (place(e.index) === null ? null : { ...e, index: place(e.index) }) : e));
       setMessage({ text: done, error: false });
@@ -127,7 +146,7 @@ export function RulesSettings() {
   };
   const remove = async (i: number) => {
     const list = saved!.filter((_, k) => k !== i);
-    const next = await call(api, 'saveRules', { rules: list }).catch((e: unknown) => {
+    const next = await writeList(list).catch((e: unknown) => {
       throw new Error(plainError(e));
     });
     setSaved(next);
@@ -145,7 +164,7 @@ export function RulesSettings() {
     const index = editing.index ?? saved.length;
     const list = editing.index === null ? [...saved, checked.rule] : saved.map((r, i) => (i === index ? checked.rule! : r));
     try {
-      const next = await call(api, 'saveRules', { rules: list });
+      const next = await writeList(list);
       setSaved(next);
       setEditing({ index, form: formOf(next[index]!), dirty: false, attempted: false, fromMain: null });
       setMessage({ text: `Saved the filter “${next[index]!.name}”.`, error: false });
@@ -154,7 +173,7 @@ export function RulesSettings() {
       if (place.rule === index) {
         setEditing({ ...editing, attempted: true, fromMain: place });
         setMessage({ text: 'Not saved: fix what is marked above.', error: true });
-      } else setMessage({ text: place.rule !== null && saved[place.rule] ? `Not saved: the filter “${saved[place.rule]!.name}”: ${place.text}` : `Not saved: ${place.text}`, error: true });
+      } else setMessage({ text: place.rule !== null && saved[place.rule] ? `Not saved: the filter “${saved[place.rule]!.name}”: ${place.text}` : place.text, error: true });
     }
   };
 

@@ -14,7 +14,7 @@ export function sizeWords(bytes: number): string {
   for (const [unit, n] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
     if (bytes >= n) return `${Math.round((bytes / n) * 100) / 100} ${unit}`;
   }
-  return `${bytes} bytes`;
+  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
 }
 
 export function conditionWords(c: Condition): string {

@@ -70,6 +70,7 @@ describe('AccountInput', () => {
       deleteWhenDeletedLocally: false,
       maxMessageSizeKB: null,
       pipelining: true,
+      trustServerVerdict: false,
       checkEveryMinutes: 10,
       checkAtStartup: true,
       smtp: null,

@@ -93,8 +93,12 @@ describe('JunkService', () => {
     for (let i = 0; i < 6; i++) learn(Buffer.from(junkMail(i)), list, 'junk');
     await saveWordList(path.join(dir, 'data'), list);
     await put('j', junkMail(7));
-    expect((await service().classifyArrivals(['j'])).skipped).toEqual(['j']);
+    const junk = service();
+    expect((await junk.classifyArrivals(['j'])).skipped).toEqual(['j']);
     expect(moves).toEqual([]);
+    // `popbox junk learn` beside the running app: the next arrivals see what it taught.
+    await trainOnDisk();
+    expect((await junk.classifyArrivals(['j'])).junk).toEqual(['j']);
   });
 
   it('Junk learns and moves; Not junk takes the lesson back, learns good mail and moves it back where it was', async () => {

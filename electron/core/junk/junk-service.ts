@@ -12,7 +12,7 @@ import type { MessageRecord } from '../../../shared/changes.js';
 import { INBOX, roleKey } from '../../../shared/folders.js';
 import { classify, learn, type Outcome } from './classify.js';
 import { MAX_MESSAGE_BYTES } from './tokenize.js';
-import { loadWordList, saveWordList } from './store.js';
+import { loadWordList, saveWordList, wordListPath } from './store.js';
 import type { Verdict, WordList } from './wordlist.js';
 
 export const JUNK = roleKey('junk');
@@ -58,13 +58,26 @@ export class JunkService {
     return next;
   }
 
-  private async words(): Promise<WordList> {
-    return (this.list ??= await loadWordList(this.deps.dataDir));
+  /** The file's change time as last read or written here: `popbox junk learn|reset` beside the app changes it. */
+  private seen: number | null = null;
+
+  private async changedAt(): Promise<number | null> {
+    return fs.stat(wordListPath(this.deps.dataDir)).then((s) => s.mtimeMs, () => null);
   }
 
-  /** Forget the cached list (after `junk reset` or a CLI lesson in another process). */
-  reload(): void {
-    this.list = null;
+  /** The cached list, read again when another process (the CLI) changed the file meanwhile. */
+  private async words(): Promise<WordList> {
+    const at = await this.changedAt();
+    if (!this.list || at !== this.seen) {
+      this.list = await loadWordList(this.deps.dataDir);
+      this.seen = at;
+    }
+    return this.list;
+  }
+
+  private async save(list: WordList): Promise<void> {
+    await saveWordList(this.deps.dataDir, list);
+    this.seen = await this.changedAt();
   }
 
   private async raw(id: string): Promise<Buffer> {
@@ -145,7 +158,7 @@ export class JunkService {
           list.learned.set(m.id, kind === 'junk' && m.folder !== JUNK ? { v: kind, from: m.folder } : { v: kind, ...(before?.from ? { from: before.from } : {}) });
         }
       }
-      await saveWordList(this.deps.dataDir, list);
+      await this.save(list);
       if (kind === 'junk') {
         const moving = records.filter((m) => m.folder !== JUNK && m.folder !== TRASH).map((m) => m.id);
         if (moving.length) await this.deps.move(moving, JUNK);
@@ -193,7 +206,7 @@ export class JunkService {
           }
         }
       }
-      await saveWordList(this.deps.dataDir, list);
+      await this.save(list);
       opts.onProgress?.(total, total);
       return counted;
     });

@@ -44,7 +44,7 @@ import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './
 import { FolderService } from './folders/folder-service.js';
 import { RuleStore } from './rules/rule-store.js';
 import { JunkService } from './junk/junk-service.js';
-import { previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
+import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
@@ -443,19 +443,44 @@ export class MailService {
    * On arrival: the messages this sync added to the account's inbox, once they are on disk and
    * journaled. A rule that fails (a bad rules.json) is reported and never fails the sync.
    */
-  private async filterArrivals(accountId: string, since: number): Promise<void> {
-    // Each arrival once: two callers joined to one sync, or syncs in a row, never filter a
-    // message twice (a copy rule would copy it twice). Read and marked in one synchronous step.
-    const changes = this.journal.changesSince(Math.max(since, this.filteredTo.get(accountId) ?? 0));
-    if ('cannotCalculate' in changes) return; // compacted meanwhile: `rules run` files what is left
-    this.filteredTo.set(accountId, changes.state);
-    const added = changes.changes.flatMap((c) => (c.t === 'add' && c.m.accountId === accountId && c.m.uidl !== '' ? [c.m.id] : []));
-    if (added.length === 0) return;
-    await this.runRules(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+  private async filterArrivals(accountId: string, startedAt: number): Promise<void> {
+    // Arrivals are what this account downloaded after the durable "filtered up to" mark
+    // (<account>/rules-filtered.json, by download time): a kill between the sync and the rules,
+    // or a journal compacted meanwhile, leaves them to the next sync instead of losing them (a
+    // rule run twice on one message copies nothing twice: run-rules skips a copy already there).
+    // Chosen and marked in memory in one synchronous step, so two callers never filter one twice.
+    const from = this.filteredTo.get(accountId) ?? (await this.readFilteredMark(accountId)) ?? startedAt - 1;
+    const fresh = [...this.journal.all()].filter((m) => m.accountId === accountId && m.uidl !== '' && m.receivedAt > Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
+    const upTo = fresh.reduce((t, m) => Math.max(t, m.receivedAt), Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
+    this.filteredTo.set(accountId, upTo);
+    const added = fresh.map((m) => m.id);
+    if (added.length === 0) return void (await this.writeFilteredMark(accountId, upTo));
+    // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
+    for (let i = 0; i < added.length; i += MAX_RUN_IDS) {
+      await this.runRules(added.slice(i, i + MAX_RUN_IDS)).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+    }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
     if (this.prefs.get().junkFilter) {
       await this.junk.classifyArrivals(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
+    await this.writeFilteredMark(accountId, upTo);
+  }
+
+  private filteredMarkFile(accountId: string): string {
+    return path.join(AccountMailbox.dirFor(this.opts.dataDir, accountId), 'rules-filtered.json');
+  }
+
+  private async readFilteredMark(accountId: string): Promise<number | null> {
+    try {
+      const at = (JSON.parse(await fs.readFile(this.filteredMarkFile(accountId), 'utf8')) as { upTo?: unknown }).upTo;
+      return typeof at === 'number' && Number.isFinite(at) ? at : null;
+    } catch {
+      return null; // none yet (first sync with rules): from this sync on
+    }
+  }
+
+  private async writeFilteredMark(accountId: string, upTo: number): Promise<void> {
+    await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).catch(() => {});
   }
 
   // ---- junk (junk/) ----
@@ -489,7 +514,7 @@ export class MailService {
     return this.junk.train([...this.journal.all()], opts);
   }
 
-  /** Per account, the journal state up to which arrivals were filtered. */
+  /** Per account, the download time up to which arrivals were filtered (rules-filtered.json durably). */
   private readonly filteredTo = new Map<string, number>();
   /** Syncs whose new mail is not filtered yet. */
   private readonly arriving = new Set<Promise<unknown>>();
@@ -509,9 +534,9 @@ export class MailService {
     const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {
-      const before = this.journal.state;
+      const startedAt = this.now();
       const filtered = this.syncs.sync(account, onProgress).then(async (outcome) => {
-        await this.filterArrivals(account.id, before);
+        await this.filterArrivals(account.id, startedAt);
         return outcome;
       });
       this.arriving.add(filtered);

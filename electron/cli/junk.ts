@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { AppFailure } from '../core/errors.js';
-import { classify, learn, loadWordList, resetWordList, saveWordList, wordListPath, type WordList } from '../core/junk/index.js';
+import { classify, learn, loadWordList, resetWordList, updateWordList, wordListPath, type WordList } from '../core/junk/index.js';
 import { resolveFolder } from './folders.js';
 import { parse, plural, print, printError, usage, withService } from './common.js';
 
@@ -43,8 +43,8 @@ async function readMessageFile(file: string): Promise<Buffer> {
   }
 }
 
-// Inside a running Popbox two terminals' commands may overlap: learning and reset take turns, so
-// one's load-learn-save cannot overwrite what the other learned.
+// Inside a running Popbox two terminals' commands may overlap: learning and reset take turns here
+// too (across processes the word list's lock does it; classify only reads).
 let turn: Promise<unknown> = Promise.resolve();
 
 function inTurn<T>(fn: () => Promise<T>): Promise<T> {
@@ -72,23 +72,26 @@ async function junkCommandNow(dataDir: string, args: string[]): Promise<number> 
       if (values.folder === undefined && positionals.length === 0) usage('junk learn needs message files, or --folder NAME');
       if (values.folder !== undefined && positionals.length > 0) usage('junk learn takes files or --folder NAME, not both');
       if (values.account !== undefined && values.folder === undefined) usage('--account goes with --folder');
-      const list = await loadWordList(dataDir);
-      let learned = 0;
-      let failed = 0;
-      if (values.folder !== undefined) {
-        learned = await learnFolder(dataDir, values.folder, values.account, list, kind);
-      } else {
-        for (const file of positionals) {
-          try {
-            learn(await readMessageFile(file), list, kind);
-            learned++;
-          } catch (e) {
-            failed++;
-            printError(e instanceof AppFailure ? e.message : `${file}: ${String(e)}`);
+      // Load, learn, save holding the word list's lock: another terminal learning at the same
+      // time waits, then starts from what this one saved (across processes, not just this one).
+      const { list, learned, failed } = await updateWordList(dataDir, async (list) => {
+        let learned = 0;
+        let failed = 0;
+        if (values.folder !== undefined) {
+          learned = await learnFolder(dataDir, values.folder, values.account, list, kind);
+        } else {
+          for (const file of positionals) {
+            try {
+              learn(await readMessageFile(file), list, kind);
+              learned++;
+            } catch (e) {
+              failed++;
+              printError(e instanceof AppFailure ? e.message : `${file}: ${String(e)}`);
+            }
           }
         }
-      }
-      if (learned > 0) await saveWordList(dataDir, list);
+        return { save: learned > 0, result: { list, learned, failed } };
+      });
       print(`learned ${plural(learned, 'message')} as ${kind === 'junk' ? 'junk' : 'not junk'} (the word list knows ${list.junkMessages} junk and ${list.hamMessages} good)`);
       return failed ? 1 : 0;
     }

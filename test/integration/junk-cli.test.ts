@@ -104,6 +104,24 @@ describe('popbox junk', () => {
     expect(unknown.stderr).toContain('no folder "Nowhere"');
   });
 
+  it('terminals learning at once each keep their lessons, and classify meanwhile disturbs nothing', async () => {
+    const fresh = path.join(base, 'concurrent');
+    const learners = Array.from({ length: 6 }, (_, i) => runCli(fresh, 'junk', 'learn', i % 2 ? '--not-junk' : '--junk', path.join(files, i % 2 ? `good${i}.eml` : `junk${i}.eml`)));
+    const readers = Array.from({ length: 6 }, () => runCli(fresh, 'junk', 'classify', path.join(files, 'mixed.eml')));
+    const results = await Promise.all([...learners, ...readers]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    for (const r of results.slice(0, 6)) expect(r.stderr).toBe('');
+    const list = JSON.parse(await fs.readFile(path.join(fresh, 'junk', 'wordlist.json'), 'utf8')) as { junkMessages: number; hamMessages: number };
+    expect(list).toMatchObject({ junkMessages: 3, hamMessages: 3 }); // every lesson counted, none overwritten
+    expect(await fs.readdir(path.join(fresh, 'junk'))).toEqual(['wordlist.json']); // no lock or temporary file left
+    // A reset while others learn is never undone by a save of what was read before it.
+    const after = await Promise.all([runCli(fresh, 'junk', 'learn', '--junk', path.join(files, 'junk6.eml')), runCli(fresh, 'junk', 'reset')]);
+    for (const r of after) expect(r.code, r.stderr).toBe(0);
+    const final = JSON.parse(await fs.readFile(path.join(fresh, 'junk', 'wordlist.json'), 'utf8').catch(() => '{"junkMessages":0,"hamMessages":0}')) as { junkMessages: number; hamMessages: number };
+    // Either order is fine (reset then learn: one junk; learn then reset: nothing), never the six from before.
+    expect([{ junkMessages: 1, hamMessages: 0 }, { junkMessages: 0, hamMessages: 0 }]).toContainEqual({ junkMessages: final.junkMessages, hamMessages: final.hamMessages });
+  }, 60_000);
+
   it('reset forgets everything: classify is unsure again and says why', async () => {
     const r = await runCli(dataDir, 'junk', 'reset');
     expect(r.code).toBe(0);

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classify, learn } from '../../electron/core/junk/classify.js';
-import { loadWordList, resetWordList, saveWordList, wordListPath } from '../../electron/core/junk/store.js';
+import { loadWordList, resetWordList, saveWordList, updateWordList, wordListPath } from '../../electron/core/junk/store.js';
+import { WordList } from '../../electron/core/junk/wordlist.js';
 
 const mail = (subject: string, body: string) => Buffer.from(`From: a@b.example\r\nSubject: ${subject}\r\n\r\n${body}\r\n`);
 
@@ -57,6 +58,22 @@ describe('the junk word list on disk', () => {
     await resetWordList(dataDir);
     expect(await fs.readdir(path.join(dataDir, 'junk'))).toEqual([]);
     expect((await loadWordList(dataDir)).counts.size).toBe(0);
+  });
+
+  it('reading never removes a save in progress (its temporary file); only a change under the lock clears one left by a crash', async () => {
+    const list = new WordList();
+    learn(mail('prize', 'winner'), list, 'junk');
+    await saveWordList(dataDir, list);
+    const inProgress = path.join(dataDir, 'junk', '.wordlist.json.abc123.tmp');
+    await fs.writeFile(inProgress, 'another process is writing this');
+    expect((await loadWordList(dataDir)).junkMessages).toBe(1);
+    expect(await fs.readFile(inProgress, 'utf8')).toBe('another process is writing this');
+    await updateWordList(dataDir, async (l) => {
+      learn(mail('lunch', 'today'), l, 'ham');
+      return { save: true, result: null };
+    });
+    expect((await fs.readdir(path.join(dataDir, 'junk'))).sort()).toEqual(['wordlist.json']);
+    expect(await loadWordList(dataDir)).toMatchObject({ junkMessages: 1, hamMessages: 1 });
   });
 
   it('counts that are not whole numbers (a string, a fraction, 1e308, negative) make the file damaged, never half-trusted', async () => {

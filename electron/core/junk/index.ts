@@ -2,4 +2,4 @@ export { classify, classifyTokens, learn, outcomeOf, DEFAULT_BAND, type Band, ty
 export { tokenize, senderAddress, serverVerdict } from './tokenize.js';
 export { WordList, type Verdict } from './wordlist.js';
 export { chi2Q, combine, tokenProbability, DEFAULT_PARAMS, type ScoreParams } from './score.js';
-export { loadWordList, saveWordList, resetWordList, wordListPath } from './store.js';
+export { loadWordList, saveWordList, resetWordList, updateWordList, withWordListLock, wordListLockPath, wordListPath } from './store.js';

@@ -197,8 +197,12 @@ suite('recipients refused while others get the message', () => {
       expect(item!.refused).toEqual([expect.objectContaining({ address: 'carol@example.org', permanent: true, responseCode: 450 })]);
       await sleep(400);
       expect(h.events.filter((e) => e.kind === 'changed' && e.item.id === id && e.item.state === 'sending')).toHaveLength(1);
-      expect(await delivered('bob', 0)).toEqual({ [`<partly-${how}@popbox.test>`]: 1 });
-      expect(await delivered('carol', 0)).toEqual({});
+      // Only this message's own deliveries count: Postfix hands mail to Dovecot after its 250, so
+      // the previous test's message to bob may land after that test's clean-up.
+      const key = `<partly-${how}@popbox.test>`;
+      const bob = await until('bob to have it', async () => ((await delivered('bob', 0))[key] ? delivered('bob', 300) : null));
+      expect(bob[key]).toBe(1);
+      expect((await delivered('carol', 0))[key]).toBeUndefined();
     });
   }
 

@@ -12,7 +12,7 @@ import type { MessageRecord } from '../../../shared/changes.js';
 import { INBOX, roleKey } from '../../../shared/folders.js';
 import { classify, learn, type Outcome } from './classify.js';
 import { MAX_MESSAGE_BYTES } from './tokenize.js';
-import { loadWordList, saveWordList, wordListPath } from './store.js';
+import { loadWordList, saveWordList, withWordListLock, wordListPath } from './store.js';
 import type { Verdict, WordList } from './wordlist.js';
 
 export const JUNK = roleKey('junk');
@@ -139,10 +139,13 @@ export class JunkService {
    */
   mark(ids: readonly string[], kind: Verdict, opts: { undo?: boolean } = {}): Promise<void> {
     return this.serial(async () => {
-      const list = await this.words();
       const records = ids.map((id) => this.deps.get(id)).filter((m): m is MessageRecord => m !== undefined);
       const other: Verdict = kind === 'junk' ? 'ham' : 'junk';
       const homes = new Map<string, string>();
+      // Read, learn and save under the word list's lock: a `popbox junk learn` in a terminal at the
+      // same moment waits, and neither lesson is lost.
+      await withWordListLock(this.deps.dataDir, async () => {
+      const list = await this.words();
       for (const m of records) {
         const before = list.learned.get(m.id);
         homes.set(m.id, before?.from ?? INBOX);
@@ -159,6 +162,7 @@ export class JunkService {
         }
       }
       await this.save(list);
+      });
       if (kind === 'junk') {
         const moving = records.filter((m) => m.folder !== JUNK && m.folder !== TRASH).map((m) => m.id);
         if (moving.length) await this.deps.move(moving, JUNK);
@@ -183,7 +187,7 @@ export class JunkService {
    */
   train(messages: readonly MessageRecord[], opts: { max?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<{ junk: number; ham: number }> {
     const max = opts.max ?? 5000;
-    return this.serial(async () => {
+    return this.serial(() => withWordListLock(this.deps.dataDir, async () => {
       const list = await this.words();
       const newest = [...messages].sort((a, b) => b.receivedAt - a.receivedAt);
       const isHam = (f: string) => f === INBOX || f === roleKey('sent') || f === roleKey('archive') || f.startsWith(`${roleKey('archive')}.`);
@@ -209,6 +213,6 @@ export class JunkService {
       await this.save(list);
       opts.onProgress?.(total, total);
       return counted;
-    });
+    }));
   }
 }

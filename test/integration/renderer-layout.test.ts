@@ -335,7 +335,7 @@ suite('layout and keyboard in Chromium', () => {
     const menu = page.getByRole('menu', { name: 'Message' });
     await menu.waitFor();
     await shot('context-menu');
-    expect(await menu.locator('.menu-label').allTextContents()).toEqual(['Mark as unread', 'Flag', 'Move to…', 'Archive', 'Move to Trash']);
+    expect(await menu.locator('.menu-label').allTextContents()).toEqual(['Mark as unread', 'Flag', 'Move to…', 'Archive', 'Junk', 'Move to Trash']);
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.count()).toBe(0);
     expect(await row('Quarterly report').getAttribute('aria-label')).not.toMatch(/flagged/);

@@ -16,12 +16,21 @@ export function ComposePanel(props: { api: PopboxApi; request: ComposeRequest; a
   const headingId = useId();
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    // Focus comes into the panel at once (the form moves it to its field once loaded): keys meant
+    // for it (Escape) must not go to the button behind it that opened it.
+    if (ref.current && !ref.current.contains(document.activeElement)) ref.current.focus();
     return () => {
       if (before?.isConnected) before.focus();
     };
   }, []);
   const onKeyDown = (e: KeyboardEvent) => {
     const root = ref.current;
+    // Escape on the panel itself (before the form took focus) closes it; the form saves what it has.
+    if (e.key === 'Escape' && root && e.target === root && !e.defaultPrevented) {
+      e.preventDefault();
+      props.onClose();
+      return;
+    }
     if (e.key !== 'Tab' || !root || !root.contains(e.target as Node)) return;
     const items = focusables(root);
     if (!items.length) return;
@@ -35,7 +44,7 @@ export function ComposePanel(props: { api: PopboxApi; request: ComposeRequest; a
   };
   return createPortal(
     <div className="compose-backdrop">
-      <div ref={ref} className="compose-panel" role="dialog" aria-modal="true" aria-labelledby={headingId} onKeyDown={onKeyDown}>
+      <div ref={ref} className="compose-panel" role="dialog" aria-modal="true" aria-labelledby={headingId} onKeyDown={onKeyDown} tabIndex={-1}>
         <ComposeLoader api={props.api} request={props.request} accounts={props.accounts} headingId={headingId} onClose={props.onClose} onDiscarded={props.onClose} onSent={props.onSent} />
       </div>
     </div>,

@@ -1,5 +1,6 @@
 /** App-wide preferences kept by main (the renderer's Dexie is only a cache). */
 import { z } from 'zod';
+import { SAVED_SEARCHES_MAX, SavedSearch } from './search.js';
 
 const Sender = z
   .string()
@@ -22,6 +23,10 @@ export const Preferences = z.object({
   emptyTrashAfterDays: z.number().int().min(0).max(3650).default(0),
   /** New mail the junk filter calls junk goes to the Junk folder (once it has learned both kinds). */
   junkFilter: z.boolean().default(true),
+  /** Mail in Junk longer than this is deleted for good (after a check for mail); 0: never. */
+  deleteJunkAfterDays: z.number().int().min(0).max(3650).default(0),
+  /** Queries kept as virtual folders in the sidebar, in the person's order. */
+  savedSearches: z.array(SavedSearch).max(SAVED_SEARCHES_MAX).default([]),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
@@ -33,5 +38,8 @@ export const PreferencesPatch = z.strictObject({
   notifyNewMail: z.boolean().optional(),
   emptyTrashAfterDays: z.number().int().min(0).max(3650).optional(),
   junkFilter: z.boolean().optional(),
+  deleteJunkAfterDays: z.number().int().min(0).max(3650).optional(),
+  /** Replaces the whole list (names must be unique: checked in main). */
+  savedSearches: z.array(SavedSearch).max(SAVED_SEARCHES_MAX).optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatch>;

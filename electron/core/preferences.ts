@@ -47,6 +47,8 @@ export class PreferencesStore {
       ...(patch.notifyNewMail !== undefined ? { notifyNewMail: patch.notifyNewMail } : {}),
       ...(patch.emptyTrashAfterDays !== undefined ? { emptyTrashAfterDays: patch.emptyTrashAfterDays } : {}),
       ...(patch.junkFilter !== undefined ? { junkFilter: patch.junkFilter } : {}),
+      ...(patch.deleteJunkAfterDays !== undefined ? { deleteJunkAfterDays: patch.deleteJunkAfterDays } : {}),
+      ...(patch.savedSearches !== undefined ? { savedSearches: patch.savedSearches } : {}),
     });
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.value = next;

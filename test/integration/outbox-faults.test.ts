@@ -23,7 +23,7 @@ import type { ChildConfig } from '../support/outbox-child.js';
 import { runChild } from '../support/outbox-child-run.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { sleep } from '../support/servers.js';
+import { sleep, until } from '../support/servers.js';
 
 const suite = sendSuite('the sending fault suite');
 const USERS = [
@@ -194,16 +194,6 @@ suite('sending through faults at every SMTP step, and kill -9 at each', () => {
     await s?.stop();
     if (root) await fs.rm(root, { recursive: true, force: true });
   });
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(10);
-    }
-  }
 
   it(`network faults: ${REPS} runs at each step (${REPS} × the steps), each ends sent once or "may have been sent"`, async () => {
     let current: Step = steps[0]!;

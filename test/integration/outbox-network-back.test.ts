@@ -14,7 +14,7 @@ import type { AccountSettings } from '../../shared/accounts.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { sleep } from '../support/servers.js';
+import { until } from '../support/servers.js';
 import { startSwitch, type SwitchRelay } from '../support/switch-relay.js';
 
 const suite = sendSuite('the outbox network-back suite');
@@ -29,16 +29,6 @@ async function closedPort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 suite('the Outbox when the network comes back', () => {
@@ -84,7 +74,7 @@ suite('the Outbox when the network comes back', () => {
     const waiting = await until('a failed attempt', async () => {
       const item = (await service.outboxStatus(alice.id)).find((i) => i.id === id);
       return item?.state === 'retrying' ? item : null;
-    });
+    }, 20_000);
     expect(waiting.lastError?.code).toBe('network');
     // The backoff alone would wait a minute: the test below would time out without the nudge.
     expect(waiting.nextAttemptAt! - Date.now()).toBeGreaterThan(30_000);
@@ -93,15 +83,15 @@ suite('the Outbox when the network comes back', () => {
     const [outcome] = await service.sync([alice.id]);
     expect(outcome).toMatchObject({ ok: true });
 
-    await until('the Outbox to empty', async () => (await service.outboxStatus(alice.id)).length === 0);
+    await until('the Outbox to empty', async () => (await service.outboxStatus(alice.id)).length === 0, 20_000);
     const delivered = await until('bob to have it', async () => {
       const got = (await servers.dovecot.mailbox('bob')).filter((m) => m.bytes.toString('latin1').includes(messageId));
       return got.length ? got : null;
-    });
+    }, 20_000);
     expect(delivered).toHaveLength(1);
     const sent = service.messages({ accountId: alice.id }).filter((m) => m.folder === 'Sent');
     expect(sent.map((m) => m.summary.messageId)).toEqual([messageId]);
     // Postfix's message_size_limit, as its EHLO said it during the send (no Test button pressed).
-    await until('the size limit', async () => (await service.composeFrom('new', { accountId: alice.id })).sizeLimit === servers.postfix.messageSizeLimit);
+    await until('the size limit', async () => (await service.composeFrom('new', { accountId: alice.id })).sizeLimit === servers.postfix.messageSizeLimit, 20_000);
   });
 });

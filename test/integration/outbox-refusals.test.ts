@@ -16,7 +16,7 @@ import type { SmtpSettings } from '../../electron/core/smtp/index.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { sleep } from '../support/servers.js';
+import { sleep, until } from '../support/servers.js';
 
 const suite = sendSuite('the outbox refusal suite');
 const USERS = ['alice', 'bob', 'carol'].map((name) => ({ name, password: `${name}-pw` }));
@@ -62,15 +62,6 @@ suite('recipients refused while others get the message', () => {
     return h;
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  }
   const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
 
   /** Message-IDs in a user's Maildir, counted, once Postfix has had time to deliver. */

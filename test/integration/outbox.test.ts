@@ -22,7 +22,7 @@ import { runChild, type ChildRun } from '../support/outbox-child-run.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { sleep } from '../support/servers.js';
+import { sleep, until } from '../support/servers.js';
 import { readAll } from '../support/streams.js';
 
 const suite = sendSuite('the outbox suite');
@@ -84,16 +84,6 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     const h = await openOutbox({ dataDir: path.join(root, `d${++n}`), accountId: ACCOUNT, transport, deps: { undoSeconds: 0, backoffMs: [200, 400], ...deps } });
     open.push(h);
     return h;
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
   }
 
   const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);

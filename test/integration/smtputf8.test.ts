@@ -18,7 +18,7 @@ import type { SmtpSettings } from '../../electron/core/smtp/index.js';
 import { openOutbox, type OutboxHarness } from '../support/outbox-harness.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { nobodyAccount, sleep } from '../support/servers.js';
+import { nobodyAccount, sleep, until } from '../support/servers.js';
 
 const suite = sendSuite('the SMTPUTF8 suite');
 const USERS = ['alice', 'bob'].map((name) => ({ name, password: `${name}-pw` }));
@@ -86,15 +86,6 @@ suite('international addresses (SMTPUTF8) through Postfix', () => {
     return h;
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(25);
-    }
-  }
   const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
 
   it('to jörg@example.org through a server with SMTPUTF8: MAIL FROM … SMTPUTF8, delivered, the UTF-8 address in the headers byte for byte', async () => {

@@ -125,6 +125,25 @@ export function nobodyAccount(): Account | null {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Poll `probe` until it gives a truthy value (returned), every `everyMs`, failing with
+ * "timed out waiting for <what>" after `ms`. For waiting on servers and queues in tests.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  ms = 15_000,
+  everyMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
 /** Resolves true when `p` settles within `ms`, else false; leaves no timer behind either way. */
 export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -54,12 +54,10 @@ export const METHOD_NAMES = [
   'saveRules',
   'previewRule',
   'runRules',
-  'serverListing',
-  'deleteOnServer',
-  'downloadFromServer',
+  'search',
 ] as const;
 
-export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged', 'serverChanged'] as const;
+export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged'] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 export type EventNameKey = (typeof EVENT_NAMES)[number];

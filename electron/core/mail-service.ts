@@ -46,7 +46,8 @@ import { RuleStore } from './rules/rule-store.js';
 import { JunkService } from './junk/junk-service.js';
 import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
-import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../shared/server-view.js';
+import type { SearchInput, SearchResult } from '../../shared/search.js';
+import { scanSearch } from './search/scan.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
@@ -99,7 +100,6 @@ export class MailService {
     accountsChanged: new Set(),
     preferencesChanged: new Set(),
     outboxChanged: new Set(),
-    serverChanged: new Set(),
   };
   private scheduler: Scheduler | null = null;
   /** Finding and reading stored messages. */
@@ -485,35 +485,6 @@ export class MailService {
     await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).catch(() => {});
   }
 
-  // ---- On the server (server-view/) ----
-
-  /** What the account's mailbox holds (cached; `refresh` connects in the account's turn). */
-  serverListing(idOrName: string, opts: { refresh?: boolean } = {}): Promise<ServerListing> {
-    void idOrName;
-    void opts;
-    return Promise.reject(new AppFailure('unsupported', 'On the server is not ready yet'));
-  }
-
-  /**
-   * Delete these on the server without downloading them; recorded after QUIT +OK. `confirm`
-   * (the renderer's native question) hears how many and how many were never downloaded here
-   * before anything is sent; it throws or answers false to stop.
-   */
-  deleteOnServer(idOrName: string, uidls: readonly string[], opts: { confirm?: (q: { count: number; notDownloaded: number }) => Promise<boolean> } = {}): Promise<ServerDeleteResult> {
-    void idOrName;
-    void uidls;
-    void opts;
-    return Promise.reject(new AppFailure('unsupported', 'On the server is not ready yet'));
-  }
-
-  /** Download exactly these (whole or headers only), each at most once (the ledger). */
-  downloadFromServer(idOrName: string, uidls: readonly string[], opts: { headersOnly?: boolean } = {}): Promise<ServerDownloadResult> {
-    void idOrName;
-    void uidls;
-    void opts;
-    return Promise.reject(new AppFailure('unsupported', 'On the server is not ready yet'));
-  }
-
   // ---- junk (junk/) ----
 
   /** The junk filter: arrivals, Junk / Not junk, training; its word list in <dataDir>/junk/. */
@@ -835,6 +806,13 @@ export class MailService {
   /** A stored draft back into its fields. */
   openDraft(id: string): Promise<Draft> {
     return this.compose.openDraft(id);
+  }
+
+  // ---- search (search/) ----
+
+  /** Full-text search: ranked ids, what was understood and ignored, snippets (search/). */
+  async search(input: SearchInput): Promise<SearchResult> {
+    return scanSearch(this.journal.all(), input);
   }
 
   /** Addresses from stored mail for the recipient fields, best first. */

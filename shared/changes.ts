@@ -29,7 +29,7 @@ export const MessageRecord = z.object({
   folder: z.string(),
   /** In Trash: the folder it was moved there from (where Restore puts it back). */
   trashedFrom: z.string().optional(),
-  /** In Trash: since when (ms since epoch), for emptying Trash after N days. */
+  /** In Trash (or Junk): since when (ms since epoch), for emptying Trash / deleting junk after N days. */
   trashedAt: z.number().optional(),
   summary: MessageSummary,
 });

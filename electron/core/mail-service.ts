@@ -579,6 +579,8 @@ export class MailService {
   }
 
   // ---- messages ----
+      // "Delete junk after N days" likewise (deleteForGood: the server copy follows the account).
+      await this.folders.purgeJunk(account.id, this.prefs.get().deleteJunkAfterDays).catch(() => {});
 
   messages(filter: { accountId?: string } = {}): StoredMessage[] {
     const out: StoredMessage[] = [];

@@ -233,6 +233,36 @@ describe('filing messages', () => {
     expect(deleted.sort()).toEqual([early, late, undated].sort());
   });
 
+  it('deletes junk after N days: 31 days in Junk goes at 30, 29 days stays; filed on arrival, its age counts from the download', async () => {
+    const { folders, deliver, journal, deleted, clock } = await setup();
+    const old = await deliver('old junk');
+    const young = await deliver('young junk');
+    const kept = await deliver('not junk');
+    await folders.move([old], 'Junk');
+    clock.now += 2 * 86_400_000;
+    await folders.move([young], 'Junk');
+    expect(journal.get(young)?.trashedAt).toBe(clock.now);
+    // Downloaded 30 days before the check and filed in Junk by the filter as it arrived.
+    const arrived = await deliver('arrived as junk', undefined, 'Junk');
+    clock.now += 29 * 86_400_000; // old: 31 days in Junk, young: 29
+    await journal.append([{ t: 'add', m: { ...journal.get(arrived)!, receivedAt: clock.now - 30 * 86_400_000 - 1 } }]);
+    expect(await folders.purgeJunk('acct', 0)).toBe(0); // never
+    expect(deleted).toEqual([]);
+    expect(await folders.purgeJunk('acct', 30)).toBe(2);
+    expect(deleted.sort()).toEqual([old, arrived].sort());
+    expect(journal.get(young)?.folder).toBe('Junk');
+    expect(journal.get(kept)?.folder).toBe('INBOX');
+    // Taken out of Junk and put back, a message starts its 30 days again.
+    await folders.move([young], 'INBOX');
+    await folders.move([young], 'Junk');
+    clock.now += 2 * 86_400_000;
+    expect(await folders.purgeJunk('acct', 30)).toBe(0);
+    clock.now += 29 * 86_400_000;
+    expect(await folders.purgeJunk('acct', 30)).toBe(1);
+    expect(deleted).toContain(young);
+    expect(deleted).not.toContain(kept);
+  });
+
   it('restores to a folder under its new name after the folder was renamed', async () => {
     const { folders, deliver, journal } = await setup();
     await folders.create('acct', ['Projects']);

@@ -28,6 +28,7 @@ export interface FolderDeps {
 type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number };
 
 const TRASH = roleKey('trash');
+const JUNK = roleKey('junk');
 const ARCHIVE = roleKey('archive');
 const OUTBOX = roleKey('outbox');
 const DRAFTS = roleKey('drafts');
@@ -133,7 +134,9 @@ export class FolderService {
           for (const [to, moving] of byTarget) {
             if (!box.maildir.hasFolder(to)) await box.maildir.createFolder(to);
             await box.maildir.moveMany(moving, to, (file: StoredFile, from: string) => {
-              changes.push({ t: 'move', id: file.id, folder: to, ...(to === TRASH ? { trashedFrom: from, trashedAt: this.deps.now() } : {}) });
+              // Filed in Junk: when, too (the record's trashedAt), for "delete junk after N days".
+              const filed = to === TRASH ? { trashedFrom: from, trashedAt: this.deps.now() } : to === JUNK ? { trashedAt: this.deps.now() } : {};
+              changes.push({ t: 'move', id: file.id, folder: to, ...filed });
             });
           }
         } finally {
@@ -233,6 +236,25 @@ export class FolderService {
     await this.journal.append(undated);
     // Deleted only if still in Trash when its turn comes (a Restore meanwhile wins).
     if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: TRASH });
+    return old.length;
+  }
+
+  /**
+   * "Delete junk after N days": what has sat in the account's Junk that long is deleted for
+   * good, through the same path as Empty Trash, so the server copy follows the account's
+   * leave-on-server rules. Age counts from when the message was filed in Junk (trashedAt,
+   * journaled by every move there); mail the filter filed on arrival, or filed before Popbox
+   * kept that date, counts from its download.
+   */
+  async purgeJunk(accountId: string, days: number): Promise<number> {
+    if (days <= 0) return 0;
+    const cutoff = this.deps.now() - days * 86_400_000;
+    const old: string[] = [];
+    for (const m of this.journal.all()) {
+      if (m.accountId === accountId && m.folder === JUNK && (m.trashedAt ?? m.receivedAt) <= cutoff) old.push(m.id);
+    }
+    // Deleted only if still in Junk when its turn comes (a Not junk meanwhile wins).
+    if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: JUNK });
     return old.length;
   }
 

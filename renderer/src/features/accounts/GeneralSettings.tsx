@@ -6,7 +6,7 @@ import { useServices } from '../../app/context.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
-const TRASH_CHOICES: readonly [number, string][] = [
+const DAY_CHOICES: readonly [number, string][] = [
   [0, 'never'],
   [7, 'after 7 days'],
   [30, 'after 30 days'],
@@ -23,7 +23,7 @@ export function GeneralSettings() {
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
     return api.on('preferencesChanged', setPrefs);
   }, [api]);
-  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'junkFilter'>>) => {
+  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter'>>) => {
     try {
       setPrefs(await call(api, 'updatePreferences', patch));
       setError(null);
@@ -44,19 +44,11 @@ export function GeneralSettings() {
       )}
       {prefs && (
         <fieldset>
-          <legend>Trash</legend>
-          <label>
-            Empty Trash automatically{' '}
-            <select value={String(prefs.emptyTrashAfterDays)} onChange={(e) => void change({ emptyTrashAfterDays: Number(e.target.value) })}>
-              {TRASH_CHOICES.map(([days, label]) => (
-                <option key={days} value={days}>
-                  {label}
-                </option>
-              ))}
-              {!TRASH_CHOICES.some(([d]) => d === prefs.emptyTrashAfterDays) && <option value={prefs.emptyTrashAfterDays}>after {prefs.emptyTrashAfterDays} days</option>}
-            </select>
-          </label>
+          <legend>Trash and Junk</legend>
+          <DaysChoice label="Empty Trash automatically" value={prefs.emptyTrashAfterDays} onChange={(days) => void change({ emptyTrashAfterDays: days })} />
           <p className="muted">Messages that have been in Trash that long are deleted for good when Popbox next checks for mail; an account set to delete on the server what you delete here does so then.</p>
+          <DaysChoice label="Delete junk automatically" value={prefs.deleteJunkAfterDays} onChange={(days) => void change({ deleteJunkAfterDays: days })} />
+          <p className="muted">Messages that have been in Junk that long (counted from when they were filed there) are deleted for good the same way.</p>
         </fieldset>
       )}
       {prefs && <JunkSettings on={prefs.junkFilter} onChange={(v) => void change({ junkFilter: v })} />}
@@ -77,6 +69,23 @@ export function GeneralSettings() {
       )}
       {error && <p role="alert">{error}</p>}
     </section>
+  );
+}
+
+/** "Never" or after a number of days (one set by the CLI that is not offered is shown as it is). */
+function DaysChoice({ label, value, onChange }: { label: string; value: number; onChange: (days: number) => void }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={String(value)} onChange={(e) => onChange(Number(e.target.value))}>
+        {DAY_CHOICES.map(([days, text]) => (
+          <option key={days} value={days}>
+            {text}
+          </option>
+        ))}
+        {!DAY_CHOICES.some(([d]) => d === value) && <option value={value}>after {value} days</option>}
+      </select>
+    </label>
   );
 }
 

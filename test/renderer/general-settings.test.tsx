@@ -1,0 +1,51 @@
+/**
+ * Settings › General in jsdom over a real MailService: "Delete junk automatically" beside
+ * "Empty Trash automatically" saves the preference main acts on at each check for mail, and a
+ * number of days set elsewhere (the CLI) is shown as it is.
+ */
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServicesContext, type AppServices } from '../../renderer/src/app/context.js';
+import { GeneralSettings } from '../../renderer/src/features/accounts/GeneralSettings.js';
+import { serviceApi, type ServiceApi } from './service-api.js';
+
+describe('Settings › General: delete junk after N days', () => {
+  let s: ServiceApi;
+  beforeEach(async () => {
+    s = await serviceApi();
+  });
+  afterEach(async () => {
+    cleanup();
+    await s.close();
+  });
+
+  const mount = () =>
+    render(
+      // The page uses only the API: the read model and its database stay out of this test.
+      <ServicesContext.Provider value={{ api: s.api } as AppServices}>
+        <GeneralSettings />
+      </ServicesContext.Provider>,
+    );
+
+  it('is off by default, next to Empty Trash, and saves the choice in main', async () => {
+    mount();
+    const junk = (await screen.findByRole('combobox', { name: 'Delete junk automatically' })) as HTMLSelectElement;
+    const trash = screen.getByRole('combobox', { name: 'Empty Trash automatically' }) as HTMLSelectElement;
+    expect(junk.closest('fieldset')).toBe(trash.closest('fieldset'));
+    expect(junk.selectedOptions[0]!.textContent).toBe('never');
+    fireEvent.change(junk, { target: { value: '30' } });
+    await waitFor(() => expect(s.service.preferences().deleteJunkAfterDays).toBe(30));
+    expect(junk.selectedOptions[0]!.textContent).toBe('after 30 days');
+    // Emptying Trash is a separate choice: untouched.
+    expect(s.service.preferences().emptyTrashAfterDays).toBe(0);
+    fireEvent.change(junk, { target: { value: '0' } });
+    await waitFor(() => expect(s.service.preferences().deleteJunkAfterDays).toBe(0));
+  });
+
+  it('shows a number of days set by the CLI that the list does not offer', async () => {
+    await s.service.updatePreferences({ deleteJunkAfterDays: 45 });
+    mount();
+    const junk = (await screen.findByRole('combobox', { name: 'Delete junk automatically' })) as HTMLSelectElement;
+    expect(junk.selectedOptions[0]!.textContent).toBe('after 45 days');
+  });
+});

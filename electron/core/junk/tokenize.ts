@@ -6,7 +6,7 @@
  * tokens kept, token length) so hostile mail costs no more than ordinary mail. Pure: no disk.
  */
 import libmime from 'libmime';
-import { fieldValue, splitHeader, type HeaderLine } from '../mime/headers.js';
+import { contentTypeOf, fieldValue, splitHeader, type HeaderLine } from '../mime/headers.js';
 import { decodeTextPart } from '../mime/part-text.js';
 import { htmlToText } from '../mime/text.js';
 
@@ -122,22 +122,6 @@ function decodeWords(value: string): string {
     return libmime.decodeWords(value);
   } catch {
     return value;
-  }
-}
-
-interface ContentType {
-  type: string;
-  params: Record<string, string>;
-}
-
-function contentTypeOf(lines: readonly HeaderLine[]): ContentType {
-  const line = lines.find((l) => l.key === 'content-type');
-  if (!line) return { type: 'text/plain', params: {} };
-  try {
-    const parsed = libmime.parseHeaderValue(fieldValue(line));
-    return { type: String(parsed.value).toLowerCase().trim() || 'text/plain', params: parsed.params };
-  } catch {
-    return { type: 'text/plain', params: {} };
   }
 }
 

@@ -175,3 +175,21 @@ export function headerFields(lines: readonly HeaderLine[]): HeaderFields {
     references,
   };
 }
+
+export interface ContentType {
+  /** Lower case, e.g. text/plain; text/plain when absent or unreadable (RFC 2045 §5.2). */
+  type: string;
+  params: Record<string, string>;
+}
+
+/** The Content-Type of a header block, as its type and parameters. */
+export function contentTypeOf(lines: readonly HeaderLine[]): ContentType {
+  const line = lines.find((l) => l.key === 'content-type');
+  if (!line) return { type: 'text/plain', params: {} };
+  try {
+    const parsed = libmime.parseHeaderValue(fieldValue(line));
+    return { type: String(parsed.value).toLowerCase().trim() || 'text/plain', params: parsed.params };
+  } catch {
+    return { type: 'text/plain', params: {} };
+  }
+}

@@ -3,9 +3,8 @@
  * anything that makes it fail): raw headers and a best-effort text from the first bytes of
  * the body. It works on a bounded prefix and cannot fail on content.
  */
-import libmime from 'libmime';
 import fs from 'node:fs/promises';
-import { fieldValue, splitHeader, type HeaderLine } from './headers.js';
+import { contentTypeOf, fieldValue, splitHeader, type HeaderLine } from './headers.js';
 import { decodeText } from './charset.js';
 import { htmlToText } from './text.js';
 import type { MessageSource } from './parse.js';
@@ -25,22 +24,6 @@ export async function readPrefix(source: MessageSource, max: number): Promise<Bu
     return buf.subarray(0, filled);
   } finally {
     await handle.close();
-  }
-}
-
-interface ContentType {
-  type: string;
-  params: Record<string, string>;
-}
-
-function contentType(lines: readonly HeaderLine[]): ContentType {
-  const line = lines.find((l) => l.key === 'content-type');
-  if (!line) return { type: 'text/plain', params: {} };
-  try {
-    const parsed = libmime.parseHeaderValue(fieldValue(line));
-    return { type: String(parsed.value).toLowerCase().trim() || 'text/plain', params: parsed.params };
-  } catch {
-    return { type: 'text/plain', params: {} };
   }
 }
 
@@ -99,7 +82,7 @@ function splitParts(body: Buffer, boundary: string): Buffer[] {
  * text) found by following multipart boundaries, decoded by transfer encoding and charset.
  */
 export function rawBodyText(lines: readonly HeaderLine[], body: Buffer, depth = 0): string {
-  const ct = contentType(lines);
+  const ct = contentTypeOf(lines);
   const disposition = lines.find((l) => l.key === 'content-disposition');
   if (disposition && /^\s*attachment/i.test(fieldValue(disposition))) return '';
   if (ct.type.startsWith('multipart/')) {
@@ -107,7 +90,7 @@ export function rawBodyText(lines: readonly HeaderLine[], body: Buffer, depth = 
     if (!boundary || depth >= 4) return '';
     const parts = splitParts(body, boundary).map((p) => {
       const { lines: partLines, bodyOffset } = splitHeader(p);
-      return { lines: partLines, body: p.subarray(bodyOffset), type: contentType(partLines).type };
+      return { lines: partLines, body: p.subarray(bodyOffset), type: contentTypeOf(partLines).type };
     });
     const pick = parts.find((p) => p.type === 'text/plain') ?? parts.find((p) => p.type === 'text/html') ?? parts.find((p) => p.type.startsWith('multipart/'));
     return pick ? rawBodyText(pick.lines, pick.body, depth + 1) : '';

@@ -9,7 +9,9 @@ import { emptyListText, placeOfRows, viewTitle } from '../features/inbox/list-te
 import { messageMenu, type MenuSpec } from '../features/inbox/menus.js';
 import { undoableActions } from '../features/inbox/undoable.js';
 import { useSelection } from '../features/inbox/useSelection.js';
-import { useViewIds } from '../features/inbox/useViewIds.js';
+import { SearchStatus, searchCountText } from '../features/search/SearchStatus.js';
+import { useSavedSearchUi } from '../features/search/useSavedSearchUi.js';
+import { useSearchView } from '../features/search/useSearchView.js';
 import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
@@ -18,6 +20,7 @@ import { useFollowFolder } from '../features/folders/useFollowFolder.js';
 import { useComposer } from '../features/compose/useComposer.js';
 import { MessageList } from '../features/inbox/MessageList.js';
 import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
+import { useServerPane } from '../features/server/useServerPane.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
 import { StatusArea } from '../features/status/StatusArea.js';
 import { useSyncActivity } from '../features/status/activity.js';
@@ -40,9 +43,13 @@ import { ZOOM } from './view-settings.js';
 // Loaded when first needed, so a start only parses what the message list needs (the reading
 // pane brings DOMPurify; the account screens are rarely open).
 const SettingsView = lazy(() => import('../features/accounts/AccountSettings.js').then((m) => ({ default: m.SettingsView })));
+const ServerView = lazy(() => import('../features/server/ServerView.js').then((m) => ({ default: m.ServerView })));
 const OutboxView = lazy(() => import('../features/outbox/OutboxView.js').then((m) => ({ default: m.OutboxView })));
 const loadReadingPane = () => import('../features/reader/ReadingPane.js');
 const ReadingPane = lazy(() => loadReadingPane().then((m) => ({ default: m.ReadingPane })));
+
+/** What the keys still do while the On the server view fills the list pane. */
+const WINDOW_SHORTCUTS: ReadonlySet<Shortcut> = new Set(['get-mail', 'help', 'toggle-folders', 'zoom-in', 'zoom-out', 'zoom-reset', 'search', 'compose', 'undo']);
 
 /** setFlags takes at most this many ids per call (the contract's limit). */
 const IDS_PER_CALL = 100_000;
@@ -76,7 +83,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const gridRef = useRef<HTMLDivElement>(null);
   // A search of all mail lists every folder of every account; otherwise the list is the folder's.
   const listView: MailboxView = search.trim() && searchAll ? { kind: 'all' } : view;
-  const { ids, complete } = useViewIds(listView, layout.sort, layout.reversed, search.trim());
+  // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
+  const found = useSearchView(listView, layout.sort, layout.reversed, search);
+  const { ids, complete } = found;
+  const searching = found.answer.status !== 'idle';
   const activity = useSyncActivity();
   const { toast, announce, undo, dismiss, history } = useUndo();
   const plainActions = useMemo(() => messageActions(api, setNotice), [api]);
@@ -88,6 +98,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const { leave } = filing;
   const follow = useFollowFolder(view, setView, (text) => announce(text, false));
   const composer = useComposer(api, accounts);
+  const server = useServerPane(api, stored);
   // Writing: r, Shift+R, f on the open (else focused) message; c/n a new one from this folder's account.
   const write = (mode: 'new' | 'reply' | 'replyAll' | 'forward', id = openId ?? focused) =>
     mode === 'new' ? composer.open({ mode, ...(view.kind === 'folder' ? { accountId: view.accountId } : {}) }) : id && composer.open({ mode, id });
@@ -108,6 +119,18 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     const id = takeSnapshotClick?.();
     if (id) selection.show(id);
   }, []);
+
+  const saved = useSavedSearchUi({
+    api,
+    search,
+    run: (query, all) => {
+      setSearch(query);
+      setSearchAll(all);
+      selection.reset();
+    },
+    showMenu: (spec, at) => showMenu(spec, at),
+    notice: setNotice,
+  });
 
   const { getting, getMail } = useGetMail(api, setNotice);
   useShellCommands(
@@ -221,7 +244,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     forward: () => write('forward'),
     compose: () => write('new'),
   };
-  useShortcuts(screen.kind === 'mail', (s) => shortcuts[s]());
+  // On the server, the list's keys are its own: only the window's shortcuts act from here.
+  useShortcuts(screen.kind === 'mail', (s) => (!server.accountId || WINDOW_SHORTCUTS.has(s)) && shortcuts[s]());
 
   const title = viewTitle(view, accountName);
   useEffect(() => {
@@ -249,6 +273,25 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     </Suspense>
   );
 
+  // An account's mailbox on the server, in place of the list; Enter on a downloaded row shows it in its folder.
+  const serverPane = server.accountId && (
+    <Suspense fallback={<div className="list-pane" />}>
+      <ServerView
+        accountId={server.accountId}
+        accountName={accountName(server.accountId)}
+        source={server.source}
+        onNotice={(text) => announce(text, false)}
+        onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword })}
+        onOpen={(id) => {
+          const row = store.get(id);
+          server.close();
+          setView(row ? { kind: 'folder', accountId: row.accountId, folder: row.folder } : { kind: 'unified' });
+          selection.show(id);
+        }}
+      />
+    </Suspense>
+  );
+
   return (
     <div className={`app layout-${layout.mode}`}>
       <Toolbar
@@ -269,19 +312,25 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         setLayout={setLayout}
         sidebar={
           <Sidebar
-            view={view}
+            // While a saved search is shown no folder is current (no folder has the 'all' view).
+            view={saved.active ? { kind: 'all' } : view}
+            savedSearches={saved.sidebar}
             onContextMenu={(target, at) => showMenu(folderMenu(target, store, { accountName, markAllRead, openDialog: filing.setDialog }), at)}
             onNewFolder={(accountId) => filing.setDialog({ kind: 'new', accountId, parent: [] })}
             drag={filing.drag}
             onDrop={filing.drop}
+            serverAccountId={server.accountId}
+            onServer={server.open}
             onSelect={(v) => {
+              saved.leave();
+              server.close();
               setView(v);
               selection.reset();
             }}
           />
         }
         list={
-          outboxPane || <MessageList
+          serverPane || outboxPane || <MessageList
             ids={ids}
             loading={!complete}
             selected={selected}
@@ -295,8 +344,12 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             contextId={menu ? contextId : null}
             onMarkAllRead={listView.kind === 'all' || (folderView && inTrash(folderView.folder)) ? undefined : () => markAllRead()}
             gridRef={gridRef}
-            emptyText={emptyListText(search, view, activity)}
-            title={listView.kind === 'all' ? 'Search of all folders' : title}
+            emptyText={found.pending ? 'Searching…' : emptyListText(search, view, activity)}
+            title={saved.active ? `Saved search: ${saved.active.name}` : listView.kind === 'all' ? 'Search of all folders' : title}
+            marks={searching ? found : undefined}
+            banner={searching ? <SearchStatus answer={found.answer} savedAs={saved.active?.name ?? null} onSave={saved.save} /> : undefined}
+            countText={searching ? searchCountText(found.answer, ids.length) : undefined}
+            ranked={found.answer.status === 'answered'}
             placeOf={placeOfRows(listView, accounts.length > 1, accountName)}
             onDragStart={filing.dragStart}
             onDragEnd={filing.endDrag}
@@ -308,7 +361,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             <SelectionSummary ids={selectedIds} onCommand={runCommand} onClear={selection.clear} />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-              <ReadingPane id={openId} actions={paneActions} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
+              <ReadingPane id={openId} actions={paneActions} terms={found.terms} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
             </Suspense>
           )
         }
@@ -316,6 +369,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
       {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {saved.element}
       {filing.dialog && (
         <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} expectFolderChange={follow.expect} />
       )}

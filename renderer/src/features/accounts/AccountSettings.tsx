@@ -36,6 +36,7 @@ function policyDraft(a: PublicAccount): PolicyDraft {
     checkAtStartup: a.checkAtStartup,
     pipelining: a.pipelining,
     trustServerVerdict: a.trustServerVerdict,
+    junkOnServer: a.junkOnServer,
   };
 }
 

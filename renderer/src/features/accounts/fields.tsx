@@ -24,6 +24,7 @@ export interface PolicyDraft {
   checkAtStartup: boolean;
   pipelining: boolean;
   trustServerVerdict: boolean;
+  junkOnServer: boolean;
 }
 
 /** A labelled field; `error` is said next to it as the user types (and tied to it for screen readers). */
@@ -128,6 +129,8 @@ export function PolicyFields({ value, onChange }: { value: PolicyDraft; onChange
         </Field>
         <Check label="Use pipelining (faster; turn off for servers that get it wrong)" checked={value.pipelining} onChange={(v) => set('pipelining', v)} />
         <Check label="Trust the server's spam verdict (X-Spam-Flag) as evidence for the junk filter" checked={value.trustServerVerdict} onChange={(v) => set('trustServerVerdict', v)} />
+        <Check label="Leave suspected junk on the server for review" checked={value.junkOnServer} onChange={(v) => set('junkOnServer', v)} />
+        <div className="hint indent">The junk filter reads each new message's headers before it is downloaded; what looks like junk stays on the server, marked “Held as junk” under On the server, where you can download it or delete it there.</div>
       </fieldset>
     </>
   );
@@ -144,6 +147,7 @@ export const DEFAULT_POLICY: PolicyDraft = {
   checkAtStartup: true,
   pipelining: true,
   trustServerVerdict: false,
+  junkOnServer: false,
 };
 
 /** Form text to the settings' values; the first problem as a message naming its field. */
@@ -166,6 +170,7 @@ export function policyValues(p: PolicyDraft): { ok: true; value: Record<string, 
       checkAtStartup: p.checkAtStartup,
       pipelining: p.pipelining,
       trustServerVerdict: p.trustServerVerdict,
+      junkOnServer: p.junkOnServer,
     },
   };
 }

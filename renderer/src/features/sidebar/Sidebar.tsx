@@ -12,6 +12,7 @@ import { sameView, type MailboxView } from '../../db/message-store.js';
 import { inAccountOrder, type StatusRow } from '../../db/database.js';
 import { folderTree, shownInSidebar, type FolderNode } from '../folders/tree.js';
 import { isCopyDrag, type DragInfo } from '../folders/drag.js';
+import { SavedSearchList, type SavedSearchListProps } from '../search/SavedSearchList.js';
 import { useCollapsed } from './collapsed.js';
 
 function stateLabel(s: StatusRow | undefined): string | null {
@@ -45,6 +46,11 @@ export interface SidebarProps {
   drag?: DragInfo | null;
   /** Messages dropped on a folder of their own account. */
   onDrop?: (ids: string[], folder: string, copy: boolean) => void;
+  /** The saved searches, shown as virtual folders under the Unified Inbox. */
+  savedSearches?: SavedSearchListProps;
+  /** The account whose On the server view fills the list pane (no folder is current then). */
+  serverAccountId?: string | null;
+  onServer?: (accountId: string) => void;
 }
 
 /** Where the context menu goes: at the pointer, or by the element for the context-menu key. */
@@ -79,7 +85,7 @@ function FolderRow(props: SidebarProps & { accountId: string; node: FolderNode; 
   const store = useMessages();
   const { accountId, node } = props;
   const view: MailboxView = { kind: 'folder', accountId, folder: node.key };
-  const active = sameView(view, props.view);
+  const active = sameView(view, props.view) && !props.serverAccountId;
   const slot = `${accountId}\u0000${node.key}`;
   const closed = node.children.length > 0 && props.collapsed.has(slot);
   const [over, setOver] = useState<'ok' | 'refused' | null>(null);
@@ -146,6 +152,20 @@ function FolderRow(props: SidebarProps & { accountId: string; node: FolderNode; 
   );
 }
 
+/** The account's mailbox as the server holds it now (issue 16 §3), below its folders. */
+function ServerEntry({ accountId, active, onServer }: { accountId: string; active: boolean; onServer: (accountId: string) => void }) {
+  return (
+    <li>
+      <div className="folder-line">
+        <span className="twisty-space" />
+        <button type="button" className={`folder server-entry${active ? ' active' : ''}`} aria-current={active ? 'page' : undefined} data-account={accountId} title="What the server holds now: delete or download without checking mail" onClick={() => onServer(accountId)}>
+          <span className="folder-label">On the server</span>
+        </button>
+      </div>
+    </li>
+  );
+}
+
 export function Sidebar(props: SidebarProps) {
   const { db } = useServices();
   const store = useMessages();
@@ -154,7 +174,7 @@ export function Sidebar(props: SidebarProps) {
   const [collapsed, toggle] = useCollapsed();
   const byId = new Map(statuses.map((s) => [s.accountId, s]));
   const unified: MailboxView = { kind: 'unified' };
-  const unifiedActive = sameView(unified, props.view);
+  const unifiedActive = sameView(unified, props.view) && !props.serverAccountId;
   return (
     <nav className="sidebar" aria-label="Folders">
       <ul>
@@ -175,6 +195,7 @@ export function Sidebar(props: SidebarProps) {
           </button>
         </li>
       </ul>
+      {props.savedSearches && <SavedSearchList {...props.savedSearches} />}
       {accounts.map((a) => {
         const s = byId.get(a.id);
         const closed = collapsed.has(a.id);
@@ -214,6 +235,7 @@ export function Sidebar(props: SidebarProps) {
                 {tree.map((node) => (
                   <FolderRow key={node.key} {...props} accountId={a.id} node={node} depth={0} collapsed={collapsed} toggle={toggle} />
                 ))}
+                {props.onServer && <ServerEntry accountId={a.id} active={props.serverAccountId === a.id} onServer={props.onServer} />}
               </ul>
             )}
           </section>

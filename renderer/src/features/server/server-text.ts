@@ -70,7 +70,7 @@ export function notApplicable(action: ServerAction, m: ServerMessage): string | 
   if (action === 'delete') return null;
   if (m.local === 'downloaded') return 'already downloaded';
   if (m.local === 'deleted-here') return 'downloaded once and deleted here';
-  if (action === 'headers' && m.local === 'headers-only') return 'its headers are here already';
+  if (action === 'headers' && m.local === 'headers-only') return 'already here as headers only';
   return null;
 }
 

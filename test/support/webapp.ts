@@ -33,6 +33,8 @@ export interface WebAppOptions {
   scheduler?: boolean;
   /** More Dovecot settings (e.g. `lmtp` and more users, for a Postfix in front of it). */
   dovecot?: DovecotOptions;
+  /** Answers main's native questions (delete on the server, send again), as the person would. */
+  confirm?: WebHostOptions['confirm'];
 }
 
 export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
@@ -41,7 +43,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
   await opts.prepare?.(dc, service);
   if (opts.scheduler) service.startScheduler();
-  const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'downloads'), ...(opts.remote ? { remote: opts.remote } : {}) });
+  const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'downloads'), ...(opts.remote ? { remote: opts.remote } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 880 } });
   const pageErrors: string[] = [];

@@ -36,6 +36,7 @@ export class PreferencesStore {
   }
 
   async update(patch: PreferencesPatch): Promise<Preferences> {
+    if (patch.savedSearches) refuseDuplicateNames(patch.savedSearches);
     const senders = new Set(this.value.remoteContentSenders);
     if (patch.allowRemoteContentFrom) senders.add(patch.allowRemoteContentFrom);
     if (patch.disallowRemoteContentFrom) senders.delete(patch.disallowRemoteContentFrom);
@@ -54,4 +55,16 @@ export class PreferencesStore {
     this.value = next;
     return this.get();
   }
+}
+
+/** Saved searches are told apart by name in the sidebar: two of one name (case aside) are refused in plain words. */
+function refuseDuplicateNames(list: readonly { id: string; name: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const s of list) {
+    const key = s.name.trim().toLowerCase();
+    const before = seen.get(key);
+    if (before !== undefined) throw new AppFailure('invalid', `There is already a saved search called “${before}”. Choose another name.`);
+    seen.set(key, s.name.trim());
+  }
+  if (new Set(list.map((s) => s.id)).size !== list.length) throw new AppFailure('invalid', 'Two saved searches have the same id.');
 }

@@ -9,7 +9,9 @@ import { emptyListText, placeOfRows, viewTitle } from '../features/inbox/list-te
 import { messageMenu, type MenuSpec } from '../features/inbox/menus.js';
 import { undoableActions } from '../features/inbox/undoable.js';
 import { useSelection } from '../features/inbox/useSelection.js';
-import { useViewIds } from '../features/inbox/useViewIds.js';
+import { SearchStatus, searchCountText } from '../features/search/SearchStatus.js';
+import { useSavedSearchUi } from '../features/search/useSavedSearchUi.js';
+import { useSearchView } from '../features/search/useSearchView.js';
 import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
@@ -81,7 +83,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const gridRef = useRef<HTMLDivElement>(null);
   // A search of all mail lists every folder of every account; otherwise the list is the folder's.
   const listView: MailboxView = search.trim() && searchAll ? { kind: 'all' } : view;
-  const { ids, complete } = useViewIds(listView, layout.sort, layout.reversed, search.trim());
+  // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
+  const found = useSearchView(listView, layout.sort, layout.reversed, search);
+  const { ids, complete } = found;
+  const searching = found.answer.status !== 'idle';
   const activity = useSyncActivity();
   const { toast, announce, undo, dismiss, history } = useUndo();
   const plainActions = useMemo(() => messageActions(api, setNotice), [api]);
@@ -114,6 +119,18 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     const id = takeSnapshotClick?.();
     if (id) selection.show(id);
   }, []);
+
+  const saved = useSavedSearchUi({
+    api,
+    search,
+    run: (query, all) => {
+      setSearch(query);
+      setSearchAll(all);
+      selection.reset();
+    },
+    showMenu: (spec, at) => showMenu(spec, at),
+    notice: setNotice,
+  });
 
   const { getting, getMail } = useGetMail(api, setNotice);
   useShellCommands(
@@ -295,7 +312,9 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         setLayout={setLayout}
         sidebar={
           <Sidebar
-            view={view}
+            // While a saved search is shown no folder is current (no folder has the 'all' view).
+            view={saved.active ? { kind: 'all' } : view}
+            savedSearches={saved.sidebar}
             onContextMenu={(target, at) => showMenu(folderMenu(target, store, { accountName, markAllRead, openDialog: filing.setDialog }), at)}
             onNewFolder={(accountId) => filing.setDialog({ kind: 'new', accountId, parent: [] })}
             drag={filing.drag}
@@ -303,6 +322,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             serverAccountId={server.accountId}
             onServer={server.open}
             onSelect={(v) => {
+              saved.leave();
               server.close();
               setView(v);
               selection.reset();
@@ -324,8 +344,12 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             contextId={menu ? contextId : null}
             onMarkAllRead={listView.kind === 'all' || (folderView && inTrash(folderView.folder)) ? undefined : () => markAllRead()}
             gridRef={gridRef}
-            emptyText={emptyListText(search, view, activity)}
-            title={listView.kind === 'all' ? 'Search of all folders' : title}
+            emptyText={found.pending ? 'Searching…' : emptyListText(search, view, activity)}
+            title={saved.active ? `Saved search: ${saved.active.name}` : listView.kind === 'all' ? 'Search of all folders' : title}
+            marks={searching ? found : undefined}
+            banner={searching ? <SearchStatus answer={found.answer} savedAs={saved.active?.name ?? null} onSave={saved.save} /> : undefined}
+            countText={searching ? searchCountText(found.answer, ids.length) : undefined}
+            ranked={found.answer.status === 'answered'}
             placeOf={placeOfRows(listView, accounts.length > 1, accountName)}
             onDragStart={filing.dragStart}
             onDragEnd={filing.endDrag}
@@ -337,7 +361,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             <SelectionSummary ids={selectedIds} onCommand={runCommand} onClear={selection.clear} />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-              <ReadingPane id={openId} actions={paneActions} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
+              <ReadingPane id={openId} actions={paneActions} terms={found.terms} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
             </Suspense>
           )
         }
@@ -345,6 +369,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
       <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
       {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {saved.element}
       {filing.dialog && (
         <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} expectFolderChange={follow.expect} />
       )}

@@ -3,9 +3,11 @@
  * A grid named "Messages" with one row per message, named by sender, subject and date.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type DragEvent, type RefObject } from 'react';
+import { useEffect, useRef, type DragEvent, type ReactNode, type RefObject } from 'react';
 import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
+import { Highlighted } from '../search/Highlighted.js';
+import type { SearchTerm } from '../search/highlight.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
 import { DIRECTION_LABELS, SORT_LABELS, type ListSort } from './sort.js';
 
@@ -38,6 +40,20 @@ export interface MessageListProps {
   onDragEnd?: () => void;
   /** While searching: whether the search covers every folder, and the switch. */
   searchScope?: { all: boolean; onChange: (all: boolean) => void };
+  /** While searching: the words to mark, and main's text around the first match by id (in place of the snippet). */
+  marks?: ListMarks;
+  /** Shown above the list (what a search is searching for). */
+  banner?: ReactNode;
+  /** In place of "N messages" (a search's count). */
+  countText?: string;
+  /** The ids are in order of relevance: the sort controls give way to saying so. */
+  ranked?: boolean;
+}
+
+export interface ListMarks {
+  terms: readonly SearchTerm[];
+  pattern: RegExp | null;
+  snippets: ReadonlyMap<string, string>;
 }
 
 function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string }) {
@@ -49,8 +65,10 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
   );
 }
 
-function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
-  const { sender, subject, date, snippet, label } = rowText(row);
+function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd, marks }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null; marks: ListMarks | undefined } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
+  const { sender, subject, date, snippet: stored, label } = rowText(row);
+  const snippet = marks?.snippets.get(row.id) ?? stored;
+  const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
   return (
     <div
       role="row"
@@ -75,15 +93,15 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
           <span className="unread-dot" aria-hidden="true" />
           {/* Element Timing: when the first rows were really painted (read by the benchmark). */}
           <span className="sender" {...(index === 0 ? { elementtiming: 'first-row' } : {})}>
-            {sender}
+            {marked(sender)}
           </span>
           {row.hasAttachments === 1 && <Icon kind="attach" title="Has attachments" />}
           {row.flagged === 1 && <Icon kind="flag" title="Flagged" />}
           {place && <span className="row-place">{place}</span>}
           <span className="date">{date}</span>
         </div>
-        <div className="subject">{subject}</div>
-        <div className="snippet">{snippet}</div>
+        <div className="subject">{marked(subject)}</div>
+        <div className="snippet">{marked(snippet)}</div>
       </div>
     </div>
   );
@@ -122,25 +140,32 @@ export function MessageList(props: MessageListProps) {
   return (
     <div className="list-pane">
       {props.title && <h2 className="list-title">{props.title}</h2>}
+      {props.banner}
       <div className="list-header">
-        <label>
-          Sort by{' '}
-          <select value={props.sort} onChange={(e) => props.onSort(e.target.value as ListSort, false)}>
-            {Object.entries(SORT_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          type="button"
-          className="small"
-          aria-label={`Order: ${DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]}. Reverse it`}
-          onClick={() => props.onSort(props.sort, !props.reversed)}
-        >
-          {DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]} <span aria-hidden="true">⇅</span>
-        </button>
+        {props.ranked ? (
+          <span className="ranked">Best matches first</span>
+        ) : (
+          <>
+            <label>
+              Sort by{' '}
+              <select value={props.sort} onChange={(e) => props.onSort(e.target.value as ListSort, false)}>
+                {Object.entries(SORT_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              className="small"
+              aria-label={`Order: ${DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]}. Reverse it`}
+              onClick={() => props.onSort(props.sort, !props.reversed)}
+            >
+              {DIRECTION_LABELS[props.sort][props.reversed ? 1 : 0]} <span aria-hidden="true">⇅</span>
+            </button>
+          </>
+        )}
         {props.searchScope && (
           <button type="button" className="small" aria-pressed={props.searchScope.all} onClick={() => props.searchScope!.onChange(!props.searchScope!.all)} title="Search every folder of every account, not only this one">
             All folders
@@ -152,7 +177,7 @@ export function MessageList(props: MessageListProps) {
           </button>
         )}
         <span className="count" aria-live="polite">
-          {props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} message${props.ids.length === 1 ? '' : 's'}`}
+          {props.countText ?? (props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} message${props.ids.length === 1 ? '' : 's'}`)}
         </span>
       </div>
       <div ref={scrollRef} className="list-scroll" role="grid"
@@ -192,6 +217,7 @@ export function MessageList(props: MessageListProps) {
                   place={props.placeOf ? props.placeOf(row) : null}
                   onDragStart={props.onDragStart}
                   onDragEnd={props.onDragEnd}
+                  marks={props.marks}
                 />
               );
             })}

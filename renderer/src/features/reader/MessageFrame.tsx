@@ -7,6 +7,8 @@
  */
 import { useCallback, useEffect, useRef } from 'react';
 import { messageFrameCsp, REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
+import type { SearchTerm } from '../search/highlight.js';
+import { markDocument } from '../search/mark-frame.js';
 import { guardDocument, type LinkHandlers } from './LinkGuard.js';
 import { frameDocument } from './sanitize.js';
 
@@ -16,9 +18,13 @@ interface Props {
   /** How many remote images (through the proxy) failed to load, whenever that number changes. */
   onRemoteImagesFailed?: (failed: number) => void;
   links: LinkHandlers;
+  /** The search's words, marked in the body's text (the first one scrolled into view). */
+  terms?: readonly SearchTerm[];
 }
 
-export function MessageFrame({ html, remote, onRemoteImagesFailed, links }: Props) {
+const NO_TERMS: readonly SearchTerm[] = [];
+
+export function MessageFrame({ html, remote, onRemoteImagesFailed, links, terms = NO_TERMS }: Props) {
   const doc = frameDocument(html, messageFrameCsp({ remote }));
   const frame = useRef<HTMLIFrameElement>(null);
   const report = useRef(onRemoteImagesFailed);
@@ -41,15 +47,30 @@ export function MessageFrame({ html, remote, onRemoteImagesFailed, links }: Prop
     }
     guarded.current = { doc: body, off: guardDocument(body, { hover: (l) => linkHandlers.current.hover(l), activate: (l) => linkHandlers.current.activate(l) }) };
   }, []);
+  // Search words are marked once the frame's text is parsed, and again when the words change.
+  const termsRef = useRef(terms);
+  termsRef.current = terms;
+  const marked = useRef<{ doc: Document; terms: readonly SearchTerm[] } | null>(null);
+  const mark = useCallback(() => {
+    const body = frame.current?.contentDocument;
+    if (!body || body.URL !== 'about:srcdoc' || body.readyState === 'loading') return;
+    const now = termsRef.current;
+    if (marked.current?.doc === body && marked.current.terms === now) return;
+    const fresh = marked.current?.doc !== body;
+    marked.current = { doc: body, terms: now };
+    if (markDocument(body, now) > 0 && fresh) body.querySelector('mark[data-popbox-hit]')?.scrollIntoView({ block: 'nearest' });
+  }, []);
+  useEffect(mark, [terms, mark]);
   const polling = useRef(0);
   useEffect(() => {
     const poll = () => {
       guard();
+      mark();
       polling.current = requestAnimationFrame(poll);
     };
     poll();
     return () => cancelAnimationFrame(polling.current);
-  }, [doc, guard]);
+  }, [doc, guard, mark]);
   useEffect(
     () => () => {
       guarded.current?.off();
@@ -86,6 +107,7 @@ export function MessageFrame({ html, remote, onRemoteImagesFailed, links }: Prop
       srcDoc={doc}
       onLoad={() => {
         guard();
+        mark();
         cancelAnimationFrame(polling.current);
         watchImages();
       }}

@@ -1,10 +1,15 @@
 /** A text/plain body, readable: wrapped, quotes dimmed, http(s) and mailto links clickable (through the LinkGuard). */
 import { Fragment, type MouseEvent } from 'react';
+import { Highlighted } from '../search/Highlighted.js';
+import { termPattern, type SearchTerm } from '../search/highlight.js';
 import type { LinkHandlers } from './LinkGuard.js';
 
 const LINK = /\b(https?:\/\/[^\s<>"')\]]+[^\s<>"'.,;:!?)\]]|mailto:[^\s<>"']+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 
-function linkify(line: string, links: LinkHandlers) {
+/** The search's words to mark, and their expression built once per body. */
+type Marks = { terms: readonly SearchTerm[]; pattern: RegExp | null };
+
+function linkify(line: string, links: LinkHandlers, marks: Marks) {
   const parts: (string | { href: string; text: string })[] = [];
   let last = 0;
   for (const m of line.matchAll(LINK)) {
@@ -16,7 +21,9 @@ function linkify(line: string, links: LinkHandlers) {
   parts.push(line.slice(last));
   return parts.map((p, i) =>
     typeof p === 'string' ? (
-      <Fragment key={i}>{p}</Fragment>
+      <Fragment key={i}>
+        <Highlighted text={p} {...marks} />
+      </Fragment>
     ) : (
       <a
         key={i}
@@ -30,7 +37,7 @@ function linkify(line: string, links: LinkHandlers) {
         onAuxClick={(e) => activate(e, p, links)}
         onDragStart={(e) => e.preventDefault()}
       >
-        {p.text}
+        <Highlighted text={p.text} {...marks} />
       </a>
     ),
   );
@@ -42,13 +49,16 @@ function activate(e: MouseEvent, link: { href: string; text: string }, links: Li
   if (e.button === 0 || e.button === 1) links.activate(link);
 }
 
-export function PlainText({ text, links }: { text: string; links: LinkHandlers }) {
+const NO_TERMS: readonly SearchTerm[] = [];
+
+export function PlainText({ text, links, terms = NO_TERMS }: { text: string; links: LinkHandlers; terms?: readonly SearchTerm[] }) {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const marks: Marks = { terms, pattern: terms.length ? termPattern(terms) : null };
   return (
     <div className="plain-body">
       {lines.map((line, i) => (
         <div key={i} className={/^\s*>/.test(line) ? 'quote' : undefined}>
-          {line === '' ? '\u00a0' : linkify(line, links)}
+          {line === '' ? '\u00a0' : linkify(line, links, marks)}
         </div>
       ))}
     </div>

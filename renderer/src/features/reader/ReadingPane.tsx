@@ -13,6 +13,7 @@ import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
+import type { SearchTerm } from '../search/highlight.js';
 import { inTrash } from '../folders/tree.js';
 
 function addresses(list: Address[]): string {
@@ -55,7 +56,8 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
 /** What the pane's Reply, Reply all, Forward and Edit draft buttons start. */
 export type WriteMode = 'reply' | 'replyAll' | 'forward' | 'draft';
 
-export function ReadingPane({ id, actions, onMoveTo, onWrite }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void; onWrite?: (mode: WriteMode, id: string) => void }) {
+/** `terms`: a search's words, marked in the body. */
+export function ReadingPane({ id, actions, onMoveTo, onWrite, terms }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void; onWrite?: (mode: WriteMode, id: string) => void; terms?: readonly SearchTerm[] }) {
   const { api } = useServices();
   const store = useMessages();
   const row = id ? store.get(id) : undefined;
@@ -233,9 +235,9 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite }: { id: string | n
         ) : body.error ? (
           <p role="alert">Cannot show this message: {body.error}</p>
         ) : sanitized ? (
-          <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} links={links.handlers} />
+          <MessageFrame html={sanitized.html} remote={allowRemote} onRemoteImagesFailed={setFailedImages} links={links.handlers} terms={terms} />
         ) : body.loaded?.body.text ? (
-          <PlainText text={body.loaded.body.text} links={links.handlers} />
+          <PlainText text={body.loaded.body.text} links={links.handlers} terms={terms} />
         ) : restInBody ? (
           <p>
             <button type="button" onClick={downloadRest} disabled={fetching}>

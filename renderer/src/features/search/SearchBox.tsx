@@ -1,23 +1,35 @@
-/** Search over sender, subject and snippet, answered from memory as you type. */
+/** The one search box: the query goes to main as it is typed; "?" lists the operators; Escape clears. */
 import { forwardRef } from 'react';
+import { withOperator } from './operators.js';
+import { SearchHelp } from './SearchHelp.js';
+import './search.css';
 
 export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (v: string) => void }>(function SearchBox({ value, onChange }, ref) {
   return (
-    <input
-      ref={ref}
-      type="search"
-      role="searchbox"
-      aria-label="Search messages"
-      placeholder="Search (/)"
-      className="search"
-      value={value}
-      onChange={(e) => onChange(e.target.value)}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          onChange('');
-          (e.target as HTMLInputElement).blur();
-        }
-      }}
-    />
+    <div className="search-field">
+      <input
+        ref={ref}
+        type="search"
+        role="searchbox"
+        aria-label="Search messages"
+        placeholder="Search (/)"
+        className="search"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            onChange('');
+            (e.target as HTMLInputElement).blur();
+          }
+        }}
+      />
+      <SearchHelp
+        onPick={(example) => {
+          onChange(withOperator(value, example));
+          // After the dialog has handed focus back, so typing goes on in the box.
+          setTimeout(() => (ref && typeof ref === 'object' ? ref.current?.focus() : undefined), 0);
+        }}
+      />
+    </div>
   );
 });

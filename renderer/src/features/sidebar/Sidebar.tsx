@@ -12,6 +12,7 @@ import { sameView, type MailboxView } from '../../db/message-store.js';
 import { inAccountOrder, type StatusRow } from '../../db/database.js';
 import { folderTree, shownInSidebar, type FolderNode } from '../folders/tree.js';
 import { isCopyDrag, type DragInfo } from '../folders/drag.js';
+import { SavedSearchList, type SavedSearchListProps } from '../search/SavedSearchList.js';
 import { useCollapsed } from './collapsed.js';
 
 function stateLabel(s: StatusRow | undefined): string | null {
@@ -45,6 +46,8 @@ export interface SidebarProps {
   drag?: DragInfo | null;
   /** Messages dropped on a folder of their own account. */
   onDrop?: (ids: string[], folder: string, copy: boolean) => void;
+  /** The saved searches, shown as virtual folders under the Unified Inbox. */
+  savedSearches?: SavedSearchListProps;
   /** The account whose On the server view fills the list pane (no folder is current then). */
   serverAccountId?: string | null;
   onServer?: (accountId: string) => void;
@@ -192,6 +195,7 @@ export function Sidebar(props: SidebarProps) {
           </button>
         </li>
       </ul>
+      {props.savedSearches && <SavedSearchList {...props.savedSearches} />}
       {accounts.map((a) => {
         const s = byId.get(a.id);
         const closed = collapsed.has(a.id);

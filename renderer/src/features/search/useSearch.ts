@@ -1,0 +1,64 @@
+/**
+ * The search box's question answered by main (issue 17): asked as the person types (after a short
+ * pause, the query exactly as typed so main can take the last word as a prefix), asked again
+ * when the mail changes, and only the newest question's answer kept. The previous answer stays
+ * while the next is on its way, so the list never blanks between keystrokes.
+ */
+import { useEffect, useState } from 'react';
+import type { PopboxApi } from '../../../../shared/api.js';
+import type { SearchInput, SearchResult } from '../../../../shared/search.js';
+import { call, isApiError } from '../../api/client.js';
+import { INBOX } from '../../../../shared/folders.js';
+import type { MailboxView } from '../../db/message-store.js';
+
+/** How long typing pauses before main is asked: fast typists send one question per word, not per key. */
+export const SEARCH_DEBOUNCE_MS = 120;
+
+export type SearchScope = Pick<SearchInput, 'accountId' | 'folder'>;
+
+/** What part of the mail a view's search covers: the Unified Inbox is every account's Inbox. */
+export function searchScope(view: MailboxView): SearchScope {
+  if (view.kind === 'folder') return { accountId: view.accountId, folder: view.folder };
+  if (view.kind === 'unified') return { folder: INBOX };
+  return {};
+}
+
+export type SearchAnswer =
+  /** Nothing typed. */
+  | { status: 'idle' }
+  /** main has not answered this question yet; `previous` is the last answer (another question's). */
+  | { status: 'searching'; key: string; previous: SearchResult | null }
+  | { status: 'answered'; key: string; result: SearchResult }
+  | { status: 'failed'; key: string; message: string };
+
+/** The question as one string: an answer belongs to exactly one. */
+export const searchKey = (query: string, scope: SearchScope) => JSON.stringify([query, scope.accountId ?? null, scope.folder ?? null]);
+
+/** `refresh`: changes when the mail does (the store's version), so main is asked again. */
+export function useSearch(api: PopboxApi, query: string, scope: SearchScope, refresh: unknown): SearchAnswer {
+  const key = searchKey(query, scope);
+  const blank = query.trim() === '';
+  const [answer, setAnswer] = useState<SearchAnswer>({ status: 'idle' });
+  useEffect(() => {
+    if (blank) {
+      setAnswer({ status: 'idle' });
+      return;
+    }
+    let current = true;
+    setAnswer((a) => (a.status !== 'idle' && a.key === key ? a : { status: 'searching', key, previous: a.status === 'answered' ? a.result : a.status === 'searching' ? a.previous : null }));
+    const t = setTimeout(() => {
+      call(api, 'search', { query, ...scope }).then(
+        (result) => current && setAnswer({ status: 'answered', key, result }),
+        (e: unknown) => current && setAnswer({ status: 'failed', key, message: isApiError(e) ? e.message : 'this version of Popbox cannot search message bodies' }),
+      );
+    }, SEARCH_DEBOUNCE_MS);
+    return () => {
+      current = false;
+      clearTimeout(t);
+    };
+  }, [api, key, blank, refresh]);
+  // Until the effect runs, an answer to another question is not this one's.
+  if (blank) return { status: 'idle' };
+  if (answer.status !== 'idle' && answer.key !== key) return { status: 'searching', key, previous: answer.status === 'answered' ? answer.result : answer.status === 'searching' ? answer.previous : null };
+  return answer.status === 'idle' ? { status: 'searching', key, previous: null } : answer;
+}

@@ -292,6 +292,11 @@ const fields = {
   pipelining: z.boolean(invalidType('must be true or false')),
   /** The junk filter weighs the server's X-Spam-Flag / X-Spam-Status as evidence. */
   trustServerVerdict: z.boolean(invalidType('must be true or false')),
+  /**
+   * Run the junk filter on the server's headers (TOP) before downloading, and leave suspected
+   * junk on the server for review in the On the server view instead of downloading it.
+   */
+  junkOnServer: z.boolean(invalidType('must be true or false')),
   checkEveryMinutes: z.int(invalidType(MINUTES_RULE)).min(1, MINUTES_RULE).max(1440, MINUTES_RULE),
   checkAtStartup: z.boolean(invalidType('must be true or false')),
   password: PasswordSource,
@@ -310,6 +315,7 @@ const withDefaults = {
   maxMessageSizeKB: fields.maxMessageSizeKB.default(null),
   pipelining: fields.pipelining.default(true),
   trustServerVerdict: fields.trustServerVerdict.default(false),
+  junkOnServer: fields.junkOnServer.default(false),
   checkEveryMinutes: fields.checkEveryMinutes.default(10),
   checkAtStartup: fields.checkAtStartup.default(true),
   smtp: fields.smtp.default(null),

@@ -14,6 +14,7 @@ import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
 import { Rule, RuleList, RuleOutcome } from './rules.js';
+import { ServerDeleteResult, ServerDownloadInput, ServerDownloadResult, ServerListing, ServerListingInput, ServerSelection } from './server-view.js';
 import { SearchInput, SearchResult } from './search.js';
 
 const Id = z.string().min(1).max(200);
@@ -320,6 +321,14 @@ export const contract = {
   runRules: { input: z.object({ ids: Ids }), output: z.array(RuleOutcome) },
   /** Full-text search in the Gmail/notmuch query language: ranked ids, what was understood, snippets; a malformed query is answered, never an error (search.ts). */
   search: { input: SearchInput, output: SearchResult },
+
+  // ---- On the server (server-view.ts) ----
+  /** What the account's mailbox holds now; `refresh` connects (in the account's turn), else the cached listing without a connection. */
+  serverListing: { input: ServerListingInput, output: ServerListing },
+  /** Delete these on the server without downloading them (asked natively first: gone from every device). */
+  deleteOnServer: { input: ServerSelection, output: ServerDeleteResult },
+  /** Download exactly these (whole, or headers only), each at most once. */
+  downloadFromServer: { input: ServerDownloadInput, output: ServerDownloadResult },
 } as const;
 
 export type Contract = typeof contract;
@@ -346,6 +355,8 @@ export const events = {
   preferencesChanged: Preferences,
   /** Something in this account's Outbox changed (queued, sending, retrying, sent, left): ask outboxStatus. */
   outboxChanged: z.object({ accountId: z.string() }),
+  /** What this account's On the server listing shows changed (refreshed, deleted, downloaded, held): ask serverListing. */
+  serverChanged: z.object({ accountId: z.string() }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

@@ -131,6 +131,36 @@ function runRulesFromRenderer(service: MailService, host: HostServices, ids: str
   });
 }
 
+/**
+ * Delete on the server from the renderer (DESIGN §3.8): a page alone must never wipe a
+ * mailbox. The person is asked natively with the numbers MailService counts from the ledger
+ * (how many, how many were never downloaded here); declined is `cancelled`, nothing is sent.
+ */
+function deleteOnServerFromRenderer(service: MailService, host: HostServices, accountId: string, uidls: string[]) {
+  return service.deleteOnServer(accountId, uidls, {
+    confirm: async ({ count, notDownloaded }) => {
+      const some = (n: number) => (n === 1 ? 'one message' : `${n} messages`);
+      await askServerDeletion(
+        host,
+        {
+          title: 'Delete on the server?',
+          message: `Delete ${some(count)} on the server?`,
+          detail:
+            `They will be gone from the server and from every device and webmail that reads this mailbox. ` +
+            (notDownloaded > 0
+              ? `${notDownloaded === count ? (count === 1 ? 'It was' : 'None of them were') : `${notDownloaded} of them ${notDownloaded === 1 ? 'was' : 'were'}`} never downloaded here, so ${notDownloaded === 1 ? 'that one is' : 'those are'} gone for good.`
+              : 'Every one of them is downloaded here; those copies stay.'),
+          confirmLabel: 'Delete on the server',
+          cancelLabel: 'Cancel',
+          command: `popbox server delete ${accountId} UIDL…`,
+        },
+        'Nothing was deleted on the server.',
+      );
+      return true;
+    },
+  });
+}
+
 export function isMethod(name: string): name is Method {
   return Object.prototype.hasOwnProperty.call(contract, name);
 }
@@ -226,6 +256,9 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     previewRule: ({ rule, accountId, folder, max }) => service.previewRuleOver(rule, { ...(accountId !== undefined ? { accountId } : {}), ...(folder !== undefined ? { folder } : {}), max: max ?? 200 }),
     runRules: ({ ids }) => runRulesFromRenderer(service, host, ids),
     search: (input) => service.search(input),
+    serverListing: ({ accountId, refresh }) => service.serverListing(accountId, { refresh: refresh === true }),
+    deleteOnServer: ({ accountId, uidls }) => deleteOnServerFromRenderer(service, host, accountId, uidls),
+    downloadFromServer: ({ accountId, uidls, headersOnly }) => service.downloadFromServer(accountId, uidls, { headersOnly: headersOnly === true }),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };
 }

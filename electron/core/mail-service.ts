@@ -46,6 +46,9 @@ import { RuleStore } from './rules/rule-store.js';
 import { JunkService } from './junk/junk-service.js';
 import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
+import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../shared/server-view.js';
+import { ServerView } from './server-view/server-view.js';
+import { messageIdFor } from './store/ids.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
 import { scanSearch } from './search/scan.js';
 import { AccountSync } from './sync/account-sync.js';
@@ -100,6 +103,7 @@ export class MailService {
     accountsChanged: new Set(),
     preferencesChanged: new Set(),
     outboxChanged: new Set(),
+    serverChanged: new Set(),
   };
   private scheduler: Scheduler | null = null;
   /** Finding and reading stored messages. */
@@ -147,6 +151,7 @@ export class MailService {
       ingest: this.ingest,
       now,
       onProgress: (accountId, progress) => this.emit('syncProgress', { accountId, progress }),
+      planHook: (account) => this.serverView.syncHook(account),
     });
     this.commands = new StoreCommands({ sessions: this.sessions, journal, record: (id) => this.requireMessage(id), now });
     this.folders = new FolderService({
@@ -463,7 +468,9 @@ export class MailService {
     }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
     if (this.prefs.get().junkFilter) {
-      await this.junk.classifyArrivals(added).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
+      // Downloaded from On the server after the filter held it there: the person said it is wanted.
+      const wanted = await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>());
+      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id))).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     await this.writeFilteredMark(accountId, upTo);
   }
@@ -483,6 +490,56 @@ export class MailService {
 
   private async writeFilteredMark(accountId: string, upTo: number): Promise<void> {
     await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).catch(() => {});
+  }
+
+  // ---- On the server (server-view/) ----
+
+  /** What accounts' mailboxes hold on the server, without downloading (server-view/). */
+  get serverView(): ServerView {
+    return (this.serverViewService ??= new ServerView({
+      dataDir: this.opts.dataDir,
+      sessions: this.sessions,
+      accounts: this.accountsService,
+      account: (idOrName) => this.accounts.get(idOrName),
+      now: () => this.now(),
+      classify: async (raw, accountId) => (this.prefs.get().junkFilter ? this.junk.classifyRaw(raw, accountId) : null),
+      junkReady: async () => this.prefs.get().junkFilter && (await this.junk.trained()),
+      download: (account, adjust) => this.syncs.downloadSelected(account, adjust),
+      changed: (accountId) => this.emit('serverChanged', { accountId }),
+    }));
+  }
+  private serverViewService: ServerView | undefined;
+
+  /** What the account's mailbox holds (cached; `refresh` connects in the account's turn). */
+  serverListing(idOrName: string, opts: { refresh?: boolean } = {}): Promise<ServerListing> {
+    return this.serverView.listing(idOrName, opts);
+  }
+
+  /**
+   * Delete these on the server without downloading them; recorded after QUIT +OK. `confirm`
+   * (the renderer's native question) hears how many and how many were never downloaded here
+   * before anything is sent; it throws or answers false to stop.
+   */
+  async deleteOnServer(idOrName: string, uidls: readonly string[], opts: { confirm?: (q: { count: number; notDownloaded: number }) => Promise<boolean> } = {}): Promise<ServerDeleteResult> {
+    if (opts.confirm) {
+      const count = new Set(uidls).size;
+      const notDownloaded = await this.serverView.countNotDownloaded(idOrName, [...new Set(uidls)]);
+      if (!(await opts.confirm({ count, notDownloaded }))) throw new AppFailure('cancelled', 'Nothing was deleted on the server.');
+    }
+    return this.serverView.delete(idOrName, uidls);
+  }
+
+  /** Download exactly these (whole or headers only), each at most once (the ledger); new mail goes through arrival as a sync's does. */
+  async downloadFromServer(idOrName: string, uidls: readonly string[], opts: { headersOnly?: boolean } = {}): Promise<ServerDownloadResult> {
+    const accountId = this.accounts.get(idOrName).id;
+    const startedAt = this.now();
+    const filtered = this.serverView.download(accountId, uidls, opts).then(async (result) => {
+      await this.filterArrivals(accountId, startedAt);
+      return result;
+    });
+    this.arriving.add(filtered);
+    void filtered.finally(() => this.arriving.delete(filtered)).catch(() => {});
+    return filtered;
   }
 
   // ---- junk (junk/) ----
@@ -545,9 +602,12 @@ export class MailService {
       void filtered.finally(() => this.arriving.delete(filtered));
       const outcome = await filtered;
       this.lastOutcome.set(account.id, outcome);
+      await this.serverView.syncDone(account.id, outcome.ok).catch(() => {});
       outcomes.push(outcome);
       // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
       await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});
+      // "Delete junk after N days" likewise (deleteForGood: the server copy follows the account).
+      await this.folders.purgeJunk(account.id, this.prefs.get().deleteJunkAfterDays).catch(() => {});
       if (outcome.ok && account.smtp !== null) this.retryUnreachedSends(account.id);
     }
     return outcomes;
@@ -579,8 +639,6 @@ export class MailService {
   }
 
   // ---- messages ----
-      // "Delete junk after N days" likewise (deleteForGood: the server copy follows the account).
-      await this.folders.purgeJunk(account.id, this.prefs.get().deleteJunkAfterDays).catch(() => {});
 
   messages(filter: { accountId?: string } = {}): StoredMessage[] {
     const out: StoredMessage[] = [];

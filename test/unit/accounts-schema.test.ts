@@ -71,6 +71,7 @@ describe('AccountInput', () => {
       maxMessageSizeKB: null,
       pipelining: true,
       trustServerVerdict: false,
+      junkOnServer: false,
       checkEveryMinutes: 10,
       checkAtStartup: true,
       smtp: null,

@@ -98,6 +98,17 @@ export class JunkService {
   }
 
   /**
+   * The verdict on raw bytes not stored here (the On the server view judges TOP's headers before
+   * download), with the same overrides as arrivals; null until the filter has learned both kinds.
+   */
+  async classifyRaw(raw: Buffer, accountId: string): Promise<{ verdict: Outcome; score: number } | null> {
+    const list = await this.words();
+    if (list.junkMessages === 0 || list.hamMessages === 0) return null;
+    const { verdict, score } = classify(raw, list, { isCorrespondent: (a) => this.deps.hasWrittenTo(a), trustServerVerdict: this.deps.trustServerVerdict(accountId) });
+    return { verdict, score };
+  }
+
+  /**
    * New mail, after the rules: what is still in the inbox is classified and junk moved to the
    * account's Junk folder; unsure and good mail stay. A message a rule filed elsewhere is skipped.
    */

@@ -11,7 +11,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
-import { fetchFull, syncAccount, type SyncProgress, type SyncResult } from './sync-engine.js';
+import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
 
 export interface AccountSyncDeps {
   sessions: SessionManager;
@@ -20,6 +20,8 @@ export interface AccountSyncDeps {
   now: () => number;
   /** Every account's progress (the service turns it into `syncProgress` events). */
   onProgress: (accountId: string, p: SyncProgress) => void;
+  /** A hook on each ordinary sync's plan (the On the server view's chosen deletions and held junk). */
+  planHook?: (account: AccountSettings) => NonNullable<SyncOptions['adjustPlan']>;
 }
 
 export class AccountSync {
@@ -47,7 +49,12 @@ export class AccountSync {
     await Promise.allSettled(this.running.values());
   }
 
-  private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
+  /** Download exactly what `adjustPlan` leaves of the plan (the On the server view's selection), in the account's turn. */
+  downloadSelected(account: AccountSettings, adjustPlan: NonNullable<SyncOptions['adjustPlan']>): Promise<SyncResult> {
+    return this.syncOne(account, undefined, adjustPlan);
+  }
+
+  private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void, adjustPlan = this.deps.planHook?.(account)): Promise<SyncResult> {
     const { sessions, accounts, ingest, now } = this.deps;
     const credentials = await accounts.credentialsFor(account);
     return sessions.for(account.id).run(
@@ -70,6 +77,7 @@ export class AccountSync {
             },
             // Parsing runs beside the download, never in its way; what it produces is journaled.
             onStored: (e) => stored.stored(e),
+            ...(adjustPlan ? { adjustPlan } : {}),
           });
         } catch (e) {
           // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).

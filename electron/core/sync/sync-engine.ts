@@ -42,6 +42,11 @@ export interface SyncOptions {
   commitEvery?: number;
   /** Bytes a sync may take beyond twice what the server announced (LIST); see byteBudget(). */
   budgetSlack?: number;
+  /**
+   * Changes the plan before anything is downloaded (the On the server view: deletions the person
+   * chose, junk held on the server, or exactly a selection to download). Absent: the plan as is.
+   */
+  adjustPlan?: (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
 }
 
 export interface SyncResult {
@@ -94,7 +99,8 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     }
 
     const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
-    const plan = planSync(server, box.ledger, opts.policy, now());
+    const planned = planSync(server, box.ledger, opts.policy, now());
+    const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
     box.ledger.gone(plan.gone, now());
 
     progress.total = plan.download.length + plan.headersOnly.length;

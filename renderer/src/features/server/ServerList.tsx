@@ -10,7 +10,8 @@ import { formatBytes, formatListDate } from '../../app/format.js';
 import { badgesOf } from './server-text.js';
 import type { ServerSort } from './shown.js';
 
-export const SERVER_ROW_HEIGHT = 34;
+/** Three lines, as the message list's rows: sender, date and size; the subject; where it stands (fits a narrow list pane). */
+export const SERVER_ROW_HEIGHT = 66;
 
 export interface ServerListProps {
   messages: readonly ServerMessage[];
@@ -62,13 +63,21 @@ function Row({ m, index, start, selected, focused, onToggle, onClick, onOpen }: 
     >
       <div role="gridcell" className="sv-check">
         {/* The checkbox ticks alone: a click on it never clears the other ticks. */}
-        <input type="checkbox" tabIndex={-1} checked={selected} aria-label={`Select ${m.subject || m.from || m.uidl}`} onClick={(e) => e.stopPropagation()} onChange={() => onToggle(m.uidl)} />
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          checked={selected}
+          aria-label={`Select ${m.subject || m.from || m.uidl}`}
+          onClick={(e) => e.stopPropagation()}
+          onChange={(e) => {
+            onToggle(m.uidl);
+            // The keys (x, Delete, arrows) stay the list's after a click on a box.
+            e.currentTarget.closest<HTMLElement>('[role="grid"]')?.focus({ preventScroll: true });
+          }}
+        />
       </div>
       <div role="gridcell" className={`sv-from${unknown ? ' muted' : ''}`}>
         {m.from || (unknown ? 'Headers not fetched yet' : '(no sender)')}
-      </div>
-      <div role="gridcell" className="sv-subject">
-        {m.subject || (unknown ? '' : '(no subject)')}
       </div>
       <div role="gridcell" className="sv-date">
         {dateText(m)}
@@ -76,9 +85,12 @@ function Row({ m, index, start, selected, focused, onToggle, onClick, onOpen }: 
       <div role="gridcell" className="sv-size">
         {formatBytes(m.size)}
       </div>
+      <div role="gridcell" className="sv-subject">
+        {m.subject || (unknown ? '' : '(no subject)')}
+      </div>
       <div role="gridcell" className="sv-state">
         {badgesOf(m).map((b) => (
-          <span key={b.text} className={`sv-badge tone-${b.tone}`} title={b.title}>
+          <span key={b.text} className={`sv-badge tone-${b.tone}`} title={b.title ?? b.text}>
             {b.text}
           </span>
         ))}
@@ -110,8 +122,8 @@ export function ServerList(props: ServerListProps) {
   const sortMark = (s: ServerSort) => (props.sort === s ? (direction(s) === 'ascending' ? ' ▴' : ' ▾') : '');
   return (
     <div ref={scrollRef} className="sv-scroll" role="grid" aria-label="Messages on the server" aria-multiselectable="true" aria-rowcount={props.messages.length + 1} tabIndex={0} onKeyDown={props.onKeyDown}>
-      <div role="row" aria-rowindex={1} className="sv-row sv-head">
-        <div role="columnheader" className="sv-check" />
+      <div role="row" aria-rowindex={1} className="sv-head">
+        <div role="columnheader" className="sv-check" aria-label="Selected" />
         {COLUMNS.map((c) => (
           <div key={c.sort} role="columnheader" className={c.className} aria-sort={props.sort === c.sort ? direction(c.sort) : 'none'}>
             <button type="button" className="sv-sort" tabIndex={-1} onClick={() => props.onSort(c.sort)} title={`Sort by ${c.label.toLowerCase()}; again to reverse`}>

@@ -12,7 +12,7 @@ export interface ServerSource {
   /** Main asks the person natively first; their "no" is an ApiError with code `cancelled`. */
   remove(accountId: string, uidls: string[]): Promise<ServerDeleteResult>;
   download(accountId: string, uidls: string[], headersOnly: boolean): Promise<ServerDownloadResult>;
-  /** Something about this account's server copies changed; returns the unsubscribe function. */
+  /** Something about this account's server copies changed (or a check for mail ended); returns the unsubscribe function. */
   onChanged(listener: (accountId: string) => void): () => void;
 }
 
@@ -21,6 +21,13 @@ export function contractSource(api: PopboxApi): ServerSource {
     listing: (accountId, refresh) => call(api, 'serverListing', { accountId, refresh }),
     remove: (accountId, uidls) => call(api, 'deleteOnServer', { accountId, uidls }),
     download: (accountId, uidls, headersOnly) => call(api, 'downloadFromServer', { accountId, uidls, headersOnly }),
-    onChanged: (listener) => api.on('serverChanged', ({ accountId }) => listener(accountId)),
+    onChanged: (listener) => {
+      const offs = [
+        api.on('serverChanged', ({ accountId }) => listener(accountId)),
+        // A check for mail that ended changed what is downloaded here (and main's listing saw the server).
+        api.on('accountStatus', ({ accountId, state }) => state !== 'syncing' && state !== 'queued' && listener(accountId)),
+      ];
+      return () => offs.forEach((off) => off());
+    },
   };
 }

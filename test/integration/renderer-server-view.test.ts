@@ -133,4 +133,29 @@ suite('On the server in Chromium', () => {
     expect(await onDovecot()).toEqual([...KEEP].sort());
     expect(app.pageErrors).toEqual([]);
   });
+
+  it('keys: Space ticks, Delete asks about the focused row only when nothing is ticked, Enter opens a downloaded one in its folder', async () => {
+    await sidebar().getByRole('region', { name: 'Bob' }).getByRole('button', { name: 'On the server' }).click();
+    await expect.poll(() => serverRows().count()).toBe(4);
+    // A click selects that row and focuses the list; the window's own Delete (to Trash) does not act behind it.
+    await serverRow('Lunch on Friday').click();
+    await page.getByText('1 of 4 selected').waitFor();
+    await page.keyboard.press('Space');
+    await page.getByText('4 messages', { exact: true }).waitFor();
+    await page.keyboard.press('x');
+    await page.getByText('1 of 4 selected').waitFor();
+    await page.keyboard.press('x');
+    await page.getByText('4 messages', { exact: true }).waitFor();
+    answer = false;
+    asked.length = 0;
+    await page.keyboard.press('Delete');
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]!.message).toMatch(/one message/);
+    expect(service.messages().find((m) => m.summary.subject === 'Lunch on Friday')?.folder).toBe('INBOX');
+    expect(await onDovecot()).toEqual([...KEEP].sort());
+    await page.keyboard.press('Enter');
+    await page.getByRole('region', { name: 'Message' }).getByRole('heading', { name: 'Lunch on Friday' }).waitFor();
+    expect(await page.title()).toBe('Inbox — Bob — Popbox');
+    expect(await serverGrid().count()).toBe(0);
+  });
 });

@@ -99,6 +99,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const follow = useFollowFolder(view, setView, (text) => announce(text, false));
   const composer = useComposer(api, accounts);
   const server = useServerPane(api, stored);
+  // A search (typed or saved) shows its results: the list pane leaves the server view for them.
+  useEffect(() => {
+    if (search.trim()) server.close();
+  }, [search]);
   // Writing: r, Shift+R, f on the open (else focused) message; c/n a new one from this folder's account.
   const write = (mode: 'new' | 'reply' | 'replyAll' | 'forward', id = openId ?? focused) =>
     mode === 'new' ? composer.open({ mode, ...(view.kind === 'folder' ? { accountId: view.accountId } : {}) }) : id && composer.open({ mode, id });

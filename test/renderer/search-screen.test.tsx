@@ -40,6 +40,7 @@ describe('where the words are', () => {
 
   it('before main answers, the plain words typed (not operators) are marked, the last one as a prefix', () => {
     expect(typedTerms('from:ann invoi')).toEqual([prefix('invoi')]);
+    expect(typedTerms('ann OR carol -spam')).toEqual([word('ann'), word('carol')]);
     expect(typedTerms('"big deal" invoice ')).toEqual([word('big deal'), word('invoice')]);
   });
 });
@@ -201,6 +202,10 @@ describe('the search box asks main', () => {
     await act(async () => fireEvent.click(within(help).getByRole('button', { name: 'is:unread' })));
     expect((screen.getByRole('searchbox') as HTMLInputElement).value).toBe('invoice is:unread');
     await waitFor(() => expect(asked.at(-1)?.query).toBe('invoice is:unread'));
+    // A query that names its folder or account looks beyond the folder on screen (the Unified Inbox here).
+    expect(asked.at(-1)).toEqual({ query: 'invoice is:unread', folder: 'INBOX' });
+    await type('in:Archive invoice');
+    await waitFor(() => expect(asked.at(-1)).toEqual({ query: 'in:Archive invoice' }));
   });
 
   it('saved searches: saved under a name, shown in the sidebar, run by a click, renamed, reordered, deleted; a taken name is refused in words', async () => {

@@ -11,6 +11,7 @@ import { undoableActions } from '../features/inbox/undoable.js';
 import { useSelection } from '../features/inbox/useSelection.js';
 import { SearchStatus, searchCountText } from '../features/search/SearchStatus.js';
 import { useSavedSearchUi } from '../features/search/useSavedSearchUi.js';
+import { queryChoosesPlace } from '../features/search/useSearch.js';
 import { useSearchView } from '../features/search/useSearchView.js';
 import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
@@ -82,7 +83,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<HTMLDivElement>(null);
   // A search of all mail lists every folder of every account; otherwise the list is the folder's.
-  const listView: MailboxView = search.trim() && searchAll ? { kind: 'all' } : view;
+  // A query with in: or account: chooses its own place.
+  const listView: MailboxView = search.trim() && (searchAll || queryChoosesPlace(search)) ? { kind: 'all' } : view;
   // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
   const found = useSearchView(listView, layout.sort, layout.reversed, search);
   const { ids, complete } = found;

@@ -8,11 +8,16 @@ export const OPERATORS: readonly { form: string; example: string; what: string }
   { form: 'has:attachment', example: 'has:attachment', what: 'With attachments' },
   { form: 'is:unread', example: 'is:unread', what: 'Not read yet' },
   { form: 'is:flagged', example: 'is:flagged', what: 'Flagged' },
-  { form: 'in:', example: 'in:Archive', what: 'In a folder (its name as the sidebar shows it)' },
+  { form: 'filename:', example: 'filename:pdf', what: 'An attachment’s name' },
+  { form: 'in:', example: 'in:Archive', what: 'In a folder, by the name the sidebar shows (looks beyond the folder on screen)' },
+  { form: 'in:anywhere', example: 'in:anywhere', what: 'Every folder of every account' },
   { form: 'account:', example: 'account:Home', what: 'In one account' },
   { form: 'before:', example: 'before:2026-01-01', what: 'Dated before a day' },
   { form: 'after:', example: 'after:2025-12-01', what: 'Dated on or after a day' },
   { form: 'larger:', example: 'larger:5M', what: 'Bigger than a size (K, M)' },
+  { form: 'smaller:', example: 'smaller:100K', what: 'Smaller than a size' },
+  { form: 'OR', example: 'ann OR carol', what: 'Either one' },
+  { form: '-', example: '-newsletter', what: 'Leave out what matches' },
 ];
 
 /** The query with `piece` added at the end, one space apart. */

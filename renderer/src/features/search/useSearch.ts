@@ -23,6 +23,14 @@ export function searchScope(view: MailboxView): SearchScope {
   return {};
 }
 
+/**
+ * Whether the query names its own place (in:FOLDER, account:NAME): then it searches all mail, as
+ * in Gmail, rather than only inside the folder on screen (where in:Archive would find nothing).
+ */
+export function queryChoosesPlace(query: string): boolean {
+  return /(^|[\s(])-?(in|account):\S/i.test(query);
+}
+
 export type SearchAnswer =
   /** Nothing typed. */
   | { status: 'idle' }

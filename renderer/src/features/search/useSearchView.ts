@@ -27,10 +27,12 @@ export interface SearchView {
 const NONE: readonly SearchTerm[] = [];
 const NO_SNIPPETS: ReadonlyMap<string, string> = new Map();
 
-/** Words to mark before main answers: the plain words typed (not operators), the last one a prefix while it is being typed. */
+/** Words to mark before main answers: the plain words typed (not operators, OR or -left-out), the last one a prefix while it is being typed. */
 export function typedTerms(query: string): SearchTerm[] {
-  const words = [...query.matchAll(/"([^"]*)"?|(\S+)/g)].map((m) => ({ text: (m[1] ?? m[2] ?? '').toLowerCase().trim(), quoted: m[1] !== undefined })).filter((w) => w.text && (w.quoted || !/^[-\w]+:/.test(w.text)));
-  return words.map((w, i) => ({ text: w.text, prefix: !w.quoted && i === words.length - 1 && !/\s$/.test(query) }));
+  const tokens = [...query.matchAll(/"([^"]*)"?|(\S+)/g)].map((m) => ({ text: (m[1] ?? m[2] ?? '').toLowerCase().trim(), quoted: m[1] !== undefined }));
+  // Only the very last token, while it is still being typed (no space after it), is a prefix.
+  const typing = /\s$/.test(query) ? -1 : tokens.length - 1;
+  return tokens.flatMap((t, i) => (t.text && (t.quoted || !/^-|^or$|^\w+:/.test(t.text)) ? [{ text: t.text, prefix: !t.quoted && i === typing }] : []));
 }
 
 export function useSearchView(view: MailboxView, sort: ListSort, reversed: boolean, search: string): SearchView {

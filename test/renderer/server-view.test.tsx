@@ -8,6 +8,7 @@ import { act, cleanup, fireEvent, render, renderHook, screen, within } from '@te
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing, ServerMessage } from '../../shared/server-view.js';
 import { ApiError } from '../../renderer/src/api/client.js';
+import { ShortcutsHelp } from '../../renderer/src/app/ShortcutsHelp.js';
 import { DEFAULT_POLICY, PolicyFields, policyValues } from '../../renderer/src/features/accounts/fields.js';
 import { ServerView } from '../../renderer/src/features/server/ServerView.js';
 import { actionState, badgesOf, deletedText, listedText } from '../../renderer/src/features/server/server-text.js';
@@ -267,6 +268,14 @@ function rowUidl(subject: string): string | null {
     .find((r) => r.textContent?.includes(subject))
     ?.getAttribute('data-uidl') ?? null;
 }
+
+describe('the ? list', () => {
+  it('names the On the server keys in a group of their own', () => {
+    render(<ShortcutsHelp onClose={() => {}} />);
+    const group = screen.getByRole('columnheader', { name: 'On the server' }).closest('tbody')!;
+    expect([...group.querySelectorAll('tr')].slice(1).map((tr) => tr.textContent)).toEqual(['Space or xTick or untick the message', 'DeleteDelete the ticked messages from the server (asks first)', 'EnterOpen a downloaded message in its folder']);
+  });
+});
 
 describe('the view follows its account', () => {
   it('closes when the account is removed', () => {

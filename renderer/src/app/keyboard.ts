@@ -29,7 +29,7 @@ export type Shortcut =
   | 'last';
 
 /** The list the `?` overlay shows: keys as a person types them, and what they do, in groups. */
-export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'Window'; keys: string[]; what: string }[] = [
+export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'On the server' | 'Window'; keys: string[]; what: string }[] = [
   { group: 'Reading', keys: ['j', '↓'], what: 'Next message' },
   { group: 'Reading', keys: ['k', '↑'], what: 'Previous message' },
   { group: 'Reading', keys: ['Home', 'End'], what: 'First / last message' },
@@ -53,6 +53,9 @@ export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'Window'
   { group: 'Writing', keys: ['f'], what: 'Forward' },
   { group: 'Writing', keys: ['Ctrl+Enter', '⌘Enter'], what: 'Send (while writing)' },
   { group: 'Writing', keys: ['Escape'], what: 'Close the message you are writing (its draft is kept)' },
+  { group: 'On the server', keys: ['Space', 'x'], what: 'Tick or untick the message' },
+  { group: 'On the server', keys: ['Delete'], what: 'Delete the ticked messages from the server (asks first)' },
+  { group: 'On the server', keys: ['Enter'], what: 'Open a downloaded message in its folder' },
   { group: 'Window', keys: ['Escape'], what: 'Clear the selection, close a dialog or menu' },
   { group: 'Window', keys: ['F9'], what: 'Show or hide the folders' },
   { group: 'Window', keys: ['Ctrl +', 'Ctrl −', 'Ctrl+0'], what: 'Zoom in, zoom out, actual size' },

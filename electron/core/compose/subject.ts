@@ -35,3 +35,26 @@ export function forwardSubject(original: string): string {
   const s = strip(original.replace(/\s+/g, ' '), FORWARD);
   return `Fwd: ${s}`.trimEnd();
 }
+
+// Any leading list tag, for comparing subjects (threads): "[SAtalk] Re: x" and "Re: [SAtalk] x" match.
+const ANY_LIST_TAG = /^\s*\[[^\][]{1,40}\]\s*/;
+
+/**
+ * The subject with every reply/forward prefix and list tag taken off the front, however they
+ * are nested ("[sa] Re: Fwd: [sa] RE: x" → "x"): what the threading fallback compares.
+ */
+export function baseSubject(subject: string): string {
+  let s = subject.replace(/\s+/g, ' ');
+  // Bounded: each pass that does not end the loop removes at least one character.
+  for (;;) {
+    const before = s;
+    s = strip(strip(s.replace(ANY_LIST_TAG, ''), REPLY), FORWARD);
+    if (s === before) return s.trim();
+  }
+}
+
+/** Whether the subject says it answers or passes on another message ("Re:", "Fwd:", after a list tag too). */
+export function saysReplyOrForward(subject: string): boolean {
+  const s = subject.replace(ANY_LIST_TAG, '');
+  return REPLY.test(s) || FORWARD.test(s);
+}

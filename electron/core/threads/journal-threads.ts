@@ -1,0 +1,76 @@
+/**
+ * The thread index kept beside the journal. Threads are derived data (DESIGN §2): nothing of
+ * them is written to disk, so a kill at any moment cannot leave them disagreeing with the mail.
+ * They are built from the journal's records (their summaries already hold Message-ID,
+ * In-Reply-To and References) the first time someone asks, then follow the journal change by
+ * change, the way the renderer's read model does: whatever ingest, a move, a delete or a
+ * reconcile after a crash journals reaches them. A journal compacted past the index's cursor
+ * (or any doubt) rebuilds them from the records.
+ */
+import type { MessageRecord } from '../../../shared/changes.js';
+import type { Journal } from '../store/journal.js';
+import { ThreadIndex, type ThreadMessage } from './thread-index.js';
+
+export function threadMessage(m: MessageRecord): ThreadMessage {
+  const parsed = m.summary.date ? Date.parse(m.summary.date) : NaN;
+  return {
+    id: m.id,
+    accountId: m.accountId,
+    messageId: m.summary.messageId,
+    inReplyTo: m.summary.inReplyTo,
+    references: m.summary.references,
+    subject: m.summary.subject,
+    date: Number.isFinite(parsed) ? parsed : m.receivedAt,
+  };
+}
+
+export class JournalThreads {
+  private index: ThreadIndex | null = null;
+  /** The journal state the index reflects. */
+  private state = 0;
+  private readonly off: () => void;
+
+  /** `onChanged`: the index's new version, after a journal change moved a thread (only once built). */
+  constructor(
+    private readonly journal: Journal,
+    private readonly onChanged: (version: number) => void = () => {},
+  ) {
+    this.off = journal.onChange(() => {
+      if (!this.index) return;
+      const before = this.index.version;
+      const epoch = this.index.epoch;
+      const index = this.current();
+      if (index.epoch !== epoch || index.version !== before) this.onChanged(index.version);
+    });
+  }
+
+  close(): void {
+    this.off();
+  }
+
+  /** The index, brought up to the journal's state (built on first use). */
+  current(): ThreadIndex {
+    if (!this.index) return this.rebuild();
+    if (this.state === this.journal.state) return this.index;
+    const result = this.journal.changesSince(this.state);
+    if ('cannotCalculate' in result) return this.rebuild();
+    const touched = new Set<string>();
+    for (const c of result.changes) if (c.t === 'add' || c.t === 'partial' || c.t === 'remove') touched.add(c.t === 'add' ? c.m.id : c.id);
+    for (const id of touched) {
+      const m = this.journal.get(id);
+      if (m) this.index.add(threadMessage(m));
+      else this.index.remove(id);
+    }
+    this.state = result.state;
+    return this.index;
+  }
+
+  /** From the journal's records alone. */
+  rebuild(): ThreadIndex {
+    const index = new ThreadIndex();
+    for (const m of this.journal.all()) index.add(threadMessage(m));
+    this.index = index;
+    this.state = this.journal.state;
+    return index;
+  }
+}

@@ -93,7 +93,7 @@ describe('what each message says', () => {
     expect(actionState('download', [here, away])).toEqual({ uidls: [away.uidl], disabledReason: null, leftOut: '1 already downloaded' });
     expect(actionState('headers', [headers]).disabledReason).toBe('This message is already here as headers only.');
     expect(actionState('headers', [here, headers]).disabledReason).toBe('Nothing to download headers of: 1 already downloaded, 1 already here as headers only.');
-    expect(actionState('download', [headers]).uidls).toEqual([headers.uidl]);
+    expect(actionState('download', [headers]).disabledReason).toBe('This message is already here as headers only (open it to get the rest).');
     expect(actionState('delete', [here, away, headers]).uidls).toHaveLength(3);
     expect(actionState('delete', []).disabledReason).toMatch(/Select messages/);
     expect(deletedText({ deleted: 2, gone: 0 })).toBe('2 messages deleted from the server');
@@ -124,6 +124,16 @@ describe('On the server view', () => {
     view(server);
     await screen.findByText('Fresh');
     expect(vi.mocked(server.source.listing).mock.calls.map((c) => c[1])).toEqual([false, true]);
+  });
+
+  it('never listed and offline: says so, not “0 messages”', async () => {
+    const server = fakeServer(listingOf([], { listedAt: null }));
+    server.failListing('network', 'getaddrinfo ENOTFOUND pop.example.org');
+    view(server);
+    expect(await screen.findByText(/Cannot reach Bob's server: you may be offline/)).toBeTruthy();
+    expect(screen.getByText('Not listed yet')).toBeTruthy();
+    expect(screen.queryByText(/^0 messages, /)).toBeNull();
+    expect(server.calls.listing).toEqual([false, true]);
   });
 
   it('deletes the ticked messages on the server: the rows go and a toast says how many', async () => {

@@ -147,9 +147,9 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
     <div className="list-pane server-pane">
       <h2 className="list-title">{accountName} — on the server</h2>
       <div className="list-header sv-summary">
-        <span className="sv-stat">{listing ? mailboxText(listing.messageCount, listing.mailboxBytes) : 'Loading…'}</span>
+        <span className="sv-stat">{!listing ? 'Loading…' : listing.listedAt === null ? 'Not listed yet' : mailboxText(listing.messageCount, listing.mailboxBytes)}</span>
         <span className="sv-listed" aria-live="polite">
-          {refreshing ? 'Asking the server…' : listing ? listedText(listing.listedAt, now, formatListDate) : ''}
+          {refreshing ? 'Asking the server…' : listing?.listedAt ? listedText(listing.listedAt, now, formatListDate) : ''}
         </span>
         <button type="button" className="small" disabled={refreshing} onClick={refresh} title="Connect to the server and list what it holds now">
           Refresh

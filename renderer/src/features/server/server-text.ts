@@ -70,7 +70,8 @@ export function notApplicable(action: ServerAction, m: ServerMessage): string | 
   if (action === 'delete') return null;
   if (m.local === 'downloaded') return 'already downloaded';
   if (m.local === 'deleted-here') return 'downloaded once and deleted here';
-  if (action === 'headers' && m.local === 'headers-only') return 'already here as headers only';
+  // Its headers are here: opening it downloads the rest (the ledger never downloads it twice).
+  if (m.local === 'headers-only') return action === 'headers' ? 'already here as headers only' : 'already here as headers only (open it to get the rest)';
   return null;
 }
 

@@ -5,6 +5,7 @@
  * "matches" takes a glob (`*`, `?`), never a regular expression from the user.
  */
 import { z } from 'zod';
+import { isMailAddress, MAX_ADDRESS_LENGTH } from './address.js';
 import { folderPathProblem } from './folders.js';
 
 export const MAX_RULES = 500;
@@ -48,6 +49,14 @@ const FolderPath = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** One address (no name, no list): where a filter forwards to. */
+export const ForwardAddress = z
+  .string()
+  .trim()
+  .min(1, 'type the address to forward to')
+  .max(MAX_ADDRESS_LENGTH)
+  .refine((a) => isMailAddress(a), 'is not an email address (one address, like bob@example.org)');
+
 export const Action = z.discriminatedUnion('t', [
   z.object({ t: z.literal('move'), folder: FolderPath }),
   z.object({ t: z.literal('copy'), folder: FolderPath }),
@@ -61,6 +70,12 @@ export const Action = z.discriminatedUnion('t', [
    * on the server; a headers-only message is never deleted there, its rest lives only there).
    */
   z.object({ t: z.literal('delete-on-server') }),
+  /**
+   * Forward a new message to this address, as an attachment (message/rfc822), from the
+   * account's default identity through its Outbox. Runs on arrival, and on demand only when the
+   * person asks for it; never for a message that was itself sent automatically (RFC 3834).
+   */
+  z.object({ t: z.literal('forward'), to: ForwardAddress }),
   /** No further rule runs for this message. */
   z.object({ t: z.literal('stop') }),
 ]);
@@ -104,5 +119,7 @@ export const RuleOutcome = z.object({
   flagged: z.boolean(),
   /** Marked for deletion on the server at the next sync. */
   deleteOnServer: z.boolean().optional(),
+  /** Forwarded (queued in the Outbox) to these addresses by this run. */
+  forwardedTo: z.array(z.string()).optional(),
 });
 export type RuleOutcome = z.infer<typeof RuleOutcome>;

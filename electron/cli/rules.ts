@@ -6,7 +6,7 @@ import { INBOX, parseFolderArg, pathOf } from '../../shared/folders.js';
 import type { Rule } from '../../shared/rules.js';
 import { AppFailure } from '../core/errors.js';
 import { describeAction, describeCondition, parseAction, parseCondition } from '../core/rules/rule-text.js';
-import { parse, plural, print, usage, withService } from './common.js';
+import { parse, plural, print, printError, usage, withService } from './common.js';
 import { resolveFolder } from './folders.js';
 
 export const RULES_USAGE = `  rules list [--json]
@@ -14,9 +14,11 @@ export const RULES_USAGE = `  rules list [--json]
         conditions: 'from|to|cc|recipient|subject|body|account contains|does not contain|is|matches TEXT',
         'header NAME contains TEXT', 'size > 1M', 'age > 30d', 'has attachment', 'no attachment'
         (matches: * any text, ? one character); actions: 'move FOLDER', 'copy FOLDER', mark-read,
-        flag, junk, delete, delete-on-server, stop
+        flag, junk, delete, delete-on-server, 'forward ADDRESS' (the message as an attachment, from the
+        account's default identity; on new mail only, unless rules run --forward), stop
   rules remove NAME
-  rules run [ID...] [--folder NAME] [--account NAME] [--json]   (default: every account's Inbox)`;
+  rules run [ID...] [--folder NAME] [--account NAME] [--forward] [--json]   (default: every account's Inbox;
+        --forward: carry out forward actions too, never twice for one message and address)`;
 
 /** `add`'s words: the name, then runs of conditions after --if and of actions after --then. */
 export function parseAddArgs(args: readonly string[]): { name: string; match: 'all' | 'any'; conditions: string[]; actions: string[] } {
@@ -94,7 +96,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       });
     }
     case 'run': {
-      const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, json: { type: 'boolean' } });
+      const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, forward: { type: 'boolean' }, json: { type: 'boolean' } });
       return withService(dataDir, async (s) => {
         let ids: string[];
         if (positionals.length > 0) {
@@ -115,7 +117,9 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
           // In no account at all: the plain answer naming the folders there are.
           if (!found && values.folder !== undefined && accounts[0]) resolveFolder(s, accounts[0].id, values.folder);
         }
-        const outcomes = await s.runRules(ids);
+        // What a filter could not do (a forward held back, a folder that failed) is said here too.
+        const off = s.on('notice', (n) => printError(`popbox: ${n.message}`));
+        const outcomes = await s.runRules(ids, { forward: values.forward === true }).finally(off);
         if (values.json) {
           print(JSON.stringify(outcomes, null, 2));
           return 0;
@@ -127,11 +131,13 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
             ...(o.markedRead ? ['marked read'] : []),
             ...(o.flagged ? ['flagged'] : []),
             ...(o.deleteOnServer ? ['to be deleted from the server at the next sync'] : []),
+            ...(o.forwardedTo ?? []).map((a) => `forwarded to ${a}`),
           ];
           print(`${o.id}  ${JSON.stringify(o.subject || '(no subject)')}: ${did.join(', ') || 'nothing to change'} (${o.rules.join(', ')})`);
         }
         const moved = outcomes.filter((o) => o.movedTo !== undefined).length;
-        print(`${plural(ids.length, 'message')} checked, ${outcomes.length} matched, ${moved} moved`);
+        const forwarded = outcomes.reduce((n, o) => n + (o.forwardedTo?.length ?? 0), 0);
+        print(`${plural(ids.length, 'message')} checked, ${outcomes.length} matched, ${moved} moved${forwarded ? `, ${plural(forwarded, 'forward')} in the Outbox (sent by Popbox when it runs, or by "popbox outbox send")` : ''}`);
         return 0;
       });
     }

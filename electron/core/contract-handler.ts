@@ -11,6 +11,7 @@ import { safeFileName } from './files/save-name.js';
 import type { MailService } from './mail-service.js';
 import { MaybeSentRefusal } from './outbox/index.js';
 import type { Rule, RuleOutcome } from '../../shared/rules.js';
+import { changedForwardRules, forwardTargets } from './rules/forward.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -94,7 +95,8 @@ function deletesOnServer(rule: Rule): boolean {
 }
 
 async function saveRulesFromRenderer(service: MailService, host: HostServices, rules: Rule[]): Promise<Rule[]> {
-  const before = new Map((await service.listRules()).map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
+  const stored = await service.listRules();
+  const before = new Map(stored.map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
   const risky = rules.filter((r) => deletesOnServer(r) && r.enabled && before.get(r.name.toLowerCase()) !== JSON.stringify(r));
   if (risky.length > 0) {
     await askServerDeletion(
@@ -109,6 +111,21 @@ async function saveRulesFromRenderer(service: MailService, host: HostServices, r
       },
       'Filters not saved.',
     );
+  }
+  // A forward sends mail to an address on its own: a new or changed one is asked natively too.
+  const forwarding = changedForwardRules(rules, stored);
+  if (forwarding.length > 0) {
+    const targets = [...new Set(forwarding.flatMap(forwardTargets))];
+    if (!host.confirm) throw new AppFailure('unsupported', 'This window cannot ask you about forwarding mail. In a terminal: popbox rules add NAME --if CONDITION --then "forward ADDRESS"');
+    const yes = await host.confirm({
+      title: 'Forward mail automatically?',
+      message: `The filter${forwarding.length > 1 ? 's' : ''} ${forwarding.map((r) => `“${r.name}”`).join(', ')} will send matching new mail to ${targets.join(', ')} on its own.`,
+      detail: 'Each matching message is sent, as an attachment, from your address to that address as it arrives, without asking again. Save only if you set this up yourself and trust that address.',
+      confirmLabel: 'Save filters',
+      cancelLabel: 'Cancel',
+      command: 'popbox rules add NAME --if CONDITION --then "forward ADDRESS"',
+    });
+    if (!yes) throw new AppFailure('cancelled', 'Filters not saved.');
   }
   return service.saveRules(rules);
 }

@@ -43,6 +43,8 @@ import { ComposeService, type ComposeExtras } from './compose/compose-service.js
 import { Outbox, type EnqueueInput, type OutboxEvent, type OutboxItem } from './outbox/index.js';
 import { FolderService } from './folders/folder-service.js';
 import { RuleStore } from './rules/rule-store.js';
+import { ForwardLog, refuseUnsendableForwards } from './rules/forward.js';
+import { buildForward } from './rules/forward-message.js';
 import { JunkService } from './junk/junk-service.js';
 import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
@@ -132,6 +134,7 @@ export class MailService {
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
     this.files = new MessageFiles(opts.dataDir, journal);
+    this.forwardLog = new ForwardLog(opts.dataDir);
     const now = () => this.now();
     this.accountsService = new AccountsService(accounts, {
       dataDir: opts.dataDir,
@@ -380,9 +383,11 @@ export class MailService {
 
   /** The ordered filter list in <dataDir>/rules.json. */
   get rules(): RuleStore {
-    return (this.ruleStore ??= new RuleStore(this.opts.dataDir));
+    // A new or changed forward through an account that cannot send is refused when saved.
+    return (this.ruleStore ??= new RuleStore(this.opts.dataDir, (next, before) => refuseUnsendableForwards(next, before, this.accounts.list())));
   }
   private ruleStore: RuleStore | undefined;
+  private readonly forwardLog: ForwardLog;
 
   private get ruleDeps(): RuleRunDeps {
     return {
@@ -395,7 +400,15 @@ export class MailService {
       onFailure: (message) => this.emit('notice', { level: 'warning', message }),
       accountName: (id) => this.accounts.list().find((a) => a.id === id)?.name ?? '',
       now: () => this.now(),
+      forwarder: { log: this.forwardLog, send: (m, to, rule) => this.forwardByRule(m, to, rule), stored: (id) => this.journal.get(id) !== undefined },
     };
+  }
+
+  /** A filter's forward: built from the stored file and queued in the account's Outbox to go now. */
+  private async forwardByRule(m: MessageRecord, to: string, rule: string): Promise<void> {
+    const account = this.accounts.get(m.accountId);
+    const built = await buildForward(account, m, await this.files.locate(m.id), to, rule, new Date(this.now()));
+    await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, sendAt: this.now() });
   }
 
   /**
@@ -464,7 +477,7 @@ export class MailService {
     if (added.length === 0) return void (await this.writeFilteredMark(accountId, upTo));
     // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
     for (let i = 0; i < added.length; i += MAX_RUN_IDS) {
-      await this.runRules(added.slice(i, i + MAX_RUN_IDS)).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+      await this.runRules(added.slice(i, i + MAX_RUN_IDS), { forward: true }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
     if (this.prefs.get().junkFilter) {

@@ -26,7 +26,7 @@ const EVERY: Rule = {
     { field: 'account', op: 'is', value: 'Home' },
     { field: 'age', op: '>', days: 30 },
   ],
-  actions: [{ t: 'move', folder: ['Work', 'a/b'] }, { t: 'copy', folder: ['Archive'] }, { t: 'mark-read' }, { t: 'flag' }, { t: 'junk' }, { t: 'delete' }, { t: 'delete-on-server' }, { t: 'stop' }],
+  actions: [{ t: 'move', folder: ['Work', 'a/b'] }, { t: 'copy', folder: ['Archive'] }, { t: 'mark-read' }, { t: 'flag' }, { t: 'junk' }, { t: 'delete' }, { t: 'delete-on-server' }, { t: 'forward', to: 'bob@example.org' }, { t: 'stop' }],
 };
 
 describe('rule ↔ form rows', () => {
@@ -45,6 +45,13 @@ describe('rule ↔ form rows', () => {
     expect(conditionOf({ field: 'size', op: '>', header: '', value: '2', unit: 'KB' })).toEqual({ ok: true, value: { field: 'size', op: '>', bytes: 2048 } });
     expect(actionOf({ t: 'move', folder: 'inbox' })).toEqual({ ok: true, value: { t: 'move', folder: ['Inbox'] } });
     expect(conditionOf({ field: 'header', op: 'is', header: 'X-Spam-Flag:', value: 'YES', unit: 'KB' })).toEqual({ ok: true, value: { field: 'header', name: 'X-Spam-Flag', op: 'is', value: 'YES' } });
+  });
+
+  it('a forward needs one address, said next to its row', () => {
+    expect(actionOf({ t: 'forward', folder: '', to: ' bob@example.org ' })).toEqual({ ok: true, value: { t: 'forward', to: 'bob@example.org' } });
+    expect(actionOf({ t: 'forward', folder: '' })).toEqual({ ok: false, problem: 'Type the address to forward to, as in bob@example.org.' });
+    expect(actionOf({ t: 'forward', folder: '', to: 'bob@example.org, eve@example.org' })).toMatchObject({ ok: false, problem: expect.stringContaining('is not an email address') });
+    expect(ruleWords({ name: 'F', enabled: true, match: 'all', conditions: [{ field: 'subject', op: 'contains', value: 'x' }], actions: [{ t: 'forward', to: 'bob@example.org' }] })).toBe('If the subject contains “x”: forward to bob@example.org.');
   });
 
   it('changing the field keeps a fitting operator', () => {
@@ -113,7 +120,7 @@ describe('problems in plain words', () => {
 describe('words on the screen', () => {
   it('the summary reads as a sentence', () => {
     expect(ruleWords(EVERY)).toBe(
-      'If the sender is “a@b.c” or To or Cc contains “team” or any recipient does not contain “me@x.org” or the subject matches “invoice-*” or the header List-Id contains “rust” or the body contains “unsubscribe” or the size is over 1.5 MB or the size is under 1000 bytes or it has no attachment or the account is “Home” or it is older than 30 days: move to Work/a\\/b, copy to Archive, mark as read, flag, move to Junk, delete (to Trash), delete from the server, stop. (off)',
+      'If the sender is “a@b.c” or To or Cc contains “team” or any recipient does not contain “me@x.org” or the subject matches “invoice-*” or the header List-Id contains “rust” or the body contains “unsubscribe” or the size is over 1.5 MB or the size is under 1000 bytes or it has no attachment or the account is “Home” or it is older than 30 days: move to Work/a\\/b, copy to Archive, mark as read, flag, move to Junk, delete (to Trash), delete from the server, forward to bob@example.org, stop. (off)',
     );
   });
 

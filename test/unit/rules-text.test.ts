@@ -62,13 +62,15 @@ describe('actions as typed', () => {
     ['delete', { t: 'delete' }],
     ['stop', { t: 'stop' }],
     ['delete-on-server', { t: 'delete-on-server' }],
+    ['forward bob@example.com', { t: 'forward', to: 'bob@example.com' }],
   ])('%s', (text, want) => {
     expect(parseAction(text)).toEqual(want);
     expect(parseAction(describeAction(parseAction(text)))).toEqual(want);
   });
 
   it('names what it did not understand', () => {
-    expect(() => parseAction('forward bob@example.com')).toThrow(/“forward” is not an action/);
+    expect(() => parseAction('redirect bob@example.com')).toThrow(/“redirect” is not an action/);
+    expect(() => parseAction('forward bob')).toThrow(/needs one address/);
     expect(() => parseAction('move')).toThrow(/needs a folder/);
     expect(() => parseAction('flag red')).toThrow(/takes nothing after it \(got "red"\)/);
     expect(() => parseAction('delete-on-server now')).toThrow(/takes nothing after it/);

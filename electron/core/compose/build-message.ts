@@ -70,6 +70,11 @@ export interface BuildOptions {
    * user wrote it), and the identity is named in DRAFT_IDENTITY_HEADER.
    */
   draft?: boolean;
+  /**
+   * Header fields of a trusted caller's own (a filter's forward marks itself with
+   * Auto-Submitted, RFC 3834): never from the renderer, whose input has no such field.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface BuiltMessage {
@@ -339,7 +344,7 @@ async function prepare(identity: Identity, input: ComposeInput, opts: BuildOptio
     // No bcc in a message to send: Bcc goes only into the envelope, so no header can show it.
     // A draft keeps it (it never leaves the computer as it is).
     ...(draft && bcc.length ? { bcc } : {}),
-    ...(draft ? { headers: { [DRAFT_IDENTITY_HEADER]: identity.id } } : {}),
+    ...(draft || opts.headers ? { headers: { ...opts.headers, ...(draft ? { [DRAFT_IDENTITY_HEADER]: identity.id } : {}) } } : {}),
     // A line break in a subject would start a header of its own: it becomes a space.
     // Other control characters (NUL, ESC) are refused by some servers: they become spaces too.
     // eslint-disable-next-line no-control-regex -- control characters are what is being removed

@@ -14,7 +14,14 @@ export class RuleStore {
   /** Writes one after another: two CLI commands adding rules must not lose one. */
   private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(dataDir: string) {
+  /**
+   * `check` sees each list about to be written and the list on disk, and throws to refuse it
+   * (a forward through an account that cannot send: the words say why).
+   */
+  constructor(
+    dataDir: string,
+    private readonly check?: (next: readonly Rule[], before: readonly Rule[]) => void,
+  ) {
     this.file = path.join(dataDir, 'rules.json');
   }
 
@@ -39,24 +46,28 @@ export class RuleStore {
 
   /** Replace the whole list (validated: bounded, names unique). */
   save(rules: readonly RuleInput[]): Promise<Rule[]> {
-    const run = this.turn.then(() => this.write(rules));
+    const run = this.turn.then(async () => this.write(rules, this.check ? await this.list() : []));
     this.turn = run.catch(() => {});
     return run;
   }
 
   /** Change the list as it is on disk now, in this store's turn. */
   update(change: (rules: Rule[]) => RuleInput[]): Promise<Rule[]> {
-    const run = this.turn.then(async () => this.write(change(await this.list())));
+    const run = this.turn.then(async () => {
+      const before = await this.list();
+      return this.write(change(before), before);
+    });
     this.turn = run.catch(() => {});
     return run;
   }
 
-  private async write(rules: readonly RuleInput[]): Promise<Rule[]> {
+  private async write(rules: readonly RuleInput[], before: readonly Rule[]): Promise<Rule[]> {
     const parsed = RulesFile.safeParse({ version: 1, rules });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new AppFailure('invalid', `the rules were not saved: ${issue ? `${issue.path.join('.')} ${issue.message}`.trim() : 'invalid'}`);
     }
+    this.check?.(parsed.data.rules, before);
     try {
       await writeFileAtomic(this.file, `${JSON.stringify(parsed.data, null, 2)}\n`);
     } catch (e) {

@@ -2,7 +2,7 @@
  * Rules as people type them on the command line and read them back in `rules list`:
  * conditions like `subject contains invoice`, `from is a@b.c`, `size > 1M`,
  * `header List-Id contains rust`, `has attachment`, `age > 30d`; actions like `move Receipts`,
- * `copy Archive`, `mark-read`, `flag`, `junk`, `delete`, `stop`. What is not understood is
+ * `copy Archive`, `mark-read`, `flag`, `junk`, `delete`, `forward a@b.c`, `stop`. What is not understood is
  * answered in words naming it (AppFailure 'invalid').
  */
 import { parseFolderArg } from '../../../shared/folders.js';
@@ -120,8 +120,13 @@ export function parseAction(input: string): Action {
       return noArgs({ t: 'stop' });
     case 'delete-on-server':
       return noArgs({ t: 'delete-on-server' });
+    case 'forward': {
+      const parsed = Action.safeParse({ t: 'forward', to: rest.replace(/^to\s+/i, '') });
+      if (!rest || !parsed.success) throw new AppFailure('invalid', `the action “${head}” needs one address, as in “forward bob@example.org”${rest ? ` (${JSON.stringify(rest)} is not one)` : ''}`);
+      return parsed.data;
+    }
     default:
-      throw new AppFailure('invalid', `cannot understand the action ${JSON.stringify(text)}: “${head || '(nothing)'}” is not an action (move FOLDER, copy FOLDER, mark-read, flag, junk, delete, delete-on-server, stop)`);
+      throw new AppFailure('invalid', `cannot understand the action ${JSON.stringify(text)}: “${head || '(nothing)'}” is not an action (move FOLDER, copy FOLDER, mark-read, flag, junk, delete, delete-on-server, forward ADDRESS, stop)`);
   }
 }
 
@@ -145,5 +150,6 @@ export function describeCondition(c: Condition): string {
 
 export function describeAction(a: Action): string {
   if (a.t === 'move' || a.t === 'copy') return `${a.t} ${a.folder.map((n) => n.replace(/\//g, '\\/')).join('/')}`;
+  if (a.t === 'forward') return `forward ${a.to}`;
   return a.t;
 }

@@ -20,6 +20,7 @@ import type { Action, Rule, RuleOutcome } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import type { FolderService } from '../folders/folder-service.js';
 import { RuleSubject, ruleMatches } from './evaluate.js';
+import { forwardAll, type Forwarder, type ForwardWish } from './forward.js';
 import { TooCostly, type MatchCounter } from './glob.js';
 
 /**
@@ -46,11 +47,16 @@ export interface RuleRunDeps {
   onFailure?(message: string): void;
   accountName(accountId: string): string;
   now(): number;
+  /** Forwarding (the outbox and its guards); without it a forward action does nothing. */
+  forwarder?: Forwarder;
 }
 
 /** What the rules decided for one message, before anything is done. */
 interface Plan {
   m: MessageRecord;
+  subject: RuleSubject;
+  /** Addresses to forward to, each with the first rule that asked. */
+  forward: { to: string; rule: string }[];
   rules: string[];
   moveTo: string[] | { key: string } | null;
   copyTo: string[][];
@@ -64,19 +70,22 @@ const TRASH = roleKey('trash');
 
 /** The rules that apply to `m`, in order, and what they add up to. */
 export async function planFor(rules: readonly Rule[], subject: RuleSubject, now: number, budget?: MatchCounter): Promise<Plan> {
-  const plan: Plan = { m: subject.record, rules: [], moveTo: null, copyTo: [], read: false, flag: false, server: false };
+  const plan: Plan = { m: subject.record, subject, forward: [], rules: [], moveTo: null, copyTo: [], read: false, flag: false, server: false };
   for (const rule of rules) {
     if (!(await ruleMatches(rule, subject, now, budget))) continue;
     plan.rules.push(rule.name);
-    if (apply(plan, rule.actions)) break;
+    if (apply(plan, rule.actions, rule.name)) break;
   }
   return plan;
 }
 
 /** Adds the actions to the plan; true on "stop". A later move wins over an earlier one. */
-function apply(plan: Plan, actions: readonly Action[]): boolean {
+function apply(plan: Plan, actions: readonly Action[], rule: string): boolean {
   for (const a of actions) {
     switch (a.t) {
+      case 'forward':
+        if (!plan.forward.some((f) => f.to.toLowerCase() === a.to.toLowerCase())) plan.forward.push({ to: a.to, rule });
+        break;
       case 'move':
         plan.moveTo = a.folder;
         break;
@@ -175,6 +184,11 @@ export interface RunOptions {
    * (the renderer's runs: a native confirmation); throwing or false changes nothing.
    */
   confirmServerDeletion?(count: number): Promise<boolean>;
+  /**
+   * Carry out "forward to" actions: on arrival, and on demand only when the person asks for it
+   * (`rules run --forward`). A message is never forwarded twice to one address (forward.ts).
+   */
+  forward?: boolean;
 }
 
 export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
@@ -217,6 +231,15 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
   const failures: string[] = [];
   for (const p of plans) {
     outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(onServer(p) ? { deleteOnServer: true } : {}) });
+  }
+  // Forwards before any move: each reads the message's file where it is now.
+  if (opts.forward && deps.forwarder) {
+    const wishes: ForwardWish[] = plans.flatMap((p) => p.forward.map((f) => ({ subject: p.subject, ...f })));
+    if (wishes.length) {
+      const { sent, notes } = await forwardAll(deps.forwarder, wishes, now);
+      for (const [id, to] of sent) outcomes.get(id)!.forwardedTo = to;
+      if (notes.length) deps.onFailure?.(notes.slice(0, 5).join('; '));
+    }
   }
   // A destination that fails (a bad name, a full disk) is reported; the other destinations still run.
   const keyOf = async (p: Plan, target: string[] | { key: string }): Promise<string | null> =>

@@ -115,6 +115,17 @@ function ActionEditor({ row, n, problem, serverDeletes, listId, onChange, onRemo
             {...(problem ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {})}
           />
         )}
+        {row.t === 'forward' && (
+          <input
+            type="email"
+            aria-label={`Action ${n}: address`}
+            placeholder="someone@example.org"
+            value={row.to ?? ''}
+            onChange={(e) => onChange({ ...row, to: e.target.value })}
+            spellCheck={false}
+            {...(problem ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {})}
+          />
+        )}
         {onRemove && (
           <button type="button" aria-label={`Remove action ${n}`} title="Remove this action" onClick={onRemove}>
             ✕
@@ -125,6 +136,11 @@ function ActionEditor({ row, n, problem, serverDeletes, listId, onChange, onRemo
       {row.t === 'delete-on-server' && (
         <div className="hint rule-warning">
           Deletes the message on the server at the next check, for every device and program that reads this mailbox; the copy on this computer stays. Only for accounts that leave messages on the server.
+        </div>
+      )}
+      {row.t === 'forward' && (
+        <div className="hint rule-warning">
+          Sends each matching new message, as an attachment, from this account’s default address to this address as it arrives (Popbox asks you to confirm when you save). Never mail sent automatically, and at most 20 an hour; Run now does not forward.
         </div>
       )}
       <RowError id={errorId} text={problem} />

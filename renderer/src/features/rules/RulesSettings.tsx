@@ -43,7 +43,7 @@ function shownProblems(e: Editing, p: FormProblems): FormProblems {
       const r = e.form.conditions[i]!;
       return show(r.value !== '' || r.header !== '' || r.field === 'attachment', t);
     }),
-    actions: p.actions.map((t, i) => show(e.form.actions[i]!.folder !== '' || e.form.actions[i]!.t === 'stop', t)),
+    actions: p.actions.map((t, i) => show(e.form.actions[i]!.folder !== '' || (e.form.actions[i]!.to ?? '') !== '' || e.form.actions[i]!.t === 'stop', t)),
   };
   const m = e.fromMain;
   if (m?.part === 'condition' && m.row !== null) out.conditions[m.row] ??= m.text;

@@ -4,7 +4,7 @@
  * checks again on save (the renderer is untrusted), and what it says lands next to the field.
  */
 import { folderPathProblem, parseFolderArg } from '../../../../shared/folders.js';
-import { HeaderName, MAX_PATTERN_CHARS, Rule, type Action, type Condition, type TextOp } from '../../../../shared/rules.js';
+import { ForwardAddress, HeaderName, MAX_PATTERN_CHARS, Rule, type Action, type Condition, type TextOp } from '../../../../shared/rules.js';
 
 export type FieldChoice = 'from' | 'to-cc' | 'recipient' | 'subject' | 'header' | 'body' | 'size' | 'attachment' | 'account' | 'age';
 export type SizeUnit = 'bytes' | 'KB' | 'MB' | 'GB';
@@ -54,6 +54,7 @@ export const ACTION_LABELS: readonly [ActionKind, string][] = [
   ['junk', 'Move to Junk'],
   ['delete', 'Delete (to Trash)'],
   ['delete-on-server', 'Delete from the server'],
+  ['forward', 'Forward to'],
   ['stop', 'Stop processing more filters'],
 ];
 
@@ -61,6 +62,8 @@ export interface ActionRow {
   t: ActionKind;
   /** Move and copy: the folder as typed, "Work/Projects" (`\/` for a slash inside a name). */
   folder: string;
+  /** Forward: the address as typed. */
+  to?: string;
 }
 
 export interface RuleForm {
@@ -121,6 +124,7 @@ export function conditionRow(c: Condition): ConditionRow {
 }
 
 export function actionRow(a: Action): ActionRow {
+  if (a.t === 'forward') return { t: a.t, folder: '', to: a.to };
   return a.t === 'move' || a.t === 'copy' ? { t: a.t, folder: folderText(a.folder) } : { t: a.t, folder: '' };
 }
 
@@ -157,6 +161,12 @@ export function conditionOf(row: ConditionRow): { ok: true; value: Condition } |
 }
 
 export function actionOf(row: ActionRow): { ok: true; value: Action } | { ok: false; problem: string } {
+  if (row.t === 'forward') {
+    const to = (row.to ?? '').trim();
+    if (to === '') return { ok: false, problem: 'Type the address to forward to, as in bob@example.org.' };
+    if (!ForwardAddress.safeParse(to).success) return { ok: false, problem: `“${to}” is not an email address: type one address, as in bob@example.org.` };
+    return { ok: true, value: { t: 'forward', to } };
+  }
   if (row.t !== 'move' && row.t !== 'copy') return { ok: true, value: { t: row.t } };
   const path = parseFolderArg(row.folder);
   if (path.length === 0) return { ok: false, problem: `Choose or type the folder to ${row.t} to.` };

@@ -48,6 +48,8 @@ export function actionWords(a: Action): string {
       return 'delete (to Trash)';
     case 'delete-on-server':
       return 'delete from the server';
+    case 'forward':
+      return `forward to ${a.to}`;
     case 'stop':
       return 'stop';
   }

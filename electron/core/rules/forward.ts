@@ -1,0 +1,217 @@
+/**
+ * A filter's "forward to" (issue 16 §1): a filter that sends mail on its own, so every guard
+ * against loops and floods lives here, in one place.
+ *
+ * - Never a message that was itself sent automatically: Auto-Submitted other than "no"
+ *   (RFC 3834 §5), or one Popbox forwarded (FORWARDED_HEADER, kept even where a relay drops
+ *   Auto-Submitted). What Popbox forwards carries both.
+ * - Never a message from the address it would go to (two mailboxes forwarding to each other).
+ * - At most FORWARDS_PER_RULE_PER_HOUR per rule in any hour (a flood, or a loop the headers miss).
+ * - Each message goes to each address at most once, whatever runs again: the log records it
+ *   durably *before* the forward is queued, so a crash in between loses that forward rather
+ *   than sending it twice (an automatic sender should err on the side of silence).
+ *
+ * The log is <dataDir>/rules-forwarded.json; one process holds the data directory (popbox.lock).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { AccountSettings } from '../../../shared/accounts.js';
+import type { MessageRecord } from '../../../shared/changes.js';
+import type { Rule } from '../../../shared/rules.js';
+import { AppFailure } from '../errors.js';
+import { storageError, writeFileAtomic } from '../store/durable.js';
+import type { RuleSubject } from './evaluate.js';
+
+/** Marks what Popbox forwarded (besides Auto-Submitted), so no Popbox forwards it again. */
+export const FORWARDED_HEADER = 'X-Popbox-Forwarded';
+/** The header block of a forward: auto-forwarded, RFC 3834 §5. */
+export const FORWARD_HEADERS: Readonly<Record<string, string>> = { 'Auto-Submitted': 'auto-forwarded', [FORWARDED_HEADER]: 'yes' };
+export const FORWARDS_PER_RULE_PER_HOUR = 20;
+/** A bigger message is not forwarded (most servers refuse 25 MB and more). */
+export const MAX_FORWARD_BYTES = 20 * 1024 * 1024;
+const HOUR_MS = 3_600_000;
+
+const lower = (a: string) => a.trim().toLowerCase();
+
+/** Why `subject` must not be forwarded to `to` automatically, in words; null when it may. */
+export async function forwardRefusal(subject: RuleSubject, to: string): Promise<string | null> {
+  const m = subject.record;
+  if (m.partial) return 'only its headers are downloaded';
+  if (m.summary.size > MAX_FORWARD_BYTES) return `it is larger than ${MAX_FORWARD_BYTES / 1024 / 1024} MB`;
+  // "Auto-Submitted: no (comment)" is a person's mail; any other value (or an empty one) is not.
+  const auto = await subject.header('auto-submitted');
+  if (auto.some((v) => lower(v.split(/[;(]/)[0] ?? '') !== 'no')) return 'it was sent automatically (Auto-Submitted)';
+  if ((await subject.header(FORWARDED_HEADER)).length > 0) return 'it was forwarded by Popbox';
+  const target = lower(to);
+  const senders = [...m.summary.from.map((a) => a.address), ...(await subject.header('sender'))];
+  if (senders.some((s) => lower(s.replace(/^.*</, '').replace(/>.*$/, '')) === target)) return 'it is from the address it would be forwarded to';
+  return null;
+}
+
+interface LogFile {
+  version: 1;
+  /** Message id → the addresses it was forwarded to. */
+  sent: Record<string, string[]>;
+  /** Rule name (lowercase) → when it forwarded, within the last hour. */
+  recent: Record<string, number[]>;
+}
+
+export class ForwardLog {
+  private data: LogFile | null = null;
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = path.join(dataDir, 'rules-forwarded.json');
+  }
+
+  private async load(): Promise<LogFile> {
+    if (this.data) return this.data;
+    try {
+      const json = JSON.parse(await fs.readFile(this.file, 'utf8')) as Partial<LogFile>;
+      this.data = { version: 1, sent: json.sent ?? {}, recent: json.recent ?? {} };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Unreadable is not "nothing was forwarded": refuse rather than forward everything again.
+      if (code !== 'ENOENT') throw new AppFailure('storage', `cannot read ${this.file} (what filters forwarded): ${code ?? 'not valid JSON'}; fix or remove it`);
+      this.data = { version: 1, sent: {}, recent: {} };
+    }
+    return this.data;
+  }
+
+  async forwarded(id: string, to: string): Promise<boolean> {
+    return ((await this.load()).sent[id] ?? []).includes(lower(to));
+  }
+
+  /** Forwards this rule may still make in the hour before `now`. */
+  async allowance(rule: string, now: number, cap = FORWARDS_PER_RULE_PER_HOUR): Promise<number> {
+    const recent = ((await this.load()).recent[rule.toLowerCase()] ?? []).filter((t) => t > now - HOUR_MS);
+    return Math.max(0, cap - recent.length);
+  }
+
+  /** Durably, before the forward is queued. */
+  async record(id: string, to: string, rule: string, now: number): Promise<void> {
+    const d = await this.load();
+    d.sent[id] = [...new Set([...(d.sent[id] ?? []), lower(to)])];
+    const key = rule.toLowerCase();
+    d.recent[key] = [...(d.recent[key] ?? []).filter((t) => t > now - HOUR_MS), now];
+    await this.save();
+  }
+
+  /** The forward could not be queued (nothing went out): it may be tried again. */
+  async forget(id: string, to: string, rule: string, at: number): Promise<void> {
+    const d = await this.load();
+    const left = (d.sent[id] ?? []).filter((a) => a !== lower(to));
+    if (left.length) d.sent[id] = left;
+    else delete d.sent[id];
+    // Nor does it count against the rule's hourly cap.
+    const times = d.recent[rule.toLowerCase()] ?? [];
+    const i = times.lastIndexOf(at);
+    if (i !== -1) times.splice(i, 1);
+    await this.save();
+  }
+
+  /** Entries of messages no longer stored (they cannot be run on again): the file stays small. */
+  async prune(stored: (id: string) => boolean, now: number): Promise<void> {
+    const d = await this.load();
+    for (const id of Object.keys(d.sent)) if (!stored(id)) delete d.sent[id];
+    for (const [rule, times] of Object.entries(d.recent)) {
+      const kept = times.filter((t) => t > now - HOUR_MS);
+      if (kept.length) d.recent[rule] = kept;
+      else delete d.recent[rule];
+    }
+  }
+
+  private async save(): Promise<void> {
+    try {
+      await writeFileAtomic(this.file, JSON.stringify(this.data));
+    } catch (e) {
+      throw storageError('cannot record what the filters forwarded', e);
+    }
+  }
+}
+
+/** What runRules needs to forward; absent, filters never forward. */
+export interface Forwarder {
+  log: ForwardLog;
+  /** Build the forward and queue it in the account's Outbox (durable when this resolves). */
+  send(m: MessageRecord, to: string, rule: string): Promise<void>;
+  /** Per rule per hour (FORWARDS_PER_RULE_PER_HOUR by default). */
+  cap?: number;
+  /** Whether a message is still stored (the log forgets those that are not). */
+  stored?(id: string): boolean;
+}
+
+export interface ForwardWish {
+  subject: RuleSubject;
+  to: string;
+  rule: string;
+}
+
+/**
+ * Forward what the rules asked for, each guard checked first. Returns, per message id, the
+ * addresses it went to, and what was held back or failed (for the user, in words).
+ */
+export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], now: number): Promise<{ sent: Map<string, string[]>; notes: string[] }> {
+  const sent = new Map<string, string[]>();
+  const notes: string[] = [];
+  const capped = new Map<string, number>();
+  if (wishes.length) await fw.log.prune(fw.stored ?? (() => true), now);
+  for (const { subject, to, rule } of wishes) {
+    const m = subject.record;
+    const what = `“${m.summary.subject || '(no subject)'}”`;
+    if (await fw.log.forwarded(m.id, to)) continue; // once per message and address, ever
+    const refusal = await forwardRefusal(subject, to).catch(() => 'its file could not be read');
+    if (refusal) {
+      notes.push(`${what} was not forwarded to ${to}: ${refusal}`);
+      continue;
+    }
+    if ((await fw.log.allowance(rule, now, fw.cap)) === 0) {
+      capped.set(rule, (capped.get(rule) ?? 0) + 1);
+      continue;
+    }
+    await fw.log.record(m.id, to, rule, now);
+    try {
+      await fw.send(m, to, rule);
+      sent.set(m.id, [...(sent.get(m.id) ?? []), to]);
+    } catch (e) {
+      await fw.log.forget(m.id, to, rule, now).catch(() => {});
+      notes.push(`${what} was not forwarded to ${to}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  for (const [rule, n] of capped) {
+    notes.push(`The filter “${rule}” forwarded ${fw.cap ?? FORWARDS_PER_RULE_PER_HOUR} messages in the last hour, the most it may: ${n} more not forwarded (a mail loop?). Run the filters again later to forward them.`);
+  }
+  return { sent, notes };
+}
+
+/** The addresses a rule forwards to (lowercase), none when it is off. */
+export function forwardTargets(rule: Rule): string[] {
+  return rule.enabled ? rule.actions.flatMap((a) => (a.t === 'forward' ? [a.to.toLowerCase()] : [])) : [];
+}
+
+/** The forward rules of `next` that are new, or changed from the list on disk (found by name). */
+export function changedForwardRules(next: readonly Rule[], before: readonly Rule[]): Rule[] {
+  const old = new Map(before.map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
+  return next.filter((r) => forwardTargets(r).length > 0 && old.get(r.name.toLowerCase()) !== JSON.stringify(r));
+}
+
+/**
+ * A forward goes out through the account the message came to. A new or changed forward rule
+ * that could match mail of an account without an outgoing server is refused when saved, in
+ * words that say what to do (rather than failing quietly at every arrival). A rule limited by
+ * "account is NAME" (all conditions, or its only one) answers for that account only.
+ */
+export function refuseUnsendableForwards(next: readonly Rule[], before: readonly Rule[], accounts: readonly AccountSettings[]): void {
+  for (const rule of changedForwardRules(next, before)) {
+    const only = rule.match === 'all' || rule.conditions.length === 1 ? rule.conditions.flatMap((c) => (c.field === 'account' && c.op === 'is' ? [c.value.toLowerCase()] : [])) : [];
+    const reached = only.length ? accounts.filter((a) => only.includes(a.name.toLowerCase())) : accounts;
+    if (reached.length === 0 && accounts.length === 0) throw new AppFailure('invalid', `The filter “${rule.name}” forwards mail, but there is no account to send it with yet.`);
+    const mute = reached.find((a) => a.smtp === null);
+    if (mute) {
+      throw new AppFailure(
+        'invalid',
+        `The filter “${rule.name}” forwards mail, but the account “${mute.name}” has no outgoing server to send it with: set one up in its settings${only.length ? '' : ', or add the condition “account is NAME” for an account that has one'}.`,
+      );
+    }
+  }
+}

@@ -227,6 +227,12 @@ export class ServerView {
     this.deps.changed(accountId);
   }
 
+  /** Each listed UIDL's message number at the last listing (what `popbox server` shows; never used to act). */
+  async numbers(idOrName: string): Promise<Map<string, number>> {
+    const cache = await loadCache(this.dir(this.deps.account(idOrName).id));
+    return new Map(cache.messages.map((m) => [m.uidl, m.num]));
+  }
+
   /** Stored ids of messages downloaded after they were held as junk: the arrival's junk step leaves them alone. */
   async wantedIds(accountId: string, idOf: (uidl: string) => string): Promise<Set<string>> {
     const cache = await loadCache(this.dir(accountId));

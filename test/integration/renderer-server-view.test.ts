@@ -158,4 +158,18 @@ suite('On the server in Chromium', () => {
     expect(await page.title()).toBe('Inbox — Bob — Popbox');
     expect(await serverGrid().count()).toBe(0);
   });
+
+  it('Settings › account: “Leave suspected junk on the server for review” is saved with the account', async () => {
+    expect(service.listAccounts()[0]!.junkOnServer).toBe(false);
+    await page.getByRole('button', { name: 'Account settings' }).click();
+    const settings = page.getByRole('region', { name: 'Account settings' });
+    const box = settings.getByRole('checkbox', { name: 'Leave suspected junk on the server for review' });
+    // Beside the other junk-filter setting, with a line saying what it does.
+    await settings.getByRole('checkbox', { name: /Trust the server's spam verdict/ }).waitFor();
+    await settings.getByText(/stays on the server, marked “Held as junk”/).waitFor();
+    await box.check();
+    await settings.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => service.listAccounts()[0]!.junkOnServer).toBe(true);
+    await settings.getByRole('button', { name: 'Done' }).click();
+  });
 });

@@ -159,6 +159,36 @@ suite('On the server in Chromium', () => {
     expect(await serverGrid().count()).toBe(0);
   });
 
+  it('Refresh sees new mail on the server; Download and Download headers only bring exactly the ticked one each', async () => {
+    await app.dc.deliver('bob', [mail(20, 'Fresh minutes', 'Ann <ann@example.org>'), mail(21, 'Big scan attached', 'Ann <ann@example.org>')]);
+    await sidebar().getByRole('region', { name: 'Bob' }).getByRole('button', { name: 'On the server' }).click();
+    await expect.poll(() => serverRows().count()).toBe(4);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => serverRows().count()).toBe(6);
+    await page.getByText(/^6 messages, /).waitFor();
+    // A downloaded row cannot be downloaded again, and the screen says why.
+    await page.getByRole('checkbox', { name: 'Select Team offsite' }).check();
+    expect(await page.getByRole('button', { name: 'Download', exact: true }).isDisabled()).toBe(true);
+    await page.getByText(/This message is already downloaded\./).waitFor();
+    await page.getByRole('checkbox', { name: 'Select Team offsite' }).uncheck();
+
+    await page.getByRole('checkbox', { name: 'Select Fresh minutes' }).check();
+    await page.getByRole('button', { name: 'Download (1)' }).click();
+    await toast().getByText('1 message downloaded').waitFor();
+    await expect.poll(() => serverRow('Fresh minutes').getAttribute('aria-label')).toMatch(/, Downloaded$/);
+    await page.getByRole('checkbox', { name: 'Select Fresh minutes' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Select Big scan attached' }).check();
+    await page.getByRole('button', { name: 'Download headers only (1)' }).click();
+    await toast().getByText('Headers of 1 message downloaded').waitFor();
+    await expect.poll(() => serverRow('Big scan attached').getAttribute('aria-label')).toMatch(/, Headers only$/);
+    const byName = (s: string) => service.messages().find((m) => m.summary.subject === s);
+    expect(byName('Fresh minutes')?.partial).toBe(false);
+    expect(byName('Big scan attached')?.partial).toBe(true);
+    expect(stored()).toEqual([...KEEP, 'Fresh minutes', 'Big scan attached'].sort());
+    // Both stay on the server (the account leaves mail there).
+    expect(await onDovecot()).toEqual([...KEEP, 'Fresh minutes', 'Big scan attached'].sort());
+  });
+
   it('Settings › account: “Leave suspected junk on the server for review” is saved with the account', async () => {
     expect(service.listAccounts()[0]!.junkOnServer).toBe(false);
     await page.getByRole('button', { name: 'Account settings' }).click();

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { isMailAddress } from './address.js';
+import { AUTH_MECHANISM_NAMES } from './auth-mechanisms.js';
 
 /** For a field's type error: a missing field says so, a wrong one says what is expected. */
 function invalidType(what: string) {
@@ -18,7 +19,7 @@ export const Security = z.enum(['tls', 'starttls', 'plain'], invalidType('must b
 export type Security = z.infer<typeof Security>;
 
 export const AuthMechanism = z.enum(
-  ['XOAUTH2', 'CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'],
+  AUTH_MECHANISM_NAMES,
   invalidType('must be one of XOAUTH2, CRAM-MD5, APOP, PLAIN, LOGIN, USER'),
 );
 export type AuthMechanism = z.infer<typeof AuthMechanism>;

@@ -3,30 +3,9 @@
  * from the code alone; the message is for people, the code is for code.
  */
 import { z } from 'zod';
+import { ERROR_CODES } from './error-codes.js';
 
-export const ErrorCode = z.enum([
-  'auth', // login refused: ask for the password again
-  'in-use', // [IN-USE]: another session has the mailbox; retry later
-  'login-delay', // [LOGIN-DELAY]: too soon after the last login; retry after the delay
-  'sys-temp', // [SYS/TEMP]: temporary server problem; retry with backoff
-  'sys-perm', // [SYS/PERM]: permanent server problem; tell the user
-  'tls', // TLS could not be set up (or STLS refused)
-  'certificate', // untrusted or changed certificate: show its fingerprint(s); trusting one happens only in the account's settings
-  'network', // could not connect, or the connection was lost
-  'timeout', // the server did not answer in time
-  'protocol', // the server broke the protocol
-  'command', // an ordinary command was refused (-ERR)
-  'unsupported', // the server lacks something needed (UIDL, a mechanism)
-  'insecure', // the password would travel unencrypted
-  'cancelled', // the user or the app stopped it
-  'storage', // the mail store could not write (disk full, permissions)
-  'invalid', // bad input: a field, an argument; the message names it
-  'not-found', // no such account or message
-  'exists', // the destination is already there (saving an attachment never overwrites)
-  'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
-  'rejected', // the outgoing server refused a recipient or the message for good (5xx); its words are in the message
-  'size', // the message is larger than the outgoing server accepts
-]);
+export const ErrorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** An error as it crosses the IPC boundary. */

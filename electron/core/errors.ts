@@ -4,7 +4,11 @@
  * what they know is safe, never from a password or a command's output.
  */
 import type { z } from 'zod';
-import { ErrorCode, type AppError } from '../../shared/errors.js';
+import { ERROR_CODES } from '../../shared/error-codes.js';
+import type { AppError, ErrorCode } from '../../shared/errors.js';
+
+// A plain list, not the schema: this module is on the CLI's quick paths, which start without zod.
+const CODES: ReadonlySet<unknown> = new Set(ERROR_CODES);
 
 export class AppFailure extends Error {
   override readonly name = 'AppFailure';
@@ -41,7 +45,7 @@ export interface TypedFailure {
 
 function isTypedFailure(e: unknown): e is TypedFailure & Error {
   // Node's own errors carry codes too ("ECONNRESET"), never one of ours.
-  return e instanceof Error && ErrorCode.safeParse((e as { code?: unknown }).code).success;
+  return e instanceof Error && CODES.has((e as { code?: unknown }).code);
 }
 
 /**

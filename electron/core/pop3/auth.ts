@@ -3,13 +3,14 @@
  * client; what is here is pure: which mechanism to use, and the bytes each step sends.
  */
 import crypto from 'node:crypto';
-import { AuthMechanism } from '../../../shared/accounts.js';
+import type { AuthMechanism } from '../../../shared/accounts.js';
+import { AUTH_MECHANISM_NAMES } from '../../../shared/auth-mechanisms.js';
 import type { Capabilities } from './capabilities.js';
 import { Pop3Error } from './errors.js';
 
 export type { AuthMechanism };
 
-export const AUTH_MECHANISMS: readonly AuthMechanism[] = AuthMechanism.options;
+export const AUTH_MECHANISMS: readonly AuthMechanism[] = AUTH_MECHANISM_NAMES;
 
 export interface Credentials {
   user: string;

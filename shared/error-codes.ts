@@ -1,0 +1,29 @@
+/**
+ * The error codes every layer agrees on (DESIGN §7), as a plain list: shared/errors.ts makes the
+ * schema of it, and code that must start without zod (the CLI's quick paths, issue 18) checks a
+ * code against this list.
+ */
+export const ERROR_CODES = [
+  'auth', // login refused: ask for the password again
+  'in-use', // [IN-USE]: another session has the mailbox; retry later
+  'login-delay', // [LOGIN-DELAY]: too soon after the last login; retry after the delay
+  'sys-temp', // [SYS/TEMP]: temporary server problem; retry with backoff
+  'sys-perm', // [SYS/PERM]: permanent server problem; tell the user
+  'tls', // TLS could not be set up (or STLS refused)
+  'certificate', // untrusted or changed certificate: show its fingerprint(s); trusting one happens only in the account's settings
+  'network', // could not connect, or the connection was lost
+  'timeout', // the server did not answer in time
+  'protocol', // the server broke the protocol
+  'command', // an ordinary command was refused (-ERR)
+  'unsupported', // the server lacks something needed (UIDL, a mechanism)
+  'insecure', // the password would travel unencrypted
+  'cancelled', // the user or the app stopped it
+  'storage', // the mail store could not write (disk full, permissions)
+  'invalid', // bad input: a field, an argument; the message names it
+  'not-found', // no such account or message
+  'exists', // the destination is already there (saving an attachment never overwrites)
+  'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
+  'rejected', // the outgoing server refused a recipient or the message for good (5xx); its words are in the message
+  'size', // the message is larger than the outgoing server accepts
+] as const;
+

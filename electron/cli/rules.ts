@@ -17,6 +17,7 @@ export const RULES_USAGE = `  rules list [--json]
         flag, junk, delete, delete-on-server, 'forward ADDRESS' (the message as an attachment, from the
         account's default identity; on new mail only, unless rules run --forward), stop
   rules remove NAME
+  rules move NAME --to N     (put the rule at position N of the list, 1 = first; rules run in list order)
   rules run [ID...] [--folder NAME] [--account NAME] [--forward] [--json]   (default: every account's Inbox;
         --forward: carry out forward actions too, never twice for one message and address)`;
 
@@ -95,6 +96,28 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
         return 0;
       });
     }
+    case 'move': {
+      const { values, positionals } = parse(rest, { to: { type: 'string' } });
+      if (positionals.length !== 1) usage('rules move takes exactly one NAME and --to N');
+      const to = Number(values.to);
+      if (values.to === undefined || !/^\d+$/.test(values.to.trim()) || to < 1) usage('rules move needs --to N, a position from 1 (the first rule) on');
+      const name = positionals[0]!;
+      return withService(dataDir, async (s) => {
+        let at = 0;
+        const rules = await s.rules.update((list) => {
+          const from = list.findIndex((r) => r.name.toLowerCase() === name.trim().toLowerCase());
+          if (from === -1) throw new AppFailure('not-found', `no rule named ${JSON.stringify(name)} (see "popbox rules list")`);
+          const next = [...list];
+          const [rule] = next.splice(from, 1);
+          // Past the end is the end: "--to 99" means last.
+          at = Math.min(to, list.length);
+          next.splice(at - 1, 0, rule!);
+          return next;
+        });
+        print(`moved rule ${rules[at - 1]!.name} to position ${at} of ${rules.length}`);
+        return 0;
+      });
+    }
     case 'run': {
       const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, forward: { type: 'boolean' }, json: { type: 'boolean' } });
       return withService(dataDir, async (s) => {
@@ -142,6 +165,6 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       });
     }
     default:
-      return usage('rules needs a subcommand: list, add, remove or run');
+      return usage('rules needs a subcommand: list, add, remove, move or run');
   }
 }

@@ -181,6 +181,7 @@ suite('On the server in Chromium', () => {
     await page.getByRole('button', { name: 'Download headers only (1)' }).click();
     await toast().getByText('Headers of 1 message downloaded').waitFor();
     await expect.poll(() => serverRow('Big scan attached').getAttribute('aria-label')).toMatch(/, Headers only$/);
+    await shot('states');
     const byName = (s: string) => service.messages().find((m) => m.summary.subject === s);
     expect(byName('Fresh minutes')?.partial).toBe(false);
     expect(byName('Big scan attached')?.partial).toBe(true);

@@ -1,15 +1,22 @@
-// The CLI as one plain-JavaScript ES module (dist/cli/popbox.mjs), so `popbox` starts without
-// compiling TypeScript. npm packages stay external (keytar is native, and node resolves the rest
-// from node_modules beside dist/). Next to the bundle, a list of the source files it was built
-// from and when: ensureCli() rebuilds only when one of them changed, at the cost of a few stats.
+// The CLI as plain-JavaScript ES modules (dist/cli/popbox.mjs and its chunks in dist/cli/chunks/),
+// so `popbox` starts without compiling TypeScript. Split at the CLI's dynamic imports: `account
+// list` and a sync that finds nothing new load only their small chunk (electron/cli/quick.ts),
+// everything else (MailService, MIME, SMTP, zod) only when a command needs it. npm packages stay
+// external (keytar is native, and node resolves the rest from node_modules beside dist/). Next to
+// the bundle, a list of the source files it was built from, the files it wrote, and when:
+// ensureCli() rebuilds only when a source changed or an output is missing, at the cost of a few stats.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_ENTRY = path.join(root, 'electron', 'cli', 'index.ts');
-export const CLI_OUT = path.join(root, 'dist', 'cli', 'popbox.mjs');
-const INPUTS = path.join(root, 'dist', 'cli', 'popbox.inputs.json');
+const OUT_DIR = path.join(root, 'dist', 'cli');
+export const CLI_OUT = path.join(OUT_DIR, 'popbox.mjs');
+const INPUTS = path.join(OUT_DIR, 'popbox.inputs.json');
+const CHUNKS = path.join(OUT_DIR, 'chunks');
+/** Chunks of earlier builds are removed only this long after: a process started before a rebuild may still load its own. */
+const OLD_CHUNK_MS = 24 * 3600 * 1000;
 
 /** Build the bundle now; written atomically, so a process starting beside the build never reads half a file. */
 export async function bundleCli() {
@@ -18,22 +25,38 @@ export async function bundleCli() {
   const startedAt = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [CLI_ENTRY],
+    entryPoints: { popbox: CLI_ENTRY },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    outfile: CLI_OUT, // where imports resolve from; written below
+    outdir: OUT_DIR, // where imports resolve from; written below
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     write: false,
     metafile: true,
     logLevel: 'warning',
   });
   const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
-  await fs.mkdir(path.dirname(CLI_OUT), { recursive: true });
-  await writeAtomically(CLI_OUT, result.outputFiles[0].contents);
-  await writeAtomically(INPUTS, JSON.stringify({ builtFrom: startedAt, inputs }));
+  await fs.mkdir(CHUNKS, { recursive: true });
+  // Chunks first, the entry that imports them after: a process starting meanwhile finds every chunk it names.
+  const files = [...result.outputFiles].sort((a, b) => (a.path === CLI_OUT) - (b.path === CLI_OUT));
+  for (const f of files) await writeAtomically(f.path, f.contents);
+  const outputs = files.map((f) => f.path);
+  await writeAtomically(INPUTS, JSON.stringify({ builtFrom: startedAt, inputs, outputs }));
+  await removeOldChunks(new Set(outputs));
   return CLI_OUT;
+}
+
+async function removeOldChunks(current) {
+  for (const name of await fs.readdir(CHUNKS).catch(() => [])) {
+    const file = path.join(CHUNKS, name);
+    if (current.has(file)) continue;
+    const st = await fs.stat(file).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > OLD_CHUNK_MS) await fs.rm(file, { force: true });
+  }
 }
 
 /**
@@ -59,8 +82,12 @@ async function isFresh() {
     return false;
   }
   // The build's start, not the bundle's mtime: a source saved while esbuild ran counts as newer.
-  const stats = await Promise.all(recorded.inputs.map((f) => fs.stat(f).catch(() => null)));
-  return stats.every((s) => s !== null && s.mtimeMs < recorded.builtFrom);
+  const [stats, outputs] = await Promise.all([
+    Promise.all(recorded.inputs.map((f) => fs.stat(f).catch(() => null))),
+    // A bundle from before the split has no list of outputs: it is rebuilt.
+    Promise.all((recorded.outputs ?? [null]).map((f) => (f === null ? false : fs.access(f).then(() => true, () => false)))),
+  ]);
+  return outputs.every(Boolean) && stats.every((s) => s !== null && s.mtimeMs < recorded.builtFrom);
 }
 
 async function writeAtomically(file, data) {

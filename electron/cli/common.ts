@@ -1,15 +1,10 @@
 /** What every CLI command shares: bad-input errors, option parsing, the service, the terminal. */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MailService } from '../core/mail-service.js';
-import { KeytarSecretStore } from '../core/secrets/index.js';
+import type { MailService } from '../core/mail-service.js';
 
-/** Bad input: printed with a pointer to `popbox help`, exit code 2. */
-export class UsageError extends Error {}
-
-export function usage(message: string): never {
-  throw new UsageError(message);
-}
+export { UsageError, usage } from './args.js';
+import { usage } from './args.js';
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
@@ -62,6 +57,8 @@ export const printError = (line: string) => cliIo().err(`${line}\n`);
 export async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>, opts: { sendQueued?: boolean } = {}): Promise<T> {
   const running = cliIo().service;
   if (running) return fn(running);
+  // Loaded only here: a command that never opens the store (help, the quick paths) starts without it.
+  const [{ MailService }, { KeytarSecretStore }] = await Promise.all([import('../core/mail-service.js'), import('../core/secrets/index.js')]);
   const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false });
   try {
     return await fn(service);

@@ -6,12 +6,11 @@
  * cron and an open window coexist and what the command changes shows in the window at once.
  * Otherwise it runs here. Either way the output and the exit code are the same (run.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { connectControl, runInHost } from '../core/control/control-client.js';
-import { localTerminalWidth, type CliIo } from './common.js';
-import { junkFileArgs } from './junk.js';
-import { LOCAL_COMMANDS, runCli, splitArgs } from './run.js';
+import { controlSocketPath } from '../core/control/protocol.js';
+import { LOCAL_COMMANDS, splitArgs } from './args.js';
+import type { CliIo } from './common.js';
 
 // A reader that stops early (`popbox messages | head`) closes the pipe. The rest of the output has
 // nowhere to go, which is no failure: printing stops, quietly, and the command ends as it would
@@ -40,7 +39,8 @@ const terminal: Pick<CliIo, 'out' | 'err'> = {
 /** File arguments made absolute: the running Popbox reads them from its own working directory. */
 const FILE_OPTIONS = ['--signature-file', '--body-file', '--attach'];
 
-function withAbsolutePaths(argv: string[]): string[] {
+async function withAbsolutePaths(argv: string[]): Promise<string[]> {
+  const { junkFileArgs } = await import('./junk.js');
   const junkFiles = new Set(junkFileArgs(argv)); // `junk learn|classify FILE…`
   return argv.map((a, i) => {
     if (junkFiles.has(i)) return path.resolve(a);
@@ -69,12 +69,39 @@ async function runInRunningPopbox(argv: string[]): Promise<number | null> {
     return null; // bad arguments: the local run says so
   }
   if (LOCAL_COMMANDS.has(command)) return null;
+  // No socket file, no Popbox listening (connectControl would say the same, after loading node:net).
+  const file = controlSocketPath(dataDir);
+  if (!file || !existsSync(file)) return null;
+  const [{ connectControl, runInHost }, { localTerminalWidth }] = await Promise.all([import('../core/control/control-client.js'), import('./common.js')]);
   const socket = await connectControl(dataDir);
   if (!socket) return null;
   const stdin = readsStdin(argv, command) ? readStdin() : undefined;
-  return runInHost(socket, { argv: withAbsolutePaths(argv), columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
+  return runInHost(socket, { argv: await withAbsolutePaths(argv), columns: localTerminalWidth(), ...(stdin !== undefined ? { stdin } : {}) }, terminal);
+}
+
+/**
+ * `account list` and a `sync` that finds nothing new, answered from the few files they need
+ * (quick-accounts.ts, quick-sync.ts); null when the full path must run. Only this module is loaded for them.
+ */
+async function runQuick(argv: string[]): Promise<number | null> {
+  let split;
+  try {
+    split = splitArgs(argv);
+  } catch {
+    return null;
+  }
+  const [command, sub, ...rest] = split.args;
+  if (command === 'account' && sub === 'list') return (await import('./quick-accounts.js')).quickAccountList(split.dataDir, rest, terminal);
+  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) return (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal);
+  return null;
 }
 
 const argv = process.argv.slice(2);
 process.exitCode =
-  (await runInRunningPopbox(argv)) ?? (await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin }));
+  (await runInRunningPopbox(argv)) ??
+  (await runQuick(argv)) ??
+  // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
+  (await (async () => {
+    const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
+    return runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin });
+  })());

@@ -109,11 +109,7 @@ export function smtpPatch(v: SmtpValues, current: AccountSettings['smtp'] | null
   return patch;
 }
 
-/** The outgoing server in one cell of `account list`. */
-export function describeSmtp(s: NonNullable<AccountSettings['smtp']>): string {
-  const login = s.auth === 'none' ? '' : `${s.user}@`;
-  return `sends via ${login}${s.host}:${s.port} ${s.security}${s.auth === 'none' ? ', no login' : ''}`;
-}
+export { describeSmtp } from './describe.js';
 
 /** "Name <address>" or the address alone. */
 function fromLine(i: Pick<Identity, 'name' | 'address'>): string {

@@ -8,7 +8,10 @@ import type { ParseArgsConfig } from 'node:util';
 import type { AccountInput, AccountPatch, AccountSettings, AuthMechanism } from '../../shared/accounts.js';
 import { AUTH_MECHANISMS, Pop3Client, isPop3Error, type Security } from '../core/pop3/index.js';
 import { AppFailure, isAppFailure } from '../core/errors.js';
-import { defaultDataDir, type StoredMessage } from '../core/mail-service.js';
+import type { StoredMessage } from '../core/mail-service.js';
+import { defaultDataDir } from '../core/data-dir.js';
+import { LOCAL_COMMANDS, splitArgs } from './args.js';
+import { describeAccount } from './describe.js';
 import { pathOf, roleKey } from '../../shared/folders.js';
 import { fitColumn } from './columns.js';
 import { UsageError, cliIo, parse, print, printError, terminalWidth, usage, withIo, withService, type CliIo } from './common.js';
@@ -17,7 +20,7 @@ import { SEND_USAGE, sendCommand } from './send.js';
 import { JUNK_USAGE, junkCommand } from './junk.js';
 import { RULES_USAGE, rulesCommand } from './rules.js';
 import { SERVER_USAGE, serverCommand } from './server.js';
-import { SMTP_USAGE, describeSmtp, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
+import { SMTP_USAGE, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
 const USAGE = `usage: popbox [--data-dir DIR] <command>
 
@@ -121,13 +124,6 @@ function readPasswordStdin(): string {
   const password = text.replace(/\r?\n$/, '');
   if (!password) usage('--password-stdin: the password read from standard input is empty');
   return password;
-}
-
-function describeAccount(a: AccountSettings): string {
-  const leave = a.leaveOnServer
-    ? `leave on server${a.deleteAfterDays ? `, delete after ${a.deleteAfterDays} d` : ''}${a.deleteWhenDeletedLocally ? ', delete when deleted here' : ''}`
-    : 'delete from server after download';
-  return `${a.name}\t${a.user}@${a.host}:${a.port}\t${a.security}\t${leave}${a.smtp ? `\t${describeSmtp(a.smtp)}` : ''}`;
 }
 
 /** Account settings for --json: everything but a password command (it may hold a secret). */
@@ -243,27 +239,7 @@ async function accountCommand(dataDir: string, args: string[]): Promise<number> 
   }
 }
 
-/**
- * The data directory and the rest of the arguments. --data-dir may come before the command (as
- * documented) or anywhere after it. Throws a UsageError for a --data-dir without a directory.
- */
-export function splitArgs(argv: string[]): { dataDir: string; args: string[] } {
-  let dataDir = defaultDataDir();
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--data-dir') {
-      const v = argv[++i];
-      if (!v) usage('--data-dir needs a directory');
-      dataDir = v;
-    } else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
-    else args.push(a);
-  }
-  return { dataDir, args };
-}
-
-/** Commands that never open the data directory: they run where they are typed, app or no app. */
-export const LOCAL_COMMANDS: ReadonlySet<string | undefined> = new Set([undefined, 'help', '--help', 'probe']);
+export { LOCAL_COMMANDS, splitArgs };
 
 async function main(argv: string[]): Promise<number> {
   const { dataDir, args } = splitArgs(argv);

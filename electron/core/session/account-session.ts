@@ -63,6 +63,26 @@ export class AccountSession<B extends SessionBox> {
     return job;
   }
 
+  /**
+   * Runs `fn` in turn like `run`, but never opens the mailbox: `fn` gets it only if a job before
+   * kept it open, else null (the quick check, which reads only the ledger, takes the lock itself).
+   */
+  peek<T>(fn: (box: B | null) => Promise<T>): Promise<T> {
+    this.jobs++;
+    const job = this.tail.then(async () => {
+      try {
+        return await fn(this.box);
+      } finally {
+        if (--this.jobs === 0) await this.closeBox();
+      }
+    });
+    this.tail = job.then(
+      () => {},
+      () => {},
+    );
+    return job;
+  }
+
   /** Quick work: beside a job that lets it in, else in turn like any other job. */
   share<T>(fn: (box: B) => Promise<T>): Promise<T> {
     const box = this.sharing;

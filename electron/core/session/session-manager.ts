@@ -8,7 +8,7 @@ import { AccountSession } from './account-session.js';
 export class SessionManager {
   private readonly sessions = new Map<string, AccountSession<AccountMailbox>>();
 
-  constructor(private readonly dataDir: string) {}
+  constructor(readonly dataDir: string) {}
 
   for(accountId: string): AccountSession<AccountMailbox> {
     let session = this.sessions.get(accountId);

@@ -18,6 +18,8 @@ export class AccountMailbox {
     readonly maildir: Maildir,
     readonly ledger: Ledger,
     private readonly lock: HeldLock,
+    /** When opening began (ms since epoch): the Maildir was read after this (quick-check.ts). */
+    readonly openedAt: number,
   ) {}
 
   static dirFor(dataDir: string, accountId: string): string {
@@ -68,11 +70,12 @@ export class AccountMailbox {
       throw storageError(`cannot create ${dir}`, e);
     }
     const lockFile = path.join(dir, 'lock');
+    const openedAt = Date.now();
     const lock = await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));
-      return new AccountMailbox(accountId, dir, maildir, ledger, lock);
+      return new AccountMailbox(accountId, dir, maildir, ledger, lock, openedAt);
     } catch (e) {
       await releaseLock(lock);
       throw e;

@@ -8,9 +8,12 @@ import type { SyncOutcome } from '../../../shared/contract.js';
 import type { AccountsService } from '../accounts/accounts-service.js';
 import { toAppError } from '../errors.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { Credentials } from '../pop3/auth.js';
+import { AccountMailbox } from '../store/mailbox.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
+import { quickCheck, recordQuickCheckStamp } from './quick-check.js';
 import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
 
 export interface AccountSyncDeps {
@@ -34,7 +37,7 @@ export class AccountSync {
   sync(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncOutcome> {
     let run = this.running.get(account.id);
     if (!run) {
-      run = this.syncOne(account, onProgress).then(
+      run = this.checkThenSync(account, onProgress).then(
         ({ plan: _plan, ...result }): SyncOutcome => ({ accountId: account.id, ok: true, result }),
         (e: unknown): SyncOutcome => ({ accountId: account.id, ok: false, error: toAppError(e, e instanceof Error ? e.message : String(e)) }),
       );
@@ -54,16 +57,48 @@ export class AccountSync {
     return this.syncOne(account, undefined, adjustPlan);
   }
 
-  private async syncOne(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void, adjustPlan = this.deps.planHook?.(account)): Promise<SyncResult> {
-    const { sessions, accounts, ingest, now } = this.deps;
+  /**
+   * A check for mail: first the quick check (quick-check.ts) in the account's turn, without
+   * opening its mailbox; only when it finds something to do (or cannot tell) the full sync.
+   */
+  private async checkThenSync(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
+    const { sessions, accounts, now } = this.deps;
     const credentials = await accounts.credentialsFor(account);
+    const adjustPlan = this.deps.planHook?.(account);
+    const quick = await sessions.for(account.id).peek((box) =>
+      box
+        ? Promise.resolve(null) // open for other work: the full sync uses it as it is
+        : quickCheck({
+            accountDir: AccountMailbox.dirFor(sessions.dataDir, account.id),
+            connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
+            server: account,
+            credentials,
+            policy: account,
+            now: now(),
+            ...(adjustPlan ? { adjustPlan } : {}),
+          }),
+    );
+    if (quick?.kind === 'failed') throw quick.error;
+    if (quick?.kind === 'done') return quick.result;
+    return this.syncOne(account, onProgress, adjustPlan, credentials);
+  }
+
+  private async syncOne(
+    account: AccountSettings,
+    onProgress?: (accountId: string, p: SyncProgress) => void,
+    adjustPlan = this.deps.planHook?.(account),
+    knownCredentials?: Credentials,
+  ): Promise<SyncResult> {
+    const { sessions, accounts, ingest, now } = this.deps;
+    const credentials = knownCredentials ?? (await accounts.credentialsFor(account));
     return sessions.for(account.id).run(
       async (box) => {
         const stored = ingest.begin(box);
+        let finished: SyncResult | undefined;
         let verified: string | undefined;
         try {
           await ingest.reconcile(box);
-          return await syncAccount(box, {
+          finished = await syncAccount(box, {
             connect: accounts.connectOptions(account, await lastSeenCertificate(box.dir, account)),
             onConnected: ({ fingerprint256 }) => {
               verified = fingerprint256;
@@ -79,6 +114,7 @@ export class AccountSync {
             onStored: (e) => stored.stored(e),
             ...(adjustPlan ? { adjustPlan } : {}),
           });
+          return finished;
         } catch (e) {
           // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).
           if (isPop3Error(e) && e.code === 'certificate') {
@@ -93,6 +129,8 @@ export class AccountSync {
           } finally {
             // Only a name in a later warning depends on it: a failed write must not fail the sync.
             if (verified) await rememberCertificate(box.dir, account, verified, now()).catch(() => {});
+            // The Maildir as this session leaves it: the next check may then be a quick one.
+            if (finished) await recordQuickCheckStamp(box.dir, box.openedAt, (finished.loginDelaySeconds ?? 0) > 0).catch(() => {});
           }
         }
       },

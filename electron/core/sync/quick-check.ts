@@ -1,0 +1,164 @@
+/**
+ * The check that finds nothing new, made cheap (issue 18 P0). Most checks for mail find nothing:
+ * the full path opens the account's mailbox (every folder of the Maildir scanned, tmp/ cleaned,
+ * the journal reconciled with the disk) before it even connects. Here only what the decision
+ * needs is read: the ledger (once, its UIDLs in a Map), the server's UIDL list, and the plan the
+ * full sync would make from them (planSync, the same function). When that plan does nothing,
+ * neither does the full sync, and the check ends here with QUIT; otherwise the caller runs the
+ * full sync, which decides again from scratch (nothing here writes mail state, so nothing here
+ * can break invariants 1–3).
+ *
+ * What the full path also does on every check is reconcile: take in what another tool changed in
+ * the Maildir (a file deleted, flags renamed). The quick check runs only while the Maildir is as
+ * the last full session left it, told by the modification times of its folder directories
+ * (every add, remove or rename in a folder changes its directory's time), recorded at the end of
+ * each full session in `<account>/quick-check.json`. A stamp whose times are close to or after
+ * the start of the session that wrote it is not trusted (a change in the same clock tick would
+ * not show): the next check is then a full one, which writes a new stamp.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Credentials } from '../pop3/auth.js';
+import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
+import { isPop3Error } from '../pop3/errors.js';
+import { acquireLock, releaseLock } from '../store/lock.js';
+import { Ledger } from '../store/ledger.js';
+import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
+import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+import type { SyncResult } from './sync-engine.js';
+
+const STAMP_FILE = 'quick-check.json';
+/** Changes closer than this to a stamp's session start are not trusted to show in the times. */
+const RACY_MS = 2000;
+
+interface Stamp {
+  /** When the session that wrote it started (ms since epoch, the file system's clock). */
+  since: number;
+  /** The server announced LOGIN-DELAY: a second login right after a quick check could be refused. */
+  loginDelay: boolean;
+  /** Maildir-relative directory → mtimeMs. */
+  dirs: Record<string, number>;
+}
+
+/** The Maildir's folder directories and their times: the root, each `.Folder`, and their cur/ and new/. */
+async function maildirTimes(maildir: string): Promise<Record<string, number>> {
+  const times: Record<string, number> = {};
+  const entries = await fs.readdir(maildir, { withFileTypes: true });
+  const folders = ['', ...entries.filter((e) => e.isDirectory() && e.name.startsWith('.') && e.name !== '.' && e.name !== '..').map((e) => e.name)];
+  const rels = folders.flatMap((f) => (f === '' ? ['', 'cur', 'new'] : [f, `${f}/cur`, `${f}/new`]));
+  await Promise.all(
+    rels.map(async (rel) => {
+      const st = await fs.stat(path.join(maildir, rel)).catch(() => null);
+      if (st) times[rel] = st.mtimeMs;
+    }),
+  );
+  return times;
+}
+
+/**
+ * After a full session (reconcile and sync done, the account's lock still held): remember how the
+ * Maildir looks, so the next check may be a quick one. `since` is when the session started.
+ */
+export async function recordQuickCheckStamp(accountDir: string, since: number, loginDelay: boolean): Promise<void> {
+  const stamp: Stamp = { since, loginDelay, dirs: await maildirTimes(path.join(accountDir, 'Maildir')) };
+  // A cache, not state: a torn or missing file only means the next check is a full one.
+  await fs.writeFile(path.join(accountDir, STAMP_FILE), JSON.stringify(stamp), { mode: 0o600 });
+}
+
+/** Whether the Maildir is still as the last full session left it (and that session's view can be trusted). */
+async function maildirUnchanged(accountDir: string): Promise<boolean> {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(await fs.readFile(path.join(accountDir, STAMP_FILE), 'utf8')) as Stamp;
+  } catch {
+    return false;
+  }
+  if (typeof stamp.since !== 'number' || stamp.loginDelay !== false || typeof stamp.dirs !== 'object' || stamp.dirs === null) return false;
+  const recorded = Object.entries(stamp.dirs);
+  if (recorded.length === 0 || recorded.some(([, t]) => typeof t !== 'number' || t > stamp.since - RACY_MS)) return false;
+  const now = await maildirTimes(path.join(accountDir, 'Maildir')).catch(() => null);
+  if (!now || Object.keys(now).length !== recorded.length) return false;
+  return recorded.every(([rel, t]) => now[rel] === t);
+}
+
+export interface QuickCheckOptions {
+  /** `<dataDir>/accounts/<id>`. */
+  accountDir: string;
+  /** Where to connect, given the certificate last seen there (as the full sync builds it). */
+  connect: (lastSeenFingerprint256: string | undefined) => Pop3ConnectOptions;
+  /** The server as settings name it (the certificate memory is kept per host and port). */
+  server: { host: string; port: number };
+  credentials: Credentials;
+  policy: SyncPolicy;
+  now: number;
+  /** The full sync's hook on its plan (the On the server view), applied here the same way. */
+  adjustPlan?: (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
+}
+
+/**
+ * `done`: the server has nothing for this account and nothing is to be deleted there (the
+ * session ended with QUIT). `failed`: the login was refused — a second attempt by the full path
+ * would only count against the account at the server. null: the full sync must run.
+ */
+export type QuickCheckOutcome = { kind: 'done'; result: SyncResult } | { kind: 'failed'; error: unknown } | null;
+
+/**
+ * The quick check, for a caller that holds the account's turn in this process but not its open
+ * mailbox: it takes the account's lock itself (another process's sync waits or is told in-use).
+ */
+export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOutcome> {
+  const { accountDir } = opts;
+  // A certificate block is the full path's business (a verified connection there ends it).
+  if (certificateBlockSync(accountDir)) return null;
+  let lock;
+  try {
+    lock = await acquireLock(path.join(accountDir, 'lock'), () => 'in use');
+  } catch {
+    return null; // the full path says in-use in its own words
+  }
+  try {
+    if (!(await maildirUnchanged(accountDir))) return null;
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    const pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server))).catch(() => null);
+    if (!pop) return null;
+    try {
+      try {
+        await pop.login(opts.credentials);
+      } catch (e) {
+        if (isPop3Error(e) && e.code === 'auth') {
+          pop.close();
+          return { kind: 'failed', error: e };
+        }
+        throw e;
+      }
+      const caps = pop.capabilities;
+      if (caps?.loginDelaySeconds) return await quitThenFull(pop);
+      const sizes = new Map((await pop.list()).map((m) => [m.id, m.size]));
+      const uidls = await pop.uidl();
+      const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
+      const planned = planSync(server, ledger, opts.policy, opts.now);
+      const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
+      if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) return await quitThenFull(pop);
+      await pop.quit();
+      if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
+      const warnings: string[] = [];
+      // As the full sync words it (sync-engine.ts).
+      if (opts.policy.leaveOnServer && caps?.expire === 0) {
+        warnings.push('The server deletes messages once they are downloaded (EXPIRE 0): "leave messages on server" has no effect.');
+      }
+      return { kind: 'done', result: { downloaded: 0, headersOnly: 0, skipped: 0, deletedOnServer: 0, bytes: 0, warnings, plan } };
+    } catch {
+      pop.close(); // no QUIT: nothing was asked of the server anyway
+      return null;
+    }
+  } catch {
+    return null;
+  } finally {
+    await releaseLock(lock);
+  }
+}
+
+async function quitThenFull(pop: Pop3Client): Promise<null> {
+  await pop.quit().catch(() => pop.close());
+  return null;
+}

@@ -145,7 +145,7 @@ export class ServerView {
         const error = toAppError(e, 'the server could not be reached');
         throw new AppFailure(
           error.code,
-          `${error.message}. Nothing was deleted on the server (it did not confirm). ${uidls.length === 1 ? 'The message stays' : `The ${uidls.length} messages stay`} marked and ${uidls.length === 1 ? 'is' : 'are'} deleted at the next check, never downloaded.`,
+          `${error.message.replace(/[.\s]+$/, '')}. Nothing was deleted on the server (it did not confirm). ${uidls.length === 1 ? 'The message stays' : `The ${uidls.length} messages stay`} marked and ${uidls.length === 1 ? 'is' : 'are'} deleted at the next check, never downloaded.`,
           { cause: e },
         );
       }

@@ -273,7 +273,7 @@ suite('accounts, status and search in Chromium', () => {
     await folders().getByRole('button', { name: /^Unified Inbox/ }).click();
   });
 
-  it('finds "Müller" by "muller", keeps quoted phrases whole, and says bodies are not searched yet', async () => {
+  it('finds "Müller" by "muller", keeps quoted phrases whole, and says where it looked when nothing matches', async () => {
     const search = page.getByRole('searchbox');
     // Both accounts read the same mailbox: each subject once.
     const all = ['Grüße aus Köln', 'Minutes: the exact phrase inside', 'Phrase, then the exact words apart', 'Report attached', 'Invoice for März'];
@@ -290,7 +290,7 @@ suite('accounts, status and search in Chromium', () => {
     await search.fill('exact phrase');
     await expect.poll(async () => (await subjects()).sort()).toEqual(['Minutes: the exact phrase inside', 'Phrase, then the exact words apart']);
     await search.fill('zebra');
-    await page.getByText('No messages match “zebra”. Search looks at senders, subjects and the first lines of messages; message bodies are not searched yet.').waitFor();
+    await page.getByText('No messages match “zebra” here. To look in every folder, use All folders.').waitFor();
     await search.fill('');
   });
 

@@ -350,7 +350,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             contextId={menu ? contextId : null}
             onMarkAllRead={listView.kind === 'all' || (folderView && inTrash(folderView.folder)) ? undefined : () => markAllRead()}
             gridRef={gridRef}
-            emptyText={found.pending ? 'Searching…' : emptyListText(search, view, activity)}
+            emptyText={found.pending ? 'Searching…' : emptyListText(search, listView, activity)}
             title={saved.active ? `Saved search: ${saved.active.name}` : listView.kind === 'all' ? 'Search of all folders' : title}
             marks={searching ? found : undefined}
             banner={searching ? <SearchStatus answer={found.answer} savedAs={saved.active?.name ?? null} onSave={saved.save} /> : undefined}

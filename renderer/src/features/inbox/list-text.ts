@@ -5,10 +5,10 @@ import type { MailboxView } from '../../db/message-store.js';
 import { folderName } from '../folders/tree.js';
 import { noMatchText } from '../search/no-match.js';
 
-/** `activity`: what sync is doing, said in an empty Inbox instead of "No messages yet". */
+/** `view`: what the list shows (a search of all folders is 'all'); `activity`: what sync is doing, said in an empty Inbox instead of "No messages yet". */
 export function emptyListText(search: string, view: MailboxView, activity: string | null): string {
   const folder = view.kind === 'folder' ? view.folder : null;
-  if (search.trim()) return noMatchText(search);
+  if (search.trim()) return noMatchText(search, view.kind === 'all');
   if (folder === 'Trash') return 'Trash is empty.';
   if (folder !== null && folder !== INBOX) return `No messages in ${folderName(folder)}.`;
   return activity ?? 'No messages yet. Use Get Mail to check now.';

@@ -1,5 +1,5 @@
 /** A text/plain body, readable: wrapped, quotes dimmed, http(s) and mailto links clickable (through the LinkGuard). */
-import { Fragment, type MouseEvent } from 'react';
+import { Fragment, useEffect, useRef, type MouseEvent } from 'react';
 import { Highlighted } from '../search/Highlighted.js';
 import { termPattern, type SearchTerm } from '../search/highlight.js';
 import type { LinkHandlers } from './LinkGuard.js';
@@ -54,8 +54,13 @@ const NO_TERMS: readonly SearchTerm[] = [];
 export function PlainText({ text, links, terms = NO_TERMS }: { text: string; links: LinkHandlers; terms?: readonly SearchTerm[] }) {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const marks: Marks = { terms, pattern: terms.length ? termPattern(terms) : null };
+  // The first marked word is brought into view, as in the HTML frame.
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (terms.length) ref.current?.querySelector('mark')?.scrollIntoView?.({ block: 'nearest' });
+  }, [text, terms]);
   return (
-    <div className="plain-body">
+    <div className="plain-body" ref={ref}>
       {lines.map((line, i) => (
         <div key={i} className={/^\s*>/.test(line) ? 'quote' : undefined}>
           {line === '' ? '\u00a0' : linkify(line, links, marks)}

@@ -55,12 +55,13 @@ export const METHOD_NAMES = [
   'previewRule',
   'runRules',
   'search',
+  'threads',
   'serverListing',
   'deleteOnServer',
   'downloadFromServer',
 ] as const;
 
-export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged', 'serverChanged'] as const;
+export const EVENT_NAMES = ['stateChanged', 'syncProgress', 'accountStatus', 'command', 'notice', 'accountsChanged', 'preferencesChanged', 'outboxChanged', 'serverChanged', 'threadsChanged'] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 export type EventNameKey = (typeof EVENT_NAMES)[number];

@@ -16,6 +16,7 @@ import { Preferences, PreferencesPatch } from './preferences.js';
 import { Rule, RuleList, RuleOutcome } from './rules.js';
 import { ServerDeleteResult, ServerDownloadInput, ServerDownloadResult, ServerListing, ServerListingInput, ServerSelection } from './server-view.js';
 import { SearchInput, SearchResult } from './search.js';
+import { ThreadCursor, ThreadsResult } from './threads.js';
 
 const Id = z.string().min(1).max(200);
 const Ids = z.array(Id).min(1).max(100_000);
@@ -321,6 +322,8 @@ export const contract = {
   runRules: { input: z.object({ ids: Ids }), output: z.array(RuleOutcome) },
   /** Full-text search in the Gmail/notmuch query language: ranked ids, what was understood, snippets; a malformed query is answered, never an error (search.ts). */
   search: { input: SearchInput, output: SearchResult },
+  /** Conversations (threads.ts): those changed after `since`, or all of them when it is absent or of another process. */
+  threads: { input: z.object({ since: ThreadCursor.optional() }), output: ThreadsResult },
 
   // ---- On the server (server-view.ts) ----
   /** What the account's mailbox holds now; `refresh` connects (in the account's turn), else the cached listing without a connection. */
@@ -357,6 +360,8 @@ export const events = {
   outboxChanged: z.object({ accountId: z.string() }),
   /** What this account's On the server listing shows changed (refreshed, deleted, downloaded, held): ask serverListing. */
   serverChanged: z.object({ accountId: z.string() }),
+  /** Some conversation changed (a reply joined, threads merged or split): ask threads with your cursor. */
+  threadsChanged: z.object({ version: z.number() }),
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;

@@ -19,6 +19,7 @@ import { FOLDER_USAGE, folderCommand, resolveFolder } from './folders.js';
 import { SEND_USAGE, sendCommand } from './send.js';
 import { JUNK_USAGE, junkCommand } from './junk.js';
 import { RULES_USAGE, rulesCommand } from './rules.js';
+import { THREADS_USAGE, threadsCommand } from './threads.js';
 import { SERVER_USAGE, serverCommand } from './server.js';
 import { SMTP_USAGE, fromIdentity, hasSmtpOptions, identityCommand, readSmtpPasswordStdin, smtpOptions, smtpPatch } from './outgoing.js';
 
@@ -40,6 +41,7 @@ ${FOLDER_USAGE}
 ${SEND_USAGE}
 ${JUNK_USAGE}
 ${RULES_USAGE}
+${THREADS_USAGE}
 ${SERVER_USAGE}
   delete ID...
   pending [--account NAME] [--json]
@@ -339,6 +341,8 @@ async function main(argv: string[]): Promise<number> {
       return folderCommand(dataDir, command, rest);
     case 'junk':
       return junkCommand(dataDir, rest);
+    case 'threads':
+      return threadsCommand(dataDir, rest);
     case 'rules':
       return rulesCommand(dataDir, rest);
     case 'server':

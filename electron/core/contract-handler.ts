@@ -273,6 +273,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     previewRule: ({ rule, accountId, folder, max }) => service.previewRuleOver(rule, { ...(accountId !== undefined ? { accountId } : {}), ...(folder !== undefined ? { folder } : {}), max: max ?? 200 }),
     runRules: ({ ids }) => runRulesFromRenderer(service, host, ids),
     search: (input) => service.search(input),
+    threads: ({ since }) => Promise.resolve(service.threadChanges(since)),
     serverListing: ({ accountId, refresh }) => service.serverListing(accountId, { refresh: refresh === true }),
     deleteOnServer: ({ accountId, uidls }) => deleteOnServerFromRenderer(service, host, accountId, uidls),
     downloadFromServer: ({ accountId, uidls, headersOnly }) => service.downloadFromServer(accountId, uidls, { headersOnly: headersOnly === true }),

@@ -53,6 +53,9 @@ import { ServerView } from './server-view/server-view.js';
 import { messageIdFor } from './store/ids.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
 import { scanSearch } from './search/scan.js';
+import type { ThreadCursor, ThreadsResult } from '../../shared/threads.js';
+import { JournalThreads } from './threads/journal-threads.js';
+import type { ThreadIndex } from './threads/thread-index.js';
 import { AccountSync } from './sync/account-sync.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
@@ -106,8 +109,11 @@ export class MailService {
     preferencesChanged: new Set(),
     outboxChanged: new Set(),
     serverChanged: new Set(),
+    threadsChanged: new Set(),
   };
   private scheduler: Scheduler | null = null;
+  /** Conversations, derived from the journal (threads/). */
+  private readonly threadFeed: JournalThreads;
   /** Finding and reading stored messages. */
   private readonly files: MessageFiles;
   /** Settings, secrets and credentials of the accounts. */
@@ -134,6 +140,8 @@ export class MailService {
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
     this.files = new MessageFiles(opts.dataDir, journal);
+    // Conversations follow the journal (built when first asked for, so `popbox sync` pays nothing).
+    this.threadFeed = new JournalThreads(journal, (version) => this.emit('threadsChanged', { version }));
     this.forwardLog = new ForwardLog(opts.dataDir);
     const now = () => this.now();
     this.accountsService = new AccountsService(accounts, {
@@ -886,6 +894,21 @@ export class MailService {
   /** Full-text search: ranked ids, what was understood and ignored, snippets (search/). */
   async search(input: SearchInput): Promise<SearchResult> {
     return scanSearch(this.journal.all(), input);
+  }
+
+  // ---- conversations (threads/) ----
+
+  /** The thread index, brought up to the journal (built on first use). */
+  threads(): ThreadIndex {
+    return this.threadFeed.current();
+  }
+
+  /** For the renderer: the conversations changed after `since`, or all of them (shared/threads.ts). */
+  threadChanges(since?: ThreadCursor): ThreadsResult {
+    const index = this.threadFeed.current();
+    const changes = since ? index.changesSince(since.epoch, since.version) : null;
+    const at = { epoch: index.epoch, version: index.version };
+    return changes ? { ...at, full: false, ...changes } : { ...at, full: true, threads: index.conversations(), gone: [] };
   }
 
   /** Addresses from stored mail for the recipient fields, best first. */

@@ -101,6 +101,34 @@ export async function readBody(file: string, opts: ReadBodyOptions = {}): Promis
 }
 
 /**
+ * Only the text of a message, for filters' body conditions: its text/plain and text/html parts
+ * as received (attachments never decoded), from at most the first `maxReadBytes` of the file
+ * (a 25 MB attachment is not read to find the text before it), each cut at `maxTextBytes`.
+ * Text after that many bytes is not looked at. Mail mailparser refuses gives its raw text.
+ */
+export async function readTextParts(file: string, opts: { maxTextBytes: number; maxReadBytes: number }): Promise<{ text: string | null; html: string | null }> {
+  let prefix: Buffer;
+  try {
+    prefix = await readPrefix(file, opts.maxReadBytes);
+  } catch (e) {
+    throw readFailure(file, e);
+  }
+  try {
+    const parsed = await parseMessage(prefix, { maxPlainBytes: opts.maxTextBytes, maxHtmlBytes: opts.maxTextBytes, attachments: 'skip', idleTimeoutMs: IDLE_TIMEOUT_MS });
+    return { text: parsed.text === null ? null : capUtf8(parsed.text, opts.maxTextBytes).value, html: parsed.html === null ? null : capUtf8(parsed.html, opts.maxTextBytes).value };
+  } catch {
+    const { lines, bodyOffset } = splitHeader(prefix);
+    let text = '';
+    try {
+      text = rawBodyText(lines, prefix.subarray(bodyOffset));
+    } catch {
+      text = '';
+    }
+    return { text: capUtf8(text, opts.maxTextBytes).value, html: null };
+  }
+}
+
+/**
  * Runs the parser with one attachment's bytes going to `sink` and every other body skipped.
  * Resolves once the sink is done (the rest of the message is not read); rejects 'not-found'
  * when the message has no such attachment.

@@ -1,3 +1,3 @@
 /** MIME: summaries for the inbox, bodies and attachments for the reader. */
 export { summarize } from './summary.js';
-export { readBody, saveAttachment, openAttachment, DEFAULT_MAX_TEXT_BYTES, type ReadBodyOptions } from './body.js';
+export { readBody, readTextParts, saveAttachment, openAttachment, DEFAULT_MAX_TEXT_BYTES, type ReadBodyOptions } from './body.js';

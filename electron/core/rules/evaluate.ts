@@ -9,7 +9,7 @@ import type { MessageRecord } from '../../../shared/changes.js';
 import type { Address } from '../../../shared/messages.js';
 import type { Condition, Rule, TextOp } from '../../../shared/rules.js';
 import { fieldValue, splitHeader } from '../mime/headers.js';
-import { readBody } from '../mime/index.js';
+import { readTextParts } from '../mime/index.js';
 import { htmlToText } from '../mime/text.js';
 import { compileGlob, globMatches, type Glob, type MatchCounter } from './glob.js';
 
@@ -22,6 +22,12 @@ export const BODY_TEXT_CHARS = 1024 * 1024;
  * a 256-character pattern over 1 MB would be ~250M steps (~1 s) per condition per message.
  */
 export const BODY_MATCH_CHARS = 64 * 1024;
+/**
+ * How much of the file body conditions read, at most: the text parts within the first 4 MB
+ * (attachments are skipped, never decoded). Text that comes only after a bigger attachment is
+ * not looked at: a filter run over thousands of messages must not read each one whole.
+ */
+export const BODY_READ_BYTES = 4 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 
 /** One message as rules see it; the file is read lazily. */
@@ -70,7 +76,7 @@ export class RuleSubject {
   }
 
   private async readBodyText(): Promise<string> {
-    const body = await readBody(await this.locate(), { maxTextBytes: BODY_TEXT_CHARS });
+    const body = await readTextParts(await this.locate(), { maxTextBytes: BODY_TEXT_CHARS, maxReadBytes: BODY_READ_BYTES });
     return [body.text ?? '', body.html !== null ? htmlToText(body.html, BODY_TEXT_CHARS) : ''].join('\n').slice(0, BODY_TEXT_CHARS).toLowerCase();
   }
 }

@@ -308,6 +308,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         searchRef={searchRef}
         search={search}
         onSearch={setSearch}
+        // The first result opens and the list has the keys (j/k, Enter…), as after a click in it.
+        onSearchEnter={() => (focused && ids.includes(focused) ? gridRef.current?.focus() : step(1))}
         viewMenuOpen={menu?.label === 'View'}
         onViewMenu={(at) => showMenu(viewMenu(layout, setLayout, () => setHelp(true)), at)}
         onSettings={() => setScreen({ kind: 'settings', accountId: folderView?.accountId ?? null, focusPassword: false })}

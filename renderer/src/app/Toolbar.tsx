@@ -10,6 +10,8 @@ export function Toolbar(props: {
   searchRef: RefObject<HTMLInputElement | null>;
   search: string;
   onSearch: (text: string) => void;
+  /** Enter or ↓ in the search box: on to the results. */
+  onSearchEnter?: () => void;
   viewMenuOpen: boolean;
   onViewMenu: (at: { x: number; y: number }) => void;
   onSettings: () => void;
@@ -29,7 +31,7 @@ export function Toolbar(props: {
           Write
         </button>
       )}
-      <SearchBox ref={props.searchRef} value={props.search} onChange={props.onSearch} />
+      <SearchBox ref={props.searchRef} value={props.search} onChange={props.onSearch} {...(props.onSearchEnter ? { onEnter: props.onSearchEnter } : {})} />
       <button
         type="button"
         className="view-button"

@@ -39,7 +39,7 @@ export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'On the 
   { group: 'Reading', keys: ['Shift+C'], what: 'Mark all in this folder as read' },
   { group: 'Reading', keys: ['Ctrl+A'], what: 'Select all' },
   { group: 'Reading', keys: ['Shift+click', 'Ctrl+click'], what: 'Select a range / add to the selection' },
-  { group: 'Reading', keys: ['/', 'Ctrl+F'], what: 'Search' },
+  { group: 'Reading', keys: ['/', 'Ctrl+F'], what: 'Search (Enter or ↓ goes to the results, Escape clears; ? beside the box lists what you can type)' },
   { group: 'Reading', keys: ['g'], what: 'Get Mail' },
   { group: 'Filing', keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
   { group: 'Filing', keys: ['m'], what: 'Move to a folder…' },

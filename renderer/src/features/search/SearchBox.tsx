@@ -4,7 +4,8 @@ import { withOperator } from './operators.js';
 import { SearchHelp } from './SearchHelp.js';
 import './search.css';
 
-export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (v: string) => void }>(function SearchBox({ value, onChange }, ref) {
+/** `onEnter`: Enter or ↓ in the box goes on to the results (the list's keys from there). */
+export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange: (v: string) => void; onEnter?: () => void }>(function SearchBox({ value, onChange, onEnter }, ref) {
   return (
     <div className="search-field">
       <input
@@ -20,6 +21,9 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onChange:
           if (e.key === 'Escape') {
             onChange('');
             (e.target as HTMLInputElement).blur();
+          } else if ((e.key === 'Enter' || e.key === 'ArrowDown') && onEnter && !e.altKey && !e.ctrlKey && !e.metaKey) {
+            e.preventDefault();
+            onEnter();
           }
         }}
       />

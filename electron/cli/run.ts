@@ -37,6 +37,7 @@ ${SMTP_USAGE}
   account remove NAME
   sync [NAME...]
   messages [--account NAME] [--folder NAME] [--json]
+  search QUERY... [--account NAME] [--folder NAME] [--limit N] [--json]
 ${FOLDER_USAGE}
 ${SEND_USAGE}
 ${JUNK_USAGE}
@@ -297,6 +298,41 @@ async function main(argv: string[]): Promise<number> {
         else {
           const width = terminalWidth();
           for (const m of list) print(messageRow(m, width));
+        }
+        return 0;
+      });
+    }
+    case 'search': {
+      // Parsed by hand: a query's own "-word" (leave out) must not be taken for an option.
+      const opts: { json: boolean; account?: string; folder?: string; limit?: number } = { json: false };
+      const words: string[] = [];
+      for (let i = 0; i < rest.length; i++) {
+        const a = rest[i]!;
+        if (a === '--json') opts.json = true;
+        else if (a === '--account' || a === '--folder' || a === '--limit') {
+          const v = rest[++i];
+          if (v === undefined) usage(`${a} needs a value`);
+          if (a === '--limit') opts.limit = wholeNumber('limit', v, 1, 10_000);
+          else opts[a === '--account' ? 'account' : 'folder'] = v;
+        } else if (a === '--') words.push(...rest.slice(i + 1)), (i = rest.length);
+        else words.push(a);
+      }
+      const query = words.join(' ');
+      if (!query.trim()) usage('search needs a QUERY (words, "phrases", from:, to:, subject:, is:unread, in:FOLDER, before:/after:YYYY-MM-DD, larger:10K, -word …)');
+      return withService(dataDir, async (s) => {
+        const names = new Map(s.listAccounts().map((a) => [a.id, a.name]));
+        const accountId = opts.account !== undefined ? s.accounts.get(opts.account).id : undefined;
+        const folder = opts.folder !== undefined ? (resolveFolder(s, accountId ?? s.listAccounts()[0]?.id ?? '', opts.folder) ?? undefined) : undefined;
+        // A terminal search answers from everything stored: what is not indexed yet is indexed first.
+        await s.searchIndexed();
+        const result = await s.search({ query, limit: opts.limit ?? 10_000, ...(accountId ? { accountId } : {}), ...(folder ? { folder } : {}) });
+        for (const note of result.ignored) printError(`search: ignored ${note}`);
+        const list = result.ids.map((id) => s.storedMessage(id)).filter((m): m is StoredMessage => m !== undefined);
+        if (opts.json) print(JSON.stringify(list.map((m) => messageJson(m, names.get(m.accountId) ?? m.accountId)), null, 2));
+        else {
+          const width = terminalWidth();
+          for (const m of list) print(messageRow(m, width));
+          if (result.total > list.length) printError(`search: ${result.total} match, ${list.length} shown (--limit)`);
         }
         return 0;
       });

@@ -52,7 +52,7 @@ import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '..
 import { ServerView } from './server-view/server-view.js';
 import { messageIdFor } from './store/ids.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
-import { scanSearch } from './search/scan.js';
+import { SearchIndex } from './search/search-index.js';
 import type { ThreadCursor, ThreadsResult } from '../../shared/threads.js';
 import { JournalThreads } from './threads/journal-threads.js';
 import type { ThreadIndex } from './threads/thread-index.js';
@@ -130,6 +130,8 @@ export class MailService {
   private readonly outbox: Outbox;
   /** Writing: compose screens' starting points, drafts, stored attachments, address suggestions. */
   private readonly compose: ComposeService;
+  /** The full-text index (search/); null only where SQLite could not be opened. */
+  private searchIndex: SearchIndex | null = null;
 
   private constructor(
     private readonly opts: MailServiceOptions,
@@ -225,6 +227,7 @@ export class MailService {
       const service = new MailService({ ...opts, dataDir }, accounts, journal, prefs, lock);
       await service.recoverAfterCrash();
       await service.journalFolderTrees();
+      service.openSearchIndex();
       // After recovery, so the sender sees the folders as reconciled. A CLI command that is not
       // about sending (messages, folders, sync) does not send queued mail behind the user's back.
       if (opts.sendQueued !== false) await service.outbox.start();
@@ -250,6 +253,7 @@ export class MailService {
     await this.syncs.idle();
     // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
     await this.sessions.closeAll();
+    await this.searchIndex?.close().catch(() => {});
     await writeFileAtomic(this.cleanMark, '').catch(() => {}); // without it, the next start reconciles
     await releaseLock(this.lock);
   }
@@ -891,9 +895,39 @@ export class MailService {
 
   // ---- search (search/) ----
 
+  /**
+   * The index follows the journal from here on (after recovery, so it starts from the
+   * reconciled journal); what it lacks is indexed in the background. A machine where SQLite
+   * cannot be loaded still starts: search then says it cannot search by words.
+   */
+  private openSearchIndex(): void {
+    try {
+      this.searchIndex = SearchIndex.open({
+        journal: this.journal,
+        dataDir: this.opts.dataDir,
+        locate: (id) => this.files.locate(id),
+        accounts: () => this.accounts.list(),
+      });
+    } catch {
+      this.searchIndex = null;
+    }
+  }
+
   /** Full-text search: ranked ids, what was understood and ignored, snippets (search/). */
   async search(input: SearchInput): Promise<SearchResult> {
-    return scanSearch(this.journal.all(), input);
+    if (!this.searchIndex) throw new AppFailure('storage', 'The search index cannot be opened on this computer.');
+    return this.searchIndex.search(input);
+  }
+
+  /** One stored message with its file's path (search results in the CLI), or undefined. */
+  storedMessage(id: string): StoredMessage | undefined {
+    const m = this.journal.get(id);
+    return m && { ...m, path: this.files.pathOf(m) };
+  }
+
+  /** Resolves once every message journaled so far is in the search index (the CLI waits for it). */
+  async searchIndexed(): Promise<void> {
+    await this.searchIndex?.idle();
   }
 
   // ---- conversations (threads/) ----

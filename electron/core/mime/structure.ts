@@ -47,6 +47,8 @@ export interface PartInfo {
   delSp: boolean;
   /** The Content-ID as mailparser reads it, brackets removed; null when missing or empty. */
   cid: string | null;
+  /** The file name (Content-Disposition filename, else Content-Type name), decoded; null when none. Search indexes it. */
+  filename: string | null;
 }
 
 /** mailsplit's Headers#_decodeHeaderValue: the line as UTF-8 when it is valid UTF-8. */
@@ -72,6 +74,16 @@ function contentId(lines: readonly HeaderLine[]): string | null {
     return value.trim().replace(/^<|>$/g, '').trim() || null;
   }
   return null;
+}
+
+/** A file name parameter as mailparser decodes it (encoded words too); never throws. */
+function fileNameOf(raw: string | undefined): string | null {
+  if (!raw) return null;
+  try {
+    return libmime.decodeWords(raw).trim() || null;
+  } catch {
+    return raw.trim() || null;
+  }
 }
 
 // A token as RFC 2045 has it; anything else in a content type is left to mailparser.
@@ -129,6 +141,7 @@ export function describePart(lines: readonly HeaderLine[], root: boolean): PartI
     flowed,
     delSp: flowed && (type.params.delsp || '').toLowerCase().trim() === 'yes',
     cid: contentId(lines),
+    filename: fileNameOf(disposition.params.filename || type.params.name),
   };
 }
 

@@ -1,0 +1,101 @@
+/**
+ * What the search index reads from a stored message file: the decoded text of every text part
+ * (HTML as text) and the attachments' file names. The header fields (names, addresses, subject)
+ * come from the journal's summary, so they are not parsed again here.
+ *
+ * The fast way walks the MIME structure itself (mime/structure.ts) and decodes only text parts;
+ * anything it is unsure of (an embedded message, an odd transfer encoding, broken structure)
+ * goes to mailparser. Memory stays bounded: each part's text is cut at a budget, and the whole
+ * message's text at another, so a 100 MB part costs a scan, not memory (DESIGN §3.5).
+ */
+import { parseMessage } from '../mime/parse.js';
+import { decodeTextPart, knownTransferEncoding } from '../mime/part-text.js';
+import { MessageReader, Unsure } from '../mime/reader.js';
+import { splitHeader } from '../mime/headers.js';
+import { checkedHeaderLines, describePart, PartWalker } from '../mime/structure.js';
+import { htmlToText, stripControls } from '../mime/text.js';
+
+/** Raw bytes of one text part that are decoded, at most. */
+export const PART_BUDGET = 1024 * 1024;
+/** Characters of text kept per message, at most (a long mail's first pages are what people search). */
+export const TEXT_BUDGET = 512 * 1024;
+
+export interface IndexedText {
+  /** Every text part's text, HTML converted, joined by blank lines; at most TEXT_BUDGET characters. */
+  body: string;
+  /** Attachment (and inline part) file names, one per line. */
+  files: string;
+}
+
+class Collector {
+  private parts: string[] = [];
+  private length = 0;
+  readonly files: string[] = [];
+
+  get full(): boolean {
+    return this.length >= TEXT_BUDGET;
+  }
+
+  add(text: string): void {
+    if (this.full || !text) return;
+    const cut = text.length > TEXT_BUDGET - this.length ? text.slice(0, TEXT_BUDGET - this.length) : text;
+    this.parts.push(cut);
+    this.length += cut.length;
+  }
+
+  result(): IndexedText {
+    return { body: stripControls(this.parts.join('\n\n')), files: this.files.join('\n') };
+  }
+}
+
+async function fastExtract(source: string | Buffer): Promise<IndexedText> {
+  const reader = await MessageReader.open(source);
+  try {
+    const head = reader.view(0, reader.end);
+    const split = splitHeader(head);
+    if (!split.ended && !reader.atEnd) throw new Unsure('a header block longer than the first read');
+    const lines = checkedHeaderLines(head.subarray(0, split.bodyOffset), split.lines, split.skipped);
+    const walker = new PartWalker(reader, describePart(lines, true), split.bodyOffset);
+    const out = new Collector();
+    for (let ev = await walker.next(); ev; ev = await walker.next()) {
+      const { info } = ev;
+      if (info.multipart !== null) continue;
+      if (info.filename) out.files.push(info.filename);
+      const type = info.contentType;
+      if (type === 'message/rfc822') throw new Unsure('an embedded message');
+      const text = type === 'text/plain' || type === 'text/html' || type === 'text/enriched' || type === 'message/delivery-status';
+      // A text attachment is text too: a .txt someone sent is worth finding by its words.
+      if (!text || out.full) continue;
+      if (!knownTransferEncoding(info.encoding)) throw new Unsure(`transfer encoding ${info.encoding}`);
+      const { bytes } = await walker.body(PART_BUDGET);
+      const decoded = decodeTextPart(bytes, info);
+      if (decoded === null) throw new Unsure('base64 padded in the middle');
+      out.add(type === 'text/html' ? htmlToText(decoded, TEXT_BUDGET) : decoded);
+    }
+    return out.result();
+  } finally {
+    reader.close();
+  }
+}
+
+async function mailparserExtract(source: string | Buffer): Promise<IndexedText> {
+  const parsed = await parseMessage(source, { maxPlainBytes: PART_BUDGET, maxHtmlBytes: PART_BUDGET, attachments: 'skip', idleTimeoutMs: 30_000 });
+  const out = new Collector();
+  out.add(parsed.text ?? '');
+  if (parsed.html) out.add(htmlToText(parsed.html, TEXT_BUDGET));
+  for (const a of parsed.attachments) if (a.filename) out.files.push(a.filename);
+  return out.result();
+}
+
+/** The text to index; empty (never an error) when the file cannot be read or parsed at all. */
+export async function extractText(source: string | Buffer): Promise<IndexedText> {
+  try {
+    return await fastExtract(source);
+  } catch {
+    try {
+      return await mailparserExtract(source);
+    } catch {
+      return { body: '', files: '' };
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Text clauses of a parsed query as FTS5 expressions. Every word is quoted, so nothing a person
+ * types can become FTS5 syntax (the words hold only letters, digits and marks anyway).
+ */
+import type { Clause, TextField } from './query.js';
+
+const COLUMN: Record<TextField, string | null> = { any: null, from: 'sender', to: 'recipients', subject: 'subject', filename: 'files' };
+
+export function ftsExpression(c: Extract<Clause, { t: 'text' }>): string {
+  let body: string;
+  if (c.phrase) body = `"${c.words.join(' ')}"${c.prefix ? ' *' : ''}`;
+  else body = c.words.map((w, i) => `"${w}"${c.prefix && i === c.words.length - 1 ? ' *' : ''}`).join(' AND ');
+  const column = COLUMN[c.field];
+  return column === null ? `(${body})` : `(${column} : (${body}))`;
+}

@@ -1,0 +1,346 @@
+/**
+ * Full-text search over every stored message (issue 17 §1–2).
+ *
+ * The index follows the journal, not the other way round: it reads the journal's changes after
+ * its own cursor (adds and removes, and a headers-only message whose rest arrived), so whatever
+ * writes the journal (sync, reconcile after a crash, drafts, sent mail, copies) is indexed without
+ * being told. Folders, flags, dates, sizes and accounts are not in the index at all: they are
+ * read from the journal's records when a search runs, so a move or a flag change is searchable
+ * the moment it is journaled and can never disagree with the list.
+ *
+ * Indexing reads each new message's file (text parts, HTML as text, attachment names; the
+ * header fields come from the summary) in batches in the background, never on a download's
+ * path; the index file is derived data (index-db.ts): missing or corrupt, it is rebuilt from the
+ * Maildir while searches answer from what is indexed so far and say so. Body text is never
+ * written to the journal.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { MessageRecord } from '../../../shared/changes.js';
+import { INBOX, pathOf, roleKey } from '../../../shared/folders.js';
+import type { FolderInfo } from '../../../shared/folders.js';
+import { SEARCH_SNIPPETS_MAX, type SearchInput, type SearchResult } from '../../../shared/search.js';
+import type { Journal } from '../store/journal.js';
+import { extractText, type IndexedText } from './extract.js';
+import { ftsExpression } from './fts-query.js';
+import { IndexDb, type IndexDoc } from './index-db.js';
+import { parseQuery, type Clause, type Item } from './query.js';
+import { snippetAround } from './snippet.js';
+
+/** Messages read and written per transaction while indexing. */
+const BATCH = 64;
+/** Up to this many text matches are ranked by relevance; beyond, newest first (a word in most of the mail says little). */
+export const RANK_MAX = 2000;
+/** Results that get a snippet around their match (the rows a list shows first). */
+const SNIPPETS = Math.min(25, SEARCH_SNIPPETS_MAX);
+const DEFAULT_LIMIT = 1000;
+
+export interface SearchIndexDeps {
+  journal: Journal;
+  dataDir: string;
+  /** The message's file as it is now (a flag change renames it). */
+  locate: (id: string) => Promise<string>;
+  accounts: () => readonly { id: string; name: string; email?: string | undefined }[];
+}
+
+type Text = Extract<Clause, { t: 'text' }>;
+
+export class SearchIndex {
+  private db: IndexDb;
+  private cursor: number;
+  /** Ids to (re)index, in journal order. */
+  private readonly pending = new Set<string>();
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private unsubscribe: () => void;
+  /** Extracted text of recently shown results, for snippets. */
+  private readonly texts = new Map<string, IndexedText>();
+
+  private constructor(
+    private readonly deps: SearchIndexDeps,
+    db: IndexDb,
+  ) {
+    this.db = db;
+    this.cursor = deps.journal.state;
+    this.unsubscribe = deps.journal.onChange(() => this.follow());
+    this.reconcile();
+  }
+
+  static file(dataDir: string): string {
+    return path.join(dataDir, 'search', 'index.sqlite');
+  }
+
+  /** Opens the index and starts bringing it up to date with the journal in the background. */
+  static open(deps: SearchIndexDeps): SearchIndex {
+    const { db } = IndexDb.open(SearchIndex.file(deps.dataDir));
+    return new SearchIndex(deps, db);
+  }
+
+  /** Messages the journal has that are not searchable yet. */
+  get behind(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves when everything journaled so far is indexed. */
+  async idle(): Promise<void> {
+    this.follow();
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe();
+    while (this.running) await this.running.catch(() => {});
+    this.db.close();
+  }
+
+  /** The index made to agree with the journal: what is missing queued, what is gone removed. */
+  private reconcile(): void {
+    const { journal } = this.deps;
+    const gone: string[] = [];
+    for (const id of this.db.ids()) if (!journal.get(id)) gone.push(id);
+    if (gone.length) this.db.write([], gone);
+    for (const m of journal.all()) {
+      if (this.db.indexedPartial(m.id) !== m.partial) this.pending.add(m.id);
+    }
+    this.kick();
+  }
+
+  /** Reads the journal's changes after the cursor. */
+  private follow(): void {
+    if (this.closed) return;
+    const { journal } = this.deps;
+    const changes = journal.changesSince(this.cursor);
+    if ('cannotCalculate' in changes) {
+      this.cursor = changes.state;
+      this.reconcile();
+      return;
+    }
+    const removed: string[] = [];
+    for (const c of changes.changes) {
+      if (c.t === 'add' || c.t === 'partial') this.pending.add(c.t === 'add' ? c.m.id : c.id);
+      else if (c.t === 'remove') {
+        this.pending.delete(c.id);
+        if (this.db.has(c.id)) removed.push(c.id);
+      }
+    }
+    this.cursor = changes.state;
+    if (removed.length) this.db.write([], removed);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.closed || this.pending.size === 0) return;
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (!this.closed && this.pending.size > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    let wrote = 0;
+    while (!this.closed && this.pending.size > 0) {
+      const ids = [...this.pending].slice(0, BATCH);
+      for (const id of ids) this.pending.delete(id);
+      const docs: IndexDoc[] = [];
+      for (const id of ids) {
+        const doc = await this.document(id);
+        if (doc) docs.push(doc);
+      }
+      // Checked again now, in the same turn as the write: a message removed while its file was
+      // read must not come back as a search result.
+      const { journal } = this.deps;
+      const live = docs.filter((d) => journal.get(d.id) !== undefined);
+      this.db.write(live, []);
+      wrote += live.length;
+      // Give the event loop a turn between batches: IPC and downloads go first.
+      await new Promise((r) => setImmediate(r));
+    }
+    // A big rebuild leaves many segments: merged once it is done.
+    if (wrote > 5000 && !this.closed) this.db.optimize();
+  }
+
+  private async document(id: string): Promise<IndexDoc | null> {
+    const m = this.deps.journal.get(id);
+    if (!m) return null;
+    const text = await this.readText(id);
+    const s = m.summary;
+    const names = (list: readonly { name: string; address: string }[]): string => list.map((a) => `${a.name} ${a.address}`).join('\n');
+    return { id, partial: m.partial, sender: names(s.from), recipients: names([...s.to, ...s.cc]), subject: s.subject, body: text.body, files: text.files };
+  }
+
+  /** The message's text; a file renamed under the reader (marked read meanwhile) is found again. */
+  private async readText(id: string): Promise<IndexedText> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let file: string;
+      try {
+        file = await this.deps.locate(id);
+      } catch {
+        return { body: '', files: '' };
+      }
+      const text = await extractText(file);
+      if (text.body || text.files) return text;
+      const still = await fs.access(file).then(
+        () => true,
+        () => false,
+      );
+      if (still || !this.deps.journal.get(id)) return text;
+    }
+    return { body: '', files: '' };
+  }
+
+  // ---- searching ----
+
+  async search(input: SearchInput): Promise<SearchResult> {
+    const parsed = parseQuery(input.query);
+    this.folderCache.clear();
+    this.accountCache.clear();
+    const ignored = [...parsed.ignored];
+    const { journal } = this.deps;
+
+    // Clauses that name a folder or an account the user does not have are left out, in words.
+    const groups: Item[][] = [];
+    for (const g of parsed.groups) {
+      const kept = g.filter((it) => {
+        const c = it.clause;
+        if (c.t === 'folder' && this.folderKeys(c.name).size === 0) {
+          ignored.push(`in:${c.name} (no folder by that name)`);
+          return false;
+        }
+        if (c.t === 'account' && this.accountIds(c.name).size === 0) {
+          ignored.push(`account:${c.name} (no account by that name)`);
+          return false;
+        }
+        return true;
+      });
+      if (kept.length) groups.push(kept);
+    }
+
+    // Groups of plain words and phrases are one FTS5 expression; the rest is checked per message.
+    const textGroups = groups.filter((g) => g.every((it) => it.clause.t === 'text' && !it.negated));
+    const otherGroups = groups.filter((g) => !textGroups.includes(g));
+    const expression = textGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' OR ')})`).join(' AND ');
+    const sets = new Map<Item, Set<number>>();
+    for (const g of otherGroups) {
+      for (const it of g) if (it.clause.t === 'text') sets.set(it, new Set(this.db.match(ftsExpression(it.clause))));
+    }
+
+    const inScope = this.scope(input, groups);
+    const matches = (m: MessageRecord, rowid: number | undefined): boolean =>
+      inScope(m) &&
+      otherGroups.every((g) =>
+        g.some((it) => {
+          const hit = it.clause.t === 'text' ? rowid !== undefined && sets.get(it)!.has(rowid) : this.test(it.clause, m);
+          return hit !== it.negated;
+        }),
+      );
+
+    let found: { m: MessageRecord; score: number }[] = [];
+    if (expression) {
+      const rowids = this.db.match(expression);
+      const scores = rowids.length <= RANK_MAX ? new Map(this.db.ranked(expression)) : null;
+      for (const rowid of rowids) {
+        const id = this.db.idAt(rowid);
+        const m = id === undefined ? undefined : journal.get(id);
+        if (m && matches(m, rowid)) found.push({ m, score: scores?.get(rowid) ?? 0 });
+      }
+    } else {
+      for (const m of journal.all()) if (matches(m, this.db.rowid(m.id))) found.push({ m, score: 0 });
+    }
+
+    // Relevance in bands (bm25 within about a quarter of each other counts as equal), then newest first.
+    const band = (score: number): number => (score < 0 ? Math.round(Math.log(-score) * 4) : 0);
+    const time = (m: MessageRecord): number => (m.summary.date ? Date.parse(m.summary.date) : m.receivedAt);
+    found = found
+      .map((f) => ({ ...f, band: band(f.score), time: time(f.m) }))
+      .sort((a, b) => (b as { band: number }).band - (a as { band: number }).band || (b as { time: number }).time - (a as { time: number }).time);
+    const ids = found.slice(0, input.limit ?? DEFAULT_LIMIT).map((f) => f.m.id);
+
+    const textUsed = groups.some((g) => g.some((it) => it.clause.t === 'text'));
+    if (textUsed && this.pending.size > 0) {
+      ignored.push(`${this.pending.size.toLocaleString('en-US')} message${this.pending.size === 1 ? ' is' : 's are'} still being indexed and not searched by words yet`);
+    }
+    const snippets = parsed.terms.length ? await this.snippets(ids.slice(0, SNIPPETS), parsed.terms) : [];
+    return { ids, total: found.length, terms: parsed.terms, understood: parsed.understood, ignored, snippets };
+  }
+
+  private async snippets(ids: string[], terms: { text: string; prefix: boolean }[]): Promise<{ id: string; text: string }[]> {
+    const out: { id: string; text: string }[] = [];
+    for (const id of ids) {
+      let text = this.texts.get(id);
+      if (!text) {
+        text = await this.readText(id);
+        this.texts.set(id, text);
+        if (this.texts.size > 200) this.texts.delete(this.texts.keys().next().value as string);
+      }
+      const s = snippetAround(text.body, terms);
+      if (s) out.push({ id, text: s });
+    }
+    return out;
+  }
+
+  /** Which folders and accounts a search looks in: Trash and Junk only when asked for, as in Gmail and notmuch. */
+  private scope(input: SearchInput, groups: Item[][]): (m: MessageRecord) => boolean {
+    const trash = roleKey('trash');
+    const junk = roleKey('junk');
+    const namesFolder = input.folder !== undefined || groups.some((g) => g.some((it) => (it.clause.t === 'folder' || it.clause.t === 'anywhere') && !it.negated));
+    return (m) => {
+      if (input.accountId !== undefined && m.accountId !== input.accountId) return false;
+      if (input.folder !== undefined && m.folder !== input.folder) return false;
+      if (!namesFolder && (m.folder === trash || m.folder === junk)) return false;
+      return true;
+    };
+  }
+
+  private readonly folderCache = new Map<string, Set<string>>();
+  /** Folder keys (of any account) a name in:… names: its key or its path, any case ("inbox", "Work/Projects"). */
+  private folderKeys(name: string): Set<string> {
+    const want = name.toLowerCase().replace(/^\/+|\/+$/g, '');
+    const cached = this.folderCache.get(name);
+    if (cached) return cached;
+    const keys = new Set<string>();
+    if (want === 'inbox') keys.add(INBOX);
+    for (const { folders } of this.deps.journal.allFolders()) {
+      for (const f of folders as FolderInfo[]) {
+        if (f.key.toLowerCase() === want || pathOf(f.key).join('/').toLowerCase() === want || f.path.join('/').toLowerCase() === want) keys.add(f.key);
+      }
+    }
+    this.folderCache.set(name, keys);
+    return keys;
+  }
+
+  private readonly accountCache = new Map<string, Set<string>>();
+  /** Account ids an account:… names: by name, address or id, any case. */
+  private accountIds(name: string): Set<string> {
+    let ids = this.accountCache.get(name);
+    if (!ids) {
+      const want = name.toLowerCase();
+      ids = new Set(this.deps.accounts().filter((a) => a.id.toLowerCase() === want || a.name.toLowerCase() === want || a.email?.toLowerCase() === want).map((a) => a.id));
+      this.accountCache.set(name, ids);
+    }
+    return ids;
+  }
+
+  private test(c: Clause, m: MessageRecord): boolean {
+    switch (c.t) {
+      case 'text':
+        return false;
+      case 'attachment':
+        return m.summary.hasAttachments;
+      case 'flag':
+        return m.flags[c.flag] === c.value;
+      case 'folder':
+        return this.folderKeys(c.name).has(m.folder);
+      case 'anywhere':
+        return true;
+      case 'account':
+        return this.accountIds(c.name).has(m.accountId);
+      case 'date': {
+        const t = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
+        return c.op === 'before' ? t < c.at : t >= c.at;
+      }
+      case 'size':
+        return c.op === 'larger' ? m.summary.size > c.bytes : m.summary.size < c.bytes;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * A short text around the first place a search's words occur in a message's text, for the
+ * result list (issue 17 §2). Words are compared the way the index compares them: whole words,
+ * any case, diacritics folded, the typed prefix matching a word's start.
+ */
+import { stripControls } from '../mime/text.js';
+
+const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+/** Characters shown before the match (the rest of the snippet follows it). */
+const BEFORE = 40;
+const LENGTH = 160;
+
+/** Lower case without diacritics: "Café" → "cafe" (FTS5's remove_diacritics, near enough). */
+export function fold(word: string): string {
+  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** The snippet, or null when none of the words is in `text` (it matched in a header field). */
+export function snippetAround(text: string, terms: readonly { text: string; prefix: boolean }[]): string | null {
+  if (!text || terms.length === 0) return null;
+  const wanted = terms.map((t) => ({ text: fold(t.text), prefix: t.prefix }));
+  WORD.lastIndex = 0;
+  let at = -1;
+  // Bounded: a snippet looks through the first 256 KB of text at most.
+  const hay = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
+  for (let m = WORD.exec(hay); m; m = WORD.exec(hay)) {
+    const w = fold(m[0]);
+    if (wanted.some((t) => (t.prefix ? w.startsWith(t.text) : w === t.text))) {
+      at = m.index;
+      break;
+    }
+  }
+  if (at < 0) return null;
+  let start = Math.max(0, at - BEFORE);
+  // Start at a word boundary, not in the middle of a word.
+  if (start > 0) {
+    const space = hay.slice(start, at).search(/\s/);
+    if (space >= 0) start += space + 1;
+  }
+  const piece = stripControls(hay.slice(start, start + LENGTH * 2)).replace(/\s+/g, ' ').trim();
+  let out = piece.slice(0, LENGTH);
+  if (piece.length > LENGTH) out = out.replace(/\s\S*$/, '');
+  return `${start > 0 ? '…' : ''}${out}${start + LENGTH < hay.length ? '…' : ''}`;
+}

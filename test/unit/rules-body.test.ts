@@ -52,7 +52,7 @@ async function holds(raw: string, condition: string): Promise<boolean> {
 }
 
 describe('body conditions read the text parts, bounded', () => {
-  it('finds the text and the HTML beside a 6 MB attachment, and not the attachment’s content', async () => {
+  it('finds the text before a 6 MB attachment (not the HTML past the read bound), and not an attachment’s content', async () => {
     const raw = multipart([
       { type: 'text/plain; charset=utf-8', body: 'Please pay invoice 42.' },
       { type: 'application/octet-stream', encoding: 'base64', name: 'big.bin', body: base64Lines(6 * 1024 * 1024) },

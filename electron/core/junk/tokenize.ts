@@ -19,9 +19,11 @@ export const MAX_TOKENS = 3000;
 /**
  * Bytes of the header block tokenized, and of each Received value: ordinary mail has a few KB of
  * header, while a hostile one (65,000 short fields, a megabyte of Received hosts) would otherwise
- * cost a second per message.
+ * cost a second per message. 32 KB: the largest header block in the SpamAssassin corpus is 15 KB,
+ * and today's mail with ARC/DKIM chains and a dozen relays stays under 32 KB; a hostile header
+ * costs half what 64 KB did.
  */
-export const MAX_HEADER_BYTES = 64 * 1024;
+export const MAX_HEADER_BYTES = 32 * 1024;
 export const MAX_RECEIVED_BYTES = 8 * 1024;
 const MAX_PARTS = 64;
 const MAX_DEPTH = 6;

@@ -99,11 +99,14 @@ describe('the search box asks main', () => {
   let asked: SearchInput[];
   /** When set, main's answer is replaced by this (what a full-text index would say). */
   let answer: ((input: SearchInput) => SearchResult) | null;
+  /** When set, main refuses every search with this. */
+  let refuse: string | null;
   beforeEach(async () => {
     s = await serviceApi();
     db = new PopboxDb(`search-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
     asked = [];
     answer = null;
+    refuse = null;
   });
   afterEach(async () => {
     cleanup();
@@ -118,6 +121,7 @@ describe('the search box asks main', () => {
       ...s.api,
       search: async (input) => {
         asked.push(input);
+        if (refuse) return { ok: false, error: { code: 'storage', message: refuse } };
         return answer ? { ok: true, value: answer(input) } : s.api.search(input);
       },
     };
@@ -186,6 +190,17 @@ describe('the search box asks main', () => {
     await waitFor(() => expect(rows()).toHaveLength(3));
     expect(screen.queryByRole('status', { name: 'Search' })).toBeNull();
     expect(within(grid()).queryAllByText(/./, { selector: 'mark' })).toHaveLength(0);
+  });
+
+  it('when main cannot search, the in-memory matches stay and the line says what is searched, not an error page', async () => {
+    await threeMessages();
+    refuse = 'The search index cannot be opened on this computer';
+    mount();
+    await waitFor(() => expect(rows()).toHaveLength(3), { timeout: 10_000 });
+    await type('invoice');
+    await waitFor(() => expect(screen.getByRole('status', { name: 'Search' }).textContent).toMatch(/^Only senders, subjects and first lines are searched: The search index cannot be opened on this computer\./));
+    expect(rows()).toHaveLength(2);
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('the help lists the operators; a chip adds itself to the query', async () => {

@@ -10,7 +10,7 @@ export function SearchStatus({ answer, savedAs, onSave }: { answer: SearchAnswer
   return (
     <div className="search-status" role="status" aria-label="Search">
       {answer.status === 'failed' ? (
-        <span>Full-text search is not available ({answer.message}); showing matches in senders, subjects and first lines.</span>
+        <span>Only senders, subjects and first lines are searched: {answer.message.replace(/\.?$/, '.')}</span>
       ) : result ? (
         <span>
           Searching for <q className="understood">{result.understood || 'everything'}</q>

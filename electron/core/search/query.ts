@@ -244,21 +244,25 @@ export function parseQuery(query: string): ParsedQuery {
   const groups: Item[][] = [];
   let joinNext = false;
   let negateNext = false;
+  /** Whether the token before gave a clause: an OR after one that gave none has nothing on its left. */
+  let prevGave = false;
   tokens.forEach((tok, index) => {
     const last = index === tokens.length - 1;
     if (tok.op === null && !tok.quoted && !tok.negated) {
       if (tok.value === 'OR' || tok.value === '|') {
-        if (groups.length === 0 || last) ignored.push('OR with nothing on one side');
+        if (!prevGave || last) ignored.push('OR with nothing on one side');
         else joinNext = true;
         return;
       }
       if (tok.value === 'AND') return;
       if (tok.value === 'NOT') {
+        prevGave = false;
         negateNext = true;
         return;
       }
     }
     const clauses = clausesOf(tok, last, ignored);
+    prevGave = clauses.length > 0;
     const negated = tok.negated !== negateNext;
     negateNext = false;
     for (const clause of clauses) {

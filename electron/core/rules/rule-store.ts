@@ -46,7 +46,8 @@ export class RuleStore {
 
   /** Replace the whole list (validated: bounded, names unique). */
   save(rules: readonly RuleInput[]): Promise<Rule[]> {
-    const run = this.turn.then(async () => this.write(rules, this.check ? await this.list() : []));
+    // A list on disk that cannot be read is replaced (as before); every rule then counts as new.
+    const run = this.turn.then(async () => this.write(rules, this.check ? await this.list().catch(() => []) : []));
     this.turn = run.catch(() => {});
     return run;
   }

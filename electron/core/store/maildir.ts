@@ -10,8 +10,8 @@
  * that makes renames durable is batched by the caller (`syncDirs`), before any DELE.
  */
 import { randomBytes } from 'node:crypto';
+import fsc from 'node:fs';
 import fs from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppFailure } from '../errors.js';
@@ -40,7 +40,8 @@ export interface StagedMessage {
   id: string;
   size: number;
   tmpPath: string;
-  handle: FileHandle;
+  /** The open temporary file (a plain descriptor: see `write`). */
+  fd: number;
 }
 
 /**
@@ -54,6 +55,25 @@ const ROOM_CHECK_MAX = 8 * 1024 * 1024;
 
 /** Bytes gathered before one write: few system calls, bounded memory. */
 const WRITE_BATCH = 1024 * 1024;
+
+// A new message costs a handful of file operations and little else, and on a busy machine each
+// round trip through the thread pool costs more than the work (about 100 µs of CPU each on a
+// loaded 2-core VM; mime/reader.ts measured the same). So delivery uses plain callbacks on a
+// descriptor rather than fs.promises' FileHandle, sends through the pool only what may wait for
+// the disk (open, write, fsync, rename), and closes a descriptor already fsynced in place.
+const openFd = (file: string, flags: string, mode: number) =>
+  new Promise<number>((resolve, reject) => fsc.open(file, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
+const writevFd = (fd: number, buffers: Buffer[]) =>
+  new Promise<number>((resolve, reject) => fsc.writev(fd, buffers, (e, n) => (e ? reject(e) : resolve(n))));
+const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsc.fsync(fd, (e) => (e ? reject(e) : resolve())));
+const renameFile = (from: string, to: string) => new Promise<void>((resolve, reject) => fsc.rename(from, to, (e) => (e ? reject(e) : resolve())));
+function closeFd(fd: number): void {
+  try {
+    fsc.closeSync(fd);
+  } catch {
+    // closing after fsync reports nothing new; after a failure the file is removed anyway
+  }
+}
 
 
 export class Maildir {
@@ -70,6 +90,11 @@ export class Maildir {
    * folder, or indexed in a folder that no longer existed.
    */
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Bytes new messages may take before the free space is looked at again (see ensureRoom):
+   * counted across messages, so a sync of many small ones does not ask the filesystem once each.
+   */
+  private roomAllowance = 0;
 
   private constructor(readonly dir: string) {}
 
@@ -375,11 +400,10 @@ export class Maildir {
    */
   async write(id: string, body: Readable, onChunk?: (chunk: Buffer) => void): Promise<StagedMessage> {
     const tmpPath = path.join(this.dir, 'tmp', `${id}.${process.pid}.${randomBytes(4).toString('hex')}`);
-    let handle: FileHandle;
-    let checkAfter: number;
+    let fd: number;
     try {
-      checkAfter = await this.ensureRoom(0);
-      handle = await fs.open(tmpPath, 'wx', 0o600);
+      if (this.roomAllowance <= 0) this.roomAllowance = await this.ensureRoom(0);
+      fd = await openFd(tmpPath, 'wx', 0o600);
     } catch (e) {
       body.destroy();
       if (e instanceof AppFailure) throw e;
@@ -388,15 +412,13 @@ export class Maildir {
     let size = 0;
     let batch: Buffer[] = [];
     let batchBytes = 0;
-    let sinceCheck = 0;
     const flush = async () => {
-      sinceCheck += batchBytes;
-      if (sinceCheck >= checkAfter) {
-        sinceCheck = 0;
-        checkAfter = await this.ensureRoom(batchBytes);
-      }
+      // Looked at again once the allowance is spent: never more than half the room left above
+      // the reserve (at most ROOM_CHECK_MAX) is written between two looks.
+      if (batchBytes > this.roomAllowance) this.roomAllowance = await this.ensureRoom(batchBytes);
+      else this.roomAllowance -= batchBytes;
       try {
-        await writeAll(handle, batch);
+        await writeAll(fd, batch);
       } catch (e) {
         throw storageError('cannot write a new message', e);
       }
@@ -415,11 +437,11 @@ export class Maildir {
       if (batchBytes > 0) await flush();
     } catch (e) {
       body.destroy();
-      await handle.close().catch(() => {});
+      closeFd(fd);
       await fs.rm(tmpPath, { force: true });
       throw e;
     }
-    return { id, size, tmpPath, handle };
+    return { id, size, tmpPath, fd };
   }
 
   /**
@@ -438,6 +460,7 @@ export class Maildir {
     }
     const reserve = Math.min(KEEP_FREE_BYTES, total * 0.05);
     if (free - incoming >= reserve) return Math.min(ROOM_CHECK_MAX, (free - incoming - reserve) / 2);
+    this.roomAllowance = 0;
     const mb = (n: number) => `${Math.max(0, Math.round(n / 1024 / 1024))} MB`;
     throw new AppFailure(
       'storage',
@@ -455,20 +478,20 @@ export class Maildir {
 
   private async finishNow(staged: StagedMessage, flags: Flags, folder: string): Promise<StoredFile> {
     try {
-      await staged.handle.sync();
-      await staged.handle.close();
+      await fsyncFd(staged.fd);
     } catch (e) {
-      await staged.handle.close().catch(() => {});
+      closeFd(staged.fd);
       await fs.rm(staged.tmpPath, { force: true });
       throw storageError('cannot save a new message', e);
     }
+    closeFd(staged.fd);
     const existing = this.files.get(staged.id);
     const flagLetters = existing ? formatFlags(existing.flags, existing.otherFlags) : formatFlags(flags);
     const into = existing?.folder ?? folder;
     if (!this.folderKeys.has(into)) await this.createFolderNow(into);
     const rel = path.join(folderDir(into), 'cur', curName(staged.id, flagLetters));
     try {
-      await fs.rename(staged.tmpPath, path.join(this.dir, rel));
+      await renameFile(staged.tmpPath, path.join(this.dir, rel));
       if (existing && existing.rel !== rel) await fs.rm(path.join(this.dir, existing.rel), { force: true });
     } catch (e) {
       await fs.rm(staged.tmpPath, { force: true });
@@ -516,7 +539,7 @@ export class Maildir {
 
   /** Throw a staged message away (the download failed after it was written, or was cancelled). */
   async discard(staged: StagedMessage): Promise<void> {
-    await staged.handle.close().catch(() => {});
+    closeFd(staged.fd);
     await fs.rm(staged.tmpPath, { force: true });
   }
 
@@ -611,10 +634,10 @@ async function isDirectory(p: string): Promise<boolean> {
   );
 }
 
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+async function writeAll(fd: number, buffers: Buffer[]): Promise<void> {
   let pending = buffers;
   while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending);
+    const bytesWritten = await writevFd(fd, pending);
     // Regular files rarely write short, but a filling disk can: carry on from where it stopped.
     let skip = bytesWritten;
     const rest: Buffer[] = [];

@@ -133,8 +133,10 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       }
       const caps = pop.capabilities;
       if (caps?.loginDelaySeconds) return await quitThenFull(pop);
-      const sizes = new Map((await pop.list()).map((m) => [m.id, m.size]));
-      const uidls = await pop.uidl();
+      // Sizes matter only for new messages (the full sync's business) and to the hook (its
+      // listing of the server): without a hook UIDL alone decides. With one, both at once (pipelined).
+      const [listed, uidls] = await Promise.all([opts.adjustPlan ? pop.list() : Promise.resolve([]), pop.uidl()]);
+      const sizes = new Map(listed.map((m) => [m.id, m.size]));
       const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
       const planned = planSync(server, ledger, opts.policy, opts.now);
       const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;

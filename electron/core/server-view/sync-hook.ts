@@ -29,6 +29,9 @@ export interface SyncHookDeps {
   deleting(uidls: string[]): void;
 }
 
+/** Header blocks fetched (TOP) and judged at a time. */
+const JUDGE_BATCH = 500;
+
 export type PlanAdjuster = (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
 
 export function syncHook(deps: SyncHookDeps): PlanAdjuster {
@@ -78,18 +81,22 @@ async function holdJunk(cache: ServerCache, fresh: readonly ServerMessage[], ser
     } else if (!h?.junk) judge.push(m);
   }
   const budget = { left: TOTAL_MAX - rawBytes(cache) };
-  const missing = judge.filter((m) => cache.headers.get(m.uidl)?.raw === undefined);
-  const fetched = new Map((await fetchHeaders(pop, missing)).map((f) => [f.uidl, f]));
-  for (const m of judge) {
-    const f = fetched.get(m.uidl);
-    if (f) putHeaders(cache, m.uidl, { from: f.from, subject: f.subject, date: f.date }, f.raw, budget);
-    const h = cache.headers.get(m.uidl);
-    const raw = f?.raw ?? (h?.raw !== undefined ? Buffer.from(h.raw, 'latin1') : null);
-    if (!h || !raw) continue; // refused by the server meanwhile: the download skips it too
-    h.junk = await deps.classify(raw);
-    if (h.junk?.verdict === 'junk') {
-      h.held = true;
-      held.add(m.uidl);
+  // In batches: a first sync of a big mailbox holds at most one batch of header blocks in memory.
+  for (let i = 0; i < judge.length; i += JUDGE_BATCH) {
+    const batch = judge.slice(i, i + JUDGE_BATCH);
+    const missing = batch.filter((m) => cache.headers.get(m.uidl)?.raw === undefined);
+    const fetched = new Map((await fetchHeaders(pop, missing)).map((f) => [f.uidl, f]));
+    for (const m of batch) {
+      const f = fetched.get(m.uidl);
+      if (f) putHeaders(cache, m.uidl, { from: f.from, subject: f.subject, date: f.date }, f.raw, budget);
+      const h = cache.headers.get(m.uidl);
+      const raw = f?.raw ?? (h?.raw !== undefined ? Buffer.from(h.raw, 'latin1') : null);
+      if (!h || !raw) continue; // refused by the server meanwhile: the download skips it too
+      h.junk = await deps.classify(raw);
+      if (h.junk?.verdict === 'junk') {
+        h.held = true;
+        held.add(m.uidl);
+      }
     }
   }
   await saveCache(deps.accountDir, cache);

@@ -30,6 +30,13 @@ describe('popbox rules move', () => {
     expect(await order()).toEqual(['Second', 'First', 'Third']);
   });
 
+  it('rules add reads a forward, and refuses it while no account could send it', async () => {
+    const r = await runCli(dataDir, 'rules', 'add', 'To phone', '--if', 'subject contains urgent', '--then', 'forward me@phone.example');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The filter “To phone” forwards mail, but there is no account to send it with yet.');
+    expect(await order()).not.toContain('To phone');
+  });
+
   it('says what is wrong and changes nothing: an unknown name, no position, position 0', async () => {
     const before = await order();
     const unknown = await runCli(dataDir, 'rules', 'move', 'Fourth', '--to', '1');

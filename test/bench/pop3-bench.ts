@@ -1,16 +1,24 @@
 /**
- * `npm run bench`: Popbox against mpop, same Dovecot, same mailbox, same run.
+ * `npm run bench`: Popbox against mpop, same Dovecot, same mailboxes, same run.
  *
- * Generates a mailbox (BENCH_COUNT messages, realistic size mix with multi-MB ones) in a
- * private Dovecot on 127.0.0.1, then downloads all of it (kept on the server), alternating:
- *  - Popbox's POP3 client alone (bytes discarded): the protocol's speed;
- *  - Popbox's full durable sync (the CLI: Maildir with fsync of files and directories, ledger,
- *    journal, MIME summaries), into a fresh data directory each run;
- *  - mpop, delivering into a Maildir (its normal mode, fsync per message);
- * over TLS, plain and STLS. Then the peak RSS of each while downloading one 200 MB message.
- * Prints medians, ratios and peak RSS, and writes them to .bench/pop3.md.
+ * Generates the mailboxes (bench-mail.ts) in a private Dovecot on 127.0.0.1 and downloads each
+ * whole (kept on the server), alternating who goes first, after a warm-up:
+ *  - client: Popbox's POP3 client alone (bytes discarded): the protocol's speed;
+ *  - sync: Popbox's durable sync as the running app does it (pop3-sync.ts: MailService.sync into
+ *    a fresh data directory: Maildir with fsync of files and directories, ledger, journal,
+ *    summaries, filters), timed around the sync call, so process start is not in it;
+ *  - cli: the same through `popbox sync` (process start included; off unless BENCH_CLI=1, the
+ *    CLI's start is startup-bench.ts's);
+ *  - mpop, delivering into a Maildir (its normal mode, fsync per message; process wall time).
+ * Cases (BENCH_CASES, `<count>:<transport>` with count 800 = the ordinary mix, any other =
+ * mailgen's realistic mix): 800 over TLS and plain, 2,000 over TLS and plain by default;
+ * BENCH_10K=1 adds 10,000 (3.8 GB) over TLS. Then P2 (added round-trip time) and the peak RSS
+ * of each while downloading one 200 MB message.
+ * Prints the machine, the versions, every run's figures (wall, and CPU where it is measured)
+ * and the medians and ratios, and writes the report to .bench/pop3.md (readme-report.ts).
  *
- *   BENCH_COUNT=2000 BENCH_RUNS=5 BENCH_MODES=tls,plain,starttls BENCH_BIG_MB=200 npm run bench
+ *   BENCH_CASES=800:tls,800:plain,2000:tls,2000:plain BENCH_RUNS=3 BENCH_BIG_MB=200 npm run bench:pop3
+ *   BENCH_MPOP=/path/to/mpop   (an mpop not on PATH, e.g. unpacked with dpkg-deb -x)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,12 +27,23 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot } from '../support/dovecot.js';
-import { generateMessage, generateMessages } from '../support/mailgen.js';
+import { generateMessage } from '../support/mailgen.js';
+import { benchMailbox } from './bench-mail.js';
 
 type Mode = 'tls' | 'plain' | 'starttls';
-const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const MODES = (process.env.BENCH_MODES ?? 'tls,plain,starttls').split(',') as Mode[];
+interface Case {
+  count: number;
+  mode: Mode;
+}
+const CASES: Case[] = (process.env.BENCH_CASES ?? `800:tls,800:plain,2000:tls,2000:plain${process.env.BENCH_10K === '1' ? ',10000:tls' : ''}`)
+  .split(',')
+  .map((c) => {
+    const [count, mode] = c.split(':');
+    return { count: Number(count), mode: (mode ?? 'tls') as Mode };
+  });
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WITH_CLI = process.env.BENCH_CLI === '1';
+const MPOP = process.env.BENCH_MPOP ?? 'mpop';
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 200);
 /** P2: the same mailbox over plain POP3 with this round-trip time added by the fault proxy (0: skip). */
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 20);
@@ -43,34 +62,38 @@ if (unavailable) {
   console.error(`bench: ${unavailable}`);
   process.exit(2);
 }
-need('mpop', 'mpop');
+need(MPOP, 'mpop');
 if (RTT_MS > 0) need('fetchmail', 'fetchmail');
 need('/usr/bin/time', 'time');
 
 fs.mkdirSync(out, { recursive: true });
 const worker = path.join(out, 'pop3-fetch.mjs');
-await build({
-  entryPoints: ['test/bench/pop3-fetch.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outfile: worker,
-  logLevel: 'warning',
-});
+const syncWorker = path.join(out, 'pop3-sync.mjs');
+for (const [entry, outfile] of [
+  ['test/bench/pop3-fetch.ts', worker],
+  ['test/bench/pop3-sync.ts', syncWorker],
+]) {
+  // npm packages stay external (keytar is native): the bundles resolve them from node_modules.
+  await build({ entryPoints: [entry!], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: outfile!, logLevel: 'warning', packages: 'external' });
+}
+// Inside the project, so the bundles find node_modules.
+if (!path.resolve(out).startsWith(process.cwd())) throw new Error('bench: BENCH_OUT must lie inside the project (the workers resolve node_modules from there)');
 
-console.log(`bench: generating ${COUNT} messages…`);
-const messages = generateMessages({ seed: 2026, count: COUNT, mix: 'realistic' });
-const totalLf = messages.reduce((s, m) => s + m.length, 0);
-const cliBundle = await bundleCli();
+const counts = [...new Set(CASES.map((c) => c.count))];
+const userOf = (count: number) => `m${count}`;
+const mailboxBytes = new Map<number, number>();
+const cliBundle = WITH_CLI ? await bundleCli() : '';
 const dc = await startDovecot({
-  users: [
-    { name: 'bench', password: 'bench-pw' },
-    { name: 'big', password: 'big-pw' },
-  ],
+  users: [...counts.map((n) => ({ name: userOf(n), password: `${userOf(n)}-pw` })), { name: 'big', password: 'big-pw' }],
 });
+const loadAtStart = os.loadavg();
 try {
-  await dc.deliver('bench', messages);
+  for (const n of counts) {
+    console.log(`bench: generating ${n} messages…`);
+    const messages = benchMailbox(n === 800 ? 'ordinary' : 'large', n);
+    mailboxBytes.set(n, messages.reduce((s, m) => s + m.length, 0));
+    await dc.deliver(userOf(n), messages);
+  }
   const ca = path.join(out, 'ca.pem');
   fs.writeFileSync(ca, dc.caPem);
   const maildir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-mpop-'));
@@ -81,16 +104,34 @@ try {
   let plainPort = dc.plainPort;
   const port = (mode: Mode) => (mode === 'tls' ? dc.tlsPort : plainPort);
 
-  function timed(cmd: string, args: string[]): { s: number; rssMB: number; stdout: string } {
+  /** Wall time of the whole process, its peak RSS and its CPU time (user + system). */
+  function timed(cmd: string, args: string[]): { s: number; rssMB: number; cpuS: number; stdout: string } {
     const started = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('/usr/bin/time', ['-f', 'BENCH_RSS_KB=%M BENCH_CPU=%U+%S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const s = Number(process.hrtime.bigint() - started) / 1e9;
     if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const rss = /BENCH_RSS_KB=(\d+)/.exec(r.stderr);
-    return { s, rssMB: rss ? Number(rss[1]) / 1024 : NaN, stdout: r.stdout };
+    const cpu = /BENCH_CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+    return { s, rssMB: rss ? Number(rss[1]) / 1024 : NaN, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, stdout: r.stdout };
   }
 
-  function ours(mode: Mode, user = 'bench', expected = COUNT) {
+  /** The sync as the running app does it: the worker's own timing of MailService.sync (no process start). */
+  function appSync(mode: Mode, user: string, expected: number) {
+    const dataDir = fs.mkdtempSync(path.join(out, 'sync-'));
+    try {
+      const r = timed(process.execPath, [
+        syncWorker,
+        JSON.stringify({ dataDir, port: port(mode), security: mode, fingerprint256: dc.fingerprint256, user, password: `${user}-pw` }),
+      ]);
+      const result = JSON.parse(r.stdout.trim()) as { messages: number; ms: number; cpuMs: number };
+      if (result.messages !== expected) throw new Error(`Popbox sync stored ${result.messages} of ${expected}`);
+      return { ...r, s: result.ms / 1000, cpuS: result.cpuMs / 1000 };
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  function ours(mode: Mode, user: string, expected: number) {
     const r = timed(process.execPath, [
       worker,
       JSON.stringify({ host: '127.0.0.1', port: port(mode), security: mode, ca, user, password: `${user}-pw` }),
@@ -101,7 +142,7 @@ try {
   }
 
   /** Popbox's durable sync: a fresh data directory with one account, then the timed `sync`. */
-  function popboxSync(mode: Mode, user = 'bench', expected = COUNT) {
+  function popboxSync(mode: Mode, user: string, expected: number) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-sync-'));
     try {
       const add = spawnSync(process.execPath, [
@@ -120,12 +161,12 @@ try {
     }
   }
 
-  function mpop(mode: Mode, user = 'bench', expected = COUNT) {
+  function mpop(mode: Mode, user: string, expected: number) {
     for (const d of ['new', 'cur', 'tmp']) {
       for (const f of fs.readdirSync(path.join(maildir, d))) fs.rmSync(path.join(maildir, d, f));
     }
     fs.rmSync(uidls, { force: true });
-    const r = timed('mpop', [
+    const r = timed(MPOP, [
       '--host=127.0.0.1',
       `--port=${port(mode)}`,
       `--tls=${mode === 'plain' ? 'off' : 'on'}`,
@@ -152,33 +193,47 @@ try {
     return s[Math.floor(s.length / 2)]!;
   };
 
-  type Who = 'client' | 'sync' | 'mpop';
-  const contenders: Record<Who, (mode: Mode) => ReturnType<typeof timed>> = { client: ours, sync: popboxSync, mpop };
+  type Who = 'client' | 'sync' | 'cli' | 'mpop';
+  const contenders: Partial<Record<Who, (mode: Mode, user: string, expected: number) => ReturnType<typeof timed>>> = {
+    client: ours,
+    sync: appSync,
+    ...(WITH_CLI ? { cli: popboxSync } : {}),
+    mpop,
+  };
+  const order = Object.keys(contenders) as Who[];
+  const fmt = (xs: number[], digits = 2) => xs.map((x) => x.toFixed(digits)).join(' / ');
   const rows: string[] = [];
-  for (const mode of MODES) {
-    console.log(`bench: ${mode}: warm-up…`);
-    for (const run of Object.values(contenders)) run(mode);
-    const t: Record<Who, { s: number[]; rss: number[] }> = { client: { s: [], rss: [] }, sync: { s: [], rss: [] }, mpop: { s: [], rss: [] } };
-    const order: Who[] = ['client', 'sync', 'mpop'];
+  const rawLines: string[] = [];
+  for (const { count, mode } of CASES) {
+    const user = userOf(count);
+    const label = `${count.toLocaleString('en')} ${count === 800 ? 'ordinary' : 'realistic'}, ${mode}`;
+    console.log(`bench: ${label}: warm-up…`);
+    for (const who of order) contenders[who]!(mode, user, count);
+    const t = Object.fromEntries(order.map((w) => [w, { s: [] as number[], rss: [] as number[], cpu: [] as number[] }])) as Record<Who, { s: number[]; rss: number[]; cpu: number[] }>;
     for (let run = 0; run < RUNS; run++) {
-      // Rotate who goes first so drift (page cache, CPU frequency) hits everyone alike.
+      // Rotate who goes first so drift (page cache, CPU frequency, other load) hits everyone alike.
       for (let k = 0; k < order.length; k++) {
         const who = order[(run + k) % order.length]!;
-        const r = contenders[who](mode);
+        const r = contenders[who]!(mode, user, count);
         t[who].s.push(r.s);
         t[who].rss.push(r.rssMB);
-        console.log(`bench: ${mode} run ${run + 1} ${who}: ${r.s.toFixed(2)} s, ${r.rssMB.toFixed(0)} MB`);
+        t[who].cpu.push(r.cpuS);
+        console.log(`bench: ${label} run ${run + 1} ${who}: ${r.s.toFixed(2)} s, CPU ${r.cpuS.toFixed(2)} s, ${r.rssMB.toFixed(0)} MB`);
       }
     }
     const med = (who: Who) => median(t[who].s);
     const peak = (who: Who) => `${Math.max(...t[who].rss).toFixed(0)} MB`;
     rows.push(
-      `| ${mode} | ${med('client').toFixed(2)} s | ${med('sync').toFixed(2)} s | ${med('mpop').toFixed(2)} s | ${(med('client') / med('mpop')).toFixed(2)}× | ${(med('sync') / med('mpop')).toFixed(2)}× | ${peak('client')} / ${peak('sync')} / ${peak('mpop')} |`,
+      `| ${label} | ${med('client').toFixed(2)} s | ${med('sync').toFixed(2)} s | ${WITH_CLI ? `${med('cli').toFixed(2)} s | ` : ''}${med('mpop').toFixed(2)} s | ${(med('client') / med('mpop')).toFixed(2)}× | **${(med('sync') / med('mpop')).toFixed(2)}×** | ${median(t.sync.cpu).toFixed(2)} s / ${median(t.mpop.cpu).toFixed(2)} s | ${peak('client')} / ${peak('sync')} / ${peak('mpop')} |`,
     );
+    rawLines.push(`- ${label}: ${order.map((w) => `${w} ${fmt(t[w].s)} s (CPU ${fmt(t[w].cpu)})`).join('; ')}`);
   }
 
   // P2: where pipelining pays — the same mailbox with RTT_MS added per round trip.
   let p2Row = '';
+  // P2 downloads the largest of the first cases' mailboxes (2,000 by default).
+  const P2_COUNT = Math.max(...counts.filter((n) => n <= 2000));
+  const P2_USER = userOf(P2_COUNT);
   if (RTT_MS > 0) {
     // In its own process: the timing harness below blocks this one (spawnSync).
     const proxyChild = spawn(process.execPath, ['--import', 'tsx', 'test/bench/latency-proxy.ts', String(dc.plainPort), String(RTT_MS / 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -197,7 +252,7 @@ try {
       [
         'set no bouncemail',
         `poll 127.0.0.1 with proto POP3 port ${proxy.port} and options no dns`,
-        `  user 'bench' there with password 'bench-pw' is 'root' here options keep fetchall sslproto '' no sslcertck`,
+        `  user '${P2_USER}' there with password '${P2_USER}-pw' is 'root' here options keep fetchall sslproto '' no sslcertck`,
         `  mda "/bin/sh -c 'cat > ${fmDir}/tmp/m.$$ && sync ${fmDir}/tmp/m.$$ && mv ${fmDir}/tmp/m.$$ ${fmDir}/new/m.$$'"`,
         '',
       ].join('\n'),
@@ -210,7 +265,7 @@ try {
         env: { ...process.env, HOME: out },
       });
       const got = fs.readdirSync(path.join(fmDir, 'new')).length;
-      if (got !== COUNT) throw new Error(`fetchmail delivered ${got} of ${COUNT} (${r.status}): ${r.stderr.slice(-1500)}`);
+      if (got !== P2_COUNT) throw new Error(`fetchmail delivered ${got} of ${P2_COUNT} (${r.status}): ${r.stderr.slice(-1500)}`);
       const rss = /BENCH_RSS_KB=(\d+)/.exec(r.stderr);
       return { rssMB: rss ? Number(rss[1]) / 1024 : NaN };
     };
@@ -221,7 +276,7 @@ try {
     };
     const p2: Record<'sync' | 'mpop' | 'fetchmail', number[]> = { sync: [], mpop: [], fetchmail: [] };
     for (let run = 0; run < P2_RUNS; run++) {
-      for (const [who, fn] of [['sync', () => popboxSync('plain')], ['mpop', () => mpop('plain')], ['fetchmail', timedFetchmail]] as const) {
+      for (const [who, fn] of [['sync', () => appSync('plain', P2_USER, P2_COUNT)], ['mpop', () => mpop('plain', P2_USER, P2_COUNT)], ['fetchmail', timedFetchmail]] as const) {
         const r = fn();
         p2[who].push(r.s);
         console.log(`bench: P2 (${RTT_MS} ms RTT) run ${run + 1} ${who}: ${r.s.toFixed(2)} s`);
@@ -231,7 +286,7 @@ try {
     proxyChild.kill('SIGTERM');
     fs.rmSync(fmDir, { recursive: true, force: true });
     const m = (who: keyof typeof p2) => median(p2[who]);
-    p2Row = `P2, plain POP3 with ${RTT_MS} ms added round-trip time (fault proxy), median of ${P2_RUNS}: Popbox sync ${m('sync').toFixed(1)} s, mpop ${m('mpop').toFixed(1)} s, fetchmail ${m('fetchmail').toFixed(1)} s — Popbox is ${(m('fetchmail') / m('sync')).toFixed(1)}× faster than fetchmail (target ≥ 5×) and ${(m('sync') / m('mpop')).toFixed(2)}× mpop's time.`;
+    p2Row = `P2, ${P2_COUNT} messages over plain POP3 with ${RTT_MS} ms added round-trip time (fault proxy), median of ${P2_RUNS}: Popbox sync ${m('sync').toFixed(1)} s, mpop ${m('mpop').toFixed(1)} s, fetchmail ${m('fetchmail').toFixed(1)} s — Popbox is ${(m('fetchmail') / m('sync')).toFixed(1)}× faster than fetchmail (target ≥ 5×) and ${(m('sync') / m('mpop')).toFixed(2)}× mpop's time.`;
   }
 
   // One very large message: memory must not grow with the message (DESIGN §3.5).
@@ -239,21 +294,28 @@ try {
   if (BIG_MB > 0) {
     console.log(`bench: one ${BIG_MB} MB message…`);
     await dc.deliver('big', [generateMessage(7, BIG_MB * 1024 * 1024, { attachment: true })]);
-    const big = { client: ours('tls', 'big', 1), sync: popboxSync('tls', 'big', 1), mpop: mpop('tls', 'big', 1) };
-    bigRow = `One ${BIG_MB} MB message over TLS: peak RSS Popbox client ${big.client.rssMB.toFixed(0)} MB (${big.client.s.toFixed(1)} s), Popbox sync ${big.sync.rssMB.toFixed(0)} MB (${big.sync.s.toFixed(1)} s), mpop ${big.mpop.rssMB.toFixed(0)} MB (${big.mpop.s.toFixed(1)} s).`;
+    const big = { client: ours('tls', 'big', 1), sync: appSync('tls', 'big', 1), mpop: mpop('tls', 'big', 1) };
+    bigRow = `One ${BIG_MB} MB message over TLS: peak RSS Popbox client ${big.client.rssMB.toFixed(0)} MB (${big.client.s.toFixed(1)} s), Popbox sync (app, whole process) ${big.sync.rssMB.toFixed(0)} MB (${big.sync.s.toFixed(1)} s), mpop ${big.mpop.rssMB.toFixed(0)} MB (${big.mpop.s.toFixed(1)} s).`;
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const dovecotVersion = execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim();
-  const mpopVersion = execFileSync('mpop', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const mpopVersion = execFileSync(MPOP, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const fsType = spawnSync('stat', ['-f', '-c', '%T', out], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
   const report = [
-    `POP3 download benchmark, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, Node ${process.version}, Dovecot ${dovecotVersion}, ${mpopVersion}`,
-    `${COUNT} messages, ${(totalLf / 1e6).toFixed(0)} MB on disk, kept on the server; median of ${RUNS} runs after a warm-up, alternating.`,
-    'client: Popbox POP3 client, bytes discarded. sync: Popbox durable sync (CLI; Maildir + fsync, ledger, journal, summaries). mpop: pipelining auto, Maildir delivery with fsync.',
+    `POP3 download benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Linux ${os.release()}, ${fsType} data directory; Node ${process.version}, Dovecot ${dovecotVersion}, ${mpopVersion}; Popbox ${commit}. Load average at start ${load(loadAtStart)}, at end ${load(os.loadavg())}.`,
+    `Mailboxes, kept on the server: ${counts.map((n) => `${n.toLocaleString('en')} messages / ${mb(mailboxBytes.get(n)!)} (${n === 800 ? '70 % 2–20 KB text, 27 % 50–500 KB with attachments, 3 % 1–4 MB' : '70 % 2–20 KB, 25 % 50–500 KB, 5 % 1–10 MB'})`).join('; ')}. Median of ${RUNS} runs after a warm-up, alternating who goes first.`,
+    `client: Popbox POP3 client, bytes discarded (process wall time). sync: Popbox durable sync as the app runs it (MailService.sync: Maildir + fsync of files and directories, ledger, journal, summaries, filters), the sync call's own time, no process start. ${WITH_CLI ? 'cli: the same through `popbox sync` (process wall time). ' : ''}mpop: pipelining auto, Maildir delivery with fsync (process wall time). CPU: user + system of the sync call / of the mpop process.`,
     '',
-    '| transport | client | sync | mpop | client / mpop | sync / mpop | peak RSS client / sync / mpop |',
-    '|---|---|---|---|---|---|---|',
+    `| case | client | sync | ${WITH_CLI ? 'cli | ' : ''}mpop | client / mpop | sync / mpop | CPU sync / mpop | peak RSS client / sync / mpop |`,
+    `|---|---|---|${WITH_CLI ? '---|' : ''}---|---|---|---|---|`,
     ...rows,
+    '',
+    'Every run (wall seconds, in run order; CPU seconds):',
+    ...rawLines,
     '',
     p2Row,
     '',

@@ -74,8 +74,6 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
   const picked = names.length ? names.map((n) => all.find((a) => a.id === n || a.name === n)) : all;
   if (picked.some((a) => a === undefined) || new Set(picked).size !== picked.length) return null;
   const accounts = picked as QuickAccount[];
-  // Only after a clean close: otherwise the full path's start reconciles the journal with the disk first.
-  if (!(await exists(path.join(dataDir, 'closed-cleanly')))) return null;
   const dirs = accounts.map((a) => path.join(dataDir, 'accounts', a.id));
   let lock;
   try {
@@ -85,6 +83,9 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
     return null; // the full path says who holds it
   }
   try {
+    // Only after a clean close (looked at under the lock): otherwise the full path's start
+    // reconciles the journal with the disk first.
+    if (!(await exists(path.join(dataDir, 'closed-cleanly')))) return null;
     if (!(await nothingToPurge(dataDir, dirs))) return null;
     for (const [i, account] of accounts.entries()) if (await accountHasOtherWork(dirs[i]!, account)) return null;
     const secrets = new KeytarSecretStore();

@@ -29,6 +29,8 @@ import { snippetAround } from './snippet.js';
 
 /** Messages read and written per transaction while indexing. */
 const BATCH = 64;
+/** Files read at once while indexing. */
+const READ_AHEAD = 4;
 /** Up to this many text matches are ranked by relevance; beyond, newest first (a word in most of the mail says little). */
 export const RANK_MAX = 2000;
 /** Results that get a snippet around their match (the rows a list shows first). */
@@ -142,10 +144,10 @@ export class SearchIndex {
     while (!this.closed && this.pending.size > 0) {
       const ids = [...this.pending].slice(0, BATCH);
       for (const id of ids) this.pending.delete(id);
+      // A few files at a time: reading waits on the disk, parsing on the CPU.
       const docs: IndexDoc[] = [];
-      for (const id of ids) {
-        const doc = await this.document(id);
-        if (doc) docs.push(doc);
+      for (let i = 0; i < ids.length; i += READ_AHEAD) {
+        for (const doc of await Promise.all(ids.slice(i, i + READ_AHEAD).map((id) => this.document(id)))) if (doc) docs.push(doc);
       }
       // Checked again now, in the same turn as the write: a message removed while its file was
       // read must not come back as a search result.

@@ -148,6 +148,14 @@ function runRulesFromRenderer(service: MailService, host: HostServices, ids: str
   });
 }
 
+/** What is left of them afterwards, in words: never-downloaded ones are gone for good. */
+function serverDeletionFate(count: number, notDownloaded: number): string {
+  const kept = 'A copy downloaded here stays (a message here as headers only loses the rest).';
+  if (notDownloaded === 0) return kept;
+  if (notDownloaded === count) return count === 1 ? 'It was never downloaded here, so it is gone for good.' : 'They were never downloaded here, so they are gone for good.';
+  return `${notDownloaded} of them ${notDownloaded === 1 ? 'was' : 'were'} never downloaded here, so ${notDownloaded === 1 ? 'that one is' : 'those are'} gone for good. ${kept}`;
+}
+
 /**
  * Delete on the server from the renderer (DESIGN §3.8): a page alone must never wipe a
  * mailbox. The person is asked natively with the numbers MailService counts from the ledger
@@ -162,11 +170,7 @@ function deleteOnServerFromRenderer(service: MailService, host: HostServices, ac
         {
           title: 'Delete on the server?',
           message: `Delete ${some(count)} on the server?`,
-          detail:
-            `They will be gone from the server and from every device and webmail that reads this mailbox. ` +
-            (notDownloaded > 0
-              ? `${notDownloaded === count ? (count === 1 ? 'It was' : 'None of them were') : `${notDownloaded} of them ${notDownloaded === 1 ? 'was' : 'were'}`} never downloaded here, so ${notDownloaded === 1 ? 'that one is' : 'those are'} gone for good.`
-              : 'Every one of them is downloaded here; those copies stay.'),
+          detail: `${count === 1 ? 'It' : 'They'} will be gone from the server and from every device and webmail that reads this mailbox. ${serverDeletionFate(count, notDownloaded)}`,
           confirmLabel: 'Delete on the server',
           cancelLabel: 'Cancel',
           command: `popbox server delete ${accountId} UIDL…`,

@@ -149,7 +149,7 @@ suite('On the server (Dovecot)', () => {
     const l = await listing(false);
     const r = await dispatch('deleteOnServer', { accountId, uidls: [uidlOf(l, 5), uidlOf(l, 6)] });
     expect(r).toEqual({ ok: true, value: { deleted: 2, gone: 0 } });
-    expect(asked.at(-1)!.detail).toMatch(/never downloaded here/);
+    expect(asked.at(-1)!.detail).toMatch(/They were never downloaded here, so they are gone for good/);
     expect(await onServer()).toEqual([1, 2, 3, 4, 7, 8].map((n) => `note number ${n}`));
     const after = await listing(false);
     expect(after.messages.map((m) => m.subject)).not.toContain('note number 5');

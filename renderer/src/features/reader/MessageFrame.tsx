@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { messageFrameCsp, REMOTE_PROXY_PATH } from '../../../../shared/csp.js';
 import type { SearchTerm } from '../search/highlight.js';
-import { markDocument } from '../search/mark-frame.js';
+import { HIT_ATTR, markDocument } from '../search/mark-frame.js';
 import { guardDocument, type LinkHandlers } from './LinkGuard.js';
 import { frameDocument } from './sanitize.js';
 
@@ -23,6 +23,15 @@ interface Props {
 }
 
 const NO_TERMS: readonly SearchTerm[] = [];
+
+/** The first search mark brought into the frame's view; the frame's scroll position after it. */
+function reveal(doc: Document): number {
+  const m = doc.querySelector(`mark[${HIT_ATTR}]`);
+  const r = m?.getBoundingClientRect();
+  // Out of view: to the middle, with the lines around it, as a browser's find does.
+  if (m && r && (r.top < 0 || r.bottom > (doc.defaultView?.innerHeight ?? 0))) m.scrollIntoView({ block: 'center' });
+  return doc.scrollingElement?.scrollTop ?? 0;
+}
 
 export function MessageFrame({ html, remote, onRemoteImagesFailed, links, terms = NO_TERMS }: Props) {
   const doc = frameDocument(html, messageFrameCsp({ remote }));
@@ -50,15 +59,29 @@ export function MessageFrame({ html, remote, onRemoteImagesFailed, links, terms 
   // Search words are marked once the frame's text is parsed, and again when the words change.
   const termsRef = useRef(terms);
   termsRef.current = terms;
-  const marked = useRef<{ doc: Document; terms: readonly SearchTerm[] } | null>(null);
+  const marked = useRef<{ doc: Document; terms: readonly SearchTerm[]; revealedAt: number | null } | null>(null);
   const mark = useCallback(() => {
     const body = frame.current?.contentDocument;
     if (!body || body.URL !== 'about:srcdoc' || body.readyState === 'loading') return;
     const now = termsRef.current;
     if (marked.current?.doc === body && marked.current.terms === now) return;
     const fresh = marked.current?.doc !== body;
-    marked.current = { doc: body, terms: now };
-    if (markDocument(body, now) > 0 && fresh) body.querySelector('mark[data-popbox-hit]')?.scrollIntoView({ block: 'nearest' });
+    marked.current = { doc: body, terms: now, revealedAt: marked.current?.doc === body ? marked.current.revealedAt : null };
+    if (markDocument(body, now) > 0 && fresh) marked.current.revealedAt = reveal(body);
+  }, []);
+  // The pane settles its size after the body is in (banners, notes): the first mark is kept in
+  // view until the reader scrolls the frame themselves.
+  useEffect(() => {
+    const el = frame.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      const body = el.contentDocument;
+      const m = marked.current;
+      if (!body || m?.doc !== body || m.revealedAt === null || (body.scrollingElement?.scrollTop ?? 0) !== m.revealedAt) return;
+      m.revealedAt = reveal(body);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
   }, []);
   useEffect(mark, [terms, mark]);
   const polling = useRef(0);
@@ -108,6 +131,9 @@ export function MessageFrame({ html, remote, onRemoteImagesFailed, links, terms 
       onLoad={() => {
         guard();
         mark();
+        // Again once laid out whole: the frame may have changed size since the first marks.
+        const body = frame.current?.contentDocument;
+        if (body && marked.current?.doc === body && marked.current.revealedAt !== null) marked.current.revealedAt = reveal(body);
         cancelAnimationFrame(polling.current);
         watchImages();
       }}

@@ -40,7 +40,8 @@ export function termPattern(terms: readonly SearchTerm[]): RegExp | null {
     .filter((t) => t.words.length > 0)
     // Longer first: where "re" and "report" both match, the whole word is marked.
     .sort((a, b) => b.words.join(' ').length - a.words.join(' ').length)
-    .map((t) => `(?<!${WORD})${t.words.map(escape).join(`[^\\p{L}\\p{N}]+`)}${t.prefix ? '' : `(?!${WORD})`}`);
+    // A prefix marks the whole word it begins ("meet" typed: "meeting" marked), as it found it.
+    .map((t) => `(?<!${WORD})${t.words.map(escape).join(`[^\\p{L}\\p{N}]+`)}${t.prefix ? `${WORD}*` : `(?!${WORD})`}`);
   return parts.length ? new RegExp(parts.join('|'), 'gu') : null;
 }
 

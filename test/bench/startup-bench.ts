@@ -188,7 +188,7 @@ try {
     '|---|---|---|---|---|---|',
     ...(['bin', 'bundle', 'node'] as Start[]).map((who) => {
       const label = { bin: '`popbox account list` (build/popbox.mjs, as installed)', bundle: 'the same, bundle alone (dist/cli/popbox.mjs)', node: '`node -e 0`' }[who];
-      return `| ${label} | ${med(p3[who], 'ms').toFixed(0)} ms | ${med(p3[who], 'cpuMs').toFixed(0)} ms | ${Math.max(...p3[who].map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p3[who])} | ${who === 'node' ? '–' : `+${(med(p3[who], 'ms') - med(p3.node, 'ms')).toFixed(0)} ms`} |`;
+      return `| ${label} | ${med(p3[who], 'ms').toFixed(0)} ms | ${med(p3[who], 'cpuMs').toFixed(0)} ms | ${Math.max(...p3[who].map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p3[who])} | ${who === 'node' ? '–' : `${med(p3[who], 'ms') >= med(p3.node, 'ms') ? '+' : '−'}${Math.abs(med(p3[who], 'ms') - med(p3.node, 'ms')).toFixed(0)} ms`} |`;
     }),
   ];
   const report = lines.join('\n');

@@ -129,10 +129,20 @@ function addresses(raw: string[]): Address[] {
 export function messageIds(value: string): string[] {
   const bracketed = value.match(/<[^<>]+>/g);
   if (bracketed) return bracketed.map((id) => id.replace(/\s+/g, ''));
-  return value
-    .split(/[\s,]+/)
-    .filter((t) => t.includes('@'))
-    .map((t) => `<${t}>`);
+  // Only a value that is nothing but ids: "ann@example.org's message of …" (Emacs, VM) names a
+  // person, and taken as an id it would join every reply to her into one thread.
+  const tokens = value.split(/[\s,]+/).filter((t) => t !== '');
+  return tokens.every((t) => /^[^@\s"'()]+@[^@\s"'()]+$/.test(t)) ? tokens.map((t) => `<${t}>`) : [];
+}
+
+/**
+ * The message an In-Reply-To names. Some mailers write the sender's address in front of it
+ * (exmh: `Message from Ann <ann@example.org> of "Thu, 29 Aug 2002." <id@host>`): the id is the
+ * last one, once comments ("(Ann's message of …)") are out of the way.
+ */
+export function inReplyToId(value: string): string | null {
+  const ids = messageIds(value.replace(/\([^()]*\)/g, ' '));
+  return ids[ids.length - 1] ?? null;
 }
 
 /**
@@ -171,7 +181,7 @@ export function headerFields(lines: readonly HeaderLine[]): HeaderFields {
     cc: addresses(values(lines, 'cc')),
     date: dateValue === undefined ? null : parseDate(dateValue),
     messageId: messageIds(first('message-id') ?? '')[0] ?? null,
-    inReplyTo: messageIds(first('in-reply-to') ?? '')[0] ?? null,
+    inReplyTo: inReplyToId(first('in-reply-to') ?? ''),
     references,
   };
 }

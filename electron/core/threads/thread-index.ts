@@ -96,11 +96,11 @@ export function threadIdFor(anchor: string): string {
   return createHash('sha256').update(anchor, 'utf8').digest('hex').slice(0, 16);
 }
 
-function entryFor(m: ThreadMessage): Omit<Entry, 'thread'> {
+function entryFor(m: ThreadMessage, subjectFallback: boolean): Omit<Entry, 'thread'> {
   // A message without a Message-ID gets a key no real one can have (those are in <>).
   const own = m.messageId ?? `popbox:${m.id}`;
   const refs = [...new Set([...m.references, ...(m.inReplyTo ? [m.inReplyTo] : [])])].filter((k) => k !== own);
-  const subject = subjectKeyOf(m.subject);
+  const subject = subjectFallback ? subjectKeyOf(m.subject) : null;
   return {
     m,
     keys: [own, ...refs],
@@ -128,6 +128,12 @@ export class ThreadIndex {
   readonly epoch = randomBytes(6).toString('hex');
   private readonly changedAt = new Map<string, number>();
   private readonly goneAt = new Map<string, number>();
+  /** `subjectFallback: false`: references only (the benchmark compares both with notmuch, which has no fallback). */
+  private readonly subjectFallback: boolean;
+
+  constructor(opts: { subjectFallback?: boolean } = {}) {
+    this.subjectFallback = opts.subjectFallback ?? true;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -170,7 +176,7 @@ export class ThreadIndex {
       }
       this.remove(m.id);
     }
-    const base = entryFor(m);
+    const base = entryFor(m, this.subjectFallback);
     const joined = new Set<Thread>();
     for (const k of base.keys) {
       const t = this.keyThread.get(k);

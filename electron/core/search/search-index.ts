@@ -120,9 +120,13 @@ export class SearchIndex {
     }
     const removed: string[] = [];
     for (const c of changes.changes) {
-      if (c.t === 'add' || c.t === 'partial') this.pending.add(c.t === 'add' ? c.m.id : c.id);
-      else if (c.t === 'remove') {
+      if (c.t === 'add' || c.t === 'partial') {
+        const id = c.t === 'add' ? c.m.id : c.id;
+        this.pending.add(id);
+        this.times.delete(id);
+      } else if (c.t === 'remove') {
         this.pending.delete(c.id);
+        this.times.delete(c.id);
         if (this.db.has(c.id)) removed.push(c.id);
       }
     }
@@ -237,26 +241,26 @@ export class SearchIndex {
         }),
       );
 
-    let found: { m: MessageRecord; score: number }[] = [];
+    // Relevance in bands (bm25 within about a quarter of each other counts as equal), then newest
+    // first, as one number per result: band × 10¹³ + time (ms) sorts both at once.
+    const found: MessageRecord[] = [];
+    const keys: number[] = [];
+    const push = (m: MessageRecord, score: number): void => {
+      found.push(m);
+      keys.push((score < 0 ? Math.round(Math.log(-score) * 4) : 0) * 1e13 + this.timeOf(m));
+    };
     if (expression) {
       const rowids = this.db.match(expression);
       const scores = rowids.length <= RANK_MAX ? new Map(this.db.ranked(expression)) : null;
       for (const rowid of rowids) {
         const id = this.db.idAt(rowid);
         const m = id === undefined ? undefined : journal.get(id);
-        if (m && matches(m, rowid)) found.push({ m, score: scores?.get(rowid) ?? 0 });
+        if (m && matches(m, rowid)) push(m, scores?.get(rowid) ?? 0);
       }
     } else {
-      for (const m of journal.all()) if (matches(m, this.db.rowid(m.id))) found.push({ m, score: 0 });
+      for (const m of journal.all()) if (matches(m, this.db.rowid(m.id))) push(m, 0);
     }
-
-    // Relevance in bands (bm25 within about a quarter of each other counts as equal), then newest first.
-    const band = (score: number): number => (score < 0 ? Math.round(Math.log(-score) * 4) : 0);
-    const time = (m: MessageRecord): number => (m.summary.date ? Date.parse(m.summary.date) : m.receivedAt);
-    found = found
-      .map((f) => ({ ...f, band: band(f.score), time: time(f.m) }))
-      .sort((a, b) => (b as { band: number }).band - (a as { band: number }).band || (b as { time: number }).time - (a as { time: number }).time);
-    const ids = found.slice(0, input.limit ?? DEFAULT_LIMIT).map((f) => f.m.id);
+    const ids = topIds(found, keys, input.limit ?? DEFAULT_LIMIT);
 
     const textUsed = groups.some((g) => g.some((it) => it.clause.t === 'text'));
     if (textUsed && this.pending.size > 0) {
@@ -264,6 +268,18 @@ export class SearchIndex {
     }
     const snippets = parsed.terms.length ? await this.snippets(ids.slice(0, SNIPPETS), parsed.terms) : [];
     return { ids, total: found.length, terms: parsed.terms, understood: parsed.understood, ignored, snippets };
+  }
+
+  /** Each message's date in ms (its Date header, else when it was downloaded), parsed once. */
+  private readonly times = new Map<string, number>();
+  private timeOf(m: MessageRecord): number {
+    let t = this.times.get(m.id);
+    if (t === undefined) {
+      const parsed = m.summary.date ? Date.parse(m.summary.date) : NaN;
+      t = Number.isFinite(parsed) ? parsed : m.receivedAt;
+      this.times.set(m.id, t);
+    }
+    return t;
   }
 
   private async snippets(ids: string[], terms: { text: string; prefix: boolean }[]): Promise<{ id: string; text: string }[]> {
@@ -345,4 +361,19 @@ export class SearchIndex {
         return c.op === 'larger' ? m.summary.size > c.bytes : m.summary.size < c.bytes;
     }
   }
+}
+
+/**
+ * The ids of the `limit` results with the largest keys, largest first. Only those are sorted with
+ * a comparator: at 100,000 results the threshold comes from one numeric sort of the keys.
+ */
+function topIds(found: readonly MessageRecord[], keys: readonly number[], limit: number): string[] {
+  let order = [...found.keys()];
+  if (found.length > limit * 2) {
+    const sorted = Float64Array.from(keys).sort();
+    const threshold = sorted[sorted.length - limit]!;
+    order = order.filter((i) => keys[i]! >= threshold);
+  }
+  order.sort((a, b) => keys[b]! - keys[a]!);
+  return order.slice(0, limit).map((i) => found[i]!.id);
 }

@@ -50,6 +50,8 @@ suite('quick check', () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
   afterEach(() => vi.restoreAllMocks());
+  /** Logins Dovecot has logged so far. */
+  const logins = async () => ((await fs.readFile(dc.logPath, 'utf8')).match(/Login: user=<qc>,/g) ?? []).length;
 
   it('in the app: nothing new is answered without opening the mailbox; new mail, another tool’s change and a deletion here still come through', async () => {
     const service = await MailService.open({ dataDir, secrets });
@@ -68,9 +70,11 @@ suite('quick check', () => {
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 0, deletedOnServer: 0 } });
     expect(opens).not.toHaveBeenCalled();
 
-    // New mail: the full sync runs and stores it.
+    // New mail: the full sync runs and stores it, on the quick check's connection (one login).
     await dc.deliver('qc', generateMessages({ seed: 19, count: 1, mix: 'small' }));
+    const loginsBefore = await logins();
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 1 } });
+    expect(await logins()).toBe(loginsBefore + 1);
     expect(service.messages()).toHaveLength(7);
 
     // Another tool removes a file: the next check takes it in (and, as this account deletes on

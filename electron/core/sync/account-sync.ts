@@ -9,6 +9,7 @@ import type { AccountsService } from '../accounts/accounts-service.js';
 import { toAppError } from '../errors.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Credentials } from '../pop3/auth.js';
+import type { Pop3Client } from '../pop3/client.js';
 import { AccountMailbox } from '../store/mailbox.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -75,12 +76,24 @@ export class AccountSync {
             credentials,
             policy: account,
             now: now(),
+            handOver: true,
             ...(adjustPlan ? { adjustPlan } : {}),
           }),
     );
     if (quick?.kind === 'failed') throw quick.error;
     if (quick?.kind === 'done') return quick.result;
-    return this.syncOne(account, onProgress, adjustPlan, credentials);
+    if (quick?.kind !== 'work') return this.syncOne(account, onProgress, adjustPlan, credentials);
+    // Work found: the full sync goes on over the quick check's connection (one login per check).
+    const handed = { pop: quick.loggedIn as typeof quick.loggedIn | null };
+    try {
+      return await this.syncOne(account, onProgress, adjustPlan, credentials, () => {
+        const pop = handed.pop;
+        handed.pop = null;
+        return pop ?? undefined;
+      });
+    } finally {
+      handed.pop?.close(); // the mailbox could not be opened: the connection was never used
+    }
   }
 
   private async syncOne(
@@ -88,6 +101,8 @@ export class AccountSync {
     onProgress?: (accountId: string, p: SyncProgress) => void,
     adjustPlan = this.deps.planHook?.(account),
     knownCredentials?: Credentials,
+    /** The quick check's connection, taken once (a second call gets none). */
+    takeLoggedIn?: () => Pop3Client | undefined,
   ): Promise<SyncResult> {
     const { sessions, accounts, ingest, now } = this.deps;
     const credentials = knownCredentials ?? (await accounts.credentialsFor(account));
@@ -113,6 +128,7 @@ export class AccountSync {
             // Parsing runs beside the download, never in its way; what it produces is journaled.
             onStored: (e) => stored.stored(e),
             ...(adjustPlan ? { adjustPlan } : {}),
+            ...((loggedIn) => (loggedIn ? { loggedIn } : {}))(takeLoggedIn?.()),
           });
           return finished;
         } catch (e) {

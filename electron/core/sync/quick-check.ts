@@ -91,6 +91,11 @@ export interface QuickCheckOptions {
   credentials: Credentials;
   policy: SyncPolicy;
   now: number;
+  /**
+   * When there is work: keep the connection (logged in) for the full sync, instead of QUIT and a
+   * second login moments later (the app: the full sync runs in the same process).
+   */
+  handOver?: boolean;
   /** The full sync's hook on its plan (the On the server view), applied here the same way. */
   adjustPlan?: (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
 }
@@ -98,9 +103,10 @@ export interface QuickCheckOptions {
 /**
  * `done`: the server has nothing for this account and nothing is to be deleted there (the
  * session ended with QUIT). `failed`: the login was refused — a second attempt by the full path
- * would only count against the account at the server. null: the full sync must run.
+ * would only count against the account at the server. `work` (with handOver): the full sync must
+ * run, on this connection. null: the full sync must run.
  */
-export type QuickCheckOutcome = { kind: 'done'; result: SyncResult } | { kind: 'failed'; error: unknown } | null;
+export type QuickCheckOutcome = { kind: 'done'; result: SyncResult } | { kind: 'failed'; error: unknown } | { kind: 'work'; loggedIn: Pop3Client } | null;
 
 /**
  * The quick check, for a caller that holds the account's turn in this process but not its open
@@ -121,6 +127,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
     const pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server))).catch(() => null);
     if (!pop) return null;
+    let handedOver = false;
     try {
       try {
         await pop.login(opts.credentials);
@@ -132,7 +139,12 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         throw e;
       }
       const caps = pop.capabilities;
-      if (caps?.loginDelaySeconds) return await quitThenFull(pop);
+      if (caps?.loginDelaySeconds) {
+        // A second login soon after this one may be refused: hand this one over, or leave it all to the full sync.
+        if (!opts.handOver) return await quitThenFull(pop);
+        handedOver = true;
+        return { kind: 'work', loggedIn: pop };
+      }
       // Sizes matter only for new messages (the full sync's business) and to the hook (its
       // listing of the server): without a hook UIDL alone decides. With one, both at once (pipelined).
       const [listed, uidls] = await Promise.all([opts.adjustPlan ? pop.list() : Promise.resolve([]), pop.uidl()]);
@@ -140,7 +152,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
       const planned = planSync(server, ledger, opts.policy, opts.now);
       const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
-      if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) return await quitThenFull(pop);
+      if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) {
+        if (!opts.handOver) return await quitThenFull(pop);
+        handedOver = true;
+        return { kind: 'work', loggedIn: pop };
+      }
       await pop.quit();
       if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
       const warnings: string[] = [];
@@ -150,7 +166,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       }
       return { kind: 'done', result: { downloaded: 0, headersOnly: 0, skipped: 0, deletedOnServer: 0, bytes: 0, warnings, plan } };
     } catch {
-      pop.close(); // no QUIT: nothing was asked of the server anyway
+      if (!handedOver) pop.close(); // no QUIT: nothing was asked of the server anyway
       return null;
     }
   } catch {

@@ -42,6 +42,8 @@ export interface SyncOptions {
   commitEvery?: number;
   /** Bytes a sync may take beyond twice what the server announced (LIST); see byteBudget(). */
   budgetSlack?: number;
+  /** A connection already logged in (the quick check's, which found work): used instead of a new one. */
+  loggedIn?: Pop3Client;
   /**
    * Changes the plan before anything is downloaded (the On the server view: deletions the person
    * chose, junk held on the server, or exactly a selection to download). Absent: the plan as is.
@@ -75,11 +77,11 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
   const warnings: string[] = [];
 
   report('connecting');
-  const pop = await Pop3Client.connect(opts.connect);
+  const pop = opts.loggedIn ?? (await Pop3Client.connect(opts.connect));
   opts.onConnected?.({ fingerprint256: pop.fingerprint256 });
   try {
     report('authenticating');
-    await pop.login(opts.credentials);
+    if (!opts.loggedIn) await pop.login(opts.credentials);
     report('listing');
     const caps = pop.capabilities;
     if (opts.policy.leaveOnServer && caps?.expire === 0) {

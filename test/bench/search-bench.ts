@@ -18,8 +18,8 @@
  * Queries end in a space so Popbox does not read the last word as a prefix (the search box does
  * while typing; notmuch has no such mode).
  *
- * Environment: BENCH_SEARCH_GENERATED=N (10,000), BENCH_SEARCH_BIG=N (100,000; 0 skips),
- * BENCH_SEARCH_CORPUS=N files at most (all), BENCH_OUT=dir for search.md and search.json (.bench/).
+ * Environment: BENCH_SEARCH_GENERATED=N (10,000; 0 skips), BENCH_SEARCH_BIG=N (100,000; 0 skips),
+ * BENCH_SEARCH_CORPUS=N files at most (all; 0 skips), BENCH_OUT=dir for search.md and search.json (.bench/).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -217,7 +217,8 @@ async function main(): Promise<void> {
   const json: Record<string, unknown> = {};
   const differences: string[] = [];
   try {
-    for (const set of [generated(GENERATED, 17), spamAssassin()]) {
+    const sets = [...(GENERATED > 0 ? [generated(GENERATED, 17)] : []), ...(CORPUS_MAX > 0 ? [spamAssassin()] : [])];
+    for (const set of sets) {
       const dir = path.join(base, set.name.replace(/\W+/g, '-'));
       fs.mkdirSync(dir);
       console.log(`${set.name}: storing…`);

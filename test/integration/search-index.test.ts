@@ -51,6 +51,9 @@ describe('full-text search index', () => {
     const write = (uidl: string, bytes: string | Buffer) => fs.writeFile(path.join(cur, `${messageIdFor(accountId, uidl)}:2,`), bytes);
     for (let i = 0; i < 40; i++) await write(`g${i}`, plain(i, `Status report ${i}`, `Hello, the ${uniq(i)} numbers are in.\r\nZorblex budget review on Friday.`, i % 5 === 0 ? 'Cc: Carol Cee <carol@example.com>\r\n' : ''));
     await write('html', HTML_ONLY);
+    // Ranking: the word in an old message's subject beats it once in a newer one's long body.
+    await write('rank-subject', plain(100, 'Pelican migration plans', 'See you there.').replace('Jun 2026', 'Jan 2020'));
+    await write('rank-body', plain(101, 'Weekend', `${'We walked along the shore and talked about many things. '.repeat(30)}A pelican flew by.`));
     await write('att', WITH_ATTACHMENT);
     const files = (await fs.readdir(path.join(corpus, 'easy-ham-1'))).filter((f) => f.endsWith('.txt')).sort().slice(0, CORPUS);
     for (const f of files) {
@@ -99,6 +102,15 @@ describe('full-text search index', () => {
       if (header.includes(w)) continue;
       expect(await ids(`${w} `), w).toEqual([mid]);
     }
+  });
+
+  it('ranks by relevance, then newest first', async () => {
+    expect(await ids('pelican ')).toEqual([id('rank-subject'), id('rank-body')]);
+    // Without words, newest first.
+    const dated = await ids('from:sender subject:status before:2026-06-04 ');
+    const days = dated.map((x) => service.storedMessage(x)!.summary.date!);
+    expect(days).toEqual([...days].sort().reverse());
+    expect(days.length).toBeGreaterThan(3);
   });
 
   it('understands the query language, and answers a malformed query with what it understood', async () => {

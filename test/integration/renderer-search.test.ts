@@ -104,15 +104,16 @@ suite('search in Chromium', () => {
     expect(await hit.first().isVisible()).toBe(true);
     const shown = await hit.first().evaluate((m) => {
       const r = m.getBoundingClientRect();
-      const bg = getComputedStyle(m).backgroundColor;
+      const bg = m.ownerDocument.defaultView?.getComputedStyle(m).backgroundColor;
       return { inView: r.top >= 0 && r.bottom <= (m.ownerDocument.defaultView?.innerHeight ?? 0), bg };
     });
     expect(shown.inView).toBe(true);
+    expect(shown.bg).toBeTruthy();
     expect(shown.bg).not.toBe('rgba(0, 0, 0, 0)');
     // The frame is still the sandboxed, script-less one with its own CSP.
     const iframe = page.getByTitle('Message body');
     expect(await iframe.getAttribute('sandbox')).toBe('allow-same-origin');
-    expect(await frame.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '')).toContain("script-src 'none'");
+    expect(await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toContain("script-src 'none'");
     await shot('html');
   });
 

@@ -93,6 +93,12 @@ suite('search in Chromium', () => {
     await page.getByText('1 match', { exact: true }).waitFor();
     // main's text around the match replaces the stored first lines, with the word marked.
     await expect.poll(() => row('Ashfield Online').locator('.snippet mark').first().textContent()).toMatch(/^undeliverable$/i);
+    // A query main half understands is answered with what it understood, and what it left out said in words.
+    await box().fill('undeliverable larger:lots');
+    await status.getByText('Left out: larger:lots (a size is a number with K or M, like 10K or 2M).').waitFor();
+    await expect.poll(() => messages().count()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await box().fill('undeliverable');
 
     await row('Ashfield Online').click();
     await reader().getByRole('heading', { name: /Ashfield Online/ }).waitFor();

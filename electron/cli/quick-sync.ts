@@ -114,6 +114,10 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
         now: Date.now(),
       });
       if (outcome === null) return null;
+      if (outcome.kind === 'work') {
+        outcome.loggedIn.close(); // not asked for (no handOver): cannot happen, and the full path would connect anew
+        return null;
+      }
       if (outcome.kind === 'failed') {
         failed++;
         const error = toAppError(outcome.error, String(outcome.error));

@@ -20,6 +20,8 @@ import { useFiling } from '../features/folders/useFiling.js';
 import { useFollowFolder } from '../features/folders/useFollowFolder.js';
 import { useComposer } from '../features/compose/useComposer.js';
 import { MessageList } from '../features/inbox/MessageList.js';
+import { sendConversationKey } from '../features/threads/keys.js';
+import { useConversations } from '../features/threads/useConversations.js';
 import { SelectionSummary } from '../features/inbox/SelectionSummary.js';
 import { useServerPane } from '../features/server/useServerPane.js';
 import { Sidebar } from '../features/sidebar/Sidebar.js';
@@ -87,7 +89,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const listView: MailboxView = search.trim() && (searchAll || queryChoosesPlace(search)) ? { kind: 'all' } : view;
   // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
   const found = useSearchView(listView, layout.sort, layout.reversed, search);
-  const { ids, complete } = found;
+  // Conversations on: one row per thread (features/threads).
+  const conversations = useConversations(api, store, found.ids);
+  const { ids } = conversations;
+  const { complete } = found;
   const searching = found.answer.status !== 'idle';
   const activity = useSyncActivity();
   const { toast, announce, undo, dismiss, history } = useUndo();
@@ -249,6 +254,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     'reply-all': () => write('replyAll'),
     forward: () => write('forward'),
     compose: () => write('new'),
+    'toggle-conversations': conversations.toggle,
+    'expand-conversation': () => sendConversationKey('expand'),
+    'next-in-conversation': () => sendConversationKey('next'),
+    'previous-in-conversation': () => sendConversationKey('previous'),
   };
   // On the server, the list's keys are its own: only the window's shortcuts act from here.
   useShortcuts(screen.kind === 'mail', (s) => (!server.accountId || WINDOW_SHORTCUTS.has(s)) && shortcuts[s]());
@@ -362,6 +371,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             onDragStart={filing.dragStart}
             onDragEnd={filing.endDrag}
             searchScope={search.trim() ? { all: searchAll, onChange: setSearchAll } : undefined}
+            conversations={{ on: conversations.on, onToggle: conversations.toggle, info: conversations.info }}
           />
         }
         message={

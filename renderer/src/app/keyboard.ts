@@ -26,7 +26,11 @@ export type Shortcut =
   | 'zoom-reset'
   | 'print'
   | 'first'
-  | 'last';
+  | 'last'
+  | 'toggle-conversations'
+  | 'expand-conversation'
+  | 'next-in-conversation'
+  | 'previous-in-conversation';
 
 /** The list the `?` overlay shows: keys as a person types them, and what they do, in groups. */
 export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'On the server' | 'Window'; keys: string[]; what: string }[] = [
@@ -41,6 +45,9 @@ export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'On the 
   { group: 'Reading', keys: ['Shift+click', 'Ctrl+click'], what: 'Select a range / add to the selection' },
   { group: 'Reading', keys: ['/', 'Ctrl+F'], what: 'Search (Enter or ↓ goes to the results, Escape clears; ? beside the box lists what you can type)' },
   { group: 'Reading', keys: ['g'], what: 'Get Mail' },
+  { group: 'Reading', keys: ['t'], what: 'Conversations on / off in the list' },
+  { group: 'Reading', keys: ['e'], what: 'Open / close the other messages of the conversation' },
+  { group: 'Reading', keys: ['Shift+J', 'Shift+K'], what: 'Next / previous message in the conversation' },
   { group: 'Filing', keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },
   { group: 'Filing', keys: ['m'], what: 'Move to a folder…' },
   { group: 'Filing', keys: ['a'], what: 'Archive' },
@@ -125,6 +132,14 @@ export function shortcutFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey'
       return 'help';
     case 'g':
       return 'get-mail';
+    case 't':
+      return 'toggle-conversations';
+    case 'e':
+      return 'expand-conversation';
+    case 'J':
+      return e.shiftKey ? 'next-in-conversation' : null;
+    case 'K':
+      return e.shiftKey ? 'previous-in-conversation' : null;
     case 'Escape':
       return 'clear-selection';
     default:

@@ -7,6 +7,7 @@ import { useEffect, useRef, type DragEvent, type ReactNode, type RefObject } fro
 import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
 import { Highlighted } from '../search/Highlighted.js';
+import type { ThreadInfo } from '../threads/conversation.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
 import { DIRECTION_LABELS, SORT_LABELS, type ListSort } from './sort.js';
@@ -48,6 +49,8 @@ export interface MessageListProps {
   countText?: string;
   /** The ids are in order of relevance: the sort controls give way to saying so. */
   ranked?: boolean;
+  /** The conversation switch; on, each row stands for its conversation (`info` by the row's id). */
+  conversations?: { on: boolean; onToggle: () => void; info: ReadonlyMap<string, ThreadInfo> };
 }
 
 export interface ListMarks {
@@ -65,7 +68,7 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
   );
 }
 
-function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd, marks }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null; marks: ListMarks | undefined } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
+function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd, marks, thread }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null; marks: ListMarks | undefined; thread?: ThreadInfo | undefined } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
   const { sender, subject, date, snippet: stored, label } = rowText(row);
   const snippet = marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
@@ -74,7 +77,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
       role="row"
       aria-rowindex={index + 1}
       aria-selected={selected}
-      aria-label={place ? `${label}, in ${place}` : label}
+      aria-label={`${place ? `${label}, in ${place}` : label}${thread ? `, conversation of ${thread.count}${thread.unread ? `, ${thread.unread} unread` : ''}` : ''}`}
       data-id={row.id}
       draggable={!!onDragStart}
       onDragStart={onDragStart && ((e) => onDragStart(row.id, e))}
@@ -95,6 +98,11 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
           <span className="sender" {...(index === 0 ? { elementtiming: 'first-row' } : {})}>
             {marked(sender)}
           </span>
+          {thread && (
+            <span className="thread-count" title={`${thread.count} messages in this conversation${thread.unread ? `, ${thread.unread} unread` : ''}`}>
+              {thread.unread ? `${thread.unread}/${thread.count}` : thread.count}
+            </span>
+          )}
           {row.hasAttachments === 1 && <Icon kind="attach" title="Has attachments" />}
           {row.flagged === 1 && <Icon kind="flag" title="Flagged" />}
           {place && <span className="row-place">{place}</span>}
@@ -171,13 +179,18 @@ export function MessageList(props: MessageListProps) {
             All folders
           </button>
         )}
+        {props.conversations && (
+          <button type="button" className="small" aria-pressed={props.conversations.on} onClick={props.conversations.onToggle} title="One row per conversation (T)">
+            Conversations
+          </button>
+        )}
         {props.onMarkAllRead && (
           <button type="button" className="small" onClick={props.onMarkAllRead} title="Mark every message in this folder as read (Shift+C)">
             Mark all as read
           </button>
         )}
         <span className="count" aria-live="polite">
-          {props.countText ?? (props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} message${props.ids.length === 1 ? '' : 's'}`)}
+          {props.countText ?? (props.loading ? 'Loading…' : `${props.ids.length.toLocaleString()} ${props.conversations?.on ? 'conversation' : 'message'}${props.ids.length === 1 ? '' : 's'}`)}
         </span>
       </div>
       <div ref={scrollRef} className="list-scroll" role="grid"
@@ -218,6 +231,7 @@ export function MessageList(props: MessageListProps) {
                   onDragStart={props.onDragStart}
                   onDragEnd={props.onDragEnd}
                   marks={props.marks}
+                  thread={props.conversations?.on ? props.conversations.info.get(row.id) : undefined}
                 />
               );
             })}

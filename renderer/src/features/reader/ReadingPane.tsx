@@ -15,6 +15,7 @@ import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { inTrash } from '../folders/tree.js';
+import { Conversation } from '../threads/Conversation.js';
 
 function addresses(list: Address[]): string {
   return list.map((a) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address)).join(', ');
@@ -189,6 +190,7 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms }: { id: str
           </button>
         </div>
       </header>
+      <Conversation id={row.id} />
       {row.partial === 1 && (
         <div className="banner" role="status">
           Only the headers of this message were downloaded{serverSize !== undefined ? ` (${formatBytes(serverSize)} on the server)` : ''}.{' '}

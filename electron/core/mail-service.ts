@@ -507,15 +507,25 @@ export class MailService {
   private async readFilteredMark(accountId: string): Promise<number | null> {
     try {
       const at = (JSON.parse(await fs.readFile(this.filteredMarkFile(accountId), 'utf8')) as { upTo?: unknown }).upTo;
-      return typeof at === 'number' && Number.isFinite(at) ? at : null;
+      if (typeof at !== 'number' || !Number.isFinite(at)) return null;
+      this.filteredMarkOnDisk.set(accountId, at);
+      return at;
     } catch {
       return null; // none yet (first sync with rules): from this sync on
     }
   }
 
   private async writeFilteredMark(accountId: string, upTo: number): Promise<void> {
-    await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).catch(() => {});
+    // A check that found nothing leaves the mark as it was: no write (and no fsync) each time.
+    if (this.filteredMarkOnDisk.get(accountId) === upTo) return;
+    await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).then(
+      () => void this.filteredMarkOnDisk.set(accountId, upTo),
+      () => {},
+    );
   }
+
+  /** The "filtered up to" mark as last read from or written to disk, per account. */
+  private readonly filteredMarkOnDisk = new Map<string, number>();
 
   // ---- On the server (server-view/) ----
 

@@ -10,7 +10,7 @@
  *
  * Independent of MailService: the façade owns one and turns its events into contract events.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, open as openFd } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { MessageRecord } from '../../../shared/changes.js';
@@ -333,8 +333,10 @@ export class Outbox {
         if (raw) await box.maildir.addMessage(raw, OUTBOX, { seen: true, flagged: false }, id);
         else {
           // As addMessage does, from a file already written: fsync, rename into cur/, fsync the folder.
-          const handle = await fs.open(input.file!, 'r+');
-          await box.maildir.finish({ id, size, tmpPath: input.file!, handle }, { seen: true, flagged: false }, OUTBOX);
+          // A plain descriptor (Maildir.finish closes it), never a FileHandle's: one left to the
+          // garbage collector would close its number again, by then perhaps another file's.
+          const fd = await new Promise<number>((resolve, reject) => openFd(input.file!, 'r+', (e, n) => (e ? reject(e) : resolve(n))));
+          await box.maildir.finish({ id, size, tmpPath: input.file!, fd }, { seen: true, flagged: false }, OUTBOX);
           await box.maildir.syncDirs();
         }
       } catch (e) {

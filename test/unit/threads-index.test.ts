@@ -212,3 +212,14 @@ describe('threads: what changed since a version', () => {
     expect(index.conversations()).toEqual([]);
   });
 });
+
+describe('threads: the ids a reply names', () => {
+  it('In-Reply-To: the id after the sender’s address (exmh), the id before a comment, never a bare address', async () => {
+    const { inReplyToId, messageIds } = await import('../../electron/core/mime/headers.js');
+    expect(inReplyToId('Message from Ann <ann@example.org> of "Thu, 29 Aug 2002 03:58:03 EDT." <200208290358.x@example.org>')).toBe('<200208290358.x@example.org>');
+    expect(inReplyToId('<87znv5.fsf@maya.example.org> (Gary <gary@example.org>\'s message of "29 Aug 2002")')).toBe('<87znv5.fsf@maya.example.org>');
+    expect(inReplyToId('rah@example.org\'s message of "Wed, 21 Aug 2002 10:00:00 -0400"')).toBeNull();
+    expect(inReplyToId('Your message of "Mon, 26 Aug 2002 13:00:41 EDT."')).toBeNull();
+    expect(messageIds('bare.id@host.example')).toEqual(['<bare.id@host.example>']);
+  });
+});

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MessageSummary } from '../../shared/messages.js';
 import { compare, describeMessage, listMail, notmuchThreads, popboxThreads, writeMaildir, type Difference } from './threads-compare.js';
 
 const limit = Number(process.env.BENCH_THREADS_LIMIT ?? Infinity);
@@ -39,16 +40,41 @@ try {
     const messages = list.reduce((n, d) => n + d.popbox.flat().length, 0);
     console.log(`    ${reason}: ${list.length} clusters, ${messages} messages (Popbox ${list.reduce((n, d) => n + d.popbox.length, 0)} threads, notmuch ${list.reduce((n, d) => n + d.notmuch.length, 0)})`);
   }
+  const plain = compare(
+    files.map((f) => f.name),
+    { ...popbox, threadOf: popbox.refsOnly },
+    notmuch.threadOf,
+  );
+  console.log(`  with references alone (no subject fallback): equal threads ${plain.equal}, holding ${plain.messagesAgreeing} of ${plain.messages} messages (${((100 * plain.messagesAgreeing) / plain.messages).toFixed(1)}%)`);
   for (const [reason, list] of byReason) {
     console.log(`\n  ${reason}, examples:`);
     for (const d of list.slice(0, show)) {
       console.log(`    Popbox ${d.popbox.length} thread(s) [${d.popbox.map((g) => g.length).join(', ')}], notmuch ${d.notmuch.length} [${d.notmuch.map((g) => g.length).join(', ')}]`);
+      if (reason === 'references read differently') console.log(`      ids linking notmuch's threads in Popbox: ${bridges(d.notmuch, popbox.summaries).join(' ') || '(none: notmuch links more)'}`);
       for (const name of d.popbox.flat().slice(0, 6)) console.log(`      ${describeMessage(name, popbox.summaries.get(name)!)}`);
     }
   }
   console.log(`\n  (for orientation: notmuch new ${notmuch.seconds.toFixed(2)} s; Popbox summaries + threads ${popbox.seconds.toFixed(2)} s; conversations of 2+: notmuch ${conversations(groupsFrom(notmuch.threadOf))}, Popbox ${conversations(groupsFrom(popbox.threadOf))})`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
+}
+
+/** Ids that messages of different notmuch threads share in Popbox's reading (what joins them here). */
+function bridges(groups: string[][], summaries: Map<string, MessageSummary>): string[] {
+  const owner = new Map<string, number>();
+  const out = new Set<string>();
+  groups.forEach((g, i) => {
+    for (const name of g) {
+      const s = summaries.get(name)!;
+      for (const k of [s.messageId, s.inReplyTo, ...s.references]) {
+        if (!k) continue;
+        const o = owner.get(k);
+        if (o === undefined) owner.set(k, i);
+        else if (o !== i) out.add(k);
+      }
+    }
+  });
+  return [...out].slice(0, 8);
 }
 
 function groupsFrom<K>(threadOf: Map<string, K>): string[][] {

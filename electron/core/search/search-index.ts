@@ -283,16 +283,24 @@ export class SearchIndex {
   }
 
   private async snippets(ids: string[], terms: { text: string; prefix: boolean }[]): Promise<{ id: string; text: string }[]> {
-    const out: { id: string; text: string }[] = [];
-    for (const id of ids) {
-      let text = this.texts.get(id);
-      if (!text) {
-        text = await this.readText(id);
-        this.texts.set(id, text);
+    const text = async (id: string): Promise<IndexedText> => {
+      let t = this.texts.get(id);
+      if (!t) {
+        t = await this.readText(id);
+        this.texts.set(id, t);
         if (this.texts.size > 200) this.texts.delete(this.texts.keys().next().value as string);
       }
-      const s = snippetAround(text.body, terms);
-      if (s) out.push({ id, text: s });
+      return t;
+    };
+    // A few files at a time, as when indexing: reading waits on the disk.
+    const out: { id: string; text: string }[] = [];
+    for (let i = 0; i < ids.length; i += READ_AHEAD) {
+      const chunk = ids.slice(i, i + READ_AHEAD);
+      const bodies = await Promise.all(chunk.map(text));
+      chunk.forEach((id, k) => {
+        const s = snippetAround(bodies[k]!.body, terms);
+        if (s) out.push({ id, text: s });
+      });
     }
     return out;
   }
@@ -354,7 +362,7 @@ export class SearchIndex {
       case 'account':
         return this.accountIds(c.name).has(m.accountId);
       case 'date': {
-        const t = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
+        const t = this.timeOf(m);
         return c.op === 'before' ? t < c.at : t >= c.at;
       }
       case 'size':

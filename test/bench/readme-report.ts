@@ -1,6 +1,6 @@
 /**
  * The last step of `npm run bench`: paste the reports the benchmarks wrote (.bench/pop3.md,
- * .bench/renderer.md, .bench/smtp.md, .bench/junk.md, .bench/search.md) into the README's Performance section, between their markers, so the
+ * .bench/renderer.md, .bench/smtp.md, .bench/junk.md, .bench/search.md, .bench/startup.md) into the README's Performance section, between their markers, so the
  * README shows the numbers of the last full run with its date and machine.
  */
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const readme = path.resolve('README.md');
 let text = fs.readFileSync(readme, 'utf8');
-for (const name of ['pop3', 'renderer', 'smtp', 'junk', 'search']) {
+for (const name of ['pop3', 'renderer', 'smtp', 'junk', 'search', 'startup']) {
   const file = path.resolve('.bench', `${name}.md`);
   if (!fs.existsSync(file)) continue;
   const open = `<!-- bench:${name} -->`;

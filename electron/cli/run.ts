@@ -314,8 +314,10 @@ async function main(argv: string[]): Promise<number> {
           if (v === undefined) usage(`${a} needs a value`);
           if (a === '--limit') opts.limit = wholeNumber('limit', v, 1, 10_000);
           else opts[a === '--account' ? 'account' : 'folder'] = v;
-        } else if (a === '--') words.push(...rest.slice(i + 1)), (i = rest.length);
-        else words.push(a);
+        } else if (a === '--') {
+          words.push(...rest.slice(i + 1));
+          break;
+        } else words.push(a);
       }
       const query = words.join(' ');
       if (!query.trim()) usage('search needs a QUERY (words, "phrases", from:, to:, subject:, is:unread, in:FOLDER, before:/after:YYYY-MM-DD, larger:10K, -word …)');

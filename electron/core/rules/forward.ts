@@ -57,25 +57,38 @@ interface LogFile {
 }
 
 export class ForwardLog {
+  /** Loaded once: two first loads at once must not each build their own copy. */
+  private loading: Promise<LogFile> | null = null;
   private data: LogFile | null = null;
+  /** Saves one after another, as Ledger.commit: a later state never lands before an earlier one. */
+  private saving: Promise<void> = Promise.resolve();
   private readonly file: string;
 
   constructor(dataDir: string) {
     this.file = path.join(dataDir, 'rules-forwarded.json');
   }
 
-  private async load(): Promise<LogFile> {
-    if (this.data) return this.data;
+  private load(): Promise<LogFile> {
+    this.loading ??= this.read().then(
+      (d) => (this.data = d),
+      (e: unknown) => {
+        this.loading = null; // an unreadable file may be fixed: read it again next time
+        throw e;
+      },
+    );
+    return this.loading;
+  }
+
+  private async read(): Promise<LogFile> {
     try {
       const json = JSON.parse(await fs.readFile(this.file, 'utf8')) as Partial<LogFile>;
-      this.data = { version: 1, sent: json.sent ?? {}, recent: json.recent ?? {} };
+      return { version: 1, sent: json.sent ?? {}, recent: json.recent ?? {} };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // Unreadable is not "nothing was forwarded": refuse rather than forward everything again.
       if (code !== 'ENOENT') throw new AppFailure('storage', `cannot read ${this.file} (what filters forwarded): ${code ?? 'not valid JSON'}; fix or remove it`);
-      this.data = { version: 1, sent: {}, recent: {} };
+      return { version: 1, sent: {}, recent: {} };
     }
-    return this.data;
   }
 
   async forwarded(id: string, to: string): Promise<boolean> {
@@ -84,17 +97,38 @@ export class ForwardLog {
 
   /** Forwards this rule may still make in the hour before `now`. */
   async allowance(rule: string, now: number, cap = FORWARDS_PER_RULE_PER_HOUR): Promise<number> {
-    const recent = ((await this.load()).recent[rule.toLowerCase()] ?? []).filter((t) => t > now - HOUR_MS);
+    return this.left(await this.load(), rule, now, cap);
+  }
+
+  private left(d: LogFile, rule: string, now: number, cap: number): number {
+    const recent = (d.recent[rule.toLowerCase()] ?? []).filter((t) => t > now - HOUR_MS);
     return Math.max(0, cap - recent.length);
+  }
+
+  /**
+   * Check and take the forward of `id` to `to` in one step (nothing awaited in between, so two
+   * runs at once cannot both take it), then save it durably, before the forward is queued.
+   * 'done': already forwarded there; 'capped': the rule's hour is used up.
+   */
+  async claim(id: string, to: string, rule: string, now: number, cap = FORWARDS_PER_RULE_PER_HOUR): Promise<'claimed' | 'done' | 'capped'> {
+    const d = await this.load();
+    if ((d.sent[id] ?? []).includes(lower(to))) return 'done';
+    if (this.left(d, rule, now, cap) === 0) return 'capped';
+    this.take(d, id, to, rule, now);
+    await this.save();
+    return 'claimed';
   }
 
   /** Durably, before the forward is queued. */
   async record(id: string, to: string, rule: string, now: number): Promise<void> {
-    const d = await this.load();
+    this.take(await this.load(), id, to, rule, now);
+    await this.save();
+  }
+
+  private take(d: LogFile, id: string, to: string, rule: string, now: number): void {
     d.sent[id] = [...new Set([...(d.sent[id] ?? []), lower(to)])];
     const key = rule.toLowerCase();
     d.recent[key] = [...(d.recent[key] ?? []).filter((t) => t > now - HOUR_MS), now];
-    await this.save();
   }
 
   /** The forward could not be queued (nothing went out): it may be tried again. */
@@ -121,12 +155,22 @@ export class ForwardLog {
     }
   }
 
-  private async save(): Promise<void> {
-    try {
-      await writeFileAtomic(this.file, JSON.stringify(this.data));
-    } catch (e) {
-      throw storageError('cannot record what the filters forwarded', e);
-    }
+  /**
+   * Resolves once a write that began after this call is on disk: it holds every change made
+   * before the call, whatever order other callers' writes would otherwise have landed in.
+   */
+  private save(): Promise<void> {
+    const run = this.saving
+      .catch(() => {})
+      .then(async () => {
+        try {
+          await writeFileAtomic(this.file, JSON.stringify(this.data));
+        } catch (e) {
+          throw storageError('cannot record what the filters forwarded', e);
+        }
+      });
+    this.saving = run;
+    return run;
   }
 }
 
@@ -165,11 +209,13 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
       notes.push(`${what} was not forwarded to ${to}: ${refusal}`);
       continue;
     }
-    if ((await fw.log.allowance(rule, now, fw.cap)) === 0) {
+    // Checked again as it is taken: another run may have forwarded it while the file was read.
+    const claim = await fw.log.claim(m.id, to, rule, now, fw.cap);
+    if (claim === 'done') continue;
+    if (claim === 'capped') {
       capped.set(rule, (capped.get(rule) ?? 0) + 1);
       continue;
     }
-    await fw.log.record(m.id, to, rule, now);
     try {
       await fw.send(m, to, rule);
       sent.set(m.id, [...(sent.get(m.id) ?? []), to]);

@@ -69,11 +69,14 @@ suite('junk filter on arrival (Dovecot)', () => {
 
   it('a sync files junk in Junk and leaves good mail in the Inbox; a rule wins', async () => {
     expect(expectedJunk.length).toBeGreaterThanOrEqual(3); // the corpus split gives the filter something to do
+    const syncedAt = Date.now();
     const [outcome] = await service.sync();
     expect(outcome).toMatchObject({ ok: true, result: { downloaded: 12 } });
     await service.arrivalsSettled();
     for (const raw of ham) expect(byMessageId(raw).folder).toBe('INBOX');
     for (const raw of spam.slice(1)) expect(byMessageId(raw).folder).toBe(expectedJunk.includes(messageIdOf(raw)) ? 'Junk' : 'INBOX');
+    // Filed with the date it was filed: "delete junk after N days" counts from this check.
+    for (const raw of spam.slice(1)) if (expectedJunk.includes(messageIdOf(raw))) expect(byMessageId(raw).trashedAt).toBeGreaterThanOrEqual(syncedAt);
     expect(byMessageId(spam[0]!).folder).toBe('Offers');
     // On disk, where other tools look: the account's Maildir++ Junk folder holds exactly them.
     expect(await maildir('.Junk')).toHaveLength(expectedJunk.length);

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/changes.js';
 import { FolderService } from '../../electron/core/folders/folder-service.js';
+import { Ingest } from '../../electron/core/ingest/ingest.js';
 import { Journal } from '../../electron/core/store/journal.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { messageIdFor } from '../../electron/core/store/ids.js';
@@ -233,7 +234,7 @@ describe('filing messages', () => {
     expect(deleted.sort()).toEqual([early, late, undated].sort());
   });
 
-  it('deletes junk after N days: 31 days in Junk goes at 30, 29 days stays; filed on arrival, its age counts from the download', async () => {
+  it('deletes junk after N days: 31 days in Junk goes at 30, 29 days stays; filed on arrival, its age counts from the filing', async () => {
     const { folders, deliver, journal, deleted, clock } = await setup();
     const old = await deliver('old junk');
     const young = await deliver('young junk');
@@ -242,25 +243,65 @@ describe('filing messages', () => {
     clock.now += 2 * 86_400_000;
     await folders.move([young], 'Junk');
     expect(journal.get(young)?.trashedAt).toBe(clock.now);
-    // Downloaded 30 days before the check and filed in Junk by the filter as it arrived.
-    const arrived = await deliver('arrived as junk', undefined, 'Junk');
-    clock.now += 29 * 86_400_000; // old: 31 days in Junk, young: 29
-    await journal.append([{ t: 'add', m: { ...journal.get(arrived)!, receivedAt: clock.now - 30 * 86_400_000 - 1 } }]);
+    // Downloaded long ago (receivedAt, 2026-01-01) and filed in Junk by the filter as it arrived:
+    // the filter files through the same move, so its age counts from the filing.
+    const arrived = await deliver('arrived as junk');
+    await folders.move([arrived], 'Junk');
+    expect(journal.get(arrived)?.trashedAt).toBe(clock.now);
+    clock.now += 29 * 86_400_000; // old: 31 days in Junk, young and arrived: 29
     expect(await folders.purgeJunk('acct', 0)).toBe(0); // never
     expect(deleted).toEqual([]);
-    expect(await folders.purgeJunk('acct', 30)).toBe(2);
-    expect(deleted.sort()).toEqual([old, arrived].sort());
+    expect(await folders.purgeJunk('acct', 30)).toBe(1);
+    expect(deleted).toEqual([old]);
     expect(journal.get(young)?.folder).toBe('Junk');
+    expect(journal.get(arrived)?.folder).toBe('Junk');
     expect(journal.get(kept)?.folder).toBe('INBOX');
     // Taken out of Junk and put back, a message starts its 30 days again.
     await folders.move([young], 'INBOX');
     await folders.move([young], 'Junk');
     clock.now += 2 * 86_400_000;
-    expect(await folders.purgeJunk('acct', 30)).toBe(0);
+    expect(await folders.purgeJunk('acct', 30)).toBe(1); // arrived: 31 days
+    expect(deleted).toContain(arrived);
     clock.now += 29 * 86_400_000;
     expect(await folders.purgeJunk('acct', 30)).toBe(1);
     expect(deleted).toContain(young);
     expect(deleted).not.toContain(kept);
+  });
+
+  it('a Junk message without a filing date (filed before Popbox kept one) gets its N days from the first check, not from its download', async () => {
+    const { folders, deliver, journal, deleted, clock, dataDir, ls } = await setup();
+    // Downloaded 60 days ago, in Junk with no trashedAt: as records from before the date was kept look.
+    const undated = await deliver('undated junk', undefined, 'Junk');
+    await journal.append([{ t: 'add', m: { ...journal.get(undated)!, receivedAt: clock.now - 60 * 86_400_000 } }]);
+    expect(journal.get(undated)?.trashedAt).toBeUndefined();
+    expect(await folders.purgeJunk('acct', 30)).toBe(0);
+    expect(deleted).toEqual([]);
+    expect(journal.get(undated)).toMatchObject({ folder: 'Junk', trashedAt: clock.now });
+    // The date is journaled: a journal opened again from disk keeps it.
+    const reread = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+    expect(reread.get(undated)?.trashedAt).toBe(clock.now);
+    expect(await ls('.Junk/cur')).toHaveLength(1);
+    clock.now += 29 * 86_400_000;
+    expect(await folders.purgeJunk('acct', 30)).toBe(0);
+    clock.now += 86_400_000;
+    expect(await folders.purgeJunk('acct', 30)).toBe(1);
+    expect(deleted).toEqual([undated]);
+  });
+
+  it('a file put in .Junk without a journal line (a kill after the rename, or another tool) is dated by reconcile and kept its N days', async () => {
+    const { folders, deliver, journal, deleted, clock, maildir, withBox, ls } = await setup();
+    const id = await deliver('moved by mutt');
+    const [name] = await ls('cur');
+    await fs.rename(path.join(maildir, 'cur', name!), path.join(maildir, '.Junk', 'cur', name!));
+    clock.now += 60 * 86_400_000;
+    await withBox('acct', (box) => new Ingest(journal, () => clock.now).reconcile(box));
+    expect(journal.get(id)).toMatchObject({ folder: 'Junk', trashedAt: clock.now });
+    expect(journal.get(id)?.trashedFrom).toBeUndefined(); // Junk is not Trash: Not junk decides where it goes
+    expect(await folders.purgeJunk('acct', 30)).toBe(0);
+    expect(await ls('.Junk/cur')).toEqual([name]);
+    clock.now += 30 * 86_400_000;
+    expect(await folders.purgeJunk('acct', 30)).toBe(1);
+    expect(deleted).toEqual([id]);
   });
 
   it('restores to a folder under its new name after the folder was renamed', async () => {

@@ -223,38 +223,38 @@ export class FolderService {
    * good. A message found in Trash without a date (filed there before Popbox kept one, or by
    * another tool) is dated now, so it gets its N days too.
    */
-  async purgeTrash(accountId: string, days: number): Promise<number> {
-    if (days <= 0) return 0;
-    const now = this.deps.now();
-    const undated: MoveChange[] = [];
-    const old: string[] = [];
-    for (const m of this.journal.all()) {
-      if (m.accountId !== accountId || m.folder !== TRASH) continue;
-      if (m.trashedAt === undefined) undated.push({ t: 'move', id: m.id, folder: TRASH, trashedAt: now, ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
-      else if (now - m.trashedAt >= days * 86_400_000) old.push(m.id);
-    }
-    await this.journal.append(undated);
+  purgeTrash(accountId: string, days: number): Promise<number> {
     // Deleted only if still in Trash when its turn comes (a Restore meanwhile wins).
-    if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: TRASH });
-    return old.length;
+    return this.purgeAged(accountId, TRASH, days);
   }
 
   /**
    * "Delete junk after N days": what has sat in the account's Junk that long is deleted for
    * good, through the same path as Empty Trash, so the server copy follows the account's
    * leave-on-server rules. Age counts from when the message was filed in Junk (trashedAt,
-   * journaled by every move there); mail the filter filed on arrival, or filed before Popbox
-   * kept that date, counts from its download.
+   * journaled by every move there, the filter's on arrival included). A message found there
+   * without that date (filed before Popbox kept it, a move cut short by a kill, another tool)
+   * is dated now: its download date says nothing of when it was put in Junk, and counting from
+   * it deleted at the next check mail filed there a minute before.
    */
-  async purgeJunk(accountId: string, days: number): Promise<number> {
+  purgeJunk(accountId: string, days: number): Promise<number> {
+    // Deleted only if still in Junk when its turn comes (a Not junk meanwhile wins).
+    return this.purgeAged(accountId, JUNK, days);
+  }
+
+  /** Deletes for good what has been in `folder` (Trash or Junk) `days` days; an undated record is dated now. */
+  private async purgeAged(accountId: string, folder: string, days: number): Promise<number> {
     if (days <= 0) return 0;
-    const cutoff = this.deps.now() - days * 86_400_000;
+    const now = this.deps.now();
+    const undated: MoveChange[] = [];
     const old: string[] = [];
     for (const m of this.journal.all()) {
-      if (m.accountId === accountId && m.folder === JUNK && (m.trashedAt ?? m.receivedAt) <= cutoff) old.push(m.id);
+      if (m.accountId !== accountId || m.folder !== folder) continue;
+      if (m.trashedAt === undefined) undated.push({ t: 'move', id: m.id, folder, trashedAt: now, ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
+      else if (now - m.trashedAt >= days * 86_400_000) old.push(m.id);
     }
-    // Deleted only if still in Junk when its turn comes (a Not junk meanwhile wins).
-    if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: JUNK });
+    await this.journal.append(undated);
+    if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: folder });
     return old.length;
   }
 

@@ -34,7 +34,9 @@ export async function reconcile(box: AccountMailbox, journal: Journal, summaries
       fixes.push({ t: 'flags', id: file.id, flags: { seen: file.flags.seen, flagged: file.flags.flagged } });
     }
     // A move to Trash cut short before its journal line still remembers where Restore goes.
-    if (m && m.folder !== file.folder) fixes.push({ t: 'move', id: file.id, folder: file.folder, ...(file.folder === roleKey('trash') ? { trashedFrom: m.folder, trashedAt: now() } : {}) });
+    // Into Trash or Junk (a kill, or another tool): dated now, so "empty Trash / delete junk
+    // after N days" counts from the move, not from the download.
+    if (m && m.folder !== file.folder) fixes.push({ t: 'move', id: file.id, folder: file.folder, ...filedAt(m.folder, file.folder, now) });
   }
   await journal.append(fixes);
   for (const file of box.maildir.all()) {
@@ -45,4 +47,14 @@ export async function reconcile(box: AccountMailbox, journal: Journal, summaries
     void summaries.add(recordFor(box, { id: file.id, uidl: entry?.uidl ?? '', path: box.maildir.pathOf(file.id)!, partial: entry?.partial ?? false }, now()));
   }
   await summaries.drain();
+}
+
+const TRASH = roleKey('trash');
+const JUNK = roleKey('junk');
+
+/** What a move found on disk journals besides the folder: when it went into Trash or Junk. */
+function filedAt(from: string, to: string, now: () => number): { trashedFrom?: string; trashedAt?: number } {
+  if (to === TRASH) return { trashedFrom: from, trashedAt: now() };
+  if (to === JUNK) return { trashedAt: now() };
+  return {};
 }

@@ -53,6 +53,7 @@ import { ServerView } from './server-view/server-view.js';
 import { messageIdFor } from './store/ids.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
 import { SearchIndex } from './search/search-index.js';
+import { indexFailureReason } from './search/index-db.js';
 import type { ThreadCursor, ThreadsResult } from '../../shared/threads.js';
 import { JournalThreads } from './threads/journal-threads.js';
 import type { ThreadIndex } from './threads/thread-index.js';
@@ -132,6 +133,8 @@ export class MailService {
   private readonly compose: ComposeService;
   /** The full-text index (search/); null only where SQLite could not be opened. */
   private searchIndex: SearchIndex | null = null;
+  /** Why it could not be opened, in words. */
+  private searchIndexError = '';
 
   private constructor(
     private readonly opts: MailServiceOptions,
@@ -918,14 +921,17 @@ export class MailService {
         locate: (id) => this.files.locate(id),
         accounts: () => this.accounts.list(),
       });
-    } catch {
+    } catch (e) {
       this.searchIndex = null;
+      this.searchIndexError = indexFailureReason(e);
     }
   }
 
   /** Full-text search: ranked ids, what was understood and ignored, snippets (search/). */
   async search(input: SearchInput): Promise<SearchResult> {
-    if (!this.searchIndex) throw new AppFailure('storage', 'The search index cannot be opened on this computer.');
+    // Not opened at start (a full disk, a file another program held): tried again at each search.
+    if (!this.searchIndex) this.openSearchIndex();
+    if (!this.searchIndex) throw new AppFailure('storage', `The search index cannot be opened${this.searchIndexError ? ` (${this.searchIndexError})` : ''}; Popbox tries again at the next search.`);
     return this.searchIndex.search(input);
   }
 

@@ -17,6 +17,27 @@ import path from 'node:path';
 
 /** Bumped when the schema or the tokenizer changes: an older file is rebuilt. */
 const SCHEMA_VERSION = 1;
+/** How long a write waits for another program's lock on the file before it fails (SQLITE_BUSY). */
+const BUSY_TIMEOUT_MS = 1000;
+
+const codeOf = (e: unknown): string => String((e as { code?: unknown } | null)?.code ?? '');
+
+/** A file that is not a readable index of this version: rebuilding it is the only way on. */
+export function isDamaged(e: unknown): boolean {
+  const code = codeOf(e);
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code === 'POPBOX_INDEX_VERSION';
+}
+
+/** Why the index could not be opened or written, in words a user can act on. */
+export function indexFailureReason(e: unknown): string {
+  const code = codeOf(e);
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') return 'the disk is full';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'another program is using the index file';
+  if (code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'the index file cannot be written (read-only)';
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return 'the disk could not be read or written';
+  if (isDamaged(e)) return 'the index file is damaged; it is being rebuilt';
+  return e instanceof Error ? e.message : String(e);
+}
 
 export interface IndexDoc {
   id: string;
@@ -66,14 +87,26 @@ export class IndexDb {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {
       return IndexDb.openAs(file);
-    } catch {
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-      return IndexDb.openAs(file);
+    } catch (e) {
+      // Only a damaged or foreign file is thrown away: a full disk, an I/O error or a file locked
+      // by another program is thrown to the caller, who tries again later. (Removing a file
+      // another process has open under its feet would damage it for that process.)
+      if (!isDamaged(e)) throw e;
+      return IndexDb.recreate(file);
     }
   }
 
+  /** Removes the index file (found damaged while writing) and makes an empty one. */
+  static recreate(file: string): { db: IndexDb; fresh: boolean } {
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+    return IndexDb.openAs(file);
+  }
+
   private static openAs(file: string): { db: IndexDb; fresh: boolean } {
-    const db = new Database(file);
+    // Another program holding the file's write lock (a backup tool, an sqlite3 shell) is waited
+    // for this long, on main's thread; past it the write fails with SQLITE_BUSY and is tried
+    // again later (search-index.ts), so a held lock can never freeze the window for long.
+    const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     try {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a power cut may lose the last batches, never the file's consistency;
@@ -82,7 +115,7 @@ export class IndexDb {
       const version = db.pragma('user_version', { simple: true }) as number;
       let fresh = false;
       if (version !== SCHEMA_VERSION) {
-        if (version !== 0) throw new Error(`search index version ${version}`);
+        if (version !== 0) throw Object.assign(new Error(`search index version ${version}`), { code: 'POPBOX_INDEX_VERSION' });
         db.exec(`
           CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, partial INTEGER NOT NULL);
           CREATE VIRTUAL TABLE fts USING fts5(${COLUMNS.join(', ')}, content='', contentless_delete=1,

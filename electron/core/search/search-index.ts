@@ -23,7 +23,7 @@ import { SEARCH_SNIPPETS_MAX, type SearchInput, type SearchResult } from '../../
 import type { Journal } from '../store/journal.js';
 import { extractText, type IndexedText } from './extract.js';
 import { ftsExpression } from './fts-query.js';
-import { IndexDb, type IndexDoc } from './index-db.js';
+import { IndexDb, indexFailureReason, isDamaged, type IndexDoc } from './index-db.js';
 import { parseQuery, type Clause, type Item } from './query.js';
 import { snippetAround } from './snippet.js';
 
@@ -36,6 +36,9 @@ export const RANK_MAX = 2000;
 /** Results that get a snippet around their match (the rows a list shows first). */
 const SNIPPETS = Math.min(25, SEARCH_SNIPPETS_MAX);
 const DEFAULT_LIMIT = 1000;
+/** After a failed write (full disk, I/O error, file locked): first retry, doubling up to the max. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 60_000;
 
 export interface SearchIndexDeps {
   journal: Journal;
@@ -43,6 +46,8 @@ export interface SearchIndexDeps {
   /** The message's file as it is now (a flag change renames it). */
   locate: (id: string) => Promise<string>;
   accounts: () => readonly { id: string; name: string; email?: string | undefined }[];
+  /** First wait after a failed index write (tests shorten it); doubles up to a minute. */
+  retryMs?: number;
 }
 
 type Text = Extract<Clause, { t: 'text' }>;
@@ -52,6 +57,19 @@ export class SearchIndex {
   private cursor: number;
   /** Ids to (re)index, in journal order. */
   private readonly pending = new Set<string>();
+  /** Ids gone from the journal that a failed write left in the index (hidden from results meanwhile). */
+  private readonly removing = new Set<string>();
+  /**
+   * Why the last write failed, in words (null once a write succeeds). The index is derived data:
+   * a write that fails never reaches the journal's writers or the event loop as an error; the
+   * work stays queued, searches answer from what is indexed and say why, and it is tried again
+   * after a backoff.
+   */
+  private failure: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay: number;
+  /** A write found the file damaged: it is made anew (and refilled) before the next batch. */
+  private damaged = false;
   private running: Promise<void> | null = null;
   private closed = false;
   private unsubscribe: () => void;
@@ -63,6 +81,7 @@ export class SearchIndex {
     db: IndexDb,
   ) {
     this.db = db;
+    this.retryDelay = deps.retryMs ?? RETRY_FIRST_MS;
     this.cursor = deps.journal.state;
     this.unsubscribe = deps.journal.onChange(() => this.follow());
     this.reconcile();
@@ -85,6 +104,9 @@ export class SearchIndex {
 
   /** Resolves when everything journaled so far is indexed. */
   async idle(): Promise<void> {
+    // Waiting for the index (the CLI) is a reason to try a failed write again now, once: if it
+    // fails again, this resolves and the search answers from what is indexed, saying why.
+    this.clearRetry();
     this.follow();
     while (this.running) await this.running;
   }
@@ -92,6 +114,7 @@ export class SearchIndex {
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
+    this.clearRetry();
     while (this.running) await this.running.catch(() => {});
     this.db.close();
   }
@@ -99,18 +122,27 @@ export class SearchIndex {
   /** The index made to agree with the journal: what is missing queued, what is gone removed. */
   private reconcile(): void {
     const { journal } = this.deps;
-    const gone: string[] = [];
-    for (const id of this.db.ids()) if (!journal.get(id)) gone.push(id);
-    if (gone.length) this.db.write([], gone);
+    for (const id of this.db.ids()) if (!journal.get(id)) this.removing.add(id);
     for (const m of journal.all()) {
       if (this.db.indexedPartial(m.id) !== m.partial) this.pending.add(m.id);
     }
     this.kick();
   }
 
-  /** Reads the journal's changes after the cursor. */
+  /**
+   * Reads the journal's changes after the cursor. Called by the journal after each append: it
+   * must never throw there (the append is durable; an error would fail the mail operation).
+   */
   private follow(): void {
     if (this.closed) return;
+    try {
+      this.followNow();
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  private followNow(): void {
     const { journal } = this.deps;
     const changes = journal.changesSince(this.cursor);
     if ('cannotCalculate' in changes) {
@@ -123,6 +155,7 @@ export class SearchIndex {
       if (c.t === 'add' || c.t === 'partial') {
         const id = c.t === 'add' ? c.m.id : c.id;
         this.pending.add(id);
+        this.removing.delete(id);
         this.times.delete(id);
       } else if (c.t === 'remove') {
         this.pending.delete(c.id);
@@ -131,39 +164,116 @@ export class SearchIndex {
       }
     }
     this.cursor = changes.state;
-    if (removed.length) this.db.write([], removed);
+    for (const id of removed) this.removing.add(id);
+    // Removals are written at once (a deleted message leaves the index promptly), unless writes
+    // are failing: then they wait for the retry with the rest.
+    if (this.removing.size && !this.retryTimer && !this.running) this.store([]);
     this.kick();
   }
 
+  /**
+   * Writes one batch plus every removal still owed, in one transaction. On failure nothing is
+   * lost: the batch's ids go back to the queue, the removals stay owed, and a retry is planned.
+   */
+  private store(add: readonly IndexDoc[]): boolean {
+    const adding = new Set(add.map((d) => d.id));
+    // An id both removed and added is replaced by the write anyway (it deletes before adding).
+    const remove = [...this.removing].filter((id) => !adding.has(id));
+    try {
+      this.db.write(add, remove);
+    } catch (e) {
+      for (const id of adding) this.pending.add(id);
+      this.failed(e);
+      return false;
+    }
+    for (const id of remove) this.removing.delete(id);
+    for (const id of adding) this.removing.delete(id);
+    this.failure = null;
+    this.retryDelay = this.deps.retryMs ?? RETRY_FIRST_MS;
+    return true;
+  }
+
+  /** Remembers why the index could not be written and plans the next try (with a growing wait). */
+  private failed(e: unknown): void {
+    this.failure = indexFailureReason(e);
+    if (isDamaged(e)) this.damaged = true;
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, this.retryDelay);
+    // A retry alone never keeps the process (a CLI run, a test) alive.
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
   private kick(): void {
-    if (this.running || this.closed || this.pending.size === 0) return;
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (!this.closed && this.pending.size > 0) this.kick();
-    });
+    if (this.running || this.closed || this.retryTimer) return;
+    if (this.pending.size === 0 && this.removing.size === 0 && !this.damaged) return;
+    // drain never rejects: whatever it throws becomes `failure` and a planned retry.
+    this.running = this.drain()
+      .catch((e: unknown) => this.failed(e))
+      .finally(() => {
+        this.running = null;
+        if (!this.closed && !this.retryTimer && (this.pending.size > 0 || this.removing.size > 0)) this.kick();
+      });
   }
 
   private async drain(): Promise<void> {
+    if (this.damaged) this.rebuild();
+    if (this.removing.size && !this.store([])) return;
     let wrote = 0;
     while (!this.closed && this.pending.size > 0) {
       const ids = [...this.pending].slice(0, BATCH);
       for (const id of ids) this.pending.delete(id);
       // A few files at a time: reading waits on the disk, parsing on the CPU.
       const docs: IndexDoc[] = [];
-      for (let i = 0; i < ids.length; i += READ_AHEAD) {
-        for (const doc of await Promise.all(ids.slice(i, i + READ_AHEAD).map((id) => this.document(id)))) if (doc) docs.push(doc);
+      try {
+        for (let i = 0; i < ids.length; i += READ_AHEAD) {
+          for (const doc of await Promise.all(ids.slice(i, i + READ_AHEAD).map((id) => this.document(id)))) if (doc) docs.push(doc);
+        }
+      } catch (e) {
+        // Not lost: the batch is read again at the retry.
+        for (const id of ids) this.pending.add(id);
+        throw e;
       }
       // Checked again now, in the same turn as the write: a message removed while its file was
       // read must not come back as a search result.
       const { journal } = this.deps;
       const live = docs.filter((d) => journal.get(d.id) !== undefined);
-      this.db.write(live, []);
+      if (!this.store(live)) return;
       wrote += live.length;
       // Give the event loop a turn between batches: IPC and downloads go first.
       await new Promise((r) => setImmediate(r));
     }
-    // A big rebuild leaves many segments: merged once it is done.
-    if (wrote > 5000 && !this.closed) this.db.optimize();
+    // A big rebuild leaves many segments: merged once it is done. Only an optimisation: a full
+    // disk here changes nothing a search finds.
+    if (wrote > 5000 && !this.closed) {
+      try {
+        this.db.optimize();
+      } catch {
+        // merged another time
+      }
+    }
+  }
+
+  /** The file was found damaged while writing: made anew and everything queued again. */
+  private rebuild(): void {
+    const { db } = IndexDb.recreate(SearchIndex.file(this.deps.dataDir));
+    try {
+      this.db.close();
+    } catch {
+      // the old handle is dropped either way
+    }
+    this.db = db;
+    this.damaged = false;
+    this.removing.clear();
+    for (const m of this.deps.journal.all()) this.pending.add(m.id);
   }
 
   private async document(id: string): Promise<IndexDoc | null> {
@@ -222,18 +332,31 @@ export class SearchIndex {
       if (kept.length) groups.push(kept);
     }
 
-    // Groups of plain words and phrases are one FTS5 expression; the rest is checked per message.
+    // Groups of plain words and phrases are one FTS5 expression. Groups that only leave words out
+    // are one more, run once and only over what the first found ("-a -b" leaves out what has a
+    // or b; "-a OR -b" what has both): never a scan of the whole index per negated word. The rest
+    // is checked per message.
     const textGroups = groups.filter((g) => g.every((it) => it.clause.t === 'text' && !it.negated));
-    const otherGroups = groups.filter((g) => !textGroups.includes(g));
+    const notGroups = groups.filter((g) => g.every((it) => it.clause.t === 'text' && it.negated));
+    const otherGroups = groups.filter((g) => !textGroups.includes(g) && !notGroups.includes(g));
     const expression = textGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' OR ')})`).join(' AND ');
+    const within = (e: string): string => (expression ? `(${expression}) AND (${e})` : e);
+    const notExpression = notGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' AND ')})`).join(' OR ');
+    const excluded = notExpression ? new Set(this.db.match(within(notExpression))) : null;
     const sets = new Map<Item, Set<number>>();
     for (const g of otherGroups) {
-      for (const it of g) if (it.clause.t === 'text') sets.set(it, new Set(this.db.match(ftsExpression(it.clause))));
+      for (const it of g) {
+        if (it.clause.t !== 'text') continue;
+        // Give the event loop a turn between queries: sync, sending and IPC go first.
+        await new Promise((r) => setImmediate(r));
+        sets.set(it, new Set(this.db.match(within(ftsExpression(it.clause)))));
+      }
     }
 
     const inScope = this.scope(input, groups);
     const matches = (m: MessageRecord, rowid: number | undefined): boolean =>
       inScope(m) &&
+      (excluded === null || rowid === undefined || !excluded.has(rowid)) &&
       otherGroups.every((g) =>
         g.some((it) => {
           const hit = it.clause.t === 'text' ? rowid !== undefined && sets.get(it)!.has(rowid) : this.test(it.clause, m);
@@ -263,8 +386,11 @@ export class SearchIndex {
     const ids = topIds(found, keys, input.limit ?? DEFAULT_LIMIT);
 
     const textUsed = groups.some((g) => g.some((it) => it.clause.t === 'text'));
-    if (textUsed && this.pending.size > 0) {
-      ignored.push(`${this.pending.size.toLocaleString('en-US')} message${this.pending.size === 1 ? ' is' : 's are'} still being indexed and not searched by words yet`);
+    const behind = `${this.pending.size.toLocaleString('en-US')} message${this.pending.size === 1 ? ' is' : 's are'}`;
+    if (textUsed && this.failure) {
+      ignored.push(`the search index could not be updated (${this.failure}): ${behind} not searched by words yet; Popbox tries again`);
+    } else if (textUsed && this.pending.size > 0) {
+      ignored.push(`${behind} still being indexed and not searched by words yet`);
     }
     const snippets = parsed.terms.length ? await this.snippets(ids.slice(0, SNIPPETS), parsed.terms) : [];
     return { ids, total: found.length, terms: parsed.terms, understood: parsed.understood, ignored, snippets };

@@ -12,6 +12,9 @@ import type { MailService } from './mail-service.js';
 import { MaybeSentRefusal } from './outbox/index.js';
 import type { Rule, RuleOutcome } from '../../shared/rules.js';
 import { changedForwardRules, forwardTargets } from './rules/forward.js';
+import { describeCondition } from './rules/rule-text.js';
+import { bulletList, oneLine } from './questions/question-text.js';
+import type { DeletionPreview } from './server-view/server-view.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -94,6 +97,17 @@ function deletesOnServer(rule: Rule): boolean {
   return rule.actions.some((a) => a.t === 'delete-on-server');
 }
 
+/** How many things a question lists by name; the rest are "and N more". */
+const LISTED = 5;
+
+/** A filter as one line of a question: its name and (briefly) what it matches. */
+function ruleLine(rule: Rule): string {
+  const joiner = rule.match === 'all' ? ' and ' : ' or ';
+  const shown = rule.conditions.slice(0, 3).map((c) => oneLine(describeCondition(c), 60));
+  const more = rule.conditions.length - shown.length;
+  return `“${oneLine(rule.name, 60)}”: if ${shown.join(joiner)}${more > 0 ? `${joiner}${more} more condition${more > 1 ? 's' : ''}` : ''}`;
+}
+
 async function saveRulesFromRenderer(service: MailService, host: HostServices, rules: Rule[]): Promise<Rule[]> {
   const stored = await service.listRules();
   const before = new Map(stored.map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
@@ -103,7 +117,7 @@ async function saveRulesFromRenderer(service: MailService, host: HostServices, r
       host,
       {
         title: 'Delete mail on the server?',
-        message: `The filter${risky.length > 1 ? 's' : ''} ${risky.map((r) => `“${r.name}”`).join(', ')} will delete matching mail on the server at the next sync.`,
+        message: `${risky.length === 1 ? 'This filter' : `These ${risky.length} filters`} will delete matching mail on the server at the next sync:\n${bulletList(risky.map(ruleLine), LISTED, (n) => `and ${n} more`)}`,
         detail: 'Mail deleted on the server is gone from every device and webmail that reads this mailbox; only the copy here remains. Save only if you set this up yourself.',
         confirmLabel: 'Save filters',
         cancelLabel: 'Cancel',
@@ -156,21 +170,43 @@ function serverDeletionFate(count: number, notDownloaded: number): string {
   return `${notDownloaded} of them ${notDownloaded === 1 ? 'was' : 'were'} never downloaded here, so ${notDownloaded === 1 ? 'that one is' : 'those are'} gone for good. ${kept}`;
 }
 
+/** A message on the server as one line of a question: who, what, when (from main's cache). */
+function serverMessageLine(m: DeletionPreview['known'][number], mixed: boolean): string {
+  const day = m.date !== null && !Number.isNaN(Date.parse(m.date)) ? new Date(m.date).toISOString().slice(0, 10) : null;
+  return `${oneLine(m.from, 60) || '(no sender)'}: “${oneLine(m.subject, 80) || '(no subject)'}”${day ? `, ${day}` : ''}${mixed && !m.downloaded ? ' (never downloaded here)' : ''}`;
+}
+
+/** Which messages, by name: a few of them, then how many more (and how many are not known by their headers yet). */
+function serverMessageList({ count, notDownloaded, known }: DeletionPreview): string {
+  const unknown = count - known.length;
+  if (known.length === 0) return `${count === 1 ? 'Its headers were' : 'Their headers were'} not read yet: Refresh the On the server list to see what ${count === 1 ? 'it is' : 'they are'}.`;
+  // Which ones are gone for good, marked only where the selection mixes both kinds.
+  const mixed = notDownloaded > 0 && notDownloaded < count;
+  const shown = known.slice(0, LISTED).map((m) => serverMessageLine(m, mixed));
+  const rest = count - shown.length;
+  const list = bulletList(shown, LISTED, () => '');
+  if (rest === 0) return list;
+  return `${list}\nand ${rest} more${unknown > 0 ? `, ${unknown === rest ? (rest === 1 ? 'its' : 'their') : `${unknown} of them with`} headers not read yet` : ''}`;
+}
+
 /**
  * Delete on the server from the renderer (DESIGN §3.8): a page alone must never wipe a
- * mailbox. The person is asked natively with the numbers MailService counts from the ledger
- * (how many, how many were never downloaded here); declined is `cancelled`, nothing is sent.
+ * mailbox. The person is asked natively with what MailService reads from the ledger and the
+ * server cache (how many, which ones by sender, subject and date, how many were never
+ * downloaded here), so a page cannot swap the selection behind an innocent-looking question;
+ * declined is `cancelled`, nothing is sent.
  */
 function deleteOnServerFromRenderer(service: MailService, host: HostServices, accountId: string, uidls: string[]) {
   return service.deleteOnServer(accountId, uidls, {
-    confirm: async ({ count, notDownloaded }) => {
+    confirm: async (preview) => {
+      const { count, notDownloaded } = preview;
       const some = (n: number) => (n === 1 ? 'one message' : `${n} messages`);
       await askServerDeletion(
         host,
         {
           title: 'Delete on the server?',
           message: `Delete ${some(count)} on the server?`,
-          detail: `${count === 1 ? 'It' : 'They'} will be gone from the server and from every device and webmail that reads this mailbox. ${serverDeletionFate(count, notDownloaded)}`,
+          detail: `${serverMessageList(preview)}\n\n${count === 1 ? 'It' : 'They'} will be gone from the server and from every device and webmail that reads this mailbox. ${serverDeletionFate(count, notDownloaded)}`,
           confirmLabel: 'Delete on the server',
           cancelLabel: 'Cancel',
           command: `popbox server delete ${accountId} UIDL…`,

@@ -49,7 +49,7 @@ import { JunkService } from './junk/junk-service.js';
 import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../shared/server-view.js';
-import { ServerView } from './server-view/server-view.js';
+import { ServerView, type DeletionPreview } from './server-view/server-view.js';
 import { messageIdFor } from './store/ids.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
 import { SearchIndex } from './search/search-index.js';
@@ -555,14 +555,12 @@ export class MailService {
 
   /**
    * Delete these on the server without downloading them; recorded after QUIT +OK. `confirm`
-   * (the renderer's native question) hears how many and how many were never downloaded here
-   * before anything is sent; it throws or answers false to stop.
+   * (the renderer's native question) hears how many, how many were never downloaded here and
+   * which ones (their cached headers) before anything is sent; it throws or answers false to stop.
    */
-  async deleteOnServer(idOrName: string, uidls: readonly string[], opts: { confirm?: (q: { count: number; notDownloaded: number }) => Promise<boolean> } = {}): Promise<ServerDeleteResult> {
+  async deleteOnServer(idOrName: string, uidls: readonly string[], opts: { confirm?: (q: DeletionPreview) => Promise<boolean> } = {}): Promise<ServerDeleteResult> {
     if (opts.confirm) {
-      const count = new Set(uidls).size;
-      const notDownloaded = await this.serverView.countNotDownloaded(idOrName, [...new Set(uidls)]);
-      if (!(await opts.confirm({ count, notDownloaded }))) throw new AppFailure('cancelled', 'Nothing was deleted on the server.');
+      if (!(await opts.confirm(await this.serverView.deletionPreview(idOrName, uidls)))) throw new AppFailure('cancelled', 'Nothing was deleted on the server.');
     }
     return this.serverView.delete(idOrName, uidls);
   }

@@ -43,6 +43,14 @@ export interface ServerViewDeps {
   changed(accountId: string): void;
 }
 
+/** What a deletion on the server would take (see ServerView.deletionPreview). */
+export interface DeletionPreview {
+  count: number;
+  notDownloaded: number;
+  /** Those whose headers are cached, never-downloaded first; the rest were not listed with headers yet. */
+  known: { from: string; subject: string; date: string | null; downloaded: boolean }[];
+}
+
 export class ServerView {
   /** Chosen deletions each account's running sync carries out. */
   private readonly deletingInSync = new Map<string, string[]>();
@@ -109,10 +117,24 @@ export class ServerView {
     }
   }
 
-  /** How many of these were never downloaded here (what the confirmation says). */
-  async countNotDownloaded(idOrName: string, uidls: readonly string[]): Promise<number> {
+  /**
+   * What deleting these would take, for the confirmation: how many were never downloaded here,
+   * and the cached From, Subject and Date of each (the never-downloaded ones first: they are
+   * gone for good). Read from main's own cache, never from the page that asks.
+   */
+  async deletionPreview(idOrName: string, uidls: readonly string[]): Promise<DeletionPreview> {
     const account = this.deps.account(idOrName);
-    return this.deps.sessions.for(account.id).share(async (box) => uidls.filter((u) => !box.ledger.get(u)).length);
+    return this.deps.sessions.for(account.id).share(async (box) => {
+      const cache = await loadCache(box.dir);
+      const unique = [...new Set(uidls)];
+      const known: DeletionPreview['known'] = [];
+      for (const u of unique) {
+        const h = cache.headers.get(u);
+        if (h) known.push({ from: h.from, subject: h.subject, date: h.date, downloaded: box.ledger.get(u) !== undefined });
+      }
+      known.sort((a, b) => Number(a.downloaded) - Number(b.downloaded));
+      return { count: unique.length, notDownloaded: unique.filter((u) => !box.ledger.get(u)).length, known };
+    });
   }
 
   /**

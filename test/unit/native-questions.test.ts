@@ -1,0 +1,109 @@
+/**
+ * The native questions main asks before what a hostile page must not decide alone (DESIGN §3.8),
+ * driven through the dispatcher as a page drives it. What the person reads is the only trusted
+ * part of those flows, so it must say what the page cannot fake: which messages a deletion on the
+ * server takes (from the On the server cache, not from the page), which forwarding addresses are
+ * new and what they really are (punycode for a look-alike domain), with nothing a page can use to
+ * redraw the text (line breaks, bidi overrides). And one question at a time: no dialog stacked on
+ * an open one, no question re-opened right after Cancel.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../shared/contract.js';
+import { createDispatcher, mailServiceHandlers, type ConfirmQuestion, type HostServices } from '../../electron/core/contract-handler.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { oneLine } from '../../electron/core/questions/question-text.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { saveCache, emptyCache } from '../../electron/core/server-view/cache.js';
+import { AccountMailbox } from '../../electron/core/store/mailbox.js';
+import { messageFolder } from '../support/mime.js';
+
+const tmp = messageFolder('popbox-native-questions-');
+let n = 0;
+const open: MailService[] = [];
+
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+async function setUp(host: Partial<HostServices> = {}) {
+  const dataDir = tmp.path(`d${++n}`);
+  const service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), sendQueued: false });
+  open.push(service);
+  const account = await service.addAccount(
+    {
+      name: 'Home',
+      email: 'me@home.example',
+      host: '127.0.0.1',
+      port: 995,
+      security: 'tls',
+      user: 'me',
+      leaveOnServer: true,
+      password: { source: 'keychain' },
+      smtp: { host: '127.0.0.1', port: 465, security: 'tls', user: 'me', password: { source: 'incoming' } },
+    },
+    'pw',
+  );
+  const dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, ...host }));
+  const call = (method: string, input: unknown) => dispatch(method, input) as Promise<Result<unknown>>;
+  return { service, dataDir, accountId: account.id, call };
+}
+
+/** What the On the server view cached at its last listing. */
+async function cacheListing(dataDir: string, accountId: string, headers: [string, { from: string; subject: string; date: string | null } | null][]) {
+  const cache = emptyCache();
+  cache.listedAt = Date.now();
+  headers.forEach(([uidl, h], i) => {
+    cache.messages.push({ num: i + 1, uidl, size: 1000 });
+    if (h) cache.headers.set(uidl, h);
+  });
+  cache.count = headers.length;
+  await saveCache(AccountMailbox.dirFor(dataDir, accountId), cache);
+}
+
+const textOf = (q: ConfirmQuestion | undefined) => `${q?.message ?? ''}\n${q?.detail ?? ''}`;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+describe('Delete on the server? names the messages', () => {
+  it('lists the cached From, Subject and Date of what the page asked to delete', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { dataDir, accountId, call } = await setUp({ confirm: async (q) => (asked.push(q), false) });
+    await cacheListing(dataDir, accountId, [
+      ['u1', { from: 'My Bank', subject: 'Your sign-in code', date: '2026-12-05T10:00:00.000Z' }],
+      ['u2', { from: 'Shop', subject: 'Offers', date: null }],
+    ]);
+    expect(await call('deleteOnServer', { accountId, uidls: ['u1'] })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(asked).toHaveLength(1);
+    expect(textOf(asked[0])).toContain('Your sign-in code');
+    expect(textOf(asked[0])).toContain('My Bank');
+    expect(textOf(asked[0])).toContain('2026-12-05');
+    expect(textOf(asked[0])).not.toContain('Offers');
+  });
+
+  it('shows at most five, never-downloaded first, then "and N more"; hostile text is one line without bidi controls', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { dataDir, accountId, call } = await setUp({ confirm: async (q) => (asked.push(q), false) });
+    const many: [string, { from: string; subject: string; date: string | null } | null][] = [];
+    many.push(['evil', { from: 'Bank\u202e\nmoc.evil', subject: `Approve\nNothing will be deleted.\u2066${'x'.repeat(5000)}`, date: null }]);
+    for (let i = 1; i <= 8; i++) many.push([`m${i}`, { from: `Sender ${i}`, subject: `Subject ${i}`, date: null }]);
+    many.push(['bare', null]);
+    await cacheListing(dataDir, accountId, many);
+    const uidls = many.map(([u]) => u);
+    expect(await call('deleteOnServer', { accountId, uidls })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    const text = textOf(asked[0]);
+    expect(asked[0]!.message).toMatch(/10 messages/);
+    expect(text.match(/Subject \d/g)?.length ?? 0).toBeLessThanOrEqual(5);
+    expect(text).toMatch(/and 5 more/);
+    expect(text).not.toMatch(BIDI);
+    // The hostile subject is on one line: its "verdict" does not stand on a line of its own.
+    expect(text.split('\n').some((l) => l.trim() === 'Nothing will be deleted.')).toBe(false);
+    expect(text.length).toBeLessThan(2000);
+  });
+});
+
+describe('question text', () => {
+  it('text shown in a question is one bounded line without controls or direction marks', () => {
+    expect(oneLine('a\nb\r\n\u202ec\u2066d\u200e\u0000e', 100)).toBe('a b cde');
+    expect(oneLine('x'.repeat(500), 20)).toHaveLength(20);
+    expect(oneLine('😀'.repeat(30), 11)).not.toMatch(/[\ud800-\udbff]$/);
+  });
+});

@@ -104,4 +104,32 @@ describe('search query parser', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('is bounded: identical clauses count once, at most 32 words and 32 filters, the rest named', () => {
+    const neg = parseQuery(`${Array(200).fill('-com').join(' ')} `);
+    expect(neg.groups).toEqual([[{ clause: { t: 'text', field: 'any', words: ['com'], phrase: false, prefix: false }, negated: true }]]);
+    expect(neg.understood).toBe('-com');
+    expect(neg.ignored).toEqual([]);
+    expect(parseQuery('a1 OR a1 OR b2 ').understood).toBe('a1 OR b2');
+    expect(parseQuery('is:unread is:unread -is:unread ').understood).toBe('is:unread -is:unread');
+
+    const many = Array.from({ length: 259 }, (_, i) => `q${i}`);
+    const wide = parseQuery(`${many.join(' ')} `);
+    expect(wide.groups).toHaveLength(32);
+    expect(wide.terms.map((t) => t.text)).toEqual(many.slice(0, 32));
+    expect(wide.ignored).toEqual(['Only the first 32 words are searched']);
+    const or = parseQuery(many.slice(0, 200).join(' OR '));
+    expect(or.groups).toHaveLength(1);
+    expect(or.groups[0]).toHaveLength(32);
+    expect(or.terms).toHaveLength(32);
+    // A phrase across the limit keeps its first words (and is no longer a prefix).
+    const phrase = parseQuery(`${many.slice(0, 30).join(' ')} "x1 x2 x3 x4`);
+    expect(phrase.groups[30]).toEqual([{ clause: { t: 'text', field: 'any', words: ['x1', 'x2'], phrase: true, prefix: false }, negated: false }]);
+    expect(phrase.ignored).toEqual(['Only the first 32 words are searched']);
+    // Negated words count too, but are never highlighted.
+    expect(parseQuery(`${many.slice(0, 40).map((w) => `-${w}`).join(' ')} `).groups).toHaveLength(32);
+    const filters = parseQuery(`${Array.from({ length: 40 }, (_, i) => `larger:${i + 1}K`).join(' ')} `);
+    expect(filters.groups).toHaveLength(32);
+    expect(filters.ignored).toEqual(['Only the first 32 filters are used']);
+  });
 });

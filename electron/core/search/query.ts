@@ -238,6 +238,66 @@ function clausesOf(tok: Token, last: boolean, ignored: string[]): Clause[] {
   return [];
 }
 
+/** Words searched at most (text clauses' words together), and other filters at most. */
+export const MAX_WORDS = 32;
+export const MAX_FILTERS = 32;
+
+/**
+ * Keeps what a query costs bounded: main answers searches on the thread that also syncs and
+ * sends, and the page may send any 1,000 characters. Identical items and groups count once
+ * ("-com -com …" is one clause); beyond the first MAX_WORDS words and MAX_FILTERS other filters
+ * the rest is left out and said so. A phrase that would cross the limit keeps its first words.
+ */
+function bound(groups: Item[][], ignored: string[]): void {
+  const seenGroups = new Set<string>();
+  const unique: Item[][] = [];
+  for (const g of groups) {
+    const keys = new Set<string>();
+    const items = g.filter((it) => {
+      const key = JSON.stringify(it);
+      if (keys.has(key)) return false;
+      keys.add(key);
+      return true;
+    });
+    const key = JSON.stringify([...keys].sort());
+    if (seenGroups.has(key)) continue;
+    seenGroups.add(key);
+    unique.push(items);
+  }
+  let wordsLeft = MAX_WORDS;
+  let filtersLeft = MAX_FILTERS;
+  let cutWords = false;
+  let cutFilters = false;
+  const kept: Item[][] = [];
+  for (const g of unique) {
+    const items: Item[] = [];
+    for (const it of g) {
+      const c = it.clause;
+      if (c.t !== 'text') {
+        if (filtersLeft === 0) cutFilters = true;
+        else {
+          filtersLeft--;
+          items.push(it);
+        }
+      } else if (wordsLeft === 0) {
+        cutWords = true;
+      } else if (c.words.length > wordsLeft) {
+        cutWords = true;
+        const ws = c.words.slice(0, wordsLeft);
+        items.push({ negated: it.negated, clause: { ...c, words: ws, phrase: c.phrase && ws.length > 1, prefix: false } });
+        wordsLeft = 0;
+      } else {
+        wordsLeft -= c.words.length;
+        items.push(it);
+      }
+    }
+    if (items.length) kept.push(items);
+  }
+  groups.splice(0, groups.length, ...kept);
+  if (cutWords) ignored.push(`Only the first ${MAX_WORDS} words are searched`);
+  if (cutFilters) ignored.push(`Only the first ${MAX_FILTERS} filters are used`);
+}
+
 export function parseQuery(query: string): ParsedQuery {
   const ignored: string[] = [];
   const tokens = tokenize(query, ignored);
@@ -274,6 +334,7 @@ export function parseQuery(query: string): ParsedQuery {
     // A word that gave nothing (punctuation only) does not swallow the OR that came before it.
   });
 
+  bound(groups, ignored);
   // "in:" twice can never match both: the last one counts (Gmail does the same with the UI's folder).
   const understood = groups.map((g) => g.map((it) => `${it.negated ? '-' : ''}${describe(it.clause)}`).join(' OR ')).join(' ');
   const terms: { text: string; prefix: boolean }[] = [];

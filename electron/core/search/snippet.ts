@@ -18,14 +18,17 @@ export function fold(word: string): string {
 /** The snippet, or null when none of the words is in `text` (it matched in a header field). */
 export function snippetAround(text: string, terms: readonly { text: string; prefix: boolean }[]): string | null {
   if (!text || terms.length === 0) return null;
-  const wanted = terms.map((t) => ({ text: fold(t.text), prefix: t.prefix }));
+  // Bounded: at most 32 words (the parser keeps no more), the whole ones looked up in a set.
+  const few = terms.slice(0, 32);
+  const exact = new Set(few.filter((t) => !t.prefix).map((t) => fold(t.text)));
+  const prefixes = few.filter((t) => t.prefix).map((t) => fold(t.text));
   WORD.lastIndex = 0;
   let at = -1;
   // Bounded: a snippet looks through the first 256 KB of text at most.
   const hay = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
   for (let m = WORD.exec(hay); m; m = WORD.exec(hay)) {
     const w = fold(m[0]);
-    if (wanted.some((t) => (t.prefix ? w.startsWith(t.text) : w === t.text))) {
+    if (exact.has(w) || prefixes.some((p) => w.startsWith(p))) {
       at = m.index;
       break;
     }

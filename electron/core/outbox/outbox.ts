@@ -343,8 +343,17 @@ export class Outbox {
         await st.append({ t: 'done', id, at: this.now(), folder: null }).catch(() => {});
         throw e;
       }
-      await this.ensureJournaled(accountId, box, id, at);
-      this.changed(accountId, st.get(id));
+      // The point of no return: file and envelope are on disk, so the message goes. Throwing now
+      // would tell the caller it was not queued (a filter's forward would be queued again).
+      // The journal record (what shows it in the Outbox folder) is retried in a turn of its own
+      // right after this one, whose recovery journals any queued file without one.
+      try {
+        await this.ensureJournaled(accountId, box, id, at);
+        this.changed(accountId, st.get(id));
+      } catch {
+        this.rt(accountId).box = null;
+        void this.withState(accountId, async () => {}).catch(() => {});
+      }
       return id;
     });
     this.kick(accountId);

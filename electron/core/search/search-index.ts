@@ -264,13 +264,14 @@ export class SearchIndex {
 
   /** The file was found damaged while writing: made anew and everything queued again. */
   private rebuild(): void {
-    const { db } = IndexDb.recreate(SearchIndex.file(this.deps.dataDir));
+    // Closed first: an open file cannot be removed on Windows. If making the new one fails (a full
+    // disk), the retry comes back here; searches meanwhile fail with an error, never crash.
     try {
       this.db.close();
     } catch {
       // the old handle is dropped either way
     }
-    this.db = db;
+    this.db = IndexDb.recreate(SearchIndex.file(this.deps.dataDir)).db;
     this.damaged = false;
     this.removing.clear();
     for (const m of this.deps.journal.all()) this.pending.add(m.id);
@@ -388,7 +389,7 @@ export class SearchIndex {
     const textUsed = groups.some((g) => g.some((it) => it.clause.t === 'text'));
     const behind = `${this.pending.size.toLocaleString('en-US')} message${this.pending.size === 1 ? ' is' : 's are'}`;
     if (textUsed && this.failure) {
-      ignored.push(`the search index could not be updated (${this.failure}): ${behind} not searched by words yet; Popbox tries again`);
+      ignored.push(`the search index could not be updated (${this.failure})${this.pending.size ? `: ${behind} not searched by words yet` : ''}; Popbox tries again`);
     } else if (textUsed && this.pending.size > 0) {
       ignored.push(`${behind} still being indexed and not searched by words yet`);
     }

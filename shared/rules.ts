@@ -81,8 +81,23 @@ export const Action = z.discriminatedUnion('t', [
 ]);
 export type Action = z.infer<typeof Action>;
 
+/**
+ * Line breaks, controls, and characters that change the direction or visibility of text: a
+ * filter's name is quoted in native questions (DESIGN §3.8), where "Receipts\n\nNothing is
+ * forwarded" or a U+202E (which draws the rest of the line backwards) could make it lie.
+ */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const NAME_UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+
+export const RuleName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((n) => !NAME_UNSAFE.test(n), 'a filter’s name cannot hold line breaks, tabs, control characters or text-direction marks');
+
 export const Rule = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: RuleName,
   enabled: z.boolean().default(true),
   match: z.enum(['all', 'any']),
   conditions: z.array(Condition).min(1).max(MAX_CONDITIONS),

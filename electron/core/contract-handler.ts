@@ -13,7 +13,7 @@ import { MaybeSentRefusal } from './outbox/index.js';
 import type { Rule, RuleOutcome } from '../../shared/rules.js';
 import { changedForwardRules, forwardTargets } from './rules/forward.js';
 import { describeCondition } from './rules/rule-text.js';
-import { bulletList, oneLine } from './questions/question-text.js';
+import { addressAsSent, bulletList, oneLine } from './questions/question-text.js';
 import type { DeletionPreview } from './server-view/server-view.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
@@ -108,8 +108,44 @@ function ruleLine(rule: Rule): string {
   return `“${oneLine(rule.name, 60)}”: if ${shown.join(joiner)}${more > 0 ? `${joiner}${more} more condition${more > 1 ? 's' : ''}` : ''}`;
 }
 
+/**
+ * New forwarding addresses one save from the window may add: each one is a place mail goes on
+ * its own, and a question listing dozens is one nobody reads (review finding 2).
+ */
+export const MAX_NEW_FORWARDS_PER_SAVE = 5;
+
+/** The forward question: only the addresses not forwarded to before, each as the network sees it. */
+function forwardQuestion(forwarding: readonly Rule[], stored: readonly Rule[]): ConfirmQuestion {
+  const before = new Set(stored.flatMap(forwardTargets));
+  const fresh = [...new Set(forwarding.flatMap(forwardTargets))].filter((t) => !before.has(t));
+  if (fresh.length > MAX_NEW_FORWARDS_PER_SAVE) {
+    throw new AppFailure('invalid', `Filters not saved: one save may add at most ${MAX_NEW_FORWARDS_PER_SAVE} new addresses to forward to, and this one adds ${fresh.length}. Add them a few at a time; Popbox asks you about each save.`);
+  }
+  const shown = fresh.map((t) => {
+    const line = addressAsSent(t);
+    if (line === null) throw new AppFailure('invalid', `Filters not saved: “${oneLine(t, 100)}” cannot receive mail (its domain is not a valid international name).`);
+    return line;
+  });
+  const named = bulletList(forwarding.map(ruleLine), LISTED, (n) => `and ${n} more`);
+  return {
+    title: 'Forward mail automatically?',
+    message:
+      shown.length > 0
+        ? `Forward matching new mail automatically to ${shown.length === 1 ? 'this new address' : `these ${shown.length} new addresses`}?\n${shown.map((l) => `• ${l}`).join('\n')}`
+        : `Change ${forwarding.length === 1 ? 'a filter' : `${forwarding.length} filters`} that forward${forwarding.length === 1 ? 's' : ''} mail automatically (to addresses saved before)?`,
+    detail: `${forwarding.length === 1 ? 'Filter' : 'Filters'}:\n${named}\n\nEach matching message is sent, as an attachment, from your address as it arrives, without asking again. Save only if you set this up yourself and trust ${shown.length === 1 ? 'that address' : 'those addresses'}.`,
+    confirmLabel: 'Save filters',
+    cancelLabel: 'Cancel',
+    command: 'popbox rules add NAME --if CONDITION --then "forward ADDRESS"',
+  };
+}
+
 async function saveRulesFromRenderer(service: MailService, host: HostServices, rules: Rule[]): Promise<Rule[]> {
   const stored = await service.listRules();
+  // A forward sends mail to an address on its own: a new or changed one is asked natively too
+  // (its question built first, so a save it refuses asks nothing at all).
+  const forwarding = changedForwardRules(rules, stored);
+  const forwardAsk = forwarding.length > 0 ? forwardQuestion(forwarding, stored) : null;
   const before = new Map(stored.map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
   const risky = rules.filter((r) => deletesOnServer(r) && r.enabled && before.get(r.name.toLowerCase()) !== JSON.stringify(r));
   if (risky.length > 0) {
@@ -126,20 +162,9 @@ async function saveRulesFromRenderer(service: MailService, host: HostServices, r
       'Filters not saved.',
     );
   }
-  // A forward sends mail to an address on its own: a new or changed one is asked natively too.
-  const forwarding = changedForwardRules(rules, stored);
-  if (forwarding.length > 0) {
-    const targets = [...new Set(forwarding.flatMap(forwardTargets))];
-    if (!host.confirm) throw new AppFailure('unsupported', 'This window cannot ask you about forwarding mail. In a terminal: popbox rules add NAME --if CONDITION --then "forward ADDRESS"');
-    const yes = await host.confirm({
-      title: 'Forward mail automatically?',
-      message: `The filter${forwarding.length > 1 ? 's' : ''} ${forwarding.map((r) => `“${r.name}”`).join(', ')} will send matching new mail to ${targets.join(', ')} on its own.`,
-      detail: 'Each matching message is sent, as an attachment, from your address to that address as it arrives, without asking again. Save only if you set this up yourself and trust that address.',
-      confirmLabel: 'Save filters',
-      cancelLabel: 'Cancel',
-      command: 'popbox rules add NAME --if CONDITION --then "forward ADDRESS"',
-    });
-    if (!yes) throw new AppFailure('cancelled', 'Filters not saved.');
+  if (forwardAsk) {
+    if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you about forwarding mail. In a terminal: ${forwardAsk.command}`);
+    if (!(await host.confirm(forwardAsk))) throw new AppFailure('cancelled', 'Filters not saved.');
   }
   return service.saveRules(rules);
 }

@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../shared/contract.js';
+import type { RuleInput } from '../../shared/rules.js';
 import { createDispatcher, mailServiceHandlers, type ConfirmQuestion, type HostServices } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { oneLine } from '../../electron/core/questions/question-text.js';
@@ -105,5 +106,53 @@ describe('question text', () => {
     expect(oneLine('a\nb\r\n\u202ec\u2066d\u200e\u0000e', 100)).toBe('a b cde');
     expect(oneLine('x'.repeat(500), 20)).toHaveLength(20);
     expect(oneLine('😀'.repeat(30), 11)).not.toMatch(/[\ud800-\udbff]$/);
+  });
+});
+
+const forward = (name: string, to: string | string[]): RuleInput => ({
+  name,
+  match: 'all',
+  conditions: [{ field: 'subject', op: 'contains', value: 'invoice' }],
+  actions: (Array.isArray(to) ? to : [to]).map((a) => ({ t: 'forward' as const, to: a })),
+});
+
+describe('Forward mail automatically? shows what is new, as it really is', () => {
+  it('a look-alike domain is shown in its ASCII (punycode) form', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { call } = await setUp({ confirm: async (q) => (asked.push(q), false) });
+    expect(await call('saveRules', { rules: [forward('Receipts', 'me@p\u0430ypal.com')] })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(asked).toHaveLength(1);
+    expect(textOf(asked[0])).toContain('me@xn--pypal-4ve.com');
+  });
+
+  it('lists only new targets, each on its own line', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { service, call } = await setUp({ confirm: async (q) => (asked.push(q), false) });
+    await service.saveRules([forward('Receipts', ['old1@example.org', 'old2@example.org'])]); // as the CLI would
+    expect(await call('saveRules', { rules: [forward('Receipts', ['old1@example.org', 'old2@example.org', 'new@example.net'])] })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    const text = textOf(asked[0]);
+    expect(text).not.toContain('old1@example.org');
+    expect(text).not.toContain('old2@example.org');
+    expect(text.split('\n').some((l) => l.trim().startsWith('• new@example.net'))).toBe(true);
+  });
+
+  it('a rule name with a line break or a bidi override is refused in plain words', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { call } = await setUp({ confirm: async (q) => (asked.push(q), true) });
+    for (const name of ['Receipts\n\nno forwarding', 'Receipts \u202eon', 'a\u2066b', 'x\u200fy']) {
+      const r = await call('saveRules', { rules: [forward(name, 'me@example.org')] });
+      expect(r).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/line breaks|direction/) } });
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('one save may add at most five new forwarding addresses', async () => {
+    const asked: ConfirmQuestion[] = [];
+    const { call } = await setUp({ confirm: async (q) => (asked.push(q), true) });
+    const six = [1, 2, 3, 4, 5, 6].map((i) => `t${i}@example.org`);
+    const r = await call('saveRules', { rules: [forward('A', six.slice(0, 3)), forward('B', six.slice(3))] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/at most 5 new/) } });
+    expect(asked).toEqual([]);
+    expect(await call('saveRules', { rules: [forward('A', six.slice(0, 5))] })).toMatchObject({ ok: true });
   });
 });

@@ -91,6 +91,10 @@ describe('hostile search queries are bounded', () => {
     const none = await all('-com -budget');
     const everything = await all('in:inbox');
     expect(none).toEqual(new Set([...everything].filter((id) => !com.has(id) && !budget.has(id))));
+    // OR mixing a word with a negated word, and a negated pair: set arithmetic of the parts.
+    expect(await all('budget OR -com ')).toEqual(new Set([...everything].filter((id) => budget.has(id) || !com.has(id))));
+    expect(await all('meeting -com OR -budget ')).toEqual(new Set([...meeting].filter((id) => !(com.has(id) && budget.has(id)))));
+    expect(await all('meeting budget OR is:flagged ')).toEqual(new Set([...meeting].filter((id) => budget.has(id))));
   });
 
   it('a 200-way OR searches the first 32 words and says so', async () => {

@@ -131,5 +131,8 @@ describe('search query parser', () => {
     const filters = parseQuery(`${Array.from({ length: 40 }, (_, i) => `larger:${i + 1}K`).join(' ')} `);
     expect(filters.groups).toHaveLength(32);
     expect(filters.ignored).toEqual(['Only the first 32 filters are used']);
+    const mixes = parseQuery('a1 OR is:unread b1 OR -c1 d1 OR is:flagged e1 OR in:inbox f1 OR -g1 h1 OR i1 -j1 OR -k1 ');
+    expect(mixes.understood).toBe('a1 OR is:unread b1 OR -c1 d1 OR is:flagged e1 OR in:inbox h1 OR i1 -j1 OR -k1');
+    expect(mixes.ignored).toEqual(['Only the first 4 ORs that mix words with filters or with -words are searched']);
   });
 });

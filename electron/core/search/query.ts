@@ -16,6 +16,9 @@
  *   -x NOT x         leave out what matches x
  *   x OR y           either one (binds tighter than the implicit AND, as in Gmail)
  *
+ * Bounded (main's thread also syncs and sends): identical parts count once; at most 32 words,
+ * 32 filters and 4 ORs mixing words with filters or -words; the rest is named in `ignored`.
+ *
  * Pure: no I/O, no clock. Words are split the way the index splits them (letters and digits in
  * any script; everything else separates), lower-cased.
  */
@@ -241,6 +244,8 @@ function clausesOf(tok: Token, last: boolean, ignored: string[]): Clause[] {
 /** Words searched at most (text clauses' words together), and other filters at most. */
 export const MAX_WORDS = 32;
 export const MAX_FILTERS = 32;
+/** OR groups that mix words with filters or with -words: each is its own scan of the index. */
+export const MAX_MIXED = 4;
 
 /**
  * Keeps what a query costs bounded: main answers searches on the thread that also syncs and
@@ -264,12 +269,22 @@ function bound(groups: Item[][], ignored: string[]): void {
     seenGroups.add(key);
     unique.push(items);
   }
+  let mixedLeft = MAX_MIXED;
+  let cutMixed = false;
   let wordsLeft = MAX_WORDS;
   let filtersLeft = MAX_FILTERS;
   let cutWords = false;
   let cutFilters = false;
   const kept: Item[][] = [];
   for (const g of unique) {
+    const text = g.filter((it) => it.clause.t === 'text');
+    if (text.length && !(text.length === g.length && (g.every((it) => it.negated) || g.every((it) => !it.negated)))) {
+      if (mixedLeft === 0) {
+        cutMixed = true;
+        continue;
+      }
+      mixedLeft--;
+    }
     const items: Item[] = [];
     for (const it of g) {
       const c = it.clause;
@@ -296,6 +311,7 @@ function bound(groups: Item[][], ignored: string[]): void {
   groups.splice(0, groups.length, ...kept);
   if (cutWords) ignored.push(`Only the first ${MAX_WORDS} words are searched`);
   if (cutFilters) ignored.push(`Only the first ${MAX_FILTERS} filters are used`);
+  if (cutMixed) ignored.push(`Only the first ${MAX_MIXED} ORs that mix words with filters or with -words are searched`);
 }
 
 export function parseQuery(query: string): ParsedQuery {

@@ -344,26 +344,30 @@ export class SearchIndex {
     const within = (e: string): string => (expression ? `(${expression}) AND (${e})` : e);
     const notExpression = notGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' AND ')})`).join(' OR ');
     const excluded = notExpression ? new Set(this.db.match(within(notExpression))) : null;
-    const sets = new Map<Item, Set<number>>();
+    // A group mixing words with filters or with negations is two FTS queries at most: any of its
+    // words (OR), and all of its negated ones (AND; a message without them all passes).
+    const mixed = new Map<Item[], { any: Set<number> | null; all: Set<number> | null }>();
+    const fts = async (items: Item[], join: string): Promise<Set<number> | null> => {
+      if (items.length === 0) return null;
+      // Give the event loop a turn between queries: sync, sending and IPC go first.
+      await new Promise((r) => setImmediate(r));
+      return new Set(this.db.match(within(items.map((it) => ftsExpression(it.clause as Text)).join(join))));
+    };
     for (const g of otherGroups) {
-      for (const it of g) {
-        if (it.clause.t !== 'text') continue;
-        // Give the event loop a turn between queries: sync, sending and IPC go first.
-        await new Promise((r) => setImmediate(r));
-        sets.set(it, new Set(this.db.match(within(ftsExpression(it.clause)))));
-      }
+      const text = g.filter((it) => it.clause.t === 'text');
+      mixed.set(g, { any: await fts(text.filter((it) => !it.negated), ' OR '), all: await fts(text.filter((it) => it.negated), ' AND ') });
     }
 
     const inScope = this.scope(input, groups);
     const matches = (m: MessageRecord, rowid: number | undefined): boolean =>
       inScope(m) &&
       (excluded === null || rowid === undefined || !excluded.has(rowid)) &&
-      otherGroups.every((g) =>
-        g.some((it) => {
-          const hit = it.clause.t === 'text' ? rowid !== undefined && sets.get(it)!.has(rowid) : this.test(it.clause, m);
-          return hit !== it.negated;
-        }),
-      );
+      otherGroups.every((g) => {
+        const { any, all } = mixed.get(g)!;
+        if (any && rowid !== undefined && any.has(rowid)) return true;
+        if (all && (rowid === undefined || !all.has(rowid))) return true;
+        return g.some((it) => it.clause.t !== 'text' && this.test(it.clause, m) !== it.negated);
+      });
 
     // Relevance in bands (bm25 within about a quarter of each other counts as equal), then newest
     // first, as one number per result: band × 10¹³ + time (ms) sorts both at once.

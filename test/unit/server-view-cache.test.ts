@@ -1,12 +1,13 @@
 /**
  * The On the server cache (core/server-view/cache.ts, chosen.ts): what a listing keeps on disk,
- * its bounds, and that UIDLs gone from the server are forgotten.
+ * its bounds, that UIDLs gone from the server are forgotten, and that the parsed file is kept in
+ * memory (a cached listing does not re-read it) yet every write is seen.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyListing, cacheFile, dropUidls, emptyCache, HEADER_MAX, loadCache, putHeaders, rawBytes, saveCache, TOTAL_MAX } from '../../electron/core/server-view/cache.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { applyListing, cacheFile, dropUidls, emptyCache, HEADER_MAX, loadCache, putHeaders, rawBytes, readCache, saveCache, TOTAL_MAX } from '../../electron/core/server-view/cache.js';
 import { CHOSEN_FILE, loadChosen, pruneChosen, saveChosen } from '../../electron/core/server-view/chosen.js';
 import { shownFields } from '../../electron/core/server-view/top.js';
 
@@ -73,6 +74,49 @@ describe('server headers cache', () => {
   it('what the list shows comes from the header block (encoded words decoded)', () => {
     const raw = Buffer.from('From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\r\nSubject: =?UTF-8?B?w4RwZmVs?=\r\nDate: Sun, 6 Dec 2026 08:00:00 +0000\r\n\r\n');
     expect(shownFields(raw)).toEqual({ from: 'Jörg', subject: 'Äpfel', date: '2026-12-06T08:00:00.000Z' });
+  });
+});
+
+describe('server headers cache in memory', () => {
+  const listed = (at: number, uidls: string[]) => {
+    const cache = emptyCache();
+    applyListing(cache, { messages: uidls.map((u, i) => ({ num: i + 1, uidl: u, size: 10 })), count: uidls.length, bytes: 10 * uidls.length, at });
+    for (const u of uidls) putHeaders(cache, u, { ...fields, subject: `s-${u}` }, Buffer.from(`Subject: s-${u}\r\n`), { left: TOTAL_MAX });
+    return cache;
+  };
+
+  it('parses the file once for any number of cached reads; a write here is seen at once', async () => {
+    await saveCache(dir, listed(1, ['a', 'b']));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const first = await readCache(dir);
+      for (let i = 0; i < 5; i++) expect(await readCache(dir)).toBe(first);
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(first.messages.map((m) => m.uidl)).toEqual(['a', 'b']);
+
+      // A copy to change: the shared one stays as the file says until the change is saved.
+      const mine = await loadCache(dir);
+      dropUidls(mine, ['a']);
+      expect((await readCache(dir)).messages.map((m) => m.uidl)).toEqual(['a', 'b']);
+      expect((await readCache(dir)).headers.has('a')).toBe(true);
+      await saveCache(dir, mine);
+      expect((await readCache(dir)).messages.map((m) => m.uidl)).toEqual(['b']);
+      expect((await readCache(dir)).headers.has('a')).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('a file replaced behind its back (another Popbox process) is read again; a removed one reads empty', async () => {
+    await saveCache(dir, listed(1, ['a']));
+    expect((await readCache(dir)).listedAt).toBe(1);
+    // Another process writes the same way (a new file renamed over), same size and all.
+    const other = path.join(dir, 'other.json');
+    await fs.writeFile(other, (await fs.readFile(cacheFile(dir), 'utf8')).replace('"listedAt":1', '"listedAt":2'));
+    await fs.rename(other, cacheFile(dir));
+    expect((await readCache(dir)).listedAt).toBe(2);
+    await fs.rm(cacheFile(dir));
+    expect(await readCache(dir)).toEqual(emptyCache());
   });
 });
 

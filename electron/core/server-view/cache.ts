@@ -6,6 +6,11 @@
  * block is kept up to HEADER_MAX bytes, all blocks together up to TOTAL_MAX (beyond that only the
  * shown fields are kept), and UIDLs the server no longer lists are dropped on every listing.
  * Written whole and durably (store/durable.ts), so a crash leaves the old or the new file.
+ *
+ * The parsed file is kept in memory (readCache): the view asks for the cached listing on every
+ * serverChanged, and re-reading and parsing up to 32 MB of JSON each time would stall main. It
+ * is dropped on every write here, and checked against the file's identity (inode, size, times)
+ * on every read, so a write by another Popbox process (the CLI's sync) is seen too.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -74,14 +79,50 @@ function readHeaders(v: unknown): CachedHeaders | null {
   return h;
 }
 
-/** The cache as on disk; an empty one when there is none or it cannot be read (it is derived data). */
-export async function loadCache(accountDir: string): Promise<ServerCache> {
-  let text: string;
+/** The parsed file per path, with the identity of the file it was parsed from. */
+const parsed = new Map<string, { identity: string; cache: ServerCache }>();
+
+/**
+ * The cache as on disk, shared and read-only: callers must not change it (loadCache gives a copy
+ * to change). An empty one when there is none or it cannot be read (it is derived data).
+ */
+export async function readCache(accountDir: string): Promise<Readonly<ServerCache>> {
+  const file = cacheFile(accountDir);
+  let handle: fs.FileHandle;
   try {
-    text = await fs.readFile(cacheFile(accountDir), 'utf8');
+    handle = await fs.open(file, 'r');
   } catch {
+    parsed.delete(file);
     return emptyCache();
   }
+  try {
+    // The identity of exactly the file read below (one handle), so a replaced file never passes for the old one.
+    const st = await handle.stat({ bigint: true });
+    const identity = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const known = parsed.get(file);
+    if (known?.identity === identity) return known.cache;
+    const cache = parseCache(await handle.readFile('utf8'));
+    parsed.set(file, { identity, cache });
+    return cache;
+  } catch {
+    return emptyCache();
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** The cache as on disk, a copy of the caller's own to change and save. */
+export async function loadCache(accountDir: string): Promise<ServerCache> {
+  return copyCache(await readCache(accountDir));
+}
+
+function copyCache(c: Readonly<ServerCache>): ServerCache {
+  const headers = new Map<string, CachedHeaders>();
+  for (const [uidl, h] of c.headers) headers.set(uidl, { ...h, ...(h.junk ? { junk: { ...h.junk } } : {}) });
+  return { listedAt: c.listedAt, count: c.count, bytes: c.bytes, messages: c.messages.map((m) => ({ ...m })), headers };
+}
+
+function parseCache(text: string): ServerCache {
   try {
     const v = JSON.parse(text) as unknown;
     if (!isObject(v) || v.version !== 1) return emptyCache();
@@ -113,7 +154,13 @@ export async function saveCache(accountDir: string, cache: ServerCache): Promise
     // Pairs, not an object: a UIDL is the server's string ("__proto__" included).
     headers: [...cache.headers],
   });
-  await writeFileAtomic(cacheFile(accountDir), text);
+  parsed.delete(cacheFile(accountDir));
+  try {
+    await writeFileAtomic(cacheFile(accountDir), text);
+  } finally {
+    // Also after: a read while the file was being replaced may have kept the old one.
+    parsed.delete(cacheFile(accountDir));
+  }
 }
 
 /**

@@ -638,7 +638,7 @@ export class MailService {
       void filtered.finally(() => this.arriving.delete(filtered));
       const outcome = await filtered;
       this.lastOutcome.set(account.id, outcome);
-      await this.serverView.syncDone(account.id, outcome.ok).catch(() => {});
+      await this.serverView.syncDone(account.id, outcome.ok, outcome.ok ? { ...(outcome.result.loginDelaySeconds !== undefined ? { loginDelaySeconds: outcome.result.loginDelaySeconds } : {}) } : undefined).catch(() => {});
       outcomes.push(outcome);
       // "Empty Trash after N days" runs with the checks for mail (scheduled or asked for).
       await this.folders.purgeTrash(account.id, this.prefs.get().emptyTrashAfterDays).catch(() => {});

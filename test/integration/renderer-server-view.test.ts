@@ -4,13 +4,17 @@
  * message Not downloaded); ticking two and Delete from server asks natively (the question says
  * they will be gone from every device); "no" leaves all six on the server; "yes" takes the two
  * off the screen with a toast, and out of Dovecot's Maildir; Get Mail then brings the other four
- * and never those two (not in the store, not in the message list).
+ * and never those two (not in the store, not in the message list). Refresh asks the server at
+ * most once per window: clicked again at once it costs Dovecot no login and shows what it had;
+ * after the window it shows the new mail.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfirmQuestion } from '../../electron/core/contract-handler.js';
 import type { MailService } from '../../electron/core/mail-service.js';
+import { REFRESH_MIN_INTERVAL_MS } from '../../electron/core/server-view/refresh-gate.js';
 import { requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
@@ -37,6 +41,8 @@ suite('On the server in Chromium', () => {
   let page: Page;
   const asked: ConfirmQuestion[] = [];
   let answer = false;
+  /** Main's clock runs this far ahead: a test moves it past the refresh window. */
+  let skew = 0;
 
   const sidebar = () => page.getByRole('navigation', { name: 'Folders' });
   const serverGrid = () => page.getByRole('grid', { name: 'Messages on the server' });
@@ -53,6 +59,7 @@ suite('On the server in Chromium', () => {
   beforeAll(async () => {
     app = await startWebApp({
       user: { name: 'bob', password: 'bob-pw' },
+      now: () => Date.now() + skew,
       confirm: async (q) => {
         asked.push(q);
         return answer;
@@ -188,6 +195,40 @@ suite('On the server in Chromium', () => {
     expect(stored()).toEqual([...KEEP, 'Fresh minutes', 'Big scan attached'].sort());
     // Both stay on the server (the account leaves mail there).
     expect(await onDovecot()).toEqual([...KEEP, 'Fresh minutes', 'Big scan attached'].sort());
+  });
+
+  it('Refresh again at once costs no login and shows what it had; after the window it shows new mail', async () => {
+    const logins = async () => ((await fs.readFile(app.dc.logPath, 'utf8')).match(/Login: user=<bob>,/g) ?? []).length;
+    const answered = { n: 0 };
+    const listing = service.serverListing.bind(service);
+    service.serverListing = async (...args) => {
+      const l = await listing(...args);
+      answered.n++;
+      return l;
+    };
+    await app.dc.deliver('bob', [mail(22, 'Minutes, corrected', 'Ann <ann@example.org>')]);
+    skew += REFRESH_MIN_INTERVAL_MS + 1000;
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => serverRows().count()).toBe(7);
+
+    // At once again: another message arrived, but the server is not asked within the window.
+    await app.dc.deliver('bob', [mail(23, 'Minutes, final', 'Ann <ann@example.org>')]);
+    const before = await logins();
+    const asked = answered.n;
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => answered.n).toBeGreaterThan(asked);
+    await expect.poll(() => page.getByRole('button', { name: 'Refresh' }).isEnabled()).toBe(true);
+    expect(await serverRows().count()).toBe(7);
+    expect(await serverRow('Minutes, final').count()).toBe(0);
+    expect(await logins()).toBe(before);
+
+    // After the window the same button shows it.
+    skew += REFRESH_MIN_INTERVAL_MS + 1000;
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => serverRows().count()).toBe(8);
+    await serverRow('Minutes, final').waitFor();
+    expect(await logins()).toBe(before + 1);
+    expect(app.pageErrors).toEqual([]);
   });
 
   it('Settings › account: “Leave suspected junk on the server for review” is saved with the account', async () => {

@@ -6,7 +6,10 @@
  * Maildir, never stored here, and a following sync downloads the rest and not those); delete a
  * downloaded one (its copy stays, no sync asks again); a connection cut after DELE and before
  * QUIT deletes nothing and records nothing, and the next sync neither downloads those nor
- * forgets them; a page cannot delete on the server without the person's native yes.
+ * forgets them; a page cannot delete on the server without the person's native yes. Refreshes
+ * are rate-limited per account (a page could otherwise log in as often as it likes): two in a
+ * row cost Dovecot one login, ten at once one connection, and one within the window answers the
+ * listing main has (listedAt unchanged) until the window has passed.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, mailServiceHandlers, type ConfirmQuestion } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { REFRESH_MIN_INTERVAL_MS } from '../../electron/core/server-view/refresh-gate.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { webHostServices } from '../../electron/webhost/server.js';
 import type { ServerListing } from '../../shared/server-view.js';
@@ -37,6 +41,11 @@ suite('On the server (Dovecot)', () => {
   const asked: ConfirmQuestion[] = [];
   let answer = true;
   let dispatch: ReturnType<typeof createDispatcher>;
+  /** The service's clock runs this far ahead: a test moves it past the refresh window. */
+  let skew = 0;
+  const pastTheWindow = () => (skew += REFRESH_MIN_INTERVAL_MS + 1000);
+  /** Logins Dovecot has logged for jo so far. */
+  const logins = async () => ((await fs.readFile(dc.logPath, 'utf8')).match(/Login: user=<jo>,/g) ?? []).length;
   const subjects = () => service.messages({ accountId }).map((m) => m.summary.subject).sort();
   const onServer = async () => (await dc.mailbox('jo')).map((m) => /Subject: (.*)/.exec(m.bytes.toString())![1]!).sort();
   const listing = async (refresh: boolean): Promise<ServerListing> => {
@@ -53,7 +62,7 @@ suite('On the server (Dovecot)', () => {
     await dc.deliver('jo', [1, 2, 3, 4, 5, 6, 7, 8].map((n) => message(n, n === 3 ? 'x'.repeat(200_000) + '\n' : '')));
     proxy = await startFaultProxy({ host: '127.0.0.1', port: dc.plainPort });
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-server-view-'));
-    service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+    service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), now: () => Date.now() + skew });
     const account = await service.addAccount(
       { name: 'Jo', host: '127.0.0.1', port: proxy.port, security: 'plain', allowInsecureAuth: true, user: 'jo', leaveOnServer: true, password: { source: 'keychain' } },
       'jo-pw',
@@ -91,6 +100,7 @@ suite('On the server (Dovecot)', () => {
     expect(service.messages({ accountId })).toEqual([]);
 
     // Offline: the server unreachable, the cached listing still answers, the same.
+    pastTheWindow();
     proxy.setPlan({ reset: { dir: 'down', at: 0 } });
     const n = proxy.connections();
     const cached = await listing(false);
@@ -176,6 +186,7 @@ suite('On the server (Dovecot)', () => {
 
   it('a connection cut after DELE, before QUIT: nothing deleted, nothing recorded; the next sync deletes them, never downloads them', async () => {
     await dc.deliver('jo', [message(11), message(12)]);
+    pastTheWindow(); // the last test's refresh was just now
     const l = await listing(true);
     const up = proxy.lastTranscript().up.toString('latin1');
     const afterUidl = up.indexOf('UIDL\r\n') + 'UIDL\r\n'.length;
@@ -203,5 +214,43 @@ suite('On the server (Dovecot)', () => {
     expect(subjects()).not.toContain('note number 12');
     const later = await listing(false);
     expect(later.messages.map((m) => m.subject)).not.toContain('note number 11');
+  });
+
+  it('two refreshes in a row cost Dovecot one login; ten at once one connection; within the window the listing main has', async () => {
+    await dc.deliver('jo', [message(21)]);
+    pastTheWindow();
+    const before = await logins();
+    const first = await listing(true);
+    const second = await listing(true);
+    expect(await logins()).toBe(before + 1);
+    expect(first.messages.map((m) => m.subject)).toContain('note number 21');
+    // The screen can tell it was not asked again: the same listedAt.
+    expect(second.listedAt).toBe(first.listedAt);
+    expect(second.messages).toEqual(first.messages);
+
+    // Ten at once (a page in a loop): one connection, one login, every caller answered alike.
+    await dc.deliver('jo', [message(22)]);
+    pastTheWindow();
+    const connections = proxy.connections();
+    const loginsBefore = await logins();
+    const all = await Promise.all(Array.from({ length: 10 }, () => listing(true)));
+    expect(proxy.connections()).toBe(connections + 1);
+    expect(await logins()).toBe(loginsBefore + 1);
+    for (const l of all) {
+      expect(l.messages.map((m) => m.subject)).toContain('note number 22');
+      expect(l.listedAt).toBe(all[0]!.listedAt);
+    }
+
+    // New mail within the window is not seen (no connection); after it, the next refresh shows it.
+    await dc.deliver('jo', [message(23)]);
+    const soon = await listing(true);
+    expect(proxy.connections()).toBe(connections + 1);
+    expect(soon.messages.map((m) => m.subject)).not.toContain('note number 23');
+    expect(soon.listedAt).toBe(all[0]!.listedAt);
+    pastTheWindow();
+    const later = await listing(true);
+    expect(proxy.connections()).toBe(connections + 2);
+    expect(later.messages.map((m) => m.subject)).toContain('note number 23');
+    expect(later.listedAt).toBeGreaterThan(all[0]!.listedAt!);
   });
 });

@@ -35,12 +35,14 @@ export interface WebAppOptions {
   dovecot?: DovecotOptions;
   /** Answers main's native questions (delete on the server, send again), as the person would. */
   confirm?: WebHostOptions['confirm'];
+  /** Main's clock (a test moves it past a time window); Date.now by default. */
+  now?: () => number;
 }
 
 export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const [staticDir, dc] = await Promise.all([buildRenderer(), startDovecot({ users: [opts.user], ...opts.dovecot })]);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-webapp-'));
-  const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+  const service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), ...(opts.now ? { now: opts.now } : {}) });
   await opts.prepare?.(dc, service);
   if (opts.scheduler) service.startScheduler();
   const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'downloads'), ...(opts.remote ? { remote: opts.remote } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) });

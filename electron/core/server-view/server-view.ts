@@ -7,6 +7,10 @@
  * Deletions follow invariant 3: a UIDL is recorded deleted on the server only after QUIT +OK;
  * the person's choice itself is remembered durably before connecting (chosen.ts), so a dropped
  * connection deletes nothing and the next sync neither downloads those messages nor forgets them.
+ *
+ * The page decides when to refresh and download, so both are bounded here (review finding 5):
+ * refreshes go through a RefreshGate (joined while one is under way, the cached listing within
+ * 30 s or the server's LOGIN-DELAY), and at most DOWNLOADS_MAX downloads wait per account.
  */
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../../shared/server-view.js';
@@ -19,14 +23,17 @@ import { AccountMailbox } from '../store/mailbox.js';
 import { lastSeenCertificate } from '../sync/last-certificate.js';
 import type { SyncPlan } from '../sync/plan.js';
 import type { SyncResult } from '../sync/sync-engine.js';
-import { applyListing, dropUidls, loadCache, putHeaders, rawBytes, saveCache, TOTAL_MAX, type JunkVerdict, type ListedMessage, type ServerCache } from './cache.js';
+import { applyListing, dropUidls, loadCache, putHeaders, rawBytes, readCache, saveCache, TOTAL_MAX, type JunkVerdict, type ListedMessage, type ServerCache } from './cache.js';
 import { loadChosen, pruneChosen, saveChosen } from './chosen.js';
+import { RefreshGate } from './refresh-gate.js';
 import { buildListing } from './state.js';
 import { syncHook, type PlanAdjuster } from './sync-hook.js';
 import { fetchHeaders } from './top.js';
 
 /** Headers fetched per refresh at most; the rest come with later refreshes (headersPending). */
 export const HEADER_BATCH = 500;
+/** Downloads from the view queued or running per account at most (the screen runs one at a time). */
+export const DOWNLOADS_MAX = 3;
 
 export interface ServerViewDeps {
   dataDir: string;
@@ -41,6 +48,8 @@ export interface ServerViewDeps {
   download(account: AccountSettings, adjust: PlanAdjuster): Promise<SyncResult>;
   /** serverChanged. */
   changed(accountId: string): void;
+  /** The shortest time between two refreshes' logins (tests); REFRESH_MIN_INTERVAL_MS by default. */
+  refreshIntervalMs?: number;
 }
 
 /** What a deletion on the server would take (see ServerView.deletionPreview). */
@@ -54,19 +63,35 @@ export interface DeletionPreview {
 export class ServerView {
   /** Chosen deletions each account's running sync carries out. */
   private readonly deletingInSync = new Map<string, string[]>();
+  /** How often the page may make Popbox log in to list a server. */
+  private readonly gate: RefreshGate<ServerListing>;
+  /** Downloads queued or running per account. */
+  private readonly downloads = new Map<string, number>();
 
-  constructor(private readonly deps: ServerViewDeps) {}
+  constructor(private readonly deps: ServerViewDeps) {
+    this.gate = new RefreshGate(deps.now, deps.refreshIntervalMs);
+  }
 
   private dir(accountId: string): string {
     return AccountMailbox.dirFor(this.deps.dataDir, accountId);
   }
 
-  /** The cached listing (no connection), or a fresh one read from the server in the account's turn. */
+  /**
+   * The cached listing (no connection), or a fresh one read from the server in the account's
+   * turn, as the refresh gate allows: joined with one under way, or the cached one (listedAt
+   * unchanged) when the last was too recent.
+   */
   async listing(idOrName: string, opts: { refresh?: boolean } = {}): Promise<ServerListing> {
     const account = this.deps.account(idOrName);
     const session = this.deps.sessions.for(account.id);
-    if (!opts.refresh) return session.share(async (box) => this.build(account, box.ledger, await loadCache(box.dir)));
-    return session.run(
+    const cached = () => session.share(async (box) => this.build(account, box.ledger, await readCache(box.dir)));
+    if (!opts.refresh) return cached();
+    return this.gate.refresh(account.id, () => this.refresh(account), cached);
+  }
+
+  /** UIDL, LIST, STAT and a batch of TOP, in the account's turn; the cache rewritten once. */
+  private refresh(account: AccountSettings): Promise<ServerListing> {
+    return this.deps.sessions.for(account.id).run(
       async (box) => {
         const cache = await loadCache(box.dir);
         await this.withPop(account, box.dir, async (pop) => {
@@ -102,7 +127,7 @@ export class ServerView {
     );
   }
 
-  private async build(account: AccountSettings, ledger: AccountMailbox['ledger'], cache: ServerCache): Promise<ServerListing> {
+  private async build(account: AccountSettings, ledger: AccountMailbox['ledger'], cache: Readonly<ServerCache>): Promise<ServerListing> {
     return buildListing({ accountId: account.id, cache, ledger, policy: account, chosen: await loadChosen(this.dir(account.id)), now: this.deps.now() });
   }
 
@@ -153,6 +178,8 @@ export class ServerView {
       let deleted: string[] = [];
       let gone: string[] = [];
       try {
+        // Whatever it answers, the server may have changed: the next refresh looks again.
+        this.gate.changed(account.id);
         await this.withPop(account, box.dir, async (pop) => {
           const numOf = new Map<string, number>();
           for (const u of await pop.uidl()) if (!numOf.has(u.uid)) numOf.set(u.uid, u.id);
@@ -192,6 +219,20 @@ export class ServerView {
    */
   async download(idOrName: string, uidlList: readonly string[], opts: { headersOnly?: boolean } = {}): Promise<ServerDownloadResult> {
     const account = this.deps.account(idOrName);
+    // Each download is a login: a page in a loop gets "in use" instead of a queue of logins ahead of the syncs.
+    const queued = this.downloads.get(account.id) ?? 0;
+    if (queued >= DOWNLOADS_MAX) throw new AppFailure('in-use', 'Popbox is still downloading from this server; try again when that is done.');
+    this.downloads.set(account.id, queued + 1);
+    try {
+      return await this.downloadNow(account, uidlList, opts);
+    } finally {
+      const left = (this.downloads.get(account.id) ?? 1) - 1;
+      if (left > 0) this.downloads.set(account.id, left);
+      else this.downloads.delete(account.id);
+    }
+  }
+
+  private async downloadNow(account: AccountSettings, uidlList: readonly string[], opts: { headersOnly?: boolean }): Promise<ServerDownloadResult> {
     const selected = new Set(uidlList);
     await this.deps.sessions.for(account.id).run(async (box) => {
       const cache = await loadCache(box.dir);
@@ -218,6 +259,7 @@ export class ServerView {
       // Exactly the selection: no deletions, nothing else downloaded, size limit by the person's choice.
       return { ...plan, download: opts.headersOnly ? [] : fresh, headersOnly: opts.headersOnly ? fresh : [], delete: [], deleteNewDownloads: false };
     });
+    this.gate.loggedIn(account.id, result.loginDelaySeconds);
     this.deps.changed(account.id);
     return { downloaded: result.downloaded + result.headersOnly, alreadyHere, gone };
   }
@@ -235,8 +277,13 @@ export class ServerView {
     });
   }
 
-  /** After a sync: chosen deletions it carried out (QUIT +OK) leave the cached listing; the view looks again. */
-  async syncDone(accountId: string, ok: boolean): Promise<void> {
+  /**
+   * After a sync: chosen deletions it carried out (QUIT +OK) leave the cached listing; the view
+   * looks again, and its next refresh may connect (LOGIN-DELAY, as the sync heard it, permitting).
+   */
+  async syncDone(accountId: string, ok: boolean, loggedIn?: { loginDelaySeconds?: number }): Promise<void> {
+    this.gate.changed(accountId);
+    if (loggedIn) this.gate.loggedIn(accountId, loggedIn.loginDelaySeconds);
     const deleted = this.deletingInSync.get(accountId);
     this.deletingInSync.delete(accountId);
     if (ok && deleted && deleted.length > 0) {
@@ -251,13 +298,13 @@ export class ServerView {
 
   /** Each listed UIDL's message number at the last listing (what `popbox server` shows; never used to act). */
   async numbers(idOrName: string): Promise<Map<string, number>> {
-    const cache = await loadCache(this.dir(this.deps.account(idOrName).id));
+    const cache = await readCache(this.dir(this.deps.account(idOrName).id));
     return new Map(cache.messages.map((m) => [m.uidl, m.num]));
   }
 
   /** Stored ids of messages downloaded after they were held as junk: the arrival's junk step leaves them alone. */
   async wantedIds(accountId: string, idOf: (uidl: string) => string): Promise<Set<string>> {
-    const cache = await loadCache(this.dir(accountId));
+    const cache = await readCache(this.dir(accountId));
     const out = new Set<string>();
     for (const [uidl, h] of cache.headers) if (h.wanted) out.add(idOf(uidl));
     return out;
@@ -269,6 +316,8 @@ export class ServerView {
     const pop = await Pop3Client.connect(this.deps.accounts.connectOptions(account, await lastSeenCertificate(accountDir, account)));
     try {
       await pop.login(credentials);
+      // CAPA after login: no LOGIN-DELAY there means none.
+      this.gate.loggedIn(account.id, pop.capabilities ? (pop.capabilities.loginDelaySeconds ?? 0) : undefined);
       return await fn(pop);
     } catch (e) {
       pop.close(); // no QUIT: the server rolls back every DELE of this session

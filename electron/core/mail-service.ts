@@ -62,6 +62,9 @@ import { certificateBlockSync } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
 import type { SyncProgress } from './sync/sync-engine.js';
 
+/** How long closing waits for the filters of mail just downloaded (forwards among them). */
+const CLOSE_WAIT_FOR_FILTERS_MS = 30_000;
+
 export interface MailServiceOptions {
   dataDir: string;
   secrets: SecretStore;
@@ -254,6 +257,9 @@ export class MailService {
     // An attempt under way ends (sent or failed) before its session closes; no new one starts.
     await this.outbox.stop();
     await this.syncs.idle();
+    // The filters of mail just downloaded finish too (a forward between its record and the
+    // Outbox would be lost); bounded, so a stuck one cannot keep the app from quitting.
+    await Promise.race([this.arrivalsSettled(), new Promise((r) => setTimeout(r, CLOSE_WAIT_FOR_FILTERS_MS).unref())]);
     // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
     await this.sessions.closeAll();
     await this.searchIndex?.close().catch(() => {});
@@ -415,15 +421,34 @@ export class MailService {
       onFailure: (message) => this.emit('notice', { level: 'warning', message }),
       accountName: (id) => this.accounts.list().find((a) => a.id === id)?.name ?? '',
       now: () => this.now(),
-      forwarder: { log: this.forwardLog, send: (m, to, rule) => this.forwardByRule(m, to, rule), stored: (id) => this.journal.get(id) !== undefined },
+      forwarder: { log: this.forwardLog, send: (m, to, rule, outboxId) => this.forwardByRule(m, to, rule, outboxId), stored: (id) => this.journal.get(id) !== undefined },
     };
   }
 
   /** A filter's forward: built from the stored file and queued in the account's Outbox to go now. */
-  private async forwardByRule(m: MessageRecord, to: string, rule: string): Promise<void> {
+  private async forwardByRule(m: MessageRecord, to: string, rule: string, outboxId: string): Promise<void> {
     const account = this.accounts.get(m.accountId);
     const built = await buildForward(account, m, await this.files.locate(m.id), to, rule, new Date(this.now()));
-    await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, sendAt: this.now() });
+    await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, sendAt: this.now(), id: outboxId });
+  }
+
+  private forwardsSettled = false;
+
+  /**
+   * Once per process, before the first check for mail: a forward an earlier process recorded
+   * but may not have queued (it stopped in between) is never sent again; the person is told.
+   */
+  private async settleForwards(): Promise<void> {
+    if (this.forwardsSettled) return;
+    const pending = await this.forwardLog.unsettled();
+    for (const p of pending) {
+      // Asking the Outbox for its items reads and recovers its state (a queued file journaled).
+      const items = await this.outbox.status(p.accountId).catch(() => []);
+      if (this.journal.get(p.outbox) || items.some((i) => i.id === p.outbox)) continue;
+      this.emit('notice', { level: 'warning', message: `A filter may not have forwarded “${p.subject || '(no subject)'}” to ${p.to}: Popbox stopped before it was queued, and does not forward it again. Forward it yourself if it is needed.` });
+    }
+    await this.forwardLog.settled(pending);
+    this.forwardsSettled = true;
   }
 
   /**
@@ -626,6 +651,7 @@ export class MailService {
 
   /** Sync the given accounts (all when empty), one session each, and report each outcome. */
   async sync(idsOrNames: string[] = [], onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncOutcome[]> {
+    await this.settleForwards().catch(() => {}); // tried again at the next check
     const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {

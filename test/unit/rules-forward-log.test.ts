@@ -87,3 +87,34 @@ describe('ForwardLog saves', () => {
     expect(fw.sent).toEqual([`${s.record.id}→bob@example.org`]);
   });
 });
+
+describe('a forward cut short between its record and its queueing (a crash, a quit)', () => {
+  it('is never sent again, and the next process learns of it: pending until queued', async () => {
+    const d = await fs.mkdtemp(path.join(dir, 'pending-'));
+    const s = await subject();
+    const queued = await subject();
+    const outboxIds: string[] = [];
+    const fw: Forwarder = {
+      log: new ForwardLog(d),
+      send: (m, _to, _rule, outboxId) => {
+        outboxIds.push(outboxId);
+        // The process dies while the first forward is built: its send never ends.
+        return m.id === s.record.id ? new Promise(() => {}) : Promise.resolve();
+      },
+    };
+    void forwardAll(fw, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 1);
+    await forwardAll(fw, [{ subject: queued, to: 'carol@example.org', rule: 'R' }], 1);
+    await vi.waitFor(() => expect(outboxIds).toHaveLength(2));
+    // The next process: the cut-short forward is uncertain, the queued one is not; neither goes again.
+    const next = new ForwardLog(d);
+    const unsettled = await next.unsettled();
+    expect(unsettled.map((p) => [p.id, p.to, p.subject, p.outbox])).toEqual([[s.record.id, 'bob@example.org', s.record.summary.subject, outboxIds[0]]]);
+    const again = forwarder(next);
+    await forwardAll(again, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 2);
+    expect(again.sent).toEqual([]);
+    // Once told, it is not told again.
+    await next.settled(unsettled);
+    expect(await new ForwardLog(d).unsettled()).toEqual([]);
+  });
+});
+

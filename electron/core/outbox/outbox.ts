@@ -87,6 +87,8 @@ export type EnqueueInput = {
   envelope: { from: string; to: string[] };
   /** Send later: not before this time (ms since epoch). Default: now + the undo window. */
   sendAt?: number;
+  /** The id to queue it under (a filter's forward records it first); default a new one. */
+  id?: string;
 } & (
   | {
       /** The whole message, CRLF line ends (what nodemailer's MailComposer builds). */
@@ -325,7 +327,7 @@ export class Outbox {
     const at = this.now();
     const sendAt = input.sendAt ?? at + (this.deps.undoSeconds ?? 5) * 1000;
     const id = await this.withState(accountId, async (box, st) => {
-      const id = newLocalId();
+      const id = input.id ?? newLocalId();
       // The envelope first: a crash before the file is renamed in leaves an entry without a
       // file (forgotten on recovery); a file without its envelope could never be sent.
       await st.append({ t: 'queued', id, at, from, to, sendAt, size });

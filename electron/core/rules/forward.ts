@@ -9,7 +9,9 @@
  * - At most FORWARDS_PER_RULE_PER_HOUR per rule in any hour (a flood, or a loop the headers miss).
  * - Each message goes to each address at most once, whatever runs again: the log records it
  *   durably *before* the forward is queued, so a crash in between loses that forward rather
- *   than sending it twice (an automatic sender should err on the side of silence).
+ *   than sending it twice (an automatic sender should err on the side of silence). It is
+ *   recorded as pending, with the Outbox id it is queued under, until it is queued: the next
+ *   process finds a pending one with no such Outbox item and says so (never sends it again).
  *
  * The log is <dataDir>/rules-forwarded.json; one process holds the data directory (popbox.lock).
  */
@@ -19,6 +21,7 @@ import type { AccountSettings } from '../../../shared/accounts.js';
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { Rule } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
+import { newLocalId } from '../store/ids.js';
 import { storageError, writeFileAtomic } from '../store/durable.js';
 import type { RuleSubject } from './evaluate.js';
 
@@ -54,7 +57,20 @@ interface LogFile {
   sent: Record<string, string[]>;
   /** Rule name (lowercase) → when it forwarded, within the last hour. */
   recent: Record<string, number[]>;
+  /** Forwards recorded but not yet known to be queued ("id to" → what it was). */
+  pending: Record<string, PendingForward>;
 }
+
+/** A forward recorded before it was queued: the Outbox id it goes under, and words for a notice. */
+export interface PendingForward {
+  id: string;
+  to: string;
+  accountId: string;
+  outbox: string;
+  subject: string;
+}
+
+const pendingKey = (id: string, to: string) => `${id} ${lower(to)}`;
 
 export class ForwardLog {
   /** Loaded once: two first loads at once must not each build their own copy. */
@@ -82,12 +98,12 @@ export class ForwardLog {
   private async read(): Promise<LogFile> {
     try {
       const json = JSON.parse(await fs.readFile(this.file, 'utf8')) as Partial<LogFile>;
-      return { version: 1, sent: json.sent ?? {}, recent: json.recent ?? {} };
+      return { version: 1, sent: json.sent ?? {}, recent: json.recent ?? {}, pending: json.pending ?? {} };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       // Unreadable is not "nothing was forwarded": refuse rather than forward everything again.
       if (code !== 'ENOENT') throw new AppFailure('storage', `cannot read ${this.file} (what filters forwarded): ${code ?? 'not valid JSON'}; fix or remove it`);
-      return { version: 1, sent: {}, recent: {} };
+      return { version: 1, sent: {}, recent: {}, pending: {} };
     }
   }
 
@@ -110,13 +126,44 @@ export class ForwardLog {
    * runs at once cannot both take it), then save it durably, before the forward is queued.
    * 'done': already forwarded there; 'capped': the rule's hour is used up.
    */
-  async claim(id: string, to: string, rule: string, now: number, cap = FORWARDS_PER_RULE_PER_HOUR): Promise<'claimed' | 'done' | 'capped'> {
+  async claim(m: MessageRecord, to: string, rule: string, now: number, cap = FORWARDS_PER_RULE_PER_HOUR): Promise<PendingForward | 'done' | 'capped'> {
     const d = await this.load();
-    if ((d.sent[id] ?? []).includes(lower(to))) return 'done';
+    if ((d.sent[m.id] ?? []).includes(lower(to))) return 'done';
     if (this.left(d, rule, now, cap) === 0) return 'capped';
-    this.take(d, id, to, rule, now);
+    this.take(d, m.id, to, rule, now);
+    const p: PendingForward = { id: m.id, to: lower(to), accountId: m.accountId, outbox: newLocalId(), subject: m.summary.subject };
+    d.pending[pendingKey(m.id, to)] = p;
+    this.mine.add(pendingKey(m.id, to));
     await this.save();
-    return 'claimed';
+    return p;
+  }
+
+  /** Pending forwards this process started: not another process's unfinished ones. */
+  private readonly mine = new Set<string>();
+
+  /** The forward is in the Outbox (durable): no longer uncertain. */
+  async queued(id: string, to: string): Promise<void> {
+    delete (await this.load()).pending[pendingKey(id, to)];
+    await this.save();
+  }
+
+  /**
+   * Forwards a process before this one recorded and may not have queued (it stopped in between).
+   * The caller checks each one's Outbox id and tells the person of those not there.
+   */
+  async unsettled(): Promise<PendingForward[]> {
+    const d = await this.load();
+    return Object.entries(d.pending)
+      .filter(([k]) => !this.mine.has(k))
+      .map(([, p]) => p);
+  }
+
+  /** Checked (and told, where uncertain): they stay forwarded, and are not reported again. */
+  async settled(done: readonly PendingForward[]): Promise<void> {
+    if (done.length === 0) return;
+    const d = await this.load();
+    for (const p of done) delete d.pending[pendingKey(p.id, p.to)];
+    await this.save();
   }
 
   /** Durably, before the forward is queued. */
@@ -137,6 +184,8 @@ export class ForwardLog {
     const left = (d.sent[id] ?? []).filter((a) => a !== lower(to));
     if (left.length) d.sent[id] = left;
     else delete d.sent[id];
+    delete d.pending[pendingKey(id, to)];
+    this.mine.delete(pendingKey(id, to));
     // Nor does it count against the rule's hourly cap.
     const times = d.recent[rule.toLowerCase()] ?? [];
     const i = times.lastIndexOf(at);
@@ -177,8 +226,11 @@ export class ForwardLog {
 /** What runRules needs to forward; absent, filters never forward. */
 export interface Forwarder {
   log: ForwardLog;
-  /** Build the forward and queue it in the account's Outbox (durable when this resolves). */
-  send(m: MessageRecord, to: string, rule: string): Promise<void>;
+  /**
+   * Build the forward and queue it in the account's Outbox under `outboxId` (durable when this
+   * resolves); throws only when it is not queued.
+   */
+  send(m: MessageRecord, to: string, rule: string, outboxId: string): Promise<void>;
   /** Per rule per hour (FORWARDS_PER_RULE_PER_HOUR by default). */
   cap?: number;
   /** Whether a message is still stored (the log forgets those that are not). */
@@ -210,15 +262,17 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
       continue;
     }
     // Checked again as it is taken: another run may have forwarded it while the file was read.
-    const claim = await fw.log.claim(m.id, to, rule, now, fw.cap);
+    const claim = await fw.log.claim(m, to, rule, now, fw.cap);
     if (claim === 'done') continue;
     if (claim === 'capped') {
       capped.set(rule, (capped.get(rule) ?? 0) + 1);
       continue;
     }
     try {
-      await fw.send(m, to, rule);
+      await fw.send(m, to, rule, claim.outbox);
       sent.set(m.id, [...(sent.get(m.id) ?? []), to]);
+      // Failing to note it queued only leaves it pending: the next process finds it in the Outbox.
+      await fw.log.queued(m.id, to).catch(() => {});
     } catch (e) {
       await fw.log.forget(m.id, to, rule, now).catch(() => {});
       notes.push(`${what} was not forwarded to ${to}: ${e instanceof Error ? e.message : String(e)}`);

@@ -115,9 +115,13 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
       });
       if (outcome === null) return null;
       if (outcome.kind === 'work') {
-        outcome.loggedIn.close(); // not asked for (no handOver): cannot happen, and the full path would connect anew
+        // Not asked for (no handOver): cannot happen, and the full path would connect anew.
+        outcome.loggedIn.close();
+        await releaseLock(outcome.lock);
         return null;
       }
+      // Connecting or logging in failed (refused, [IN-USE], unreachable): the full path would say
+      // the same after a second attempt at once, which only counts against the account at the server.
       if (outcome.kind === 'failed') {
         failed++;
         const error = toAppError(outcome.error, String(outcome.error));

@@ -162,6 +162,54 @@ describe('account session', () => {
     expect(f.openNow()).toBe(0);
   });
 
+  it('a job that opens the mailbox only when it needs it keeps its turn throughout: a job asked for meanwhile waits for its end', async () => {
+    // The check for mail: a quick check logs in without the mailbox, finds mail, and hands its
+    // logged-in connection to the sync. A job queued meanwhile (download the rest, On the
+    // server's Refresh) logs in too, so it must not start before that connection is closed.
+    const f = fakeOpener();
+    const s = new AccountSession('a', f.opener);
+    const quickPhase = gate();
+    const order: string[] = [];
+    let connection: 'closed' | 'logged in' = 'closed';
+    const check = s.lazily(
+      async (box, open) => {
+        order.push(`quick check with ${box ? 'an open' : 'no'} mailbox`);
+        connection = 'logged in';
+        await quickPhase.p;
+        const opened = await open(() => f.opener()); // as with the quick check's lock handed over
+        order.push(`sync on ${opened.n}`);
+        await later(10);
+        connection = 'closed';
+        order.push('sync end');
+      },
+      { letQuickWorkIn: true },
+    );
+    await later(5);
+    const other = s.run(async (box) => order.push(`other job on ${box.n}, quick-check connection ${connection}`));
+    const flags = s.share(async () => order.push('flags'));
+    await later(5);
+    expect(order).toEqual(['quick check with no mailbox']);
+    quickPhase.open();
+    await Promise.all([check, other, flags]);
+    expect(order).toEqual(['quick check with no mailbox', 'sync on 1', 'sync end', 'other job on 1, quick-check connection closed', 'flags']);
+    expect(f.openedTimes()).toBe(1);
+    expect(f.openNow()).toBe(0);
+  });
+
+  it('a job that never opens the mailbox leaves it closed; one after a job that kept it open gets it', async () => {
+    const f = fakeOpener();
+    const s = new AccountSession('a', f.opener);
+    expect(await s.lazily(async (box) => (box ? 'open' : 'none'))).toBe('none');
+    expect(f.openedTimes()).toBe(0);
+    const hold = gate();
+    const first = s.run(async () => hold.p);
+    const second = s.lazily(async (box) => (box ? `open ${box.n}` : 'none'));
+    hold.open();
+    expect(await second).toBe('open 1');
+    await first;
+    expect(f.openNow()).toBe(0);
+  });
+
   describe('with the real account lock', () => {
     let dataDir: string;
     afterAll(async () => {

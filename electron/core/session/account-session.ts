@@ -40,39 +40,39 @@ export class AccountSession<B extends SessionBox> {
    * (or a mailbox that cannot be opened) fails only its caller; the next job opens afresh.
    */
   run<T>(fn: (box: B) => Promise<T>, opts: { letQuickWorkIn?: boolean } = {}): Promise<T> {
+    return this.lazily(async (_box, open) => fn(await open()), opts);
+  }
+
+  /**
+   * Runs `fn` in turn like `run`, but opens the mailbox only when `fn` asks (`open`): until then
+   * `fn` gets it only if a job before kept it open, else null. The check for mail runs so: its
+   * quick check reads only the ledger (taking the account's lock itself) and opens the mailbox
+   * only when there is mail to fetch, all in this one turn, so no other job of the account (which
+   * would log in to the server a second time) comes between the quick check's login and the end
+   * of the sync it hands its connection to (DESIGN §3.4). `open(opener)` opens the mailbox that
+   * way instead of the session's own (the quick check hands over the account lock it holds);
+   * with `letQuickWorkIn`, quick work comes in beside from then on.
+   */
+  lazily<T>(
+    fn: (box: B | null, open: (opener?: () => Promise<B>) => Promise<B>) => Promise<T>,
+    opts: { letQuickWorkIn?: boolean } = {},
+  ): Promise<T> {
     this.jobs++;
     const job = this.tail.then(async () => {
-      try {
-        const box = (this.box ??= await this.open());
+      const open = async (opener?: () => Promise<B>): Promise<B> => {
+        const box = (this.box ??= await (opener ?? this.open)());
         if (opts.letQuickWorkIn) this.sharing = box;
+        return box;
+      };
+      try {
         try {
-          return await fn(box);
+          return await fn(this.box, open);
         } finally {
           this.sharing = null;
           await this.guestsDone();
         }
       } finally {
         // Whatever failed above, an idle mailbox is closed (else every later open says in-use).
-        if (--this.jobs === 0) await this.closeBox();
-      }
-    });
-    this.tail = job.then(
-      () => {},
-      () => {},
-    );
-    return job;
-  }
-
-  /**
-   * Runs `fn` in turn like `run`, but never opens the mailbox: `fn` gets it only if a job before
-   * kept it open, else null (the quick check, which reads only the ledger, takes the lock itself).
-   */
-  peek<T>(fn: (box: B | null) => Promise<T>): Promise<T> {
-    this.jobs++;
-    const job = this.tail.then(async () => {
-      try {
-        return await fn(this.box);
-      } finally {
         if (--this.jobs === 0) await this.closeBox();
       }
     });

@@ -61,17 +61,22 @@ export class AccountMailbox {
     return undefined;
   }
 
-  /** Open for writing (sync, delete): takes the account's lock, or fails with 'in-use'. */
-  static async open(dataDir: string, accountId: string): Promise<AccountMailbox> {
+  /**
+   * Open for writing (sync, delete): takes the account's lock, or fails with 'in-use'. `held`:
+   * the account's lock, already taken by this process (the quick check, which found mail to
+   * fetch): the mailbox owns it from here on, released at close or if opening fails.
+   */
+  static async open(dataDir: string, accountId: string, held?: HeldLock): Promise<AccountMailbox> {
     const dir = AccountMailbox.dirFor(dataDir, accountId);
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
+      if (held) await releaseLock(held).catch(() => {});
       throw storageError(`cannot create ${dir}`, e);
     }
     const lockFile = path.join(dir, 'lock');
     const openedAt = Date.now();
-    const lock = await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`);
+    const lock = held ?? (await acquireLock(lockFile, (pid) => `another Popbox process${pid ? ` (pid ${pid})` : ''} is using this account right now`));
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));

@@ -60,98 +60,117 @@ export class AccountSync {
 
   /**
    * A check for mail: first the quick check (quick-check.ts) in the account's turn, without
-   * opening its mailbox; only when it finds something to do (or cannot tell) the full sync.
+   * opening its mailbox; only when it finds something to do (or cannot tell) the full sync, in
+   * the same turn: no other job of the account (download the rest, On the server's Refresh or
+   * Delete, each of which logs in) can come between the quick check's login and the end of the
+   * sync (DESIGN §3.4, one session per account).
    */
   private async checkThenSync(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
     const { sessions, accounts, now } = this.deps;
     const credentials = await accounts.credentialsFor(account);
     const adjustPlan = this.deps.planHook?.(account);
-    const quick = await sessions.for(account.id).peek((box) =>
-      box
-        ? Promise.resolve(null) // open for other work: the full sync uses it as it is
-        : quickCheck({
-            accountDir: AccountMailbox.dirFor(sessions.dataDir, account.id),
-            connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
-            server: account,
-            credentials,
-            policy: account,
-            now: now(),
-            handOver: true,
-            ...(adjustPlan ? { adjustPlan } : {}),
-          }),
+    return sessions.for(account.id).lazily(
+      async (box, open) => {
+        // Open for other work already: the full sync uses it as it is.
+        if (box) return this.fullSync(box, account, credentials, onProgress, adjustPlan);
+        const quick = await quickCheck({
+          accountDir: AccountMailbox.dirFor(sessions.dataDir, account.id),
+          connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
+          server: account,
+          credentials,
+          policy: account,
+          now: now(),
+          handOver: true,
+          ...(adjustPlan ? { adjustPlan } : {}),
+        });
+        // A refused login or an unreachable server is this check's outcome (backoff, not a second login now).
+        if (quick?.kind === 'failed') throw quick.error;
+        if (quick?.kind === 'done') return quick.result;
+        if (quick?.kind !== 'work') return this.fullSync(await open(), account, credentials, onProgress, adjustPlan);
+        // Work found: the full sync goes on over the quick check's connection (one login per
+        // check), in the mailbox opened under the lock the quick check took.
+        let opened: AccountMailbox;
+        try {
+          opened = await open(() => AccountMailbox.open(sessions.dataDir, account.id, quick.lock));
+        } catch (e) {
+          quick.loggedIn.close(); // never used: no QUIT, nothing was asked of the server
+          throw e;
+        }
+        return this.fullSync(opened, account, credentials, onProgress, adjustPlan, quick.loggedIn);
+      },
+      { letQuickWorkIn: true },
     );
-    if (quick?.kind === 'failed') throw quick.error;
-    if (quick?.kind === 'done') return quick.result;
-    if (quick?.kind !== 'work') return this.syncOne(account, onProgress, adjustPlan, credentials);
-    // Work found: the full sync goes on over the quick check's connection (one login per check).
-    const handed = { pop: quick.loggedIn as typeof quick.loggedIn | null };
-    try {
-      return await this.syncOne(account, onProgress, adjustPlan, credentials, () => {
-        const pop = handed.pop;
-        handed.pop = null;
-        return pop ?? undefined;
-      });
-    } finally {
-      handed.pop?.close(); // the mailbox could not be opened: the connection was never used
-    }
   }
 
+  /** The full sync (download-the-selection included) as a job of its own in the account's turn. */
   private async syncOne(
     account: AccountSettings,
     onProgress?: (accountId: string, p: SyncProgress) => void,
     adjustPlan = this.deps.planHook?.(account),
-    knownCredentials?: Credentials,
-    /** The quick check's connection, taken once (a second call gets none). */
-    takeLoggedIn?: () => Pop3Client | undefined,
   ): Promise<SyncResult> {
-    const { sessions, accounts, ingest, now } = this.deps;
-    const credentials = knownCredentials ?? (await accounts.credentialsFor(account));
-    return sessions.for(account.id).run(
-      async (box) => {
-        const stored = ingest.begin(box);
-        let finished: SyncResult | undefined;
-        let verified: string | undefined;
-        try {
-          await ingest.reconcile(box);
-          finished = await syncAccount(box, {
-            connect: accounts.connectOptions(account, await lastSeenCertificate(box.dir, account)),
-            onConnected: ({ fingerprint256 }) => {
-              verified = fingerprint256;
-            },
-            credentials,
-            policy: account,
-            now,
-            onProgress: (p) => {
-              this.deps.onProgress(account.id, p);
-              onProgress?.(account.id, p);
-            },
-            // Parsing runs beside the download, never in its way; what it produces is journaled.
-            onStored: (e) => stored.stored(e),
-            ...(adjustPlan ? { adjustPlan } : {}),
-            ...((loggedIn) => (loggedIn ? { loggedIn } : {}))(takeLoggedIn?.()),
-          });
-          return finished;
-        } catch (e) {
-          // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).
-          if (isPop3Error(e) && e.code === 'certificate') {
-            const { fingerprint256, expectedFingerprint256 } = e;
-            const block = { message: e.message, ...(fingerprint256 ? { fingerprint256 } : {}), ...(expectedFingerprint256 ? { expectedFingerprint256 } : {}) };
-            await recordCertificateBlock(box.dir, block, now()).catch(() => {});
-          }
-          throw e;
-        } finally {
-          try {
-            await stored.finish();
-          } finally {
-            // Only a name in a later warning depends on it: a failed write must not fail the sync.
-            if (verified) await rememberCertificate(box.dir, account, verified, now()).catch(() => {});
-            // The Maildir as this session leaves it: the next check may then be a quick one.
-            if (finished) await recordQuickCheckStamp(box.dir, box.openedAt, (finished.loginDelaySeconds ?? 0) > 0).catch(() => {});
-          }
-        }
-      },
-      { letQuickWorkIn: true },
-    );
+    const credentials = await this.deps.accounts.credentialsFor(account);
+    return this.deps.sessions.for(account.id).run((box) => this.fullSync(box, account, credentials, onProgress, adjustPlan), { letQuickWorkIn: true });
+  }
+
+  /**
+   * Reconcile, then sync, in the account's turn with its mailbox open. `loggedIn`: the quick
+   * check's connection, which this takes over (closed here if the sync never gets to use it).
+   */
+  private async fullSync(
+    box: AccountMailbox,
+    account: AccountSettings,
+    credentials: Credentials,
+    onProgress: ((accountId: string, p: SyncProgress) => void) | undefined,
+    adjustPlan: SyncOptions['adjustPlan'] | undefined,
+    loggedIn?: Pop3Client,
+  ): Promise<SyncResult> {
+    const { accounts, ingest, now } = this.deps;
+    let handed = loggedIn;
+    const stored = ingest.begin(box);
+    let finished: SyncResult | undefined;
+    let verified: string | undefined;
+    try {
+      await ingest.reconcile(box);
+      const connect = accounts.connectOptions(account, await lastSeenCertificate(box.dir, account));
+      const taken = handed;
+      handed = undefined; // syncAccount owns it from here (it closes it on any failure)
+      finished = await syncAccount(box, {
+        connect,
+        onConnected: ({ fingerprint256 }) => {
+          verified = fingerprint256;
+        },
+        credentials,
+        policy: account,
+        now,
+        onProgress: (p) => {
+          this.deps.onProgress(account.id, p);
+          onProgress?.(account.id, p);
+        },
+        // Parsing runs beside the download, never in its way; what it produces is journaled.
+        onStored: (e) => stored.stored(e),
+        ...(adjustPlan ? { adjustPlan } : {}),
+        ...(taken ? { loggedIn: taken } : {}),
+      });
+      return finished;
+    } catch (e) {
+      // Kept with the account so that a restart does not connect again by itself (DESIGN §3.8).
+      if (isPop3Error(e) && e.code === 'certificate') {
+        const { fingerprint256, expectedFingerprint256 } = e;
+        const block = { message: e.message, ...(fingerprint256 ? { fingerprint256 } : {}), ...(expectedFingerprint256 ? { expectedFingerprint256 } : {}) };
+        await recordCertificateBlock(box.dir, block, now()).catch(() => {});
+      }
+      throw e;
+    } finally {
+      handed?.close(); // the sync never got to it (reconcile failed): no QUIT, nothing was asked
+      try {
+        await stored.finish();
+      } finally {
+        // Only a name in a later warning depends on it: a failed write must not fail the sync.
+        if (verified) await rememberCertificate(box.dir, account, verified, now()).catch(() => {});
+        // The Maildir as this session leaves it: the next check may then be a quick one.
+        if (finished) await recordQuickCheckStamp(box.dir, box.openedAt, (finished.loginDelaySeconds ?? 0) > 0).catch(() => {});
+      }
+    }
   }
 
   /** Download the rest of a headers-only message; returns the path of its full file. */

@@ -21,7 +21,7 @@ import path from 'node:path';
 import type { Credentials } from '../pop3/auth.js';
 import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
 import { isPop3Error } from '../pop3/errors.js';
-import { acquireLock, releaseLock } from '../store/lock.js';
+import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
 import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
@@ -92,8 +92,9 @@ export interface QuickCheckOptions {
   policy: SyncPolicy;
   now: number;
   /**
-   * When there is work: keep the connection (logged in) for the full sync, instead of QUIT and a
-   * second login moments later (the app: the full sync runs in the same process).
+   * When there is work: keep the connection (logged in) and the account's lock for the full sync,
+   * instead of QUIT and a second login moments later (the app: the full sync runs in the same
+   * process, in the same turn of the account's session).
    */
   handOver?: boolean;
   /** The full sync's hook on its plan (the On the server view), applied here the same way. */
@@ -102,11 +103,26 @@ export interface QuickCheckOptions {
 
 /**
  * `done`: the server has nothing for this account and nothing is to be deleted there (the
- * session ended with QUIT). `failed`: the login was refused — a second attempt by the full path
- * would only count against the account at the server. `work` (with handOver): the full sync must
- * run, on this connection. null: the full sync must run.
+ * session ended with QUIT). `failed`: connecting or logging in failed (refused, [IN-USE],
+ * [LOGIN-DELAY], [SYS/TEMP], the server unreachable): that is this check's outcome, as the full
+ * sync would have had it, and a second attempt right away would only count against the account
+ * at the server; the caller's backoff decides when to try again. `work` (with handOver): the full
+ * sync must run, on this connection, under this account lock (both now the caller's: the lock
+ * goes to AccountMailbox.open, the connection to the sync, and whichever is not used is
+ * released). null: cannot tell here (a certificate to record, no UIDL, the Maildir changed):
+ * the full sync must run.
  */
-export type QuickCheckOutcome = { kind: 'done'; result: SyncResult } | { kind: 'failed'; error: unknown } | { kind: 'work'; loggedIn: Pop3Client } | null;
+export type QuickCheckOutcome =
+  | { kind: 'done'; result: SyncResult }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'work'; loggedIn: Pop3Client; lock: HeldLock }
+  | null;
+
+/**
+ * Connecting and logging in fail as the full sync's would; a certificate problem is left to the
+ * full path (it records the block with the account, DESIGN §3.8).
+ */
+const loginFailure = (e: unknown): QuickCheckOutcome => (isPop3Error(e) && e.code !== 'certificate' ? { kind: 'failed', error: e } : null);
 
 /**
  * The quick check, for a caller that holds the account's turn in this process but not its open
@@ -116,34 +132,37 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
   const { accountDir } = opts;
   // A certificate block is the full path's business (a verified connection there ends it).
   if (certificateBlockSync(accountDir)) return null;
-  let lock;
+  let lock: HeldLock;
   try {
     lock = await acquireLock(path.join(accountDir, 'lock'), () => 'in use');
   } catch {
     return null; // the full path says in-use in its own words
   }
+  let handedOver = false;
   try {
     if (!(await maildirUnchanged(accountDir))) return null;
     const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
-    const pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server))).catch(() => null);
-    if (!pop) return null;
-    let handedOver = false;
+    let pop: Pop3Client;
+    try {
+      pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server)));
+    } catch (e) {
+      return loginFailure(e);
+    }
     try {
       try {
         await pop.login(opts.credentials);
       } catch (e) {
-        if (isPop3Error(e) && e.code === 'auth') {
-          pop.close();
-          return { kind: 'failed', error: e };
-        }
-        throw e;
+        pop.close();
+        return loginFailure(e);
       }
+      const handOver = (): QuickCheckOutcome => {
+        handedOver = true;
+        return { kind: 'work', loggedIn: pop, lock };
+      };
       const caps = pop.capabilities;
       if (caps?.loginDelaySeconds) {
         // A second login soon after this one may be refused: hand this one over, or leave it all to the full sync.
-        if (!opts.handOver) return await quitThenFull(pop);
-        handedOver = true;
-        return { kind: 'work', loggedIn: pop };
+        return opts.handOver ? handOver() : await quitThenFull(pop);
       }
       // Sizes matter only for new messages (the full sync's business) and to the hook (its
       // listing of the server): without a hook UIDL alone decides. With one, both at once (pipelined).
@@ -153,9 +172,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const planned = planSync(server, ledger, opts.policy, opts.now);
       const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
       if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) {
-        if (!opts.handOver) return await quitThenFull(pop);
-        handedOver = true;
-        return { kind: 'work', loggedIn: pop };
+        return opts.handOver ? handOver() : await quitThenFull(pop);
       }
       await pop.quit();
       if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
@@ -172,7 +189,8 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
   } catch {
     return null;
   } finally {
-    await releaseLock(lock);
+    // Handed over, the lock is the caller's (it goes on to the mailbox the full sync opens).
+    if (!handedOver) await releaseLock(lock);
   }
 }
 

@@ -432,23 +432,37 @@ export class MailService {
     await this.outbox.enqueue(account.id, { raw: built.raw, envelope: built.envelope, sendAt: this.now(), id: outboxId });
   }
 
-  private forwardsSettled = false;
+  /** Done once per process (two checks starting at once share it); forgotten when it failed. */
+  private forwardsSettled: Promise<void> | null = null;
 
   /**
-   * Once per process, before the first check for mail: a forward an earlier process recorded
-   * but may not have queued (it stopped in between) is never sent again; the person is told.
+   * Once per process, before the first check for mail or forwarding run: a forward an earlier
+   * process recorded but may not have queued (it stopped in between) is never sent again; the
+   * person is told. One whose Outbox cannot be read now is left for the next time.
    */
-  private async settleForwards(): Promise<void> {
-    if (this.forwardsSettled) return;
-    const pending = await this.forwardLog.unsettled();
-    for (const p of pending) {
+  private settleForwards(): Promise<void> {
+    this.forwardsSettled ??= this.settleForwardsNow().catch(() => {
+      this.forwardsSettled = null;
+    });
+    return this.forwardsSettled;
+  }
+
+  private async settleForwardsNow(): Promise<void> {
+    const done = [];
+    let failed = false;
+    for (const p of await this.forwardLog.unsettled()) {
       // Asking the Outbox for its items reads and recovers its state (a queued file journaled).
-      const items = await this.outbox.status(p.accountId).catch(() => []);
+      const items = await this.outbox.status(p.accountId).catch(() => null);
+      if (!items) {
+        failed = true;
+        continue;
+      }
+      done.push(p);
       if (this.journal.get(p.outbox) || items.some((i) => i.id === p.outbox)) continue;
       this.emit('notice', { level: 'warning', message: `A filter may not have forwarded “${p.subject || '(no subject)'}” to ${p.to}: Popbox stopped before it was queued, and does not forward it again. Forward it yourself if it is needed.` });
     }
-    await this.forwardLog.settled(pending);
-    this.forwardsSettled = true;
+    await this.forwardLog.settled(done);
+    if (failed) throw new Error('an Outbox could not be read');
   }
 
   /**
@@ -480,6 +494,7 @@ export class MailService {
 
   /** Run the rules now over these messages (a folder, a selection); what each did. */
   async runRules(ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
+    if (opts.forward) await this.settleForwards();
     return runRules(this.ruleDeps, await this.rules.list(), ids, opts);
   }
 
@@ -651,7 +666,7 @@ export class MailService {
 
   /** Sync the given accounts (all when empty), one session each, and report each outcome. */
   async sync(idsOrNames: string[] = [], onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncOutcome[]> {
-    await this.settleForwards().catch(() => {}); // tried again at the next check
+    await this.settleForwards();
     const accounts = idsOrNames.length ? idsOrNames.map((n) => this.accounts.get(n)) : this.accounts.list();
     const outcomes: SyncOutcome[] = [];
     for (const account of accounts) {

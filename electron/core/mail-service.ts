@@ -259,7 +259,8 @@ export class MailService {
     await this.syncs.idle();
     // The filters of mail just downloaded finish too (a forward between its record and the
     // Outbox would be lost); bounded, so a stuck one cannot keep the app from quitting.
-    await Promise.race([this.arrivalsSettled(), new Promise((r) => setTimeout(r, CLOSE_WAIT_FOR_FILTERS_MS).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.arrivalsSettled(), new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_FOR_FILTERS_MS)))]).finally(() => clearTimeout(timer));
     // Commands still at work (a Delete, a mark-read) finish before the close counts as clean.
     await this.sessions.closeAll();
     await this.searchIndex?.close().catch(() => {});

@@ -25,5 +25,6 @@ export const ERROR_CODES = [
   'secret', // the password could not be obtained: keychain unavailable or locked, password command failed
   'rejected', // the outgoing server refused a recipient or the message for good (5xx); its words are in the message
   'size', // the message is larger than the outgoing server accepts
+  'busy', // Popbox is already asking the person something (one native question at a time), or was just told Cancel
 ] as const;
 

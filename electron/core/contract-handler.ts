@@ -15,6 +15,7 @@ import { changedForwardRules, forwardTargets } from './rules/forward.js';
 import { describeCondition } from './rules/rule-text.js';
 import { addressAsSent, bulletList, oneLine } from './questions/question-text.js';
 import type { DeletionPreview } from './server-view/server-view.js';
+import { PAUSE_AFTER_CANCEL_MS, QuestionGate, type QuestionKind } from './questions/question-gate.js';
 
 export type Handlers = { [M in Method]: (input: z.output<Contract[M]['input']>) => Promise<Output<M>> };
 
@@ -41,6 +42,23 @@ export interface HostServices {
    * one that cannot ask) refuses: it may throw an AppFailure saying what to do instead.
    */
   confirm?(question: ConfirmQuestion): Promise<boolean>;
+  /** How long after Cancel the same kind of question is refused (PAUSE_AFTER_CANCEL_MS); tests that answer at once set 0. */
+  pauseAfterCancelMs?: number;
+}
+
+/**
+ * Ask the person natively, through the host, one question at a time (QuestionGate: `busy` while
+ * one is open or just after a Cancel of the same kind). Cancel is `cancelled`; a host that
+ * cannot ask is `unsupported`, in the words given.
+ */
+type Ask = (kind: QuestionKind, question: ConfirmQuestion, words: { declined: string; unsupported: string }) => Promise<void>;
+
+function nativeAsker(host: HostServices, gate: QuestionGate): Ask {
+  return async (kind, question, words) => {
+    const confirm = host.confirm;
+    if (!confirm) throw new AppFailure('unsupported', words.unsupported);
+    if (!(await gate.ask(kind, () => confirm.call(host, question)))) throw new AppFailure('cancelled', words.declined);
+  };
 }
 
 /**
@@ -53,7 +71,7 @@ export interface HostServices {
  * message, and only then is the person asked. One question at a time per message: a second
  * click while the dialog is open waits for the same answer instead of opening another dialog.
  */
-function resendFromRenderer(service: MailService, host: HostServices, asking: Map<string, Promise<void>>, id: string): Promise<void> {
+function resendFromRenderer(service: MailService, ask: Ask, asking: Map<string, Promise<void>>, id: string): Promise<void> {
   const pending = asking.get(id);
   if (pending) return pending;
   const run = (async () => {
@@ -73,8 +91,7 @@ function resendFromRenderer(service: MailService, host: HostServices, asking: Ma
         cancelLabel: 'Cancel',
         command: `popbox outbox resend ${id}`,
       };
-      if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you whether to send it again. In a terminal: ${question.command}`);
-      if (!(await host.confirm(question))) throw new AppFailure('cancelled', 'Not sent again.');
+      await ask('resend', question, { unsupported: `This window cannot ask you whether to send it again. In a terminal: ${question.command}`, declined: 'Not sent again.' });
     }
     await service.resendMessage(id, { confirmed: true });
   })().finally(() => asking.delete(id));
@@ -88,9 +105,8 @@ function resendFromRenderer(service: MailService, host: HostServices, asking: Ma
  * changed) and a run that would mark messages for deletion there are asked natively first; the
  * CLI (trusted) does not ask. Declined is `cancelled`; a host that cannot ask refuses.
  */
-async function askServerDeletion(host: HostServices, question: ConfirmQuestion, declined: string): Promise<void> {
-  if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you about deleting mail on the server. In a terminal: ${question.command}`);
-  if (!(await host.confirm(question))) throw new AppFailure('cancelled', declined);
+function askServerDeletion(ask: Ask, kind: QuestionKind, question: ConfirmQuestion, declined: string): Promise<void> {
+  return ask(kind, question, { unsupported: `This window cannot ask you about deleting mail on the server. In a terminal: ${question.command}`, declined });
 }
 
 function deletesOnServer(rule: Rule): boolean {
@@ -140,7 +156,7 @@ function forwardQuestion(forwarding: readonly Rule[], stored: readonly Rule[]): 
   };
 }
 
-async function saveRulesFromRenderer(service: MailService, host: HostServices, rules: Rule[]): Promise<Rule[]> {
+async function saveRulesFromRenderer(service: MailService, ask: Ask, rules: Rule[]): Promise<Rule[]> {
   const stored = await service.listRules();
   // A forward sends mail to an address on its own: a new or changed one is asked natively too
   // (its question built first, so a save it refuses asks nothing at all).
@@ -150,7 +166,8 @@ async function saveRulesFromRenderer(service: MailService, host: HostServices, r
   const risky = rules.filter((r) => deletesOnServer(r) && r.enabled && before.get(r.name.toLowerCase()) !== JSON.stringify(r));
   if (risky.length > 0) {
     await askServerDeletion(
-      host,
+      ask,
+      'rules-server-delete',
       {
         title: 'Delete mail on the server?',
         message: `${risky.length === 1 ? 'This filter' : `These ${risky.length} filters`} will delete matching mail on the server at the next sync:\n${bulletList(risky.map(ruleLine), LISTED, (n) => `and ${n} more`)}`,
@@ -163,17 +180,17 @@ async function saveRulesFromRenderer(service: MailService, host: HostServices, r
     );
   }
   if (forwardAsk) {
-    if (!host.confirm) throw new AppFailure('unsupported', `This window cannot ask you about forwarding mail. In a terminal: ${forwardAsk.command}`);
-    if (!(await host.confirm(forwardAsk))) throw new AppFailure('cancelled', 'Filters not saved.');
+    await ask('rules-forward', forwardAsk, { unsupported: `This window cannot ask you about forwarding mail. In a terminal: ${forwardAsk.command}`, declined: 'Filters not saved.' });
   }
   return service.saveRules(rules);
 }
 
-function runRulesFromRenderer(service: MailService, host: HostServices, ids: string[]): Promise<RuleOutcome[]> {
+function runRulesFromRenderer(service: MailService, ask: Ask, ids: string[]): Promise<RuleOutcome[]> {
   return service.runRules(ids, {
     confirmServerDeletion: (count) =>
       askServerDeletion(
-        host,
+        ask,
+        'rules-run',
         {
           title: 'Delete mail on the server?',
           message: `Your filters would delete ${count === 1 ? 'one message' : `${count} messages`} on the server at the next sync.`,
@@ -221,13 +238,14 @@ function serverMessageList({ count, notDownloaded, known }: DeletionPreview): st
  * downloaded here), so a page cannot swap the selection behind an innocent-looking question;
  * declined is `cancelled`, nothing is sent.
  */
-function deleteOnServerFromRenderer(service: MailService, host: HostServices, accountId: string, uidls: string[]) {
+function deleteOnServerFromRenderer(service: MailService, ask: Ask, accountId: string, uidls: string[]) {
   return service.deleteOnServer(accountId, uidls, {
     confirm: async (preview) => {
       const { count, notDownloaded } = preview;
       const some = (n: number) => (n === 1 ? 'one message' : `${n} messages`);
       await askServerDeletion(
-        host,
+        ask,
+        'server-delete',
         {
           title: 'Delete on the server?',
           message: `Delete ${some(count)} on the server?`,
@@ -267,6 +285,8 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
   const pub = (a: Parameters<typeof PublicAccount.parse>[0]) => PublicAccount.parse(a);
   /** Send-again questions open now, by message id. */
   const resendQuestions = new Map<string, Promise<void>>();
+  // One gate per host: the desktop app and the web host each have one dispatcher.
+  const ask = nativeAsker(host, new QuestionGate(host.pauseAfterCancelMs ?? PAUSE_AFTER_CANCEL_MS));
   return {
     listAccounts: async () => service.listAccounts().map(pub),
     addAccount: async ({ account, password, smtpPassword }) => pub(await service.addAccount(account, password, smtpPassword !== undefined ? { smtpPassword } : {})),
@@ -325,7 +345,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     send: (message) => service.send(message),
     outboxStatus: ({ accountId }) => service.outboxStatus(accountId),
     cancelSend: ({ id }) => service.cancelSend(id).then(() => null),
-    resendMessage: ({ id }) => resendFromRenderer(service, host, resendQuestions, id).then(() => null),
+    resendMessage: ({ id }) => resendFromRenderer(service, ask, resendQuestions, id).then(() => null),
     markSent: ({ id }) => service.markSent(id).then(() => null),
     discardQueued: ({ id }) => service.discardQueued(id).then(() => null),
     composeFrom: ({ mode, id, accountId }) => service.composeFrom(mode, { id, accountId }),
@@ -334,13 +354,13 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     openDraft: ({ id }) => service.openDraft(id),
     suggestAddresses: async ({ query, limit }) => service.suggestAddresses(query, limit),
     listRules: () => service.listRules(),
-    saveRules: ({ rules }) => saveRulesFromRenderer(service, host, rules),
+    saveRules: ({ rules }) => saveRulesFromRenderer(service, ask, rules),
     previewRule: ({ rule, accountId, folder, max }) => service.previewRuleOver(rule, { ...(accountId !== undefined ? { accountId } : {}), ...(folder !== undefined ? { folder } : {}), max: max ?? 200 }),
-    runRules: ({ ids }) => runRulesFromRenderer(service, host, ids),
+    runRules: ({ ids }) => runRulesFromRenderer(service, ask, ids),
     search: (input) => service.search(input),
     threads: ({ since }) => Promise.resolve(service.threadChanges(since)),
     serverListing: ({ accountId, refresh }) => service.serverListing(accountId, { refresh: refresh === true }),
-    deleteOnServer: ({ accountId, uidls }) => deleteOnServerFromRenderer(service, host, accountId, uidls),
+    deleteOnServer: ({ accountId, uidls }) => deleteOnServerFromRenderer(service, ask, accountId, uidls),
     downloadFromServer: ({ accountId, uidls, headersOnly }) => service.downloadFromServer(accountId, uidls, { headersOnly: headersOnly === true }),
     pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
   };

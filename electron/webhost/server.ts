@@ -47,6 +47,8 @@ export interface WebHostOptions {
    * default the answer is a refusal naming the terminal command that does it; tests set this.
    */
   confirm?: (question: ConfirmQuestion) => Promise<boolean>;
+  /** How long after Cancel the same kind of question is refused (HostServices); tests that answer at once set 0. */
+  pauseAfterCancelMs?: number;
 }
 
 export interface WebHost {
@@ -92,8 +94,9 @@ export async function freeName(dir: string, suggested: string): Promise<string> 
 }
 
 /** What the web host does where the desktop app opens a window: saves into a folder, refuses questions (unless told how to answer). */
-export function webHostServices(opts: Pick<WebHostOptions, 'downloadsDir' | 'confirm'>): HostServices {
+export function webHostServices(opts: Pick<WebHostOptions, 'downloadsDir' | 'confirm' | 'pauseAfterCancelMs'>): HostServices {
   return {
+    ...(opts.pauseAfterCancelMs !== undefined ? { pauseAfterCancelMs: opts.pauseAfterCancelMs } : {}),
     chooseSaveDestination: async (name) => {
       await fs.mkdir(opts.downloadsDir, { recursive: true });
       return freeName(opts.downloadsDir, name);

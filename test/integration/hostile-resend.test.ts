@@ -47,6 +47,8 @@ describe('sending again what may have been sent: only after a native confirmatio
           if (answer === 'throw') throw new Error('the window is gone');
           return answer;
         },
+        // Answered at once, then again: the pause after Cancel (test/unit/native-questions.test.ts) is off here.
+        pauseAfterCancelMs: 0,
       }),
     );
   }

@@ -44,7 +44,8 @@ suite('a page cannot delete mail on the server through filters without the user'
     accountId = account.id;
     await service.sync([accountId]);
     await service.arrivalsSettled();
-    dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, confirm: async (q) => (asked.push(q), answer) }));
+    // Answered at once, then again: the pause after Cancel (test/unit/native-questions.test.ts) is off here.
+    dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, confirm: async (q) => (asked.push(q), answer), pauseAfterCancelMs: 0 }));
     web = createDispatcher(mailServiceHandlers(service, webHostServices({ downloadsDir: path.join(dataDir, 'dl') })));
   }, 120_000);
 

@@ -68,7 +68,8 @@ suite('On the server (Dovecot)', () => {
       'jo-pw',
     );
     accountId = account.id;
-    dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, confirm: async (q) => (asked.push(q), answer) }));
+    // Answered at once, then again: the pause after Cancel (test/unit/native-questions.test.ts) is off here.
+    dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, confirm: async (q) => (asked.push(q), answer), pauseAfterCancelMs: 0 }));
   }, 60_000);
 
   afterAll(async () => {

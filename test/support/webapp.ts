@@ -35,6 +35,8 @@ export interface WebAppOptions {
   dovecot?: DovecotOptions;
   /** Answers main's native questions (delete on the server, send again), as the person would. */
   confirm?: WebHostOptions['confirm'];
+  /** The pause after Cancel before the same question is asked again: 0 here (tests answer at once), unless a test sets it. */
+  pauseAfterCancelMs?: number;
   /** Main's clock (a test moves it past a time window); Date.now by default. */
   now?: () => number;
 }
@@ -45,7 +47,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), ...(opts.now ? { now: opts.now } : {}) });
   await opts.prepare?.(dc, service);
   if (opts.scheduler) service.startScheduler();
-  const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'downloads'), ...(opts.remote ? { remote: opts.remote } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}) });
+  const host = await startWebHost({ service, staticDir, downloadsDir: path.join(dataDir, 'downloads'), ...(opts.remote ? { remote: opts.remote } : {}), ...(opts.confirm ? { confirm: opts.confirm } : {}), pauseAfterCancelMs: opts.pauseAfterCancelMs ?? 0 });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 880 } });
   const pageErrors: string[] = [];

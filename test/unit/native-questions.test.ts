@@ -12,6 +12,7 @@ import type { Result } from '../../shared/contract.js';
 import type { RuleInput } from '../../shared/rules.js';
 import { createDispatcher, mailServiceHandlers, type ConfirmQuestion, type HostServices } from '../../electron/core/contract-handler.js';
 import { MailService } from '../../electron/core/mail-service.js';
+import { PAUSE_AFTER_CANCEL_MS, QuestionGate } from '../../electron/core/questions/question-gate.js';
 import { oneLine } from '../../electron/core/questions/question-text.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { saveCache, emptyCache } from '../../electron/core/server-view/cache.js';
@@ -154,5 +155,47 @@ describe('Forward mail automatically? shows what is new, as it really is', () =>
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/at most 5 new/) } });
     expect(asked).toEqual([]);
     expect(await call('saveRules', { rules: [forward('A', six.slice(0, 5))] })).toMatchObject({ ok: true });
+  });
+});
+
+describe('one native question at a time', () => {
+  it('while a question is open, another call that needs one is refused as busy', async () => {
+    let calls = 0;
+    const { dataDir, accountId, call } = await setUp({ confirm: () => (calls++, new Promise<boolean>(() => {})) });
+    await cacheListing(dataDir, accountId, [['u1', { from: 'A', subject: 'S', date: null }]]);
+    void call('deleteOnServer', { accountId, uidls: ['u1'] });
+    await expect.poll(() => calls).toBe(1);
+    expect(await call('deleteOnServer', { accountId, uidls: ['u1'] })).toMatchObject({ ok: false, error: { code: 'busy', message: expect.stringContaining('already asking you something') } });
+    expect(await call('saveRules', { rules: [forward('F', 'me@example.org')] })).toMatchObject({ ok: false, error: { code: 'busy' } });
+    expect(calls).toBe(1);
+  });
+
+  it('after Cancel, the same question from the page is refused for a while without asking', async () => {
+    let calls = 0;
+    const { dataDir, accountId, call } = await setUp({ confirm: async () => (calls++, false) });
+    await cacheListing(dataDir, accountId, [['u1', { from: 'A', subject: 'S', date: null }]]);
+    expect(await call('deleteOnServer', { accountId, uidls: ['u1'] })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(calls).toBe(1);
+    expect(await call('deleteOnServer', { accountId, uidls: ['u1'] })).toMatchObject({ ok: false, error: { code: 'busy', message: expect.stringMatching(/Cancel/) } });
+    expect(calls).toBe(1);
+    // Another kind of question is still asked.
+    expect(await call('saveRules', { rules: [forward('F', 'me@example.org')] })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(calls).toBe(2);
+  });
+});
+
+describe('QuestionGate', () => {
+  it('the pause after Cancel ends: after 10 s the same question is asked again; a yes or a throw starts no pause', async () => {
+    let t = 0;
+    const gate = new QuestionGate(PAUSE_AFTER_CANCEL_MS, () => t);
+    expect(PAUSE_AFTER_CANCEL_MS).toBe(10_000);
+    expect(await gate.ask('server-delete', async () => false)).toBe(false);
+    t = 9_000;
+    await expect(gate.ask('server-delete', async () => true)).rejects.toMatchObject({ code: 'busy', message: expect.stringContaining('1 second') });
+    t = 10_000;
+    expect(await gate.ask('server-delete', async () => true)).toBe(true);
+    expect(await gate.ask('server-delete', async () => true)).toBe(true);
+    await expect(gate.ask('resend', async () => Promise.reject(new Error('no window')))).rejects.toThrow('no window');
+    expect(await gate.ask('resend', async () => true)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
  * A search query is bounded (review finding 4): main's event loop also serves sync, sending and
  * every IPC call, so no query the page can send (1,000 characters at most) may hold it for long.
  * On 10,000 indexed messages: 200 copies of `-com` (a word in most addresses), a 200-way OR and
- * 259 distinct words each answer well under a bound the unbounded code exceeded, and say in
+ * 259 distinct words each come down to the bounded work (deduplicated clauses, at most 32 words searched and highlighted), and say in
  * plain words what they left out; negations still leave out exactly what they name.
  */
 import fs from 'node:fs/promises';
@@ -16,13 +16,13 @@ import { SEARCH_QUERY_MAX } from '../../shared/search.js';
 import { generateMessage, mulberry32 } from '../support/mailgen.js';
 
 const COUNT = 10_000;
-/**
+/*
  * Measured on the shared 2-core dev box (load ~16), 10,000 messages: before the bounds, 200×
- * `-com` took 1.4 s (200 scans of the index into 200 sets); after, 0.1 s. The others were fast
- * before too at this size (their cost grows with the index: ~0.5–1 s at 100,000); what fails
- * there without the bounds is the number of words searched and highlighted.
+ * `-com` took 1.4 s (200 scans of the index into 200 sets); after, 0.1 s. Tests never assert a
+ * time (DESIGN §6: a slow machine must not fail them): what is checked is the work the query is
+ * reduced to — the clauses left after deduplication and the words searched and highlighted —
+ * which is what made the old code slow, and which fails on it.
  */
-const BOUND_MS = 300;
 
 describe('hostile search queries are bounded', () => {
   let dataDir: string;
@@ -53,26 +53,18 @@ describe('hostile search queries are bounded', () => {
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  /** The answer and the fastest of three runs (a busy shared machine adds spikes, never removes work). */
-  const timed = async (query: string) => {
+  /** The answer to a query that fits the contract's length limit. */
+  const ask = async (query: string) => {
     expect(query.length).toBeLessThanOrEqual(SEARCH_QUERY_MAX);
-    let ms = Infinity;
-    let r = await service.search({ query, limit: COUNT });
-    for (let run = 0; run < 3; run++) {
-      const t0 = performance.now();
-      r = await service.search({ query, limit: COUNT });
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    return { r, ms };
+    return { r: await service.search({ query, limit: COUNT }) };
   };
 
-  it('200 copies of a negated common word: one clause, the same answer as one copy, quickly', async () => {
+  it('200 copies of a negated common word: one clause, the same answer as one copy', async () => {
     const once = await service.search({ query: '-com ', limit: COUNT });
     // The question must be one that is worth asking: "com" is in most messages, not all.
     expect(once.total).toBeGreaterThan(COUNT / 10);
     expect(once.total).toBeLessThan(COUNT * 0.9);
-    const { r, ms } = await timed(`${Array(200).fill('-com').join(' ')} `);
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { r } = await ask(`${Array(200).fill('-com').join(' ')} `);
     expect(r.total).toBe(once.total);
     expect(new Set(r.ids)).toEqual(new Set(once.ids));
     expect(r.understood).toBe('-com');
@@ -99,8 +91,7 @@ describe('hostile search queries are bounded', () => {
 
   it('a 200-way OR searches the first 32 words and says so', async () => {
     const words = Array.from({ length: 200 }, (_, i) => (i + 36).toString(36));
-    const { r, ms } = await timed(words.join(' | '));
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { r } = await ask(words.join(' | '));
     expect(r.terms.length).toBeLessThanOrEqual(32);
     expect(r.ignored).toContain('Only the first 32 words are searched');
     // The 32 it kept still find what they find on their own.
@@ -112,8 +103,7 @@ describe('hostile search queries are bounded', () => {
     const query = Array.from({ length: 400 }, (_, i) => 'q' + i.toString(36))
       .join(' ')
       .slice(0, SEARCH_QUERY_MAX);
-    const { r, ms } = await timed(query);
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { r } = await ask(query);
     expect(r.terms.length).toBeLessThanOrEqual(32);
     expect(r.ignored).toContain('Only the first 32 words are searched');
   });
@@ -122,8 +112,7 @@ describe('hostile search queries are bounded', () => {
     const common = ['meeting', 'budget', 'report', 'the', 'and', 'com'];
     const filler = Array.from({ length: 160 }, (_, i) => 'z' + i.toString(36));
     const query = [...common, ...filler].join(' | ').slice(0, SEARCH_QUERY_MAX).replace(/ \|? ?\S*$/, '');
-    const { r, ms } = await timed(query);
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { r } = await ask(query);
     expect(r.total).toBeGreaterThan(COUNT / 2);
     expect(r.snippets.length).toBeGreaterThan(0);
     expect(r.terms.length).toBeLessThanOrEqual(32);

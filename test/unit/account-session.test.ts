@@ -186,13 +186,41 @@ describe('account session', () => {
     );
     await later(5);
     const other = s.run(async (box) => order.push(`other job on ${box.n}, quick-check connection ${connection}`));
-    const flags = s.share(async () => order.push('flags'));
+    // Quick work (mark read) waits for the quick check only, then runs beside the sync.
+    const flags = s.share(async (box) => order.push(`flags on ${box.n}`));
     await later(5);
     expect(order).toEqual(['quick check with no mailbox']);
     quickPhase.open();
     await Promise.all([check, other, flags]);
-    expect(order).toEqual(['quick check with no mailbox', 'sync on 1', 'sync end', 'other job on 1, quick-check connection closed', 'flags']);
+    expect(order).toEqual(['quick check with no mailbox', 'flags on 1', 'sync on 1', 'sync end', 'other job on 1, quick-check connection closed']);
+    await s.idle();
     expect(f.openedTimes()).toBe(1);
+    expect(f.openNow()).toBe(0);
+  });
+
+  it('quick work asked for during a check that ends without opening the mailbox keeps its place in the queue', async () => {
+    const f = fakeOpener();
+    const s = new AccountSession('a', f.opener);
+    const quickPhase = gate();
+    const order: string[] = [];
+    const check = s.lazily(
+      async () => {
+        await quickPhase.p;
+        order.push('nothing new');
+      },
+      { letQuickWorkIn: true },
+    );
+    await later(5);
+    const flags = s.share(async (box) => order.push(`flags on ${box.n}`));
+    const del = s.run(async () => order.push('delete for good'));
+    const failing = s.share(async () => {
+      throw new Error('not-found');
+    });
+    quickPhase.open();
+    await Promise.all([check, flags, del]);
+    await expect(failing).rejects.toThrow('not-found');
+    expect(order).toEqual(['nothing new', 'flags on 1', 'delete for good']);
+    await s.idle();
     expect(f.openNow()).toBe(0);
   });
 

@@ -22,6 +22,8 @@ export class AccountSession<B extends SessionBox> {
   private box: B | null = null;
   /** The mailbox while a job that lets quick work in holds it. */
   private sharing: B | null = null;
+  /** Quick work waiting for such a job to open the mailbox (null when none is running unopened). */
+  private awaitingBox: ((box: B) => void)[] | null = null;
   /** Quick work running beside such a job: the job's turn ends only after it. */
   private readonly guests = new Set<Promise<void>>();
 
@@ -61,14 +63,20 @@ export class AccountSession<B extends SessionBox> {
     const job = this.tail.then(async () => {
       const open = async (opener?: () => Promise<B>): Promise<B> => {
         const box = (this.box ??= await (opener ?? this.open)());
-        if (opts.letQuickWorkIn) this.sharing = box;
+        if (opts.letQuickWorkIn) {
+          this.sharing = box;
+          for (const start of this.awaitingBox?.splice(0) ?? []) start(box);
+        }
         return box;
       };
+      // Quick work asked for before this job opens the mailbox waits for that (see share).
+      if (opts.letQuickWorkIn && !this.box) this.awaitingBox = [];
       try {
         try {
           return await fn(this.box, open);
         } finally {
           this.sharing = null;
+          this.awaitingBox = null;
           await this.guestsDone();
         }
       } finally {
@@ -83,10 +91,36 @@ export class AccountSession<B extends SessionBox> {
     return job;
   }
 
-  /** Quick work: beside a job that lets it in, else in turn like any other job. */
+  /**
+   * Quick work: beside a job that lets it in, else in turn like any other job. While such a job
+   * has not opened the mailbox yet (the check for mail during its quick check), the work takes
+   * its place in the queue as usual, and starts beside that job if it opens the mailbox first:
+   * a click then waits for the quick check, not for the whole download that follows it, and keeps
+   * its order with the jobs asked for after it when the check ends without opening.
+   */
   share<T>(fn: (box: B) => Promise<T>): Promise<T> {
     const box = this.sharing;
-    if (!box) return this.run(fn);
+    if (box) return this.beside(box, fn);
+    const awaiting = this.awaitingBox;
+    if (!awaiting) return this.run(fn);
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      const start = (work: () => Promise<T>): Promise<T> | undefined => {
+        if (started) return undefined;
+        started = true;
+        const running = work();
+        running.then(resolve, reject);
+        return running;
+      };
+      awaiting.push((opened) => void start(() => this.beside(opened, fn)));
+      // Its turn, if the mailbox was not opened for it before: a job like any other.
+      void this.lazily(async (_box, open) => {
+        await start(async () => fn(await open()));
+      }).catch(() => {}); // its caller has the error
+    });
+  }
+
+  private beside<T>(box: B, fn: (box: B) => Promise<T>): Promise<T> {
     const work = (async () => fn(box))();
     const settled = work.then(
       () => {},
@@ -99,10 +133,11 @@ export class AccountSession<B extends SessionBox> {
 
   /** Resolves once every job queued so far and the quick work beside them is done and the mailbox closed. */
   async idle(): Promise<void> {
-    while (this.jobs > 0 || this.guests.size > 0) {
+    // The last job's tail settles only after it closed the mailbox (its count drops to zero first).
+    do {
       await this.tail;
       await this.guestsDone();
-    }
+    } while (this.jobs > 0 || this.guests.size > 0);
   }
 
   private async guestsDone(): Promise<void> {

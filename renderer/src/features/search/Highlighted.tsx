@@ -1,12 +1,14 @@
 /** Text with the search's words marked (<mark>), for the list's snippet and plain-text bodies. */
 import type { SearchTerm } from './highlight.js';
-import { splitMatches } from './highlight.js';
+import { markBudget, splitMatches } from './highlight.js';
 
-export function Highlighted({ text, terms, pattern }: { text: string; terms: readonly SearchTerm[]; pattern?: RegExp | null }) {
-  if (terms.length === 0) return <>{text}</>;
+export type Piece = { text: string; hit: boolean };
+
+/** Pieces already cut (a body cuts all its text under one budget of marks). */
+export function Pieces({ pieces }: { pieces: readonly Piece[] }) {
   return (
     <>
-      {splitMatches(text, terms, pattern).map((p, i) =>
+      {pieces.map((p, i) =>
         p.hit ? (
           <mark key={i} className="search-hit">
             {p.text}
@@ -17,4 +19,9 @@ export function Highlighted({ text, terms, pattern }: { text: string; terms: rea
       )}
     </>
   );
+}
+
+export function Highlighted({ text, terms, pattern }: { text: string; terms: readonly SearchTerm[]; pattern?: RegExp | null }) {
+  if (terms.length === 0) return <>{text}</>;
+  return <Pieces pieces={splitMatches(text, terms, pattern, markBudget())} />;
 }

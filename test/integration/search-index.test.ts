@@ -55,6 +55,10 @@ describe('full-text search index', () => {
     await write('rank-subject', plain(100, 'Pelican migration plans', 'See you there.').replace('Jun 2026', 'Jan 2020'));
     await write('rank-body', plain(101, 'Weekend', `${'We walked along the shore and talked about many things. '.repeat(30)}A pelican flew by.`));
     await write('att', WITH_ATTACHMENT);
+    // English stems (made-up words, so the corpus has none): flurbings, flurbing and flurbed share "flurb".
+    await write('stem-plural', plain(200, 'Weekly Flurbings', 'The weekly flurbings moved to Tuesday.'));
+    await write('stem-ing', plain(201, 'Notes', 'One flurbing about the plans.'));
+    await write('stem-ed', plain(202, 'Done', 'We flurbed it yesterday.'));
     const files = (await fs.readdir(path.join(corpus, 'easy-ham-1'))).filter((f) => f.endsWith('.txt')).sort().slice(0, CORPUS);
     for (const f of files) {
       const raw = await fs.readFile(path.join(corpus, 'easy-ham-1', f));
@@ -102,6 +106,29 @@ describe('full-text search index', () => {
       if (header.includes(w)) continue;
       expect(await ids(`${w} `), w).toEqual([mid]);
     }
+  });
+
+  it('matches plain words by their English stem as notmuch does; phrases, capitals, typed prefixes and from:/subject: stay exact', async () => {
+    const all = new Set([id('stem-plural'), id('stem-ing'), id('stem-ed')]);
+    expect(new Set(await ids('flurbing '))).toEqual(all);
+    expect(new Set(await ids('flurbings '))).toEqual(all);
+    const r = await service.search({ query: 'flurbing ' });
+    // The forms that matched are highlighted, the word typed first.
+    expect(r.terms[0]).toEqual({ text: 'flurbing', prefix: false });
+    expect(new Set(r.terms.map((t) => t.text))).toEqual(new Set(['flurbing', 'flurbings', 'flurbed']));
+    // Leaving a word out leaves out its forms too.
+    for (const n of [200, 201, 202]) expect(await ids(`from:"sender ${n}" -flurbing `)).toEqual([]);
+    expect(await ids('from:"sender 201" -flurbings ')).toEqual([]);
+    expect(await ids('from:"sender 201" -Flurbings ')).toEqual([id('stem-ing')]);
+    // As in notmuch 0.37: capitalised, quoted, phrase and subject: words are exact.
+    expect(await ids('Flurbing ')).toEqual([id('stem-ing')]);
+    expect(await ids('"flurbing" ')).toEqual([id('stem-ing')]);
+    expect(await ids('"weekly flurbing" ')).toEqual([]);
+    expect(await ids('"weekly flurbings" ')).toEqual([id('stem-plural')]);
+    expect(await ids('subject:flurbing ')).toEqual([]);
+    expect(await ids('subject:flurbings ')).toEqual([id('stem-plural')]);
+    // The word being typed is a prefix of the words as written.
+    expect(new Set(await ids('flurbin'))).toEqual(new Set([id('stem-plural'), id('stem-ing')]));
   });
 
   it('ranks by relevance, then newest first', async () => {

@@ -12,8 +12,8 @@ const clauses = (q: string): (Clause & { negated?: boolean })[][] => parseQuery(
 describe('search query parser', () => {
   it('words, phrases and the prefix of the word being typed', () => {
     expect(clauses('budget review ')).toEqual([
-      [{ t: 'text', field: 'any', words: ['budget'], phrase: false, prefix: false }],
-      [{ t: 'text', field: 'any', words: ['review'], phrase: false, prefix: false }],
+      [{ t: 'text', field: 'any', words: ['budget'], phrase: false, prefix: false, stem: true }],
+      [{ t: 'text', field: 'any', words: ['review'], phrase: false, prefix: false, stem: true }],
     ]);
     expect(clauses('budget rev')[1]).toEqual([{ t: 'text', field: 'any', words: ['rev'], phrase: false, prefix: true }]);
     // One letter narrows nothing: it waits for the next.
@@ -27,6 +27,12 @@ describe('search query parser', () => {
       { text: 'grüße', prefix: false },
       { text: 'café', prefix: true },
     ]);
+  });
+
+  it('stems a plain word or a to: word as notmuch does; capitalised, quoted, typed, from: and subject: words are exact', () => {
+    const stem = (q: string): boolean[] => parseQuery(q).groups.map((g) => g[0]!.clause.t === 'text' && g[0]!.clause.stem === true);
+    expect(stem('meeting rEVIEW to:bob -budget ')).toEqual([true, true, true, true]);
+    expect(stem('Meeting "budget" "review schedule" from:alice subject:invoice filename:scan meet')).toEqual([false, false, false, false, false, false, false]);
   });
 
   it('fields, filters, negation and OR', () => {
@@ -49,7 +55,7 @@ describe('search query parser', () => {
     expect(after).toEqual({ t: 'date', op: 'after', at: new Date(2026, 1, 1).getTime(), text: '2026-02-01' });
     expect(clauses('larger:10K smaller:2M')).toEqual([[{ t: 'size', op: 'larger', bytes: 10240, text: '10K' }], [{ t: 'size', op: 'smaller', bytes: 2 * 1024 * 1024, text: '2M' }]]);
     expect(clauses('-budget NOT from:ann ')).toEqual([
-      [{ t: 'text', field: 'any', words: ['budget'], phrase: false, prefix: false, negated: true }],
+      [{ t: 'text', field: 'any', words: ['budget'], phrase: false, prefix: false, stem: true, negated: true }],
       [{ t: 'text', field: 'from', words: ['ann'], phrase: false, prefix: false, negated: true }],
     ]);
     expect(clauses('from:ann OR from:bob is:unread')).toEqual([
@@ -107,7 +113,7 @@ describe('search query parser', () => {
 
   it('is bounded: identical clauses count once, at most 32 words and 32 filters, the rest named', () => {
     const neg = parseQuery(`${Array(200).fill('-com').join(' ')} `);
-    expect(neg.groups).toEqual([[{ clause: { t: 'text', field: 'any', words: ['com'], phrase: false, prefix: false }, negated: true }]]);
+    expect(neg.groups).toEqual([[{ clause: { t: 'text', field: 'any', words: ['com'], phrase: false, prefix: false, stem: true }, negated: true }]]);
     expect(neg.understood).toBe('-com');
     expect(neg.ignored).toEqual([]);
     expect(parseQuery('a1 OR a1 OR b2 ').understood).toBe('a1 OR b2');

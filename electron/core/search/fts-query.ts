@@ -6,9 +6,11 @@ import type { Clause, TextField } from './query.js';
 
 const COLUMN: Record<TextField, string | null> = { any: null, from: 'sender', to: 'recipients', subject: 'subject', filename: 'files' };
 
-export function ftsExpression(c: Extract<Clause, { t: 'text' }>): string {
+/** `forms`: a stemmed word's forms in the index (the word itself first); the word alone when not given. */
+export function ftsExpression(c: Extract<Clause, { t: 'text' }>, forms?: (word: string) => string[]): string {
   let body: string;
-  if (c.phrase) body = `"${c.words.join(' ')}"${c.prefix ? ' *' : ''}`;
+  if (c.stem && forms && c.words.length === 1) body = forms(c.words[0]!).map((w) => `"${w}"`).join(' OR ');
+  else if (c.phrase) body = `"${c.words.join(' ')}"${c.prefix ? ' *' : ''}`;
   else body = c.words.map((w, i) => `"${w}"${c.prefix && i === c.words.length - 1 ? ' *' : ''}`).join(' AND ');
   const column = COLUMN[c.field];
   return column === null ? `(${body})` : `(${column} : (${body}))`;

@@ -19,6 +19,12 @@ import path from 'node:path';
 const SCHEMA_VERSION = 1;
 /** How long a write waits for another program's lock on the file before it fails (SQLITE_BUSY). */
 const BUSY_TIMEOUT_MS = 1000;
+/** The words the index keeps: letters, digits and marks in any script, diacritics folded. */
+const TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'";
+/** At most this many words of the index are stemmed to find one query word's forms. */
+const STEM_CANDIDATES = 5000;
+/** At most this many forms of one word are searched for (the commonest first). */
+const STEM_FORMS = 64;
 
 const codeOf = (e: unknown): string => String((e as { code?: unknown } | null)?.code ?? '');
 
@@ -60,6 +66,7 @@ export class IndexDb {
   private readonly idOf = new Map<number, string>();
   private readonly partialOf = new Map<string, boolean>();
   private readonly stmts;
+  private stemStmts: ReturnType<IndexDb['prepareStemming']> | null = null;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -119,7 +126,7 @@ export class IndexDb {
         db.exec(`
           CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, partial INTEGER NOT NULL);
           CREATE VIRTUAL TABLE fts USING fts5(${COLUMNS.join(', ')}, content='', contentless_delete=1,
-            tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'", prefix='2 3');
+            tokenize="${TOKENIZER}", prefix='2 3');
           PRAGMA user_version = ${SCHEMA_VERSION};
         `);
         fresh = true;
@@ -201,6 +208,51 @@ export class IndexDb {
   /** Rowids with their bm25 score (lower is better). */
   ranked(expression: string): [number, number][] {
     return this.stmts.ranked.all(expression) as [number, number][];
+  }
+
+  /**
+   * The words in the index with the same English stem as `word` (Porter, FTS5's own `porter`
+   * tokenizer; notmuch uses Xapian's Snowball English, the same for nearly all words), `word`
+   * itself first. The index keeps words unstemmed, so phrases, prefixes, from: and subject: stay
+   * exact as in notmuch, and stemming costs no index space and no rebuild: the index's words
+   * near the stem are listed (fts5vocab) and stemmed in a scratch table in memory.
+   */
+  variants(word: string): string[] {
+    const st = (this.stemStmts ??= this.prepareStemming());
+    const stemOf = (ws: readonly string[]): Map<number, string> => {
+      st.clear.run();
+      ws.forEach((w, i) => st.put.run(i + 1, w));
+      return new Map(st.stems.all() as [number, string][]);
+    };
+    const stem = stemOf([word]).get(1);
+    if (stem === undefined) return [word];
+    // Porter changes at most the stem's last letter (happy → happi, sensibility → sensibl): the
+    // forms all start with the stem less that letter.
+    const lead = stem.length >= 4 || stem.endsWith('i') ? stem.slice(0, -1) : stem;
+    if (lead.length === 0) return [word];
+    const candidates = st.near.all(lead, `${lead}\u{10FFFF}`, STEM_CANDIDATES) as [string, number][];
+    const stems = stemOf(candidates.map(([t]) => t));
+    const forms = candidates
+      .filter(([t], i) => t !== word && stems.get(i + 1) === stem)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, STEM_FORMS - 1)
+      .map(([t]) => t);
+    return [word, ...forms];
+  }
+
+  private prepareStemming() {
+    // temp: in memory, never written to the index file.
+    this.db.exec(`
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_words USING fts5vocab(main, fts, row);
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(w, tokenize="porter ${TOKENIZER}");
+      CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer_words USING fts5vocab(temp, stemmer, instance);
+    `);
+    return {
+      near: this.db.prepare('SELECT term, doc FROM temp.fts_words WHERE term >= ? AND term < ? LIMIT ?').raw(),
+      clear: this.db.prepare('DELETE FROM temp.stemmer'),
+      put: this.db.prepare('INSERT INTO temp.stemmer(rowid, w) VALUES (?, ?)'),
+      stems: this.db.prepare('SELECT doc, term FROM temp.stemmer_words').raw(),
+    };
   }
 
   /** Merges the index's segments (after a rebuild): smaller file, quicker queries. */

@@ -26,8 +26,12 @@
 export type TextField = 'any' | 'from' | 'to' | 'subject' | 'filename';
 
 export type Clause =
-  /** Words that must all appear in `field`; `phrase`: next to each other in order; `prefix`: the last word is a prefix. */
-  | { t: 'text'; field: TextField; words: string[]; phrase: boolean; prefix: boolean }
+  /**
+   * Words that must all appear in `field`; `phrase`: next to each other in order; `prefix`: the
+   * last word is a prefix; `stem`: the one word also finds the words with its English stem
+   * ("meeting" finds "meetings"), where notmuch stems (see stemmed() below).
+   */
+  | { t: 'text'; field: TextField; words: string[]; phrase: boolean; prefix: boolean; stem?: boolean }
   | { t: 'attachment' }
   | { t: 'flag'; flag: 'seen' | 'flagged'; value: boolean }
   | { t: 'folder'; name: string }
@@ -167,6 +171,17 @@ function describe(c: Clause): string {
   }
 }
 
+/**
+ * Whether a word is matched by its stem, as notmuch 0.37 (Xapian's STEM_SOME) does, tried on a
+ * Maildir: a plain word or a to: word is stemmed ("meeting" finds "meetings", "run" finds
+ * "running"); one that starts with a capital letter ("Meeting"), a quoted word or phrase, a
+ * prefix ("meet*" in notmuch, the word being typed here), from: and subject: are exact.
+ */
+function stemmed(tok: Token, field: TextField, ws: string[], prefix: boolean): boolean {
+  if (ws.length !== 1 || tok.quoted || prefix || (field !== 'any' && field !== 'to')) return false;
+  return !/^\p{Lu}/u.test(tok.value.match(WORD)?.[0] ?? '');
+}
+
 /** One token into clauses (a word with inner punctuation is a phrase: "e-mail" is e next to mail). */
 function clausesOf(tok: Token, last: boolean, ignored: string[]): Clause[] {
   const textClause = (field: TextField): Clause[] => {
@@ -181,7 +196,8 @@ function clausesOf(tok: Token, last: boolean, ignored: string[]): Clause[] {
     if (prefix && ws.length === 1 && ws[0]!.length < 2 && field === 'any') {
       return [];
     }
-    return [{ t: 'text', field, words: ws, phrase: ws.length > 1, prefix }];
+    const c: Clause = { t: 'text', field, words: ws, phrase: ws.length > 1, prefix };
+    return [stemmed(tok, field, ws, prefix) ? { ...c, stem: true } : c];
   };
   if (tok.op === null) return textClause('any');
   const v = tok.value.trim();

@@ -340,9 +340,18 @@ export class SearchIndex {
     const textGroups = groups.filter((g) => g.every((it) => it.clause.t === 'text' && !it.negated));
     const notGroups = groups.filter((g) => g.every((it) => it.clause.t === 'text' && it.negated));
     const otherGroups = groups.filter((g) => !textGroups.includes(g) && !notGroups.includes(g));
-    const expression = textGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' OR ')})`).join(' AND ');
+    // A stemmed word is searched as its forms found in the index ("meeting" OR "meetings"), and
+    // those forms are highlighted (exact words: the renderer marks what matched, no more).
+    const formsOf = new Map<string, string[]>();
+    const forms = (w: string): string[] => {
+      let f = formsOf.get(w);
+      if (!f) formsOf.set(w, (f = this.db.variants(w)));
+      return f;
+    };
+    const fx = (c: Text): string => ftsExpression(c, forms);
+    const expression = textGroups.map((g) => `(${g.map((it) => fx(it.clause as Text)).join(' OR ')})`).join(' AND ');
     const within = (e: string): string => (expression ? `(${expression}) AND (${e})` : e);
-    const notExpression = notGroups.map((g) => `(${g.map((it) => ftsExpression(it.clause as Text)).join(' AND ')})`).join(' OR ');
+    const notExpression = notGroups.map((g) => `(${g.map((it) => fx(it.clause as Text)).join(' AND ')})`).join(' OR ');
     const excluded = notExpression ? new Set(this.db.match(within(notExpression))) : null;
     // A group mixing words with filters or with negations is two FTS queries at most: any of its
     // words (OR), and all of its negated ones (AND; a message without them all passes).
@@ -351,7 +360,7 @@ export class SearchIndex {
       if (items.length === 0) return null;
       // Give the event loop a turn between queries: sync, sending and IPC go first.
       await new Promise((r) => setImmediate(r));
-      return new Set(this.db.match(within(items.map((it) => ftsExpression(it.clause as Text)).join(join))));
+      return new Set(this.db.match(within(items.map((it) => fx(it.clause as Text)).join(join))));
     };
     for (const g of otherGroups) {
       const text = g.filter((it) => it.clause.t === 'text');
@@ -397,8 +406,13 @@ export class SearchIndex {
     } else if (textUsed && this.pending.size > 0) {
       ignored.push(`${behind} still being indexed and not searched by words yet`);
     }
-    const snippets = parsed.terms.length ? await this.snippets(ids.slice(0, SNIPPETS), parsed.terms) : [];
-    return { ids, total: found.length, terms: parsed.terms, understood: parsed.understood, ignored, snippets };
+    const terms = [...parsed.terms];
+    for (const g of groups)
+      for (const it of g)
+        if (!it.negated && it.clause.t === 'text' && it.clause.stem)
+          for (const w of formsOf.get(it.clause.words[0]!) ?? []) if (!terms.some((t) => t.text === w && !t.prefix)) terms.push({ text: w, prefix: false });
+    const snippets = terms.length ? await this.snippets(ids.slice(0, SNIPPETS), terms) : [];
+    return { ids, total: found.length, terms, understood: parsed.understood, ignored, snippets };
   }
 
   /** Each message's date in ms (its Date header, else when it was downloaded), parsed once. */

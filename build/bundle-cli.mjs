@@ -1,6 +1,6 @@
 // The CLI as plain-JavaScript ES modules (dist/cli/popbox.mjs and its chunks in dist/cli/chunks/),
 // so `popbox` starts without compiling TypeScript. Split at the CLI's dynamic imports: `account
-// list` and a sync that finds nothing new load only their small chunk (electron/cli/quick.ts),
+// list` and a sync that finds nothing new load only their small chunk (electron/cli/quick-accounts.ts, quick-sync.ts),
 // everything else (MailService, MIME, SMTP, zod) only when a command needs it. npm packages stay
 // external (keytar is native, and node resolves the rest from node_modules beside dist/). Next to
 // the bundle, a list of the source files it was built from, the files it wrote, and when:

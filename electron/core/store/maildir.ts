@@ -71,7 +71,7 @@ function closeFd(fd: number): void {
   try {
     fsc.closeSync(fd);
   } catch {
-    // closing after fsync reports nothing new; after a failure the file is removed anyway
+    // only after a failure (or a discard): the file is removed anyway
   }
 }
 
@@ -490,7 +490,14 @@ export class Maildir {
       await fs.rm(staged.tmpPath, { force: true });
       throw storageError('cannot save a new message', e);
     }
-    closeFd(staged.fd);
+    try {
+      // Where fsync said yes, close() can still report a write-back error (NFS, FUSE, quota on
+      // close): the file is not safe then, so no rename, no ledger, no DELE (review F10).
+      fsc.closeSync(staged.fd);
+    } catch (e) {
+      await fs.rm(staged.tmpPath, { force: true });
+      throw storageError('cannot save a new message', e);
+    }
     const existing = this.files.get(staged.id);
     const flagLetters = existing ? formatFlags(existing.flags, existing.otherFlags) : formatFlags(flags);
     const into = existing?.folder ?? folder;

@@ -28,6 +28,7 @@ import type { ProbeResult, SmtpSettings } from './smtp/index.js';
 import { AppFailure } from './errors.js';
 import { discoverServer } from './accounts/discover.js';
 import { Ingest } from './ingest/ingest.js';
+import { TextCache } from './ingest/text-cache.js';
 import { PreferencesStore } from './preferences.js';
 import type { Pop3ConnectOptions } from './pop3/client.js';
 import type { SecretStore } from './secrets/index.js';
@@ -138,6 +139,7 @@ export class MailService {
   private searchIndex: SearchIndex | null = null;
   /** Why it could not be opened, in words. */
   private searchIndexError = '';
+  private readonly texts = new TextCache();
 
   private constructor(
     private readonly opts: MailServiceOptions,
@@ -163,7 +165,8 @@ export class MailService {
       },
     });
     this.sessions = new SessionManager(opts.dataDir);
-    this.ingest = new Ingest(journal, now);
+    // New files are parsed once, off main's thread; their search text waits here for the index.
+    this.ingest = new Ingest(journal, now, { texts: this.texts });
     this.syncs = new AccountSync({
       sessions: this.sessions,
       accounts: this.accountsService,
@@ -531,14 +534,17 @@ export class MailService {
     this.filteredTo.set(accountId, upTo);
     const added = fresh.map((m) => m.id);
     if (added.length === 0) return void (await this.writeFilteredMark(accountId, upTo));
+    const junkOn = this.prefs.get().junkFilter;
+    // Downloaded from On the server after the filter held it there: the person said it is wanted.
+    const wanted = junkOn ? await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>()) : new Set<string>();
+    // The filter's word comes before a forward: spam that matches one is filed, never sent on.
+    const judgedJunk = async (ids: readonly string[]) => new Set((await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false })).junk);
     // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
     for (let i = 0; i < added.length; i += MAX_RUN_IDS) {
-      await this.runRules(added.slice(i, i + MAX_RUN_IDS), { forward: true }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
+      await this.runRules(added.slice(i, i + MAX_RUN_IDS), { forward: true, ...(junkOn ? { judgedJunk } : {}) }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
-    if (this.prefs.get().junkFilter) {
-      // Downloaded from On the server after the filter held it there: the person said it is wanted.
-      const wanted = await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>());
+    if (junkOn) {
       await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id))).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     await this.writeFilteredMark(accountId, upTo);
@@ -960,6 +966,7 @@ export class MailService {
         dataDir: this.opts.dataDir,
         locate: (id) => this.files.locate(id),
         accounts: () => this.accounts.list(),
+        texts: this.texts,
       });
     } catch (e) {
       this.searchIndex = null;

@@ -111,8 +111,9 @@ export class JunkService {
   /**
    * New mail, after the rules: what is still in the inbox is classified and junk moved to the
    * account's Junk folder; unsure and good mail stay. A message a rule filed elsewhere is skipped.
+   * `file: false` only judges (the rules ask before they forward: spam is never forwarded).
    */
-  classifyArrivals(ids: readonly string[]): Promise<ArrivalVerdicts> {
+  classifyArrivals(ids: readonly string[], opts: { file?: boolean } = {}): Promise<ArrivalVerdicts> {
     return this.serial(async () => {
       const out: ArrivalVerdicts = { junk: [], unsure: [], ham: [], skipped: [] };
       const list = await this.words();
@@ -137,7 +138,7 @@ export class JunkService {
         }
         out[verdict].push(id);
       }
-      if (out.junk.length > 0) await this.deps.move(out.junk, JUNK);
+      if (out.junk.length > 0 && opts.file !== false) await this.deps.move(out.junk, JUNK);
       return out;
     });
   }

@@ -189,6 +189,11 @@ export interface RunOptions {
    * (`rules run --forward`). A message is never forwarded twice to one address (forward.ts).
    */
   forward?: boolean;
+  /**
+   * On arrival: the messages among these the junk filter judges junk. None of them is forwarded
+   * (the rules run before the filter files junk, so spam matching a forward went out first).
+   */
+  judgedJunk?(ids: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
@@ -234,7 +239,12 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
   }
   // Forwards before any move: each reads the message's file where it is now.
   if (opts.forward && deps.forwarder) {
-    const wishes: ForwardWish[] = plans.flatMap((p) => p.forward.map((f) => ({ subject: p.subject, ...f })));
+    let wishes: ForwardWish[] = plans.flatMap((p) => p.forward.map((f) => ({ subject: p.subject, ...f })));
+    if (wishes.length && opts.judgedJunk) {
+      // A filter that fails to judge leaves the forwards as the person set them up.
+      const junk = await opts.judgedJunk([...new Set(wishes.map((w) => w.subject.record.id))]).catch(() => new Set<string>());
+      wishes = wishes.filter((w) => !junk.has(w.subject.record.id));
+    }
     if (wishes.length) {
       const { sent, notes } = await forwardAll(deps.forwarder, wishes, now);
       for (const [id, to] of sent) outcomes.get(id)!.forwardedTo = to;

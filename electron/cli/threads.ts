@@ -6,7 +6,7 @@
 import type { MessageRecord } from '../../shared/changes.js';
 import { pathOf } from '../../shared/folders.js';
 import type { MailService } from '../core/mail-service.js';
-import { threadMessage } from '../core/threads/journal-threads.js';
+import { oneRecordEach, threadMessage } from '../core/threads/journal-threads.js';
 import { fitColumn } from './columns.js';
 import { parse, plural, print, terminalWidth, usage, withService } from './common.js';
 import { resolveFolder } from './folders.js';
@@ -40,8 +40,11 @@ export function threadLines(s: MailService, wanted: ((m: MessageRecord) => boole
   const index = s.threads();
   const out: ThreadLine[] = [];
   for (const t of index.all()) {
-    const records = t.ids.map((id) => s.journal.get(id)).filter((m): m is MessageRecord => m !== undefined);
-    if (records.length === 0 || (wanted && !records.some(wanted))) continue;
+    const stored = t.ids.map((id) => s.journal.get(id)).filter((m): m is MessageRecord => m !== undefined);
+    const here = wanted ? stored.filter(wanted).at(-1) : undefined;
+    if (stored.length === 0 || (wanted && !here)) continue;
+    // Copies of one message (Alice's Sent copy and Bob's Inbox copy) count once: the one asked about.
+    const records = oneRecordEach(stored, here ?? null);
     const dated = records.map((m) => ({ m, date: threadMessage(m).date }));
     const newest = Math.max(...dated.map((d) => d.date));
     out.push({

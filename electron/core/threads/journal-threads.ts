@@ -8,6 +8,8 @@
  * (or any doubt) rebuilds them from the records.
  */
 import type { MessageRecord } from '../../../shared/changes.js';
+import { isWithin } from '../../../shared/folders.js';
+import { oneCopyEach, type CopyViewpoint } from '../../../shared/thread-copies.js';
 import type { Journal } from '../store/journal.js';
 import { ThreadIndex, type ThreadMessage } from './thread-index.js';
 
@@ -22,6 +24,21 @@ export function threadMessage(m: MessageRecord): ThreadMessage {
     subject: m.summary.subject,
     date: Number.isFinite(parsed) ? parsed : m.receivedAt,
   };
+}
+
+/**
+ * A thread's records with each message once (shared/thread-copies.ts): Alice's Sent copy and
+ * Bob's Inbox copy of one message count as one, answered by the copy at `from` (else of its
+ * account, else the first kept one). The index itself keeps every copy: each is a file a person
+ * can move or delete, and the grouping must not depend on which copy arrived first.
+ */
+export function oneRecordEach(records: readonly MessageRecord[], from: CopyViewpoint | null): MessageRecord[] {
+  return oneCopyEach(
+    records,
+    (m) => ({ id: m.id, accountId: m.accountId, folder: m.folder, messageId: m.summary.messageId }),
+    from,
+    (m) => isWithin(m.folder, 'Trash') || m.folder === 'Junk',
+  );
 }
 
 export class JournalThreads {

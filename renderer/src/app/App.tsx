@@ -100,7 +100,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   // What the user does is recorded for Undo; marking a message read by opening it is not.
   const actions = useMemo(() => undoableActions(plainActions, store, history, announce), [plainActions, store, history, announce]);
   const selection = useSelection(store, ids, listView, plainActions.setSeen);
-  const { selected, focused, openId, open, targets } = selection;
+  const { selected, focused, openId, open } = selection;
+  // What the keys and menus act on: the selection, else the focused row; in conversations, all
+  // of those rows' conversations' messages in this view (the reading pane's buttons act on the open message alone).
+  const targets = () => conversations.targets(selection.targets());
   const filing = useFiling(store, actions, selection);
   const { leave } = filing;
   const follow = useFollowFolder(view, setView, (text) => announce(text, false));
@@ -165,7 +168,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     [getMail, open],
   );
 
-  const runCommand = (c: Command, t: string[]) => {
+  const runCommand = (c: Command, rowIds: string[]) => {
+    const t = conversations.targets(rowIds);
     if (t.length === 0) return;
     if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
     else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
@@ -195,7 +199,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const showMenu = (spec: MenuSpec | null, at: { x: number; y: number }) => spec && setMenu({ ...spec, at });
   const contextMenu = (id: string, at: { x: number; y: number }) => {
     // On a selected row: the whole selection; elsewhere that row alone, leaving the selection be.
-    const t = selected.has(id) ? [...selected] : [id];
+    const t = conversations.targets(selected.has(id) ? [...selected] : [id]);
     setContextId(id);
     showMenu(
       messageMenu(

@@ -1,11 +1,12 @@
 /**
  * The conversation switch of the list (t, or the Conversations button): on, the view's ids are
- * grouped one row per thread. Remembered across starts.
+ * grouped one row per thread, and a command on rows (`targets`) acts on their conversations'
+ * messages in the view. Remembered across starts.
  */
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { MessageStore } from '../../db/message-store.js';
-import { groupByConversation, type ThreadInfo } from './conversation.js';
+import { conversationTargets, groupByConversation, type ThreadInfo } from './conversation.js';
 import { threadModelFor, type ThreadModel } from './thread-model.js';
 import './threads.css';
 
@@ -17,7 +18,17 @@ export function useThreadModel(api: PopboxApi): ThreadModel {
   return model;
 }
 
-export function useConversations(api: PopboxApi, store: MessageStore, ids: string[]): { on: boolean; toggle: () => void; ids: string[]; info: ReadonlyMap<string, ThreadInfo> } {
+export interface Conversations {
+  on: boolean;
+  toggle: () => void;
+  /** The list's rows: one per conversation when on. */
+  ids: string[];
+  info: ReadonlyMap<string, ThreadInfo>;
+  /** What a command on these rows acts on: on, all their conversations' messages in the view; off, the rows. */
+  targets: (rowIds: readonly string[]) => string[];
+}
+
+export function useConversations(api: PopboxApi, store: MessageStore, ids: string[]): Conversations {
   const model = useThreadModel(api);
   const [on, setOn] = useState(() => {
     try {
@@ -37,5 +48,15 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
     });
   }, []);
   const grouped = useMemo(() => (on ? groupByConversation(ids, model, store) : null), [on, ids, model, model.version, store.version]);
-  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map() };
+  // The view's messages, looked up only when a command runs on conversation rows.
+  const listed = useMemo(() => (on ? { ids, set: null as Set<string> | null } : null), [on, ids]);
+  const targets = useCallback(
+    (rowIds: readonly string[]) => {
+      if (!listed) return [...rowIds];
+      listed.set ??= new Set(listed.ids);
+      return conversationTargets(rowIds, model, listed.set);
+    },
+    [listed, model],
+  );
+  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map(), targets };
 }

@@ -15,6 +15,7 @@ import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
 import { quickCheck, recordQuickCheckStamp } from './quick-check.js';
+import type { ServerMessage } from './plan.js';
 import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
 
 export interface AccountSyncDeps {
@@ -88,7 +89,8 @@ export class AccountSync {
         if (quick?.kind === 'done') return quick.result;
         if (quick?.kind !== 'work') return this.fullSync(await open(), account, credentials, onProgress, adjustPlan);
         // Work found: the full sync goes on over the quick check's connection (one login per
-        // check), in the mailbox opened under the lock the quick check took.
+        // check) and its listing (UIDL and LIST asked once), in the mailbox opened under the
+        // lock the quick check took.
         let opened: AccountMailbox;
         try {
           opened = await open(() => AccountMailbox.open(sessions.dataDir, account.id, quick.lock));
@@ -96,7 +98,8 @@ export class AccountSync {
           quick.loggedIn.close(); // never used: no QUIT, nothing was asked of the server
           throw e;
         }
-        return this.fullSync(opened, account, credentials, onProgress, adjustPlan, quick.loggedIn);
+        const handed = { pop: quick.loggedIn, ...(quick.listing ? { listing: quick.listing } : {}) };
+        return this.fullSync(opened, account, credentials, onProgress, adjustPlan, handed);
       },
       { letQuickWorkIn: true },
     );
@@ -114,7 +117,8 @@ export class AccountSync {
 
   /**
    * Reconcile, then sync, in the account's turn with its mailbox open. `loggedIn`: the quick
-   * check's connection, which this takes over (closed here if the sync never gets to use it).
+   * check's connection and what it listed, which this takes over (closed here if the sync never
+   * gets to use it).
    */
   private async fullSync(
     box: AccountMailbox,
@@ -122,7 +126,7 @@ export class AccountSync {
     credentials: Credentials,
     onProgress: ((accountId: string, p: SyncProgress) => void) | undefined,
     adjustPlan: SyncOptions['adjustPlan'] | undefined,
-    loggedIn?: Pop3Client,
+    loggedIn?: { pop: Pop3Client; listing?: readonly ServerMessage[] },
   ): Promise<SyncResult> {
     const { accounts, ingest, now } = this.deps;
     let handed = loggedIn;
@@ -149,7 +153,7 @@ export class AccountSync {
         // Parsing runs beside the download, never in its way; what it produces is journaled.
         onStored: (e) => stored.stored(e),
         ...(adjustPlan ? { adjustPlan } : {}),
-        ...(taken ? { loggedIn: taken } : {}),
+        ...(taken ? { loggedIn: taken.pop, ...(taken.listing ? { listing: taken.listing } : {}) } : {}),
       });
       return finished;
     } catch (e) {
@@ -161,7 +165,7 @@ export class AccountSync {
       }
       throw e;
     } finally {
-      handed?.close(); // the sync never got to it (reconcile failed): no QUIT, nothing was asked
+      handed?.pop.close(); // the sync never got to it (reconcile failed): no QUIT, nothing was asked
       try {
         await stored.finish();
       } finally {

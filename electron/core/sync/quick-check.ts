@@ -115,7 +115,17 @@ export interface QuickCheckOptions {
 export type QuickCheckOutcome =
   | { kind: 'done'; result: SyncResult }
   | { kind: 'failed'; error: unknown }
-  | { kind: 'work'; loggedIn: Pop3Client; lock: HeldLock }
+  | {
+      kind: 'work';
+      loggedIn: Pop3Client;
+      lock: HeldLock;
+      /**
+       * What this session's UIDL and LIST answered (absent when handed over before asking, as
+       * under LOGIN-DELAY): the full sync plans from it instead of asking again. Valid only with
+       * `loggedIn`, the session it was read in (the server numbers messages per session).
+       */
+      listing?: ServerMessage[];
+    }
   | null;
 
 /**
@@ -155,9 +165,9 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         pop.close();
         return loginFailure(e);
       }
-      const handOver = (): QuickCheckOutcome => {
+      const handOver = (listing?: ServerMessage[]): QuickCheckOutcome => {
         handedOver = true;
-        return { kind: 'work', loggedIn: pop, lock };
+        return { kind: 'work', loggedIn: pop, lock, ...(listing ? { listing } : {}) };
       };
       const caps = pop.capabilities;
       if (caps?.loginDelaySeconds) {
@@ -172,7 +182,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const planned = planSync(server, ledger, opts.policy, opts.now);
       const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
       if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) {
-        return opts.handOver ? handOver() : await quitThenFull(pop);
+        if (!opts.handOver) return await quitThenFull(pop);
+        // The full sync needs the sizes (progress, headers-only, its byte budget): asked only now
+        // that there is work, once, and handed over with the UIDLs so it asks neither again.
+        const withSizes = opts.adjustPlan ? server : withListSizes(server, await pop.list());
+        return handOver(withSizes);
       }
       await pop.quit();
       if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
@@ -192,6 +206,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // Handed over, the lock is the caller's (it goes on to the mailbox the full sync opens).
     if (!handedOver) await releaseLock(lock);
   }
+}
+
+function withListSizes(server: ServerMessage[], listed: readonly { id: number; size: number }[]): ServerMessage[] {
+  const sizes = new Map(listed.map((m) => [m.id, m.size]));
+  return server.map((m) => ({ ...m, size: sizes.get(m.num) ?? 0 }));
 }
 
 async function quitThenFull(pop: Pop3Client): Promise<null> {

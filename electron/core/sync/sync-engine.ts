@@ -45,10 +45,23 @@ export interface SyncOptions {
   /** A connection already logged in (the quick check's, which found work): used instead of a new one. */
   loggedIn?: Pop3Client;
   /**
+   * What `loggedIn` already answered to UIDL and LIST in this same session (the quick check's
+   * listing): planned from instead of asking again. Ignored without `loggedIn` (message numbers
+   * belong to one session).
+   */
+  listing?: readonly ServerMessage[];
+  /**
    * Changes the plan before anything is downloaded (the On the server view: deletions the person
    * chose, junk held on the server, or exactly a selection to download). Absent: the plan as is.
    */
-  adjustPlan?: (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
+  adjustPlan?: (plan: SyncPlan, ctx: AdjustContext) => Promise<SyncPlan>;
+}
+
+export interface AdjustContext {
+  pop: Pop3Client;
+  server: readonly ServerMessage[];
+  /** Called after QUIT +OK with the UIDLs the server deleted at this check (a DELE it refused is not among them). */
+  afterQuit?(fn: (deleted: readonly string[]) => void): void;
 }
 
 export interface SyncResult {
@@ -87,8 +100,9 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     if (opts.policy.leaveOnServer && caps?.expire === 0) {
       warnings.push('The server deletes messages once they are downloaded (EXPIRE 0): "leave messages on server" has no effect.');
     }
-    const sizes = new Map((await pop.list()).map((m) => [m.id, m.size]));
-    const uidls = await listUidls(pop);
+    const handed = opts.loggedIn && opts.listing;
+    const sizes = new Map(handed ? handed.map((m) => [m.num, m.size]) : (await pop.list()).map((m) => [m.id, m.size]));
+    const uidls = handed ? handed.map((m) => ({ id: m.num, uid: m.uidl })) : await listUidls(pop);
 
     if (uidls === null) {
       if (opts.policy.leaveOnServer) {
@@ -102,7 +116,8 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
 
     const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
     const planned = planSync(server, box.ledger, opts.policy, now());
-    const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
+    const afterQuit: ((deleted: readonly string[]) => void)[] = [];
+    const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server, afterQuit: (fn) => afterQuit.push(fn) }) : planned;
     box.ledger.gone(plan.gone, now());
 
     progress.total = plan.download.length + plan.headersOnly.length;
@@ -161,11 +176,10 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     await pop.quit();
     // Invariant 3: only now did the server really delete them.
     const deletedNums = new Set(result.deleted);
-    box.ledger.serverDeleted(
-      toDelete.filter((m) => deletedNums.has(m.num)).map((m) => m.uidl),
-      now(),
-    );
+    const deletedUidls = toDelete.filter((m) => deletedNums.has(m.num)).map((m) => m.uidl);
+    box.ledger.serverDeleted(deletedUidls, now());
     await box.ledger.commit();
+    for (const fn of afterQuit) fn(deletedUidls);
 
     return {
       ...(caps?.loginDelaySeconds !== undefined ? { loginDelaySeconds: caps.loginDelaySeconds } : {}),

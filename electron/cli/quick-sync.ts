@@ -2,8 +2,9 @@
  * The CLI's quick paths (issue 18, P0 and P3): `account list` and a `sync` that finds nothing
  * new, answered without what the full path loads and reads first (zod, MIME, SMTP, the journal
  * replayed, every folder of every Maildir scanned). Each answers exactly as the full path would —
- * the same lines, the same exit code — or returns null, and the full path (run.ts) runs as if this
- * module did not exist. Whenever a file looks other than Popbox itself writes it, or anything is
+ * the same lines, the same exit code — or returns null, and the full path (run.ts) runs; for a
+ * sync it takes over what was found here (each account checked, a session with new mail still
+ * logged in: quick-check.ts parkOutcome) rather than logging in again. Whenever a file looks other than Popbox itself writes it, or anything is
  * left to do that only the full path does (crash recovery, Trash or Junk to empty by age, mail
  * waiting to be sent, server deletions chosen in the app, junk held on the server), it is null.
  */
@@ -13,7 +14,7 @@ import { toAppError } from '../core/errors.js';
 import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
-import { quickCheck } from '../core/sync/quick-check.js';
+import { parkOutcome, quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
 import { readAccounts, type QuickAccount, type QuickIo } from './quick-accounts.js';
 
 const exists = (file: string) => fs.stat(file).then((st) => st, () => null);
@@ -62,6 +63,15 @@ async function accountHasOtherWork(accountDir: string, account: QuickAccount): P
 }
 
 /**
+ * Leave the rest to the full path (null), which takes what was found here for each account
+ * checked (quick-check.ts parkOutcome) instead of checking it again: one login per account.
+ */
+function fullPathAfter(checked: [string, NonNullable<QuickCheckOutcome>][]): null {
+  for (const [dir, outcome] of checked) parkOutcome(dir, outcome);
+  return null;
+}
+
+/**
  * `sync [NAME...]` when every account named (or every account) has nothing new and nothing to be
  * deleted on the server: one quick check each (core/sync/quick-check.ts) under the data
  * directory's lock, then the lines the full path prints. null as soon as any account needs more.
@@ -89,6 +99,7 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
     if (!(await nothingToPurge(dataDir, dirs))) return null;
     for (const [i, account] of accounts.entries()) if (await accountHasOtherWork(dirs[i]!, account)) return null;
     const secrets = new KeytarSecretStore();
+    const checked: [string, NonNullable<QuickCheckOutcome>][] = [];
     const lines: { out: boolean; text: string }[] = [];
     let failed = 0;
     for (const [i, account] of accounts.entries()) {
@@ -96,8 +107,9 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
       try {
         password = await resolvePassword(account, secrets);
       } catch {
-        return null; // the full path reports it in its words
+        return fullPathAfter(checked); // the full path reports it in its words
       }
+      // A session with work is handed to the full path (it goes on there without a second login).
       const outcome = await quickCheck({
         accountDir: dirs[i]!,
         connect: (lastSeenFingerprint256) => ({
@@ -112,14 +124,13 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
         credentials: { user: account.user, password, ...(account.authMechanism ? { mechanism: account.authMechanism } : {}), allowInsecure: account.allowInsecureAuth },
         policy: account,
         now: Date.now(),
+        handOver: true,
       });
-      if (outcome === null) return null;
-      if (outcome.kind === 'work') {
-        // Not asked for (no handOver): cannot happen, and the full path would connect anew.
-        outcome.loggedIn.close();
-        await releaseLock(outcome.lock);
-        return null;
-      }
+      if (outcome === null) return fullPathAfter(checked);
+      checked.push([dirs[i]!, outcome]);
+      // Work to do: the full path runs, in this process, and goes on over this session (its
+      // listing too). The accounts checked before it are answered there from what was found here.
+      if (outcome.kind === 'work') return fullPathAfter(checked);
       // Connecting or logging in failed (refused, [IN-USE], unreachable): the full path would say
       // the same after a second attempt at once, which only counts against the account at the server.
       if (outcome.kind === 'failed') {

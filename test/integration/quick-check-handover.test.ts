@@ -109,4 +109,32 @@ describe('a check that finds new mail asks the server once', () => {
     expect((await passwordRunsOf('A')) - runsBefore).toBe(1);
     expect(service!.messages({ accountId: ids[0]! }).map((m) => m.uidl).sort()).toEqual(['a1', 'a2', 'a3']);
   });
+
+  it('through `popbox sync`: one login per account (the quick path’s session goes on in the full path), each message stored once', async () => {
+    await quickEligible();
+    await service!.close(); // a clean close: the CLI's quick path runs
+    service = null;
+    // A has nothing new and is checked first; B has new mail.
+    b.box.push({ uid: 'b2', bytes: mail('b2') }, { uid: 'b3', bytes: mail('b3') });
+    const fromA = a.sessions.length;
+    const fromB = b.sessions.length;
+    const runsA = await passwordRunsOf('A');
+    const runsB = await passwordRunsOf('B');
+
+    const out = await runCli(dataDir, 'sync');
+    expect(out).toEqual({ code: 0, stdout: 'A: 0 new, 0 deleted on server\nB: 2 new, 0 deleted on server\n', stderr: '' });
+    expect(a.since(fromA)).toEqual({ sessions: 1, pass: 1, uidl: 1, list: 0, retr: 0, quit: 1 });
+    expect(b.since(fromB)).toEqual({ sessions: 1, pass: 1, uidl: 1, list: 1, retr: 2, quit: 1 });
+    expect((await passwordRunsOf('A')) - runsA).toBe(1);
+    expect((await passwordRunsOf('B')) - runsB).toBe(1);
+
+    const list = await runCli(dataDir, 'messages', '--json');
+    expect(list.code).toBe(0);
+    const uidls = (JSON.parse(list.stdout) as { uidl: string }[]).map((m) => m.uidl).sort();
+    expect(uidls).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3']);
+    // Nothing new now: the next `popbox sync` says so, one login each.
+    const fromB2 = b.sessions.length;
+    expect(await runCli(dataDir, 'sync')).toMatchObject({ code: 0, stdout: 'A: 0 new, 0 deleted on server\nB: 0 new, 0 deleted on server\n' });
+    expect(b.since(fromB2)).toMatchObject({ sessions: 1, pass: 1, retr: 0 });
+  });
 });

@@ -439,6 +439,15 @@ export class Pop3Client {
     }
   }
 
+  /**
+   * Whether this connection, idle, keeps the process running (the socket's ref/unref): a session
+   * the CLI's quick path hands to its full path must not hold a process open if it is never taken.
+   */
+  keepProcessAlive(keep: boolean): void {
+    if (keep) this.socket.ref();
+    else this.socket.unref();
+  }
+
   /** Drop the connection without QUIT: the server rolls back every DELE of this session. */
   close(): void {
     this.state = 'closed';

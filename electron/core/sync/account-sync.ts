@@ -14,9 +14,21 @@ import { AccountMailbox } from '../store/mailbox.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
-import { quickCheck, recordQuickCheckStamp } from './quick-check.js';
+import { dropHandOver, quickCheck, recordQuickCheckStamp, takeParkedOutcome } from './quick-check.js';
 import type { ServerMessage } from './plan.js';
 import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
+
+/**
+ * The credentials of a sync that goes on over a handed-over session: it never logs in (syncAccount
+ * logs in only without `loggedIn`), so the password command is not run for it. Reading the
+ * password fails loudly rather than sending an empty one.
+ */
+const NO_LOGIN: Credentials = Object.freeze({
+  user: '',
+  get password(): string {
+    throw new Error('a handed-over session does not log in again');
+  },
+});
 
 export interface AccountSyncDeps {
   sessions: SessionManager;
@@ -68,26 +80,37 @@ export class AccountSync {
    */
   private async checkThenSync(account: AccountSettings, onProgress?: (accountId: string, p: SyncProgress) => void): Promise<SyncResult> {
     const { sessions, accounts, now } = this.deps;
-    const credentials = await accounts.credentialsFor(account);
+    // Resolved only when a login needs it (the password command runs once per login, and not at
+    // all when the CLI's quick path already logged in and handed its session over).
+    let resolving: Promise<Credentials> | undefined;
+    const credentials = () => (resolving ??= accounts.credentialsFor(account));
     const adjustPlan = this.deps.planHook?.(account);
     return sessions.for(account.id).lazily(
       async (box, open) => {
+        const accountDir = AccountMailbox.dirFor(sessions.dataDir, account.id);
+        // The CLI's quick path checked this account already in this process (quick-sync.ts).
+        const parked = takeParkedOutcome(accountDir);
         // Open for other work already: the full sync uses it as it is.
-        if (box) return this.fullSync(box, account, credentials, onProgress, adjustPlan);
-        const quick = await quickCheck({
-          accountDir: AccountMailbox.dirFor(sessions.dataDir, account.id),
-          connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
-          server: account,
-          credentials,
-          policy: account,
-          now: now(),
-          handOver: true,
-          ...(adjustPlan ? { adjustPlan } : {}),
-        });
+        if (box) {
+          if (parked?.kind === 'work') await dropHandOver(parked);
+          return this.fullSync(box, account, await credentials(), onProgress, adjustPlan);
+        }
+        const quick =
+          parked ??
+          (await quickCheck({
+            accountDir,
+            connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
+            server: account,
+            credentials: await credentials(),
+            policy: account,
+            now: now(),
+            handOver: true,
+            ...(adjustPlan ? { adjustPlan } : {}),
+          }));
         // A refused login or an unreachable server is this check's outcome (backoff, not a second login now).
         if (quick?.kind === 'failed') throw quick.error;
         if (quick?.kind === 'done') return quick.result;
-        if (quick?.kind !== 'work') return this.fullSync(await open(), account, credentials, onProgress, adjustPlan);
+        if (quick?.kind !== 'work') return this.fullSync(await open(), account, await credentials(), onProgress, adjustPlan);
         // Work found: the full sync goes on over the quick check's connection (one login per
         // check) and its listing (UIDL and LIST asked once), in the mailbox opened under the
         // lock the quick check took.
@@ -99,7 +122,8 @@ export class AccountSync {
           throw e;
         }
         const handed = { pop: quick.loggedIn, ...(quick.listing ? { listing: quick.listing } : {}) };
-        return this.fullSync(opened, account, credentials, onProgress, adjustPlan, handed);
+        // A handed-over session never logs in again: no credentials needed (a fallback would be a bug).
+        return this.fullSync(opened, account, undefined, onProgress, adjustPlan, handed);
       },
       { letQuickWorkIn: true },
     );
@@ -118,12 +142,12 @@ export class AccountSync {
   /**
    * Reconcile, then sync, in the account's turn with its mailbox open. `loggedIn`: the quick
    * check's connection and what it listed, which this takes over (closed here if the sync never
-   * gets to use it).
+   * gets to use it); `credentials` are then not needed.
    */
   private async fullSync(
     box: AccountMailbox,
     account: AccountSettings,
-    credentials: Credentials,
+    credentials: Credentials | undefined,
     onProgress: ((accountId: string, p: SyncProgress) => void) | undefined,
     adjustPlan: SyncOptions['adjustPlan'] | undefined,
     loggedIn?: { pop: Pop3Client; listing?: readonly ServerMessage[] },
@@ -143,7 +167,7 @@ export class AccountSync {
         onConnected: ({ fingerprint256 }) => {
           verified = fingerprint256;
         },
-        credentials,
+        credentials: credentials ?? NO_LOGIN,
         policy: account,
         now,
         onProgress: (p) => {

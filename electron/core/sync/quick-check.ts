@@ -129,6 +129,39 @@ export type QuickCheckOutcome =
   | null;
 
 /**
+ * The CLI's quick path (cli/quick-sync.ts) checks each account before the full path starts in the
+ * same process. Whatever it found waits here, by account directory, for that account's check in
+ * the full path (AccountSync), which takes it instead of checking again: a found answer is not
+ * asked twice, and a session with work goes on without a second login (DESIGN §3.4: the account's
+ * lock stays held from the quick check to the full sync's end). Taken at most once; a `work`
+ * never taken dies with the process (no QUIT: nothing is deleted, the lock is stale).
+ */
+const parked = new Map<string, NonNullable<QuickCheckOutcome>>();
+
+export function parkOutcome(accountDir: string, outcome: NonNullable<QuickCheckOutcome>): void {
+  const key = path.resolve(accountDir);
+  const before = parked.get(key);
+  if (before?.kind === 'work') void dropHandOver(before);
+  // Idle until taken; if the full path never takes it (it failed first), the process still ends.
+  if (outcome.kind === 'work') outcome.loggedIn.keepProcessAlive(false);
+  parked.set(key, outcome);
+}
+
+export function takeParkedOutcome(accountDir: string): QuickCheckOutcome | undefined {
+  const key = path.resolve(accountDir);
+  const outcome = parked.get(key);
+  parked.delete(key);
+  if (outcome?.kind === 'work') outcome.loggedIn.keepProcessAlive(true);
+  return outcome;
+}
+
+/** A handed-over session nobody will use: closed without QUIT (nothing was asked), its lock released. */
+export async function dropHandOver(work: Extract<QuickCheckOutcome, { kind: 'work' }>): Promise<void> {
+  work.loggedIn.close();
+  await releaseLock(work.lock).catch(() => {});
+}
+
+/**
  * Connecting and logging in fail as the full sync's would; a certificate problem is left to the
  * full path (it records the block with the account, DESIGN §3.8).
  */

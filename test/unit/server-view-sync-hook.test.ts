@@ -74,9 +74,13 @@ describe('the sync hook', () => {
   it('chosen deletions are not downloaded and are deleted at this check', async () => {
     await saveChosen(dir, new Map([['u2', 1], ['gone-already', 1]]));
     const d = deps();
-    const out = await syncHook(d)(plan(), { pop: fakePop(new Map()).pop, server });
+    const quit: ((deleted: readonly string[]) => void)[] = [];
+    const out = await syncHook(d)(plan(), { pop: fakePop(new Map()).pop, server, afterQuit: (fn) => quit.push(fn) });
     expect(out.download.map((m) => m.uidl)).toEqual(['u1', 'u3', 'u4']);
     expect(out.delete.map((m) => m.uidl)).toEqual(['u2']);
+    // Only once the server confirmed (QUIT +OK), and only what it deleted of the chosen ones.
+    expect(d.deleted).toEqual([]);
+    for (const fn of quit) fn(['u2', 'u9']);
     expect(d.deleted).toEqual([['u2']]);
     // A chosen UIDL the server no longer holds is forgotten.
     expect(JSON.parse(await fs.readFile(path.join(dir, 'server-chosen.json'), 'utf8'))).toEqual({ uidls: [['u2', 1]] });

@@ -11,6 +11,7 @@
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { Pop3Client } from '../pop3/client.js';
 import type { ServerMessage, SyncPlan } from '../sync/plan.js';
+import type { AdjustContext } from '../sync/sync-engine.js';
 import { applyListing, loadCache, putHeaders, rawBytes, saveCache, TOTAL_MAX, type JunkVerdict, type ServerCache } from './cache.js';
 import { loadChosen, pruneChosen, saveChosen } from './chosen.js';
 import { fetchHeaders } from './top.js';
@@ -25,17 +26,20 @@ export interface SyncHookDeps {
   junkReady(): Promise<boolean>;
   /** The listing changed (messages held, the server's list taken in). */
   changed(): void;
-  /** Chosen deletions this sync carries out (dropped from the cached listing once it succeeded). */
+  /**
+   * Chosen deletions the server carried out at this check (QUIT +OK), dropped from the cached
+   * listing; one whose DELE it refused stays listed, still chosen (review F8).
+   */
   deleting(uidls: string[]): void;
 }
 
 /** Header blocks fetched (TOP) and judged at a time. */
 const JUDGE_BATCH = 500;
 
-export type PlanAdjuster = (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
+export type PlanAdjuster = (plan: SyncPlan, ctx: AdjustContext) => Promise<SyncPlan>;
 
 export function syncHook(deps: SyncHookDeps): PlanAdjuster {
-  return async (plan, { pop, server }) => {
+  return async (plan, { pop, server, afterQuit }) => {
     const chosen = await loadChosen(deps.accountDir);
     const holding = deps.account.junkOnServer && (await deps.junkReady());
     if (chosen.size === 0 && !holding) return plan;
@@ -47,7 +51,10 @@ export function syncHook(deps: SyncHookDeps): PlanAdjuster {
     const deleting = new Set(plan.delete.map((m) => m.uidl));
     // The plan's reason only labels the entry; a chosen deletion rides with the filters' ones.
     const extra = server.filter((m) => chosen.has(m.uidl) && !deleting.has(m.uidl)).map((m) => ({ ...m, reason: 'filtered' as const }));
-    if (extra.length > 0) deps.deleting(extra.map((m) => m.uidl));
+    if (extra.length > 0) {
+      const mine = new Set(extra.map((m) => m.uidl));
+      afterQuit?.((deleted) => deps.deleting(deleted.filter((u) => mine.has(u))));
+    }
 
     if (holding) {
       const cache = await loadCache(deps.accountDir);

@@ -43,6 +43,13 @@ function refuseOutbox(folder: string): void {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/**
+ * "Empty Trash / delete junk after N days" looks at most this often per account and folder (and
+ * at start, and at once when N changes): ages are counted in days, so a check every few minutes
+ * finds the same nothing each time while walking every record of the journal (issue 18).
+ */
+const PURGE_EVERY_MS = 3_600_000;
+
 export class FolderService {
   /**
    * Per account, filing runs one operation at a time, each from reading the records through
@@ -51,6 +58,9 @@ export class FolderService {
    * renames: Undo right after a move did nothing, and a rename journaled a stale folder.
    */
   private readonly turns = new Map<string, Promise<unknown>>();
+
+  /** The last purge that ran to its end, per account and folder (in memory: a start purges at once). */
+  private readonly purged = new Map<string, { at: number; days: number }>();
 
   constructor(private readonly deps: FolderDeps) {}
 
@@ -242,10 +252,18 @@ export class FolderService {
     return this.purgeAged(accountId, JUNK, days);
   }
 
-  /** Deletes for good what has been in `folder` (Trash or Junk) `days` days; an undated record is dated now. */
+  /**
+   * Deletes for good what has been in `folder` (Trash or Junk) `days` days; an undated record is
+   * dated now. Skipped within PURGE_EVERY_MS of the last purge with the same `days`: what it
+   * deletes is the same, at most an hour later than a check-by-check purge would.
+   */
   private async purgeAged(accountId: string, folder: string, days: number): Promise<number> {
     if (days <= 0) return 0;
     const now = this.deps.now();
+    const key = `${accountId}\0${folder}`;
+    const last = this.purged.get(key);
+    // A clock set back (now < last.at) purges rather than waiting out the difference.
+    if (last && last.days === days && now >= last.at && now - last.at < PURGE_EVERY_MS) return 0;
     const undated: MoveChange[] = [];
     const old: string[] = [];
     for (const m of this.journal.all()) {
@@ -255,6 +273,7 @@ export class FolderService {
     }
     await this.journal.append(undated);
     if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: folder });
+    this.purged.set(key, { at: now, days });
     return old.length;
   }
 

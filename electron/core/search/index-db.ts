@@ -6,7 +6,8 @@
  * - `docs` maps FTS rowids to message ids (and remembers whether a message was headers-only
  *   when indexed, so the rest's download is indexed again).
  * - `fts` is contentless (no copy of any text is kept, like notmuch's Xapian terms): five
- *   columns, words split by letters and digits in any script, diacritics folded, prefix
+ *   columns, words split by letters and digits in any script (each Chinese, Japanese, Thai…
+ *   character a word: segment.ts), diacritics folded, prefix
  *   indexes for 2 and 3 letters (typing "me" is as quick as "meeting").
  * Each batch is one transaction, so a kill leaves the file as it was before or after a batch;
  * what the journal has and the index lacks is found and indexed at the next open.
@@ -14,9 +15,14 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { segmentForIndex } from './segment.js';
 
-/** Bumped when the schema or the tokenizer changes: an older file is rebuilt. */
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the schema or the tokenizer changes: an older file is rebuilt from the Maildir once
+ * (open() treats another version like a damaged file). 2: Chinese, Japanese, Thai… characters are
+ * words of their own (segment.ts).
+ */
+const SCHEMA_VERSION = 2;
 /** How long a write waits for another program's lock on the file before it fails (SQLITE_BUSY). */
 const BUSY_TIMEOUT_MS = 1000;
 /** The words the index keeps: letters, digits and marks in any script, diacritics folded. */
@@ -179,7 +185,9 @@ export class IndexDb {
       const added: [string, number, boolean][] = [];
       for (const d of add) {
         const rowid = Number(this.stmts.insertDoc.run(d.id, d.partial ? 1 : 0).lastInsertRowid);
-        this.stmts.insertText.run(rowid, d.sender, d.recipients, d.subject, d.body, d.files);
+        // Scripts without spaces are cut into characters (segment.ts); other text goes in unchanged.
+        const seg = segmentForIndex;
+        this.stmts.insertText.run(rowid, seg(d.sender), seg(d.recipients), seg(d.subject), seg(d.body), seg(d.files));
         added.push([d.id, rowid, d.partial]);
       }
       return added;

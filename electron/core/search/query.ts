@@ -23,6 +23,8 @@
  * any script; everything else separates), lower-cased.
  */
 
+import { hasSegmentedScript } from './segment.js';
+
 export type TextField = 'any' | 'from' | 'to' | 'subject' | 'filename';
 
 export type Clause =
@@ -179,6 +181,8 @@ function describe(c: Clause): string {
  */
 function stemmed(tok: Token, field: TextField, ws: string[], prefix: boolean): boolean {
   if (ws.length !== 1 || tok.quoted || prefix || (field !== 'any' && field !== 'to')) return false;
+  // Chinese, Japanese, Thai… have no English stems: such a word is its characters, exactly.
+  if (hasSegmentedScript(ws[0]!)) return false;
   return !/^\p{Lu}/u.test(tok.value.match(WORD)?.[0] ?? '');
 }
 
@@ -193,7 +197,8 @@ function clausesOf(tok: Token, last: boolean, ignored: string[]): Clause[] {
     // While typing: the last word, unquoted and not followed by a space, is a prefix. One
     // letter is too little to narrow anything: it waits for the next.
     const prefix = last && tok.atEnd && !tok.quoted && /[\p{L}\p{N}\p{M}]$/u.test(tok.value);
-    if (prefix && ws.length === 1 && ws[0]!.length < 2 && field === 'any') {
+    // (One Chinese or Japanese character is a word: 书, 車. It is searched at once.)
+    if (prefix && ws.length === 1 && ws[0]!.length < 2 && field === 'any' && !hasSegmentedScript(ws[0]!)) {
       return [];
     }
     const c: Clause = { t: 'text', field, words: ws, phrase: ws.length > 1, prefix };

@@ -4,6 +4,7 @@
  * any case, diacritics folded, the typed prefix matching a word's start.
  */
 import { stripControls } from '../mime/text.js';
+import { hasSegmentedScript, SEGMENTED_SCRIPTS } from './segment.js';
 
 const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 /** Characters shown before the match (the rest of the snippet follows it). */
@@ -15,26 +16,56 @@ export function fold(word: string): string {
   return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const SEGMENTED = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
+
+/**
+ * Where the first of `terms` (each with Chinese, Japanese, Thai… characters) is in `hay`, or
+ * hay.length. Such a word needs no word boundary where it has one of those characters at its
+ * edge (会议 inside 明天的会议改到三点), as in the index; a Latin edge still does ("email会议").
+ */
+function insideAt(hay: string, terms: readonly { text: string; prefix: boolean }[]): number {
+  if (terms.length === 0) return hay.length;
+  const edge = '[\\p{L}\\p{N}\\p{M}]';
+  const parts = terms.map(({ text, prefix }) => {
+    const first = [...text][0]!;
+    const last = [...text].at(-1)!;
+    const before = SEGMENTED.test(first) ? '' : `(?<!${edge})`;
+    const after = SEGMENTED.test(last) ? '' : prefix ? `${edge}*` : `(?!${edge})`;
+    return `${before}${escape(text.normalize('NFC'))}${after}`;
+  });
+  const m = new RegExp(parts.join('|'), 'iu').exec(hay);
+  return m ? m.index : hay.length;
+}
+
 /** The snippet, or null when none of the words is in `text` (it matched in a header field). */
 export function snippetAround(text: string, terms: readonly { text: string; prefix: boolean }[]): string | null {
   if (!text || terms.length === 0) return null;
   // Bounded: at most 32 words (the parser keeps no more), the whole ones looked up in a set.
   const few = terms.slice(0, 32);
-  const exact = new Set(few.filter((t) => !t.prefix).map((t) => fold(t.text)));
-  const prefixes = few.filter((t) => t.prefix).map((t) => fold(t.text));
+  // Words in scripts without spaces are found inside longer text, as the index finds them.
+  const inside = few.filter((t) => hasSegmentedScript(t.text));
+  const whole = few.filter((t) => !hasSegmentedScript(t.text));
+  const exact = new Set(whole.filter((t) => !t.prefix).map((t) => fold(t.text)));
+  const prefixes = whole.filter((t) => t.prefix).map((t) => fold(t.text));
   WORD.lastIndex = 0;
   let at = -1;
   // Bounded: a snippet looks through the first 256 KB of text at most.
   const hay = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
-  for (let m = WORD.exec(hay); m; m = WORD.exec(hay)) {
+  const found = insideAt(hay, inside);
+  for (let m = WORD.exec(hay); m && m.index < found; m = WORD.exec(hay)) {
     const w = fold(m[0]);
     if (exact.has(w) || prefixes.some((p) => w.startsWith(p))) {
       at = m.index;
       break;
     }
   }
+  if (at < 0 && found < hay.length) at = found;
   if (at < 0) return null;
-  let start = Math.max(0, at - BEFORE);
+  // Chinese and Japanese characters are twice as wide as Latin letters: half as many before the
+  // match keep it as far into the row.
+  const before = hasSegmentedScript(hay.slice(Math.max(0, at - BEFORE), at)) ? BEFORE / 2 : BEFORE;
+  let start = Math.max(0, at - before);
   // Start at a word boundary, not in the middle of a word.
   if (start > 0) {
     const space = hay.slice(start, at).search(/\s/);
@@ -42,6 +73,7 @@ export function snippetAround(text: string, terms: readonly { text: string; pref
   }
   const piece = stripControls(hay.slice(start, start + LENGTH * 2)).replace(/\s+/g, ' ').trim();
   let out = piece.slice(0, LENGTH);
-  if (piece.length > LENGTH) out = out.replace(/\s\S*$/, '');
+  // Cut after the last whole word; text without spaces has no words to keep whole.
+  if (piece.length > LENGTH) out = out.replace(/\s\S*$/, (tail) => (hasSegmentedScript(tail) ? tail : ''));
   return `${start > 0 ? '…' : ''}${out}${start + LENGTH < hay.length ? '…' : ''}`;
 }

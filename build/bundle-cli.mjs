@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_ENTRY = path.join(root, 'electron', 'cli', 'index.ts');
+const PARSE_WORKER_ENTRY = path.join(root, 'electron', 'core', 'ingest', 'parse-worker.ts');
 const OUT_DIR = path.join(root, 'dist', 'cli');
 export const CLI_OUT = path.join(OUT_DIR, 'popbox.mjs');
 const INPUTS = path.join(OUT_DIR, 'popbox.inputs.json');
@@ -25,7 +26,9 @@ export async function bundleCli() {
   const startedAt = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { popbox: CLI_ENTRY },
+    // The parse worker is an entry of its own (a worker thread starts from a file): ingest's pool
+    // finds dist/cli/parse-worker.mjs beside the entry or one folder up from its chunk.
+    entryPoints: { popbox: CLI_ENTRY, 'parse-worker': PARSE_WORKER_ENTRY },
     bundle: true,
     splitting: true,
     platform: 'node',

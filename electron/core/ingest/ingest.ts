@@ -8,7 +8,8 @@ import type { Journal } from '../store/journal.js';
 import type { AccountMailbox } from '../store/mailbox.js';
 import { recordFor, type StoredFileRef } from './record.js';
 import { reconcile } from './reconcile.js';
-import { SummaryQueue, summarizeSafely } from './summary-queue.js';
+import { parsePool } from './parse-pool.js';
+import { parseInto, SummaryQueue, type ParseDeps } from './summary-queue.js';
 
 /** The messages one sync stores: each is parsed beside the download, never in its way. */
 export class IngestRun {
@@ -19,8 +20,9 @@ export class IngestRun {
     private readonly box: AccountMailbox,
     journal: Journal,
     private readonly now: () => number,
+    deps: ParseDeps = {},
   ) {
-    this.queue = new SummaryQueue(journal);
+    this.queue = new SummaryQueue(journal, deps);
   }
 
   stored(e: StoredFileRef): void {
@@ -38,19 +40,22 @@ export class Ingest {
   constructor(
     private readonly journal: Journal,
     private readonly now: () => number,
+    /** The parse workers and the cache that hands each new file's search text to the index. */
+    private readonly deps: ParseDeps = {},
   ) {}
 
   begin(box: AccountMailbox): IngestRun {
-    return new IngestRun(box, this.journal, this.now);
+    return new IngestRun(box, this.journal, this.now, this.deps);
   }
 
   /** The rest of a headers-only message was downloaded into `file`. */
   async completed(id: string, file: string): Promise<void> {
-    await this.journal.append([{ t: 'partial', id, partial: false, summary: await summarizeSafely(file) }]);
+    const summary = await parseInto(this.deps.pool ?? parsePool(), file, id, this.deps.texts);
+    await this.journal.append([{ t: 'partial', id, partial: false, summary }]);
   }
 
   /** The journal made to agree with the account's Maildir and ledger. */
   reconcile(box: AccountMailbox): Promise<void> {
-    return reconcile(box, this.journal, new SummaryQueue(this.journal), this.now);
+    return reconcile(box, this.journal, new SummaryQueue(this.journal, this.deps), this.now);
   }
 }

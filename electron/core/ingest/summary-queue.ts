@@ -1,28 +1,46 @@
 /**
- * Stored messages become journal records: each file is parsed into its summary, in order, a
- * few at a time, and the records are journaled in batches.
+ * Stored messages become journal records: each file is parsed into its summary, in order, and
+ * the records are journaled in batches. The parse runs in the parse workers (parse-pool.ts), off
+ * main's thread, and reads the file once for the summary and the search text: the text goes to
+ * the search index through a bounded cache (text-cache.ts), never into the journal.
  */
-import fs from 'node:fs/promises';
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { MessageSummary } from '../../../shared/messages.js';
 import { summarize } from '../mime/summary.js';
 import type { Journal } from '../store/journal.js';
+import { parsePool, type ParsePool } from './parse-pool.js';
+import { fallbackSummary } from './parse-stored.js';
+import type { TextCache } from './text-cache.js';
 
-/** Parses stored messages in order, a few at a time, and journals them in batches. */
+export interface ParseDeps {
+  /** Where files are parsed (default: the process's pool). */
+  pool?: ParsePool;
+  /** Where the search text of each parsed file is left for the index (none: the index reads the file). */
+  texts?: TextCache;
+}
+
+/** Parses stored messages in order and journals them in batches. */
 export class SummaryQueue {
   private pending: Promise<void> = Promise.resolve();
   private batch: MessageRecord[] = [];
+  private readonly pool: ParsePool;
 
-  constructor(private readonly journal: Journal) {}
+  constructor(
+    private readonly journal: Journal,
+    private readonly deps: ParseDeps = {},
+  ) {
+    this.pool = deps.pool ?? parsePool();
+  }
 
   /** The first failed journal write; later messages are still parsed and tried. */
   private failure: unknown = null;
 
   add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
-    // One parse at a time, started only when the previous one is done: parsing that falls
-    // behind the download queues paths, never parsers (bounded memory).
+    // The parse starts now (the pool queues paths, never contents, and runs a few at a time);
+    // records are journaled in the order the files were stored.
+    const parsed = parseInto(this.pool, item.path, item.base.id, this.deps.texts);
     this.pending = this.pending
-      .then(() => summarizeSafely(item.path))
+      .then(() => parsed)
       .then((summary) => {
         this.batch.push({ ...item.base, summary });
         return this.batch.length >= 100 ? this.flush() : undefined;
@@ -48,12 +66,19 @@ export class SummaryQueue {
   }
 }
 
+/** One file parsed by the pool: its summary, its search text left in `texts` for message `id`. */
+export async function parseInto(pool: ParsePool, file: string, id: string, texts: TextCache | undefined): Promise<MessageSummary> {
+  const { summary, text } = await pool.parse(file);
+  if (texts && text) texts.put(id, text);
+  return summary;
+}
+
+/** A summary on the calling thread (drafts, the Outbox: one file at a time, made here). */
 export async function summarizeSafely(file: string): Promise<MessageSummary> {
   try {
     return await summarize(file);
   } catch {
     // summarize never throws on bad MIME; this is a file we could not read at all.
-    const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
-    return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size, hasAttachments: false, snippet: '' };
+    return fallbackSummary(file);
   }
 }

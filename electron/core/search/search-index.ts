@@ -8,9 +8,11 @@
  * read from the journal's records when a search runs, so a move or a flag change is searchable
  * the moment it is journaled and can never disagree with the list.
  *
- * Indexing reads each new message's file (text parts, HTML as text, attachment names; the
- * header fields come from the summary) in batches in the background, never on a download's
- * path; the index file is derived data (index-db.ts): missing or corrupt, it is rebuilt from the
+ * Indexing takes each new message's text (text parts, HTML as text, attachment names; the
+ * header fields come from the summary) from ingest's parse, which read the file once off main's
+ * thread (ingest/text-cache.ts), or reads the file itself where that text is not at hand; in
+ * batches in the background, never on a download's path; the index file is derived data
+ * (index-db.ts): missing or corrupt, it is rebuilt from the
  * Maildir while searches answer from what is indexed so far and say so. Body text is never
  * written to the journal.
  */
@@ -20,6 +22,7 @@ import type { MessageRecord } from '../../../shared/changes.js';
 import { INBOX, pathOf, roleKey } from '../../../shared/folders.js';
 import type { FolderInfo } from '../../../shared/folders.js';
 import { SEARCH_SNIPPETS_MAX, type SearchInput, type SearchResult } from '../../../shared/search.js';
+import type { TextCache } from '../ingest/text-cache.js';
 import type { Journal } from '../store/journal.js';
 import { extractText, type IndexedText } from './extract.js';
 import { ftsExpression } from './fts-query.js';
@@ -48,6 +51,8 @@ export interface SearchIndexDeps {
   accounts: () => readonly { id: string; name: string; email?: string | undefined }[];
   /** First wait after a failed index write (tests shorten it); doubles up to a minute. */
   retryMs?: number;
+  /** New messages' text from ingest's parse (one read of each file); without it, or on a miss, the file is read here. */
+  texts?: TextCache;
 }
 
 type Text = Extract<Clause, { t: 'text' }>;
@@ -160,6 +165,7 @@ export class SearchIndex {
       } else if (c.t === 'remove') {
         this.pending.delete(c.id);
         this.times.delete(c.id);
+        this.deps.texts?.drop(c.id);
         if (this.db.has(c.id)) removed.push(c.id);
       }
     }
@@ -280,7 +286,7 @@ export class SearchIndex {
   private async document(id: string): Promise<IndexDoc | null> {
     const m = this.deps.journal.get(id);
     if (!m) return null;
-    const text = await this.readText(id);
+    const text = this.deps.texts?.take(id) ?? (await this.readText(id));
     const s = m.summary;
     const names = (list: readonly { name: string; address: string }[]): string => list.map((a) => `${a.name} ${a.address}`).join('\n');
     return { id, partial: m.partial, sender: names(s.from), recipients: names([...s.to, ...s.cc]), subject: s.subject, body: text.body, files: text.files };

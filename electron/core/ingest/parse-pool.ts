@@ -1,0 +1,258 @@
+/**
+ * Parse workers for new mail (issue 18: summaries off the thread that decrypts TLS and writes the
+ * store; issue 17: the search text from the same read). A few worker threads take stored files'
+ * paths in order and answer with parse-stored.ts's summary and text.
+ *
+ * - Bounded memory: the queue holds paths, never contents; a worker holds one file at a time.
+ * - A hostile message cannot stall a sync: a parse that throws the worker out, or takes longer
+ *   than `timeoutMs`, gets the same fallback summary an unreadable file gets (no text), and the
+ *   worker is replaced.
+ * - Where no worker can start (no worker file beside this module, an environment without
+ *   worker_threads), the same parse runs on the calling thread: same answers, as before.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
+import type { ParseAnswer, ParseRequest, WorkerNote } from './parse-worker.js';
+
+/** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
+const TIMEOUT_MS = 30_000;
+/** Idle workers end after this long (each holds its own copy of the parsers' modules). */
+const IDLE_MS = 10_000;
+
+/** How a worker is started: a file of its own, or (under tsx) source that registers tsx first. */
+export type WorkerEntry = { file: URL } | { eval: string };
+
+export interface ParsePoolOptions {
+  /** Worker threads at most (default: one fewer than the cores, at least 1, at most 2). */
+  size?: number;
+  timeoutMs?: number;
+  idleMs?: number;
+  /** The worker to start; null parses on the calling thread. Default: found beside this module. */
+  entry?: WorkerEntry | null;
+}
+
+interface Job {
+  id: number;
+  file: string;
+  resolve: (p: ParsedMessage) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  timer: NodeJS.Timeout | null;
+  /** The worker has loaded its modules (its first message says so). */
+  ready: boolean;
+}
+
+export class ParsePool {
+  private readonly size: number;
+  private readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private entry: WorkerEntry | null;
+  private readonly queue: Job[] = [];
+  private readonly slots = new Set<Slot>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Workers replaced after a timeout or a crash (tests and diagnostics). */
+  replaced = 0;
+
+  constructor(opts: ParsePoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? Math.min(2, Math.max(1, os.availableParallelism() - 1)));
+    this.timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+    this.idleMs = opts.idleMs ?? IDLE_MS;
+    this.entry = opts.entry === undefined ? findWorkerEntry() : opts.entry;
+  }
+
+  /** Whether parsing runs in worker threads (false: on the calling thread). */
+  get threaded(): boolean {
+    return this.entry !== null;
+  }
+
+  /** The file's summary and search text. Never rejects. */
+  parse(file: string): Promise<ParsedMessage> {
+    if (!this.entry) return this.inThread(file);
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, file, resolve });
+      this.pump();
+    });
+  }
+
+  /** Ends every worker; queued and running parses finish on the calling thread. */
+  async close(): Promise<void> {
+    const left = [...this.queue];
+    this.queue.length = 0;
+    for (const slot of [...this.slots]) {
+      if (slot.job) left.push(slot.job);
+      this.drop(slot);
+    }
+    this.entry = null;
+    for (const job of left) job.resolve(await this.inThread(job.file));
+  }
+
+  private pump(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    while (this.queue.length && this.entry) {
+      let slot: Slot | null | undefined = [...this.slots].find((s) => !s.job);
+      if (!slot) {
+        if (this.slots.size >= this.size) return;
+        slot = this.start();
+        if (!slot) continue; // could not start: the queue went to the calling thread
+      }
+      this.run(slot, this.queue.shift()!);
+    }
+    if (this.queue.length === 0 && [...this.slots].every((s) => !s.job) && this.slots.size) {
+      this.idleTimer = setTimeout(() => {
+        for (const s of [...this.slots]) if (!s.job) this.drop(s);
+      }, this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private start(): Slot | null {
+    const entry = this.entry!;
+    let worker: Worker;
+    try {
+      worker = 'file' in entry ? new Worker(entry.file) : new Worker(entry.eval, { eval: true });
+    } catch {
+      this.noWorkers();
+      return null;
+    }
+    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    worker.on('message', (a: ParseAnswer | WorkerNote) => {
+      if ('ready' in a) {
+        slot.ready = true;
+        if (slot.job) this.arm(slot, 0);
+        return;
+      }
+      if ('size' in a) {
+        // A big message may take longer: a second more per MB it has.
+        if (slot.job?.id === a.job) this.arm(slot, a.size);
+        return;
+      }
+      const job = slot.job;
+      if (!job || job.id !== a.job) return;
+      this.finish(slot);
+      job.resolve(a.parsed);
+      this.pump();
+    });
+    // A worker that fails before it has loaded cannot run here (a missing module, a packaged app
+    // that cannot start one): parse on the calling thread from now on, same answers. One that
+    // loaded was thrown out by a message: that message gets the fallback, a new worker the rest.
+    const failed = (): void => {
+      if (!this.slots.has(slot)) return;
+      if (slot.ready) return this.lose(slot);
+      const job = slot.job;
+      this.drop(slot);
+      if (job) this.queue.unshift(job);
+      this.noWorkers();
+    };
+    worker.on('error', failed);
+    worker.on('exit', failed);
+    this.slots.add(slot);
+    return slot;
+  }
+
+  /** The message's clock starts once its worker is ready (starting one under load takes a while). */
+  private arm(slot: Slot, size: number): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.lose(slot), this.timeoutMs + Math.floor(size / (1024 * 1024)) * 1000);
+  }
+
+  private run(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
+    if (slot.ready) this.arm(slot, 0);
+    slot.worker.postMessage({ job: job.id, file: job.file } satisfies ParseRequest);
+  }
+
+  private finish(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.job = null;
+    slot.worker.unref();
+  }
+
+  /** The worker's message took too long or threw it out: that message gets the fallback summary. */
+  private lose(slot: Slot): void {
+    const job = slot.job;
+    this.drop(slot);
+    this.replaced++;
+    // No text either: the index must not try the same message again on main's thread.
+    if (job) void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: { body: '', files: '' } }));
+    this.pump();
+  }
+
+  private drop(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.job = null;
+    this.slots.delete(slot);
+    slot.worker.removeAllListeners();
+    slot.worker.on('error', () => {});
+    void slot.worker.terminate();
+  }
+
+  private noWorkers(): void {
+    this.entry = null;
+    for (const job of this.queue.splice(0)) void this.inThread(job.file).then(job.resolve);
+  }
+
+  private lastInThread: Promise<unknown> = Promise.resolve();
+
+  /** On the calling thread, one file at a time in order (as before the workers): never many parsers at once. */
+  private inThread(file: string): Promise<ParsedMessage> {
+    const next = this.lastInThread.then(() => parseStored(file));
+    this.lastInThread = next;
+    return next;
+  }
+}
+
+/**
+ * The worker beside this module: parse-worker.js in the Electron build (tsc), parse-worker.mjs
+ * in the CLI bundle (this code may sit in a chunk one folder down), or, running from source under
+ * tsx (dev, the web host, the tests), parse-worker.ts loaded through tsx's loader. Null where
+ * none is found: parsing stays on the calling thread.
+ */
+export function findWorkerEntry(): WorkerEntry | null {
+  let here: string;
+  try {
+    here = fileURLToPath(import.meta.url);
+  } catch {
+    return null;
+  }
+  const dir = path.dirname(here);
+  if (here.endsWith('.ts')) {
+    const source = path.join(dir, 'parse-worker.ts');
+    const tsx = tsxApi(dir);
+    if (!tsx || !fs.existsSync(source)) return null;
+    return { eval: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(source).href)}); });` };
+  }
+  for (const candidate of [path.join(dir, 'parse-worker.js'), path.join(dir, 'parse-worker.mjs'), path.join(dir, '..', 'parse-worker.mjs')]) {
+    if (candidate !== here && fs.existsSync(candidate)) return { file: pathToFileURL(candidate) };
+  }
+  return null;
+}
+
+/** tsx's ESM API (register()) as a file URL, or null where tsx is not installed. */
+function tsxApi(from: string): string | null {
+  try {
+    const pkg = createRequire(path.join(from, 'x.js')).resolve('tsx/package.json');
+    const api = path.join(path.dirname(pkg), 'dist', 'esm', 'api', 'index.mjs');
+    return fs.existsSync(api) ? pathToFileURL(api).href : null;
+  } catch {
+    return null;
+  }
+}
+
+let shared: ParsePool | null = null;
+
+/** The process's one pool (created at first use). */
+export function parsePool(): ParsePool {
+  return (shared ??= new ParsePool());
+}

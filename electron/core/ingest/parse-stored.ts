@@ -1,0 +1,46 @@
+/**
+ * One stored message, read once, becomes both things ingest needs from its bytes: the summary
+ * the journal keeps and the text the search index keeps. Runs in a parse worker (parse-worker.ts)
+ * or, where no worker can start, on the calling thread; both give the same answer.
+ *
+ * A file up to ONE_READ_MAX is read whole into memory once and both parsers work on those bytes;
+ * a bigger one is streamed by each parser from the file, as before (bounded memory, DESIGN §3.5).
+ */
+import fs from 'node:fs/promises';
+import type { MessageSummary } from '../../../shared/messages.js';
+import { summarize } from '../mime/summary.js';
+import { extractText, type IndexedText } from '../search/extract.js';
+
+/** Files up to this size are read whole once; larger ones are read by each parser as a stream. */
+export const ONE_READ_MAX = 8 * 1024 * 1024;
+
+export interface ParsedMessage {
+  summary: MessageSummary;
+  /** What the search index needs from the body; null when the file could not be read at all. */
+  text: IndexedText | null;
+}
+
+/** The summary of a file that cannot be read (or could not be parsed in time): as summarizeSafely's. */
+export async function fallbackSummary(file: string): Promise<MessageSummary> {
+  const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
+  return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size, hasAttachments: false, snippet: '' };
+}
+
+/** Summary and search text of a stored file. Never throws: an unreadable file gets the fallback summary and no text. */
+export async function parseStored(file: string): Promise<ParsedMessage> {
+  let source: string | Buffer = file;
+  try {
+    const { size } = await fs.stat(file);
+    if (size <= ONE_READ_MAX) source = await fs.readFile(file);
+  } catch {
+    // summarize below reports the unreadable file; the fallback describes it
+  }
+  let summary: MessageSummary;
+  try {
+    summary = await summarize(source);
+  } catch {
+    // summarize never throws on bad MIME; this is a file we could not read at all.
+    return { summary: await fallbackSummary(file), text: null };
+  }
+  return { summary, text: await extractText(source) };
+}

@@ -170,10 +170,10 @@ export class SearchIndex {
       }
     }
     this.cursor = changes.state;
+    // Removals are written by the background batch like adds, never here inside the journal's
+    // append (an Empty Trash of thousands paid an FTS write in it). Searches hide them at once
+    // meanwhile: a result must have a journal record.
     for (const id of removed) this.removing.add(id);
-    // Removals are written at once (a deleted message leaves the index promptly), unless writes
-    // are failing: then they wait for the retry with the rest.
-    if (this.removing.size && !this.retryTimer && !this.running) this.store([]);
     this.kick();
   }
 
@@ -231,6 +231,9 @@ export class SearchIndex {
   }
 
   private async drain(): Promise<void> {
+    // Started from the journal's change listener: the first write waits for the next turn.
+    await new Promise((r) => setImmediate(r));
+    if (this.closed) return;
     if (this.damaged) this.rebuild();
     if (this.removing.size && !this.store([])) return;
     let wrote = 0;

@@ -72,6 +72,8 @@ const syncWorker = path.join(out, 'pop3-sync.mjs');
 for (const [entry, outfile] of [
   ['test/bench/pop3-fetch.ts', worker],
   ['test/bench/pop3-sync.ts', syncWorker],
+  // Ingest's parse worker, found beside the sync bundle (without it parsing stays on main's thread).
+  ['electron/core/ingest/parse-worker.ts', path.join(out, 'parse-worker.mjs')],
 ]) {
   // npm packages stay external (keytar is native): the bundles resolve them from node_modules.
   await build({ entryPoints: [entry!], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: outfile!, logLevel: 'warning', packages: 'external' });

@@ -45,7 +45,7 @@ export const SHORTCUT_HELP: { group: 'Reading' | 'Filing' | 'Writing' | 'On the 
   { group: 'Reading', keys: ['Shift+click', 'Ctrl+click'], what: 'Select a range / add to the selection' },
   { group: 'Reading', keys: ['/', 'Ctrl+F'], what: 'Search (Enter or ↓ goes to the results, Escape clears; ? beside the box lists what you can type)' },
   { group: 'Reading', keys: ['g'], what: 'Get Mail' },
-  { group: 'Reading', keys: ['t'], what: 'Conversations on / off in the list' },
+  { group: 'Reading', keys: ['t'], what: 'Conversations on / off in the list (on: Delete, a, m, !, u and s act on the whole conversation here)' },
   { group: 'Reading', keys: ['e'], what: 'Open / close the other messages of the conversation' },
   { group: 'Reading', keys: ['Shift+J', 'Shift+K'], what: 'Next / previous message in the conversation' },
   { group: 'Filing', keys: ['Delete'], what: 'Move to Trash (in Trash: delete permanently)' },

@@ -75,6 +75,7 @@ export const SyncOutcome = z.discriminatedUnion('ok', [
 export type SyncOutcome = z.infer<typeof SyncOutcome>;
 
 export const PendingDeletion = z.object({
+  /** The message here, or '' for one never downloaded (chosen in On the server). */
   id: z.string(),
   accountId: z.string(),
   uidl: z.string(),
@@ -83,7 +84,8 @@ export const PendingDeletion = z.object({
   from: z.string().default(''),
   /** The message's Date header (ISO 8601), or null when not known. */
   date: z.string().nullable().default(null),
-  reason: z.enum(['downloaded', 'expired', 'deleted-locally', 'filtered']),
+  /** Why: 'chosen' is a deletion the person chose in On the server (<account>/server-chosen.json). */
+  reason: z.enum(['downloaded', 'expired', 'deleted-locally', 'filtered', 'chosen']),
 });
 export type PendingDeletion = z.infer<typeof PendingDeletion>;
 

@@ -361,7 +361,8 @@ async function main(argv: string[]): Promise<number> {
         else {
           const width = terminalWidth();
           for (const p of list) {
-            const head = `${p.id}  ${names.get(p.accountId)}  ${p.reason}  `;
+            // A message chosen in On the server and never downloaded has no id here.
+            const head = `${p.id || '(only on server)'}  ${names.get(p.accountId)}  ${p.reason}  `;
             print(`${head}${fitColumn(p.subject, Math.max(10, width - head.length), false)}`);
           }
         }

@@ -789,8 +789,13 @@ export class MailService {
   }
 
   /** The server deletions the next sync will make, from the ledger and each account's settings. */
-  pending(filter: { accountId?: string } = {}): Promise<PendingDeletion[]> {
-    return this.commands.pending(this.accounts.list().filter((a) => !filter.accountId || a.id === filter.accountId));
+  async pending(filter: { accountId?: string } = {}): Promise<PendingDeletion[]> {
+    const accounts = this.accounts.list().filter((a) => !filter.accountId || a.id === filter.accountId);
+    // Those chosen in On the server too (the next check deletes them), listed once, as chosen.
+    const chosen = (await Promise.all(accounts.map((a) => this.serverView.chosenPending(a.id)))).flat();
+    const key = (p: PendingDeletion) => `${p.accountId}\n${p.uidl}`;
+    const keys = new Set(chosen.map(key));
+    return [...(await this.commands.pending(accounts)).filter((p) => !keys.has(key(p))), ...chosen];
   }
 
   changesSince(state: number, max?: number): ChangesResult {

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../electron/cli/run.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
@@ -70,11 +71,21 @@ describe('a chosen deletion the server refuses at a check', () => {
     cutAtDele = false;
     const chosen = async () => (await service.serverListing(accountId)).messages.filter((m) => m.pendingDeletion === 'chosen').map((m) => m.uidl).sort();
     expect(await chosen()).toEqual(['b', 'c']);
+    // `pendingDeletions` / `popbox pending` list them too, with why (they were missing).
+    expect((await service.pending({ accountId })).map((p) => [p.uidl, p.reason, p.subject, p.from, p.id])).toEqual([
+      ['b', 'chosen', 'message b', 'w@example.org', ''],
+      ['c', 'chosen', 'message c', 'w@example.org', ''],
+    ]);
+    const printed: string[] = [];
+    const io = { out: (t: string) => void printed.push(t), err: (t: string) => void printed.push(t), columns: 100, stdin: () => undefined, service };
+    expect(await runCli(['--data-dir', dataDir, 'pending'], io)).toBe(0);
+    expect(printed.join('')).toBe('(only on server)  F  chosen  message b\n(only on server)  F  chosen  message c\n');
 
     refused.add('b');
     const [outcome] = await service.sync([accountId]);
     expect(outcome).toMatchObject({ ok: true, result: { downloaded: 1, deletedOnServer: 1 } });
     expect(box.map((m) => m.uid)).toEqual(['a', 'b']);
+    expect((await service.pending({ accountId })).map((p) => [p.uidl, p.reason])).toEqual([['b', 'chosen']]);
     // Without a Refresh: b is still there and still chosen; c is gone.
     const shown = await service.serverListing(accountId);
     expect(shown.messages.map((m) => [m.uidl, m.pendingDeletion])).toEqual([
@@ -87,6 +98,7 @@ describe('a chosen deletion the server refuses at a check', () => {
     expect((await service.sync([accountId]))[0]).toMatchObject({ ok: true, result: { downloaded: 0, deletedOnServer: 1 } });
     expect(box.map((m) => m.uid)).toEqual(['a']);
     expect((await service.serverListing(accountId)).messages.map((m) => m.uidl)).toEqual(['a']);
+    expect(await service.pending({ accountId })).toEqual([]);
     expect(server.errors).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@
  * 30 s or the server's LOGIN-DELAY), and at most DOWNLOADS_MAX downloads wait per account.
  */
 import type { AccountSettings } from '../../../shared/accounts.js';
+import type { PendingDeletion } from '../../../shared/contract.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../../shared/server-view.js';
 import type { AccountsService } from '../accounts/accounts-service.js';
 import { AppFailure, toAppError } from '../errors.js';
@@ -291,9 +292,34 @@ export class ServerView {
         const cache = await loadCache(box.dir);
         dropUidls(cache, deleted);
         await saveCache(box.dir, cache);
+        // Deleted there (QUIT +OK): no longer chosen, as after a Delete from the view.
+        const chosen = await loadChosen(box.dir);
+        if (deleted.filter((u) => chosen.delete(u)).length > 0) await saveChosen(box.dir, chosen);
       });
     }
     this.deps.changed(accountId);
+  }
+
+  /**
+   * The deletions the person chose here that the next check makes, for `pendingDeletions` and
+   * `popbox pending` (reason 'chosen'), described from the cached headers; id '' for a message
+   * never downloaded.
+   */
+  async chosenPending(accountId: string): Promise<PendingDeletion[]> {
+    return this.deps.sessions.for(accountId).share(async (box) => {
+      const chosen = await loadChosen(box.dir);
+      if (chosen.size === 0) return [];
+      const cache = await readCache(box.dir);
+      const out: PendingDeletion[] = [];
+      for (const uidl of chosen.keys()) {
+        const entry = box.ledger.get(uidl);
+        if (entry?.serverDeletedAt !== undefined) continue; // deleted there already (QUIT +OK)
+        const h = cache.headers.get(uidl);
+        const shown = { subject: h?.subject ?? entry?.preview?.subject ?? '', from: h?.from ?? entry?.preview?.from ?? '', date: h?.date ?? entry?.preview?.date ?? null };
+        out.push({ id: entry?.id ?? '', accountId, uidl, ...shown, reason: 'chosen' });
+      }
+      return out;
+    });
   }
 
   /** Each listed UIDL's message number at the last listing (what `popbox server` shows; never used to act). */

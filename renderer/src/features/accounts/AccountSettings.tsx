@@ -45,6 +45,7 @@ const REASON: Record<PendingDeletion['reason'], string> = {
   expired: 'older than the days to keep',
   'deleted-locally': 'deleted here',
   filtered: 'a filter said delete from the server',
+  chosen: 'you chose to delete it in On the server',
 };
 
 function DeletionPreview({ accountId, version }: { accountId: string; version: number }) {
@@ -68,7 +69,7 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
             {list.slice(0, 50).map((d) => {
               const date = d.date ? Date.parse(d.date) : NaN;
               return (
-                <li key={d.id}>
+                <li key={`${d.accountId}\n${d.uidl}`}>
                   {d.subject || '(no subject)'}
                   {d.from && <span className="muted"> · {d.from}</span>}
                   {!Number.isNaN(date) && <span className="muted"> · {formatListDate(date)}</span>}

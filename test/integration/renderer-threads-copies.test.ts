@@ -4,7 +4,8 @@
  * (the writer's Sent copy, the reader's Inbox copy, one Message-ID). Bob's conversation counts
  * and shows 2 messages, his own copies, not Alice's as well. With Conversations on, Delete on
  * the conversation's row moves all of its messages in Bob's Inbox to Trash (his Sent reply and
- * Alice's copies stay), and Undo brings them back.
+ * Alice's copies stay), and Undo brings them back; the reading pane's buttons act on the open
+ * message alone.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,7 +123,7 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
-  it("Delete on the conversation's row moves its messages in Bob's Inbox to Trash; Undo brings them back", async () => {
+  it("Delete on the conversation's row moves its messages in Bob's Inbox to Trash; Undo brings them back; the pane's Move to Trash moves only the open one", async () => {
     await app.dc.deliver('bob', [FOLLOW_UP]);
     expect((await service.syncNow([bobId]))[0]?.ok).toBe(true);
     // Still one row: the follow-up, for a conversation of 3 (the original, Bob's reply, the follow-up).
@@ -143,6 +144,16 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     await expect.poll(() => places(bobId)).toEqual(['INBOX: Boat trip on Sunday', 'INBOX: Re: Boat trip on Sunday', 'Sent: Re: Boat trip on Sunday']);
     await grid().getByRole('row', { name: /conversation of 3/ }).waitFor();
     expect(await rows().count()).toBe(1);
+
+    // The reading pane's buttons act on the message open there alone.
+    await grid().getByRole('row', { name: /conversation of 3/ }).click();
+    const reader = page.getByRole('region', { name: 'Message' });
+    await reader.getByRole('heading', { name: 'Re: Boat trip on Sunday' }).waitFor();
+    await reader.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'Move to Trash' }).click();
+    await toast().getByText('Moved 1 message to Trash.').waitFor();
+    await expect.poll(() => places(bobId)).toEqual(['INBOX: Boat trip on Sunday', 'Sent: Re: Boat trip on Sunday', 'Trash: Re: Boat trip on Sunday']);
+    // The conversation's row stays for what is left of it here (the original; Trash is not counted).
+    await grid().getByRole('row', { name: /Boat trip on Sunday.*conversation of 2/ }).waitFor();
     expect(app.pageErrors).toEqual([]);
   });
 });

@@ -9,13 +9,43 @@
 import { z } from 'zod';
 import { isMailAddress } from './address.js';
 import { AUTH_MECHANISM_NAMES } from './auth-mechanisms.js';
+import {
+  ACCOUNT_NAME_MAX,
+  ADDRESS_MAX,
+  CHECK_MINUTES_MAX,
+  combinationProblems,
+  EMAIL_PATTERN,
+  FINGERPRINT_INPUT,
+  HEADER_TEXT_PATTERN,
+  HOST_MAX,
+  HOSTNAME_PATTERN,
+  ID_PATTERN,
+  IDENTITIES_MAX,
+  IDENTITY_NAME_MAX,
+  identitiesProblems,
+  IPV4_PATTERN,
+  NAME_FORBIDDEN,
+  PASSWORD_COMMAND_MAX,
+  SECURITIES,
+  sendsAsProblems,
+  SIGNATURE_MAX,
+  SMTP_AUTHS,
+  SMTP_MECHANISM_NAMES,
+  smtpProblems,
+  storedFingerprint,
+  USER_MAX,
+  USER_PATTERN,
+  type RuleProblem,
+} from './account-rules.js';
+
+export { ACCOUNT_NAME_MAX } from './account-rules.js';
 
 /** For a field's type error: a missing field says so, a wrong one says what is expected. */
 function invalidType(what: string) {
   return { error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : what) };
 }
 
-export const Security = z.enum(['tls', 'starttls', 'plain'], invalidType('must be "tls", "starttls" or "plain"'));
+export const Security = z.enum(SECURITIES, invalidType('must be "tls", "starttls" or "plain"'));
 export type Security = z.infer<typeof Security>;
 
 export const AuthMechanism = z.enum(
@@ -30,12 +60,9 @@ export type AuthMechanism = z.infer<typeof AuthMechanism>;
  */
 export const AccountId = z
   .string(invalidType('must be text'))
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
+  .regex(ID_PATTERN, 'must be 1–64 letters, digits, "-" or "_"');
 export type AccountId = z.infer<typeof AccountId>;
 
-/** Characters a name may not hold: they would break the one-line reports the name is printed in. */
-const NAME_FORBIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]/u;
-export const ACCOUNT_NAME_MAX = 64;
 
 /**
  * What is wrong with a name, in words for the person typing it (null: nothing). The same rules
@@ -77,8 +104,8 @@ const HOST_RULE = 'must be a host name or an IP address, without spaces';
 export const Host = z
   .string(invalidType('must be text'))
   .min(1, 'must not be empty')
-  .max(253, HOST_RULE)
-  .refine((s) => z.regexes.hostname.test(s) || z.regexes.ipv4.test(s) || z.regexes.ipv6.test(s), HOST_RULE);
+  .max(HOST_MAX, HOST_RULE)
+  .refine((s) => HOSTNAME_PATTERN.test(s) || IPV4_PATTERN.test(s) || z.regexes.ipv6.test(s), HOST_RULE);
 
 const PORT_RULE = 'must be a whole number from 1 to 65535';
 export const Port = z.int(invalidType(PORT_RULE)).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -93,8 +120,8 @@ const FINGERPRINT_RULE = 'must be a SHA-256 fingerprint: 32 bytes as 64 hex digi
 export const TlsFingerprint = z
   .string(invalidType(FINGERPRINT_RULE))
   .trim()
-  .regex(/^(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){31})$/, FINGERPRINT_RULE)
-  .transform((s) => (s.replace(/:/g, '').toUpperCase().match(/../g) ?? []).join(':'));
+  .regex(FINGERPRINT_INPUT, FINGERPRINT_RULE)
+  .transform(storedFingerprint);
 
 /** Where the password comes from. The password itself is never part of an account. */
 export const PasswordSource = z.discriminatedUnion(
@@ -106,7 +133,7 @@ export const PasswordSource = z.discriminatedUnion(
       command: z
         .string(invalidType('must be text'))
         .min(1, 'must not be empty')
-        .max(4096, 'must be at most 4096 characters')
+        .max(PASSWORD_COMMAND_MAX, `must be at most ${PASSWORD_COMMAND_MAX} characters`)
         // A NUL cannot be passed to a process; refuse it here rather than at the first sync.
         .refine((s) => !s.includes('\0'), 'must not contain a NUL character'),
     }),
@@ -125,16 +152,14 @@ export type PasswordSource = z.infer<typeof PasswordSource>;
 const User = z
   .string(invalidType('must be text'))
   .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters')
-  // It goes into USER/AUTH commands: a line break would end the command early.
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\x00-\x1f\x7f]+$/, 'must not contain control characters');
+  .max(USER_MAX, `must be at most ${USER_MAX} characters`)
+  .regex(USER_PATTERN, 'must not contain control characters');
 
 const EmailAddress = z
   // The browser's rule, not zod's default: that wants a dot in the domain and refuses
   // alice@localhost, which home servers and test setups use.
-  .email({ pattern: z.regexes.html5Email, ...invalidType('must be an email address') })
-  .max(254, 'must be at most 254 characters');
+  .email({ pattern: EMAIL_PATTERN, ...invalidType('must be an email address') })
+  .max(ADDRESS_MAX, `must be at most ${ADDRESS_MAX} characters`);
 
 /**
  * An address to send from (an identity's, its reply-to): letters of any script on both sides of
@@ -143,11 +168,11 @@ const EmailAddress = z
  */
 const SendingAddress = z
   .string(invalidType('must be an email address'))
-  .max(254, 'must be at most 254 characters')
+  .max(ADDRESS_MAX, `must be at most ${ADDRESS_MAX} characters`)
   .refine(isMailAddress, 'must be an email address');
 
 /** What the outgoing server is logged in with; PLAIN, LOGIN and CRAM-MD5 take the password. */
-export const SmtpMechanism = z.enum(['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'], invalidType('must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2'));
+export const SmtpMechanism = z.enum(SMTP_MECHANISM_NAMES, invalidType('must be one of PLAIN, LOGIN, CRAM-MD5, XOAUTH2'));
 export type SmtpMechanism = z.infer<typeof SmtpMechanism>;
 
 /**
@@ -166,7 +191,7 @@ const smtpFields = {
   /** 'tls' (implicit, 465) preferred; 'starttls' (587) upgrades before any password; 'plain' only when chosen. */
   security: Security,
   /** 'none': the server takes mail without a login (a home relay); user and password are then unused. */
-  auth: z.enum(['password', 'none'], invalidType('must be "password" or "none"')),
+  auth: z.enum(SMTP_AUTHS, invalidType('must be "password" or "none"')),
   /** Needed to log in (auth "password"). */
   user: User.optional(),
   /** Use exactly this mechanism; unset lets the client take the first the server offers. */
@@ -178,13 +203,13 @@ const smtpFields = {
   password: SmtpPasswordSource,
 };
 
+/** The rules' problems as the schema's issues. */
+function addProblems(problems: readonly RuleProblem[], ctx: z.RefinementCtx): void {
+  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+}
+
 function checkSmtp(s: { security: Security; tlsFingerprint?: string | undefined; auth: 'password' | 'none'; user?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (s.auth === 'password' && s.user === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required to log in (or choose auth "none": no login)' });
-  }
-  if (s.security === 'plain' && s.tlsFingerprint !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['tlsFingerprint'], message: 'pins a TLS certificate, but security is "plain" (no TLS): use "tls" or "starttls", or remove the fingerprint' });
-  }
+  addProblems(smtpProblems(s), ctx);
 }
 
 /** The outgoing (SMTP) server of an account. */
@@ -212,7 +237,7 @@ export type SmtpServerPatch = z.input<typeof SmtpServerPatch>;
 /** Identities are keyed by this within their account (the outbox remembers which one sent). */
 export const IdentityId = z
   .string(invalidType('must be text'))
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
+  .regex(ID_PATTERN, 'must be 1–64 letters, digits, "-" or "_"');
 
 /** Text that goes into a header: one line, no control characters. */
 const HeaderText = (max: number) =>
@@ -220,16 +245,15 @@ const HeaderText = (max: number) =>
     .string(invalidType('must be text'))
     .trim()
     .max(max, `must be at most ${max} characters`)
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain line breaks or other control characters');
+    .regex(HEADER_TEXT_PATTERN, 'must not contain line breaks or other control characters');
 
 const identityFields = {
   /** The display name in From ("Alice Example"); empty: the address alone. */
-  name: HeaderText(128).default(''),
+  name: HeaderText(IDENTITY_NAME_MAX).default(''),
   address: SendingAddress,
   replyTo: SendingAddress.optional(),
   /** Plain text added below the body (after "-- "). */
-  signature: z.string(invalidType('must be text')).max(10_000, 'must be at most 10000 characters').optional(),
+  signature: z.string(invalidType('must be text')).max(SIGNATURE_MAX, `must be at most ${SIGNATURE_MAX} characters`).optional(),
   /** The identity new messages start from; at most one per account (none: the first). */
   default: z.boolean(invalidType('must be true or false')).optional(),
 };
@@ -242,23 +266,8 @@ export type Identity = z.infer<typeof Identity>;
 export const IdentityInput = z.strictObject({ id: IdentityId.optional(), ...identityFields });
 export type IdentityInput = z.input<typeof IdentityInput>;
 
-const IDENTITIES_MAX = 100;
-
 function checkIdentities(list: readonly { address: string; default?: boolean | undefined; id?: string | undefined }[], ctx: z.RefinementCtx): void {
-  const seen = new Set<string>();
-  const ids = new Set<string>();
-  list.forEach((identity, i) => {
-    const key = identity.address.toLowerCase();
-    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'address'], message: `${identity.address} appears twice` });
-    seen.add(key);
-    if (identity.id !== undefined) {
-      if (ids.has(identity.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `${identity.id} appears twice` });
-      ids.add(identity.id);
-    }
-  });
-  if (list.filter((identity) => identity.default).length > 1) {
-    ctx.addIssue({ code: 'custom', path: [], message: 'only one identity can be the default' });
-  }
+  addProblems(identitiesProblems(list), ctx);
 }
 
 const Identities = z.array(Identity, 'must be a list of identities').max(IDENTITIES_MAX, `must be at most ${IDENTITIES_MAX} identities`).superRefine(checkIdentities);
@@ -266,7 +275,7 @@ const IdentityInputs = z.array(IdentityInput, 'must be a list of identities').ma
 
 const DAYS_RULE = 'must be a whole number of days, at least 1, or null';
 const SIZE_RULE = 'must be a whole number of KB, at least 1, or null';
-const MINUTES_RULE = 'must be a whole number of minutes from 1 to 1440';
+const MINUTES_RULE = `must be a whole number of minutes from 1 to ${CHECK_MINUTES_MAX}`;
 
 /** Every field but the id, without defaults: the base of the add form and of a patch. */
 const fields = {
@@ -298,7 +307,7 @@ const fields = {
    * junk on the server for review in the On the server view instead of downloading it.
    */
   junkOnServer: z.boolean(invalidType('must be true or false')),
-  checkEveryMinutes: z.int(invalidType(MINUTES_RULE)).min(1, MINUTES_RULE).max(1440, MINUTES_RULE),
+  checkEveryMinutes: z.int(invalidType(MINUTES_RULE)).min(1, MINUTES_RULE).max(CHECK_MINUTES_MAX, MINUTES_RULE),
   checkAtStartup: z.boolean(invalidType('must be true or false')),
   password: PasswordSource,
   /** The outgoing server; null until one is set up (the account only receives). */
@@ -339,20 +348,7 @@ interface CrossFields {
 
 /** Settings that only mean something together; refusing them beats silently ignoring them. */
 function checkCombination(a: CrossFields, ctx: z.RefinementCtx): void {
-  const deletesAnyway = 'needs leaveOnServer: without it every message is deleted from the server as soon as it is downloaded';
-  if (!a.leaveOnServer && a.deleteAfterDays !== null) {
-    ctx.addIssue({ code: 'custom', path: ['deleteAfterDays'], message: deletesAnyway });
-  }
-  if (!a.leaveOnServer && a.deleteWhenDeletedLocally) {
-    ctx.addIssue({ code: 'custom', path: ['deleteWhenDeletedLocally'], message: deletesAnyway });
-  }
-  if (a.security === 'plain' && a.tlsFingerprint !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['tlsFingerprint'],
-      message: 'pins a TLS certificate, but security is "plain" (no TLS): use "tls" or "starttls", or remove the fingerprint',
-    });
-  }
+  addProblems(combinationProblems(a), ctx);
 }
 
 /**
@@ -360,9 +356,7 @@ function checkCombination(a: CrossFields, ctx: z.RefinementCtx): void {
  * to the store, which makes one from the account's email address.
  */
 function checkSendsAs(a: CrossFields, ctx: z.RefinementCtx, emailWillDo: boolean): void {
-  if (a.smtp !== null && a.identities.length === 0 && !(emailWillDo && a.email !== undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['identities'], message: 'an account with an outgoing server needs at least one identity (an address to send from)' });
-  }
+  addProblems(sendsAsProblems(a, emailWillDo), ctx);
 }
 
 function checkNew(a: CrossFields, ctx: z.RefinementCtx): void {

@@ -7,7 +7,7 @@
  * Alice's copies stay), and Undo brings them back; the reading pane's buttons act on the open
  * message alone.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailService } from '../../electron/core/mail-service.js';
 import { requireChromium } from '../support/browser.js';
@@ -58,6 +58,15 @@ suite('conversations with copies in two accounts, in Chromium', () => {
       .locator('button.folder')
       .filter({ has: page.locator('.folder-label', { hasText: new RegExp(`^${name}$`) }) });
   const toast = () => page.locator('.toast');
+  /** Drag with the mouse, as a person does (renderer-folders.test.ts). */
+  const drag = async (from: Locator, to: Locator) => {
+    await from.hover();
+    await page.mouse.down();
+    const b = (await to.boundingBox())!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
+    await page.mouse.move(b.x + b.width / 2 + 2, b.y + b.height / 2, { steps: 2 });
+    await page.mouse.up();
+  };
   /** Where each of an account's messages is, by subject and folder (what is on disk in main). */
   const places = (accountId: string) =>
     service
@@ -154,6 +163,23 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     await expect.poll(() => places(bobId)).toEqual(['INBOX: Boat trip on Sunday', 'Sent: Re: Boat trip on Sunday', 'Trash: Re: Boat trip on Sunday']);
     // The conversation's row stays for what is left of it here (the original; Trash is not counted).
     await grid().getByRole('row', { name: /Boat trip on Sunday.*conversation of 2/ }).waitFor();
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('u marks the whole conversation here unread; dragging its row onto Archive moves its Inbox messages there', async () => {
+    await page.keyboard.press('Control+z');
+    await toast().getByText('Undone: moved 1 message to Trash.').waitFor();
+    const row = () => grid().getByRole('row', { name: /conversation of 3/ });
+    await row().click();
+    await page.keyboard.press('u');
+    // Both of its Inbox messages (opened, so read); Bob's reply in Sent is not in this folder.
+    await toast().getByText('Marked 2 messages as unread.').waitFor();
+    await grid().getByRole('row', { name: /conversation of 3, 2 unread$/ }).waitFor();
+
+    await drag(row(), folder('Archive', 'Bob'));
+    await toast().getByText('Moved 2 messages to Archive.').waitFor();
+    await expect.poll(() => places(bobId)).toEqual(['Archive: Boat trip on Sunday', 'Archive: Re: Boat trip on Sunday', 'Sent: Re: Boat trip on Sunday']);
+    await expect.poll(() => rows().count()).toBe(0);
     expect(app.pageErrors).toEqual([]);
   });
 });

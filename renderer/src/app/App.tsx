@@ -104,7 +104,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   // What the keys and menus act on: the selection, else the focused row; in conversations, all
   // of those rows' conversations' messages in this view (the reading pane's buttons act on the open message alone).
   const targets = () => conversations.targets(selection.targets());
-  const filing = useFiling(store, actions, selection);
+  const filing = useFiling(store, actions, selection, conversations.targets);
   const { leave } = filing;
   const follow = useFollowFolder(view, setView, (text) => announce(text, false));
   const composer = useComposer(api, accounts);

@@ -25,7 +25,8 @@ export type FilingDialog =
 
 export type Leaving = 'trash' | 'restore' | 'delete' | 'archive' | 'junk' | 'not-junk';
 
-export function useFiling(store: MessageStore, actions: MessageActions, selection: Selection) {
+/** `expand`: what a drag of rows carries (with Conversations on, their conversations' messages in the view). */
+export function useFiling(store: MessageStore, actions: MessageActions, selection: Selection, expand: (rowIds: string[]) => string[] = (t) => t) {
   const [dialog, setDialog] = useState<FilingDialog | null>(null);
   const [drag, setDrag] = useState<DragInfo | null>(null);
   const { leaveWith } = selection;
@@ -58,7 +59,7 @@ export function useFiling(store: MessageStore, actions: MessageActions, selectio
   };
 
   const dragStart = (id: string, e: DragEvent) => {
-    const info = dragInfo(store, selection.selected.has(id) ? [...selection.selected] : [id]);
+    const info = dragInfo(store, expand(selection.selected.has(id) ? [...selection.selected] : [id]));
     if (!info) return e.preventDefault();
     e.dataTransfer.effectAllowed = 'copyMove';
     e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(info.ids));

@@ -166,7 +166,7 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
-  it('u marks the whole conversation here unread; dragging its row onto Archive moves its Inbox messages there', async () => {
+  it('u marks the whole conversation here unread; the selection counts its messages; dragging its row onto Archive moves its Inbox messages there', async () => {
     await page.keyboard.press('Control+z');
     await toast().getByText('Undone: moved 1 message to Trash.').waitFor();
     const row = () => grid().getByRole('row', { name: /conversation of 3/ });
@@ -176,10 +176,19 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     await toast().getByText('Marked 2 messages as unread.').waitFor();
     await grid().getByRole('row', { name: /conversation of 3, 2 unread$/ }).waitFor();
 
+    // Two rows selected, a conversation and a message of its own: the summary counts the 3 messages its buttons act on.
+    await app.dc.deliver('bob', [mail([ALICE, 'To: bob@popbox.test', 'Subject: Garden party', 'Date: 04 Nov 2026 08:00:00 +0000', 'Message-ID: <garden@popbox.test>'], 'Bring a chair.')]);
+    expect((await service.syncNow([bobId]))[0]?.ok).toBe(true);
+    await grid().getByRole('row', { name: /Garden party/ }).waitFor();
+    await row().click();
+    await page.keyboard.press('Control+a');
+    await page.getByRole('heading', { name: '3 messages selected' }).waitFor();
+    await page.keyboard.press('Escape');
+
     await drag(row(), folder('Archive', 'Bob'));
     await toast().getByText('Moved 2 messages to Archive.').waitFor();
-    await expect.poll(() => places(bobId)).toEqual(['Archive: Boat trip on Sunday', 'Archive: Re: Boat trip on Sunday', 'Sent: Re: Boat trip on Sunday']);
-    await expect.poll(() => rows().count()).toBe(0);
+    await expect.poll(() => places(bobId)).toEqual(['Archive: Boat trip on Sunday', 'Archive: Re: Boat trip on Sunday', 'INBOX: Garden party', 'Sent: Re: Boat trip on Sunday']);
+    await expect.poll(() => rows().count()).toBe(1);
     expect(app.pageErrors).toEqual([]);
   });
 });

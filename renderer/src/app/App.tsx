@@ -284,7 +284,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   }
 
   const folderView = view.kind === 'folder' ? view : null;
-  const selectedIds = selected.size > 1 ? [...selected] : null;
+  // In conversations the summary counts (and its buttons act on) the selected conversations' messages here.
+  const selectedIds = selected.size > 1 ? conversations.targets([...selected]) : null;
   // The Outbox lists its messages with where each stands and what can be done about it.
   const outboxPane = folderView && roleOf(folderView.folder) === 'outbox' && listView === view && (
     <Suspense fallback={<div className="list-pane" />}>

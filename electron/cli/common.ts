@@ -79,4 +79,4 @@ export function localTerminalWidth(): number {
   return Number.isInteger(columns) && columns > 0 ? columns : 80;
 }
 
-export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export { plural } from '../../shared/plural.js';

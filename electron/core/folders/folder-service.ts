@@ -10,6 +10,7 @@
  */
 import type { MessageRecord } from '../../../shared/changes.js';
 import { INBOX, SPECIAL_FOLDERS, folderPathProblem, isWithin, keyOf, pathOf, roleKey, roleOf, type FolderInfo } from '../../../shared/folders.js';
+import { plural } from '../../../shared/plural.js';
 import { AppFailure } from '../errors.js';
 import type { Journal } from '../store/journal.js';
 import type { AccountMailbox } from '../store/mailbox.js';
@@ -40,8 +41,6 @@ const DRAFTS = roleKey('drafts');
 function refuseOutbox(folder: string): void {
   if (isWithin(folder, OUTBOX)) throw new AppFailure('invalid', 'Messages go to the Outbox only by sending them.');
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * "Empty Trash / delete junk after N days" looks at most this often per account and folder (and

@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from '../../../../shared/errors.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerMessage } from '../../../../shared/server-view.js';
+import { pluralWord } from '../../../../shared/plural.js';
 import { formatBytes } from '../../app/format.js';
 
 export type BadgeTone = 'neutral' | 'good' | 'warning' | 'danger';
@@ -15,7 +16,8 @@ export interface Badge {
   title?: string;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+/** "1,204 messages": the count grouped as the screen shows numbers. */
+const messages = (n: number) => `${n.toLocaleString()} ${pluralWord(n, 'message')}`;
 
 const LOCAL: Record<ServerMessage['local'], Badge> = {
   downloaded: { text: 'Downloaded', tone: 'good', title: 'A copy is on this computer' },
@@ -60,7 +62,7 @@ export function listedText(listedAt: number | null, now: number, dateText: (ms: 
 
 /** STAT in words: "12 messages, 3.4 MB on the server". */
 export function mailboxText(count: number, bytes: number): string {
-  return `${plural(count, 'message')}, ${formatBytes(bytes)} on the server`;
+  return `${messages(count)}, ${formatBytes(bytes)} on the server`;
 }
 
 export type ServerAction = 'delete' | 'download' | 'headers';
@@ -107,14 +109,14 @@ export function actionState(action: ServerAction, selected: readonly ServerMessa
 /** The toast after Delete from server: "2 messages deleted from the server". */
 export function deletedText(r: ServerDeleteResult): string {
   const parts: string[] = [];
-  if (r.deleted > 0 || r.gone === 0) parts.push(`${plural(r.deleted, 'message')} deleted from the server`);
-  if (r.gone > 0) parts.push(`${plural(r.gone, 'message')} ${r.gone === 1 ? 'was' : 'were'} already gone (deleted elsewhere)`);
+  if (r.deleted > 0 || r.gone === 0) parts.push(`${messages(r.deleted)} deleted from the server`);
+  if (r.gone > 0) parts.push(`${messages(r.gone)} ${r.gone === 1 ? 'was' : 'were'} already gone (deleted elsewhere)`);
   return parts.join('; ');
 }
 
 /** The toast after Download / Download headers only. */
 export function downloadedText(r: ServerDownloadResult, headersOnly: boolean): string {
-  const parts = [headersOnly ? `Headers of ${plural(r.downloaded, 'message')} downloaded` : `${plural(r.downloaded, 'message')} downloaded`];
+  const parts = [headersOnly ? `Headers of ${messages(r.downloaded)} downloaded` : `${messages(r.downloaded)} downloaded`];
   if (r.alreadyHere > 0) parts.push(`${r.alreadyHere.toLocaleString()} ${r.alreadyHere === 1 ? 'was' : 'were'} already here`);
   if (r.gone > 0) parts.push(`${r.gone.toLocaleString()} no longer on the server`);
   return parts.join('; ');

@@ -1,6 +1,7 @@
 /** Sync errors in plain language, with the one action that fixes each. */
 import type { SyncOutcome } from '../../../../shared/contract.js';
 import type { StatusRow } from '../../db/database.js';
+import { plural } from '../../../../shared/plural.js';
 import { formatTime } from '../../app/format.js';
 
 /**
@@ -83,8 +84,6 @@ export function progressText(p: NonNullable<StatusRow['progress']>): string {
       return 'Finishing…';
   }
 }
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * What Get Mail did, for the status line: new mail and what was removed from the server (the

@@ -5,7 +5,13 @@
  * counts each once and shows the copy where the person reads; the thread index still groups
  * every copy (each is a file that can be moved or deleted) and incremental still equals rebuilt.
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { threadLines } from '../../electron/cli/threads.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import type { MessageRecord } from '../../shared/changes.js';
 import { oneCopyEach, type CopyPlace } from '../../shared/thread-copies.js';
 import { oneRecordEach, threadMessage } from '../../electron/core/threads/journal-threads.js';
@@ -108,5 +114,28 @@ describe('copies in the thread index and the records', () => {
     const trashed = { ...recs[1]!, id: 'b-trash-m1', folder: 'Trash' };
     const chosen = oneRecordEach([recs[0]!, trashed, recs[2]!], { accountId: 'b', folder: 'INBOX' });
     expect(chosen.map((m) => m.id)).toEqual(['b-trash-m1', 'b-sent-m2']);
+  });
+});
+
+describe('popbox threads', () => {
+  it("counts each message once: Bob's listing names his copies, the whole listing the first of each", async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-thread-copies-'));
+    const service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
+    try {
+      await service.journal.append([
+        record('a-sent-m1', 'a', 'Sent', '<m1@x>', [], true),
+        record('b-inbox-m1', 'b', 'INBOX', '<m1@x>'),
+        record('b-sent-m2', 'b', 'Sent', '<m2@x>', ['<m1@x>'], true),
+        record('a-inbox-m2', 'a', 'INBOX', '<m2@x>', ['<m1@x>']),
+      ].map((m) => ({ t: 'add' as const, m })));
+      const bob = threadLines(service, (m) => m.accountId === 'b');
+      expect(bob).toHaveLength(1);
+      expect(bob[0]).toMatchObject({ count: 2, unread: 1, messages: ['b-inbox-m1', 'b-sent-m2'], folders: ['Inbox', 'Sent'] });
+      // All dated alike here, so oldest first is by id: the first copy of each is Alice's.
+      expect(threadLines(service, null)[0]).toMatchObject({ count: 2, unread: 1, messages: ['a-inbox-m2', 'a-sent-m1'] });
+    } finally {
+      await service.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

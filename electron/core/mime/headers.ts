@@ -145,6 +145,28 @@ export function inReplyToId(value: string): string | null {
   return ids[ids.length - 1] ?? null;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * "Fri, 30 Aug 02 21:48:08 Eastern Daylight Time", "+-0500", "0102" (a y2k bug's 102), one-digit
+ * hours, test names pasted after the zone: day, month, year and time are read, a numeric zone
+ * is used, and a zone that cannot be read counts as UTC (RFC 5322 §4.3, and GMime, so notmuch
+ * agrees). A two-digit year is 2000+ below 50, else 1900+; a three-digit year is 1900+ (§4.3).
+ */
+function brokenDate(v: string): number {
+  const m = /^(?:[A-Za-z]+,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3})[A-Za-z]*\.?[\s-]+(\d{2,4})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\s+([+-]\d{4})(?![\d]))?/.exec(v);
+  const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
+  if (!m || month < 0) return NaN;
+  let year = Number(m[3]);
+  if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
+  else if (year < 1000) year += 1900;
+  const [day, h, min, s] = [Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (day < 1 || day > 31 || h > 23 || min > 59 || s > 60) return NaN;
+  const zone = m[7] ? (m[7].startsWith('-') ? -1 : 1) * (Number(m[7].slice(1, 3)) * 60 + Number(m[7].slice(3))) : 0;
+  const t = Date.UTC(year, month, day, h, min, s) - zone * 60_000;
+  return new Date(Date.UTC(year, month, day)).getUTCDate() === day ? t : NaN;
+}
+
 /**
  * RFC 5322 dates and the usual deviations (comments, missing weekday, two-digit years) as an
  * ISO string; null rather than a guess when it cannot be read, because mailparser's own
@@ -155,10 +177,9 @@ export function parseDate(value: string): string | null {
   if (!v) return null;
   let t = Date.parse(v);
   if (Number.isNaN(t)) t = Date.parse(v.replace(/^[A-Za-z]+,?\s*/, ''));
-  if (!Number.isFinite(t)) return null;
-  const d = new Date(t);
-  const year = d.getUTCFullYear();
-  return year >= 1900 && year <= 9999 ? d.toISOString() : null;
+  const plausible = (ms: number): boolean => Number.isFinite(ms) && new Date(ms).getUTCFullYear() >= 1900 && new Date(ms).getUTCFullYear() <= 9999;
+  if (!plausible(t)) t = brokenDate(v);
+  return plausible(t) ? new Date(t).toISOString() : null;
 }
 
 export function headerFields(lines: readonly HeaderLine[]): HeaderFields {

@@ -45,7 +45,7 @@ async function reference(file: string) {
 
 describe('the parse workers', () => {
   it('give every SpamAssassin message the summary and search text of the in-thread parse, byte for byte', async () => {
-    const pool = new ParsePool({ size: 2 });
+    const pool = new ParsePool({ size: 2, startAt: 0 });
     expect(pool.threaded, 'a worker can start from source under the tests').toBe(true);
     try {
       expect(files.length).toBeGreaterThan(5000);
@@ -75,8 +75,21 @@ describe('the parse workers', () => {
     }
   }, 300_000);
 
+  it('parses a few messages on the calling thread and starts a worker only for a backlog', async () => {
+    const pool = new ParsePool({ size: 1, startAt: 4 });
+    try {
+      await Promise.all(files.slice(0, 4).map((f) => pool.parse(f)));
+      expect(pool.workers, 'four at once: no worker').toBe(0);
+      const many = files.slice(4, 40).map((f) => pool.parse(f));
+      expect(pool.workers, 'a backlog starts one').toBe(1);
+      for (const [i, got] of (await Promise.all(many)).entries()) expect(got).toStrictEqual(await reference(files[4 + i]!));
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
   it('gives an unreadable file the fallback summary and no text', async () => {
-    const pool = new ParsePool();
+    const pool = new ParsePool({ startAt: 0 });
     try {
       const got = await pool.parse(path.join(dir, 'missing.eml'));
       expect(got).toStrictEqual({ summary: { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 0, hasAttachments: false, snippet: '' }, text: null });
@@ -97,7 +110,7 @@ describe('the parse workers', () => {
         else parentPort.postMessage({ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } });
       });
       parentPort.postMessage({ ready: true });`;
-    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 500 });
+    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 500, startAt: 0 });
     const loop = path.join(dir, 'loop.eml');
     const crash = path.join(dir, 'crash.eml');
     await fs.writeFile(loop, 'Subject: x\r\n\r\n'.padEnd(1234, 'y'));

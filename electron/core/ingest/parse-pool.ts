@@ -23,6 +23,11 @@ import type { ParseAnswer, ParseRequest, WorkerNote } from './parse-worker.js';
 const TIMEOUT_MS = 30_000;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
+/**
+ * A worker starts only once this many parses wait on the calling thread: loading the parsers'
+ * modules in a worker costs ~0.3–0.8 s CPU, more than a check that brings a few messages saves.
+ */
+const START_AT = 4;
 
 /** How a worker is started: a file of its own, or (under tsx) source that registers tsx first. */
 export type WorkerEntry = { file: URL } | { eval: string };
@@ -34,6 +39,8 @@ export interface ParsePoolOptions {
   idleMs?: number;
   /** The worker to start; null parses on the calling thread. Default: found beside this module. */
   entry?: WorkerEntry | null;
+  /** Parses waiting on the calling thread before a worker is started (0: a worker from the first). */
+  startAt?: number;
 }
 
 interface Job {
@@ -54,6 +61,9 @@ export class ParsePool {
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly idleMs: number;
+  private readonly startAt: number;
+  /** Parses queued or running on the calling thread. */
+  private waitingInThread = 0;
   private entry: WorkerEntry | null;
   private readonly queue: Job[] = [];
   private readonly slots = new Set<Slot>();
@@ -66,7 +76,13 @@ export class ParsePool {
     this.size = Math.max(1, opts.size ?? Math.min(2, Math.max(1, os.availableParallelism() - 1)));
     this.timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
     this.idleMs = opts.idleMs ?? IDLE_MS;
+    this.startAt = opts.startAt ?? START_AT;
     this.entry = opts.entry === undefined ? findWorkerEntry() : opts.entry;
+  }
+
+  /** Worker threads running now. */
+  get workers(): number {
+    return this.slots.size;
   }
 
   /** Whether parsing runs in worker threads (false: on the calling thread). */
@@ -77,6 +93,8 @@ export class ParsePool {
   /** The file's summary and search text. Never rejects. */
   parse(file: string): Promise<ParsedMessage> {
     if (!this.entry) return this.inThread(file);
+    // A few messages are parsed here; a backlog (a sync bringing many) starts the workers.
+    if (this.slots.size === 0 && this.waitingInThread < this.startAt) return this.inThread(file);
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, file, resolve });
       this.pump();
@@ -207,9 +225,10 @@ export class ParsePool {
 
   /** On the calling thread, one file at a time in order (as before the workers): never many parsers at once. */
   private inThread(file: string): Promise<ParsedMessage> {
+    this.waitingInThread++;
     const next = this.lastInThread.then(() => parseStored(file));
     this.lastInThread = next;
-    return next;
+    return next.finally(() => this.waitingInThread--);
   }
 }
 

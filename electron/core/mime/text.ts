@@ -63,8 +63,10 @@ export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: str
 // HTML → text
 
 // Elements whose content is never shown as text; noscript as in the reader, which reads it as a
-// browser with scripts on does (raw text to its end tag) and drops it.
-const HIDDEN_CONTENT = new Set(['script', 'style', 'head', 'title', 'template', 'xml', 'noscript']);
+// browser with scripts on does (raw text to its end tag) and drops it. Not head: what a head may
+// hold is hidden by its own tag, and a head never closed ends, as in a browser, where the body's
+// first tag starts (spam that opens <head> and never closes it showed no text at all).
+const HIDDEN_CONTENT = new Set(['script', 'style', 'title', 'template', 'xml', 'noscript']);
 // Elements that do not separate words; any other tag does.
 const INLINE = new Set([
   'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd',
@@ -139,12 +141,11 @@ export function htmlToText(html: string, maxChars = Number.POSITIVE_INFINITY): s
     i = tagEnd(html, tag.end);
     if (!INLINE.has(name)) out += ' ';
     if (!closing && HIDDEN_CONTENT.has(name)) {
-      // Raw text up to the end tag. A head that is never closed ends where the body starts.
-      const endTag = new RegExp(name === 'head' ? '</head\\b|<body\\b' : `</${name}\\b`, 'gi');
+      // Raw text up to the end tag.
+      const endTag = new RegExp(`</${name}\\b`, 'gi');
       endTag.lastIndex = i;
       const end = endTag.exec(html);
       i = end ? tagEnd(html, end.index + 1) : html.length;
-      if (end && name === 'head' && end[0].toLowerCase().startsWith('<body')) i = end.index;
     }
   }
   return out;

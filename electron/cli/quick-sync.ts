@@ -103,12 +103,6 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
     const lines: { out: boolean; text: string }[] = [];
     let failed = 0;
     for (const [i, account] of accounts.entries()) {
-      let password: string;
-      try {
-        password = await resolvePassword(account, secrets);
-      } catch {
-        return fullPathAfter(checked); // the full path reports it in its words
-      }
       // A session with work is handed to the full path (it goes on there without a second login).
       const outcome = await quickCheck({
         accountDir: dirs[i]!,
@@ -121,7 +115,13 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
           tls: account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : lastSeenFingerprint256 ? { lastSeenFingerprint256 } : {},
         }),
         server: account,
-        credentials: { user: account.user, password, ...(account.authMechanism ? { mechanism: account.authMechanism } : {}), allowInsecure: account.allowInsecureAuth },
+        // Run only when this check logs in (a password command failing: null, the full path says why).
+        credentials: async () => ({
+          user: account.user,
+          password: await resolvePassword(account, secrets),
+          ...(account.authMechanism ? { mechanism: account.authMechanism } : {}),
+          allowInsecure: account.allowInsecureAuth,
+        }),
         policy: account,
         now: Date.now(),
         handOver: true,

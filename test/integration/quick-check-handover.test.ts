@@ -137,4 +137,17 @@ describe('a check that finds new mail asks the server once', () => {
     expect(await runCli(dataDir, 'sync')).toMatchObject({ code: 0, stdout: 'A: 0 new, 0 deleted on server\nB: 0 new, 0 deleted on server\n' });
     expect(b.since(fromB2)).toMatchObject({ sessions: 1, pass: 1, retr: 0 });
   });
+  it('through `popbox sync` when the quick check cannot tell (another tool changed the Maildir): the password command still runs once per login', async () => {
+    // Another tool touched A's Maildir: its quick check ends before connecting, and the full path checks it.
+    const cur = path.join(AccountMailbox.dirFor(dataDir, ids[0]!), 'Maildir', 'cur');
+    await fs.writeFile(path.join(cur, 'probe'), '');
+    await fs.rm(path.join(cur, 'probe'));
+    const fromA = a.sessions.length;
+    const runsA = await passwordRunsOf('A');
+    const runsB = await passwordRunsOf('B');
+    expect(await runCli(dataDir, 'sync')).toMatchObject({ code: 0, stdout: 'A: 0 new, 0 deleted on server\nB: 0 new, 0 deleted on server\n' });
+    expect(a.since(fromA)).toMatchObject({ sessions: 1, pass: 1 });
+    expect((await passwordRunsOf('A')) - runsA).toBe(1);
+    expect((await passwordRunsOf('B')) - runsB).toBe(1);
+  });
 });

@@ -101,7 +101,7 @@ export class AccountSync {
             accountDir,
             connect: (lastSeen) => accounts.connectOptions(account, lastSeen),
             server: account,
-            credentials: await credentials(),
+            credentials,
             policy: account,
             now: now(),
             handOver: true,

@@ -88,7 +88,12 @@ export interface QuickCheckOptions {
   connect: (lastSeenFingerprint256: string | undefined) => Pop3ConnectOptions;
   /** The server as settings name it (the certificate memory is kept per host and port). */
   server: { host: string; port: number };
-  credentials: Credentials;
+  /**
+   * Or how to get them: asked only once a login is sure to follow (the password command runs
+   * once per login, not for a check that ends before connecting). A failure: null (the full
+   * path reports it in its words).
+   */
+  credentials: Credentials | (() => Promise<Credentials>);
   policy: SyncPolicy;
   now: number;
   /**
@@ -185,6 +190,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
   try {
     if (!(await maildirUnchanged(accountDir))) return null;
     const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    const credentials = typeof opts.credentials === 'function' ? await opts.credentials() : opts.credentials;
     let pop: Pop3Client;
     try {
       pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server)));
@@ -193,7 +199,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     }
     try {
       try {
-        await pop.login(opts.credentials);
+        await pop.login(credentials);
       } catch (e) {
         pop.close();
         return loginFailure(e);

@@ -6,13 +6,12 @@
  * that Popbox calls no more good mail junk and misses no more junk than bogofilter on it (issue
  * 16's target), and that the report the README takes has its rows.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../support/bench-run.js';
 
-const repo = path.resolve(import.meta.dirname, '..', '..');
 const unavailable = spawnSync('sh', ['-c', 'command -v bogofilter']).status === 0 ? null : 'bogofilter not found: apt-get install bogofilter (see .ci/run)';
 if (unavailable && process.env.CI) throw new Error(`The junk bench smoke test needs bogofilter in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the junk bench smoke test: ${unavailable}`);
@@ -27,28 +26,13 @@ interface Result {
 }
 
 suite('npm run bench:junk at CI size', () => {
-  let out: string;
-  beforeAll(async () => {
-    out = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-junk-bench-smoke-'));
-  });
-  afterAll(async () => {
-    if (out) await fs.rm(out, { recursive: true, force: true });
-  });
-
   it('trains and tests both filters on the same split and writes the report and its JSON', async () => {
-    const env = { ...process.env, BENCH_OUT: out, BENCH_JUNK_LIMIT: '40' };
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/junk-bench.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    const env = { BENCH_JUNK_LIMIT: '40' };
+    const r = await runBench('junk-bench.ts', env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
 
-    const json = JSON.parse(await fs.readFile(path.join(out, 'junk.json'), 'utf8')) as {
+    const json = JSON.parse(await fs.readFile(path.join(r.out, 'junk.json'), 'utf8')) as {
       split: { trainHam: number; trainJunk: number; testHam: number; testJunk: number };
       results: Record<string, Result>;
     };
@@ -68,7 +52,7 @@ suite('npm run bench:junk at CI size', () => {
     const { popbox, bogofilter } = json.results as { popbox: Result; bogofilter: Result };
     expect(popbox.falsePositives, 'good mail called junk').toBeLessThanOrEqual(bogofilter.falsePositives);
     expect(popbox.falseNegatives, 'junk missed').toBeLessThanOrEqual(bogofilter.falseNegatives);
-    const md = await fs.readFile(path.join(out, 'junk.md'), 'utf8');
+    const md = await fs.readFile(path.join(r.out, 'junk.md'), 'utf8');
     expect(md).toMatch(/^### Junk filter \(npm run bench:junk\)/);
     expect(md).toMatch(/^\| Popbox \| \d+ \| \d+ /m);
     expect(md).toMatch(/^\| bogofilter \| \d+ \| \d+ /m);

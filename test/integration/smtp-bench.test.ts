@@ -6,14 +6,13 @@
  * checks that every sender ran, every message was delivered (the bench itself fails otherwise)
  * and that the report the README takes has its rows.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../support/bench-run.js';
 import { postfixUnavailable } from '../support/postfix.js';
 
-const repo = path.resolve(import.meta.dirname, '..', '..');
 const unavailable = postfixUnavailable() ?? (spawnSync('sh', ['-c', 'command -v msmtp']).status === 0 ? null : 'msmtp not found: apt-get install msmtp (see .ci/run)');
 if (unavailable && process.env.CI) throw new Error(`The SMTP bench smoke test needs Postfix and msmtp in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the SMTP bench smoke test: ${unavailable}`);
@@ -27,28 +26,13 @@ interface BenchJson {
 }
 
 suite('npm run bench:smtp at CI size', () => {
-  let out: string;
-  beforeAll(async () => {
-    out = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-smtp-bench-smoke-'));
-  });
-  afterAll(async () => {
-    if (out) await fs.rm(out, { recursive: true, force: true });
-  });
-
   it('sends with the app path, the CLI, the SMTP client and msmtp, and writes the report and its JSON', async () => {
-    const env = { ...process.env, BENCH_OUT: out, BENCH_SMTP_COUNT: '5', BENCH_SMTP_RUNS: '1', BENCH_SMTP_BIG_MB: '1', BENCH_SMTP_WARMUP: '0' };
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/smtp-bench.ts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    const env = { BENCH_SMTP_COUNT: '5', BENCH_SMTP_RUNS: '1', BENCH_SMTP_BIG_MB: '1', BENCH_SMTP_WARMUP: '0' };
+    const r = await runBench('smtp-bench.ts', env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
 
-    const json = JSON.parse(await fs.readFile(path.join(out, 'smtp.json'), 'utf8')) as BenchJson;
+    const json = JSON.parse(await fs.readFile(path.join(r.out, 'smtp.json'), 'utf8')) as BenchJson;
     expect(json).toMatchObject({ count: 5, runs: 1 });
     expect(Object.keys(json.results).sort()).toEqual(['cli', 'msmtp', 'outbox', 'raw']);
     for (const [who, res] of Object.entries(json.results)) {
@@ -60,7 +44,7 @@ suite('npm run bench:smtp at CI size', () => {
     expect(json.big?.attachmentMB).toBe(1);
     expect(Object.keys(json.big!.results).sort()).toEqual(['cli', 'msmtp', 'outbox', 'raw']);
 
-    const md = await fs.readFile(path.join(out, 'smtp.md'), 'utf8');
+    const md = await fs.readFile(path.join(r.out, 'smtp.md'), 'utf8');
     expect(md).toMatch(/^SMTP sending benchmark, \d{4}-\d\d-\d\d, .*Postfix 3\.\d.*msmtp version/m);
     expect(md).toContain('5 messages (4 text 2–50 KB, 1 with a 100 KB–2 MB attachment, 0 with a 5–10 MB one');
     for (const label of ['Popbox, app path', '`popbox send --now` once per message', 'Popbox SMTP client alone', 'msmtp once per message']) {

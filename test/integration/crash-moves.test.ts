@@ -3,7 +3,8 @@
  * 10,000 messages and is SIGKILLed at a random moment; the next start must list every message
  * exactly once, in the folder its one file is in, and finishing the move must then leave all of
  * them filed. Kill times come from a seeded PRNG (POPBOX_CRASH_SEED), scaled to an uninterrupted
- * run measured first; POPBOX_SOAK=1 kills more often.
+ * run measured first; POPBOX_SOAK=1 kills more often. The kills run two at a time, each on its own
+ * copy (POPBOX_CRASH_LANES=1: one at a time).
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { messageIdFor } from '../../electron/core/store/ids.js';
 import { bundleCli } from '../support/cli-bundle.js';
+import { CRASH_LANES, inLanes } from '../support/lanes.js';
 import { mulberry32 } from '../support/mailgen.js';
 
 const run = promisify(execFile);
@@ -46,12 +48,14 @@ describe('crash safety of moves: SIGKILL the CLI while it files 10,000 messages'
     accountDir = path.join('accounts', account.id);
     // Ten thousand small messages as another tool would have delivered them, over ten years.
     const cur = path.join(template, accountDir, 'Maildir', 'cur');
-    for (let i = 0; i < COUNT; i++) {
+    const write = (i: number) => {
       const id = messageIdFor(account.id, `u${i}`);
-      ids.push(id);
+      ids[i] = id;
       const date = new Date(Date.UTC(2016 + (i % 10), i % 12, 1 + (i % 28))).toUTCString();
-      await fs.writeFile(path.join(cur, `${id}:2,${i % 3 === 0 ? 'S' : ''}`), `From: n${i}@example.org\r\nSubject: message ${i}\r\nDate: ${date}\r\n\r\nbody ${i}\r\n`);
-    }
+      return fs.writeFile(path.join(cur, `${id}:2,${i % 3 === 0 ? 'S' : ''}`), `From: n${i}@example.org\r\nSubject: message ${i}\r\nDate: ${date}\r\n\r\nbody ${i}\r\n`);
+    };
+    // A hundred writes in flight at a time: one by one, the writes alone took seconds.
+    for (let i = 0; i < COUNT; i += 100) await Promise.all(Array.from({ length: Math.min(100, COUNT - i) }, (_, j) => write(i + j)));
     // Opening without the clean-close mark reconciles: every file gets its record.
     await fs.rm(path.join(template, 'closed-cleanly'), { force: true });
     const again = await MailService.open({ dataDir: template, secrets: new MemorySecretStore() });
@@ -128,18 +132,28 @@ describe('crash safety of moves: SIGKILL the CLI while it files 10,000 messages'
   }
 
   it(`${KILLS} kills: every message listed once, in exactly one folder, and the move then finishes`, async () => {
-    const calibration = await copyOfTemplate('calibrate');
-    const clean = await runCli(calibration, 'move');
-    expect(clean.code, clean.stderr).toBe(0);
-    expect((await checkExactlyOnce(calibration)).moved).toBe(COUNT);
+    // The kills run in lanes at once (test/support/lanes.ts), so the run they are scaled to is
+    // measured the same way: as many clean moves at once as there are lanes, their mean.
+    const clean = await Promise.all(
+      Array.from({ length: Math.min(CRASH_LANES, KILLS) }, async (_, i) => {
+        const calibration = await copyOfTemplate(`calibrate-${i}`);
+        const r = await runCli(calibration, 'move');
+        expect(r.code, r.stderr).toBe(0);
+        expect((await checkExactlyOnce(calibration)).moved).toBe(COUNT);
+        await fs.rm(calibration, { recursive: true, force: true });
+        return r.ms;
+      }),
+    );
+    const cleanMs = clean.reduce((a, b) => a + b, 0) / clean.length;
+    // Most kills land in the second half of the run, where the renames happen (the first is
+    // Node's start and the reading of the journal). Drawn in order, whichever lane runs them.
     const rng = mulberry32(SEED);
+    const kills = Array.from({ length: KILLS }, () => cleanMs * (0.35 + 0.75 * rng()));
     let midway = 0;
-    for (let k = 0; k < KILLS; k++) {
+    await inLanes(KILLS, async (k) => {
       const how = k % 2 === 0 ? 'move' : 'archive';
       const dataDir = await copyOfTemplate(`kill-${k}`);
-      // Most kills land in the second half of the run, where the renames happen (the first is
-      // Node's start and the reading of the journal).
-      const at = clean.ms * (0.35 + 0.75 * rng());
+      const at = kills[k]!;
       const killed = await runCli(dataDir, how, at);
       const { moved } = await checkExactlyOnce(dataDir);
       if (moved > 0 && moved < COUNT) midway++;
@@ -149,7 +163,7 @@ describe('crash safety of moves: SIGKILL the CLI while it files 10,000 messages'
       expect(finish.code, finish.stderr).toBe(0);
       expect((await checkExactlyOnce(dataDir)).moved).toBe(COUNT);
       await fs.rm(dataDir, { recursive: true, force: true });
-    }
+    });
     console.log(`moves crash suite: ${KILLS} kills, ${midway} in the middle of the renames`);
     // The kills are spread over the run the clean one took, so some must land among the renames.
     expect(midway).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppFailure } from '../errors.js';
 import { fsyncDir, storageError } from './durable.js';
+import { writeBody } from './write-body.js';
 
 import { INBOX, SPECIAL_FOLDERS, isWithin, parentKey, pathOf, roleKey } from '../../../shared/folders.js';
 import { curName, formatFlags, newLocalId, parseFlags, parseName, type Flags } from './ids.js';
@@ -53,9 +54,6 @@ export interface StagedMessage {
 const KEEP_FREE_BYTES = 100 * 1024 * 1024;
 const ROOM_CHECK_MAX = 8 * 1024 * 1024;
 
-/** Bytes gathered before one write: few system calls, bounded memory. */
-const WRITE_BATCH = 1024 * 1024;
-
 // A new message costs a handful of file operations and little else, and on a busy machine each
 // round trip through the thread pool costs more than the work (about 100 µs of CPU each on a
 // loaded 2-core VM; mime/reader.ts measured the same). So delivery uses plain callbacks on a
@@ -63,8 +61,6 @@ const WRITE_BATCH = 1024 * 1024;
 // the disk (open, write, fsync, rename), and closes a descriptor already fsynced in place.
 const openFd = (file: string, flags: string, mode: number) =>
   new Promise<number>((resolve, reject) => fsc.open(file, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
-const writevFd = (fd: number, buffers: Buffer[]) =>
-  new Promise<number>((resolve, reject) => fsc.writev(fd, buffers, (e, n) => (e ? reject(e) : resolve(n))));
 const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsc.fsync(fd, (e) => (e ? reject(e) : resolve())));
 const renameFile = (from: string, to: string) => new Promise<void>((resolve, reject) => fsc.rename(from, to, (e) => (e ? reject(e) : resolve())));
 function closeFd(fd: number): void {
@@ -409,32 +405,18 @@ export class Maildir {
       if (e instanceof AppFailure) throw e;
       throw storageError('cannot create a file for a new message', e);
     }
-    let size = 0;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const flush = async () => {
-      // Looked at again once the allowance is spent: never more than half the room left above
-      // the reserve (at most ROOM_CHECK_MAX) is written between two looks.
-      if (batchBytes > this.roomAllowance) this.roomAllowance = await this.ensureRoom(batchBytes);
-      else this.roomAllowance -= batchBytes;
-      try {
-        await writeAll(fd, batch);
-      } catch (e) {
-        throw storageError('cannot write a new message', e);
-      }
-      batch = [];
-      batchBytes = 0;
-    };
+    let size: number;
     try {
-      for await (const chunk of body) {
-        const buf = chunk as Buffer;
-        onChunk?.(buf);
-        batch.push(buf);
-        batchBytes += buf.length;
-        size += buf.length;
-        if (batchBytes >= WRITE_BATCH) await flush();
-      }
-      if (batchBytes > 0) await flush();
+      size = await writeBody(body, fd, {
+        onChunk,
+        // Looked at again once the allowance is spent: never more than half the room left above
+        // the reserve (at most ROOM_CHECK_MAX) is written between two looks.
+        beforeWrite: async (bytes) => {
+          if (bytes > this.roomAllowance) this.roomAllowance = await this.ensureRoom(bytes);
+          else this.roomAllowance -= bytes;
+        },
+        writeError: (e) => storageError('cannot write a new message', e),
+      });
     } catch (e) {
       body.destroy();
       closeFd(fd);
@@ -645,24 +627,4 @@ async function isDirectory(p: string): Promise<boolean> {
     (st) => st.isDirectory(),
     () => false,
   );
-}
-
-async function writeAll(fd: number, buffers: Buffer[]): Promise<void> {
-  let pending = buffers;
-  while (pending.length > 0) {
-    const bytesWritten = await writevFd(fd, pending);
-    // Regular files rarely write short, but a filling disk can: carry on from where it stopped.
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (skip >= b.length) {
-        skip -= b.length;
-        continue;
-      }
-      rest.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-    if (rest.length === pending.length && bytesWritten === 0) throw Object.assign(new Error('no progress writing'), { code: 'EIO' });
-    pending = rest;
-  }
 }

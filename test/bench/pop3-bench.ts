@@ -13,7 +13,9 @@
  * Cases (BENCH_CASES, `<count>:<transport>` with count 800 = the ordinary mix, any other =
  * mailgen's realistic mix): 800 over TLS and plain, 2,000 over TLS and plain by default;
  * BENCH_10K=1 adds 10,000 (3.8 GB) over TLS. Then P2 (added round-trip time) and the peak RSS
- * of each while downloading one 200 MB message.
+ * of each while downloading one 200 MB message (BENCH_BIG_MB; 0 skips it), P3 included: the
+ * installed CLI (`build/popbox.mjs` started as users start `popbox`, by its own #! line) beside
+ * mpop, BENCH_BIG_RUNS times (default 3; the peak of each run is printed, the median reported).
  * Prints the machine, the versions, every run's figures (wall, and CPU where it is measured)
  * and the medians and ratios, and writes the report to .bench/pop3.md (readme-report.ts).
  *
@@ -45,6 +47,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WITH_CLI = process.env.BENCH_CLI === '1';
 const MPOP = process.env.BENCH_MPOP ?? 'mpop';
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 200);
+const BIG_RUNS = Number(process.env.BENCH_BIG_RUNS ?? 3);
+/** The CLI users run: the bin entry, executed through its #! line (so its Node flags apply). */
+const INSTALLED_CLI = path.resolve('build', 'popbox.mjs');
 /** P2: the same mailbox over plain POP3 with this round-trip time added by the fault proxy (0: skip). */
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 20);
 const P2_RUNS = Number(process.env.BENCH_P2_RUNS ?? 3);
@@ -157,6 +162,26 @@ try {
       const r = timed(process.execPath, [cliBundle, '--data-dir', dataDir, 'sync']);
       const got = Number(/: (\d+) new/.exec(r.stdout)?.[1] ?? NaN);
       if (got !== expected) throw new Error(`Popbox sync stored ${got} of ${expected}: ${r.stdout}`);
+      return r;
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** P3: `popbox sync` as users start it (the bin file through its #! line), a fresh data directory. */
+  function installedCliSync(mode: Mode, user: string, expected: number) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-cli-'));
+    try {
+      const add = spawnSync(INSTALLED_CLI, [
+        '--data-dir', dataDir, 'account', 'add', 'bench',
+        '--host', '127.0.0.1', '--port', String(port(mode)), '--security', mode === 'plain' ? 'none' : mode,
+        '--user', user, '--password-command', `echo ${user}-pw`, '--leave-on-server',
+        ...(mode === 'plain' ? ['--allow-insecure-auth'] : ['--tls-fingerprint', dc.fingerprint256]),
+      ], { encoding: 'utf8' });
+      if (add.status !== 0) throw new Error(`account add failed: ${add.stderr}`);
+      const r = timed(INSTALLED_CLI, ['--data-dir', dataDir, 'sync']);
+      const got = Number(/: (\d+) new/.exec(r.stdout)?.[1] ?? NaN);
+      if (got !== expected) throw new Error(`popbox sync stored ${got} of ${expected}: ${r.stdout}`);
       return r;
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -298,6 +323,18 @@ try {
     await dc.deliver('big', [generateMessage(7, BIG_MB * 1024 * 1024, { attachment: true })]);
     const big = { client: ours('tls', 'big', 1), sync: appSync('tls', 'big', 1), mpop: mpop('tls', 'big', 1) };
     bigRow = `One ${BIG_MB} MB message over TLS: peak RSS Popbox client ${big.client.rssMB.toFixed(0)} MB (${big.client.s.toFixed(1)} s), Popbox sync (app, whole process) ${big.sync.rssMB.toFixed(0)} MB (${big.sync.s.toFixed(1)} s), mpop ${big.mpop.rssMB.toFixed(0)} MB (${big.mpop.s.toFixed(1)} s).`;
+    // P3: the same message through the installed CLI, alternating with mpop (target ≤ 100 MB).
+    const p3 = { cli: [] as number[], mpop: [] as number[] };
+    for (let run = 0; run < BIG_RUNS; run++) {
+      for (const who of run % 2 === 0 ? (['cli', 'mpop'] as const) : (['mpop', 'cli'] as const)) {
+        const r = who === 'cli' ? installedCliSync('tls', 'big', 1) : mpop('tls', 'big', 1);
+        p3[who].push(r.rssMB);
+        console.log(`bench: P3 ${BIG_MB} MB run ${run + 1} ${who}: ${r.rssMB.toFixed(0)} MB peak RSS, ${r.s.toFixed(1)} s, CPU ${r.cpuS.toFixed(2)} s`);
+      }
+    }
+    if (BIG_RUNS > 0) {
+      bigRow += ` P3, peak RSS through the installed CLI (\`popbox sync\`, process start included), median of ${BIG_RUNS}: **Popbox ${median(p3.cli).toFixed(0)} MB** (runs ${fmt(p3.cli, 0)}), mpop ${median(p3.mpop).toFixed(0)} MB (target ≤ 100 MB).`;
+    }
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

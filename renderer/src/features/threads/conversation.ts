@@ -42,7 +42,7 @@ export function conversationRows(model: ThreadModel, store: Rows, id: string): M
  * The list in conversations: one row per thread, the first of its messages in the list's order
  * (sorted by date, the newest), with the conversation's count, unread count and newest date.
  */
-export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows): { ids: string[]; info: Map<string, ThreadInfo> } {
+export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows, cache?: ThreadInfoCache): { ids: string[]; info: Map<string, ThreadInfo> } {
   const seen = new Set<string>();
   const out: string[] = [];
   const info = new Map<string, ThreadInfo>();
@@ -52,10 +52,52 @@ export function groupByConversation(ids: readonly string[], model: ThreadModel, 
     seen.add(key);
     out.push(id);
     if (key === id) continue;
-    const rows = conversationRows(model, store, id);
-    if (rows.length > 1) info.set(id, { count: rows.length, unread: rows.filter((r) => !r.seen).length, newest: Math.max(...rows.map((r) => r.date)) });
+    const known = cache?.get(id);
+    const thread = known !== undefined ? known : threadInfo(conversationRows(model, store, id));
+    if (known === undefined) cache?.set(id, thread);
+    if (thread) info.set(id, thread);
   }
   return { ids: out, info };
+}
+
+function threadInfo(rows: readonly MessageRow[]): ThreadInfo | null {
+  if (rows.length < 2) return null;
+  let unread = 0;
+  let newest = -Infinity;
+  // A loop, not Math.max(...rows): spreading 100,000 dates overflows the call stack.
+  for (const r of rows) {
+    if (!r.seen) unread++;
+    if (r.date > newest) newest = r.date;
+  }
+  return { count: rows.length, unread, newest };
+}
+
+/**
+ * A row's conversation counts, kept while neither the threads nor the messages change: typing
+ * in the search box regroups the list on every keystroke, and a conversation flooded with
+ * 10,000 replies would otherwise be counted (looked up, sorted, copies merged) each time.
+ * Keyed by the row's id (its copy and folder decide what counts).
+ */
+export class ThreadInfoCache {
+  private at: { model: number; store: number } | null = null;
+  private readonly infos = new Map<string, ThreadInfo | null>();
+
+  /** Forget everything unless the versions are the ones the cache was filled at. */
+  validate(modelVersion: number, storeVersion: number): this {
+    if (this.at?.model !== modelVersion || this.at.store !== storeVersion) {
+      this.infos.clear();
+      this.at = { model: modelVersion, store: storeVersion };
+    }
+    return this;
+  }
+
+  get(id: string): ThreadInfo | null | undefined {
+    return this.infos.get(id);
+  }
+
+  set(id: string, info: ThreadInfo | null): void {
+    this.infos.set(id, info);
+  }
 }
 
 /**
@@ -71,4 +113,22 @@ export function conversationTargets(rowIds: readonly string[], model: ThreadMode
     for (const m of model.conversationOf(id)) if (listed.has(m)) out.add(m);
   }
   return [...out];
+}
+
+/** Rows of a conversation the pane shows at first: a flood of replies must not render them all. */
+export const CONVERSATION_ROWS = 20;
+/** How many more each "Show older" / "Show newer" brings. */
+export const CONVERSATION_STEP = 50;
+/** Rows shown after the open message when it is not among the newest. */
+const AFTER_OPEN = 5;
+
+/**
+ * Which of a conversation's `count` rows (oldest first) the pane renders, [start, end): the
+ * newest CONVERSATION_ROWS, or, when the open message (`at`) is older than those, the rows up to
+ * a few after it; `older` and `newer` rows more on either side as the person asks for them.
+ */
+export function conversationWindow(count: number, at: number, older: number, newer: number): { start: number; end: number } {
+  const end0 = at < 0 || at >= count - CONVERSATION_ROWS ? count : Math.min(count, at + 1 + AFTER_OPEN);
+  const start0 = Math.max(0, end0 - CONVERSATION_ROWS);
+  return { start: Math.max(0, start0 - older), end: Math.min(count, end0 + newer) };
 }

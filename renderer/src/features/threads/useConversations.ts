@@ -6,7 +6,7 @@
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { MessageStore } from '../../db/message-store.js';
-import { conversationTargets, groupByConversation, type ThreadInfo } from './conversation.js';
+import { conversationTargets, groupByConversation, ThreadInfoCache, type ThreadInfo } from './conversation.js';
 import { threadModelFor, type ThreadModel } from './thread-model.js';
 import './threads.css';
 
@@ -47,7 +47,8 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
       return !was;
     });
   }, []);
-  const grouped = useMemo(() => (on ? groupByConversation(ids, model, store) : null), [on, ids, model, model.version, store.version]);
+  const cache = useMemo(() => new ThreadInfoCache(), [model, store]);
+  const grouped = useMemo(() => (on ? groupByConversation(ids, model, store, cache.validate(model.version, store.version)) : null), [on, ids, model, model.version, store.version, cache]);
   // The view's messages, looked up only when a command runs on conversation rows.
   const listed = useMemo(() => (on ? { ids, set: null as Set<string> | null } : null), [on, ids]);
   const targets = useCallback(

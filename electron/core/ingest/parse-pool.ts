@@ -25,9 +25,13 @@ const TIMEOUT_MS = 30_000;
 const IDLE_MS = 10_000;
 /**
  * A worker starts only once this many parses wait on the calling thread: loading the parsers'
- * modules in a worker costs ~0.3–0.8 s CPU, more than a check that brings a few messages saves.
+ * modules in a worker costs ~0.4–0.8 s CPU and ~25 MB, more than a check bringing a few dozen
+ * messages saves (measured: `popbox sync` of 43 messages took 1.3 s CPU in-thread, 1.7–1.9 s
+ * with a worker); a sync of hundreds backs up past this and gains (800: main's CPU −28 %).
  */
-const START_AT = 4;
+const START_AT = 64;
+/** A worker's heap at most: parsing is bounded by its budgets far below this. */
+const HEAP_MB = 512;
 
 /** How a worker is started: a file of its own, or (under tsx) source that registers tsx first. */
 export type WorkerEntry = { file: URL } | { eval: string };
@@ -137,7 +141,9 @@ export class ParsePool {
     const entry = this.entry!;
     let worker: Worker;
     try {
-      worker = 'file' in entry ? new Worker(entry.file) : new Worker(entry.eval, { eval: true });
+      // A message that makes a parser hoard memory ends its worker (then the fallback), not the app.
+      const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB };
+      worker = 'file' in entry ? new Worker(entry.file, { resourceLimits }) : new Worker(entry.eval, { eval: true, resourceLimits });
     } catch {
       this.noWorkers();
       return null;

@@ -4,7 +4,8 @@
  * at a random moment; the next start must list every message exactly once, in the folder its one
  * file is in, and running the rules again must then leave each where its rules say, with the
  * flags they set in its file name. Kill times come from a seeded PRNG (POPBOX_CRASH_SEED),
- * spread over the flag changes and the moves of an uninterrupted run measured first.
+ * spread over the flag changes and the moves of an uninterrupted run measured first. The kills
+ * run two at a time, each on its own copy (POPBOX_CRASH_LANES=1: one at a time).
  */
 import { execFile, spawn } from 'node:child_process';
 import { watch } from 'node:fs';
@@ -18,6 +19,7 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { messageIdFor } from '../../electron/core/store/ids.js';
 import { bundleCli } from '../support/cli-bundle.js';
+import { CRASH_LANES, inLanes } from '../support/lanes.js';
 import { mulberry32 } from '../support/mailgen.js';
 
 const run = promisify(execFile);
@@ -156,18 +158,30 @@ describe('crash safety of filtering: SIGKILL `popbox rules run` while it files 3
   const toFile = [...Array(COUNT).keys()].filter((i) => expected(i).folder !== 'INBOX').length;
 
   it(`${KILLS} kills: every message listed once, in exactly one folder, and a second run files the rest`, async () => {
-    const calibration = await copyOfTemplate('calibrate');
-    const clean = await runRules(calibration);
-    expect(clean.code, clean.stderr).toBe(0);
-    expect((await checkExactlyOnce(calibration)).filed).toBe(toFile);
-    await checkFiled(calibration);
+    // The kills run in lanes at once (test/support/lanes.ts), so the spans they are drawn from
+    // are measured the same way: as many clean runs at once as there are lanes, their mean.
+    const clean = await Promise.all(
+      Array.from({ length: Math.min(CRASH_LANES, KILLS) }, async (_, i) => {
+        const calibration = await copyOfTemplate(`calibrate-${i}`);
+        const r = await runRules(calibration);
+        expect(r.code, r.stderr).toBe(0);
+        expect((await checkExactlyOnce(calibration)).filed).toBe(toFile);
+        await checkFiled(calibration);
+        await fs.rm(calibration, { recursive: true, force: true });
+        return r.span;
+      }),
+    );
+    const span = (phase: Phase) => clean.reduce((a, c) => a + c[phase], 0) / clean.length;
+    // Half the kills among the flag changes, half among the moves; drawn in order, whichever lane runs them.
     const rng = mulberry32(SEED);
-    let midway = 0;
-    for (let k = 0; k < KILLS; k++) {
-      const dataDir = await copyOfTemplate(`kill-${k}`);
-      // Half the kills among the flag changes, half among the moves.
+    const kills = Array.from({ length: KILLS }, (_, k) => {
       const phase: Phase = k % 2 === 0 ? 'flags' : 'moves';
-      const at = clean.span[phase] * rng();
+      return { phase, afterMs: span(phase) * rng() };
+    });
+    let midway = 0;
+    await inLanes(KILLS, async (k) => {
+      const dataDir = await copyOfTemplate(`kill-${k}`);
+      const { phase, afterMs: at } = kills[k]!;
       const killed = await runRules(dataDir, { phase, afterMs: at });
       const { filed } = await checkExactlyOnce(dataDir);
       if (filed > 0 && filed < toFile) midway++;
@@ -177,7 +191,7 @@ describe('crash safety of filtering: SIGKILL `popbox rules run` while it files 3
       expect((await checkExactlyOnce(dataDir)).filed).toBe(toFile);
       await checkFiled(dataDir);
       await fs.rm(dataDir, { recursive: true, force: true });
-    }
+    });
     // How many kills landed among the renames depends on this machine's speed (kills are timed in
     // ms from the clean run): logged, not asserted, so a slow or busy machine cannot fail the suite.
     // Every kill, wherever it landed, was checked above for each message listed once.

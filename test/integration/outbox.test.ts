@@ -20,6 +20,7 @@ import { mulberry32, toCrlf } from '../support/mailgen.js';
 import type { ChildConfig } from '../support/outbox-child.js';
 import { runChild, type ChildRun } from '../support/outbox-child-run.js';
 import { messageIdIn, openOutbox, plainMessage, type OutboxHarness } from '../support/outbox-harness.js';
+import { submissionSettings } from '../support/outbox-suite.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep, until } from '../support/servers.js';
@@ -61,14 +62,7 @@ suite('the outbox: exactly once, or visibly uncertain', () => {
     while (open.length) await open.pop()!.close();
   });
 
-  const direct = (server: PostfixServer = pf): SmtpSettings => ({
-    host: '127.0.0.1',
-    port: server.submissionsPort,
-    security: 'tls',
-    auth: { user: 'alice', password: 'alice-pw' },
-    tls: { ca: server.caPem, servername: 'localhost' },
-    timeouts: { connectMs: 3000, greetingMs: 3000, idleMs: 5000 },
-  });
+  const direct = (server: PostfixServer = pf): SmtpSettings => submissionSettings(server);
 
   const viaProxy = (idleMs = 5000): SmtpSettings => ({
     host: '127.0.0.1',

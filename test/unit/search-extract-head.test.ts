@@ -27,4 +27,11 @@ describe('HTML with a head that is never closed', () => {
     expect(words(body).join(' ')).toContain('to be removed from any future offers simply click here');
     expect(words(body)).not.toContain('freightmart'); // the <title>, which no reader shows
   });
+
+  it('a stray quote after an attribute value does not hide the text that follows (hard-ham-1/00137)', async () => {
+    // A browser ends the tag at '>': the extra '"' is a parse error, not the start of a value.
+    expect(words(htmlToText('<a href="http://x/ref=y"">Training From the Source</a> pairs <b class=a\'b>well</b>'))).toEqual(['training', 'from', 'the', 'source', 'pairs', 'well']);
+    const { body } = await extractText(fs.readFileSync(path.join(root, 'hard-ham-1', '00137.30e6f75738b0cbad4f91da9590d7af0b.txt'))); // no mbox line
+    expect(words(body).join(' ')).toContain('to unsubscribe or change your delivery address');
+  });
 });

@@ -20,7 +20,7 @@
  * (Porter vs Snowball) with the word forms involved.
  */
 import Database from 'better-sqlite3';
-import { JSDOM } from 'jsdom';
+import { createRequire } from 'node:module';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { decodeEntities } from '../../electron/core/mime/text.js';
 import { words } from '../../electron/core/search/query.js';
@@ -29,7 +29,8 @@ export type Cause =
   | 'notmuch: word split by an HTML tag or comment'
   | 'notmuch: HTML character reference'
   | 'notmuch: HTML after a stray quote in a tag'
-  | 'notmuch: "_" joins words'
+  | 'notmuch: Xapian splits words otherwise ("_", "+")'
+  | 'notmuch: words in a text attachment'
   | 'notmuch indexes text no reader sees'
   | 'notmuch cannot read the Date header'
   | 'stemming: Porter vs Snowball'
@@ -58,10 +59,26 @@ export function notmuchHtmlFilter(html: string): string {
   return out;
 }
 
-/** Words as Xapian's TermGenerator splits them (lower case): "_" is a word character; ' and & between word characters join. */
+/**
+ * Words as Xapian's TermGenerator splits them (lower case): "_" is a word character; ' and &
+ * between word characters join; up to three + or # right after a word belong to it ("C++").
+ */
 export function xapianWords(text: string): string[] {
-  return (text.toLowerCase().match(/[\p{L}\p{N}\p{M}\p{Pc}]+(?:['&\u2019][\p{L}\p{N}\p{M}\p{Pc}]+)*/gu) ?? []).map((w) => w.normalize('NFC'));
+  return (text.toLowerCase().match(/[\p{L}\p{N}\p{M}\p{Pc}]+(?:['&\u2019][\p{L}\p{N}\p{M}\p{Pc}]+)*(?:[+#]{1,3}(?![\p{L}\p{N}\p{M}\p{Pc}]))?/gu) ?? []).map((w) => w.normalize('NFC'));
 }
+
+// jsdom (a devDependency, for the renderer's tests) ships no types: only this much is used.
+interface DomNode {
+  textContent: string | null;
+  remove(): void;
+  after(node: unknown): void;
+}
+interface DomDocument {
+  querySelectorAll(selectors: string): Iterable<DomNode>;
+  createTextNode(text: string): unknown;
+  body: DomNode | null;
+}
+const { JSDOM } = createRequire(import.meta.url)('jsdom') as { JSDOM: new (html: string) => { window: { document: DomDocument } } };
 
 const HIDDEN = 'script, style, title, noscript, template';
 const BLOCK = 'p, div, br, td, th, tr, li, h1, h2, h3, h4, h5, h6, table, blockquote, pre, hr, center, dd, dt';
@@ -81,6 +98,8 @@ function headerText(m: ParsedMail): string {
 
 export interface Readings {
   shown: string;
+  /** The part of `shown` that comes from text attachments (notmuch indexes only their names). */
+  attachments: string;
   /** notmuch's text before Xapian splits it. */
   notmuch: string;
   /** The HTML as notmuch's filter passes it on; separately, to tell why a word is lost. */
@@ -94,6 +113,7 @@ export async function readings(raw: Buffer, depth = 0): Promise<Readings> {
   const plain = m.text ?? '';
   let shownExtra = '';
   let notmuchExtra = '';
+  let attachments = '';
   for (const a of m.attachments) {
     if (a.contentType === 'message/rfc822' && depth < 3) {
       const inner = await readings(a.content, depth + 1);
@@ -102,12 +122,13 @@ export async function readings(raw: Buffer, depth = 0): Promise<Readings> {
       continue;
     }
     if (a.contentType.startsWith('text/')) shownExtra += `\n${a.content.toString('utf8')}`;
+    if (a.contentType.startsWith('text/') && a.contentDisposition === 'attachment') attachments += `\n${a.content.toString('utf8')}`;
     // notmuch indexes the bytes of every part not marked as an attachment, whatever its type.
     if (a.contentDisposition !== 'attachment') notmuchExtra += `\n${a.content.toString('latin1')}`;
   }
   const head = headerText(m);
   const notmuchHtml = notmuchHtmlFilter(html);
-  return { shown: `${head}\n${plain}\n${html ? shownHtmlText(html) : ''}${shownExtra}`, notmuch: `${head}\n${plain}\n${notmuchHtml}${notmuchExtra}`, notmuchHtml, html };
+  return { attachments, shown: `${head}\n${plain}\n${html ? shownHtmlText(html) : ''}${shownExtra}`, notmuch: `${head}\n${plain}\n${notmuchHtml}${notmuchExtra}`, notmuchHtml, html };
 }
 
 /** Porter stems through FTS5's own porter tokenizer (what Popbox's stemmed words use). */
@@ -140,7 +161,8 @@ export function answers(ws: string[], q: Query, porter: Porter, forms?: Set<stri
     for (const w of new Set(ws)) {
       // Xapian's term keeps "'s" ("money's"), which its stemmer removes: compare without it.
       const bare = w.replace(/['\u2019]s$/, '');
-      if (bare === q.words[0] || (bare.startsWith(stem.slice(0, 3)) && porter.stem(bare) === stem)) {
+      // A Xapian word with & or + in it ("meet&nbsp") is no English word: it matches only itself.
+      if (bare === q.words[0] || (/^[\p{L}\p{N}\p{M}]+$/u.test(bare) && bare.startsWith(stem.slice(0, 3)) && porter.stem(bare) === stem)) {
         hit = true;
         forms?.add(w);
       }
@@ -165,9 +187,10 @@ export function textCause(r: Readings, q: Query, popboxOnly: boolean, porter: Po
   const nm = answers(xapianWords(r.notmuch), q, porter);
   if (popboxOnly) {
     if (shown && !nm) {
-      if (answers(xapianWords(r.notmuch.replace(/_/g, ' ')), q, porter)) return { cause: 'notmuch: "_" joins words', detail: 'written with "_" between words (Click_Here)' };
-      if (answers(xapianWords(decodeEntities(r.notmuchHtml)), q, porter)) return { cause: 'notmuch: HTML character reference', detail: 'an entity (&nbsp; &#…;) inside or next to the words' };
-      if (answers(xapianWords(r.notmuchHtml.replace(/</g, '')), q, porter)) return { cause: 'notmuch: word split by an HTML tag or comment', detail: 'a tag or comment inside a word' };
+      if (answers(words(r.attachments), q, porter) && !answers(words(r.shown.replace(r.attachments, '')), q, porter)) return { cause: 'notmuch: words in a text attachment', detail: 'notmuch indexes an attachment by its name only' };
+      if (r.html && answers(xapianWords(decodeEntities(r.notmuchHtml)), q, porter)) return { cause: 'notmuch: HTML character reference', detail: 'an entity (&nbsp; &#…;) inside or next to the words' };
+      if (r.html && answers(xapianWords(r.notmuchHtml.replace(/</g, '')), q, porter)) return { cause: 'notmuch: word split by an HTML tag or comment', detail: 'a tag or comment inside a word' };
+      if (answers(xapianWords(r.notmuch.replace(/[_+#]/g, ' ')), q, porter)) return { cause: 'notmuch: Xapian splits words otherwise ("_", "+")', detail: 'Click_Here, unsubscribe+ are one word each' };
       if (r.html && !answers(xapianWords(r.notmuchHtml), q, porter)) return { cause: 'notmuch: HTML after a stray quote in a tag', detail: 'a quote inside a tag or comment hides what follows' };
     }
     if (shown && nm && q.stem && [...shownForms].every((f) => f !== q.words[0])) return { cause: 'stemming: Porter vs Snowball', detail: [...shownForms].join(', ') };

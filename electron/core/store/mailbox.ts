@@ -5,13 +5,19 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { listing } from './dir-listings.js';
 import { storageError } from './durable.js';
 import { Ledger } from './ledger.js';
 import { acquireLock, releaseLock, type HeldLock } from './lock.js';
 import { Maildir, folderDir } from './maildir.js';
 import { curName, formatFlags, type Flags } from './ids.js';
 
+const exists = (file: string): Promise<boolean> => fs.access(file).then(() => true, () => false);
+
 export class AccountMailbox {
+  /** The mailboxes open in this process, by their directory: findMessage asks them first. */
+  private static readonly opened = new Map<string, AccountMailbox>();
+
   private constructor(
     readonly accountId: string,
     readonly dir: string,
@@ -38,27 +44,37 @@ export class AccountMailbox {
   /**
    * A message's file found by its id alone, whatever flags its name carries now: in `folder`
    * first, then in every folder (it may have been moved under the reader); undefined if none.
+   * The mailbox open in this process knows where its own renames put each file; otherwise the
+   * folders' listings are kept between lookups (dir-listings.ts), so a move of many messages
+   * reads each folder about once, not once per message. Whatever a listing says is checked on
+   * disk, and "none" is said only after every folder was read afresh: another tool (mutt) may
+   * have renamed the file since.
    */
   static async findMessage(dataDir: string, accountId: string, id: string, folder: string): Promise<string | undefined> {
+    const known = AccountMailbox.opened.get(path.resolve(AccountMailbox.dirFor(dataDir, accountId)))?.maildir.pathOf(id);
+    if (known && (await exists(known))) return known;
     const root = path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir');
-    const prefix = curName(id, '');
-    const look = async (dir: string) => {
+    const look = async (dir: string, fresh: boolean) => {
       for (const sub of ['cur', 'new']) {
-        const names = await fs.readdir(path.join(root, dir, sub)).catch(() => [] as string[]);
-        const found = names.find((n) => n === id || n.startsWith(prefix));
-        if (found) return path.join(root, dir, sub, found);
+        const where = path.join(root, dir, sub);
+        let name = (await listing(where, fresh)).byId.get(id);
+        if (name !== undefined && !fresh && !(await exists(path.join(where, name)))) name = (await listing(where, true)).byId.get(id);
+        if (name !== undefined && (await exists(path.join(where, name)))) return path.join(where, name);
       }
       return undefined;
     };
-    const first = await look(folderDir(folder));
-    if (first) return first;
-    const dirs = await fs.readdir(root).catch(() => [] as string[]);
-    for (const dir of ['', ...dirs.filter((d) => d.startsWith('.') && d.length > 1 && d !== '..')]) {
-      if (dir === folderDir(folder)) continue;
-      const found = await look(dir);
-      if (found) return found;
-    }
-    return undefined;
+    const pass = async (fresh: boolean) => {
+      const first = await look(folderDir(folder), fresh);
+      if (first) return first;
+      const dirs = (await listing(root, fresh)).names;
+      for (const dir of ['', ...dirs.filter((d) => d.startsWith('.') && d.length > 1 && d !== '..')]) {
+        if (dir === folderDir(folder)) continue;
+        const found = await look(dir, fresh);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    return (await pass(false)) ?? (await pass(true));
   }
 
   /**
@@ -80,7 +96,9 @@ export class AccountMailbox {
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));
-      return new AccountMailbox(accountId, dir, maildir, ledger, lock, openedAt);
+      const box = new AccountMailbox(accountId, dir, maildir, ledger, lock, openedAt);
+      AccountMailbox.opened.set(path.resolve(dir), box);
+      return box;
     } catch (e) {
       await releaseLock(lock);
       throw e;
@@ -88,6 +106,7 @@ export class AccountMailbox {
   }
 
   async close(): Promise<void> {
+    if (AccountMailbox.opened.get(path.resolve(this.dir)) === this) AccountMailbox.opened.delete(path.resolve(this.dir));
     try {
       await this.ledger.commit();
     } finally {

@@ -73,11 +73,10 @@ export class JournalThreads {
     if ('cannotCalculate' in result) return this.rebuild();
     const touched = new Set<string>();
     for (const c of result.changes) if (c.t === 'add' || c.t === 'partial' || c.t === 'remove') touched.add(c.t === 'add' ? c.m.id : c.id);
-    for (const id of touched) {
-      const m = this.journal.get(id);
-      if (m) this.index.add(threadMessage(m));
-      else this.index.remove(id);
-    }
+    // Removals first and together: each thread they leave is regrouped once per batch.
+    const present = [...touched].flatMap((id) => this.journal.get(id) ?? []);
+    this.index.removeMany([...touched].filter((id) => !this.journal.get(id)));
+    for (const m of present) this.index.add(threadMessage(m));
     this.state = result.state;
     return this.index;
   }

@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { decodeText } from './charset.js';
+import { repairHeaderBlock } from './content-type.js';
 import type { HeaderLine } from './headers.js';
 
 export type MessageSource = string | Buffer;
@@ -95,6 +96,49 @@ interface ParserInternals {
   decoder: { decodeStream(charset: string): Transform };
   attachmentList: AttachmentStream[];
   curnode: false | { node: unknown; isAttachment?: boolean; contentType?: string };
+}
+
+/** A mailsplit node before its header block is parsed, and the splitter that makes them. */
+interface RawNode {
+  headers: unknown;
+  _headersLines: Buffer[];
+  _headerlen: number;
+  parseHeaders(): void;
+}
+interface SplitterInternals {
+  node: RawNode;
+  newNode(parent?: unknown): void;
+}
+
+/**
+ * Every node's header block goes through content-type.ts before mailsplit reads it, so a
+ * Content-Type without its ';' is read as structure.ts (the fast path) reads it.
+ */
+function repairContentTypes(parser: MailParser): void {
+  const splitter = (parser as unknown as { splitter?: SplitterInternals }).splitter;
+  const root = splitter?.node;
+  if (!splitter || typeof splitter.newNode !== 'function' || !root || typeof root.parseHeaders !== 'function' || !Array.isArray(root._headersLines)) {
+    throw new Error('mailparser internals changed: cannot read a Content-Type without its ";" (see electron/core/mime/parse.ts)');
+  }
+  const watch = (node: RawNode): void => {
+    const parseHeaders = node.parseHeaders;
+    node.parseHeaders = function (this: RawNode) {
+      if (!this.headers && this._headerlen > 0) {
+        const repaired = repairHeaderBlock(Buffer.concat(this._headersLines, this._headerlen));
+        if (repaired) {
+          this._headersLines = [repaired];
+          this._headerlen = repaired.length;
+        }
+      }
+      parseHeaders.call(this);
+    };
+  };
+  const newNode = splitter.newNode;
+  splitter.newNode = function (this: SplitterInternals, parent?: unknown) {
+    newNode.call(this, parent);
+    watch(this.node);
+  };
+  watch(root);
 }
 
 type NodePlan = { kind: 'plain' | 'html' } | { kind: 'attachment'; feed: boolean };
@@ -183,6 +227,7 @@ export async function parseMessage(source: MessageSource, opts: ParseOptions): P
     return created;
   };
   internals.decoder = { decodeStream: textDecoderFor };
+  repairContentTypes(parser);
 
   const plans = new WeakMap<object, NodePlan>();
   const heads = new WeakMap<AttachmentStream, { head: AttachmentHead; plan: AttachmentPlan }>();

@@ -11,6 +11,7 @@
  */
 import libmime from 'libmime';
 import path from 'node:path';
+import { repairContentType } from './content-type.js';
 import { splitHeader, type HeaderLine } from './headers.js';
 import { Unsure, type MessageReader } from './reader.js';
 
@@ -96,6 +97,8 @@ const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
 export function describePart(lines: readonly HeaderLine[], root: boolean): PartInfo {
   const disposition = libmime.parseHeaderValue(firstValue(lines, 'content-disposition') ?? '', { stripComments: true });
   let contentHeader = firstValue(lines, 'content-type');
+  // `TEXT/PLAIN charset=US-ASCII` reads as text/plain; parse.ts repairs it for mailsplit alike.
+  if (contentHeader !== undefined) contentHeader = repairContentType(contentHeader) ?? contentHeader;
   if (contentHeader === undefined) {
     const filename = disposition.params.filename;
     if (filename) {

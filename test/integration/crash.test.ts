@@ -10,11 +10,6 @@
  * in all (60% leave-off), POPBOX_SOAK=1 runs 120. POPBOX_CRASH_VERBOSE=1 prints every kill.
  * Then kills aimed at the journal's compaction (¾ as many as leave-on kills): the journal must
  * open, list exactly the files on disk, and leave no temporary file behind.
- *
- * The kills of each set run two at a time (test/support/lanes.ts; POPBOX_CRASH_LANES=1: one at a
- * time), each lane with its own Dovecot user, so a lane's server mailbox, its expunges and its
- * POP3 sessions are its own; the kill times are drawn as before, in order, from the phases of
- * clean syncs run as many at once as there are lanes.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,7 +20,6 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli } from '../support/cli-bundle.js';
-import { CRASH_LANES, inLanes } from '../support/lanes.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessage, generateMessages, mulberry32, toCrlf } from '../support/mailgen.js';
 
@@ -39,9 +33,6 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 const USER = 'crash';
-/** Lane 0 is USER; each other lane logs in as a user of its own. */
-const userOf = (lane: number) => (lane === 0 ? USER : `${USER}${lane}`);
-const LANE_USERS = Array.from({ length: CRASH_LANES }, (_, lane) => userOf(lane));
 const PASSWORD = 'crash-pw';
 const SEED = Number(process.env.POPBOX_CRASH_SEED ?? 0x5eed_c0de) >>> 0;
 const CLI_TIMEOUT_MS = 60_000;
@@ -128,7 +119,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   let keepWorkDir = false;
 
   beforeAll(async () => {
-    [dc, cliPath] = await Promise.all([startDovecot({ users: LANE_USERS.map((name) => ({ name, password: PASSWORD })) }), bundleCli()]);
+    [dc, cliPath] = await Promise.all([startDovecot({ users: [{ name: USER, password: PASSWORD }] }), bundleCli()]);
     workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-crash-'));
   });
   afterAll(async () => {
@@ -167,12 +158,12 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   }
 
   /** A data dir with the account added through the CLI; each iteration starts from a copy of it. */
-  async function templateDataDir(leaveOn: boolean, user = USER): Promise<string> {
-    const dataDir = await fs.mkdtemp(path.join(workDir, `template-${leaveOn ? 'on' : 'off'}-${user}-`));
+  async function templateDataDir(leaveOn: boolean): Promise<string> {
+    const dataDir = await fs.mkdtemp(path.join(workDir, `template-${leaveOn ? 'on' : 'off'}-`));
     const add = await cli(
       dataDir,
       'account', 'add', 'Crash',
-      '--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--user', user,
+      '--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--user', USER,
       '--password-command', `echo ${PASSWORD}`, '--tls-fingerprint', dc.fingerprint256,
       ...(leaveOn ? ['--leave-on-server'] : []),
     );
@@ -182,9 +173,9 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   }
 
   /** A fresh server mailbox with every message delivered again, and a fresh copy of the template data dir. */
-  async function freshDataDir(template: string, user: string): Promise<string> {
-    await dc.clear(user);
-    await dc.deliver(user, mail);
+  async function freshDataDir(template: string): Promise<string> {
+    await dc.clear(USER);
+    await dc.deliver(USER, mail);
     const dataDir = await fs.mkdtemp(path.join(workDir, 'data-'));
     await fs.cp(template, dataDir, { recursive: true });
     return dataDir;
@@ -196,7 +187,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
    * moment DELE may begin); or `afterExpungeMs` after the server's mailbox first shrinks (QUIT
    * was answered). `watch`, if given, is polled meanwhile (calibration).
    */
-  function syncAndKill(dataDir: string, when: KillAt, user: string, watch?: () => Promise<void>): Promise<KilledRun> {
+  function syncAndKill(dataDir: string, when: KillAt, watch?: () => Promise<void>): Promise<KilledRun> {
     return new Promise((resolve, reject) => {
       const t0 = performance.now();
       const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'sync'], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -245,7 +236,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
       if ('afterExpungeMs' in when) {
         const ms = when.afterExpungeMs;
         void poll(async () => {
-          if ((await serverCount(user)) >= N) return true;
+          if ((await serverCount()) >= N) return true;
           killAfter(ms);
           return false;
         });
@@ -318,29 +309,21 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   }
 
   /** How many messages the server's Maildir holds (cheap enough to poll every few ms). */
-  async function serverCount(user: string): Promise<number> {
-    const maildir = path.join(dc.dir, 'home', user, 'Maildir');
+  async function serverCount(): Promise<number> {
+    const maildir = path.join(dc.dir, 'home', USER, 'Maildir');
     let n = 0;
     for (const sub of ['new', 'cur']) n += (await fs.readdir(path.join(maildir, sub)).catch(() => [])).length;
     return n;
   }
 
-  /**
-   * Dovecot's POP3 sessions of `user` now: its `pop3` children of the master (read from /proc
-   * only) working in that user's home (a session chdirs there once logged in). One whose
-   * directory cannot be told yet is counted for every user: waiting for it costs a little time,
-   * missing one of our own could let the checks race with its expunge.
-   */
-  async function serverSessions(user: string): Promise<Map<number, string>> {
+  /** Dovecot's POP3 sessions now: its `pop3` children of the master (read from /proc only). */
+  async function serverSessions(): Promise<Map<number, string>> {
     const out = new Map<number, string>();
-    const homes = path.join(dc.dir, 'home');
     for (const name of await fs.readdir('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       const stat = await fs.readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
       const m = /^\d+ \((.*)\) (\S+) (\d+)/.exec(stat);
       if (m && m[1] === 'pop3' && Number(m[3]) === dc.masterPid) {
-        const cwd = await fs.readlink(`/proc/${name}/cwd`).catch(() => '');
-        if (cwd.startsWith(homes + path.sep) && cwd !== path.join(homes, user)) continue;
         const wchan = await fs.readFile(`/proc/${name}/wchan`, 'utf8').catch(() => '?');
         out.set(Number(name), `pid ${name} state ${m[2]} wchan ${wchan}`);
       }
@@ -358,10 +341,10 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
    * the server's business, not what this suite tests: after 15 s say so and go on (the checks
    * hold with such a session around: it can never QUIT); later iterations don't wait for it.
    */
-  async function serverSessionsGone(before: Set<number>, where: string, user: string): Promise<void> {
+  async function serverSessionsGone(before: Set<number>, where: string): Promise<void> {
     const deadline = performance.now() + 15_000;
     for (;;) {
-      const left = [...(await serverSessions(user))].filter(([pid]) => !before.has(pid)).map(([, what]) => what);
+      const left = [...(await serverSessions())].filter(([pid]) => !before.has(pid)).map(([, what]) => what);
       if (left.length === 0) return;
       if (performance.now() > deadline) {
         const log = (await fs.readFile(dc.logPath, 'utf8').catch(() => '')).split('\n').slice(-6).join('\n');
@@ -372,17 +355,17 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     }
   }
 
-  async function serverShas(user: string): Promise<string[]> {
-    return (await dc.mailbox(user)).map((m) => sha(toCrlf(m.bytes)));
+  async function serverShas(): Promise<string[]> {
+    return (await dc.mailbox(USER)).map((m) => sha(toCrlf(m.bytes)));
   }
 
   const multiset = (xs: string[]) => [...xs].sort();
 
   /** One uninterrupted sync of a fresh copy of `template`, checked; `watch` is polled meanwhile. */
-  async function cleanRun(template: string, user: string, watch?: (dataDir: string, elapsedMs: number) => Promise<void>): Promise<number> {
-    const dataDir = await freshDataDir(template, user);
+  async function cleanRun(template: string, watch?: (dataDir: string, elapsedMs: number) => Promise<void>): Promise<number> {
+    const dataDir = await freshDataDir(template);
     const t0 = performance.now();
-    const r = await syncAndKill(dataDir, { afterMs: CLI_TIMEOUT_MS }, user, watch && (() => watch(dataDir, performance.now() - t0)));
+    const r = await syncAndKill(dataDir, { afterMs: CLI_TIMEOUT_MS }, watch && (() => watch(dataDir, performance.now() - t0)));
     expect(r.stderr).toBe('');
     expect(r).toMatchObject({ killed: false, code: 0 });
     expect(multiset((await localFiles(dataDir)).map((f) => f.sha))).toEqual(expected);
@@ -395,10 +378,10 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
    * phases come from a run that polls the disk and the server, which slows it down on two
    * cores, so they are fitted to that length.
    */
-  async function calibrate(template: string, user: string): Promise<Calibration> {
-    const warmupMs = await cleanRun(template, user);
+  async function calibrate(template: string): Promise<Calibration> {
+    const warmupMs = await cleanRun(template);
     const c: Calibration = { totalMs: NaN, sessionMs: NaN, firstStoredMs: NaN, allStoredMs: NaN, committedMs: NaN, quitMs: NaN };
-    const watchedMs = await cleanRun(template, user, async (dataDir, elapsedMs) => {
+    const watchedMs = await cleanRun(template, async (dataDir, elapsedMs) => {
       const mark = (k: keyof Calibration, cond: boolean) => {
         if (cond && Number.isNaN(c[k])) c[k] = elapsedMs;
       };
@@ -409,9 +392,9 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
       mark('firstStoredMs', n > 0);
       mark('allStoredMs', n >= N);
       if (n >= N && Number.isNaN(c.committedMs)) mark('committedMs', (await ledgerDownloads(dataDir)) >= N);
-      if (!Number.isNaN(c.committedMs)) mark('quitMs', (await serverCount(user)) < N);
+      if (!Number.isNaN(c.committedMs)) mark('quitMs', (await serverCount()) < N);
     });
-    c.totalMs = (warmupMs + (await cleanRun(template, user))) / 2;
+    c.totalMs = (warmupMs + (await cleanRun(template))) / 2;
     // Polling barely slows node's startup (there is little to poll before the session begins)
     // but slows the session: scale only what comes after its start.
     const session = Number.isNaN(c.sessionMs) ? c.totalMs / 2 : Math.min(c.sessionMs, c.totalMs * 0.9);
@@ -456,9 +439,9 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   }
 
   /** One iteration: sync, kill, check what the kill left, sync again, check the end state. Returns where the kill landed. */
-  async function crashOnce(dataDir: string, when: KillAt, leaveOn: boolean, where: string, user: string): Promise<Landing> {
-    const sessionsBefore = new Set((await serverSessions(user)).keys());
-    const killedRun = await syncAndKill(dataDir, when, user);
+  async function crashOnce(dataDir: string, when: KillAt, leaveOn: boolean, where: string): Promise<Landing> {
+    const sessionsBefore = new Set((await serverSessions()).keys());
+    const killedRun = await syncAndKill(dataDir, when);
     if (!killedRun.killed) {
       // It outran the timer: then it must have succeeded.
       expect(killedRun.stderr, where).toBe('');
@@ -466,12 +449,12 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     }
 
     // Right after the kill: nothing torn or doubled in cur/new, and (leave-off) nothing lost.
-    await serverSessionsGone(sessionsBefore, where, user);
+    await serverSessionsGone(sessionsBefore, where);
     const afterKill = await localFiles(dataDir);
     const afterKillShas = afterKill.map((f) => f.sha);
     for (const f of afterKill) expect(expectedSet.has(f.sha), `${where}: ${f.file} is not a delivered message (torn?)`).toBe(true);
     expect(new Set(afterKillShas).size, `${where}: a duplicate right after the kill`).toBe(afterKillShas.length);
-    const server = await serverShas(user);
+    const server = await serverShas();
     if (!leaveOn) {
       const safe = new Set([...server, ...afterKillShas]);
       const lost = expected.filter((s) => !safe.has(s));
@@ -497,13 +480,13 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     expect(new Set(listed.map((m) => m.id)).size, where).toBe(N);
 
     if (leaveOn) {
-      expect(multiset(await serverShas(user)), `${where}: the server keeps every message`).toEqual(expected);
+      expect(multiset(await serverShas()), `${where}: the server keeps every message`).toEqual(expected);
       const again = await cli(dataDir, 'sync');
       expect(again.code, where).toBe(0);
       expect(again.stdout, `${where}: a third sync downloads nothing`).toMatch(/^Crash: 0 new, 0 deleted on server/);
       expect(multiset((await localFiles(dataDir)).map((f) => f.sha)), where).toEqual(expected);
     } else {
-      expect(await serverShas(user), `${where}: the server is emptied by the clean sync`).toEqual([]);
+      expect(await serverShas(), `${where}: the server is emptied by the clean sync`).toEqual([]);
     }
     return landed;
   }
@@ -511,39 +494,25 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   async function crashLoop(leaveOn: boolean, iterations: number, seed: number): Promise<void> {
     const variant = leaveOn ? 'leave-on' : 'leave-off';
     const started = performance.now();
-    const lanes = Math.min(CRASH_LANES, iterations);
-    const users = Array.from({ length: lanes }, (_, lane) => userOf(lane));
-    const templates = await Promise.all(users.map((user) => templateDataDir(leaveOn, user)));
-    // The kills run in lanes at once, so the phases they are aimed at are measured the same way:
-    // one calibration per lane, all at once, their mean.
-    const calibs = await Promise.all(users.map((user, lane) => calibrate(templates[lane]!, user)));
-    const calib = Object.fromEntries(
-      (Object.keys(calibs[0]!) as (keyof Calibration)[]).map((k) => [k, calibs.reduce((a, c) => a + c[k], 0) / calibs.length]),
-    ) as unknown as Calibration;
+    const template = await templateDataDir(leaveOn);
+    const calib = await calibrate(template);
     const rng = mulberry32(seed);
-    // Drawn in order, whichever lane runs them: the same kills as one lane would make.
-    const kills = Array.from({ length: iterations }, () => pickKill(rng, calib, leaveOn));
     const tally = new Map<Landing, number>();
 
-    await inLanes(
-      iterations,
-      async (i) => {
-        const lane = i % lanes;
-        const when = kills[i]!;
-        const dataDir = await freshDataDir(templates[lane]!, users[lane]!);
-        const where = `${variant} iteration ${i} (seed ${seed}, lane ${lane}, kill ${describeKill(when)} (a clean sync took ${calib.totalMs.toFixed(0)} ms); data dir kept at ${dataDir})`;
-        try {
-          const landed = await crashOnce(dataDir, when, leaveOn, where, users[lane]!);
-          tally.set(landed, (tally.get(landed) ?? 0) + 1);
-          total.set(landed, (total.get(landed) ?? 0) + 1);
-        } catch (e) {
-          keepWorkDir = true;
-          throw e;
-        }
-        await fs.rm(dataDir, { recursive: true, force: true });
-      },
-      lanes,
-    );
+    for (let i = 0; i < iterations; i++) {
+      const when = pickKill(rng, calib, leaveOn);
+      const dataDir = await freshDataDir(template);
+      const where = `${variant} iteration ${i} (seed ${seed}, kill ${describeKill(when)} (a clean sync took ${calib.totalMs.toFixed(0)} ms); data dir kept at ${dataDir})`;
+      try {
+        const landed = await crashOnce(dataDir, when, leaveOn, where);
+        tally.set(landed, (tally.get(landed) ?? 0) + 1);
+        total.set(landed, (total.get(landed) ?? 0) + 1);
+      } catch (e) {
+        keepWorkDir = true;
+        throw e;
+      }
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
 
     const n = (k: Landing) => tally.get(k) ?? 0;
     const killed = iterations - n('finished');
@@ -595,7 +564,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
       const want = [...expected, ...extras].sort();
       const where = `compaction kill ${i} (seed ${SEED}; data dir kept at ${dataDir})`;
       try {
-        const r = await syncAndKill(dataDir, { whenJournalCompacts: rng() < 0.7 ? 0 : rng() * 3 }, USER);
+        const r = await syncAndKill(dataDir, { whenJournalCompacts: rng() < 0.7 ? 0 : rng() * 3 });
         const stray = (await fs.readdir(dataDir)).filter((n) => n.startsWith('.journal.jsonl.'));
         if (r.killed && stray.length > 0) landings.during++;
         else landings.otherwise++;

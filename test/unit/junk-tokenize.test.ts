@@ -157,7 +157,9 @@ describe('junk tokens in the charsets the summaries handle', () => {
     expect(n).toBeGreaterThan(6000);
     // Every token of every corpus message, as the tokenizer gave them before the header bounds
     // (issue 16 review): ordinary mail is tokenized exactly as before, so a saved word list stays valid.
-    // A deliberate change of tokens changes this digest (and asks for retraining).
-    expect(digest.digest('hex')).toBe('e6f41147ee758c072032a9483383ca391102969c0aa47f2ef4d271c6da377990');
+    // A deliberate change of tokens changes this digest (and asks for retraining). Changed once
+    // since: HTML text after a never-closed <head> or a stray quote in a tag (href="x"">) is read
+    // as a browser shows it (c7f88ad, d331694), so such mail gives the tokens its reader sees.
+    expect(digest.digest('hex')).toBe('d85ccde57cfc95b85157f26e47ab5a31edca1a6ed1a8690d723533b2bcc0e742');
   }, 120_000);
 });

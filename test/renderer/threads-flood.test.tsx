@@ -25,15 +25,17 @@ afterEach(cleanup);
 
 const who = (address: string) => [{ name: '', address }];
 let n = 0;
-function msg(from: string, to: string[], cc: string[] = [], receivedAt = ++n): OutsiderRow {
-  return { id: `r${++n}`, from: who(from), to: to.flatMap(who), cc: cc.flatMap(who), receivedAt, date: receivedAt };
+function msg(from: string, to: string[], cc: string[] = [], receivedAt = ++n, folder = 'INBOX'): OutsiderRow {
+  return { id: `r${++n}`, folder, from: who(from), to: to.flatMap(who), cc: cc.flatMap(who), receivedAt, date: receivedAt };
 }
+/** A message written here: filed in Sent. */
+const sent = (from: string, to: string[], cc: string[] = []) => msg(from, to, cc, ++n, 'Sent');
 const ME = new Set(['bob@home.test']);
 
 describe('the outsider rule', () => {
   it('a genuine exchange has no outsider: replies, a follow-up from the same domain, someone cc-ed in, my own replies', () => {
     const first = msg('ann@acme.test', ['bob@home.test']);
-    const mine = msg('bob@home.test', ['ann@acme.test', 'carl@partner.test']);
+    const mine = sent('bob@home.test', ['ann@acme.test', 'carl@partner.test']);
     const carl = msg('carl@partner.test', ['bob@home.test']);
     const ann2 = msg('Ann.Other@ACME.test.', ['bob@home.test']);
     expect(outsiders([first, mine, carl, ann2], ME)).toEqual(new Map());
@@ -41,7 +43,7 @@ describe('the outsider rule', () => {
 
   it('an injected reply from another domain is marked with its address; so are two of one outsider vouching for each other', () => {
     const first = msg('ann@acme.test', ['bob@home.test']);
-    const reply = msg('bob@home.test', ['ann@acme.test']);
+    const reply = sent('bob@home.test', ['ann@acme.test']);
     const evil = msg('billing@acme-payments.test', ['bob@home.test'], ['helper@evil.test']);
     const helper = msg('helper@evil.test', ['bob@home.test'], ['billing@acme-payments.test']);
     expect(outsiders([first, reply, evil, helper], ME)).toEqual(
@@ -50,6 +52,21 @@ describe('the outsider rule', () => {
         [helper.id, 'helper@evil.test'],
       ]),
     );
+  });
+
+  it('a downloaded message forged From: me is not mine: it lets nobody in, and is marked with the others it cc-s', () => {
+    const first = msg('ann@acme.test', ['bob@home.test']);
+    const forged = msg('bob@home.test', ['bob@home.test'], ['x@evil.test']);
+    const reply = msg('x@evil.test', ['bob@home.test']);
+    expect(outsiders([first, forged, reply], ME)).toEqual(
+      new Map([
+        [forged.id, 'bob@home.test'],
+        [reply.id, 'x@evil.test'],
+      ]),
+    );
+    // Written here (Sent, Outbox, Drafts), the same message is mine and vouches for evil.test.
+    const mine = { ...forged, folder: 'Sent' };
+    expect(outsiders([first, mine, reply], ME)).toEqual(new Map());
   });
 
   it('a forged old Date does not make the intruder the first message: the download order decides', () => {

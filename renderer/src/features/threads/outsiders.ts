@@ -6,7 +6,10 @@
  *
  * The rule, by the sender's domain (the part after @, any case):
  *  1. the conversation's first message (the one downloaded or written first: a Date header can
- *     be forged, the download time cannot) is inside, and so is every message the user wrote;
+ *     be forged, the download time cannot) is inside, and so is every message the user wrote
+ *     here (filed in Sent, the Outbox or Drafts). A downloaded message is never the user's,
+ *     whatever its From says: anyone can write `From: you`, and such a forgery with a Cc to
+ *     its own domain would otherwise let that domain in;
  *  2. a message is inside when its sender's domain is named (From, To or Cc) on a message that
  *     is already inside — the user's own addresses left out, so a stranger at the user's own
  *     mail provider is not let in by the user being on the To line;
@@ -14,10 +17,13 @@
  * A message never vouches for itself, and two messages of one outsider never vouch for each
  * other: only what is already inside lets anyone in. Pure; work is linear in the addresses.
  */
+import { roleOf } from '../../../../shared/folders.js';
 import type { Address } from '../../../../shared/messages.js';
 
 export interface OutsiderRow {
   id: string;
+  /** The folder it is filed in: Sent, Outbox and Drafts hold what was written here. */
+  folder: string;
   from: readonly Address[];
   to: readonly Address[];
   cc: readonly Address[];
@@ -25,6 +31,9 @@ export interface OutsiderRow {
   receivedAt: number;
   date: number;
 }
+
+/** The folders of what the user writes (downloaded mail is never filed in these by Popbox). */
+const WRITTEN_HERE: ReadonlySet<string> = new Set(['sent', 'outbox', 'drafts']);
 
 /** The domain of an address, lower case, without a trailing dot; '' without one. */
 export function domainOf(address: string): string {
@@ -40,10 +49,7 @@ export function outsiders(rows: readonly OutsiderRow[], own: ReadonlySet<string>
   const out = new Map<string, string>();
   if (rows.length < 2) return out;
   const sender = (r: OutsiderRow) => r.from.find((a) => a.address)?.address ?? '';
-  const isOwn = (r: OutsiderRow) => {
-    const s = sender(r);
-    return s !== '' && own.has(s.toLowerCase());
-  };
+  const isOwn = (r: OutsiderRow) => WRITTEN_HERE.has(roleOf(r.folder) ?? '');
   const first = rows.reduce((a, b) => (b.receivedAt < a.receivedAt || (b.receivedAt === a.receivedAt && b.date < a.date) ? b : a));
 
   const inside = new Set<string>();

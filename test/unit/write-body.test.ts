@@ -65,6 +65,28 @@ describe('writeBody', () => {
     expect(written.length).toBeLessThanOrEqual(Math.ceil(size / WRITE_BATCH) + 1);
   });
 
+  it('writes a body cut into tiny slices (hostile dot-stuffed lines) with at most 1,024 buffers per writev', async () => {
+    // A body of `..\r\n` lines: the scanner breaks its run at every dot-stuffed line, handing on
+    // one 3-byte slice per line. Batched by size alone, a 1 MB batch held ~350k Buffer views and
+    // went to the disk as one 350k-entry writev.
+    const count = 300_000;
+    const parts = Array.from({ length: count }, (_, i) => Buffer.from(`.${String.fromCharCode(0x41 + (i % 26))}\n`));
+    const body = Readable.from(parts);
+    const written: number[] = [];
+    const real = fsc.writev.bind(fsc);
+    vi.spyOn(fsc, 'writev').mockImplementation(((f: number, bufs: NodeJS.ArrayBufferView[], cb: (e: Error | null, n: number) => void) => {
+      written.push(bufs.length);
+      return real(f, bufs, cb);
+    }) as typeof fsc.writev);
+
+    const size = await writeBody(body, fd, {});
+
+    expect(size).toBe(count * 3);
+    expect((await fs.readFile(file)).equals(Buffer.concat(parts))).toBe(true);
+    expect(written.length).toBeGreaterThan(0);
+    expect(Math.max(...written)).toBeLessThanOrEqual(1024);
+  });
+
   it('pauses the stream while a batch is being written, and resumes it after', async () => {
     const body = new PassThrough({ highWaterMark: 64 * 1024 });
     const real = fsc.writev.bind(fsc);

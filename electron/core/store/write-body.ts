@@ -1,7 +1,7 @@
 /**
- * Writes a message body (a byte stream) to an open descriptor in batches of about 1 MB, with
- * backpressure: the stream is paused while a batch is on its way to the disk, so at most one
- * batch and the stream's own buffer are held (DESIGN §3.5).
+ * Writes a message body (a byte stream) to an open descriptor in batches of about 1 MB (or 1,024
+ * chunks, whichever comes first), with backpressure: the stream is paused while a batch is on its
+ * way to the disk, so at most one batch and the stream's own buffer are held (DESIGN §3.5).
  *
  * It listens for 'data' rather than iterating with `for await`: the async iterator reads a
  * paused stream with read(), which concatenates everything buffered into a new Buffer (a copy
@@ -16,6 +16,14 @@ import type { Readable } from 'node:stream';
 
 /** Bytes gathered before one write: few system calls, bounded memory. */
 export const WRITE_BATCH = 1024 * 1024;
+
+/**
+ * Buffers gathered before one write, whatever their bytes: the scanner breaks its run at every
+ * dot-stuffed line, so a hostile body of `..` lines arrives as one 3-byte slice per line, and a
+ * batch cut by size alone held ~350k Buffer views and one writev of as many entries. Ordinary
+ * mail comes in socket-sized slices (tens of KB) and still fills a batch by size first.
+ */
+export const WRITE_BATCH_BUFFERS = 1024;
 
 export interface WriteBodyOptions {
   /** Sees every chunk before it is kept (progress, byte budgets); a throw stops the write. */
@@ -106,7 +114,7 @@ export function writeBody(body: Readable, fd: number, opts: WriteBodyOptions = {
       batch.push(chunk);
       batchBytes += chunk.length;
       size += chunk.length;
-      if (batchBytes >= WRITE_BATCH && !writing) writeBatch();
+      if ((batchBytes >= WRITE_BATCH || batch.length >= WRITE_BATCH_BUFFERS) && !writing) writeBatch();
     };
     const onEnd = () => {
       ended = true;

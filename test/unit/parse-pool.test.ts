@@ -134,4 +134,71 @@ describe('the parse workers', () => {
       await pool.close();
     }
   }, 60_000);
+
+  it('does not wait forever on a worker that never finishes loading: its message and the rest are parsed on the calling thread', async () => {
+    // A stand-in that hangs while loading: it stays alive but never says it is ready. A worker
+    // handles no message before it has loaded, so the message is not to blame: it gets its real
+    // answer, as where no worker can start (a loaded worker is the one whose loss is a message's doing).
+    const worker = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', () => {});
+      setInterval(() => {}, 1000);`;
+    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 300, startupMs: 300, startAt: 0 });
+    try {
+      const sample = files.slice(0, 3);
+      const answers = await Promise.all(sample.map((f) => pool.parse(f)));
+      for (const [i, got] of answers.entries()) expect(got).toStrictEqual(await reference(sample[i]!));
+      expect(pool.threaded).toBe(false);
+      expect(pool.workers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 15_000);
+
+  it('stops starting workers after three in a row are lost, and parses the rest on the calling thread', async () => {
+    // Each worker this stand-in starts leaves a mark in a file: how many the pool started, seen
+    // from outside the pool. It throws out of the event loop on "crash" files.
+    const starts = path.join(dir, 'starts.log');
+    await fs.writeFile(starts, '');
+    const worker = `
+      const { parentPort, threadId } = require('node:worker_threads');
+      require('node:fs').appendFileSync(${JSON.stringify(starts)}, 'w');
+      parentPort.on('message', ({ job, file }) => {
+        if (require('node:path').basename(file).startsWith('crash')) setImmediate(() => { throw new Error('hostile'); });
+        else parentPort.postMessage({ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } });
+      });
+      parentPort.postMessage({ ready: true });`;
+    const crash = async (n: number) => {
+      const file = path.join(dir, `crash-${n}.eml`);
+      await fs.writeFile(file, `Subject: crash ${n}\r\n\r\nz`);
+      return file;
+    };
+    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 2000, startAt: 0 });
+    const started = async () => (await fs.readFile(starts, 'utf8')).length;
+    try {
+      // Two losses, then an answer: not in a row yet.
+      expect((await pool.parse(await crash(1))).summary.subject).toBe('');
+      expect((await pool.parse(files[0]!)).summary.subject).toMatch(/^worker \d+$/);
+      expect((await pool.parse(await crash(2))).summary.subject).toBe('');
+      expect((await pool.parse(await crash(3))).summary.subject).toBe('');
+      expect(pool.threaded).toBe(true);
+      expect(await started()).toBe(3);
+      // The third loss in a row, with good mail queued behind it.
+      const queued = files.slice(1, 4);
+      const [lost, ...rest] = await Promise.all([pool.parse(await crash(4)), ...queued.map((f) => pool.parse(f))]);
+      expect(lost!.summary).toMatchObject({ subject: '', size: 21 });
+      expect(lost!.text).toStrictEqual({ body: '', files: '' });
+      for (const [i, got] of rest.entries()) expect(got).toStrictEqual(await reference(queued[i]!));
+      const later = await pool.parse(files[4]!);
+      expect(later).toStrictEqual(await reference(files[4]!));
+      expect(pool.threaded).toBe(false);
+      expect(pool.workers).toBe(0);
+      expect(pool.replaced).toBe(4);
+      // Give a fifth worker every chance to show up: none was started after the third loss in a row.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await started()).toBe(4);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });

@@ -6,7 +6,10 @@
  * - Bounded memory: the queue holds paths, never contents; a worker holds one file at a time.
  * - A hostile message cannot stall a sync: a parse that throws the worker out, or takes longer
  *   than `timeoutMs`, gets the same fallback summary an unreadable file gets (no text), and the
- *   worker is replaced.
+ *   worker is replaced; after `MAX_LOSSES` workers lost in a row (each replacement costs a
+ *   worker's start-up and up to its heap), parsing stays on the calling thread for the pool's life.
+ * - A worker that has not loaded within `startupMs` of its start is given up as one that failed to
+ *   load: its message and the rest are parsed on the calling thread (no job waits on it forever).
  * - Where no worker can start (no worker file beside this module, an environment without
  *   worker_threads), the same parse runs on the calling thread: same answers, as before.
  */
@@ -21,6 +24,14 @@ import type { ParseAnswer, ParseRequest, WorkerNote } from './parse-worker.js';
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
+/**
+ * A worker must have loaded its modules within this long of its start (~0.4–0.8 s CPU, slower on
+ * a loaded machine); until then its message's clock has not started (DESIGN §3.5: nothing waits
+ * forever).
+ */
+const STARTUP_MS = 15_000;
+/** Workers lost in a row (a crash or a timeout each, no answer between) before no more are started. */
+const MAX_LOSSES = 3;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
 /**
@@ -40,6 +51,8 @@ export interface ParsePoolOptions {
   /** Worker threads at most (default: one fewer than the cores, at least 1, at most 2). */
   size?: number;
   timeoutMs?: number;
+  /** How long a worker may take to load before parsing moves to the calling thread. */
+  startupMs?: number;
   idleMs?: number;
   /** The worker to start; null parses on the calling thread. Default: found beside this module. */
   entry?: WorkerEntry | null;
@@ -57,6 +70,8 @@ interface Slot {
   worker: Worker;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  /** Runs out if the worker has not loaded in time (cleared once it has). */
+  startup: NodeJS.Timeout | null;
   /** The worker has loaded its modules (its first message says so). */
   ready: boolean;
 }
@@ -64,6 +79,7 @@ interface Slot {
 export class ParsePool {
   private readonly size: number;
   private readonly timeoutMs: number;
+  private readonly startupMs: number;
   private readonly idleMs: number;
   private readonly startAt: number;
   /** Parses queued or running on the calling thread. */
@@ -73,12 +89,15 @@ export class ParsePool {
   private readonly slots = new Set<Slot>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
-  /** Workers replaced after a timeout or a crash (tests and diagnostics). */
+  /** Workers lost to a timeout or a crash (tests and diagnostics). */
   replaced = 0;
+  /** Workers lost since the last answer one gave. */
+  private lostInRow = 0;
 
   constructor(opts: ParsePoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.min(2, Math.max(1, os.availableParallelism() - 1)));
     this.timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+    this.startupMs = opts.startupMs ?? STARTUP_MS;
     this.idleMs = opts.idleMs ?? IDLE_MS;
     this.startAt = opts.startAt ?? START_AT;
     this.entry = opts.entry === undefined ? findWorkerEntry() : opts.entry;
@@ -148,10 +167,12 @@ export class ParsePool {
       this.noWorkers();
       return null;
     }
-    const slot: Slot = { worker, job: null, timer: null, ready: false };
+    const slot: Slot = { worker, job: null, timer: null, startup: null, ready: false };
     worker.on('message', (a: ParseAnswer | WorkerNote) => {
       if ('ready' in a) {
         slot.ready = true;
+        if (slot.startup) clearTimeout(slot.startup);
+        slot.startup = null;
         if (slot.job) this.arm(slot, 0);
         return;
       }
@@ -162,6 +183,7 @@ export class ParsePool {
       }
       const job = slot.job;
       if (!job || job.id !== a.job) return;
+      this.lostInRow = 0;
       this.finish(slot);
       job.resolve(a.parsed);
       this.pump();
@@ -172,18 +194,31 @@ export class ParsePool {
     const failed = (): void => {
       if (!this.slots.has(slot)) return;
       if (slot.ready) return this.lose(slot);
-      const job = slot.job;
-      this.drop(slot);
-      if (job) this.queue.unshift(job);
-      this.noWorkers();
+      this.cannotLoad(slot);
     };
     worker.on('error', failed);
     worker.on('exit', failed);
+    // One that never finishes loading is one that cannot: a worker takes no message before it
+    // has loaded, so its message is not to blame and gets its real answer on the calling thread.
+    slot.startup = setTimeout(() => {
+      if (this.slots.has(slot) && !slot.ready) this.cannotLoad(slot);
+    }, this.startupMs);
     this.slots.add(slot);
     return slot;
   }
 
-  /** The message's clock starts once its worker is ready (starting one under load takes a while). */
+  /** The worker did not load: it and every later parse go to the calling thread, its job first. */
+  private cannotLoad(slot: Slot): void {
+    const job = slot.job;
+    this.drop(slot);
+    if (job) this.queue.unshift(job);
+    this.noWorkers();
+  }
+
+  /**
+   * The message's clock starts once its worker is ready (starting one under load takes a while);
+   * until then the worker's start-up deadline bounds the wait.
+   */
   private arm(slot: Slot, size: number): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = setTimeout(() => this.lose(slot), this.timeoutMs + Math.floor(size / (1024 * 1024)) * 1000);
@@ -210,11 +245,15 @@ export class ParsePool {
     this.replaced++;
     // No text either: the index must not try the same message again on main's thread.
     if (job) void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: { body: '', files: '' } }));
-    this.pump();
+    // Mail that keeps throwing workers out would cost a new one (its start-up CPU, up to its
+    // heap) per message: after a few in a row, parse on the calling thread as where none can start.
+    if (++this.lostInRow >= MAX_LOSSES) this.noWorkers();
+    else this.pump();
   }
 
   private drop(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
+    if (slot.startup) clearTimeout(slot.startup);
     slot.job = null;
     this.slots.delete(slot);
     slot.worker.removeAllListeners();

@@ -90,7 +90,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
   const found = useSearchView(listView, layout.sort, layout.reversed, search);
   // Conversations on: one row per thread (features/threads).
-  const conversations = useConversations(api, store, found.ids);
+  const conversations = useConversations(api, store, found.ids, accounts);
   const { ids } = conversations;
   const { complete } = found;
   const searching = found.answer.status !== 'idle';
@@ -169,7 +169,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   );
 
   const runCommand = (c: Command, rowIds: string[]) => {
-    const t = conversations.targets(rowIds);
+    // Junk teaches the filter: on a conversation row, only the row's side of a planted reply.
+    const t = c === 'junk' || c === 'not-junk' ? conversations.junkTargets(rowIds) : conversations.targets(rowIds);
     if (t.length === 0) return;
     if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
     else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
@@ -237,7 +238,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     move: () => targets().length && filing.setDialog({ kind: 'move', ids: targets() }),
     archive: () => leave('archive', targets().filter((id) => !inTrash(store.get(id)?.folder ?? ''))),
     junk: () => {
-      const rows = liveTargets().filter((r) => !inTrash(r.folder));
+      const rows = conversations
+        .junkTargets(selection.targets())
+        .flatMap((id) => store.get(id) ?? [])
+        .filter((r) => !inTrash(r.folder));
       leave(rows.length > 0 && rows.every((r) => r.folder === 'Junk') ? 'not-junk' : 'junk', rows.map((r) => r.id));
     },
     undo,
@@ -381,7 +385,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         }
         message={
           selectedIds ? (
-            <SelectionSummary ids={selectedIds} onCommand={runCommand} onClear={selection.clear} />
+            <SelectionSummary ids={selectedIds} onCommand={(c) => runCommand(c, [...selected].filter((id) => store.get(id)))} onClear={selection.clear} />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
               <ReadingPane id={openId} actions={paneActions} terms={found.terms} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />

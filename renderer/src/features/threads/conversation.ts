@@ -2,6 +2,7 @@
 import { oneCopyEach } from '../../../../shared/thread-copies.js';
 import type { MessageRow } from '../../db/database.js';
 import { inTrash } from '../folders/tree.js';
+import { outsiders } from './outsiders.js';
 import type { ThreadModel } from './thread-model.js';
 
 export interface ThreadInfo {
@@ -111,6 +112,27 @@ export function conversationTargets(rowIds: readonly string[], model: ThreadMode
   for (const id of rowIds) {
     out.add(id);
     for (const m of model.conversationOf(id)) if (listed.has(m)) out.add(m);
+  }
+  return [...out];
+}
+
+/**
+ * What Junk and Not junk on conversation rows act on (review 8): as conversationTargets, but
+ * only the messages on the row's side of the outsider split (outsiders.ts). Anyone who knows a
+ * Message-ID can plant a reply in a trusted conversation, and as the newest it is the row: Junk
+ * on it must not send the genuine messages to Junk, teach the filter they are spam and let
+ * "delete junk after N days" remove them. So a row from outside takes the outsiders along, any
+ * other row the insiders. (Delete, Archive and Move still take the whole conversation: they can
+ * be undone and teach nothing.) Judged over all the conversation's messages, as the pane's note.
+ */
+export function conversationJunkTargets(rowIds: readonly string[], model: ThreadModel, listed: ReadonlySet<string>, store: Rows, own: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const id of rowIds) {
+    out.add(id);
+    const members = model.conversationOf(id).flatMap((m) => store.get(m) ?? []);
+    const outside = outsiders(members, own);
+    const side = outside.has(id);
+    for (const r of members) if (listed.has(r.id) && outside.has(r.id) === side) out.add(r.id);
   }
   return [...out];
 }

@@ -6,7 +6,8 @@
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { MessageStore } from '../../db/message-store.js';
-import { conversationTargets, groupByConversation, ThreadInfoCache, type ThreadInfo } from './conversation.js';
+import { conversationJunkTargets, conversationTargets, groupByConversation, ThreadInfoCache, type ThreadInfo } from './conversation.js';
+import { ownAddressesOf } from './outsiders.js';
 import { threadModelFor, type ThreadModel } from './thread-model.js';
 import './threads.css';
 
@@ -26,9 +27,12 @@ export interface Conversations {
   info: ReadonlyMap<string, ThreadInfo>;
   /** What a command on these rows acts on: on, all their conversations' messages in the view; off, the rows. */
   targets: (rowIds: readonly string[]) => string[];
+  /** What Junk / Not junk on these rows acts on: on, only their conversations' messages on each row's side of the outsider split. */
+  junkTargets: (rowIds: readonly string[]) => string[];
 }
 
-export function useConversations(api: PopboxApi, store: MessageStore, ids: string[]): Conversations {
+/** `accounts`: whose addresses are the user's (the outsider split leaves them out). */
+export function useConversations(api: PopboxApi, store: MessageStore, ids: string[], accounts?: Parameters<typeof ownAddressesOf>[0]): Conversations {
   const model = useThreadModel(api);
   const [on, setOn] = useState(() => {
     try {
@@ -59,5 +63,14 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
     },
     [listed, model],
   );
-  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map(), targets };
+  const own = useMemo(() => ownAddressesOf(accounts ?? []), [accounts]);
+  const junkTargets = useCallback(
+    (rowIds: readonly string[]) => {
+      if (!listed) return [...rowIds];
+      listed.set ??= new Set(listed.ids);
+      return conversationJunkTargets(rowIds, model, listed.set, store, own);
+    },
+    [listed, model, store, own],
+  );
+  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map(), targets, junkTargets };
 }

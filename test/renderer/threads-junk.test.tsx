@@ -1,0 +1,120 @@
+/**
+ * Junk on a conversation row with a planted reply (issue 17 §3, review 8 M1): spam that
+ * references Ann's invoice joins her conversation and, as the newest message, is its row. Junk
+ * on that row acts on the side of the outsider split the row's message is on: the injected
+ * message alone goes to Junk (and is learned as junk); Ann's genuine messages stay.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { PopboxApi } from '../../shared/api.js';
+import type { MessageRecord } from '../../shared/changes.js';
+import { App } from '../../renderer/src/app/App.js';
+import { ServicesContext } from '../../renderer/src/app/context.js';
+import { PopboxDb } from '../../renderer/src/db/database.js';
+import { ReadModel } from '../../renderer/src/db/read-model.js';
+import { MessageStore } from '../../renderer/src/db/message-store.js';
+import { conversationJunkTargets, conversationTargets } from '../../renderer/src/features/threads/conversation.js';
+import { ThreadModel } from '../../renderer/src/features/threads/thread-model.js';
+import { record, serviceApi, type ServiceApi } from './service-api.js';
+
+beforeAll(() => {
+  // jsdom has no layout: give the list a size so the virtualizer renders rows.
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
+  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
+  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+let s: ServiceApi;
+let db: PopboxDb;
+let stop: (() => void) | undefined;
+let n = 0;
+beforeEach(async () => {
+  s = await serviceApi();
+  db = new PopboxDb(`threads-junk-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
+  localStorage.setItem('popbox.conversations', '1');
+});
+afterEach(async () => {
+  cleanup();
+  stop?.();
+  db.close();
+  await s.close();
+  localStorage.removeItem('popbox.conversations');
+});
+
+const who = (name: string, address: string) => [{ name, address }];
+
+function mail(accountId: string, over: { subject: string; from: [string, string]; date: string; receivedAt: number; messageId: string; refs?: string[] }): MessageRecord {
+  const m = record({ subject: over.subject, date: over.date, accountId, receivedAt: over.receivedAt });
+  return {
+    ...m,
+    summary: {
+      ...m.summary,
+      from: who(...over.from),
+      to: who('Bob', 'bob@home.test'),
+      messageId: over.messageId,
+      inReplyTo: over.refs?.at(-1) ?? null,
+      references: over.refs ?? [],
+    },
+  };
+}
+
+it("Junk on a conversation row whose newest message was planted from outside junks that message alone, not Ann's", async () => {
+  const account = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const invoice = mail(account.id, { subject: 'Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-01T10:00:00Z', receivedAt: 1, messageId: '<inv42@acme.test>' });
+  const genuine = mail(account.id, { subject: 'Re: Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-02T10:00:00Z', receivedAt: 2, messageId: '<inv42-2@acme.test>', refs: ['<inv42@acme.test>'] });
+  const planted = mail(account.id, { subject: 'Re: Invoice 42', from: ['Ann', 'billing@evil.test'], date: '2026-02-03T10:00:00Z', receivedAt: 3, messageId: '<x@evil.test>', refs: ['<inv42@acme.test>'] });
+  await s.service.journal.append([invoice, genuine, planted].map((m) => ({ t: 'add' as const, m })));
+
+  // What the UI asks main to junk; main's answer is a move to Junk (these records have no file to learn from).
+  const junked: string[][] = [];
+  const api: PopboxApi = {
+    ...s.api,
+    markJunk: async ({ ids }: { ids: string[] }) => {
+      junked.push([...ids]);
+      await s.service.journal.append(ids.map((id) => ({ t: 'move' as const, id, folder: 'Junk', trashedAt: 4 })));
+      return { ok: true, value: null };
+    },
+  } as PopboxApi;
+  const readModel = new ReadModel(db, api, undefined, () => {});
+  stop = readModel.start();
+  render(
+    <ServicesContext.Provider value={{ api, db, readModel }}>
+      <App />
+    </ServicesContext.Provider>,
+  );
+
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  // One row for the conversation: the planted reply, the newest.
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
+  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/conversation of 3/));
+  await act(async () => fireEvent.click(within(grid).getByRole('row')));
+  await act(async () => fireEvent.keyDown(window, { key: '!' }));
+
+  await waitFor(() => expect(junked).toHaveLength(1));
+  expect(junked[0]).toEqual([planted.id]);
+  await screen.findByText(/Marked 1 message as junk/);
+  // Ann's two messages stay in the Inbox, still one conversation.
+  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Ann, Re: Invoice 42, Feb 2, .*conversation of 2/));
+});
+
+it('Junk on a row from inside takes the insiders only; Delete, Archive and Move still take the whole conversation', () => {
+  const invoice = mail('acc1', { subject: 'Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-01T10:00:00Z', receivedAt: 1, messageId: '<a@acme.test>' });
+  const genuine = mail('acc1', { subject: 'Re: Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-02T10:00:00Z', receivedAt: 2, messageId: '<b@acme.test>' });
+  const planted = mail('acc1', { subject: 'Re: Invoice 42', from: ['Ann', 'billing@evil.test'], date: '2026-02-03T10:00:00Z', receivedAt: 3, messageId: '<c@evil.test>' });
+  const store = new MessageStore();
+  store.commit(store.stage([invoice, genuine, planted].map((m, i) => ({ s: i + 1, t: 'add' as const, m }))));
+  const model = new ThreadModel();
+  model.apply({ epoch: 'e1', version: 1, full: true, threads: [{ id: 't', ids: [invoice.id, genuine.id, planted.id] }], gone: [] });
+  const listed = new Set([invoice.id, genuine.id, planted.id]);
+  const own = new Set(['bob@home.test']);
+  expect(conversationJunkTargets([genuine.id], model, listed, store, own).sort()).toEqual([invoice.id, genuine.id].sort());
+  expect(conversationJunkTargets([planted.id], model, listed, store, own)).toEqual([planted.id]);
+  expect(conversationTargets([planted.id], model, listed)).toHaveLength(3);
+});

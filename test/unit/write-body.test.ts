@@ -37,6 +37,24 @@ function chunks(count: number, size: number): Buffer[] {
 }
 
 describe('writeBody', () => {
+  it('a body that failed before it was handed over reports its own error (a reset is network, not storage)', async () => {
+    // A pipelined body read ahead whose connection was reset: its 'error' went by (heard by its
+    // own listener) before the store held it.
+    const body = new PassThrough();
+    body.on('error', () => {});
+    const reset = Object.assign(new Error('the connection was reset'), { code: 'network' });
+    body.destroy(reset);
+    await new Promise((r) => setImmediate(r));
+    await expect(writeBody(body, fd)).rejects.toBe(reset);
+    // The same once writing began: the reset, not "ended early".
+    const later = new PassThrough();
+    later.on('error', () => {});
+    const writing = writeBody(later, fd);
+    later.write(Buffer.from('Subject: x\r\n'));
+    later.destroy(reset);
+    await expect(writing).rejects.toBe(reset);
+  });
+
   it('writes every byte in order, from the buffers the stream handed on (no copies), in batches', async () => {
     const parts = chunks(300, 16 * 1024); // 4.7 MB: several batches
     const body = new PassThrough({ highWaterMark: 256 * 1024 });

@@ -123,8 +123,11 @@ export function writeBody(body: Readable, fd: number, opts: WriteBodyOptions = {
       else done();
     };
     const onClose = () => {
-      // Destroyed without an error and before its end: the message is cut short.
-      if (!ended) fail(Object.assign(new Error('the message ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      if (ended) return;
+      // Destroyed before its end. With an error (a connection reset while a pipelined body waited
+      // for its turn: its 'error' went by before anyone listened here), that error is the cause,
+      // as for-await reports it; without one, the message is cut short.
+      fail(body.errored ?? Object.assign(new Error('the message ended early'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     };
 
     body.on('data', onData);

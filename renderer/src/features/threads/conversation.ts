@@ -1,6 +1,7 @@
 /** Conversations in the list and the reading pane, from the thread model and the message store. */
-import { oneCopyEach, thrownAwayFolder } from '../../../../shared/thread-copies.js';
+import { oneCopyEach } from '../../../../shared/thread-copies.js';
 import type { MessageRow } from '../../db/database.js';
+import { inTrash } from '../folders/tree.js';
 import { outsiders } from './outsiders.js';
 import type { ThreadModel } from './thread-model.js';
 
@@ -16,7 +17,7 @@ interface Rows {
   get(id: string): MessageRow | undefined;
 }
 
-const thrownAway = (r: MessageRow) => thrownAwayFolder(r.folder);
+const thrownAway = (r: MessageRow) => inTrash(r.folder) || r.folder === 'Junk';
 
 /** Trash and Junk hold what the user threw away: shown in a conversation only from there. */
 const hiddenFrom = (shown: MessageRow) => (r: MessageRow) => r.id !== shown.id && r.folder !== shown.folder && thrownAway(r);

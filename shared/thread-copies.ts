@@ -11,6 +11,11 @@
  * apply the same rule.
  */
 
+import { isWithin } from './folders.js';
+
+/** Trash and Junk hold what the person threw away: a copy there answers only for itself. */
+export const thrownAwayFolder = (folder: string): boolean => isWithin(folder, 'Trash') || folder === 'Junk';
+
 /** What the rule reads of a stored copy. */
 export interface CopyPlace {
   id: string;

@@ -8,8 +8,7 @@
  * (or any doubt) rebuilds them from the records.
  */
 import type { MessageRecord } from '../../../shared/changes.js';
-import { isWithin } from '../../../shared/folders.js';
-import { oneCopyEach, type CopyViewpoint } from '../../../shared/thread-copies.js';
+import { oneCopyEach, thrownAwayFolder, type CopyViewpoint } from '../../../shared/thread-copies.js';
 import type { Journal } from '../store/journal.js';
 import { ThreadIndex, type ThreadMessage } from './thread-index.js';
 
@@ -37,7 +36,7 @@ export function oneRecordEach(records: readonly MessageRecord[], from: CopyViewp
     records,
     (m) => ({ id: m.id, accountId: m.accountId, folder: m.folder, messageId: m.summary.messageId }),
     from,
-    (m) => isWithin(m.folder, 'Trash') || m.folder === 'Junk',
+    (m) => thrownAwayFolder(m.folder),
   );
 }
 
@@ -74,8 +73,14 @@ export class JournalThreads {
     const touched = new Set<string>();
     for (const c of result.changes) if (c.t === 'add' || c.t === 'partial' || c.t === 'remove') touched.add(c.t === 'add' ? c.m.id : c.id);
     // Removals first and together: each thread they leave is regrouped once per batch.
-    const present = [...touched].flatMap((id) => this.journal.get(id) ?? []);
-    this.index.removeMany([...touched].filter((id) => !this.journal.get(id)));
+    const present: MessageRecord[] = [];
+    const gone: string[] = [];
+    for (const id of touched) {
+      const m = this.journal.get(id);
+      if (m) present.push(m);
+      else gone.push(id);
+    }
+    this.index.removeMany(gone);
     for (const m of present) this.index.add(threadMessage(m));
     this.state = result.state;
     return this.index;

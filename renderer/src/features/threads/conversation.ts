@@ -1,7 +1,6 @@
 /** Conversations in the list and the reading pane, from the thread model and the message store. */
-import { oneCopyEach } from '../../../../shared/thread-copies.js';
+import { oneCopyEach, thrownAwayFolder } from '../../../../shared/thread-copies.js';
 import type { MessageRow } from '../../db/database.js';
-import { inTrash } from '../folders/tree.js';
 import { outsiders } from './outsiders.js';
 import type { ThreadModel } from './thread-model.js';
 
@@ -17,7 +16,7 @@ interface Rows {
   get(id: string): MessageRow | undefined;
 }
 
-const thrownAway = (r: MessageRow) => inTrash(r.folder) || r.folder === 'Junk';
+const thrownAway = (r: MessageRow) => thrownAwayFolder(r.folder);
 
 /** Trash and Junk hold what the user threw away: shown in a conversation only from there. */
 const hiddenFrom = (shown: MessageRow) => (r: MessageRow) => r.id !== shown.id && r.folder !== shown.folder && thrownAway(r);

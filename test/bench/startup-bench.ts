@@ -6,7 +6,8 @@
  *    a running app (MailService.sync in this process: no process start), and mpop on the same
  *    server (`--only-new`, Maildir delivery, its UIDL file), alternating, median of BENCH_RUNS.
  *  - P3, start-up: `popbox account list` (through build/popbox.mjs, as installed; and the bundle
- *    alone) against a bare `node -e 0`: wall time and peak RSS.
+ *    alone) against a bare `node -e 0`: wall time and peak RSS. Every Popbox row starts node with
+ *    the flags of build/popbox.mjs's shebang, as `popbox` does.
  *
  * Message sizes do not matter to an empty check (nothing is downloaded), so the mailbox is made of
  * small messages to keep the set-up short. Before the timed runs each Popbox data directory has had
@@ -24,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
-import { bundleCli } from '../support/cli-bundle.js';
+import { bundleCli, CLI_NODE_FLAGS } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot } from '../support/dovecot.js';
 import { generateMessages } from '../support/mailgen.js';
 
@@ -71,6 +72,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 fs.mkdirSync(out, { recursive: true });
 const cli = await bundleCli();
 const popboxBin = path.join(repo, 'build', 'popbox.mjs');
+// Every Popbox row starts node as `popbox` does (its shebang's flags: --max-semi-space-size=2).
+const popbox = (entry: string, ...args: string[]) => [...CLI_NODE_FLAGS, entry, ...args];
 console.log(`bench: ${COUNT} messages kept on a private Dovecot…`);
 const dc = await startDovecot({ users: [{ name: 'bench', password: 'bench-pw' }] });
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-startup-'));
@@ -83,8 +86,8 @@ try {
 
   // Popbox through the CLI: its own data directory, synced once.
   const cliData = path.join(scratch, 'cli');
-  timed(process.execPath, [cli, '--data-dir', cliData, 'account', 'add', 'bench', ...account]);
-  timed(process.execPath, [cli, '--data-dir', cliData, 'sync'], { expect: new RegExp(`bench: ${COUNT} new`) });
+  timed(process.execPath, popbox(cli, '--data-dir', cliData, 'account', 'add', 'bench', ...account));
+  timed(process.execPath, popbox(cli, '--data-dir', cliData, 'sync'), { expect: new RegExp(`bench: ${COUNT} new`) });
 
   // Popbox inside a running app: another data directory, held by this process from here on.
   const appData = path.join(scratch, 'app');
@@ -121,7 +124,7 @@ try {
 
   // What a machine looks like between two checks: the Maildirs settled, one full empty check done.
   await sleep(2500);
-  const cliSync = () => timed(process.execPath, [cli, '--data-dir', cliData, 'sync'], { expect: /^bench: 0 new, 0 deleted on server\n$/ });
+  const cliSync = () => timed(process.execPath, popbox(cli, '--data-dir', cliData, 'sync'), { expect: /^bench: 0 new, 0 deleted on server\n$/ });
   cliSync();
   await inApp();
 
@@ -150,8 +153,8 @@ try {
   type Start = 'node' | 'bin' | 'bundle';
   const starts: [Start, () => Run][] = [
     ['node', () => timed(process.execPath, ['-e', '0'])],
-    ['bin', () => timed(process.execPath, [popboxBin, '--data-dir', cliData, 'account', 'list'], { expect: /^bench\t/ })],
-    ['bundle', () => timed(process.execPath, [cli, '--data-dir', cliData, 'account', 'list'], { expect: /^bench\t/ })],
+    ['bin', () => timed(process.execPath, popbox(popboxBin, '--data-dir', cliData, 'account', 'list'), { expect: /^bench\t/ })],
+    ['bundle', () => timed(process.execPath, popbox(cli, '--data-dir', cliData, 'account', 'list'), { expect: /^bench\t/ })],
   ];
   const p3: Record<Start, Run[]> = { node: [], bin: [], bundle: [] };
   console.log('bench: P3, start-up…');

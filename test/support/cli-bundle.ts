@@ -4,11 +4,23 @@
  * benchmarks start it as `node <bundle> …`: one build per process, no TypeScript compiler per run.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
+
+/**
+ * The node flags `popbox` starts with: those on build/popbox.mjs's `#!/usr/bin/env -S node …`
+ * line (--max-semi-space-size=2, issue 18 P3), so tests and benchmarks start what users start.
+ */
+export const CLI_NODE_FLAGS: readonly string[] = (() => {
+  const shebang = readFileSync(path.join(root, 'build', 'popbox.mjs'), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang);
+  if (!m) throw new Error(`build/popbox.mjs: a first line other than "#!/usr/bin/env -S node [--flag…]": ${shebang}`);
+  return m[1]!.split(' ').filter(Boolean);
+})();
 
 let bundled: Promise<string> | undefined;
 
@@ -30,11 +42,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `popbox --data-dir DIR ARGS…` to the end; a non-zero exit is a result, not an error. */
+/** Run `popbox --data-dir DIR ARGS…` (with popbox's node flags) to the end; a non-zero exit is a result, not an error. */
 export async function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
   const cli = await bundleCli();
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, '--data-dir', dataDir, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...CLI_NODE_FLAGS, cli, '--data-dir', dataDir, ...args], {
       cwd: root,
       env: { ...process.env, POPBOX_DATA_DIR: '' },
     });

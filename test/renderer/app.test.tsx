@@ -3,29 +3,17 @@
  * panes with their accessible names, opening a message (which marks it read in main), and the
  * plain-language sync errors.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { App } from '../../renderer/src/app/App.js';
-import { ServicesContext } from '../../renderer/src/app/context.js';
 import { shortcutFor } from '../../renderer/src/app/keyboard.js';
 import { PopboxDb } from '../../renderer/src/db/database.js';
-import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { explain } from '../../renderer/src/features/status/explain.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
 
-beforeAll(() => {
-  // jsdom has no layout: give the list a size so the virtualizer renders rows.
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+// jsdom has no layout: give the list a size so the virtualizer renders rows.
+beforeAll(() => giveElementsASize());
 
 let n = 0;
 describe('App', () => {
@@ -44,15 +32,9 @@ describe('App', () => {
   });
 
   const mount = () => {
-    // A pull still running when the test closes the database is not a failure of the test.
-    const readModel = new ReadModel(db, s.api, undefined, () => {});
-    stop = readModel.start();
-    render(
-      <ServicesContext.Provider value={{ api: s.api, db, readModel }}>
-        <App />
-      </ServicesContext.Provider>,
-    );
-    return readModel;
+    const app = renderApp(db, s.api);
+    stop = app.stop;
+    return app.readModel;
   };
 
   it('welcomes a first-time user with the add-account flow', async () => {

@@ -3,28 +3,17 @@
  * the window follows it to its new name, or goes to the account's Inbox, and says so, rather
  * than showing the folder that is no longer there as empty. Over a real MailService.
  */
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderInfo } from '../../shared/folders.js';
-import { App } from '../../renderer/src/app/App.js';
-import { ServicesContext } from '../../renderer/src/app/context.js';
 import { PopboxDb } from '../../renderer/src/db/database.js';
-import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { followFolder } from '../../renderer/src/features/folders/useFollowFolder.js';
 import { serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
 
-beforeAll(() => {
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+// jsdom has no layout: give the list a size so the virtualizer renders rows.
+beforeAll(() => giveElementsASize());
 
 const f = (key: string): FolderInfo => ({ key, path: key.split('.'), role: null });
 
@@ -61,13 +50,7 @@ describe('the view follows its folder', () => {
   it('renamed elsewhere: shows it under its new name; deleted elsewhere: shows the account’s Inbox; each with a note', async () => {
     const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', password: { source: 'keychain' } }, 'pw');
     expect((await s.api.createFolder({ accountId: account.id, path: ['Work', 'Projects'] })).ok).toBe(true);
-    const readModel = new ReadModel(db, s.api, undefined, () => {});
-    stop = readModel.start();
-    render(
-      <ServicesContext.Provider value={{ api: s.api, db, readModel }}>
-        <App />
-      </ServicesContext.Provider>,
-    );
+    ({ stop } = renderApp(db, s.api));
     const folders = await screen.findByRole('navigation', { name: 'Folders' });
     fireEvent.click(await within(folders).findByRole('button', { name: /^Projects/ }));
     await waitFor(() => expect(document.title).toBe('Work / Projects — Home — Popbox'));

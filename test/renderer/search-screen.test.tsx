@@ -10,16 +10,14 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
 import type { SearchInput, SearchResult } from '../../shared/search.js';
-import { App } from '../../renderer/src/app/App.js';
-import { ServicesContext } from '../../renderer/src/app/context.js';
 import { PopboxDb } from '../../renderer/src/db/database.js';
-import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { PlainText } from '../../renderer/src/features/reader/PlainText.js';
 import { sanitizeEmailHtml } from '../../renderer/src/features/reader/sanitize.js';
 import { matchRanges, type SearchTerm } from '../../renderer/src/features/search/highlight.js';
 import { HIT_ATTR, markDocument, unmarkDocument } from '../../renderer/src/features/search/mark-frame.js';
 import { typedTerms } from '../../renderer/src/features/search/useSearchView.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
 
 const word = (text: string): SearchTerm => ({ text, prefix: false });
 const prefix = (text: string): SearchTerm => ({ text, prefix: true });
@@ -78,18 +76,8 @@ describe('marks in the reading pane', () => {
   });
 });
 
-beforeAll(() => {
-  // jsdom has no layout: give the list a size so the virtualizer renders rows.
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+// jsdom has no layout: give the list a size so the virtualizer renders rows.
+beforeAll(() => giveElementsASize());
 
 let n = 0;
 describe('the search box asks main', () => {
@@ -125,13 +113,7 @@ describe('the search box asks main', () => {
         return answer ? { ok: true, value: answer(input) } : s.api.search(input);
       },
     };
-    const readModel = new ReadModel(db, api, undefined, () => {});
-    stop = readModel.start();
-    render(
-      <ServicesContext.Provider value={{ api, db, readModel }}>
-        <App />
-      </ServicesContext.Provider>,
-    );
+    ({ stop } = renderApp(db, api));
   };
   const grid = () => screen.getByRole('grid', { name: 'Messages' });
   const rows = () => within(grid()).queryAllByRole('row').map((r) => r.getAttribute('aria-label') ?? '');

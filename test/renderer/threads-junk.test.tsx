@@ -17,19 +17,10 @@ import { MessageStore } from '../../renderer/src/db/message-store.js';
 import { conversationJunkTargets, conversationTargets } from '../../renderer/src/features/threads/conversation.js';
 import { ThreadModel } from '../../renderer/src/features/threads/thread-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize } from './support/app-harness.js';
 
-beforeAll(() => {
-  // jsdom has no layout: give the list a size so the virtualizer renders rows.
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 400 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 800 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 400 });
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+// jsdom has no layout: give the list a size so the virtualizer renders rows.
+beforeAll(() => giveElementsASize());
 
 let s: ServiceApi;
 let db: PopboxDb;

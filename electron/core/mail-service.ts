@@ -149,7 +149,8 @@ export class MailService {
     private readonly lock: HeldLock,
   ) {
     journal.onChange((state) => this.emit('stateChanged', { state }));
-    this.files = new MessageFiles(opts.dataDir, journal);
+    // Readers ask the account's session for its open mailbox (it knows where its renames put each file).
+    this.files = new MessageFiles(opts.dataDir, journal, (accountId) => this.sessions.openMailbox(accountId));
     // Conversations follow the journal (built when first asked for, so `popbox sync` pays nothing).
     this.threadFeed = new JournalThreads(journal, (version) => this.emit('threadsChanged', { version }));
     this.forwardLog = new ForwardLog(opts.dataDir);

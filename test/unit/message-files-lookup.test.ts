@@ -107,9 +107,28 @@ describe('finding moved messages', () => {
       }
       await box.maildir.moveMany(ids, 'Archive');
       reads.clear();
-      const files = new MessageFiles(dataDir, records);
+      const files = new MessageFiles(dataDir, records, (accountId) => (accountId === 'acct' ? box : undefined));
       for (const id of ids) expect(await files.locate(id)).toBe(path.join(maildir(), '.Archive', 'cur', `${id}:2,`));
       expect([...reads.values()].reduce((a, b) => a + b, 0)).toBe(0);
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('a reader is answered only by the mailbox its owner passes in, never by one another owner opened in this process', async () => {
+    // Before, a module-global registry let every reader in the process use any open mailbox.
+    const box = await AccountMailbox.open(dataDir, 'acct');
+    try {
+      await box.maildir.createFolder('Archive');
+      const records = new Map<string, MessageRecord>();
+      const f = await box.maildir.addMessage(Buffer.from('Subject: x\r\n\r\nbody\r\n'), 'INBOX');
+      records.set(f.id, { id: f.id, accountId: 'acct', uidl: '', receivedAt: 0, partial: false, flags: UNREAD, folder: 'INBOX' } as MessageRecord);
+      await box.maildir.moveMany([f.id], 'Archive');
+      reads.clear();
+      // Its owner has no mailbox open (another owner's box is open here): found on disk, by reading folders.
+      const files = new MessageFiles(dataDir, records);
+      expect(await files.locate(f.id)).toBe(path.join(maildir(), '.Archive', 'cur', `${f.id}:2,`));
+      expect([...reads.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     } finally {
       await box.close();
     }

@@ -29,6 +29,8 @@ export class MessageFiles {
   constructor(
     private readonly dataDir: string,
     private readonly messages: MessageLookup,
+    /** The account's mailbox if its owner has it open now (it knows where its own renames put each file). */
+    private readonly openMailbox: (accountId: string) => AccountMailbox | undefined = () => undefined,
   ) {}
 
   /** The message's record, or a 'not-found' failure a user can read. */
@@ -52,7 +54,7 @@ export class MessageFiles {
     const m = this.record(id);
     const expected = this.pathOf(m);
     if (await exists(expected)) return expected;
-    return (await AccountMailbox.findMessage(this.dataDir, m.accountId, m.id, m.folder)) ?? expected;
+    return (await AccountMailbox.findMessage(this.dataDir, m.accountId, m.id, m.folder, this.openMailbox(m.accountId))) ?? expected;
   }
 
   /** Run a reader on the message's file; if the file was renamed under it, find it again. */

@@ -37,6 +37,11 @@ export class AccountSession<B extends SessionBox> {
     return this.box !== null;
   }
 
+  /** The mailbox while it is open (readers that hold no turn ask it where its renames put a file). */
+  get openBox(): B | null {
+    return this.box;
+  }
+
   /**
    * Runs `fn` with the mailbox to itself, after every job queued before it. A failing job
    * (or a mailbox that cannot be opened) fails only its caller; the next job opens afresh.

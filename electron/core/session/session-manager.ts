@@ -19,6 +19,11 @@ export class SessionManager {
     return session;
   }
 
+  /** The account's mailbox if its session has it open now (readers ask it where a moved file went). */
+  openMailbox(accountId: string): AccountMailbox | undefined {
+    return this.sessions.get(accountId)?.openBox ?? undefined;
+  }
+
   /** Waits for the work of every session (work queued meanwhile included); each closes its mailbox. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.idle()));

@@ -15,9 +15,6 @@ import { curName, formatFlags, type Flags } from './ids.js';
 const exists = (file: string): Promise<boolean> => fs.access(file).then(() => true, () => false);
 
 export class AccountMailbox {
-  /** The mailboxes open in this process, by their directory: findMessage asks them first. */
-  private static readonly opened = new Map<string, AccountMailbox>();
-
   private constructor(
     readonly accountId: string,
     readonly dir: string,
@@ -44,14 +41,14 @@ export class AccountMailbox {
   /**
    * A message's file found by its id alone, whatever flags its name carries now: in `folder`
    * first, then in every folder (it may have been moved under the reader); undefined if none.
-   * The mailbox open in this process knows where its own renames put each file; otherwise the
-   * folders' listings are kept between lookups (dir-listings.ts), so a move of many messages
-   * reads each folder about once, not once per message. Whatever a listing says is checked on
-   * disk, and "none" is said only after every folder was read afresh: another tool (mutt) may
-   * have renamed the file since.
+   * `open`: the account's mailbox if its owner (the account's session) has it open now, which
+   * knows where its own renames put each file; otherwise the folders' listings are kept between
+   * lookups (dir-listings.ts), so a move of many messages reads each folder about once, not once
+   * per message. Whatever a listing says is checked on disk, and "none" is said only after every
+   * folder was read afresh: another tool (mutt) may have renamed the file since.
    */
-  static async findMessage(dataDir: string, accountId: string, id: string, folder: string): Promise<string | undefined> {
-    const known = AccountMailbox.opened.get(path.resolve(AccountMailbox.dirFor(dataDir, accountId)))?.maildir.pathOf(id);
+  static async findMessage(dataDir: string, accountId: string, id: string, folder: string, open?: AccountMailbox): Promise<string | undefined> {
+    const known = open?.accountId === accountId ? open.maildir.pathOf(id) : undefined;
     if (known && (await exists(known))) return known;
     const root = path.join(AccountMailbox.dirFor(dataDir, accountId), 'Maildir');
     const look = async (dir: string, fresh: boolean) => {
@@ -96,9 +93,7 @@ export class AccountMailbox {
     try {
       const maildir = await Maildir.open(path.join(dir, 'Maildir'), { cleanTmp: true });
       const ledger = await Ledger.open(path.join(dir, 'ledger.jsonl'));
-      const box = new AccountMailbox(accountId, dir, maildir, ledger, lock, openedAt);
-      AccountMailbox.opened.set(path.resolve(dir), box);
-      return box;
+      return new AccountMailbox(accountId, dir, maildir, ledger, lock, openedAt);
     } catch (e) {
       await releaseLock(lock);
       throw e;
@@ -106,7 +101,6 @@ export class AccountMailbox {
   }
 
   async close(): Promise<void> {
-    if (AccountMailbox.opened.get(path.resolve(this.dir)) === this) AccountMailbox.opened.delete(path.resolve(this.dir));
     try {
       await this.ledger.commit();
     } finally {

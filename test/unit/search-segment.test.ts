@@ -15,7 +15,7 @@ import { IndexDb } from '../../electron/core/search/index-db.js';
 import { MAX_WORDS, parseQuery, type Clause } from '../../electron/core/search/query.js';
 import { hasSegmentedScript, SEGMENTED_SCRIPTS, segmentForIndex, segmentWord } from '../../electron/core/search/segment.js';
 import { snippetAround } from '../../electron/core/search/snippet.js';
-import { matchRanges, SEGMENTED_SCRIPTS as RENDERER_SCRIPTS } from '../../renderer/src/features/search/highlight.js';
+import { matchRanges } from '../../renderer/src/features/search/highlight.js';
 
 type Text = Extract<Clause, { t: 'text' }>;
 /** The FTS5 expression of each group of a query, as search-index.ts builds it (without stems). */
@@ -42,8 +42,20 @@ describe('segmenting scripts without spaces', () => {
     }
   });
 
-  it('the renderer marks the same scripts main cuts', () => {
-    expect(RENDERER_SCRIPTS).toBe(SEGMENTED_SCRIPTS);
+  it('finds every character of those scripts after any Latin text, whatever its code point (the quick pre-check misses none)', () => {
+    // Each code point after English text with typographic quotes: the text is cut exactly where
+    // the Unicode classes alone say it has such a character.
+    const scripts = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
+    const lead = 'Re: the “meeting” — at 3 ';
+    const missed: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      if (hasSegmentedScript(lead + ch) !== scripts.test(ch)) missed.push(c.toString(16));
+    }
+    expect(missed).toEqual([]);
+    expect(segmentForIndex(`${lead}会议`)).toBe(`${lead} 会  议 `);
+    expect(segmentForIndex('Grüße · “quotes” – 3 €')).toBe('Grüße  ·  “quotes” – 3 €');
   });
 
   it('queries: such a word is the phrase of its characters, exact (no English stems), searched from one character on', () => {

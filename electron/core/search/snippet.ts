@@ -4,7 +4,8 @@
  * any case, diacritics folded, the typed prefix matching a word's start.
  */
 import { stripControls } from '../mime/text.js';
-import { hasSegmentedScript, SEGMENTED_SCRIPTS } from './segment.js';
+import { escapeRegex, termWithEdges } from '../../../shared/segmented-scripts.js';
+import { hasSegmentedScript } from './segment.js';
 
 const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 /** Characters shown before the match (the rest of the snippet follows it). */
@@ -16,9 +17,6 @@ export function fold(word: string): string {
   return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const SEGMENTED = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
-
 /**
  * Where the first of `terms` (each with Chinese, Japanese, Thai… characters) is in `hay`, or
  * hay.length. Such a word needs no word boundary where it has one of those characters at its
@@ -27,13 +25,7 @@ const SEGMENTED = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
 function insideAt(hay: string, terms: readonly { text: string; prefix: boolean }[]): number {
   if (terms.length === 0) return hay.length;
   const edge = '[\\p{L}\\p{N}\\p{M}]';
-  const parts = terms.map(({ text, prefix }) => {
-    const first = [...text][0]!;
-    const last = [...text].at(-1)!;
-    const before = SEGMENTED.test(first) ? '' : `(?<!${edge})`;
-    const after = SEGMENTED.test(last) ? '' : prefix ? `${edge}*` : `(?!${edge})`;
-    return `${before}${escape(text.normalize('NFC'))}${after}`;
-  });
+  const parts = terms.map(({ text, prefix }) => termWithEdges(escapeRegex(text.normalize('NFC')), { first: text, last: text, prefix }, edge));
   const m = new RegExp(parts.join('|'), 'iu').exec(hay);
   return m ? m.index : hay.length;
 }

@@ -5,6 +5,7 @@
  * words only (so "art" does not light up "party"), a phrase across any spaces or punctuation.
  */
 import type { SearchResult } from '../../../../shared/search.js';
+import { escapeRegex, termWithEdges } from '../../../../shared/segmented-scripts.js';
 
 export type SearchTerm = SearchResult['terms'][number];
 
@@ -73,16 +74,6 @@ function folded(text: string): Folded {
   };
 }
 
-/**
- * The scripts written without spaces that main cuts into characters: a copy of SEGMENTED_SCRIPTS
- * in electron/core/search/segment.ts (the renderer does not import core); a unit test checks
- * they agree.
- */
-export const SEGMENTED_SCRIPTS = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}';
-const STARTS_SEGMENTED = new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u');
-const ENDS_SEGMENTED = new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u');
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const WORD = '[\\p{L}\\p{N}]';
 
 /**
@@ -112,12 +103,8 @@ export function termPattern(terms: readonly SearchTerm[]): RegExp | null {
     // A prefix marks the whole word it begins ("meet" typed: "meeting" marked), as it found it.
     // A Chinese, Japanese, Thai… character at a term's edge needs no word boundary there: such
     // text has no spaces, and main finds 会议 inside 明天的会议改到三点 (core/search/segment.ts).
-    .map((t) => {
-      const before = STARTS_SEGMENTED.test(t.words[0]!) ? '' : `(?<!${WORD})`;
-      // (A prefix ending in such a character is that character: the text after it is not a word's end.)
-      const after = ENDS_SEGMENTED.test(t.words.at(-1)!) ? '' : t.prefix ? `${WORD}*` : `(?!${WORD})`;
-      return `${before}${t.words.map(escape).join(`[^\\p{L}\\p{N}]+`)}${after}`;
-    });
+    // (shared/segmented-scripts.ts: the list's snippet in main follows the same rule.)
+    .map((t) => termWithEdges(t.words.map(escapeRegex).join(`[^\\p{L}\\p{N}]+`), { first: t.words[0]!, last: t.words.at(-1)!, prefix: t.prefix }, WORD));
   return parts.length ? new RegExp(parts.join('|'), 'gu') : null;
 }
 

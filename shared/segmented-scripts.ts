@@ -1,0 +1,34 @@
+/**
+ * Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
+ * Korean): the index cuts them into characters (electron/core/search/segment.ts), so a word in
+ * them is found inside longer text. The list's snippet (main) and the reading pane's marks (the
+ * renderer) must find the same places, so the list and the rule for a search term's edges live
+ * here once, pure, for both.
+ */
+
+/**
+ * The scripts cut into characters, as the inside of a regex character class (flag `u`).
+ * Script_Extensions, so that marks shared by several of them count too: the katakana
+ * long-vowel mark ー (コーヒー), 々, the halfwidth forms.
+ */
+export const SEGMENTED_SCRIPTS = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}';
+
+const STARTS = new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u');
+const ENDS = new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u');
+
+/** `s` as a regex that matches it literally. */
+export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The regex source for one search term: `body` (already a regex) with a word boundary at each
+ * edge, except where the term's first or last character is in those scripts (such text has no
+ * spaces: 会议 is found inside 明天的会议改到三点; a Latin edge still needs one, "email会议").
+ * A prefix takes the rest of the word it begins ("meet" marks "meeting"); a prefix ending in such
+ * a character is that character. `first` / `last`: text the term starts / ends with (only their
+ * first / last character is looked at). `word`: the character class of a word's letters.
+ */
+export function termWithEdges(body: string, term: { first: string; last: string; prefix: boolean }, word: string): string {
+  const before = STARTS.test(term.first) ? '' : `(?<!${word})`;
+  const after = ENDS.test(term.last) ? '' : term.prefix ? `${word}*` : `(?!${word})`;
+  return `${before}${body}${after}`;
+}

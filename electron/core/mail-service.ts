@@ -27,6 +27,7 @@ import { AccountsService, type PasswordChange } from './accounts/accounts-servic
 import type { ProbeResult, SmtpSettings } from './smtp/index.js';
 import { AppFailure } from './errors.js';
 import { discoverServer } from './accounts/discover.js';
+import { ArrivalScan } from './ingest/arrivals.js';
 import { Ingest } from './ingest/ingest.js';
 import { TextCache } from './ingest/text-cache.js';
 import { PreferencesStore } from './preferences.js';
@@ -80,6 +81,11 @@ export interface MailServiceOptions {
    * that are not about sending; `send` and `outbox` keep it.
    */
   sendQueued?: boolean;
+  /**
+   * The data directory's lock, already held by this process (the CLI's quick path hands it to
+   * its full path): taken over instead of acquired, so no other Popbox gets it in between.
+   */
+  heldLock?: HeldLock;
 }
 
 export interface StoredMessage extends MessageRecord {
@@ -229,7 +235,8 @@ export class MailService {
       throw new AppFailure('storage', `cannot use the data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const lockFile = path.join(dataDir, 'popbox.lock');
-    const lock = await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
+    const lock =
+      opts.heldLock?.file === lockFile ? opts.heldLock : await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
     try {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
@@ -530,7 +537,7 @@ export class MailService {
     // rule run twice on one message copies nothing twice: run-rules skips a copy already there).
     // Chosen and marked in memory in one synchronous step, so two callers never filter one twice.
     const from = this.filteredTo.get(accountId) ?? (await this.readFilteredMark(accountId)) ?? startedAt - 1;
-    const fresh = [...this.journal.all()].filter((m) => m.accountId === accountId && m.uidl !== '' && m.receivedAt > Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
+    const fresh = (this.arrivalScan ??= new ArrivalScan(this.journal)).after(accountId, Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
     const upTo = fresh.reduce((t, m) => Math.max(t, m.receivedAt), Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
     this.filteredTo.set(accountId, upTo);
     const added = fresh.map((m) => m.id);
@@ -657,6 +664,8 @@ export class MailService {
     return this.junk.train([...this.journal.all()], opts);
   }
 
+  /** Arrivals since the last look (ingest/arrivals.ts): an empty check reads no more than what it journaled. */
+  private arrivalScan: ArrivalScan | undefined;
   /** Per account, the download time up to which arrivals were filtered (rules-filtered.json durably). */
   private readonly filteredTo = new Map<string, number>();
   /** Syncs whose new mail is not filtered yet. */

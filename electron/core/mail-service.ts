@@ -540,14 +540,20 @@ export class MailService {
     // Downloaded from On the server after the filter held it there: the person said it is wanted.
     const wanted = junkOn ? await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>()) : new Set<string>();
     // The filter's word comes before a forward: spam that matches one is filed, never sent on.
-    const judgedJunk = async (ids: readonly string[]) => new Set((await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false })).junk);
+    // Each verdict is kept, so the filing below does not classify those messages a second time.
+    const verdicts = new Map<string, 'junk' | 'unsure' | 'ham'>();
+    const judgedJunk = async (ids: readonly string[]) => {
+      const judged = await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false });
+      for (const kind of ['junk', 'unsure', 'ham'] as const) for (const id of judged[kind]) verdicts.set(id, kind);
+      return new Set(judged.junk);
+    };
     // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
     for (let i = 0; i < added.length; i += MAX_RUN_IDS) {
       await this.runRules(added.slice(i, i + MAX_RUN_IDS), { forward: true, ...(junkOn ? { judgedJunk } : {}) }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
     if (junkOn) {
-      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id))).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
+      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id)), { judged: verdicts }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     await this.writeFilteredMark(accountId, upTo);
   }

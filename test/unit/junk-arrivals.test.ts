@@ -88,6 +88,25 @@ describe('JunkService', () => {
     expect(moves).toEqual([]);
   });
 
+  it('files by the verdicts the forward decision reached, without reading those messages again; one a rule filed meanwhile stays put', async () => {
+    await trainOnDisk();
+    await put('j', junkMail(10));
+    await put('k', junkMail(11));
+    await put('g', goodMail(10));
+    const junk = service();
+    const judged = await junk.classifyArrivals(['j', 'k', 'g'], { file: false });
+    expect(judged).toMatchObject({ junk: ['j', 'k'], ham: ['g'] });
+    expect(moves).toEqual([]);
+    const verdicts = new Map([...judged.junk.map((id) => [id, 'junk'] as const), ...judged.ham.map((id) => [id, 'ham'] as const)]);
+    // A rule filed k in Receipts; the files are gone from where the filter would read them.
+    records.set('k', { ...records.get('k')!, folder: 'Receipts' });
+    for (const id of ['j', 'k', 'g']) await fs.rm(path.join(dir, 'mail', id));
+    const r = await junk.classifyArrivals(['j', 'k', 'g'], { judged: verdicts });
+    expect(r).toMatchObject({ junk: ['j'], ham: ['g'], skipped: ['k'] });
+    expect(moves).toEqual([{ ids: ['j'], folder: 'Junk' }]);
+    expect(records.get('k')!.folder).toBe('Receipts');
+  });
+
   it('files nothing before it has learned both kinds', async () => {
     const list = new WordList();
     for (let i = 0; i < 6; i++) learn(Buffer.from(junkMail(i)), list, 'junk');

@@ -112,8 +112,10 @@ export class JunkService {
    * New mail, after the rules: what is still in the inbox is classified and junk moved to the
    * account's Junk folder; unsure and good mail stay. A message a rule filed elsewhere is skipped.
    * `file: false` only judges (the rules ask before they forward: spam is never forwarded).
+   * `judged`: verdicts reached earlier in this arrival (that judgement), used instead of
+   * classifying the message again; one no longer in the inbox is still skipped.
    */
-  classifyArrivals(ids: readonly string[], opts: { file?: boolean } = {}): Promise<ArrivalVerdicts> {
+  classifyArrivals(ids: readonly string[], opts: { file?: boolean; judged?: ReadonlyMap<string, Outcome> } = {}): Promise<ArrivalVerdicts> {
     return this.serial(async () => {
       const out: ArrivalVerdicts = { junk: [], unsure: [], ham: [], skipped: [] };
       const list = await this.words();
@@ -123,6 +125,11 @@ export class JunkService {
         const m = this.deps.get(id);
         if (!trained || !m || m.folder !== INBOX) {
           out.skipped.push(id);
+          continue;
+        }
+        const known = opts.judged?.get(id);
+        if (known) {
+          out[known].push(id);
           continue;
         }
         if (++n % BATCH === 0) await new Promise((r) => setImmediate(r));

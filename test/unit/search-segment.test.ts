@@ -55,6 +55,32 @@ describe('segmenting scripts without spaces', () => {
     }
     expect(missed).toEqual([]);
     expect(segmentForIndex(`${lead}会议`)).toBe(`${lead} 会  议 `);
+  });
+
+  it('cuts any text as one pass over the whole of it would (marks kept on their character, Latin text between untouched)', () => {
+    const character = new RegExp(`(?:(?!\\p{M})[${SEGMENTED_SCRIPTS}])\\p{M}*`, 'gu');
+    const whole = (t: string): string => t.replace(character, ' $& ');
+    // Latin, accents (precomposed and combining), Cyrillic, Chinese, kana with ー, Thai with its
+    // marks, Hangul, a combining mark after Han, the middle dot, astral Han, emoji, punctuation.
+    const pieces = ['a', 'Z', ' ', '\n', 'é', 'e\u0301', 'Ж', '会', '议', 'ー', 'コ', 'ป', 'ุ', '่', '회', '\u0303', '·', '𠮷', '😀', '“', '—', '3', '.', '\u200d'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        expect(segmentForIndex(text)).toBe(whole(text));
+      }),
+      { numRuns: 2000 },
+    );
+    // Every character CHARACTER can take (a script's or any mark) is in a run that is cut.
+    const marks = /\p{M}/u;
+    const scripts = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
+    const outside: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      if (!marks.test(ch) && !scripts.test(ch)) continue;
+      if (segmentForIndex(`会${ch}`) !== whole(`会${ch}`)) outside.push(c.toString(16));
+    }
+    expect(outside).toEqual([]);
     expect(segmentForIndex('Grüße · “quotes” – 3 €')).toBe('Grüße  ·  “quotes” – 3 €');
   });
 

@@ -37,6 +37,16 @@ function anySegmented(text: string): boolean {
 }
 /** One character of those scripts (not itself a mark) with the marks that follow it. */
 const CHARACTER = new RegExp(`(?:(?!\\p{M})[${SEGMENTED_SCRIPTS}])\\p{M}*`, 'gu');
+/**
+ * A run of characters that may be CHARACTER's: every character of those scripts and every mark
+ * (all are at U+0300 and above but for three, outside General Punctuation). CHARACTER never
+ * matches across a character outside this class, so cutting each run alone cuts the text as
+ * cutting the whole of it would, and the Latin text between runs (most of it) is not scanned
+ * with CHARACTER's Unicode classes at all.
+ */
+// eslint-disable-next-line no-misleading-character-class -- code units on purpose: marks and surrogate halves are run characters
+const RUN = /[\u00b7\u02bc\u02d7\u0300-\u1fff\u2070-\uffff]+/g;
+const cutRun = (run: string): string => run.replace(CHARACTER, ' $& ');
 
 /** Whether `text` has anything in those scripts (the quick test that leaves other text untouched). */
 export function hasSegmentedScript(text: string): boolean {
@@ -49,8 +59,7 @@ export function hasSegmentedScript(text: string): boolean {
  */
 export function segmentForIndex(text: string): string {
   if (!text || !anySegmented(text)) return text;
-  CHARACTER.lastIndex = 0;
-  return text.replace(CHARACTER, ' $& ');
+  return text.replace(RUN, cutRun);
 }
 
 /**

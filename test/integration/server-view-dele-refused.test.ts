@@ -6,62 +6,40 @@
  * "Will be deleted at next check" at once, not hide it until the next Refresh; the one deleted
  * leaves the view. No real server refuses a DELE on purpose, so a scripted one does.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../electron/cli/run.js';
-import { MailService } from '../../electron/core/mail-service.js';
-import { MemorySecretStore } from '../../electron/core/secrets/index.js';
-import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
-
-const mail = (n: string) => Buffer.from(`From: w@example.org\r\nSubject: message ${n}\r\n\r\nbody ${n}\r\n`);
+import type { MailService } from '../../electron/core/mail-service.js';
+import type { FaultServer } from '../support/fault-server.js';
+import { startScriptedBox, type ScriptedBox } from '../support/scripted-box.js';
 
 describe('a chosen deletion the server refuses at a check', () => {
-  /** The mailbox as the server holds it, across connections. */
-  let box: { uid: string; bytes: Buffer }[] = ['a', 'b', 'c'].map((u) => ({ uid: u, bytes: mail(u) }));
   let cutAtDele = false;
   const refused = new Set<string>();
+  let scripted: ScriptedBox;
   let server: FaultServer;
   let dataDir: string;
   let service: MailService;
   let accountId: string;
+  const box = () => scripted.uids();
 
   beforeAll(async () => {
-    server = await startFaultServer(async (conn) => {
-      const now = box.slice();
-      const doomed = new Set<number>();
-      await miniPop3(conn, {
-        messages: now.map((m) => m.bytes),
-        uids: now.map((m) => m.uid),
-        override: async (c, verb, args) => {
-          if (verb === 'DELE') {
-            const n = Number(args[0]);
-            if (cutAtDele) c.socket.destroy();
-            else if (refused.has(now[n - 1]?.uid ?? '')) await c.send('-ERR cannot delete that one now');
-            else {
-              doomed.add(n);
-              await c.send('+OK marked');
-            }
-            return true;
-          }
-          if (verb !== 'QUIT') return false;
-          box = now.filter((_, i) => !doomed.has(i + 1)); // committed at QUIT (RFC 1939 UPDATE)
-          await c.send('+OK bye');
-          c.end();
-          return true;
+    scripted = await startScriptedBox(
+      ['a', 'b', 'c'],
+      {
+        onDele: async (c, _n, uid) => {
+          if (cutAtDele) c.socket.destroy();
+          else if (refused.has(uid)) await c.send('-ERR cannot delete that one now');
+          else return 'mark';
+          return 'handled';
         },
-      });
-    });
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-server-dele-refused-'));
-    service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
-    accountId = (await service.addAccount({ name: 'F', host: '127.0.0.1', port: server.port, security: 'plain', allowInsecureAuth: true, user: 'alice', leaveOnServer: true, password: { source: 'keychain' } }, 'pw')).id;
+      },
+      'popbox-server-dele-refused-',
+    );
+    ({ server, dataDir, service, accountId } = scripted);
   });
 
   afterAll(async () => {
-    await service?.close();
-    await server?.close();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    await scripted?.close();
   });
 
   it('keeps showing the refused one as to be deleted at the next check; the deleted one leaves the view', async () => {
@@ -84,7 +62,7 @@ describe('a chosen deletion the server refuses at a check', () => {
     refused.add('b');
     const [outcome] = await service.sync([accountId]);
     expect(outcome).toMatchObject({ ok: true, result: { downloaded: 1, deletedOnServer: 1 } });
-    expect(box.map((m) => m.uid)).toEqual(['a', 'b']);
+    expect(box()).toEqual(['a', 'b']);
     expect((await service.pending({ accountId })).map((p) => [p.uidl, p.reason])).toEqual([['b', 'chosen']]);
     // Without a Refresh: b is still there and still chosen; c is gone.
     const shown = await service.serverListing(accountId);
@@ -96,7 +74,7 @@ describe('a chosen deletion the server refuses at a check', () => {
     // The next check deletes it.
     refused.clear();
     expect((await service.sync([accountId]))[0]).toMatchObject({ ok: true, result: { downloaded: 0, deletedOnServer: 1 } });
-    expect(box.map((m) => m.uid)).toEqual(['a']);
+    expect(box()).toEqual(['a']);
     expect((await service.serverListing(accountId)).messages.map((m) => m.uidl)).toEqual(['a']);
     expect(await service.pending({ accountId })).toEqual([]);
     expect(server.errors).toEqual([]);

@@ -6,61 +6,40 @@
  * messages gone: never downloaded, the choice forgotten, the downloaded copy still here.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailService } from '../../electron/core/mail-service.js';
-import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import type { MailService } from '../../electron/core/mail-service.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
-import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
-
-const mail = (n: string) => Buffer.from(`From: w@example.org\r\nSubject: message ${n}\r\n\r\nbody ${n}\r\n`);
+import type { FaultServer } from '../support/fault-server.js';
+import { startScriptedBox, type ScriptedBox } from '../support/scripted-box.js';
 
 describe('a delete whose QUIT +OK was lost', () => {
-  /** The mailbox as the server holds it, across connections. */
-  let box: { uid: string; bytes: Buffer }[] = ['a', 'b', 'c'].map((u) => ({ uid: u, bytes: mail(u) }));
   let loseQuitAnswer = false;
+  let scripted: ScriptedBox;
   let server: FaultServer;
   let dataDir: string;
   let service: MailService;
   let accountId: string;
+  const box = () => scripted.uids();
   const ledger = () => fs.readFile(path.join(AccountMailbox.dirFor(dataDir, accountId), 'ledger.jsonl'), 'utf8').catch(() => '');
 
   beforeAll(async () => {
-    server = await startFaultServer(async (conn) => {
-      const now = box.slice();
-      const doomed = new Set<number>();
-      await miniPop3(conn, {
-        messages: now.map((m) => m.bytes),
-        uids: now.map((m) => m.uid),
-        override: async (c, verb, args) => {
-          if (verb === 'DELE') {
-            doomed.add(Number(args[0]));
-            await c.send('+OK marked');
-            return true;
-          }
-          if (verb !== 'QUIT') return false;
-          // The server commits (RFC 1939 UPDATE state)…
-          box = now.filter((_, i) => !doomed.has(i + 1));
-          if (loseQuitAnswer) {
-            c.socket.destroy(); // …and its answer is lost
-            return true;
-          }
-          await c.send('+OK bye');
-          c.end();
-          return true;
+    // The server commits (RFC 1939 UPDATE state)… and, when told to, its answer is lost.
+    scripted = await startScriptedBox(
+      ['a', 'b', 'c'],
+      {
+        onQuit: async (c) => {
+          if (loseQuitAnswer) c.socket.destroy();
+          return loseQuitAnswer;
         },
-      });
-    });
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-server-lost-quit-'));
-    service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
-    accountId = (await service.addAccount({ name: 'F', host: '127.0.0.1', port: server.port, security: 'plain', allowInsecureAuth: true, user: 'alice', leaveOnServer: true, password: { source: 'keychain' } }, 'pw')).id;
+      },
+      'popbox-server-lost-quit-',
+    );
+    ({ server, dataDir, service, accountId } = scripted);
   });
 
   afterAll(async () => {
-    await service?.close();
-    await server?.close();
-    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+    await scripted?.close();
   });
 
   it('records nothing, keeps the choice; the next sync downloads the rest only and the listing forgets them', async () => {
@@ -71,7 +50,7 @@ describe('a delete whose QUIT +OK was lost', () => {
     loseQuitAnswer = true;
     await expect(service.deleteOnServer(accountId, ['a', 'b'])).rejects.toMatchObject({ code: 'network' });
     loseQuitAnswer = false;
-    expect(box.map((m) => m.uid)).toEqual(['c']); // the server did delete them
+    expect(box()).toEqual(['c']); // the server did delete them
     expect(await ledger()).toBe(before); // Popbox could not know: nothing recorded
     const shown = await service.serverListing(accountId);
     expect(shown.messages.filter((m) => m.pendingDeletion === 'chosen').map((m) => m.uidl).sort()).toEqual(['a', 'b']);

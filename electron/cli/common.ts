@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MailService } from '../core/mail-service.js';
+import { takeDataDirLock } from './data-dir-lock.js';
 
 export { UsageError, usage } from './args.js';
 import { usage } from './args.js';
@@ -59,7 +60,9 @@ export async function withService<T>(dataDir: string, fn: (s: MailService) => Pr
   if (running) return fn(running);
   // Loaded only here: a command that never opens the store (help, the quick paths) starts without it.
   const [{ MailService }, { KeytarSecretStore }] = await Promise.all([import('../core/mail-service.js'), import('../core/secrets/index.js')]);
-  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false });
+  // The lock the quick path held (data-dir-lock.ts): kept, never let go between the two paths.
+  const heldLock = takeDataDirLock(dataDir);
+  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false, ...(heldLock ? { heldLock } : {}) });
   try {
     return await fn(service);
   } finally {

@@ -102,6 +102,11 @@ process.exitCode =
   (await runQuick(argv)) ??
   // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
   (await (async () => {
-    const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
-    return runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin });
+    const [{ runCli }, { localTerminalWidth }, { releaseParkedLocks }] = await Promise.all([import('./run.js'), import('./common.js'), import('./data-dir-lock.js')]);
+    try {
+      return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin });
+    } finally {
+      // A lock the quick path handed over that the full path never took (it stopped before opening the data directory).
+      await releaseParkedLocks();
+    }
   })());

@@ -4,17 +4,21 @@
  * replayed, every folder of every Maildir scanned). Each answers exactly as the full path would —
  * the same lines, the same exit code — or returns null, and the full path (run.ts) runs; for a
  * sync it takes over what was found here (each account checked, a session with new mail still
- * logged in: quick-check.ts parkOutcome) rather than logging in again. Whenever a file looks other than Popbox itself writes it, or anything is
- * left to do that only the full path does (crash recovery, Trash or Junk to empty by age, mail
- * waiting to be sent, server deletions chosen in the app, junk held on the server), it is null.
+ * logged in: quick-check.ts parkOutcome) and the data directory's lock (data-dir-lock.ts) rather
+ * than logging in or locking again. Whenever a file looks other than Popbox itself writes it, or
+ * anything is left to do that only the full path does (crash recovery, Trash or Junk to empty by
+ * age and not purged within the hour, mail waiting to be sent, server deletions chosen in the
+ * app, junk held on the server), it is null.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { toAppError } from '../core/errors.js';
+import { purgeDue, readPurgeMarks } from '../core/folders/purge-mark.js';
 import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
 import { parkOutcome, quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
+import { parkDataDirLock } from './data-dir-lock.js';
 import { readAccounts, type QuickAccount, type QuickIo } from './quick-accounts.js';
 
 const exists = (file: string) => fs.stat(file).then((st) => st, () => null);
@@ -29,8 +33,11 @@ async function folderEmpty(accountDir: string, folder: string): Promise<boolean>
   }
 }
 
-/** "Empty Trash / delete junk after N days": off, or nothing there to age. */
-async function nothingToPurge(dataDir: string, accountDirs: string[]): Promise<boolean> {
+/**
+ * "Empty Trash / delete junk after N days": off, nothing there to age, or purged within the hour
+ * (purge-mark.ts: the full path would skip it too, folder-service.ts purgeAged).
+ */
+async function nothingToPurge(dataDir: string, accountDirs: string[], now: number): Promise<boolean> {
   let prefs: Record<string, unknown> = {};
   const text = await fs.readFile(path.join(dataDir, 'preferences.json'), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '{}' : null));
   if (text === null) return false;
@@ -43,7 +50,12 @@ async function nothingToPurge(dataDir: string, accountDirs: string[]): Promise<b
   for (const [key, folder] of [['emptyTrashAfterDays', '.Trash'], ['deleteJunkAfterDays', '.Junk']] as const) {
     const days = prefs[key] ?? 0;
     if (typeof days !== 'number') return false;
-    if (days > 0) for (const dir of accountDirs) if (!(await folderEmpty(dir, folder))) return false;
+    if (days > 0) {
+      for (const dir of accountDirs) {
+        if (await folderEmpty(dir, folder)) continue;
+        if (purgeDue((await readPurgeMarks(dir))[folder.slice(1)], days, now)) return false;
+      }
+    }
   }
   return true;
 }
@@ -92,11 +104,12 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
   } catch {
     return null; // the full path says who holds it
   }
+  let answered = false;
   try {
     // Only after a clean close (looked at under the lock): otherwise the full path's start
     // reconciles the journal with the disk first.
     if (!(await exists(path.join(dataDir, 'closed-cleanly')))) return null;
-    if (!(await nothingToPurge(dataDir, dirs))) return null;
+    if (!(await nothingToPurge(dataDir, dirs, Date.now()))) return null;
     for (const [i, account] of accounts.entries()) if (await accountHasOtherWork(dirs[i]!, account)) return null;
     const secrets = new KeytarSecretStore();
     const checked: [string, NonNullable<QuickCheckOutcome>][] = [];
@@ -143,8 +156,11 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
       for (const w of outcome.result.warnings) lines.push({ out: false, text: `${account.name}: warning: ${w}` });
     }
     for (const l of lines) (l.out ? io.out : io.err)(`${l.text}\n`);
+    answered = true;
     return failed ? 1 : 0;
   } finally {
-    await releaseLock(lock);
+    // Left to the full path: it goes on under this lock (data-dir-lock.ts), as under each account's.
+    if (answered) await releaseLock(lock);
+    else parkDataDirLock(dataDir, lock);
   }
 }

@@ -81,6 +81,11 @@ export interface MailServiceOptions {
    * that are not about sending; `send` and `outbox` keep it.
    */
   sendQueued?: boolean;
+  /**
+   * The data directory's lock, already held by this process (the CLI's quick path hands it to
+   * its full path): taken over instead of acquired, so no other Popbox gets it in between.
+   */
+  heldLock?: HeldLock;
 }
 
 export interface StoredMessage extends MessageRecord {
@@ -184,6 +189,7 @@ export class MailService {
       withBox: (accountId, fn) => this.sessions.for(accountId).share(fn),
       now,
       deleteForGood: (ids, opts) => this.commands.deleteForGood(ids, opts),
+      accountDir: (accountId) => AccountMailbox.dirFor(path.resolve(opts.dataDir), accountId),
     });
     this.compose = new ComposeService({
       accounts,
@@ -230,7 +236,8 @@ export class MailService {
       throw new AppFailure('storage', `cannot use the data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const lockFile = path.join(dataDir, 'popbox.lock');
-    const lock = await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
+    const lock =
+      opts.heldLock?.file === lockFile ? opts.heldLock : await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
     try {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));

@@ -16,6 +16,7 @@ import type { Journal } from '../store/journal.js';
 import type { AccountMailbox } from '../store/mailbox.js';
 import type { StoredFile } from '../store/maildir.js';
 import { journalTree } from './tree.js';
+import { purgeDue, readPurgeMarks, writePurgeMarks, type PurgeMarks } from './purge-mark.js';
 
 export interface FolderDeps {
   journal: Journal;
@@ -24,6 +25,8 @@ export interface FolderDeps {
   now(): number;
   /** Delete messages for good (the ledger remembers, the server copy follows the account's rules). */
   deleteForGood(ids: string[], opts?: { onlyIn?: string }): Promise<void>;
+  /** The account's directory, where the last purge of each folder is kept (purge-mark.ts); absent, in memory only. */
+  accountDir?(accountId: string): string;
 }
 
 type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number };
@@ -42,12 +45,10 @@ function refuseOutbox(folder: string): void {
   if (isWithin(folder, OUTBOX)) throw new AppFailure('invalid', 'Messages go to the Outbox only by sending them.');
 }
 
-/**
- * "Empty Trash / delete junk after N days" looks at most this often per account and folder (and
- * at start, and at once when N changes): ages are counted in days, so a check every few minutes
- * finds the same nothing each time while walking every record of the journal (issue 18).
- */
-const PURGE_EVERY_MS = 3_600_000;
+// "Empty Trash / delete junk after N days" looks at most once an hour per account and folder
+// (PURGE_EVERY_MS; at once when N changes): ages are counted in days, so a check every few
+// minutes finds the same nothing each time while walking every record of the journal (issue 18).
+// The last purge is kept on disk (purge-mark.ts), so a new process (a cron `popbox sync`) counts the hour too.
 
 export class FolderService {
   /**
@@ -58,8 +59,8 @@ export class FolderService {
    */
   private readonly turns = new Map<string, Promise<unknown>>();
 
-  /** The last purge that ran to its end, per account and folder (in memory: a start purges at once). */
-  private readonly purged = new Map<string, { at: number; days: number }>();
+  /** The last purge that ran to its end, per account and folder (read from purged.json once per account). */
+  private readonly purged = new Map<string, PurgeMarks>();
 
   constructor(private readonly deps: FolderDeps) {}
 
@@ -259,10 +260,10 @@ export class FolderService {
   private async purgeAged(accountId: string, folder: string, days: number): Promise<number> {
     if (days <= 0) return 0;
     const now = this.deps.now();
-    const key = `${accountId}\0${folder}`;
-    const last = this.purged.get(key);
-    // A clock set back (now < last.at) purges rather than waiting out the difference.
-    if (last && last.days === days && now >= last.at && now - last.at < PURGE_EVERY_MS) return 0;
+    const dir = this.deps.accountDir?.(accountId);
+    let marks = this.purged.get(accountId);
+    if (!marks) this.purged.set(accountId, (marks = dir ? await readPurgeMarks(dir) : {}));
+    if (!purgeDue(marks[folder], days, now)) return 0;
     const undated: MoveChange[] = [];
     const old: string[] = [];
     for (const m of this.journal.all()) {
@@ -272,7 +273,9 @@ export class FolderService {
     }
     await this.journal.append(undated);
     if (old.length > 0) await this.deps.deleteForGood(old, { onlyIn: folder });
-    this.purged.set(key, { at: now, days });
+    marks[folder] = { at: now, days };
+    // Only a purge that ran to its end counts; a mark that cannot be written means the next process purges again.
+    if (dir) await writePurgeMarks(dir, marks).catch(() => {});
     return old.length;
   }
 

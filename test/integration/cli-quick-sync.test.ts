@@ -1,0 +1,123 @@
+/**
+ * The CLI's quick path and its full path in one `popbox sync` (issue 18 P0):
+ *  - the data directory's lock goes from the quick path to the full path without being let go
+ *    (released and taken again, a second Popbox starting in between held it, and this command
+ *    stopped with "already using this data directory");
+ *  - with "Empty Trash after N days" on and something in Trash, a cron `popbox sync` stays quick
+ *    while the last purge is less than an hour old (it was in memory only: every new process
+ *    took the full path), and goes the full way (and purges) once the hour is over.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseParkedLocks, takeDataDirLock } from '../../electron/cli/data-dir-lock.js';
+import { quickSync } from '../../electron/cli/quick-sync.js';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { runCli } from '../support/cli-bundle.js';
+import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { generateMessages } from '../support/mailgen.js';
+
+const unavailable = dovecotUnavailable();
+if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
+if (unavailable) console.warn(`Skipping the CLI quick-sync suite: ${unavailable}`);
+const suite = unavailable ? describe.skip : describe;
+
+/** Every directory of the Maildir untouched for a minute (a quick-check stamp trusts only times well before its session). */
+async function ageMaildir(accountDir: string): Promise<void> {
+  const md = path.join(accountDir, 'Maildir');
+  const then = new Date(Date.now() - 60_000);
+  for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
+    for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
+  }
+}
+
+suite('popbox sync: quick path and full path', () => {
+  let dc: DovecotServer;
+  let dataDir: string;
+  let accountDir: string;
+  const secrets = new MemorySecretStore();
+
+  beforeAll(async () => {
+    dc = await startDovecot({ users: [{ name: 'qs', password: 'qs-pw' }] });
+    await dc.deliver('qs', generateMessages({ seed: 55, count: 4, mix: 'small' }));
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-cli-quick-'));
+    const service = await MailService.open({ dataDir, secrets });
+    const account = await service.addAccount({
+      name: 'Quick', host: '127.0.0.1', port: dc.tlsPort, security: 'tls', user: 'qs', tlsFingerprint: dc.fingerprint256,
+      leaveOnServer: true, password: { source: 'command', command: 'echo qs-pw' },
+    });
+    expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 4 } });
+    await service.close();
+    accountDir = path.join(dataDir, 'accounts', account.id);
+  });
+  afterAll(async () => {
+    await dc?.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('the data directory stays locked from the quick path to the full path', async () => {
+    // Not closed cleanly: the quick path leaves the check to the full path (which reconciles first).
+    await fs.rm(path.join(dataDir, 'closed-cleanly'));
+    const out: string[] = [];
+    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t) };
+    expect(await quickSync(dataDir, [], io)).toBeNull();
+    expect(out).toEqual([]);
+    // Still held by this process: another Popbox opening the directory now is told it is in use.
+    expect(await fs.readFile(path.join(dataDir, 'popbox.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
+    await expect(MailService.open({ dataDir, secrets })).rejects.toThrow(/already using this data directory/);
+    // The full path goes on under it.
+    const heldLock = takeDataDirLock(dataDir);
+    expect(heldLock?.file).toBe(path.join(dataDir, 'popbox.lock'));
+    const service = await MailService.open({ dataDir, secrets, heldLock: heldLock! });
+    expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    await service.close();
+    await expect(fs.access(path.join(dataDir, 'popbox.lock'))).rejects.toThrow();
+    await releaseParkedLocks();
+
+    // The same through the CLI, in one process: quick path, then the full path over its lock.
+    await fs.rm(path.join(dataDir, 'closed-cleanly'));
+    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' });
+    await expect(fs.access(path.join(dataDir, 'popbox.lock'))).rejects.toThrow();
+    await fs.access(path.join(dataDir, 'closed-cleanly'));
+  });
+
+  it('with Empty Trash after 30 days and mail in Trash, a sync within the hour of the last purge is quick; after it, full (and it purges)', async () => {
+    const service = await MailService.open({ dataDir, secrets });
+    await service.updatePreferences({ emptyTrashAfterDays: 30 });
+    const [first] = service.messages({});
+    await service.moveToTrash(first!.id);
+    // The check purges (nothing 30 days old yet) and keeps when, on disk.
+    await service.sync();
+    await service.close();
+    const marks = JSON.parse(await fs.readFile(path.join(accountDir, 'purged.json'), 'utf8')) as Record<string, { at: number; days: number }>;
+    expect(marks.Trash).toMatchObject({ days: 30 });
+    expect(Date.now() - marks.Trash!.at).toBeLessThan(60_000);
+
+    await ageMaildir(accountDir);
+    // The full path opens the data directory (MailService: closed-cleanly removed at open, written
+    // anew at close); the quick path does not touch it.
+    const cleanMark = async () => {
+      const st = await fs.stat(path.join(dataDir, 'closed-cleanly'));
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    // The full path once (the Maildir changed since the last stamp), then the quick path.
+    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' });
+    const before = await cleanMark();
+    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' });
+    expect(await cleanMark()).toBe(before);
+
+    // An hour later (the mark aged): the full path runs, purges, and marks again.
+    const aged = { ...marks, Trash: { at: Date.now() - 3_700_000, days: 30 } };
+    await fs.writeFile(path.join(accountDir, 'purged.json'), JSON.stringify(aged));
+    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' });
+    expect(await cleanMark()).not.toBe(before);
+    const again = JSON.parse(await fs.readFile(path.join(accountDir, 'purged.json'), 'utf8')) as Record<string, { at: number }>;
+    expect(Date.now() - again.Trash!.at).toBeLessThan(60_000);
+    // The message in Trash is still there (not 30 days old).
+    const after = await MailService.open({ dataDir, secrets });
+    expect(after.messages({}).find((m) => m.id === first!.id)?.folder).toBe('Trash');
+    await after.close();
+  });
+});

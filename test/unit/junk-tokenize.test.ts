@@ -160,6 +160,8 @@ describe('junk tokens in the charsets the summaries handle', () => {
     // A deliberate change of tokens changes this digest (and asks for retraining). Changed once
     // since: HTML text after a never-closed <head> or a stray quote in a tag (href="x"">) is read
     // as a browser shows it (c7f88ad, d331694), so such mail gives the tokens its reader sees.
-    expect(digest.digest('hex')).toBe('d85ccde57cfc95b85157f26e47ab5a31edca1a6ed1a8690d723533b2bcc0e742');
+    // And once more: a tag ends where Chromium ends it (review L3, shared/html-scan.ts): one
+    // corpus message, spam-2/00248 (`<font size=3D"4=\n">`), gains the "May 7th, 2002" its reader sees.
+    expect(digest.digest('hex')).toBe('ea7417ae141e381a6a22ef6ccad2313c0fd96750d906efa9cc4df1933a6f7eb7');
   }, 120_000);
 });

@@ -114,4 +114,21 @@ suite('junk left on the server for review (Dovecot)', () => {
     expect(await onServer()).toEqual([]);
     expect(here().find((m) => m.id === got.id)!.folder).toBe('INBOX');
   });
+
+  it('a check that finds new mail judges it once: the quick check holds the junk, the sync it hands over to downloads the rest', async () => {
+    // Two seconds after the last change, a check leaves a stamp the next quick check trusts.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await service.sync([accountId]))[0]).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    await dc.deliver('jo', [spam, ham[0]!]);
+    const changed: string[] = [];
+    const off = service.on('serverChanged', (e) => changed.push(e.accountId));
+    const [outcome] = await service.sync([accountId]);
+    off();
+    expect(outcome).toMatchObject({ ok: true, result: { downloaded: 1 } });
+    expect(await onServer()).toEqual([subjectOf(spam)]);
+    expect((await service.serverListing(accountId)).messages.filter((m) => m.heldAsJunk).map((m) => m.subject)).toEqual([subjectOf(spam)]);
+    // The hook's one run (held junk taken into the view) and the end of the check: the view is
+    // told twice, not three times (the hook ran again in the full sync before).
+    expect(changed).toEqual([accountId, accountId]);
+  });
 });

@@ -109,6 +109,14 @@ describe('the sync hook', () => {
     expect(again.asked).toEqual([]);
   });
 
+  it('changesNothing: true only with nothing chosen and no junk held on the server (the quick check then skips LIST and the hook)', async () => {
+    expect(await syncHook(deps()).changesNothing?.()).toBe(true);
+    expect(await syncHook(deps({ junkOnServer: true, junkReady: async () => false })).changesNothing?.()).toBe(true);
+    expect(await syncHook(deps({ junkOnServer: true })).changesNothing?.()).toBe(false);
+    await saveChosen(dir, new Map([['u2', 1]]));
+    expect(await syncHook(deps()).changesNothing?.()).toBe(false);
+  });
+
   it('junkOnServer but the filter not ready (off or untrained): nothing held, no TOP', async () => {
     const { pop, asked } = fakePop(new Map());
     const out = await syncHook(deps({ junkOnServer: true, junkReady: async () => false }))(plan(), { pop, server });

@@ -36,10 +36,17 @@ export interface SyncHookDeps {
 /** Header blocks fetched (TOP) and judged at a time. */
 const JUDGE_BATCH = 500;
 
-export type PlanAdjuster = (plan: SyncPlan, ctx: AdjustContext) => Promise<SyncPlan>;
+export type PlanAdjuster = ((plan: SyncPlan, ctx: AdjustContext) => Promise<SyncPlan>) & {
+  /**
+   * True when the hook would change nothing at a check that finds no new message: nothing is
+   * chosen for deletion and no junk is held (holding also takes the server's list into the view
+   * at every check). The quick check then ends on UIDL alone, without LIST or the hook.
+   */
+  changesNothing?: () => Promise<boolean>;
+};
 
 export function syncHook(deps: SyncHookDeps): PlanAdjuster {
-  return async (plan, { pop, server, afterQuit }) => {
+  const adjust: PlanAdjuster = async (plan, { pop, server, afterQuit }) => {
     const chosen = await loadChosen(deps.accountDir);
     const holding = deps.account.junkOnServer && (await deps.junkReady());
     if (chosen.size === 0 && !holding) return plan;
@@ -64,6 +71,8 @@ export function syncHook(deps: SyncHookDeps): PlanAdjuster {
     }
     return { ...plan, download, headersOnly, delete: [...plan.delete, ...extra] };
   };
+  adjust.changesNothing = async () => (await loadChosen(deps.accountDir)).size === 0 && !(deps.account.junkOnServer && (await deps.junkReady()));
+  return adjust;
 }
 
 /**

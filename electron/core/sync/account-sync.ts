@@ -14,9 +14,17 @@ import { AccountMailbox } from '../store/mailbox.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
-import { dropHandOver, quickCheck, recordQuickCheckStamp, takeParkedOutcome } from './quick-check.js';
-import type { ServerMessage } from './plan.js';
+import { dropHandOver, quickCheck, recordQuickCheckStamp, takeParkedOutcome, type HandedHook } from './quick-check.js';
+import { applyHookChanges, type ServerMessage } from './plan.js';
 import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
+
+/** The full sync's plan as the hook left the quick check's: what it kept on the server, the deletions it added. */
+function replayHook(hook: HandedHook): NonNullable<SyncOptions['adjustPlan']> {
+  return async (plan, ctx) => {
+    for (const fn of hook.afterQuit) ctx.afterQuit?.(fn);
+    return applyHookChanges(plan, hook.changes);
+  };
+}
 
 /**
  * The credentials of a sync that goes on over a handed-over session: it never logs in (syncAccount
@@ -38,7 +46,7 @@ export interface AccountSyncDeps {
   /** Every account's progress (the service turns it into `syncProgress` events). */
   onProgress: (accountId: string, p: SyncProgress) => void;
   /** A hook on each ordinary sync's plan (the On the server view's chosen deletions and held junk). */
-  planHook?: (account: AccountSettings) => NonNullable<SyncOptions['adjustPlan']>;
+  planHook?: (account: AccountSettings) => NonNullable<SyncOptions['adjustPlan']> & { changesNothing?: () => Promise<boolean> };
 }
 
 export class AccountSync {
@@ -122,8 +130,11 @@ export class AccountSync {
           throw e;
         }
         const handed = { pop: quick.loggedIn, ...(quick.listing ? { listing: quick.listing } : {}) };
+        // The hook ran at the quick check, on this session's listing: the full sync applies what
+        // it changed to its own plan rather than running it a second time.
+        const hooked = quick.listing && quick.hook ? replayHook(quick.hook) : adjustPlan;
         // A handed-over session never logs in again: no credentials needed (a fallback would be a bug).
-        return this.fullSync(opened, account, undefined, onProgress, adjustPlan, handed);
+        return this.fullSync(opened, account, undefined, onProgress, hooked, handed);
       },
       { letQuickWorkIn: true },
     );

@@ -79,3 +79,49 @@ export function planSync(
   }
   return plan;
 }
+
+/**
+ * The server's listing from one session's UIDL and LIST answers (message numbers are that
+ * session's). A message LIST did not mention (the server lost it between the two answers, or
+ * LIST was not asked) gets size 0: sizes are hints for progress and the size limit, and the
+ * download never frames by them.
+ */
+export function serverListing(uidls: readonly { id: number; uid: string }[], sizes?: readonly { id: number; size: number }[]): ServerMessage[] {
+  const byNum = new Map(sizes?.map((m) => [m.id, m.size]));
+  return uidls.map((u) => ({ num: u.id, uidl: u.uid, size: byNum.get(u.id) ?? 0 }));
+}
+
+/** Whether a session with this plan has anything to do on the server or in the ledger. */
+export function planHasWork(plan: SyncPlan): boolean {
+  return plan.download.length > 0 || plan.headersOnly.length > 0 || plan.delete.length > 0 || plan.gone.length > 0;
+}
+
+/**
+ * What a hook on the plan (the On the server view's) changed: new messages it left on the server,
+ * deletions it added. Taken from the quick check's run of the hook and applied to the full sync's
+ * own plan (applyHookChanges), so the hook runs once per check while the full sync still plans
+ * from its own ledger.
+ */
+export interface HookChanges {
+  /** New messages not to download (held junk, chosen deletions). */
+  kept: Set<string>;
+  /** Deletions the hook added, with the numbers of the session the hook saw (the one handed over). */
+  added: (ServerMessage & { reason: DeleteReason })[];
+}
+
+export function hookChanges(planned: SyncPlan, adjusted: SyncPlan): HookChanges {
+  const left = new Set([...adjusted.download, ...adjusted.headersOnly].map((m) => m.uidl));
+  const kept = new Set([...planned.download, ...planned.headersOnly].map((m) => m.uidl).filter((u) => !left.has(u)));
+  const before = new Set(planned.delete.map((m) => m.uidl));
+  return { kept, added: adjusted.delete.filter((m) => !before.has(m.uidl)) };
+}
+
+export function applyHookChanges(plan: SyncPlan, changes: HookChanges): SyncPlan {
+  const deleting = new Set(plan.delete.map((m) => m.uidl));
+  return {
+    ...plan,
+    download: plan.download.filter((m) => !changes.kept.has(m.uidl)),
+    headersOnly: plan.headersOnly.filter((m) => !changes.kept.has(m.uidl)),
+    delete: [...plan.delete, ...changes.added.filter((m) => !deleting.has(m.uidl))],
+  };
+}

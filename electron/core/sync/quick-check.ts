@@ -25,8 +25,8 @@ import { isPop3Error } from '../pop3/errors.js';
 import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
-import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
-import type { SyncResult } from './sync-engine.js';
+import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+import type { AdjustContext, SyncResult } from './sync-engine.js';
 
 const STAMP_FILE = 'quick-check.json';
 /** Changes closer than this to a stamp's session start are not trusted to show in the times. */
@@ -103,8 +103,22 @@ export interface QuickCheckOptions {
    * process, in the same turn of the account's session).
    */
   handOver?: boolean;
-  /** The full sync's hook on its plan (the On the server view), applied here the same way. */
-  adjustPlan?: (plan: SyncPlan, ctx: { pop: Pop3Client; server: readonly ServerMessage[] }) => Promise<SyncPlan>;
+  /**
+   * The full sync's hook on its plan (the On the server view), applied here the same way; with
+   * `changesNothing` answering true, a check that finds no new message neither runs it nor asks LIST.
+   */
+  adjustPlan?: QuickCheckHook;
+}
+
+export type QuickCheckHook = ((plan: SyncPlan, ctx: Omit<AdjustContext, 'afterQuit'> & Required<Pick<AdjustContext, 'afterQuit'>>) => Promise<SyncPlan>) & {
+  changesNothing?: () => Promise<boolean>;
+};
+
+/** What the hook did at the quick check, for the full sync it hands over to (applyHookChanges). */
+export interface HandedHook {
+  changes: HookChanges;
+  /** What the hook asked to hear after QUIT +OK (the deletions it added, carried out). */
+  afterQuit: ((deleted: readonly string[]) => void)[];
 }
 
 /**
@@ -131,6 +145,8 @@ export type QuickCheckOutcome =
        * `loggedIn`, the session it was read in (the server numbers messages per session).
        */
       listing?: ServerMessage[];
+      /** With `listing`, when the caller gave a hook: what it changed, run once here. */
+      hook?: HandedHook;
     }
   | null;
 
@@ -190,43 +206,54 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
   let handedOver = false;
   try {
     if (!(await maildirUnchanged(accountDir))) return null;
-    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
-    const credentials = typeof opts.credentials === 'function' ? await opts.credentials() : opts.credentials;
-    let pop: Pop3Client;
-    try {
-      pop = await Pop3Client.connect(opts.connect(await lastSeenCertificate(accountDir, opts.server)));
-    } catch (e) {
-      return loginFailure(e);
-    }
+    // From here a login follows (unless the server cannot be reached): the password command (a
+    // process to start, tens of milliseconds) runs while the ledger is read and the connection
+    // made, not before them. Its failure is the full path's to word (null below).
+    const credentials = typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials);
+    credentials.catch(() => {});
+    const [ledger, pop] = await Promise.all([
+      readLedger(path.join(accountDir, 'ledger.jsonl')),
+      lastSeenCertificate(accountDir, opts.server)
+        .then((seen) => Pop3Client.connect(opts.connect(seen)))
+        .catch((e: unknown) => ({ failed: e })),
+    ]);
+    if ('failed' in pop) return loginFailure(pop.failed);
     try {
       try {
-        await pop.login(credentials);
+        await pop.login(await credentials);
       } catch (e) {
         pop.close();
         return loginFailure(e);
       }
-      const handOver = (listing?: ServerMessage[]): QuickCheckOutcome => {
+      const handOver = (listing?: ServerMessage[], hook?: HandedHook): QuickCheckOutcome => {
         handedOver = true;
-        return { kind: 'work', loggedIn: pop, lock, ...(listing ? { listing } : {}) };
+        return { kind: 'work', loggedIn: pop, lock, ...(listing ? { listing } : {}), ...(hook ? { hook } : {}) };
       };
       const caps = pop.capabilities;
       if (caps?.loginDelaySeconds) {
         // A second login soon after this one may be refused: hand this one over, or leave it all to the full sync.
         return opts.handOver ? handOver() : await quitThenFull(pop);
       }
-      // Sizes matter only for new messages (the full sync's business) and to the hook (its
-      // listing of the server): without a hook UIDL alone decides. With one, both at once (pipelined).
-      const [listed, uidls] = await Promise.all([opts.adjustPlan ? pop.list() : Promise.resolve([]), pop.uidl()]);
-      const sizes = new Map(listed.map((m) => [m.id, m.size]));
-      const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
-      const planned = planSync(server, ledger, opts.policy, opts.now);
-      const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server }) : planned;
-      if (plan.download.length || plan.headersOnly.length || plan.delete.length || plan.gone.length) {
-        if (!opts.handOver) return await quitThenFull(pop);
-        // The full sync needs the sizes (progress, headers-only, its byte budget): asked only now
-        // that there is work, once, and handed over with the UIDLs so it asks neither again.
-        const withSizes = opts.adjustPlan ? server : withListSizes(server, await pop.list());
-        return handOver(withSizes);
+      // UIDL alone decides a check that finds nothing: sizes (LIST) matter only to new messages
+      // (the full sync's business) and to the hook (its listing of the server), so they are
+      // asked only when there is work or the hook may have some.
+      const uidls = await pop.uidl();
+      const hook = opts.adjustPlan;
+      let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
+      if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
+        if (!opts.handOver && !hook) return await quitThenFull(pop);
+        const server = serverListing(uidls, await pop.list());
+        const planned = planSync(server, ledger, opts.policy, opts.now);
+        plan = planned;
+        let handedHook: HandedHook | undefined;
+        if (hook) {
+          // Run here, once per check: the full sync this hands over to replays what it changed
+          // (applyHookChanges) rather than running it again (holding junk fetches headers).
+          const afterQuit: ((deleted: readonly string[]) => void)[] = [];
+          plan = await hook(planned, { pop, server, afterQuit: (fn) => afterQuit.push(fn) });
+          handedHook = { changes: hookChanges(planned, plan), afterQuit };
+        }
+        if (planHasWork(plan)) return opts.handOver ? handOver(server, handedHook) : await quitThenFull(pop);
       }
       await pop.quit();
       if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
@@ -248,9 +275,27 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
   }
 }
 
-function withListSizes(server: ServerMessage[], listed: readonly { id: number; size: number }[]): ServerMessage[] {
-  const sizes = new Map(listed.map((m) => [m.id, m.size]));
-  return server.map((m) => ({ ...m, size: sizes.get(m.num) ?? 0 }));
+/**
+ * The ledgers the quick check read, by file, with the file's identity, size and times when read.
+ * The ledger is only appended to (one fsynced append per commit) or replaced whole by a rename
+ * when compacted, so the same inode, size and times mean the same content: a running app that
+ * checks every few minutes reads its 2,000-line ledger once, not at every check. Read under the
+ * account's lock (no writer meanwhile) and never written through (the quick check only reads).
+ */
+const ledgers = new Map<string, { key: string; ledger: Ledger }>();
+const LEDGERS_KEPT = 16;
+
+async function readLedger(file: string): Promise<Ledger> {
+  const st = await fs.stat(file, { bigint: true }).catch(() => null);
+  const key = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '';
+  const known = ledgers.get(file);
+  if (st && known?.key === key) return known.ledger;
+  const ledger = await Ledger.open(file);
+  ledgers.delete(file);
+  if (st) ledgers.set(file, { key, ledger });
+  // A few accounts' worth: the oldest read goes first (a Map keeps insertion order).
+  if (ledgers.size > LEDGERS_KEPT) ledgers.delete(ledgers.keys().next().value!);
+  return ledger;
 }
 
 async function quitThenFull(pop: Pop3Client): Promise<null> {

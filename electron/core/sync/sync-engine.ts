@@ -15,7 +15,7 @@ import { AppFailure } from '../errors.js';
 import type { AccountMailbox } from '../store/mailbox.js';
 import type { StagedMessage, StoredFile } from '../store/maildir.js';
 import { messageIdFor } from '../store/ids.js';
-import { planSync, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+import { planSync, serverListing, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 
 export type { SyncPhase, SyncProgress };
 
@@ -101,7 +101,8 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
       warnings.push('The server deletes messages once they are downloaded (EXPIRE 0): "leave messages on server" has no effect.');
     }
     const handed = opts.loggedIn && opts.listing;
-    const sizes = new Map(handed ? handed.map((m) => [m.num, m.size]) : (await pop.list()).map((m) => [m.id, m.size]));
+    const listed = handed ? handed.map((m) => ({ id: m.num, size: m.size })) : await pop.list();
+    const sizes = new Map(listed.map((m) => [m.id, m.size]));
     const uidls = handed ? handed.map((m) => ({ id: m.num, uid: m.uidl })) : await listUidls(pop);
 
     if (uidls === null) {
@@ -114,7 +115,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
       return await downloadAndDeleteWithoutUidl(pop, box, opts, sizes, progress, report, warnings);
     }
 
-    const server: ServerMessage[] = uidls.map((u) => ({ num: u.id, uidl: u.uid, size: sizes.get(u.id) ?? 0 }));
+    const server = handed ? [...handed] : serverListing(uidls, listed);
     const planned = planSync(server, box.ledger, opts.policy, now());
     const afterQuit: ((deleted: readonly string[]) => void)[] = [];
     const plan = opts.adjustPlan ? await opts.adjustPlan(planned, { pop, server, afterQuit: (fn) => afterQuit.push(fn) }) : planned;

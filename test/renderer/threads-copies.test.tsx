@@ -69,7 +69,7 @@ describe('copies of one message count once', () => {
     const services = { api, db: {}, readModel: { store } } as unknown as AppServices;
     return render(
       <ServicesContext.Provider value={services}>
-        <Conversation id={open} />
+        <Conversation id={open} own={new Set<string>()} />
       </ServicesContext.Provider>,
     );
   }

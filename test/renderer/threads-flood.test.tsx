@@ -138,11 +138,10 @@ function renderConversation(ids: string[], open: string, store: MessageStore) {
     messageBody: async ({ id }: { id: string }) => ({ ok: true, value: { text: `The words of ${id}.`, html: null, attachments: [], cidMap: {}, truncated: false } }),
     on: () => () => {},
   } as unknown as PopboxApi;
-  const db = { accounts: { toArray: async () => [{ email: 'bob@home.test', identities: [] }] } };
-  const services = { api, db, readModel: { store } } as unknown as AppServices;
+  const services = { api, db: {}, readModel: { store } } as unknown as AppServices;
   return render(
     <ServicesContext.Provider value={services}>
-      <Conversation id={open} />
+      <Conversation id={open} own={new Set(['bob@home.test'])} />
     </ServicesContext.Provider>,
   );
 }

@@ -109,3 +109,88 @@ it('Junk on a row from inside takes the insiders only; Delete, Archive and Move 
   expect(conversationJunkTargets([planted.id], model, listed, store, own)).toEqual([planted.id]);
   expect(conversationTargets([planted.id], model, listed)).toHaveLength(3);
 });
+
+it('the pane notes and Junk acts on one split: a first message thrown in Trash does not vouch on the Junk side alone', async () => {
+  // Ann's first message (in Trash now) cc'd Carl at evil.test; the pane from the Inbox does not
+  // show it, so there Eve's message is the first and Ann's reply is the one "from outside".
+  const account = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const first = mail(account.id, { subject: 'Plans', from: ['Ann', 'ann@acme.test'], date: '2026-02-01T10:00:00Z', receivedAt: 1, messageId: '<p1@acme.test>' });
+  first.summary.cc = who('Carl', 'carl@evil.test');
+  const eve = mail(account.id, { subject: 'Re: Plans', from: ['Eve', 'eve@evil.test'], date: '2026-02-02T10:00:00Z', receivedAt: 2, messageId: '<p2@evil.test>', refs: ['<p1@acme.test>'] });
+  const ann = mail(account.id, { subject: 'Re: Plans', from: ['Ann', 'ann@acme.test'], date: '2026-02-03T10:00:00Z', receivedAt: 3, messageId: '<p3@acme.test>', refs: ['<p1@acme.test>'] });
+  const carl = mail(account.id, { subject: 'Re: Plans', from: ['Carl', 'carl@evil.test'], date: '2026-02-04T10:00:00Z', receivedAt: 4, messageId: '<p4@evil.test>', refs: ['<p1@acme.test>'] });
+  await s.service.journal.append([first, eve, ann, carl].map((m) => ({ t: 'add' as const, m })));
+  await s.service.journal.append([{ t: 'move' as const, id: first.id, folder: 'Trash', trashedFrom: 'INBOX', trashedAt: 5 }]);
+
+  const junked: string[][] = [];
+  const api: PopboxApi = {
+    ...s.api,
+    markJunk: async ({ ids }: { ids: string[] }) => {
+      junked.push([...ids]);
+      return { ok: true, value: null };
+    },
+  } as PopboxApi;
+  const readModel = new ReadModel(db, api, undefined, () => {});
+  stop = readModel.start();
+  render(
+    <ServicesContext.Provider value={{ api, db, readModel }}>
+      <App />
+    </ServicesContext.Provider>,
+  );
+
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Carl, .*conversation of 3/));
+  await act(async () => fireEvent.click(within(grid).getByRole('row')));
+  // The pane: Ann's reply is the one from outside (Eve's is the first it shows).
+  const note = await screen.findByRole('note');
+  expect(note.textContent).toBe('From outside this conversation: ann@acme.test');
+  expect(note.closest('li')?.getAttribute('data-conversation-id')).toBe(ann.id);
+  // Junk on Carl's row takes Carl's side as the pane draws it: Eve's and Carl's, not Ann's.
+  await act(async () => fireEvent.keyDown(window, { key: '!' }));
+  await waitFor(() => expect(junked).toHaveLength(1));
+  expect([...junked[0]!].sort()).toEqual([eve.id, carl.id].sort());
+});
+
+it('Delete on a conversation row of the Unified Inbox takes both accounts\u2019 Inbox copies: the row leaves the list whole', async () => {
+  // A list mail and its reply reached both of Bob's accounts: one row (a conversation of 2) in the Unified Inbox.
+  const home = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const work = await s.service.addAccount({ name: 'Work', email: 'bob@work.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const both = (accountId: string, receivedAt: number) => [
+    mail(accountId, { subject: 'Meetup', from: ['Ann', 'ann@list.test'], date: '2026-02-01T10:00:00Z', receivedAt, messageId: '<m1@list.test>' }),
+    mail(accountId, { subject: 'Re: Meetup', from: ['Carl', 'carl@list.test'], date: '2026-02-02T10:00:00Z', receivedAt: receivedAt + 1, messageId: '<m2@list.test>', refs: ['<m1@list.test>'] }),
+  ];
+  const copies = [...both(home.id, 1), ...both(work.id, 3)];
+  const other = mail(work.id, { subject: 'Lunch', from: ['Dee', 'dee@work.test'], date: '2026-01-30T10:00:00Z', receivedAt: 5, messageId: '<l@work.test>' });
+  await s.service.journal.append([...copies, other].map((m) => ({ t: 'add' as const, m })));
+
+  // What the UI asks main to move; main's answer is the move (these records have no file).
+  const trashed: string[][] = [];
+  const api: PopboxApi = {
+    ...s.api,
+    moveToTrash: async ({ ids }: { ids: string[] }) => {
+      trashed.push([...ids]);
+      await s.service.journal.append(ids.map((id) => ({ t: 'move' as const, id, folder: 'Trash', trashedFrom: 'INBOX', trashedAt: 9 })));
+      return { ok: true, value: null };
+    },
+  } as PopboxApi;
+  const readModel = new ReadModel(db, api, undefined, () => {});
+  stop = readModel.start();
+  render(
+    <ServicesContext.Provider value={{ api, db, readModel }}>
+      <App />
+    </ServicesContext.Provider>,
+  );
+
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));
+  const row = within(grid).getByRole('row', { name: /Re: Meetup/ });
+  await waitFor(() => expect(row.getAttribute('aria-label')).toMatch(/conversation of 2/));
+  await act(async () => fireEvent.click(row));
+  await act(async () => fireEvent.keyDown(window, { key: 'Delete' }));
+
+  await waitFor(() => expect(trashed).toHaveLength(1));
+  expect([...trashed[0]!].sort()).toEqual(copies.map((m) => m.id).sort());
+  // Nothing of the conversation is left to stand in for the row; the other mail stays.
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
+  expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Dee, Lunch/);
+});

@@ -70,7 +70,7 @@ describe('the conversation in the reading pane', () => {
     const services = { api, db: {}, readModel: { store } } as unknown as AppServices;
     return render(
       <ServicesContext.Provider value={services}>
-        <Conversation id={open} />
+        <Conversation id={open} own={new Set<string>()} />
       </ServicesContext.Provider>,
     );
   }

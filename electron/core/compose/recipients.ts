@@ -16,15 +16,8 @@ export interface OriginalHeaders {
   deliveredTo: readonly Address[];
 }
 
-/** Every address the user writes as: each identity of each account, and each account's email. */
-export function ownAddresses(accounts: readonly Pick<AccountSettings, 'email' | 'identities'>[]): Set<string> {
-  const own = new Set<string>();
-  for (const a of accounts) {
-    if (a.email) own.add(a.email.toLowerCase());
-    for (const i of a.identities) own.add(i.address.toLowerCase());
-  }
-  return own;
-}
+// Every address the user writes as: one rule with the renderer's outsider split (shared/).
+export { ownAddresses } from '../../../shared/own-addresses.js';
 
 /** "Ann Example <ann@example.org>", quoting a name with specials ("Doe, John"). */
 export function formatAddress(a: Address): string {

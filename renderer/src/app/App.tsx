@@ -388,7 +388,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             <SelectionSummary ids={selectedIds} onCommand={(c) => runCommand(c, [...selected].filter((id) => store.get(id)))} onClear={selection.clear} />
           ) : (
             <Suspense fallback={<section className="reader empty-reader" aria-label="Message" />}>
-              <ReadingPane id={openId} actions={paneActions} terms={found.terms} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
+              <ReadingPane id={openId} actions={paneActions} terms={found.terms} own={conversations.own} onMoveTo={(id) => filing.setDialog({ kind: 'move', ids: [id] })} onWrite={(mode, id) => (mode === 'draft' ? composer.open({ mode, id }) : write(mode, id))} />
             </Suspense>
           )
         }

@@ -58,7 +58,7 @@ function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
 export type WriteMode = 'reply' | 'replyAll' | 'forward' | 'draft';
 
 /** `terms`: a search's words, marked in the body. */
-export function ReadingPane({ id, actions, onMoveTo, onWrite, terms }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void; onWrite?: (mode: WriteMode, id: string) => void; terms?: readonly SearchTerm[] }) {
+export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id: string | null; actions: MessageActions; onMoveTo?: (id: string) => void; onWrite?: (mode: WriteMode, id: string) => void; terms?: readonly SearchTerm[]; own: ReadonlySet<string> }) {
   const { api } = useServices();
   const store = useMessages();
   const row = id ? store.get(id) : undefined;
@@ -190,7 +190,7 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms }: { id: str
           </button>
         </div>
       </header>
-      <Conversation id={row.id} />
+      <Conversation id={row.id} own={own} />
       {row.partial === 1 && (
         <div className="banner" role="status">
           Only the headers of this message were downloaded{serverSize !== undefined ? ` (${formatBytes(serverSize)} on the server)` : ''}.{' '}

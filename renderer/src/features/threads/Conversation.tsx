@@ -10,7 +10,6 @@
  * conversation costs the same as opening a short one. A message whose sender joined from
  * outside the conversation (outsiders.ts) carries a note naming the sender's address.
  */
-import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { pluralWord } from '../../../../shared/plural.js';
 import { useMessages, useServices } from '../../app/context.js';
@@ -20,8 +19,7 @@ import { senderLabel } from '../../db/rows.js';
 import { useLinkGuard } from '../reader/LinkGuard.js';
 import { PlainText } from '../reader/PlainText.js';
 import { useMessageBody } from '../reader/useMessageBody.js';
-import { CONVERSATION_STEP, conversationRows, conversationWindow } from './conversation.js';
-import { outsiders, ownAddressesOf } from './outsiders.js';
+import { CONVERSATION_STEP, conversationSplit, conversationWindow } from './conversation.js';
 import { onConversationKey } from './keys.js';
 import { useThreadModel } from './useConversations.js';
 
@@ -43,21 +41,13 @@ function ConversationBody({ row }: { row: MessageRow }) {
   );
 }
 
-export function Conversation({ id }: { id: string }) {
-  const { api, db } = useServices();
+/** `own`: the user's addresses (shared/own-addresses.ts), read once by the list's useConversations. */
+export function Conversation({ id, own }: { id: string; own: ReadonlySet<string> }) {
+  const { api } = useServices();
   const store = useMessages();
   const model = useThreadModel(api);
-  const rows = useMemo(() => conversationRows(model, store, id), [model, model.version, store, store.version, id]);
-  // The user's own addresses; a read model that cannot list accounts judges without them.
-  const accounts = useLiveQuery(async () => {
-    try {
-      return await db.accounts.toArray();
-    } catch {
-      return [];
-    }
-  }, [db]);
-  const own = useMemo(() => ownAddressesOf(accounts ?? []), [accounts]);
-  const outside = useMemo(() => outsiders(rows, own), [rows, own]);
+  // The split Junk on the list's row uses too (conversationSplit).
+  const { rows, outside } = useMemo(() => conversationSplit(model, store, id, own), [model, model.version, store, store.version, id, own]);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const [current, setCurrent] = useState<string | null>(null);
   // Rows shown beyond the first window, on either side (a flood of replies is shown a page at a time).

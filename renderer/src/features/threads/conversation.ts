@@ -105,6 +105,12 @@ export class ThreadInfoCache {
  * thread and Gmail on a conversation): every message of each row's conversation that the list
  * being read holds (`listed`: the view's messages before grouping), copies included, so the
  * conversation leaves the folder whole. A row in no conversation is itself.
+ *
+ * In the Unified Inbox (review L5) that includes the other accounts' Inbox copies of the same
+ * messages, on purpose: the list groups the view's messages by thread whatever their account,
+ * so one row stands for every Inbox's copies (counted once). Moving only the row's account's
+ * copies would leave the others behind to form the same row again, showing the same messages:
+ * Delete would seem to do nothing. A folder view lists one account, so it never reaches another.
  */
 export function conversationTargets(rowIds: readonly string[], model: ThreadModel, listed: ReadonlySet<string>): string[] {
   const out = new Set<string>();
@@ -116,22 +122,42 @@ export function conversationTargets(rowIds: readonly string[], model: ThreadMode
 }
 
 /**
+ * The conversation `id` is in as the pane shows it from there (conversationRows), and which of
+ * those messages are from outside it (outsiders.ts, message id to sender). The one split both
+ * the pane's "From outside this conversation" note and Junk / Not junk on a conversation row
+ * use, so what the note marks and what Junk acts on cannot disagree: judged over the rows the
+ * person sees, a copy thrown in Trash or Junk (not shown) vouches for nobody.
+ */
+export function conversationSplit(model: ThreadModel, store: Rows, id: string, own: ReadonlySet<string>): { rows: MessageRow[]; outside: Map<string, string> } {
+  const rows = conversationRows(model, store, id);
+  return { rows, outside: outsiders(rows, own) };
+}
+
+/** The key copies of one message share (shared/thread-copies.ts: Message-ID, else the file's own id). */
+const copyKey = (r: MessageRow) => r.messageId ?? `\u0000${r.id}`;
+
+/**
  * What Junk and Not junk on conversation rows act on (review 8): as conversationTargets, but
- * only the messages on the row's side of the outsider split (outsiders.ts). Anyone who knows a
- * Message-ID can plant a reply in a trusted conversation, and as the newest it is the row: Junk
- * on it must not send the genuine messages to Junk, teach the filter they are spam and let
- * "delete junk after N days" remove them. So a row from outside takes the outsiders along, any
- * other row the insiders. (Delete, Archive and Move still take the whole conversation: they can
- * be undone and teach nothing.) Judged over all the conversation's messages, as the pane's note.
+ * only the messages on the row's side of the outsider split (conversationSplit). Anyone who
+ * knows a Message-ID can plant a reply in a trusted conversation, and as the newest it is the
+ * row: Junk on it must not send the genuine messages to Junk, teach the filter they are spam
+ * and let "delete junk after N days" remove them. So a row from outside takes the outsiders
+ * along, any other row the insiders, each message with its copies in the list (a message the
+ * pane shows once). (Delete, Archive and Move still take the whole conversation: they can be
+ * undone and teach nothing.)
  */
 export function conversationJunkTargets(rowIds: readonly string[], model: ThreadModel, listed: ReadonlySet<string>, store: Rows, own: ReadonlySet<string>): string[] {
   const out = new Set<string>();
   for (const id of rowIds) {
     out.add(id);
-    const members = model.conversationOf(id).flatMap((m) => store.get(m) ?? []);
-    const outside = outsiders(members, own);
+    const { rows, outside } = conversationSplit(model, store, id, own);
     const side = outside.has(id);
-    for (const r of members) if (listed.has(r.id) && outside.has(r.id) === side) out.add(r.id);
+    const sameSide = new Set(rows.filter((r) => outside.has(r.id) === side).map(copyKey));
+    for (const m of model.conversationOf(id)) {
+      if (!listed.has(m)) continue;
+      const r = store.get(m);
+      if (r && sameSide.has(copyKey(r))) out.add(m);
+    }
   }
   return [...out];
 }

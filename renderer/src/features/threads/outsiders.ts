@@ -85,13 +85,3 @@ export function outsiders(rows: readonly OutsiderRow[], own: ReadonlySet<string>
   for (const list of waiting.values()) for (const r of list) out.set(r.id, sender(r));
   return out;
 }
-
-/** Every address the user writes as: each account's email and each identity (as main's ownAddresses). */
-export function ownAddressesOf(accounts: readonly { email?: string | null | undefined; identities?: readonly { address: string }[] }[]): Set<string> {
-  const own = new Set<string>();
-  for (const a of accounts) {
-    if (a.email) own.add(a.email.toLowerCase());
-    for (const i of a.identities ?? []) own.add(i.address.toLowerCase());
-  }
-  return own;
-}

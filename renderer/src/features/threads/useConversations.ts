@@ -7,7 +7,7 @@ import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { MessageStore } from '../../db/message-store.js';
 import { conversationJunkTargets, conversationTargets, groupByConversation, ThreadInfoCache, type ThreadInfo } from './conversation.js';
-import { ownAddressesOf } from './outsiders.js';
+import { ownAddresses, type OwnAddressSource } from '../../../../shared/own-addresses.js';
 import { threadModelFor, type ThreadModel } from './thread-model.js';
 import './threads.css';
 
@@ -29,10 +29,12 @@ export interface Conversations {
   targets: (rowIds: readonly string[]) => string[];
   /** What Junk / Not junk on these rows acts on: on, only their conversations' messages on each row's side of the outsider split. */
   junkTargets: (rowIds: readonly string[]) => string[];
+  /** The user's addresses, read once here and handed to the reading pane's conversation (the outsider split). */
+  own: ReadonlySet<string>;
 }
 
 /** `accounts`: whose addresses are the user's (the outsider split leaves them out). */
-export function useConversations(api: PopboxApi, store: MessageStore, ids: string[], accounts?: Parameters<typeof ownAddressesOf>[0]): Conversations {
+export function useConversations(api: PopboxApi, store: MessageStore, ids: string[], accounts?: readonly OwnAddressSource[]): Conversations {
   const model = useThreadModel(api);
   const [on, setOn] = useState(() => {
     try {
@@ -63,7 +65,7 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
     },
     [listed, model],
   );
-  const own = useMemo(() => ownAddressesOf(accounts ?? []), [accounts]);
+  const own = useMemo(() => ownAddresses(accounts ?? []), [accounts]);
   const junkTargets = useCallback(
     (rowIds: readonly string[]) => {
       if (!listed) return [...rowIds];
@@ -72,5 +74,5 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
     },
     [listed, model, store, own],
   );
-  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map(), targets, junkTargets };
+  return { on, toggle, ids: grouped?.ids ?? ids, info: grouped?.info ?? new Map(), targets, junkTargets, own };
 }

@@ -508,7 +508,20 @@ export class MailService {
   /** Run the rules now over these messages (a folder, a selection); what each did. */
   async runRules(ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
     if (opts.forward) await this.settleForwards();
+    // A run that forwards asks the junk filter first, by hand (`rules run --forward`) as on
+    // arrival (filterArrivals): spam that matches a forward is never sent on.
+    if (opts.forward && !opts.judgedJunk && this.prefs.get().junkFilter) opts = { ...opts, judgedJunk: (some) => this.judgedJunkByHand(some) };
     return runRules(this.ruleDeps, await this.rules.list(), ids, opts);
+  }
+
+  /** Among `ids`, what the junk filter judges junk (nothing filed); mail downloaded from On the server after the filter held it there is wanted. */
+  private async judgedJunkByHand(ids: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set<string>();
+    for (const accountId of new Set(ids.map((id) => this.journal.get(id)?.accountId ?? ''))) {
+      if (accountId === '') continue;
+      for (const id of await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>())) wanted.add(id);
+    }
+    return new Set((await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false })).junk);
   }
 
   /** The ids among `ids` the rule would act on; nothing changes. */

@@ -88,6 +88,18 @@ describe('the parse workers', () => {
     }
   }, 120_000);
 
+  it('reads each file into the buffer the last one used and still gives each its own answer (biggest first, so stale bytes would show)', async () => {
+    const sizes = await Promise.all(files.map(async (f) => [f, (await fs.stat(f)).size] as const));
+    // Every 25th by size, biggest first; a few twice in a row; one that cannot be read in between.
+    const order = sizes.sort((a, b) => b[1] - a[1]).filter((_, i) => i % 25 === 0).map(([f]) => f);
+    order.splice(3, 0, order[2]!, path.join(dir, 'missing.eml'));
+    for (const f of order) {
+      const got = await parseStored(f, { blocking: true });
+      const want = await parseStored(f);
+      expect(JSON.stringify(got), path.basename(f)).toBe(JSON.stringify(want));
+    }
+  }, 120_000);
+
   it('gives an unreadable file the fallback summary and no text', async () => {
     const pool = new ParsePool({ startAt: 0 });
     try {

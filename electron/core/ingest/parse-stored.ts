@@ -37,22 +37,54 @@ export interface ParseOptions {
   onSize?: (size: number) => void;
 }
 
+/**
+ * The buffer blocking reads go into, kept from one message to the next: a fresh buffer per
+ * message made the worker's collector run for memory it had just let go (issue 18). Reads are
+ * blocking and a worker parses one message at a time, and nothing parsed keeps a view of the
+ * bytes (summary and text are strings), so it is free again when parseStored returns.
+ */
+let spare: Buffer | null = null;
+let spareInUse = false;
+
+function readInto(file: string, size: number): Buffer {
+  if (spareInUse) return fsSync.readFileSync(file);
+  if (!spare || spare.length < size) spare = Buffer.allocUnsafeSlow(Math.min(ONE_READ_MAX, Math.max(size, 2 * (spare?.length ?? 0), 1024 * 1024)));
+  const fd = fsSync.openSync(file, 'r');
+  try {
+    let n = 0;
+    // The file's size as stat saw it: a stored message does not change (if it were cut short, what is there is parsed).
+    while (n < size) {
+      const got = fsSync.readSync(fd, spare, n, size - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    spareInUse = true;
+    return spare.subarray(0, n);
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
 /** Summary and search text of a stored file. Never throws: an unreadable file gets the fallback summary and no text. */
 export async function parseStored(file: string, opts: ParseOptions = {}): Promise<ParsedMessage> {
   let source: string | Buffer = file;
   try {
-    const { size } = opts.blocking ? fsSync.statSync(file) : await fs.stat(file);
-    opts.onSize?.(size);
-    if (size <= ONE_READ_MAX) source = opts.blocking ? fsSync.readFileSync(file) : await fs.readFile(file);
-  } catch {
-    // summarize below reports the unreadable file; the fallback describes it
+    try {
+      const { size } = opts.blocking ? fsSync.statSync(file) : await fs.stat(file);
+      opts.onSize?.(size);
+      if (size <= ONE_READ_MAX) source = opts.blocking ? readInto(file, size) : await fs.readFile(file);
+    } catch {
+      // summarize below reports the unreadable file; the fallback describes it
+    }
+    let summary: MessageSummary;
+    try {
+      summary = await summarize(source);
+    } catch {
+      // summarize never throws on bad MIME; this is a file we could not read at all.
+      return { summary: await fallbackSummary(file), text: null };
+    }
+    return { summary, text: await extractText(source) };
+  } finally {
+    if (typeof source !== 'string' && source.buffer === spare?.buffer) spareInUse = false;
   }
-  let summary: MessageSummary;
-  try {
-    summary = await summarize(source);
-  } catch {
-    // summarize never throws on bad MIME; this is a file we could not read at all.
-    return { summary: await fallbackSummary(file), text: null };
-  }
-  return { summary, text: await extractText(source) };
 }

@@ -4,7 +4,9 @@
  * healthy one are described the same way.
  */
 import libmime from 'libmime';
-import { parseAddressHeader } from 'mailparser';
+import type * as Mailparser from 'mailparser';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import { encodedWordCharset } from './charset.js';
 import { bytesToText, stripControls } from './text.js';
@@ -104,11 +106,33 @@ function decodeWords(value: string): string {
   }
 }
 
+type ParseAddressHeader = typeof Mailparser.parseAddressHeader;
+let addressParser: ParseAddressHeader | null = null;
+
+/**
+ * mailparser's address parser, from its own module: importing mailparser itself loads the whole
+ * MIME parser (html-to-text, linkify, mailsplit, a TLD list: ~0.15 s of CPU more), which every
+ * summary needs this function from but the fast paths never use (issue 18: a parse worker's
+ * start). mailparser's package exports only its index, so the module is found beside the index
+ * it resolves to; should a mailparser release move it, the index serves as before.
+ */
+function parseAddresses(): ParseAddressHeader {
+  if (addressParser) return addressParser;
+  const require = createRequire(import.meta.url);
+  try {
+    const own = require(path.join(path.dirname(require.resolve('mailparser')), 'address-header.js')) as { parseAddressHeader?: unknown };
+    if (typeof own.parseAddressHeader === 'function') return (addressParser = own.parseAddressHeader as ParseAddressHeader);
+  } catch {
+    // moved or renamed: the index has it
+  }
+  return (addressParser = (require('mailparser') as typeof Mailparser).parseAddressHeader);
+}
+
 function addresses(raw: string[]): Address[] {
   if (raw.length === 0) return [];
   let parsed;
   try {
-    parsed = parseAddressHeader(raw.map(relabelWords), { flatten: true }).value;
+    parsed = parseAddresses()(raw.map(relabelWords), { flatten: true }).value;
   } catch {
     return raw.map((r) => ({ name: decodeWords(r), address: '' }));
   }

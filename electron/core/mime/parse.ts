@@ -9,7 +9,8 @@
  * If a mailparser upgrade removes that method, parsing fails loudly instead of silently
  * losing the bound (and the memory tests in test/unit/mime-memory.test.ts fail too).
  */
-import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
+import type * as Mailparser from 'mailparser';
+import type { AttachmentStream, MailParser as MailParserType, MessageText } from 'mailparser';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -114,7 +115,7 @@ interface SplitterInternals {
  * Every node's header block goes through content-type.ts before mailsplit reads it, so a
  * Content-Type without its ';' is read as structure.ts (the fast path) reads it.
  */
-function repairContentTypes(parser: MailParser): void {
+function repairContentTypes(parser: MailParserType): void {
   const splitter = (parser as unknown as { splitter?: SplitterInternals }).splitter;
   const root = splitter?.node;
   if (!splitter || typeof splitter.newNode !== 'function' || !root || typeof root.parseHeaders !== 'function' || !Array.isArray(root._headersLines)) {
@@ -201,7 +202,16 @@ function headOf(att: AttachmentStream, id: string): AttachmentHead {
   };
 }
 
+/**
+ * mailparser and what it loads (html-to-text, linkify, mailsplit, a TLD list) cost ~0.25 s of CPU
+ * to load, while the fast paths (fast-summary.ts, search/extract.ts) answer nearly every message
+ * without it: it is loaded the first time a message needs it (issue 18: a parse worker's start,
+ * and a CLI sync of ordinary mail, no longer pay for it).
+ */
+let mailparser: Promise<typeof Mailparser> | null = null;
+
 export async function parseMessage(source: MessageSource, opts: ParseOptions): Promise<ParseResult> {
+  const { MailParser } = await (mailparser ??= import('mailparser'));
   const parser = new MailParser({
     // We make our own snippet text; mailparser's HTML→text and linkify are the slow parts.
     skipHtmlToText: true,

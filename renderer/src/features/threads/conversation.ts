@@ -52,9 +52,9 @@ export function groupByConversation(ids: readonly string[], model: ThreadModel, 
     seen.add(key);
     out.push(id);
     if (key === id) continue;
-    const known = cache?.get(id);
+    const known = cache?.get(id, model, store);
     const thread = known !== undefined ? known : threadInfo(conversationRows(model, store, id));
-    if (known === undefined) cache?.set(id, thread);
+    if (known === undefined) cache?.set(id, thread, model, store);
     if (thread) info.set(id, thread);
   }
   return { ids: out, info };
@@ -73,30 +73,55 @@ function threadInfo(rows: readonly MessageRow[]): ThreadInfo | null {
 }
 
 /**
- * A row's conversation counts, kept while neither the threads nor the messages change: typing
- * in the search box regroups the list on every keystroke, and a conversation flooded with
- * 10,000 replies would otherwise be counted (looked up, sorted, copies merged) each time.
- * Keyed by the row's id (its copy and folder decide what counts).
+ * A row's conversation counts, kept across changes: typing in the search box regroups the list
+ * on every keystroke, and a sync batch bumps the store's version; recounting every conversation
+ * of the folder each time (members looked up, sorted, copies merged) is what this saves.
+ * Keyed by the row's id (its copy and folder decide what counts). An entry remembers what it
+ * was counted from, the thread's member list (the model replaces it when the thread changes)
+ * and each member's row (the store replaces a row when it changes), and is counted again only
+ * when one of those is no longer the same object: a flag on one message recounts its
+ * conversation alone. Checked once per version, so keystrokes in between cost a lookup.
  */
 export class ThreadInfoCache {
   private at: { model: number; store: number } | null = null;
-  private readonly infos = new Map<string, ThreadInfo | null>();
+  private entries = new Map<string, { info: ThreadInfo | null; members: readonly string[]; rows: (MessageRow | undefined)[] }>();
+  /** Entries checked at the current versions. */
+  private fresh = new Set<string>();
+  /** Conversations counted (not answered from the cache) so far: what a change costs the list. */
+  recomputed = 0;
 
-  /** Forget everything unless the versions are the ones the cache was filled at. */
+  /** Marks every entry to be checked again when the versions are not the ones it was checked at. */
   validate(modelVersion: number, storeVersion: number): this {
     if (this.at?.model !== modelVersion || this.at.store !== storeVersion) {
-      this.infos.clear();
+      // Entries not asked for since the last change belong to no list shown: let them go.
+      for (const id of this.entries.keys()) if (!this.fresh.has(id)) this.entries.delete(id);
+      this.fresh = new Set();
       this.at = { model: modelVersion, store: storeVersion };
     }
     return this;
   }
 
-  get(id: string): ThreadInfo | null | undefined {
-    return this.infos.get(id);
+  /** The counts of `id`'s conversation if nothing they were counted from has changed; undefined to count them. */
+  get(id: string, model: Pick<ThreadModel, 'conversationOf'>, store: Rows): ThreadInfo | null | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    if (this.fresh.has(id)) return e.info;
+    let same = model.conversationOf(id) === e.members;
+    for (let i = 0; same && i < e.members.length; i++) same = store.get(e.members[i]!) === e.rows[i];
+    if (!same) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    this.fresh.add(id);
+    return e.info;
   }
 
-  set(id: string, info: ThreadInfo | null): void {
-    this.infos.set(id, info);
+  /** Counts just made for `id` from the model and store as they are now. */
+  set(id: string, info: ThreadInfo | null, model: Pick<ThreadModel, 'conversationOf'>, store: Rows): void {
+    this.recomputed++;
+    const members = model.conversationOf(id);
+    this.entries.set(id, { info, members, rows: members.map((m) => store.get(m)) });
+    this.fresh.add(id);
   }
 }
 

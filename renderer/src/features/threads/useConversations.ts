@@ -53,6 +53,8 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
       return !was;
     });
   }, []);
+  // One cache for the model and store (both live as long as the window): a change of either
+  // recounts only the conversations it touched (ThreadInfoCache checks each entry's members).
   const cache = useMemo(() => new ThreadInfoCache(), [model, store]);
   const grouped = useMemo(() => (on ? groupByConversation(ids, model, store, cache.validate(model.version, store.version)) : null), [on, ids, model, model.version, store.version, cache]);
   // The view's messages, looked up only when a command runs on conversation rows.

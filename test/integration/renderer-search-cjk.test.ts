@@ -7,9 +7,10 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
+import { messageFrame, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
-import { startWebApp, type WebApp } from '../support/webapp.js';
+import { openSearchPage, type SearchPage } from '../support/search-page.js';
+import type { WebApp } from '../support/webapp.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
@@ -49,31 +50,21 @@ const KAIHUI = Buffer.from(head('Zhao <zhao@example.cn>', 'Beijing trip', 5, 'te
 suite('Chinese and Japanese search in Chromium', () => {
   let app: WebApp;
   let page: Page;
-  const grid = () => page.getByRole('grid', { name: 'Messages' });
-  const messages = () => grid().locator('[role="row"][data-id]');
-  const row = (subject: string) => messageRow(page, subject);
-  const reader = () => page.getByRole('region', { name: 'Message' });
-  const box = () => page.getByRole('searchbox');
+  let at: SearchPage;
+  const messages = () => at.messages();
+  const row = (subject: string) => at.row(subject);
+  const reader = () => at.reader();
+  const box = () => at.box();
 
   beforeAll(async () => {
-    app = await startWebApp({
-      user: { name: 'bob', password: 'bob-pw' },
-      prepare: async (server, svc) => {
-        await server.deliver('bob', [GB2312_PLAIN, UTF8_HTML, ISO2022_JA, KAIHUI]);
-        await svc.addAccount({ name: 'Bob', host: '127.0.0.1', port: server.tlsPort, security: 'tls', user: 'bob', tlsFingerprint: server.fingerprint256, password: { source: 'keychain' } }, 'bob-pw');
-      },
-    });
-    page = app.page;
-    page.setDefaultTimeout(10_000);
-    await page.goto(app.host.url);
-    await grid().waitFor({ timeout: 30_000 });
+    at = await openSearchPage([GB2312_PLAIN, UTF8_HTML, ISO2022_JA, KAIHUI]);
+    ({ app, page } = at);
   }, 120_000);
 
   afterAll(() => app?.close());
 
   it('Get Mail brings the four messages', async () => {
-    await page.getByRole('button', { name: 'Get Mail' }).click();
-    await expect.poll(() => messages().count(), { timeout: 30_000 }).toBe(4);
+    await at.getMail(4);
   });
 
   it('会议 lists the two messages that have it inside a sentence, with just the word marked in each snippet', async () => {

@@ -12,9 +12,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
+import { messageFrame, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
-import { startWebApp, type WebApp } from '../support/webapp.js';
+import { openSearchPage, type SearchPage } from '../support/search-page.js';
+import type { WebApp } from '../support/webapp.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
@@ -41,36 +42,27 @@ const bodyOf = (b: Buffer) => b.toString('latin1').split(/\r?\n\r?\n/).slice(1).
 suite('search in Chromium', () => {
   let app: WebApp;
   let page: Page;
-  const grid = () => page.getByRole('grid', { name: 'Messages' });
+  let at: SearchPage;
+  const grid = () => at.grid();
   /** The listed messages (not the row that says none match). */
-  const messages = () => grid().locator('[role="row"][data-id]');
-  const row = (subject: string) => messageRow(page, subject);
-  const reader = () => page.getByRole('region', { name: 'Message' });
-  const box = () => page.getByRole('searchbox');
+  const messages = () => at.messages();
+  const row = (subject: string) => at.row(subject);
+  const reader = () => at.reader();
+  const box = () => at.box();
   /** POPBOX_SCREENSHOTS=DIR keeps pictures of the screens for people to look at. */
   const shot = async (name: string) => {
     if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `search-${name}.png`) });
   };
 
   beforeAll(async () => {
-    app = await startWebApp({
-      user: { name: 'bob', password: 'bob-pw' },
-      prepare: async (server, svc) => {
-        await server.deliver('bob', raw);
-        await svc.addAccount({ name: 'Bob', host: '127.0.0.1', port: server.tlsPort, security: 'tls', user: 'bob', tlsFingerprint: server.fingerprint256, password: { source: 'keychain' } }, 'bob-pw');
-      },
-    });
-    page = app.page;
-    page.setDefaultTimeout(10_000);
-    await page.goto(app.host.url);
-    await grid().waitFor({ timeout: 30_000 });
+    at = await openSearchPage(raw);
+    ({ app, page } = at);
   }, 120_000);
 
   afterAll(() => app?.close());
 
   it('Get Mail brings the five messages', async () => {
-    await page.getByRole('button', { name: 'Get Mail' }).click();
-    await expect.poll(() => messages().count(), { timeout: 30_000 }).toBe(FILES.length);
+    await at.getMail(FILES.length);
   });
 
   it('the fixture: each word is in exactly one message, and only deep in its body', () => {

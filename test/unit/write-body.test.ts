@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { WRITE_BATCH, writeBody } from '../../electron/core/store/write-body.js';
+import { SMALL_WRITE, WRITE_BATCH, writeBody } from '../../electron/core/store/write-body.js';
 
 let dir: string;
 let fd: number;
@@ -199,5 +199,41 @@ describe('writeBody', () => {
     const parts = [Buffer.from('Subject: short write\r\n'), Buffer.from('\r\n'), Buffer.from('body\r\n')];
     await expect(writeBody(Readable.from(parts), fd, {})).resolves.toBe(Buffer.concat(parts).length);
     expect(await fs.readFile(file)).toEqual(Buffer.concat(parts));
+  });
+
+  it('with syncWriteMax, writes a small body on the calling thread in one writev, and a larger one through the pool', async () => {
+    const pooled = vi.spyOn(fsc, 'writev');
+    const onThread = vi.spyOn(fsc, 'writevSync');
+    const small = [Buffer.from('Subject: small\r\n'), Buffer.from('\r\n'), Buffer.from('body\r\n')];
+    await expect(writeBody(Readable.from(small), fd, { syncWriteMax: SMALL_WRITE })).resolves.toBe(Buffer.concat(small).length);
+    expect((await fs.readFile(file)).equals(Buffer.concat(small))).toBe(true);
+    expect(onThread).toHaveBeenCalledTimes(1);
+    expect(onThread.mock.calls[0]![1]).toEqual(small);
+    expect(pooled).not.toHaveBeenCalled();
+
+    // A body over the limit: its full batches go through the pool (the stream paused meanwhile).
+    const big = chunks(WRITE_BATCH / 16384 + 4, 16 * 1024);
+    const fd2 = fsc.openSync(path.join(dir, 'big'), 'wx', 0o600);
+    await expect(writeBody(Readable.from(big), fd2, { syncWriteMax: SMALL_WRITE })).resolves.toBe(big.length * 16 * 1024);
+    fsc.closeSync(fd2);
+    expect((await fs.readFile(path.join(dir, 'big'))).equals(Buffer.concat(big))).toBe(true);
+    expect(pooled).toHaveBeenCalled();
+  });
+
+  it('with syncWriteMax, reports a failed on-thread write (ENOSPC) through writeError, and a beforeWrite throw', async () => {
+    vi.spyOn(fsc, 'writevSync').mockImplementation(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    await expect(
+      writeBody(Readable.from([Buffer.from('body')]), fd, { syncWriteMax: SMALL_WRITE, writeError: (e) => new Error(`storage: ${(e as NodeJS.ErrnoException).code}`) }),
+    ).rejects.toThrow('storage: ENOSPC');
+    await expect(
+      writeBody(Readable.from([Buffer.from('body')]), fd, {
+        syncWriteMax: SMALL_WRITE,
+        beforeWrite: () => {
+          throw new Error('the disk is almost full');
+        },
+      }),
+    ).rejects.toThrow('the disk is almost full');
   });
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AccountSettings } from '../../shared/accounts.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
-import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
+import { aliceSending, sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { until } from '../support/servers.js';
 import { startSwitch, type SwitchRelay } from '../support/switch-relay.js';
 
@@ -40,25 +40,10 @@ suite('the Outbox when the network comes back', () => {
 
   beforeAll(async () => {
     servers = await startSendServers({ users: USERS });
-    const { dovecot: dc, postfix: pf } = servers;
     relay = await startSwitch(await closedPort());
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-network-back-'));
     service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
-    alice = await service.addAccount(
-      {
-        name: 'Alice',
-        email: 'alice@example.org',
-        host: '127.0.0.1',
-        port: dc.tlsPort,
-        security: 'tls',
-        user: 'alice',
-        tlsFingerprint: dc.fingerprint256,
-        password: { source: 'keychain' },
-        smtp: { host: '127.0.0.1', port: relay.port, security: 'tls', user: 'alice', tlsFingerprint: pf.fingerprint256, password: { source: 'incoming' } },
-        identities: [{ id: 'alice', name: 'Alice', address: 'alice@example.org' }],
-      },
-      'alice-pw',
-    );
+    alice = await service.addAccount(aliceSending(servers, relay.port), 'alice-pw');
   }, 120_000);
 
   afterAll(async () => {

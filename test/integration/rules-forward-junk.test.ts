@@ -17,7 +17,7 @@ import { classify, learn, saveWordList, WordList } from '../../electron/core/jun
 import type * as ClassifyModule from '../../electron/core/junk/classify.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
-import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
+import { aliceSending, sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
 
 // Every classification the junk filter makes is recorded (the real classifier, counted).
@@ -67,23 +67,8 @@ suite('a forwarding filter and the junk filter (Postfix + Dovecot)', () => {
     }
 
     servers = await startSendServers({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
-    const { dovecot: dc, postfix: pf } = servers;
     service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
-    alice = await service.addAccount(
-      {
-        name: 'Alice',
-        email: 'alice@example.org',
-        host: '127.0.0.1',
-        port: dc.tlsPort,
-        security: 'tls',
-        user: 'alice',
-        tlsFingerprint: dc.fingerprint256,
-        password: { source: 'keychain' },
-        smtp: { host: '127.0.0.1', port: pf.submissionsPort, security: 'tls', user: 'alice', tlsFingerprint: pf.fingerprint256, password: { source: 'incoming' } },
-        identities: [{ id: 'alice', name: 'Alice', address: 'alice@example.org' }],
-      },
-      'alice-pw',
-    );
+    alice = await service.addAccount(aliceSending(servers), 'alice-pw');
     await service.saveRules([{ name: 'All to Bob', match: 'all', conditions: [{ field: 'account', op: 'is', value: 'Alice' }], actions: [{ t: 'forward', to: 'bob@example.org' }] }]);
   }, 180_000);
 

@@ -11,6 +11,7 @@
  * In CI a missing Postfix is an error, never a skip (issue 15 §4: nothing is skipped in CI).
  */
 import { describe } from 'vitest';
+import type { MailService } from '../../electron/core/mail-service.js';
 import { startDovecot, type DovecotOptions, type DovecotServer, type DovecotUser } from './dovecot.js';
 import { postfixUnavailable, startPostfix, type PostfixOptions, type PostfixServer } from './postfix.js';
 
@@ -68,4 +69,24 @@ export async function startSendServers(opts: SendServersOptions): Promise<SendSe
     await stop();
     throw e;
   }
+}
+
+/**
+ * Alice's account as the sending suites add it: POP3 over TLS on the Dovecot, SMTP over TLS with
+ * the incoming password and Postfix's certificate, one identity. `smtpPort`: something in front of
+ * the Postfix instead (a relay that can be switched off, a fault proxy).
+ */
+export function aliceSending(s: SendServers, smtpPort = s.postfix.submissionsPort): Parameters<MailService['addAccount']>[0] {
+  return {
+    name: 'Alice',
+    email: 'alice@example.org',
+    host: '127.0.0.1',
+    port: s.dovecot.tlsPort,
+    security: 'tls',
+    user: 'alice',
+    tlsFingerprint: s.dovecot.fingerprint256,
+    password: { source: 'keychain' },
+    smtp: { host: '127.0.0.1', port: smtpPort, security: 'tls', user: 'alice', tlsFingerprint: s.postfix.fingerprint256, password: { source: 'incoming' } },
+    identities: [{ id: 'alice', name: 'Alice', address: 'alice@example.org' }],
+  };
 }

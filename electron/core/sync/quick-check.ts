@@ -286,8 +286,8 @@ const ledgers = new Map<string, { key: string; ledger: Ledger }>();
 const LEDGERS_KEPT = 16;
 
 async function readLedger(file: string): Promise<Ledger> {
-  const st = await fs.stat(file, { bigint: true }).catch(() => null);
-  const key = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '';
+  const st = await fs.stat(file).catch(() => null);
+  const key = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '';
   const known = ledgers.get(file);
   if (st && known?.key === key) return known.ledger;
   const ledger = await Ledger.open(file);

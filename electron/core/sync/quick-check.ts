@@ -211,10 +211,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // made, not before them. Its failure is the full path's to word (null below).
     const credentials = typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials);
     credentials.catch(() => {});
+    let seen: string | undefined;
     const [ledger, pop] = await Promise.all([
       readLedger(path.join(accountDir, 'ledger.jsonl')),
       lastSeenCertificate(accountDir, opts.server)
-        .then((seen) => Pop3Client.connect(opts.connect(seen)))
+        .then((lastSeen) => Pop3Client.connect(opts.connect((seen = lastSeen))))
         .catch((e: unknown) => ({ failed: e })),
     ]);
     if ('failed' in pop) return loginFailure(pop.failed);
@@ -256,7 +257,10 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         if (planHasWork(plan)) return opts.handOver ? handOver(server, handedHook) : await quitThenFull(pop);
       }
       await pop.quit();
-      if (pop.fingerprint256) await rememberCertificate(accountDir, opts.server, pop.fingerprint256, opts.now).catch(() => {});
+      // The certificate as last seen and no block (certificateBlockSync above; nobody writes one
+      // while this holds the lock): nothing to remember, and no need to read the file again.
+      const fingerprint = pop.fingerprint256;
+      if (fingerprint && fingerprint !== seen) await rememberCertificate(accountDir, opts.server, fingerprint, opts.now).catch(() => {});
       const warnings: string[] = [];
       // As the full sync words it (sync-engine.ts).
       if (opts.policy.leaveOnServer && caps?.expire === 0) {

@@ -25,9 +25,9 @@ import type { ParseAnswer, ParseRequest, WorkerNote } from './parse-worker.js';
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
 /**
- * A worker must have loaded its modules within this long of its start (~0.4–0.8 s CPU, slower on
- * a loaded machine); until then its message's clock has not started (DESIGN §3.5: nothing waits
- * forever).
+ * A worker must have loaded its modules within this long of its start (~0.2 s CPU since
+ * mailparser and zod load only on demand; far slower on a loaded machine); until then its
+ * message's clock has not started (DESIGN §3.5: nothing waits forever).
  */
 const STARTUP_MS = 15_000;
 /** Workers lost in a row (a crash or a timeout each, no answer between) before no more are started. */
@@ -35,10 +35,13 @@ const MAX_LOSSES = 3;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
 /**
- * A worker starts only once this many parses wait on the calling thread: loading the parsers'
- * modules in a worker costs ~0.4–0.8 s CPU and ~25 MB, more than a check bringing a few dozen
- * messages saves (measured: `popbox sync` of 43 messages took 1.3 s CPU in-thread, 1.7–1.9 s
- * with a worker); a sync of hundreds backs up past this and gains (800: main's CPU −28 %).
+ * A worker starts only once this many parses wait on the calling thread: a worker's start (its
+ * modules, ~0.2 s CPU since session 9; ~0.5 s before, when `popbox sync` of 43 messages took
+ * 1.3 s CPU in-thread and 1.7–1.9 s with a worker) and its cold JIT cost more than a check
+ * bringing a few dozen messages saves; a sync of hundreds backs up past this and gains (800:
+ * main's CPU −28 %). Measured again in session 9 (loaded machine, medians of 3): with the
+ * cheaper start, the worker's process CPU is no more than all-in-thread's (800: 3.4 vs 3.7 s;
+ * 2,000: 9.2 vs 10.5 s), so the threshold stays.
  */
 const START_AT = 64;
 /** A worker's heap at most: parsing is bounded by its budgets far below this. */

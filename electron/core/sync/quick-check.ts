@@ -2,12 +2,13 @@
  * The check that finds nothing new, made cheap (issue 18 P0). Most checks for mail find nothing:
  * the full path opens the account's mailbox (every folder of the Maildir scanned, tmp/ cleaned,
  * the journal reconciled with the disk) before it even connects. Here only what the decision
- * needs is read: the ledger (once, its UIDLs in a Map), the server's UIDL list, and the plan the
- * full sync would make from them (planSync, the same function). When that plan does nothing,
- * neither does the full sync, and the check ends here with QUIT; otherwise the caller runs the
- * full sync, which decides again from scratch — over this session and from its listing when it is
- * handed over (the app; the CLI through parkOutcome), so a check logs in and lists once (nothing
- * here writes mail state, so nothing here can break invariants 1–3).
+ * needs is read: the ledger (kept in memory while its file is unchanged), the server's UIDL list
+ * (LIST only when there is work), and the plan the full sync would make from them (planSync, the
+ * same function). When that plan does nothing, neither does the full sync, and the check ends here
+ * with QUIT; otherwise the caller runs the full sync, which decides again from scratch — over this
+ * session and from its listing when it is handed over (the app; the CLI through parkOutcome), so a
+ * check logs in and lists once; the On the server hook, run here, is replayed there, not run
+ * twice (nothing here writes mail state, so nothing here can break invariants 1–3).
  *
  * What the full path also does on every check is reconcile: take in what another tool changed in
  * the Maildir (a file deleted, flags renamed). The quick check runs only while the Maildir is as

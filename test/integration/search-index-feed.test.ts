@@ -104,26 +104,4 @@ describe('the search index fed by ingest', () => {
     expect(write.mock.calls[0]![1].toSorted()).toEqual([ids[0], ids[2]]);
     expect(await find('wombatish OR numbatic OR quolline')).toEqual([ids[1]]);
   });
-  it("bounds the text one index transaction holds, not only the number of messages", async () => {
-    const writes: number[] = [];
-    const write = IndexDb.prototype.write;
-    vi.spyOn(IndexDb.prototype, 'write').mockImplementation(function (this: IndexDb, add, remove) {
-      writes.push(add.length);
-      return write.call(this, add, remove);
-    });
-    // Room for all the text below (the default cache would let most of it go, to be read from files).
-    const texts = new TextCache(64 * 1024 * 1024);
-    const search = open(texts);
-    const record = (id: string, i: number) => ({ id, accountId: 'a', uidl: id, receivedAt: i, partial: false, flags: { seen: false, flagged: false }, folder: 'INBOX' });
-    const summary = (i: number) => ({ subject: `Note ${i}`, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' });
-    // 40 messages of 500,000 characters of text each (20 M): never all held for one write (one before).
-    const big = Array.from({ length: 40 }, (_, i) => `b${i}`);
-    big.forEach((id, i) => texts.put(id, { body: `${'lorem '.repeat(83_333)}tuatara${i}`, files: '' }));
-    await journal.append(big.map((id, i) => ({ t: 'add' as const, m: { ...record(id, 100 + i), summary: summary(100 + i) } })));
-    await search.idle();
-    expect(writes.length).toBe(2);
-    expect(writes.reduce((a, b) => a + b, 0)).toBe(40);
-    expect(Math.max(...writes) * 500_000).toBeLessThanOrEqual(16 * 1024 * 1024 + 4 * 500_000);
-    expect(await find('tuatara39')).toEqual(['b39']);
-  });
 });

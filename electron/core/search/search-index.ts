@@ -30,14 +30,8 @@ import { IndexDb, indexFailureReason, isDamaged, type IndexDoc } from './index-d
 import { parseQuery, type Clause, type Item } from './query.js';
 import { snippetAround } from './snippet.js';
 
-/**
- * Messages read and written per transaction while indexing, at most. (128, one transaction per
- * journal batch of 100 during a sync, cost the FTS write 8% less CPU alone but the whole sync
- * more main-thread CPU, measured alternating: main blocked twice as long at a time.)
- */
+/** Messages read and written per transaction while indexing. */
 const BATCH = 64;
-/** Text (characters) read for one transaction, at most: 64 messages of 512 KB of text each are not held at once. */
-const BATCH_CHARS = 16 * 1024 * 1024;
 /** Files read at once while indexing. */
 const READ_AHEAD = 4;
 /** Up to this many text matches are ranked by relevance; beyond, newest first (a word in most of the mail says little). */
@@ -244,30 +238,17 @@ export class SearchIndex {
     if (this.removing.size && !this.store([])) return;
     let wrote = 0;
     while (!this.closed && this.pending.size > 0) {
-      // A few files at a time (reading waits on the disk, parsing on the CPU), taken from the
-      // queue's front as they are read, until the batch is full by count or by text.
-      const taken: string[] = [];
+      const ids = [...this.pending].slice(0, BATCH);
+      for (const id of ids) this.pending.delete(id);
+      // A few files at a time: reading waits on the disk, parsing on the CPU.
       const docs: IndexDoc[] = [];
-      let chars = 0;
       try {
-        while (taken.length < BATCH && chars < BATCH_CHARS && this.pending.size > 0) {
-          const ids: string[] = [];
-          for (const id of this.pending) {
-            ids.push(id);
-            if (ids.length === READ_AHEAD) break;
-          }
-          for (const id of ids) this.pending.delete(id);
-          taken.push(...ids);
-          for (const doc of await Promise.all(ids.map((id) => this.document(id)))) {
-            if (!doc) continue;
-            docs.push(doc);
-            chars += doc.body.length + doc.files.length;
-          }
-          if (this.closed) break;
+        for (let i = 0; i < ids.length; i += READ_AHEAD) {
+          for (const doc of await Promise.all(ids.slice(i, i + READ_AHEAD).map((id) => this.document(id)))) if (doc) docs.push(doc);
         }
       } catch (e) {
         // Not lost: the batch is read again at the retry.
-        for (const id of taken) this.pending.add(id);
+        for (const id of ids) this.pending.add(id);
         throw e;
       }
       // Checked again now, in the same turn as the write: a message removed while its file was

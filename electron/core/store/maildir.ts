@@ -57,10 +57,34 @@ const ROOM_CHECK_MAX = 8 * 1024 * 1024;
 // A new message costs a handful of file operations and little else, and on a busy machine each
 // round trip through the thread pool costs more than the work (about 100 µs of CPU each on a
 // loaded 2-core VM; mime/reader.ts measured the same). So delivery uses plain callbacks on a
-// descriptor rather than fs.promises' FileHandle, sends through the pool only what waits for the
-// disk (the fsync, and writes larger than SMALL_WRITE), and opens, writes small bodies, closes and
-// renames in place.
+// descriptor rather than fs.promises' FileHandle. On a local disk it sends through the pool only
+// what waits for the disk (the fsync, and writes larger than SMALL_WRITE), and opens, writes small
+// bodies, closes and renames in place; elsewhere all of it goes through the pool (onLocalDisk).
 const fsyncFd = (fd: number) => new Promise<void>((resolve, reject) => fsc.fsync(fd, (e) => (e ? reject(e) : resolve())));
+const openFd = (file: string, flags: string, mode: number) =>
+  new Promise<number>((resolve, reject) => fsc.open(file, flags, mode, (e, fd) => (e ? reject(e) : resolve(fd))));
+const renameFile = (from: string, to: string) => new Promise<void>((resolve, reject) => fsc.rename(from, to, (e) => (e ? reject(e) : resolve())));
+
+/**
+ * Linux filesystems on a local disk (statfs f_type): ext2/3/4, XFS, Btrfs, tmpfs, F2FS, ZFS,
+ * bcachefs, overlayfs (containers). Only on these are the open, small writes and rename of a new message done on this
+ * thread (see SMALL_WRITE): a network or FUSE filesystem whose server stopped answering blocks
+ * an open or a rename with no timeout, and on the app's main thread that would freeze the whole
+ * app, not just the sync (review of 16c4813). Anywhere else (NFS, SMB, FUSE, another OS, a
+ * filesystem that cannot say) everything goes through the thread pool, as before.
+ */
+const LOCAL_FILESYSTEMS = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0xf2f52010, 0x2fc12fc1, 0xca451a4e, 0x794c7630]);
+
+/** Whether `dir` is on a local disk (LOCAL_FILESYSTEMS); false when it cannot be told. */
+export async function onLocalDisk(dir: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  try {
+    return LOCAL_FILESYSTEMS.has(Number((await fs.statfs(dir)).type));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A name in tmp/ no other delivery uses: the id, this process's id and a random tag (both taken
  * once: process.pid is a system call each time, and random bytes per message showed in profiles),
@@ -100,6 +124,8 @@ export class Maildir {
    * counted across messages, so a sync of many small ones does not ask the filesystem once each.
    */
   private roomAllowance = 0;
+  /** Whether new messages are opened, written (when small) and renamed on this thread (onLocalDisk). */
+  private localDisk = false;
 
   private constructor(readonly dir: string) {}
 
@@ -121,6 +147,7 @@ export class Maildir {
       throw storageError(`cannot create the Maildir ${dir}`, e);
     }
     const md = new Maildir(dir);
+    md.localDisk = await onLocalDisk(dir);
     const trashed = await md.scan();
     // Nothing in tmp/ was ever acknowledged (the ledger and DELE only follow the rename), so
     // removing it loses nothing. Only the holder of the account lock may do it.
@@ -408,9 +435,10 @@ export class Maildir {
     let fd: number;
     try {
       if (this.roomAllowance <= 0) this.roomAllowance = await this.ensureRoom(0);
-      // Created here, not in the thread pool: an open in tmp/ does not wait for the disk, and in
-      // the pool it queued behind the fsyncs of the messages before it (see SMALL_WRITE).
-      fd = fsc.openSync(tmpPath, 'wx', 0o600);
+      // On a local disk created here, not in the thread pool: an open in tmp/ does not wait for
+      // the disk, and in the pool it queued behind the fsyncs of the messages before it (see
+      // SMALL_WRITE). Elsewhere in the pool (onLocalDisk).
+      fd = this.localDisk ? fsc.openSync(tmpPath, 'wx', 0o600) : await openFd(tmpPath, 'wx', 0o600);
     } catch (e) {
       body.destroy();
       if (e instanceof AppFailure) throw e;
@@ -433,7 +461,7 @@ export class Maildir {
           this.roomAllowance -= bytes;
         },
         writeError: (e) => storageError('cannot write a new message', e),
-        syncWriteMax: SMALL_WRITE,
+        syncWriteMax: this.localDisk ? SMALL_WRITE : 0,
       });
     } catch (e) {
       body.destroy();
@@ -504,9 +532,11 @@ export class Maildir {
     if (!this.folderKeys.has(into)) await this.createFolderNow(into);
     const rel = path.join(folderDir(into), 'cur', curName(staged.id, flagLetters));
     try {
-      // On this thread for the same reason as the open (a rename of a file already fsynced is a
-      // directory update in memory; the directory fsync in syncDirs makes it durable).
-      fsc.renameSync(staged.tmpPath, path.join(this.dir, rel));
+      // On a local disk on this thread for the same reason as the open (a rename of a file
+      // already fsynced is a directory update in memory; the directory fsync in syncDirs makes it
+      // durable); elsewhere in the pool.
+      if (this.localDisk) fsc.renameSync(staged.tmpPath, path.join(this.dir, rel));
+      else await renameFile(staged.tmpPath, path.join(this.dir, rel));
       if (existing && existing.rel !== rel) await fs.rm(path.join(this.dir, existing.rel), { force: true });
     } catch (e) {
       await fs.rm(staged.tmpPath, { force: true });

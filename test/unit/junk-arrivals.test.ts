@@ -141,6 +141,18 @@ describe('JunkService', () => {
     expect(saved.learned.get('m')?.v).toBe('ham');
   });
 
+  it('takes a message the person marked Not junk as good mail, even where its words still score as junk', async () => {
+    await trainOnDisk();
+    await put('j', junkMail(9));
+    const junk = service();
+    expect((await junk.classifyArrivals(['j'], { file: false })).junk).toEqual(['j']);
+    await junk.mark(['j'], 'ham'); // Not junk: one lesson of good mail
+    expect(classify(Buffer.from(junkMail(9)), await loadWordList(path.join(dir, 'data'))).verdict).toBe('junk');
+    const r = await junk.classifyArrivals(['j']);
+    expect(r).toMatchObject({ junk: [], ham: ['j'] });
+    expect(records.get('j')!.folder).toBe('INBOX');
+  });
+
   it('undo of Junk removes the lesson and puts the message back', async () => {
     await trainOnDisk();
     await put('m', unsureMail);

@@ -113,7 +113,8 @@ export class JunkService {
    * account's Junk folder; unsure and good mail stay. A message a rule filed elsewhere is skipped.
    * `file: false` only judges (the rules ask before they forward: spam is never forwarded).
    * `judged`: verdicts reached earlier in this arrival (that judgement), used instead of
-   * classifying the message again; one no longer in the inbox is still skipped.
+   * classifying the message again; one no longer in the inbox is still skipped. A message the
+   * person marked Not junk is good mail whatever its score.
    */
   classifyArrivals(ids: readonly string[], opts: { file?: boolean; judged?: ReadonlyMap<string, Outcome> } = {}): Promise<ArrivalVerdicts> {
     return this.serial(async () => {
@@ -130,6 +131,12 @@ export class JunkService {
         const known = opts.judged?.get(id);
         if (known) {
           out[known].push(id);
+          continue;
+        }
+        // The person said this one is not junk (Not junk): their word stands over the score, which
+        // one lesson may not have moved far enough (a filter run by hand, `rules run --forward`).
+        if (list.learned.get(id)?.v === 'ham') {
+          out.ham.push(id);
           continue;
         }
         if (++n % BATCH === 0) await new Promise((r) => setImmediate(r));

@@ -130,9 +130,12 @@ function parseAddresses(): ParseAddressHeader {
 
 function addresses(raw: string[]): Address[] {
   if (raw.length === 0) return [];
+  // Loaded outside the try: a parser that cannot be loaded (a packaging slip) is an error that
+  // shows, not every sender's address silently empty (review of 574e0c8).
+  const parse = parseAddresses();
   let parsed;
   try {
-    parsed = parseAddresses()(raw.map(relabelWords), { flatten: true }).value;
+    parsed = parse(raw.map(relabelWords), { flatten: true }).value;
   } catch {
     return raw.map((r) => ({ name: decodeWords(r), address: '' }));
   }

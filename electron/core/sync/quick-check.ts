@@ -258,8 +258,10 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         if (planHasWork(plan)) return opts.handOver ? handOver(server, handedHook) : await quitThenFull(pop);
       }
       await pop.quit();
-      // The certificate as last seen and no block (certificateBlockSync above; nobody writes one
-      // while this holds the lock): nothing to remember, and no need to read the file again.
+      // The certificate as last seen and no block when this check began (certificateBlockSync,
+      // read just before the lock was taken): nothing to remember, and no need to read the file
+      // again. A block another process recorded in between stays until the next full sync, which
+      // this check's certificate does not change (the next check sees the block and goes full).
       const fingerprint = pop.fingerprint256;
       if (fingerprint && fingerprint !== seen) await rememberCertificate(accountDir, opts.server, fingerprint, opts.now).catch(() => {});
       const warnings: string[] = [];

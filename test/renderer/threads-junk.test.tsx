@@ -4,20 +4,17 @@
  * on that row acts on the side of the outsider split the row's message is on: the injected
  * message alone goes to Junk (and is learned as junk); Ann's genuine messages stay.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
 import type { MessageRecord } from '../../shared/changes.js';
-import { App } from '../../renderer/src/app/App.js';
-import { ServicesContext } from '../../renderer/src/app/context.js';
 import { PopboxDb } from '../../renderer/src/db/database.js';
-import { ReadModel } from '../../renderer/src/db/read-model.js';
 import { MessageStore } from '../../renderer/src/db/message-store.js';
 import { conversationJunkTargets, conversationTargets } from '../../renderer/src/features/threads/conversation.js';
 import { ThreadModel } from '../../renderer/src/features/threads/thread-model.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize } from './support/app-harness.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
 
 // jsdom has no layout: give the list a size so the virtualizer renders rows.
 beforeAll(() => giveElementsASize());
@@ -41,6 +38,10 @@ afterEach(async () => {
 
 const who = (name: string, address: string) => [{ name, address }];
 
+/** An account of Bob's (no server is reached: these tests journal their mail directly). */
+const addAccount = (name: string, email: string) =>
+  s.service.addAccount({ name, email, host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+
 function mail(accountId: string, over: { subject: string; from: [string, string]; date: string; receivedAt: number; messageId: string; refs?: string[] }): MessageRecord {
   const m = record({ subject: over.subject, date: over.date, accountId, receivedAt: over.receivedAt });
   return {
@@ -57,7 +58,7 @@ function mail(accountId: string, over: { subject: string; from: [string, string]
 }
 
 it("Junk on a conversation row whose newest message was planted from outside junks that message alone, not Ann's", async () => {
-  const account = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const account = await addAccount('Home', 'bob@home.test');
   const invoice = mail(account.id, { subject: 'Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-01T10:00:00Z', receivedAt: 1, messageId: '<inv42@acme.test>' });
   const genuine = mail(account.id, { subject: 'Re: Invoice 42', from: ['Ann', 'ann@acme.test'], date: '2026-02-02T10:00:00Z', receivedAt: 2, messageId: '<inv42-2@acme.test>', refs: ['<inv42@acme.test>'] });
   const planted = mail(account.id, { subject: 'Re: Invoice 42', from: ['Ann', 'billing@evil.test'], date: '2026-02-03T10:00:00Z', receivedAt: 3, messageId: '<x@evil.test>', refs: ['<inv42@acme.test>'] });
@@ -73,13 +74,7 @@ it("Junk on a conversation row whose newest message was planted from outside jun
       return { ok: true, value: null };
     },
   } as PopboxApi;
-  const readModel = new ReadModel(db, api, undefined, () => {});
-  stop = readModel.start();
-  render(
-    <ServicesContext.Provider value={{ api, db, readModel }}>
-      <App />
-    </ServicesContext.Provider>,
-  );
+  stop = renderApp(db, api).stop;
 
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   // One row for the conversation: the planted reply, the newest.
@@ -113,7 +108,7 @@ it('Junk on a row from inside takes the insiders only; Delete, Archive and Move 
 it('the pane notes and Junk acts on one split: a first message thrown in Trash does not vouch on the Junk side alone', async () => {
   // Ann's first message (in Trash now) cc'd Carl at evil.test; the pane from the Inbox does not
   // show it, so there Eve's message is the first and Ann's reply is the one "from outside".
-  const account = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const account = await addAccount('Home', 'bob@home.test');
   const first = mail(account.id, { subject: 'Plans', from: ['Ann', 'ann@acme.test'], date: '2026-02-01T10:00:00Z', receivedAt: 1, messageId: '<p1@acme.test>' });
   first.summary.cc = who('Carl', 'carl@evil.test');
   const eve = mail(account.id, { subject: 'Re: Plans', from: ['Eve', 'eve@evil.test'], date: '2026-02-02T10:00:00Z', receivedAt: 2, messageId: '<p2@evil.test>', refs: ['<p1@acme.test>'] });
@@ -130,13 +125,7 @@ it('the pane notes and Junk acts on one split: a first message thrown in Trash d
       return { ok: true, value: null };
     },
   } as PopboxApi;
-  const readModel = new ReadModel(db, api, undefined, () => {});
-  stop = readModel.start();
-  render(
-    <ServicesContext.Provider value={{ api, db, readModel }}>
-      <App />
-    </ServicesContext.Provider>,
-  );
+  stop = renderApp(db, api).stop;
 
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Carl, .*conversation of 3/));
@@ -153,8 +142,8 @@ it('the pane notes and Junk acts on one split: a first message thrown in Trash d
 
 it('Delete on a conversation row of the Unified Inbox takes both accounts\u2019 Inbox copies: the row leaves the list whole', async () => {
   // A list mail and its reply reached both of Bob's accounts: one row (a conversation of 2) in the Unified Inbox.
-  const home = await s.service.addAccount({ name: 'Home', email: 'bob@home.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
-  const work = await s.service.addAccount({ name: 'Work', email: 'bob@work.test', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', password: { source: 'keychain' } }, 'pw');
+  const home = await addAccount('Home', 'bob@home.test');
+  const work = await addAccount('Work', 'bob@work.test');
   const both = (accountId: string, receivedAt: number) => [
     mail(accountId, { subject: 'Meetup', from: ['Ann', 'ann@list.test'], date: '2026-02-01T10:00:00Z', receivedAt, messageId: '<m1@list.test>' }),
     mail(accountId, { subject: 'Re: Meetup', from: ['Carl', 'carl@list.test'], date: '2026-02-02T10:00:00Z', receivedAt: receivedAt + 1, messageId: '<m2@list.test>', refs: ['<m1@list.test>'] }),
@@ -173,13 +162,7 @@ it('Delete on a conversation row of the Unified Inbox takes both accounts\u2019 
       return { ok: true, value: null };
     },
   } as PopboxApi;
-  const readModel = new ReadModel(db, api, undefined, () => {});
-  stop = readModel.start();
-  render(
-    <ServicesContext.Provider value={{ api, db, readModel }}>
-      <App />
-    </ServicesContext.Provider>,
-  );
+  stop = renderApp(db, api).stop;
 
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));

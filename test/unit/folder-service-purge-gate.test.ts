@@ -116,4 +116,42 @@ describe('the Trash and Junk purge runs at most once an hour', () => {
     expect(await folders.purgeTrash('acct', 30)).toBe(1);
     expect(deleted).toEqual(['old']);
   });
+
+  it('after its first look, a purge reads only the journal changes since, not every message in the Inbox', async () => {
+    const { journal, clock, deleted, service, file } = await setup();
+    const folders = service();
+    const inbox: MessageRecord[] = Array.from({ length: 2000 }, (_, i) => ({
+      id: `in${i}`, accountId: 'acct', uidl: `u-in${i}`, receivedAt: T0 - 90 * DAY, partial: false, flags: { seen: false, flagged: false }, folder: 'INBOX',
+      summary: { subject: `in${i}`, from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 10, hasAttachments: false, snippet: '' },
+    }));
+    await journal.append(inbox.map((m) => ({ t: 'add' as const, m })));
+    await file('old', 'Trash', T0 - 31 * DAY);
+    await file('junk-young', 'Junk', T0 - DAY);
+    expect(await folders.purgeTrash('acct', 30)).toBe(1); // the first look walks the journal once
+    expect(deleted).toEqual(['old']);
+
+    const reads = vi.spyOn(journal, 'all');
+    // Between checks: two Inbox messages trashed long ago (one then restored), one junk grows old, one moved to Junk.
+    await journal.append([
+      { t: 'move', id: 'in1', folder: 'Trash', trashedAt: T0 - 40 * DAY },
+      { t: 'move', id: 'in2', folder: 'Trash', trashedAt: T0 - 40 * DAY },
+      { t: 'move', id: 'in2', folder: 'INBOX' },
+      { t: 'move', id: 'in3', folder: 'Junk', trashedAt: T0 - 40 * DAY },
+    ]);
+    clock.now = T0 + 2 * HOUR;
+    expect(await folders.purgeTrash('acct', 30)).toBe(1);
+    expect(await folders.purgeJunk('acct', 30)).toBe(1);
+    expect(deleted).toEqual(['old', 'in1', 'in3']);
+    expect(journal.get('in2')?.folder).toBe('INBOX');
+    expect(journal.get('junk-young')?.folder).toBe('Junk');
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+
+    // A journal compacted past the last look cannot list its changes: the purge walks it again.
+    await journal.append([{ t: 'move', id: 'in4', folder: 'Trash', trashedAt: T0 - 40 * DAY }]);
+    await journal.compact();
+    clock.now = T0 + 4 * HOUR;
+    expect(await folders.purgeTrash('acct', 30)).toBe(1);
+    expect(deleted).toEqual(['old', 'in1', 'in3', 'in4']);
+  });
 });

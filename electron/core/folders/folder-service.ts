@@ -17,6 +17,7 @@ import type { AccountMailbox } from '../store/mailbox.js';
 import type { StoredFile } from '../store/maildir.js';
 import { journalTree } from './tree.js';
 import { purgeDue, readPurgeMarks, writePurgeMarks, type PurgeMarks } from './purge-mark.js';
+import { PurgeScan } from './purge-scan.js';
 
 export interface FolderDeps {
   journal: Journal;
@@ -62,7 +63,12 @@ export class FolderService {
   /** The last purge that ran to its end, per account and folder (read from purged.json once per account). */
   private readonly purged = new Map<string, PurgeMarks>();
 
-  constructor(private readonly deps: FolderDeps) {}
+  /** What is in each account's Trash and Junk, kept from the journal's changes (not a walk of every record per purge). */
+  private readonly purgeScan: PurgeScan;
+
+  constructor(private readonly deps: FolderDeps) {
+    this.purgeScan = new PurgeScan(deps.journal, [TRASH, JUNK]);
+  }
 
   private get journal(): Journal {
     return this.deps.journal;
@@ -266,8 +272,7 @@ export class FolderService {
     if (!purgeDue(marks[folder], days, now)) return 0;
     const undated: MoveChange[] = [];
     const old: string[] = [];
-    for (const m of this.journal.all()) {
-      if (m.accountId !== accountId || m.folder !== folder) continue;
+    for (const m of this.purgeScan.inFolder(accountId, folder)) {
       if (m.trashedAt === undefined) undated.push({ t: 'move', id: m.id, folder, trashedAt: now, ...(m.trashedFrom !== undefined ? { trashedFrom: m.trashedFrom } : {}) });
       else if (now - m.trashedAt >= days * 86_400_000) old.push(m.id);
     }

@@ -126,6 +126,12 @@ export class Maildir {
   private roomAllowance = 0;
   /** Whether new messages are opened, written (when small) and renamed on this thread (onLocalDisk). */
   private localDisk = false;
+  /**
+   * Sees a new message's whole body when it was written in one go (writeBody's onWhole), before
+   * it is durable: ingest parses those bytes instead of reading the file back (set by a sync's
+   * IngestRun for its life).
+   */
+  onWholeBody: ((id: string, buffers: readonly Buffer[], size: number) => void) | null = null;
 
   private constructor(readonly dir: string) {}
 
@@ -462,6 +468,7 @@ export class Maildir {
         },
         writeError: (e) => storageError('cannot write a new message', e),
         syncWriteMax: this.localDisk ? SMALL_WRITE : 0,
+        onWhole: this.onWholeBody ? (buffers, n) => this.onWholeBody?.(id, buffers, n) : undefined,
       });
     } catch (e) {
       body.destroy();

@@ -38,6 +38,12 @@ export interface WriteBodyOptions {
    * the pool. See SMALL_WRITE.
    */
   syncWriteMax?: number | undefined;
+  /**
+   * Sees the whole body once it was written in one batch on the calling thread (a small message:
+   * SMALL_WRITE), so its bytes, already in memory, need not be read back (ingest's parse, issue
+   * 18). The buffers are the batch's views: copy what is kept. A throw is ignored.
+   */
+  onWhole?: ((buffers: readonly Buffer[], size: number) => void) | undefined;
 }
 
 /**
@@ -111,6 +117,13 @@ export function writeBody(body: Readable, fd: number, opts: WriteBodyOptions = {
         } catch (e) {
           fail(opts.writeError ? opts.writeError(e) : e);
           return;
+        }
+        if (ended && bytes === size) {
+          try {
+            opts.onWhole?.(buffers, size);
+          } catch {
+            // a nicety for the reader of the bytes; the file is written
+          }
         }
         if (ended) done();
         return;

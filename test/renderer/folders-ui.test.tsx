@@ -127,7 +127,7 @@ describe('Move to… picker', () => {
   it('filters as you type, skips the folder the messages are in, and moves on Enter', () => {
     const entries = flatten(folderTree([f('Work', ['Work']), f('Work.Projects', ['Work', 'Projects']), f('Clients', ['Clients'])]));
     const onPick = vi.fn();
-    render(<MovePicker count={2} entries={entries} current={new Set(['INBOX'])} onPick={onPick} onClose={() => {}} />);
+    render(<MovePicker what="2 messages" entries={entries} current={new Set(['INBOX'])} onPick={onPick} onClose={() => {}} />);
     const box = screen.getByRole('combobox', { name: 'Folder' });
     expect(screen.getByRole('dialog', { name: 'Move 2 messages to…' })).toBeTruthy();
     fireEvent.change(box, { target: { value: 'proj' } });

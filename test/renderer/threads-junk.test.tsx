@@ -173,6 +173,8 @@ it('Delete on a conversation row of the Unified Inbox takes both accounts\u2019 
 
   await waitFor(() => expect(trashed).toHaveLength(1));
   expect([...trashed[0]!].sort()).toEqual(copies.map((m) => m.id).sort());
+  // The toast counts what the row counted (2 messages), then says both accounts' copies went: not "4 messages".
+  await screen.findByText('Moved 2 messages (4 copies) to Trash.');
   // Nothing of the conversation is left to stand in for the row; the other mail stays.
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
   expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Dee, Lunch/);

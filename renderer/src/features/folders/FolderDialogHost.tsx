@@ -10,7 +10,7 @@ import { useServices } from '../../app/context.js';
 import type { AccountRow } from '../../db/database.js';
 import type { MailboxView, MessageStore } from '../../db/message-store.js';
 import { DeleteMessagesDialog } from '../inbox/DeleteMessagesDialog.js';
-import { messagesText } from '../inbox/undoable.js';
+import { messagesText, takenText } from '../inbox/undoable.js';
 import { deleteFolderText, emptyTrashText, FolderNameDialog, serverCopiesText } from './FolderDialogs.js';
 import { MovePicker } from './MovePicker.js';
 import type { Filing, FilingDialog } from './useFiling.js';
@@ -44,7 +44,7 @@ export function FolderDialogHost(props: {
       const here = new Set(rows.map((r) => r.folder));
       return (
         <MovePicker
-          count={rows.length}
+          what={takenText(store, rows.map((r) => r.id))}
           entries={filing.pickerEntries(d.ids)}
           current={here.size === 1 ? here : new Set()}
           onClose={close}

@@ -6,7 +6,6 @@
 import { useMemo, useState, type KeyboardEvent } from 'react';
 import { Dialog } from '../../app/Dialog.js';
 import { foldText } from '../../db/search.js';
-import { messagesText } from '../inbox/undoable.js';
 import { folderName, type FolderNode } from './tree.js';
 
 export interface PickerEntry {
@@ -14,7 +13,7 @@ export interface PickerEntry {
   depth: number;
 }
 
-export function MovePicker(props: { count: number; entries: readonly PickerEntry[]; current: ReadonlySet<string>; onPick: (key: string) => void; onClose: () => void }) {
+export function MovePicker(props: { /** What moves, as the toast will say it ("2 messages", "2 messages (4 copies)"). */ what: string; entries: readonly PickerEntry[]; current: ReadonlySet<string>; onPick: (key: string) => void; onClose: () => void }) {
   const [text, setText] = useState('');
   const [active, setActive] = useState(0);
   const shown = useMemo(() => {
@@ -36,7 +35,7 @@ export function MovePicker(props: { count: number; entries: readonly PickerEntry
   };
   const optionId = (key: string) => `move-to-${key.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
   return (
-    <Dialog label={`Move ${messagesText(props.count)} to…`} onClose={props.onClose} className="move-picker" heading>
+    <Dialog label={`Move ${props.what} to…`} onClose={props.onClose} className="move-picker" heading>
       <input
         autoFocus
         role="combobox"

@@ -6,7 +6,7 @@
 import { useState, type DragEvent } from 'react';
 import type { MessageStore } from '../../db/message-store.js';
 import type { MessageActions } from '../inbox/actions.js';
-import { messagesText } from '../inbox/undoable.js';
+import { takenText } from '../inbox/undoable.js';
 import type { Selection } from '../inbox/useSelection.js';
 import { DRAG_TYPE, dragInfo, type DragInfo } from './drag.js';
 import { flatten, folderTree, type FolderNode } from './tree.js';
@@ -63,12 +63,13 @@ export function useFiling(store: MessageStore, actions: MessageActions, selectio
     if (!info) return e.preventDefault();
     e.dataTransfer.effectAllowed = 'copyMove';
     e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(info.ids));
-    e.dataTransfer.setData('text/plain', messagesText(info.ids.length));
+    const what = takenText(store, info.ids);
+    e.dataTransfer.setData('text/plain', what);
     if (info.ids.length > 1) {
       // "3 messages" under the pointer rather than a picture of the one row grabbed.
       const ghost = document.createElement('div');
       ghost.className = 'drag-ghost';
-      ghost.textContent = messagesText(info.ids.length);
+      ghost.textContent = what;
       document.body.append(ghost);
       e.dataTransfer.setDragImage(ghost, 12, 12);
       setTimeout(() => ghost.remove(), 0);

@@ -11,6 +11,22 @@ import type { MessageActions } from './actions.js';
 
 export const messagesText = (n: number): string => (n === 1 ? '1 message' : `${n.toLocaleString()} messages`);
 
+/**
+ * How many messages a command took, as the list counts them: copies of one message (one
+ * Message-ID, e.g. in two accounts' Inboxes in the Unified Inbox, or downloaded twice) count
+ * once, as a conversation row's "conversation of 2" does, and the copies are said after it:
+ * "2 messages (4 copies)". Counting every copy said "4 messages" beside a row of 2.
+ */
+export function takenText(store: MessageStore, ids: readonly string[]): string {
+  const messages = new Set<string>();
+  for (const id of ids) {
+    const messageId = store.get(id)?.messageId;
+    messages.add(messageId ? messageId : `\u0000${id}`);
+  }
+  const n = messages.size;
+  return n === ids.length ? messagesText(n) : `${messagesText(n)} (${ids.length.toLocaleString()} copies)`;
+}
+
 /** The ids grouped by the folder they are in now (one move per account and folder puts them back). */
 function placesOf(store: MessageStore, ids: readonly string[]): { ids: string[]; folder: string }[] {
   const groups = new Map<string, { ids: string[]; folder: string }>();
@@ -62,27 +78,28 @@ export function undoableActions(actions: MessageActions, store: MessageStore, hi
     record(done, () => actions.flagEach(before.map((g) => ({ ...g, ids: g.ids.filter((id) => store.get(id)) })).filter((g) => g.ids.length > 0)));
     return p;
   };
+  const taken = (ids: readonly string[]) => takenText(store, ids);
   return {
     ...actions,
-    setSeen: (ids, seen) => flagged(ids, 'seen', `Marked ${messagesText(ids.length)} as ${seen ? 'read' : 'unread'}`, () => actions.setSeen(ids, seen)),
-    setFlagged: (ids, on) => flagged(ids, 'flagged', `${on ? 'Flagged' : 'Unflagged'} ${messagesText(ids.length)}`, () => actions.setFlagged(ids, on)),
-    trash: (ids) => moved(ids, `Moved ${messagesText(ids.length)} to Trash`, () => actions.trash(ids)),
-    restore: (ids) => moved(ids, `Restored ${messagesText(ids.length)}`, () => actions.restore(ids)),
-    archive: (ids) => moved(ids, `Archived ${messagesText(ids.length)}`, () => actions.archive(ids)),
+    setSeen: (ids, seen) => flagged(ids, 'seen', `Marked ${taken(ids)} as ${seen ? 'read' : 'unread'}`, () => actions.setSeen(ids, seen)),
+    setFlagged: (ids, on) => flagged(ids, 'flagged', `${on ? 'Flagged' : 'Unflagged'} ${taken(ids)}`, () => actions.setFlagged(ids, on)),
+    trash: (ids) => moved(ids, `Moved ${taken(ids)} to Trash`, () => actions.trash(ids)),
+    restore: (ids) => moved(ids, `Restored ${taken(ids)}`, () => actions.restore(ids)),
+    archive: (ids) => moved(ids, `Archived ${taken(ids)}`, () => actions.archive(ids)),
     // Undo takes the lesson back too (not only the move): main keeps where each came from.
     junk: (ids, on) => {
       const p = actions.junk(ids, on);
-      record(`Marked ${messagesText(ids.length)} as ${on ? 'junk' : 'not junk'}`, async () => {
+      record(`Marked ${taken(ids)} as ${on ? 'junk' : 'not junk'}`, async () => {
         const left = ids.filter((id) => store.get(id));
         if (left.length > 0) await actions.junk(left, !on, true);
       });
       return p;
     },
-    move: (ids, folder) => moved(ids, `Moved ${messagesText(ids.length)} to ${folderName(folder)}`, () => actions.move(ids, folder)),
+    move: (ids, folder) => moved(ids, `Moved ${taken(ids)} to ${folderName(folder)}`, () => actions.move(ids, folder)),
     copy: async (ids, folder) => {
       const copies = await actions.copy(ids, folder);
       if (copies.length > 0)
-        record(`Copied ${messagesText(ids.length)} to ${folderName(folder)}`, async () => {
+        record(`Copied ${taken(ids)} to ${folderName(folder)}`, async () => {
           const left = copies.filter((id) => store.get(id));
           if (left.length > 0) await actions.deleteForGood(left);
         });

@@ -637,7 +637,8 @@ describe('POP3 client against the fault server', () => {
       await serve(
         (conn) =>
           miniPop3(conn, {
-            capa: ['USER', 'SASL CRAM-MD5 PLAIN'],
+            // Without PLAIN (which comes first on a verified TLS channel, alone).
+            capa: ['USER', 'SASL CRAM-MD5'],
             override: async (c, verb, args) => {
               if (verb === 'AUTH' && args[0] === 'CRAM-MD5') {
                 await c.send(`+ ${Buffer.from('<1.2@host>').toString('base64')}`);
@@ -653,7 +654,7 @@ describe('POP3 client against the fault server', () => {
       const pop = await connect({ security: 'tls', tls: { ca: FAULT_CERT, servername: 'localhost' } });
       await pop.login({ user: 'alice', password: 'pw' });
       const received = server!.connections[0]!.received;
-      expect(received.filter((l) => l.startsWith('AUTH'))).toEqual(['AUTH CRAM-MD5', 'AUTH PLAIN']);
+      expect(received.filter((l) => /^(AUTH|USER|PASS) /.test(l))).toEqual(['AUTH CRAM-MD5', 'USER alice', 'PASS pw']);
       await pop.quit();
     });
   });

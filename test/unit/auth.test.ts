@@ -15,9 +15,14 @@ const caps = (...lines: string[]) => parseCapabilities(lines);
 
 describe('mechanism choice', () => {
   const full = caps('USER', 'SASL PLAIN LOGIN CRAM-MD5');
-  it('prefers challenge-response, with a clear fallback only on a secure channel', () => {
-    expect(chooseMechanisms({ user: 'u', password: 'p' }, full, null, true)).toEqual(['CRAM-MD5', 'PLAIN']);
+  it('on a verified TLS channel PLAIN comes first (one round trip, no hash), alone', () => {
+    expect(chooseMechanisms({ user: 'u', password: 'p' }, full, null, true)).toEqual(['PLAIN']);
+    expect(chooseMechanisms({ user: 'u', password: 'p' }, full, '<1.2@h>', true)).toEqual(['PLAIN']);
     expect(chooseMechanisms({ user: 'u', password: 'p' }, caps('USER', 'SASL PLAIN LOGIN'), null, true)).toEqual(['PLAIN']);
+  });
+
+  it('without PLAIN, prefers challenge-response, with a clear fallback only on a secure channel', () => {
+    expect(chooseMechanisms({ user: 'u', password: 'p' }, caps('USER', 'SASL LOGIN CRAM-MD5'), null, true)).toEqual(['CRAM-MD5', 'LOGIN']);
     expect(chooseMechanisms({ user: 'u', password: 'p' }, caps('USER'), '<1.2@h>', true)).toEqual(['APOP', 'USER']);
   });
 

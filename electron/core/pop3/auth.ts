@@ -21,18 +21,29 @@ export interface Credentials {
   mechanism?: AuthMechanism;
   /** Allow a password in clear text over a connection without TLS. Off unless the user says so. */
   allowInsecure?: boolean;
+  /** Told when the server refused these credentials (a kept password is then asked for afresh). */
+  onRefused?: () => void;
 }
 
 /** Mechanisms that put the secret itself on the wire. */
 const CLEAR: ReadonlySet<AuthMechanism> = new Set(['PLAIN', 'LOGIN', 'USER', 'XOAUTH2']);
 
 /**
- * Strongest first: challenge-response never reveals the password, even to a fake server. On a
+ * Without TLS, strongest first: challenge-response never reveals the password, even to a fake server. On a
  * connection without TLS it still hands an eavesdropper a digest to guess the password from
  * offline (APOP and CRAM-MD5 are MD5), so there every password mechanism needs the account's
  * explicit insecure-login opt-in, like a clear password.
  */
 const PASSWORD_ORDER: readonly AuthMechanism[] = ['CRAM-MD5', 'APOP', 'PLAIN', 'LOGIN', 'USER'];
+
+/**
+ * On a verified TLS channel (implicit TLS or STLS whose certificate the CA chain and host name,
+ * or the pin, vouched for: an unverified handshake never gets this far, net/tls.ts checkPeer)
+ * only the server can read the password, so PLAIN comes first: one round trip with its initial
+ * response and no hash, where CRAM-MD5 takes two and protects nothing more. PLAIN was already
+ * the fallback there, so an account that logs in at all logs in the same way.
+ */
+const VERIFIED_TLS_ORDER: readonly AuthMechanism[] = ['PLAIN', 'CRAM-MD5', 'APOP', 'LOGIN', 'USER'];
 
 export function offeredMechanisms(caps: Capabilities | null, apopTimestamp: string | null): Set<AuthMechanism> {
   const offered = new Set<AuthMechanism>();
@@ -54,6 +65,7 @@ export function chooseMechanisms(
   creds: Credentials,
   caps: Capabilities | null,
   apopTimestamp: string | null,
+  /** Encrypted with a verified certificate (every TLS socket the client keeps is: net/tls.ts). */
   secure: boolean,
 ): AuthMechanism[] {
   const offered = offeredMechanisms(caps, apopTimestamp);
@@ -75,7 +87,7 @@ export function chooseMechanisms(
     return ['XOAUTH2'];
   }
 
-  const usable = PASSWORD_ORDER.filter((m) => offered.has(m));
+  const usable = (secure ? VERIFIED_TLS_ORDER : PASSWORD_ORDER).filter((m) => offered.has(m));
   if (usable.length === 0) throw new Pop3Error('unsupported', 'the server offers no login mechanism Popbox supports');
   if (!unencryptedAllowed) throw insecure(usable[0]!);
   const first = usable[0]!;

@@ -146,6 +146,11 @@ export class Pop3Client {
     return cert?.fingerprint256 ? formatFingerprint(cert.fingerprint256) : undefined;
   }
 
+  /** Whether the login succeeded and the session is still open (the transaction state). */
+  get loggedIn(): boolean {
+    return this.state === 'transaction';
+  }
+
   /** Whether batches are pipelined right now (after login, when the server and the account allow it). */
   get pipelining(): boolean {
     return this.engine.window > 1;
@@ -153,8 +158,12 @@ export class Pop3Client {
 
   /** CAPA; a server that refuses it is used without capabilities (RFC 1939 servers). */
   async capa(): Promise<Capabilities | null> {
+    return this.readCapa(false);
+  }
+
+  private async readCapa(pipelinable: boolean): Promise<Capabilities | null> {
     try {
-      const reply = await this.engine.lines('CAPA');
+      const reply = await this.engine.lines('CAPA', { pipelinable });
       this.caps = parseCapabilities(reply.lines);
     } catch (e) {
       if (!isPop3Error(e) || e.code !== 'command') throw e;
@@ -201,6 +210,44 @@ export class Pop3Client {
    * re-read CAPA: PIPELINING and LOGIN-DELAY may only be announced after login.
    */
   async login(creds: Credentials): Promise<void> {
+    await this.authenticateAll(creds);
+    await this.capa();
+    this.pipelineAsAnnounced();
+  }
+
+  /**
+   * Log in, then UIDL: what a check for mail asks first. Where the CAPA before login announced
+   * PIPELINING (and the account allows it), the CAPA after login and UIDL go out together, one
+   * round trip instead of two: UIDL's answer does not depend on CAPA's. If the new CAPA no longer
+   * says PIPELINING, nothing after UIDL is pipelined. The capabilities are the new ones when this
+   * resolves, as after login.
+   */
+  async loginThenUidl(creds: Credentials): Promise<MessageUid[]> {
+    await this.authenticateAll(creds);
+    if (this.options.pipelining === false || this.caps?.pipelining !== true) {
+      await this.capa();
+      this.pipelineAsAnnounced();
+      return this.uidl();
+    }
+    this.engine.window = 2;
+    const capa = this.readCapa(true);
+    const uidl = this.uidl();
+    uidl.catch(() => {}); // awaited below, after CAPA (a failed CAPA is thrown first)
+    try {
+      await capa;
+    } finally {
+      this.pipelineAsAnnounced();
+    }
+    return uidl;
+  }
+
+  private pipelineAsAnnounced(): void {
+    const wanted = this.options.pipelining !== false && this.caps?.pipelining === true;
+    this.engine.window = wanted ? Math.max(2, this.options.pipelineWindow ?? DEFAULT_PIPELINE_WINDOW) : 1;
+  }
+
+  /** The login exchange itself (the mechanisms in order), ending in the transaction state. */
+  private async authenticateAll(creds: Credentials): Promise<void> {
     if (this.state !== 'authorization') throw new Pop3Error('protocol', 'already logged in');
     if (this.caps?.utf8) {
       // RFC 6856: lets a UTF-8 user name and password through; a refusal changes nothing.
@@ -224,11 +271,11 @@ export class Pop3Client {
         if (e.code !== 'auth' || this.engine.closed) break;
       }
     }
-    if (failure) throw failure;
+    if (failure) {
+      if (failure.code === 'auth') creds.onRefused?.();
+      throw failure;
+    }
     this.state = 'transaction';
-    await this.capa();
-    const wanted = this.options.pipelining !== false && this.caps?.pipelining === true;
-    this.engine.window = wanted ? Math.max(2, this.options.pipelineWindow ?? DEFAULT_PIPELINE_WINDOW) : 1;
   }
 
   /**
@@ -253,9 +300,12 @@ export class Pop3Client {
           label: 'APOP',
         });
         return;
-      case 'PLAIN':
-        await this.sasl('PLAIN', () => plainResponse(creds.user, password));
+      case 'PLAIN': {
+        // With the response on the AUTH line (RFC 5034 §4): one round trip instead of two.
+        const response = plainResponse(creds.user, password);
+        await this.sasl('PLAIN', () => response, 1, response);
         return;
+      }
       case 'LOGIN': {
         let step = 0;
         await this.sasl('LOGIN', () => (step++ === 0 ? b64(creds.user) : b64(password)), 2);
@@ -295,10 +345,20 @@ export class Pop3Client {
     }
   }
 
-  /** RFC 5034 exchange: AUTH <mech>, then one response per "+ challenge" until +OK or -ERR. */
-  private async sasl(mech: string, respond: (challengeB64: string) => string, maxSteps = 1): Promise<void> {
+  /**
+   * RFC 5034 exchange: AUTH <mech> (with `initial`, the first response on the same line), then
+   * one response per "+ challenge" until +OK or -ERR.
+   */
+  private async sasl(mech: string, respond: (challengeB64: string) => string, maxSteps = 1, initial?: string): Promise<void> {
     const opts = { mode: 'sasl' as const, errorContext: this.loginErrorContext };
-    let reply = await this.engine.single(`AUTH ${mech}`, opts);
+    // RFC 5034 §4: an AUTH line with its initial response stays within 255 octets; a longer
+    // one (a long user name) waits for the server's empty challenge instead.
+    const withInitial = initial !== undefined && `AUTH ${mech} ${initial}\r\n`.length <= 255;
+    // The label keeps the response (the password, encoded) out of the protocol trace.
+    let reply = withInitial
+      ? await this.engine.single(`AUTH ${mech} ${initial}`, { ...opts, label: `AUTH ${mech}` })
+      : await this.engine.single(`AUTH ${mech}`, opts);
+    // A server that ignored the initial response and still sends "+" gets it once more.
     let steps = 0;
     while (reply.kind === 'continue') {
       if (steps++ >= maxSteps) {

@@ -10,6 +10,8 @@
  * The mailbox is opened for the first job and closed as soon as no job is left, so another
  * Popbox process (the CLI) can take the account's lock while this one is idle.
  */
+import { KeptLedger } from './kept-ledger.js';
+
 export interface SessionBox {
   close(): Promise<void>;
 }
@@ -26,6 +28,8 @@ export class AccountSession<B extends SessionBox> {
   private awaitingBox: ((box: B) => void)[] | null = null;
   /** Quick work running beside such a job: the job's turn ends only after it. */
   private readonly guests = new Set<Promise<void>>();
+  /** The ledger as the account's last quick check read it (read again only once its file changed). */
+  readonly keptLedger = new KeptLedger();
 
   constructor(
     readonly accountId: string,

@@ -113,6 +113,7 @@ export class AccountSync {
             policy: account,
             now: now(),
             handOver: true,
+            keptLedger: sessions.for(account.id).keptLedger,
             ...(adjustPlan ? { adjustPlan } : {}),
           }));
         // A refused login or an unreachable server is this check's outcome (backoff, not a second login now).

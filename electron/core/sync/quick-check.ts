@@ -2,8 +2,8 @@
  * The check that finds nothing new, made cheap (issue 18 P0). Most checks for mail find nothing:
  * the full path opens the account's mailbox (every folder of the Maildir scanned, tmp/ cleaned,
  * the journal reconciled with the disk) before it even connects. Here only what the decision
- * needs is read: the ledger (kept in memory while its file is unchanged), the server's UIDL list
- * (LIST only when there is work), and the plan the full sync would make from them (planSync, the
+ * needs is read: the ledger (the app's account session keeps it while its file is unchanged), the
+ * server's UIDL list (LIST only when there is work), and the plan the full sync would make from them (planSync, the
  * same function). When that plan does nothing, neither does the full sync, and the check ends here
  * with QUIT; otherwise the caller runs the full sync, which decides again from scratch — over this
  * session and from its listing when it is handed over (the app; the CLI through parkOutcome), so a
@@ -21,10 +21,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Credentials } from '../pop3/auth.js';
-import { Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
+import { Pop3Client, type MessageUid, type Pop3ConnectOptions } from '../pop3/client.js';
 import { isPop3Error } from '../pop3/errors.js';
 import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
+import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
@@ -107,8 +108,12 @@ export interface QuickCheckOptions {
   /**
    * The full sync's hook on its plan (the On the server view), applied here the same way; with
    * `changesNothing` answering true, a check that finds no new message neither runs it nor asks LIST.
+   * Run only with `handOver` (the full sync then replays it): without, a check with work ends
+   * here and the full sync runs the hook itself, once.
    */
   adjustPlan?: QuickCheckHook;
+  /** The account session's kept ledger (the app); without one the ledger is read at every check. */
+  keptLedger?: KeptLedger;
 }
 
 export type QuickCheckHook = ((plan: SyncPlan, ctx: Omit<AdjustContext, 'afterQuit'> & Required<Pick<AdjustContext, 'afterQuit'>>) => Promise<SyncPlan>) & {
@@ -213,19 +218,27 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     const credentials = typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials);
     credentials.catch(() => {});
     let seen: string | undefined;
+    const ledgerFile = path.join(accountDir, 'ledger.jsonl');
     const [ledger, pop] = await Promise.all([
-      readLedger(path.join(accountDir, 'ledger.jsonl')),
+      opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => Pop3Client.connect(opts.connect((seen = lastSeen))))
         .catch((e: unknown) => ({ failed: e })),
     ]);
     if ('failed' in pop) return loginFailure(pop.failed);
     try {
+      // UIDL alone decides a check that finds nothing: sizes (LIST) matter only to new messages
+      // (the full sync's business) and to the hook (its listing of the server), so they are
+      // asked only when there is work or the hook may have some. UIDL goes out with the CAPA
+      // after login where the server pipelines.
+      let uidls: MessageUid[];
       try {
-        await pop.login(await credentials);
+        uidls = await pop.loginThenUidl(await credentials);
       } catch (e) {
+        // Refused or dropped at login: this check's outcome. After login (UIDL): the full path's.
+        const atLogin = !pop.loggedIn;
         pop.close();
-        return loginFailure(e);
+        return atLogin ? loginFailure(e) : null;
       }
       const handOver = (listing?: ServerMessage[], hook?: HandedHook): QuickCheckOutcome => {
         handedOver = true;
@@ -236,14 +249,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         // A second login soon after this one may be refused: hand this one over, or leave it all to the full sync.
         return opts.handOver ? handOver() : await quitThenFull(pop);
       }
-      // UIDL alone decides a check that finds nothing: sizes (LIST) matter only to new messages
-      // (the full sync's business) and to the hook (its listing of the server), so they are
-      // asked only when there is work or the hook may have some.
-      const uidls = await pop.uidl();
       const hook = opts.adjustPlan;
       let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
-        if (!opts.handOver && !hook) return await quitThenFull(pop);
+        // Nothing to hand over to: the full sync lists and runs the hook itself (once).
+        if (!opts.handOver) return await quitThenFull(pop);
         const server = serverListing(uidls, await pop.list());
         const planned = planSync(server, ledger, opts.policy, opts.now);
         plan = planned;
@@ -255,7 +265,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
           plan = await hook(planned, { pop, server, afterQuit: (fn) => afterQuit.push(fn) });
           handedHook = { changes: hookChanges(planned, plan), afterQuit };
         }
-        if (planHasWork(plan)) return opts.handOver ? handOver(server, handedHook) : await quitThenFull(pop);
+        if (planHasWork(plan)) return handOver(server, handedHook);
       }
       await pop.quit();
       // The certificate as last seen and no block when this check began (certificateBlockSync,
@@ -280,29 +290,6 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // Handed over, the lock is the caller's (it goes on to the mailbox the full sync opens).
     if (!handedOver) await releaseLock(lock);
   }
-}
-
-/**
- * The ledgers the quick check read, by file, with the file's identity, size and times when read.
- * The ledger is only appended to (one fsynced append per commit) or replaced whole by a rename
- * when compacted, so the same inode, size and times mean the same content: a running app that
- * checks every few minutes reads its 2,000-line ledger once, not at every check. Read under the
- * account's lock (no writer meanwhile) and never written through (the quick check only reads).
- */
-const ledgers = new Map<string, { key: string; ledger: Ledger }>();
-const LEDGERS_KEPT = 16;
-
-async function readLedger(file: string): Promise<Ledger> {
-  const st = await fs.stat(file).catch(() => null);
-  const key = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : '';
-  const known = ledgers.get(file);
-  if (st && known?.key === key) return known.ledger;
-  const ledger = await Ledger.open(file);
-  ledgers.delete(file);
-  if (st) ledgers.set(file, { key, ledger });
-  // A few accounts' worth: the oldest read goes first (a Map keeps insertion order).
-  if (ledgers.size > LEDGERS_KEPT) ledgers.delete(ledgers.keys().next().value!);
-  return ledger;
 }
 
 async function quitThenFull(pop: Pop3Client): Promise<null> {

@@ -2,7 +2,7 @@
  * The accounts service (issue 14 §1): settings with their secrets, change notices for whoever
  * shows the accounts, and the one place a login for a connection is built.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import fs, { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,7 +68,37 @@ describe('accounts service', () => {
     const a = await svc.add({ ...home, authMechanism: 'CRAM-MD5' }, 's3cret');
     expect(await svc.credentialsFor(a)).toEqual({ user: 'me@example.org', password: 's3cret', mechanism: 'CRAM-MD5', allowInsecure: false });
     const b = await svc.add({ ...home, name: 'Cmd', password: { source: 'command', command: 'printf from-command' } });
-    expect(await svc.credentialsFor(b)).toEqual({ user: 'me@example.org', password: 'from-command', allowInsecure: false });
+    expect(await svc.credentialsFor(b)).toEqual({ user: 'me@example.org', password: 'from-command', allowInsecure: false, onRefused: expect.any(Function) });
+  });
+
+  it('runs a password command once for the app, again after the server refused its password or the command changed', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pwcmd-'));
+    try {
+      const runs = path.join(dir, 'runs');
+      const pw = path.join(dir, 'pw');
+      await fs.writeFile(pw, 'first');
+      const command = `echo run >> '${runs}'; cat '${pw}'`;
+      const a = await svc.add({ ...home, name: 'Cmd', password: { source: 'command', command } });
+      const count = async () => (await fs.readFile(runs, 'utf8')).split('\n').filter(Boolean).length;
+      const [one, two] = await Promise.all([svc.credentialsFor(a), svc.credentialsFor(a)]);
+      expect([one.password, two.password, (await svc.credentialsFor(a)).password]).toEqual(['first', 'first', 'first']);
+      expect(await count()).toBe(1);
+      // The server refused it: the next login asks the command again.
+      await fs.writeFile(pw, 'second');
+      one.onRefused!();
+      expect((await svc.credentialsFor(a)).password).toBe('second');
+      expect(await count()).toBe(2);
+      // A refusal of an older login does not drop the password asked for since.
+      two.onRefused!();
+      expect((await svc.credentialsFor(a)).password).toBe('second');
+      expect(await count()).toBe(2);
+      // Another command: run.
+      const b = await svc.update(a.id, { password: { source: 'command', command: `${command}; true` } }, undefined, { fromCommandLine: true });
+      expect((await svc.credentialsFor(b)).password).toBe('second');
+      expect(await count()).toBe(3);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('connects with the pinned certificate, else with the one last seen', async () => {

@@ -53,6 +53,16 @@ export interface AccountsServiceOptions {
 }
 
 export class AccountsService {
+  /**
+   * Passwords from a password command, by account, with the settings they came from: the command
+   * (a process to start, and a GPG or pass prompt for some) runs once for the app's life, not at
+   * every check. Only in this process's memory, never written or sent to the renderer (DESIGN
+   * §3.6). Asked for afresh after the server refuses it (onRefused: [AUTH]) or when the account's
+   * password settings change. Keychain passwords are not kept: another Popbox process (the CLI)
+   * can set a new one without this one hearing of it.
+   */
+  private readonly commandPasswords = new Map<string, { settings: string; password: Promise<string> }>();
+
   constructor(
     readonly store: AccountStore,
     private readonly opts: AccountsServiceOptions,
@@ -148,6 +158,7 @@ export class AccountsService {
 
   async remove(idOrName: string): Promise<AccountSettings> {
     const account = await this.store.remove(idOrName);
+    this.commandPasswords.delete(account.id);
     await this.opts.secrets.delete(account.id).catch(() => {});
     await this.opts.secrets.delete(smtpSecretKey(account.id)).catch(() => {});
     this.changed();
@@ -156,7 +167,23 @@ export class AccountsService {
 
   /** The login for a connection to the account's server: the one place it is built. */
   async credentialsFor(account: AccountSettings): Promise<Credentials> {
-    return loginCredentials(account, await resolvePassword(account, this.opts.secrets));
+    if (account.password.source !== 'command') return loginCredentials(account, await resolvePassword(account, this.opts.secrets));
+    const settings = JSON.stringify(account.password);
+    let kept = this.commandPasswords.get(account.id);
+    if (kept?.settings !== settings) {
+      const entry = { settings, password: resolvePassword(account, this.opts.secrets) };
+      // A command that failed is run again next time (it may have been a pinentry closed).
+      entry.password.catch(() => {
+        if (this.commandPasswords.get(account.id) === entry) this.commandPasswords.delete(account.id);
+      });
+      this.commandPasswords.set(account.id, entry);
+      kept = entry;
+    }
+    const entry = kept;
+    const forget = () => {
+      if (this.commandPasswords.get(account.id) === entry) this.commandPasswords.delete(account.id);
+    };
+    return { ...loginCredentials(account, await entry.password), onRefused: forget };
   }
 
   connectOptions(account: AccountSettings, lastSeenFingerprint256?: string): Pop3ConnectOptions {

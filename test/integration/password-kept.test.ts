@@ -1,0 +1,98 @@
+/**
+ * A password command's answer is kept in the app's memory (accounts-service.ts): a check every few
+ * minutes does not start a process (a fork of the whole app) each time. It runs again only after
+ * the server refused the password ([AUTH]) — the next check then logs in with what the command
+ * prints now — or when the account's password settings change. A refusal for another reason
+ * ([IN-USE]) keeps it. Counted at a POP3 server whose password the test changes.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MailService } from '../../electron/core/mail-service.js';
+import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+
+describe('a password command in the running app', () => {
+  let server: FaultServer;
+  let dataDir: string;
+  let service: MailService;
+  let accountId: string;
+  let runs: string;
+  let printed: string;
+  /** What the server takes now, and what it answers instead of logging in. */
+  let serverPassword = 'first';
+  let refuseWith: string | null = null;
+  let logins = 0;
+
+  const commandRuns = async () => (await fs.readFile(runs, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const check = async () => (await service.sync([accountId]))[0];
+
+  beforeAll(async () => {
+    server = await startFaultServer((conn) =>
+      miniPop3(conn, {
+        messages: [Buffer.from('Subject: one\r\n\r\nbody\r\n')],
+        uids: ['one'],
+        capa: ['USER', 'UIDL', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE'],
+        // The password the server takes when this connection is made (a wrong one: -ERR [AUTH]).
+        password: serverPassword,
+        override: async (c, verb) => {
+          if (verb !== 'PASS') return false;
+          logins++;
+          if (!refuseWith) return false;
+          await c.send(refuseWith);
+          return true;
+        },
+      }),
+    );
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pwkept-'));
+    runs = path.join(dataDir, 'runs');
+    printed = path.join(dataDir, 'printed');
+    await fs.writeFile(printed, 'first');
+    service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), sendQueued: false });
+    accountId = (
+      await service.addAccount({
+        name: 'P', host: '127.0.0.1', port: server.port, security: 'plain', allowInsecureAuth: true, user: 'alice', leaveOnServer: true,
+        password: { source: 'command', command: `echo run >> '${runs}'; cat '${printed}'` },
+      })
+    ).id;
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await server?.close();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs once for two checks, again after the server refused the password, not after [IN-USE]', async () => {
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 1 } });
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect(await commandRuns()).toBe(1);
+    expect(logins).toBe(2);
+
+    // The password changed at the server and in the store the command reads.
+    serverPassword = 'second';
+    await fs.writeFile(printed, 'second');
+    expect(await check()).toMatchObject({ ok: false, error: { code: 'auth' } });
+    expect(await commandRuns()).toBe(1); // the kept one was tried, and refused
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect(await commandRuns()).toBe(2);
+
+    refuseWith = '-ERR [IN-USE] locked by another session';
+    try {
+      expect(await check()).toMatchObject({ ok: false, error: { code: 'in-use' } });
+    } finally {
+      refuseWith = null;
+    }
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect(await commandRuns()).toBe(2);
+  });
+
+  it('runs again when the account gets another command', async () => {
+    const before = await commandRuns();
+    await service.updateAccount(accountId, { password: { source: 'command', command: `echo run >> '${runs}'; cat '${printed}'; true` } });
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect((await commandRuns()) - before).toBe(1);
+  });
+});

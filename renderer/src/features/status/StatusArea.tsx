@@ -3,9 +3,10 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useState } from 'react';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
-import { inAccountOrder } from '../../db/database.js';
+import { inAccountOrder, type StatusRow } from '../../db/database.js';
 import { OutboxStatusLine } from '../outbox/OutboxStatus.js';
 import { CertificateFingerprints } from './CertificateChange.js';
+import { formatListDate } from '../../app/format.js';
 import { explain, progressText } from './explain.js';
 import './status.css';
 
@@ -24,6 +25,26 @@ function useExpiring(notice: string | null): string | null {
   return shown;
 }
 
+/**
+ * When every account's last check went well and none is checking now: the oldest of their last
+ * checks (each account was checked at or after it). Without it the bar sat empty between checks,
+ * and a person could not tell a quiet inbox from a Popbox that had stopped checking.
+ */
+function lastChecked(lines: readonly StatusRow[]): number | null {
+  let oldest: number | null = null;
+  for (const s of lines) {
+    if ((s.state !== 'idle' && s.state !== 'queued') || s.lastError) return null;
+    if (s.lastSuccessAt !== null && (oldest === null || s.lastSuccessAt < oldest)) oldest = s.lastSuccessAt;
+  }
+  return oldest;
+}
+
+/** "Checked for mail at 16:35." today, "Checked for mail on Dec 5." before. */
+export function checkedText(at: number, now = Date.now()): string {
+  const today = new Date(at).toDateString() === new Date(now).toDateString();
+  return `Checked for mail ${today ? 'at' : 'on'} ${formatListDate(at, now)}.`;
+}
+
 export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accountId: string, focusPassword?: boolean) => void; notice: string | null }) {
   const { api, db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
@@ -32,10 +53,12 @@ export function StatusArea({ onOpenSettings, notice }: { onOpenSettings: (accoun
   const byId = new Map(statuses.map((s) => [s.accountId, s]));
   const lines = accounts.flatMap((a) => byId.get(a.id) ?? []);
   const shownNotice = useExpiring(notice);
+  const checked = shownNotice ? null : lastChecked(lines);
   return (
     <footer className="status-area" aria-label="Status">
       <div role="status" aria-live="polite">
         {shownNotice && <div className="status-line">{shownNotice}</div>}
+        {checked !== null && <div className="status-line quiet">{checkedText(checked)}</div>}
         <OutboxStatusLine accountIds={accounts.map((a) => a.id)} />
         {lines.map((s) => {
           const name = names.get(s.accountId)!;

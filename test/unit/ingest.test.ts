@@ -14,6 +14,13 @@ import { messageIdFor } from '../../electron/core/store/ids.js';
 import { Journal } from '../../electron/core/store/journal.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { eml } from '../support/mime.js';
+import { corpusMessage, corpusNames } from '../support/spam-corpus.js';
+import { Readable } from 'node:stream';
+import { ParsePool } from '../../electron/core/ingest/parse-pool.js';
+import { summarizeSafely } from '../../electron/core/ingest/summary-queue.js';
+import { TextCache } from '../../electron/core/ingest/text-cache.js';
+import { extractText } from '../../electron/core/search/extract.js';
+import { SMALL_WRITE } from '../../electron/core/store/write-body.js';
 
 const UNREAD: MessageFlags = { seen: false, flagged: false };
 const roots: string[] = [];
@@ -64,6 +71,50 @@ describe('summary queue', () => {
     await expect(queue.drain()).rejects.toThrow('disk full');
     expect([...journal.all()].map((m) => m.summary.subject)).toEqual(['Message 100']);
   });
+});
+
+describe('a sync\'s new messages', () => {
+  it('are parsed from the bytes the store wrote (no read back), with the summary and search text of their files', async () => {
+    const box = await AccountMailbox.open(dataDir, 'acct');
+    // A worker from the first message, as in a long sync; the pool says which way each came.
+    const pool = new ParsePool({ size: 1, startAt: 0 });
+    const byPath: string[] = [];
+    const parse = pool.parse.bind(pool);
+    pool.parse = (file) => (byPath.push(file), parse(file));
+    const texts = new TextCache();
+    const names = (await corpusNames('hard-ham-1')).slice(0, 60);
+    try {
+      const run = new Ingest(journal, () => 5, { pool, texts }).begin(box);
+      const stored: { id: string; file: string }[] = [];
+      for (const [i, name] of names.entries()) {
+        const raw = await corpusMessage('hard-ham-1', name);
+        const id = messageIdFor('acct', `u${i}`);
+        // In socket-sized pieces, as the POP3 engine hands them to the store.
+        const pieces = Array.from({ length: Math.ceil(raw.length / 1500) }, (_, k) => raw.subarray(k * 1500, (k + 1) * 1500));
+        const staged = await box.maildir.write(id, Readable.from(pieces));
+        await box.maildir.finish(staged);
+        box.ledger.downloaded(`u${i}`, id, 5, staged.size, false);
+        stored.push({ id, file: box.maildir.pathOf(id)! });
+      }
+      await box.maildir.syncDirs();
+      await box.ledger.commit();
+      for (const [i, s] of stored.entries()) run.stored({ id: s.id, uidl: `u${i}`, path: s.file, partial: false });
+      await run.finish();
+      // Only a message too big to be written in one go on main's thread (SMALL_WRITE) is read back.
+      const big = [];
+      for (const s of stored) if ((await fs.stat(s.file)).size > SMALL_WRITE) big.push(s.file);
+      expect(big.length, 'the sample has a big one').toBeGreaterThan(0);
+      expect(byPath.sort(), 'no small file read back').toEqual(big.sort());
+      expect(box.maildir.onWholeBody, 'the store is left as it was').toBeNull();
+      for (const s of stored) {
+        expect(journal.get(s.id)?.summary, s.file).toStrictEqual(await summarizeSafely(s.file));
+        expect(texts.take(s.id), s.file).toStrictEqual(await extractText(s.file));
+      }
+    } finally {
+      await pool.close();
+      await box.close();
+    }
+  }, 60_000);
 });
 
 describe('reconcile', () => {

@@ -37,12 +37,12 @@ export async function resolve(specifier, context, next) {
     `import fs from 'node:fs';
 import { createRequire, register } from 'node:module';
 register(${JSON.stringify(pathToFileURL(path.join(dir, 'hook.mjs')).href)});
-const { parseStored } = await import(${src('electron/core/ingest/parse-stored.ts')});
+const { parseStored, ReadBuffer } = await import(${src('electron/core/ingest/parse-stored.ts')});
 const { summarizeWithMailparser } = await import(${src('electron/core/mime/summary.ts')});
 const log = ${JSON.stringify(path.join(dir, 'loaded.log'))};
 const loaded = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '') + Object.keys(createRequire(import.meta.url).cache).join('\\n');
 const out: Record<string, unknown> = {};
-out.parsed = await parseStored(process.argv[2], { blocking: true });
+out.parsed = await parseStored(process.argv[2], { blocking: new ReadBuffer() });
 out.ordinary = loaded();
 out.slow = await summarizeWithMailparser(process.argv[2]);
 out.after = loaded();

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParsePool } from '../../electron/core/ingest/parse-pool.js';
-import { parseStored } from '../../electron/core/ingest/parse-stored.js';
+import { HANDED_BYTES, ParsePool } from '../../electron/core/ingest/parse-pool.js';
+import { parseStored, ReadBuffer } from '../../electron/core/ingest/parse-stored.js';
 import { summarizeSafely } from '../../electron/core/ingest/summary-queue.js';
 import { extractText } from '../../electron/core/search/extract.js';
 
@@ -64,6 +64,63 @@ describe('the parse workers', () => {
     }
   }, 600_000);
 
+  it('gives bytes handed over (as the store writes a small message) the answers of their files, byte for byte, over the whole corpus', async () => {
+    const pool = new ParsePool({ size: 1, startAt: 0 });
+    try {
+      const differ: string[] = [];
+      let transferred = 0;
+      // In windows, as a sync hands them (the pool takes at most HANDED_BYTES waiting).
+      for (let at = 0; at < files.length; at += 200) {
+        const window = files.slice(at, at + 200);
+        const handed = await Promise.all(window.map(async (f) => {
+          const raw = await fs.readFile(f);
+          const own = Buffer.allocUnsafeSlow(raw.length);
+          raw.copy(own);
+          return own.buffer;
+        }));
+        const answers = window.map((f, i) => pool.parseBytes(f, handed[i]!));
+        for (let i = 0; i < window.length; i++) {
+          const got = await answers[i]!;
+          const want = await reference(window[i]!);
+          if (JSON.stringify(got?.summary) !== JSON.stringify(want.summary) || JSON.stringify(got?.text) !== JSON.stringify(want.text)) differ.push(path.basename(window[i]!));
+          // Sent to the worker without a copy: the buffer here is detached.
+          if (handed[i]!.byteLength === 0) transferred++;
+        }
+      }
+      expect(differ).toEqual([]);
+      expect(transferred).toBe(files.length);
+      expect(pool.replaced).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 600_000);
+
+  it('takes no more handed bytes than HANDED_BYTES waiting: the rest are answered null at once (parsed from their files instead)', async () => {
+    // A stand-in worker that loads and then never answers: jobs stay in hand, the queue grows.
+    const worker = `
+      const { parentPort } = require('node:worker_threads');
+      parentPort.on('message', () => {});
+      parentPort.postMessage({ ready: true });`;
+    const pool = new ParsePool({ entry: { eval: worker }, size: 1, startAt: 0 });
+    const chunk = 256 * 1024;
+    const sample = await fs.readFile(files[0]!);
+    const handed = Array.from({ length: 16 + HANDED_BYTES / chunk + 4 }, () => {
+      const b = Buffer.alloc(chunk, 0x20);
+      sample.copy(b);
+      return b.buffer;
+    });
+    const answers = handed.map((b, i) => pool.parseBytes(`handed-${i}`, b));
+    const settled = await Promise.all(answers.map((a) => Promise.race([a.then((v) => (v === null ? 'null' : 'parsed')), new Promise((r) => setTimeout(() => r('waiting'), 200))])));
+    // 16 in the worker's hand, HANDED_BYTES of them waiting, the last 4 refused.
+    expect(settled.filter((s) => s === 'waiting')).toHaveLength(16 + HANDED_BYTES / chunk);
+    expect(settled.slice(-4)).toEqual(['null', 'null', 'null', 'null']);
+    await pool.close();
+    // On close, those in the worker's hand (their bytes went with it) answer null; the waiting ones are parsed here.
+    const after = await Promise.all(answers);
+    expect(after.slice(0, 16).every((a) => a === null)).toBe(true);
+    expect(after.slice(16, 16 + HANDED_BYTES / chunk).every((a) => a?.summary.size === chunk)).toBe(true);
+  }, 60_000);
+
   it('answers on the calling thread, the same, where no worker can start', async () => {
     const sample = files.filter((_, i) => i % 40 === 0);
     for (const entry of [null, { file: new URL('file:///nonexistent/parse-worker.mjs') }, { eval: 'throw new Error("cannot load here")' }]) {
@@ -93,8 +150,9 @@ describe('the parse workers', () => {
     // Every 25th by size, biggest first; a few twice in a row; one that cannot be read in between.
     const order = sizes.sort((a, b) => b[1] - a[1]).filter((_, i) => i % 25 === 0).map(([f]) => f);
     order.splice(3, 0, order[2]!, path.join(dir, 'missing.eml'));
+    const reads = new ReadBuffer();
     for (const f of order) {
-      const got = await parseStored(f, { blocking: true });
+      const got = await parseStored(f, { blocking: reads });
       const want = await parseStored(f);
       expect(JSON.stringify(got), path.basename(f)).toBe(JSON.stringify(want));
     }
@@ -113,13 +171,16 @@ describe('the parse workers', () => {
 
   it('does not stall on a message that never finishes or throws its worker out: fallback summary, a new worker for the next', async () => {
     // A stand-in parser that misbehaves on cue (a real parser bug cannot be summoned at will):
-    // it loops forever on "loop" files and throws out of the event loop on "crash" files.
+    // it loops forever on "loop" files and throws out of its thread on "crash" files, never
+    // getting to the jobs sent after them.
     const worker = `
       const { parentPort, threadId } = require('node:worker_threads');
-      parentPort.on('message', ({ job, file }) => {
-        if (file.includes('loop')) for (;;) {}
-        if (file.includes('crash')) setImmediate(() => { throw new Error('hostile'); });
-        else parentPort.postMessage({ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } });
+      parentPort.on('message', ({ jobs }) => {
+        for (const { job, file } of jobs) {
+          if (file.includes('loop')) for (;;) {}
+          if (file.includes('crash')) throw new Error('hostile');
+          parentPort.postMessage({ answers: [{ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } }] });
+        }
       });
       parentPort.postMessage({ ready: true });`;
     const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 500, startAt: 0 });
@@ -140,7 +201,9 @@ describe('the parse workers', () => {
       expect(thrown.summary.subject).toBe('');
       expect(last.summary.subject).toMatch(/^worker \d+$/);
       expect([first, after, last].map((a) => a.summary.subject)).not.toContain(`worker ${threadId}`);
-      expect(pool.replaced).toBe(2);
+      // Each bad message was in hand with a good one behind it: that worker's loss could be
+      // either's, so both were sent again alone, and the second loss was the bad one's own.
+      expect(pool.replaced).toBe(4);
       expect(pool.threaded).toBe(true);
     } finally {
       await pool.close();
@@ -175,9 +238,11 @@ describe('the parse workers', () => {
     const worker = `
       const { parentPort, threadId } = require('node:worker_threads');
       require('node:fs').appendFileSync(${JSON.stringify(starts)}, 'w');
-      parentPort.on('message', ({ job, file }) => {
-        if (require('node:path').basename(file).startsWith('crash')) setImmediate(() => { throw new Error('hostile'); });
-        else parentPort.postMessage({ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } });
+      parentPort.on('message', ({ jobs }) => {
+        for (const { job, file } of jobs) {
+          if (require('node:path').basename(file).startsWith('crash')) throw new Error('hostile');
+          parentPort.postMessage({ answers: [{ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } }] });
+        }
       });
       parentPort.postMessage({ ready: true });`;
     const crash = async (n: number) => {
@@ -195,7 +260,8 @@ describe('the parse workers', () => {
       expect((await pool.parse(await crash(3))).summary.subject).toBe('');
       expect(pool.threaded).toBe(true);
       expect(await started()).toBe(3);
-      // The third loss in a row, with good mail queued behind it.
+      // The third loss in a row, with good mail queued behind it (the worker lost with all four in
+      // hand does not count: the bad one, sent again alone, loses the next, which does).
       const queued = files.slice(1, 4);
       const [lost, ...rest] = await Promise.all([pool.parse(await crash(4)), ...queued.map((f) => pool.parse(f))]);
       expect(lost!.summary).toMatchObject({ subject: '', size: 21 });
@@ -205,10 +271,10 @@ describe('the parse workers', () => {
       expect(later).toStrictEqual(await reference(files[4]!));
       expect(pool.threaded).toBe(false);
       expect(pool.workers).toBe(0);
-      expect(pool.replaced).toBe(4);
-      // Give a fifth worker every chance to show up: none was started after the third loss in a row.
+      expect(pool.replaced).toBe(5);
+      // Give a sixth worker every chance to show up: none was started after the third loss in a row.
       await new Promise((r) => setTimeout(r, 300));
-      expect(await started()).toBe(4);
+      expect(await started()).toBe(5);
     } finally {
       await pool.close();
     }

@@ -23,7 +23,11 @@ export class IngestRun {
     deps: ParseDeps = {},
   ) {
     this.queue = new SummaryQueue(journal, deps);
+    // A small message's bytes, in memory as the store writes them, are parsed from there (no read back).
+    box.maildir.onWholeBody = this.tap;
   }
+
+  private readonly tap = (id: string, buffers: readonly Buffer[], size: number): void => this.queue.bytes(id, buffers, size);
 
   stored(e: StoredFileRef): void {
     this.parsed.push(this.queue.add(recordFor(this.box, e, this.now())));
@@ -31,7 +35,9 @@ export class IngestRun {
 
   /** Everything stored so far is journaled; rejects with the first failed journal write. */
   async finish(): Promise<void> {
+    if (this.box.maildir.onWholeBody === this.tap) this.box.maildir.onWholeBody = null;
     await Promise.allSettled(this.parsed);
+    this.queue.forgetEarly();
     await this.queue.drain();
   }
 }

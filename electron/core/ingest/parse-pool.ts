@@ -3,7 +3,10 @@
  * store; issue 17: the search text from the same read). A few worker threads take stored files'
  * paths in order and answer with parse-stored.ts's summary and text.
  *
- * - Bounded memory: the queue holds paths, never contents; a worker holds one file at a time.
+ * - Bounded memory: the queue holds paths, and bytes main already had only for small messages
+ *   and only up to HANDED_BYTES in all (parseBytes); a worker holds one file at a time.
+ * - Jobs go to a worker a few at a time (IN_FLIGHT) and come back in batches (parse-worker.ts),
+ *   so the worker does not sit idle while main's thread is busy, and fewer messages cross.
  * - A hostile message cannot stall a sync: a parse that throws the worker out, or takes longer
  *   than `timeoutMs`, gets the same fallback summary an unreadable file gets (no text), and the
  *   worker is replaced; after `MAX_LOSSES` workers lost in a row (each replacement costs a
@@ -20,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
-import type { ParseAnswer, ParseRequest, WorkerNote } from './parse-worker.js';
+import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
@@ -35,7 +38,8 @@ const MAX_LOSSES = 3;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
 /**
- * A worker starts only once this many parses wait on the calling thread: a worker's start (its
+ * A worker starts only once this many parses came in one run (none more than RUN_GAP_MS after the
+ * one before; before session 10: once this many waited on the calling thread): a worker's start (its
  * modules, ~0.2 s CPU since session 9; ~0.5 s before, when `popbox sync` of 43 messages took
  * 1.3 s CPU in-thread and 1.7–1.9 s with a worker) and its cold JIT cost more than a check
  * bringing a few dozen messages saves; a sync of hundreds backs up past this and gains (800:
@@ -44,6 +48,15 @@ const IDLE_MS = 10_000;
  * 2,000: 9.2 vs 10.5 s), so the threshold stays.
  */
 const START_AT = 64;
+/** Parses further apart than this are not one run (START_AT). */
+const RUN_GAP_MS = 1000;
+/** Jobs a worker is given ahead of its answers. */
+const IN_FLIGHT = 16;
+/**
+ * Bytes handed in (parseBytes) and not yet given to a worker, at most: beyond this the message
+ * is parsed from its file later, as any other (DESIGN §3.5: no second copy of much mail in memory).
+ */
+export const HANDED_BYTES = 16 * 1024 * 1024;
 /** A worker's heap at most: parsing is bounded by its budgets far below this. */
 const HEAP_MB = 512;
 
@@ -59,19 +72,27 @@ export interface ParsePoolOptions {
   idleMs?: number;
   /** The worker to start; null parses on the calling thread. Default: found beside this module. */
   entry?: WorkerEntry | null;
-  /** Parses waiting on the calling thread before a worker is started (0: a worker from the first). */
+  /** Parses in one run before a worker is started (0: a worker from the first). */
   startAt?: number;
 }
 
 interface Job {
   id: number;
   file: string;
-  resolve: (p: ParsedMessage) => void;
+  /** Bytes handed in (parseBytes): transferred to the worker with the job, then gone from here. */
+  bytes?: ArrayBuffer | undefined;
+  /** Came with bytes (parseBytes), whether or not they are still here. */
+  handed: boolean;
+  /** A job with bytes answers null when it was not parsed (its worker was lost): the file is then parsed. */
+  resolve: (p: ParsedMessage | null) => void;
+  /** In flight when a worker was lost beside others: sent alone from now on, so a second loss is its own. */
+  suspect?: boolean;
 }
 
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  /** Sent to the worker and not yet answered, oldest first (the worker answers in order). */
+  jobs: Job[];
   timer: NodeJS.Timeout | null;
   /** Runs out if the worker has not loaded in time (cleared once it has). */
   startup: NodeJS.Timeout | null;
@@ -85,8 +106,11 @@ export class ParsePool {
   private readonly startupMs: number;
   private readonly idleMs: number;
   private readonly startAt: number;
-  /** Parses queued or running on the calling thread. */
-  private waitingInThread = 0;
+  /** Parses in this run (START_AT) and when the last one came. */
+  private inRun = 0;
+  private lastParseAt = -Infinity;
+  /** Handed bytes waiting in the queue. */
+  private queuedBytes = 0;
   private entry: WorkerEntry | null;
   private readonly queue: Job[] = [];
   private readonly slots = new Set<Slot>();
@@ -118,42 +142,70 @@ export class ParsePool {
 
   /** The file's summary and search text. Never rejects. */
   parse(file: string): Promise<ParsedMessage> {
-    if (!this.entry) return this.inThread(file);
-    // A few messages are parsed here; a backlog (a sync bringing many) starts the workers.
-    if (this.slots.size === 0 && this.waitingInThread < this.startAt) return this.inThread(file);
+    if (!this.toWorkers()) return this.inThread(file);
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, file, resolve });
+      this.queue.push({ id: this.nextId++, file, handed: false, resolve: (p) => resolve(p!) });
       this.pump();
     });
   }
 
+  /**
+   * The summary and search text of `bytes`, a message's whole content as it is (or is about to
+   * be) stored (`file`: which one, for diagnostics). Null, at once or later, where the pool did
+   * not parse them (too many bytes waiting already, or its worker was lost): the caller then
+   * parses the file. The buffer is the pool's from here (transferred to a worker: detached).
+   */
+  parseBytes(file: string, bytes: ArrayBuffer): Promise<ParsedMessage | null> {
+    if (!this.toWorkers()) return this.inThread(file, bytes);
+    if (this.queuedBytes + bytes.byteLength > HANDED_BYTES) return Promise.resolve(null);
+    this.queuedBytes += bytes.byteLength;
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, file, bytes, handed: true, resolve });
+      this.pump();
+    });
+  }
+
+  /** Whether this parse goes to the workers: a few are parsed here; a run of many (a sync) starts them. */
+  private toWorkers(): boolean {
+    if (!this.entry) return false;
+    const now = performance.now();
+    if (now - this.lastParseAt > RUN_GAP_MS) this.inRun = 0;
+    this.lastParseAt = now;
+    this.inRun++;
+    return this.slots.size > 0 || this.inRun > this.startAt;
+  }
+
   /** Ends every worker; queued and running parses finish on the calling thread. */
   async close(): Promise<void> {
-    const left = [...this.queue];
-    this.queue.length = 0;
+    const left: Job[] = [];
     for (const slot of [...this.slots]) {
-      if (slot.job) left.push(slot.job);
+      left.push(...slot.jobs);
       this.drop(slot);
     }
+    left.push(...this.queue);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
     this.entry = null;
-    for (const job of left) job.resolve(await this.inThread(job.file));
+    for (const job of left) await this.answerHere(job);
   }
 
   private pump(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     while (this.queue.length && this.entry) {
-      let slot: Slot | null | undefined = [...this.slots].find((s) => !s.job);
+      // A suspect goes alone to a worker with nothing in hand, and nothing follows it until it is answered.
+      const alone = this.queue[0]!.suspect === true;
+      let slot: Slot | null | undefined = [...this.slots].find((s) => (alone ? s.jobs.length === 0 : s.jobs.length < IN_FLIGHT && !s.jobs[0]?.suspect));
       if (!slot) {
         if (this.slots.size >= this.size) return;
         slot = this.start();
         if (!slot) continue; // could not start: the queue went to the calling thread
       }
-      this.run(slot, this.queue.shift()!);
+      this.run(slot, alone ? 1 : IN_FLIGHT - slot.jobs.length);
     }
-    if (this.queue.length === 0 && [...this.slots].every((s) => !s.job) && this.slots.size) {
+    if (this.queue.length === 0 && [...this.slots].every((s) => s.jobs.length === 0) && this.slots.size) {
       this.idleTimer = setTimeout(() => {
-        for (const s of [...this.slots]) if (!s.job) this.drop(s);
+        for (const s of [...this.slots]) if (s.jobs.length === 0) this.drop(s);
       }, this.idleMs);
       this.idleTimer.unref();
     }
@@ -170,25 +222,34 @@ export class ParsePool {
       this.noWorkers();
       return null;
     }
-    const slot: Slot = { worker, job: null, timer: null, startup: null, ready: false };
-    worker.on('message', (a: ParseAnswer | WorkerNote) => {
+    const slot: Slot = { worker, jobs: [], timer: null, startup: null, ready: false };
+    worker.on('message', (a: ParseAnswers | WorkerNote) => {
       if ('ready' in a) {
         slot.ready = true;
         if (slot.startup) clearTimeout(slot.startup);
         slot.startup = null;
-        if (slot.job) this.arm(slot, 0);
+        if (slot.jobs.length) this.arm(slot, 0);
         return;
       }
       if ('size' in a) {
-        // A big message may take longer: a second more per MB it has.
-        if (slot.job?.id === a.job) this.arm(slot, a.size);
+        // A big message may take longer: a second more per MB it has (the worker sends what it
+        // had answered first, so this is the oldest job in hand).
+        if (slot.jobs[0]?.id === a.job) this.arm(slot, a.size);
         return;
       }
-      const job = slot.job;
-      if (!job || job.id !== a.job) return;
+      let answered = false;
+      for (const { job: id, parsed } of a.answers) {
+        const job = slot.jobs[0];
+        if (!job || job.id !== id) continue;
+        slot.jobs.shift();
+        answered = true;
+        job.resolve(parsed);
+      }
+      if (!answered) return;
       this.lostInRow = 0;
-      this.finish(slot);
-      job.resolve(a.parsed);
+      // The next job's clock starts now (it may have started on it a little earlier: more lenient).
+      if (slot.jobs.length) this.arm(slot, 0);
+      else this.finish(slot);
       this.pump();
     });
     // A worker that fails before it has loaded cannot run here (a missing module, a packaged app
@@ -210,11 +271,12 @@ export class ParsePool {
     return slot;
   }
 
-  /** The worker did not load: it and every later parse go to the calling thread, its job first. */
+  /** The worker did not load: it and every later parse go to the calling thread, its jobs first. */
   private cannotLoad(slot: Slot): void {
-    const job = slot.job;
+    const jobs = slot.jobs;
     this.drop(slot);
-    if (job) this.queue.unshift(job);
+    // Its jobs are answered here (not their fault); handed bytes went with it (null: the file is parsed).
+    this.queue.unshift(...jobs);
     this.noWorkers();
   }
 
@@ -227,37 +289,65 @@ export class ParsePool {
     slot.timer = setTimeout(() => this.lose(slot), this.timeoutMs + Math.floor(size / (1024 * 1024)) * 1000);
   }
 
-  private run(slot: Slot, job: Job): void {
-    slot.job = job;
+  /** Sends up to `n` queued jobs to the worker in one message, handed bytes transferred (not copied). */
+  private run(slot: Slot, n: number): void {
+    const jobs = this.queue.splice(0, n);
+    const requests: ParseRequest[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const job of jobs) {
+      if (job.bytes) {
+        this.queuedBytes -= job.bytes.byteLength;
+        requests.push({ job: job.id, file: job.file, bytes: job.bytes });
+        transfer.push(job.bytes);
+        job.bytes = undefined; // detached by the transfer
+      } else requests.push({ job: job.id, file: job.file });
+    }
+    const idle = slot.jobs.length === 0;
+    slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
-    if (slot.ready) this.arm(slot, 0);
-    slot.worker.postMessage({ job: job.id, file: job.file } satisfies ParseRequest);
+    if (slot.ready && idle) this.arm(slot, 0);
+    slot.worker.postMessage({ jobs: requests } satisfies ParseRequests, transfer);
   }
 
   private finish(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    slot.job = null;
     slot.worker.unref();
   }
 
-  /** The worker's message took too long or threw it out: that message gets the fallback summary. */
+  /**
+   * The worker took too long or was thrown out. Alone with one job, that message gets the
+   * fallback summary. With several in hand it cannot be told which one did it: each is sent
+   * again alone (a suspect), so the next loss is that message's own; handed bytes went with the
+   * worker, so those jobs answer null (their files are parsed instead).
+   */
   private lose(slot: Slot): void {
-    const job = slot.job;
+    const jobs = slot.jobs;
     this.drop(slot);
     this.replaced++;
-    // No text either: the index must not try the same message again on main's thread.
-    if (job) void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: { body: '', files: '' } }));
-    // Mail that keeps throwing workers out would cost a new one (its start-up CPU, up to its
-    // heap) per message: after a few in a row, parse on the calling thread as where none can start.
-    if (++this.lostInRow >= MAX_LOSSES) this.noWorkers();
-    else this.pump();
+    if (jobs.length === 1) {
+      const job = jobs[0]!;
+      // No text either: the index must not try the same message again on main's thread.
+      if (job.handed) job.resolve(null);
+      else void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: { body: '', files: '' } }));
+      // Mail that keeps throwing workers out would cost a new one (its start-up CPU, up to its
+      // heap) per message: after a few in a row, parse on the calling thread as where none can start.
+      if (++this.lostInRow >= MAX_LOSSES) return this.noWorkers();
+    } else {
+      const again: Job[] = [];
+      for (const job of jobs) {
+        if (job.handed) job.resolve(null);
+        else again.push({ ...job, suspect: true });
+      }
+      this.queue.unshift(...again);
+    }
+    this.pump();
   }
 
   private drop(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     if (slot.startup) clearTimeout(slot.startup);
-    slot.job = null;
+    slot.jobs = [];
     this.slots.delete(slot);
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
@@ -266,17 +356,22 @@ export class ParsePool {
 
   private noWorkers(): void {
     this.entry = null;
-    for (const job of this.queue.splice(0)) void this.inThread(job.file).then(job.resolve);
+    this.queuedBytes = 0;
+    for (const job of this.queue.splice(0)) void this.answerHere(job);
+  }
+
+  /** A job the workers did not answer, on the calling thread (one whose handed bytes went with a worker: null). */
+  private async answerHere(job: Job): Promise<void> {
+    job.resolve(job.handed && !job.bytes ? null : await this.inThread(job.file, job.bytes));
   }
 
   private lastInThread: Promise<unknown> = Promise.resolve();
 
   /** On the calling thread, one file at a time in order (as before the workers): never many parsers at once. */
-  private inThread(file: string): Promise<ParsedMessage> {
-    this.waitingInThread++;
-    const next = this.lastInThread.then(() => parseStored(file));
+  private inThread(file: string, bytes?: ArrayBuffer): Promise<ParsedMessage> {
+    const next = this.lastInThread.then(() => parseStored(file, bytes ? { bytes: Buffer.from(bytes) } : {}));
     this.lastInThread = next;
-    return next.finally(() => this.waitingInThread--);
+    return next;
   }
 }
 

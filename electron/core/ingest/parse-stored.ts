@@ -29,52 +29,76 @@ export async function fallbackSummary(file: string): Promise<MessageSummary> {
 
 export interface ParseOptions {
   /**
-   * Read with blocking calls (a parse worker: its thread has nothing else to do, and one read
-   * with a known size costs fewer hand-offs to libuv's thread pool, which the store shares).
+   * Read with blocking calls into this buffer (a parse worker's own: its thread has nothing else
+   * to do, and one read with a known size costs fewer hand-offs to libuv's thread pool, which the
+   * store shares). Without it the file is read asynchronously into a fresh buffer (main's thread).
    */
-  blocking?: boolean;
+  blocking?: ReadBuffer;
+  /**
+   * The file's bytes exactly as the store wrote them (a small message, handed by main: see
+   * parse-pool.ts). Parsed instead of reading the file back; the answer is the file's.
+   */
+  bytes?: Buffer;
   /** Told the file's size before parsing starts (the pool allows a big message longer). */
   onSize?: (size: number) => void;
 }
 
 /**
- * The buffer blocking reads go into, kept from one message to the next: a fresh buffer per
- * message made the worker's collector run for memory it had just let go (issue 18). Reads are
- * blocking and a worker parses one message at a time, and nothing parsed keeps a view of the
- * bytes (summary and text are strings), so it is free again when parseStored returns.
+ * The buffer one parse worker's blocking reads go into, kept from one message to the next: a
+ * fresh buffer per message made the worker's collector run for memory it had just let go
+ * (issue 18). Each worker makes its own (DESIGN §7: no module-wide mutable state; main's thread
+ * reads into fresh buffers). A worker parses one message at a time and nothing parsed keeps a
+ * view of the bytes (summary and text are strings), so the buffer is free again once parseStored
+ * returns; a read while it is lent out gets a buffer of its own.
  */
-let spare: Buffer | null = null;
-let spareInUse = false;
+export class ReadBuffer {
+  private spare: Buffer | null = null;
+  private lent = false;
 
-function readInto(file: string, size: number): Buffer {
-  if (spareInUse) return fsSync.readFileSync(file);
-  if (!spare || spare.length < size) spare = Buffer.allocUnsafeSlow(Math.min(ONE_READ_MAX, Math.max(size, 2 * (spare?.length ?? 0), 1024 * 1024)));
-  const fd = fsSync.openSync(file, 'r');
-  try {
-    let n = 0;
-    // The file's size as stat saw it: a stored message does not change (if it were cut short, what is there is parsed).
-    while (n < size) {
-      const got = fsSync.readSync(fd, spare, n, size - n, n);
-      if (got === 0) break;
-      n += got;
+  /** The file's first `size` bytes (fewer if it is shorter), in the kept buffer when it is free. */
+  read(file: string, size: number): Buffer {
+    if (this.lent) return fsSync.readFileSync(file);
+    const had = this.spare?.length ?? 0;
+    if (!this.spare || had < size) this.spare = Buffer.allocUnsafeSlow(Math.min(ONE_READ_MAX, Math.max(size, 2 * had, 1024 * 1024)));
+    const spare = this.spare;
+    const fd = fsSync.openSync(file, 'r');
+    try {
+      let n = 0;
+      // The file's size as stat saw it: a stored message does not change (if it were cut short, what is there is parsed).
+      while (n < size) {
+        const got = fsSync.readSync(fd, spare, n, size - n, n);
+        if (got === 0) break;
+        n += got;
+      }
+      this.lent = true;
+      return spare.subarray(0, n);
+    } finally {
+      fsSync.closeSync(fd);
     }
-    spareInUse = true;
-    return spare.subarray(0, n);
-  } finally {
-    fsSync.closeSync(fd);
+  }
+
+  /** `bytes` (from read) are no longer looked at. */
+  release(bytes: Buffer | string): void {
+    if (typeof bytes !== 'string' && bytes.buffer === this.spare?.buffer) this.lent = false;
   }
 }
 
 /** Summary and search text of a stored file. Never throws: an unreadable file gets the fallback summary and no text. */
 export async function parseStored(file: string, opts: ParseOptions = {}): Promise<ParsedMessage> {
   let source: string | Buffer = file;
+  const reads = opts.blocking;
   try {
-    try {
-      const { size } = opts.blocking ? fsSync.statSync(file) : await fs.stat(file);
-      opts.onSize?.(size);
-      if (size <= ONE_READ_MAX) source = opts.blocking ? readInto(file, size) : await fs.readFile(file);
-    } catch {
-      // summarize below reports the unreadable file; the fallback describes it
+    if (opts.bytes) {
+      source = opts.bytes;
+      opts.onSize?.(source.length);
+    } else {
+      try {
+        const { size } = reads ? fsSync.statSync(file) : await fs.stat(file);
+        opts.onSize?.(size);
+        if (size <= ONE_READ_MAX) source = reads ? reads.read(file, size) : await fs.readFile(file);
+      } catch {
+        // summarize below reports the unreadable file; the fallback describes it
+      }
     }
     let summary: MessageSummary;
     try {
@@ -85,6 +109,6 @@ export async function parseStored(file: string, opts: ParseOptions = {}): Promis
     }
     return { summary, text: await extractText(source) };
   } finally {
-    if (typeof source !== 'string' && source.buffer === spare?.buffer) spareInUse = false;
+    reads?.release(source);
   }
 }

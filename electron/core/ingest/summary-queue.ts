@@ -34,11 +34,46 @@ export class SummaryQueue {
 
   /** The first failed journal write; later messages are still parsed and tried. */
   private failure: unknown = null;
+  /** Summaries parsed from bytes handed over before their files were durable (bytes()), by message id. */
+  private early = new Map<string, Promise<MessageSummary | null>>();
+
+  /**
+   * A new message's whole content as it is being stored (the store's write, before the file is
+   * durable): parsed now from these bytes instead of from the file once it is journaled. Its text
+   * goes to the cache at once (bounded; the index takes it by id), its summary waits for add().
+   * The buffers are copied once into a buffer of their own, which goes to a worker without a copy.
+   */
+  bytes(id: string, buffers: readonly Buffer[], size: number): void {
+    const own = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const b of buffers) at += b.copy(own, at);
+    const texts = this.deps.texts;
+    this.early.set(
+      id,
+      this.pool.parseBytes(id, own.buffer).then((parsed) => {
+        if (!parsed) return null;
+        if (texts && parsed.text) texts.put(id, parsed.text);
+        return parsed.summary;
+      }),
+    );
+  }
+
+  /** Handed bytes of messages that were never added (a write that failed, a provisional id): their texts go. */
+  forgetEarly(): void {
+    const texts = this.deps.texts;
+    for (const [id, summary] of this.early) void summary.then(() => texts?.drop(id));
+    this.early.clear();
+  }
 
   add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
-    // The parse starts now (the pool queues paths, never contents, and runs a few at a time);
-    // records are journaled in the order the files were stored.
-    const parsed = parseInto(this.pool, item.path, item.base.id, this.deps.texts);
+    // The parse starts now (the pool queues paths, never contents, and runs a few at a time), or
+    // started when the bytes were handed; records are journaled in the order the files were stored.
+    const id = item.base.id;
+    const early = this.early.get(id);
+    this.early.delete(id);
+    const parsed = early
+      ? early.then((summary) => summary ?? parseInto(this.pool, item.path, id, this.deps.texts))
+      : parseInto(this.pool, item.path, id, this.deps.texts);
     this.pending = this.pending
       .then(() => parsed)
       .then((summary) => {

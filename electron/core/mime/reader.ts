@@ -144,8 +144,11 @@ export class MessageReader {
     if (!cap) return Buffer.alloc(0);
     const from = Math.max(cap.from, this.base);
     const to = Math.min(cap.to, this.end);
-    // Bytes in memory never move: a view of them is as good as a copy (copying every text part
-    // cost a parse worker ~4 % of its CPU, issue 18). A file's window is reused, so it is copied.
+    // Bytes handed in as a Buffer are not reused while this parse runs, so a view of them is as
+    // good as a copy (copying every text part cost a parse worker ~4 % of its CPU, issue 18): the
+    // caller's buffer (a parse worker's read buffer, main's handed bytes) outlives the job, and the
+    // views die with it (what a parse returns is strings, never views). A file's window is reused
+    // by the next read here, so it is copied.
     if (this.fd === null && this.backing === null && cap.chunks.length === 0) return this.view(from, Math.max(from, to));
     if (to > from) cap.chunks.push(this.view(from, to));
     return Buffer.concat(cap.chunks);

@@ -1,11 +1,12 @@
 /** What the Outbox says about each message: when it goes, and why it did not, in plain words. */
 import { describe, expect, it } from 'vitest';
 import type { OutboxRefusal } from '../../shared/contract.js';
+import { formatTime } from '../../renderer/src/app/format.js';
 import { problemText, refusedText, stateText, waitingText, whenText, type OutboxEntry } from '../../renderer/src/features/outbox/outbox-text.js';
 
 const NOW = new Date(2026, 11, 6, 17, 0, 0).getTime();
 const item = (over: Partial<OutboxEntry>): OutboxEntry => ({ id: 'm1', accountId: 'a', state: 'waiting', attempts: 0, nextAttemptAt: null, lastError: null, from: 'alice@example.org', to: ['bob@example.org'], queuedAt: NOW, sentTo: [], refused: [], ...over });
-const clock = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+const clock = (ms: number) => formatTime(ms);
 
 describe('when a message goes', () => {
   it('counts seconds under a minute, says the time today and the day otherwise', () => {

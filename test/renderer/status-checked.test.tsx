@@ -35,6 +35,8 @@ it('says when mail was last checked while all is quiet, and nothing of it while 
   stop = renderApp(db, s.api).stop;
   const bar = await screen.findByRole('contentinfo', { name: 'Status' });
   await screen.findByRole('grid', { name: 'Messages' });
+  // The reading pane loads on its own; waited for, so it does not arrive after the test ends.
+  await screen.findByText('Select a message to read it.');
   const quiet = { state: 'idle' as const, nextRunAt: null, lastError: null, failures: 0 };
   const at = new Date();
   at.setHours(9, 5, 0, 0);

@@ -11,7 +11,9 @@ let listFormats: { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat; year: In
 
 export function formatListDate(ms: number, now = Date.now()): string {
   listFormats ??= {
-    time: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+    // The locale's own short time, as Thunderbird and Apple Mail show it: "9:05 AM" in the US,
+    // "09:05" in Britain. hour: '2-digit' said "04:42 PM", a zero no US clock shows.
+    time: new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }),
     day: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }),
     year: new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' }),
   };
@@ -27,5 +29,5 @@ export function formatFullDate(ms: number): string {
 }
 
 export function formatTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleTimeString(undefined, { timeStyle: 'short' });
 }

@@ -4,6 +4,7 @@
  * the sentence before it says what it means.
  */
 import type { OutboxItem } from '../../../../shared/contract.js';
+import { formatTime } from '../../app/format.js';
 
 export type OutboxError = NonNullable<OutboxItem['lastError']>;
 
@@ -42,7 +43,7 @@ export interface StateText {
   refusals: string | null;
 }
 
-const clock = (ms: number) => new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+const clock = (ms: number) => formatTime(ms);
 const dayAndClock = (ms: number) => `${new Date(ms).toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} at ${clock(ms)}`;
 
 /** "in 4 s" under a minute, "at 18:00" today, "on 12 Dec at 18:00" another day. */

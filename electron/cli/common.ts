@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MailService } from '../core/mail-service.js';
-import { takeDataDirLock } from './data-dir-lock.js';
+import type { HandOver } from '../core/sync/hand-over.js';
 
 export { UsageError, usage } from './args.js';
 import { usage } from './args.js';
@@ -28,6 +28,8 @@ export interface CliIo {
   stdin(): string | undefined;
   /** The MailService of the process the command runs in; absent, the command opens the data directory itself. */
   service?: MailService;
+  /** What this command's quick path holds for its full path (the data directory's lock, each account's check); absent inside a running Popbox. */
+  handOver?: HandOver;
 }
 
 // The io of the command at work. Commands inside a running Popbox may overlap (two terminals),
@@ -56,13 +58,12 @@ export const printError = (line: string) => cliIo().err(`${line}\n`);
  * (only the sending commands do; `popbox messages` must not send mail).
  */
 export async function withService<T>(dataDir: string, fn: (s: MailService) => Promise<T>, opts: { sendQueued?: boolean } = {}): Promise<T> {
-  const running = cliIo().service;
+  const { service: running, handOver } = cliIo();
   if (running) return fn(running);
   // Loaded only here: a command that never opens the store (help, the quick paths) starts without it.
   const [{ MailService }, { KeytarSecretStore }] = await Promise.all([import('../core/mail-service.js'), import('../core/secrets/index.js')]);
-  // The lock the quick path held (data-dir-lock.ts): kept, never let go between the two paths.
-  const heldLock = takeDataDirLock(dataDir);
-  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false, ...(heldLock ? { heldLock } : {}) });
+  // What the quick path holds (its lock, each account's check): taken over, never let go between the two paths.
+  const service = await MailService.open({ dataDir, secrets: new KeytarSecretStore(), sendQueued: opts.sendQueued ?? false, ...(handOver ? { handOver } : {}) });
   try {
     return await fn(service);
   } finally {

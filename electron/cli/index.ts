@@ -10,6 +10,7 @@ import type NodeFs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { controlSocketPath } from '../core/control/protocol.js';
+import { HandOver } from '../core/sync/hand-over.js';
 import { LOCAL_COMMANDS, splitArgs } from './args.js';
 import type { CliIo } from './common.js';
 
@@ -89,7 +90,7 @@ async function runInRunningPopbox(argv: string[]): Promise<number | null> {
  * `account list` and a `sync` that finds nothing new, answered from the few files they need
  * (quick-accounts.ts, quick-sync.ts); null when the full path must run. Only this module is loaded for them.
  */
-async function runQuick(argv: string[]): Promise<number | null> {
+async function runQuick(argv: string[], handOver: HandOver): Promise<number | null> {
   let split;
   try {
     split = splitArgs(argv);
@@ -98,21 +99,23 @@ async function runQuick(argv: string[]): Promise<number | null> {
   }
   const [command, sub, ...rest] = split.args;
   if (command === 'account' && sub === 'list') return (await import('./quick-accounts.js')).quickAccountList(split.dataDir, rest, terminal);
-  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) return (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal);
+  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) return (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal, handOver);
   return null;
 }
 
 const argv = process.argv.slice(2);
+// What the quick path holds for the full path of this command (core/sync/hand-over.ts).
+const handOver = new HandOver();
 process.exitCode =
   (await runInRunningPopbox(argv)) ??
-  (await runQuick(argv)) ??
+  (await runQuick(argv, handOver)) ??
   // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
   (await (async () => {
-    const [{ runCli }, { localTerminalWidth }, { releaseParkedLocks }] = await Promise.all([import('./run.js'), import('./common.js'), import('./data-dir-lock.js')]);
+    const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
     try {
-      return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin });
+      return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });
     } finally {
-      // A lock the quick path handed over that the full path never took (it stopped before opening the data directory).
-      await releaseParkedLocks();
+      // What the full path never took (it stopped before opening the data directory or syncing the account).
+      await handOver.releaseAll();
     }
   })());

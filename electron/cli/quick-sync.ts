@@ -4,7 +4,7 @@
  * replayed, every folder of every Maildir scanned). Each answers exactly as the full path would —
  * the same lines, the same exit code — or returns null, and the full path (run.ts) runs; for a
  * sync it takes over what was found here (each account checked, a session with new mail still
- * logged in: quick-check.ts parkOutcome) and the data directory's lock (data-dir-lock.ts) rather
+ * logged in) and the data directory's lock, through the command's hand-over (core/sync/hand-over.ts), rather
  * than logging in or locking again. Whenever a file looks other than Popbox itself writes it, or
  * anything is left to do that only the full path does (crash recovery, Trash or Junk to empty by
  * age and not purged within the hour, mail waiting to be sent, server deletions chosen in the
@@ -17,8 +17,8 @@ import { purgeDue, readPurgeMarks } from '../core/folders/purge-mark.js';
 import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
-import { parkOutcome, quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
-import { parkDataDirLock } from './data-dir-lock.js';
+import type { HandOver } from '../core/sync/hand-over.js';
+import { quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
 import { readAccounts, type QuickAccount, type QuickIo } from './quick-accounts.js';
 
 const exists = (file: string) => fs.stat(file).then((st) => st, () => null);
@@ -76,10 +76,10 @@ async function accountHasOtherWork(accountDir: string, account: QuickAccount): P
 
 /**
  * Leave the rest to the full path (null), which takes what was found here for each account
- * checked (quick-check.ts parkOutcome) instead of checking it again: one login per account.
+ * checked (through `handOver`) instead of checking it again: one login per account.
  */
-function fullPathAfter(checked: [string, NonNullable<QuickCheckOutcome>][]): null {
-  for (const [dir, outcome] of checked) parkOutcome(dir, outcome);
+function fullPathAfter(handOver: HandOver, checked: [string, NonNullable<QuickCheckOutcome>][]): null {
+  for (const [dir, outcome] of checked) handOver.parkOutcome(dir, outcome);
   return null;
 }
 
@@ -88,7 +88,7 @@ function fullPathAfter(checked: [string, NonNullable<QuickCheckOutcome>][]): nul
  * deleted on the server: one quick check each (core/sync/quick-check.ts) under the data
  * directory's lock, then the lines the full path prints. null as soon as any account needs more.
  */
-export async function quickSync(dataDir: string, names: string[], io: QuickIo): Promise<number | null> {
+export async function quickSync(dataDir: string, names: string[], io: QuickIo, handOver: HandOver): Promise<number | null> {
   dataDir = path.resolve(dataDir);
   const all = await readAccounts(dataDir);
   if (!all) return null;
@@ -139,11 +139,11 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
         now: Date.now(),
         handOver: true,
       });
-      if (outcome === null) return fullPathAfter(checked);
+      if (outcome === null) return fullPathAfter(handOver, checked);
       checked.push([dirs[i]!, outcome]);
       // Work to do: the full path runs, in this process, and goes on over this session (its
       // listing too). The accounts checked before it are answered there from what was found here.
-      if (outcome.kind === 'work') return fullPathAfter(checked);
+      if (outcome.kind === 'work') return fullPathAfter(handOver, checked);
       // Connecting or logging in failed (refused, [IN-USE], unreachable): the full path would say
       // the same after a second attempt at once, which only counts against the account at the server.
       if (outcome.kind === 'failed') {
@@ -159,8 +159,8 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo): 
     answered = true;
     return failed ? 1 : 0;
   } finally {
-    // Left to the full path: it goes on under this lock (data-dir-lock.ts), as under each account's.
+    // Left to the full path: it goes on under this lock, as under each account's.
     if (answered) await releaseLock(lock);
-    else parkDataDirLock(dataDir, lock);
+    else handOver.parkLock(dataDir, lock);
   }
 }

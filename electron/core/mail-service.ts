@@ -60,6 +60,7 @@ import type { ThreadCursor, ThreadsResult } from '../../shared/threads.js';
 import { JournalThreads } from './threads/journal-threads.js';
 import type { ThreadIndex } from './threads/thread-index.js';
 import { AccountSync } from './sync/account-sync.js';
+import type { HandOver } from './sync/hand-over.js';
 import { certificateBlockSync } from './sync/last-certificate.js';
 import { Scheduler, type RunOutcome } from './sync/scheduler.js';
 import type { SyncProgress } from './sync/sync-engine.js';
@@ -82,10 +83,11 @@ export interface MailServiceOptions {
    */
   sendQueued?: boolean;
   /**
-   * The data directory's lock, already held by this process (the CLI's quick path hands it to
-   * its full path): taken over instead of acquired, so no other Popbox gets it in between.
+   * What the CLI's quick path holds for its full path (sync/hand-over.ts): the data directory's
+   * lock, taken over instead of acquired, so no other Popbox gets it in between; and each checked
+   * account's outcome, which the sync takes instead of checking again.
    */
-  heldLock?: HeldLock;
+  handOver?: HandOver;
 }
 
 export interface StoredMessage extends MessageRecord {
@@ -181,6 +183,7 @@ export class MailService {
       now,
       onProgress: (accountId, progress) => this.emit('syncProgress', { accountId, progress }),
       planHook: (account) => this.serverView.syncHook(account),
+      ...(opts.handOver ? { handOver: opts.handOver } : {}),
     });
     this.commands = new StoreCommands({ sessions: this.sessions, journal, record: (id) => this.requireMessage(id), now });
     this.folders = new FolderService({
@@ -236,8 +239,9 @@ export class MailService {
       throw new AppFailure('storage', `cannot use the data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const lockFile = path.join(dataDir, 'popbox.lock');
+    const held = opts.handOver?.takeLock(dataDir);
     const lock =
-      opts.heldLock?.file === lockFile ? opts.heldLock : await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
+      held?.file === lockFile ? held : await acquireLock(lockFile, (pid) => `Popbox${pid ? ` (pid ${pid})` : ''} is already using this data directory`);
     try {
       const accounts = await AccountStore.open(dataDir);
       const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));

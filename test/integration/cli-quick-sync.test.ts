@@ -11,10 +11,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseParkedLocks, takeDataDirLock } from '../../electron/cli/data-dir-lock.js';
 import { quickSync } from '../../electron/cli/quick-sync.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages } from '../support/mailgen.js';
@@ -62,19 +62,27 @@ suite('popbox sync: quick path and full path', () => {
     await fs.rm(path.join(dataDir, 'closed-cleanly'));
     const out: string[] = [];
     const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t) };
-    expect(await quickSync(dataDir, [], io)).toBeNull();
+    const handOver = new HandOver();
+    expect(await quickSync(dataDir, [], io, handOver)).toBeNull();
     expect(out).toEqual([]);
     // Still held by this process: another Popbox opening the directory now is told it is in use.
     expect(await fs.readFile(path.join(dataDir, 'popbox.lock'), 'utf8')).toMatch(new RegExp(`^${process.pid} `));
     await expect(MailService.open({ dataDir, secrets })).rejects.toThrow(/already using this data directory/);
-    // The full path goes on under it.
-    const heldLock = takeDataDirLock(dataDir);
-    expect(heldLock?.file).toBe(path.join(dataDir, 'popbox.lock'));
-    const service = await MailService.open({ dataDir, secrets, heldLock: heldLock! });
+    // The full path goes on under it, through the hand-over the command gave both paths.
+    const service = await MailService.open({ dataDir, secrets, handOver });
+    expect(handOver.takeLock(dataDir)).toBeUndefined(); // taken once, by the service
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 0 } });
     await service.close();
     await expect(fs.access(path.join(dataDir, 'popbox.lock'))).rejects.toThrow();
-    await releaseParkedLocks();
+
+    // A full path that never opens the data directory: the command's end lets the lock go.
+    await fs.rm(path.join(dataDir, 'closed-cleanly'));
+    const unused = new HandOver();
+    expect(await quickSync(dataDir, [], io, unused)).toBeNull();
+    await expect(MailService.open({ dataDir, secrets })).rejects.toThrow(/already using this data directory/);
+    await unused.releaseAll();
+    await expect(fs.access(path.join(dataDir, 'popbox.lock'))).rejects.toThrow();
+    await (await MailService.open({ dataDir, secrets })).close(); // closed cleanly again
 
     // The same through the CLI, in one process: quick path, then the full path over its lock.
     await fs.rm(path.join(dataDir, 'closed-cleanly'));

@@ -13,6 +13,7 @@ import { quickSync } from '../../electron/cli/quick-sync.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
+import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
 
 const mail = (n: string, body = `body ${n}\r\n`) => Buffer.from(`From: w@example.org\r\nSubject: message ${n}\r\nMessage-ID: <${n}@x>\r\n\r\n${body}`);
@@ -166,7 +167,7 @@ describe('the quick check keeps the account to one session', () => {
       const before = sessions.logins;
       const out: string[] = [];
       const err: string[] = [];
-      const code = await quickSync(dataDir, [], { out: (s) => out.push(s), err: (s) => err.push(s) });
+      const code = await quickSync(dataDir, [], { out: (s) => out.push(s), err: (s) => err.push(s) }, new HandOver());
       expect(code).toBe(1);
       expect(out).toEqual([]);
       expect(err.join('')).toMatch(/^F: in-use: PASS: server said -ERR \[IN-USE\] the mailbox is locked/);

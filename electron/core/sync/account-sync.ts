@@ -14,7 +14,8 @@ import { AccountMailbox } from '../store/mailbox.js';
 import { isPop3Error } from '../pop3/errors.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { lastSeenCertificate, recordCertificateBlock, rememberCertificate } from './last-certificate.js';
-import { dropHandOver, quickCheck, recordQuickCheckStamp, takeParkedOutcome, type HandedHook } from './quick-check.js';
+import type { HandOver } from './hand-over.js';
+import { dropHandOver, quickCheck, recordQuickCheckStamp, type HandedHook } from './quick-check.js';
 import { applyHookChanges, type ServerMessage } from './plan.js';
 import { fetchFull, syncAccount, type SyncOptions, type SyncProgress, type SyncResult } from './sync-engine.js';
 
@@ -47,6 +48,8 @@ export interface AccountSyncDeps {
   onProgress: (accountId: string, p: SyncProgress) => void;
   /** A hook on each ordinary sync's plan (the On the server view's chosen deletions and held junk). */
   planHook?: (account: AccountSettings) => NonNullable<SyncOptions['adjustPlan']> & { changesNothing?: () => Promise<boolean> };
+  /** What the CLI's quick path found for each account in this process (hand-over.ts). */
+  handOver?: HandOver;
 }
 
 export class AccountSync {
@@ -97,7 +100,7 @@ export class AccountSync {
       async (box, open) => {
         const accountDir = AccountMailbox.dirFor(sessions.dataDir, account.id);
         // The CLI's quick path checked this account already in this process (quick-sync.ts).
-        const parked = takeParkedOutcome(accountDir);
+        const parked = this.deps.handOver?.takeOutcome(accountDir);
         // Open for other work already: the full sync uses it as it is.
         if (box) {
           if (parked?.kind === 'work') await dropHandOver(parked);

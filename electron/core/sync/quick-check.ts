@@ -6,7 +6,7 @@
  * server's UIDL list (LIST only when there is work), and the plan the full sync would make from them (planSync, the
  * same function). When that plan does nothing, neither does the full sync, and the check ends here
  * with QUIT; otherwise the caller runs the full sync, which decides again from scratch — over this
- * session and from its listing when it is handed over (the app; the CLI through parkOutcome), so a
+ * session and from its listing when it is handed over (the app; the CLI through hand-over.ts), so a
  * check logs in and lists once; the On the server hook, run here, is replayed there, not run
  * twice (nothing here writes mail state, so nothing here can break invariants 1–3).
  *
@@ -155,33 +155,6 @@ export type QuickCheckOutcome =
       hook?: HandedHook;
     }
   | null;
-
-/**
- * The CLI's quick path (cli/quick-sync.ts) checks each account before the full path starts in the
- * same process. Whatever it found waits here, by account directory, for that account's check in
- * the full path (AccountSync), which takes it instead of checking again: a found answer is not
- * asked twice, and a session with work goes on without a second login (DESIGN §3.4: the account's
- * lock stays held from the quick check to the full sync's end). Taken at most once; a `work`
- * never taken dies with the process (no QUIT: nothing is deleted, the lock is stale).
- */
-const parked = new Map<string, NonNullable<QuickCheckOutcome>>();
-
-export function parkOutcome(accountDir: string, outcome: NonNullable<QuickCheckOutcome>): void {
-  const key = path.resolve(accountDir);
-  const before = parked.get(key);
-  if (before?.kind === 'work') void dropHandOver(before);
-  // Idle until taken; if the full path never takes it (it failed first), the process still ends.
-  if (outcome.kind === 'work') outcome.loggedIn.keepProcessAlive(false);
-  parked.set(key, outcome);
-}
-
-export function takeParkedOutcome(accountDir: string): QuickCheckOutcome | undefined {
-  const key = path.resolve(accountDir);
-  const outcome = parked.get(key);
-  parked.delete(key);
-  if (outcome?.kind === 'work') outcome.loggedIn.keepProcessAlive(true);
-  return outcome;
-}
 
 /** A handed-over session nobody will use: closed without QUIT (nothing was asked), its lock released. */
 export async function dropHandOver(work: Extract<QuickCheckOutcome, { kind: 'work' }>): Promise<void> {

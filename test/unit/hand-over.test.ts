@@ -1,7 +1,8 @@
 /**
- * The CLI's quick path parks what it found per account (quick-check.ts) for the full path of the
- * same process: taken once, a `work` session kept idle until taken, and a session nobody uses
- * closed without QUIT with its account lock released (another process may then sync).
+ * The CLI's quick path parks what it found per account, and the data directory's lock, in the
+ * command's hand-over (core/sync/hand-over.ts) for the full path of the same process: taken once,
+ * a `work` session kept idle until taken, and a session or lock nobody takes let go at the
+ * command's end (closed without QUIT, locks released: another process may then sync).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pop3Client } from '../../electron/core/pop3/client.js';
 import { acquireLock } from '../../electron/core/store/lock.js';
-import { dropHandOver, parkOutcome, takeParkedOutcome, type QuickCheckOutcome } from '../../electron/core/sync/quick-check.js';
+import { HandOver } from '../../electron/core/sync/hand-over.js';
+import { dropHandOver, type QuickCheckOutcome } from '../../electron/core/sync/quick-check.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -41,21 +43,24 @@ async function work(accountDir: string) {
 
 const exists = (f: string) => fs.access(f).then(() => true, () => false);
 
-describe('parkOutcome / takeParkedOutcome', () => {
+describe('HandOver: parkOutcome / takeOutcome', () => {
   it('is taken once, by the account directory however it is spelled', () => {
     const done: QuickCheckOutcome = { kind: 'done', result: { downloaded: 0, headersOnly: 0, skipped: 0, deletedOnServer: 0, bytes: 0, warnings: [], plan: { download: [], headersOnly: [], delete: [], gone: [], deleteNewDownloads: false } } };
-    parkOutcome(path.join(dir, 'a'), done);
-    expect(takeParkedOutcome(path.join(dir, 'x', '..', 'a'))).toBe(done);
-    expect(takeParkedOutcome(path.join(dir, 'a'))).toBeUndefined();
-    expect(takeParkedOutcome(path.join(dir, 'b'))).toBeUndefined(); // never parked
+    const h = new HandOver();
+    h.parkOutcome(path.join(dir, 'a'), done);
+    expect(new HandOver().takeOutcome(path.join(dir, 'a'))).toBeUndefined(); // another command's hand-over holds nothing of it
+    expect(h.takeOutcome(path.join(dir, 'x', '..', 'a'))).toBe(done);
+    expect(h.takeOutcome(path.join(dir, 'a'))).toBeUndefined();
+    expect(h.takeOutcome(path.join(dir, 'b'))).toBeUndefined(); // never parked
   });
 
   it('a parked session does not keep the process alive until it is taken; the lock stays held meanwhile', async () => {
     const a = await work(path.join(dir, 'a'));
-    parkOutcome(path.join(dir, 'a'), a.outcome);
+    const h = new HandOver();
+    h.parkOutcome(path.join(dir, 'a'), a.outcome);
     expect(a.s.alive).toEqual([false]);
     expect(await exists(a.lockFile)).toBe(true);
-    const taken = takeParkedOutcome(path.join(dir, 'a'));
+    const taken = h.takeOutcome(path.join(dir, 'a'));
     expect(taken).toBe(a.outcome);
     expect(a.s.alive).toEqual([false, true]);
     expect(a.s.closed).toBe(0);
@@ -65,12 +70,44 @@ describe('parkOutcome / takeParkedOutcome', () => {
 
   it('a second outcome parked for the same account drops the first session: closed without QUIT, its lock released', async () => {
     const first = await work(path.join(dir, 'a'));
-    parkOutcome(path.join(dir, 'a'), first.outcome);
+    const h = new HandOver();
+    h.parkOutcome(path.join(dir, 'a'), first.outcome);
     const failed: QuickCheckOutcome = { kind: 'failed', error: new Error('refused') };
-    parkOutcome(path.join(dir, 'a'), failed);
+    h.parkOutcome(path.join(dir, 'a'), failed);
     await expect.poll(() => exists(first.lockFile)).toBe(false);
     expect(first.s).toMatchObject({ closed: 1, quits: 0 });
-    expect(takeParkedOutcome(path.join(dir, 'a'))).toBe(failed);
+    expect(h.takeOutcome(path.join(dir, 'a'))).toBe(failed);
+  });
+});
+
+describe('HandOver: the data directory lock, and releaseAll', () => {
+  it('a parked lock is taken once, by the directory however it is spelled', async () => {
+    const lock = await acquireLock(path.join(dir, 'popbox.lock'), () => 'in use');
+    const h = new HandOver();
+    h.parkLock(dir, lock);
+    expect(h.takeLock(path.join(dir, 'x', '..'))).toBe(lock);
+    expect(h.takeLock(dir)).toBeUndefined();
+    await h.releaseAll();
+    expect(await exists(lock.file)).toBe(true); // taken: the taker's to release, not the hand-over's
+  });
+
+  it("at the command's end, what nobody took is let go: sessions closed without QUIT, account and data directory locks released", async () => {
+    const a = await work(path.join(dir, 'a'));
+    const b = await work(path.join(dir, 'b'));
+    const lock = await acquireLock(path.join(dir, 'popbox.lock'), () => 'in use');
+    const h = new HandOver();
+    h.parkLock(dir, lock);
+    h.parkOutcome(path.join(dir, 'a'), a.outcome);
+    h.parkOutcome(path.join(dir, 'b'), b.outcome);
+    expect(h.takeOutcome(path.join(dir, 'b'))).toBe(b.outcome); // b goes on in the full path
+    await h.releaseAll();
+    expect(await exists(lock.file)).toBe(false);
+    expect(await exists(a.lockFile)).toBe(false);
+    expect(a.s).toMatchObject({ closed: 1, quits: 0 });
+    expect(await exists(b.lockFile)).toBe(true);
+    expect(b.s.closed).toBe(0);
+    expect(h.takeLock(dir)).toBeUndefined();
+    await dropHandOver(b.outcome);
   });
 });
 

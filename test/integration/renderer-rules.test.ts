@@ -63,6 +63,21 @@ suite('filters in Chromium', () => {
     await page.getByRole('button', { name: 'Account settings' }).click();
     await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Filters' }).click();
     await filters().getByText('No filters yet.').waitFor();
+    // The empty state is a sentence, not a row in the list's bordered box (it looked like an empty text field).
+    expect(await filters().getByRole('list', { name: 'Filters in order' }).count()).toBe(0);
+    // Filters is drawn as the page open, as an account is: aria-current was set but never shown.
+    const nav = page.getByRole('navigation', { name: 'Accounts' });
+    const background = (name: string) => nav.getByRole('button', { name, exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor);
+    const selected = await nav.evaluate((n) => {
+      const probe = document.createElement('div');
+      probe.style.background = 'var(--sel)';
+      n.append(probe);
+      const c = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      return c;
+    });
+    expect(await background('Filters')).toBe(selected);
+    expect(await background('General')).not.toBe(selected);
     await filters().getByRole('button', { name: 'New filter' }).click();
     await editor().getByLabel('Filter name').fill('Receipts');
 

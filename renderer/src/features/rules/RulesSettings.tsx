@@ -185,9 +185,10 @@ export function RulesSettings() {
       <h2>Filters</h2>
       <p className="muted">Filters run in this order on new mail once it is safely on this computer, and when you press Run now.</p>
       {loadError && <p role="alert">The filters could not be read: {loadError}</p>}
-      {saved && (
+      {/* Said as a sentence: in the list's bordered box it looked like an empty text field. */}
+      {saved && saved.length === 0 && <p className="rules-empty">No filters yet.</p>}
+      {saved && saved.length > 0 && (
         <ol className="rule-list" aria-label="Filters in order">
-          {saved.length === 0 && <li className="muted">No filters yet.</li>}
           {saved.map((r, i) => (
             <li key={`${i}-${r.name}`} className={`rule-entry${editing?.index === i ? ' current' : ''}${r.enabled ? '' : ' off'}`}>
               <input type="checkbox" aria-label={`${r.name} on`} checked={r.enabled} onChange={() => toggle(i)} />

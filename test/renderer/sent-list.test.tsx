@@ -1,0 +1,58 @@
+/**
+ * The Sent list names whom each message went to ("To: Ann Lee"), as Thunderbird and Apple Mail
+ * do: it said the user's own name on every row. Other folders keep the sender.
+ */
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { MessageRecord } from '../../shared/changes.js';
+import { PopboxDb } from '../../renderer/src/db/database.js';
+import { record, serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
+
+beforeAll(() => giveElementsASize());
+
+let s: ServiceApi;
+let db: PopboxDb;
+let stop: (() => void) | undefined;
+let n = 0;
+beforeEach(async () => {
+  s = await serviceApi();
+  db = new PopboxDb(`sent-list-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
+});
+afterEach(async () => {
+  cleanup();
+  stop?.();
+  db.close();
+  await s.close();
+});
+
+const who = (name: string, address: string) => ({ name, address });
+
+it('Sent rows say "To: Ann Lee" (+ how many more), the Inbox rows their sender', async () => {
+  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const sent = (subject: string, to: { name: string; address: string }[], cc: { name: string; address: string }[] = []): MessageRecord => {
+    const m = record({ subject, from: 'Bob Baker', accountId: account.id, folder: 'Sent', flags: { seen: true, flagged: false } });
+    return { ...m, summary: { ...m.summary, to, cc } };
+  };
+  const got = record({ subject: 'Lunch on Friday', from: 'Ann Lee', accountId: account.id });
+  await s.service.journal.append(
+    [sent('Re: Lunch on Friday', [who('Ann Lee', 'ann@example.org')]), sent('Minutes', [who('', 'team@example.org')], [who('Carl', 'carl@example.org'), who('Dee', 'dee@example.org')]), sent('Note to self', []), got].map((m) => ({ t: 'add' as const, m })),
+  );
+  stop = renderApp(db, s.api).stop;
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
+  expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Ann Lee, Lunch on Friday/);
+
+  const home = within(screen.getByRole('navigation', { name: 'Folders' })).getByRole('region', { name: 'Home' });
+  await act(async () => fireEvent.click(within(home).getByRole('button', { name: /^Sent/ })));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(3));
+  const labels = within(grid)
+    .getAllByRole('row')
+    .map((r) => r.getAttribute('aria-label')!.split(', ').slice(0, 2).join(', '))
+    .sort();
+  expect(labels).toEqual(['To: (no recipients), Note to self', 'To: Ann Lee, Re: Lunch on Friday', 'To: team@example.org +2, Minutes']);
+  // What the row shows, not only its name.
+  expect(within(grid).getByText('To: Ann Lee')).toBeTruthy();
+  await screen.findByText('Select a message to read it.');
+});

@@ -64,6 +64,8 @@ describe('logging in and listing over verified TLS', () => {
     await pop.quit();
     const conn = server.connections[0]!;
     expect(conn.received.map((l) => l.replace(/^(AUTH PLAIN) \S+$/, '$1 <response>'))).toEqual(['CAPA', 'AUTH PLAIN <response>', 'CAPA', 'UIDL', 'QUIT']);
+    // CAPA and UIDL arrived together (one read: sent without waiting for CAPA's answer).
+    expect(conn.commandsPerRead).toEqual([1, 1, 2, 1]);
   });
 
   it('a CAPA after login without PIPELINING: nothing after UIDL is pipelined', async () => {

@@ -38,6 +38,8 @@ export default defineConfig({
           // (outbox-faults, network-faults, crash, renderer-accounts).
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // The renderer's build and one Chromium, made once per run instead of once per browser file.
+          globalSetup: ['test/support/integration-global.ts'],
           fileParallelism: INTEGRATION_WORKERS > 1,
           maxWorkers: INTEGRATION_WORKERS,
           // Its own group, so its worker count can differ from the unit and renderer projects'.

@@ -25,10 +25,27 @@ export function requireChromium(suiteName: string): boolean {
   return why === null;
 }
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+/** Set by the integration project's global setup (test/support/integration-global.ts). */
+export const SHARED_CHROMIUM_ENV = 'POPBOX_TEST_CHROMIUM_WS';
+export const RENDERER_BUILD_ENV = 'POPBOX_TEST_RENDERER_BUILD';
+
+/**
+ * A browser for one test file: the run's shared Chromium when the global setup started one (its
+ * close() closes this file's contexts and disconnects), else one of its own.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const shared = process.env[SHARED_CHROMIUM_ENV];
+  if (shared) {
+    try {
+      return await chromium.connect(shared, { timeout: 15_000 });
+    } catch (e) {
+      // A shared browser that went away costs this file its own launch, not its tests.
+      console.warn(`shared Chromium unreachable (${(e as Error).message.split('\n')[0]}): launching one for this file`);
+    }
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
 /**
@@ -36,14 +53,19 @@ export function launchChromium(): Promise<Browser> {
  * launchChromium(), it keeps V8's code cache, so a later page start does not compile the bundle again.
  */
 export function launchChromiumProfile(userDataDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport });
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
 }
 
 let built: Promise<string> | null = null;
+/** Whether `built` is this process's own build (removeBuild deletes only that one). */
+let ownBuild = false;
 
-/** The renderer built into test/.tmp (once per process; reused across files when fresh). */
+/** The renderer built into test/.tmp: the run's shared build when the global setup made one, else once per process. */
 export function buildRenderer(): Promise<string> {
+  const shared = process.env[RENDERER_BUILD_ENV];
+  if (shared && !built) built = Promise.resolve(shared);
   built ??= (async () => {
+    ownBuild = true;
     const tmp = path.join(root, 'test', '.tmp');
     // Builds of test processes that are gone are litter.
     for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
@@ -61,8 +83,10 @@ export function buildRenderer(): Promise<string> {
 export async function removeBuild(): Promise<void> {
   if (!built) return;
   const dir = await built.catch(() => null);
+  const own = ownBuild;
   built = null;
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
+  ownBuild = false;
+  if (dir && own) await fs.rm(dir, { recursive: true, force: true });
 }
 
 /** A row of the message list, by (part of) its subject. */

@@ -25,6 +25,15 @@ import { segmentForIndex } from './segment.js';
 const SCHEMA_VERSION = 2;
 /** How long a write waits for another program's lock on the file before it fails (SQLITE_BUSY). */
 const BUSY_TIMEOUT_MS = 1000;
+/**
+ * Page size of a new index file (SQLite's default is 4 KB). Each commit writes every page it
+ * touched to the WAL; with 16 KB pages indexing the 800-message bench mix writes 975 frames
+ * instead of 3,240 (pwrites 6,489 → 1,950, checkpoint fsyncs 14 → 8) and costs ~7–11 % less CPU
+ * with the longest batch ~half as long (issue 18; fewer pages to balance, checksum and write).
+ * The answers are the same. A file made before keeps its 4 KB pages (SQLite cannot change the
+ * page size of a WAL-mode file): nothing is rebuilt for it.
+ */
+const PAGE_SIZE = 16384;
 /** The words the index keeps: letters, digits and marks in any script, diacritics folded. */
 const TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'";
 /** At most this many words of the index are stemmed to find one query word's forms. */
@@ -121,6 +130,8 @@ export class IndexDb {
     // again later (search-index.ts), so a held lock can never freeze the window for long.
     const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     try {
+      // Takes effect only on a new, empty file; first, before WAL mode writes the header.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a power cut may lose the last batches, never the file's consistency;
       // the next open indexes what is missing (derived data: no fsync per batch needed).

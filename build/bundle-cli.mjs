@@ -5,6 +5,17 @@
 // external (keytar is native, and node resolves the rest from node_modules beside dist/). Next to
 // the bundle, a list of the source files it was built from, the files it wrote, and when:
 // ensureCli() rebuilds only when a source changed or an output is missing, at the cost of a few stats.
+//
+// No V8 startup snapshot (tried on Node 20.20, session 10, issue 18): node:tls aborts
+// `--build-snapshot` ("Unknown external reference"), so it can only be loaded after deserializing;
+// import() from the deserialized main fails (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the
+// chunks (the full path, MailService) cannot load and the whole CLI would have to be one CJS
+// file; the blob must be built with the same V8 flags it runs with (--max-semi-space-size=2, else
+// exit 14 "built with ... different V8 configurations"); `--snapshot-blob PATH` must be on node's
+// command line, which a shebang cannot name relative to the script (a shell wrapper or a second
+// node start). And it buys little: deserializing a user snapshot costs ~25 ms CPU more than node's
+// own start; measured alternating (load ~15), `account list` 220 vs 200 ms CPU (worse), the empty
+// sync 355 vs 410 ms CPU (−55 ms) with the quick paths as one CJS file and node:tls deferred.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

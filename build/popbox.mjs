@@ -8,7 +8,9 @@
 // freed. Capped at 2 MB, one 200 MB message through `popbox sync` peaked at 92–96 MB RSS instead
 // of 137–148 MB (issue 18 P3: ≤ 100 MB; mpop 9 MB), with no CPU cost seen on a 2,000-message
 // sync (14.6 s vs 15.2 s, one run each, load 22). Flags cannot be set from inside the process
-// (v8.setFlagsFromString comes after the heap is made); `env -S` passes them on Linux and macOS.
+// (v8.setFlagsFromString comes after the heap is made: set there, the young generation still grew
+// to 32 MB in a test that stays at 4 MB with the flag on the command line); `env -S` passes them
+// on Linux and macOS. Its price at start: ~25 ms CPU (`account list` and the empty sync alike).
 import { pathToFileURL } from 'node:url';
 import { ensureCli } from './bundle-cli.mjs';
 

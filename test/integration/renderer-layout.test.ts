@@ -127,6 +127,27 @@ suite('layout and keyboard in Chromium', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
+  it('at 800×600 the first line of the message shows without scrolling: seldom-used actions wait in More', async () => {
+    await fresh();
+    await page.setViewportSize({ width: 800, height: 600 });
+    await row('Quarterly report').click();
+    await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    const text = reader().getByText('Body of Quarterly report.');
+    await text.waitFor();
+    // Thirteen buttons wrapped into five rows here and pushed the body below the window.
+    const b = (await text.boundingBox())!;
+    await shot('800x600');
+    expect(b.y + b.height).toBeLessThanOrEqual(600);
+    const actions = reader().getByRole('toolbar', { name: 'Message actions' });
+    expect(await actions.getByRole('button').count()).toBeLessThanOrEqual(10);
+    await actions.getByRole('button', { name: 'More ▾' }).click();
+    const more = page.getByRole('menu', { name: 'More actions' });
+    expect(await more.getByRole('menuitem').allTextContents()).toEqual(['All headers', 'View source', 'Print', 'Save as .eml']);
+    await page.keyboard.press('Escape');
+    await more.waitFor({ state: 'detached' });
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('at 1920 px the list takes a fair share instead of a narrow fixed column', async () => {
     await fresh();
     await page.setViewportSize({ width: 1920, height: 1000 });
@@ -196,7 +217,9 @@ suite('layout and keyboard in Chromium', () => {
     await fresh();
     await row('Quarterly report').click();
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
-    await reader().getByRole('button', { name: 'View source' }).click();
+    // Seldom-used actions are in the pane's More menu.
+    await reader().getByRole('button', { name: 'More ▾' }).click();
+    await page.getByRole('menu', { name: 'More actions' }).getByRole('menuitem', { name: 'View source' }).click();
     const dialog = page.getByRole('dialog', { name: 'Message source' });
     await dialog.getByText('Body of Quarterly report.').waitFor();
 
@@ -376,7 +399,9 @@ suite('layout and keyboard in Chromium', () => {
     await fresh();
     await row('Quarterly report').click();
     await reader().getByRole('heading', { name: 'Quarterly report' }).waitFor();
-    await reader().getByRole('button', { name: 'All headers' }).click();
+    // Seldom-used actions are in the pane's More menu.
+    await reader().getByRole('button', { name: 'More ▾' }).click();
+    await page.getByRole('menu', { name: 'More actions' }).getByRole('menuitem', { name: 'All headers' }).click();
     const dialog = page.getByRole('dialog', { name: 'All headers' });
     await dialog.getByText('Müller GmbH', { exact: true }).waitFor();
     expect(await dialog.getByText('first part and the second', { exact: true }).count()).toBe(1);

@@ -22,6 +22,26 @@ function addresses(list: Address[]): string {
   return list.map((a) => (a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address)).join(', ');
 }
 
+/** Addresses shown before "and N more": a list mail to 40 people filled the pane with its Cc line. */
+export const ADDRESSES_SHOWN = 3;
+
+/**
+ * A To or Cc line: the first few addresses and "and 37 more", which shows the rest (as
+ * Thunderbird does); a message to 40 colleagues pushed its text below the window.
+ */
+function AddressLine({ list }: { list: Address[] }) {
+  const [all, setAll] = useState(false);
+  if (all || list.length <= ADDRESSES_SHOWN + 1) return <dd>{addresses(list)}</dd>;
+  return (
+    <dd>
+      {addresses(list.slice(0, ADDRESSES_SHOWN))}{' '}
+      <button type="button" className="link-button" onClick={() => setAll(true)}>
+        and {list.length - ADDRESSES_SHOWN} more
+      </button>
+    </dd>
+  );
+}
+
 function WriteButtons({ id, draft, onWrite }: { id: string; draft: boolean; onWrite: (mode: WriteMode, id: string) => void }) {
   if (draft) {
     return (
@@ -132,13 +152,13 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
           {row.to.length > 0 && (
             <>
               <dt>To</dt>
-              <dd>{addresses(row.to)}</dd>
+              <AddressLine key={`to-${row.id}`} list={row.to} />
             </>
           )}
           {row.cc.length > 0 && (
             <>
               <dt>Cc</dt>
-              <dd>{addresses(row.cc)}</dd>
+              <AddressLine key={`cc-${row.id}`} list={row.cc} />
             </>
           )}
           <dt>Date</dt>

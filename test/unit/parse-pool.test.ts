@@ -119,6 +119,18 @@ describe('the parse workers', () => {
     const after = await Promise.all(answers);
     expect(after.slice(0, 16).every((a) => a === null)).toBe(true);
     expect(after.slice(16, 16 + HANDED_BYTES / chunk).every((a) => a?.summary.size === chunk)).toBe(true);
+
+    // On the calling thread too: bytes handed faster than they are parsed wait there within the same bound.
+    const here = new ParsePool({ entry: null });
+    const more = Array.from({ length: HANDED_BYTES / chunk + 4 }, () => {
+      const b = Buffer.alloc(chunk, 0x20);
+      sample.copy(b);
+      return b.buffer;
+    });
+    const parsedHere = await Promise.all(more.map((b, i) => here.parseBytes(`here-${i}`, b)));
+    expect(parsedHere.slice(0, HANDED_BYTES / chunk).every((a) => a?.summary.size === chunk)).toBe(true);
+    expect(parsedHere.slice(-4)).toEqual([null, null, null, null]);
+    await here.close();
   }, 60_000);
 
   it('answers on the calling thread, the same, where no worker can start', async () => {

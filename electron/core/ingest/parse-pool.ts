@@ -109,7 +109,7 @@ export class ParsePool {
   /** Parses in this run (START_AT) and when the last one came. */
   private inRun = 0;
   private lastParseAt = -Infinity;
-  /** Handed bytes waiting in the queue. */
+  /** Handed bytes waiting in the queue or for the calling thread. */
   private queuedBytes = 0;
   private entry: WorkerEntry | null;
   private readonly queue: Job[] = [];
@@ -156,8 +156,8 @@ export class ParsePool {
    * parses the file. The buffer is the pool's from here (transferred to a worker: detached).
    */
   parseBytes(file: string, bytes: ArrayBuffer): Promise<ParsedMessage | null> {
-    if (!this.toWorkers()) return this.inThread(file, bytes);
     if (this.queuedBytes + bytes.byteLength > HANDED_BYTES) return Promise.resolve(null);
+    if (!this.toWorkers()) return this.inThread(file, bytes);
     this.queuedBytes += bytes.byteLength;
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, file, bytes, handed: true, resolve });
@@ -182,9 +182,7 @@ export class ParsePool {
       left.push(...slot.jobs);
       this.drop(slot);
     }
-    left.push(...this.queue);
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    left.push(...this.unqueue());
     this.entry = null;
     for (const job of left) await this.answerHere(job);
   }
@@ -356,8 +354,14 @@ export class ParsePool {
 
   private noWorkers(): void {
     this.entry = null;
-    this.queuedBytes = 0;
-    for (const job of this.queue.splice(0)) void this.answerHere(job);
+    for (const job of this.unqueue()) void this.answerHere(job);
+  }
+
+  /** Empties the queue (its handed bytes no longer count: answerHere counts them again). */
+  private unqueue(): Job[] {
+    const jobs = this.queue.splice(0);
+    for (const job of jobs) if (job.bytes) this.queuedBytes -= job.bytes.byteLength;
+    return jobs;
   }
 
   /** A job the workers did not answer, on the calling thread (one whose handed bytes went with a worker: null). */
@@ -369,7 +373,12 @@ export class ParsePool {
 
   /** On the calling thread, one file at a time in order (as before the workers): never many parsers at once. */
   private inThread(file: string, bytes?: ArrayBuffer): Promise<ParsedMessage> {
-    const next = this.lastInThread.then(() => parseStored(file, bytes ? { bytes: Buffer.from(bytes) } : {}));
+    // Handed bytes waiting here count against HANDED_BYTES too (a parse that needs mailparser waits for its streams).
+    if (bytes) this.queuedBytes += bytes.byteLength;
+    const next = this.lastInThread.then(() => {
+      if (bytes) this.queuedBytes -= bytes.byteLength;
+      return parseStored(file, bytes ? { bytes: Buffer.from(bytes) } : {});
+    });
     this.lastInThread = next;
     return next;
   }

@@ -41,12 +41,13 @@ it('Sent rows say "To: Ann Lee" (+ how many more), the Inbox rows their sender',
   );
   stop = renderApp(db, s.api).stop;
   const grid = await screen.findByRole('grid', { name: 'Messages' });
-  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
   expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Ann Lee, Lunch on Friday/);
 
-  const home = within(screen.getByRole('navigation', { name: 'Folders' })).getByRole('region', { name: 'Home' });
-  await act(async () => fireEvent.click(within(home).getByRole('button', { name: /^Sent/ })));
-  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(3));
+  // The sidebar may come after the list: waited for, not assumed.
+  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
+  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Sent/ })));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(3), { timeout: 10_000 });
   const labels = within(grid)
     .getAllByRole('row')
     .map((r) => r.getAttribute('aria-label')!.split(', ').slice(0, 2).join(', '))

@@ -54,4 +54,39 @@ describe('Maildir delivery on local and network filesystems', () => {
     expect(calls.pooled).toBe(0);
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  it.runIf(process.platform === 'linux')('on a local disk a sync opens its temporary files ahead in the pool and leaves none behind', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-ahead-'));
+    const realStatfs = fs.statfs.bind(fs);
+    vi.spyOn(fs, 'statfs').mockImplementation((async (p: string) => ({ ...(await realStatfs(p)), type: 0xef53 })) as typeof fs.statfs);
+    const md = await Maildir.open(dir, { cleanTmp: true });
+    const openSync = vi.spyOn(fsc, 'openSync');
+    const open = vi.spyOn(fsc, 'open');
+    md.openAhead(3);
+    // Two are still waiting for a write when the sync ends; the third message never comes.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await fs.readdir(path.join(dir, 'tmp'))).toHaveLength(3);
+    const bodies = [Buffer.from('Subject: one\r\n\r\n1\r\n'), Buffer.from('Subject: two\r\n\r\n2\r\n')];
+    for (const [i, b] of bodies.entries()) await md.finish(await md.write(`m${i}`, Readable.from([b])));
+    expect(openSync).not.toHaveBeenCalled();
+    expect(open).toHaveBeenCalledTimes(3);
+    await md.closeAhead();
+    expect(await fs.readdir(path.join(dir, 'tmp'))).toEqual([]);
+    const cur = (await fs.readdir(path.join(dir, 'cur'))).sort();
+    expect(cur).toHaveLength(2);
+    expect(await fs.readFile(path.join(dir, 'cur', cur[0]!))).toEqual(bodies[0]);
+    expect(await fs.readFile(path.join(dir, 'cur', cur[1]!))).toEqual(bodies[1]);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('on a network filesystem opens nothing ahead', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-nfs-ahead-'));
+    const realStatfs = fs.statfs.bind(fs);
+    vi.spyOn(fs, 'statfs').mockImplementation((async (p: string) => ({ ...(await realStatfs(p)), type: NFS })) as typeof fs.statfs);
+    const md = await Maildir.open(dir, { cleanTmp: true });
+    md.openAhead(5);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await fs.readdir(path.join(dir, 'tmp'))).toEqual([]);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });

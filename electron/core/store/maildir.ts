@@ -54,6 +54,19 @@ export interface StagedMessage {
 const KEEP_FREE_BYTES = 100 * 1024 * 1024;
 const ROOM_CHECK_MAX = 8 * 1024 * 1024;
 
+/**
+ * Temporary files a sync keeps opened ahead (see Maildir.openAhead): as many as it has messages
+ * finishing at once (sync-engine's MAX_FINISHING), so an open requested in the pool has the
+ * fsyncs queued before it done by the time its message starts.
+ */
+const OPEN_AHEAD = 8;
+
+interface OpenedAhead {
+  file: Promise<{ fd: number; tmpPath: string }>;
+  /** The open is done (either way): taking it does not wait. */
+  settled: boolean;
+}
+
 // A new message costs a handful of file operations and little else, and on a busy machine each
 // round trip through the thread pool costs more than the work (about 100 µs of CPU each on a
 // loaded 2-core VM; mime/reader.ts measured the same). So delivery uses plain callbacks on a
@@ -132,6 +145,10 @@ export class Maildir {
    * IngestRun for its life).
    */
   onWholeBody: ((id: string, buffers: readonly Buffer[], size: number) => void) | null = null;
+  /** Temporary files opened ahead in the thread pool (see openAhead), oldest first. */
+  private ahead: OpenedAhead[] = [];
+  /** Messages the caller said it will still write, beyond those opened ahead. */
+  private aheadWanted = 0;
 
   private constructor(readonly dir: string) {}
 
@@ -437,14 +454,23 @@ export class Maildir {
    * removed and the body destroyed, so nothing half-written is left and the session can go on.
    */
   async write(id: string, body: Readable, onChunk?: (chunk: Buffer) => void): Promise<StagedMessage> {
-    const tmpPath = path.join(this.dir, 'tmp', tmpName(id));
+    let tmpPath = path.join(this.dir, 'tmp', tmpName(id));
     let fd: number;
     try {
       if (this.roomAllowance <= 0) this.roomAllowance = await this.ensureRoom(0);
-      // On a local disk created here, not in the thread pool: an open in tmp/ does not wait for
-      // the disk, and in the pool it queued behind the fsyncs of the messages before it (see
-      // SMALL_WRITE). Elsewhere in the pool (onLocalDisk).
-      fd = this.localDisk ? fsc.openSync(tmpPath, 'wx', 0o600) : await openFd(tmpPath, 'wx', 0o600);
+      // A file opened ahead is taken only once its open is done: the download never waits for
+      // the pool (whose threads may all be in fsyncs); else this message opens its own, as before.
+      const opened = this.ahead[0]?.settled ? this.ahead.shift()! : undefined;
+      if (opened) {
+        this.refillAhead();
+        ({ fd, tmpPath } = await opened.file);
+      } else {
+        if (this.aheadWanted > 0) this.aheadWanted--;
+        // On a local disk created here, not in the thread pool: an open in tmp/ does not wait
+        // for the disk, and in the pool it queued behind the fsyncs of the messages before it
+        // (see SMALL_WRITE). Elsewhere in the pool (onLocalDisk).
+        fd = this.localDisk ? fsc.openSync(tmpPath, 'wx', 0o600) : await openFd(tmpPath, 'wx', 0o600);
+      }
     } catch (e) {
       body.destroy();
       if (e instanceof AppFailure) throw e;
@@ -477,6 +503,49 @@ export class Maildir {
       throw e;
     }
     return { id, size, tmpPath, fd };
+  }
+
+  /**
+   * Says that about `count` new messages will be written next: on a local disk their temporary
+   * files are then created in the thread pool, up to OPEN_AHEAD before they are needed, instead
+   * of on this thread when each body starts. Creating a file is the one step of a delivery
+   * whose cost is not the mail's: measured on an 800-message sync on a journal-less ext4, each
+   * create spent 150–450 µs of kernel CPU (the inode allocator steps over every inode freed in
+   * the last seconds), on the main thread. The open is still in tmp/ and still exclusive; the
+   * files not used are removed by closeAhead, and a crash leaves them to the tmp/ clean-up at
+   * the next open like any other unfinished delivery. Elsewhere (onLocalDisk) nothing changes.
+   */
+  openAhead(count: number): void {
+    if (!this.localDisk) return;
+    this.aheadWanted = count;
+    this.refillAhead();
+  }
+
+  private refillAhead(): void {
+    while (this.aheadWanted > 0 && this.ahead.length < OPEN_AHEAD) {
+      this.aheadWanted--;
+      const tmpPath = path.join(this.dir, 'tmp', tmpName('ahead'));
+      const entry: OpenedAhead = { file: openFd(tmpPath, 'wx', 0o600).then((fd) => ({ fd, tmpPath })), settled: false };
+      // A failed open is reported to the write that takes it, or dropped by closeAhead.
+      entry.file.then(
+        () => (entry.settled = true),
+        () => (entry.settled = true),
+      );
+      this.ahead.push(entry);
+    }
+  }
+
+  /** Close and remove the temporary files openAhead made and no write took. */
+  async closeAhead(): Promise<void> {
+    this.aheadWanted = 0;
+    const left = this.ahead;
+    this.ahead = [];
+    for (const opened of left) {
+      const got = await opened.file.catch(() => null);
+      if (!got) continue;
+      closeFd(got.fd);
+      await fs.rm(got.tmpPath, { force: true });
+    }
   }
 
   /**

@@ -130,6 +130,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
     const oversized: { num: number; size: number }[] = [];
     let skipped = 0;
     const fetched: ServerMessage[] = [];
+    box.maildir.openAhead(plan.download.length + plan.headersOnly.length);
     try {
       for (const [batch, top] of [
         [plan.download, undefined],
@@ -160,7 +161,11 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
       }
     } finally {
       // Whatever happened, what is on disk gets its ledger record: it must not come twice.
-      await committer.flush();
+      try {
+        await committer.flush();
+      } finally {
+        await box.maildir.closeAhead();
+      }
     }
 
     if (oversized.length) warnings.push(outOfStepWarning(oversized, sizes));

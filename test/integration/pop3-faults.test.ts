@@ -3,7 +3,8 @@
  * does not do on purpose. Each test asserts what a user would notice: the bytes delivered, the
  * typed error, that nothing hangs, and what the server received.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Pop3Client, Pop3Error, type Pop3ConnectOptions } from '../../electron/core/pop3/index.js';
 import {
   FAULT_CERT,
@@ -336,6 +337,27 @@ describe('POP3 client against the fault server', () => {
       }
       await server!.close();
     }
+  });
+
+  it('sends pipelined RETRs in batches, not one socket write per message, and delivers every body in order', async () => {
+    const messages = Array.from({ length: 200 }, (_, i) => Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
+    await serve((conn) => miniPop3(conn, { messages }));
+    const pop = await loggedIn({ pipelineWindow: 32 });
+    // The client's writes, not the server's reads: the kernel merges small writes on the way.
+    const writes = vi.spyOn(net.Socket.prototype, 'write');
+    const got: Buffer[] = [];
+    let retrWrites: number;
+    try {
+      for await (const m of pop.retrieveMany(messages.map((_, i) => i + 1))) got.push(await readAll(m.body!));
+      retrWrites = writes.mock.calls.filter(([chunk]) => String(chunk).includes('RETR ')).length;
+    } finally {
+      writes.mockRestore();
+    }
+    expect(got.map((b) => b.toString())).toEqual(messages.map((b) => b.toString()));
+    await pop.quit();
+    // One write per RETR after the first window was 169; half a window at a time is ~12.
+    expect(retrWrites).toBeLessThan(40);
+    expect(Math.max(...server!.connections[0]!.commandsPerRead)).toBeLessThanOrEqual(32);
   });
 
   it('does not pipeline when the server only announces PIPELINING before login', async () => {

@@ -50,6 +50,9 @@ export const DEFAULT_LIMITS: EngineLimits = {
  */
 const MAX_COMMAND_BYTES = 16 * 1024;
 
+/** Pipelining windows from this wide send their commands in batches (see pump). */
+const MIN_BATCHED_WINDOW = 8;
+
 export interface LinesReply {
   status: StatusLine;
   lines: string[];
@@ -283,6 +286,20 @@ export class Pop3Engine {
         return;
       }
       this.waiting.push(cmd);
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Pumps once the caller's synchronous run is over, so commands queued together (a window of
+   * RETRs, a batch of DELEs) leave in one socket write instead of one each.
+   */
+  private pumpScheduled = false;
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
       this.pump();
       this.armTimer();
     });
@@ -292,6 +309,13 @@ export class Pop3Engine {
     const socket = this.socket;
     if (!socket || this.failure) return;
     const out: Buffer[] = [];
+    // With a wide window, pipelined commands are sent in batches: none while at least half the
+    // window is still in flight, then as many as fit. Sent one by one, each RETR (queued as its
+    // predecessor's body is taken) was one socket write: on an 800-message sync ~800 writes and
+    // ~0.13 s of the main thread (a loopback or TLS write costs 100+ µs of CPU here). Half a
+    // window in flight keeps the server busy, and a held command always has a reply ahead of it
+    // whose end calls pump again.
+    if (this.window >= MIN_BATCHED_WINDOW && this.inflight.length >= this.window >> 1 && this.waiting[0]?.pipelinable) return;
     while (this.waiting.length > 0) {
       const next = this.waiting[0]!;
       if (this.inflight.length > 0) {

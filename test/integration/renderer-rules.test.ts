@@ -67,15 +67,12 @@ suite('filters in Chromium', () => {
     expect(await filters().getByRole('list', { name: 'Filters in order' }).count()).toBe(0);
     // Filters is drawn as the page open, as an account is: aria-current was set but never shown.
     const nav = page.getByRole('navigation', { name: 'Accounts' });
-    const background = (name: string) => nav.getByRole('button', { name, exact: true }).evaluate((b) => getComputedStyle(b).backgroundColor);
-    const selected = await nav.evaluate((n) => {
-      const probe = document.createElement('div');
-      probe.style.background = 'var(--sel)';
-      n.append(probe);
-      const c = getComputedStyle(probe).backgroundColor;
-      probe.remove();
-      return c;
-    });
+    // Run in the page (this file is type-checked without the DOM): a button's background, and the selected one (--sel).
+    const look = new Function('el', 'return getComputedStyle(el).backgroundColor;') as (el: unknown) => string;
+    const background = (name: string) => nav.getByRole('button', { name, exact: true }).evaluate(look);
+    const selected = await nav.evaluate(
+      new Function('el', "const p = document.createElement('div'); p.style.background = 'var(--sel)'; el.append(p); const c = getComputedStyle(p).backgroundColor; p.remove(); return c;") as (el: unknown) => string,
+    );
     expect(await background('Filters')).toBe(selected);
     expect(await background('General')).not.toBe(selected);
     await filters().getByRole('button', { name: 'New filter' }).click();

@@ -6,28 +6,40 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }
 
-// Made once: toLocale*String builds a new formatter on every call (~0.5 ms each, per row).
-let listFormats: { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat; year: Intl.DateTimeFormat } | null = null;
+type ListFormats = { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat; year: Intl.DateTimeFormat };
+// Made once per locale: toLocale*String builds a new formatter on every call (~0.5 ms each, per
+// row). The app passes no locale (the person's own); tests pass one to pin what a clock shows.
+const listFormats = new Map<string | undefined, ListFormats>();
 
-export function formatListDate(ms: number, now = Date.now()): string {
-  listFormats ??= {
-    // The locale's own short time, as Thunderbird and Apple Mail show it: "9:05 AM" in the US,
-    // "09:05" in Britain. hour: '2-digit' said "04:42 PM", a zero no US clock shows.
-    time: new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }),
-    day: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' }),
-    year: new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' }),
-  };
+function formatsFor(locale: string | undefined): ListFormats {
+  let f = listFormats.get(locale);
+  if (!f) {
+    f = {
+      // The locale's own short time, as Thunderbird and Apple Mail show it: "9:05 AM" in the US,
+      // "09:05" in Britain. hour: '2-digit' said "04:42 PM", a zero no US clock shows.
+      time: new Intl.DateTimeFormat(locale, { timeStyle: 'short' }),
+      day: new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric' }),
+      year: new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }),
+    };
+    listFormats.set(locale, f);
+  }
+  return f;
+}
+
+export function formatListDate(ms: number, now = Date.now(), locale?: string): string {
+  const formats = formatsFor(locale);
   const d = new Date(ms);
   const today = new Date(now);
-  if (d.toDateString() === today.toDateString()) return listFormats.time.format(d);
-  if (d.getFullYear() === today.getFullYear()) return listFormats.day.format(d);
-  return listFormats.year.format(d);
+  if (d.toDateString() === today.toDateString()) return formats.time.format(d);
+  if (d.getFullYear() === today.getFullYear()) return formats.day.format(d);
+  return formats.year.format(d);
 }
 
 export function formatFullDate(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
 }
 
-export function formatTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { timeStyle: 'short' });
+/** The locale's short time ("4:42 PM", "09:05"); locale is the person's own unless given. */
+export function formatTime(ms: number, locale?: string): string {
+  return formatsFor(locale).time.format(ms);
 }

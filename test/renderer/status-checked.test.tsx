@@ -45,13 +45,17 @@ it('says when mail was last checked while all is quiet, and nothing of it while 
   await waitFor(() => expect(bar.textContent).toBe(''));
   // Both checked: the older of the two (each was checked at or after it).
   await db.status.bulkPut([{ accountId: home.id, ...quiet, lastSuccessAt: at.getTime() + 60_000 }, { accountId: work.id, ...quiet, lastSuccessAt: at.getTime() }]);
-  await waitFor(() => expect(within(bar).getByText(`Checked for mail at ${formatListDate(at.getTime())}.`)).toBeTruthy());
-  // Checking now: the progress line, not the old time.
+  const line = await within(bar).findByText(`Checked for mail at ${formatListDate(at.getTime())}.`);
+  // Seen, not spoken: in a live region a screen reader read it out after every check.
+  expect(line.closest('[aria-live], [role="status"], [role="alert"], [role="log"]')).toBeNull();
+  // Checking now: the progress line, not the old time, and it is announced.
   await db.status.put({ accountId: work.id, ...quiet, state: 'syncing', lastSuccessAt: at.getTime() });
   await waitFor(() => expect(bar.textContent).toBe('Work: Checking…'));
-  // A failure says what is wrong instead.
+  expect(within(bar).getByText('Work: Checking…').closest('[aria-live="polite"]')).not.toBeNull();
+  // A failure says what is wrong instead, and is still announced.
   await db.status.put({ accountId: work.id, ...quiet, lastSuccessAt: at.getTime(), lastError: { code: 'timeout', message: 'no answer' }, failures: 1 });
   await waitFor(() => expect(bar.textContent).toMatch(/^Work: the server did not answer in time/));
+  expect(within(bar).getByText(/^Work: the server did not answer in time/).closest('[aria-live="polite"]')).not.toBeNull();
 });
 
 it('names the day when the last check was before today', () => {

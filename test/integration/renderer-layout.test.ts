@@ -153,6 +153,32 @@ suite('layout and keyboard in Chromium', () => {
     expect(app.pageErrors).toEqual([]);
   });
 
+  it('prints a long Cc whole: all forty people on paper, no "and 37 more" button', async () => {
+    await fresh();
+    await page.setViewportSize({ width: 800, height: 600 });
+    await row('Team offsite').click();
+    await reader().getByRole('heading', { name: 'Team offsite' }).waitFor();
+    const cc = reader().locator('dt:text-is("Cc") + dd');
+    const more = reader().getByRole('button', { name: 'and 37 more' });
+    await more.waitFor();
+    // On screen: three people and the button (innerText is what is laid out, not what is hidden).
+    expect(await cc.innerText()).toMatch(/^Colleague Number0 <colleague\.number0@example\.org>, .*Number2 <colleague\.number2@example\.org> and 37 more$/);
+    await page.emulateMedia({ media: 'print' });
+    try {
+      // Printed as on screen this was three names and a button nobody can press on paper.
+      const printed = await cc.innerText();
+      for (let i = 0; i < 40; i++) expect(printed).toContain(`Colleague Number${i} <colleague.number${i}@example.org>`);
+      expect(printed).not.toContain('more');
+      expect(await more.isVisible()).toBe(false);
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
+    // Back on screen, as it was.
+    expect(await cc.innerText()).not.toContain('Number39');
+    expect(await more.isVisible()).toBe(true);
+    expect(app.pageErrors).toEqual([]);
+  });
+
   it('at 1920 px the list takes a fair share instead of a narrow fixed column', async () => {
     await fresh();
     await page.setViewportSize({ width: 1920, height: 1000 });

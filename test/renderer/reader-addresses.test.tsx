@@ -39,10 +39,16 @@ it('a Cc of 40 shows 3 and "and 37 more"; a To of 4 shows whole; the button show
   await screen.findByRole('region', { name: 'Message' });
   // Looked up each time: the pane is drawn again as the message's body arrives.
   const line = (dt: string) => within(screen.getByRole('region', { name: 'Message' })).getByText(dt, { selector: 'dt' }).nextElementSibling as HTMLElement;
-  await waitFor(() => expect(line('Cc').textContent).toBe('Colleague 0 <colleague0@example.org>, Colleague 1 <colleague1@example.org>, Colleague 2 <colleague2@example.org> and 37 more'), { timeout: 10_000 });
+  // What the screen shows: the rest is in the page for printing, hidden (renderer-layout prints it in Chromium).
+  const shown = (el: HTMLElement) => {
+    const copy = el.cloneNode(true) as HTMLElement;
+    for (const h of copy.querySelectorAll('[hidden]')) h.remove();
+    return copy.textContent;
+  };
+  await waitFor(() => expect(shown(line('Cc'))).toBe('Colleague 0 <colleague0@example.org>, Colleague 1 <colleague1@example.org>, Colleague 2 <colleague2@example.org> and 37 more'), { timeout: 10_000 });
   // Four is whole: "and 1 more" would hide as little as it saves.
   expect(line('To').textContent).toContain('Team 3 <team3@example.org>');
   await act(async () => fireEvent.click(within(line('Cc')).getByRole('button', { name: 'and 37 more' })));
-  expect(line('Cc').textContent).toContain('Colleague 39 <colleague39@example.org>');
+  expect(shown(line('Cc'))).toContain('Colleague 39 <colleague39@example.org>');
   expect(within(line('Cc')).queryByRole('button')).toBeNull();
 });

@@ -27,15 +27,20 @@ export const ADDRESSES_SHOWN = 3;
 
 /**
  * A To or Cc line: the first few addresses and "and 37 more", which shows the rest (as
- * Thunderbird does); a message to 40 colleagues pushed its text below the window.
+ * Thunderbird does); a message to 40 colleagues pushed its text below the window. The rest is
+ * there but hidden, for paper: Print printed three names and a button nobody can press
+ * (reader.css shows it and hides the button when printing).
  */
 function AddressLine({ list }: { list: Address[] }) {
   const [all, setAll] = useState(false);
   if (all || list.length <= ADDRESSES_SHOWN + 1) return <dd>{addresses(list)}</dd>;
   return (
     <dd>
-      {addresses(list.slice(0, ADDRESSES_SHOWN))}{' '}
-      <button type="button" className="link-button" onClick={() => setAll(true)}>
+      {addresses(list.slice(0, ADDRESSES_SHOWN))}
+      <span className="addresses-rest" hidden>
+        , {addresses(list.slice(ADDRESSES_SHOWN))}
+      </span>{' '}
+      <button type="button" className="link-button addresses-more" onClick={() => setAll(true)}>
         and {list.length - ADDRESSES_SHOWN} more
       </button>
     </dd>

@@ -57,3 +57,30 @@ it('Sent rows say "To: Ann Lee" (+ how many more), the Inbox rows their sender',
   expect(within(grid).getByText('To: Ann Lee')).toBeTruthy();
   await screen.findByText('Select a message to read it.');
 });
+
+it('in Sent the name order is "Recipient" and sorts by whom each row shows, not by the sender', async () => {
+  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  // Sent from three identities, so the sender order (Amy, Max, Zed), the date order and the
+  // recipient order (Ann, Carl, Mia) all differ.
+  const sent = (from: string, to: string): MessageRecord => {
+    const m = record({ subject: `From ${from}`, from, accountId: account.id, folder: 'Sent', flags: { seen: true, flagged: false } });
+    return { ...m, summary: { ...m.summary, to: [who(to, `${to.split(' ')[0]!.toLowerCase()}@example.org`)] } };
+  };
+  await s.service.journal.append([sent('Zed', 'Ann Lee'), sent('Amy', 'Mia'), sent('Max', 'Carl')].map((m) => ({ t: 'add' as const, m })));
+  stop = renderApp(db, s.api).stop;
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
+  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Sent/ })));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(3), { timeout: 10_000 });
+  const order = screen.getByRole('combobox', { name: /Sort by/ });
+  expect(within(order).queryByRole('option', { name: 'Sender' })).toBeNull();
+  await act(async () => fireEvent.change(order, { target: { value: 'from' } }));
+  expect((within(order).getByRole('option', { name: 'Recipient' }) as HTMLOptionElement).selected).toBe(true);
+  const shown = () => within(grid).getAllByRole('row').map((r) => r.getAttribute('aria-label')!.split(', ')[0]);
+  await waitFor(() => expect(shown()).toEqual(['To: Ann Lee', 'To: Carl', 'To: Mia']));
+  await act(async () => fireEvent.click(screen.getByRole('button', { name: /^Order: A to Z/ })));
+  await waitFor(() => expect(shown()).toEqual(['To: Mia', 'To: Carl', 'To: Ann Lee']));
+  // The Inbox keeps "Sender".
+  await act(async () => fireEvent.click(within(home).getByRole('button', { name: /^Inbox/ })));
+  await waitFor(() => expect(within(order).getByRole('option', { name: 'Sender' })).toBeTruthy());
+});

@@ -16,6 +16,7 @@ import { useSearchView } from '../features/search/useSearchView.js';
 import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
+import { isOwnMail } from '../db/rows.js';
 import { useFiling } from '../features/folders/useFiling.js';
 import { useFollowFolder } from '../features/folders/useFollowFolder.js';
 import { useComposer } from '../features/compose/useComposer.js';
@@ -381,6 +382,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             onDragEnd={filing.endDrag}
             searchScope={search.trim() ? { all: searchAll, onChange: setSearchAll } : undefined}
             conversations={{ on: conversations.on, onToggle: conversations.toggle, info: conversations.info }}
+            ownMail={listView === view && !!folderView && isOwnMail(folderView.folder)}
           />
         }
         message={

@@ -15,7 +15,7 @@
 import type { Change } from '../../../shared/changes.js';
 import { INBOX, type FolderInfo } from '../../../shared/folders.js';
 import type { FolderTreeRow, MessageRow, Page } from './database.js';
-import { flagFields, movedRow, searchText, summaryFields, toRow } from './rows.js';
+import { firstRecipient, flagFields, movedRow, nameKey, searchText, summaryFields, toRow } from './rows.js';
 import { foldText } from './search.js';
 import { mark, measure } from '../app/timing.js';
 
@@ -335,7 +335,7 @@ export class MessageStore {
       if (page !== undefined) {
         touched.add(page);
         if (!row || !before) reorders = true;
-        else if (before.date !== row.date || before.fromKey !== row.fromKey || before.subjectKey !== row.subjectKey) {
+        else if (before.date !== row.date || before.fromKey !== row.fromKey || firstRecipient(before) !== firstRecipient(row) || before.subjectKey !== row.subjectKey) {
           reorders = true;
           shrinks = false;
         } else if (before.folder !== row.folder) {
@@ -418,9 +418,15 @@ export class MessageStore {
         }
     const byId = (a: MessageRow, b: MessageRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     if (sort === 'date') picked.sort((a, b) => b.date - a.date || byId(b, a));
+    else if (sort === 'subject') picked.sort((a, b) => (a.subjectKey < b.subjectKey ? -1 : a.subjectKey > b.subjectKey ? 1 : byId(a, b)));
     else {
-      const field = sort === 'from' ? 'fromKey' : 'subjectKey';
-      picked.sort((a, b) => (a[field] < b[field] ? -1 : a[field] > b[field] ? 1 : byId(a, b)));
+      // By the name each row shows (the recipient in Sent, Drafts and Outbox), each key made once.
+      const keys = new Map(picked.map((r) => [r, nameKey(r)]));
+      picked.sort((a, b) => {
+        const ka = keys.get(a)!;
+        const kb = keys.get(b)!;
+        return ka < kb ? -1 : ka > kb ? 1 : byId(a, b);
+      });
     }
     const ids = picked.map((r) => r.id);
     this.cache.set(key, { view, ids });

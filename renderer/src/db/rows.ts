@@ -1,5 +1,6 @@
 /** From the change feed's records to read-model rows. */
 import type { MessageRecord, MessageFlags } from '../../../shared/changes.js';
+import { isWithin, roleKey } from '../../../shared/folders.js';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import type { MessageRow } from './database.js';
 import { foldText } from './search.js';
@@ -10,6 +11,28 @@ export function senderLabel(from: Address[]): string {
   const first = from[0];
   if (!first) return '(no sender)';
   return first.name || first.address || '(no sender)';
+}
+
+/** Folders of the user's own mail: there a row names whom it went to, not the user again. */
+const OWN_MAIL = [roleKey('sent'), roleKey('drafts'), roleKey('outbox')];
+
+export function isOwnMail(folder: string): boolean {
+  return OWN_MAIL.some((k) => isWithin(folder, k));
+}
+
+/** The first recipient's name (or address), or null when there is none. */
+export function firstRecipient(row: Pick<MessageRow, 'to' | 'cc'>): string | null {
+  const first = row.to[0] ?? row.cc[0];
+  return first ? first.name || first.address : null;
+}
+
+/**
+ * What the list sorts "by name" on: the name the row shows. In Sent, Drafts and Outbox that is
+ * the first recipient (the row says "To: Ann Lee"); sorting there by the sender, the user on
+ * every row, left the list in no order a reader could see.
+ */
+export function nameKey(row: Pick<MessageRow, 'folder' | 'fromKey' | 'to' | 'cc'>): string {
+  return isOwnMail(row.folder) ? (firstRecipient(row) ?? '').toLowerCase() : row.fromKey;
 }
 
 export function subjectKey(subject: string): string {

@@ -2,10 +2,9 @@
  * What a message row says, shared by the React list and the start-up snapshot (which must not
  * import React): the visible parts and the accessible name.
  */
-import { isWithin, roleKey } from '../../../../shared/folders.js';
 import { formatListDate } from '../../app/format.js';
 import type { MessageRow } from '../../db/database.js';
-import { senderLabel } from '../../db/rows.js';
+import { firstRecipient, isOwnMail, senderLabel } from '../../db/rows.js';
 
 export const ROW_HEIGHT = 68;
 
@@ -18,23 +17,20 @@ export interface RowText {
   label: string;
 }
 
-/** Folders of the user's own mail: there a row names whom it went to, not the user again. */
-const OWN_MAIL = [roleKey('sent'), roleKey('drafts'), roleKey('outbox')];
-
 /**
  * "To: Ann Lee", "To: Ann Lee +2": in Sent every row said the user's own name (as Thunderbird and
  * Apple Mail, whose Sent lists show the recipients, never do).
  */
 function recipientsLabel(row: MessageRow): string {
-  const all = [...row.to, ...row.cc];
-  const first = all[0];
-  if (!first) return 'To: (no recipients)';
-  return `To: ${first.name || first.address}${all.length > 1 ? ` +${all.length - 1}` : ''}`;
+  const first = firstRecipient(row);
+  if (first === null) return 'To: (no recipients)';
+  const count = row.to.length + row.cc.length;
+  return `To: ${first}${count > 1 ? ` +${count - 1}` : ''}`;
 }
 
 /** `date`: the list date if already formatted. */
 export function rowText(row: MessageRow, date = formatListDate(row.date)): RowText {
-  const sender = OWN_MAIL.some((k) => isWithin(row.folder, k)) ? recipientsLabel(row) : senderLabel(row.from);
+  const sender = isOwnMail(row.folder) ? recipientsLabel(row) : senderLabel(row.from);
   const subject = row.subject || '(no subject)';
   const label = `${sender}, ${subject}, ${date}${row.seen ? '' : ', unread'}${row.flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
   const snippet = row.partial ? '(headers only — open to download the rest)' : row.snippet;

@@ -10,6 +10,11 @@ export type ListSort = SortKey | 'size' | 'flag';
 
 export const SORT_LABELS: Record<ListSort, string> = { date: 'Date', from: 'Sender', subject: 'Subject', size: 'Size', flag: 'Flag' };
 
+/** The orders as the list names them: in Sent, Drafts and Outbox the rows (and the order) go by recipient. */
+export function sortLabels(ownMail: boolean): Record<ListSort, string> {
+  return ownMail ? { ...SORT_LABELS, from: 'Recipient' } : SORT_LABELS;
+}
+
 /** How each order reads forwards and reversed, as the direction button says it. */
 export const DIRECTION_LABELS: Record<ListSort, [string, string]> = {
   date: ['Newest first', 'Oldest first'],

@@ -1,8 +1,8 @@
 /**
  * A password command's answer is kept in the app's memory (accounts-service.ts): a check every few
  * minutes does not start a process (a fork of the whole app) each time. It runs again only after
- * the server refused the password ([AUTH]) — the next check then logs in with what the command
- * prints now — or when the account's password settings change. A refusal for another reason
+ * the server refused the password ([AUTH]) — the same check then logs in once more with what the
+ * command prints now, if that is another password — or when the account's password settings change. A refusal for another reason
  * ([IN-USE]) keeps it. Counted at a POP3 server whose password the test changes.
  */
 import fs from 'node:fs/promises';
@@ -73,8 +73,12 @@ describe('a password command in the running app', () => {
     // The password changed at the server and in the store the command reads.
     serverPassword = 'second';
     await fs.writeFile(printed, 'second');
-    expect(await check()).toMatchObject({ ok: false, error: { code: 'auth' } });
-    expect(await commandRuns()).toBe(1); // the kept one was tried, and refused
+    // The kept one is tried and refused; the command runs again and the same check logs in
+    // with what it prints now (the scheduler would stop checking an account that needs a password).
+    const before = logins;
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
+    expect(await commandRuns()).toBe(2);
+    expect(logins - before).toBe(2);
     expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
     expect(await commandRuns()).toBe(2);
 
@@ -86,6 +90,20 @@ describe('a password command in the running app', () => {
     }
     expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
     expect(await commandRuns()).toBe(2);
+  });
+
+  it('a refused password the command still prints is not sent again: the check reports it', async () => {
+    const runsBefore = await commandRuns();
+    serverPassword = 'third'; // changed at the provider, not yet in the store the command reads
+    try {
+      const before = logins;
+      expect(await check()).toMatchObject({ ok: false, error: { code: 'auth' } });
+      expect(logins - before).toBe(1); // the kept one; the command printed it again
+      expect((await commandRuns()) - runsBefore).toBe(1);
+    } finally {
+      serverPassword = 'second';
+    }
+    expect(await check()).toMatchObject({ ok: true, result: { downloaded: 0 } });
   });
 
   it('runs again when the account gets another command', async () => {

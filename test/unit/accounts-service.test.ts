@@ -101,6 +101,44 @@ describe('accounts service', () => {
     }
   });
 
+  it('a kept command password the server refused: refresh runs the command again, and offers only another password', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pwcmd-'));
+    try {
+      const pw = path.join(dir, 'pw');
+      await fs.writeFile(pw, 'first');
+      const a = await svc.add({ ...home, name: 'Cmd', password: { source: 'command', command: `cat '${pw}'` } });
+      expect((await svc.credentialsFor(a)).refresh).toBeUndefined(); // just run: nothing newer to ask
+      const kept = await svc.credentialsFor(a);
+      expect(kept.password).toBe('first');
+      expect(await kept.refresh!()).toBeUndefined(); // prints the same: not sent again
+      await fs.writeFile(pw, 'second');
+      const again = await svc.credentialsFor(a);
+      expect(again.password).toBe('second'); // the refused one was not kept
+      expect(again.refresh).toBeUndefined();
+      await fs.writeFile(pw, 'third');
+      const fresh = await (await svc.credentialsFor(a)).refresh!();
+      expect(fresh).toMatchObject({ user: 'me@example.org', password: 'third' });
+      expect(fresh!.refresh).toBeUndefined();
+      expect((await svc.credentialsFor(a)).password).toBe('third'); // kept for the next checks
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a kept command password leaves memory when the command, the host or the user changes', async () => {
+    const kept = (svc as unknown as { commandPasswords: Map<string, unknown> }).commandPasswords;
+    const a = await svc.add({ ...home, name: 'Cmd', password: { source: 'command', command: 'printf pw' } });
+    for (const patch of [{ user: 'other@example.org' }, { host: 'pop.example.net' }, { password: { source: 'command' as const, command: 'printf pw2' } }]) {
+      await svc.credentialsFor(svc.get(a.id));
+      expect(kept.has(a.id)).toBe(true);
+      await svc.update(a.id, patch, undefined, { fromCommandLine: true });
+      expect(kept.has(a.id)).toBe(false);
+    }
+    await svc.credentialsFor(svc.get(a.id));
+    await svc.update(a.id, { name: 'Renamed' });
+    expect(kept.has(a.id)).toBe(true); // a new name sends nothing elsewhere
+  });
+
   it('connects with the pinned certificate, else with the one last seen', async () => {
     const a = await svc.add(home, 'pw');
     expect(svc.connectOptions(a, 'cd'.repeat(32)).tls).toEqual({ lastSeenFingerprint256: 'cd'.repeat(32) });

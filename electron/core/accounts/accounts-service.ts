@@ -57,8 +57,10 @@ export class AccountsService {
    * Passwords from a password command, by account, with the settings they came from: the command
    * (a process to start, and a GPG or pass prompt for some) runs once for the app's life, not at
    * every check. Only in this process's memory, never written or sent to the renderer (DESIGN
-   * §3.6). Asked for afresh after the server refuses it (onRefused: [AUTH]) or when the account's
-   * password settings change. Keychain passwords are not kept: another Popbox process (the CLI)
+   * §3.6). Asked for afresh when the server refuses it ([AUTH]): at once, and the same login tries
+   * the new answer if it differs (Credentials.refresh: a password changed at the provider and in
+   * the user's store goes on working); forgotten when the account's password settings, host,
+   * port or user change. Keychain passwords are not kept: another Popbox process (the CLI)
    * can set a new one without this one hearing of it.
    */
   private readonly commandPasswords = new Map<string, { settings: string; password: Promise<string> }>();
@@ -114,7 +116,9 @@ export class AccountsService {
    * comes from the command line (`fromCommandLine`), where the person typing sees both.
    */
   async update(idOrName: string, patch: AccountPatch, password?: string, opts: PasswordChange = {}): Promise<AccountSettings> {
+    let before: AccountSettings | undefined;
     const account = await this.store.update(idOrName, patch, async (current, next) => {
+      before = current;
       let saved = next;
       // The incoming password goes somewhere new: its own server moved, or the outgoing server
       // starts using it or moves while using it. The second is a defence against the screens
@@ -141,6 +145,11 @@ export class AccountsService {
       }
       return saved;
     });
+    // A password command's answer does not outlive the settings it was for: a new command, or
+    // the login going to another server or user, leaves no old secret in memory.
+    if (before && (JSON.stringify(before.password) !== JSON.stringify(account.password) || before.host !== account.host || before.port !== account.port || before.user !== account.user)) {
+      this.commandPasswords.delete(account.id);
+    }
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
     if (opts.smtpPassword !== undefined && smtpUsesOwnKeychainEntry(account.smtp)) await this.opts.secrets.set(smtpSecretKey(account.id), opts.smtpPassword);
     this.changed();
@@ -168,22 +177,44 @@ export class AccountsService {
   /** The login for a connection to the account's server: the one place it is built. */
   async credentialsFor(account: AccountSettings): Promise<Credentials> {
     if (account.password.source !== 'command') return loginCredentials(account, await resolvePassword(account, this.opts.secrets));
-    const settings = JSON.stringify(account.password);
-    let kept = this.commandPasswords.get(account.id);
-    if (kept?.settings !== settings) {
-      const entry = { settings, password: resolvePassword(account, this.opts.secrets) };
-      // A command that failed is run again next time (it may have been a pinentry closed).
-      entry.password.catch(() => {
-        if (this.commandPasswords.get(account.id) === entry) this.commandPasswords.delete(account.id);
-      });
-      this.commandPasswords.set(account.id, entry);
-      kept = entry;
+    // The password came for these settings and this login: any change asks the command again.
+    const settings = JSON.stringify([account.password, account.host, account.port, account.user]);
+    const kept = this.commandPasswords.get(account.id);
+    if (kept?.settings === settings) {
+      const password = await kept.password;
+      return {
+        ...loginCredentials(account, password),
+        onRefused: () => this.forgetCommandPassword(account.id, kept),
+        // A kept password the server refuses may have been changed since (at the provider and
+        // in the store the command reads): the command runs again and, if it now prints another
+        // one, the same login tries that once. A server counting refusals sees at most one more.
+        refresh: async () => {
+          this.forgetCommandPassword(account.id, kept);
+          const fresh = this.runPasswordCommand(account, settings);
+          const answer = await fresh.password.catch(() => undefined);
+          if (answer === undefined || answer === password) {
+            this.forgetCommandPassword(account.id, fresh);
+            return undefined;
+          }
+          return { ...loginCredentials(account, answer), onRefused: () => this.forgetCommandPassword(account.id, fresh) };
+        },
+      };
     }
-    const entry = kept;
-    const forget = () => {
-      if (this.commandPasswords.get(account.id) === entry) this.commandPasswords.delete(account.id);
-    };
-    return { ...loginCredentials(account, await entry.password), onRefused: forget };
+    const entry = this.runPasswordCommand(account, settings);
+    return { ...loginCredentials(account, await entry.password), onRefused: () => this.forgetCommandPassword(account.id, entry) };
+  }
+
+  /** Runs the account's password command and keeps its answer (a failed run is not kept). */
+  private runPasswordCommand(account: AccountSettings, settings: string): { settings: string; password: Promise<string> } {
+    const entry = { settings, password: resolvePassword(account, this.opts.secrets) };
+    // A command that failed is run again next time (it may have been a pinentry closed).
+    entry.password.catch(() => this.forgetCommandPassword(account.id, entry));
+    this.commandPasswords.set(account.id, entry);
+    return entry;
+  }
+
+  private forgetCommandPassword(id: string, entry: { settings: string; password: Promise<string> }): void {
+    if (this.commandPasswords.get(id) === entry) this.commandPasswords.delete(id);
   }
 
   connectOptions(account: AccountSettings, lastSeenFingerprint256?: string): Pop3ConnectOptions {

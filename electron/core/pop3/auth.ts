@@ -23,6 +23,11 @@ export interface Credentials {
   allowInsecure?: boolean;
   /** Told when the server refused these credentials (a kept password is then asked for afresh). */
   onRefused?: () => void;
+  /**
+   * For a kept password (not freshly asked for): asked once when the server refuses it, gives
+   * the login to try instead on the same connection, or undefined when there is no other.
+   */
+  refresh?: () => Promise<Credentials | undefined>;
 }
 
 /** Mechanisms that put the secret itself on the wire. */
@@ -87,15 +92,37 @@ export function chooseMechanisms(
     return ['XOAUTH2'];
   }
 
-  const usable = (secure ? VERIFIED_TLS_ORDER : PASSWORD_ORDER).filter((m) => offered.has(m));
+  return pick(secure ? VERIFIED_TLS_ORDER : PASSWORD_ORDER, offered, unencryptedAllowed);
+}
+
+function pick(order: readonly AuthMechanism[], offered: Set<AuthMechanism>, unencryptedAllowed: boolean): AuthMechanism[] {
+  const usable = order.filter((m) => offered.has(m));
   if (usable.length === 0) throw new Pop3Error('unsupported', 'the server offers no login mechanism Popbox supports');
   if (!unencryptedAllowed) throw insecure(usable[0]!);
   const first = usable[0]!;
-  if ((first === 'CRAM-MD5' || first === 'APOP') && unencryptedAllowed) {
+  if (first === 'CRAM-MD5' || first === 'APOP') {
     const fallback = usable.find((m) => CLEAR.has(m));
     if (fallback) return [first, fallback];
   }
   return [first];
+}
+
+/**
+ * After a one-line AUTH PLAIN (its response on the AUTH line, RFC 5034) that the server answered
+ * with a -ERR carrying no response code: a server of the older RFC 1734 form, which does not
+ * take a response there. Then PLAIN once more in the two-step form (AUTH PLAIN, "+", the
+ * response) and after it the mechanisms chosen before PLAIN came first on TLS (CRAM-MD5, APOP),
+ * so an account logs in where it did.
+ */
+export function mechanismsAfterInitialResponse(
+  creds: Credentials,
+  caps: Capabilities | null,
+  apopTimestamp: string | null,
+  secure: boolean,
+): AuthMechanism[] {
+  if (creds.mechanism) return ['PLAIN'];
+  const before = pick(PASSWORD_ORDER, offeredMechanisms(caps, apopTimestamp), secure || creds.allowInsecure === true);
+  return ['PLAIN', ...before.filter((m) => m !== 'PLAIN')];
 }
 
 function insecure(m: AuthMechanism): Pop3Error {
@@ -118,6 +145,11 @@ export function cramMd5Response(user: string, password: string, challengeB64: st
   const challenge = Buffer.from(challengeB64, 'base64');
   const digest = crypto.createHmac('md5', Buffer.from(password, 'utf8')).update(challenge).digest('hex');
   return Buffer.from(`${user} ${digest}`, 'utf8').toString('base64');
+}
+
+/** RFC 5034 §4: an AUTH line with its initial response stays within 255 octets. */
+export function fitsOnAuthLine(mech: string, initial: string): boolean {
+  return `AUTH ${mech} ${initial}\r\n`.length <= 255;
 }
 
 export function plainResponse(user: string, password: string): string {

@@ -16,6 +16,8 @@ import {
   apopDigest,
   b64,
   chooseMechanisms,
+  fitsOnAuthLine,
+  mechanismsAfterInitialResponse,
   cramMd5Response,
   parseApopTimestamp,
   plainResponse,
@@ -255,20 +257,13 @@ export class Pop3Client {
         if (!isPop3Error(e) || e.code !== 'command') throw e;
       });
     }
-    const mechanisms = chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
-    let failure: Pop3Error | undefined;
-    for (const mechanism of mechanisms) {
-      try {
-        await this.authenticate(mechanism, creds);
-        failure = undefined;
-        break;
-      } catch (e) {
-        if (!isPop3Error(e)) throw e;
-        // The first refusal says most about the credentials; anything else (a drop, a busy
-        // mailbox) is what the caller must act on instead, so it wins.
-        if (!failure || e.code !== 'auth') failure = e;
-        // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not.
-        if (e.code !== 'auth' || this.engine.closed) break;
+    let failure = await this.tryMechanisms(creds);
+    if (failure?.code === 'auth' && creds.refresh && !this.engine.closed) {
+      // A kept password refused: the caller may have a newer one (see Credentials.refresh).
+      const fresh = await creds.refresh();
+      if (fresh) {
+        creds = fresh;
+        failure = await this.tryMechanisms(fresh);
       }
     }
     if (failure) {
@@ -276,6 +271,50 @@ export class Pop3Client {
       throw failure;
     }
     this.state = 'transaction';
+  }
+
+  /** The mechanisms in order until one logs in (undefined) or the failure to report. */
+  private async tryMechanisms(creds: Credentials): Promise<Pop3Error | undefined> {
+    let mechanisms = chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
+    let failure: Pop3Error | undefined;
+    let failureSaysLittle = false;
+    // Set once a one-line AUTH PLAIN was answered with a -ERR without a response code.
+    let twoStep = false;
+    for (let i = 0; i < mechanisms.length; i++) {
+      const mechanism = mechanisms[i]!;
+      const initial = mechanism === 'PLAIN' && !twoStep && fitsOnAuthLine('PLAIN', plainResponse(creds.user, creds.password ?? ''));
+      try {
+        await this.authenticate(mechanism, creds, initial);
+        return undefined;
+      } catch (e) {
+        if (!isPop3Error(e)) throw e;
+        // A plain -ERR ([AUTH] or [SYS/...] would say what it was) to the response on the AUTH
+        // line: a server of the older RFC 1734 form. Once: PLAIN in two steps, then what came
+        // after it before PLAIN came first. That -ERR is not what the user is told.
+        const bare = this.isBareLoginRefusal(e);
+        if (initial && bare && !this.engine.closed) {
+          twoStep = true;
+          mechanisms = [...mechanisms.slice(0, i + 1), ...mechanismsAfterInitialResponse(creds, this.caps, this.apopTimestamp, this.secure)];
+          continue;
+        }
+        // The first refusal says most about the credentials; anything else (a drop, a busy
+        // mailbox) is what the caller must act on instead, so it wins. After the fallback a bare
+        // -ERR may only mean "not this form", so any other answer says more.
+        const saysLittle = twoStep && bare;
+        if (!failure || (failureSaysLittle && !saysLittle) || (e.code !== 'auth' && !saysLittle)) {
+          failure = e;
+          failureSaysLittle = saysLittle;
+        }
+        // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not.
+        if ((e.code !== 'auth' && !saysLittle) || this.engine.closed) break;
+      }
+    }
+    return failure;
+  }
+
+  /** A -ERR at login with no response code (our own refusals carry no server text). */
+  private isBareLoginRefusal(e: Pop3Error): boolean {
+    return e.respCode === undefined && e.serverText !== undefined && e.code === this.loginErrorContext;
   }
 
   /**
@@ -286,7 +325,7 @@ export class Pop3Client {
     return this.caps?.authRespCode ? 'sys-temp' : 'auth';
   }
 
-  private async authenticate(mechanism: AuthMechanism, creds: Credentials): Promise<void> {
+  private async authenticate(mechanism: AuthMechanism, creds: Credentials, initialResponse = true): Promise<void> {
     const password = creds.password ?? '';
     const auth = { errorContext: this.loginErrorContext };
     switch (mechanism) {
@@ -303,7 +342,7 @@ export class Pop3Client {
       case 'PLAIN': {
         // With the response on the AUTH line (RFC 5034 §4): one round trip instead of two.
         const response = plainResponse(creds.user, password);
-        await this.sasl('PLAIN', () => response, 1, response);
+        await this.sasl('PLAIN', () => response, 1, initialResponse ? response : undefined);
         return;
       }
       case 'LOGIN': {
@@ -353,7 +392,7 @@ export class Pop3Client {
     const opts = { mode: 'sasl' as const, errorContext: this.loginErrorContext };
     // RFC 5034 §4: an AUTH line with its initial response stays within 255 octets; a longer
     // one (a long user name) waits for the server's empty challenge instead.
-    const withInitial = initial !== undefined && `AUTH ${mech} ${initial}\r\n`.length <= 255;
+    const withInitial = initial !== undefined && fitsOnAuthLine(mech, initial);
     // The label keeps the response (the password, encoded) out of the protocol trace.
     let reply = withInitial
       ? await this.engine.single(`AUTH ${mech} ${initial}`, { ...opts, label: `AUTH ${mech}` })

@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { INBOX, roleOf } from '../../../shared/folders.js';
 import type { MailboxView } from '../db/message-store.js';
 import { messageActions, type MessageActions } from '../features/inbox/actions.js';
-import type { Command } from '../features/inbox/commands.js';
+import { junkable, type Command } from '../features/inbox/commands.js';
 import { emptyListText, placeOfRows, viewTitle } from '../features/inbox/list-text.js';
 import { messageMenu, type MenuSpec } from '../features/inbox/menus.js';
 import { undoableActions } from '../features/inbox/undoable.js';
@@ -171,7 +171,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
 
   const runCommand = (c: Command, rowIds: string[]) => {
     // Junk teaches the filter: on a conversation row, only the row's side of a planted reply.
-    const t = c === 'junk' || c === 'not-junk' ? conversations.junkTargets(rowIds) : conversations.targets(rowIds);
+    const t =
+      c === 'junk' ? junkable(conversations.junkTargets(rowIds).flatMap((id) => store.get(id) ?? [])).map((r) => r.id) : c === 'not-junk' ? conversations.junkTargets(rowIds) : conversations.targets(rowIds);
     if (t.length === 0) return;
     if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
     else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
@@ -184,7 +185,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     ...actions,
     trash: async (t) => leave('trash', t),
     archive: async (t) => leave('archive', t),
-    junk: async (t, on) => leave(on ? 'junk' : 'not-junk', t),
+    junk: async (t, on) => leave(on ? 'junk' : 'not-junk', on ? junkable(t.flatMap((id) => store.get(id) ?? [])).map((r) => r.id) : t),
     restore: async (t) => leave('restore', t),
     deleteForGood: async (t) => leave('delete', t),
   };
@@ -243,7 +244,8 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         .junkTargets(selection.targets())
         .flatMap((id) => store.get(id) ?? [])
         .filter((r) => !inTrash(r.folder));
-      leave(rows.length > 0 && rows.every((r) => r.folder === 'Junk') ? 'not-junk' : 'junk', rows.map((r) => r.id));
+      if (rows.length > 0 && rows.every((r) => r.folder === 'Junk')) leave('not-junk', rows.map((r) => r.id));
+      else leave('junk', junkable(rows).map((r) => r.id));
     },
     undo,
     'toggle-unread': () => toggle('seen'),

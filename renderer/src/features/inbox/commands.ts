@@ -4,6 +4,7 @@
  * are unread, Mark as unread when all are read; likewise for flags), and the folder's own moves.
  */
 import type { MessageRow } from '../../db/database.js';
+import { isOwnMail } from '../../db/rows.js';
 import { inTrash } from '../folders/tree.js';
 
 export type Command = 'read' | 'unread' | 'flag' | 'unflag' | 'move' | 'archive' | 'junk' | 'not-junk' | 'trash' | 'restore' | 'delete';
@@ -28,6 +29,11 @@ export const COMMAND_KEYS: Partial<Record<Command, string>> = { move: 'M', archi
 /** Commands that take the messages out of the view they are in. */
 export const LEAVES_VIEW: ReadonlySet<Command> = new Set(['move', 'archive', 'junk', 'not-junk', 'trash', 'restore', 'delete']);
 
+/** Junk's targets without the user's own mail (a selection may mix Sent and Inbox rows). */
+export function junkable(rows: readonly MessageRow[]): MessageRow[] {
+  return rows.filter((r) => !isOwnMail(r.folder));
+}
+
 export function commandsFor(rows: readonly MessageRow[]): Command[] {
   if (rows.length === 0) return [];
   const out: Command[] = [];
@@ -35,7 +41,12 @@ export function commandsFor(rows: readonly MessageRow[]): Command[] {
   out.push(rows.some((r) => !r.flagged) ? 'flag' : 'unflag');
   const trashed = rows.filter((r) => inTrash(r.folder)).length;
   if (trashed === rows.length) out.push('move', 'restore', 'delete');
-  else if (trashed === 0) out.push('move', 'archive', rows.every((r) => r.folder === 'Junk') ? 'not-junk' : 'junk', 'trash');
+  else if (trashed === 0) {
+    // Junk is not offered for what the user wrote (Sent, Drafts, Outbox): it would teach the
+    // filter that their own mail is spam. (Mark as unread stays, as in Thunderbird.)
+    const junk: Command[] = rows.every((r) => r.folder === 'Junk') ? ['not-junk'] : rows.some((r) => !isOwnMail(r.folder)) ? ['junk'] : [];
+    out.push('move', 'archive', ...junk, 'trash');
+  }
   else out.push('move');
   return out;
 }

@@ -16,6 +16,7 @@ import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { inTrash } from '../folders/tree.js';
+import { isOwnMail } from '../../db/rows.js';
 import { Conversation } from '../threads/Conversation.js';
 
 function addresses(list: Address[]): string {
@@ -187,9 +188,12 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
               <button type="button" onClick={() => actions.archive([row.id])} title="Archive (A)">
                 Archive
               </button>
-              <button type="button" onClick={() => actions.junk([row.id], row.folder !== 'Junk')} title="Junk / Not junk (!)">
-                {row.folder === 'Junk' ? 'Not junk' : 'Junk'}
-              </button>
+              {/* Not for what the user wrote: it would teach the filter their own mail is spam. */}
+              {!isOwnMail(row.folder) && (
+                <button type="button" onClick={() => actions.junk([row.id], row.folder !== 'Junk')} title="Junk / Not junk (!)">
+                  {row.folder === 'Junk' ? 'Not junk' : 'Junk'}
+                </button>
+              )}
               <button type="button" onClick={() => actions.trash([row.id])}>
                 Move to Trash
               </button>

@@ -12,6 +12,7 @@ import { useRawSource } from './useRawSource.js';
 import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
+import { JunkBar } from './JunkBar.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
 import type { SearchTerm } from '../search/highlight.js';
@@ -150,6 +151,7 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
 
   return (
     <section className="reader" aria-label="Message">
+      {row.folder === 'Junk' && <JunkBar onNotJunk={() => actions.junk([row.id], false)} />}
       <header className="reader-head">
         <h2 className="reader-subject">{row.subject || '(no subject)'}</h2>
         <dl className="reader-fields">

@@ -1,0 +1,68 @@
+/**
+ * A message opened in Junk says so, in a bar above it with Not junk (a new user's walkthrough:
+ * nothing in the pane said it was junk). Not junk there does what the Not junk command does.
+ */
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { PopboxApi } from '../../shared/api.js';
+import { PopboxDb } from '../../renderer/src/db/database.js';
+import { record, serviceApi, type ServiceApi } from './service-api.js';
+import { giveElementsASize, renderApp } from './support/app-harness.js';
+
+beforeAll(() => giveElementsASize());
+
+let s: ServiceApi;
+let db: PopboxDb;
+let stop: (() => void) | undefined;
+let n = 0;
+beforeEach(async () => {
+  s = await serviceApi();
+  db = new PopboxDb(`junk-bar-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
+});
+afterEach(async () => {
+  cleanup();
+  stop?.();
+  db.close();
+  await s.close();
+});
+
+it('a message in Junk shows "This message is in Junk." and Not junk, which moves it back; an Inbox message has no bar', async () => {
+  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const spam = record({ subject: 'Cheap pills', from: 'Spammer', accountId: account.id, folder: 'Junk', trashedAt: 1 });
+  const ham = record({ subject: 'Lunch on Friday', from: 'Ann Lee', accountId: account.id });
+  await s.service.journal.append([spam, ham].map((m) => ({ t: 'add' as const, m })));
+  const notJunk: string[][] = [];
+  const api: PopboxApi = {
+    ...s.api,
+    // Main's answer to Not junk: the message back in the Inbox.
+    markNotJunk: async ({ ids }: { ids: string[] }) => {
+      notJunk.push([...ids]);
+      await s.service.journal.append(ids.map((id) => ({ t: 'move' as const, id, folder: 'INBOX' })));
+      return { ok: true, value: null };
+    },
+  } as PopboxApi;
+  stop = renderApp(db, api).stop;
+  const grid = await screen.findByRole('grid', { name: 'Messages' });
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
+  await act(async () => fireEvent.click(within(grid).getByRole('row')));
+  await screen.findByRole('heading', { name: 'Lunch on Friday' });
+  expect(screen.queryByText('This message is in Junk.')).toBeNull();
+
+  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
+  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Junk/ })));
+  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Spammer, Cheap pills/), { timeout: 10_000 });
+  await act(async () => fireEvent.click(within(grid).getByRole('row')));
+  const pane = screen.getByRole('region', { name: 'Message' });
+  const bar = await within(pane).findByRole('note', { name: 'Junk' });
+  expect(bar.textContent).toContain('This message is in Junk.');
+  // Above the message: before its subject.
+  expect(bar.compareDocumentPosition(within(pane).getByRole('heading', { name: 'Cheap pills' })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+  await act(async () => fireEvent.click(within(bar).getByRole('button', { name: 'Not junk' })));
+  await waitFor(() => expect(notJunk).toEqual([[spam.id]]));
+  // It leaves the Junk list (what is left is the list's empty-folder line, a row with no name).
+  await waitFor(() => expect(within(grid).queryAllByRole('row').filter((r) => r.getAttribute('aria-label'))).toHaveLength(0));
+  await act(async () => fireEvent.click(within(home).getByRole('button', { name: /^Inbox/ })));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));
+});

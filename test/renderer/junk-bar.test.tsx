@@ -2,47 +2,30 @@
  * A message opened in Junk says so, in a bar above it with Not junk (a new user's walkthrough:
  * nothing in the pane said it was junk). Not junk there does what the Not junk command does.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
-import { PopboxDb } from '../../renderer/src/db/database.js';
-import { record, serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { record } from './service-api.js';
+import { appPerTest } from './support/app-harness.js';
 
-beforeAll(() => giveElementsASize());
-
-let s: ServiceApi;
-let db: PopboxDb;
-let stop: (() => void) | undefined;
-let n = 0;
-beforeEach(async () => {
-  s = await serviceApi();
-  db = new PopboxDb(`junk-bar-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-});
-afterEach(async () => {
-  cleanup();
-  stop?.();
-  db.close();
-  await s.close();
-});
+const t = appPerTest('junk-bar');
 
 it('a message in Junk shows "This message is in Junk." and Not junk, which moves it back; an Inbox message has no bar', async () => {
-  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
   const spam = record({ subject: 'Cheap pills', from: 'Spammer', accountId: account.id, folder: 'Junk', trashedAt: 1 });
   const ham = record({ subject: 'Lunch on Friday', from: 'Ann Lee', accountId: account.id });
-  await s.service.journal.append([spam, ham].map((m) => ({ t: 'add' as const, m })));
+  await t.s.service.journal.append([spam, ham].map((m) => ({ t: 'add' as const, m })));
   const notJunk: string[][] = [];
   const api: PopboxApi = {
-    ...s.api,
+    ...t.s.api,
     // Main's answer to Not junk: the message back in the Inbox.
     markNotJunk: async ({ ids }: { ids: string[] }) => {
       notJunk.push([...ids]);
-      await s.service.journal.append(ids.map((id) => ({ t: 'move' as const, id, folder: 'INBOX' })));
+      await t.s.service.journal.append(ids.map((id) => ({ t: 'move' as const, id, folder: 'INBOX' })));
       return { ok: true, value: null };
     },
   } as PopboxApi;
-  stop = renderApp(db, api).stop;
+  t.render(api);
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
   await act(async () => fireEvent.click(within(grid).getByRole('row')));

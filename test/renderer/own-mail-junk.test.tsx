@@ -3,47 +3,30 @@
  * messages): marking it would move their own mail to Junk and teach the filter it is spam.
  * Mark as unread stays (Thunderbird keeps it). Received mail keeps Junk.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
 import type { MessageRecord } from '../../shared/changes.js';
-import { PopboxDb } from '../../renderer/src/db/database.js';
-import { record, serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { record } from './service-api.js';
+import { appPerTest } from './support/app-harness.js';
 
-beforeAll(() => giveElementsASize());
-
-let s: ServiceApi;
-let db: PopboxDb;
-let stop: (() => void) | undefined;
-let n = 0;
-beforeEach(async () => {
-  s = await serviceApi();
-  db = new PopboxDb(`own-mail-junk-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-});
-afterEach(async () => {
-  cleanup();
-  stop?.();
-  db.close();
-  await s.close();
-});
+const t = appPerTest('own-mail-junk');
 
 it('a Sent message offers no Junk (pane, context menu, the ! key) but keeps Mark as unread; an Inbox message keeps Junk', async () => {
-  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
   const m = record({ subject: 'Lunch?', from: 'Bob Baker', accountId: account.id, folder: 'Sent', flags: { seen: true, flagged: false } });
   const sent: MessageRecord = { ...m, summary: { ...m.summary, to: [{ name: 'Ann Lee', address: 'ann@example.org' }] } };
   const got = record({ subject: 'Cheap pills', from: 'Spammer', accountId: account.id });
-  await s.service.journal.append([sent, got].map((m) => ({ t: 'add' as const, m })));
+  await t.s.service.journal.append([sent, got].map((m) => ({ t: 'add' as const, m })));
   const junked: string[][] = [];
   const api: PopboxApi = {
-    ...s.api,
+    ...t.s.api,
     markJunk: async ({ ids }: { ids: string[] }) => {
       junked.push([...ids]);
       return { ok: true, value: null };
     },
   } as PopboxApi;
-  stop = renderApp(db, api).stop;
+  t.render(api);
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
 

@@ -3,36 +3,19 @@
  * (as Thunderbird does), which shows the rest. The whole list filled the pane and pushed the
  * message text below the window.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { PopboxDb } from '../../renderer/src/db/database.js';
-import { record, serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
+import { record } from './service-api.js';
+import { appPerTest } from './support/app-harness.js';
 
-beforeAll(() => giveElementsASize());
-
-let s: ServiceApi;
-let db: PopboxDb;
-let stop: (() => void) | undefined;
-let n = 0;
-beforeEach(async () => {
-  s = await serviceApi();
-  db = new PopboxDb(`reader-addresses-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-});
-afterEach(async () => {
-  cleanup();
-  stop?.();
-  db.close();
-  await s.close();
-});
+const t = appPerTest('reader-addresses');
 
 it('a Cc of 40 shows 3 and "and 37 more"; a To of 4 shows whole; the button shows the rest', async () => {
-  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
   const people = (k: number, tag: string) => Array.from({ length: k }, (_, i) => ({ name: `${tag} ${i}`, address: `${tag.toLowerCase()}${i}@example.org` }));
   const m = record({ subject: 'Team offsite', from: 'Olga', accountId: account.id });
-  await s.service.journal.append([{ t: 'add', m: { ...m, summary: { ...m.summary, to: people(4, 'Team'), cc: people(40, 'Colleague') } } }]);
-  stop = renderApp(db, s.api).stop;
+  await t.s.service.journal.append([{ t: 'add', m: { ...m, summary: { ...m.summary, to: people(4, 'Team'), cc: people(40, 'Colleague') } } }]);
+  t.render();
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1));
   await act(async () => fireEvent.click(within(grid).getByRole('row')));

@@ -2,44 +2,27 @@
  * The Sent list names whom each message went to ("To: Ann Lee"), as Thunderbird and Apple Mail
  * do: it said the user's own name on every row. Other folders keep the sender.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/changes.js';
-import { PopboxDb } from '../../renderer/src/db/database.js';
-import { record, serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { record } from './service-api.js';
+import { appPerTest } from './support/app-harness.js';
 
-beforeAll(() => giveElementsASize());
-
-let s: ServiceApi;
-let db: PopboxDb;
-let stop: (() => void) | undefined;
-let n = 0;
-beforeEach(async () => {
-  s = await serviceApi();
-  db = new PopboxDb(`sent-list-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-});
-afterEach(async () => {
-  cleanup();
-  stop?.();
-  db.close();
-  await s.close();
-});
+const t = appPerTest('sent-list');
 
 const who = (name: string, address: string) => ({ name, address });
 
 it('Sent rows say "To: Ann Lee" (+ how many more), the Inbox rows their sender', async () => {
-  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
   const sent = (subject: string, to: { name: string; address: string }[], cc: { name: string; address: string }[] = []): MessageRecord => {
     const m = record({ subject, from: 'Bob Baker', accountId: account.id, folder: 'Sent', flags: { seen: true, flagged: false } });
     return { ...m, summary: { ...m.summary, to, cc } };
   };
   const got = record({ subject: 'Lunch on Friday', from: 'Ann Lee', accountId: account.id });
-  await s.service.journal.append(
+  await t.s.service.journal.append(
     [sent('Re: Lunch on Friday', [who('Ann Lee', 'ann@example.org')]), sent('Minutes', [who('', 'team@example.org')], [who('Carl', 'carl@example.org'), who('Dee', 'dee@example.org')]), sent('Note to self', []), got].map((m) => ({ t: 'add' as const, m })),
   );
-  stop = renderApp(db, s.api).stop;
+  t.render();
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
   expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Ann Lee, Lunch on Friday/);
@@ -59,15 +42,15 @@ it('Sent rows say "To: Ann Lee" (+ how many more), the Inbox rows their sender',
 });
 
 it('in Sent the name order is "Recipient" and sorts by whom each row shows, not by the sender', async () => {
-  const account = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
   // Sent from three identities, so the sender order (Amy, Max, Zed), the date order and the
   // recipient order (Ann, Carl, Mia) all differ.
   const sent = (from: string, to: string): MessageRecord => {
     const m = record({ subject: `From ${from}`, from, accountId: account.id, folder: 'Sent', flags: { seen: true, flagged: false } });
     return { ...m, summary: { ...m.summary, to: [who(to, `${to.split(' ')[0]!.toLowerCase()}@example.org`)] } };
   };
-  await s.service.journal.append([sent('Zed', 'Ann Lee'), sent('Amy', 'Mia'), sent('Max', 'Carl')].map((m) => ({ t: 'add' as const, m })));
-  stop = renderApp(db, s.api).stop;
+  await t.s.service.journal.append([sent('Zed', 'Ann Lee'), sent('Amy', 'Mia'), sent('Max', 'Carl')].map((m) => ({ t: 'add' as const, m })));
+  t.render();
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
   await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Sent/ })));

@@ -3,36 +3,18 @@
  * at…"), instead of an empty strip that looked the same whether Popbox was checking or had
  * stopped. Gone while an account checks or has an error (those lines say more).
  */
-import { cleanup, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import { expect, it } from 'vitest';
 import { formatListDate } from '../../renderer/src/app/format.js';
-import { PopboxDb } from '../../renderer/src/db/database.js';
 import { checkedText } from '../../renderer/src/features/status/StatusArea.js';
-import { serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { appPerTest } from './support/app-harness.js';
 
-beforeAll(() => giveElementsASize());
-
-let s: ServiceApi;
-let db: PopboxDb;
-let stop: (() => void) | undefined;
-let n = 0;
-beforeEach(async () => {
-  s = await serviceApi();
-  db = new PopboxDb(`status-checked-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-});
-afterEach(async () => {
-  cleanup();
-  stop?.();
-  db.close();
-  await s.close();
-});
+const t = appPerTest('status-checked');
 
 it('says when mail was last checked while all is quiet, and nothing of it while checking or failing', async () => {
-  const home = await s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
-  const work = await s.service.addAccount({ name: 'Work', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
-  stop = renderApp(db, s.api).stop;
+  const home = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const work = await t.s.service.addAccount({ name: 'Work', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  t.render();
   const bar = await screen.findByRole('contentinfo', { name: 'Status' });
   await screen.findByRole('grid', { name: 'Messages' });
   // The reading pane loads on its own; waited for, so it does not arrive after the test ends.
@@ -41,19 +23,19 @@ it('says when mail was last checked while all is quiet, and nothing of it while 
   const at = new Date();
   at.setHours(9, 5, 0, 0);
   // Never checked yet: nothing to say.
-  await db.status.bulkPut([{ accountId: home.id, ...quiet, lastSuccessAt: null }, { accountId: work.id, ...quiet, lastSuccessAt: null }]);
+  await t.db.status.bulkPut([{ accountId: home.id, ...quiet, lastSuccessAt: null }, { accountId: work.id, ...quiet, lastSuccessAt: null }]);
   await waitFor(() => expect(bar.textContent).toBe(''));
   // Both checked: the older of the two (each was checked at or after it).
-  await db.status.bulkPut([{ accountId: home.id, ...quiet, lastSuccessAt: at.getTime() + 60_000 }, { accountId: work.id, ...quiet, lastSuccessAt: at.getTime() }]);
+  await t.db.status.bulkPut([{ accountId: home.id, ...quiet, lastSuccessAt: at.getTime() + 60_000 }, { accountId: work.id, ...quiet, lastSuccessAt: at.getTime() }]);
   const line = await within(bar).findByText(`Checked for mail at ${formatListDate(at.getTime())}.`);
   // Seen, not spoken: in a live region a screen reader read it out after every check.
   expect(line.closest('[aria-live], [role="status"], [role="alert"], [role="log"]')).toBeNull();
   // Checking now: the progress line, not the old time, and it is announced.
-  await db.status.put({ accountId: work.id, ...quiet, state: 'syncing', lastSuccessAt: at.getTime() });
+  await t.db.status.put({ accountId: work.id, ...quiet, state: 'syncing', lastSuccessAt: at.getTime() });
   await waitFor(() => expect(bar.textContent).toBe('Work: Checking…'));
   expect(within(bar).getByText('Work: Checking…').closest('[aria-live="polite"]')).not.toBeNull();
   // A failure says what is wrong instead, and is still announced.
-  await db.status.put({ accountId: work.id, ...quiet, lastSuccessAt: at.getTime(), lastError: { code: 'timeout', message: 'no answer' }, failures: 1 });
+  await t.db.status.put({ accountId: work.id, ...quiet, lastSuccessAt: at.getTime(), lastError: { code: 'timeout', message: 'no answer' }, failures: 1 });
   await waitFor(() => expect(bar.textContent).toMatch(/^Work: the server did not answer in time/));
   expect(within(bar).getByText(/^Work: the server did not answer in time/).closest('[aria-live="polite"]')).not.toBeNull();
 });

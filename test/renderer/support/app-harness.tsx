@@ -3,12 +3,15 @@
  * nothing out, so the message list's virtualizer would render no rows), and the App rendered
  * over a read model pulling from the API under test.
  */
-import { render } from '@testing-library/react';
+import { cleanup, render } from '@testing-library/react';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { App } from '../../../renderer/src/app/App.js';
 import { ServicesContext } from '../../../renderer/src/app/context.js';
 import type { PopboxApi } from '../../../shared/api.js';
-import type { PopboxDb } from '../../../renderer/src/db/database.js';
+import { PopboxDb } from '../../../renderer/src/db/database.js';
 import { ReadModel } from '../../../renderer/src/db/read-model.js';
+import { serviceApi, type ServiceApi } from '../service-api.js';
 
 /** Call once per file (in `beforeAll`): every element measures this size, and ResizeObserver never fires. */
 export function giveElementsASize(size: { width: number; height: number } = { width: 400, height: 800 }): void {
@@ -36,4 +39,54 @@ export function renderApp(db: PopboxDb, api: PopboxApi): { readModel: ReadModel;
     </ServicesContext.Provider>,
   );
   return { readModel, stop };
+}
+
+export interface AppPerTest {
+  /** This test's service and API (fresh before each test, closed after it). */
+  readonly s: ServiceApi;
+  /** This test's read-model database (fresh before each test, closed after it). */
+  readonly db: PopboxDb;
+  /** Draws the App over this test's database, pulling from `api` (default: the service's own). */
+  render(api?: PopboxApi): { readModel: ReadModel; stop: () => void };
+}
+
+/**
+ * The head of a whole-App screen test file, called once at its top: elements given a size, a
+ * fresh service and read-model database before each test (`name` keeps the databases of
+ * different files apart), and after it the App unrendered, its pulling stopped and both closed.
+ */
+export function appPerTest(name: string): AppPerTest {
+  let s: ServiceApi | undefined;
+  let db: PopboxDb | undefined;
+  let stop: (() => void) | undefined;
+  let n = 0;
+  beforeAll(() => giveElementsASize());
+  beforeEach(async () => {
+    s = await serviceApi();
+    db = new PopboxDb(`${name}-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
+  });
+  afterEach(async () => {
+    cleanup();
+    stop?.();
+    stop = undefined;
+    db?.close();
+    await s?.close();
+  });
+  const now = <T,>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('appPerTest: used outside a test');
+    return v;
+  };
+  return {
+    get s() {
+      return now(s);
+    },
+    get db() {
+      return now(db);
+    },
+    render(api) {
+      const drawn = renderApp(now(db), api ?? now(s).api);
+      stop = drawn.stop;
+      return drawn;
+    },
+  };
 }

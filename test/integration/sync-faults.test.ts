@@ -11,6 +11,9 @@ import { AppFailure } from '../../electron/core/errors.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import type { SyncPolicy } from '../../electron/core/sync/plan.js';
 import { syncAccount, type SyncOptions } from '../../electron/core/sync/sync-engine.js';
+import { Ingest } from '../../electron/core/ingest/ingest.js';
+import { ParsePool } from '../../electron/core/ingest/parse-pool.js';
+import { Journal } from '../../electron/core/store/journal.js';
 import { miniPop3, startFaultServer, type FaultServer, type MiniOptions } from '../support/fault-server.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -123,6 +126,29 @@ describe('sync against the fault server', () => {
     expect(await storedShas()).toEqual([sha(msg(1))]);
     expect(srv.state.live).toHaveLength(3);
     expect(await fs.readdir(path.join(box.maildir.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('a server without UIDL: each new message is parsed once (no early parse under a name it is not journaled by)', async () => {
+    // Without UIDL a message is written under a provisional id and recorded under its content's:
+    // an early parse of the handed bytes would be keyed by the first and never used.
+    const messages = [msg(1), msg(2), msg(3)];
+    await persistentServer(messages, () => ({
+      capa: ['USER'],
+      override: async (c, verb) => (verb === 'UIDL' ? (await c.send('-ERR unknown command'), true) : false),
+    })).start();
+    const pool = new ParsePool({ entry: null });
+    const parsed: string[] = [];
+    const parse = pool.parse.bind(pool);
+    const parseBytes = pool.parseBytes.bind(pool);
+    pool.parse = (file) => (parsed.push(file), parse(file));
+    pool.parseBytes = (file, bytes) => (parsed.push(file), parseBytes(file, bytes));
+    const journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+    const run = new Ingest(journal, Date.now, { pool }).begin(box);
+    const result = await syncAccount(box, { ...options(LEAVE_OFF), onStored: (e) => run.stored(e) });
+    await run.finish();
+    expect(result.downloaded).toBe(3);
+    expect(parsed).toHaveLength(3);
+    expect([...journal.all()].map((m) => m.summary.subject).sort()).toEqual(['message 1', 'message 2', 'message 3']);
   });
 
   it('a server without UIDL refuses leave-on-server with a clear error', async () => {

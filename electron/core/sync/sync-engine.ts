@@ -341,6 +341,11 @@ async function downloadAndDeleteWithoutUidl(
   // is what puts them in the journal, so the user sees them when the sync ends.
   const fresh: StoredEvent[] = [];
   let skipped = 0;
+  // No early parse of the bytes as they are written (ingest.ts): they go under a provisional id
+  // and are recorded under another, so it would never be used (each message parsed twice, its
+  // early text held in the text cache until the sync ends). Each file is parsed once, from disk.
+  const handOff = box.maildir.onWholeBody;
+  box.maildir.onWholeBody = null;
   try {
     for await (const item of pop.retrieveMany(nums)) {
       if (item.error) {
@@ -369,6 +374,7 @@ async function downloadAndDeleteWithoutUidl(
       report('downloading');
     }
   } finally {
+    box.maildir.onWholeBody = handOff;
     if (box.ledger.hasStaged) {
       await box.maildir.syncDirs();
       await box.ledger.commit();

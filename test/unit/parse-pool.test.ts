@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDED_BYTES, ParsePool } from '../../electron/core/ingest/parse-pool.js';
@@ -221,6 +222,27 @@ describe('the parse workers', () => {
       await pool.close();
     }
   }, 60_000);
+
+  it('times each message on its own: eight slow ones in a row, each well within the timeout, lose no worker', async () => {
+    // The real worker loop (parse-worker.ts) with a parser that takes 300 ms a message: eight
+    // held for one batch took 2.4 s, past the 1.5 s timeout, and a healthy worker was lost.
+    const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href;
+    const source = pathToFileURL(path.resolve('electron/core/ingest/parse-worker.ts')).href;
+    const worker = `
+      const { parentPort, threadId } = require('node:worker_threads');
+      globalThis.popboxParseWorkerManual = true;
+      import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); }).then(({ serveParses }) =>
+        serveParses(parentPort, (file) => new Promise((r) => setTimeout(() => r({ summary: { subject: 'slow ' + threadId }, text: { body: '', files: '' } }), 300))));`;
+    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 1500, startAt: 0 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.parse(path.join(dir, `slow-${i}.eml`))));
+      expect(answers.map((a) => a.summary.subject)).toEqual(Array(8).fill(answers[0]!.summary.subject));
+      expect(answers[0]!.summary.subject).toMatch(/^slow \d+$/);
+      expect(pool.replaced).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 
   it('does not wait forever on a worker that never finishes loading: its message and the rest are parsed on the calling thread', async () => {
     // A stand-in that hangs while loading: it stays alive but never says it is ready. A worker

@@ -24,6 +24,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
+/** As parse-worker.ts HOLD_MS (not imported: importing the worker's module here would start serving on a worker's port). */
+const HOLD_MS = 1000;
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
@@ -304,7 +306,8 @@ export class ParsePool {
     slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
     if (slot.ready && idle) this.arm(slot, 0);
-    slot.worker.postMessage({ jobs: requests } satisfies ParseRequests, transfer);
+    // Answers held no longer than a tenth of the timeout (parse-worker.ts HOLD_MS): the clock restarts on each arrival.
+    slot.worker.postMessage({ jobs: requests, holdMs: Math.min(HOLD_MS, Math.floor(this.timeoutMs / 10)) } satisfies ParseRequests, transfer);
   }
 
   private finish(slot: Slot): void {

@@ -4,11 +4,12 @@
  * new mail runs beside the download instead of on main's thread with TLS decryption and the store.
  * Its own entry in the CLI bundle (build/bundle-cli.mjs) and a file of its own in the Electron build.
  *
- * Answers go back in batches (ANSWER_BATCH, or whatever is done when nothing else waits): each
+ * Answers go back in batches (ANSWER_BATCH, whatever is done when nothing else waits, or what is
+ * done once HOLD_MS passed, so the pool's timeout stays per message): each
  * message across threads costs both sides a wake-up and a serialization of its own (issue 18: at
  * 800 messages, 0.31 s of the worker's 1.05 s was postMessage and Buffers).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { parseStored, ReadBuffer } from './parse-stored.js';
 
 export interface ParseRequest {
@@ -21,6 +22,8 @@ export interface ParseRequest {
 /** Jobs, in the order they are to be answered. */
 export interface ParseRequests {
   jobs: ParseRequest[];
+  /** How long answers may be held (HOLD_MS), from the pool's timeout. */
+  holdMs?: number;
 }
 
 export interface ParseAnswer {
@@ -42,14 +45,27 @@ export const BIG_NOTE = 1024 * 1024;
 /** Answers held back at most before they are sent (fewer messages between the threads). */
 export const ANSWER_BATCH = 8;
 
-const port = parentPort;
-if (port) {
+/**
+ * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
+ * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
+ * pool restarts its timeout only when answers arrive, so a batch of slow messages held together
+ * would be timed as one (eight of 4 s each lost a healthy worker at 30 s). Quick parses still go
+ * eight to a message; a slow one's answer goes at once, and the clock is per message again.
+ */
+export const HOLD_MS = 1000;
+
+/** The worker's loop: jobs in, answers out in order (exported so a test can give it a parser of its own). */
+export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored): void {
   // This worker's own read buffer (DESIGN §7: not module-wide; main's thread reads into fresh ones).
   const reads = new ReadBuffer();
   const queue: ParseRequest[] = [];
   let answers: ParseAnswer[] = [];
   let running = false;
+  let holdMs = HOLD_MS;
+  /** When the pool last started a job's clock (as near as this side can tell). */
+  let clockAt = performance.now();
   const send = (): void => {
+    clockAt = performance.now();
     if (answers.length === 0) return;
     port.postMessage({ answers } satisfies ParseAnswers);
     answers = [];
@@ -66,19 +82,25 @@ if (port) {
     };
     // parseStored never throws; a parser that throws synchronously deep inside, or never
     // returns, is the pool's to handle (the worker is replaced).
-    const parsed = await parseStored(req.file, { blocking: reads, onSize, ...(req.bytes ? { bytes: Buffer.from(req.bytes) } : {}) });
+    const parsed = await parse(req.file, { blocking: reads, onSize, ...(req.bytes ? { bytes: Buffer.from(req.bytes) } : {}) });
     answers.push({ job: req.job, parsed });
-    if (queue.length === 0 || answers.length >= ANSWER_BATCH) send();
+    if (queue.length === 0 || answers.length >= ANSWER_BATCH || performance.now() - clockAt >= holdMs) send();
     // Jobs the pool sent meanwhile arrive between two parses, not after the whole queue.
     if (queue.length > 0) setImmediate(() => void next());
     else running = false;
   };
   port.on('message', (req: ParseRequests) => {
+    if (req.holdMs !== undefined) holdMs = req.holdMs;
     queue.push(...req.jobs);
     if (running || queue.length === 0) return;
+    // Jobs to an idle worker: the pool starts the first one's clock as it sends them.
+    clockAt = performance.now();
     running = true;
     void next();
   });
   // Loaded: from here a failure is a message's doing, not the environment's (parse-pool.ts).
   port.postMessage({ ready: true } satisfies WorkerNote);
 }
+
+// A test that serves with a parser of its own sets this before it imports the module.
+if (parentPort && !(globalThis as { popboxParseWorkerManual?: boolean }).popboxParseWorkerManual) serveParses(parentPort);

@@ -11,14 +11,15 @@
  * Then kills aimed at the journal's compaction (¾ as many as leave-on kills): the journal must
  * open, list exactly the files on disk, and leave no temporary file behind.
  */
-import { spawn, execFile } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessage, generateMessages, mulberry32, toCrlf } from '../support/mailgen.js';
@@ -139,17 +140,58 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     }
   });
 
+  /**
+   * Each test's loop stops when its test ends. A test that runs past vitest's timeout is failed
+   * but its body keeps going: its next kill, delivery or clean sync would hit the Dovecot the
+   * next test shares (seen: 86 messages where 43 were delivered, an empty server at
+   * calibration). The body runs with its own signal (found through the async context, so a
+   * late step of an old body never reads the next test's); every step checks it, and afterEach
+   * aborts it, kills the children it started and waits for the body and them to be gone.
+   */
+  const bodySignal = new AsyncLocalStorage<AbortSignal>();
+  let abortBody: AbortController | null = null;
+  let body: Promise<unknown> = Promise.resolve();
+  const children = new Set<ChildProcess>();
+  const stopped = () => bodySignal.getStore()?.throwIfAborted();
+  function stoppable(fn: () => Promise<void>): () => Promise<void> {
+    return () => {
+      const ctl = new AbortController();
+      abortBody = ctl;
+      body = bodySignal.run(ctl.signal, fn);
+      return body as Promise<void>;
+    };
+  }
+  const tracked = <C extends ChildProcess>(child: C): C => {
+    children.add(child);
+    child.once('close', () => children.delete(child));
+    return child;
+  };
+  afterEach(async () => {
+    abortBody?.abort();
+    abortBody = null;
+    for (const c of children) c.kill('SIGKILL');
+    // Bounded (a step in flight, e.g. a delivery, finishes first; the session wait gives up at 15 s).
+    await Promise.race([body.catch(() => {}), new Promise((r) => setTimeout(r, 60_000).unref())]);
+    for (const c of [...children]) {
+      c.kill('SIGKILL');
+      if (children.has(c)) await new Promise((r) => c.once('close', r));
+    }
+  }, 90_000);
+
   const childEnv = () => ({ ...process.env, POPBOX_DATA_DIR: '' });
 
   async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
+    stopped();
     try {
-      const { stdout, stderr } = await run(process.execPath, [cliPath, '--data-dir', dataDir, ...args], {
+      const running = run(process.execPath, [cliPath, '--data-dir', dataDir, ...args], {
         cwd: root,
         env: childEnv(),
         timeout: CLI_TIMEOUT_MS,
         killSignal: 'SIGKILL',
         maxBuffer: 64 * 1024 * 1024,
       });
+      tracked(running.child);
+      const { stdout, stderr } = await running;
       return { code: 0, stdout, stderr };
     } catch (e) {
       const err = e as { code: number | string; signal?: string; stdout: string; stderr: string };
@@ -174,6 +216,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
 
   /** A fresh server mailbox with every message delivered again, and a fresh copy of the template data dir. */
   async function freshDataDir(template: string): Promise<string> {
+    stopped();
     await dc.clear(USER);
     await dc.deliver(USER, mail);
     const dataDir = await fs.mkdtemp(path.join(workDir, 'data-'));
@@ -189,8 +232,9 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
    */
   function syncAndKill(dataDir: string, when: KillAt, watch?: () => Promise<void>): Promise<KilledRun> {
     return new Promise((resolve, reject) => {
+      stopped();
       const t0 = performance.now();
-      const child = spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'sync'], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = tracked(spawn(process.execPath, [cliPath, '--data-dir', dataDir, 'sync'], { cwd: root, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
       let stderr = '';
       child.stdout.resume();
       child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
@@ -206,7 +250,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
       if ('afterMs' in when) killAfter(when.afterMs - (performance.now() - t0));
       const poll = async (step: () => Promise<boolean>) => {
         try {
-          while (!exited && (await step())) await new Promise((r) => setTimeout(r, 2));
+          while (!exited && !bodySignal.getStore()?.aborted && (await step())) await new Promise((r) => setTimeout(r, 2));
         } catch (e) {
           if (!exited) child.kill('SIGKILL');
           reject(e);
@@ -344,6 +388,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   async function serverSessionsGone(before: Set<number>, where: string): Promise<void> {
     const deadline = performance.now() + 15_000;
     for (;;) {
+      stopped();
       const left = [...(await serverSessions())].filter(([pid]) => !before.has(pid)).map(([, what]) => what);
       if (left.length === 0) return;
       if (performance.now() > deadline) {
@@ -500,6 +545,7 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     const tally = new Map<Landing, number>();
 
     for (let i = 0; i < iterations; i++) {
+      stopped();
       const when = pickKill(rng, calib, leaveOn);
       const dataDir = await freshDataDir(template);
       const where = `${variant} iteration ${i} (seed ${seed}, kill ${describeKill(when)} (a clean sync took ${calib.totalMs.toFixed(0)} ms); data dir kept at ${dataDir})`;
@@ -530,18 +576,19 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     );
   }
 
-  it(`leave on server off: ${counts.off} kills, nothing lost between server and disk, nothing twice`, async () => {
+  it(`leave on server off: ${counts.off} kills, nothing lost between server and disk, nothing twice`, stoppable(async () => {
     await crashLoop(false, counts.off, SEED);
-  }, timeoutFor(counts.off));
+  }), timeoutFor(counts.off));
 
-  it(`leave on server on: ${counts.on} kills, every message exactly once, the server keeps them all`, async () => {
+  it(`leave on server on: ${counts.on} kills, every message exactly once, the server keeps them all`, stoppable(async () => {
     await crashLoop(true, counts.on, (SEED ^ 0x9e3779b9) >>> 0);
-  }, timeoutFor(counts.on));
-  it(`kills during journal compaction: ${Math.max(2, Math.round(counts.on * 0.75))} of them, the journal survives and matches the disk`, async () => {
+  }), timeoutFor(counts.on));
+  it(`kills during journal compaction: ${Math.max(2, Math.round(counts.on * 0.75))} of them, the journal survives and matches the disk`, stoppable(async () => {
     const iterations = Math.max(2, Math.round(counts.on * 0.75));
     const rng = mulberry32((SEED ^ 0xc0ffee) >>> 0);
     // A data dir that has every message, with a journal one append away from compacting.
     const template = await templateDataDir(true);
+    stopped();
     await dc.clear(USER);
     await dc.deliver(USER, mail);
     expect((await cli(template, 'sync')).code).toBe(0);
@@ -556,9 +603,11 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     // The server keeps everything (leave on); each iteration adds new mail to it.
     const extras: string[] = [];
     for (let i = 0; i < iterations; i++) {
+      stopped();
       const dataDir = await fs.mkdtemp(path.join(workDir, 'compact-'));
       await fs.cp(template, dataDir, { recursive: true });
       const extra = Array.from({ length: 3 }, (_, k) => generateMessage(SEED + 7_000 + i * 10 + k, 3_000));
+      stopped();
       await dc.deliver(USER, extra);
       extras.push(...extra.map((m) => sha(toCrlf(m))));
       const want = [...expected, ...extras].sort();
@@ -589,5 +638,5 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     summaries.push(`crash suite compaction: ${iterations} kills, ${landings.during} inside the compaction's write, ${landings.otherwise} around it`);
     // Landing inside the write is a matter of milliseconds; the long run must hit it.
     if (iterations >= 20) expect(landings.during).toBeGreaterThan(0);
-  }, timeoutFor(Math.max(2, Math.round(counts.on * 0.75))));
+  }), timeoutFor(Math.max(2, Math.round(counts.on * 0.75))));
 });

@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
-/** As parse-worker.ts HOLD_MS (not imported: importing the worker's module here would start serving on a worker's port). */
+/** As parse-worker.ts HOLD_MS (kept here: the pool does not load the worker's module, only its types). */
 const HOLD_MS = 1000;
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */

@@ -109,20 +109,14 @@ function pick(order: readonly AuthMechanism[], offered: Set<AuthMechanism>, unen
 
 /**
  * After a one-line AUTH PLAIN (its response on the AUTH line, RFC 5034) that the server answered
- * with a -ERR carrying no response code: a server of the older RFC 1734 form, which does not
- * take a response there. Then PLAIN once more in the two-step form (AUTH PLAIN, "+", the
- * response) and after it the mechanisms chosen before PLAIN came first on TLS (CRAM-MD5, APOP),
- * so an account logs in where it did.
+ * with a -ERR carrying no response code: maybe a server of the older RFC 1734 form, which does
+ * not take a response there. Then PLAIN once more in the two-step form (AUTH PLAIN, "+", the
+ * response), and nothing after it: at a server without AUTH-RESP-CODE a wrong password gets the
+ * same bare -ERR, and each further mechanism would be one more refused login counted against the
+ * account (some servers lock it after a few).
  */
-export function mechanismsAfterInitialResponse(
-  creds: Credentials,
-  caps: Capabilities | null,
-  apopTimestamp: string | null,
-  secure: boolean,
-): AuthMechanism[] {
-  if (creds.mechanism) return ['PLAIN'];
-  const before = pick(PASSWORD_ORDER, offeredMechanisms(caps, apopTimestamp), secure || creds.allowInsecure === true);
-  return ['PLAIN', ...before.filter((m) => m !== 'PLAIN')];
+export function mechanismsAfterInitialResponse(): AuthMechanism[] {
+  return ['PLAIN'];
 }
 
 function insecure(m: AuthMechanism): Pop3Error {

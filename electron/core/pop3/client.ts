@@ -78,6 +78,12 @@ export const DEFAULT_PIPELINE_WINDOW = 32;
 
 type State = 'authorization' | 'transaction' | 'closed';
 
+/** One login attempt: the mechanism, and for PLAIN whether the response was on the AUTH line. */
+interface LoginAttempt {
+  mechanism: AuthMechanism;
+  initial: boolean;
+}
+
 export class Pop3Client {
   private state: State = 'authorization';
   private caps: Capabilities | null = null;
@@ -257,13 +263,23 @@ export class Pop3Client {
         if (!isPop3Error(e) || e.code !== 'command') throw e;
       });
     }
-    let failure = await this.tryMechanisms(creds);
-    if (failure?.code === 'auth' && creds.refresh && !this.engine.closed) {
-      // A kept password refused: the caller may have a newer one (see Credentials.refresh).
+    const first = await this.tryMechanisms(creds);
+    let failure = first.failure;
+    if (failure?.code === 'auth' && creds.refresh && !this.engine.closed && first.last) {
+      // A kept password refused: the caller may have a newer one (see Credentials.refresh). It is
+      // tried with only the mechanism and form last refused, not the whole chain again: a server
+      // that counts refusals must not see a wrong password cost more than one more attempt.
+      const refused = failure;
       const fresh = await creds.refresh();
       if (fresh) {
+        // The password command may take long enough for the server to drop the connection: what
+        // happened first (the refusal) is what the user must be told, not the drop. The fresh
+        // password was not judged, so it is not reported refused (the next check tries it).
+        if (this.engine.closed) throw refused;
+        const retry = (await this.tryMechanisms(fresh, first.last)).failure;
+        if (retry && retry.code !== 'auth' && this.engine.closed) throw refused;
         creds = fresh;
-        failure = await this.tryMechanisms(fresh);
+        failure = retry;
       }
     }
     if (failure) {
@@ -273,43 +289,48 @@ export class Pop3Client {
     this.state = 'transaction';
   }
 
-  /** The mechanisms in order until one logs in (undefined) or the failure to report. */
-  private async tryMechanisms(creds: Credentials): Promise<Pop3Error | undefined> {
-    let mechanisms = chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
+  /**
+   * The mechanisms in order until one logs in (failure undefined) or the failure to report, with
+   * the last attempt made (its mechanism and form). `only`: that one attempt and nothing else.
+   * Each refused attempt is one refused login a server may count against the account, so no
+   * mechanism is tried twice and a bare -ERR ends the chain after at most one more PLAIN form.
+   */
+  private async tryMechanisms(creds: Credentials, only?: LoginAttempt): Promise<{ failure?: Pop3Error; last?: LoginAttempt }> {
+    let mechanisms = only ? [only.mechanism] : chooseMechanisms(creds, this.caps, this.apopTimestamp, this.secure);
     let failure: Pop3Error | undefined;
-    let failureSaysLittle = false;
+    let last: LoginAttempt | undefined;
     // Set once a one-line AUTH PLAIN was answered with a -ERR without a response code.
-    let twoStep = false;
+    let twoStep = only?.mechanism === 'PLAIN' && !only.initial;
     for (let i = 0; i < mechanisms.length; i++) {
       const mechanism = mechanisms[i]!;
       const initial = mechanism === 'PLAIN' && !twoStep && fitsOnAuthLine('PLAIN', plainResponse(creds.user, creds.password ?? ''));
+      last = { mechanism, initial };
       try {
         await this.authenticate(mechanism, creds, initial);
-        return undefined;
+        return {};
       } catch (e) {
         if (!isPop3Error(e)) throw e;
         // A plain -ERR ([AUTH] or [SYS/...] would say what it was) to the response on the AUTH
-        // line: a server of the older RFC 1734 form. Once: PLAIN in two steps, then what came
-        // after it before PLAIN came first. That -ERR is not what the user is told.
+        // line: maybe a server of the older RFC 1734 form. Once: PLAIN in two steps, and nothing
+        // after it (a wrong password at a server without response codes looks the same, and each
+        // further mechanism would be one more refusal). That -ERR is not what the user is told.
         const bare = this.isBareLoginRefusal(e);
-        if (initial && bare && !this.engine.closed) {
+        if (!only && initial && bare && !this.engine.closed) {
           twoStep = true;
-          mechanisms = [...mechanisms.slice(0, i + 1), ...mechanismsAfterInitialResponse(creds, this.caps, this.apopTimestamp, this.secure)];
+          mechanisms = [...mechanisms.slice(0, i + 1), ...mechanismsAfterInitialResponse()];
           continue;
         }
         // The first refusal says most about the credentials; anything else (a drop, a busy
         // mailbox) is what the caller must act on instead, so it wins. After the fallback a bare
         // -ERR may only mean "not this form", so any other answer says more.
         const saysLittle = twoStep && bare;
-        if (!failure || (failureSaysLittle && !saysLittle) || (e.code !== 'auth' && !saysLittle)) {
-          failure = e;
-          failureSaysLittle = saysLittle;
-        }
-        // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not.
-        if ((e.code !== 'auth' && !saysLittle) || this.engine.closed) break;
+        if (!failure || (e.code !== 'auth' && !saysLittle)) failure = e;
+        // Only a plain refusal is worth a second mechanism; a dropped link or a busy box is not;
+        // after the two-step PLAIN nothing more is tried.
+        if ((e.code !== 'auth' && !saysLittle) || this.engine.closed || twoStep) break;
       }
     }
-    return failure;
+    return failure ? (last ? { failure, last } : { failure }) : {};
   }
 
   /** A -ERR at login with no response code (our own refusals carry no server text). */

@@ -114,3 +114,47 @@ describe('a password command in the running app', () => {
     expect((await commandRuns()) - before).toBe(1);
   });
 });
+
+describe('a password command slow enough that the server hangs up after refusing the kept password', () => {
+  it('the check says the password was refused (not a dropped link); the next check logs in with what the command printed, without running it again', async () => {
+    let serverPassword = 'first';
+    const passes: string[] = [];
+    const server = await startFaultServer((conn) =>
+      miniPop3(conn, {
+        messages: [Buffer.from('Subject: one\r\n\r\nbody\r\n')],
+        uids: ['one'],
+        capa: ['USER', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE'],
+        password: serverPassword,
+        closeAfterWrongPassword: true,
+        override: async (_c, verb, args) => {
+          if (verb === 'PASS') passes.push(args.join(' '));
+          return false;
+        },
+      }),
+    );
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pwslow-'));
+    const printed = path.join(dataDir, 'printed');
+    const runs = path.join(dataDir, 'runs');
+    await fs.writeFile(printed, 'first');
+    const service = await MailService.open({ dataDir, secrets: new MemorySecretStore(), sendQueued: false });
+    try {
+      const { id } = await service.addAccount({
+        name: 'S', host: '127.0.0.1', port: server.port, security: 'plain', allowInsecureAuth: true, user: 'alice', leaveOnServer: true,
+        // Slow only when it runs again (the server has hung up by the time it prints).
+        password: { source: 'command', command: `if [ -e '${runs}' ]; then sleep 0.5; fi; echo run >> '${runs}'; cat '${printed}'` },
+      });
+      expect((await service.sync([id]))[0]).toMatchObject({ ok: true });
+      serverPassword = 'second';
+      await fs.writeFile(printed, 'second');
+      expect((await service.sync([id]))[0]).toMatchObject({ ok: false, error: { code: 'auth' } });
+      expect(passes).toEqual(['first', 'first']); // the fresh one could not be sent: the server had hung up
+      expect((await service.sync([id]))[0]).toMatchObject({ ok: true });
+      expect(passes).toEqual(['first', 'first', 'second']);
+      expect((await fs.readFile(runs, 'utf8')).trim().split('\n')).toHaveLength(2);
+    } finally {
+      await service.close();
+      await server.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

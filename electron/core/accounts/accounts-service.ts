@@ -52,6 +52,11 @@ export interface AccountsServiceOptions {
   onChange: (accounts: AccountSettings[]) => void;
 }
 
+/** The settings a password command's answer was given for: the command itself and where the login goes. */
+function commandPasswordKey(account: AccountSettings): string {
+  return JSON.stringify([account.password, account.host, account.port, account.user]);
+}
+
 export class AccountsService {
   /**
    * Passwords from a password command, by account, with the settings they came from: the command
@@ -147,7 +152,7 @@ export class AccountsService {
     });
     // A password command's answer does not outlive the settings it was for: a new command, or
     // the login going to another server or user, leaves no old secret in memory.
-    if (before && (JSON.stringify(before.password) !== JSON.stringify(account.password) || before.host !== account.host || before.port !== account.port || before.user !== account.user)) {
+    if (before && commandPasswordKey(before) !== commandPasswordKey(account)) {
       this.commandPasswords.delete(account.id);
     }
     if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
@@ -178,7 +183,7 @@ export class AccountsService {
   async credentialsFor(account: AccountSettings): Promise<Credentials> {
     if (account.password.source !== 'command') return loginCredentials(account, await resolvePassword(account, this.opts.secrets));
     // The password came for these settings and this login: any change asks the command again.
-    const settings = JSON.stringify([account.password, account.host, account.port, account.user]);
+    const settings = commandPasswordKey(account);
     const kept = this.commandPasswords.get(account.id);
     if (kept?.settings === settings) {
       const password = await kept.password;

@@ -11,17 +11,19 @@
  */
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { Journal } from '../store/journal.js';
+import { JournalCursor, changedMessage } from '../store/journal-cursor.js';
 
 export class PurgeScan {
   /** Ids filed in each watched folder, by `accountId` + "\n" + folder. */
   private readonly ids = new Map<string, Set<string>>();
-  /** The journal state up to which every change was looked at; undefined before the first look. */
-  private seen: number | undefined;
+  private readonly cursor: JournalCursor;
 
   constructor(
     private readonly journal: Journal,
     private readonly folders: readonly string[],
-  ) {}
+  ) {
+    this.cursor = new JournalCursor(journal);
+  }
 
   /** The account's records filed in `folder` (one of the watched folders) now. */
   inFolder(accountId: string, folder: string): MessageRecord[] {
@@ -36,18 +38,13 @@ export class PurgeScan {
   }
 
   private catchUp(): void {
-    const from = this.seen;
-    // Synchronous from here on: no append can fall between what is read and the state noted.
-    this.seen = this.journal.state;
-    if (from !== undefined) {
-      const since = this.journal.changesSince(from);
-      if (!('cannotCalculate' in since)) {
-        for (const c of since.changes) {
-          if (c.t === 'add') this.place(c.m.id);
-          else if (c.t === 'move' || c.t === 'flags' || c.t === 'remove') this.place(c.id);
-        }
-        return;
+    const changes = this.cursor.next();
+    if (changes) {
+      for (const c of changes) {
+        const id = changedMessage(c);
+        if (id !== undefined) this.place(id);
       }
+      return;
     }
     this.ids.clear();
     for (const m of this.journal.all()) if (this.folders.includes(m.folder)) this.set(m).add(m.id);

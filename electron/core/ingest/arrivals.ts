@@ -11,32 +11,27 @@
  */
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { Journal } from '../store/journal.js';
+import { JournalCursor } from '../store/journal-cursor.js';
 
 export class ArrivalScan {
-  /** Per account, the journal state up to which every record was looked at. */
-  private readonly seen = new Map<string, number>();
+  /** Per account, where its looks have read the journal up to. */
+  private readonly cursors = new Map<string, JournalCursor>();
 
   constructor(private readonly journal: Journal) {}
 
   /** The account's downloaded messages stored after `mark` (ms, by download time). */
   after(accountId: string, mark: number): MessageRecord[] {
     const arrived = (m: MessageRecord): boolean => m.accountId === accountId && m.uidl !== '' && m.receivedAt > mark;
-    const from = this.seen.get(accountId);
-    // Synchronous from here on: no append can fall between what is read and the state noted.
-    this.seen.set(accountId, this.journal.state);
-    if (from !== undefined) {
-      const since = this.journal.changesSince(from);
-      // A journal compacted past that state (or any doubt): everything is read again.
-      if (!('cannotCalculate' in since)) {
-        const found = new Map<string, MessageRecord>();
-        for (const c of since.changes) {
-          if (c.t !== 'add') continue;
-          const m = this.journal.get(c.m.id);
-          if (m && arrived(m)) found.set(m.id, m);
-        }
-        return [...found.values()];
-      }
+    let cursor = this.cursors.get(accountId);
+    if (!cursor) this.cursors.set(accountId, (cursor = new JournalCursor(this.journal)));
+    const changes = cursor.next();
+    if (!changes) return [...this.journal.all()].filter(arrived);
+    const found = new Map<string, MessageRecord>();
+    for (const c of changes) {
+      if (c.t !== 'add') continue;
+      const m = this.journal.get(c.m.id);
+      if (m && arrived(m)) found.set(m.id, m);
     }
-    return [...this.journal.all()].filter(arrived);
+    return [...found.values()];
   }
 }

@@ -376,7 +376,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             emptyText={found.pending ? 'Searching…' : emptyListText(search, listView, activity)}
             title={saved.active ? `Saved search: ${saved.active.name}` : listView.kind === 'all' ? 'Search of all folders' : title}
             marks={searching ? found : undefined}
-            banner={searching ? <SearchStatus answer={found.answer} savedAs={saved.active?.name ?? null} onSave={saved.save} /> : undefined}
+            banner={searching ? <SearchStatus answer={found.answer} query={search} savedAs={saved.active?.name ?? null} onSave={saved.save} /> : undefined}
             countText={searching ? searchCountText(found.answer, ids.length) : undefined}
             ranked={found.answer.status === 'answered'}
             placeOf={placeOfRows(listView, accounts.length > 1, accountName)}

@@ -8,7 +8,6 @@ import { useMessages } from '../../app/context.js';
 import type { MessageRow } from '../../db/database.js';
 import { Highlighted } from '../search/Highlighted.js';
 import type { ThreadInfo } from '../threads/conversation.js';
-import { formatListDate } from '../../app/format.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
 import { DIRECTION_LABELS, sortLabels, type ListSort } from './sort.js';
@@ -72,9 +71,11 @@ function Icon({ kind, title }: { kind: keyof typeof ICON_PATHS; title: string })
 }
 
 function Row({ row, index, selected, focused, context, onClick, onOpen, onContextMenu, start, place, onDragStart, onDragEnd, marks, thread }: { row: MessageRow; index: number; selected: boolean; focused: boolean; context: boolean; start: number; place: string | null; marks: ListMarks | undefined; thread?: ThreadInfo | undefined } & Pick<MessageListProps, 'onClick' | 'onOpen' | 'onContextMenu' | 'onDragStart' | 'onDragEnd'>) {
-  // A conversation's row is dated by its newest message (a reply in Sent included).
-  const { sender, subject, date, snippet: stored, label } = rowText(row, thread ? formatListDate(thread.newest) : undefined);
-  const snippet = marks?.snippets.get(row.id) ?? stored;
+  // A conversation's row speaks for its newest message (a reply in Sent included): that
+  // message's sender, subject, snippet and date together, never one's sender with another's date.
+  const shown = thread?.latest ?? row;
+  const { sender, subject, date, snippet: stored, label } = rowText(shown);
+  const snippet = marks?.snippets.get(shown.id) ?? marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
   return (
     <div

@@ -10,6 +10,12 @@ export interface ThreadInfo {
   unread: number;
   /** The newest message's date (ms). */
   newest: number;
+  /**
+   * The newest message itself (a reply in Sent included): the row shows its sender, subject and
+   * snippet beside its date, as Apple Mail does, so the row never pairs one message's sender
+   * with another's date.
+   */
+  latest: MessageRow;
 }
 
 interface Rows {
@@ -42,7 +48,7 @@ export function conversationRows(model: ThreadModel, store: Rows, id: string): M
  * The list in conversations: one row per thread, the first of its messages in the list's order
  * (sorted by date, the newest), with the conversation's count, unread count and newest date.
  */
-export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows, cache?: ThreadInfoCache): { ids: string[]; info: Map<string, ThreadInfo> } {
+export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows, cache?: ThreadInfoCache, byDate?: DateOrder | null): { ids: string[]; info: Map<string, ThreadInfo> } {
   const seen = new Set<string>();
   const out: string[] = [];
   const info = new Map<string, ThreadInfo>();
@@ -57,19 +63,39 @@ export function groupByConversation(ids: readonly string[], model: ThreadModel, 
     if (known === undefined) cache?.set(id, thread, model, store);
     if (thread) info.set(id, thread);
   }
-  return { ids: out, info };
+  return { ids: byDate ? inDateOrder(out, info, store, byDate) : out, info };
+}
+
+/** Newest first (the list's usual order) or oldest first. */
+export type DateOrder = 'newest' | 'oldest';
+
+/**
+ * A list in date order shows each conversation where its date (its newest message's, a reply in
+ * Sent included) puts it, so the dates read in order down the list. Sorted only when some row is
+ * out of place (most lists are already in order: a conversation's newest message is usually in
+ * the folder shown); stable, so rows with equal dates keep the list's order.
+ */
+function inDateOrder(ids: string[], info: ReadonlyMap<string, ThreadInfo>, store: Rows, order: DateOrder): string[] {
+  const dates = ids.map((id) => info.get(id)?.newest ?? store.get(id)?.date ?? 0);
+  const sign = order === 'newest' ? -1 : 1;
+  let sorted = true;
+  for (let i = 1; sorted && i < dates.length; i++) sorted = sign * (dates[i]! - dates[i - 1]!) >= 0;
+  if (sorted) return ids;
+  const at = ids.map((_, i) => i).sort((a, b) => sign * (dates[a]! - dates[b]!) || a - b);
+  return at.map((i) => ids[i]!);
 }
 
 function threadInfo(rows: readonly MessageRow[]): ThreadInfo | null {
   if (rows.length < 2) return null;
   let unread = 0;
-  let newest = -Infinity;
-  // A loop, not Math.max(...rows): spreading 100,000 dates overflows the call stack.
+  let latest = rows[0]!;
+  // A loop, not Math.max(...rows): spreading 100,000 dates overflows the call stack. Rows come
+  // oldest first, so of messages with the same date the last (as the pane shows them) wins.
   for (const r of rows) {
     if (!r.seen) unread++;
-    if (r.date > newest) newest = r.date;
+    if (r.date >= latest.date) latest = r;
   }
-  return { count: rows.length, unread, newest };
+  return { count: rows.length, unread, newest: latest.date, latest };
 }
 
 /**

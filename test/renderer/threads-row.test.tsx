@@ -1,0 +1,47 @@
+/**
+ * A conversation's row says one message (walkthrough finding): its date is the conversation's
+ * newest message's date, and the sender, subject and snippet beside it are that same message's,
+ * a reply in Sent included. Before, the row showed the folder's newest message (Ann's question)
+ * with the date of the newest in the whole conversation (the user's reply from Sent), and in
+ * date order sat where its own message's date put it, under rows that read newer than it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ThreadsResult } from '../../shared/threads.js';
+import { formatListDate } from '../../renderer/src/app/format.js';
+import { MessageStore } from '../../renderer/src/db/message-store.js';
+import { rowText } from '../../renderer/src/features/inbox/row-text.js';
+import { groupByConversation } from '../../renderer/src/features/threads/conversation.js';
+import { ThreadModel } from '../../renderer/src/features/threads/thread-model.js';
+import { record } from './service-api.js';
+
+const answer = (over: Partial<ThreadsResult>): ThreadsResult => ({ epoch: 'e1', version: 1, full: true, threads: [], gone: [], ...over });
+
+describe('a conversation row', () => {
+  // Ann asks (Inbox, 5 Nov); the user answers (Sent, 20 Nov); Bob writes about something else (Inbox, 10 Nov).
+  const question = record({ subject: 'Lunch on Friday?', from: 'Ann', date: '2026-11-05T10:00:00Z', snippet: 'Shall we try the new place?' });
+  const reply = record({ subject: 'Re: Lunch on Friday?', from: 'Me', date: '2026-11-20T10:00:00Z', snippet: 'Yes, see you at one.', folder: 'Sent', flags: { seen: true, flagged: false } });
+  reply.summary.to = [{ name: 'Ann', address: 'ann@example.org' }];
+  const other = record({ subject: 'Garden club', from: 'Bob', date: '2026-11-10T10:00:00Z', snippet: 'Meeting moved.' });
+  const store = new MessageStore();
+  store.commit(store.stage([question, reply, other].map((m, i) => ({ s: i + 1, t: 'add' as const, m }))));
+  const model = new ThreadModel();
+  model.apply(answer({ threads: [{ id: 't', ids: [question.id, reply.id] }] }));
+  /** The Inbox in date order, newest first, as the store lists it. */
+  const inbox = [other.id, question.id];
+
+  it('shows the newest message’s sender, subject and snippet with that message’s date', () => {
+    const grouped = groupByConversation(inbox, model, store);
+    const info = grouped.info.get(question.id)!;
+    expect(info.newest).toBe(Date.parse('2026-11-20T10:00:00Z'));
+    expect(info.latest.id).toBe(reply.id);
+    const shown = rowText(info.latest);
+    expect(shown).toMatchObject({ sender: 'To: Ann', subject: 'Re: Lunch on Friday?', snippet: 'Yes, see you at one.', date: formatListDate(info.newest) });
+  });
+
+  it('in date order, the conversation goes where its newest message puts it (above Bob’s 10 Nov), either direction', () => {
+    expect(groupByConversation(inbox, model, store, undefined, 'newest').ids).toEqual([question.id, other.id]);
+    expect(groupByConversation([...inbox].reverse(), model, store, undefined, 'oldest').ids).toEqual([other.id, question.id]);
+    // Another order (a search's ranking, sender, subject) is kept as it is.
+    expect(groupByConversation(inbox, model, store).ids).toEqual(inbox);
+  });
+});

@@ -29,10 +29,10 @@ describe('folder tree', () => {
     expect(flatten(tree).find((e) => e.node.key === 'Work.Projects')?.depth).toBe(1);
   });
 
-  it('hides Drafts, Outbox and Junk while they are empty, never Inbox, Sent, Archive or Trash', () => {
+  it('shows the standard folders even when empty (Inbox, Drafts, Sent, Archive, Junk, Trash); the Outbox only while something waits in it', () => {
     const tree = folderTree([]);
-    expect(tree.filter((n) => shownInSidebar(n, 0)).map((n) => n.key)).toEqual(['INBOX', 'Sent', 'Archive', 'Trash']);
-    expect(shownInSidebar(tree.find((n) => n.key === 'Junk')!, 2)).toBe(true);
+    expect(tree.filter((n) => shownInSidebar(n, 0)).map((n) => n.key)).toEqual(['INBOX', 'Drafts', 'Sent', 'Archive', 'Junk', 'Trash']);
+    expect(shownInSidebar(tree.find((n) => n.key === 'Outbox')!, 1)).toBe(true);
   });
 });
 

@@ -18,8 +18,13 @@ export interface FolderNode {
 /** Trash and anything below it: where Delete deletes for good and Restore applies. */
 export const inTrash = (key: string): boolean => isWithin(key, 'Trash');
 
-/** The folders shown even when empty; the others (Drafts, Outbox, Junk) only when they hold mail. */
-const ALWAYS_SHOWN: ReadonlySet<FolderRole> = new Set(['inbox', 'sent', 'archive', 'trash']);
+/**
+ * The folders shown even when empty, as Apple Mail, Outlook and Thunderbird show them: a person
+ * looks for Drafts before saving one and for Junk when a message did not arrive, and an empty
+ * folder that is missing reads as "not set up". Only the Outbox appears just while something
+ * waits in it to be sent (as in Apple Mail and Outlook): empty, it means nothing.
+ */
+const ALWAYS_SHOWN: ReadonlySet<FolderRole> = new Set(['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash']);
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 

@@ -5,8 +5,11 @@
 import './app/styles.css';
 import { paintSnapshot } from './boot/snapshot.js';
 import { DEFAULT_DB_NAME, readStoredHead, storeHead } from './db/head.js';
+import { applyPlainFixed, loadPlainFixed } from './app/reading-settings.js';
 
 performance.mark('popbox:start');
+// How plain text reads is set before anything is shown, so a message never changes font under the eye.
+applyPlainFixed(loadPlainFixed());
 const root = document.getElementById('root')!;
 // A compose window (Electron opens `#compose?…` on this same page) shows the compose screen only.
 const composing = /^#compose(\?|$)/.test(window.location.hash);

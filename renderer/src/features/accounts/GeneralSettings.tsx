@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { Preferences } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
+import { loadPlainFixed, savePlainFixed } from '../../app/reading-settings.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
@@ -42,6 +43,7 @@ export function GeneralSettings() {
           <Check label="Show a notification when new mail arrives" checked={prefs.notifyNewMail} onChange={(v) => void change({ notifyNewMail: v })} />
         </fieldset>
       )}
+      <ReadingSettings />
       {prefs && (
         <fieldset>
           <legend>Trash and Junk</legend>
@@ -69,6 +71,25 @@ export function GeneralSettings() {
       )}
       {error && <p role="alert">{error}</p>}
     </section>
+  );
+}
+
+/** How mail reads in this window (kept in this window's storage, not by main). */
+function ReadingSettings() {
+  const [fixed, setFixed] = useState(loadPlainFixed);
+  return (
+    <fieldset>
+      <legend>Reading</legend>
+      <Check
+        label="Fixed-width font for plain text"
+        checked={fixed}
+        onChange={(v) => {
+          savePlainFixed(v);
+          setFixed(v);
+        }}
+      />
+      <p className="muted">Plain-text mail otherwise reads in the same font as the rest of Popbox, its line breaks and spaces kept and long lines wrapped.</p>
+    </fieldset>
   );
 }
 

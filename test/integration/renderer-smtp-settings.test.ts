@@ -154,6 +154,8 @@ suite('the outgoing server and identities in Chromium', () => {
     await add.getByRole('button', { name: 'Cancel' }).click();
 
     await settings().getByRole('button', { name: 'Add account' }).click();
+    // Name, address and password on the first page, together.
+    await add.getByLabel('Your name').fill('Bob Builder');
     await add.getByLabel('Email address').fill('bob@localhost');
     await add.getByLabel('Password').fill('bob-pw');
     await add.getByRole('button', { name: 'Continue' }).click();
@@ -174,7 +176,6 @@ suite('the outgoing server and identities in Chromium', () => {
     expect(await out.getByLabel('Outgoing port').inputValue()).toBe('587');
     await out.getByLabel('Outgoing port').fill(String(pf.submissionPort));
     expect(await out.getByLabel('Outgoing user name').inputValue()).toBe('bob');
-    await add.getByLabel('Your name').fill('Bob Builder');
     await out.getByRole('button', { name: 'Test outgoing server' }).click();
     await out.getByRole('button', { name: 'Trust this certificate' }).click({ timeout: 30_000 });
     const report = out.getByRole('status', { name: 'Outgoing server test' });

@@ -1,5 +1,7 @@
 /**
- * Adding an account starts from an email address: a well-known provider's settings, or what
+ * Adding an account starts from who the person is: their name (for the From of what they send,
+ * and how their mail shows in Sent), their address and password, asked together on the first
+ * page as every mail client does. From the address: a well-known provider's settings, or what
  * answers on the mail domain (995, then 110 with STARTTLS). Where nothing can be looked up (a
  * home server, `alice@localhost`) or the user prefers, the server is entered by hand. The
  * connection is tested before the account is saved.
@@ -31,7 +33,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   const test = useConnectionTest();
   const [smtp, setSmtp] = useState<SmtpDraft>(EMPTY_SMTP);
   const [smtpPassword, setSmtpPassword] = useState('');
-  /** The name recipients see in From. */
+  /** The name recipients see in From (asked on the first page, kept as the account's identity). */
   const [fromName, setFromName] = useState('');
   const smtpTest = useSmtpTest();
   const smtpIssues = smtpProblems(smtp);
@@ -48,6 +50,8 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
 
   const discover = async (manual = false) => {
     setProblem(null);
+    // The name field already says what is wrong with it.
+    if (nameIssues.name) return;
     const address = email.trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(address)) {
       setProblem('Email address: enter an address like name@example.com.');
@@ -120,7 +124,10 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
       setProblem('Outgoing password: enter the outgoing server’s password, or choose “Use the incoming password”.');
       return;
     }
-    const sending = smtp.enabled ? { smtp: newSmtpValue(smtp), identities: [{ name: fromName.trim(), address: email.trim(), default: true }] } : {};
+    // The name typed on the first page is kept even when the account only receives: it is who
+    // the person writes as once sending is switched on in Settings.
+    const identity = { identities: [{ name: fromName.trim(), address: email.trim(), default: true }] };
+    const sending = smtp.enabled ? { smtp: newSmtpValue(smtp), ...identity } : fromName.trim() && !nameIssues.address ? identity : {};
     setBusy(true);
     try {
       const account = await call(api, 'addAccount', {
@@ -153,7 +160,10 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
             void discover();
           }}
         >
-          <Field label="Email address">{(id) => <input id={id} type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoFocus autoComplete="off" />}</Field>
+          <Field label="Your name" hint="As people you write to see it, e.g. Ann Example; may be left empty." error={nameIssues.name}>
+            {(id, describedBy) => <input id={id} value={fromName} onChange={(e) => setFromName(e.target.value)} aria-describedby={describedBy} autoFocus autoComplete="name" />}
+          </Field>
+          <Field label="Email address">{(id) => <input id={id} type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" />}</Field>
           <Field label="Password">{(id) => <input id={id} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}</Field>
           {problem && <p role="alert">{problem}</p>}
           <div className="form-actions">
@@ -202,11 +212,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
               testSmtpNow(next);
             }}
           />
-          {smtp.enabled && (
-            <Field label="Your name" hint="As recipients see it in From; may be left empty." error={nameIssues.name ?? nameIssues.address}>
-              {(id, describedBy) => <input id={id} value={fromName} onChange={(e) => setFromName(e.target.value)} aria-describedby={describedBy} autoComplete="name" />}
-            </Field>
-          )}
+          {smtp.enabled && (nameIssues.name || nameIssues.address) && <p role="alert">{nameIssues.name ? `Your name: ${nameIssues.name}` : nameIssues.address}</p>}
           <Check label="Show more settings" checked={showAdvanced} onChange={setShowAdvanced} />
           {showAdvanced ? <PolicyFields value={policy} onChange={setPolicy} /> : <Check label="Leave messages on server" checked={policy.leaveOnServer} onChange={(v) => setPolicy({ ...policy, leaveOnServer: v })} />}
           <TestResult

@@ -3,14 +3,15 @@
  * the journal keeps and the text the search index keeps. Runs in a parse worker (parse-worker.ts)
  * or, where no worker can start, on the calling thread; both give the same answer.
  *
- * A file up to ONE_READ_MAX is read whole into memory once and both parsers work on those bytes;
- * a bigger one is streamed by each parser from the file, as before (bounded memory, DESIGN §3.5).
+ * A file up to ONE_READ_MAX is read whole into memory once and one walk of its MIME structure
+ * gives both (summary-text.ts); a bigger one is walked through a window onto the file (bounded
+ * memory, DESIGN §3.5). Where the walk is unsure, each side's mailparser path reads it again.
  */
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import type { MessageSummary } from '../../../shared/messages.js';
-import { summarize } from '../mime/summary.js';
-import { extractText, type IndexedText } from '../search/extract.js';
+import { summaryAndText } from './summary-text.js';
+import type { IndexedText } from '../search/extract.js';
 
 /** Files up to this size are read whole once; larger ones are read by each parser as a stream. */
 export const ONE_READ_MAX = 8 * 1024 * 1024;
@@ -97,17 +98,16 @@ export async function parseStored(file: string, opts: ParseOptions = {}): Promis
         opts.onSize?.(size);
         if (size <= ONE_READ_MAX) source = reads ? reads.read(file, size) : await fs.readFile(file);
       } catch {
-        // summarize below reports the unreadable file; the fallback describes it
+        // summaryAndText below reports the unreadable file; the fallback describes it
       }
     }
-    let summary: MessageSummary;
     try {
-      summary = await summarize(source);
+      // One walk of the MIME structure for both (issue 18).
+      return await summaryAndText(source);
     } catch {
-      // summarize never throws on bad MIME; this is a file we could not read at all.
+      // summaryAndText never throws on bad MIME; this is a file we could not read at all.
       return { summary: await fallbackSummary(file), text: null };
     }
-    return { summary, text: await extractText(source) };
   } finally {
     reads?.release(source);
   }

@@ -8,11 +8,11 @@
  * model, it returns null and mailparser decides.
  */
 import type { MessageSummary } from '../../../shared/messages.js';
-import { headerFields, splitHeader } from './headers.js';
+import { headerFields, splitHeader, type HeaderLine } from './headers.js';
 import type { MessageSource } from './parse.js';
 import { decodeTextPart, decodeTextPartStart, knownTransferEncoding } from './part-text.js';
 import { MessageReader, Unsure } from './reader.js';
-import { checkedHeaderLines, describePart, PartWalker, type PartEvent } from './structure.js';
+import { checkedHeaderLines, describePart, PartWalker, type PartEvent, type PartInfo } from './structure.js';
 import { htmlToText, snippet, snippetOf } from './text.js';
 
 /** What mailparser is allowed to decode per summary (summary.ts passes these to parseMessage). */
@@ -93,72 +93,110 @@ function finalSnippet(t: TextState): string {
   return snippet(htmlToText(html));
 }
 
-async function walk(reader: MessageReader): Promise<MessageSummary> {
-  const head = reader.view(0, reader.end);
-  const split = splitHeader(head);
-  if (!split.ended && !reader.atEnd) throw new Unsure('a header block longer than the first read');
-  const lines = checkedHeaderLines(head.subarray(0, split.bodyOffset), split.lines, split.skipped);
-  const walker = new PartWalker(reader, describePart(lines, true), split.bodyOffset);
+/**
+ * What a walk gives a consumer about the leaf it is at: its body (up to a budget) and its text.
+ * A walk of its own hands the walker's; summary-text.ts shares one leaf between this and the
+ * search text's consumer, so the bytes are read and decoded once.
+ */
+export interface LeafAccess {
+  body(max: number): Promise<{ bytes: Buffer; length: number; start: number }>;
+  /** decodeTextPart's answer for these bytes of the leaf. */
+  decode(bytes: Buffer, info: PartInfo): string | null;
+}
 
-  const text: TextState = { plain: '', snippet: { snippet: '', settled: false }, html: [], unsurePlain: false, unsureHtml: false };
-  let plainLeft = PLAIN_BUDGET;
-  let htmlLeft = HTML_BUDGET;
+/**
+ * The summary's side of a walk, fed node by node (`see`), in MIME order. Throws Unsure where
+ * mailparser must decide. After `limit` is set (parse.ts's early stop, plus its read-ahead) it
+ * must see no node whose delimiter line starts at or after it.
+ */
+export class SummaryWalk {
+  /** Nodes whose delimiter line starts here or later are not this walk's (Infinity: all are). */
+  limit = Number.POSITIVE_INFINITY;
+  private readonly text: TextState = { plain: '', snippet: { snippet: '', settled: false }, html: [], unsurePlain: false, unsureHtml: false };
+  private plainLeft = PLAIN_BUDGET;
+  private htmlLeft = HTML_BUDGET;
   // parse.ts's stop logic, node by node.
-  let sawRealAttachment = false;
-  let textParts = 0;
-  let rootIsLeaf = false;
-  let stopped = false;
-  const stop = (at: number): void => {
-    stopped = true;
-    walker.limit = at + READ_AHEAD;
-  };
+  private sawRealAttachment = false;
+  private textParts = 0;
+  private rootIsLeaf = false;
+  private stopped = false;
 
-  for (let ev = await walker.next(); ev; ev = await walker.next()) {
-    if (!stopped && sawRealAttachment && textParts > 0) stop(ev.offset);
-    if (ev.root) rootIsLeaf = ev.info.multipart === null;
+  constructor(
+    private readonly lines: HeaderLine[],
+    private readonly size: number,
+  ) {}
+
+  private stop(at: number): void {
+    this.stopped = true;
+    this.limit = at + READ_AHEAD;
+  }
+
+  async see(ev: PartEvent, leaf: LeafAccess): Promise<void> {
+    const text = this.text;
+    if (!this.stopped && this.sawRealAttachment && this.textParts > 0) this.stop(ev.offset);
+    if (ev.root) this.rootIsLeaf = ev.info.multipart === null;
     const kind = kindOf(ev);
-    if (kind === 'multipart' || kind === 'inline') continue;
+    if (kind === 'multipart' || kind === 'inline') return;
     if (kind === 'attachment') {
-      sawRealAttachment = true;
-      if (!stopped && (textParts > 0 || rootIsLeaf)) stop(ev.offset);
-      continue;
+      this.sawRealAttachment = true;
+      if (!this.stopped && (this.textParts > 0 || this.rootIsLeaf)) this.stop(ev.offset);
+      return;
     }
-    textParts++;
+    this.textParts++;
     if (!knownTransferEncoding(ev.info.encoding)) throw new Unsure(`transfer encoding ${ev.info.encoding}`);
-    if (stopped) {
+    if (this.stopped) {
       if (kind === 'plain') text.unsurePlain = true;
       else text.unsureHtml = true;
-      continue;
+      return;
     }
-    const left = kind === 'plain' ? plainLeft : htmlLeft;
-    const { bytes, length, start } = await walker.body(Math.max(left, 0));
-    if (length > left && (rootIsLeaf || sawRealAttachment)) stop(start + Math.max(left, 0));
-    if (kind === 'plain') plainLeft -= bytes.length;
-    else htmlLeft -= bytes.length;
+    const left = kind === 'plain' ? this.plainLeft : this.htmlLeft;
+    const { bytes, length, start } = await leaf.body(Math.max(left, 0));
+    if (length > left && (this.rootIsLeaf || this.sawRealAttachment)) this.stop(start + Math.max(left, 0));
+    if (kind === 'plain') this.plainLeft -= bytes.length;
+    else this.htmlLeft -= bytes.length;
     // Once the plain text fixes the snippet, later parts only count against the budgets.
-    if (text.snippet.settled) continue;
+    if (text.snippet.settled) return;
     if (kind === 'plain') {
       // The start of a long part usually settles the snippet on its own.
       const opening = decodeTextPartStart(bytes, ev.info, DECODE_FIRST);
       if (opening) {
         const before = { plain: text.plain, snippet: text.snippet };
         addPlain(text, opening);
-        if (text.snippet.settled) continue;
+        if (text.snippet.settled) return;
         Object.assign(text, before);
       }
     }
-    const decoded = decodeTextPart(bytes, ev.info);
+    const decoded = leaf.decode(bytes, ev.info);
     if (decoded === null) throw new Unsure('base64 padded in the middle');
-    if (!decoded) continue;
+    if (!decoded) return;
     if (kind === 'plain') addPlain(text, decoded);
     else text.html.push(decoded);
   }
-  return {
-    ...headerFields(lines),
-    size: reader.size,
-    hasAttachments: sawRealAttachment,
-    snippet: finalSnippet(text),
-  };
+
+  /** The summary of what was seen (Unsure when it depends on what mailparser would read ahead). */
+  result(): MessageSummary {
+    return {
+      ...headerFields(this.lines),
+      size: this.size,
+      hasAttachments: this.sawRealAttachment,
+      snippet: finalSnippet(this.text),
+    };
+  }
+}
+
+async function walk(reader: MessageReader): Promise<MessageSummary> {
+  const head = reader.view(0, reader.end);
+  const split = splitHeader(head);
+  if (!split.ended && !reader.atEnd) throw new Unsure('a header block longer than the first read');
+  const lines = checkedHeaderLines(head.subarray(0, split.bodyOffset), split.lines, split.skipped);
+  const walker = new PartWalker(reader, describePart(lines, true), split.bodyOffset);
+  const summary = new SummaryWalk(lines, reader.size);
+  const leaf: LeafAccess = { body: (max) => walker.body(max), decode: decodeTextPart };
+  for (let ev = await walker.next(); ev; ev = await walker.next()) {
+    await summary.see(ev, leaf);
+    walker.limit = summary.limit;
+  }
+  return summary.result();
 }
 
 /**

@@ -181,6 +181,8 @@ export interface PartEvent {
   root: boolean;
   /** Below a multipart/related (its own type does not count). */
   inRelated: boolean;
+  /** Where the delimiter line before its header starts (the root: 0); a walk with a `limit` at or below it never sees the node. */
+  delimiter: number;
 }
 
 interface Frame {
@@ -225,6 +227,11 @@ function compareBoundary(line: Buffer, startpos: number, boundary: Buffer): 0 | 
 export class PartWalker {
   /** Lines starting at or after this offset are not read. */
   limit = Number.POSITIVE_INFINITY;
+  /**
+   * Where the line being looked at as a delimiter starts: after a throw, how far the walk had
+   * come (a walk with a lower `limit` would have stopped before the trouble).
+   */
+  scanAt = 0;
   private readonly frames: Frame[] = [];
   private nodes = 1;
   private rootEvent: PartEvent | null;
@@ -239,7 +246,7 @@ export class PartWalker {
     root: PartInfo,
     private readonly rootBodyStart: number,
   ) {
-    this.rootEvent = { info: root, offset: 0, root: true, inRelated: false };
+    this.rootEvent = { info: root, offset: 0, root: true, inRelated: false, delimiter: 0 };
   }
 
   async next(): Promise<PartEvent | null> {
@@ -275,6 +282,7 @@ export class PartWalker {
         offset: hit.lineEnd,
         root: false,
         inRelated: owner.related,
+        delimiter: hit.lineStart,
       };
       this.enter(ev, bodyStart);
       return ev;
@@ -373,6 +381,7 @@ export class PartWalker {
         continue;
       }
       if (dash >= this.limit) return null;
+      this.scanAt = dash;
       let startpos: number;
       if (dash === origin || r.byteAt(dash - 1) === LF) startpos = 0;
       else if (r.byteAt(dash - 1) === CR && (dash - 1 === origin || r.byteAt(dash - 2) === LF)) startpos = 1;

@@ -12,7 +12,8 @@ import { parseMessage } from '../mime/parse.js';
 import { decodeTextPart, knownTransferEncoding } from '../mime/part-text.js';
 import { MessageReader, Unsure } from '../mime/reader.js';
 import { splitHeader } from '../mime/headers.js';
-import { checkedHeaderLines, describePart, PartWalker } from '../mime/structure.js';
+import type { LeafAccess } from '../mime/fast-summary.js';
+import { checkedHeaderLines, describePart, PartWalker, type PartEvent } from '../mime/structure.js';
 import { htmlToText, stripControls } from '../mime/text.js';
 
 /** Raw bytes of one text part that are decoded, at most. */
@@ -51,6 +52,47 @@ class Collector {
 /** Messages inside messages (a forward as an attachment, a bounce) read, at most this deep. */
 const MAX_EMBEDDED = 3;
 
+/**
+ * The search text's side of a walk, fed node by node (`see`), in MIME order; throws Unsure where
+ * mailparser must decide. summary-text.ts feeds it and the summary's side from one walk.
+ */
+export class TextWalk {
+  private readonly out = new Collector();
+
+  constructor(private readonly depth = 0) {}
+
+  async see(ev: PartEvent, leaf: LeafAccess): Promise<void> {
+    const { info } = ev;
+    const out = this.out;
+    if (info.multipart !== null) return;
+    if (info.filename) out.files.push(info.filename);
+    const type = info.contentType;
+    if (type === 'message/rfc822') {
+      // A forwarded message is shown by mail clients (and indexed by notmuch): its text counts.
+      if (this.depth >= MAX_EMBEDDED || out.full) return;
+      const { bytes } = await leaf.body(PART_BUDGET);
+      const inner = info.encoding === 'base64' ? Buffer.from(bytes.toString('latin1'), 'base64') : bytes;
+      const embedded = await extractAt(inner, this.depth + 1);
+      out.add(embedded.body);
+      if (embedded.files) out.files.push(embedded.files);
+      return;
+    }
+    // Any text/* is text (RFC 2046 §4.1.4): a bounce's text/rfc822-headers, a text/x-patch.
+    const text = type.startsWith('text/') || type === 'message/delivery-status';
+    // A text attachment is text too: a .txt someone sent is worth finding by its words.
+    if (!text || out.full) return;
+    if (!knownTransferEncoding(info.encoding)) throw new Unsure(`transfer encoding ${info.encoding}`);
+    const { bytes } = await leaf.body(PART_BUDGET);
+    const decoded = leaf.decode(bytes, info);
+    if (decoded === null) throw new Unsure('base64 padded in the middle');
+    out.add(type === 'text/html' ? htmlToText(decoded, TEXT_BUDGET) : decoded);
+  }
+
+  result(): IndexedText {
+    return this.out.result();
+  }
+}
+
 async function fastExtract(source: string | Buffer, depth: number): Promise<IndexedText> {
   const reader = await MessageReader.open(source);
   try {
@@ -59,33 +101,10 @@ async function fastExtract(source: string | Buffer, depth: number): Promise<Inde
     if (!split.ended && !reader.atEnd) throw new Unsure('a header block longer than the first read');
     const lines = checkedHeaderLines(head.subarray(0, split.bodyOffset), split.lines, split.skipped);
     const walker = new PartWalker(reader, describePart(lines, true), split.bodyOffset);
-    const out = new Collector();
-    for (let ev = await walker.next(); ev; ev = await walker.next()) {
-      const { info } = ev;
-      if (info.multipart !== null) continue;
-      if (info.filename) out.files.push(info.filename);
-      const type = info.contentType;
-      if (type === 'message/rfc822') {
-        // A forwarded message is shown by mail clients (and indexed by notmuch): its text counts.
-        if (depth >= MAX_EMBEDDED || out.full) continue;
-        const { bytes } = await walker.body(PART_BUDGET);
-        const inner = info.encoding === 'base64' ? Buffer.from(bytes.toString('latin1'), 'base64') : bytes;
-        const embedded = await extractAt(inner, depth + 1);
-        out.add(embedded.body);
-        if (embedded.files) out.files.push(embedded.files);
-        continue;
-      }
-      // Any text/* is text (RFC 2046 §4.1.4): a bounce's text/rfc822-headers, a text/x-patch.
-      const text = type.startsWith('text/') || type === 'message/delivery-status';
-      // A text attachment is text too: a .txt someone sent is worth finding by its words.
-      if (!text || out.full) continue;
-      if (!knownTransferEncoding(info.encoding)) throw new Unsure(`transfer encoding ${info.encoding}`);
-      const { bytes } = await walker.body(PART_BUDGET);
-      const decoded = decodeTextPart(bytes, info);
-      if (decoded === null) throw new Unsure('base64 padded in the middle');
-      out.add(type === 'text/html' ? htmlToText(decoded, TEXT_BUDGET) : decoded);
-    }
-    return out.result();
+    const text = new TextWalk(depth);
+    const leaf: LeafAccess = { body: (max) => walker.body(max), decode: decodeTextPart };
+    for (let ev = await walker.next(); ev; ev = await walker.next()) await text.see(ev, leaf);
+    return text.result();
   } finally {
     reader.close();
   }
@@ -100,6 +119,15 @@ async function mailparserExtract(source: string | Buffer): Promise<IndexedText> 
   return out.result();
 }
 
+/** The mailparser path alone (where the fast walk was unsure); empty when the file cannot be read or parsed at all. */
+export async function extractWithMailparser(source: string | Buffer): Promise<IndexedText> {
+  try {
+    return await mailparserExtract(source);
+  } catch {
+    return { body: '', files: '' };
+  }
+}
+
 /** The text to index; empty (never an error) when the file cannot be read or parsed at all. */
 export function extractText(source: string | Buffer): Promise<IndexedText> {
   return extractAt(source, 0);
@@ -109,10 +137,6 @@ async function extractAt(source: string | Buffer, depth: number): Promise<Indexe
   try {
     return await fastExtract(source, depth);
   } catch {
-    try {
-      return await mailparserExtract(source);
-    } catch {
-      return { body: '', files: '' };
-    }
+    return extractWithMailparser(source);
   }
 }

@@ -10,7 +10,10 @@
 // sync (14.6 s vs 15.2 s, one run each, load 22). Flags cannot be set from inside the process
 // (v8.setFlagsFromString comes after the heap is made: set there, the young generation still grew
 // to 32 MB in a test that stays at 4 MB with the flag on the command line); `env -S` passes them
-// on Linux and macOS. Its price at start: ~25 ms CPU (`account list` and the empty sync alike).
+// on Linux and macOS. Any V8 flag here also makes V8 refuse node's built-in code cache (its flag
+// hash differs): the CLI sets the flag back to its default once node has started, the young
+// generation staying at 2 MB, and again before the full path loads (electron/cli/heap-flag.ts).
+// What is left of its price at start: the ~20 modules node loads before the CLI's first line.
 import { pathToFileURL } from 'node:url';
 import { ensureCli } from './bundle-cli.mjs';
 

@@ -13,6 +13,11 @@ import { controlSocketPath } from '../core/control/protocol.js';
 import { HandOver } from '../core/sync/hand-over.js';
 import { LOCAL_COMMANDS, splitArgs } from './args.js';
 import type { CliIo } from './common.js';
+import { quickStartHeapFlag, restoreHeapFlag } from './heap-flag.js';
+
+// First, before anything loads node's streams, net, tls or child_process (process.stdout below
+// does): node's modules from its code cache (heap-flag.ts).
+quickStartHeapFlag();
 
 // node:fs through require, not `import … from 'node:fs'`: the ES module face of node:fs reads every
 // export once made, ReadStream's getter among them, which loads node's stream modules: ~10 ms CPU
@@ -111,6 +116,7 @@ process.exitCode =
   (await runQuick(argv, handOver)) ??
   // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
   (await (async () => {
+    restoreHeapFlag();
     const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
     try {
       return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });

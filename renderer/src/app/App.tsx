@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { INBOX, roleOf } from '../../../shared/folders.js';
 import type { MailboxView } from '../db/message-store.js';
 import { messageActions, type MessageActions } from '../features/inbox/actions.js';
-import { junkable, type Command } from '../features/inbox/commands.js';
+import { junkSplit, type Command } from '../features/inbox/commands.js';
 import { emptyListText, placeOfRows, viewTitle } from '../features/inbox/list-text.js';
 import { messageMenu, type MenuSpec } from '../features/inbox/menus.js';
 import { undoableActions } from '../features/inbox/undoable.js';
@@ -16,6 +16,7 @@ import { useSearchView } from '../features/search/useSearchView.js';
 import { FolderDialogHost } from '../features/folders/FolderDialogHost.js';
 import { folderMenu } from '../features/folders/folderMenu.js';
 import { inTrash } from '../features/folders/tree.js';
+import type { MessageRow } from '../db/database.js';
 import { isOwnMail } from '../db/rows.js';
 import { useFiling } from '../features/folders/useFiling.js';
 import { useFollowFolder } from '../features/folders/useFollowFolder.js';
@@ -171,10 +172,17 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     [getMail, open],
   );
 
+  /** Junk on these messages: the received ones move, and what was left (the user's own) is said. */
+  const junkRows = (rows: readonly MessageRow[]) => {
+    const { ids: t, skipped } = junkSplit(rows);
+    if (skipped) setNotice(skipped);
+    leave('junk', t);
+  };
+
   const runCommand = (c: Command, rowIds: string[]) => {
     // Junk teaches the filter: on a conversation row, only the row's side of a planted reply.
-    const t =
-      c === 'junk' ? junkable(conversations.junkTargets(rowIds).flatMap((id) => store.get(id) ?? [])).map((r) => r.id) : c === 'not-junk' ? conversations.junkTargets(rowIds) : conversations.targets(rowIds);
+    if (c === 'junk') return junkRows(conversations.junkTargets(rowIds).flatMap((id) => store.get(id) ?? []));
+    const t = c === 'not-junk' ? conversations.junkTargets(rowIds) : conversations.targets(rowIds);
     if (t.length === 0) return;
     if (c === 'read' || c === 'unread') void actions.setSeen(t, c === 'read');
     else if (c === 'flag' || c === 'unflag') void actions.setFlagged(t, c === 'flag');
@@ -187,7 +195,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     ...actions,
     trash: async (t) => leave('trash', t),
     archive: async (t) => leave('archive', t),
-    junk: async (t, on) => leave(on ? 'junk' : 'not-junk', on ? junkable(t.flatMap((id) => store.get(id) ?? [])).map((r) => r.id) : t),
+    junk: async (t, on) => (on ? junkRows(t.flatMap((id) => store.get(id) ?? [])) : leave('not-junk', t)),
     restore: async (t) => leave('restore', t),
     deleteForGood: async (t) => leave('delete', t),
   };
@@ -247,7 +255,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         .flatMap((id) => store.get(id) ?? [])
         .filter((r) => !inTrash(r.folder));
       if (rows.length > 0 && rows.every((r) => r.folder === 'Junk')) leave('not-junk', rows.map((r) => r.id));
-      else leave('junk', junkable(rows).map((r) => r.id));
+      else if (rows.length > 0) junkRows(rows);
     },
     undo,
     'toggle-unread': () => toggle('seen'),
@@ -386,7 +394,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
             onDragEnd={filing.endDrag}
             searchScope={search.trim() ? { all: searchAll, onChange: setSearchAll } : undefined}
             conversations={{ on: conversations.on, onToggle: conversations.toggle, info: conversations.info }}
-            ownMail={listView === view && !!folderView && isOwnMail(folderView.folder)}
+            people={listView.kind === 'all' ? 'mixed' : listView === view && folderView && isOwnMail(folderView.folder) ? 'recipients' : 'senders'}
           />
         }
         message={

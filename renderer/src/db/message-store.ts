@@ -34,6 +34,29 @@ const SEARCH_SLICE_ROWS = 4_000;
 export type MailboxView = { kind: 'unified' } | { kind: 'folder'; accountId: string; folder: string } | { kind: 'all' };
 export type SortKey = 'date' | 'from' | 'subject';
 
+/**
+ * A to Z as the reader's language has it (the UI locale): accents and case do not count
+ * ("Émile" before "Zoe", where code units put it after) and numbers go by value ("Item 9"
+ * before "Item 10").
+ */
+const alphabet = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+/**
+ * Each key's place in that order, as a number to sort by. The collator is slower than comparing
+ * code units, so only the distinct keys are compared (a folder has far fewer senders and
+ * subjects than messages); the messages are then sorted by plain numbers.
+ */
+export function alphabeticalRanks(keys: readonly string[]): number[] {
+  const distinct = [...new Set(keys)].sort(alphabet.compare);
+  const rank = new Map<string, number>();
+  for (let i = 0; i < distinct.length; i++) {
+    const k = distinct[i]!;
+    // Keys the collator calls equal ("emile", "Émile") share a rank: the id decides between them.
+    rank.set(k, i > 0 && alphabet.compare(distinct[i - 1]!, k) === 0 ? rank.get(distinct[i - 1]!)! : i);
+  }
+  return keys.map((k) => rank.get(k)!);
+}
+
 /** One folder of one account, as the store keys its members and counts. */
 export const folderSlot = (accountId: string, folder: string): string => `${accountId}\u0000${folder}`;
 const slotFolder = (slot: string): string => slot.slice(slot.indexOf('\u0000') + 1);
@@ -418,15 +441,12 @@ export class MessageStore {
         }
     const byId = (a: MessageRow, b: MessageRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     if (sort === 'date') picked.sort((a, b) => b.date - a.date || byId(b, a));
-    else if (sort === 'subject') picked.sort((a, b) => (a.subjectKey < b.subjectKey ? -1 : a.subjectKey > b.subjectKey ? 1 : byId(a, b)));
     else {
-      // By the name each row shows (the recipient in Sent, Drafts and Outbox), each key made once.
-      const keys = new Map(picked.map((r) => [r, nameKey(r)]));
-      picked.sort((a, b) => {
-        const ka = keys.get(a)!;
-        const kb = keys.get(b)!;
-        return ka < kb ? -1 : ka > kb ? 1 : byId(a, b);
-      });
+      // By the subject, or the name each row shows (the recipient in Sent, Drafts and Outbox),
+      // in the reader's alphabet (alphabeticalRanks), each key made once.
+      const rank = alphabeticalRanks(picked.map(sort === 'subject' ? (r) => r.subjectKey : nameKey));
+      const at = new Map(picked.map((r, i) => [r, rank[i]!]));
+      picked.sort((a, b) => at.get(a)! - at.get(b)! || byId(a, b));
     }
     const ids = picked.map((r) => r.id);
     this.cache.set(key, { view, ids });

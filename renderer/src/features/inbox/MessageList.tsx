@@ -10,7 +10,7 @@ import { Highlighted } from '../search/Highlighted.js';
 import type { ThreadInfo } from '../threads/conversation.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { ICON_PATHS, ROW_HEIGHT, rowText } from './row-text.js';
-import { DIRECTION_LABELS, sortLabels, type ListSort } from './sort.js';
+import { DIRECTION_LABELS, sortLabels, type ListPeople, type ListSort } from './sort.js';
 
 export interface MessageListProps {
   ids: string[];
@@ -49,8 +49,8 @@ export interface MessageListProps {
   countText?: string;
   /** The ids are in order of relevance: the sort controls give way to saying so. */
   ranked?: boolean;
-  /** The list is of the user's own mail (Sent, Drafts, Outbox): the name order is by recipient. */
-  ownMail?: boolean;
+  /** Whose names the rows show: recipients in Sent, Drafts, Outbox; either in a search of every folder (the name order says so). */
+  people?: ListPeople;
   /** The conversation switch; on, each row stands for its conversation (`info` by the row's id). */
   conversations?: { on: boolean; onToggle: () => void; info: ReadonlyMap<string, ThreadInfo> };
 }
@@ -162,7 +162,7 @@ export function MessageList(props: MessageListProps) {
             <label>
               Sort by{' '}
               <select value={props.sort} onChange={(e) => props.onSort(e.target.value as ListSort, false)}>
-                {Object.entries(sortLabels(!!props.ownMail)).map(([value, label]) => (
+                {Object.entries(sortLabels(props.people ?? 'senders')).map(([value, label]) => (
                   <option key={value} value={value}>
                     {label}
                   </option>

@@ -34,6 +34,19 @@ export function junkable(rows: readonly MessageRow[]): MessageRow[] {
   return rows.filter((r) => !isOwnMail(r.folder));
 }
 
+/**
+ * Junk on a selection, split: the received messages it moves, and in plain words what it left
+ * (the user's own mail from Sent, Drafts or the Outbox), so a mixed selection is never junked
+ * only in part without a word; null when nothing was left out.
+ */
+export function junkSplit(rows: readonly MessageRow[]): { ids: string[]; skipped: string | null } {
+  const ids = junkable(rows).map((r) => r.id);
+  const left = rows.length - ids.length;
+  if (left === 0) return { ids, skipped: null };
+  if (ids.length === 0) return { ids, skipped: left === 1 ? 'Your own message is not junk: it was left where it is.' : 'Your own messages are not junk: they were left where they are.' };
+  return { ids, skipped: left === 1 ? '1 of your own messages was left where it is.' : `${left.toLocaleString()} of your own messages were left where they are.` };
+}
+
 export function commandsFor(rows: readonly MessageRow[]): Command[] {
   if (rows.length === 0) return [];
   const out: Command[] = [];

@@ -10,9 +10,16 @@ export type ListSort = SortKey | 'size' | 'flag';
 
 export const SORT_LABELS: Record<ListSort, string> = { date: 'Date', from: 'Sender', subject: 'Subject', size: 'Size', flag: 'Flag' };
 
+/**
+ * Whose name the rows show: the sender (received mail), the recipient (Sent, Drafts, Outbox), or
+ * either, row by row (a search of every folder mixes Sent with the Inbox).
+ */
+export type ListPeople = 'senders' | 'recipients' | 'mixed';
+
 /** The orders as the list names them: in Sent, Drafts and Outbox the rows (and the order) go by recipient. */
-export function sortLabels(ownMail: boolean): Record<ListSort, string> {
-  return ownMail ? { ...SORT_LABELS, from: 'Recipient' } : SORT_LABELS;
+export function sortLabels(people: ListPeople | boolean): Record<ListSort, string> {
+  const p = people === true ? 'recipients' : people === false ? 'senders' : people;
+  return p === 'recipients' ? { ...SORT_LABELS, from: 'Recipient' } : p === 'mixed' ? { ...SORT_LABELS, from: 'From / To' } : SORT_LABELS;
 }
 
 /** How each order reads forwards and reversed, as the direction button says it. */

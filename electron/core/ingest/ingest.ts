@@ -36,6 +36,7 @@ export class IngestRun {
   /** Everything stored so far is journaled; rejects with the first failed journal write. */
   async finish(): Promise<void> {
     if (this.box.maildir.onWholeBody === this.tap) this.box.maildir.onWholeBody = null;
+    this.queue.noMore();
     await Promise.allSettled(this.parsed);
     this.queue.forgetEarly();
     await this.queue.drain();

@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
+import type { IndexTarget } from '../search/index-writer.js';
 /** As parse-worker.ts HOLD_MS (kept here: the pool does not load the worker's module, only its types). */
 const HOLD_MS = 1000;
 
@@ -85,6 +86,8 @@ interface Job {
   bytes?: ArrayBuffer | undefined;
   /** Came with bytes (parseBytes), whether or not they are still here. */
   handed: boolean;
+  /** Where a worker writes the text (search/index-writer.ts); the calling thread answers with it. */
+  index?: IndexTarget | undefined;
   /** A job with bytes answers null when it was not parsed (its worker was lost): the file is then parsed. */
   resolve: (p: ParsedMessage | null) => void;
   /** In flight when a worker was lost beside others: sent alone from now on, so a second loss is its own. */
@@ -142,11 +145,11 @@ export class ParsePool {
     return this.entry !== null;
   }
 
-  /** The file's summary and search text. Never rejects. */
-  parse(file: string): Promise<ParsedMessage> {
+  /** The file's summary and search text (or, with `index`, maybe its rowid there instead). Never rejects. */
+  parse(file: string, index?: IndexTarget): Promise<ParsedMessage> {
     if (!this.toWorkers()) return this.inThread(file);
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, file, handed: false, resolve: (p) => resolve(p!) });
+      this.queue.push({ id: this.nextId++, file, handed: false, index, resolve: (p) => resolve(p!) });
       this.pump();
     });
   }
@@ -157,12 +160,12 @@ export class ParsePool {
    * not parse them (too many bytes waiting already, or its worker was lost): the caller then
    * parses the file. The buffer is the pool's from here (transferred to a worker: detached).
    */
-  parseBytes(file: string, bytes: ArrayBuffer): Promise<ParsedMessage | null> {
+  parseBytes(file: string, bytes: ArrayBuffer, index?: IndexTarget): Promise<ParsedMessage | null> {
     if (this.queuedBytes + bytes.byteLength > HANDED_BYTES) return Promise.resolve(null);
     if (!this.toWorkers()) return this.inThread(file, bytes);
     this.queuedBytes += bytes.byteLength;
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, file, bytes, handed: true, resolve });
+      this.queue.push({ id: this.nextId++, file, bytes, handed: true, index, resolve });
       this.pump();
     });
   }
@@ -175,6 +178,14 @@ export class ParsePool {
     this.lastParseAt = now;
     this.inRun++;
     return this.slots.size > 0 || this.inRun > this.startAt;
+  }
+
+  /**
+   * No more parses are coming for now (a sync's end): answers a worker holds to write their text
+   * into the search index in one go (parse-worker.ts INDEX_BATCH) are sent without waiting.
+   */
+  flush(): void {
+    for (const slot of this.slots) if (slot.jobs.length) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
   }
 
   /** Ends every worker; queued and running parses finish on the calling thread. */
@@ -297,10 +308,10 @@ export class ParsePool {
     for (const job of jobs) {
       if (job.bytes) {
         this.queuedBytes -= job.bytes.byteLength;
-        requests.push({ job: job.id, file: job.file, bytes: job.bytes });
+        requests.push({ job: job.id, file: job.file, bytes: job.bytes, ...(job.index ? { index: job.index } : {}) });
         transfer.push(job.bytes);
         job.bytes = undefined; // detached by the transfer
-      } else requests.push({ job: job.id, file: job.file });
+      } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}) });
     }
     const idle = slot.jobs.length === 0;
     slot.jobs.push(...jobs);

@@ -20,6 +20,8 @@ export interface ParsedMessage {
   summary: MessageSummary;
   /** What the search index needs from the body; null when the file could not be read at all. */
   text: IndexedText | null;
+  /** Written into the search index by the worker that parsed it (search/index-writer.ts): then `text` is null. */
+  indexed?: { rowid: number; partial: boolean };
 }
 
 /** The summary of a file that cannot be read (or could not be parsed in time): as summarizeSafely's. */

@@ -10,6 +10,7 @@
  * 800 messages, 0.31 s of the worker's 1.05 s was postMessage and Buffers).
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import { IndexWriter, type IndexTarget } from '../search/index-writer.js';
 import { parseStored, ReadBuffer } from './parse-stored.js';
 
 export interface ParseRequest {
@@ -17,11 +18,15 @@ export interface ParseRequest {
   file: string;
   /** The file's bytes as the store wrote them (transferred, not copied); else the file is read. */
   bytes?: ArrayBuffer;
+  /** The search index to write the text into here (search/index-writer.ts), instead of answering with it. */
+  index?: IndexTarget;
 }
 
 /** Jobs, in the order they are to be answered. */
 export interface ParseRequests {
   jobs: ParseRequest[];
+  /** No more jobs are coming for now (the end of a sync): answers held for the index go at once. */
+  flush?: boolean;
   /** How long answers may be held (HOLD_MS), from the pool's timeout. */
   holdMs?: number;
 }
@@ -46,6 +51,15 @@ export const BIG_NOTE = 1024 * 1024;
 export const ANSWER_BATCH = 8;
 
 /**
+ * Answers whose text this worker writes into the search index are held up to this many (the
+ * pool's IN_FLIGHT: no more are in hand), and not sent merely because the queue ran dry: each
+ * write is one FTS5 transaction, and one of 16 costs about half the CPU per message of one of 1
+ * (a worker faster than the download would otherwise write one message at a time). They still go
+ * once HOLD_MS passed, or at once when the pool says no more are coming (flush).
+ */
+export const INDEX_BATCH = 16;
+
+/**
  * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
  * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
  * pool restarts its timeout only when answers arrive, so a batch of slow messages held together
@@ -58,15 +72,23 @@ export const HOLD_MS = 1000;
 export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored): void {
   // This worker's own read buffer (DESIGN §7: not module-wide; main's thread reads into fresh ones).
   const reads = new ReadBuffer();
+  const index = new IndexWriter();
   const queue: ParseRequest[] = [];
   let answers: ParseAnswer[] = [];
   let running = false;
   let holdMs = HOLD_MS;
+  /** The pool said no more jobs are coming (until the next ones). */
+  let flushing = false;
+  let holdTimer: NodeJS.Timeout | null = null;
   /** When the pool last started a job's clock (as near as this side can tell). */
   let clockAt = performance.now();
   const send = (): void => {
     clockAt = performance.now();
+    if (holdTimer) clearTimeout(holdTimer);
+    holdTimer = null;
     if (answers.length === 0) return;
+    // The held answers' text goes into the index in one transaction, before they leave.
+    index.flush();
     port.postMessage({ answers } satisfies ParseAnswers);
     answers = [];
   };
@@ -83,18 +105,29 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
     // parseStored never throws; a parser that throws synchronously deep inside, or never
     // returns, is the pool's to handle (the worker is replaced).
     const parsed = await parse(req.file, { blocking: reads, onSize, ...(req.bytes ? { bytes: Buffer.from(req.bytes) } : {}) });
+    index.hold(req.index, parsed);
     answers.push({ job: req.job, parsed });
-    if (queue.length === 0 || answers.length >= ANSWER_BATCH || performance.now() - clockAt >= holdMs) send();
+    const forIndex = index.holding > 0;
+    if (answers.length >= (forIndex ? INDEX_BATCH : ANSWER_BATCH) || performance.now() - clockAt >= holdMs || (queue.length === 0 && (flushing || !forIndex))) send();
+    // Held for the index with nothing to do: they go when their time is up, if nothing comes first.
+    else if (queue.length === 0 && !holdTimer) holdTimer = setTimeout(send, Math.max(0, clockAt + holdMs - performance.now()));
     // Jobs the pool sent meanwhile arrive between two parses, not after the whole queue.
     if (queue.length > 0) setImmediate(() => void next());
     else running = false;
   };
   port.on('message', (req: ParseRequests) => {
     if (req.holdMs !== undefined) holdMs = req.holdMs;
+    if (req.flush) {
+      flushing = true;
+      if (!running) send();
+      return;
+    }
+    flushing = false;
     queue.push(...req.jobs);
     if (running || queue.length === 0) return;
-    // Jobs to an idle worker: the pool starts the first one's clock as it sends them.
-    clockAt = performance.now();
+    // Jobs to an idle worker: the pool starts the first one's clock as it sends them (unless
+    // answers are still held: its clock runs from the last answers).
+    if (answers.length === 0) clockAt = performance.now();
     running = true;
     void next();
   });

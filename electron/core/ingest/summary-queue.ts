@@ -50,9 +50,10 @@ export class SummaryQueue {
     const texts = this.deps.texts;
     this.early.set(
       id,
-      this.pool.parseBytes(id, own.buffer).then((parsed) => {
+      // A whole body: written into the index as not partial (the index checks against the record).
+      this.pool.parseBytes(id, own.buffer, texts?.target(id, false)).then((parsed) => {
         if (!parsed) return null;
-        if (texts && parsed.text) texts.put(id, parsed.text);
+        texts?.parsed(id, parsed);
         return parsed.summary;
       }),
     );
@@ -72,8 +73,8 @@ export class SummaryQueue {
     const early = this.early.get(id);
     this.early.delete(id);
     const parsed = early
-      ? early.then((summary) => summary ?? parseInto(this.pool, item.path, id, this.deps.texts))
-      : parseInto(this.pool, item.path, id, this.deps.texts);
+      ? early.then((summary) => summary ?? parseInto(this.pool, item.path, id, this.deps.texts, item.base.partial))
+      : parseInto(this.pool, item.path, id, this.deps.texts, item.base.partial);
     this.pending = this.pending
       .then(() => parsed)
       .then((summary) => {
@@ -94,18 +95,27 @@ export class SummaryQueue {
     });
   }
 
+  /** No more messages are coming (the parse workers answer what they hold for the index). */
+  noMore(): void {
+    this.pool.flush();
+  }
+
   async drain(): Promise<void> {
+    this.pool.flush();
     await this.pending;
     await this.flush();
     if (this.failure) throw this.failure;
   }
 }
 
-/** One file parsed by the pool: its summary, its search text left in `texts` for message `id`. */
-export async function parseInto(pool: ParsePool, file: string, id: string, texts: TextCache | undefined): Promise<MessageSummary> {
-  const { summary, text } = await pool.parse(file);
-  if (texts && text) texts.put(id, text);
-  return summary;
+/**
+ * One file parsed by the pool: its summary; its search text left in `texts` for message `id`, or
+ * written into the index by the worker (partial: as the journal will record the message).
+ */
+export async function parseInto(pool: ParsePool, file: string, id: string, texts: TextCache | undefined, partial?: boolean): Promise<MessageSummary> {
+  const parsed = await pool.parse(file, partial === undefined ? undefined : texts?.target(id, partial));
+  texts?.parsed(id, parsed);
+  return parsed.summary;
 }
 
 /** A summary on the calling thread (drafts, the Outbox: one file at a time, made here). */

@@ -15,6 +15,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MessageSummary } from '../../../shared/messages.js';
+import type { IndexedText } from './extract.js';
 import { segmentForIndex } from './segment.js';
 
 /**
@@ -70,6 +72,67 @@ export interface IndexDoc {
   files: string;
 }
 
+/** A message's document: header fields from its summary, body and attachment names from its text. */
+export function documentOf(id: string, partial: boolean, s: MessageSummary, text: IndexedText): IndexDoc {
+  const names = (list: readonly { name: string; address: string }[]): string => list.map((a) => `${a.name} ${a.address}`).join('\n');
+  return { id, partial, sender: names(s.from), recipients: names([...s.to, ...s.cc]), subject: s.subject, body: text.body, files: text.files };
+}
+
+type Db = Database.Database;
+
+/** The statements both writers (main's IndexDb, a parse worker's IndexAppender) write with. */
+function writeStatements(db: Db) {
+  return {
+    rowidOf: db.prepare('SELECT rowid FROM docs WHERE id = ?').pluck(),
+    insertDoc: db.prepare('INSERT INTO docs(id, partial) VALUES (?, ?)'),
+    insertText: db.prepare('INSERT INTO fts(rowid, sender, recipients, subject, body, files) VALUES (?, ?, ?, ?, ?, ?)'),
+    deleteDoc: db.prepare('DELETE FROM docs WHERE rowid = ?'),
+    deleteText: db.prepare('DELETE FROM fts WHERE rowid = ?'),
+  };
+}
+type WriteStatements = ReturnType<typeof writeStatements>;
+
+/**
+ * Removes the id's rows, found in the file itself (not in a map: the other writer may have
+ * replaced them since), inside the caller's transaction. The rowid removed, if any.
+ */
+function deleteRows(st: WriteStatements, id: string): number | undefined {
+  const rowid = st.rowidOf.get(id) as number | undefined;
+  if (rowid === undefined) return undefined;
+  st.deleteText.run(rowid);
+  st.deleteDoc.run(rowid);
+  return rowid;
+}
+
+/** Inserts one document inside the caller's transaction; its new rowid. */
+function insertRows(st: WriteStatements, d: IndexDoc): number {
+  const rowid = Number(st.insertDoc.run(d.id, d.partial ? 1 : 0).lastInsertRowid);
+  // Scripts without spaces are cut into characters (segment.ts); other text goes in unchanged.
+  const seg = segmentForIndex;
+  st.insertText.run(rowid, seg(d.sender), seg(d.recipients), seg(d.subject), seg(d.body), seg(d.files));
+  return rowid;
+}
+
+/** Opens the file's connection with the pragmas both writers use (WAL, NORMAL). */
+function connect(file: string, fileMustExist: boolean): Db {
+  // Another program holding the file's write lock (a backup tool, an sqlite3 shell, the other
+  // writer) is waited for this long; past it the write fails with SQLITE_BUSY and is tried again
+  // later (search-index.ts), so a held lock can never freeze the window for long.
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist });
+  try {
+    // Takes effect only on a new, empty file; first, before WAL mode writes the header.
+    if (!fileMustExist) db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a power cut may lose the last batches, never the file's consistency;
+    // the next open indexes what is missing (derived data: no fsync per batch needed).
+    db.pragma('synchronous = NORMAL');
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
 /** Column order of `fts` (bm25 weights follow it). */
 export const COLUMNS = ['sender', 'recipients', 'subject', 'body', 'files'] as const;
 /** A word in the subject or the sender counts four times one in the body. */
@@ -81,15 +144,14 @@ export class IndexDb {
   private readonly idOf = new Map<number, string>();
   private readonly partialOf = new Map<string, boolean>();
   private readonly stmts;
+  private readonly writes: WriteStatements;
   private stemStmts: ReturnType<IndexDb['prepareStemming']> | null = null;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.writes = writeStatements(db);
     this.stmts = {
-      insertDoc: db.prepare('INSERT INTO docs(id, partial) VALUES (?, ?)'),
-      insertText: db.prepare('INSERT INTO fts(rowid, sender, recipients, subject, body, files) VALUES (?, ?, ?, ?, ?, ?)'),
-      deleteDoc: db.prepare('DELETE FROM docs WHERE rowid = ?'),
-      deleteText: db.prepare('DELETE FROM fts WHERE rowid = ?'),
+      docAt: db.prepare('SELECT id, partial FROM docs WHERE rowid = ?').raw(),
       match: db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').raw().pluck(),
       ranked: db.prepare(`SELECT rowid, bm25(fts, ${WEIGHTS.join(', ')}) FROM fts WHERE fts MATCH ?`).raw(),
     };
@@ -125,17 +187,8 @@ export class IndexDb {
   }
 
   private static openAs(file: string): { db: IndexDb; fresh: boolean } {
-    // Another program holding the file's write lock (a backup tool, an sqlite3 shell) is waited
-    // for this long, on main's thread; past it the write fails with SQLITE_BUSY and is tried
-    // again later (search-index.ts), so a held lock can never freeze the window for long.
-    const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    const db = connect(file, false);
     try {
-      // Takes effect only on a new, empty file; first, before WAL mode writes the header.
-      db.pragma(`page_size = ${PAGE_SIZE}`);
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a power cut may lose the last batches, never the file's consistency;
-      // the next open indexes what is missing (derived data: no fsync per batch needed).
-      db.pragma('synchronous = NORMAL');
       const version = db.pragma('user_version', { simple: true }) as number;
       let fresh = false;
       if (version !== SCHEMA_VERSION) {
@@ -187,36 +240,50 @@ export class IndexDb {
   /** Adds (or replaces) documents and removes ids, all in one transaction. */
   write(add: readonly IndexDoc[], remove: readonly string[]): void {
     const run = this.db.transaction(() => {
+      const gone: [string, number][] = [];
       for (const id of [...remove, ...add.map((d) => d.id)]) {
-        const rowid = this.rowOf.get(id);
-        if (rowid === undefined) continue;
-        this.stmts.deleteText.run(rowid);
-        this.stmts.deleteDoc.run(rowid);
+        const rowid = deleteRows(this.writes, id);
+        if (rowid !== undefined) gone.push([id, rowid]);
       }
-      const added: [string, number, boolean][] = [];
-      for (const d of add) {
-        const rowid = Number(this.stmts.insertDoc.run(d.id, d.partial ? 1 : 0).lastInsertRowid);
-        // Scripts without spaces are cut into characters (segment.ts); other text goes in unchanged.
-        const seg = segmentForIndex;
-        this.stmts.insertText.run(rowid, seg(d.sender), seg(d.recipients), seg(d.subject), seg(d.body), seg(d.files));
-        added.push([d.id, rowid, d.partial]);
-      }
-      return added;
+      return { gone, added: add.map((d): [string, number, boolean] => [d.id, insertRows(this.writes, d), d.partial]) };
     });
-    const added = run();
+    // IMMEDIATE: the write lock is taken (or waited for) at BEGIN. A deferred transaction that
+    // reads first fails at once with SQLITE_BUSY, without waiting, when the other writer (a parse
+    // worker: IndexAppender) committed after its read began.
+    const { gone, added } = run.immediate();
     // The maps follow only once the transaction is committed.
-    for (const id of [...remove, ...add.map((d) => d.id)]) {
-      const rowid = this.rowOf.get(id);
-      if (rowid === undefined) continue;
+    for (const [id, rowid] of gone) this.forget(id, rowid);
+    for (const id of remove) this.forget(id, this.rowOf.get(id));
+    for (const [id, rowid, partial] of added) this.remember(id, rowid, partial);
+  }
+
+  /**
+   * A document a parse worker wrote (IndexAppender) becomes known here, if the file still holds
+   * it as the worker left it: false when it does not (removed or replaced since, or written into
+   * a file made anew after damage), and the caller indexes the message itself.
+   */
+  adopt(id: string, rowid: number, partial: boolean): boolean {
+    const row = this.stmts.docAt.get(rowid) as [string, number] | undefined;
+    if (!row || row[0] !== id || row[1] !== (partial ? 1 : 0)) return false;
+    this.forget(id, this.rowOf.get(id));
+    this.remember(id, rowid, partial);
+    return true;
+  }
+
+  private forget(id: string, rowid: number | undefined): void {
+    if (rowid !== undefined && this.idOf.get(rowid) === id) this.idOf.delete(rowid);
+    if (this.rowOf.get(id) === rowid || rowid === undefined) {
       this.rowOf.delete(id);
-      this.idOf.delete(rowid);
       this.partialOf.delete(id);
     }
-    for (const [id, rowid, partial] of added) {
-      this.rowOf.set(id, rowid);
-      this.idOf.set(rowid, id);
-      this.partialOf.set(id, partial);
-    }
+  }
+
+  private remember(id: string, rowid: number, partial: boolean): void {
+    const old = this.rowOf.get(id);
+    if (old !== undefined && this.idOf.get(old) === id) this.idOf.delete(old);
+    this.rowOf.set(id, rowid);
+    this.idOf.set(rowid, id);
+    this.partialOf.set(id, partial);
   }
 
   /** Rowids matching an FTS5 expression. */
@@ -286,6 +353,65 @@ export class IndexDb {
     } catch {
       // closing anyway
     }
+    this.db.close();
+  }
+}
+
+/**
+ * A second writer of an existing index file, for a parse worker (issue 18): it writes the text it
+ * parsed itself, so the text never crosses back to main's thread and main's thread never runs
+ * FTS5's tokenizer for a sync's new mail. It never makes, empties or rebuilds a file (main's
+ * IndexDb alone does): a file missing, of another version, or made anew since it was opened (a
+ * rebuild after damage) is reopened or refused, and then main indexes those messages as before.
+ * SQLite lets one writer at a time in (WAL): each side waits for the other's short transaction.
+ */
+export class IndexAppender {
+  private readonly writes: WriteStatements;
+
+  private constructor(
+    private readonly db: Db,
+    /** The file this connection has open (a rebuild replaces the file under the same name). */
+    private readonly ino: number,
+  ) {
+    this.writes = writeStatements(db);
+  }
+
+  /** Opens `file` to add documents; throws when it is not an index of this version. */
+  static open(file: string): IndexAppender {
+    const db = connect(file, true);
+    try {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) throw Object.assign(new Error(`search index version ${version}`), { code: 'POPBOX_INDEX_VERSION' });
+      return new IndexAppender(db, fs.statSync(file).ino);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Whether `file` is still the one this connection has open. */
+  current(file: string): boolean {
+    try {
+      return fs.statSync(file).ino === this.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Adds (or replaces) the documents in one transaction; their rowids, in order. */
+  append(docs: readonly IndexDoc[]): number[] {
+    // IMMEDIATE, as IndexDb.write: waits for main's transaction instead of failing after it.
+    return this.db
+      .transaction(() =>
+        docs.map((d) => {
+          deleteRows(this.writes, d.id);
+          return insertRows(this.writes, d);
+        }),
+      )
+      .immediate();
+  }
+
+  close(): void {
     this.db.close();
   }
 }

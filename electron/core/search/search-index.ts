@@ -26,7 +26,7 @@ import type { TextCache } from '../ingest/text-cache.js';
 import type { Journal } from '../store/journal.js';
 import { extractText, type IndexedText } from './extract.js';
 import { ftsExpression } from './fts-query.js';
-import { IndexDb, indexFailureReason, isDamaged, type IndexDoc } from './index-db.js';
+import { documentOf, IndexDb, indexFailureReason, isDamaged, type IndexDoc } from './index-db.js';
 import { parseQuery, type Clause, type Item } from './query.js';
 import { snippetAround } from './snippet.js';
 
@@ -78,6 +78,8 @@ export class SearchIndex {
   private running: Promise<void> | null = null;
   private closed = false;
   private unsubscribe: () => void;
+  /** Messages whose rows a parse worker wrote and this index adopted (tests, diagnostics). */
+  adopted = 0;
   /** Extracted text of recently shown results, for snippets. */
   private readonly texts = new Map<string, IndexedText>();
 
@@ -90,6 +92,8 @@ export class SearchIndex {
     this.cursor = deps.journal.state;
     this.unsubscribe = deps.journal.onChange(() => this.follow());
     this.reconcile();
+    // From here the parse workers write new messages' text into the file themselves (index-writer.ts).
+    if (deps.texts) deps.texts.indexFile = SearchIndex.file(deps.dataDir);
   }
 
   static file(dataDir: string): string {
@@ -118,6 +122,7 @@ export class SearchIndex {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.deps.texts?.indexFile === SearchIndex.file(this.deps.dataDir)) this.deps.texts.indexFile = null;
     this.unsubscribe();
     this.clearRetry();
     while (this.running) await this.running.catch(() => {});
@@ -159,9 +164,18 @@ export class SearchIndex {
     for (const c of changes.changes) {
       if (c.t === 'add' || c.t === 'partial') {
         const id = c.t === 'add' ? c.m.id : c.id;
-        this.pending.add(id);
         this.removing.delete(id);
         this.times.delete(id);
+        // Written by the worker that parsed it, before this record was journaled: adopted if the
+        // file still holds it as this record has it; otherwise indexed here as any other.
+        const written = this.deps.texts?.takeIndexed(id);
+        const partial = c.t === 'add' ? c.m.partial : c.partial;
+        if (written && written.partial === partial && this.adopt(id, written.rowid, partial)) {
+          this.adopted++;
+          this.pending.delete(id);
+          continue;
+        }
+        this.pending.add(id);
       } else if (c.t === 'remove') {
         this.pending.delete(c.id);
         this.times.delete(c.id);
@@ -175,6 +189,15 @@ export class SearchIndex {
     // meanwhile: a result must have a journal record.
     for (const id of removed) this.removing.add(id);
     this.kick();
+  }
+
+  /** adopt() of the file; a file that cannot be read now leaves the message to be indexed here. */
+  private adopt(id: string, rowid: number, partial: boolean): boolean {
+    try {
+      return this.db.adopt(id, rowid, partial);
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -290,9 +313,7 @@ export class SearchIndex {
     const m = this.deps.journal.get(id);
     if (!m) return null;
     const text = this.deps.texts?.take(id) ?? (await this.readText(id));
-    const s = m.summary;
-    const names = (list: readonly { name: string; address: string }[]): string => list.map((a) => `${a.name} ${a.address}`).join('\n');
-    return { id, partial: m.partial, sender: names(s.from), recipients: names([...s.to, ...s.cc]), subject: s.subject, body: text.body, files: text.files };
+    return documentOf(id, m.partial, m.summary, text);
   }
 
   /** The message's text; a file renamed under the reader (marked read meanwhile) is found again. */

@@ -38,7 +38,7 @@ function cut(s: string, max: number): string {
 
 // Text is cleaned a piece at a time, and a snippet needs little of it. The piece size changes how
 // far the loop looks, never the result: once more than `max` characters are collected, nothing
-// that follows can reach the snippet (see snippetOf).
+// that follows can reach the snippet (see collapsedStart).
 const PIECE = 512;
 
 /** The first `max` characters of `text` with whitespace collapsed; looks only as far as it needs. */
@@ -46,12 +46,8 @@ export function snippet(text: string, max = SNIPPET_MAX_CHARS): string {
   return snippetOf(text, max).snippet;
 }
 
-/**
- * The snippet, and whether it is settled: whether every text that starts with `text` has this
- * snippet too. It is once more than `max` characters survive the collapsing, because whatever
- * follows then lies beyond the cut.
- */
-export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: string; settled: boolean } {
+/** `text` cleaned and collapsed, as far as the snippet needs; settled once it passes `max`. */
+function collapsedStart(text: string, max: number): { snippet: string; settled: boolean } {
   let acc = '';
   let settled = false;
   for (let i = 0; i < text.length; i += PIECE) {
@@ -63,6 +59,96 @@ export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: str
     }
   }
   return { snippet: cut(acc.trim(), max).trimEnd(), settled };
+}
+
+// What a list preview leaves out of a reply: quoted lines ("> ..."; ">From " is mbox's escape,
+// not a quote), the line that attributes the quote ("On <date>, <name> wrote:" and the variants
+// real mail has, right before a quote), and what follows a signature separator ("-- ") or an
+// Outlook-style "-----Original Message-----" (the quoted message).
+const QUOTED = /^[ \t]*>(?!From )/;
+const REST_DROPPED = /^(?:--[ \t]*|[ \t]*-{3,}[ \t]*Original Message[ \t]*-{3,}[ \t]*)$/i;
+const ATTRIBUTION = [
+  /\b(?:wrote|writes|said|says|mentioned|posted|a écrit|schrieb|escribió|scrisse)\b[^:]{0,40}:[ \t]*$/i,
+  /^(?:On|At|Quoting|In article|Le|Am|El|Op|Il)\b.*:[ \t]*$/,
+  /^\[[^\]]{1,40}\][ \t]*$/, // Python lists' "[Tim]"
+  /^[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}:[ \t]*$/, // "Robert Harley:"
+];
+/** The first half of an attribution a mailer wrapped: "On Tue, 20 Aug 2002, Bob Smith" / "<bob@example.com> wrote:". */
+const ATTRIBUTION_OPENER = /^(?:On|At|Le|Am|El|Op|Il) /;
+
+/** Longer lines are never taken for an attribution (nor for its wrapped first half). */
+const ATTRIBUTION_MAX = 200;
+
+const blank = (line: string): boolean => line.trim() === '';
+const attribution = (line: string): boolean => line.length <= ATTRIBUTION_MAX && ATTRIBUTION.some((re) => re.test(line.trimEnd()));
+const opener = (line: string): boolean => line.length <= ATTRIBUTION_MAX && ATTRIBUTION_OPENER.test(line) && !line.trimEnd().endsWith(':');
+const clean = (s: string): string => stripControls(s).replace(INVISIBLE, '');
+
+/**
+ * The snippet, and whether it is settled: whether every text that starts with `text` has this
+ * snippet too. It is made from the text's own lines (without quotes, their attribution and a
+ * signature); only where nothing else is left does it show the quoted text, so a reply that
+ * only quotes still has a preview. It is settled once more than `max` characters of own lines
+ * that no later line can take away (as a quote's attribution) survive the collapsing.
+ */
+export function snippetOf(text: string, max = SNIPPET_MAX_CHARS): { snippet: string; settled: boolean } {
+  const kept: string[] = [];
+  /** Where kept's lines that are not blank are, in order (no scan back over blank lines: linear). */
+  const nonBlank: number[] = [];
+  let skipped = false;
+  let restDropped = false;
+  /** Own lines no later line can take away, collapsed: kept[0, folded). */
+  let folded = 0;
+  let acc = '';
+  let settled = false;
+  for (let at = 0; at < text.length; ) {
+    const lf = text.indexOf('\n', at);
+    if (lf === at) {
+      // An empty line moves nothing below (what a quote may take, what is settled): just kept.
+      kept.push('');
+      at++;
+      continue;
+    }
+    const end = lf < 0 ? text.length : lf;
+    const line = text.slice(at, end).replace(/\r$/, '');
+    at = end + 1;
+    if (line.length <= ATTRIBUTION_MAX && REST_DROPPED.test(line)) {
+      // A line cut short ("--" of "--foo") is left out of this snippet but settles nothing.
+      skipped = true;
+      restDropped = lf >= 0;
+      break;
+    }
+    if (QUOTED.test(line)) {
+      skipped = true;
+      // The attribution right before the quote (blank lines between), and its wrapped first half.
+      const i = nonBlank.at(-1) ?? -1;
+      if (i >= folded && attribution(kept[i]!)) {
+        kept.length = i > folded && !ATTRIBUTION_OPENER.test(kept[i]!) && opener(kept[i - 1]!) ? i - 1 : i;
+        while ((nonBlank.at(-1) ?? -1) >= kept.length) nonBlank.pop();
+      }
+      continue;
+    }
+    if (!blank(line)) nonBlank.push(kept.length);
+    kept.push(line);
+    // What a later quote could still take: the last line that is not blank and its wrapped first half.
+    let i = nonBlank.at(-1) ?? -1;
+    if (i >= folded && kept[i]!.length <= ATTRIBUTION_MAX) {
+      if (i > folded && opener(kept[i - 1]!)) i--;
+    } else i++;
+    // A long last line counts even if cut short: it cannot become an attribution.
+    for (; folded < i; folded++) acc = `${acc}${folded > 0 ? '\n' : ''}${clean(kept[folded]!)}`.replace(/\s+/g, ' ');
+    if (acc.trimStart().length > max) {
+      settled = true;
+      break;
+    }
+  }
+  if (!skipped) return { snippet: collapsedStart(text, max).snippet, settled };
+  const own = collapsedStart(kept.join('\n'), max);
+  if (own.snippet) return { snippet: own.snippet, settled: settled || restDropped };
+  // Nothing but quotes (or a signature): the quoted text is the preview. After a signature or an
+  // "Original Message" line no own line can follow, so then the answer is the whole text's.
+  const whole = collapsedStart(text, max);
+  return { snippet: whole.snippet, settled: restDropped && whole.settled };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -188,14 +188,22 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // From here a login follows (unless the server cannot be reached): the password command (a
     // process to start, tens of milliseconds) runs while the ledger is read and the connection
     // made, not before them. Its failure is the full path's to word (null below).
-    const credentials = typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials);
-    credentials.catch(() => {});
+    let credentials: Promise<Credentials> | undefined;
+    const askCredentials = () => (credentials ??= typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials));
     let seen: string | undefined;
     const ledgerFile = path.join(accountDir, 'ledger.jsonl');
     const [ledger, pop] = await Promise.all([
       opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
       lastSeenCertificate(accountDir, opts.server)
-        .then((lastSeen) => Pop3Client.connect(opts.connect((seen = lastSeen))))
+        .then((lastSeen) => {
+          const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
+          // Started once the connection is on its way (node connects on a tick queued just
+          // before this one, or looks the host up on its thread pool), not before: starting a
+          // process costs this thread ~10 ms (the CLI), which then overlaps the server's TLS
+          // handshake and greeting instead of delaying the connection's first packet.
+          process.nextTick(() => void askCredentials().catch(() => {}));
+          return connecting;
+        })
         .catch((e: unknown) => ({ failed: e })),
     ]);
     if ('failed' in pop) return loginFailure(pop.failed);
@@ -206,7 +214,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       // after login where the server pipelines.
       let uidls: MessageUid[];
       try {
-        uidls = await pop.loginThenUidl(await credentials);
+        uidls = await pop.loginThenUidl(await askCredentials());
       } catch (e) {
         // Refused or dropped at login: this check's outcome. After login (UIDL): the full path's.
         const atLogin = !pop.loggedIn;

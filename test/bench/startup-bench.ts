@@ -150,13 +150,20 @@ try {
   service = null;
 
   // P3, start-up: `account list` against bare node.
-  type Start = 'node' | 'bin' | 'bundle';
+  type Start = 'node' | 'bin' | 'bundle' | 'nodeNoCa';
+  // NODE_EXTRA_CA_CERTS (set on some machines, this one included) makes node read and parse that
+  // file at every start, before any script: ~45 ms CPU for a 144-certificate bundle. Every row pays
+  // it; node's start without it is printed beside, so a reader can tell node's share from ours.
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const withoutExtraCa = { ...process.env };
+  delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
   const starts: [Start, () => Run][] = [
     ['node', () => timed(process.execPath, ['-e', '0'])],
+    ...(extraCa ? ([['nodeNoCa', () => timed(process.execPath, ['-e', '0'], { env: withoutExtraCa })]] as [Start, () => Run][]) : []),
     ['bin', () => timed(process.execPath, popbox(popboxBin, '--data-dir', cliData, 'account', 'list'), { expect: /^bench\t/ })],
     ['bundle', () => timed(process.execPath, popbox(cli, '--data-dir', cliData, 'account', 'list'), { expect: /^bench\t/ })],
   ];
-  const p3: Record<Start, Run[]> = { node: [], bin: [], bundle: [] };
+  const p3: Record<Start, Run[]> = { node: [], bin: [], bundle: [], nodeNoCa: [] };
   console.log('bench: P3, start-up…');
   for (const [, run] of starts) run();
   for (let i = 0; i < Math.max(RUNS, 5); i++) {
@@ -189,8 +196,13 @@ try {
     '',
     '| start-up | wall (median) | CPU (median) | peak RSS (max) | runs (ms) | wall − node |',
     '|---|---|---|---|---|---|',
-    ...(['bin', 'bundle', 'node'] as Start[]).map((who) => {
-      const label = { bin: '`popbox account list` (build/popbox.mjs, as installed)', bundle: 'the same, bundle alone (dist/cli/popbox.mjs)', node: '`node -e 0`' }[who];
+    ...(['bin', 'bundle', 'node', ...(extraCa ? ['nodeNoCa'] : [])] as Start[]).map((who) => {
+      const label = {
+        bin: '`popbox account list` (build/popbox.mjs, as installed)',
+        bundle: 'the same, bundle alone (dist/cli/popbox.mjs)',
+        node: '`node -e 0`',
+        nodeNoCa: '`node -e 0` without NODE_EXTRA_CA_CERTS (set here; every row above pays it)',
+      }[who];
       return `| ${label} | ${med(p3[who], 'ms').toFixed(0)} ms | ${med(p3[who], 'cpuMs').toFixed(0)} ms | ${Math.max(...p3[who].map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p3[who])} | ${who === 'node' ? '–' : `${med(p3[who], 'ms') >= med(p3.node, 'ms') ? '+' : '−'}${Math.abs(med(p3[who], 'ms') - med(p3.node, 'ms')).toFixed(0)} ms`} |`;
     }),
   ];

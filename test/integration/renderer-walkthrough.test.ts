@@ -22,6 +22,11 @@ if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: $
 if (unavailable) console.warn(`Skipping the walkthrough browser suite: ${unavailable}`);
 const suite = unavailable || !requireChromium('the walkthrough browser suite') ? describe.skip : describe;
 
+/** A function run in the page on an element `el` (this project's Node types have no DOM). */
+function inPage(body: string): (el: unknown) => unknown {
+  return new Function('el', body) as (el: unknown) => unknown;
+}
+
 /** A long line with no break a fixed-width pane could hold, and a small table laid out with spaces. */
 const LONG = 'We could meet at the new place on the corner of Market Street and Third, the one with the green awning that opened last month, unless you would rather go back to the noodle bar near the station where we went in the spring.';
 function mail(day: number, subject: string, from: string, id: string, body: string[], replyTo?: string): Buffer {
@@ -113,10 +118,9 @@ suite('a new user’s walkthrough in Chromium', () => {
     await body.getByText('Noodles', { exact: false }).waitFor();
     await shot('2-plain-text');
     const look = () =>
-      body.evaluate((el) => {
-        const s = getComputedStyle(el);
-        return { font: s.fontFamily, ui: getComputedStyle(document.body).fontFamily, whiteSpace: s.whiteSpace, overflows: el.scrollWidth > el.clientWidth };
-      });
+      body.evaluate(
+        inPage('const s = getComputedStyle(el); return { font: s.fontFamily, ui: getComputedStyle(document.body).fontFamily, whiteSpace: s.whiteSpace, overflows: el.scrollWidth > el.clientWidth };'),
+      ) as Promise<{ font: string; ui: string; whiteSpace: string; overflows: boolean }>;
     const plain = await look();
     expect(plain.font).toBe(plain.ui);
     expect(plain.font).not.toMatch(/mono/i);
@@ -139,6 +143,11 @@ suite('a new user’s walkthrough in Chromium', () => {
     await body.getByText('Noodles', { exact: false }).waitFor();
     await shot('2-plain-text-fixed');
     expect((await look()).font).toMatch(/mono/i);
+    // Off again for the screens that follow.
+    await page.getByRole('button', { name: 'Account settings' }).click();
+    await settings().getByRole('button', { name: 'General' }).click();
+    await settings().getByRole('checkbox', { name: 'Fixed-width font for plain text' }).uncheck();
+    await settings().getByRole('button', { name: 'Done' }).click();
   });
 
   it('3. the search header says how many were found for the words, the ellipsis not inside the quotes', async () => {
@@ -151,7 +160,7 @@ suite('a new user’s walkthrough in Chromium', () => {
     await status.getByText(/^2 results for/).waitFor();
     expect(await status.locator('q').textContent()).toBe('lunch');
     // The quotes are the <q>'s own (“ ”), drawn around exactly the word: no "…" inside them.
-    expect(await status.locator('q').evaluate((q) => getComputedStyle(q).quotes)).toBe('"“" "”"');
+    expect(await status.locator('q').evaluate(inPage('return getComputedStyle(el).quotes;'))).toBe('"“" "”"');
     await box.fill('');
   });
 

@@ -39,7 +39,7 @@ describe('Add account: name, address and password on the first page', () => {
     const api: PopboxApi = {
       ...s.api,
       testConnection: async () => ({ ok: true, value: { greeting: '+OK', secure: true, fingerprint256: null, capabilities: ['UIDL'], pipelining: true, uidl: true, messageCount: 0, mailboxBytes: 0, loginDelaySeconds: null, expireDays: null } }),
-      syncNow: async () => ({ ok: true, value: undefined }),
+      syncNow: async () => ({ ok: true, value: [] }),
     } as PopboxApi;
     ({ stop } = renderApp(db, api));
   };

@@ -39,9 +39,23 @@ describe('a conversation row', () => {
   });
 
   it('in date order, the conversation goes where its newest message puts it (above Bob’s 10 Nov), either direction', () => {
-    expect(groupByConversation(inbox, model, store, undefined, 'newest').ids).toEqual([question.id, other.id]);
-    expect(groupByConversation([...inbox].reverse(), model, store, undefined, 'oldest').ids).toEqual([other.id, question.id]);
-    // Another order (a search's ranking, sender, subject) is kept as it is.
+    expect(groupByConversation(inbox, model, store, undefined, { by: 'date', reversed: false }).ids).toEqual([question.id, other.id]);
+    expect(groupByConversation([...inbox].reverse(), model, store, undefined, { by: 'date', reversed: true }).ids).toEqual([other.id, question.id]);
+    // A search's ranking is kept as it is.
     expect(groupByConversation(inbox, model, store).ids).toEqual(inbox);
+  });
+
+  it('by name, the row goes where the name it shows puts it (Zed’s reply after Bob), either direction', () => {
+    // Sender order: Ann's question (A) comes first and stood for the conversation, whose newest message, shown, is Zed's.
+    const ask = record({ subject: 'Trip', from: 'Ann', date: '2026-11-01T10:00:00Z' });
+    const answerOf = record({ subject: 'Re: Trip', from: 'Zed', date: '2026-11-02T10:00:00Z' });
+    const bob = record({ subject: 'Bills', from: 'Bob', date: '2026-11-03T10:00:00Z' });
+    const store2 = new MessageStore();
+    store2.commit(store2.stage([ask, answerOf, bob].map((m, i) => ({ s: i + 1, t: 'add' as const, m }))));
+    const model2 = new ThreadModel();
+    model2.apply(answer({ threads: [{ id: 't2', ids: [ask.id, answerOf.id] }] }));
+    const byName = [ask.id, bob.id, answerOf.id];
+    expect(groupByConversation(byName, model2, store2, undefined, { by: 'from', reversed: false }).ids).toEqual([bob.id, ask.id]);
+    expect(groupByConversation([...byName].reverse(), model2, store2, undefined, { by: 'from', reversed: true }).ids).toEqual([answerOf.id, bob.id]);
   });
 });

@@ -91,10 +91,11 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const listView: MailboxView = search.trim() && (searchAll || queryChoosesPlace(search)) ? { kind: 'all' } : view;
   // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
   const found = useSearchView(listView, layout.sort, layout.reversed, search);
-  // Conversations on: one row per thread (features/threads); in date order (not a search's
-  // ranking) each conversation goes where its newest message's date puts it.
-  const byDate = layout.sort === 'date' && found.answer.status === 'idle' ? (layout.reversed ? 'oldest' : 'newest') : null;
-  const conversations = useConversations(api, store, found.ids, accounts, byDate);
+  // Conversations on: one row per thread (features/threads); in the list's order (not a
+  // search's ranking) each conversation goes where the newest message it shows puts it.
+  const { sort, reversed } = layout;
+  const rowOrder = useMemo(() => (found.answer.status === 'idle' && (sort === 'date' || sort === 'from' || sort === 'subject') ? { by: sort, reversed } : null), [found.answer.status, sort, reversed]);
+  const conversations = useConversations(api, store, found.ids, accounts, rowOrder);
   const { ids } = conversations;
   const { complete } = found;
   const searching = found.answer.status !== 'idle';

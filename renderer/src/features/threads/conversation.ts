@@ -1,6 +1,8 @@
 /** Conversations in the list and the reading pane, from the thread model and the message store. */
 import { oneCopyEach, thrownAwayFolder } from '../../../../shared/thread-copies.js';
 import type { MessageRow } from '../../db/database.js';
+import { alphabeticalRanks } from '../../db/message-store.js';
+import { nameKey } from '../../db/rows.js';
 import { outsiders } from './outsiders.js';
 import type { ThreadModel } from './thread-model.js';
 
@@ -48,7 +50,7 @@ export function conversationRows(model: ThreadModel, store: Rows, id: string): M
  * The list in conversations: one row per thread, the first of its messages in the list's order
  * (sorted by date, the newest), with the conversation's count, unread count and newest date.
  */
-export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows, cache?: ThreadInfoCache, byDate?: DateOrder | null): { ids: string[]; info: Map<string, ThreadInfo> } {
+export function groupByConversation(ids: readonly string[], model: ThreadModel, store: Rows, cache?: ThreadInfoCache, order?: RowOrder | null): { ids: string[]; info: Map<string, ThreadInfo> } {
   const seen = new Set<string>();
   const out: string[] = [];
   const info = new Map<string, ThreadInfo>();
@@ -63,25 +65,34 @@ export function groupByConversation(ids: readonly string[], model: ThreadModel, 
     if (known === undefined) cache?.set(id, thread, model, store);
     if (thread) info.set(id, thread);
   }
-  return { ids: byDate ? inDateOrder(out, info, store, byDate) : out, info };
+  return { ids: order ? inRowOrder(out, info, store, order) : out, info };
 }
 
-/** Newest first (the list's usual order) or oldest first. */
-export type DateOrder = 'newest' | 'oldest';
+/** The list's order, when the rows must follow what they show: by date (newest first), or by name or subject A to Z; `reversed` the other way. */
+export interface RowOrder {
+  by: 'date' | 'from' | 'subject';
+  reversed: boolean;
+}
 
 /**
- * A list in date order shows each conversation where its date (its newest message's, a reply in
- * Sent included) puts it, so the dates read in order down the list. Sorted only when some row is
- * out of place (most lists are already in order: a conversation's newest message is usually in
- * the folder shown); stable, so rows with equal dates keep the list's order.
+ * A conversation row shows its newest message (ThreadInfo.latest), so in the list's order it
+ * goes where that message puts it: in date order by its date (a reply in Sent included), by
+ * name or subject by that message's. Otherwise the dates (or names) would not read in order
+ * down the list. Sorted only when some row is out of place (most lists already are: a
+ * conversation's newest message is usually in the folder shown); stable, so equal rows keep
+ * the list's order.
  */
-function inDateOrder(ids: string[], info: ReadonlyMap<string, ThreadInfo>, store: Rows, order: DateOrder): string[] {
-  const dates = ids.map((id) => info.get(id)?.newest ?? store.get(id)?.date ?? 0);
-  const sign = order === 'newest' ? -1 : 1;
+function inRowOrder(ids: string[], info: ReadonlyMap<string, ThreadInfo>, store: Rows, order: RowOrder): string[] {
+  const shown = ids.map((id) => info.get(id)?.latest ?? store.get(id));
+  const keys =
+    order.by === 'date'
+      ? shown.map((r) => -(r?.date ?? 0))
+      : alphabeticalRanks(shown.map((r) => (!r ? '' : order.by === 'from' ? nameKey(r) : r.subjectKey)));
+  const sign = order.reversed ? -1 : 1;
   let sorted = true;
-  for (let i = 1; sorted && i < dates.length; i++) sorted = sign * (dates[i]! - dates[i - 1]!) >= 0;
+  for (let i = 1; sorted && i < keys.length; i++) sorted = sign * (keys[i]! - keys[i - 1]!) >= 0;
   if (sorted) return ids;
-  const at = ids.map((_, i) => i).sort((a, b) => sign * (dates[a]! - dates[b]!) || a - b);
+  const at = ids.map((_, i) => i).sort((a, b) => sign * (keys[a]! - keys[b]!) || a - b);
   return at.map((i) => ids[i]!);
 }
 

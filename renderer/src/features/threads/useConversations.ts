@@ -6,7 +6,7 @@
 import { useCallback, useMemo, useState, useSyncExternalStore } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { MessageStore } from '../../db/message-store.js';
-import { conversationJunkTargets, conversationTargets, groupByConversation, ThreadInfoCache, type DateOrder, type ThreadInfo } from './conversation.js';
+import { conversationJunkTargets, conversationTargets, groupByConversation, ThreadInfoCache, type RowOrder, type ThreadInfo } from './conversation.js';
 import { ownAddresses, type OwnAddressSource } from '../../../../shared/own-addresses.js';
 import { threadModelFor, type ThreadModel } from './thread-model.js';
 import './threads.css';
@@ -34,10 +34,10 @@ export interface Conversations {
 }
 
 /**
- * `accounts`: whose addresses are the user's (the outsider split leaves them out). `byDate`: the
- * list is in date order, so conversation rows go where their newest message's date puts them.
+ * `accounts`: whose addresses are the user's (the outsider split leaves them out). `order`: the
+ * list's order, which conversation rows follow by the newest message each shows.
  */
-export function useConversations(api: PopboxApi, store: MessageStore, ids: string[], accounts?: readonly OwnAddressSource[], byDate?: DateOrder | null): Conversations {
+export function useConversations(api: PopboxApi, store: MessageStore, ids: string[], accounts?: readonly OwnAddressSource[], order?: RowOrder | null): Conversations {
   const model = useThreadModel(api);
   const [on, setOn] = useState(() => {
     try {
@@ -59,7 +59,7 @@ export function useConversations(api: PopboxApi, store: MessageStore, ids: strin
   // One cache for the model and store (both live as long as the window): a change of either
   // recounts only the conversations it touched (ThreadInfoCache checks each entry's members).
   const cache = useMemo(() => new ThreadInfoCache(), [model, store]);
-  const grouped = useMemo(() => (on ? groupByConversation(ids, model, store, cache.validate(model.version, store.version), byDate) : null), [on, ids, model, model.version, store.version, cache, byDate]);
+  const grouped = useMemo(() => (on ? groupByConversation(ids, model, store, cache.validate(model.version, store.version), order) : null), [on, ids, model, model.version, store.version, cache, order]);
   // The view's messages, looked up only when a command runs on conversation rows.
   const listed = useMemo(() => (on ? { ids, set: null as Set<string> | null } : null), [on, ids]);
   const targets = useCallback(

@@ -151,6 +151,8 @@ describe('the parse workers', () => {
       await Promise.all(files.slice(0, 4).map((f) => pool.parse(f)));
       expect(pool.workers, 'four at once: no worker').toBe(0);
       const many = files.slice(4, 40).map((f) => pool.parse(f));
+      // Jobs go out once this turn of the event loop ends (one message for all of them).
+      await new Promise((r) => setImmediate(r));
       expect(pool.workers, 'a backlog starts one').toBe(1);
       for (const [i, got] of (await Promise.all(many)).entries()) expect(got).toStrictEqual(await reference(files[4 + i]!));
     } finally {
@@ -232,10 +234,9 @@ describe('the parse workers', () => {
     const source = pathToFileURL(path.resolve('electron/core/ingest/parse-worker.ts')).href;
     const worker = `
       const { parentPort, threadId } = require('node:worker_threads');
-      globalThis.popboxParseWorkerManual = true;
       import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); }).then(({ serveParses }) =>
         serveParses(parentPort, (file) => new Promise((r) => setTimeout(() => r({ summary: { subject: 'slow ' + threadId }, text: { body: '', files: '' } }), 300))));`;
-    const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 1500, startAt: 0 });
+    const pool = new ParsePool({ entry: { eval: worker, workerData: { manual: true } }, size: 1, timeoutMs: 1500, startAt: 0 });
     try {
       const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.parse(path.join(dir, `slow-${i}.eml`))));
       expect(answers.map((a) => a.summary.subject)).toEqual(Array(8).fill(answers[0]!.summary.subject));
@@ -266,7 +267,7 @@ describe('the parse workers', () => {
     }
   }, 15_000);
 
-  it('stops starting workers after three in a row are lost, and parses the rest on the calling thread', async () => {
+  it('stops starting workers after four are lost within a hundred jobs, and parses the rest on the calling thread', async () => {
     // Each worker this stand-in starts leaves a mark in a file: how many the pool started, seen
     // from outside the pool. It throws out of the event loop on "crash" files.
     const starts = path.join(dir, 'starts.log');
@@ -289,15 +290,15 @@ describe('the parse workers', () => {
     const pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 2000, startAt: 0 });
     const started = async () => (await fs.readFile(starts, 'utf8')).length;
     try {
-      // Two losses, then an answer: not in a row yet.
+      // Three losses, an answer between: not four yet.
       expect((await pool.parse(await crash(1))).summary.subject).toBe('');
       expect((await pool.parse(files[0]!)).summary.subject).toMatch(/^worker \d+$/);
       expect((await pool.parse(await crash(2))).summary.subject).toBe('');
       expect((await pool.parse(await crash(3))).summary.subject).toBe('');
       expect(pool.threaded).toBe(true);
       expect(await started()).toBe(3);
-      // The third loss in a row, with good mail queued behind it (the worker lost with all four in
-      // hand does not count: the bad one, sent again alone, loses the next, which does).
+      // The fourth loss, with good mail queued behind it (the worker lost with all four in hand
+      // does not count: the bad one, sent again alone, loses the next, which does).
       const queued = files.slice(1, 4);
       const [lost, ...rest] = await Promise.all([pool.parse(await crash(4)), ...queued.map((f) => pool.parse(f))]);
       expect(lost!.summary).toMatchObject({ subject: '', size: 21 });
@@ -308,9 +309,57 @@ describe('the parse workers', () => {
       expect(pool.threaded).toBe(false);
       expect(pool.workers).toBe(0);
       expect(pool.replaced).toBe(5);
-      // Give a sixth worker every chance to show up: none was started after the third loss in a row.
+      // Give a sixth worker every chance to show up: none was started after the fourth loss.
       await new Promise((r) => setTimeout(r, 300));
       expect(await started()).toBe(5);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('gives a handed message that throws its worker out the fallback from its bytes, and keeps its workers through two such in a sync', async () => {
+    // As a sync hands them: small messages' bytes, a burst at a time; two of thirty throw any
+    // worker out. Those get a summary that says nothing but their size, at once (parsing their
+    // files on this thread would run the same parser into the same trouble, on main); the others
+    // lost with a worker answer null and are parsed from their files, as the summary queue does.
+    const worker = `
+      const { parentPort, threadId } = require('node:worker_threads');
+      parentPort.on('message', ({ jobs }) => {
+        for (const { job, file } of jobs) {
+          if (require('node:path').basename(file).startsWith('crash')) throw new Error('hostile');
+          parentPort.postMessage({ answers: [{ job, parsed: { summary: { subject: 'worker ' + threadId }, text: { body: 'b', files: '' } } }] });
+        }
+      });
+      parentPort.postMessage({ ready: true });`;
+    const names = Array.from({ length: 30 }, (_, i) => (i === 4 || i === 17 ? `crash-h${i}.eml` : `handed-${i}.eml`));
+    const bytes = (name: string) => Buffer.from(`Subject: ${name}\r\n\r\nbody of ${name}`);
+    const fallback = (name: string) => ({ summary: { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: bytes(name).length, hasAttachments: false, snippet: '' }, text: { body: '', files: '' } });
+    for (const name of [...names, 'crash-a.eml', 'crash-b.eml']) await fs.writeFile(path.join(dir, name), bytes(name));
+    // What the summary queue does with a handed message: its file is parsed where the bytes were not.
+    const handOver = async (pool: ParsePool, name: string) => {
+      const handed = await pool.parseBytes(path.join(dir, name), new Uint8Array(bytes(name)).buffer);
+      return { handed, answer: handed ?? (await pool.parse(path.join(dir, name))) };
+    };
+    // One at a time, as a check bringing a few: each lost alone, each its own loss.
+    let pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 3000, startAt: 0 });
+    try {
+      for (const name of ['crash-a.eml', 'crash-b.eml']) expect((await handOver(pool, name)).handed, name).toStrictEqual(fallback(name));
+      expect(pool.replaced).toBe(2);
+      expect(pool.threaded).toBe(true);
+      expect((await pool.parse(files[0]!)).summary.subject).toMatch(/^worker \d+$/);
+    } finally {
+      await pool.close();
+    }
+    // A burst, as a sync hands them: the worker lost with many in hand; each bad one then loses one alone.
+    pool = new ParsePool({ entry: { eval: worker }, size: 1, timeoutMs: 3000, startAt: 0 });
+    try {
+      const answers = await Promise.all(names.map((name) => handOver(pool, name)));
+      for (const [i, name] of names.entries()) {
+        if (name.startsWith('crash')) expect(answers[i]!.answer, name).toStrictEqual(fallback(name));
+        else expect(answers[i]!.answer.summary.subject, name).toMatch(/^worker \d+$/);
+      }
+      expect(pool.threaded).toBe(true);
+      expect((await pool.parse(files[0]!)).summary.subject).toMatch(/^worker \d+$/);
     } finally {
       await pool.close();
     }

@@ -22,11 +22,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
+import { emptySummary, fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
 import type { IndexTarget } from '../search/index-writer.js';
-/** As parse-worker.ts HOLD_MS (kept here: the pool does not load the worker's module, only its types). */
-const HOLD_MS = 1000;
+/**
+ * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
+ * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
+ * pool restarts its timeout only when answers arrive, so a batch of slow messages held together
+ * would be timed as one (eight of 4 s each lost a healthy worker at 30 s). Quick parses still go
+ * eight to a message; a slow one's answer goes at once, and the clock is per message again.
+ * Here, not in parse-worker.ts: the worker loads this module anyway, the pool only the worker's types.
+ */
+export const HOLD_MS = 1000;
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
@@ -36,8 +43,14 @@ const TIMEOUT_MS = 30_000;
  * message's clock has not started (DESIGN §3.5: nothing waits forever).
  */
 const STARTUP_MS = 15_000;
-/** Workers lost in a row (a crash or a timeout each, no answer between) before no more are started. */
-const MAX_LOSSES = 3;
+/**
+ * Workers lost (a crash or a timeout each, a message's own) within the last LOSS_WINDOW jobs before
+ * no more are started: mail that keeps throwing workers out would cost a start-up (its CPU, up to
+ * its heap) per message, but a few hostile messages in a sync of hundreds must not put the rest of
+ * the sync on the calling thread (review of session 10: two of them did, with three in a row).
+ */
+const MAX_LOSSES = 4;
+const LOSS_WINDOW = 100;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
 /**
@@ -63,8 +76,11 @@ export const HANDED_BYTES = 16 * 1024 * 1024;
 /** A worker's heap at most: parsing is bounded by its budgets far below this. */
 const HEAP_MB = 512;
 
-/** How a worker is started: a file of its own, or (under tsx) source that registers tsx first. */
-export type WorkerEntry = { file: URL } | { eval: string };
+/**
+ * How a worker is started: a file of its own, or (under tsx) source that registers tsx first;
+ * `workerData` is given to the worker as it is (a test's { manual: true }: see parse-worker.ts).
+ */
+export type WorkerEntry = ({ file: URL } | { eval: string }) & { workerData?: unknown };
 
 export interface ParsePoolOptions {
   /** Worker threads at most (default: one fewer than the cores, at least 1, at most 2). */
@@ -86,6 +102,8 @@ interface Job {
   bytes?: ArrayBuffer | undefined;
   /** Came with bytes (parseBytes), whether or not they are still here. */
   handed: boolean;
+  /** The handed bytes' length (the fallback summary's size when the message throws its worker out). */
+  size?: number;
   /** Where a worker writes the text (search/index-writer.ts); the calling thread answers with it. */
   index?: IndexTarget | undefined;
   /** A job with bytes answers null when it was not parsed (its worker was lost): the file is then parsed. */
@@ -123,8 +141,11 @@ export class ParsePool {
   private idleTimer: NodeJS.Timeout | null = null;
   /** Workers lost to a timeout or a crash (tests and diagnostics). */
   replaced = 0;
-  /** Workers lost since the last answer one gave. */
-  private lostInRow = 0;
+  /** Jobs sent to workers so far, and at which of them each recent loss happened (MAX_LOSSES). */
+  private sent = 0;
+  private losses: number[] = [];
+  /** A pump waiting for this turn of the event loop to end (jobs added in one turn go in one message). */
+  private pumpSoon: NodeJS.Immediate | null = null;
 
   constructor(opts: ParsePoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? Math.min(2, Math.max(1, os.availableParallelism() - 1)));
@@ -150,7 +171,7 @@ export class ParsePool {
     if (!this.toWorkers()) return this.inThread(file);
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, file, handed: false, index, resolve: (p) => resolve(p!) });
-      this.pump();
+      this.soon();
     });
   }
 
@@ -160,14 +181,41 @@ export class ParsePool {
    * not parse them (too many bytes waiting already, or its worker was lost): the caller then
    * parses the file. The buffer is the pool's from here (transferred to a worker: detached).
    */
+  /** Whether `size` more handed bytes may wait here (parseBytes answers null at once otherwise). */
+  hasRoom(size: number): boolean {
+    // Jobs waiting for this turn's pump may go to a worker now, their bytes with them.
+    if (this.queuedBytes + size > HANDED_BYTES) this.pumpNow();
+    return this.queuedBytes + size <= HANDED_BYTES;
+  }
+
   parseBytes(file: string, bytes: ArrayBuffer, index?: IndexTarget): Promise<ParsedMessage | null> {
-    if (this.queuedBytes + bytes.byteLength > HANDED_BYTES) return Promise.resolve(null);
+    if (!this.hasRoom(bytes.byteLength)) return Promise.resolve(null);
     if (!this.toWorkers()) return this.inThread(file, bytes);
     this.queuedBytes += bytes.byteLength;
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, file, bytes, handed: true, index, resolve });
+      this.queue.push({ id: this.nextId++, file, bytes, handed: true, size: bytes.byteLength, index, resolve });
+      this.soon();
+    });
+  }
+
+  /**
+   * Pumps once this turn of the event loop ends: the messages a socket read completes are handed
+   * one by one, and each postMessage costs both threads a wake-up and main ~0.15 ms (issue 18: 0.28 s
+   * of main's CPU in a 2,000-message sync when each job went alone).
+   */
+  private soon(): void {
+    this.pumpSoon ??= setImmediate(() => {
+      this.pumpSoon = null;
       this.pump();
     });
+  }
+
+  /** The pump this turn was waiting for, now. */
+  private pumpNow(): void {
+    if (!this.pumpSoon) return;
+    clearImmediate(this.pumpSoon);
+    this.pumpSoon = null;
+    this.pump();
   }
 
   /** Whether this parse goes to the workers: a few are parsed here; a run of many (a sync) starts them. */
@@ -185,11 +233,15 @@ export class ParsePool {
    * into the search index in one go (parse-worker.ts INDEX_BATCH) are sent without waiting.
    */
   flush(): void {
+    // Jobs queued this turn go first, so the note follows them.
+    this.pumpNow();
     for (const slot of this.slots) if (slot.jobs.length) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
   }
 
   /** Ends every worker; queued and running parses finish on the calling thread. */
   async close(): Promise<void> {
+    if (this.pumpSoon) clearImmediate(this.pumpSoon);
+    this.pumpSoon = null;
     const left: Job[] = [];
     for (const slot of [...this.slots]) {
       left.push(...slot.jobs);
@@ -228,7 +280,8 @@ export class ParsePool {
     try {
       // A message that makes a parser hoard memory ends its worker (then the fallback), not the app.
       const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB };
-      worker = 'file' in entry ? new Worker(entry.file, { resourceLimits }) : new Worker(entry.eval, { eval: true, resourceLimits });
+      const opts = { resourceLimits, ...(entry.workerData === undefined ? {} : { workerData: entry.workerData }) };
+      worker = 'file' in entry ? new Worker(entry.file, opts) : new Worker(entry.eval, { eval: true, ...opts });
     } catch {
       this.noWorkers();
       return null;
@@ -257,7 +310,6 @@ export class ParsePool {
         job.resolve(parsed);
       }
       if (!answered) return;
-      this.lostInRow = 0;
       // The next job's clock starts now (it may have started on it a little earlier: more lenient).
       if (slot.jobs.length) this.arm(slot, 0);
       else this.finish(slot);
@@ -314,6 +366,7 @@ export class ParsePool {
       } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}) });
     }
     const idle = slot.jobs.length === 0;
+    this.sent += jobs.length;
     slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
     if (slot.ready && idle) this.arm(slot, 0);
@@ -329,9 +382,11 @@ export class ParsePool {
 
   /**
    * The worker took too long or was thrown out. Alone with one job, that message gets the
-   * fallback summary. With several in hand it cannot be told which one did it: each is sent
-   * again alone (a suspect), so the next loss is that message's own; handed bytes went with the
-   * worker, so those jobs answer null (their files are parsed instead).
+   * fallback summary (a handed one too, with its bytes' size: parsing its file on the calling
+   * thread would run the same parser into the same trouble, on main). With several in hand it
+   * cannot be told which one did it: each is sent again alone (a suspect), so the next loss is
+   * that message's own; handed bytes went with the worker, so those jobs answer null (their
+   * files are parsed instead).
    */
   private lose(slot: Slot): void {
     const jobs = slot.jobs;
@@ -340,11 +395,12 @@ export class ParsePool {
     if (jobs.length === 1) {
       const job = jobs[0]!;
       // No text either: the index must not try the same message again on main's thread.
-      if (job.handed) job.resolve(null);
-      else void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: { body: '', files: '' } }));
-      // Mail that keeps throwing workers out would cost a new one (its start-up CPU, up to its
-      // heap) per message: after a few in a row, parse on the calling thread as where none can start.
-      if (++this.lostInRow >= MAX_LOSSES) return this.noWorkers();
+      const none = { body: '', files: '' };
+      if (job.handed) job.resolve({ summary: { ...emptySummary(), size: job.size ?? 0 }, text: none });
+      else void fallbackSummary(job.file).then((summary) => job.resolve({ summary, text: none }));
+      // Mail that keeps throwing workers out: parse on the calling thread, as where none can start.
+      this.losses = [...this.losses.filter((at) => at > this.sent - LOSS_WINDOW), this.sent];
+      if (this.losses.length >= MAX_LOSSES) return this.noWorkers();
     } else {
       const again: Job[] = [];
       for (const job of jobs) {

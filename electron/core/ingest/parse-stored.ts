@@ -24,10 +24,15 @@ export interface ParsedMessage {
   indexed?: { rowid: number; partial: boolean };
 }
 
+/** A summary with nothing in it but a size of 0 (fallbackSummary's, for bytes with no file yet). */
+export function emptySummary(): MessageSummary {
+  return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 0, hasAttachments: false, snippet: '' };
+}
+
 /** The summary of a file that cannot be read (or could not be parsed in time): as summarizeSafely's. */
 export async function fallbackSummary(file: string): Promise<MessageSummary> {
   const size = (await fs.stat(file).catch(() => ({ size: 0 }))).size;
-  return { subject: '', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size, hasAttachments: false, snippet: '' };
+  return { ...emptySummary(), size };
 }
 
 export interface ParseOptions {

@@ -5,11 +5,12 @@
  * Its own entry in the CLI bundle (build/bundle-cli.mjs) and a file of its own in the Electron build.
  *
  * Answers go back in batches (ANSWER_BATCH, whatever is done when nothing else waits, or what is
- * done once HOLD_MS passed, so the pool's timeout stays per message): each
+ * done once parse-pool.ts's HOLD_MS passed, so the pool's timeout stays per message): each
  * message across threads costs both sides a wake-up and a serialization of its own (issue 18: at
  * 800 messages, 0.31 s of the worker's 1.05 s was postMessage and Buffers).
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { HOLD_MS } from './parse-pool.js';
 import { IndexWriter, type IndexTarget } from '../search/index-writer.js';
 import { parseStored, ReadBuffer } from './parse-stored.js';
 
@@ -58,15 +59,6 @@ export const ANSWER_BATCH = 8;
  * once HOLD_MS passed, or at once when the pool says no more are coming (flush).
  */
 export const INDEX_BATCH = 16;
-
-/**
- * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
- * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
- * pool restarts its timeout only when answers arrive, so a batch of slow messages held together
- * would be timed as one (eight of 4 s each lost a healthy worker at 30 s). Quick parses still go
- * eight to a message; a slow one's answer goes at once, and the clock is per message again.
- */
-export const HOLD_MS = 1000;
 
 /** The worker's loop: jobs in, answers out in order (exported so a test can give it a parser of its own). */
 export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored): void {
@@ -135,5 +127,5 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   port.postMessage({ ready: true } satisfies WorkerNote);
 }
 
-// A test that serves with a parser of its own sets this before it imports the module.
-if (parentPort && !(globalThis as { popboxParseWorkerManual?: boolean }).popboxParseWorkerManual) serveParses(parentPort);
+// A test that serves with a parser of its own starts the worker with { manual: true } (WorkerEntry.workerData).
+if (parentPort && (workerData as { manual?: boolean } | null)?.manual !== true) serveParses(parentPort);

@@ -41,9 +41,11 @@ export class SummaryQueue {
    * A new message's whole content as it is being stored (the store's write, before the file is
    * durable): parsed now from these bytes instead of from the file once it is journaled. Its text
    * goes to the cache at once (bounded; the index takes it by id), its summary waits for add().
-   * The buffers are copied once into a buffer of their own, which goes to a worker without a copy.
+   * The buffers are copied once into a buffer of their own, which goes to a worker without a copy;
+   * not at all when the pool has no room for them (the file is then parsed by add()).
    */
   bytes(id: string, buffers: readonly Buffer[], size: number): void {
+    if (!this.pool.hasRoom(size)) return;
     const own = Buffer.allocUnsafeSlow(size);
     let at = 0;
     for (const b of buffers) at += b.copy(own, at);
@@ -67,8 +69,9 @@ export class SummaryQueue {
   }
 
   add(item: { path: string; base: Omit<MessageRecord, 'summary'> }): Promise<void> {
-    // The parse starts now (the pool queues paths, never contents, and runs a few at a time), or
-    // started when the bytes were handed; records are journaled in the order the files were stored.
+    // The parse started when the bytes were handed (bytes()), or starts now from the file (the pool
+    // runs a few at a time and holds no more than HANDED_BYTES of handed bytes); records are
+    // journaled in the order the files were stored.
     const id = item.base.id;
     const early = this.early.get(id);
     this.early.delete(id);

@@ -75,7 +75,7 @@ suite('search in Chromium', () => {
     await expect.poll(() => messages().count()).toBe(1);
     await row('Ashfield Online').waitFor();
     const status = page.getByRole('status', { name: 'Search' });
-    await status.getByText(/Searching for/).waitFor();
+    await status.getByText(/^1 result for/).waitFor();
     expect(await status.textContent()).toMatch(/undeliverable/);
     await page.getByText('1 match', { exact: true }).waitFor();
     // main's text around the match replaces the stored first lines, with the word marked.

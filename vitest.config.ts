@@ -1,6 +1,39 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const INTEGRATION_WORKERS = Math.max(1, Number(process.env.POPBOX_INTEGRATION_WORKERS ?? 1));
+
+/**
+ * Integration files that run alone, one at a time, after all the others, when the rest run two at a
+ * time (`POPBOX_INTEGRATION_WORKERS=2 npm run test:integration`; not yet the default, see
+ * test/README.md). Each kills processes at random points, injects faults on a timer, or asserts a
+ * time budget (a sync through faults, a stall, a marking's bound): a second file beside them would
+ * change what they measure, and session 9's try with two files at a time at load 25 failed in
+ * exactly these. crash-moves and crash-rules use both cores themselves (test/support/lanes.ts).
+ * A new file of that kind belongs here.
+ */
+const INTEGRATION_ALONE = [
+  'test/integration/crash*.test.ts',
+  'test/integration/network-faults.test.ts',
+  'test/integration/outbox-faults.test.ts',
+  'test/integration/outbox.test.ts',
+  'test/integration/pop3-faults.test.ts',
+  'test/integration/hostile-servers.test.ts',
+  'test/integration/lock-race.test.ts',
+  'test/integration/renderer-search-marks.test.ts',
+];
+
+/** Settings both integration lanes share. */
+const integration = {
+  environment: 'node' as const,
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // The renderer's build and one Chromium, made once per run instead of once per browser file (the
+  // second lane's setup finds them made and leaves them alone).
+  globalSetup: ['test/support/integration-global.ts'],
+  // A change that goes up to main and comes back down (browser → web host → journal →
+  // change feed) can take over vitest's default second on a loaded 2-core CI machine.
+  expect: { poll: { timeout: 5_000 } },
+};
 
 export default defineConfig({
   test: {
@@ -28,27 +61,37 @@ export default defineConfig({
       },
       {
         test: {
+          ...integration,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
           // Real servers (Dovecot, Postfix) are started per file on free loopback ports with their
-          // own directories, so files share nothing but the machine; one file at a time all the same.
-          // POPBOX_INTEGRATION_WORKERS=2 runs two files at a time, to be measured on a quiet machine
-          // before it is the default: a first run at load 25 (session 9) failed in the fault suites
-          // (outbox-faults, network-faults, crash, renderer-accounts).
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-          // The renderer's build and one Chromium, made once per run instead of once per browser file.
-          globalSetup: ['test/support/integration-global.ts'],
+          // own directories (a port taken between probe and bind is picked again), so files share
+          // nothing but the machine. By default (`npx vitest run --project integration FILE`) this
+          // project holds every file and runs them one at a time. With POPBOX_INTEGRATION_WORKERS=N
+          // (N > 1, with `--project 'integration*'` as `npm run test:integration` has it) it runs all
+          // but INTEGRATION_ALONE, N at a time, and the project below runs those afterwards, one at a time.
+          exclude: [...configDefaults.exclude, ...(INTEGRATION_WORKERS > 1 ? INTEGRATION_ALONE : [])],
           fileParallelism: INTEGRATION_WORKERS > 1,
           maxWorkers: INTEGRATION_WORKERS,
           // Its own group, so its worker count can differ from the unit and renderer projects'.
           sequence: { groupOrder: 1 },
-          // A change that goes up to main and comes back down (browser → web host → journal →
-          // change feed) can take over vitest's default second on a loaded 2-core CI machine.
-          expect: { poll: { timeout: 5_000 } },
         },
       },
+      ...(INTEGRATION_WORKERS > 1
+        ? [
+            {
+              test: {
+                ...integration,
+                name: 'integration-alone',
+                include: INTEGRATION_ALONE,
+                fileParallelism: false,
+                maxWorkers: 1,
+                // After the group above: vitest runs groups one after another, each with its own workers.
+                sequence: { groupOrder: 2 },
+              },
+            },
+          ]
+        : []),
       {
         // Needs the Electron binary: `npm run test:electron`, not part of `npm test`.
         test: {

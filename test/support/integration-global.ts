@@ -15,6 +15,9 @@ let server: BrowserServer | null = null;
 export async function setup(): Promise<void> {
   // No Chromium here: the browser files skip (or fail under CI) by themselves, as before.
   if (chromiumUnavailable()) return;
+  // Both integration lanes (vitest.config.ts) name this setup, and vitest runs each project's in the
+  // same process one after the other: the second finds the first's build and browser and uses them.
+  if (process.env[SHARED_CHROMIUM_ENV]) return;
   const [dir, launched] = await Promise.all([buildRenderer(), chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })]);
   server = launched;
   process.env[RENDERER_BUILD_ENV] = dir;

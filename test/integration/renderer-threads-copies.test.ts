@@ -127,8 +127,11 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     const bobsCopies = service.messages({ accountId: bobId });
     const shownIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-conversation-id')));
     expect(shownIds).toEqual([bobsCopies.find((m) => m.folder === 'INBOX')!.id, bobsCopies.find((m) => m.folder === 'Sent')!.id]);
-    // The open message's first line once in the pane (Alice's Sent copy listed it a second time).
-    expect(await page.getByRole('region', { name: 'Message' }).getByText('Shall we take the boat out on Sunday?').count()).toBe(1);
+    // The open message's first line once in the pane (Alice's Sent copy listed it a second time),
+    // counted once the body is there (count() does not wait for it).
+    const firstLine = page.getByRole('region', { name: 'Message' }).getByText('Shall we take the boat out on Sunday?');
+    await firstLine.first().waitFor();
+    expect(await firstLine.count()).toBe(1);
     expect(app.pageErrors).toEqual([]);
   });
 

@@ -279,7 +279,10 @@ export class ParsePool {
     let worker: Worker;
     try {
       // A message that makes a parser hoard memory ends its worker (then the fallback), not the app.
-      const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB };
+      // A young generation of 6 MB: V8 makes that 2 MB semi-spaces, as `popbox`'s flag gives main
+      // (new_space 4 MB; without a limit it grows to 32 MB), so a big message's buffers are freed
+      // soon (issue 18 P3) while main keeps node's code cache (cli/heap-flag.ts).
+      const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 6 };
       const opts = { resourceLimits, ...(entry.workerData === undefined ? {} : { workerData: entry.workerData }) };
       worker = 'file' in entry ? new Worker(entry.file, opts) : new Worker(entry.eval, { eval: true, ...opts });
     } catch {

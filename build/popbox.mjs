@@ -12,8 +12,11 @@
 // to 32 MB in a test that stays at 4 MB with the flag on the command line); `env -S` passes them
 // on Linux and macOS. Any V8 flag here also makes V8 refuse node's built-in code cache (its flag
 // hash differs): the CLI sets the flag back to its default once node has started, the young
-// generation staying at 2 MB, and again before the full path loads (electron/cli/heap-flag.ts).
-// What is left of its price at start: the ~20 modules node loads before the CLI's first line.
+// generation staying at 2 MB, and leaves it so; the parse worker gets its own small young
+// generation (resourceLimits, electron/core/ingest/parse-pool.ts), not from this flag
+// (electron/cli/heap-flag.ts). What is left of its price: the ~20 modules node loads before the
+// CLI's first line, compiled from source at every start; every module after them comes from
+// node's cache, on the quick paths and the full one (sync, send) alike.
 import { pathToFileURL } from 'node:url';
 import { ensureCli } from './bundle-cli.mjs';
 

@@ -7,9 +7,11 @@
  *
  * The heap's limits are fixed when node starts: setting the flag back to its default at run time
  * leaves the young generation at 2 MB (v8.getHeapSpaceStatistics: new_space stays 4 MB) and makes
- * the hash match again, so the quick paths load node's modules from the cache. The full path sets
- * the flag again before it loads (restoreHeapFlag): a worker it starts (the parse worker) gets its
- * heap from the flags of that moment, as it did before.
+ * the hash match again, so every path (the quick ones and the full one: sync, send) loads node's
+ * modules from the cache. The flag is not set again: a worker started later would take its heap
+ * from the flags of that moment, but every module loaded after that would be compiled from source
+ * again. The parse worker gets its small young generation from its own resourceLimits instead
+ * (core/ingest/parse-pool.ts).
  *
  * Through process.binding('v8'), not node:v8: node:v8 loads node's stream modules first, with the
  * cache still rejected. Where that binding is gone (a later Node) nothing is changed.
@@ -30,12 +32,7 @@ function setV8Flag(flag: string): void {
   }
 }
 
-/** For the quick paths and the hand-over to a running Popbox: node's modules from its code cache. */
+/** Before node's modules load: from its code cache, for the rest of the process. */
 export function quickStartHeapFlag(): void {
   setV8Flag('--max-semi-space-size=0');
-}
-
-/** Before the full path loads: the flag as `popbox` was started with it. */
-export function restoreHeapFlag(): void {
-  if (given !== undefined) setV8Flag(`--max-semi-space-size=${given}`);
 }

@@ -13,7 +13,7 @@ import { controlSocketPath } from '../core/control/protocol.js';
 import { HandOver } from '../core/sync/hand-over.js';
 import { LOCAL_COMMANDS, splitArgs } from './args.js';
 import type { CliIo } from './common.js';
-import { quickStartHeapFlag, restoreHeapFlag } from './heap-flag.js';
+import { quickStartHeapFlag } from './heap-flag.js';
 
 // First, before anything loads node's streams, net, tls or child_process (process.stdout below
 // does): node's modules from its code cache (heap-flag.ts).
@@ -116,7 +116,6 @@ process.exitCode =
   (await runQuick(argv, handOver)) ??
   // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
   (await (async () => {
-    restoreHeapFlag();
     const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
     try {
       return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });

@@ -110,6 +110,39 @@ describe('POP3 client against the fault server', () => {
     await pop.quit();
   });
 
+  it('reads a listing split at every offset, 8-bit UIDL bytes and all, the same as in one piece', async () => {
+    // Latin-1 on the wire: é (0xe9) and ÿ (0xff) stay one byte each, so a cut can fall inside nothing but a line.
+    const listing = Buffer.from('+OK\r\n1 abc\r\n2 d\xe9f-\xff\r\n3 x.y\n4 last\r\n.\r\n', 'latin1');
+    await serve(async (conn) => {
+      await conn.write('+OK ready\r\n');
+      let cut = 0;
+      for (;;) {
+        const line = await conn.readLine();
+        if (line === null) return;
+        if (line === 'CAPA') await conn.write('+OK\r\nUSER\r\nUIDL\r\n.\r\n');
+        else if (line.startsWith('USER') || line.startsWith('PASS')) await conn.write('+OK\r\n');
+        else if (line === 'UIDL') {
+          // Each UIDL is answered in two writes, cut one byte further on than the last.
+          await conn.write(listing.subarray(0, cut));
+          await sleep(2);
+          await conn.write(listing.subarray(cut++));
+        } else if (line === 'QUIT') {
+          await conn.write('+OK\r\n');
+          return;
+        }
+      }
+    });
+    const pop = await loggedIn();
+    const expected = [
+      { id: 1, uid: 'abc' },
+      { id: 2, uid: 'd\u00e9f-\u00ff' },
+      { id: 3, uid: 'x.y' },
+      { id: 4, uid: 'last' },
+    ];
+    for (let cut = 0; cut <= listing.length; cut++) expect(await pop.uidl(), `split at ${cut}`).toEqual(expected);
+    await pop.quit();
+  });
+
   it('turns an -ERR greeting into a clean typed error', async () => {
     await serve(async (conn) => void (await conn.send('-ERR [SYS/PERM] mailbox service disabled')));
     const err = await expectError(connect(), 'sys-perm');

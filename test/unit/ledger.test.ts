@@ -104,6 +104,28 @@ describe('Ledger', () => {
     expect([...final.all()].map((e) => e.uidl)).toEqual(['u1', 'u3']);
   });
 
+  it('reads a file another tool damaged line by line: broken, doubled, split and empty lines skipped, every whole event kept', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const dl = (u: string, id: string, at: number) => JSON.stringify({ e: 'dl', u, id, at, size: 5, partial: false });
+    // One value per line, or the line does not count (a faster whole-file read must decline these too).
+    const cases: [string, string[]][] = [
+      [`${dl('a', 'i1', 1)}\n{broken\n${dl('b', 'i2', 2)}\n`, ['a', 'b']],
+      [`${dl('a', 'i1', 1)}\n${dl('x', 'i9', 9)},${dl('y', 'i8', 8)}\n${dl('b', 'i2', 2)}\n`, ['a', 'b']],
+      [`${dl('a', 'i1', 1)}\n[${dl('x', 'i9', 9)}\n${dl('y', 'i8', 8)}]\n${dl('b', 'i2', 2)}\n`, ['a', 'b']],
+      [`${dl('a', 'i1', 1)}\n\n${dl('b', 'i2', 2)}\n`, ['a', 'b']],
+    ];
+    for (const [text, uidls] of cases) {
+      await fs.writeFile(file, text);
+      const l = await Ledger.open(file);
+      expect([...l.all()].map((e) => e.uidl).sort()).toEqual(uidls);
+    }
+    // A clean file: a UIDL downloaded again keeps what its first entry had.
+    await fs.writeFile(file, `${dl('a', 'i1', 1)}\n${JSON.stringify({ e: 'del', u: 'a', at: 3 })}\n${dl('a', 'i3', 4)}\n`);
+    const l = await Ledger.open(file);
+    expect(l.get('a')).toEqual({ uidl: 'a', id: 'i3', downloadedAt: 4, size: 5, partial: false, deletedLocallyAt: 3 });
+    expect(l.size).toBe(1);
+  });
+
   it('keeps UIDLs with any bytes intact', async () => {
     const file = path.join(dir, 'ledger.jsonl');
     const l = await Ledger.open(file);

@@ -114,8 +114,8 @@ class BodyStream extends Readable {
 
 class LineCollector {
   readonly lines: string[] = [];
-  private partial: Buffer[] = [];
-  private partialLength = 0;
+  /** The end of a line whose rest is still to come, already decoded (latin1 is byte for byte). */
+  private partial = '';
   private total = 0;
   constructor(private readonly limits: EngineLimits) {}
 
@@ -124,33 +124,34 @@ class LineCollector {
     if (this.total > this.limits.maxListingBytes) {
       throw new Pop3Error('protocol', `the server sent a listing larger than ${this.limits.maxListingBytes} bytes`);
     }
+    // One decode per chunk and string slices per line, not a Buffer and a decode per line: a
+    // 2,000-line UIDL cost the CLI's empty check ~20 ms CPU the per-line way, ~5 ms this way
+    // (issue 18). latin1 keeps every byte: a UIDL with 8-bit bytes stays stable and distinct.
+    const text = bytes.toString('latin1');
     let pos = 0;
-    while (pos < bytes.length) {
-      const nl = bytes.indexOf(0x0a, pos);
-      const stop = nl === -1 ? bytes.length : nl;
-      if (this.partialLength + (stop - pos) > this.limits.maxListingLine) {
+    while (pos < text.length) {
+      const nl = text.indexOf('\n', pos);
+      const stop = nl === -1 ? text.length : nl;
+      if (this.partial.length + (stop - pos) > this.limits.maxListingLine) {
         throw new Pop3Error('protocol', `the server sent a listing line longer than ${this.limits.maxListingLine} bytes`);
       }
       if (nl === -1) {
-        this.partial.push(bytes.subarray(pos));
-        this.partialLength += bytes.length - pos;
+        this.partial += text.slice(pos);
         return;
       }
-      let line = this.partial.length ? Buffer.concat([...this.partial, bytes.subarray(pos, nl)]) : bytes.subarray(pos, nl);
-      this.partial = [];
-      this.partialLength = 0;
-      if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      let line = this.partial.length ? this.partial + text.slice(pos, nl) : text.slice(pos, nl);
+      this.partial = '';
+      if (line.endsWith('\r')) line = line.slice(0, -1);
       if (this.lines.length >= this.limits.maxListingLines) {
         throw new Pop3Error('protocol', `the server sent a listing of more than ${this.limits.maxListingLines} lines`);
       }
-      // latin1 keeps every byte: a UIDL with 8-bit bytes stays stable and distinct.
-      this.lines.push(line.toString('latin1'));
+      this.lines.push(line);
       pos = nl + 1;
     }
   }
 
   finish(): string[] {
-    if (this.partialLength > 0) this.lines.push(Buffer.concat(this.partial).toString('latin1'));
+    if (this.partial.length > 0) this.lines.push(this.partial);
     return this.lines;
   }
 }

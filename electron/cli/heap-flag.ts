@@ -16,7 +16,9 @@
  * Through process.binding('v8'), not node:v8: node:v8 loads node's stream modules first, with the
  * cache still rejected. Where that binding is gone (a later Node) nothing is changed.
  */
-const given = process.execArgv.map((a) => /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a)?.[1]).findLast((v) => v !== undefined);
+import { startedSemiSpaceMb } from '../core/semi-space.js';
+
+const given = startedSemiSpaceMb();
 
 function setV8Flag(flag: string): void {
   if (given === undefined) return;

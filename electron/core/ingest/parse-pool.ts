@@ -25,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import { emptySummary, fallbackSummary, parseStored, type ParsedMessage } from './parse-stored.js';
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
 import type { IndexTarget } from '../search/index-writer.js';
+import { startedSemiSpaceMb } from '../semi-space.js';
 /**
  * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
  * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
@@ -75,6 +76,12 @@ const IN_FLIGHT = 16;
 export const HANDED_BYTES = 16 * 1024 * 1024;
 /** A worker's heap at most: parsing is bounded by its budgets far below this. */
 const HEAP_MB = 512;
+
+/** A worker's young generation as main's: 3 × the semi-space main was started with (V8's rule). */
+function youngGenerationOfMain(): { maxYoungGenerationSizeMb?: number } {
+  const semi = startedSemiSpaceMb();
+  return semi === undefined || semi === 0 ? {} : { maxYoungGenerationSizeMb: 3 * semi };
+}
 
 /**
  * How a worker is started: a file of its own, or (under tsx) source that registers tsx first;
@@ -279,10 +286,11 @@ export class ParsePool {
     let worker: Worker;
     try {
       // A message that makes a parser hoard memory ends its worker (then the fallback), not the app.
-      // A young generation of 6 MB: V8 makes that 2 MB semi-spaces, as `popbox`'s flag gives main
-      // (new_space 4 MB; without a limit it grows to 32 MB), so a big message's buffers are freed
-      // soon (issue 18 P3) while main keeps node's code cache (cli/heap-flag.ts).
-      const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 6 };
+      // The young generation main was started with: `popbox` runs node with --max-semi-space-size=2
+      // (issue 18 P3), and cli/heap-flag.ts sets the flag back once main's heap is made (to keep
+      // node's code cache), so a worker would grow its own to 32 MB; 3 × the semi-space gives it
+      // the same 4 MB new_space as main. The app passes no flag and its workers keep V8's default.
+      const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB, ...youngGenerationOfMain() };
       const opts = { resourceLimits, ...(entry.workerData === undefined ? {} : { workerData: entry.workerData }) };
       worker = 'file' in entry ? new Worker(entry.file, opts) : new Worker(entry.eval, { eval: true, ...opts });
     } catch {

@@ -1,0 +1,12 @@
+/**
+ * The --max-semi-space-size (MB) this process was started with, if any. `popbox` starts node with
+ * 2 (issue 18 P3: a big download's buffers are freed soon); the CLI sets V8's flag back once the
+ * heap is made (cli/heap-flag.ts) and the parse pool gives its workers the same young generation
+ * through resourceLimits (ingest/parse-pool.ts). process.execArgv keeps what node was given.
+ */
+export function startedSemiSpaceMb(): number | undefined {
+  const given = process.execArgv
+    .map((a) => /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(a)?.[1])
+    .findLast((v) => v !== undefined);
+  return given === undefined ? undefined : Number(given);
+}

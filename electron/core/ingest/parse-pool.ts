@@ -100,6 +100,8 @@ export interface ParsePoolOptions {
   entry?: WorkerEntry | null;
   /** Parses in one run before a worker is started (0: a worker from the first). */
   startAt?: number;
+  /** How long a worker may hold answers (default: HOLD_MS, at most a tenth of the timeout). */
+  holdMs?: number;
 }
 
 interface Job {
@@ -136,6 +138,13 @@ export class ParsePool {
   private readonly startupMs: number;
   private readonly idleMs: number;
   private readonly startAt: number;
+  private readonly holdMs: number;
+  /**
+   * The caller said no more parses are coming (flush) and none came since: jobs still queued
+   * then go to their worker marked so, and it answers them as soon as they are done instead of
+   * holding the last few for the index until HOLD_MS (a sync's end waited ~1 s for them).
+   */
+  private noMore = false;
   /** Parses in this run (START_AT) and when the last one came. */
   private inRun = 0;
   private lastParseAt = -Infinity;
@@ -160,6 +169,8 @@ export class ParsePool {
     this.startupMs = opts.startupMs ?? STARTUP_MS;
     this.idleMs = opts.idleMs ?? IDLE_MS;
     this.startAt = opts.startAt ?? START_AT;
+    // Answers held no longer than a tenth of the timeout (parse-worker.ts): the clock restarts on each arrival.
+    this.holdMs = opts.holdMs ?? Math.min(HOLD_MS, Math.floor(this.timeoutMs / 10));
     this.entry = opts.entry === undefined ? findWorkerEntry() : opts.entry;
   }
 
@@ -175,6 +186,7 @@ export class ParsePool {
 
   /** The file's summary and search text (or, with `index`, maybe its rowid there instead). Never rejects. */
   parse(file: string, index?: IndexTarget): Promise<ParsedMessage> {
+    this.noMore = false;
     if (!this.toWorkers()) return this.inThread(file);
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, file, handed: false, index, resolve: (p) => resolve(p!) });
@@ -196,6 +208,7 @@ export class ParsePool {
   }
 
   parseBytes(file: string, bytes: ArrayBuffer, index?: IndexTarget): Promise<ParsedMessage | null> {
+    this.noMore = false;
     if (!this.hasRoom(bytes.byteLength)) return Promise.resolve(null);
     if (!this.toWorkers()) return this.inThread(file, bytes);
     this.queuedBytes += bytes.byteLength;
@@ -237,10 +250,12 @@ export class ParsePool {
 
   /**
    * No more parses are coming for now (a sync's end): answers a worker holds to write their text
-   * into the search index in one go (parse-worker.ts INDEX_BATCH) are sent without waiting.
+   * into the search index in one go (parse-worker.ts INDEX_BATCH) are sent without waiting, and
+   * so are those of jobs still queued here (more than a worker takes at once), until the next parse.
    */
   flush(): void {
-    // Jobs queued this turn go first, so the note follows them.
+    this.noMore = true;
+    // Jobs queued this turn go first (marked), so the note follows them.
     this.pumpNow();
     for (const slot of this.slots) if (slot.jobs.length) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
   }
@@ -381,8 +396,7 @@ export class ParsePool {
     slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
     if (slot.ready && idle) this.arm(slot, 0);
-    // Answers held no longer than a tenth of the timeout (parse-worker.ts HOLD_MS): the clock restarts on each arrival.
-    slot.worker.postMessage({ jobs: requests, holdMs: Math.min(HOLD_MS, Math.floor(this.timeoutMs / 10)) } satisfies ParseRequests, transfer);
+    slot.worker.postMessage({ jobs: requests, holdMs: this.holdMs, ...(this.noMore ? { flush: true } : {}) } satisfies ParseRequests, transfer);
   }
 
   private finish(slot: Slot): void {

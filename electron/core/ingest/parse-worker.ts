@@ -26,7 +26,10 @@ export interface ParseRequest {
 /** Jobs, in the order they are to be answered. */
 export interface ParseRequests {
   jobs: ParseRequest[];
-  /** No more jobs are coming for now (the end of a sync): answers held for the index go at once. */
+  /**
+   * No more jobs are coming for now (the end of a sync): answers held for the index go as soon as
+   * the queue runs dry. With jobs: these are the last (until jobs come without it).
+   */
   flush?: boolean;
   /** How long answers may be held (HOLD_MS), from the pool's timeout. */
   holdMs?: number;
@@ -56,7 +59,10 @@ export const ANSWER_BATCH = 8;
  * pool's IN_FLIGHT: no more are in hand), and not sent merely because the queue ran dry: each
  * write is one FTS5 transaction, and one of 16 costs about half the CPU per message of one of 1
  * (a worker faster than the download would otherwise write one message at a time). They still go
- * once HOLD_MS passed, or at once when the pool says no more are coming (flush).
+ * once HOLD_MS passed, or as soon as the worker's queue runs dry once the pool said no more are
+ * coming (flush: on the note itself, and on every job the pool sends after it, until a new parse
+ * comes in; a sync's last < 16 answers waited HOLD_MS when the pool had more queued than a
+ * worker takes at once).
  */
 export const INDEX_BATCH = 16;
 
@@ -109,12 +115,12 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   };
   port.on('message', (req: ParseRequests) => {
     if (req.holdMs !== undefined) holdMs = req.holdMs;
-    if (req.flush) {
-      flushing = true;
-      if (!running) send();
+    // Jobs sent after the pool's note carry it too: they are the last ones.
+    flushing = req.flush === true;
+    if (req.jobs.length === 0) {
+      if (flushing && !running) send();
       return;
     }
-    flushing = false;
     queue.push(...req.jobs);
     if (running || queue.length === 0) return;
     // Jobs to an idle worker: the pool starts the first one's clock as it sends them (unless

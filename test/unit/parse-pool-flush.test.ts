@@ -1,0 +1,77 @@
+/**
+ * A sync's end (issue 18 wall time): once the caller says no more parses are coming
+ * (ParsePool.flush, IngestRun.finish), every answer comes as soon as it is parsed, not after the
+ * worker's hold time, also for jobs the pool still had queued beyond what a worker takes at once
+ * (16). Before, the last < 16 answers written into the search index waited HOLD_MS (1 s) each
+ * sync. The hold time here is 60 s, so a held answer cannot be mistaken for a slow machine.
+ */
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ParsePool } from '../../electron/core/ingest/parse-pool.js';
+import type { ParsedMessage } from '../../electron/core/ingest/parse-stored.js';
+import { IndexDb } from '../../electron/core/search/index-db.js';
+
+let dir: string;
+let indexFile: string;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pool-flush-'));
+  indexFile = path.join(dir, 'search', 'index.sqlite');
+  IndexDb.open(indexFile).db.close();
+});
+
+afterAll(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** The real worker loop (parse-worker.ts) with a parser that answers at once, with text to index. */
+function quickWorker(): { eval: string; workerData: { manual: true } } {
+  const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const source = pathToFileURL(path.resolve('electron/core/ingest/parse-worker.ts')).href;
+  const summary = { subject: 'quick', from: [], to: [], cc: [], date: null, messageId: null, inReplyTo: null, references: [], size: 1, hasAttachments: false, snippet: '' };
+  return {
+    eval: `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); }).then(({ serveParses }) =>
+        serveParses(parentPort, (file) => new Promise((r) => setImmediate(() => r({ summary: ${JSON.stringify(summary)}, text: { body: 'word ' + file, files: '' } })))));`,
+    workerData: { manual: true },
+  };
+}
+
+/** Whether all answers came within `ms` (false: some were still held). */
+async function settledWithin(answers: Promise<unknown>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([Promise.all(answers).then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("the parse pool at a sync's end", () => {
+  for (const withIndex of [true, false]) {
+    it(`answers all of 40 parses soon after no more are coming, though the worker may hold answers 60 s (${withIndex ? 'written into the search index' : 'no index'})`, async () => {
+      const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0, holdMs: 60_000, timeoutMs: 600_000 });
+      try {
+        const answers: Promise<ParsedMessage>[] = [];
+        for (let i = 0; i < 40; i++) answers.push(pool.parse(path.join(dir, `m${i}.eml`), withIndex ? { file: indexFile, id: `m${i}`, partial: false } : undefined));
+        // As a sync ends: the parses were handed out a turn before the caller says there are no more.
+        await new Promise((r) => setImmediate(r));
+        pool.flush();
+        expect(await settledWithin(answers, 15_000), 'every answer came (none held for the hold time)').toBe(true);
+        const got = await Promise.all(answers);
+        expect(got.map((a) => a.summary.subject)).toEqual(Array(40).fill('quick'));
+        // With an index target the worker wrote every row itself (the answers carry rowids, not text).
+        if (withIndex) expect(got.filter((a) => a.indexed !== undefined && a.text === null)).toHaveLength(40);
+        else expect(got.filter((a) => a.text?.body.startsWith('word '))).toHaveLength(40);
+      } finally {
+        await pool.close();
+      }
+    }, 30_000);
+  }
+});

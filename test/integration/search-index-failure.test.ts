@@ -74,7 +74,7 @@ suite('the search index when its file cannot be written', () => {
       await service.searchIndexed();
       const during = await service.search({ query: 'cormorant' });
       expect(during.ids).toEqual([]);
-      expect(during.ignored.join('\n')).toMatch(/the search index could not be updated \(another program is using the index file\): 2 messages are not searched by words yet/);
+      expect(during.ignored.join('\n')).toMatch(/the search index could not be updated \(the index file is busy\): 2 messages are not searched by words yet/);
       // What was indexed still answers; the deleted message is not among it.
       expect((await service.search({ query: 'albatross in:trash' })).ids).toEqual([albatross[1]]);
       expect((await service.search({ query: 'albatross' })).ids).toEqual([]);

@@ -28,7 +28,10 @@ afterAll(async () => {
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** The real worker loop (parse-worker.ts) with a parser that answers at once, with text to index. */
+/**
+ * The real worker loop (parse-worker.ts) with a parser that answers at once, with text to index;
+ * its subject says whether the worker has loaded better-sqlite3 by then.
+ */
 function quickWorker(): { eval: string; workerData: { manual: true } } {
   const tsx = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href;
   const source = pathToFileURL(path.resolve('electron/core/ingest/parse-worker.ts')).href;
@@ -37,7 +40,9 @@ function quickWorker(): { eval: string; workerData: { manual: true } } {
     eval: `
       const { parentPort } = require('node:worker_threads');
       import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); }).then(({ serveParses }) =>
-        serveParses(parentPort, (file) => new Promise((r) => setImmediate(() => r({ summary: ${JSON.stringify(summary)}, text: { body: 'word ' + file, files: '' } })))));`,
+        serveParses(parentPort, (file) => new Promise((r) => setImmediate(() => r({
+          summary: { ...${JSON.stringify(summary)}, snippet: String(Object.keys(require.cache).some((k) => k.includes('better-sqlite3'))) },
+          text: { body: 'word ' + file, files: '' } })))));`,
     workerData: { manual: true },
   };
 }
@@ -51,6 +56,16 @@ async function settledWithin(answers: Promise<unknown>[], ms: number): Promise<b
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** This process's open descriptors of the index file (worker threads share the process's). */
+async function openIndexFds(): Promise<number> {
+  let n = 0;
+  for (const fd of await fs.readdir('/proc/self/fd')) {
+    const target = await fs.readlink(path.join('/proc/self/fd', fd)).catch(() => '');
+    if (target === indexFile) n++;
+  }
+  return n;
 }
 
 describe("the parse pool at a sync's end", () => {
@@ -74,4 +89,42 @@ describe("the parse pool at a sync's end", () => {
       }
     }, 30_000);
   }
+
+  it.runIf(process.platform === 'linux')('leaves the index file closed once all is answered, so a damaged index can be removed (Windows) though the worker lives on', async () => {
+    const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0, idleMs: 600_000 });
+    try {
+      const answers: Promise<ParsedMessage>[] = [];
+      for (let i = 0; i < 40; i++) answers.push(pool.parse(path.join(dir, `c${i}.eml`), { file: indexFile, id: `c${i}`, partial: false }));
+      await new Promise((r) => setImmediate(r));
+      pool.flush();
+      const got = await Promise.all(answers);
+      expect(got.filter((a) => a.indexed !== undefined)).toHaveLength(40);
+      expect(pool.workers, 'the worker lives on').toBe(1);
+      // Closed just after the last answers left the worker: allow it a moment.
+      const until = performance.now() + 5_000;
+      while ((await openIndexFds()) > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+      expect(await openIndexFds(), 'descriptors of the index file still open').toBe(0);
+      // The next sync's parses write into the file again.
+      const next = pool.parse(path.join(dir, 'c40.eml'), { file: indexFile, id: 'c40', partial: false });
+      pool.flush();
+      expect((await next).indexed).toBeDefined();
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('does not load better-sqlite3 in a parse worker until it is given an index target', async () => {
+    const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0 });
+    try {
+      const first = await pool.parse(path.join(dir, 'plain-1.eml'));
+      expect(first.summary.snippet, 'loaded after a parse without an index target').toBe('false');
+      const indexed = pool.parse(path.join(dir, 'plain-2.eml'), { file: indexFile, id: 'plain-2', partial: false });
+      pool.flush();
+      expect((await indexed).indexed).toBeDefined();
+      const after = await pool.parse(path.join(dir, 'plain-3.eml'));
+      expect(after.summary.snippet, 'loaded once it wrote into the index').toBe('true');
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 });

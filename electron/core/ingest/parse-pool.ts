@@ -255,9 +255,10 @@ export class ParsePool {
    */
   flush(): void {
     this.noMore = true;
-    // Jobs queued this turn go first (marked), so the note follows them.
+    // Jobs queued this turn go first (marked), so the note follows them. Workers with nothing in
+    // hand get it too: they close their index connection (parse-worker.ts).
     this.pumpNow();
-    for (const slot of this.slots) if (slot.jobs.length) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
+    for (const slot of this.slots) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
   }
 
   /** Ends every worker; queued and running parses finish on the calling thread. */
@@ -340,6 +341,8 @@ export class ParsePool {
       if (slot.jobs.length) this.arm(slot, 0);
       else this.finish(slot);
       this.pump();
+      // All answered after no more were said to come: the note again, so the worker closes its index connection.
+      if (this.noMore && slot.jobs.length === 0) worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
     });
     // A worker that fails before it has loaded cannot run here (a missing module, a packaged app
     // that cannot start one): parse on the calling thread from now on, same answers. One that

@@ -118,7 +118,13 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
     // Jobs sent after the pool's note carry it too: they are the last ones.
     flushing = req.flush === true;
     if (req.jobs.length === 0) {
-      if (flushing && !running) send();
+      if (!flushing || running) return;
+      send();
+      // Nothing in hand and no more coming (the pool sends this note again once all it had is
+      // answered): the index connection is closed, so the file can be removed and made anew
+      // (search-index.ts, a damaged index: Windows cannot remove an open file) without waiting
+      // for this worker to idle out. The next sync opens it again (~1 ms).
+      index.close();
       return;
     }
     queue.push(...req.jobs);

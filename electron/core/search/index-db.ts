@@ -12,8 +12,9 @@
  * Each batch is one transaction, so a kill leaves the file as it was before or after a batch;
  * what the journal has and the index lacks is found and indexed at the next open.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { MessageSummary } from '../../../shared/messages.js';
 import type { IndexedText } from './extract.js';
@@ -55,7 +56,8 @@ export function isDamaged(e: unknown): boolean {
 export function indexFailureReason(e: unknown): string {
   const code = codeOf(e);
   if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') return 'the disk is full';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'another program is using the index file';
+  // Busy, not "another program": the other writer is most often Popbox's own parse worker.
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'the index file is busy';
   if (code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'the index file cannot be written (read-only)';
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return 'the disk could not be read or written';
   if (isDamaged(e)) return 'the index file is damaged; it is being rebuilt';
@@ -79,6 +81,16 @@ export function documentOf(id: string, partial: boolean, s: MessageSummary, text
 }
 
 type Db = Database.Database;
+
+let driver: typeof Database | null = null;
+/**
+ * better-sqlite3, loaded at the first connection, not with this module: every parse worker loads
+ * this module (index-writer.ts), and one never given an index target (no index open, the CLI's
+ * sync without search) would pay 13–18 ms CPU at each start for a native module it never uses.
+ */
+function sqlite(): typeof Database {
+  return (driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database);
+}
 
 /** The statements both writers (main's IndexDb, a parse worker's IndexAppender) write with. */
 function writeStatements(db: Db) {
@@ -118,7 +130,8 @@ function connect(file: string, fileMustExist: boolean): Db {
   // Another program holding the file's write lock (a backup tool, an sqlite3 shell, the other
   // writer) is waited for this long; past it the write fails with SQLITE_BUSY and is tried again
   // later (search-index.ts), so a held lock can never freeze the window for long.
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist });
+  const Sqlite = sqlite();
+  const db = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist });
   try {
     // Takes effect only on a new, empty file; first, before WAL mode writes the header.
     if (!fileMustExist) db.pragma(`page_size = ${PAGE_SIZE}`);

@@ -8,10 +8,18 @@
  * read from the journal's records when a search runs, so a move or a flag change is searchable
  * the moment it is journaled and can never disagree with the list.
  *
- * Indexing takes each new message's text (text parts, HTML as text, attachment names; the
- * header fields come from the summary) from ingest's parse, which read the file once off main's
- * thread (ingest/text-cache.ts), or reads the file itself where that text is not at hand; in
- * batches in the background, never on a download's path; the index file is derived data
+ * A message a sync brings in is mostly indexed before it reaches the journal: while this index
+ * is open, the parse worker that parsed the new file writes its rows itself (index-writer.ts,
+ * its own connection to the file; issue 18), and when the message is journaled this index adopts
+ * the row the worker reports (ingest/text-cache.ts), after checking the file still holds it as
+ * written; otherwise it indexes the message itself. Rows of messages the journal never got (a
+ * kill between the two) are never results (results come from the journal) and are dropped at
+ * the next open, with every id the journal lacks.
+ *
+ * Otherwise indexing takes each new message's text (text parts, HTML as text, attachment names;
+ * the header fields come from the summary) from ingest's parse, which read the file once off
+ * main's thread (ingest/text-cache.ts), or reads the file itself where that text is not at hand;
+ * in batches in the background, never on a download's path; the index file is derived data
  * (index-db.ts): missing or corrupt, it is rebuilt from the
  * Maildir while searches answer from what is indexed so far and say so. Body text is never
  * written to the journal.
@@ -296,8 +304,11 @@ export class SearchIndex {
 
   /** The file was found damaged while writing: made anew and everything queued again. */
   private rebuild(): void {
-    // Closed first: an open file cannot be removed on Windows. If making the new one fails (a full
-    // disk), the retry comes back here; searches meanwhile fail with an error, never crash.
+    // Closed first: an open file cannot be removed on Windows. A parse worker's connection
+    // (index-writer.ts) is closed too once its sync's parses are all answered (parse-worker.ts),
+    // so only a rebuild during a sync can still find the file open there; the removal then fails,
+    // and the retry comes back here, as when making the new one fails (a full disk). Searches
+    // meanwhile fail with an error, never crash.
     try {
       this.db.close();
     } catch {

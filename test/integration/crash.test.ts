@@ -37,6 +37,8 @@ const USER = 'crash';
 const PASSWORD = 'crash-pw';
 const SEED = Number(process.env.POPBOX_CRASH_SEED ?? 0x5eed_c0de) >>> 0;
 const CLI_TIMEOUT_MS = 60_000;
+/** In every generated message's From (mailgen's DOMAINS are all example.*). */
+const SHARED_WORD = 'example';
 
 function iterationCounts(): { off: number; on: number } {
   const requested = process.env.POPBOX_CRASH_RUNS ? Number(process.env.POPBOX_CRASH_RUNS) : process.env.POPBOX_SOAK ? 120 : 20;
@@ -49,15 +51,19 @@ function iterationCounts(): { off: number; on: number } {
 const timeoutFor = (iterations: number) => Math.max(300_000, 30_000 + iterations * 15_000);
 
 
-/** ~40 small messages with three of 1–3 MB among them, so RETR takes real time on either side of them. */
+/**
+ * ~40 small messages with three of 1–3 MB among them, so RETR takes real time on either side of
+ * them; then 40 more small ones, so a sync parses more than the pool's START_AT (64) and its parse
+ * worker writes the search rows of the last ones itself (a kill can cut the worker's transaction).
+ */
 function mailboxContents(): Buffer[] {
-  const small = generateMessages({ seed: 303, count: 40, mix: 'small' });
+  const small = generateMessages({ seed: 303, count: 80, mix: 'small' });
   const big = [
     generateMessage(9001, 1_200_000, { attachment: true }),
     generateMessage(9002, 2_100_000, { attachment: true }),
     generateMessage(9003, 3_000_000, { attachment: true }),
   ];
-  return [...small.slice(0, 8), big[0]!, ...small.slice(8, 22), big[1]!, ...small.slice(22, 36), big[2]!, ...small.slice(36)];
+  return [...small.slice(0, 8), big[0]!, ...small.slice(8, 22), big[1]!, ...small.slice(22, 36), big[2]!, ...small.slice(36, 80)];
 }
 
 interface CliResult {
@@ -523,6 +529,15 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     const listed = JSON.parse((await cli(dataDir, 'messages', '--json')).stdout) as { id: string; path: string }[];
     expect(listed.map((m) => m.path).sort(), `${where}: messages --json lists exactly the files on disk`).toEqual(files.map((f) => f.file).sort());
     expect(new Set(listed.map((m) => m.id)).size, where).toBe(N);
+
+    // The search index, written in part by the killed sync's parse worker: every message found
+    // exactly once by a word all of them have (their senders' domains), no ghost of a row whose
+    // message a kill kept from the journal, none missing.
+    const search = await cli(dataDir, 'search', '--json', '--limit', '10000', SHARED_WORD);
+    expect(search.stderr, `${where}: search`).toBe('');
+    expect(search.code, `${where}: search`).toBe(0);
+    const found = (JSON.parse(search.stdout) as { id: string }[]).map((m) => m.id);
+    expect(found.sort(), `${where}: search finds every message exactly once`).toEqual(listed.map((m) => m.id).sort());
 
     if (leaveOn) {
       expect(multiset(await serverShas()), `${where}: the server keeps every message`).toEqual(expected);

@@ -90,6 +90,27 @@ describe("the parse pool at a sync's end", () => {
     }, 30_000);
   }
 
+  it("answers a sync's last parses soon though another account's sync parses on after its flush (the app runs two at once)", async () => {
+    const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0, holdMs: 60_000, timeoutMs: 600_000 });
+    try {
+      const first: Promise<ParsedMessage>[] = [];
+      for (let i = 0; i < 40; i++) first.push(pool.parse(path.join(dir, `a${i}.eml`), { file: indexFile, id: `a${i}`, partial: false }));
+      await new Promise((r) => setImmediate(r));
+      pool.flush();
+      // The second sync goes on: a parse now, and more while the first one's last are in hand.
+      const second: Promise<ParsedMessage>[] = [pool.parse(path.join(dir, 'b0.eml'), { file: indexFile, id: 'b0', partial: false })];
+      await new Promise((r) => setTimeout(r, 5));
+      for (let i = 1; i < 4; i++) second.push(pool.parse(path.join(dir, `b${i}.eml`), { file: indexFile, id: `b${i}`, partial: false }));
+      expect(await settledWithin(first, 15_000), "the first sync's answers all came (none held for the hold time)").toBe(true);
+      expect((await Promise.all(first)).filter((a) => a.indexed !== undefined)).toHaveLength(40);
+      // The second sync's own end lets its answers go too.
+      pool.flush();
+      expect(await settledWithin(second, 15_000), "the second sync's answers came after its flush").toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it.runIf(process.platform === 'linux')('leaves the index file closed once all is answered, so a damaged index can be removed (Windows) though the worker lives on', async () => {
     const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0, idleMs: 600_000 });
     try {

@@ -119,6 +119,8 @@ interface Job {
   resolve: (p: ParsedMessage | null) => void;
   /** In flight when a worker was lost beside others: sent alone from now on, so a second loss is its own. */
   suspect?: boolean;
+  /** Queued when its sync said no more are coming (flush): its answer is not held for the index. */
+  last?: boolean;
 }
 
 interface Slot {
@@ -140,9 +142,10 @@ export class ParsePool {
   private readonly startAt: number;
   private readonly holdMs: number;
   /**
-   * The caller said no more parses are coming (flush) and none came since: jobs still queued
-   * then go to their worker marked so, and it answers them as soon as they are done instead of
-   * holding the last few for the index until HOLD_MS (a sync's end waited ~1 s for them).
+   * The caller said no more parses are coming (flush) and none came since: a worker that has
+   * answered all it had is told again, so it closes its index connection. Which answers may not
+   * be held is marked on the jobs themselves (Job.last), not here: in the app a second account's
+   * sync may parse on after the first one's flush.
    */
   private noMore = false;
   /** Parses in this run (START_AT) and when the last one came. */
@@ -255,6 +258,10 @@ export class ParsePool {
    */
   flush(): void {
     this.noMore = true;
+    // Jobs still queued (more than a worker takes at once) are this sync's last too: a worker
+    // answers them as soon as they are done instead of holding the last few for the index until
+    // HOLD_MS (a sync's end waited ~1 s for them), whatever another sync sends meanwhile.
+    for (const job of this.queue) job.last = true;
     // Jobs queued this turn go first (marked), so the note follows them. Workers with nothing in
     // hand get it too: they close their index connection (parse-worker.ts).
     this.pumpNow();
@@ -389,17 +396,17 @@ export class ParsePool {
     for (const job of jobs) {
       if (job.bytes) {
         this.queuedBytes -= job.bytes.byteLength;
-        requests.push({ job: job.id, file: job.file, bytes: job.bytes, ...(job.index ? { index: job.index } : {}) });
+        requests.push({ job: job.id, file: job.file, bytes: job.bytes, ...(job.index ? { index: job.index } : {}), ...(job.last ? { last: true } : {}) });
         transfer.push(job.bytes);
         job.bytes = undefined; // detached by the transfer
-      } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}) });
+      } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}), ...(job.last ? { last: true } : {}) });
     }
     const idle = slot.jobs.length === 0;
     this.sent += jobs.length;
     slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
     if (slot.ready && idle) this.arm(slot, 0);
-    slot.worker.postMessage({ jobs: requests, holdMs: this.holdMs, ...(this.noMore ? { flush: true } : {}) } satisfies ParseRequests, transfer);
+    slot.worker.postMessage({ jobs: requests, holdMs: this.holdMs } satisfies ParseRequests, transfer);
   }
 
   private finish(slot: Slot): void {

@@ -21,14 +21,16 @@ export interface ParseRequest {
   bytes?: ArrayBuffer;
   /** The search index to write the text into here (search/index-writer.ts), instead of answering with it. */
   index?: IndexTarget;
+  /** Its sync said no more are coming (ParsePool.flush): its answer is not held for the index. */
+  last?: boolean;
 }
 
 /** Jobs, in the order they are to be answered. */
 export interface ParseRequests {
   jobs: ParseRequest[];
   /**
-   * No more jobs are coming for now (the end of a sync): answers held for the index go as soon as
-   * the queue runs dry. With jobs: these are the last (until jobs come without it).
+   * No more jobs are coming for now (the end of a sync): every job in hand is a last one (its
+   * answer goes as soon as the queue runs dry); with nothing in hand the index connection closes.
    */
   flush?: boolean;
   /** How long answers may be held (HOLD_MS), from the pool's timeout. */
@@ -60,9 +62,10 @@ export const ANSWER_BATCH = 8;
  * write is one FTS5 transaction, and one of 16 costs about half the CPU per message of one of 1
  * (a worker faster than the download would otherwise write one message at a time). They still go
  * once HOLD_MS passed, or as soon as the worker's queue runs dry once the pool said no more are
- * coming (flush: on the note itself, and on every job the pool sends after it, until a new parse
- * comes in; a sync's last < 16 answers waited HOLD_MS when the pool had more queued than a
- * worker takes at once).
+ * coming: the pool's note marks every job in hand, and jobs still queued in the pool then come
+ * marked `last` (a sync's last < 16 answers waited HOLD_MS when the pool had more queued than a
+ * worker takes at once; the marks are per job, since in the app another account's sync may send
+ * jobs meanwhile).
  */
 export const INDEX_BATCH = 16;
 
@@ -75,8 +78,16 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   let answers: ParseAnswer[] = [];
   let running = false;
   let holdMs = HOLD_MS;
-  /** The pool said no more jobs are coming (until the next ones). */
-  let flushing = false;
+  /**
+   * Jobs up to this id are their sync's last (the pool's note or their own mark): answers of these
+   * are not held for the index once the queue runs dry, whatever jobs of another sync (a second
+   * account's, in the app) come meanwhile. Ids grow with each job the pool takes.
+   */
+  let lastUpTo = -1;
+  /** The answers held include a last one. */
+  let lastHeld = false;
+  /** The job being parsed, if any. */
+  let current = -1;
   let holdTimer: NodeJS.Timeout | null = null;
   /** When the pool last started a job's clock (as near as this side can tell). */
   let clockAt = performance.now();
@@ -84,6 +95,7 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
     clockAt = performance.now();
     if (holdTimer) clearTimeout(holdTimer);
     holdTimer = null;
+    lastHeld = false;
     if (answers.length === 0) return;
     // The held answers' text goes into the index in one transaction, before they leave.
     index.flush();
@@ -92,6 +104,7 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   };
   const next = async (): Promise<void> => {
     const req = queue.shift()!;
+    current = req.job;
     // Only a message of a megabyte or more is allowed longer (parse-pool.ts arm): a note for a
     // smaller one would change nothing and cost a message each way per parse. The answers held
     // go first, so the pool knows this is the job in hand.
@@ -105,8 +118,10 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
     const parsed = await parse(req.file, { blocking: reads, onSize, ...(req.bytes ? { bytes: Buffer.from(req.bytes) } : {}) });
     index.hold(req.index, parsed);
     answers.push({ job: req.job, parsed });
+    current = -1;
+    if (req.job <= lastUpTo) lastHeld = true;
     const forIndex = index.holding > 0;
-    if (answers.length >= (forIndex ? INDEX_BATCH : ANSWER_BATCH) || performance.now() - clockAt >= holdMs || (queue.length === 0 && (flushing || !forIndex))) send();
+    if (answers.length >= (forIndex ? INDEX_BATCH : ANSWER_BATCH) || performance.now() - clockAt >= holdMs || (queue.length === 0 && (lastHeld || !forIndex))) send();
     // Held for the index with nothing to do: they go when their time is up, if nothing comes first.
     else if (queue.length === 0 && !holdTimer) holdTimer = setTimeout(send, Math.max(0, clockAt + holdMs - performance.now()));
     // Jobs the pool sent meanwhile arrive between two parses, not after the whole queue.
@@ -115,10 +130,15 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   };
   port.on('message', (req: ParseRequests) => {
     if (req.holdMs !== undefined) holdMs = req.holdMs;
-    // Jobs sent after the pool's note carry it too: they are the last ones.
-    flushing = req.flush === true;
+    for (const job of req.jobs) if (job.last) lastUpTo = Math.max(lastUpTo, job.job);
+    if (req.flush) {
+      // Everything in hand now is its sync's last.
+      for (const job of [...queue, ...req.jobs]) lastUpTo = Math.max(lastUpTo, job.job);
+      lastUpTo = Math.max(lastUpTo, current);
+      if (answers.length) lastHeld = true;
+    }
     if (req.jobs.length === 0) {
-      if (!flushing || running) return;
+      if (!req.flush || running) return;
       send();
       // Nothing in hand and no more coming (the pool sends this note again once all it had is
       // answered): the index connection is closed, so the file can be removed and made anew

@@ -93,22 +93,23 @@ describe('a forward cut short between its record and its queueing (a crash, a qu
     const d = await fs.mkdtemp(path.join(dir, 'pending-'));
     const s = await subject();
     const queued = await subject();
-    const outboxIds: string[] = [];
+    // By message: the two runs below go at once, so which send starts first is the machine's to say.
+    const outboxIds = new Map<string, string>();
     const fw: Forwarder = {
       log: new ForwardLog(d),
       send: (m, _to, _rule, outboxId) => {
-        outboxIds.push(outboxId);
+        outboxIds.set(m.id, outboxId);
         // The process dies while the first forward is built: its send never ends.
         return m.id === s.record.id ? new Promise(() => {}) : Promise.resolve();
       },
     };
     void forwardAll(fw, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 1);
     await forwardAll(fw, [{ subject: queued, to: 'carol@example.org', rule: 'R' }], 1);
-    await vi.waitFor(() => expect(outboxIds).toHaveLength(2));
+    await vi.waitFor(() => expect(outboxIds.size).toBe(2));
     // The next process: the cut-short forward is uncertain, the queued one is not; neither goes again.
     const next = new ForwardLog(d);
     const unsettled = await next.unsettled();
-    expect(unsettled.map((p) => [p.id, p.to, p.subject, p.outbox])).toEqual([[s.record.id, 'bob@example.org', s.record.summary.subject, outboxIds[0]]]);
+    expect(unsettled.map((p) => [p.id, p.to, p.subject, p.outbox])).toEqual([[s.record.id, 'bob@example.org', s.record.summary.subject, outboxIds.get(s.record.id)]]);
     const again = forwarder(next);
     await forwardAll(again, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 2);
     expect(again.sent).toEqual([]);

@@ -26,15 +26,7 @@ import { emptySummary, fallbackSummary, parseStored, type ParsedMessage } from '
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
 import type { IndexTarget } from '../search/index-writer.js';
 import { startedSemiSpaceMb } from '../semi-space.js';
-/**
- * Answers are held at most this long after the pool's clock last started (the jobs' arrival at an
- * idle worker, or the last answers sent), unless the pool asks for less (ParseRequests.holdMs): the
- * pool restarts its timeout only when answers arrive, so a batch of slow messages held together
- * would be timed as one (eight of 4 s each lost a healthy worker at 30 s). Quick parses still go
- * eight to a message; a slow one's answer goes at once, and the clock is per message again.
- * Here, not in parse-worker.ts: the worker loads this module anyway, the pool only the worker's types.
- */
-export const HOLD_MS = 1000;
+import { BIG_NOTE, HOLD_MS, IN_FLIGHT } from './parse-limits.js';
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
@@ -67,8 +59,6 @@ const IDLE_MS = 10_000;
 const START_AT = 64;
 /** Parses further apart than this are not one run (START_AT). */
 const RUN_GAP_MS = 1000;
-/** Jobs a worker is given ahead of its answers. */
-const IN_FLIGHT = 16;
 /**
  * Bytes handed in (parseBytes) and not yet given to a worker, at most: beyond this the message
  * is parsed from its file later, as any other (DESIGN §3.5: no second copy of much mail in memory).
@@ -385,7 +375,7 @@ export class ParsePool {
    */
   private arm(slot: Slot, size: number): void {
     if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.lose(slot), this.timeoutMs + Math.floor(size / (1024 * 1024)) * 1000);
+    slot.timer = setTimeout(() => this.lose(slot), this.timeoutMs + Math.floor(size / BIG_NOTE) * 1000);
   }
 
   /** Sends up to `n` queued jobs to the worker in one message, handed bytes transferred (not copied). */

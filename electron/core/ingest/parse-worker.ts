@@ -5,12 +5,12 @@
  * Its own entry in the CLI bundle (build/bundle-cli.mjs) and a file of its own in the Electron build.
  *
  * Answers go back in batches (ANSWER_BATCH, whatever is done when nothing else waits, or what is
- * done once parse-pool.ts's HOLD_MS passed, so the pool's timeout stays per message): each
+ * done once HOLD_MS passed (parse-limits.ts), so the pool's timeout stays per message): each
  * message across threads costs both sides a wake-up and a serialization of its own (issue 18: at
  * 800 messages, 0.31 s of the worker's 1.05 s was postMessage and Buffers).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { HOLD_MS } from './parse-pool.js';
+import { BIG_NOTE, HOLD_MS, IN_FLIGHT } from './parse-limits.js';
 import { IndexWriter, type IndexTarget } from '../search/index-writer.js';
 import { parseStored, ReadBuffer } from './parse-stored.js';
 
@@ -50,9 +50,6 @@ export interface ParseAnswers {
 /** Besides answers: loaded, and the size of the file a job is about (the pool allows big ones longer). */
 export type WorkerNote = { ready: true } | { job: number; size: number };
 
-/** Sizes from which the pool gives a parse more time (a second per MB). */
-export const BIG_NOTE = 1024 * 1024;
-
 /** Answers held back at most before they are sent (fewer messages between the threads). */
 export const ANSWER_BATCH = 8;
 
@@ -67,7 +64,7 @@ export const ANSWER_BATCH = 8;
  * worker takes at once; the marks are per job, since in the app another account's sync may send
  * jobs meanwhile).
  */
-export const INDEX_BATCH = 16;
+export const INDEX_BATCH = IN_FLIGHT;
 
 /** The worker's loop: jobs in, answers out in order (exported so a test can give it a parser of its own). */
 export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored): void {

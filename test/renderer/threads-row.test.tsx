@@ -10,6 +10,7 @@ import type { ThreadsResult } from '../../shared/threads.js';
 import { formatListDate } from '../../renderer/src/app/format.js';
 import { MessageStore } from '../../renderer/src/db/message-store.js';
 import { rowText } from '../../renderer/src/features/inbox/row-text.js';
+import { orderedIds } from '../../renderer/src/features/inbox/sort.js';
 import { groupByConversation } from '../../renderer/src/features/threads/conversation.js';
 import { ThreadModel } from '../../renderer/src/features/threads/thread-model.js';
 import { record } from './service-api.js';
@@ -57,5 +58,47 @@ describe('a conversation row', () => {
     const byName = [ask.id, bob.id, answerOf.id];
     expect(groupByConversation(byName, model2, store2, undefined, { by: 'from', reversed: false }).ids).toEqual([bob.id, ask.id]);
     expect(groupByConversation([...byName].reverse(), model2, store2, undefined, { by: 'from', reversed: true }).ids).toEqual([answerOf.id, bob.id]);
+  });
+});
+
+describe('conversation rows in size and flag order (walkthrough finding: they did not follow the conversation)', () => {
+  const inbox = { kind: 'folder' as const, accountId: 'acc1', folder: 'INBOX' };
+  const sized = (size: number, over: Parameters<typeof record>[0]) => {
+    const r = record(over);
+    r.summary.size = size;
+    return r;
+  };
+
+  it('by size, a conversation goes where its largest message puts it, and the other way round when reversed', () => {
+    // A 5 MB scan and a short thank-you in one conversation; a 100 KB message alone.
+    const scan = sized(5_000_000, { subject: 'Scans', date: '2026-11-01T10:00:00Z' });
+    const thanks = sized(2_000, { subject: 'Re: Scans', date: '2026-11-03T10:00:00Z' });
+    const mid = sized(100_000, { subject: 'Photos', date: '2026-11-02T10:00:00Z' });
+    const store = new MessageStore();
+    store.commit(store.stage([scan, thanks, mid].map((m, i) => ({ s: i + 1, t: 'add' as const, m }))));
+    const model = new ThreadModel();
+    model.apply(answer({ threads: [{ id: 't', ids: [scan.id, thanks.id] }] }));
+    const rows = (reversed: boolean) => groupByConversation(orderedIds(store, inbox, 'size', reversed), model, store, undefined, { by: 'size', reversed }).ids;
+    const conversation = (ids: string[]) => ids.map((id) => (id === mid.id ? 'Photos' : 'Scans'));
+    expect(conversation(rows(false))).toEqual(['Scans', 'Photos']);
+    // Smallest first: the 5 MB conversation last (its thank-you had put it first in both directions).
+    expect(conversation(rows(true))).toEqual(['Photos', 'Scans']);
+    expect(groupByConversation([scan.id], model, store).info.get(scan.id)?.largest).toBe(5_000_000);
+  });
+
+  it('by flag, a conversation with a flagged message is flagged: first when flagged first, last when flagged last', () => {
+    const asked = record({ subject: 'Contract', date: '2026-11-01T10:00:00Z', flags: { seen: true, flagged: true } });
+    const answered = record({ subject: 'Re: Contract', date: '2026-11-03T10:00:00Z' });
+    const newer = record({ subject: 'Newsletter', date: '2026-11-05T10:00:00Z' });
+    const store = new MessageStore();
+    store.commit(store.stage([asked, answered, newer].map((m, i) => ({ s: i + 1, t: 'add' as const, m }))));
+    const model = new ThreadModel();
+    model.apply(answer({ threads: [{ id: 't', ids: [asked.id, answered.id] }] }));
+    const rows = (reversed: boolean) => groupByConversation(orderedIds(store, inbox, 'flag', reversed), model, store, undefined, { by: 'flag', reversed });
+    const first = rows(false);
+    expect(first.ids.map((id) => (id === newer.id ? 'Newsletter' : 'Contract'))).toEqual(['Contract', 'Newsletter']);
+    expect(first.info.get(first.ids[0]!)?.flagged).toBe(true);
+    // Flagged last: the conversation after the unflagged newsletter (its unflagged reply had put it first).
+    expect(rows(true).ids.map((id) => (id === newer.id ? 'Newsletter' : 'Contract'))).toEqual(['Newsletter', 'Contract']);
   });
 });

@@ -54,7 +54,7 @@ describe('the list in conversations', () => {
     model.apply(answer({ threads: [{ id: 't', ids: [old.id, reply.id, trashed.id] }] }));
     const grouped = groupByConversation([reply.id, alone.id, old.id], model, store);
     expect(grouped.ids).toEqual([reply.id, alone.id]);
-    expect(grouped.info.get(reply.id)).toEqual({ count: 2, unread: 1, newest: Date.parse('2026-02-02T10:00:00Z'), latest: store.get(reply.id) });
+    expect(grouped.info.get(reply.id)).toEqual({ count: 2, unread: 1, newest: Date.parse('2026-02-02T10:00:00Z'), latest: store.get(reply.id), largest: 1000, flagged: false });
     expect(grouped.info.has(alone.id)).toBe(false);
   });
 });

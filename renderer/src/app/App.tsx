@@ -92,9 +92,10 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   // A search is main's answer (ranked, with the words to mark); the in-memory filter paints first.
   const found = useSearchView(listView, layout.sort, layout.reversed, search);
   // Conversations on: one row per thread (features/threads); in the list's order (not a
-  // search's ranking) each conversation goes where the newest message it shows puts it.
+  // search's ranking) each conversation goes where the whole conversation puts it (its newest
+  // message by date, name or subject, its largest by size, flagged if any message is).
   const { sort, reversed } = layout;
-  const rowOrder = useMemo(() => (found.answer.status === 'idle' && (sort === 'date' || sort === 'from' || sort === 'subject') ? { by: sort, reversed } : null), [found.answer.status, sort, reversed]);
+  const rowOrder = useMemo(() => (found.answer.status === 'idle' ? { by: sort, reversed } : null), [found.answer.status, sort, reversed]);
   const conversations = useConversations(api, store, found.ids, accounts, rowOrder);
   const { ids } = conversations;
   const { complete } = found;

@@ -12,6 +12,10 @@ export interface ThreadInfo {
   unread: number;
   /** The newest message's date (ms). */
   newest: number;
+  /** The largest message's size (bytes): where the conversation goes in size order. */
+  largest: number;
+  /** Whether any of its messages is flagged: such a conversation is flagged, in the row and in flag order. */
+  flagged: boolean;
   /**
    * The newest message itself (a reply in Sent included): the row shows its sender, subject and
    * snippet beside its date, as Apple Mail does, so the row never pairs one message's sender
@@ -68,31 +72,43 @@ export function groupByConversation(ids: readonly string[], model: ThreadModel, 
   return { ids: order ? inRowOrder(out, info, store, order) : out, info };
 }
 
-/** The list's order, when the rows must follow what they show: by date (newest first), or by name or subject A to Z; `reversed` the other way. */
+/** The list's order, which conversation rows must follow by what they stand for; `reversed` the other way. */
 export interface RowOrder {
-  by: 'date' | 'from' | 'subject';
+  by: 'date' | 'from' | 'subject' | 'size' | 'flag';
   reversed: boolean;
 }
 
 /**
- * A conversation row shows its newest message (ThreadInfo.latest), so in the list's order it
- * goes where that message puts it: in date order by its date (a reply in Sent included), by
- * name or subject by that message's. Otherwise the dates (or names) would not read in order
- * down the list. Sorted only when some row is out of place (most lists already are: a
- * conversation's newest message is usually in the folder shown); stable, so equal rows keep
- * the list's order.
+ * A conversation row stands for the whole conversation, so in the list's order it goes where
+ * the conversation puts it, not where the message that happened to come first in the list did:
+ * by date, by its newest message (ThreadInfo.latest, the one the row shows, a reply in Sent
+ * included); by name or subject, by that message's; by size, by its largest message; by flag,
+ * flagged first if any of its messages is, each group newest first. Reversed is the same order
+ * read backwards. (Before, size and flag followed whichever message came first: a conversation
+ * of a 5 MB message and a short reply led both "Largest first" and "Smallest first".) Sorted
+ * only when some row is out of place (most lists already are); stable, so equal rows keep the
+ * list's order.
  */
 function inRowOrder(ids: string[], info: ReadonlyMap<string, ThreadInfo>, store: Rows, order: RowOrder): string[] {
-  const shown = ids.map((id) => info.get(id)?.latest ?? store.get(id));
-  const keys =
-    order.by === 'date'
-      ? shown.map((r) => -(r?.date ?? 0))
-      : alphabeticalRanks(shown.map((r) => (!r ? '' : order.by === 'from' ? nameKey(r) : r.subjectKey)));
+  const threads = ids.map((id) => info.get(id));
+  const shown = ids.map((id, i) => threads[i]?.latest ?? store.get(id));
+  const date = (i: number) => -(shown[i]?.date ?? 0);
+  let first: (i: number) => number;
+  let then: (i: number) => number = () => 0;
+  if (order.by === 'from' || order.by === 'subject') {
+    const ranks = alphabeticalRanks(shown.map((r) => (!r ? '' : order.by === 'from' ? nameKey(r) : r.subjectKey)));
+    first = (i) => ranks[i]!;
+  } else if (order.by === 'size') first = (i) => -(threads[i]?.largest ?? shown[i]?.size ?? 0);
+  else if (order.by === 'flag') {
+    first = (i) => ((threads[i]?.flagged ?? shown[i]?.flagged === 1) ? 0 : 1);
+    then = date;
+  } else first = date;
   const sign = order.reversed ? -1 : 1;
+  const compare = (a: number, b: number) => sign * (first(a) - first(b) || then(a) - then(b));
   let sorted = true;
-  for (let i = 1; sorted && i < keys.length; i++) sorted = sign * (keys[i]! - keys[i - 1]!) >= 0;
+  for (let i = 1; sorted && i < ids.length; i++) sorted = compare(i - 1, i) <= 0;
   if (sorted) return ids;
-  const at = ids.map((_, i) => i).sort((a, b) => sign * (keys[a]! - keys[b]!) || a - b);
+  const at = ids.map((_, i) => i).sort((a, b) => compare(a, b) || a - b);
   return at.map((i) => ids[i]!);
 }
 
@@ -100,13 +116,17 @@ function threadInfo(rows: readonly MessageRow[]): ThreadInfo | null {
   if (rows.length < 2) return null;
   let unread = 0;
   let latest = rows[0]!;
+  let largest = 0;
+  let flagged = false;
   // A loop, not Math.max(...rows): spreading 100,000 dates overflows the call stack. Rows come
   // oldest first, so of messages with the same date the last (as the pane shows them) wins.
   for (const r of rows) {
     if (!r.seen) unread++;
     if (r.date >= latest.date) latest = r;
+    if (r.size > largest) largest = r.size;
+    if (r.flagged) flagged = true;
   }
-  return { count: rows.length, unread, newest: latest.date, latest };
+  return { count: rows.length, unread, newest: latest.date, latest, largest, flagged };
 }
 
 /**

@@ -97,6 +97,24 @@ suite('sync engine against Dovecot', () => {
     expect((await serverShas()).length).toBe(15);
   });
 
+  it('tells each phase at once and the moving count at most once an interval, the last count always', async () => {
+    await dc.deliver(user, generateMessages({ seed: 12, count: 13, mix: 'small' }));
+    const told: string[] = [];
+    // An interval longer than the sync: the first count is told, the next ones held, and the last
+    // one told when the download ends (the app sent one event, and one renderer write, per message).
+    await syncAccount(box, options(LEAVE_OFF, { progressEveryMs: 3_600_000, onProgress: (p) => told.push(`${p.phase}:${p.done}/${p.total}`) }));
+    expect(told).toEqual([
+      'connecting:0/0',
+      'authenticating:0/0',
+      'listing:0/0',
+      'downloading:0/13',
+      'downloading:1/13',
+      'downloading:13/13',
+      'deleting:13/13',
+      'finishing:13/13',
+    ]);
+  });
+
   it('leave on server off: every message deleted there once safe here', async () => {
     const msgs = generateMessages({ seed: 21, count: 8, mix: 'small' });
     await dc.deliver(user, msgs);

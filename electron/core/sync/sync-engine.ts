@@ -16,6 +16,7 @@ import type { AccountMailbox } from '../store/mailbox.js';
 import type { StagedMessage, StoredFile } from '../store/maildir.js';
 import { messageIdFor } from '../store/ids.js';
 import { planSync, serverListing, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+import { ProgressReporter } from './progress.js';
 
 export type { SyncPhase, SyncProgress };
 
@@ -33,7 +34,10 @@ export interface SyncOptions {
   policy: SyncPolicy;
   /** Injectable clock (ms since epoch) so tests can run "delete after N days" forward. */
   now?: () => number;
+  /** A new phase at once, the count as it moves at most once per `progressEveryMs` (progress.ts). */
   onProgress?: (p: SyncProgress) => void;
+  /** Default PROGRESS_EVERY_MS (tests make it long to see which counts are held back). */
+  progressEveryMs?: number;
   /** The connection is up and its certificate verified (pin or CA chain), before anything is sent. */
   onConnected?: (info: { fingerprint256: string | undefined }) => void;
   /** Called for each message once it is durable (ledger committed): summaries hang off this. */
@@ -83,10 +87,8 @@ const MAX_FINISHING = 8;
 export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const progress: SyncProgress = { phase: 'connecting', done: 0, total: 0, bytes: 0, totalBytes: 0 };
-  const report = (phase: SyncPhase) => {
-    progress.phase = phase;
-    opts.onProgress?.({ ...progress });
-  };
+  const reporter = new ProgressReporter(progress, opts.onProgress, opts.progressEveryMs);
+  const report = (phase: SyncPhase) => reporter.phase(phase);
   const warnings: string[] = [];
 
   report('connecting');
@@ -112,7 +114,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
           'This server does not support UIDL, so Popbox cannot tell which messages it already has: turn off "leave messages on server" for this account.',
         );
       }
-      return await downloadAndDeleteWithoutUidl(pop, box, opts, sizes, progress, report, warnings);
+      return await downloadAndDeleteWithoutUidl(pop, box, opts, sizes, progress, reporter, warnings);
     }
 
     const server = handed ? [...handed] : serverListing(uidls, listed);
@@ -156,10 +158,11 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
           await committer.add(staged, m, top !== undefined);
           fetched.push(m);
           progress.done++;
-          report('downloading');
+          reporter.moved();
         }
       }
     } finally {
+      reporter.flush();
       // Whatever happened, what is on disk gets its ledger record: it must not come twice.
       try {
         await committer.flush();
@@ -327,14 +330,14 @@ async function downloadAndDeleteWithoutUidl(
   opts: SyncOptions,
   sizes: Map<number, number>,
   progress: SyncProgress,
-  report: (phase: SyncPhase) => void,
+  reporter: ProgressReporter,
   warnings: string[],
 ): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const nums = [...sizes.keys()];
   progress.total = nums.length;
   progress.totalBytes = [...sizes.values()].reduce((s, n) => s + n, 0);
-  report('downloading');
+  reporter.phase('downloading');
   const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
   const stored: { num: number; uidl: string }[] = [];
   // New files are announced once their ledger records are durable, as on the UIDL path: this
@@ -371,9 +374,10 @@ async function downloadAndDeleteWithoutUidl(
       }
       stored.push({ num: item.id, uidl });
       progress.done++;
-      report('downloading');
+      reporter.moved();
     }
   } finally {
+    reporter.flush();
     box.maildir.onWholeBody = handOff;
     if (box.ledger.hasStaged) {
       await box.maildir.syncDirs();
@@ -381,9 +385,9 @@ async function downloadAndDeleteWithoutUidl(
     }
     for (const e of fresh) opts.onStored?.(e);
   }
-  report('deleting');
+  reporter.phase('deleting');
   const result = await pop.deleteMany(stored.map((s) => s.num));
-  report('finishing');
+  reporter.phase('finishing');
   await pop.quit();
   const deleted = new Set(result.deleted);
   box.ledger.serverDeleted(stored.filter((s) => deleted.has(s.num)).map((s) => s.uidl), now());

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -97,6 +97,16 @@ async function inBrowser() {
   return new Promise((resolve) => host.on('exit', (code, signal) => resolve(code ?? (signal ? 0 : 1))));
 }
 
+/**
+ * Electron's arguments for `npm start`: V8's flags for the main process first (electron/main/js-flags.ts:
+ * V8 sizes the heap before the app's code runs, so only the command line can give them), read from
+ * the build that was just made.
+ */
+export async function electronArgs(userArgs, dist = path.join(root, 'dist')) {
+  const { JS_FLAGS_SWITCH } = await import(pathToFileURL(path.join(dist, 'electron', 'main', 'js-flags.js')).href);
+  return [JS_FLAGS_SWITCH, '.', ...userArgs];
+}
+
 async function main() {
   const electron = electronBinary();
   if (!electron) {
@@ -105,7 +115,8 @@ async function main() {
   }
   const built = await npm(['run', 'build']);
   if (built !== 0) return built;
-  return run(electron, ['.', ...process.argv.slice(2)]);
+  return run(electron, await electronArgs(process.argv.slice(2)));
 }
 
-process.exitCode = await main();
+// Run as `npm start`; imported (the launch test), it only lends electronArgs.
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) process.exitCode = await main();

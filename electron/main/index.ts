@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../core/store/durable.js';
 import { contentTypeOf, resolveAppRequest } from './app-protocol.js';
 import { ComposeWindows } from './compose-windows.js';
 import { forwardEvents, registerContract } from './ipc.js';
+import { JS_FLAGS_VALUE, loginItemArgs } from './js-flags.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
 import { chooseSecretStore } from './secrets.js';
@@ -39,6 +40,10 @@ if (debugSwitch) {
   console.error(`Popbox does not start with ${debugSwitch}: it would let other programs control it.`);
   app.exit(1);
 }
+
+// Our --js-flags sized this process's heap, where the sync runs (js-flags.ts). Renderers and
+// helper processes are started with this command line: they keep V8's defaults instead.
+if (app.commandLine.getSwitchValue('js-flags') === JS_FLAGS_VALUE) app.commandLine.removeSwitch('js-flags');
 
 // Tests and people with several profiles choose the data directory (the CLI honours the same variable).
 if (process.env.POPBOX_DATA_DIR) app.setPath('userData', path.resolve(process.env.POPBOX_DATA_DIR));
@@ -312,7 +317,7 @@ async function start(): Promise<void> {
   svc.on('accountStatus', () => refreshIndicators());
   watchNewMail(svc);
 
-  const applyPrefs = (p: ReturnType<MailService['preferences']>) => app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: ['--hidden'] });
+  const applyPrefs = (p: ReturnType<MailService['preferences']>) => app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: loginItemArgs() });
   applyPrefs(svc.preferences());
   svc.onPreferences(applyPrefs);
 

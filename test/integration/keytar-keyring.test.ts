@@ -5,10 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,7 +38,7 @@ if (skip) console.warn(`keyring tests skipped: ${unavailable}`);
 /** Drives the store in its own process; prints one JSON line. */
 const SCRIPT = `
 import { createRequire } from 'node:module';
-import { KeytarSecretStore } from ${JSON.stringify(pathToFileURL(path.join(repo, 'electron/core/secrets/index.ts')).href)};
+import { KeytarSecretStore } from ${JSON.stringify(path.join(repo, 'electron/core/secrets/index.ts'))};
 const keytar = createRequire(${JSON.stringify(path.join(repo, 'package.json'))})('keytar');
 const store = new KeytarSecretStore();
 const out = {};
@@ -62,7 +64,19 @@ let script: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'popbox-keyring-'));
   script = path.join(dir, 'secrets.mjs');
-  await writeFile(script, SCRIPT);
+  // Plain JavaScript, built once: each step below is a process of its own, and eight starts
+  // through tsx's compiler cost seconds of CPU that a loaded machine turns into a minute.
+  // keytar (native) stays outside the bundle, loaded from the repository as before.
+  const keytar = createRequire(path.join(repo, 'package.json')).resolve('keytar');
+  await build({
+    stdin: { contents: SCRIPT, resolveDir: repo, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: script,
+    logLevel: 'error',
+    plugins: [{ name: 'keytar', setup: (b) => b.onResolve({ filter: /^keytar$/ }, () => ({ path: keytar, external: true })) }],
+  });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -81,7 +95,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const node = (args: string[]) => [process.execPath, '--import', 'tsx', script, ...args].map(q).join(' ');
+const node = (args: string[]) => [process.execPath, script, ...args].map(q).join(' ');
 
 /** Runs each step as its own node process, all in one keyring session; returns their outputs. */
 async function inKeyring(steps: string[][]): Promise<Record<string, unknown>[]> {
@@ -131,7 +145,7 @@ describe('KeytarSecretStore with no keyring reachable', () => {
     const home = await mkdtemp(path.join(dir, 'nobus-'));
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: home, XDG_DATA_HOME: home };
     for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'WAYLAND_DISPLAY']) delete env[name];
-    const r = await run(process.execPath, ['--import', 'tsx', script, 'get', 'acct-1'], env);
+    const r = await run(process.execPath, [script, 'get', 'acct-1'], env);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, { error?: { code: string; message: string } }>;
     const error = out['get acct-1']?.error;

@@ -85,5 +85,5 @@ suite('a page cannot delete mail on the server through filters without the user'
     answer = true;
     expect(await call('runRules', { ids })).toMatchObject({ ok: true });
     expect(await fs.readFile(ledgerFile, 'utf8')).toMatch(/"e":"ask"/);
-  }, 60_000);
+  });
 });

@@ -124,7 +124,7 @@ for (const kind of INTEROP_SERVERS) {
     }, 120_000);
     afterAll(async () => {
       await srv?.stop();
-    }, 60_000);
+    });
     beforeEach(async () => {
       await srv.clear();
       dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `popbox-interop-${kind.name}-`));

@@ -49,7 +49,7 @@ suite('junk filter on arrival (Dovecot)', () => {
     // A rule files the first spam message elsewhere: its decision wins over the filter's.
     await service.saveRules([{ name: 'Offers', match: 'all', conditions: [{ field: 'header', name: 'Message-ID', op: 'contains', value: messageIdOf(spam[0]!) }], actions: [{ t: 'move', folder: ['Offers'] }] }]);
     dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null }));
-  }, 60_000);
+  });
   afterAll(async () => {
     await service?.close();
     await dc?.stop();

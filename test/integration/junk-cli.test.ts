@@ -120,7 +120,7 @@ describe('popbox junk', () => {
     const final = JSON.parse(await fs.readFile(path.join(fresh, 'junk', 'wordlist.json'), 'utf8').catch(() => '{"junkMessages":0,"hamMessages":0}')) as { junkMessages: number; hamMessages: number };
     // Either order is fine (reset then learn: one junk; learn then reset: nothing), never the six from before.
     expect([{ junkMessages: 1, hamMessages: 0 }, { junkMessages: 0, hamMessages: 0 }]).toContainEqual({ junkMessages: final.junkMessages, hamMessages: final.hamMessages });
-  }, 60_000);
+  });
 
   it('reset forgets everything: classify is unsure again and says why', async () => {
     const r = await runCli(dataDir, 'junk', 'reset');

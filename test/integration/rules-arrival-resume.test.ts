@@ -61,5 +61,5 @@ suite('on-arrival filtering survives a kill between the sync and the rules', () 
     expect(service.messages({ accountId: account.id }).filter((m) => m.folder === 'Receipts').length).toBe(2);
     expect((JSON.parse(await fs.readFile(mark, 'utf8')) as { upTo: number }).upTo).toBeGreaterThan(0);
     await service.close();
-  }, 60_000);
+  });
 });

@@ -95,5 +95,5 @@ suite('the search index when its file cannot be written', () => {
     }
     await service.close();
     expect(unhandled).toEqual([]);
-  }, 60_000);
+  });
 });

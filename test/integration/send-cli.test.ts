@@ -53,7 +53,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     expect(alice.stderr).toBe('');
     expect(alice.code).toBe(0);
     expect(await cli('account', 'add', 'Bob', ...pop('bob'))).toMatchObject({ code: 0 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await servers?.stop();
     if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
@@ -110,7 +110,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     const parsed = await simpleParser(received);
     expect(parsed.text).toBe('Hallo Bob,\nhier ist der Bericht.\n\n.\nA line with only a dot above.'); // format=flowed: a flowed reader drops the last line end
     expect(parsed.attachments.map((a) => [a.filename, a.contentType, a.content.equals(pdf)])).toEqual([['Bericht.pdf', 'application/pdf', true]]);
-  }, 60_000);
+  });
 
   it('with Postfix stopped the message waits in the Outbox (retrying); after Postfix is back, outbox resend delivers it once', async () => {
     await pf.stop();
@@ -145,7 +145,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     expect(await delivered('bob', messageId)).toBe(1);
     expect(await cli('sync', 'Bob')).toMatchObject({ code: 0 });
     expect((await messages('--account', 'Bob')).filter((m) => m.subject === 'While offline')).toHaveLength(1);
-  }, 90_000);
+  });
 
   it('send --later queues for that time and ends at once; outbox send (no ID) sends everything waiting now; discard says what it did', async () => {
     const later = new Date(Date.now() + 3 * 3600_000);
@@ -189,7 +189,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
       expect(bad.stderr, when).toMatch(words);
     }
     expect(await outbox()).toEqual([]);
-  }, 90_000);
+  });
 
   /** The bundled CLI in `cwd`, with `input` on its standard input. */
   async function cliWithInput(cwd: string, input: string, ...args: string[]) {
@@ -235,7 +235,7 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
     const parsed = await simpleParser(await fs.readFile(got!.path));
     expect(parsed.text).toBe('Typed on standard input.\nSecond line.'); // format=flowed: the last line end is dropped
     expect(parsed.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([['notes.txt', 'attached notes\n']]);
-  }, 60_000);
+  });
 
   it('refuses what cannot be sent in plain words, exit code 2, and queues nothing', async () => {
     for (const [args, message] of [
@@ -251,5 +251,5 @@ suite('popbox send and popbox outbox through Postfix, back by POP3 from Dovecot'
       expect(r.stderr).toMatch(message);
     }
     expect(await outbox()).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -34,7 +34,7 @@ suite('popbox server (Dovecot)', () => {
     await dc.deliver('jo', [1, 2, 3, 4].map(message));
     base = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-server-cli-'));
     dataDir = path.join(base, 'data');
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await dc?.stop();

@@ -70,7 +70,7 @@ suite('On the server (Dovecot)', () => {
     accountId = account.id;
     // Answered at once, then again: the pause after Cancel (test/unit/native-questions.test.ts) is off here.
     dispatch = createDispatcher(mailServiceHandlers(service, { chooseSaveDestination: async () => null, confirm: async (q) => (asked.push(q), answer), pauseAfterCancelMs: 0 }));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await service?.close();

@@ -44,7 +44,7 @@ suite('sending through Exim (the second MTA), delivered by LMTP into Dovecot', (
     ex = await startExim({ dovecot: dc, users: USERS });
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-smtp-exim-'));
     service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
-  }, 60_000);
+  });
   afterAll(async () => {
     await service?.close();
     await ex?.stop();
@@ -103,7 +103,7 @@ suite('sending through Exim (the second MTA), delivered by LMTP into Dovecot', (
       const parsed = await simpleParser(stored);
       expect(parsed.subject).toBe(SUBJECT);
       expect(parsed.attachments.map((a) => [a.filename, a.content.equals(attachment)])).toEqual([['Übersicht.bin', true]]);
-    }, 60_000);
+    });
   }
 
   it('MailService.send through the Outbox: sent once, Sent holds the bytes Exim got, Bob syncs it back with subject and attachment', async () => {
@@ -168,5 +168,5 @@ suite('sending through Exim (the second MTA), delivered by LMTP into Dovecot', (
     expect(parsed.subject).toBe(SUBJECT);
     expect(parsed.text).toContain('hier ist der Bericht über Köln.');
     expect(parsed.attachments.map((a) => [a.filename, a.contentType, a.content.equals(pdf)])).toEqual([['Bericht Köln.pdf', 'application/pdf', true]]);
-  }, 90_000);
+  });
 });

@@ -6,7 +6,8 @@
  *  - client: Popbox's POP3 client alone (bytes discarded): the protocol's speed;
  *  - sync: Popbox's durable sync as the running app does it (pop3-sync.ts: MailService.sync into
  *    a fresh data directory: Maildir with fsync of files and directories, ledger, journal,
- *    summaries, filters), timed around the sync call, so process start is not in it;
+ *    summaries, filters), timed around the sync call, so process start is not in it; node runs
+ *    it with the V8 flags the app's main process is started with (electron/main/js-flags.ts);
  *  - cli: the same through `popbox sync` (process start included; off unless BENCH_CLI=1, the
  *    CLI's start is startup-bench.ts's);
  *  - mpop, delivering into a Maildir (its normal mode, fsync per message; process wall time).
@@ -27,6 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { MAIN_V8_FLAGS } from '../../electron/main/js-flags.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot } from '../support/dovecot.js';
 import { generateMessage } from '../support/mailgen.js';
@@ -127,6 +129,7 @@ try {
     const dataDir = fs.mkdtempSync(path.join(out, 'sync-'));
     try {
       const r = timed(process.execPath, [
+        ...MAIN_V8_FLAGS,
         syncWorker,
         JSON.stringify({ dataDir, port: port(mode), security: mode, fingerprint256: dc.fingerprint256, user, password: `${user}-pw` }),
       ]);
@@ -347,7 +350,7 @@ try {
   const report = [
     `POP3 download benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Linux ${os.release()}, ${fsType} data directory; Node ${process.version}, Dovecot ${dovecotVersion}, ${mpopVersion}; Popbox ${commit}. Load average at start ${load(loadAtStart)}, at end ${load(os.loadavg())}.`,
     `Mailboxes, kept on the server: ${counts.map((n) => `${n.toLocaleString('en')} messages / ${mb(mailboxBytes.get(n)!)} (${n === 800 ? '70 % 2–20 KB text, 27 % 50–500 KB with attachments, 3 % 1–4 MB' : '70 % 2–20 KB, 25 % 50–500 KB, 5 % 1–10 MB'})`).join('; ')}. Median of ${RUNS} runs after a warm-up, alternating who goes first.`,
-    `client: Popbox POP3 client, bytes discarded (process wall time). sync: Popbox durable sync as the app runs it (MailService.sync: Maildir + fsync of files and directories, ledger, journal, summaries, filters), the sync call's own time, no process start. ${WITH_CLI ? 'cli: the same through `popbox sync` (process wall time). ' : ''}mpop: pipelining auto, Maildir delivery with fsync (process wall time). CPU: user + system of the sync call / of the mpop process.`,
+    `client: Popbox POP3 client, bytes discarded (process wall time). sync: Popbox durable sync as the app runs it (MailService.sync: Maildir + fsync of files and directories, ledger, journal, summaries, filters), the sync call's own time, no process start, node started with the app's V8 flags (${MAIN_V8_FLAGS.join(' ')}). ${WITH_CLI ? 'cli: the same through `popbox sync` (process wall time). ' : ''}mpop: pipelining auto, Maildir delivery with fsync (process wall time). CPU: user + system of the sync call / of the mpop process.`,
     '',
     `| case | client | sync | ${WITH_CLI ? 'cli | ' : ''}mpop | client / mpop | sync / mpop | CPU sync / mpop | peak RSS client / sync / mpop |`,
     `|---|---|---|${WITH_CLI ? '---|' : ''}---|---|---|---|---|`,

@@ -4,44 +4,27 @@
  * once sending was switched on, so a receive-only account had no name for Sent or for sending
  * switched on later. The name typed is saved as the account's identity, sending or not.
  */
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
-import { PopboxDb } from '../../renderer/src/db/database.js';
-import { serviceApi, type ServiceApi } from './service-api.js';
-import { giveElementsASize, renderApp } from './support/app-harness.js';
+import { appPerTest } from './support/app-harness.js';
+
+const t = appPerTest('add-name');
 
 beforeAll(() => {
-  giveElementsASize();
   // jsdom has no scrolling: the test result brings itself into view in a real window.
   Element.prototype.scrollIntoView ??= () => {};
 });
 
-let n = 0;
 describe('Add account: name, address and password on the first page', () => {
-  let s: ServiceApi;
-  let db: PopboxDb;
-  let stop: () => void;
-  beforeEach(async () => {
-    s = await serviceApi();
-    db = new PopboxDb(`add-name-${process.pid}-${++n}`, { indexedDB, IDBKeyRange });
-  });
-  afterEach(async () => {
-    cleanup();
-    stop?.();
-    db.close();
-    await s.close();
-  });
-
   const mount = () => {
     // The connection test answers as a working server would (no POP3 server in jsdom).
     const api: PopboxApi = {
-      ...s.api,
+      ...t.s.api,
       testConnection: async () => ({ ok: true, value: { greeting: '+OK', secure: true, fingerprint256: null, capabilities: ['UIDL'], pipelining: true, uidl: true, messageCount: 0, mailboxBytes: 0, loginDelaySeconds: null, expireDays: null } }),
       syncNow: async () => ({ ok: true, value: [] }),
     } as PopboxApi;
-    ({ stop } = renderApp(db, api));
+    t.render(api);
   };
 
   it('asks the three together, in that order, and keeps the name as who the account writes as', async () => {
@@ -68,9 +51,9 @@ describe('Add account: name, address and password on the first page', () => {
     await act(async () => fireEvent.click(first.getByRole('button', { name: 'Test connection' })));
     await waitFor(() => expect((first.getByRole('button', { name: 'Save account' }) as HTMLButtonElement).disabled).toBe(false));
     await act(async () => fireEvent.click(first.getByRole('button', { name: 'Save account' })));
-    await waitFor(() => expect(s.service.listAccounts()).toHaveLength(1));
+    await waitFor(() => expect(t.s.service.listAccounts()).toHaveLength(1));
     // Receive only (sending not switched on), and the name is kept all the same.
-    const [account] = s.service.listAccounts();
+    const [account] = t.s.service.listAccounts();
     expect(account!.smtp).toBeNull();
     expect(account!.identities).toMatchObject([{ name: 'Ann Example', address: 'ann@localhost', default: true }]);
   });

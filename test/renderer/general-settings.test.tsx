@@ -1,32 +1,37 @@
 /**
- * Settings › General in jsdom over a real MailService: "Delete junk automatically" beside
- * "Empty Trash automatically" saves the preference main acts on at each check for mail, and a
- * number of days set elsewhere (the CLI) is shown as it is.
+ * Settings › General in jsdom over a real MailService.
+ * - "Delete junk automatically" beside "Empty Trash automatically" saves the preference main acts
+ *   on at each check for mail, and a number of days set elsewhere (the CLI) is shown as it is.
+ * - Reading (walkthrough finding): plain-text mail reads in the reading font by default;
+ *   "Fixed-width font for plain text" brings the typewriter font back at once, and is remembered
+ *   by the window (localStorage) across a restart. What font the page really uses is checked in
+ *   Chromium (renderer-walkthrough.test.ts): jsdom has no stylesheet cascade.
  */
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServicesContext, type AppServices } from '../../renderer/src/app/context.js';
+import { applyPlainFixed, loadPlainFixed } from '../../renderer/src/app/reading-settings.js';
 import { GeneralSettings } from '../../renderer/src/features/accounts/GeneralSettings.js';
 import { serviceApi, type ServiceApi } from './service-api.js';
 
+let s: ServiceApi;
+beforeEach(async () => {
+  s = await serviceApi();
+});
+afterEach(async () => {
+  cleanup();
+  await s.close();
+});
+
+const mount = () =>
+  render(
+    // The page uses only the API: the read model and its database stay out of this test.
+    <ServicesContext.Provider value={{ api: s.api } as AppServices}>
+      <GeneralSettings />
+    </ServicesContext.Provider>,
+  );
+
 describe('Settings › General: delete junk after N days', () => {
-  let s: ServiceApi;
-  beforeEach(async () => {
-    s = await serviceApi();
-  });
-  afterEach(async () => {
-    cleanup();
-    await s.close();
-  });
-
-  const mount = () =>
-    render(
-      // The page uses only the API: the read model and its database stay out of this test.
-      <ServicesContext.Provider value={{ api: s.api } as AppServices}>
-        <GeneralSettings />
-      </ServicesContext.Provider>,
-    );
-
   it('is off by default, next to Empty Trash, and saves the choice in main', async () => {
     mount();
     const junk = (await screen.findByRole('combobox', { name: 'Delete junk automatically' })) as HTMLSelectElement;
@@ -47,5 +52,32 @@ describe('Settings › General: delete junk after N days', () => {
     mount();
     const junk = (await screen.findByRole('combobox', { name: 'Delete junk automatically' })) as HTMLSelectElement;
     expect(junk.selectedOptions[0]!.textContent).toBe('after 45 days');
+  });
+});
+
+describe('Settings › General › Reading: fixed-width font for plain text', () => {
+  beforeEach(() => {
+    localStorage.clear();
+    applyPlainFixed(false);
+  });
+
+  it('is off by default; on, the page switches at once and the choice outlives the window', () => {
+    mount();
+    const box = screen.getByRole('checkbox', { name: 'Fixed-width font for plain text' }) as HTMLInputElement;
+    expect(box.closest('fieldset')?.querySelector('legend')?.textContent).toBe('Reading');
+    expect(box.checked).toBe(false);
+    expect(document.documentElement.classList.contains('plain-fixed')).toBe(false);
+    fireEvent.click(box);
+    expect(box.checked).toBe(true);
+    expect(document.documentElement.classList.contains('plain-fixed')).toBe(true);
+    // A restart: a new page reads the stored choice before anything is shown.
+    cleanup();
+    document.documentElement.classList.remove('plain-fixed');
+    expect(loadPlainFixed()).toBe(true);
+    mount();
+    expect((screen.getByRole('checkbox', { name: 'Fixed-width font for plain text' }) as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Fixed-width font for plain text' }));
+    expect(loadPlainFixed()).toBe(false);
+    expect(document.documentElement.classList.contains('plain-fixed')).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { toCrlf } from '../support/mailgen.js';
 import type { PostfixServer } from '../support/postfix.js';
 import { sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { sleep } from '../support/servers.js';
+import { sleep, until } from '../support/servers.js';
 import { readAll } from '../support/streams.js';
 
 const suite = sendSuite('the Postfix suite');
@@ -366,8 +366,18 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
       proxy.setPlan({ stall: { dir: 'up', at: 256 * 1024, ms: 5000 } });
       const abort = new AbortController();
       try {
+        const before = proxy.connections();
         const sending = sendRaw(viaProxy({ signal: abort.signal }), { from: 'alice@example.org', to: ['bob@example.org'], raw: Readable.from([big]) });
-        setTimeout(() => abort.abort(), 500);
+        // Cancelled once the message is going out (this connection held by the proxy at 256 KB), not
+        // at a fixed 500 ms: on a loaded machine the login and envelope took longer, and the cancel
+        // came before DATA.
+        let settled = false;
+        void sending.then(
+          () => (settled = true),
+          () => (settled = true),
+        );
+        await until('the message to be going out', () => settled || (proxy.connections() > before && proxy.lastBytes().up >= 256 * 1024), 120_000);
+        abort.abort();
         const e = await expectSmtpError(sending);
         expect(e.code).toBe('cancelled');
         expect(e.stage).toBe('data');

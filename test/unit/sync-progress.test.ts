@@ -34,4 +34,19 @@ describe('ProgressReporter', () => {
     r.flush();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('a listener that throws on a held count does not throw out of the timer', () => {
+    const progress: SyncProgress = { phase: 'downloading', done: 0, total: 5, bytes: 0, totalBytes: 0 };
+    let calls = 0;
+    const r = new ProgressReporter(progress, () => {
+      if (++calls > 1) throw new Error('the window is gone');
+    }, 100);
+    r.moved();
+    progress.done = 1;
+    r.moved();
+    expect(() => vi.advanceTimersByTime(100)).not.toThrow();
+    expect(calls).toBe(2);
+    r.flush();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -54,8 +54,12 @@ export class ProgressReporter {
       return;
     }
     this.held = false;
-    this.tell();
     this.timer?.refresh();
+    try {
+      this.tell();
+    } catch {
+      // From a timer a listener's throw would end the process: a count not shown is no reason to.
+    }
   };
 
   private stop(): void {

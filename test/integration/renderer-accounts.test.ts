@@ -121,6 +121,26 @@ suite('accounts, status and search in Chromium', () => {
     expect(await label.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
   });
 
+  it('shows a note (Undo\'s) above the status bar, never over it, when the bar has several lines', async () => {
+    // Narrow: the password error wraps onto more lines than the 40 px the note used to leave.
+    await page.setViewportSize({ width: 480, height: 700 });
+    try {
+      await page.getByRole('button', { name: 'Get Mail' }).focus();
+      await page.keyboard.press('Control+z');
+      const note = page.locator('.toast').getByText('Nothing to undo.');
+      await note.waitFor();
+      const bar = (await status().boundingBox())!;
+      const toast = (await page.locator('.toast').boundingBox())!;
+      expect(bar.height).toBeGreaterThan(40);
+      expect(toast.y + toast.height).toBeLessThanOrEqual(bar.y);
+      // Still on screen, centred over the list.
+      expect(toast.y).toBeGreaterThan(0);
+      expect(Math.abs(toast.x + toast.width / 2 - 240)).toBeLessThan(2);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 880 });
+    }
+  });
+
   it('warns when saving a password the test refused, and tries a fixed password at once', async () => {
     await status().getByRole('button', { name: 'Enter password' }).click();
     const form = settings();

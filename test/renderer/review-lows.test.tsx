@@ -1,7 +1,8 @@
 /**
  * Review lows from the walkthrough, as a person sees them:
  * - Junk on a selection mixing Sent and Inbox mail moves the received messages and says what it
- *   left ("2 of your own messages were left where they are"); before, it junked them silently.
+ *   left ("2 of your own messages were left where they are") in the same note as the move and its
+ *   Undo; before, it junked them silently (and then said it in the status bar, apart from the note).
  * - A list of every folder (a search of all mail) names its name order "From / To": its rows
  *   show the sender of received mail and the recipient of the user's own; before, "Sender".
  * - The Sender / Recipient and Subject orders are A to Z in the reader's alphabet: "Émile"
@@ -52,7 +53,10 @@ describe('Junk on a mixed selection', () => {
     const bar = await screen.findByRole('toolbar', { name: 'Selected messages' });
     await act(async () => fireEvent.click(within(bar).getByRole('button', { name: 'Junk' })));
     await waitFor(() => expect(junked).toEqual([[spam.id]]));
-    await screen.findByText('2 of your own messages were left where they are.');
+    // One note says both, with its Undo (the status bar beside it said the second half apart).
+    const note = await screen.findByText('Marked 1 message as junk. 2 of your own messages were left where they are.');
+    expect(within(note.closest('.toast') as HTMLElement).getByRole('button', { name: 'Undo' })).toBeTruthy();
+    expect(within(screen.getByRole('contentinfo', { name: 'Status' })).queryByText(/left where/)).toBeNull();
   });
 });
 

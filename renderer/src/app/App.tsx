@@ -101,7 +101,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const { complete } = found;
   const searching = found.answer.status !== 'idle';
   const activity = useSyncActivity(listView);
-  const { toast, announce, undo, dismiss, history } = useUndo();
+  const { toast, announce, remark, undo, dismiss, history } = useUndo();
   const plainActions = useMemo(() => messageActions(api, setNotice), [api]);
   // What the user does is recorded for Undo; marking a message read by opening it is not.
   const actions = useMemo(() => undoableActions(plainActions, store, history, announce), [plainActions, store, history, announce]);
@@ -174,11 +174,19 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
     [getMail, open],
   );
 
-  /** Junk on these messages: the received ones move, and what was left (the user's own) is said. */
+  /**
+   * Junk on these messages: the received ones move, and what was left (the user's own) is said in
+   * the same note as the move and its Undo ("Marked 1 message as junk. 2 of your own messages were
+   * left where they are."), not in the status bar beside it, where two notes competed.
+   */
   const junkRows = (rows: readonly MessageRow[]) => {
     const { ids: t, skipped } = junkSplit(rows);
-    if (skipped) setNotice(skipped);
+    if (t.length === 0) {
+      if (skipped) announce(skipped, false);
+      return;
+    }
     leave('junk', t);
+    if (skipped) remark(skipped);
   };
 
   const runCommand = (c: Command, rowIds: string[]) => {
@@ -409,14 +417,17 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
           )
         }
       />
-      <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
+      {/* The toast sits just above the status bar however many lines the bar has, never over them. */}
+      <div className="status-slot">
+        <StatusArea notice={notice} onOpenSettings={(accountId, focusPassword) => setScreen({ kind: 'settings', accountId, focusPassword: !!focusPassword })} />
+        <Toast note={toast} onUndo={undo} onClose={dismiss} />
+      </div>
       {menu && <Menu label={menu.label} items={menu.items} at={menu.at} onClose={() => setMenu(null)} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {saved.element}
       {filing.dialog && (
         <FolderDialogHost dialog={filing.dialog} filing={filing} accounts={accounts} accountName={accountName} view={view} setView={setView} announce={announce} expectFolderChange={follow.expect} />
       )}
-      <Toast note={toast} onUndo={undo} onClose={dismiss} />
       {composer.element}
     </div>
   );

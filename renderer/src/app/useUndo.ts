@@ -13,5 +13,7 @@ export function useUndo() {
   const announce = useCallback((text: string, undoable: boolean) => setToast((t) => ({ text, undoable, n: (t?.n ?? 0) + 1 })), []);
   const undo = useCallback(() => void undoLast(history, announce), [history, announce]);
   const dismiss = useCallback(() => setToast(null), []);
-  return { history, toast, announce, undo, dismiss };
+  /** Adds a remark to the note just announced (one note says it all, with its Undo), or says it alone. */
+  const remark = useCallback((text: string) => setToast((t) => (t ? { ...t, text: `${t.text} ${text}` } : { text, undoable: false, n: 1 })), []);
+  return { history, toast, announce, remark, undo, dismiss };
 }

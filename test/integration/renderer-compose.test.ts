@@ -99,7 +99,7 @@ suite('writing mail in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await messageRow(page, 'Quarterly plans').waitFor({ timeout: 30_000 });
   }, 180_000);

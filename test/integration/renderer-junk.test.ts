@@ -46,7 +46,7 @@ suite('Junk / Not junk in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await row('Cheap pills').waitFor({ timeout: 30_000 });
   }, 120_000);

@@ -81,7 +81,7 @@ suite('layout and keyboard in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await row('Team offsite').waitFor({ timeout: 30_000 });
   }, 120_000);

@@ -58,7 +58,7 @@ suite('filters that reach beyond this computer ask natively (Chromium)', () => {
       },
     });
     ({ page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await page.getByRole('button', { name: 'Account settings' }).waitFor({ timeout: 30_000 });
   }, 120_000);

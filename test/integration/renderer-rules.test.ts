@@ -52,7 +52,7 @@ suite('filters in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await page.getByRole('grid', { name: 'Messages' }).getByRole('row', { name: /Team offsite/ }).waitFor({ timeout: 30_000 });
   }, 120_000);

@@ -77,7 +77,7 @@ suite('On the server in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await sidebar().getByRole('region', { name: 'Bob' }).waitFor({ timeout: 30_000 });
   }, 120_000);

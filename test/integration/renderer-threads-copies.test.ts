@@ -102,7 +102,7 @@ suite('conversations with copies in two accounts, in Chromium', () => {
     ({ service, page } = app);
     await fileAsSent(aliceId, '<boat@popbox.test>');
     await fileAsSent(bobId, '<boat-re@popbox.test>');
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await folder('Inbox', 'Bob').click();
     await grid().getByRole('row', { name: /Boat trip on Sunday/ }).waitFor({ timeout: 30_000 });

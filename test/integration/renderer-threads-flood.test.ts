@@ -57,7 +57,7 @@ suite('hostile conversations in Chromium', () => {
       },
     });
     ({ page } = app);
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await grid().getByRole('row', { name: /Invoice 42/ }).first().waitFor({ timeout: 60_000 });
   }, 300_000);

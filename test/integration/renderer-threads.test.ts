@@ -49,7 +49,7 @@ suite('conversations in Chromium', () => {
       },
     });
     ({ service, page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await grid().getByRole('row', { name: /Trip to the lake/ }).waitFor({ timeout: 30_000 });
   }, 120_000);

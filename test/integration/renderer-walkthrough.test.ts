@@ -75,7 +75,7 @@ suite('a new user’s walkthrough in Chromium', () => {
       },
     });
     ({ page } = app);
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(app.host.url);
     await row(/Garden club/).waitFor({ timeout: 30_000 });
   }, 120_000);

@@ -30,7 +30,7 @@ export async function openSearchPage(bobHolds: Buffer[]): Promise<SearchPage> {
     },
   });
   const page = app.page;
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(60_000);
   const grid = () => page.getByRole('grid', { name: 'Messages' });
   const messages = () => grid().locator('[role="row"][data-id]');
   try {

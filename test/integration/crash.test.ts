@@ -8,6 +8,9 @@
  * Kill times come from a seeded PRNG (POPBOX_CRASH_SEED), scaled to an uninterrupted sync
  * measured first. Iterations: 12 leave-off + 8 leave-on by default; POPBOX_CRASH_RUNS=N runs N
  * in all (60% leave-off), POPBOX_SOAK=1 runs 120. POPBOX_CRASH_VERBOSE=1 prints every kill.
+ * After each recovery the search index (its last rows written by the parse worker of the sync
+ * that was killed, or of the one that recovered) has one row per message, and each message's own
+ * word is found in its row alone.
  * Then kills aimed at the journal's compaction (¾ as many as leave-on kills): the journal must
  * open, list exactly the files on disk, and leave no temporary file behind.
  */
@@ -19,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -39,6 +43,8 @@ const SEED = Number(process.env.POPBOX_CRASH_SEED ?? 0x5eed_c0de) >>> 0;
 const CLI_TIMEOUT_MS = 60_000;
 /** In every generated message's From (mailgen's DOMAINS are all example.*). */
 const SHARED_WORD = 'example';
+/** The word only the message at this place in the mailbox has, first in its subject. */
+const wordOf = (i: number) => `crashmark${String(i).padStart(3, '0')}`;
 
 function iterationCounts(): { off: number; on: number } {
   const requested = process.env.POPBOX_CRASH_RUNS ? Number(process.env.POPBOX_CRASH_RUNS) : process.env.POPBOX_SOAK ? 120 : 20;
@@ -58,6 +64,7 @@ const timeoutFor = (iterations: number) => Math.max(300_000, 60_000 + iterations
  * ~40 small messages with three of 1–3 MB among them, so RETR takes real time on either side of
  * them; then 40 more small ones, so a sync parses more than the pool's START_AT (64) and its parse
  * worker writes the search rows of the last ones itself (a kill can cut the worker's transaction).
+ * Each has a word of its own in its subject (wordOf), so the index can be asked for each message.
  */
 function mailboxContents(): Buffer[] {
   const small = generateMessages({ seed: 303, count: 80, mix: 'small' });
@@ -66,7 +73,12 @@ function mailboxContents(): Buffer[] {
     generateMessage(9002, 2_100_000, { attachment: true }),
     generateMessage(9003, 3_000_000, { attachment: true }),
   ];
-  return [...small.slice(0, 8), big[0]!, ...small.slice(8, 22), big[1]!, ...small.slice(22, 36), big[2]!, ...small.slice(36, 80)];
+  const mail = [...small.slice(0, 8), big[0]!, ...small.slice(8, 22), big[1]!, ...small.slice(22, 36), big[2]!, ...small.slice(36, 80)];
+  return mail.map((m, i) => {
+    const at = m.indexOf('\nSubject: ') + '\nSubject: '.length;
+    if (at < '\nSubject: '.length || at > m.indexOf('\n\n')) throw new Error(`message ${i} has no Subject header`);
+    return Buffer.concat([m.subarray(0, at), Buffer.from(`${wordOf(i)} `), m.subarray(at)]);
+  });
 }
 
 interface CliResult {
@@ -119,6 +131,8 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
   let workDir: string;
   const mail = mailboxContents();
   const expected = mail.map((m) => sha(toCrlf(m))).sort();
+  /** Each message's own word, by the sha of its bytes as stored. */
+  const wordBySha = new Map(mail.map((m, i) => [sha(toCrlf(m)), wordOf(i)]));
   const expectedSet = new Set(expected);
   const N = mail.length;
   const counts = iterationCounts();
@@ -409,6 +423,24 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
     }
   }
 
+  /**
+   * The index file as the last Popbox process left it, read here without Popbox: the message ids
+   * it has rows for, and for each word asked, the ids of the rows its text matches (a row of
+   * text without a message row counts as "no message"). Read-only: nothing here changes it.
+   */
+  function indexFile(dataDir: string, words: readonly string[]): { ids: string[]; found: Map<string, string[]> } {
+    const db = new Database(path.join(dataDir, 'search', 'index.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const ids = db.prepare('SELECT id FROM docs').pluck().all() as string[];
+      const idAt = db.prepare('SELECT id FROM docs WHERE rowid = ?').pluck();
+      const match = db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').pluck();
+      const found = new Map(words.map((w) => [w, (match.all(`"${w}"`) as number[]).map((rowid) => (idAt.get(rowid) as string | undefined) ?? `no message (row ${rowid})`)]));
+      return { ids, found };
+    } finally {
+      db.close();
+    }
+  }
+
   async function serverShas(): Promise<string[]> {
     return (await dc.mailbox(USER)).map((m) => sha(toCrlf(m.bytes)));
   }
@@ -535,12 +567,24 @@ suite('crash safety: SIGKILL the CLI sync at random moments, then sync again', (
 
     // The search index, written in part by the killed sync's parse worker: every message found
     // exactly once by a word all of them have (their senders' domains), no ghost of a row whose
-    // message a kill kept from the journal, none missing.
+    // message a kill kept from the journal, none missing. The search first indexes what the
+    // index lacks and hides rows the journal lacks, so it is the file itself that is read next.
     const search = await cli(dataDir, 'search', '--json', '--limit', '10000', SHARED_WORD);
     expect(search.stderr, `${where}: search`).toBe('');
     expect(search.code, `${where}: search`).toBe(0);
     const found = (JSON.parse(search.stdout) as { id: string }[]).map((m) => m.id);
     expect(found.sort(), `${where}: search finds every message exactly once`).toEqual(listed.map((m) => m.id).sort());
+    // Up to date with the journal now, the file holds one row per message and no other (no row
+    // left by the killed sync for a message the journal never got), and each message's own word
+    // is in its row alone: a row with another message's text, or a message's text written twice
+    // (once under a row without a message), fails here; the word all of them share cannot see
+    // either (the search's ids come out the same).
+    const idOfFile = new Map(listed.map((m) => [m.path, m.id]));
+    const wordOfId = new Map(files.map((f) => [idOfFile.get(f.file)!, wordBySha.get(f.sha)!]));
+    const index = indexFile(dataDir, [...wordOfId.values()]);
+    expect(index.ids.sort(), `${where}: index.sqlite has a row for each message in the journal, once`).toEqual(listed.map((m) => m.id).sort());
+    const misplaced = [...wordOfId].filter(([id, word]) => index.found.get(word)!.join() !== id).map(([id, word]) => `${word} (${id}) in ${index.found.get(word)!.join(', ') || 'no row'}`);
+    expect(misplaced, `${where}: each message's own word found in its row alone`).toEqual([]);
 
     if (leaveOn) {
       expect(multiset(await serverShas()), `${where}: the server keeps every message`).toEqual(expected);

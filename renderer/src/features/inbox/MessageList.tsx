@@ -74,7 +74,9 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
   // A conversation's row speaks for its newest message (a reply in Sent included): that
   // message's sender, subject, snippet and date together, never one's sender with another's date.
   const shown = thread?.latest ?? row;
-  const { sender, subject, date, snippet: stored, label } = rowText(shown);
+  // Flagged if any of its messages is (the flag order puts it with the flagged ones).
+  const flagged = thread ? thread.flagged : row.flagged === 1;
+  const { sender, subject, date, snippet: stored, label } = rowText(thread ? { ...shown, flagged: flagged ? 1 : 0 } : shown);
   const snippet = marks?.snippets.get(shown.id) ?? marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
   return (
@@ -109,7 +111,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
             </span>
           )}
           {row.hasAttachments === 1 && <Icon kind="attach" title="Has attachments" />}
-          {row.flagged === 1 && <Icon kind="flag" title="Flagged" />}
+          {flagged && <Icon kind="flag" title="Flagged" />}
           {place && <span className="row-place">{place}</span>}
           <span className="date">{date}</span>
         </div>

@@ -5,10 +5,7 @@
  *    stopped with "already using this data directory");
  *  - with "Empty Trash after N days" on and something in Trash, a cron `popbox sync` stays quick
  *    while the last purge is less than an hour old (it was in memory only: every new process
- *    took the full path), and goes the full way (and purges) once the hour is over;
- *  - the empty check's cached ledger summary (sync/quick-ledger.ts) is used only while the ledger
- *    holds the bytes it was made from: a deletion another process asked for in the ledger alone
- *    (the Maildir unchanged) is carried out at the next `popbox sync`, once.
+ *    took the full path), and goes the full way (and purges) once the hour is over.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickSync } from '../../electron/cli/quick-sync.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
-import { Ledger } from '../../electron/core/store/ledger.js';
 import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -131,37 +127,5 @@ suite('popbox sync: quick path and full path', () => {
     const after = await MailService.open({ dataDir, secrets });
     expect(after.messages({}).find((m) => m.id === first!.id)?.folder).toBe('Trash');
     await after.close();
-  });
-
-  it('the cached ledger summary gives way to a ledger another process changed: its deletion is carried out, once', async () => {
-    const cleanMark = async () => {
-      const st = await fs.stat(path.join(dataDir, 'closed-cleanly'));
-      return `${st.ino}:${st.mtimeMs}`;
-    };
-    const empty = { code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' };
-    await ageMaildir(accountDir);
-    expect(await runCli(dataDir, 'sync')).toEqual(empty); // full: a stamp to trust
-    const mark = await cleanMark();
-    // Quick: the first reads the ledger and keeps its summary, the second answers from it.
-    expect(await runCli(dataDir, 'sync')).toEqual(empty);
-    const cache = path.join(accountDir, 'ledger-uidls.cache');
-    const made = await fs.stat(cache);
-    expect(await runCli(dataDir, 'sync')).toEqual(empty);
-    expect((await fs.stat(cache)).mtimeMs).toBe(made.mtimeMs);
-    expect(await cleanMark()).toBe(mark);
-
-    // Another process (the app, a filter) asks in the ledger alone for one message to go from the
-    // server: nothing in the Maildir changes, so only the ledger's own bytes tell.
-    const onServer = await dc.mailbox('qs');
-    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
-    const victim = [...ledger.all()].find((e) => e.goneAt === undefined && e.serverDeletedAt === undefined)!;
-    ledger.deleteOnServer([victim.uidl], Date.now());
-    await ledger.commit();
-    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 1 deleted on server\n', stderr: '' });
-    expect(await dc.mailbox('qs')).toHaveLength(onServer.length - 1);
-    await ageMaildir(accountDir);
-    expect(await runCli(dataDir, 'sync')).toEqual(empty);
-    expect(await runCli(dataDir, 'sync')).toEqual(empty);
-    expect(await dc.mailbox('qs')).toHaveLength(onServer.length - 1);
   });
 });

@@ -2,8 +2,7 @@
  * The check that finds nothing new, made cheap (issue 18 P0). Most checks for mail find nothing:
  * the full path opens the account's mailbox (every folder of the Maildir scanned, tmp/ cleaned,
  * the journal reconciled with the disk) before it even connects. Here only what the decision
- * needs is read: the ledger (the app's account session keeps it while its file is unchanged; the
- * CLI reads a summary cached beside it, sync/quick-ledger.ts), the
+ * needs is read: the ledger (the app's account session keeps it while its file is unchanged), the
  * server's UIDL list (LIST only when there is work), and the plan the full sync would make from them (planSync, the
  * same function). When that plan does nothing, neither does the full sync, and the check ends here
  * with QUIT; otherwise the caller runs the full sync, which decides again from scratch — over this
@@ -25,10 +24,10 @@ import type { Credentials } from '../pop3/auth.js';
 import { Pop3Client, type MessageUid, type Pop3ConnectOptions } from '../pop3/client.js';
 import { isPop3Error } from '../pop3/errors.js';
 import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
+import { Ledger } from '../store/ledger.js';
 import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
-import { openCheckLedger, type CheckLedger } from './quick-ledger.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
 
 const STAMP_FILE = 'quick-check.json';
@@ -193,10 +192,8 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     const askCredentials = () => (credentials ??= typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials));
     let seen: string | undefined;
     const ledgerFile = path.join(accountDir, 'ledger.jsonl');
-    const kept = opts.keptLedger;
     const [ledger, pop] = await Promise.all([
-      // The app keeps the folded ledger between checks; the CLI reads its cached summary (quick-ledger.ts).
-      kept ? kept.read(ledgerFile).then((l): CheckLedger => ({ summary: null, ledger: () => Promise.resolve(l), remember: () => Promise.resolve() })) : openCheckLedger(accountDir),
+      opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
           const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
@@ -234,14 +231,12 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         return opts.handOver ? handOver() : await quitThenFull(pop);
       }
       const hook = opts.adjustPlan;
-      // The cached summary can only say "nothing to do"; otherwise the plan is made from the ledger itself.
-      const summarized = ledger.summary?.nothingToDo(uidls, opts.policy, opts.now) === true;
-      let plan = summarized ? emptyPlan(opts.policy) : planSync(serverListing(uidls), await ledger.ledger(), opts.policy, opts.now);
+      let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
         // Nothing to hand over to: the full sync lists and runs the hook itself (once).
         if (!opts.handOver) return await quitThenFull(pop);
         const server = serverListing(uidls, await pop.list());
-        const planned = planSync(server, await ledger.ledger(), opts.policy, opts.now);
+        const planned = planSync(server, ledger, opts.policy, opts.now);
         plan = planned;
         let handedHook: HandedHook | undefined;
         if (hook) {
@@ -254,7 +249,6 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         if (planHasWork(plan)) return handOver(server, handedHook);
       }
       await pop.quit();
-      if (!summarized) await ledger.remember();
       // The certificate as last seen and no block when this check began (certificateBlockSync,
       // read just before the lock was taken): nothing to remember, and no need to read the file
       // again. A block another process recorded in between stays until the next full sync, which
@@ -277,11 +271,6 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // Handed over, the lock is the caller's (it goes on to the mailbox the full sync opens).
     if (!handedOver) await releaseLock(lock);
   }
-}
-
-/** What planSync returns when it finds nothing to do. */
-function emptyPlan(policy: SyncPolicy): SyncPlan {
-  return { download: [], headersOnly: [], delete: [], gone: [], deleteNewDownloads: !policy.leaveOnServer };
 }
 
 async function quitThenFull(pop: Pop3Client): Promise<null> {

@@ -1,7 +1,8 @@
 /**
  * The search index written by the parse worker (issue 18): the worker that parsed a new message
- * writes its rows into the index itself, so main's thread neither receives the text nor runs
- * FTS5's tokenizer for it, and main's index adopts the row when the message is journaled. What a
+ * writes its rows into the index itself once its sync's parses are answered, so main's thread
+ * neither receives the text nor runs FTS5's tokenizer for it, and main's index adopts the row
+ * once the worker is done (a search waits for that). What a
  * user notices: every new message is found by its words, once; a row written for a message that
  * never reached the journal never shows and is gone after the next open; a row the file no
  * longer holds (removed by someone else, a rebuilt file) is indexed by main instead.
@@ -107,11 +108,29 @@ describe('the search index written by the parse worker', () => {
     expect(docsInFile(), 'one row per message').toEqual(ids);
   });
 
+  it('makes a search wait for the rows the worker still keeps (the end of a sync), and finds the message', async () => {
+    // A worker that would write what it keeps only after 60 s idle, and no sync's end to say so.
+    const slow = new ParsePool({ size: 1, startAt: 0, holdMs: 60_000, timeoutMs: 600_000 });
+    try {
+      const texts = new TextCache();
+      const search = open(texts);
+      const summary = await parseInto(slow, await writeMessage('m0', 'bilbyish'), 'm0', texts, false);
+      expect(docsInFile(), 'kept by the worker, not written yet').toEqual([]);
+      await journal.append([{ t: 'add', m: { ...base('m0'), summary } }]);
+      expect(await find('bilbyish'), 'found by a search right away').toEqual(['m0']);
+      expect(search.adopted, "the worker's row, not one main wrote").toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('never shows a row written for a message the journal never got, and drops it at the next open', async () => {
     const texts = new TextCache();
     open(texts);
     // Parsed (and written by the worker) but never journaled: a kill between the two.
     await parseInto(pool, await writeMessage('ghost', 'phantasmic'), 'ghost', texts, false);
+    pool.flush();
+    await pool.indexWritten(false);
     expect(docsInFile()).toEqual(['ghost']);
     expect(await find('phantasmic')).toEqual([]);
     await index!.close();
@@ -125,6 +144,8 @@ describe('the search index written by the parse worker', () => {
     const texts = new TextCache();
     const search = open(texts);
     const summary = await parseInto(pool, await writeMessage('m0', 'quokkaish'), 'm0', texts, false);
+    pool.flush();
+    await pool.indexWritten(false);
     // Another program (or a rebuild) removed the worker's row before the message was journaled.
     const db = new Database(SearchIndex.file(dir));
     db.exec("DELETE FROM fts WHERE rowid IN (SELECT rowid FROM docs WHERE id = 'm0'); DELETE FROM docs WHERE id = 'm0'");

@@ -15,10 +15,7 @@
  */
 export const HOLD_MS = 1000;
 
-/**
- * Jobs a worker is given ahead of its answers: never more in its hand, so never more answers
- * held for one write into the search index (parse-worker.ts INDEX_BATCH).
- */
+/** Jobs a worker is given ahead of its answers. */
 export const IN_FLIGHT = 16;
 
 /**

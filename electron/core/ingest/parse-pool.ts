@@ -109,8 +109,6 @@ interface Job {
   resolve: (p: ParsedMessage | null) => void;
   /** In flight when a worker was lost beside others: sent alone from now on, so a second loss is its own. */
   suspect?: boolean;
-  /** Queued when its sync said no more are coming (flush): its answer is not held for the index. */
-  last?: boolean;
 }
 
 interface Slot {
@@ -122,6 +120,8 @@ interface Slot {
   startup: NodeJS.Timeout | null;
   /** The worker has loaded its modules (its first message says so). */
   ready: boolean;
+  /** It keeps text of answered messages to write into the search index (its last answers said so; its `written` note clears it). */
+  keeping: boolean;
 }
 
 export class ParsePool {
@@ -133,11 +133,12 @@ export class ParsePool {
   private readonly holdMs: number;
   /**
    * The caller said no more parses are coming (flush) and none came since: a worker that has
-   * answered all it had is told again, so it closes its index connection. Which answers may not
-   * be held is marked on the jobs themselves (Job.last), not here: in the app a second account's
-   * sync may parse on after the first one's flush.
+   * answered all it had is told again, so it writes the text it kept into the search index and
+   * closes its index connection.
    */
   private noMore = false;
+  /** Callers of indexWritten waiting for the workers' index writes. */
+  private writeWaiters: (() => void)[] = [];
   /** Parses in this run (START_AT) and when the last one came. */
   private inRun = 0;
   private lastParseAt = -Infinity;
@@ -242,20 +243,33 @@ export class ParsePool {
   }
 
   /**
-   * No more parses are coming for now (a sync's end): answers a worker holds to write their text
-   * into the search index in one go (parse-worker.ts INDEX_BATCH) are sent without waiting, and
-   * so are those of jobs still queued here (more than a worker takes at once), until the next parse.
+   * No more parses are coming for now (a sync's end): each worker writes the text it kept into
+   * the search index once it has answered all it has (parse-worker.ts).
    */
   flush(): void {
     this.noMore = true;
-    // Jobs still queued (more than a worker takes at once) are this sync's last too: a worker
-    // answers them as soon as they are done instead of holding the last few for the index until
-    // HOLD_MS (a sync's end waited ~1 s for them), whatever another sync sends meanwhile.
-    for (const job of this.queue) job.last = true;
-    // Jobs queued this turn go first (marked), so the note follows them. Workers with nothing in
-    // hand get it too: they close their index connection (parse-worker.ts).
+    // Jobs queued this turn go first, so the note follows them. Workers with nothing in hand
+    // write and close their index connection at once.
     this.pumpNow();
     for (const slot of this.slots) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
+  }
+
+  /**
+   * Resolves once the text the workers keep for the search index (index-writer.ts) is written,
+   * or given up (a worker lost): a search waits for it. `now` asks them to write it at once
+   * rather than at their sync's end or when they are idle.
+   */
+  indexWritten(now = true): Promise<void> {
+    const keeping = [...this.slots].filter((s) => s.keeping);
+    if (keeping.length === 0) return Promise.resolve();
+    if (now) for (const slot of keeping) slot.worker.postMessage({ jobs: [], write: true } satisfies ParseRequests);
+    return new Promise((resolve) => this.writeWaiters.push(resolve));
+  }
+
+  /** Callers of indexWritten are answered once no worker keeps text any more. */
+  private written(): void {
+    if ([...this.slots].some((s) => s.keeping)) return;
+    for (const resolve of this.writeWaiters.splice(0)) resolve();
   }
 
   /** Ends every worker; queued and running parses finish on the calling thread. */
@@ -288,7 +302,7 @@ export class ParsePool {
     }
     if (this.queue.length === 0 && [...this.slots].every((s) => s.jobs.length === 0) && this.slots.size) {
       this.idleTimer = setTimeout(() => {
-        for (const s of [...this.slots]) if (s.jobs.length === 0) this.drop(s);
+        for (const s of [...this.slots]) if (s.jobs.length === 0 && !s.keeping) this.drop(s);
       }, this.idleMs);
       this.idleTimer.unref();
     }
@@ -310,8 +324,15 @@ export class ParsePool {
       this.noWorkers();
       return null;
     }
-    const slot: Slot = { worker, jobs: [], timer: null, startup: null, ready: false };
+    const slot: Slot = { worker, jobs: [], timer: null, startup: null, ready: false, keeping: false };
     worker.on('message', (a: ParseAnswers | WorkerNote) => {
+      if ('written' in a) {
+        slot.keeping = false;
+        if (slot.jobs.length === 0) slot.worker.unref();
+        this.written();
+        this.pump(); // its idle time starts again
+        return;
+      }
       if ('ready' in a) {
         slot.ready = true;
         if (slot.startup) clearTimeout(slot.startup);
@@ -325,6 +346,8 @@ export class ParsePool {
         if (slot.jobs[0]?.id === a.job) this.arm(slot, a.size);
         return;
       }
+      // Kept text keeps the process (a CLI sync) alive until it is written, as a parse in flight does.
+      slot.keeping = a.keeping;
       let answered = false;
       for (const { job: id, parsed } of a.answers) {
         const job = slot.jobs[0];
@@ -338,7 +361,7 @@ export class ParsePool {
       if (slot.jobs.length) this.arm(slot, 0);
       else this.finish(slot);
       this.pump();
-      // All answered after no more were said to come: the note again, so the worker closes its index connection.
+      // All answered after no more were said to come: the note again, so the worker writes its kept text and closes its index connection.
       if (this.noMore && slot.jobs.length === 0) worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
     });
     // A worker that fails before it has loaded cannot run here (a missing module, a packaged app
@@ -386,10 +409,10 @@ export class ParsePool {
     for (const job of jobs) {
       if (job.bytes) {
         this.queuedBytes -= job.bytes.byteLength;
-        requests.push({ job: job.id, file: job.file, bytes: job.bytes, ...(job.index ? { index: job.index } : {}), ...(job.last ? { last: true } : {}) });
+        requests.push({ job: job.id, file: job.file, bytes: job.bytes, ...(job.index ? { index: job.index } : {}) });
         transfer.push(job.bytes);
         job.bytes = undefined; // detached by the transfer
-      } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}), ...(job.last ? { last: true } : {}) });
+      } else requests.push({ job: job.id, file: job.file, ...(job.index ? { index: job.index } : {}) });
     }
     const idle = slot.jobs.length === 0;
     this.sent += jobs.length;
@@ -402,7 +425,7 @@ export class ParsePool {
   private finish(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
-    slot.worker.unref();
+    if (!slot.keeping) slot.worker.unref();
   }
 
   /**
@@ -442,6 +465,9 @@ export class ParsePool {
     if (slot.startup) clearTimeout(slot.startup);
     slot.jobs = [];
     this.slots.delete(slot);
+    // Text it kept for the index is gone with it: those messages have no row, and main's index writes them.
+    slot.keeping = false;
+    this.written();
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();

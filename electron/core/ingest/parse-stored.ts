@@ -20,8 +20,11 @@ export interface ParsedMessage {
   summary: MessageSummary;
   /** What the search index needs from the body; null when the file could not be read at all. */
   text: IndexedText | null;
-  /** Written into the search index by the worker that parsed it (search/index-writer.ts): then `text` is null. */
-  indexed?: { rowid: number; partial: boolean };
+  /**
+   * Kept by the worker that parsed it, to write into the search index once its sync's parses are
+   * done (search/index-writer.ts): then `text` is null, and the index looks the row up by id.
+   */
+  deferred?: { partial: boolean };
 }
 
 /** A summary with nothing in it but a size of 0 (fallbackSummary's, for bytes with no file yet). */

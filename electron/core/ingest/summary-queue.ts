@@ -55,7 +55,7 @@ export class SummaryQueue {
       // A whole body: written into the index as not partial (the index checks against the record).
       this.pool.parseBytes(id, own.buffer, texts?.target(id, false)).then((parsed) => {
         if (!parsed) return null;
-        texts?.parsed(id, parsed);
+        texts?.parsed(id, parsed, this.pool);
         return parsed.summary;
       }),
     );
@@ -113,11 +113,11 @@ export class SummaryQueue {
 
 /**
  * One file parsed by the pool: its summary; its search text left in `texts` for message `id`, or
- * written into the index by the worker (partial: as the journal will record the message).
+ * kept by the worker to write into the index (partial: as the journal will record the message).
  */
 export async function parseInto(pool: ParsePool, file: string, id: string, texts: TextCache | undefined, partial?: boolean): Promise<MessageSummary> {
   const parsed = await pool.parse(file, partial === undefined ? undefined : texts?.target(id, partial));
-  texts?.parsed(id, parsed);
+  texts?.parsed(id, parsed, pool);
   return parsed.summary;
 }
 

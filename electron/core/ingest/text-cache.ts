@@ -8,8 +8,13 @@ import type { IndexedText } from '../search/extract.js';
 import type { IndexTarget } from '../search/index-writer.js';
 import type { ParsedMessage } from './parse-stored.js';
 
-/** Rows a parse worker wrote and the index has not adopted yet, at most (each a few dozen bytes). */
-const INDEXED_MAX = 100_000;
+/** Messages a parse worker keeps to index and the index has not adopted yet, at most (a few dozen bytes each). */
+const DEFERRED_MAX = 100_000;
+
+/** Who writes deferred rows (ParsePool): resolves once what its workers kept is written or given up. */
+export interface DeferredWriter {
+  indexWritten(now?: boolean): Promise<void>;
+}
 
 /** About 24 MB of text waiting for the index (JavaScript strings: 2 bytes a character, at most). */
 export const TEXT_CACHE_BYTES = 24 * 1024 * 1024;
@@ -17,8 +22,10 @@ export const TEXT_CACHE_BYTES = 24 * 1024 * 1024;
 export class TextCache {
   private readonly texts = new Map<string, { text: IndexedText; bytes: number }>();
   private bytes = 0;
-  /** Documents a parse worker wrote into the index (search/index-writer.ts), by message id. */
-  private readonly indexed = new Map<string, { rowid: number; partial: boolean }>();
+  /** Messages a parse worker writes into the index itself (search/index-writer.ts), by id: as headers-only or not. */
+  private readonly deferred = new Map<string, boolean>();
+  /** The pools whose workers write them. */
+  private readonly writers = new Set<DeferredWriter>();
   /**
    * The index file parse workers may write new messages' text into: set by the search index
    * while it is open (search-index.ts), null otherwise (the text then comes here).
@@ -32,22 +39,34 @@ export class TextCache {
     return this.indexFile === null ? undefined : { file: this.indexFile, id, partial };
   }
 
-  /** A parse's outcome for message `id`: its text kept for the index, or the row a worker wrote. */
-  parsed(id: string, parsed: ParsedMessage): void {
+  /**
+   * A parse's outcome for message `id`: its text kept for the index, or the note that the worker
+   * of `writer` keeps it and writes the row itself.
+   */
+  parsed(id: string, parsed: ParsedMessage, writer?: DeferredWriter): void {
     if (parsed.text) this.put(id, parsed.text);
-    else if (parsed.indexed) {
+    else if (parsed.deferred) {
       this.drop(id);
-      this.indexed.set(id, parsed.indexed);
-      // Rows of messages never journaled are not waited for forever (the index's next open removes them).
-      if (this.indexed.size > INDEXED_MAX) this.indexed.delete(this.indexed.keys().next().value as string);
+      this.deferred.set(id, parsed.deferred.partial);
+      if (writer) this.writers.add(writer);
+      // Messages never journaled are not waited for forever (the index's next open removes their rows).
+      if (this.deferred.size > DEFERRED_MAX) this.deferred.delete(this.deferred.keys().next().value as string);
     }
   }
 
-  /** The row a worker wrote for `id`, removed from here; undefined when there is none. */
-  takeIndexed(id: string): { rowid: number; partial: boolean } | undefined {
-    const hit = this.indexed.get(id);
-    this.indexed.delete(id);
-    return hit;
+  /** Whether a worker writes `id`'s row (as headers-only or not), removed from here; undefined when none does. */
+  takeDeferred(id: string): { partial: boolean } | undefined {
+    const partial = this.deferred.get(id);
+    this.deferred.delete(id);
+    return partial === undefined ? undefined : { partial };
+  }
+
+  /**
+   * Resolves once every row the workers kept so far is written (or given up: then it is not in
+   * the file); `now` asks them to write at once instead of at their sync's end or when idle.
+   */
+  async written(now: boolean): Promise<void> {
+    await Promise.all([...this.writers].map((w) => w.indexWritten(now)));
   }
 
   /** The text of message `id`'s current file (a newer put replaces an older one). */
@@ -72,7 +91,7 @@ export class TextCache {
 
   /** A message gone or changed: its text must not be used. */
   drop(id: string): void {
-    this.indexed.delete(id);
+    this.deferred.delete(id);
     const hit = this.texts.get(id);
     if (!hit) return;
     this.texts.delete(id);

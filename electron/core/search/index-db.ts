@@ -164,7 +164,8 @@ export class IndexDb {
     this.db = db;
     this.writes = writeStatements(db);
     this.stmts = {
-      docAt: db.prepare('SELECT id, partial FROM docs WHERE rowid = ?').raw(),
+      docOf: db.prepare('SELECT rowid, partial FROM docs WHERE id = ?').raw(),
+      relabel: db.prepare('UPDATE docs SET partial = 1 WHERE id = ?'),
       match: db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').raw().pluck(),
       ranked: db.prepare(`SELECT rowid, bm25(fts, ${WEIGHTS.join(', ')}) FROM fts WHERE fts MATCH ?`).raw(),
     };
@@ -250,14 +251,18 @@ export class IndexDb {
     return this.idOf.get(rowid);
   }
 
-  /** Adds (or replaces) documents and removes ids, all in one transaction. */
-  write(add: readonly IndexDoc[], remove: readonly string[]): void {
+  /**
+   * Adds (or replaces) documents, removes ids and writes adopted rows' headers-only mark
+   * (`relabel`, adopt()), all in one transaction.
+   */
+  write(add: readonly IndexDoc[], remove: readonly string[], relabel: readonly string[] = []): void {
     const run = this.db.transaction(() => {
       const gone: [string, number][] = [];
       for (const id of [...remove, ...add.map((d) => d.id)]) {
         const rowid = deleteRows(this.writes, id);
         if (rowid !== undefined) gone.push([id, rowid]);
       }
+      for (const id of relabel) this.stmts.relabel.run(id);
       return { gone, added: add.map((d): [string, number, boolean] => [d.id, insertRows(this.writes, d), d.partial]) };
     });
     // IMMEDIATE: the write lock is taken (or waited for) at BEGIN. A deferred transaction that
@@ -271,16 +276,24 @@ export class IndexDb {
   }
 
   /**
-   * A document a parse worker wrote (IndexAppender) becomes known here, if the file still holds
-   * it as the worker left it: false when it does not (removed or replaced since, or written into
-   * a file made anew after damage), and the caller indexes the message itself.
+   * The document a parse worker wrote for `id` (IndexAppender) becomes known here, looked up in
+   * the file by id: false when the file holds none as the journal has the message (never written,
+   * removed since, a file made anew after damage), and the caller indexes the message itself. A
+   * row written as a whole message for one the journal has as headers-only (its headers were
+   * handed to the worker as bytes: a whole file, as far as the worker could tell) holds exactly
+   * what the file holds: it is adopted as headers-only, and `relabel` is true (write it so: write()'s
+   * `relabel`, until then the next open indexes it again).
    */
-  adopt(id: string, rowid: number, partial: boolean): boolean {
-    const row = this.stmts.docAt.get(rowid) as [string, number] | undefined;
-    if (!row || row[0] !== id || row[1] !== (partial ? 1 : 0)) return false;
+  adopt(id: string, partial: boolean): { relabel: boolean } | false {
+    const row = this.stmts.docOf.get(id) as [number, number] | undefined;
+    if (!row) return false;
+    const [rowid, wasPartial] = row;
+    // A whole message's row for a headers-only file is only relabelled, never the other way round
+    // (a headers-only row does not hold the rest's words).
+    if (wasPartial !== (partial ? 1 : 0) && !(partial && wasPartial === 0)) return false;
     this.forget(id, this.rowOf.get(id));
     this.remember(id, rowid, partial);
-    return true;
+    return { relabel: wasPartial !== (partial ? 1 : 0) };
   }
 
   private forget(id: string, rowid: number | undefined): void {
@@ -372,7 +385,7 @@ export class IndexDb {
 
 /**
  * A second writer of an existing index file, for a parse worker (issue 18): it writes the text it
- * parsed itself, so the text never crosses back to main's thread and main's thread never runs
+ * parsed itself (once its sync's parses are answered: index-writer.ts), so the text never crosses back to main's thread and main's thread never runs
  * FTS5's tokenizer for a sync's new mail. It never makes, empties or rebuilds a file (main's
  * IndexDb alone does): a file missing, of another version, or made anew since it was opened (a
  * rebuild after damage) is reopened or refused, and then main indexes those messages as before.
@@ -380,6 +393,7 @@ export class IndexDb {
  */
 export class IndexAppender {
   private readonly writes: WriteStatements;
+  private readonly partialOf: Database.Statement;
 
   private constructor(
     private readonly db: Db,
@@ -387,6 +401,7 @@ export class IndexAppender {
     private readonly ino: number,
   ) {
     this.writes = writeStatements(db);
+    this.partialOf = db.prepare('SELECT partial FROM docs WHERE id = ?').pluck();
   }
 
   /** Opens `file` to add documents; throws when it is not an index of this version. */
@@ -411,16 +426,22 @@ export class IndexAppender {
     }
   }
 
-  /** Adds (or replaces) the documents in one transaction; their rowids, in order. */
-  append(docs: readonly IndexDoc[]): number[] {
+  /**
+   * Adds the documents in one transaction. One whose message the file already holds as the same
+   * (whole or headers-only) is left as it is: main's index wrote it meanwhile (a search that could
+   * not wait), and replacing it would give it a rowid main does not know.
+   */
+  append(docs: readonly IndexDoc[]): void {
     // IMMEDIATE, as IndexDb.write: waits for main's transaction instead of failing after it.
-    return this.db
-      .transaction(() =>
-        docs.map((d) => {
+    this.db
+      .transaction(() => {
+        for (const d of docs) {
+          const was = this.partialOf.get(d.id) as number | undefined;
+          if (was === (d.partial ? 1 : 0)) continue;
           deleteRows(this.writes, d.id);
-          return insertRows(this.writes, d);
-        }),
-      )
+          insertRows(this.writes, d);
+        }
+      })
       .immediate();
   }
 

@@ -2,71 +2,98 @@
  * The search index written from a parse worker (issue 18): the worker that parsed a new message
  * holds its text, so it writes the message's FTS rows itself (IndexAppender, its own connection
  * to the index file) instead of sending the text back for main's thread to tokenize and write.
- * The answer then carries the document's rowid instead of the text; main's SearchIndex adopts
- * the row when the message is journaled (search-index.ts), checking that the file still holds it.
  *
- * Nothing here can lose a message from search: whatever is not written (no index open on main,
- * the file locked, full or made anew, a message without text) keeps its text in the answer, and
- * main indexes it as before. A row written for a message that is never journaled (a kill before
- * the journal append) is removed at the index's next open, which removes every id the journal
- * lacks, and is never a search result meanwhile (results come from the journal).
+ * Not while the sync downloads: on two cores the sync is CPU-bound (Dovecot takes the other
+ * core's time too), and the index writes were about a third of the worker's CPU. The worker keeps
+ * each message's document (up to DEFER_BYTES of text) and answers at once without the text,
+ * marked `deferred`; it writes what it kept once its sync's parses are all answered (the pool's
+ * note, parse-worker.ts), WRITE_BATCH messages per transaction (one FTS5 transaction costs about
+ * the same whatever it holds, so fewer of them cost less per message). The pool tells main when
+ * the writes are done (ParsePool.indexWritten); main's SearchIndex then adopts each message's
+ * row by its id, and a search waits for that first (search-index.ts), so a search right after a
+ * sync finds every new message.
+ *
+ * Nothing here can lose a message from search: whatever is not written (the file locked, full or
+ * made anew, the worker lost) has no row, and main indexes it from its file. A kill at any point
+ * leaves the file as before or after a transaction: a row whose message never reached the journal
+ * is never a result (results come from the journal) and is dropped at the index's next open, and
+ * a journaled message without its row is indexed then.
  */
 import type { MessageSummary } from '../../../shared/messages.js';
 import type { IndexedText } from './extract.js';
-import { documentOf, IndexAppender } from './index-db.js';
+import { documentOf, IndexAppender, type IndexDoc } from './index-db.js';
 
 /** Which index a parse is to be written into, as what message. */
 export interface IndexTarget {
   /** The index file (search-index.ts SearchIndex.file). */
   file: string;
   id: string;
-  /** As the journal will record it (a handed whole body: false; main indexes again if not). */
+  /** As the journal will record it (main's index indexes it again when the record says otherwise). */
   partial: boolean;
 }
 
-/** A parse's answer as the writer sees it: its text goes once the row is written. */
+/** A parse's answer as the writer sees it: its text stays here, the answer says so. */
 export interface Indexable {
   summary: MessageSummary;
   text: IndexedText | null;
-  indexed?: { rowid: number; partial: boolean };
+  deferred?: { partial: boolean };
 }
 
 /** After a failed write, the worker leaves indexing to main for this long (a locked or full file). */
 const PAUSE_MS = 2000;
+/**
+ * Text kept for the index at most (JavaScript strings, 2 bytes a character): past it the worker
+ * writes what it holds at once, in the sync (DESIGN §3.5: bounded memory; 2,000 messages of the
+ * bench's realistic mix keep ~12 MB).
+ */
+export const DEFER_BYTES = 24 * 1024 * 1024;
+/** Messages per transaction (each holds the file's write lock: main's own writes wait for it). */
+export const WRITE_BATCH = 256;
 
 export class IndexWriter {
   private db: IndexAppender | null = null;
   private dbFile = '';
-  private held: { target: IndexTarget; parsed: Indexable }[] = [];
+  private held: { file: string; doc: IndexDoc }[] = [];
+  private heldBytes = 0;
   private pausedUntil = 0;
 
-  /** Messages held for the next write. */
+  /** Messages kept for the next write. */
   get holding(): number {
     return this.held.length;
   }
 
-  /** Keeps a parsed message for the next write (flush), if it has text to index. */
-  hold(target: IndexTarget | undefined, parsed: Indexable): void {
-    if (target && parsed.text && performance.now() >= this.pausedUntil) this.held.push({ target, parsed });
+  /** Whether the text kept has reached DEFER_BYTES (write it now). */
+  get full(): boolean {
+    return this.heldBytes >= DEFER_BYTES;
   }
 
   /**
-   * Writes what is held, one transaction per index file (in practice one), before the answers
-   * go: each written answer gets its rowid and loses its text. On failure the answers keep their
-   * text (main indexes them) and the worker stays out of the way for a while.
+   * Keeps a parsed message's document for the next write, if it has text to index: its answer
+   * then goes without the text, marked deferred.
    */
-  flush(): void {
+  defer(target: IndexTarget | undefined, parsed: Indexable): void {
+    if (!target || !parsed.text || performance.now() < this.pausedUntil) return;
+    const doc = documentOf(target.id, target.partial, parsed.summary, parsed.text);
+    this.held.push({ file: target.file, doc });
+    this.heldBytes += 2 * (doc.body.length + doc.files.length + doc.subject.length + doc.sender.length + doc.recipients.length) + 64;
+    parsed.deferred = { partial: target.partial };
+    parsed.text = null;
+  }
+
+  /**
+   * Writes everything kept, WRITE_BATCH messages per transaction. On failure the rest is dropped
+   * (those messages have no row: main indexes them from their files) and the worker stays out of
+   * the way for a while.
+   */
+  write(): void {
     const held = this.held;
     this.held = [];
-    for (const file of new Set(held.map((h) => h.target.file))) {
-      const mine = held.filter((h) => h.target.file === file);
+    this.heldBytes = 0;
+    for (const file of new Set(held.map((h) => h.file))) {
+      const docs = held.filter((h) => h.file === file).map((h) => h.doc);
       try {
         const db = this.open(file);
-        const rowids = db.append(mine.map(({ target, parsed }) => documentOf(target.id, target.partial, parsed.summary, parsed.text!)));
-        mine.forEach(({ target, parsed }, i) => {
-          parsed.indexed = { rowid: rowids[i]!, partial: target.partial };
-          parsed.text = null;
-        });
+        for (let i = 0; i < docs.length; i += WRITE_BATCH) db.append(docs.slice(i, i + WRITE_BATCH));
       } catch {
         this.pausedUntil = performance.now() + PAUSE_MS;
         this.close();

@@ -8,13 +8,15 @@
  * read from the journal's records when a search runs, so a move or a flag change is searchable
  * the moment it is journaled and can never disagree with the list.
  *
- * A message a sync brings in is mostly indexed before it reaches the journal: while this index
- * is open, the parse worker that parsed the new file writes its rows itself (index-writer.ts,
- * its own connection to the file; issue 18), and when the message is journaled this index adopts
- * the row the worker reports (ingest/text-cache.ts), after checking the file still holds it as
- * written; otherwise it indexes the message itself. Rows of messages the journal never got (a
- * kill between the two) are never results (results come from the journal) and are dropped at
- * the next open, with every id the journal lacks.
+ * A message a sync brings in is mostly indexed by the parse worker that parsed its file: while
+ * this index is open, the worker keeps the text and writes the rows itself once its sync's parses
+ * are answered (index-writer.ts, its own connection to the file; issue 18: not on the download's
+ * CPU). The message is journaled before that as owed (ingest/text-cache.ts); once the pool says
+ * its workers' writes are done, this index adopts each owed row it finds in the file by id, and
+ * indexes the others itself. A search waits for that first (at most WAIT_MS), so a search right
+ * after a sync finds every new message. Rows of messages the journal never got (a kill between
+ * the two) are never results (results come from the journal) and are dropped at the next open,
+ * with every id the journal lacks; a journaled message a kill left without its row is indexed then.
  *
  * Otherwise indexing takes each new message's text (text parts, HTML as text, attachment names;
  * the header fields come from the summary) from ingest's parse, which read the file once off
@@ -50,6 +52,8 @@ const DEFAULT_LIMIT = 1000;
 /** After a failed write (full disk, I/O error, file locked): first retry, doubling up to the max. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
+/** How long a search (or the background batch) waits for the parse workers' rows before indexing those messages itself. */
+const WAIT_MS = 30_000;
 
 export interface SearchIndexDeps {
   journal: Journal;
@@ -70,6 +74,11 @@ export class SearchIndex {
   private cursor: number;
   /** Ids to (re)index, in journal order. */
   private readonly pending = new Set<string>();
+  /** Ids whose rows a parse worker writes (index-writer.ts), adopted once it is done: as headers-only or not. */
+  private readonly owed = new Map<string, boolean>();
+  /** Adopted rows to be marked headers-only in the file at the next write (IndexDb.adopt). */
+  private readonly relabel = new Set<string>();
+  private watching = false;
   /** Ids gone from the journal that a failed write left in the index (hidden from results meanwhile). */
   private readonly removing = new Set<string>();
   /**
@@ -116,7 +125,7 @@ export class SearchIndex {
 
   /** Messages the journal has that are not searchable yet. */
   get behind(): number {
-    return this.pending.size;
+    return this.pending.size + this.owed.size;
   }
 
   /** Resolves when everything journaled so far is indexed. */
@@ -125,6 +134,7 @@ export class SearchIndex {
     // fails again, this resolves and the search answers from what is indexed, saying why.
     this.clearRetry();
     this.follow();
+    if (this.owed.size) await this.settle(true);
     while (this.running) await this.running;
   }
 
@@ -174,18 +184,19 @@ export class SearchIndex {
         const id = c.t === 'add' ? c.m.id : c.id;
         this.removing.delete(id);
         this.times.delete(id);
-        // Written by the worker that parsed it, before this record was journaled: adopted if the
-        // file still holds it as this record has it; otherwise indexed here as any other.
-        const written = this.deps.texts?.takeIndexed(id);
-        const partial = c.t === 'add' ? c.m.partial : c.partial;
-        if (written && written.partial === partial && this.adopt(id, written.rowid, partial)) {
-          this.adopted++;
+        // Its row is written by the worker that parsed it, once its sync's parses are answered:
+        // adopted then (settle), or indexed here if the file does not hold it.
+        if (this.deps.texts?.takeDeferred(id)) {
           this.pending.delete(id);
-          continue;
+          this.owed.set(id, c.t === 'add' ? c.m.partial : c.partial);
+        } else {
+          this.owed.delete(id);
+          this.pending.add(id);
         }
-        this.pending.add(id);
       } else if (c.t === 'remove') {
         this.pending.delete(c.id);
+        this.owed.delete(c.id);
+        this.relabel.delete(c.id);
         this.times.delete(c.id);
         this.deps.texts?.drop(c.id);
         if (this.db.has(c.id)) removed.push(c.id);
@@ -197,12 +208,49 @@ export class SearchIndex {
     // meanwhile: a result must have a journal record.
     for (const id of removed) this.removing.add(id);
     this.kick();
+    this.watchOwed();
+  }
+
+  /**
+   * Adopts the rows owed so far once the parse workers have written them: `now` asks them to
+   * write at once and waits at most WAIT_MS (a search); otherwise they write at their sync's end
+   * or when idle. Each owed row the file holds as the journal has the message is adopted, the
+   * others are indexed here. Never rejects.
+   */
+  private async settle(now: boolean): Promise<void> {
+    const ids = [...this.owed.keys()];
+    let timer: NodeJS.Timeout | undefined;
+    const written = this.deps.texts?.written(now);
+    await (now ? Promise.race([written, new Promise((r) => (timer = setTimeout(r, WAIT_MS)))]).finally(() => clearTimeout(timer)) : written);
+    if (this.closed) return;
+    for (const id of ids) {
+      const partial = this.owed.get(id);
+      if (partial === undefined) continue; // removed, or settled by another call meanwhile
+      this.owed.delete(id);
+      const adopted = this.adopt(id, partial);
+      if (!adopted) this.pending.add(id);
+      else {
+        this.adopted++;
+        if (adopted.relabel) this.relabel.add(id);
+      }
+    }
+    this.kick();
+  }
+
+  /** Owed rows are adopted in the background as the workers write them (one wait at a time). */
+  private watchOwed(): void {
+    if (this.watching || this.closed || this.owed.size === 0) return;
+    this.watching = true;
+    void this.settle(false).finally(() => {
+      this.watching = false;
+      this.watchOwed();
+    });
   }
 
   /** adopt() of the file; a file that cannot be read now leaves the message to be indexed here. */
-  private adopt(id: string, rowid: number, partial: boolean): boolean {
+  private adopt(id: string, partial: boolean): { relabel: boolean } | false {
     try {
-      return this.db.adopt(id, rowid, partial);
+      return this.db.adopt(id, partial);
     } catch {
       return false;
     }
@@ -216,8 +264,9 @@ export class SearchIndex {
     const adding = new Set(add.map((d) => d.id));
     // An id both removed and added is replaced by the write anyway (it deletes before adding).
     const remove = [...this.removing].filter((id) => !adding.has(id));
+    const relabel = [...this.relabel].filter((id) => !adding.has(id));
     try {
-      this.db.write(add, remove);
+      this.db.write(add, remove, relabel);
     } catch (e) {
       for (const id of adding) this.pending.add(id);
       this.failed(e);
@@ -225,6 +274,7 @@ export class SearchIndex {
     }
     for (const id of remove) this.removing.delete(id);
     for (const id of adding) this.removing.delete(id);
+    for (const id of [...relabel, ...adding]) this.relabel.delete(id);
     this.failure = null;
     this.retryDelay = this.deps.retryMs ?? RETRY_FIRST_MS;
     return true;
@@ -251,13 +301,13 @@ export class SearchIndex {
 
   private kick(): void {
     if (this.running || this.closed || this.retryTimer) return;
-    if (this.pending.size === 0 && this.removing.size === 0 && !this.damaged) return;
+    if (this.pending.size === 0 && this.removing.size === 0 && this.relabel.size === 0 && !this.damaged) return;
     // drain never rejects: whatever it throws becomes `failure` and a planned retry.
     this.running = this.drain()
       .catch((e: unknown) => this.failed(e))
       .finally(() => {
         this.running = null;
-        if (!this.closed && !this.retryTimer && (this.pending.size > 0 || this.removing.size > 0)) this.kick();
+        if (!this.closed && !this.retryTimer && (this.pending.size > 0 || this.removing.size > 0 || this.relabel.size > 0)) this.kick();
       });
   }
 
@@ -266,7 +316,7 @@ export class SearchIndex {
     await new Promise((r) => setImmediate(r));
     if (this.closed) return;
     if (this.damaged) this.rebuild();
-    if (this.removing.size && !this.store([])) return;
+    if ((this.removing.size || this.relabel.size) && !this.store([])) return;
     let wrote = 0;
     while (!this.closed && this.pending.size > 0) {
       const ids = [...this.pending].slice(0, BATCH);
@@ -317,6 +367,8 @@ export class SearchIndex {
     this.db = IndexDb.recreate(SearchIndex.file(this.deps.dataDir)).db;
     this.damaged = false;
     this.removing.clear();
+    this.relabel.clear();
+    this.owed.clear();
     for (const m of this.deps.journal.all()) this.pending.add(m.id);
   }
 
@@ -350,6 +402,9 @@ export class SearchIndex {
   // ---- searching ----
 
   async search(input: SearchInput): Promise<SearchResult> {
+    // New mail whose rows a parse worker is writing right now (the end of a sync) is waited for:
+    // a search right after a sync finds it.
+    if (this.owed.size) await this.settle(true);
     const parsed = parseQuery(input.query);
     this.folderCache.clear();
     this.accountCache.clear();
@@ -441,10 +496,10 @@ export class SearchIndex {
     const ids = topIds(found, keys, input.limit ?? DEFAULT_LIMIT);
 
     const textUsed = groups.some((g) => g.some((it) => it.clause.t === 'text'));
-    const behind = `${this.pending.size.toLocaleString('en-US')} message${this.pending.size === 1 ? ' is' : 's are'}`;
+    const behind = `${this.behind.toLocaleString('en-US')} message${this.behind === 1 ? ' is' : 's are'}`;
     if (textUsed && this.failure) {
-      ignored.push(`the search index could not be updated (${this.failure})${this.pending.size ? `: ${behind} not searched by words yet` : ''}; Popbox tries again`);
-    } else if (textUsed && this.pending.size > 0) {
+      ignored.push(`the search index could not be updated (${this.failure})${this.behind ? `: ${behind} not searched by words yet` : ''}; Popbox tries again`);
+    } else if (textUsed && this.behind > 0) {
       ignored.push(`${behind} still being indexed and not searched by words yet`);
     }
     const terms = [...parsed.terms];

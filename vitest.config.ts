@@ -22,6 +22,12 @@ const INTEGRATION_ALONE = [
   'test/integration/renderer-search-marks.test.ts',
 ];
 
+/**
+ * Workers for the unit and renderer projects: vitest's default (cores − 1: one on a 2-core CI machine,
+ * where typecheck and lint run beside it, .ci/together.sh) unless POPBOX_UNIT_WORKERS=N says otherwise.
+ */
+const UNIT_WORKERS = process.env.POPBOX_UNIT_WORKERS ? { maxWorkers: Math.max(1, Number(process.env.POPBOX_UNIT_WORKERS)) } : {};
+
 /** Settings both integration lanes share. */
 const integration = {
   environment: 'node' as const,
@@ -47,6 +53,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          ...UNIT_WORKERS,
           environment: 'node',
           setupFiles: ['test/unit/setup.ts'],
           // Vitest's default 5 s is a speed assertion: a loaded 2-core machine (or CI) runs the
@@ -60,6 +67,7 @@ export default defineConfig({
         test: {
           name: 'renderer',
           include: ['test/renderer/**/*.test.{ts,tsx}'],
+          ...UNIT_WORKERS,
           environment: 'jsdom',
           setupFiles: ['test/renderer/setup.ts'],
           testTimeout: 120_000,

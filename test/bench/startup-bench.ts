@@ -4,7 +4,8 @@
  *  - P0, the empty check: nothing new, BENCH_P0_COUNT messages (2,000) kept on a private Dovecot,
  *    over TLS. Popbox through the CLI (`popbox sync`, the bundle as `popbox` runs it), Popbox inside
  *    a running app (MailService.sync in this process: no process start), and mpop on the same
- *    server (`--only-new`, Maildir delivery, its UIDL file), alternating, median of BENCH_RUNS.
+ *    server (`--only-new`, Maildir delivery, its UIDL file), alternating, median of BENCH_RUNS;
+ *    where NODE_EXTRA_CA_CERTS is set, the CLI once more without it (what a machine without it pays).
  *  - P3, start-up: `popbox account list` (through build/popbox.mjs, as installed; and the bundle
  *    alone) against a bare `node -e 0`: wall time and peak RSS. Every Popbox row starts node with
  *    the flags of build/popbox.mjs's shebang, as `popbox` does.
@@ -122,16 +123,26 @@ try {
     if (got !== COUNT) throw new Error(`mpop delivered ${got} of ${COUNT}`);
   }
 
+  // NODE_EXTRA_CA_CERTS (set on some machines, this one included) makes node read and parse that
+  // file at every start, before any script: ~45 ms CPU for a 144-certificate bundle, and with it
+  // OpenSSL's whole root store, which a process without it builds only when a connection needs it
+  // (a pinned one never does: core/net/tls.ts). Every row pays it; the CLI's empty check and
+  // node's start are also run without it, so a reader can tell node's share from ours.
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+  const withoutExtraCa = { ...process.env };
+  delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
+
   // What a machine looks like between two checks: the Maildirs settled, one full empty check done.
   await sleep(2500);
-  const cliSync = () => timed(process.execPath, popbox(cli, '--data-dir', cliData, 'sync'), { expect: /^bench: 0 new, 0 deleted on server\n$/ });
+  const cliSync = (env?: NodeJS.ProcessEnv) => timed(process.execPath, popbox(cli, '--data-dir', cliData, 'sync'), { expect: /^bench: 0 new, 0 deleted on server\n$/, ...(env ? { env } : {}) });
   cliSync();
   await inApp();
 
-  type Who = 'cli' | 'app' | 'mpop';
-  const p0: Record<Who, Run[]> = { cli: [], app: [], mpop: [] };
+  type Who = 'cli' | 'cliNoCa' | 'app' | 'mpop';
+  const p0: Record<Who, Run[]> = { cli: [], cliNoCa: [], app: [], mpop: [] };
   const contenders: [Who, () => Promise<Run> | Run][] = [
-    ['cli', cliSync],
+    ['cli', () => cliSync()],
+    ...(extraCa ? ([['cliNoCa', () => cliSync(withoutExtraCa)]] as [Who, () => Run][]) : []),
     ['app', inApp],
     ...(mpop ? ([['mpop', () => timed(mpop, mpopArgs)]] as [Who, () => Run][]) : []),
   ];
@@ -151,12 +162,6 @@ try {
 
   // P3, start-up: `account list` against bare node.
   type Start = 'node' | 'bin' | 'bundle' | 'nodeNoCa';
-  // NODE_EXTRA_CA_CERTS (set on some machines, this one included) makes node read and parse that
-  // file at every start, before any script: ~45 ms CPU for a 144-certificate bundle. Every row pays
-  // it; node's start without it is printed beside, so a reader can tell node's share from ours.
-  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
-  const withoutExtraCa = { ...process.env };
-  delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
   const starts: [Start, () => Run][] = [
     ['node', () => timed(process.execPath, ['-e', '0'])],
     ...(extraCa ? ([['nodeNoCa', () => timed(process.execPath, ['-e', '0'], { env: withoutExtraCa })]] as [Start, () => Run][]) : []),
@@ -189,6 +194,9 @@ try {
     '| empty check | wall (median) | CPU (median) | peak RSS | runs (ms) | vs mpop |',
     '|---|---|---|---|---|---|',
     `| Popbox CLI | ${m('cli').toFixed(0)} ms | ${med(p0.cli, 'cpuMs').toFixed(0)} ms | ${Math.max(...p0.cli.map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p0.cli)} | ${mpop ? ratio(m('cli'), m('mpop')) : '–'} |`,
+    ...(extraCa
+      ? [`| Popbox CLI without NODE_EXTRA_CA_CERTS (set here: the row above pays it) | ${m('cliNoCa').toFixed(0)} ms | ${med(p0.cliNoCa, 'cpuMs').toFixed(0)} ms | ${Math.max(...p0.cliNoCa.map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p0.cliNoCa)} | ${mpop ? ratio(m('cliNoCa'), m('mpop')) : '–'} |`]
+      : []),
     `| Popbox in the app | ${m('app').toFixed(0)} ms | ${med(p0.app, 'cpuMs').toFixed(0)} ms | (the app's) | ${raw(p0.app)} | ${mpop ? ratio(m('app'), m('mpop')) : '–'} |`,
     ...(mpop ? [`| mpop | ${m('mpop').toFixed(0)} ms | ${med(p0.mpop, 'cpuMs').toFixed(0)} ms | ${Math.max(...p0.mpop.map((r) => r.rssMB)).toFixed(0)} MB | ${raw(p0.mpop)} | 1.00× |`] : []),
     '',

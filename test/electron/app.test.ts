@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JS_FLAGS_SWITCH } from '../../electron/main/js-flags.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -33,7 +34,8 @@ suite('Popbox in Electron', () => {
     dc = await startDovecot({ users: [{ name: 'bob', password: 'bob-pw' }] });
     await dc.deliver('bob', [Buffer.from('From: Ann <ann@example.org>\nTo: bob@example.org\nSubject: Hello from Dovecot\nDate: Fri, 27 Nov 2026 10:00:00 +0000\n\nHi Bob.\n')]);
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-electron-'));
-    app = await _electron.launch({ executablePath: binary, args: [root, '--no-sandbox'], env: { ...process.env, POPBOX_DATA_DIR: dataDir } });
+    // As npm start and the desktop entries start it: V8's flags for the main process first.
+    app = await _electron.launch({ executablePath: binary, args: [JS_FLAGS_SWITCH, root, '--no-sandbox'], env: { ...process.env, POPBOX_DATA_DIR: dataDir } });
     page = await app.firstWindow();
   }, 120_000);
 

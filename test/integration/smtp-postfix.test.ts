@@ -363,7 +363,9 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
     it('cancelled while the message is going out: cancelled, before the final dot, and nothing arrives', async () => {
       await dc.clear('bob');
       const big = await composeMessage('cancelled', randomBytes(20 * 1024 * 1024));
-      proxy.setPlan({ stall: { dir: 'up', at: 256 * 1024, ms: 5000 } });
+      // Held far longer than the wait below may take to see it (the abort closes the connection): a 5 s
+      // stall seen late under load let the 20 MB through before the cancel, and it was sent.
+      proxy.setPlan({ stall: { dir: 'up', at: 256 * 1024, ms: 120_000 } });
       const abort = new AbortController();
       try {
         const before = proxy.connections();

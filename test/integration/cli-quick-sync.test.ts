@@ -5,7 +5,10 @@
  *    stopped with "already using this data directory");
  *  - with "Empty Trash after N days" on and something in Trash, a cron `popbox sync` stays quick
  *    while the last purge is less than an hour old (it was in memory only: every new process
- *    took the full path), and goes the full way (and purges) once the hour is over.
+ *    took the full path), and goes the full way (and purges) once the hour is over;
+ *  - a deletion another process asked for in the ledger alone (the Maildir unchanged) is carried
+ *    out at the next `popbox sync`, once: the quick path plans from the ledger, not from the
+ *    Maildir's stamp alone.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickSync } from '../../electron/cli/quick-sync.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { Ledger } from '../../electron/core/store/ledger.js';
 import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
@@ -127,5 +131,32 @@ suite('popbox sync: quick path and full path', () => {
     const after = await MailService.open({ dataDir, secrets });
     expect(after.messages({}).find((m) => m.id === first!.id)?.folder).toBe('Trash');
     await after.close();
+  });
+
+  it('a deletion asked for in the ledger alone (Maildir unchanged) is carried out by the next popbox sync, once', async () => {
+    const cleanMark = async () => {
+      const st = await fs.stat(path.join(dataDir, 'closed-cleanly'));
+      return `${st.ino}:${st.mtimeMs}`;
+    };
+    const empty = { code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' };
+    await ageMaildir(accountDir);
+    expect(await runCli(dataDir, 'sync')).toEqual(empty); // full: a stamp to trust
+    const mark = await cleanMark();
+    expect(await runCli(dataDir, 'sync')).toEqual(empty);
+    expect(await cleanMark()).toBe(mark);
+
+    // Another process (the app, a filter) asks in the ledger alone for one message to go from the
+    // server: nothing in the Maildir changes, so only the ledger tells.
+    const onServer = await dc.mailbox('qs');
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    const victim = [...ledger.all()].find((e) => e.goneAt === undefined && e.serverDeletedAt === undefined)!;
+    ledger.deleteOnServer([victim.uidl], Date.now());
+    await ledger.commit();
+    expect(await runCli(dataDir, 'sync')).toEqual({ code: 0, stdout: 'Quick: 0 new, 1 deleted on server\n', stderr: '' });
+    expect(await dc.mailbox('qs')).toHaveLength(onServer.length - 1);
+    await ageMaildir(accountDir);
+    expect(await runCli(dataDir, 'sync')).toEqual(empty);
+    expect(await runCli(dataDir, 'sync')).toEqual(empty);
+    expect(await dc.mailbox('qs')).toHaveLength(onServer.length - 1);
   });
 });

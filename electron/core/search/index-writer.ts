@@ -49,6 +49,12 @@ const PAUSE_MS = 2000;
 export const DEFER_BYTES = 24 * 1024 * 1024;
 /** Messages per transaction (each holds the file's write lock: main's own writes wait for it). */
 export const WRITE_BATCH = 256;
+/**
+ * Tests only (search-after-sync.test.ts): N > 0 makes the worker's first transaction hold at most
+ * N messages and then stops the worker's thread for good, so a kill -9 is sure to land between the
+ * worker's transactions. Read once per worker; unset in the app.
+ */
+const PAUSE_AFTER = Number(process.env.POPBOX_TEST_INDEX_PAUSE_AFTER) || 0;
 
 export class IndexWriter {
   private db: IndexAppender | null = null;
@@ -93,6 +99,10 @@ export class IndexWriter {
       const docs = held.filter((h) => h.file === file).map((h) => h.doc);
       try {
         const db = this.open(file);
+        if (PAUSE_AFTER > 0) {
+          db.append(docs.slice(0, PAUSE_AFTER));
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        }
         for (let i = 0; i < docs.length; i += WRITE_BATCH) db.append(docs.slice(i, i + WRITE_BATCH));
       } catch {
         this.pausedUntil = performance.now() + PAUSE_MS;

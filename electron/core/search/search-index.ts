@@ -13,8 +13,8 @@
  * are answered (index-writer.ts, its own connection to the file; issue 18: not on the download's
  * CPU). The message is journaled before that as owed (ingest/text-cache.ts); once the pool says
  * its workers' writes are done, this index adopts each owed row it finds in the file by id, and
- * indexes the others itself. A search waits for that first (at most WAIT_MS), so a search right
- * after a sync finds every new message. Rows of messages the journal never got (a kill between
+ * indexes the others itself. A search by words waits for that first (at most SEARCH_WAIT_MS), so
+ * a search right after a sync finds every new message. Rows of messages the journal never got (a kill between
  * the two) are never results (results come from the journal) and are dropped at the next open,
  * with every id the journal lacks; a journaled message a kill left without its row is indexed then.
  *
@@ -52,8 +52,15 @@ const DEFAULT_LIMIT = 1000;
 /** After a failed write (full disk, I/O error, file locked): first retry, doubling up to the max. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 60_000;
-/** How long a search (or the background batch) waits for the parse workers' rows before indexing those messages itself. */
+/** How long idle() (the CLI, the bench) waits for the parse workers' rows before indexing those messages itself. */
 const WAIT_MS = 30_000;
+/**
+ * How long a search with words waits for them. Past it the search answers, saying how many
+ * messages are "still being indexed", and those rows stay the worker's: main indexing them too
+ * would write them twice, and a late row from the worker would replace main's under a rowid main
+ * does not know (that message unfound until the next open).
+ */
+const SEARCH_WAIT_MS = 5000;
 
 export interface SearchIndexDeps {
   journal: Journal;
@@ -134,7 +141,7 @@ export class SearchIndex {
     // fails again, this resolves and the search answers from what is indexed, saying why.
     this.clearRetry();
     this.follow();
-    if (this.owed.size) await this.settle(true);
+    if (this.owed.size) await this.settle({ ms: WAIT_MS, then: 'index' });
     while (this.running) await this.running;
   }
 
@@ -213,21 +220,23 @@ export class SearchIndex {
 
   /**
    * Adopts the rows owed so far once the parse workers have written them: `now` asks them to
-   * write at once and waits at most WAIT_MS (a search); otherwise they write at their sync's end
-   * or when idle. Each owed row the file holds as the journal has the message is adopted, the
-   * others are indexed here. Never rejects.
+   * write at once and waits at most `now.ms` (a search, idle()); otherwise they write at their
+   * sync's end or when idle. Each owed row the file holds as the journal has the message is
+   * adopted; the others are indexed here once the workers are done (they gave those up), or past
+   * the wait when `now.then` says so (idle()); else they stay owed (watchOwed). Never rejects.
    */
-  private async settle(now: boolean): Promise<void> {
+  private async settle(now?: { ms: number; then: 'index' | 'wait' }): Promise<void> {
     const ids = [...this.owed.keys()];
     let timer: NodeJS.Timeout | undefined;
-    const written = this.deps.texts?.written(now);
-    await (now ? Promise.race([written, new Promise((r) => (timer = setTimeout(r, WAIT_MS)))]).finally(() => clearTimeout(timer)) : written);
+    const written = this.deps.texts?.written(now !== undefined) ?? Promise.resolve();
+    const late = now ? await Promise.race([written.then(() => false), new Promise<true>((r) => (timer = setTimeout(r, now.ms, true)))]).finally(() => clearTimeout(timer)) : (await written, false);
     if (this.closed) return;
     for (const id of ids) {
       const partial = this.owed.get(id);
       if (partial === undefined) continue; // removed, or settled by another call meanwhile
-      this.owed.delete(id);
       const adopted = this.adopt(id, partial);
+      if (!adopted && late && now?.then === 'wait') continue;
+      this.owed.delete(id);
       if (!adopted) this.pending.add(id);
       else {
         this.adopted++;
@@ -241,7 +250,7 @@ export class SearchIndex {
   private watchOwed(): void {
     if (this.watching || this.closed || this.owed.size === 0) return;
     this.watching = true;
-    void this.settle(false).finally(() => {
+    void this.settle().finally(() => {
       this.watching = false;
       this.watchOwed();
     });
@@ -402,10 +411,11 @@ export class SearchIndex {
   // ---- searching ----
 
   async search(input: SearchInput): Promise<SearchResult> {
-    // New mail whose rows a parse worker is writing right now (the end of a sync) is waited for:
-    // a search right after a sync finds it.
-    if (this.owed.size) await this.settle(true);
     const parsed = parseQuery(input.query);
+    // New mail whose rows a parse worker is writing right now (the end of a sync) is waited for, a
+    // little, when words are searched: a search right after a sync finds it. Filters alone are
+    // answered from the journal, which has it already.
+    if (this.owed.size && parsed.groups.some((g) => g.some((it) => it.clause.t === 'text'))) await this.settle({ ms: SEARCH_WAIT_MS, then: 'wait' });
     this.folderCache.clear();
     this.accountCache.clear();
     const ignored = [...parsed.ignored];

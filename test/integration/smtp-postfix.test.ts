@@ -363,13 +363,14 @@ suite('SMTP through Postfix, back by POP3 from Dovecot', () => {
     it('cancelled while the message is going out: cancelled, before the final dot, and nothing arrives', async () => {
       await dc.clear('bob');
       const big = await composeMessage('cancelled', randomBytes(20 * 1024 * 1024));
-      // Held far longer than the wait below may take to see it (the abort closes the connection): a 5 s
-      // stall seen late under load let the 20 MB through before the cancel, and it was sent.
+      // Held far longer than the wait below may take to see it (the abort closes the connection), and
+      // this send's idle timeout with it: under load a 5 s stall seen late let the 20 MB through before
+      // the cancel (sent), and a stall seen more than the usual 10 s late ended in the idle timeout.
       proxy.setPlan({ stall: { dir: 'up', at: 256 * 1024, ms: 120_000 } });
       const abort = new AbortController();
       try {
         const before = proxy.connections();
-        const sending = sendRaw(viaProxy({ signal: abort.signal }), { from: 'alice@example.org', to: ['bob@example.org'], raw: Readable.from([big]) });
+        const sending = sendRaw(viaProxy({ signal: abort.signal, timeouts: { connectMs: 5000, greetingMs: 5000, idleMs: 60_000 } }), { from: 'alice@example.org', to: ['bob@example.org'], raw: Readable.from([big]) });
         // Cancelled once the message is going out (this connection held by the proxy at 256 KB), not
         // at a fixed 500 ms: on a loaded machine the login and envelope took longer, and the cancel
         // came before DATA.

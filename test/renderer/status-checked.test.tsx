@@ -7,13 +7,12 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { expect, it } from 'vitest';
 import { formatListDate } from '../../renderer/src/app/format.js';
 import { checkedText } from '../../renderer/src/features/status/StatusArea.js';
-import { appPerTest } from './support/app-harness.js';
+import { addHomeAndWork, appPerTest } from './support/app-harness.js';
 
 const t = appPerTest('status-checked');
 
 it('says when mail was last checked while all is quiet, and nothing of it while checking or failing', async () => {
-  const home = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
-  const work = await t.s.service.addAccount({ name: 'Work', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const { home, work } = await addHomeAndWork(t.s);
   t.render();
   const bar = await screen.findByRole('contentinfo', { name: 'Status' });
   await screen.findByRole('grid', { name: 'Messages' });

@@ -6,13 +6,12 @@
  */
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { expect, it } from 'vitest';
-import { appPerTest } from './support/app-harness.js';
+import { addHomeAndWork, appPerTest } from './support/app-harness.js';
 
 const t = appPerTest('sync-activity');
 
 it("says only the list's own account's download in its empty Inbox, and every account's in the Unified Inbox", async () => {
-  const home = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
-  const work = await t.s.service.addAccount({ name: 'Work', host: '127.0.0.1', port: 995, security: 'tls', user: 'me', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+  const { home, work } = await addHomeAndWork(t.s);
   t.render();
   const grid = await screen.findByRole('grid', { name: 'Messages' });
   await screen.findByText('Select a message to read it.');

@@ -90,3 +90,9 @@ export function appPerTest(name: string): AppPerTest {
     },
   };
 }
+
+/** Two accounts, Home and Work, on one never-reached server, checked by hand only: for tests of what each account's status shows. */
+export async function addHomeAndWork(s: ServiceApi): Promise<{ home: { id: string }; work: { id: string } }> {
+  const account = (name: string) => ({ name, host: '127.0.0.1', port: 995, security: 'tls' as const, user: 'me', checkAtStartup: false, password: { source: 'keychain' as const } });
+  return { home: await s.service.addAccount(account('Home'), 'pw'), work: await s.service.addAccount(account('Work'), 'pw') };
+}

@@ -100,7 +100,7 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
   const { ids } = conversations;
   const { complete } = found;
   const searching = found.answer.status !== 'idle';
-  const activity = useSyncActivity(listView);
+  const activity = useSyncActivity(listView, accounts);
   const { toast, announce, remark, undo, dismiss, history } = useUndo();
   const plainActions = useMemo(() => messageActions(api, setNotice), [api]);
   // What the user does is recorded for Undo; marking a message read by opening it is not.

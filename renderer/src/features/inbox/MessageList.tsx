@@ -76,7 +76,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
   const shown = thread?.latest ?? row;
   // Flagged if any of its messages is (the flag order puts it with the flagged ones).
   const flagged = thread ? thread.flagged : row.flagged === 1;
-  const { sender, subject, date, snippet: stored, label } = rowText(thread ? { ...shown, flagged: flagged ? 1 : 0 } : shown);
+  const { sender, subject, date, snippet: stored, label } = rowText(shown, undefined, flagged);
   const snippet = marks?.snippets.get(shown.id) ?? marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
   return (

@@ -1,4 +1,5 @@
 /** What the accounts are doing right now, for places that would otherwise look idle (an empty list). */
+import { useMemo } from 'react';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useServices } from '../../app/context.js';
 import { inAccountOrder, type AccountRow, type StatusRow } from '../../db/database.js';
@@ -25,10 +26,14 @@ export function activityText(view: MailboxView, accounts: readonly AccountRow[],
   return busy.s.progress ? `${whose}${progressText(busy.s.progress)}. Messages appear here as they arrive.` : `${whose}Checking for new mail…`;
 }
 
-/** activityText for `view`, kept up to date from the read model. */
-export function useSyncActivity(view: MailboxView): string | null {
+/**
+ * activityText for `view`, kept up to date from the read model's statuses. `accounts`: the
+ * caller's (App already holds them; a second live query of the same table here ran beside it).
+ */
+export function useSyncActivity(view: MailboxView, accounts: readonly AccountRow[] | undefined): string | null {
   const { db } = useServices();
-  const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]) ?? [];
+  // A copy: inAccountOrder sorts in place, and the caller's array is the caller's.
+  const ordered = useMemo(() => inAccountOrder([...(accounts ?? [])]), [accounts]);
   const statuses = useLiveQuery(() => db.status.toArray(), [db]) ?? [];
-  return activityText(view, accounts, statuses);
+  return activityText(view, ordered, statuses);
 }

@@ -43,12 +43,17 @@ export interface CliResult {
 }
 
 /** Run `popbox --data-dir DIR ARGS…` (with popbox's node flags) to the end; a non-zero exit is a result, not an error. */
-export async function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
+export function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
+  return runCliWithEnv({}, dataDir, ...args);
+}
+
+/** runCli with these environment variables added (e.g. NODE_EXTRA_CA_CERTS: a CA the whole process trusts). */
+export async function runCliWithEnv(env: NodeJS.ProcessEnv, dataDir: string, ...args: string[]): Promise<CliResult> {
   const cli = await bundleCli();
   try {
     const { stdout, stderr } = await run(process.execPath, [...CLI_NODE_FLAGS, cli, '--data-dir', dataDir, ...args], {
       cwd: root,
-      env: { ...process.env, POPBOX_DATA_DIR: '' },
+      env: { ...process.env, POPBOX_DATA_DIR: '', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {

@@ -1,12 +1,13 @@
 /**
  * What the private servers tests start have in common (test/support/dovecot.ts and the interop
  * servers in test/support/interop/): finding programs and system accounts, running a command,
- * processes by PID through /proc (never by name), loopback ports, a self-signed certificate,
- * logs, Maildir folders. Linux only, like the servers.
+ * processes by PID through /proc (never by name), loopback ports, a self-signed certificate
+ * (or one a test CA signed, put into a running server), logs, Maildir folders. Linux only, like the servers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { accessSync, appendFileSync, closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -558,6 +559,103 @@ export async function makeCert(dir: string): Promise<string> {
   if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr.trim()}`);
   await chmod(path.join(dir, 'key.pem'), 0o600);
   return readFile(path.join(dir, 'cert.pem'), 'utf8');
+}
+
+/** A certificate authority of a test's own: what a public CA is to a provider, trusted only where the test says so. */
+export interface TestCa {
+  /** The CA's certificate (PEM), to be trusted as `ca` or through NODE_EXTRA_CA_CERTS (`certPath`). */
+  certPem: string;
+  certPath: string;
+  keyPath: string;
+}
+
+/** A certificate and its key, as a server is configured with them. */
+export interface CertAndKey {
+  certPem: string;
+  keyPem: string;
+  /** As node's X509Certificate#fingerprint256 ('AB:CD:…'). */
+  fingerprint256: string;
+}
+
+/** A CA (CA:TRUE, may sign certificates) as `dir`/ca.pem with its key `dir`/ca-key.pem (0600). */
+export async function makeTestCa(dir: string): Promise<TestCa> {
+  const openssl = opensslBinary();
+  if (!openssl) throw new Error('openssl CLI not found: apt-get install openssl');
+  const certPath = path.join(dir, 'ca.pem');
+  const keyPath = path.join(dir, 'ca-key.pem');
+  const r = await run(openssl, [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', keyPath, '-out', certPath, '-days', '30', '-subj', '/CN=Popbox Test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr.trim()}`);
+  await chmod(keyPath, 0o600);
+  return { certPem: await readFile(certPath, 'utf8'), certPath, keyPath };
+}
+
+/**
+ * A server certificate for localhost (SAN DNS:localhost, IP:127.0.0.1) signed by `ca`, valid
+ * under it for both names: made in `dir` as `name`.pem and `name`-key.pem.
+ */
+export async function makeCaSignedCert(ca: TestCa, dir: string, name: string): Promise<CertAndKey> {
+  const openssl = opensslBinary();
+  if (!openssl) throw new Error('openssl CLI not found: apt-get install openssl');
+  const certPath = path.join(dir, `${name}.pem`);
+  const keyPath = path.join(dir, `${name}-key.pem`);
+  const csrPath = path.join(dir, `${name}.csr`);
+  const extPath = path.join(dir, `${name}.ext`);
+  await writeFile(extPath, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  const req = await run(openssl, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', '/CN=localhost']);
+  if (req.code !== 0) throw new Error(`openssl failed: ${req.stderr.trim()}`);
+  const sign = await run(openssl, [
+    'x509', '-req', '-in', csrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', `0x${randomBytes(8).toString('hex')}`,
+    '-days', '30', '-extfile', extPath, '-out', certPath,
+  ]);
+  if (sign.code !== 0) throw new Error(`openssl failed: ${sign.stderr.trim()}`);
+  await chmod(keyPath, 0o600);
+  const certPem = await readFile(certPath, 'utf8');
+  return { certPem, keyPem: await readFile(keyPath, 'utf8'), fingerprint256: new X509Certificate(certPem).fingerprint256 };
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server on 127.0.0.1:`port` presents now ('AB:CD:…'), trusting nothing. */
+export function presentedFingerprint(port: number, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({ host: HOST, port, rejectUnauthorized: false });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no TLS handshake on port ${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      const fp = sock.getPeerCertificate().fingerprint256;
+      sock.destroy();
+      resolve(fp);
+    });
+    sock.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/**
+ * Give a running server another certificate: its cert and key files (`dir`/cert.pem, key.pem,
+ * which its config names) replaced, its master told to reload (SIGHUP), then wait until every
+ * TLS port presents the new certificate (new connections only: a session already open keeps
+ * the old one).
+ */
+export async function replaceCertificate(server: { dir: string; masterPid: number }, tlsPorts: number[], cert: CertAndKey, timeoutMs = 15_000): Promise<void> {
+  await writeFile(path.join(server.dir, 'key.pem'), cert.keyPem, { mode: 0o600 });
+  await writeFile(path.join(server.dir, 'cert.pem'), cert.certPem);
+  signal(server.masterPid, 'SIGHUP');
+  const deadline = Date.now() + timeoutMs;
+  for (const port of tlsPorts) {
+    let seen = '';
+    while ((seen = await presentedFingerprint(port).catch((e: Error) => e.message)) !== cert.fingerprint256) {
+      if (Date.now() > deadline) throw new Error(`port ${port} still presents ${seen}, not ${cert.fingerprint256}, ${timeoutMs} ms after the reload`);
+      await sleep(50);
+    }
+  }
 }
 
 /** `home`/Maildir with cur, new and tmp, every folder owned by `acc` and 0700. Returns the Maildir's path. */

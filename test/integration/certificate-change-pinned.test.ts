@@ -23,7 +23,7 @@ import { probe } from '../../electron/core/smtp/index.js';
 import { runCliWithEnv } from '../support/cli-bundle.js';
 import { generateMessages } from '../support/mailgen.js';
 import { aliceSending, sendSuite, startSendServers, type SendServers } from '../support/send-servers.js';
-import { makeCaSignedCert, makeTestCa, replaceCertificate, until, type CertAndKey, type TestCa } from '../support/servers.js';
+import { makeCaSignedCert, makeTestCa, replaceCertificate, sleep, until, type CertAndKey, type TestCa } from '../support/servers.js';
 import { startSwitch, type SwitchRelay } from '../support/switch-relay.js';
 
 const suite = sendSuite('the pinned-certificate-change suite');
@@ -65,6 +65,11 @@ suite('a pinned account whose server changes to a certificate a trusted CA vouch
     const from = fs.readFile(file, 'utf8').then((t) => t.length);
     return async () => (await fs.readFile(file, 'utf8')).slice(await from);
   };
+  /** The app's service, with the test's CA trusted like a public CA for every connection, pinned or not. */
+  const open = () => {
+    const trusted = { tls: { ca: ca.certPem } };
+    return MailService.open({ dataDir, secrets, connectExtras: () => trusted, smtpExtras: () => trusted });
+  };
   /** Messages stored for the account, every folder (Sent too). */
   const localCount = (accountId: string) => service.messages({ accountId }).length;
 
@@ -77,9 +82,7 @@ suite('a pinned account whose server changes to a certificate a trusted CA vouch
     leaf = await makeCaSignedCert(ca, caDir, 'server');
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pin-'));
     cliDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-pin-cli-'));
-    // The test's CA trusted like a public CA, for every connection, pinned or not.
-    const trusted = { tls: { ca: ca.certPem } };
-    service = await MailService.open({ dataDir, secrets, connectExtras: () => trusted, smtpExtras: () => trusted });
+    service = await open();
   }, 180_000);
 
   afterAll(async () => {
@@ -164,7 +167,7 @@ suite('a pinned account whose server changes to a certificate a trusted CA vouch
     scheduler.stop();
   });
 
-  it('SMTP (implicit TLS, pinned): the message fails on the certificate, is not retried, and nothing reaches the server', async () => {
+  it('SMTP (implicit TLS, pinned): the message fails on the certificate, is not retried (nor after a restart), and nothing reaches the server', async () => {
     const log = s.postfix.logSince();
     const connections = smtp.accepted;
     await service.send({ accountId: aliceId, to: ['bob@example.org'], subject: 'After the change', text: 'Must not go out.', now: true });
@@ -176,6 +179,19 @@ suite('a pinned account whose server changes to a certificate a trusted CA vouch
     expect(smtp.accepted).toBe(connections + 1);
     expect((await s.dovecot.mailbox('bob')).some((m) => m.bytes.includes('After the change'))).toBe(false);
     expect(log()).not.toMatch(/sasl_username=alice/);
+
+    // Nor after a restart: the Outbox's start leaves the failed message to the user, and the
+    // account stays blocked without connecting.
+    const popConnections = pop.accepted;
+    await service.close();
+    service = await open();
+    const scheduler = service.startScheduler();
+    expect(scheduler.status(aliceId)).toMatchObject({ state: 'needs-attention', nextRunAt: null, lastError: { code: 'certificate' } });
+    await sleep(1000);
+    scheduler.stop();
+    expect(await service.outboxStatus(aliceId)).toMatchObject([{ state: 'failed', attempts: 1 }]);
+    expect(smtp.accepted).toBe(connections + 1);
+    expect(pop.accepted).toBe(popConnections);
   });
 
   it('SMTP with STARTTLS, pinned: refused after the handshake, before AUTH', async () => {

@@ -13,6 +13,19 @@ export const MessageFlags = z.object({
 });
 export type MessageFlags = z.infer<typeof MessageFlags>;
 
+/**
+ * Who filed a message in Junk, journaled with the move there (the Junk bar says it): the junk
+ * filter on arrival (its score, when known), a rule (its name then), or the person (Junk, or a
+ * move into Junk by hand: `moved`). Absent: filed before Popbox recorded it, or found there on
+ * disk (another tool, a move cut short by a kill). A move out of Junk forgets it.
+ */
+export const JunkedBy = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('filter'), score: z.number().min(0).max(1).optional() }),
+  z.object({ by: z.literal('rule'), rule: z.string() }),
+  z.object({ by: z.literal('you'), moved: z.literal(true).optional() }),
+]);
+export type JunkedBy = z.infer<typeof JunkedBy>;
+
 /** One message as the inbox knows it. */
 export const MessageRecord = z.object({
   id: z.string(),
@@ -31,6 +44,8 @@ export const MessageRecord = z.object({
   trashedFrom: z.string().optional(),
   /** In Trash (or Junk): since when (ms since epoch), for emptying Trash / deleting junk after N days. */
   trashedAt: z.number().optional(),
+  /** In Junk: who put it there (see JunkedBy). */
+  junkedBy: JunkedBy.optional(),
   summary: MessageSummary,
 });
 export type MessageRecord = z.infer<typeof MessageRecord>;
@@ -41,7 +56,7 @@ export const Change = z.discriminatedUnion('t', [
   z.object({ s: z.number(), t: z.literal('partial'), id: z.string(), partial: z.boolean(), summary: MessageSummary }),
   z.object({ s: z.number(), t: z.literal('remove'), id: z.string() }),
   /** Filed in another folder of its account (same id, same file, renamed). */
-  z.object({ s: z.number(), t: z.literal('move'), id: z.string(), folder: z.string(), trashedFrom: z.string().optional(), trashedAt: z.number().optional() }),
+  z.object({ s: z.number(), t: z.literal('move'), id: z.string(), folder: z.string(), trashedFrom: z.string().optional(), trashedAt: z.number().optional(), junkedBy: JunkedBy.optional() }),
   /** An account's whole folder tree, after any folder was added, renamed or removed. */
   z.object({ s: z.number(), t: z.literal('folders'), accountId: z.string(), folders: z.array(FolderInfo) }),
 ]);

@@ -566,9 +566,11 @@ export class MailService {
     // The filter's word comes before a forward: spam that matches one is filed, never sent on.
     // Each verdict is kept, so the filing below does not classify those messages a second time.
     const verdicts = new Map<string, 'junk' | 'unsure' | 'ham'>();
+    const scores = new Map<string, number>();
     const judgedJunk = async (ids: readonly string[]) => {
       const judged = await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false });
       for (const kind of ['junk', 'unsure', 'ham'] as const) for (const id of judged[kind]) verdicts.set(id, kind);
+      for (const [id, score] of judged.scores) scores.set(id, score);
       return new Set(judged.junk);
     };
     // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
@@ -577,7 +579,7 @@ export class MailService {
     }
     // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
     if (junkOn) {
-      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id)), { judged: verdicts }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
+      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id)), { judged: verdicts, scores }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
     await this.writeFilteredMark(accountId, upTo);
   }
@@ -665,7 +667,7 @@ export class MailService {
       dataDir: this.opts.dataDir,
       get: (id) => this.journal.get(id),
       locate: (id) => this.files.locate(id),
-      move: (ids, folder) => this.folders.move(ids, folder),
+      move: (ids, folder, junkedBy) => this.folders.move(ids, folder, junkedBy ? { junkedBy } : {}),
       folderKeys: (accountId) => new Set(this.journal.foldersOf(accountId).map((f) => f.key)),
       hasWrittenTo: (address) => this.compose.hasWrittenTo(address),
       trustServerVerdict: (accountId) => this.accounts.list().find((a) => a.id === accountId)?.trustServerVerdict ?? false,
@@ -786,8 +788,9 @@ export class MailService {
 
   // ---- folders (folders/folder-service.ts) ----
 
+  /** The person's move (the screens, `popbox move`): into Junk, the Junk bar says they put it there. */
   moveMessages(ids: readonly string[], folder: string): Promise<void> {
-    return this.folders.move(ids, folder);
+    return this.folders.move(ids, folder, { junkedBy: () => ({ by: 'you', moved: true }) });
   }
 
   copyMessages(ids: readonly string[], folder: string): Promise<string[]> {

@@ -2,11 +2,12 @@
  * Junk / Not junk in real Chromium (issue 16 §2), against the web host and a real Dovecot: the
  * reading pane's Junk button files the open message in Junk and teaches the filter; the toast's
  * Undo brings it back to the Inbox and takes the lesson back; the ! key does the same, and in
- * Junk the button says Not junk and moves it back.
+ * Junk the button says Not junk and moves it back. Mail the trained filter files on arrival says
+ * so above it, with its score.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWordList } from '../../electron/core/junk/index.js';
+import { learn, loadWordList, saveWordList } from '../../electron/core/junk/index.js';
 import type { MailService } from '../../electron/core/mail-service.js';
 import { requireChromium } from '../support/browser.js';
 import { dovecotUnavailable } from '../support/dovecot.js';
@@ -82,5 +83,32 @@ suite('Junk / Not junk in Chromium', () => {
     await expect.poll(() => where('Cheap pills discount')).toBe('INBOX');
     const list = await loadWordList(app.dataDir);
     expect([list.junkMessages, list.hamMessages]).toEqual([0, 1]);
+  });
+
+  it('a message the trained filter scores as junk lands in Junk from a real sync, and the bar says the filter moved it there', async () => {
+    // Taught both kinds, as `popbox junk learn` would (the app reads the changed word list).
+    const list = await loadWordList(app.dataDir);
+    const spam = (i: number) => Buffer.from(`From: Deals <offers${i}@bulk.example.biz>\nSubject: Cheap pills discount ${i}\n\nBuy cheap pills, viagra discount, click http://bulk.example.biz/${i} winner prize\n`);
+    const good = (i: number) => Buffer.from(`From: Colleague <c${i}@work.example.org>\nSubject: Meeting notes ${i}\n\nHi, the meeting notes for the project review. Regards, team ${i}\n`);
+    for (let i = 0; i < 6; i++) {
+      learn(spam(i), list, 'junk');
+      learn(good(i), list, 'ham');
+    }
+    await saveWordList(app.dataDir, list);
+    await app.dc.deliver('bob', [
+      Buffer.from(['From: Deals <offers9@bulk.example.biz>', 'To: bob@popbox.test', 'Subject: Viagra winner prize', 'Date: 09 Nov 2026 10:00:00 +0000', 'Message-ID: <j9@bulk.example.biz>', '', 'Buy cheap pills, viagra discount, click http://bulk.example.biz/9 winner prize', ''].join('\n')),
+    ]);
+    // Get Mail, as the person would.
+    await page.getByRole('button', { name: 'Get Mail' }).first().click();
+    await expect.poll(() => where('Viagra winner prize'), { timeout: 60_000 }).toBe('Junk');
+    const by = service.messages().find((m) => m.summary.subject === 'Viagra winner prize')?.junkedBy;
+    expect(by).toMatchObject({ by: 'filter' });
+    expect(by?.by === 'filter' && by.score).toBeGreaterThanOrEqual(0.999);
+
+    await page.getByRole('navigation', { name: 'Folders' }).locator('button.folder').filter({ has: page.locator('.folder-label', { hasText: /^Junk$/ }) }).click();
+    await row('Viagra winner prize').click();
+    const bar = reader().getByRole('note', { name: 'Junk' });
+    await bar.waitFor();
+    expect(await bar.textContent()).toMatch(/^The junk filter moved this here \(score (0\.999|1\.000)\)\.Not junk$/);
   });
 });

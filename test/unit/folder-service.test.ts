@@ -13,6 +13,8 @@ import { Journal } from '../../electron/core/store/journal.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { messageIdFor } from '../../electron/core/store/ids.js';
 import { messageFolder } from '../support/mime.js';
+import { parseAction, parseCondition } from '../../electron/core/rules/rule-text.js';
+import { runRules } from '../../electron/core/rules/run-rules.js';
 
 const tmp = messageFolder('popbox-folders-');
 let n = 0;
@@ -334,6 +336,32 @@ describe('filing messages', () => {
     await expect(folders.move([id, 'ffffffffffffffff'], 'Trash')).rejects.toThrow(/no message/);
     await expect(folders.move([id], 'Nowhere')).rejects.toThrow(/no folder/);
     expect(journal.get(id)?.folder).toBe('INBOX');
+  });
+
+  it('journals who filed a message in Junk (filter and score, rule, person), forgets it on the way out, keeps it across a restart', async () => {
+    const { folders, deliver, journal, dataDir } = await setup();
+    const [spam, offer, news] = [await deliver('pills'), await deliver('Cheap offer'), await deliver('newsletter')];
+    await folders.move([spam], 'Junk', { junkedBy: () => ({ by: 'filter', score: 0.9996 }) });
+    expect(journal.get(spam)?.junkedBy).toEqual({ by: 'filter', score: 0.9996 });
+    // A rule's Junk action: the rule's name at that time.
+    const rule = { name: 'Offers', enabled: true, match: 'all' as const, conditions: [parseCondition('subject contains offer')], actions: [parseAction('junk')] };
+    const deps = { get: (id: string) => journal.get(id), folders, setFlags: async () => {}, deleteOnServer: async () => {}, locate: async () => '', accountName: () => 'acct', now: () => 0 };
+    await runRules(deps, [rule], [offer]);
+    expect(journal.get(offer)).toMatchObject({ folder: 'Junk', junkedBy: { by: 'rule', rule: 'Offers' } });
+    // Out of Junk by hand forgets the filter; back in by hand, the person did it.
+    await folders.move([spam], 'INBOX');
+    expect(journal.get(spam)?.junkedBy).toBeUndefined();
+    await folders.move([spam], 'Junk', { junkedBy: () => ({ by: 'you' }) });
+    expect(journal.get(spam)?.junkedBy).toEqual({ by: 'you' });
+    // A cause says nothing where the move is not into Junk.
+    await folders.move([news], 'Archive', { junkedBy: () => ({ by: 'you', moved: true }) });
+    expect(journal.get(news)).toMatchObject({ folder: 'Archive' });
+    expect(journal.get(news)?.junkedBy).toBeUndefined();
+    const reopened = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+    expect([spam, offer, news].map((id) => reopened.get(id)?.junkedBy)).toEqual([{ by: 'you' }, { by: 'rule', rule: 'Offers' }, undefined]);
+    await journal.compact();
+    const compacted = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+    expect([spam, offer, news].map((id) => compacted.get(id)?.junkedBy)).toEqual([{ by: 'you' }, { by: 'rule', rule: 'Offers' }, undefined]);
   });
 
   it('keeps the folder tree across a restart and a compaction of the journal', async () => {

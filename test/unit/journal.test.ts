@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MessageRecord } from '../../shared/changes.js';
+import { Change, MessageRecord } from '../../shared/changes.js';
 import { Journal } from '../../electron/core/store/journal.js';
 
 let dir: string;
@@ -88,5 +88,37 @@ describe('Journal', () => {
     expect(reopened.state).toBe(j.state);
     const numbers = (await fs.readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { s: number; t: string }).s);
     expect(numbers.slice(1)).toEqual([...numbers.slice(1)].sort((a, b) => a - b));
+  });
+  it('carries who filed a message in Junk through changesSince, a reopen and a compaction; a move out forgets it', async () => {
+    const j = await Journal.open(file);
+    await j.append([{ t: 'add', m: record('a') }]);
+    const from = j.state;
+    await j.append([{ t: 'move', id: 'a', folder: 'Junk', trashedAt: 5, junkedBy: { by: 'filter', score: 0.9993 } }]);
+    const feed = j.changesSince(from);
+    expect('changes' in feed && feed.changes).toEqual([{ s: from + 1, t: 'move', id: 'a', folder: 'Junk', trashedAt: 5, junkedBy: { by: 'filter', score: 0.9993 } }]);
+    // What crosses to the renderer is checked against the contract's schema: the field survives it.
+    expect(Change.parse(JSON.parse(JSON.stringify('changes' in feed && feed.changes[0])))).toMatchObject({ junkedBy: { by: 'filter', score: 0.9993 } });
+    expect((await Journal.open(file)).get('a')).toMatchObject({ folder: 'Junk', trashedAt: 5, junkedBy: { by: 'filter', score: 0.9993 } });
+    await j.compact();
+    expect((await Journal.open(file)).get('a')?.junkedBy).toEqual({ by: 'filter', score: 0.9993 });
+    expect(MessageRecord.parse(j.get('a')).junkedBy).toEqual({ by: 'filter', score: 0.9993 });
+    await j.append([{ t: 'move', id: 'a', folder: 'INBOX' }]);
+    expect(j.get('a')?.junkedBy).toBeUndefined();
+    expect((await Journal.open(file)).get('a')?.junkedBy).toBeUndefined();
+  });
+  it('loads a journal written before moves said who filed them: in Junk, with no cause', async () => {
+    const old = [
+      { s: 1, t: 'add', m: { ...record('a'), folder: 'Junk', trashedAt: 3 } },
+      { s: 2, t: 'add', m: record('b') },
+      { s: 3, t: 'move', id: 'b', folder: 'Junk', trashedAt: 4 },
+    ];
+    await fs.writeFile(file, old.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const j = await Journal.open(file);
+    expect([j.get('a'), j.get('b')].map((m) => [m?.folder, m?.trashedAt, m?.junkedBy])).toEqual([
+      ['Junk', 3, undefined],
+      ['Junk', 4, undefined],
+    ]);
+    const feed = j.changesSince(0);
+    expect('changes' in feed && feed.changes.map((c) => Change.safeParse(c).success)).toEqual([true, true, true]);
   });
 });

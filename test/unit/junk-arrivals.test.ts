@@ -26,9 +26,14 @@ describe('JunkService', () => {
       dataDir: path.join(dir, 'data'),
       get: (id) => records.get(id),
       locate: async (id) => path.join(dir, 'mail', id),
-      move: async (ids, folder) => {
+      move: async (ids, folder, junkedBy) => {
         moves.push({ ids: [...ids], folder });
-        for (const id of ids) records.set(id, { ...records.get(id)!, folder });
+        for (const id of ids) {
+          // As the journal reads a move: who filed it, only as said by this move.
+          const { junkedBy: _was, ...m } = records.get(id)!;
+          const by = junkedBy?.(id);
+          records.set(id, { ...m, folder, ...(by ? { junkedBy: by } : {}) });
+        }
       },
       folderKeys: () => new Set(['INBOX', 'Junk', 'Trash', 'Receipts']),
       hasWrittenTo: (a) => wroteTo.has(a),
@@ -105,6 +110,27 @@ describe('JunkService', () => {
     expect(r).toMatchObject({ junk: ['j'], ham: ['g'], skipped: ['k'] });
     expect(moves).toEqual([{ ids: ['j'], folder: 'Junk' }]);
     expect(records.get('k')!.folder).toBe('Receipts');
+  });
+
+  it('says who filed each message in Junk: the filter with its score (also when judged before the rules), the person for Junk', async () => {
+    await trainOnDisk();
+    await put('j', junkMail(12));
+    await put('k', junkMail(13));
+    await put('m', unsureMail, 'Receipts');
+    const junk = service();
+    const filed = await junk.classifyArrivals(['j']);
+    const score = filed.scores.get('j')!;
+    expect(score).toBeGreaterThanOrEqual(0.999);
+    expect(records.get('j')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'filter', score } });
+    // Judged before the rules (file: false), filed after them from that verdict and score.
+    const judged = await junk.classifyArrivals(['k'], { file: false });
+    await junk.classifyArrivals(['k'], { judged: new Map([['k', 'junk']]), scores: judged.scores });
+    expect(records.get('k')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'filter', score: judged.scores.get('k') } });
+    await junk.mark(['m'], 'junk');
+    expect(records.get('m')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'you' } });
+    await junk.mark(['m'], 'ham');
+    expect(records.get('m')!.folder).toBe('Receipts');
+    expect(records.get('m')!.junkedBy).toBeUndefined();
   });
 
   it('files nothing before it has learned both kinds', async () => {

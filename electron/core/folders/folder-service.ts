@@ -8,7 +8,7 @@
  * for deleting on the server are per account, so filing never has to carry a message across
  * accounts, and a family sharing a computer keeps separate trees.
  */
-import type { MessageRecord } from '../../../shared/changes.js';
+import type { JunkedBy, MessageRecord } from '../../../shared/changes.js';
 import { INBOX, SPECIAL_FOLDERS, folderPathProblem, isWithin, keyOf, pathOf, roleKey, roleOf, type FolderInfo } from '../../../shared/folders.js';
 import { plural } from '../../../shared/plural.js';
 import { AppFailure } from '../errors.js';
@@ -30,7 +30,10 @@ export interface FolderDeps {
   accountDir?(accountId: string): string;
 }
 
-type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number };
+type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number; junkedBy?: JunkedBy };
+
+/** Who files each message in Junk (the filter, a rule, the person); undefined for a message says nothing. */
+export type JunkCause = (id: string) => JunkedBy | undefined;
 
 const TRASH = roleKey('trash');
 const JUNK = roleKey('junk');
@@ -119,23 +122,24 @@ export class FolderService {
   /**
    * File messages in `folder` of their own account; a special folder's key (Archive, Trash…)
    * names that folder in every account. Per account one pass of renames and one journal append;
-   * what moved before a failure is journaled, then the failure is reported.
+   * what moved before a failure is journaled, then the failure is reported. `junkedBy`: into Junk,
+   * who put each there (journaled with the move, for the Junk bar).
    */
-  async move(ids: readonly string[], folder: string, opts: { onlyFrom?: ReadonlyMap<string, string> } = {}): Promise<void> {
+  async move(ids: readonly string[], folder: string, opts: { onlyFrom?: ReadonlyMap<string, string>; junkedBy?: JunkCause } = {}): Promise<void> {
     refuseOutbox(folder);
     const groups = this.byAccount(ids);
     for (const accountId of groups.keys()) this.requireFolder(accountId, folder);
     // onlyFrom (a rule's move): only what is still where it was when decided, read in the turn,
     // so a rule never pulls back a message the user trashed or filed meanwhile.
     const still = (m: MessageRecord) => opts.onlyFrom === undefined || opts.onlyFrom.get(m.id) === m.folder;
-    for (const [accountId, list] of groups) await this.serial(accountId, () => this.moveNow(accountId, this.records(list).filter(still), () => folder));
+    for (const [accountId, list] of groups) await this.serial(accountId, () => this.moveNow(accountId, this.records(list).filter(still), () => folder, opts.junkedBy));
   }
 
   /**
    * Moves each message of one account to the folder `target` picks for it (made when missing).
    * What is already there is left alone by the store, which looks at the disk, not the journal.
    */
-  private async moveNow(accountId: string, list: MessageRecord[], target: (m: MessageRecord) => string): Promise<void> {
+  private async moveNow(accountId: string, list: MessageRecord[], target: (m: MessageRecord) => string, junkedBy?: JunkCause): Promise<void> {
     const byTarget = new Map<string, string[]>();
     for (const m of list) {
       const to = target(m);
@@ -150,8 +154,9 @@ export class FolderService {
           for (const [to, moving] of byTarget) {
             if (!box.maildir.hasFolder(to)) await box.maildir.createFolder(to);
             await box.maildir.moveMany(moving, to, (file: StoredFile, from: string) => {
-              // Filed in Junk: when, too (the record's trashedAt), for "delete junk after N days".
-              const filed = to === TRASH ? { trashedFrom: from, trashedAt: this.deps.now() } : to === JUNK ? { trashedAt: this.deps.now() } : {};
+              // Filed in Junk: when, too (the record's trashedAt), for "delete junk after N days", and by whom.
+              const by = to === JUNK ? junkedBy?.(file.id) : undefined;
+              const filed = to === TRASH ? { trashedFrom: from, trashedAt: this.deps.now() } : to === JUNK ? { trashedAt: this.deps.now(), ...(by ? { junkedBy: by } : {}) } : {};
               changes.push({ t: 'move', id: file.id, folder: to, ...filed });
             });
           }

@@ -8,7 +8,7 @@
  * and the record that lets it be taken back are saved together or not at all.
  */
 import fs from 'node:fs/promises';
-import type { MessageRecord } from '../../../shared/changes.js';
+import type { JunkedBy, MessageRecord } from '../../../shared/changes.js';
 import { INBOX, roleKey } from '../../../shared/folders.js';
 import { classify, learn, type Outcome } from './classify.js';
 import { MAX_MESSAGE_BYTES } from './tokenize.js';
@@ -27,8 +27,8 @@ export interface JunkDeps {
   dataDir: string;
   get(id: string): MessageRecord | undefined;
   locate(id: string): Promise<string>;
-  /** The journaled folder move (FolderService.move). */
-  move(ids: readonly string[], folder: string): Promise<void>;
+  /** The journaled folder move (FolderService.move); `junkedBy`: into Junk, who put each there. */
+  move(ids: readonly string[], folder: string, junkedBy?: (id: string) => JunkedBy | undefined): Promise<void>;
   /** Folder keys the account has now. */
   folderKeys(accountId: string): ReadonlySet<string>;
   /** Whether the user has written to this (lowercased) address: such mail is never junk. */
@@ -43,6 +43,8 @@ export interface ArrivalVerdicts {
   ham: string[];
   /** Not looked at: already filed by a rule, gone, or the filter has not learned both kinds. */
   skipped: string[];
+  /** The score of each message classified here (0 good … 1 junk). */
+  scores: Map<string, number>;
 }
 
 export class JunkService {
@@ -113,12 +115,12 @@ export class JunkService {
    * account's Junk folder; unsure and good mail stay. A message a rule filed elsewhere is skipped.
    * `file: false` only judges (the rules ask before they forward: spam is never forwarded).
    * `judged`: verdicts reached earlier in this arrival (that judgement), used instead of
-   * classifying the message again; one no longer in the inbox is still skipped. A message the
-   * person marked Not junk is good mail whatever its score.
+   * classifying the message again (`scores`: theirs, said in Junk with the move); one no longer in
+   * the inbox is still skipped. A message the person marked Not junk is good mail whatever its score.
    */
-  classifyArrivals(ids: readonly string[], opts: { file?: boolean; judged?: ReadonlyMap<string, Outcome> } = {}): Promise<ArrivalVerdicts> {
+  classifyArrivals(ids: readonly string[], opts: { file?: boolean; judged?: ReadonlyMap<string, Outcome>; scores?: ReadonlyMap<string, number> } = {}): Promise<ArrivalVerdicts> {
     return this.serial(async () => {
-      const out: ArrivalVerdicts = { junk: [], unsure: [], ham: [], skipped: [] };
+      const out: ArrivalVerdicts = { junk: [], unsure: [], ham: [], skipped: [], scores: new Map() };
       const list = await this.words();
       const trained = list.junkMessages > 0 && list.hamMessages > 0;
       let n = 0;
@@ -131,6 +133,8 @@ export class JunkService {
         const known = opts.judged?.get(id);
         if (known) {
           out[known].push(id);
+          const score = opts.scores?.get(id);
+          if (score !== undefined) out.scores.set(id, score);
           continue;
         }
         // The person said this one is not junk (Not junk): their word stands over the score, which
@@ -142,17 +146,24 @@ export class JunkService {
         if (++n % BATCH === 0) await new Promise((r) => setImmediate(r));
         let verdict: Outcome;
         try {
-          verdict = classify(await this.raw(id), list, {
+          const judged = classify(await this.raw(id), list, {
             isCorrespondent: (a) => this.deps.hasWrittenTo(a),
             trustServerVerdict: this.deps.trustServerVerdict(m.accountId),
-          }).verdict;
+          });
+          verdict = judged.verdict;
+          out.scores.set(id, judged.score);
         } catch {
           out.skipped.push(id); // gone meanwhile (deleted, moved by hand): nothing to file
           continue;
         }
         out[verdict].push(id);
       }
-      if (out.junk.length > 0 && opts.file !== false) await this.deps.move(out.junk, JUNK);
+      if (out.junk.length > 0 && opts.file !== false) {
+        await this.deps.move(out.junk, JUNK, (id) => {
+          const score = out.scores.get(id);
+          return score === undefined ? { by: 'filter' } : { by: 'filter', score };
+        });
+      }
       return out;
     });
   }
@@ -191,7 +202,7 @@ export class JunkService {
       });
       if (kind === 'junk') {
         const moving = records.filter((m) => m.folder !== JUNK && m.folder !== TRASH).map((m) => m.id);
-        if (moving.length) await this.deps.move(moving, JUNK);
+        if (moving.length) await this.deps.move(moving, JUNK, () => ({ by: 'you' }));
         return;
       }
       // Good mail leaves Junk (and only Junk: "Not junk" on a message in a folder of its own keeps it there).

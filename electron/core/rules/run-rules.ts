@@ -59,6 +59,8 @@ interface Plan {
   forward: { to: string; rule: string }[];
   rules: string[];
   moveTo: string[] | { key: string } | null;
+  /** The rule whose action set moveTo (said in Junk: “Your rule … moved this here”). */
+  movedBy: string | null;
   copyTo: string[][];
   read: boolean;
   flag: boolean;
@@ -70,7 +72,7 @@ const TRASH = roleKey('trash');
 
 /** The rules that apply to `m`, in order, and what they add up to. */
 export async function planFor(rules: readonly Rule[], subject: RuleSubject, now: number, budget?: MatchCounter): Promise<Plan> {
-  const plan: Plan = { m: subject.record, subject, forward: [], rules: [], moveTo: null, copyTo: [], read: false, flag: false, server: false };
+  const plan: Plan = { m: subject.record, subject, forward: [], rules: [], moveTo: null, movedBy: null, copyTo: [], read: false, flag: false, server: false };
   for (const rule of rules) {
     if (!(await ruleMatches(rule, subject, now, budget))) continue;
     plan.rules.push(rule.name);
@@ -88,6 +90,7 @@ function apply(plan: Plan, actions: readonly Action[], rule: string): boolean {
         break;
       case 'move':
         plan.moveTo = a.folder;
+        plan.movedBy = rule;
         break;
       case 'copy':
         plan.copyTo.push(a.folder);
@@ -100,9 +103,11 @@ function apply(plan: Plan, actions: readonly Action[], rule: string): boolean {
         break;
       case 'junk':
         plan.moveTo = { key: JUNK };
+        plan.movedBy = rule;
         break;
       case 'delete':
         plan.moveTo = { key: TRASH };
+        plan.movedBy = rule;
         break;
       case 'delete-on-server':
         plan.server = true;
@@ -277,6 +282,7 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
     }
   }
   const byTarget = new Map<string, string[]>();
+  const movedBy = new Map(plans.flatMap((p) => (p.movedBy === null ? [] : [[p.m.id, p.movedBy] as const])));
   for (const p of plans) {
     const key = moveKeys.get(p.m.id);
     if (!key) continue;
@@ -287,7 +293,13 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
   for (const [key, list] of byTarget) {
     try {
       // Only from the folder it was evaluated in, checked in the account's turn.
-      await deps.folders.move(list, key, { onlyFrom: decidedIn });
+      await deps.folders.move(list, key, {
+        onlyFrom: decidedIn,
+        junkedBy: (id) => {
+          const rule = movedBy.get(id);
+          return rule === undefined ? undefined : { by: 'rule', rule };
+        },
+      });
       for (const id of list) if (deps.get(id)?.folder === key) outcomes.get(id)!.movedTo = key;
     } catch (e) {
       failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);

@@ -7,7 +7,7 @@
  * Compaction rewrites the file atomically as a base line and one "add" per live message; a
  * crash in the middle leaves the old file. A torn last line is dropped on open.
  */
-import type { AccountFolders, Change, ChangesResult, MessageFlags, MessageRecord } from '../../../shared/changes.js';
+import type { AccountFolders, Change, ChangesResult, JunkedBy, MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import { INBOX, roleKey, type FolderInfo } from '../../../shared/folders.js';
 import type { MessageSummary } from '../../../shared/messages.js';
 import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
@@ -19,7 +19,7 @@ type NewChange =
   | { t: 'flags'; id: string; flags: MessageFlags }
   | { t: 'partial'; id: string; partial: boolean; summary: MessageSummary }
   | { t: 'remove'; id: string }
-  | { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number }
+  | { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number; junkedBy?: JunkedBy }
   | { t: 'folders'; accountId: string; folders: FolderInfo[] };
 
 /**
@@ -83,12 +83,14 @@ export class Journal {
       case 'move': {
         const m = this.messages.get(c.id);
         if (m) {
-          const { trashedFrom: _from, trashedAt: _at, ...rest } = m;
+          // Each move says all of these anew: a move out of Junk forgets who put it there.
+          const { trashedFrom: _from, trashedAt: _at, junkedBy: _by, ...rest } = m;
           this.messages.set(c.id, {
             ...rest,
             folder: c.folder,
             ...(c.trashedFrom !== undefined ? { trashedFrom: c.trashedFrom } : {}),
             ...(c.trashedAt !== undefined ? { trashedAt: c.trashedAt } : {}),
+            ...(c.junkedBy !== undefined ? { junkedBy: c.junkedBy } : {}),
           });
         }
         break;

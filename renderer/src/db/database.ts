@@ -4,6 +4,7 @@
  * pages now and the views compare them as numbers).
  */
 import Dexie, { type EntityTable } from 'dexie';
+import type { JunkedBy } from '../../../shared/changes.js';
 import type { PublicAccount, AccountStatus } from '../../../shared/contract.js';
 import type { FolderInfo } from '../../../shared/folders.js';
 import type { Address } from '../../../shared/messages.js';
@@ -16,6 +17,8 @@ export interface MessageRow {
   folder: string;
   /** In Trash: the folder it came from (where Restore puts it back). */
   trashedFrom?: string;
+  /** In Junk: who put it there (the filter, a rule, the person), when main recorded it. */
+  junkedBy?: JunkedBy;
   /** The Date header, or when it was downloaded (ms since epoch): what the list sorts by. */
   date: number;
   hasDate: 0 | 1;

@@ -111,7 +111,7 @@ export function foldChanges(existing: ReadonlyMap<string, MessageRow>, changes: 
         break;
       case 'move': {
         const row = current(c.id);
-        if (row) out.set(c.id, movedRow(row, c.folder, c.trashedFrom));
+        if (row) out.set(c.id, movedRow(row, c.folder, c.trashedFrom, c.junkedBy));
         break;
       }
       case 'folders':

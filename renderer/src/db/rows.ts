@@ -1,5 +1,5 @@
 /** From the change feed's records to read-model rows. */
-import type { MessageRecord, MessageFlags } from '../../../shared/changes.js';
+import type { JunkedBy, MessageRecord, MessageFlags } from '../../../shared/changes.js';
 import { isWithin, roleKey } from '../../../shared/folders.js';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import type { MessageRow } from './database.js';
@@ -82,11 +82,15 @@ export function toRow(m: MessageRecord): MessageRow {
     ...summaryFields(m.summary, m.receivedAt),
   };
   if (m.trashedFrom !== undefined) row.trashedFrom = m.trashedFrom;
+  if (m.junkedBy !== undefined) row.junkedBy = m.junkedBy;
   return row;
 }
 
-/** The row filed in another folder (a `move` change): `trashedFrom` only while in Trash. */
-export function movedRow(row: MessageRow, folder: string, trashedFrom: string | undefined): MessageRow {
-  const { trashedFrom: _old, ...rest } = row;
-  return trashedFrom === undefined ? { ...rest, folder } : { ...rest, folder, trashedFrom };
+/**
+ * The row filed in another folder (a `move` change): `trashedFrom` only while in Trash,
+ * `junkedBy` only while in Junk (each move says them anew, as main's journal reads it).
+ */
+export function movedRow(row: MessageRow, folder: string, trashedFrom: string | undefined, junkedBy?: JunkedBy): MessageRow {
+  const { trashedFrom: _old, junkedBy: _by, ...rest } = row;
+  return { ...rest, folder, ...(trashedFrom !== undefined ? { trashedFrom } : {}), ...(junkedBy !== undefined ? { junkedBy } : {}) };
 }

@@ -151,7 +151,7 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
 
   return (
     <section className="reader" aria-label="Message">
-      {row.folder === 'Junk' && <JunkBar onNotJunk={() => actions.junk([row.id], false)} />}
+      {row.folder === 'Junk' && <JunkBar junkedBy={row.junkedBy} onNotJunk={() => actions.junk([row.id], false)} />}
       <header className="reader-head">
         <h2 className="reader-subject">{row.subject || '(no subject)'}</h2>
         <dl className="reader-fields">

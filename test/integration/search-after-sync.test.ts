@@ -128,13 +128,12 @@ describe.skipIf(unavailable)('search right after a sync whose index rows the par
   it('leaves an index that agrees with the journal after a kill -9 while the worker writes the rows', async () => {
     const landed: string[] = [];
     // Killed once while the worker's first transaction is in the file and the rest is not (the
-    // worker holds PAUSE rows in it and then stops until killed: POPBOX_TEST_INDEX_PAUSE_AFTER), and
-    // once just after the sync returned.
+    // worker holds PAUSE rows in it and then stops until killed: the child's PAUSE_AFTER, given to
+    // the worker as ParsePoolOptions.indexPauseAfter), and once just after the sync returned.
     const PAUSE = 32;
     for (const when of ['first-batch', 'synced'] as const) {
       const dataDir = await copyOfTemplate(`kill-${landed.length}`);
-      const env = when === 'first-batch' ? { ...process.env, POPBOX_TEST_INDEX_PAUSE_AFTER: String(PAUSE) } : process.env;
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, ...(when === 'first-batch' ? [String(PAUSE)] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));

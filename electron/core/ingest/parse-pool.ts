@@ -92,6 +92,12 @@ export interface ParsePoolOptions {
   startAt?: number;
   /** How long a worker may hold answers (default: HOLD_MS, at most a tenth of the timeout). */
   holdMs?: number;
+  /**
+   * Tests only (search-after-sync.test.ts): N > 0 makes a worker's first index transaction hold
+   * at most N messages and then stops that worker's thread for good (index-writer.ts), so a kill -9
+   * is sure to land between its transactions. Given to each worker in its workerData.
+   */
+  indexPauseAfter?: number;
 }
 
 interface Job {
@@ -131,6 +137,7 @@ export class ParsePool {
   private readonly idleMs: number;
   private readonly startAt: number;
   private readonly holdMs: number;
+  private readonly indexPauseAfter: number;
   /**
    * The caller said no more parses are coming (flush) and none came since: a worker that has
    * answered all it had is told again, so it writes the text it kept into the search index and
@@ -165,6 +172,7 @@ export class ParsePool {
     this.startAt = opts.startAt ?? START_AT;
     // Answers held no longer than a tenth of the timeout (parse-worker.ts): the clock restarts on each arrival.
     this.holdMs = opts.holdMs ?? Math.min(HOLD_MS, Math.floor(this.timeoutMs / 10));
+    this.indexPauseAfter = opts.indexPauseAfter ?? 0;
     this.entry = opts.entry === undefined ? findWorkerEntry() : opts.entry;
   }
 
@@ -318,7 +326,8 @@ export class ParsePool {
       // node's code cache), so a worker would grow its own to 32 MB; 3 × the semi-space gives it
       // the same 4 MB new_space as main. The app passes no flag and its workers keep V8's default.
       const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB, ...youngGenerationOfMain() };
-      const opts = { resourceLimits, ...(entry.workerData === undefined ? {} : { workerData: entry.workerData }) };
+      const workerData = this.indexPauseAfter > 0 ? { ...(entry.workerData as object | undefined), indexPauseAfter: this.indexPauseAfter } : entry.workerData;
+      const opts = { resourceLimits, ...(workerData === undefined ? {} : { workerData }) };
       worker = 'file' in entry ? new Worker(entry.file, opts) : new Worker(entry.eval, { eval: true, ...opts });
     } catch {
       this.noWorkers();
@@ -544,7 +553,7 @@ function tsxApi(from: string): string | null {
 
 let shared: ParsePool | null = null;
 
-/** The process's one pool (created at first use). */
-export function parsePool(): ParsePool {
-  return (shared ??= new ParsePool());
+/** The process's one pool, created at first use (with `opts`: a test's child process sets them before anything parses). */
+export function parsePool(opts?: ParsePoolOptions): ParsePool {
+  return (shared ??= new ParsePool(opts));
 }

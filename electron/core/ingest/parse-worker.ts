@@ -57,11 +57,17 @@ export type WorkerNote = { ready: true } | { job: number; size: number } | { wri
 /** Answers held back at most before they are sent (fewer messages between the threads). */
 export const ANSWER_BATCH = 8;
 
+/** What a worker is started with (WorkerEntry.workerData): a test's parser of its own, a test's index pause. */
+interface WorkerOptions {
+  manual?: boolean;
+  indexPauseAfter?: number;
+}
+
 /** The worker's loop: jobs in, answers out in order (exported so a test can give it a parser of its own). */
-export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored): void {
+export function serveParses(port: MessagePort, parse: typeof parseStored = parseStored, opts: WorkerOptions | null = workerData as WorkerOptions | null): void {
   // This worker's own read buffer (DESIGN §7: not module-wide; main's thread reads into fresh ones).
   const reads = new ReadBuffer();
-  const index = new IndexWriter();
+  const index = new IndexWriter({ pauseAfter: opts?.indexPauseAfter ?? 0 });
   const queue: ParseRequest[] = [];
   let answers: ParseAnswer[] = [];
   let running = false;
@@ -139,4 +145,4 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
 }
 
 // A test that serves with a parser of its own starts the worker with { manual: true } (WorkerEntry.workerData).
-if (parentPort && (workerData as { manual?: boolean } | null)?.manual !== true) serveParses(parentPort);
+if (parentPort && (workerData as WorkerOptions | null)?.manual !== true) serveParses(parentPort);

@@ -6,6 +6,7 @@
  */
 import type { IndexedText } from '../search/extract.js';
 import type { IndexTarget } from '../search/index-writer.js';
+import { INDEX_TEXT_BYTES } from './parse-limits.js';
 import type { ParsedMessage } from './parse-stored.js';
 
 /** Messages a parse worker keeps to index and the index has not adopted yet, at most (a few dozen bytes each). */
@@ -16,8 +17,8 @@ export interface DeferredWriter {
   indexWritten(now?: boolean): Promise<void>;
 }
 
-/** About 24 MB of text waiting for the index (JavaScript strings: 2 bytes a character, at most). */
-export const TEXT_CACHE_BYTES = 24 * 1024 * 1024;
+/** Text waiting for the index at most: the budget each parse worker has for the text it keeps too (parse-limits.ts). */
+export const TEXT_CACHE_BYTES = INDEX_TEXT_BYTES;
 
 export class TextCache {
   private readonly texts = new Map<string, { text: IndexedText; bytes: number }>();

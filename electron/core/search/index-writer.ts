@@ -20,6 +20,7 @@
  * a journaled message without its row is indexed then.
  */
 import type { MessageSummary } from '../../../shared/messages.js';
+import { INDEX_TEXT_BYTES } from '../ingest/parse-limits.js';
 import type { IndexedText } from './extract.js';
 import { documentOf, IndexAppender, type IndexDoc } from './index-db.js';
 
@@ -42,19 +43,20 @@ export interface Indexable {
 /** After a failed write, the worker leaves indexing to main for this long (a locked or full file). */
 const PAUSE_MS = 2000;
 /**
- * Text kept for the index at most (JavaScript strings, 2 bytes a character): past it the worker
- * writes what it holds at once, in the sync (DESIGN §3.5: bounded memory; 2,000 messages of the
- * bench's realistic mix keep ~12 MB).
+ * Text kept for the index at most (the budget main's TextCache has too: parse-limits.ts): past it
+ * the worker writes what it holds at once, in the sync (DESIGN §3.5: bounded memory).
  */
-export const DEFER_BYTES = 24 * 1024 * 1024;
+export const DEFER_BYTES = INDEX_TEXT_BYTES;
 /** Messages per transaction (each holds the file's write lock: main's own writes wait for it). */
 export const WRITE_BATCH = 256;
-/**
- * Tests only (search-after-sync.test.ts): N > 0 makes the worker's first transaction hold at most
- * N messages and then stops the worker's thread for good, so a kill -9 is sure to land between the
- * worker's transactions. Read once per worker; unset in the app.
- */
-const PAUSE_AFTER = Number(process.env.POPBOX_TEST_INDEX_PAUSE_AFTER) || 0;
+export interface IndexWriterOptions {
+  /**
+   * Tests only (search-after-sync.test.ts, through ParsePoolOptions.indexPauseAfter): N > 0 makes
+   * the first transaction hold at most N messages and then stops the worker's thread for good, so
+   * a kill -9 is sure to land between the worker's transactions. 0 in the app.
+   */
+  pauseAfter?: number;
+}
 
 export class IndexWriter {
   private db: IndexAppender | null = null;
@@ -62,6 +64,11 @@ export class IndexWriter {
   private held: { file: string; doc: IndexDoc }[] = [];
   private heldBytes = 0;
   private pausedUntil = 0;
+  private readonly pauseAfter: number;
+
+  constructor(opts: IndexWriterOptions = {}) {
+    this.pauseAfter = opts.pauseAfter ?? 0;
+  }
 
   /** Messages kept for the next write. */
   get holding(): number {
@@ -99,8 +106,8 @@ export class IndexWriter {
       const docs = held.filter((h) => h.file === file).map((h) => h.doc);
       try {
         const db = this.open(file);
-        if (PAUSE_AFTER > 0) {
-          db.append(docs.slice(0, PAUSE_AFTER));
+        if (this.pauseAfter > 0) {
+          db.append(docs.slice(0, this.pauseAfter));
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
         }
         for (let i = 0; i < docs.length; i += WRITE_BATCH) db.append(docs.slice(i, i + WRITE_BATCH));

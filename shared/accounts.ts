@@ -449,7 +449,8 @@ export function passwordDestinationChanged(
     current.port !== next.port ||
     current.security !== next.security ||
     (next.allowInsecureAuth && !current.allowInsecureAuth) ||
-    (next.tlsFingerprint !== undefined && next.tlsFingerprint !== current.tlsFingerprint)
+    // A pin set, changed or removed (removed: any certificate a CA vouches for would do).
+    next.tlsFingerprint !== current.tlsFingerprint
   );
 }
 

@@ -203,6 +203,18 @@ suite('a pinned account whose server changes to a certificate a trusted CA vouch
     expect(log()).not.toMatch(/sasl_username=alice/);
   });
 
+  it('removing the pin (a way out of the block a page can take) forgets the stored password: no login at the CA-valid server', async () => {
+    const log = logSince(s.dovecot.logPath);
+    const stored = localCount(aliceId);
+    const saved = await service.updateAccount(aliceId, { tlsFingerprint: null });
+    expect(saved.tlsFingerprint).toBeUndefined();
+    const [outcome] = await service.sync([aliceId]);
+    expect(await secrets.get(aliceId), JSON.stringify(outcome)).toBeNull();
+    expect(outcome).toMatchObject({ ok: false });
+    expect(localCount(aliceId)).toBe(stored);
+    expect(await log()).not.toMatch(/Login: user=<alice>/);
+  });
+
   it('the CLI, trusting the CA through NODE_EXTRA_CA_CERTS: the pinned account is refused (quick and full path), the one without a pin syncs', async () => {
     const env = { NODE_EXTRA_CA_CERTS: ca.certPath };
     await s.dovecot.deliver('carol', generateMessages({ seed: 84, count: 1, mix: 'small' }));

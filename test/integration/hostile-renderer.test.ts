@@ -155,6 +155,7 @@ describe('the dispatcher driven by a hostile renderer', () => {
       ['security', { security: 'plain', tlsFingerprint: null, port: evil.server.port }],
       ['clear-text login', { allowInsecureAuth: true }],
       ['certificate pin', { tlsFingerprint: OTHER_PIN }],
+      ['certificate pin removed', { tlsFingerprint: null }],
     ];
     for (const [what, patch] of cases) {
       const added = await call('addAccount', { account: homeAccount(`Moved ${what}`), password: SECRET });
@@ -375,6 +376,7 @@ describe('the dispatcher driven by a hostile renderer: outgoing servers', () => 
       ['clear-text login', { allowInsecureAuth: true }],
       ['certificate pin', { tlsFingerprint: OTHER_PIN }],
       ['pin removed and port moved', { tlsFingerprint: null, port: evilSmtp.port }],
+      ['pin removed', { tlsFingerprint: null }],
     ];
     for (const [what, smtp] of cases) {
       const id = await add(`Moved ${what}`);

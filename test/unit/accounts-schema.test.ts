@@ -272,6 +272,12 @@ describe('where an outgoing password goes', () => {
     expect(smtpDestinationChanged(null, null)).toBe(false);
   });
 
+  it('a pin removed is a change (any certificate a CA vouches for would do), the same pin is not', () => {
+    const pinned = { ...s, tlsFingerprint: pin };
+    expect(smtpDestinationChanged(pinned, s)).toBe(true);
+    expect(smtpDestinationChanged(pinned, { ...pinned })).toBe(false);
+  });
+
   it('the incoming password spreads when the outgoing server starts using it, or moves while using it', () => {
     const incoming = { ...s, password: { source: 'incoming' as const } };
     expect(incomingPasswordSpreads({ smtp: s }, { smtp: incoming })).toBe(true);

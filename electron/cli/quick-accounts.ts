@@ -131,6 +131,18 @@ export async function readAccounts(dataDir: string): Promise<QuickAccount[] | nu
   }
 }
 
+/**
+ * The accounts `sync [NAME...]` works on: each named by id or exact name (the full path also finds
+ * names in another case, and says which is unknown), or every account; null when one is not found
+ * or is named twice (the full path's to answer).
+ */
+export function pickAccounts(all: QuickAccount[] | null, names: string[]): QuickAccount[] | null {
+  if (!all) return null;
+  const picked = names.length ? names.map((n) => all.find((a) => a.id === n || a.name === n)) : all;
+  if (picked.some((a) => a === undefined) || new Set(picked).size !== picked.length) return null;
+  return picked as QuickAccount[];
+}
+
 /** `account list` without --json: one line per account. */
 export async function quickAccountList(dataDir: string, args: string[], io: QuickIo): Promise<number | null> {
   if (args.length !== 0) return null; // --json prints what the schema makes of the file: the full path's

@@ -10,69 +10,16 @@
  * age and not purged within the hour, mail waiting to be sent, server deletions chosen in the
  * app, junk held on the server), it is null.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { toAppError } from '../core/errors.js';
-import { purgeDue, readPurgeMarks } from '../core/folders/purge-mark.js';
 import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
 import type { HandOver } from '../core/sync/hand-over.js';
-import { quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
-import { readAccounts, type QuickAccount, type QuickIo } from './quick-accounts.js';
-
-const exists = (file: string) => fs.stat(file).then((st) => st, () => null);
-
-/** A Maildir folder with no message in it (cur/ and new/ empty); false when it cannot be told. */
-async function folderEmpty(accountDir: string, folder: string): Promise<boolean> {
-  try {
-    for (const sub of ['cur', 'new']) if ((await fs.readdir(path.join(accountDir, 'Maildir', folder, sub))).length > 0) return false;
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * "Empty Trash / delete junk after N days": off, nothing there to age, or purged within the hour
- * (purge-mark.ts: the full path would skip it too, folder-service.ts purgeAged).
- */
-async function nothingToPurge(dataDir: string, accountDirs: string[], now: number): Promise<boolean> {
-  let prefs: Record<string, unknown> = {};
-  const text = await fs.readFile(path.join(dataDir, 'preferences.json'), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '{}' : null));
-  if (text === null) return false;
-  try {
-    prefs = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  // Maildir++ names of the special folders (store/maildir.ts, shared/folders.ts): a wrong name reads as "cannot tell".
-  for (const [key, folder] of [['emptyTrashAfterDays', '.Trash'], ['deleteJunkAfterDays', '.Junk']] as const) {
-    const days = prefs[key] ?? 0;
-    if (typeof days !== 'number') return false;
-    if (days > 0) {
-      for (const dir of accountDirs) {
-        if (await folderEmpty(dir, folder)) continue;
-        if (purgeDue((await readPurgeMarks(dir))[folder.slice(1)], days, now)) return false;
-      }
-    }
-  }
-  return true;
-}
-
-/** What only the full path does after a check of this account: mail to send, deletions chosen in the app, junk to hold. */
-async function accountHasOtherWork(accountDir: string, account: QuickAccount): Promise<boolean> {
-  if (account.junkOnServer) return true;
-  if (account.smtp !== null && ((await exists(path.join(accountDir, 'outbox.jsonl')))?.size ?? 0) > 0) return true;
-  // The On the server view's chosen deletions (server-view/chosen.ts): anything there is the full path's.
-  const chosen = await fs.readFile(path.join(accountDir, 'server-chosen.json'), 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '{"uidls":[]}' : ''));
-  try {
-    const uidls = (JSON.parse(chosen) as { uidls?: unknown }).uidls;
-    return !Array.isArray(uidls) || uidls.length > 0;
-  } catch {
-    return true;
-  }
-}
+import { quickCheck, type OpenedConnection, type QuickCheckOutcome } from '../core/sync/quick-check.js';
+import { checkConnectOptions } from './early-connect.js';
+import { pickAccounts, readAccounts, type QuickIo } from './quick-accounts.js';
+import { nothingElseToDo } from './quick-sync-gate.js';
 
 /**
  * Leave the rest to the full path (null), which takes what was found here for each account
@@ -88,14 +35,10 @@ function fullPathAfter(handOver: HandOver, checked: [string, NonNullable<QuickCh
  * deleted on the server: one quick check each (core/sync/quick-check.ts) under the data
  * directory's lock, then the lines the full path prints. null as soon as any account needs more.
  */
-export async function quickSync(dataDir: string, names: string[], io: QuickIo, handOver: HandOver): Promise<number | null> {
+export async function quickSync(dataDir: string, names: string[], io: QuickIo, handOver: HandOver, opened?: OpenedConnection): Promise<number | null> {
   dataDir = path.resolve(dataDir);
-  const all = await readAccounts(dataDir);
-  if (!all) return null;
-  // By id or exact name only (the full path also finds names in another case, and says which is unknown).
-  const picked = names.length ? names.map((n) => all.find((a) => a.id === n || a.name === n)) : all;
-  if (picked.some((a) => a === undefined) || new Set(picked).size !== picked.length) return null;
-  const accounts = picked as QuickAccount[];
+  const accounts = pickAccounts(await readAccounts(dataDir), names);
+  if (!accounts) return null;
   const dirs = accounts.map((a) => path.join(dataDir, 'accounts', a.id));
   let lock;
   try {
@@ -106,11 +49,8 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
   }
   let answered = false;
   try {
-    // Only after a clean close (looked at under the lock): otherwise the full path's start
-    // reconciles the journal with the disk first.
-    if (!(await exists(path.join(dataDir, 'closed-cleanly')))) return null;
-    if (!(await nothingToPurge(dataDir, dirs, Date.now()))) return null;
-    for (const [i, account] of accounts.entries()) if (await accountHasOtherWork(dirs[i]!, account)) return null;
+    // Looked at under the lock (cli/early-connect.ts looked before it, without).
+    if (!(await nothingElseToDo(dataDir, accounts, dirs, Date.now()))) return null;
     const secrets = new KeytarSecretStore();
     const checked: [string, NonNullable<QuickCheckOutcome>][] = [];
     const lines: { out: boolean; text: string }[] = [];
@@ -119,14 +59,8 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
       // A session with work is handed to the full path (it goes on there without a second login).
       const outcome = await quickCheck({
         accountDir: dirs[i]!,
-        connect: (lastSeenFingerprint256) => ({
-          host: account.host,
-          port: account.port,
-          security: account.security,
-          pipelining: account.pipelining,
-          // As AccountsService.connectOptions builds it.
-          tls: account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : lastSeenFingerprint256 ? { lastSeenFingerprint256 } : {},
-        }),
+        connect: (lastSeenFingerprint256) => checkConnectOptions(account, lastSeenFingerprint256),
+        ...(opened ? { opened } : {}),
         server: account,
         // Run only when this check logs in (a password command failing: null, the full path says why).
         credentials: async () => ({

@@ -18,7 +18,6 @@
  * the start of the session that wrote it is not trusted (a change in the same clock tick would
  * not show): the next check is then a full one, which writes a new stamp.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Credentials } from '../pop3/auth.js';
 import { Pop3Client, type MessageUid, type Pop3ConnectOptions } from '../pop3/client.js';
@@ -27,62 +26,11 @@ import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
+import { maildirUnchanged } from './quick-check-stamp.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
 
-const STAMP_FILE = 'quick-check.json';
-/** Changes closer than this to a stamp's session start are not trusted to show in the times. */
-const RACY_MS = 2000;
-
-interface Stamp {
-  /** When the session that wrote it started (ms since epoch, the file system's clock). */
-  since: number;
-  /** The server announced LOGIN-DELAY: a second login right after a quick check could be refused. */
-  loginDelay: boolean;
-  /** Maildir-relative directory → mtimeMs. */
-  dirs: Record<string, number>;
-}
-
-/** The Maildir's folder directories and their times: the root, each `.Folder`, and their cur/ and new/. */
-async function maildirTimes(maildir: string): Promise<Record<string, number>> {
-  const times: Record<string, number> = {};
-  const entries = await fs.readdir(maildir, { withFileTypes: true });
-  const folders = ['', ...entries.filter((e) => e.isDirectory() && e.name.startsWith('.') && e.name !== '.' && e.name !== '..').map((e) => e.name)];
-  const rels = folders.flatMap((f) => (f === '' ? ['', 'cur', 'new'] : [f, `${f}/cur`, `${f}/new`]));
-  await Promise.all(
-    rels.map(async (rel) => {
-      const st = await fs.stat(path.join(maildir, rel)).catch(() => null);
-      if (st) times[rel] = st.mtimeMs;
-    }),
-  );
-  return times;
-}
-
-/**
- * After a full session (reconcile and sync done, the account's lock still held): remember how the
- * Maildir looks, so the next check may be a quick one. `since` is when the session started.
- */
-export async function recordQuickCheckStamp(accountDir: string, since: number, loginDelay: boolean): Promise<void> {
-  const stamp: Stamp = { since, loginDelay, dirs: await maildirTimes(path.join(accountDir, 'Maildir')) };
-  // A cache, not state: a torn or missing file only means the next check is a full one.
-  await fs.writeFile(path.join(accountDir, STAMP_FILE), JSON.stringify(stamp), { mode: 0o600 });
-}
-
-/** Whether the Maildir is still as the last full session left it (and that session's view can be trusted). */
-async function maildirUnchanged(accountDir: string): Promise<boolean> {
-  let stamp: Stamp;
-  try {
-    stamp = JSON.parse(await fs.readFile(path.join(accountDir, STAMP_FILE), 'utf8')) as Stamp;
-  } catch {
-    return false;
-  }
-  if (typeof stamp.since !== 'number' || stamp.loginDelay !== false || typeof stamp.dirs !== 'object' || stamp.dirs === null) return false;
-  const recorded = Object.entries(stamp.dirs);
-  if (recorded.length === 0 || recorded.some(([, t]) => typeof t !== 'number' || t > stamp.since - RACY_MS)) return false;
-  const now = await maildirTimes(path.join(accountDir, 'Maildir')).catch(() => null);
-  if (!now || Object.keys(now).length !== recorded.length) return false;
-  return recorded.every(([rel, t]) => now[rel] === t);
-}
+export { recordQuickCheckStamp } from './quick-check-stamp.js';
 
 export interface QuickCheckOptions {
   /** `<dataDir>/accounts/<id>`. */
@@ -114,6 +62,17 @@ export interface QuickCheckOptions {
   adjustPlan?: QuickCheckHook;
   /** The account session's kept ledger (the app); without one the ledger is read at every check. */
   keptLedger?: KeptLedger;
+  /** A connection to the server opened before this check (the CLI's, cli/early-connect.ts). */
+  opened?: OpenedConnection;
+}
+
+/**
+ * A connection opened ahead of the check, so the server's handshake overlaps the caller's own
+ * start. Not logged in: the check logs in only once it holds the account's lock.
+ */
+export interface OpenedConnection {
+  /** The connection, once, when it was opened with exactly these options; otherwise undefined (the check connects itself). */
+  take(options: Pop3ConnectOptions): Promise<Pop3Client> | undefined;
 }
 
 export type QuickCheckHook = ((plan: SyncPlan, ctx: Omit<AdjustContext, 'afterQuit'> & Required<Pick<AdjustContext, 'afterQuit'>>) => Promise<SyncPlan>) & {
@@ -196,7 +155,8 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
-          const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
+          const options = opts.connect((seen = lastSeen));
+          const connecting = opts.opened?.take(options) ?? Pop3Client.connect(options);
           // Started once the connection is on its way (node connects on a tick queued just
           // before this one, or looks the host up on its thread pool), not before: starting a
           // process costs this thread ~10 ms (the CLI), which then overlaps the server's TLS

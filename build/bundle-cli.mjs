@@ -16,6 +16,16 @@
 // node start). And it buys little: deserializing a user snapshot costs ~25 ms CPU more than node's
 // own start; measured alternating (load ~15), `account list` 220 vs 200 ms CPU (worse), the empty
 // sync 355 vs 410 ms CPU (−55 ms) with the quick paths as one CJS file and node:tls deferred.
+//
+// Not built yet: a code cache for the quick paths (Node 20 keeps none for user modules; session
+// 12 counted ~130 M of an empty check's ~400 M instructions as our parsing and compiling). Tried
+// on Node 20.20 (session 13): `new vm.Script(source, { cachedData })` takes a cache made by
+// createCachedData() after a run (lazily compiled functions included), but import() inside such a
+// script fails once its cache is accepted (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, even with
+// importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, which works without a
+// cache and prints an ExperimentalWarning): the full path would have to be imported by the ES
+// module that runs the script, passed in as a function. The cache is also refused under other V8
+// flags (their hash): made and used after heap-flag.ts has set its flag back.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

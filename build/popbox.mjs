@@ -16,7 +16,9 @@
 // generation (resourceLimits, electron/core/ingest/parse-pool.ts), not from this flag
 // (electron/cli/heap-flag.ts). What is left of its price: the ~20 modules node loads before the
 // CLI's first line, compiled from source at every start; every module after them comes from
-// node's cache, on the quick paths and the full one (sync, send) alike.
+// node's cache, on the quick paths and the full one (sync, send) alike. Counted with callgrind
+// (session 13, Node 20.20, without NODE_EXTRA_CA_CERTS): `node --max-semi-space-size=2 -e 0`
+// 95.6–96.2 M instructions against `node -e 0` 84.0 M, +12 M (+14 %) on every start.
 import { pathToFileURL } from 'node:url';
 import { ensureCli } from './bundle-cli.mjs';
 

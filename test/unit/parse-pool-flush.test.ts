@@ -158,3 +158,46 @@ describe("the parse pool at a sync's end", () => {
     }
   }, 30_000);
 });
+
+describe('the parse pool in a sync that announced how many messages it brings', () => {
+  it('starts a worker before the first message of a sync bringing more than startAt, and parses that message there; a check bringing a few stays on the calling thread', async () => {
+    const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 4 });
+    try {
+      pool.expect(3);
+      expect(pool.workers, 'a check bringing three: no worker').toBe(0);
+      // The real parser on this thread (a file that does not exist: its fallback summary), not the worker's "quick".
+      expect((await pool.parse(path.join(dir, 'few-0.eml'))).summary.subject).not.toBe('quick');
+      pool.flush();
+      pool.expect(40);
+      expect(pool.workers, 'started as the sync announced 40').toBe(1);
+      expect((await pool.parse(path.join(dir, 'sync-0.eml'))).summary.subject, "the sync's first message parsed by the worker").toBe('quick');
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it("keeps a sync's text for the index until the sync's flush, though the worker waits far longer than its hold time for the next message", async () => {
+    const pool = new ParsePool({ entry: quickWorker(), size: 1, startAt: 0, holdMs: 100 });
+    const rows = (): string[] => {
+      const db = new Database(indexFile, { readonly: true });
+      try {
+        return db.prepare("SELECT id FROM docs WHERE id GLOB 'k*'").pluck().all() as string[];
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      pool.expect(40);
+      const got = await Promise.all(Array.from({ length: 10 }, (_, i) => pool.parse(path.join(dir, `k${i}.eml`), { file: indexFile, id: `k${i}`, partial: false })));
+      expect(got.filter((a) => a.deferred !== undefined)).toHaveLength(10);
+      // Twenty hold times idle (a big message downloading): before, the worker wrote its rows after one.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(rows(), 'rows written in the middle of the sync').toEqual([]);
+      pool.flush();
+      await pool.indexWritten(false);
+      expect(rows().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`).sort());
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});

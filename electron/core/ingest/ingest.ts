@@ -29,6 +29,11 @@ export class IngestRun {
 
   private readonly tap = (id: string, buffers: readonly Buffer[], size: number): void => this.queue.bytes(id, buffers, size);
 
+  /** The sync's plan brings `count` messages (before the first downloads): a parse worker starts for many. */
+  coming(count: number): void {
+    this.queue.coming(count);
+  }
+
   stored(e: StoredFileRef): void {
     this.parsed.push(this.queue.add(recordFor(this.box, e, this.now())));
   }

@@ -26,6 +26,15 @@ export const IN_FLIGHT = 16;
 export const BIG_NOTE = 1024 * 1024;
 
 /**
+ * Inside a sync announced to the pool (ParsePool.expect) a worker writes the text it keeps for the
+ * search index at the sync's end (its flush), not each time it waits a second for the next message
+ * (a big message downloading): in the sync the writes take CPU the download needs (two cores, the
+ * server's TLS on one of them). Only a sync that stalls this long has the text written meanwhile;
+ * a search with words asks for it at once either way (ParsePool.indexWritten).
+ */
+export const RUN_IDLE_WRITE_MS = 30_000;
+
+/**
  * Text of new mail waiting for the search index, at most, in each thread that keeps it: main's
  * TextCache (ingest/text-cache.ts: parses answered with their text) and each parse worker's
  * IndexWriter (search/index-writer.ts: text the worker writes itself). One budget, because it is

@@ -26,7 +26,7 @@ import { emptySummary, fallbackSummary, parseStored, type ParsedMessage } from '
 import type { ParseAnswers, ParseRequest, ParseRequests, WorkerNote } from './parse-worker.js';
 import type { IndexTarget } from '../search/index-writer.js';
 import { startedSemiSpaceMb } from '../semi-space.js';
-import { BIG_NOTE, HOLD_MS, IN_FLIGHT } from './parse-limits.js';
+import { BIG_NOTE, HOLD_MS, IN_FLIGHT, RUN_IDLE_WRITE_MS } from './parse-limits.js';
 
 /** A parse taking longer than this is given up (mailparser's own idle limit is 30 s). */
 const TIMEOUT_MS = 30_000;
@@ -47,7 +47,8 @@ const LOSS_WINDOW = 100;
 /** Idle workers end after this long (each holds its own copy of the parsers' modules). */
 const IDLE_MS = 10_000;
 /**
- * A worker starts only once this many parses came in one run (none more than RUN_GAP_MS after the
+ * A worker starts for a sync announced to bring more than this many messages (expect), before its
+ * first one; otherwise only once this many parses came in one run (none more than RUN_GAP_MS after the
  * one before; before session 10: once this many waited on the calling thread): a worker's start (its
  * modules, ~0.2 s CPU since session 9; ~0.5 s before, when `popbox sync` of 43 messages took
  * 1.3 s CPU in-thread and 1.7–1.9 s with a worker) and its cold JIT cost more than a check
@@ -138,6 +139,11 @@ export class ParsePool {
   private readonly startAt: number;
   private readonly holdMs: number;
   private readonly indexPauseAfter: number;
+  /**
+   * A sync said how many messages it brings (expect) and has not said it is done (flush): a worker
+   * keeps the text for the index until then rather than writing it whenever it is idle a moment.
+   */
+  private inSync = false;
   /**
    * The caller said no more parses are coming (flush) and none came since: a worker that has
    * answered all it had is told again, so it writes the text it kept into the search index and
@@ -240,6 +246,25 @@ export class ParsePool {
     this.pump();
   }
 
+  /**
+   * A sync is about to bring `count` messages (its plan, known before the first one downloads).
+   * More than START_AT: a worker starts now, loading while the first messages download, and takes
+   * the sync's parses from the first one (before: from the 65th, once 64 were parsed on main's
+   * thread, which also copied their bytes for nothing). A check bringing a few is parsed here, as
+   * before. Until the sync's flush, its worker keeps the text for the index (index-writer.ts) and
+   * writes it then, not whenever it waits a moment for the next message.
+   */
+  expect(count: number): void {
+    if (!this.entry || count <= this.startAt) return;
+    this.inSync = true;
+    if (this.slots.size > 0) return;
+    const slot = this.start();
+    if (!slot) return;
+    // Only a parse in flight keeps the process alive (run()); an idle worker ends after idleMs (pump).
+    slot.worker.unref();
+    this.pump();
+  }
+
   /** Whether this parse goes to the workers: a few are parsed here; a run of many (a sync) starts them. */
   private toWorkers(): boolean {
     if (!this.entry) return false;
@@ -256,10 +281,11 @@ export class ParsePool {
    */
   flush(): void {
     this.noMore = true;
+    this.inSync = false;
     // Jobs queued this turn go first, so the note follows them. Workers with nothing in hand
     // write and close their index connection at once.
     this.pumpNow();
-    for (const slot of this.slots) slot.worker.postMessage({ jobs: [], flush: true } satisfies ParseRequests);
+    for (const slot of this.slots) slot.worker.postMessage({ jobs: [], flush: true, idleWriteMs: this.holdMs } satisfies ParseRequests);
   }
 
   /**
@@ -428,7 +454,9 @@ export class ParsePool {
     slot.jobs.push(...jobs);
     slot.worker.ref(); // a parse in flight keeps the process (a CLI sync) alive; an idle worker does not
     if (slot.ready && idle) this.arm(slot, 0);
-    slot.worker.postMessage({ jobs: requests, holdMs: this.holdMs } satisfies ParseRequests, transfer);
+    // In a sync its kept text waits for the flush (or a stall of RUN_IDLE_WRITE_MS); otherwise it is written once the worker idles.
+    const idleWriteMs = this.inSync ? RUN_IDLE_WRITE_MS : this.holdMs;
+    slot.worker.postMessage({ jobs: requests, holdMs: this.holdMs, idleWriteMs } satisfies ParseRequests, transfer);
   }
 
   private finish(slot: Slot): void {

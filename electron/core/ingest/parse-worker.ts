@@ -35,6 +35,11 @@ export interface ParseRequests {
   write?: boolean;
   /** How long answers may be held (HOLD_MS), from the pool's timeout. */
   holdMs?: number;
+  /**
+   * How long the worker may sit idle with text kept for the index before it writes it: the hold
+   * time, or in a sync RUN_IDLE_WRITE_MS (the sync's flush writes it; parse-limits.ts).
+   */
+  idleWriteMs?: number;
 }
 
 export interface ParseAnswer {
@@ -72,8 +77,9 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
   let answers: ParseAnswer[] = [];
   let running = false;
   let holdMs = HOLD_MS;
-  /** Writes the kept text once the worker has been idle this long without the pool's note. */
+  /** Writes the kept text once the worker has been idle idleWriteMs without the pool's note. */
   let idleWrite: NodeJS.Timeout | null = null;
+  let idleWriteMs = HOLD_MS;
   /** When the pool last started a job's clock (as near as this side can tell). */
   let clockAt = performance.now();
   const send = (): void => {
@@ -114,11 +120,12 @@ export function serveParses(port: MessagePort, parse: typeof parseStored = parse
     else {
       running = false;
       // Idle without the pool's note (a single parse, a sync that stalls): the CPU is free now.
-      if (index.holding > 0 && !idleWrite) idleWrite = setTimeout(write, holdMs);
+      if (index.holding > 0 && !idleWrite) idleWrite = setTimeout(write, idleWriteMs);
     }
   };
   port.on('message', (req: ParseRequests) => {
     if (req.holdMs !== undefined) holdMs = req.holdMs;
+    if (req.idleWriteMs !== undefined) idleWriteMs = req.idleWriteMs;
     if (req.write) write();
     if (req.jobs.length === 0) {
       if (!req.flush || running) return;

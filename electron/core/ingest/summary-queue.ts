@@ -98,6 +98,11 @@ export class SummaryQueue {
     });
   }
 
+  /** `count` messages are coming (a sync's plan): a sync of many starts a parse worker for them now. */
+  coming(count: number): void {
+    this.pool.expect(count);
+  }
+
   /** No more messages are coming (the parse workers answer what they hold for the index). */
   noMore(): void {
     this.pool.flush();

@@ -76,11 +76,12 @@ function openBrowser(url) {
   }
 }
 
-async function inBrowser() {
+/** The web host with the arguments `npm start -- …` was given (--data-dir, --secrets, --port: electron/webhost/index.ts). */
+async function inBrowser(userArgs) {
   const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
   const built = await run(process.execPath, [vite, 'build', '--logLevel', 'warn']);
   if (built !== 0) return built;
-  const host = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'electron', 'webhost', 'index.ts')], {
+  const host = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'electron', 'webhost', 'index.ts'), ...userArgs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -111,7 +112,7 @@ async function main() {
   const electron = electronBinary();
   if (!electron) {
     console.log('popbox: Electron is not installed on this machine (its binary was not downloaded); opening Popbox in your browser instead.');
-    return inBrowser();
+    return inBrowser(process.argv.slice(2));
   }
   const built = await npm(['run', 'build']);
   if (built !== 0) return built;

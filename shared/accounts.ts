@@ -123,11 +123,16 @@ export const TlsFingerprint = z
   .regex(FINGERPRINT_INPUT, FINGERPRINT_RULE)
   .transform(storedFingerprint);
 
-/** Where the password comes from. The password itself is never part of an account. */
+/**
+ * Where the password comes from. The password itself is never part of an account. "session":
+ * nowhere on disk — typed in the app, kept in its memory until it closes, asked for again at the
+ * next start (Thunderbird's "Remember password" off; the way on where no keychain answers).
+ */
 export const PasswordSource = z.discriminatedUnion(
   'source',
   [
     z.strictObject({ source: z.literal('keychain') }),
+    z.strictObject({ source: z.literal('session') }),
     z.strictObject({
       source: z.literal('command'),
       command: z
@@ -141,10 +146,10 @@ export const PasswordSource = z.discriminatedUnion(
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? 'must be "keychain" or "command"'
+        ? 'must be "keychain", "session" or "command"'
         : issue.input === undefined
           ? 'is required'
-          : 'must be { "source": "keychain" } or { "source": "command", "command": "…" }',
+          : 'must be { "source": "keychain" }, { "source": "session" } or { "source": "command", "command": "…" }',
   },
 );
 export type PasswordSource = z.infer<typeof PasswordSource>;
@@ -181,7 +186,7 @@ export type SmtpMechanism = z.infer<typeof SmtpMechanism>;
  * the common case with a provider). Never the password itself.
  */
 export const SmtpPasswordSource = z.union([PasswordSource, z.strictObject({ source: z.literal('incoming') })], {
-  error: (issue) => (issue.input === undefined ? 'is required' : 'must be { "source": "keychain" }, { "source": "incoming" } or { "source": "command", "command": "…" }'),
+  error: (issue) => (issue.input === undefined ? 'is required' : 'must be { "source": "keychain" }, { "source": "session" }, { "source": "incoming" } or { "source": "command", "command": "…" }'),
 });
 export type SmtpPasswordSource = z.infer<typeof SmtpPasswordSource>;
 
@@ -403,14 +408,14 @@ export type AccountPatch = z.input<typeof AccountPatch>;
  * these schemas cannot carry one at all.
  */
 const KeychainPassword = z.strictObject(
-  { source: z.literal('keychain', { error: 'must be "keychain": a password command can be set only on the command line' }) },
-  { error: 'must be { "source": "keychain" }' },
+  { source: z.enum(['keychain', 'session'], { error: 'must be "keychain" or "session": a password command can be set only on the command line' }) },
+  { error: 'must be { "source": "keychain" } or { "source": "session" }' },
 );
 
-/** The outgoing server's password from the screens: its own keychain entry, or the incoming one's. */
+/** The outgoing server's password from the screens: its own entry (keychain or session), or the incoming one's. */
 const ScreenSmtpPassword = z.union(
   [KeychainPassword, z.strictObject({ source: z.literal('incoming') })],
-  { error: 'must be { "source": "keychain" } or { "source": "incoming" }: a password command can be set only on the command line' },
+  { error: 'must be { "source": "keychain" }, { "source": "session" } or { "source": "incoming" }: a password command can be set only on the command line' },
 );
 
 const ScreenSmtpServer = z

@@ -19,16 +19,18 @@ afterEach(async () => {
   tmp = undefined;
 });
 
-it('without the Electron binary, npm start (build/start.mjs) says so in one line and serves Popbox at the URL it prints and opens', async () => {
+it('without the Electron binary, npm start (build/start.mjs) says so in one line and serves Popbox at the URL it prints and opens, with the arguments it was given', async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-start-'));
   const dataDir = path.join(tmp, 'data');
   const opened = path.join(tmp, 'opened');
   // The "system browser": a script that writes down what it was asked to open.
   const browser = path.join(tmp, 'browser.sh');
   await fs.writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
-  const launcher = spawn(process.execPath, [path.join(root, 'build', 'start.mjs')], {
+  // `npm start -- --data-dir DIR --secrets memory` reaches the web host (walkthrough C1: it passed none),
+  // so the data directory given wins over POPBOX_DATA_DIR.
+  const launcher = spawn(process.execPath, [path.join(root, 'build', 'start.mjs'), '--data-dir', dataDir, '--secrets', 'memory'], {
     cwd: root,
-    env: { ...process.env, POPBOX_DATA_DIR: dataDir, BROWSER: browser, ELECTRON_OVERRIDE_DIST_PATH: path.join(tmp, 'no-electron') },
+    env: { ...process.env, POPBOX_DATA_DIR: path.join(tmp, 'env-data'), BROWSER: browser, ELECTRON_OVERRIDE_DIST_PATH: path.join(tmp, 'no-electron') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -60,6 +62,7 @@ it('without the Electron binary, npm start (build/start.mjs) says so in one line
     // The web host holds the data directory it was given (its lock names its PID).
     hostPid = Number((await fs.readFile(path.join(dataDir, 'popbox.lock'), 'utf8')).split(/\s/)[0]);
     expect(pidAlive(hostPid)).toBe(true);
+    expect(stderr).toContain('passwords are kept in memory only (--secrets memory)');
   } finally {
     launcher.kill('SIGTERM');
     expect(await exited).toBe(0);

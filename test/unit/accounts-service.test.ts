@@ -64,6 +64,37 @@ describe('accounts service', () => {
     expect((await svc.update(c.id, { port: 2995 })).password).toEqual({ source: 'keychain' });
   });
 
+  it('without a keychain: a "session" password is kept in memory only, lost with the process, and asked for again', async () => {
+    // The keychain of a machine without D-Bus: every call fails.
+    const broken = { get: () => Promise.reject(new Error('no D-Bus')), set: () => Promise.reject(new Error('no D-Bus')), delete: () => Promise.reject(new Error('no D-Bus')) };
+    const store = await AccountStore.open(dir);
+    const open = () => new AccountsService(store, { dataDir: dir, secrets: broken, onChange: () => {} });
+    const first = open();
+    await expect(first.add({ ...home, name: 'Kc' }, 'pw')).rejects.toThrow('no D-Bus');
+    const a = await first.add(
+      { ...home, password: { source: 'session' }, smtp: { host: 'smtp.example.org', port: 465, security: 'tls', auth: 'password', user: 'me', allowInsecureAuth: false, password: { source: 'session' } }, identities: [{ name: 'Me', address: 'me@example.org' }] },
+      'in-memory',
+      { smtpPassword: 'out-pw' },
+    );
+    expect(first.list().map((x) => x.name)).toEqual(['Home']); // the failed add left nothing
+    expect((await first.credentialsFor(a)).password).toBe('in-memory');
+    expect((await first.smtpSettingsFor(a.id)).auth).toMatchObject({ password: 'out-pw' });
+    expect(await fs.readFile(path.join(dir, 'accounts.json'), 'utf8')).not.toMatch(/in-memory|out-pw/);
+    // A change of server forgets it, and the account stays a session one (no keychain to fall back to).
+    const moved = await first.update(a.id, { host: 'pop2.example.org' });
+    expect(moved.password).toEqual({ source: 'session' });
+    await expect(first.credentialsFor(moved)).rejects.toMatchObject({ code: 'secret', message: expect.stringMatching(/kept only while Popbox runs.*enter it again/) });
+    // Typed again (the settings form after the status asked), it is used at once.
+    await first.update(a.id, {}, 'typed-again');
+    expect((await first.credentialsFor(first.get(a.id))).password).toBe('typed-again');
+    // The next start (a new process) has no password: it asks again, for both servers.
+    const next = open();
+    await expect(next.credentialsFor(next.get(a.id))).rejects.toMatchObject({ code: 'secret' });
+    await expect(next.smtpSettingsFor(a.id)).rejects.toMatchObject({ code: 'secret' });
+    await next.remove(a.id); // removing needs no keychain either
+    expect(next.list()).toEqual([]);
+  });
+
   it('builds the login for a connection in one place: user, password, mechanism, clear-text opt-in', async () => {
     const a = await svc.add({ ...home, authMechanism: 'CRAM-MD5' }, 's3cret');
     expect(await svc.credentialsFor(a)).toEqual({ user: 'me@example.org', password: 's3cret', mechanism: 'CRAM-MD5', allowInsecure: false });

@@ -18,7 +18,7 @@ import type { ConnectionReport, ConnectionTest } from '../../../shared/contract.
 import { AppFailure, quoteForMessage } from '../errors.js';
 import type { Credentials } from '../pop3/auth.js';
 import type { Pop3ConnectOptions } from '../pop3/client.js';
-import { resolvePassword, type SecretStore } from '../secrets/index.js';
+import { MemorySecretStore, resolvePassword, sessionPasswordMissing, type SecretStore } from '../secrets/index.js';
 import { probe as probeSmtp, type ProbeResult, type SmtpSettings } from '../smtp/index.js';
 import { AccountMailbox } from '../store/mailbox.js';
 import { clearCertificateBlock } from '../sync/last-certificate.js';
@@ -69,6 +69,12 @@ export class AccountsService {
    * can set a new one without this one hearing of it.
    */
   private readonly commandPasswords = new Map<string, { settings: string; password: Promise<string> }>();
+  /**
+   * Passwords whose source is "session": typed in the screens, kept only in this process's memory
+   * (never on disk, never sent to the renderer) and asked for again at the next start, through
+   * the same status and settings flow as a refused password. The way on where no keychain answers.
+   */
+  private readonly sessionSecrets = new MemorySecretStore();
 
   constructor(
     readonly store: AccountStore,
@@ -92,19 +98,20 @@ export class AccountsService {
     const account = await this.store.add(input);
     const undo = async () => {
       await this.store.remove(account.id);
-      await this.opts.secrets.delete(account.id).catch(() => {});
-      await this.opts.secrets.delete(smtpSecretKey(account.id)).catch(() => {});
+      await this.forgetSecrets(account.id);
     };
     try {
-      if (account.password.source === 'keychain') {
-        if (password === undefined) throw new AppFailure('invalid', 'a password is needed for an account whose password lives in the keychain');
-        await this.opts.secrets.set(account.id, password);
+      const incoming = this.entryStore(account.password);
+      if (incoming) {
+        if (password === undefined) throw new AppFailure('invalid', 'a password is needed for an account whose password is typed in Popbox');
+        await incoming.set(account.id, password);
       }
-      if (smtpUsesOwnKeychainEntry(account.smtp)) {
+      const outgoing = this.smtpEntryStore(account.smtp);
+      if (outgoing) {
         if (opts.smtpPassword === undefined) {
           throw new AppFailure('invalid', 'a password is needed for the outgoing server (or choose the incoming server’s password for it)');
         }
-        await this.opts.secrets.set(smtpSecretKey(account.id), opts.smtpPassword);
+        await outgoing.set(smtpSecretKey(account.id), opts.smtpPassword);
       }
     } catch (e) {
       await undo();
@@ -132,8 +139,10 @@ export class AccountsService {
       const spreads = incomingPasswordSpreads(current, next) && opts.fromCommandLine !== true;
       if (passwordDestinationChanged(current, next) || spreads) {
         if (!(next.password.source === 'command' && opts.fromCommandLine)) {
-          await this.opts.secrets.delete(current.id);
-          saved = { ...saved, password: { source: 'keychain' } };
+          await this.sessionSecrets.delete(current.id);
+          // A session password was never in the keychain, which may not even answer.
+          if (current.password.source !== 'session') await this.opts.secrets.delete(current.id);
+          saved = { ...saved, password: next.password.source === 'session' ? next.password : { source: 'keychain' } };
         }
       }
       // The outgoing server's own password, by the same rule.
@@ -142,8 +151,10 @@ export class AccountsService {
         // A stored entry must not outlive the server it was given for (a later switch back to
         // the keychain would send it to the new one). Someone who keeps a password command may
         // have no keychain at all: then there is nothing in it to forget.
+        await this.sessionSecrets.delete(smtpSecretKey(current.id));
         const forget = this.opts.secrets.delete(smtpSecretKey(current.id));
-        await (keepsCommand || saved.smtp === null ? forget.catch(() => {}) : forget);
+        const sessionOnly = current.smtp?.password.source === 'session';
+        await (keepsCommand || saved.smtp === null || sessionOnly ? forget.catch(() => {}) : forget);
         if (saved.smtp?.password.source === 'command' && !keepsCommand) {
           saved = { ...saved, smtp: { ...saved.smtp, password: { source: 'keychain' } } };
         }
@@ -155,8 +166,10 @@ export class AccountsService {
     if (before && commandPasswordKey(before) !== commandPasswordKey(account)) {
       this.commandPasswords.delete(account.id);
     }
-    if (password !== undefined && account.password.source === 'keychain') await this.opts.secrets.set(account.id, password);
-    if (opts.smtpPassword !== undefined && smtpUsesOwnKeychainEntry(account.smtp)) await this.opts.secrets.set(smtpSecretKey(account.id), opts.smtpPassword);
+    const incoming = this.entryStore(account.password);
+    if (password !== undefined && incoming) await incoming.set(account.id, password);
+    const outgoing = this.smtpEntryStore(account.smtp);
+    if (opts.smtpPassword !== undefined && outgoing) await outgoing.set(smtpSecretKey(account.id), opts.smtpPassword);
     this.changed();
     // Saved in the settings form, where a changed certificate is shown with both fingerprints.
     await clearCertificateBlock(AccountMailbox.dirFor(this.opts.dataDir, account.id)).catch(() => {});
@@ -173,15 +186,14 @@ export class AccountsService {
   async remove(idOrName: string): Promise<AccountSettings> {
     const account = await this.store.remove(idOrName);
     this.commandPasswords.delete(account.id);
-    await this.opts.secrets.delete(account.id).catch(() => {});
-    await this.opts.secrets.delete(smtpSecretKey(account.id)).catch(() => {});
+    await this.forgetSecrets(account.id);
     this.changed();
     return account;
   }
 
   /** The login for a connection to the account's server: the one place it is built. */
   async credentialsFor(account: AccountSettings): Promise<Credentials> {
-    if (account.password.source !== 'command') return loginCredentials(account, await resolvePassword(account, this.opts.secrets));
+    if (account.password.source !== 'command') return loginCredentials(account, await this.resolveIncoming(account));
     // The password came for these settings and this login: any change asks the command again.
     const settings = commandPasswordKey(account);
     const kept = this.commandPasswords.get(account.id);
@@ -324,13 +336,36 @@ export class AccountsService {
   /** The outgoing server's password from where the account says it lives. */
   private async smtpPassword(account: AccountSettings, smtp: SmtpServer): Promise<string> {
     const source = smtp.password;
-    if (source.source === 'incoming') return resolvePassword(account, this.opts.secrets);
+    if (source.source === 'incoming') return this.resolveIncoming(account);
     if (source.source === 'command') return resolvePassword({ ...account, password: source }, this.opts.secrets);
-    const secret = await this.opts.secrets.get(smtpSecretKey(account.id));
+    const secret = await (source.source === 'session' ? this.sessionSecrets : this.opts.secrets).get(smtpSecretKey(account.id));
     if (secret === null) {
+      if (source.source === 'session') throw sessionPasswordMissing(account.name, 'the outgoing server’s password');
       throw new AppFailure('secret', `no password is stored for the outgoing server of account ${quoteForMessage(account.name)}; set it again`);
     }
     return secret;
+  }
+
+  private resolveIncoming(account: AccountSettings): Promise<string> {
+    return resolvePassword(account, this.opts.secrets, {}, this.sessionSecrets);
+  }
+
+  /** Where a password typed for this source is kept; null for one that is not typed (a command, the incoming one's). */
+  private entryStore(source: SmtpServer['password']): SecretStore | null {
+    return source.source === 'keychain' ? this.opts.secrets : source.source === 'session' ? this.sessionSecrets : null;
+  }
+
+  /** The store of the outgoing server's own password entry, if it has one. */
+  private smtpEntryStore(smtp: SmtpServer | null): SecretStore | null {
+    return smtp !== null && smtp.auth === 'password' ? this.entryStore(smtp.password) : null;
+  }
+
+  /** Every password entry of an account, in memory and (where it answers) in the keychain. */
+  private async forgetSecrets(id: string): Promise<void> {
+    for (const key of [id, smtpSecretKey(id)]) {
+      await this.sessionSecrets.delete(key);
+      await this.opts.secrets.delete(key).catch(() => {});
+    }
   }
 
   private changed(): void {
@@ -340,11 +375,6 @@ export class AccountsService {
 
 function loginCredentials(login: LoginSettings, password: string): Credentials {
   return { user: login.user, password, ...(login.authMechanism ? { mechanism: login.authMechanism } : {}), allowInsecure: login.allowInsecureAuth };
-}
-
-/** The outgoing server logs in with a password of its own keychain entry. */
-function smtpUsesOwnKeychainEntry(smtp: SmtpServer | null): boolean {
-  return smtp !== null && smtp.auth === 'password' && smtp.password.source === 'keychain';
 }
 
 /** The SMTP login: a password for PLAIN, LOGIN, CRAM-MD5 (or the first offered), the access token for XOAUTH2. */

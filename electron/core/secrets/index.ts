@@ -4,4 +4,4 @@ export { KeytarSecretStore, KEYCHAIN_SERVICE } from './keytar-secret-store.js';
 export type { Keytar, KeytarSecretStoreOptions } from './keytar-secret-store.js';
 export { runPasswordCommand } from './password-command.js';
 export type { PasswordCommandOptions } from './password-command.js';
-export { resolvePassword } from './resolve-password.js';
+export { resolvePassword, sessionPasswordMissing } from './resolve-password.js';

@@ -18,7 +18,7 @@ import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 import { Identities } from './Identities.js';
 import { OutgoingFields, smtpTestOf, useSmtpTest } from './OutgoingFields.js';
-import { firstProblem, identitiesProblems, identityDraftOf, identityValue, smtpDraftOf, smtpProblems, smtpValue, type IdentityDraft, type SmtpDraft } from './outgoing.js';
+import { firstProblem, identitiesProblems, identityDraftOf, identityValue, smtpDraftOf, smtpProblems, smtpValue, type IdentityDraft, type SmtpDraft, type TypedPasswordSource } from './outgoing.js';
 
 function serverDraft(a: PublicAccount): ServerDraft {
   return { host: a.host, port: String(a.port), security: a.security, user: a.user, authMechanism: a.authMechanism ?? '', allowInsecureAuth: a.allowInsecureAuth, tlsFingerprint: a.tlsFingerprint ?? '' };
@@ -86,10 +86,15 @@ function DeletionPreview({ accountId, version }: { accountId: string; version: n
 }
 
 /** The outgoing server the draft would save, in the form the password rules compare (null: none). */
-function nextSmtp(d: SmtpDraft): AccountSettings['smtp'] {
+function nextSmtp(d: SmtpDraft, own: TypedPasswordSource): AccountSettings['smtp'] {
   if (!d.enabled) return null;
-  const v = smtpValue(d);
-  return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : d.command ? 'command' : 'keychain' } } as AccountSettings['smtp'];
+  const v = smtpValue(d, own);
+  return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : d.command ? 'command' : own } } as AccountSettings['smtp'];
+}
+
+/** Where this account keeps a password typed here: a "session" account has no keychain to use. */
+function typedSource(account: PublicAccount): TypedPasswordSource {
+  return account.password.source === 'session' ? 'session' : 'keychain';
 }
 
 /**
@@ -100,7 +105,7 @@ function nextSmtp(d: SmtpDraft): AccountSettings['smtp'] {
 function withCommandKept(account: PublicAccount, d: SmtpDraft): SmtpDraft {
   if (!d.command || d.useIncoming || !d.login) return d;
   const before = account.smtp;
-  const next = nextSmtp(d);
+  const next = nextSmtp(d, typedSource(account));
   const kept = before !== null && before.password.source === 'command' && next !== null && !smtpDestinationChanged(before, next);
   return kept ? d : { ...d, command: false };
 }
@@ -111,14 +116,27 @@ function withCommandKept(account: PublicAccount, d: SmtpDraft): SmtpDraft {
  * host), or an outgoing one of its own where none is stored for these settings.
  */
 function smtpPasswordNeed(account: PublicAccount, d: SmtpDraft): 'incoming' | 'own' | null {
-  const next = nextSmtp(d);
+  const own = typedSource(account);
+  const next = nextSmtp(d, own);
   if (next === null || next.auth === 'none') return null;
   if (incomingPasswordSpreads(account as AccountSettings, { smtp: next })) return 'incoming';
-  if (next.password.source === 'keychain') {
+  if (next.password.source === own) {
     const before = account.smtp;
-    if (before === null || before.auth === 'none' || before.password.source !== 'keychain' || smtpDestinationChanged(before, next)) return 'own';
+    if (before === null || before.auth === 'none' || before.password.source !== own || smtpDestinationChanged(before, next)) return 'own';
   }
   return null;
+}
+
+/** Where the password is kept, as the account says (a password command is set on the command line). */
+function passwordHint(account: PublicAccount): string {
+  switch (account.password.source) {
+    case 'session':
+      return 'Not saved on this computer: Popbox keeps it only while it runs and asks for it again after each start.';
+    case 'command':
+      return 'Comes from a password command, set on the command line (popbox account set).';
+    default:
+      return 'Stored in your system’s keychain. Leave empty to keep the current one.';
+  }
 }
 
 /** Fields that decide whether Popbox can log in: changing one is worth trying at once. */
@@ -163,7 +181,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
     if (!focusPassword) return;
     // From the Outbox ("Enter password"): the outgoing server's own password, unless it is the
     // incoming server that refused one.
-    const own = account.smtp?.auth === 'password' && account.smtp.password.source === 'keychain';
+    const own = account.smtp?.auth === 'password' && account.smtp.password.source === typedSource(account);
     void db.status.get(account.id).then((st) => {
       const incomingFailed = st?.lastError?.code === 'auth' || st?.lastError?.code === 'secret';
       (own && !incomingFailed ? smtpRef : passwordRef).current?.focus();
@@ -208,7 +226,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
       name: name.trim(),
       authMechanism: (s.authMechanism as AccountPatch['authMechanism']) ?? null,
       tlsFingerprint: (s.tlsFingerprint as string | undefined) ?? null,
-      ...(smtp.enabled ? { smtp: smtpValue(smtpSaved) } : account.smtp ? { smtp: null } : {}),
+      ...(smtp.enabled ? { smtp: smtpValue(smtpSaved, typedSource(account)) } : account.smtp ? { smtp: null } : {}),
       identities: identities.map(identityValue),
     };
     const ownSmtpPassword = smtp.enabled && smtp.login && !smtp.useIncoming && !passwordCommand && smtpPassword !== '';
@@ -315,7 +333,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         </div>
       )}
       <ServerFields value={server} onChange={setServer} />
-      <Field label="Password" hint="Stored in your system’s keychain. Leave empty to keep the current one.">
+      <Field label="Password" hint={passwordHint(account)}>
         {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
       </Field>
       <OutgoingFields

@@ -9,13 +9,19 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useState } from 'react';
 import { accountNameProblem, type ScreenAccountInput as AccountInput } from '../../../../shared/accounts.js';
-import { call } from '../../api/client.js';
+import { call, isApiError } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { plainError } from './plain-error.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Check, DEFAULT_POLICY, Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 import { OutgoingFields, smtpTestOf, useSmtpTest } from './OutgoingFields.js';
-import { EMPTY_SMTP, firstProblem, identityProblems, newSmtpValue, smtpProblems, type SmtpDraft } from './outgoing.js';
+import { EMPTY_SMTP, firstProblem, identityProblems, newSmtpValue, smtpProblems, type SmtpDraft, type TypedPasswordSource } from './outgoing.js';
+
+/** Why the keychain refused, from main's message ("…could not store the password (REASON); …"). */
+function keychainReason(e: unknown): string {
+  const text = isApiError(e) ? e.message : String(e);
+  return /the password \((.*)\);/.exec(text)?.[1] ?? plainError(e);
+}
 
 export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) => void; onCancel?: () => void }) {
   const { api, db } = useServices();
@@ -29,6 +35,8 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   const [note, setNote] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The keychain could not store the password: why, while the choice to keep it only in memory is shown. */
+  const [keychainFailed, setKeychainFailed] = useState<string | null>(null);
   const [showAdvanced, setShowAdvanced] = useState(false);
   const test = useConnectionTest();
   const [smtp, setSmtp] = useState<SmtpDraft>(EMPTY_SMTP);
@@ -100,8 +108,9 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
     void smtpTest.run({ ...smtpTestOf(draft), ...(draft.login && typed ? { password: typed } : {}) });
   };
 
-  const save = async () => {
+  const save = async (keep: TypedPasswordSource = 'keychain') => {
     setProblem(null);
+    setKeychainFailed(null);
     const finalName = name.trim() || email.trim();
     const badName = accountNameProblem(finalName, otherNames);
     if (badName) {
@@ -127,18 +136,20 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
     // The name typed on the first page is kept even when the account only receives: it is who
     // the person writes as once sending is switched on in Settings.
     const identity = { identities: [{ name: fromName.trim(), address: email.trim(), default: true }] };
-    const sending = smtp.enabled ? { smtp: newSmtpValue(smtp), ...identity } : fromName.trim() && !nameIssues.address ? identity : {};
+    const sending = smtp.enabled ? { smtp: newSmtpValue(smtp, keep), ...identity } : fromName.trim() && !nameIssues.address ? identity : {};
     setBusy(true);
     try {
       const account = await call(api, 'addAccount', {
-        account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, ...sending, password: { source: 'keychain' } } as AccountInput,
+        account: { name: finalName, email: email.trim(), ...sv.value, ...pv.value, ...sending, password: { source: keep } } as AccountInput,
         password,
         ...(ownPassword ? { smtpPassword } : {}),
       });
       onDone(account.id);
       void call(api, 'syncNow', { accountIds: [account.id] }).catch(() => {});
     } catch (e) {
-      setProblem(plainError(e));
+      // No keychain answers (no D-Bus, a locked keyring): a dead end unless the screen offers a way on.
+      if (keep === 'keychain' && isApiError(e) && e.code === 'secret') setKeychainFailed(keychainReason(e));
+      else setProblem(plainError(e));
     } finally {
       setBusy(false);
     }
@@ -224,6 +235,18 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
             }}
           />
           {problem && <p role="alert">{problem}</p>}
+          {keychainFailed !== null && (
+            <div role="alert" className="keychain-failed">
+              <p>The account was not saved: this computer’s keychain could not store the password ({keychainFailed}).</p>
+              <p>
+                Popbox can instead keep the password only while it runs, without saving it anywhere, and ask for it again each time it starts. Or
+                start or unlock the keyring, then press Save account again.
+              </p>
+              <button type="button" onClick={() => void save('session')} disabled={busy}>
+                Keep the password until Popbox closes
+              </button>
+            </div>
+          )}
           <div className="form-actions">
             {cancel}
             <button type="button" onClick={() => setStep('identity')}>

@@ -73,11 +73,18 @@ export function firstProblem(p: Record<string, string | undefined>): string | nu
   return Object.values(p).find((v) => v !== undefined) ?? null;
 }
 
+/** Where a password typed in the screens is kept: the keychain, or Popbox's memory until it closes. */
+export type TypedPasswordSource = 'keychain' | 'session';
+
 /**
  * The outgoing server as the contract takes it (a full patch: every field the form shows). A
- * password command is kept by sending no password at all: main leaves the source as it is.
+ * password command is kept by sending no password at all: main leaves the source as it is. An
+ * outgoing password of its own is kept where the account keeps its incoming one (`own`).
  */
-export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { password?: { source: 'incoming' | 'keychain' } } & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
+export function smtpValue(
+  d: SmtpDraft,
+  own: TypedPasswordSource = 'keychain',
+): Omit<SmtpServerPatch, 'password'> & { password?: { source: 'incoming' | TypedPasswordSource } } & { host: string; port: number; security: Security; auth: 'password' | 'none'; allowInsecureAuth: boolean } {
   return {
     host: d.host,
     port: Number(d.port),
@@ -87,13 +94,13 @@ export function smtpValue(d: SmtpDraft): Omit<SmtpServerPatch, 'password'> & { p
     mechanism: d.login && d.mechanism !== '' ? d.mechanism : null,
     allowInsecureAuth: d.security === 'plain' && d.allowInsecureAuth,
     tlsFingerprint: d.security === 'plain' || d.tlsFingerprint === '' ? null : d.tlsFingerprint,
-    ...(d.useIncoming ? { password: { source: 'incoming' as const } } : d.command ? {} : { password: { source: 'keychain' as const } }),
+    ...(d.useIncoming ? { password: { source: 'incoming' as const } } : d.command ? {} : { password: { source: own } }),
   };
 }
 
 /** The same without the nulls, for a new account (AccountInput leaves out what is not set). */
-export function newSmtpValue(d: SmtpDraft) {
-  const { mechanism, tlsFingerprint, ...rest } = smtpValue(d);
+export function newSmtpValue(d: SmtpDraft, own: TypedPasswordSource = 'keychain') {
+  const { mechanism, tlsFingerprint, ...rest } = smtpValue(d, own);
   return { ...rest, ...(mechanism ? { mechanism } : {}), ...(tlsFingerprint ? { tlsFingerprint } : {}) };
 }
 

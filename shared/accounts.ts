@@ -321,6 +321,17 @@ const fields = {
   identities: Identities,
 };
 
+/**
+ * The settings that decide what a check deletes from the server. The settings form's preview
+ * ("At the next check") asks with the ones being edited, so it describes the form, not the file.
+ */
+export const DeletionPolicy = z.strictObject({
+  leaveOnServer: fields.leaveOnServer,
+  deleteAfterDays: fields.deleteAfterDays,
+  deleteWhenDeletedLocally: fields.deleteWhenDeletedLocally,
+});
+export type DeletionPolicy = z.infer<typeof DeletionPolicy>;
+
 const withDefaults = {
   ...fields,
   allowInsecureAuth: fields.allowInsecureAuth.default(false),

@@ -5,7 +5,7 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountSettings, AuthMechanism, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
+import { AccountSettings, AuthMechanism, DeletionPolicy, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
 import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
@@ -269,7 +269,8 @@ export const contract = {
   saveAttachment: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },
   /** The message exactly as stored, as an .eml file; the host picks the destination. */
   saveMessage: { input: z.object({ id: Id }), output: z.object({ saved: z.boolean(), size: z.number(), path: z.string().optional() }) },
-  pendingDeletions: { input: z.object({ accountId: Id.optional() }), output: z.array(PendingDeletion) },
+  /** With `policy` (one account only): what the next check would delete under those settings instead of the saved ones. */
+  pendingDeletions: { input: z.object({ accountId: Id.optional(), policy: DeletionPolicy.optional() }), output: z.array(PendingDeletion) },
   /** An inline part's bytes (a cid: image), base64, at most INLINE_PART_MAX_BYTES. */
   inlinePart: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ contentType: z.string(), base64: z.string() }) },
   discoverServer: { input: z.object({ email: z.email().max(254) }), output: Discovery },

@@ -362,6 +362,6 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     serverListing: ({ accountId, refresh }) => service.serverListing(accountId, { refresh: refresh === true }),
     deleteOnServer: ({ accountId, uidls }) => deleteOnServerFromRenderer(service, ask, accountId, uidls),
     downloadFromServer: ({ accountId, uidls, headersOnly }) => service.downloadFromServer(accountId, uidls, { headersOnly: headersOnly === true }),
-    pendingDeletions: ({ accountId }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id } : {}),
+    pendingDeletions: ({ accountId, policy }) => service.pending(accountId ? { accountId: service.accounts.get(accountId).id, ...(policy ? { policy } : {}) } : {}),
   };
 }

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AccountInput, AccountPatch, AccountSettings, Identity, SmtpConnectionTest } from '../../shared/accounts.js';
+import type { AccountInput, AccountPatch, AccountSettings, DeletionPolicy, Identity, SmtpConnectionTest } from '../../shared/accounts.js';
 import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
@@ -826,8 +826,13 @@ export class MailService {
   }
 
   /** The server deletions the next sync will make, from the ledger and each account's settings. */
-  async pending(filter: { accountId?: string } = {}): Promise<PendingDeletion[]> {
-    const accounts = this.accounts.list().filter((a) => !filter.accountId || a.id === filter.accountId);
+  /** `policy`: the deletion settings being edited, in place of the saved ones (the settings form's preview). */
+  async pending(filter: { accountId?: string; policy?: DeletionPolicy } = {}): Promise<PendingDeletion[]> {
+    const { policy } = filter;
+    const accounts = this.accounts
+      .list()
+      .filter((a) => !filter.accountId || a.id === filter.accountId)
+      .map((a) => (policy ? { ...a, ...policy } : a));
     // Those chosen in On the server too (the next check deletes them), listed once, as chosen.
     const chosen = (await Promise.all(accounts.map((a) => this.serverView.chosenPending(a.id)))).flat();
     const key = (p: PendingDeletion) => `${p.accountId}\n${p.uidl}`;

@@ -205,6 +205,11 @@ suite('MailService through the contract', () => {
     const id = service.messages()[0]!.id;
     await call('deleteForGood', { ids: [id] });
     expect(await call('pendingDeletions', {})).toEqual([]); // leave on server, no delete-when-deleted
+    // The settings form's preview asks with the settings being edited, before they are saved.
+    const accountId = service.listAccounts()[0]!.id;
+    const edited = { leaveOnServer: true, deleteAfterDays: null, deleteWhenDeletedLocally: true };
+    expect(await call('pendingDeletions', { accountId, policy: edited })).toEqual([expect.objectContaining({ id, reason: 'deleted-locally' })]);
+    expect(await call('pendingDeletions', { accountId })).toEqual([]);
     await call('updateAccount', { id: 'Ann', patch: { deleteWhenDeletedLocally: true } });
     expect(await call('pendingDeletions', {})).toEqual([expect.objectContaining({ id, reason: 'deleted-locally' })]);
     const [outcome] = await call<{ result: { deletedOnServer: number } }[]>('syncNow', {});

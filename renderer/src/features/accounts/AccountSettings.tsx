@@ -1,7 +1,7 @@
 /** One account's settings; the password is write-only; a preview of the server deletions to come. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import { accountNameProblem, incomingPasswordSpreads, smtpDestinationChanged, type AccountSettings, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
+import { accountNameProblem, incomingPasswordSpreads, smtpDestinationChanged, type AccountSettings, type DeletionPolicy, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
 import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
 import { call } from '../../api/client.js';
 import { ConfirmDialog } from '../../app/ConfirmDialog.js';
@@ -48,16 +48,28 @@ const REASON: Record<PendingDeletion['reason'], string> = {
   chosen: 'you chose to delete it in On the server',
 };
 
-function DeletionPreview({ accountId, version }: { accountId: string; version: number }) {
+/**
+ * What the next check deletes from the server, under the deletion settings in the form (`policy`):
+ * a preview of the saved settings beside a form that says otherwise read "nothing will be
+ * deleted" while Save was about to delete everything (walkthrough M1).
+ */
+function DeletionPreview({ accountId, version, policy, edited }: { accountId: string; version: number; policy: DeletionPolicy; edited: boolean }) {
   const { api } = useServices();
   const [list, setList] = useState<PendingDeletion[] | null>(null);
+  const asked = JSON.stringify(policy);
   useEffect(() => {
-    call(api, 'pendingDeletions', { accountId }).then(setList, () => setList(null));
-  }, [api, accountId, version]);
+    let current = true;
+    call(api, 'pendingDeletions', { accountId, policy }).then(
+      (l) => current && setList(l),
+      () => current && setList(null),
+    );
+    return () => void (current = false);
+  }, [api, accountId, version, asked]);
   if (!list) return null;
   return (
     <section className="deletion-preview" aria-label="Server deletions at the next check">
       <h3>At the next check</h3>
+      {edited && <p className="muted">With the server-copy settings above, once you save them.</p>}
       {list.length === 0 ? (
         <p>No messages will be deleted from the server.</p>
       ) : (
@@ -176,6 +188,11 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const nameProblem = accountNameProblem(name, otherNames);
   const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
   const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
+  // The preview follows the form; while a number typed is not valid yet, it keeps the saved settings.
+  const saved: DeletionPolicy = { leaveOnServer: account.leaveOnServer, deleteAfterDays: account.deleteAfterDays, deleteWhenDeletedLocally: account.deleteWhenDeletedLocally };
+  const typed = policyValues(policy);
+  const previewPolicy: DeletionPolicy = typed.ok ? (({ leaveOnServer, deleteAfterDays, deleteWhenDeletedLocally }) => ({ leaveOnServer, deleteAfterDays, deleteWhenDeletedLocally }))(typed.value as DeletionPolicy) : saved;
+  const policyEdited = JSON.stringify(previewPolicy) !== JSON.stringify(saved);
 
   useEffect(() => {
     if (!focusPassword) return;
@@ -319,6 +336,8 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         e.preventDefault();
         void save();
       }}
+      // An edit after Save: "Settings saved." no longer describes the form (walkthrough M1).
+      onChange={() => setMessage((m) => (m && !m.error ? null : m))}
     >
       <Field label="Account name" error={nameProblem}>
         {(id, describedBy) => <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={nameProblem ? true : undefined} aria-describedby={describedBy} />}
@@ -392,7 +411,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
           Save
         </button>
       </div>
-      <DeletionPreview accountId={account.id} version={version} />
+      <DeletionPreview accountId={account.id} version={version} policy={previewPolicy} edited={policyEdited} />
       {removing && removeQuestion()}
     </form>
   );

@@ -108,7 +108,11 @@ export function undoableActions(actions: MessageActions, store: MessageStore, hi
   };
 }
 
-/** Takes back the newest step; says what was undone (or that there is nothing to undo). */
+/**
+ * Takes back the newest step; says what was undone (or that there is nothing to undo). The note
+ * has no Undo button: it would take back an older step the note does not name, perhaps minutes
+ * old and in another account (walkthrough M2). Ctrl+Z again still goes a step further back.
+ */
 export async function undoLast(history: UndoHistory, announce: (text: string, undoable: boolean) => void): Promise<void> {
   const step = history.pop();
   if (!step) {
@@ -116,5 +120,5 @@ export async function undoLast(history: UndoHistory, announce: (text: string, un
     return;
   }
   await step.undo();
-  announce(`Undone: ${lower(step.done)}.`, history.size > 0);
+  announce(`Undone: ${lower(step.done)}.`, false);
 }

@@ -76,6 +76,8 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
   const shown = thread?.latest ?? row;
   // Flagged if any of its messages is (the flag order puts it with the flagged ones).
   const flagged = thread ? thread.flagged : row.flagged === 1;
+  // Unread (bold, the dot) if any of its messages is, not only the one shown.
+  const unread = thread ? thread.unread > 0 : !row.seen;
   const { sender, subject, date, snippet: stored, label } = rowText(shown, undefined, flagged);
   const snippet = marks?.snippets.get(shown.id) ?? marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
@@ -89,7 +91,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
       draggable={!!onDragStart}
       onDragStart={onDragStart && ((e) => onDragStart(row.id, e))}
       onDragEnd={onDragEnd}
-      className={`row${row.seen ? '' : ' unread'}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${context ? ' context-target' : ''}`}
+      className={`row${unread ? ' unread' : ''}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${context ? ' context-target' : ''}`}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}
       onClick={(e) => onClick(row.id, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey })}
       onDoubleClick={() => onOpen(row.id)}

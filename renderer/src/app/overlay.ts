@@ -17,6 +17,17 @@ export function focusables(root: HTMLElement): HTMLElement[] {
 }
 
 /**
+ * Where focus goes when it has to be put inside: the first field to type in (what a dialog such
+ * as New folder is for), else the first control. A menu closing as the dialog opens gives focus
+ * back to what it came from, taking it off the field's autoFocus; the first control was then the
+ * heading's Close, which a space pressed (walkthrough M3: typing "Linux lists" closed the dialog).
+ */
+function firstStop(root: HTMLElement): HTMLElement {
+  const items = focusables(root);
+  return items.find((el) => el.matches('input:not([type="checkbox"]):not([type="radio"]), textarea')) ?? items[0] ?? root;
+}
+
+/**
  * While mounted: `extra` sees each key first (preventDefault to take it); Escape calls onClose; Tab cycles inside `ref`; focus that leaves it comes back;
  * on unmount, focus returns to where it was before. Listeners are on the document in the capture
  * phase, so they run before the window's shortcuts whatever element has focus.
@@ -30,7 +41,7 @@ export function useOverlayKeys(ref: RefObject<HTMLElement | null>, onClose: () =
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const root = ref.current;
     if (!root) return;
-    if (!root.contains(document.activeElement)) (focusables(root)[0] ?? root).focus();
+    if (!root.contains(document.activeElement)) firstStop(root).focus();
     const onKey = (e: KeyboardEvent) => {
       more.current?.(e);
       if (e.defaultPrevented) return;
@@ -54,7 +65,7 @@ export function useOverlayKeys(ref: RefObject<HTMLElement | null>, onClose: () =
       }
     };
     const onFocusIn = (e: FocusEvent) => {
-      if (!root.contains(e.target as Node)) (focusables(root)[0] ?? root).focus();
+      if (!root.contains(e.target as Node)) firstStop(root).focus();
     };
     document.addEventListener('keydown', onKey, true);
     document.addEventListener('focusin', onFocusIn);

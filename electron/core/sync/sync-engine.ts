@@ -16,6 +16,7 @@ import type { AccountMailbox } from '../store/mailbox.js';
 import type { StagedMessage, StoredFile } from '../store/maildir.js';
 import { messageIdFor } from '../store/ids.js';
 import { planSync, serverListing, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
+import { tierUpLaterFor } from './tier-up.js';
 import { ProgressReporter } from './progress.js';
 
 export type { SyncPhase, SyncProgress };
@@ -125,6 +126,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
 
     progress.total = plan.download.length + plan.headersOnly.length;
     progress.totalBytes = [...plan.download, ...plan.headersOnly].reduce((s, m) => s + m.size, 0);
+    tierUpLaterFor(progress.total);
     report('downloading');
     const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
 

@@ -75,6 +75,11 @@ suite('renderer in Chromium against the web host and Dovecot', () => {
     await page.getByRole('button', { name: 'Trust this certificate' }).click();
     await expect.poll(() => page.getByText(/Connection works \(encrypted\): 3 messages/).count(), { timeout: 20_000 }).toBe(1);
     await shot('add-account');
+    // Leave messages on server is on by default (a phone or webmail may read the same mailbox); this
+    // test takes it off to see the server copies go once safe on disk.
+    const leave = page.getByLabel('Leave messages on server');
+    expect(await leave.isChecked()).toBe(true);
+    await leave.uncheck();
     await page.getByRole('button', { name: 'Save account' }).click();
 
     // The first sync runs: the three messages appear, newest first.
@@ -83,7 +88,7 @@ suite('renderer in Chromium against the web host and Dovecot', () => {
     expect(names[0]).toMatch(/^Dave, Holiday photos, .*unread/);
     expect(names[2]).toMatch(/^Ann Example, Lunch on Friday/);
     await expect.poll(() => page.getByRole('navigation', { name: 'Folders' }).getByLabel('3 unread').count()).toBeGreaterThan(0);
-    // Leave-on-server is off by default: the server copies are gone once safe on disk.
+    // Leave-on-server was taken off: the server copies are gone once safe on disk.
     await expect.poll(async () => (await dc.mailbox('bob')).length, { timeout: 20_000 }).toBe(0);
     expect(service.messages()).toHaveLength(3);
   });

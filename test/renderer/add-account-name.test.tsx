@@ -55,6 +55,8 @@ describe('Add account: name, address and password on the first page', () => {
     // Receive only (sending not switched on), and the name is kept all the same.
     const [account] = t.s.service.listAccounts();
     expect(account!.smtp).toBeNull();
+    // Server copies are left by default, as Thunderbird does (walkthrough M5: the first sync deleted them all).
+    expect(account!).toMatchObject({ leaveOnServer: true, deleteAfterDays: null, deleteWhenDeletedLocally: false });
     expect(account!.identities).toMatchObject([{ name: 'Ann Example', address: 'ann@localhost', default: true }]);
   });
 });

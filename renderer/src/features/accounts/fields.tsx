@@ -136,8 +136,13 @@ export function PolicyFields({ value, onChange }: { value: PolicyDraft; onChange
   );
 }
 
+/**
+ * A new account leaves its mail on the server (Thunderbird does too): someone who also reads it on a
+ * phone or in webmail must not find it gone after the first check (walkthrough M5). The command
+ * line's flags keep their own default (off).
+ */
 export const DEFAULT_POLICY: PolicyDraft = {
-  leaveOnServer: false,
+  leaveOnServer: true,
   deleteAfter: false,
   deleteAfterDays: '14',
   deleteWhenDeletedLocally: false,

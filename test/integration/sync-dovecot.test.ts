@@ -3,10 +3,11 @@
  * what stays on the server, for each of the account's settings.
  */
 import { createHash } from 'node:crypto';
+import fsc from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppFailure } from '../../electron/core/errors.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { messageIdFor } from '../../electron/core/store/ids.js';
@@ -46,6 +47,7 @@ suite('sync engine against Dovecot', () => {
     clock = Date.UTC(2026, 0, 1);
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await box?.close().catch(() => {});
     await fs.rm(dataDir, { recursive: true, force: true });
   });
@@ -211,6 +213,63 @@ suite('sync engine against Dovecot', () => {
     box.maildir.write = realWrite;
     const again = await syncAccount(box, options(LEAVE_OFF));
     expect(again).toMatchObject({ downloaded: 3, deletedOnServer: 6 });
+    expect([...(await local()).values()].sort()).toEqual(msgs.map((m) => sha(toCrlf(m))).sort());
+  });
+
+  const outOfTmp = (from: fsc.PathLike) => path.basename(path.dirname(String(from))) === 'tmp';
+  const eio = () => Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+
+  it('a rename out of tmp/ that fails reaches the sync as storage: no DELE, every stored file recorded, the rest comes next time', async () => {
+    const msgs = generateMessages({ seed: 63, count: 6, mix: 'small' });
+    await dc.deliver(user, msgs);
+    // The 4th rename out of tmp/ fails, wherever the store runs it (this thread or the pool).
+    let n = 0;
+    const realRenameSync = fsc.renameSync.bind(fsc);
+    vi.spyOn(fsc, 'renameSync').mockImplementation((from, to) => {
+      if (outOfTmp(from) && ++n === 4) throw eio();
+      realRenameSync(from, to);
+    });
+    const realRename = fsc.rename.bind(fsc) as typeof fsc.rename;
+    vi.spyOn(fsc, 'rename').mockImplementation(((from: fsc.PathLike, to: fsc.PathLike, cb: fsc.NoParamCallback) => {
+      if (outOfTmp(from) && ++n === 4) process.nextTick(cb, eio());
+      else realRename(from, to, cb);
+    }) as typeof fsc.rename);
+    const err = await syncAccount(box, options(LEAVE_OFF)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppFailure);
+    expect((err as AppFailure).code).toBe('storage');
+    expect((await dc.mailbox(user)).length).toBe(6); // no DELE reached the server
+    const stored = await local(); // and tmp/ is empty
+    expect(stored.size).toBeGreaterThanOrEqual(3);
+    expect(stored.size).toBeLessThan(6);
+    expect(new Set([...box.ledger.all()].map((e) => e.id))).toEqual(new Set(stored.keys()));
+
+    vi.restoreAllMocks();
+    const again = await syncAccount(box, options(LEAVE_OFF));
+    expect(again).toMatchObject({ downloaded: 6 - stored.size, deletedOnServer: 6 });
+    expect([...(await local()).values()].sort()).toEqual(msgs.map((m) => sha(toCrlf(m))).sort());
+  });
+
+  it('a message is in the ledger only once its file is in cur/ and a directory fsync came after it', async () => {
+    const msgs = generateMessages({ seed: 67, count: 10, mix: 'small' });
+    await dc.deliver(user, msgs);
+    // What cur/ held when the last directory fsync started: those names are durable.
+    let durable = new Set<string>();
+    const syncDirs = box.maildir.syncDirs.bind(box.maildir);
+    box.maildir.syncDirs = async () => {
+      const names = new Set(await fs.readdir(path.join(box.maildir.dir, 'cur')));
+      await syncDirs();
+      durable = names;
+    };
+    const commit = box.ledger.commit.bind(box.ledger);
+    let commits = 0;
+    box.ledger.commit = async () => {
+      for (const e of box.ledger.all()) expect(durable.has(path.basename(box.maildir.pathOf(e.id) ?? '?')), `${e.id} is durable in cur/`).toBe(true);
+      commits++;
+      return commit();
+    };
+    const r = await syncAccount(box, options(LEAVE_OFF, { commitEvery: 3 }));
+    expect(r).toMatchObject({ downloaded: 10, deletedOnServer: 10 });
+    expect(commits).toBeGreaterThanOrEqual(4);
     expect([...(await local()).values()].sort()).toEqual(msgs.map((m) => sha(toCrlf(m))).sort());
   });
 

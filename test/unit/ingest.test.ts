@@ -115,6 +115,26 @@ describe('a sync\'s new messages', () => {
       await box.close();
     }
   }, 60_000);
+
+  it('tell the parse pool their count once, however many progress events repeat the plan', async () => {
+    const box = await AccountMailbox.open(dataDir, 'acct');
+    const pool = new ParsePool({ size: 1 });
+    const told: number[] = [];
+    pool.expect = (count) => void told.push(count);
+    try {
+      const run = new Ingest(journal, () => 5, { pool }).begin(box);
+      // account-sync hears the plan with each 'downloading' event, up to 10 a second of the download.
+      for (let i = 0; i < 50; i++) run.coming(200);
+      const f = await storedFile('u1', 'One of 200');
+      run.stored({ id: f.id, uidl: 'u1', path: f.file, partial: false });
+      run.coming(200);
+      await run.finish();
+      expect(told).toEqual([200]);
+    } finally {
+      await pool.close();
+      await box.close();
+    }
+  });
 });
 
 describe('reconcile', () => {

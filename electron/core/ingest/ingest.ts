@@ -15,6 +15,7 @@ import { parseInto, SummaryQueue, type ParseDeps } from './summary-queue.js';
 export class IngestRun {
   private readonly queue: SummaryQueue;
   private readonly parsed: Promise<void>[] = [];
+  private told = false;
 
   constructor(
     private readonly box: AccountMailbox,
@@ -29,8 +30,15 @@ export class IngestRun {
 
   private readonly tap = (id: string, buffers: readonly Buffer[], size: number): void => this.queue.bytes(id, buffers, size);
 
-  /** The sync's plan brings `count` messages (before the first downloads): a parse worker starts for many. */
+  /**
+   * The sync's plan brings `count` messages (before the first downloads): a parse worker starts for
+   * many. Told once per run: the caller hears the plan with every 'downloading' progress event (up
+   * to 10 a second), and each ParsePool.expect marks the pool in a sync again (undoing another
+   * account's flush) and may start a worker.
+   */
   coming(count: number): void {
+    if (this.told) return;
+    this.told = true;
     this.queue.coming(count);
   }
 

@@ -186,7 +186,8 @@ export class AccountSync {
         policy: account,
         now,
         onProgress: (p) => {
-          // The plan is made and the download starts: ingest knows how many messages are coming.
+          // The plan is made and the download starts: ingest knows how many messages are coming
+          // (told with every 'downloading' event; the run takes the first only).
           if (p.phase === 'downloading') stored.coming(p.total);
           this.deps.onProgress(account.id, p);
           onProgress?.(account.id, p);

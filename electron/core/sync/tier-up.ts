@@ -17,7 +17,10 @@
  * whenever it resets a function's, and a flag changed at run time makes node compile its modules
  * loaded afterwards from source (cli/heap-flag.ts), which a check or a small download should not pay.
  * Process-wide: parse workers started after it take it too. Under Electron's V8 (with Maglev as a
- * middle tier, TurboFan's default budget is already 132 KB) this doubles it; not measured there.
+ * middle tier, TurboFan's default budget is already 132 KB) it would double it; not measured there,
+ * so the Electron app leaves its budget alone until it is (node's documentation warns that a flag
+ * changed after start may misbehave; this one is a number V8 reads when it resets a budget, and it
+ * was run here in node only: the CLI, the web host, the bench).
  */
 import v8 from 'node:v8';
 
@@ -29,7 +32,7 @@ let raised = false;
 
 /** For a download of `messages`: raise TurboFan's budget for the rest of the process (once). */
 export function tierUpLaterFor(messages: number): void {
-  if (raised || messages < TIER_UP_LATER_FROM) return;
+  if (raised || messages < TIER_UP_LATER_FROM || process.versions.electron !== undefined) return;
   raised = true;
   v8.setFlagsFromString(BUDGET_FLAG);
 }

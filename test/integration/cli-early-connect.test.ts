@@ -13,20 +13,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, releaseLock } from '../../electron/core/store/lock.js';
 import { runCli } from '../support/cli-bundle.js';
 import { FAULT_FINGERPRINT, miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { ageMaildir } from '../support/maildir-age.js';
 
 let server: FaultServer;
 let dataDir: string;
 
 const mail = (n: number) => Buffer.from(`From: a@example.org\r\nSubject: early ${n}\r\nMessage-ID: <early-${n}@x>\r\n\r\nbody ${n}\r\n`);
-
-/** Every directory of the Maildir untouched for a minute (a quick-check stamp trusts only times well before its session). */
-async function ageMaildir(accountDir: string): Promise<void> {
-  const md = path.join(accountDir, 'Maildir');
-  const then = new Date(Date.now() - 60_000);
-  for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-    for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-  }
-}
 
 /** The commands each connection since `from` sent, in order. */
 const commands = (from: number) => server.connections.slice(from).map((c) => c.received.map((l) => l.split(' ')[0]));

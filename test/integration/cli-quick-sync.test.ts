@@ -22,20 +22,12 @@ import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages } from '../support/mailgen.js';
+import { ageMaildir } from '../support/maildir-age.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the CLI quick-sync suite: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
-
-/** Every directory of the Maildir untouched for a minute (a quick-check stamp trusts only times well before its session). */
-async function ageMaildir(accountDir: string): Promise<void> {
-  const md = path.join(accountDir, 'Maildir');
-  const then = new Date(Date.now() - 60_000);
-  for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-    for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-  }
-}
 
 suite('popbox sync: quick path and full path', () => {
   let dc: DovecotServer;

@@ -27,6 +27,7 @@ import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { ageMaildir } from '../support/maildir-age.js';
 
 const run = promisify(execFile);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -38,15 +39,6 @@ const mail = (uid: string, lines = 3) =>
 const OLD = ['old1', 'old2', 'old3'].map((uid) => ({ uid, bytes: mail(uid) }));
 const NEW = ['new1', 'new2', 'new3', 'new4', 'new5'].map((uid, i) => ({ uid, bytes: mail(uid, 20 + i * 40) }));
 const expected = new Map([...OLD, ...NEW].map((m) => [sha(m.bytes), m.uid]));
-
-/** A stamp is trusted only for directory times well before the session that wrote it (quick-check.ts): age them. */
-async function ageMaildir(accountDir: string): Promise<void> {
-  const md = path.join(accountDir, 'Maildir');
-  const then = new Date(Date.now() - 60_000);
-  for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-    for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-  }
-}
 
 interface Session {
   verbs: string[];

@@ -13,6 +13,7 @@ import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { dropHandOver, quickCheck, type QuickCheckHook } from '../../electron/core/sync/quick-check.js';
 import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { ageMaildir } from '../support/maildir-age.js';
 
 const mail = (n: string) => Buffer.from(`From: w@example.org\r\nSubject: message ${n}\r\nMessage-ID: <${n}@x>\r\n\r\nbody ${n}\r\n`);
 
@@ -48,11 +49,7 @@ describe('the quick check and the On the server hook', () => {
     accountDir = AccountMailbox.dirFor(dataDir, account.id);
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 1 } });
     // Age the Maildir so that the stamp the next full sync writes is trusted (quick-check.ts).
-    const then = new Date(Date.now() - 60_000);
-    const md = path.join(accountDir, 'Maildir');
-    for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-      for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-    }
+    await ageMaildir(accountDir);
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 0 } });
     await service.close();
     box.push({ uid: 'a2', bytes: mail('a2') });

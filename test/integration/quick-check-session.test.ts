@@ -15,17 +15,9 @@ import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { HandOver } from '../../electron/core/sync/hand-over.js';
 import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { ageMaildir } from '../support/maildir-age.js';
 
 const mail = (n: string, body = `body ${n}\r\n`) => Buffer.from(`From: w@example.org\r\nSubject: message ${n}\r\nMessage-ID: <${n}@x>\r\n\r\n${body}`);
-
-/** A stamp is trusted only for directory times well before the session that wrote it (quick-check.ts): age them. */
-async function ageMaildir(accountDir: string): Promise<void> {
-  const md = path.join(accountDir, 'Maildir');
-  const then = new Date(Date.now() - 60_000);
-  for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-    for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-  }
-}
 
 function gate() {
   let open!: () => void;

@@ -14,26 +14,12 @@ import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { runCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { generateMessages } from '../support/mailgen.js';
+import { ageEveryMaildir } from '../support/maildir-age.js';
 
 const unavailable = dovecotUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Dovecot is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Skipping the quick-check suite: ${unavailable}`);
 const suite = unavailable ? describe.skip : describe;
-
-/**
- * Make every directory of the account's Maildir look untouched for a minute: a stamp is trusted
- * only for times well before the session that wrote it (quick-check.ts), and tests cannot wait.
- */
-async function ageMaildir(dataDir: string): Promise<void> {
-  const accounts = path.join(dataDir, 'accounts');
-  const then = new Date(Date.now() - 60_000);
-  for (const id of await fs.readdir(accounts)) {
-    const md = path.join(accounts, id, 'Maildir');
-    for (const folder of ['', ...(await fs.readdir(md)).filter((n) => n.startsWith('.'))]) {
-      for (const sub of ['', 'cur', 'new']) await fs.utimes(path.join(md, folder, sub), then, then).catch(() => {});
-    }
-  }
-}
 
 suite('quick check', () => {
   let dc: DovecotServer;
@@ -63,7 +49,7 @@ suite('quick check', () => {
       'qc-pw',
     );
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 6 } });
-    await ageMaildir(dataDir);
+    await ageEveryMaildir(dataDir);
     expect((await service.sync())[0]).toMatchObject({ ok: true, result: { downloaded: 0 } }); // full: writes the stamp
 
     const opens = vi.spyOn(AccountMailbox, 'open');
@@ -79,7 +65,7 @@ suite('quick check', () => {
 
     // Another tool removes a file: the next check takes it in (and, as this account deletes on
     // the server what is deleted here, deletes it there).
-    await ageMaildir(dataDir);
+    await ageEveryMaildir(dataDir);
     await service.sync(); // full (the Maildir changed): a new stamp
     const victim = service.messages()[0]!;
     await fs.rm(victim.path);
@@ -91,7 +77,7 @@ suite('quick check', () => {
     // Due on the server by the ledger alone (delete after 1 day, two days on): the Maildir is as
     // the stamp says, so only the plan tells; the quick check leaves it to the full sync.
     await service.updateAccount('Quick', { deleteAfterDays: 1 });
-    await ageMaildir(dataDir);
+    await ageEveryMaildir(dataDir);
     await service.sync(); // full: a stamp for this Maildir
     await service.close();
     const later = await MailService.open({ dataDir, secrets, now: () => Date.now() + 2 * 86_400_000 });
@@ -108,7 +94,7 @@ suite('quick check', () => {
     expect((await runCli(dataDir, 'account', 'set', 'Quick', '--password-command', 'echo qc-pw')).code).toBe(0);
     await dc.deliver('qc', generateMessages({ seed: 21, count: 3, mix: 'small' }));
     expect((await runCli(dataDir, 'sync')).stdout).toBe('Quick: 3 new, 0 deleted on server\n');
-    await ageMaildir(dataDir);
+    await ageEveryMaildir(dataDir);
     // The full path (no stamp trusted yet: its Maildir was just aged after the last session).
     const full = await runCli(dataDir, 'sync');
     expect(full).toEqual({ code: 0, stdout: 'Quick: 0 new, 0 deleted on server\n', stderr: '' });
@@ -134,7 +120,7 @@ suite('quick check', () => {
     const json = JSON.parse(await fs.readFile(path.join(dataDir, 'accounts.json'), 'utf8')) as { accounts: { password: unknown }[] };
     json.accounts[0]!.password = { source: 'command', command: 'echo wrong' };
     await fs.writeFile(path.join(dataDir, 'accounts.json'), JSON.stringify(json));
-    await ageMaildir(dataDir);
+    await ageEveryMaildir(dataDir);
     const refused = await runCli(dataDir, 'sync');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^Quick: auth: /);

@@ -33,13 +33,3 @@ export const BIG_NOTE = 1024 * 1024;
  * a search with words asks for it at once either way (ParsePool.indexWritten).
  */
 export const RUN_IDLE_WRITE_MS = 30_000;
-
-/**
- * Text of new mail waiting for the search index, at most, in each thread that keeps it: main's
- * TextCache (ingest/text-cache.ts: parses answered with their text) and each parse worker's
- * IndexWriter (search/index-writer.ts: text the worker writes itself). One budget, because it is
- * one kind of memory (a sync's new text on its way to the index) and a message's text is in one
- * of them only: a sync holds at most (1 + workers) × this. JavaScript strings, counted at 2 bytes
- * a character.
- */
-export const INDEX_TEXT_BYTES = 24 * 1024 * 1024;

@@ -6,7 +6,7 @@
  */
 import type { IndexedText } from '../search/extract.js';
 import type { IndexTarget } from '../search/index-writer.js';
-import { INDEX_TEXT_BYTES } from './parse-limits.js';
+import { INDEX_TEXT_BYTES } from '../search/index-limits.js';
 import type { ParsedMessage } from './parse-stored.js';
 
 /** Messages a parse worker keeps to index and the index has not adopted yet, at most (a few dozen bytes each). */
@@ -17,7 +17,7 @@ export interface DeferredWriter {
   indexWritten(now?: boolean): Promise<void>;
 }
 
-/** Text waiting for the index at most: the budget each parse worker has for the text it keeps too (parse-limits.ts). */
+/** Text waiting for the index at most: the budget each parse worker has for the text it keeps too (search/index-limits.ts). */
 export const TEXT_CACHE_BYTES = INDEX_TEXT_BYTES;
 
 export class TextCache {

@@ -20,9 +20,9 @@
  * a journaled message without its row is indexed then.
  */
 import type { MessageSummary } from '../../../shared/messages.js';
-import { INDEX_TEXT_BYTES } from '../ingest/parse-limits.js';
 import type { IndexedText } from './extract.js';
 import { documentOf, IndexAppender, type IndexDoc } from './index-db.js';
+import { INDEX_TEXT_BYTES } from './index-limits.js';
 
 /** Which index a parse is to be written into, as what message. */
 export interface IndexTarget {
@@ -43,7 +43,7 @@ export interface Indexable {
 /** After a failed write, the worker leaves indexing to main for this long (a locked or full file). */
 const PAUSE_MS = 2000;
 /**
- * Text kept for the index at most (the budget main's TextCache has too: parse-limits.ts): past it
+ * Text kept for the index at most (the budget main's TextCache has too: index-limits.ts): past it
  * the worker writes what it holds at once, in the sync (DESIGN §3.5: bounded memory).
  */
 export const DEFER_BYTES = INDEX_TEXT_BYTES;

@@ -453,8 +453,9 @@ export type ScreenAccountPatch = z.input<typeof ScreenAccountPatch>;
 
 /**
  * True when `next` would send the stored password somewhere it was not given for: another
- * host, port or security, a newly allowed clear-text login, or a newly pinned certificate.
- * Such a change forgets the stored password (the user types it again for the new settings).
+ * host, port or security, a newly allowed clear-text login, or a certificate pin set, changed
+ * or removed. Such a change forgets the stored password (the user types it again for the new
+ * settings).
  */
 export function passwordDestinationChanged(
   current: Pick<AccountSettings, 'host' | 'port' | 'security' | 'allowInsecureAuth' | 'tlsFingerprint'>,

@@ -170,7 +170,19 @@ describe('the dispatcher driven by a hostile renderer', () => {
     expect(evil.passwords.concat(evilTls.passwords, home.passwords)).toEqual([]);
   });
 
-  it('changes that keep the password where it was keep it: name, schedule, leave-on-server, removing a pin', async () => {
+  it('a detour through session carries no stored password to another server', async () => {
+    const id = ((await call('addAccount', { account: homeAccount('Detour'), password: SECRET })) as { value: { id: string } }).value.id;
+    // First only the source changes (nothing of the server), then the server with the source back.
+    expect(await call('updateAccount', { id, patch: { password: { source: 'session' } } })).toMatchObject({ ok: true });
+    expect(await call('updateAccount', { id, patch: { port: evilTls.server.port, password: { source: 'keychain' } } })).toMatchObject({ ok: true });
+    const [outcome] = ((await call('syncNow', { accountIds: [id] })) as { value: { ok: boolean }[] }).value;
+    expect(evilTls.passwords.concat(home.passwords)).toEqual([]);
+    expect(outcome!.ok).toBe(false);
+    expect(await secrets.get(id)).toBeNull();
+    await service.removeAccount(id);
+  });
+
+  it('changes that keep the password where it was keep it: name, schedule, leave-on-server (removing a pin forgets it, above)', async () => {
     const added = await call('addAccount', { account: homeAccount('Kept'), password: SECRET });
     const id = (added as { value: { id: string } }).value.id;
     for (const patch of [{ name: 'Kept again' }, { checkEveryMinutes: 5 }, { leaveOnServer: true, deleteAfterDays: 7 }, { host: '127.0.0.1', port: home.server.port }]) {

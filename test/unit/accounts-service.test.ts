@@ -64,6 +64,22 @@ describe('accounts service', () => {
     expect((await svc.update(c.id, { port: 2995 })).password).toEqual({ source: 'keychain' });
   });
 
+  it('a detour through "session" cannot carry the keychain password to another server', async () => {
+    const a = await svc.add(home, 'pw');
+    // Away from the keychain: its entry goes now, not at some later change of server.
+    await svc.update(a.id, { password: { source: 'session' } });
+    expect(await secrets.get(a.id)).toBeNull();
+    // Back to the keychain with another server: nothing of the old password is left to send.
+    const moved = await svc.update(a.id, { host: 'evil.example.net', password: { source: 'keychain' } });
+    await expect(svc.credentialsFor(moved)).rejects.toMatchObject({ code: 'secret' });
+    // An entry left behind anyway (a keychain that did not answer at the detour) goes with any change of server.
+    const b = await svc.add({ ...home, name: 'Left', password: { source: 'session' } }, 'in-memory');
+    await secrets.set(b.id, 'pw');
+    const redirected = await svc.update(b.id, { host: 'evil.example.net', password: { source: 'keychain' } });
+    expect(await secrets.get(b.id)).toBeNull();
+    await expect(svc.credentialsFor(redirected)).rejects.toMatchObject({ code: 'secret' });
+  });
+
   it('without a keychain: a "session" password is kept in memory only, lost with the process, and asked for again', async () => {
     // The keychain of a machine without D-Bus: every call fails.
     const broken = { get: () => Promise.reject(new Error('no D-Bus')), set: () => Promise.reject(new Error('no D-Bus')), delete: () => Promise.reject(new Error('no D-Bus')) };
@@ -84,6 +100,9 @@ describe('accounts service', () => {
     const moved = await first.update(a.id, { host: 'pop2.example.org' });
     expect(moved.password).toEqual({ source: 'session' });
     await expect(first.credentialsFor(moved)).rejects.toMatchObject({ code: 'secret', message: expect.stringMatching(/kept only while Popbox runs.*enter it again/) });
+    // Asked back to the keychain with another server, it stays a session one too: this keychain
+    // could not say that an entry from before is gone, and may answer again later.
+    expect((await first.update(a.id, { host: 'pop3.example.org', password: { source: 'keychain' } })).password).toEqual({ source: 'session' });
     // Typed again (the settings form after the status asked), it is used at once.
     await first.update(a.id, {}, 'typed-again');
     expect((await first.credentialsFor(first.get(a.id))).password).toBe('typed-again');

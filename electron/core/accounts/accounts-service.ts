@@ -123,7 +123,8 @@ export class AccountsService {
 
   /**
    * A change that would send the stored password elsewhere (host, port, security, clear-text
-   * login allowed, a new certificate pin) forgets it first: the keychain entry is deleted, and
+   * login allowed, a certificate pin set, changed or removed) forgets it first: the keychain
+   * entry is deleted whatever the source now, a session password too, and
    * a password command set on the command line gives way to the keychain unless the change also
    * comes from the command line (`fromCommandLine`), where the person typing sees both.
    */
@@ -140,10 +141,26 @@ export class AccountsService {
       if (passwordDestinationChanged(current, next) || spreads) {
         if (!(next.password.source === 'command' && opts.fromCommandLine)) {
           await this.sessionSecrets.delete(current.id);
-          // A session password was never in the keychain, which may not even answer.
-          if (current.password.source !== 'session') await this.opts.secrets.delete(current.id);
-          saved = { ...saved, password: next.password.source === 'session' ? next.password : { source: 'keychain' } };
+          // Whatever the source now: an entry from an earlier keychain source (a detour through
+          // "session") must not reach the new server when the source goes back to the keychain.
+          // A session account's keychain may not answer: it then stays a session one, never
+          // reading an entry that may still be there.
+          const forgotten = await this.opts.secrets.delete(current.id).then(
+            () => true,
+            (e: unknown) => {
+              if (current.password.source !== 'session') throw e;
+              return false;
+            },
+          );
+          const session = next.password.source === 'session' || !forgotten;
+          saved = { ...saved, password: session ? { source: 'session' } : { source: 'keychain' } };
         }
+      }
+      // Leaving the keychain forgets its entry now, not at some later change of server. What a
+      // keychain that does not answer (the reason to choose "session") still holds was given
+      // for this server, and a change of server tries again.
+      if (current.password.source === 'keychain' && saved.password.source !== 'keychain') {
+        await this.opts.secrets.delete(current.id).catch(() => {});
       }
       // The outgoing server's own password, by the same rule.
       if (smtpDestinationChanged(current.smtp, next.smtp)) {

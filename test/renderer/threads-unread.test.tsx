@@ -34,4 +34,7 @@ it('a conversation with an older unread message looks unread; one with none unre
   const [unread, allRead] = within(grid).getAllByRole('row');
   expect(unread!.classList.contains('unread')).toBe(true);
   expect(allRead!.classList.contains('unread')).toBe(false);
+  // A screen reader hears it as unread too: the row's own mark, not only the count after it.
+  expect(unread!.getAttribute('aria-label')).toMatch(/, unread, conversation of 3, 1 unread$/);
+  expect(allRead!.getAttribute('aria-label')).not.toMatch(/unread/);
 });

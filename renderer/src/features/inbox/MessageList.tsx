@@ -78,7 +78,7 @@ function Row({ row, index, selected, focused, context, onClick, onOpen, onContex
   const flagged = thread ? thread.flagged : row.flagged === 1;
   // Unread (bold, the dot) if any of its messages is, not only the one shown.
   const unread = thread ? thread.unread > 0 : !row.seen;
-  const { sender, subject, date, snippet: stored, label } = rowText(shown, undefined, flagged);
+  const { sender, subject, date, snippet: stored, label } = rowText(shown, undefined, flagged, unread);
   const snippet = marks?.snippets.get(shown.id) ?? marks?.snippets.get(row.id) ?? stored;
   const marked = (text: string) => (marks ? <Highlighted text={text} terms={marks.terms} pattern={marks.pattern} /> : text);
   return (

@@ -29,13 +29,13 @@ function recipientsLabel(row: MessageRow): string {
 }
 
 /**
- * `date`: the list date if already formatted. `flagged`: a conversation's row is flagged when any
- * of its messages is, though the row it shows (its newest) may not be.
+ * `date`: the list date if already formatted. `flagged` and `unread`: a conversation's row is
+ * flagged or unread when any of its messages is, though the row it shows (its newest) may not be.
  */
-export function rowText(row: MessageRow, date = formatListDate(row.date), flagged = row.flagged === 1): RowText {
+export function rowText(row: MessageRow, date = formatListDate(row.date), flagged = row.flagged === 1, unread = !row.seen): RowText {
   const sender = isOwnMail(row.folder) ? recipientsLabel(row) : senderLabel(row.from);
   const subject = row.subject || '(no subject)';
-  const label = `${sender}, ${subject}, ${date}${row.seen ? '' : ', unread'}${flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
+  const label = `${sender}, ${subject}, ${date}${unread ? ', unread' : ''}${flagged ? ', flagged' : ''}${row.hasAttachments ? ', has attachments' : ''}`;
   const snippet = row.partial ? '(headers only — open to download the rest)' : row.snippet;
   return { sender, subject, date, snippet, label };
 }

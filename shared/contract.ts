@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AccountSettings, AuthMechanism, DeletionPolicy, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
-import { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from './changes.js';
+import { AccountFolders, ChangesResult, JunkedBy, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
 import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, StageAttachment, checkMessageTotals, draftFields } from './compose.js';
@@ -242,8 +242,9 @@ export const contract = {
   /**
    * File messages in a folder of their own account (a special folder's key, e.g. "Archive",
    * names that folder in every account). All ids and the folder are checked before anything moves.
+   * Into Junk the person moved them, unless `junkedBy` (an Undo) says who had filed them there (null: nobody recorded).
    */
-  moveMessages: { input: z.object({ ids: Ids, folder: FolderKey }), output: z.null() },
+  moveMessages: { input: z.object({ ids: Ids, folder: FolderKey, junkedBy: JunkedBy.nullable().optional() }), output: z.null() },
   /** Copies get ids of their own (no UIDL: deleting a copy never deletes on the server). */
   copyMessages: { input: z.object({ ids: Ids, folder: FolderKey }), output: z.object({ ids: z.array(z.string()) }) },
   /** Into Archive/<year of the message's date>, made when needed. */

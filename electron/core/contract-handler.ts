@@ -311,7 +311,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     setFlags: ({ ids, flags }) => service.setFlags(ids, flags).then(() => null),
     moveToTrash: ({ ids }) => service.moveToTrash(ids).then(() => null),
     restore: ({ ids }) => service.restore(ids).then(() => null),
-    moveMessages: ({ ids, folder }) => service.moveMessages(ids, folder).then(() => null),
+    moveMessages: ({ ids, folder, junkedBy }) => service.moveMessages(ids, folder, junkedBy).then(() => null),
     copyMessages: async ({ ids, folder }) => ({ ids: await service.copyMessages(ids, folder) }),
     archive: ({ ids }) => service.archive(ids).then(() => null),
     markJunk: ({ ids, undo }) => service.markJunk(ids, { undo: undo === true }).then(() => null),

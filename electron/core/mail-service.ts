@@ -17,7 +17,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AccountInput, AccountPatch, AccountSettings, DeletionPolicy, Identity, SmtpConnectionTest } from '../../shared/accounts.js';
-import type { AccountFolders, ChangesResult, MessageFlags, MessageRecord } from '../../shared/changes.js';
+import type { AccountFolders, ChangesResult, JunkedBy, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
 import type { Preferences, PreferencesPatch } from '../../shared/preferences.js';
@@ -788,9 +788,13 @@ export class MailService {
 
   // ---- folders (folders/folder-service.ts) ----
 
-  /** The person's move (the screens, `popbox move`): into Junk, the Junk bar says they put it there. */
-  moveMessages(ids: readonly string[], folder: string): Promise<void> {
-    return this.folders.move(ids, folder, { junkedBy: () => ({ by: 'you', moved: true }) });
+  /**
+   * The person's move (the screens, `popbox move`): into Junk, the Junk bar says they put it there.
+   * An Undo of a move out of Junk passes the cause they had there (null: none recorded), said again.
+   */
+  moveMessages(ids: readonly string[], folder: string, junkedBy?: JunkedBy | null): Promise<void> {
+    const by: JunkedBy | undefined = junkedBy === undefined ? { by: 'you', moved: true } : (junkedBy ?? undefined);
+    return this.folders.move(ids, folder, { junkedBy: () => by });
   }
 
   copyMessages(ids: readonly string[], folder: string): Promise<string[]> {

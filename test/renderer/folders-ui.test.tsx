@@ -92,6 +92,29 @@ describe('undo', () => {
     expect(said.at(-1)).toEqual(['Nothing to undo.', false]);
   });
 
+  it('puts messages moved out of Junk back with who had filed each there, so the Junk bar says it again', async () => {
+    const filtered = record({ folder: 'Junk', junkedBy: { by: 'filter', score: 0.9993 } });
+    const ruled = record({ folder: 'Junk', junkedBy: { by: 'rule', rule: 'Offers' } });
+    const older = record({ folder: 'Junk' });
+    const inbox = record({ folder: 'INBOX' });
+    const store = storeWith(filtered, ruled, older, inbox);
+    const { actions, calls } = fakeActions();
+    const history = new UndoHistory();
+    const undoable = undoableActions(actions, store, history, () => {});
+    await undoable.move([filtered.id, ruled.id, older.id, inbox.id], 'Projects');
+    await undoLast(history, () => {});
+    expect(calls.at(-1)).toEqual([
+      'moveEach',
+      [
+        { ids: [filtered.id], folder: 'Junk', junkedBy: { by: 'filter', score: 0.9993 } },
+        { ids: [ruled.id], folder: 'Junk', junkedBy: { by: 'rule', rule: 'Offers' } },
+        // Filed before causes were recorded: none, not "You moved this here."
+        { ids: [older.id], folder: 'Junk', junkedBy: null },
+        { ids: [inbox.id], folder: 'INBOX' },
+      ],
+    ]);
+  });
+
   it('sets each message’s previous flags, and goes several steps back, newest first', async () => {
     const [a, b] = [record({ flags: { seen: true, flagged: false } }), record()];
     const store = storeWith(a, b);

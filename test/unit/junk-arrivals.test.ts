@@ -133,6 +133,25 @@ describe('JunkService', () => {
     expect(records.get('m')!.junkedBy).toBeUndefined();
   });
 
+  it('Undo of Not junk files the message in Junk with the cause it had: the filter and its score, not "you marked this"', async () => {
+    await trainOnDisk();
+    await put('j', junkMail(14));
+    await put('r', junkMail(15), 'Junk');
+    records.set('r', { ...records.get('r')!, junkedBy: { by: 'rule', rule: 'Offers' } });
+    const score = (await service().classifyArrivals(['j'])).scores.get('j')!;
+    expect(records.get('j')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'filter', score } });
+    await service().mark(['j', 'r'], 'ham');
+    expect([records.get('j'), records.get('r')].map((m) => [m!.folder, m!.junkedBy])).toEqual([['INBOX', undefined], ['INBOX', undefined]]);
+    // A new service: the cause is read back from the saved word list (the app restarted meanwhile).
+    await service().mark(['j', 'r'], 'junk', { undo: true });
+    expect(records.get('j')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'filter', score } });
+    expect(records.get('r')).toMatchObject({ folder: 'Junk', junkedBy: { by: 'rule', rule: 'Offers' } });
+    // Junk by the person afterwards says so.
+    await service().mark(['j'], 'ham');
+    await service().mark(['j'], 'junk');
+    expect(records.get('j')!.junkedBy).toEqual({ by: 'you' });
+  });
+
   it('files nothing before it has learned both kinds', async () => {
     const list = new WordList();
     for (let i = 0; i < 6; i++) learn(Buffer.from(junkMail(i)), list, 'junk');

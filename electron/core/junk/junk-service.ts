@@ -179,6 +179,8 @@ export class JunkService {
       const records = ids.map((id) => this.deps.get(id)).filter((m): m is MessageRecord => m !== undefined);
       const other: Verdict = kind === 'junk' ? 'ham' : 'junk';
       const homes = new Map<string, string>();
+      // Undo of Not junk: who had filed each in Junk (kept with the lesson), said again, not "you".
+      const causes = new Map<string, JunkedBy>();
       // Read, learn and save under the word list's lock: a `popbox junk learn` in a terminal at the
       // same moment waits, and neither lesson is lost.
       await withWordListLock(this.deps.dataDir, async () => {
@@ -186,6 +188,7 @@ export class JunkService {
       for (const m of records) {
         const before = list.learned.get(m.id);
         homes.set(m.id, before?.from ?? INBOX);
+        if (before?.junkedBy) causes.set(m.id, before.junkedBy);
         const undoing = opts.undo === true;
         if (undoing ? before?.v !== other : before?.v === kind) continue;
         const raw = await this.raw(m.id).catch(() => null);
@@ -195,14 +198,15 @@ export class JunkService {
           list.learned.delete(m.id);
         } else {
           learn(raw, list, kind);
-          list.learned.set(m.id, kind === 'junk' && m.folder !== JUNK ? { v: kind, from: m.folder } : { v: kind, ...(before?.from ? { from: before.from } : {}) });
+          const cause = kind === 'ham' && m.folder === JUNK && m.junkedBy ? { junkedBy: m.junkedBy } : {};
+          list.learned.set(m.id, kind === 'junk' && m.folder !== JUNK ? { v: kind, from: m.folder } : { v: kind, ...(before?.from ? { from: before.from } : {}), ...cause });
         }
       }
       await this.save(list);
       });
       if (kind === 'junk') {
         const moving = records.filter((m) => m.folder !== JUNK && m.folder !== TRASH).map((m) => m.id);
-        if (moving.length) await this.deps.move(moving, JUNK, () => ({ by: 'you' }));
+        if (moving.length) await this.deps.move(moving, JUNK, (id) => (opts.undo ? causes.get(id) : { by: 'you' }));
         return;
       }
       // Good mail leaves Junk (and only Junk: "Not junk" on a message in a folder of its own keeps it there).

@@ -3,6 +3,7 @@
  * how many messages of each kind were learned. Counts, not probabilities, so learning and
  * unlearning stay exact and the scoring parameters can change without retraining.
  */
+import { JunkedBy } from '../../../shared/changes.js';
 
 export type Verdict = 'junk' | 'ham';
 
@@ -22,10 +23,14 @@ export interface WordListData {
   learned?: Record<string, LearnedMessage>;
 }
 
-/** What a stored message was learned as, and the folder it was in before Junk moved it. */
+/**
+ * What a stored message was learned as, and the folder it was in before Junk moved it; for Not
+ * junk on a message in Junk, who had put it there, so an Undo files it with that cause again.
+ */
 export interface LearnedMessage {
   v: Verdict;
   from?: string;
+  junkedBy?: JunkedBy;
 }
 
 /** A count as saved: a whole number a double holds exactly (no strings, fractions, negatives or 1e308). */
@@ -95,7 +100,9 @@ export class WordList {
     }
     if (d.learned && typeof d.learned === 'object') {
       for (const [id, l] of Object.entries(d.learned)) {
-        if (l && (l.v === 'junk' || l.v === 'ham')) list.learned.set(id, typeof l.from === 'string' ? { v: l.v, from: l.from } : { v: l.v });
+        if (!l || (l.v !== 'junk' && l.v !== 'ham')) continue;
+        const by = JunkedBy.safeParse(l.junkedBy);
+        list.learned.set(id, { v: l.v, ...(typeof l.from === 'string' ? { from: l.from } : {}), ...(by.success && by.data ? { junkedBy: by.data } : {}) });
       }
     }
     return list;

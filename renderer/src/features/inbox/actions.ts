@@ -7,6 +7,7 @@
  * Trash, open the next, which marks it read) lost one of its two commands when both overlapped.
  */
 import type { PopboxApi } from '../../../../shared/api.js';
+import type { JunkedBy } from '../../../../shared/changes.js';
 import { call } from '../../api/client.js';
 
 export interface MessageActions {
@@ -22,8 +23,8 @@ export interface MessageActions {
   archive(ids: string[]): Promise<void>;
   /** Junk (learned as junk, into Junk) or Not junk (learned as good, out of Junk); `undo` takes the other back. */
   junk(ids: string[], junk: boolean, undo?: boolean): Promise<void>;
-  /** Several moves in one step (an undo puts each group back where it was). */
-  moveEach(groups: readonly { ids: string[]; folder: string }[]): Promise<void>;
+  /** Several moves in one step (an undo puts each group back where it was; into Junk, with who had filed it there). */
+  moveEach(groups: readonly { ids: string[]; folder: string; junkedBy?: JunkedBy | null }[]): Promise<void>;
   /** Several flag changes in one step (an undo sets each group's previous flags). */
   flagEach(groups: readonly { ids: string[]; flags: { seen?: boolean; flagged?: boolean } }[]): Promise<void>;
   /** Asks nothing: the question before it is the caller's (a dialog in the window). */

@@ -4,10 +4,14 @@
  * message was in, or its previous flags, read from the message store as the command goes up.
  * Marking a message read by opening it is not recorded (it is not something the user did).
  */
+import type { JunkedBy } from '../../../../shared/changes.js';
+import { roleKey } from '../../../../shared/folders.js';
 import type { UndoHistory } from '../../app/undo.js';
 import type { MessageStore } from '../../db/message-store.js';
 import { folderName } from '../folders/tree.js';
 import type { MessageActions } from './actions.js';
+
+const JUNK = roleKey('junk');
 
 export const messagesText = (n: number): string => (n === 1 ? '1 message' : `${n.toLocaleString()} messages`);
 
@@ -27,15 +31,20 @@ export function takenText(store: MessageStore, ids: readonly string[]): string {
   return n === ids.length ? messagesText(n) : `${messagesText(n)} (${ids.length.toLocaleString()} copies)`;
 }
 
-/** The ids grouped by the folder they are in now (one move per account and folder puts them back). */
-function placesOf(store: MessageStore, ids: readonly string[]): { ids: string[]; folder: string }[] {
-  const groups = new Map<string, { ids: string[]; folder: string }>();
+/**
+ * The ids grouped by the folder they are in now (one move per account and folder puts them back);
+ * in Junk also by who had filed them there (null: nobody recorded), so the Junk bar says it again
+ * after an Undo rather than "You moved this here."
+ */
+function placesOf(store: MessageStore, ids: readonly string[]): { ids: string[]; folder: string; junkedBy?: JunkedBy | null }[] {
+  const groups = new Map<string, { ids: string[]; folder: string; junkedBy?: JunkedBy | null }>();
   for (const id of ids) {
     const r = store.get(id);
     if (!r) continue;
-    const k = `${r.accountId}\u0000${r.folder}`;
+    const cause = r.folder === JUNK ? { junkedBy: r.junkedBy ?? null } : {};
+    const k = `${r.accountId}\u0000${r.folder}\u0000${JSON.stringify(cause)}`;
     let g = groups.get(k);
-    if (!g) groups.set(k, (g = { ids: [], folder: r.folder }));
+    if (!g) groups.set(k, (g = { ids: [], folder: r.folder, ...cause }));
     g.ids.push(id);
   }
   return [...groups.values()];
@@ -69,7 +78,7 @@ export function undoableActions(actions: MessageActions, store: MessageStore, hi
     const back = placesOf(store, ids);
     if (back.length === 0) return Promise.resolve();
     const p = go();
-    record(done, () => actions.moveEach(back.map((g) => ({ ids: g.ids.filter((id) => store.get(id)), folder: g.folder })).filter((g) => g.ids.length > 0)));
+    record(done, () => actions.moveEach(back.map((g) => ({ ...g, ids: g.ids.filter((id) => store.get(id)) })).filter((g) => g.ids.length > 0)));
     return p;
   };
   const flagged = (ids: string[], flag: 'seen' | 'flagged', done: string, go: () => Promise<void>) => {

@@ -10,6 +10,8 @@ import { record } from './service-api.js';
 import { appPerTest } from './support/app-harness.js';
 
 const t = appPerTest('junk-bar');
+// Every wait's hang guard (the renderer's default is 10 s: this file failed 1 run in 5 at load 25); never what it checks.
+const POLL = { timeout: 20_000 };
 
 it('a message in Junk shows "This message is in Junk." and Not junk, which moves it back; an Inbox message has no bar', async () => {
   const account = await t.s.service.addAccount({ name: 'Home', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
@@ -27,28 +29,28 @@ it('a message in Junk shows "This message is in Junk." and Not junk, which moves
     },
   } as PopboxApi;
   t.render(api);
-  const grid = await screen.findByRole('grid', { name: 'Messages' });
-  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), { timeout: 10_000 });
+  const grid = await screen.findByRole('grid', { name: 'Messages' }, POLL);
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(1), POLL);
   await act(async () => fireEvent.click(within(grid).getByRole('row')));
-  await screen.findByRole('heading', { name: 'Lunch on Friday' });
+  await screen.findByRole('heading', { name: 'Lunch on Friday' }, POLL);
   expect(screen.queryByText('This message is in Junk.')).toBeNull();
 
-  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
-  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Junk/ })));
-  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Spammer, Cheap pills/), { timeout: 10_000 });
+  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' }, POLL);
+  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Junk/ }, POLL)));
+  await waitFor(() => expect(within(grid).getByRole('row').getAttribute('aria-label')).toMatch(/^Spammer, Cheap pills/), POLL);
   await act(async () => fireEvent.click(within(grid).getByRole('row')));
   const pane = screen.getByRole('region', { name: 'Message' });
-  const bar = await within(pane).findByRole('note', { name: 'Junk' });
+  const bar = await within(pane).findByRole('note', { name: 'Junk' }, POLL);
   expect(bar.textContent).toContain('This message is in Junk.');
   // Above the message: before its subject.
   expect(bar.compareDocumentPosition(within(pane).getByRole('heading', { name: 'Cheap pills' })) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
 
   await act(async () => fireEvent.click(within(bar).getByRole('button', { name: 'Not junk' })));
-  await waitFor(() => expect(notJunk).toEqual([[spam.id]]));
+  await waitFor(() => expect(notJunk).toEqual([[spam.id]]), POLL);
   // It leaves the Junk list (what is left is the list's empty-folder line, a row with no name).
-  await waitFor(() => expect(within(grid).queryAllByRole('row').filter((r) => r.getAttribute('aria-label'))).toHaveLength(0));
+  await waitFor(() => expect(within(grid).queryAllByRole('row').filter((r) => r.getAttribute('aria-label'))).toHaveLength(0), POLL);
   await act(async () => fireEvent.click(within(home).getByRole('button', { name: /^Inbox/ })));
-  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2));
+  await waitFor(() => expect(within(grid).getAllByRole('row')).toHaveLength(2), POLL);
 });
 
 it('the bar says who filed the message in Junk: the filter with its score, a rule by name, the person; a move out and back by hand changes it', async () => {
@@ -60,17 +62,17 @@ it('the bar says who filed the message in Junk: the filter with its score, a rul
   const older = inJunk('Old spam', 'Someone');
   await t.s.service.journal.append([filtered, ruled, marked, older].map((m) => ({ t: 'add' as const, m })));
   t.render();
-  const grid = await screen.findByRole('grid', { name: 'Messages' });
-  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' });
-  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Junk/ })));
+  const grid = await screen.findByRole('grid', { name: 'Messages' }, POLL);
+  const home = await within(screen.getByRole('navigation', { name: 'Folders' })).findByRole('region', { name: 'Home' }, POLL);
+  await act(async () => fireEvent.click(await within(home).findByRole('button', { name: /^Junk/ }, POLL)));
   const pane = screen.getByRole('region', { name: 'Message' });
   const barFor = async (subject: string) => {
-    const row = await waitFor(() => within(grid).getByRole('row', { name: new RegExp(`, ${subject},`) }), { timeout: 10_000 });
+    const row = await waitFor(() => within(grid).getByRole('row', { name: new RegExp(`, ${subject},`) }), POLL);
     await act(async () => fireEvent.click(row));
-    await within(pane).findByRole('heading', { name: subject }, { timeout: 10_000 });
+    await within(pane).findByRole('heading', { name: subject }, POLL);
     // The body's answer (these records have no file) before the next click or the test's end:
     // main still opening the account's mailbox when the harness removes the data directory failed the test.
-    await waitFor(() => expect(within(pane).queryByText('Loading…')).toBeNull(), { timeout: 10_000 });
+    await waitFor(() => expect(within(pane).queryByText('Loading…')).toBeNull(), POLL);
     return within(pane).getByRole('note', { name: 'Junk' }).textContent;
   };
   // Never rounded up to a certainty the filter does not have.
@@ -83,6 +85,6 @@ it('the bar says who filed the message in Junk: the filter with its score, a rul
   // Out of Junk (Not junk) and back by hand: the change feed brings the new cause down.
   await t.s.service.journal.append([{ t: 'move', id: filtered.id, folder: 'INBOX' }]);
   await t.s.service.journal.append([{ t: 'move', id: filtered.id, folder: 'Junk', trashedAt: 2, junkedBy: { by: 'you', moved: true } }]);
-  await waitFor(() => expect(within(grid).getByRole('row', { name: /, Cheap pills,/ })).toBeTruthy(), { timeout: 10_000 });
+  await waitFor(() => expect(within(grid).getByRole('row', { name: /, Cheap pills,/ })).toBeTruthy(), POLL);
   expect(await barFor('Cheap pills')).toContain('You moved this here.');
 });

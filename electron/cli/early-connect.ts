@@ -16,23 +16,13 @@
  * (dropped instead when the server takes seconds to say anything).
  */
 import path from 'node:path';
-import { Pop3Client, type Pop3ConnectOptions } from '../core/pop3/client.js';
+import { Pop3Client } from '../core/pop3/client.js';
+import { accountConnectOptions } from '../core/pop3/connect-options.js';
 import { certificateBlockSync, lastSeenCertificate } from '../core/sync/last-certificate.js';
 import type { OpenedConnection } from '../core/sync/quick-check.js';
 import { maildirUnchanged } from '../core/sync/quick-check-stamp.js';
-import { pickAccounts, readAccounts, type QuickAccount } from './quick-accounts.js';
+import { pickAccounts, readAccounts } from './quick-accounts.js';
 import { nothingElseToDo } from './quick-sync-gate.js';
-
-/** Where a check of `account` connects, given the certificate last seen there (as AccountsService.connectOptions builds it). */
-export function checkConnectOptions(account: QuickAccount, lastSeenFingerprint256: string | undefined): Pop3ConnectOptions {
-  return {
-    host: account.host,
-    port: account.port,
-    security: account.security,
-    pipelining: account.pipelining,
-    tls: account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : lastSeenFingerprint256 ? { lastSeenFingerprint256 } : {},
-  };
-}
 
 /** How long release() waits for an untaken connection's greeting and QUIT before dropping it. */
 const RELEASE_WAIT_MS = 3000;
@@ -55,7 +45,7 @@ export async function connectEarly(dataDir: string, names: string[]): Promise<Ea
   // the full path, it makes its own connection, and this one would be a second.
   if (certificateBlockSync(accountDir)) return undefined;
   if (!(await nothingElseToDo(dataDir, accounts, dirs, Date.now())) || !(await maildirUnchanged(accountDir))) return undefined;
-  const options = checkConnectOptions(account, await lastSeenCertificate(accountDir, account));
+  const options = accountConnectOptions(account, await lastSeenCertificate(accountDir, account));
   const key = JSON.stringify(options);
   const abort = new AbortController();
   let state: 'open' | 'taken' | 'released' = 'open';

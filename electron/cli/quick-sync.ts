@@ -12,12 +12,12 @@
  */
 import path from 'node:path';
 import { toAppError } from '../core/errors.js';
+import { accountConnectOptions } from '../core/pop3/connect-options.js';
 import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
 import type { HandOver } from '../core/sync/hand-over.js';
 import { quickCheck, type OpenedConnection, type QuickCheckOutcome } from '../core/sync/quick-check.js';
-import { checkConnectOptions } from './early-connect.js';
 import { pickAccounts, readAccounts, type QuickIo } from './quick-accounts.js';
 import { nothingElseToDo } from './quick-sync-gate.js';
 
@@ -59,7 +59,7 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
       // A session with work is handed to the full path (it goes on there without a second login).
       const outcome = await quickCheck({
         accountDir: dirs[i]!,
-        connect: (lastSeenFingerprint256) => checkConnectOptions(account, lastSeenFingerprint256),
+        connect: (lastSeenFingerprint256) => accountConnectOptions(account, lastSeenFingerprint256),
         ...(opened ? { opened } : {}),
         server: account,
         // Run only when this check logs in (a password command failing: null, the full path says why).

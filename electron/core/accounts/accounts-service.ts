@@ -18,6 +18,7 @@ import type { ConnectionReport, ConnectionTest } from '../../../shared/contract.
 import { AppFailure, quoteForMessage } from '../errors.js';
 import type { Credentials } from '../pop3/auth.js';
 import type { Pop3ConnectOptions } from '../pop3/client.js';
+import { accountConnectOptions } from '../pop3/connect-options.js';
 import { MemorySecretStore, resolvePassword, sessionPasswordMissing, type SecretStore } from '../secrets/index.js';
 import { probe as probeSmtp, type ProbeResult, type SmtpSettings } from '../smtp/index.js';
 import { AccountMailbox } from '../store/mailbox.js';
@@ -253,15 +254,8 @@ export class AccountsService {
 
   connectOptions(account: AccountSettings, lastSeenFingerprint256?: string): Pop3ConnectOptions {
     const extras = this.opts.connectExtras?.(account);
-    const tls = account.tlsFingerprint ? { pinnedFingerprint256: account.tlsFingerprint } : lastSeenFingerprint256 ? { lastSeenFingerprint256 } : {};
-    return {
-      host: account.host,
-      port: account.port,
-      security: account.security,
-      pipelining: account.pipelining,
-      ...extras,
-      tls: { ...tls, ...extras?.tls },
-    };
+    const options = accountConnectOptions(account, lastSeenFingerprint256);
+    return { ...options, ...extras, tls: { ...options.tls, ...extras?.tls } };
   }
 
   /** Connect and log in without saving anything: what the add-account flow shows before saving. */

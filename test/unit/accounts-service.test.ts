@@ -9,12 +9,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountInput, AccountSettings } from '../../shared/accounts.js';
 import { AccountStore } from '../../electron/core/accounts/account-store.js';
 import { AccountsService, smtpSecretKey } from '../../electron/core/accounts/accounts-service.js';
-import { MemorySecretStore } from '../../electron/core/secrets/index.js';
+import { MemorySecretStore, type SecretStore } from '../../electron/core/secrets/index.js';
 import { startFaultServer, type FaultServer } from '../support/fault-server.js';
 import { miniSmtp } from '../support/mini-smtp.js';
 
 const home: AccountInput = { name: 'Home', host: 'pop.example.org', port: 995, security: 'tls', user: 'me@example.org', password: { source: 'keychain' } };
 const pin = 'ab'.repeat(32);
+
+/** A keychain that refuses every call while `down()` says so: a machine without D-Bus, or one whose D-Bus comes and goes. */
+function keychain(down: () => boolean, store = new MemorySecretStore()): SecretStore {
+  const refuse = () => Promise.reject(new Error('no D-Bus'));
+  return {
+    get: (key) => (down() ? refuse() : store.get(key)),
+    set: (key, secret) => (down() ? refuse() : store.set(key, secret)),
+    delete: (key) => (down() ? refuse() : store.delete(key)),
+  };
+}
 
 let dir: string;
 let secrets: MemorySecretStore;
@@ -82,7 +92,7 @@ describe('accounts service', () => {
 
   it('without a keychain: a "session" password is kept in memory only, lost with the process, and asked for again', async () => {
     // The keychain of a machine without D-Bus: every call fails.
-    const broken = { get: () => Promise.reject(new Error('no D-Bus')), set: () => Promise.reject(new Error('no D-Bus')), delete: () => Promise.reject(new Error('no D-Bus')) };
+    const broken = keychain(() => true);
     const store = await AccountStore.open(dir);
     const open = () => new AccountsService(store, { dataDir: dir, secrets: broken, onChange: () => {} });
     const first = open();
@@ -270,6 +280,26 @@ describe('accounts service: the outgoing server', () => {
     // Removing the server removes its password.
     await svc.update(a.id, { smtp: null });
     expect(await secrets.get(smtpSecretKey(a.id))).toBeNull();
+  });
+
+  it('a detour through "session" cannot carry the outgoing keychain password to another server', async () => {
+    const a = await svc.add(sending, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    // Away from the keychain: its entry goes now, not at some later change of server.
+    await svc.update(a.id, { smtp: { password: { source: 'session' } } });
+    expect(await secrets.get(smtpSecretKey(a.id))).toBeNull();
+    // A keychain that did not answer at the detour still holds the entry, and does not answer
+    // either when the server moves and the page asks for the keychain again: the account stays
+    // on "session", so the entry is never read, even once the keychain answers again.
+    let down = false;
+    const flaky = new AccountsService(svc.store, { dataDir: dir, secrets: keychain(() => down, secrets), onChange: () => {} });
+    const b = await flaky.add({ ...sending, name: 'Flaky' }, 'pop-pw', { smtpPassword: 'smtp-pw' });
+    down = true;
+    await flaky.update(b.id, { smtp: { password: { source: 'session' } } }, undefined, { smtpPassword: 'typed' });
+    const moved = await flaky.update(b.id, { smtp: { host: 'evil.example', password: { source: 'keychain' } } });
+    expect(moved.smtp?.password).toEqual({ source: 'session' });
+    down = false;
+    expect(await secrets.get(smtpSecretKey(b.id))).toBe('smtp-pw'); // still there
+    await expect(flaky.smtpSettingsFor(b.id)).rejects.toMatchObject({ code: 'secret', message: expect.stringMatching(/kept only while Popbox runs/) });
   });
 
   it('an outgoing password command gives way to the keychain when the server moves, unless the change comes from the command line', async () => {

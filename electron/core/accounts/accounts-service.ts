@@ -141,42 +141,21 @@ export class AccountsService {
       const spreads = incomingPasswordSpreads(current, next) && opts.fromCommandLine !== true;
       if (passwordDestinationChanged(current, next) || spreads) {
         if (!(next.password.source === 'command' && opts.fromCommandLine)) {
-          await this.sessionSecrets.delete(current.id);
-          // Whatever the source now: an entry from an earlier keychain source (a detour through
-          // "session") must not reach the new server when the source goes back to the keychain.
-          // A session account's keychain may not answer: it then stays a session one, never
-          // reading an entry that may still be there.
-          const forgotten = await this.opts.secrets.delete(current.id).then(
-            () => true,
-            (e: unknown) => {
-              if (current.password.source !== 'session') throw e;
-              return false;
-            },
-          );
-          const session = next.password.source === 'session' || !forgotten;
-          saved = { ...saved, password: session ? { source: 'session' } : { source: 'keychain' } };
+          const forgotten = await this.forgetForNewServer(current.id, current.password.source === 'session');
+          saved = { ...saved, password: sourceAfterMove(saved.password, forgotten) };
         }
       }
-      // Leaving the keychain forgets its entry now, not at some later change of server. What a
-      // keychain that does not answer (the reason to choose "session") still holds was given
-      // for this server, and a change of server tries again.
-      if (current.password.source === 'keychain' && saved.password.source !== 'keychain') {
-        await this.opts.secrets.delete(current.id).catch(() => {});
-      }
-      // The outgoing server's own password, by the same rule.
+      await this.leaveKeychain(current.id, current.password, saved.password);
+      // The outgoing server's own password, by the same rules.
       if (smtpDestinationChanged(current.smtp, next.smtp)) {
         const keepsCommand = saved.smtp?.password.source === 'command' && opts.fromCommandLine === true;
-        // A stored entry must not outlive the server it was given for (a later switch back to
-        // the keychain would send it to the new one). Someone who keeps a password command may
-        // have no keychain at all: then there is nothing in it to forget.
-        await this.sessionSecrets.delete(smtpSecretKey(current.id));
-        const forget = this.opts.secrets.delete(smtpSecretKey(current.id));
-        const sessionOnly = current.smtp?.password.source === 'session';
-        await (keepsCommand || saved.smtp === null || sessionOnly ? forget.catch(() => {}) : forget);
-        if (saved.smtp?.password.source === 'command' && !keepsCommand) {
-          saved = { ...saved, smtp: { ...saved.smtp, password: { source: 'keychain' } } };
-        }
+        // Someone who keeps a password command may have no keychain at all: then there is
+        // nothing in it to forget, and the command stays.
+        const mayFail = keepsCommand || saved.smtp === null || current.smtp?.password.source === 'session';
+        const forgotten = await this.forgetForNewServer(smtpSecretKey(current.id), mayFail);
+        if (saved.smtp !== null && !keepsCommand) saved = { ...saved, smtp: { ...saved.smtp, password: sourceAfterMove(saved.smtp.password, forgotten) } };
       }
+      await this.leaveKeychain(smtpSecretKey(current.id), current.smtp?.password, saved.smtp?.password);
       return saved;
     });
     // A password command's answer does not outlive the settings it was for: a new command, or
@@ -371,6 +350,33 @@ export class AccountsService {
     return smtp !== null && smtp.auth === 'password' ? this.entryStore(smtp.password) : null;
   }
 
+  /**
+   * Before a password can go to a new server: its session copy and its keychain entry are
+   * forgotten whatever the source now, since an entry from an earlier keychain source (a detour
+   * through "session") must not reach the new server when the source goes back to the keychain.
+   * Whether the keychain confirmed; one that does not answer fails the change unless `mayFail`
+   * (a session source's keychain may not answer: see sourceAfterMove).
+   */
+  private async forgetForNewServer(key: string, mayFail: boolean): Promise<boolean> {
+    await this.sessionSecrets.delete(key);
+    return this.opts.secrets.delete(key).then(
+      () => true,
+      (e: unknown) => {
+        if (!mayFail) throw e;
+        return false;
+      },
+    );
+  }
+
+  /**
+   * Leaving the keychain forgets its entry now, not at some later change of server. What a
+   * keychain that does not answer (the reason to choose "session") still holds was given for
+   * this server, and a change of server tries again.
+   */
+  private async leaveKeychain(key: string, before: { source: string } | undefined, after: { source: string } | undefined): Promise<void> {
+    if (before?.source === 'keychain' && after?.source !== 'keychain') await this.opts.secrets.delete(key).catch(() => {});
+  }
+
   /** Every password entry of an account, in memory and (where it answers) in the keychain. */
   private async forgetSecrets(id: string): Promise<void> {
     for (const key of [id, smtpSecretKey(id)]) {
@@ -382,6 +388,16 @@ export class AccountsService {
   private changed(): void {
     this.opts.onChange(this.store.list());
   }
+}
+
+/**
+ * The source of a password whose server moved: a password command gives way to the keychain (the
+ * caller keeps one given on the command line), and a keychain that did not confirm the delete
+ * leaves the password a session one, never reading an entry that may still be there.
+ */
+function sourceAfterMove<S extends { source: string }>(next: S, forgotten: boolean): S | { source: 'session' } | { source: 'keychain' } {
+  if (!forgotten || next.source === 'session') return { source: 'session' };
+  return next.source === 'command' ? { source: 'keychain' } : next;
 }
 
 function loginCredentials(login: LoginSettings, password: string): Credentials {

@@ -179,6 +179,8 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const [identities, setIdentities] = useState<IdentityDraft[]>(() => account.identities.map(identityDraftOf));
   const smtpRef = useRef<HTMLInputElement>(null);
   const smtpTest = useSmtpTest();
+  /** Save or the outgoing Test was pressed: the outgoing fields show every problem. */
+  const [smtpTried, setSmtpTried] = useState(false);
   const smtpIssues = smtpProblems(smtp);
   const identityIssues = identitiesProblems(identities);
   // What Save sends: a password command set on the command line stays unless the server moves.
@@ -207,6 +209,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
 
   const save = async () => {
     setMessage(null);
+    setSmtpTried(true);
     const sv = serverValues(server);
     const pv = policyValues(policy);
     if (nameProblem) {
@@ -320,6 +323,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   };
 
   const testSmtpNow = (draft = smtp) => {
+    setSmtpTried(true);
     const problem = firstProblem(smtpProblems(draft));
     if (problem) {
       setMessage({ text: problem, error: true });
@@ -364,6 +368,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
           smtpTest.reset();
         }}
         problems={smtpIssues}
+        showProblems={smtpTried}
         password={smtpPassword}
         onPassword={setSmtpPassword}
         passwordStored={need !== 'own'}

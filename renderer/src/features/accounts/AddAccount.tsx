@@ -44,6 +44,8 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   /** The name recipients see in From (asked on the first page, kept as the account's identity). */
   const [fromName, setFromName] = useState('');
   const smtpTest = useSmtpTest();
+  /** Save or the outgoing Test was pressed: the outgoing fields show every problem. */
+  const [smtpTried, setSmtpTried] = useState(false);
   const smtpIssues = smtpProblems(smtp);
   const nameIssues = identityProblems({ name: fromName, address: email.trim(), replyTo: '', signature: '', default: true }, []);
   // Only once the user has typed one: an empty name is filled from the address.
@@ -99,6 +101,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
   };
 
   const testSmtpNow = (draft = smtp) => {
+    setSmtpTried(true);
     const issue = firstProblem(smtpProblems(draft));
     if (issue) {
       setProblem(issue);
@@ -110,6 +113,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
 
   const save = async (keep: TypedPasswordSource = 'keychain') => {
     setProblem(null);
+    setSmtpTried(true);
     setKeychainFailed(null);
     const finalName = name.trim() || email.trim();
     const badName = accountNameProblem(finalName, otherNames);
@@ -212,6 +216,7 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
               smtpTest.reset();
             }}
             problems={smtpIssues}
+            showProblems={smtpTried}
             password={smtpPassword}
             onPassword={setSmtpPassword}
             passwordStored={false}

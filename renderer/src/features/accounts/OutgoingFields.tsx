@@ -98,6 +98,8 @@ export interface OutgoingFieldsProps {
   value: SmtpDraft;
   onChange: (v: SmtpDraft) => void;
   problems: SmtpProblems;
+  /** Save or Test was tried: every field's problem shows, not only those of fields already left. */
+  showProblems?: boolean;
   /** The outgoing server's own password (when it does not use the incoming one). */
   password: string;
   onPassword: (p: string) => void;
@@ -116,6 +118,11 @@ export interface OutgoingFieldsProps {
 export function OutgoingFields(props: OutgoingFieldsProps) {
   const { value, onChange, problems } = props;
   const set = <K extends keyof SmtpDraft>(k: K, v: SmtpDraft[K]) => onChange({ ...value, [k]: v });
+  // An empty field is not wrong yet (walkthrough m4: ticking "Send mail" showed a red line at once): its problem
+  // shows once it was left or Save/Test tried; what is typed is checked as typed, as the account name is.
+  const [left, setLeft] = useState<ReadonlySet<keyof SmtpProblems>>(() => new Set());
+  const shown = (k: keyof SmtpProblems) => (props.showProblems || left.has(k) || value[k] !== '' ? problems[k] : undefined);
+  const leave = (k: keyof SmtpProblems) => () => setLeft((s) => (s.has(k) ? s : new Set(s).add(k)));
   const invalid = (p: string | undefined) => (p ? true : undefined);
   return (
     <fieldset className="outgoing-server">
@@ -123,8 +130,8 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
       <Check label="Send mail from this account" checked={value.enabled} onChange={(v) => set('enabled', v)} />
       {value.enabled && (
         <>
-          <Field label="Outgoing server" error={problems.host}>
-            {(id, d) => <input id={id} value={value.host} onChange={(e) => set('host', e.target.value.trim())} autoComplete="off" spellCheck={false} aria-invalid={invalid(problems.host)} aria-describedby={d} placeholder="smtp.example.com" />}
+          <Field label="Outgoing server" error={shown('host')}>
+            {(id, d) => <input id={id} value={value.host} onChange={(e) => set('host', e.target.value.trim())} autoComplete="off" spellCheck={false} aria-invalid={invalid(shown('host'))} onBlur={leave('host')} aria-describedby={d} placeholder="smtp.example.com" />}
           </Field>
           <Field label="Outgoing security">
             {(id) => (
@@ -144,8 +151,8 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
               </select>
             )}
           </Field>
-          <Field label="Outgoing port" error={problems.port}>
-            {(id, d) => <input id={id} inputMode="numeric" value={value.port} onChange={(e) => set('port', e.target.value.trim())} aria-invalid={invalid(problems.port)} aria-describedby={d} />}
+          <Field label="Outgoing port" error={shown('port')}>
+            {(id, d) => <input id={id} inputMode="numeric" value={value.port} onChange={(e) => set('port', e.target.value.trim())} aria-invalid={invalid(shown('port'))} onBlur={leave('port')} aria-describedby={d} />}
           </Field>
           <Field label="Outgoing login">
             {(id) => (
@@ -161,8 +168,8 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
           </Field>
           {value.login && (
             <>
-              <Field label="Outgoing user name" error={problems.user}>
-                {(id, d) => <input id={id} value={value.user} onChange={(e) => set('user', e.target.value)} autoComplete="off" spellCheck={false} aria-invalid={invalid(problems.user)} aria-describedby={d} />}
+              <Field label="Outgoing user name" error={shown('user')}>
+                {(id, d) => <input id={id} value={value.user} onChange={(e) => set('user', e.target.value)} autoComplete="off" spellCheck={false} aria-invalid={invalid(shown('user'))} onBlur={leave('user')} aria-describedby={d} />}
               </Field>
               <Check label="Use the incoming password" checked={value.useIncoming} onChange={(v) => set('useIncoming', v)} />
               {value.useIncoming ? (
@@ -185,9 +192,9 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
           )}
           {value.security === 'plain' && value.login && <Check label="Allow sending the outgoing password unencrypted" checked={value.allowInsecureAuth} onChange={(v) => set('allowInsecureAuth', v)} />}
           {value.security !== 'plain' && (
-            <Field label="Outgoing server’s trusted certificate (SHA-256)" hint="Only for a server with a self-signed certificate." error={problems.tlsFingerprint}>
+            <Field label="Outgoing server’s trusted certificate (SHA-256)" hint="Only for a server with a self-signed certificate." error={shown('tlsFingerprint')}>
               {(id, d) => (
-                <input id={id} value={value.tlsFingerprint} onChange={(e) => set('tlsFingerprint', e.target.value.trim())} spellCheck={false} placeholder="Optional" aria-invalid={invalid(problems.tlsFingerprint)} aria-describedby={d} />
+                <input id={id} value={value.tlsFingerprint} onChange={(e) => set('tlsFingerprint', e.target.value.trim())} spellCheck={false} placeholder="Optional" aria-invalid={invalid(shown('tlsFingerprint'))} onBlur={leave('tlsFingerprint')} aria-describedby={d} />
               )}
             </Field>
           )}

@@ -556,8 +556,22 @@ describe('Undo on "Sending…"', () => {
       composeFrom: () => ok(DRAFT),
       openDraft: (input: { id: string }) => ok({ ...DRAFT, draftId: input.id, to: ['ann@example.org'], subject: 'Sent by mistake', text: 'Oops' }),
       cancelSend: (input: { id: string }) => (calls.cancelSend.push(input), ok(null)),
+      outboxStatus: () => ok(outbox),
+      on: (event: string, fn: (e: { accountId: string }) => void) => {
+        if (event === 'outboxChanged') listeners.add(fn);
+        return () => listeners.delete(fn);
+      },
     });
-    return { api, calls };
+    let outbox: { id: string; state: string }[] = [{ id: 'out1', state: 'waiting' }];
+    const listeners = new Set<(e: { accountId: string }) => void>();
+    /** The Outbox as main has it now, told down the change feed. */
+    const outboxBecomes = async (items: { id: string; state: string }[]) => {
+      await waitFor(() => expect(listeners.size).toBe(1));
+      outbox = items;
+      act(() => listeners.forEach((fn) => fn({ accountId: 'acc' })));
+    };
+    const outboxIs = (items: { id: string; state: string }[]) => void (outbox = items);
+    return { api, calls, outboxBecomes, outboxIs };
   };
   const sendOne = async () => {
     fireEvent.click(screen.getByRole('button', { name: 'Write' }));
@@ -578,6 +592,25 @@ describe('Undo on "Sending…"', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Undo' }));
     await waitFor(() => expect(calls.cancelSend).toEqual([{ id: 'out1' }]));
     expect(((await screen.findByLabelText('Message text')) as HTMLTextAreaElement).value).toBe('Oops');
+  });
+
+  it('once the server took the message the note says "Sent" with its subject; a failure leaves it to the Outbox as before', async () => {
+    const { api, outboxBecomes, outboxIs } = hostApi();
+    render(<Host api={api} />);
+    await sendOne();
+    await outboxBecomes([{ id: 'out1', state: 'sending' }]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByText('Sending…')).toBeTruthy();
+    await outboxBecomes([]);
+    await screen.findByText('Sent “Sent by mistake”.');
+    expect(screen.queryByRole('button', { name: 'Undo' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+
+    outboxIs([{ id: 'out1', state: 'waiting' }]);
+    await sendOne();
+    await outboxBecomes([{ id: 'out1', state: 'failed' }]);
+    await waitFor(() => expect(screen.queryByText('Sending…')).toBeNull());
+    expect(screen.queryByText(/^Sent/)).toBeNull();
   });
 
   it('while the user writes in another panel, Undo leaves that panel alone and says the message is in Drafts', async () => {

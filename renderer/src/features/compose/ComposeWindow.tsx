@@ -29,6 +29,8 @@ export function ComposeWindow({ api, request }: { api: PopboxApi; request: Compo
         <SendingToast
           api={api}
           note={sent}
+          // Main tells its changes to the mail window only: this one closes when the undo window ends, as before.
+          followOutbox={false}
           onClose={close}
           onUndone={(n) => {
             // This window's own form is gone after Send: the message comes back in it.

@@ -23,7 +23,20 @@ const FAILED = new Set(['failed', 'retrying', 'maybe-sent']);
  * Undo send: the message leaves the Outbox for Drafts; `onUndone` gets the id it has there and
  * either opens it (null) or returns what to say instead (a compose panel is in use).
  */
-export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi; note: SentNote; onUndone: (note: SentNote) => string | null; onClose: () => void }) {
+export function SendingToast({
+  api,
+  note,
+  onUndone,
+  onClose,
+  followOutbox = true,
+}: {
+  api: PopboxApi;
+  note: SentNote;
+  onUndone: (note: SentNote) => string | null;
+  onClose: () => void;
+  /** Wait for the Outbox's word and say "Sent"; false: go when the undo window ends (a window main tells no changes). */
+  followOutbox?: boolean;
+}) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -32,7 +45,7 @@ export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi;
   // Once Undo is pressed the message leaving the Outbox means undone, not sent.
   const undoing = useRef(false);
   useEffect(() => {
-    if (note.sendAt) return;
+    if (note.sendAt || !followOutbox) return;
     let live = true;
     const look = () =>
       call(api, 'outboxStatus', { accountId: note.accountId }).then(
@@ -53,15 +66,15 @@ export function SendingToast({ api, note, onUndone, onClose }: { api: PopboxApi;
       live = false;
       off();
     };
-  }, [api, note]);
+  }, [api, note, followOutbox]);
   useEffect(() => {
     if (error || (busy && !done)) return;
     // A failure is the Outbox's to explain, as before: the note just goes.
     if (outcome === 'failed') return onClose();
     const ms = done || note.sendAt ? LATER_NOTE_MS : outcome === 'sent' ? SENT_NOTE_MS : windowOver ? SENDING_WAIT_MS - UNDO_SEND_MS : UNDO_SEND_MS;
-    const t = setTimeout(() => (done || note.sendAt || outcome === 'sent' || windowOver ? onClose() : setWindowOver(true)), ms);
+    const t = setTimeout(() => (done || note.sendAt || outcome === 'sent' || windowOver || !followOutbox ? onClose() : setWindowOver(true)), ms);
     return () => clearTimeout(t);
-  }, [note, error, busy, done, outcome, windowOver]);
+  }, [note, error, busy, done, outcome, windowOver, followOutbox]);
   const undo = async () => {
     undoing.current = true;
     setBusy(true);

@@ -582,6 +582,8 @@ describe('Undo on "Sending…"', () => {
     fireEvent.change(screen.getByLabelText('Subject'), { target: { value: 'Sent by mistake' } });
     fireEvent.change(screen.getByLabelText('Message text'), { target: { value: 'Oops' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    // The Send button itself reads "Sending…" until the panel closes: the note's text counts only after.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     await screen.findByText('Sending…');
   };
 

@@ -54,13 +54,13 @@ describe('search text', () => {
     await a.pull();
     await b.pull();
     a.store.prepareSearch();
-    await vi.waitFor(() => expect(a.store.searchReady).toBe(true));
+    await vi.waitFor(() => expect(a.store.searchReady).toBe(true), { timeout: 20_000 });
     const x = record({ subject: 'odd news' });
     await s.service.journal.append([{ t: 'add', m: x }]);
     await b.pull(); // b writes; a's memory is behind the cursor on disk
     await s.service.journal.append([{ t: 'remove', id: many[1]!.id }]);
     await a.pull(); // a reloads every page, then applies the removal
-    await vi.waitFor(() => expect(a.store.searchReady).toBe(true));
+    await vi.waitFor(() => expect(a.store.searchReady).toBe(true), { timeout: 20_000 });
     const odd = viewIds(a.store, { kind: 'unified' }, 'date', 'odd');
     expect(odd).toHaveLength(3_000);
     expect(odd).toContain(x.id);

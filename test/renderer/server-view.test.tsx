@@ -74,6 +74,9 @@ const rowOf = (subject: string) => rows().find((r) => r.textContent?.includes(su
 const tick = (subject: string) => fireEvent.click(within(rowOf(subject)).getByRole('checkbox'));
 const button = (name: RegExp) => screen.getByRole('button', { name });
 
+/** vi.waitFor's own default is 1 s: under load a render can come later. A hang guard, as the other renderer tests' waits. */
+const POLL = { timeout: 20_000 };
+
 describe('what each message says', () => {
   it('names where it stands: downloaded, headers only, not downloaded, deleted here, a coming deletion and why, junk suspected or held', () => {
     expect(badgesOf(msg({ local: 'downloaded' })).map((b) => b.text)).toEqual(['Downloaded']);
@@ -146,9 +149,10 @@ describe('On the server view', () => {
     tick('Three');
     expect(screen.getByText('2 of 3 selected')).toBeTruthy();
     fireEvent.click(button(/^Delete from server \(2\)$/));
-    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('2 messages deleted from the server'));
+    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('2 messages deleted from the server'), POLL);
     expect(server.calls.remove).toEqual([chosen]);
-    expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining('Two')]);
+    // The rows go in the render after the notice (seen late under load).
+    await vi.waitFor(() => expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining('Two')]), POLL);
     expect(screen.getByText(/^1 message, /)).toBeTruthy();
   });
 
@@ -160,8 +164,8 @@ describe('On the server view', () => {
     tick('One');
     tick('Two');
     fireEvent.click(button(/^Delete from server/));
-    await vi.waitFor(() => expect(server.calls.remove).toHaveLength(1));
-    await vi.waitFor(() => expect((button(/^Delete from server/) as HTMLButtonElement).disabled).toBe(false));
+    await vi.waitFor(() => expect(server.calls.remove).toHaveLength(1), POLL);
+    await vi.waitFor(() => expect((button(/^Delete from server/) as HTMLButtonElement).disabled).toBe(false), POLL);
     expect(rows()).toHaveLength(2);
     expect(props.onNotice).not.toHaveBeenCalled();
     expect(screen.queryByRole('alert')).toBeNull();
@@ -181,9 +185,9 @@ describe('On the server view', () => {
     tick('Away');
     expect(screen.getByText('Download leaves out 1 already downloaded.')).toBeTruthy();
     fireEvent.click(button(/^Download \(1\)$/));
-    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('1 message downloaded'));
+    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('1 message downloaded'), POLL);
     fireEvent.click(button(/^Download headers only \(1\)$/));
-    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('Headers of 1 message downloaded'));
+    await vi.waitFor(() => expect(props.onNotice).toHaveBeenCalledWith('Headers of 1 message downloaded'), POLL);
     const away = server.calls.download[0]![0];
     expect(server.calls.download).toEqual([
       [away, false],
@@ -212,9 +216,9 @@ describe('On the server view', () => {
     expect(rows().map((r) => r.getAttribute('aria-selected'))).toEqual(['false', 'true', 'true']);
     fireEvent.keyDown(g, { key: 'x' });
     fireEvent.keyDown(g, { key: 'Delete' });
-    await vi.waitFor(() => expect(server.calls.remove).toHaveLength(1));
+    await vi.waitFor(() => expect(server.calls.remove).toHaveLength(1), POLL);
     expect(server.calls.remove[0]).toEqual([remote]);
-    await vi.waitFor(() => expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining('Stored'), expect.stringContaining('Third')]));
+    await vi.waitFor(() => expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining('Stored'), expect.stringContaining('Third')]), POLL);
   });
 
   it('says in plain words why the server could not be listed, with the fix', async () => {

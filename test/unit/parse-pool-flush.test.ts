@@ -129,7 +129,10 @@ describe("the parse pool at a sync's end", () => {
       const got = await Promise.all(answers);
       expect(got.filter((a) => a.deferred !== undefined)).toHaveLength(40);
       expect(pool.workers, 'the worker lives on').toBe(1);
-      // Closed just after the last answers left the worker: allow it a moment.
+      // The rows are written after the last answers (at the pool's second flush note), so the file
+      // may not even be open yet: no descriptor before the write proves nothing. Wait for the write.
+      await pool.indexWritten(false);
+      // Closed just after the write: allow it a moment.
       const until = performance.now() + 5_000;
       while ((await openIndexFds()) > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
       expect(await openIndexFds(), 'descriptors of the index file still open').toBe(0);

@@ -79,8 +79,11 @@ suite('sync engine against Dovecot', () => {
     const first = [...generateMessages({ seed: 11, count: 12, mix: 'small' }), generateMessage(12, 2 * 1024 * 1024, { attachment: true })];
     await dc.deliver(user, first);
     const progress: string[] = [];
-    const r1 = await syncAccount(box, options(LEAVE_ON, { onProgress: (p) => progress.push(`${p.phase}:${p.done}/${p.total}`) }));
+    const planned: number[] = [];
+    const r1 = await syncAccount(box, options(LEAVE_ON, { onProgress: (p) => progress.push(`${p.phase}:${p.done}/${p.total}`), onPlanned: (n) => planned.push(n) }));
     expect(r1).toMatchObject({ downloaded: 13, deletedOnServer: 0, skipped: 0 });
+    // The plan's size, told once (ingest starts its parse worker from it).
+    expect(planned).toEqual([13]);
     expect(progress[0]).toBe('connecting:0/0');
     expect(progress).toContain('downloading:13/13');
     const files = await local();

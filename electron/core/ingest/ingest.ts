@@ -32,9 +32,9 @@ export class IngestRun {
 
   /**
    * The sync's plan brings `count` messages (before the first downloads): a parse worker starts for
-   * many. Told once per run: the caller hears the plan with every 'downloading' progress event (up
-   * to 10 a second), and each ParsePool.expect marks the pool in a sync again (undoing another
-   * account's flush) and may start a worker.
+   * many. Once per run whatever the caller does (the sync engine tells it once, onPlanned): each
+   * ParsePool.expect marks the pool in a sync again (undoing another account's flush) and may
+   * start a worker.
    */
   coming(count: number): void {
     if (this.told) return;

@@ -186,14 +186,13 @@ export class AccountSync {
         policy: account,
         now,
         onProgress: (p) => {
-          // The plan is made and the download starts: ingest knows how many messages are coming
-          // (told with every 'downloading' event; the run takes the first only).
-          if (p.phase === 'downloading') stored.coming(p.total);
           this.deps.onProgress(account.id, p);
           onProgress?.(account.id, p);
         },
         // Parsing runs beside the download, never in its way; what it produces is journaled.
         onStored: (e) => stored.stored(e),
+        // The plan is made: a sync of many has its parse worker start before the first message.
+        onPlanned: (count) => stored.coming(count),
         ...(adjustPlan ? { adjustPlan } : {}),
         ...(taken ? { loggedIn: taken.pop, ...(taken.listing ? { listing: taken.listing } : {}) } : {}),
       });

@@ -43,6 +43,8 @@ export interface SyncOptions {
   onConnected?: (info: { fingerprint256: string | undefined }) => void;
   /** Called for each message once it is durable (ledger committed): summaries hang off this. */
   onStored?: (e: StoredEvent) => void;
+  /** The plan is made: this many messages are about to download (once per sync, before the first; ingest starts a parse worker for many). */
+  onPlanned?: (count: number) => void;
   /** Messages per group commit (one directory fsync and one ledger fsync per group). */
   commitEvery?: number;
   /** Bytes a sync may take beyond twice what the server announced (LIST); see byteBudget(). */
@@ -80,6 +82,12 @@ export interface SyncResult {
   /** The server's LOGIN-DELAY (seconds), for the scheduler. */
   loginDelaySeconds?: number;
   plan: SyncPlan;
+}
+
+/** A download of `count` messages is planned: V8's budget for a big one, and the caller told (both download paths). */
+function downloadPlanned(opts: SyncOptions, count: number): void {
+  tierUpLaterFor(count);
+  opts.onPlanned?.(count);
 }
 
 /** Files finishing (fsync + rename) while the next message downloads. */
@@ -126,7 +134,7 @@ export async function syncAccount(box: AccountMailbox, opts: SyncOptions): Promi
 
     progress.total = plan.download.length + plan.headersOnly.length;
     progress.totalBytes = [...plan.download, ...plan.headersOnly].reduce((s, m) => s + m.size, 0);
-    tierUpLaterFor(progress.total);
+    downloadPlanned(opts, progress.total);
     report('downloading');
     const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
 
@@ -339,6 +347,7 @@ async function downloadAndDeleteWithoutUidl(
   const nums = [...sizes.keys()];
   progress.total = nums.length;
   progress.totalBytes = [...sizes.values()].reduce((s, n) => s + n, 0);
+  downloadPlanned(opts, progress.total);
   reporter.phase('downloading');
   const budget = byteBudget(progress.totalBytes, opts.budgetSlack);
   const stored: { num: number; uidl: string }[] = [];

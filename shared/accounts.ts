@@ -418,14 +418,14 @@ export type AccountPatch = z.input<typeof AccountPatch>;
  * keychain; a password command runs a shell command, so it is set only on the command line and
  * these schemas cannot carry one at all.
  */
-const KeychainPassword = z.strictObject(
+const TypedPassword = z.strictObject(
   { source: z.enum(['keychain', 'session'], { error: 'must be "keychain" or "session": a password command can be set only on the command line' }) },
   { error: 'must be { "source": "keychain" } or { "source": "session" }' },
 );
 
 /** The outgoing server's password from the screens: its own entry (keychain or session), or the incoming one's. */
 const ScreenSmtpPassword = z.union(
-  [KeychainPassword, z.strictObject({ source: z.literal('incoming') })],
+  [TypedPassword, z.strictObject({ source: z.literal('incoming') })],
   { error: 'must be { "source": "keychain" }, { "source": "session" } or { "source": "incoming" }: a password command can be set only on the command line' },
 );
 
@@ -440,13 +440,13 @@ const ScreenSmtpServer = z
 
 /** A new account from the screens: AccountInput without password commands. */
 export const ScreenAccountInput = z
-  .strictObject({ ...inputDefaults, password: KeychainPassword.default({ source: 'keychain' }), smtp: ScreenSmtpServer.nullable().default(null) })
+  .strictObject({ ...inputDefaults, password: TypedPassword.default({ source: 'keychain' }), smtp: ScreenSmtpServer.nullable().default(null) })
   .superRefine(checkNew);
 export type ScreenAccountInput = z.input<typeof ScreenAccountInput>;
 
 /** A change from the screens: AccountPatch without password commands. */
 export const ScreenAccountPatch = AccountPatch.extend({
-  password: KeychainPassword.optional(),
+  password: TypedPassword.optional(),
   smtp: SmtpServerPatch.extend({ password: ScreenSmtpPassword.optional() }).nullable().optional(),
 });
 export type ScreenAccountPatch = z.input<typeof ScreenAccountPatch>;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FolderInfo } from './folders.js';
 import { MessageSummary } from './messages.js';
+import { RuleName } from './rules.js';
 
 /** Flags kept in the Maildir file name. Trash is a folder now, not a flag. */
 export const MessageFlags = z.object({
@@ -21,10 +22,14 @@ export type MessageFlags = z.infer<typeof MessageFlags>;
  */
 export const JunkedBy = z.discriminatedUnion('by', [
   z.object({ by: z.literal('filter'), score: z.number().min(0).max(1).optional() }),
-  z.object({ by: z.literal('rule'), rule: z.string() }),
+  // A rule's name as the rules schema allows it (bounded, no line breaks or direction marks): moveMessages takes a cause from the screens too.
+  z.object({ by: z.literal('rule'), rule: RuleName }),
   z.object({ by: z.literal('you'), moved: z.literal(true).optional() }),
 ]);
 export type JunkedBy = z.infer<typeof JunkedBy>;
+
+/** Who files each message of a move in Junk (undefined: the move says nothing for it). */
+export type JunkCause = (id: string) => JunkedBy | undefined;
 
 /** One message as the inbox knows it. */
 export const MessageRecord = z.object({

@@ -4,6 +4,7 @@
  * passes back the cause the message had there (the filter and its score, or none recorded).
  */
 import { afterEach, expect, it } from 'vitest';
+import { contract } from '../../shared/contract.js';
 import { MailService } from '../../electron/core/mail-service.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import { messageFolder } from '../support/mime.js';
@@ -40,4 +41,12 @@ it('a move into Junk by hand says "you moved"; an Undo of a move out of Junk say
   await s.moveMessages([id], 'Junk', null);
   expect(s.messages().find((m) => m.id === id)?.folder).toBe('Junk');
   expect(cause()).toBeUndefined();
+});
+
+it('a cause from the screens names a rule only as a rule name can read: bounded, no line breaks or direction marks', () => {
+  const move = (rule: string) => contract.moveMessages.input.safeParse({ ids: ['m1'], folder: 'Junk', junkedBy: { by: 'rule', rule } }).success;
+  expect(move('Offers')).toBe(true);
+  expect(move('x'.repeat(101))).toBe(false);
+  expect(move('Offers\u202e evil')).toBe(false);
+  expect(move('two\nlines')).toBe(false);
 });

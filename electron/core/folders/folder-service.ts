@@ -8,7 +8,7 @@
  * for deleting on the server are per account, so filing never has to carry a message across
  * accounts, and a family sharing a computer keeps separate trees.
  */
-import type { JunkedBy, MessageRecord } from '../../../shared/changes.js';
+import type { JunkCause, MessageRecord } from '../../../shared/changes.js';
 import { INBOX, SPECIAL_FOLDERS, folderPathProblem, isWithin, keyOf, pathOf, roleKey, roleOf, type FolderInfo } from '../../../shared/folders.js';
 import { plural } from '../../../shared/plural.js';
 import { AppFailure } from '../errors.js';
@@ -30,10 +30,7 @@ export interface FolderDeps {
   accountDir?(accountId: string): string;
 }
 
-type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number; junkedBy?: JunkedBy };
-
-/** Who files each message in Junk (the filter, a rule, the person); undefined for a message says nothing. */
-export type JunkCause = (id: string) => JunkedBy | undefined;
+type MoveChange = { t: 'move'; id: string; folder: string; trashedFrom?: string; trashedAt?: number; junkedBy?: ReturnType<JunkCause> };
 
 const TRASH = roleKey('trash');
 const JUNK = roleKey('junk');

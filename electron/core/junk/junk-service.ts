@@ -8,7 +8,7 @@
  * and the record that lets it be taken back are saved together or not at all.
  */
 import fs from 'node:fs/promises';
-import type { JunkedBy, MessageRecord } from '../../../shared/changes.js';
+import type { JunkCause, JunkedBy, MessageRecord } from '../../../shared/changes.js';
 import { INBOX, roleKey } from '../../../shared/folders.js';
 import { classify, learn, type Outcome } from './classify.js';
 import { MAX_MESSAGE_BYTES } from './tokenize.js';
@@ -28,7 +28,7 @@ export interface JunkDeps {
   get(id: string): MessageRecord | undefined;
   locate(id: string): Promise<string>;
   /** The journaled folder move (FolderService.move); `junkedBy`: into Junk, who put each there. */
-  move(ids: readonly string[], folder: string, junkedBy?: (id: string) => JunkedBy | undefined): Promise<void>;
+  move(ids: readonly string[], folder: string, junkedBy?: JunkCause): Promise<void>;
   /** Folder keys the account has now. */
   folderKeys(accountId: string): ReadonlySet<string>;
   /** Whether the user has written to this (lowercased) address: such mail is never junk. */

@@ -104,6 +104,11 @@ function nextSmtp(d: SmtpDraft, own: TypedPasswordSource): AccountSettings['smtp
   return { ...v, mechanism: v.mechanism ?? undefined, tlsFingerprint: v.tlsFingerprint ?? undefined, password: { source: d.useIncoming ? 'incoming' : d.command ? 'command' : own } } as AccountSettings['smtp'];
 }
 
+/** The three settings that decide what a check deletes from the server, from the account or the form's values. */
+function deletionPolicyOf(p: DeletionPolicy): DeletionPolicy {
+  return { leaveOnServer: p.leaveOnServer, deleteAfterDays: p.deleteAfterDays, deleteWhenDeletedLocally: p.deleteWhenDeletedLocally };
+}
+
 /** Where this account keeps a password typed here: a "session" account has no keychain to use. */
 function typedSource(account: PublicAccount): TypedPasswordSource {
   return account.password.source === 'session' ? 'session' : 'keychain';
@@ -191,9 +196,9 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
   const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
   // The preview follows the form; while a number typed is not valid yet, it keeps the saved settings.
-  const saved: DeletionPolicy = { leaveOnServer: account.leaveOnServer, deleteAfterDays: account.deleteAfterDays, deleteWhenDeletedLocally: account.deleteWhenDeletedLocally };
+  const saved = deletionPolicyOf(account);
   const typed = policyValues(policy);
-  const previewPolicy: DeletionPolicy = typed.ok ? (({ leaveOnServer, deleteAfterDays, deleteWhenDeletedLocally }) => ({ leaveOnServer, deleteAfterDays, deleteWhenDeletedLocally }))(typed.value as DeletionPolicy) : saved;
+  const previewPolicy = typed.ok ? deletionPolicyOf(typed.value as DeletionPolicy) : saved;
   const policyEdited = JSON.stringify(previewPolicy) !== JSON.stringify(saved);
 
   useEffect(() => {

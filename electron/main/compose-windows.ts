@@ -54,6 +54,11 @@ export class ComposeWindows<W> {
     this.open.delete(w);
   }
 
+  /** The windows open now (main tells them its changes, as it tells the mail window). */
+  windows(): W[] {
+    return [...this.open.keys()];
+  }
+
   get count(): number {
     return this.open.size + this.pending.length;
   }

@@ -298,7 +298,7 @@ async function start(): Promise<void> {
     }),
   );
   registerContract(ipcMain, dispatch);
-  forwardEvents(svc, () => win?.webContents ?? null);
+  forwardEvents(svc, () => [...(win ? [win] : []), ...composeWindows.windows()].map((w) => w.webContents));
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

@@ -25,12 +25,14 @@ export function registerContract(ipcMain: IpcMain, dispatch: ReturnType<typeof c
   return () => ipcMain.removeHandler(IPC_CALL);
 }
 
-/** Forwards every MailService event to the window while it exists. */
-export function forwardEvents(service: MailService, target: () => WebContents | null): () => void {
+/**
+ * Forwards every MailService event to the windows open now (the mail window and each compose
+ * window: a compose window follows its Outbox to say "Sent", as the mail window does).
+ */
+export function forwardEvents(service: MailService, targets: () => Iterable<WebContents>): () => void {
   const offs = EVENT_NAMES.map((name) =>
     service.on(name, (payload) => {
-      const wc = target();
-      if (wc && !wc.isDestroyed()) wc.send(IPC_EVENT, name, payload);
+      for (const wc of targets()) if (!wc.isDestroyed()) wc.send(IPC_EVENT, name, payload);
     }),
   );
   return () => offs.forEach((off) => off());

@@ -17,7 +17,6 @@ import { ComposeForm } from '../../renderer/src/features/compose/ComposeForm.js'
 import { checkSize } from '../../renderer/src/features/compose/limits.js';
 import { parseComposeHash, composeHash } from '../../renderer/src/features/compose/load.js';
 import { htmlToText, cleanHtml } from '../../renderer/src/features/compose/rich-text.js';
-import { SendingToast, UNDO_SEND_MS } from '../../renderer/src/features/compose/SendingToast.js';
 import { AUTOSAVE_MS } from '../../renderer/src/features/compose/useCompose.js';
 import { useComposer } from '../../renderer/src/features/compose/useComposer.js';
 import { swapSignature } from '../../renderer/src/features/compose/signature.js';
@@ -614,19 +613,6 @@ describe('Undo on "Sending…"', () => {
     await outboxBecomes([{ id: 'out1', state: 'failed' }]);
     await waitFor(() => expect(screen.queryByText('Sending…')).toBeNull());
     expect(screen.queryByText(/^Sent/)).toBeNull();
-  });
-
-  it('in a compose window (main tells it no Outbox changes) the note still goes when the undo window ends', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    try {
-      const { api } = hostApi();
-      const onClose = vi.fn();
-      render(<SendingToast api={api} note={{ id: 'out1', accountId: 'acc', subject: 'x' }} onUndone={() => null} onClose={onClose} followOutbox={false} />);
-      await act(async () => void vi.advanceTimersByTime(UNDO_SEND_MS + 100));
-      expect(onClose).toHaveBeenCalled();
-    } finally {
-      vi.useRealTimers();
-    }
   });
 
   it('while the user writes in another panel, Undo leaves that panel alone and says the message is in Drafts', async () => {

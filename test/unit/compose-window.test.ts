@@ -1,6 +1,10 @@
 /** The shell opens a window for the app’s own compose page only, and that page gets the API; at most ten, one per draft. */
 import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { IPC_EVENT } from '../../shared/api.js';
 import { ComposeWindows, composeWindowKey, MAX_COMPOSE_WINDOWS } from '../../electron/main/compose-windows.js';
+import { forwardEvents } from '../../electron/main/ipc.js';
+import type { MailService } from '../../electron/core/mail-service.js';
 import { APP_URL, isComposeWindowUrl, isTrustedSender } from '../../electron/main/security.js';
 
 describe('compose windows', () => {
@@ -62,5 +66,35 @@ describe('how many compose windows, and one per draft', () => {
     expect(composeWindowKey(url('mode=reply&id=x'))).toBeNull();
     expect(composeWindowKey(url('mode=draft'))).toBeNull();
     expect(composeWindowKey('not a url')).toBeNull();
+  });
+});
+
+describe('what main tells its windows', () => {
+  it('every change goes to the mail window and to each compose window open now (a compose window can say "Sent")', () => {
+    const service = new EventEmitter();
+    const on = (name: string, fn: (p: unknown) => void) => (service.on(name, fn), () => void service.off(name, fn));
+    const got: Record<string, unknown[][]> = { main: [], c1: [], c2: [] };
+    const contents = (name: string, destroyed = false) => ({ isDestroyed: () => destroyed, send: (...args: unknown[]) => got[name]!.push(args) });
+    const wins = new ComposeWindows<{ webContents: ReturnType<typeof contents> }>();
+    const main = { webContents: contents('main') };
+    const c1 = { webContents: contents('c1') };
+    const c2 = { webContents: contents('c2', true) };
+    wins.decide(`${APP_URL}#compose?mode=new`);
+    wins.created(c1, `${APP_URL}#compose?mode=new`);
+    wins.decide(`${APP_URL}#compose?mode=new`);
+    wins.created(c2, `${APP_URL}#compose?mode=new`);
+    const off = forwardEvents({ on } as unknown as MailService, () => [main, ...wins.windows()].map((w) => w.webContents) as never);
+    service.emit('outboxChanged', { accountId: 'a' });
+    expect(got.main).toEqual([[IPC_EVENT, 'outboxChanged', { accountId: 'a' }]]);
+    expect(got.c1).toEqual([[IPC_EVENT, 'outboxChanged', { accountId: 'a' }]]);
+    // A window being torn down is skipped; a closed one is no longer told anything.
+    expect(got.c2).toEqual([]);
+    wins.closed(c1);
+    service.emit('outboxChanged', { accountId: 'b' });
+    expect(got.c1).toHaveLength(1);
+    expect(got.main).toHaveLength(2);
+    off();
+    service.emit('outboxChanged', { accountId: 'c' });
+    expect(got.main).toHaveLength(2);
   });
 });

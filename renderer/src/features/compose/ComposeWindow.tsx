@@ -1,7 +1,9 @@
 /**
  * A compose window of its own (Electron): the form fills it; Close, Discard and the system's
  * close button keep or drop the draft and close the window; after Send the window shows
- * "Sending… Undo" for the undo window, then closes (Undo brings the draft back into it).
+ * "Sending… Undo" for the undo window, then "Sent “subject”." once main tells it the Outbox has
+ * sent it (main forwards its changes to compose windows too), then closes; Undo brings the draft
+ * back into it.
  */
 import { useEffect, useState } from 'react';
 import type { PublicAccount } from '../../../../shared/contract.js';
@@ -29,8 +31,6 @@ export function ComposeWindow({ api, request }: { api: PopboxApi; request: Compo
         <SendingToast
           api={api}
           note={sent}
-          // Main tells its changes to the mail window only: this one closes when the undo window ends, as before.
-          followOutbox={false}
           onClose={close}
           onUndone={(n) => {
             // This window's own form is gone after Send: the message comes back in it.

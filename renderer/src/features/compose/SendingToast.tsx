@@ -28,14 +28,11 @@ export function SendingToast({
   note,
   onUndone,
   onClose,
-  followOutbox = true,
 }: {
   api: PopboxApi;
   note: SentNote;
   onUndone: (note: SentNote) => string | null;
   onClose: () => void;
-  /** Wait for the Outbox's word and say "Sent"; false: go when the undo window ends (a window main tells no changes). */
-  followOutbox?: boolean;
 }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -45,7 +42,7 @@ export function SendingToast({
   // Once Undo is pressed the message leaving the Outbox means undone, not sent.
   const undoing = useRef(false);
   useEffect(() => {
-    if (note.sendAt || !followOutbox) return;
+    if (note.sendAt) return;
     let live = true;
     const look = () =>
       call(api, 'outboxStatus', { accountId: note.accountId }).then(
@@ -66,15 +63,15 @@ export function SendingToast({
       live = false;
       off();
     };
-  }, [api, note, followOutbox]);
+  }, [api, note]);
   useEffect(() => {
     if (error || (busy && !done)) return;
     // A failure is the Outbox's to explain, as before: the note just goes.
     if (outcome === 'failed') return onClose();
     const ms = done || note.sendAt ? LATER_NOTE_MS : outcome === 'sent' ? SENT_NOTE_MS : windowOver ? SENDING_WAIT_MS - UNDO_SEND_MS : UNDO_SEND_MS;
-    const t = setTimeout(() => (done || note.sendAt || outcome === 'sent' || windowOver || !followOutbox ? onClose() : setWindowOver(true)), ms);
+    const t = setTimeout(() => (done || note.sendAt || outcome === 'sent' || windowOver ? onClose() : setWindowOver(true)), ms);
     return () => clearTimeout(t);
-  }, [note, error, busy, done, outcome, windowOver, followOutbox]);
+  }, [note, error, busy, done, outcome, windowOver]);
   const undo = async () => {
     undoing.current = true;
     setBusy(true);

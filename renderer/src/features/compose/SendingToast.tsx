@@ -3,6 +3,7 @@
  * server took it (or "Will be sent at …" after Send later).
  */
 import { useEffect, useRef, useState } from 'react';
+import type { OutboxItem } from '../../../../shared/contract.js';
 import { call, type PopboxApi } from '../../api/client.js';
 import { failureText } from '../../app/ConfirmDialog.js';
 import type { SentNote } from './ComposeForm.js';
@@ -17,7 +18,7 @@ const SENDING_WAIT_MS = 60_000;
 
 /** The message's fate as its account's Outbox tells it: gone from it (or kept as sent) is sent. */
 type Outcome = 'sending' | 'sent' | 'failed';
-const FAILED = new Set(['failed', 'retrying', 'maybe-sent']);
+const FAILED: ReadonlySet<OutboxItem['state']> = new Set(['failed', 'retrying', 'maybe-sent']);
 
 /**
  * Undo send: the message leaves the Outbox for Drafts; `onUndone` gets the id it has there and

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import libmime from 'libmime';
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { Address } from '../../../shared/messages.js';
-import type { Condition, Rule, TextOp } from '../../../shared/rules.js';
+import { ruleCoversAccount, type Condition, type Rule, type TextOp } from '../../../shared/rules.js';
 import { fieldValue, splitHeader } from '../mime/headers.js';
 import { readTextParts } from '../mime/index.js';
 import { htmlToText } from '../mime/text.js';
@@ -170,11 +170,12 @@ function readsFile(c: Condition): boolean {
 }
 
 /**
- * Whether the rule applies to the message (a disabled rule never does). `budget`: shared by
+ * Whether the rule applies to the message (a disabled rule never does, nor one scoped to other
+ * accounts: arrival, Run now and the preview all ask here). `budget`: shared by
  * every message of one evaluation call; a "matches" past it throws TooCostly.
  */
 export async function ruleMatches(rule: Rule, s: RuleSubject, now: number, budget?: MatchCounter): Promise<boolean> {
-  if (!rule.enabled) return false;
+  if (!rule.enabled || !ruleCoversAccount(rule, s.record.accountId)) return false;
   const ordered = [...rule.conditions.filter((c) => !readsFile(c)), ...rule.conditions.filter(readsFile)];
   for (const c of ordered) {
     const holds = await conditionHolds(c, s, now, budget);

@@ -19,7 +19,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { MessageRecord } from '../../../shared/changes.js';
-import type { Rule } from '../../../shared/rules.js';
+import { ruleCoversAccount, type Rule } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import { newLocalId } from '../store/ids.js';
 import { storageError, writeFileAtomic } from '../store/durable.js';
@@ -299,18 +299,19 @@ export function changedForwardRules(next: readonly Rule[], before: readonly Rule
  * A forward goes out through the account the message came to. A new or changed forward rule
  * that could match mail of an account without an outgoing server is refused when saved, in
  * words that say what to do (rather than failing quietly at every arrival). A rule limited by
- * "account is NAME" (all conditions, or its only one) answers for that account only.
+ * its scope, or by "account is NAME" (all conditions, or its only one), answers for those accounts only.
  */
 export function refuseUnsendableForwards(next: readonly Rule[], before: readonly Rule[], accounts: readonly AccountSettings[]): void {
   for (const rule of changedForwardRules(next, before)) {
     const only = rule.match === 'all' || rule.conditions.length === 1 ? rule.conditions.flatMap((c) => (c.field === 'account' && c.op === 'is' ? [c.value.toLowerCase()] : [])) : [];
-    const reached = only.length ? accounts.filter((a) => only.includes(a.name.toLowerCase())) : accounts;
+    const scoped = accounts.filter((a) => ruleCoversAccount(rule, a.id));
+    const reached = only.length ? scoped.filter((a) => only.includes(a.name.toLowerCase())) : scoped;
     if (reached.length === 0 && accounts.length === 0) throw new AppFailure('invalid', `The filter “${rule.name}” forwards mail, but there is no account to send it with yet.`);
     const mute = reached.find((a) => a.smtp === null);
     if (mute) {
       throw new AppFailure(
         'invalid',
-        `The filter “${rule.name}” forwards mail, but the account “${mute.name}” has no outgoing server to send it with: set one up in its settings${only.length ? '' : ', or add the condition “account is NAME” for an account that has one'}.`,
+        `The filter “${rule.name}” forwards mail, but the account “${mute.name}” has no outgoing server to send it with: set one up in its settings${only.length || rule.accounts ? '' : ', or add the condition “account is NAME” for an account that has one'}.`,
       );
     }
   }

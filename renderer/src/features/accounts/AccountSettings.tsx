@@ -444,6 +444,8 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
     }
   };
   const [selected, setSelected] = useState<string | 'new' | 'general' | 'filters' | null>(accountId);
+  /** The account whose settings were shown last: a filter made next starts scoped to it. */
+  const [lastAccount, setLastAccount] = useState<string | null>(accountId);
   const filters = selected === 'filters';
   const general = selected === 'general' || filters;
   const current = general ? null : (accounts?.find((a) => a.id === selected) ?? (selected === 'new' ? null : accounts?.[0]) ?? null);
@@ -461,7 +463,15 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
           <ul>
             {(accounts ?? []).map((a, i, all) => (
               <li key={a.id} className="account-entry">
-                <button type="button" className="account-name" aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined} onClick={() => setSelected(a.id)}>
+                <button
+                  type="button"
+                  className="account-name"
+                  aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined}
+                  onClick={() => {
+                    setSelected(a.id);
+                    setLastAccount(a.id);
+                  }}
+                >
                   {a.name}
                 </button>
                 {all.length > 1 && (
@@ -490,11 +500,17 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
         </nav>
         <div className="settings-main">
           {filters ? (
-            <RulesSettings />
+            <RulesSettings account={lastAccount ?? accounts?.[0]?.id ?? null} />
           ) : general ? (
             <GeneralSettings />
           ) : adding ? (
-            <AddAccount onDone={(id) => setSelected(id)} onCancel={accounts?.length ? () => setSelected(null) : undefined} />
+            <AddAccount
+              onDone={(id) => {
+                setSelected(id);
+                setLastAccount(id);
+              }}
+              onCancel={accounts?.length ? () => setSelected(null) : undefined}
+            />
           ) : current ? (
             <AccountForm
               key={current.id}

@@ -7,6 +7,7 @@ import { useId } from 'react';
 import { Check, Field } from '../accounts/fields.js';
 import { ACTION_LABELS, blankAction, blankCondition, FIELD_LABELS, SIZE_UNITS, TEXT_OPS, withField, type ActionRow, type ConditionRow, type FieldChoice, type FormProblems, type RuleForm, type SizeUnit } from './form.js';
 import { MAX_ACTIONS, MAX_CONDITIONS } from '../../../../shared/rules.js';
+import { scopeWords } from './summary.js';
 
 export interface EditorProps {
   form: RuleForm;
@@ -16,6 +17,35 @@ export interface EditorProps {
   folders: readonly string[];
   /** Some account leaves mail on the server: "Delete from the server" means something there. */
   serverDeletes: boolean;
+  /** The accounts a filter may be scoped to, in the sidebar's order. */
+  accounts: readonly { id: string; name: string }[];
+}
+
+const EVERY_ACCOUNT = '';
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Which accounts' mail the filter runs on: one account, or every account. A scope of several
+ * accounts (rules.json, the CLI's --json) is offered as it is, so opening the filter keeps it.
+ */
+function ScopeField({ value, accounts, onChange }: { value: string[] | null; accounts: EditorProps['accounts']; onChange: (v: string[] | null) => void }) {
+  const nameOf = (id: string) => accounts.find((a) => a.id === id)?.name;
+  const own = value !== null && !(value.length === 1 && nameOf(value[0]!) !== undefined);
+  return (
+    <Field label="Applies to" hint={value === null ? 'The mail of every account, also of accounts added later.' : 'Mail of other accounts is left alone.'}>
+      {(id) => (
+        <select id={id} value={value === null ? EVERY_ACCOUNT : value.join(' ')} onChange={(e) => onChange(e.target.value === EVERY_ACCOUNT ? null : e.target.value.split(' '))}>
+          {accounts.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+          {own && <option value={value.join(' ')}>{capitalized(scopeWords(value, nameOf))}</option>}
+          <option value={EVERY_ACCOUNT}>Every account</option>
+        </select>
+      )}
+    </Field>
+  );
 }
 
 function RowError({ id, text }: { id: string; text: string | null }) {
@@ -148,7 +178,7 @@ function ActionEditor({ row, n, problem, serverDeletes, listId, onChange, onRemo
   );
 }
 
-export function RuleEditor({ form, onChange, problems, folders, serverDeletes }: EditorProps) {
+export function RuleEditor({ form, onChange, problems, folders, serverDeletes, accounts }: EditorProps) {
   const listId = useId();
   const set = <K extends keyof RuleForm>(k: K, v: RuleForm[K]) => onChange({ ...form, [k]: v });
   const setCondition = (i: number, r: ConditionRow) => set('conditions', form.conditions.map((c, j) => (j === i ? r : c)));
@@ -158,6 +188,7 @@ export function RuleEditor({ form, onChange, problems, folders, serverDeletes }:
       <Field label="Filter name" error={problems.name}>
         {(id, describedBy) => <input id={id} value={form.name} onChange={(e) => set('name', e.target.value)} aria-invalid={problems.name ? true : undefined} aria-describedby={describedBy} />}
       </Field>
+      <ScopeField value={form.accounts} accounts={accounts} onChange={(v) => set('accounts', v)} />
       <Check label="On (runs on new mail and with Run now)" checked={form.enabled} onChange={(v) => set('enabled', v)} />
       <fieldset>
         <legend>When a message meets</legend>

@@ -28,7 +28,8 @@ export function previewCountText(count: number, truncated: boolean, scope: Scope
   return truncated ? `${n} ${where} match among the newest 5,000 looked at (older ones were not checked).` : `${n} ${where} ${count === 1 ? 'matches' : 'match'}.`;
 }
 
-export function RulePreview({ rule, scope, accountName }: { rule: Rule | null; scope: Scope; accountName: (id: string) => string | null }) {
+/** `asked`: changes after each Run now, so the preview then counts what is left to match. */
+export function RulePreview({ rule, scope, accountName, asked = 0 }: { rule: Rule | null; scope: Scope; accountName: (id: string) => string | null; asked?: number }) {
   const { api } = useServices();
   const store = useMessages();
   const [result, setResult] = useState<{ ids: string[]; truncated: boolean } | null>(null);
@@ -53,7 +54,7 @@ export function RulePreview({ rule, scope, accountName }: { rule: Rule | null; s
       live = false;
       clearTimeout(t);
     };
-  }, [api, key, scope]);
+  }, [api, key, scope, asked]);
 
   const rows = (result?.ids ?? []).flatMap((id) => store.get(id) ?? []);
   const more = (result?.ids.length ?? 0) - Math.min(SHOWN, rows.length);

@@ -18,7 +18,7 @@ import { RuleEditor } from './RuleEditor.js';
 import { RulePreview } from './RulePreview.js';
 import { SCOPE_WORDS, type Scope } from './scope.js';
 import { RunNow } from './RunNow.js';
-import { ruleWords } from './summary.js';
+import { ruleWords, scopeWords } from './summary.js';
 import './rules.css';
 
 interface Editing {
@@ -52,7 +52,12 @@ function shownProblems(e: Editing, p: FormProblems): FormProblems {
   return out;
 }
 
-export function RulesSettings() {
+/**
+ * `account`: the account whose settings were open last (the Filters page is reached from them);
+ * a new filter starts scoped to it, as Thunderbird keeps filters per account (walkthrough m6: a
+ * filter made in Alice's settings moved 121 of Bob's messages). Null: no account yet.
+ */
+export function RulesSettings({ account }: { account: string | null }) {
   const { api, db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]);
   const trees = useLiveQuery(() => db.folders.toArray(), [db]);
@@ -64,6 +69,8 @@ export function RulesSettings() {
   /** Leaving unsaved changes (for another filter, or closing the editor) asks first. */
   const [switching, setSwitching] = useState<Choice | 'close' | null>(null);
   const [scope, setScope] = useState<Scope>('inbox');
+  /** Counts Run now's runs: the preview asks again after one (what is left to match). */
+  const [runs, setRuns] = useState(0);
 
   useEffect(() => {
     call(api, 'listRules', {}).then(setSaved, (e: unknown) => setLoadError(plainError(e)));
@@ -76,6 +83,7 @@ export function RulesSettings() {
   }, [trees]);
   const serverDeletes = (accounts ?? []).some((a) => a.leaveOnServer);
   const accountName = (id: string) => ((accounts?.length ?? 0) > 1 ? (accounts?.find((a) => a.id === id)?.name ?? null) : null);
+  const nameOf = (id: string) => accounts?.find((a) => a.id === id)?.name;
 
   const otherNames = (saved ?? []).filter((_, i) => i !== editing?.index).map((r) => r.name);
   const checked = editing ? checkForm(editing.form, otherNames) : null;
@@ -195,6 +203,7 @@ export function RulesSettings() {
               <button type="button" className="rule-open" aria-current={editing?.index === i ? 'true' : undefined} onClick={() => choose({ index: i, form: formOf(r) })}>
                 <span className="rule-name">{r.name}</span>
                 <span className="rule-summary">{ruleWords(r)}</span>
+                <span className="rule-summary rule-accounts">Applies to {scopeWords(r.accounts, nameOf)}.</span>
               </button>
               <span className="order-buttons">
                 <button type="button" aria-label={`Move ${r.name} up`} title="Move up" disabled={i === 0} onClick={() => moveRule(i, -1)}>
@@ -216,7 +225,7 @@ export function RulesSettings() {
       )}
       {saved && (
         <div className="form-actions rule-list-actions">
-          <button type="button" onClick={() => choose({ index: null, form: blankForm() })}>
+          <button type="button" onClick={() => choose({ index: null, form: blankForm('', account !== null && nameOf(account) !== undefined ? account : (accounts?.[0]?.id ?? null)) })}>
             New filter
           </button>
         </div>
@@ -231,7 +240,7 @@ export function RulesSettings() {
           }}
         >
           <h3>{editing.index === null ? 'New filter' : `Edit “${saved?.[editing.index]?.name ?? ''}”`}</h3>
-          <RuleEditor form={editing.form} onChange={change} problems={problems} folders={folders} serverDeletes={serverDeletes} />
+          <RuleEditor form={editing.form} onChange={change} problems={problems} folders={folders} serverDeletes={serverDeletes} accounts={accounts ?? []} />
           <label className="rule-scope">
             Preview and run on{' '}
             <select value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
@@ -239,7 +248,7 @@ export function RulesSettings() {
               <option value="all">{SCOPE_WORDS.all}</option>
             </select>
           </label>
-          <RulePreview rule={previewable(editing.form)} scope={scope} accountName={accountName} />
+          <RulePreview rule={previewable(editing.form)} scope={scope} accountName={accountName} asked={runs} />
           <div className="form-actions">
             {editing.dirty && <span className="muted unsaved">Unsaved changes</span>}
             <button type="button" onClick={() => (editing.dirty ? setSwitching('close') : setEditing(null))}>
@@ -256,7 +265,7 @@ export function RulesSettings() {
           {message.text}
         </p>
       )}
-      {saved && saved.length > 0 && <RunNow scope={scope} unsaved={editing?.dirty ?? false} anyOn={saved.some((r) => r.enabled)} />}
+      {saved && saved.length > 0 && <RunNow scope={scope} unsaved={editing?.dirty ?? false} anyOn={saved.some((r) => r.enabled)} onRan={() => setRuns((n) => n + 1)} />}
       {deleting !== null && saved?.[deleting] && (
         <ConfirmDialog label={`Delete the filter “${saved[deleting]!.name}”?`} action="Delete filter" danger onClose={() => setDeleting(null)} onConfirm={() => remove(deleting)}>
           <p>Messages it already filed stay where they are.</p>

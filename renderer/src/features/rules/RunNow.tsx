@@ -27,7 +27,7 @@ export function runResultText(checked: number, outcomes: readonly RuleOutcome[])
   return `Checked ${count(checked, 'message')}: ${outcomes.length} matched${did.length ? ` (${did.join(', ')})` : ''}.`;
 }
 
-export function RunNow({ scope, unsaved, anyOn }: { scope: Scope; unsaved: boolean; anyOn: boolean }) {
+export function RunNow({ scope, unsaved, anyOn, onRan }: { scope: Scope; unsaved: boolean; anyOn: boolean; onRan?: () => void }) {
   const { api, readModel } = useServices();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ text: string; error: boolean } | null>(null);
@@ -43,6 +43,7 @@ export function RunNow({ scope, unsaved, anyOn }: { scope: Scope; unsaved: boole
       setResult({ text: `The filters did not run: ${plainError(e)}`, error: true });
     } finally {
       setBusy(false);
+      onRan?.();
     }
   };
   const label = scope === 'inbox' ? 'Run now on Inbox' : 'Run now on all folders';

@@ -72,6 +72,8 @@ export interface RuleForm {
   match: 'all' | 'any';
   conditions: ConditionRow[];
   actions: ActionRow[];
+  /** The accounts (ids) whose mail it runs on; null: every account. */
+  accounts: string[] | null;
 }
 
 export interface FormProblems {
@@ -82,7 +84,11 @@ export interface FormProblems {
 
 export const blankCondition = (): ConditionRow => ({ field: 'subject', op: 'contains', header: '', value: '', unit: 'KB' });
 export const blankAction = (): ActionRow => ({ t: 'move', folder: '' });
-export const blankForm = (name = ''): RuleForm => ({ name, enabled: true, match: 'all', conditions: [blankCondition()], actions: [blankAction()] });
+/** A new filter: scoped to the account whose settings it is made from (null: every account). */
+export const blankForm = (name = '', account: string | null = null): RuleForm => ({ name, enabled: true, match: 'all', conditions: [blankCondition()], actions: [blankAction()], accounts: account === null ? null : [account] });
+
+/** The scope as the rule stores it: absent for every account. */
+const scopeOf = (form: Pick<RuleForm, 'accounts'>) => (form.accounts === null ? {} : { accounts: form.accounts });
 
 const isTextField = (f: FieldChoice) => f !== 'size' && f !== 'age' && f !== 'attachment';
 
@@ -129,7 +135,7 @@ export function actionRow(a: Action): ActionRow {
 }
 
 export function formOf(rule: Rule): RuleForm {
-  return { name: rule.name, enabled: rule.enabled, match: rule.match, conditions: rule.conditions.map(conditionRow), actions: rule.actions.map(actionRow) };
+  return { name: rule.name, enabled: rule.enabled, match: rule.match, conditions: rule.conditions.map(conditionRow), actions: rule.actions.map(actionRow), accounts: rule.accounts ?? null };
 }
 
 const NUMBER = /^\d+(\.\d+)?$/;
@@ -197,7 +203,7 @@ export function checkForm(form: RuleForm, otherNames: readonly string[]): { prob
   const stops = form.actions.findIndex((a) => a.t === 'stop');
   if (form.actions.length > 1 && stops !== -1 && stops < form.actions.length - 1) problems.actions[stops] ??= 'Put “Stop” last: the actions after it would not run.';
   if (!hasProblems(problems)) {
-    const parsed = Rule.safeParse({ name: form.name.trim(), enabled: form.enabled, match: form.match, conditions: conditions.map((c) => c.ok && c.value), actions: actions.map((a) => a.ok && a.value) });
+    const parsed = Rule.safeParse({ name: form.name.trim(), enabled: form.enabled, match: form.match, conditions: conditions.map((c) => c.ok && c.value), actions: actions.map((a) => a.ok && a.value), ...scopeOf(form) });
     if (parsed.success) return { problems, rule: parsed.data };
     problems.name = `This filter cannot be saved: ${parsed.error.issues[0]?.message ?? 'unknown problem'}.`;
   }
@@ -206,11 +212,11 @@ export function checkForm(form: RuleForm, otherNames: readonly string[]): { prob
 
 export const hasProblems = (p: FormProblems): boolean => p.name !== null || p.conditions.some((x) => x !== null) || p.actions.some((x) => x !== null);
 
-/** A rule with a conditions-only check: enough for the preview while actions are unfinished. */
+/** A rule with a conditions-only check (and its scope): enough for the preview while actions are unfinished. */
 export function previewable(form: RuleForm): Rule | null {
   const conditions = form.conditions.map(conditionOf);
   if (conditions.some((c) => !c.ok)) return null;
-  const parsed = Rule.safeParse({ name: 'preview', enabled: true, match: form.match, conditions: conditions.map((c) => c.ok && c.value), actions: [{ t: 'stop' }] });
+  const parsed = Rule.safeParse({ name: 'preview', enabled: true, match: form.match, conditions: conditions.map((c) => c.ok && c.value), actions: [{ t: 'stop' }], ...scopeOf(form) });
   return parsed.success ? parsed.data : null;
 }
 

@@ -6,7 +6,6 @@
 import libmime from 'libmime';
 import type * as Mailparser from 'mailparser';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import { encodedWordCharset } from './charset.js';
 import { bytesToText, stripControls } from './text.js';
@@ -98,44 +97,125 @@ function relabelWords(value: string): string {
   return value.replace(ENCODED_WORD, (_m, label: string, lang: string | undefined, enc: string, text: string) => `=?${encodedWordCharset(label, wordBytes(enc, text))}${lang ?? ''}?${enc}?${text}?=`);
 }
 
+/** libmime's decodeWords, which without an "=?" in the value gives the value back (five regex passes saved). */
+function libmimeWords(value: string): string {
+  return value.includes('=?') ? libmime.decodeWords(value) : value;
+}
+
 function decodeWords(value: string): string {
   try {
-    return libmime.decodeWords(relabelWords(value));
+    return libmimeWords(relabelWords(value));
   } catch {
     return value; // a malformed encoded word: showing it raw beats showing nothing
   }
 }
 
-type ParseAddressHeader = typeof Mailparser.parseAddressHeader;
-let addressParser: ParseAddressHeader | null = null;
+/** An address as nodemailer's addressparser gives it. */
+interface ParsedAddress {
+  name?: string;
+  address?: string;
+  group?: ParsedAddress[];
+}
+
+type AddressParser = (value: string, opts: { flatten: boolean }) => ParsedAddress[];
+
+interface AddressModules {
+  parse: AddressParser;
+  /** punycode.js's toUnicode, loaded for the first internationalized domain. */
+  toUnicode: () => (domain: string) => string;
+}
+
+let addressModules: AddressModules | null = null;
 
 /**
- * mailparser's address parser, from its own module: importing mailparser itself loads the whole
- * MIME parser (html-to-text, linkify, mailsplit, a TLD list: ~0.15 s of CPU more), which every
- * summary needs this function from but the fast paths never use (issue 18: a parse worker's
- * start). mailparser's package exports only its index, so the module is found beside the index
- * it resolves to; should a mailparser release move it, the index serves as before.
+ * The address parser mailparser's parseAddressHeader runs: nodemailer's addressparser, the copy
+ * mailparser itself requires (it pins its own nodemailer), and punycode.js from the same place.
+ * Taken on their own because mailparser's address-header module also loads `he` (HTML entities,
+ * for a formatting no summary uses) and a CommonJS copy of libmime beside the ESM one the rest of
+ * mime/ loads: ~30 ms of every parse worker's start (issue 18). Importing mailparser itself would
+ * load the whole MIME parser. Should a mailparser release move them, its index serves as before.
  */
-function parseAddresses(): ParseAddressHeader {
-  if (addressParser) return addressParser;
+function addressParser(): AddressModules {
+  if (addressModules) return addressModules;
   const require = createRequire(import.meta.url);
   try {
-    const own = require(path.join(path.dirname(require.resolve('mailparser')), 'address-header.js')) as { parseAddressHeader?: unknown };
-    if (typeof own.parseAddressHeader === 'function') return (addressParser = own.parseAddressHeader as ParseAddressHeader);
+    const fromMailparser = createRequire(require.resolve('mailparser'));
+    const parse = fromMailparser('nodemailer/lib/addressparser') as AddressParser | { default?: AddressParser };
+    const fn = typeof parse === 'function' ? parse : parse.default;
+    if (typeof fn === 'function') {
+      let toUnicode: ((domain: string) => string) | null = null;
+      return (addressModules = {
+        parse: fn,
+        toUnicode: () => (toUnicode ??= (fromMailparser('punycode.js') as { toUnicode: (domain: string) => string }).toUnicode),
+      });
+    }
   } catch {
-    // moved or renamed: the index has it
+    // moved or renamed: mailparser's own function below
   }
-  return (addressParser = (require('mailparser') as typeof Mailparser).parseAddressHeader);
+  const viaIndex = (require('mailparser') as typeof Mailparser).parseAddressHeader;
+  return (addressModules = { parse: (value) => viaIndex(value, { flatten: true }).value as ParsedAddress[], toUnicode: () => (d) => d });
+}
+
+// An RFC 2047 encoded word where only a name may have one (mailparser's address-header.js).
+const WORD_IN_ADDRESS = /[=]\?[^?]+\?[BbQq]\?[^?]*\?[=]/;
+
+/**
+ * mailparser's decodeAddresses (address-header.js, 3.14), in place, so the addresses are the ones
+ * its parseAddressHeader gives (test/unit/mime-addresses-corpus.test.ts: every SpamAssassin
+ * message): encoded words in names decoded; an address hiding one kept only when it decodes to a
+ * plain local@domain (RFC 2047 §5); a punycode domain decoded.
+ */
+function decodeAddresses(list: ParsedAddress[], toUnicode: AddressModules['toUnicode']): void {
+  for (const a of list) {
+    a.name = (a.name || '').toString().trim();
+    if (a.name) {
+      try {
+        a.name = libmimeWords(a.name);
+      } catch {
+        // kept as is
+      }
+    }
+    if (a.address && WORD_IN_ADDRESS.test(a.address)) {
+      try {
+        const decoded = libmimeWords(a.address);
+        a.address = /^[^\s@]+@[^\s@]+$/.test(decoded) && !/[=]\?/.test(decoded) ? decoded : '';
+      } catch {
+        a.address = '';
+      }
+    }
+    if (a.address && /@xn--/.test(a.address)) {
+      const at = a.address.lastIndexOf('@') + 1;
+      try {
+        a.address = a.address.slice(0, at) + toUnicode()(a.address.slice(at));
+      } catch {
+        // not valid punycode: kept as is
+      }
+    }
+    if (a.group) decodeAddresses(a.group, toUnicode);
+  }
+}
+
+/** mailparser's parseAddressHeader(values, { flatten: true }).value. */
+export function parseAddressValues(values: readonly string[]): ParsedAddress[] {
+  const { parse, toUnicode } = addressParser();
+  const out: ParsedAddress[] = [];
+  for (const value of values) {
+    if (typeof value !== 'string' || !value) continue;
+    const parsed = parse(value, { flatten: true });
+    decodeAddresses(parsed, toUnicode);
+    out.push(...parsed);
+  }
+  return out;
 }
 
 function addresses(raw: string[]): Address[] {
   if (raw.length === 0) return [];
   // Loaded outside the try: a parser that cannot be loaded (a packaging slip) is an error that
   // shows, not every sender's address silently empty (review of 574e0c8).
-  const parse = parseAddresses();
+  addressParser();
   let parsed;
   try {
-    parsed = parse(raw.map(relabelWords), { flatten: true }).value;
+    parsed = parseAddressValues(raw.map(relabelWords));
   } catch {
     return raw.map((r) => ({ name: decodeWords(r), address: '' }));
   }

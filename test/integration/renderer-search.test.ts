@@ -110,13 +110,24 @@ suite('search in Chromium', () => {
     await shot('html');
   });
 
-  it('a word only in a plain-text body, typed as a prefix: Enter opens it, marked in the reading pane; Escape clears', async () => {
+  it('a word only in a plain-text body, typed as a prefix: Enter gives the list the keys on it, Enter there opens it, marked in the reading pane; Escape clears', async () => {
     await box().fill('bolsh');
     await expect.poll(() => messages().count()).toBe(1);
     await row('Moscow bomber').waitFor();
-    // Enter in the box opens the first result and gives the list the keys.
+    const seen = () => app.service.messages().find((m) => m.summary.subject.includes('Moscow bomber'))!.flags.seen;
+    expect(seen()).toBe(false);
+    // Enter in the box keeps the results and gives the list the keys, on the first result
+    // (highlighted), without opening it or marking it read (walkthrough m2: it opened the first
+    // result and marked it read; once the pane showed a message the list did not highlight).
     await box().press('Enter');
+    await expect.poll(() => page.evaluate(`document.activeElement?.getAttribute('role')`)).toBe('grid');
+    expect(await row('Moscow bomber').getAttribute('aria-selected')).toBe('true');
+    await reader().getByText('Select a message to read it.').waitFor();
+    expect(seen()).toBe(false);
+    // Enter in the list opens the highlighted one: the pane and the list agree.
+    await page.keyboard.press('Enter');
     await reader().getByRole('heading', { name: /Moscow bomber/ }).waitFor();
+    await expect.poll(seen).toBe(true);
     const hit = reader().locator('.plain-body mark');
     await expect.poll(() => hit.count()).toBeGreaterThan(0);
     // The word the prefix begins is marked whole.

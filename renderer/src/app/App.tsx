@@ -349,8 +349,16 @@ export function App({ takeSnapshotClick }: AppProps = {}) {
         searchRef={searchRef}
         search={search}
         onSearch={setSearch}
-        // The first result opens and the list has the keys (j/k, Enter…), as after a click in it.
-        onSearchEnter={() => (focused && ids.includes(focused) ? gridRef.current?.focus() : step(1))}
+        // The list gets the keys (j/k, Enter…) on the open message if the results list it, else the
+        // focused one, else the first; nothing opens or is marked read that the person did not
+        // choose (walkthrough m2: Enter opened the first result, and with the answer still coming
+        // the pane once showed a message the list did not highlight). Enter there opens it.
+        onSearchEnter={() => {
+          const to = [openId, focused].find((id) => id !== null && ids.includes(id)) ?? ids[0];
+          if (to === undefined) return;
+          selection.point(to);
+          gridRef.current?.focus({ preventScroll: true });
+        }}
         viewMenuOpen={menu?.label === 'View'}
         onViewMenu={(at) => showMenu(viewMenu(layout, setLayout, () => setHelp(true)), at)}
         onSettings={() => setScreen({ kind: 'settings', accountId: folderView?.accountId ?? null, focusPassword: false })}

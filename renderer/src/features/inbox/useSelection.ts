@@ -17,6 +17,11 @@ export interface Selection {
   click(id: string, mods: { shift: boolean; toggle: boolean }): void;
   /** Moves the focus `delta` rows (clamped), selecting and opening that row; false on an empty list. */
   step(delta: number): boolean;
+  /**
+   * That message alone, selected and focused, without opening it (nor marking it read): the
+   * reading pane keeps its message only if it is this one, so pane and list never disagree.
+   */
+  point(id: string): void;
   selectAll(): void;
   /** Nothing selected or open (the focus stays). */
   clear(): void;
@@ -120,6 +125,12 @@ export function useSelection(store: MessageStore, ids: string[], listView: Mailb
       setAnchor(next);
       show(next);
       return true;
+    },
+    point(id) {
+      setSelected(new Set([id]));
+      setAnchor(id);
+      setFocused(id);
+      if (openId !== id) setOpenId(null);
     },
     selectAll: () => setSelected(new Set(ids)),
     clear() {

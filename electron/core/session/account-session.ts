@@ -10,6 +10,7 @@
  * The mailbox is opened for the first job and closed as soon as no job is left, so another
  * Popbox process (the CLI) can take the account's lock while this one is idle.
  */
+import { AppFailure } from '../errors.js';
 import { KeptLedger } from './kept-ledger.js';
 
 export interface SessionBox {
@@ -30,11 +31,22 @@ export class AccountSession<B extends SessionBox> {
   private readonly guests = new Set<Promise<void>>();
   /** The ledger as the account's last quick check read it (read again only once its file changed). */
   readonly keptLedger = new KeptLedger();
+  /** Why new work is refused (the service is closing), or null while it is taken. */
+  private refusal: string | null = null;
 
   constructor(
     readonly accountId: string,
     private readonly open: () => Promise<B>,
   ) {}
+
+  /**
+   * From now on every new job and quick work is refused ('cancelled', with this reason); what was
+   * asked before still runs, and `idle` waits for it. Closing the service does this, so no job
+   * opens the mailbox after the close returned.
+   */
+  refuseNewWork(reason: string): void {
+    this.refusal = reason;
+  }
 
   /** Whether the mailbox is open now (for tests and diagnostics). */
   get isOpen(): boolean {
@@ -68,6 +80,7 @@ export class AccountSession<B extends SessionBox> {
     fn: (box: B | null, open: (opener?: () => Promise<B>) => Promise<B>) => Promise<T>,
     opts: { letQuickWorkIn?: boolean } = {},
   ): Promise<T> {
+    if (this.refusal !== null) return Promise.reject(new AppFailure('cancelled', this.refusal));
     this.jobs++;
     const job = this.tail.then(async () => {
       const open = async (opener?: () => Promise<B>): Promise<B> => {
@@ -108,6 +121,7 @@ export class AccountSession<B extends SessionBox> {
    * its order with the jobs asked for after it when the check ends without opening.
    */
   share<T>(fn: (box: B) => Promise<T>): Promise<T> {
+    if (this.refusal !== null) return Promise.reject(new AppFailure('cancelled', this.refusal));
     const box = this.sharing;
     if (box) return this.beside(box, fn);
     const awaiting = this.awaitingBox;

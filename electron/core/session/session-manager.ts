@@ -5,8 +5,12 @@
 import { AccountMailbox } from '../store/mailbox.js';
 import { AccountSession } from './account-session.js';
 
+/** What a command asked of an account while the service closes is told. */
+const CLOSING = 'Popbox is closing: nothing more is done in the mailbox now (ask again once it is open)';
+
 export class SessionManager {
   private readonly sessions = new Map<string, AccountSession<AccountMailbox>>();
+  private closing = false;
 
   constructor(readonly dataDir: string) {}
 
@@ -14,6 +18,7 @@ export class SessionManager {
     let session = this.sessions.get(accountId);
     if (!session) {
       session = new AccountSession(accountId, () => AccountMailbox.open(this.dataDir, accountId));
+      if (this.closing) session.refuseNewWork(CLOSING);
       this.sessions.set(accountId, session);
     }
     return session;
@@ -24,8 +29,14 @@ export class SessionManager {
     return this.sessions.get(accountId)?.openBox ?? undefined;
   }
 
-  /** Waits for the work of every session (work queued meanwhile included); each closes its mailbox. */
+  /**
+   * Stops taking work (new jobs are refused as 'cancelled') and waits for what every session was
+   * asked before; each closes its mailbox. Work let in later would open an account's mailbox
+   * after the service closed, in a data directory the next owner may have (or be deleting).
+   */
   async closeAll(): Promise<void> {
+    this.closing = true;
+    for (const s of this.sessions.values()) s.refuseNewWork(CLOSING);
     await Promise.all([...this.sessions.values()].map((s) => s.idle()));
   }
 }

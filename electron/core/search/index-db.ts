@@ -37,6 +37,16 @@ const BUSY_TIMEOUT_MS = 1000;
  * page size of a WAL-mode file): nothing is rebuilt for it.
  */
 const PAGE_SIZE = 16384;
+/**
+ * Prefix indexes for 2 and 3 letters: typing "me" or "the" finds its words as quickly as a whole
+ * word. Weighed in issue 18 (test/bench/index-write-bench.ts): 2 letters only costs 19–28 % less
+ * CPU to write (~0.1 s of a 2,000-message sync's 5–6.5 s) and a 28 % smaller file, but on ~97,000
+ * messages a common 3-letter keystroke costs 2.5–3× ("the" 23 → 56 ms, "pro" 16 → 40 ms CPU,
+ * under load): what a person typing waits for weighs more. Only a new file takes this; FTS5 keeps a table's own prefixes and answers
+ * a prefix of any length alike without one (the same answers, checked by the bench), so a file
+ * made with other prefixes is never rebuilt for it.
+ */
+const PREFIXES = '2 3';
 /** The words the index keeps: letters, digits and marks in any script, diacritics folded. */
 const TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'";
 /** At most this many words of the index are stemmed to find one query word's forms. */
@@ -210,7 +220,7 @@ export class IndexDb {
         db.exec(`
           CREATE TABLE docs(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, partial INTEGER NOT NULL);
           CREATE VIRTUAL TABLE fts USING fts5(${COLUMNS.join(', ')}, content='', contentless_delete=1,
-            tokenize="${TOKENIZER}", prefix='2 3');
+            tokenize="${TOKENIZER}", prefix='${PREFIXES}');
           PRAGMA user_version = ${SCHEMA_VERSION};
         `);
         fresh = true;

@@ -235,7 +235,11 @@ async function main(): Promise<void> {
  * What typing costs on each file (--queries): SA corpus written 16 times (~97,000 messages) per
  * variant, kept in BENCH_OUT; each word typed letter by letter as the search box sends it (from
  * its second letter: query.ts), the match and, for at most RANK_MAX rows, the ranking, as
- * search-index.ts runs them. CPU per typed word, median of alternating rounds.
+ * search-index.ts runs them. CPU per keystroke, median of alternating rounds, and per typed word.
+ * Per keystroke because each prefix index serves one prefix length: without the 3-letter one a
+ * common 3-letter keystroke costs 2.5–3× ("the" 23 → 56 ms, 25 → 75 ms in two runs at load 18–20)
+ * while the sum over all keystrokes moves +11–17 %. Every variant must give the same answers
+ * (checked on each keystroke's rowids: a difference is printed).
  */
 async function queries(names: string[]): Promise<void> {
   const docs = await documents('sa');
@@ -253,31 +257,46 @@ async function queries(names: string[]): Promise<void> {
     app.close();
     console.log(`${name}: written (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
   }
-  const typed = ['meeting', 'budget', 'project', 'linux', 'thanks', 'conference', 'spamassassin', 'wireless', 'review', 'information'];
-  const dbs = new Map([...files].map(([n, f]) => [n, new Database(f, { readonly: true })]));
-  const cost = new Map<string, Map<string, number[]>>(names.map((n) => [n, new Map(typed.map((w) => [w, []]))]));
-  for (let r = 0; r < 5; r++) {
-    for (const w of typed) {
+  const typed = ['meeting', 'budget', 'project', 'linux', 'thanks', 'conference', 'spamassassin', 'wireless', 'review', 'information', 'the', 'money', 'click', 'software', 'message'];
+  const keys = [...new Set(typed.flatMap((w) => Array.from({ length: w.length - 1 }, (_, i) => w.slice(0, i + 2))))];
+  const dbs = new Map([...files].map(([n, f]) => {
+    const db = new Database(f, { readonly: true });
+    return [n, { match: db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').pluck(), ranked: db.prepare('SELECT rowid, bm25(fts, 4, 2, 4, 1, 2) FROM fts WHERE fts MATCH ?').raw(), db }];
+  }));
+  const cost = new Map<string, Map<string, number[]>>(names.map((n) => [n, new Map(keys.map((k) => [k, []]))]));
+  const answers = new Map<string, string>();
+  for (let r = 0; r < 7; r++) {
+    for (const key of keys) {
+      const e = ftsExpression(parseQuery(key).groups[0]![0]!.clause as Extract<Clause, { t: 'text' }>);
       for (const name of r % 2 ? [...names].reverse() : names) {
-        const db = dbs.get(name)!;
-        const match = db.prepare('SELECT rowid FROM fts WHERE fts MATCH ?').pluck();
-        const ranked = db.prepare('SELECT rowid, bm25(fts, 4, 2, 4, 1, 2) FROM fts WHERE fts MATCH ?').raw();
+        const { match, ranked } = dbs.get(name)!;
         const c0 = process.cpuUsage();
-        for (let k = 2; k <= w.length; k++) {
-          const c = parseQuery(w.slice(0, k)).groups[0]![0]!.clause as Extract<Clause, { t: 'text' }>;
-          const e = ftsExpression(c);
-          if (match.all(e).length <= RANK_MAX) ranked.all(e);
-        }
+        const rows = match.all(e) as number[];
+        if (rows.length <= RANK_MAX) ranked.all(e);
         const c = process.cpuUsage(c0);
-        cost.get(name)!.get(w)!.push((c.user + c.system) / 1000);
+        cost.get(name)!.get(key)!.push((c.user + c.system) / 1000);
+        // The files hold the same documents under the same rowids: the answers must be equal.
+        const answer = `${rows.length} ${[...rows].sort((a, b) => a - b).join(',')}`;
+        if (r === 0 && (answers.get(key) ?? answer) !== answer) console.log(`DIFFERENT ANSWERS for "${key}" in ${name}`);
+        if (r === 0) answers.set(key, answers.get(key) ?? answer);
       }
     }
   }
-  console.log(`| typed word (CPU ms, all its prefixes from 2 letters) | ${names.join(' | ')} |`);
+  const ms = (name: string, key: string): number => median(cost.get(name)!.get(key)!);
+  const row = (label: string, f: (n: string) => number): string => `| ${label} | ${names.map((n) => f(n).toFixed(1)).join(' | ')} |`;
+  console.log(`| keystroke (CPU ms, median of 7) | ${names.join(' | ')} |`);
   console.log(`|---|${names.map(() => '---|').join('')}`);
-  for (const w of typed) console.log(`| ${w} | ${names.map((n) => median(cost.get(n)!.get(w)!).toFixed(1)).join(' | ')} |`);
-  console.log(`| all | ${names.map((n) => typed.reduce((t, w) => t + median(cost.get(n)!.get(w)!), 0).toFixed(0)).join(' | ')} |`);
-  for (const db of dbs.values()) db.close();
+  for (const len of [2, 3, 4]) {
+    const ks = keys.filter((k) => k.length === len);
+    console.log(row(`${len} letters, median of ${ks.length}`, (n) => median(ks.map((k) => ms(n, k)))));
+    const worst = ks.reduce((a, k) => (ms(names[0]!, k) + ms(names.at(-1)!, k) > ms(names[0]!, a) + ms(names.at(-1)!, a) ? k : a));
+    console.log(row(`${len} letters, slowest ("${worst}")`, (n) => ms(n, worst)));
+  }
+  console.log(row('5 or more letters, median', (n) => median(keys.filter((k) => k.length >= 5).map((k) => ms(n, k)))));
+  for (const w of typed) console.log(row(`"${w}" typed (all its keystrokes)`, (n) => keys.filter((k) => w.startsWith(k)).reduce((t, k) => t + ms(n, k), 0)));
+  console.log(row('all keystrokes', (n) => keys.reduce((t, k) => t + ms(n, k), 0)));
+  console.log(`answers compared for ${answers.size} keystrokes`);
+  for (const { db } of dbs.values()) db.close();
 }
 
 if (process.argv[2] === '--queries') {

@@ -129,6 +129,24 @@ describe('On the server view', () => {
     expect(vi.mocked(server.source.listing).mock.calls.map((c) => c[1])).toEqual([false, true]);
   });
 
+  it('never listed, while it connects: says "Asking the server…" once, and nothing else about the mailbox', async () => {
+    const server = fakeServer(listingOf([], { listedAt: null }));
+    let answer!: (l: ServerListing) => void;
+    server.source.listing = vi.fn((_id, refresh) => (refresh ? new Promise<ServerListing>((r) => (answer = r)) : Promise.resolve(listingOf([], { listedAt: null }))));
+    view(server);
+    await vi.waitFor(() => expect(vi.mocked(server.source.listing).mock.calls.map((c) => c[1])).toEqual([false, true]), POLL);
+    // Walkthrough m5: the first paint said "Asking…", "Not listed yet" and "0 messages" together.
+    await screen.findByText('Asking the server…');
+    expect(screen.getAllByText(/Asking the server/)).toHaveLength(1);
+    expect(screen.queryByText(/Not listed yet/)).toBeNull();
+    expect(screen.queryByText(/\b0 messages\b/)).toBeNull();
+    expect(screen.queryByText('Loading…')).toBeNull();
+    await act(async () => answer(listingOf([msg({ subject: 'Fresh' })])));
+    await screen.findByText('Fresh');
+    expect(screen.getByText('1 message')).toBeTruthy();
+    expect(screen.queryByText(/Asking the server/)).toBeNull();
+  });
+
   it('never listed and offline: says so, not “0 messages”', async () => {
     const server = fakeServer(listingOf([], { listedAt: null }));
     server.failListing('network', 'getaddrinfo ENOTFOUND pop.example.org');

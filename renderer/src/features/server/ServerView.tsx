@@ -130,6 +130,10 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
     act();
   };
 
+  // Never listed (or not read yet): the listing's numbers mean nothing, and one line says what is
+  // happening — "Asking the server…" while it connects, else why there is no list (walkthrough m5:
+  // the first paint said "Asking…", "Not listed yet" and "0 messages" together).
+  const unknown = !listing || listing.listedAt === null;
   const problem = failure ?? error;
   const said = problem && serverErrorText(problem.code, problem.message, accountName);
   const button = (action: ServerAction) => {
@@ -147,7 +151,7 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
     <div className="list-pane server-pane">
       <h2 className="list-title">{accountName} — on the server</h2>
       <div className="list-header sv-summary">
-        <span className="sv-stat">{!listing ? 'Loading…' : listing.listedAt === null ? 'Not listed yet' : mailboxText(listing.messageCount, listing.mailboxBytes)}</span>
+        <span className="sv-stat">{!unknown ? mailboxText(listing.messageCount, listing.mailboxBytes) : refreshing ? '' : listing ? 'Not listed yet' : 'Loading…'}</span>
         <span className="sv-listed" aria-live="polite">
           {refreshing ? 'Asking the server…' : listing?.listedAt ? listedText(listing.listedAt, now, formatListDate) : ''}
         </span>
@@ -196,7 +200,7 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
         {button('download')}
         {button('headers')}
         <span className="count" aria-live="polite">
-          {busy ? BUSY_LABEL[busy] : `${ticked.length > 0 ? `${ticked.length.toLocaleString()} of ` : ''}${shown.length.toLocaleString()} ${ticked.length > 0 ? 'selected' : `message${shown.length === 1 ? '' : 's'}`}`}
+          {busy ? BUSY_LABEL[busy] : unknown ? '' : `${ticked.length > 0 ? `${ticked.length.toLocaleString()} of ` : ''}${shown.length.toLocaleString()} ${ticked.length > 0 ? 'selected' : `message${shown.length === 1 ? '' : 's'}`}`}
         </span>
       </div>
       {ticked.length > 0 && downloadNote(ticked) && <p className="sv-note muted">{downloadNote(ticked)}</p>}
@@ -216,7 +220,7 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
         onClick={sel.click}
         onOpen={openRow}
         onKeyDown={onKeyDown}
-        emptyText={!listing ? (refreshing ? 'Asking the server…' : '') : listing.messages.length === 0 ? (listing.listedAt === null ? 'Not listed yet: Refresh looks at the server.' : 'The server holds no messages.') : 'No message here matches this filter.'}
+        emptyText={unknown ? (refreshing || !listing ? '' : 'Not listed yet: Refresh looks at the server.') : listing.messages.length === 0 ? 'The server holds no messages.' : 'No message here matches this filter.'}
       />
     </div>
   );

@@ -195,13 +195,44 @@ function decodeAddresses(list: ParsedAddress[], toUnicode: AddressModules['toUni
   }
 }
 
+// The shapes nearly every address field has, and nothing else: `a@b.c`, `<a@b.c>`, `Name <a@b.c>`
+// and `"Last, First" <a@b.c>` (a name of single-spaced words of letters and digits or encoded
+// words), comma-separated. addressparser gives each its name and address as written; anything
+// else (comments, groups, quotes inside quotes, odd spacing) goes to addressparser.
+const ADDR = '[A-Za-z0-9_+-]+(?:\\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*';
+const NAME_WORD = '(?:[A-Za-z0-9]+|=\\?[A-Za-z0-9_-]+\\?[QqBb]\\?[A-Za-z0-9=_+/-]*\\?=)';
+const NAME = `${NAME_WORD}(?: ${NAME_WORD})*`;
+const SIMPLE_ADDRESS = new RegExp(`^(?:(${ADDR})|(?:(${NAME})|"([A-Za-z0-9]+(?:,? [A-Za-z0-9]+)*)") ?<(${ADDR})>|<(${ADDR})>)$`);
+
+/** A long field (a list of hundreds) is left to addressparser: the shapes of ordinary mail are short. */
+const SIMPLE_MAX = 4096;
+
+/** addressparser's answer for a field of simple shapes only (SIMPLE_ADDRESS), else null. */
+function simpleAddresses(value: string): ParsedAddress[] | null {
+  if (value.length > SIMPLE_MAX) return null;
+  const out: ParsedAddress[] = [];
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i <= value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted;
+    // A comma inside quotes is part of a name, not a separator.
+    if (i < value.length && (c !== 0x2c || quoted)) continue;
+    const m = SIMPLE_ADDRESS.exec(value.slice(from, i).trim());
+    if (!m) return null;
+    out.push({ address: m[1] ?? m[4] ?? m[5]!, name: m[2] ?? m[3] ?? '' });
+    from = i + 1;
+  }
+  return out;
+}
+
 /** mailparser's parseAddressHeader(values, { flatten: true }).value. */
 export function parseAddressValues(values: readonly string[]): ParsedAddress[] {
   const { parse, toUnicode } = addressParser();
   const out: ParsedAddress[] = [];
   for (const value of values) {
     if (typeof value !== 'string' || !value) continue;
-    const parsed = parse(value, { flatten: true });
+    const parsed = simpleAddresses(value) ?? parse(value, { flatten: true });
     decodeAddresses(parsed, toUnicode);
     out.push(...parsed);
   }

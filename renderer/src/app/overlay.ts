@@ -33,14 +33,21 @@ function firstStop(root: HTMLElement): HTMLElement {
  * phase, so they run before the window's shortcuts whatever element has focus.
  */
 export function useOverlayKeys(ref: RefObject<HTMLElement | null>, onClose: () => void, extra?: (e: KeyboardEvent) => void): void {
+  // What had focus before, read at the first render: a field's autoFocus (Move to…'s filter)
+  // takes the focus as the dialog is put on the page, before any effect runs, and the element
+  // read then was the field itself, gone at close — the focus fell to the page's body
+  // (walkthrough m8: Escape from Move to… left the list without the keys).
+  const opener = useRef<Element | null | undefined>(undefined);
+  if (opener.current === undefined) opener.current = document.activeElement;
   const close = useRef(onClose);
   close.current = onClose;
   const more = useRef(extra);
   more.current = extra;
   useEffect(() => {
-    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const root = ref.current;
     if (!root) return;
+    // The opener, else what has focus now if it is outside (a menu that closed as this opened gave it back).
+    const before = [opener.current, document.activeElement].filter((el): el is HTMLElement => el instanceof HTMLElement && !root.contains(el));
     if (!root.contains(document.activeElement)) firstStop(root).focus();
     const onKey = (e: KeyboardEvent) => {
       more.current?.(e);
@@ -72,7 +79,12 @@ export function useOverlayKeys(ref: RefObject<HTMLElement | null>, onClose: () =
     return () => {
       document.removeEventListener('keydown', onKey, true);
       document.removeEventListener('focusin', onFocusIn);
-      if (before?.isConnected) before.focus();
+      // Only when the focus went with the overlay (to the body): a dialog put in this one's place
+      // meanwhile (a question redrawn as another) has its own, and React's strict mode runs this
+      // cleanup once with the overlay still on the page.
+      const now = document.activeElement;
+      const lost = now === null || now === document.body || root.contains(now);
+      if (lost && !root.isConnected) before.find((el) => el.isConnected)?.focus();
     };
   }, [ref]);
 }

@@ -44,3 +44,22 @@ describe('Add account: the outgoing server’s problems', () => {
     expect(out.getByText(PORT_EMPTY)).toBeTruthy();
   });
 });
+
+describe('Account settings: the outgoing server’s problems', () => {
+  it('a Save with sending off does not make the fields wrong before they are typed in: ticking "Send mail" after it shows no red line; a Save with it on does', async () => {
+    await t.s.service.addAccount({ name: 'Bob', host: '127.0.0.1', port: 995, security: 'tls', user: 'bob', checkAtStartup: false, password: { source: 'keychain' } }, 'pw');
+    t.render({ ...t.s.api } as PopboxApi);
+    fireEvent.click(await screen.findByRole('button', { name: 'Account settings' }));
+    fireEvent.click(await within(await screen.findByRole('navigation', { name: 'Accounts' })).findByRole('button', { name: 'Bob' }));
+    const out = within(await screen.findByRole('group', { name: 'Outgoing server (SMTP)' }));
+    // Saved once with sending off (any change: here none).
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    await screen.findByText('Settings saved.');
+    await act(async () => fireEvent.click(out.getByLabelText('Send mail from this account')));
+    expect(out.queryByText(HOST_EMPTY)).toBeNull();
+    expect(out.getByLabelText('Outgoing server').getAttribute('aria-invalid')).toBeNull();
+    // Save with it on and the host empty: now it is wrong, and said.
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    expect(out.getByText(HOST_EMPTY)).toBeTruthy();
+  });
+});

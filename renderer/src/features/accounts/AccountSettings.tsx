@@ -214,7 +214,9 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
 
   const save = async () => {
     setMessage(null);
-    setSmtpTried(true);
+    // A Save with sending off says nothing of the outgoing fields: ticking it later shows no red
+    // line before they are typed in (walkthrough m4, seen after an earlier Save).
+    setSmtpTried(smtp.enabled);
     const sv = serverValues(server);
     const pv = policyValues(policy);
     if (nameProblem) {

@@ -113,7 +113,9 @@ export function AddAccount({ onDone, onCancel }: { onDone: (accountId: string) =
 
   const save = async (keep: TypedPasswordSource = 'keychain') => {
     setProblem(null);
-    setSmtpTried(true);
+    // A Save with sending off says nothing of the outgoing fields: ticking it later shows no red
+    // line before they are typed in (walkthrough m4, seen after an earlier Save).
+    setSmtpTried(smtp.enabled);
     setKeychainFailed(null);
     const finalName = name.trim() || email.trim();
     const badName = accountNameProblem(finalName, otherNames);

@@ -250,12 +250,15 @@ describe('account session', () => {
       const session = sessions.for('acct');
       expect(sessions.for('acct')).toBe(session); // one per account
       const hold = gate();
+      const working = gate();
       const busy = session.run(async (box) => {
+        working.open();
         await hold.p;
         return box.accountId;
       });
       const quick = session.run(async (box) => [...box.ledger.all()].length);
-      await later(20);
+      // The job runs once the mailbox is open (its lock taken), however long opening takes here.
+      await working.p;
       // Another process (the CLI) is refused while this one works on the account.
       await expect(AccountMailbox.open(dataDir, 'acct')).rejects.toMatchObject({ code: 'in-use' });
       hold.open();

@@ -104,16 +104,7 @@ async function runQuick(argv: string[], handOver: HandOver): Promise<number | nu
   }
   const [command, sub, ...rest] = split.args;
   if (command === 'account' && sub === 'list') return (await import('./quick-accounts.js')).quickAccountList(split.dataDir, rest, terminal);
-  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) {
-    // The server's part (connect, TLS, greeting) runs while the rest of the quick path loads.
-    const early = await (await import('./early-connect.js')).connectEarly(split.dataDir, split.args.slice(1)).catch(() => undefined);
-    try {
-      return await (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal, handOver, early);
-    } finally {
-      // Not taken by the check (the lock held elsewhere, the full path's work): QUIT before the full path runs.
-      await early?.release();
-    }
-  }
+  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) return (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal, handOver);
   return null;
 }
 

@@ -1,8 +1,7 @@
 /**
  * What `popbox sync` must find on disk before its quick path may answer (quick-sync.ts): a clean
  * close, nothing to purge by age, no other work only the full path does. Read under the data
- * directory's lock by the quick path, and before it, without the lock, by the early connection
- * (early-connect.ts), which connects only where the quick check would.
+ * directory's lock.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';

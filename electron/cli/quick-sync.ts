@@ -17,7 +17,7 @@ import { resolvePassword } from '../core/secrets/resolve-password.js';
 import { KeytarSecretStore } from '../core/secrets/keytar-secret-store.js';
 import { acquireLock, releaseLock } from '../core/store/lock.js';
 import type { HandOver } from '../core/sync/hand-over.js';
-import { quickCheck, type OpenedConnection, type QuickCheckOutcome } from '../core/sync/quick-check.js';
+import { quickCheck, type QuickCheckOutcome } from '../core/sync/quick-check.js';
 import { pickAccounts, readAccounts, type QuickIo } from './quick-accounts.js';
 import { nothingElseToDo } from './quick-sync-gate.js';
 
@@ -35,7 +35,7 @@ function fullPathAfter(handOver: HandOver, checked: [string, NonNullable<QuickCh
  * deleted on the server: one quick check each (core/sync/quick-check.ts) under the data
  * directory's lock, then the lines the full path prints. null as soon as any account needs more.
  */
-export async function quickSync(dataDir: string, names: string[], io: QuickIo, handOver: HandOver, opened?: OpenedConnection): Promise<number | null> {
+export async function quickSync(dataDir: string, names: string[], io: QuickIo, handOver: HandOver): Promise<number | null> {
   dataDir = path.resolve(dataDir);
   const accounts = pickAccounts(await readAccounts(dataDir), names);
   if (!accounts) return null;
@@ -49,7 +49,7 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
   }
   let answered = false;
   try {
-    // Looked at under the lock (cli/early-connect.ts looked before it, without).
+    // Looked at under the lock.
     if (!(await nothingElseToDo(dataDir, accounts, dirs, Date.now()))) return null;
     const secrets = new KeytarSecretStore();
     const checked: [string, NonNullable<QuickCheckOutcome>][] = [];
@@ -60,7 +60,6 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
       const outcome = await quickCheck({
         accountDir: dirs[i]!,
         connect: (lastSeenFingerprint256) => accountConnectOptions(account, lastSeenFingerprint256),
-        ...(opened ? { opened } : {}),
         server: account,
         // Run only when this check logs in (a password command failing: null, the full path says why).
         credentials: async () => ({

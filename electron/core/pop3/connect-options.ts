@@ -1,8 +1,8 @@
 /**
  * Where a check of an account connects, and how its server's certificate is checked: the one
- * rule the app's sync, Server view and the CLI's quick path (cli/early-connect.ts, quick-sync.ts)
- * all connect by, so that the CLI's early connection is the one the check would open. Kept light
- * (type imports only) for the CLI's quick path, which must not load the schema or MailService.
+ * rule the app's sync, Server view and the CLI's quick path (cli/quick-sync.ts) all connect by.
+ * Kept light (type imports only) for the CLI's quick path, which must not load the schema or
+ * MailService.
  */
 import type { Pop3ConnectOptions } from './client.js';
 

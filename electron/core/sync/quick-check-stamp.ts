@@ -1,8 +1,7 @@
 /**
  * The quick check's stamp (quick-check.ts): how the Maildir's folder directories looked at the end
- * of the last full session, in `<account>/quick-check.json`. Its own module so that the CLI can
- * ask, before it loads the rest of the quick path, whether a check would go on to connect
- * (cli/early-connect.ts).
+ * of the last full session, in `<account>/quick-check.json`. Its own module: it needs only node's
+ * file system, not the POP3 client or the ledger behind the check.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';

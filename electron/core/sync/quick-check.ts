@@ -62,17 +62,6 @@ export interface QuickCheckOptions {
   adjustPlan?: QuickCheckHook;
   /** The account session's kept ledger (the app); without one the ledger is read at every check. */
   keptLedger?: KeptLedger;
-  /** A connection to the server opened before this check (the CLI's, cli/early-connect.ts). */
-  opened?: OpenedConnection;
-}
-
-/**
- * A connection opened ahead of the check, so the server's handshake overlaps the caller's own
- * start. Not logged in: the check logs in only once it holds the account's lock.
- */
-export interface OpenedConnection {
-  /** The connection, once, when it was opened with exactly these options; otherwise undefined (the check connects itself). */
-  take(options: Pop3ConnectOptions): Promise<Pop3Client> | undefined;
 }
 
 export type QuickCheckHook = ((plan: SyncPlan, ctx: Omit<AdjustContext, 'afterQuit'> & Required<Pick<AdjustContext, 'afterQuit'>>) => Promise<SyncPlan>) & {
@@ -155,8 +144,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
-          const options = opts.connect((seen = lastSeen));
-          const connecting = opts.opened?.take(options) ?? Pop3Client.connect(options);
+          const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
           // Started once the connection is on its way (node connects on a tick queued just
           // before this one, or looks the host up on its thread pool), not before: starting a
           // process costs this thread ~10 ms (the CLI), which then overlaps the server's TLS

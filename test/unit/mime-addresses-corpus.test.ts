@@ -1,6 +1,6 @@
 /**
- * A summary's addresses come from nodemailer's addressparser and a copy of mailparser's
- * decodeAddresses (mime/headers.ts parseAddressValues), not from mailparser's address-header
+ * A summary's addresses come from nodemailer's addressparser and our own decoding of names and
+ * addresses (mime/headers.ts parseAddressValues), not from mailparser's address-header
  * module, which also loads `he` and a second libmime (issue 18: a parse worker's start). They must
  * be the addresses mailparser's parseAddressHeader gives: every address field of every
  * SpamAssassin message, and the cases its decoding exists for.

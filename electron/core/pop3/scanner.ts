@@ -162,7 +162,12 @@ export class ReplyScanner {
           // search is for LF-dot, not for every LF: one native search per dot line instead of a
           // turn of this loop per line (about 0.5 s per 130 MB of 76-column base64 on a loaded
           // 2-core machine). A chunk that ends with LF leaves the next line's first byte unseen.
-          const hit = chunk.indexOf(LF_DOT, pos);
+          // Where the rest of the chunk has no dot at all (base64 attachments, most of a mailbox's
+          // bytes) one memchr for the dot settles it, where the LF-dot search stops at every LF
+          // (each 78 bytes of base64): the bench's 800 messages (131 MB) in 4 KB TLS chunks 24 ->
+          // 10 ms of scanning, 17 -> 9 in 64 KB ones. Plain text with a dot every 46 bytes (the
+          // SpamAssassin corpus, 33 MB) pays the extra short search: 12.8 -> 14.2 ms in 4 KB.
+          const hit = chunk.indexOf(DOT, pos) === -1 ? -1 : chunk.indexOf(LF_DOT, pos);
           if (hit === -1) {
             pos = end;
             if (chunk[end - 1] === LF) this.state = State.LineStart;

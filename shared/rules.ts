@@ -117,6 +117,19 @@ export type Rule = z.infer<typeof Rule>;
 
 /** Whether the rule runs on mail of this account (its scope; none: every account). */
 export const ruleCoversAccount = (rule: Pick<Rule, 'accounts'>, accountId: string): boolean => rule.accounts === undefined || rule.accounts.includes(accountId);
+
+/**
+ * Whose mail a filter runs on, as the Filters screen says it after "Applies to" and `popbox rules
+ * list` after "applies to": "every account", "Alice", "Alice and Bob". An account removed since is
+ * left out; with none left the filter runs on nothing, and says so.
+ */
+export function scopeWords(accounts: readonly string[] | null | undefined, nameOf: (id: string) => string | undefined): string {
+  if (!accounts) return 'every account';
+  const names = accounts.flatMap((id) => nameOf(id) ?? []);
+  if (names.length === 0) return 'no account (the one it was made for was removed)';
+  return new Intl.ListFormat('en', { type: 'conjunction' }).format(names);
+}
+
 export type RuleInput = z.input<typeof Rule>;
 
 export const RuleList = z

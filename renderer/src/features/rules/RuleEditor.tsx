@@ -6,8 +6,7 @@
 import { useId } from 'react';
 import { Check, Field } from '../accounts/fields.js';
 import { ACTION_LABELS, blankAction, blankCondition, FIELD_LABELS, SIZE_UNITS, TEXT_OPS, withField, type ActionRow, type ConditionRow, type FieldChoice, type FormProblems, type RuleForm, type SizeUnit } from './form.js';
-import { MAX_ACTIONS, MAX_CONDITIONS } from '../../../../shared/rules.js';
-import { scopeWords } from './summary.js';
+import { MAX_ACTIONS, MAX_CONDITIONS, scopeWords } from '../../../../shared/rules.js';
 
 export interface EditorProps {
   form: RuleForm;

@@ -6,7 +6,7 @@
  */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useState } from 'react';
-import type { Rule } from '../../../../shared/rules.js';
+import { scopeWords, type Rule } from '../../../../shared/rules.js';
 import { call } from '../../api/client.js';
 import { ConfirmDialog, failureText } from '../../app/ConfirmDialog.js';
 import { useServices } from '../../app/context.js';
@@ -18,7 +18,7 @@ import { RuleEditor } from './RuleEditor.js';
 import { RulePreview } from './RulePreview.js';
 import { SCOPE_WORDS, type Scope } from './scope.js';
 import { RunNow } from './RunNow.js';
-import { ruleWords, scopeWords } from './summary.js';
+import { ruleWords } from './summary.js';
 import './rules.css';
 
 interface Editing {

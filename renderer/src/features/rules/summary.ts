@@ -60,15 +60,3 @@ export function ruleWords(r: Rule): string {
   const text = `If ${conditions}: ${r.actions.map(actionWords).join(', ')}.`;
   return r.enabled ? text : `${text} (off)`;
 }
-
-/**
- * Whose mail a filter runs on, as the list and the editor say it after "Applies to": "every
- * account", "Alice", "Alice and Bob". An account removed since is left out; with none left the
- * filter runs on nothing, and says so.
- */
-export function scopeWords(accounts: readonly string[] | null | undefined, nameOf: (id: string) => string | undefined): string {
-  if (!accounts) return 'every account';
-  const names = accounts.flatMap((id) => nameOf(id) ?? []);
-  if (names.length === 0) return 'no account (the one it was made for was removed)';
-  return new Intl.ListFormat('en', { type: 'conjunction' }).format(names);
-}

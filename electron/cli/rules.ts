@@ -3,37 +3,62 @@
  * or some messages. Conditions and actions are typed as words (core/rules/rule-text.ts).
  */
 import { INBOX, parseFolderArg, pathOf } from '../../shared/folders.js';
-import type { Rule } from '../../shared/rules.js';
-import { AppFailure } from '../core/errors.js';
+import { scopeWords, type Rule } from '../../shared/rules.js';
+import type { MailService } from '../core/mail-service.js';
+import { AppFailure, isAppFailure } from '../core/errors.js';
 import { describeAction, describeCondition, parseAction, parseCondition } from '../core/rules/rule-text.js';
 import { parse, plural, print, printError, usage, withService } from './common.js';
 import { resolveFolder } from './folders.js';
 
-export const RULES_USAGE = `  rules list [--json]
-  rules add NAME --if CONDITION... [--any] --then ACTION...
+export const RULES_USAGE = `  rules list [--json]         (each rule says whose mail it runs on: an account's, or every account's)
+  rules add NAME --if CONDITION... [--any] --then ACTION... [--account NAME]... [--every-account]
         conditions: 'from|to|cc|recipient|subject|body|account contains|does not contain|is|matches TEXT',
         'header NAME contains TEXT', 'size > 1M', 'age > 30d', 'has attachment', 'no attachment'
         (matches: * any text, ? one character); actions: 'move FOLDER', 'copy FOLDER', mark-read,
         flag, junk, delete, delete-on-server, 'forward ADDRESS' (the message as an attachment, from the
-        account's default identity; on new mail only, unless rules run --forward), stop
+        account's default identity; on new mail only, unless rules run --forward), stop;
+        --account: the rule runs on that account's mail only (repeat it for more); without it, or with
+        --every-account, on every account's mail, also of accounts added later
   rules remove NAME
   rules move NAME --to N     (put the rule at position N of the list, 1 = first; rules run in list order)
   rules run [ID...] [--folder NAME] [--account NAME] [--forward] [--json]   (default: every account's Inbox;
         --forward: carry out forward actions too, never twice for one message and address)`;
 
-/** `add`'s words: the name, then runs of conditions after --if and of actions after --then. */
-export function parseAddArgs(args: readonly string[]): { name: string; match: 'all' | 'any'; conditions: string[]; actions: string[] } {
+export interface AddArgs {
+  name: string;
+  match: 'all' | 'any';
+  conditions: string[];
+  actions: string[];
+  /** --account, as typed (names or ids, resolved by the service); none: every account. */
+  accounts: string[];
+  /** --every-account was typed (the default said out loud). */
+  everyAccount: boolean;
+}
+
+/**
+ * `add`'s words: the name, then runs of conditions after --if and of actions after --then;
+ * --account NAME (or --account=NAME) anywhere, as often as needed, leaves those runs as they were.
+ */
+export function parseAddArgs(args: readonly string[]): AddArgs {
   let name: string | undefined;
   let match: 'all' | 'any' = 'all';
   const conditions: string[] = [];
   const actions: string[] = [];
+  const accounts: string[] = [];
+  let everyAccount = false;
   let into: string[] | null = null;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a === '--if') into = conditions;
     else if (a === '--then') into = actions;
     else if (a === '--any') match = 'any';
     else if (a === '--all') match = 'all';
-    else if (a.startsWith('--')) usage(`rules add does not know the option ${a} (it takes --if, --any and --then)`);
+    else if (a === '--every-account') everyAccount = true;
+    else if (a === '--account' || a.startsWith('--account=')) {
+      const account = a === '--account' ? args[++i] : a.slice('--account='.length);
+      if (account === undefined || account.startsWith('--') || account.trim() === '') usage('rules add --account needs the name of an account, as in --account Alice');
+      accounts.push(account);
+    } else if (a.startsWith('--')) usage(`rules add does not know the option ${a} (it takes --if, --any, --then, --account and --every-account)`);
     else if (into) into.push(a);
     else if (name === undefined) name = a;
     else usage(`rules add takes one NAME; ${JSON.stringify(a)} came before --if (quote a name with spaces)`);
@@ -41,12 +66,34 @@ export function parseAddArgs(args: readonly string[]): { name: string; match: 'a
   if (name === undefined) usage('rules add needs a NAME');
   if (conditions.length === 0) usage('rules add needs at least one condition after --if, as in --if "subject contains invoice"');
   if (actions.length === 0) usage('rules add needs at least one action after --then, as in --then "move Receipts"');
-  return { name, match, conditions, actions };
+  if (everyAccount && accounts.length > 0) usage('rules add takes --account or --every-account, not both');
+  return { name, match, conditions, actions, accounts, everyAccount };
 }
 
-export function describeRule(r: Rule): string {
+/** The rule in the words `rules add` reads, then whose mail it runs on (the Filters screen's "Applies to"). */
+export function describeRule(r: Rule, nameOf: (id: string) => string | undefined): string {
   const join = r.match === 'all' ? ' and ' : ' or ';
-  return `${r.name}${r.enabled ? '' : ' (off)'}: if ${r.conditions.map(describeCondition).join(join)} then ${r.actions.map(describeAction).join(', ')}`;
+  return `${r.name}${r.enabled ? '' : ' (off)'}: if ${r.conditions.map(describeCondition).join(join)} then ${r.actions.map(describeAction).join(', ')}; applies to ${scopeWords(r.accounts, nameOf)}`;
+}
+
+function accountNames(s: MailService): (id: string) => string | undefined {
+  const accounts = s.listAccounts();
+  return (id) => accounts.find((a) => a.id === id)?.name;
+}
+
+/** --account's names or ids as account ids (each once), the way every command finds an account; an unknown one names those there are. */
+function scopeIds(s: MailService, typed: readonly string[]): string[] {
+  const ids = typed.map((nameOrId) => {
+    try {
+      return s.accounts.get(nameOrId).id;
+    } catch (e) {
+      if (!isAppFailure(e) || e.code !== 'not-found') throw e;
+      const names = s.listAccounts().map((a) => a.name);
+      const there = names.length ? `the accounts are ${names.map((n) => JSON.stringify(n)).join(', ')}` : 'add one first with "popbox account add"';
+      throw new AppFailure('not-found', `rules add --account: no account ${JSON.stringify(nameOrId)} (${there})`);
+    }
+  });
+  return [...new Set(ids)];
 }
 
 export async function rulesCommand(dataDir: string, args: string[]): Promise<number> {
@@ -59,7 +106,10 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
         const rules = await s.listRules();
         if (values.json) print(JSON.stringify(rules, null, 2));
         else if (rules.length === 0) print('no rules yet: add one with "popbox rules add"');
-        else rules.forEach((r, i) => print(`${i + 1}. ${describeRule(r)}`));
+        else {
+          const nameOf = accountNames(s);
+          rules.forEach((r, i) => print(`${i + 1}. ${describeRule(r, nameOf)}`));
+        }
         return 0;
       });
     }
@@ -69,14 +119,17 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       const conditions = typed.conditions.map(parseCondition);
       const actions = typed.actions.map(parseAction);
       return withService(dataDir, async (s) => {
+        // No --account: every account, as rules added here always were (and the screen's "Every account").
+        const accounts = typed.accounts.length ? scopeIds(s, typed.accounts) : undefined;
         await s.rules.update((rules) => {
           if (rules.some((r) => r.name.toLowerCase() === typed.name.trim().toLowerCase())) {
             throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(typed.name)}: remove it first or choose another name`);
           }
-          return [...rules, { name: typed.name, enabled: true, match: typed.match, conditions, actions }];
+          return [...rules, { name: typed.name, enabled: true, match: typed.match, conditions, actions, ...(accounts ? { accounts } : {}) }];
         });
         const saved = (await s.listRules()).find((r) => r.name === typed.name.trim());
-        print(`added rule ${saved ? describeRule(saved) : typed.name}`);
+        const hint = accounts || typed.everyAccount ? '' : ' (--account NAME limits a rule to one account)';
+        print(`added rule ${saved ? describeRule(saved, accountNames(s)) : typed.name}${hint}`);
         return 0;
       });
     }

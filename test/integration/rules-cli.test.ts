@@ -119,12 +119,12 @@ suite('popbox rules: add, list, on arrival during sync, run, remove', () => {
   it('adds rules and lists them in order, as text and JSON', async () => {
     const added = await cli('rules', 'add', 'SpamAssassin list', '--if', 'header List-Id contains spamassassin', '--then', 'move Lists/SpamAssassin', 'mark-read', 'stop');
     expect(added.code).toBe(0);
-    expect(added.stdout).toBe('added rule SpamAssassin list: if header List-Id contains spamassassin then move Lists/SpamAssassin, mark-read, stop\n');
+    expect(added.stdout).toBe('added rule SpamAssassin list: if header List-Id contains spamassassin then move Lists/SpamAssassin, mark-read, stop; applies to every account (--account NAME limits a rule to one account)\n');
     expect((await cli('rules', 'add', 'Big', '--if', 'size > 6K', '--then', 'flag')).code).toBe(0);
     expect((await cli('rules', 'add', 'Big', '--if', 'size > 9K', '--then', 'flag')).stderr).toContain('there is already a rule named "Big"');
     const list = await cli('rules', 'list');
     expect(list.stdout).toBe(
-      '1. SpamAssassin list: if header List-Id contains spamassassin then move Lists/SpamAssassin, mark-read, stop\n2. Big: if size > 6144 then flag\n',
+      '1. SpamAssassin list: if header List-Id contains spamassassin then move Lists/SpamAssassin, mark-read, stop; applies to every account\n2. Big: if size > 6144 then flag; applies to every account\n',
     );
     const json = JSON.parse((await cli('rules', 'list', '--json')).stdout) as { name: string; conditions: unknown[] }[];
     expect(json.map((r) => r.name)).toEqual(['SpamAssassin list', 'Big']);

@@ -84,7 +84,21 @@ describe('rules add arguments', () => {
       match: 'any',
       conditions: ['subject contains invoice', 'from is a@b.c'],
       actions: ['move Receipts', 'mark-read'],
+      accounts: [],
+      everyAccount: false,
     });
+  });
+  it('collects --account (repeated, anywhere, NAME or =NAME) without breaking a run of conditions or actions', () => {
+    expect(parseAddArgs(['Bills', '--if', 'subject contains invoice', '--account', 'Alice', 'from is a@b.c', '--then', 'flag', '--account=Bob'])).toMatchObject({
+      conditions: ['subject contains invoice', 'from is a@b.c'],
+      actions: ['flag'],
+      accounts: ['Alice', 'Bob'],
+      everyAccount: false,
+    });
+    expect(parseAddArgs(['Bills', '--if', 'has attachment', '--then', 'flag', '--every-account'])).toMatchObject({ accounts: [], everyAccount: true });
+    expect(() => parseAddArgs(['Bills', '--if', 'x', '--then', 'flag', '--account'])).toThrow(/--account needs the name of an account/);
+    expect(() => parseAddArgs(['Bills', '--if', 'x', '--account', '--then', 'flag'])).toThrow(/--account needs the name of an account/);
+    expect(() => parseAddArgs(['Bills', '--if', 'x', '--then', 'flag', '--account', 'Alice', '--every-account'])).toThrow(/--account or --every-account, not both/);
   });
   it('says what is missing', () => {
     expect(() => parseAddArgs(['Bills', '--then', 'flag'])).toThrow(/at least one condition after --if/);

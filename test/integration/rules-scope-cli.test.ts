@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-bundle.js';
+import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 let dataDir: string;
 const cli = (...args: string[]) => runCli(dataDir, ...args);
@@ -80,5 +81,39 @@ describe('popbox rules add --account / --every-account, rules list', () => {
     // --json keeps the ids as rules.json has them.
     const json = JSON.parse((await cli('rules', 'list', '--json')).stdout) as { name: string; accounts?: string[] }[];
     expect(json[0]!.accounts).toEqual([ids.Alice]);
+  });
+});
+
+const missing = dovecotUnavailable();
+if (missing && process.env.CI) throw new Error(`The rules scope suite needs: ${missing}`);
+if (missing) console.warn(`Skipping rules add --account against Dovecot: ${missing}`);
+
+(missing ? describe.skip : describe)('a rule added with --account, on arrival during popbox sync', () => {
+  let dc: DovecotServer;
+  let home: string;
+  const invoice = (to: string) => Buffer.from(`From: shop@example.com\nTo: ${to}@example.org\nSubject: Your invoice\nMessage-ID: <invoice-${to}@example.com>\n\nThanks.\n`);
+  const run = (...args: string[]) => runCli(home, ...args);
+  beforeAll(async () => {
+    dc = await startDovecot({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
+    for (const user of dc.users) await dc.deliver(user, [invoice(user)]);
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-rules-scope-sync-'));
+    for (const user of dc.users) {
+      const name = user[0]!.toUpperCase() + user.slice(1);
+      const added = await run('account', 'add', name, '--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--user', user, '--password-command', `echo ${user}-pw`, '--tls-fingerprint', dc.fingerprint256);
+      expect(added.stderr).toBe('');
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await dc?.stop();
+    if (home) await fs.rm(home, { recursive: true, force: true });
+  });
+
+  it("flags Alice's invoice and leaves Bob's alone", async () => {
+    expect((await run('rules', 'add', 'Bills', '--if', 'subject contains invoice', '--then', 'flag', '--account', 'Alice')).code).toBe(0);
+    const synced = await run('sync');
+    expect(synced.code, synced.stderr).toBe(0);
+    const flagged = async (account: string) => (JSON.parse((await run('messages', '--account', account, '--json')).stdout) as { subject: string; flagged: boolean }[]).map((m) => [m.subject, m.flagged]);
+    expect(await flagged('Alice')).toEqual([['Your invoice', true]]);
+    expect(await flagged('Bob')).toEqual([['Your invoice', false]]);
   });
 });

@@ -19,7 +19,7 @@ import { RemoteContentProxy } from '../core/remote-proxy.js';
 import { writeFileAtomic } from '../core/store/durable.js';
 import { contentTypeOf, resolveAppRequest } from './app-protocol.js';
 import { ComposeWindows } from './compose-windows.js';
-import { forwardEvents, registerContract } from './ipc.js';
+import { COMPOSE_WINDOW_EVENTS, forwardEvents, registerContract } from './ipc.js';
 import { JS_FLAGS_VALUE, loginItemArgs } from './js-flags.js';
 import { appMenuTemplate } from './menu.js';
 import { badgeText, newMailNotification } from './notifications.js';
@@ -298,7 +298,8 @@ async function start(): Promise<void> {
     }),
   );
   registerContract(ipcMain, dispatch);
-  forwardEvents(svc, () => [...(win ? [win] : []), ...composeWindows.windows()].map((w) => w.webContents));
+  forwardEvents(svc, () => (win ? [win.webContents] : []));
+  forwardEvents(svc, () => composeWindows.windows().map((w) => w.webContents), COMPOSE_WINDOW_EVENTS);
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

@@ -5,7 +5,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { EVENT_NAMES, IPC_CALL, IPC_EVENT } from '../../shared/api.js';
-import type { Result } from '../../shared/contract.js';
+import type { EventName, Result } from '../../shared/contract.js';
 import type { createDispatcher } from '../core/contract-handler.js';
 import type { MailService } from '../core/mail-service.js';
 import { isTrustedSender } from './security.js';
@@ -25,12 +25,15 @@ export function registerContract(ipcMain: IpcMain, dispatch: ReturnType<typeof c
   return () => ipcMain.removeHandler(IPC_CALL);
 }
 
+/** What a compose window is told: its Outbox's changes, to say "Sent" (nothing of the mail it does not show). */
+export const COMPOSE_WINDOW_EVENTS: readonly EventName[] = ['outboxChanged'];
+
 /**
- * Forwards every MailService event to the windows open now (the mail window and each compose
- * window: a compose window follows its Outbox to say "Sent", as the mail window does).
+ * Forwards MailService's events (`names`, every one unless given) to the windows `targets` gives
+ * at that moment.
  */
-export function forwardEvents(service: MailService, targets: () => Iterable<WebContents>): () => void {
-  const offs = EVENT_NAMES.map((name) =>
+export function forwardEvents(service: MailService, targets: () => Iterable<WebContents>, names: readonly EventName[] = EVENT_NAMES): () => void {
+  const offs = names.map((name) =>
     service.on(name, (payload) => {
       for (const wc of targets()) if (!wc.isDestroyed()) wc.send(IPC_EVENT, name, payload);
     }),

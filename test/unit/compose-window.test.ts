@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
 import { IPC_EVENT } from '../../shared/api.js';
 import { ComposeWindows, composeWindowKey, MAX_COMPOSE_WINDOWS } from '../../electron/main/compose-windows.js';
-import { forwardEvents } from '../../electron/main/ipc.js';
+import { COMPOSE_WINDOW_EVENTS, forwardEvents } from '../../electron/main/ipc.js';
 import type { MailService } from '../../electron/core/mail-service.js';
 import { APP_URL, isComposeWindowUrl, isTrustedSender } from '../../electron/main/security.js';
 
@@ -70,7 +70,7 @@ describe('how many compose windows, and one per draft', () => {
 });
 
 describe('what main tells its windows', () => {
-  it('every change goes to the mail window and to each compose window open now (a compose window can say "Sent")', () => {
+  it('the mail window hears every change; each compose window open now hears its Outbox (to say "Sent") and nothing else', () => {
     const service = new EventEmitter();
     const on = (name: string, fn: (p: unknown) => void) => (service.on(name, fn), () => void service.off(name, fn));
     const got: Record<string, unknown[][]> = { main: [], c1: [], c2: [] };
@@ -83,18 +83,27 @@ describe('what main tells its windows', () => {
     wins.created(c1, `${APP_URL}#compose?mode=new`);
     wins.decide(`${APP_URL}#compose?mode=new`);
     wins.created(c2, `${APP_URL}#compose?mode=new`);
-    const off = forwardEvents({ on } as unknown as MailService, () => [main, ...wins.windows()].map((w) => w.webContents) as never);
+    // As electron/main/index.ts wires them.
+    const svc = { on } as unknown as MailService;
+    const offs = [
+      forwardEvents(svc, () => [main.webContents] as never),
+      forwardEvents(svc, () => wins.windows().map((w) => w.webContents) as never, COMPOSE_WINDOW_EVENTS),
+    ];
     service.emit('outboxChanged', { accountId: 'a' });
-    expect(got.main).toEqual([[IPC_EVENT, 'outboxChanged', { accountId: 'a' }]]);
+    service.emit('stateChanged', { state: 7 });
+    expect(got.main).toEqual([
+      [IPC_EVENT, 'outboxChanged', { accountId: 'a' }],
+      [IPC_EVENT, 'stateChanged', { state: 7 }],
+    ]);
     expect(got.c1).toEqual([[IPC_EVENT, 'outboxChanged', { accountId: 'a' }]]);
     // A window being torn down is skipped; a closed one is no longer told anything.
     expect(got.c2).toEqual([]);
     wins.closed(c1);
     service.emit('outboxChanged', { accountId: 'b' });
     expect(got.c1).toHaveLength(1);
-    expect(got.main).toHaveLength(2);
-    off();
+    expect(got.main).toHaveLength(3);
+    offs.forEach((off) => off());
     service.emit('outboxChanged', { accountId: 'c' });
-    expect(got.main).toHaveLength(2);
+    expect(got.main).toHaveLength(3);
   });
 });

@@ -121,6 +121,8 @@ type AddressParser = (value: string, opts: { flatten: boolean }) => ParsedAddres
 
 interface AddressModules {
   parse: AddressParser;
+  /** parse's answers are decoded already (mailparser's own parseAddressHeader): decoding twice would turn "=3D=3F…" into a word. */
+  parsedAreShown: boolean;
   /** punycode.js's toUnicode, loaded for the first internationalized domain. */
   toUnicode: () => (domain: string) => string;
 }
@@ -146,6 +148,7 @@ function addressParser(): AddressModules {
       let toUnicode: ((domain: string) => string) | null = null;
       return (addressModules = {
         parse: fn,
+        parsedAreShown: false,
         toUnicode: () => (toUnicode ??= (fromMailparser('punycode.js') as { toUnicode: (domain: string) => string }).toUnicode),
       });
     }
@@ -153,7 +156,7 @@ function addressParser(): AddressModules {
     // moved or renamed: mailparser's own function below
   }
   const viaIndex = (require('mailparser') as typeof Mailparser).parseAddressHeader;
-  return (addressModules = { parse: (value) => viaIndex(value, { flatten: true }).value as ParsedAddress[], toUnicode: () => (d) => d });
+  return (addressModules = { parse: (value) => viaIndex(value, { flatten: true }).value as ParsedAddress[], parsedAreShown: true, toUnicode: () => (d) => d });
 }
 
 /** An RFC 2047 encoded word, which belongs in a display name and never in an addr-spec (§5). */
@@ -244,11 +247,14 @@ function simpleAddresses(value: string): ParsedAddress[] | null {
 
 /** mailparser's parseAddressHeader(values, { flatten: true }).value. */
 export function parseAddressValues(values: readonly string[]): ParsedAddress[] {
-  const { parse, toUnicode } = addressParser();
+  const { parse, parsedAreShown, toUnicode } = addressParser();
   const out: ParsedAddress[] = [];
   for (const value of values) {
     if (typeof value !== 'string' || !value) continue;
-    out.push(...shownAddresses(simpleAddresses(value) ?? parse(value, { flatten: true }), toUnicode));
+    const simple = simpleAddresses(value);
+    if (simple) out.push(...shownAddresses(simple, toUnicode));
+    else if (parsedAreShown) out.push(...parse(value, { flatten: true }));
+    else out.push(...shownAddresses(parse(value, { flatten: true }), toUnicode));
   }
   return out;
 }

@@ -581,6 +581,15 @@ export class MailService {
     if (junkOn) {
       await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id)), { judged: verdicts, scores }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
     }
+    // Closing refuses the sessions' new work ('cancelled'), and runRules only reports a refused
+    // move: the mark goes no further than where this run began (written if there was none yet,
+    // or lowered past a run beside it), so the next start filters these again (a second run
+    // moves, copies and forwards nothing twice; junk filing looks only at the inbox).
+    if (this.sessions.isClosing) {
+      const onDisk = this.filteredMarkOnDisk.get(accountId);
+      if (onDisk === undefined || from < onDisk) await this.writeFilteredMark(accountId, from);
+      return;
+    }
     await this.writeFilteredMark(accountId, upTo);
   }
 

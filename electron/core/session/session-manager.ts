@@ -29,6 +29,11 @@ export class SessionManager {
     return this.sessions.get(accountId)?.openBox ?? undefined;
   }
 
+  /** Whether closeAll has begun: from then on every account's new work is refused ('cancelled'). */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /**
    * Stops taking work (new jobs are refused as 'cancelled') and waits for what every session was
    * asked before; each closes its mailbox. Work let in later would open an account's mailbox

@@ -86,3 +86,19 @@ it('a filter made from Alice’s settings is for Alice: the list and the preview
   await within(preview).findByText('No stored message in the Inbox matches.', undefined, POLL);
   await waitFor(() => expect(t.s.service.messages().filter((m) => m.folder === 'Receipts').map((m) => m.accountId)).toEqual([alice.id, alice.id]), POLL);
 });
+
+it('with one account, or none in view, a new filter is for every account (one added later is not left out silently)', async () => {
+  const account = (name: string) => ({ name, host: '127.0.0.1', port: 995, security: 'tls' as const, user: name.toLowerCase(), checkAtStartup: false, password: { source: 'keychain' as const } });
+  await t.s.service.addAccount(account('Alice'), 'pw');
+  t.render(t.s.api);
+  fireEvent.click(await screen.findByRole('button', { name: 'Account settings' }, POLL));
+  const nav = await screen.findByRole('navigation', { name: 'Accounts' }, POLL);
+  fireEvent.click(await within(nav).findByRole('button', { name: 'Alice' }, POLL));
+  fireEvent.click(within(nav).getByRole('button', { name: 'Filters' }));
+  const filters = await screen.findByRole('region', { name: 'Filters' }, POLL);
+  fireEvent.click(await within(filters).findByRole('button', { name: 'New filter' }, POLL));
+  const editor = within(filters).getByRole('form', { name: 'New filter' });
+  const appliesTo = within(editor).getByLabelText('Applies to') as HTMLSelectElement;
+  expect(appliesTo.selectedOptions[0]!.textContent).toBe('Every account');
+  expect([...appliesTo.options].map((o) => o.textContent)).toEqual(['Alice', 'Every account']);
+});

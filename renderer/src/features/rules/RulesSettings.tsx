@@ -54,8 +54,9 @@ function shownProblems(e: Editing, p: FormProblems): FormProblems {
 
 /**
  * `account`: the account whose settings were open last (the Filters page is reached from them);
- * a new filter starts scoped to it, as Thunderbird keeps filters per account (walkthrough m6: a
- * filter made in Alice's settings moved 121 of Bob's messages). Null: no account yet.
+ * with several accounts a new filter starts scoped to it, as Thunderbird keeps filters per account
+ * (walkthrough m6: a filter made in Alice's settings moved 121 of Bob's messages). Null: no account
+ * was in view.
  */
 export function RulesSettings({ account }: { account: string | null }) {
   const { api, db } = useServices();
@@ -84,6 +85,11 @@ export function RulesSettings({ account }: { account: string | null }) {
   const serverDeletes = (accounts ?? []).some((a) => a.leaveOnServer);
   const accountName = (id: string) => ((accounts?.length ?? 0) > 1 ? (accounts?.find((a) => a.id === id)?.name ?? null) : null);
   const nameOf = (id: string) => accounts?.find((a) => a.id === id)?.name;
+  /**
+   * A new filter's accounts: the one whose settings were open when there are several; every
+   * account with only one (so one added later is not left out silently) or with none in view.
+   */
+  const newFilterScope = () => ((accounts?.length ?? 0) > 1 && account !== null && nameOf(account) !== undefined ? account : null);
 
   const otherNames = (saved ?? []).filter((_, i) => i !== editing?.index).map((r) => r.name);
   const checked = editing ? checkForm(editing.form, otherNames) : null;
@@ -225,7 +231,7 @@ export function RulesSettings({ account }: { account: string | null }) {
       )}
       {saved && (
         <div className="form-actions rule-list-actions">
-          <button type="button" onClick={() => choose({ index: null, form: blankForm('', account !== null && nameOf(account) !== undefined ? account : (accounts?.[0]?.id ?? null)) })}>
+          <button type="button" onClick={() => choose({ index: null, form: blankForm('', newFilterScope()) })}>
             New filter
           </button>
         </div>

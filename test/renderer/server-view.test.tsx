@@ -152,7 +152,9 @@ describe('On the server view', () => {
     server.failListing('network', 'getaddrinfo ENOTFOUND pop.example.org');
     view(server);
     expect(await screen.findByText(/Cannot reach Bob's server: you may be offline/)).toBeTruthy();
-    expect(screen.getByText('Not listed yet')).toBeTruthy();
+    // Said once (the list under it says what to do), not twice.
+    expect(screen.getAllByText(/Not listed yet/).map((e) => e.textContent)).toEqual(['Not listed yet']);
+    expect(screen.getByText('Refresh lists what the server holds.')).toBeTruthy();
     expect(screen.queryByText(/^0 messages, /)).toBeNull();
     expect(server.calls.listing).toEqual([false, true]);
   });

@@ -220,7 +220,7 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
         onClick={sel.click}
         onOpen={openRow}
         onKeyDown={onKeyDown}
-        emptyText={unknown ? (refreshing || !listing ? '' : 'Not listed yet: Refresh looks at the server.') : listing.messages.length === 0 ? 'The server holds no messages.' : 'No message here matches this filter.'}
+        emptyText={unknown ? (refreshing || !listing ? '' : 'Refresh lists what the server holds.') : listing.messages.length === 0 ? 'The server holds no messages.' : 'No message here matches this filter.'}
       />
     </div>
   );

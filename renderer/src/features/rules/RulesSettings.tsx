@@ -56,7 +56,7 @@ function shownProblems(e: Editing, p: FormProblems): FormProblems {
  * `account`: the account whose settings were open last (the Filters page is reached from them);
  * with several accounts a new filter starts scoped to it, as Thunderbird keeps filters per account
  * (walkthrough m6: a filter made in Alice's settings moved 121 of Bob's messages). Null: no account
- * was in view.
+ * yet (AccountSettings passes the first account when none was chosen).
  */
 export function RulesSettings({ account }: { account: string | null }) {
   const { api, db } = useServices();
@@ -87,7 +87,7 @@ export function RulesSettings({ account }: { account: string | null }) {
   const nameOf = (id: string) => accounts?.find((a) => a.id === id)?.name;
   /**
    * A new filter's accounts: the one whose settings were open when there are several; every
-   * account with only one (so one added later is not left out silently) or with none in view.
+   * account with only one (so one added later is not left out silently).
    */
   const newFilterScope = () => ((accounts?.length ?? 0) > 1 && account !== null && nameOf(account) !== undefined ? account : null);
 

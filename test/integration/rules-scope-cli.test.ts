@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli-bundle.js';
+import { addDovecotAccounts } from '../support/cli-accounts.js';
 import { dovecotUnavailable, startDovecot, type DovecotServer } from '../support/dovecot.js';
 
 let dataDir: string;
@@ -97,11 +98,7 @@ if (missing) console.warn(`Skipping rules add --account against Dovecot: ${missi
     dc = await startDovecot({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }] });
     for (const user of dc.users) await dc.deliver(user, [invoice(user)]);
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-rules-scope-sync-'));
-    for (const user of dc.users) {
-      const name = user[0]!.toUpperCase() + user.slice(1);
-      const added = await run('account', 'add', name, '--host', '127.0.0.1', '--port', String(dc.tlsPort), '--security', 'tls', '--user', user, '--password-command', `echo ${user}-pw`, '--tls-fingerprint', dc.fingerprint256);
-      expect(added.stderr).toBe('');
-    }
+    await addDovecotAccounts(home, dc, (user) => `${user}-pw`);
   }, 120_000);
   afterAll(async () => {
     await dc?.stop();

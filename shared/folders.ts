@@ -97,6 +97,18 @@ export function isWithin(key: string, ancestor: string): boolean {
 }
 
 /**
+ * Whether filters run "on all folders" reach this one (Settings › Filters' Run now and preview,
+ * `popbox rules run --all-folders`): every folder but Drafts and the Outbox (a message being
+ * written or sent) and Trash with what is below it (mail thrown away).
+ */
+export function filtersReach(key: string): boolean {
+  return key !== roleKey('drafts') && key !== roleKey('outbox') && !isWithin(key, roleKey('trash'));
+}
+
+/** filtersReach in words, as the screen and the CLI say it. */
+export const FILTERS_REACH_WORDS = 'all folders except Drafts, Outbox and Trash';
+
+/**
  * "Work/Projects" as typed in the CLI or a search into names: `/` separates levels, `\/` is a
  * slash inside a name ("v1.2 \/ old").
  */

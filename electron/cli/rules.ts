@@ -2,7 +2,7 @@
  * `popbox rules …` (issue 16 §1): list, add and remove filters, and run them now over a folder
  * or some messages. Conditions and actions are typed as words (core/rules/rule-text.ts).
  */
-import { INBOX, parseFolderArg, pathOf } from '../../shared/folders.js';
+import { FILTERS_REACH_WORDS, INBOX, filtersReach, parseFolderArg, pathOf } from '../../shared/folders.js';
 import { scopeWords, type Rule, type RuleInput, type RuleOutcome } from '../../shared/rules.js';
 import type { MailService } from '../core/mail-service.js';
 import { AppFailure, isAppFailure } from '../core/errors.js';
@@ -21,14 +21,15 @@ export const RULES_USAGE = `  rules list [--json]         (each rule says whose 
         --every-account, on every account's mail, also of accounts added later; --off: saved but not run
   rules set RULE [--name NEW] [--if CONDITION...] [--any|--all] [--then ACTION...]
         [--account NAME]... [--every-account] [--on|--off]
-        (change a rule where it stands in the list: what is given replaces that part, the rest is kept)
+        (RULE: its name, or its number in "rules list"; what is given replaces that part of the
+        rule, the rest is kept, and so is its place in the list)
   rules remove RULE
   rules move RULE --to N     (put the rule at position N of the list, 1 = first; rules run in list order)
-  rules preview RULE [--folder NAME] [--account NAME] [--json]   (the messages the rule would act on,
-        also when it is off; nothing changes; default: every account's Inbox)
-  rules run [ID...] [--folder NAME] [--account NAME] [--forward] [--json]   (default: every account's Inbox;
-        --forward: carry out forward actions too, never twice for one message and address)
-        RULE: a rule's name, or its number in "rules list"`;
+  rules preview RULE [--folder NAME | --all-folders] [--account NAME] [--json]   (the messages the rule
+        would act on, also when it is off; nothing changes; default: every account's Inbox)
+  rules run [ID... | --folder NAME | --all-folders] [--account NAME] [--forward] [--json]
+        (default: every account's Inbox; --all-folders: ${FILTERS_REACH_WORDS};
+        --forward: carry out forward actions too, never twice for one message and address)`;
 
 /** The parts of a rule `rules add` and `rules set` read from their words. */
 interface RuleWords {
@@ -164,13 +165,19 @@ function scopeHint(s: MailService, r: Rule): string {
 }
 
 /** The messages `rules run` and `rules preview` look at: the ids typed, or a folder (default: the Inbox) of an account or of every one. */
-function messagesToCheck(s: MailService, positionals: readonly string[], where: { folder?: string | undefined; account?: string | undefined }, command: string): string[] {
+function messagesToCheck(
+  s: MailService,
+  positionals: readonly string[],
+  where: { folder?: string | undefined; account?: string | undefined; 'all-folders'?: boolean | undefined },
+  command: string,
+): string[] {
+  if ([positionals.length > 0, where.folder !== undefined, where['all-folders'] === true].filter(Boolean).length > 1) usage(`${command} takes message IDs, --folder or --all-folders, one of them`);
   if (positionals.length > 0) {
-    if (where.folder !== undefined) usage(`${command} takes message IDs or --folder, not both`);
     for (const id of positionals) if (!s.journal.get(id)) throw new AppFailure('not-found', `no message with id ${JSON.stringify(id)}`);
     return [...positionals];
   }
   const accounts = where.account !== undefined ? [s.accounts.get(where.account)] : s.listAccounts();
+  if (where['all-folders']) return accounts.flatMap((a) => s.messages({ accountId: a.id }).filter((m) => filtersReach(m.folder)).map((m) => m.id));
   if (where.folder !== undefined && parseFolderArg(where.folder).length === 0) usage('--folder needs a folder name');
   const ids: string[] = [];
   let found = false;
@@ -291,7 +298,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       });
     }
     case 'preview': {
-      const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, json: { type: 'boolean' } });
+      const { values, positionals } = parse(rest, { folder: { type: 'string' }, 'all-folders': { type: 'boolean' }, account: { type: 'string' }, json: { type: 'boolean' } });
       if (positionals.length !== 1) usage('rules preview takes exactly one NAME (or the rule\'s number in "rules list")');
       return withService(dataDir, async (s) => {
         const rules = await s.listRules();
@@ -310,7 +317,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
           return 0;
         }
         for (const m of rows) print(`${m.id}  ${m.account}  ${m.folder}  ${m.from || '(no sender)'}  ${JSON.stringify(m.subject || '(no subject)')}`);
-        const where = `${values.account !== undefined ? `${s.accounts.get(values.account).name}'s` : "every account's"} ${values.folder ?? 'Inbox'}`;
+        const where = `${values.account !== undefined ? `${s.accounts.get(values.account).name}'s` : "every account's"} ${values['all-folders'] ? FILTERS_REACH_WORDS.replace('all ', '') : (values.folder ?? 'Inbox')}`;
         const word = /^[\w.@-]+$/.test(rule.name) ? rule.name : `'${rule.name.replace(/'/g, "'\\''")}'`;
         const off = rule.enabled ? '' : ` (it is off: "popbox rules set ${word} --on" runs it on new mail)`;
         print(`${matched.length} of ${plural(ids.length, 'message')} in ${where} match ${describeRule(rule, nameOf)}${scopeHint(s, rule)}; nothing was changed${off}`);
@@ -318,7 +325,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       });
     }
     case 'run': {
-      const { values, positionals } = parse(rest, { folder: { type: 'string' }, account: { type: 'string' }, forward: { type: 'boolean' }, json: { type: 'boolean' } });
+      const { values, positionals } = parse(rest, { folder: { type: 'string' }, 'all-folders': { type: 'boolean' }, account: { type: 'string' }, forward: { type: 'boolean' }, json: { type: 'boolean' } });
       return withService(dataDir, async (s) => {
         const ids = messagesToCheck(s, positionals, values, 'rules run');
         // What a filter could not do (a forward held back, a folder that failed) is said here too.

@@ -2,7 +2,8 @@
  * Changing a filter from the terminal where it stands (level with Settings › Filters' editor and
  * its on/off box): `popbox rules set RULE …` replaces the parts typed (accounts, conditions,
  * actions, name, on/off) and keeps the rule's place in the order; RULE is a name or the number
- * `rules list` shows. `rules preview RULE` lists what a rule would act on and changes nothing.
+ * `rules list` shows. `rules preview RULE` lists what a rule would act on and changes nothing;
+ * `rules run`/`preview --all-folders` reach what the screen's "all folders" does.
  * Asserted is what a user meets: exit codes, printed lines, rules.json, and (against Dovecot)
  * which account's message a changed rule files on the next sync.
  */
@@ -150,5 +151,25 @@ if (missing) console.warn(`Skipping rules set against Dovecot: ${missing}`);
     // An off rule is not run by rules run either: Bob's invoice stays.
     expect((await run('rules', 'run')).code).toBe(0);
     expect(await folders('Bob')).toEqual(['Hello in Inbox', 'Your invoice in Inbox']);
+  });
+
+  it('rules run and preview --all-folders reach every folder but Drafts, Outbox and Trash (the screen\'s "all folders")', async () => {
+    const stored = async (account: string) => JSON.parse((await run('messages', '--account', account, '--json')).stdout) as { id: string; subject: string; folder: string; seen: boolean }[];
+    const bobsHello = (await stored('Bob')).find((m) => m.subject === 'Hello')!;
+    expect((await run('trash', bobsHello.id)).code).toBe(0);
+    expect((await run('rules', 'add', 'Shop', '--if', 'from is shop@example.com', '--then', 'mark-read')).code).toBe(0);
+    const preview = await run('rules', 'preview', 'Shop', '--all-folders');
+    expect(preview.stdout.trimEnd().split('\n').at(-1)).toBe(
+      "3 of 3 messages in every account's folders except Drafts, Outbox and Trash match Shop: if from is shop@example.com then mark-read; applies to every account; nothing was changed",
+    );
+    const ran = await run('rules', 'run', '--all-folders');
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout.trimEnd().split('\n').at(-1)).toBe('3 messages checked, 3 matched, 0 moved');
+    const read = async (account: string) => (await stored(account)).map((m) => `${m.subject} in ${m.folder}: ${m.seen ? 'read' : 'unread'}`).sort();
+    expect(await read('Alice')).toEqual(['Hello in Inbox: read', 'Your invoice in Receipts: read']);
+    expect(await read('Bob')).toEqual(['Hello in Trash: unread', 'Your invoice in Inbox: read']);
+    const both = await run('rules', 'run', '--all-folders', '--folder', 'Inbox');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('rules run takes message IDs, --folder or --all-folders, one of them');
   });
 });

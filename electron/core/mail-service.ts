@@ -27,7 +27,7 @@ import { AccountsService, type PasswordChange } from './accounts/accounts-servic
 import type { ProbeResult, SmtpSettings } from './smtp/index.js';
 import { AppFailure } from './errors.js';
 import { discoverServer } from './accounts/discover.js';
-import { ArrivalScan } from './ingest/arrivals.js';
+import { ArrivalFilter } from './ingest/arrival-filter.js';
 import { Ingest } from './ingest/ingest.js';
 import { TextCache } from './ingest/text-cache.js';
 import { PreferencesStore } from './preferences.js';
@@ -48,7 +48,7 @@ import { RuleStore } from './rules/rule-store.js';
 import { ForwardLog, refuseUnsendableForwards } from './rules/forward.js';
 import { buildForward } from './rules/forward-message.js';
 import { JunkService } from './junk/junk-service.js';
-import { MAX_RUN_IDS, previewRule, runRules, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
+import { previewRule, runRules, type RuleRun, type RuleRunDeps, type RunOptions } from './rules/run-rules.js';
 import type { Rule, RuleInput, RuleOutcome } from '../../shared/rules.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing } from '../../shared/server-view.js';
 import { ServerView, type DeletionPreview } from './server-view/server-view.js';
@@ -511,9 +511,13 @@ export class MailService {
 
   /** Run the rules now over these messages (a folder, a selection); what each did. */
   async runRules(ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
+    return (await this.runRulesOver(ids, opts)).outcomes;
+  }
+
+  private async runRulesOver(ids: readonly string[], opts: RunOptions): Promise<RuleRun> {
     if (opts.forward) await this.settleForwards();
     // A run that forwards asks the junk filter first, by hand (`rules run --forward`) as on
-    // arrival (filterArrivals): spam that matches a forward is never sent on.
+    // arrival (ingest/arrival-filter.ts): spam that matches a forward is never sent on.
     if (opts.forward && !opts.judgedJunk && this.prefs.get().junkFilter) opts = { ...opts, judgedJunk: (some) => this.judgedJunkByHand(some) };
     return runRules(this.ruleDeps, await this.rules.list(), ids, opts);
   }
@@ -544,81 +548,23 @@ export class MailService {
   }
   private previewGeneration = 0;
 
-  /**
-   * On arrival: the messages this sync added to the account's inbox, once they are on disk and
-   * journaled. A rule that fails (a bad rules.json) is reported and never fails the sync.
-   */
-  private async filterArrivals(accountId: string, startedAt: number): Promise<void> {
-    // Arrivals are what this account downloaded after the durable "filtered up to" mark
-    // (<account>/rules-filtered.json, by download time): a kill between the sync and the rules,
-    // or a journal compacted meanwhile, leaves them to the next sync instead of losing them (a
-    // rule run twice on one message copies nothing twice: run-rules skips a copy already there).
-    // Chosen and marked in memory in one synchronous step, so two callers never filter one twice.
-    const from = this.filteredTo.get(accountId) ?? (await this.readFilteredMark(accountId)) ?? startedAt - 1;
-    const fresh = (this.arrivalScan ??= new ArrivalScan(this.journal)).after(accountId, Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
-    const upTo = fresh.reduce((t, m) => Math.max(t, m.receivedAt), Math.max(from, this.filteredTo.get(accountId) ?? -Infinity));
-    this.filteredTo.set(accountId, upTo);
-    const added = fresh.map((m) => m.id);
-    if (added.length === 0) return void (await this.writeFilteredMark(accountId, upTo));
-    const junkOn = this.prefs.get().junkFilter;
-    // Downloaded from On the server after the filter held it there: the person said it is wanted.
-    const wanted = junkOn ? await this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)).catch(() => new Set<string>()) : new Set<string>();
-    // The filter's word comes before a forward: spam that matches one is filed, never sent on.
-    // Each verdict is kept, so the filing below does not classify those messages a second time.
-    const verdicts = new Map<string, 'junk' | 'unsure' | 'ham'>();
-    const scores = new Map<string, number>();
-    const judgedJunk = async (ids: readonly string[]) => {
-      const judged = await this.junk.classifyArrivals(ids.filter((id) => !wanted.has(id)), { file: false });
-      for (const kind of ['junk', 'unsure', 'ham'] as const) for (const id of judged[kind]) verdicts.set(id, kind);
-      for (const [id, score] of judged.scores) scores.set(id, score);
-      return new Set(judged.junk);
-    };
-    // In runs of at most MAX_RUN_IDS (a first sync of a big mailbox brings more).
-    for (let i = 0; i < added.length; i += MAX_RUN_IDS) {
-      await this.runRules(added.slice(i, i + MAX_RUN_IDS), { forward: true, ...(junkOn ? { judgedJunk } : {}) }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `Filters did not run: ${e instanceof Error ? e.message : String(e)}` }));
-    }
-    // After the rules (what a rule filed is no longer in the inbox, so its decision wins).
-    if (junkOn) {
-      await this.junk.classifyArrivals(added.filter((id) => !wanted.has(id)), { judged: verdicts, scores }).catch((e: unknown) => this.emit('notice', { level: 'warning', message: `The junk filter did not run: ${e instanceof Error ? e.message : String(e)}` }));
-    }
-    // Closing refuses the sessions' new work ('cancelled'), and runRules only reports a refused
-    // move: the mark goes no further than where this run began (written if there was none yet,
-    // or lowered past a run beside it), so the next start filters these again (a second run
-    // moves, copies and forwards nothing twice; junk filing looks only at the inbox).
-    if (this.sessions.isClosing) {
-      const onDisk = this.filteredMarkOnDisk.get(accountId);
-      if (onDisk === undefined || from < onDisk) await this.writeFilteredMark(accountId, from);
-      return;
-    }
-    await this.writeFilteredMark(accountId, upTo);
+  /** Filtering on arrival: the rules and the junk filter over what the account downloaded (ingest/arrival-filter.ts). */
+  private get arrivalFilter(): ArrivalFilter {
+    return (this.arrivalFilterService ??= new ArrivalFilter({
+      dataDir: this.opts.dataDir,
+      journal: this.journal,
+      runRules: (ids, opts) => this.runRulesOver(ids, opts),
+      junkOn: () => this.prefs.get().junkFilter,
+      wanted: (accountId) => this.serverView.wantedIds(accountId, (uidl) => messageIdFor(accountId, uidl)),
+      classifyArrivals: (ids, opts) => this.junk.classifyArrivals(ids, opts),
+      notice: (message) => this.emit('notice', { level: 'warning', message }),
+    }));
   }
+  private arrivalFilterService: ArrivalFilter | undefined;
 
-  private filteredMarkFile(accountId: string): string {
-    return path.join(AccountMailbox.dirFor(this.opts.dataDir, accountId), 'rules-filtered.json');
+  private filterArrivals(accountId: string, startedAt: number): Promise<void> {
+    return this.arrivalFilter.filter(accountId, startedAt);
   }
-
-  private async readFilteredMark(accountId: string): Promise<number | null> {
-    try {
-      const at = (JSON.parse(await fs.readFile(this.filteredMarkFile(accountId), 'utf8')) as { upTo?: unknown }).upTo;
-      if (typeof at !== 'number' || !Number.isFinite(at)) return null;
-      this.filteredMarkOnDisk.set(accountId, at);
-      return at;
-    } catch {
-      return null; // none yet (first sync with rules): from this sync on
-    }
-  }
-
-  private async writeFilteredMark(accountId: string, upTo: number): Promise<void> {
-    // A check that found nothing leaves the mark as it was: no write (and no fsync) each time.
-    if (this.filteredMarkOnDisk.get(accountId) === upTo) return;
-    await writeFileAtomic(this.filteredMarkFile(accountId), JSON.stringify({ upTo })).then(
-      () => void this.filteredMarkOnDisk.set(accountId, upTo),
-      () => {},
-    );
-  }
-
-  /** The "filtered up to" mark as last read from or written to disk, per account. */
-  private readonly filteredMarkOnDisk = new Map<string, number>();
 
   // ---- On the server (server-view/) ----
 
@@ -699,10 +645,6 @@ export class MailService {
     return this.junk.train([...this.journal.all()], opts);
   }
 
-  /** Arrivals since the last look (ingest/arrivals.ts): an empty check reads no more than what it journaled. */
-  private arrivalScan: ArrivalScan | undefined;
-  /** Per account, the download time up to which arrivals were filtered (rules-filtered.json durably). */
-  private readonly filteredTo = new Map<string, number>();
   /** Syncs whose new mail is not filtered yet. */
   private readonly arriving = new Set<Promise<unknown>>();
 

@@ -91,10 +91,33 @@ describe('forwardAll', () => {
     const t = await subject();
     const failing = forwarder(new ForwardLog(path.join(dir, 'log')), true);
     const r = await forwardAll(failing, [{ subject: t, to: 'bob@example.org', rule: 'R' }], 20);
-    expect(r.notes.join()).toContain('was not forwarded to bob@example.org: the Outbox is full');
+    // Not queued: said as unsent (runRules reports it and leaves the message not done), not as a guard's note.
+    expect(r.unsent).toMatchObject([{ id: t.record.id, to: 'bob@example.org', error: { message: 'the Outbox is full' } }]);
+    expect(r.notes).toEqual([]);
     const retry = forwarder(new ForwardLog(path.join(dir, 'log')));
     await forwardAll(retry, [{ subject: t, to: 'bob@example.org', rule: 'R' }], 30);
     expect(retry.sent).toEqual([`${t.record.id}→bob@example.org`]);
+    // In the same process too (the log took it back in memory as well), and once only.
+    const u = await subject();
+    const log = new ForwardLog(path.join(dir, 'log'));
+    await forwardAll(forwarder(log, true), [{ subject: u, to: 'bob@example.org', rule: 'R3' }], 40);
+    const same = forwarder(log);
+    await forwardAll(same, [{ subject: u, to: 'bob@example.org', rule: 'R3' }], 50);
+    await forwardAll(same, [{ subject: u, to: 'bob@example.org', rule: 'R3' }], 60);
+    expect(same.sent).toEqual([`${u.record.id}→bob@example.org`]);
+  });
+
+  it('a forward whose record cannot be saved is not sent, and goes once the log can be written (same process)', async () => {
+    const s = await subject();
+    const log = new ForwardLog(path.join(dir, 'not-yet')); // its folder is missing: every save fails
+    const fw = forwarder(log);
+    const r = await forwardAll(fw, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 0);
+    expect(fw.sent).toEqual([]);
+    expect(r.unsent).toMatchObject([{ id: s.record.id, to: 'bob@example.org' }]);
+    await fs.mkdir(path.join(dir, 'not-yet'));
+    await forwardAll(fw, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 10);
+    await forwardAll(fw, [{ subject: s, to: 'bob@example.org', rule: 'R' }], 20);
+    expect(fw.sent).toEqual([`${s.record.id}→bob@example.org`]);
   });
 
   it('never forwards automatic mail, its own forwards, mail from the target or a headers-only message', async () => {

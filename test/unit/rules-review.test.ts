@@ -123,7 +123,7 @@ describe('running rules', () => {
     const s = new RuleSubject(partial, 'Acc', async () => file);
     expect(await ruleMatches(rule(['body not-contains zzz']), s, NOW)).toBe(false);
     const { deps, server } = store([partial]);
-    const out = await runRules(deps, [rule(['size > 0'], ['delete-on-server'])], ['m1']);
+    const { outcomes: out } = await runRules(deps, [rule(['size > 0'], ['delete-on-server'])], ['m1']);
     expect(server).toEqual([]);
     expect(out[0]?.deleteOnServer).toBeUndefined();
   });

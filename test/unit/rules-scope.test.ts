@@ -49,7 +49,7 @@ const receipts = (scope?: string[]): Rule => ({ name: 'Receipts', enabled: true,
 describe('a filter’s scope', () => {
   it('a filter for Alice files Alice’s mail only (arrival and Run now run the same way)', async () => {
     const box = mailbox();
-    const outcomes = await runRules(box.deps, [receipts(['alice'])], box.ids);
+    const { outcomes } = await runRules(box.deps, [receipts(['alice'])], box.ids);
     expect(outcomes.map((o) => o.id)).toEqual(['a1', 'a2']);
     expect(box.where()).toEqual({ a1: 'Receipts', a2: 'Receipts', b1: 'INBOX' });
   });

@@ -243,13 +243,23 @@ export interface ForwardWish {
   rule: string;
 }
 
+/** A forward that was not queued (nothing went out, nothing is recorded): it may be tried again. */
+export interface UnsentForward {
+  id: string;
+  subject: string;
+  to: string;
+  error: unknown;
+}
+
 /**
  * Forward what the rules asked for, each guard checked first. Returns, per message id, the
- * addresses it went to, and what was held back or failed (for the user, in words).
+ * addresses it went to; what a guard held back (for the user, in words: that stays so); and
+ * the forwards that could not be queued (a run again tries them, once).
  */
-export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], now: number): Promise<{ sent: Map<string, string[]>; notes: string[] }> {
+export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], now: number): Promise<{ sent: Map<string, string[]>; notes: string[]; unsent: UnsentForward[] }> {
   const sent = new Map<string, string[]>();
   const notes: string[] = [];
+  const unsent: UnsentForward[] = [];
   const capped = new Map<string, number>();
   if (wishes.length) await fw.log.prune(fw.stored ?? (() => true), now);
   for (const { subject, to, rule } of wishes) {
@@ -261,27 +271,30 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
       notes.push(`${what} was not forwarded to ${to}: ${refusal}`);
       continue;
     }
-    // Checked again as it is taken: another run may have forwarded it while the file was read.
-    const claim = await fw.log.claim(m, to, rule, now, fw.cap);
-    if (claim === 'done') continue;
-    if (claim === 'capped') {
-      capped.set(rule, (capped.get(rule) ?? 0) + 1);
-      continue;
-    }
     try {
+      // Checked again as it is taken: another run may have forwarded it while the file was read.
+      const claim = await fw.log.claim(m, to, rule, now, fw.cap);
+      if (claim === 'done') continue;
+      if (claim === 'capped') {
+        capped.set(rule, (capped.get(rule) ?? 0) + 1);
+        continue;
+      }
       await fw.send(m, to, rule, claim.outbox);
       sent.set(m.id, [...(sent.get(m.id) ?? []), to]);
-      // Failing to note it queued only leaves it pending: the next process finds it in the Outbox.
-      await fw.log.queued(m.id, to).catch(() => {});
     } catch (e) {
+      // Not queued (or not recorded durably before it would have been): taken back, in memory
+      // too, so a run again may forward it.
       await fw.log.forget(m.id, to, rule, now).catch(() => {});
-      notes.push(`${what} was not forwarded to ${to}: ${e instanceof Error ? e.message : String(e)}`);
+      unsent.push({ id: m.id, subject: m.summary.subject, to, error: e });
+      continue;
     }
+    // Failing to note it queued only leaves it pending: the next process finds it in the Outbox.
+    await fw.log.queued(m.id, to).catch(() => {});
   }
   for (const [rule, n] of capped) {
     notes.push(`The filter “${rule}” forwarded ${fw.cap ?? FORWARDS_PER_RULE_PER_HOUR} messages in the last hour, the most it may: ${n} more not forwarded (a mail loop?). Run the filters again later to forward them.`);
   }
-  return { sent, notes };
+  return { sent, notes, unsent };
 }
 
 /** The addresses a rule forwards to (lowercase), none when it is off. */

@@ -11,8 +11,8 @@
  * if the process dies in between, the next open reconciles the journal with the disk (ingest
  * reconcile), which records the message where its file is. A copy is a new file under a new id
  * that exists only once it is renamed into place. Nothing here writes a message's bytes itself.
- * What a crash can cost is that a message already filed is not filtered again (arrival rules
- * run once per sync); `rules run` does it on demand.
+ * A run says which messages it left not done (an action refused because Popbox is closing, or
+ * failed): on arrival those are filtered again at the next check (ingest/arrival-filter.ts).
  */
 import type { MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import { roleKey, type FolderInfo } from '../../../shared/folders.js';
@@ -199,10 +199,28 @@ export interface RunOptions {
    * (the rules run before the filter files junk, so spam matching a forward went out first).
    */
   judgedJunk?(ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Said after the failures, what becomes of that mail (on arrival: filtered again at the next check). */
+  afterFailure?: string;
 }
 
-export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleOutcome[]> {
-  if (!rules.some((r) => r.enabled)) return [];
+/** What a run did to each message a rule matched, and the messages it left not done. */
+export interface RuleRun {
+  outcomes: RuleOutcome[];
+  /**
+   * Messages an action of which did not complete: refused ('cancelled': Popbox is closing) or
+   * failed (a full disk, a folder that cannot be made, a forward that could not be queued).
+   * Its other actions went ahead; a run again skips what is done (a move to where it is, a copy
+   * already there, a forward recorded in rules-forwarded.json).
+   */
+  notDone: ReadonlySet<string>;
+}
+
+/** Refused because Popbox is closing: not a failure to report (the window is going), but not done either. */
+export const refusedAtClose = (e: unknown): boolean => e instanceof AppFailure && e.code === 'cancelled';
+
+export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleRun> {
+  const notDone = new Set<string>();
+  if (!rules.some((r) => r.enabled)) return { outcomes: [], notDone };
   if (ids.length > MAX_RUN_IDS) throw new AppFailure('invalid', `Rules run on at most ${MAX_RUN_IDS.toLocaleString('en')} messages at a time; choose fewer (a folder at a time).`);
   const now = deps.now();
   const budget: MatchCounter = { steps: 0, limit: opts.steps ?? RUN_STEPS };
@@ -239,6 +257,10 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
 
   const outcomes = new Map<string, RuleOutcome>();
   const failures: string[] = [];
+  const failed = (id: string, where: string, e: unknown): void => {
+    notDone.add(id);
+    if (!refusedAtClose(e)) failures.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+  };
   for (const p of plans) {
     outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(onServer(p) ? { deleteOnServer: true } : {}) });
   }
@@ -251,15 +273,16 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
       wishes = wishes.filter((w) => !junk.has(w.subject.record.id));
     }
     if (wishes.length) {
-      const { sent, notes } = await forwardAll(deps.forwarder, wishes, now);
+      const { sent, notes, unsent } = await forwardAll(deps.forwarder, wishes, now);
       for (const [id, to] of sent) outcomes.get(id)!.forwardedTo = to;
+      for (const u of unsent) failed(u.id, `forwarding “${u.subject || '(no subject)'}” to ${u.to}`, u.error);
       if (notes.length) deps.onFailure?.(notes.slice(0, 5).join('; '));
     }
   }
   // A destination that fails (a bad name, a full disk) is reported; the other destinations still run.
   const keyOf = async (p: Plan, target: string[] | { key: string }): Promise<string | null> =>
     folderKey(deps, p.m.accountId, target).catch((e: unknown) => {
-      failures.push(`${Array.isArray(target) ? target.join('/') : target.key}: ${e instanceof Error ? e.message : String(e)}`);
+      failed(p.m.id, Array.isArray(target) ? target.join('/') : target.key, e);
       return null;
     });
   const moveKeys = new Map<string, string | null>();
@@ -277,7 +300,7 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
         await deps.folders.copy([p.m.id], key);
         outcomes.get(p.m.id)!.copiedTo.push(key);
       } catch (e) {
-        failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+        failed(p.m.id, key, e);
       }
     }
   }
@@ -302,11 +325,15 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
       });
       for (const id of list) if (deps.get(id)?.folder === key) outcomes.get(id)!.movedTo = key;
     } catch (e) {
-      failures.push(`${key}: ${e instanceof Error ? e.message : String(e)}`);
+      // Those renamed before the failure are filed; the rest are not done.
+      for (const id of list) {
+        if (deps.get(id)?.folder === key) outcomes.get(id)!.movedTo = key;
+        else failed(id, key, e);
+      }
     }
   }
-  if (failures.length > 0) deps.onFailure?.(`Some filter actions failed: ${failures.slice(0, 5).join('; ')}`);
-  return [...outcomes.values()];
+  if (failures.length > 0) deps.onFailure?.(`Some filter actions failed: ${[...new Set(failures)].slice(0, 5).join('; ')}.${opts.afterFailure ? ` ${opts.afterFailure}` : ''}`);
+  return { outcomes: [...outcomes.values()], notDone };
 }
 
 /** The same mail (a copy of it): same Message-ID and size, or without one the same summary. */

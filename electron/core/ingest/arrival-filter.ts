@@ -1,0 +1,178 @@
+/**
+ * Filtering on arrival: the rules, then the junk filter, over the mail an account downloaded,
+ * once it is on disk and journaled. A filter that fails never fails the check for mail.
+ *
+ * What has been through the filters is kept per account in <account>/rules-filtered.json:
+ * `upTo`, a download time (ms) up to which every arrival is done. A message is done when every
+ * action its rules asked for completed; one refused (Popbox is closing) or failed (a full disk,
+ * a folder that cannot be made, a forward that could not be queued) is not, and the mark stops
+ * before it. Such messages are filtered again at the next check, and only they: the file also
+ * says up to when arrivals were looked at (`checkedTo`) and which of them are not done
+ * (`retry`, with the folder each was left in), so the mail done after one that is not is never
+ * run on again: a rule run again on a message the person has filed since would file it back
+ * (out of Trash too). For the same reason one not done that the person moved or deleted since
+ * counts as done. A Popbox that knows only `upTo` reads the file as before: all again from there.
+ * A kill before the file is written leaves the mark where it was: those are filtered again.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { refusedAtClose, MAX_RUN_IDS, type RuleRun, type RunOptions } from '../rules/run-rules.js';
+import type { JunkService } from '../junk/junk-service.js';
+import { writeFileAtomic } from '../store/durable.js';
+import type { Journal } from '../store/journal.js';
+import { AccountMailbox } from '../store/mailbox.js';
+import { ArrivalScan } from './arrivals.js';
+
+export interface ArrivalFilterDeps {
+  dataDir: string;
+  journal: Journal;
+  /** The rule list over these messages, forwards included; which it left not done. */
+  runRules(ids: readonly string[], opts: RunOptions): Promise<RuleRun>;
+  junkOn(): boolean;
+  /** Downloaded from On the server after the junk filter held it there: the person wants it. */
+  wanted(accountId: string): Promise<ReadonlySet<string>>;
+  classifyArrivals: JunkService['classifyArrivals'];
+  notice(message: string): void;
+}
+
+/** Where an account's filtering stands (what the file says, and what this process did since). */
+interface Mark {
+  upTo: number;
+  checkedTo: number;
+  /** Arrivals up to checkedTo that are not done: their download time and the folder they were left in. */
+  retry: Map<string, Left>;
+}
+
+interface Left {
+  at: number;
+  folder: string;
+}
+
+const AGAIN = 'They will be tried again at the next check.';
+
+export class ArrivalFilter {
+  private readonly scan: ArrivalScan;
+  private readonly marks = new Map<string, Mark>();
+  /** The file's text as last read or written, per account: a check that changed nothing writes nothing. */
+  private readonly onDisk = new Map<string, string>();
+  /** Per account, the run under way: the next waits for it, so no message is filtered by two at once. */
+  private readonly turns = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: ArrivalFilterDeps) {
+    this.scan = new ArrivalScan(deps.journal);
+  }
+
+  /** Filters what the account downloaded since its last run, and what that left not done. */
+  filter(accountId: string, startedAt: number): Promise<void> {
+    const turn = (this.turns.get(accountId) ?? Promise.resolve()).then(() => this.run(accountId, startedAt));
+    const settled = turn.catch(() => {});
+    this.turns.set(accountId, settled);
+    void settled.then(() => this.turns.get(accountId) === settled && this.turns.delete(accountId));
+    return turn;
+  }
+
+  private async run(accountId: string, startedAt: number): Promise<void> {
+    // No file yet (the first check with rules): from this check on.
+    const mark = this.marks.get(accountId) ?? (await this.read(accountId)) ?? { upTo: startedAt - 1, checkedTo: startedAt - 1, retry: new Map<string, Left>() };
+    this.marks.set(accountId, mark);
+    const todo = new Map<string, number>();
+    for (const [id, left] of mark.retry) {
+      const m = this.deps.journal.get(id);
+      if (m?.folder === left.folder) todo.set(id, m.receivedAt);
+    }
+    for (const m of this.scan.after(accountId, mark.checkedTo)) {
+      todo.set(m.id, m.receivedAt);
+      mark.checkedTo = Math.max(mark.checkedTo, m.receivedAt);
+    }
+    const ids = [...todo.keys()].sort((a, b) => todo.get(a)! - todo.get(b)!);
+    // The scan has moved past these: whatever goes wrong, they stay to do until a run says they are done.
+    const notDone = ids.length > 0 ? await this.filterNow(accountId, ids).catch(() => new Set(ids)) : new Set<string>();
+    mark.retry = new Map();
+    for (const [id, at] of todo) {
+      const m = this.deps.journal.get(id);
+      if (m && notDone.has(id)) mark.retry.set(id, { at, folder: m.folder });
+    }
+    mark.upTo = [...mark.retry.values()].reduce((t, left) => Math.min(t, left.at - 1), mark.checkedTo);
+    await this.write(accountId, mark);
+  }
+
+  /** The rules, then the junk filter; the ids not done. */
+  private async filterNow(accountId: string, ids: readonly string[]): Promise<Set<string>> {
+    const notDone = new Set<string>();
+    const junkOn = this.deps.junkOn();
+    const wanted = junkOn ? await this.deps.wanted(accountId).catch(() => new Set<string>()) : new Set<string>();
+    // The filter's word comes before a forward: spam that matches one is filed, never sent on.
+    // Each verdict is kept, so the filing below does not classify those messages a second time.
+    const verdicts = new Map<string, 'junk' | 'unsure' | 'ham'>();
+    const scores = new Map<string, number>();
+    const judgedJunk = async (some: readonly string[]) => {
+      const judged = await this.deps.classifyArrivals(some.filter((id) => !wanted.has(id)), { file: false });
+      for (const kind of ['junk', 'unsure', 'ham'] as const) for (const id of judged[kind]) verdicts.set(id, kind);
+      for (const [id, score] of judged.scores) scores.set(id, score);
+      return new Set(judged.junk);
+    };
+    // In runs of at most MAX_RUN_IDS (a first check of a big mailbox brings more).
+    for (let i = 0; i < ids.length; i += MAX_RUN_IDS) {
+      const some = ids.slice(i, i + MAX_RUN_IDS);
+      try {
+        const run = await this.deps.runRules(some, { forward: true, afterFailure: AGAIN, ...(junkOn ? { judgedJunk } : {}) });
+        for (const id of run.notDone) notDone.add(id);
+      } catch (e) {
+        for (const id of some) notDone.add(id);
+        this.tell('Filters did not run', e, 'They will run on this mail at the next check.');
+      }
+    }
+    // After the rules (what a rule filed is no longer in the inbox, so its decision wins; one
+    // whose rules are not done waits for them).
+    const look = junkOn ? ids.filter((id) => !wanted.has(id) && !notDone.has(id)) : [];
+    if (look.length > 0) {
+      await this.deps.classifyArrivals(look, { judged: verdicts, scores }).catch((e: unknown) => {
+        for (const id of look) notDone.add(id);
+        this.tell('The junk filter did not run', e, 'It will look at this mail at the next check.');
+      });
+    }
+    return notDone;
+  }
+
+  /** A failure in words; nothing when Popbox is closing (the window is going, and the next start does it). */
+  private tell(what: string, e: unknown, next: string): void {
+    if (refusedAtClose(e)) return;
+    this.deps.notice(`${what}: ${e instanceof Error ? e.message : String(e)}. ${next}`);
+  }
+
+  private file(accountId: string): string {
+    return path.join(AccountMailbox.dirFor(this.deps.dataDir, accountId), 'rules-filtered.json');
+  }
+
+  private async read(accountId: string): Promise<Mark | null> {
+    let text: string;
+    let json: { upTo?: unknown; checkedTo?: unknown; retry?: unknown };
+    try {
+      text = await fs.readFile(this.file(accountId), 'utf8');
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      return null; // none yet
+    }
+    const { upTo, checkedTo, retry } = json;
+    if (typeof upTo !== 'number' || !Number.isFinite(upTo)) return null;
+    this.onDisk.set(accountId, text);
+    const again = new Map<string, Left>();
+    for (const [id, folder] of Object.entries(typeof retry === 'object' && retry !== null ? retry : {})) {
+      const m = this.deps.journal.get(id);
+      if (m && typeof folder === 'string') again.set(id, { at: m.receivedAt, folder });
+    }
+    const seen = typeof checkedTo === 'number' && Number.isFinite(checkedTo) && checkedTo > upTo ? checkedTo : upTo;
+    return { upTo, checkedTo: seen, retry: again };
+  }
+
+  private async write(accountId: string, mark: Mark): Promise<void> {
+    const retry = Object.fromEntries([...mark.retry].map(([id, left]) => [id, left.folder]));
+    const text = JSON.stringify(mark.retry.size > 0 ? { upTo: mark.upTo, checkedTo: mark.checkedTo, retry } : { upTo: mark.upTo });
+    if (this.onDisk.get(accountId) === text) return;
+    // Not written (a full disk): the file stays behind, so more is filtered again, never less.
+    await writeFileAtomic(this.file(accountId), text).then(
+      () => void this.onDisk.set(accountId, text),
+      () => {},
+    );
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Filtering on arrival (ingest/arrival-filter.ts): the "filtered up to" mark never passes a
+ * message whose filters are not done, and the next run — in this process or the next — runs on
+ * those alone, never again on the mail done beside them (a rule run again would file back what
+ * the person has filed since). A refusal because Popbox is closing says nothing; a failure says
+ * what happens next.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { MessageRecord } from '../../shared/changes.js';
+import { AppFailure } from '../../electron/core/errors.js';
+import { ArrivalFilter, type ArrivalFilterDeps } from '../../electron/core/ingest/arrival-filter.js';
+import type { RuleRun, RunOptions } from '../../electron/core/rules/run-rules.js';
+import { Journal } from '../../electron/core/store/journal.js';
+import { AccountMailbox } from '../../electron/core/store/mailbox.js';
+import { record } from '../renderer/service-api.js';
+
+let dataDir: string;
+let journal: Journal;
+beforeEach(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-arrival-filter-'));
+  await fs.mkdir(AccountMailbox.dirFor(dataDir, 'acc1'), { recursive: true });
+  journal = await Journal.open(path.join(dataDir, 'journal.jsonl'));
+});
+afterEach(async () => {
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+const markFile = () => path.join(AccountMailbox.dirFor(dataDir, 'acc1'), 'rules-filtered.json');
+const onDisk = async () => JSON.parse(await fs.readFile(markFile(), 'utf8')) as unknown;
+
+async function arrive(...at: number[]): Promise<MessageRecord[]> {
+  const ms = at.map((receivedAt) => record({ receivedAt }));
+  await journal.append(ms.map((m) => ({ t: 'add' as const, m })));
+  return ms;
+}
+
+/** A filter whose rule runs say `notDone(ids)` is left not done (or throw it); what it was asked. */
+function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; junkOn?: boolean } = {}) {
+  const ran: string[][] = [];
+  const junked: string[][] = [];
+  const notices: string[] = [];
+  const deps: ArrivalFilterDeps = {
+    dataDir,
+    journal,
+    runRules: async (ids: readonly string[], _opts: RunOptions): Promise<RuleRun> => {
+      ran.push([...ids]);
+      const left = over.notDone?.(ids) ?? [];
+      if (left instanceof Error) throw left;
+      return { outcomes: [], notDone: new Set(left) };
+    },
+    junkOn: () => over.junkOn ?? false,
+    wanted: async () => new Set(),
+    classifyArrivals: async (ids, opts) => {
+      if (opts?.file !== false) junked.push([...ids]);
+      return { junk: [], unsure: [], ham: [...ids], skipped: [], scores: new Map() };
+    },
+    notice: (m) => notices.push(m),
+  };
+  return { af: new ArrivalFilter(deps), ran, junked, notices };
+}
+
+it('the mark stops before the first message not done; the next start runs on that one alone, then passes them all', async () => {
+  const [a, b, c] = await arrive(100, 200, 300);
+  const first = filter({ notDone: () => [b!.id] });
+  await first.af.filter('acc1', 50);
+  expect(first.ran).toEqual([[a!.id, b!.id, c!.id]]);
+  expect(await onDisk()).toEqual({ upTo: 199, checkedTo: 300, retry: { [b!.id]: 'INBOX' } });
+
+  // The next process (the file alone): b, not a or c.
+  const next = filter();
+  await next.af.filter('acc1', 1_000);
+  expect(next.ran).toEqual([[b!.id]]);
+  expect(await onDisk()).toEqual({ upTo: 300 });
+  // Nothing new, nothing left: no run, and the file as it was.
+  await next.af.filter('acc1', 2_000);
+  expect(next.ran).toHaveLength(1);
+});
+
+it('in the same process, the next run takes what was not done with the new mail only', async () => {
+  const [a, b] = await arrive(100, 200);
+  let refuse = true;
+  const { af, ran } = filter({ notDone: (ids) => (refuse ? ids.filter((id) => id === a!.id) : []) });
+  await af.filter('acc1', 50);
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX' } });
+  const [c] = await arrive(300);
+  refuse = false;
+  await af.filter('acc1', 250);
+  expect(ran).toEqual([
+    [a!.id, b!.id],
+    [a!.id, c!.id],
+  ]);
+  expect(await onDisk()).toEqual({ upTo: 300 });
+});
+
+it('one not done that the person filed or deleted since is theirs: not run on again', async () => {
+  const [a, b, c] = await arrive(100, 200, 300);
+  const first = filter({ notDone: () => [a!.id, b!.id, c!.id] });
+  await first.af.filter('acc1', 50);
+  await journal.append([
+    { t: 'move', id: a!.id, folder: 'Archive' },
+    { t: 'remove', id: b!.id },
+  ]);
+  const next = filter();
+  await next.af.filter('acc1', 1_000);
+  expect(next.ran).toEqual([[c!.id]]);
+  expect(await onDisk()).toEqual({ upTo: 300 });
+});
+
+it('a failure says what happens next; a refusal because Popbox is closing says nothing; junk waits for the rules', async () => {
+  const [a, b] = await arrive(100, 200);
+  const closing = filter({ notDone: () => new AppFailure('cancelled', 'Popbox is closing: nothing more is done in the mailbox now'), junkOn: true });
+  await closing.af.filter('acc1', 50);
+  expect(closing.notices).toEqual([]);
+  expect(closing.junked).toEqual([]);
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX', [b!.id]: 'INBOX' } });
+
+  const broken = filter({ notDone: () => new Error('rules.json is not valid JSON'), junkOn: true });
+  await broken.af.filter('acc1', 1_000);
+  expect(broken.notices).toEqual(['Filters did not run: rules.json is not valid JSON. They will run on this mail at the next check.']);
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX', [b!.id]: 'INBOX' } });
+
+  // b's rules done, a's not: the junk filter files b only.
+  const half = filter({ notDone: () => [a!.id], junkOn: true });
+  await half.af.filter('acc1', 2_000);
+  expect(half.junked).toEqual([[b!.id]]);
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX' } });
+});
+
+it('a mark written before (upTo alone) reads as it did', async () => {
+  const [, b] = await arrive(100, 200);
+  await fs.writeFile(markFile(), JSON.stringify({ upTo: 150 }));
+  const { af, ran } = filter();
+  await af.filter('acc1', 1_000);
+  expect(ran).toEqual([[b!.id]]);
+  expect(await onDisk()).toEqual({ upTo: 200 });
+});

@@ -154,6 +154,14 @@ export const PasswordSource = z.discriminatedUnion(
 );
 export type PasswordSource = z.infer<typeof PasswordSource>;
 
+/**
+ * Where a "keychain" password really is: the system's keychain, a file in the data directory
+ * encrypted by Electron's safeStorage (no keychain answered), or only this process's memory
+ * (`--secrets memory`, or neither answered). The settings screens say which; never the password.
+ */
+export const PasswordStore = z.enum(['keychain', 'encrypted-file', 'memory']);
+export type PasswordStore = z.infer<typeof PasswordStore>;
+
 const User = z
   .string(invalidType('must be text'))
   .min(1, 'must not be empty')

@@ -37,6 +37,7 @@ export const METHOD_NAMES = [
   'pendingDeletions',
   'inlinePart',
   'discoverServer',
+  'passwordStore',
   'getPreferences',
   'updatePreferences',
   'send',

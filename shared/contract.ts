@@ -5,7 +5,7 @@
  * the CLI all speak exactly this map (GitHub Desktop's ipc-shared.ts is the model).
  */
 import { z } from 'zod';
-import { AccountSettings, AuthMechanism, DeletionPolicy, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
+import { AccountSettings, AuthMechanism, DeletionPolicy, PasswordStore, ScreenAccountInput, ScreenAccountPatch, Security, SmtpConnectionTest } from './accounts.js';
 import { AccountFolders, ChangesResult, JunkedBy, MessageFlags, MessageRecord } from './changes.js';
 import { FolderInfo, FolderKey, FolderPath } from './folders.js';
 import type { EventNameKey, MethodName } from './contract-names.js';
@@ -275,6 +275,8 @@ export const contract = {
   /** An inline part's bytes (a cid: image), base64, at most INLINE_PART_MAX_BYTES. */
   inlinePart: { input: z.object({ id: Id, attachmentId: z.string().min(1).max(100) }), output: z.object({ contentType: z.string(), base64: z.string() }) },
   discoverServer: { input: z.object({ email: z.email().max(254) }), output: Discovery },
+  /** Where passwords typed in the screens are kept (the keychain, an encrypted file, memory only): what the Password hint says. */
+  passwordStore: { input: none, output: z.object({ kind: PasswordStore }) },
   getPreferences: { input: none, output: Preferences },
   updatePreferences: { input: PreferencesPatch, output: Preferences },
 

@@ -340,6 +340,7 @@ export function mailServiceHandlers(service: MailService, host: HostServices): H
     },
     inlinePart: ({ id, attachmentId }) => service.inlinePart(id, attachmentId),
     discoverServer: ({ email }) => service.discoverServer(email),
+    passwordStore: async () => ({ kind: service.passwordStore }),
     getPreferences: async () => service.preferences(),
     updatePreferences: (patch) => service.updatePreferences(patch),
     send: (message) => service.send(message),

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AccountInput, AccountPatch, AccountSettings, DeletionPolicy, Identity, SmtpConnectionTest } from '../../shared/accounts.js';
+import type { AccountInput, AccountPatch, AccountSettings, DeletionPolicy, Identity, PasswordStore, SmtpConnectionTest } from '../../shared/accounts.js';
 import type { AccountFolders, ChangesResult, JunkedBy, MessageFlags, MessageRecord } from '../../shared/changes.js';
 import type { FolderInfo } from '../../shared/folders.js';
 import type { AccountStatus, ConnectionReport, ConnectionTest, Discovery, EventName, EventPayload, PendingDeletion, SyncOutcome } from '../../shared/contract.js';
@@ -849,6 +849,11 @@ export class MailService {
   onPreferences(listener: (p: Preferences) => void): () => void {
     this.prefsListeners.add(listener);
     return () => this.prefsListeners.delete(listener);
+  }
+
+  /** Where the passwords are kept (the secret store's kind), never a password. */
+  get passwordStore(): PasswordStore {
+    return this.opts.secrets.kind;
   }
 
   /** Server settings for an email address: a known provider's, or what answers on its domain. */

@@ -21,6 +21,7 @@ export interface SafeStorageLike {
 
 /** Secrets encrypted by safeStorage, base64 in one JSON file replaced atomically. */
 export class SafeStorageSecretStore implements SecretStore {
+  readonly kind = 'encrypted-file';
   constructor(
     private readonly safe: SafeStorageLike,
     private readonly file: string,

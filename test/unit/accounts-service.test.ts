@@ -20,6 +20,7 @@ const pin = 'ab'.repeat(32);
 function keychain(down: () => boolean, store = new MemorySecretStore()): SecretStore {
   const refuse = () => Promise.reject(new Error('no D-Bus'));
   return {
+    kind: 'keychain',
     get: (key) => (down() ? refuse() : store.get(key)),
     set: (key, secret) => (down() ? refuse() : store.set(key, secret)),
     delete: (key) => (down() ? refuse() : store.delete(key)),

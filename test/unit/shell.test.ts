@@ -177,8 +177,8 @@ describe('where passwords go', () => {
     decryptString: (b) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
     getSelectedStorageBackend: () => backend,
   });
-  const failing: SecretStore = { get: async () => Promise.reject(new Error('no D-Bus')), set: async () => {}, delete: async () => {} };
-  const hanging: SecretStore = { get: () => new Promise(() => {}), set: async () => {}, delete: async () => {} };
+  const failing: SecretStore = { kind: 'keychain', get: async () => Promise.reject(new Error('no D-Bus')), set: async () => {}, delete: async () => {} };
+  const hanging: SecretStore = { kind: 'keychain', get: () => new Promise(() => {}), set: async () => {}, delete: async () => {} };
 
   it('uses the keychain when it answers', async () => {
     const keychain = new MemorySecretStore();

@@ -31,6 +31,7 @@ async function loadKeytar(): Promise<Keytar> {
 }
 
 export class KeytarSecretStore implements SecretStore {
+  readonly kind = 'keychain';
   private readonly service: string;
   private readonly load: () => Promise<Keytar>;
   private keytar: Promise<Keytar> | undefined;

@@ -3,9 +3,12 @@
  * safeStorage and tests can stand in for each other. Keyed by account id, never by name: a
  * rename must not lose the password.
  */
+import type { PasswordStore } from '../../../shared/accounts.js';
 import { AppFailure } from '../errors.js';
 
 export interface SecretStore {
+  /** Where the secrets really are, for the screens' words (shared/accounts.ts PasswordStore). */
+  readonly kind: PasswordStore;
   /** The secret, or null when none is stored for this account. */
   get(accountId: string): Promise<string | null>;
   set(accountId: string, secret: string): Promise<void>;
@@ -21,6 +24,7 @@ export function checkSecretArgs(accountId: string, secret?: string): void {
 
 /** For tests and the web host: nothing leaves the process. */
 export class MemorySecretStore implements SecretStore {
+  readonly kind = 'memory';
   private readonly secrets = new Map<string, string>();
 
   async get(accountId: string): Promise<string | null> {

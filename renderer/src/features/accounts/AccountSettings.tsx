@@ -1,7 +1,7 @@
 /** One account's settings; the password is write-only; a preview of the server deletions to come. */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useRef, useState } from 'react';
-import { accountNameProblem, incomingPasswordSpreads, smtpDestinationChanged, type AccountSettings, type DeletionPolicy, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
+import { accountNameProblem, incomingPasswordSpreads, smtpDestinationChanged, type AccountSettings, type DeletionPolicy, type PasswordStore, type ScreenAccountPatch as AccountPatch } from '../../../../shared/accounts.js';
 import type { PendingDeletion, PublicAccount, SyncOutcome } from '../../../../shared/contract.js';
 import { call } from '../../api/client.js';
 import { ConfirmDialog } from '../../app/ConfirmDialog.js';
@@ -17,6 +17,7 @@ import { RulesSettings } from '../rules/RulesSettings.js';
 import { TestResult, useConnectionTest } from './ConnectionTester.js';
 import { Field, PolicyFields, policyValues, ServerFields, serverValues, type PolicyDraft, type ServerDraft } from './fields.js';
 import { Identities } from './Identities.js';
+import { keptWhere, usePasswordStore } from './password-store.js';
 import { OutgoingFields, smtpTestOf, useSmtpTest } from './OutgoingFields.js';
 import { firstProblem, identitiesProblems, identityDraftOf, identityValue, smtpDraftOf, smtpProblems, smtpValue, type IdentityDraft, type SmtpDraft, type TypedPasswordSource } from './outgoing.js';
 
@@ -144,16 +145,12 @@ function smtpPasswordNeed(account: PublicAccount, d: SmtpDraft): 'incoming' | 'o
   return null;
 }
 
-/** Where the password is kept, as the account says (a password command is set on the command line). */
-function passwordHint(account: PublicAccount): string {
-  switch (account.password.source) {
-    case 'session':
-      return 'Not saved on this computer: Popbox keeps it only while it runs and asks for it again after each start.';
-    case 'command':
-      return 'Comes from a password command, set on the command line (popbox account set).';
-    default:
-      return 'Stored in your system’s keychain. Leave empty to keep the current one.';
-  }
+/** Where the password is kept, as the account and main's password store say (a password command is set on the command line). */
+function passwordHint(account: PublicAccount, store: PasswordStore | null): string {
+  if (account.password.source === 'command') return 'Comes from a password command, set on the command line (popbox account set).';
+  const where = keptWhere(store, typedSource(account));
+  if (account.password.source === 'session') return where ?? '';
+  return where ? `${where} Leave empty to keep the current one.` : 'Leave empty to keep the current one.';
 }
 
 /** Fields that decide whether Popbox can log in: changing one is worth trying at once. */
@@ -193,6 +190,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   const passwordCommand = smtpSaved.command && !smtpSaved.useIncoming && smtpSaved.login;
   const need = smtpPasswordNeed(account, smtpSaved);
   const nameProblem = accountNameProblem(name, otherNames);
+  const store = usePasswordStore();
   const status = useLiveQuery(() => db.status.get(account.id), [db, account.id]);
   const certificate = status?.lastError?.code === 'certificate' ? explain(status, account.name) : null;
   // The preview follows the form; while a number typed is not valid yet, it keeps the saved settings.
@@ -363,7 +361,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         </div>
       )}
       <ServerFields value={server} onChange={setServer} />
-      <Field label="Password" hint={passwordHint(account)}>
+      <Field label="Password" hint={passwordHint(account, store)}>
         {(id) => <input id={id} ref={passwordRef} type="password" value={password} placeholder="Unchanged" onChange={(e) => setPassword(e.target.value)} autoComplete="off" />}
       </Field>
       <OutgoingFields
@@ -380,6 +378,7 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
         onPassword={setSmtpPassword}
         passwordStored={need !== 'own'}
         passwordCommand={passwordCommand}
+        session={typedSource(account) === 'session'}
         incomingHint={need === 'incoming' ? 'Type the incoming password in “Password” above as well: Popbox asks for it again whenever the outgoing server starts using it or moves.' : 'Popbox logs in to the outgoing server with the incoming server’s password.'}
         passwordRef={smtpRef}
         test={smtpTest.state}

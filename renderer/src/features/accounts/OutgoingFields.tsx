@@ -8,6 +8,7 @@ import type { SmtpReport } from '../../../../shared/contract.js';
 import { ApiError, call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { Check, Field } from './fields.js';
+import { keptWhere, usePasswordStore } from './password-store.js';
 import { SMTP_DEFAULT_PORT, smtpReportLines, type SmtpDraft, type SmtpProblems } from './outgoing.js';
 
 export type SmtpTestState = { kind: 'idle' } | { kind: 'testing' } | { kind: 'ok'; report: SmtpReport } | { kind: 'failed'; error: ApiError };
@@ -107,6 +108,8 @@ export interface OutgoingFieldsProps {
   passwordStored: boolean;
   /** The password comes from a command set on the command line: kept as it is, nothing to type. */
   passwordCommand?: boolean;
+  /** The account keeps typed passwords only while Popbox runs ("session"), not in the password store. */
+  session?: boolean;
   /** Said under "Use the incoming password" (e.g. that the incoming one must be typed again). */
   incomingHint?: string | undefined;
   passwordRef?: RefObject<HTMLInputElement | null>;
@@ -124,6 +127,10 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
   const shown = (k: keyof SmtpProblems) => (props.showProblems || left.has(k) || value[k] !== '' ? problems[k] : undefined);
   const leave = (k: keyof SmtpProblems) => () => setLeft((s) => (s.has(k) ? s : new Set(s).add(k)));
   const invalid = (p: string | undefined) => (p ? true : undefined);
+  const where = keptWhere(usePasswordStore(), props.session ? 'session' : 'keychain');
+  const passwordHint = props.passwordCommand
+    ? 'The password comes from a command set on the command line.'
+    : [where, props.passwordStored ? 'Leave empty to keep the current one.' : null].filter((s) => s !== null).join(' ') || undefined;
   return (
     <fieldset className="outgoing-server">
       <legend>Outgoing server (SMTP)</legend>
@@ -177,7 +184,7 @@ export function OutgoingFields(props: OutgoingFieldsProps) {
               ) : (
                 <Field
                   label="Outgoing password"
-                  hint={props.passwordCommand ? 'The password comes from a command set on the command line.' : props.passwordStored ? 'Stored in your system’s keychain. Leave empty to keep the current one.' : 'Stored in your system’s keychain.'}
+                  hint={passwordHint}
                 >
                   {(id) =>
                     props.passwordCommand ? (

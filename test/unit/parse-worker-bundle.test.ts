@@ -43,5 +43,9 @@ describe('the parse worker in the CLI bundle', () => {
     expect(sources).not.toContain('electron/core/ingest/parse-pool.ts');
     expect(sources).not.toContain('electron/core/semi-space.ts');
     expect(external).not.toContain('node:os');
+    // libmime (iconv-lite, encoding-japanese, a MIME-type table) only when a message needs it:
+    // mime/header-value.ts reads ordinary headers, mime/libmime-lazy.ts requires libmime then.
+    expect(sources).toContain('electron/core/mime/header-value.ts');
+    expect([...external].filter((m) => m.startsWith('libmime'))).toStrictEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * URLs give their host and its parent domains. Everything is bounded (bytes read, parts walked,
  * tokens kept, token length) so hostile mail costs no more than ordinary mail. Pure: no disk.
  */
-import libmime from 'libmime';
+import * as libmime from '../mime/header-value.js';
 import { contentTypeOf, fieldValue, splitHeader, type HeaderLine } from '../mime/headers.js';
 import { decodeTextPart } from '../mime/part-text.js';
 import { htmlToText } from '../mime/text.js';

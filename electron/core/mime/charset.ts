@@ -8,9 +8,8 @@
  * maps every byte, and undeclared 8-bit mail is almost always one of the two); an HTML part
  * without a usable label is first read by its own `<meta charset>`, as a browser would.
  */
-import libmime from 'libmime';
-import libcharset from 'libmime/lib/charset.js';
 import { TextDecoder } from 'node:util';
+import { libcharset, libmime } from './libmime-lazy.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
@@ -93,9 +92,11 @@ export function charsetFor(label: string | null | undefined): string | null {
   name = null;
   const alias = ALIASES.get(squeeze(key));
   if (alias !== null) {
-    for (const candidate of alias !== undefined ? [alias] : [key, libmime.normalizeCharset(key), key.replace(/_/g, '-')]) {
+    // libmime's spelling only for a label TextDecoder does not know (libmime loads then: libmime-lazy.ts).
+    const candidates: (() => string)[] = alias !== undefined ? [() => alias] : [() => key, () => libmime().normalizeCharset(key), () => key.replace(/_/g, '-')];
+    for (const candidate of candidates) {
       try {
-        name = new TextDecoder(candidate).encoding;
+        name = new TextDecoder(candidate()).encoding;
         break;
       } catch {
         // not a WHATWG label: try the next spelling
@@ -114,17 +115,56 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 // controls (invisible) rather than becoming U+FFFD as in iconv-lite.
 const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
+// iconv-lite's windows-1252: the five bytes 1252 leaves undefined are U+FFFD.
+const ICONV_1252_HIGH = CP1252_HIGH.replace(/[\u0080-\u009f]/g, '\ufffd');
+
 /**
- * Bytes in a known charset. The decoding itself is iconv-lite's (through libmime, as mailparser
- * decodes), except windows-1252 (also what WHATWG calls iso-8859-1), which is a table: Node's
- * TextDecoder reads it as Latin-1, turning curly quotes into controls.
+ * Single-byte charsets (WHATWG names) whose TextDecoder decoding is iconv-lite's byte for byte, once
+ * the bytes a Windows code page leaves undefined (C1 controls from TextDecoder) are U+FFFD as in
+ * iconv-lite: test/unit/mime-header-value.test.ts checks all 256 bytes of each. Not ibm866,
+ * windows-874, -1253, -1255 and the Mac charsets (a few bytes differ), nor Node's windows-1252
+ * (Latin-1 there).
+ */
+const ICONV_LIKE_WHATWG = new Set([
+  ...['2', '3', '4', '5', '6', '7', '8', '8-i', '10', '13', '14', '15'].map((n) => `iso-8859-${n}`),
+  'koi8-r',
+  'koi8-u',
+  ...['1250', '1251', '1254', '1256', '1257', '1258'].map((n) => `windows-${n}`),
+]);
+const singleByteDecoders = new Map<string, TextDecoder>();
+
+/**
+ * Bytes in a single-byte charset (its WHATWG name) as iconv-lite (so libmime and mailparser) decodes
+ * them, without loading either; null for a charset not decoded here.
+ */
+export function iconvSingleByte(buf: Buffer, name: string): string | null {
+  if (name === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => ICONV_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+  if (!ICONV_LIKE_WHATWG.has(name)) return null;
+  let decoder = singleByteDecoders.get(name);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(name);
+    } catch {
+      return null; // a Node built with fewer ICU converters: iconv-lite decodes
+    }
+    singleByteDecoders.set(name, decoder);
+  }
+  const text = decoder.decode(buf);
+  return name.startsWith('windows-') ? text.replace(/[\x80-\x9f]/g, '\ufffd') : text;
+}
+
+/**
+ * Bytes in a known charset. The decoding itself is iconv-lite's (as mailparser decodes): single-byte
+ * charsets by iconvSingleByte, the rest through libmime (loaded for the first such part), except
+ * windows-1252 (also what WHATWG calls iso-8859-1), which is a table: Node's TextDecoder reads it
+ * as Latin-1, turning curly quotes into controls.
  */
 function decodeAs(bytes: Uint8Array, name: string): string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (name === 'utf-8') return buf.toString('utf8');
   if (name === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);
   // A lone surrogate from broken UTF-16 must not reach the UI as one.
-  return libcharset.decode(buf, name).replace(LONE_SURROGATE, '\ufffd');
+  return iconvSingleByte(buf, name) ?? libcharset().decode(buf, name).replace(LONE_SURROGATE, '\ufffd');
 }
 
 // The <meta> that names an HTML document's charset, in either form (`charset=` or http-equiv's

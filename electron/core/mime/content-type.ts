@@ -10,7 +10,7 @@
  * parse.ts repairs the header line before mailsplit (under mailparser) reads it, so both paths
  * see the same Content-Type.
  */
-import libmime from 'libmime';
+import { decodeHeader } from './header-value.js';
 
 // RFC 2045 tokens. The type's characters are those structure.ts accepts for a media type.
 const TYPE = String.raw`[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+`;
@@ -90,7 +90,7 @@ export function repairHeaderBlock(block: Buffer): Buffer | null {
       // eslint-disable-next-line no-control-regex
       if (!/^[\x00-\x7f]*$/.test(field)) return null;
       // The value as mailsplit's Headers#getFirst reads it (and structure.ts's firstValue).
-      const repaired = repairContentType((libmime.decodeHeader(field).value || '').toString().trim());
+      const repaired = repairContentType(decodeHeader(field).value);
       if (repaired === null) return null;
       return Buffer.concat([block.subarray(0, from), Buffer.from(`${first.slice(0, colon)}: ${repaired}`, 'latin1'), block.subarray(to)]);
     }

@@ -3,11 +3,12 @@
  * mailparser split and lines split here when mailparser gave up, so a broken message and a
  * healthy one are described the same way.
  */
-import libmime from 'libmime';
 import type * as Mailparser from 'mailparser';
 import { createRequire } from 'node:module';
 import type { Address, MessageSummary } from '../../../shared/messages.js';
 import { encodedWordCharset } from './charset.js';
+// libmime's decodeWords, as header-value.ts reproduces it
+import { decodeWords as libmimeWords, parseHeaderValue } from './header-value.js';
 import { bytesToText, stripControls } from './text.js';
 
 /**
@@ -97,11 +98,6 @@ function relabelWords(value: string): string {
   return value.replace(ENCODED_WORD, (_m, label: string, lang: string | undefined, enc: string, text: string) => `=?${encodedWordCharset(label, wordBytes(enc, text))}${lang ?? ''}?${enc}?${text}?=`);
 }
 
-/** libmime's decodeWords, which without an "=?" in the value gives the value back (five regex passes saved). */
-function libmimeWords(value: string): string {
-  return value.includes('=?') ? libmime.decodeWords(value) : value;
-}
-
 function decodeWords(value: string): string {
   try {
     return libmimeWords(relabelWords(value));
@@ -133,8 +129,8 @@ let addressModules: AddressModules | null = null;
  * The address parser mailparser's parseAddressHeader runs: nodemailer's addressparser, the copy
  * mailparser itself requires (it pins its own nodemailer), and punycode.js from the same place.
  * Taken on their own because mailparser's address-header module also loads `he` (HTML entities,
- * for a formatting no summary uses) and a CommonJS copy of libmime beside the ESM one the rest of
- * mime/ loads: ~30 ms of every parse worker's start (issue 18). Importing mailparser itself would
+ * for a formatting no summary uses) and libmime, which ordinary mail does without
+ * (header-value.ts): ~30 ms of every parse worker's start (issue 18). Importing mailparser itself would
  * load the whole MIME parser. Should a mailparser release move them, its index serves as before.
  */
 function addressParser(): AddressModules {
@@ -376,7 +372,7 @@ export function contentTypeOf(lines: readonly HeaderLine[]): ContentType {
   const line = lines.find((l) => l.key === 'content-type');
   if (!line) return { type: 'text/plain', params: {} };
   try {
-    const parsed = libmime.parseHeaderValue(fieldValue(line));
+    const parsed = parseHeaderValue(fieldValue(line));
     return { type: String(parsed.value).toLowerCase().trim() || 'text/plain', params: parsed.params };
   } catch {
     return { type: 'text/plain', params: {} };

@@ -5,7 +5,6 @@
  * getting the same characters, so each step follows the code it stands in for rather than
  * raw.ts's forgiving decoders.
  */
-import libmime from 'libmime';
 import { decodesLineByLine, decodeText } from './charset.js';
 
 export interface TextPartCoding {
@@ -43,20 +42,16 @@ function hexValue(code: number): number {
   return -1;
 }
 
-/** libqp's decode(), which its stream decoder applies to the whole body at once. */
-function decodeQuotedPrintable(raw: Buffer): Buffer {
-  const input = raw
-    .toString('latin1')
-    .replace(/(^|[^ \t])[ \t]+(?=[\n\r\u2028\u2029]|$)/g, '$1')
-    .replace(/[=](?:\r?\n|$)/g, '');
+/** Each "=" and two hex digits (either case) as the byte they name, everything else as it is (libqp's and libmime's Q rule). */
+export function decodeHexEscapes(input: Buffer): Buffer {
   const out = Buffer.allocUnsafe(input.length);
   let o = 0;
   const len = input.length;
   for (let i = 0; i < len; i++) {
-    const code = input.charCodeAt(i);
+    const code = input[i] as number;
     if (code === 0x3d && i < len - 2) {
-      const hi = hexValue(input.charCodeAt(i + 1));
-      const lo = hexValue(input.charCodeAt(i + 2));
+      const hi = hexValue(input[i + 1] as number);
+      const lo = hexValue(input[i + 2] as number);
       if (hi >= 0 && lo >= 0) {
         out[o++] = hi * 16 + lo;
         i += 2;
@@ -66,6 +61,69 @@ function decodeQuotedPrintable(raw: Buffer): Buffer {
     out[o++] = code;
   }
   return out.subarray(0, o);
+}
+
+/** libqp's decode(), which its stream decoder applies to the whole body at once. */
+function decodeQuotedPrintable(raw: Buffer): Buffer {
+  const input = raw
+    .toString('latin1')
+    .replace(/(^|[^ \t])[ \t]+(?=[\n\r\u2028\u2029]|$)/g, '$1')
+    .replace(/[=](?:\r?\n|$)/g, '');
+  return decodeHexEscapes(Buffer.from(input, 'latin1'));
+}
+
+/**
+ * libmime's decodeFlowed (5.6, which mailparser runs): soft line breaks (a line ending in a space)
+ * joined within a paragraph of one quote depth, space-stuffing removed, delsp=yes's added spaces
+ * dropped. Copied so that a flowed part (Thunderbird's and Apple Mail's plain text) does not load
+ * libmime; test/unit/mime-header-value.test.ts compares it with libmime's on generated bodies.
+ */
+export function decodeFlowed(input: string, delSp: boolean): string {
+  const lines = input.split(/\r?\n/);
+  const result: string[] = [];
+  // The paragraph as its non-empty pieces, joined once at its end (appending would be quadratic).
+  let parts: string[] = [];
+  let partsLength = 0;
+  let depth = 0;
+  let prefix = '';
+  const pushPart = (part: string): void => {
+    if (part) {
+      parts.push(part);
+      partsLength += part.length;
+    }
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    // RFC 3676 §4.5: ">" marks quote depth, and one space after them is stuffing.
+    let lineDepth = 0;
+    while (line.charCodeAt(lineDepth) === 0x3e) lineDepth++;
+    const prefixLength = lineDepth && line.charCodeAt(lineDepth) === 0x20 ? lineDepth + 1 : lineDepth;
+    const content = line.slice(prefixLength);
+    const last = parts.length ? (parts[parts.length - 1] as string) : '';
+    // A signature separator ("-- ") is never a soft break.
+    const isSoftBreak = lineDepth === depth && last.endsWith(' ') && !(partsLength === 3 && parts.join('') === '-- ');
+    if (isSoftBreak) {
+      if (delSp) {
+        parts.pop();
+        partsLength -= last.length;
+        pushPart(last.slice(0, -1));
+        pushPart(content);
+      } else {
+        // the continuation's stuffing (a quoted line's is part of its prefix)
+        pushPart(lineDepth ? content : content.replace(/^ /, ''));
+      }
+    } else {
+      if (i > 0) result.push(prefix + parts.join(''));
+      parts = [];
+      partsLength = 0;
+      depth = lineDepth;
+      prefix = line.slice(0, prefixLength);
+      pushPart(content);
+    }
+  }
+  if (partsLength || prefix) result.push(prefix + parts.join(''));
+  // RFC 3676 §4.4: space-stuffing
+  return result.join('\n').replace(/^ /gm, '');
 }
 
 /**
@@ -85,7 +143,7 @@ export function decodeTextPart(raw: Buffer, coding: TextPartCoding): string | nu
     bytes = raw;
   }
   if (coding.flowed && bytes.length) {
-    bytes = Buffer.from(libmime.decodeFlowed(bytes.toString('latin1'), coding.delSp), 'latin1');
+    bytes = Buffer.from(decodeFlowed(bytes.toString('latin1'), coding.delSp), 'latin1');
   }
   const text = decodeText(bytes, coding.charset, { html: coding.contentType === 'text/html' });
   return text.replace(/\r?\n/g, '\n');

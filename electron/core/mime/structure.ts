@@ -9,10 +9,11 @@
  * code would not, an embedded message it would descend into, its size limits) throws `Unsure`,
  * and the caller hands the message to mailparser.
  */
-import libmime from 'libmime';
 import path from 'node:path';
 import { repairContentType } from './content-type.js';
+import { decodeHeader, decodeWords, parseHeaderValue } from './header-value.js';
 import { splitHeader, type HeaderLine } from './headers.js';
+import { libmime } from './libmime-lazy.js';
 import { Unsure, type MessageReader } from './reader.js';
 
 const LF = 0x0a;
@@ -62,14 +63,14 @@ function asUtf8(line: string): string {
 function firstValue(lines: readonly HeaderLine[], key: string): string | undefined {
   const line = lines.find((l) => l.key === key);
   if (!line) return undefined;
-  return (libmime.decodeHeader(asUtf8(line.line)).value || '').toString().trim();
+  return decodeHeader(asUtf8(line.line)).value;
 }
 
 /** mailparser's Content-ID: its first non-empty value, as headOf() in parse.ts ends up with it. */
 function contentId(lines: readonly HeaderLine[]): string | null {
   for (const line of lines) {
     if (line.key !== 'content-id') continue;
-    const raw = (libmime.decodeHeader(line.line).value || '').toString().trim();
+    const raw = decodeHeader(line.line).value;
     const value = Buffer.from(raw, 'latin1').toString('utf8');
     if (!value) continue;
     return value.trim().replace(/^<|>$/g, '').trim() || null;
@@ -81,7 +82,7 @@ function contentId(lines: readonly HeaderLine[]): string | null {
 function fileNameOf(raw: string | undefined): string | null {
   if (!raw) return null;
   try {
-    return libmime.decodeWords(raw).trim() || null;
+    return decodeWords(raw).trim() || null;
   } catch {
     return raw.trim() || null;
   }
@@ -95,7 +96,7 @@ const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
  * header fields. Throws Unsure where the two libraries' finer points would decide.
  */
 export function describePart(lines: readonly HeaderLine[], root: boolean): PartInfo {
-  const disposition = libmime.parseHeaderValue(firstValue(lines, 'content-disposition') ?? '', { stripComments: true });
+  const disposition = parseHeaderValue(firstValue(lines, 'content-disposition') ?? '', { stripComments: true });
   let contentHeader = firstValue(lines, 'content-type');
   // `TEXT/PLAIN charset=US-ASCII` reads as text/plain; parse.ts repairs it for mailsplit alike.
   if (contentHeader !== undefined) contentHeader = repairContentType(contentHeader) ?? contentHeader;
@@ -103,11 +104,12 @@ export function describePart(lines: readonly HeaderLine[], root: boolean): PartI
     const filename = disposition.params.filename;
     if (filename) {
       const ext = path.parse(filename).ext.replace(/^\./, '');
-      if (ext) contentHeader = libmime.detectMimeType(ext) || undefined;
+      // libmime's MIME-type table, loaded for the first such part (libmime-lazy.ts)
+      if (ext) contentHeader = libmime().detectMimeType(ext) || undefined;
     }
     contentHeader ??= /^attachment$/i.test(disposition.value) ? 'application/octet-stream' : 'text/plain';
   }
-  const type = libmime.parseHeaderValue(contentHeader, { stripComments: true });
+  const type = parseHeaderValue(contentHeader, { stripComments: true });
   const contentType = (type.value || '').toLowerCase().trim() || (root ? 'text/plain' : '');
   if (!MEDIA_TYPE.test(contentType)) throw new Unsure(`content type "${contentType}"`);
 
@@ -117,7 +119,7 @@ export function describePart(lines: readonly HeaderLine[], root: boolean): PartI
   if (dispositionValue?.includes('=?')) throw new Unsure('an encoded word in Content-Disposition');
   if (dispositionValue) {
     try {
-      dispositionValue = libmime.decodeWords(dispositionValue);
+      dispositionValue = decodeWords(dispositionValue);
     } catch {
       throw new Unsure('an undecodable Content-Disposition');
     }

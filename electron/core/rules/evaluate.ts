@@ -4,7 +4,7 @@
  * file only when a rule asks for it, and once per message however many rules ask.
  */
 import fs from 'node:fs/promises';
-import libmime from 'libmime';
+import * as libmime from '../mime/header-value.js';
 import type { MessageRecord } from '../../../shared/changes.js';
 import type { Address } from '../../../shared/messages.js';
 import { ruleCoversAccount, type Condition, type Rule, type TextOp } from '../../../shared/rules.js';

@@ -31,22 +31,18 @@ export class AccountSession<B extends SessionBox> {
   private readonly guests = new Set<Promise<void>>();
   /** The ledger as the account's last quick check read it (read again only once its file changed). */
   readonly keptLedger = new KeptLedger();
-  /** Why new work is refused (the service is closing), or null while it is taken. */
-  private refusal: string | null = null;
 
+  /**
+   * `refusal` says why new work is refused (the service is closing: SessionManager), or null
+   * while it is taken: every new job and quick work is then refused ('cancelled', with that
+   * reason); what was asked before still runs, and `idle` waits for it. So no job opens the
+   * mailbox after the close returned.
+   */
   constructor(
     readonly accountId: string,
     private readonly open: () => Promise<B>,
+    private readonly refusal: () => string | null = () => null,
   ) {}
-
-  /**
-   * From now on every new job and quick work is refused ('cancelled', with this reason); what was
-   * asked before still runs, and `idle` waits for it. Closing the service does this, so no job
-   * opens the mailbox after the close returned.
-   */
-  refuseNewWork(reason: string): void {
-    this.refusal = reason;
-  }
 
   /** Whether the mailbox is open now (for tests and diagnostics). */
   get isOpen(): boolean {
@@ -80,7 +76,8 @@ export class AccountSession<B extends SessionBox> {
     fn: (box: B | null, open: (opener?: () => Promise<B>) => Promise<B>) => Promise<T>,
     opts: { letQuickWorkIn?: boolean } = {},
   ): Promise<T> {
-    if (this.refusal !== null) return Promise.reject(new AppFailure('cancelled', this.refusal));
+    const refused = this.refusal();
+    if (refused !== null) return Promise.reject(new AppFailure('cancelled', refused));
     this.jobs++;
     const job = this.tail.then(async () => {
       const open = async (opener?: () => Promise<B>): Promise<B> => {
@@ -121,7 +118,8 @@ export class AccountSession<B extends SessionBox> {
    * its order with the jobs asked for after it when the check ends without opening.
    */
   share<T>(fn: (box: B) => Promise<T>): Promise<T> {
-    if (this.refusal !== null) return Promise.reject(new AppFailure('cancelled', this.refusal));
+    const refused = this.refusal();
+    if (refused !== null) return Promise.reject(new AppFailure('cancelled', refused));
     const box = this.sharing;
     if (box) return this.beside(box, fn);
     const awaiting = this.awaitingBox;

@@ -17,8 +17,11 @@ export class SessionManager {
   for(accountId: string): AccountSession<AccountMailbox> {
     let session = this.sessions.get(accountId);
     if (!session) {
-      session = new AccountSession(accountId, () => AccountMailbox.open(this.dataDir, accountId));
-      if (this.closing) session.refuseNewWork(CLOSING);
+      session = new AccountSession(
+        accountId,
+        () => AccountMailbox.open(this.dataDir, accountId),
+        () => (this.closing ? CLOSING : null),
+      );
       this.sessions.set(accountId, session);
     }
     return session;
@@ -29,11 +32,6 @@ export class SessionManager {
     return this.sessions.get(accountId)?.openBox ?? undefined;
   }
 
-  /** Whether closeAll has begun: from then on every account's new work is refused ('cancelled'). */
-  get isClosing(): boolean {
-    return this.closing;
-  }
-
   /**
    * Stops taking work (new jobs are refused as 'cancelled') and waits for what every session was
    * asked before; each closes its mailbox. Work let in later would open an account's mailbox
@@ -41,7 +39,6 @@ export class SessionManager {
    */
   async closeAll(): Promise<void> {
     this.closing = true;
-    for (const s of this.sessions.values()) s.refuseNewWork(CLOSING);
     await Promise.all([...this.sessions.values()].map((s) => s.idle()));
   }
 }

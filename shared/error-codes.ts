@@ -28,3 +28,8 @@ export const ERROR_CODES = [
   'busy', // Popbox is already asking the person something (one native question at a time), or was just told Cancel
 ] as const;
 
+/**
+ * The message of the `cancelled` error for work asked while Popbox is closing (its sessions refuse
+ * new work then): the screens tell it from a person's "no" to main's question, which says nothing.
+ */
+export const CLOSING_MESSAGE = 'Popbox is closing: nothing more is done in the mailbox now (ask again once it is open)';

@@ -6,6 +6,7 @@
  */
 import { act, cleanup, fireEvent, render, renderHook, screen, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CLOSING_MESSAGE } from '../../shared/error-codes.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerListing, ServerMessage } from '../../shared/server-view.js';
 import { ApiError } from '../../renderer/src/api/client.js';
 import { ShortcutsHelp } from '../../renderer/src/app/ShortcutsHelp.js';
@@ -191,6 +192,20 @@ describe('On the server view', () => {
     expect(screen.queryByRole('alert')).toBeNull();
     // Still ticked: the person can think again.
     expect(screen.getByText('2 of 2 selected')).toBeTruthy();
+  });
+
+  it('says so when main refused the work because Popbox is closing (not a no), and keeps everything', async () => {
+    const server = fakeServer(listingOf([msg({ subject: 'One' })]));
+    server.refuseRemove('cancelled', CLOSING_MESSAGE);
+    const props = view(server);
+    await screen.findByText('One');
+    tick('One');
+    fireEvent.click(button(/^Delete from server/));
+    // It showed nothing: the click seemed to do nothing at all.
+    const alert = await screen.findByRole('alert', undefined, POLL);
+    expect(alert.textContent).toBe('Popbox is closing; try again after it starts.');
+    expect(rows()).toHaveLength(1);
+    expect(props.onNotice).not.toHaveBeenCalled();
   });
 
   it('downloads, or downloads headers only, what is not here; a downloaded row cannot be downloaded again and says why', async () => {

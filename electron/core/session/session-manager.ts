@@ -2,11 +2,9 @@
  * The account sessions of this process, one per account (DESIGN §3.4: one session per
  * account): every piece of work on an account's mailbox goes through its session.
  */
+import { CLOSING_MESSAGE } from '../../../shared/error-codes.js';
 import { AccountMailbox } from '../store/mailbox.js';
 import { AccountSession } from './account-session.js';
-
-/** What a command asked of an account while the service closes is told. */
-const CLOSING = 'Popbox is closing: nothing more is done in the mailbox now (ask again once it is open)';
 
 export class SessionManager {
   private readonly sessions = new Map<string, AccountSession<AccountMailbox>>();
@@ -20,7 +18,7 @@ export class SessionManager {
       session = new AccountSession(
         accountId,
         () => AccountMailbox.open(this.dataDir, accountId),
-        () => (this.closing ? CLOSING : null),
+        () => (this.closing ? CLOSING_MESSAGE : null),
       );
       this.sessions.set(accountId, session);
     }

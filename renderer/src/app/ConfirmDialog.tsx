@@ -1,10 +1,11 @@
 /** A question with Cancel and one action: Cancel has the focus, so Enter or Escape keeps everything. */
 import { useState, type ReactNode } from 'react';
 import { isApiError } from '../api/client.js';
+import { CLOSING_TEXT, refusedAtClose } from './closing.js';
 import { Dialog } from './Dialog.js';
 
 /** The plain words of a failed action, shown in the dialog that asked for it. */
-export const failureText = (e: unknown): string => (isApiError(e) || e instanceof Error ? e.message : String(e));
+export const failureText = (e: unknown): string => (refusedAtClose(e) ? CLOSING_TEXT : isApiError(e) || e instanceof Error ? e.message : String(e));
 
 /** The action's failure is shown in the dialog (which stays open); success closes it. */
 export function ConfirmDialog(props: { label: string; children: ReactNode; action: string; danger?: boolean; onConfirm: () => Promise<void>; onClose: () => void }) {

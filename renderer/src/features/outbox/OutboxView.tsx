@@ -5,7 +5,8 @@
  */
 import { useState } from 'react';
 import { call, isApiError } from '../../api/client.js';
-import { ConfirmDialog } from '../../app/ConfirmDialog.js';
+import { refusedAtClose } from '../../app/closing.js';
+import { ConfirmDialog, failureText } from '../../app/ConfirmDialog.js';
 import { useMessages, useServices } from '../../app/context.js';
 import { stateText, type OutboxEntry as Entry } from './outbox-text.js';
 import { useNow, useOutbox } from './useOutbox.js';
@@ -24,8 +25,8 @@ export interface OutboxViewProps {
 
 type Action = 'resendMessage' | 'markSent' | 'cancelSend' | 'discardQueued';
 
-/** Declining main's own question ("Send it again?") is not a failure to report. */
-const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled';
+/** Declining main's own question ("Send it again?") is not a failure to report; Popbox closing is. */
+const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled' && !refusedAtClose(e);
 
 function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: { item: Entry; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onEdit?: (id: string) => void; onDiscard: (item: Entry) => void }) {
   const { api } = useServices();
@@ -42,7 +43,7 @@ function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: {
       await call(api, method, { id: item.id });
       if (method === 'cancelSend') onEdit?.(item.id);
     } catch (e) {
-      if (!declined(e)) setFailure(isApiError(e) || e instanceof Error ? e.message : String(e));
+      if (!declined(e)) setFailure(failureText(e));
     } finally {
       setBusy(false);
     }

@@ -3,9 +3,11 @@
  * mailbox's header line, why an action is not offered for a row, what an action did, and why a
  * listing failed. Pure, so the words are tested without a screen.
  */
+import { CLOSING_MESSAGE } from '../../../../shared/error-codes.js';
 import type { ErrorCode } from '../../../../shared/errors.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerMessage } from '../../../../shared/server-view.js';
 import { pluralWord } from '../../../../shared/plural.js';
+import { CLOSING_TEXT } from '../../app/closing.js';
 import { formatBytes } from '../../app/format.js';
 
 export type BadgeTone = 'neutral' | 'good' | 'warning' | 'danger';
@@ -154,6 +156,8 @@ export function serverErrorText(code: ErrorCode, message: string, accountName: s
       return { text: `This account is no longer here.`, fix: null };
     case 'storage':
       return { text: `Mail could not be saved on this computer (${message}). Nothing was deleted from the server.`, fix: 'retry' };
+    case 'cancelled':
+      return { text: message === CLOSING_MESSAGE ? CLOSING_TEXT : message, fix: null };
     default:
       return { text: message, fix: 'retry' };
   }

@@ -102,3 +102,19 @@ it('with one account, a new filter is for every account (one added later is not 
   expect(appliesTo.selectedOptions[0]!.textContent).toBe('Every account');
   expect([...appliesTo.options].map((o) => o.textContent)).toEqual(['Alice', 'Every account']);
 });
+
+it('with several accounts and none chosen, a new filter is for the account Settings shows (the first): Settings passes no choice, the Filters page decides', async () => {
+  const account = (name: string) => ({ name, host: '127.0.0.1', port: 995, security: 'tls' as const, user: name.toLowerCase(), checkAtStartup: false, password: { source: 'keychain' as const } });
+  await t.s.service.addAccount(account('Alice'), 'pw');
+  await t.s.service.addAccount(account('Bob'), 'pw');
+  t.render(t.s.api);
+  fireEvent.click(await screen.findByRole('button', { name: 'Account settings' }, POLL));
+  const nav = await screen.findByRole('navigation', { name: 'Accounts' }, POLL);
+  // Settings opens on the first account without anyone choosing it.
+  await waitFor(() => expect(within(nav).getByRole('button', { name: 'Alice' }).getAttribute('aria-current')).toBe('page'), POLL);
+  fireEvent.click(within(nav).getByRole('button', { name: 'Filters' }));
+  const filters = await screen.findByRole('region', { name: 'Filters' }, POLL);
+  fireEvent.click(await within(filters).findByRole('button', { name: 'New filter' }, POLL));
+  const appliesTo = within(within(filters).getByRole('form', { name: 'New filter' })).getByLabelText('Applies to') as HTMLSelectElement;
+  await waitFor(() => expect(appliesTo.selectedOptions[0]!.textContent).toBe('Alice'), POLL);
+});

@@ -501,7 +501,7 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
         </nav>
         <div className="settings-main">
           {filters ? (
-            <RulesSettings account={lastAccount ?? accounts?.[0]?.id ?? null} />
+            <RulesSettings account={lastAccount} />
           ) : general ? (
             <GeneralSettings />
           ) : adding ? (

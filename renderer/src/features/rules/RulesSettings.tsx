@@ -53,10 +53,10 @@ function shownProblems(e: Editing, p: FormProblems): FormProblems {
 }
 
 /**
- * `account`: the account whose settings were open last (the Filters page is reached from them);
- * with several accounts a new filter starts scoped to it, as Thunderbird keeps filters per account
- * (walkthrough m6: a filter made in Alice's settings moved 121 of Bob's messages). Null: no account
- * yet (AccountSettings passes the first account when none was chosen).
+ * `account`: the account whose settings were open last (the Filters page is reached from them),
+ * null when none was chosen (Settings then shows the first account); with several accounts a new
+ * filter starts scoped to the account shown, as Thunderbird keeps filters per account
+ * (walkthrough m6: a filter made in Alice's settings moved 121 of Bob's messages).
  */
 export function RulesSettings({ account }: { account: string | null }) {
   const { api, db } = useServices();
@@ -86,10 +86,14 @@ export function RulesSettings({ account }: { account: string | null }) {
   const accountName = (id: string) => ((accounts?.length ?? 0) > 1 ? (accounts?.find((a) => a.id === id)?.name ?? null) : null);
   const nameOf = (id: string) => accounts?.find((a) => a.id === id)?.name;
   /**
-   * A new filter's accounts: the one whose settings were open when there are several; every
-   * account with only one (so one added later is not left out silently).
+   * A new filter's accounts: with several, the one whose settings were shown (the first when none
+   * was chosen); every account with only one (so one added later is not left out silently). The
+   * one place this is decided: Settings passes the account chosen as it is.
    */
-  const newFilterScope = () => ((accounts?.length ?? 0) > 1 && account !== null && nameOf(account) !== undefined ? account : null);
+  const newFilterScope = () => {
+    if (!accounts || accounts.length < 2) return null;
+    return account !== null && nameOf(account) !== undefined ? account : accounts[0]!.id;
+  };
 
   const otherNames = (saved ?? []).filter((_, i) => i !== editing?.index).map((r) => r.name);
   const checked = editing ? checkForm(editing.form, otherNames) : null;

@@ -428,6 +428,12 @@ function AccountForm({ account, otherNames, focusPassword, onRemoved }: { accoun
   );
 }
 
+/** The whole name (cut short with "…" in the sidebar) and the address, when it is not the name. */
+function accountTitle(a: PublicAccount): string {
+  const address = a.email ?? (a.user.includes('@') ? a.user : '');
+  return address && address !== a.name ? `${a.name} (${address})` : a.name;
+}
+
 export function SettingsView({ accountId, focusPassword, onClose }: { accountId: string | null; focusPassword: boolean; onClose: () => void }) {
   const { api, db } = useServices();
   const accounts = useLiveQuery(() => db.accounts.toArray().then(inAccountOrder), [db]);
@@ -467,6 +473,7 @@ export function SettingsView({ accountId, focusPassword, onClose }: { accountId:
                 <button
                   type="button"
                   className="account-name"
+                  title={accountTitle(a)}
                   aria-current={!adding && !general && current?.id === a.id ? 'page' : undefined}
                   onClick={() => {
                     setSelected(a.id);

@@ -147,7 +147,8 @@ suite('layout and keyboard in Chromium', () => {
     expect(await actions.getByRole('button').count()).toBeLessThanOrEqual(10);
     await actions.getByRole('button', { name: 'More ▾' }).click();
     const more = page.getByRole('menu', { name: 'More actions' });
-    expect(await more.getByRole('menuitem').allTextContents()).toEqual(['All headers', 'View source', 'Print', 'Save as .eml']);
+    // The pane's actions that do not fit on its one row come first (renderer-screens checks them), then these four.
+    expect((await more.locator('.menu-label').allTextContents()).slice(-4)).toEqual(['All headers', 'View source', 'Print', 'Save as .eml']);
     await page.keyboard.press('Escape');
     await more.waitFor({ state: 'detached' });
     expect(app.pageErrors).toEqual([]);

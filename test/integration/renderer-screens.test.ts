@@ -3,6 +3,9 @@
  * real Dovecot, each checked on the boxes Chromium lays out:
  * - m9: Settings' account list broke an address mid-word ("alice.longname@exam|ple.org"): a long
  *   name stays on one line, ends in "…", and its tooltip holds the whole of it; at 800×600 and wider.
+ * - m10: at 800×600 the reading pane's buttons took several rows: they stay on one row inside the
+ *   pane, what does not fit waits in More (least used first), reachable by keyboard; wider, the
+ *   buttons come back.
  * POPBOX_SCREENSHOTS=DIR keeps the screens (screens-*.png).
  */
 import path from 'node:path';
@@ -48,11 +51,19 @@ function mail(day: number, subject: string): Buffer {
   );
 }
 
+/** The names of a toolbar's buttons, as a screen reader says them (an icon button's is its label). */
+const NAMES = inPage(`return [...el.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') ?? b.textContent)`) as (el: unknown) => string[];
+const names = (bar: Locator) => bar.evaluate(NAMES);
+
+/** Every action the pane offers for a read message in the Inbox, in its order. */
+const INBOX_ACTIONS = ['Reply', 'Reply all', 'Forward', 'Mark as unread', 'Flag', 'Move to…', 'Archive', 'Junk', 'Move to Trash'];
+
 suite('the walkthrough’s screens in Chromium', () => {
   let app: WebApp;
   let page: Page;
   const grid = () => page.getByRole('grid', { name: 'Messages' });
   const row = (subject: string) => grid().getByRole('row', { name: new RegExp(subject) });
+  const reader = () => page.getByRole('region', { name: 'Message' });
   const box = async (l: Locator) => (await l.boundingBox())!;
   const shot = async (name: string) => {
     if (process.env.POPBOX_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.POPBOX_SCREENSHOTS, `screens-${name}.png`) });
@@ -115,4 +126,64 @@ suite('the walkthrough’s screens in Chromium', () => {
       }
     });
   }
+
+  it('m10: at 800×600 the reading pane’s buttons stay on one row inside the pane; the rest wait in More, reachable by keyboard; wider, they come back', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    await row('Garden club').click();
+    await reader().getByRole('heading', { name: 'Garden club' }).waitFor();
+    const bar = reader().getByRole('toolbar', { name: 'Message actions' });
+    await bar.getByRole('button', { name: 'More ▾' }).waitFor();
+    await shot('reader-800');
+    const pane = await box(reader());
+    const buttons = bar.getByRole('button');
+    const tops = new Set<number>();
+    for (let i = 0; i < (await buttons.count()); i++) {
+      const b = await box(buttons.nth(i));
+      // Inside the pane: nothing past its right edge, nothing clipped.
+      expect(b.x).toBeGreaterThanOrEqual(pane.x);
+      expect(b.x + b.width).toBeLessThanOrEqual(pane.x + pane.width);
+      tops.add(Math.round(b.y));
+    }
+    const shown = await names(bar);
+    // One row (it was three).
+    expect(tops.size).toBe(1);
+    expect(shown.at(-1)).toBe('More ▾');
+    const onRow = shown.slice(0, -1);
+    // The most used stay: Reply and Move to Trash; something had to go at this width.
+    expect(onRow).toEqual(expect.arrayContaining(['Reply', 'Move to Trash']));
+    expect(onRow.length).toBeLessThan(INBOX_ACTIONS.length);
+
+    // By keyboard: Tab to More, Enter opens it, the arrows reach the rest; every action is on the row or in More.
+    await bar.getByRole('button', { name: 'More ▾' }).focus();
+    await page.keyboard.press('Enter');
+    const more = page.getByRole('menu', { name: 'More actions' });
+    await more.waitFor();
+    await shot('reader-800-more');
+    const inMenu = await more.locator('.menu-label').allTextContents();
+    expect([...onRow, ...inMenu.slice(0, -4)].sort()).toEqual([...INBOX_ACTIONS].sort());
+    expect(inMenu.slice(-4)).toEqual(['All headers', 'View source', 'Print', 'Save as .eml']);
+    // Flag is among the least used: in More here, and it works from the keyboard.
+    expect(inMenu).toContain('Flag');
+    const focused = () => page.evaluate<string>(`document.activeElement?.querySelector('.menu-label')?.textContent ?? ''`);
+    for (let i = 0; i < 20 && (await focused()) !== 'Flag'; i++) await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Flag');
+    await page.keyboard.press('Enter');
+    await more.waitFor({ state: 'detached' });
+    await expect.poll(() => row('Garden club').getAttribute('aria-label')).toMatch(/flagged/);
+    await reader().getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'More ▾' }).click();
+    expect(await more.getByRole('menuitem', { name: /^Unflag/ }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await more.waitFor({ state: 'detached' });
+
+    // At 1280×880 every action is on the row again (the filing and marking ones as icons named by their tooltips), inside the pane.
+    await page.setViewportSize({ width: 1280, height: 880 });
+    const every = [...INBOX_ACTIONS.map((a) => (a === 'Flag' ? 'Unflag' : a)), 'More ▾'];
+    await expect.poll(() => names(bar)).toEqual(every);
+    await shot('reader-1280');
+    const wide = await box(reader());
+    const last = await box(bar.getByRole('button', { name: 'More ▾' }));
+    expect(last.x + last.width).toBeLessThanOrEqual(wide.x + wide.width);
+    expect(await bar.getByRole('button', { name: 'Archive' }).getAttribute('title')).toBe('Archive (A)');
+    expect(app.pageErrors).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ import type { Address } from '../../../../shared/messages.js';
 import { call, isApiError } from '../../api/client.js';
 import { useMessages, useServices } from '../../app/context.js';
 import { Dialog } from '../../app/Dialog.js';
-import { Menu } from '../../app/Menu.js';
+import { ActionBar, type BarAction } from '../../app/ActionBar.js';
 import { formatBytes, formatFullDate } from '../../app/format.js';
 import { AllHeaders } from './AllHeaders.js';
 import { useLinkGuard } from './LinkGuard.js';
@@ -13,10 +13,12 @@ import { MessageFrame } from './MessageFrame.js';
 import { PlainText } from './PlainText.js';
 import { RemovedNote } from './RemovedNote.js';
 import { JunkBar } from './JunkBar.js';
+import { ACTION_ICONS } from './action-icons.js';
 import { sanitizedFor, useMessageBody } from './useMessageBody.js';
 import type { MessageActions } from '../inbox/actions.js';
 import type { SearchTerm } from '../search/highlight.js';
 import { inTrash } from '../folders/tree.js';
+import type { MessageRow } from '../../db/database.js';
 import { isOwnMail } from '../../db/rows.js';
 import { Conversation } from '../threads/Conversation.js';
 
@@ -49,27 +51,43 @@ function AddressLine({ list }: { list: Address[] }) {
   );
 }
 
-function WriteButtons({ id, draft, onWrite }: { id: string; draft: boolean; onWrite: (mode: WriteMode, id: string) => void }) {
-  if (draft) {
-    return (
-      <button type="button" className="primary" onClick={() => onWrite('draft', id)} title="Go on writing this draft (Enter)">
-        Edit draft
-      </button>
+/**
+ * The pane's actions, each with its rank: what is done least waits in More first when the pane
+ * is narrow (ActionBar); Reply and Move to Trash (or Restore in Trash) stay longest. Filing and
+ * marking show as icons named by their tooltips; writing keeps its words.
+ */
+function paneActions(row: MessageRow, actions: MessageActions, onMoveTo?: (id: string) => void, onWrite?: (mode: WriteMode, id: string) => void): BarAction[] {
+  const id = row.id;
+  const out: BarAction[] = [];
+  if (onWrite && row.folder === 'Drafts') {
+    out.push({ key: 'draft', label: 'Edit draft', rank: 1, className: 'primary', title: 'Go on writing this draft (Enter)', hint: 'Enter', onSelect: () => onWrite('draft', id) });
+  } else if (onWrite) {
+    out.push(
+      { key: 'reply', label: 'Reply', rank: 2, title: 'Reply (R)', hint: 'r', onSelect: () => onWrite('reply', id) },
+      { key: 'replyAll', label: 'Reply all', rank: 5, title: 'Reply to all (Shift+R)', hint: 'Shift+R', onSelect: () => onWrite('replyAll', id) },
+      { key: 'forward', label: 'Forward', rank: 4, title: 'Forward (F)', hint: 'f', onSelect: () => onWrite('forward', id) },
     );
   }
-  return (
-    <>
-      <button type="button" onClick={() => onWrite('reply', id)} title="Reply (R)">
-        Reply
-      </button>
-      <button type="button" onClick={() => onWrite('replyAll', id)} title="Reply to all (Shift+R)">
-        Reply all
-      </button>
-      <button type="button" onClick={() => onWrite('forward', id)} title="Forward (F)">
-        Forward
-      </button>
-    </>
+  out.push(
+    { key: 'seen', label: row.seen ? 'Mark as unread' : 'Mark as read', icon: row.seen ? ACTION_ICONS.markUnread : ACTION_ICONS.markRead, rank: 9, title: `${row.seen ? 'Mark as unread' : 'Mark as read'} (U)`, hint: 'u', onSelect: () => actions.setSeen([id], !row.seen) },
+    { key: 'flag', label: row.flagged ? 'Unflag' : 'Flag', icon: ACTION_ICONS.flag, rank: 8, pressed: row.flagged === 1, title: `${row.flagged ? 'Unflag' : 'Flag'} (S)`, hint: 's', onSelect: () => actions.setFlagged([id], !row.flagged) },
   );
+  if (onMoveTo) out.push({ key: 'move', label: 'Move to…', icon: ACTION_ICONS.move, rank: 6, title: 'Move to a folder (M)', hint: 'm', onSelect: () => onMoveTo(id) });
+  if (!inTrash(row.folder)) {
+    out.push({ key: 'archive', label: 'Archive', icon: ACTION_ICONS.archive, rank: 3, title: 'Archive (A)', hint: 'a', onSelect: () => actions.archive([id]) });
+    // Not for what the user wrote: it would teach the filter their own mail is spam.
+    if (!isOwnMail(row.folder)) {
+      const junk = row.folder !== 'Junk';
+      out.push({ key: 'junk', label: junk ? 'Junk' : 'Not junk', icon: junk ? ACTION_ICONS.junk : ACTION_ICONS.notJunk, rank: 7, title: `${junk ? 'Junk' : 'Not junk'} (!)`, hint: '!', onSelect: () => actions.junk([id], junk) });
+    }
+    out.push({ key: 'trash', label: 'Move to Trash', icon: ACTION_ICONS.trash, rank: 1, title: 'Move to Trash (Delete)', hint: 'Delete', onSelect: () => actions.trash([id]) });
+  } else {
+    out.push(
+      { key: 'restore', label: 'Restore', rank: 1, onSelect: () => actions.restore([id]) },
+      { key: 'forget', label: 'Delete permanently', rank: 2, className: 'danger', onSelect: () => actions.deleteForGood([id]) },
+    );
+  }
+  return out;
 }
 
 function SourceView({ id, onClose }: { id: string; onClose: () => void }) {
@@ -95,8 +113,6 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
   const [senders, setSenders] = useState<string[]>([]);
   const [showSource, setShowSource] = useState(false);
   const [showHeaders, setShowHeaders] = useState(false);
-  /** Where the More menu opens (under its button), or null when closed. */
-  const [moreAt, setMoreAt] = useState<{ x: number; y: number } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [fetching, setFetching] = useState(false);
   const [failedImages, setFailedImages] = useState(0);
@@ -172,71 +188,20 @@ export function ReadingPane({ id, actions, onMoveTo, onWrite, terms, own }: { id
           <dt>Date</dt>
           <dd>{row.hasDate ? formatFullDate(row.date) : `(no date; downloaded ${formatFullDate(row.receivedAt)})`}</dd>
         </dl>
-        <div className="reader-actions" role="toolbar" aria-label="Message actions">
-          {onWrite && <WriteButtons id={row.id} draft={row.folder === 'Drafts'} onWrite={onWrite} />}
-          <button type="button" onClick={() => actions.setSeen([row.id], !row.seen)}>
-            {row.seen ? 'Mark as unread' : 'Mark as read'}
-          </button>
-          <button type="button" aria-pressed={row.flagged === 1} onClick={() => actions.setFlagged([row.id], !row.flagged)}>
-            {row.flagged ? 'Unflag' : 'Flag'}
-          </button>
-          {onMoveTo && (
-            <button type="button" onClick={() => onMoveTo(row.id)} title="Move to a folder (M)">
-              Move to…
-            </button>
-          )}
-          {!inTrash(row.folder) ? (
-            <>
-              <button type="button" onClick={() => actions.archive([row.id])} title="Archive (A)">
-                Archive
-              </button>
-              {/* Not for what the user wrote: it would teach the filter their own mail is spam. */}
-              {!isOwnMail(row.folder) && (
-                <button type="button" onClick={() => actions.junk([row.id], row.folder !== 'Junk')} title="Junk / Not junk (!)">
-                  {row.folder === 'Junk' ? 'Not junk' : 'Junk'}
-                </button>
-              )}
-              <button type="button" onClick={() => actions.trash([row.id])}>
-                Move to Trash
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" onClick={() => actions.restore([row.id])}>
-                Restore
-              </button>
-              <button type="button" className="danger" onClick={() => actions.deleteForGood([row.id])}>
-                Delete permanently
-              </button>
-            </>
-          )}
-          {/* What is seldom done waits in a menu, as in Thunderbird's "More": thirteen buttons took
-              three rows of the pane, five in an 800-pixel window, where no line of the message showed. */}
-          <button
-            type="button"
-            aria-haspopup="menu"
-            aria-expanded={moreAt !== null}
-            onClick={(e) => {
-              const r = e.currentTarget.getBoundingClientRect();
-              setMoreAt({ x: r.left, y: r.bottom + 2 });
-            }}
-          >
-            More ▾
-          </button>
-          {moreAt && (
-            <Menu
-              label="More actions"
-              at={moreAt}
-              onClose={() => setMoreAt(null)}
-              items={[
-                { label: 'All headers', onSelect: () => setShowHeaders(true) },
-                { label: 'View source', onSelect: () => setShowSource(true) },
-                { label: 'Print', onSelect: () => window.print() },
-                { label: 'Save as .eml', onSelect: () => void saveMessage() },
-              ]}
-            />
-          )}
-        </div>
+        {/* What is seldom done waits in More, as in Thunderbird's: thirteen buttons took three rows
+            of the pane, five in an 800-pixel window, where no line of the message showed. */}
+        <ActionBar
+          label="Message actions"
+          className="reader-actions"
+          moreLabel="More actions"
+          actions={paneActions(row, actions, onMoveTo, onWrite)}
+          more={[
+            { label: 'All headers', onSelect: () => setShowHeaders(true) },
+            { label: 'View source', onSelect: () => setShowSource(true) },
+            { label: 'Print', onSelect: () => window.print() },
+            { label: 'Save as .eml', onSelect: () => void saveMessage() },
+          ]}
+        />
       </header>
       <Conversation id={row.id} own={own} />
       {row.partial === 1 && (

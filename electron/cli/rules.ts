@@ -23,6 +23,7 @@ export const RULES_USAGE = `  rules list [--json]         (each rule says whose 
         [--account NAME]... [--every-account] [--on|--off]
         (RULE: its name, or its number in "rules list"; what is given replaces that part of the
         rule, the rest is kept, and so is its place in the list)
+  rules duplicate RULE NEW   (a copy of the rule named NEW, right after it in the list; change it with rules set)
   rules remove RULE
   rules move RULE --to N     (put the rule at position N of the list, 1 = first; rules run in list order)
   rules preview RULE [--folder NAME | --all-folders] [--account NAME] [--json]   (the messages the rule
@@ -147,6 +148,11 @@ function scopeIds(s: MailService, command: string, typed: readonly string[]): st
 
 const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+/** Names are unique in any case: one another rule (not the one at `except`) has is refused before anything is saved. */
+function refuseTakenName(rules: readonly Rule[], name: string, fix: string, except = -1): void {
+  if (rules.some((r, i) => i !== except && sameName(r.name, name))) throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(name.trim())}: ${fix}`);
+}
+
 /**
  * The place in the list of the rule typed as RULE: by name (any case), else by its number in
  * `rules list` (a rule named "2" is found by its name first).
@@ -218,9 +224,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
         // No --account: every account, as rules added here always were (and the screen's "Every account").
         const accounts = typed.accounts.length ? scopeIds(s, 'add', typed.accounts) : undefined;
         await s.rules.update((rules) => {
-          if (rules.some((r) => sameName(r.name, typed.name))) {
-            throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(typed.name)}: remove it first or choose another name`);
-          }
+          refuseTakenName(rules, typed.name, 'remove it first or choose another name');
           return [...rules, { name: typed.name, enabled: typed.enabled ?? true, match: typed.match, conditions, actions, ...(accounts ? { accounts } : {}) }];
         });
         const saved = (await s.listRules()).find((r) => r.name === typed.name.trim());
@@ -242,9 +246,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
           at = findRule(list, typed.name);
           const { accounts: scope, ...old } = list[at]!;
           before = JSON.stringify(list[at]);
-          if (typed.rename !== undefined && list.some((r, i) => i !== at && sameName(r.name, typed.rename!))) {
-            throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(typed.rename.trim())}: choose another name`);
-          }
+          if (typed.rename !== undefined) refuseTakenName(list, typed.rename, 'choose another name', at);
           const kept = accounts ?? (typed.everyAccount ? undefined : scope);
           const next: RuleInput = {
             ...old,
@@ -259,6 +261,22 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
         });
         const r = rules[at]!;
         print(`${JSON.stringify(r) === before ? 'no change to rule' : 'changed rule'} ${describeRule(r, accountNames(s))}${scopeHint(s, r)}`);
+        return 0;
+      });
+    }
+    case 'duplicate': {
+      const { positionals } = parse(rest, {});
+      if (positionals.length !== 2) usage('rules duplicate takes a NAME (or the rule\'s number in "rules list") and the copy\'s new name, as in: rules duplicate Receipts "Receipts for Bob"');
+      const [typed, copyName] = positionals as [string, string];
+      return withService(dataDir, async (s) => {
+        let at = 0;
+        const rules = await s.rules.update((list) => {
+          at = findRule(list, typed) + 1;
+          refuseTakenName(list, copyName, 'choose another name');
+          // Right after the rule it copies, as the screen's Duplicate puts it: the same place in the order.
+          return [...list.slice(0, at), { ...list[at - 1]!, name: copyName }, ...list.slice(at)];
+        });
+        print(`added rule ${describeRule(rules[at]!, accountNames(s))}${scopeHint(s, rules[at]!)} (position ${at + 1} of ${rules.length}, after ${rules[at - 1]!.name})`);
         return 0;
       });
     }
@@ -361,6 +379,6 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
       });
     }
     default:
-      return usage('rules needs a subcommand: list, add, set, remove, move, preview or run');
+      return usage('rules needs a subcommand: list, add, set, duplicate, remove, move, preview or run');
   }
 }

@@ -94,6 +94,22 @@ describe('popbox rules set', () => {
     expect((await onDisk()).map((r) => r.name)).toEqual(['Invoices', 'Lists', 'Big']);
   });
 
+  it('rules duplicate puts a copy right after the rule under the name given, to be changed with rules set', async () => {
+    expect((await cli('rules', 'duplicate', 'invoices', 'Invoices for Bob')).stdout).toBe(
+      'added rule Invoices for Bob: if subject contains invoice and from matches *@shop.example then move Receipts, mark-read; applies to Alice (position 2 of 4, after Invoices)\n',
+    );
+    expect((await cli('rules', 'set', 'Invoices for Bob', '--account', 'Bob')).code).toBe(0);
+    const taken = await cli('rules', 'duplicate', '1', 'lists');
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toContain('there is already a rule named "lists": choose another name');
+    expect((await onDisk()).map((r) => [r.name, r.accounts])).toEqual([
+      ['Invoices', [ids.Alice]],
+      ['Invoices for Bob', [ids.Bob]],
+      ['Lists', undefined],
+      ['Big', undefined],
+    ]);
+  });
+
   it('a rule whose account was removed says so, and how to give it one', async () => {
     expect((await cli('account', 'remove', 'Alice')).code).toBe(0);
     expect((await cli('rules', 'set', 'Invoices', '--off')).stdout).toBe(

@@ -10,6 +10,10 @@ const Sender = z
   .max(254)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 
+/** How the window looks: as the system's light or dark setting, or always light or dark. */
+export const Theme = z.enum(['system', 'light', 'dark']);
+export type Theme = z.infer<typeof Theme>;
+
 export const Preferences = z.object({
   /** Senders whose mail may load remote images, styles and fonts ("Always for this sender"). */
   remoteContentSenders: z.array(Sender).max(10_000).default([]),
@@ -27,6 +31,7 @@ export const Preferences = z.object({
   deleteJunkAfterDays: z.number().int().min(0).max(3650).default(0),
   /** Queries kept as virtual folders in the sidebar, in the person's order. */
   savedSearches: z.array(SavedSearch).max(SAVED_SEARCHES_MAX).default([]),
+  theme: Theme.default('system'),
 });
 export type Preferences = z.infer<typeof Preferences>;
 
@@ -41,5 +46,6 @@ export const PreferencesPatch = z.strictObject({
   deleteJunkAfterDays: z.number().int().min(0).max(3650).optional(),
   /** Replaces the whole list (names must be unique: checked in main). */
   savedSearches: z.array(SavedSearch).max(SAVED_SEARCHES_MAX).optional(),
+  theme: Theme.optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatch>;

@@ -50,6 +50,7 @@ export class PreferencesStore {
       ...(patch.junkFilter !== undefined ? { junkFilter: patch.junkFilter } : {}),
       ...(patch.deleteJunkAfterDays !== undefined ? { deleteJunkAfterDays: patch.deleteJunkAfterDays } : {}),
       ...(patch.savedSearches !== undefined ? { savedSearches: patch.savedSearches } : {}),
+      ...(patch.theme !== undefined ? { theme: patch.theme } : {}),
     });
     await writeFileAtomic(this.file, JSON.stringify(next, null, 2) + '\n');
     this.value = next;

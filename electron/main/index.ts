@@ -5,7 +5,7 @@
  * on the app:// scheme, the contract over ipcMain, the keychain, the scheduler fed by
  * powerMonitor and online state, tray, badge and notifications.
  */
-import { app, BrowserWindow, Menu, Notification, Tray, dialog, ipcMain, nativeImage, net, powerMonitor, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, Menu, Notification, Tray, dialog, ipcMain, nativeImage, nativeTheme, net, powerMonitor, protocol, safeStorage, screen, session, shell } from 'electron';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -318,7 +318,12 @@ async function start(): Promise<void> {
   svc.on('accountStatus', () => refreshIndicators());
   watchNewMail(svc);
 
-  const applyPrefs = (p: ReturnType<MailService['preferences']>) => app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: loginItemArgs() });
+  const applyPrefs = (p: ReturnType<MailService['preferences']>) => {
+    app.setLoginItemSettings({ openAtLogin: p.startAtLogin, args: loginItemArgs() });
+    // Before the window exists: its pages start in the chosen theme (prefers-color-scheme follows
+    // themeSource), with no flash of the system's; the page sets its own from the same preference.
+    nativeTheme.themeSource = p.theme;
+  };
   applyPrefs(svc.preferences());
   svc.onPreferences(applyPrefs);
 

@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { getApi } from './api/client.js';
+import { followTheme } from './app/theme.js';
 import { ComposeWindow } from './features/compose/ComposeWindow.js';
 import { parseComposeHash } from './features/compose/load.js';
 
@@ -12,6 +13,7 @@ export function startCompose(root: HTMLElement, hash: string): void {
     return;
   }
   const api = getApi();
+  followTheme(api);
   createRoot(root).render(
     <StrictMode>
       <ComposeWindow api={api} request={request} />

@@ -7,10 +7,12 @@ import { ServicesContext } from './app/context.js';
 import { PopboxDb } from './db/database.js';
 import type { StoredHead } from './db/head.js';
 import { ReadModel } from './db/read-model.js';
+import { followTheme } from './app/theme.js';
 
 export function start(root: HTMLElement, head: StoredHead | null, takeSnapshotClick: () => string | null): void {
   performance.mark('popbox:app');
   const api = getApi();
+  followTheme(api);
   const db = new PopboxDb();
   const readModel = new ReadModel(db, api);
   // The first screenful from the last session, before the first render.

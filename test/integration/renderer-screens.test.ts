@@ -6,6 +6,8 @@
  * - m10: at 800×600 the reading pane's buttons took several rows: they stay on one row inside the
  *   pane, what does not fit waits in More (least used first), reachable by keyboard; wider, the
  *   buttons come back.
+ * - m11: Settings › General › Appearance › Theme: Dark or Light whatever the system says, at once
+ *   and after a restart (a reload); System follows the system.
  * POPBOX_SCREENSHOTS=DIR keeps the screens (screens-*.png).
  */
 import path from 'node:path';
@@ -184,6 +186,47 @@ suite('the walkthrough’s screens in Chromium', () => {
     const last = await box(bar.getByRole('button', { name: 'More ▾' }));
     expect(last.x + last.width).toBeLessThanOrEqual(wide.x + wide.width);
     expect(await bar.getByRole('button', { name: 'Archive' }).getAttribute('title')).toBe('Archive (A)');
+    expect(app.pageErrors).toEqual([]);
+  });
+
+  it('m11: Theme Dark holds whatever the system says, at once and after a restart; Light likewise; System follows the system', async () => {
+    await page.setViewportSize({ width: 1280, height: 880 });
+    const background = () => page.evaluate<string>(`getComputedStyle(document.documentElement).backgroundColor`);
+    const WHITE = 'rgb(255, 255, 255)';
+    const DARK = 'rgb(28, 29, 33)';
+    await page.emulateMedia({ colorScheme: 'light' });
+    try {
+      expect(await background()).toBe(WHITE);
+      const nav = await openSettings();
+      await nav.getByRole('button', { name: 'General' }).click();
+      const theme = page.getByRole('combobox', { name: 'Theme' });
+      expect(await theme.inputValue()).toBe('system');
+      await theme.selectOption('dark');
+      // At once.
+      expect(await background()).toBe(DARK);
+      await shot('theme-dark');
+      await expect.poll(() => app.service.preferences().theme).toBe('dark');
+      // A restart: the page asks main again, and the system still says light.
+      await page.reload();
+      await row('Garden club').waitFor();
+      await expect.poll(background).toBe(DARK);
+      // Light while the system says dark.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const nav2 = await openSettings();
+      await nav2.getByRole('button', { name: 'General' }).click();
+      await page.getByRole('combobox', { name: 'Theme' }).selectOption('light');
+      expect(await background()).toBe(WHITE);
+      // System: follows the system again, both ways.
+      await page.getByRole('combobox', { name: 'Theme' }).selectOption('system');
+      expect(await background()).toBe(DARK);
+      await page.emulateMedia({ colorScheme: 'light' });
+      expect(await background()).toBe(WHITE);
+      await expect.poll(() => app.service.preferences().theme).toBe('system');
+      await closeSettings();
+    } finally {
+      await page.emulateMedia({ colorScheme: null });
+      await app.service.updatePreferences({ theme: 'system' });
+    }
     expect(app.pageErrors).toEqual([]);
   });
 });

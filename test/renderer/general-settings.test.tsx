@@ -11,6 +11,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServicesContext, type AppServices } from '../../renderer/src/app/context.js';
 import { applyPlainFixed, loadPlainFixed } from '../../renderer/src/app/reading-settings.js';
+import { applyTheme, followTheme } from '../../renderer/src/app/theme.js';
 import { GeneralSettings } from '../../renderer/src/features/accounts/GeneralSettings.js';
 import { serviceApi, type ServiceApi } from './service-api.js';
 
@@ -79,5 +80,43 @@ describe('Settings › General › Reading: fixed-width font for plain text', ()
     fireEvent.click(screen.getByRole('checkbox', { name: 'Fixed-width font for plain text' }));
     expect(loadPlainFixed()).toBe(false);
     expect(document.documentElement.classList.contains('plain-fixed')).toBe(false);
+  });
+});
+
+describe('Settings › General › Appearance: Theme (walkthrough m11: dark mode followed the system only)', () => {
+  afterEach(() => applyTheme('system'));
+
+  it('is System by default; Dark and Light apply at once and are kept by main (not by the window), System follows the system again', async () => {
+    localStorage.clear();
+    mount();
+    const theme = (await screen.findByRole('combobox', { name: 'Theme' })) as HTMLSelectElement;
+    expect(theme.closest('fieldset')?.querySelector('legend')?.textContent).toBe('Appearance');
+    expect([...theme.options].map((o) => o.textContent)).toEqual(['System', 'Light', 'Dark']);
+    expect(theme.selectedOptions[0]!.textContent).toBe('System');
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    fireEvent.change(theme, { target: { value: 'dark' } });
+    // At once, before main has answered.
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    await waitFor(() => expect(s.service.preferences().theme).toBe('dark'));
+    expect(localStorage.length).toBe(0);
+    fireEvent.change(theme, { target: { value: 'light' } });
+    expect(document.documentElement.dataset.theme).toBe('light');
+    await waitFor(() => expect(s.service.preferences().theme).toBe('light'));
+    fireEvent.change(theme, { target: { value: 'system' } });
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+    await waitFor(() => expect(s.service.preferences().theme).toBe('system'));
+  });
+
+  it('a new window takes the theme main keeps, and follows a change made elsewhere', async () => {
+    await s.service.updatePreferences({ theme: 'dark' });
+    const off = followTheme(s.api);
+    try {
+      await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+      // Another window (or the CLI) chose Light.
+      await s.service.updatePreferences({ theme: 'light' });
+      await waitFor(() => expect(document.documentElement.dataset.theme).toBe('light'));
+    } finally {
+      off();
+    }
   });
 });

@@ -1,9 +1,10 @@
-/** App-wide choices kept by main: background checking, start at login, notifications. */
+/** App-wide choices kept by main: background checking, start at login, notifications, the theme. */
 import { useEffect, useState } from 'react';
-import type { Preferences } from '../../../../shared/preferences.js';
+import type { Preferences, Theme } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { loadPlainFixed, savePlainFixed } from '../../app/reading-settings.js';
+import { applyTheme } from '../../app/theme.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
@@ -15,6 +16,12 @@ const DAY_CHOICES: readonly [number, string][] = [
   [365, 'after a year'],
 ];
 
+const THEME_CHOICES: readonly [Theme, string][] = [
+  ['system', 'System'],
+  ['light', 'Light'],
+  ['dark', 'Dark'],
+];
+
 export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
@@ -24,7 +31,7 @@ export function GeneralSettings() {
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
     return api.on('preferencesChanged', setPrefs);
   }, [api]);
-  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter'>>) => {
+  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>>) => {
     try {
       setPrefs(await call(api, 'updatePreferences', patch));
       setError(null);
@@ -41,6 +48,29 @@ export function GeneralSettings() {
           <Check label="Keep checking mail in the tray when the window is closed" checked={prefs.runInBackground} onChange={(v) => void change({ runInBackground: v })} />
           <Check label="Start Popbox when I log in" checked={prefs.startAtLogin} onChange={(v) => void change({ startAtLogin: v })} />
           <Check label="Show a notification when new mail arrives" checked={prefs.notifyNewMail} onChange={(v) => void change({ notifyNewMail: v })} />
+        </fieldset>
+      )}
+      {prefs && (
+        <fieldset>
+          <legend>Appearance</legend>
+          <label>
+            Theme{' '}
+            <select
+              value={prefs.theme}
+              onChange={(e) => {
+                const theme = e.target.value as Theme;
+                // At once, not after main's answer: the window changes as the choice is made.
+                applyTheme(theme);
+                void change({ theme });
+              }}
+            >
+              {THEME_CHOICES.map(([theme, text]) => (
+                <option key={theme} value={theme}>
+                  {text}
+                </option>
+              ))}
+            </select>
+          </label>
         </fieldset>
       )}
       <ReadingSettings />

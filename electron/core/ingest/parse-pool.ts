@@ -350,7 +350,9 @@ export class ParsePool {
       // The young generation main was started with: `popbox` runs node with --max-semi-space-size=2
       // (issue 18 P3), and cli/heap-flag.ts sets the flag back once main's heap is made (to keep
       // node's code cache), so a worker would grow its own to 32 MB; 3 × the semi-space gives it
-      // the same 4 MB new_space as main. The app passes no flag and its workers keep V8's default.
+      // the same 4 MB new_space as main. The app passes its flag to V8 (--js-flags), not to node:
+      // while V8's flag is set, every isolate takes it and a worker's maxYoungGenerationSizeMb is
+      // ignored (Node 20.20: 6, 12 or 48 given under --max-semi-space-size=8, new_space 16 MB each).
       const resourceLimits = { maxOldGenerationSizeMb: HEAP_MB, ...youngGenerationOfMain() };
       const workerData = this.indexPauseAfter > 0 ? { ...(entry.workerData as object | undefined), indexPauseAfter: this.indexPauseAfter } : entry.workerData;
       const opts = { resourceLimits, ...(workerData === undefined ? {} : { workerData }) };

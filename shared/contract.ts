@@ -13,7 +13,7 @@ import { AddressSuggestion, COMPOSE_LIMITS, ComposeMode, Draft, SaveDraft, Stage
 import { AppError } from './errors.js';
 import { MessageBody } from './messages.js';
 import { Preferences, PreferencesPatch } from './preferences.js';
-import { Rule, RuleList, RuleOutcome } from './rules.js';
+import { MAX_RUN_IDS, Rule, RuleList, RuleOutcome } from './rules.js';
 import { ServerDeleteResult, ServerDownloadInput, ServerDownloadResult, ServerListing, ServerListingInput, ServerSelection } from './server-view.js';
 import { SearchInput, SearchResult } from './search.js';
 import { ThreadCursor, ThreadsResult } from './threads.js';
@@ -325,7 +325,7 @@ export const contract = {
     output: z.object({ ids: z.array(z.string()), truncated: z.boolean() }),
   },
   /** Run the rules now over a selection; what each message's rules did. */
-  runRules: { input: z.object({ ids: Ids }), output: z.array(RuleOutcome) },
+  runRules: { input: z.object({ ids: Ids.max(MAX_RUN_IDS) }), output: z.array(RuleOutcome) },
   /** Full-text search in the Gmail/notmuch query language: ranked ids, what was understood, snippets; a malformed query is answered, never an error (search.ts). */
   search: { input: SearchInput, output: SearchResult },
   /** Conversations (threads.ts): those changed after `since`, or all of them when it is absent or of another process. */

@@ -16,6 +16,8 @@ export const MAX_ACTIONS = 10;
 export const MAX_PATTERN_CHARS = 256;
 /** Accounts one filter may name in its scope. */
 export const MAX_SCOPE_ACCOUNTS = 100;
+/** Messages one run of the filters takes (the contract's runRules, main's runRules): more go in slices of it. */
+export const MAX_RUN_IDS = 10_000;
 
 export const TextOp = z.enum(['contains', 'not-contains', 'is', 'matches']);
 export type TextOp = z.infer<typeof TextOp>;

@@ -16,7 +16,7 @@
  */
 import type { MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import { roleKey, type FolderInfo } from '../../../shared/folders.js';
-import type { Action, Rule, RuleOutcome } from '../../../shared/rules.js';
+import { MAX_RUN_IDS, type Action, type Rule, type RuleOutcome } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import type { FolderService } from '../folders/folder-service.js';
 import { RuleSubject, ruleMatches } from './evaluate.js';
@@ -30,7 +30,7 @@ import { TooCostly, type MatchCounter } from './glob.js';
  */
 export const PREVIEW_STEPS = 150_000_000;
 export const RUN_STEPS = 1_000_000_000;
-export const MAX_RUN_IDS = 10_000;
+export { MAX_RUN_IDS };
 /** Folders rules never take mail out of: a queued message (sending) or one being written. */
 const UNTOUCHED = new Set([roleKey('outbox'), roleKey('drafts')]);
 

@@ -3,14 +3,14 @@
  * folder filters may touch), with one line saying what they did.
  */
 import { useState } from 'react';
-import type { RuleOutcome } from '../../../../shared/rules.js';
+import { MAX_RUN_IDS, type RuleOutcome } from '../../../../shared/rules.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { plainError } from '../accounts/plain-error.js';
 import { SCOPE_WORDS, scopeIds, type Scope } from './scope.js';
 
-/** runRules takes at most this many ids per call (the contract's limit). */
-const IDS_PER_CALL = 100_000;
+/** runRules takes at most this many ids per call (the contract's limit, what main runs at once). */
+const IDS_PER_CALL = MAX_RUN_IDS;
 
 const count = (n: number, what: string) => `${n.toLocaleString('en')} ${what}${n === 1 ? '' : 's'}`;
 

@@ -1,5 +1,5 @@
 /**
- * The app's main process runs the sync with V8's young generation at 8 MB semi-spaces
+ * The app's main process runs the sync with V8's young generation at 4 MB semi-spaces
  * (electron/main/js-flags.ts; issue 18: one full GC instead of up to 39 in a long sync). V8 reads
  * it only from the command line, so what must hold is that every launcher we control passes it:
  * `npm start`, the Linux desktop entries (deb and AppImage, the AppImage keeping its
@@ -20,7 +20,7 @@ const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): 
 
 describe("the app's V8 flags reach its launchers", () => {
   it('the switch carries every flag as one --js-flags argument', () => {
-    expect(MAIN_V8_FLAGS).toContain('--max-semi-space-size=8');
+    expect(MAIN_V8_FLAGS).toContain('--max-semi-space-size=4');
     expect(JS_FLAGS_SWITCH).toBe(`--js-flags=${MAIN_V8_FLAGS.join(' ')}`);
   });
 

@@ -62,8 +62,12 @@ export class Pop3Error extends Error implements TypedFailure {
   }
 }
 
+/**
+ * Also one made by another copy of this module: the CLI's quick paths run from a script of their
+ * own (cli/quick-script.ts), and a session they hand over fails in the full path with their errors.
+ */
 export function isPop3Error(e: unknown): e is Pop3Error {
-  return e instanceof Pop3Error;
+  return e instanceof Pop3Error || (e instanceof Error && e.name === 'Pop3Error' && typeof (e as { code?: unknown }).code === 'string');
 }
 
 const RESP_CODE = /^\[([^\]\s]{1,64})\]\s?/;

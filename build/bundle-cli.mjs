@@ -17,15 +17,22 @@
 // own start; measured alternating (load ~15), `account list` 220 vs 200 ms CPU (worse), the empty
 // sync 355 vs 410 ms CPU (−55 ms) with the quick paths as one CJS file and node:tls deferred.
 //
-// Not built yet: a code cache for the quick paths (Node 20 keeps none for user modules; session
-// 12 counted ~130 M of an empty check's ~400 M instructions as our parsing and compiling). Tried
-// on Node 20.20 (session 13): `new vm.Script(source, { cachedData })` takes a cache made by
-// createCachedData() after a run (lazily compiled functions included), but import() inside such a
-// script fails once its cache is accepted (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, even with
-// importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, which works without a
-// cache and prints an ExperimentalWarning): the full path would have to be imported by the ES
-// module that runs the script, passed in as a function. The cache is also refused under other V8
-// flags (their hash): made and used after heap-flag.ts has set its flag back.
+// A code cache for `popbox sync`'s quick path (session 15): node 20 keeps none for user modules, and
+// session 12 counted ~130 M of an empty check's ~400 M instructions as our parsing and compiling.
+// The quick path (electron/cli/quick-sync.ts and what it imports) is also written as one CommonJS
+// script, dist/cli/quick-sync.cjs, that electron/cli/quick-script.ts runs through
+// `new vm.Script(source, { cachedData })` with V8's cache of it (made after a run that answered,
+// so lazily compiled functions are in it; checked, replaced when refused or damaged: see there).
+// import() inside such a script fails once its cache is accepted (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING,
+// even with importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, session 13),
+// so the script has none (esbuild makes each a require) and the full path loads as the bundle's ES
+// modules, imported by index.ts. The cache is refused under other V8 flags (their hash): made and
+// used after heap-flag.ts has set its flag back. Measured A/B against 3e06f25 (Node 20.20, an
+// empty check, 2,000 messages kept, TLS): callgrind 401 -> 358 M instructions (-11 %) without
+// NODE_EXTRA_CA_CERTS, 814 -> 763 M (-6 %) with this machine's (medians of 3); CPU (perf stat
+// task-clock, 20 alternating runs, load 6-9) 235 -> 201 ms and 273 -> 244 ms. `account list` is left on
+// the modules: its code is small, and the script, its cache and their check cost it more than they
+// save (184 -> 193 M without the CA file, tried); its loader is a chunk of its own, so it pays nothing.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,8 +45,11 @@ const { existsSync, readFileSync, statSync } = createRequire(import.meta.url)('n
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI_ENTRY = path.join(root, 'electron', 'cli', 'index.ts');
 const PARSE_WORKER_ENTRY = path.join(root, 'electron', 'core', 'ingest', 'parse-worker.ts');
+const QUICK_ENTRY = path.join(root, 'electron', 'cli', 'quick-sync.ts');
 const OUT_DIR = path.join(root, 'dist', 'cli');
 export const CLI_OUT = path.join(OUT_DIR, 'popbox.mjs');
+/** `popbox sync`'s quick path as one script for electron/cli/quick-script.ts (its name there: QUICK_SCRIPT). */
+const QUICK_OUT = path.join(OUT_DIR, 'quick-sync.cjs');
 const INPUTS = path.join(OUT_DIR, 'popbox.inputs.json');
 const CHUNKS = path.join(OUT_DIR, 'chunks');
 /** Chunks of earlier builds are removed only this long after: a process started before a rebuild may still load its own. */
@@ -50,7 +60,7 @@ export async function bundleCli() {
   // esbuild is a devDependency: loaded only when there is something to build.
   const { build } = await import('esbuild');
   const startedAt = Date.now();
-  const result = await build({
+  const [result, quick] = await Promise.all([build({
     absWorkingDir: root,
     // The parse worker is an entry of its own (a worker thread starts from a file): ingest's pool
     // finds dist/cli/parse-worker.mjs beside the entry or one folder up from its chunk.
@@ -67,16 +77,46 @@ export async function bundleCli() {
     write: false,
     metafile: true,
     logLevel: 'warning',
-  });
-  const inputs = Object.keys(result.metafile.inputs).map((f) => path.resolve(root, f));
+  }), buildQuickScript(build)]);
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(quick.metafile.inputs)])].map((f) => path.resolve(root, f));
   await fs.mkdir(CHUNKS, { recursive: true });
   // Chunks first, the entry that imports them after: a process starting meanwhile finds every chunk it names.
-  const files = [...result.outputFiles].sort((a, b) => (a.path === CLI_OUT) - (b.path === CLI_OUT));
+  const files = [...result.outputFiles, { path: QUICK_OUT, contents: quick.contents }].sort((a, b) => (a.path === CLI_OUT) - (b.path === CLI_OUT));
   for (const f of files) await writeAtomically(f.path, f.contents);
   const outputs = files.map((f) => f.path);
   await writeAtomically(INPUTS, JSON.stringify({ builtFrom: startedAt, inputs, outputs }));
   await removeOldChunks(new Set(outputs));
   return CLI_OUT;
+}
+
+/**
+ * `popbox sync`'s quick path (electron/cli/quick-sync.ts and what it imports) as one CommonJS
+ * script, wrapped as node wraps a module (one function expression), for quick-script.ts to run
+ * through vm.Script with a code cache. import() would fail there once the cache is accepted:
+ * every one is made a require (the bundle's own modules initialised when first asked for, keytar required).
+ */
+async function buildQuickScript(build) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [QUICK_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    packages: 'external',
+    outfile: QUICK_OUT,
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const body = result.outputFiles[0].text;
+  if (/\bimport\s*\(/.test(body) || /\bimport\.meta\b/.test(body)) throw new Error(`${path.relative(root, QUICK_OUT)}: import() or import.meta left in the quick paths' script`);
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${body}\n})\n`;
+  // The first line names this build for quick-script.ts: a cache made from another script is never offered to V8.
+  const { createHash } = await import('node:crypto'); // not at every `popbox` start: only to build
+  const id = createHash('sha256').update(wrapped).digest('hex');
+  return { metafile: result.metafile, contents: Buffer.from(`// popbox quick paths ${id}\n${wrapped}`) };
 }
 
 async function removeOldChunks(current) {

@@ -9,6 +9,7 @@
 import type NodeFs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { controlSocketPath } from '../core/control/protocol.js';
 import { HandOver } from '../core/sync/hand-over.js';
 import { LOCAL_COMMANDS, splitArgs } from './args.js';
@@ -104,8 +105,14 @@ async function runQuick(argv: string[], handOver: HandOver): Promise<number | nu
   }
   const [command, sub, ...rest] = split.args;
   if (command === 'account' && sub === 'list') return (await import('./quick-accounts.js')).quickAccountList(split.dataDir, rest, terminal);
-  if (command === 'sync' && !split.args.some((a) => a.startsWith('-'))) return (await import('./quick-sync.js')).quickSync(split.dataDir, split.args.slice(1), terminal, handOver);
-  return null;
+  if (command !== 'sync' || split.args.some((a) => a.startsWith('-'))) return null;
+  // From the script beside the bundle, with V8's code cache (quick-script.ts); from the module when run from the sources.
+  // Its loader is a chunk of its own: `account list` does not parse it.
+  const script = (await import('./quick-script.js')).loadQuickSync(path.dirname(fileURLToPath(import.meta.url)));
+  const quickSync = script?.quickSync ?? (await import('./quick-sync.js')).quickSync;
+  const code = await quickSync(split.dataDir, split.args.slice(1), terminal, handOver);
+  script?.keep(code === 0);
+  return code;
 }
 
 const argv = process.argv.slice(2);

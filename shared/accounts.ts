@@ -156,10 +156,12 @@ export type PasswordSource = z.infer<typeof PasswordSource>;
 
 /**
  * Where a "keychain" password really is: the system's keychain, a file in the data directory
- * encrypted by Electron's safeStorage (no keychain answered), or only this process's memory
- * (`--secrets memory`, or neither answered). The settings screens say which; never the password.
+ * encrypted by Electron's safeStorage (no keychain answered), that file where safeStorage's only
+ * key is a fixed one (Linux `basic_text`: any program that reads the file can undo it), or only
+ * this process's memory (`--secrets memory`, or neither answered). The settings screens say
+ * which; never the password. The one name of this fact for main's stores and the screens.
  */
-export const PasswordStore = z.enum(['keychain', 'encrypted-file', 'memory']);
+export const PasswordStore = z.enum(['keychain', 'encrypted-file', 'fixed-key-file', 'memory']);
 export type PasswordStore = z.infer<typeof PasswordStore>;
 
 const User = z

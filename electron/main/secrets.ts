@@ -2,10 +2,12 @@
  * Where the desktop app keeps passwords (DESIGN §5): the OS keychain through keytar; where no
  * keychain answers, Electron's safeStorage (an encrypted file in the data directory), with a
  * visible warning when its Linux backend is `basic_text` (a fixed key: not really secret).
- * The Electron object is passed in, so this file never imports electron and is unit-tested.
+ * The Electron object is passed in, so this file imports only electron's types and is unit-tested.
  */
+import type { SafeStorage } from 'electron';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { PasswordStore } from '../../shared/accounts.js';
 import { AppFailure } from '../core/errors.js';
 import { KeytarSecretStore, MemorySecretStore, type SecretStore } from '../core/secrets/index.js';
 import { checkSecretArgs } from '../core/secrets/secret-store.js';
@@ -16,16 +18,27 @@ export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
   encryptString(plain: string): Buffer;
   decryptString(encrypted: Buffer): string;
-  getSelectedStorageBackend?(): string;
+  /** Linux only. Electron's own answer type, so a backend name misspelt here fails to compile. */
+  getSelectedStorageBackend?(): ReturnType<SafeStorage['getSelectedStorageBackend']>;
+}
+
+/**
+ * With `basic_text` (Linux, no keyring answered) safeStorage encrypts with a key built into
+ * Chromium: the file is scrambled, not protected, and the screens must not say "encrypted".
+ */
+function safeStorageKind(safe: SafeStorageLike): PasswordStore {
+  return safe.getSelectedStorageBackend?.() === 'basic_text' ? 'fixed-key-file' : 'encrypted-file';
 }
 
 /** Secrets encrypted by safeStorage, base64 in one JSON file replaced atomically. */
 export class SafeStorageSecretStore implements SecretStore {
-  readonly kind = 'encrypted-file';
+  readonly kind: PasswordStore;
   constructor(
     private readonly safe: SafeStorageLike,
     private readonly file: string,
-  ) {}
+  ) {
+    this.kind = safeStorageKind(safe);
+  }
 
   private async readAll(): Promise<Record<string, string>> {
     try {
@@ -68,8 +81,8 @@ export class SafeStorageSecretStore implements SecretStore {
 }
 
 export interface ChosenSecretStore {
+  /** Its `kind` says which was chosen (shared/accounts.ts PasswordStore). */
   store: SecretStore;
-  kind: 'keychain' | 'safe-storage' | 'memory';
   /** Shown to the user when their passwords are less protected than they might expect. */
   warning: string | null;
 }
@@ -86,21 +99,19 @@ export async function chooseSecretStore(opts: { dataDir: string; safeStorage: Sa
     ),
     new Promise<boolean>((r) => setTimeout(() => r(false), opts.probeTimeoutMs ?? 3_000).unref()),
   ]);
-  if (answered) return { store: keychain, kind: 'keychain', warning: null };
+  if (answered) return { store: keychain, warning: null };
   if (opts.safeStorage.isEncryptionAvailable()) {
-    const backend = opts.safeStorage.getSelectedStorageBackend?.();
+    const store = new SafeStorageSecretStore(opts.safeStorage, path.join(opts.dataDir, 'secrets.json'));
     return {
-      store: new SafeStorageSecretStore(opts.safeStorage, path.join(opts.dataDir, 'secrets.json')),
-      kind: 'safe-storage',
+      store,
       warning:
-        backend === 'basic_text'
+        store.kind === 'fixed-key-file'
           ? 'No keychain is available: passwords are stored with a fixed key that other programs can undo. Install and unlock a keyring (GNOME Keyring or KWallet) to protect them.'
           : null,
     };
   }
   return {
     store: new MemorySecretStore(),
-    kind: 'memory',
     warning: 'No keychain is available: passwords are kept only until Popbox quits. Use a password command, or install a keyring.',
   };
 }

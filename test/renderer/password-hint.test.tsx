@@ -32,7 +32,7 @@ async function hints(api: PopboxApi): Promise<{ incoming: string; outgoing: stri
   fireEvent.click(await within(nav).findByRole('button', { name: 'Alice' }, POLL));
   const hintOf = (label: string) => screen.getByLabelText(label).closest('.field')?.querySelector('.hint')?.textContent ?? '';
   // The store's words come with main's answer.
-  await screen.findAllByText(/Stored|Kept|Not saved/, { selector: '.hint' }, POLL);
+  await screen.findAllByText(/Stored|Saved|Kept|Not saved/, { selector: '.hint' }, POLL);
   return { incoming: hintOf('Password'), outgoing: hintOf('Outgoing password') };
 }
 
@@ -57,6 +57,15 @@ it('with safeStorage’s file (no keychain answered): stored encrypted in Popbox
   await t.s.service.addAccount(alice('keychain'), 'pw', { smtpPassword: 'pw2' });
   const h = await hints(storeSays('encrypted-file'));
   expect(h.incoming).toBe('Stored encrypted in Popbox’s data folder (no system keychain answered). Leave empty to keep the current one.');
+});
+
+it('with safeStorage’s basic_text file (a fixed key, no keyring answered): saved in a file anyone who can read your files can read, not "encrypted"', async () => {
+  await t.s.service.addAccount(alice('keychain'), 'pw', { smtpPassword: 'pw2' });
+  const h = await hints(storeSays('fixed-key-file'));
+  const words = 'Saved in a file in Popbox’s data folder, not protected by a keychain (none answered): anyone who can read your files can read it.';
+  expect(h.incoming).toBe(`${words} Leave empty to keep the current one.`);
+  expect(h.outgoing).toBe(`${words} Leave empty to keep the current one.`);
+  expect(document.body.textContent).not.toContain('Stored encrypted');
 });
 
 it('an account whose passwords are kept for this session only says so under both fields, whatever the store', async () => {

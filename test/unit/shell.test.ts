@@ -171,7 +171,8 @@ describe('application menu', () => {
 
 describe('where passwords go', () => {
   // A reversible stand-in for the OS encryption (what matters here is what is stored where).
-  const fakeSafe = (backend = 'gnome_libsecret', available = true): SafeStorageLike => ({
+  type Backend = ReturnType<NonNullable<SafeStorageLike['getSelectedStorageBackend']>>;
+  const fakeSafe = (backend: Backend = 'gnome_libsecret', available = true): SafeStorageLike => ({
     isEncryptionAvailable: () => available,
     encryptString: (s) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
     decryptString: (b) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
@@ -182,18 +183,23 @@ describe('where passwords go', () => {
 
   it('uses the keychain when it answers', async () => {
     const keychain = new MemorySecretStore();
-    expect(await chooseSecretStore({ dataDir: os.tmpdir(), safeStorage: fakeSafe(), keychain })).toMatchObject({ kind: 'keychain', warning: null });
+    expect(await chooseSecretStore({ dataDir: os.tmpdir(), safeStorage: fakeSafe(), keychain })).toMatchObject({ store: keychain, warning: null });
   });
 
   it('falls back to safeStorage, warning about basic_text; to memory when nothing encrypts', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-safe-'));
     const good = await chooseSecretStore({ dataDir, safeStorage: fakeSafe(), keychain: failing });
-    expect(good).toMatchObject({ kind: 'safe-storage', warning: null });
+    expect(good.store).toBeInstanceOf(SafeStorageSecretStore);
+    expect(good).toMatchObject({ store: { kind: 'encrypted-file' }, warning: null });
+    // Linux without a keyring: safeStorage's fixed key; the screens must not call that "encrypted".
     const weak = await chooseSecretStore({ dataDir, safeStorage: fakeSafe('basic_text'), keychain: hanging, probeTimeoutMs: 50 });
-    expect(weak.kind).toBe('safe-storage');
+    expect(weak.store).toBeInstanceOf(SafeStorageSecretStore);
+    expect(weak.store.kind).toBe('fixed-key-file');
     expect(weak.warning).toMatch(/fixed key/);
+    // Any other answer (a keyring backend; 'unknown' off Linux) is real encryption.
+    expect((await chooseSecretStore({ dataDir, safeStorage: fakeSafe('unknown'), keychain: failing })).store.kind).toBe('encrypted-file');
     const none = await chooseSecretStore({ dataDir, safeStorage: fakeSafe('unknown', false), keychain: failing });
-    expect(none.kind).toBe('memory');
+    expect(none.store.kind).toBe('memory');
     expect(none.warning).toMatch(/until Popbox quits/);
     await fs.rm(dataDir, { recursive: true });
   });

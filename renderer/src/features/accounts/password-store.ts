@@ -41,6 +41,9 @@ export function keptWhere(store: PasswordStore | null, source: TypedPasswordSour
       return 'Stored in your system’s keychain.';
     case 'encrypted-file':
       return 'Stored encrypted in Popbox’s data folder (no system keychain answered).';
+    case 'fixed-key-file':
+      // safeStorage's basic_text: "encrypted" with a key every copy of Chromium has, so not protected.
+      return 'Saved in a file in Popbox’s data folder, not protected by a keychain (none answered): anyone who can read your files can read it.';
     case 'memory':
       return 'Kept only in memory while Popbox runs (no keychain is in use): type it again after Popbox restarts.';
     default:

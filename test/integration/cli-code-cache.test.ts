@@ -105,6 +105,25 @@ suite('popbox sync: the quick path with a code cache', () => {
     }
   });
 
+  it('never runs a cache made before the script was changed in place, even one of the same length and first line', async () => {
+    await popbox('sync');
+    expect((await popbox('sync')).cache).toBe('used');
+    const script = path.join(copyDir, 'quick-sync.cjs');
+    const original = await fs.readFile(script, 'utf8');
+    // A packager's patch or a hand fix: same first line (the build's hash), same length, other text.
+    const patched = original.replace('0 deleted on server`', '0 removed on server`');
+    expect(patched.length).toBe(original.length);
+    expect(patched).not.toBe(original);
+    try {
+      await fs.writeFile(script, patched);
+      // V8 itself would take the old cache (it checks the source's length) and print "deleted".
+      expect(await popbox('sync')).toEqual({ code: 0, stdout: 'Cc: 0 new, 0 removed on server\n', stderr: '', cache: `none, written to ${beside()}` });
+      expect(await popbox('sync')).toEqual({ code: 0, stdout: 'Cc: 0 new, 0 removed on server\n', stderr: '', cache: 'used' });
+    } finally {
+      await fs.writeFile(script, original);
+    }
+  });
+
   it('compiles from source when V8 refuses the data, and writes a new cache', async () => {
     await popbox('sync');
     const good = await fs.readFile(beside());

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/changes.js';
 import { AppFailure } from '../../electron/core/errors.js';
-import { ArrivalFilter, type ArrivalFilterDeps } from '../../electron/core/ingest/arrival-filter.js';
+import { ArrivalFilter, MAX_RETRY, MAX_TRIES, type ArrivalFilterDeps } from '../../electron/core/ingest/arrival-filter.js';
 import type { RuleRun, RunOptions } from '../../electron/core/rules/run-rules.js';
 import { Journal } from '../../electron/core/store/journal.js';
 import { AccountMailbox } from '../../electron/core/store/mailbox.js';
@@ -40,13 +40,16 @@ async function arrive(...at: number[]): Promise<MessageRecord[]> {
 /** A filter whose rule runs say `notDone(ids)` is left not done (or throw it); what it was asked. */
 function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; junkOn?: boolean } = {}) {
   const ran: string[][] = [];
+  /** Per run, the ids it was told its flags were applied to before. */
+  const again: string[][] = [];
   const junked: string[][] = [];
   const notices: string[] = [];
   const deps: ArrivalFilterDeps = {
     dataDir,
     journal,
-    runRules: async (ids: readonly string[], _opts: RunOptions): Promise<RuleRun> => {
+    runRules: async (ids: readonly string[], opts: RunOptions): Promise<RuleRun> => {
       ran.push([...ids]);
+      again.push([...(opts.again ?? [])]);
       const left = over.notDone?.(ids) ?? [];
       if (left instanceof Error) throw left;
       return { outcomes: [], notDone: new Set(left) };
@@ -59,7 +62,7 @@ function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; 
     },
     notice: (m) => notices.push(m),
   };
-  return { af: new ArrivalFilter(deps), ran, junked, notices };
+  return { af: new ArrivalFilter(deps), ran, again, junked, notices };
 }
 
 it('the mark stops before the first message not done; the next start runs on that one alone, then passes them all', async () => {
@@ -67,7 +70,7 @@ it('the mark stops before the first message not done; the next start runs on tha
   const first = filter({ notDone: () => [b!.id] });
   await first.af.filter('acc1', 50);
   expect(first.ran).toEqual([[a!.id, b!.id, c!.id]]);
-  expect(await onDisk()).toEqual({ upTo: 199, checkedTo: 300, retry: { [b!.id]: 'INBOX' } });
+  expect(await onDisk()).toEqual({ upTo: 199, checkedTo: 300, retry: { [b!.id]: { folder: 'INBOX', tries: 1, ruled: true } } });
 
   // The next process (the file alone): b, not a or c.
   const next = filter();
@@ -84,7 +87,7 @@ it('in the same process, the next run takes what was not done with the new mail 
   let refuse = true;
   const { af, ran } = filter({ notDone: (ids) => (refuse ? ids.filter((id) => id === a!.id) : []) });
   await af.filter('acc1', 50);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX' } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 1, ruled: true } } });
   const [c] = await arrive(300);
   refuse = false;
   await af.filter('acc1', 250);
@@ -115,18 +118,18 @@ it('a failure says what happens next; a refusal because Popbox is closing says n
   await closing.af.filter('acc1', 50);
   expect(closing.notices).toEqual([]);
   expect(closing.junked).toEqual([]);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX', [b!.id]: 'INBOX' } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 1 }, [b!.id]: { folder: 'INBOX', tries: 1 } } });
 
   const broken = filter({ notDone: () => new Error('rules.json is not valid JSON'), junkOn: true });
   await broken.af.filter('acc1', 1_000);
   expect(broken.notices).toEqual(['Filters did not run: rules.json is not valid JSON. They will run on this mail at the next check.']);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX', [b!.id]: 'INBOX' } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 2 }, [b!.id]: { folder: 'INBOX', tries: 2 } } });
 
   // b's rules done, a's not: the junk filter files b only.
   const half = filter({ notDone: () => [a!.id], junkOn: true });
   await half.af.filter('acc1', 2_000);
   expect(half.junked).toEqual([[b!.id]]);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: 'INBOX' } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 3, ruled: true } } });
 });
 
 it('a mark written before (upTo alone) reads as it did', async () => {
@@ -136,4 +139,35 @@ it('a mark written before (upTo alone) reads as it did', async () => {
   await af.filter('acc1', 1_000);
   expect(ran).toEqual([[b!.id]]);
   expect(await onDisk()).toEqual({ upTo: 200 });
+});
+
+it('one still not done after MAX_TRIES checks is given up, said once; a retry never sets the flags its first run set', async () => {
+  const [a, b] = await arrive(100, 200);
+  const { af, ran, again, notices } = filter({ notDone: (ids) => ids.filter((id) => id === a!.id) });
+  for (let check = 1; check <= MAX_TRIES + 1; check++) await af.filter('acc1', 50);
+  expect(ran).toEqual([[a!.id, b!.id], ...Array.from({ length: MAX_TRIES - 1 }, () => [a!.id])]);
+  // Its rules ran at the first check: the retries do not mark it read or flag it again.
+  expect(again).toEqual([[], ...Array.from({ length: MAX_TRIES - 1 }, () => [a!.id])]);
+  expect(notices).toEqual([`Popbox gave up filtering “${a!.summary.subject}”: the filters failed on it at ${MAX_TRIES} checks in a row. To try again, run the filters on that mail (Settings › Filters › Run now).`]);
+  expect(await onDisk()).toEqual({ upTo: 200 });
+});
+
+it('rules that did not run at all (rules.json broken) are not counted as run: their flags are still to set', async () => {
+  await arrive(100);
+  let broken = true;
+  const { af, again } = filter({ notDone: () => (broken ? new Error('rules.json is not valid JSON') : []) });
+  await af.filter('acc1', 50);
+  broken = false;
+  await af.filter('acc1', 50);
+  expect(again).toEqual([[], []]);
+  expect(await onDisk()).toEqual({ upTo: 100 });
+});
+
+it('while the rules cannot run, at most MAX_RETRY arrivals are kept to do; the rest are given up, said once', async () => {
+  const many = await arrive(...Array.from({ length: MAX_RETRY + 2 }, (_, i) => 100 + i));
+  const { af, notices } = filter({ notDone: () => new Error('rules.json is not valid JSON') });
+  await af.filter('acc1', 50);
+  const file = (await onDisk()) as { retry: Record<string, unknown> };
+  expect(Object.keys(file.retry)).toEqual(many.slice(0, MAX_RETRY).map((m) => m.id));
+  expect(notices.slice(1)).toEqual([`Popbox will not try the filters again on “${many.at(-2)!.summary.subject}”, “${many.at(-1)!.summary.subject}”: more than 1,000 messages were waiting for them. To try again, run the filters on that mail (Settings › Filters › Run now).`]);
 });

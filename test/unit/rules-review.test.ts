@@ -204,3 +204,32 @@ describe('a rule’s folder is checked when saved', () => {
     expect(RuleList.safeParse(withMove(['Work', 'Projects'])).success).toBe(true);
   });
 });
+
+describe('a run again on arrival (ingest/arrival-filter.ts)', () => {
+  it('does not set again the flags or server deletion its first run set: the person may have changed them since', async () => {
+    const { deps, byId, server } = store([base]);
+    const rules = [rule(['subject contains big'], ['mark-read', 'flag', 'delete-on-server', 'move Receipts'])];
+    const { notDone } = await runRules(deps, rules, ['m1'], { again: new Set(['m1']) });
+    expect(notDone.size).toBe(0);
+    expect(byId.get('m1')!.flags).toEqual({ seen: false, flagged: false });
+    expect(server).toEqual([]);
+    expect(byId.get('m1')!.folder).toBe('Receipts');
+  });
+
+  it('a refusal that would come again (a folder name refused) is done, said once; a storage failure is not done and says what happens next', async () => {
+    const { AppFailure } = await import('../../electron/core/errors.js');
+    const { deps } = store([base, { ...base, id: 'm2' }]);
+    const said: string[] = [];
+    deps.onFailure = (m) => void said.push(m);
+    const folders = deps.folders as unknown as { create: (a: string, p: string[]) => Promise<{ key: string }> };
+    folders.create = async (_a, p) => {
+      throw p[0] === 'Bad' ? new AppFailure('invalid', 'that name is refused') : new AppFailure('storage', 'the disk is full');
+    };
+    const refused = await runRules(deps, [rule(['subject contains big'], ['move Bad'])], ['m1'], { afterFailure: 'Tried again later.' });
+    expect(refused.notDone.size).toBe(0);
+    expect(said).toEqual(['Some filter actions failed: Bad: that name is refused.']);
+    const full = await runRules(deps, [rule(['subject contains big'], ['copy Bad', 'move Full'])], ['m2'], { afterFailure: 'Tried again later.' });
+    expect([...full.notDone]).toEqual(['m2']);
+    expect(said[1]).toBe('Some filter actions failed: Bad: that name is refused. Others, which may pass later, failed: Full: the disk is full. Tried again later.');
+  });
+});

@@ -13,6 +13,11 @@
  * (out of Trash too). For the same reason one not done that the person moved or deleted since
  * counts as done. A Popbox that knows only `upTo` reads the file as before: all again from there.
  * A kill before the file is written leaves the mark where it was: those are filtered again.
+ *
+ * Only failures that may pass count (run-rules.ts: a refusal in words, such as a forward too big
+ * to build, is said once and the message is done). A retry does not set again the flags its
+ * first run set (the person may have marked it unread since); after MAX_TRIES checks, or past
+ * MAX_RETRY waiting, Popbox stops trying and says so once.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -46,9 +51,17 @@ interface Mark {
 interface Left {
   at: number;
   folder: string;
+  /** The checks that left it not done. */
+  tries: number;
+  /** Its flags and server deletion were applied (a run of its rules returned): never again. */
+  ruled: boolean;
 }
 
 const AGAIN = 'They will be tried again at the next check.';
+/** Checks that may leave a message not done before Popbox stops trying (and says so, once). */
+export const MAX_TRIES = 4;
+/** At most this many are kept to do (a broken rules.json leaves every arrival): the file stays small. */
+export const MAX_RETRY = 1_000;
 
 export class ArrivalFilter {
   private readonly scan: ArrivalScan;
@@ -76,7 +89,8 @@ export class ArrivalFilter {
     const mark = this.marks.get(accountId) ?? (await this.read(accountId)) ?? { upTo: startedAt - 1, checkedTo: startedAt - 1, retry: new Map<string, Left>() };
     this.marks.set(accountId, mark);
     const todo = new Map<string, number>();
-    for (const [id, left] of mark.retry) {
+    const before = mark.retry;
+    for (const [id, left] of before) {
       const m = this.deps.journal.get(id);
       if (m?.folder === left.folder) todo.set(id, m.receivedAt);
     }
@@ -86,19 +100,31 @@ export class ArrivalFilter {
     }
     const ids = [...todo.keys()].sort((a, b) => todo.get(a)! - todo.get(b)!);
     // The scan has moved past these: whatever goes wrong, they stay to do until a run says they are done.
-    const notDone = ids.length > 0 ? await this.filterNow(accountId, ids).catch(() => new Set(ids)) : new Set<string>();
+    const again = new Set([...before].flatMap(([id, left]) => (left.ruled && todo.has(id) ? [id] : [])));
+    const { notDone, ruled } = ids.length > 0 ? await this.filterNow(accountId, ids, again).catch(() => ({ notDone: new Set(ids), ruled: new Set<string>() })) : { notDone: new Set<string>(), ruled: new Set<string>() };
     mark.retry = new Map();
+    const given: string[] = [];
+    const dropped: string[] = [];
     for (const [id, at] of todo) {
       const m = this.deps.journal.get(id);
-      if (m && notDone.has(id)) mark.retry.set(id, { at, folder: m.folder });
+      if (!m || !notDone.has(id)) continue;
+      const tries = (before.get(id)?.tries ?? 0) + 1;
+      if (tries >= MAX_TRIES) given.push(m.summary.subject);
+      else if (mark.retry.size >= MAX_RETRY) dropped.push(m.summary.subject);
+      else mark.retry.set(id, { at, folder: m.folder, tries, ruled: again.has(id) || ruled.has(id) });
     }
+    const them = (subjects: string[]) => subjects.slice(0, 3).map((t) => `“${t || '(no subject)'}”`).join(', ') + (subjects.length > 3 ? ` and ${subjects.length - 3} more` : '');
+    const byHand = 'To try again, run the filters on that mail (Settings › Filters › Run now).';
+    if (given.length) this.deps.notice(`Popbox gave up filtering ${them(given)}: the filters failed on ${given.length === 1 ? 'it' : 'them'} at ${MAX_TRIES} checks in a row. ${byHand}`);
+    if (dropped.length) this.deps.notice(`Popbox will not try the filters again on ${them(dropped)}: more than ${MAX_RETRY.toLocaleString('en')} messages were waiting for them. ${byHand}`);
     mark.upTo = [...mark.retry.values()].reduce((t, left) => Math.min(t, left.at - 1), mark.checkedTo);
     await this.write(accountId, mark);
   }
 
-  /** The rules, then the junk filter; the ids not done. */
-  private async filterNow(accountId: string, ids: readonly string[]): Promise<Set<string>> {
+  /** The rules, then the junk filter; the ids not done, and those whose rules ran (their flags are set). */
+  private async filterNow(accountId: string, ids: readonly string[], again: ReadonlySet<string>): Promise<{ notDone: Set<string>; ruled: Set<string> }> {
     const notDone = new Set<string>();
+    const ruled = new Set<string>();
     const junkOn = this.deps.junkOn();
     const wanted = junkOn ? await this.deps.wanted(accountId).catch(() => new Set<string>()) : new Set<string>();
     // The filter's word comes before a forward: spam that matches one is filed, never sent on.
@@ -115,8 +141,9 @@ export class ArrivalFilter {
     for (let i = 0; i < ids.length; i += MAX_RUN_IDS) {
       const some = ids.slice(i, i + MAX_RUN_IDS);
       try {
-        const run = await this.deps.runRules(some, { forward: true, afterFailure: AGAIN, ...(junkOn ? { judgedJunk } : {}) });
+        const run = await this.deps.runRules(some, { forward: true, afterFailure: AGAIN, again, ...(junkOn ? { judgedJunk } : {}) });
         for (const id of run.notDone) notDone.add(id);
+        for (const id of some) ruled.add(id);
       } catch (e) {
         for (const id of some) notDone.add(id);
         this.tell('Filters did not run', e, 'They will run on this mail at the next check.');
@@ -131,7 +158,7 @@ export class ArrivalFilter {
         this.tell('The junk filter did not run', e, 'It will look at this mail at the next check.');
       });
     }
-    return notDone;
+    return { notDone, ruled };
   }
 
   /** A failure in words; nothing when Popbox is closing (the window is going, and the next start does it). */
@@ -157,16 +184,18 @@ export class ArrivalFilter {
     if (typeof upTo !== 'number' || !Number.isFinite(upTo)) return null;
     this.onDisk.set(accountId, text);
     const again = new Map<string, Left>();
-    for (const [id, folder] of Object.entries(typeof retry === 'object' && retry !== null ? retry : {})) {
+    for (const [id, left] of Object.entries(typeof retry === 'object' && retry !== null ? retry : {})) {
       const m = this.deps.journal.get(id);
-      if (m && typeof folder === 'string') again.set(id, { at: m.receivedAt, folder });
+      // A bare folder: written by the Popbox before tries were counted.
+      const { folder, tries, ruled } = (typeof left === 'string' ? { folder: left } : (left ?? {})) as { folder?: unknown; tries?: unknown; ruled?: unknown };
+      if (m && typeof folder === 'string') again.set(id, { at: m.receivedAt, folder, tries: typeof tries === 'number' ? tries : 1, ruled: ruled === true });
     }
     const seen = typeof checkedTo === 'number' && Number.isFinite(checkedTo) && checkedTo > upTo ? checkedTo : upTo;
     return { upTo, checkedTo: seen, retry: again };
   }
 
   private async write(accountId: string, mark: Mark): Promise<void> {
-    const retry = Object.fromEntries([...mark.retry].map(([id, left]) => [id, left.folder]));
+    const retry = Object.fromEntries([...mark.retry].map(([id, { folder, tries, ruled }]) => [id, { folder, tries, ...(ruled ? { ruled } : {}) }]));
     const text = JSON.stringify(mark.retry.size > 0 ? { upTo: mark.upTo, checkedTo: mark.checkedTo, retry } : { upTo: mark.upTo });
     if (this.onDisk.get(accountId) === text) return;
     // Not written (a full disk): the file stays behind, so more is filtered again, never less.

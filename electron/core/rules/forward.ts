@@ -254,7 +254,8 @@ export interface UnsentForward {
 /**
  * Forward what the rules asked for, each guard checked first. Returns, per message id, the
  * addresses it went to; what a guard held back (for the user, in words: that stays so); and
- * the forwards that could not be queued (a run again tries them, once).
+ * the forwards that could not be queued for now (a store or network failure: a run again tries
+ * them, once); a refusal that would come again is a note.
  */
 export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], now: number): Promise<{ sent: Map<string, string[]>; notes: string[]; unsent: UnsentForward[] }> {
   const sent = new Map<string, string[]>();
@@ -285,7 +286,9 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
       // Not queued (or not recorded durably before it would have been): taken back, in memory
       // too, so a run again may forward it.
       await fw.log.forget(m.id, to, rule, now).catch(() => {});
-      unsent.push({ id: m.id, subject: m.summary.subject, to, error: e });
+      // A refusal (too big to build, no outgoing server) would be refused again: said once, as a guard's.
+      if (failsForGood(e)) notes.push(`${what} was not forwarded to ${to}: ${e.message}`);
+      else unsent.push({ id: m.id, subject: m.summary.subject, to, error: e });
       continue;
     }
     // Failing to note it queued only leaves it pending: the next process finds it in the Outbox.
@@ -296,6 +299,14 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
   }
   return { sent, notes, unsent };
 }
+
+/**
+ * Failures of an action that would fail the same way if tried again: a refusal in words (a name
+ * or size refused, an account without an outgoing server). Others (storage, I/O, the network,
+ * `cancelled` while Popbox closes) may pass later, so a message they leave is tried again.
+ */
+const MAY_PASS = new Set<string>(['storage', 'cancelled', 'network', 'timeout', 'busy', 'in-use', 'sys-temp', 'secret']);
+export const failsForGood = (e: unknown): e is AppFailure => e instanceof AppFailure && !MAY_PASS.has(e.code);
 
 /** The addresses a rule forwards to (lowercase), none when it is off. */
 export function forwardTargets(rule: Rule): string[] {

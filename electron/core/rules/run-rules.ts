@@ -20,7 +20,7 @@ import { MAX_RUN_IDS, type Action, type Rule, type RuleOutcome } from '../../../
 import { AppFailure } from '../errors.js';
 import type { FolderService } from '../folders/folder-service.js';
 import { RuleSubject, ruleMatches } from './evaluate.js';
-import { forwardAll, type Forwarder, type ForwardWish } from './forward.js';
+import { failsForGood, forwardAll, type Forwarder, type ForwardWish } from './forward.js';
 import { TooCostly, type MatchCounter } from './glob.js';
 
 /**
@@ -199,16 +199,22 @@ export interface RunOptions {
    * (the rules run before the filter files junk, so spam matching a forward went out first).
    */
   judgedJunk?(ids: readonly string[]): Promise<ReadonlySet<string>>;
-  /** Said after the failures, what becomes of that mail (on arrival: filtered again at the next check). */
+  /** Said after the failures that may pass, what becomes of that mail (on arrival: filtered again at the next check). */
   afterFailure?: string;
+  /**
+   * Messages run on before whose flags and server deletion were applied then: not applied again
+   * (the person may have marked one unread since). Their other actions skip what is done.
+   */
+  again?: ReadonlySet<string>;
 }
 
 /** What a run did to each message a rule matched, and the messages it left not done. */
 export interface RuleRun {
   outcomes: RuleOutcome[];
   /**
-   * Messages an action of which did not complete: refused ('cancelled': Popbox is closing) or
-   * failed (a full disk, a folder that cannot be made, a forward that could not be queued).
+   * Messages an action of which did not complete and may later: refused ('cancelled': Popbox is
+   * closing) or failed (a full disk, a forward the Outbox could not store). One refused in words
+   * that would come again (a folder name refused, a forward too big to build) is done: said once.
    * Its other actions went ahead; a run again skips what is done (a move to where it is, a copy
    * already there, a forward recorded in rules-forwarded.json).
    */
@@ -243,12 +249,13 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
   }
   // Asked before anything changes (flags included), so "Cancel" leaves everything as it was.
   const onServer = (p: Plan) => p.server && p.m.uidl !== '' && !p.m.partial;
-  const server = plans.filter(onServer).map((p) => p.m.id);
+  const server = plans.filter((p) => onServer(p) && !opts.again?.has(p.m.id)).map((p) => p.m.id);
   if (server.length && opts.confirmServerDeletion && !(await opts.confirmServerDeletion(server.length))) {
     throw new AppFailure('cancelled', 'Filters not run.');
   }
-  const read = plans.filter((p) => p.read && !p.m.flags.seen).map((p) => p.m.id);
-  const flag = plans.filter((p) => p.flag && !p.m.flags.flagged).map((p) => p.m.id);
+  const fresh = plans.filter((p) => !opts.again?.has(p.m.id));
+  const read = fresh.filter((p) => p.read && !p.m.flags.seen).map((p) => p.m.id);
+  const flag = fresh.filter((p) => p.flag && !p.m.flags.flagged).map((p) => p.m.id);
   if (read.length) await deps.setFlags(read, { seen: true });
   if (flag.length) await deps.setFlags(flag, { flagged: true });
   // Never for a headers-only message: its rest lives only on the server (Download the rest,
@@ -257,9 +264,13 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
 
   const outcomes = new Map<string, RuleOutcome>();
   const failures: string[] = [];
+  /** Those that may pass later (the message is not done): `afterFailure` says what becomes of them. */
+  const passing: string[] = [];
   const failed = (id: string, where: string, e: unknown): void => {
+    const words = `${where}: ${e instanceof Error ? e.message : String(e)}`;
+    if (failsForGood(e)) return void failures.push(words);
     notDone.add(id);
-    if (!refusedAtClose(e)) failures.push(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+    if (!refusedAtClose(e)) passing.push(words);
   };
   for (const p of plans) {
     outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(onServer(p) ? { deleteOnServer: true } : {}) });
@@ -332,7 +343,12 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
       }
     }
   }
-  if (failures.length > 0) deps.onFailure?.(`Some filter actions failed: ${[...new Set(failures)].slice(0, 5).join('; ')}.${opts.afterFailure ? ` ${opts.afterFailure}` : ''}`);
+  const list = (some: string[]) => [...new Set(some)].slice(0, 5).join('; ');
+  const words = [
+    ...(failures.length ? [`Some filter actions failed: ${list(failures)}.`] : []),
+    ...(passing.length ? [`${failures.length ? 'Others, which may pass later,' : 'Some filter actions'} failed: ${list(passing)}.${opts.afterFailure ? ` ${opts.afterFailure}` : ''}`] : []),
+  ];
+  if (words.length) deps.onFailure?.(words.join(' '));
   return { outcomes: [...outcomes.values()], notDone };
 }
 

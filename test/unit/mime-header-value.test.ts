@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import libmimeEsm from 'libmime';
+import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import libcharset from 'libmime/lib/charset.js';
 import { iconvSingleByte } from '../../electron/core/mime/charset.js';
@@ -15,6 +16,8 @@ import { decodeHeader, decodeWords, DECODED_LABELS, parseHeaderValue } from '../
 import { fieldValue, splitHeader } from '../../electron/core/mime/headers.js';
 import { libmime as lazyLibmime } from '../../electron/core/mime/libmime-lazy.js';
 import { decodeFlowed } from '../../electron/core/mime/part-text.js';
+import { describePart } from '../../electron/core/mime/structure.js';
+import { extractText } from '../../electron/core/search/extract.js';
 import { CORPUS_GROUPS, corpusMessage, corpusNames } from '../support/spam-corpus.js';
 
 /** The reference: libmime's ES module build, a copy of its own (the lazy one is the CommonJS build). */
@@ -48,6 +51,11 @@ function sameParsed(value: string, label = value): void {
       return { value: r.value, params: r.params };
     });
     expect(mine, `${label} (stripComments ${stripComments})`).toStrictEqual(theirs);
+    // which params came decoded from RFC 2231 (a caller must not decode those again)
+    expect(
+      outcome(() => parseHeaderValue(value, { stripComments }).decodedParams),
+      `${label} (decodedParams, stripComments ${stripComments})`,
+    ).toStrictEqual(outcome(() => reference.parseHeaderValue(value, { stripComments }).decodedParams));
   }
   expect(outcome(() => parseHeaderValue(value)), label).toStrictEqual(outcome(() => parseHeaderValue(value, { stripComments: false })));
 }
@@ -190,5 +198,24 @@ describe('header values read as libmime reads them', () => {
     expect(handed.decodeWords.mock.calls.length).toBe(before.words + 1);
     expect(parseHeaderValue("attachment; filename*=big5''%A4%A4.txt").params.filename).toBe('中.txt');
     expect(handed.parseHeaderValue.mock.calls.length).toBe(before.parsed + 1);
+  });
+  it('a file name decoded from RFC 2231 is not decoded again: the name mailparser gives, in the search text too', async () => {
+    // filename*= percent-encodes an encoded word: decoded twice "invoice=?utf-8?Q?=2Eexe?=" would read "invoice.exe"
+    const names = [
+      "Content-Disposition: attachment; filename*=utf-8''invoice%3D%3Futf-8%3FQ%3F%3D2Eexe%3F%3D",
+      'Content-Disposition: attachment; filename*0="invoice=?utf-8?Q?=3D=3Futf-8=3FQ=3F=3D2Eexe=3F=3D?="',
+      "Content-Type: application/octet-stream; name*=utf-8''report%3D%3Futf-8%3FB%3FLmV4ZQ%3D%3D%3F%3D",
+      'Content-Disposition: attachment; filename="plain=?utf-8?Q?=2Epdf?="',
+    ];
+    for (const field of names) {
+      const header = `${field.startsWith('Content-Type') ? '' : 'Content-Type: application/octet-stream\r\n'}${field}\r\nContent-Transfer-Encoding: base64\r\n`;
+      const message = Buffer.from(`From: a@b\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX\r\n${header}\r\nQUJD\r\n--XX--\r\n`);
+      const parsed = await simpleParser(message);
+      const expected = parsed.attachments.map((a) => a.filename);
+      expect(expected, field).toHaveLength(1);
+      expect(describePart(splitHeader(Buffer.from(`${header}\r\n`)).lines, false).filename, field).toBe(expected[0]);
+      expect((await extractText(message)).files, field).toBe(expected[0]);
+    }
+    expect(describePart(splitHeader(Buffer.from(`Content-Type: application/octet-stream\r\n${names[0]}\r\n\r\n`)).lines, false).filename).toBe('invoice=?utf-8?Q?=2Eexe?=');
   });
 });

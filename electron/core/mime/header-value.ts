@@ -132,6 +132,12 @@ export function decodeHeader(headerLine: string): { key: string; value: string }
 export interface HeaderValue {
   value: string;
   params: Record<string, string>;
+  /**
+   * The params assembled from RFC 2231 forms (name*=, name*0=, name*0*=): already decoded, so a
+   * caller that runs decodeWords over the params leaves these out, as mailparser does. Non-enumerable,
+   * as in libmime, so the {value, params} shape stays as it is.
+   */
+  readonly decodedParams: string[];
 }
 
 /** Where the comment opening at `start` closes (comments nest, "\" escapes), or -1. */
@@ -159,7 +165,8 @@ const STAGE_VALUE = 2;
 
 function parseHere(str: string, stripCommentsOption: boolean): HeaderValue {
   let stripComments = stripCommentsOption;
-  const response: HeaderValue = { value: '', params: {} };
+  const response = { value: '', params: {} } as HeaderValue;
+  Object.defineProperty(response, 'decodedParams', { value: [], writable: true, enumerable: false, configurable: true });
   let key: string | false = false;
   let value = '';
   // Whitespace outside quotes is not part of the value: the significant part ends here.
@@ -274,6 +281,8 @@ function parseHere(str: string, stripCommentsOption: boolean): HeaderValue {
       .sort((a, b) => a.nr - b.nr)
       .map((v) => v.value)
       .join('');
+    // decoded once here, both ways: decoding it again would turn a percent-encoded "=?utf-8?Q?=2Eexe?=" into ".exe"
+    response.decodedParams.push(name);
     if (!continuation.charset) {
       setOwn(response.params, name, decodeWords(joined));
       continue;

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { repairContentType } from './content-type.js';
-import { decodeHeader, decodeWords, parseHeaderValue } from './header-value.js';
+import { decodeHeader, decodeWords, type HeaderValue, parseHeaderValue } from './header-value.js';
 import { splitHeader, type HeaderLine } from './headers.js';
 import { libmime } from './libmime-lazy.js';
 import { Unsure, type MessageReader } from './reader.js';
@@ -78,9 +78,14 @@ function contentId(lines: readonly HeaderLine[]): string | null {
   return null;
 }
 
-/** A file name parameter as mailparser decodes it (encoded words too); never throws. */
-function fileNameOf(raw: string | undefined): string | null {
+/**
+ * A file name parameter as mailparser decodes it (encoded words too, unless the name came from
+ * RFC 2231 and is decoded already: a second decode would hide what the name really says); never throws.
+ */
+function fileNameOf(header: HeaderValue, param: string): string | null {
+  const raw = header.params[param];
   if (!raw) return null;
+  if (header.decodedParams.includes(param)) return raw.trim() || null;
   try {
     return decodeWords(raw).trim() || null;
   } catch {
@@ -146,7 +151,7 @@ export function describePart(lines: readonly HeaderLine[], root: boolean): PartI
     flowed,
     delSp: flowed && (type.params.delsp || '').toLowerCase().trim() === 'yes',
     cid: contentId(lines),
-    filename: fileNameOf(disposition.params.filename || type.params.name),
+    filename: disposition.params.filename ? fileNameOf(disposition, 'filename') : fileNameOf(type, 'name'),
   };
 }
 

@@ -29,7 +29,12 @@ afterEach(async () => {
 });
 
 const markFile = () => path.join(AccountMailbox.dirFor(dataDir, 'acc1'), 'rules-filtered.json');
-const onDisk = async () => JSON.parse(await fs.readFile(markFile(), 'utf8')) as unknown;
+/** The file, but for the journal state it names (ingest-arrivals tests what that is for). */
+const onDisk = async () => {
+  const { journal: state, ...rest } = JSON.parse(await fs.readFile(markFile(), 'utf8')) as { journal?: unknown };
+  expect(state).toBe(journal.state);
+  return rest;
+};
 
 async function arrive(...at: number[]): Promise<MessageRecord[]> {
   const ms = at.map((receivedAt) => record({ receivedAt }));
@@ -170,4 +175,17 @@ it('while the rules cannot run, at most MAX_RETRY arrivals are kept to do; the r
   const file = (await onDisk()) as { retry: Record<string, unknown> };
   expect(Object.keys(file.retry)).toEqual(many.slice(0, MAX_RETRY).map((m) => m.id));
   expect(notices.slice(1)).toEqual([`Popbox will not try the filters again on “${many.at(-2)!.summary.subject}”, “${many.at(-1)!.summary.subject}”: more than 1,000 messages were waiting for them. To try again, run the filters on that mail (Settings › Filters › Run now).`]);
+});
+
+it('mail downloaded while the clock is behind the last download time seen is filtered, in this process and at the next start', async () => {
+  await arrive(5_000);
+  const first = filter();
+  await first.af.filter('acc1', 4_000);
+  const [back] = await arrive(1_000); // the clock was set back an hour
+  await first.af.filter('acc1', 900);
+  expect(first.ran.at(-1)).toEqual([back!.id]);
+  const [later] = await arrive(2_000); // downloaded, then a kill before its filters ran
+  const next = filter();
+  await next.af.filter('acc1', 1_900);
+  expect(next.ran).toEqual([[later!.id]]);
 });

@@ -69,7 +69,7 @@ describe('arrivals since the last look', () => {
           else if (o.t === 'look') {
             const at = mark.get(o.account) ?? 0;
             const want = everyRecord(journal, o.account, at);
-            const got = scan.after(o.account, at);
+            const got = scan.after(o.account, at).found;
             expect(got.map((m) => m.id).sort()).toEqual(want.sort());
             // The caller's mark: the newest arrival's download time (it never goes back).
             mark.set(o.account, Math.max(at, ...got.map((m) => m.receivedAt)));
@@ -84,7 +84,7 @@ describe('arrivals since the last look', () => {
     const journal = await Journal.open(path.join(dir, 'journal.jsonl'));
     await journal.append(Array.from({ length: 1000 }, (_, i) => ({ t: 'add' as const, m: record(`old${i}`, 'a', `u${i}`, i) })));
     const scan = new ArrivalScan(journal);
-    expect(scan.after('a', 999)).toEqual([]);
+    expect(scan.after('a', 999).found).toEqual([]);
     let reads = 0;
     const all = journal.all.bind(journal);
     journal.all = () => {
@@ -92,8 +92,24 @@ describe('arrivals since the last look', () => {
       return all();
     };
     await journal.append([{ t: 'add', m: record('new', 'a', 'unew', 2000) }]);
-    expect(scan.after('a', 999).map((m) => m.id)).toEqual(['new']);
-    expect(scan.after('a', 2000)).toEqual([]);
+    expect(scan.after('a', 999).found.map((m) => m.id)).toEqual(['new']);
+    expect(scan.after('a', 2000).found).toEqual([]);
     expect(reads).toBe(0);
+  });
+
+  it('takes what was added since the last look whatever its download time (a clock stepped back), in this process and from a state noted before', async () => {
+    const journal = await Journal.open(path.join(dir, 'journal.jsonl'));
+    await journal.append([{ t: 'add', m: record('ahead', 'a', 'u1', 5000) }]);
+    const scan = new ArrivalScan(journal);
+    const first = scan.after('a', 0);
+    expect(first.found.map((m) => m.id)).toEqual(['ahead']);
+    await journal.append([{ t: 'add', m: record('back', 'a', 'u2', 1000) }]);
+    expect(scan.after('a', 5000).found.map((m) => m.id)).toEqual(['back']);
+    // A new process, from the state the first look noted.
+    await journal.append([{ t: 'add', m: record('later', 'a', 'u3', 2000) }]);
+    expect(new ArrivalScan(journal).after('a', 5000, first.state).found.map((m) => m.id).sort()).toEqual(['back', 'later']);
+    // Compacted past it: every record, by download time.
+    await journal.compact();
+    expect(new ArrivalScan(journal).after('a', 1500, first.state).found.map((m) => m.id).sort()).toEqual(['ahead', 'later']);
   });
 });

@@ -13,6 +13,9 @@
  * (out of Trash too). For the same reason one not done that the person moved or deleted since
  * counts as done. A Popbox that knows only `upTo` reads the file as before: all again from there.
  * A kill before the file is written leaves the mark where it was: those are filtered again.
+ * Arrivals are found by the journal state noted in the file (`journal`), not by download time
+ * (ingest/arrivals.ts: a clock set back would hide mail); `upTo`/`checkedTo` serve when the
+ * journal cannot answer from that state (compacted past it, a file of an older Popbox).
  *
  * Only failures that may pass count (run-rules.ts: a refusal in words, such as a forward too big
  * to build, is said once and the message is done). A retry does not set again the flags its
@@ -44,6 +47,8 @@ export interface ArrivalFilterDeps {
 interface Mark {
   upTo: number;
   checkedTo: number;
+  /** The journal state its arrivals were last looked for at (ingest/arrivals.ts); none in an older file. */
+  journal?: number;
   /** Arrivals up to checkedTo that are not done: their download time and the folder they were left in. */
   retry: Map<string, Left>;
 }
@@ -94,7 +99,9 @@ export class ArrivalFilter {
       const m = this.deps.journal.get(id);
       if (m?.folder === left.folder) todo.set(id, m.receivedAt);
     }
-    for (const m of this.scan.after(accountId, mark.checkedTo)) {
+    const { found, state } = this.scan.after(accountId, mark.checkedTo, mark.journal);
+    mark.journal = state;
+    for (const m of found) {
       todo.set(m.id, m.receivedAt);
       mark.checkedTo = Math.max(mark.checkedTo, m.receivedAt);
     }
@@ -173,14 +180,14 @@ export class ArrivalFilter {
 
   private async read(accountId: string): Promise<Mark | null> {
     let text: string;
-    let json: { upTo?: unknown; checkedTo?: unknown; retry?: unknown };
+    let json: { upTo?: unknown; checkedTo?: unknown; retry?: unknown; journal?: unknown };
     try {
       text = await fs.readFile(this.file(accountId), 'utf8');
       json = JSON.parse(text) as typeof json;
     } catch {
       return null; // none yet
     }
-    const { upTo, checkedTo, retry } = json;
+    const { upTo, checkedTo, retry, journal } = json;
     if (typeof upTo !== 'number' || !Number.isFinite(upTo)) return null;
     this.onDisk.set(accountId, text);
     const again = new Map<string, Left>();
@@ -191,12 +198,12 @@ export class ArrivalFilter {
       if (m && typeof folder === 'string') again.set(id, { at: m.receivedAt, folder, tries: typeof tries === 'number' ? tries : 1, ruled: ruled === true });
     }
     const seen = typeof checkedTo === 'number' && Number.isFinite(checkedTo) && checkedTo > upTo ? checkedTo : upTo;
-    return { upTo, checkedTo: seen, retry: again };
+    return { upTo, checkedTo: seen, retry: again, ...(typeof journal === 'number' && Number.isSafeInteger(journal) ? { journal } : {}) };
   }
 
   private async write(accountId: string, mark: Mark): Promise<void> {
     const retry = Object.fromEntries([...mark.retry].map(([id, { folder, tries, ruled }]) => [id, { folder, tries, ...(ruled ? { ruled } : {}) }]));
-    const text = JSON.stringify(mark.retry.size > 0 ? { upTo: mark.upTo, checkedTo: mark.checkedTo, retry } : { upTo: mark.upTo });
+    const text = JSON.stringify(mark.retry.size > 0 ? { upTo: mark.upTo, checkedTo: mark.checkedTo, journal: mark.journal, retry } : { upTo: mark.upTo, journal: mark.journal });
     if (this.onDisk.get(accountId) === text) return;
     // Not written (a full disk): the file stays behind, so more is filtered again, never less.
     await writeFileAtomic(this.file(accountId), text).then(

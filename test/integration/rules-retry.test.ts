@@ -91,7 +91,7 @@ suite('filters whose actions failed run again at the next check', () => {
     const mark = JSON.parse(await fs.readFile(path.join(AccountMailbox.dirFor(dataDir, alice.id), 'rules-filtered.json'), 'utf8')) as { upTo: number; retry?: unknown };
     expect(mark.retry).toBeUndefined();
     expect(mark.upTo).toBeGreaterThanOrEqual(Math.max(...again.messages({ accountId: alice.id }).map((m) => m.receivedAt)));
-    expect(notices.join('\n')).toMatch(/Some filter actions failed: Receipts: .*\. They will be tried again at the next check\./);
+    expect(notices.join('\n')).toMatch(/Some filter actions failed: Receipts: .*\. They will be tried again at the next check \(at most 4 checks in all\)\./);
   });
 
   it('a forward the Outbox could not store goes at the next check, once', async () => {
@@ -119,6 +119,6 @@ suite('filters whose actions failed run again at the next check', () => {
     await sleep(1_500);
     const got = await servers.dovecot.mailbox('bob');
     expect(got.map((m) => /^Subject: (.*)$/m.exec(m.bytes.toString('latin1'))?.[1])).toEqual(['Fwd: urgent: the roof']);
-    expect(notices.join('\n')).toMatch(/Some filter actions failed: forwarding “urgent: the roof” to bob@example.org: .*\. They will be tried again at the next check\./);
+    expect(notices.join('\n')).toMatch(/Some filter actions failed: forwarding “urgent: the roof” to bob@example.org: .*\. They will be tried again at the next check \(at most 4 checks in all\)\./);
   });
 });

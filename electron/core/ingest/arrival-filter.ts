@@ -62,9 +62,10 @@ interface Left {
   ruled: boolean;
 }
 
-const AGAIN = 'They will be tried again at the next check.';
 /** Checks that may leave a message not done before Popbox stops trying (and says so, once). */
 export const MAX_TRIES = 4;
+/** After a failure that may pass; the try count is said, so the give-up notice after the last one follows from it. */
+const AGAIN = `They will be tried again at the next check (at most ${MAX_TRIES} checks in all).`;
 /** At most this many are kept to do (a broken rules.json leaves every arrival): the file stays small. */
 export const MAX_RETRY = 1_000;
 

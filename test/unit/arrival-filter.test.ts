@@ -189,3 +189,21 @@ it('mail downloaded while the clock is behind the last download time seen is fil
   await next.af.filter('acc1', 1_900);
   expect(next.ran).toEqual([[later!.id]]);
 });
+
+it('a check that finds nothing new and has nothing waiting writes nothing, even though the journal moved (a mail read): no fsync per check', async () => {
+  const [a] = await arrive(100);
+  const { af, ran } = filter();
+  await af.filter('acc1', 50);
+  const written = await fs.readFile(markFile(), 'utf8');
+  await journal.append([{ t: 'flags', id: a!.id, flags: { seen: true, flagged: false } }]);
+  await af.filter('acc1', 50);
+  expect(await fs.readFile(markFile(), 'utf8')).toBe(written);
+  // A restart reads the journal again from the state on disk: nothing arrived since, nothing is run again.
+  const again = filter();
+  await again.af.filter('acc1', 50);
+  expect([...ran, ...again.ran]).toEqual([[a!.id]]);
+  // And the next arrival is found.
+  const [b] = await arrive(200);
+  await again.af.filter('acc1', 50);
+  expect(again.ran).toEqual([[b!.id]]);
+});

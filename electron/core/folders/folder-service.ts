@@ -18,6 +18,7 @@ import type { StoredFile } from '../store/maildir.js';
 import { journalTree } from './tree.js';
 import { purgeDue, readPurgeMarks, writePurgeMarks, type PurgeMarks } from './purge-mark.js';
 import { PurgeScan } from './purge-scan.js';
+import { Turns } from '../turns.js';
 
 export interface FolderDeps {
   journal: Journal;
@@ -58,7 +59,7 @@ export class FolderService {
    * operations interleaving there each journaled what they had read before the other's
    * renames: Undo right after a move did nothing, and a rename journaled a stale folder.
    */
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new Turns();
 
   /** The last purge that ran to its end, per account and folder (read from purged.json once per account). */
   private readonly purged = new Map<string, PurgeMarks>();
@@ -75,13 +76,7 @@ export class FolderService {
   }
 
   private serial<T>(accountId: string, work: () => Promise<T>): Promise<T> {
-    const run = (this.turns.get(accountId) ?? Promise.resolve()).then(work, work);
-    const settled = run.catch(() => {});
-    this.turns.set(accountId, settled);
-    void settled.then(() => {
-      if (this.turns.get(accountId) === settled) this.turns.delete(accountId);
-    });
-    return run;
+    return this.turns.run(accountId, work);
   }
 
   /** Journal the account's tree if it differs from what the journal says (after any folder change). */

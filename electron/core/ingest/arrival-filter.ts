@@ -29,6 +29,7 @@ import type { JunkService } from '../junk/junk-service.js';
 import { writeFileAtomic } from '../store/durable.js';
 import type { Journal } from '../store/journal.js';
 import { AccountMailbox } from '../store/mailbox.js';
+import { Turns } from '../turns.js';
 import { ArrivalScan } from './arrivals.js';
 
 export interface ArrivalFilterDeps {
@@ -74,8 +75,8 @@ export class ArrivalFilter {
   private readonly marks = new Map<string, Mark>();
   /** The file's text as last read or written, per account: a check that changed nothing writes nothing. */
   private readonly onDisk = new Map<string, string>();
-  /** Per account, the run under way: the next waits for it, so no message is filtered by two at once. */
-  private readonly turns = new Map<string, Promise<void>>();
+  /** Per account, one run at a time: no message is filtered by two at once. */
+  private readonly turns = new Turns();
 
   constructor(private readonly deps: ArrivalFilterDeps) {
     this.scan = new ArrivalScan(deps.journal);
@@ -83,11 +84,7 @@ export class ArrivalFilter {
 
   /** Filters what the account downloaded since its last run, and what that left not done. */
   filter(accountId: string, startedAt: number): Promise<void> {
-    const turn = (this.turns.get(accountId) ?? Promise.resolve()).then(() => this.run(accountId, startedAt));
-    const settled = turn.catch(() => {});
-    this.turns.set(accountId, settled);
-    void settled.then(() => this.turns.get(accountId) === settled && this.turns.delete(accountId));
-    return turn;
+    return this.turns.run(accountId, () => this.run(accountId, startedAt));
   }
 
   private async run(accountId: string, startedAt: number): Promise<void> {
@@ -126,6 +123,10 @@ export class ArrivalFilter {
     if (given.length) this.deps.notice(`Popbox gave up filtering ${them(given)}: the filters failed on ${given.length === 1 ? 'it' : 'them'} at ${MAX_TRIES} checks in a row. ${byHand}`);
     if (dropped.length) this.deps.notice(`Popbox will not try the filters again on ${them(dropped)}: more than ${MAX_RETRY.toLocaleString('en')} messages were waiting for them. ${byHand}`);
     mark.upTo = [...mark.retry.values()].reduce((t, left) => Math.min(t, left.at - 1), mark.checkedTo);
+    // Nothing arrived and nothing waited: only the journal's state moved (flags, moves), which the
+    // next start may read again from the state on disk (no arrival lies between): no write and
+    // fsync at every check after a mail is read.
+    if (ids.length === 0 && before.size === 0 && this.onDisk.has(accountId)) return;
     await this.write(accountId, mark);
   }
 

@@ -107,6 +107,34 @@ describe('Settings › General › Appearance: Theme (walkthrough m11: dark mode
     await waitFor(() => expect(s.service.preferences().theme).toBe('system'));
   });
 
+  it('choices made quickly one after another: main\'s answers to the earlier ones never turn the window back (CI saw Light\'s echo undo System)', async () => {
+    localStorage.clear();
+    const off = followTheme(s.api);
+    const seen: (string | undefined)[] = [];
+    const watch = new MutationObserver(() => seen.push(document.documentElement.dataset.theme));
+    try {
+      mount();
+      const theme = (await screen.findByRole('combobox', { name: 'Theme' })) as HTMLSelectElement;
+      watch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+      for (const [choice, shown] of [['dark', 'dark'], ['light', 'light'], ['system', undefined], ['light', 'light'], ['system', undefined]] as const) {
+        fireEvent.change(theme, { target: { value: choice } });
+        expect(document.documentElement.dataset.theme).toBe(shown);
+        expect(theme.value).toBe(choice);
+        // Main answers and echoes each before the next choice is made, as over a slow link.
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await waitFor(() => expect(s.service.preferences().theme).toBe('system'));
+      await waitFor(() => expect(document.documentElement.dataset.themeSaving).toBeUndefined());
+      await new Promise((r) => setTimeout(r, 50));
+      expect(document.documentElement.dataset.theme).toBeUndefined();
+      expect(theme.value).toBe('system');
+      expect(seen).toEqual(['dark', 'light', undefined, 'light', undefined]);
+    } finally {
+      watch.disconnect();
+      off();
+    }
+  });
+
   it('a new window takes the theme main keeps, and follows a change made elsewhere', async () => {
     await s.service.updatePreferences({ theme: 'dark' });
     const off = followTheme(s.api);

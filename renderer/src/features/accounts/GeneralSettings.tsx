@@ -1,10 +1,10 @@
 /** App-wide choices kept by main: background checking, start at login, notifications, the theme. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Preferences, Theme } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { loadPlainFixed, savePlainFixed } from '../../app/reading-settings.js';
-import { applyTheme } from '../../app/theme.js';
+import { chooseTheme } from '../../app/theme.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
@@ -26,17 +26,27 @@ export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Changes made here that main has not answered yet: its echoes of earlier ones are stale meanwhile.
+  const saving = useRef(0);
   useEffect(() => {
     call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(plainError(e)));
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
-    return api.on('preferencesChanged', setPrefs);
+    return api.on('preferencesChanged', (p) => saving.current === 0 && setPrefs(p));
   }, [api]);
   const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>>) => {
+    saving.current++;
+    // Shown at once, not after main's answer (the select or box would jump back until then).
+    setPrefs((p) => p && { ...p, ...patch });
+    const save = () => call(api, 'updatePreferences', patch);
     try {
-      setPrefs(await call(api, 'updatePreferences', patch));
+      const saved = await (patch.theme ? chooseTheme(patch.theme, save) : save());
+      if (saving.current === 1) setPrefs(saved);
       setError(null);
     } catch (e) {
       setError(plainError(e));
+      if (saving.current === 1) call(api, 'getPreferences', {}).then(setPrefs, () => {});
+    } finally {
+      saving.current--;
     }
   };
   return (
@@ -60,7 +70,6 @@ export function GeneralSettings() {
               onChange={(e) => {
                 const theme = e.target.value as Theme;
                 // At once, not after main's answer: the window changes as the choice is made.
-                applyTheme(theme);
                 void change({ theme });
               }}
             >

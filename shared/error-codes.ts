@@ -17,7 +17,8 @@ export const ERROR_CODES = [
   'command', // an ordinary command was refused (-ERR)
   'unsupported', // the server lacks something needed (UIDL, a mechanism)
   'insecure', // the password would travel unencrypted
-  'cancelled', // the user or the app stopped it
+  'cancelled', // the user or the app stopped it (a "no" to main's question, an aborted connection)
+  'closing', // Popbox is closing: its sessions refuse new work (CLOSING_MESSAGE); nothing failed, ask again after the next start
   'storage', // the mail store could not write (disk full, permissions)
   'invalid', // bad input: a field, an argument; the message names it
   'not-found', // no such account or message
@@ -29,7 +30,16 @@ export const ERROR_CODES = [
 ] as const;
 
 /**
- * The message of the `cancelled` error for work asked while Popbox is closing (its sessions refuse
- * new work then): the screens tell it from a person's "no" to main's question, which says nothing.
+ * The message of the `closing` error: work asked while Popbox is closing (its sessions refuse new
+ * work then). The CLI prints it; the screens say it in their own words (renderer/src/app/closing.ts).
  */
 export const CLOSING_MESSAGE = 'Popbox is closing: nothing more is done in the mailbox now (ask again once it is open)';
+
+/**
+ * Work refused because Popbox is closing, told by its code alone (not by `instanceof` or the
+ * message's words): it may cross a realm (the IPC's ApiError, a copy of a module in the CLI's
+ * quick script) and is neither a failure to report nor a person's "no".
+ */
+export function refusedAtClose(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'closing';
+}

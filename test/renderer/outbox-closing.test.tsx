@@ -1,7 +1,8 @@
 /**
- * The Outbox's buttons when main refuses the work because Popbox is closing: it comes back
- * `cancelled`, as a "no" to main's "Send it again?" does, and the screen said nothing for either,
- * so the click seemed lost. Now the closing says so in one line; the "no" still says nothing.
+ * The Outbox's buttons when main refuses the work because Popbox is closing (code `closing`):
+ * it once came back `cancelled`, as a "no" to main's "Send it again?" does, and the screen said
+ * nothing for either, so the click seemed lost. Now the closing says so in one line; the "no"
+ * still says nothing.
  */
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, expect, it } from 'vitest';
@@ -30,12 +31,12 @@ const failed: OutboxItem = {
   refused: [],
 };
 
-/** Main's Outbox with one message that failed; Send again answers `cancelled` with `message`. */
-function mount(message: string) {
+/** Main's Outbox with one message that failed; Send again answers `code` with `message`. */
+function mount(code: 'cancelled' | 'closing', message: string) {
   const asked: string[] = [];
   const api = {
     outboxStatus: async () => ({ ok: true, value: [failed] }),
-    resendMessage: async () => (asked.push('resendMessage'), { ok: false, error: { code: 'cancelled', message } }),
+    resendMessage: async () => (asked.push('resendMessage'), { ok: false, error: { code, message } }),
     on: () => () => {},
   } as unknown as PopboxApi;
   render(
@@ -47,14 +48,14 @@ function mount(message: string) {
 }
 
 it('Send again while Popbox is closing says so in one plain line', async () => {
-  const asked = mount(CLOSING_MESSAGE);
+  const asked = mount('closing', CLOSING_MESSAGE);
   fireEvent.click(await screen.findByRole('button', { name: 'Send again' }, POLL));
   await waitFor(() => expect(screen.getByText('Popbox is closing; try again after it starts.')).toBeTruthy(), POLL);
   expect(asked).toEqual(['resendMessage']);
 });
 
 it('a "no" to main’s own question still says nothing', async () => {
-  const asked = mount('Not sent again.');
+  const asked = mount('cancelled', 'Not sent again.');
   const again = await screen.findByRole('button', { name: 'Send again' }, POLL);
   fireEvent.click(again);
   await waitFor(() => expect(asked).toEqual(['resendMessage']), POLL);

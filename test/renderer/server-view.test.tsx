@@ -196,7 +196,7 @@ describe('On the server view', () => {
 
   it('says so when main refused the work because Popbox is closing (not a no), and keeps everything', async () => {
     const server = fakeServer(listingOf([msg({ subject: 'One' })]));
-    server.refuseRemove('cancelled', CLOSING_MESSAGE);
+    server.refuseRemove('closing', CLOSING_MESSAGE);
     const props = view(server);
     await screen.findByText('One');
     tick('One');

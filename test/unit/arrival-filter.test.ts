@@ -2,14 +2,15 @@
  * Filtering on arrival (ingest/arrival-filter.ts): the "filtered up to" mark never passes a
  * message whose filters are not done, and the next run — in this process or the next — runs on
  * those alone, never again on the mail done beside them (a rule run again would file back what
- * the person has filed since). A refusal because Popbox is closing says nothing; a failure says
- * what happens next.
+ * the person has filed since). A refusal because Popbox is closing says nothing and is not one
+ * of the tries; a failure says what happens next.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { MessageRecord } from '../../shared/changes.js';
+import { CLOSING_MESSAGE } from '../../shared/error-codes.js';
 import { AppFailure } from '../../electron/core/errors.js';
 import { ArrivalFilter, MAX_RETRY, MAX_TRIES, type ArrivalFilterDeps } from '../../electron/core/ingest/arrival-filter.js';
 import type { RuleRun, RunOptions } from '../../electron/core/rules/run-rules.js';
@@ -42,8 +43,11 @@ async function arrive(...at: number[]): Promise<MessageRecord[]> {
   return ms;
 }
 
-/** A filter whose rule runs say `notDone(ids)` is left not done (or throw it); what it was asked. */
-function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; junkOn?: boolean } = {}) {
+/**
+ * A filter whose rule runs say `notDone(ids)` is left not done (or throw it), and `atClose(ids)`
+ * not done only because Popbox was closing; what it was asked.
+ */
+function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; atClose?: (ids: readonly string[]) => string[]; junkOn?: boolean } = {}) {
   const ran: string[][] = [];
   /** Per run, the ids it was told its flags were applied to before. */
   const again: string[][] = [];
@@ -57,7 +61,8 @@ function filter(over: { notDone?: (ids: readonly string[]) => string[] | Error; 
       again.push([...(opts.again ?? [])]);
       const left = over.notDone?.(ids) ?? [];
       if (left instanceof Error) throw left;
-      return { outcomes: [], notDone: new Set(left) };
+      const closed = over.atClose?.(ids) ?? [];
+      return { outcomes: [], notDone: new Set([...left, ...closed]), atClose: new Set(closed) };
     },
     junkOn: () => over.junkOn ?? false,
     wanted: async () => new Set(),
@@ -117,24 +122,37 @@ it('one not done that the person filed or deleted since is theirs: not run on ag
   expect(await onDisk()).toEqual({ upTo: 300 });
 });
 
-it('a failure says what happens next; a refusal because Popbox is closing says nothing; junk waits for the rules', async () => {
+it('a failure says what happens next; a refusal because Popbox is closing says nothing and is no try; junk waits for the rules', async () => {
   const [a, b] = await arrive(100, 200);
-  const closing = filter({ notDone: () => new AppFailure('cancelled', 'Popbox is closing: nothing more is done in the mailbox now'), junkOn: true });
+  const closing = filter({ notDone: () => new AppFailure('closing', CLOSING_MESSAGE), junkOn: true });
   await closing.af.filter('acc1', 50);
   expect(closing.notices).toEqual([]);
   expect(closing.junked).toEqual([]);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 1 }, [b!.id]: { folder: 'INBOX', tries: 1 } } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 0 }, [b!.id]: { folder: 'INBOX', tries: 0 } } });
 
   const broken = filter({ notDone: () => new Error('rules.json is not valid JSON'), junkOn: true });
   await broken.af.filter('acc1', 1_000);
   expect(broken.notices).toEqual(['Filters did not run: rules.json is not valid JSON. They will run on this mail at the next check.']);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 2 }, [b!.id]: { folder: 'INBOX', tries: 2 } } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 1 }, [b!.id]: { folder: 'INBOX', tries: 1 } } });
 
   // b's rules done, a's not: the junk filter files b only.
   const half = filter({ notDone: () => [a!.id], junkOn: true });
   await half.af.filter('acc1', 2_000);
   expect(half.junked).toEqual([[b!.id]]);
-  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 3, ruled: true } } });
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 2, ruled: true } } });
+});
+
+it('actions the close refused are not a try: a person who quits during checks never sees Popbox give up on that mail', async () => {
+  const [a, b] = await arrive(100, 200);
+  // One real failure, then more closes than MAX_TRIES (each a run whose moves the close refused).
+  let fail = true;
+  const { af, ran, notices } = filter({ notDone: (ids) => (fail ? ids.filter((id) => id === a!.id) : []), atClose: (ids) => (fail ? [] : ids.filter((id) => id === a!.id)) });
+  await af.filter('acc1', 50);
+  fail = false;
+  for (let check = 1; check <= MAX_TRIES + 1; check++) await af.filter('acc1', 50);
+  expect(ran).toEqual([[a!.id, b!.id], ...Array.from({ length: MAX_TRIES + 1 }, () => [a!.id])]);
+  expect(notices).toEqual([]);
+  expect(await onDisk()).toEqual({ upTo: 99, checkedTo: 200, retry: { [a!.id]: { folder: 'INBOX', tries: 1, ruled: true } } });
 });
 
 it('a mark written before (upTo alone) reads as it did', async () => {

@@ -1,17 +1,19 @@
 /**
  * Filters cut short by close(): close() waits a bounded time for the filters of new mail, then
- * the sessions refuse all new work ('cancelled'). A filter still running then has its moves
+ * the sessions refuse all new work ('closing'). A filter still running then has its moves
  * refused; runRules does not throw, it reports them, so the "filtered up to" mark
  * (rules-filtered.json) used to be written anyway and those messages were never filtered again,
  * not even after a restart. Now runRules says which messages it left not done and the mark
  * stops before them, so the next start's sync filters them (a second run moves, copies and
- * forwards nothing twice). Nothing is said at the close: the window is going.
+ * forwards nothing twice). Nothing is said at the close: the window is going; and the refusal is
+ * not one of the tries after which Popbox gives up on that mail (nothing failed).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { MailService } from '../../electron/core/mail-service.js';
+import { AccountMailbox } from '../../electron/core/store/mailbox.js';
 import { MemorySecretStore } from '../../electron/core/secrets/index.js';
 import type { RuleInput } from '../../shared/rules.js';
 import { FAULT_FINGERPRINT, miniPop3, startFaultServer } from '../support/fault-server.js';
@@ -51,6 +53,8 @@ it('mail whose filters close() cut short is filtered at the next start, once', a
   await filtersDone();
   expect(notices).toEqual([]);
   expect(where(service)).toEqual(['INBOX:invoice 1', 'INBOX:invoice 2', 'INBOX:invoice 3']);
+  const mark = JSON.parse(await fs.readFile(path.join(AccountMailbox.dirFor(dataDir, acct.id), 'rules-filtered.json'), 'utf8')) as { retry: Record<string, unknown> };
+  expect(Object.values(mark.retry)).toEqual([0, 1, 2].map(() => ({ folder: 'INBOX', tries: 0, ruled: true })));
 
   // The next start: its first sync brings nothing new, and still files what was left unfiltered.
   service = await MailService.open({ dataDir, secrets });

@@ -5,7 +5,7 @@
  * opened the account's mailbox (its directory, its lock, its Maildir) after close() returned, in
  * a data directory the next owner (or rm) already had. Now the sessions stop taking work when
  * close() waits for them: what was asked before is done before close() returns, what comes later
- * is refused as 'cancelled', and nothing touches the data directory once close() has returned.
+ * is refused as 'closing', and nothing touches the data directory once close() has returned.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -42,10 +42,10 @@ it('a command asked while close() runs is done before it returns or refused; aft
   await expect(fs.access(dataDir)).rejects.toThrow();
   // Each was done before close() returned (the record has no file: 'not-found') or refused,
   // and those asked once close() had begun to wait for the sessions were refused.
-  expect(new Set(settled)).toEqual(new Set(['not-found', 'cancelled']));
-  expect(settled.at(-1)).toBe('cancelled');
+  expect(new Set(settled)).toEqual(new Set(['not-found', 'closing']));
+  expect(settled.at(-1)).toBe('closing');
   // One that comes after close() returned (the web host's socket, a window still open) too:
   // before, it opened the account's mailbox and so made the data directory again.
-  await expect(service.setFlags([m.id], { seen: true })).rejects.toMatchObject({ code: 'cancelled', message: expect.stringContaining('Popbox is closing') });
+  await expect(service.setFlags([m.id], { seen: true })).rejects.toMatchObject({ code: 'closing', message: expect.stringContaining('Popbox is closing') });
   await expect(fs.access(dataDir)).rejects.toThrow();
 });

@@ -69,6 +69,18 @@ describe('Scheduler', () => {
     s.stop();
   });
 
+  it('a check refused because Popbox is closing is tried again later, never left needing the person', async () => {
+    const r = runner({ a: [{ ok: false, code: 'closing', message: 'Popbox is closing' }] }, 0);
+    const s = new Scheduler({ run: r.run, backoffBaseMs: MIN, random: () => 0 });
+    s.setAccounts([account('a', 60)]);
+    s.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.status('a')).toMatchObject({ state: 'retrying', lastError: { code: 'closing' } });
+    await vi.advanceTimersByTimeAsync(2 * MIN);
+    expect(r.calls).toHaveLength(2);
+    s.stop();
+  });
+
   it('stops on auth and asks for the password; a manual run starts it again', async () => {
     const r = runner({ a: [{ ok: false, code: 'auth', message: 'wrong password' }] }, 0);
     const s = new Scheduler({ run: r.run });

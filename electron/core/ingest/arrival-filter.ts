@@ -18,13 +18,16 @@
  * journal cannot answer from that state (compacted past it, a file of an older Popbox).
  *
  * Only failures that may pass count (run-rules.ts: a refusal in words, such as a forward too big
- * to build, is said once and the message is done). A retry does not set again the flags its
- * first run set (the person may have marked it unread since); after MAX_TRIES checks, or past
- * MAX_RETRY waiting, Popbox stops trying and says so once.
+ * to build, is said once and the message is done). A refusal because Popbox is closing leaves the
+ * message to do without counting a try: nothing failed, and a person who quits during checks
+ * should not see Popbox give up on mail it never really tried. A retry does not set again the
+ * flags its first run set (the person may have marked it unread since); after MAX_TRIES checks
+ * with a failure, or past MAX_RETRY waiting, Popbox stops trying and says so once.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { refusedAtClose, MAX_RUN_IDS, type RuleRun, type RunOptions } from '../rules/run-rules.js';
+import { refusedAtClose } from '../../../shared/error-codes.js';
+import { MAX_RUN_IDS, type RuleRun, type RunOptions } from '../rules/run-rules.js';
 import type { JunkService } from '../junk/junk-service.js';
 import { writeFileAtomic } from '../store/durable.js';
 import type { Journal } from '../store/journal.js';
@@ -57,7 +60,7 @@ interface Mark {
 interface Left {
   at: number;
   folder: string;
-  /** The checks that left it not done. */
+  /** The checks that left it not done through a failure (a refusal at close does not count). */
   tries: number;
   /** Its flags and server deletion were applied (a run of its rules returned): never again. */
   ruled: boolean;
@@ -106,14 +109,18 @@ export class ArrivalFilter {
     const ids = [...todo.keys()].sort((a, b) => todo.get(a)! - todo.get(b)!);
     // The scan has moved past these: whatever goes wrong, they stay to do until a run says they are done.
     const again = new Set([...before].flatMap(([id, left]) => (left.ruled && todo.has(id) ? [id] : [])));
-    const { notDone, ruled } = ids.length > 0 ? await this.filterNow(accountId, ids, again).catch(() => ({ notDone: new Set(ids), ruled: new Set<string>() })) : { notDone: new Set<string>(), ruled: new Set<string>() };
+    const none = new Set<string>();
+    const { notDone, failed, ruled } =
+      ids.length > 0
+        ? await this.filterNow(accountId, ids, again).catch((e: unknown) => ({ notDone: new Set(ids), failed: refusedAtClose(e) ? none : new Set(ids), ruled: none }))
+        : { notDone: none, failed: none, ruled: none };
     mark.retry = new Map();
     const given: string[] = [];
     const dropped: string[] = [];
     for (const [id, at] of todo) {
       const m = this.deps.journal.get(id);
       if (!m || !notDone.has(id)) continue;
-      const tries = (before.get(id)?.tries ?? 0) + 1;
+      const tries = (before.get(id)?.tries ?? 0) + (failed.has(id) ? 1 : 0);
       if (tries >= MAX_TRIES) given.push(m.summary.subject);
       else if (mark.retry.size >= MAX_RETRY) dropped.push(m.summary.subject);
       else mark.retry.set(id, { at, folder: m.folder, tries, ruled: again.has(id) || ruled.has(id) });
@@ -130,10 +137,18 @@ export class ArrivalFilter {
     await this.write(accountId, mark);
   }
 
-  /** The rules, then the junk filter; the ids not done, and those whose rules ran (their flags are set). */
-  private async filterNow(accountId: string, ids: readonly string[], again: ReadonlySet<string>): Promise<{ notDone: Set<string>; ruled: Set<string> }> {
+  /**
+   * The rules, then the junk filter; the ids not done, those of them a failure left (not only a
+   * refusal at close), and those whose rules ran (their flags are set).
+   */
+  private async filterNow(accountId: string, ids: readonly string[], again: ReadonlySet<string>): Promise<{ notDone: Set<string>; failed: Set<string>; ruled: Set<string> }> {
     const notDone = new Set<string>();
+    const failed = new Set<string>();
     const ruled = new Set<string>();
+    const leave = (some: readonly string[], e: unknown) => {
+      for (const id of some) notDone.add(id);
+      if (!refusedAtClose(e)) for (const id of some) failed.add(id);
+    };
     const junkOn = this.deps.junkOn();
     const wanted = junkOn ? await this.deps.wanted(accountId).catch(() => new Set<string>()) : new Set<string>();
     // The filter's word comes before a forward: spam that matches one is filed, never sent on.
@@ -152,9 +167,10 @@ export class ArrivalFilter {
       try {
         const run = await this.deps.runRules(some, { forward: true, afterFailure: AGAIN, again, ...(junkOn ? { judgedJunk } : {}) });
         for (const id of run.notDone) notDone.add(id);
+        for (const id of run.notDone) if (!run.atClose.has(id)) failed.add(id);
         for (const id of some) ruled.add(id);
       } catch (e) {
-        for (const id of some) notDone.add(id);
+        leave(some, e);
         this.tell('Filters did not run', e, 'They will run on this mail at the next check.');
       }
     }
@@ -163,11 +179,11 @@ export class ArrivalFilter {
     const look = junkOn ? ids.filter((id) => !wanted.has(id) && !notDone.has(id)) : [];
     if (look.length > 0) {
       await this.deps.classifyArrivals(look, { judged: verdicts, scores }).catch((e: unknown) => {
-        for (const id of look) notDone.add(id);
+        leave(look, e);
         this.tell('The junk filter did not run', e, 'It will look at this mail at the next check.');
       });
     }
-    return { notDone, ruled };
+    return { notDone, failed, ruled };
   }
 
   /** A failure in words; nothing when Popbox is closing (the window is going, and the next start does it). */

@@ -303,9 +303,9 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
 /**
  * Failures of an action that would fail the same way if tried again: a refusal in words (a name
  * or size refused, an account without an outgoing server). Others (storage, I/O, the network,
- * `cancelled` while Popbox closes) may pass later, so a message they leave is tried again.
+ * `closing` while Popbox closes) may pass later, so a message they leave is tried again.
  */
-const MAY_PASS = new Set<string>(['storage', 'cancelled', 'network', 'timeout', 'busy', 'in-use', 'sys-temp', 'secret']);
+const MAY_PASS = new Set<string>(['storage', 'cancelled', 'closing', 'network', 'timeout', 'busy', 'in-use', 'sys-temp', 'secret']);
 export const failsForGood = (e: unknown): e is AppFailure => e instanceof AppFailure && !MAY_PASS.has(e.code);
 
 /** The addresses a rule forwards to (lowercase), none when it is off. */

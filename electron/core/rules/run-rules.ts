@@ -12,10 +12,12 @@
  * reconcile), which records the message where its file is. A copy is a new file under a new id
  * that exists only once it is renamed into place. Nothing here writes a message's bytes itself.
  * A run says which messages it left not done (an action refused because Popbox is closing, or
- * failed): on arrival those are filtered again at the next check (ingest/arrival-filter.ts).
+ * failed): on arrival those are filtered again at the next check (ingest/arrival-filter.ts), and
+ * the ones only the close left do not count as a try.
  */
 import type { MessageFlags, MessageRecord } from '../../../shared/changes.js';
 import { roleKey, type FolderInfo } from '../../../shared/folders.js';
+import { refusedAtClose } from '../../../shared/error-codes.js';
 import { MAX_RUN_IDS, type Action, type Rule, type RuleOutcome } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import type { FolderService } from '../folders/folder-service.js';
@@ -212,21 +214,25 @@ export interface RunOptions {
 export interface RuleRun {
   outcomes: RuleOutcome[];
   /**
-   * Messages an action of which did not complete and may later: refused ('cancelled': Popbox is
+   * Messages an action of which did not complete and may later: refused ('closing': Popbox is
    * closing) or failed (a full disk, a forward the Outbox could not store). One refused in words
    * that would come again (a folder name refused, a forward too big to build) is done: said once.
    * Its other actions went ahead; a run again skips what is done (a move to where it is, a copy
    * already there, a forward recorded in rules-forwarded.json).
    */
   notDone: ReadonlySet<string>;
+  /**
+   * Those of notDone that only a refusal at close left (shared/error-codes.ts refusedAtClose):
+   * nothing failed, so on arrival it is not one of their tries.
+   */
+  atClose: ReadonlySet<string>;
 }
-
-/** Refused because Popbox is closing: not a failure to report (the window is going), but not done either. */
-export const refusedAtClose = (e: unknown): boolean => e instanceof AppFailure && e.code === 'cancelled';
 
 export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: readonly string[], opts: RunOptions = {}): Promise<RuleRun> {
   const notDone = new Set<string>();
-  if (!rules.some((r) => r.enabled)) return { outcomes: [], notDone };
+  /** Not done through a failure other than the close's refusal. */
+  const failedOnce = new Set<string>();
+  if (!rules.some((r) => r.enabled)) return { outcomes: [], notDone, atClose: new Set() };
   if (ids.length > MAX_RUN_IDS) throw new AppFailure('invalid', `Rules run on at most ${MAX_RUN_IDS.toLocaleString('en')} messages at a time; choose fewer (a folder at a time).`);
   const now = deps.now();
   const budget: MatchCounter = { steps: 0, limit: opts.steps ?? RUN_STEPS };
@@ -270,7 +276,9 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
     const words = `${where}: ${e instanceof Error ? e.message : String(e)}`;
     if (failsForGood(e)) return void failures.push(words);
     notDone.add(id);
-    if (!refusedAtClose(e)) passing.push(words);
+    if (refusedAtClose(e)) return;
+    failedOnce.add(id);
+    passing.push(words);
   };
   for (const p of plans) {
     outcomes.set(p.m.id, { id: p.m.id, subject: p.m.summary.subject, rules: p.rules, copiedTo: [], markedRead: p.read, flagged: p.flag, ...(onServer(p) ? { deleteOnServer: true } : {}) });
@@ -349,7 +357,7 @@ export async function runRules(deps: RuleRunDeps, rules: readonly Rule[], ids: r
     ...(passing.length ? [`${failures.length ? 'Others, which may pass later,' : 'Some filter actions'} failed: ${list(passing)}.${opts.afterFailure ? ` ${opts.afterFailure}` : ''}`] : []),
   ];
   if (words.length) deps.onFailure?.(words.join(' '));
-  return { outcomes: [...outcomes.values()], notDone };
+  return { outcomes: [...outcomes.values()], notDone, atClose: new Set([...notDone].filter((id) => !failedOnce.has(id))) };
 }
 
 /** The same mail (a copy of it): same Message-ID and size, or without one the same summary. */

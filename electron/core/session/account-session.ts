@@ -34,7 +34,7 @@ export class AccountSession<B extends SessionBox> {
 
   /**
    * `refusal` says why new work is refused (the service is closing: SessionManager), or null
-   * while it is taken: every new job and quick work is then refused ('cancelled', with that
+   * while it is taken: every new job and quick work is then refused ('closing', with that
    * reason); what was asked before still runs, and `idle` waits for it. So no job opens the
    * mailbox after the close returned.
    */
@@ -77,7 +77,7 @@ export class AccountSession<B extends SessionBox> {
     opts: { letQuickWorkIn?: boolean } = {},
   ): Promise<T> {
     const refused = this.refusal();
-    if (refused !== null) return Promise.reject(new AppFailure('cancelled', refused));
+    if (refused !== null) return Promise.reject(new AppFailure('closing', refused));
     this.jobs++;
     const job = this.tail.then(async () => {
       const open = async (opener?: () => Promise<B>): Promise<B> => {
@@ -119,7 +119,7 @@ export class AccountSession<B extends SessionBox> {
    */
   share<T>(fn: (box: B) => Promise<T>): Promise<T> {
     const refused = this.refusal();
-    if (refused !== null) return Promise.reject(new AppFailure('cancelled', refused));
+    if (refused !== null) return Promise.reject(new AppFailure('closing', refused));
     const box = this.sharing;
     if (box) return this.beside(box, fn);
     const awaiting = this.awaitingBox;

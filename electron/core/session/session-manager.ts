@@ -31,7 +31,7 @@ export class SessionManager {
   }
 
   /**
-   * Stops taking work (new jobs are refused as 'cancelled') and waits for what every session was
+   * Stops taking work (new jobs are refused as 'closing') and waits for what every session was
    * asked before; each closes its mailbox. Work let in later would open an account's mailbox
    * after the service closed, in a data directory the next owner may have (or be deleting).
    */

@@ -37,7 +37,7 @@ export interface SchedulerOptions {
 
 const MINUTE = 60_000;
 /** What may pass by itself: retried with backoff. Everything else needs the user. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'in-use', 'login-delay', 'sys-temp', 'protocol', 'storage', 'command', 'cancelled']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'in-use', 'login-delay', 'sys-temp', 'protocol', 'storage', 'command', 'cancelled', 'closing']);
 
 interface Slot {
   account: ScheduledAccount;

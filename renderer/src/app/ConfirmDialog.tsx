@@ -1,7 +1,8 @@
 /** A question with Cancel and one action: Cancel has the focus, so Enter or Escape keeps everything. */
 import { useState, type ReactNode } from 'react';
+import { refusedAtClose } from '../../../shared/error-codes.js';
 import { isApiError } from '../api/client.js';
-import { CLOSING_TEXT, refusedAtClose } from './closing.js';
+import { CLOSING_TEXT } from './closing.js';
 import { Dialog } from './Dialog.js';
 
 /** The plain words of a failed action, shown in the dialog that asked for it. */

@@ -5,7 +5,6 @@
  */
 import { useState } from 'react';
 import { call, isApiError } from '../../api/client.js';
-import { refusedAtClose } from '../../app/closing.js';
 import { ConfirmDialog, failureText } from '../../app/ConfirmDialog.js';
 import { useMessages, useServices } from '../../app/context.js';
 import { stateText, type OutboxEntry as Entry } from './outbox-text.js';
@@ -25,8 +24,8 @@ export interface OutboxViewProps {
 
 type Action = 'resendMessage' | 'markSent' | 'cancelSend' | 'discardQueued';
 
-/** Declining main's own question ("Send it again?") is not a failure to report; Popbox closing is. */
-const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled' && !refusedAtClose(e);
+/** Declining main's own question ("Send it again?") is not a failure to report; Popbox closing (`closing`) is. */
+const declined = (e: unknown) => isApiError(e) && e.code === 'cancelled';
 
 function OutboxEntry({ item, now, onOpenSettings, onOpen, onEdit, onDiscard }: { item: Entry; now: number; onOpenSettings: OutboxViewProps['onOpenSettings']; onOpen?: (id: string) => void; onEdit?: (id: string) => void; onDiscard: (item: Entry) => void }) {
   const { api } = useServices();

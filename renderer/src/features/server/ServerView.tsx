@@ -7,7 +7,6 @@
 import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import type { ServerMessage } from '../../../../shared/server-view.js';
 import { isApiError } from '../../api/client.js';
-import { refusedAtClose } from '../../app/closing.js';
 import { formatListDate } from '../../app/format.js';
 import { ServerList } from './ServerList.js';
 import { actionState, deletedText, downloadedText, listedText, mailboxText, serverErrorText, type ServerAction } from './server-text.js';
@@ -89,8 +88,8 @@ export function ServerView({ accountId, accountName, source, onOpen, onNotice, o
         onNotice(downloadedText(r, action === 'headers'));
       }
     } catch (e) {
-      // "No" to main's own question: nothing happened, nothing to say (Popbox closing is said).
-      if (refusedAtClose(e) || !(isApiError(e) && e.code === 'cancelled')) setFailure(failureOf(e));
+      // "No" to main's own question: nothing happened, nothing to say (Popbox closing, `closing`, is said).
+      if (!(isApiError(e) && e.code === 'cancelled')) setFailure(failureOf(e));
     } finally {
       setBusy(null);
     }

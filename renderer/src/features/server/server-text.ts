@@ -3,7 +3,6 @@
  * mailbox's header line, why an action is not offered for a row, what an action did, and why a
  * listing failed. Pure, so the words are tested without a screen.
  */
-import { CLOSING_MESSAGE } from '../../../../shared/error-codes.js';
 import type { ErrorCode } from '../../../../shared/errors.js';
 import type { ServerDeleteResult, ServerDownloadResult, ServerMessage } from '../../../../shared/server-view.js';
 import { pluralWord } from '../../../../shared/plural.js';
@@ -156,8 +155,10 @@ export function serverErrorText(code: ErrorCode, message: string, accountName: s
       return { text: `This account is no longer here.`, fix: null };
     case 'storage':
       return { text: `Mail could not be saved on this computer (${message}). Nothing was deleted from the server.`, fix: 'retry' };
+    case 'closing':
+      return { text: CLOSING_TEXT, fix: null };
     case 'cancelled':
-      return { text: message === CLOSING_MESSAGE ? CLOSING_TEXT : message, fix: null };
+      return { text: message, fix: null };
     default:
       return { text: message, fix: 'retry' };
   }

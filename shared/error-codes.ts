@@ -28,6 +28,47 @@ export const ERROR_CODES = [
   'size', // the message is larger than the outgoing server accepts
   'busy', // Popbox is already asking the person something (one native question at a time), or was just told Cancel
 ] as const;
+export type ErrorCodeName = (typeof ERROR_CODES)[number];
+
+/**
+ * Whether a failure with this code may pass by itself, for each use, in one table so that where
+ * the uses differ the reason is written beside it. A new code must take a side in each column.
+ * - `check`: a check for mail (sync/scheduler.ts) is tried again later with backoff; otherwise the
+ *   account waits for the person (a password, its settings).
+ * - `action`: a filter's action (a move, a copy, a forward queued: rules/forward.ts failsForGood)
+ *   leaves its message to do, tried again at the next check; otherwise the refusal is said once
+ *   and the message counts as done (it would be refused the same way again). A failure without
+ *   one of our codes (an I/O error) may pass there too.
+ */
+export const MAY_PASS = {
+  auth: { check: false, action: false }, // the person must type the password again
+  'in-use': { check: true, action: true }, // another session has the mailbox; it ends
+  'login-delay': { check: true, action: false }, // the server's wait between logins; no action logs in
+  'sys-temp': { check: true, action: true },
+  'sys-perm': { check: false, action: false },
+  tls: { check: false, action: false }, // settings: the security choice
+  certificate: { check: false, action: false }, // blocks until the person has seen it (DESIGN §3.8)
+  network: { check: true, action: true },
+  timeout: { check: true, action: true },
+  protocol: { check: true, action: false }, // a server's bad moment is tried again; no action meets a server
+  command: { check: true, action: false }, // a -ERR to an ordinary command, the same
+  unsupported: { check: false, action: false },
+  insecure: { check: false, action: false },
+  cancelled: { check: true, action: true }, // stopped, not refused: nothing said it would fail again
+  closing: { check: true, action: true }, // refused only because Popbox was closing: after the next start
+  storage: { check: true, action: true }, // a full disk is freed
+  invalid: { check: false, action: false }, // words that would be refused again (a folder name)
+  'not-found': { check: false, action: false },
+  exists: { check: false, action: false },
+  // A check that cannot get the password stops and the status asks for it (the keychain may be
+  // locked for good); a forward, which never asks the person, waits for the next check, by which
+  // time the keychain may be open again.
+  secret: { check: false, action: true },
+  rejected: { check: false, action: false },
+  size: { check: false, action: false },
+  // Popbox is asking the person something: a forward waits for the next check; a check never asks.
+  busy: { check: false, action: true },
+} as const satisfies Record<ErrorCodeName, { check: boolean; action: boolean }>;
 
 /**
  * The message of the `closing` error: work asked while Popbox is closing (its sessions refuse new

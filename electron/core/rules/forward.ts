@@ -19,6 +19,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { MessageRecord } from '../../../shared/changes.js';
+import { MAY_PASS } from '../../../shared/error-codes.js';
 import { ruleCoversAccount, type Rule } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import { newLocalId } from '../store/ids.js';
@@ -303,10 +304,10 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
 /**
  * Failures of an action that would fail the same way if tried again: a refusal in words (a name
  * or size refused, an account without an outgoing server). Others (storage, I/O, the network,
- * `closing` while Popbox closes) may pass later, so a message they leave is tried again.
+ * `closing` while Popbox closes: the `action` column of shared/error-codes.ts MAY_PASS) may pass
+ * later, so a message they leave is tried again.
  */
-const MAY_PASS = new Set<string>(['storage', 'cancelled', 'closing', 'network', 'timeout', 'busy', 'in-use', 'sys-temp', 'secret']);
-export const failsForGood = (e: unknown): e is AppFailure => e instanceof AppFailure && !MAY_PASS.has(e.code);
+export const failsForGood = (e: unknown): e is AppFailure => e instanceof AppFailure && !MAY_PASS[e.code].action;
 
 /** The addresses a rule forwards to (lowercase), none when it is off. */
 export function forwardTargets(rule: Rule): string[] {

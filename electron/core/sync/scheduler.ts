@@ -10,6 +10,7 @@
  * account's settings (`settingsChanged`), where both fingerprints are shown side by side.
  */
 import type { AccountStatus, SchedulerState } from '../../../shared/contract.js';
+import { MAY_PASS } from '../../../shared/error-codes.js';
 import type { ErrorCode } from '../../../shared/errors.js';
 
 export type { AccountStatus, SchedulerState };
@@ -36,8 +37,6 @@ export interface SchedulerOptions {
 }
 
 const MINUTE = 60_000;
-/** What may pass by itself: retried with backoff. Everything else needs the user. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'in-use', 'login-delay', 'sys-temp', 'protocol', 'storage', 'command', 'cancelled', 'closing']);
 
 interface Slot {
   account: ScheduledAccount;
@@ -268,7 +267,8 @@ export class Scheduler {
       this.update(slot, { state: 'needs-password', lastError, failures, nextRunAt: null });
       return;
     }
-    if (!RETRYABLE.has(outcome.code)) {
+    // What may pass by itself is retried with backoff (the table's `check` column); the rest needs the person.
+    if (!MAY_PASS[outcome.code].check) {
       this.update(slot, { state: 'needs-attention', lastError, failures, nextRunAt: null });
       return;
     }

@@ -13,7 +13,10 @@
  *    the index has every new message); the sync / mpop ratios use that time, the one a user waits;
  *  - cli: the same through `popbox sync` (process start included; off unless BENCH_CLI=1, the
  *    CLI's start is startup-bench.ts's);
- *  - mpop, delivering into a Maildir (its normal mode, fsync per message; process wall time).
+ *  - mpop, delivering into a Maildir (its normal mode, fsync per message; process wall time);
+ *  - floor: the server's floor, the least a client can do (pop3-floor.ts: one connection, login,
+ *    UIDL, every RETR pipelined, bytes counted and dropped, nothing parsed beyond each reply's end),
+ *    timed in its process like the sync: a sync / mpop target below floor / mpop cannot be met here.
  * Cases (BENCH_CASES, `<count>:<transport>` with count 800 = the ordinary mix, any other =
  * mailgen's realistic mix): 800 over TLS and plain, 2,000 over TLS and plain by default;
  * BENCH_10K=1 adds 10,000 (3.8 GB) over TLS. Then P2 (added round-trip time) and the peak RSS
@@ -21,7 +24,8 @@
  * installed CLI (`build/popbox.mjs` started as users start `popbox`, by its own #! line) beside
  * mpop, BENCH_BIG_RUNS times (default 3; the peak of each run is printed, the median reported).
  * Prints the machine, the versions, every run's figures (wall, and CPU where it is measured)
- * and the medians and ratios, and writes the report to .bench/pop3.md (readme-report.ts).
+ * and the medians and ratios, and writes the report to .bench/pop3.md (readme-report.ts pastes it
+ * into the README; BENCH_OUT=dir writes it there instead, the worker bundles stay in .bench/).
  *
  *   BENCH_CASES=800:tls,800:plain,2000:tls,2000:plain BENCH_RUNS=3 BENCH_BIG_MB=200 npm run bench:pop3
  *   BENCH_MPOP=/path/to/mpop   (an mpop not on PATH, e.g. unpacked with dpkg-deb -x)
@@ -31,6 +35,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { DEFAULT_PIPELINE_WINDOW } from '../../electron/core/pop3/index.js';
 import { MAIN_V8_FLAGS } from '../../electron/main/js-flags.js';
 import { bundleCli } from '../support/cli-bundle.js';
 import { dovecotUnavailable, startDovecot } from '../support/dovecot.js';
@@ -59,6 +64,8 @@ const INSTALLED_CLI = path.resolve('build', 'popbox.mjs');
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 20);
 const P2_RUNS = Number(process.env.BENCH_P2_RUNS ?? 3);
 const out = path.resolve('.bench');
+/** Where the report goes (the smoke test points it at a temp dir); the bundles stay in `out`. */
+const reportOut = path.resolve(process.env.BENCH_OUT ?? out);
 
 function need(cmd: string, pkg: string) {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
@@ -77,11 +84,14 @@ if (RTT_MS > 0) need('fetchmail', 'fetchmail');
 need('/usr/bin/time', 'time');
 
 fs.mkdirSync(out, { recursive: true });
+fs.mkdirSync(reportOut, { recursive: true });
 const worker = path.join(out, 'pop3-fetch.mjs');
 const syncWorker = path.join(out, 'pop3-sync.mjs');
+const floorWorker = path.join(out, 'pop3-floor.mjs');
 for (const [entry, outfile] of [
   ['test/bench/pop3-fetch.ts', worker],
   ['test/bench/pop3-sync.ts', syncWorker],
+  ['test/bench/pop3-floor.ts', floorWorker],
   // Ingest's parse worker, found beside the sync bundle (without it parsing stays on main's thread).
   ['electron/core/ingest/parse-worker.ts', path.join(out, 'parse-worker.mjs')],
 ]) {
@@ -106,7 +116,8 @@ try {
     mailboxBytes.set(n, messages.reduce((s, m) => s + m.length, 0));
     await dc.deliver(userOf(n), messages);
   }
-  const ca = path.join(out, 'ca.pem');
+  // Beside the report: a smoke test's run never swaps the CA under a full run's workers.
+  const ca = path.join(reportOut, 'ca.pem');
   fs.writeFileSync(ca, dc.caPem);
   const maildir = fs.mkdtempSync(path.join(os.tmpdir(), 'popbox-bench-mpop-'));
   for (const d of ['tmp', 'new', 'cur']) fs.mkdirSync(path.join(maildir, d));
@@ -152,6 +163,17 @@ try {
     const result = JSON.parse(r.stdout.trim()) as { messages: number; bytes: number };
     if (result.messages !== expected) throw new Error(`our client fetched ${result.messages} of ${expected}`);
     return r;
+  }
+
+  /** The server's floor: the worker's own time from connect to QUIT (no process start), as the sync's. */
+  function serverFloor(mode: Mode, user: string, expected: number) {
+    const r = timed(process.execPath, [
+      floorWorker,
+      JSON.stringify({ host: '127.0.0.1', port: port(mode), security: mode, ca, user, password: `${user}-pw` }),
+    ]);
+    const result = JSON.parse(r.stdout.trim()) as { messages: number; ms: number; cpuMs: number };
+    if (result.messages !== expected) throw new Error(`the floor fetched ${result.messages} of ${expected}`);
+    return { ...r, s: result.ms / 1000, cpuS: result.cpuMs / 1000 };
   }
 
   /** Popbox's durable sync: a fresh data directory with one account, then the timed `sync`. */
@@ -226,13 +248,14 @@ try {
     return s[Math.floor(s.length / 2)]!;
   };
 
-  type Who = 'client' | 'sync' | 'cli' | 'mpop';
+  type Who = 'client' | 'sync' | 'cli' | 'floor' | 'mpop';
   /** searchable*: only the app's sync has a search index to wait for. */
   type Run = ReturnType<typeof timed> & { searchableS?: number; searchableCpuS?: number };
   const contenders: Partial<Record<Who, (mode: Mode, user: string, expected: number) => Run>> = {
     client: ours,
     sync: appSync,
     ...(WITH_CLI ? { cli: popboxSync } : {}),
+    floor: serverFloor,
     mpop,
   };
   const order = Object.keys(contenders) as Who[];
@@ -265,7 +288,7 @@ try {
     const med = (who: Who) => median(t[who].s);
     const peak = (who: Who) => `${Math.max(...t[who].rss).toFixed(0)} MB`;
     rows.push(
-      `| ${label} | ${med('client').toFixed(2)} s | ${med('sync').toFixed(2)} s | ${median(searchable.s).toFixed(2)} s | ${WITH_CLI ? `${med('cli').toFixed(2)} s | ` : ''}${med('mpop').toFixed(2)} s | ${(med('client') / med('mpop')).toFixed(2)}× | **${(median(searchable.s) / med('mpop')).toFixed(2)}×** | ${median(t.sync.cpu).toFixed(2)} s / ${median(searchable.cpu).toFixed(2)} s / ${median(t.mpop.cpu).toFixed(2)} s | ${peak('client')} / ${peak('sync')} / ${peak('mpop')} |`,
+      `| ${label} | ${med('client').toFixed(2)} s | ${med('sync').toFixed(2)} s | ${median(searchable.s).toFixed(2)} s | ${WITH_CLI ? `${med('cli').toFixed(2)} s | ` : ''}${med('floor').toFixed(2)} s | ${med('mpop').toFixed(2)} s | ${(med('client') / med('mpop')).toFixed(2)}× | **${(median(searchable.s) / med('mpop')).toFixed(2)}×** | ${(med('floor') / med('mpop')).toFixed(2)}× | ${median(t.sync.cpu).toFixed(2)} s / ${median(searchable.cpu).toFixed(2)} s / ${median(t.floor.cpu).toFixed(2)} s / ${median(t.mpop.cpu).toFixed(2)} s | ${peak('client')} / ${peak('sync')} / ${peak('mpop')} |`,
     );
     const sync = `sync ${fmt(t.sync.s)} s (CPU ${fmt(t.sync.cpu)}), until searchable ${fmt(searchable.s)} s (CPU ${fmt(searchable.cpu)})`;
     rawLines.push(`- ${label}: ${order.map((w) => (w === 'sync' ? sync : `${w} ${fmt(t[w].s)} s (CPU ${fmt(t[w].cpu)})`)).join('; ')}`);
@@ -363,10 +386,10 @@ try {
   const report = [
     `POP3 download benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, Linux ${os.release()}, ${fsType} data directory; Node ${process.version}, Dovecot ${dovecotVersion}, ${mpopVersion}; Popbox ${commit}. Load average at start ${load(loadAtStart)}, at end ${load(os.loadavg())}.`,
     `Mailboxes, kept on the server: ${counts.map((n) => `${n.toLocaleString('en')} messages / ${mb(mailboxBytes.get(n)!)} (${n === 800 ? '70 % 2–20 KB text, 27 % 50–500 KB with attachments, 3 % 1–4 MB' : '70 % 2–20 KB, 25 % 50–500 KB, 5 % 1–10 MB'})`).join('; ')}. Median of ${RUNS} runs after a warm-up, alternating who goes first.`,
-    `client: Popbox POP3 client, bytes discarded (process wall time). sync: Popbox durable sync as the app runs it (MailService.sync: Maildir + fsync of files and directories, ledger, journal, summaries, filters), the sync call's own time, no process start, node started with the app's V8 flags (${MAIN_V8_FLAGS.join(' ')}). sync until searchable: from the same start until the search index has every new message (the parse worker writes part of it after the sync call returns); **sync / mpop uses this time**, the one a user waits for before a search finds the new mail. ${WITH_CLI ? 'cli: the same through `popbox sync` (process wall time). ' : ''}mpop: pipelining auto, Maildir delivery with fsync (process wall time). CPU: user + system of the sync call / of the sync until searchable / of the mpop process.`,
+    `client: Popbox POP3 client, bytes discarded (process wall time). sync: Popbox durable sync as the app runs it (MailService.sync: Maildir + fsync of files and directories, ledger, journal, summaries, filters), the sync call's own time, no process start, node started with the app's V8 flags (${MAIN_V8_FLAGS.join(' ')}). sync until searchable: from the same start until the search index has every new message (the parse worker writes part of it after the sync call returns); **sync / mpop uses this time**, the one a user waits for before a search finds the new mail. ${WITH_CLI ? 'cli: the same through `popbox sync` (process wall time). ' : ''}floor: the least a client can do against this server (pop3-floor.ts: one connection, login, UIDL, every RETR pipelined ${DEFAULT_PIPELINE_WINDOW} deep, bytes counted and dropped, nothing parsed beyond each reply's end; connect to QUIT in its process, no process start, as the sync); a sync / mpop below floor / mpop is out of reach on this machine. mpop: pipelining auto, Maildir delivery with fsync (process wall time). CPU: user + system of the sync call / of the sync until searchable / of the floor / of the mpop process.`,
     '',
-    `| case | client | sync | sync until searchable | ${WITH_CLI ? 'cli | ' : ''}mpop | client / mpop | sync (until searchable) / mpop | CPU sync / until searchable / mpop | peak RSS client / sync / mpop |`,
-    `|---|---|---|---|${WITH_CLI ? '---|' : ''}---|---|---|---|---|`,
+    `| case | client | sync | sync until searchable | ${WITH_CLI ? 'cli | ' : ''}floor | mpop | client / mpop | sync (until searchable) / mpop | floor / mpop | CPU sync / until searchable / floor / mpop | peak RSS client / sync / mpop |`,
+    `|---|---|---|---|${WITH_CLI ? '---|' : ''}---|---|---|---|---|---|---|`,
     ...rows,
     '',
     'Every run (wall seconds, in run order; CPU seconds):',
@@ -377,7 +400,7 @@ try {
     bigRow,
     '',
   ].join('\n');
-  fs.writeFileSync(path.join(out, 'pop3.md'), report);
+  fs.writeFileSync(path.join(reportOut, 'pop3.md'), report);
   console.log(`\n${report}`);
   fs.rmSync(maildir, { recursive: true, force: true });
 } finally {

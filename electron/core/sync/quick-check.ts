@@ -2,7 +2,8 @@
  * The check that finds nothing new, made cheap (issue 18 P0). Most checks for mail find nothing:
  * the full path opens the account's mailbox (every folder of the Maildir scanned, tmp/ cleaned,
  * the journal reconciled with the disk) before it even connects. Here only what the decision
- * needs is read: the ledger (the app's account session keeps it while its file is unchanged), the
+ * needs is read: the ledger (the app's account session keeps it while its file is unchanged; the
+ * CLI's check folds it only when it changed since a check that planned nothing, quick-check-digest.ts), the
  * server's UIDL list (LIST only when there is work), and the plan the full sync would make from them (planSync, the
  * same function). When that plan does nothing, neither does the full sync, and the check ends here
  * with QUIT; otherwise the caller runs the full sync, which decides again from scratch — over this
@@ -26,6 +27,7 @@ import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
+import { ledgerDigest, listingDigest, plansNothingAgain, readPlanDigest, recordPlanDigest } from './quick-check-digest.js';
 import { maildirUnchanged } from './quick-check-stamp.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
@@ -140,8 +142,13 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     const askCredentials = () => (credentials ??= typeof opts.credentials === 'function' ? opts.credentials() : Promise.resolve(opts.credentials));
     let seen: string | undefined;
     const ledgerFile = path.join(accountDir, 'ledger.jsonl');
-    const [ledger, pop] = await Promise.all([
-      opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile),
+    let opening: Promise<Ledger> | undefined;
+    const openLedger = () => (opening ??= opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile));
+    // Without a kept ledger or a hook (the CLI): what the last check that planned nothing planned
+    // from (quick-check-digest.ts). The ledger is opened now only when its bytes changed since.
+    const digest = opts.keptLedger || opts.adjustPlan ? undefined : Promise.all([readPlanDigest(accountDir), ledgerDigest(ledgerFile)]);
+    const [known, pop] = await Promise.all([
+      digest ? digest.then(async (d) => (d[0]?.ledger === d[1] ? d : (await openLedger(), d))) : openLedger().then(() => undefined),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
           const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
@@ -179,7 +186,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         return opts.handOver ? handOver() : await quitThenFull(pop);
       }
       const hook = opts.adjustPlan;
-      let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
+      const listing = known && listingDigest(uidls);
+      // The same ledger, listing and policy as a check that planned nothing, and nothing due by age since: nothing to fold.
+      const unchanged = known !== undefined && plansNothingAgain(known[0], known[1], listing!, opts.policy, opts.now);
+      const ledger = unchanged ? NO_LEDGER : await openLedger();
+      let plan = planSync(unchanged ? [] : serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
         // Nothing to hand over to: the full sync lists and runs the hook itself (once).
         if (!opts.handOver) return await quitThenFull(pop);
@@ -203,6 +214,8 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       // this check's certificate does not change (the next check sees the block and goes full).
       const fingerprint = pop.fingerprint256;
       if (fingerprint && fingerprint !== seen) await rememberCertificate(accountDir, opts.server, fingerprint, opts.now).catch(() => {});
+      // A cache: not written, the next check plans again.
+      if (known?.[1] && listing && !unchanged) await recordPlanDigest(accountDir, known[1], ledger.all(), listing, opts.policy).catch(() => {});
       const warnings: string[] = [];
       // As the full sync words it (sync-engine.ts).
       if (opts.policy.leaveOnServer && caps?.expire === 0) {
@@ -220,6 +233,9 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     if (!handedOver) await releaseLock(lock);
   }
 }
+
+/** The ledger of a check the digest answered: planSync with it and no listing plans nothing. */
+const NO_LEDGER = { get: () => undefined, all: () => [] };
 
 async function quitThenFull(pop: Pop3Client): Promise<null> {
   await pop.quit().catch(() => pop.close());

@@ -1,0 +1,91 @@
+/**
+ * The quick check's digest (quick-check.ts): what the last check that found nothing to do planned
+ * from, in `<account>/quick-check-digest.json` — the SHA-256 of the ledger file's bytes and of the
+ * server's UIDL listing, the policy, and the oldest download in that ledger. planSync is a pure
+ * function of the listing, the ledger (Ledger.open folds the file's bytes, nothing else), the
+ * policy and the time, and the time enters only through "delete after N days", the oldest
+ * download first. So a later check with the same ledger bytes, the same listing and the same
+ * policy, at a time when a message downloaded at that oldest time would not be due, plans nothing
+ * again: the ledger is neither parsed nor the plan made. An empty check through the CLI (2,000
+ * messages kept) spent ~50 M of its ~350 M instructions folding the ledger and planning in code
+ * run once, cold (issue 18 P0). The app keeps its ledger in memory instead (session/kept-ledger.ts).
+ *
+ * Not a count and a size (STAT): a maildrop may change with both the same (RFC 1939). Here the
+ * whole listing is compared, message numbers and UIDLs, and any other difference (a byte of the
+ * ledger, a setting) makes the plan as before. A file that cannot be read or is not whole reads as
+ * none; it is a cache, written without fsync.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { MessageUid } from '../pop3/client.js';
+import type { LedgerEntry } from '../store/ledger.js';
+import { deletionReason, type SyncPolicy } from './plan.js';
+
+const FILE = 'quick-check-digest.json';
+
+export interface PlanDigest {
+  /** SHA-256 of the ledger file as read ('none': no file). */
+  ledger: string;
+  /** SHA-256 of the UIDL listing, message numbers and UIDLs in the server's order. */
+  listing: string;
+  policy: string;
+  /** The earliest download in the ledger (ms since epoch); null when the ledger is empty. */
+  oldest: number | null;
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+export const listingDigest = (uidls: readonly MessageUid[]): string => sha256(uidls.map((u) => `${u.id} ${u.uid}\n`).join(''));
+
+const policyKey = (p: SyncPolicy) => JSON.stringify([p.leaveOnServer, p.deleteAfterDays, p.deleteWhenDeletedLocally, p.maxMessageSizeKB]);
+
+/** The ledger file's digest; undefined when it cannot be read (Ledger.open then says why). */
+export async function ledgerDigest(file: string): Promise<string | undefined> {
+  try {
+    return sha256(await fs.readFile(file));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : undefined;
+  }
+}
+
+/** The digest recorded for this account; undefined when there is none or it is not whole. */
+export async function readPlanDigest(accountDir: string): Promise<PlanDigest | undefined> {
+  try {
+    const d = JSON.parse(await fs.readFile(path.join(accountDir, FILE), 'utf8')) as Partial<PlanDigest>;
+    const hex = (v: unknown) => typeof v === 'string' && /^([0-9a-f]{64}|none)$/.test(v);
+    if (!hex(d.ledger) || !hex(d.listing) || typeof d.policy !== 'string') return undefined;
+    if (d.oldest !== null && !Number.isSafeInteger(d.oldest)) return undefined;
+    return d as PlanDigest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a check of a ledger with digest `ledger` and of `listing`, under `policy` at `now`, plans
+ * nothing, as the check that recorded `recorded` did.
+ */
+export function plansNothingAgain(recorded: PlanDigest | undefined, ledger: string | undefined, listing: string, policy: SyncPolicy, now: number): boolean {
+  if (!recorded || ledger === undefined) return false;
+  if (recorded.ledger !== ledger || recorded.listing !== listing || recorded.policy !== policyKey(policy)) return false;
+  if (recorded.oldest === null) return true;
+  // The plan's own rule, for a message downloaded when the oldest was: not due, then none is.
+  return deletionReason({ uidl: '', id: '', downloadedAt: recorded.oldest, size: 0, partial: false }, policy, now) === null;
+}
+
+/**
+ * After a check that planned nothing from this ledger (its file's digest `ledger`) and listing:
+ * remember it. Nothing is written when an entry's download time is not a plain number (the rule
+ * for the oldest would not hold). Written in place: every reader holds the account's lock, and a
+ * write cut short leaves a prefix of the JSON, which reads as none.
+ */
+export async function recordPlanDigest(accountDir: string, ledger: string, entries: Iterable<LedgerEntry>, listing: string, policy: SyncPolicy): Promise<void> {
+  let oldest: number | null = null;
+  for (const e of entries) {
+    if (!Number.isSafeInteger(e.downloadedAt)) return;
+    if (oldest === null || e.downloadedAt < oldest) oldest = e.downloadedAt;
+  }
+  const digest: PlanDigest = { ledger, listing, policy: policyKey(policy), oldest };
+  await fs.writeFile(path.join(accountDir, FILE), JSON.stringify(digest), { mode: 0o600 });
+}

@@ -1,0 +1,92 @@
+/**
+ * The quick check's digest (core/sync/quick-check-digest.ts): a check without a kept ledger (the
+ * CLI's) that planned nothing remembers what from, and the next one with the same ledger, listing
+ * and policy answers without folding the ledger again — but never misses what the plan would
+ * have found: a message replaced by another of the same size (count and size alike, RFC 1939),
+ * a message that became due by age, a change in the ledger, another setting.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ledger } from '../../electron/core/store/ledger.js';
+import type { SyncPolicy } from '../../electron/core/sync/plan.js';
+import { quickCheck, recordQuickCheckStamp } from '../../electron/core/sync/quick-check.js';
+import { miniPop3, startFaultServer, type FaultServer } from '../support/fault-server.js';
+import { ageMaildir } from '../support/maildir-age.js';
+
+const DAY = 86_400_000;
+const mail = (n: string) => Buffer.from(`From: d@example.org\r\nSubject: ${n}\r\nMessage-ID: <${n}@x>\r\n\r\nbody ${n}\r\n`);
+
+describe('the quick check’s digest', () => {
+  /** The server's mailbox, read at each connection. */
+  let box: { uid: string; bytes: Buffer }[] = [];
+  let server: FaultServer;
+  let accountDir: string;
+  const keep: SyncPolicy = { leaveOnServer: true, deleteAfterDays: null, deleteWhenDeletedLocally: false, maxMessageSizeKB: null };
+  const T = Date.now();
+
+  beforeAll(async () => {
+    server = await startFaultServer((conn) => miniPop3(conn, { messages: box.map((m) => m.bytes), uids: box.map((m) => m.uid) }));
+  });
+  afterAll(() => server.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  beforeEach(async () => {
+    box = [{ uid: 'a', bytes: mail('a') }, { uid: 'b', bytes: mail('b') }];
+    accountDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-digest-'));
+    // As a full sync leaves it: both downloaded two days ago, the Maildir settled, its stamp written.
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    ledger.downloaded('a', 'id-a', T - 2 * DAY, 100, false);
+    ledger.downloaded('b', 'id-b', T - 2 * DAY + 1000, 100, false);
+    await ledger.commit();
+    for (const sub of ['cur', 'new', 'tmp']) await fs.mkdir(path.join(accountDir, 'Maildir', sub), { recursive: true });
+    await ageMaildir(accountDir);
+    await recordQuickCheckStamp(accountDir, Date.now(), false);
+  });
+
+  const check = (policy: SyncPolicy = keep, now = T) =>
+    quickCheck({
+      accountDir,
+      connect: () => ({ host: '127.0.0.1', port: server.port, security: 'plain' }),
+      server: { host: '127.0.0.1', port: server.port },
+      credentials: { user: 'alice', password: 'pw', allowInsecure: true },
+      policy,
+      now,
+    });
+
+  it('a check that plans nothing remembers what from; the next answers from that, without folding the ledger', async () => {
+    expect(await check()).toMatchObject({ kind: 'done', result: { downloaded: 0, deletedOnServer: 0 } });
+    expect(JSON.parse(await fs.readFile(path.join(accountDir, 'quick-check-digest.json'), 'utf8'))).toMatchObject({ oldest: T - 2 * DAY });
+    const opens = vi.spyOn(Ledger, 'open');
+    expect(await check()).toMatchObject({ kind: 'done', result: { downloaded: 0, deletedOnServer: 0 } });
+    expect(opens).not.toHaveBeenCalled();
+  });
+
+  it('a message replaced by another of the same size (the same count and size) is new mail', async () => {
+    expect(await check()).toMatchObject({ kind: 'done' });
+    box = [box[0]!, { uid: 'c', bytes: mail('c') }];
+    expect(box[1]!.bytes.length).toBe(mail('b').length);
+    expect(await check()).toBeNull(); // work: the full sync's
+  });
+
+  it('a message due by age since the last check goes to the full sync', async () => {
+    const threeDays = { ...keep, deleteAfterDays: 3 };
+    expect(await check(threeDays)).toMatchObject({ kind: 'done' });
+    expect(await check(threeDays, T + DAY - 1)).toMatchObject({ kind: 'done' });
+    expect(await check(threeDays, T + DAY)).toBeNull();
+  });
+
+  it('a change in the ledger or another setting makes the plan again', async () => {
+    expect(await check()).toMatchObject({ kind: 'done' });
+    // Deleted here, and this account deletes on the server what is deleted here.
+    const deleteHere = { ...keep, deleteWhenDeletedLocally: true };
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    ledger.deletedLocally('a', T);
+    await ledger.commit();
+    expect(await check()).toMatchObject({ kind: 'done' }); // the same setting: nothing due
+    expect(await check(deleteHere)).toBeNull();
+    // Delete after one day: both are due.
+    expect(await check({ ...keep, deleteAfterDays: 1 })).toBeNull();
+  });
+});

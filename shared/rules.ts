@@ -101,6 +101,17 @@ export const RuleName = z
   .max(100)
   .refine((n) => !NAME_UNSAFE.test(n), 'a filter’s name cannot hold line breaks, tabs, control characters or text-direction marks');
 
+/** A filter's name as names are compared: a rule is found by its name in any case (`popbox rules set receipts`). */
+export const ruleNameKey = (name: string): string => name.trim().toLowerCase();
+
+/**
+ * Whether two filter names are one: no two rules may have names that differ only in case or in
+ * spaces around them. The one check of the CLI (cli/rules.ts), rules.json's schema (RuleList,
+ * by `ruleNameKey`) and the Filters screen (features/rules/form.ts), so none of them lets through
+ * a name another refuses (a name the schema refuses would make the whole rules.json unreadable).
+ */
+export const sameRuleName = (a: string, b: string): boolean => ruleNameKey(a) === ruleNameKey(b);
+
 export const Rule = z.object({
   name: RuleName,
   enabled: z.boolean().default(true),
@@ -140,7 +151,7 @@ export const RuleList = z
   .superRefine((rules, ctx) => {
     const seen = new Set<string>();
     for (const r of rules) {
-      const key = r.name.toLowerCase();
+      const key = ruleNameKey(r.name);
       if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `two rules are named “${r.name}”` });
       seen.add(key);
     }

@@ -3,7 +3,7 @@
  * or some messages. Conditions and actions are typed as words (core/rules/rule-text.ts).
  */
 import { FILTERS_REACH_WORDS, INBOX, filtersReach, parseFolderArg, pathOf } from '../../shared/folders.js';
-import { scopeWords, type Rule, type RuleInput, type RuleOutcome } from '../../shared/rules.js';
+import { sameRuleName, scopeWords, type Rule, type RuleInput, type RuleOutcome } from '../../shared/rules.js';
 import type { MailService } from '../core/mail-service.js';
 import { AppFailure, isAppFailure } from '../core/errors.js';
 import { describeAction, describeCondition, parseAction, parseCondition } from '../core/rules/rule-text.js';
@@ -146,11 +146,9 @@ function scopeIds(s: MailService, command: string, typed: readonly string[]): st
   return [...new Set(ids)];
 }
 
-const sameName = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
-
 /** Names are unique in any case: one another rule (not the one at `except`) has is refused before anything is saved. */
 function refuseTakenName(rules: readonly Rule[], name: string, fix: string, except = -1): void {
-  if (rules.some((r, i) => i !== except && sameName(r.name, name))) throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(name.trim())}: ${fix}`);
+  if (rules.some((r, i) => i !== except && sameRuleName(r.name, name))) throw new AppFailure('invalid', `there is already a rule named ${JSON.stringify(name.trim())}: ${fix}`);
 }
 
 /**
@@ -158,7 +156,7 @@ function refuseTakenName(rules: readonly Rule[], name: string, fix: string, exce
  * `rules list` (a rule named "2" is found by its name first).
  */
 function findRule(rules: readonly Rule[], typed: string): number {
-  const named = rules.findIndex((r) => sameName(r.name, typed));
+  const named = rules.findIndex((r) => sameRuleName(r.name, typed));
   if (named !== -1) return named;
   const n = /^\s*\d+\s*$/.test(typed) ? Number(typed) : 0;
   if (n >= 1 && n <= rules.length) return n - 1;
@@ -288,7 +286,7 @@ export async function rulesCommand(dataDir: string, args: string[]): Promise<num
         await s.rules.update((rules) => {
           const at = findRule(rules, positionals[0]!);
           // As typed when found by its name (as always); by its number, the name it had.
-          removed = sameName(rules[at]!.name, positionals[0]!) ? positionals[0]! : rules[at]!.name;
+          removed = sameRuleName(rules[at]!.name, positionals[0]!) ? positionals[0]! : rules[at]!.name;
           return rules.filter((_, i) => i !== at);
         });
         print(`removed rule ${removed}`);

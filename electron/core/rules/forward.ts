@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { AccountSettings } from '../../../shared/accounts.js';
 import type { MessageRecord } from '../../../shared/changes.js';
 import { MAY_PASS } from '../../../shared/error-codes.js';
-import { ruleCoversAccount, type Rule } from '../../../shared/rules.js';
+import { ruleCoversAccount, ruleNameKey, type Rule } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import { newLocalId } from '../store/ids.js';
 import { storageError, writeFileAtomic } from '../store/durable.js';
@@ -316,8 +316,8 @@ export function forwardTargets(rule: Rule): string[] {
 
 /** The forward rules of `next` that are new, or changed from the list on disk (found by name). */
 export function changedForwardRules(next: readonly Rule[], before: readonly Rule[]): Rule[] {
-  const old = new Map(before.map((r) => [r.name.toLowerCase(), JSON.stringify(r)]));
-  return next.filter((r) => forwardTargets(r).length > 0 && old.get(r.name.toLowerCase()) !== JSON.stringify(r));
+  const old = new Map(before.map((r) => [ruleNameKey(r.name), JSON.stringify(r)]));
+  return next.filter((r) => forwardTargets(r).length > 0 && old.get(ruleNameKey(r.name)) !== JSON.stringify(r));
 }
 
 /**

@@ -4,7 +4,7 @@
  * checks again on save (the renderer is untrusted), and what it says lands next to the field.
  */
 import { folderPathProblem, parseFolderArg } from '../../../../shared/folders.js';
-import { ForwardAddress, HeaderName, MAX_PATTERN_CHARS, Rule, type Action, type Condition, type TextOp } from '../../../../shared/rules.js';
+import { ForwardAddress, HeaderName, MAX_PATTERN_CHARS, Rule, ruleNameKey, sameRuleName, type Action, type Condition, type TextOp } from '../../../../shared/rules.js';
 
 export type FieldChoice = 'from' | 'to-cc' | 'recipient' | 'subject' | 'header' | 'body' | 'size' | 'attachment' | 'account' | 'age';
 export type SizeUnit = 'bytes' | 'KB' | 'MB' | 'GB';
@@ -187,7 +187,7 @@ export function nameProblem(name: string, otherNames: readonly string[]): string
   const n = name.trim();
   if (n === '') return 'Give the filter a name.';
   if (n.length > 100) return 'A filter’s name is at most 100 characters.';
-  if (otherNames.some((o) => o.trim().toLowerCase() === n.toLowerCase())) return `There is already a filter named “${n}”: choose another name.`;
+  if (otherNames.some((o) => sameRuleName(o, n))) return `There is already a filter named “${n}”: choose another name.`;
   return null;
 }
 
@@ -222,10 +222,10 @@ export function previewable(form: RuleForm): Rule | null {
 
 /** A name for a copy that no other filter has: "Receipts (copy)", "Receipts (copy 2)". */
 export function copyName(name: string, taken: readonly string[]): string {
-  const lower = new Set(taken.map((t) => t.toLowerCase()));
+  const keys = new Set(taken.map(ruleNameKey));
   for (let i = 1; ; i++) {
     const candidate = `${name.slice(0, 88)} (copy${i === 1 ? '' : ` ${i}`})`;
-    if (!lower.has(candidate.toLowerCase())) return candidate;
+    if (!keys.has(ruleNameKey(candidate))) return candidate;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Work that must run one at a time per key (an account), in the order it was asked: each waits for
  * the one before it, whether that one succeeded or failed. Used where a service's operations on
- * one account must not interleave (folders/folder-service.ts's filing, ingest/arrival-filter.ts).
+ * one account must not interleave (folders/folder-service.ts's filing, ingest/arrival-filter.ts),
+ * and with one key for one file's writes (rules/rule-store.ts).
  */
 export class Turns {
   private readonly last = new Map<string, Promise<unknown>>();

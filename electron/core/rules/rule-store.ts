@@ -8,11 +8,12 @@ import path from 'node:path';
 import { RulesFile, type Rule, type RuleInput } from '../../../shared/rules.js';
 import { AppFailure } from '../errors.js';
 import { storageError, writeFileAtomic } from '../store/durable.js';
+import { Turns } from '../turns.js';
 
 export class RuleStore {
   private readonly file: string;
-  /** Writes one after another: two CLI commands adding rules must not lose one. */
-  private turn: Promise<unknown> = Promise.resolve();
+  /** Writes one after another (one key: the one file): two CLI commands adding rules must not lose one. */
+  private readonly turns = new Turns();
 
   /**
    * `check` sees each list about to be written and the list on disk, and throws to refuse it
@@ -47,19 +48,15 @@ export class RuleStore {
   /** Replace the whole list (validated: bounded, names unique). */
   save(rules: readonly RuleInput[]): Promise<Rule[]> {
     // A list on disk that cannot be read is replaced (as before); every rule then counts as new.
-    const run = this.turn.then(async () => this.write(rules, this.check ? await this.list().catch(() => []) : []));
-    this.turn = run.catch(() => {});
-    return run;
+    return this.turns.run('rules', async () => this.write(rules, this.check ? await this.list().catch(() => []) : []));
   }
 
   /** Change the list as it is on disk now, in this store's turn. */
   update(change: (rules: Rule[]) => RuleInput[]): Promise<Rule[]> {
-    const run = this.turn.then(async () => {
+    return this.turns.run('rules', async () => {
       const before = await this.list();
       return this.write(change(before), before);
     });
-    this.turn = run.catch(() => {});
-    return run;
   }
 
   private async write(rules: readonly RuleInput[], before: readonly Rule[]): Promise<Rule[]> {

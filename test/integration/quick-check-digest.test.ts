@@ -21,19 +21,32 @@ const mail = (n: string) => Buffer.from(`From: d@example.org\r\nSubject: ${n}\r\
 describe('the quick check’s digest', () => {
   /** The server's mailbox, read at each connection. */
   let box: { uid: string; bytes: Buffer }[] = [];
+  /** Answer UIDL with this listing instead. */
+  let listing: string | null = null;
   let server: FaultServer;
   let accountDir: string;
   const keep: SyncPolicy = { leaveOnServer: true, deleteAfterDays: null, deleteWhenDeletedLocally: false, maxMessageSizeKB: null };
   const T = Date.now();
 
   beforeAll(async () => {
-    server = await startFaultServer((conn) => miniPop3(conn, { messages: box.map((m) => m.bytes), uids: box.map((m) => m.uid) }));
+    server = await startFaultServer((conn) =>
+      miniPop3(conn, {
+        messages: box.map((m) => m.bytes),
+        uids: box.map((m) => m.uid),
+        override: async (c, verb) => {
+          if (verb !== 'UIDL' || listing === null) return false;
+          await c.write(listing);
+          return true;
+        },
+      }),
+    );
   });
   afterAll(() => server.close());
   afterEach(() => vi.restoreAllMocks());
 
   beforeEach(async () => {
     box = [{ uid: 'a', bytes: mail('a') }, { uid: 'b', bytes: mail('b') }];
+    listing = null;
     accountDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-digest-'));
     // As a full sync leaves it: both downloaded two days ago, the Maildir settled, its stamp written.
     const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
@@ -88,5 +101,11 @@ describe('the quick check’s digest', () => {
     expect(await check(deleteHere)).toBeNull();
     // Delete after one day: both are due.
     expect(await check({ ...keep, deleteAfterDays: 1 })).toBeNull();
+  });
+
+  it('a listing that cannot be read is the full path’s, whatever was recorded', async () => {
+    expect(await check()).toMatchObject({ kind: 'done' });
+    listing = '+OK\r\n1 a\r\n2\r\n.\r\n';
+    expect(await check()).toBeNull();
   });
 });

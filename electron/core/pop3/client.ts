@@ -231,15 +231,24 @@ export class Pop3Client {
    * resolves, as after login.
    */
   async loginThenUidl(creds: Credentials): Promise<MessageUid[]> {
+    return parseUidl(await this.loginThenUidlLines(creds));
+  }
+
+  /**
+   * loginThenUidl with the listing's lines as the server sent them (parseUidl reads them): a caller
+   * that compares a whole listing with one it read before need not parse it again (the quick
+   * check, sync/quick-check-digest.ts).
+   */
+  async loginThenUidlLines(creds: Credentials): Promise<string[]> {
     await this.authenticateAll(creds);
     if (this.options.pipelining === false || this.caps?.pipelining !== true) {
       await this.capa();
       this.pipelineAsAnnounced();
-      return this.uidl();
+      return this.uidlLines();
     }
     this.engine.window = 2;
     const capa = this.readCapa(true);
-    const uidl = this.uidl();
+    const uidl = this.uidlLines();
     uidl.catch(() => {}); // awaited below, after CAPA (a failed CAPA is thrown first)
     try {
       await capa;
@@ -455,8 +464,11 @@ export class Pop3Client {
 
   /** UIDL: message numbers and their unique ids (RFC 1939: 1–70 printable characters; longer ones are kept). */
   async uidl(): Promise<MessageUid[]> {
-    const reply = await this.engine.lines('UIDL', { pipelinable: true });
-    return reply.lines.filter((l) => l.length > 0).map((l) => parseUidLine(l));
+    return parseUidl(await this.uidlLines());
+  }
+
+  private async uidlLines(): Promise<string[]> {
+    return (await this.engine.lines('UIDL', { pipelinable: true })).lines;
   }
 
   async uidlOne(id: number): Promise<MessageUid> {
@@ -588,6 +600,11 @@ function parseNumbers(text: string, count: number, what: string): number[] {
     throw new Pop3Error('protocol', `malformed ${what} line: ${sanitizeServerText(text)}`);
   }
   return nums;
+}
+
+/** A UIDL listing's lines (as loginThenUidlLines gives them) read; a malformed line is a 'protocol' error. */
+export function parseUidl(lines: readonly string[]): MessageUid[] {
+  return lines.filter((l) => l.length > 0).map((l) => parseUidLine(l));
 }
 
 function parseUidLine(line: string): MessageUid {

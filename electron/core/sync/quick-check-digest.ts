@@ -18,7 +18,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { MessageUid } from '../pop3/client.js';
 import type { LedgerEntry } from '../store/ledger.js';
 import { deletionReason, type SyncPolicy } from './plan.js';
 
@@ -27,7 +26,7 @@ const FILE = 'quick-check-digest.json';
 export interface PlanDigest {
   /** SHA-256 of the ledger file as read ('none': no file). */
   ledger: string;
-  /** SHA-256 of the UIDL listing, message numbers and UIDLs in the server's order. */
+  /** SHA-256 of the UIDL listing's lines, message numbers and UIDLs as the server sent them. */
   listing: string;
   policy: string;
   /** The earliest download in the ledger (ms since epoch); null when the ledger is empty. */
@@ -36,7 +35,8 @@ export interface PlanDigest {
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-export const listingDigest = (uidls: readonly MessageUid[]): string => sha256(uidls.map((u) => `${u.id} ${u.uid}\n`).join(''));
+/** The listing's lines as the server sent them (Pop3Client.loginThenUidlLines). */
+export const listingDigest = (lines: readonly string[]): string => sha256(lines.join('\n'));
 
 const policyKey = (p: SyncPolicy) => JSON.stringify([p.leaveOnServer, p.deleteAfterDays, p.deleteWhenDeletedLocally, p.maxMessageSizeKB]);
 

@@ -21,7 +21,7 @@
  */
 import path from 'node:path';
 import type { Credentials } from '../pop3/auth.js';
-import { Pop3Client, type MessageUid, type Pop3ConnectOptions } from '../pop3/client.js';
+import { parseUidl, Pop3Client, type Pop3ConnectOptions } from '../pop3/client.js';
 import { isPop3Error } from '../pop3/errors.js';
 import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
@@ -167,9 +167,9 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       // (the full sync's business) and to the hook (its listing of the server), so they are
       // asked only when there is work or the hook may have some. UIDL goes out with the CAPA
       // after login where the server pipelines.
-      let uidls: MessageUid[];
+      let lines: string[];
       try {
-        uidls = await pop.loginThenUidl(await askCredentials());
+        lines = await pop.loginThenUidlLines(await askCredentials());
       } catch (e) {
         // Refused or dropped at login: this check's outcome. After login (UIDL): the full path's.
         const atLogin = !pop.loggedIn;
@@ -186,11 +186,13 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
         return opts.handOver ? handOver() : await quitThenFull(pop);
       }
       const hook = opts.adjustPlan;
-      const listing = known && listingDigest(uidls);
+      const listing = known && listingDigest(lines);
       // The same ledger, listing and policy as a check that planned nothing, and nothing due by age since: nothing to fold.
       const unchanged = known !== undefined && plansNothingAgain(known[0], known[1], listing!, opts.policy, opts.now);
+      // A listing read (and found whole) before need not be again.
+      const uidls = unchanged ? [] : parseUidl(lines);
       const ledger = unchanged ? NO_LEDGER : await openLedger();
-      let plan = planSync(unchanged ? [] : serverListing(uidls), ledger, opts.policy, opts.now);
+      let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
         // Nothing to hand over to: the full sync lists and runs the hook itself (once).
         if (!opts.handOver) return await quitThenFull(pop);

@@ -7,7 +7,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { AccountInput, AccountPatch, AccountSettings, AuthMechanism } from '../../shared/accounts.js';
 import { AUTH_MECHANISMS, Pop3Client, isPop3Error, type Security } from '../core/pop3/index.js';
-import { AppFailure, isAppFailure } from '../core/errors.js';
+import { isAppFailure } from '../core/errors.js';
 import type { StoredMessage } from '../core/mail-service.js';
 import { defaultDataDir } from '../core/data-dir.js';
 import { LOCAL_COMMANDS, splitArgs } from './args.js';
@@ -464,7 +464,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (isAppFailure(e) || isPop3Error(e)) {
         const extra = isPop3Error(e) && e.fingerprint256 ? ` (certificate fingerprint ${e.fingerprint256}; trust it with --tls-fingerprint)` : '';
         io.err(`popbox: ${e.code}: ${e.message}${extra}\n`);
-        return e instanceof AppFailure && (e.code === 'invalid' || e.code === 'not-found') ? 2 : 1;
+        return isAppFailure(e) && (e.code === 'invalid' || e.code === 'not-found') ? 2 : 1;
       }
       io.err(`popbox: unexpected error: ${e instanceof Error ? e.stack : String(e)}\n`);
       return 1;

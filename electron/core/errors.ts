@@ -25,8 +25,14 @@ export class AppFailure extends Error {
   }
 }
 
+/**
+ * Also one made by another copy of this module (by its name and one of our codes, as
+ * pop3/errors.ts isPop3Error does): the CLI's quick paths run from a script of their own
+ * (cli/quick-script.ts) with their own copy of what they import, and a failure they hand to the
+ * full path must still count as ours, not as a bug.
+ */
 export function isAppFailure(e: unknown): e is AppFailure {
-  return e instanceof AppFailure;
+  return e instanceof AppFailure || (e instanceof Error && e.name === 'AppFailure' && CODES.has((e as { code?: unknown }).code));
 }
 
 /**

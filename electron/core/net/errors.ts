@@ -7,7 +7,8 @@
 import type { ErrorCode } from '../../../shared/errors.js';
 import type { TypedFailure } from '../errors.js';
 
-export type NetErrorCode = Extract<ErrorCode, 'network' | 'timeout' | 'cancelled' | 'tls' | 'certificate'>;
+const NET_CODES = ['network', 'timeout', 'cancelled', 'tls', 'certificate'] as const satisfies readonly ErrorCode[];
+export type NetErrorCode = (typeof NET_CODES)[number];
 
 export interface NetErrorDetails {
   /** Why the certificate was not trusted, as the TLS stack said it (never contains secrets). */
@@ -35,6 +36,9 @@ export class NetError extends Error implements TypedFailure {
   }
 }
 
+const IS_NET_CODE: ReadonlySet<unknown> = new Set(NET_CODES);
+
+/** Also one made by another copy of this module (the CLI's quick script has its own; see core/errors.ts isAppFailure). */
 export function isNetError(e: unknown): e is NetError {
-  return e instanceof NetError;
+  return e instanceof NetError || (e instanceof Error && e.name === 'NetError' && IS_NET_CODE.has((e as { code?: unknown }).code));
 }

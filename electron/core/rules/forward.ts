@@ -21,7 +21,7 @@ import type { AccountSettings } from '../../../shared/accounts.js';
 import type { MessageRecord } from '../../../shared/changes.js';
 import { MAY_PASS } from '../../../shared/error-codes.js';
 import { ruleCoversAccount, ruleNameKey, type Rule } from '../../../shared/rules.js';
-import { AppFailure } from '../errors.js';
+import { AppFailure, isAppFailure } from '../errors.js';
 import { newLocalId } from '../store/ids.js';
 import { storageError, writeFileAtomic } from '../store/durable.js';
 import type { RuleSubject } from './evaluate.js';
@@ -307,7 +307,7 @@ export async function forwardAll(fw: Forwarder, wishes: readonly ForwardWish[], 
  * `closing` while Popbox closes: the `action` column of shared/error-codes.ts MAY_PASS) may pass
  * later, so a message they leave is tried again.
  */
-export const failsForGood = (e: unknown): e is AppFailure => e instanceof AppFailure && !MAY_PASS[e.code].action;
+export const failsForGood = (e: unknown): e is AppFailure => isAppFailure(e) && !MAY_PASS[e.code].action;
 
 /** The addresses a rule forwards to (lowercase), none when it is off. */
 export function forwardTargets(rule: Rule): string[] {

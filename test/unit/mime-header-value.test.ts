@@ -174,6 +174,54 @@ describe('header values read as libmime reads them', () => {
     console.log(`generated: handed to libmime so far: ${counts()}`);
   });
 
+  it('values mutated at random, RFC 2231 sections out of order, broken B and Q (property test)', { timeout: 600_000 }, () => {
+    const label = fc.constantFrom(...DECODED_LABELS, 'UTF-8', 'Latin1', 'utf-8*en', '*en', '*', ' utf-8', 'iso-8859-2*pl', 'x-unknown');
+    const bText = fc.oneof(
+      fc.uint8Array({ maxLength: 18 }).map((b) => Buffer.from(b).toString('base64')),
+      fc.string({ unit: fc.constantFrom(...'ABCwxyz0189+/', '=', '==', '-', '_', ' ', '\t', '.', 'é', 'Ł', '\u2028', '😀'), maxLength: 14 }),
+    );
+    const qText = fc.string({ unit: fc.constantFrom('=C3', '=a9', '=E2=82=AC', '=F0=9F', '=98=80', '_', ' ', '\t', '= ', '=\r\n ', '= \tA', '=G', '=', 'a', 'é', '😀', '\u00a0', '\u3000', '%', '(', '"', ';'), maxLength: 10 });
+    const word = fc.oneof(
+      fc.tuple(label, fc.constantFrom('Q', 'q'), qText).map(([l, e, t]) => `=?${l}?${e}?${t}?=`),
+      fc.tuple(label, fc.constantFrom('B', 'b'), bText).map(([l, e, t]) => `=?${l}?${e}?${t}?=`),
+    );
+    const space = fc.constantFrom(' ', '', '\t', '\r\n ', '\u00a0', '\u2028', '\ufeff');
+    const words = fc.array(fc.tuple(word, space), { minLength: 1, maxLength: 5 }).map((ws) => ws.map(([w, sp]) => w + sp).join(''));
+    const percent = fc.string({ unit: fc.constantFrom('%C3', '%A9', '%e2%82%ac', '%', '%4', '%G1', 'a', '.', ' ', '_', '=', 'é', '😀', '\t', '\u00a0', '\u2028', "'", '\\"', '*'), maxLength: 8 });
+    const section = fc.record({ n: fc.constantFrom('0', '1', '2', '3', '00', '01', ''), extended: fc.boolean(), head: fc.option(fc.tuple(label, fc.constantFrom('', 'en', 'de-DE')), { nil: undefined }), text: fc.oneof(percent, word), quoted: fc.boolean() });
+    const sections = fc
+      .tuple(fc.constantFrom('filename', 'name', 'title', 'FileName', '__proto__'), fc.array(section, { minLength: 1, maxLength: 4 }), fc.option(fc.constantFrom('"plain.txt"', 'plain', '=?utf-8?B?w6k=?='), { nil: undefined }))
+      .map(([name, parts, plain]) => {
+        const written = parts.map(({ n, extended, head, text, quoted }) => {
+          const value = (head ? `${head[0]}'${head[1]}'` : '') + text;
+          return `${name}${n === '' ? '' : `*${n}`}${extended ? '*' : ''}=${quoted ? `"${value}"` : value}`;
+        });
+        if (plain) written.push(`${name}=${plain}`);
+        return written.join('; ');
+      });
+    const structured = fc.tuple(fc.constantFrom('attachment', 'text/plain', 'inline (c)', ''), fc.array(fc.oneof(sections, words.map((w) => `name="${w}"`), fc.constantFrom('charset=utf-8', 'x=(a)b', 'y="q"junk', 'z (c)=1', '(open')), { maxLength: 3 })).map(([v, ps]) => [v, ...ps].join('; '));
+    const special = fc.constantFrom('=', '?', '_', '%', '"', '\\', '(', ')', ';', "'", '*', ' ', '\t', '\r\n ', '\u00a0', '\u2028', '=?', '?=', 'B', 'Q', '0', '/', 'é');
+    const edit = fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace', 'rotate'), special);
+    const mutated = fc.tuple(fc.oneof(words, structured), fc.array(edit, { maxLength: 3 })).map(([base, edits]) =>
+      edits.reduce((s, [at, kind, ch]) => {
+        const i = at % (s.length + 1);
+        if (kind === 'insert') return s.slice(0, i) + ch + s.slice(i);
+        if (kind === 'delete') return s.slice(0, i) + s.slice(i + 1);
+        if (kind === 'replace') return s.slice(0, i) + ch + s.slice(i + 1);
+        return s.slice(i) + s.slice(0, i);
+      }, base),
+    );
+    fc.assert(
+      fc.property(mutated, (v) => {
+        sameWords(v);
+        sameParsed(v);
+        sameHeader(`Content-Disposition: ${v}`);
+      }),
+      { numRuns: 20_000, seed: 2231 },
+    );
+    console.log(`mutated: handed to libmime so far: ${counts()}`);
+  });
+
   it('ordinary values without libmime: encoded subjects and names, content types, file names', () => {
     const before = { words: handed.decodeWords.mock.calls.length, parsed: handed.parseHeaderValue.mock.calls.length };
     const ordinary = [

@@ -5,7 +5,7 @@
  * mail arrives, and quick at 100,000 messages.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChangesResult, MessageRecord } from '../../shared/changes.js';
+import type { Change, ChangesResult, MessageRecord } from '../../shared/changes.js';
 import { AddressBook, type JournalFeed } from '../../electron/core/compose/suggest.js';
 
 const DAY = 86_400_000;
@@ -28,20 +28,29 @@ function msg(folder: string, from: [string, string][], to: [string, string][], d
 
 /** A journal of records with a change feed, as the real one answers. */
 class FakeJournal implements JournalFeed {
-  records: MessageRecord[] = [];
-  changes: { s: number; m: MessageRecord }[] = [];
+  records = new Map<string, MessageRecord>();
+  changes: Change[] = [];
   state = 0;
   add(...ms: MessageRecord[]) {
     for (const m of ms) {
-      this.records.push(m);
-      this.changes.push({ s: ++this.state, m });
+      this.records.set(m.id, m);
+      this.changes.push({ s: ++this.state, t: 'add', m });
     }
+  }
+  /** Filed in another folder, as the Outbox files sent mail in Sent. */
+  move(id: string, folder: string) {
+    this.records.set(id, { ...this.records.get(id)!, folder });
+    this.changes.push({ s: ++this.state, t: 'move', id, folder });
+  }
+  remove(id: string) {
+    this.records.delete(id);
+    this.changes.push({ s: ++this.state, t: 'remove', id });
   }
   all() {
     return this.records.values();
   }
   changesSince(state: number): ChangesResult {
-    return { state: this.state, changes: this.changes.filter((c) => c.s > state).map((c) => ({ s: c.s, t: 'add' as const, m: c.m })) };
+    return { state: this.state, changes: this.changes.filter((c) => c.s > state) };
   }
 }
 
@@ -98,11 +107,35 @@ describe('address suggestions', () => {
     expect(book.suggest('b', 5).map((s) => s.address)).toEqual(['bert@example.org', 'bea@example.org']);
   });
 
+  it('mail sent after the first query is suggested at the next: queued in the Outbox, then filed in Sent', () => {
+    const j = new FakeJournal();
+    j.add(msg('INBOX', [['Carol', 'carol@example.org']], [ME], 3));
+    const book = new AddressBook(j, own, () => NOW);
+    expect(book.suggest('b', 5)).toEqual([]);
+    // Send: the message waits in the Outbox (nobody written to yet), and goes to Sent once the server took it.
+    const sent = msg('Outbox', [ME], [['Bob', 'bob@example.org']], 0);
+    const draft = msg('Drafts', [ME], [['Bert', 'bert@example.org']], 0);
+    j.add(sent, draft);
+    expect(book.suggest('b', 5)).toEqual([]);
+    j.move(sent.id, 'Sent');
+    expect(book.suggest('b', 5)).toEqual([{ name: 'Bob', address: 'bob@example.org' }]);
+    expect(book.hasWrittenTo('bob@example.org')).toBe(true);
+    // Counted once: moved on (to Trash and back) it is not counted again; a thrown-away draft never.
+    j.move(sent.id, 'Trash');
+    j.move(sent.id, 'Sent');
+    j.remove(draft.id);
+    j.add(msg('Sent', [ME], [['Bea', 'bea@example.org']], 0));
+    expect(book.suggest('b', 5).map((s) => s.address)).toEqual(['bea@example.org', 'bob@example.org']);
+    // The same as a book built afresh from the journal (a restart).
+    expect(new AddressBook(j, own, () => NOW).suggest('b', 5)).toEqual(book.suggest('b', 5));
+  });
+
   it('100,000 messages: built once, then each query scans only distinct addresses (timings logged, not asserted)', () => {
     const j = new FakeJournal();
     for (let i = 0; i < 100_000; i++) {
       const p = i % 7919;
-      j.records.push(i % 10 === 0 ? msg('Sent', [ME], [[`Person ${p}`, `person${p}@example${p % 50}.org`]], i % 400) : msg('INBOX', [[`Sender ${p}`, `sender${p}@example${p % 50}.org`]], [ME], i % 400));
+      const m = i % 10 === 0 ? msg('Sent', [ME], [[`Person ${p}`, `person${p}@example${p % 50}.org`]], i % 400) : msg('INBOX', [[`Sender ${p}`, `sender${p}@example${p % 50}.org`]], [ME], i % 400);
+      j.records.set(m.id, m);
     }
     j.state = 1;
     const book = new AddressBook({ ...j, all: () => j.records.values(), changesSince: () => ({ state: 1, changes: [] }), state: 1 }, own, () => NOW);

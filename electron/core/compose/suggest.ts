@@ -41,6 +41,12 @@ export interface JournalFeed {
 export class AddressBook {
   private entries = new Map<string, Entry>();
   private state = -1;
+  /**
+   * Records not counted because of their folder, counted when a move files them where they count:
+   * sent mail is queued in the Outbox and moved to Sent once the server took it, so without this
+   * a person written to after the first query was never suggested until Popbox restarted.
+   */
+  private uncounted = new Map<string, MessageRecord>();
 
   constructor(
     private readonly journal: JournalFeed,
@@ -52,7 +58,10 @@ export class AddressBook {
   private add(m: MessageRecord, own: ReadonlySet<string>): void {
     // Drafts and queued mail are not yet written to anyone; junk and what was thrown away are
     // nobody the user wants suggested.
-    if (m.folder === DRAFTS || m.folder === OUTBOX || m.folder === JUNK || m.folder === TRASH) return;
+    if (m.folder === DRAFTS || m.folder === OUTBOX || m.folder === JUNK || m.folder === TRASH) {
+      this.uncounted.set(m.id, m);
+      return;
+    }
     const at = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
     const when = Number.isFinite(at) ? Math.min(at, this.now()) : m.receivedAt;
     // Written by the user: in Sent, or made here (no UIDL) from one of their addresses. Not any
@@ -90,14 +99,25 @@ export class AddressBook {
     if (this.state >= 0) {
       const r = this.journal.changesSince(this.state);
       if (!('cannotCalculate' in r)) {
-        // Additions are counted as they come; a removal or a move leaves its counts (a contact
+        // Additions are counted as they come, and a message not counted where it was when it
+        // is moved (the Outbox to Sent); a removal or any other move leaves the counts (a contact
         // one wrote to stays one), and the next rebuild (a restart) settles them.
-        for (const c of r.changes) if (c.t === 'add') this.add(c.m, own);
+        for (const c of r.changes) {
+          if (c.t === 'add') this.add(c.m, own);
+          else if (c.t === 'remove') this.uncounted.delete(c.id);
+          else if (c.t === 'move') {
+            const m = this.uncounted.get(c.id);
+            if (m === undefined) continue;
+            this.uncounted.delete(c.id);
+            this.add({ ...m, folder: c.folder }, own);
+          }
+        }
         this.state = r.state;
         return;
       }
     }
     this.entries = new Map();
+    this.uncounted = new Map();
     this.state = this.journal.state;
     for (const m of this.journal.all()) this.add(m, own);
   }

@@ -217,7 +217,9 @@ suite('layout and keyboard in Chromium', () => {
     await page.reload();
     await expect.poll(() => messages().count(), { timeout: 20_000 }).toBe(6);
     expect(await page.getByRole('navigation', { name: 'Folders' }).count()).toBe(0);
-    expect(Math.abs((await box(grid())).width - wider)).toBeLessThan(3);
+    // The rows may still be the snapshot's, which the app's list replaces: a box read in between
+    // is null (as in the classic layout's check below). The same width, once the list is laid out.
+    await expect.poll(async () => Math.abs(((await grid().boundingBox())?.width ?? Infinity) - wider)).toBeLessThan(3);
 
     // F9 brings the folders back, as in Thunderbird.
     await grid().focus();
@@ -428,7 +430,8 @@ suite('layout and keyboard in Chromium', () => {
     await expect.poll(height).toBeGreaterThan(normal * 1.1);
     await page.reload();
     await row('Invoice 42').waitFor({ timeout: 20_000 });
-    expect(await height()).toBeGreaterThan(normal * 1.1);
+    // That row may be the snapshot's, whose toolbar the app's replaces (a box read in between is null).
+    await expect.poll(height).toBeGreaterThan(normal * 1.1);
     await page.keyboard.press('Control+0');
     await expect.poll(height).toBeCloseTo(normal, 0);
     expect(app.pageErrors).toEqual([]);

@@ -31,7 +31,8 @@ it('isAppFailure knows an AppFailure of another copy of its module, and nothing 
 });
 
 it('the CLI says a refusal from another copy in its words and exit code, not as an unexpected error', async () => {
-  const other = (await import(/* @vite-ignore */ '../../electron/core/errors.js?copy')) as typeof coreErrors;
+  const copy = '../../electron/core/errors.js?copy';
+  const other = (await import(/* @vite-ignore */ copy)) as typeof coreErrors;
   const service = {
     listAccounts: () => [],
     on: () => () => {},

@@ -33,6 +33,31 @@
 // task-clock, 20 alternating runs, load 6-9) 235 -> 201 ms and 273 -> 244 ms. `account list` is left on
 // the modules: its code is small, and the script, its cache and their check cost it more than they
 // save (184 -> 193 M without the CA file, tried); its loader is a chunk of its own, so it pays nothing.
+//
+// No code cache for the parse worker (tried, session 16, issue 18; not landed). Built: the worker
+// (parse-worker.ts and what it imports, npm packages external) as one script beside a small entry
+// that ran it through the quick path's loader (moved to a shared core module), the cache made once
+// the worker's first sync was parsed and written (118 KB for the 99 KB script), checked and
+// replaced as the quick path's is. It was used ("used" on every run) and bought nothing: an
+// 800-message sync over TLS (pop3-sync.ts as pop3-bench.ts bundles it, the app's V8 flags, own
+// Dovecot), 8 alternating rounds at load 13-21, CPU until searchable 2,911 ms without vs 2,972 with
+// (medians), the worker thread 865 vs 865 ms, its page faults 8,836 vs 9,294; one worker parsing the
+// same 800 stored messages into the index (10 alternating rounds, load 12-19): 1,168 vs 1,248 ms CPU.
+// Counted with callgrind (no hardware counters on this VM), the worker thread of that parse:
+// 2,797 vs 2,803 M instructions; node's start plus one worker's start to ready: 930 vs 971 M (the
+// cache is deserialized whole at the start, and the script and cache are hashed). All the lazy
+// compiling of functions in that worker is ~67 M (Compiler::Compile); the cache saved ~11 M. With
+// the npm packages in the script too (1.7 MB, cache 198 KB): sync 2,908 ms, start 1,142 M (worse).
+// What the worker's compile time is, instead: node's own modules compiled from source. Node's
+// embedded code cache for them is refused by an isolate started under V8 flags other than the
+// defaults, and the sync raises TurboFan's budget (core/sync/tier-up.ts) before it starts the
+// worker (sync-engine.ts downloadPlanned): node's start plus a worker's start to ready takes 717 M
+// instructions with default flags and 917 M with the budget raised first (the worker 169 -> 352 M:
+// node's LookupAndCompile 30 -> 190 M, and SaveCodeCache for 116 modules), 323 -> 394 ms CPU
+// (8 alternating runs, load 8-10). The bench's sync row keeps --max-semi-space-size=4 on node's
+// command line (main/js-flags.ts), so it pays that whatever the budget: 926 M (main 544 -> 623 M,
+// the worker 169 -> 299 M); the app gives the flag to Electron's V8 (not measured here); the CLI
+// sets it back once main's heap is made (cli/heap-flag.ts) and pays only through the budget.
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -5,7 +5,7 @@
  * in React, HTML in the sanitized document's text nodes only), and saved searches round-trip
  * through the preferences with duplicate names refused in plain words.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, renderHook, screen, waitFor, within } from '@testing-library/react';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PopboxApi } from '../../shared/api.js';
@@ -15,6 +15,7 @@ import { PlainText } from '../../renderer/src/features/reader/PlainText.js';
 import { sanitizeEmailHtml } from '../../renderer/src/features/reader/sanitize.js';
 import { matchRanges, type SearchTerm } from '../../renderer/src/features/search/highlight.js';
 import { HIT_ATTR, markDocument, unmarkDocument } from '../../renderer/src/features/search/mark-frame.js';
+import { useSearch } from '../../renderer/src/features/search/useSearch.js';
 import { typedTerms } from '../../renderer/src/features/search/useSearchView.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 import { giveElementsASize, renderApp } from './support/app-harness.js';
@@ -268,5 +269,27 @@ describe('the search box asks main', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.message).toMatch(/There is already a saved search called “Bills”\. Choose another name\./);
     expect(s.service.preferences().savedSearches).toEqual([]);
+  });
+});
+
+describe('the answer while the mail changes', () => {
+  it('main answering slower than the mail changes (a sync, a loaded machine): the answer is still shown, and the newest kept', async () => {
+    let asked = 0;
+    const answer = (n: number): SearchResult => ({ ids: [`m${n}`], total: 1, terms: [], understood: 'grusse koln', ignored: [], snippets: [] });
+    // Each question answered 300 ms later, with which one it was.
+    const api = { search: async () => { const n = ++asked; await new Promise((r) => setTimeout(r, 300)); return { ok: true, value: answer(n) }; } } as unknown as PopboxApi;
+    const { result, rerender } = renderHook(({ version }) => useSearch(api, 'GRUSSE koln', { folder: 'INBOX' }, version), { initialProps: { version: 0 } });
+    // The mail changes every 100 ms: main is asked again each time (Chromium, load 15: "Searching…" for 30 s).
+    let version = 0;
+    const changing = setInterval(() => rerender({ version: ++version }), 100);
+    try {
+      await waitFor(() => expect(result.current.status).toBe('answered'), { timeout: 10_000 });
+      const first = result.current.status === 'answered' ? result.current.result.ids[0]! : '';
+      await waitFor(() => expect(result.current.status === 'answered' && result.current.result.ids[0] !== first).toBe(true), { timeout: 10_000 });
+    } finally {
+      clearInterval(changing);
+    }
+    // Once it stops changing, the answer to the last question asked.
+    await waitFor(() => expect(result.current.status === 'answered' && result.current.result.ids).toEqual([`m${asked}`]), { timeout: 10_000 });
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The search box's question answered by main (issue 17): asked as the person types (after a short
  * pause, the query exactly as typed so main can take the last word as a prefix), asked again
- * when the mail changes, and only the newest question's answer kept. The previous answer stays
+ * when the mail changes, and an answer never replaced by an older one. The previous answer stays
  * while the next is on its way, so the list never blanks between keystrokes.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
 import type { SearchInput, SearchResult } from '../../../../shared/search.js';
 import { call, isApiError } from '../../api/client.js';
@@ -47,24 +47,50 @@ export function useSearch(api: PopboxApi, query: string, scope: SearchScope, ref
   const key = searchKey(query, scope);
   const blank = query.trim() === '';
   const [answer, setAnswer] = useState<SearchAnswer>({ status: 'idle' });
+  // Questions in the order asked, and the newest question whose answer is shown. Asked again
+  // because the mail changed, the same question's earlier answer still counts until the newer
+  // one comes, and a question already due is not put off: a sync changing the mail faster than
+  // main answered (a loaded machine, a long download) left the search "Searching…" until the
+  // mail stopped changing, never asked at all when it changed more often than the typing pause.
+  const asked = useRef({ n: 0, shown: 0, key: '' });
+  const due = useRef<{ key: string; timer: ReturnType<typeof setTimeout> } | null>(null);
   useEffect(() => {
+    const q = asked.current;
     if (blank) {
+      q.key = '';
+      if (due.current) clearTimeout(due.current.timer);
+      due.current = null;
       setAnswer({ status: 'idle' });
       return;
     }
-    let current = true;
+    q.key = key;
     setAnswer((a) => (a.status !== 'idle' && a.key === key ? a : { status: 'searching', key, previous: a.status === 'answered' ? a.result : a.status === 'searching' ? a.previous : null }));
-    const t = setTimeout(() => {
+    // Already due: it asks about the mail as it is when it goes.
+    if (due.current?.key === key) return;
+    if (due.current) clearTimeout(due.current.timer);
+    const timer = setTimeout(() => {
+      due.current = null;
+      const n = ++q.n;
+      const take = (next: SearchAnswer) => {
+        if (q.key !== key || n < q.shown) return;
+        q.shown = n;
+        setAnswer(next);
+      };
       call(api, 'search', { query, ...scope }).then(
-        (result) => current && setAnswer({ status: 'answered', key, result }),
-        (e: unknown) => current && setAnswer({ status: 'failed', key, message: isApiError(e) ? e.message : 'this version of Popbox cannot search message bodies' }),
+        (result) => take({ status: 'answered', key, result }),
+        (e: unknown) => take({ status: 'failed', key, message: isApiError(e) ? e.message : 'this version of Popbox cannot search message bodies' }),
       );
     }, SEARCH_DEBOUNCE_MS);
-    return () => {
-      current = false;
-      clearTimeout(t);
-    };
+    due.current = { key, timer };
   }, [api, key, blank, refresh]);
+  useEffect(
+    () => () => {
+      if (due.current) clearTimeout(due.current.timer);
+      due.current = null;
+      asked.current.key = '';
+    },
+    [],
+  );
   // Until the effect runs, an answer to another question is not this one's.
   if (blank) return { status: 'idle' };
   if (answer.status !== 'idle' && answer.key !== key) return { status: 'searching', key, previous: answer.status === 'answered' ? answer.result : answer.status === 'searching' ? answer.previous : null };

@@ -44,10 +44,16 @@ describe('the quick check’s digest', () => {
   afterAll(() => server.close());
   afterEach(() => vi.restoreAllMocks());
 
+  const made: string[] = [];
+  afterAll(async () => {
+    for (const dir of made) await fs.rm(dir, { recursive: true, force: true });
+  });
+
   beforeEach(async () => {
     box = [{ uid: 'a', bytes: mail('a') }, { uid: 'b', bytes: mail('b') }];
     listing = null;
     accountDir = await fs.mkdtemp(path.join(os.tmpdir(), 'popbox-digest-'));
+    made.push(accountDir);
     // As a full sync leaves it: both downloaded two days ago, the Maildir settled, its stamp written.
     const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
     ledger.downloaded('a', 'id-a', T - 2 * DAY, 100, false);
@@ -101,6 +107,51 @@ describe('the quick check’s digest', () => {
     expect(await check(deleteHere)).toBeNull();
     // Delete after one day: both are due.
     expect(await check({ ...keep, deleteAfterDays: 1 })).toBeNull();
+  });
+
+  it('download and delete: with the deleted ones still in the ledger, the next empty check answers from the digest too (review M1)', async () => {
+    const take: SyncPolicy = { ...keep, leaveOnServer: false };
+    // As a sync leaves it: both downloaded, deleted on the server (QUIT +OK), still remembered.
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    ledger.serverDeleted(['a', 'b'], T - DAY);
+    await ledger.commit();
+    box = [];
+    expect(await check(take)).toMatchObject({ kind: 'done', result: { downloaded: 0, deletedOnServer: 0 } });
+    expect(JSON.parse(await fs.readFile(path.join(accountDir, 'quick-check-digest.json'), 'utf8'))).toMatchObject({ oldest: null });
+    const opens = vi.spyOn(Ledger, 'open');
+    expect(await check(take, T + 30 * DAY)).toMatchObject({ kind: 'done' });
+    expect(opens).not.toHaveBeenCalled();
+    // New mail is still new mail.
+    box = [{ uid: 'c', bytes: mail('c') }];
+    expect(await check(take, T + 30 * DAY)).toBeNull();
+  });
+
+  it('delete after N days: a message expired and deleted before does not stop the digest answering for the rest', async () => {
+    const sevenDays = { ...keep, deleteAfterDays: 7 };
+    const ledger = await Ledger.open(path.join(accountDir, 'ledger.jsonl'));
+    ledger.downloaded('old', 'id-old', T - 20 * DAY, 100, false);
+    ledger.serverDeleted(['old'], T - 13 * DAY);
+    await ledger.commit();
+    expect(await check(sevenDays)).toMatchObject({ kind: 'done' });
+    expect(JSON.parse(await fs.readFile(path.join(accountDir, 'quick-check-digest.json'), 'utf8'))).toMatchObject({ oldest: T - 2 * DAY });
+    const opens = vi.spyOn(Ledger, 'open');
+    expect(await check(sevenDays, T + DAY)).toMatchObject({ kind: 'done' });
+    expect(opens).not.toHaveBeenCalled();
+    // a comes due five days on: the full sync deletes it.
+    expect(await check(sevenDays, T + 5 * DAY)).toBeNull();
+  });
+
+  it('a digest made under other planning rules (or a format without their version) never answers', async () => {
+    expect(await check()).toMatchObject({ kind: 'done' });
+    const file = path.join(accountDir, 'quick-check-digest.json');
+    const { rules: _rules, ...old } = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    for (const written of [old, { ...old, rules: 0 }]) {
+      await fs.writeFile(file, JSON.stringify(written));
+      const opens = vi.spyOn(Ledger, 'open');
+      expect(await check()).toMatchObject({ kind: 'done' });
+      expect(opens).toHaveBeenCalledTimes(1);
+      opens.mockRestore();
+    }
   });
 
   it('a listing that cannot be read is the full path’s, whatever was recorded', async () => {

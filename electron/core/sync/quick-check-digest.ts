@@ -1,7 +1,8 @@
 /**
  * The quick check's digest (quick-check.ts): what the last check that found nothing to do planned
  * from, in `<account>/quick-check-digest.json` — the SHA-256 of the ledger file's bytes and of the
- * server's UIDL listing, the policy, and the oldest download in that ledger. planSync is a pure
+ * server's UIDL listing, the policy, and the oldest download among the listed messages age could
+ * make due. planSync is a pure
  * function of the listing, the ledger (Ledger.open folds the file's bytes, nothing else), the
  * policy and the time, and the time enters only through "delete after N days", the oldest
  * download first. So a later check with the same ledger bytes, the same listing and the same
@@ -23,13 +24,25 @@ import { deletionReason, type SyncPolicy } from './plan.js';
 
 const FILE = 'quick-check-digest.json';
 
+/**
+ * The planning rules' version: a digest made under other rules (planSync or deletionReason reading
+ * something new, or deciding otherwise from the same inputs) never answers. Raise it with them.
+ */
+export const PLAN_RULES = 1;
+
 export interface PlanDigest {
+  rules: number;
   /** SHA-256 of the ledger file as read ('none': no file). */
   ledger: string;
   /** SHA-256 of the UIDL listing's lines, message numbers and UIDLs as the server sent them. */
   listing: string;
   policy: string;
-  /** The earliest download in the ledger (ms since epoch); null when the ledger is empty. */
+  /**
+   * The earliest download (ms since epoch) among the listed messages that age could make due ("delete
+   * after N days"); null when there is none. Only listed ones: planSync deletes only what the server
+   * lists, and the listing is compared whole. Not one deleted here, asked to be deleted by a filter or
+   * downloaded headers only: their deletion does not wait on age (deletionReason).
+   */
   oldest: number | null;
 }
 
@@ -38,7 +51,9 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
 /** The listing's lines as the server sent them (Pop3Client.loginThenUidlLines). */
 export const listingDigest = (lines: readonly string[]): string => sha256(lines.join('\n'));
 
-const policyKey = (p: SyncPolicy) => JSON.stringify([p.leaveOnServer, p.deleteAfterDays, p.deleteWhenDeletedLocally, p.maxMessageSizeKB]);
+/** Every field of the policy, in a fixed order: a field SyncPolicy gains fails to compile here until it is added. */
+const POLICY_FIELDS: { readonly [K in keyof SyncPolicy]-?: true } = { leaveOnServer: true, deleteAfterDays: true, deleteWhenDeletedLocally: true, maxMessageSizeKB: true };
+const policyKey = (p: SyncPolicy) => JSON.stringify((Object.keys(POLICY_FIELDS) as (keyof SyncPolicy)[]).map((k) => p[k] ?? null));
 
 /** The ledger file's digest; undefined when it cannot be read (Ledger.open then says why). */
 export async function ledgerDigest(file: string): Promise<string | undefined> {
@@ -54,7 +69,7 @@ export async function readPlanDigest(accountDir: string): Promise<PlanDigest | u
   try {
     const d = JSON.parse(await fs.readFile(path.join(accountDir, FILE), 'utf8')) as Partial<PlanDigest>;
     const hex = (v: unknown) => typeof v === 'string' && /^([0-9a-f]{64}|none)$/.test(v);
-    if (!hex(d.ledger) || !hex(d.listing) || typeof d.policy !== 'string') return undefined;
+    if (d.rules !== PLAN_RULES || !hex(d.ledger) || !hex(d.listing) || typeof d.policy !== 'string') return undefined;
     if (d.oldest !== null && !Number.isSafeInteger(d.oldest)) return undefined;
     return d as PlanDigest;
   } catch {
@@ -63,15 +78,24 @@ export async function readPlanDigest(accountDir: string): Promise<PlanDigest | u
 }
 
 /**
+ * Whether `recorded` can answer for a ledger with digest `ledger` under `policy` at `now`, whatever
+ * the listing: known before connecting, so that when it cannot the ledger is opened beside the
+ * connection rather than after the listing.
+ */
+export function mayPlanNothingAgain(recorded: PlanDigest | undefined, ledger: string | undefined, policy: SyncPolicy, now: number): recorded is PlanDigest {
+  if (!recorded || ledger === undefined) return false;
+  if (recorded.ledger !== ledger || recorded.policy !== policyKey(policy)) return false;
+  if (recorded.oldest === null) return true;
+  // The plan's own rule, for a message downloaded when the oldest was: not due, then none is.
+  return deletionReason({ uidl: '', id: '', downloadedAt: recorded.oldest, size: 0, partial: false }, policy, now) === null;
+}
+
+/**
  * Whether a check of a ledger with digest `ledger` and of `listing`, under `policy` at `now`, plans
  * nothing, as the check that recorded `recorded` did.
  */
 export function plansNothingAgain(recorded: PlanDigest | undefined, ledger: string | undefined, listing: string, policy: SyncPolicy, now: number): boolean {
-  if (!recorded || ledger === undefined) return false;
-  if (recorded.ledger !== ledger || recorded.listing !== listing || recorded.policy !== policyKey(policy)) return false;
-  if (recorded.oldest === null) return true;
-  // The plan's own rule, for a message downloaded when the oldest was: not due, then none is.
-  return deletionReason({ uidl: '', id: '', downloadedAt: recorded.oldest, size: 0, partial: false }, policy, now) === null;
+  return mayPlanNothingAgain(recorded, ledger, policy, now) && recorded.listing === listing;
 }
 
 /**
@@ -80,12 +104,20 @@ export function plansNothingAgain(recorded: PlanDigest | undefined, ledger: stri
  * for the oldest would not hold). Written in place: every reader holds the account's lock, and a
  * write cut short leaves a prefix of the JSON, which reads as none.
  */
-export async function recordPlanDigest(accountDir: string, ledger: string, entries: Iterable<LedgerEntry>, listing: string, policy: SyncPolicy): Promise<void> {
+export async function recordPlanDigest(
+  accountDir: string,
+  ledger: string,
+  entries: Iterable<LedgerEntry>,
+  listed: ReadonlySet<string>,
+  listing: string,
+  policy: SyncPolicy,
+): Promise<void> {
   let oldest: number | null = null;
   for (const e of entries) {
+    if (!listed.has(e.uidl) || e.partial || e.deletedLocallyAt !== undefined || e.serverDeleteAskedAt !== undefined) continue;
     if (!Number.isSafeInteger(e.downloadedAt)) return;
     if (oldest === null || e.downloadedAt < oldest) oldest = e.downloadedAt;
   }
-  const digest: PlanDigest = { ledger, listing, policy: policyKey(policy), oldest };
+  const digest: PlanDigest = { rules: PLAN_RULES, ledger, listing, policy: policyKey(policy), oldest };
   await fs.writeFile(path.join(accountDir, FILE), JSON.stringify(digest), { mode: 0o600 });
 }

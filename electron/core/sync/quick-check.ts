@@ -27,7 +27,7 @@ import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
-import { ledgerDigest, listingDigest, plansNothingAgain, readPlanDigest, recordPlanDigest } from './quick-check-digest.js';
+import { ledgerDigest, listingDigest, mayPlanNothingAgain, plansNothingAgain, readPlanDigest, recordPlanDigest } from './quick-check-digest.js';
 import { maildirUnchanged } from './quick-check-stamp.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
@@ -148,7 +148,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     // from (quick-check-digest.ts). The ledger is opened now only when its bytes changed since.
     const digest = opts.keptLedger || opts.adjustPlan ? undefined : Promise.all([readPlanDigest(accountDir), ledgerDigest(ledgerFile)]);
     const [known, pop] = await Promise.all([
-      digest ? digest.then(async (d) => (d[0]?.ledger === d[1] ? d : (await openLedger(), d))) : openLedger().then(() => undefined),
+      digest ? digest.then(async (d) => (mayPlanNothingAgain(d[0], d[1], opts.policy, opts.now) ? d : (await openLedger(), d))) : openLedger().then(() => undefined),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
           const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
@@ -217,7 +217,9 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const fingerprint = pop.fingerprint256;
       if (fingerprint && fingerprint !== seen) await rememberCertificate(accountDir, opts.server, fingerprint, opts.now).catch(() => {});
       // A cache: not written, the next check plans again.
-      if (known?.[1] && listing && !unchanged) await recordPlanDigest(accountDir, known[1], ledger.all(), listing, opts.policy).catch(() => {});
+      if (known?.[1] && listing && !unchanged) {
+        await recordPlanDigest(accountDir, known[1], ledger.all(), new Set(uidls.map((u) => u.uid)), listing, opts.policy).catch(() => {});
+      }
       const warnings: string[] = [];
       // As the full sync words it (sync-engine.ts).
       if (opts.policy.leaveOnServer && caps?.expire === 0) {

@@ -15,7 +15,7 @@ import { PlainText } from '../../renderer/src/features/reader/PlainText.js';
 import { sanitizeEmailHtml } from '../../renderer/src/features/reader/sanitize.js';
 import { matchRanges, type SearchTerm } from '../../renderer/src/features/search/highlight.js';
 import { HIT_ATTR, markDocument, unmarkDocument } from '../../renderer/src/features/search/mark-frame.js';
-import { useSearch } from '../../renderer/src/features/search/useSearch.js';
+import { useSearch, type SearchAnswer } from '../../renderer/src/features/search/useSearch.js';
 import { typedTerms } from '../../renderer/src/features/search/useSearchView.js';
 import { record, serviceApi, type ServiceApi } from './service-api.js';
 import { giveElementsASize, renderApp } from './support/app-harness.js';
@@ -291,5 +291,76 @@ describe('the answer while the mail changes', () => {
     }
     // Once it stops changing, the answer to the last question asked.
     await waitFor(() => expect(result.current.status === 'answered' && result.current.result.ids).toEqual([`m${asked}`]), { timeout: 10_000 });
+  });
+});
+
+describe('one question at a time while the mail changes', () => {
+  it('a sync changing the mail every 50 ms for 3 s, main answering in 300 ms: one question in flight, a bounded number asked, the last answer about the last change', async () => {
+    let version = 0;
+    let asked = 0;
+    let flying = 0;
+    let mostFlying = 0;
+    // main reads the mail as it is when asked, and answers 300 ms later.
+    const api = {
+      search: async () => {
+        const seen = version;
+        asked++;
+        mostFlying = Math.max(mostFlying, ++flying);
+        await new Promise((r) => setTimeout(r, 300));
+        flying--;
+        return { ok: true, value: { ids: [`v${seen}`], total: 1, terms: [], understood: 'grusse koln', ignored: [], snippets: [] } satisfies SearchResult };
+      },
+    } as unknown as PopboxApi;
+    const { result, rerender } = renderHook(({ version: v }) => useSearch(api, 'GRUSSE koln', { folder: 'INBOX' }, v), { initialProps: { version } });
+    const start = Date.now();
+    const changing = setInterval(() => rerender({ version: ++version }), 50);
+    try {
+      // The list still answers during the changes (never "Searching…" for the whole sync).
+      await waitFor(() => expect(result.current.status).toBe('answered'), { timeout: 3_000 });
+      await new Promise((r) => setTimeout(r, Math.max(0, 3_000 - (Date.now() - start))));
+    } finally {
+      clearInterval(changing);
+    }
+    const changed = Date.now() - start;
+    const last = version;
+    await waitFor(() => expect(result.current.status === 'answered' && result.current.result.ids).toEqual([`v${last}`]), { timeout: 5_000 });
+    expect(mostFlying).toBe(1);
+    // Each answer asks at most once more, whatever number of changes came meanwhile.
+    expect(asked).toBeLessThanOrEqual(Math.ceil(changed / 300) + 2);
+  });
+
+  it('other words are asked at once, not behind the question on its way, and the old words\' answer never replaces theirs', async () => {
+    const questions: string[] = [];
+    let land = () => {};
+    const firstLands = new Promise<void>((r) => (land = r));
+    // The first question about the old words lands only when the test says so; the others at once.
+    const api = {
+      search: async ({ query }: SearchInput) => {
+        questions.push(query);
+        if (questions.length === 1) await firstLands;
+        return { ok: true, value: { ids: [`${query} ${questions.length}`], total: 1, terms: [], understood: query, ignored: [], snippets: [] } satisfies SearchResult };
+      },
+    } as unknown as PopboxApi;
+    const shown = (r: SearchAnswer) => (r.status === 'answered' ? r.result.ids : r.status);
+    const seen = new Set<string>();
+    const { result, rerender } = renderHook(
+      ({ query }) => {
+        const answer = useSearch(api, query, { folder: 'INBOX' }, 0);
+        if (answer.status === 'answered') seen.add(answer.result.ids.join());
+        return answer;
+      },
+      { initialProps: { query: 'old' } },
+    );
+    await waitFor(() => expect(questions).toEqual(['old']));
+    rerender({ query: 'new' });
+    await waitFor(() => expect(shown(result.current)).toEqual(['new 2']), { timeout: 5_000 });
+    // The old words' question lands after the newer words were answered: not shown.
+    await act(async () => land());
+    expect(shown(result.current)).toEqual(['new 2']);
+    rerender({ query: 'old' });
+    await waitFor(() => expect(shown(result.current)).toEqual(['old 3']), { timeout: 5_000 });
+    expect(questions).toEqual(['old', 'new', 'old']);
+    // The old words' first answer was never shown.
+    expect([...seen]).toEqual(['new 2', 'old 3']);
   });
 });

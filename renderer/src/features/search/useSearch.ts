@@ -1,8 +1,9 @@
 /**
  * The search box's question answered by main (issue 17): asked as the person types (after a short
  * pause, the query exactly as typed so main can take the last word as a prefix), asked again
- * when the mail changes, and an answer never replaced by an older one. The previous answer stays
- * while the next is on its way, so the list never blanks between keystrokes.
+ * when the mail changes (one question on its way at a time), and an answer never replaced by an
+ * older one. The previous answer stays while the next is on its way, so the list never blanks
+ * between keystrokes.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { PopboxApi } from '../../../../shared/api.js';
@@ -42,6 +43,9 @@ export type SearchAnswer =
 /** The question as one string: an answer belongs to exactly one. */
 export const searchKey = (query: string, scope: SearchScope) => JSON.stringify([query, scope.accountId ?? null, scope.folder ?? null]);
 
+/** A question on its way; `again`: the mail changed meanwhile, so ask once more when it lands. */
+type Flight = { again: (() => void) | null };
+
 /** `refresh`: changes when the mail does (the store's version), so main is asked again. */
 export function useSearch(api: PopboxApi, query: string, scope: SearchScope, refresh: unknown): SearchAnswer {
   const key = searchKey(query, scope);
@@ -54,6 +58,12 @@ export function useSearch(api: PopboxApi, query: string, scope: SearchScope, ref
   // mail stopped changing, never asked at all when it changed more often than the typing pause.
   const asked = useRef({ n: 0, shown: 0, key: '' });
   const due = useRef<{ key: string; timer: ReturnType<typeof setTimeout> } | null>(null);
+  // Questions on their way, by key, each with the asking to do again when it lands. One at a time
+  // per key: a sync of hundreds of messages changes the mail every few tens of ms, and asking on
+  // each change cost main a full-text query every ~150 ms for the whole sync, several at once. The
+  // mail changing while one is on its way asks once more when it lands (after the typing pause),
+  // however many changes came.
+  const flying = useRef(new Map<string, Flight>());
   useEffect(() => {
     const q = asked.current;
     if (blank) {
@@ -68,20 +78,39 @@ export function useSearch(api: PopboxApi, query: string, scope: SearchScope, ref
     // Already due: it asks about the mail as it is when it goes.
     if (due.current?.key === key) return;
     if (due.current) clearTimeout(due.current.timer);
-    const timer = setTimeout(() => {
-      due.current = null;
+    due.current = null;
+    const askSoon = (go: () => void) => {
+      const timer = setTimeout(() => {
+        due.current = null;
+        go();
+      }, SEARCH_DEBOUNCE_MS);
+      due.current = { key, timer };
+    };
+    const ask = () => {
       const n = ++q.n;
+      const flight: Flight = { again: null };
+      flying.current.set(key, flight);
       const take = (next: SearchAnswer) => {
-        if (q.key !== key || n < q.shown) return;
-        q.shown = n;
-        setAnswer(next);
+        flying.current.delete(key);
+        if (q.key !== key) return;
+        if (n >= q.shown) {
+          q.shown = n;
+          setAnswer(next);
+        }
+        // After the pause too: a main answering in a few ms is not asked on every change.
+        if (flight.again && !due.current) askSoon(flight.again);
       };
       call(api, 'search', { query, ...scope }).then(
         (result) => take({ status: 'answered', key, result }),
         (e: unknown) => take({ status: 'failed', key, message: isApiError(e) ? e.message : 'this version of Popbox cannot search message bodies' }),
       );
-    }, SEARCH_DEBOUNCE_MS);
-    due.current = { key, timer };
+    };
+    const onItsWay = flying.current.get(key);
+    if (onItsWay) {
+      onItsWay.again = ask;
+      return;
+    }
+    askSoon(ask);
   }, [api, key, blank, refresh]);
   useEffect(
     () => () => {

@@ -1,10 +1,10 @@
 /** App-wide choices kept by main: background checking, start at login, notifications, the theme. */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Preferences, Theme } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { loadPlainFixed, savePlainFixed } from '../../app/reading-settings.js';
-import { chooseTheme } from '../../app/theme.js';
+import { applyTheme, chooseTheme } from '../../app/theme.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
 
@@ -26,27 +26,43 @@ export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // Changes made here that main has not answered yet: its echoes of earlier ones are stale meanwhile.
+  // Changes made here: those main has not answered yet, and all so far. Main's echo of an earlier one
+  // can come after a later one is shown or even answered, so an echo is a cue to ask main (as theme.ts).
   const saving = useRef(0);
+  const made = useRef(0);
+  const asked = useRef(0);
+  /** Main's state, shown unless a newer question was asked, or a change was made here since or is still being saved. */
+  const ask = useCallback(
+    (failed?: (e: unknown) => void) => {
+      const mine = ++asked.current;
+      const at = made.current;
+      call(api, 'getPreferences', {}).then((p) => {
+        if (mine !== asked.current || saving.current > 0 || made.current !== at) return;
+        setPrefs(p);
+        applyTheme(p.theme);
+      }, failed);
+    },
+    [api],
+  );
   useEffect(() => {
-    call(api, 'getPreferences', {}).then(setPrefs, (e: unknown) => setError(plainError(e)));
+    ask((e) => setError(plainError(e)));
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
-    return api.on('preferencesChanged', (p) => saving.current === 0 && setPrefs(p));
-  }, [api]);
+    return api.on('preferencesChanged', () => ask());
+  }, [api, ask]);
   const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>>) => {
     saving.current++;
+    made.current++;
     // Shown at once, not after main's answer (the select or box would jump back until then).
     setPrefs((p) => p && { ...p, ...patch });
     const save = () => call(api, 'updatePreferences', patch);
     try {
-      const saved = await (patch.theme ? chooseTheme(patch.theme, save) : save());
-      if (saving.current === 1) setPrefs(saved);
+      await (patch.theme ? chooseTheme(patch.theme, save) : save());
       setError(null);
     } catch (e) {
       setError(plainError(e));
-      if (saving.current === 1) call(api, 'getPreferences', {}).then(setPrefs, () => {});
     } finally {
-      saving.current--;
+      // The answers come in any order (each save waits for its file): once all are in, main's state.
+      if (--saving.current === 0) ask();
     }
   };
   return (

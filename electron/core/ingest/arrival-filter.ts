@@ -110,17 +110,17 @@ export class ArrivalFilter {
     // The scan has moved past these: whatever goes wrong, they stay to do until a run says they are done.
     const again = new Set([...before].flatMap(([id, left]) => (left.ruled && todo.has(id) ? [id] : [])));
     const none = new Set<string>();
-    const { notDone, failed, ruled } =
+    const { notDone, atClose, ruled } =
       ids.length > 0
-        ? await this.filterNow(accountId, ids, again).catch((e: unknown) => ({ notDone: new Set(ids), failed: refusedAtClose(e) ? none : new Set(ids), ruled: none }))
-        : { notDone: none, failed: none, ruled: none };
+        ? await this.filterNow(accountId, ids, again).catch((e: unknown) => ({ notDone: new Set(ids), atClose: refusedAtClose(e) ? new Set(ids) : none, ruled: none }))
+        : { notDone: none, atClose: none, ruled: none };
     mark.retry = new Map();
     const given: string[] = [];
     const dropped: string[] = [];
     for (const [id, at] of todo) {
       const m = this.deps.journal.get(id);
       if (!m || !notDone.has(id)) continue;
-      const tries = (before.get(id)?.tries ?? 0) + (failed.has(id) ? 1 : 0);
+      const tries = (before.get(id)?.tries ?? 0) + (atClose.has(id) ? 0 : 1);
       if (tries >= MAX_TRIES) given.push(m.summary.subject);
       else if (mark.retry.size >= MAX_RETRY) dropped.push(m.summary.subject);
       else mark.retry.set(id, { at, folder: m.folder, tries, ruled: again.has(id) || ruled.has(id) });
@@ -138,16 +138,16 @@ export class ArrivalFilter {
   }
 
   /**
-   * The rules, then the junk filter; the ids not done, those of them a failure left (not only a
-   * refusal at close), and those whose rules ran (their flags are set).
+   * The rules, then the junk filter; the ids not done, those of them only a refusal at close left
+   * (as RuleRun.atClose: not a try), and those whose rules ran (their flags are set).
    */
-  private async filterNow(accountId: string, ids: readonly string[], again: ReadonlySet<string>): Promise<{ notDone: Set<string>; failed: Set<string>; ruled: Set<string> }> {
+  private async filterNow(accountId: string, ids: readonly string[], again: ReadonlySet<string>): Promise<{ notDone: Set<string>; atClose: Set<string>; ruled: Set<string> }> {
     const notDone = new Set<string>();
-    const failed = new Set<string>();
+    const atClose = new Set<string>();
     const ruled = new Set<string>();
     const leave = (some: readonly string[], e: unknown) => {
       for (const id of some) notDone.add(id);
-      if (!refusedAtClose(e)) for (const id of some) failed.add(id);
+      if (refusedAtClose(e)) for (const id of some) atClose.add(id);
     };
     const junkOn = this.deps.junkOn();
     const wanted = junkOn ? await this.deps.wanted(accountId).catch(() => new Set<string>()) : new Set<string>();
@@ -167,7 +167,7 @@ export class ArrivalFilter {
       try {
         const run = await this.deps.runRules(some, { forward: true, afterFailure: AGAIN, again, ...(junkOn ? { judgedJunk } : {}) });
         for (const id of run.notDone) notDone.add(id);
-        for (const id of run.notDone) if (!run.atClose.has(id)) failed.add(id);
+        for (const id of run.atClose) atClose.add(id);
         for (const id of some) ruled.add(id);
       } catch (e) {
         leave(some, e);
@@ -183,7 +183,7 @@ export class ArrivalFilter {
         this.tell('The junk filter did not run', e, 'It will look at this mail at the next check.');
       });
     }
-    return { notDone, failed, ruled };
+    return { notDone, atClose, ruled };
   }
 
   /** A failure in words; nothing when Popbox is closing (the window is going, and the next start does it). */

@@ -28,7 +28,6 @@ export const ERROR_CODES = [
   'size', // the message is larger than the outgoing server accepts
   'busy', // Popbox is already asking the person something (one native question at a time), or was just told Cancel
 ] as const;
-export type ErrorCodeName = (typeof ERROR_CODES)[number];
 
 /**
  * Whether a failure with this code may pass by itself, for each use, in one table so that where
@@ -68,7 +67,7 @@ export const MAY_PASS = {
   size: { check: false, action: false },
   // Popbox is asking the person something: a forward waits for the next check; a check never asks.
   busy: { check: false, action: true },
-} as const satisfies Record<ErrorCodeName, { check: boolean; action: boolean }>;
+} as const satisfies Record<(typeof ERROR_CODES)[number], { check: boolean; action: boolean }>;
 
 /**
  * The message of the `closing` error: work asked while Popbox is closing (its sessions refuse new

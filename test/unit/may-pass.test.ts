@@ -10,7 +10,8 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { AppFailure } from '../../electron/core/errors.js';
 import { failsForGood } from '../../electron/core/rules/forward.js';
 import { Scheduler } from '../../electron/core/sync/scheduler.js';
-import { ERROR_CODES, MAY_PASS, type ErrorCodeName } from '../../shared/error-codes.js';
+import { ERROR_CODES, MAY_PASS } from '../../shared/error-codes.js';
+import type { ErrorCode } from '../../shared/errors.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -27,7 +28,7 @@ it('the columns are the lists the scheduler and the filters kept', () => {
   expect(ERROR_CODES.filter((c) => MAY_PASS[c].action).sort()).toEqual([...ACTION_RETRIED].sort());
 });
 
-it.each(ERROR_CODES)('%s: the scheduler and the filters each read their own column', async (code: ErrorCodeName) => {
+it.each(ERROR_CODES)('%s: the scheduler and the filters each read their own column', async (code: ErrorCode) => {
   expect(failsForGood(new AppFailure(code, 'x'))).toBe(!MAY_PASS[code].action);
   const s = new Scheduler({ run: async () => ({ ok: false, code, message: 'x' }), backoffBaseMs: 60_000 });
   s.setAccounts([{ id: 'a', checkEveryMinutes: 60, checkAtStartup: true }]);

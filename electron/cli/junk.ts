@@ -4,7 +4,7 @@
  * all. The word list is the one the app uses, in the data directory (<dataDir>/junk).
  */
 import fs from 'node:fs/promises';
-import { AppFailure } from '../core/errors.js';
+import { AppFailure, isAppFailure } from '../core/errors.js';
 import { classify, learn, loadWordList, resetWordList, updateWordList, wordListPath, type WordList } from '../core/junk/index.js';
 import { resolveFolder } from './folders.js';
 import { parse, plural, print, printError, usage, withService } from './common.js';
@@ -86,7 +86,7 @@ async function junkCommandNow(dataDir: string, args: string[]): Promise<number> 
               learned++;
             } catch (e) {
               failed++;
-              printError(e instanceof AppFailure ? e.message : `${file}: ${String(e)}`);
+              printError(isAppFailure(e) ? e.message : `${file}: ${String(e)}`);
             }
           }
         }
@@ -112,7 +112,7 @@ async function junkCommandNow(dataDir: string, args: string[]): Promise<number> 
           if (!values.json) print(`${c.verdict.padEnd(6)} ${score.toFixed(4)}  ${file}`);
         } catch (e) {
           failed++;
-          printError(e instanceof AppFailure ? e.message : `${file}: ${String(e)}`);
+          printError(isAppFailure(e) ? e.message : `${file}: ${String(e)}`);
         }
       }
       if (values.json) print(JSON.stringify(results, null, 2));

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { AppFailure } from '../errors.js';
+import { AppFailure, isAppFailure } from '../errors.js';
 import { removeStrayTemps, storageError, writeFileAtomic } from '../store/durable.js';
 import { acquireLock, releaseLock } from '../store/lock.js';
 import { WordList } from './wordlist.js';
@@ -44,7 +44,7 @@ export async function withWordListLock<T>(dataDir: string, fn: () => Promise<T>)
       lock = await acquireLock(lockFile, busy);
       break;
     } catch (e) {
-      if (!(e instanceof AppFailure && e.code === 'in-use') || Date.now() > deadline) throw e;
+      if (!(isAppFailure(e) && e.code === 'in-use') || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
     }
   }

@@ -14,7 +14,7 @@ import fsc from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AppFailure } from '../errors.js';
+import { AppFailure, isAppFailure } from '../errors.js';
 import { fsyncDir, storageError } from './durable.js';
 import { SMALL_WRITE, writeBody } from './write-body.js';
 
@@ -473,7 +473,7 @@ export class Maildir {
       }
     } catch (e) {
       body.destroy();
-      if (e instanceof AppFailure) throw e;
+      if (isAppFailure(e)) throw e;
       throw storageError('cannot create a file for a new message', e);
     }
     let size: number;

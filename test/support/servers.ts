@@ -263,6 +263,24 @@ export function descendantsOf(pid: number, opts: { sameSession?: boolean } = {})
   return [...out.values()];
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux build node runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds (user + system) a process tree has used so far: the process itself, its children
+ * that have exited and been waited for (cutime/cstime), and every live descendant. A bench reads it
+ * before and after a client's run to know what the server spent serving that client.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...descendantsOf(pid).map((d) => d.pid)]) {
+    // [11] utime, [12] stime, [13] cutime, [14] cstime (fields after "(comm)").
+    const f = statFields(p);
+    if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks / USER_HZ;
+}
+
 /** A server process run as our child (in the foreground), so that Node reaps it when it exits. */
 export interface Daemon {
   pid: number;

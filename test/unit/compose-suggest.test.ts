@@ -4,6 +4,8 @@
  * of the address or of a word of the name, never the user's own addresses; kept up to date as
  * mail arrives, and quick at 100,000 messages.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Change, ChangesResult, MessageRecord } from '../../shared/changes.js';
 import { AddressBook, type JournalFeed } from '../../electron/core/compose/suggest.js';
@@ -42,9 +44,18 @@ class FakeJournal implements JournalFeed {
     this.records.set(id, { ...this.records.get(id)!, folder });
     this.changes.push({ s: ++this.state, t: 'move', id, folder });
   }
+  /** Marked read: the journal holds a new record in place of the old one. */
+  markSeen(id: string) {
+    const flags = { seen: true, flagged: false };
+    this.records.set(id, { ...this.records.get(id)!, flags });
+    this.changes.push({ s: ++this.state, t: 'flags', id, flags });
+  }
   remove(id: string) {
     this.records.delete(id);
     this.changes.push({ s: ++this.state, t: 'remove', id });
+  }
+  get(id: string) {
+    return this.records.get(id);
   }
   all() {
     return this.records.values();
@@ -130,6 +141,28 @@ describe('address suggestions', () => {
     expect(new AddressBook(j, own, () => NOW).suggest('b', 5)).toEqual(book.suggest('b', 5));
   });
 
+  it('keeps no record of its own: a junk message the journal replaced (marked read) is not held, and counts as it is when moved out', async () => {
+    const j = new FakeJournal();
+    const junk = (() => {
+      const m = msg('Junk', [['Dora', 'dora@example.org']], [ME], 1);
+      j.records.set(m.id, m); // as at a start: the book is built from the journal's records
+      return { id: m.id, first: new WeakRef(m) };
+    })();
+    j.state = 1;
+    const book = new AddressBook(j, own, () => NOW);
+    expect(book.suggest('d', 5)).toEqual([]);
+    j.markSeen(junk.id);
+    expect(book.suggest('d', 5)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 0)); // a WeakRef read in this turn keeps its target
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+    expect(junk.first.deref()).toBeUndefined();
+    // Not junk after all: heard from, as a book built afresh counts it.
+    j.move(junk.id, 'INBOX');
+    expect(book.suggest('d', 5)).toEqual([{ name: 'Dora', address: 'dora@example.org' }]);
+    expect(new AddressBook(j, own, () => NOW).suggest('d', 5)).toEqual(book.suggest('d', 5));
+  });
+
   it('100,000 messages: built once, then each query scans only distinct addresses (timings logged, not asserted)', () => {
     const j = new FakeJournal();
     for (let i = 0; i < 100_000; i++) {
@@ -138,7 +171,7 @@ describe('address suggestions', () => {
       j.records.set(m.id, m);
     }
     j.state = 1;
-    const book = new AddressBook({ ...j, all: () => j.records.values(), changesSince: () => ({ state: 1, changes: [] }), state: 1 }, own, () => NOW);
+    const book = new AddressBook({ ...j, get: (id) => j.records.get(id), all: () => j.records.values(), changesSince: () => ({ state: 1, changes: [] }), state: 1 }, own, () => NOW);
     let t = performance.now();
     const first = book.suggest('per', 10);
     const build = performance.now() - t;

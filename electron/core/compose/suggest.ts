@@ -34,6 +34,7 @@ interface Entry {
 
 export interface JournalFeed {
   readonly state: number;
+  get(id: string): MessageRecord | undefined;
   all(): IterableIterator<MessageRecord>;
   changesSince(state: number): ChangesResult;
 }
@@ -42,11 +43,13 @@ export class AddressBook {
   private entries = new Map<string, Entry>();
   private state = -1;
   /**
-   * Records not counted because of their folder, counted when a move files them where they count:
-   * sent mail is queued in the Outbox and moved to Sent once the server took it, so without this
-   * a person written to after the first query was never suggested until Popbox restarted.
+   * The ids of records not counted because of their folder, counted when a move files them where
+   * they count: sent mail is queued in the Outbox and moved to Sent once the server took it, so
+   * without this a person written to after the first query was never suggested until Popbox
+   * restarted. Ids only: the record is the journal's to keep (a copy kept here would hold every
+   * junk and trashed message's summary a second time once the journal replaced it).
    */
-  private uncounted = new Map<string, MessageRecord>();
+  private uncounted = new Set<string>();
 
   constructor(
     private readonly journal: JournalFeed,
@@ -59,7 +62,7 @@ export class AddressBook {
     // Drafts and queued mail are not yet written to anyone; junk and what was thrown away are
     // nobody the user wants suggested.
     if (m.folder === DRAFTS || m.folder === OUTBOX || m.folder === JUNK || m.folder === TRASH) {
-      this.uncounted.set(m.id, m);
+      this.uncounted.add(m.id);
       return;
     }
     const at = m.summary.date ? Date.parse(m.summary.date) : m.receivedAt;
@@ -106,10 +109,10 @@ export class AddressBook {
           if (c.t === 'add') this.add(c.m, own);
           else if (c.t === 'remove') this.uncounted.delete(c.id);
           else if (c.t === 'move') {
-            const m = this.uncounted.get(c.id);
-            if (m === undefined) continue;
-            this.uncounted.delete(c.id);
-            this.add({ ...m, folder: c.folder }, own);
+            if (!this.uncounted.delete(c.id)) continue;
+            // As the journal has it now; gone from it, a removal later in this feed says so (not counted, as a rebuild would).
+            const m = this.journal.get(c.id);
+            if (m) this.add({ ...m, folder: c.folder }, own);
           }
         }
         this.state = r.state;
@@ -117,7 +120,7 @@ export class AddressBook {
       }
     }
     this.entries = new Map();
-    this.uncounted = new Map();
+    this.uncounted = new Set();
     this.state = this.journal.state;
     for (const m of this.journal.all()) this.add(m, own);
   }

@@ -82,6 +82,24 @@ describe('the quick check’s digest', () => {
     expect(opens).not.toHaveBeenCalled();
   });
 
+  it('where the digest cannot answer, the ledger file is read once: the plan is folded from the bytes whose digest is recorded', async () => {
+    const ledgerFile = path.join(accountDir, 'ledger.jsonl');
+    const reads = vi.spyOn(fs, 'readFile');
+    const ledgerReads = () => reads.mock.calls.filter(([file]) => file === ledgerFile).length;
+    // No digest yet: the ledger is opened beside the connection.
+    expect(await check()).toMatchObject({ kind: 'done' });
+    expect(ledgerReads()).toBe(1);
+    // The same ledger and policy, another listing (the same messages numbered otherwise): opened after the listing.
+    listing = '+OK\r\n1 b\r\n2 a\r\n.\r\n';
+    expect(await check()).toMatchObject({ kind: 'done' });
+    expect(ledgerReads()).toBe(2);
+    // What was recorded answers the next check with that listing, the ledger not opened.
+    const opens = vi.spyOn(Ledger, 'open');
+    expect(await check()).toMatchObject({ kind: 'done' });
+    expect(opens).not.toHaveBeenCalled();
+    expect(ledgerReads()).toBe(3);
+  });
+
   it('a message replaced by another of the same size (the same count and size) is new mail', async () => {
     expect(await check()).toMatchObject({ kind: 'done' });
     box = [box[0]!, { uid: 'c', bytes: mail('c') }];

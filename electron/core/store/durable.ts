@@ -86,15 +86,21 @@ export function storageError(what: string, e: unknown): AppFailure {
 /**
  * Read an append-only JSON-lines file (ledger, journal): every complete line that parses, in
  * order. A last line without its newline was torn by a crash: it is dropped and cut off the
- * file, so the next append starts on a line of its own. A missing file is empty.
+ * file, so the next append starts on a line of its own. A missing file is empty. `bytes`: the
+ * file as the caller read it already (null: there was none), not read again.
  */
-export async function readJsonLines(file: string, what: string): Promise<unknown[]> {
+export async function readJsonLines(file: string, what: string, bytes?: Buffer | null): Promise<unknown[]> {
   let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw storageError(`cannot read ${what} ${file}`, e);
+  if (bytes !== undefined) {
+    if (bytes === null) return [];
+    text = bytes.toString('utf8');
+  } else {
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw storageError(`cannot read ${what} ${file}`, e);
+    }
   }
   const values: unknown[] = [];
   let good = 0;

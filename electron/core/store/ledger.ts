@@ -69,10 +69,11 @@ export class Ledger {
 
   private constructor(private readonly file: string) {}
 
-  static async open(file: string): Promise<Ledger> {
+  /** `bytes`: the file as the caller read it under the account's lock (null: none), folded without reading it again. */
+  static async open(file: string, bytes?: Buffer | null): Promise<Ledger> {
     await removeStrayTemps(file);
     const ledger = new Ledger(file);
-    for (const ev of await readJsonLines(file, 'the ledger')) {
+    for (const ev of await readJsonLines(file, 'the ledger', bytes)) {
       ledger.apply(ev as LedgerEvent);
       ledger.lines++;
     }

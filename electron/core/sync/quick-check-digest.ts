@@ -3,7 +3,8 @@
  * from, in `<account>/quick-check-digest.json` — the SHA-256 of the ledger file's bytes and of the
  * server's UIDL listing, the policy, and the oldest download among the listed messages age could
  * make due. planSync is a pure
- * function of the listing, the ledger (Ledger.open folds the file's bytes, nothing else), the
+ * function of the listing, the ledger (Ledger.open folds the file's bytes, nothing else: the very
+ * bytes hashed, read once, readLedgerFile), the
  * policy and the time, and the time enters only through "delete after N days", the oldest
  * download first. So a later check with the same ledger bytes, the same listing and the same
  * policy, at a time when a message downloaded at that oldest time would not be due, plans nothing
@@ -55,12 +56,17 @@ export const listingDigest = (lines: readonly string[]): string => sha256(lines.
 const POLICY_FIELDS: { readonly [K in keyof SyncPolicy]-?: true } = { leaveOnServer: true, deleteAfterDays: true, deleteWhenDeletedLocally: true, maxMessageSizeKB: true };
 const policyKey = (p: SyncPolicy) => JSON.stringify((Object.keys(POLICY_FIELDS) as (keyof SyncPolicy)[]).map((k) => p[k] ?? null));
 
-/** The ledger file's digest; undefined when it cannot be read (Ledger.open then says why). */
-export async function ledgerDigest(file: string): Promise<string | undefined> {
+/**
+ * The ledger file's bytes (null: no file) and their digest, read once: what the plan is made from
+ * when the digest cannot answer is folded from these bytes (Ledger.open), so the recorded digest
+ * is of the ledger planned from. Undefined when it cannot be read (Ledger.open then says why).
+ */
+export async function readLedgerFile(file: string): Promise<{ bytes: Buffer | null; digest: string } | undefined> {
   try {
-    return sha256(await fs.readFile(file));
+    const bytes = await fs.readFile(file);
+    return { bytes, digest: sha256(bytes) };
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : undefined;
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { bytes: null, digest: 'none' } : undefined;
   }
 }
 

@@ -6,6 +6,9 @@ import { describeZodError, AppFailure } from './errors.js';
 import { storageError, writeFileAtomic } from './store/durable.js';
 
 export class PreferencesStore {
+  /** The save under way: saves run one after another (update). */
+  private saving: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly file: string,
     private value: Preferences,
@@ -35,7 +38,18 @@ export class PreferencesStore {
     return structuredClone(this.value);
   }
 
-  async update(patch: PreferencesPatch): Promise<Preferences> {
+  /**
+   * Saves run in the order asked, each on the state the one before left: at once (a save waits for
+   * its file) each made its own from the state before any of them and the last to reach the disk
+   * won, so a choice was lost, and quick Theme choices could end on an earlier one.
+   */
+  update(patch: PreferencesPatch): Promise<Preferences> {
+    const run = this.saving.then(() => this.save(patch));
+    this.saving = run.catch(() => {});
+    return run;
+  }
+
+  private async save(patch: PreferencesPatch): Promise<Preferences> {
     if (patch.savedSearches) refuseDuplicateNames(patch.savedSearches);
     const senders = new Set(this.value.remoteContentSenders);
     if (patch.allowRemoteContentFrom) senders.add(patch.allowRemoteContentFrom);

@@ -124,7 +124,7 @@ describe('Settings › General › Appearance: Theme (walkthrough m11: dark mode
         await new Promise((r) => setTimeout(r, 0));
       }
       await waitFor(() => expect(s.service.preferences().theme).toBe('system'));
-      await waitFor(() => expect(document.documentElement.dataset.themeSaving).toBeUndefined());
+      await waitFor(() => expect(document.documentElement.dataset.prefsSaving).toBeUndefined());
       await new Promise((r) => setTimeout(r, 50));
       expect(document.documentElement.dataset.theme).toBeUndefined();
       expect(theme.value).toBe('system');

@@ -1,9 +1,10 @@
 /** App-wide choices kept by main: background checking, start at login, notifications, the theme. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Preferences, Theme } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
 import { loadPlainFixed, savePlainFixed } from '../../app/reading-settings.js';
+import { askPreferences, choosePreferences, savingPreferences } from '../../app/preference-answers.js';
 import { applyTheme, chooseTheme } from '../../app/theme.js';
 import { Check } from './fields.js';
 import { plainError } from './plain-error.js';
@@ -26,22 +27,14 @@ export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [error, setError] = useState<string | null>(null);
-  // Changes made here: those main has not answered yet, and all so far. Main's echo of an earlier one
-  // can come after a later one is shown or even answered, so an echo is a cue to ask main (as theme.ts).
-  const saving = useRef(0);
-  const made = useRef(0);
-  const asked = useRef(0);
-  /** Main's state, shown unless a newer question was asked, or a change was made here since or is still being saved. */
-  const ask = useCallback(
-    (failed?: (e: unknown) => void) => {
-      const mine = ++asked.current;
-      const at = made.current;
-      call(api, 'getPreferences', {}).then((p) => {
-        if (mine !== asked.current || saving.current > 0 || made.current !== at) return;
+  // Main's state, shown unless a newer question was asked, or a change was made since or is still
+  // being saved (an echo is a cue to ask main: preference-answers.ts).
+  const ask = useMemo(
+    () =>
+      askPreferences(api, (p) => {
         setPrefs(p);
         applyTheme(p.theme);
-      }, failed);
-    },
+      }),
     [api],
   );
   useEffect(() => {
@@ -50,19 +43,17 @@ export function GeneralSettings() {
     return api.on('preferencesChanged', () => ask());
   }, [api, ask]);
   const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>>) => {
-    saving.current++;
-    made.current++;
     // Shown at once, not after main's answer (the select or box would jump back until then).
     setPrefs((p) => p && { ...p, ...patch });
     const save = () => call(api, 'updatePreferences', patch);
     try {
-      await (patch.theme ? chooseTheme(patch.theme, save) : save());
+      await (patch.theme ? chooseTheme(patch.theme, save) : choosePreferences(save));
       setError(null);
     } catch (e) {
       setError(plainError(e));
     } finally {
       // The answers come in any order (each save waits for its file): once all are in, main's state.
-      if (--saving.current === 0) ask();
+      if (!savingPreferences()) ask();
     }
   };
   return (

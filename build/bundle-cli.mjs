@@ -1,4 +1,4 @@
-// The CLI as plain-JavaScript ES modules (dist/cli/popbox.mjs and its chunks in dist/cli/chunks/),
+// The CLI as plain JavaScript: where it starts, dist/cli/popbox.cjs (electron/cli/front.ts, CommonJS), and the ES modules (dist/cli/popbox.mjs and its chunks in dist/cli/chunks/)
 // so `popbox` starts without compiling TypeScript. Split at the CLI's dynamic imports: `account
 // list` and a sync that finds nothing new load only their small chunk (electron/cli/quick-accounts.ts, quick-sync.ts),
 // everything else (MailService, MIME, SMTP, zod) only when a command needs it. npm packages stay
@@ -63,19 +63,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// node:fs through require, not `import … from 'node:fs'`: the ES module face of node:fs reads every
-// export once made, ReadStream's getter among them, which loads node's stream modules (~10 ms CPU
-// per start, measured on Node 20) for nothing here.
-const { existsSync, readFileSync, statSync } = createRequire(import.meta.url)('node:fs');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI_ENTRY = path.join(root, 'electron', 'cli', 'index.ts');
+// What `popbox` (build/popbox.cjs) asks before it starts the bundle, in CommonJS: shared, not copied.
+const { root, CLI_ENTRY, OUT_DIR, CLI_OUT, INPUTS, builtCli } = createRequire(import.meta.url)('./cli-fresh.cjs');
+export { CLI_ENTRY, CLI_OUT };
 const PARSE_WORKER_ENTRY = path.join(root, 'electron', 'core', 'ingest', 'parse-worker.ts');
 const QUICK_ENTRY = path.join(root, 'electron', 'cli', 'quick-sync.ts');
-const OUT_DIR = path.join(root, 'dist', 'cli');
-export const CLI_OUT = path.join(OUT_DIR, 'popbox.mjs');
+const FRONT_ENTRY = path.join(root, 'electron', 'cli', 'front.ts');
+/** The ES modules' entry (electron/cli/index.ts), which the CommonJS one (CLI_OUT, electron/cli/front.ts) imports when it needs them. */
+const MODULES_OUT = path.join(OUT_DIR, 'popbox.mjs');
 /** `popbox sync`'s quick path as one script for electron/cli/quick-script.ts (its name there: QUICK_SCRIPT). */
 const QUICK_OUT = path.join(OUT_DIR, 'quick-sync.cjs');
-const INPUTS = path.join(OUT_DIR, 'popbox.inputs.json');
 const CHUNKS = path.join(OUT_DIR, 'chunks');
 /** Chunks of earlier builds are removed only this long after: a process started before a rebuild may still load its own. */
 const OLD_CHUNK_MS = 24 * 3600 * 1000;
@@ -85,7 +82,7 @@ export async function bundleCli() {
   // esbuild is a devDependency: loaded only when there is something to build.
   const { build } = await import('esbuild');
   const startedAt = Date.now();
-  const [result, quick] = await Promise.all([build({
+  const [result, quick, front] = await Promise.all([build({
     absWorkingDir: root,
     // The parse worker is an entry of its own (a worker thread starts from a file): ingest's pool
     // finds dist/cli/parse-worker.mjs beside the entry or one folder up from its chunk.
@@ -102,11 +99,12 @@ export async function bundleCli() {
     write: false,
     metafile: true,
     logLevel: 'warning',
-  }), buildQuickScript(build)]);
-  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...Object.keys(quick.metafile.inputs)])].map((f) => path.resolve(root, f));
+  }), buildQuickScript(build), buildFront(build)]);
+  const inputs = [...new Set([result, quick, front].flatMap((r) => Object.keys(r.metafile.inputs)))].map((f) => path.resolve(root, f));
   await fs.mkdir(CHUNKS, { recursive: true });
-  // Chunks first, the entry that imports them after: a process starting meanwhile finds every chunk it names.
-  const files = [...result.outputFiles, { path: QUICK_OUT, contents: quick.contents }].sort((a, b) => (a.path === CLI_OUT) - (b.path === CLI_OUT));
+  // Chunks first, the entries that import them after (the CommonJS one last): a process starting meanwhile finds every file it names.
+  const order = (f) => (f.path === CLI_OUT ? 2 : f.path === MODULES_OUT ? 1 : 0);
+  const files = [...result.outputFiles, { path: QUICK_OUT, contents: quick.contents }, front.outputFiles[0]].sort((a, b) => order(a) - order(b));
   for (const f of files) await writeAtomically(f.path, f.contents);
   const outputs = files.map((f) => f.path);
   await writeAtomically(INPUTS, JSON.stringify({ builtFrom: startedAt, inputs, outputs }));
@@ -144,6 +142,23 @@ async function buildQuickScript(build) {
   return { metafile: result.metafile, contents: Buffer.from(`// popbox quick paths ${id}\n${wrapped}`) };
 }
 
+/** Where `popbox` starts (electron/cli/front.ts): one CommonJS file, so that node's ES module loader is not compiled before it sets the V8 flag back. */
+function buildFront(build) {
+  return build({
+    absWorkingDir: root,
+    entryPoints: [FRONT_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    outfile: CLI_OUT,
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+
 async function removeOldChunks(current) {
   for (const name of await fs.readdir(CHUNKS).catch(() => [])) {
     const file = path.join(CHUNKS, name);
@@ -158,31 +173,12 @@ async function removeOldChunks(current) {
  * sources are absent (an installed copy without them), the bundle is used as it is.
  */
 export async function ensureCli() {
-  // Without sources (an installed copy) there is nothing to compare: the bundle is used as it is,
-  // after one stat. Otherwise, one stat per source and output (~200), synchronous: a stat is a few
-  // microseconds, and as many promises through libuv's thread pool cost `popbox` ~10 ms CPU per start.
-  if (!existsSync(CLI_ENTRY)) {
-    await fs.access(CLI_OUT); // neither sources nor a bundle: let the error say which file is missing
-    return CLI_OUT;
+  const built = builtCli();
+  if (built) {
+    await fs.access(built); // without sources, neither is there a bundle: let the error say which file is missing
+    return built;
   }
-  if (isFresh()) return CLI_OUT;
   return bundleCli();
-}
-
-function isFresh() {
-  let recorded;
-  try {
-    recorded = JSON.parse(readFileSync(INPUTS, 'utf8'));
-  } catch {
-    return false;
-  }
-  // A bundle from before the split has no list of outputs: it is rebuilt.
-  if (!Array.isArray(recorded.outputs) || !existsSync(CLI_OUT) || !recorded.outputs.every((f) => existsSync(f))) return false;
-  // The build's start, not the bundle's mtime: a source saved while esbuild ran counts as newer.
-  return recorded.inputs.every((f) => {
-    const st = statSync(f, { throwIfNoEntry: false });
-    return st !== undefined && st.mtimeMs < recorded.builtFrom;
-  });
 }
 
 async function writeAtomically(file, data) {

@@ -32,3 +32,15 @@ export function splitArgs(argv: string[]): { dataDir: string; args: string[] } {
 
 /** Commands that never open the data directory: they run where they are typed, app or no app. */
 export const LOCAL_COMMANDS: ReadonlySet<string | undefined> = new Set([undefined, 'help', '--help', 'probe']);
+
+/** `sync [NAME...]` with no option, the command the quick path may answer: its data directory and names; null for any other. */
+export function bareSync(argv: string[]): { dataDir: string; names: string[] } | null {
+  let split;
+  try {
+    split = splitArgs(argv);
+  } catch {
+    return null;
+  }
+  const [command, ...names] = split.args;
+  return command === 'sync' && !names.some((a) => a.startsWith('-')) ? { dataDir: split.dataDir, names } : null;
+}

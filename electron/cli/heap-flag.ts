@@ -1,5 +1,5 @@
 /**
- * `popbox` starts node with --max-semi-space-size=2 (build/popbox.mjs: it keeps a big download's
+ * `popbox` starts node with --max-semi-space-size=2 (build/popbox.cjs: it keeps a big download's
  * RSS under 100 MB, issue 18 P3). Any such V8 flag on the command line changes V8's flag hash, and
  * with it V8 rejects node's built-in code cache: every node module loaded after start (net, tls,
  * crypto, streams, child_process: 76 of them for a sync) is compiled from source instead, ~30 ms

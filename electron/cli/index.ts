@@ -5,6 +5,10 @@
  * command runs inside it, through its control socket (core/control), so `popbox sync` from
  * cron and an open window coexist and what the command changes shows in the window at once.
  * Otherwise it runs here. Either way the output and the exit code are the same (run.ts).
+ *
+ * In the bundle the process starts in front.ts (dist/cli/popbox.cjs), which answers a sync that
+ * finds nothing new by itself and otherwise calls main() here; from the sources (or started as
+ * dist/cli/popbox.mjs) this module is the entry and does the same without the code cache.
  */
 import type NodeFs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,28 +16,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { controlSocketPath } from '../core/control/protocol.js';
 import { HandOver } from '../core/sync/hand-over.js';
-import { LOCAL_COMMANDS, splitArgs } from './args.js';
+import { bareSync, LOCAL_COMMANDS, splitArgs } from './args.js';
 import type { CliIo } from './common.js';
 import { quickStartHeapFlag } from './heap-flag.js';
-
-// First, before anything loads node's streams, net, tls or child_process (process.stdout below
-// does): node's modules from its code cache (heap-flag.ts).
-quickStartHeapFlag();
+import { quietOnClosedPipes } from './pipes.js';
 
 // node:fs through require, not `import … from 'node:fs'`: the ES module face of node:fs reads every
 // export once made, ReadStream's getter among them, which loads node's stream modules: ~10 ms CPU
 // at every start (Node 20), for nothing when the command (`account list`) reads no stream.
-const { existsSync, readFileSync } = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
-
-// A reader that stops early (`popbox messages | head`) closes the pipe. The rest of the output has
-// nowhere to go, which is no failure: printing stops, quietly, and the command ends as it would
-// have (a sync still finishes and commits). Without a listener a write to the closed pipe (by
-// process.stdout.write, or by console.log under a loader such as tsx) ends in an EPIPE stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-  });
-}
+const { existsSync, readFileSync, realpathSync } = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
 
 /** Standard input, whole; undefined when it cannot be read (closed, a directory…). */
 function readStdin(): string | undefined {
@@ -94,9 +85,10 @@ async function runInRunningPopbox(argv: string[]): Promise<number | null> {
 
 /**
  * `account list` and a `sync` that finds nothing new, answered from the few files they need
- * (quick-accounts.ts, quick-sync.ts); null when the full path must run. Only this module is loaded for them.
+ * (quick-accounts.ts, quick-sync.ts); null when the full path must run. Only this module is loaded
+ * for them. A sync's is tried only where front.ts has not tried it already.
  */
-async function runQuick(argv: string[], handOver: HandOver): Promise<number | null> {
+async function runQuick(argv: string[], handOver: HandOver, trySync: boolean): Promise<number | null> {
   let split;
   try {
     split = splitArgs(argv);
@@ -105,29 +97,46 @@ async function runQuick(argv: string[], handOver: HandOver): Promise<number | nu
   }
   const [command, sub, ...rest] = split.args;
   if (command === 'account' && sub === 'list') return (await import('./quick-accounts.js')).quickAccountList(split.dataDir, rest, terminal);
-  if (command !== 'sync' || split.args.some((a) => a.startsWith('-'))) return null;
-  // From the script beside the bundle, with V8's code cache (quick-script.ts); from the module when run from the sources.
-  // Its loader is a chunk of its own: `account list` does not parse it.
-  const script = (await import('./quick-script.js')).loadQuickSync(path.dirname(fileURLToPath(import.meta.url)));
-  const quickSync = script?.quickSync ?? (await import('./quick-sync.js')).quickSync;
-  const code = await quickSync(split.dataDir, split.args.slice(1), terminal, handOver);
-  script?.keep(code === 0);
-  return code;
+  const sync = trySync ? bareSync(argv) : null;
+  if (!sync) return null;
+  return (await import('./quick-sync.js')).quickSync(sync.dataDir, sync.names, terminal, handOver);
 }
 
-const argv = process.argv.slice(2);
-// What the quick path holds for the full path of this command (core/sync/hand-over.ts).
-const handOver = new HandOver();
-process.exitCode =
-  (await runInRunningPopbox(argv)) ??
-  (await runQuick(argv, handOver)) ??
-  // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
-  (await (async () => {
-    const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
-    try {
-      return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });
-    } finally {
-      // What the full path never took (it stopped before opening the data directory or syncing the account).
-      await handOver.releaseAll();
-    }
-  })());
+/**
+ * The command in `argv`, to its exit code. `handOver` is what front.ts's quick sync holds for the
+ * full path (core/sync/hand-over.ts); given, that quick sync has run already.
+ */
+export async function main(argv: string[], given?: HandOver): Promise<number> {
+  const handOver = given ?? new HandOver();
+  return (
+    (await runInRunningPopbox(argv)) ??
+    (await runQuick(argv, handOver, given === undefined)) ??
+    // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
+    (await (async () => {
+      const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
+      try {
+        return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });
+      } finally {
+        // What the full path never took (it stopped before opening the data directory or syncing the account).
+        await handOver.releaseAll();
+      }
+    })())
+  );
+}
+
+/** Whether node was started with this file (node resolves a main module's links; so does this). */
+function isEntry(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  // First, before anything loads node's streams, net, tls or child_process (process.stdout does):
+  // node's modules from its code cache (heap-flag.ts).
+  quickStartHeapFlag();
+  quietOnClosedPipes();
+  process.exitCode = await main(process.argv.slice(2));
+}

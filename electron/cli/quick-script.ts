@@ -33,20 +33,22 @@
  *
  * POPBOX_DEBUG_CODE_CACHE=1 says on stderr what was found and done (the tests' window on it).
  */
-import type NodeCrypto from 'node:crypto';
-import type NodeFs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import type { quickSync } from './quick-sync.js';
+import type { HandOver, quickSync } from './quick-sync.js';
 
-// node:fs through require (index.ts: its ES module face loads node's streams).
-const { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = createRequire(import.meta.url)('node:fs') as typeof NodeFs;
+// Only in the CLI's CommonJS entry (front.ts), where these imports are require()s: no ES module
+// face of node:fs (it loads node's streams), and the module is loaded only for a `sync`.
 
 export type QuickSync = typeof quickSync;
 
 export interface QuickScript {
   quickSync: QuickSync;
+  /** The script's own hand-over class: the command's hand-over is made from it (front.ts). */
+  HandOver: typeof HandOver;
   /**
    * Once the quick path has answered by itself (exit code 0): its compiled code is kept at the
    * process's exit, unless it came from the cache. Not after a run the full path took over (that
@@ -79,7 +81,7 @@ function userCacheDir(): string | undefined {
 const cacheHeader = (scriptId: string) => `${CACHE_MAGIC} ${scriptId} ${process.version} ${process.versions.v8} ${process.arch} `;
 
 /** V8 checks no checksum of the data itself (node 20: a changed byte is accepted, and may crash the process): ours. */
-const digest = (data: Uint8Array) => (createRequire(import.meta.url)('node:crypto') as typeof NodeCrypto).createHash('sha256').update(data).digest('hex');
+const digest = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const DIGEST_CHARS = 64;
 
 /** The cached data in `file` when it was made for this script by this node and is whole; undefined otherwise. */
@@ -137,8 +139,10 @@ export function loadQuickSync(dir: string): QuickScript | null {
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
   const module = { exports: {} };
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dir);
+  const exported = module.exports as Pick<QuickScript, 'quickSync' | 'HandOver'>;
   return {
-    quickSync: (module.exports as { quickSync: QuickSync }).quickSync,
+    quickSync: exported.quickSync,
+    HandOver: exported.HandOver,
     keep(answered) {
       if (used) return debug('used');
       const found = cachedData ? 'rejected' : 'none';

@@ -97,3 +97,7 @@ export async function quickSync(dataDir: string, names: string[], io: QuickIo, h
     else handOver.parkLock(dataDir, lock);
   }
 }
+
+// The CLI's CommonJS entry (front.ts) makes the command's hand-over from the script's own copy
+// (its lock and session modules are the script's too), so that nothing else needs loading first.
+export { HandOver } from '../core/sync/hand-over.js';

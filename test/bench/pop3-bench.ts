@@ -25,7 +25,7 @@
  * mailgen's realistic mix): 800 over TLS and plain, 2,000 over TLS and plain by default;
  * BENCH_10K=1 adds 10,000 (3.8 GB) over TLS. Then P2 (added round-trip time) and the peak RSS
  * of each while downloading one 200 MB message (BENCH_BIG_MB; 0 skips it), P3 included: the
- * installed CLI (`build/popbox.mjs` started as users start `popbox`, by its own #! line) beside
+ * installed CLI (`build/popbox.cjs` started as users start `popbox`, by its own #! line) beside
  * mpop, BENCH_BIG_RUNS times (default 3; the peak of each run is printed, the median reported).
  * Prints the machine, the versions, every run's figures (wall, and CPU where it is measured)
  * and the medians and ratios, and writes the report to .bench/pop3.md (readme-report.ts pastes it
@@ -74,7 +74,7 @@ const MPOP = process.env.BENCH_MPOP ?? 'mpop';
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 200);
 const BIG_RUNS = Number(process.env.BENCH_BIG_RUNS ?? 3);
 /** The CLI users run: the bin entry, executed through its #! line (so its Node flags apply). */
-const INSTALLED_CLI = path.resolve('build', 'popbox.mjs');
+const INSTALLED_CLI = path.resolve('build', 'popbox.cjs');
 /** P2: the same mailbox over plain POP3 with this round-trip time added by the fault proxy (0: skip). */
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 20);
 const P2_RUNS = Number(process.env.BENCH_P2_RUNS ?? 3);

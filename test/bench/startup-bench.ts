@@ -6,9 +6,9 @@
  *    a running app (MailService.sync in this process: no process start), and mpop on the same
  *    server (`--only-new`, Maildir delivery, its UIDL file), alternating, median of BENCH_RUNS;
  *    where NODE_EXTRA_CA_CERTS is set, the CLI once more without it (what a machine without it pays).
- *  - P3, start-up: `popbox account list` (through build/popbox.mjs, as installed; and the bundle
+ *  - P3, start-up: `popbox account list` (through build/popbox.cjs, as installed; and the bundle
  *    alone) against a bare `node -e 0`: wall time and peak RSS. Every Popbox row starts node with
- *    the flags of build/popbox.mjs's shebang, as `popbox` does.
+ *    the flags of build/popbox.cjs's shebang, as `popbox` does.
  *
  * Message sizes do not matter to an empty check (nothing is downloaded), so the mailbox is made of
  * small messages to keep the set-up short. Before the timed runs each Popbox data directory has had
@@ -72,7 +72,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 fs.mkdirSync(out, { recursive: true });
 const cli = await bundleCli();
-const popboxBin = path.join(repo, 'build', 'popbox.mjs');
+const popboxBin = path.join(repo, 'build', 'popbox.cjs');
 // Every Popbox row starts node as `popbox` does (its shebang's flags: --max-semi-space-size=2).
 const popbox = (entry: string, ...args: string[]) => [...CLI_NODE_FLAGS, entry, ...args];
 console.log(`bench: ${COUNT} messages kept on a private Dovecot…`);
@@ -206,8 +206,8 @@ try {
     '|---|---|---|---|---|---|',
     ...(['bin', 'bundle', 'node', ...(extraCa ? ['nodeNoCa'] : [])] as Start[]).map((who) => {
       const label = {
-        bin: '`popbox account list` (build/popbox.mjs, as installed)',
-        bundle: 'the same, bundle alone (dist/cli/popbox.mjs)',
+        bin: '`popbox account list` (build/popbox.cjs, as installed)',
+        bundle: 'the same, bundle alone (dist/cli/popbox.cjs)',
         node: '`node -e 0`',
         nodeNoCa: '`node -e 0` without NODE_EXTRA_CA_CERTS (set here; every row above pays it)',
       }[who];

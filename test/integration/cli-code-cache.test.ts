@@ -32,7 +32,9 @@ const suite = unavailable ? describe.skip : describe;
 
 suite('popbox sync: the quick path with a code cache', () => {
   let dc: DovecotServer;
-  let copyDir: string; // the bundle's copy: <copyDir>/popbox.mjs, quick-sync.cjs, chunks/
+  let copyDir: string; // the bundle's copy: <copyDir>/popbox.cjs (where `popbox` starts), popbox.mjs, quick-sync.cjs, chunks/
+  let entry: string; // the copy's popbox.cjs
+  let installedBin: string; // build/popbox.cjs beside the copy, as installed
   let dataDir: string;
   let userCache: string; // XDG_CACHE_HOME for the runs
   const beside = () => path.join(copyDir, 'quick-sync.v8cache');
@@ -40,10 +42,15 @@ suite('popbox sync: the quick path with a code cache', () => {
 
   /** `popbox --data-dir DIR ARGS…` from the copy, with the cache's debug line on (taken out of stderr into `cache`). */
   async function popbox(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; cache: string | undefined }> {
-    const env = { ...process.env, POPBOX_DATA_DIR: '', POPBOX_DEBUG_CODE_CACHE: '1', XDG_CACHE_HOME: userCache };
+    return popboxFrom(entry, {}, ...args);
+  }
+
+  /** The same from another start (`popbox`'s bin), with more environment. */
+  async function popboxFrom(start: string, more: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; cache: string | undefined }> {
+    const env = { ...process.env, POPBOX_DATA_DIR: '', POPBOX_DEBUG_CODE_CACHE: '1', XDG_CACHE_HOME: userCache, ...more };
     let r: { code: number; stdout: string; stderr: string };
     try {
-      r = { code: 0, ...(await run(process.execPath, [...CLI_NODE_FLAGS, path.join(copyDir, 'popbox.mjs'), '--data-dir', dataDir, ...args], { cwd: root, env })) };
+      r = { code: 0, ...(await run(process.execPath, [...CLI_NODE_FLAGS, start, '--data-dir', dataDir, ...args], { cwd: root, env })) };
     } catch (e) {
       r = e as { code: number; stdout: string; stderr: string };
     }
@@ -58,6 +65,13 @@ suite('popbox sync: the quick path with a code cache', () => {
     const built = JSON.parse(await fs.readFile(path.join(path.dirname(bundle), 'popbox.inputs.json'), 'utf8')) as { outputs: string[] };
     await fs.mkdir(path.join(root, 'test', '.tmp'), { recursive: true });
     copyDir = await fs.mkdtemp(path.join(root, 'test', '.tmp', 'cli-code-cache-'));
+    entry = path.join(copyDir, path.basename(bundle));
+    // `popbox` as installed: its bin beside a dist/cli (this copy) and no sources, so it never rebuilds.
+    installedBin = path.join(copyDir, 'installed', 'build', 'popbox.cjs');
+    await fs.mkdir(path.join(copyDir, 'installed', 'build'), { recursive: true });
+    await fs.mkdir(path.join(copyDir, 'installed', 'dist'));
+    for (const f of ['popbox.cjs', 'cli-fresh.cjs']) await fs.copyFile(path.join(root, 'build', f), path.join(copyDir, 'installed', 'build', f));
+    await fs.symlink(copyDir, path.join(copyDir, 'installed', 'dist', 'cli'));
     for (const file of built.outputs) {
       const to = path.join(copyDir, path.relative(path.dirname(bundle), file));
       await fs.mkdir(path.dirname(to), { recursive: true });
@@ -86,6 +100,23 @@ suite('popbox sync: the quick path with a code cache', () => {
   it('makes the cache at the first empty check and uses it at the next, with the same answer', async () => {
     expect(await popbox('sync')).toEqual({ code: 0, stdout: empty, stderr: '', cache: `none, written to ${beside()}` });
     expect(await popbox('sync')).toEqual({ code: 0, stdout: empty, stderr: '', cache: 'used' });
+  });
+
+  // `popbox` starts node with a V8 flag, under which V8 refuses node's own code cache until the
+  // CLI sets the flag back (electron/cli/heap-flag.ts, front.ts): node's ES module loader, loaded
+  // before an ES module entry's first line, was compiled from source at every start.
+  it("loads every node module after node's main script from node's code cache, through the bundle and through `popbox`", async () => {
+    await popbox('sync');
+    const compiledFromSource = (stderr: string) => [...stderr.matchAll(/Code cache of (\S+) \(\w+\) is rejected/g)].map((m) => m[1]);
+    const debug = { NODE_DEBUG_NATIVE: 'CODE_CACHE' };
+    for (const start of [entry, installedBin]) {
+      const check = await popboxFrom(start, debug, 'sync');
+      expect(check).toMatchObject({ code: 0, stdout: empty });
+      expect(compiledFromSource(check.stderr), start).toEqual(['internal/main/run_main_module']);
+      const list = await popboxFrom(start, debug, 'account', 'list');
+      expect(list).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Cc\t/) });
+      expect(compiledFromSource(list.stderr), start).toEqual(['internal/main/run_main_module']);
+    }
   });
 
   it('ignores a damaged cache or one made for another build, replaces it, and answers the same', async () => {

@@ -44,7 +44,7 @@ suite('npm run bench:startup at CI size', () => {
     expect(report).toMatch(/^Empty check and start-up benchmark, .* Node v\d+/);
     expect(report).toContain('| Popbox CLI |');
     expect(report).toContain('| Popbox in the app |');
-    expect(report).toContain('| `popbox account list` (build/popbox.mjs, as installed) |');
+    expect(report).toContain('| `popbox account list` (build/popbox.cjs, as installed) |');
     expect(report.includes('| mpop |')).toBe(haveMpop);
     // 10 s in CI; on a shared two-core machine under load the bench alone has taken 65 s.
   }, 180_000);

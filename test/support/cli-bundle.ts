@@ -12,13 +12,13 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
 /**
- * The node flags `popbox` starts with: those on build/popbox.mjs's `#!/usr/bin/env -S node …`
+ * The node flags `popbox` starts with: those on build/popbox.cjs's `#!/usr/bin/env -S node …`
  * line (--max-semi-space-size=2, issue 18 P3), so tests and benchmarks start what users start.
  */
 export const CLI_NODE_FLAGS: readonly string[] = (() => {
-  const shebang = readFileSync(path.join(root, 'build', 'popbox.mjs'), 'utf8').split('\n', 1)[0]!;
+  const shebang = readFileSync(path.join(root, 'build', 'popbox.cjs'), 'utf8').split('\n', 1)[0]!;
   const m = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang);
-  if (!m) throw new Error(`build/popbox.mjs: a first line other than "#!/usr/bin/env -S node [--flag…]": ${shebang}`);
+  if (!m) throw new Error(`build/popbox.cjs: a first line other than "#!/usr/bin/env -S node [--flag…]": ${shebang}`);
   return m[1]!.split(' ').filter(Boolean);
 })();
 

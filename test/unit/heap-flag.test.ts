@@ -17,7 +17,7 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const heapFlag = JSON.stringify(path.join(root, 'electron/cli/heap-flag.ts'));
 const parsePool = JSON.stringify(path.join(root, 'electron/core/ingest/parse-pool.ts'));
 
-/** Node's flags as `popbox` starts (build/popbox.mjs's #! line), with tsx for the TypeScript sources. */
+/** Node's flags as `popbox` starts (build/popbox.cjs's #! line), with tsx for the TypeScript sources. */
 const NODE_ARGS = ['--max-semi-space-size=2', '--import', 'tsx'];
 
 function node(args: string[], env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string; status: number | null } {

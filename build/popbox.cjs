@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
-// `popbox` (package.json bin) and `npm run cli`: the CLI bundle, rebuilt first only when its
+// `popbox` (package.json bin) and `npm run cli`: the CLI bundle (its entry dist/cli/popbox.cjs), rebuilt first only when its
 // sources changed. It runs in this process, so signals and exit codes are the CLI's own.
 //
 // --max-semi-space-size=2 (also in package.json's `cli` script, which starts this file with
@@ -19,7 +19,17 @@
 // node's cache, on the quick paths and the full one (sync, send) alike. Counted with callgrind
 // (session 13, Node 20.20, without NODE_EXTRA_CA_CERTS): `node --max-semi-space-size=2 -e 0`
 // 95.6–96.2 M instructions against `node -e 0` 84.0 M, +12 M (+14 %) on every start.
-import { pathToFileURL } from 'node:url';
-import { ensureCli } from './bundle-cli.mjs';
+//
+// CommonJS (session 17): an ES module here made node compile its ES module loader under the flag,
+// from source, before any line of ours could set it back (electron/cli/front.ts has the numbers).
+// The bundle's own entry (dist/cli/popbox.cjs) sets it back first; the freshness check before it
+// reads files only (build/cli-fresh.cjs), and node's ES module loader is loaded only to build.
+'use strict';
+const { builtCli } = require('./cli-fresh.cjs');
 
-await import(pathToFileURL(await ensureCli()).href);
+const built = builtCli();
+if (built) require(built);
+else
+  import('./bundle-cli.mjs')
+    .then(({ bundleCli }) => bundleCli())
+    .then((out) => require(out));

@@ -134,11 +134,25 @@ const ICONV_LIKE_WHATWG = new Set([
 const singleByteDecoders = new Map<string, TextDecoder>();
 
 /**
+ * C1 controls: how Latin-1 reads the bytes 0x80–0x9f, which the windows-* charsets give other
+ * characters. Looked for before replacing: most text (all US-ASCII) has none, and on a long
+ * text a global replace that finds nothing costs about twice the search.
+ */
+const C1 = /[\x80-\x9f]/;
+const C1_ALL = /[\x80-\x9f]/g;
+
+/** Bytes as Latin-1 but for 0x80–0x9f, which are `high`'s characters (windows-1252's table). */
+function latin1As(buf: Buffer, high: string): string {
+  const text = buf.toString('latin1');
+  return C1.test(text) ? text.replace(C1_ALL, (c) => high[c.charCodeAt(0) - 0x80] as string) : text;
+}
+
+/**
  * Bytes in a single-byte charset (its WHATWG name) as iconv-lite (so libmime and mailparser) decodes
  * them, without loading either; null for a charset not decoded here.
  */
 export function iconvSingleByte(buf: Buffer, name: string): string | null {
-  if (name === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => ICONV_1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+  if (name === 'windows-1252') return latin1As(buf, ICONV_1252_HIGH);
   if (!ICONV_LIKE_WHATWG.has(name)) return null;
   let decoder = singleByteDecoders.get(name);
   if (!decoder) {
@@ -150,7 +164,7 @@ export function iconvSingleByte(buf: Buffer, name: string): string | null {
     singleByteDecoders.set(name, decoder);
   }
   const text = decoder.decode(buf);
-  return name.startsWith('windows-') ? text.replace(/[\x80-\x9f]/g, '\ufffd') : text;
+  return name.startsWith('windows-') && C1.test(text) ? text.replace(C1_ALL, '\ufffd') : text;
 }
 
 /**
@@ -162,7 +176,7 @@ export function iconvSingleByte(buf: Buffer, name: string): string | null {
 function decodeAs(bytes: Uint8Array, name: string): string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (name === 'utf-8') return buf.toString('utf8');
-  if (name === 'windows-1252') return buf.toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+  if (name === 'windows-1252') return latin1As(buf, CP1252_HIGH);
   // A lone surrogate from broken UTF-16 must not reach the UI as one.
   return iconvSingleByte(buf, name) ?? libcharset().decode(buf, name).replace(LONE_SURROGATE, '\ufffd');
 }

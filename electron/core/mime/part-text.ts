@@ -146,7 +146,8 @@ export function decodeTextPart(raw: Buffer, coding: TextPartCoding): string | nu
     bytes = Buffer.from(decodeFlowed(bytes.toString('latin1'), coding.delSp), 'latin1');
   }
   const text = decodeText(bytes, coding.charset, { html: coding.contentType === 'text/html' });
-  return text.replace(/\r?\n/g, '\n');
+  // As .replace(/\r?\n/g, '\n'), which rebuilt every text, CRLF or not, several times slower.
+  return text.replaceAll('\r\n', '\n');
 }
 
 /**

@@ -13,8 +13,12 @@
  */
 export const SEGMENTED_SCRIPTS = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}';
 
-const STARTS = new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u');
-const ENDS = new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u');
+// Made at the first term, not when the module loads: V8 parses a pattern whole when it is made, and
+// these Script_Extensions classes cost ~15 M instructions, paid by every parse worker's start (the
+// index's segmenter loads this module and never asks for a term's edges).
+let edges: { starts: RegExp; ends: RegExp } | undefined;
+const edgePatterns = () =>
+  (edges ??= { starts: new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u'), ends: new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u') });
 
 /** `s` as a regex that matches it literally. */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -28,7 +32,8 @@ export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/
  * first / last character is looked at). `word`: the character class of a word's letters.
  */
 export function termWithEdges(body: string, term: { first: string; last: string; prefix: boolean }, word: string): string {
-  const before = STARTS.test(term.first) ? '' : `(?<!${word})`;
-  const after = ENDS.test(term.last) ? '' : term.prefix ? `${word}*` : `(?!${word})`;
+  const { starts, ends } = edgePatterns();
+  const before = starts.test(term.first) ? '' : `(?<!${word})`;
+  const after = ends.test(term.last) ? '' : term.prefix ? `${word}*` : `(?!${word})`;
   return `${before}${body}${after}`;
 }

@@ -143,8 +143,8 @@ async function buildQuickScript(build) {
 }
 
 /** Where `popbox` starts (electron/cli/front.ts): one CommonJS file, so that node's ES module loader is not compiled before it sets the V8 flag back. */
-function buildFront(build) {
-  return build({
+async function buildFront(build) {
+  const front = await build({
     absWorkingDir: root,
     entryPoints: [FRONT_ENTRY],
     bundle: true,
@@ -157,6 +157,10 @@ function buildFront(build) {
     metafile: true,
     logLevel: 'warning',
   });
+  // In CommonJS esbuild makes import.meta an empty object: a module front.ts loads that reads it
+  // (import.meta.url) would break `popbox` at run time, not here.
+  if (front.warnings.some((w) => w.id === 'empty-import-meta')) throw new Error(`${path.relative(root, CLI_OUT)}: import.meta in a module where popbox starts (CommonJS)`);
+  return front;
 }
 
 async function removeOldChunks(current) {

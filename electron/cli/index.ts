@@ -108,26 +108,34 @@ async function runQuick(argv: string[], handOver: HandOver, trySync: boolean): P
  */
 export async function main(argv: string[], given?: HandOver): Promise<number> {
   const handOver = given ?? new HandOver();
-  return (
-    (await runInRunningPopbox(argv)) ??
-    (await runQuick(argv, handOver, given === undefined)) ??
-    // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
-    (await (async () => {
-      const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
-      try {
+  try {
+    return (
+      (await runInRunningPopbox(argv)) ??
+      (await runQuick(argv, handOver, given === undefined)) ??
+      // Everything else, and whatever the quick paths leave: loaded only now (a chunk of its own in the bundle).
+      (await (async () => {
+        const [{ runCli }, { localTerminalWidth }] = await Promise.all([import('./run.js'), import('./common.js')]);
         return await runCli(argv, { ...terminal, columns: localTerminalWidth(), stdin: readStdin, handOver });
-      } finally {
-        // What the full path never took (it stopped before opening the data directory or syncing the account).
-        await handOver.releaseAll();
-      }
-    })())
-  );
+      })())
+    );
+  } finally {
+    // What the full path never took (it stopped before opening the data directory or syncing the
+    // account), whichever path answered: a running app's answer after front.ts's hand-over too.
+    await handOver.releaseAll();
+  }
 }
 
-/** Whether node was started with this file (node resolves a main module's links; so does this). */
+/**
+ * Whether node was started with this file: node resolves a main module's links (so does this),
+ * unless --preserve-symlinks-main keeps the link's own path (then argv[1] is this file as named).
+ */
 function isEntry(): boolean {
+  const self = fileURLToPath(import.meta.url);
+  const started = process.argv[1];
+  if (started === undefined) return false;
+  if (started === self) return true;
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+    return realpathSync(started) === self;
   } catch {
     return false;
   }

@@ -56,6 +56,36 @@ describe('Settings › General: delete junk after N days', () => {
   });
 });
 
+describe('Settings › General opened while a choice is still being saved (review of 2c546df)', () => {
+  it('shows main\'s preferences, though no echo may come to fill it (a save that fails sends none)', async () => {
+    const root = document.documentElement;
+    // A choice made on the page before (closed since) is still on its way to main, and may fail.
+    root.dataset.prefsSaving = '1';
+    root.dataset.prefsChosen = '1';
+    try {
+      await s.service.updatePreferences({ deleteJunkAfterDays: 45 });
+      mount();
+      const junk = (await screen.findByRole('combobox', { name: 'Delete junk automatically' })) as HTMLSelectElement;
+      expect(junk.selectedOptions[0]!.textContent).toBe('after 45 days');
+    } finally {
+      delete root.dataset.prefsSaving;
+      delete root.dataset.prefsChosen;
+    }
+  });
+});
+
+describe('Settings › General: remote content allowed for', () => {
+  it('Remove blocks a sender again: gone from the list at once, and from main\'s preferences', async () => {
+    await s.service.updatePreferences({ allowRemoteContentFrom: 'news@example.com' });
+    await s.service.updatePreferences({ allowRemoteContentFrom: 'shop@example.org' });
+    mount();
+    fireEvent.click(await screen.findByRole('button', { name: 'Block remote content from news@example.com again' }));
+    expect(screen.queryByRole('button', { name: 'Block remote content from news@example.com again' })).toBeNull();
+    await waitFor(() => expect(s.service.preferences().remoteContentSenders).toEqual(['shop@example.org']));
+    expect(screen.getByRole('button', { name: 'Block remote content from shop@example.org again' })).toBeTruthy();
+  });
+});
+
 describe('Settings › General › Reading: fixed-width font for plain text', () => {
   beforeEach(() => {
     localStorage.clear();

@@ -1,5 +1,5 @@
 /** App-wide choices kept by main: background checking, start at login, notifications, the theme. */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Preferences, Theme } from '../../../../shared/preferences.js';
 import { call } from '../../api/client.js';
 import { useServices } from '../../app/context.js';
@@ -27,14 +27,23 @@ export function GeneralSettings() {
   const { api } = useServices();
   const [prefs, setPrefs] = useState<Preferences | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Whether the page shows anything yet (its first answer is taken whatever is being saved).
+  const shown = useRef(false);
   // Main's state, shown unless a newer question was asked, or a change was made since or is still
   // being saved (an echo is a cue to ask main: preference-answers.ts).
   const ask = useMemo(
     () =>
-      askPreferences(api, (p) => {
-        setPrefs(p);
-        applyTheme(p.theme);
-      }),
+      askPreferences(
+        api,
+        (p) => {
+          shown.current = true;
+          setPrefs(p);
+          // A page's first answer may come while a choice is being saved: that choice stays shown.
+          if (!savingPreferences()) applyTheme(p.theme);
+        },
+        undefined,
+        () => !shown.current,
+      ),
     [api],
   );
   useEffect(() => {
@@ -42,9 +51,12 @@ export function GeneralSettings() {
     // A change made elsewhere (another window, the reading pane's "always allow") shows here too.
     return api.on('preferencesChanged', () => ask());
   }, [api, ask]);
-  const change = async (patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>>) => {
+  const change = async (
+    patch: Partial<Pick<Preferences, 'runInBackground' | 'startAtLogin' | 'notifyNewMail' | 'emptyTrashAfterDays' | 'deleteJunkAfterDays' | 'junkFilter' | 'theme'>> & { disallowRemoteContentFrom?: string },
+  ) => {
     // Shown at once, not after main's answer (the select or box would jump back until then).
-    setPrefs((p) => p && { ...p, ...patch });
+    const { disallowRemoteContentFrom: blocked, ...shownPatch } = patch;
+    setPrefs((p) => p && { ...p, ...shownPatch, ...(blocked ? { remoteContentSenders: p.remoteContentSenders.filter((s) => s !== blocked) } : {}) });
     const save = () => call(api, 'updatePreferences', patch);
     try {
       await (patch.theme ? chooseTheme(patch.theme, save) : choosePreferences(save));
@@ -107,7 +119,7 @@ export function GeneralSettings() {
             {prefs.remoteContentSenders.map((s) => (
               <li key={s}>
                 {s}{' '}
-                <button type="button" onClick={() => void call(api, 'updatePreferences', { disallowRemoteContentFrom: s }).then(setPrefs)} aria-label={`Block remote content from ${s} again`}>
+                <button type="button" onClick={() => void change({ disallowRemoteContentFrom: s })} aria-label={`Block remote content from ${s} again`}>
                   Remove
                 </button>
               </li>

@@ -18,8 +18,8 @@ const LOCAL_CHAR = String.raw`(?:[A-Za-z0-9.!#$%&'*+/=?^_\x60{|}~-]|(?![\s\p{Cc}
 const LABEL_CHAR = String.raw`[A-Za-z0-9\p{L}\p{M}\p{N}]`;
 
 // Made at the first address checked, not when the module loads: V8 parses a pattern whole when it
-// is made, and these Unicode classes (thousands of ranges, through ICU) cost ~12 M instructions,
-// ~5 % of the CLI's empty check (issue 18 P0), which loads this module and checks no address.
+// is made, and these Unicode classes (thousands of ranges, through ICU) cost ~9 M instructions,
+// ~3.5 % of the CLI's empty check (issue 18 P0), which loads this module and checks no address.
 let patterns: { local: RegExp; label: RegExp } | undefined;
 const addressPatterns = () =>
   (patterns ??= {

@@ -14,7 +14,7 @@
 export const SEGMENTED_SCRIPTS = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}';
 
 // Made at the first term, not when the module loads: V8 parses a pattern whole when it is made, and
-// these Script_Extensions classes cost ~15 M instructions, paid by every parse worker's start (the
+// these Script_Extensions classes cost ~12 M instructions, paid by every parse worker's start (the
 // index's segmenter loads this module and never asks for a term's edges).
 let edges: { starts: RegExp; ends: RegExp } | undefined;
 const edgePatterns = () =>

@@ -29,25 +29,35 @@ export async function choosePreferences<T>(save: () => Promise<T>, root: HTMLEle
 /** Whether a choice made in this window is still being saved. */
 export const savingPreferences = (root: HTMLElement = document.documentElement): boolean => root.dataset.prefsSaving !== undefined;
 
+export interface PreferenceAsker {
+  api: PopboxApi;
+  /** Shows an answer: only the latest this asker asked, when no choice made here is newer (below). */
+  show: (p: Preferences) => void;
+  /** The element both counts live on: the document element, unless a test gives its own. */
+  root?: HTMLElement;
+  /** Whether the asker shows nothing yet (a page just opened): it then takes the latest answer whatever is being saved. */
+  showsNothing?: () => boolean;
+}
+
 /**
- * An asker of main's preferences: `use` gets an answer only if it is the latest this asker asked,
+ * An asker of main's preferences: `show` gets an answer only if it is the latest this asker asked,
  * and this window made no choice since it was asked and has none still being saved (the window
  * shows the newer choice; main's state comes with the echo of its save, or the next question).
  * An asker that shows nothing yet (`showsNothing`: a page just opened) takes the latest answer
  * whatever else is being saved: no echo may come to fill it (a save that fails sends none).
  */
-export function askPreferences(
-  api: PopboxApi,
-  use: (p: Preferences) => void,
-  root: HTMLElement = document.documentElement,
-  showsNothing: () => boolean = () => false,
-): (failed?: (e: unknown) => void) => void {
+export function askPreferences({
+  api,
+  show,
+  root = document.documentElement,
+  showsNothing = () => false,
+}: PreferenceAsker): (failed?: (e: unknown) => void) => void {
   let asked = 0;
   return (failed = () => {}) => {
     const mine = ++asked;
     const chosen = root.dataset.prefsChosen;
     call(api, 'getPreferences', {}).then((p) => {
-      if (mine === asked && (showsNothing() || (!savingPreferences(root) && root.dataset.prefsChosen === chosen))) use(p);
+      if (mine === asked && (showsNothing() || (!savingPreferences(root) && root.dataset.prefsChosen === chosen))) show(p);
     }, failed);
   };
 }

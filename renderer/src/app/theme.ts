@@ -27,7 +27,7 @@ export function chooseTheme<T extends { theme: Theme }>(theme: Theme, save: () =
  * first: following the system).
  */
 export function followTheme(api: PopboxApi, root: HTMLElement = document.documentElement): () => void {
-  const ask = askPreferences(api, (p) => applyTheme(p.theme, root), root);
+  const ask = askPreferences({ api, show: (p) => applyTheme(p.theme, root), root });
   const off = api.on('preferencesChanged', () => ask());
   ask();
   return off;

@@ -33,17 +33,16 @@ export function GeneralSettings() {
   // being saved (an echo is a cue to ask main: preference-answers.ts).
   const ask = useMemo(
     () =>
-      askPreferences(
+      askPreferences({
         api,
-        (p) => {
+        show: (p) => {
           shown.current = true;
           setPrefs(p);
           // A page's first answer may come while a choice is being saved: that choice stays shown.
           if (!savingPreferences()) applyTheme(p.theme);
         },
-        undefined,
-        () => !shown.current,
-      ),
+        showsNothing: () => !shown.current,
+      }),
     [api],
   );
   useEffect(() => {

@@ -4,11 +4,10 @@
  * of the address or of a word of the name, never the user's own addresses; kept up to date as
  * mail arrives, and quick at 100,000 messages.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Change, ChangesResult, MessageRecord } from '../../shared/changes.js';
 import { AddressBook, type JournalFeed } from '../../electron/core/compose/suggest.js';
+import { collectGarbage } from '../support/gc.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-06T00:00:00Z');
@@ -154,8 +153,7 @@ describe('address suggestions', () => {
     j.markSeen(junk.id);
     expect(book.suggest('d', 5)).toEqual([]);
     await new Promise((r) => setTimeout(r, 0)); // a WeakRef read in this turn keeps its target
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
+    collectGarbage();
     expect(junk.first.deref()).toBeUndefined();
     // Not junk after all: heard from, as a book built afresh counts it.
     j.move(junk.id, 'INBOX');

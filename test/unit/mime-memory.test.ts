@@ -8,11 +8,10 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBody, saveAttachment } from '../../electron/core/mime/body.js';
 import { summarize } from '../../electron/core/mime/summary.js';
+import { collectGarbage } from '../support/gc.js';
 import { sha256File, writeBigAttachmentMessage } from '../support/mime.js';
 
 const MB = 1024 * 1024;
@@ -31,22 +30,10 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-/**
- * Garbage left by writing the test file would otherwise sit in the baseline and be collected
- * during the measurement, hiding growth. The flag can be switched on at run time; if that ever
- * stops working the tests still run, only less sharply.
- */
-function collectGarbage(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
-  } catch {
-    // no gc: measure anyway
-  }
-}
-
 /** Runs `fn`, sampling RSS every 5 ms; returns its result and the largest growth seen. */
 async function measure<T>(label: string, fn: () => Promise<T>): Promise<{ result: T; growth: number }> {
+  // Garbage left by writing the test file would otherwise sit in the baseline and be collected
+  // during the measurement, hiding growth.
   collectGarbage();
   const before = process.memoryUsage().rss;
   let peak = before;

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeText, iconvSingleByte } from '../../electron/core/mime/charset.js';
 import { decodeTextPart } from '../../electron/core/mime/part-text.js';
+import { replaceWhereFound } from '../../electron/core/mime/replace-where-found.js';
 import { stripControls } from '../../electron/core/mime/text.js';
 
 const pieces = fc.constantFrom('\r', '\n', '\r\n', '\n\r', '\t', '\x00', '\x08', '\x0b', '\x0c', '\x1f', '\x7f', ' ', 'a', 'é', '会', '\u200b', 'x'.repeat(5000));
@@ -58,5 +59,14 @@ describe('text clean-ups', () => {
       { numRuns: 500 },
     );
     expect(decodeText(Buffer.of(0x93, 0x41, 0x94, 0x80), 'windows-1252')).toBe('\u201cA\u201d\u20ac');
+  });
+
+  it('replaceWhereFound finds from the start whatever the pattern\'s lastIndex was left at', () => {
+    const digits = /\d/g;
+    digits.lastIndex = 3;
+    expect(replaceWhereFound('1ab', digits, '#')).toBe('#ab');
+    expect(digits.test('a1')).toBe(true); // lastIndex now 2, past the digit of 'b2c'
+    expect(replaceWhereFound('b2c', digits, (d) => `<${d}>`)).toBe('b<2>c');
+    expect(replaceWhereFound('none', digits, '#')).toBe('none');
   });
 });

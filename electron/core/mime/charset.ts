@@ -10,6 +10,7 @@
  */
 import { TextDecoder } from 'node:util';
 import { libcharset, libmime } from './libmime-lazy.js';
+import { replaceWhereFound } from './replace-where-found.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
@@ -133,18 +134,13 @@ const ICONV_LIKE_WHATWG = new Set([
 ]);
 const singleByteDecoders = new Map<string, TextDecoder>();
 
-/**
- * C1 controls: how Latin-1 reads the bytes 0x80–0x9f, which the windows-* charsets give other
- * characters. Looked for before replacing: most text (all US-ASCII) has none, and on a long
- * text a global replace that finds nothing costs about twice the search.
- */
-const C1 = /[\x80-\x9f]/;
-const C1_ALL = /[\x80-\x9f]/g;
+/** C1 controls: how Latin-1 reads the bytes 0x80–0x9f, which the windows-* charsets give other characters. */
+const C1 = /[\x80-\x9f]/g;
 
 /** Bytes as Latin-1 but for 0x80–0x9f, which are `high`'s characters (windows-1252's table). */
 function latin1As(buf: Buffer, high: string): string {
   const text = buf.toString('latin1');
-  return C1.test(text) ? text.replace(C1_ALL, (c) => high[c.charCodeAt(0) - 0x80] as string) : text;
+  return replaceWhereFound(text, C1, (c) => high[c.charCodeAt(0) - 0x80] as string);
 }
 
 /**
@@ -164,7 +160,7 @@ export function iconvSingleByte(buf: Buffer, name: string): string | null {
     singleByteDecoders.set(name, decoder);
   }
   const text = decoder.decode(buf);
-  return name.startsWith('windows-') && C1.test(text) ? text.replace(C1_ALL, '\ufffd') : text;
+  return name.startsWith('windows-') ? replaceWhereFound(text, C1, '\ufffd') : text;
 }
 
 /**

@@ -8,6 +8,7 @@
  * may be internationalized too (bücher.example); main turns it into its ASCII form (IDNA) where
  * that is what goes out, and refuses a domain IDNA refuses.
  */
+import { lazy } from './lazy.js';
 
 // RFC 5322 atext, '.' included (as HTML's email check allows it anywhere in the local part), or
 // any character beyond ASCII that is not a space, a control, an unassigned or private code point,
@@ -20,12 +21,10 @@ const LABEL_CHAR = String.raw`[A-Za-z0-9\p{L}\p{M}\p{N}]`;
 // Made at the first address checked, not when the module loads: V8 parses a pattern whole when it
 // is made, and these Unicode classes (thousands of ranges, through ICU) cost ~9 M instructions,
 // ~3.5 % of the CLI's empty check (issue 18 P0), which loads this module and checks no address.
-let patterns: { local: RegExp; label: RegExp } | undefined;
-const addressPatterns = () =>
-  (patterns ??= {
-    local: new RegExp(`^${LOCAL_CHAR}+$`, 'u'),
-    label: new RegExp(`^${LABEL_CHAR}(?:(?:${LABEL_CHAR}|-)*${LABEL_CHAR})?$`, 'u'),
-  });
+const addressPatterns = lazy(() => ({
+  local: new RegExp(`^${LOCAL_CHAR}+$`, 'u'),
+  label: new RegExp(`^${LABEL_CHAR}(?:(?:${LABEL_CHAR}|-)*${LABEL_CHAR})?$`, 'u'),
+}));
 
 /** The longest address SMTP carries in a path (RFC 5321 §4.5.3.1.3, less the angle brackets). */
 export const MAX_ADDRESS_LENGTH = 254;

@@ -5,6 +5,7 @@
  * renderer) must find the same places, so the list and the rule for a search term's edges live
  * here once, pure, for both.
  */
+import { lazy } from './lazy.js';
 
 /**
  * The scripts cut into characters, as the inside of a regex character class (flag `u`).
@@ -16,9 +17,7 @@ export const SEGMENTED_SCRIPTS = '\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}
 // Made at the first term, not when the module loads: V8 parses a pattern whole when it is made, and
 // these Script_Extensions classes cost ~12 M instructions, paid by every parse worker's start (the
 // index's segmenter loads this module and never asks for a term's edges).
-let edges: { starts: RegExp; ends: RegExp } | undefined;
-const edgePatterns = () =>
-  (edges ??= { starts: new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u'), ends: new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u') });
+const edgePatterns = lazy(() => ({ starts: new RegExp(`^[${SEGMENTED_SCRIPTS}]`, 'u'), ends: new RegExp(`[${SEGMENTED_SCRIPTS}]$`, 'u') }));
 
 /** `s` as a regex that matches it literally. */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

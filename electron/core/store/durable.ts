@@ -83,25 +83,35 @@ export function storageError(what: string, e: unknown): AppFailure {
   return new AppFailure('storage', `${what}: ${why}`);
 }
 
-/**
- * Read an append-only JSON-lines file (ledger, journal): every complete line that parses, in
- * order. A last line without its newline was torn by a crash: it is dropped and cut off the
- * file, so the next append starts on a line of its own. A missing file is empty. `bytes`: the
- * file as the caller read it already (null: there was none), not read again.
- */
-export async function readJsonLines(file: string, what: string, bytes?: Buffer | null): Promise<unknown[]> {
-  let text: string;
-  if (bytes !== undefined) {
-    if (bytes === null) return [];
-    text = bytes.toString('utf8');
-  } else {
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw storageError(`cannot read ${what} ${file}`, e);
-    }
+/** A file as read: its bytes, or null when there was no such file. */
+export interface FileRead {
+  readonly file: string;
+  readonly bytes: Buffer | null;
+}
+
+/** `file`'s bytes (null: no such file); any other failure to read it is a storage error. */
+export async function readFileOrNone(file: string, what: string): Promise<FileRead> {
+  try {
+    return { file, bytes: await fs.readFile(file) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, bytes: null };
+    throw storageError(`cannot read ${what} ${file}`, e);
   }
+}
+
+/** Read an append-only JSON-lines file (ledger, journal, outbox state): jsonLinesOf what it holds now. */
+export async function readJsonLines(file: string, what: string): Promise<unknown[]> {
+  return jsonLinesOf(await readFileOrNone(file, what));
+}
+
+/**
+ * An append-only JSON-lines file as read: every complete line that parses, in order. A last line
+ * without its newline was torn by a crash: it is dropped and cut off the file, so the next append
+ * starts on a line of its own. No file is empty.
+ */
+export async function jsonLinesOf({ file, bytes }: FileRead): Promise<unknown[]> {
+  if (bytes === null) return [];
+  const text = bytes.toString('utf8');
   const values: unknown[] = [];
   let good = 0;
   let offset = 0;

@@ -9,7 +9,7 @@
  * the file is rewritten compactly when the log outgrows the live entries.
  */
 import type { MessageSummary } from '../../../shared/messages.js';
-import { appendDurable, readJsonLines, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
+import { appendDurable, type FileRead, jsonLinesOf, readFileOrNone, removeStrayTemps, storageError, writeFileAtomic } from './durable.js';
 
 export interface LedgerEntry {
   uidl: string;
@@ -69,11 +69,15 @@ export class Ledger {
 
   private constructor(private readonly file: string) {}
 
-  /** `bytes`: the file as the caller read it under the account's lock (null: none), folded without reading it again. */
-  static async open(file: string, bytes?: Buffer | null): Promise<Ledger> {
-    await removeStrayTemps(file);
-    const ledger = new Ledger(file);
-    for (const ev of await readJsonLines(file, 'the ledger', bytes)) {
+  static async open(file: string): Promise<Ledger> {
+    return Ledger.fromRead(await readFileOrNone(file, 'the ledger'));
+  }
+
+  /** The ledger in `read`, the file as the caller read it (quick-check-digest.ts hashes the bytes it plans from). */
+  static async fromRead(read: FileRead): Promise<Ledger> {
+    await removeStrayTemps(read.file);
+    const ledger = new Ledger(read.file);
+    for (const ev of await jsonLinesOf(read)) {
       ledger.apply(ev as LedgerEvent);
       ledger.lines++;
     }

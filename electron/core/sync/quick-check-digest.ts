@@ -3,7 +3,7 @@
  * from, in `<account>/quick-check-digest.json` — the SHA-256 of the ledger file's bytes and of the
  * server's UIDL listing, the policy, and the oldest download among the listed messages age could
  * make due. planSync is a pure
- * function of the listing, the ledger (Ledger.open folds the file's bytes, nothing else: the very
+ * function of the listing, the ledger (Ledger.fromRead folds the file's bytes, nothing else: the very
  * bytes hashed, read once, readLedgerFile), the
  * policy and the time, and the time enters only through "delete after N days", the oldest
  * download first. So a later check with the same ledger bytes, the same listing and the same
@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { type FileRead, readFileOrNone } from '../store/durable.js';
 import type { LedgerEntry } from '../store/ledger.js';
 import { deletionReason, type SyncPolicy } from './plan.js';
 
@@ -56,17 +57,20 @@ export const listingDigest = (lines: readonly string[]): string => sha256(lines.
 const POLICY_FIELDS: { readonly [K in keyof SyncPolicy]-?: true } = { leaveOnServer: true, deleteAfterDays: true, deleteWhenDeletedLocally: true, maxMessageSizeKB: true };
 const policyKey = (p: SyncPolicy) => JSON.stringify((Object.keys(POLICY_FIELDS) as (keyof SyncPolicy)[]).map((k) => p[k] ?? null));
 
+/** The ledger file as read, and the digest of its bytes ('none': no file). */
+export type LedgerRead = FileRead & { readonly digest: string };
+
 /**
- * The ledger file's bytes (null: no file) and their digest, read once: what the plan is made from
- * when the digest cannot answer is folded from these bytes (Ledger.open), so the recorded digest
- * is of the ledger planned from. Undefined when it cannot be read (Ledger.open then says why).
+ * The ledger file and its digest, read once: what the plan is made from when the digest cannot
+ * answer is folded from these bytes (Ledger.fromRead), so the recorded digest is of the ledger
+ * planned from. Undefined when it cannot be read (Ledger.open then says why).
  */
-export async function readLedgerFile(file: string): Promise<{ bytes: Buffer | null; digest: string } | undefined> {
+export async function readLedgerFile(file: string): Promise<LedgerRead | undefined> {
   try {
-    const bytes = await fs.readFile(file);
-    return { bytes, digest: sha256(bytes) };
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? { bytes: null, digest: 'none' } : undefined;
+    const read = await readFileOrNone(file, 'the ledger');
+    return { ...read, digest: read.bytes ? sha256(read.bytes) : 'none' };
+  } catch {
+    return undefined;
   }
 }
 

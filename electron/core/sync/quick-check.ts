@@ -27,7 +27,7 @@ import { acquireLock, releaseLock, type HeldLock } from '../store/lock.js';
 import { Ledger } from '../store/ledger.js';
 import type { KeptLedger } from '../session/kept-ledger.js';
 import { certificateBlockSync, lastSeenCertificate, rememberCertificate } from './last-certificate.js';
-import { listingDigest, mayPlanNothingAgain, plansNothingAgain, readLedgerFile, readPlanDigest, recordPlanDigest } from './quick-check-digest.js';
+import { type LedgerRead, listingDigest, mayPlanNothingAgain, plansNothingAgain, readLedgerFile, readPlanDigest, recordPlanDigest } from './quick-check-digest.js';
 import { maildirUnchanged } from './quick-check-stamp.js';
 import { hookChanges, planHasWork, planSync, serverListing, type HookChanges, type ServerMessage, type SyncPlan, type SyncPolicy } from './plan.js';
 import type { AdjustContext, SyncResult } from './sync-engine.js';
@@ -143,13 +143,13 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     let seen: string | undefined;
     const ledgerFile = path.join(accountDir, 'ledger.jsonl');
     let opening: Promise<Ledger> | undefined;
-    // `bytes`: the file as read for its digest, folded rather than read a second time.
-    const openLedger = (bytes?: Buffer | null) => (opening ??= opts.keptLedger ? opts.keptLedger.read(ledgerFile) : Ledger.open(ledgerFile, bytes));
+    // `read`: the file as read for its digest, folded rather than read a second time.
+    const openLedger = (read?: LedgerRead) => (opening ??= opts.keptLedger ? opts.keptLedger.read(ledgerFile) : read ? Ledger.fromRead(read) : Ledger.open(ledgerFile));
     // Without a kept ledger or a hook (the CLI): what the last check that planned nothing planned
     // from (quick-check-digest.ts). The ledger is opened now only when its bytes changed since.
     const digest = opts.keptLedger || opts.adjustPlan ? undefined : Promise.all([readPlanDigest(accountDir), readLedgerFile(ledgerFile)]);
     const [known, pop] = await Promise.all([
-      digest ? digest.then(async (d) => (mayPlanNothingAgain(d[0], d[1]?.digest, opts.policy, opts.now) ? d : (await openLedger(d[1]?.bytes), d))) : openLedger().then(() => undefined),
+      digest ? digest.then(async (d) => (mayPlanNothingAgain(d[0], d[1]?.digest, opts.policy, opts.now) ? d : (await openLedger(d[1]), d))) : openLedger().then(() => undefined),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
           const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
@@ -192,7 +192,7 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const unchanged = known !== undefined && plansNothingAgain(known[0], known[1]?.digest, listing!, opts.policy, opts.now);
       // A listing read (and found whole) before need not be again.
       const uidls = unchanged ? [] : parseUidl(lines);
-      const ledger = unchanged ? NO_LEDGER : await openLedger(known?.[1]?.bytes);
+      const ledger = unchanged ? NO_LEDGER : await openLedger(known?.[1]);
       let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
         // Nothing to hand over to: the full sync lists and runs the hook itself (once).

@@ -11,14 +11,16 @@
  * variants alternate within each round, and the table gives medians (the machine is shared).
  *
  * Variants change one thing each: the prefix indexes, FTS5's options (pgsz, automerge,
- * crisismerge, usermerge, hashsize, detail), the connection's pragmas, the tokenizer, the
- * messages per transaction. `--queries` weighs the prefix indexes' other side: what typing costs.
+ * crisismerge, usermerge, hashsize, detail, contentless_delete, columnsize), the connection's
+ * pragmas, the tokenizer, the messages per transaction. `--queries` weighs the prefix indexes'
+ * other side: what typing costs, and the search tests' other kinds of queries.
  *
  *   npx tsx test/bench/index-write-bench.ts [variant…]     (the first named is the baseline)
  *   npx tsx test/bench/index-write-bench.ts --queries [variant…]
  * Environment: BENCH_INDEX_SETS=mix,sa,ordinary  BENCH_INDEX_RUNS=5  BENCH_INDEX_PRELOAD=N (write
  * the set N times first, untimed: an index that already holds mail), BENCH_INDEX_VERBOSE=1 (each
- * trial), BENCH_OUT=dir.
+ * trial), BENCH_INDEX_COPIES=N (--queries: the corpus written N times, 16: ~97,000 messages; 2:
+ * ~12,000), BENCH_OUT=dir.
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -53,6 +55,8 @@ interface Variant {
   tokenize?: string;
   /** Messages per transaction instead of WRITE_BATCH. */
   batch?: number;
+  /** Other option text replaced in the fts table's definition ([from, to], e.g. contentless_delete). */
+  replace?: [string, string][];
   /** Why the variant cannot simply be taken (it changes what is found). */
   note?: string;
 }
@@ -64,6 +68,9 @@ const VARIANTS: Record<string, Variant> = {
   'prefix 2': { ftsOptions: "prefix='2'" },
   'no prefix': { ftsOptions: '' },
   'detail=column': { ftsOptions: "prefix='2 3', detail=column", note: 'alters results: no phrases' },
+  'detail=none': { ftsOptions: "prefix='2 3', detail=none", note: 'alters results: no phrases, no from:/subject:' },
+  'contentless_delete=0': { replace: [['contentless_delete=1', 'contentless_delete=0']], note: 'alters results: rows cannot be deleted' },
+  'columnsize=0': { replace: [['contentless_delete=1', 'contentless_delete=0, columnsize=0']], note: 'alters results: rows cannot be deleted, ranking' },
   'tokenizer ascii': { tokenize: 'ascii', note: 'alters results: ASCII words only' },
   'batch 64': { batch: 64 },
   'batch 1024': { batch: 1024 },
@@ -111,12 +118,16 @@ async function documents(set: SetName): Promise<IndexDoc[]> {
 /** The index file for a variant: main's IndexDb makes it, then the variant's schema or config. */
 function makeFile(file: string, v: Variant): void {
   IndexDb.open(file).db.close();
-  if (v.ftsOptions === undefined && v.tokenize === undefined && !v.config) return;
+  if (v.ftsOptions === undefined && v.tokenize === undefined && !v.config && !v.replace) return;
   const db = new Database(file);
   const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'fts'").pluck().get() as string;
   let replaced = sql;
   if (v.ftsOptions !== undefined) replaced = replaced.replace(/,\s*prefix='[^']*'/, v.ftsOptions ? `, ${v.ftsOptions}` : '');
   if (v.tokenize !== undefined) replaced = replaced.replace(/tokenize="[^"]*"/, `tokenize="${v.tokenize}"`);
+  for (const [from, to] of v.replace ?? []) {
+    if (!replaced.includes(from)) throw new Error(`the fts table has no ${from}: ${sql}`);
+    replaced = replaced.replace(from, to);
+  }
   if (!/prefix='/.test(sql)) throw new Error(`the fts table's options changed: ${sql}`);
   if (replaced !== sql) db.exec(`DROP TABLE fts; ${replaced};`);
   for (const [k, val] of Object.entries(v.config ?? {})) db.exec(`INSERT INTO fts(fts, rank) VALUES('${k}', ${val})`);
@@ -232,8 +243,8 @@ async function main(): Promise<void> {
 }
 
 /**
- * What typing costs on each file (--queries): SA corpus written 16 times (~97,000 messages) per
- * variant, kept in BENCH_OUT; each word typed letter by letter as the search box sends it (from
+ * What typing costs on each file (--queries): SA corpus written BENCH_INDEX_COPIES times (16:
+ * ~97,000 messages) per variant, kept in BENCH_OUT; each word typed letter by letter as the search box sends it (from
  * its second letter: query.ts), the match and, for at most RANK_MAX rows, the ranking, as
  * search-index.ts runs them. CPU per keystroke, median of alternating rounds, and per typed word.
  * Per keystroke because each prefix index serves one prefix length: without the 3-letter one a
@@ -243,19 +254,20 @@ async function main(): Promise<void> {
  */
 async function queries(names: string[]): Promise<void> {
   const docs = await documents('sa');
+  const copies = Number(process.env.BENCH_INDEX_COPIES ?? 16);
   const files = new Map<string, string>();
   for (const name of names) {
-    const file = path.join(out, `index-q-${name.replace(/\W+/g, '-')}.sqlite`);
+    const file = path.join(out, `index-q${copies === 16 ? '' : copies}-${name.replace(/\W+/g, '-')}.sqlite`);
     files.set(name, file);
     if (fs.existsSync(file)) continue;
     makeFile(file, VARIANTS[name]!);
     const app = IndexAppender.open(file);
-    for (let k = 0; k < 16; k++) {
+    for (let k = 0; k < copies; k++) {
       const batch = docs.map((d) => ({ ...d, id: `p${k}-${d.id}` }));
       for (let i = 0; i < batch.length; i += WRITE_BATCH) app.append(batch.slice(i, i + WRITE_BATCH));
     }
     app.close();
-    console.log(`${name}: written (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
+    console.log(`${name}: ${docs.length * copies} messages written (${(fs.statSync(file).size / 1e6).toFixed(0)} MB)`);
   }
   const typed = ['meeting', 'budget', 'project', 'linux', 'thanks', 'conference', 'spamassassin', 'wireless', 'review', 'information', 'the', 'money', 'click', 'software', 'message'];
   const keys = [...new Set(typed.flatMap((w) => Array.from({ length: w.length - 1 }, (_, i) => w.slice(0, i + 2))))];
@@ -282,6 +294,38 @@ async function queries(names: string[]): Promise<void> {
       }
     }
   }
+  // The search tests' other kinds of queries (words, phrases, from:/to:/subject:/filename:, a
+  // phrase in a field, -words, CJK words as phrases of their characters), as search-index.ts runs them.
+  const kinds = ['meeting ', 'review schedule ', '"mailing list" ', '"click here" ', 'from:alice ', 'to:bob ', 'subject:invoice ', 'subject:"project update" ', 'filename:pdf ', 'budget -meeting ', 'money OR linux ', '会议 '];
+  for (const q of kinds) {
+    const parsed = parseQuery(q).groups;
+    const e = parsed.map((g) => `(${g.filter((it) => !it.negated).map((it) => ftsExpression(it.clause as Extract<Clause, { t: 'text' }>)).join(' OR ')})`).filter((x) => x !== '()').join(' AND ');
+    const not = parsed.flatMap((g) => g.filter((it) => it.negated)).map((it) => ftsExpression(it.clause as Extract<Clause, { t: 'text' }>));
+    for (const name of names) cost.get(name)!.set(q, []);
+    for (let r = 0; r < 7; r++) {
+      for (const name of r % 2 ? [...names].reverse() : names) {
+        const { match, ranked } = dbs.get(name)!;
+        const c0 = process.cpuUsage();
+        let rows: number[];
+        try {
+          rows = match.all(e) as number[];
+          if (not.length) {
+            const out = new Set(match.all(`(${e}) AND (${not.join(' OR ')})`) as number[]);
+            rows = rows.filter((x) => !out.has(x));
+          }
+          if (rows.length <= RANK_MAX) ranked.all(e);
+        } catch (err) {
+          if (r === 0) console.log(`"${q}" fails in ${name}: ${(err as Error).message}`);
+          rows = [];
+        }
+        const c = process.cpuUsage(c0);
+        cost.get(name)!.get(q)!.push((c.user + c.system) / 1000);
+        const answer = `${rows.length} ${[...rows].sort((a, b) => a - b).join(',')}`;
+        if (r === 0 && (answers.get(q) ?? answer) !== answer) console.log(`DIFFERENT ANSWERS for "${q}" in ${name}`);
+        if (r === 0) answers.set(q, answers.get(q) ?? answer);
+      }
+    }
+  }
   const ms = (name: string, key: string): number => median(cost.get(name)!.get(key)!);
   const row = (label: string, f: (n: string) => number): string => `| ${label} | ${names.map((n) => f(n).toFixed(1)).join(' | ')} |`;
   console.log(`| keystroke (CPU ms, median of 7) | ${names.join(' | ')} |`);
@@ -295,6 +339,7 @@ async function queries(names: string[]): Promise<void> {
   console.log(row('5 or more letters, median', (n) => median(keys.filter((k) => k.length >= 5).map((k) => ms(n, k)))));
   for (const w of typed) console.log(row(`"${w}" typed (all its keystrokes)`, (n) => keys.filter((k) => w.startsWith(k)).reduce((t, k) => t + ms(n, k), 0)));
   console.log(row('all keystrokes', (n) => keys.reduce((t, k) => t + ms(n, k), 0)));
+  for (const q of kinds) console.log(row(`${q.trim()} (${answers.get(q)!.split(' ')[0]} found)`, (n) => ms(n, q)));
   console.log(`answers compared for ${answers.size} keystrokes`);
   for (const { db } of dbs.values()) db.close();
 }

@@ -7,8 +7,8 @@
  *   when indexed, so the rest's download is indexed again).
  * - `fts` is contentless (no copy of any text is kept, like notmuch's Xapian terms): five
  *   columns, words split by letters and digits in any script (each Chinese, Japanese, Thai…
- *   character a word: segment.ts), diacritics folded, prefix
- *   indexes for 2 and 3 letters (typing "me" is as quick as "meeting").
+ *   character a word: segment.ts), diacritics folded, a prefix
+ *   index for 2 letters (typing "me" is as quick as "meeting").
  * Each batch is one transaction, so a kill leaves the file as it was before or after a batch;
  * what the journal has and the index lacks is found and indexed at the next open.
  */
@@ -38,15 +38,19 @@ const BUSY_TIMEOUT_MS = 1000;
  */
 const PAGE_SIZE = 16384;
 /**
- * Prefix indexes for 2 and 3 letters: typing "me" or "the" finds its words as quickly as a whole
- * word. Weighed in issue 18 (test/bench/index-write-bench.ts): 2 letters only costs 19–28 % less
- * CPU to write (~0.1 s of a 2,000-message sync's 5–6.5 s) and a 28 % smaller file, but on ~97,000
- * messages a common 3-letter keystroke costs 2.5–3× ("the" 23 → 56 ms, "pro" 16 → 40 ms CPU,
- * under load): what a person typing waits for weighs more. Only a new file takes this; FTS5 keeps a table's own prefixes and answers
- * a prefix of any length alike without one (the same answers, checked by the bench), so a file
- * made with other prefixes is never rebuilt for it.
+ * A prefix index for 2 letters: typing "me" finds its words as quickly as a whole word. The
+ * 3-letter one is gone (issue 18): each prefix index is about 30 % of what SQLite spends indexing
+ * (callgrind, the 800-message bench mix: 995 M instructions with 2 and 3 letters, 703 M with 2,
+ * 470 M with none), and the 3-letter one was ~0.08 s of the parse worker's CPU in a sync of those
+ * 800 (790 → 710 ms, medians of 7 alternating syncs over TLS under load). Without it a 3-letter
+ * keystroke reads every word it begins: ~12,000 messages 0.6 → 1.1 ms CPU (median of 15
+ * keystrokes, "the" 1.4 → 5.4), ~97,000 5.5 → 7.1 ms with "the" 19 → 47 (after the search box's
+ * 120 ms pause); 2 and 4+ letters unchanged (test/bench/index-write-bench.ts --queries). Without
+ * the 2-letter one too, "th" would cost 8×. FTS5 keeps a table's own prefixes and answers a prefix
+ * of any length alike without one (the same answers: the bench, search-index-db.test.ts), so a
+ * file made with 2 and 3 keeps them and is never rebuilt for it.
  */
-const PREFIXES = '2 3';
+const PREFIXES = '2';
 /** The words the index keeps: letters, digits and marks in any script, diacritics folded. */
 const TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'";
 /** At most this many words of the index are stemmed to find one query word's forms. */

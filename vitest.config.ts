@@ -44,7 +44,7 @@ const UNIT_WORKERS = unitWorkers > 0 ? { maxWorkers: unitWorkers } : {};
  * as unpredictable once V8 has started and which stays on for whatever else that worker runs. A
  * new file that calls gc() belongs here (in `unit`, gc() throws).
  */
-const UNIT_GC = ['test/unit/compose-suggest.test.ts', 'test/unit/mime-memory.test.ts'];
+const UNIT_GC = ['test/unit/compose-suggest.test.ts', 'test/unit/mime-memory.test.ts', 'test/unit/quick-check-memory.test.ts'];
 
 /** Settings both unit projects share. */
 const unit = {

@@ -147,9 +147,19 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
     const openLedger = (read?: LedgerRead) => (opening ??= opts.keptLedger ? opts.keptLedger.read(ledgerFile) : read ? Ledger.fromRead(read) : Ledger.open(ledgerFile));
     // Without a kept ledger or a hook (the CLI): what the last check that planned nothing planned
     // from (quick-check-digest.ts). The ledger is opened now only when its bytes changed since.
-    const digest = opts.keptLedger || opts.adjustPlan ? undefined : Promise.all([readPlanDigest(accountDir), readLedgerFile(ledgerFile)]);
+    // Else its bytes (~12 MB at 100,000 UIDLs) are kept in `unfolded` until the listing says
+    // whether they must be folded; `known` keeps only their digest through the waits.
+    let unfolded: LedgerRead | undefined;
+    const knowing =
+      opts.keptLedger || opts.adjustPlan
+        ? undefined
+        : Promise.all([readPlanDigest(accountDir), readLedgerFile(ledgerFile)]).then(async ([recorded, read]) => {
+            if (mayPlanNothingAgain(recorded, read?.digest, opts.policy, opts.now)) unfolded = read;
+            else await openLedger(read);
+            return { recorded, ledger: read?.digest };
+          });
     const [known, pop] = await Promise.all([
-      digest ? digest.then(async (d) => (mayPlanNothingAgain(d[0], d[1]?.digest, opts.policy, opts.now) ? d : (await openLedger(d[1]), d))) : openLedger().then(() => undefined),
+      knowing ?? openLedger().then(() => undefined),
       lastSeenCertificate(accountDir, opts.server)
         .then((lastSeen) => {
           const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
@@ -189,10 +199,11 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const hook = opts.adjustPlan;
       const listing = known && listingDigest(lines);
       // The same ledger, listing and policy as a check that planned nothing, and nothing due by age since: nothing to fold.
-      const unchanged = known !== undefined && plansNothingAgain(known[0], known[1]?.digest, listing!, opts.policy, opts.now);
+      const unchanged = known !== undefined && plansNothingAgain(known.recorded, known.ledger, listing!, opts.policy, opts.now);
       // A listing read (and found whole) before need not be again.
       const uidls = unchanged ? [] : parseUidl(lines);
-      const ledger = unchanged ? NO_LEDGER : await openLedger(known?.[1]);
+      const ledger = unchanged ? NO_LEDGER : await openLedger(unfolded);
+      unfolded = undefined; // folded or not needed: not held through what follows (LIST, the hook, QUIT)
       let plan = planSync(serverListing(uidls), ledger, opts.policy, opts.now);
       if (planHasWork(plan) || (hook && (await hook.changesNothing?.()) !== true)) {
         // Nothing to hand over to: the full sync lists and runs the hook itself (once).
@@ -218,8 +229,8 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
       const fingerprint = pop.fingerprint256;
       if (fingerprint && fingerprint !== seen) await rememberCertificate(accountDir, opts.server, fingerprint, opts.now).catch(() => {});
       // A cache: not written, the next check plans again.
-      if (known?.[1] && listing && !unchanged) {
-        await recordPlanDigest(accountDir, known[1].digest, ledger.all(), new Set(uidls.map((u) => u.uid)), listing, opts.policy).catch(() => {});
+      if (known?.ledger !== undefined && listing && !unchanged) {
+        await recordPlanDigest(accountDir, known.ledger, ledger.all(), new Set(uidls.map((u) => u.uid)), listing, opts.policy).catch(() => {});
       }
       const warnings: string[] = [];
       // As the full sync words it (sync-engine.ts).

@@ -5,6 +5,7 @@
  * have found: a message replaced by another of the same size (count and size alike, RFC 1939),
  * a message that became due by age, a change in the ledger, another setting.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -176,5 +177,29 @@ describe('the quick check’s digest', () => {
     expect(await check()).toMatchObject({ kind: 'done' });
     listing = '+OK\r\n1 a\r\n2\r\n.\r\n';
     expect(await check()).toBeNull();
+  });
+
+  it('a ledger whose last line a crash tore: planned from its whole lines, the torn one cut off the file, and the next check’s digest is of what is left (DESIGN §3.2)', async () => {
+    const ledgerFile = path.join(accountDir, 'ledger.jsonl');
+    const whole = await fs.readFile(ledgerFile);
+    // Deleted here, its line written all but its newline: a record the ledger never had.
+    const ledger = await Ledger.open(ledgerFile);
+    ledger.deletedLocally('a', T);
+    await ledger.commit();
+    const torn = (await fs.readFile(ledgerFile)).subarray(0, -1);
+    await fs.writeFile(ledgerFile, torn);
+    expect(JSON.parse(torn.subarray(whole.length).toString())).toMatchObject({ u: 'a' }); // whole JSON, no newline
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const recorded = async () => (JSON.parse(await fs.readFile(path.join(accountDir, 'quick-check-digest.json'), 'utf8')) as { ledger: string }).ledger;
+    // This account deletes on the server what is deleted here: folded, the torn line would send a's DELE (work).
+    const deleteHere = { ...keep, deleteWhenDeletedLocally: true };
+    expect(await check(deleteHere)).toMatchObject({ kind: 'done', result: { deletedOnServer: 0, plan: { delete: [] } } });
+    expect(await fs.readFile(ledgerFile)).toEqual(whole);
+    expect(await recorded()).toBe(sha(torn)); // the bytes planned from, as read
+    // The file is not those bytes any more: the next check plans again, and records what is there now.
+    const folds = vi.spyOn(Ledger, 'fromRead');
+    expect(await check(deleteHere)).toMatchObject({ kind: 'done' });
+    expect(folds).toHaveBeenCalledTimes(1);
+    expect(await recorded()).toBe(sha(whole));
   });
 });

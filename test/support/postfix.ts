@@ -11,6 +11,7 @@
  * to the `postfix` user). See /work/shared/NOTES-ENV.md "A private Postfix".
  */
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DovecotServer } from './dovecot.js';
@@ -18,6 +19,8 @@ import { dovecotLmtpUnavailable } from './dovecot.js';
 import {
   HOST,
   MasterInstance,
+  childrenOf,
+  commOf,
   findExecutable,
   freePort,
   isExecutable,
@@ -40,7 +43,10 @@ export interface PostfixOptions {
   domain?: string;
   /** message_size_limit in bytes (announced as SIZE). Default 10 MB. */
   messageSizeLimit?: number;
-  /** Appended to main.cf; later settings override earlier ones. */
+  /**
+   * Appended to main.cf; a setting named again here replaces the generated one (main.cf then sets
+   * each name once, the last value given: see oneEntryPerName).
+   */
   extraMainCf?: string;
 }
 
@@ -112,7 +118,7 @@ function renderMainCf(p: {
 }): string {
   const { dir, domain } = p;
   const mailboxes = p.users.map((u) => `${u}@${domain}=${u}/`).join(', ');
-  return `# Private Postfix for Popbox tests (generated)
+  return oneEntryPerName(`# Private Postfix for Popbox tests (generated)
 compatibility_level = 3.6
 queue_directory = ${dir}/queue
 data_directory = ${dir}/data
@@ -178,7 +184,31 @@ biff = no
 # Headers stay as the client sent them (no canonical rewriting of addresses from loopback).
 local_header_rewrite_clients =
 ${p.extra}
-`;
+`);
+}
+
+/**
+ * main.cf with each setting's name once: its last entry (the value Postfix would use), earlier
+ * ones dropped. Every Postfix process that reads a main.cf naming a setting twice warns
+ * "overriding earlier entry" as it starts, postlogd included, and postlogd sends its start-up
+ * warnings into its own log socket before it reads from it. When other processes have filled
+ * that socket first (10 datagrams: net.unix.max_dgram_qlen; a postlogd slow to start under load),
+ * postlogd blocks on itself for good, and so does every smtpd before its greeting: session 17's
+ * red CI run ("did not greet", no maillog at all), reproduced with a postlogd started 2 s late.
+ */
+function oneEntryPerName(mainCf: string): string {
+  // A logical entry: a setting with the lines that continue it (they start with whitespace), or a comment or blank line.
+  const entries: { name: string | null; lines: string[] }[] = [];
+  for (const line of mainCf.split('\n')) {
+    const last = entries[entries.length - 1];
+    if (last?.name && /^[ \t]+[^ \t#]/.test(line)) last.lines.push(line);
+    else entries.push({ name: /^([A-Za-z0-9_]+)\s*=/.exec(line)?.[1] ?? null, lines: [line] });
+  }
+  const lastAt = new Map(entries.map((e, i) => [e.name, i]));
+  return entries
+    .filter((e, i) => e.name === null || lastAt.get(e.name) === i)
+    .flatMap((e) => e.lines)
+    .join('\n');
 }
 
 /** Every service with chroot off: the queue dir is not set up as a chroot jail. */
@@ -289,6 +319,23 @@ async function waitUntilServing(master: Daemon, ports: { submissionsPort: number
   return { ok: false, exited: false, why: `postfix did not greet on ${pending.map((p) => p.port).join(', ')} within ${START_TIMEOUT_MS} ms (${lastErr})` };
 }
 
+/**
+ * The master and its services with what each waits on in the kernel (/proc/PID/wchan), for the
+ * error of a start that hangs: e.g. `unix_wait_for_peer` is a process blocked writing to the log
+ * socket, which nobody reads.
+ */
+function processStates(masterPid: number): string {
+  const wchan = (pid: number): string => {
+    try {
+      const w = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
+      return w === '0' || w === '' ? 'running' : w;
+    } catch {
+      return 'gone';
+    }
+  };
+  return [masterPid, ...childrenOf(masterPid).map((c) => c.pid)].map((pid) => `${commOf(pid)}[${pid}] ${wchan(pid)}`).join(', ');
+}
+
 /** Three distinct free loopback ports. */
 async function threeFreePorts(): Promise<[number, number, number]> {
   for (;;) {
@@ -344,10 +391,11 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixServer>
       const m = instance.launch(() => spawnDaemon(path.join(daemonDir, 'master'), ['-c', dir, '-s'], { logPath: stderrPath }));
       const r = await waitUntilServing(m, ports, caPem);
       if (r.ok) break;
+      const states = r.exited ? '' : `\n--- processes (kernel wait channel) ---\n${processStates(m.pid)}`;
       await instance.drop();
       const log = `${tail(stderrPath, 20)}\n${tail(logPath, 20)}`;
       if (r.exited && /address already in use/i.test(log) && attempt < 5) continue;
-      throw new Error(`${r.why}\n--- ${stderrPath} ---\n${tail(stderrPath, 20)}\n--- ${logPath} ---\n${tail(logPath)}`);
+      throw new Error(`${r.why}\n--- ${stderrPath} ---\n${tail(stderrPath, 20)}\n--- ${logPath} ---\n${tail(logPath)}${states}`);
     }
     const m = instance.master;
     const pidFile = path.join(dir, 'queue', 'pid', 'master.pid');

@@ -56,4 +56,14 @@ describe('lazy', () => {
     expect(termWithEdges('meet', { first: 'm', last: 't', prefix: true }, '\\w')).toBe('(?<!\\w)meet\\w*');
     expect(made).toHaveLength(2);
   });
+
+  it("loading the index's segmenter (core/search/segment.ts) makes none of its patterns; the first text beyond Latin makes them", async () => {
+    watchRegExp();
+    vi.resetModules();
+    const { segmentForIndex } = await import('../../electron/core/search/segment.js');
+    expect(segmentForIndex('plain Latin text, “quoted” — and café')).toBe('plain Latin text, “quoted” — and café');
+    expect(made).toEqual([]);
+    expect(segmentForIndex('明天的会议')).toBe(' 明  天  的  会  议 ');
+    expect(made).toHaveLength(2);
+  });
 });

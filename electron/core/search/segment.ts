@@ -13,12 +13,23 @@
  * than in the sentence it stands in (三時 alone vs 三|時に in 明日の会議は三時に変更します) and
  * would not be found. Latin, Cyrillic, Greek, Arabic… text is left exactly as it was.
  */
+import { lazy } from '../../../shared/lazy.js';
 import { SEGMENTED_SCRIPTS } from '../../../shared/segmented-scripts.js';
 
 /** The scripts cut into characters (shared with the renderer's highlighting: shared/segmented-scripts.ts). */
 export { SEGMENTED_SCRIPTS };
 
-const ANY = new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u');
+/**
+ * ANY and CHARACTER: made at the first text with a character beyond Latin, not when the module
+ * loads. V8 parses a pattern whole when it is made, and these Script_Extensions classes cost
+ * millions of instructions, paid by the CLI's empty check (which loads the index and segments
+ * nothing) and by a parse worker whose mail is all Latin.
+ */
+const scripts = lazy(() => ({
+  ANY: new RegExp(`[${SEGMENTED_SCRIPTS}]`, 'u'),
+  /** One character of those scripts (not itself a mark) with the marks that follow it. */
+  CHARACTER: new RegExp(`(?:(?!\\p{M})[${SEGMENTED_SCRIPTS}])\\p{M}*`, 'gu'),
+}));
 /**
  * Anything beyond Latin letters and the General Punctuation block (’ “ ” — … •): every character
  * of those scripts is (a unit test checks each code point). Most mail is such text from end to
@@ -33,10 +44,8 @@ function anySegmented(text: string): boolean {
   BEYOND_LATIN.lastIndex = 0;
   const hit = BEYOND_LATIN.exec(text);
   if (!hit) return false;
-  return ANY.test(hit.index === 0 ? text : text.slice(hit.index));
+  return scripts().ANY.test(hit.index === 0 ? text : text.slice(hit.index));
 }
-/** One character of those scripts (not itself a mark) with the marks that follow it. */
-const CHARACTER = new RegExp(`(?:(?!\\p{M})[${SEGMENTED_SCRIPTS}])\\p{M}*`, 'gu');
 /**
  * A run of characters that may be CHARACTER's: every character of those scripts and every mark
  * (all are at U+0300 and above but for three, outside General Punctuation). CHARACTER never
@@ -46,7 +55,7 @@ const CHARACTER = new RegExp(`(?:(?!\\p{M})[${SEGMENTED_SCRIPTS}])\\p{M}*`, 'gu'
  */
 // eslint-disable-next-line no-misleading-character-class -- code units on purpose: marks and surrogate halves are run characters
 const RUN = /[\u00b7\u02bc\u02d7\u0300-\u1fff\u2070-\uffff]+/g;
-const cutRun = (run: string): string => run.replace(CHARACTER, ' $& ');
+const cutRun = (run: string): string => run.replace(scripts().CHARACTER, ' $& ');
 
 /** Whether `text` has anything in those scripts (the quick test that leaves other text untouched). */
 export function hasSegmentedScript(text: string): boolean {

@@ -7,13 +7,18 @@
  * (10 datagrams) postlogd blocked on itself, and so did each smtpd before its greeting
  * ("postfix did not greet", no maillog at all). Here postlogd is made late on purpose: it is
  * started through a script that sleeps first.
+ * Also: a port taken by another process between the harness's probe and the master's bind makes
+ * the harness pick again, whether the master could not bind it (it then exits with its complaint
+ * sent to syslog, absent here) or bound it beside another Postfix (SO_REUSEPORT: the two would
+ * share it, each connection going to either).
  */
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../support/dovecot.js';
 import { postfixUnavailable, startPostfix, type PostfixServer } from '../support/postfix.js';
-import { findExecutable, run, tempRoot, until } from '../support/servers.js';
+import { HOST, findExecutable, readGreeting, run, tempRoot, twoFreePorts, until } from '../support/servers.js';
 
 const unavailable = postfixUnavailable();
 if (unavailable && process.env.CI) throw new Error(`Postfix is required in CI: ${unavailable}`);
@@ -76,5 +81,33 @@ describe.skipIf(unavailable !== null)('the private Postfix harness', () => {
     });
     expect(log).toMatch(/postfix\/master\[\d+\]: daemon started/);
     expect(log).not.toMatch(/overriding earlier entry/);
+  });
+
+  it('starts on other ports when one it was to use is held: by a plain listener, or by another Postfix it would share it with', async () => {
+    const other = net.createServer((sock) => sock.end('220 not postfix\r\n'));
+    await new Promise<void>((resolve) => other.listen(0, HOST, resolve));
+    const held = (other.address() as net.AddressInfo).port;
+    const started: PostfixServer[] = [];
+    try {
+      const [a, b] = await twoFreePorts();
+      const first = await startPostfix({ dovecot, tryPorts: { submissionsPort: a, submissionPort: b, clearPort: held } });
+      started.push(first);
+      expect(first.clearPort).not.toBe(held);
+      expect(await readGreeting({ port: held })).toBe('220 not postfix');
+      expect(await readGreeting({ port: first.clearPort })).toMatch(/^220 mail\.example\.org ESMTP/);
+
+      const [c, d] = await twoFreePorts();
+      const second = await startPostfix({ dovecot, tryPorts: { submissionsPort: c, submissionPort: d, clearPort: first.clearPort }, extraMainCf: 'smtpd_banner = $myhostname ESMTP second\n' });
+      started.push(second);
+      expect(second.clearPort).not.toBe(first.clearPort);
+      const greetings = [];
+      for (let i = 0; i < 8; i++) greetings.push(await readGreeting({ port: first.clearPort }));
+      expect(greetings.filter((g) => g.includes('second'))).toEqual([]);
+      expect(await readGreeting({ port: second.clearPort })).toMatch(/second/);
+    } finally {
+      await Promise.allSettled(started.map((p) => p.stop()));
+      other.close();
+      other.unref();
+    }
   });
 });

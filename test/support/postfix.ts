@@ -12,6 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { chmod, chown, mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DovecotServer } from './dovecot.js';
@@ -48,6 +49,14 @@ export interface PostfixOptions {
    * each name once, the last value given: see oneEntryPerName).
    */
   extraMainCf?: string;
+  /** Ports to try first (for the harness's own test: ports another process holds); any taken are picked afresh. */
+  tryPorts?: PostfixPorts;
+}
+
+interface PostfixPorts {
+  submissionsPort: number;
+  submissionPort: number;
+  clearPort: number;
 }
 
 export interface PostfixServer {
@@ -336,6 +345,30 @@ function processStates(masterPid: number): string {
   return [masterPid, ...childrenOf(masterPid).map((c) => c.pid)].map((pid) => `${commOf(pid)}[${pid}] ${wchan(pid)}`).join(', ');
 }
 
+/**
+ * How many sockets listen on 127.0.0.1:`port` (/proc/net/tcp). Postfix binds with SO_REUSEPORT,
+ * so a master given a port another master (same uid) listens on shares it without a word, and
+ * each connection goes to either. The later of the two to start sees both listeners and moves.
+ */
+function listenersOn(port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .filter((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[1] === local && f[3] === '0A'; // 0A: LISTEN
+    }).length;
+}
+
+/** Whether something else listens on 127.0.0.1:`port` (we cannot listen there). */
+function inUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
+    srv.listen(port, HOST, () => srv.close(() => resolve(false)));
+  });
+}
+
 /** Three distinct free loopback ports. */
 async function threeFreePorts(): Promise<[number, number, number]> {
   for (;;) {
@@ -380,22 +413,33 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixServer>
     await writeFile(path.join(dir, 'main.cf'), mainCf);
     await backdate(path.join(dir, 'main.cf'));
 
-    let ports = { submissionsPort: 0, submissionPort: 0, clearPort: 0 };
+    let ports: PostfixPorts = { submissionsPort: 0, submissionPort: 0, clearPort: 0 };
     for (let attempt = 1; ; attempt++) {
-      const [a, b, c] = await threeFreePorts();
-      ports = { submissionsPort: a, submissionPort: b, clearPort: c };
+      if (attempt === 1 && opts.tryPorts) ports = { ...opts.tryPorts };
+      else {
+        const [a, b, c] = await threeFreePorts();
+        ports = { submissionsPort: a, submissionPort: b, clearPort: c };
+      }
+      const list = [ports.submissionsPort, ports.submissionPort, ports.clearPort];
       await writeFile(path.join(dir, 'master.cf'), renderMasterCf(ports));
       await backdate(path.join(dir, 'master.cf'));
       // The master in the foreground as our child (no -w fork): stopped by its PID like Dovecot's.
-      // -s keeps its stdout, so a fatal error before postlogd runs lands in master.stderr.
+      // -s keeps its stdout (master.stderr). A fatal error before its listeners are up (e.g. a port
+      // in use) goes to syslog, not there (strace: connect /dev/log, ENOENT): hence the port checks below.
       const m = instance.launch(() => spawnDaemon(path.join(daemonDir, 'master'), ['-c', dir, '-s'], { logPath: stderrPath }));
       const r = await waitUntilServing(m, ports, caPem);
-      if (r.ok) break;
-      const states = r.exited ? '' : `\n--- processes (kernel wait channel) ---\n${processStates(m.pid)}`;
+      const shared = r.ok ? list.filter((p) => listenersOn(p) > 1) : [];
+      if (r.ok && !shared.length) break;
+      const exited = !r.ok && r.exited;
+      const states = exited ? '' : `\n--- processes (kernel wait channel) ---\n${processStates(m.pid)}`;
       await instance.drop();
-      const log = `${tail(stderrPath, 20)}\n${tail(logPath, 20)}`;
-      if (r.exited && /address already in use/i.test(log) && attempt < 5) continue;
-      throw new Error(`${r.why}\n--- ${stderrPath} ---\n${tail(stderrPath, 20)}\n--- ${logPath} ---\n${tail(logPath)}${states}`);
+      // A port another process took between our probe and the master's bind: a master that shares
+      // it (above), or anything else, and then the master exits at once, its "Address already in
+      // use" sent to syslog, which these machines lack (master.stderr and maillog stay empty).
+      const taken = exited ? (await Promise.all(list.map(async (p) => ((await inUse(p)) ? [p] : [])))).flat() : shared;
+      if (taken.length && attempt < 5) continue;
+      const why = r.ok ? `port ${shared.join(', ')} also listened on by another process (Postfix binds with SO_REUSEPORT)` : taken.length ? `${r.why}; port ${taken.join(', ')} held by another process` : r.why;
+      throw new Error(`${why}\n--- ${stderrPath} ---\n${tail(stderrPath, 20)}\n--- ${logPath} ---\n${tail(logPath)}${states}`);
     }
     const m = instance.master;
     const pidFile = path.join(dir, 'queue', 'pid', 'master.pid');

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFileOrNone } from '../../electron/core/store/durable.js';
 import { Ledger } from '../../electron/core/store/ledger.js';
 
 let dir: string;
@@ -102,6 +103,29 @@ describe('Ledger', () => {
     await recovered.commit();
     const final = await Ledger.open(file);
     expect([...final.all()].map((e) => e.uidl)).toEqual(['u1', 'u3']);
+  });
+
+  it('cuts a torn last line at its byte offset, also after a line with bytes that are not UTF-8', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    const dl = (u: string, id: string) => JSON.stringify({ e: 'dl', u, id, at: 1, size: 5, partial: false });
+    // A broken line of stray bytes (each read as one 3-byte U+FFFD), then a whole line, then a torn one.
+    const whole = Buffer.concat([Buffer.from(`${dl('a', 'i1')}\n`), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from(`${dl('b', 'i2')}\n`)]);
+    await fs.writeFile(file, Buffer.concat([whole, Buffer.from('{"e":"dl","u":"c","id":"i3\xe2\x82')]));
+    const l = await Ledger.open(file);
+    expect([...l.all()].map((e) => e.uidl)).toEqual(['a', 'b']);
+    expect(await fs.readFile(file)).toEqual(whole);
+  });
+
+  it('never cuts records appended after the file was read: a file that changed under its reader is a storage error', async () => {
+    const file = path.join(dir, 'ledger.jsonl');
+    await fs.writeFile(file, '{"e":"dl","u":"a","id":"i1","at":1,"size":5,"partial":false}\n{"e":"dl","u":"b"');
+    const read = await readFileOrNone(file, 'the ledger');
+    // Another writer finished its line and appended one more (none can while the lock is held).
+    await fs.appendFile(file, ',"id":"i2","at":2,"size":5,"partial":false}\n{"e":"dl","u":"c","id":"i3","at":3,"size":5,"partial":false}\n');
+    const before = await fs.readFile(file);
+    await expect(Ledger.fromRead(read)).rejects.toMatchObject({ code: 'storage' });
+    expect(await fs.readFile(file)).toEqual(before);
+    expect([...(await Ledger.open(file)).all()].map((e) => e.uidl)).toEqual(['a', 'b', 'c']);
   });
 
   it('reads a file another tool damaged line by line: broken, doubled, split and empty lines skipped, every whole event kept', async () => {

@@ -107,30 +107,43 @@ export async function readJsonLines(file: string, what: string): Promise<unknown
 /**
  * An append-only JSON-lines file as read: every complete line that parses, in order. A last line
  * without its newline was torn by a crash: it is dropped and cut off the file, so the next append
- * starts on a line of its own. No file is empty.
+ * starts on a line of its own. No file is empty. `read` must be the file as it is now (its
+ * writers hold the account's lock, and so does every reader that folds it): the cut is made only
+ * while the file still has the length that was read, so records appended since are never cut;
+ * a file that changed under the reader is a storage error.
  */
 export async function jsonLinesOf({ file, bytes }: FileRead): Promise<unknown[]> {
   if (bytes === null) return [];
-  const text = bytes.toString('utf8');
   const values: unknown[] = [];
+  // Byte offsets, not string lengths: a stray invalid UTF-8 byte must not move the cut.
   let good = 0;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const end = offset + line.length + 1;
-    if (end > text.length) break; // no newline: torn by a crash
-    offset = end;
-    if (line.length === 0) continue;
+  for (let start = 0, nl = bytes.indexOf(0x0a); nl >= 0; start = nl + 1, nl = bytes.indexOf(0x0a, start)) {
+    if (nl === start) continue;
     try {
-      values.push(JSON.parse(line));
+      values.push(JSON.parse(bytes.toString('utf8', start, nl)));
     } catch {
       // A broken line in the middle can only come from outside interference: skip it.
       continue;
     }
-    good = end;
+    good = nl + 1;
   }
-  const goodBytes = Buffer.byteLength(text.slice(0, good));
-  if (goodBytes !== Buffer.byteLength(text)) await fs.truncate(file, goodBytes);
+  if (good !== bytes.length) await cutTo(file, good, bytes.length);
   return values;
+}
+
+/** Cuts `file` back to `length` bytes if it still has the `readLength` it was read with. */
+async function cutTo(file: string, length: number, readLength: number): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, 'r+');
+    const { size } = await handle.stat();
+    if (size !== readLength) throw new Error(`it is ${size} bytes long, not the ${readLength} read`);
+    await handle.truncate(length);
+  } catch (e) {
+    throw storageError(`cannot cut the torn last line off ${file}`, e);
+  } finally {
+    await handle?.close();
+  }
 }
 
 function alreadyExists(dest: string, cause?: unknown): AppFailure {

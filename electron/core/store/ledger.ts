@@ -73,7 +73,10 @@ export class Ledger {
     return Ledger.fromRead(await readFileOrNone(file, 'the ledger'));
   }
 
-  /** The ledger in `read`, the file as the caller read it (quick-check-digest.ts hashes the bytes it plans from). */
+  /**
+   * The ledger in `read`, the file as the caller read it under the account's lock (quick-check-digest.ts
+   * hashes the bytes it plans from); a torn last line is cut off the file only if it is still as read.
+   */
   static async fromRead(read: FileRead): Promise<Ledger> {
     await removeStrayTemps(read.file);
     const ledger = new Ledger(read.file);

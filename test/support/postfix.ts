@@ -203,7 +203,8 @@ ${p.extra}
  * warnings into its own log socket before it reads from it. When other processes have filled
  * that socket first (10 datagrams: net.unix.max_dgram_qlen; a postlogd slow to start under load),
  * postlogd blocks on itself for good, and so does every smtpd before its greeting: session 17's
- * red CI run ("did not greet", no maillog at all), reproduced with a postlogd started 2 s late.
+ * red CI run ("did not greet", no maillog at all), reproduced with a postlogd started 0.5–2 s late
+ * (0.2 s did not hang; test/integration/postfix-harness.test.ts makes it 1 s late).
  */
 function oneEntryPerName(mainCf: string): string {
   // A logical entry: a setting with the lines that continue it (they start with whitespace), or a comment or blank line.

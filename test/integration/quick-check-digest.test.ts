@@ -202,4 +202,17 @@ describe('the quick check’s digest', () => {
     expect(folds).toHaveBeenCalledTimes(1);
     expect(await recorded()).toBe(sha(whole));
   });
+
+  it('a ledger that cannot be read (a directory in its place): the full path’s, and the connection opened beside the read is closed first', async () => {
+    const ledger = path.join(accountDir, 'ledger.jsonl');
+    await fs.rm(ledger);
+    await fs.mkdir(ledger); // EISDIR, root or not
+    const connectionsBefore = server.connections.length;
+    expect(await check()).toBeNull();
+    expect(server.connections.length - connectionsBefore).toBe(1);
+    const conn = server.connections[connectionsBefore]!;
+    // Dropped without QUIT (nothing was asked); left open, only the server's timeout would end it.
+    expect(await conn.closedWithin(10_000)).toBe(true);
+    expect(conn.received).not.toContain('QUIT');
+  });
 });

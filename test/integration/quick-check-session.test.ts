@@ -169,4 +169,26 @@ describe('the quick check keeps the account to one session', () => {
       service = await MailService.open({ dataDir, secrets: new MemorySecretStore() });
     }
   });
+
+  it('a ledger that cannot be read (a directory in its place): the sync says storage, and the connection opened beside the read is closed, not left to the server to time out', async () => {
+    await quickEligible();
+    const ledger = path.join(accountDir, 'ledger.jsonl');
+    await fs.rename(ledger, `${ledger}.kept`);
+    await fs.mkdir(ledger); // EISDIR, root or not
+    try {
+      const connectionsBefore = server.connections.length;
+      const [outcome] = await service.sync([accountId]);
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'storage' } });
+      // The quick check connected while it read the ledger (the full path fails at its mailbox, before connecting).
+      expect(server.connections.length - connectionsBefore).toBe(1);
+      const conn = server.connections[connectionsBefore]!;
+      // Dropped by the client (no QUIT: nothing was asked); left open, only the server's timeout would end it.
+      expect(await conn.closedWithin(10_000)).toBe(true);
+      expect(conn.received).not.toContain('QUIT');
+    } finally {
+      await fs.rm(ledger, { recursive: true, force: true });
+      await fs.rename(`${ledger}.kept`, ledger);
+    }
+    expect((await service.sync([accountId]))[0]).toMatchObject({ ok: true });
+  });
 });

@@ -113,6 +113,15 @@ export class FaultConn {
       this.socket.once('close', () => resolve());
     });
   }
+
+  /** Whether the client has gone within `ms` (a generous bound: a test asserts that it went, never how fast). */
+  async closedWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const closed = await Promise.race([this.waitClosed().then(() => true), timedOut]);
+    clearTimeout(timer);
+    return closed;
+  }
 }
 
 export interface FaultServer {

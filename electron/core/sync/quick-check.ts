@@ -158,19 +158,27 @@ export async function quickCheck(opts: QuickCheckOptions): Promise<QuickCheckOut
             else await openLedger(read);
             return { recorded, ledger: read?.digest };
           });
+    const connecting = lastSeenCertificate(accountDir, opts.server)
+      .then((lastSeen) => {
+        const connected = Pop3Client.connect(opts.connect((seen = lastSeen)));
+        // Started once the connection is on its way (node connects on a tick queued just
+        // before this one, or looks the host up on its thread pool), not before: starting a
+        // process costs this thread ~10 ms (the CLI), which then overlaps the server's TLS
+        // handshake and greeting instead of delaying the connection's first packet.
+        process.nextTick(() => void askCredentials().catch(() => {}));
+        return connected;
+      })
+      .catch((e: unknown) => ({ failed: e }));
     const [known, pop] = await Promise.all([
-      knowing ?? openLedger().then(() => undefined),
-      lastSeenCertificate(accountDir, opts.server)
-        .then((lastSeen) => {
-          const connecting = Pop3Client.connect(opts.connect((seen = lastSeen)));
-          // Started once the connection is on its way (node connects on a tick queued just
-          // before this one, or looks the host up on its thread pool), not before: starting a
-          // process costs this thread ~10 ms (the CLI), which then overlaps the server's TLS
-          // handshake and greeting instead of delaying the connection's first packet.
-          process.nextTick(() => void askCredentials().catch(() => {}));
-          return connecting;
-        })
-        .catch((e: unknown) => ({ failed: e })),
+      (knowing ?? openLedger().then(() => undefined)).catch(async (e: unknown) => {
+        // The ledger unreadable (a storage error): the connection made beside it is closed before
+        // the lock is released, not left open (and the maildrop locked) until the server times it
+        // out. No QUIT: nothing was asked of the server. The ledger's error is what goes on.
+        const opened = await connecting;
+        if (!('failed' in opened)) opened.close();
+        throw e;
+      }),
+      connecting,
     ]);
     if ('failed' in pop) return loginFailure(pop.failed);
     try {
